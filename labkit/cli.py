@@ -1,0 +1,100 @@
+"""The ``labkit`` command (also ``python -m labkit``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from labkit.doctor import diagnose
+
+    findings = diagnose(args.backend, args.region)
+    for finding in findings:
+        print(finding)
+    return 0 if all(f.ok for f in findings) else 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from labkit import notebooks
+
+    paths = [Path(p) for p in args.notebooks] or notebooks.notebook_paths()
+    if not paths:
+        print("no notebooks found (expected notebooks/NN-name.ipynb)", file=sys.stderr)
+        return 1
+    results = notebooks.run(paths, args.backend or "moto")
+    print(notebooks.format_table(results))
+    return 0 if all(not r.error for r in results) else 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    from labkit import notebooks
+
+    root = notebooks.repo_root()
+    sources = [Path(p) for p in args.sources] or notebooks.source_paths(root)
+    for path in notebooks.build(sources, root):
+        print(f"wrote {path.relative_to(root)}")
+    return 0
+
+
+def _lab_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from labkit.lab import connect
+
+    return connect(args.backend, args.region)
+
+
+def _teardown(args: argparse.Namespace) -> int:
+    lab = _lab_for(args)
+    if lab.backend.in_process:
+        print("the in-process moto backend keeps nothing between processes: nothing to tear down")
+        return 0
+    report = lab.teardown(dry_run=args.dry_run, all_labs=True)
+    print(report)
+    return 0 if report.ok else 1
+
+
+def _inventory(args: argparse.Namespace) -> int:
+    lab = _lab_for(args)
+    left = lab.inventory(all_labs=True)
+    for item in left:
+        print(item)
+    print(f"{len(left)} resource(s) recorded by labkit on the {lab.backend.name} backend still exist")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (kept separate so tests can read it)."""
+    top = argparse.ArgumentParser(prog="labkit", description="AWS Monitoring Lab Kit")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    def with_backend(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--backend", choices=("moto", "moto-server", "aws"), help="default: $LABKIT_BACKEND or moto")
+        sub.add_argument("--region", default="ap-northeast-1")
+        return sub
+
+    doctor = with_backend(commands.add_parser("doctor", help="check the environment and the backend"))
+    doctor.set_defaults(handler=_doctor)
+    run = with_backend(commands.add_parser("run", help="execute notebooks headless and print a summary"))
+    run.add_argument("notebooks", nargs="*", help="notebook files (default: all, in order)")
+    run.set_defaults(handler=_run)
+    build = commands.add_parser("build-notebooks", help="execute notebooks/src/*.py into committed notebooks")
+    build.add_argument("sources", nargs="*")
+    build.set_defaults(handler=_build)
+    teardown = with_backend(commands.add_parser("teardown", help="delete what the labs created on this backend"))
+    teardown.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    teardown.set_defaults(handler=_teardown)
+    inventory = with_backend(commands.add_parser("inventory", help="list what the labs created that still exists"))
+    inventory.set_defaults(handler=_inventory)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``labkit`` command."""
+    args = parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

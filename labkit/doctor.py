@@ -1,0 +1,75 @@
+"""``labkit doctor``: is this machine ready for the labs? Printed as OK/FAIL lines.
+
+Run in notebook 00-setup-and-monitoring-types and from the command line.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from dataclasses import dataclass
+
+REQUIRED = ("boto3", "botocore", "moto", "pandas", "matplotlib", "jsonschema", "tqdm", "nbclient", "jupytext")
+OPTIONAL = ("jupyterlab", "nbval", "pytest", "hypothesis")
+
+
+@dataclass
+class Finding:
+    """One line of the doctor's report."""
+
+    ok: bool
+    what: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{'OK  ' if self.ok else 'FAIL'}  {self.what}" + (f": {self.detail}" if self.detail else "")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list[Finding]:
+    """Check Python, the packages, and a round trip to the backend."""
+    findings = [
+        Finding(sys.version_info >= (3, 10), "Python 3.10 or newer", sys.version.split()[0]),
+    ]
+    for package in REQUIRED:
+        version = _version(package)
+        findings.append(Finding(version is not None, f"package {package}", version or "not installed"))
+    for package in OPTIONAL:
+        version = _version(package)
+        if version:
+            findings.append(Finding(True, f"package {package}", version))
+
+    from labkit.backends import resolve_backend_name
+    from labkit.exceptions import LabkitError
+
+    try:
+        name = resolve_backend_name(backend)
+    except LabkitError as error:
+        return [*findings, Finding(False, "backend", str(error))]
+    findings.append(Finding(True, "backend", f"{name} in {region}"))
+    try:
+        from labkit.lab import connect
+
+        with connect(name, region) as lab:
+            sns = lab.client("sns")
+            arn = sns.create_topic(Name="labkit-doctor")["TopicArn"]
+            found = any(topic["TopicArn"] == arn for topic in sns.list_topics()["Topics"])
+            report = lab.teardown()
+            findings.append(Finding(found and report.ok, "round trip", "created, listed and deleted an SNS topic"))
+            if lab.emulator is not None:
+                answered = lab.emulator.answered()
+                findings.append(
+                    Finding(True, "emulator", f"completes moto with {len(answered)} calls and a lab clock at "
+                            f"{lab.clock.now():%Y-%m-%d %H:%M} UTC; works offline")
+                )
+            else:
+                findings.append(Finding(True, "emulator", "off: AWS itself evaluates alarms and sends email"))
+    except Exception as error:  # noqa: BLE001 — the doctor reports any failure as a FAIL line
+        findings.append(Finding(False, "round trip", f"{type(error).__name__}: {error}"))
+    return findings

@@ -1,0 +1,173 @@
+"""The emulation mechanism: answer, observe and tick — how labkit completes moto.
+
+moto stores resources but is inert where monitoring happens. The emulator sits in botocore's
+event system of every client a lab hands out (``Lab.client``):
+
+* ``before-call`` — a registered *answer* replaces moto's reply for one operation (a call moto
+  lacks, such as ``logs.test_metric_filter``, or one it gets wrong). Returning ``None`` lets moto
+  answer after all. An answer raising :class:`~labkit.exceptions.ServiceError` reaches the learner
+  as the client's modelled exception, exactly as botocore raises AWS errors.
+* ``after-call`` — *observers* see every successful reply (moto's or an answer's): a log event
+  that feeds a metric filter, an alarm that must start in ``INSUFFICIENT_DATA``.
+* the lab clock — *minute ticks* run once per lab minute as ``Lab.advance`` moves time: alarm
+  evaluation, simulated metrics, budget spend.
+
+Clients the emulator itself uses (``Call.internal``) carry none of these hooks, so a plugin
+reading moto's state never re-enters itself. The emulator is never attached on ``aws``.
+
+Introduced in notebook 00-setup-and-monitoring-types; the plugins each name their own notebook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
+
+from labkit.exceptions import ServiceError
+
+if TYPE_CHECKING:
+    from labkit.lab import Lab
+
+Answer = Callable[["Call"], "dict[str, Any] | None"]
+Observer = Callable[["Call", "dict[str, Any]"], None]
+Tick = Callable[[dt.datetime], None]
+
+_PARAMS_KEY = "labkit_params"
+
+
+@dataclass
+class Call:
+    """One boto3 call as the emulator sees it."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+    lab: Lab
+    region: str = ""
+    context: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def internal(self, service: str | None = None) -> Any:
+        """A client to the same backend and region that bypasses the emulator."""
+        return self.lab.internal_client(service or self.service, region=self.region or None)
+
+
+class _EmptyBody:
+    def stream(self, **_: Any) -> Any:
+        yield b""
+
+    def read(self, *_: Any) -> bytes:
+        return b""
+
+
+def _http_response(status: int) -> AWSResponse:
+    return AWSResponse("https://emulator.labkit.invalid/", status, HTTPHeaders(), _EmptyBody())
+
+
+def _metadata(status: int) -> dict[str, Any]:
+    return {"RequestId": str(uuid.uuid4()), "HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0}
+
+
+class Emulator:
+    """The per-lab registry of answers, observers and minute ticks (see the module docstring)."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self._answers: dict[tuple[str, str], Answer] = {}
+        self._observers: dict[tuple[str, str], list[Observer]] = defaultdict(list)
+        self._ticks: list[Tick] = []
+        self.plugins: dict[str, Any] = {}
+
+    # -- registration -------------------------------------------------------------------------
+    def answers(self, service: str, operation: str) -> Callable[[Answer], Answer]:
+        """Register the answer to ``service.operation`` (boto3 client name, API operation name)."""
+
+        def register(fn: Answer) -> Answer:
+            key = (service, operation)
+            if key in self._answers:
+                raise ValueError(f"{service}.{operation} already has an emulator answer")
+            self._answers[key] = fn
+            return fn
+
+        return register
+
+    def observes(self, service: str, operation: str) -> Callable[[Observer], Observer]:
+        """Register an observer of successful ``service.operation`` calls."""
+
+        def register(fn: Observer) -> Observer:
+            self._observers[(service, operation)].append(fn)
+            return fn
+
+        return register
+
+    def every_minute(self, fn: Tick) -> Tick:
+        """Register a function run once per lab minute, in plugin order."""
+        self._ticks.append(fn)
+        return fn
+
+    def install(self, module_names: list[str]) -> None:
+        """Import each plugin module and run its ``install(emulator)``; keep what it returns."""
+        for name in module_names:
+            module = importlib.import_module(name)
+            self.plugins[name.rsplit(".", 1)[-1]] = module.install(self)
+
+    def answered(self) -> list[tuple[str, str]]:
+        """The operations the emulator answers, for ``labkit doctor`` and the docs."""
+        return sorted(self._answers)
+
+    # -- the clock ----------------------------------------------------------------------------
+    def tick(self, now: dt.datetime) -> None:
+        """Run every minute tick for lab minute ``now``."""
+        for fn in self._ticks:
+            fn(now)
+
+    # -- botocore wiring ----------------------------------------------------------------------
+    def attach(self, client: Any, service: str) -> None:
+        """Hook this emulator into ``client`` (created for boto3 service name ``service``)."""
+        events = client.meta.events
+        service_id = client.meta.service_model.service_id.hyphenize()
+        region = client.meta.region_name
+
+        def remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context[_PARAMS_KEY] = dict(params)
+
+        def before_call(model: Any, context: dict[str, Any], **_: Any) -> Any:
+            answer = self._answers.get((service, model.name))
+            if answer is None:
+                return None
+            call = self._call(service, model.name, context, region)
+            try:
+                result = answer(call)
+            except ServiceError as error:
+                body = {
+                    "Error": {"Code": error.code, "Message": error.message, "Type": "Sender"},
+                    "ResponseMetadata": _metadata(error.status),
+                }
+                return _http_response(error.status), body
+            if result is None:
+                return None
+            return _http_response(200), {**result, "ResponseMetadata": _metadata(200)}
+
+        def after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+            if http_response.status_code >= 300:
+                return
+            observers = self._observers.get((service, model.name))
+            if not observers:
+                return
+            call = self._call(service, model.name, context, region)
+            for observer in observers:
+                observer(call, parsed)
+
+        events.register_first(f"before-parameter-build.{service_id}", remember_params)
+        events.register(f"before-call.{service_id}", before_call)
+        events.register(f"after-call.{service_id}", after_call)
+
+    def _call(self, service: str, operation: str, context: dict[str, Any], region: str) -> Call:
+        return Call(service, operation, context.get(_PARAMS_KEY, {}), self.lab, region, context)

@@ -1,0 +1,99 @@
+"""Every error labkit raises, in one place.
+
+All derive from :class:`LabkitError`, so a notebook can catch the kit's errors apart from
+botocore's. Errors that stand for an AWS validation failure also derive from ``ValueError``
+and carry AWS's wording, so a learner sees the message AWS would have sent.
+"""
+
+from __future__ import annotations
+
+
+class LabkitError(Exception):
+    """Base class of every labkit error."""
+
+
+class ConfigurationError(LabkitError):
+    """The lab was asked for something its settings do not allow (bad backend name, bad env)."""
+
+
+class GuardrailError(LabkitError):
+    """A real-account safety check refused to go on (account not allowed, root credentials, region)."""
+
+
+class UnsupportedOperation(LabkitError, NotImplementedError):
+    """An AWS call that the current backend cannot answer.
+
+    moto reports a missing call in three ways (``NotImplementedError`` in-process, a 404
+    ``ClientError`` for some services, HTTP 500 over a server); labkit turns all three into this.
+    """
+
+    def __init__(self, service: str, operation: str, backend: str, detail: str = "") -> None:
+        self.service = service
+        self.operation = operation
+        self.backend = backend
+        message = (
+            f"{service}.{operation} is not supported by the {backend!r} backend "
+            f"(neither moto nor the labkit emulator implements it)"
+        )
+        if detail:
+            message += f": {detail}"
+        super().__init__(message)
+
+
+class WaitTimeout(LabkitError, TimeoutError):
+    """``Lab.wait_until`` (or a waiter built on it) ran out of lab time before its condition held."""
+
+
+class TeardownError(LabkitError):
+    """Teardown finished but could not delete everything; ``.report`` lists what is left and why."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class InvalidFilterPattern(LabkitError, ValueError):
+    """A CloudWatch Logs filter pattern that AWS would reject with ``InvalidParameterException``.
+
+    ``position`` is the 0-based offset in the pattern where the problem was found, or ``None``.
+    """
+
+    def __init__(self, message: str, pattern: str = "", position: int | None = None) -> None:
+        self.pattern = pattern
+        self.position = position
+        super().__init__(message)
+
+
+class InvalidAlarmParameter(LabkitError, ValueError):
+    """An alarm setting CloudWatch rejects (``InvalidParameterValue`` / ``ValidationError``).
+
+    ``code`` is the AWS error code the emulator should answer with (``ValidationError``,
+    ``InvalidParameterValue``, ``InvalidParameterCombination`` or ``MissingParameter``);
+    ``parameter`` names the offending PutMetricAlarm parameter, or is ``None``.
+    """
+
+    def __init__(
+        self, message: str, code: str = "ValidationError", parameter: str | None = None
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.parameter = parameter
+        super().__init__(message)
+
+
+class InvalidAgentConfig(LabkitError, ValueError):
+    """A CloudWatch Logs agent (awslogs) or unified CloudWatch agent configuration AWS would refuse."""
+
+
+class ServiceError(LabkitError):
+    """An AWS error answer that the emulator sends in place of moto.
+
+    Raised inside an emulator handler; the learner receives it as the boto3 client's modelled
+    exception (for example ``logs.exceptions.InvalidParameterException``), as from AWS.
+    """
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        self.code = code
+        self.message = message
+        self.status = status
+        super().__init__(f"{code}: {message}")

@@ -1,0 +1,269 @@
+"""The lab: boto3 clients bound to a backend, the lab clock, the emulator, and the resource registry.
+
+Introduced in notebook 00-setup-and-monitoring-types; every notebook starts with
+``lab = labkit.connect()`` and ends with ``lab.teardown()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from labkit import backends as backend_module
+from labkit.backends import Backend
+from labkit.clock import LabClock
+from labkit.emulator import PLUGINS, Emulator
+from labkit.exceptions import ConfigurationError, UnsupportedOperation, WaitTimeout
+from labkit.resources import KINDS_BY_OPERATION, Registry, TeardownReport, add_lab_tag, still_exists, teardown
+
+T = TypeVar("T")
+
+#: The lab currently open in this process on an in-process moto backend (there can be one:
+#: moto's state is global to the process).
+_open_lab: Lab | None = None
+
+
+def connect(backend: str | None = None, region: str = "ap-northeast-1", *, start: dt.datetime | None = None) -> Lab:
+    """Open a lab on ``backend`` (default: ``LABKIT_BACKEND``, else ``moto``) in ``region``.
+
+    On moto, connecting again (Run All twice) closes the previous lab and starts from an empty
+    account with the clock back at its start, so a notebook always runs the same way.
+    ``start`` overrides where a virtual clock starts (default ``LABKIT_CLOCK_START`` or 2026-06-01T00:00Z).
+    """
+    global _open_lab
+    name = backend_module.resolve_backend_name(backend)
+    if _open_lab is not None:
+        _open_lab.close()
+        _open_lab = None
+    endpoint = os.environ.get("LABKIT_ENDPOINT_URL") or None
+    if name == "aws":
+        clock = LabClock(virtual=False)
+        chosen = backend_module.start_aws(region)
+    elif name == "moto-server" and endpoint:
+        # Another process owns that server's clock; lab time starts at the server's real now.
+        clock = LabClock(start or dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0))
+        chosen = backend_module.start_moto_server(region, clock, endpoint)
+    else:
+        clock = LabClock(start)
+        starter = backend_module.start_moto if name == "moto" else backend_module.start_moto_server
+        chosen = starter(region, clock)
+    lab = Lab(chosen, region, clock)
+    if chosen.in_process:
+        _open_lab = lab
+    return lab
+
+
+class Lab:
+    """A connected lab. Create it with :func:`labkit.connect`."""
+
+    def __init__(self, backend: Backend, region: str, clock: LabClock, lab_id: str | None = None) -> None:
+        self.backend = backend
+        self.region = region
+        self.clock = clock
+        self.lab_id = lab_id or os.environ.get("LABKIT_LAB_ID") or self._new_lab_id()
+        path = backend_module.registry_path() if backend.persistent else None
+        self.registry = Registry(backend.registry_key, path)
+        self._clients: dict[tuple[str, str, bool], Any] = {}
+        self.closed = False
+        self.emulator: Emulator | None = None
+        if backend.emulated:
+            self.emulator = Emulator(self)
+            self.emulator.install(PLUGINS)
+
+    def _new_lab_id(self) -> str:
+        # In-process moto dies with the kernel: a fixed id keeps executed notebooks reproducible.
+        if self.backend.in_process:
+            return "lab-local"
+        return "lab-" + uuid.uuid4().hex[:8]
+
+    # -- clients ------------------------------------------------------------------------------
+    @property
+    def account_id(self) -> str:
+        """The account the lab runs in (moto's fake 123456789012 offline)."""
+        return self.backend.account_id
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client for ``service`` bound to this lab: what a notebook cell uses.
+
+        Its calls are recorded for teardown and tagged ``labkit:lab``; on moto the emulator
+        completes them.
+        """
+        return self._client(service, region or self.region, learner=True)
+
+    def internal_client(self, service: str, region: str | None = None) -> Any:
+        """A client that bypasses the emulator and the registry (for the kit's own reads)."""
+        return self._client(service, region or self.region, learner=False)
+
+    def _client(self, service: str, region: str, *, learner: bool) -> Any:
+        self._ensure_open()
+        key = (service, region, learner)
+        if key not in self._clients:
+            client = self.backend.session.client(
+                service, region_name=region, endpoint_url=self.backend.endpoint_url,
+                config=self.backend.client_config,
+            )
+            self._translate_unsupported(client)
+            if learner:
+                if self.emulator is not None:
+                    self.emulator.attach(client, service)
+                self._record_creations(client, service, region)
+            self._clients[key] = client
+        return self._clients[key]
+
+    def _translate_unsupported(self, client: Any) -> None:
+        """Turn moto's three ways of saying "not implemented" into :class:`UnsupportedOperation`."""
+        if not self.backend.emulated:
+            return
+        events = client.meta.events
+        service_id = client.meta.service_model.service_id.hyphenize()
+        service = client.meta.service_model.service_name
+        backend = self.backend.name
+
+        def operation(event_name: str) -> str:
+            return event_name.rsplit(".", 1)[-1]
+
+        def in_process(exception: Exception, event_name: str, **_: Any) -> None:
+            if isinstance(exception, NotImplementedError) and not isinstance(exception, UnsupportedOperation):
+                raise UnsupportedOperation(service, operation(event_name), backend, str(exception)) from exception
+
+        def not_found(http_response: Any, parsed: dict[str, Any], event_name: str, **_: Any) -> None:
+            error = parsed.get("Error", {})
+            if http_response.status_code == 404 and error.get("Message") == "Not yet implemented":
+                raise UnsupportedOperation(service, operation(event_name), backend, "moto answered 404")
+
+        def server_error(response: Any, event_name: str, **_: Any) -> None:
+            if response is None:
+                return
+            # A moto server hides why it failed behind a generic HTTP 500 page: a call moto does not
+            # implement (the usual reason) or a moto crash. Neither gets better by retrying.
+            if response[0].status_code == 500:
+                raise UnsupportedOperation(
+                    service, operation(event_name), backend,
+                    "the moto server answered HTTP 500 (the call is not implemented, or moto failed; see the server log)",
+                )
+
+        events.register(f"after-call-error.{service_id}", in_process)
+        events.register(f"after-call.{service_id}", not_found)
+        events.register_first(f"needs-retry.{service_id}", server_error)
+
+    def _record_creations(self, client: Any, service: str, region: str) -> None:
+        events = client.meta.events
+        service_id = client.meta.service_model.service_id.hyphenize()
+
+        def tag(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+            kind = KINDS_BY_OPERATION.get((service, model.name))
+            if kind is None:
+                return
+            if kind.upsert:
+                ident = kind.identify(params, {})[0]
+                ours = (kind.name, region, ident) in self.registry
+                context["labkit_preexisting"] = not ours and kind.exists(self.internal_client(service, region), ident)
+            if kind.tag_style and not context.get("labkit_preexisting"):
+                add_lab_tag(kind, params, self.lab_id)
+            context["labkit_sent_params"] = params
+
+        def record(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+            kind = KINDS_BY_OPERATION.get((service, model.name))
+            if kind is None or http_response.status_code >= 300 or context.get("labkit_preexisting"):
+                return
+            for ident in kind.identify(context.get("labkit_sent_params", {}), parsed):
+                self.registry.add(kind, region, ident, self.clock.now(), self.lab_id)
+
+        events.register(f"before-parameter-build.{service_id}", tag)
+        events.register(f"after-call.{service_id}", record)
+
+    # -- time ---------------------------------------------------------------------------------
+    def advance(self, minutes: float = 0, *, hours: float = 0, seconds: float = 0) -> dt.datetime:
+        """Let lab time pass; on moto the emulator runs every minute of it. Returns the new time.
+
+        On ``aws`` this really waits (with a progress bar): AWS does the work meanwhile.
+        """
+        delta = dt.timedelta(minutes=minutes, hours=hours, seconds=seconds)
+        if delta < dt.timedelta(0):
+            raise ConfigurationError("lab time only moves forward")
+        if self.clock.virtual:
+            tick = self.emulator.tick if self.emulator is not None else (lambda now: None)
+            self.clock.advance_to(self.clock.now() + delta, tick)
+        else:
+            self._really_wait(delta.total_seconds(), "waiting")
+        return self.clock.now()
+
+    def _really_wait(self, seconds: float, description: str) -> None:
+        from tqdm.auto import tqdm
+
+        step = 1.0
+        with tqdm(total=int(seconds), desc=description, unit="s", leave=False) as bar:
+            waited = 0.0
+            while waited < seconds:
+                pause = min(step, seconds - waited)
+                self.clock.sleep(pause)
+                waited += pause
+                bar.update(int(pause))
+
+    def wait_until(
+        self,
+        predicate: Callable[[], T],
+        *,
+        timeout: dt.timedelta | float = 30,
+        every: dt.timedelta | float = 1,
+        description: str = "the condition",
+    ) -> T:
+        """Let time pass until ``predicate()`` returns something truthy, and return it.
+
+        ``timeout`` and ``every`` are lab minutes (or timedeltas). On moto the clock moves by
+        ``every`` between checks; on ``aws`` the lab really waits. Raises :class:`WaitTimeout`.
+        """
+        limit = timeout if isinstance(timeout, dt.timedelta) else dt.timedelta(minutes=timeout)
+        step = every if isinstance(every, dt.timedelta) else dt.timedelta(minutes=every)
+        deadline = self.clock.now() + limit
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if self.clock.now() >= deadline:
+                raise WaitTimeout(
+                    f"{description} did not happen within {limit} of lab time (lab time is now {self.clock.now():%Y-%m-%d %H:%M} UTC)"
+                )
+            remaining = deadline - self.clock.now()
+            self.advance(seconds=min(step, remaining).total_seconds())
+
+    # -- resources ----------------------------------------------------------------------------
+    def _client_for(self, service: str, region: str) -> Any:
+        return self.internal_client(service, region)
+
+    def teardown(self, dry_run: bool = False, *, all_labs: bool = False) -> TeardownReport:
+        """Delete everything this lab created (``all_labs``: every lab recorded on this backend)."""
+        return teardown(self.registry, self._client_for, lab_id=None if all_labs else self.lab_id, dry_run=dry_run)
+
+    def inventory(self, *, all_labs: bool = False) -> list[str]:
+        """What the lab created that still exists; empty after a successful teardown."""
+        records = self.registry.ordered(None if all_labs else self.lab_id)
+        return [record.label() for record in records if still_exists(record, self._client_for)]
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def _ensure_open(self) -> None:
+        if self.closed:
+            raise ConfigurationError("this lab is closed; run labkit.connect() again")
+
+    def close(self) -> None:
+        """Stop the backend (moto's state is discarded; a real account keeps its resources)."""
+        global _open_lab
+        if self.closed:
+            return
+        self.closed = True
+        self._clients.clear()
+        self.backend.close()
+        if _open_lab is self:
+            _open_lab = None
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Lab {self.lab_id} backend={self.backend.name} region={self.region} time={self.clock.now():%Y-%m-%d %H:%M}Z>"

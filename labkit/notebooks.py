@@ -1,0 +1,179 @@
+"""Building, running and checking the lab notebooks (``labkit run``, ``make notebooks``).
+
+Notebook sources are jupytext percent scripts in ``notebooks/src/`` (readable diffs, reviewed like
+code); ``make notebooks`` turns each into ``notebooks/NN-name.ipynb`` and executes it on the moto
+backend with the fixed lab clock, so the committed outputs are exactly what a learner's run shows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labkit.checks import SUMMARY
+
+#: The fixed skeleton every notebook follows, as level-2 headings in this order (after the title).
+SKELETON = (
+    "Objectives",
+    "Prerequisites and time",
+    "Setup",
+    "Step",  # one or more "Step N: ..." headings
+    "Exercises",
+    "Check your work",
+    "Summary and what's next",
+    "Clean up",
+)
+
+NOTEBOOK_NAME = re.compile(r"^\d\d-[a-z0-9-]+$")
+
+
+def repo_root() -> Path:
+    """The project folder: the current directory if it holds ``notebooks/``, else the package's parent."""
+    here = Path.cwd()
+    if (here / "notebooks").is_dir():
+        return here
+    return Path(__file__).resolve().parents[1]
+
+
+def notebook_paths(root: Path | None = None) -> list[Path]:
+    """The executed lab notebooks, in order."""
+    folder = (root or repo_root()) / "notebooks"
+    return sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_NAME.match(p.stem))
+
+
+def source_paths(root: Path | None = None) -> list[Path]:
+    """The jupytext sources of the notebooks, in order."""
+    folder = (root or repo_root()) / "notebooks" / "src"
+    return sorted(p for p in folder.glob("*.py") if NOTEBOOK_NAME.match(p.stem))
+
+
+def headings(notebook: Any) -> list[tuple[int, str]]:
+    """Markdown headings ``(level, text)`` of a notebook, in order."""
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            match = re.match(r"^(#{1,6})\s+(.*?)\s*$", line)
+            if match:
+                found.append((len(match.group(1)), match.group(2)))
+    return found
+
+
+def skeleton_problems(notebook: Any) -> list[str]:
+    """What is missing or out of order against :data:`SKELETON` (empty when the notebook conforms)."""
+    found = headings(notebook)
+    problems = []
+    if not found or found[0][0] != 1:
+        problems.append("the first heading must be the title (a level-1 heading)")
+    sections = [text for level, text in found if level == 2]
+    position = 0
+    for expected in SKELETON:
+        matches = [n for n, text in enumerate(sections) if text.startswith(expected)]
+        later = [n for n in matches if n >= position]
+        if not later:
+            problems.append(f"missing or out of order: '## {expected}'")
+            continue
+        position = later[-1] if expected == "Step" else later[0]
+    return problems
+
+
+@contextmanager
+def backend_environment(backend: str) -> Iterator[None]:
+    """Run kernels on ``backend`` with the fixed lab clock (they inherit this process's environment)."""
+    saved = {key: os.environ.get(key) for key in ("LABKIT_BACKEND", "LABKIT_CLOCK_START", "MPLBACKEND")}
+    os.environ["LABKIT_BACKEND"] = backend
+    os.environ.pop("LABKIT_CLOCK_START", None)
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def execute(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
+    """Execute ``notebook`` in a fresh kernel in ``workdir``; raises on the first failing cell."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", record_timing=False,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    return client.execute()
+
+
+@dataclass
+class RunResult:
+    """One row of ``labkit run``'s summary table."""
+
+    notebook: str
+    seconds: float
+    checks: str
+    error: str = ""
+
+
+def checks_line(notebook: Any) -> str:
+    """The ``N/M`` of the notebook's 'checks passed' line, or ``-`` if it printed none."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            match = SUMMARY.search(output.get("text", ""))
+            if match:
+                return f"{match.group(1)}/{match.group(2)}"
+    return "-"
+
+
+def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
+    """Execute each notebook headless on ``backend``; never writes the notebooks."""
+    import nbformat
+
+    results = []
+    with backend_environment(backend):
+        for path in paths:
+            notebook = nbformat.read(path, as_version=4)
+            started = time.perf_counter()
+            try:
+                execute(notebook, path.parent)
+                error = ""
+            except Exception as failure:  # noqa: BLE001 — the table reports any failure and goes on
+                error = str(failure).strip().splitlines()[-1][:200] if str(failure).strip() else type(failure).__name__
+            results.append(RunResult(path.stem, time.perf_counter() - started, checks_line(notebook), error))
+    return results
+
+
+def format_table(results: list[RunResult]) -> str:
+    """The summary table ``labkit run`` prints."""
+    width = max([len("notebook"), *(len(r.notebook) for r in results)])
+    lines = [f"{'notebook':<{width}}  {'seconds':>7}  checks  result", "-" * (width + 27)]
+    for r in results:
+        verdict = "ok" if not r.error else f"FAILED: {r.error}"
+        lines.append(f"{r.notebook:<{width}}  {r.seconds:7.1f}  {r.checks:>6}  {verdict}")
+    lines.append(f"{'total':<{width}}  {sum(r.seconds for r in results):7.1f}")
+    return "\n".join(lines)
+
+
+def build(sources: list[Path], root: Path) -> list[Path]:
+    """Turn each jupytext source into an executed ``notebooks/NN-name.ipynb`` (moto, fixed clock)."""
+    import jupytext
+    import nbformat
+
+    written = []
+    with backend_environment("moto"):
+        for source in sources:
+            notebook = jupytext.read(source)
+            notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+            notebook.metadata.setdefault("jupytext", {})["formats"] = "ipynb,src//py:percent"
+            execute(notebook, root / "notebooks")
+            target = root / "notebooks" / f"{source.stem}.ipynb"
+            nbformat.write(notebook, target)
+            written.append(target)
+    return written

@@ -1,0 +1,416 @@
+"""What the lab created, how to tag it, and how to delete it again.
+
+Every lab client reports successful *create* calls (botocore ``after-call``) to the lab's
+:class:`Registry`; where the API takes tags, the call is tagged ``labkit:lab=<lab id>`` on the
+way out (``before-parameter-build``). Teardown deletes only what the registry holds — never a
+resource the lab did not create — in dependency order (alarms before topics, roles out of
+instance profiles before either is deleted), keeps going past failures and reports them.
+
+``Put*`` calls create *or update*; for those the registry first asks whether the resource exists
+already, and a pre-existing one is never recorded, so teardown cannot delete it.
+
+Introduced in notebook 00-setup-and-monitoring-types; every notebook ends with ``lab.teardown()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+TAG_KEY = "labkit:lab"
+
+Client = Any
+Ident = dict[str, str]
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """One kind of AWS resource the lab knows how to record, tag, find and delete.
+
+    ``order``: teardown deletes lower numbers first (dependents before what they depend on).
+    ``tag_style``: how the create call takes tags — ``list`` (``Tags=[{Key, Value}]``), ``map``
+    (a ``{key: value}`` parameter named by ``tag_param``), ``spec`` (EC2 ``TagSpecifications``),
+    or ``None`` (the API takes no tags at create time).
+    """
+
+    name: str
+    service: str
+    create_operations: tuple[str, ...]
+    identify: Callable[[dict[str, Any], dict[str, Any]], list[Ident]]
+    delete: Callable[[Client, Ident], None]
+    exists: Callable[[Client, Ident], bool]
+    order: int
+    tag_style: str | None = None
+    tag_param: str = "Tags"
+    ec2_resource_type: str = ""
+    upsert: bool = False
+
+
+def _missing(error: ClientError, *codes: str) -> bool:
+    code = error.response.get("Error", {}).get("Code", "")
+    return code in codes or code.endswith("NotFound") or code.endswith("NotFoundException")
+
+
+def _exists(probe: Callable[[], Any], *missing_codes: str) -> bool:
+    try:
+        return bool(probe())
+    except ClientError as error:
+        if _missing(error, *missing_codes):
+            return False
+        raise
+
+
+# -- SNS ------------------------------------------------------------------------------------------
+def _topic_exists(sns: Client, ident: Ident) -> bool:
+    return _exists(lambda: sns.get_topic_attributes(TopicArn=ident["TopicArn"]), "NotFound")
+
+
+def _subscription_exists(sns: Client, ident: Ident) -> bool:
+    return _exists(
+        lambda: sns.get_subscription_attributes(SubscriptionArn=ident["SubscriptionArn"]), "NotFound"
+    )
+
+
+def _subscription_ident(params: dict[str, Any], response: dict[str, Any]) -> list[Ident]:
+    arn = response.get("SubscriptionArn", "")
+    # An unconfirmed email subscription has no ARN yet ("pending confirmation"); deleting the
+    # topic removes it, so there is nothing to record.
+    return [{"SubscriptionArn": arn}] if arn.startswith("arn:") else []
+
+
+# -- CloudWatch -----------------------------------------------------------------------------------
+def _alarm_exists(cloudwatch: Client, ident: Ident) -> bool:
+    found = cloudwatch.describe_alarms(AlarmNames=[ident["AlarmName"]])
+    return bool(found.get("MetricAlarms") or found.get("CompositeAlarms"))
+
+
+def _dashboard_exists(cloudwatch: Client, ident: Ident) -> bool:
+    return _exists(lambda: cloudwatch.get_dashboard(DashboardName=ident["DashboardName"]), "ResourceNotFound")
+
+
+# -- CloudWatch Logs ------------------------------------------------------------------------------
+def _log_group_exists(logs: Client, ident: Ident) -> bool:
+    name = ident["logGroupName"]
+    groups = logs.describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
+    return any(group["logGroupName"] == name for group in groups)
+
+
+def _metric_filter_exists(logs: Client, ident: Ident) -> bool:
+    if not _log_group_exists(logs, ident):
+        return False
+    filters = logs.describe_metric_filters(
+        logGroupName=ident["logGroupName"], filterNamePrefix=ident["filterName"]
+    ).get("metricFilters", [])
+    return any(item["filterName"] == ident["filterName"] for item in filters)
+
+
+# -- IAM ------------------------------------------------------------------------------------------
+def _delete_role(iam: Client, ident: Ident) -> None:
+    role = ident["RoleName"]
+    for profile in iam.list_instance_profiles_for_role(RoleName=role)["InstanceProfiles"]:
+        iam.remove_role_from_instance_profile(InstanceProfileName=profile["InstanceProfileName"], RoleName=role)
+    for policy in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=role, PolicyName=name)
+    iam.delete_role(RoleName=role)
+
+
+def _delete_policy(iam: Client, ident: Ident) -> None:
+    arn = ident["PolicyArn"]
+    entities = iam.list_entities_for_policy(PolicyArn=arn)
+    for role in entities.get("PolicyRoles", []):
+        iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+    for user in entities.get("PolicyUsers", []):
+        iam.detach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+    for group in entities.get("PolicyGroups", []):
+        iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=arn)
+    for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+        if not version["IsDefaultVersion"]:
+            iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+    iam.delete_policy(PolicyArn=arn)
+
+
+def _delete_instance_profile(iam: Client, ident: Ident) -> None:
+    name = ident["InstanceProfileName"]
+    for role in iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Roles"]:
+        iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=role["RoleName"])
+    iam.delete_instance_profile(InstanceProfileName=name)
+
+
+# -- EC2 ------------------------------------------------------------------------------------------
+def _instance_exists(ec2: Client, ident: Ident) -> bool:
+    def probe() -> bool:
+        reservations = ec2.describe_instances(InstanceIds=[ident["InstanceId"]])["Reservations"]
+        states = [i["State"]["Name"] for r in reservations for i in r["Instances"]]
+        return any(state not in ("terminated", "shutting-down") for state in states)
+
+    return _exists(probe, "InvalidInstanceID.NotFound")
+
+
+def _delete_instance(ec2: Client, ident: Ident) -> None:
+    ec2.terminate_instances(InstanceIds=[ident["InstanceId"]])
+
+
+def _security_group_exists(ec2: Client, ident: Ident) -> bool:
+    return _exists(
+        lambda: ec2.describe_security_groups(GroupIds=[ident["GroupId"]])["SecurityGroups"],
+        "InvalidGroup.NotFound",
+    )
+
+
+# -- SQS and EventBridge --------------------------------------------------------------------------
+def _queue_exists(sqs: Client, ident: Ident) -> bool:
+    return _exists(
+        lambda: sqs.get_queue_attributes(QueueUrl=ident["QueueUrl"]),
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDoesNotExist",
+    )
+
+
+def _rule_exists(events: Client, ident: Ident) -> bool:
+    return _exists(lambda: events.describe_rule(Name=ident["Name"], EventBusName=ident["EventBusName"]))
+
+
+def _delete_rule(events: Client, ident: Ident) -> None:
+    targets = events.list_targets_by_rule(Rule=ident["Name"], EventBusName=ident["EventBusName"])["Targets"]
+    if targets:
+        events.remove_targets(
+            Rule=ident["Name"], EventBusName=ident["EventBusName"], Ids=[t["Id"] for t in targets]
+        )
+    events.delete_rule(Name=ident["Name"], EventBusName=ident["EventBusName"])
+
+
+def _param(*keys: str) -> Callable[[dict[str, Any], dict[str, Any]], list[Ident]]:
+    return lambda params, response: [{key: params[key] for key in keys}]
+
+
+def _reply(key: str, *, name: str | None = None) -> Callable[[dict[str, Any], dict[str, Any]], list[Ident]]:
+    return lambda params, response: [{name or key: response[key]}]
+
+
+KINDS: list[ResourceKind] = [
+    ResourceKind(
+        "cloudwatch:alarm", "cloudwatch", ("PutMetricAlarm", "PutCompositeAlarm"), _param("AlarmName"),
+        lambda c, i: c.delete_alarms(AlarmNames=[i["AlarmName"]]), _alarm_exists, 10, "list", upsert=True,
+    ),
+    ResourceKind(
+        "cloudwatch:dashboard", "cloudwatch", ("PutDashboard",), _param("DashboardName"),
+        lambda c, i: c.delete_dashboards(DashboardNames=[i["DashboardName"]]), _dashboard_exists, 10, upsert=True,
+    ),
+    ResourceKind(
+        "logs:metric-filter", "logs", ("PutMetricFilter",), _param("logGroupName", "filterName"),
+        lambda c, i: c.delete_metric_filter(logGroupName=i["logGroupName"], filterName=i["filterName"]),
+        _metric_filter_exists, 20, upsert=True,
+    ),
+    ResourceKind(
+        "events:rule", "events", ("PutRule",),
+        lambda p, r: [{"Name": p["Name"], "EventBusName": p.get("EventBusName", "default")}],
+        _delete_rule, _rule_exists, 20, "list", upsert=True,
+    ),
+    ResourceKind(
+        "sns:subscription", "sns", ("Subscribe",), _subscription_ident,
+        lambda c, i: c.unsubscribe(SubscriptionArn=i["SubscriptionArn"]), _subscription_exists, 30,
+    ),
+    ResourceKind(
+        "ec2:instance", "ec2", ("RunInstances",),
+        lambda p, r: [{"InstanceId": i["InstanceId"]} for i in r["Instances"]],
+        _delete_instance, _instance_exists, 30, "spec", ec2_resource_type="instance",
+    ),
+    ResourceKind(
+        "iam:instance-profile", "iam", ("CreateInstanceProfile",), _param("InstanceProfileName"),
+        _delete_instance_profile,
+        lambda c, i: _exists(lambda: c.get_instance_profile(InstanceProfileName=i["InstanceProfileName"])),
+        40, "list",
+    ),
+    ResourceKind(
+        "iam:role", "iam", ("CreateRole",), _param("RoleName"), _delete_role,
+        lambda c, i: _exists(lambda: c.get_role(RoleName=i["RoleName"])), 50, "list",
+    ),
+    ResourceKind(
+        "iam:policy", "iam", ("CreatePolicy",), lambda p, r: [{"PolicyArn": r["Policy"]["Arn"]}],
+        _delete_policy, lambda c, i: _exists(lambda: c.get_policy(PolicyArn=i["PolicyArn"])), 60, "list",
+    ),
+    ResourceKind(
+        "sns:topic", "sns", ("CreateTopic",), _reply("TopicArn"),
+        lambda c, i: c.delete_topic(TopicArn=i["TopicArn"]), _topic_exists, 60, "list",
+    ),
+    ResourceKind(
+        "sqs:queue", "sqs", ("CreateQueue",), _reply("QueueUrl"),
+        lambda c, i: c.delete_queue(QueueUrl=i["QueueUrl"]), _queue_exists, 60, "map", tag_param="tags",
+    ),
+    ResourceKind(
+        "logs:log-group", "logs", ("CreateLogGroup",), _param("logGroupName"),
+        lambda c, i: c.delete_log_group(logGroupName=i["logGroupName"]), _log_group_exists, 60, "map",
+        tag_param="tags",
+    ),
+    ResourceKind(
+        "ec2:security-group", "ec2", ("CreateSecurityGroup",), _reply("GroupId"),
+        lambda c, i: c.delete_security_group(GroupId=i["GroupId"]), _security_group_exists, 70, "spec",
+        ec2_resource_type="security-group",
+    ),
+]
+
+KINDS_BY_OPERATION: dict[tuple[str, str], ResourceKind] = {
+    (kind.service, operation): kind for kind in KINDS for operation in kind.create_operations
+}
+KINDS_BY_NAME: dict[str, ResourceKind] = {kind.name: kind for kind in KINDS}
+
+
+def add_lab_tag(kind: ResourceKind, params: dict[str, Any], lab_id: str) -> None:
+    """Add ``labkit:lab=<lab_id>`` to a create call's parameters, in the API's own tag shape."""
+    if kind.tag_style == "list":
+        tags = [tag for tag in params.get(kind.tag_param, []) if tag.get("Key") != TAG_KEY]
+        params[kind.tag_param] = [*tags, {"Key": TAG_KEY, "Value": lab_id}]
+    elif kind.tag_style == "map":
+        params[kind.tag_param] = {**params.get(kind.tag_param, {}), TAG_KEY: lab_id}
+    elif kind.tag_style == "spec":
+        specs = [s for s in params.get("TagSpecifications", []) if s.get("ResourceType") != kind.ec2_resource_type]
+        mine = next(
+            (s for s in params.get("TagSpecifications", []) if s.get("ResourceType") == kind.ec2_resource_type),
+            {"ResourceType": kind.ec2_resource_type, "Tags": []},
+        )
+        tags = [tag for tag in mine.get("Tags", []) if tag.get("Key") != TAG_KEY]
+        params["TagSpecifications"] = [*specs, {**mine, "Tags": [*tags, {"Key": TAG_KEY, "Value": lab_id}]}]
+
+
+@dataclass
+class Record:
+    """One resource the lab created."""
+
+    kind: str
+    region: str
+    ident: Ident
+    created_at: str
+    lab_id: str
+
+    def key(self) -> tuple[str, str, str]:
+        return self.kind, self.region, json.dumps(self.ident, sort_keys=True)
+
+    def label(self) -> str:
+        return f"{self.kind} " + " ".join(self.ident.values())
+
+
+@dataclass
+class TeardownReport:
+    """What teardown deleted, what it would delete (dry run), and what it could not delete, and why."""
+
+    deleted: list[str] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    remaining: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.remaining
+
+    def __str__(self) -> str:
+        lines = [f"deleted  {item}" for item in self.deleted]
+        lines += [f"would delete  {item}" for item in self.planned]
+        lines += [f"FAILED   {item}: {why}" for item, why in self.failed]
+        lines += [f"left     {item}" for item in self.remaining]
+        verdict = "nothing left" if self.ok else f"{len(self.failed) + len(self.remaining)} resource(s) left"
+        if self.planned:
+            verdict = f"dry run: {len(self.planned)} resource(s) would be deleted"
+        return "\n".join([*lines, f"teardown: {verdict}"])
+
+
+class Registry:
+    """The lab's list of created resources; persisted to a JSON file when the backend outlives the process."""
+
+    def __init__(self, backend_key: str, path: Path | None) -> None:
+        self.backend_key = backend_key
+        self.path = path
+        self._lock = threading.Lock()
+        self.records: list[Record] = self._load()
+
+    def _load(self) -> list[Record]:
+        if self.path is None or not self.path.exists():
+            return []
+        data = json.loads(self.path.read_text(encoding="utf-8"))
+        return [Record(**item) for item in data.get(self.backend_key, [])]
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        data: dict[str, Any] = {}
+        if self.path.exists():
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        data[self.backend_key] = [asdict(record) for record in self.records]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+    def add(self, kind: ResourceKind, region: str, ident: Ident, when: dt.datetime, lab_id: str) -> None:
+        record = Record(kind.name, region, ident, when.isoformat(), lab_id)
+        with self._lock:
+            if record.key() not in {r.key() for r in self.records}:
+                self.records.append(record)
+                self._save()
+
+    def remove(self, record: Record) -> None:
+        with self._lock:
+            self.records = [r for r in self.records if r.key() != record.key()]
+            self._save()
+
+    def __contains__(self, item: tuple[str, str, Ident]) -> bool:
+        kind, region, ident = item
+        return (kind, region, json.dumps(ident, sort_keys=True)) in {r.key() for r in self.records}
+
+    def ordered(self, lab_id: str | None = None) -> list[Record]:
+        """Records in teardown order (newest first within a step); ``lab_id`` None means every lab."""
+        chosen = [r for r in self.records if lab_id is None or r.lab_id == lab_id]
+        position = {id(r): n for n, r in enumerate(chosen)}
+        return sorted(chosen, key=lambda r: (KINDS_BY_NAME[r.kind].order, -position[id(r)]))
+
+
+def still_exists(record: Record, client_for: Callable[[str, str], Client]) -> bool:
+    """Whether the recorded resource is still there."""
+    kind = KINDS_BY_NAME[record.kind]
+    return kind.exists(client_for(kind.service, record.region), record.ident)
+
+
+def teardown(
+    registry: Registry,
+    client_for: Callable[[str, str], Client],
+    *,
+    lab_id: str | None,
+    dry_run: bool = False,
+) -> TeardownReport:
+    """Delete what ``registry`` recorded (for ``lab_id``, or every lab when None), then verify.
+
+    A resource already gone counts as deleted (teardown is idempotent and resumable); a failure
+    is reported with AWS's reason and teardown goes on with the rest. Throttling is retried by
+    the clients' botocore retry configuration.
+    """
+    report = TeardownReport()
+    for record in registry.ordered(lab_id):
+        kind = KINDS_BY_NAME[record.kind]
+        client = client_for(kind.service, record.region)
+        if dry_run:
+            report.planned.append(record.label())
+            continue
+        try:
+            if kind.exists(client, record.ident):
+                kind.delete(client, record.ident)
+        except ClientError as error:
+            if not _missing(error):
+                report.failed.append((record.label(), error.response.get("Error", {}).get("Message", str(error))))
+                continue
+        registry.remove(record)
+        report.deleted.append(record.label())
+    if not dry_run:
+        failed = {label for label, _ in report.failed}
+        report.remaining = [
+            r.label() for r in registry.ordered(lab_id) if r.label() not in failed and still_exists(r, client_for)
+        ]
+    return report
