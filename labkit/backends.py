@@ -60,12 +60,48 @@ def registry_path() -> Path:
     return Path(home) / "registry.json"
 
 
+_OFFLINE_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": FAKE_KEY,
+    "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
+    "AWS_SESSION_TOKEN": None,
+    "AWS_SECURITY_TOKEN": None,
+    "AWS_PROFILE": None,
+    "AWS_DEFAULT_PROFILE": None,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+
+
+def _offline_environment() -> Callable[[], None]:
+    """Fake credentials and no ``~/.aws`` for everything in this process (moto itself makes
+    boto3 sessions); returns the function that puts the learner's environment back."""
+    saved = {key: os.environ.get(key) for key in _OFFLINE_ENVIRONMENT}
+    for key, value in _OFFLINE_ENVIRONMENT.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+    def restore() -> None:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    return restore
+
+
 def _offline_session(region: str) -> boto3.Session:
     """A boto3 session with fake credentials that reads no file in ``~/.aws``."""
-    core = botocore.session.Session()
-    core.set_config_variable("config_file", os.devnull)
-    core.set_config_variable("credentials_file", os.devnull)
-    core.set_config_variable("profile", None)
+    # No environment variable may point botocore at a profile or a file of the learner's.
+    core = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
+    )
     core.set_credentials(FAKE_KEY, FAKE_KEY)
     return boto3.Session(botocore_session=core, region_name=region)
 
@@ -107,6 +143,7 @@ def start_moto(region: str, clock: LabClock) -> Backend:
     """A fresh, empty moto in this process (any previous moto lab's state is reset)."""
     from moto import mock_aws
 
+    restore_environment = _offline_environment()
     mock = mock_aws()
     mock.start(reset=True)
     _MotoClock.follow(clock)
@@ -114,6 +151,7 @@ def start_moto(region: str, clock: LabClock) -> Backend:
     def close() -> None:
         mock.stop()
         _MotoClock.release()
+        restore_environment()
 
     return Backend("moto", _offline_session(region), MOTO_ACCOUNT_ID, registry_key="moto", close=close)
 
@@ -131,6 +169,7 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
 
     # The server's request log and tracebacks would drown the notebook; labkit reports errors itself.
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    restore_environment = _offline_environment()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -142,6 +181,7 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
     def close() -> None:
         server.stop()
         _MotoClock.release()
+        restore_environment()
 
     return Backend(
         "moto-server", _offline_session(region), MOTO_ACCOUNT_ID, url, registry_key=f"moto-server:{url}",
