@@ -1,0 +1,37 @@
+"""Exercises of notebook 00-setup-and-monitoring-types."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from labkit.exercises import Exercise
+
+if TYPE_CHECKING:
+    from labkit.lab import Lab
+
+
+def _ops_topic_problems(lab: Lab) -> list[str]:
+    sns = lab.internal_client("sns")
+    arns = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ops-alerts")]
+    if not arns:
+        names = [t["TopicArn"].rsplit(":", 1)[-1] for t in sns.list_topics()["Topics"]]
+        return [f"there is no SNS topic named 'ops-alerts' (topics now: {', '.join(names) or 'none'})"]
+    tags = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arns[0])["Tags"]}
+    if "team" not in tags:
+        return ["the topic 'ops-alerts' exists but has no tag with the key 'team'"]
+    if tags["team"] != "ops":
+        return [f"the topic's tag team is {tags['team']!r}, not 'ops'"]
+    return []
+
+
+ops_topic = Exercise(
+    title="an SNS topic 'ops-alerts' tagged team=ops",
+    checker=_ops_topic_problems,
+    hints=[
+        "Topics are created with sns.create_topic; look at its Name and Tags parameters.",
+        "Tags are a list of {'Key': ..., 'Value': ...} dictionaries.",
+    ],
+    solution_code="""
+sns.create_topic(Name="ops-alerts", Tags=[{"Key": "team", "Value": "ops"}])
+""",
+)

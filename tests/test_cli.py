@@ -1,0 +1,36 @@
+"""The ``labkit`` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from labkit.cli import main
+
+
+def test_doctor_prints_ok_lines_and_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(line.startswith(("OK  ", "FAIL")) for line in lines)
+    assert any("round trip" in line and line.startswith("OK") for line in lines)
+
+
+def test_doctor_fails_loudly_on_a_bad_backend(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABKIT_BACKEND", "azure")
+    assert main(["doctor"]) == 1
+    assert "FAIL  backend: unknown backend 'azure'" in capsys.readouterr().out
+
+
+def test_inventory_and_teardown_on_in_process_moto(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inventory"]) == 0
+    assert "0 resource(s)" in capsys.readouterr().out
+    assert main(["teardown", "--dry-run"]) == 0
+    assert "nothing to tear down" in capsys.readouterr().out
+
+
+def test_python_dash_m_labkit_shows_the_commands() -> None:
+    shown = subprocess.run([sys.executable, "-m", "labkit", "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("doctor", "run", "teardown", "inventory"):
+        assert command in shown

@@ -1,0 +1,51 @@
+"""Every notebook follows the course skeleton and matches its jupytext source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from labkit.notebooks import notebook_paths, skeleton_problems, source_paths
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = notebook_paths(REPO)
+SOURCES = source_paths(REPO)
+
+
+def test_every_source_has_its_executed_notebook_and_back() -> None:
+    assert [p.stem for p in NOTEBOOKS] == [p.stem for p in SOURCES]
+    assert NOTEBOOKS, "no notebooks found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_follows_the_skeleton(path: Path) -> None:
+    assert skeleton_problems(nbformat.read(path, as_version=4)) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_executed_and_in_sync_with_its_source(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    source = jupytext.read(REPO / "notebooks" / "src" / f"{path.stem}.py")
+    code = [c.source for c in notebook.cells]
+    assert code == [c.source for c in source.cells], "run `make notebooks` after editing notebooks/src"
+    code_cells = [c for c in notebook.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code_cells), "commit notebooks executed (`make notebooks`)"
+    assert not any(o.output_type == "error" for c in code_cells for o in c.outputs)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_ends_with_checks_then_teardown(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert "checks.report()" in code and code.rstrip().endswith("assert lab.inventory() == [], lab.inventory()")
+
+
+def test_skeleton_check_catches_a_missing_section() -> None:
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title\n## Objectives\n## Prerequisites and time\n## Setup\n## Step 1: x"),
+        nbformat.v4.new_markdown_cell("## Check your work\n## Exercises\n## Summary and what's next\n## Clean up"),
+    ])
+    assert skeleton_problems(notebook) == ["missing or out of order: '## Check your work'"]
