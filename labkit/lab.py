@@ -175,6 +175,15 @@ class Lab:
         events.register(f"before-parameter-build.{service_id}", tag)
         events.register(f"after-call.{service_id}", record)
 
+    @property
+    def inbox(self) -> Any:
+        """The email the lab's SNS topics sent (moto backends): read it, confirm subscriptions."""
+        if self.emulator is None:
+            raise ConfigurationError(
+                "on a real account the email goes to the real mailbox; subscribe an SQS queue to read it here"
+            )
+        return self.emulator.plugins["sns_email"].inbox
+
     # -- time ---------------------------------------------------------------------------------
     def advance(self, minutes: float = 0, *, hours: float = 0, seconds: float = 0) -> dt.datetime:
         """Let lab time pass; on moto the emulator runs every minute of it. Returns the new time.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from labkit.emulator.core import Call, Emulator
 
-PLUGINS: list[str] = []
+PLUGINS: list[str] = [
+    "labkit.emulator.sns_email",
+]
 
 __all__ = ["PLUGINS", "Call", "Emulator"]

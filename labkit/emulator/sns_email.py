@@ -1,0 +1,284 @@
+"""SNS email as AWS does it: subscriptions wait for confirmation, and confirmed ones get mail.
+
+moto confirms email subscriptions at once and delivers email nowhere. On AWS an email
+subscription stays ``PendingConfirmation`` until the recipient follows the link in the
+"AWS Notification - Subscription Confirmation" email; until then ``Subscribe`` answers
+``pending confirmation`` and nothing published to the topic reaches that address (SNS API
+reference, Subscribe: https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html; "Email
+notifications": https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html).
+
+This plugin keeps that state and an :class:`Inbox` the notebooks read (``lab.inbox``).
+Taught in notebook 02-cpu-alarm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from labkit.exceptions import ServiceError
+
+if TYPE_CHECKING:
+    from labkit.emulator.core import Call, Emulator
+
+EMAIL_PROTOCOLS = ("email", "email-json")
+PENDING = "PendingConfirmation"
+# What Subscribe answers for a subscription that still needs confirming (SNS API reference, Subscribe:
+# "the response includes the ARN ... if the subscription requires confirmation ... 'pending confirmation'").
+PENDING_ANSWER = "pending confirmation"
+DEFAULT_SUBJECT = "AWS Notification Message"
+CONFIRMATION_SUBJECT = "AWS Notification - Subscription Confirmation"
+FOOTER = (
+    "--\n"
+    "If you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:\n"
+    "{unsubscribe_url}\n\n"
+    "Please do not reply directly to this email. If you have any questions or comments regarding this email, "
+    "please contact us at https://aws.amazon.com/support"
+)
+
+
+@dataclass
+class Email:
+    """One email as the recipient would see it."""
+
+    to: str
+    sender: str
+    subject: str
+    body: str
+    sent_at: dt.datetime
+    topic_arn: str
+    kind: str  # "confirmation" or "notification"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left;padding-right:1em'>{name}</th><td>{html.escape(value)}</td></tr>"
+            for name, value in (
+                ("From", self.sender), ("To", self.to), ("Subject", self.subject),
+                ("Date", self.sent_at.strftime("%a, %d %b %Y %H:%M:%S +0000")),
+            )
+        )
+        return (
+            "<div style='border:1px solid #ccc;border-radius:6px;padding:8px;max-width:60em'>"
+            f"<table>{rows}</table><hr><pre style='white-space:pre-wrap'>{html.escape(self.body)}</pre></div>"
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"From: {self.sender}\nTo: {self.to}\nSubject: {self.subject}\n"
+            f"Date: {self.sent_at:%a, %d %b %Y %H:%M:%S +0000}\n\n{self.body}"
+        )
+
+
+@dataclass
+class _Subscription:
+    arn: str
+    topic_arn: str
+    protocol: str
+    endpoint: str
+    token: str
+    confirmed: bool = False
+
+
+@dataclass
+class Inbox:
+    """Every email the lab's SNS topics sent, oldest first (``lab.inbox``)."""
+
+    _plugin: SnsEmail
+    emails: list[Email] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.emails)
+
+    def __getitem__(self, index: int) -> Email:
+        return self.emails[index]
+
+    def __iter__(self) -> Any:
+        return iter(self.emails)
+
+    def to(self, address: str) -> list[Email]:
+        """The emails sent to ``address``."""
+        return [email for email in self.emails if email.to == address]
+
+    def notifications(self, address: str | None = None) -> list[Email]:
+        """The notifications (not confirmation requests), to ``address`` if given."""
+        return [e for e in self.emails if e.kind == "notification" and address in (None, e.to)]
+
+    def pending(self) -> list[str]:
+        """Addresses with a subscription still waiting for confirmation."""
+        return sorted({s.endpoint for s in self._plugin.subscriptions.values() if not s.confirmed})
+
+    def confirm(self, address: str | None = None) -> list[str]:
+        """Follow the confirmation link in every pending email (to ``address`` if given).
+
+        Returns the ARNs of the subscriptions confirmed.
+        """
+        chosen = [s for s in self._plugin.subscriptions.values() if not s.confirmed and address in (None, s.endpoint)]
+        return [self._plugin.confirm(s.topic_arn, s.token) for s in chosen]
+
+    def _repr_html_(self) -> str:
+        if not self.emails:
+            return "<em>inbox: no email yet</em>"
+        return "".join(email._repr_html_() for email in self.emails)
+
+    def __repr__(self) -> str:
+        lines = [f"{e.sent_at:%Y-%m-%d %H:%M} UTC  to {e.to}  {e.subject}" for e in self.emails]
+        return "\n".join(lines) if lines else "inbox: no email yet"
+
+
+class SnsEmail:
+    """The plugin's state: email subscriptions and the inbox."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.lab = emulator.lab
+        self.subscriptions: dict[str, _Subscription] = {}
+        self.inbox = Inbox(self)
+
+    def _sns(self) -> Any:
+        return self.lab.internal_client("sns")
+
+    def _sender(self, topic_arn: str) -> str:
+        display = self._sns().get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("DisplayName") or "AWS Notifications"
+        return f"{display} <no-reply@sns.amazonaws.com>"
+
+    def _unsubscribe_url(self, subscription: _Subscription) -> str:
+        region = subscription.arn.split(":")[3]
+        return (
+            f"https://sns.{region}.amazonaws.com/unsubscribe.html?SubscriptionArn={subscription.arn}"
+            f"&Endpoint={subscription.endpoint}"
+        )
+
+    # -- calls ----------------------------------------------------------------------------------
+    def subscribe(self, call: Call) -> dict[str, Any] | None:
+        if call.params.get("Protocol") not in EMAIL_PROTOCOLS:
+            return None
+        params = {**call.params, "ReturnSubscriptionArn": True}
+        arn = call.internal().subscribe(**params)["SubscriptionArn"]
+        known = self.subscriptions.get(arn)
+        if known is None:
+            known = _Subscription(arn, params["TopicArn"], params["Protocol"], params["Endpoint"], secrets.token_hex(32))
+            self.subscriptions[arn] = known
+        if not known.confirmed:
+            self._send_confirmation(known)
+        returned = arn if known.confirmed or call.params.get("ReturnSubscriptionArn") else PENDING_ANSWER
+        return {"SubscriptionArn": returned}
+
+    def _send_confirmation(self, subscription: _Subscription) -> None:
+        region = subscription.arn.split(":")[3]
+        link = (
+            f"https://sns.{region}.amazonaws.com/confirmation.html?TopicArn={subscription.topic_arn}"
+            f"&Token={subscription.token}&Endpoint={subscription.endpoint}"
+        )
+        body = (
+            f"You have chosen to subscribe to the topic:\n{subscription.topic_arn}\n\n"
+            "To confirm this subscription, click or visit the link below "
+            f"(If this was in error no action is necessary):\nConfirm subscription: {link}\n\n"
+            "Please do not reply directly to this email. If you wish to remove yourself from receiving all future SNS "
+            "subscription confirmation requests please send an email to sns-opt-out"
+        )
+        self.inbox.emails.append(
+            Email(subscription.endpoint, self._sender(subscription.topic_arn), CONFIRMATION_SUBJECT, body,
+                  self.lab.clock.now(), subscription.topic_arn, "confirmation")
+        )
+
+    def confirm(self, topic_arn: str, token: str) -> str:
+        """Confirm the subscription that ``token`` was issued for; returns its ARN."""
+        for subscription in self.subscriptions.values():
+            if subscription.token == token and subscription.topic_arn == topic_arn:
+                subscription.confirmed = True
+                return subscription.arn
+        raise ServiceError("InvalidParameter", "Invalid parameter: Token")
+
+    def confirm_subscription(self, call: Call) -> dict[str, Any] | None:
+        return {"SubscriptionArn": self.confirm(call.params["TopicArn"], call.params["Token"])}
+
+    def _pending(self, arn: str) -> bool:
+        subscription = self.subscriptions.get(arn)
+        return subscription is not None and not subscription.confirmed
+
+    def list_subscriptions(self, call: Call) -> dict[str, Any]:
+        method = "list_subscriptions_by_topic" if call.operation == "ListSubscriptionsByTopic" else "list_subscriptions"
+        reply = getattr(call.internal(), method)(**call.params)
+        reply.pop("ResponseMetadata", None)
+        for item in reply.get("Subscriptions", []):
+            if self._pending(item["SubscriptionArn"]):
+                item["SubscriptionArn"] = PENDING
+        return reply
+
+    def get_subscription_attributes(self, call: Call) -> dict[str, Any]:
+        reply = call.internal().get_subscription_attributes(**call.params)
+        reply.pop("ResponseMetadata", None)
+        if call.params["SubscriptionArn"] in self.subscriptions:
+            reply["Attributes"]["PendingConfirmation"] = str(self._pending(call.params["SubscriptionArn"])).lower()
+            reply["Attributes"]["ConfirmationWasAuthenticated"] = "false" if self._pending(call.params["SubscriptionArn"]) else "true"
+        return reply
+
+    def get_topic_attributes(self, call: Call) -> dict[str, Any]:
+        reply = call.internal().get_topic_attributes(**call.params)
+        reply.pop("ResponseMetadata", None)
+        topic = call.params["TopicArn"]
+        pending = sum(1 for s in self.subscriptions.values() if s.topic_arn == topic and not s.confirmed)
+        attributes = reply["Attributes"]
+        total = len(call.internal().list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"])
+        attributes["SubscriptionsPending"] = str(pending)
+        attributes["SubscriptionsConfirmed"] = str(total - pending)
+        return reply
+
+    def forget(self, call: Call, reply: dict[str, Any]) -> None:
+        self.subscriptions.pop(call.params.get("SubscriptionArn", ""), None)
+
+    def forget_topic(self, call: Call, reply: dict[str, Any]) -> None:
+        topic = call.params.get("TopicArn")
+        self.subscriptions = {arn: s for arn, s in self.subscriptions.items() if s.topic_arn != topic}
+
+    # -- delivery -------------------------------------------------------------------------------
+    def deliver(self, topic_arn: str, message: str, subject: str | None = None) -> None:
+        """Send ``message`` to the topic's confirmed email subscriptions (and nobody else)."""
+        for subscription in list(self.subscriptions.values()):
+            if subscription.topic_arn != topic_arn or not subscription.confirmed:
+                continue
+            footer = FOOTER.format(unsubscribe_url=self._unsubscribe_url(subscription))
+            if subscription.protocol == "email-json":
+                body = json.dumps(
+                    {"Type": "Notification", "TopicArn": topic_arn, "Subject": subject, "Message": message,
+                     "Timestamp": self.lab.clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                     "UnsubscribeURL": self._unsubscribe_url(subscription)},
+                    indent=2,
+                )
+            else:
+                body = f"{message}\n\n{footer}"
+            self.inbox.emails.append(
+                Email(subscription.endpoint, self._sender(topic_arn), subject or DEFAULT_SUBJECT, body,
+                      self.lab.clock.now(), topic_arn, "notification")
+            )
+
+    def publish(self, topic_arn: str, message: str, subject: str | None = None) -> None:
+        """Publish as AWS would on the emulator's behalf: to every subscriber moto serves, and email."""
+        params = {"TopicArn": topic_arn, "Message": message}
+        if subject:
+            params["Subject"] = subject
+        self._sns().publish(**params)
+        self.deliver(topic_arn, message, subject)
+
+    def published(self, call: Call, reply: dict[str, Any]) -> None:
+        topic = call.params.get("TopicArn") or call.params.get("TargetArn")
+        if topic:
+            self.deliver(topic, call.params["Message"], call.params.get("Subject"))
+
+
+def install(emulator: Emulator) -> SnsEmail:
+    """Register the SNS email behaviour on ``emulator``."""
+    plugin = SnsEmail(emulator)
+    emulator.answers("sns", "Subscribe")(plugin.subscribe)
+    emulator.answers("sns", "ConfirmSubscription")(plugin.confirm_subscription)
+    emulator.answers("sns", "ListSubscriptions")(plugin.list_subscriptions)
+    emulator.answers("sns", "ListSubscriptionsByTopic")(plugin.list_subscriptions)
+    emulator.answers("sns", "GetSubscriptionAttributes")(plugin.get_subscription_attributes)
+    emulator.answers("sns", "GetTopicAttributes")(plugin.get_topic_attributes)
+    emulator.observes("sns", "Publish")(plugin.published)
+    emulator.observes("sns", "Unsubscribe")(plugin.forget)
+    emulator.observes("sns", "DeleteTopic")(plugin.forget_topic)
+    return plugin
