@@ -10,6 +10,7 @@ from labkit.emulator.core import Call, Emulator
 
 PLUGINS: list[str] = [
     "labkit.emulator.sns_email",
+    "labkit.emulator.ec2_metrics",
 ]
 
 __all__ = ["PLUGINS", "Call", "Emulator"]

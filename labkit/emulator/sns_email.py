@@ -17,6 +17,7 @@ import datetime as dt
 import html
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -235,8 +236,15 @@ class SnsEmail:
         self.subscriptions = {arn: s for arn, s in self.subscriptions.items() if s.topic_arn != topic}
 
     # -- delivery -------------------------------------------------------------------------------
-    def deliver(self, topic_arn: str, message: str, subject: str | None = None) -> None:
-        """Send ``message`` to the topic's confirmed email subscriptions (and nobody else)."""
+    def deliver(
+        self, topic_arn: str, message: str, subject: str | None = None,
+        email_text: Callable[[str], str] | None = None,
+    ) -> None:
+        """Send ``message`` to the topic's confirmed email subscriptions (and nobody else).
+
+        ``email_text(unsubscribe_url)``, when given, renders the whole plain-text email (a
+        CloudWatch alarm's readable email); otherwise the email is the message and SNS's footer.
+        """
         for subscription in list(self.subscriptions.values()):
             if subscription.topic_arn != topic_arn or not subscription.confirmed:
                 continue
@@ -248,6 +256,8 @@ class SnsEmail:
                      "UnsubscribeURL": self._unsubscribe_url(subscription)},
                     indent=2,
                 )
+            elif email_text is not None:
+                body = email_text(self._unsubscribe_url(subscription))
             else:
                 body = f"{message}\n\n{footer}"
             self.inbox.emails.append(
@@ -255,13 +265,16 @@ class SnsEmail:
                       self.lab.clock.now(), topic_arn, "notification")
             )
 
-    def publish(self, topic_arn: str, message: str, subject: str | None = None) -> None:
-        """Publish as AWS would on the emulator's behalf: to every subscriber moto serves, and email."""
+    def publish(
+        self, topic_arn: str, message: str, subject: str | None = None,
+        email_text: Callable[[str], str] | None = None,
+    ) -> None:
+        """Publish on AWS's behalf: moto serves the other subscribers, this plugin the email."""
         params = {"TopicArn": topic_arn, "Message": message}
         if subject:
             params["Subject"] = subject
         self._sns().publish(**params)
-        self.deliver(topic_arn, message, subject)
+        self.deliver(topic_arn, message, subject, email_text)
 
     def published(self, call: Call, reply: dict[str, Any]) -> None:
         topic = call.params.get("TopicArn") or call.params.get("TargetArn")

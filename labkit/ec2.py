@@ -1,0 +1,235 @@
+"""The lab's EC2 instance and the metrics AWS publishes for it.
+
+On the moto backends the instance is a moto instance (``run_instances``) whose default EC2
+metrics the emulator publishes as the lab clock runs, from a seeded workload model. AWS
+publishes them at basic monitoring as one datapoint per 5 minutes, at detailed monitoring
+every minute ("Manage detailed monitoring for your EC2 instances",
+https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html; metric list:
+"CloudWatch metrics that are available for your instances",
+https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html).
+
+Taught in notebooks 01-metric-exploration and 02-cpu-alarm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from labkit.exceptions import GuardrailError
+
+if TYPE_CHECKING:
+    from labkit.lab import Lab
+
+NAMESPACE = "AWS/EC2"
+BURSTABLE_FAMILIES = ("t2", "t3", "t3a", "t4g")
+#: An Amazon Linux 2023 AMI id shape for the offline lab (moto accepts any id of this form).
+OFFLINE_AMI = "ami-0a1b2c3d4e5f67890"
+
+#: The public SSM parameter that names the latest Amazon Linux 2023 AMI.
+AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+#: On-demand Linux prices in Asia Pacific (Tokyo), from the EC2 pricing page.
+PRICES_AS_OF = "prices as of 2026-06"
+HOURLY_PRICE_USD = {"t3.micro": 0.0136, "t3.small": 0.0272, "t4g.micro": 0.0108, "t4g.small": 0.0216}
+
+#: Default metrics per instance with their units (the metrics the console lists for an instance).
+METRICS: dict[str, str] = {
+    "CPUUtilization": "Percent",
+    "NetworkIn": "Bytes",
+    "NetworkOut": "Bytes",
+    "NetworkPacketsIn": "Count",
+    "NetworkPacketsOut": "Count",
+    "DiskReadBytes": "Bytes",
+    "DiskWriteBytes": "Bytes",
+    "DiskReadOps": "Count",
+    "DiskWriteOps": "Count",
+    "StatusCheckFailed": "Count",
+    "StatusCheckFailed_Instance": "Count",
+    "StatusCheckFailed_System": "Count",
+    "StatusCheckFailed_AttachedEBS": "Count",
+    "MetadataNoToken": "Count",
+}
+#: Added for burstable performance instances (T family).
+CREDIT_METRICS: dict[str, str] = {
+    "CPUCreditUsage": "Count",
+    "CPUCreditBalance": "Count",
+    "CPUSurplusCreditBalance": "Count",
+    "CPUSurplusCreditsCharged": "Count",
+}
+#: Credits earned per hour and vCPUs, for the instance types the lab uses (Burstable performance
+#: instances, "Key concepts and definitions": https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/burstable-credits-baseline-concepts.html).
+CREDITS = {"t3.micro": (12, 2), "t3.small": (24, 2), "t4g.micro": (12, 2), "t4g.small": (24, 2), "t2.micro": (6, 1)}
+
+
+def _noise(seed: int, minute: int, channel: int) -> float:
+    """Deterministic noise in [0, 1) for one minute: the same lab minute always gives the same value."""
+    return (zlib.crc32(f"{seed}:{minute}:{channel}".encode()) & 0xFFFFFF) / 0x1000000
+
+
+@dataclass
+class Workload:
+    """What the instance is doing: a base pattern plus timed episodes.
+
+    ``pattern``: ``idle`` (2–6 %), ``daily`` (a working-day curve peaking in the Tokyo afternoon).
+    Episodes: ``spike`` (CPU near 95 % for a while), ``runaway`` (a process pinning a vCPU until stopped).
+    """
+
+    pattern: str = "daily"
+    seed: int = 7
+    episodes: list[tuple[str, dt.datetime, dt.datetime | None]] = field(default_factory=list)
+
+    def cpu(self, when: dt.datetime) -> float:
+        """CPU utilisation (percent) in the minute starting at ``when``."""
+        minute = int(when.timestamp() // 60)
+        jitter = _noise(self.seed, minute, 0)
+        if self.pattern == "idle":
+            value = 2 + 4 * jitter
+        else:
+            tokyo_hour = (when.hour + 9) % 24 + when.minute / 60
+            weekday = (when + dt.timedelta(hours=9)).weekday() < 5
+            busy = max(0.0, math.sin((tokyo_hour - 7) / 14 * math.pi)) if 7 <= tokyo_hour <= 21 else 0.0
+            value = 8 + (42 if weekday else 15) * busy + 10 * jitter
+        for kind, start, end in self.episodes:
+            if start <= when and (end is None or when < end):
+                if kind == "spike":
+                    value = max(value, 90 + 8 * _noise(self.seed, minute, 1))
+                elif kind == "runaway":
+                    value = max(value, 97 + 3 * _noise(self.seed, minute, 2))
+        return round(min(value, 100.0), 2)
+
+
+@dataclass
+class LabInstance:
+    """The lab's instance: its id, type, monitoring level and workload."""
+
+    instance_id: str
+    instance_type: str
+    detailed: bool
+    workload: Workload
+    launched_at: dt.datetime
+    impaired: dict[str, bool] = field(default_factory=dict)
+    credit_balance: float = 0.0
+
+    @property
+    def dimensions(self) -> list[dict[str, str]]:
+        return [{"Name": "InstanceId", "Value": self.instance_id}]
+
+    @property
+    def burstable(self) -> bool:
+        return self.instance_type.split(".")[0] in BURSTABLE_FAMILIES
+
+    @property
+    def period_minutes(self) -> int:
+        """How often AWS publishes this instance's metrics: 1 (detailed) or 5 (basic) minutes."""
+        return 1 if self.detailed else 5
+
+    def spike(self, start: dt.datetime, minutes: int) -> None:
+        """Drive CPU near 95 % for ``minutes`` from ``start`` (a busy batch job)."""
+        self.workload.episodes.append(("spike", start, start + dt.timedelta(minutes=minutes)))
+
+    def runaway(self, start: dt.datetime) -> None:
+        """A runaway process pins the CPU from ``start`` until :meth:`calm`."""
+        self.workload.episodes.append(("runaway", start, None))
+
+    def calm(self, when: dt.datetime) -> None:
+        """End every open episode at ``when`` (the runaway process is killed)."""
+        self.workload.episodes = [(k, s, e if e is not None else when) for k, s, e in self.workload.episodes]
+
+    def sample(self, when: dt.datetime) -> dict[str, float]:
+        """Every default metric's value for the minute starting at ``when``."""
+        cpu = self.workload.cpu(when)
+        minute = int(when.timestamp() // 60)
+        seed = self.workload.seed
+        traffic = 1 + cpu / 10
+        values = {
+            "CPUUtilization": cpu,
+            "NetworkIn": round(traffic * (180_000 + 60_000 * _noise(seed, minute, 3))),
+            "NetworkOut": round(traffic * (420_000 + 90_000 * _noise(seed, minute, 4))),
+            "NetworkPacketsIn": round(traffic * (600 + 200 * _noise(seed, minute, 5))),
+            "NetworkPacketsOut": round(traffic * (900 + 300 * _noise(seed, minute, 6))),
+            # Instance-store disk metrics: EBS-only instances such as t3 report 0 (AWS documents
+            # these for instance store volumes only).
+            "DiskReadBytes": 0.0,
+            "DiskWriteBytes": 0.0,
+            "DiskReadOps": 0.0,
+            "DiskWriteOps": 0.0,
+            "StatusCheckFailed_Instance": float(self.impaired.get("instance", False)),
+            "StatusCheckFailed_System": float(self.impaired.get("system", False)),
+            "StatusCheckFailed_AttachedEBS": float(self.impaired.get("ebs", False)),
+            "MetadataNoToken": 0.0,
+        }
+        values["StatusCheckFailed"] = float(
+            any(values[k] for k in ("StatusCheckFailed_Instance", "StatusCheckFailed_System", "StatusCheckFailed_AttachedEBS"))
+        )
+        if self.burstable:
+            earned_per_hour, vcpus = CREDITS.get(self.instance_type, (12, 2))
+            # One credit is one vCPU at 100 % for one minute.
+            used = vcpus * cpu / 100
+            self.credit_balance = max(0.0, min(self.credit_balance + earned_per_hour / 60 - used, earned_per_hour * 24))
+            values.update(
+                CPUCreditUsage=round(used, 4), CPUCreditBalance=round(self.credit_balance, 4),
+                CPUSurplusCreditBalance=0.0, CPUSurplusCreditsCharged=0.0,
+            )
+        return values
+
+    def metric_names(self) -> list[str]:
+        return [*METRICS, *(CREDIT_METRICS if self.burstable else {})]
+
+    def unit(self, name: str) -> str:
+        return METRICS.get(name) or CREDIT_METRICS[name]
+
+
+def launch(
+    lab: Lab,
+    *,
+    instance_type: str = "t3.micro",
+    detailed: bool = False,
+    pattern: str = "daily",
+    seed: int = 7,
+    history_days: float = 0,
+    confirm_cost: bool = False,
+) -> LabInstance:
+    """Launch the lab instance (what notebooks 01–07 watch) and, offline, start its metrics.
+
+    ``history_days`` backfills that much metric history before lab time now, as if the instance
+    had been running for a while (basic monitoring gives one datapoint per 5 minutes).
+    On ``aws`` this launches a real Amazon Linux 2023 instance, which costs money: it is refused
+    unless ``confirm_cost=True`` is passed after reading the estimate in the error.
+    """
+    ec2 = lab.client("ec2")
+    image = OFFLINE_AMI
+    if lab.emulator is None:
+        if not confirm_cost:
+            hourly = HOURLY_PRICE_USD.get(instance_type, "unknown")
+            raise GuardrailError(
+                f"launching a real {instance_type} costs about ${hourly}/hour in ap-northeast-1 (on-demand Linux, "
+                f"{PRICES_AS_OF}) until teardown; call launch(..., confirm_cost=True) to go ahead"
+            )
+        image = lab.client("ssm").get_parameter(Name=AL2023_PARAMETER)["Parameter"]["Value"]
+    reply = ec2.run_instances(
+        ImageId=image, InstanceType=instance_type, MinCount=1, MaxCount=1,
+        Monitoring={"Enabled": detailed},
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "lab-web"}]}],
+    )
+    instance_id = reply["Instances"][0]["InstanceId"]
+    launched = lab.clock.now() - dt.timedelta(days=history_days)
+    instance = LabInstance(instance_id, instance_type, detailed, Workload(pattern, seed), launched)
+    if instance.burstable:
+        instance.credit_balance = CREDITS.get(instance_type, (12, 2))[0] * 2.5  # launch credits
+    if lab.emulator is not None:
+        lab.emulator.plugins["ec2_metrics"].watch(instance, backfill_from=launched)
+    return instance
+
+
+def metric_period_start(when: dt.datetime, minutes: int) -> dt.datetime:
+    """The start of the ``minutes``-long period containing ``when`` (periods align to the hour)."""
+    floored = when.replace(second=0, microsecond=0)
+    return floored - dt.timedelta(minutes=floored.minute % minutes)
+
+
+def aggregate(samples: list[float]) -> dict[str, Any]:
+    """A CloudWatch StatisticSet for a period's one-minute samples."""
+    return {"SampleCount": float(len(samples)), "Sum": float(sum(samples)), "Minimum": float(min(samples)), "Maximum": float(max(samples))}

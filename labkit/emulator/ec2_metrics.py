@@ -1,0 +1,81 @@
+"""Publishes the lab instance's default AWS/EC2 metrics as lab time passes (moto publishes none).
+
+Basic monitoring: one datapoint per 5-minute period, published when the period is over, as a
+statistic set of its five one-minute samples; detailed monitoring: one per minute
+(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html).
+Taught in notebook 01-metric-exploration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from labkit.ec2 import NAMESPACE, LabInstance, aggregate, metric_period_start
+
+if TYPE_CHECKING:
+    from labkit.emulator.core import Emulator
+
+#: PutMetricData takes at most 1000 metrics per call (PutMetricData API reference).
+BATCH = 1000
+
+
+class Ec2Metrics:
+    """The plugin's state: the watched instances and their samples for the current period."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.lab = emulator.lab
+        self.instances: list[LabInstance] = []
+
+    def watch(self, instance: LabInstance, backfill_from: dt.datetime | None = None) -> None:
+        """Start publishing ``instance``'s metrics; backfill its history from ``backfill_from``."""
+        self.instances.append(instance)
+        now = self.lab.clock.now()
+        if backfill_from is not None and backfill_from < now:
+            data: list[dict[str, Any]] = []
+            period = metric_period_start(backfill_from, instance.period_minutes)
+            while period + dt.timedelta(minutes=instance.period_minutes) <= now:
+                data.extend(self._period_data(instance, period))
+                period += dt.timedelta(minutes=instance.period_minutes)
+            self._put(data)
+
+    def _period_data(self, instance: LabInstance, period_start: dt.datetime) -> list[dict[str, Any]]:
+        minutes = [period_start + dt.timedelta(minutes=m) for m in range(instance.period_minutes)]
+        samples = [instance.sample(minute) for minute in minutes]
+        return [
+            {
+                "MetricName": name,
+                "Dimensions": instance.dimensions,
+                "Timestamp": period_start.replace(tzinfo=None) if self.lab.backend.in_process else period_start,
+                "StatisticValues": aggregate([sample[name] for sample in samples]),
+                "Unit": instance.unit(name),
+            }
+            for name in instance.metric_names()
+        ]
+
+    def _put(self, data: list[dict[str, Any]]) -> None:
+        if self.lab.backend.in_process:
+            # Backfilling a week through the HTTP-shaped API costs seconds; moto's own store is here.
+            from moto.cloudwatch.models import cloudwatch_backends
+
+            cloudwatch_backends[self.lab.account_id][self.lab.region].put_metric_data(NAMESPACE, data)
+            return
+        cloudwatch = self.lab.internal_client("cloudwatch")
+        for start in range(0, len(data), BATCH):
+            cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data[start : start + BATCH])
+
+    def tick(self, now: dt.datetime) -> None:
+        """At the end of each instance's period, publish that period's datapoint."""
+        data: list[dict[str, Any]] = []
+        for instance in self.instances:
+            if now.minute % instance.period_minutes == 0:
+                data.extend(self._period_data(instance, now - dt.timedelta(minutes=instance.period_minutes)))
+        if data:
+            self._put(data)
+
+
+def install(emulator: Emulator) -> Ec2Metrics:
+    """Register the EC2 metric publisher on ``emulator``."""
+    plugin = Ec2Metrics(emulator)
+    emulator.every_minute(plugin.tick)
+    return plugin

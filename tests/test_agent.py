@@ -1,0 +1,403 @@
+"""Tests of labkit.agent: awslogs files, the unified agent JSON, the converter and install scripts.
+
+Rules come from the CloudWatch Logs agent reference
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html), the unified
+agent's configuration reference
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html),
+its timestamp-symbol table
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-common-scenarios.html#CloudWatch-Agent-logs-timestamp-differences)
+and the official JSON schema in ../shared/reference.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labkit.agent import (
+    SCHEMA_PATH,
+    LogSource,
+    al2023_script,
+    al2_awslogs_script,
+    awscli_conf,
+    awslogs_conf,
+    convert_awslogs_conf,
+    render,
+    source_from_collect_list,
+    unified_config,
+    validate_awslogs_conf,
+    validate_source,
+    validate_unified,
+)
+from labkit.exceptions import ConfigurationError, InvalidAgentConfig
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_SCHEMA = REPO / ".." / "shared" / "reference" / "cloudwatch-agent-schema.json"
+
+#: The article's awslogs.conf addition, verbatim, under the package's [general] section.
+ARTICLE_AWSLOGS_CONF = """\
+[general]
+state_file = /var/lib/awslogs/agent-state
+
+# SSH logs
+[/var/log/secure]
+file = /var/log/secure
+log_group_name = ssh_logs
+log_stream_name = {instance_id}/var/log/secure
+datetime_format = %b %d %H:%M:%S
+"""
+ARTICLE_AWSCLI_CONF = """\
+[plugins]
+cwlogs = cwlogs
+[default]
+region = ap-northeast-1
+"""
+
+
+@pytest.fixture
+def schema() -> Path:
+    """The shared official schema, or a skip that names where it was looked for."""
+    if not SHARED_SCHEMA.is_file():
+        pytest.skip(f"unified CloudWatch agent schema not found at {SHARED_SCHEMA.resolve()} (../shared/reference)")
+    return SHARED_SCHEMA
+
+
+def section(**options: str) -> str:
+    """An awslogs.conf with the article's section, changed by ``options`` (None-valued keys removed)."""
+    base = {
+        "file": "/var/log/secure",
+        "log_group_name": "ssh_logs",
+        "log_stream_name": "{instance_id}/var/log/secure",
+        "datetime_format": "%b %d %H:%M:%S",
+    }
+    base.update(options)
+    body = "".join(f"{key} = {value}\n" for key, value in base.items() if value != "<drop>")
+    return f"[general]\nstate_file = /var/lib/awslogs/agent-state\n\n[/var/log/secure]\n{body}"
+
+
+# --- render (the CLI's output) ---------------------------------------------------------------
+
+
+def test_render_awslogs_prints_the_articles_two_files_with_headers() -> None:
+    assert render("/var/log/secure", "ssh_logs") == (
+        "# /etc/awslogs/awscli.conf\n" + ARTICLE_AWSCLI_CONF + "\n"
+        "# /etc/awslogs/awslogs.conf\n" + ARTICLE_AWSLOGS_CONF.replace("# SSH logs\n", "").rstrip("\n")
+    )
+
+
+def test_render_unified_is_json_only_and_valid(schema: Path) -> None:
+    config = json.loads(render("/var/log/secure", "ssh_logs", fmt="unified", region="eu-west-1"))
+    validate_unified(config, schema)
+    assert config["agent"] == {"run_as_user": "root", "region": "eu-west-1"}
+    assert config["logs"]["logs_collected"]["files"]["collect_list"] == [
+        {
+            "file_path": "/var/log/secure",
+            "log_group_name": "ssh_logs",
+            "log_stream_name": "{instance_id}/var/log/secure",
+            "timestamp_format": "%b %d %H:%M:%S",
+        }
+    ]
+
+
+def test_render_refuses_an_unknown_format_and_a_bad_group_name() -> None:
+    with pytest.raises(ConfigurationError, match="awslogs, unified"):
+        render("/var/log/secure", "ssh_logs", fmt="yaml")
+    with pytest.raises(InvalidAgentConfig, match=r"\[/var/log/secure\] log_group_name: 'ssh logs'"):
+        render("/var/log/secure", "ssh logs")
+
+
+# --- awslogs.conf: generation and the option reference ----------------------------------------
+
+
+def test_generated_awslogs_conf_validates_back_to_the_same_source() -> None:
+    source = LogSource("/var/log/secure", "ssh_logs", time_zone="UTC", batch_count=500, buffer_duration=10_000)
+    assert validate_awslogs_conf(awslogs_conf([source])) == [source]
+
+
+def test_the_articles_exact_config_is_valid() -> None:
+    assert validate_awslogs_conf(ARTICLE_AWSLOGS_CONF) == [LogSource("/var/log/secure", "ssh_logs")]
+
+
+def test_stream_name_defaults_to_instance_id_and_file() -> None:
+    assert LogSource("/var/log/secure", "g").stream_name == "{instance_id}/var/log/secure"
+    assert LogSource("app.log", "g").stream_name == "{instance_id}/app.log"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"flie": "/var/log/secure"}, r"\[/var/log/secure\] flie: unknown option"),
+        ({"log_group_name": "<drop>"}, r"\[/var/log/secure\] log_group_name: missing"),
+        ({"log_group_name": "ssh logs"}, r"log_group_name: 'ssh logs' must be 1-512 characters"),
+        ({"log_group_name": "g" * 513}, r"log_group_name: 'g+' must be 1-512"),
+        ({"log_stream_name": "{instance}/secure"}, r"log_stream_name: \{instance\} is not a variable"),
+        ({"log_stream_name": "a:b"}, r"log_stream_name: 'a:b' contains ':' or '\*'"),
+        ({"datetime_format": "%b %e %H:%M:%S"}, r"datetime_format: %e is not a supported directive"),
+        ({"datetime_format": "%b %-d %H:%M:%S"}, r"datetime_format: %-d is not a supported directive"),
+        ({"datetime_format": "%Y-%m-%d %T"}, r"datetime_format: %T is not a supported"),
+        ({"datetime_format": "%H:%M:%"}, r"datetime_format: '%H:%M:%' ends with a lone '%'"),
+        ({"time_zone": "JST"}, r"time_zone: 'JST' is not LOCAL or UTC"),
+        ({"initial_position": "middle"}, r"initial_position: 'middle' is not start_of_file or end_of_file"),
+        ({"encoding": "utf_9"}, r"encoding: 'utf_9' is not an encoding"),
+        ({"file_fingerprint_lines": "5-2"}, r"file_fingerprint_lines: '5-2' is not a range"),
+        ({"file_fingerprint_lines": "first"}, r"file_fingerprint_lines: 'first' is not one number or two"),
+        ({"multi_line_start_pattern": "(unclosed"}, r"multi_line_start_pattern: '\(unclosed' is not a regular"),
+        (
+            {"multi_line_start_pattern": "{datetime_format}", "datetime_format": "<drop>"},
+            r"multi_line_start_pattern: \{datetime_format\} needs the datetime_format option",
+        ),
+        ({"buffer_duration": "4999"}, r"buffer_duration: 4999 is below the minimum of 5000 ms"),
+        ({"batch_count": "10001"}, r"batch_count: 10001 is above the maximum of 10000 events"),
+        ({"batch_count": "0"}, r"batch_count: 0 is below the minimum of 1 events"),
+        ({"batch_count": "ten"}, r"batch_count: 'ten' is not an integer"),
+        ({"batch_size": "1048577"}, r"batch_size: 1048577 is above the maximum of 1048576 bytes"),
+    ],
+)
+def test_each_stream_option_rule_names_section_and_option(options: dict[str, str], message: str) -> None:
+    with pytest.raises(InvalidAgentConfig, match=message) as caught:
+        validate_awslogs_conf(section(**options))
+    assert "AgentReference.html" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[general]\nstate_file = /s\nuse_gzip_http_content_encoding = yes\n[a]\nfile=/a\nlog_group_name=g\nlog_stream_name=s\n",
+         r"\[general\] use_gzip_http_content_encoding: 'yes' is not true or false"),
+        ("[general]\nstate_file = /s\naws_region = x\n[a]\nfile=/a\nlog_group_name=g\nlog_stream_name=s\n",
+         r"\[general\] aws_region: unknown option"),
+        ("[general]\nstate_file = /s\n", r"no log stream section"),
+        (ARTICLE_AWSLOGS_CONF + "\n[/var/log/secure]\nfile = /x\n", r"cannot be read: .*already exists"),
+        ("file = /var/log/secure\n", r"cannot be read"),
+    ],
+)
+def test_file_level_rules(text: str, message: str) -> None:
+    with pytest.raises(InvalidAgentConfig, match=message):
+        validate_awslogs_conf(text)
+
+
+def test_limits_themselves_are_allowed() -> None:
+    sources = validate_awslogs_conf(section(buffer_duration="5000", batch_count="10000", batch_size="1048576"))
+    assert (sources[0].buffer_duration, sources[0].batch_count, sources[0].batch_size) == (5000, 10000, 1048576)
+
+
+def test_every_documented_legacy_directive_is_accepted() -> None:
+    # The "both agents" and "older agent only" columns, with %I for the table's %l.
+    validate_awslogs_conf(section(datetime_format="%A %a %b %B %d %H %I %m %M %p %S %y %Y %Z %z %c %f %j %U %W %w %%"))
+
+
+def test_all_problems_are_reported_together() -> None:
+    with pytest.raises(InvalidAgentConfig) as caught:
+        validate_awslogs_conf(section(batch_count="20000", time_zone="JST"))
+    assert "batch_count: 20000" in str(caught.value) and "time_zone: 'JST'" in str(caught.value)
+
+
+def test_option_names_are_case_insensitive_like_configparser() -> None:
+    assert validate_awslogs_conf(section().replace("file =", "File ="))[0].file == "/var/log/secure"
+
+
+def test_validate_source_checks_a_spec() -> None:
+    with pytest.raises(InvalidAgentConfig, match=r"\[/var/log/secure\] batch_size: 2000000"):
+        validate_source(LogSource("/var/log/secure", "ssh_logs", batch_size=2_000_000))
+
+
+def test_awscli_conf_matches_the_article() -> None:
+    assert awscli_conf("ap-northeast-1") == ARTICLE_AWSCLI_CONF
+
+
+# --- the unified agent ------------------------------------------------------------------------
+
+
+def test_schema_path_is_the_shared_reference_beside_the_repo() -> None:
+    assert SCHEMA_PATH.resolve() == SHARED_SCHEMA.resolve()
+
+
+def test_unified_config_collects_memory_and_disk_per_instance(schema: Path) -> None:
+    config = unified_config([LogSource("/var/log/secure", "ssh_logs")], "ap-northeast-1")
+    validate_unified(config, schema)
+    metrics = config["metrics"]
+    assert metrics["namespace"] == "CWAgent"
+    assert metrics["append_dimensions"] == {"InstanceId": "${aws:InstanceId}"}
+    assert metrics["metrics_collected"]["mem"]["measurement"] == ["mem_used_percent"]
+    assert metrics["metrics_collected"]["disk"]["measurement"] == ["used_percent"]
+    assert "metrics" not in unified_config([LogSource("/var/log/secure", "ssh_logs")], metrics=False)
+
+
+def test_unified_config_refuses_what_the_unified_agent_lacks() -> None:
+    with pytest.raises(InvalidAgentConfig, match=r"%j is not a supported directive"):
+        unified_config([LogSource("/var/log/app", "app", datetime_format="%Y %j %H:%M:%S")])
+
+
+def collect_entry(**changes: object) -> dict[str, object]:
+    entry: dict[str, object] = {"file_path": "/var/log/secure", "log_group_name": "ssh_logs"}
+    entry.update(changes)
+    return {"logs": {"logs_collected": {"files": {"collect_list": [entry]}}}}
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (collect_entry(timezone="JST"), r"\$\.logs\.logs_collected\.files\.collect_list\[0\]\.timezone: 'JST' is not one of"),
+        (collect_entry(datetime_format="%b"), r"collect_list\[0\]: Additional properties are not allowed \('datetime_format'"),
+        (collect_entry(retention_in_days=2), r"collect_list\[0\]\.retention_in_days: 2 is not one of"),
+        (collect_entry(log_group_name="g" * 513), r"log_group_name: '.*' is too long"),
+        ({"logs": {"logs_collected": {"files": {"collect_list": []}}}}, r"collect_list: \[\] should be non-empty"),
+        (collect_entry(timestamp_format="%Y %j"), r"collect_list\[0\]\.timestamp_format: %j is not a supported directive"),
+        (collect_entry(timestamp_format="%b %e"), r"timestamp_format: %e is not a supported"),
+        (collect_entry(log_stream_name="{instance}"), r"collect_list\[0\]\.log_stream_name: \{instance\} is not a variable"),
+        (collect_entry(multi_line_start_pattern="{timestamp_format}"), r"\{timestamp_format\} needs timestamp_format"),
+    ],
+)
+def test_unified_validation_names_the_json_path(schema: Path, config: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidAgentConfig, match=message):
+        validate_unified(config, schema)
+
+
+def test_unified_only_directives_are_accepted(schema: Path) -> None:
+    validate_unified(collect_entry(timestamp_format="%A %a %b %B %-d %d %-I %I %-m %m %-M %M %-S %S %p %y %Y %Z %z",
+                                   log_stream_name="{local_hostname}/{ip_address}"), schema)
+
+
+def test_missing_schema_says_where_it_was_looked_for(tmp_path: Path) -> None:
+    missing = tmp_path / "cloudwatch-agent-schema.json"
+    with pytest.raises(FileNotFoundError, match=re.escape(str(missing))):
+        validate_unified(collect_entry(), missing)
+
+
+def test_import_is_light() -> None:
+    code = "import sys, labkit.agent; print(sorted(m for m in ('jsonschema', 'boto3', 'botocore') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+# --- converting awslogs.conf ------------------------------------------------------------------
+
+
+def test_converting_the_articles_exact_config(schema: Path) -> None:
+    conversion = convert_awslogs_conf(ARTICLE_AWSLOGS_CONF, ARTICLE_AWSCLI_CONF)
+    assert conversion.config == {
+        "agent": {"run_as_user": "root", "region": "ap-northeast-1"},
+        "logs": {
+            "logs_collected": {
+                "files": {
+                    "collect_list": [
+                        {
+                            "file_path": "/var/log/secure",
+                            "log_group_name": "ssh_logs",
+                            "log_stream_name": "{instance_id}/var/log/secure",
+                            "timestamp_format": "%b %d %H:%M:%S",
+                        }
+                    ]
+                }
+            }
+        },
+    }
+    assert conversion.notes == [
+        "[general] state_file: not carried over; the unified agent keeps its own state and log file"
+    ]
+    validate_unified(conversion.config, schema)
+
+
+def test_converter_maps_options_and_reports_what_it_drops(schema: Path) -> None:
+    text = (
+        "[general]\nstate_file = /s\n"
+        "[app]\nfile = /var/log/app.log\nlog_group_name = app\nlog_stream_name = {hostname}\n"
+        "datetime_format = %Y-%m-%dT%H:%M:%S%z\ntime_zone = UTC\nmulti_line_start_pattern = {datetime_format}\n"
+        "encoding = cp1252\ninitial_position = end_of_file\nbuffer_duration = 6000\n"
+        "[jobs]\nfile = /var/log/jobs.log\nlog_group_name = jobs\nlog_stream_name = jobs\n"
+        "datetime_format = %d/%b/%Y:%H:%M:%S.%f\nmulti_line_start_pattern = ^(?!\\s)\nencoding = latin_1\n"
+        "[sjis]\nfile = /var/log/sjis.log\nlog_group_name = sjis\nlog_stream_name = sjis\nencoding = shift_jis\n"
+        "datetime_format = %Y/%m/%d %H:%M:%S\n"
+    )
+    conversion = convert_awslogs_conf(text)
+    app, jobs, sjis = conversion.config["logs"]["logs_collected"]["files"]["collect_list"]
+    assert app == {
+        "file_path": "/var/log/app.log",
+        "log_group_name": "app",
+        "log_stream_name": "{hostname}",
+        "timestamp_format": "%Y-%m-%dT%H:%M:%S%z",
+        "timezone": "UTC",
+        "multi_line_start_pattern": "{timestamp_format}",
+        "encoding": "windows-1252",
+    }
+    assert jobs == {"file_path": "/var/log/jobs.log", "log_group_name": "jobs", "log_stream_name": "jobs"}
+    assert sjis["encoding"] == "shift_jis"
+    notes = "\n".join(conversion.notes)
+    for expected in (
+        "[app] initial_position: not carried over",
+        "[app] buffer_duration: not carried over",
+        "[jobs] datetime_format: %f is not a supported directive",
+        "[jobs] multi_line_start_pattern: '^(?!\\\\s)' uses lookarounds",
+        "[jobs] encoding: 'latin_1' has no unified-agent equivalent",
+    ):
+        assert expected in notes
+    assert "agent" in conversion.config and "region" not in conversion.config["agent"]
+    validate_unified(conversion.config, schema)
+
+
+def test_converter_validates_its_input_first() -> None:
+    with pytest.raises(InvalidAgentConfig, match="batch_size"):
+        convert_awslogs_conf(section(batch_size="9999999"))
+
+
+def test_source_from_collect_list_uses_the_documented_defaults() -> None:
+    source = source_from_collect_list(
+        {"file_path": "/tmp/TestLogFile.log.2017-07-11-14", "timestamp_format": "%b %-d %H:%M:%S",
+         "timezone": "Local", "multi_line_start_pattern": "{timestamp_format}"}
+    )
+    assert source.log_group == "/tmp/TestLogFile.log"
+    assert source.stream_name == "{instance_id}"
+    assert source.datetime_format == "%b %d %H:%M:%S"
+    assert source.time_zone == "LOCAL"
+    assert source.multi_line_start_pattern == "{datetime_format}"
+    assert (source.batch_count, source.batch_size) == (10_000, 1_048_576)
+
+
+# --- install scripts --------------------------------------------------------------------------
+
+
+def heredoc(script: str, path: str) -> str:
+    match = re.search(rf"cat > {re.escape(path)} <<'LABKIT_EOF'\n(.*?)\nLABKIT_EOF\n", script, re.S)
+    assert match, f"no here-document for {path}"
+    return match.group(1)
+
+
+def test_al2023_script_installs_rsyslog_and_starts_the_agent(schema: Path) -> None:
+    script = al2023_script([LogSource("/var/log/secure", "ssh_logs")], "ap-northeast-1")
+    lines = script.splitlines()
+    assert lines[0] == "#!/bin/bash"
+    assert "dnf install -y amazon-cloudwatch-agent rsyslog" in lines
+    start = (
+        "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
+        "-c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
+    )
+    assert lines.index("systemctl enable --now rsyslog") < lines.index(start)
+    config = json.loads(heredoc(script, "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"))
+    validate_unified(config, schema)
+    assert config["agent"]["run_as_user"] == "root"
+
+
+def test_al2_script_is_the_articles_way_and_deprecated() -> None:
+    with pytest.warns(DeprecationWarning, match="end of support on 2026-06-30"):
+        script = al2_awslogs_script([LogSource("/var/log/secure", "ssh_logs")], "ap-northeast-1")
+    lines = script.splitlines()
+    assert "yum install -y awslogs" in lines
+    assert lines[-2:] == ["systemctl start awslogsd.service", "systemctl enable awslogsd.service"]
+    assert heredoc(script, "/etc/awslogs/awscli.conf") + "\n" == ARTICLE_AWSCLI_CONF
+    assert validate_awslogs_conf(heredoc(script, "/etc/awslogs/awslogs.conf")) == [LogSource("/var/log/secure", "ssh_logs")]
+    assert "DEPRECATED" in script and "2026-06-30" in script
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_scripts_are_valid_bash() -> None:
+    sources = [LogSource("/var/log/secure", "ssh_logs")]
+    with pytest.warns(DeprecationWarning):
+        scripts = [al2023_script(sources), al2_awslogs_script(sources, "ap-northeast-1")]
+    for script in scripts:
+        subprocess.run(["bash", "-n"], input=script, text=True, check=True)
