@@ -166,16 +166,13 @@ def test_answer_returning_none_lets_moto_answer(lab: Lab) -> None:
 
 def test_service_error_reaches_the_learner_as_the_modelled_exception(lab: Lab) -> None:
     def reject(call: Any) -> None:
-        raise ServiceError("InvalidParameterException", "Invalid metric filter pattern")
+        raise ServiceError("InvalidParameterException", "Invalid retention value")
 
-    lab.emulator.answers("logs", "PutMetricFilter")(reject)
+    lab.emulator.answers("logs", "PutRetentionPolicy")(reject)
     logs = lab.client("logs")
     with pytest.raises(logs.exceptions.InvalidParameterException) as raised:
-        logs.put_metric_filter(
-            logGroupName="g", filterName="f", filterPattern="[",
-            metricTransformations=[{"metricName": "m", "metricNamespace": "n", "metricValue": "1"}],
-        )
-    assert raised.value.response["Error"]["Message"] == "Invalid metric filter pattern"
+        logs.put_retention_policy(logGroupName="g", retentionInDays=2)
+    assert raised.value.response["Error"]["Message"] == "Invalid retention value"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 

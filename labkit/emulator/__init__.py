@@ -10,7 +10,10 @@ from labkit.emulator.core import Call, Emulator
 
 PLUGINS: list[str] = [
     "labkit.emulator.sns_email",
+    "labkit.emulator.logs_filters",
+    "labkit.emulator.logs_metrics",
     "labkit.emulator.ec2_metrics",
+    "labkit.emulator.cloudwatch_alarms",
 ]
 
 __all__ = ["PLUGINS", "Call", "Emulator"]

@@ -1,0 +1,245 @@
+"""Alarms that evaluate, record history and notify, as CloudWatch does (moto's never move).
+
+* ``PutMetricAlarm`` is validated as CloudWatch validates it (moto accepts ``Period=7``); a new
+  alarm starts in ``INSUFFICIENT_DATA``; an update leaves the state unchanged
+  (PutMetricAlarm API reference: "When this operation creates an alarm, the alarm state is
+  immediately set to INSUFFICIENT_DATA ... When you update an existing alarm, its state is left
+  unchanged", https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+* At every period boundary of lab time each metric alarm is evaluated over its evaluation
+  range with :func:`labkit.alarms.evaluate` (the documented M-of-N and missing-data rules).
+* A state change — from evaluation or from ``SetAlarmState`` — updates the alarm, appends alarm
+  history (``DescribeAlarmHistory`` is answered here) and, if actions are enabled, publishes the
+  CloudWatch notification once to each SNS topic of the new state's actions
+  ("Alarm actions", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html).
+* ``PutMetricData`` into a namespace starting with ``AWS/`` is refused, as CloudWatch reserves them.
+
+Evaluated here: single-metric alarms with a standard statistic. Alarms on metric math,
+percentiles or anomaly bands are stored but not evaluated offline; the notebooks say so.
+Taught in notebook 02-cpu-alarm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from labkit import alarms
+from labkit.exceptions import InvalidAlarmParameter, ServiceError
+
+if TYPE_CHECKING:
+    from labkit.emulator.core import Call, Emulator
+
+STANDARD_STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")
+HISTORY_TIME = "%Y-%m-%dT%H:%M:%S.000+0000"
+
+
+@dataclass
+class HistoryItem:
+    """One entry of ``DescribeAlarmHistory``."""
+
+    alarm_name: str
+    alarm_type: str
+    timestamp: dt.datetime
+    item_type: str
+    summary: str
+    data: dict[str, Any]
+
+    def as_api(self) -> dict[str, Any]:
+        return {
+            "AlarmName": self.alarm_name, "AlarmType": self.alarm_type, "Timestamp": self.timestamp,
+            "HistoryItemType": self.item_type, "HistorySummary": self.summary, "HistoryData": json.dumps(self.data),
+        }
+
+
+class CloudWatchAlarms:
+    """The plugin's state: alarm history and the alarms' previous reasons."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.lab = emulator.lab
+        self.emulator = emulator
+        self.history: list[HistoryItem] = []
+        self.events: list[dict[str, Any]] = []
+
+    def _cloudwatch(self) -> Any:
+        return self.lab.internal_client("cloudwatch")
+
+    def _alarm(self, name: str) -> dict[str, Any] | None:
+        found = self._cloudwatch().describe_alarms(AlarmNames=[name])["MetricAlarms"]
+        return found[0] if found else None
+
+    # -- calls ----------------------------------------------------------------------------------
+    def validate(self, call: Call) -> None:
+        try:
+            alarms.validate_put_metric_alarm(call.params)
+        except InvalidAlarmParameter as error:
+            raise ServiceError(error.code, error.message) from error
+        call.context["labkit_previous_alarm"] = self._alarm(call.params["AlarmName"])
+        return None
+
+    def created(self, call: Call, reply: dict[str, Any]) -> None:
+        name = call.params["AlarmName"]
+        now = self.lab.clock.now()
+        previous = call.context.get("labkit_previous_alarm")
+        if previous is None:
+            self._cloudwatch().set_alarm_state(
+                AlarmName=name, StateValue="INSUFFICIENT_DATA", StateReason="Unchecked: Initial alarm creation"
+            )
+            self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" created', {"type": "Create", "version": "1.0"})
+        else:
+            # moto rebuilds the alarm in state OK; CloudWatch keeps the state it had.
+            kept = {"AlarmName": name, "StateValue": previous["StateValue"], "StateReason": previous.get("StateReason", "")}
+            if previous.get("StateReasonData"):
+                kept["StateReasonData"] = previous["StateReasonData"]
+            self._cloudwatch().set_alarm_state(**kept)
+            self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update", "version": "1.0"})
+
+    def reject_reserved_namespace(self, call: Call) -> None:
+        namespace = call.params.get("Namespace", "")
+        if namespace.startswith("AWS/"):
+            # PutMetricData API reference: namespaces beginning with "AWS/" are reserved for AWS services.
+            raise ServiceError("InvalidParameterValue", f"The value {namespace} for parameter Namespace is invalid.")
+        return None
+
+    def set_state(self, call: Call) -> dict[str, Any]:
+        name = call.params["AlarmName"]
+        before = self._alarm(name)
+        if before is None:
+            raise ServiceError("ResourceNotFound", f"Alarm {name} not found")
+        reason_data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
+        self._transition(before, call.params["StateValue"], call.params["StateReason"], reason_data, self.lab.clock.now())
+        return {}
+
+    def describe_history(self, call: Call) -> dict[str, Any]:
+        params = call.params
+        items = [
+            item for item in self.history
+            if params.get("AlarmName") in (None, item.alarm_name)
+            and params.get("HistoryItemType") in (None, item.item_type)
+            and (params.get("StartDate") is None or item.timestamp >= _aware(params["StartDate"]))
+            and (params.get("EndDate") is None or item.timestamp <= _aware(params["EndDate"]))
+            and item.alarm_type in params.get("AlarmTypes", ["MetricAlarm", "CompositeAlarm"])
+        ]
+        items.sort(key=lambda item: item.timestamp, reverse=params.get("ScanBy", "TimestampDescending") == "TimestampDescending")
+        start = int(params.get("NextToken") or 0)
+        size = int(params.get("MaxRecords") or 100)
+        page = items[start : start + size]
+        reply: dict[str, Any] = {"AlarmHistoryItems": [item.as_api() for item in page]}
+        if start + size < len(items):
+            reply["NextToken"] = str(start + size)
+        return reply
+
+    def forget(self, call: Call, reply: dict[str, Any]) -> None:
+        gone = set(call.params.get("AlarmNames", []))
+        self.history = [item for item in self.history if item.alarm_name not in gone]
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def tick(self, now: dt.datetime) -> None:
+        """Evaluate every alarm whose period ends at ``now``."""
+        for alarm in self._cloudwatch().describe_alarms(AlarmTypes=["MetricAlarm"])["MetricAlarms"]:
+            if not self._evaluable(alarm) or int(now.timestamp()) % alarm["Period"] != 0:
+                continue
+            self._evaluate(alarm, now)
+
+    @staticmethod
+    def _evaluable(alarm: dict[str, Any]) -> bool:
+        return bool(alarm.get("MetricName")) and alarm.get("Statistic") in STANDARD_STATISTICS and "Threshold" in alarm
+
+    def _evaluate(self, alarm: dict[str, Any], now: dt.datetime) -> None:
+        period = alarm["Period"]
+        n = alarm["EvaluationPeriods"]
+        count = alarms.evaluation_range(n)
+        first = now - dt.timedelta(seconds=period * count)
+        starts = [first + dt.timedelta(seconds=period * i) for i in range(count)]
+        query: dict[str, Any] = {
+            "Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"], "Dimensions": alarm.get("Dimensions", []),
+            "StartTime": first, "EndTime": now, "Period": period, "Statistics": [alarm["Statistic"], "SampleCount"],
+        }
+        if alarm.get("Unit"):
+            query["Unit"] = alarm["Unit"]
+        datapoints = self._cloudwatch().get_metric_statistics(**query)["Datapoints"]
+        by_start = {point["Timestamp"].astimezone(dt.timezone.utc): point for point in datapoints}
+        values = [by_start[s][alarm["Statistic"]] if s in by_start else None for s in starts]
+        counts = [by_start[s]["SampleCount"] if s in by_start else None for s in starts]
+        treat = alarms.evaluation.effective_treat_missing_data(alarm["Namespace"], alarm.get("TreatMissingData"))
+        outcome = alarms.evaluate(
+            values, threshold=alarm["Threshold"], comparison_operator=alarm["ComparisonOperator"],
+            evaluation_periods=n, datapoints_to_alarm=alarm.get("DatapointsToAlarm"),
+            treat_missing_data=treat, current_state=alarm["StateValue"],
+        )
+        if outcome.state == alarm["StateValue"]:
+            return
+        reason, reason_data = alarms.state_reason(
+            outcome, timestamps=starts, threshold=alarm["Threshold"], period=period, query_date=now,
+            statistic=alarm["Statistic"], unit=alarm.get("Unit"), sample_counts=counts,
+            datapoints_to_alarm_set="DatapointsToAlarm" in alarm,
+        )
+        self._transition(alarm, outcome.state, reason, reason_data, now)
+
+    def _transition(
+        self, alarm: dict[str, Any], state: str, reason: str, reason_data: dict[str, Any] | None, now: dt.datetime
+    ) -> None:
+        """Apply a state change: store it, record history, fire actions and the event once."""
+        old_state, old_reason = alarm["StateValue"], alarm.get("StateReason", "")
+        if state == old_state:
+            return
+        params: dict[str, Any] = {"AlarmName": alarm["AlarmName"], "StateValue": state, "StateReason": reason}
+        if reason_data:
+            params["StateReasonData"] = json.dumps(reason_data)
+        self._cloudwatch().set_alarm_state(**params)
+        name = alarm["AlarmName"]
+        self._record(
+            name, now, "StateUpdate", f"Alarm updated from {old_state} to {state}",
+            {
+                "version": "1.0",
+                "oldState": {"stateValue": old_state, "stateReason": old_reason},
+                "newState": {"stateValue": state, "stateReason": reason, **({"stateReasonData": reason_data} if reason_data else {})},
+            },
+        )
+        updated = self._alarm(name) or alarm
+        self.events.append(
+            alarms.alarm_state_change_event(
+                updated, old_state=old_state, old_reason=old_reason,
+                old_timestamp=_aware(alarm.get("StateUpdatedTimestamp") or now), new_state=state, reason=reason,
+                when=now, account_id=self.lab.account_id, region=self.lab.region, reason_data=reason_data,
+            )
+        )
+        if updated.get("ActionsEnabled", True):
+            self._notify(updated, old_state, state, reason, now)
+
+    def _notify(self, alarm: dict[str, Any], old_state: str, state: str, reason: str, now: dt.datetime) -> None:
+        actions = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[state]
+        topics = [arn for arn in alarm.get(actions, []) if arn.split(":")[2:3] == ["sns"]]
+        if not topics:
+            return
+        subject, message = alarms.alarm_notification(
+            alarm, old_state=old_state, new_state=state, reason=reason, when=now,
+            account_id=self.lab.account_id, region=self.lab.region,
+        )
+        email = self.emulator.plugins["sns_email"]
+        for topic in topics:
+            def render(unsubscribe_url: str, topic: str = topic) -> str:
+                return alarms.email_body(subject, message, topic_arn=topic, unsubscribe_url=unsubscribe_url)
+
+            email.publish(topic, json.dumps(message), subject, render)
+
+    def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
+        self.history.append(HistoryItem(name, "MetricAlarm", when, item_type, summary, data))
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def install(emulator: Emulator) -> CloudWatchAlarms:
+    """Register alarm validation, evaluation, history and notification on ``emulator``."""
+    plugin = CloudWatchAlarms(emulator)
+    emulator.answers("cloudwatch", "PutMetricAlarm")(plugin.validate)
+    emulator.observes("cloudwatch", "PutMetricAlarm")(plugin.created)
+    emulator.answers("cloudwatch", "PutMetricData")(plugin.reject_reserved_namespace)
+    emulator.answers("cloudwatch", "SetAlarmState")(plugin.set_state)
+    emulator.answers("cloudwatch", "DescribeAlarmHistory")(plugin.describe_history)
+    emulator.observes("cloudwatch", "DeleteAlarms")(plugin.forget)
+    emulator.every_minute(plugin.tick)
+    return plugin

@@ -1,0 +1,74 @@
+"""Metric filters that count: ingested log events become metric data (moto's never do).
+
+"Metric filters define the terms and patterns to look for in log data as it is sent to
+CloudWatch Logs. CloudWatch Logs uses these metric filters to turn log data into numerical
+CloudWatch metrics" ("Creating metrics from log events using filters",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringLogData.html). Each event
+that a filter matches adds its ``metricValue`` at the event's own timestamp; an event it does not
+match adds ``defaultValue`` when one is set (rules in :mod:`labkit.filterpattern.metrics`).
+Filters apply to events ingested after the filter was created, not to earlier ones
+("Filters do not retroactively filter data", same page).
+
+Taught in notebook 05-ssh-failure-metric-filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from labkit import filterpattern
+
+if TYPE_CHECKING:
+    from labkit.emulator.core import Call, Emulator
+
+
+class LogsMetrics:
+    """Turns each ``PutLogEvents`` batch into metric data for the group's metric filters."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.lab = emulator.lab
+
+    def ingest(self, call: Call, reply: dict[str, Any]) -> None:
+        group = call.params["logGroupName"]
+        filters = call.internal("logs").describe_metric_filters(logGroupName=group).get("metricFilters", [])
+        if not filters:
+            return
+        rejected = reply.get("rejectedLogEventsInfo", {})
+        events = [
+            event for index, event in enumerate(call.params["logEvents"])
+            if index > rejected.get("tooOldLogEventEndIndex", -1)
+            and index < rejected.get("tooNewLogEventStartIndex", len(call.params["logEvents"]))
+        ]
+        by_namespace: dict[str, list[dict[str, Any]]] = {}
+        for metric_filter in filters:
+            compiled = filterpattern.compile(metric_filter.get("filterPattern", ""))
+            for transformation in metric_filter["metricTransformations"]:
+                for event in events:
+                    value = filterpattern.metric_value(compiled, transformation, event["message"])
+                    if value is None:
+                        continue
+                    datum: dict[str, Any] = {
+                        "MetricName": transformation["metricName"],
+                        "Value": value,
+                        "Timestamp": dt.datetime.fromtimestamp(event["timestamp"] / 1000, dt.timezone.utc),
+                    }
+                    if transformation.get("unit"):
+                        datum["Unit"] = transformation["unit"]
+                    if transformation.get("dimensions"):
+                        dimensions = filterpattern.metric_dimensions(compiled, transformation, event["message"])
+                        if dimensions is None:
+                            continue
+                        datum["Dimensions"] = [{"Name": k, "Value": v} for k, v in dimensions.items()]
+                    by_namespace.setdefault(transformation["metricNamespace"], []).append(datum)
+        cloudwatch = call.internal("cloudwatch")
+        for namespace, data in by_namespace.items():
+            for start in range(0, len(data), 1000):
+                cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
+
+
+def install(emulator: Emulator) -> LogsMetrics:
+    """Register metric-filter metric production on ``emulator``."""
+    plugin = LogsMetrics(emulator)
+    emulator.observes("logs", "PutLogEvents")(plugin.ingest)
+    return plugin
