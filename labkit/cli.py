@@ -64,6 +64,13 @@ def _inventory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _agent_config(args: argparse.Namespace) -> int:
+    from labkit.agent import render
+
+    print(render(args.file, args.log_group, args.format, args.region))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests can read it)."""
     top = argparse.ArgumentParser(prog="labkit", description="AWS Monitoring Lab Kit")
@@ -87,6 +94,13 @@ def parser() -> argparse.ArgumentParser:
     teardown.set_defaults(handler=_teardown)
     inventory = with_backend(commands.add_parser("inventory", help="list what the labs created that still exists"))
     inventory.set_defaults(handler=_inventory)
+    agent = commands.add_parser("agent-config", help="print the logs agent configuration for a file")
+    agent.add_argument("--file", required=True, help="the log file to ship, e.g. /var/log/secure")
+    agent.add_argument("--log-group", required=True, help="the CloudWatch Logs group, e.g. ssh_logs")
+    agent.add_argument("--format", choices=("awslogs", "unified"), default="awslogs",
+                       help="awslogs: the legacy agent's two files (the article); unified: CloudWatch agent JSON")
+    agent.add_argument("--region", default="ap-northeast-1")
+    agent.set_defaults(handler=_agent_config)
     return top
 
 

@@ -34,3 +34,19 @@ def test_python_dash_m_labkit_shows_the_commands() -> None:
     shown = subprocess.run([sys.executable, "-m", "labkit", "--help"], capture_output=True, text=True, check=True).stdout
     for command in ("doctor", "run", "teardown", "inventory"):
         assert command in shown
+
+
+def test_agent_config_prints_the_articles_files(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agent-config", "--file", "/var/log/secure", "--log-group", "ssh_logs"]) == 0
+    out = capsys.readouterr().out
+    assert "# /etc/awslogs/awscli.conf" in out and "region = ap-northeast-1" in out
+    assert "[/var/log/secure]\nfile = /var/log/secure\nlog_group_name = ssh_logs" in out
+
+
+def test_agent_config_unified_is_pipeable_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["agent-config", "--file", "/var/log/secure", "--log-group", "ssh_logs", "--format", "unified"]) == 0
+    config = json.loads(capsys.readouterr().out)
+    [entry] = config["logs"]["logs_collected"]["files"]["collect_list"]
+    assert entry["file_path"] == "/var/log/secure" and entry["log_group_name"] == "ssh_logs"

@@ -1,0 +1,44 @@
+"""What a notebook needs from earlier notebooks, made (or reused) by one call.
+
+Every notebook runs alone in a fresh kernel — nbval does that, and so does a learner who starts
+at notebook 05 — so nothing may come from hidden state left by another notebook. A notebook
+that needs the alert topic of notebook 02 calls :func:`alerts_topic`; on a shared server or a
+real account an existing one is reused instead of created twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from labkit.ec2 import LabInstance
+    from labkit.lab import Lab
+
+ALERTS_TOPIC = "lab-alerts"
+LEARNER_EMAIL = "you@example.com"
+
+
+def alerts_topic(lab: Lab, email: str = LEARNER_EMAIL, *, confirm: bool = True) -> str:
+    """The SNS topic every alarm of the course notifies (notebook 02), with ``email`` subscribed.
+
+    ``create_topic`` is idempotent for the same name, so an existing topic is reused. Offline,
+    ``confirm`` follows the confirmation link in the lab inbox; on AWS you click it in your mail.
+    """
+    sns = lab.client("sns")
+    arn = sns.create_topic(Name=ALERTS_TOPIC)["TopicArn"]
+    subscribed = any(
+        s["Endpoint"] == email and s["Protocol"] == "email"
+        for s in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+    )
+    if not subscribed:
+        sns.subscribe(TopicArn=arn, Protocol="email", Endpoint=email)
+    if confirm and lab.emulator is not None:
+        lab.inbox.confirm(email)
+    return arn
+
+
+def lab_instance(lab: Lab, **options: object) -> LabInstance:
+    """The course's web server instance (notebook 01), launched with ``labkit.ec2.launch`` options."""
+    from labkit import ec2
+
+    return ec2.launch(lab, **options)  # type: ignore[arg-type]
