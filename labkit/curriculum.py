@@ -25,7 +25,8 @@ NOTEBOOKS = {
     "03": "03-iam-role-for-logs-agent",
     "04": "04-log-agent-config",
     "05": "05-ssh-failure-metric-filter",
-    "06": "06-config-cloudtrail-guardduty-budgets",
+    "06": "06-cloudtrail-eventbridge-health",
+    "06b": "06b-config-guardduty-budgets",
     "07": "07-liveness-url-dashboards",
 }
 
@@ -52,9 +53,9 @@ MONITORING_TYPES = (
     MonitoringType("サービス/URL監視", "Service / URL", "The server is up, but does the page answer (or return 503)?",
                    "Route 53 health checks, CloudWatch Synthetics canaries", ("07",), (2,)),
     MonitoringType("コスト監視", "Cost", "Will this month's bill exceed the budget, per service and region?",
-                   "AWS Budgets, Cost Explorer", ("06",), (4,)),
+                   "AWS Budgets, Cost Explorer", ("06b",), (4,)),
     MonitoringType("AWS API監視", "AWS API audit", "Who did what, when, from which IP (including console sign-in)?",
-                   "CloudTrail, Config, GuardDuty", ("06",), (1,)),
+                   "CloudTrail, Config, GuardDuty", ("06", "06b"), (1,)),
     MonitoringType("AWS側の障害", "AWS-side outages", "Is AWS itself having an incident that affects us?",
                    "AWS Health events via EventBridge", ("06",), (2,)),
 )

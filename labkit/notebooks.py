@@ -30,7 +30,7 @@ SKELETON = (
     "Clean up",
 )
 
-NOTEBOOK_NAME = re.compile(r"^\d\d-[a-z0-9-]+$")
+NOTEBOOK_NAME = re.compile(r"^\d\d[a-z]?-[a-z0-9-]+$")
 
 
 def repo_root() -> Path:
