@@ -70,6 +70,9 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
                 )
             else:
                 findings.append(Finding(True, "emulator", "off: AWS itself evaluates alarms and sends email"))
+                from labkit.preflight import preflight
+
+                findings.extend(preflight(lab.internal_client))
     except Exception as error:  # noqa: BLE001 — the doctor reports any failure as a FAIL line
         findings.append(Finding(False, "round trip", f"{type(error).__name__}: {error}"))
     return findings
