@@ -50,8 +50,11 @@ def _teardown(args: argparse.Namespace) -> int:
     if lab.backend.in_process:
         print("the in-process moto backend keeps nothing between processes: nothing to tear down")
         return 0
-    report = lab.teardown(dry_run=args.dry_run, all_labs=True)
+    report = lab.teardown(dry_run=args.dry_run, all_labs=True, tagged=args.all_labs)
     print(report)
+    if args.report:
+        Path(args.report).write_text(f"labkit teardown on {lab.backend.name} ({lab.region})\n{report}\n", encoding="utf-8")
+        print(f"report written to {args.report}")
     return 0 if report.ok else 1
 
 
@@ -91,6 +94,8 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=_build)
     teardown = with_backend(commands.add_parser("teardown", help="delete what the labs created on this backend"))
     teardown.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    teardown.add_argument("--all-labs", action="store_true", help="also every resource tagged labkit:lab that no registry knows")
+    teardown.add_argument("--report", metavar="FILE", help="also write the report to FILE, to keep")
     teardown.set_defaults(handler=_teardown)
     inventory = with_backend(commands.add_parser("inventory", help="list what the labs created that still exists"))
     inventory.set_defaults(handler=_inventory)

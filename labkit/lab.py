@@ -16,8 +16,17 @@ from labkit import backends as backend_module
 from labkit.backends import Backend
 from labkit.clock import LabClock
 from labkit.emulator import PLUGINS, Emulator
-from labkit.exceptions import ConfigurationError, UnsupportedOperation, WaitTimeout
-from labkit.resources import KINDS_BY_OPERATION, Registry, TeardownReport, add_lab_tag, still_exists, teardown
+from labkit.exceptions import ConfigurationError, GuardrailError, UnsupportedOperation, WaitTimeout
+from labkit.resources import (
+    KINDS_BY_NAME,
+    KINDS_BY_OPERATION,
+    Registry,
+    TeardownReport,
+    add_lab_tag,
+    discover_tagged,
+    still_exists,
+    teardown,
+)
 
 T = TypeVar("T")
 
@@ -35,10 +44,12 @@ def connect(backend: str | None = None, region: str = "ap-northeast-1", *, start
     """
     global _open_lab
     name = backend_module.resolve_backend_name(backend)
-    if _open_lab is not None:
+    endpoint = os.environ.get("LABKIT_ENDPOINT_URL") or None
+    in_process = name == "moto" or (name == "moto-server" and not endpoint)
+    if in_process and _open_lab is not None:
+        # moto's state is global to the process: the previous in-process lab ends here.
         _open_lab.close()
         _open_lab = None
-    endpoint = os.environ.get("LABKIT_ENDPOINT_URL") or None
     if name == "aws":
         clock = LabClock(virtual=False)
         chosen = backend_module.start_aws(region)
@@ -68,6 +79,8 @@ class Lab:
         self.registry = Registry(backend.registry_key, path)
         self._clients: dict[tuple[str, str, bool], Any] = {}
         self.closed = False
+        #: On a real account, billable steps are refused until a notebook cell sets this to True.
+        self.confirm_costs = False
         self.emulator: Emulator | None = None
         if backend.emulated:
             self.emulator = Emulator(self)
@@ -184,6 +197,21 @@ class Lab:
             )
         return self.emulator.plugins["sns_email"].inbox
 
+    def billable(self, what: str, cost: str) -> None:
+        """Guard a step that costs money on AWS: refused until ``lab.confirm_costs = True``.
+
+        Offline nothing is billed and nothing is asked; on ``aws`` the refusal says what the step
+        would create and what it costs, so a headless run stops instead of spending.
+        """
+        if self.backend.emulated:
+            return
+        if not self.confirm_costs:
+            raise GuardrailError(
+                f"{what} costs {cost} on this account until teardown; "
+                "read it, then set lab.confirm_costs = True in a cell and run this step again"
+            )
+        print(f"creating {what} ({cost})")
+
     # -- time ---------------------------------------------------------------------------------
     def advance(self, minutes: float = 0, *, hours: float = 0, seconds: float = 0) -> dt.datetime:
         """Let lab time pass; on moto the emulator runs every minute of it. Returns the new time.
@@ -243,9 +271,18 @@ class Lab:
     def _client_for(self, service: str, region: str) -> Any:
         return self.internal_client(service, region)
 
-    def teardown(self, dry_run: bool = False, *, all_labs: bool = False) -> TeardownReport:
-        """Delete everything this lab created (``all_labs``: every lab recorded on this backend)."""
-        return teardown(self.registry, self._client_for, lab_id=None if all_labs else self.lab_id, dry_run=dry_run)
+    def teardown(self, dry_run: bool = False, *, all_labs: bool = False, tagged: bool = False) -> TeardownReport:
+        """Delete everything this lab created, in dependency order, and report what is left.
+
+        ``all_labs``: every lab recorded in this backend's registry (a crashed kernel's too).
+        ``tagged``: also every resource tagged ``labkit:lab`` that no registry knows (a lost
+        registry file); it never touches an untagged resource.
+        """
+        if tagged:
+            when = self.clock.now().isoformat()
+            for record in discover_tagged(self._client_for, self.region, when):
+                self.registry.add(KINDS_BY_NAME[record.kind], record.region, record.ident, self.clock.now(), record.lab_id)
+        return teardown(self.registry, self._client_for, lab_id=None if all_labs or tagged else self.lab_id, dry_run=dry_run)
 
     def inventory(self, *, all_labs: bool = False) -> list[str]:
         """What the lab created that still exists; empty after a successful teardown."""

@@ -167,6 +167,11 @@ def _security_group_exists(ec2: Client, ident: Ident) -> bool:
     )
 
 
+# -- Systems Manager Parameter Store (the CloudWatch agent's configuration, notebook 04) -----------
+def _parameter_exists(ssm: Client, ident: Ident) -> bool:
+    return _exists(lambda: ssm.get_parameter(Name=ident["Name"]), "ParameterNotFound")
+
+
 # -- SQS and EventBridge --------------------------------------------------------------------------
 def _queue_exists(sqs: Client, ident: Ident) -> bool:
     return _exists(
@@ -251,6 +256,11 @@ KINDS: list[ResourceKind] = [
         "logs:log-group", "logs", ("CreateLogGroup",), _param("logGroupName"),
         lambda c, i: c.delete_log_group(logGroupName=i["logGroupName"]), _log_group_exists, 60, "map",
         tag_param="tags",
+    ),
+    # PutParameter refuses Tags together with Overwrite=True, so parameters are not tagged.
+    ResourceKind(
+        "ssm:parameter", "ssm", ("PutParameter",), _param("Name"),
+        lambda c, i: c.delete_parameter(Name=i["Name"]), _parameter_exists, 60, upsert=True,
     ),
     ResourceKind(
         "ec2:security-group", "ec2", ("CreateSecurityGroup",), _reply("GroupId"),
@@ -414,3 +424,70 @@ def teardown(
             r.label() for r in registry.ordered(lab_id) if r.label() not in failed and still_exists(r, client_for)
         ]
     return report
+
+
+def _record_for_arn(arn: str, lab_id: str, client_for: Callable[[str, str], Client], when: str) -> Record | None:
+    """The teardown record for a tagged resource's ARN, or None for a kind the kit does not create."""
+    parts = arn.split(":", 5)
+    service, region, resource = parts[2], parts[3], parts[5]
+    kind_and_ident: tuple[str, Ident] | None = None
+    if service == "sns" and ":" not in resource:
+        kind_and_ident = ("sns:topic", {"TopicArn": arn})
+    elif service == "cloudwatch" and resource.startswith("alarm:"):
+        kind_and_ident = ("cloudwatch:alarm", {"AlarmName": resource.split(":", 1)[1]})
+    elif service == "logs" and resource.startswith("log-group:"):
+        kind_and_ident = ("logs:log-group", {"logGroupName": resource.split(":")[1]})
+    elif service == "ec2" and resource.startswith("instance/"):
+        kind_and_ident = ("ec2:instance", {"InstanceId": resource.split("/", 1)[1]})
+    elif service == "ec2" and resource.startswith("security-group/"):
+        kind_and_ident = ("ec2:security-group", {"GroupId": resource.split("/", 1)[1]})
+    elif service == "sqs":
+        url = client_for("sqs", region).get_queue_url(QueueName=resource)["QueueUrl"]
+        kind_and_ident = ("sqs:queue", {"QueueUrl": url})
+    elif service == "events" and resource.startswith("rule/"):
+        bus_and_name = resource.split("/")[1:]
+        bus = bus_and_name[0] if len(bus_and_name) == 2 else "default"
+        kind_and_ident = ("events:rule", {"Name": bus_and_name[-1], "EventBusName": bus})
+    if kind_and_ident is None:
+        return None
+    return Record(kind_and_ident[0], region, kind_and_ident[1], when, lab_id)
+
+
+def discover_tagged(client_for: Callable[[str, str], Client], region: str, when: str) -> list[Record]:
+    """Every resource in ``region`` (and IAM) tagged ``labkit:lab``, whichever lab or process made it.
+
+    Regional resources come from the Resource Groups Tagging API (``GetResources`` with a tag-key
+    filter, https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html);
+    EventBridge rules and IAM roles, policies and instance profiles are listed and their tags read.
+    """
+    found: list[Record] = []
+    tagging = client_for("resourcegroupstaggingapi", region)
+    for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": TAG_KEY}]):
+        for mapping in page["ResourceTagMappingList"]:
+            lab_id = next(t["Value"] for t in mapping["Tags"] if t["Key"] == TAG_KEY)
+            record = _record_for_arn(mapping["ResourceARN"], lab_id, client_for, when)
+            if record is not None:
+                found.append(record)
+    events = client_for("events", region)
+    for rule in events.list_rules().get("Rules", []):
+        tags = {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", [])}
+        if TAG_KEY in tags:
+            found.append(Record("events:rule", region, {"Name": rule["Name"], "EventBusName": rule.get("EventBusName", "default")}, when, tags[TAG_KEY]))
+    iam = client_for("iam", region)
+    for role in iam.get_paginator("list_roles").paginate():
+        for item in role["Roles"]:
+            tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=item["RoleName"])["Tags"]}
+            if TAG_KEY in tags:
+                found.append(Record("iam:role", region, {"RoleName": item["RoleName"]}, when, tags[TAG_KEY]))
+    for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
+        for item in page["Policies"]:
+            tags = {t["Key"]: t["Value"] for t in iam.list_policy_tags(PolicyArn=item["Arn"])["Tags"]}
+            if TAG_KEY in tags:
+                found.append(Record("iam:policy", region, {"PolicyArn": item["Arn"]}, when, tags[TAG_KEY]))
+    for page in iam.get_paginator("list_instance_profiles").paginate():
+        for item in page["InstanceProfiles"]:
+            name = item["InstanceProfileName"]
+            tags = {t["Key"]: t["Value"] for t in iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]}
+            if TAG_KEY in tags:
+                found.append(Record("iam:instance-profile", region, {"InstanceProfileName": name}, when, tags[TAG_KEY]))
+    return found

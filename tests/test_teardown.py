@@ -1,0 +1,102 @@
+"""Teardown a learner can trust: by registry, by tag, through throttling, from a new process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import labkit
+from labkit.cli import main
+from labkit.exceptions import GuardrailError
+from labkit.lab import Lab
+from labkit.resources import TAG_KEY, Registry
+
+
+def test_tagged_resources_are_found_when_the_registry_is_lost(lab: Lab) -> None:
+    lab.client("sns").create_topic(Name="alerts")
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="SSH Failed", MetricName="SSHFailed", Namespace="LabLogs", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    lab.client("logs").create_log_group(logGroupName="ssh_logs")
+    lab.client("events").put_rule(Name="health", EventPattern=json.dumps({"source": ["aws.health"]}))
+    lab.client("iam").create_role(RoleName="logs-agent", AssumeRolePolicyDocument="{}")
+    lab.client("ec2").create_security_group(GroupName="web", Description="lab")
+    untagged = lab.internal_client("sns").create_topic(Name="production")["TopicArn"]
+    lab.registry.records.clear()  # the registry file was deleted
+    assert lab.inventory() == []
+    report = lab.teardown(tagged=True)
+    assert report.ok, str(report)
+    assert sorted(line.split()[0] for line in report.deleted) == [
+        "cloudwatch:alarm", "ec2:security-group", "events:rule", "iam:role", "logs:log-group", "sns:topic",
+    ]
+    assert [t["TopicArn"] for t in lab.internal_client("sns").list_topics()["Topics"]] == [untagged]
+
+
+def test_throttling_during_teardown_is_retried(lab: Lab) -> None:
+    lab.client("sns").create_topic(Name="alerts")
+    sns = lab.internal_client("sns")
+    throttled: list[str] = []
+
+    def throttle_once(request: Any, **_: Any) -> Any:
+        if not throttled:
+            from botocore.awsrequest import AWSResponse
+
+            throttled.append("DeleteTopic")
+            body = b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"
+
+            class Raw:
+                def stream(self, **_: Any) -> Any:
+                    yield body
+
+            return AWSResponse(request.url, 400, {}, Raw())
+        return None
+
+    sns.meta.events.register_first("before-send.sns.DeleteTopic", throttle_once)
+    report = lab.teardown()
+    assert throttled == ["DeleteTopic"]
+    assert report.ok and lab.inventory() == []
+
+
+def test_cli_teardown_after_a_crash_on_a_server_writes_a_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        crashed = labkit.connect("moto-server")
+        crashed.client("sns").create_topic(Name="left-behind")
+        registry = Registry(crashed.backend.registry_key, crashed.registry.path)
+        assert len(registry.records) == 1  # persisted as it was created
+        assert main(["teardown", "--dry-run"]) == 0
+        assert "would delete  sns:topic" in capsys.readouterr().out
+        report_file = tmp_path / "teardown.txt"
+        assert main(["teardown", "--report", str(report_file)]) == 0
+        assert "teardown: nothing left" in report_file.read_text()
+        assert main(["inventory"]) == 0
+        assert "0 resource(s)" in capsys.readouterr().out
+        assert server.internal_client("sns").list_topics()["Topics"] == []
+
+
+def test_billable_steps_need_explicit_confirmation_on_aws(lab: Lab) -> None:
+    lab.billable("an EC2 t3.micro", "$0.0136/hour")  # offline: nothing to confirm
+    lab.backend.name = "aws"  # pretend, without an account: only the guard is under test
+    with pytest.raises(GuardrailError, match=r"an EC2 t3.micro costs \$0.0136/hour .* lab.confirm_costs = True"):
+        lab.billable("an EC2 t3.micro", "$0.0136/hour")
+    lab.confirm_costs = True
+    lab.billable("an EC2 t3.micro", "$0.0136/hour")
+    lab.backend.name = "moto"
+
+
+def test_lab_tag_is_not_added_to_a_pre_existing_resource(lab: Lab) -> None:
+    lab.internal_client("cloudwatch").put_metric_alarm(
+        AlarmName="prod", MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
+        Threshold=1, ComparisonOperator="GreaterThanThreshold",
+    )
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="prod", MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
+        Threshold=2, ComparisonOperator="GreaterThanThreshold",
+    )
+    arn = lab.internal_client("cloudwatch").describe_alarms()["MetricAlarms"][0]["AlarmArn"]
+    tags = lab.internal_client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]
+    assert all(tag["Key"] != TAG_KEY for tag in tags)
