@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	LABKIT_BACKEND=$${LABKIT_BACKEND:-moto} $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --notebook-dir=notebooks
+	LABKIT_BACKEND=$${LABKIT_BACKEND:-moto} $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 \
+		--notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(STAMP)
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q

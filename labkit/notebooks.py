@@ -171,7 +171,9 @@ def build(sources: list[Path], root: Path) -> list[Path]:
         for source in sources:
             notebook = jupytext.read(source)
             notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-            notebook.metadata.setdefault("jupytext", {})["formats"] = "ipynb,src//py:percent"
+            # Unpaired on purpose: jupytext pairing refuses to open a notebook whose file times
+            # look out of order, which a fresh clone can produce; the sources are for contributors.
+            notebook.metadata.pop("jupytext", None)
             execute(notebook, root / "notebooks")
             target = root / "notebooks" / f"{source.stem}.ipynb"
             nbformat.write(notebook, target)
