@@ -57,6 +57,24 @@ def invalid(pattern: str, position: int, detail: str, *, term: str | None = None
     return InvalidFilterPattern(f"{head} (at position {position}: {detail})", pattern, position)
 
 
+class Lexer:
+    """Position-keeping helpers shared by the JSON and space-delimited pattern parsers."""
+
+    def __init__(self, pattern: str, start: int) -> None:
+        self.p = pattern
+        self.i = start
+
+    def ws(self) -> None:
+        while self.i < len(self.p) and self.p[self.i].isspace():
+            self.i += 1
+
+    def peek(self, text: str) -> bool:
+        return self.p.startswith(text, self.i)
+
+    def error(self, detail: str, position: int | None = None, term: str | None = None) -> Exception:
+        return invalid(self.p, self.i if position is None else position, detail, term=term)
+
+
 def is_number_literal(text: str) -> bool:
     """An integer or decimal with optional sign and optional exponent (``1e-3``, ``+1000``)."""
     return bool(_NUMBER.match(text))

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 
 from labkit.filterpattern._base import FilterPattern
 from labkit.filterpattern._common import (
+    Lexer,
     MAX_REGEX_PER_PATTERN,
     as_number,
     check_bare_value,
-    invalid,
     is_number_literal,
     read_quoted,
     read_regex,
@@ -74,10 +74,9 @@ class _Entry:
     checks: list[Factory] = field(default_factory=list)
 
 
-class _Parser:
+class _Parser(Lexer):
     def __init__(self, pattern: str) -> None:
-        self.p = pattern
-        self.i = 1
+        super().__init__(pattern, 1)  # past "["
         self.before: list[_Entry] = []
         self.after: list[_Entry] = []
         self.ellipsis = False
@@ -85,16 +84,6 @@ class _Parser:
         self.references: list[tuple[str, int]] = []
         self.literals: list[str] = []  # substrings every matching event must contain
         self.slots: dict[str, int] = {}  # name -> index into the named values, once all are read
-
-    def ws(self) -> None:
-        while self.i < len(self.p) and self.p[self.i].isspace():
-            self.i += 1
-
-    def peek(self, text: str) -> bool:
-        return self.p.startswith(text, self.i)
-
-    def error(self, detail: str, position: int | None = None, term: str | None = None) -> Exception:
-        return invalid(self.p, self.i if position is None else position, detail, term=term)
 
     def parse(self) -> None:
         self.ws()

@@ -36,6 +36,7 @@ from typing import Any
 
 from labkit.filterpattern._base import FilterPattern
 from labkit.filterpattern._common import (
+    Lexer,
     MAX_REGEX_PER_PATTERN,
     as_number,
     check_bare_value,
@@ -137,23 +138,11 @@ def node_number(node: Any) -> float | None:
     return None
 
 
-class _Parser:
+class _Parser(Lexer):
     def __init__(self, pattern: str) -> None:
-        self.p = pattern
-        self.i = 0
+        super().__init__(pattern, 0)
         self.selectors: list[Selector] = []
         self.regexes = 0
-
-    # -- lexing helpers ---------------------------------------------------------------------
-    def ws(self) -> None:
-        while self.i < len(self.p) and self.p[self.i].isspace():
-            self.i += 1
-
-    def peek(self, text: str) -> bool:
-        return self.p.startswith(text, self.i)
-
-    def error(self, detail: str, position: int | None = None, term: str | None = None) -> Exception:
-        return invalid(self.p, self.i if position is None else position, detail, term=term)
 
     # -- grammar ----------------------------------------------------------------------------
     def parse(self) -> Evaluator:
