@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from labkit.lab import Lab
 
 NAMESPACE = "AWS/EC2"
+#: Workload patterns :class:`Workload` knows.
+PATTERNS = ("idle", "daily", "batch")
 BURSTABLE_FAMILIES = ("t2", "t3", "t3a", "t4g")
 #: An Amazon Linux 2023 AMI id shape for the offline lab (moto accepts any id of this form).
 OFFLINE_AMI = "ami-0a1b2c3d4e5f67890"
@@ -52,6 +54,12 @@ METRICS: dict[str, str] = {
     "StatusCheckFailed_AttachedEBS": "Count",
     "MetadataNoToken": "Count",
 }
+#: The status-check metrics: published every minute even at basic monitoring ("Status check
+#: metrics are available at a 1-minute frequency at no charge", "Instance metrics",
+#: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html#status-check-metrics).
+STATUS_METRICS = ("StatusCheckFailed", "StatusCheckFailed_Instance", "StatusCheckFailed_System", "StatusCheckFailed_AttachedEBS")
+#: Which impairment fails which check (notebook 07): the host (system), the guest OS (instance), attached EBS.
+IMPAIRMENT_METRIC = {"system": "StatusCheckFailed_System", "instance": "StatusCheckFailed_Instance", "ebs": "StatusCheckFailed_AttachedEBS"}
 #: Added for burstable performance instances (T family).
 CREDIT_METRICS: dict[str, str] = {
     "CPUCreditUsage": "Count",
@@ -73,7 +81,9 @@ def _noise(seed: int, minute: int, channel: int) -> float:
 class Workload:
     """What the instance is doing: a base pattern plus timed episodes.
 
-    ``pattern``: ``idle`` (2–6 %), ``daily`` (a working-day curve peaking in the Tokyo afternoon).
+    ``pattern``: ``idle`` (2–6 %), ``daily`` (a working-day curve peaking in the Tokyo afternoon),
+    ``batch`` (``daily`` plus a nightly batch job at 02:00 Tokyo time that pins the CPU for 6–11
+    minutes: the short spikes a CPU alarm should not page anyone for, notebook 02).
     Episodes: ``spike`` (CPU near 95 % for a while), ``runaway`` (a process pinning a vCPU until stopped).
     """
 
@@ -92,6 +102,12 @@ class Workload:
             weekday = (when + dt.timedelta(hours=9)).weekday() < 5
             busy = max(0.0, math.sin((tokyo_hour - 7) / 14 * math.pi)) if 7 <= tokyo_hour <= 21 else 0.0
             value = 8 + (42 if weekday else 15) * busy + 10 * jitter
+            if self.pattern == "batch":
+                tokyo = when + dt.timedelta(hours=9)
+                day = int(tokyo.timestamp() // 86_400)
+                length = 6 + int(6 * _noise(self.seed, day, 7))
+                if tokyo.hour == 2 and tokyo.minute < length:
+                    value = max(value, 90 + 8 * _noise(self.seed, minute, 1))
         for kind, start, end in self.episodes:
             if start <= when and (end is None or when < end):
                 if kind == "spike":
@@ -112,6 +128,7 @@ class LabInstance:
     launched_at: dt.datetime
     impaired: dict[str, bool] = field(default_factory=dict)
     credit_balance: float = 0.0
+    impaired_since: dict[str, dt.datetime] = field(default_factory=dict)
 
     @property
     def dimensions(self) -> list[dict[str, str]]:
@@ -138,6 +155,31 @@ class LabInstance:
         """End every open episode at ``when`` (the runaway process is killed)."""
         self.workload.episodes = [(k, s, e if e is not None else when) for k, s, e in self.workload.episodes]
 
+    def impair(self, kind: str, at: dt.datetime) -> None:
+        """Make the ``kind`` status check fail from ``at`` on: ``system`` (the AWS host: power,
+        network, hardware), ``instance`` (the guest: kernel, memory, network configuration) or
+        ``ebs`` (an attached volume) — notebook 07-liveness-url-dashboards."""
+        if kind not in IMPAIRMENT_METRIC:
+            raise ValueError(f"impairment kind must be one of {sorted(IMPAIRMENT_METRIC)}, not {kind!r}")
+        self.impaired[kind] = True
+        self.impaired_since.setdefault(kind, at)
+
+    def repair(self, kind: str | None = None) -> None:
+        """End the ``kind`` impairment (every impairment when None)."""
+        for name in [kind] if kind else list(IMPAIRMENT_METRIC):
+            self.impaired[name] = False
+            self.impaired_since.pop(name, None)
+
+    def failing(self, kind: str, when: dt.datetime) -> bool:
+        """Whether the ``kind`` status check fails in the minute starting at ``when``."""
+        return bool(self.impaired.get(kind)) and self.impaired_since.get(kind, self.launched_at) <= when
+
+    def status_sample(self, when: dt.datetime) -> dict[str, float]:
+        """The status-check metrics for the minute starting at ``when`` (1 = the check failed)."""
+        values = {metric: float(self.failing(kind, when)) for kind, metric in IMPAIRMENT_METRIC.items()}
+        values["StatusCheckFailed"] = float(any(values.values()))
+        return values
+
     def sample(self, when: dt.datetime) -> dict[str, float]:
         """Every default metric's value for the minute starting at ``when``."""
         cpu = self.workload.cpu(when)
@@ -156,14 +198,9 @@ class LabInstance:
             "DiskWriteBytes": 0.0,
             "DiskReadOps": 0.0,
             "DiskWriteOps": 0.0,
-            "StatusCheckFailed_Instance": float(self.impaired.get("instance", False)),
-            "StatusCheckFailed_System": float(self.impaired.get("system", False)),
-            "StatusCheckFailed_AttachedEBS": float(self.impaired.get("ebs", False)),
+            **self.status_sample(when),
             "MetadataNoToken": 0.0,
         }
-        values["StatusCheckFailed"] = float(
-            any(values[k] for k in ("StatusCheckFailed_Instance", "StatusCheckFailed_System", "StatusCheckFailed_AttachedEBS"))
-        )
         if self.burstable:
             earned_per_hour, vcpus = CREDITS.get(self.instance_type, (12, 2))
             # One credit is one vCPU at 100 % for one minute.
@@ -199,6 +236,8 @@ def launch(
     On ``aws`` this launches a real Amazon Linux 2023 instance, which costs money: it is refused
     unless ``confirm_cost=True`` is passed after reading the estimate in the error.
     """
+    if pattern not in PATTERNS:
+        raise ValueError(f"unknown workload pattern {pattern!r}; choose one of {', '.join(PATTERNS)}")
     ec2 = lab.client("ec2")
     image = OFFLINE_AMI
     if lab.emulator is None:
@@ -224,12 +263,39 @@ def launch(
     return instance
 
 
+def lab_instance_id(lab: Lab) -> str | None:
+    """The id of the oldest running instance tagged Name=lab-web (what exercise checkers inspect), or None."""
+    ec2 = lab.internal_client("ec2")
+    reservations = ec2.describe_instances(
+        Filters=[{"Name": "tag:Name", "Values": ["lab-web"]}, {"Name": "instance-state-name", "Values": ["running"]}]
+    )["Reservations"]
+    instances = sorted((i for r in reservations for i in r["Instances"]), key=lambda i: i["LaunchTime"])
+    return instances[0]["InstanceId"] if instances else None
+
+
 def metric_period_start(when: dt.datetime, minutes: int) -> dt.datetime:
     """The start of the ``minutes``-long period containing ``when`` (periods align to the hour)."""
     floored = when.replace(second=0, microsecond=0)
     return floored - dt.timedelta(minutes=floored.minute % minutes)
 
 
-def aggregate(samples: list[float]) -> dict[str, Any]:
-    """A CloudWatch StatisticSet for a period's one-minute samples."""
-    return {"SampleCount": float(len(samples)), "Sum": float(sum(samples)), "Minimum": float(min(samples)), "Maximum": float(max(samples))}
+def sample_values(samples: list[float]) -> dict[str, Any]:
+    """A period's one-minute samples as MetricDatum ``Values``/``Counts`` (equal values counted once).
+
+    Published raw rather than as a StatisticSet so that percentiles stay available: CloudWatch
+    computes percentiles only from raw values ("CloudWatch needs raw data points to calculate
+    percentile statistics", GetMetricStatistics API reference,
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html),
+    and EC2 is among the services whose metrics support them ("Percentiles",
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Percentiles).
+    A period whose samples are all equal is sent as a StatisticSet with Minimum = Maximum, which
+    keeps percentiles available by the same page's rule and stores one datapoint instead of five.
+    How AWS samples inside a basic-monitoring period is not published; one sample a minute is labkit's guess.
+    """
+    if min(samples) == max(samples):
+        value = float(samples[0])
+        return {"StatisticValues": {"SampleCount": float(len(samples)), "Sum": value * len(samples), "Minimum": value, "Maximum": value}}
+    counts: dict[float, int] = {}
+    for value in samples:
+        counts[float(value)] = counts.get(float(value), 0) + 1
+    return {"Values": list(counts), "Counts": [float(c) for c in counts.values()]}

@@ -97,3 +97,16 @@ class ServiceError(LabkitError):
         self.message = message
         self.status = status
         super().__init__(f"{code}: {message}")
+
+
+class UnsupportedPolicyElement(LabkitError, NotImplementedError):
+    """An IAM policy uses an element the offline evaluator cannot evaluate (``Condition``, ...)."""
+
+
+class InstanceRoleError(LabkitError):
+    """An instance cannot get credentials from its role (what ``iam/info`` in the instance metadata reports)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")

@@ -77,7 +77,7 @@ class Lab:
         self.lab_id = lab_id or os.environ.get("LABKIT_LAB_ID") or self._new_lab_id()
         path = backend_module.registry_path() if backend.persistent else None
         self.registry = Registry(backend.registry_key, path)
-        self._clients: dict[tuple[str, str, bool], Any] = {}
+        self._clients: dict[tuple[str, str, bool, str], Any] = {}
         self.closed = False
         #: On a real account, billable steps are refused until a notebook cell sets this to True.
         self.confirm_costs = False
@@ -110,13 +110,41 @@ class Lab:
         """A client that bypasses the emulator and the registry (for the kit's own reads)."""
         return self._client(service, region or self.region, learner=False)
 
-    def _client(self, service: str, region: str, *, learner: bool) -> Any:
+    def client_as(
+        self, role_arn: str, service: str, region: str | None = None, *,
+        principal: str = "ec2.amazonaws.com", session_name: str = "lab-instance",
+    ) -> Any:
+        """A client signed with the temporary credentials ``principal`` (by default EC2, for the
+        instance) gets by assuming ``role_arn``; every call is authorized against the role's policies.
+
+        Offline only (notebook 03-iam-role-for-logs-agent): on AWS those credentials exist only on
+        the instance; test a role from here with ``iam.simulate_principal_policy``.
+        """
+        if self.emulator is None:
+            raise ConfigurationError(
+                "on AWS a role's credentials exist only where the role is used (on the instance); "
+                "test the role with iam.simulate_principal_policy"
+            )
+        roles = self.emulator.plugins["iam_policy"]
+        credentials = roles.credentials_for(role_arn, principal, session_name)
+        client = self._client(service, region or self.region, learner=True, credentials=credentials)
+        roles.enforce(client, service, role_arn, credentials["Arn"])
+        return client
+
+    def _client(self, service: str, region: str, *, learner: bool, credentials: dict[str, str] | None = None) -> Any:
         self._ensure_open()
-        key = (service, region, learner)
+        key = (service, region, learner, credentials["AccessKeyId"] if credentials else "")
         if key not in self._clients:
+            signing = {}
+            if credentials:
+                signing = {
+                    "aws_access_key_id": credentials["AccessKeyId"],
+                    "aws_secret_access_key": credentials["SecretAccessKey"],
+                    "aws_session_token": credentials["SessionToken"],
+                }
             client = self.backend.session.client(
                 service, region_name=region, endpoint_url=self.backend.endpoint_url,
-                config=self.backend.client_config,
+                config=self.backend.client_config, **signing,
             )
             self._translate_unsupported(client)
             if learner:
@@ -158,6 +186,16 @@ class Lab:
                     "the moto server answered HTTP 500 (the call is not implemented, or moto failed; see the server log)",
                 )
 
+        def no_real_network(request: Any, event_name: str, **_: Any) -> None:
+            # moto's own before-send hook answers only URLs in its backend index; anything else
+            # would go to the real endpoint. Offline must stay offline.
+            from moto.backend_index import backend_url_patterns
+
+            if not any(pattern.match(request.url) for _, pattern in backend_url_patterns):
+                raise UnsupportedOperation(service, operation(event_name), backend, "moto has no such service")
+
+        if self.backend.name == "moto":
+            events.register("before-send", no_real_network)
         events.register(f"after-call-error.{service_id}", in_process)
         events.register(f"after-call.{service_id}", not_found)
         events.register_first(f"needs-retry.{service_id}", server_error)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from labkit.ec2 import LabInstance
+    from labkit.iam import LogsAgentRole
     from labkit.lab import Lab
 
 ALERTS_TOPIC = "lab-alerts"
@@ -42,3 +43,11 @@ def lab_instance(lab: Lab, **options: object) -> LabInstance:
     from labkit import ec2
 
     return ec2.launch(lab, **options)  # type: ignore[arg-type]
+
+
+def logs_agent_role(lab: Lab, instance_id: str | None = None) -> LogsAgentRole:
+    """The EC2 role with the article's CloudWatch Logs policy and its instance profile (notebook 03),
+    created or reused; associated with ``instance_id`` if given. See ``labkit.iam.ensure_logs_agent_role``."""
+    from labkit import iam
+
+    return iam.ensure_logs_agent_role(lab, instance_id)

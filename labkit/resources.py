@@ -25,6 +25,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from labkit.redact import mask_account
+
 TAG_KEY = "labkit:lab"
 
 Client = Any
@@ -160,6 +162,15 @@ def _delete_instance(ec2: Client, ident: Ident) -> None:
     ec2.terminate_instances(InstanceIds=[ident["InstanceId"]])
 
 
+def _profile_association_exists(ec2: Client, ident: Ident) -> bool:
+    # A disassociated association is reported for a while as "disassociating"/"disassociated".
+    def probe() -> bool:
+        found = ec2.describe_iam_instance_profile_associations(AssociationIds=[ident["AssociationId"]])
+        return any(a["State"] in ("associating", "associated") for a in found["IamInstanceProfileAssociations"])
+
+    return _exists(probe, "InvalidAssociationID.NotFound")
+
+
 def _security_group_exists(ec2: Client, ident: Ident) -> bool:
     return _exists(
         lambda: ec2.describe_security_groups(GroupIds=[ident["GroupId"]])["SecurityGroups"],
@@ -170,6 +181,23 @@ def _security_group_exists(ec2: Client, ident: Ident) -> bool:
 # -- Systems Manager Parameter Store (the CloudWatch agent's configuration, notebook 04) -----------
 def _parameter_exists(ssm: Client, ident: Ident) -> bool:
     return _exists(lambda: ssm.get_parameter(Name=ident["Name"]), "ParameterNotFound")
+
+
+# -- Route 53 health checks and the lab web server (notebook 07) ----------------------------------
+def _health_check_exists(route53: Client, ident: Ident) -> bool:
+    return _exists(lambda: route53.get_health_check(HealthCheckId=ident["HealthCheckId"]), "NoSuchHealthCheck")
+
+
+def _web_server_exists(_client: Client, ident: Ident) -> bool:
+    from labkit import web
+
+    return web.running(ident) is not None
+
+
+def _stop_web_server(_client: Client, ident: Ident) -> None:
+    from labkit import web
+
+    web.stop(ident)
 
 
 # -- SQS and EventBridge --------------------------------------------------------------------------
@@ -192,6 +220,78 @@ def _delete_rule(events: Client, ident: Ident) -> None:
             Rule=ident["Name"], EventBusName=ident["EventBusName"], Ids=[t["Id"] for t in targets]
         )
     events.delete_rule(Name=ident["Name"], EventBusName=ident["EventBusName"])
+
+
+# -- CloudTrail and S3 (notebook 06-cloudtrail-eventbridge-health) ------------------------------
+def _trail_exists(cloudtrail: Client, ident: Ident) -> bool:
+    return bool(cloudtrail.describe_trails(trailNameList=[ident["Name"]])["trailList"])
+
+
+def _bucket_exists(s3: Client, ident: Ident) -> bool:
+    return _exists(lambda: s3.head_bucket(Bucket=ident["Bucket"]) is not None, "404", "NoSuchBucket")
+
+
+def _delete_bucket(s3: Client, ident: Ident) -> None:
+    # A bucket must be empty before DeleteBucket (a trail's log files are in it).
+    bucket = ident["Bucket"]
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        keys = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)
+
+
+def _delete_user(iam: Client, ident: Ident) -> None:
+    # DeleteUser refuses a user that still has keys, a password or policies.
+    user = ident["UserName"]
+    for key in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    try:
+        iam.delete_login_profile(UserName=user)
+    except ClientError as error:
+        if not _missing(error, "NoSuchEntity"):
+            raise
+    for policy in iam.list_attached_user_policies(UserName=user)["AttachedPolicies"]:
+        iam.detach_user_policy(UserName=user, PolicyArn=policy["PolicyArn"])
+    for name in iam.list_user_policies(UserName=user)["PolicyNames"]:
+        iam.delete_user_policy(UserName=user, PolicyName=name)
+    iam.delete_user(UserName=user)
+
+
+# -- Config, GuardDuty and Budgets (notebook 06b-config-guardduty-budgets) ------------------------
+def _config_rule_exists(config: Client, ident: Ident) -> bool:
+    return _exists(
+        lambda: config.describe_config_rules(ConfigRuleNames=[ident["ConfigRuleName"]])["ConfigRules"],
+        "NoSuchConfigRuleException",
+    )
+
+
+def _recorder_exists(config: Client, ident: Ident) -> bool:
+    return _exists(
+        lambda: config.describe_configuration_recorders(ConfigurationRecorderNames=[ident["name"]])["ConfigurationRecorders"],
+        "NoSuchConfigurationRecorderException",
+    )
+
+
+def _delete_recorder(config: Client, ident: Ident) -> None:
+    # A recording recorder is stopped first; the delivery channel can go only after that.
+    config.stop_configuration_recorder(ConfigurationRecorderName=ident["name"])
+    config.delete_configuration_recorder(ConfigurationRecorderName=ident["name"])
+
+
+def _delivery_channel_exists(config: Client, ident: Ident) -> bool:
+    return _exists(
+        lambda: config.describe_delivery_channels(DeliveryChannelNames=[ident["name"]])["DeliveryChannels"],
+        "NoSuchDeliveryChannelException",
+    )
+
+
+def _detector_exists(guardduty: Client, ident: Ident) -> bool:
+    return ident["DetectorId"] in guardduty.list_detectors()["DetectorIds"]
+
+
+def _budget_exists(budgets: Client, ident: Ident) -> bool:
+    return _exists(lambda: budgets.describe_budget(AccountId=ident["AccountId"], BudgetName=ident["BudgetName"]), "NotFoundException")
 
 
 def _param(*keys: str) -> Callable[[dict[str, Any], dict[str, Any]], list[Ident]]:
@@ -225,6 +325,13 @@ KINDS: list[ResourceKind] = [
         "sns:subscription", "sns", ("Subscribe",), _subscription_ident,
         lambda c, i: c.unsubscribe(SubscriptionArn=i["SubscriptionArn"]), _subscription_exists, 30,
     ),
+    # Before the instance and the profile: the role leaves the instance first (notebook 03).
+    ResourceKind(
+        "ec2:iam-instance-profile-association", "ec2", ("AssociateIamInstanceProfile",),
+        lambda p, r: [{"AssociationId": r["IamInstanceProfileAssociation"]["AssociationId"]}],
+        lambda c, i: c.disassociate_iam_instance_profile(AssociationId=i["AssociationId"]),
+        _profile_association_exists, 25,
+    ),
     ResourceKind(
         "ec2:instance", "ec2", ("RunInstances",),
         lambda p, r: [{"InstanceId": i["InstanceId"]} for i in r["Instances"]],
@@ -257,15 +364,59 @@ KINDS: list[ResourceKind] = [
         lambda c, i: c.delete_log_group(logGroupName=i["logGroupName"]), _log_group_exists, 60, "map",
         tag_param="tags",
     ),
-    # PutParameter refuses Tags together with Overwrite=True, so parameters are not tagged.
+    # Not tagged: PutParameter takes Tags only when creating ("To add tags to an existing parameter, use
+    # AddTagsToResource", PutParameter API reference), and refuses them with Overwrite=True.
     ResourceKind(
         "ssm:parameter", "ssm", ("PutParameter",), _param("Name"),
         lambda c, i: c.delete_parameter(Name=i["Name"]), _parameter_exists, 60, upsert=True,
+    ),
+    # Tags go on with ChangeTagsForResource after creation, so health checks are not tagged.
+    ResourceKind(
+        "route53:health-check", "route53", ("CreateHealthCheck",),
+        lambda p, r: [{"HealthCheckId": r["HealthCheck"]["Id"]}],
+        lambda c, i: c.delete_health_check(HealthCheckId=i["HealthCheckId"]), _health_check_exists, 20,
+    ),
+    # Not an AWS resource: the lab's loopback web server (labkit.web), recorded by labkit.web.serve.
+    # Teardown hands every kind a boto3 client; this kind ignores it.
+    ResourceKind("labkit:web-server", "cloudwatch", (), _param("Name", "Lab"), _stop_web_server, _web_server_exists, 5),
+    ResourceKind(
+        "cloudtrail:trail", "cloudtrail", ("CreateTrail",), _param("Name"),
+        lambda c, i: c.delete_trail(Name=i["Name"]), _trail_exists, 15, "list", tag_param="TagsList",
+    ),
+    ResourceKind(
+        "iam:user", "iam", ("CreateUser",), _param("UserName"), _delete_user,
+        lambda c, i: _exists(lambda: c.get_user(UserName=i["UserName"]), "NoSuchEntity"), 50, "list",
+    ),
+    ResourceKind(
+        "s3:bucket", "s3", ("CreateBucket",), _param("Bucket"), _delete_bucket, _bucket_exists, 70,
     ),
     ResourceKind(
         "ec2:security-group", "ec2", ("CreateSecurityGroup",), _reply("GroupId"),
         lambda c, i: c.delete_security_group(GroupId=i["GroupId"]), _security_group_exists, 70, "spec",
         ec2_resource_type="security-group",
+    ),
+    # Config: rules first, then the recorder (stopped, deleted), then its delivery channel, then the bucket.
+    ResourceKind(
+        "config:rule", "config", ("PutConfigRule",), lambda p, r: [{"ConfigRuleName": p["ConfigRule"]["ConfigRuleName"]}],
+        lambda c, i: c.delete_config_rule(ConfigRuleName=i["ConfigRuleName"]), _config_rule_exists, 20, "list", upsert=True,
+    ),
+    ResourceKind(
+        "config:recorder", "config", ("PutConfigurationRecorder",), lambda p, r: [{"name": p["ConfigurationRecorder"]["name"]}],
+        _delete_recorder, _recorder_exists, 30, "list", upsert=True,
+    ),
+    ResourceKind(
+        "config:delivery-channel", "config", ("PutDeliveryChannel",), lambda p, r: [{"name": p["DeliveryChannel"]["name"]}],
+        lambda c, i: c.delete_delivery_channel(DeliveryChannelName=i["name"]), _delivery_channel_exists, 35, upsert=True,
+    ),
+    ResourceKind(
+        "guardduty:detector", "guardduty", ("CreateDetector",), _reply("DetectorId"),
+        lambda c, i: c.delete_detector(DetectorId=i["DetectorId"]), _detector_exists, 20, "map",
+    ),
+    ResourceKind(
+        "budgets:budget", "budgets", ("CreateBudget",),
+        lambda p, r: [{"AccountId": p["AccountId"], "BudgetName": p["Budget"]["BudgetName"]}],
+        lambda c, i: c.delete_budget(AccountId=i["AccountId"], BudgetName=i["BudgetName"]), _budget_exists, 20,
+        "list", tag_param="ResourceTags",
     ),
 ]
 
@@ -306,7 +457,8 @@ class Record:
         return self.kind, self.region, json.dumps(self.ident, sort_keys=True)
 
     def label(self) -> str:
-        return f"{self.kind} " + " ".join(self.ident.values())
+        """How reports name the resource; account ids in ARNs are masked (reports get kept and shared)."""
+        return mask_account(f"{self.kind} " + " ".join(self.ident.values()))
 
 
 @dataclass

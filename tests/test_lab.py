@@ -78,8 +78,13 @@ def test_unimplemented_call_in_process_names_call_and_backend(lab: Lab) -> None:
 
 
 def test_service_without_moto_backend_404_becomes_unsupported(lab: Lab) -> None:
-    with pytest.raises(UnsupportedOperation, match=r"health\.DescribeEventTypes"):
-        lab.client("health", region="us-east-1").describe_event_types()
+    with pytest.raises(UnsupportedOperation, match=r"chatbot\.DescribeSlackChannelConfigurations"):
+        lab.client("chatbot").describe_slack_channel_configurations()
+
+
+def test_unknown_service_never_reaches_the_real_network(lab: Lab) -> None:
+    with pytest.raises(UnsupportedOperation, match=r"application-signals\.ListServices .* moto has no such service"):
+        lab.client("application-signals").list_services(StartTime=0, EndTime=1)
 
 
 def test_unimplemented_call_over_a_server_is_not_retried() -> None:

@@ -10,10 +10,21 @@ from labkit.emulator.core import Call, Emulator
 
 PLUGINS: list[str] = [
     "labkit.emulator.sns_email",
+    "labkit.emulator.iam_policy",
     "labkit.emulator.logs_filters",
     "labkit.emulator.logs_metrics",
     "labkit.emulator.ec2_metrics",
+    "labkit.emulator.ec2_status",
+    "labkit.emulator.synthetic_checks",
+    "labkit.emulator.simulated_metrics",
+    "labkit.emulator.cloudwatch_metrics",
+    "labkit.emulator.events",
+    "labkit.emulator.cloudtrail",
+    "labkit.emulator.health",
     "labkit.emulator.cloudwatch_alarms",
+    "labkit.emulator.config",
+    "labkit.emulator.guardduty",
+    "labkit.emulator.budgets",
 ]
 
 __all__ = ["PLUGINS", "Call", "Emulator"]

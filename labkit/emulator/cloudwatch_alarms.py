@@ -61,12 +61,16 @@ class CloudWatchAlarms:
         self.emulator = emulator
         self.history: list[HistoryItem] = []
         self.events: list[dict[str, Any]] = []
+        #: Periods (seconds) of the alarms lab clients created: a minute that ends none of them
+        #: needs no evaluation, which keeps long lab.advance() calls cheap.
+        self.periods: set[int] = set()
 
-    def _cloudwatch(self) -> Any:
-        return self.lab.internal_client("cloudwatch")
+    def _cloudwatch(self, region: str | None = None) -> Any:
+        # Alarms live in the region of the client that created them (notebook 07 puts one in us-east-1).
+        return self.lab.internal_client("cloudwatch", region or None)
 
-    def _alarm(self, name: str) -> dict[str, Any] | None:
-        found = self._cloudwatch().describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    def _alarm(self, name: str, region: str | None = None) -> dict[str, Any] | None:
+        found = self._cloudwatch(region).describe_alarms(AlarmNames=[name])["MetricAlarms"]
         return found[0] if found else None
 
     # -- calls ----------------------------------------------------------------------------------
@@ -75,15 +79,17 @@ class CloudWatchAlarms:
             alarms.validate_put_metric_alarm(call.params)
         except InvalidAlarmParameter as error:
             raise ServiceError(error.code, error.message) from error
-        call.context["labkit_previous_alarm"] = self._alarm(call.params["AlarmName"])
+        call.context["labkit_previous_alarm"] = self._alarm(call.params["AlarmName"], call.region)
         return None
 
     def created(self, call: Call, reply: dict[str, Any]) -> None:
         name = call.params["AlarmName"]
+        if call.params.get("Period"):
+            self.periods.add(int(call.params["Period"]))
         now = self.lab.clock.now()
         previous = call.context.get("labkit_previous_alarm")
         if previous is None:
-            self._cloudwatch().set_alarm_state(
+            self._cloudwatch(call.region).set_alarm_state(
                 AlarmName=name, StateValue="INSUFFICIENT_DATA", StateReason="Unchecked: Initial alarm creation"
             )
             self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" created', {"type": "Create", "version": "1.0"})
@@ -92,7 +98,7 @@ class CloudWatchAlarms:
             kept = {"AlarmName": name, "StateValue": previous["StateValue"], "StateReason": previous.get("StateReason", "")}
             if previous.get("StateReasonData"):
                 kept["StateReasonData"] = previous["StateReasonData"]
-            self._cloudwatch().set_alarm_state(**kept)
+            self._cloudwatch(call.region).set_alarm_state(**kept)
             self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update", "version": "1.0"})
 
     def reject_reserved_namespace(self, call: Call) -> None:
@@ -137,6 +143,8 @@ class CloudWatchAlarms:
     # -- evaluation -----------------------------------------------------------------------------
     def tick(self, now: dt.datetime) -> None:
         """Evaluate every alarm whose period ends at ``now``."""
+        if not any(int(now.timestamp()) % period == 0 for period in self.periods):
+            return
         for alarm in self._cloudwatch().describe_alarms(AlarmTypes=["MetricAlarm"])["MetricAlarms"]:
             if not self._evaluable(alarm) or int(now.timestamp()) % alarm["Period"] != 0:
                 continue
@@ -158,7 +166,7 @@ class CloudWatchAlarms:
         }
         if alarm.get("Unit"):
             query["Unit"] = alarm["Unit"]
-        datapoints = self._cloudwatch().get_metric_statistics(**query)["Datapoints"]
+        datapoints = self._statistics(query)
         by_start = {point["Timestamp"].astimezone(dt.timezone.utc): point for point in datapoints}
         values = [by_start[s][alarm["Statistic"]] if s in by_start else None for s in starts]
         counts = [by_start[s]["SampleCount"] if s in by_start else None for s in starts]
@@ -176,6 +184,21 @@ class CloudWatchAlarms:
             datapoints_to_alarm_set="DatapointsToAlarm" in alarm,
         )
         self._transition(alarm, outcome.state, reason, reason_data, now)
+
+    def _statistics(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """The query's datapoints in periods aligned as CloudWatch aligns them.
+
+        moto starts its periods at the first datapoint, so data at uneven seconds (a metric filter
+        counts a log line at the line's own second) would miss the evaluated periods; the
+        cloudwatch_metrics plugin answers from the raw datapoints on period boundaries.
+        """
+        from labkit.emulator.core import Call
+
+        metrics = self.emulator.plugins.get("cloudwatch_metrics")
+        answer = None
+        if metrics is not None:
+            answer = metrics.get_metric_statistics(Call("cloudwatch", "GetMetricStatistics", query, self.lab))
+        return list((answer or self._cloudwatch().get_metric_statistics(**query))["Datapoints"])
 
     def _transition(
         self, alarm: dict[str, Any], state: str, reason: str, reason_data: dict[str, Any] | None, now: dt.datetime
@@ -198,18 +221,27 @@ class CloudWatchAlarms:
             },
         )
         updated = self._alarm(name) or alarm
-        self.events.append(
-            alarms.alarm_state_change_event(
-                updated, old_state=old_state, old_reason=old_reason,
-                old_timestamp=_aware(alarm.get("StateUpdatedTimestamp") or now), new_state=state, reason=reason,
-                when=now, account_id=self.lab.account_id, region=self.lab.region, reason_data=reason_data,
-            )
+        event = alarms.alarm_state_change_event(
+            updated, old_state=old_state, old_reason=old_reason,
+            old_timestamp=_aware(alarm.get("StateUpdatedTimestamp") or now), new_state=state, reason=reason,
+            when=now, account_id=self.lab.account_id, region=self.lab.region, reason_data=reason_data,
         )
+        self.events.append(event)
+        # "CloudWatch sends events to Amazon EventBridge whenever a CloudWatch alarm ... changes alarm
+        # state" — actions enabled or not (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
+        if "events" in self.emulator.plugins:
+            self.emulator.plugins["events"].publish_event(event)
         if updated.get("ActionsEnabled", True):
             self._notify(updated, old_state, state, reason, now)
 
     def _notify(self, alarm: dict[str, Any], old_state: str, state: str, reason: str, now: dt.datetime) -> None:
         actions = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[state]
+        # EC2 actions (arn:aws:automate:<region>:ec2:recover|reboot|stop|terminate) run in the
+        # ec2_status plugin, as in "Create alarms to stop, terminate, reboot, or recover an instance"
+        # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingAlarmActions.html).
+        automate = [arn for arn in alarm.get(actions, []) if arn.split(":")[2:3] == ["automate"]]
+        if automate and "ec2_status" in self.emulator.plugins:
+            self.emulator.plugins["ec2_status"].perform(alarm, automate, now)
         topics = [arn for arn in alarm.get(actions, []) if arn.split(":")[2:3] == ["sns"]]
         if not topics:
             return

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
+from botocore.exceptions import ClientError
 
 from labkit.exceptions import ServiceError
 
@@ -38,9 +39,14 @@ if TYPE_CHECKING:
 
 Answer = Callable[["Call"], "dict[str, Any] | None"]
 Observer = Callable[["Call", "dict[str, Any]"], None]
+CallObserver = Callable[["Call", "dict[str, Any]", int], None]
 Tick = Callable[[dt.datetime], None]
 
 _PARAMS_KEY = "labkit_params"
+#: Where ``Call.context`` keeps the HTTP request headers (``User-Agent`` for CloudTrail's userAgent).
+_HEADERS_KEY = "labkit_request_headers"
+#: Where ``Call.context`` keeps the botocore credentials the client signs with.
+_CREDENTIALS_KEY = "labkit_credentials"
 
 
 @dataclass
@@ -75,6 +81,13 @@ def _metadata(status: int) -> dict[str, Any]:
     return {"RequestId": str(uuid.uuid4()), "HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0}
 
 
+def error_reply(code: str, message: str, status: int = 400) -> tuple[AWSResponse, dict[str, Any]]:
+    """What a ``before-call`` hook returns to answer with an AWS error: botocore then runs the
+    ``after-call`` hooks (so CloudTrail records the failure) and raises the modelled exception."""
+    body = {"Error": {"Code": code, "Message": message, "Type": "Sender"}, "ResponseMetadata": _metadata(status)}
+    return _http_response(status), body
+
+
 class Emulator:
     """The per-lab registry of answers, observers and minute ticks (see the module docstring)."""
 
@@ -83,6 +96,7 @@ class Emulator:
         self._answers: dict[tuple[str, str], Answer] = {}
         self._observers: dict[tuple[str, str], list[Observer]] = defaultdict(list)
         self._ticks: list[Tick] = []
+        self._call_observers: list[CallObserver] = []
         self.plugins: dict[str, Any] = {}
 
     # -- registration -------------------------------------------------------------------------
@@ -106,6 +120,15 @@ class Emulator:
             return fn
 
         return register
+
+    def observes_every_call(self, fn: CallObserver) -> CallObserver:
+        """Register ``fn(call, parsed, status)`` for every call of every learner client, failed ones too.
+
+        ``parsed`` is the reply (with ``Error`` for a failed call) and ``status`` its HTTP status.
+        Calls botocore refuses before sending (parameter validation) never reach it, as they never reach AWS.
+        """
+        self._call_observers.append(fn)
+        return fn
 
     def every_minute(self, fn: Tick) -> Tick:
         """Register a function run once per lab minute, in plugin order."""
@@ -138,6 +161,11 @@ class Emulator:
         def remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
             context[_PARAMS_KEY] = dict(params)
 
+        def capture(context: dict[str, Any], params: dict[str, Any] | None = None, **_: Any) -> None:
+            # First of all before-call hooks, so a call another hook refuses (IAM) is still attributed.
+            context[_HEADERS_KEY] = dict((params or {}).get("headers", {}))
+            context[_CREDENTIALS_KEY] = client._get_credentials()  # who signs: CloudTrail's userIdentity
+
         def before_call(model: Any, context: dict[str, Any], **_: Any) -> Any:
             answer = self._answers.get((service, model.name))
             if answer is None:
@@ -146,16 +174,22 @@ class Emulator:
             try:
                 result = answer(call)
             except ServiceError as error:
-                body = {
-                    "Error": {"Code": error.code, "Message": error.message, "Type": "Sender"},
-                    "ResponseMetadata": _metadata(error.status),
-                }
-                return _http_response(error.status), body
+                return error_reply(error.code, error.message, error.status)
+            except ClientError as error:
+                # moto refused an internal call the answer made: the learner gets the same AWS error, from
+                # their own client, and observers (CloudTrail) see the failed call.
+                err = error.response.get("Error", {})
+                status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
+                return error_reply(err.get("Code", ""), err.get("Message", ""), status)
             if result is None:
                 return None
             return _http_response(200), {**result, "ResponseMetadata": _metadata(200)}
 
         def after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+            if self._call_observers:
+                seen = self._call(service, model.name, context, region)
+                for fn in self._call_observers:
+                    fn(seen, parsed, http_response.status_code)
             if http_response.status_code >= 300:
                 return
             observers = self._observers.get((service, model.name))
@@ -166,6 +200,7 @@ class Emulator:
                 observer(call, parsed)
 
         events.register_first(f"before-parameter-build.{service_id}", remember_params)
+        events.register_first(f"before-call.{service_id}", capture)
         events.register(f"before-call.{service_id}", before_call)
         events.register(f"after-call.{service_id}", after_call)
 

@@ -1,9 +1,12 @@
 """Publishes the lab instance's default AWS/EC2 metrics as lab time passes (moto publishes none).
 
-Basic monitoring: one datapoint per 5-minute period, published when the period is over, as a
-statistic set of its five one-minute samples; detailed monitoring: one per minute
+Basic monitoring: one datapoint per 5-minute period, published when the period is over, holding
+its five one-minute samples as raw values (so percentiles work); detailed monitoring: one per minute
 (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html).
-Taught in notebook 01-metric-exploration.
+The status-check metrics are published every minute at either level ("Status check metrics are
+available at a 1-minute frequency at no charge",
+https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html#status-check-metrics).
+Taught in notebook 01-metric-exploration; status checks in 07-liveness-url-dashboards.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from labkit.ec2 import NAMESPACE, LabInstance, aggregate, metric_period_start
+from labkit.ec2 import NAMESPACE, STATUS_METRICS, LabInstance, metric_period_start, sample_values
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -37,7 +40,22 @@ class Ec2Metrics:
             while period + dt.timedelta(minutes=instance.period_minutes) <= now:
                 data.extend(self._period_data(instance, period))
                 period += dt.timedelta(minutes=instance.period_minutes)
+            if not instance.detailed:
+                minute = metric_period_start(backfill_from, 1)
+                while minute + dt.timedelta(minutes=1) <= now:
+                    data.extend(self._status_data(instance, minute))
+                    minute += dt.timedelta(minutes=1)
             self._put(data)
+
+    def _status_data(self, instance: LabInstance, minute: dt.datetime) -> list[dict[str, Any]]:
+        """A basic-monitoring instance's status checks for one minute (detailed ones get them with the rest)."""
+        return [
+            {
+                "MetricName": name, "Dimensions": instance.dimensions, "Value": value, "Unit": "Count",
+                "Timestamp": minute.replace(tzinfo=None) if self.lab.backend.in_process else minute,
+            }
+            for name, value in instance.status_sample(minute).items()
+        ]
 
     def _period_data(self, instance: LabInstance, period_start: dt.datetime) -> list[dict[str, Any]]:
         minutes = [period_start + dt.timedelta(minutes=m) for m in range(instance.period_minutes)]
@@ -47,10 +65,11 @@ class Ec2Metrics:
                 "MetricName": name,
                 "Dimensions": instance.dimensions,
                 "Timestamp": period_start.replace(tzinfo=None) if self.lab.backend.in_process else period_start,
-                "StatisticValues": aggregate([sample[name] for sample in samples]),
+                **sample_values([sample[name] for sample in samples]),
                 "Unit": instance.unit(name),
             }
             for name in instance.metric_names()
+            if instance.detailed or name not in STATUS_METRICS
         ]
 
     def _put(self, data: list[dict[str, Any]]) -> None:
@@ -68,6 +87,8 @@ class Ec2Metrics:
         """At the end of each instance's period, publish that period's datapoint."""
         data: list[dict[str, Any]] = []
         for instance in self.instances:
+            if not instance.detailed:
+                data.extend(self._status_data(instance, now - dt.timedelta(minutes=1)))
             if now.minute % instance.period_minutes == 0:
                 data.extend(self._period_data(instance, now - dt.timedelta(minutes=instance.period_minutes)))
         if data:

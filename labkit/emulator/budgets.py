@@ -1,0 +1,272 @@
+"""Spend that accrues, budgets that alert, and Cost Explorer that answers — offline.
+
+moto stores budgets with their notifications but always reports a spend of 0, and its Cost
+Explorer returns only what a test seeded. This plugin:
+
+* **accrues cost** each lab hour for what exists in the lab's region, from the dated price table
+  (:func:`labkit.costs.price_table`): running EC2 instances (by type, for the part of the hour they
+  ran), CloudWatch metric alarms and custom metrics (monthly prices prorated by the hour), log
+  bytes ingested through ``PutLogEvents`` (each event's UTF-8 message plus 26 bytes, the size rule of
+  https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html),
+  SNS email notifications sent, and AWS Config configuration items and rule evaluations. GuardDuty
+  is in its 30-day free trial and accrues nothing. Free tiers are ignored.
+* **evaluates budgets** three times a day (00:00, 08:00, 16:00 UTC): "AWS Budgets information is
+  updated up to three times a day" ("Best practices for AWS Budgets",
+  https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-best-practices.html).
+  Each notification alerts once per budget period when its threshold is crossed, by email to its
+  ``EMAIL`` subscribers (AWS Budgets mails them directly, with no SNS confirmation) and through its
+  ``SNS`` subscriber topic; its ``NotificationState`` becomes ``ALARM``.
+* answers ``DescribeBudget``/``DescribeBudgets`` with ``CalculatedSpend`` (``ActualSpend``, and
+  ``ForecastedSpend`` from the lab's linear forecast once a day of data exists — not AWS's model, see
+  :mod:`labkit.costs`), ``DescribeNotificationsForBudget`` with each ``NotificationState``, and
+  ``ce.GetCostAndUsage`` from the accrued ledger.
+
+Budget ``CostFilters`` on ``Service`` and ``Region`` are applied; other filters are ignored offline.
+Taught in notebook 06b-config-guardduty-budgets.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from labkit import costs
+from labkit.exceptions import ServiceError
+
+if TYPE_CHECKING:
+    from labkit.emulator.core import Call, Emulator
+
+EVALUATION_HOURS = (0, 8, 16)
+LOG_EVENT_OVERHEAD = 26
+SENDER = "AWS Budgets <no-reply@budgets.amazonaws.com>"
+#: Where a budget starts when CreateBudget gives no TimePeriod: the start of its period
+#: (Budget, AWS Budgets API reference, https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html).
+NO_END = dt.datetime(2087, 6, 15, tzinfo=dt.timezone.utc)
+FILTERS = {"Service": "service", "Region": "region"}
+
+
+def notification_key(notification: dict[str, Any]) -> str:
+    """Identify a budget notification by what defines it (AWS has no notification id)."""
+    fields = ("NotificationType", "ComparisonOperator", "Threshold", "ThresholdType")
+    return json.dumps({k: str(notification.get(k, "PERCENTAGE" if k == "ThresholdType" else "")) for k in fields}, sort_keys=True)
+
+
+@dataclass
+class _Budget:
+    name: str
+    start: dt.datetime
+    subscribers: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: notification key -> the period start in which it last alerted
+    alerted: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+class Budgets:
+    """The plugin's state: the cost ledger, the budgets' subscribers and alert history."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.lab = emulator.lab
+        self.emulator = emulator
+        self.ledger = costs.Ledger()
+        self.budgets: dict[str, _Budget] = {}
+        self.log_bytes = 0
+        self._seen_notifications = 0
+        self._config_counts = (0, 0)
+        self._custom_count: int | None = None
+
+    # -- accrual --------------------------------------------------------------------------------
+    def accrue(self, hour_end: dt.datetime) -> None:
+        """Charge the hour that ends at ``hour_end`` for what the lab is running."""
+        start = hour_end - dt.timedelta(hours=1)
+        region, account = self.lab.region, self.lab.account_id
+
+        def charge(item: str, quantity: float) -> None:
+            self.ledger.charge(item, quantity, start, region, account)
+
+        ec2 = self.lab.internal_client("ec2")
+        for reservation in ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["running"]}])["Reservations"]:
+            for instance in reservation["Instances"]:
+                launched = _aware(instance["LaunchTime"])
+                ran = (hour_end - max(launched, start)).total_seconds() / 3600
+                item = f"ec2:{instance['InstanceType']}"
+                if item in costs.price_table()["prices"]:
+                    charge(item, max(0.0, min(ran, 1.0)))
+        cloudwatch = self.lab.internal_client("cloudwatch")
+        charge("cloudwatch:alarm", sum(len(page["MetricAlarms"]) for page in cloudwatch.get_paginator("describe_alarms").paginate()))
+        charge("cloudwatch:custom-metric", self.custom_metrics(hour_end))
+        charge("logs:ingestion", self.log_bytes / 1024**3)
+        self.log_bytes = 0
+        sent = [e for e in self.lab.inbox.emails if e.kind == "notification" and e.topic_arn]
+        charge("sns:email", len(sent) - self._seen_notifications)
+        self._seen_notifications = len(sent)
+        config = self.emulator.plugins.get("config")
+        if config is not None:
+            items, evaluations = config.configuration_items_total, config.evaluations_total
+            charge("config:configuration-item", items - self._config_counts[0])
+            charge("config:rule-evaluation", evaluations - self._config_counts[1])
+            self._config_counts = (items, evaluations)
+
+    def custom_metrics(self, now: dt.datetime) -> int:
+        """How many custom metrics exist (namespaces not starting with ``AWS/``).
+
+        ``ListMetrics`` walks every stored datapoint in moto, so the count is refreshed once a lab day,
+        or at the next hour after a call that can add one.
+        """
+        if self._custom_count is None or (now.hour == 0 and now.minute == 0):
+            cloudwatch = self.lab.internal_client("cloudwatch")
+            self._custom_count = len({
+                (m["Namespace"], m["MetricName"], json.dumps(m.get("Dimensions", []), sort_keys=True))
+                for page in cloudwatch.get_paginator("list_metrics").paginate()
+                for m in page["Metrics"]
+                if not m["Namespace"].startswith("AWS/")
+            })
+        return self._custom_count
+
+    def metrics_changed(self, call: Call, reply: dict[str, Any]) -> None:
+        self._custom_count = None
+
+    def logs_ingested(self, call: Call, reply: dict[str, Any]) -> None:
+        self.log_bytes += sum(len(e["message"].encode("utf-8")) + LOG_EVENT_OVERHEAD for e in call.params.get("logEvents", []))
+
+    def tick(self, now: dt.datetime) -> None:
+        if now.minute != 0:
+            return
+        self.accrue(now)
+        if now.hour in EVALUATION_HOURS:
+            self.evaluate(now)
+
+    # -- budgets --------------------------------------------------------------------------------
+    def _client(self) -> Any:
+        return self.lab.internal_client("budgets")
+
+    def created(self, call: Call, reply: dict[str, Any]) -> None:
+        budget = call.params["Budget"]
+        start = costs.budget_period(budget.get("TimeUnit", "MONTHLY"), self.lab.clock.now())[0]
+        given = budget.get("TimePeriod", {}).get("Start")
+        state = _Budget(budget["BudgetName"], _aware(given) if isinstance(given, dt.datetime) else start)
+        for item in call.params.get("NotificationsWithSubscribers", []):
+            state.subscribers[notification_key(item["Notification"])] = list(item["Subscribers"])
+        self.budgets[state.name] = state
+
+    def notification_created(self, call: Call, reply: dict[str, Any]) -> None:
+        state = self.budgets.get(call.params["BudgetName"])
+        if state is not None:
+            state.subscribers[notification_key(call.params["Notification"])] = list(call.params["Subscribers"])
+
+    def deleted(self, call: Call, reply: dict[str, Any]) -> None:
+        self.budgets.pop(call.params["BudgetName"], None)
+
+    def spend(self, budget: dict[str, Any], now: dt.datetime) -> tuple[float, float | None]:
+        """A budget's actual and forecasted spend for its current period."""
+        start, end = costs.budget_period(budget.get("TimeUnit", "MONTHLY"), now)
+        where = {FILTERS[k]: v for k, v in (budget.get("CostFilters") or {}).items() if k in FILTERS}
+        actual = self.ledger.total(start, end, where)
+        return actual, costs.linear_forecast(actual, start, end, now)
+
+    def evaluate(self, now: dt.datetime) -> None:
+        """Check every budget's notifications and alert the ones newly crossed this period."""
+        for budget in self._client().describe_budgets(AccountId=self.lab.account_id).get("Budgets", []):
+            state = self.budgets.get(budget["BudgetName"])
+            if state is None or budget.get("BudgetType") != "COST":
+                continue
+            limit = float(budget["BudgetLimit"]["Amount"])
+            period_start = costs.budget_period(budget.get("TimeUnit", "MONTHLY"), now)[0]
+            actual, forecast = self.spend(budget, now)
+            notifications = self._client().describe_notifications_for_budget(
+                AccountId=self.lab.account_id, BudgetName=budget["BudgetName"]
+            )["Notifications"]
+            for notification in notifications:
+                key = notification_key(notification)
+                if state.alerted.get(key) == period_start:
+                    continue
+                amount = actual if notification["NotificationType"] == "ACTUAL" else forecast
+                if amount is None or not costs.threshold_crossed(notification, limit, amount):
+                    continue
+                state.alerted[key] = period_start
+                self._alert(budget, notification, state.subscribers.get(key, []), limit, amount, now)
+
+    def _alert(
+        self, budget: dict[str, Any], notification: dict[str, Any], subscribers: list[dict[str, str]],
+        limit: float, amount: float, now: dt.datetime,
+    ) -> None:
+        from labkit.emulator.sns_email import Email
+
+        subject, body = costs.budget_email(
+            budget_name=budget["BudgetName"], account_id=self.lab.account_id, notification=notification,
+            limit=limit, unit=budget["BudgetLimit"].get("Unit", "USD"), amount=amount, when=now,
+        )
+        for subscriber in subscribers:
+            if subscriber["SubscriptionType"] == "EMAIL":
+                self.lab.inbox.emails.append(Email(subscriber["Address"], SENDER, subject, body, now, "", "notification"))
+            elif subscriber["SubscriptionType"] == "SNS":
+                self.emulator.plugins["sns_email"].publish(subscriber["Address"], body, subject)
+
+    def state_of(self, budget_name: str, notification: dict[str, Any], now: dt.datetime, time_unit: str) -> str:
+        state = self.budgets.get(budget_name)
+        period_start = costs.budget_period(time_unit, now)[0]
+        return "ALARM" if state is not None and state.alerted.get(notification_key(notification)) == period_start else "OK"
+
+    # -- answers --------------------------------------------------------------------------------
+    def _complete(self, budget: dict[str, Any]) -> dict[str, Any]:
+        now = self.lab.clock.now()
+        budget = copy.deepcopy(budget)
+        actual, forecast = self.spend(budget, now)
+        unit = budget.get("BudgetLimit", {}).get("Unit", "USD")
+        spend: dict[str, Any] = {"ActualSpend": {"Amount": costs.amount_text(actual), "Unit": unit}}
+        if forecast is not None:
+            spend["ForecastedSpend"] = {"Amount": costs.amount_text(forecast), "Unit": unit}
+        budget["CalculatedSpend"] = spend
+        state = self.budgets.get(budget["BudgetName"])
+        if state is not None:
+            given = budget.get("TimePeriod") or {}
+            budget["TimePeriod"] = {"Start": state.start, "End": _aware(given["End"]) if given.get("End") else NO_END}
+        return budget
+
+    def describe_budget(self, call: Call) -> dict[str, Any]:
+        reply = call.internal().describe_budget(**call.params)
+        return {"Budget": self._complete(reply["Budget"])}
+
+    def describe_budgets(self, call: Call) -> dict[str, Any]:
+        reply = call.internal().describe_budgets(**call.params)
+        reply.pop("ResponseMetadata", None)
+        reply["Budgets"] = [self._complete(b) for b in reply.get("Budgets", [])]
+        return reply
+
+    def describe_notifications(self, call: Call) -> dict[str, Any]:
+        # Asked first: moto answers a missing budget here with NotFoundException (and crashes in the other call).
+        budget = call.internal().describe_budget(AccountId=call.params["AccountId"], BudgetName=call.params["BudgetName"])["Budget"]
+        reply = call.internal().describe_notifications_for_budget(**call.params)
+        reply.pop("ResponseMetadata", None)
+        now = self.lab.clock.now()
+        for notification in reply.get("Notifications", []):
+            notification["NotificationState"] = self.state_of(budget["BudgetName"], notification, now, budget.get("TimeUnit", "MONTHLY"))
+        return reply
+
+    def get_cost_and_usage(self, call: Call) -> dict[str, Any]:
+        try:
+            return costs.cost_and_usage(self.ledger, call.params, self.lab.clock.now())
+        except costs.CostExplorerError as error:
+            raise ServiceError("ValidationException", str(error)) from None
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def install(emulator: Emulator) -> Budgets:
+    """Register cost accrual, budget alerts and Cost Explorer on ``emulator``."""
+    plugin = Budgets(emulator)
+    emulator.observes("logs", "PutLogEvents")(plugin.logs_ingested)
+    for service, operation in (("cloudwatch", "PutMetricData"), ("logs", "PutMetricFilter"), ("logs", "DeleteMetricFilter")):
+        emulator.observes(service, operation)(plugin.metrics_changed)
+    emulator.observes("budgets", "CreateBudget")(plugin.created)
+    emulator.observes("budgets", "CreateNotification")(plugin.notification_created)
+    emulator.observes("budgets", "DeleteBudget")(plugin.deleted)
+    emulator.answers("budgets", "DescribeBudget")(plugin.describe_budget)
+    emulator.answers("budgets", "DescribeBudgets")(plugin.describe_budgets)
+    emulator.answers("budgets", "DescribeNotificationsForBudget")(plugin.describe_notifications)
+    emulator.answers("ce", "GetCostAndUsage")(plugin.get_cost_and_usage)
+    emulator.every_minute(plugin.tick)
+    return plugin

@@ -1,0 +1,46 @@
+"""Publishes the metrics of the lab's simulated load balancers and databases once per lab minute.
+
+Elastic Load Balancing "measures and sends its metrics in 60-second intervals" and RDS sends
+its instance metrics every minute; see :mod:`labkit.simulated` for the metrics and their pages.
+Each tick publishes the minute that just ended, before the alarm plugin evaluates.
+Taught in notebook 07-liveness-url-dashboards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from labkit.simulated import Simulated
+
+if TYPE_CHECKING:
+    from labkit.emulator.core import Emulator
+
+
+class SimulatedMetrics:
+    """The plugin's state: the simulated resources."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.lab = emulator.lab
+        self.resources: dict[str, Simulated] = {}
+
+    def add(self, resource: Simulated) -> None:
+        self.resources[resource.name] = resource
+
+    def tick(self, now: dt.datetime) -> None:
+        by_namespace: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for resource in self.resources.values():
+            for namespace, datum in resource.metric_data(now - dt.timedelta(minutes=1)):
+                by_namespace[namespace].append(datum)
+        cloudwatch = self.lab.internal_client("cloudwatch")
+        for namespace, data in by_namespace.items():
+            # The internal client bypasses the emulator, whose PutMetricData refuses "AWS/" namespaces.
+            cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)
+
+
+def install(emulator: Emulator) -> SimulatedMetrics:
+    """Register the simulated-resource metric publisher on ``emulator``."""
+    plugin = SimulatedMetrics(emulator)
+    emulator.every_minute(plugin.tick)
+    return plugin

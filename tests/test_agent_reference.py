@@ -1,0 +1,87 @@
+"""The awslogs option reference of notebook 04 agrees with the validator, the docs and the schema.
+
+Option meanings and defaults: CloudWatch Logs agent reference
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html) and the OpsWorks
+``CloudWatchLogsLogStream`` reference that repeats it
+(https://docs.aws.amazon.com/opsworks/latest/APIReference/API_CloudWatchLogsLogStream.html);
+unified field names: the agent's JSON schema in ../shared/reference.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from labkit.agent import SCHEMA_PATH, LogSource, awslogs_conf, validate_awslogs_conf
+from labkit.agent.awslogs import (
+    DEFAULT_BATCH_COUNT,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_BUFFER_DURATION_MS,
+    GENERAL_OPTIONS,
+    REQUIRED_STREAM_OPTIONS,
+    STREAM_OPTIONS,
+)
+from labkit.agent.reference import AWSLOGS_OPTIONS, options_table
+
+
+def _schema() -> dict[str, object]:
+    if not Path(SCHEMA_PATH).is_file():
+        pytest.fail(f"the unified agent schema is missing at {SCHEMA_PATH}")
+    return json.loads(Path(SCHEMA_PATH).read_text(encoding="utf-8"))
+
+
+def test_every_option_the_validator_knows_is_explained_once() -> None:
+    names = Counter(option.name for option in AWSLOGS_OPTIONS)
+    assert all(count == 1 for count in names.values()), names
+    assert {o.name for o in AWSLOGS_OPTIONS if o.section == "general"} == GENERAL_OPTIONS
+    assert {o.name for o in AWSLOGS_OPTIONS if o.section == "logstream"} == STREAM_OPTIONS
+
+
+def test_defaults_match_the_agent_reference_constants() -> None:
+    defaults = {o.name: o.default for o in AWSLOGS_OPTIONS}
+    assert defaults["buffer_duration"] == str(DEFAULT_BUFFER_DURATION_MS) == "5000"
+    assert defaults["batch_count"] == str(DEFAULT_BATCH_COUNT) == "1000"
+    assert defaults["batch_size"] == str(DEFAULT_BATCH_SIZE) == "32768"
+    assert defaults["initial_position"] == "start_of_file"
+    assert defaults["time_zone"] == "LOCAL"
+    assert defaults["file_fingerprint_lines"] == "1"
+    assert defaults["encoding"] == "utf_8"
+    assert all(defaults[name] == "(required)" for name in REQUIRED_STREAM_OPTIONS)
+
+
+def test_the_documented_defaults_are_accepted_by_the_validator() -> None:
+    """Writing every default out explicitly must still be a valid file."""
+    source = LogSource(
+        "/var/log/secure", "ssh_logs", initial_position="start_of_file", time_zone="LOCAL", encoding="utf_8",
+        file_fingerprint_lines="1", buffer_duration=5000, batch_count=1000, batch_size=32768,
+    )
+    assert validate_awslogs_conf(awslogs_conf([source])) == [source]
+
+
+def test_unified_equivalents_exist_in_the_agents_schema() -> None:
+    schema = _schema()
+    definitions = schema["definitions"]  # type: ignore[index]
+    files = definitions["logsDefinition"]["definitions"]["logsFilesDefinition"]  # type: ignore[index]
+    entry_fields = set(files["properties"]["collect_list"]["items"]["properties"])
+    for option in AWSLOGS_OPTIONS:
+        if not option.unified:
+            continue
+        if "." in option.unified:
+            section, field = option.unified.split(".", 1)
+            assert field in definitions[f"{section}Definition"]["properties"], option  # type: ignore[index]
+        else:
+            assert option.unified in entry_fields, option
+
+
+def test_options_without_equivalent_say_why() -> None:
+    assert all(option.note for option in AWSLOGS_OPTIONS if not option.unified)
+
+
+def test_table_has_one_row_per_option_in_order() -> None:
+    table = options_table()
+    assert list(table["option"]) == [o.name for o in AWSLOGS_OPTIONS]
+    assert list(table.columns) == ["option", "section", "meaning", "default", "unified agent"]
+    assert table.set_index("option").loc["initial_position", "unified agent"].startswith("—")

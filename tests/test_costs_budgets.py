@@ -1,0 +1,163 @@
+"""Cost accrual, budget alerts and Cost Explorer offline (notebook 06b).
+
+GetCostAndUsage: https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_GetCostAndUsage.html;
+budget notification thresholds: https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Notification.html;
+budgets update up to three times a day: https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-best-practices.html;
+PutLogEvents event size (message bytes + 26): https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from aws_shapes import shape_problems
+
+from labkit import costs, prereqs
+from labkit.lab import Lab
+
+UTC = dt.timezone.utc
+JUNE = dt.datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def test_price_table_is_dated_and_sourced() -> None:
+    table = costs.price_table()
+    assert table["region"] == "ap-northeast-1" and table["as_of"]
+    assert all(entry["source"].startswith("https://aws.amazon.com/") for entry in table["prices"].values())
+
+
+def test_monthly_prices_are_prorated_over_730_hours() -> None:
+    ledger = costs.Ledger()
+    ledger.charge("cloudwatch:alarm", 2, JUNE, "ap-northeast-1", "1")
+    assert ledger.items[0].amount == pytest.approx(2 * 0.10 / 730)
+
+
+def test_linear_forecast_needs_a_day_and_extrapolates() -> None:
+    end = dt.datetime(2026, 7, 1, tzinfo=UTC)
+    assert costs.linear_forecast(1.0, JUNE, end, JUNE + dt.timedelta(hours=12)) is None
+    assert costs.linear_forecast(1.0, JUNE, end, JUNE + dt.timedelta(days=3)) == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(
+    ("notification", "amount", "crossed"),
+    [
+        ({"ComparisonOperator": "GREATER_THAN", "Threshold": 80, "ThresholdType": "PERCENTAGE"}, 1.61, True),
+        ({"ComparisonOperator": "GREATER_THAN", "Threshold": 80, "ThresholdType": "PERCENTAGE"}, 1.60, False),
+        ({"ComparisonOperator": "GREATER_THAN", "Threshold": 1.5, "ThresholdType": "ABSOLUTE_VALUE"}, 1.55, True),
+        ({"ComparisonOperator": "LESS_THAN", "Threshold": 50, "ThresholdType": "PERCENTAGE"}, 0.5, True),
+    ],
+)
+def test_threshold(notification: dict[str, Any], amount: float, crossed: bool) -> None:
+    assert costs.threshold_crossed(notification, 2.0, amount) is crossed
+
+
+def _ledger() -> costs.Ledger:
+    ledger = costs.Ledger()
+    for hour in range(48):
+        ledger.charge("ec2:t3.micro", 1, JUNE + dt.timedelta(hours=hour), "ap-northeast-1", "1")
+    ledger.charge("sns:email", 3, JUNE, "us-east-1", "1")
+    return ledger
+
+
+def test_cost_and_usage_groups_by_service_and_region() -> None:
+    reply = costs.cost_and_usage(_ledger(), {
+        "TimePeriod": {"Start": "2026-06-01", "End": "2026-06-03"}, "Granularity": "DAILY", "Metrics": ["UnblendedCost", "UsageQuantity"],
+        "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "REGION"}],
+    }, JUNE + dt.timedelta(days=2))
+    assert shape_problems("ce", "GetCostAndUsage", reply) == []
+    first, second = reply["ResultsByTime"]
+    assert first["TimePeriod"] == {"Start": "2026-06-01", "End": "2026-06-02"} and first["Total"] == {}
+    groups = {tuple(g["Keys"]): g["Metrics"] for g in first["Groups"]}
+    assert groups[("Amazon Elastic Compute Cloud - Compute", "ap-northeast-1")]["UnblendedCost"] == {"Amount": "0.3264", "Unit": "USD"}
+    assert groups[("Amazon Elastic Compute Cloud - Compute", "ap-northeast-1")]["UsageQuantity"]["Amount"] == "24"
+    assert ("Amazon Simple Notification Service", "us-east-1") in groups
+    assert len(second["Groups"]) == 1 and first["Estimated"] is True
+
+
+def test_cost_and_usage_total_and_monthly_buckets_and_filter() -> None:
+    reply = costs.cost_and_usage(_ledger(), {
+        "TimePeriod": {"Start": "2026-05-15", "End": "2026-07-01"}, "Granularity": "MONTHLY", "Metrics": ["BlendedCost"],
+        "Filter": {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}},
+    }, JUNE)
+    assert [r["TimePeriod"] for r in reply["ResultsByTime"]] == [
+        {"Start": "2026-05-15", "End": "2026-06-01"}, {"Start": "2026-06-01", "End": "2026-07-01"},
+    ]
+    assert reply["ResultsByTime"][1]["Total"]["BlendedCost"] == {"Amount": "0.00006", "Unit": "USD"}
+    assert "GroupDefinitions" not in reply and reply["ResultsByTime"][0]["Estimated"] is False
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"TimePeriod": {"Start": "2026-06-02", "End": "2026-06-01"}, "Granularity": "DAILY", "Metrics": ["UnblendedCost"]},
+        {"TimePeriod": {"Start": "2026-06-01", "End": "2026-06-02"}, "Granularity": "WEEKLY", "Metrics": ["UnblendedCost"]},
+        {"TimePeriod": {"Start": "2026-06-01", "End": "2026-06-02"}, "Granularity": "DAILY", "Metrics": ["Profit"]},
+        {"TimePeriod": {"Start": "2026-06-01", "End": "2026-06-02"}, "Granularity": "DAILY", "Metrics": ["UnblendedCost"],
+         "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}] * 3},
+    ],
+)
+def test_cost_explorer_refuses_bad_requests(lab: Lab, params: dict[str, Any]) -> None:
+    ce = lab.client("ce")
+    with pytest.raises(ce.exceptions.ClientError, match="ValidationException"):
+        ce.get_cost_and_usage(**params)
+
+
+# -- the emulator --------------------------------------------------------------------------------
+def _budget(lab: Lab, limit: str = "2") -> Any:
+    budgets = lab.client("budgets")
+    me = [{"SubscriptionType": "EMAIL", "Address": prereqs.LEARNER_EMAIL}]
+    budgets.create_budget(
+        AccountId=lab.account_id,
+        Budget={"BudgetName": "b", "BudgetType": "COST", "TimeUnit": "MONTHLY", "BudgetLimit": {"Amount": limit, "Unit": "USD"}},
+        NotificationsWithSubscribers=[
+            {"Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80, "ThresholdType": "PERCENTAGE"}, "Subscribers": me},
+            {"Notification": {"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN", "Threshold": 100, "ThresholdType": "PERCENTAGE"}, "Subscribers": me},
+        ],
+    )
+    return budgets
+
+
+def test_instance_hours_accrue_and_budget_reports_calculated_spend(lab: Lab) -> None:
+    prereqs.lab_instance(lab)
+    budgets = _budget(lab)
+    lab.advance(hours=10)
+    budget = budgets.describe_budget(AccountId=lab.account_id, BudgetName="b")
+    assert shape_problems("budgets", "DescribeBudget", budget) == []
+    assert float(budget["Budget"]["CalculatedSpend"]["ActualSpend"]["Amount"]) == pytest.approx(10 * 0.0136)
+    assert "ForecastedSpend" not in budget["Budget"]["CalculatedSpend"]  # less than a day of data
+    assert budget["Budget"]["TimePeriod"]["Start"] == JUNE
+    listed = budgets.describe_budgets(AccountId=lab.account_id)
+    assert shape_problems("budgets", "DescribeBudgets", listed) == []
+
+
+def test_alerts_fire_once_each_at_an_update_time_and_reach_the_inbox(lab: Lab) -> None:
+    prereqs.lab_instance(lab)
+    budgets = _budget(lab)
+    lab.advance(hours=24)
+    mail = [e for e in lab.inbox.notifications() if e.subject.startswith("AWS Budgets")]
+    assert len(mail) == 1 and "FORECASTED Cost" in mail[0].body and mail[0].sent_at == JUNE + dt.timedelta(days=1)
+    states = budgets.describe_notifications_for_budget(AccountId=lab.account_id, BudgetName="b")
+    assert shape_problems("budgets", "DescribeNotificationsForBudget", states) == []
+    assert sorted(n["NotificationState"] for n in states["Notifications"]) == ["ALARM", "OK"]
+    lab.advance(hours=24 * 4)  # $1.60 takes 118 instance hours
+    mail = [e for e in lab.inbox.notifications() if e.subject.startswith("AWS Budgets")]
+    assert [("ACTUAL Cost" in e.body) for e in mail] == [False, True]
+    assert mail[1].sent_at.hour in (0, 8, 16) and mail[1].topic_arn == ""
+    lab.advance(hours=24)
+    assert len([e for e in lab.inbox.notifications() if e.subject.startswith("AWS Budgets")]) == 2
+
+
+def test_cost_explorer_answers_from_the_accrued_ledger(lab: Lab) -> None:
+    prereqs.lab_instance(lab)
+    lab.client("logs").create_log_group(logGroupName="g")
+    lab.client("logs").create_log_stream(logGroupName="g", logStreamName="s")
+    lab.client("logs").put_log_events(logGroupName="g", logStreamName="s", logEvents=[{"timestamp": int(JUNE.timestamp() * 1000), "message": "x" * 974}])
+    lab.advance(hours=2)
+    reply = lab.client("ce").get_cost_and_usage(
+        TimePeriod={"Start": "2026-06-01", "End": "2026-06-02"}, Granularity="DAILY", Metrics=["UsageQuantity"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "USAGE_TYPE"}],
+    )
+    usage = {g["Keys"][0]: float(g["Metrics"]["UsageQuantity"]["Amount"]) for g in reply["ResultsByTime"][0]["Groups"]}
+    assert usage["APN1-BoxUsage:t3.micro"] == pytest.approx(2)
+    assert usage["APN1-DataProcessing-Bytes"] == pytest.approx(1000 / 1024**3, rel=1e-3)  # amounts carry 10 decimals

@@ -1,0 +1,71 @@
+"""The lab instance's simulated AWS/EC2 metrics and reading them into pandas (notebooks 01 and 02).
+
+Basic monitoring publishes 5-minute datapoints, detailed 1-minute ones
+(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html); percentiles
+need raw values or a statistic set with SampleCount 1 or Minimum = Maximum
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from labkit import ec2, metrics
+from labkit.clock import DEFAULT_START
+from labkit.lab import Lab
+
+
+def test_sample_values_keeps_raw_values_and_collapses_constant_periods() -> None:
+    assert ec2.sample_values([1.0, 2.0, 2.0, 3.0, 1.0]) == {"Values": [1.0, 2.0, 3.0], "Counts": [2.0, 2.0, 1.0]}
+    assert ec2.sample_values([0.0] * 5) == {
+        "StatisticValues": {"SampleCount": 5.0, "Sum": 0.0, "Minimum": 0.0, "Maximum": 0.0}
+    }
+
+
+def test_batch_pattern_pins_the_cpu_at_two_in_the_morning_tokyo_time() -> None:
+    workload = ec2.Workload("batch", seed=7)
+    daily = ec2.Workload("daily", seed=7)
+    two_am_tokyo = dt.datetime(2026, 5, 27, 17, 0, tzinfo=dt.timezone.utc)
+    assert workload.cpu(two_am_tokyo) >= 90 > daily.cpu(two_am_tokyo)
+    assert workload.cpu(two_am_tokyo + dt.timedelta(minutes=20)) == daily.cpu(two_am_tokyo + dt.timedelta(minutes=20))
+
+
+def test_launch_refuses_an_unknown_pattern(lab: Lab) -> None:
+    with pytest.raises(ValueError, match="bursty"):
+        ec2.launch(lab, pattern="bursty")
+
+
+def test_basic_history_has_five_samples_per_period_and_percentiles(lab: Lab) -> None:
+    instance = ec2.launch(lab, history_days=1 / 24)
+    points = lab.client("cloudwatch").get_metric_statistics(
+        Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=instance.dimensions,
+        StartTime=DEFAULT_START - dt.timedelta(hours=1), EndTime=DEFAULT_START, Period=300,
+        Statistics=["SampleCount", "Maximum"],
+    )["Datapoints"]
+    assert len(points) == 12 and {p["SampleCount"] for p in points} == {5.0}
+    p100 = lab.client("cloudwatch").get_metric_statistics(
+        Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=instance.dimensions,
+        StartTime=DEFAULT_START - dt.timedelta(hours=1), EndTime=DEFAULT_START, Period=300, ExtendedStatistics=["p100"],
+    )["Datapoints"]
+    assert sorted(p["ExtendedStatistics"]["p100"] for p in p100) == sorted(p["Maximum"] for p in points)
+
+
+def test_series_reindexes_to_every_period_and_detailed_is_five_times_finer(lab: Lab) -> None:
+    basic = ec2.launch(lab, history_days=1 / 48)
+    detailed = ec2.launch(lab, detailed=True, history_days=1 / 48)
+    window = {"start": DEFAULT_START - dt.timedelta(minutes=30), "end": DEFAULT_START, "period": 60}
+    basic_cpu = metrics.series(lab, "CPUUtilization", basic.dimensions, **window)
+    detailed_cpu = metrics.series(lab, "CPUUtilization", detailed.dimensions, **window)
+    assert len(basic_cpu) == len(detailed_cpu) == 30
+    assert (basic_cpu.count(), detailed_cpu.count()) == (6, 30)
+    assert str(basic_cpu.index.tz) == "UTC" and basic_cpu.index[0] == DEFAULT_START - dt.timedelta(minutes=30)
+
+
+def test_lab_instance_id_finds_the_running_lab_web_instance(lab: Lab) -> None:
+    assert ec2.lab_instance_id(lab) is None
+    instance = ec2.launch(lab)
+    assert ec2.lab_instance_id(lab) == instance.instance_id
+    lab.teardown()
+    assert ec2.lab_instance_id(lab) is None and lab.inventory() == []
