@@ -49,3 +49,15 @@ def test_skeleton_check_catches_a_missing_section() -> None:
         nbformat.v4.new_markdown_cell("## Check your work\n## Exercises\n## Summary and what's next\n## Clean up"),
     ])
     assert skeleton_problems(notebook) == ["missing or out of order: '## Check your work'"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_run_all_twice_in_one_kernel(path: Path) -> None:
+    """A learner's "Run All" twice: the second run must pass as well (nbval covers the first)."""
+    from labkit.notebooks import backend_environment, execute
+
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells = notebook.cells + [nbformat.from_dict(dict(cell)) for cell in notebook.cells]
+    with backend_environment("moto"):
+        executed = execute(notebook, path.parent)
+    assert not any(o.output_type == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)

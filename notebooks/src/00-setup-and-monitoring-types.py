@@ -25,13 +25,14 @@
 #   services behind each, and the SAA-C03 domain each belongs to.
 # - Check your environment and connect to the lab backend.
 # - Make your first boto3 calls, let lab time pass, and clean up everything you created.
+# - Read the article's Japanese console steps as English console labels and boto3 calls.
 
 # %% [markdown]
 # ## Prerequisites and time
 #
 # - Python basics. No AWS account: by default the lab runs offline on [moto](https://docs.getmoto.org/),
 #   inside this notebook's kernel.
-# - About 15 minutes.
+# - About 20 minutes.
 
 # %% [markdown]
 # ## Setup
@@ -117,6 +118,22 @@ lab.advance(minutes=15)
 print("15 minutes later:", lab.clock.now())
 
 # %% [markdown]
+# ## Step 4: The article's console words, in boto3
+#
+# The article clicks through the Japanese console: アラーム > アラームの作成 > メトリクスの選択, ロール > ロールの作成,
+# ロググループ > メトリクスフィルターを作成, 証跡 … The labs make the same moves as boto3 calls. This glossary links the
+# article's wording, the English console label and the API call, so you can follow all three side by side.
+
+# %%
+from labkit.glossary import glossary_table, lookup
+
+print(lookup("アラームの作成").english, "→", lookup("アラームの作成").api)
+glossary_table()[["Japanese (article)", "English console", "API", "notebook"]]
+
+# %% [markdown]
+# Console labels change when AWS redesigns a page; the API names do not. That is one reason the labs use boto3.
+
+# %% [markdown]
 # ## Exercises
 #
 # **Exercise 1.** Create an SNS topic named `ops-alerts` with the tag `team=ops`. Then run the check.
@@ -130,6 +147,20 @@ sns.create_topic(Name="ops-alerts", Tags=[{"Key": "team", "Value": "ops"}])["Top
 
 # %%
 ex1.check(lab)
+
+# %% [markdown]
+# **Exam practice (SAA-C03).** Every notebook ends its exercises with a few exam-style questions, each mapped to
+# a task statement of the SAA-C03 exam guide. `quiz.ask(n)` shows question *n*, `quiz.answer(n, "B")` tells you
+# whether B is right and why, `quiz.reveal(n)` gives the answer with the AWS page it comes from.
+
+# %%
+import labkit.quiz
+
+quiz = labkit.quiz.for_notebook("00")
+quiz.ask(1)
+
+# %%
+quiz.answer(1, "B")  # your answer: "A", "B", "C" or "D"
 
 # %% [markdown]
 # ## Check your work

@@ -1,0 +1,75 @@
+"""Checker of notebook 04's exercise: a unified agent configuration with two files in Parameter Store.
+
+The parameter name prefix comes from "Create IAM roles and users for use with the CloudWatch agent"
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html):
+AWS's managed policies only cover parameters whose names start with ``AmazonCloudWatch-``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from labkit.agent import LogSource, unified_config
+from labkit.exercises.nb04 import PARAMETER, two_sources
+from labkit.lab import Lab
+
+
+def _store(lab: Lab, value: str, name: str = PARAMETER) -> None:
+    lab.client("ssm").put_parameter(Name=name, Type="String", Value=value, Overwrite=True)
+
+
+def _config(*sources: LogSource) -> dict[str, Any]:
+    return unified_config(list(sources), "ap-northeast-1")
+
+
+SECURE = LogSource("/var/log/secure", "ssh_logs")
+MESSAGES = LogSource("/var/log/messages", "system_logs")
+
+
+def test_right_answer(lab: Lab) -> None:
+    _store(lab, json.dumps(_config(SECURE, MESSAGES)))
+    assert two_sources.problems(lab) == []
+
+
+def test_right_answer_without_metrics_section(lab: Lab) -> None:
+    config = unified_config([SECURE, MESSAGES], metrics=False)
+    _store(lab, json.dumps(config))
+    assert two_sources.problems(lab) == []
+
+
+def test_missing_parameter_names_what_exists(lab: Lab) -> None:
+    _store(lab, json.dumps(_config(SECURE, MESSAGES)), name="cloudwatch-linux")
+    [problem] = two_sources.problems(lab)
+    assert "no SSM parameter named 'AmazonCloudWatch-linux'" in problem and "cloudwatch-linux" in problem
+
+
+def test_value_that_is_not_json(lab: Lab) -> None:
+    _store(lab, str(_config(SECURE, MESSAGES)))  # a Python repr, not JSON
+    [problem] = two_sources.problems(lab)
+    assert "not JSON" in problem
+
+
+def test_schema_violation_is_reported(lab: Lab) -> None:
+    config = _config(SECURE, MESSAGES)
+    config["logs"]["logs_collected"]["files"]["collect_list"][1]["log_group"] = "system_logs"
+    _store(lab, json.dumps(config))
+    [problem] = two_sources.problems(lab)
+    assert "'log_group' was unexpected" in problem
+
+
+def test_only_one_file(lab: Lab) -> None:
+    _store(lab, json.dumps(_config(SECURE)))
+    assert two_sources.problems(lab) == [
+        "no collect_list entry has file_path '/var/log/messages' (files now: /var/log/secure)"
+    ]
+
+
+def test_wrong_log_group(lab: Lab) -> None:
+    _store(lab, json.dumps(_config(SECURE, LogSource("/var/log/messages", "messages"))))
+    assert two_sources.problems(lab) == ["/var/log/messages goes to the log group 'messages', not 'system_logs'"]
+
+
+def test_check_prints_the_verdict(lab: Lab, capsys: Any) -> None:
+    assert two_sources.check(lab) is False
+    assert "✘ Not yet" in capsys.readouterr().out

@@ -1,0 +1,97 @@
+"""Exercise checkers of notebook 06: the right answer passes, wrong ones are explained."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from labkit import prereqs
+from labkit.cloudtrail import CIS_PATTERNS
+from labkit.exercises.nb06 import ec2_health_rule, security_group_alarm
+from labkit.lab import Lab
+
+
+def _rule(lab: Lab, pattern: dict, *, target: bool = True) -> None:
+    topic = prereqs.alerts_topic(lab)
+    events = lab.client("events")
+    events.put_rule(Name="ec2-health-issues", EventPattern=json.dumps(pattern))
+    if target:
+        events.put_targets(Rule="ec2-health-issues", Targets=[{"Id": "email", "Arn": topic}])
+
+
+RIGHT = {"source": ["aws.health"], "detail-type": ["AWS Health Event"],
+         "detail": {"service": ["EC2"], "eventTypeCategory": ["issue"]}}
+
+
+def test_health_rule_right_answer(lab: Lab) -> None:
+    _rule(lab, RIGHT)
+    assert ec2_health_rule.problems(lab) == []
+
+
+@pytest.mark.parametrize(
+    ("pattern", "complaint"),
+    [
+        ({"source": ["aws.health"]}, "scheduled changes"),
+        ({"source": ["aws.health"], "detail": {"eventTypeCategory": ["issue"]}}, "other services"),
+        ({"source": ["aws.ec2"], "detail": {"service": ["EC2"]}}, "does not match"),
+    ],
+)
+def test_health_rule_wrong_patterns(lab: Lab, pattern: dict, complaint: str) -> None:
+    _rule(lab, pattern)
+    assert any(complaint in problem for problem in ec2_health_rule.problems(lab))
+
+
+def test_health_rule_missing_and_untargeted(lab: Lab) -> None:
+    assert "no EventBridge rule" in ec2_health_rule.problems(lab)[0]
+    _rule(lab, RIGHT, target=False)
+    assert any("not a target" in p for p in ec2_health_rule.problems(lab))
+
+
+def _trail_group(lab: Lab) -> str:
+    logs, iam = lab.client("logs"), lab.client("iam")
+    lab.client("s3").create_bucket(Bucket="b-trail", CreateBucketConfiguration={"LocationConstraint": lab.region})
+    logs.create_log_group(logGroupName="ct")
+    role = iam.create_role(RoleName="ct", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    lab.client("cloudtrail").create_trail(
+        Name="lab-trail", S3BucketName="b-trail", CloudWatchLogsRoleArn=role,
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{lab.region}:{lab.account_id}:log-group:ct:*")
+    return "ct"
+
+
+def _answer(lab: Lab, *, pattern: str | None = None, threshold: float = 1, group: str | None = None) -> None:
+    topic = prereqs.alerts_topic(lab)
+    group = group or _trail_group(lab)
+    lab.client("logs").put_metric_filter(
+        logGroupName=group, filterName="SecurityGroupChanges",
+        filterPattern=pattern or CIS_PATTERNS["CloudWatch.10 security group changes"],
+        metricTransformations=[{"metricName": "SecurityGroupChanges", "metricNamespace": "LogMetrics", "metricValue": "1"}])
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="CIS-SecurityGroupChanges", Namespace="LogMetrics", MetricName="SecurityGroupChanges",
+        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=threshold,
+        ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic])
+
+
+def test_security_group_alarm_right_answer(lab: Lab) -> None:
+    _answer(lab)
+    assert security_group_alarm.problems(lab) == []
+
+
+def test_security_group_alarm_wrong_pattern(lab: Lab) -> None:
+    _answer(lab, pattern='{ $.eventName = "*SecurityGroup*" }')
+    problems = security_group_alarm.problems(lab)
+    assert any("DescribeSecurityGroups" in p for p in problems)
+    assert any("exactly the CIS one" in p for p in problems)
+
+
+def test_security_group_alarm_wrong_threshold_and_group(lab: Lab) -> None:
+    lab.client("logs").create_log_group(logGroupName="not-the-trail")
+    _answer(lab, threshold=5, group="not-the-trail")
+    problems = security_group_alarm.problems(lab)
+    assert any("no trail delivers" in p for p in problems)
+    assert any("single change" in p for p in problems)
+
+
+def test_security_group_alarm_nothing_yet(lab: Lab) -> None:
+    assert security_group_alarm.problems(lab) == ["no metric filter publishes the metric SecurityGroupChanges"]
