@@ -92,8 +92,8 @@ def _offline_environment() -> Callable[[], None]:
     return restore
 
 
-def _offline_session(region: str) -> boto3.Session:
-    """A boto3 session with fake credentials that reads no file in ``~/.aws``."""
+def _offline_session(region: str, key: str = FAKE_KEY, secret: str = FAKE_KEY) -> boto3.Session:
+    """A boto3 session with fake credentials (``key``/``secret``) that reads no file in ``~/.aws``."""
     # No environment variable may point botocore at a profile or a file of the learner's.
     core = botocore.session.Session(
         session_vars={
@@ -102,7 +102,7 @@ def _offline_session(region: str) -> boto3.Session:
             "credentials_file": (None, None, os.devnull, None),
         }
     )
-    core.set_credentials(FAKE_KEY, FAKE_KEY)
+    core.set_credentials(key, secret)
     return boto3.Session(botocore_session=core, region_name=region)
 
 
@@ -161,9 +161,14 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
     # Errors from a moto server arrive as HTTP 500; retrying them only delays the real message.
     config = Config(retries={"mode": "standard", "max_attempts": 2})
     if endpoint_url:
+        # A workshop participant (LABKIT_PARTICIPANT) gets an account of their own on the shared
+        # server, derived from the name (labkit.workshop.identity); without it, moto's default account.
+        from labkit.workshop import server_identity
+
+        session, account, registry_key = server_identity(region, endpoint_url)
         return Backend(
-            "moto-server", _offline_session(region), MOTO_ACCOUNT_ID, endpoint_url, in_process=False,
-            persistent=True, registry_key=f"moto-server:{endpoint_url}", client_config=config,
+            "moto-server", session, account, endpoint_url, in_process=False,
+            persistent=True, registry_key=registry_key, client_config=config,
         )
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 

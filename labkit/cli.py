@@ -74,6 +74,46 @@ def _agent_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _student(args: argparse.Namespace) -> int:
+    from labkit.student import write_student_editions
+
+    paths = [Path(p) for p in args.notebooks] or None
+    for path in write_student_editions(Path(args.outdir), paths):
+        print(f"wrote {path}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from labkit.workshop import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    import os
+
+    from labkit.workshop import format_status, status
+
+    endpoint = args.endpoint or os.environ.get("LABKIT_ENDPOINT_URL")
+    if not endpoint:
+        print("name the workshop server: labkit status --endpoint http://HOST:PORT", file=sys.stderr)
+        return 2
+    print(format_status(status(endpoint)))
+    return 0
+
+
+def _catchup(args: argparse.Namespace) -> int:
+    from labkit.workshop import catchup
+
+    lab = _lab_for(args)
+    for line in catchup(lab, args.notebook, confirm_cost=args.confirm_cost):
+        print(line)
+    if not lab.backend.in_process:
+        print(f"(lab id {lab.lab_id}; `labkit teardown` deletes it with everything else the labs made here)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests can read it)."""
     top = argparse.ArgumentParser(prog="labkit", description="AWS Monitoring Lab Kit")
@@ -106,6 +146,21 @@ def parser() -> argparse.ArgumentParser:
                        help="awslogs: the legacy agent's two files (the article); unified: CloudWatch agent JSON")
     agent.add_argument("--region", default="ap-northeast-1")
     agent.set_defaults(handler=_agent_config)
+    student = commands.add_parser("student", help="write the student editions (solutions removed) of the notebooks")
+    student.add_argument("outdir", help="folder to write them to, e.g. student/")
+    student.add_argument("notebooks", nargs="*", help="notebook files (default: all)")
+    student.set_defaults(handler=_student)
+    serve = commands.add_parser("serve", help="run the workshop's moto server (an account per participant)")
+    serve.add_argument("--port", type=int, default=5000, help="default 5000; 0 picks a free port")
+    serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to let the room's laptops in")
+    serve.set_defaults(handler=_serve)
+    status = commands.add_parser("status", help="which notebooks' checks pass, per workshop participant")
+    status.add_argument("--endpoint", help="the workshop server (default: $LABKIT_ENDPOINT_URL)")
+    status.set_defaults(handler=_status)
+    catchup = with_backend(commands.add_parser("catchup", help="build what earlier notebooks leave, to start at NN"))
+    catchup.add_argument("notebook", help="the notebook to start at, e.g. 05")
+    catchup.add_argument("--confirm-cost", action="store_true", help="on aws: allow launching the (billable) instance")
+    catchup.set_defaults(handler=_catchup)
     return top
 
 
