@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine (Python 3.10+ and make):
-#   make lab    open the labs in JupyterLab (moto backend, offline)
+#   make lab    open the labs in JupyterLab (moto backend, offline, unless LABKIT_BACKEND or
+#               LABKIT_ENDPOINT_URL say otherwise)
 #   make test   unit tests + every notebook checked by nbval (strict)
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	LABKIT_BACKEND=$${LABKIT_BACKEND:-moto} $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 \
+	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 \
 		--notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(STAMP)

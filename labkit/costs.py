@@ -282,3 +282,39 @@ def _metrics(names: list[str], items: list[LineItem]) -> dict[str, dict[str, str
         else:
             out[name] = {"Amount": amount_text(sum(i.amount for i in items)), "Unit": "USD"}
     return out
+
+
+@dataclass(frozen=True)
+class MeterLine:
+    """One running resource on the cost meter."""
+
+    resource: str
+    hours: float
+    usd: float
+
+
+def meter(lab: Any) -> list[MeterLine]:
+    """What the lab's billable resources have cost so far, from their creation time to lab time now.
+
+    Priced from the dated table: instances by the hour, alarms per alarm-month prorated over
+    730 hours. Free or usage-priced resources (topics, log groups, roles) are not listed; on a
+    real account the bill itself is the truth (Cost Explorer, notebook 06b).
+    """
+    now = lab.clock.now()
+    lines = []
+    for record in lab.registry.ordered(lab.lab_id):
+        item = None
+        if record.kind == "ec2:instance":
+            reservations = lab.internal_client("ec2", record.region).describe_instances(
+                InstanceIds=[record.ident["InstanceId"]]
+            )["Reservations"]
+            item = f"ec2:{reservations[0]['Instances'][0]['InstanceType']}" if reservations else None
+        elif record.kind == "cloudwatch:alarm":
+            item = "cloudwatch:alarm"
+        if item is None or item not in price_table()["prices"]:
+            continue
+        hours = max(0.0, (now - dt.datetime.fromisoformat(record.created_at)).total_seconds() / 3600)
+        entry = price(item)
+        hourly = entry["usd"] / HOURS_PER_MONTH if entry["unit"].endswith("-month") else entry["usd"]
+        lines.append(MeterLine(record.label(), round(hours, 2), round(hours * hourly, 4)))
+    return lines

@@ -19,8 +19,6 @@ import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from labkit.exceptions import GuardrailError
-
 if TYPE_CHECKING:
     from labkit.lab import Lab
 
@@ -33,9 +31,6 @@ OFFLINE_AMI = "ami-0a1b2c3d4e5f67890"
 
 #: The public SSM parameter that names the latest Amazon Linux 2023 AMI.
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-#: On-demand Linux prices in Asia Pacific (Tokyo), from the EC2 pricing page.
-PRICES_AS_OF = "prices as of 2026-06"
-HOURLY_PRICE_USD = {"t3.micro": 0.0136, "t3.small": 0.0272, "t4g.micro": 0.0108, "t4g.small": 0.0216}
 
 #: Default metrics per instance with their units (the metrics the console lists for an instance).
 METRICS: dict[str, str] = {
@@ -219,6 +214,17 @@ class LabInstance:
         return METRICS.get(name) or CREDIT_METRICS[name]
 
 
+def hourly_cost(instance_type: str) -> str:
+    """The instance's on-demand Linux price in Tokyo, from the kit's dated price table."""
+    from labkit import costs
+
+    try:
+        entry = costs.price(f"ec2:{instance_type}")
+    except KeyError:
+        return f"the on-demand price of {instance_type} (not in labkit's price table; see https://aws.amazon.com/ec2/pricing/on-demand/)"
+    return f"about ${entry['usd']}/hour in Tokyo (on-demand Linux, prices as of {costs.price_table()['as_of']})"
+
+
 def launch(
     lab: Lab,
     *,
@@ -241,12 +247,7 @@ def launch(
     ec2 = lab.client("ec2")
     image = OFFLINE_AMI
     if lab.emulator is None:
-        if not confirm_cost:
-            hourly = HOURLY_PRICE_USD.get(instance_type, "unknown")
-            raise GuardrailError(
-                f"launching a real {instance_type} costs about ${hourly}/hour in ap-northeast-1 (on-demand Linux, "
-                f"{PRICES_AS_OF}) until teardown; call launch(..., confirm_cost=True) to go ahead"
-            )
+        lab.billable(f"a {instance_type} EC2 instance", hourly_cost(instance_type), confirmed=confirm_cost)
         image = lab.client("ssm").get_parameter(Name=AL2023_PARAMETER)["Parameter"]["Value"]
     reply = ec2.run_instances(
         ImageId=image, InstanceType=instance_type, MinCount=1, MaxCount=1,

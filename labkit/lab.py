@@ -30,6 +30,9 @@ from labkit.resources import (
 
 T = TypeVar("T")
 
+#: The budget a real lab creates before its first billable resource.
+GUARD_BUDGET = "labkit-guard"
+
 #: The lab currently open in this process on an in-process moto backend (there can be one:
 #: moto's state is global to the process).
 _open_lab: Lab | None = None
@@ -235,20 +238,54 @@ class Lab:
             )
         return self.emulator.plugins["sns_email"].inbox
 
-    def billable(self, what: str, cost: str) -> None:
-        """Guard a step that costs money on AWS: refused until ``lab.confirm_costs = True``.
+    def billable(self, what: str, cost: str, *, confirmed: bool = False) -> None:
+        """Guard a step that costs money on AWS: refused until ``lab.confirm_costs = True``
+        (or ``confirmed=True`` for this step).
 
-        Offline nothing is billed and nothing is asked; on ``aws`` the refusal says what the step
-        would create and what it costs, so a headless run stops instead of spending.
+        Offline nothing is billed and nothing is asked. On ``aws`` the refusal says what the step
+        would create and what it costs, so a headless run stops instead of spending; once
+        confirmed, the budget guard (:meth:`budget_guard`) is put in place before the first
+        billable resource.
         """
         if self.backend.emulated:
             return
-        if not self.confirm_costs:
+        if not (confirmed or self.confirm_costs):
             raise GuardrailError(
                 f"{what} costs {cost} on this account until teardown; "
                 "read it, then set lab.confirm_costs = True in a cell and run this step again"
             )
+        self.budget_guard()
         print(f"creating {what} ({cost})")
+
+    def budget_guard(self, monthly_usd: float | None = None) -> str:
+        """A monthly cost budget that emails before the sandbox spends more than ``monthly_usd``.
+
+        Created (once) before a real lab's first billable resource, and removed by teardown like
+        everything else the lab creates. The limit comes from ``LABKIT_BUDGET_USD`` (default 10);
+        the alerts go to ``LABKIT_BUDGET_EMAIL`` when set — ACTUAL spend at 50 % and 100 %, as in
+        "Creating a cost budget" (https://docs.aws.amazon.com/cost-management/latest/userguide/create-cost-budget.html).
+        """
+        limit = monthly_usd if monthly_usd is not None else float(os.environ.get("LABKIT_BUDGET_USD", "10"))
+        budgets = self.client("budgets", region="us-east-1")
+        existing = budgets.describe_budgets(AccountId=self.account_id).get("Budgets", [])
+        if any(b["BudgetName"] == GUARD_BUDGET for b in existing):
+            return GUARD_BUDGET
+        email = os.environ.get("LABKIT_BUDGET_EMAIL")
+        notifications = [
+            {
+                "Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
+                                 "Threshold": share, "ThresholdType": "PERCENTAGE"},
+                "Subscribers": [{"SubscriptionType": "EMAIL", "Address": email}],
+            }
+            for share in (50.0, 100.0)
+        ] if email else []
+        budgets.create_budget(
+            AccountId=self.account_id,
+            Budget={"BudgetName": GUARD_BUDGET, "BudgetType": "COST", "TimeUnit": "MONTHLY",
+                    "BudgetLimit": {"Amount": f"{limit:.2f}", "Unit": "USD"}},
+            NotificationsWithSubscribers=notifications,
+        )
+        return GUARD_BUDGET
 
     # -- time ---------------------------------------------------------------------------------
     def advance(self, minutes: float = 0, *, hours: float = 0, seconds: float = 0) -> dt.datetime:

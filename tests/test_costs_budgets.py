@@ -161,3 +161,21 @@ def test_cost_explorer_answers_from_the_accrued_ledger(lab: Lab) -> None:
     usage = {g["Keys"][0]: float(g["Metrics"]["UsageQuantity"]["Amount"]) for g in reply["ResultsByTime"][0]["Groups"]}
     assert usage["APN1-BoxUsage:t3.micro"] == pytest.approx(2)
     assert usage["APN1-DataProcessing-Bytes"] == pytest.approx(1000 / 1024**3, rel=1e-3)  # amounts carry 10 decimals
+
+
+def test_cost_meter_prices_running_resources_by_lab_time(lab) -> None:  # type: ignore[no-untyped-def]
+    """Prices from labkit/data/prices-ap-northeast-1.json: t3.micro per hour, alarms per alarm-month / 730 h."""
+    from labkit import costs, ec2
+
+    instance = ec2.launch(lab)
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="cpu-high", MetricName="CPUUtilization", Namespace="AWS/EC2", Dimensions=instance.dimensions,
+        Statistic="Average", Period=300, EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold",
+    )
+    lab.client("sns").create_topic(Name="free")
+    lab.advance(hours=10)
+    lines = {line.resource.split()[0]: line for line in costs.meter(lab)}
+    assert set(lines) == {"ec2:instance", "cloudwatch:alarm"}
+    assert lines["ec2:instance"].hours == 10.0
+    assert lines["ec2:instance"].usd == round(10 * costs.price("ec2:t3.micro")["usd"], 4)
+    assert lines["cloudwatch:alarm"].usd == round(10 * costs.price("cloudwatch:alarm")["usd"] / 730, 4)

@@ -100,3 +100,21 @@ def test_lab_tag_is_not_added_to_a_pre_existing_resource(lab: Lab) -> None:
     arn = lab.internal_client("cloudwatch").describe_alarms()["MetricAlarms"][0]["AlarmArn"]
     tags = lab.internal_client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]
     assert all(tag["Key"] != TAG_KEY for tag in tags)
+
+
+def test_confirmed_billable_step_puts_the_budget_guard_first(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABKIT_BUDGET_EMAIL", "owner@example.com")
+    monkeypatch.setenv("LABKIT_BUDGET_USD", "5")
+    lab.backend.name = "aws"  # only the guard is under test; moto stands in for the account
+    try:
+        lab.billable("a t3.micro EC2 instance", "about $0.0136/hour", confirmed=True)
+        lab.billable("another step", "free", confirmed=True)  # the guard is made once
+    finally:
+        lab.backend.name = "moto"
+    budgets = lab.internal_client("budgets", "us-east-1")
+    [budget] = budgets.describe_budgets(AccountId=lab.account_id)["Budgets"]
+    assert budget["BudgetName"] == "labkit-guard" and budget["BudgetLimit"]["Amount"] in ("5.00", "5.0", "5")
+    alerts = budgets.describe_notifications_for_budget(AccountId=lab.account_id, BudgetName="labkit-guard")["Notifications"]
+    assert sorted(n["Threshold"] for n in alerts) == [50.0, 100.0]
+    assert lab.teardown().ok
+    assert budgets.describe_budgets(AccountId=lab.account_id).get("Budgets", []) == []
