@@ -74,6 +74,19 @@ class Lexer:
     def error(self, detail: str, position: int | None = None, term: str | None = None) -> Exception:
         return invalid(self.p, self.i if position is None else position, detail, term=term)
 
+    def read_bare(self, stops: str) -> str:
+        """An unquoted value: up to white space, one of ``stops``, ``&&`` or ``||``."""
+        j = self.i
+        while j < len(self.p) and not self.p[j].isspace() and self.p[j] not in stops and not (
+            self.p.startswith("&&", j) or self.p.startswith("||", j)
+        ):
+            j += 1
+        text = self.p[self.i : j]
+        if not text:
+            raise self.error("expected a value after the operator")
+        self.i = j
+        return text
+
 
 def is_number_literal(text: str) -> bool:
     """An integer or decimal with optional sign and optional exponent (``1e-3``, ``+1000``)."""

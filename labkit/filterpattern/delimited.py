@@ -203,15 +203,7 @@ class _Parser(Lexer):
             text, self.i = read_quoted(self.p, self.i)
             quoted = True
         else:
-            j = self.i
-            while j < len(self.p) and not self.p[j].isspace() and self.p[j] not in ",]" and not (
-                self.p.startswith("&&", j) or self.p.startswith("||", j)
-            ):
-                j += 1
-            text = self.p[self.i : j]
-            if not text:
-                raise self.error("expected a value after the operator")
-            self.i = j
+            text = self.read_bare(",]")
             quoted = False
         if op in ("<", ">", "<=", ">="):
             if quoted or not is_number_literal(text):

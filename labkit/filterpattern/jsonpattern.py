@@ -300,16 +300,7 @@ class _Parser(Lexer):
         if self.peek('"'):
             text, self.i = read_quoted(self.p, self.i)
             return text, True, start
-        j = self.i
-        while j < len(self.p) and not self.p[j].isspace() and self.p[j] not in "()}" and not (
-            self.p.startswith("&&", j) or self.p.startswith("||", j)
-        ):
-            j += 1
-        text = self.p[self.i : j]
-        if not text:
-            raise self.error("expected a value after the operator")
-        self.i = j
-        return text, False, start
+        return self.read_bare("()}"), False, start
 
     def comparison(self, sel: Selector, op: str, op_pos: int) -> Evaluator:
         if self.peek("%"):
