@@ -27,6 +27,7 @@ from labkit.alarms.evaluation import (
     STATES,
     TREAT_MISSING_DATA,
     Band,
+    compare,
     evaluation_range,
 )
 
@@ -75,21 +76,8 @@ def _period_statistic(
 
 
 def _breaching(values: np.ndarray, operator: str, threshold: float | Band) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        if operator == "GreaterThanOrEqualToThreshold":
-            return values >= threshold
-        if operator == "GreaterThanThreshold":
-            return values > threshold
-        if operator == "LessThanThreshold":
-            return values < threshold
-        if operator == "LessThanOrEqualToThreshold":
-            return values <= threshold
-        lower, upper = threshold  # type: ignore[misc]
-        if operator == "LessThanLowerThreshold":
-            return values < lower
-        if operator == "GreaterThanUpperThreshold":
-            return values > upper
-        return (values < lower) | (values > upper)
+    with np.errstate(invalid="ignore"):  # NaN (a missing period) compares False, as it should
+        return compare(values, operator, threshold)
 
 
 def _window_sum(cumulative: np.ndarray, width: int) -> np.ndarray:

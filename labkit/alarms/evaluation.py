@@ -27,8 +27,10 @@ missing data" (#alarms-and-missing-data), "How alarm state is evaluated when dat
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "ANOMALY_OPERATORS",
@@ -107,24 +109,35 @@ def is_breaching(value: float, comparison_operator: str, threshold: float | Band
     if comparison_operator in STATIC_OPERATORS:
         if isinstance(threshold, tuple):
             raise ValueError(f"{comparison_operator} compares with a number, not a band")
-        t = float(threshold)
-        if comparison_operator == "GreaterThanOrEqualToThreshold":
-            return value >= t
-        if comparison_operator == "GreaterThanThreshold":
-            return value > t
-        if comparison_operator == "LessThanThreshold":
-            return value < t
-        return value <= t
+        return bool(compare(value, comparison_operator, float(threshold)))
     if comparison_operator in ANOMALY_OPERATORS:
         if not isinstance(threshold, tuple) or len(threshold) != 2:
             raise ValueError(f"{comparison_operator} needs a band (lower, upper)")
-        lower, upper = float(threshold[0]), float(threshold[1])
-        if comparison_operator == "LessThanLowerThreshold":
-            return value < lower
-        if comparison_operator == "GreaterThanUpperThreshold":
-            return value > upper
-        return value < lower or value > upper
+        return bool(compare(value, comparison_operator, (float(threshold[0]), float(threshold[1]))))
     raise ValueError(f"unknown comparison operator {comparison_operator!r}")
+
+
+_STATIC_COMPARISONS = {
+    "GreaterThanOrEqualToThreshold": operator.ge,
+    "GreaterThanThreshold": operator.gt,
+    "LessThanThreshold": operator.lt,
+    "LessThanOrEqualToThreshold": operator.le,
+}
+
+
+def compare(values: Any, comparison_operator: str, threshold: float | Band) -> Any:
+    """``values <operator> threshold`` for a number or, element-wise, a numpy array (the backtest).
+
+    Unchecked: :func:`is_breaching` validates the operator and threshold shape first.
+    """
+    if comparison_operator in _STATIC_COMPARISONS:
+        return _STATIC_COMPARISONS[comparison_operator](values, threshold)
+    lower, upper = threshold  # type: ignore[misc]
+    if comparison_operator == "LessThanLowerThreshold":
+        return values < lower
+    if comparison_operator == "GreaterThanUpperThreshold":
+        return values > upper
+    return (values < lower) | (values > upper)
 
 
 @dataclass(frozen=True)
