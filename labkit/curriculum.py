@@ -112,7 +112,8 @@ DIFFERENCES = (
                "fails on a percentile Stat. GetMetricData returns one page and labels a query by its metric name."),
     Difference(("02",), "Alarms are evaluated once per period, at its end; CloudWatch evaluates about every minute, "
                "so on AWS a transition can come a minute or two later. Offline the alarm email goes to "
-               "`lab.inbox`, and the spike is simulated (on AWS you would load the CPU, e.g. with `stress`)."),
+               "`lab.inbox` (on AWS, `lab.inbox` reads an SQS queue subscribed to the topic), and the spike is "
+               "simulated (on AWS the kit really loads the CPU through Systems Manager Run Command)."),
     Difference(("03",), "IAM decisions come from labkit's evaluator, not AWS: identity-based policies only (explicit "
                "deny > allow > implicit deny, Action/NotAction, Resource/NotResource wildcards). It refuses to guess "
                "on Condition, NotPrincipal and policy variables; there are no SCPs, permission boundaries or "

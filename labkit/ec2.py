@@ -14,10 +14,13 @@ Taught in notebooks 01-metric-exploration and 02-cpu-alarm.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from labkit.lab import Lab
@@ -31,6 +34,16 @@ OFFLINE_AMI = "ami-0a1b2c3d4e5f67890"
 
 #: The public SSM parameter that names the latest Amazon Linux 2023 AMI.
 AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+#: The role and instance profile that make the real lab instance a Systems Manager managed node, so
+#: the kit can load its CPU with Run Command (no SSH key, no open port). The AWS managed policy
+#: AmazonSSMManagedInstanceCore is what an EC2 role needs for Systems Manager's core functions
+#: ("Configure instance permissions required for Systems Manager",
+#: https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html).
+SSM_PROFILE = "labkit-ssm-instance"
+SSM_MANAGED_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+#: Marks the CPU burners in the process list, so ``calm`` stops those and nothing else.
+LOAD_MARKER = "labkit-cpu-load"
 
 #: Default metrics per instance with their units (the metrics the console lists for an instance).
 METRICS: dict[str, str] = {
@@ -124,6 +137,8 @@ class LabInstance:
     impaired: dict[str, bool] = field(default_factory=dict)
     credit_balance: float = 0.0
     impaired_since: dict[str, dt.datetime] = field(default_factory=dict)
+    #: On ``aws``, the real instance's CPU is driven through Systems Manager (None offline).
+    remote: RemoteLoad | None = None
 
     @property
     def dimensions(self) -> list[dict[str, str]]:
@@ -139,16 +154,26 @@ class LabInstance:
         return 1 if self.detailed else 5
 
     def spike(self, start: dt.datetime, minutes: int) -> None:
-        """Drive CPU near 95 % for ``minutes`` from ``start`` (a busy batch job)."""
+        """Drive CPU near 95 % for ``minutes`` from ``start`` (a busy batch job).
+
+        On ``aws`` the real instance burns every vCPU for ``minutes`` from now (``start`` is
+        lab time, which on AWS is now), through Systems Manager Run Command.
+        """
         self.workload.episodes.append(("spike", start, start + dt.timedelta(minutes=minutes)))
+        if self.remote is not None:
+            self.remote.burn(seconds=minutes * 60)
 
     def runaway(self, start: dt.datetime) -> None:
         """A runaway process pins the CPU from ``start`` until :meth:`calm`."""
         self.workload.episodes.append(("runaway", start, None))
+        if self.remote is not None:
+            self.remote.burn(seconds=None)
 
     def calm(self, when: dt.datetime) -> None:
         """End every open episode at ``when`` (the runaway process is killed)."""
         self.workload.episodes = [(k, s, e if e is not None else when) for k, s, e in self.workload.episodes]
+        if self.remote is not None:
+            self.remote.stop()
 
     def impair(self, kind: str, at: dt.datetime) -> None:
         """Make the ``kind`` status check fail from ``at`` on: ``system`` (the AWS host: power,
@@ -225,6 +250,108 @@ def hourly_cost(instance_type: str) -> str:
     return f"about ${entry['usd']}/hour in Tokyo (on-demand Linux, prices as of {costs.price_table()['as_of']})"
 
 
+class RemoteLoad:
+    """CPU load on the real lab instance, started and stopped with Systems Manager Run Command.
+
+    The instance must be a managed node: it carries the :data:`SSM_PROFILE` instance profile and
+    its SSM Agent (preinstalled on Amazon Linux 2023) has registered, which takes a few minutes
+    after launch. Commands use the ``AWS-RunShellScript`` document ("Running commands using
+    Systems Manager Run Command",
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/run-command.html). Run Command
+    itself costs nothing. Used by notebook 02-cpu-alarm on ``aws``.
+    """
+
+    def __init__(self, lab: Lab, instance_id: str) -> None:
+        self.lab = lab
+        self.instance_id = instance_id
+        self.commands: list[str] = []
+
+    def managed(self) -> bool:
+        """Whether Systems Manager sees the instance's agent online."""
+        nodes = self.lab.internal_client("ssm").describe_instance_information(
+            Filters=[{"Key": "InstanceIds", "Values": [self.instance_id]}]
+        )["InstanceInformationList"]
+        return any(node.get("PingStatus") == "Online" for node in nodes)
+
+    def wait_until_managed(self, minutes: float = 15) -> None:
+        """Wait for the instance's SSM Agent to register (a few minutes after launch)."""
+        self.lab.wait_until(
+            self.managed, timeout=minutes, every=0.25,
+            description=f"{self.instance_id} registering with Systems Manager (instance profile {SSM_PROFILE})",
+        )
+
+    def run(self, script: list[str], comment: str) -> str:
+        """Send ``script`` to the instance; returns the command id."""
+        self.wait_until_managed()
+        reply = self.lab.internal_client("ssm").send_command(
+            InstanceIds=[self.instance_id], DocumentName="AWS-RunShellScript",
+            Parameters={"commands": script}, Comment=comment[:100],
+        )
+        command_id: str = reply["Command"]["CommandId"]
+        self.commands.append(command_id)
+        return command_id
+
+    def burn(self, seconds: int | None) -> str:
+        """Pin every vCPU, for ``seconds`` or until :meth:`stop`; returns the command id.
+
+        The burners are detached (``setsid nohup``) so the command finishes at once instead of
+        holding Run Command open for the whole spike.
+        """
+        limit = f"timeout {int(seconds)} " if seconds else ""
+        loop = f"sh -c ': {LOAD_MARKER}; while :; do :; done'"
+        script = [f'for cpu in $(seq "$(nproc)"); do setsid nohup {limit}{loop} >/dev/null 2>&1 & done']
+        what = f"for {int(seconds)} s" if seconds else "until stopped"
+        return self.run(script, f"labkit: load every vCPU {what}")
+
+    def stop(self) -> str:
+        """Stop the burners :meth:`burn` started (and nothing else)."""
+        return self.run([f"pkill -f '{LOAD_MARKER}' || true"], "labkit: stop the CPU load")
+
+
+def ssm_instance_profile(lab: Lab) -> str:
+    """Create (or reuse) the :data:`SSM_PROFILE` role and instance profile; returns its name.
+
+    The role trusts EC2 and has only :data:`SSM_MANAGED_POLICY`; teardown detaches the policy
+    and deletes both. A new instance profile can take a few seconds to be usable by EC2 (IAM is
+    eventually consistent), which :func:`launch` allows for.
+    """
+    from labkit.iam import EC2_TRUST_POLICY
+
+    iam = lab.client("iam")
+    try:
+        iam.get_role(RoleName=SSM_PROFILE)
+    except iam.exceptions.NoSuchEntityException:
+        iam.create_role(
+            RoleName=SSM_PROFILE, AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY),
+            Description="labkit: lets Systems Manager run the CPU load on the lab instance",
+        )
+    attached = iam.list_attached_role_policies(RoleName=SSM_PROFILE)["AttachedPolicies"]
+    if SSM_MANAGED_POLICY not in [p["PolicyArn"] for p in attached]:
+        iam.attach_role_policy(RoleName=SSM_PROFILE, PolicyArn=SSM_MANAGED_POLICY)
+    try:
+        profile = iam.get_instance_profile(InstanceProfileName=SSM_PROFILE)["InstanceProfile"]
+    except iam.exceptions.NoSuchEntityException:
+        profile = iam.create_instance_profile(InstanceProfileName=SSM_PROFILE)["InstanceProfile"]
+    if not profile["Roles"]:
+        iam.add_role_to_instance_profile(InstanceProfileName=SSM_PROFILE, RoleName=SSM_PROFILE)
+    return SSM_PROFILE
+
+
+def _run_instances_when_profile_is_visible(lab: Lab, request: dict[str, Any], attempts: int = 12) -> dict[str, Any]:
+    """``run_instances``, retried while EC2 does not see a just-created instance profile yet."""
+    ec2 = lab.client("ec2")
+    for attempt in range(attempts):
+        try:
+            return ec2.run_instances(**request)  # type: ignore[no-any-return]
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            message = error.response["Error"].get("Message", "")
+            if code != "InvalidParameterValue" or "iamInstanceProfile" not in message or attempt == attempts - 1:
+                raise
+            lab.clock.sleep(5)
+    raise AssertionError("unreachable")
+
+
 def launch(
     lab: Lab,
     *,
@@ -234,6 +361,7 @@ def launch(
     seed: int = 7,
     history_days: float = 0,
     confirm_cost: bool = False,
+    remote_load: bool = False,
 ) -> LabInstance:
     """Launch the lab instance (what notebooks 01–07 watch) and, offline, start its metrics.
 
@@ -241,22 +369,30 @@ def launch(
     had been running for a while (basic monitoring gives one datapoint per 5 minutes).
     On ``aws`` this launches a real Amazon Linux 2023 instance, which costs money: it is refused
     unless ``confirm_cost=True`` is passed after reading the estimate in the error.
+    ``remote_load=True`` (used by notebook 02 on ``aws``) gives the instance the
+    :data:`SSM_PROFILE` instance profile, so that :meth:`LabInstance.spike` loads its real CPU;
+    offline it changes nothing. Leave it off when the notebook associates its own profile
+    (notebook 03): an instance has one instance profile at a time.
     """
     if pattern not in PATTERNS:
         raise ValueError(f"unknown workload pattern {pattern!r}; choose one of {', '.join(PATTERNS)}")
-    ec2 = lab.client("ec2")
     image = OFFLINE_AMI
     if lab.emulator is None:
         lab.billable(f"a {instance_type} EC2 instance", hourly_cost(instance_type), confirmed=confirm_cost)
         image = lab.client("ssm").get_parameter(Name=AL2023_PARAMETER)["Parameter"]["Value"]
-    reply = ec2.run_instances(
-        ImageId=image, InstanceType=instance_type, MinCount=1, MaxCount=1,
-        Monitoring={"Enabled": detailed},
-        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "lab-web"}]}],
-    )
-    instance_id = reply["Instances"][0]["InstanceId"]
+    request: dict[str, Any] = {
+        "ImageId": image, "InstanceType": instance_type, "MinCount": 1, "MaxCount": 1,
+        "Monitoring": {"Enabled": detailed},
+        "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "lab-web"}]}],
+    }
+    real_load = remote_load and lab.emulator is None
+    if real_load:
+        request["IamInstanceProfile"] = {"Name": ssm_instance_profile(lab)}
+    instance_id = _run_instances_when_profile_is_visible(lab, request)["Instances"][0]["InstanceId"]
     launched = lab.clock.now() - dt.timedelta(days=history_days)
     instance = LabInstance(instance_id, instance_type, detailed, Workload(pattern, seed), launched)
+    if real_load:
+        instance.remote = RemoteLoad(lab, instance_id)
     if instance.burstable:
         instance.credit_balance = CREDITS.get(instance_type, (12, 2))[0] * 2.5  # launch credits
     if lab.emulator is not None:

@@ -67,7 +67,18 @@ def connect(backend: str | None = None, region: str = "ap-northeast-1", *, start
     lab = Lab(chosen, region, clock)
     if chosen.in_process:
         _open_lab = lab
+    if name == "aws":
+        _warn_preflight(lab)
     return lab
+
+
+def _warn_preflight(lab: Lab) -> None:
+    """At connect on a real account, say what the pre-flight found wrong (``labkit doctor`` says all)."""
+    from labkit.preflight import preflight
+
+    for finding in preflight(lab.internal_client):
+        if not finding.ok:
+            print(f"pre-flight: {finding}")
 
 
 class Lab:
@@ -84,6 +95,7 @@ class Lab:
         self.closed = False
         #: On a real account, billable steps are refused until a notebook cell sets this to True.
         self.confirm_costs = False
+        self._queue_inbox: Any = None
         self.emulator: Emulator | None = None
         if backend.emulated:
             self.emulator = Emulator(self)
@@ -231,12 +243,15 @@ class Lab:
 
     @property
     def inbox(self) -> Any:
-        """The email the lab's SNS topics sent (moto backends): read it, confirm subscriptions."""
-        if self.emulator is None:
-            raise ConfigurationError(
-                "on a real account the email goes to the real mailbox; subscribe an SQS queue to read it here"
-            )
-        return self.emulator.plugins["sns_email"].inbox
+        """The email the lab's SNS topics sent: delivered offline by the emulator; on a real
+        account, the messages an SQS queue subscribed to the lab's topics received."""
+        if self.emulator is not None:
+            return self.emulator.plugins["sns_email"].inbox
+        if self._queue_inbox is None:
+            from labkit.inbox import QueueInbox
+
+            self._queue_inbox = QueueInbox(self)
+        return self._queue_inbox
 
     def billable(self, what: str, cost: str, *, confirmed: bool = False) -> None:
         """Guard a step that costs money on AWS: refused until ``lab.confirm_costs = True``
@@ -341,6 +356,30 @@ class Lab:
                 )
             remaining = deadline - self.clock.now()
             self.advance(seconds=min(step, remaining).total_seconds())
+
+    def wait_for_alarm(self, name: str, state: str = "ALARM", *, timeout: dt.timedelta | float = 30) -> dict[str, Any]:
+        """Let lab time pass until alarm ``name`` is in ``state``; returns the alarm.
+
+        On moto the clock jumps minute by minute (the emulator evaluates the alarm meanwhile);
+        on ``aws`` the lab polls once a minute of real time, with a progress bar. On timeout the
+        error says the state the alarm is in and CloudWatch's reason for it.
+        """
+        cloudwatch = self.client("cloudwatch")
+
+        def current() -> dict[str, Any]:
+            found = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+            if not found:
+                raise ConfigurationError(f"there is no alarm named {name!r} in {self.region}")
+            return found[0]
+
+        try:
+            return self.wait_until(lambda: (alarm := current())["StateValue"] == state and alarm,
+                                   timeout=timeout, description=f"alarm {name!r} reaching {state}")
+        except WaitTimeout as error:
+            alarm = current()
+            raise WaitTimeout(
+                f"{error}; the alarm is {alarm['StateValue']} because: {alarm.get('StateReason', 'no reason given')}"
+            ) from None
 
     # -- resources ----------------------------------------------------------------------------
     def _client_for(self, service: str, region: str) -> Any:

@@ -174,6 +174,9 @@ def build(sources: list[Path], root: Path) -> list[Path]:
             # Unpaired on purpose: jupytext pairing refuses to open a notebook whose file times
             # look out of order, which a fresh clone can produce; the sources are for contributors.
             notebook.metadata.pop("jupytext", None)
+            # Stable cell ids (nbformat 4.5 draws random ones) keep a rebuild's diff to what changed.
+            for index, cell in enumerate(notebook.cells):
+                cell["id"] = f"cell-{index:03d}"
             execute(notebook, root / "notebooks")
             target = root / "notebooks" / f"{source.stem}.ipynb"
             nbformat.write(notebook, target)

@@ -144,3 +144,28 @@ def test_simulated_instance_spike_drives_the_articles_alarm(lab: Lab, topic: str
     lab.wait_until(lambda: _state(lab) == "ALARM", timeout=15)
     assert lab.clock.now() == DEFAULT_START + dt.timedelta(minutes=15)
     assert len(lab.inbox.notifications("confirmed@example.com")) == 1
+
+
+def test_wait_for_alarm_returns_at_the_transition(lab: Lab) -> None:
+    lab.client("cloudwatch").put_metric_alarm(**ALARM)
+    for minute in range(10):
+        _put_cpu(lab, 95.0, DEFAULT_START + dt.timedelta(minutes=minute))
+    alarm = lab.wait_for_alarm("cpu-high", "ALARM", timeout=20)
+    assert alarm["StateValue"] == "ALARM" and lab.clock.now() == DEFAULT_START + dt.timedelta(minutes=5)
+
+
+def test_wait_for_alarm_timeout_explains_the_current_state(lab: Lab) -> None:
+    from labkit.exceptions import WaitTimeout
+
+    lab.client("cloudwatch").put_metric_alarm(**ALARM)
+    for minute in range(10):
+        _put_cpu(lab, 20.0, DEFAULT_START + dt.timedelta(minutes=minute))
+    with pytest.raises(WaitTimeout, match=r"alarm 'cpu-high' reaching ALARM did not happen .* the alarm is OK because: Threshold Crossed"):
+        lab.wait_for_alarm("cpu-high", "ALARM", timeout=10)
+
+
+def test_wait_for_a_missing_alarm_says_so(lab: Lab) -> None:
+    from labkit.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="no alarm named 'nope'"):
+        lab.wait_for_alarm("nope")

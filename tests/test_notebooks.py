@@ -34,6 +34,7 @@ def test_notebook_is_committed_executed_and_in_sync_with_its_source(path: Path) 
     code_cells = [c for c in notebook.cells if c.cell_type == "code"]
     assert all(c.execution_count for c in code_cells), "commit notebooks executed (`make notebooks`)"
     assert not any(o.output_type == "error" for c in code_cells for o in c.outputs)
+    assert [c.id for c in notebook.cells] == [f"cell-{n:03d}" for n in range(len(notebook.cells))], "stable cell ids"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

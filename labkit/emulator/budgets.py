@@ -191,7 +191,7 @@ class Budgets:
         self, budget: dict[str, Any], notification: dict[str, Any], subscribers: list[dict[str, str]],
         limit: float, amount: float, now: dt.datetime,
     ) -> None:
-        from labkit.emulator.sns_email import Email
+        from labkit.inbox import Email
 
         subject, body = costs.budget_email(
             budget_name=budget["BudgetName"], account_id=self.lab.account_id, notification=notification,
