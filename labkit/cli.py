@@ -42,7 +42,7 @@ def _build(args: argparse.Namespace) -> int:
 def _lab_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from labkit.lab import connect
 
-    return connect(args.backend, args.region)
+    return connect(args.backend, args.region, clear_abandoned=False)
 
 
 def _teardown(args: argparse.Namespace) -> int:

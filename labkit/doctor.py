@@ -56,7 +56,7 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
     try:
         from labkit.lab import connect
 
-        with connect(name, region) as lab:
+        with connect(name, region, clear_abandoned=False) as lab:
             sns = lab.client("sns")
             arn = sns.create_topic(Name="labkit-doctor")["TopicArn"]
             found = any(topic["TopicArn"] == arn for topic in sns.list_topics()["Topics"])

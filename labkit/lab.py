@@ -38,8 +38,15 @@ GUARD_BUDGET = "labkit-guard"
 _open_lab: Lab | None = None
 
 
-def connect(backend: str | None = None, region: str = "ap-northeast-1", *, start: dt.datetime | None = None) -> Lab:
+def connect(
+    backend: str | None = None, region: str = "ap-northeast-1", *, start: dt.datetime | None = None,
+    clear_abandoned: bool = True,
+) -> Lab:
     """Open a lab on ``backend`` (default: ``LABKIT_BACKEND``, else ``moto``) in ``region``.
+
+    On a backend that outlives the process, what a dead kernel left behind is removed (moto
+    server) or reported (``aws``) unless ``clear_abandoned`` is False (``labkit`` commands, which
+    must never delete as a side effect: ``teardown --dry-run``, ``inventory``).
 
     On moto, connecting again (Run All twice) closes the previous lab and starts from an empty
     account with the clock back at its start, so a notebook always runs the same way.
@@ -57,8 +64,9 @@ def connect(backend: str | None = None, region: str = "ap-northeast-1", *, start
         clock = LabClock(virtual=False)
         chosen = backend_module.start_aws(region)
     elif name == "moto-server" and endpoint:
-        # Another process owns that server's clock; lab time starts at the server's real now.
-        clock = LabClock(start or dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0))
+        # Another process owns that server's clock; lab time starts at the top of the server's real
+        # hour, so periods line up as they do from the fixed start (notebooks narrate from HH:00).
+        clock = LabClock(start or dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0))
         chosen = backend_module.start_moto_server(region, clock, endpoint)
     else:
         clock = LabClock(start)
@@ -67,9 +75,36 @@ def connect(backend: str | None = None, region: str = "ap-northeast-1", *, start
     lab = Lab(chosen, region, clock)
     if chosen.in_process:
         _open_lab = lab
+    if chosen.persistent and clear_abandoned:
+        _handle_abandoned_labs(lab)
     if name == "aws":
         _warn_preflight(lab)
     return lab
+
+
+def _handle_abandoned_labs(lab: Lab) -> None:
+    """What a kernel that died without teardown left behind (the registry names its labs).
+
+    On a moto server it is removed, so that Run All after a crash starts clean, as it does on
+    in-process moto. On a real account nothing is deleted without being asked: the lab says what
+    is left and how to remove it.
+    """
+    abandoned = lab.registry.abandoned_labs()
+    if not abandoned:
+        return
+    if lab.backend.emulated:
+        reports = [teardown(lab.registry, lab._client_for, lab_id=lab_id) for lab_id in abandoned]
+        deleted = sum(len(report.deleted) for report in reports)
+        print(f"labkit: removed {deleted} resource(s) that a kernel which stopped without teardown left on this server")
+        for report in reports:
+            if not report.ok:
+                print(report)
+        return
+    left = sum(len(lab.registry.ordered(lab_id)) for lab_id in abandoned)
+    print(
+        f"labkit: {left} resource(s) from a kernel that stopped without teardown are still in this account; "
+        "`labkit teardown` (or lab.teardown(all_labs=True)) removes them"
+    )
 
 
 def _warn_preflight(lab: Lab) -> None:
@@ -91,6 +126,7 @@ class Lab:
         self.lab_id = lab_id or os.environ.get("LABKIT_LAB_ID") or self._new_lab_id()
         path = backend_module.registry_path() if backend.persistent else None
         self.registry = Registry(backend.registry_key, path)
+        self.registry.claim(self.lab_id)
         self._clients: dict[tuple[str, str, bool, str], Any] = {}
         self.closed = False
         #: On a real account, billable steps are refused until a notebook cell sets this to True.
@@ -162,6 +198,8 @@ class Lab:
                 config=self.backend.client_config, **signing,
             )
             self._translate_unsupported(client)
+            if self.emulator is not None and service == "cloudwatch":
+                self.emulator.plugins["cloudwatch_metrics"].mirror_puts(client)
             if learner:
                 if self.emulator is not None:
                     self.emulator.attach(client, service)
@@ -314,6 +352,8 @@ class Lab:
         if self.clock.virtual:
             tick = self.emulator.tick if self.emulator is not None else (lambda now: None)
             self.clock.advance_to(self.clock.now() + delta, tick)
+            if self.emulator is not None:
+                self.emulator.settle()
         else:
             self._really_wait(delta.total_seconds(), "waiting")
         return self.clock.now()

@@ -66,8 +66,10 @@ def frame(
         if not reply.get("NextToken"):
             break
         request["NextToken"] = reply["NextToken"]
+    # CloudWatch's periods start at multiples of the period, whatever StartTime says.
+    first = pd.Timestamp(start).tz_convert("UTC") if pd.Timestamp(start).tzinfo else pd.Timestamp(start, tz="UTC")
     index = pd.date_range(
-        pd.Timestamp(start).tz_convert("UTC") if pd.Timestamp(start).tzinfo else pd.Timestamp(start, tz="UTC"),
+        first.floor(f"{period}s"),
         pd.Timestamp(end).tz_convert("UTC") if pd.Timestamp(end).tzinfo else pd.Timestamp(end, tz="UTC"),
         freq=f"{period}s", inclusive="left", name="timestamp",
     )

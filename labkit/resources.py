@@ -15,10 +15,14 @@ Introduced in notebook 00-setup-and-monitoring-types; every notebook ends with `
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
+import socket
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,8 @@ from botocore.exceptions import ClientError
 from labkit.redact import mask_account
 
 TAG_KEY = "labkit:lab"
+#: The registry file's section naming which process owns each lab.
+OWNERS = "_owners"
 
 Client = Any
 Ident = dict[str, str]
@@ -486,43 +492,90 @@ class TeardownReport:
 
 
 class Registry:
-    """The lab's list of created resources; persisted to a JSON file when the backend outlives the process."""
+    """The lab's list of created resources; persisted to a JSON file when the backend outlives the process.
+
+    Several processes may share the file (two notebooks open on one server, ``labkit teardown``
+    in a terminal): each change is merged into the file under an exclusive lock, and reads
+    re-load it, so no process overwrites what another recorded. The file also names the
+    process that owns each lab, so a lab whose kernel died can be told from one still running
+    (:meth:`abandoned_labs`).
+    """
 
     def __init__(self, backend_key: str, path: Path | None) -> None:
         self.backend_key = backend_key
         self.path = path
         self._lock = threading.Lock()
-        self.records: list[Record] = self._load()
+        self.records: list[Record] = []
+        self._reload()
 
-    def _load(self) -> list[Record]:
+    @contextmanager
+    def _file(self) -> Iterator[dict[str, Any]]:
+        """The file's data, locked against other processes; what the block changes is saved."""
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+                yield data
+                temporary = self.path.with_suffix(".tmp")
+                temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
+                os.replace(temporary, self.path)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _reload(self) -> None:
+        if self.path is None or not self.path.exists():
+            return
+        data = json.loads(self.path.read_text(encoding="utf-8"))
+        self.records = [Record(**item) for item in data.get(self.backend_key, [])]
+
+    def claim(self, lab_id: str) -> None:
+        """Record that this process (a kernel, or not) owns ``lab_id``."""
+        if self.path is None:
+            return
+        owner = {"host": socket.gethostname(), "pid": os.getpid(), "kernel": "ipykernel" in sys.modules}
+        with self._lock, self._file() as data:
+            data.setdefault(OWNERS, {}).setdefault(self.backend_key, {})[lab_id] = owner
+
+    def abandoned_labs(self) -> list[str]:
+        """Labs with resources left whose kernel ran on this machine and is gone (crashed or killed).
+
+        Labs opened outside a kernel (``labkit catchup`` builds resources on purpose for later
+        notebooks) and labs of other machines are never counted: their owner cannot be checked.
+        """
         if self.path is None or not self.path.exists():
             return []
         data = json.loads(self.path.read_text(encoding="utf-8"))
-        return [Record(**item) for item in data.get(self.backend_key, [])]
-
-    def _save(self) -> None:
-        if self.path is None:
-            return
-        data: dict[str, Any] = {}
-        if self.path.exists():
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        data[self.backend_key] = [asdict(record) for record in self.records]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(temporary, self.path)
+        owners = data.get(OWNERS, {}).get(self.backend_key, {})
+        with_records = {item["lab_id"] for item in data.get(self.backend_key, [])}
+        host = socket.gethostname()
+        return sorted(
+            lab for lab in with_records
+            if (owner := owners.get(lab)) and owner["kernel"] and owner["host"] == host and not _alive(owner["pid"])
+        )
 
     def add(self, kind: ResourceKind, region: str, ident: Ident, when: dt.datetime, lab_id: str) -> None:
         record = Record(kind.name, region, ident, when.isoformat(), lab_id)
         with self._lock:
-            if record.key() not in {r.key() for r in self.records}:
-                self.records.append(record)
-                self._save()
+            if record.key() in {r.key() for r in self.records}:
+                return
+            self.records.append(record)
+            if self.path is not None:
+                with self._file() as data:
+                    items = data.setdefault(self.backend_key, [])
+                    if record.key() not in {Record(**item).key() for item in items}:
+                        items.append(asdict(record))
 
     def remove(self, record: Record) -> None:
         with self._lock:
             self.records = [r for r in self.records if r.key() != record.key()]
-            self._save()
+            if self.path is not None:
+                with self._file() as data:
+                    items = [i for i in data.get(self.backend_key, []) if Record(**i).key() != record.key()]
+                    data[self.backend_key] = items
+                    if not any(i["lab_id"] == record.lab_id for i in items):
+                        data.get(OWNERS, {}).get(self.backend_key, {}).pop(record.lab_id, None)
 
     def __contains__(self, item: tuple[str, str, Ident]) -> bool:
         kind, region, ident = item
@@ -530,9 +583,22 @@ class Registry:
 
     def ordered(self, lab_id: str | None = None) -> list[Record]:
         """Records in teardown order (newest first within a step); ``lab_id`` None means every lab."""
+        with self._lock:
+            self._reload()
         chosen = [r for r in self.records if lab_id is None or r.lab_id == lab_id]
         position = {id(r): n for n, r in enumerate(chosen)}
         return sorted(chosen, key=lambda r: (KINDS_BY_NAME[r.kind].order, -position[id(r)]))
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def still_exists(record: Record, client_for: Callable[[str, str], Client]) -> bool:
@@ -611,6 +677,7 @@ def discover_tagged(client_for: Callable[[str, str], Client], region: str, when:
     Regional resources come from the Resource Groups Tagging API (``GetResources`` with a tag-key
     filter, https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html);
     EventBridge rules and IAM roles, policies and instance profiles are listed and their tags read.
+    Only resources that still exist are returned.
     """
     found: list[Record] = []
     tagging = client_for("resourcegroupstaggingapi", region)
@@ -642,4 +709,6 @@ def discover_tagged(client_for: Callable[[str, str], Client], region: str, when:
             tags = {t["Key"]: t["Value"] for t in iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]}
             if TAG_KEY in tags:
                 found.append(Record("iam:instance-profile", region, {"InstanceProfileName": name}, when, tags[TAG_KEY]))
-    return found
+    # A terminated instance stays listed, tags and all, for a while after termination ("Terminate
+    # Amazon EC2 instances", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html).
+    return [record for record in found if still_exists(record, client_for)]

@@ -12,8 +12,9 @@ import datetime as dt
 
 import pytest
 
-from labkit import ec2, metrics
-from labkit.clock import DEFAULT_START
+import labkit
+from labkit import backends, ec2, metrics
+from labkit.clock import DEFAULT_START, LabClock
 from labkit.lab import Lab
 
 
@@ -69,3 +70,38 @@ def test_lab_instance_id_finds_the_running_lab_web_instance(lab: Lab) -> None:
     assert ec2.lab_instance_id(lab) == instance.instance_id
     lab.teardown()
     assert ec2.lab_instance_id(lab) is None and lab.inventory() == []
+
+
+def test_series_from_an_unaligned_start_lines_up_with_cloudwatch_periods(lab: Lab) -> None:
+    # The 5-minute datapoints sit at :00, :05, ... (the emulator's stated alignment): a window
+    # starting at :03 reads them on that grid rather than on one of its own. The :00 datapoint
+    # is before StartTime, which a start less than 15 days ago keeps to the minute
+    # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
+    instance = ec2.launch(lab, history_days=1 / 24)
+    cpu = metrics.series(lab, "CPUUtilization", instance.dimensions,
+                         start=DEFAULT_START - dt.timedelta(minutes=57), end=DEFAULT_START, period=300)
+    assert cpu.index[0] == DEFAULT_START - dt.timedelta(minutes=60) and len(cpu) == 12
+    assert cpu.isna().tolist() == [True] + [False] * 11
+
+
+def test_metric_reads_on_a_remote_server_come_from_what_the_lab_sent(lab: Lab) -> None:
+    """On a moto server in another process the emulator answers from its mirror of PutMetricData."""
+    with labkit.connect("moto-server") as server:
+        remote = Lab(backends.start_moto_server(server.region, LabClock(), server.backend.endpoint_url),
+                     server.region, LabClock())
+        cloudwatch = remote.client("cloudwatch")
+        cloudwatch.put_metric_data(Namespace="Lab", MetricData=[
+            {"MetricName": "m", "Value": value, "Timestamp": DEFAULT_START + dt.timedelta(seconds=20 * n)}
+            for n, value in enumerate([1.0, 2.0, 3.0, 4.0, 10.0])
+        ])
+        remote.internal_client("cloudwatch").put_metric_data(Namespace="Lab", MetricData=[
+            {"MetricName": "m", "Value": 5.0, "Timestamp": DEFAULT_START + dt.timedelta(minutes=7)}
+        ])
+        points = cloudwatch.get_metric_statistics(
+            Namespace="Lab", MetricName="m", StartTime=DEFAULT_START, EndTime=DEFAULT_START + dt.timedelta(minutes=10),
+            Period=300, ExtendedStatistics=["p100"],  # moto itself drops ExtendedStatistics
+        )["Datapoints"]
+        assert sorted((p["Timestamp"], p["ExtendedStatistics"]["p100"]) for p in points) == [
+            (DEFAULT_START, 10.0), (DEFAULT_START + dt.timedelta(minutes=5), 5.0)
+        ]
+        assert not remote.backend.in_process

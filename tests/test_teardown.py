@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +17,7 @@ import labkit
 from labkit.cli import main
 from labkit.exceptions import GuardrailError
 from labkit.lab import Lab
-from labkit.resources import TAG_KEY, Registry
+from labkit.resources import KINDS_BY_NAME, TAG_KEY, Registry
 
 
 def test_tagged_resources_are_found_when_the_registry_is_lost(lab: Lab) -> None:
@@ -118,3 +123,38 @@ def test_confirmed_billable_step_puts_the_budget_guard_first(lab: Lab, monkeypat
     assert sorted(n["Threshold"] for n in alerts) == [50.0, 100.0]
     assert lab.teardown().ok
     assert budgets.describe_budgets(AccountId=lab.account_id).get("Budgets", []) == []
+
+
+def _topic_kind() -> Any:
+    return KINDS_BY_NAME["sns:topic"]
+
+
+def test_two_processes_sharing_the_registry_file_never_lose_each_others_records(tmp_path: Path) -> None:
+    path = tmp_path / "registry.json"
+    first, second = Registry("moto-server:x", path), Registry("moto-server:x", path)  # loaded before either wrote
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    first.add(_topic_kind(), "ap-northeast-1", {"TopicArn": "arn:a"}, now, "lab-a")
+    second.add(_topic_kind(), "ap-northeast-1", {"TopicArn": "arn:b"}, now, "lab-b")
+    assert sorted(r.ident["TopicArn"] for r in Registry("moto-server:x", path).ordered()) == ["arn:a", "arn:b"]
+    first.remove(first.ordered("lab-a")[0])
+    assert [r.ident["TopicArn"] for r in second.ordered()] == ["arn:b"]  # reads see the other process's change
+
+
+def test_only_labs_of_dead_kernels_on_this_machine_count_as_abandoned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "registry.json"
+    registry = Registry("moto-server:x", path)
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(finished.stdout)
+    owners = {
+        "lab-dead-kernel": {"host": socket.gethostname(), "pid": dead_pid, "kernel": True},
+        "lab-live-kernel": {"host": socket.gethostname(), "pid": os.getpid(), "kernel": True},
+        "lab-dead-cli": {"host": socket.gethostname(), "pid": dead_pid, "kernel": False},
+        "lab-other-host": {"host": "elsewhere.invalid", "pid": dead_pid, "kernel": True},
+    }
+    for lab_id in [*owners, "lab-unknown"]:
+        registry.add(_topic_kind(), "ap-northeast-1", {"TopicArn": f"arn:{lab_id}"}, now, lab_id)
+    data = json.loads(path.read_text())
+    data["_owners"] = {"moto-server:x": owners}
+    path.write_text(json.dumps(data))
+    assert registry.abandoned_labs() == ["lab-dead-kernel"]

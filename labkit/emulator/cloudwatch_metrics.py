@@ -25,12 +25,17 @@ Guesses, stated: periods are aligned to multiples of the period since the epoch,
 (``MaxDatapoints`` and ``NextToken`` are not emulated, the course never reaches 100,800).
 The error message for more than 1,440 datapoints is *labkit wording* in AWS's style.
 
-On the moto server backend the raw datapoints are in another process, so moto answers.
+On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) moto's stored
+datapoints are out of reach, so the lab keeps a mirror: every ``PutMetricData`` that a client of
+this lab sends successfully is also stored in a moto CloudWatch store inside the kernel, and the
+reads are answered from it. They see what this kernel sent, which on a participant's own account
+is everything (a restarted kernel starts a new lab). Metric math is still moto's, on the server.
 Taught in notebook 01-metric-exploration.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from collections.abc import Iterable
@@ -45,6 +50,8 @@ if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
 
 UTC = dt.timezone.utc
+#: PutMetricData takes at most 1,000 metrics per call (API reference).
+PUT_BATCH = 1000
 #: GetMetricStatistics answers at most this many datapoints per call (API reference).
 MAX_STATISTICS_DATAPOINTS = 1440
 
@@ -60,15 +67,75 @@ def _is_percentile(statistic: str) -> bool:
 
 
 class CloudWatchMetrics:
-    """Answers metric reads from moto's stored datapoints (in-process backend only)."""
+    """Answers metric reads from moto's stored datapoints (or, on a remote server, the mirror)."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.lab = emulator.lab
+        self.mirror: Any = None
+        self._pending: dict[str, list[dict[str, Any]]] = {}
+        self._sender: Any = None
+        if not self.lab.backend.in_process:
+            from moto.cloudwatch.models import CloudWatchBackend
+
+            self.mirror = CloudWatchBackend(self.lab.region, self.lab.account_id)
 
     def _stored(self) -> list[Any]:
+        if self.mirror is not None:
+            return self.mirror.get_all_metrics()  # type: ignore[no-any-return]
         from moto.cloudwatch.models import cloudwatch_backends
 
         return cloudwatch_backends[self.lab.account_id][self.lab.region].get_all_metrics()
+
+    def mirror_puts(self, client: Any) -> None:
+        """Keep a copy of what ``client`` puts with ``PutMetricData`` (remote server only)."""
+        if self.mirror is None:
+            return
+
+        def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["labkit_metric_data"] = copy.deepcopy(params)
+
+        def store(http_response: Any, context: dict[str, Any], **_: Any) -> None:
+            params = context.get("labkit_metric_data")
+            if params is None or http_response.status_code >= 300:
+                return
+            now = self.lab.clock.now()
+            data = [
+                {**datum, "Timestamp": _utc(datum.get("Timestamp") or now).replace(tzinfo=None)}
+                for datum in params["MetricData"]
+            ]
+            self.mirror.put_metric_data(params["Namespace"], data)
+
+        client.meta.events.register("before-parameter-build.cloudwatch.PutMetricData", remember)
+        client.meta.events.register("after-call.cloudwatch.PutMetricData", store)
+        # The reads moto answers on the server (metric math, ListMetrics) see the emulator's datapoints.
+        for operation in ("ListMetrics", "GetMetricData", "GetMetricWidgetImage"):
+            client.meta.events.register(f"before-call.cloudwatch.{operation}", lambda **_: self.settle())
+
+    def publish(self, namespace: str, data: list[dict[str, Any]]) -> None:
+        """The emulator's own datapoints on a remote server: mirrored now, sent in batches.
+
+        One HTTP call per lab minute made a simulated month take minutes; the batch goes out when
+        it is full, when lab time stops moving (:meth:`settle`) or before a read moto answers.
+        """
+        self.mirror.put_metric_data(namespace, [{**d, "Timestamp": _utc(d["Timestamp"]).replace(tzinfo=None)} for d in data])
+        pending = self._pending.setdefault(namespace, [])
+        pending.extend(data)
+        if len(pending) >= PUT_BATCH:
+            self.settle()
+
+    def settle(self) -> None:
+        """Send the pending datapoints to the server (a client without the mirror's hooks)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        if self._sender is None:
+            backend = self.lab.backend
+            self._sender = backend.session.client(
+                "cloudwatch", region_name=self.lab.region, endpoint_url=backend.endpoint_url, config=backend.client_config,
+            )
+        for namespace, data in pending.items():
+            for start in range(0, len(data), PUT_BATCH):
+                self._sender.put_metric_data(Namespace=namespace, MetricData=data[start : start + PUT_BATCH])
 
     def datums(
         self, namespace: str, name: str, dimensions: Iterable[dict[str, str]], start: dt.datetime, end: dt.datetime
@@ -94,8 +161,6 @@ class CloudWatchMetrics:
 
     # -- GetMetricStatistics ----------------------------------------------------------------------
     def get_metric_statistics(self, call: Call) -> dict[str, Any] | None:
-        if not self.lab.backend.in_process:
-            return None
         params = call.params
         statistics = params.get("Statistics") or []
         extended = params.get("ExtendedStatistics") or []
@@ -130,7 +195,7 @@ class CloudWatchMetrics:
     def get_metric_data(self, call: Call) -> dict[str, Any] | None:
         params = call.params
         queries = params["MetricDataQueries"]
-        if not self.lab.backend.in_process or any("MetricStat" not in q for q in queries):
+        if any("MetricStat" not in q for q in queries):
             return None  # metric math: moto's evaluator answers
         start, end = _utc(params["StartTime"]), _utc(params["EndTime"])
         if start >= end:

@@ -151,6 +151,13 @@ class Emulator:
         for fn in self._ticks:
             fn(now)
 
+    def settle(self) -> None:
+        """Lab time has stopped moving: let plugins send what they batch (remote servers)."""
+        for plugin in self.plugins.values():
+            settle = getattr(plugin, "settle", None)
+            if settle is not None:
+                settle()
+
     # -- botocore wiring ----------------------------------------------------------------------
     def attach(self, client: Any, service: str) -> None:
         """Hook this emulator into ``client`` (created for boto3 service name ``service``)."""

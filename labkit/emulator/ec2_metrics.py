@@ -19,14 +19,11 @@ from labkit.ec2 import NAMESPACE, STATUS_METRICS, LabInstance, metric_period_sta
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 
-#: PutMetricData takes at most 1000 metrics per call (PutMetricData API reference).
-BATCH = 1000
-
-
 class Ec2Metrics:
     """The plugin's state: the watched instances and their samples for the current period."""
 
     def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
         self.lab = emulator.lab
         self.instances: list[LabInstance] = []
 
@@ -79,9 +76,7 @@ class Ec2Metrics:
 
             cloudwatch_backends[self.lab.account_id][self.lab.region].put_metric_data(NAMESPACE, data)
             return
-        cloudwatch = self.lab.internal_client("cloudwatch")
-        for start in range(0, len(data), BATCH):
-            cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data[start : start + BATCH])
+        self.emulator.plugins["cloudwatch_metrics"].publish(NAMESPACE, data)
 
     def tick(self, now: dt.datetime) -> None:
         """At the end of each instance's period, publish that period's datapoint."""

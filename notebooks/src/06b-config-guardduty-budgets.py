@@ -45,6 +45,7 @@
 # ## Setup
 
 # %%
+import datetime as dt
 import json
 
 import pandas as pd
@@ -389,9 +390,11 @@ budget = budgets.describe_budget(AccountId=account, BudgetName="lab-monthly")["B
 
 # %%
 ce = lab.client("ce")
-today = lab.clock.now().strftime("%Y-%m-%d")
+now = lab.clock.now()
+month_start, today = now.strftime("%Y-%m-01"), now.strftime("%Y-%m-%d")
+next_month = (now.replace(day=1) + dt.timedelta(days=32)).strftime("%Y-%m-01")
 by_service = ce.get_cost_and_usage(
-    TimePeriod={"Start": "2026-06-01", "End": "2026-07-01"}, Granularity="MONTHLY", Metrics=["UnblendedCost"],
+    TimePeriod={"Start": month_start, "End": next_month}, Granularity="MONTHLY", Metrics=["UnblendedCost"],
     GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "REGION"}],
 )
 pd.DataFrame([{"service": g["Keys"][0], "region": g["Keys"][1], "USD": round(float(g["Metrics"]["UnblendedCost"]["Amount"]), 4)}
@@ -399,7 +402,7 @@ pd.DataFrame([{"service": g["Keys"][0], "region": g["Keys"][1], "USD": round(flo
 
 # %%
 daily = ce.get_cost_and_usage(
-    TimePeriod={"Start": "2026-06-01", "End": today}, Granularity="DAILY", Metrics=["UnblendedCost"],
+    TimePeriod={"Start": month_start, "End": today}, Granularity="DAILY", Metrics=["UnblendedCost"],
     GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}],
 )
 table = pd.DataFrame([{"day": r["TimePeriod"]["Start"], "service": g["Keys"][0], "USD": float(g["Metrics"]["UnblendedCost"]["Amount"])}

@@ -1,0 +1,109 @@
+"""Every notebook against a moto server standing in for AWS, with the kernel killed before it cleans up.
+
+This is the real-account promise rehearsed without an account: a kernel that dies (SIGKILL: no
+teardown cell, no atexit) leaves its resources on a server that outlives it, and then
+
+* ``labkit teardown`` in a new process removes what every lab recorded in the persisted
+  registry, and ``labkit inventory`` proves nothing is left; no tagged resource escapes it;
+* or a new kernel's ``labkit.connect()`` removes what the dead kernel left (Run All after a crash
+  starts clean, as on in-process moto).
+
+The server is a ``ThreadedMotoServer`` on 127.0.0.1 reached through ``LABKIT_ENDPOINT_URL``, as a
+workshop's is; each notebook runs as its own participant (its own account on the server).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+
+import labkit
+from labkit.checks import SUMMARY
+from labkit.notebooks import notebook_paths
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = notebook_paths(REPO)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    running = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    running.start()
+    host, port = running.get_host_and_port()
+    yield f"http://{host}:{port}"
+    running.stop()
+
+
+@pytest.fixture
+def on_server(server: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
+    """Kernels and ``labkit`` commands of this test use the server, as participant ``<test id>``."""
+    participant = "crash-" + "".join(c for c in request.node.name.lower() if c.isalnum())[-30:]
+    monkeypatch.setenv("LABKIT_BACKEND", "moto-server")
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)
+    monkeypatch.setenv("LABKIT_PARTICIPANT", participant)
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    return participant
+
+
+def run_then_kill(path: Path, stop_before: str) -> nbformat.NotebookNode:
+    """Execute the notebook's cells up to the markdown cell starting with ``stop_before``, then SIGKILL the kernel."""
+    notebook = nbformat.read(path, as_version=4)
+    cut = next(n for n, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith(stop_before))
+    client = NotebookClient(notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}})
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells[:cut]):
+            client.execute_cell(cell, index)
+        run_sync(client.km.shutdown_kernel)(now=True)
+    return notebook
+
+
+def labkit_command(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "labkit", *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
+
+
+def checks_line(notebook: nbformat.NotebookNode) -> str:
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if match := SUMMARY.search(output.get("text", "")):
+                return match.group(0)
+    return ""
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_killed_before_clean_up_then_teardown_in_a_new_process_leaves_nothing(path: Path, on_server: str) -> None:
+    notebook = run_then_kill(path, "## Clean up")
+    passed = SUMMARY.search(checks_line(notebook))
+    assert passed and passed.group(1) == passed.group(2), f"the notebook's checks on the server: {checks_line(notebook)!r}"
+
+    dry_run = labkit_command("teardown", "--dry-run")
+    assert dry_run.returncode == 0 and "would be deleted" in dry_run.stdout, dry_run.stdout + dry_run.stderr
+    teardown = labkit_command("teardown")
+    assert teardown.returncode == 0 and "teardown: nothing left" in teardown.stdout, teardown.stdout + teardown.stderr
+    inventory = labkit_command("inventory")
+    assert "0 resource(s)" in inventory.stdout, inventory.stdout
+    # Not only what the registry knew: nothing tagged by any lab is left on the participant's account.
+    with labkit.connect() as after:
+        assert after.teardown(tagged=True, dry_run=True).planned == []
+
+
+def test_a_new_kernel_clears_what_a_killed_one_left_mid_notebook(on_server: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = next(p for p in NOTEBOOKS if p.stem.startswith("05-"))
+    run_then_kill(path, "## Step 6")  # log group, metric filter, topic and alarm exist; the attack has not come
+    with labkit.connect() as lab:
+        assert "removed" in capsys.readouterr().out
+        assert lab.inventory(all_labs=True) == []
+        assert lab.teardown(tagged=True, dry_run=True).planned == []
+        assert lab.internal_client("logs").describe_log_groups()["logGroups"] == []
+
