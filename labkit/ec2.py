@@ -14,7 +14,6 @@ Taught in notebooks 01-metric-exploration and 02-cpu-alarm.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import zlib
 from dataclasses import dataclass, field
@@ -315,25 +314,9 @@ def ssm_instance_profile(lab: Lab) -> str:
     and deletes both. A new instance profile can take a few seconds to be usable by EC2 (IAM is
     eventually consistent), which :func:`launch` allows for.
     """
-    from labkit.iam import EC2_TRUST_POLICY
+    from labkit.iam import ensure_ec2_role
 
-    iam = lab.client("iam")
-    try:
-        iam.get_role(RoleName=SSM_PROFILE)
-    except iam.exceptions.NoSuchEntityException:
-        iam.create_role(
-            RoleName=SSM_PROFILE, AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY),
-            Description="labkit: lets Systems Manager run the CPU load on the lab instance",
-        )
-    attached = iam.list_attached_role_policies(RoleName=SSM_PROFILE)["AttachedPolicies"]
-    if SSM_MANAGED_POLICY not in [p["PolicyArn"] for p in attached]:
-        iam.attach_role_policy(RoleName=SSM_PROFILE, PolicyArn=SSM_MANAGED_POLICY)
-    try:
-        profile = iam.get_instance_profile(InstanceProfileName=SSM_PROFILE)["InstanceProfile"]
-    except iam.exceptions.NoSuchEntityException:
-        profile = iam.create_instance_profile(InstanceProfileName=SSM_PROFILE)["InstanceProfile"]
-    if not profile["Roles"]:
-        iam.add_role_to_instance_profile(InstanceProfileName=SSM_PROFILE, RoleName=SSM_PROFILE)
+    ensure_ec2_role(lab, SSM_PROFILE, SSM_MANAGED_POLICY, "labkit: lets Systems Manager run the CPU load on the lab instance")
     return SSM_PROFILE
 
 

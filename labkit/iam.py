@@ -226,6 +226,27 @@ class LogsAgentRole:
     instance_profile_arn: str
 
 
+def ensure_ec2_role(lab: Any, name: str, policy_arn: str, description: str = "") -> tuple[str, str]:
+    """Create, or reuse, role ``name`` trusting EC2 with ``policy_arn`` attached, and the instance
+    profile of the same name holding it; returns the role's and the profile's ARNs."""
+    iam = lab.client("iam")
+    try:
+        role_arn: str = iam.get_role(RoleName=name)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        extra = {"Description": description} if description else {}
+        role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY), **extra)["Role"]["Arn"]
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    if policy_arn not in [p["PolicyArn"] for p in attached]:
+        iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+    try:
+        profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+    except iam.exceptions.NoSuchEntityException:
+        profile = iam.create_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+    if not profile["Roles"]:
+        iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+    return role_arn, profile["Arn"]
+
+
 def ensure_logs_agent_role(lab: Any, instance_id: str | None = None) -> LogsAgentRole:
     """Create, or reuse, the article's policy, the EC2 role with only that policy, and its
     instance profile (named like the role, as the console does); associate it with
@@ -238,21 +259,7 @@ def ensure_logs_agent_role(lab: Any, instance_id: str | None = None) -> LogsAgen
             PolicyName=LOGS_POLICY_NAME, PolicyDocument=json.dumps(QUICK_START_POLICY),
             Description="CloudWatch Logs agent quick start policy",
         )["Policy"]["Arn"]
-    try:
-        role_arn = iam.get_role(RoleName=LOGS_ROLE_NAME)["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        role_arn = iam.create_role(
-            RoleName=LOGS_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY)
-        )["Role"]["Arn"]
-    attached = iam.list_attached_role_policies(RoleName=LOGS_ROLE_NAME)["AttachedPolicies"]
-    if policy_arn not in [p["PolicyArn"] for p in attached]:
-        iam.attach_role_policy(RoleName=LOGS_ROLE_NAME, PolicyArn=policy_arn)
-    try:
-        profile = iam.get_instance_profile(InstanceProfileName=LOGS_ROLE_NAME)["InstanceProfile"]
-    except iam.exceptions.NoSuchEntityException:
-        profile = iam.create_instance_profile(InstanceProfileName=LOGS_ROLE_NAME)["InstanceProfile"]
-    if not profile["Roles"]:
-        iam.add_role_to_instance_profile(InstanceProfileName=LOGS_ROLE_NAME, RoleName=LOGS_ROLE_NAME)
+    role_arn, profile_arn = ensure_ec2_role(lab, LOGS_ROLE_NAME, policy_arn)
     if instance_id is not None:
         ec2 = lab.client("ec2")
         current = ec2.describe_iam_instance_profile_associations(
@@ -260,4 +267,4 @@ def ensure_logs_agent_role(lab: Any, instance_id: str | None = None) -> LogsAgen
         )["IamInstanceProfileAssociations"]
         if not any(a["State"] in ("associating", "associated") for a in current):
             ec2.associate_iam_instance_profile(IamInstanceProfile={"Name": LOGS_ROLE_NAME}, InstanceId=instance_id)
-    return LogsAgentRole(LOGS_ROLE_NAME, role_arn, policy_arn, LOGS_ROLE_NAME, profile["Arn"])
+    return LogsAgentRole(LOGS_ROLE_NAME, role_arn, policy_arn, LOGS_ROLE_NAME, profile_arn)

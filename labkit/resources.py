@@ -534,9 +534,14 @@ class Registry:
         """Record that this process (a kernel, or not) owns ``lab_id``."""
         if self.path is None:
             return
-        owner = {"host": socket.gethostname(), "pid": os.getpid(), "kernel": "ipykernel" in sys.modules}
+        host = socket.gethostname()
         with self._lock, self._file() as data:
-            data.setdefault(OWNERS, {}).setdefault(self.backend_key, {})[lab_id] = owner
+            owners = data.setdefault(OWNERS, {}).setdefault(self.backend_key, {})
+            with_records = {item["lab_id"] for item in data.get(self.backend_key, [])}
+            for lab, owner in list(owners.items()):  # finished labs that made nothing
+                if lab not in with_records and owner["host"] == host and not _alive(owner["pid"]):
+                    del owners[lab]
+            owners[lab_id] = {"host": host, "pid": os.getpid(), "kernel": "ipykernel" in sys.modules}
 
     def abandoned_labs(self) -> list[str]:
         """Labs with resources left whose kernel ran on this machine and is gone (crashed or killed).

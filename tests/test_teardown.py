@@ -158,3 +158,14 @@ def test_only_labs_of_dead_kernels_on_this_machine_count_as_abandoned(tmp_path: 
     data["_owners"] = {"moto-server:x": owners}
     path.write_text(json.dumps(data))
     assert registry.abandoned_labs() == ["lab-dead-kernel"]
+
+
+def test_finished_labs_that_made_nothing_do_not_pile_up_in_the_registry_file(tmp_path: Path) -> None:
+    path = tmp_path / "registry.json"
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    Registry("aws:1", path).claim("lab-cli-run")
+    data = json.loads(path.read_text())
+    data["_owners"]["aws:1"]["lab-cli-run"]["pid"] = int(finished.stdout)  # that process has ended
+    path.write_text(json.dumps(data))
+    Registry("aws:1", path).claim("lab-next")
+    assert list(json.loads(path.read_text())["_owners"]["aws:1"]) == ["lab-next"]
