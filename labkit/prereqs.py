@@ -8,6 +8,7 @@ real account an existing one is reused instead of created twice.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
     from labkit.lab import Lab
 
 ALERTS_TOPIC = "lab-alerts"
-LEARNER_EMAIL = "you@example.com"
+#: Where the course's alerts go: ``LABKIT_EMAIL`` (a mailbox you can read, on a real account), else
+#: a placeholder that works offline, where every email lands in ``lab.inbox``.
+LEARNER_EMAIL = os.environ.get("LABKIT_EMAIL") or "you@example.com"
 
 
 def alerts_topic(lab: Lab, email: str = LEARNER_EMAIL, *, confirm: bool = True) -> str:

@@ -116,7 +116,7 @@ budgets.create_notification(
     AccountId=account, BudgetName="lab-monthly",
     Notification={"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
                   "ThresholdType": "PERCENTAGE"},
-    Subscribers=[{"SubscriptionType": "EMAIL", "Address": "you@example.com"}],
+    Subscribers=[{"SubscriptionType": "EMAIL", "Address": LEARNER_EMAIL}],
 )
 """,
 )

@@ -71,8 +71,9 @@ print("lab time:", lab.clock.now())
 
 # %%
 sns = lab.client("sns")
+my_address = prereqs.LEARNER_EMAIL  # you@example.com offline; on AWS set LABKIT_EMAIL to a mailbox you read
 topic_arn = sns.create_topic(Name="lab-alerts")["TopicArn"]
-reply = sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint="you@example.com")
+reply = sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=my_address)
 print("Subscribe answered:", reply["SubscriptionArn"])
 [(s["Endpoint"], s["SubscriptionArn"]) for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]]
 
@@ -92,7 +93,7 @@ if lab.emulator is not None:
 
 # %%
 if lab.emulator is not None:
-    lab.inbox.confirm("you@example.com")
+    lab.inbox.confirm(my_address)
 else:
     lab.inbox.watch(topic_arn)
 [
@@ -191,7 +192,7 @@ plt.show()
 # *changes*, not for every breaching period.
 
 # %%
-notifications = lab.inbox.notifications("you@example.com")
+notifications = lab.inbox.notifications(my_address)
 print(len(notifications), "notification(s):", [email.subject for email in notifications])
 display(notifications[-1])
 
@@ -333,7 +334,7 @@ summaries = [item["HistorySummary"] for item in history]
 checks.that(summaries[:2] == ["Alarm updated from INSUFFICIENT_DATA to OK", "Alarm updated from OK to ALARM"],
             "cpu-high went INSUFFICIENT_DATA → OK → ALARM")
 checks.that(alarm_state() == "OK", "cpu-high recovered after the spike")
-checks.that([e.subject for e in lab.inbox.notifications("you@example.com")] == ['ALARM: "cpu-high" in Asia Pacific (Tokyo)'],
+checks.that([e.subject for e in lab.inbox.notifications(my_address)] == ['ALARM: "cpu-high" in Asia Pacific (Tokyo)'],
             "exactly one alarm email reached the confirmed address")
 checks.that(not cloudwatch.describe_alarms(AlarmNames=["cpu-high-7s"])["MetricAlarms"], "the Period=7 alarm was rejected")
 checks.that(comparison.loc[(80, "3 of 5"), "false alarms (batch job)"] < comparison.loc[(80, "1 of 1"), "false alarms (batch job)"]
