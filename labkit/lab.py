@@ -83,26 +83,27 @@ def connect(
 
 
 def _handle_abandoned_labs(lab: Lab) -> None:
-    """What a kernel that died without teardown left behind (the registry names its labs).
+    """What a kernel that died without teardown left behind, or this kernel's earlier Run All that
+    failed before its clean-up (the registry names their labs).
 
-    On a moto server it is removed, so that Run All after a crash starts clean, as it does on
+    On a moto server it is removed, so that Run All again starts clean, as it does on
     in-process moto. On a real account nothing is deleted without being asked: the lab says what
     is left and how to remove it.
     """
-    abandoned = lab.registry.abandoned_labs()
+    abandoned = lab.registry.abandoned_labs(current=lab.lab_id)
     if not abandoned:
         return
     if lab.backend.emulated:
         reports = [teardown(lab.registry, lab._client_for, lab_id=lab_id) for lab_id in abandoned]
         deleted = sum(len(report.deleted) for report in reports)
-        print(f"labkit: removed {deleted} resource(s) that a kernel which stopped without teardown left on this server")
+        print(f"labkit: removed {deleted} resource(s) that an earlier run left on this server without teardown")
         for report in reports:
             if not report.ok:
                 print(report)
         return
     left = sum(len(lab.registry.ordered(lab_id)) for lab_id in abandoned)
     print(
-        f"labkit: {left} resource(s) from a kernel that stopped without teardown are still in this account; "
+        f"labkit: {left} resource(s) from an earlier run without teardown are still in this account; "
         "`labkit teardown` (or lab.teardown(all_labs=True)) removes them"
     )
 

@@ -541,10 +541,11 @@ class Registry:
             for lab, owner in list(owners.items()):  # finished labs that made nothing
                 if lab not in with_records and owner["host"] == host and not _alive(owner["pid"]):
                     del owners[lab]
-            owners[lab_id] = {"host": host, "pid": os.getpid(), "kernel": "ipykernel" in sys.modules}
+            owners[lab_id] = {"host": host, "pid": os.getpid(), "kernel": _in_kernel()}
 
-    def abandoned_labs(self) -> list[str]:
-        """Labs with resources left whose kernel ran on this machine and is gone (crashed or killed).
+    def abandoned_labs(self, current: str = "") -> list[str]:
+        """Labs with resources left whose kernel ran on this machine and is gone (crashed or
+        killed), or is this very process (an earlier Run All of this kernel); never ``current``.
 
         Labs opened outside a kernel (``labkit catchup`` builds resources on purpose for later
         notebooks) and labs of other machines are never counted: their owner cannot be checked.
@@ -556,8 +557,9 @@ class Registry:
         with_records = {item["lab_id"] for item in data.get(self.backend_key, [])}
         host = socket.gethostname()
         return sorted(
-            lab for lab in with_records
-            if (owner := owners.get(lab)) and owner["kernel"] and owner["host"] == host and not _alive(owner["pid"])
+            lab for lab in with_records - {current}
+            if (owner := owners.get(lab)) and owner["kernel"] and owner["host"] == host
+            and (owner["pid"] == os.getpid() or not _alive(owner["pid"]))
         )
 
     def add(self, kind: ResourceKind, region: str, ident: Ident, when: dt.datetime, lab_id: str) -> None:
@@ -593,6 +595,12 @@ class Registry:
         chosen = [r for r in self.records if lab_id is None or r.lab_id == lab_id]
         position = {id(r): n for n, r in enumerate(chosen)}
         return sorted(chosen, key=lambda r: (KINDS_BY_NAME[r.kind].order, -position[id(r)]))
+
+
+def _in_kernel() -> bool:
+    """Whether this process is a running Jupyter kernel (not merely one that imported ipykernel)."""
+    kernelapp = sys.modules.get("ipykernel.kernelapp")
+    return bool(kernelapp is not None and kernelapp.IPKernelApp.initialized())
 
 
 def _alive(pid: int) -> bool:

@@ -5,8 +5,8 @@ teardown cell, no atexit) leaves its resources on a server that outlives it, and
 
 * ``labkit teardown`` in a new process removes what every lab recorded in the persisted
   registry, and ``labkit inventory`` proves nothing is left; no tagged resource escapes it;
-* or a new kernel's ``labkit.connect()`` removes what the dead kernel left (Run All after a crash
-  starts clean, as on in-process moto).
+* or a new kernel's ``labkit.connect()`` removes what the dead kernel left, and Run All again in a
+  kernel whose first run failed half-way starts clean (as on in-process moto).
 
 The server is a ``ThreadedMotoServer`` on 127.0.0.1 reached through ``LABKIT_ENDPOINT_URL``, as a
 workshop's is; each notebook runs as its own participant (its own account on the server).
@@ -107,3 +107,20 @@ def test_a_new_kernel_clears_what_a_killed_one_left_mid_notebook(on_server: str,
         assert lab.teardown(tagged=True, dry_run=True).planned == []
         assert lab.internal_client("logs").describe_log_groups()["logGroups"] == []
 
+
+
+def test_run_all_again_in_the_same_kernel_after_a_failure_starts_clean(on_server: str) -> None:
+    """A cell fails half-way (here: the run stops at Step 6), the learner fixes it and runs all again."""
+    path = next(p for p in NOTEBOOKS if p.stem.startswith("05-"))
+    notebook = nbformat.read(path, as_version=4)
+    cut = next(n for n, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith("## Step 6"))
+    client = NotebookClient(notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}})
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells[:cut]):
+            client.execute_cell(cell, index)
+        for index, cell in enumerate(notebook.cells):  # Run All again: create_log_group("ssh_logs") must not collide
+            client.execute_cell(cell, index)
+    passed = SUMMARY.search(checks_line(notebook))
+    assert passed and passed.group(1) == passed.group(2)
+    [connect_cell] = [c for c in notebook.cells if "labkit.connect()" in c.source]
+    assert "removed" in "".join(output.get("text", "") for output in connect_cell.outputs)

@@ -148,7 +148,7 @@ def test_only_labs_of_dead_kernels_on_this_machine_count_as_abandoned(tmp_path: 
     dead_pid = int(finished.stdout)
     owners = {
         "lab-dead-kernel": {"host": socket.gethostname(), "pid": dead_pid, "kernel": True},
-        "lab-live-kernel": {"host": socket.gethostname(), "pid": os.getpid(), "kernel": True},
+        "lab-live-kernel": {"host": socket.gethostname(), "pid": os.getppid(), "kernel": True},  # another live process
         "lab-dead-cli": {"host": socket.gethostname(), "pid": dead_pid, "kernel": False},
         "lab-other-host": {"host": "elsewhere.invalid", "pid": dead_pid, "kernel": True},
     }
@@ -158,6 +158,14 @@ def test_only_labs_of_dead_kernels_on_this_machine_count_as_abandoned(tmp_path: 
     data["_owners"] = {"moto-server:x": owners}
     path.write_text(json.dumps(data))
     assert registry.abandoned_labs() == ["lab-dead-kernel"]
+    # An earlier lab of this very kernel (Run All again after a failure) is abandoned too; the current one never.
+    owners["lab-earlier-run"] = {"host": socket.gethostname(), "pid": os.getpid(), "kernel": True}
+    registry.add(_topic_kind(), "ap-northeast-1", {"TopicArn": "arn:lab-earlier-run"}, now, "lab-earlier-run")
+    data = json.loads(path.read_text())
+    data["_owners"] = {"moto-server:x": owners}
+    path.write_text(json.dumps(data))
+    assert registry.abandoned_labs(current="lab-now") == ["lab-dead-kernel", "lab-earlier-run"]
+    assert registry.abandoned_labs(current="lab-earlier-run") == ["lab-dead-kernel"]
 
 
 def test_finished_labs_that_made_nothing_do_not_pile_up_in_the_registry_file(tmp_path: Path) -> None:
@@ -169,3 +177,12 @@ def test_finished_labs_that_made_nothing_do_not_pile_up_in_the_registry_file(tmp
     path.write_text(json.dumps(data))
     Registry("aws:1", path).claim("lab-next")
     assert list(json.loads(path.read_text())["_owners"]["aws:1"]) == ["lab-next"]
+
+
+def test_a_process_that_only_imported_ipykernel_is_not_a_kernel(tmp_path: Path) -> None:
+    import ipykernel.kernelapp  # noqa: F401  (pytest with nbval has it imported anyway)
+
+    registry = Registry("moto-server:x", tmp_path / "registry.json")
+    registry.claim("lab-script")
+    owner = json.loads((tmp_path / "registry.json").read_text())["_owners"]["moto-server:x"]["lab-script"]
+    assert owner["kernel"] is False and owner["pid"] == os.getpid()
