@@ -516,7 +516,7 @@ class Registry:
         with open(self.path.with_suffix(".lock"), "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+                data = self._read()
                 yield data
                 temporary = self.path.with_suffix(".tmp")
                 temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
@@ -524,11 +524,15 @@ class Registry:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _reload(self) -> None:
+    def _read(self) -> dict[str, Any]:
+        """The registry file's data (empty when there is no file yet)."""
         if self.path is None or not self.path.exists():
-            return
-        data = json.loads(self.path.read_text(encoding="utf-8"))
-        self.records = [Record(**item) for item in data.get(self.backend_key, [])]
+            return {}
+        return json.loads(self.path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+    def _reload(self) -> None:
+        if self.path is not None and self.path.exists():
+            self.records = [Record(**item) for item in self._read().get(self.backend_key, [])]
 
     def claim(self, lab_id: str) -> None:
         """Record that this process (a kernel, or not) owns ``lab_id``."""
@@ -550,9 +554,7 @@ class Registry:
         Labs opened outside a kernel (``labkit catchup`` builds resources on purpose for later
         notebooks) and labs of other machines are never counted: their owner cannot be checked.
         """
-        if self.path is None or not self.path.exists():
-            return []
-        data = json.loads(self.path.read_text(encoding="utf-8"))
+        data = self._read()
         owners = data.get(OWNERS, {}).get(self.backend_key, {})
         with_records = {item["lab_id"] for item in data.get(self.backend_key, [])}
         host = socket.gethostname()

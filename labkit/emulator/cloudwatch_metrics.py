@@ -98,12 +98,7 @@ class CloudWatchMetrics:
             params = context.get("labkit_metric_data")
             if params is None or http_response.status_code >= 300:
                 return
-            now = self.lab.clock.now()
-            data = [
-                {**datum, "Timestamp": _utc(datum.get("Timestamp") or now).replace(tzinfo=None)}
-                for datum in params["MetricData"]
-            ]
-            self.mirror.put_metric_data(params["Namespace"], data)
+            self._remember(params["Namespace"], params["MetricData"])
 
         client.meta.events.register("before-parameter-build.cloudwatch.PutMetricData", remember)
         client.meta.events.register("after-call.cloudwatch.PutMetricData", store)
@@ -111,13 +106,20 @@ class CloudWatchMetrics:
         for operation in ("ListMetrics", "GetMetricData", "GetMetricWidgetImage"):
             client.meta.events.register(f"before-call.cloudwatch.{operation}", lambda **_: self.settle())
 
+    def _remember(self, namespace: str, data: list[dict[str, Any]]) -> None:
+        """Store ``data`` in the mirror; a datum without Timestamp is stamped with lab time now."""
+        now = self.lab.clock.now()
+        self.mirror.put_metric_data(
+            namespace, [{**datum, "Timestamp": _utc(datum.get("Timestamp") or now).replace(tzinfo=None)} for datum in data]
+        )
+
     def publish(self, namespace: str, data: list[dict[str, Any]]) -> None:
         """The emulator's own datapoints on a remote server: mirrored now, sent in batches.
 
         One HTTP call per lab minute made a simulated month take minutes; the batch goes out when
         it is full, when lab time stops moving (:meth:`settle`) or before a read moto answers.
         """
-        self.mirror.put_metric_data(namespace, [{**d, "Timestamp": _utc(d["Timestamp"]).replace(tzinfo=None)} for d in data])
+        self._remember(namespace, data)
         pending = self._pending.setdefault(namespace, [])
         pending.extend(data)
         if len(pending) >= PUT_BATCH:
