@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 import labkit
+from labkit.doctor import shared_dir
 from labkit.lab import Lab
 
 REPO = Path(__file__).resolve().parents[1]
 #: The project's shared cross-check material: ../shared beside the clone (as in CI), or where
 #: LABKIT_SHARED_DIR says (a git worktree elsewhere); read once, before tests clear LABKIT_ variables.
-SHARED = Path(os.environ.get("LABKIT_SHARED_DIR") or REPO.parent / "shared")
+SHARED = shared_dir()
 
 
 def find_shared_file(relative: str) -> Path:
