@@ -62,7 +62,7 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
         version = _version(package)
         if version:
             findings.append(Finding(True, f"package {package}", version))
-    findings += reference_findings()
+    findings += dataset_findings() + reference_findings()
 
     from labkit.backends import resolve_backend_name
     from labkit.exceptions import LabkitError
@@ -94,6 +94,20 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
                 findings.extend(preflight(lab.internal_client))
     except Exception as error:  # noqa: BLE001 — the doctor reports any failure as a FAIL line
         findings.append(Finding(False, "round trip", f"{type(error).__name__}: {error}"))
+    return findings
+
+
+def dataset_findings() -> list[Finding]:
+    """One line per file of ``data/`` the notebooks open, when labkit runs from a clone of the project."""
+    from labkit.datasets import DATASETS
+
+    if not (REPO / "notebooks").is_dir():
+        return []
+    findings = []
+    for name in DATASETS:
+        path = REPO / "data" / name
+        findings.append(Finding(path.is_file(), f"dataset data/{name}",
+                                f"{path.stat().st_size:,} bytes" if path.is_file() else "missing: run make data"))
     return findings
 
 

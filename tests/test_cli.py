@@ -16,6 +16,7 @@ def test_doctor_prints_ok_lines_and_succeeds(capsys: pytest.CaptureFixture[str])
     lines = capsys.readouterr().out.splitlines()
     assert all(line.startswith(("OK  ", "FAIL", "OPT ")) for line in lines)
     assert any("round trip" in line and line.startswith("OK") for line in lines)
+    assert any(line.startswith("OK    dataset data/cpu-week-batch.csv: ") for line in lines)
 
 
 def test_doctor_lists_the_reference_files_as_optional(
