@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
 from labkit.agent import LogSource, awslogs_conf, validate_awslogs_conf
 from labkit.agent.awslogs import (
     DEFAULT_BATCH_COUNT,
