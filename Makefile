@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 
-.PHONY: lab test unit nbval run notebooks bench clean
+.PHONY: lab test unit nbval run notebooks data bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: $(STAMP)
 
 notebooks: $(STAMP)
 	$(PY) -m labkit build-notebooks
+
+# Rebuilds data/ bit for bit from the kit's seeded models (data/README.md).
+data: $(STAMP)
+	$(PY) -m labkit.datasets data
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

@@ -85,6 +85,11 @@ class InvalidAgentConfig(LabkitError, ValueError):
     """A CloudWatch Logs agent (awslogs) or unified CloudWatch agent configuration AWS would refuse."""
 
 
+class UncheckedAgentConfig(LabkitError, NotImplementedError):
+    """A unified CloudWatch agent configuration with parts labkit's rules do not describe (traces,
+    Windows events…): neither accepted nor refused, the message names them."""
+
+
 class ServiceError(LabkitError):
     """An AWS error answer that the emulator sends in place of moto.
 

@@ -3,16 +3,38 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import labkit
+from labkit.doctor import shared_dir
 from labkit.lab import Lab
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+#: The project's shared cross-check material: ../shared beside the clone (as in CI), or where
+#: LABKIT_SHARED_DIR says (a git worktree elsewhere); read once, before tests clear LABKIT_ variables.
+SHARED = shared_dir()
+
+
+def find_shared_file(relative: str) -> Path:
+    """A cross-check file of ../shared (never needed by the kit itself): its path when present;
+    when absent, a failure under CI=true and otherwise a skip whose reason `-rs` prints.
+    Every test that reads ../shared goes through here (the ``shared_file`` fixture)."""
+    path = SHARED / relative
+    if path.is_file():
+        return path
+    where = f"{relative} of the shared folder (looked for {path})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and the cross-check file {where} is missing")
+    pytest.skip(f"cross-check file {where} is not here; CI=true requires it, LABKIT_SHARED_DIR may point to it")
+
+
+@pytest.fixture
+def shared_file() -> Callable[[str], Path]:
+    """:func:`find_shared_file`, for tests: ``shared_file("seed/article-ja.txt")``."""
+    return find_shared_file
 
 
 @pytest.fixture(autouse=True)

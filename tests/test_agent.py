@@ -5,8 +5,8 @@ Rules come from the CloudWatch Logs agent reference
 agent's configuration reference
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html),
 its timestamp-symbol table
-(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-common-scenarios.html#CloudWatch-Agent-logs-timestamp-differences)
-and the official JSON schema in ../shared/reference.
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-common-scenarios.html#CloudWatch-Agent-logs-timestamp-differences);
+the kit's rules are cross-checked against the agent's official JSON schema in ../shared/reference.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from labkit.agent import (
-    SCHEMA_PATH,
     LogSource,
     al2023_script,
     al2_awslogs_script,
@@ -30,15 +30,16 @@ from labkit.agent import (
     convert_awslogs_conf,
     render,
     source_from_collect_list,
+    unchecked_parts,
     unified_config,
+    unified_problems,
     validate_awslogs_conf,
     validate_source,
     validate_unified,
 )
-from labkit.exceptions import ConfigurationError, InvalidAgentConfig
+from labkit.exceptions import ConfigurationError, InvalidAgentConfig, UncheckedAgentConfig
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_SCHEMA = REPO / ".." / "shared" / "reference" / "cloudwatch-agent-schema.json"
 
 #: The article's awslogs.conf addition, verbatim, under the package's [general] section.
 ARTICLE_AWSLOGS_CONF = """\
@@ -61,11 +62,13 @@ region = ap-northeast-1
 
 
 @pytest.fixture
-def schema() -> Path:
-    """The shared official schema, or a skip that names where it was looked for."""
-    if not SHARED_SCHEMA.is_file():
-        pytest.skip(f"unified CloudWatch agent schema not found at {SHARED_SCHEMA.resolve()} (../shared/reference)")
-    return SHARED_SCHEMA
+def official_errors(shared_file: Callable[[str], Path]) -> Callable[[object], list[str]]:
+    """The agent's own JSON schema (../shared) as a function: its errors for a configuration."""
+    import jsonschema
+
+    schema = json.loads(shared_file("reference/cloudwatch-agent-schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema)
+    return lambda config: [f"{e.json_path}: {e.message}" for e in validator.iter_errors(config)]
 
 
 def section(**options: str) -> str:
@@ -91,9 +94,9 @@ def test_render_awslogs_prints_the_articles_two_files_with_headers() -> None:
     )
 
 
-def test_render_unified_is_json_only_and_valid(schema: Path) -> None:
+def test_render_unified_is_json_only_and_valid() -> None:
     config = json.loads(render("/var/log/secure", "ssh_logs", fmt="unified", region="eu-west-1"))
-    validate_unified(config, schema)
+    validate_unified(config)
     assert config["agent"] == {"run_as_user": "root", "region": "eu-west-1"}
     assert config["logs"]["logs_collected"]["files"]["collect_list"] == [
         {
@@ -214,13 +217,9 @@ def test_awscli_conf_matches_the_article() -> None:
 # --- the unified agent ------------------------------------------------------------------------
 
 
-def test_schema_path_is_the_shared_reference_beside_the_repo() -> None:
-    assert SCHEMA_PATH.resolve() == SHARED_SCHEMA.resolve()
-
-
-def test_unified_config_collects_memory_and_disk_per_instance(schema: Path) -> None:
+def test_unified_config_collects_memory_and_disk_per_instance() -> None:
     config = unified_config([LogSource("/var/log/secure", "ssh_logs")], "ap-northeast-1")
-    validate_unified(config, schema)
+    validate_unified(config)
     metrics = config["metrics"]
     assert metrics["namespace"] == "CWAgent"
     assert metrics["append_dimensions"] == {"InstanceId": "${aws:InstanceId}"}
@@ -254,20 +253,156 @@ def collect_entry(**changes: object) -> dict[str, object]:
         (collect_entry(multi_line_start_pattern="{timestamp_format}"), r"\{timestamp_format\} needs timestamp_format"),
     ],
 )
-def test_unified_validation_names_the_json_path(schema: Path, config: dict[str, object], message: str) -> None:
+def test_unified_validation_names_the_json_path(config: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidAgentConfig, match=message):
-        validate_unified(config, schema)
+        validate_unified(config)
 
 
-def test_unified_only_directives_are_accepted(schema: Path) -> None:
+def test_unified_only_directives_are_accepted() -> None:
     validate_unified(collect_entry(timestamp_format="%A %a %b %B %-d %d %-I %I %-m %m %-M %M %-S %S %p %y %Y %Z %z",
-                                   log_stream_name="{local_hostname}/{ip_address}"), schema)
+                                   log_stream_name="{local_hostname}/{ip_address}"))
 
 
-def test_missing_schema_says_where_it_was_looked_for(tmp_path: Path) -> None:
-    missing = tmp_path / "cloudwatch-agent-schema.json"
-    with pytest.raises(FileNotFoundError, match=re.escape(str(missing))):
-        validate_unified(collect_entry(), missing)
+def test_parts_the_rules_do_not_describe_are_named_not_passed() -> None:
+    config = collect_entry()
+    config["traces"] = {"traces_collected": {"xray": {}}}
+    config["logs"]["logs_collected"]["windows_events"] = {"collect_list": []}  # type: ignore[index]
+    config["metrics"] = {"metrics_collected": {"procstat": [{"exe": "sshd", "measurement": ["pid_count"]}]}}
+    assert unified_problems(config) == []
+    assert unchecked_parts(config) == [
+        "$.traces", "$.metrics.metrics_collected.procstat", "$.logs.logs_collected.windows_events",
+    ]
+    with pytest.raises(UncheckedAgentConfig, match=r"not checked: \$\.traces, .*procstat.*windows_events"):
+        validate_unified(config)
+
+
+def test_problems_come_before_unchecked_parts() -> None:
+    config = collect_entry(timezone="JST")
+    config["traces"] = {}
+    with pytest.raises(InvalidAgentConfig, match="'JST' is not one of"):
+        validate_unified(config)
+
+
+def with_section(name: str, body: object, base: dict[str, object] | None = None) -> dict[str, object]:
+    config = dict(base if base is not None else collect_entry())
+    config[name] = body
+    return config
+
+
+def mem(**fields: object) -> dict[str, object]:
+    return {"metrics_collected": {"mem": {"measurement": ["mem_used_percent"], **fields}}}
+
+
+#: Configurations AWS's reference page and the agent's schema both accept.
+BOTH_VALID = {
+    "the lab's config": unified_config([LogSource("/var/log/secure", "ssh_logs")], "ap-northeast-1"),
+    "every collect_list field": collect_entry(
+        log_group_class="INFREQUENT_ACCESS", log_stream_name="{hostname}", retention_in_days=7, timezone="UTC",
+        timestamp_format="%Y-%m-%dT%H:%M:%S", multi_line_start_pattern="{timestamp_format}", encoding="utf-8",
+        filters=[{"type": "exclude", "expression": "Accepted"}], auto_removal=False, publish_multi_logs=True,
+        trim_timestamp=True,
+    ),
+    "agent fields": with_section("agent", {"metrics_collection_interval": 10, "region": "us-west-1", "debug": False,
+                                           "logfile": "", "run_as_user": "cwagent", "omit_hostname": True}),
+    "logs fields": {"logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/a"}]}},
+                             "log_stream_name": "{instance_id}", "force_flush_interval": 15}},
+    "metrics plugins": {"metrics": {
+        "namespace": "Lab", "aggregation_dimensions": [["InstanceId"], []], "force_flush_interval": 60,
+        "append_dimensions": {"InstanceId": "${aws:InstanceId}", "AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
+        "metrics_collected": {
+            "cpu": {"resources": ["*"], "totalcpu": True, "measurement": ["usage_idle", {"name": "usage_user", "unit": "Percent"}]},
+            "disk": {"resources": ["/"], "measurement": ["used_percent"], "ignore_file_system_types": ["sysfs"], "drop_device": True},
+            "diskio": {"measurement": ["io_time"]}, "swap": {"measurement": ["swap_used_percent"]},
+            "net": {"resources": ["eth0"], "measurement": ["bytes_sent"]}, "netstat": {"measurement": ["tcp_established"]},
+            "processes": {"measurement": ["running"], "metrics_collection_interval": 30},
+        },
+    }},
+}
+#: Configurations both refuse; the kit names at least one JSON path the schema names too.
+BOTH_INVALID = {
+    "timezone name": collect_entry(timezone="JST"),
+    "awslogs key": collect_entry(datetime_format="%b"),
+    "retention": collect_entry(retention_in_days=2),
+    "long group": collect_entry(log_group_name="g" * 513),
+    "no file_path": {"logs": {"logs_collected": {"files": {"collect_list": [{"log_group_name": "g"}]}}}},
+    "empty collect_list": {"logs": {"logs_collected": {"files": {"collect_list": []}}}},
+    "filter type": collect_entry(filters=[{"type": "drop", "expression": "x"}]),
+    "no metrics_collected": with_section("metrics", {"namespace": "Lab"}),
+    "no measurement": with_section("metrics", {"metrics_collected": {"mem": {}}}),
+    "cpu core": with_section("metrics", {"metrics_collected": {"cpu": {"resources": ["0"], "measurement": ["usage_idle"]}}}),
+    "interval 0": with_section("agent", {"metrics_collection_interval": 0}),
+    "debug yes": with_section("agent", {"debug": "yes"}),
+    "empty logs": {"logs": {}},
+    "interval too long": with_section("metrics", mem(metrics_collection_interval=200_000)),
+    "empty namespace": with_section("metrics", {"namespace": "", **mem()}),
+    "unknown metrics key": with_section("metrics", {"metric_collected": {}, **mem()}),
+    "duplicate measurement": with_section("metrics", {"metrics_collected": {"mem": {"measurement": ["a", "a"]}}}),
+}
+#: Where AWS's reference page is stricter than the agent's schema; the kit follows the page.
+DOCUMENTED_STRICTER = {
+    # "Valid values are STANDARD and INFREQUENT_ACCESS."
+    "log_group_class": collect_entry(log_group_class="COLD"),
+    # append_dimensions: "the only supported key-value pairs" are ImageId, InstanceId, InstanceType and
+    # AutoScalingGroupName with their ${aws:...} values.
+    "append_dimensions": with_section("metrics", {"append_dimensions": {"InstanceId": "i-0123"}, **mem()}),
+    # The agent section's documented fields; an unknown one (a typo) is named rather than ignored.
+    "agent typo": with_section("agent", {"run_as_usr": "root"}),
+    # The file has five documented sections.
+    "section typo": with_section("log", {}),
+    # Timestamp symbols (TIMESTAMP_DIFFERENCES_URL), which the schema cannot express.
+    "timestamp symbol": collect_entry(timestamp_format="%Y %j"),
+}
+
+
+def _paths(problems: list[str]) -> set[str]:
+    return {problem.split(": ", 1)[0] for problem in problems}
+
+
+@pytest.mark.parametrize("name", BOTH_VALID)
+def test_kit_and_official_schema_accept_the_same_valid_configs(
+    name: str, official_errors: Callable[[object], list[str]]
+) -> None:
+    config = BOTH_VALID[name]
+    assert unified_problems(config) == [] and unchecked_parts(config) == []
+    assert official_errors(config) == []
+
+
+@pytest.mark.parametrize("name", BOTH_INVALID)
+def test_kit_and_official_schema_refuse_the_same_invalid_configs(
+    name: str, official_errors: Callable[[object], list[str]]
+) -> None:
+    config = BOTH_INVALID[name]
+    kit, official = unified_problems(config), official_errors(config)
+    assert kit and official, (kit, official)
+    assert _paths(kit) & _paths(official), (kit, official)
+
+
+@pytest.mark.parametrize("name", DOCUMENTED_STRICTER)
+def test_where_the_docs_are_stricter_than_the_schema(name: str, official_errors: Callable[[object], list[str]]) -> None:
+    config = DOCUMENTED_STRICTER[name]
+    assert unified_problems(config), name
+    assert official_errors(config) == [], "the agent's schema now refuses this too: move it to BOTH_INVALID"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (BOTH_INVALID["no file_path"], r"collect_list\[0\]: 'file_path' is a required property"),
+        (BOTH_INVALID["no metrics_collected"], r"\$\.metrics: 'metrics_collected' is a required property"),
+        (BOTH_INVALID["cpu core"], r"\$\.metrics\.metrics_collected\.cpu\.resources\[0\]: '\*' was expected|is not one of \['\*'\]"),
+        (BOTH_INVALID["interval 0"], r"\$\.agent\.metrics_collection_interval: 0 is less than the minimum of 1"),
+        (BOTH_INVALID["empty logs"], r"\$\.logs: needs logs_collected, metrics_collected or both"),
+        (BOTH_INVALID["filter type"], r"filters\[0\]\.type: 'drop' is not one of \['include', 'exclude'\]"),
+        (DOCUMENTED_STRICTER["log_group_class"], r"log_group_class: 'COLD' is not one of \['STANDARD', 'INFREQUENT_ACCESS'\]"),
+        (DOCUMENTED_STRICTER["append_dimensions"], r"\$\.metrics\.append_dimensions\.InstanceId: '\$\{aws:InstanceId\}' was expected"),
+        (DOCUMENTED_STRICTER["agent typo"], r"\$\.agent: Additional properties are not allowed \('run_as_usr' was unexpected\)"),
+        (DOCUMENTED_STRICTER["section typo"], r"\$: Additional properties are not allowed \('log' was unexpected\)"),
+    ],
+)
+def test_each_problem_names_its_json_path(config: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidAgentConfig, match=message) as caught:
+        validate_unified(config)
+    assert "CloudWatch-Agent-Configuration-File-Details.html" in str(caught.value)
 
 
 def test_import_is_light() -> None:
@@ -279,7 +414,7 @@ def test_import_is_light() -> None:
 # --- converting awslogs.conf ------------------------------------------------------------------
 
 
-def test_converting_the_articles_exact_config(schema: Path) -> None:
+def test_converting_the_articles_exact_config() -> None:
     conversion = convert_awslogs_conf(ARTICLE_AWSLOGS_CONF, ARTICLE_AWSCLI_CONF)
     assert conversion.config == {
         "agent": {"run_as_user": "root", "region": "ap-northeast-1"},
@@ -301,10 +436,10 @@ def test_converting_the_articles_exact_config(schema: Path) -> None:
     assert conversion.notes == [
         "[general] state_file: not carried over; the unified agent keeps its own state and log file"
     ]
-    validate_unified(conversion.config, schema)
+    validate_unified(conversion.config)
 
 
-def test_converter_maps_options_and_reports_what_it_drops(schema: Path) -> None:
+def test_converter_maps_options_and_reports_what_it_drops() -> None:
     text = (
         "[general]\nstate_file = /s\n"
         "[app]\nfile = /var/log/app.log\nlog_group_name = app\nlog_stream_name = {hostname}\n"
@@ -338,7 +473,7 @@ def test_converter_maps_options_and_reports_what_it_drops(schema: Path) -> None:
     ):
         assert expected in notes
     assert "agent" in conversion.config and "region" not in conversion.config["agent"]
-    validate_unified(conversion.config, schema)
+    validate_unified(conversion.config)
 
 
 def test_converter_validates_its_input_first() -> None:
@@ -368,7 +503,7 @@ def heredoc(script: str, path: str) -> str:
     return match.group(1)
 
 
-def test_al2023_script_installs_rsyslog_and_starts_the_agent(schema: Path) -> None:
+def test_al2023_script_installs_rsyslog_and_starts_the_agent() -> None:
     script = al2023_script([LogSource("/var/log/secure", "ssh_logs")], "ap-northeast-1")
     lines = script.splitlines()
     assert lines[0] == "#!/bin/bash"
@@ -379,7 +514,7 @@ def test_al2023_script_installs_rsyslog_and_starts_the_agent(schema: Path) -> No
     )
     assert lines.index("systemctl enable --now rsyslog") < lines.index(start)
     config = json.loads(heredoc(script, "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"))
-    validate_unified(config, schema)
+    validate_unified(config)
     assert config["agent"]["run_as_user"] == "root"
 
 

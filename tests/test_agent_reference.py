@@ -4,18 +4,19 @@ Option meanings and defaults: CloudWatch Logs agent reference
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html) and the OpsWorks
 ``CloudWatchLogsLogStream`` reference that repeats it
 (https://docs.aws.amazon.com/opsworks/latest/APIReference/API_CloudWatchLogsLogStream.html);
-unified field names: the agent's JSON schema in ../shared/reference.
+unified field names: the kit's rules from the unified agent's configuration reference, and the agent's
+JSON schema in ../shared/reference when it is at hand.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import pytest
-
-from labkit.agent import SCHEMA_PATH, LogSource, awslogs_conf, validate_awslogs_conf
+from labkit.agent import LogSource, awslogs_conf, validate_awslogs_conf
 from labkit.agent.awslogs import (
     DEFAULT_BATCH_COUNT,
     DEFAULT_BATCH_SIZE,
@@ -25,12 +26,7 @@ from labkit.agent.awslogs import (
     STREAM_OPTIONS,
 )
 from labkit.agent.reference import AWSLOGS_OPTIONS, options_table
-
-
-def _schema() -> dict[str, object]:
-    if not Path(SCHEMA_PATH).is_file():
-        pytest.fail(f"the unified agent schema is missing at {SCHEMA_PATH}")
-    return json.loads(Path(SCHEMA_PATH).read_text(encoding="utf-8"))
+from labkit.agent.unified_rules import RULES
 
 
 def test_every_option_the_validator_knows_is_explained_once() -> None:
@@ -61,19 +57,34 @@ def test_the_documented_defaults_are_accepted_by_the_validator() -> None:
     assert validate_awslogs_conf(awslogs_conf([source])) == [source]
 
 
-def test_unified_equivalents_exist_in_the_agents_schema() -> None:
-    schema = _schema()
-    definitions = schema["definitions"]  # type: ignore[index]
-    files = definitions["logsDefinition"]["definitions"]["logsFilesDefinition"]  # type: ignore[index]
-    entry_fields = set(files["properties"]["collect_list"]["items"]["properties"])
+def _unified_fields_missing_from(sections: dict[str, Any], entry_fields: set[str]) -> list[str]:
+    """Each option's unified equivalent (``section.field`` or a collect_list field) not in the given fields."""
+    missing = []
     for option in AWSLOGS_OPTIONS:
         if not option.unified:
             continue
         if "." in option.unified:
             section, field = option.unified.split(".", 1)
-            assert field in definitions[f"{section}Definition"]["properties"], option  # type: ignore[index]
-        else:
-            assert option.unified in entry_fields, option
+            if field not in sections[section]:
+                missing.append(option.unified)
+        elif option.unified not in entry_fields:
+            missing.append(option.unified)
+    return missing
+
+
+def test_unified_equivalents_exist_in_the_kits_rules() -> None:
+    properties = RULES["properties"]
+    entry = properties["logs"]["properties"]["logs_collected"]["properties"]["files"]["properties"]["collect_list"]
+    sections = {name: properties[name]["properties"] for name in ("agent", "metrics", "logs")}
+    assert _unified_fields_missing_from(sections, set(entry["items"]["properties"])) == []
+
+
+def test_unified_equivalents_exist_in_the_agents_schema(shared_file: Callable[[str], Path]) -> None:
+    schema = json.loads(shared_file("reference/cloudwatch-agent-schema.json").read_text(encoding="utf-8"))
+    definitions = schema["definitions"]
+    files = definitions["logsDefinition"]["definitions"]["logsFilesDefinition"]
+    sections = {name: definitions[f"{name}Definition"]["properties"] for name in ("agent", "metrics", "logs")}
+    assert _unified_fields_missing_from(sections, set(files["properties"]["collect_list"]["items"]["properties"])) == []
 
 
 def test_options_without_equivalent_say_why() -> None:

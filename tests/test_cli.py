@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +14,23 @@ from labkit.cli import main
 def test_doctor_prints_ok_lines_and_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert all(line.startswith(("OK  ", "FAIL")) for line in lines)
+    assert all(line.startswith(("OK  ", "FAIL", "OPT ")) for line in lines)
     assert any("round trip" in line and line.startswith("OK") for line in lines)
+    assert any(line.startswith("OK    dataset data/cpu-week-batch.csv: ") for line in lines)
+
+
+def test_doctor_lists_the_reference_files_as_optional(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "cloudwatch-agent-schema.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("LABKIT_SHARED_DIR", str(tmp_path))
+    assert main(["doctor"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "optional reference" in line]
+    assert len(lines) == 2 and all(line.startswith("OPT ") for line in lines)
+    schema, article = lines
+    assert f"{tmp_path / 'reference' / 'cloudwatch-agent-schema.json'}: present" in schema
+    assert f"{tmp_path / 'seed' / 'article-ja.txt'}: absent" in article and "CI=true requires it" in article
 
 
 def test_doctor_fails_loudly_on_a_bad_backend(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,6 +50,14 @@ def test_value_that_is_not_json(lab: Lab) -> None:
     assert "not JSON" in problem
 
 
+def test_parts_the_kit_cannot_check_are_named_not_a_traceback(lab: Lab) -> None:
+    config = _config(SECURE, MESSAGES)
+    config["traces"] = {"traces_collected": {"xray": {}}}
+    _store(lab, json.dumps(config))
+    [problem] = two_sources.problems(lab)
+    assert "not checked: $.traces" in problem and "needs only the agent, metrics and logs" in problem
+
+
 def test_schema_violation_is_reported(lab: Lab) -> None:
     config = _config(SECURE, MESSAGES)
     config["logs"]["logs_collected"]["files"]["collect_list"][1]["log_group"] = "system_logs"

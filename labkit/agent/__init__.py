@@ -3,7 +3,7 @@
 - :mod:`labkit.agent.awslogs` — the article's legacy agent: ``awscli.conf``, ``awslogs.conf`` and
   a check of every option against the CloudWatch Logs agent reference.
 - :mod:`labkit.agent.unified` — the unified CloudWatch agent's JSON, its check against AWS's
-  schema, and a converter from ``awslogs.conf``.
+  documented rules, and a converter from ``awslogs.conf``.
 - :mod:`labkit.agent.scripts` — user data / SSM scripts that install and start either agent.
 
 :func:`render` is what ``labkit agent-config`` prints.
@@ -27,17 +27,17 @@ from labkit.agent.awslogs import (
 )
 from labkit.agent.scripts import al2023_script, al2_awslogs_script
 from labkit.agent.unified import (
-    SCHEMA_PATH,
     Conversion,
     convert_awslogs_conf,
     source_from_collect_list,
+    unchecked_parts,
     unified_config,
+    unified_problems,
     validate_unified,
 )
 from labkit.exceptions import ConfigurationError
 
 __all__ = [
-    "SCHEMA_PATH",
     "Conversion",
     "LogSource",
     "al2023_script",
@@ -48,7 +48,9 @@ __all__ = [
     "parse_awslogs_conf",
     "render",
     "source_from_collect_list",
+    "unchecked_parts",
     "unified_config",
+    "unified_problems",
     "validate_awslogs_conf",
     "validate_source",
     "validate_unified",

@@ -1,12 +1,12 @@
-"""The unified CloudWatch agent: its JSON configuration, a check against AWS's schema, and a
+"""The unified CloudWatch agent: its JSON configuration, a check against AWS's documented rules, and a
 converter from the legacy ``awslogs.conf``.
 
 AWS recommends the unified agent over the deprecated awslogs agent the article installs
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html, "Important").
-Field meanings follow "Manually create or edit the CloudWatch agent configuration file"
-(CONFIG_DETAILS_URL); the JSON schema is the agent's own ``translator/config/schema.json``,
-which this kit reads from ``<repo>/../shared/reference/cloudwatch-agent-schema.json`` and never
-copies.
+Field meanings and the rules :func:`validate_unified` applies follow "Manually create or edit the
+CloudWatch agent configuration file" (CONFIG_DETAILS_URL), written down in
+:mod:`labkit.agent.unified_rules`; the kit needs no file outside itself. Tests cross-check those rules
+against the agent's own JSON schema when it is at hand.
 
 Taught in notebook 04-log-agent-config.
 """
@@ -14,12 +14,10 @@ Taught in notebook 04-log-agent-config.
 from __future__ import annotations
 
 import codecs
-import functools
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from labkit.agent.awslogs import (
@@ -33,7 +31,8 @@ from labkit.agent.awslogs import (
     stream_name_problems,
     validate_awslogs_conf,
 )
-from labkit.exceptions import InvalidAgentConfig
+from labkit.agent.unified_rules import CHECKED_LOG_SOURCES, CHECKED_PLUGINS, RULES
+from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
 
 CONFIG_DETAILS_URL = (
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
@@ -41,10 +40,6 @@ CONFIG_DETAILS_URL = (
 )
 #: Where AWS recommends keeping the file on Linux (CONFIG_DETAILS_URL).
 CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
-#: The official schema, shared beside the repository (see ../shared/reference/README.md).
-SCHEMA_PATH = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "cloudwatch-agent-schema.json"
-)
 #: timestamp_format symbols of the unified agent: "supported by both agents" plus "only by the
 #: unified agent" (TIMESTAMP_DIFFERENCES_URL); ``%-X`` is the non-padded form of these letters.
 UNIFIED_DIRECTIVES = frozenset("AabBdHImMpSyYZz%")
@@ -167,40 +162,67 @@ def source_from_collect_list(entry: Mapping[str, Any]) -> LogSource:
     )
 
 
-def validate_unified(config: Mapping[str, Any], schema_path: Path = SCHEMA_PATH) -> None:
-    """Check a unified agent configuration against the official JSON schema and the docs.
+def validate_unified(config: Mapping[str, Any]) -> None:
+    """Check a unified agent configuration against the rules of CONFIG_DETAILS_URL.
 
-    The schema (draft-04) catches structure, types and enums; beyond it this checks each
-    ``collect_list`` entry with :func:`collect_list_entry_problems`.
-    Raises :class:`InvalidAgentConfig` naming the JSON path of each problem, and
-    ``FileNotFoundError`` if the schema is not at ``schema_path``.
+    Raises :class:`InvalidAgentConfig` listing :func:`unified_problems`, or
+    :class:`UncheckedAgentConfig` naming the :func:`unchecked_parts` of an otherwise valid file.
     """
-    import jsonschema  # imported here so that `import labkit.agent` stays light
-
-    validator = jsonschema.Draft4Validator(_load_schema(Path(schema_path).resolve()))
-    problems = [f"{error.json_path}: {error.message}" for error in validator.iter_errors(config)]
-    if not problems:
-        problems = _entry_problems(config)
+    problems = unified_problems(config)
     if problems:
         raise InvalidAgentConfig(
             f"not a valid unified CloudWatch agent configuration ({CONFIG_DETAILS_URL}):\n  "
-            + "\n  ".join(sorted(problems))
+            + "\n  ".join(problems)
+        )
+    unchecked = unchecked_parts(config)
+    if unchecked:
+        raise UncheckedAgentConfig(
+            "labkit checks the agent, metrics and logs sections of the unified CloudWatch agent "
+            f"configuration; these parts were not checked: {', '.join(unchecked)}. Check the file on an "
+            "instance with amazon-cloudwatch-agent-ctl -a fetch-config, which validates it."
         )
 
 
-@functools.lru_cache(maxsize=2)
-def _load_schema(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"the unified CloudWatch agent JSON schema is not at {path}; it is shared read-only "
-            "beside the repository as ../shared/reference/cloudwatch-agent-schema.json"
-        )
-    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return schema
+def unified_problems(config: Any) -> list[str]:
+    """What AWS's rules (CONFIG_DETAILS_URL) find wrong in ``config``, each as ``$.json.path: problem``.
+
+    Structure, types, allowed values and required fields come from :data:`RULES`, checked by
+    jsonschema; beyond them, each ``collect_list`` entry is checked with
+    :func:`collect_list_entry_problems`. Sorted; empty if the checked parts are valid.
+    """
+    import jsonschema  # imported here so that `import labkit.agent` stays light
+
+    validator = jsonschema.Draft7Validator(RULES)
+    problems = [f"{error.json_path}: {_message(error)}" for error in validator.iter_errors(config)]
+    if not problems:
+        problems = _entry_problems(config)
+    return sorted(problems)
+
+
+def unchecked_parts(config: Mapping[str, Any]) -> list[str]:
+    """JSON paths of the parts of ``config`` that :data:`RULES` do not describe (traces, Windows events…)."""
+    parts = [f"$.{section}" for section in ("traces", "opentelemetry") if section in config]
+    metrics = config.get("metrics", {})
+    parts += [f"$.metrics.metrics_collected.{name}" for name in metrics.get("metrics_collected", {})
+              if name not in CHECKED_PLUGINS]
+    parts += ["$.metrics.metrics_destinations"] if "metrics_destinations" in metrics else []
+    logs = config.get("logs", {})
+    parts += [f"$.logs.logs_collected.{name}" for name in logs.get("logs_collected", {})
+              if name not in CHECKED_LOG_SOURCES]
+    parts += ["$.logs.metrics_collected"] if "metrics_collected" in logs else []
+    return parts
+
+
+def _message(error: Any) -> str:
+    """jsonschema's message, except where it would print a whole section back."""
+    if error.validator == "anyOf" and error.json_path == "$.logs":
+        return "needs logs_collected, metrics_collected or both"
+    message: str = error.message
+    return message
 
 
 def collect_list_entry_problems(entry: Mapping[str, Any]) -> list[str]:
-    """What the schema cannot see wrong in one ``collect_list`` entry, each as ``field: problem``.
+    """What the JSON rules cannot see wrong in one ``collect_list`` entry, each as ``field: problem``.
 
     timestamp_format symbols (TIMESTAMP_DIFFERENCES_URL), log_stream_name variables and the
     ``{timestamp_format}`` multi-line pattern without a timestamp_format (CONFIG_DETAILS_URL).

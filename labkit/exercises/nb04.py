@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from labkit.exceptions import InvalidAgentConfig
+from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
 from labkit.exercises import Exercise
 
 if TYPE_CHECKING:
@@ -44,6 +44,8 @@ def _two_sources_problems(lab: Lab) -> list[str]:
         validate_unified(config)
     except InvalidAgentConfig as error:
         return [f"the configuration is not valid for the unified agent: {error}"]
+    except UncheckedAgentConfig as error:
+        return [f"{error}; this exercise needs only the agent, metrics and logs (files) sections"]
     entries = config.get("logs", {}).get("logs_collected", {}).get("files", {}).get("collect_list", [])
     shipped = {entry.get("file_path"): entry.get("log_group_name") for entry in entries}
     problems = []

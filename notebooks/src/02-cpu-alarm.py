@@ -54,7 +54,7 @@ differences_box("02")
 # ## Step 1: The server, the topic and the email subscription
 #
 # The server this time runs a **nightly batch job** at 02:00 Tokyo time that pins the CPU for a few minutes.
-# Offline it comes with a week of history, which Step 6 uses.
+# A week of its CPU history is in the file `data/cpu-week-batch.csv`, which Step 6 uses.
 
 # %%
 import datetime as dt
@@ -221,32 +221,34 @@ except ClientError as error:
 # A week of history answers the second one. `labkit.alarms.backtest` replays an alarm definition over a metric's
 # history, period by period, with CloudWatch's rules (M of N, missing data), and says when it would have fired.
 #
-# The week holds seven nightly batch runs (expected, nobody should be woken up) and today's 30-minute spike
-# (a real problem).
+# The week is in `data/cpu-week-batch.csv` (described in `data/README.md`): this server's 5-minute average
+# CPUUtilization, as `get_metric_data` returns it, with an `episode` column. It holds seven nightly batch runs
+# (expected, nobody should be woken up) and today's 30-minute runaway spike (a real problem).
 
 # %%
 import pandas as pd
 
 from labkit.alarms import backtest
 
-end = lab.clock.now()
-history_cpu = metrics.series(lab, "CPUUtilization", instance.dimensions, start=end - dt.timedelta(days=7), end=end, period=300)
+week = pd.read_csv("../data/cpu-week-batch.csv", index_col="timestamp", parse_dates=True, keep_default_na=False)
+history_cpu = week["CPUUtilization"]
 tokyo_hour = history_cpu.index.tz_convert("Asia/Tokyo").hour
-spike = (history_cpu.index >= spike_start) & (history_cpu.index < spike_start + dt.timedelta(minutes=30))
+spike = (week["episode"] == "runaway spike").to_numpy()
+spike_began = history_cpu.index[spike][0]
 
 rows = []
 for threshold, m, n in [(80, 1, 1), (90, 1, 1), (80, 2, 3), (80, 3, 5), (80, 5, 5)]:
     run = backtest(history_cpu, threshold=threshold, comparison_operator="GreaterThanThreshold", period=300,
                    statistic="Average", evaluation_periods=n, datapoints_to_alarm=m)
     fired = run["transition"] & (run["state"] == "ALARM")
-    during_spike = run["state"][spike | (run.index >= spike_start)] == "ALARM"
-    first = run.index[(run.index >= spike_start) & (run["state"] == "ALARM")]
+    during_spike = run["state"][spike | (run.index >= spike_began)] == "ALARM"
+    first = run.index[(run.index >= spike_began) & (run["state"] == "ALARM")]
     rows.append({
         "threshold": threshold, "M of N": f"{m} of {n}",
         "alarms in the week": int(fired.sum()),
         "false alarms (batch job)": int((fired & (tokyo_hour == 2)).sum()),
         "caught the spike": bool(during_spike.any()),
-        "minutes to detect": int((first[0] + pd.Timedelta(minutes=5) - spike_start).total_seconds() // 60) if len(first) else None,
+        "minutes to detect": int((first[0] + pd.Timedelta(minutes=5) - spike_began).total_seconds() // 60) if len(first) else None,
     })
 comparison = pd.DataFrame(rows).set_index(["threshold", "M of N"])
 comparison

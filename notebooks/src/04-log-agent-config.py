@@ -178,8 +178,9 @@ print(json.dumps(config, indent=2))
 #   per metric per month on AWS.
 # - `log_stream_name` keeps the article's `{instance_id}/var/log/secure`.
 #
-# `validate_unified` checks the JSON against the agent's own JSON schema (published in its GitHub repository)
-# and the rules the schema cannot express, such as the timestamp symbols:
+# `validate_unified` checks the JSON against the rules of AWS's reference page
+# ([Manually create or edit the CloudWatch agent configuration file](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html)):
+# the sections and their fields, types, allowed values and required fields, and the timestamp symbols:
 
 # %%
 validate_unified(config)

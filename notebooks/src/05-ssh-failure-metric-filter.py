@@ -125,11 +125,12 @@ print(len(search('"Accepted publickey"')), "logins,", len(search('"[preauth]"'))
 # ## Step 3: Try patterns before you create them
 #
 # `test_metric_filter` runs a pattern over up to 50 sample lines and returns the ones it matches — the console's
-# "Test pattern" button. Here are a few lines of an attack (made up now, not shipped) and a few ordinary ones:
+# "Test pattern" button. The file `data/secure-sample.log` holds a minute of a password attack and a few ordinary
+# lines, as sshd writes them to `/var/log/secure` (described in `data/README.md`):
 
 # %%
-attack_sample = sshd.attack(lab.clock.now() - dt.timedelta(days=1), 1, attempts_per_minute=6, source_ip="203.0.113.9")
-sample = [line.text for line in attack_sample] + [line.text for line in quiet_hour[:6]]
+with open("../data/secure-sample.log", encoding="utf-8") as file:
+    sample = file.read().splitlines()
 print(len(sample), "sample lines, for example:")
 print(*(line.split("]: ", 1)[1] for line in sample[:6]), sep="\n")
 

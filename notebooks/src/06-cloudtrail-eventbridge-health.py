@@ -223,15 +223,14 @@ for control, metric in security_metrics.items():
 sorted(f["filterName"] for f in logs.describe_metric_filters(logGroupName=log_group)["metricFilters"])
 
 # %% [markdown]
-# Before trusting a pattern, test it on sample records (`test_metric_filter`, notebook 05). An EC2 call refused
-# by IAM carries `errorCode` `Client.UnauthorizedOperation`; most other services say `AccessDenied`:
+# Before trusting a pattern, test it on sample records (`test_metric_filter`, notebook 05). The file
+# `data/cloudtrail-sample.jsonl` holds three records, one per line as CloudWatch Logs stores them: an EC2 call
+# refused by IAM carries `errorCode` `Client.UnauthorizedOperation`; most other services say `AccessDenied`:
 
 # %%
-samples = [json.dumps(sample) for sample in (
-    {"eventName": "RunInstances", "errorCode": "Client.UnauthorizedOperation"},
-    {"eventName": "AssumeRole", "errorCode": "AccessDenied"},
-    {"eventName": "DescribeInstances"},
-)]
+with open("../data/cloudtrail-sample.jsonl", encoding="utf-8") as file:
+    samples = file.read().splitlines()
+print(*(f"{r['eventName']}: {r.get('errorCode', 'no error')}" for r in map(json.loads, samples)), sep="\n")
 matched = logs.test_metric_filter(
     filterPattern=CIS_PATTERNS["CloudWatch.2 unauthorized API calls"], logEventMessages=samples
 )["matches"]
