@@ -32,6 +32,7 @@ SKELETON = (
 )
 
 NOTEBOOK_NAME = re.compile(r"^\d\d[a-z]?-[a-z0-9-]+$")
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def repo_root() -> Path:
@@ -170,7 +171,8 @@ def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
                 execute(notebook, path.parent)
                 error = ""
             except Exception as failure:  # noqa: BLE001 — the table reports any failure and goes on
-                error = str(failure).strip().splitlines()[-1][:200] if str(failure).strip() else type(failure).__name__
+                text = ANSI_COLOUR.sub("", str(failure)).strip()  # the kernel's traceback is coloured
+                error = text.splitlines()[-1][:200] if text else type(failure).__name__
             results.append(RunResult(path.stem, time.perf_counter() - started, checks_line(notebook), error))
     return results
 

@@ -59,7 +59,8 @@ def _notebook(tmp_path: Path, cells: list[str]) -> Path:
 def test_a_notebook_that_fails_before_its_checks_shows_no_count(tmp_path: Path) -> None:
     path = _notebook(tmp_path, ["raise RuntimeError('step 3 broke')", "print('x: 7/7 checks passed')"])
     [result] = notebooks.run([path])
-    assert result.checks == "-" and "step 3 broke" in result.error
+    assert result.checks == "-" and result.error.endswith("RuntimeError: step 3 broke")
+    assert "\x1b" not in result.error, "no terminal colour codes in the table"
     assert nbformat.read(path, as_version=4).cells[0].outputs, "labkit run never writes the notebook"
 
 
