@@ -20,7 +20,11 @@ def _doctor(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from labkit import notebooks
 
-    paths = [Path(p) for p in args.notebooks] or notebooks.notebook_paths()
+    try:
+        paths = [notebooks.resolve(name) for name in args.notebooks] or notebooks.notebook_paths()
+    except notebooks.UnknownNotebook as unknown:
+        print(f"labkit run: {unknown}", file=sys.stderr)
+        return 2
     if not paths:
         print("no notebooks found (expected notebooks/NN-name.ipynb)", file=sys.stderr)
         return 1
@@ -127,7 +131,7 @@ def parser() -> argparse.ArgumentParser:
     doctor = with_backend(commands.add_parser("doctor", help="check the environment and the backend"))
     doctor.set_defaults(handler=_doctor)
     run = with_backend(commands.add_parser("run", help="execute notebooks headless and print a summary"))
-    run.add_argument("notebooks", nargs="*", help="notebook files (default: all, in order)")
+    run.add_argument("notebooks", nargs="*", help="notebooks: 04-log-agent-config, 04, or a path to an .ipynb (default: all, in order)")
     run.set_defaults(handler=_run)
     build = commands.add_parser("build-notebooks", help="execute notebooks/src/*.py into committed notebooks")
     build.add_argument("sources", nargs="*")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +138,8 @@ def _start(body: dict[str, Any]) -> dt.timedelta:
     return dt.timedelta(days=days, hours=hours, minutes=minutes)
 
 
-def _series(lab: Lab, region: str, namespace: str, metric: str, dimensions: list[dict[str, str]], stat: str, period: int, span: dt.timedelta) -> list[tuple[dt.datetime, float]]:
+def _series(lab: Lab, region: str, namespace: str, metric: str, dimensions: list[dict[str, str]], stat: str, period: int, span: dt.timedelta) -> tuple[list[tuple[dt.datetime, float]], str | None]:
+    """The metric's datapoints over ``span`` before lab time, and their CloudWatch unit (None without data)."""
     cloudwatch = lab.client("cloudwatch", region=region)
     end = lab.clock.now()
     query: dict[str, Any] = {"Namespace": namespace, "MetricName": metric, "Dimensions": dimensions,
@@ -146,7 +148,8 @@ def _series(lab: Lab, region: str, namespace: str, metric: str, dimensions: list
     query[key] = [stat]
     points = cloudwatch.get_metric_statistics(**query)["Datapoints"]
     values = [(p["Timestamp"], p.get(stat, p.get("ExtendedStatistics", {}).get(stat))) for p in points]
-    return sorted((when, value) for when, value in values if value is not None)
+    unit = points[0].get("Unit") if points else None
+    return sorted((when, value) for when, value in values if value is not None), unit
 
 
 def _markdown_text(markdown: str) -> str:
@@ -166,11 +169,12 @@ def render(lab: Lab, name: str) -> Figure:
     widgets = body.get("widgets", [])
     placed = _layout(widgets)
     rows = max((y + h for _, (x, y, w, h) in placed), default=1)
-    figure = plt.figure(figsize=(14, 0.42 * rows + 0.6))
-    figure.suptitle(f"Dashboard {name}", x=0.01, ha="left", fontsize=12)
+    height = HEADER + ROW * rows
+    figure = plt.figure(figsize=(WIDTH, height))
+    figure.suptitle(f"Dashboard {name}", x=0.01, y=1 - 0.1 / height, ha="left", va="top", fontsize=12)
     span = _start(body)
-    for widget, (x, y, w, h) in placed:
-        ax = figure.add_axes((x / 24 + 0.006, 1 - (y + h) / rows * 0.93 - 0.03, w / 24 - 0.012, h / rows * 0.93 - 0.05))
+    for widget, cell in placed:
+        ax = figure.add_axes(_axes_box(cell, widget.get("type") == "metric", height))
         properties = widget.get("properties", {})
         title = properties.get("title", "")
         kind = widget.get("type")
@@ -185,6 +189,24 @@ def render(lab: Lab, name: str) -> Figure:
             print(f"{kind:<7} {text[:60]!r}")
         ax.set_title(title, fontsize=9, loc="left")
     return figure
+
+
+#: Figure geometry in inches: the width, the header with the dashboard's name, one grid row.
+WIDTH, HEADER, ROW = 14.0, 0.45, 0.5
+#: Room inside a widget's cell (inches) for its title above and, on metric widgets, the tick labels
+#: below and to the left, so that no title or tick label runs into a neighbour.
+TITLE_ROOM, TICK_ROOM, LABEL_ROOM, GAP = 0.3, 0.3, 0.5, 0.08
+
+
+def _axes_box(cell: tuple[int, int, int, int], ticks: bool, height: float) -> tuple[float, float, float, float]:
+    """The axes rectangle (figure fractions) of a widget at grid ``cell`` (x, y, width, height)."""
+    x, y, w, h = cell
+    left = x / 24 * WIDTH + GAP + (LABEL_ROOM if ticks else 0)
+    width = w / 24 * WIDTH - 2 * GAP - (LABEL_ROOM if ticks else 0)
+    top = HEADER + y * ROW + TITLE_ROOM
+    box_height = h * ROW - TITLE_ROOM - (TICK_ROOM if ticks else GAP)
+    bottom = height - top - box_height
+    return (left / WIDTH, bottom / height, max(width, 0.1) / WIDTH, max(box_height, 0.1) / height)
 
 
 def _layout(widgets: list[dict[str, Any]]) -> list[tuple[dict[str, Any], tuple[int, int, int, int]]]:
@@ -205,19 +227,32 @@ def _layout(widgets: list[dict[str, Any]]) -> list[tuple[dict[str, Any], tuple[i
 
 
 def _draw_metric(ax: Any, lab: Lab, properties: dict[str, Any], span: dt.timedelta) -> str:
-    from matplotlib.dates import DateFormatter
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-    drawn = []
+    from labkit.units import human_bytes
+
+    drawn, units = [], set()
     for namespace, metric, dimensions, options in resolve_metrics(properties.get("metrics", [])):
         stat = options.get("stat", properties.get("stat", "Average"))
         period = int(options.get("period", properties.get("period", 300)))
-        points = _series(lab, properties.get("region", lab.region), namespace, metric, dimensions, stat, period, span)
+        points, unit = _series(lab, properties.get("region", lab.region), namespace, metric, dimensions, stat, period, span)
         label = options.get("label", metric)
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], label=label, color=options.get("color"), linewidth=1.2)
+            units.add(unit)
         drawn.append(f"{label} ({len(points)} points)")
     ax.tick_params(labelsize=7)
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=7))
     ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+    if units == {"Bytes"}:  # 1.3e10 on the axis says nothing; 12 GiB does
+        # Ticks at round numbers of KiB, MiB or GiB (whichever fits the axis), not of powers of ten.
+        low, high = ax.get_ylim()
+        scale = 1024 ** min(int(math.log(max(abs(low), abs(high), 1.0), 1024)), 5)
+        ticks = MaxNLocator(nbins=5).tick_values(low / scale, high / scale)
+        ax.yaxis.set_major_locator(FixedLocator([t * scale for t in ticks if low <= t * scale <= high]))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: human_bytes(value)))
     if drawn:
         ax.legend(fontsize=7, loc="upper left")
     return ", ".join(drawn) or "no metrics"

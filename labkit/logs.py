@@ -148,6 +148,18 @@ class SecureLogGenerator:
             lines += self._attempt(rng, at, pid, ip)
         return _sorted_before(lines, end)
 
+    def keyless_login(self, at: dt.datetime, user: str | None = None) -> list[LogLine]:
+        """The article's test: ``ssh`` from the administrator's address without the key pair, to an sshd
+        that accepts keys only (``PasswordAuthentication no``, the Amazon Linux default), so the client
+        gives up: one ``Connection closed by … [preauth]`` line (OpenSSH 8.x names the user it was
+        authenticating; 7.4, the article's Amazon Linux 2, does not). Taught in notebook 05.
+        """
+        at = at.astimezone(UTC)
+        rng = random.Random(f"{self.seed}/keyless/{at.isoformat()}")
+        who = f"authenticating user {user or self.users[0]} " if self.flavor == "al2023" else ""
+        port = rng.randint(32768, 60999)
+        return [self._line(at, rng.randint(2000, 30000), f"Connection closed by {who}{self.admin_ip} port {port} [preauth]")]
+
     def _line(self, at: dt.datetime, pid: int, message: str) -> LogLine:
         at = at.replace(microsecond=0)
         # rsyslog's traditional format pads the day with a space ("Nov  6"), in English always.

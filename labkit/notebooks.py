@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.checks import SUMMARY
+from labkit.exceptions import LabkitError
 
 #: The fixed skeleton every notebook follows, as level-2 headings in this order (after the title).
 SKELETON = (
@@ -31,6 +32,7 @@ SKELETON = (
 )
 
 NOTEBOOK_NAME = re.compile(r"^\d\d[a-z]?-[a-z0-9-]+$")
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def repo_root() -> Path:
@@ -45,6 +47,26 @@ def notebook_paths(root: Path | None = None) -> list[Path]:
     """The executed lab notebooks, in order."""
     folder = (root or repo_root()) / "notebooks"
     return sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_NAME.match(p.stem))
+
+
+class UnknownNotebook(LabkitError):
+    """A name given to ``labkit run`` that is no notebook of the course."""
+
+
+def resolve(name: str, root: Path | None = None) -> Path:
+    """The notebook ``name`` stands for: a path to an ``.ipynb`` file, or a course notebook's name with or
+    without ``notebooks/`` and ``.ipynb`` (``04-log-agent-config``, ``notebooks/04-log-agent-config.ipynb``),
+    or its number (``04``, ``06b``). Raises :class:`UnknownNotebook` with one sentence otherwise."""
+    given = Path(name)
+    if given.suffix == ".ipynb" and given.is_file():
+        return given
+    known = notebook_paths(root)
+    stem = given.name.removesuffix(".ipynb")
+    matches = [p for p in known if p.stem == stem] or [p for p in known if p.stem.split("-", 1)[0] == stem]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(p.stem for p in known) or "none"
+    raise UnknownNotebook(f"no notebook {name!r}: the course's notebooks are {names}")
 
 
 def source_paths(root: Path | None = None) -> list[Path]:
@@ -140,12 +162,17 @@ def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
     with backend_environment(backend):
         for path in paths:
             notebook = nbformat.read(path, as_version=4)
+            # The committed outputs must not count: a run that stops early shows only what it ran.
+            for cell in notebook.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
             started = time.perf_counter()
             try:
                 execute(notebook, path.parent)
                 error = ""
             except Exception as failure:  # noqa: BLE001 — the table reports any failure and goes on
-                error = str(failure).strip().splitlines()[-1][:200] if str(failure).strip() else type(failure).__name__
+                text = ANSI_COLOUR.sub("", str(failure)).strip()  # the kernel's traceback is coloured
+                error = text.splitlines()[-1][:200] if text else type(failure).__name__
             results.append(RunResult(path.stem, time.perf_counter() - started, checks_line(notebook), error))
     return results
 

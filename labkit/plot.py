@@ -12,30 +12,40 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["alarm_timeline"]
+__all__ = ["alarm_timeline", "state_spans"]
 
 #: Console colours: the metric line, the red threshold and ALARM, grey INSUFFICIENT_DATA.
 METRIC_COLOUR = "#1f77b4"
 ALARM_COLOUR = "#d13212"
 INSUFFICIENT_COLOUR = "#879596"
+SPAN_COLOURS = {"ALARM": ALARM_COLOUR, "INSUFFICIENT_DATA": INSUFFICIENT_COLOUR}
 
 
-def _runs(frame: pd.DataFrame, state: str) -> list[tuple[Any, Any]]:
-    """(start, end) of each run of consecutive periods in ``state``; a run ends a period later."""
+def state_spans(frame: pd.DataFrame) -> list[tuple[Any, Any, str]]:
+    """(from, until, state) of each run of one alarm state, on the time axis of the alarm history.
+
+    Row *i* of a backtest frame is the period that starts at ``index[i]``; CloudWatch evaluates it at
+    the period's **end** and records the new state then, so that is where the state begins (and where
+    ``describe_alarm_history`` dates the transition). Before the first evaluation the alarm is in its
+    ``previous_state`` (a new alarm: INSUFFICIENT_DATA); the last state is drawn until the next evaluation.
+    """
     import pandas as pd
 
+    if frame.empty:
+        return []
     period = pd.Timedelta(seconds=int(frame.attrs.get("period", 60)))
-    runs: list[tuple[Any, Any]] = []
-    start = None
-    for when, current in zip(frame.index, frame["state"]):
-        if current == state and start is None:
-            start = when
-        elif current != state and start is not None:
-            runs.append((start, when))
-            start = None
-    if start is not None:
-        runs.append((start, frame.index[-1] + period))
-    return runs
+    ends = [when + period for when in frame.index]
+    pieces = [(frame.index[0], ends[0], str(frame["previous_state"].iloc[0]))]
+    for number, (end, state) in enumerate(zip(ends, frame["state"])):
+        until = ends[number + 1] if number + 1 < len(ends) else end + period
+        pieces.append((end, until, str(state)))
+    spans: list[tuple[Any, Any, str]] = []
+    for start, end, state in pieces:
+        if spans and spans[-1][2] == state and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end, state)
+        else:
+            spans.append((start, end, state))
+    return spans
 
 
 def alarm_timeline(
@@ -54,7 +64,9 @@ def alarm_timeline(
     """Draw the metric, the threshold, breaching points, state bands and transitions.
 
     Pass a :func:`labkit.alarms.backtest` frame, or raw datapoints (a Series) which are
-    backtested with the alarm settings given here. ALARM periods are shaded red and
+    backtested with the alarm settings given here. Datapoints sit at their period's start, as
+    CloudWatch timestamps them; the alarm's state changes at the end of the period it evaluates
+    (:func:`state_spans`), where ``describe_alarm_history`` dates it. ALARM is shaded red and
     INSUFFICIENT_DATA grey, as on the console; each transition is labelled "OK → ALARM".
     Returns the Axes (a new figure's when ``ax`` is None).
     """
@@ -79,10 +91,11 @@ def alarm_timeline(
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3.5))
 
-    for start, end in _runs(frame, "ALARM"):
-        ax.axvspan(start, end, color=ALARM_COLOUR, alpha=0.15, lw=0)
-    for start, end in _runs(frame, "INSUFFICIENT_DATA"):
-        ax.axvspan(start, end, color=INSUFFICIENT_COLOUR, alpha=0.15, lw=0)
+    import matplotlib.dates as mdates
+
+    for start, end, state in state_spans(frame):
+        if state in SPAN_COLOURS:
+            ax.axvspan(start, end, color=SPAN_COLOURS[state], alpha=0.15, lw=0)
 
     stat_name = frame.attrs.get("statistic", statistic)
     ax.plot(frame.index, frame["value"], color=METRIC_COLOUR, marker=".", lw=1.2, label=stat_name)
@@ -96,14 +109,22 @@ def alarm_timeline(
         frame.index[breaching], frame["value"][breaching],
         color=ALARM_COLOUR, zorder=3, s=18, label="breaching",
     )
-    top = ax.get_ylim()[1]
+    # A transition happens when the period it evaluates ends: the time describe_alarm_history reports.
+    period = pd.Timedelta(seconds=int(frame.attrs.get("period", period)))
     for when, row in frame[frame["transition"]].iterrows():
-        ax.axvline(when, color="black", lw=0.6, alpha=0.5)
+        ax.axvline(when + period, color="black", lw=0.6, alpha=0.5)
         ax.annotate(
             f"{row['previous_state']} → {row['state']}",
-            (when, top), rotation=90, va="top", ha="right", fontsize=7,
+            xy=(when + period, 1), xycoords=("data", "axes fraction"), xytext=(-2, -3), textcoords="offset points",
+            rotation=90, va="top", ha="right", fontsize=7,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
         )
     ax.set_title(title or f"{stat_name} vs threshold: alarm state over time")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.figure.autofmt_xdate()
+    ax.set_xlabel("datapoints at their period's start; state changes when the period ends", fontsize=8)
+    # Outside the plot, so that no transition label sits under it.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize=8)
+    locator = mdates.AutoDateLocator(tz=frame.index.tz)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=frame.index.tz))
+    ax.figure.tight_layout()
     return ax

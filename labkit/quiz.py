@@ -5,14 +5,16 @@ Associate exam (SAA-C03): one scenario, four options, one best answer, an explan
 guide task statement it trains, and the AWS documentation page the answer rests on::
 
     quiz = labkit.quiz.for_notebook("02")
-    quiz.ask(1)            # the question, without the answer
+    quiz.show()            # every question with its task statement, without the answers
+    quiz.ask(1)            # one question, without the answer
     quiz.answer(1, "B")    # right or wrong, with the explanation
     quiz.reveal(1)         # the answer, the explanation and the source
 
 The task statements are those of the SAA-C03 exam guide, "Content Domain 1–4" pages
 (https://docs.aws.amazon.com/aws-certification/latest/solutions-architect-associate-03/solutions-architect-associate-03-domain1.html,
-…-domain2.html, …-domain3.html, …-domain4.html). Shown in notebook 00-setup-and-monitoring-types;
-every notebook's author adds the cell for its own quiz.
+…-domain2.html, …-domain3.html, …-domain4.html), worded as the exam guide words them ("Task Statement 2.2:
+Design highly available and/or fault-tolerant architectures"). Taught in notebook 00-setup-and-monitoring-types;
+every notebook ends its Exercises section with its own quiz ("Exam practice (SAA-C03)").
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ from typing import Any
 from labkit.exceptions import LabkitError
 
 GUIDE = "https://docs.aws.amazon.com/aws-certification/latest/solutions-architect-associate-03/solutions-architect-associate-03-domain{}.html"
+
+#: SAA-C03 content domains (exam guide).
+DOMAINS = {
+    "1": "Design Secure Architectures",
+    "2": "Design Resilient Architectures",
+    "3": "Design High-Performing Architectures",
+    "4": "Design Cost-Optimized Architectures",
+}
 
 #: SAA-C03 task statements (exam guide, content domains 1–4).
 TASKS = {
@@ -68,8 +78,14 @@ class Question:
 
     @property
     def task_label(self) -> str:
-        """``Task 2.2: Design highly available …`` for the question's task statement."""
-        return f"Task {self.task}: {TASKS[self.task]}"
+        """``Task Statement 2.2: Design highly available …``, as the exam guide words it."""
+        return f"Task Statement {self.task}: {TASKS[self.task]}"
+
+    @property
+    def domain_label(self) -> str:
+        """``Domain 2: Design Resilient Architectures`` for the question's task statement."""
+        domain = self.task.split(".")[0]
+        return f"Domain {domain}: {DOMAINS[domain]}"
 
 
 def _q(text: str, choices: tuple[str, str, str, str], answer: str, explanation: str, task: str, source: str) -> Question:
@@ -391,11 +407,18 @@ class Quiz:
     def ask(self, number: int) -> None:
         """Print question ``number`` with its options, without the answer."""
         q = self.question(number)
-        print(f"Question {number} ({q.task_label})")
+        print(f"Question {number} — SAA-C03 {q.task_label}")
         print(q.text)
         for letter, choice in zip(LETTERS, q.choices):
             print(f"  {letter}. {choice}")
         print(f'Answer with quiz.answer({number}, "A"…"D").')
+
+    def show(self) -> None:
+        """Print every question of the quiz, each with the task statement it practises, without answers."""
+        print(f"Exam practice (SAA-C03), notebook {self.notebook}: {len(self.questions)} questions")
+        for number in range(1, len(self.questions) + 1):
+            print()
+            self.ask(number)
 
     def check(self, number: int, letter: str) -> bool:
         """Whether ``letter`` is the answer to question ``number`` (case-insensitive)."""
@@ -409,6 +432,7 @@ class Quiz:
         right = self.check(number, letter)
         q = self.question(number)
         print(("✔ Right. " if right else f"✘ Not quite ({letter.strip().upper()}). ") + q.explanation)
+        print(f"AWS documentation: {q.source}")
         if not right:
             print(f"Try again, or quiz.reveal({number}).")
 

@@ -44,6 +44,7 @@ class RecommendedAlarm:
     threshold_source: str  # "AWS" or "lab choice: …"
     intent: str
     treat_missing_data: str = "missing"
+    unit: str = "Count"  # the metric's unit on the service's metrics page (threshold shown in it)
 
     @property
     def name(self) -> str:
@@ -70,19 +71,19 @@ ALARMS: tuple[RecommendedAlarm, ...] = (
                      "too few healthy targets left to serve traffic"),
     RecommendedAlarm("alb", _ALB, "TargetResponseTime", _TG, "p90", 60, 5, 5,
                      "GreaterThanThreshold", 1.0, "lab choice: seconds your users accept",
-                     "slow answers from the targets (the 90th percentile, in seconds)"),
+                     "slow answers from the targets (the 90th percentile, in seconds)", unit="Seconds"),
     RecommendedAlarm("rds", _RDS, "CPUUtilization", ("DBInstanceIdentifier",), "Average", 60, 5, 5,
                      "GreaterThanThreshold", 90, "AWS",
-                     "consistently high CPU, which leads to slow queries and time-outs"),
+                     "consistently high CPU, which leads to slow queries and time-outs", unit="Percent"),
     RecommendedAlarm("rds", _RDS, "DatabaseConnections", ("DBInstanceIdentifier",), "Average", 60, 5, 5,
                      "GreaterThanThreshold", 80, "lab choice: below the engine's max_connections",
                      "connections approaching the limit, after which new ones are refused"),
     RecommendedAlarm("rds", _RDS, "FreeableMemory", ("DBInstanceIdentifier",), "Average", 60, 15, 15,
                      "LessThanThreshold", 0.25 * GIB, "AWS: about 25 % of the instance's memory (1 GiB here)",
-                     "low memory, which can mean a spike in connections or memory pressure"),
+                     "low memory, which can mean a spike in connections or memory pressure", unit="Bytes"),
     RecommendedAlarm("rds", _RDS, "FreeStorageSpace", ("DBInstanceIdentifier",), "Minimum", 60, 5, 5,
                      "LessThanThreshold", 0.10 * 20 * GIB, "AWS: about 10 % of the allocated storage (20 GiB here)",
-                     "the database running out of storage, after which writes fail"),
+                     "the database running out of storage, after which writes fail", unit="Bytes"),
 )
 
 
@@ -113,15 +114,18 @@ def alarm_params(alarm: RecommendedAlarm, dimensions: dict[str, str], actions: l
 
 
 def table() -> Any:
-    """The recommended alarms as a pandas DataFrame (notebook 07)."""
+    """The recommended alarms as a pandas DataFrame (notebook 07); thresholds in the metric's unit
+    (``< 256 MiB``, ``> 90 %``, ``> 1 s``)."""
     import pandas as pd
+
+    from labkit.units import human
 
     return pd.DataFrame(
         [
             {
                 "alarm": a.name, "statistic": a.statistic, "period": a.period,
                 "M of N": f"{a.datapoints_to_alarm} of {a.evaluation_periods}",
-                "condition": f"{'>' if a.comparison.startswith('Greater') else '<'} {a.threshold:g}",
+                "condition": f"{'>' if a.comparison.startswith('Greater') else '<'} {human(a.threshold, a.unit)}",
                 "threshold from": a.threshold_source,
             }
             for a in ALARMS

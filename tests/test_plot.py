@@ -7,6 +7,7 @@ import sys
 
 import matplotlib
 
+
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -14,7 +15,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
 from labkit.alarms import backtest  # noqa: E402
-from labkit.plot import ALARM_COLOUR, INSUFFICIENT_COLOUR, alarm_timeline  # noqa: E402
+from labkit.plot import ALARM_COLOUR, INSUFFICIENT_COLOUR, alarm_timeline, state_spans  # noqa: E402
 
 T0 = pd.Timestamp("2026-06-01 00:00", tz="UTC")
 SERIES = pd.Series(
@@ -55,3 +56,51 @@ def test_importing_labkit_plot_does_not_import_matplotlib() -> None:
     code = "import sys, labkit.plot, labkit.alarms; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_state_changes_are_drawn_at_the_end_of_the_period_they_evaluate() -> None:
+    # "Evaluating an alarm": the alarm is evaluated when a period ends
+    # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation).
+    frame = backtest(SERIES, threshold=80, comparison_operator="GreaterThanThreshold", period=300, statistic="Average", evaluation_periods=1)
+    ax = alarm_timeline(frame, threshold=80)
+    five = pd.Timedelta(minutes=5)
+    expected = [when + five for when in frame.index[frame["transition"]]]
+    assert expected[:2] == [T0 + five, T0 + 2 * five]  # INSUFFICIENT_DATA → OK after the first period, OK → ALARM after the second
+    vlines = [pd.Timestamp(ln.get_xdata()[0]) for ln in ax.get_lines() if ln.get_label().startswith("_") and ln.get_xdata()[0] == ln.get_xdata()[1]]
+    assert vlines == expected
+    [alarm_span] = [(start, end) for start, end, state in state_spans(frame) if state == "ALARM"]
+    # From 00:10 until the 00:30 period (20 %) is evaluated at 00:35: the missing 00:20 and 00:25 periods keep
+    # the state, since the evaluation range still holds breaching datapoints.
+    assert alarm_span == (T0 + 2 * five, T0 + 7 * five)
+    plt.close("all")
+
+
+def test_the_alarm_history_and_the_chart_agree(lab) -> None:  # type: ignore[no-untyped-def]
+    from labkit import metrics
+    from labkit.prereqs import lab_instance
+
+    instance = lab_instance(lab)
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="cpu-high", Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=instance.dimensions,
+        Statistic="Average", Period=300, EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold",
+    )
+    created = lab.clock.now()
+    lab.advance(minutes=5)
+    instance.spike(lab.clock.now(), minutes=15)
+    lab.advance(minutes=35)
+    history = cloudwatch.describe_alarm_history(AlarmName="cpu-high", HistoryItemType="StateUpdate", ScanBy="TimestampAscending")
+    changed = [pd.Timestamp(item["Timestamp"]) for item in history["AlarmHistoryItems"]]
+    frame = backtest(metrics.series(lab, "CPUUtilization", instance.dimensions, start=created, end=lab.clock.now(), period=300),
+                     threshold=80, comparison_operator="GreaterThanThreshold", period=300, statistic="Average", evaluation_periods=1)
+    assert len(changed) == 3
+    assert [start for start, _, _ in state_spans(frame)[1:]] == changed
+
+
+def test_no_transition_label_sits_under_the_legend() -> None:
+    ax = alarm_timeline(SERIES, threshold=80, period=300, evaluation_periods=1)
+    renderer = ax.figure.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    labels = [t.get_window_extent(renderer) for t in ax.texts]
+    assert labels and not any(label.overlaps(legend) for label in labels)
+    plt.close("all")

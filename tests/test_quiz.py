@@ -5,6 +5,8 @@ fact, the test checks the answer against the lab."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import labkit.quiz as quiz_module
@@ -48,7 +50,7 @@ def test_ask_shows_the_question_but_not_the_answer(capsys: pytest.CaptureFixture
     shown = capsys.readouterr().out
     q = quiz.question(1)
     assert q.text in shown and all(choice in shown for choice in q.choices)
-    assert "Task 2.2: Design highly available and/or fault-tolerant architectures" in shown
+    assert "SAA-C03 Task Statement 2.2: Design highly available and/or fault-tolerant architectures" in shown
     assert q.explanation not in shown and "Answer:" not in shown
 
 
@@ -132,3 +134,40 @@ def test_documented_figures_behind_the_answers() -> None:
     assert right("06", 1) == "90 days"
     # Route 53, more than 18% of health checkers: https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
     assert "18%" in right("07", 2)
+
+
+# -- every notebook asks its own quiz ---------------------------------------------------------------
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _section(cells: list, first: str, last: str) -> list:
+    """The cells after the level-2 heading ``first`` and before ``last``."""
+    start = next(n for n, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith(f"## {first}"))
+    end = next(n for n, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith(f"## {last}"))
+    return cells[start + 1:end]
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOKS))
+def test_every_notebook_ends_its_exercises_with_its_quiz_and_the_task_statements(notebook: str) -> None:
+    import nbformat
+
+    [path] = [p for p in (REPO / "notebooks").glob(f"{notebook}-*.ipynb")]
+    exercises = _section(nbformat.read(path, as_version=4).cells, "Exercises", "Check your work")
+    quiz_cells = [c for c in exercises if c.cell_type == "code" and f'labkit.quiz.for_notebook("{notebook}")' in c.source]
+    assert quiz_cells, f"{path.name}: no quiz cell in its Exercises section"
+    shown = "".join(o.get("text", "") for c in exercises if c.cell_type == "code" for o in c.outputs)
+    # Every question is shown with the exam guide's task statement it practises (notebook 00 asks one).
+    asked = for_notebook(notebook).questions[:1] if notebook == "00" else for_notebook(notebook).questions
+    for number, q in enumerate(asked, start=1):
+        assert q.text in shown, f"{path.name}: question {number} is not shown"
+        assert f"Question {number} — SAA-C03 Task Statement {q.task}: {TASKS[q.task]}" in shown
+    # An answer names the AWS documentation page it comes from.
+    assert "AWS documentation: https://" in shown
+
+
+def test_task_statements_and_domains_are_the_exam_guides() -> None:
+    # SAA-C03 exam guide, content domains 1–4: https://docs.aws.amazon.com/aws-certification/latest/solutions-architect-associate-03/solutions-architect-associate-03-domain2.html
+    q = for_notebook("02").question(1)
+    assert q.task_label == "Task Statement 2.2: Design highly available and/or fault-tolerant architectures"
+    assert q.domain_label == "Domain 2: Design Resilient Architectures"
+    assert TASKS["2.1"] == "Design scalable and loosely coupled architectures"

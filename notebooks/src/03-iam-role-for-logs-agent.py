@@ -359,6 +359,20 @@ iam.get_role(RoleName="lab-misconfigured-role")["Role"]["AssumeRolePolicyDocumen
 ex2.check(lab)
 
 # %% [markdown]
+# **Exam practice (SAA-C03).** Exam-style questions on this notebook, each practising a task statement of the
+# SAA-C03 exam guide. `quiz.ask(n)` shows question *n* again, `quiz.answer(n, "B")` tells you whether B is right,
+# why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
+
+# %%
+import labkit.quiz
+
+quiz = labkit.quiz.for_notebook("03")
+quiz.show()
+
+# %%
+quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then questions 2, 3 …
+
+# %% [markdown]
 # ## Check your work
 
 # %%

@@ -334,6 +334,20 @@ version = ssm.put_parameter(Name="AmazonCloudWatch-linux", Type="String", Value=
 ex1.check(lab)
 
 # %% [markdown]
+# **Exam practice (SAA-C03).** Exam-style questions on this notebook, each practising a task statement of the
+# SAA-C03 exam guide. `quiz.ask(n)` shows question *n* again, `quiz.answer(n, "B")` tells you whether B is right,
+# why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
+
+# %%
+import labkit.quiz
+
+quiz = labkit.quiz.for_notebook("04")
+quiz.show()
+
+# %%
+quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then questions 2, 3 …
+
+# %% [markdown]
 # ## Check your work
 
 # %%

@@ -25,8 +25,8 @@
 #
 # - Search log events with `filter_log_events` and try filter patterns with `test_metric_filter` before using them.
 # - Avoid the classic pitfalls: `[preauth]` without quotes matches **every** line; patterns are case sensitive.
-# - Create the article's metric filter and the "SSH Failed" alarm, and watch a brute-force burst drive it to
-#   `ALARM` and into your inbox.
+# - Create the article's metric filter and its "SSH Failed" alarm (any failure), next to a tuned one (a burst);
+#   watch a single keyless login fire the first and a brute-force burst fire both, into your inbox.
 # - Go further: count attempts per attacker IP with a space-delimited pattern, match JSON logs, and know what
 #   GuardDuty does without any of this.
 
@@ -191,40 +191,52 @@ except logs.exceptions.InvalidParameterException as error:
 # now on.
 
 # %% [markdown]
-# ## Step 5: The "SSH Failed" alarm
+# ## Step 5: The "SSH Failed" alarm — the article's, and a tuned one
 #
-# The alarm notifies the same topic as the CPU alarm of notebook 02. The article's alarm fires on any failed
-# login, which on a server open to the internet means all day: bots try port 22 constantly. Here it fires on
-# 10 or more `[preauth]` lines in 5 minutes. `Sum` is the statistic that counts; `notBreaching` says that a
-# 5-minute period without a single failure (no data at all) is good news, not missing information.
+# Both alarms notify the same topic as the CPU alarm of notebook 02, and both count `[preauth]` lines with
+# `Sum` over 5 minutes. `notBreaching` says that a 5-minute period without a single failure (no data at all)
+# is good news, not missing information (the console's default, `missing`, would leave the alarm in
+# `INSUFFICIENT_DATA` between failures).
+#
+# - **`SSH Failed`, the article's alarm**: **1** failure in 5 minutes is enough. This is the one the article
+#   tests by trying SSH without the key pair, and whose email is `ALARM: "SSH Failed" in Asia Pacific (Tokyo)`.
+# - **`SSH brute force`, tuned**: **10** or more `[preauth]` lines in 5 minutes. On a server open to the
+#   internet bots try port 22 all day, so the article's alarm would email all day; this one waits for a burst.
+#   A single mistyped login does not fire it.
 
 # %%
-cloudwatch.put_metric_alarm(
-    AlarmName="SSH Failed",
-    AlarmDescription="sshd [preauth] lines in ssh_logs (metric filter 'SSH Failed')",
-    Namespace="LabLogs",
-    MetricName="SSHFailed",
-    Statistic="Sum",
-    Period=300,
-    EvaluationPeriods=1,
-    Threshold=10,
-    ComparisonOperator="GreaterThanOrEqualToThreshold",
-    TreatMissingData="notBreaching",
-    AlarmActions=[topic_arn],
-)
-cloudwatch.describe_alarms(AlarmNames=["SSH Failed"])["MetricAlarms"][0]["StateValue"]
+article_alarm = {"AlarmName": "SSH Failed", "Threshold": 1}  # the article's: any failure
+tuned_alarm = {"AlarmName": "SSH brute force", "Threshold": 10}  # a burst, not a typo
+for alarm in (article_alarm, tuned_alarm):
+    cloudwatch.put_metric_alarm(
+        **alarm,
+        AlarmDescription="sshd [preauth] lines in ssh_logs (metric filter 'SSH Failed')",
+        Namespace="LabLogs",
+        MetricName="SSHFailed",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[topic_arn],
+    )
+{a["AlarmName"]: (a["Threshold"], a["StateValue"])
+ for a in cloudwatch.describe_alarms(AlarmNames=["SSH Failed", "SSH brute force"])["MetricAlarms"]}
 
 # %% [markdown]
 # ## Step 6: An attack
 #
-# Half an hour of the server's life: ordinary logins throughout, and from minute 5 to minute 10 a bot from
-# `192.0.2.77` tries 20 user names a minute. After each minute the agent ships that minute's lines, as the real
-# one does every few seconds. The table sums each 5-minute period and shows the alarm's state at its end.
+# Half an hour of the server's life: ordinary logins throughout; at minute 2 the administrator tries SSH
+# **without the key pair** once — the article's test; from minute 5 to minute 10 a bot from `192.0.2.77` tries
+# 20 user names a minute. After each minute the agent ships that minute's lines, as the real one does every few
+# seconds. The table sums each 5-minute period and shows both alarms' states at its end: the first period tests
+# the article's alarm (one failure), the second the tuned one (a burst).
 
 # %%
 start = lab.clock.now()
 day = sorted(
     sshd.normal(start, 30, logins_per_hour=6)
+    + sshd.keyless_login(start + dt.timedelta(minutes=2, seconds=17))
     + sshd.attack(start + dt.timedelta(minutes=5), 5, attempts_per_minute=20, source_ip="192.0.2.77"),
     key=lambda line: line.timestamp,
 )
@@ -235,52 +247,62 @@ for minute in range(30):
     batch = [line for line in day if begin <= line.timestamp < begin + dt.timedelta(minutes=1)]
     if batch:
         agent.ship(batch)
-    alarm = cloudwatch.describe_alarms(AlarmNames=["SSH Failed"])["MetricAlarms"][0]
+    state_of = {a["AlarmName"]: a["StateValue"]
+                for a in cloudwatch.describe_alarms(AlarmNames=["SSH Failed", "SSH brute force"])["MetricAlarms"]}
     timeline.append({
         "minute": f"{begin:%H:%M}", "lines shipped": len(batch),
-        "[preauth] lines": sum("[preauth]" in line.text for line in batch), "alarm after": alarm["StateValue"],
+        "[preauth] lines": sum("[preauth]" in line.text for line in batch),
+        "alarm after": state_of["SSH Failed"], "tuned alarm after": state_of["SSH brute force"],
     })
 per_minute = pd.DataFrame(timeline)
 per_minute.groupby(per_minute.index // 5).agg(**{
     "period from": ("minute", "first"), "lines shipped": ("lines shipped", "sum"),
-    "[preauth] lines": ("[preauth] lines", "sum"), "alarm at its end": ("alarm after", "last"),
+    "[preauth] lines": ("[preauth] lines", "sum"),
+    "SSH Failed (≥ 1) at its end": ("alarm after", "last"),
+    "SSH brute force (≥ 10) at its end": ("tuned alarm after", "last"),
 }).set_index("period from")
 
 # %% [markdown]
-# The alarm is evaluated at the end of each 5-minute period. At 00:05 the first period had no failures: `OK`.
-# At 00:10 the attack's period was over 10: `ALARM` (the lines of its last minute arrived just after, so the
-# reason in the email counts four minutes). The bot left at 00:10, yet the alarm stays in `ALARM` until 00:25.
+# The alarms are evaluated at the end of each 5-minute period. At 00:05 the first period held the single
+# keyless login: the article's `SSH Failed` goes to `ALARM` and emails, the tuned `SSH brute force` stays `OK`.
+# At 00:10 the attack's period was over 10: now the tuned alarm goes to `ALARM` too (the lines of its last
+# minute arrived just after, so the reason in its email counts four minutes). The bot left at 00:10, yet both
+# alarms stay in `ALARM` until 00:25.
 # A period without a single `[preauth]` line has **no datapoint** — not a zero — and CloudWatch first looks
 # for real datapoints in an *evaluation range* a little longer than the alarm's periods, and uses
 # `TreatMissingData` only when there are not enough of them. The attack's datapoint stays in that range for
 # two more periods (the lab uses N + 2 periods; AWS documents 5 periods for N = 3 and does not publish the
 # rest). Set `defaultValue=0` on the metric filter to publish zeros instead, and the alarm recovers at the
-# next period. The alarm's history:
+# next period. The alarms' history:
 
 # %%
-history = cloudwatch.describe_alarm_history(AlarmName="SSH Failed", HistoryItemType="StateUpdate", ScanBy="TimestampAscending")
-for item in history["AlarmHistoryItems"]:
-    print(f"{item['Timestamp']:%H:%M}", item["HistorySummary"])
+for name in ("SSH Failed", "SSH brute force"):
+    history = cloudwatch.describe_alarm_history(AlarmName=name, HistoryItemType="StateUpdate", ScanBy="TimestampAscending")
+    for item in history["AlarmHistoryItems"]:
+        print(f"{item['Timestamp']:%H:%M}", name, "|", item["HistorySummary"])
 
 # %% [markdown]
 # ## Step 7: The email
 #
-# The transition to `ALARM` published CloudWatch's notification to the topic, and SNS emailed it. Offline the
-# email lands in `lab.inbox`; on AWS, in the mailbox you confirmed in notebook 02.
+# Each transition to `ALARM` published CloudWatch's notification to the topic, and SNS emailed it: first the
+# article's alarm (the single keyless login), then the tuned one (the attack). Offline the emails land in
+# `lab.inbox`; on AWS, in the mailbox you confirmed in notebook 02.
 
 # %%
 if lab.emulator is not None:
-    email = lab.inbox.notifications("you@example.com")[-1]
-    print(email.subject)
+    alarm_emails = [n for n in lab.inbox.notifications("you@example.com") if n.subject.startswith("ALARM: ")]
+    for message in alarm_emails:
+        print(f"{message.sent_at:%H:%M}", message.subject)
+    email = next(n for n in alarm_emails if n.subject == 'ALARM: "SSH Failed" in Asia Pacific (Tokyo)')
 else:
     email = None
-    print("Check your mailbox for: ALARM: \"SSH Failed\" in Asia Pacific (Tokyo)")
+    print('Check your mailbox for: ALARM: "SSH Failed" in Asia Pacific (Tokyo), then ALARM: "SSH brute force" …')
 
 # %%
 email
 
 # %% [markdown]
-# The subject is the article's, word for word. The body says why (the reason CloudWatch recorded), which
+# The article's alarm's subject is the article's, word for word. The body says why (the reason CloudWatch recorded), which
 # metric and threshold, and links to the alarm in the console.
 
 # %% [markdown]
@@ -347,13 +369,25 @@ json_pattern = '{ $.event = "failed_password" && $.invalidUser IS TRUE }'
 #
 # **On a real account**, the real agent replaces `SimulatedAgent`: launch the instance with notebook 03's
 # instance profile and notebook 04's `al2023_script` as user data, allow port 22 from your address in its security
-# group, and try `ssh -o PubkeyAuthentication=no ec2-user@<public IP>` a few times — the article's "SSH without
-# the key pair". Within a minute the lines appear in the stream `<instance id>/var/log/secure`:
+# group, and try the article's "SSH without the key pair". Which alarm you are testing depends on how many
+# tries land in one 5-minute period:
+#
+# - **The article's `SSH Failed`** (≥ 1): `ssh -o PubkeyAuthentication=no ec2-user@<public IP>` **once** is
+#   enough. Within about 5 minutes (the period's end, plus a minute or two for the metric) the email
+#   `ALARM: "SSH Failed" in Asia Pacific (Tokyo)` arrives.
+# - **The tuned `SSH brute force`** (≥ 10 `[preauth]` lines): a few tries by hand do **not** fire it. Ten quick
+#   tries do: `for i in $(seq 10); do ssh -o PubkeyAuthentication=no -o BatchMode=yes ec2-user@<public IP>; done`.
+#
+# Wait until both are back to `OK` (step 6 ends that way) before you try, or no new email is sent. Within a
+# minute the lines appear in the stream `<instance id>/var/log/secure`; the cell below shows them and both
+# alarms' states:
 
 # %%
 if lab.emulator is None:
     for stream in logs.describe_log_streams(logGroupName="ssh_logs")["logStreams"]:
         print(stream["logStreamName"], stream.get("lastEventTimestamp"))
+    for alarm in cloudwatch.describe_alarms(AlarmNames=["SSH Failed", "SSH brute force"])["MetricAlarms"]:
+        print(f"{alarm['AlarmName']} (threshold {alarm['Threshold']:g}): {alarm['StateValue']}")
 else:
     print("offline: SimulatedAgent shipped the lines; there is no real instance to log in to")
 
@@ -394,6 +428,20 @@ cloudwatch.describe_alarms(AlarmNames=["SSH Failed sustained"])["MetricAlarms"][
 
 # %%
 ex2.check(lab)
+
+# %% [markdown]
+# **Exam practice (SAA-C03).** Exam-style questions on this notebook, each practising a task statement of the
+# SAA-C03 exam guide. `quiz.ask(n)` shows question *n* again, `quiz.answer(n, "B")` tells you whether B is right,
+# why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
+
+# %%
+import labkit.quiz
+
+quiz = labkit.quiz.for_notebook("05")
+quiz.show()
+
+# %%
+quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then questions 2, 3 …
 
 # %% [markdown]
 # ## Check your work

@@ -261,6 +261,7 @@ guardduty.create_sample_findings(DetectorId=detector_id, FindingTypes=[
 ])
 ids = guardduty.list_findings(DetectorId=detector_id)["FindingIds"]
 findings = guardduty.get_findings(DetectorId=detector_id, FindingIds=ids)["Findings"]
+pd.set_option("display.max_colwidth", None)  # whole titles, never cut with "…"
 pd.DataFrame([{"type": f["Type"], "severity": f["Severity"], "resource": f["Resource"]["ResourceType"],
                "instance": f["Resource"]["InstanceDetails"]["InstanceId"], "title": f["Title"]} for f in findings])
 
@@ -282,22 +283,29 @@ high = guardduty.list_findings(DetectorId=detector_id, FindingCriteria={"Criteri
 #
 # Notebook 05 counted `[preauth]` failures in `/var/log/secure`. GuardDuty sees the same attack from the network
 # side as `UnauthorizedAccess:EC2/SSHBruteForce`. Offline, `labkit.guardduty.simulate_ssh_brute_force` makes the
-# finding GuardDuty would make (on AWS, GuardDuty decides by itself from flow logs).
+# finding GuardDuty would make for that attack on the lab instance.
+#
+# **On a real account** GuardDuty decides by itself, from the VPC flow logs, whether and when traffic to your
+# instance is a brute force: bots may trigger it within hours, a few tries of your own will not. So the cell asks
+# for a real finding *on the lab instance* and says so when there is none; the alert path is then tested with a
+# **sample finding** at the end of this step, which names GuardDuty's placeholder instance `i-99999999`, not yours.
 
 # %%
 from labkit.guardduty import simulate_ssh_brute_force
 
 if lab.emulator is not None:
     brute = simulate_ssh_brute_force(lab, instance.instance_id, source_ip="198.51.100.23", attempts=120)
-else:  # a real account: a sample finding of the same type has the same shape
-    guardduty.create_sample_findings(DetectorId=detector_id, FindingTypes=["UnauthorizedAccess:EC2/SSHBruteForce"])
-criteria = {"Criterion": {"type": {"Eq": ["UnauthorizedAccess:EC2/SSHBruteForce"]}}}
+criteria = {"Criterion": {"type": {"Eq": ["UnauthorizedAccess:EC2/SSHBruteForce"]},
+                          "resource.instanceDetails.instanceId": {"Eq": [instance.instance_id]}}}
 ssh_ids = guardduty.list_findings(DetectorId=detector_id, FindingCriteria=criteria)["FindingIds"]
-finding = guardduty.get_findings(DetectorId=detector_id, FindingIds=ssh_ids)["Findings"][0]
-connection = finding["Service"]["Action"]["NetworkConnectionAction"]
-{"severity": finding["Severity"], "direction": connection["ConnectionDirection"],
- "local port": connection["LocalPortDetails"], "remote ip": connection["RemoteIpDetails"]["IpAddressV4"],
- "count": finding["Service"]["Count"], "is our instance": finding["Resource"]["InstanceDetails"]["InstanceId"] == instance.instance_id}
+finding = guardduty.get_findings(DetectorId=detector_id, FindingIds=ssh_ids)["Findings"][0] if ssh_ids else None
+if finding:
+    connection = finding["Service"]["Action"]["NetworkConnectionAction"]
+    print({"severity": finding["Severity"], "direction": connection["ConnectionDirection"],
+           "local port": connection["LocalPortDetails"], "remote ip": connection["RemoteIpDetails"]["IpAddressV4"],
+           "count": finding["Service"]["Count"]})
+else:
+    print("GuardDuty has reported no SSH brute force on the lab instance (yet); the sample finding below tests the alert")
 
 # %% [markdown]
 # Severity **2 (Low)**: the brute force is aimed *at* your instance, which every server with port 22 open to the
@@ -306,9 +314,11 @@ connection = finding["Service"]["Action"]["NetworkConnectionAction"]
 # (`[">=", 1, "<", 7]`), so that a High one is not emailed twice.
 
 # %%
+# Low (2) when the instance is the target: "GuardDuty EC2 finding types" (guardduty_finding-types-ec2.html).
+brute_severity = finding["Severity"] if finding else 2.0
 brute_event = {"id": "1", "account": account, "source": "aws.guardduty", "time": "2026-06-01T00:00:00Z",
                "region": lab.region, "resources": [], "detail-type": "GuardDuty Finding",
-               "detail": {"type": finding["Type"], "severity": finding["Severity"],
+               "detail": {"type": "UnauthorizedAccess:EC2/SSHBruteForce", "severity": brute_severity,
                           "resource": {"instanceDetails": {"instanceId": instance.instance_id}}}}
 print("High rule matches the brute force:", events.test_event_pattern(EventPattern=json.dumps(high_pattern), Event=json.dumps(brute_event))["Result"])
 ssh_pattern = {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"],
@@ -320,13 +330,34 @@ events.put_rule(Name="lab-guardduty-ssh", EventPattern=json.dumps(ssh_pattern), 
 events.put_targets(Rule="lab-guardduty-ssh", Targets=[{"Id": "email", "Arn": topic_arn, "InputTransformer": finding_email}])["FailedEntryCount"]
 
 # %% [markdown]
-# The first event of this finding found no matching rule. The attack goes on: GuardDuty adds the new attempts to the same finding (its `Count` grows) and sends the updated
-# finding again after the detector's publishing frequency (we chose 15 minutes).
+# Offline, the first event of this finding found no matching rule. The attack goes on: GuardDuty adds the new
+# attempts to the same finding (its `Count` grows) and sends the updated finding again after the detector's
+# publishing frequency (we chose 15 minutes). On a real account this happens only if GuardDuty saw an attack.
 
 # %%
 if lab.emulator is not None:
     lab.advance(minutes=20)
     simulate_ssh_brute_force(lab, instance.instance_id, source_ip="198.51.100.23", attempts=80)
+
+# %% [markdown]
+# **Test the alert path with a sample finding** — the way to test it on a real account today. A sample
+# `UnauthorizedAccess:EC2/SSHBruteForce` has the real type, format and severity, but GuardDuty fills it with
+# placeholders: the instance is `i-99999999` and `service.additionalInfo` says `"sample": true`
+# ([Generating sample findings](https://docs.aws.amazon.com/guardduty/latest/ug/sample_findings.html)). So
+# `lab-guardduty-ssh`, which watches *our* instance, rightly ignores it; a test rule identical but for the
+# instance id sends it to the inbox. Delete such a test rule when the real one is proven.
+
+# %%
+sample_event = {**brute_event, "detail": {**brute_event["detail"], "resource": {"instanceDetails": {"instanceId": "i-99999999"}}}}
+print("SSH rule matches the sample finding:", events.test_event_pattern(EventPattern=json.dumps(ssh_pattern), Event=json.dumps(sample_event))["Result"])
+sample_pattern = {**ssh_pattern, "detail": {**ssh_pattern["detail"], "resource": {"instanceDetails": {"instanceId": ["i-99999999"]}}}}
+events.put_rule(Name="lab-guardduty-ssh-sample", EventPattern=json.dumps(sample_pattern), State="ENABLED")
+events.put_targets(Rule="lab-guardduty-ssh-sample", Targets=[{"Id": "email", "Arn": topic_arn, "InputTransformer": finding_email}])
+guardduty.create_sample_findings(DetectorId=detector_id, FindingTypes=["UnauthorizedAccess:EC2/SSHBruteForce"])
+lab.wait_until(  # on AWS the event reaches EventBridge within about five minutes
+    lambda: [e for e in lab.inbox.notifications() if "SSHBruteForce" in e.body and "i-99999999" in e.body],
+    timeout=10, description="the sample finding's email",
+)
 guardduty_mail = [e for e in lab.inbox.notifications() if e.body.startswith('"GuardDuty finding')]
 for email in guardduty_mail:
     print(email.sent_at.strftime("%H:%M"), email.body.split("\n")[0].replace(instance.instance_id, "<lab instance>"))
@@ -445,6 +476,20 @@ budgets.create_notification(
 
 # %%
 ex2.check(lab)
+
+# %% [markdown]
+# **Exam practice (SAA-C03).** Exam-style questions on this notebook, each practising a task statement of the
+# SAA-C03 exam guide. `quiz.ask(n)` shows question *n* again, `quiz.answer(n, "B")` tells you whether B is right,
+# why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
+
+# %%
+import labkit.quiz
+
+quiz = labkit.quiz.for_notebook("06b")
+quiz.show()
+
+# %%
+quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then questions 2, 3 …
 
 # %% [markdown]
 # ## Check your work

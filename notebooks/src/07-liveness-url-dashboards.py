@@ -351,8 +351,11 @@ for region, client in ((lab.region, cloudwatch), ("us-east-1", cloudwatch_us_eas
 # chose.
 
 # %%
+import pandas as pd
+
 from labkit import recommended
 
+pd.set_option("display.max_colwidth", None)  # whole sentences in the table, never cut with "…"
 recommended.table()
 
 # %% [markdown]
@@ -517,6 +520,20 @@ server.slow(1.5)  # each request now waits 1.5 s (really: this cell takes a few 
 lab.advance(minutes=2)
 server.heal()
 cloudwatch.describe_alarms(AlarmNames=["lab-web-slow"])["MetricAlarms"][0]["StateValue"]
+
+# %% [markdown]
+# **Exam practice (SAA-C03).** Exam-style questions on this notebook, each practising a task statement of the
+# SAA-C03 exam guide. `quiz.ask(n)` shows question *n* again, `quiz.answer(n, "B")` tells you whether B is right,
+# why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
+
+# %%
+import labkit.quiz
+
+quiz = labkit.quiz.for_notebook("07")
+quiz.show()
+
+# %%
+quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then questions 2, 3 …
 
 # %% [markdown]
 # ## Check your work
