@@ -226,6 +226,23 @@ def format_status(progress: list[Progress]) -> str:
 
 
 # -- the server ------------------------------------------------------------------------------------
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Raise :class:`ConfigurationError` unless ``host``:``port`` can be listened on (moto's server
+    thread would otherwise die and leave ``serve`` waiting forever)."""
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise ConfigurationError(f"port {port}: the port must be between 1 and 65535 (0 picks a free port)")
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind((host, port))
+    except OSError as error:
+        raise ConfigurationError(
+            f"port {port} on {host} is already in use or cannot be listened on ({error.strerror}); choose another with --port"
+        ) from error
+
+
 def start_server(host: str = "127.0.0.1", port: int = 5000) -> tuple[Any, str]:
     """Start the workshop's moto server in this process; returns the server and its URL.
 
@@ -238,6 +255,7 @@ def start_server(host: str = "127.0.0.1", port: int = 5000) -> tuple[Any, str]:
 
     from labkit.backends import _offline_environment
 
+    _refuse_busy_port(host, port)
     os.environ.pop("MOTO_ACCOUNT_ID", None)
     _offline_environment()  # moto makes boto3 sessions itself: fake keys, never ~/.aws
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
