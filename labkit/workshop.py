@@ -305,9 +305,19 @@ class CatchupStep:
     make: Callable[[Lab, dict[str, Any], bool], Any]
 
 
-def _instance(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    from labkit import prereqs
+@dataclass(frozen=True)
+class RunningInstance:
+    """A lab-web instance that was already running when catch-up ran (it is not launched twice)."""
 
+    instance_id: str
+
+
+def _instance(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    from labkit import ec2, prereqs
+
+    running = ec2.lab_instance_id(lab)
+    if running is not None:
+        return RunningInstance(running)
     return prereqs.lab_instance(lab, confirm_cost=confirm_cost)
 
 
@@ -364,7 +374,8 @@ def catchup(lab: Lab, notebook: str, *, confirm_cost: bool = False) -> list[str]
     done = []
     for step in steps:
         made[step.key] = step.make(lab, made, confirm_cost)
-        done.append(f"✔ notebook {step.notebook}: {step.what}")
+        again = " (already running: reused)" if isinstance(made[step.key], RunningInstance) else ""
+        done.append(f"✔ notebook {step.notebook}: {step.what}{again}")
     if not steps:
         done.append(f"notebook {notebook} needs nothing from earlier notebooks")
     return done

@@ -212,3 +212,30 @@ def test_missing_error_codes_of_iam_mean_gone() -> None:
     error = ClientError({"Error": {"Code": "NoSuchEntity", "Message": "Role x cannot be found."}}, "GetRole")
     assert _missing(error)
 
+
+
+# -- §1 late joiners: checkers judge the learner's instance; catch-up twice builds once -----------
+def test_checkers_inspect_the_instance_this_lab_launched_not_the_oldest(lab: Lab) -> None:
+    from labkit import ec2
+
+    earlier = lab.internal_client("ec2").run_instances(  # another process's lab-web (a catch-up)
+        ImageId=ec2.OFFLINE_AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "lab-web"}]}],
+    )["Instances"][0]["InstanceId"]
+    lab.advance(minutes=5)
+    mine = ec2.launch(lab).instance_id
+    assert ec2.lab_instance_id(lab) == mine != earlier
+
+
+def test_catchup_run_twice_launches_one_instance(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        assert main(["catchup", "04"]) == 0
+        assert main(["catchup", "04"]) == 0
+        assert "already running" in capsys.readouterr().out
+        reservations = server.internal_client("ec2").describe_instances(
+            Filters=[{"Name": "instance-state-name", "Values": ["running"]}])["Reservations"]
+        assert len([i for r in reservations for i in r["Instances"]]) == 1
+        profiles = server.internal_client("ec2").describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"]
+        assert len(profiles) == 1
+        assert main(["teardown"]) == 0
