@@ -239,3 +239,37 @@ def test_catchup_run_twice_launches_one_instance(monkeypatch: pytest.MonkeyPatch
         profiles = server.internal_client("ec2").describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"]
         assert len(profiles) == 1
         assert main(["teardown"]) == 0
+
+
+# -- §1 emulated state that outlives a process: email subscription confirmations -----------------
+def test_a_subscription_confirmed_by_another_process_gets_the_alarm_email(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit import prereqs
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        catching_up = labkit.connect("moto-server", clear_abandoned=False)  # `labkit catchup 05`
+        topic = prereqs.alerts_topic(catching_up)
+        catching_up.close()
+        kernel = labkit.connect("moto-server", clear_abandoned=False)  # the notebook's kernel, later
+        assert prereqs.alerts_topic(kernel) == topic
+        kernel.client("sns").publish(TopicArn=topic, Subject="ALARM", Message="CPU high")
+        assert [email.subject for email in kernel.inbox.notifications("you@example.com")] == ["ALARM"]
+        [subscription] = kernel.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert subscription["SubscriptionArn"].startswith("arn:")  # confirmed, not PendingConfirmation
+
+
+def test_a_pending_subscription_made_by_another_process_can_be_confirmed_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)
+        sns = first.client("sns")
+        topic = sns.create_topic(Name="t")["TopicArn"]
+        assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com")["SubscriptionArn"] == "pending confirmation"
+        first.close()
+        second = labkit.connect("moto-server", clear_abandoned=False)
+        [listed] = second.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert listed["SubscriptionArn"] == "PendingConfirmation"
+        assert second.inbox.pending() == ["a@example.com"]
+        assert len(second.inbox.confirm("a@example.com")) == 1
+        second.client("sns").publish(TopicArn=topic, Message="hello")
+        assert len(second.inbox.notifications("a@example.com")) == 1
