@@ -656,11 +656,28 @@ _RECORD_FIELDS = {"kind": str, "region": str, "ident": dict, "created_at": str, 
 _OWNER_FIELDS = {"host": str, "pid": int, "kernel": bool}
 
 
+#: The fields of each kind's ``ident`` (what its ``identify`` returns and its ``exists``/``delete`` read).
+IDENT_KEYS: dict[str, frozenset[str]] = {
+    name: frozenset(keys.split()) for name, keys in {
+        "cloudwatch:alarm": "AlarmName", "cloudwatch:dashboard": "DashboardName",
+        "logs:metric-filter": "logGroupName filterName", "events:rule": "Name EventBusName",
+        "sns:subscription": "SubscriptionArn", "ec2:iam-instance-profile-association": "AssociationId",
+        "ec2:instance": "InstanceId", "iam:instance-profile": "InstanceProfileName", "iam:role": "RoleName",
+        "iam:policy": "PolicyArn", "sns:topic": "TopicArn", "sqs:queue": "QueueUrl", "logs:log-group": "logGroupName",
+        "ssm:parameter": "Name", "route53:health-check": "HealthCheckId", "labkit:web-server": "Name Lab",
+        "cloudtrail:trail": "Name", "iam:user": "UserName", "s3:bucket": "Bucket", "ec2:security-group": "GroupId",
+        "config:rule": "ConfigRuleName", "config:recorder": "name", "config:delivery-channel": "name",
+        "guardduty:detector": "DetectorId", "budgets:budget": "AccountId BudgetName",
+    }.items()
+}
+
+
 def _valid_record(item: Any) -> bool:
     return (
         isinstance(item, dict) and set(item) == set(_RECORD_FIELDS)
         and all(isinstance(item[name], kind) for name, kind in _RECORD_FIELDS.items())
-        and item["kind"] in KINDS_BY_NAME and bool(item["ident"])
+        and item["kind"] in KINDS_BY_NAME
+        and set(item["ident"]) == IDENT_KEYS.get(item["kind"], set(item["ident"])) and bool(item["ident"])
         and all(isinstance(k, str) and isinstance(v, str) for k, v in item["ident"].items())
     )
 

@@ -78,17 +78,25 @@ def test_bad_records_are_skipped_with_a_warning_and_teardown_deletes_the_rest(
         data[key].insert(1, {"kind": "sns:topic", "region": "ap-northeast-1", "ident": "not-a-dict"})
         data[key].insert(2, {"kind": "no:such-kind", "region": "ap-northeast-1", "ident": {"x": "y"},
                              "created_at": "2026-06-01T00:00:00+00:00", "lab_id": lab.lab_id})
+        data[key].append({"kind": "sns:topic", "region": "ap-northeast-1", "ident": {"Name": "wrong-field"},
+                          "created_at": "2026-06-01T00:00:00+00:00", "lab_id": lab.lab_id})
         path.write_text(json.dumps(data), encoding="utf-8")
         assert main(["teardown"]) == 0
         captured = capsys.readouterr()
         assert captured.out.count("deleted  sns:topic") == 3
-        assert "no:such-kind" in captured.err and "skipped 2 unreadable record(s)" in captured.err
+        assert "no:such-kind" in captured.err and "skipped 3 unreadable record(s)" in captured.err
         assert "Traceback" not in captured.err
         assert server.internal_client("sns").list_topics()["Topics"] == []
         [kept] = list(path.parent.glob("registry.json.corrupt-*"))
         assert "no:such-kind" in kept.read_text(encoding="utf-8")
         assert main(["inventory"]) == 0
         assert capsys.readouterr().err == ""  # quarantined once, not warned about on every run
+
+
+def test_every_kind_says_which_fields_name_its_resources() -> None:
+    from labkit.resources import IDENT_KEYS, KINDS
+
+    assert {kind.name for kind in KINDS} == set(IDENT_KEYS)
 
 
 def test_a_registry_file_that_is_not_an_object_is_quarantined(tmp_path: Path) -> None:
