@@ -3,8 +3,10 @@
 moto stores resources but is inert where monitoring happens. The emulator sits in botocore's
 event system of every client a lab hands out (``Lab.client``):
 
-* ``before-call`` — a registered *answer* replaces moto's reply for one operation (a call moto
-  lacks, such as ``logs.test_metric_filter``, or one it gets wrong). Returning ``None`` lets moto
+* ``before-call`` — *validators* first refuse a call that breaks one of AWS's documented limits,
+  before anything is stored (:mod:`labkit.emulator.api_limits`); then a registered *answer*
+  replaces moto's reply for one operation (a call moto lacks, such as
+  ``logs.test_metric_filter``, or one it gets wrong). Returning ``None`` lets moto
   answer after all. An answer raising :class:`~labkit.exceptions.ServiceError` reaches the learner
   as the client's modelled exception, exactly as botocore raises AWS errors.
 * ``after-call`` — *observers* see every successful reply (moto's or an answer's): a log event
