@@ -156,11 +156,41 @@ def start_moto(region: str, clock: LabClock) -> Backend:
     return Backend("moto", _offline_session(region), MOTO_ACCOUNT_ID, registry_key="moto", close=close)
 
 
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]", "ip6-localhost"}
+
+
+def normalize_endpoint(endpoint_url: str) -> str:
+    """One spelling per server: ``scheme://host:port`` in lower case, loopback names as
+    ``127.0.0.1``, no trailing ``/``, the scheme's default port written out.
+
+    The registry file is keyed by it, so ``http://localhost:5000/`` and ``http://127.0.0.1:5000``
+    find the same labs (``labkit teardown`` in a terminal, the notebook's kernel).
+    """
+    from urllib.parse import urlsplit
+
+    text = endpoint_url.strip()
+    parts = urlsplit(text if "://" in text else f"http://{text}")
+    scheme = (parts.scheme or "http").lower()
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as error:
+        raise ConfigurationError(f"LABKIT_ENDPOINT_URL {endpoint_url!r} has no valid port") from error
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise ConfigurationError(f"LABKIT_ENDPOINT_URL {endpoint_url!r} names no host (expected http://HOST:PORT)")
+    if host in _LOOPBACK_NAMES:
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port}"
+
+
 def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = None) -> Backend:
     """A moto server over HTTP: an existing one at ``endpoint_url``, or a new one on 127.0.0.1."""
     # Errors from a moto server arrive as HTTP 500; retrying them only delays the real message.
     config = Config(retries={"mode": "standard", "max_attempts": 2})
     if endpoint_url:
+        endpoint_url = normalize_endpoint(endpoint_url)
         # A workshop participant (LABKIT_PARTICIPANT) gets an account of their own on the shared
         # server, derived from the name (labkit.workshop.identity); without it, moto's default account.
         from labkit.workshop import server_identity
@@ -200,18 +230,25 @@ def allowed(variable: str, default: str = "") -> set[str]:
 
 
 def start_aws(region: str, session: boto3.Session | None = None) -> Backend:
-    """A real account, after the guardrails: allowed account, not root, allowed region."""
+    """A real account, after the guardrails: allowed region, an allow-list at all (checked before
+    any network call), allowed account, not root."""
     regions = allowed("LABKIT_AWS_REGIONS", "ap-northeast-1")
     if region not in regions:
         raise GuardrailError(
             f"region {region} is not allowed for real-account labs; allowed: {', '.join(sorted(regions))} "
             "(set LABKIT_AWS_REGIONS to change)"
         )
+    accounts = allowed("LABKIT_AWS_ACCOUNTS")
+    if not accounts:
+        # Refused before any network call: no allow-list means no account is a sandbox yet.
+        raise GuardrailError(
+            "LABKIT_AWS_ACCOUNTS is not set; labkit only runs in sandbox accounts you name explicitly "
+            "(set LABKIT_AWS_ACCOUNTS=<12-digit id> for a sandbox account)"
+        )
     session = session or boto3.Session(region_name=region)
     config = Config(retries={"mode": "standard", "max_attempts": 8})
     identity = session.client("sts", region_name=region, config=config).get_caller_identity()
     account = identity["Account"]
-    accounts = allowed("LABKIT_AWS_ACCOUNTS")
     if account not in accounts:
         raise GuardrailError(
             "this account is not listed in LABKIT_AWS_ACCOUNTS; labkit only runs in sandbox accounts "

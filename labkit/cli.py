@@ -90,6 +90,9 @@ def _student(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from labkit.workshop import serve
 
+    if not 0 <= args.port <= 65535:
+        print(f"labkit: --port {args.port}: the port must be between 1 and 65535 (0 picks a free port)", file=sys.stderr)
+        return 2
     serve(args.host, args.port)
     return 0
 
@@ -169,9 +172,23 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``labkit`` command."""
+    """Entry point of the ``labkit`` command.
+
+    A failure is one line on stderr and exit code 1, never a traceback: labkit's own errors, files
+    it cannot read or write, and AWS or network errors (account ids masked).
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from labkit.exceptions import LabkitError
+    from labkit.redact import mask_account
+
     args = parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except (LabkitError, OSError, BotoCoreError, ClientError) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"labkit: {mask_account(message)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

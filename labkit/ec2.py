@@ -384,13 +384,17 @@ def launch(
 
 
 def lab_instance_id(lab: Lab) -> str | None:
-    """The id of the oldest running instance tagged Name=lab-web (what exercise checkers inspect), or None."""
+    """The running instance tagged Name=lab-web that exercise checkers inspect, or None: the first
+    one this lab launched (notebook 01 launches a second, detailed one after it), else the oldest
+    one (another process's, e.g. ``labkit catchup``'s, when this lab launched none)."""
     ec2 = lab.internal_client("ec2")
     reservations = ec2.describe_instances(
         Filters=[{"Name": "tag:Name", "Values": ["lab-web"]}, {"Name": "instance-state-name", "Values": ["running"]}]
     )["Reservations"]
     instances = sorted((i for r in reservations for i in r["Instances"]), key=lambda i: i["LaunchTime"])
-    return instances[0]["InstanceId"] if instances else None
+    launched_here = {r.ident["InstanceId"] for r in lab.registry.ordered(lab.lab_id) if r.kind == "ec2:instance"}
+    chosen = [i for i in instances if i["InstanceId"] in launched_here] or instances
+    return chosen[0]["InstanceId"] if chosen else None
 
 
 def metric_period_start(when: dt.datetime, minutes: int) -> dt.datetime:

@@ -266,6 +266,12 @@ class Lab:
                 ident = kind.identify(params, {})[0]
                 ours = (kind.name, region, ident) in self.registry
                 context["labkit_preexisting"] = not ours and kind.exists(self.internal_client(service, region), ident)
+                if context["labkit_preexisting"] and kind.name == "cloudwatch:alarm":
+                    # Redefined, it would point at topics teardown deletes and never be put back.
+                    raise GuardrailError(
+                        f"an alarm {ident['AlarmName']!r} already exists in {region} and this lab did not create it; "
+                        "labkit will not redefine it: choose another AlarmName"
+                    )
             if kind.tag_style and not context.get("labkit_preexisting"):
                 add_lab_tag(kind, params, self.lab_id)
             context["labkit_sent_params"] = params

@@ -63,8 +63,9 @@ class ResourceKind:
 
 
 def _missing(error: ClientError, *codes: str) -> bool:
+    """Whether ``error`` says the resource is not there (IAM says ``NoSuchEntity``)."""
     code = error.response.get("Error", {}).get("Code", "")
-    return code in codes or code.endswith("NotFound") or code.endswith("NotFoundException")
+    return code in codes or code == "NoSuchEntity" or code.endswith("NotFound") or code.endswith("NotFoundException")
 
 
 def _exists(probe: Callable[[], Any], *missing_codes: str) -> bool:
@@ -483,7 +484,7 @@ class TeardownReport:
     def __str__(self) -> str:
         lines = [f"deleted  {item}" for item in self.deleted]
         lines += [f"would delete  {item}" for item in self.planned]
-        lines += [f"FAILED   {item}: {why}" for item, why in self.failed]
+        lines += [f"FAILED   {item}: {mask_account(why)}" for item, why in self.failed]
         lines += [f"left     {item}" for item in self.remaining]
         verdict = "nothing left" if self.ok else f"{len(self.failed) + len(self.remaining)} resource(s) left"
         if self.planned:
@@ -509,30 +510,82 @@ class Registry:
         self._reload()
 
     @contextmanager
-    def _file(self) -> Iterator[dict[str, Any]]:
-        """The file's data, locked against other processes; what the block changes is saved."""
+    def _locked(self) -> Iterator[None]:
+        """The registry file locked against other processes."""
         assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_suffix(".lock"), "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                data = self._read()
-                yield data
-                temporary = self.path.with_suffix(".tmp")
-                temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
-                os.replace(temporary, self.path)
+                yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _read(self) -> dict[str, Any]:
-        """The registry file's data (empty when there is no file yet)."""
+    @contextmanager
+    def _file(self) -> Iterator[dict[str, Any]]:
+        """The file's data, locked against other processes; what the block changes is saved."""
+        assert self.path is not None
+        with self._locked():
+            data = self._read()
+            yield data
+            self._write(data)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        assert self.path is not None
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+    def _snapshot(self) -> dict[str, Any]:
+        """The file's data, read under the lock (empty when there is no file yet)."""
         if self.path is None or not self.path.exists():
             return {}
-        return json.loads(self.path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        with self._locked():
+            return self._read()
+
+    def _read(self) -> dict[str, Any]:
+        """The registry file's valid data (empty when there is no file yet); call with the lock held.
+
+        What cannot be read never stops a lab or a command: a file that is not a JSON object
+        (truncated, hand-edited) is moved aside whole, and records or owner entries that are
+        malformed are moved to the same kind of sibling file, ``registry.json.corrupt-<time>``;
+        one line on stderr says where. The rest is used as usual.
+        """
+        if self.path is None or not self.path.exists():
+            return {}
+        raw = self.path.read_bytes()
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+            data, why = None, f"not valid JSON: {error}"
+        else:
+            why = "not a JSON object"
+        if not isinstance(data, dict):
+            kept = self._quarantine(raw)
+            self.path.unlink()
+            print(f"labkit: the registry file {self.path} could not be read ({why}); moved it to {kept} "
+                  "and started an empty one", file=sys.stderr)
+            return {}
+        clean, bad = _validated(data)
+        if bad:
+            kept = self._quarantine(json.dumps({"from": str(self.path), "entries": bad}, indent=1).encode("utf-8"))
+            self._write(clean)
+            names = "; ".join(_describe(key, item) for key, item in bad)
+            print(mask_account(f"labkit: skipped {len(bad)} unreadable record(s) in {self.path} ({names}); "
+                               f"kept them in {kept}"), file=sys.stderr)
+        return clean
+
+    def _quarantine(self, content: bytes) -> Path:
+        """Write ``content`` to a new sibling ``<name>.corrupt-<UTC time>`` file and return its path."""
+        assert self.path is not None
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        kept.write_bytes(content)
+        return kept
 
     def _reload(self) -> None:
         if self.path is not None and self.path.exists():
-            self.records = [Record(**item) for item in self._read().get(self.backend_key, [])]
+            self.records = [Record(**item) for item in self._snapshot().get(self.backend_key, [])]
 
     def claim(self, lab_id: str) -> None:
         """Record that this process (a kernel, or not) owns ``lab_id``."""
@@ -554,7 +607,7 @@ class Registry:
         Labs opened outside a kernel (``labkit catchup`` builds resources on purpose for later
         notebooks) and labs of other machines are never counted: their owner cannot be checked.
         """
-        data = self._read()
+        data = self._snapshot()
         owners = data.get(OWNERS, {}).get(self.backend_key, {})
         with_records = {item["lab_id"] for item in data.get(self.backend_key, [])}
         host = socket.gethostname()
@@ -597,6 +650,74 @@ class Registry:
         chosen = [r for r in self.records if lab_id is None or r.lab_id == lab_id]
         position = {id(r): n for n, r in enumerate(chosen)}
         return sorted(chosen, key=lambda r: (KINDS_BY_NAME[r.kind].order, -position[id(r)]))
+
+
+_RECORD_FIELDS = {"kind": str, "region": str, "ident": dict, "created_at": str, "lab_id": str}
+_OWNER_FIELDS = {"host": str, "pid": int, "kernel": bool}
+
+
+#: The fields of each kind's ``ident`` (what its ``identify`` returns and its ``exists``/``delete`` read).
+IDENT_KEYS: dict[str, frozenset[str]] = {
+    name: frozenset(keys.split()) for name, keys in {
+        "cloudwatch:alarm": "AlarmName", "cloudwatch:dashboard": "DashboardName",
+        "logs:metric-filter": "logGroupName filterName", "events:rule": "Name EventBusName",
+        "sns:subscription": "SubscriptionArn", "ec2:iam-instance-profile-association": "AssociationId",
+        "ec2:instance": "InstanceId", "iam:instance-profile": "InstanceProfileName", "iam:role": "RoleName",
+        "iam:policy": "PolicyArn", "sns:topic": "TopicArn", "sqs:queue": "QueueUrl", "logs:log-group": "logGroupName",
+        "ssm:parameter": "Name", "route53:health-check": "HealthCheckId", "labkit:web-server": "Name Lab",
+        "cloudtrail:trail": "Name", "iam:user": "UserName", "s3:bucket": "Bucket", "ec2:security-group": "GroupId",
+        "config:rule": "ConfigRuleName", "config:recorder": "name", "config:delivery-channel": "name",
+        "guardduty:detector": "DetectorId", "budgets:budget": "AccountId BudgetName",
+    }.items()
+}
+
+
+def _valid_record(item: Any) -> bool:
+    return (
+        isinstance(item, dict) and set(item) == set(_RECORD_FIELDS)
+        and all(isinstance(item[name], kind) for name, kind in _RECORD_FIELDS.items())
+        and item["kind"] in KINDS_BY_NAME
+        and set(item["ident"]) == IDENT_KEYS.get(item["kind"], set(item["ident"])) and bool(item["ident"])
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in item["ident"].items())
+    )
+
+
+def _valid_owner(item: Any) -> bool:
+    return isinstance(item, dict) and all(isinstance(item.get(name), kind) for name, kind in _OWNER_FIELDS.items())
+
+
+def _validated(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """The registry file's data split into what is well formed and what is not (``(section, entry)``)."""
+    clean: dict[str, Any] = {}
+    bad: list[tuple[str, Any]] = []
+    for key, section in data.items():
+        if key == OWNERS:
+            if not isinstance(section, dict):
+                bad.append((key, section))
+                continue
+            owners: dict[str, Any] = {}
+            for backend_key, labs in section.items():
+                if not isinstance(labs, dict):
+                    bad.append((f"{OWNERS}.{backend_key}", labs))
+                    continue
+                owners[backend_key] = {lab: owner for lab, owner in labs.items() if _valid_owner(owner)}
+                bad += [(f"{OWNERS}.{backend_key}", {lab: owner}) for lab, owner in labs.items() if not _valid_owner(owner)]
+            clean[key] = owners
+        elif isinstance(section, list):
+            clean[key] = [item for item in section if _valid_record(item)]
+            bad += [(key, item) for item in section if not _valid_record(item)]
+        else:
+            bad.append((key, section))
+    return clean, bad
+
+
+def _describe(section: str, item: Any) -> str:
+    """How a warning names an unreadable registry entry."""
+    if isinstance(item, dict) and "kind" in item:
+        ident = item.get("ident")
+        named = " ".join(str(v) for v in ident.values()) if isinstance(ident, dict) else repr(ident)
+        return f"{item['kind']} {named}"[:120]
+    return f"{section}: {json.dumps(item, default=str)}"[:120]
 
 
 def _in_kernel() -> bool:
@@ -647,8 +768,11 @@ def teardown(
                 kind.delete(client, record.ident)
         except ClientError as error:
             if not _missing(error):
-                report.failed.append((record.label(), error.response.get("Error", {}).get("Message", str(error))))
+                report.failed.append((record.label(), mask_account(error.response.get("Error", {}).get("Message", str(error)))))
                 continue
+        except KeyError as error:  # a record that names its resource without the field the kind needs
+            report.failed.append((record.label(), f"the registry record lacks {error}; delete it by hand"))
+            continue
         registry.remove(record)
         report.deleted.append(record.label())
     if not dry_run:
@@ -686,6 +810,18 @@ def _record_for_arn(arn: str, lab_id: str, client_for: Callable[[str, str], Clie
     return Record(kind_and_ident[0], region, kind_and_ident[1], when, lab_id)
 
 
+def _instance_profile_tags(iam: Client, name: str) -> list[dict[str, str]]:
+    """An instance profile's tags: ``ListInstanceProfileTags``, or where the backend lacks it (moto),
+    the ``Tags`` that ``GetInstanceProfile`` returns (both in the IAM API reference,
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfileTags.html)."""
+    from labkit.exceptions import UnsupportedOperation
+
+    try:
+        return iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]  # type: ignore[no-any-return]
+    except (UnsupportedOperation, NotImplementedError):
+        return iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get("Tags", [])  # type: ignore[no-any-return]
+
+
 def discover_tagged(client_for: Callable[[str, str], Client], region: str, when: str) -> list[Record]:
     """Every resource in ``region`` (and IAM) tagged ``labkit:lab``, whichever lab or process made it.
 
@@ -721,7 +857,7 @@ def discover_tagged(client_for: Callable[[str, str], Client], region: str, when:
     for page in iam.get_paginator("list_instance_profiles").paginate():
         for item in page["InstanceProfiles"]:
             name = item["InstanceProfileName"]
-            tags = {t["Key"]: t["Value"] for t in iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]}
+            tags = {t["Key"]: t["Value"] for t in _instance_profile_tags(iam, name)}
             if TAG_KEY in tags:
                 found.append(Record("iam:instance-profile", region, {"InstanceProfileName": name}, when, tags[TAG_KEY]))
     # A terminated instance stays listed, tags and all, for a while after termination ("Terminate

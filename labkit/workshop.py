@@ -226,6 +226,23 @@ def format_status(progress: list[Progress]) -> str:
 
 
 # -- the server ------------------------------------------------------------------------------------
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Raise :class:`ConfigurationError` unless ``host``:``port`` can be listened on (moto's server
+    thread would otherwise die and leave ``serve`` waiting forever)."""
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise ConfigurationError(f"port {port}: the port must be between 1 and 65535 (0 picks a free port)")
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind((host, port))
+    except OSError as error:
+        raise ConfigurationError(
+            f"port {port} on {host} is already in use or cannot be listened on ({error.strerror}); choose another with --port"
+        ) from error
+
+
 def start_server(host: str = "127.0.0.1", port: int = 5000) -> tuple[Any, str]:
     """Start the workshop's moto server in this process; returns the server and its URL.
 
@@ -238,6 +255,7 @@ def start_server(host: str = "127.0.0.1", port: int = 5000) -> tuple[Any, str]:
 
     from labkit.backends import _offline_environment
 
+    _refuse_busy_port(host, port)
     os.environ.pop("MOTO_ACCOUNT_ID", None)
     _offline_environment()  # moto makes boto3 sessions itself: fake keys, never ~/.aws
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -287,9 +305,19 @@ class CatchupStep:
     make: Callable[[Lab, dict[str, Any], bool], Any]
 
 
-def _instance(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    from labkit import prereqs
+@dataclass(frozen=True)
+class RunningInstance:
+    """A lab-web instance that was already running when catch-up ran (it is not launched twice)."""
 
+    instance_id: str
+
+
+def _instance(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    from labkit import ec2, prereqs
+
+    running = ec2.lab_instance_id(lab)
+    if running is not None:
+        return RunningInstance(running)
     return prereqs.lab_instance(lab, confirm_cost=confirm_cost)
 
 
@@ -346,7 +374,8 @@ def catchup(lab: Lab, notebook: str, *, confirm_cost: bool = False) -> list[str]
     done = []
     for step in steps:
         made[step.key] = step.make(lab, made, confirm_cost)
-        done.append(f"✔ notebook {step.notebook}: {step.what}")
+        again = " (already running: reused)" if isinstance(made[step.key], RunningInstance) else ""
+        done.append(f"✔ notebook {step.notebook}: {step.what}{again}")
     if not steps:
         done.append(f"notebook {notebook} needs nothing from earlier notebooks")
     return done

@@ -288,11 +288,12 @@ def test_teardown_never_deletes_what_the_lab_did_not_create(lab: Lab) -> None:
         AlarmName="prod-cpu", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
         EvaluationPeriods=1, Threshold=90, ComparisonOperator="GreaterThanThreshold",
     )
-    # The lab "puts" the same alarm name: an update of a pre-existing alarm, never recorded.
-    lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="prod-cpu", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
-        EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold",
-    )
+    # The lab "puts" the same alarm name: refused (it would redefine an alarm it did not make), never recorded.
+    with pytest.raises(GuardrailError, match="will not redefine it"):
+        lab.client("cloudwatch").put_metric_alarm(
+            AlarmName="prod-cpu", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
+            EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold",
+        )
     lab.client("sns").create_topic(Name="lab-alerts")
     report = lab.teardown()
     assert report.ok

@@ -98,10 +98,11 @@ def test_lab_tag_is_not_added_to_a_pre_existing_resource(lab: Lab) -> None:
         AlarmName="prod", MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
         Threshold=1, ComparisonOperator="GreaterThanThreshold",
     )
-    lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="prod", MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
-        Threshold=2, ComparisonOperator="GreaterThanThreshold",
-    )
+    with pytest.raises(GuardrailError, match="will not redefine it"):  # nor redefine it (tests/test_hardening.py)
+        lab.client("cloudwatch").put_metric_alarm(
+            AlarmName="prod", MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
+            Threshold=2, ComparisonOperator="GreaterThanThreshold",
+        )
     arn = lab.internal_client("cloudwatch").describe_alarms()["MetricAlarms"][0]["AlarmArn"]
     tags = lab.internal_client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]
     assert all(tag["Key"] != TAG_KEY for tag in tags)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from labkit.emulator.core import Call, Emulator
 
 PLUGINS: list[str] = [
+    "labkit.emulator.api_limits",
     "labkit.emulator.sns_email",
     "labkit.emulator.iam_policy",
     "labkit.emulator.logs_filters",

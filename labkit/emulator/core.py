@@ -3,8 +3,10 @@
 moto stores resources but is inert where monitoring happens. The emulator sits in botocore's
 event system of every client a lab hands out (``Lab.client``):
 
-* ``before-call`` — a registered *answer* replaces moto's reply for one operation (a call moto
-  lacks, such as ``logs.test_metric_filter``, or one it gets wrong). Returning ``None`` lets moto
+* ``before-call`` — *validators* first refuse a call that breaks one of AWS's documented limits,
+  before anything is stored (:mod:`labkit.emulator.api_limits`); then a registered *answer*
+  replaces moto's reply for one operation (a call moto lacks, such as
+  ``logs.test_metric_filter``, or one it gets wrong). Returning ``None`` lets moto
   answer after all. An answer raising :class:`~labkit.exceptions.ServiceError` reaches the learner
   as the client's modelled exception, exactly as botocore raises AWS errors.
 * ``after-call`` — *observers* see every successful reply (moto's or an answer's): a log event
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from labkit.lab import Lab
 
 Answer = Callable[["Call"], "dict[str, Any] | None"]
+Validator = Callable[["Call"], None]
 Observer = Callable[["Call", "dict[str, Any]"], None]
 CallObserver = Callable[["Call", "dict[str, Any]", int], None]
 Tick = Callable[[dt.datetime], None]
@@ -47,6 +50,8 @@ _PARAMS_KEY = "labkit_params"
 _HEADERS_KEY = "labkit_request_headers"
 #: Where ``Call.context`` keeps the botocore credentials the client signs with.
 _CREDENTIALS_KEY = "labkit_credentials"
+#: Where ``Call.context`` keeps the serialized request body (its size is what AWS's payload limits count).
+BODY_KEY = "labkit_request_body"
 
 
 @dataclass
@@ -94,6 +99,7 @@ class Emulator:
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
         self._answers: dict[tuple[str, str], Answer] = {}
+        self._validators: dict[tuple[str, str], list[Validator]] = defaultdict(list)
         self._observers: dict[tuple[str, str], list[Observer]] = defaultdict(list)
         self._ticks: list[Tick] = []
         self._call_observers: list[CallObserver] = []
@@ -108,6 +114,19 @@ class Emulator:
             if key in self._answers:
                 raise ValueError(f"{service}.{operation} already has an emulator answer")
             self._answers[key] = fn
+            return fn
+
+        return register
+
+    def validates(self, service: str, operation: str) -> Callable[[Validator], Validator]:
+        """Register a check of ``service.operation`` run before the answer or moto sees the call.
+
+        A validator raises :class:`~labkit.exceptions.ServiceError` to refuse the whole call, so
+        nothing is stored (AWS's documented limits); several may check one operation, in order.
+        """
+
+        def register(fn: Validator) -> Validator:
+            self._validators[(service, operation)].append(fn)
             return fn
 
         return register
@@ -172,14 +191,18 @@ class Emulator:
             # First of all before-call hooks, so a call another hook refuses (IAM) is still attributed.
             context[_HEADERS_KEY] = dict((params or {}).get("headers", {}))
             context[_CREDENTIALS_KEY] = client._get_credentials()  # who signs: CloudTrail's userIdentity
+            context[BODY_KEY] = (params or {}).get("body")
 
         def before_call(model: Any, context: dict[str, Any], **_: Any) -> Any:
             answer = self._answers.get((service, model.name))
-            if answer is None:
+            validators = self._validators.get((service, model.name), [])
+            if answer is None and not validators:
                 return None
             call = self._call(service, model.name, context, region)
             try:
-                result = answer(call)
+                for validate in validators:
+                    validate(call)
+                result = answer(call) if answer is not None else None
             except ServiceError as error:
                 return error_reply(error.code, error.message, error.status)
             except ClientError as error:

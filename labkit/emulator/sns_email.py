@@ -8,6 +8,10 @@ reference, Subscribe: https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.h
 notifications": https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html).
 
 This plugin keeps that state and an :class:`Inbox` the notebooks read (``lab.inbox``).
+On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) the state of each
+email subscription also lives on the server (:class:`ServerState`), so the next process — the
+notebook kernel after ``labkit catchup``, a restarted kernel — knows which are confirmed. The
+inbox itself stays with the process that received the mail.
 Taught in notebook 02-cpu-alarm.
 """
 
@@ -49,6 +53,42 @@ class _Subscription:
     endpoint: str
     token: str
     confirmed: bool = False
+
+
+class ServerState:
+    """Email subscriptions' confirmation state, kept on the moto server where the next process finds it.
+
+    One SSM parameter per subscription, ``/labkit/state/<account>/sns-email/<subscription id>``,
+    in the workshop's own account (:data:`labkit.workshop.WORKSHOP_ACCOUNT_ID`), so the learner's
+    account shows nothing of it. Read once when the lab connects; written when a subscription is
+    made, confirmed or removed.
+    """
+
+    def __init__(self, endpoint_url: str, region: str, account_id: str, config: Any) -> None:
+        from labkit.workshop import WORKSHOP_ACCOUNT_ID, _session_in
+
+        self._ssm = _session_in(WORKSHOP_ACCOUNT_ID, region).client("ssm", endpoint_url=endpoint_url, config=config)
+        self._path = f"/labkit/state/{account_id}/sns-email"
+
+    def _name(self, arn: str) -> str:
+        return f"{self._path}/{arn.rsplit(':', 1)[-1]}"
+
+    def load(self) -> list[_Subscription]:
+        found = []
+        for page in self._ssm.get_paginator("get_parameters_by_path").paginate(Path=self._path):
+            for parameter in page["Parameters"]:
+                found.append(_Subscription(**json.loads(parameter["Value"])))
+        return found
+
+    def save(self, subscription: _Subscription) -> None:
+        value = json.dumps(subscription.__dict__)
+        self._ssm.put_parameter(Name=self._name(subscription.arn), Value=value, Type="String", Overwrite=True)
+
+    def drop(self, arn: str) -> None:
+        try:
+            self._ssm.delete_parameter(Name=self._name(arn))
+        except self._ssm.exceptions.ParameterNotFound:
+            pass
 
 
 @dataclass
@@ -104,6 +144,29 @@ class SnsEmail:
         self.lab = emulator.lab
         self.subscriptions: dict[str, _Subscription] = {}
         self.inbox = Inbox(self)
+        self.state: ServerState | None = None
+        backend = self.lab.backend
+        if not backend.in_process and backend.endpoint_url:
+            self.state = ServerState(backend.endpoint_url, self.lab.region, backend.account_id, backend.client_config)
+            self._adopt(self.state.load())
+
+    def _adopt(self, stored: list[_Subscription]) -> None:
+        """Take over the subscriptions an earlier process left on the server, if they still exist."""
+        from botocore.exceptions import ClientError
+
+        for subscription in stored:
+            region = subscription.arn.split(":")[3]
+            try:
+                self.lab.internal_client("sns", region).get_subscription_attributes(SubscriptionArn=subscription.arn)
+            except ClientError:  # gone (unsubscribed, topic deleted, server restarted)
+                assert self.state is not None
+                self.state.drop(subscription.arn)
+                continue
+            self.subscriptions[subscription.arn] = subscription
+
+    def _saved(self, subscription: _Subscription) -> None:
+        if self.state is not None:
+            self.state.save(subscription)
 
     def _sns(self) -> Any:
         return self.lab.internal_client("sns")
@@ -129,6 +192,7 @@ class SnsEmail:
         if known is None:
             known = _Subscription(arn, params["TopicArn"], params["Protocol"], params["Endpoint"], secrets.token_hex(32))
             self.subscriptions[arn] = known
+            self._saved(known)
         if not known.confirmed:
             self._send_confirmation(known)
         returned = arn if known.confirmed or call.params.get("ReturnSubscriptionArn") else PENDING_ANSWER
@@ -157,6 +221,7 @@ class SnsEmail:
         for subscription in self.subscriptions.values():
             if subscription.token == token and subscription.topic_arn == topic_arn:
                 subscription.confirmed = True
+                self._saved(subscription)
                 return subscription.arn
         raise ServiceError("InvalidParameter", "Invalid parameter: Token")
 
@@ -196,11 +261,15 @@ class SnsEmail:
         return reply
 
     def forget(self, call: Call, reply: dict[str, Any]) -> None:
-        self.subscriptions.pop(call.params.get("SubscriptionArn", ""), None)
+        if self.subscriptions.pop(call.params.get("SubscriptionArn", ""), None) is not None and self.state is not None:
+            self.state.drop(call.params["SubscriptionArn"])
 
     def forget_topic(self, call: Call, reply: dict[str, Any]) -> None:
         topic = call.params.get("TopicArn")
-        self.subscriptions = {arn: s for arn, s in self.subscriptions.items() if s.topic_arn != topic}
+        for arn in [arn for arn, s in self.subscriptions.items() if s.topic_arn == topic]:
+            del self.subscriptions[arn]
+            if self.state is not None:
+                self.state.drop(arn)
 
     # -- delivery -------------------------------------------------------------------------------
     def deliver(

@@ -1,0 +1,283 @@
+"""Issue 19 "Hardening": the guard refuses before the network, the registry file never blocks,
+the CLI never shows a traceback, and late joiners' and restarts' flows keep working."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+import labkit
+from labkit import backends
+from labkit.cli import main
+from labkit.exceptions import GuardrailError
+from labkit.lab import Lab
+from labkit.resources import KINDS_BY_NAME, Registry, TeardownReport
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# -- §3 the real-account guard refuses before the network ---------------------------------------
+def test_aws_without_an_allow_list_refuses_before_calling_sts(monkeypatch: pytest.MonkeyPatch) -> None:
+    session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="y", region_name="ap-northeast-1")
+    called: list[str] = []
+    monkeypatch.setattr(session, "client", lambda service, **_: called.append(service))
+    with pytest.raises(GuardrailError, match="set LABKIT_AWS_ACCOUNTS=<12-digit id>"):
+        backends.start_aws("ap-northeast-1", session)
+    assert called == []
+
+
+def test_cli_on_aws_without_an_allow_list_says_what_to_set_in_one_line(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LABKIT_HOME": str(tmp_path / "home"),
+           "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_EC2_METADATA_DISABLED": "true"}
+    done = subprocess.run([sys.executable, "-m", "labkit", "inventory", "--backend", "aws"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "LABKIT_AWS_ACCOUNTS" in line
+
+
+# -- §2 the registry file -----------------------------------------------------------------------
+def _registry_file(tmp_path: Path) -> Path:
+    return tmp_path / "labkit-home" / "registry.json"
+
+
+def test_a_truncated_registry_file_is_quarantined_and_connect_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _registry_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"moto-server:http://x": [{"kind": "sns:to', encoding="utf-8")
+    registry = Registry("moto-server:http://x", path)
+    assert registry.records == []
+    [kept] = list(path.parent.glob("registry.json.corrupt-*"))
+    assert kept.read_text(encoding="utf-8").startswith('{"moto-server')
+    warning = capsys.readouterr().err
+    assert str(kept) in warning and warning.count("\n") == 1
+    registry.claim("lab-1")  # the file is usable again
+    assert json.loads(path.read_text(encoding="utf-8"))["_owners"]
+
+
+def test_bad_records_are_skipped_with_a_warning_and_teardown_deletes_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        lab = labkit.connect("moto-server")
+        for name in ("one", "two", "three"):
+            lab.client("sns").create_topic(Name=name)
+        path = lab.registry.path
+        data = json.loads(path.read_text(encoding="utf-8"))
+        key = lab.backend.registry_key
+        data[key].insert(1, {"kind": "sns:topic", "region": "ap-northeast-1", "ident": "not-a-dict"})
+        data[key].insert(2, {"kind": "no:such-kind", "region": "ap-northeast-1", "ident": {"x": "y"},
+                             "created_at": "2026-06-01T00:00:00+00:00", "lab_id": lab.lab_id})
+        data[key].append({"kind": "sns:topic", "region": "ap-northeast-1", "ident": {"Name": "wrong-field"},
+                          "created_at": "2026-06-01T00:00:00+00:00", "lab_id": lab.lab_id})
+        path.write_text(json.dumps(data), encoding="utf-8")
+        assert main(["teardown"]) == 0
+        captured = capsys.readouterr()
+        assert captured.out.count("deleted  sns:topic") == 3
+        assert "no:such-kind" in captured.err and "skipped 3 unreadable record(s)" in captured.err
+        assert "Traceback" not in captured.err
+        assert server.internal_client("sns").list_topics()["Topics"] == []
+        [kept] = list(path.parent.glob("registry.json.corrupt-*"))
+        assert "no:such-kind" in kept.read_text(encoding="utf-8")
+        assert main(["inventory"]) == 0
+        assert capsys.readouterr().err == ""  # quarantined once, not warned about on every run
+
+
+def test_every_kind_says_which_fields_name_its_resources() -> None:
+    from labkit.resources import IDENT_KEYS, KINDS
+
+    assert {kind.name for kind in KINDS} == set(IDENT_KEYS)
+
+
+def test_a_registry_file_that_is_not_an_object_is_quarantined(tmp_path: Path) -> None:
+    path = _registry_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("[1, 2]", encoding="utf-8")
+    assert Registry("k", path).records == []
+    assert list(path.parent.glob("registry.json.corrupt-*"))
+
+
+# -- §2 teardown reports never show an account id ------------------------------------------------
+def test_failed_lines_mask_the_account_id() -> None:
+    report = TeardownReport(failed=[("sns:topic x", "User: arn:aws:iam::210987654321:user/me is not authorized")])
+    assert "210987654321" not in str(report)
+    assert "<account>" in str(report)
+
+
+# -- §2 a pre-existing alarm is never redefined by a lab -----------------------------------------
+def test_a_lab_refuses_to_redefine_an_alarm_it_did_not_create(lab: Lab) -> None:
+    alarm = dict(MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
+                 ComparisonOperator="GreaterThanThreshold")
+    lab.internal_client("cloudwatch").put_metric_alarm(AlarmName="prod", Threshold=1, **alarm)
+    with pytest.raises(GuardrailError, match="alarm 'prod' already exists"):
+        lab.client("cloudwatch").put_metric_alarm(AlarmName="prod", Threshold=2, **alarm)
+    [kept] = lab.internal_client("cloudwatch").describe_alarms(AlarmNames=["prod"])["MetricAlarms"]
+    assert kept["Threshold"] == 1
+    lab.client("cloudwatch").put_metric_alarm(AlarmName="mine", Threshold=1, **alarm)
+    lab.client("cloudwatch").put_metric_alarm(AlarmName="mine", Threshold=3, **alarm)  # its own: updated
+
+
+# -- §2 the CLI: one sentence, non-zero, no traceback --------------------------------------------
+def test_cli_errors_are_one_sentence_without_traceback(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABKIT_BACKEND", "azure")
+    assert main(["inventory"]) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("labkit: unknown backend 'azure'") and err.count("\n") == 1
+
+
+def test_cli_turns_an_unreachable_server_into_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    sns_kind = KINDS_BY_NAME["sns:topic"]
+    registry = Registry(f"moto-server:http://127.0.0.1:{port}", backends.registry_path())
+    import datetime as dt
+
+    registry.add(sns_kind, "ap-northeast-1", {"TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:t"},
+                 dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc), "lab-x")
+    assert main(["inventory"]) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("labkit: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("port", ["-1", "99999", "65536"])
+def test_serve_refuses_a_port_outside_1_to_65535(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", port]) == 2
+    assert "port must be between 1 and 65535 (0 picks a free port)" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_busy_port_without_hanging(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is already in use" in err and err.count("\n") == 1
+
+
+# -- §1 endpoints, IAM resources gone, instance-profile tags -------------------------------------
+@pytest.mark.parametrize("spelling", ["http://localhost:{port}", "http://127.0.0.1:{port}/", "HTTP://LOCALHOST:{port}//"])
+def test_teardown_finds_the_labs_whatever_the_endpoint_spelling(
+    spelling: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with labkit.connect("moto-server") as server:
+        url = server.backend.endpoint_url
+        port = url.rsplit(":", 1)[1]
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", url)
+        labkit.connect("moto-server").client("sns").create_topic(Name="left")
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", spelling.format(port=port))
+        assert main(["teardown"]) == 0
+        assert "deleted  sns:topic" in capsys.readouterr().out
+        assert server.internal_client("sns").list_topics()["Topics"] == []
+
+
+def test_iam_resources_already_gone_count_as_deleted(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        lab = labkit.connect("moto-server")
+        iam = lab.client("iam")
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+        iam.create_role(RoleName="gone-role", AssumeRolePolicyDocument=trust)
+        iam.create_instance_profile(InstanceProfileName="gone-profile")
+        iam.create_user(UserName="gone-user")
+        arn = iam.create_policy(PolicyName="gone-policy", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}))["Policy"]["Arn"]
+        internal = server.internal_client("iam")  # a server restart: everything is gone
+        internal.delete_role(RoleName="gone-role")
+        internal.delete_instance_profile(InstanceProfileName="gone-profile")
+        internal.delete_user(UserName="gone-user")
+        internal.delete_policy(PolicyArn=arn)
+        assert main(["inventory"]) == 0
+        assert "0 resource(s)" in capsys.readouterr().out
+        assert main(["teardown"]) == 0
+        assert "nothing left" in capsys.readouterr().out
+
+
+def test_teardown_all_labs_with_an_instance_profile_does_not_crash(lab: Lab) -> None:
+    lab.client("iam").create_instance_profile(InstanceProfileName="tagged-profile")
+    lab.registry.records.clear()  # a lost registry: only the tag says it is the lab's
+    report = lab.teardown(tagged=True)
+    assert report.ok, str(report)
+    assert lab.internal_client("iam").list_instance_profiles()["InstanceProfiles"] == []
+
+
+def test_missing_error_codes_of_iam_mean_gone() -> None:
+    from labkit.resources import _missing
+
+    error = ClientError({"Error": {"Code": "NoSuchEntity", "Message": "Role x cannot be found."}}, "GetRole")
+    assert _missing(error)
+
+
+
+# -- §1 late joiners: checkers judge the learner's instance; catch-up twice builds once -----------
+def test_checkers_inspect_the_instance_this_lab_launched_not_the_oldest(lab: Lab) -> None:
+    from labkit import ec2
+
+    earlier = lab.internal_client("ec2").run_instances(  # another process's lab-web (a catch-up)
+        ImageId=ec2.OFFLINE_AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "lab-web"}]}],
+    )["Instances"][0]["InstanceId"]
+    lab.advance(minutes=5)
+    mine = ec2.launch(lab).instance_id
+    assert ec2.lab_instance_id(lab) == mine != earlier
+
+
+def test_catchup_run_twice_launches_one_instance(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        assert main(["catchup", "04"]) == 0
+        assert main(["catchup", "04"]) == 0
+        assert "already running" in capsys.readouterr().out
+        reservations = server.internal_client("ec2").describe_instances(
+            Filters=[{"Name": "instance-state-name", "Values": ["running"]}])["Reservations"]
+        assert len([i for r in reservations for i in r["Instances"]]) == 1
+        profiles = server.internal_client("ec2").describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"]
+        assert len(profiles) == 1
+        assert main(["teardown"]) == 0
+
+
+# -- §1 emulated state that outlives a process: email subscription confirmations -----------------
+def test_a_subscription_confirmed_by_another_process_gets_the_alarm_email(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit import prereqs
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        catching_up = labkit.connect("moto-server", clear_abandoned=False)  # `labkit catchup 05`
+        topic = prereqs.alerts_topic(catching_up)
+        catching_up.close()
+        kernel = labkit.connect("moto-server", clear_abandoned=False)  # the notebook's kernel, later
+        assert prereqs.alerts_topic(kernel) == topic
+        kernel.client("sns").publish(TopicArn=topic, Subject="ALARM", Message="CPU high")
+        assert [email.subject for email in kernel.inbox.notifications("you@example.com")] == ["ALARM"]
+        [subscription] = kernel.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert subscription["SubscriptionArn"].startswith("arn:")  # confirmed, not PendingConfirmation
+
+
+def test_a_pending_subscription_made_by_another_process_can_be_confirmed_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)
+        sns = first.client("sns")
+        topic = sns.create_topic(Name="t")["TopicArn"]
+        assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com")["SubscriptionArn"] == "pending confirmation"
+        first.close()
+        second = labkit.connect("moto-server", clear_abandoned=False)
+        [listed] = second.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert listed["SubscriptionArn"] == "PendingConfirmation"
+        assert second.inbox.pending() == ["a@example.com"]
+        assert len(second.inbox.confirm("a@example.com")) == 1
+        second.client("sns").publish(TopicArn=topic, Message="hello")
+        assert len(second.inbox.notifications("a@example.com")) == 1
