@@ -338,7 +338,12 @@ from labkit.exercises.nb03 import ssh_logs_policy as ex1
 
 # %% tags=["solution"]
 document = least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
-iam.create_policy(PolicyName="ssh-logs-writer", PolicyDocument=json.dumps(document))["Policy"]["PolicyName"]
+try:
+    iam.create_policy(PolicyName="ssh-logs-writer", PolicyDocument=json.dumps(document))
+except iam.exceptions.EntityAlreadyExistsException:  # an earlier attempt: make this document its default version
+    policy_arn = f"arn:aws:iam::{lab.account_id}:policy/ssh-logs-writer"
+    iam.create_policy_version(PolicyArn=policy_arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
+"policy ssh-logs-writer ready"
 
 # %%
 ex1.check(lab)

@@ -435,12 +435,13 @@ ex1.check(lab)
 from labkit.exercises.nb06b import actual_100_notification as ex2
 
 # %% tags=["solution"]
-budgets.create_notification(
-    AccountId=account, BudgetName="lab-monthly",
-    Notification={"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
-                  "ThresholdType": "PERCENTAGE"},
-    Subscribers=me,
-)
+actual_100 = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
+              "ThresholdType": "PERCENTAGE"}
+try:
+    budgets.create_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100, Subscribers=me)
+except budgets.exceptions.DuplicateRecordException:  # an earlier attempt made it: replace it
+    budgets.delete_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100)
+    budgets.create_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100, Subscribers=me)
 "notification added"
 
 # %%
