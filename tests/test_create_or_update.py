@@ -117,3 +117,31 @@ def test_create_notification_twice_is_refused(lab: Lab) -> None:
     with pytest.raises(budgets.exceptions.NotFoundException):
         budgets.create_notification(AccountId=lab.account_id, BudgetName="nope", Notification=NOTIFICATION,
                                     Subscribers=subscribers)
+
+
+def test_run_instances_with_the_same_client_token_launches_once(lab: Lab) -> None:
+    """https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html: a retry with the same client
+    token and parameters succeeds without further action; other parameters fail with IdempotentParameterMismatch."""
+    from labkit.ec2 import OFFLINE_AMI
+
+    ec2 = lab.client("ec2")
+    request = {"ImageId": OFFLINE_AMI, "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1, "ClientToken": "web-1"}
+    first = ec2.run_instances(**request)["Instances"][0]["InstanceId"]
+    assert ec2.run_instances(**request)["Instances"][0]["InstanceId"] == first
+    with pytest.raises(ec2.exceptions.ClientError, match="IdempotentParameterMismatch"):
+        ec2.run_instances(**{**request, "InstanceType": "t3.small"})
+    other = ec2.run_instances(**{**request, "ClientToken": "web-2"})["Instances"][0]["InstanceId"]
+    ids = sorted(i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"])
+    assert ids == sorted([first, other])
+
+
+def test_the_same_launch_twice_is_one_watched_instance(lab: Lab) -> None:
+    """labkit.ec2.launch passes a ClientToken: a notebook's launch cell run twice keeps one instance and its metrics."""
+    from labkit import ec2
+
+    first = ec2.launch(lab, history_days=1)
+    again = ec2.launch(lab, history_days=1)
+    assert again is first
+    other = ec2.launch(lab, detailed=True)
+    assert other.instance_id != first.instance_id
+    assert len(lab.emulator.plugins["ec2_metrics"].instances) == 2  # type: ignore[union-attr]
