@@ -14,6 +14,7 @@ Taught in notebooks 01-metric-exploration and 02-cpu-alarm.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import zlib
 from dataclasses import dataclass, field
@@ -371,7 +372,15 @@ def launch(
     real_load = remote_load and lab.emulator is None
     if real_load:
         request["IamInstanceProfile"] = {"Name": ssm_instance_profile(lab)}
+    # The same launch in the same lab is one instance, however often its cell runs: EC2 answers a repeated
+    # ClientToken with the first launch (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
+    options = f"{lab.lab_id}|{instance_type}|{detailed}|{pattern}|{seed}|{history_days}|{remote_load}"
+    request["ClientToken"] = "labkit-" + hashlib.sha256(options.encode()).hexdigest()[:40]
     instance_id = _run_instances_when_profile_is_visible(lab, request)["Instances"][0]["InstanceId"]
+    if lab.emulator is not None:
+        watched = [i for i in lab.emulator.plugins["ec2_metrics"].instances if i.instance_id == instance_id]
+        if watched:
+            return watched[0]  # launched by an earlier run of the same cell: its metrics go on
     launched = lab.clock.now() - dt.timedelta(days=history_days)
     instance = LabInstance(instance_id, instance_type, detailed, Workload(pattern, seed), launched)
     if real_load:

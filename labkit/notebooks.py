@@ -106,6 +106,29 @@ def skeleton_problems(notebook: Any) -> list[str]:
     return problems
 
 
+def each_step_cell_twice(notebook: Any) -> Any:
+    """A copy of ``notebook`` in which every code cell of a "Step …" section, and every exercise
+    answer (tagged ``solution``), is immediately followed by a copy of itself: a learner who runs a
+    cell again (the standards: every step cell can be run twice). ``tests/test_notebooks.py`` runs it."""
+    import copy
+
+    twice = copy.deepcopy(notebook)
+    cells: list[Any] = []
+    section = ""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            levels = [m.group(1) for m in re.finditer(r"^##\s+(.*?)\s*$", cell.source, re.MULTILINE)]
+            section = levels[-1] if levels else section
+        cells.append(copy.deepcopy(cell))
+        in_step = section.startswith("Step")
+        if cell.cell_type == "code" and (in_step or "solution" in cell.metadata.get("tags", [])):
+            again = copy.deepcopy(cell)
+            again["id"] = f"{cell.get('id', 'cell')}-again"
+            cells.append(again)
+    twice.cells = cells
+    return twice
+
+
 @contextmanager
 def backend_environment(backend: str) -> Iterator[None]:
     """Run kernels on ``backend`` with the fixed lab clock (they inherit this process's environment)."""

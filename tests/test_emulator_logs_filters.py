@@ -118,6 +118,19 @@ def test_put_metric_filter_validates_before_moto_stores(logs: Any) -> None:
     assert [f["filterName"] for f in logs.describe_metric_filters(logGroupName=GROUP)["metricFilters"]] == ["ok"]
 
 
+def test_put_metric_filter_with_an_existing_name_replaces_it(logs: Any, lab: Lab) -> None:
+    """PutMetricFilter "creates or updates a metric filter"
+    (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html):
+    a second put of the same name leaves one filter, the latest, which alone counts new events."""
+    logs.put_metric_filter(logGroupName=GROUP, filterName="ssh", filterPattern='"Invalid user"', metricTransformations=TRANSFORM)
+    logs.put_metric_filter(logGroupName=GROUP, filterName="other", filterPattern="sshd", metricTransformations=TRANSFORM)
+    logs.put_metric_filter(logGroupName=GROUP, filterName="ssh", filterPattern='"Failed password"', metricTransformations=TRANSFORM)
+    filters = logs.describe_metric_filters(logGroupName=GROUP)["metricFilters"]
+    assert sorted((f["filterName"], f["filterPattern"]) for f in filters) == [
+        ("other", "sshd"), ("ssh", '"Failed password"'),
+    ]
+
+
 def test_put_subscription_filter_rejects_invalid_pattern(logs: Any) -> None:
     with pytest.raises(logs.exceptions.InvalidParameterException, match=r"Invalid character\(s\) in term"):
         logs.put_subscription_filter(

@@ -61,3 +61,29 @@ def test_without_the_topic_and_on_another_metric(lab: Lab, right: dict[str, Any]
         "the alarm watches AWS/EC2 NetworkIn, not AWS/EC2 CPUUtilization",
         "its AlarmActions do not notify the SNS topic lab-alerts",
     ]
+
+
+WRONG: dict[str, dict[str, Any]] = {
+    "another metric": {"MetricName": "NetworkIn"},  # "CPU"
+    "no instance": {"Dimensions": []},  # of the lab instance
+    "maximum": {"Statistic": "Maximum"},  # "five-minute averages"
+    "one-minute periods": {"Period": 60},
+    "80 or more": {"ComparisonOperator": "GreaterThanOrEqualToThreshold"},  # "exceed 80 %"
+    "90 %": {"Threshold": 90},
+    "2 of 5": {"DatapointsToAlarm": 2},  # "3 of the last 5"
+    "3 of 3": {"EvaluationPeriods": 3},
+    "no email": {"AlarmActions": []},  # notifies lab-alerts
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG, ids=list(WRONG))
+def test_each_wrong_answer_is_caught_then_the_solution_passes(lab: Lab, right: dict[str, Any], wrong: str) -> None:
+    """PutMetricAlarm creates or updates (API_PutMetricAlarm), so the solution replaces any wrong attempt."""
+    assert _problems(lab, {**right, **WRONG[wrong]}) != []
+
+    class Instance:
+        dimensions = right["Dimensions"]
+
+    exec(three_of_five.solution_code, {"cloudwatch": lab.client("cloudwatch"), "instance": Instance,
+                                       "topic_arn": right["AlarmActions"][0]})
+    assert three_of_five.problems(lab) == []

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from labkit import iam
 from labkit.exercises.nb03 import MISCONFIGURED_ROLE, POLICY_NAME, fix_trust, ssh_logs_policy
 from labkit.lab import Lab
@@ -43,10 +45,12 @@ def test_logs_star_action_allows_too_much(lab: Lab) -> None:
     document = iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
     document["Statement"][0]["Action"] = "logs:*"
     _create(lab, document)
-    assert ssh_logs_policy.problems(lab) == [
+    problems = ssh_logs_policy.problems(lab)
+    assert problems[0] == (
         "it allows logs:DeleteLogGroup on "
         f"{iam.mask_account(iam.log_group_arn(lab.region, lab.account_id, 'ssh_logs'))}, which the agent does not need"
-    ]
+    )
+    assert len(problems) == 2 and "ex1.reset(lab)" in problems[1]
 
 
 def _misconfigured(lab: Lab) -> None:
@@ -78,3 +82,73 @@ def test_trusting_everyone_is_refused(lab: Lab) -> None:
 
 def test_missing_role_is_named(lab: Lab) -> None:
     assert "does not exist" in fix_trust.problems(lab)[0]
+
+
+def _solve_policy(lab: Lab) -> None:
+    exec(ssh_logs_policy.solution_code, {"iam": lab.client("iam"), "lab": lab, "json": json,
+                                         "least_privilege_policy": iam.least_privilege_policy})
+
+
+def _wrong_resource(lab: Lab) -> dict:
+    document = iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
+    document["Statement"][0]["Resource"] = [iam.log_group_arn(lab.region, lab.account_id, "app_logs")]
+    return document
+
+
+def _wrong_action(lab: Lab) -> dict:
+    document = iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
+    document["Statement"][0]["Action"] = ["logs:PutLogEvents"]
+    return document
+
+
+WRONG_POLICIES = {
+    "too broad (quick start)": lambda lab: iam.QUICK_START_POLICY,  # clause "least-privilege"
+    "another group": _wrong_resource,  # clause "for the ssh_logs group"
+    "misses an action the agent needs": _wrong_action,  # clause "that the agent can write with"
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG_POLICIES, ids=list(WRONG_POLICIES))
+def test_each_wrong_policy_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    _create(lab, WRONG_POLICIES[wrong](lab))
+    problems = ssh_logs_policy.problems(lab)
+    assert problems and "ex1.reset(lab)" in problems[-1]
+    _solve_policy(lab)
+    _solve_policy(lab)  # the solution cell run twice
+    assert ssh_logs_policy.problems(lab) == []
+
+
+def test_reset_deletes_the_policy_and_its_versions(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    _create(lab, iam.QUICK_START_POLICY)
+    _solve_policy(lab)
+    ssh_logs_policy.reset(lab)
+    assert "deleted the policy 'ssh-logs-writer' (2 version(s))" in capsys.readouterr().out
+    assert ssh_logs_policy.problems(lab) == [f"there is no customer managed policy named {POLICY_NAME!r}"]
+    lab.client("iam").create_policy(PolicyName=POLICY_NAME, PolicyDocument=json.dumps(
+        iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")))
+    assert ssh_logs_policy.problems(lab) == []
+
+
+def _statement(principal: object) -> dict:
+    return {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}
+
+
+WRONG_TRUSTS = {
+    # clause "so that EC2 can use it"
+    "still Lambda only": lambda lab: iam.trust_policy("lambda.amazonaws.com"),
+    # clause "and nobody else"
+    "EC2 and Lambda": lambda lab: _statement({"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}),
+    "EC2 and the whole account": lambda lab: _statement(
+        {"Service": "ec2.amazonaws.com", "AWS": f"arn:aws:iam::{lab.account_id}:root"}),
+    "everyone": lambda lab: _statement("*"),
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG_TRUSTS, ids=list(WRONG_TRUSTS))
+def test_each_wrong_trust_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    _misconfigured(lab)
+    _trust(lab, WRONG_TRUSTS[wrong](lab))
+    assert fix_trust.problems(lab) != []
+    exec(fix_trust.solution_code, {"iam": lab.client("iam"), "json": json, "trust_policy": iam.trust_policy})
+    assert fix_trust.problems(lab) == []

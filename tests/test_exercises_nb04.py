@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from labkit.agent import LogSource, unified_config
 from labkit.exercises.nb04 import PARAMETER, two_sources
 from labkit.lab import Lab
@@ -81,3 +83,28 @@ def test_wrong_log_group(lab: Lab) -> None:
 def test_check_prints_the_verdict(lab: Lab, capsys: Any) -> None:
     assert two_sources.check(lab) is False
     assert "✘ Not yet" in capsys.readouterr().out
+
+
+WRONG = {
+    "another name": lambda: ("AmazonCloudWatch-agent", json.dumps(_config(SECURE, MESSAGES))),  # "in SSM parameter ..."
+    "not JSON": lambda: (PARAMETER, str(_config(SECURE, MESSAGES))),  # a configuration the agent can read
+    "a list": lambda: (PARAMETER, json.dumps([_config(SECURE, MESSAGES)])),
+    "only secure": lambda: (PARAMETER, json.dumps(_config(SECURE))),  # "shipping ... /var/log/messages"
+    "messages to the wrong group": lambda: (PARAMETER, json.dumps(_config(SECURE, LogSource("/var/log/messages", "ssh_logs")))),
+    "only messages": lambda: (PARAMETER, json.dumps(_config(MESSAGES))),  # "shipping /var/log/secure"
+}
+
+
+@pytest.mark.parametrize("wrong", WRONG, ids=list(WRONG))
+def test_each_wrong_answer_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    """PutParameter with Overwrite=True replaces the value (API_PutParameter), so the solution replaces any attempt."""
+    from labkit.agent import validate_unified
+
+    name, value = WRONG[wrong]()
+    _store(lab, value, name)
+    assert two_sources.problems(lab) != []
+    namespace = {"ssm": lab.client("ssm"), "json": json, "unified_config": unified_config, "LogSource": LogSource,
+                 "validate_unified": validate_unified}
+    exec(two_sources.solution_code, namespace)
+    exec(two_sources.solution_code, namespace)  # the solution cell run twice
+    assert two_sources.problems(lab) == []

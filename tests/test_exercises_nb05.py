@@ -99,3 +99,58 @@ def test_wrong_period_statistic_and_no_topic(lab: Lab) -> None:
 
 def test_missing_alarm(lab: Lab) -> None:
     assert sustained_alarm.problems(lab) == ["there is no alarm named 'SSH Failed sustained'"]
+
+
+def _solve_filter(lab: Lab) -> None:
+    exec(invalid_user_filter.solution_code, {"logs": lab.client("logs")})
+
+
+FILTER_WRONG: dict[str, dict[str, Any]] = {
+    "lower case pattern": {"pattern": "invalid user"},  # "counts sshd's 'Invalid user' lines"
+    "too broad": {"pattern": "[preauth]"},
+    "namespace": {"pattern": '"Invalid user"', "metricNamespace": "SSH"},  # "as LabLogs/SSHInvalidUser"
+    "value": {"pattern": '"Invalid user"', "metricValue": "2"},
+}
+
+
+@pytest.mark.parametrize("wrong", FILTER_WRONG, ids=list(FILTER_WRONG))
+def test_each_wrong_filter_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    """PutMetricFilter with the same name replaces the filter (API_PutMetricFilter: "Creates or updates")."""
+    changes = dict(FILTER_WRONG[wrong])
+    _filter(lab, changes.pop("pattern"), **changes)
+    assert invalid_user_filter.problems(lab) != []
+    _solve_filter(lab)
+    _solve_filter(lab)  # the solution cell run twice
+    assert invalid_user_filter.problems(lab) == []
+
+
+def test_a_wrong_filter_under_another_name_needs_the_reset(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    lab.client("logs").create_log_group(logGroupName="ssh_logs")
+    lab.client("logs").put_metric_filter(
+        logGroupName="ssh_logs", filterName="invalid", filterPattern="invalid user",
+        metricTransformations=[{"metricName": "SSHInvalidUser", "metricNamespace": "LabLogs", "metricValue": "1"}])
+    _solve_filter(lab)
+    [problem] = invalid_user_filter.problems(lab)
+    assert "counts twice" in problem and "ex1.reset(lab)" in problem
+    invalid_user_filter.reset(lab)
+    assert "deleted 2 metric filter(s)" in capsys.readouterr().out
+    _solve_filter(lab)
+    assert invalid_user_filter.problems(lab) == []
+
+
+ALARM_WRONG: dict[str, dict[str, Any]] = {
+    "one of three": {"DatapointsToAlarm": 1},  # "in 2 of the last 3 minutes"
+    "five minutes": {"Period": 300},  # "a minute"
+    "more than five": {"ComparisonOperator": "GreaterThanThreshold"},  # "5 or more"
+    "average": {"Statistic": "Average"},  # "failures" (a count)
+    "no email": {"AlarmActions": []},
+}
+
+
+@pytest.mark.parametrize("wrong", ALARM_WRONG, ids=list(ALARM_WRONG))
+def test_each_wrong_alarm_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    topic = alerts_topic(lab)
+    _alarm(lab, topic, **ALARM_WRONG[wrong])
+    assert sustained_alarm.problems(lab) != []
+    exec(sustained_alarm.solution_code, {"cloudwatch": lab.client("cloudwatch"), "topic_arn": topic})
+    assert sustained_alarm.problems(lab) == []

@@ -95,3 +95,56 @@ def test_security_group_alarm_wrong_threshold_and_group(lab: Lab) -> None:
 
 def test_security_group_alarm_nothing_yet(lab: Lab) -> None:
     assert security_group_alarm.problems(lab) == ["no metric filter publishes the metric SecurityGroupChanges"]
+
+
+def _solve(lab: Lab, exercise: object, log_group: str = "ct") -> None:
+    exec(exercise.solution_code, {  # type: ignore[attr-defined]
+        "events": lab.client("events"), "logs": lab.client("logs"), "cloudwatch": lab.client("cloudwatch"),
+        "json": json, "topic_arn": prereqs.alerts_topic(lab), "log_group": log_group, "CIS_PATTERNS": CIS_PATTERNS})
+
+
+HEALTH_WRONG = {
+    "every Health event": ({"source": ["aws.health"]}, True),  # "issues"
+    "every service": ({"source": ["aws.health"], "detail": {"eventTypeCategory": ["issue"]}}, True),  # "EC2"
+    "EC2 API events": ({"source": ["aws.ec2"], "detail": {"service": ["EC2"]}}, True),  # "Health"
+    "no target": (RIGHT, False),  # "to lab-alerts"
+}
+
+
+@pytest.mark.parametrize("wrong", HEALTH_WRONG, ids=list(HEALTH_WRONG))
+def test_each_wrong_health_rule_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    pattern, target = HEALTH_WRONG[wrong]
+    _rule(lab, pattern, target=target)
+    assert ec2_health_rule.problems(lab) != []
+    _solve(lab, ec2_health_rule)
+    assert ec2_health_rule.problems(lab) == []
+
+
+SG_WRONG = {
+    "pattern counts reads": {"pattern": '{ $.eventName = "*SecurityGroup*" }'},  # "the CIS ... filter"
+    "alarm needs five changes": {"threshold": 5},  # "alarm" on any change
+}
+
+
+@pytest.mark.parametrize("wrong", SG_WRONG, ids=list(SG_WRONG))
+def test_each_wrong_security_group_answer_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    """The solution's put_metric_filter and put_metric_alarm replace the wrong ones (both create or update)."""
+    _answer(lab, **SG_WRONG[wrong])  # type: ignore[arg-type]
+    assert security_group_alarm.problems(lab) != []
+    _solve(lab, security_group_alarm)
+    _solve(lab, security_group_alarm)  # the solution cell run twice
+    assert security_group_alarm.problems(lab) == []
+
+
+def test_a_filter_on_a_group_no_trail_feeds_needs_the_reset(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    _trail_group(lab)
+    lab.client("logs").create_log_group(logGroupName="not-the-trail")
+    _answer(lab, group="not-the-trail")  # "on the trail's log group"
+    assert any("no trail delivers" in p for p in security_group_alarm.problems(lab))
+    _solve(lab, security_group_alarm)
+    [problem] = security_group_alarm.problems(lab)
+    assert "count more than once" in problem and "ex2.reset(lab)" in problem
+    security_group_alarm.reset(lab)
+    assert "deleted 2 metric filter(s)" in capsys.readouterr().out
+    _solve(lab, security_group_alarm)
+    assert security_group_alarm.problems(lab) == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from labkit import prereqs
 from labkit.exercises.nb06b import actual_100_notification, medium_findings_rule
 from labkit.lab import Lab
@@ -72,3 +74,42 @@ def test_actual_100_wrong_address(lab: Lab) -> None:
 
 def test_actual_100_without_budget(lab: Lab) -> None:
     assert "no budget named" in actual_100_notification.problems(lab)[0]
+
+
+NOTIFICATION_WRONG = {
+    "forecasted": ("FORECASTED", 100, "you@example.com"),  # "ACTUAL"
+    "80 percent": ("ACTUAL", 80, "you@example.com"),  # "> 100 %"
+    "another address": ("ACTUAL", 100, "boss@example.com"),  # emails the learner
+}
+
+
+@pytest.mark.parametrize("wrong", NOTIFICATION_WRONG, ids=list(NOTIFICATION_WRONG))
+def test_each_wrong_notification_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    """CreateNotification refuses a duplicate (DuplicateRecordException, API_budgets_CreateNotification);
+    the solution replaces an earlier one with DeleteNotification."""
+    budgets = _budget(lab)
+    kind, threshold, address = NOTIFICATION_WRONG[wrong]
+    _notify(budgets, lab, kind, threshold, address)
+    assert actual_100_notification.problems(lab) != []
+    solve = {"budgets": budgets, "account": lab.account_id, "LEARNER_EMAIL": prereqs.LEARNER_EMAIL}
+    exec(actual_100_notification.solution_code, dict(solve))
+    exec(actual_100_notification.solution_code, dict(solve))  # the solution cell run twice
+    assert actual_100_notification.problems(lab) == []
+
+
+RULE_WRONG = {
+    "high findings": ([">=", 7], "aws.guardduty", True),  # "Medium"
+    "up to 7 inclusive": ([">=", 4, "<=", 7], "aws.guardduty", True),
+    "any source": ([">=", 4, "<", 7], "aws.inspector", True),  # "GuardDuty findings"
+    "no target": ([">=", 4, "<", 7], "aws.guardduty", False),  # "to lab-alerts"
+}
+
+
+@pytest.mark.parametrize("wrong", RULE_WRONG, ids=list(RULE_WRONG))
+def test_each_wrong_rule_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    """PutRule and PutTargets create or update (API_PutRule, API_PutTargets)."""
+    _rule(lab, *RULE_WRONG[wrong])
+    assert medium_findings_rule.problems(lab) != []
+    exec(medium_findings_rule.solution_code, {"events": lab.client("events"), "json": json,
+                                              "topic_arn": prereqs.alerts_topic(lab)})
+    assert medium_findings_rule.problems(lab) == []

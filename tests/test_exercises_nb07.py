@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from labkit import ec2
 from labkit.exercises.nb07 import reboot_alarm, slow_alarm
 from labkit.lab import Lab
@@ -46,7 +48,7 @@ def test_reboot_alarm_with_the_recover_action_and_two_periods(lab: Lab) -> None:
 
 
 def test_reboot_alarm_on_the_system_check_of_another_instance(lab: Lab) -> None:
-    ec2.launch(lab)
+    ec2.launch(lab, seed=8)  # another instance (the same launch twice is one instance)
     _reboot(lab, ec2.launch(lab), MetricName="StatusCheckFailed_System",
             Dimensions=[{"Name": "InstanceId", "Value": "i-0000000000000000"}])
     problems = reboot_alarm.problems(lab)
@@ -72,3 +74,58 @@ def test_slow_alarm_on_success_percent_without_a_topic(lab: Lab) -> None:
 def test_slow_alarm_with_the_wrong_canary(lab: Lab) -> None:
     _slow(lab, Dimensions=[{"Name": "CanaryName", "Value": "other"}])
     assert slow_alarm.problems(lab) == ["the alarm needs exactly the dimension CanaryName=lab-web-canary (yours: {'CanaryName': 'other'})"]
+
+
+def _solve(lab: Lab, exercise: Any, instance: ec2.LabInstance) -> None:
+    exec(exercise.solution_code, {"cloudwatch": lab.client("cloudwatch"), "lab": lab, "instance": instance,
+                                  "topic_arn": alerts_topic(lab)})
+
+
+REBOOT_WRONG: dict[str, Any] = {
+    # "when its instance status check fails"
+    "system check": {"MetricName": "StatusCheckFailed_System"},
+    "fires when the check passes": {"ComparisonOperator": "LessThanOrEqualToThreshold"},
+    # "reboots it"
+    "recover action": {"AlarmActions": ["arn:aws:automate:ap-northeast-1:ec2:recover", "TOPIC"]},
+    "another instance": {"Dimensions": [{"Name": "InstanceId", "Value": "i-0000000000000000"}]},
+    # "and emails topic_arn"
+    "no email": {"AlarmActions": ["arn:aws:automate:ap-northeast-1:ec2:reboot"]},
+    "another topic": {"AlarmActions": ["arn:aws:automate:ap-northeast-1:ec2:reboot", "OTHER"]},
+    # "three 1-minute periods"
+    "two periods": {"EvaluationPeriods": 2},
+}
+
+
+def _fill(lab: Lab, changes: dict[str, Any]) -> dict[str, Any]:
+    sns = lab.client("sns")
+    topics = {"TOPIC": alerts_topic(lab), "OTHER": sns.create_topic(Name="other-alerts")["TopicArn"]}
+    if "AlarmActions" in changes:
+        return {**changes, "AlarmActions": [topics.get(a, a) for a in changes["AlarmActions"]]}
+    return changes
+
+
+@pytest.mark.parametrize("wrong", REBOOT_WRONG, ids=list(REBOOT_WRONG))
+def test_each_wrong_reboot_alarm_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    instance = ec2.launch(lab)
+    _reboot(lab, instance, **_fill(lab, REBOOT_WRONG[wrong]))
+    assert reboot_alarm.problems(lab) != []
+    _solve(lab, reboot_alarm, instance)
+    assert reboot_alarm.problems(lab) == []
+
+
+SLOW_WRONG: dict[str, Any] = {
+    "availability metric": {"MetricName": "SuccessPercent"},  # "the page"'s load time
+    "other canary": {"Dimensions": [{"Name": "CanaryName", "Value": "other"}]},
+    "seconds": {"Threshold": 1},  # "more than a second"
+    "maximum over 5 minutes": {"Statistic": "Maximum", "Period": 300},
+    "no email": {"AlarmActions": []},
+    "another topic": {"AlarmActions": ["OTHER"]},
+}
+
+
+@pytest.mark.parametrize("wrong", SLOW_WRONG, ids=list(SLOW_WRONG))
+def test_each_wrong_slow_alarm_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
+    _slow(lab, **_fill(lab, SLOW_WRONG[wrong]))
+    assert slow_alarm.problems(lab) != []
+    _solve(lab, slow_alarm, None)  # type: ignore[arg-type]
+    assert slow_alarm.problems(lab) == []

@@ -14,6 +14,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.iam_policy",
     "labkit.emulator.logs_filters",
     "labkit.emulator.logs_metrics",
+    "labkit.emulator.ec2_idempotency",
     "labkit.emulator.ec2_metrics",
     "labkit.emulator.ec2_status",
     "labkit.emulator.synthetic_checks",

@@ -54,6 +54,14 @@ def notification_key(notification: dict[str, Any]) -> str:
     return json.dumps({k: str(notification.get(k, "PERCENTAGE" if k == "ThresholdType" else "")) for k in fields}, sort_keys=True)
 
 
+def _same_notification(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two notifications are the same one (``Threshold`` 100 and 100.0 are equal)."""
+    def key(n: dict[str, Any]) -> tuple[Any, ...]:
+        return (n.get("NotificationType"), n.get("ComparisonOperator"), float(n.get("Threshold", 0)),
+                n.get("ThresholdType") or "PERCENTAGE")
+    return key(a) == key(b)
+
+
 @dataclass
 class _Budget:
     name: str
@@ -149,6 +157,25 @@ class Budgets:
         for item in call.params.get("NotificationsWithSubscribers", []):
             state.subscribers[notification_key(item["Notification"])] = list(item["Subscribers"])
         self.budgets[state.name] = state
+
+    def create_notification(self, call: Call) -> None:
+        """Refuse a second notification of the same type, operator, threshold and threshold type.
+
+        CreateNotification lists ``DuplicateRecordException`` among its errors
+        (https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_CreateNotification.html),
+        and a notification has no id but those four fields (DeleteNotification and UpdateNotification name it
+        by them); moto would store the same notification twice. The docs do not give the message's words.
+        """
+        wanted = call.params.get("Notification") or {}
+        budgets, where = call.internal(), {"AccountId": call.params.get("AccountId"), "BudgetName": call.params.get("BudgetName")}
+        budgets.describe_budget(**where)  # no such budget: its NotFoundException reaches the learner
+        existing = budgets.describe_notifications_for_budget(**where)["Notifications"]
+        if any(_same_notification(n, wanted) for n in existing):
+            raise ServiceError(
+                "DuplicateRecordException",
+                f"Error creating notification: {call.params.get('BudgetName')} - the notification already exists.",
+            )
+        return None
 
     def notification_created(self, call: Call, reply: dict[str, Any]) -> None:
         state = self.budgets.get(call.params["BudgetName"])
@@ -262,6 +289,7 @@ def install(emulator: Emulator) -> Budgets:
     for service, operation in (("cloudwatch", "PutMetricData"), ("logs", "PutMetricFilter"), ("logs", "DeleteMetricFilter")):
         emulator.observes(service, operation)(plugin.metrics_changed)
     emulator.observes("budgets", "CreateBudget")(plugin.created)
+    emulator.answers("budgets", "CreateNotification")(plugin.create_notification)
     emulator.observes("budgets", "CreateNotification")(plugin.notification_created)
     emulator.observes("budgets", "DeleteBudget")(plugin.deleted)
     emulator.answers("budgets", "DescribeBudget")(plugin.describe_budget)

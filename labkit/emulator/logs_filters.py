@@ -57,12 +57,23 @@ class LogsFilters:
 
     # -- Put*Filter validation -------------------------------------------------------------------
     def put_metric_filter(self, call: Call) -> None:
-        """Refuse what AWS refuses, then let moto store the filter."""
+        """Refuse what AWS refuses, then let moto store the filter.
+
+        PutMetricFilter "creates or updates a metric filter"
+        (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html):
+        a filter of the same name on the group is replaced. moto would keep both, so the old one goes first.
+        """
         pattern = _compiled(call.params.get("filterPattern", ""))
         for transformation in call.params.get("metricTransformations", []):
             problem = transformation_error(pattern, transformation)
             if problem:
                 raise ServiceError("InvalidParameterException", problem)
+        group, name = call.params.get("logGroupName"), call.params.get("filterName")
+        if group and name:
+            logs = call.internal()
+            existing = logs.describe_metric_filters(logGroupName=group, filterNamePrefix=name)["metricFilters"]
+            if any(f["filterName"] == name for f in existing):
+                logs.delete_metric_filter(logGroupName=group, filterName=name)
         return None
 
     def put_subscription_filter(self, call: Call) -> None:

@@ -264,6 +264,29 @@ class SnsEmail:
         if self.subscriptions.pop(call.params.get("SubscriptionArn", ""), None) is not None and self.state is not None:
             self.state.drop(call.params["SubscriptionArn"])
 
+    def create_topic(self, call: Call) -> None:
+        """Refuse to create again, with other tags, a topic that exists; otherwise let moto answer.
+
+        CreateTopic "is idempotent, so if the requester already owns a topic with the specified name, that
+        topic's ARN is returned without creating a new topic"
+        (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html). The page is silent on tags that
+        differ; AWS then answers ``InvalidParameter`` "Invalid parameter: Tags Reason: Topic already exists
+        with different tags" (reported against AWS in localstack/localstack#2405) where moto keeps the old
+        tags silently. A tag a call repeats, or no tags at all, is accepted.
+        """
+        requested = {t.get("Key"): t.get("Value") for t in call.params.get("Tags") or []}
+        if not requested:
+            return None
+        sns = call.internal()
+        name = call.params.get("Name", "")
+        arn = next((t["TopicArn"] for t in _topics(sns) if t["TopicArn"].rsplit(":", 1)[-1] == name), None)
+        if arn is None:
+            return None
+        existing = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]}
+        if any(existing.get(key) != value for key, value in requested.items()):
+            raise ServiceError("InvalidParameter", "Invalid parameter: Tags Reason: Topic already exists with different tags")
+        return None
+
     def forget_topic(self, call: Call, reply: dict[str, Any]) -> None:
         topic = call.params.get("TopicArn")
         for arn in [arn for arn, s in self.subscriptions.items() if s.topic_arn == topic]:
@@ -318,9 +341,14 @@ class SnsEmail:
             self.deliver(topic, call.params["Message"], call.params.get("Subject"))
 
 
+def _topics(sns: Any) -> list[dict[str, str]]:
+    return [topic for page in sns.get_paginator("list_topics").paginate() for topic in page["Topics"]]
+
+
 def install(emulator: Emulator) -> SnsEmail:
     """Register the SNS email behaviour on ``emulator``."""
     plugin = SnsEmail(emulator)
+    emulator.answers("sns", "CreateTopic")(plugin.create_topic)
     emulator.answers("sns", "Subscribe")(plugin.subscribe)
     emulator.answers("sns", "ConfirmSubscription")(plugin.confirm_subscription)
     emulator.answers("sns", "ListSubscriptions")(plugin.list_subscriptions)

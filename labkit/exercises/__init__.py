@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from labkit.lab import Lab
 
 Checker = Callable[["Lab"], "list[str]"]
+#: Undoes what attempts left behind that AWS cannot overwrite; returns what it did, in plain words.
+Resetter = Callable[["Lab"], str]
 
 
 @dataclass
@@ -25,6 +27,9 @@ class Exercise:
     checker: Checker
     hints: list[str]
     solution_code: str
+    #: Only for exercises where AWS keeps an earlier attempt that a new one cannot replace; the checker's
+    #: feedback says when to call ``reset`` and what it deletes.
+    resetter: Resetter | None = None
     _hints_shown: int = field(default=0, repr=False)
 
     def problems(self, lab: Lab) -> list[str]:
@@ -47,6 +52,13 @@ class Exercise:
         text = self.hints[min(self._hints_shown, len(self.hints) - 1)]
         self._hints_shown += 1
         print(f"Hint: {text}")
+
+    def reset(self, lab: Lab) -> None:
+        """Delete what earlier attempts left that a new attempt cannot replace (only where the feedback offers it)."""
+        if self.resetter is None:
+            print(f"Nothing to reset for: {self.title} (running your corrected answer again replaces the earlier one)")
+            return
+        print(f"Reset: {self.resetter(lab)}")
 
     def solution(self) -> None:
         """Print one correct solution."""

@@ -51,6 +51,17 @@ def _ssh_logs_policy_problems(lab: Lab) -> list[str]:
     document = _default_document(lab, POLICY_NAME)
     if document is None:
         return [f"there is no customer managed policy named {POLICY_NAME!r}"]
+    problems = _policy_problems(lab, document)
+    if problems:
+        problems.append(
+            "IAM refuses create_policy for a name that exists: publish the corrected document with "
+            "iam.create_policy_version(PolicyArn=..., PolicyDocument=..., SetAsDefault=True) (a policy keeps at most "
+            f"5 versions), or run ex1.reset(lab), which deletes the policy {POLICY_NAME!r} so that create_policy works again"
+        )
+    return problems
+
+
+def _policy_problems(lab: Lab, document: Any) -> list[str]:
     must_allow, must_deny = _ssh_logs_requests(lab)
     policies = [(POLICY_NAME, document)]
     problems = []
@@ -78,9 +89,32 @@ ssh_logs_policy = Exercise(
     ],
     solution_code="""
 document = least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
-iam.create_policy(PolicyName="ssh-logs-writer", PolicyDocument=json.dumps(document))
+try:
+    iam.create_policy(PolicyName="ssh-logs-writer", PolicyDocument=json.dumps(document))
+except iam.exceptions.EntityAlreadyExistsException:  # an earlier attempt: make this document its default version
+    policy_arn = f"arn:aws:iam::{lab.account_id}:policy/ssh-logs-writer"
+    iam.create_policy_version(PolicyArn=policy_arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
 """,
+    resetter=lambda lab: _delete_policy(lab),
 )
+
+
+def _delete_policy(lab: Lab) -> str:
+    """Delete the exercise's policy: its other versions first, as DeletePolicy requires
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html)."""
+    client = lab.client("iam")
+    arn = f"arn:aws:iam::{lab.account_id}:policy/{POLICY_NAME}"
+    try:
+        versions = client.list_policy_versions(PolicyArn=arn)["Versions"]
+    except client.exceptions.NoSuchEntityException:
+        return f"there is no policy {POLICY_NAME!r}; nothing deleted"
+    for version in versions:
+        if not version["IsDefaultVersion"]:
+            client.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+    for attached in client.list_entities_for_policy(PolicyArn=arn)["PolicyRoles"]:
+        client.detach_role_policy(RoleName=attached["RoleName"], PolicyArn=arn)
+    client.delete_policy(PolicyArn=arn)
+    return f"deleted the policy {POLICY_NAME!r} ({len(versions)} version(s)); create it again with iam.create_policy"
 
 
 def _trust_problems(lab: Lab) -> list[str]:
@@ -92,9 +126,18 @@ def _trust_problems(lab: Lab) -> list[str]:
     try:
         if not iam_evaluation.trust_allows(trust, iam_evaluation.Principal("Service", "ec2.amazonaws.com")):
             return ["its trust policy still does not let ec2.amazonaws.com assume the role"]
-        stranger = iam_evaluation.Principal("AWS", "arn:aws:iam::999999999999:user/stranger", "999999999999")
-        if iam_evaluation.trust_allows(trust, stranger):
-            return ["its trust policy lets anyone (other accounts too) assume the role; name only the EC2 service"]
+        account = lab.account_id
+        others = {
+            "anyone (other accounts too)": iam_evaluation.Principal(
+                "AWS", "arn:aws:iam::999999999999:user/stranger", "999999999999"),
+            "every user and role of this account": iam_evaluation.Principal(
+                "AWS", f"arn:aws:iam::{account}:user/colleague", account),
+            "the Lambda service": iam_evaluation.Principal("Service", "lambda.amazonaws.com"),
+            "the ECS tasks service": iam_evaluation.Principal("Service", "ecs-tasks.amazonaws.com"),
+        }
+        trusted = [who for who, principal in others.items() if iam_evaluation.trust_allows(trust, principal)]
+        if trusted:
+            return [f"its trust policy also lets {', '.join(trusted)} assume the role; name only the EC2 service"]
     except UnsupportedPolicyElement as error:
         return [f"{error}; a Principal and an Action are all the trust policy needs"]
     return []

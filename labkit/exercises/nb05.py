@@ -45,6 +45,13 @@ def _invalid_user_problems(lab: Lab) -> list[str]:
     if not chosen:
         names = [f"{f['filterName']} → {', '.join(t['metricName'] for t in f['metricTransformations'])}" for f in filters]
         return [f"no metric filter on {LOG_GROUP} publishes the metric {INVALID_USER_METRIC!r} (filters now: {'; '.join(names) or 'none'})"]
+    if len(chosen) > 1:
+        names = ", ".join(repr(f["filterName"]) for f, _ in chosen)
+        return [
+            f"{len(chosen)} metric filters on {LOG_GROUP} publish {INVALID_USER_METRIC} ({names}), so a line that "
+            "matches both counts twice: keep one. put_metric_filter with the same filterName replaces a filter; "
+            f"ex1.reset(lab) deletes every filter on {LOG_GROUP} that publishes {INVALID_USER_METRIC}"
+        ]
     metric_filter, transformation = chosen[0]
     problems = []
     if transformation["metricNamespace"] != NAMESPACE:
@@ -74,6 +81,18 @@ def _invalid_user_problems(lab: Lab) -> list[str]:
     return problems
 
 
+def _delete_invalid_user_filters(lab: Lab) -> str:
+    logs = lab.client("logs")
+    try:
+        filters = logs.describe_metric_filters(logGroupName=LOG_GROUP)["metricFilters"]
+    except logs.exceptions.ResourceNotFoundException:
+        return f"there is no log group {LOG_GROUP}; nothing deleted"
+    mine = [f["filterName"] for f in filters if any(t["metricName"] == INVALID_USER_METRIC for t in f["metricTransformations"])]
+    for name in mine:
+        logs.delete_metric_filter(logGroupName=LOG_GROUP, filterName=name)
+    return f"deleted {len(mine)} metric filter(s) on {LOG_GROUP} that published {INVALID_USER_METRIC}: {', '.join(mine) or 'none'}"
+
+
 def _message(line: str) -> str:
     return line.split("]: ", 1)[-1]
 
@@ -87,6 +106,7 @@ invalid_user_filter = Exercise(
         "case matters.",
         "Quote the phrase so it is matched as one piece of text: '\"Invalid user\"'.",
     ],
+    resetter=lambda lab: _delete_invalid_user_filters(lab),
     solution_code=f"""
 logs.put_metric_filter(
     logGroupName="{LOG_GROUP}", filterName="SSH Invalid user", filterPattern='"Invalid user"',

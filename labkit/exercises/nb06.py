@@ -99,6 +99,13 @@ def _security_group_problems(lab: Lab) -> list[str]:
     ]
     if not found:
         return ["no metric filter publishes the metric SecurityGroupChanges"]
+    if len(found) > 1:
+        names = ", ".join(f"{f['filterName']!r} on {g}" for g, f in found)
+        return [
+            f"{len(found)} metric filters publish SecurityGroupChanges ({names}), so one change would count more "
+            "than once: keep one. put_metric_filter with the same filterName replaces a filter; ex2.reset(lab) "
+            "deletes every filter that publishes SecurityGroupChanges"
+        ]
     group, metric_filter = found[0]
     problems: list[str] = []
     trails = lab.internal_client("cloudtrail").describe_trails()["trailList"]
@@ -136,9 +143,21 @@ def _security_group_problems(lab: Lab) -> list[str]:
     return problems
 
 
+def _delete_security_group_filters(lab: Lab) -> str:
+    logs = lab.client("logs")
+    deleted = []
+    for group in [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]:
+        for f in logs.describe_metric_filters(logGroupName=group).get("metricFilters", []):
+            if any(t["metricName"] == "SecurityGroupChanges" for t in f["metricTransformations"]):
+                logs.delete_metric_filter(logGroupName=group, filterName=f["filterName"])
+                deleted.append(f"{f['filterName']} on {group}")
+    return f"deleted {len(deleted)} metric filter(s) that published SecurityGroupChanges: {', '.join(deleted) or 'none'}"
+
+
 security_group_alarm = Exercise(
     title="the CIS security-group-changes filter and alarm",
     checker=_security_group_problems,
+    resetter=_delete_security_group_filters,
     hints=[
         "It is Step 3's loop for one more control: a put_metric_filter on the trail's log group, then a put_metric_alarm.",
         "filterPattern=CIS_PATTERNS['CloudWatch.10 security group changes']; metricTransformations with "

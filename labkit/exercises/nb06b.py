@@ -100,7 +100,9 @@ def _actual_100_problems(lab: Lab) -> list[str]:
         return [f"no ACTUAL notification GREATER_THAN 100 PERCENTAGE on '{BUDGET}' (it has: {found or 'none'})"]
     emails = [s["Address"] for s in _subscribers(lab, wanted[0]) if s["SubscriptionType"] == "EMAIL"]
     if LEARNER_EMAIL not in emails:
-        return [f"the ACTUAL 100 % notification does not email {LEARNER_EMAIL} (its email subscribers: {', '.join(emails) or 'none'})"]
+        return [f"the ACTUAL 100 % notification does not email {LEARNER_EMAIL} (its email subscribers: {', '.join(emails) or 'none'}); "
+                "create_notification refuses a notification that exists: add the address with budgets.create_subscriber, "
+                "or delete_notification and create it again"]
     return []
 
 
@@ -110,13 +112,17 @@ actual_100_notification = Exercise(
     hints=[
         "A notification can be added to an existing budget with budgets.create_notification.",
         "It takes AccountId, BudgetName, Notification (like the ones in create_budget) and Subscribers.",
+        "The same notification exists already? create_notification answers DuplicateRecordException: "
+        "budgets.delete_notification(AccountId=..., BudgetName=..., Notification=...) removes it first.",
     ],
     solution_code="""
-budgets.create_notification(
-    AccountId=account, BudgetName="lab-monthly",
-    Notification={"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
-                  "ThresholdType": "PERCENTAGE"},
-    Subscribers=[{"SubscriptionType": "EMAIL", "Address": LEARNER_EMAIL}],
-)
+actual_100 = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
+              "ThresholdType": "PERCENTAGE"}
+subscribers = [{"SubscriptionType": "EMAIL", "Address": LEARNER_EMAIL}]
+try:
+    budgets.create_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100, Subscribers=subscribers)
+except budgets.exceptions.DuplicateRecordException:  # an earlier attempt made it: replace it
+    budgets.delete_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100)
+    budgets.create_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100, Subscribers=subscribers)
 """,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from labkit.exercises import Exercise
+from labkit.prereqs import ALERTS_TOPIC
 
 if TYPE_CHECKING:
     from labkit.lab import Lab
@@ -37,6 +38,8 @@ def _reboot_alarm_problems(lab: Lab) -> list[str]:
     region = lab.region
     if f"arn:aws:automate:{region}:ec2:reboot" not in alarm.get("AlarmActions", []):
         problems.append(f"AlarmActions should include the reboot action arn:aws:automate:{region}:ec2:reboot")
+    if not any(arn.split(":")[2:3] == ["sns"] and arn.endswith(f":{ALERTS_TOPIC}") for arn in alarm.get("AlarmActions", [])):
+        problems.append(f"AlarmActions should also include topic_arn (the {ALERTS_TOPIC} topic), so that the reboot emails you")
     if alarm.get("Period") != 60 or alarm.get("EvaluationPeriods") != 3:
         problems.append(
             f"use 3 evaluation periods of 60 seconds (yours: {alarm.get('EvaluationPeriods')} of {alarm.get('Period')} s), "
@@ -83,8 +86,8 @@ def _slow_alarm_problems(lab: Lab) -> list[str]:
         problems.append("Duration is in milliseconds: fire when it is GreaterThanThreshold 1000 (one second)")
     if alarm.get("Statistic") != "Average" or alarm.get("Period") != 60:
         problems.append("use the Average over 60-second periods (the check runs once a minute)")
-    if not any(arn.split(":")[2:3] == ["sns"] for arn in alarm.get("AlarmActions", [])):
-        problems.append("AlarmActions should include the lab's SNS topic, so that you get the email")
+    if not any(arn.split(":")[2:3] == ["sns"] and arn.endswith(f":{ALERTS_TOPIC}") for arn in alarm.get("AlarmActions", [])):
+        problems.append(f"AlarmActions should include the lab's SNS topic ({ALERTS_TOPIC}), so that you get the email")
     return problems
 
 

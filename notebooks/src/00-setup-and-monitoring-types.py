@@ -143,7 +143,9 @@ glossary_table()[["Japanese (article)", "English console", "API", "notebook"]]
 from labkit.exercises.nb00 import ops_topic as ex1
 
 # %% tags=["solution"]
-sns.create_topic(Name="ops-alerts", Tags=[{"Key": "team", "Value": "ops"}])["TopicArn"]
+ops_topic_arn = sns.create_topic(Name="ops-alerts")["TopicArn"]
+sns.tag_resource(ResourceArn=ops_topic_arn, Tags=[{"Key": "team", "Value": "ops"}])
+ops_topic_arn
 
 # %%
 ex1.check(lab)

@@ -91,11 +91,14 @@ print(json.dumps(QUICK_START_POLICY, indent=2))
 # "JSON" tab, then a name):
 
 # %%
-policy_arn = iam.create_policy(
-    PolicyName="lab-cloudwatch-logs-policy",
-    PolicyDocument=json.dumps(QUICK_START_POLICY),
-    Description="CloudWatch Logs agent quick start policy",
-)["Policy"]["Arn"]
+try:
+    policy_arn = iam.create_policy(
+        PolicyName="lab-cloudwatch-logs-policy",
+        PolicyDocument=json.dumps(QUICK_START_POLICY),
+        Description="CloudWatch Logs agent quick start policy",
+    )["Policy"]["Arn"]
+except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before: IAM names are unique
+    policy_arn = f"arn:aws:iam::{lab.account_id}:policy/lab-cloudwatch-logs-policy"
 mask_account(policy_arn)
 
 # %% [markdown]
@@ -110,11 +113,14 @@ from labkit.iam import EC2_TRUST_POLICY
 print(json.dumps(EC2_TRUST_POLICY, indent=2))
 
 # %%
-role_arn = iam.create_role(
-    RoleName="lab-cloudwatch-logs-role",
-    AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY),
-    Description="EC2 instances that ship logs to CloudWatch Logs",
-)["Role"]["Arn"]
+try:
+    role_arn = iam.create_role(
+        RoleName="lab-cloudwatch-logs-role",
+        AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY),
+        Description="EC2 instances that ship logs to CloudWatch Logs",
+    )["Role"]["Arn"]
+except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before
+    role_arn = iam.get_role(RoleName="lab-cloudwatch-logs-role")["Role"]["Arn"]
 iam.attach_role_policy(RoleName="lab-cloudwatch-logs-role", PolicyArn=policy_arn)
 [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName="lab-cloudwatch-logs-role")["AttachedPolicies"]]
 
@@ -123,8 +129,11 @@ iam.attach_role_policy(RoleName="lab-cloudwatch-logs-role", PolicyArn=policy_arn
 # The console creates one with the role's name behind your back; with the API you create it yourself.
 
 # %%
-iam.create_instance_profile(InstanceProfileName="lab-cloudwatch-logs-role")
-iam.add_role_to_instance_profile(InstanceProfileName="lab-cloudwatch-logs-role", RoleName="lab-cloudwatch-logs-role")
+try:
+    iam.create_instance_profile(InstanceProfileName="lab-cloudwatch-logs-role")
+    iam.add_role_to_instance_profile(InstanceProfileName="lab-cloudwatch-logs-role", RoleName="lab-cloudwatch-logs-role")
+except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before: the profile holds the role already
+    pass
 [r["RoleName"] for r in iam.get_instance_profile(InstanceProfileName="lab-cloudwatch-logs-role")["InstanceProfile"]["Roles"]]
 
 # %% [markdown]
@@ -133,7 +142,11 @@ iam.add_role_to_instance_profile(InstanceProfileName="lab-cloudwatch-logs-role",
 # The article's console step ("Actions → Security → Modify IAM role") is one EC2 call:
 
 # %%
-association = ec2.associate_iam_instance_profile(
+# An instance has one profile at a time: associate only if this cell has not done it already.
+existing = ec2.describe_iam_instance_profile_associations(
+    Filters=[{"Name": "instance-id", "Values": [instance.instance_id]}]
+)["IamInstanceProfileAssociations"]
+association = existing[0] if existing else ec2.associate_iam_instance_profile(
     IamInstanceProfile={"Name": "lab-cloudwatch-logs-role"},
     InstanceId=instance.instance_id,
 )["IamInstanceProfileAssociation"]
@@ -199,12 +212,18 @@ pd.DataFrame(
 # checked against the role's policies. First you, with your own permissions, create the `ssh_logs` group:
 
 # %%
-logs.create_log_group(logGroupName="ssh_logs")
+try:
+    logs.create_log_group(logGroupName="ssh_logs")
+except logs.exceptions.ResourceAlreadyExistsException:  # this cell ran before
+    pass
 
 if lab.emulator is not None:
     agent_logs = lab.client_as(role_arn, "logs", session_name=instance.instance_id)
     stream_name = f"{instance.instance_id}/var/log/secure"
-    agent_logs.create_log_stream(logGroupName="ssh_logs", logStreamName=stream_name)
+    try:
+        agent_logs.create_log_stream(logGroupName="ssh_logs", logStreamName=stream_name)
+    except agent_logs.exceptions.ResourceAlreadyExistsException:  # the agent finds its stream again
+        pass
     now_ms = int(lab.clock.now().timestamp() * 1000)
     agent_logs.put_log_events(
         logGroupName="ssh_logs", logStreamName=stream_name,
@@ -281,8 +300,12 @@ comparison
 # one. Associating it by the role's name fails:
 
 # %%
-iam.create_role(RoleName="lab-role-without-profile", AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY))
 from botocore.exceptions import ClientError
+
+try:
+    iam.create_role(RoleName="lab-role-without-profile", AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY))
+except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before
+    pass
 
 try:
     ec2.associate_iam_instance_profile(
@@ -305,9 +328,12 @@ except ClientError as error:
 from labkit.exceptions import InstanceRoleError
 from labkit.iam import trust_policy
 
-lambda_role_arn = iam.create_role(
-    RoleName="lab-misconfigured-role", AssumeRolePolicyDocument=json.dumps(trust_policy("lambda.amazonaws.com"))
-)["Role"]["Arn"]
+lambda_trust = json.dumps(trust_policy("lambda.amazonaws.com"))
+try:
+    lambda_role_arn = iam.create_role(RoleName="lab-misconfigured-role", AssumeRolePolicyDocument=lambda_trust)["Role"]["Arn"]
+except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before: put the mistake back
+    iam.update_assume_role_policy(RoleName="lab-misconfigured-role", PolicyDocument=lambda_trust)
+    lambda_role_arn = iam.get_role(RoleName="lab-misconfigured-role")["Role"]["Arn"]
 iam.attach_role_policy(RoleName="lab-misconfigured-role", PolicyArn=policy_arn)
 if lab.emulator is not None:
     try:
@@ -338,7 +364,12 @@ from labkit.exercises.nb03 import ssh_logs_policy as ex1
 
 # %% tags=["solution"]
 document = least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
-iam.create_policy(PolicyName="ssh-logs-writer", PolicyDocument=json.dumps(document))["Policy"]["PolicyName"]
+try:
+    iam.create_policy(PolicyName="ssh-logs-writer", PolicyDocument=json.dumps(document))
+except iam.exceptions.EntityAlreadyExistsException:  # an earlier attempt: make this document its default version
+    policy_arn = f"arn:aws:iam::{lab.account_id}:policy/ssh-logs-writer"
+    iam.create_policy_version(PolicyArn=policy_arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
+"policy ssh-logs-writer ready"
 
 # %%
 ex1.check(lab)

@@ -73,7 +73,10 @@ cloudwatch = lab.client("cloudwatch")
 # Logs keeps the lines: the default is *never expire*, and stored logs are billed per GB-month.
 
 # %%
-logs.create_log_group(logGroupName="ssh_logs")
+try:
+    logs.create_log_group(logGroupName="ssh_logs")
+except logs.exceptions.ResourceAlreadyExistsException:  # this cell ran before: the group is there
+    pass
 logs.put_retention_policy(logGroupName="ssh_logs", retentionInDays=14)
 logs.describe_log_groups(logGroupNamePrefix="ssh_logs")["logGroups"][0]["retentionInDays"]
 

@@ -139,7 +139,10 @@ iam = lab.client("iam")
 trail_name = "lab-trail"
 bucket = f"labkit-trail-{lab.lab_id}"
 trail_arn = f"arn:aws:cloudtrail:{lab.region}:{account}:trail/{trail_name}"
-s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": lab.region})
+try:
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": lab.region})
+except s3.exceptions.BucketAlreadyOwnedByYou:  # this cell ran before
+    pass
 s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [
@@ -155,15 +158,21 @@ print("bucket policy set on", bucket)
 
 # %%
 log_group = "CloudTrail/lab-trail"
-logs.create_log_group(logGroupName=log_group)
+try:
+    logs.create_log_group(logGroupName=log_group)
+except logs.exceptions.ResourceAlreadyExistsException:  # this cell ran before
+    pass
 logs.put_retention_policy(logGroupName=log_group, retentionInDays=30)
 log_group_arn = f"arn:aws:logs:{lab.region}:{account}:log-group:{log_group}:*"
 
-role_arn = iam.create_role(
-    RoleName="CloudTrailToCloudWatchLogs",
-    AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
-)["Role"]["Arn"]
+try:
+    role_arn = iam.create_role(
+        RoleName="CloudTrailToCloudWatchLogs",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    )["Role"]["Arn"]
+except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before
+    role_arn = iam.get_role(RoleName="CloudTrailToCloudWatchLogs")["Role"]["Arn"]
 iam.put_role_policy(
     RoleName="CloudTrailToCloudWatchLogs", PolicyName="deliver-to-log-group",
     PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -173,10 +182,13 @@ iam.put_role_policy(
 print("role for CloudTrail:", role_arn.split(":")[-1])
 
 # %%
-cloudtrail.create_trail(
-    Name=trail_name, S3BucketName=bucket, IsMultiRegionTrail=True, IncludeGlobalServiceEvents=True,
-    CloudWatchLogsLogGroupArn=log_group_arn, CloudWatchLogsRoleArn=role_arn,
-)
+try:
+    cloudtrail.create_trail(
+        Name=trail_name, S3BucketName=bucket, IsMultiRegionTrail=True, IncludeGlobalServiceEvents=True,
+        CloudWatchLogsLogGroupArn=log_group_arn, CloudWatchLogsRoleArn=role_arn,
+    )
+except cloudtrail.exceptions.TrailAlreadyExistsException:  # this cell ran before
+    pass
 cloudtrail.start_logging(Name=trail_name)
 status = cloudtrail.get_trail_status(Name=trail_name)
 print("logging:", status["IsLogging"])
@@ -242,11 +254,14 @@ matched = logs.test_metric_filter(
 
 # %%
 sts = lab.client("sts")
-admin_role = iam.create_role(
-    RoleName="break-glass-admin",
-    AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
-)["Role"]["Arn"]
+try:
+    admin_role = iam.create_role(
+        RoleName="break-glass-admin",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    )["Role"]["Arn"]
+except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before
+    admin_role = iam.get_role(RoleName="break-glass-admin")["Role"]["Arn"]
 try:
     sts.assume_role(RoleArn=admin_role, RoleSessionName="just-looking")
 except sts.exceptions.ClientError as error:
@@ -261,7 +276,10 @@ except sts.exceptions.ClientError as error:
 from labkit.cloudtrail import simulate_console_login
 
 if lab.emulator is not None:
-    iam.create_user(UserName="tanaka")
+    try:
+        iam.create_user(UserName="tanaka")
+    except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before
+        pass
     for _ in range(3):
         failed = simulate_console_login(lab, "tanaka", success=False, source_ip="203.0.113.77")
     print(failed["eventName"], failed["errorMessage"], failed["responseElements"], failed["additionalEventData"]["MFAUsed"])

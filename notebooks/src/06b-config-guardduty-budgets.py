@@ -102,7 +102,10 @@ if recorders:
 else:
     recorder_name = "default"
     bucket = f"lab-config-{lab.lab_id}-{account}"
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": lab.region})
+    try:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": lab.region})
+    except s3.exceptions.BucketAlreadyOwnedByYou:  # this cell ran before
+        pass
     from labkit.config_rules import delivery_bucket_policy
 
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(delivery_bucket_policy(bucket, account)))
@@ -171,11 +174,13 @@ lab.advance(minutes=5)
 
 # %%
 ec2 = lab.client("ec2")
-web_sg = ec2.create_security_group(GroupName="lab-web", Description="lab web server")["GroupId"]
-ec2.authorize_security_group_ingress(GroupId=web_sg, IpPermissions=[
-    {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
-    {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
-])
+found = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["lab-web"]}])["SecurityGroups"]
+web_sg = found[0]["GroupId"] if found else ec2.create_security_group(GroupName="lab-web", Description="lab web server")["GroupId"]
+if not found:  # a second run would meet InvalidPermission.Duplicate
+    ec2.authorize_security_group_ingress(GroupId=web_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+    ])
 lab.advance(minutes=5)
 compliance = config.describe_compliance_by_config_rule(ConfigRuleNames=["restricted-ssh"])["ComplianceByConfigRules"][0]
 compliance["Compliance"]
@@ -374,17 +379,20 @@ for email in guardduty_mail:
 # %%
 budgets = lab.client("budgets")
 me = [{"SubscriptionType": "EMAIL", "Address": prereqs.LEARNER_EMAIL}]
-budgets.create_budget(
-    AccountId=account,
-    Budget={"BudgetName": "lab-monthly", "BudgetType": "COST", "TimeUnit": "MONTHLY",
-            "BudgetLimit": {"Amount": "2", "Unit": "USD"}},
-    NotificationsWithSubscribers=[
-        {"Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80,
-                          "ThresholdType": "PERCENTAGE"}, "Subscribers": me},
-        {"Notification": {"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
-                          "ThresholdType": "PERCENTAGE"}, "Subscribers": me},
-    ],
-)
+try:
+    budgets.create_budget(
+        AccountId=account,
+        Budget={"BudgetName": "lab-monthly", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+                "BudgetLimit": {"Amount": "2", "Unit": "USD"}},
+        NotificationsWithSubscribers=[
+            {"Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80,
+                              "ThresholdType": "PERCENTAGE"}, "Subscribers": me},
+            {"Notification": {"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
+                              "ThresholdType": "PERCENTAGE"}, "Subscribers": me},
+        ],
+    )
+except budgets.exceptions.DuplicateRecordException:  # this cell ran before: budget names are unique
+    pass
 [(n["NotificationType"], n["Threshold"], n["NotificationState"])
  for n in budgets.describe_notifications_for_budget(AccountId=account, BudgetName="lab-monthly")["Notifications"]]
 
@@ -466,12 +474,13 @@ ex1.check(lab)
 from labkit.exercises.nb06b import actual_100_notification as ex2
 
 # %% tags=["solution"]
-budgets.create_notification(
-    AccountId=account, BudgetName="lab-monthly",
-    Notification={"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
-                  "ThresholdType": "PERCENTAGE"},
-    Subscribers=me,
-)
+actual_100 = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
+              "ThresholdType": "PERCENTAGE"}
+try:
+    budgets.create_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100, Subscribers=me)
+except budgets.exceptions.DuplicateRecordException:  # an earlier attempt made it: replace it
+    budgets.delete_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100)
+    budgets.create_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100, Subscribers=me)
 "notification added"
 
 # %%
