@@ -6,7 +6,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+# Every lab notebook (00-…, 06b-…): names start with two digits (labkit.notebooks.NOTEBOOK_NAME);
+# tests/test_notebooks.py checks this list equals the notebooks on disk.
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb))
 
 .PHONY: lab test unit nbval run notebooks bench clean
 
@@ -16,9 +18,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# JupyterLab's settings are in jupyter/ (jupyter_lab_config.py says which); its data and runtime files
+# stay there too, so nothing in ~/.jupyter or ~/.local/share/jupyter is read. .venv/bin goes first on
+# PATH so `labkit` works in JupyterLab's terminals. LAB_ARGS adds options (the browser test's port).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 \
-		--notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter JUPYTER_DATA_DIR=$(CURDIR)/jupyter/data \
+		PATH=$(abspath $(VENV))/bin:$$PATH \
+		$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q

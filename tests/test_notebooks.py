@@ -8,7 +8,7 @@ import jupytext
 import nbformat
 import pytest
 
-from labkit.notebooks import kernelspec, notebook_paths, skeleton_problems, source_paths
+from labkit.notebooks import notebook_paths, skeleton_problems, source_paths
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = notebook_paths(REPO)
@@ -62,13 +62,3 @@ def test_run_all_twice_in_one_kernel(path: Path) -> None:
     with backend_environment("moto"):
         executed = execute(notebook, path.parent)
     assert not any(o.output_type == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_kernelspec_is_what_jupyterlab_writes(path: Path) -> None:
-    """JupyterLab sets the running kernel's spec on open: equal metadata keeps the notebook unchanged."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    installed = KernelSpecManager().get_kernel_spec(kernelspec()["name"])
-    assert kernelspec() == {"display_name": installed.display_name, "language": installed.language, "name": "python3"}
-    assert nbformat.read(path, as_version=4).metadata["kernelspec"] == kernelspec(), "run `make notebooks`"
