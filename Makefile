@@ -10,7 +10,10 @@ STAMP := $(VENV)/.installed
 # tests/test_notebooks.py checks this list equals the notebooks on disk.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb))
 
-.PHONY: lab test unit nbval run notebooks bench clean
+BROWSER_STAMP := $(VENV)/.installed-browser
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: lab test test-browser unit nbval run notebooks bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +31,16 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q
+
+$(BROWSER_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,browser]'
+	touch $(BROWSER_STAMP)
+
+# tests/browser: `make lab` driven in headless Chromium (Debian's package; Playwright downloads no browser).
+test-browser: $(STAMP)
+	@test -x $(CHROMIUM) || { echo "make test-browser: no Chromium at $(CHROMIUM); install it (Debian: apt-get install chromium) or set CHROMIUM=/path/to/chromium"; exit 1; }
+	@$(MAKE) --no-print-directory $(BROWSER_STAMP)
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/browser -m browser -q
 
 unit: $(STAMP)
 	$(PY) -m pytest tests -q
