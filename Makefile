@@ -6,9 +6,14 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+# Every lab notebook (00-…, 06b-…): names start with two digits (labkit.notebooks.NOTEBOOK_NAME);
+# tests/test_notebooks.py checks this list equals the notebooks on disk.
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb))
 
-.PHONY: lab test unit nbval run notebooks data bench clean
+BROWSER_STAMP := $(VENV)/.installed-browser
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: lab test test-browser unit nbval run notebooks data bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +21,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# JupyterLab's settings are in jupyter/ (jupyter_lab_config.py says which); its data and runtime files
+# stay there too, so nothing in ~/.jupyter or ~/.local/share/jupyter is read. .venv/bin goes first on
+# PATH so `labkit` works in JupyterLab's terminals. LAB_ARGS adds options (the browser test's port).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 \
-		--notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter JUPYTER_DATA_DIR=$(CURDIR)/jupyter/data \
+		PATH=$(abspath $(VENV))/bin:$$PATH \
+		$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q
+
+$(BROWSER_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,browser]'
+	touch $(BROWSER_STAMP)
+
+# tests/browser: `make lab` driven in headless Chromium (Debian's package; Playwright downloads no browser).
+test-browser: $(STAMP)
+	@test -x $(CHROMIUM) || { echo "make test-browser: no Chromium at $(CHROMIUM); install it (Debian: apt-get install chromium) or set CHROMIUM=/path/to/chromium"; exit 1; }
+	@$(MAKE) --no-print-directory $(BROWSER_STAMP)
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/browser -m browser -q
 
 unit: $(STAMP)
 	$(PY) -m pytest tests -q

@@ -211,6 +211,18 @@ def format_table(results: list[RunResult]) -> str:
     return "\n".join(lines)
 
 
+def kernelspec() -> dict[str, str]:
+    """The notebooks' ``kernelspec`` metadata: what JupyterLab writes for ipykernel's spec.
+
+    JupyterLab replaces the metadata with the running kernel's spec when it opens a notebook; if
+    they differ, opening marks the notebook changed and saving rewrites it (``make lab``, start page).
+    """
+    from ipykernel.kernelspec import KERNEL_NAME, get_kernel_dict
+
+    spec = get_kernel_dict()
+    return {"display_name": spec["display_name"], "language": spec["language"], "name": KERNEL_NAME}
+
+
 def build(sources: list[Path], root: Path) -> list[Path]:
     """Turn each jupytext source into an executed ``notebooks/NN-name.ipynb`` (moto, fixed clock)."""
     import jupytext
@@ -220,7 +232,7 @@ def build(sources: list[Path], root: Path) -> list[Path]:
     with backend_environment("moto"):
         for source in sources:
             notebook = jupytext.read(source)
-            notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+            notebook.metadata["kernelspec"] = kernelspec()
             # Unpaired on purpose: jupytext pairing refuses to open a notebook whose file times
             # look out of order, which a fresh clone can produce; the sources are for contributors.
             notebook.metadata.pop("jupytext", None)
