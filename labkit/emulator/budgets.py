@@ -111,17 +111,12 @@ class Budgets:
     def custom_metrics(self, now: dt.datetime) -> int:
         """How many custom metrics exist (namespaces not starting with ``AWS/``).
 
-        ``ListMetrics`` walks every stored datapoint in moto, so the count is refreshed once a lab day,
-        or at the next hour after a call that can add one.
+        Counted from the metric store, at most once a lab day or at the next hour after a call that
+        can add one.
         """
         if self._custom_count is None or (now.hour == 0 and now.minute == 0):
-            cloudwatch = self.lab.internal_client("cloudwatch")
-            self._custom_count = len({
-                (m["Namespace"], m["MetricName"], json.dumps(m.get("Dimensions", []), sort_keys=True))
-                for page in cloudwatch.get_paginator("list_metrics").paginate()
-                for m in page["Metrics"]
-                if not m["Namespace"].startswith("AWS/")
-            })
+            store = self.emulator.plugins["cloudwatch_metrics"].store
+            self._custom_count = sum(1 for namespace, _, _ in store.series if not namespace.startswith("AWS/"))
         return self._custom_count
 
     def metrics_changed(self, call: Call, reply: dict[str, Any]) -> None:
