@@ -91,6 +91,7 @@ def test_vectorised_backfill_stores_exactly_what_the_per_minute_datums_store(lab
     for detailed in (False, True):
         instance = ec2.LabInstance("i-0abc", "t3.micro", detailed, ec2.Workload("spiky", 3), since)
         instance.credit_balance = 30.0
+        instance.impair("ebs", since + dt.timedelta(hours=30, seconds=30))  # status checks fail from then on
         twin = copy.deepcopy(instance)
         columns = MetricStore()
         lab.emulator.plugins["cloudwatch_metrics"].store, saved = columns, lab.emulator.plugins["cloudwatch_metrics"].store

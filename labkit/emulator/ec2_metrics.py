@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labkit.ec2 import NAMESPACE, STATUS_METRICS, LabInstance, metric_period_start, sample_values
+from labkit.ec2 import IMPAIRMENT_METRIC, NAMESPACE, STATUS_METRICS, LabInstance, metric_period_start, sample_values
 from labkit.emulator.metric_store import micros
 
 if TYPE_CHECKING:
@@ -71,11 +71,17 @@ class Ec2Metrics:
             return
         start = metric_period_start(backfill_from, 1)
         minutes = max(0, (now - start) // dt.timedelta(minutes=1))
-        status = [instance.status_sample(start + dt.timedelta(minutes=m)) for m in range(minutes)]
         when = micros(start) + np.arange(minutes, dtype=np.int64) * 60_000_000
         ones = np.ones(minutes)
+        # LabInstance.status_sample, minute by minute: a check fails from its impairment's start on.
+        failed = {
+            metric: (when >= micros(instance.impaired_since.get(kind, instance.launched_at))).astype(np.float64)
+            if instance.impaired.get(kind) else np.zeros(minutes)
+            for kind, metric in IMPAIRMENT_METRIC.items()
+        }
+        failed["StatusCheckFailed"] = np.maximum.reduce(list(failed.values()))
         for name in STATUS_METRICS:
-            values = np.array([sample[name] for sample in status], dtype=np.float64)
+            values = failed[name]
             store.put_columns(NAMESPACE, name, instance.dimensions, when, ones, values, values, values, "Count", now)
 
     def _status_data(self, instance: LabInstance, minute: dt.datetime) -> list[dict[str, Any]]:
