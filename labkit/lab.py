@@ -200,7 +200,7 @@ class Lab:
             )
             self._translate_unsupported(client)
             if self.emulator is not None and service == "cloudwatch":
-                self.emulator.plugins["cloudwatch_metrics"].mirror_puts(client)
+                self.emulator.plugins["cloudwatch_metrics"].serve(client, learner=learner)
             if learner:
                 if self.emulator is not None:
                     self.emulator.attach(client, service)

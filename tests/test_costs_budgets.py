@@ -179,3 +179,15 @@ def test_cost_meter_prices_running_resources_by_lab_time(lab) -> None:  # type: 
     assert lines["ec2:instance"].hours == 10.0
     assert lines["ec2:instance"].usd == round(10 * costs.price("ec2:t3.micro")["usd"], 4)
     assert lines["cloudwatch:alarm"].usd == round(10 * costs.price("cloudwatch:alarm")["usd"] / 730, 4)
+
+
+def test_a_lab_without_ec2_accrues_its_hours_without_starting_moto_ec2(lab: Lab) -> None:
+    """The hourly accrual asks EC2 for running instances only once the lab has used EC2 (moto's
+    EC2 backend costs up to a second to start); the custom metrics are still charged."""
+    from moto.ec2.models import ec2_backends
+
+    lab.client("cloudwatch").put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "m", "Value": 1.0}])
+    lab.advance(hours=2)
+    assert dict.get(ec2_backends, lab.account_id) is None
+    services = {item.service for item in lab.emulator.plugins["budgets"].ledger.items}
+    assert "AmazonCloudWatch" in services and "Amazon Elastic Compute Cloud - Compute" not in services

@@ -80,19 +80,7 @@ class _Bucket:
             return
         if "StatisticValues" in datum:
             sv = datum["StatisticValues"]
-            n, s = float(sv["SampleCount"]), float(sv["Sum"])
-            lo, hi = float(sv["Minimum"]), float(sv["Maximum"])
-            self.count += n
-            self.total += s
-            self.minimum = min(self.minimum, lo)
-            self.maximum = max(self.maximum, hi)
-            self.negative = self.negative or lo < 0
-            if self.samples is not None:
-                # Only a set that is really one value repeated keeps percentiles available.
-                if n == 1 or lo == hi:
-                    self.samples.append((lo, n))
-                else:
-                    self.samples = None
+            self.add_set(float(sv["SampleCount"]), float(sv["Sum"]), float(sv["Minimum"]), float(sv["Maximum"]))
             return
         if "Values" in datum:
             values = [float(v) for v in datum["Values"]]
@@ -102,6 +90,20 @@ class _Bucket:
             self._add_values(values, counts)
             return
         self._add_values([float(datum["Value"])], [1.0])
+
+    def add_set(self, n: float, s: float, lo: float, hi: float) -> None:
+        """Merge a statistic set (a single value is the set n=1, s=lo=hi=value)."""
+        self.count += n
+        self.total += s
+        self.minimum = min(self.minimum, lo)
+        self.maximum = max(self.maximum, hi)
+        self.negative = self.negative or lo < 0
+        if self.samples is not None:
+            # Only a set that is really one value repeated keeps percentiles available.
+            if n == 1 or lo == hi:
+                self.samples.append((lo, n))
+            else:
+                self.samples = None
 
     def _add_values(self, values: Sequence[float], counts: Sequence[float]) -> None:
         for v, c in zip(values, counts):
@@ -132,6 +134,10 @@ class _Bucket:
         if self.samples is None or self.negative:
             return None
         return _nearest_rank(self.samples, float(match.group(1)))
+
+
+#: The metric store (:mod:`labkit.emulator.metric_store`) aggregates with the same buckets.
+Bucket = _Bucket
 
 
 def _nearest_rank(samples: list[tuple[float, float]], p: float) -> float:

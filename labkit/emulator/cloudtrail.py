@@ -68,6 +68,11 @@ class CloudTrailEmulation:
         self._identities: dict[str, dict[str, Any]] = {}
         self._delivered: set[tuple[str, str]] = set()
         self._logging_since: dict[str, dt.datetime] = {}
+        #: Per trail: how much of the history has become due, the due events its settings did not
+        #: cover (delivered if the settings change to cover them), and those settings.
+        self._scanned: dict[str, int] = {}
+        self._uncovered: dict[str, list[Stored]] = {}
+        self._settings: dict[str, str] = {}
 
     # -- recording ------------------------------------------------------------------------------
     def observe(self, call: Call, parsed: dict[str, Any], status: int) -> None:
@@ -188,10 +193,31 @@ class CloudTrailEmulation:
         if not trails:
             return
         for trail in trails:
-            since = self._logging_since[trail["TrailARN"]]
-            due = [s for s in self.history
-                   if s.at >= since and s.at + DELAY <= now and (trail["TrailARN"], s.record["eventID"]) not in self._delivered
-                   and _covers(trail, s, self._read_write_type(trail))]
+            arn = trail["TrailARN"]
+            since = self._logging_since[arn]
+            # The history is in time order: each minute looks only at what became due since the last
+            # one, plus, when the trail's settings changed, the due events they did not cover before.
+            start = end = self._scanned.get(arn, 0)
+            while end < len(self.history) and self.history[end].at + DELAY <= now:
+                end += 1
+            self._scanned[arn] = end
+            fresh = [s for s in self.history[start:end] if s.at >= since]
+            uncovered = [s for s in self._uncovered.get(arn, []) if s.at >= since]
+            if not fresh and not uncovered:
+                continue
+            read_write = self._read_write_type(trail)
+            settings = json.dumps([read_write, trail], sort_keys=True, default=str)
+            candidates = fresh
+            if uncovered and settings != self._settings.get(arn):
+                candidates = uncovered + fresh
+                uncovered = []
+            self._settings[arn] = settings
+            due = []
+            for stored in candidates:
+                if (arn, stored.record["eventID"]) in self._delivered:
+                    continue
+                (due if _covers(trail, stored, read_write) else uncovered).append(stored)
+            self._uncovered[arn] = uncovered
             for stored in due:
                 self._delivered.add((trail["TrailARN"], stored.record["eventID"]))
             if due and trail.get("CloudWatchLogsLogGroupArn"):

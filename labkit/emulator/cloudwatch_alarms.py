@@ -11,7 +11,6 @@
   history (``DescribeAlarmHistory`` is answered here) and, if actions are enabled, publishes the
   CloudWatch notification once to each SNS topic of the new state's actions
   ("Alarm actions", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html).
-* ``PutMetricData`` into a namespace starting with ``AWS/`` is refused, as CloudWatch reserves them.
 
 Evaluated here: single-metric alarms with a standard statistic. Alarms on metric math,
 percentiles or anomaly bands are stored but not evaluated offline; the notebooks say so.
@@ -100,13 +99,6 @@ class CloudWatchAlarms:
                 kept["StateReasonData"] = previous["StateReasonData"]
             self._cloudwatch(call.region).set_alarm_state(**kept)
             self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update", "version": "1.0"})
-
-    def reject_reserved_namespace(self, call: Call) -> None:
-        namespace = call.params.get("Namespace", "")
-        if namespace.startswith("AWS/"):
-            # PutMetricData API reference: namespaces beginning with "AWS/" are reserved for AWS services.
-            raise ServiceError("InvalidParameterValue", f"The value {namespace} for parameter Namespace is invalid.")
-        return None
 
     def set_state(self, call: Call) -> dict[str, Any]:
         name = call.params["AlarmName"]
@@ -269,7 +261,6 @@ def install(emulator: Emulator) -> CloudWatchAlarms:
     plugin = CloudWatchAlarms(emulator)
     emulator.answers("cloudwatch", "PutMetricAlarm")(plugin.validate)
     emulator.observes("cloudwatch", "PutMetricAlarm")(plugin.created)
-    emulator.answers("cloudwatch", "PutMetricData")(plugin.reject_reserved_namespace)
     emulator.answers("cloudwatch", "SetAlarmState")(plugin.set_state)
     emulator.answers("cloudwatch", "DescribeAlarmHistory")(plugin.describe_history)
     emulator.observes("cloudwatch", "DeleteAlarms")(plugin.forget)

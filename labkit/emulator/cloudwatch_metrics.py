@@ -1,12 +1,20 @@
-"""Reading metrics as CloudWatch does: GetMetricStatistics and GetMetricData with percentiles.
+"""CloudWatch metrics as CloudWatch stores and reads them: PutMetricData, GetMetricStatistics,
+GetMetricData and ListMetrics, all from the emulator's own store (:mod:`labkit.emulator.metric_store`).
 
-moto (5.2) stores metric data but reads it differently from CloudWatch: it silently drops
-``ExtendedStatistics`` (percentiles) from ``GetMetricStatistics``, crashes on a percentile
+moto (5.2) keeps each datapoint as a ~755-byte object in one list that every read scans, silently
+drops ``ExtendedStatistics`` (percentiles) from ``GetMetricStatistics``, crashes on a percentile
 ``Stat`` in ``GetMetricData``, starts its periods at the first datapoint instead of on period
 boundaries, returns more than the 1,440 datapoints AWS allows per ``GetMetricStatistics`` call,
-and matches dimensions as a subset. On the in-process moto backend this plugin answers both
-calls from moto's stored datapoints with :func:`labkit.alarms.statistics.period_statistics`:
+matches dimensions as a subset, lists a metric without dimensions once per datapoint, and its
+"metric math" only copies another query's result. So this plugin is the one writer and the one
+reader of metric data: every ``PutMetricData`` of a lab client and every datapoint the emulator
+publishes (EC2, simulated ELB/RDS, synthetic checks, metric filters) goes into the store, and
+the four calls are answered from it, so each datapoint is seen exactly once by every read:
 
+* ``PutMetricData``: namespaces starting with ``AWS/`` are refused ("reserved for use by Amazon
+  Web Services products"), moto's input checks still apply, and a datum without ``Timestamp``
+  is stamped with lab time now
+  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html).
 * ``GetMetricStatistics``: "you must specify either Statistics or ExtendedStatistics, but not
   both"; "The maximum number of data points returned from a single call is 1,440. If you
   request more than 1,440 data points, CloudWatch returns an error"; "You must specify the same
@@ -14,22 +22,29 @@ calls from moto's stored datapoints with :func:`labkit.alarms.statistics.period_
   (a statistic set only with SampleCount 1 or Minimum = Maximum) and are "not available for
   metrics when any of the metric values are negative"
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html).
-* ``GetMetricData`` (``MetricStat`` queries; a request with math expressions is left to moto):
-  ``StartTime`` inclusive, ``EndTime`` exclusive, ``ScanBy`` defaults to
-  ``TimestampDescending``, ``ReturnData`` false hides a query's result
+* ``GetMetricData`` (``MetricStat`` queries): ``StartTime`` inclusive, ``EndTime`` exclusive,
+  ``ScanBy`` defaults to ``TimestampDescending``, ``ReturnData`` false hides a query's result
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
+  Math expressions, ``LabelOptions``, another ``AccountId`` and answers larger than one page
+  (``MaxDatapoints``, default and most 100,800) raise :class:`UnsupportedOperation`.
+* ``ListMetrics``: filters on ``Namespace``, ``MetricName`` and ``Dimensions`` (a filter without
+  ``Value`` matches any value), at most 500 metrics per page with ``NextToken``, ``RecentlyActive``
+  ``PT3H`` keeps metrics that received data in the past three hours of lab time
+  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html);
+  ``IncludeLinkedAccounts`` and ``OwningAccount`` (cross-account observability) raise
+  :class:`UnsupportedOperation`. moto's S3 request metrics (``AWS/S3``, computed from its
+  buckets) are listed and read as before.
 
 Guesses, stated: periods are aligned to multiples of the period since the epoch, as in
 :mod:`labkit.alarms.statistics`; a query without ``Label`` is labelled with its metric name
-(AWS generates a default label without documenting it); one page holds every datapoint
-(``MaxDatapoints`` and ``NextToken`` are not emulated, the course never reaches 100,800).
-The error message for more than 1,440 datapoints is *labkit wording* in AWS's style.
+(AWS generates a default label without documenting it); metrics are listed in the order they
+first received data. The error message for more than 1,440 datapoints is *labkit wording* in AWS's style.
 
-On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) moto's stored
-datapoints are out of reach, so the lab keeps a mirror: every ``PutMetricData`` that a client of
-this lab sends successfully is also stored in a moto CloudWatch store inside the kernel, and the
-reads are answered from it. They see what this kernel sent, which on a participant's own account
-is everything (a restarted kernel starts a new lab). Metric math is still moto's, on the server.
+On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) the server's moto
+receives ``PutMetricData`` too (the learner's own calls, and the emulator's datapoints in
+batches) so that clients outside the lab see them; the store copies what the server accepted
+from this kernel's lab clients, and the four calls are answered from the store, which on a
+participant's own account is everything (a restarted kernel starts a new lab).
 Taught in notebook 01-metric-exploration.
 """
 
@@ -38,12 +53,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from botocore.utils import parse_timestamp
 
-from labkit.alarms.statistics import STATISTICS, period_statistics
+from labkit.alarms.statistics import STATISTICS
+from labkit.emulator.metric_store import MetricStore, Row, period_statistics
 from labkit.exceptions import ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -54,6 +71,12 @@ UTC = dt.timezone.utc
 PUT_BATCH = 1000
 #: GetMetricStatistics answers at most this many datapoints per call (API reference).
 MAX_STATISTICS_DATAPOINTS = 1440
+#: GetMetricData's default and largest MaxDatapoints (API reference).
+MAX_DATA_DATAPOINTS = 100_800
+#: ListMetrics returns "up to 500 results" per call (API reference).
+LIST_PAGE = 500
+#: The namespace of the metrics moto computes from its S3 buckets.
+PROVIDED_NAMESPACE = "AWS/S3"
 
 
 def _utc(value: Any) -> dt.datetime:
@@ -67,28 +90,39 @@ def _is_percentile(statistic: str) -> bool:
 
 
 class CloudWatchMetrics:
-    """Answers metric reads from moto's stored datapoints (or, on a remote server, the mirror)."""
+    """Owns the lab's metric data (:attr:`store`) and answers the metric calls from it."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.lab = emulator.lab
-        self.mirror: Any = None
+        self._emulator = emulator
+        self.store = MetricStore()
         self._pending: dict[str, list[dict[str, Any]]] = {}
         self._sender: Any = None
-        if not self.lab.backend.in_process:
-            from moto.cloudwatch.models import CloudWatchBackend
+        #: ListMetrics pages still to be read: token -> the remaining metrics.
+        self._pages: dict[str, list[dict[str, Any]]] = {}
 
-            self.mirror = CloudWatchBackend(self.lab.region, self.lab.account_id)
+    @property
+    def remote(self) -> bool:
+        return not self.lab.backend.in_process
 
-    def _stored(self) -> list[Any]:
-        if self.mirror is not None:
-            return self.mirror.get_all_metrics()  # type: ignore[no-any-return]
-        from moto.cloudwatch.models import cloudwatch_backends
+    def serve(self, client: Any, *, learner: bool) -> None:
+        """Connect a lab's CloudWatch ``client`` to the store.
 
-        return cloudwatch_backends[self.lab.account_id][self.lab.region].get_all_metrics()
-
-    def mirror_puts(self, client: Any) -> None:
-        """Keep a copy of what ``client`` puts with ``PutMetricData`` (remote server only)."""
-        if self.mirror is None:
+        An internal client (the kit's own, without the emulator's hooks) is answered from the store
+        too, so checkers and plugins read what learners read. On a remote server every client's
+        ``PutMetricData`` goes to the server, and what it accepted is copied into the store.
+        """
+        if not learner:
+            answers = {
+                # The kit's own reads (exercise checkers) were never held to the learner's 1,440 datapoints.
+                "GetMetricStatistics": lambda call: self.get_metric_statistics(call, limited=False),
+                "GetMetricData": self.get_metric_data,
+                "ListMetrics": self.list_metrics,
+            }
+            if not self.remote:
+                answers["PutMetricData"] = self._put_internal
+            self._emulator.answer_internal(client, "cloudwatch", answers)
+        if not self.remote:
             return
 
         def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -98,35 +132,60 @@ class CloudWatchMetrics:
             params = context.get("labkit_metric_data")
             if params is None or http_response.status_code >= 300:
                 return
-            self._remember(params["Namespace"], params["MetricData"])
+            self.store.put(params["Namespace"], params["MetricData"], self.lab.clock.now())
 
         client.meta.events.register("before-parameter-build.cloudwatch.PutMetricData", remember)
         client.meta.events.register("after-call.cloudwatch.PutMetricData", store)
-        # The reads moto answers on the server (metric math, ListMetrics) see the emulator's datapoints.
-        for operation in ("ListMetrics", "GetMetricData", "GetMetricWidgetImage"):
-            client.meta.events.register(f"before-call.cloudwatch.{operation}", lambda **_: self.settle())
+        # A widget image is drawn by moto on the server: it must have the emulator's datapoints.
+        client.meta.events.register("before-call.cloudwatch.GetMetricWidgetImage", lambda **_: self.settle())
 
-    def _remember(self, namespace: str, data: list[dict[str, Any]]) -> None:
-        """Store ``data`` in the mirror; a datum without Timestamp is stamped with lab time now."""
-        now = self.lab.clock.now()
-        self.mirror.put_metric_data(
-            namespace, [{**datum, "Timestamp": _utc(datum.get("Timestamp") or now).replace(tzinfo=None)} for datum in data]
-        )
+    def _put_internal(self, call: Call) -> dict[str, Any]:
+        """The kit's own PutMetricData (any namespace, as the emulator's publishers write ``AWS/``)."""
+        self._validate(call.params.get("MetricData", []))
+        self.store.put(call.params["Namespace"], call.params.get("MetricData", []), self.lab.clock.now())
+        return {}
+
+    @staticmethod
+    def _validate(data: list[dict[str, Any]]) -> None:
+        """moto's own checks (NaN, Value with Values or StatisticValues, Counts' length, a set's fields)."""
+        from moto.cloudwatch.models import CloudWatchBackend
+        from moto.core.exceptions import ServiceException
+
+        try:
+            for number, datum in enumerate(data, start=1):
+                CloudWatchBackend._validate_parameters_put_metric_data(None, datum, number)  # type: ignore[arg-type]
+        except ServiceException as error:
+            raise ServiceError(error.code, error.message) from error
+
+    def put_metric_data(self, call: Call) -> dict[str, Any] | None:
+        """A lab client's ``PutMetricData``: checked, then stored (in-process) or sent on (server)."""
+        namespace = call.params.get("Namespace", "")
+        if namespace.startswith("AWS/"):
+            # PutMetricData API reference: namespaces beginning with "AWS/" are reserved for AWS services.
+            raise ServiceError("InvalidParameterValue", f"The value {namespace} for parameter Namespace is invalid.")
+        data = call.params.get("MetricData", [])
+        self._validate(data)
+        if self.remote:
+            return None  # the server stores it too; serve() copies it into the store once accepted
+        self.store.put(namespace, data, self.lab.clock.now())
+        return {}
 
     def publish(self, namespace: str, data: list[dict[str, Any]]) -> None:
-        """The emulator's own datapoints on a remote server: mirrored now, sent in batches.
+        """The emulator's own datapoints: stored now; on a remote server also sent in batches.
 
         One HTTP call per lab minute made a simulated month take minutes; the batch goes out when
-        it is full, when lab time stops moving (:meth:`settle`) or before a read moto answers.
+        it is full or when lab time stops moving (:meth:`settle`).
         """
-        self._remember(namespace, data)
+        self.store.put(namespace, data, self.lab.clock.now())
+        if not self.remote:
+            return
         pending = self._pending.setdefault(namespace, [])
         pending.extend(data)
         if len(pending) >= PUT_BATCH:
             self.settle()
 
     def settle(self) -> None:
-        """Send the pending datapoints to the server (a client without the mirror's hooks)."""
+        """Send the pending datapoints to the server (with a client the store does not copy from)."""
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
@@ -139,30 +198,39 @@ class CloudWatchMetrics:
             for start in range(0, len(data), PUT_BATCH):
                 self._sender.put_metric_data(Namespace=namespace, MetricData=data[start : start + PUT_BATCH])
 
-    def datums(
+    def _provided(self, namespace: str | None) -> MetricStore | None:
+        """moto's computed ``AWS/S3`` metrics (one datapoint per bucket and metric, in-process only)."""
+        if self.remote or namespace not in (None, PROVIDED_NAMESPACE):
+            return None
+        from moto.s3.models import s3_backends
+
+        if not s3_backends[self.lab.account_id]["aws"].buckets:
+            return None
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        provided = MetricStore()
+        for datum in cloudwatch_backends[self.lab.account_id][self.lab.region].aws_metric_data:
+            provided.put(datum.namespace, [{
+                "MetricName": datum.name, "Value": datum.value, "Unit": datum.unit, "Timestamp": datum.timestamp,
+                "Dimensions": [{"Name": d.name, "Value": d.value} for d in datum.dimensions],
+            }], self.lab.clock.now())
+        return provided
+
+    def rows(
         self, namespace: str, name: str, dimensions: Iterable[dict[str, str]], start: dt.datetime, end: dt.datetime
-    ) -> list[dict[str, Any]]:
-        """The raw datapoints of one metric (exact dimensions) with ``start <= Timestamp < end``."""
-        wanted = sorted((d["Name"], d["Value"]) for d in dimensions)
-        found = []
-        for datum in self._stored():
-            if datum.name != name or datum.namespace != namespace:
-                continue
-            when = datum.timestamp if datum.timestamp.tzinfo else datum.timestamp.replace(tzinfo=UTC)
-            if not start <= when < end or sorted((d.name, d.value) for d in datum.dimensions) != wanted:
-                continue
-            item: dict[str, Any] = {"Timestamp": when, "Unit": datum.unit or "None"}
-            if hasattr(datum, "value"):
-                item["Value"] = datum.value
-            else:
-                item["StatisticValues"] = {
-                    "SampleCount": datum.sample_count, "Sum": datum.sum, "Minimum": datum.min, "Maximum": datum.max,
-                }
-            found.append(item)
+    ) -> list[Row]:
+        """The stored datapoints of one metric (exact dimensions) with ``start <= Timestamp < end``."""
+        dimensions = list(dimensions)
+        found: list[Row] = []
+        for store in (self.store, self._provided(namespace)):
+            series = store.find(namespace, name, dimensions) if store is not None else None
+            if series is not None:
+                found.extend(store.rows(series, start, end))  # type: ignore[union-attr]
         return found
 
     # -- GetMetricStatistics ----------------------------------------------------------------------
-    def get_metric_statistics(self, call: Call) -> dict[str, Any] | None:
+    def get_metric_statistics(self, call: Call, *, limited: bool = True) -> dict[str, Any] | None:
+        """Answer ``GetMetricStatistics``; ``limited=False`` (internal clients only) lifts the 1,440 datapoints."""
         params = call.params
         statistics = params.get("Statistics") or []
         extended = params.get("ExtendedStatistics") or []
@@ -174,70 +242,130 @@ class CloudWatchMetrics:
         if start >= end:
             raise ServiceError("InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.")
         requested = math.ceil((end - start).total_seconds() / period)
-        if requested > MAX_STATISTICS_DATAPOINTS:
+        if limited and requested > MAX_STATISTICS_DATAPOINTS:
             raise ServiceError(
                 "InvalidParameterCombination",
                 f"You have requested up to {requested:,} datapoints, which exceeds the limit of "
                 f"{MAX_STATISTICS_DATAPOINTS:,}. You may reduce the datapoints requested by increasing Period, "
                 "or decreasing the time range.",
             )
-        datums = self.datums(params["Namespace"], params["MetricName"], params.get("Dimensions", []), start, end)
-        rows = period_statistics(
-            datums, period=period, statistics=statistics, extended_statistics=extended, unit=params.get("Unit"),
+        rows = self.rows(params["Namespace"], params["MetricName"], params.get("Dimensions", []), start, end)
+        points = period_statistics(
+            rows, period=period, statistics=statistics, extended_statistics=extended, unit=params.get("Unit"),
         )
-        for row in rows:
+        for point in points:
             for name in statistics:
-                if row[name] is None:
-                    del row[name]
+                if point[name] is None:
+                    del point[name]
             if extended:
-                row["ExtendedStatistics"] = {p: v for p, v in row["ExtendedStatistics"].items() if v is not None}
-        return {"Label": params["MetricName"], "Datapoints": rows}
+                point["ExtendedStatistics"] = {p: v for p, v in point["ExtendedStatistics"].items() if v is not None}
+        return {"Label": params["MetricName"], "Datapoints": points}
 
     # -- GetMetricData ------------------------------------------------------------------------------
+    def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
+        return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
+
     def get_metric_data(self, call: Call) -> dict[str, Any] | None:
         params = call.params
         queries = params["MetricDataQueries"]
-        if any("MetricStat" not in q for q in queries):
-            return None  # metric math: moto's evaluator answers
+        for query in queries:
+            if "MetricStat" not in query:
+                raise self._unsupported(
+                    "GetMetricData", f"the query {query.get('Id')!r} is a metric math expression, valid on AWS but "
+                    "not emulated (MetricStat queries are)",
+                )
+            if query.get("AccountId") not in (None, self.lab.account_id):
+                raise self._unsupported("GetMetricData", "AccountId of another account (cross-account observability)")
+        for name in ("LabelOptions", "NextToken"):
+            if params.get(name):
+                raise self._unsupported("GetMetricData", f"the parameter {name} is not emulated (one page holds every datapoint)")
         start, end = _utc(params["StartTime"]), _utc(params["EndTime"])
         if start >= end:
             raise ServiceError("ValidationError", "The parameter EndTime must be greater than StartTime.")
         descending = params.get("ScanBy", "TimestampDescending") == "TimestampDescending"
         results = []
+        returned = 0
         for query in queries:
             stat = query["MetricStat"]
             statistic = stat["Stat"]
             if statistic not in STATISTICS and not _is_percentile(statistic):
-                raise UnsupportedOperation(
-                    "cloudwatch", "GetMetricData", self.lab.backend.name,
-                    f"the statistic {statistic!r} is valid on AWS but not emulated (simple statistics and pNN are)",
+                raise self._unsupported(
+                    "GetMetricData", f"the statistic {statistic!r} is valid on AWS but not emulated (simple statistics and pNN are)",
                 )
             metric = stat["Metric"]
-            datums = self.datums(metric["Namespace"], metric["MetricName"], metric.get("Dimensions", []), start, end)
-            rows = period_statistics(
-                datums, period=int(stat["Period"]),
+            rows = self.rows(metric["Namespace"], metric["MetricName"], metric.get("Dimensions", []), start, end)
+            periods = period_statistics(
+                rows, period=int(stat["Period"]),
                 statistics=[statistic] if statistic in STATISTICS else [],
                 extended_statistics=[] if statistic in STATISTICS else [statistic],
                 unit=stat.get("Unit"),
             )
             points = []
-            for row in rows:
+            for row in periods:
                 value = row[statistic] if statistic in STATISTICS else row["ExtendedStatistics"][statistic]
                 if value is not None:
                     points.append((row["Timestamp"], value))
             points.sort(reverse=descending)
             if query.get("ReturnData", True):
+                returned += len(points)
                 results.append({
                     "Id": query["Id"], "Label": query.get("Label") or metric["MetricName"],
                     "Timestamps": [when for when, _ in points], "Values": [value for _, value in points],
                     "StatusCode": "Complete",
                 })
+        most = int(params.get("MaxDatapoints") or MAX_DATA_DATAPOINTS)
+        if returned > most:
+            raise self._unsupported(
+                "GetMetricData", f"{returned:,} datapoints exceed MaxDatapoints ({most:,}); paging with NextToken is not emulated",
+            )
         return {"MetricDataResults": results, "Messages": []}
+
+    # -- ListMetrics --------------------------------------------------------------------------------
+    def list_metrics(self, call: Call) -> dict[str, Any]:
+        params = call.params
+        for name in ("IncludeLinkedAccounts", "OwningAccount"):
+            if params.get(name):
+                raise self._unsupported("ListMetrics", f"the parameter {name} (cross-account observability) is not emulated")
+        token = params.get("NextToken")
+        if token:
+            if token not in self._pages:
+                raise ServiceError("InvalidParameterValue", "Request parameter NextToken is invalid")
+            found = self._pages.pop(token)
+        else:
+            found = self._matching(params)
+        reply: dict[str, Any] = {"Metrics": found[:LIST_PAGE]}
+        if len(found) > LIST_PAGE:
+            token = uuid.uuid4().hex
+            self._pages[token] = found[LIST_PAGE:]
+            reply["NextToken"] = token
+        return reply
+
+    def _matching(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        namespace, name = params.get("Namespace"), params.get("MetricName")
+        filters = [(d["Name"], d.get("Value")) for d in params.get("Dimensions") or []]
+        recent = params.get("RecentlyActive")
+        if recent not in (None, "PT3H"):
+            raise ServiceError("InvalidParameterValue", f"The value {recent} for parameter RecentlyActive is invalid.")
+        since = self.lab.clock.now() - dt.timedelta(hours=3) if recent else None
+        found = []
+        for store in (self.store, self._provided(namespace)):
+            for series in (store.series.values() if store is not None else ()):
+                if namespace not in (None, series.namespace) or name not in (None, series.name):
+                    continue
+                if since is not None and (series.last_put is None or series.last_put < since):
+                    continue
+                have = [(d["Name"], d["Value"]) for d in series.dimensions]
+                if any(not any(n == f and (v is None or v == value) for n, value in have) for f, v in filters):
+                    continue
+                found.append({"Namespace": series.namespace, "MetricName": series.name, "Dimensions": copy.deepcopy(series.dimensions)})
+        return found
 
 
 def install(emulator: Emulator) -> CloudWatchMetrics:
-    """Register the metric readers on ``emulator``."""
+    """Register the metric store and its calls on ``emulator``."""
     plugin = CloudWatchMetrics(emulator)
+    emulator.answers("cloudwatch", "PutMetricData")(plugin.put_metric_data)
     emulator.answers("cloudwatch", "GetMetricStatistics")(plugin.get_metric_statistics)
     emulator.answers("cloudwatch", "GetMetricData")(plugin.get_metric_data)
+    emulator.answers("cloudwatch", "ListMetrics")(plugin.list_metrics)
     return plugin

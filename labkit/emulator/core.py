@@ -198,22 +198,14 @@ class Emulator:
             validators = self._validators.get((service, model.name), [])
             if answer is None and not validators:
                 return None
-            call = self._call(service, model.name, context, region)
-            try:
+
+            def validated_answer(call: Call) -> Any:
+                # Validators refuse bad input before anything answers or is stored (AWS's limits).
                 for validate in validators:
                     validate(call)
-                result = answer(call) if answer is not None else None
-            except ServiceError as error:
-                return error_reply(error.code, error.message, error.status)
-            except ClientError as error:
-                # moto refused an internal call the answer made: the learner gets the same AWS error, from
-                # their own client, and observers (CloudTrail) see the failed call.
-                err = error.response.get("Error", {})
-                status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
-                return error_reply(err.get("Code", ""), err.get("Message", ""), status)
-            if result is None:
-                return None
-            return _http_response(200), {**result, "ResponseMetadata": _metadata(200)}
+                return answer(call) if answer is not None else None
+
+            return _reply(validated_answer, self._call(service, model.name, context, region))
 
         def after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
             if self._call_observers:
@@ -234,5 +226,44 @@ class Emulator:
         events.register(f"before-call.{service_id}", before_call)
         events.register(f"after-call.{service_id}", after_call)
 
+    def answer_internal(self, client: Any, service: str, answers: dict[str, Answer]) -> None:
+        """Answer these operations of an internal client (one without the emulator's hooks) too.
+
+        For state that only the emulator keeps (metric data): the kit's own reads must see it.
+        """
+        events = client.meta.events
+        service_id = client.meta.service_model.service_id.hyphenize()
+        region = client.meta.region_name
+
+        def remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context[_PARAMS_KEY] = dict(params)
+
+        def before_call(model: Any, context: dict[str, Any], **_: Any) -> Any:
+            answer = answers.get(model.name)
+            if answer is None:
+                return None
+            return _reply(answer, self._call(service, model.name, context, region))
+
+        for operation in answers:
+            events.register_first(f"before-parameter-build.{service_id}.{operation}", remember_params)
+            events.register(f"before-call.{service_id}.{operation}", before_call)
+
     def _call(self, service: str, operation: str, context: dict[str, Any], region: str) -> Call:
         return Call(service, operation, context.get(_PARAMS_KEY, {}), self.lab, region, context)
+
+
+def _reply(answer: Answer, call: Call) -> Any:
+    """What a ``before-call`` hook returns for ``answer``: its reply, its AWS error, or None (moto answers)."""
+    try:
+        result = answer(call)
+    except ServiceError as error:
+        return error_reply(error.code, error.message, error.status)
+    except ClientError as error:
+        # moto refused an internal call the answer made: the learner gets the same AWS error, from
+        # their own client, and observers (CloudTrail) see the failed call.
+        err = error.response.get("Error", {})
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
+        return error_reply(err.get("Code", ""), err.get("Message", ""), status)
+    if result is None:
+        return None
+    return _http_response(200), {**result, "ResponseMetadata": _metadata(200)}

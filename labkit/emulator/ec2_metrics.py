@@ -14,7 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from labkit.ec2 import NAMESPACE, STATUS_METRICS, LabInstance, metric_period_start, sample_values
+import numpy as np
+
+from labkit.ec2 import IMPAIRMENT_METRIC, NAMESPACE, STATUS_METRICS, LabInstance, metric_period_start, sample_values
+from labkit.emulator.metric_store import micros
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -31,18 +34,55 @@ class Ec2Metrics:
         """Start publishing ``instance``'s metrics; backfill its history from ``backfill_from``."""
         self.instances.append(instance)
         now = self.lab.clock.now()
-        if backfill_from is not None and backfill_from < now:
-            data: list[dict[str, Any]] = []
-            period = metric_period_start(backfill_from, instance.period_minutes)
-            while period + dt.timedelta(minutes=instance.period_minutes) <= now:
-                data.extend(self._period_data(instance, period))
-                period += dt.timedelta(minutes=instance.period_minutes)
-            if not instance.detailed:
-                minute = metric_period_start(backfill_from, 1)
-                while minute + dt.timedelta(minutes=1) <= now:
-                    data.extend(self._status_data(instance, minute))
-                    minute += dt.timedelta(minutes=1)
-            self._put(data)
+        if backfill_from is None or backfill_from >= now:
+            return
+        if self.lab.backend.in_process:
+            self._backfill_columns(instance, backfill_from, now)
+            return
+        # A moto server gets the history as PutMetricData batches (cloudwatch_metrics.publish).
+        data: list[dict[str, Any]] = []
+        period = metric_period_start(backfill_from, instance.period_minutes)
+        while period + dt.timedelta(minutes=instance.period_minutes) <= now:
+            data.extend(self._period_data(instance, period))
+            period += dt.timedelta(minutes=instance.period_minutes)
+        if not instance.detailed:
+            minute = metric_period_start(backfill_from, 1)
+            while minute + dt.timedelta(minutes=1) <= now:
+                data.extend(self._status_data(instance, minute))
+                minute += dt.timedelta(minutes=1)
+        self._put(data)
+
+    def _backfill_columns(self, instance: LabInstance, backfill_from: dt.datetime, now: dt.datetime) -> None:
+        """The same datapoints as :meth:`_period_data` and :meth:`_status_data` over the history, stored
+        as columns: a week is 120,000 datapoints, too many to build one dictionary each."""
+        store = self.emulator.plugins["cloudwatch_metrics"].store
+        width = instance.period_minutes
+        first = metric_period_start(backfill_from, width)
+        periods = max(0, (now - first) // dt.timedelta(minutes=width))
+        # sample() is called minute by minute in time order: the CPU credit balance carries over.
+        samples = [instance.sample(first + dt.timedelta(minutes=m)) for m in range(periods * width)]
+        names = [name for name in instance.metric_names() if instance.detailed or name not in STATUS_METRICS]
+        starts = micros(first) + np.arange(periods, dtype=np.int64) * width * 60_000_000
+        for column, name in enumerate(names):
+            values = np.array([sample[name] for sample in samples], dtype=np.float64).reshape(periods, width)
+            when, count, total, low, high = _period_rows(starts, values)
+            store.put_columns(NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name), now)
+        if instance.detailed:
+            return
+        start = metric_period_start(backfill_from, 1)
+        minutes = max(0, (now - start) // dt.timedelta(minutes=1))
+        when = micros(start) + np.arange(minutes, dtype=np.int64) * 60_000_000
+        ones = np.ones(minutes)
+        # LabInstance.status_sample, minute by minute: a check fails from its impairment's start on.
+        failed = {
+            metric: (when >= micros(instance.impaired_since.get(kind, instance.launched_at))).astype(np.float64)
+            if instance.impaired.get(kind) else np.zeros(minutes)
+            for kind, metric in IMPAIRMENT_METRIC.items()
+        }
+        failed["StatusCheckFailed"] = np.maximum.reduce(list(failed.values()))
+        for name in STATUS_METRICS:
+            values = failed[name]
+            store.put_columns(NAMESPACE, name, instance.dimensions, when, ones, values, values, values, "Count", now)
 
     def _status_data(self, instance: LabInstance, minute: dt.datetime) -> list[dict[str, Any]]:
         """A basic-monitoring instance's status checks for one minute (detailed ones get them with the rest)."""
@@ -70,12 +110,6 @@ class Ec2Metrics:
         ]
 
     def _put(self, data: list[dict[str, Any]]) -> None:
-        if self.lab.backend.in_process:
-            # Backfilling a week through the HTTP-shaped API costs seconds; moto's own store is here.
-            from moto.cloudwatch.models import cloudwatch_backends
-
-            cloudwatch_backends[self.lab.account_id][self.lab.region].put_metric_data(NAMESPACE, data)
-            return
         self.emulator.plugins["cloudwatch_metrics"].publish(NAMESPACE, data)
 
     def tick(self, now: dt.datetime) -> None:
@@ -88,6 +122,28 @@ class Ec2Metrics:
                 data.extend(self._period_data(instance, now - dt.timedelta(minutes=instance.period_minutes)))
         if data:
             self._put(data)
+
+
+def _period_rows(starts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Stored rows of :func:`labkit.ec2.sample_values` for each period (one row of ``values`` each).
+
+    A period whose samples are equal is one statistic set; otherwise each distinct value is stored
+    once per occurrence, grouped in order of first occurrence (as PutMetricData stores
+    ``Values``/``Counts``), so that sums add up in exactly the same order.
+    """
+    periods, width = values.shape
+    constant = values.min(axis=1) == values.max(axis=1)
+    # For each sample, the position of the first equal sample in its period; a stable sort on it groups values.
+    first_equal = np.argmax(values[:, :, None] == values[:, None, :], axis=2)
+    grouped = np.take_along_axis(values, np.argsort(first_equal, axis=1, kind="stable"), axis=1)
+    keep = np.ones((periods, width), dtype=bool)
+    keep[constant, 1:] = False
+    count = np.ones((periods, width))
+    count[constant, 0] = float(width)
+    total = grouped.copy()
+    total[constant, 0] = values[constant, 0] * width
+    when = np.broadcast_to(starts[:, None], (periods, width))
+    return when[keep], count[keep], total[keep], grouped[keep], grouped[keep]
 
 
 def install(emulator: Emulator) -> Ec2Metrics:

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import heapq
 import json
+import weakref
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -112,7 +114,8 @@ class LogsFilters:
         matches = pattern.matches
         page: list[dict[str, Any]] = []
         more = False
-        events = heapq.merge(*(_events(source, s, start, end) for s in streams), key=_order)
+        lowest = max((t for t in (start, after[0] if after else None) if t is not None), default=None)
+        events = heapq.merge(*(_events(source, s, lowest, end) for s in streams), key=_order)
         for event in events:
             if after and _order(event) <= after:
                 continue
@@ -196,6 +199,15 @@ class _ClientSource:
                 return
             kwargs["nextToken"] = token
 
+    def sorted_events(self, stream: str) -> tuple[list[int], list[tuple[int, int, str]]]:
+        rows = list(self.raw_events(stream))
+        return [row[0] for row in rows], rows
+
+
+#: moto's log stream -> (its event count, timestamps, rows sorted by timestamp): each page of
+#: FilterLogEvents used to sort and walk the whole stream again (quadratic in the stream's length).
+_SORTED: weakref.WeakKeyDictionary[Any, tuple[int, list[int], list[tuple[int, int, str]]]] = weakref.WeakKeyDictionary()
+
 
 class _MotoSource:
     """Events read from moto's in-process state: no serialisation, so as fast as moto's own search."""
@@ -208,10 +220,16 @@ class _MotoSource:
     def stream_names(self, prefix: str | None) -> list[str]:
         return sorted(n for n in self.group.streams if not prefix or n.startswith(prefix))
 
-    def raw_events(self, stream: str) -> Iterator[tuple[int, int, str]]:
-        events = self.group.streams[stream].events
-        for event in sorted(events, key=lambda e: e.timestamp):
-            yield event.timestamp, event.ingestion_time, event.message
+    def sorted_events(self, stream: str) -> tuple[list[int], list[tuple[int, int, str]]]:
+        """Timestamps and (timestamp, ingestionTime, message) rows, oldest first (stable), cached
+        while the stream holds the same number of events (moto only appends to a stream)."""
+        found = self.group.streams[stream]
+        cached = _SORTED.get(found)
+        if cached is None or cached[0] != len(found.events):
+            rows = [(e.timestamp, e.ingestion_time, e.message) for e in sorted(found.events, key=lambda e: e.timestamp)]
+            cached = (len(found.events), [row[0] for row in rows], rows)
+            _SORTED[found] = cached
+        return cached[1], cached[2]
 
 
 def _source(call: Call, group: str) -> _ClientSource | _MotoSource:
@@ -234,11 +252,12 @@ def _events(
     nextToken stays valid whatever the time range.
     """
     stream_code = zlib.crc32(stream.encode()) % 10**10
-    for position, (timestamp, ingested, message) in enumerate(source.raw_events(stream)):
-        if start is not None and timestamp < start:
-            continue
+    timestamps, rows = source.sorted_events(stream)
+    first = bisect.bisect_left(timestamps, start) if start is not None else 0
+    for position in range(first, len(rows)):
+        timestamp, ingested, message = rows[position]
         if end is not None and timestamp > end:
-            continue
+            return
         yield {
             "logStreamName": stream,
             "timestamp": timestamp,

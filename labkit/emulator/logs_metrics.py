@@ -28,6 +28,7 @@ class LogsMetrics:
 
     def __init__(self, emulator: Emulator) -> None:
         self.lab = emulator.lab
+        self.emulator = emulator
 
     def ingest(self, call: Call, reply: dict[str, Any]) -> None:
         group = call.params["logGroupName"]
@@ -61,10 +62,8 @@ class LogsMetrics:
                             continue
                         datum["Dimensions"] = [{"Name": k, "Value": v} for k, v in dimensions.items()]
                     by_namespace.setdefault(transformation["metricNamespace"], []).append(datum)
-        cloudwatch = call.internal("cloudwatch")
         for namespace, data in by_namespace.items():
-            for start in range(0, len(data), 1000):
-                cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
+            self.emulator.plugins["cloudwatch_metrics"].publish(namespace, data)
 
 
 def install(emulator: Emulator) -> LogsMetrics:

@@ -23,6 +23,7 @@ class SyntheticChecks:
 
     def __init__(self, emulator: Emulator) -> None:
         self.lab = emulator.lab
+        self.emulator = emulator
         self.checks: dict[str, SyntheticCheck] = {}
 
     def add(self, check: SyntheticCheck) -> None:
@@ -38,7 +39,7 @@ class SyntheticChecks:
         for check in self.checks.values():
             data.extend(check.metric_data(check.run(now - dt.timedelta(minutes=1))))
         if data:
-            self.lab.internal_client("cloudwatch").put_metric_data(Namespace=NAMESPACE, MetricData=data)
+            self.emulator.plugins["cloudwatch_metrics"].publish(NAMESPACE, data)
 
 
 def install(emulator: Emulator) -> SyntheticChecks:

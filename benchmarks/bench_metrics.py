@@ -1,0 +1,146 @@
+"""Benchmark: what lab time costs as metric history grows (issue 20, "Lab time that costs nothing").
+
+Measured side by side in one run, on in-process moto:
+
+* one simulated minute (``lab.advance``) with no history and after 30 days of history, with
+  1 and 10 alarms on 1 and 10 instances: target ratio <= 1.5x;
+* memory per stored datapoint (tracemalloc over a 7-day backfill): target <= 100 bytes;
+* a 7-day backfill of one instance: target <= 0.2 s;
+* the first lab hour of a lab that never uses EC2 (the budgets plugin's hourly accrual);
+* advancing 30 days with 10 alarms: target <= 5 s (``--skip-month`` leaves it out).
+
+``--one-instance`` leaves out the rows with 10 instances; ``--backfill-only`` measures only the
+backfill and its memory.
+
+Run:
+    python benchmarks/bench_metrics.py
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from typing import Any
+
+import labkit
+from labkit import ec2
+from labkit.lab import Lab
+
+MINUTES = 60  # a minute's cost is the median of hour-long advances divided by 60
+
+
+def stored_datapoints(lab: Lab) -> int:
+    """How many datapoints the lab holds, wherever the emulator keeps them."""
+    store = getattr(lab.emulator.plugins["cloudwatch_metrics"], "store", None)
+    if store is not None:
+        return int(store.size)
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    return len(cloudwatch_backends[lab.account_id][lab.region].metric_data)
+
+
+def lab_with(instances: int, alarms: int, history_days: float) -> tuple[Lab, list[ec2.LabInstance]]:
+    lab = labkit.connect("moto")
+    launched = [ec2.launch(lab, history_days=history_days, seed=7 + i) for i in range(instances)]
+    cloudwatch = lab.client("cloudwatch")
+    for number in range(alarms):
+        instance = launched[number % instances]
+        cloudwatch.put_metric_alarm(
+            AlarmName=f"cpu-{number}", Namespace="AWS/EC2", MetricName="CPUUtilization",
+            Dimensions=instance.dimensions, Statistic="Average", Period=300, EvaluationPeriods=3,
+            Threshold=50 + number, ComparisonOperator="GreaterThanThreshold",
+        )
+    return lab, launched
+
+
+def minute_cost(lab: Lab, rounds: int) -> list[float]:
+    lab.advance(MINUTES)  # the first hour boundary starts plugins' state; not what a later minute costs
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        lab.advance(MINUTES)
+        times.append((time.perf_counter() - start) / MINUTES)
+    return times
+
+
+def minute_ratios(rounds: int, most_instances: int) -> None:
+    print(f"{'instances':>9} {'alarms':>6} {'no history':>12} {'30 days':>12} {'ratio':>7}   target <= 1.5x")
+    for instances, alarms in ((1, 1), (1, 10), (10, 1), (10, 10)):
+        if instances > most_instances:
+            continue
+        fresh_times: list[float] = []
+        old_times: list[float] = []
+        # Interleaved, so that the machine's load hits both alike.
+        for _ in range(rounds):
+            fresh, _ = lab_with(instances, alarms, 0)
+            fresh_times += minute_cost(fresh, 1)
+            fresh.close()
+            old, _ = lab_with(instances, alarms, 30)
+            old_times += minute_cost(old, 1)
+            old.close()
+        a, b = statistics.median(fresh_times), statistics.median(old_times)
+        print(f"{instances:>9} {alarms:>6} {a * 1000:>9.2f} ms {b * 1000:>9.2f} ms {b / a:>6.2f}x")
+
+
+def memory_and_backfill() -> None:
+    lab = labkit.connect("moto")
+    ec2.launch(lab)  # moto's EC2 backend starts on first use: not part of a backfill
+    held = stored_datapoints(lab)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    ec2.launch(lab, history_days=7)
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    count = stored_datapoints(lab) - held
+    print(f"7-day history of one instance: {count:,} datapoints, {(after - before) / 2**20:.1f} MiB, "
+          f"{(after - before) / count:.0f} bytes per datapoint   target <= 100")
+    lab.close()
+    times = []
+    for _ in range(3):
+        lab = labkit.connect("moto")
+        ec2.launch(lab)
+        start = time.perf_counter()
+        ec2.launch(lab, history_days=7)
+        times.append(time.perf_counter() - start)
+        lab.close()
+    print(f"7-day backfill of one instance: {statistics.median(times):.3f} s (median of 3)   target <= 0.2 s")
+
+
+def first_hour_without_ec2() -> None:
+    times = []
+    for _ in range(3):
+        lab = labkit.connect("moto")
+        lab.client("logs").create_log_group(logGroupName="bench")
+        start = time.perf_counter()
+        lab.advance(MINUTES)
+        times.append(time.perf_counter() - start)
+        lab.close()
+    print(f"first lab hour of a lab that never uses EC2: {statistics.median(times):.3f} s (median of 3)")
+
+
+def month_with_ten_alarms() -> None:
+    lab, _ = lab_with(1, 10, 0)
+    start = time.perf_counter()
+    lab.advance(hours=30 * 24)
+    took = time.perf_counter() - start
+    print(f"advancing 30 days with 10 alarms: {took:.1f} s ({stored_datapoints(lab):,} datapoints)   target <= 5 s")
+    lab.close()
+
+
+def main(argv: list[str]) -> None:
+    memory_and_backfill()
+    first_hour_without_ec2()
+    if "--backfill-only" in argv:
+        return
+    # --one-instance: the 10-instance rows need 10 x 30 days of history in memory (GiBs before issue 20).
+    minute_ratios(rounds=3, most_instances=1 if "--one-instance" in argv else 10)
+    if "--skip-month" not in argv:
+        month_with_ten_alarms()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

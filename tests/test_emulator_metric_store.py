@@ -1,0 +1,202 @@
+"""The emulator's metric store (labkit/emulator/metric_store.py) and the calls answered from it.
+
+Rules: a metric is namespace + name + dimensions ("Metrics concepts",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Metric);
+ListMetrics returns up to 500 metrics per call with NextToken, filters dimensions by name with an
+optional value and keeps metrics with data in the past three hours for RecentlyActive=PT3H
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html); GetMetricData
+returns at most MaxDatapoints (default 100,800)
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import random
+
+import numpy as np
+import pytest
+from botocore.exceptions import ClientError
+
+from labkit import ec2
+from labkit.alarms.statistics import period_statistics as reference_statistics
+from labkit.clock import DEFAULT_START
+from labkit.ec2 import NAMESPACE
+from labkit.emulator.metric_store import MetricStore, period_statistics
+from labkit.exceptions import UnsupportedOperation
+from labkit.lab import Lab
+
+UTC = dt.timezone.utc
+
+
+def _random_datum(rng: random.Random, start: dt.datetime) -> dict:
+    when = start + dt.timedelta(seconds=rng.randrange(0, 3 * 3600), microseconds=rng.choice([0, 250_000]))
+    datum: dict = {"MetricName": "m", "Timestamp": when, "Unit": rng.choice(["Count", "Seconds", None])}
+    kind = rng.choice(["Value", "Values", "StatisticValues"])
+    if kind == "Value":
+        datum["Value"] = rng.choice([0.1, 0.2, 0.3, -1.5, 7.0, 1e-3])
+    elif kind == "Values":
+        datum["Values"] = [0.1, 0.7, 3.3]
+        datum["Counts"] = [1.0, 2.0, 1.0]
+    else:
+        low = rng.choice([0.1, 2.0])
+        datum["StatisticValues"] = {"SampleCount": rng.choice([1.0, 3.0]), "Sum": 0.1 + low, "Minimum": low,
+                                    "Maximum": rng.choice([low, 9.0])}
+    if datum["Unit"] is None:
+        del datum["Unit"]
+    return datum
+
+
+def _as_moto_stored(data: list[dict]) -> list[dict]:
+    """The datums as moto 5.2 stored them (Values repeated Counts times), in arrival order."""
+    out = []
+    for datum in data:
+        base = {"Timestamp": datum["Timestamp"], "Unit": datum.get("Unit") or "None"}
+        if "Values" in datum:
+            for value, count in zip(datum["Values"], datum["Counts"]):
+                out.extend([{**base, "Value": value}] * int(count))
+        elif "StatisticValues" in datum:
+            out.append({**base, "StatisticValues": datum["StatisticValues"]})
+        else:
+            out.append({**base, "Value": datum["Value"]})
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_statistics_equal_the_reference_in_any_arrival_order(seed: int) -> None:
+    rng = random.Random(seed)
+    data = [_random_datum(rng, DEFAULT_START) for _ in range(300)]  # timestamps out of order, several units
+    store = MetricStore()
+    for start in range(0, len(data), 37):
+        store.put("Lab", data[start : start + 37], DEFAULT_START)
+    series = store.find("Lab", "m", [])
+    assert series is not None and series.size == len(_as_moto_stored(data))
+    begin, end = DEFAULT_START + dt.timedelta(minutes=20), DEFAULT_START + dt.timedelta(hours=2, seconds=30)
+    expected_rows = [d for d in _as_moto_stored(data) if begin <= d["Timestamp"] < end]
+    stats = ["SampleCount", "Sum", "Average", "Minimum", "Maximum"]
+    for period in (60, 300, 3600):
+        for unit in (None, "Count"):
+            got = period_statistics(store.rows(series, begin, end), period=period, statistics=stats,
+                                    extended_statistics=["p50", "p99"], unit=unit)
+            want = reference_statistics(expected_rows, period=period, statistics=stats,
+                                        extended_statistics=["p50", "p99"], unit=unit)
+            assert got == want  # exact: same buckets, same order of addition
+
+
+def test_vectorised_backfill_stores_exactly_what_the_per_minute_datums_store(lab: Lab) -> None:
+    plugin = lab.emulator.plugins["ec2_metrics"]
+    now = lab.clock.now()
+    since = now - dt.timedelta(days=2, minutes=7)
+    for detailed in (False, True):
+        instance = ec2.LabInstance("i-0abc", "t3.micro", detailed, ec2.Workload("spiky", 3), since)
+        instance.credit_balance = 30.0
+        instance.impair("ebs", since + dt.timedelta(hours=30, seconds=30))  # status checks fail from then on
+        twin = copy.deepcopy(instance)
+        columns = MetricStore()
+        lab.emulator.plugins["cloudwatch_metrics"].store, saved = columns, lab.emulator.plugins["cloudwatch_metrics"].store
+        try:
+            plugin._backfill_columns(instance, since, now)
+        finally:
+            lab.emulator.plugins["cloudwatch_metrics"].store = saved
+        dicts = MetricStore()
+        width = twin.period_minutes
+        period = ec2.metric_period_start(since, width)
+        while period + dt.timedelta(minutes=width) <= now:
+            dicts.put(NAMESPACE, plugin._period_data(twin, period), now)
+            period += dt.timedelta(minutes=width)
+        if not detailed:
+            minute = ec2.metric_period_start(since, 1)
+            while minute + dt.timedelta(minutes=1) <= now:
+                dicts.put(NAMESPACE, plugin._status_data(twin, minute), now)
+                minute += dt.timedelta(minutes=1)
+        assert sorted(columns.series) == sorted(dicts.series)
+        for key, series in dicts.series.items():
+            a, b = columns.series[key].window(0, 2**62), series.window(0, 2**62)
+            for name in ("when", "count", "total", "minimum", "maximum"):
+                np.testing.assert_array_equal(a[name], b[name])
+            assert [columns.units[u] for u in a["unit"]] == [dicts.units[u] for u in b["unit"]]
+
+
+def test_every_datapoint_is_read_once_whoever_wrote_it(lab: Lab) -> None:
+    instance = ec2.launch(lab, history_days=1 / 24)
+    cloudwatch, internal = lab.client("cloudwatch"), lab.internal_client("cloudwatch")
+    when = DEFAULT_START - dt.timedelta(minutes=30)
+    cloudwatch.put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "m", "Value": 2.0, "Timestamp": when}])
+    internal.put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "m", "Value": 4.0, "Timestamp": when}])
+    for client in (cloudwatch, internal):
+        listed = client.list_metrics(Namespace="Lab")["Metrics"]
+        assert listed == [{"Namespace": "Lab", "MetricName": "m", "Dimensions": []}]
+        [point] = client.get_metric_statistics(
+            Namespace="Lab", MetricName="m", StartTime=when, EndTime=DEFAULT_START, Period=3600, Statistics=["Sum", "SampleCount"],
+        )["Datapoints"]
+        assert (point["Sum"], point["SampleCount"]) == (6.0, 2.0)
+        [cpu] = client.get_metric_data(MetricDataQueries=[{"Id": "c", "MetricStat": {
+            "Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": instance.dimensions},
+            "Period": 3600, "Stat": "SampleCount"}}], StartTime=DEFAULT_START - dt.timedelta(hours=1), EndTime=DEFAULT_START,
+        )["MetricDataResults"]
+        assert cpu["Values"] == [60.0]  # twelve 5-minute periods of five one-minute samples
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    assert cloudwatch_backends[lab.account_id][lab.region].metric_data == []  # the store is the one writer
+
+
+def test_list_metrics_filters_pages_and_lists_each_metric_once(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    both = [{"Name": "Host", "Value": "a"}, {"Name": "Disk", "Value": "sda"}]
+    cloudwatch.put_metric_data(Namespace="Lab", MetricData=[
+        {"MetricName": "free", "Dimensions": both, "Value": 1.0},
+        {"MetricName": "free", "Dimensions": list(reversed(both)), "Value": 2.0},  # same metric
+        {"MetricName": "free", "Dimensions": [{"Name": "Host", "Value": "b"}], "Value": 3.0},
+        {"MetricName": "load", "Value": 1.0}, {"MetricName": "load", "Value": 2.0},
+    ])
+    listed = cloudwatch.list_metrics(Namespace="Lab")["Metrics"]
+    assert [(m["MetricName"], m["Dimensions"]) for m in listed] == [
+        ("free", both), ("free", [{"Name": "Host", "Value": "b"}]), ("load", [])
+    ]
+    assert len(cloudwatch.list_metrics(Namespace="Lab", Dimensions=[{"Name": "Host"}])["Metrics"]) == 2
+    assert cloudwatch.list_metrics(Namespace="Lab", Dimensions=[{"Name": "Disk", "Value": "sda"}])["Metrics"] == [listed[0]]
+    cloudwatch.put_metric_data(Namespace="Many", MetricData=[{"MetricName": f"m{n}", "Value": 1.0} for n in range(501)])
+    first = cloudwatch.list_metrics(Namespace="Many")
+    assert len(first["Metrics"]) == 500 and first["NextToken"]
+    second = cloudwatch.list_metrics(Namespace="Many", NextToken=first["NextToken"])
+    assert [m["MetricName"] for m in second["Metrics"]] == ["m500"] and "NextToken" not in second
+    with pytest.raises(ClientError, match="NextToken is invalid"):
+        cloudwatch.list_metrics(Namespace="Many", NextToken=first["NextToken"])  # a token is used once
+
+
+def test_recently_active_keeps_metrics_with_data_in_the_past_three_hours(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "old", "Value": 1.0}])
+    lab.advance(hours=3, minutes=1)
+    cloudwatch.put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "new", "Value": 1.0}])
+    assert [m["MetricName"] for m in cloudwatch.list_metrics(Namespace="Lab", RecentlyActive="PT3H")["Metrics"]] == ["new"]
+    assert len(cloudwatch.list_metrics(Namespace="Lab")["Metrics"]) == 2
+
+
+def test_what_the_store_does_not_emulate_is_refused_by_name(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    with pytest.raises(UnsupportedOperation, match="IncludeLinkedAccounts"):
+        cloudwatch.list_metrics(IncludeLinkedAccounts=True)
+    window = {"StartTime": DEFAULT_START - dt.timedelta(days=1), "EndTime": DEFAULT_START}
+    with pytest.raises(UnsupportedOperation, match="metric math"):
+        cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "e", "Expression": "SUM(METRICS())"}], **window)
+    stat = {"Metric": {"Namespace": "Lab", "MetricName": "m"}, "Period": 60, "Stat": "Sum"}
+    with pytest.raises(UnsupportedOperation, match="LabelOptions"):
+        cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "m", "MetricStat": stat}], LabelOptions={"Timezone": "+0900"}, **window)
+    cloudwatch.put_metric_data(Namespace="Lab", MetricData=[
+        {"MetricName": "m", "Value": 1.0, "Timestamp": DEFAULT_START - dt.timedelta(minutes=n)} for n in range(1, 11)
+    ])
+    with pytest.raises(UnsupportedOperation, match="MaxDatapoints"):
+        cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "m", "MetricStat": stat}], MaxDatapoints=5, **window)
+    reply = cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "m", "MetricStat": stat}], MaxDatapoints=10, **window)
+    assert len(reply["MetricDataResults"][0]["Values"]) == 10
+
+
+def test_put_metric_data_keeps_the_input_checks(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    with pytest.raises(ClientError, match="mutually exclusive"):
+        cloudwatch.put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "m", "Value": 1.0, "Values": [1.0]}])
+    with pytest.raises(ClientError, match="AWS/EC2 for parameter Namespace"):
+        cloudwatch.put_metric_data(Namespace="AWS/EC2", MetricData=[{"MetricName": "m", "Value": 1.0}])
+    assert cloudwatch.list_metrics()["Metrics"] == []
