@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*-*.ipynb))
 
 .PHONY: lab test unit nbval run notebooks bench clean
 
