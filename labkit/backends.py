@@ -30,6 +30,10 @@ from labkit.exceptions import ConfigurationError, GuardrailError
 BACKENDS = ("moto", "moto-server", "aws")
 MOTO_ACCOUNT_ID = "123456789012"
 FAKE_KEY = "testing"
+#: Seed of moto's id generator, set for every lab labkit starts a moto for: instance ids, UUIDs and
+#: the like then repeat run to run, so a committed notebook shows what a rerun prints
+#: (moto: "Deterministic Identifiers", https://docs.getmoto.org/en/latest/docs/configuration/recorder/index.html).
+MOTO_SEED = 20260601
 
 
 @dataclass
@@ -142,10 +146,12 @@ def _lab_utcnow() -> Any:
 def start_moto(region: str, clock: LabClock) -> Backend:
     """A fresh, empty moto in this process (any previous moto lab's state is reset)."""
     from moto import mock_aws
+    from moto.moto_api._internal import mock_random
 
     restore_environment = _offline_environment()
     mock = mock_aws()
     mock.start(reset=True)
+    mock_random.seed(MOTO_SEED)
     _MotoClock.follow(clock)
 
     def close() -> None:
@@ -209,8 +215,11 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    # moto's state is global to the process: a new lab starts from an empty server.
+    # moto's state is global to the process: a new lab starts from an empty server, its ids seeded.
+    # (A workshop's server, above, is not seeded: reseeding it mid-session would make moto draw
+    # again ids it already gave other participants.)
     urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).close()
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/seed?a={MOTO_SEED}", method="POST"), timeout=10).close()
     _MotoClock.follow(clock)
 
     def close() -> None:

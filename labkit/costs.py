@@ -316,5 +316,5 @@ def meter(lab: Any) -> list[MeterLine]:
         hours = max(0.0, (now - dt.datetime.fromisoformat(record.created_at)).total_seconds() / 3600)
         entry = price(item)
         hourly = entry["usd"] / HOURS_PER_MONTH if entry["unit"].endswith("-month") else entry["usd"]
-        lines.append(MeterLine(record.label(), round(hours, 2), round(hours * hourly, 4)))
+        lines.append(MeterLine(record.label(lab.account_id), round(hours, 2), round(hours * hourly, 4)))
     return lines

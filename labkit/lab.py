@@ -126,7 +126,7 @@ class Lab:
         self.clock = clock
         self.lab_id = lab_id or os.environ.get("LABKIT_LAB_ID") or self._new_lab_id()
         path = backend_module.registry_path() if backend.persistent else None
-        self.registry = Registry(backend.registry_key, path)
+        self.registry = Registry(backend.registry_key, path, backend.account_id)
         self.registry.claim(self.lab_id)
         self._clients: dict[tuple[str, str, bool, str], Any] = {}
         self.closed = False
@@ -448,7 +448,7 @@ class Lab:
     def inventory(self, *, all_labs: bool = False) -> list[str]:
         """What the lab created that still exists; empty after a successful teardown."""
         records = self.registry.ordered(None if all_labs else self.lab_id)
-        return [record.label() for record in records if still_exists(record, self._client_for)]
+        return [record.label(self.account_id) for record in records if still_exists(record, self._client_for)]
 
     # -- lifecycle ----------------------------------------------------------------------------
     def _ensure_open(self) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from labkit.redact import mask_account
+from labkit.redact import is_account_field, mask_account
 
 TAG_KEY = "labkit:lab"
 #: The registry file's section naming which process owns each lab.
@@ -463,9 +463,11 @@ class Record:
     def key(self) -> tuple[str, str, str]:
         return self.kind, self.region, json.dumps(self.ident, sort_keys=True)
 
-    def label(self) -> str:
-        """How reports name the resource; account ids in ARNs are masked (reports get kept and shared)."""
-        return mask_account(f"{self.kind} " + " ".join(self.ident.values()))
+    def label(self, account: str = "") -> str:
+        """How reports name the resource; account ids are masked (reports get kept and shared):
+        in ARNs, in account fields (a budget's ``AccountId``) and ``account``, the lab's own, wherever it stands."""
+        values = ("<account>" if is_account_field(key) else value for key, value in self.ident.items())
+        return mask_account(f"{self.kind} " + " ".join(values), account)
 
 
 @dataclass
@@ -502,9 +504,11 @@ class Registry:
     (:meth:`abandoned_labs`).
     """
 
-    def __init__(self, backend_key: str, path: Path | None) -> None:
+    def __init__(self, backend_key: str, path: Path | None, account: str = "") -> None:
         self.backend_key = backend_key
         self.path = path
+        #: The account the resources live in, masked in every label (:meth:`Record.label`).
+        self.account = account
         self._lock = threading.Lock()
         self.records: list[Record] = []
         self._reload()
@@ -761,24 +765,26 @@ def teardown(
         kind = KINDS_BY_NAME[record.kind]
         client = client_for(kind.service, record.region)
         if dry_run:
-            report.planned.append(record.label())
+            report.planned.append(record.label(registry.account))
             continue
         try:
             if kind.exists(client, record.ident):
                 kind.delete(client, record.ident)
         except ClientError as error:
             if not _missing(error):
-                report.failed.append((record.label(), mask_account(error.response.get("Error", {}).get("Message", str(error)))))
+                why = error.response.get("Error", {}).get("Message", str(error))
+                report.failed.append((record.label(registry.account), mask_account(why, registry.account)))
                 continue
         except KeyError as error:  # a record that names its resource without the field the kind needs
-            report.failed.append((record.label(), f"the registry record lacks {error}; delete it by hand"))
+            report.failed.append((record.label(registry.account), f"the registry record lacks {error}; delete it by hand"))
             continue
         registry.remove(record)
-        report.deleted.append(record.label())
+        report.deleted.append(record.label(registry.account))
     if not dry_run:
         failed = {label for label, _ in report.failed}
         report.remaining = [
-            r.label() for r in registry.ordered(lab_id) if r.label() not in failed and still_exists(r, client_for)
+            r.label(registry.account) for r in registry.ordered(lab_id)
+            if r.label(registry.account) not in failed and still_exists(r, client_for)
         ]
     return report
 

@@ -38,10 +38,13 @@ def test_notebook_is_committed_executed_and_in_sync_with_its_source(path: Path) 
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_ends_with_checks_then_teardown(path: Path) -> None:
+def test_notebook_ends_with_checks_that_clean_up_when_they_fail_then_teardown(path: Path) -> None:
+    """Run All stops at a failing check: ``checks.report(lab)`` tears the lab down before it raises."""
     notebook = nbformat.read(path, as_version=4)
-    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
-    assert "checks.report()" in code and code.rstrip().endswith("assert lab.inventory() == [], lab.inventory()")
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    reports = [line.strip() for source in code for line in source.splitlines() if line.strip().startswith("checks.report(")]
+    assert len(reports) == 1 and reports[0].startswith("checks.report(lab)"), reports
+    assert code[-1].rstrip().endswith("assert lab.inventory() == [], lab.inventory()")
 
 
 def test_skeleton_check_catches_a_missing_section() -> None:

@@ -70,7 +70,7 @@ def test_the_student_edition_keeps_every_check_and_no_output(path: Path) -> None
     checks = [c.source for c in notebook.cells if c.cell_type == "code" and CHECK.search(c.source)]
     assert checks, "every notebook has at least one exercise check"
     assert [c.source for c in edition.cells if c.cell_type == "code" and CHECK.search(c.source)] == checks
-    assert any("checks.report()" in c.source for c in edition.cells)
+    assert any("checks.report(lab)" in c.source for c in edition.cells)
     code = [c for c in edition.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     assert "jupytext" not in edition.metadata and edition.metadata["labkit"] == {"edition": "student"}

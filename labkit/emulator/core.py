@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import random
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError
 
+from labkit.backends import MOTO_SEED
 from labkit.exceptions import ServiceError
 
 if TYPE_CHECKING:
@@ -104,6 +106,9 @@ class Emulator:
         self._ticks: list[Tick] = []
         self._call_observers: list[CallObserver] = []
         self.plugins: dict[str, Any] = {}
+        #: Where plugins draw what AWS makes at random (SNS confirmation tokens): seeded per lab, as
+        #: moto's ids are (``labkit.backends.MOTO_SEED``), so a notebook prints the same on every run.
+        self.random = random.Random(MOTO_SEED)
 
     # -- registration -------------------------------------------------------------------------
     def answers(self, service: str, operation: str) -> Callable[[Answer], Answer]:

@@ -18,7 +18,6 @@ Taught in notebook 02-cpu-alarm.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -142,6 +141,7 @@ class SnsEmail:
 
     def __init__(self, emulator: Emulator) -> None:
         self.lab = emulator.lab
+        self.random = emulator.random
         self.subscriptions: dict[str, _Subscription] = {}
         self.inbox = Inbox(self)
         self.state: ServerState | None = None
@@ -171,6 +171,10 @@ class SnsEmail:
     def _sns(self) -> Any:
         return self.lab.internal_client("sns")
 
+    def _token(self) -> str:
+        """A confirmation token: 64 hex digits, as in the links SNS mails."""
+        return f"{self.random.getrandbits(256):064x}"
+
     def _sender(self, topic_arn: str) -> str:
         display = self._sns().get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("DisplayName") or "AWS Notifications"
         return f"{display} <no-reply@sns.amazonaws.com>"
@@ -190,7 +194,7 @@ class SnsEmail:
         arn = call.internal().subscribe(**params)["SubscriptionArn"]
         known = self.subscriptions.get(arn)
         if known is None:
-            known = _Subscription(arn, params["TopicArn"], params["Protocol"], params["Endpoint"], secrets.token_hex(32))
+            known = _Subscription(arn, params["TopicArn"], params["Protocol"], params["Endpoint"], self._token())
             self.subscriptions[arn] = known
             self._saved(known)
         if not known.confirmed:

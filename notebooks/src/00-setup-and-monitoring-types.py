@@ -176,7 +176,7 @@ checks.that(lab.backend.name in ("moto", "moto-server", "aws"), "connected to a 
 checks.that("lab-alerts" in topics, "the topic lab-alerts exists")
 checks.that(not ex1.problems(lab), "exercise 1: ops-alerts is tagged team=ops")
 checks.that(lab.clock.now() >= lab.clock.started_at, "lab time moved forward")
-checks.report()
+checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 
 # %% [markdown]
 # ## Summary and what's next

@@ -356,7 +356,7 @@ checks.that(not cloudwatch.describe_alarms(AlarmNames=["cpu-high-7s"])["MetricAl
 checks.that(comparison.loc[(80, "3 of 5"), "false alarms (batch job)"] < comparison.loc[(80, "1 of 1"), "false alarms (batch job)"]
             and comparison.loc[(80, "3 of 5"), "caught the spike"], "3 of 5 is quieter than 1 of 1 and still catches the spike")
 checks.that(not ex1.problems(lab), "exercise 1: cpu-high-3-of-5 alarms on 3 of 5 periods")
-checks.report()
+checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 
 # %% [markdown]
 # ## Summary and what's next

@@ -428,7 +428,7 @@ checks.that(comparison.loc[1, "least privilege"] == "implicitDeny" and compariso
             "least privilege refuses other log groups; the quick start does not")
 checks.that(not ex1.problems(lab), "exercise 1: ssh-logs-writer writes to ssh_logs only")
 checks.that(not ex2.problems(lab), "exercise 2: lab-misconfigured-role trusts EC2")
-checks.report()
+checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 
 # %% [markdown]
 # ## Summary and what's next

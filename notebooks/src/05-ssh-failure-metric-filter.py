@@ -479,7 +479,7 @@ checks.that(
 )
 checks.that(not ex1.problems(lab), "exercise 1: SSHInvalidUser counts 'Invalid user' lines")
 checks.that(not ex2.problems(lab), "exercise 2: SSH Failed sustained is 2 of 3 minutes")
-checks.report()
+checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 
 # %% [markdown]
 # ## Summary and what's next

@@ -504,7 +504,7 @@ if lab.emulator is not None:
     checks.that(any("CIS-UnauthorizedAPICalls" in s for s in subjects), "the unauthorized-calls alarm emailed")
     checks.that(any("CIS-ConsoleSigninFailures" in s for s in subjects), "the console sign-in alarm emailed")
     checks.that(any("aws.health" in e.body for e in lab.inbox.notifications()), "the Health event reached the inbox")
-checks.report()
+checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 
 # %% [markdown]
 # ## Summary and what's next

@@ -523,7 +523,7 @@ checks.that(lab.emulator is None or {("ACTUAL Cost" in e.body) for e in budget_m
 checks.that(float(budget["CalculatedSpend"]["ActualSpend"]["Amount"]) > 1.6, "actual spend is above 80 % of $2")
 checks.that(not ex1.problems(lab), "exercise 1: a Medium-only GuardDuty rule")
 checks.that(not ex2.problems(lab), "exercise 2: an ACTUAL 100 % notification")
-checks.report()
+checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 
 # %% [markdown]
 # ## Summary and what's next

@@ -564,7 +564,7 @@ checks.that(len(cloudwatch_us_east_1.describe_alarms(AlarmNames=["lab-web-route5
 checks.that(not ex1.problems(lab), "exercise 1: a reboot alarm on the instance status check")
 checks.that(not ex2.problems(lab), "exercise 2: an alarm on the page's response time")
 checks.that(server.running, "the lab web server is still running (teardown stops it)")
-checks.report()
+checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 
 # %% [markdown]
 # ## Summary and what's next
