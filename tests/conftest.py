@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -58,3 +59,16 @@ def lab() -> Iterator[Lab]:
     opened = labkit.connect("moto")
     yield opened
     opened.close()
+
+
+# A moto server on loopback, one per test module that asks for it (workshop and crash-recovery tests).
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    running = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    running.start()
+    host, port = running.get_host_and_port()
+    yield f"http://{host}:{port}"
+    running.stop()

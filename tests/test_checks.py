@@ -7,8 +7,6 @@ exercise is unsolved would leave the lab's resources running (billable on a real
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -89,18 +87,6 @@ def test_a_clean_up_that_cannot_finish_still_reports_the_failed_checks(lab: Lab,
 
 
 # -- for real: a student edition, exercise unsolved, on a moto server ----------------------------------
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    running = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    running.start()
-    host, port = running.get_host_and_port()
-    yield f"http://{host}:{port}"
-    running.stop()
-
-
 def test_student_edition_run_all_with_the_exercise_unsolved_stops_at_the_checks_and_leaves_nothing(
     server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,11 +14,9 @@ workshop's is; each notebook runs as its own participant (its own account on the
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -32,18 +30,6 @@ from labkit.notebooks import notebook_paths
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = notebook_paths(REPO)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    running = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    running.start()
-    host, port = running.get_host_and_port()
-    yield f"http://{host}:{port}"
-    running.stop()
 
 
 @pytest.fixture
