@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-import labkit
-from labkit.lab import Lab
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,11 +55,36 @@ def test_ids_are_identical_in_two_fresh_kernels(backend: str) -> None:
     assert first[0].startswith("i-") and len(first[0]) == 19 and len(first[5]) == 64
 
 
-def test_run_all_again_in_one_kernel_draws_the_same_ids() -> None:
-    def instance_id(lab: Lab) -> str:
-        return lab.client("ec2").run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+RUN_ALL_TWICE = """
+import json, labkit
+def instance_id(lab):
+    return lab.client("ec2").run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+lab = labkit.connect("moto")
+first = instance_id(lab)
+if CLEAN_UP:
+    lab.teardown()
+again = labkit.connect("moto")  # closes the first lab, as Run All's connect cell does
+print(json.dumps([first, instance_id(again)]))
+"""
 
-    first = instance_id(labkit.connect("moto"))
-    again = labkit.connect("moto")  # closes the first lab, as Run All's connect cell does
-    assert instance_id(again) == first
-    again.close()
+
+def _run_all_twice_in_a_fresh_kernel(clean_up: bool) -> list[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LABKIT_")}
+    environment["LABKIT_HOME"] = os.environ["LABKIT_HOME"]
+    done = subprocess.run([sys.executable, "-c", f"CLEAN_UP = {clean_up}\n" + RUN_ALL_TWICE], capture_output=True,
+                          text=True, timeout=300, cwd=REPO, env=environment, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_run_all_again_in_one_kernel_draws_the_same_ids() -> None:
+    first, again = _run_all_twice_in_a_fresh_kernel(clean_up=False)
+    assert again == first
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: after a lab's teardown terminated an instance, moto's EC2 backend in the next lab of the same "
+    "process draws fewer random numbers before the first instance id, so Run All again after 'Clean up' prints "
+    "other ids than the committed notebook (a fresh kernel prints the same ones: see the tests above)"))
+def test_run_all_again_after_clean_up_draws_the_same_ids() -> None:
+    first, again = _run_all_twice_in_a_fresh_kernel(clean_up=True)
+    assert again == first
