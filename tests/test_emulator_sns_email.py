@@ -60,6 +60,39 @@ def test_a_wrong_token_is_rejected(lab: Lab, topic: str) -> None:
         sns.confirm_subscription(TopicArn=topic, Token="0" * 64)
 
 
+def test_unconfirmed_subscription_is_deleted_after_48_hours(lab: Lab, topic: str) -> None:
+    """"Amazon SNS automatically deletes unconfirmed subscriptions after 48 hours"
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-delete-subscription-topic.html); "Confirmation tokens
+    are valid for two days" (https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html)."""
+    sns = lab.client("sns")
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="late@example.com")
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
+    lab.inbox.confirm("ops@example.com")
+    token = re.search(r"Token=([0-9a-f]+)", lab.inbox.to("late@example.com")[0].body).group(1)
+    lab.advance(hours=47, minutes=59)
+    assert [s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+            if s["SubscriptionArn"] == "PendingConfirmation"] == ["late@example.com"]
+    lab.advance(minutes=1)
+    listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [s["Endpoint"] for s in listed] == ["ops@example.com"]
+    assert [s["Endpoint"] for s in sns.list_subscriptions()["Subscriptions"]] == ["ops@example.com"]
+    attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attributes["SubscriptionsPending"], attributes["SubscriptionsConfirmed"]) == ("0", "1")
+    assert lab.inbox.pending() == []
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.confirm_subscription(TopicArn=topic, Token=token)
+
+
+def test_confirmed_subscription_does_not_expire(lab: Lab, topic: str) -> None:
+    sns = lab.client("sns")
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
+    lab.advance(hours=47)
+    lab.inbox.confirm()
+    lab.advance(hours=2)
+    sns.publish(TopicArn=topic, Message="disk full")
+    assert len(lab.inbox.notifications("ops@example.com")) == 1
+
+
 def test_inbox_confirm_delivers_to_confirmed_only(lab: Lab, topic: str) -> None:
     sns = lab.client("sns")
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
