@@ -10,6 +10,8 @@ to the metric filter during a period when logs are ingested but no matching logs
 no logs are ingested during a one-minute period, then no value is reported" (same page, "Concepts").
 So the lab reports it once per one-minute period (of the events' timestamps) in which the group
 received events and none matched, never for a minute that already reported a match or a default.
+Known gap: a minute whose first batch matched nothing keeps its default when a later batch (same minute
+of event time) matches; AWS would report only the matches there. Sum is unaffected when the default is 0.
 Filters apply to events ingested after the filter was created, not to earlier ones
 ("Filters do not retroactively filter data", same page).
 
