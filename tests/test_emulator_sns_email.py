@@ -121,3 +121,24 @@ def test_other_protocols_are_left_to_moto(lab: Lab, topic: str) -> None:
     assert reply["SubscriptionArn"].startswith(topic)
     lab.client("sns").publish(TopicArn=topic, Message="m")
     assert json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])["Message"] == "m"
+
+
+def test_a_later_process_on_a_server_expires_the_subscription_at_48_hours(server: str) -> None:
+    """The Subscribe time travels with the subscription's state on the moto server, so the next process
+    (a restarted kernel) deletes it 48 hours after Subscribe
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-delete-subscription-topic.html)."""
+    from labkit import backends
+    from labkit.clock import LabClock
+
+    first = Lab(backends.start_moto_server("ap-northeast-1", LabClock(), server), "ap-northeast-1", LabClock())
+    sns = first.client("sns")
+    topic = sns.create_topic(Name="server-alerts")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="late@example.com")
+    second = Lab(backends.start_moto_server("ap-northeast-1", LabClock(), server), "ap-northeast-1", LabClock())
+    try:
+        assert second.inbox.pending() == ["late@example.com"]
+        second.advance(hours=48)
+        assert second.inbox.pending() == []
+        assert second.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+    finally:
+        second.teardown(all_labs=True)
