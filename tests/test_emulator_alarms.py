@@ -169,3 +169,27 @@ def test_wait_for_a_missing_alarm_says_so(lab: Lab) -> None:
 
     with pytest.raises(ConfigurationError, match="no alarm named 'nope'"):
         lab.wait_for_alarm("nope")
+
+
+def test_each_sns_action_leaves_an_action_history_item(lab: Lab, topic: str) -> None:
+    """HistoryItemType "Action" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html):
+    where to look when an alarm email does not arrive. A deleted topic is a failed action, not a lab traceback."""
+    cloudwatch, sns = lab.client("cloudwatch"), lab.client("sns")
+    gone = sns.create_topic(Name="gone")["TopicArn"]
+    cloudwatch.put_metric_alarm(**ALARM, AlarmActions=[topic, gone])
+    sns.delete_topic(TopicArn=gone)
+    _put_cpu(lab, 90.0, DEFAULT_START)
+    lab.advance(minutes=5)
+    items = cloudwatch.describe_alarm_history(AlarmName="cpu-high")["AlarmHistoryItems"]
+    assert [i["HistoryItemType"] for i in items] == ["Action", "Action", "StateUpdate", "ConfigurationUpdate"]
+    failed, succeeded = items[0], items[1]
+    assert succeeded["HistorySummary"] == f"Successfully executed action {topic}"
+    assert json.loads(succeeded["HistoryData"]) == {"actionState": "Succeeded", "notificationResource": topic}
+    assert failed["HistorySummary"].startswith(f"Failed to execute action {gone}")
+    assert json.loads(failed["HistoryData"])["actionState"] == "Failed"
+    assert len(lab.inbox.notifications("confirmed@example.com")) == 1
+    actions = cloudwatch.describe_alarm_history(AlarmName="cpu-high", HistoryItemType="Action")["AlarmHistoryItems"]
+    assert len(actions) == 2
+    cloudwatch.put_metric_alarm(**{**ALARM, "AlarmName": "quiet"}, AlarmActions=[topic], ActionsEnabled=False)
+    cloudwatch.set_alarm_state(AlarmName="quiet", StateValue="ALARM", StateReason="actions disabled")
+    assert cloudwatch.describe_alarm_history(AlarmName="quiet", HistoryItemType="Action")["AlarmHistoryItems"] == []

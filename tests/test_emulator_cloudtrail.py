@@ -18,6 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit import cloudtrail, filterpattern
+from labkit.exceptions import UnsupportedOperation
 from labkit.lab import Lab
 
 RECORD_KEYS = {
@@ -253,3 +254,19 @@ def test_a_call_refused_by_the_roles_policy_is_recorded_with_its_error(lab) -> N
     record = json.loads(events[0]["CloudTrailEvent"])
     assert record["errorCode"] == "AccessDeniedException"
     assert "no identity-based policy allows the logs:DeleteLogGroup action" in record["errorMessage"]
+
+
+def test_insight_lookup_returns_no_management_events_and_refuses_with_insights_enabled(lab: Lab) -> None:
+    """LookupEvents "returns recent Insights events for trails that enable Insights"
+    (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html): a lab without
+    Insights has none, and management events are never answered as Insights events. The lab generates no
+    Insights events, so once a trail enables Insights the call says so instead of answering empty."""
+    ct = lab.client("cloudtrail")
+    lab.client("sns").create_topic(Name="t")
+    lab.advance(minutes=10)
+    assert ct.lookup_events()["Events"]
+    assert ct.lookup_events(EventCategory="insight")["Events"] == []
+    _trail(lab)
+    ct.put_insight_selectors(TrailName="lab-trail", InsightSelectors=[{"InsightType": "ApiCallRateInsight"}])
+    with pytest.raises(UnsupportedOperation, match="Insights"):
+        ct.lookup_events(EventCategory="insight")

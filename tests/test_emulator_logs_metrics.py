@@ -49,10 +49,25 @@ def test_matching_events_count_in_their_own_minute(lab: Lab) -> None:
     assert _sum(lab) == {DEFAULT_START + dt.timedelta(minutes=1): 3.0}
 
 
-def test_default_value_is_reported_for_events_that_do_not_match(lab: Lab) -> None:
+def _stats(lab: Lab) -> dict[dt.datetime, tuple[float, float]]:
+    points = lab.client("cloudwatch").get_metric_statistics(
+        Namespace="LabLogs", MetricName="SSHFailed", StartTime=DEFAULT_START, EndTime=DEFAULT_START + dt.timedelta(hours=1),
+        Period=60, Statistics=["Sum", "SampleCount"],
+    )["Datapoints"]
+    return {p["Timestamp"].astimezone(dt.timezone.utc): (p["Sum"], p["SampleCount"]) for p in points}
+
+
+def test_default_value_is_reported_once_per_minute_with_logs_but_no_match(lab: Lab) -> None:
+    """defaultValue: "The value reported to the metric filter during a period when logs are ingested but
+    no matching logs are found ... If no logs are ingested during a one-minute period, then no value is
+    reported" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringLogData.html, Concepts).
+    Not once per non-matching event: SampleCount and Average would be wrong."""
     _setup(lab, '"[preauth]"', defaultValue=0.0)
-    _ship(lab, [ACCEPTED, ACCEPTED], DEFAULT_START + dt.timedelta(minutes=2))
-    assert _sum(lab) == {DEFAULT_START + dt.timedelta(minutes=2): 0.0}
+    minute = DEFAULT_START + dt.timedelta(minutes=2)
+    _ship(lab, [ACCEPTED, ACCEPTED, ACCEPTED], minute)
+    _ship(lab, [ACCEPTED], minute + dt.timedelta(seconds=20))  # a second batch in the same minute
+    _ship(lab, [PREAUTH.format(s=1), PREAUTH.format(s=2), ACCEPTED], minute + dt.timedelta(minutes=1))
+    assert _stats(lab) == {minute: (0.0, 1.0), minute + dt.timedelta(minutes=1): (2.0, 2.0)}
 
 
 def test_field_value_and_dimensions_from_a_space_delimited_pattern(lab: Lab) -> None:

@@ -8,7 +8,14 @@ moto stores trails but records nothing. This plugin:
   client's credentials (an IAM user, or an assumed-role session);
 * answers ``cloudtrail.LookupEvents`` — event history, "the past 90 days of recorded management
   events in an AWS Region", available without a trail
-  (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html);
+  (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html).
+  ``EventCategory="insight"`` asks for CloudTrail Insights events instead, which "LookupEvents
+  returns ... for trails that enable Insights"
+  (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html; "only list
+  Insights events if you've enabled Insights on a trail",
+  https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-insights-events.html): with no
+  trail that has Insights selectors the answer is no events; the lab does not generate Insights
+  events, so with such a trail it raises ``UnsupportedOperation``;
 * delivers each record to every *logging* trail that covers it (trails log only after
   ``StartLogging``, https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StartLogging.html;
   event selectors' ``ReadWriteType``; a single-Region trail gets its Region's events, a multi-Region
@@ -40,7 +47,7 @@ from botocore.exceptions import ClientError
 
 from labkit import cloudtrail
 from labkit.emulator.core import Call
-from labkit.exceptions import ServiceError
+from labkit.exceptions import ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -162,12 +169,28 @@ class CloudTrailEmulation:
         """Answer ``LookupEvents`` for the client's Region."""
         region = call.region or self.lab.region
         now = self.lab.clock.now()
-        visible = [(s.record, s.resources) for s in self.history
-                   if s.record["awsRegion"] == region and s.at + DELAY <= now]
+        if call.params.get("EventCategory") == "insight":
+            self._refuse_insights(call, region)
+            visible = []  # management events are never Insights events
+        else:
+            visible = [(s.record, s.resources) for s in self.history
+                       if s.record["awsRegion"] == region and s.at + DELAY <= now]
         try:
             return cloudtrail.lookup(visible, call.params, now)
         except cloudtrail.LookupError_ as error:
             raise ServiceError(error.code, str(error)) from None
+
+    def _refuse_insights(self, call: Call, region: str) -> None:
+        """Raise ``UnsupportedOperation`` when a trail seen from ``region`` has Insights enabled."""
+        client = call.internal("cloudtrail")
+        for trail in client.describe_trails()["trailList"]:
+            if trail.get("HomeRegion") != region and not trail.get("IsMultiRegionTrail"):
+                continue
+            if client.get_insight_selectors(TrailName=trail["TrailARN"]).get("InsightSelectors"):
+                raise UnsupportedOperation(
+                    "cloudtrail", "LookupEvents", self.lab.backend.name,
+                    f"trail {trail['Name']} enables CloudTrail Insights, and the lab does not generate Insights events",
+                )
 
     # -- trails ---------------------------------------------------------------------------------
     def started(self, call: Call, reply: dict[str, Any]) -> None:

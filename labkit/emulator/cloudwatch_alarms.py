@@ -11,6 +11,12 @@
   history (``DescribeAlarmHistory`` is answered here) and, if actions are enabled, publishes the
   CloudWatch notification once to each SNS topic of the new state's actions
   ("Alarm actions", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html).
+* Each SNS action run leaves an ``Action`` history item (a documented ``HistoryItemType``,
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html), just
+  after the ``StateUpdate``: "Successfully executed action <topic ARN>", or "Failed to execute action
+  <topic ARN>" when the publish fails (a deleted topic). AWS documents neither text nor the item's
+  ``HistoryData``; both follow what AWS accounts show (``actionState``, ``notificationResource``), and
+  the failure's error text after the ARN is the lab's own.
 
 Evaluated here: single-metric alarms with a standard statistic. Alarms on metric math,
 percentiles or anomaly bands are stored but not evaluated offline; the notebooks say so.
@@ -23,6 +29,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 from labkit import alarms
 from labkit.exceptions import InvalidAlarmParameter, ServiceError
@@ -119,7 +127,10 @@ class CloudWatchAlarms:
             and (params.get("EndDate") is None or item.timestamp <= _aware(params["EndDate"]))
             and item.alarm_type in params.get("AlarmTypes", ["MetricAlarm", "CompositeAlarm"])
         ]
-        items.sort(key=lambda item: item.timestamp, reverse=params.get("ScanBy", "TimestampDescending") == "TimestampDescending")
+        # Within one lab second, recording order stands for AWS's milliseconds (an Action follows its StateUpdate).
+        order = {id(item): index for index, item in enumerate(self.history)}
+        items.sort(key=lambda item: (item.timestamp, order[id(item)]),
+                   reverse=params.get("ScanBy", "TimestampDescending") == "TimestampDescending")
         start = int(params.get("NextToken") or 0)
         size = int(params.get("MaxRecords") or 100)
         page = items[start : start + size]
@@ -246,7 +257,15 @@ class CloudWatchAlarms:
             def render(unsubscribe_url: str, topic: str = topic) -> str:
                 return alarms.email_body(subject, message, topic_arn=topic, unsubscribe_url=unsubscribe_url)
 
-            email.publish(topic, json.dumps(message), subject, render)
+            try:
+                email.publish(topic, json.dumps(message), subject, render)
+            except ClientError as error:
+                text = error.response.get("Error", {}).get("Message", "")
+                self._record(alarm["AlarmName"], now, "Action", f'Failed to execute action {topic}. Received error: "{text}"',
+                             {"actionState": "Failed", "notificationResource": topic, "error": text})
+                continue
+            self._record(alarm["AlarmName"], now, "Action", f"Successfully executed action {topic}",
+                         {"actionState": "Succeeded", "notificationResource": topic})
 
     def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
         self.history.append(HistoryItem(name, "MetricAlarm", when, item_type, summary, data))

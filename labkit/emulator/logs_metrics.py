@@ -4,8 +4,14 @@
 CloudWatch Logs. CloudWatch Logs uses these metric filters to turn log data into numerical
 CloudWatch metrics" ("Creating metrics from log events using filters",
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringLogData.html). Each event
-that a filter matches adds its ``metricValue`` at the event's own timestamp; an event it does not
-match adds ``defaultValue`` when one is set (rules in :mod:`labkit.filterpattern.metrics`).
+that a filter matches adds its ``metricValue`` at the event's own timestamp (rules in
+:mod:`labkit.filterpattern.metrics`). ``defaultValue`` is not per event: it is "the value reported
+to the metric filter during a period when logs are ingested but no matching logs are found ... If
+no logs are ingested during a one-minute period, then no value is reported" (same page, "Concepts").
+So the lab reports it once per one-minute period (of the events' timestamps) in which the group
+received events and none matched, never for a minute that already reported a match or a default.
+Known gap: a minute whose first batch matched nothing keeps its default when a later batch (same minute
+of event time) matches; AWS would report only the matches there. Sum is unaffected when the default is 0.
 Filters apply to events ingested after the filter was created, not to earlier ones
 ("Filters do not retroactively filter data", same page).
 
@@ -29,6 +35,9 @@ class LogsMetrics:
     def __init__(self, emulator: Emulator) -> None:
         self.lab = emulator.lab
         self.emulator = emulator
+        # (log group, filter name, metric namespace, metric name, minute) that already reported a value:
+        # a later batch in the same minute adds its matches but never a second defaultValue.
+        self._reported_minutes: set[tuple[str, str, str, str, dt.datetime]] = set()
 
     def ingest(self, call: Call, reply: dict[str, Any]) -> None:
         group = call.params["logGroupName"]
@@ -45,25 +54,42 @@ class LogsMetrics:
         for metric_filter in filters:
             compiled = filterpattern.compile(metric_filter.get("filterPattern", ""))
             for transformation in metric_filter["metricTransformations"]:
+                key = (group, metric_filter["filterName"], transformation["metricNamespace"], transformation["metricName"])
+                unmatched_minutes: set[dt.datetime] = set()
                 for event in events:
+                    timestamp = dt.datetime.fromtimestamp(event["timestamp"] / 1000, dt.timezone.utc)
+                    minute = timestamp.replace(second=0, microsecond=0)
+                    if not compiled.matches(event["message"]):
+                        unmatched_minutes.add(minute)
+                        continue
+                    self._reported_minutes.add((*key, minute))
                     value = filterpattern.metric_value(compiled, transformation, event["message"])
                     if value is None:
                         continue
-                    datum: dict[str, Any] = {
-                        "MetricName": transformation["metricName"],
-                        "Value": value,
-                        "Timestamp": dt.datetime.fromtimestamp(event["timestamp"] / 1000, dt.timezone.utc),
-                    }
-                    if transformation.get("unit"):
-                        datum["Unit"] = transformation["unit"]
+                    datum = self._datum(transformation, value, timestamp)
                     if transformation.get("dimensions"):
                         dimensions = filterpattern.metric_dimensions(compiled, transformation, event["message"])
                         if dimensions is None:
                             continue
                         datum["Dimensions"] = [{"Name": k, "Value": v} for k, v in dimensions.items()]
                     by_namespace.setdefault(transformation["metricNamespace"], []).append(datum)
+                if transformation.get("defaultValue") is None:
+                    continue
+                for minute in sorted(unmatched_minutes):
+                    if (*key, minute) in self._reported_minutes:
+                        continue
+                    self._reported_minutes.add((*key, minute))
+                    datum = self._datum(transformation, float(transformation["defaultValue"]), minute)
+                    by_namespace.setdefault(transformation["metricNamespace"], []).append(datum)
         for namespace, data in by_namespace.items():
             self.emulator.plugins["cloudwatch_metrics"].publish(namespace, data)
+
+    @staticmethod
+    def _datum(transformation: dict[str, Any], value: float, timestamp: dt.datetime) -> dict[str, Any]:
+        datum: dict[str, Any] = {"MetricName": transformation["metricName"], "Value": value, "Timestamp": timestamp}
+        if transformation.get("unit"):
+            datum["Unit"] = transformation["unit"]
+        return datum
 
 
 def install(emulator: Emulator) -> LogsMetrics:

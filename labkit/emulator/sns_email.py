@@ -7,6 +7,12 @@ subscription stays ``PendingConfirmation`` until the recipient follows the link 
 reference, Subscribe: https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html; "Email
 notifications": https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html).
 
+"Amazon SNS automatically deletes unconfirmed subscriptions after 48 hours" ("Deleting an Amazon SNS
+subscription and topic", https://docs.aws.amazon.com/sns/latest/dg/sns-delete-subscription-topic.html),
+and "Confirmation tokens are valid for two days" (Subscribe, API reference above): the lab deletes a
+subscription still pending 48 lab hours after its first Subscribe, and its token is then refused like any
+invalid one. The pages do not say whether a repeated Subscribe restarts that time; the lab does not.
+
 This plugin keeps that state and an :class:`Inbox` the notebooks read (``lab.inbox``).
 On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) the state of each
 email subscription also lives on the server (:class:`ServerState`), so the next process — the
@@ -17,6 +23,7 @@ Taught in notebook 02-cpu-alarm.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +41,7 @@ PENDING = "PendingConfirmation"
 # "the response includes the ARN ... if the subscription requires confirmation ... 'pending confirmation'").
 PENDING_ANSWER = "pending confirmation"
 DEFAULT_SUBJECT = "AWS Notification Message"
+UNCONFIRMED_LIFETIME = dt.timedelta(hours=48)  # sns-delete-subscription-topic.html
 CONFIRMATION_SUBJECT = "AWS Notification - Subscription Confirmation"
 FOOTER = (
     "--\n"
@@ -52,6 +60,7 @@ class _Subscription:
     endpoint: str
     token: str
     confirmed: bool = False
+    requested_at: str | None = None  # ISO lab time of the first Subscribe (None in state saved before)
 
 
 class ServerState:
@@ -194,7 +203,8 @@ class SnsEmail:
         arn = call.internal().subscribe(**params)["SubscriptionArn"]
         known = self.subscriptions.get(arn)
         if known is None:
-            known = _Subscription(arn, params["TopicArn"], params["Protocol"], params["Endpoint"], self._token())
+            known = _Subscription(arn, params["TopicArn"], params["Protocol"], params["Endpoint"], self._token(),
+                                  requested_at=self.lab.clock.now().isoformat())
             self.subscriptions[arn] = known
             self._saved(known)
         if not known.confirmed:
@@ -228,6 +238,20 @@ class SnsEmail:
                 self._saved(subscription)
                 return subscription.arn
         raise ServiceError("InvalidParameter", "Invalid parameter: Token")
+
+    def tick(self, now: dt.datetime) -> None:
+        """Delete the subscriptions still unconfirmed 48 hours after they were requested."""
+        for subscription in list(self.subscriptions.values()):
+            if subscription.confirmed or subscription.requested_at is None:
+                continue
+            requested = dt.datetime.fromisoformat(subscription.requested_at)
+            if now < requested + UNCONFIRMED_LIFETIME:
+                continue
+            region = subscription.arn.split(":")[3]
+            self.lab.internal_client("sns", region).unsubscribe(SubscriptionArn=subscription.arn)
+            del self.subscriptions[subscription.arn]
+            if self.state is not None:
+                self.state.drop(subscription.arn)
 
     def confirm_subscription(self, call: Call) -> dict[str, Any] | None:
         return {"SubscriptionArn": self.confirm(call.params["TopicArn"], call.params["Token"])}
@@ -362,4 +386,5 @@ def install(emulator: Emulator) -> SnsEmail:
     emulator.observes("sns", "Publish")(plugin.published)
     emulator.observes("sns", "Unsubscribe")(plugin.forget)
     emulator.observes("sns", "DeleteTopic")(plugin.forget_topic)
+    emulator.every_minute(plugin.tick)
     return plugin

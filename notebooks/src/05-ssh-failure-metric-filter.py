@@ -275,8 +275,9 @@ per_minute.groupby(per_minute.index // 5).agg(**{
 # for real datapoints in an *evaluation range* a little longer than the alarm's periods, and uses
 # `TreatMissingData` only when there are not enough of them. The attack's datapoint stays in that range for
 # two more periods (the lab uses N + 2 periods; AWS documents 5 periods for N = 3 and does not publish the
-# rest). Set `defaultValue=0` on the metric filter to publish zeros instead, and the alarm recovers at the
-# next period. The alarms' history:
+# rest). Set `defaultValue=0` on the metric filter to publish a zero for every minute in which log lines
+# arrived and none matched (a minute without any log line still has no datapoint), and the alarm recovers at
+# the next period as long as the instance keeps logging. The alarms' history:
 
 # %%
 for name in ("SSH Failed", "SSH brute force"):
