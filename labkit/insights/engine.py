@@ -213,12 +213,10 @@ class Plan:
 
     def run(self, events: Iterable[Row]) -> Result:
         """Run the plan over events (dicts with ``@timestamp`` ms, ``@message``, …; not modified)."""
-        if self.needs_json:
-            rows = [_with_json(e) for e in events]
-        else:
-            rows = [dict(e) for e in events]
+        # Stages that add fields (fields, parse) copy the rows they change; the others only read.
+        rows = [_with_json(e) for e in events] if self.needs_json else list(events)
         scanned = len(rows)
-        scanned_bytes = sum(len(str(r.get("@message", "")).encode()) for r in rows)
+        scanned_bytes = sum(len(m) if m.isascii() else len(m.encode()) for m in (str(r.get("@message", "")) for r in rows))
         matched = scanned
         for index, stage in enumerate(self.stages):
             if index == self.matched_stage:
@@ -369,6 +367,9 @@ class _Parser:
                     raise MalformedQuery(f"invalid regular expression /{tok.text}/: {error}", tok.pos) from None
                 search = pattern.search
                 test: Expr = lambda r: (v := left(r)) is not None and search(_text(v)) is not None  # noqa: E731
+                if getattr(left, "field_name", "") == "@message":  # always a string: the hot path
+                    test = lambda r: (v := r.get("@message")) is not None and search(  # noqa: E731
+                        v if v.__class__ is str else _text(v)) is not None
             elif tok.kind == "string" and op.text.lower() == "like":
                 needle = _unquote(tok.text)
                 test = lambda r: (v := left(r)) is not None and needle in _text(v)  # noqa: E731
@@ -441,7 +442,9 @@ class _Parser:
                 return lambda r: lowered == "true"
             name = tok.text.strip("`")
             self.reference(name)
-            return lambda r: r.get(name)
+            getter = lambda r: r.get(name)  # noqa: E731
+            getter.field_name = name  # type: ignore[attr-defined]
+            return getter
         raise self.error(tok)
 
     def function(self, fname: str, tok: Token) -> Expr:
@@ -451,7 +454,12 @@ class _Parser:
         if fname == "bin":
             period = self.period()
             self.expect(")")
-            return lambda r: Time(r["@timestamp"] - r["@timestamp"] % period)
+            def bin_start(r: Row) -> int:
+                t = r.get("@timestamp")
+                return None if t is None else t - t % period
+
+            bin_start.is_time = True  # type: ignore[attr-defined]
+            return bin_start
         if fname not in _SCALAR_FUNCTIONS:
             raise _unsupported(f"function {fname}()")
         args: list[Expr] = []
@@ -588,10 +596,13 @@ def _named_list(parser: _Parser) -> list[tuple[str, Expr]]:
 
 def _fields_stage(items: list[tuple[str, Expr]]) -> Stage:
     def stage(rows: list[Row]) -> list[Row]:
+        out = []
         for row in rows:
+            row = dict(row)
             for name, expr in items:
                 row[name] = expr(row)
-        return rows
+            out.append(row)
+        return out
 
     return stage
 
@@ -695,14 +706,14 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
     search = pattern.search
 
     def stage(rows: list[Row]) -> list[Row]:
+        out = []
         for row in rows:
             value = row.get(source)
-            if value is None:
-                continue
-            m = search(_text(value))
+            m = None if value is None else search(_text(value))
             if m:
-                row.update(zip(names, m.groups()))
-        return rows
+                row = {**row, **dict(zip(names, m.groups()))}
+            out.append(row)
+        return out
 
     return stage, names
 
@@ -760,10 +771,11 @@ def _stats_stage(aggregates: list[Aggregate], groups: list[tuple[str, Expr]]) ->
     group_exprs = [e for _, e in groups]
     group_names = [n for n, _ in groups]
     only_counts = all(a.func == "count" and a.arg is None for a in aggregates)
+    time_groups = [getattr(e, "is_time", False) for e in group_exprs]
 
     def stage(rows: list[Row]) -> list[Row]:
         if len(group_exprs) == 1:
-            key_of: Callable[[Row], tuple[Any, ...]] = lambda r, g=group_exprs[0]: g(r)  # noqa: E731
+            key_of: Callable[[Row], Any] = group_exprs[0]
         else:
             key_of = lambda r: tuple(g(r) for g in group_exprs)  # noqa: E731
         out: list[Row] = []
@@ -784,7 +796,7 @@ def _stats_stage(aggregates: list[Aggregate], groups: list[tuple[str, Expr]]) ->
             keys = [()]
         for key in keys:
             values = (key,) if len(group_exprs) == 1 else key
-            result: Row = dict(zip(group_names, values))
+            result: Row = {n: Time(v) if t and v is not None else v for n, v, t in zip(group_names, values, time_groups)}
             if any(v is None for v in values) and group_exprs:
                 continue  # an event without a by-field belongs to no group (docs silent)
             for agg in aggregates:
