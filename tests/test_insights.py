@@ -88,6 +88,7 @@ def test_sort_after_stats_and_limit() -> None:
     rows = run("stats count(*) as n by @logStream | sort n desc | limit 1")
     assert rows == [{"@logStream": "s0", "n": 3}] or rows == [{"@logStream": "s1", "n": 3}]
     assert len(run("limit 4")) == 4
+    assert [r["count(*)"] for r in run("stats count(*) by level | sort count(*) desc")] == [2, 1]
 
 
 # -- sort (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Sort.html)
@@ -127,12 +128,13 @@ def test_format_value() -> None:
     assert format_value("@timestamp", T0 + 5) == "2023-11-14 22:13:20.005"
     assert format_value("avg", 2.5) == "2.5"
     assert format_value("n", 4.0) == "4"
+    assert run("fields 9 ^ 999999999 as big | limit 1") == [{"big": None}]  # overflow is no value, no hang
 
 
 @pytest.mark.parametrize("query", [
     "", "filter", "filter x ==", "foo bar", "filter @message like", "limit 0", "limit 10001",
     "stats count(*) by", "fields a |", 'parse @message "a*b*" as x', "parse @message /(no name)/",
-    "filter (a = 1", "sort", "stats count(*) by bin(0m)",
+    "filter (a = 1", "sort", "stats count(*) by bin(0m)", "sort count(*) desc", "filter sum(x) > 1",
 ])
 def test_malformed_queries_are_refused(query: str) -> None:
     with pytest.raises(MalformedQuery):

@@ -450,7 +450,17 @@ class _Parser:
     def function(self, fname: str, tok: Token) -> Expr:
         self.expect("(")
         if fname in _AGGREGATES or fname in _UNEMULATED_AGGREGATES:
-            raise MalformedQuery(f"aggregate function {fname} can only be used in stats", tok.pos)
+            # After stats, ``count(*)`` names the column stats made (e.g. ``sort count(*) desc``).
+            start, depth = self.i - 2, 1
+            while depth:
+                inner = self.next()
+                if inner.kind == "end":
+                    raise self.error(inner)
+                depth += {"(": 1, ")": -1}.get(inner.text, 0) if inner.kind == "op" else 0
+            column = self.source_text(start)
+            if column not in self.defined:
+                raise MalformedQuery(f"aggregate function {fname} can only be used in stats", tok.pos)
+            return lambda r: r.get(column)
         if fname == "bin":
             period = self.period()
             self.expect(")")
@@ -507,7 +517,10 @@ def _arith(op: str, left: Expr, right: Expr) -> Expr:
             return None if b == 0 else a / b
         if op == "%":
             return None if b == 0 else a % b
-        return a**b
+        try:
+            return float(a) ** float(b)
+        except (OverflowError, ZeroDivisionError):
+            return None
 
     return apply
 
