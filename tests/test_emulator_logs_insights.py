@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from labkit.exceptions import UnsupportedOperation
+from labkit.emulator.logs_insights import LogsInsights
 from labkit.lab import Lab
 
 GROUP = "/app/web"
@@ -104,3 +106,23 @@ def test_unknown_group_and_unemulated_parameter(logs: Any) -> None:
     with pytest.raises(UnsupportedOperation, match="queryLanguage"):
         logs.start_query(logGroupName=GROUP, startTime=start, endTime=start + 60, queryString="limit 1",
                          queryLanguage="SQL")
+
+
+def test_moto_server_path_reads_through_an_internal_client(logs: Any, lab: Lab) -> None:
+    """No in-process backend: events come from GetLogEvents, and the answer is the same."""
+    text = "filter ms >= 50 | stats sum(ms) as total, count(*) by @logStream"
+    expected = query(logs, text)["results"]
+    start = logs.lab_start_s
+    call = SimpleNamespace(
+        params={"logGroupName": GROUP, "startTime": start, "endTime": start + 3600, "queryString": text},
+        lab=SimpleNamespace(backend=SimpleNamespace(in_process=False), account_id=lab.account_id, clock=lab.clock),
+        region=lab.region, internal=lambda service: lab.internal_client(service),
+    )
+    plugin = LogsInsights(lab.emulator)  # type: ignore[arg-type]
+    query_id = plugin.start_query(call)["queryId"]  # type: ignore[arg-type]
+    call.params = {"queryId": query_id}
+    assert plugin.get_query_results(call)["results"] == expected  # type: ignore[arg-type]
+    assert [{f["field"]: f["value"] for f in row} for row in expected] == [
+        {"@logStream": "a", "total": "180", "count(*)": "2"},  # minutes 8, 10 (0 and 6 are errors)
+        {"@logStream": "b", "total": "230", "count(*)": "3"},  # minutes 5, 7, 11 (3 and 9 are errors)
+    ]

@@ -38,6 +38,7 @@ def test_filter_like_string_and_regex() -> None:
         MESSAGES[0], MESSAGES[3]]
     assert len(run("filter @message like /timeout|disk/")) == 2
     assert len(run("filter @message =~ /^ERROR t/")) == 1
+    assert len(run("filter @message like /ERROR (?<what>disk)/")) == 1  # AWS's named-group spelling
     assert len(run('filter @message not like "ERROR"')) == 4
 
 

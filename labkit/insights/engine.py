@@ -362,7 +362,7 @@ class _Parser:
             tok = self.next()
             if tok.kind == "regex":
                 try:
-                    pattern = re.compile(tok.text)
+                    pattern = re.compile(_python_regex(tok.text))
                 except re.error as error:
                     raise MalformedQuery(f"invalid regular expression /{tok.text}/: {error}", tok.pos) from None
                 search = pattern.search
@@ -496,6 +496,11 @@ class _Parser:
         if unit not in _UNITS_MS or int(m.group(1)) == 0:
             raise self.error(tok)
         return int(m.group(1)) * _UNITS_MS[unit]
+
+
+def _python_regex(text: str) -> str:
+    """AWS's named groups ``(?<name>…)`` in Python's spelling ``(?P<name>…)``."""
+    return re.sub(r"\(\?<(?![=!])", "(?P<", text)
 
 
 def _unquote(text: str) -> str:
@@ -706,7 +711,7 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
         pattern = re.compile(regex, re.DOTALL)
     elif tok.kind == "regex":
         try:
-            pattern = re.compile(re.sub(r"\(\?<(?![=!])", "(?P<", tok.text))
+            pattern = re.compile(_python_regex(tok.text))
         except re.error as error:
             raise MalformedQuery(f"invalid regular expression /{tok.text}/: {error}", tok.pos) from None
         names = list(pattern.groupindex)
