@@ -125,6 +125,25 @@ def test_default_output_without_fields_is_every_field_newest_first() -> None:
     assert [r["@timestamp"] for r in run("filter @message like /ERROR/")] == [T0 + 180_000, T0]
 
 
+def test_functions() -> None:
+    """https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-operations-functions.html"""
+    rows = run('filter level = "warn" | fields datefloor(@timestamp, 1h) as hour, dateceil(@timestamp, 1h) as up, '
+               "toMillis(@timestamp) as ms, fromMillis(0) as epoch, greatest(latency, 20, 3) as g, least(latency, 2) as l, "
+               'sqrt(latency + 4) as root, trim("xxaxx", "x") as t, replace(http.path, "/", "|") as p')
+    assert {k: format_value(k, v) for k, v in rows[0].items()} == {
+        "hour": "2023-11-14 22:00:00.000", "up": "2023-11-14 23:00:00.000", "ms": str(T0 + 60_000),
+        "epoch": "1970-01-01 00:00:00.000", "g": "20", "l": "2", "root": "4", "t": "a", "p": "|a",
+    }
+    events = [{"@timestamp": 0, "@message": json.dumps({"ip": ip})}
+              for ip in ("10.1.2.3", "192.168.0.1", "::1", "nonsense", "10.300.0.1")]
+    def ips(condition: str) -> list[str]:
+        return [r["ip"] for r in compile(f"filter {condition} | fields ip").run(events).rows]
+    assert ips("isValidIp(ip)") == ["10.1.2.3", "192.168.0.1", "::1"]
+    assert ips("isValidIpV6(ip)") == ["::1"]
+    assert ips('isIpv4InSubnet(ip, "10.0.0.0/8")') == ["10.1.2.3"]
+    assert ips('isIpInSubnet(ip, "::/64") or isIpInSubnet(ip, "192.168.0.0/16")') == ["192.168.0.1", "::1"]
+
+
 def test_format_value() -> None:
     assert format_value("@timestamp", T0 + 5) == "2023-11-14 22:13:20.005"
     assert format_value("avg", 2.5) == "2.5"
@@ -143,7 +162,7 @@ def test_malformed_queries_are_refused(query: str) -> None:
 
 
 @pytest.mark.parametrize("query, construct", [
-    ("stats stddev(x)", "stddev"), ("fields datefloor(@timestamp, 1h)", "datefloor"),
+    ("stats stddev(x)", "stddev"), ("fields jsonParse(@message) as j", "jsonparse"), ("fields substr(@message, 1)", "substr"),
     ("unnest x into y", "unnest"), ("stats count(*) by bin(1mo)", "1mo"),
     ("pattern @message", "pattern"),
 ])

@@ -12,6 +12,7 @@ Where AWS's pages are silent, the choice made here is stated where it is made.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import math
 import re
@@ -174,16 +175,49 @@ _SCALAR_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "strlen": lambda v: None if v is None else len(_text(v)),
     "toupper": lambda v: None if v is None else _text(v).upper(),
     "tolower": lambda v: None if v is None else _text(v).lower(),
-    "trim": lambda v: None if v is None else _text(v).strip(),
-    "ltrim": lambda v: None if v is None else _text(v).lstrip(),
-    "rtrim": lambda v: None if v is None else _text(v).rstrip(),
+    "trim": lambda v, chars=None: None if v is None else _text(v).strip(None if chars is None else _text(chars)),
+    "ltrim": lambda v, chars=None: None if v is None else _text(v).lstrip(None if chars is None else _text(chars)),
+    "rtrim": lambda v, chars=None: None if v is None else _text(v).rstrip(None if chars is None else _text(chars)),
+    "replace": lambda v, old, new: None if None in (v, old, new) else _text(v).replace(_text(old), _text(new)),
     "concat": lambda *vs: "".join(_text(v) for v in vs if v is not None),
     "strcontains": lambda s, sub: None if s is None or sub is None else _text(sub) in _text(s),
     "abs": lambda v: None if _num(v) is None else abs(_num(v)),  # type: ignore[arg-type]
     "floor": lambda v: None if _num(v) is None else math.floor(_num(v)),  # type: ignore[arg-type]
     "ceil": lambda v: None if _num(v) is None else math.ceil(_num(v)),  # type: ignore[arg-type]
+    "greatest": lambda *vs: max((n for v in vs if (n := _num(v)) is not None), default=None),
+    "least": lambda *vs: min((n for v in vs if (n := _num(v)) is not None), default=None),
+    "log": lambda v: None if (n := _num(v)) is None or n <= 0 else math.log(n),
+    "sqrt": lambda v: None if (n := _num(v)) is None or n < 0 else math.sqrt(n),
     "coalesce": lambda *vs: next((v for v in vs if v is not None), None),
+    # Datetime: fromMillis/toMillis convert between epoch ms and a timestamp.
+    "frommillis": lambda v: None if (n := _num(v)) is None else Time(int(n)),
+    "tomillis": lambda v: None if (n := _num(v)) is None else int(n),
+    # IP address string functions (Python's ipaddress decides what is valid).
+    "isvalidip": lambda v: _ip(v) is not None,
+    "isvalidipv4": lambda v: isinstance(_ip(v), ipaddress.IPv4Address),
+    "isvalidipv6": lambda v: isinstance(_ip(v), ipaddress.IPv6Address),
+    "isipinsubnet": lambda v, net: _in_subnet(v, net, None),
+    "isipv4insubnet": lambda v, net: _in_subnet(v, net, 4),
+    "isipv6insubnet": lambda v, net: _in_subnet(v, net, 6),
 }
+
+
+def _ip(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return None if value is None else ipaddress.ip_address(_text(value))
+    except ValueError:
+        return None
+
+
+def _in_subnet(value: Any, subnet: Any, version: int | None) -> bool:
+    address = _ip(value)
+    try:
+        network = ipaddress.ip_network(_text(subnet), strict=False)
+    except ValueError:
+        return False
+    if address is None or (version and address.version != version) or address.version != network.version:
+        return False
+    return address in network
 _AGGREGATES = {"count", "sum", "avg", "min", "max", "pct", "count_distinct", "earliest", "latest"}
 _UNEMULATED_AGGREGATES = {"stddev", "sortsfirst", "sortslast", "earliest_by", "latest_by", "rate",
                           "count_over_time", "sum_over_time", "histogram"}
@@ -470,6 +504,22 @@ class _Parser:
 
             bin_start.is_time = True  # type: ignore[attr-defined]
             return bin_start
+        if fname in ("datefloor", "dateceil"):
+            value = self.expr()
+            self.expect(",")
+            period = self.period()
+            self.expect(")")
+            up = fname == "dateceil"
+
+            def round_time(r: Row) -> Time | None:
+                t = _num(value(r))
+                if t is None:
+                    return None
+                t = int(t)
+                floor = t - t % period
+                return Time(floor + period if up and floor != t else floor)
+
+            return round_time
         if fname not in _SCALAR_FUNCTIONS:
             raise _unsupported(f"function {fname}()")
         args: list[Expr] = []
