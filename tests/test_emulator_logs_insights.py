@@ -126,3 +126,27 @@ def test_moto_server_path_reads_through_an_internal_client(logs: Any, lab: Lab) 
         {"@logStream": "a", "total": "180", "count(*)": "2"},  # minutes 8, 10 (0 and 6 are errors)
         {"@logStream": "b", "total": "230", "count(*)": "3"},  # minutes 5, 7, 11 (3 and 9 are errors)
     ]
+
+
+def test_query_definitions(logs: Any) -> None:
+    """API_PutQueryDefinition, API_DescribeQueryDefinitions, API_DeleteQueryDefinition."""
+    first = logs.put_query_definition(name="errors", queryString="filter @message like /ERROR/",
+                                      logGroupNames=[GROUP])["queryDefinitionId"]
+    second = logs.put_query_definition(name="all", queryString="fields @message")["queryDefinitionId"]
+    logs.put_query_definition(name="errors", queryDefinitionId=first, queryString="filter @message like /ERR/")
+    listed = logs.describe_query_definitions()["queryDefinitions"]
+    assert [(d["name"], d["queryDefinitionId"]) for d in listed] == [("all", second), ("errors", first)]
+    assert listed[1]["queryString"] == "filter @message like /ERR/" and listed[1]["logGroupNames"] == []
+    page = logs.describe_query_definitions(maxResults=1)
+    assert len(page["queryDefinitions"]) == 1
+    assert logs.describe_query_definitions(maxResults=1, nextToken=page["nextToken"])["queryDefinitions"][0][
+        "queryDefinitionId"] == first
+    assert [d["name"] for d in logs.describe_query_definitions(queryDefinitionNamePrefix="err")["queryDefinitions"]] \
+        == ["errors"]
+    assert logs.delete_query_definition(queryDefinitionId=second)["success"] is True
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.delete_query_definition(queryDefinitionId=second)
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.put_query_definition(name="x", queryDefinitionId=second, queryString="limit 1")
+    with pytest.raises(logs.exceptions.MalformedQueryException):
+        logs.put_query_definition(name="bad", queryString="filter (")

@@ -19,6 +19,12 @@ moto's ``StartQuery`` knows only ``fields``/``sort``/``limit`` and returns every
 * ``logs.StopQuery`` — ``success`` is ``false`` for a query that already completed, as every
   emulated query has ("true if the query was stopped by the StopQuery operation", API_StopQuery).
 * ``logs.DescribeQueries`` — the queries started in this lab (moto never sees them).
+* ``logs.PutQueryDefinition`` / ``DescribeQueryDefinitions`` / ``DeleteQueryDefinition`` — saved
+  queries, which moto lacks (API_PutQueryDefinition: a ``queryDefinitionId`` updates that
+  definition, replacing name, queryString and logGroupNames — "no current values are retained" —
+  and an unknown one is ``ResourceNotFoundException``). The API reference does not say
+  whether a saved query string is checked; labkit checks it as StartQuery would, so a definition
+  that could never run is refused at once. Definitions are listed by name (order undocumented).
 
 No notebook teaches Logs Insights yet; the engine's rules are in :mod:`labkit.insights`.
 """
@@ -43,6 +49,7 @@ class LogsInsights:
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
         self.queries: dict[str, dict[str, Any]] = {}
+        self.definitions: dict[str, dict[str, Any]] = {}
 
     def start_query(self, call: Call) -> dict[str, Any]:
         """Answer ``StartQuery``: compile, read the groups' events in range, run."""
@@ -123,6 +130,54 @@ class LogsInsights:
         ]
         return {"queries": found[: params.get("maxResults", 1000)]}
 
+    def put_query_definition(self, call: Call) -> dict[str, Any]:
+        """Answer ``PutQueryDefinition`` (create, or update by ``queryDefinitionId``)."""
+        params = call.params
+        for name in params:
+            if name not in ("name", "queryDefinitionId", "logGroupNames", "queryString", "clientToken",
+                            "queryLanguage"):
+                raise UnsupportedOperation("logs", "PutQueryDefinition", "moto", f"parameter {name} is not emulated")
+        if params.get("queryLanguage", "CWLI") != "CWLI":
+            raise UnsupportedOperation("logs", "PutQueryDefinition", "moto", f"queryLanguage {params['queryLanguage']}")
+        try:
+            compile(params["queryString"])
+        except MalformedQuery as error:
+            raise ServiceError("MalformedQueryException", str(error)) from None
+        definition_id = params.get("queryDefinitionId")
+        if definition_id is not None and definition_id not in self.definitions:
+            raise ServiceError("ResourceNotFoundException", f"Query definition {definition_id} does not exist")
+        if definition_id is None:
+            definition_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"labkit-insights-definition/{len(self.definitions)}"))
+        self.definitions[definition_id] = {
+            "queryDefinitionId": definition_id, "name": params["name"], "queryString": params["queryString"],
+            "lastModified": int(call.lab.clock.now().timestamp() * 1000),
+            "logGroupNames": list(params.get("logGroupNames", [])),
+        }
+        return {"queryDefinitionId": definition_id}
+
+    def describe_query_definitions(self, call: Call) -> dict[str, Any]:
+        """Answer ``DescribeQueryDefinitions`` (``queryDefinitionNamePrefix``, ``maxResults``, ``nextToken``)."""
+        params = call.params
+        for name in params:
+            if name not in ("queryDefinitionNamePrefix", "maxResults", "nextToken", "queryLanguage"):
+                raise UnsupportedOperation("logs", "DescribeQueryDefinitions", "moto", f"parameter {name} is not emulated")
+        prefix = params.get("queryDefinitionNamePrefix", "")
+        found = sorted((d for d in self.definitions.values() if d["name"].startswith(prefix)),
+                       key=lambda d: (d["name"], d["queryDefinitionId"]))
+        start = int(params["nextToken"]) if str(params.get("nextToken", "")).isdigit() else 0
+        size = params.get("maxResults", 1000)
+        reply: dict[str, Any] = {"queryDefinitions": [dict(d) for d in found[start : start + size]]}
+        if start + size < len(found):
+            reply["nextToken"] = str(start + size)
+        return reply
+
+    def delete_query_definition(self, call: Call) -> dict[str, Any]:
+        """Answer ``DeleteQueryDefinition``."""
+        definition_id = call.params.get("queryDefinitionId", "")
+        if self.definitions.pop(definition_id, None) is None:
+            raise ServiceError("ResourceNotFoundException", f"Query definition {definition_id} does not exist")
+        return {"success": True}
+
     def _query(self, call: Call) -> dict[str, Any]:
         query_id = call.params.get("queryId", "")
         if query_id not in self.queries:
@@ -156,4 +211,7 @@ def install(emulator: Emulator) -> LogsInsights:
     emulator.answers("logs", "GetQueryResults")(plugin.get_query_results)
     emulator.answers("logs", "StopQuery")(plugin.stop_query)
     emulator.answers("logs", "DescribeQueries")(plugin.describe_queries)
+    emulator.answers("logs", "PutQueryDefinition")(plugin.put_query_definition)
+    emulator.answers("logs", "DescribeQueryDefinitions")(plugin.describe_query_definitions)
+    emulator.answers("logs", "DeleteQueryDefinition")(plugin.delete_query_definition)
     return plugin
