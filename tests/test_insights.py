@@ -123,6 +123,7 @@ def test_default_output_without_fields_is_every_field_newest_first() -> None:
     rows = run('filter level = "warn"')
     assert rows[0]["http.status"] == 500 and rows[0]["@message"] == MESSAGES[1]
     assert [r["@timestamp"] for r in run("filter @message like /ERROR/")] == [T0 + 180_000, T0]
+    assert [r["@timestamp"] for r in run("limit 2")] == [T0 + 300_000, T0 + 240_000]  # the newest two
 
 
 def test_functions() -> None:

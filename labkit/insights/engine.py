@@ -242,13 +242,16 @@ class Plan:
     is_stats: bool
     limit: int
     needs_json: bool
-    sorted: bool
     matched_stage: int = field(default=0)  # stages before this count as matching (filters)
 
     def run(self, events: Iterable[Row]) -> Result:
         """Run the plan over events (dicts with ``@timestamp`` ms, ``@message``, …; not modified)."""
         # Stages that add fields (fields, parse) copy the rows they change; the others only read.
         rows = [_with_json(e) for e in events] if self.needs_json else list(events)
+        if not self.is_stats:
+            # The docs promise no order for unsorted results; events enter newest first, as the
+            # console's default query (``sort @timestamp desc``) shows them, so ``limit`` keeps the newest.
+            rows.sort(key=_newest_first)
         scanned = len(rows)
         scanned_bytes = sum(len(m) if m.isascii() else len(m.encode()) for m in (str(r.get("@message", "")) for r in rows))
         matched = scanned
@@ -258,16 +261,16 @@ class Plan:
             rows = stage(rows)
         if self.matched_stage >= len(self.stages):
             matched = len(rows)
-        if not self.sorted and not self.is_stats:
-            # The docs do not promise an order for unsorted results; newest first, as the console's
-            # default query (``sort @timestamp desc``) shows them.
-            rows.sort(key=lambda r: r.get("@timestamp") or 0, reverse=True)
         rows = rows[: self.limit]
         if self.columns is not None:
             rows = [{c: r.get(c) for c in self.columns} for r in rows]
         elif not self.needs_json and not self.is_stats:
             rows = [_with_json(r) for r in rows]
         return Result(rows=rows, records_matched=matched, records_scanned=scanned, bytes_scanned=scanned_bytes)
+
+
+def _newest_first(row: Row) -> int:
+    return -(row.get("@timestamp") or 0)
 
 
 @dataclass
@@ -588,7 +591,7 @@ def compile(query: str) -> Plan:
     parser = _Parser(query, tokenize(query))
     stages: list[Stage] = []
     columns: list[str] | None = None
-    is_stats = sorted_ = False
+    is_stats = False
     limit = DEFAULT_LIMIT
     matched_stage: int | None = None
     while True:
@@ -616,7 +619,6 @@ def compile(query: str) -> Plan:
             columns, is_stats = names, True
         elif command == "sort":
             stages.append(_sort(parser))
-            sorted_ = True
         elif command == "limit":
             n = parser.next()
             if n.kind != "number" or not n.text.isdigit() or not 1 <= int(n.text) <= DEFAULT_LIMIT:
@@ -642,7 +644,7 @@ def compile(query: str) -> Plan:
         if parser.tok.kind == "end":
             break
         parser.expect("|")
-    return Plan(query, stages, columns, is_stats, limit, parser.needs_json, sorted_,
+    return Plan(query, stages, columns, is_stats, limit, parser.needs_json,
                 len(stages) if matched_stage is None else matched_stage)
 
 
