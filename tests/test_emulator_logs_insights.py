@@ -68,8 +68,9 @@ def test_filter_and_stats_are_applied_not_every_event_returned(logs: Any) -> Non
 
 def test_fields_of_json_events_with_sort_and_limit(logs: Any) -> None:
     reply = query(logs, 'filter level = "info" | fields ms, @logStream | sort ms desc | limit 3')
-    rows = [{f["field"]: f["value"] for f in row} for row in reply["results"]]
+    rows = [{f["field"]: f["value"] for f in row if f["field"] != "@ptr"} for row in reply["results"]]
     assert rows == [{"ms": "110", "@logStream": "b"}, {"ms": "100", "@logStream": "a"}, {"ms": "80", "@logStream": "a"}]
+    assert all(row[-1]["field"] == "@ptr" for row in reply["results"])
 
 
 def test_time_range_and_limit_parameter(logs: Any) -> None:
@@ -150,3 +151,16 @@ def test_query_definitions(logs: Any) -> None:
         logs.put_query_definition(name="x", queryDefinitionId=second, queryString="limit 1")
     with pytest.raises(logs.exceptions.MalformedQueryException):
         logs.put_query_definition(name="bad", queryString="filter (")
+
+
+def test_ptr_resolves_with_get_log_record(logs: Any) -> None:
+    """GetQueryResults rows that are one event carry @ptr; API_GetLogRecord returns that event."""
+    reply = query(logs, 'filter level = "info" | fields ms | sort ms desc | limit 1')
+    row = {f["field"]: f["value"] for f in reply["results"][0]}
+    assert set(row) == {"ms", "@ptr"} and row["ms"] == "110"
+    record = logs.get_log_record(logRecordPointer=row["@ptr"])["logRecord"]
+    assert record["@message"] == json.dumps({"level": "info", "ms": 110}) and record["ms"] == "110"
+    assert record["@logStream"] == "b" and record["@timestamp"] == str((logs.lab_start_s + 660) * 1000)
+    assert "@ptr" not in {f["field"] for f in query(logs, "stats count(*)")["results"][0]}
+    with pytest.raises(logs.exceptions.InvalidParameterException):
+        logs.get_log_record(logRecordPointer="bm90LWEtcG9pbnRlcg==")

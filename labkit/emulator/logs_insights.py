@@ -14,8 +14,9 @@ moto's ``StartQuery`` knows only ``fields``/``sort``/``limit`` and returns every
   The query runs when it starts, over the events stored at that lab moment, and reports
   ``Complete`` at the first GetQueryResults: AWS documents the statuses (Scheduled, Running,
   Complete, …) but no duration, and a lab clock that only moves when the notebook moves it
-  would hold a polling loop on ``Running`` for ever. Rows carry no ``@ptr`` (there is no
-  GetLogRecord to resolve it).
+  would hold a polling loop on ``Running`` for ever. A row that is one event carries ``@ptr``.
+* ``logs.GetLogRecord`` — the event behind an ``@ptr`` this lab's queries returned: its ``@``
+  fields (timestamps as epoch-millisecond strings) and discovered JSON fields.
 * ``logs.StopQuery`` — ``success`` is ``false`` for a query that already completed, as every
   emulated query has ("true if the query was stopped by the StopQuery operation", API_StopQuery).
 * ``logs.DescribeQueries`` — the queries started in this lab (moto never sees them).
@@ -31,6 +32,7 @@ No notebook teaches Logs Insights yet; the engine's rules are in :mod:`labkit.in
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -38,6 +40,7 @@ from labkit.emulator.core import Call, Emulator
 from labkit.emulator.logs_filters import _events, _source
 from labkit.exceptions import ServiceError, UnsupportedOperation
 from labkit.insights import DEFAULT_LIMIT, MalformedQuery, compile, format_value
+from labkit.insights.engine import with_discovered_fields
 
 _HANDLED = {"logGroupName", "logGroupNames", "logGroupIdentifiers", "startTime", "endTime", "queryString",
             "limit", "queryLanguage"}
@@ -50,6 +53,7 @@ class LogsInsights:
         self.emulator = emulator
         self.queries: dict[str, dict[str, Any]] = {}
         self.definitions: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, dict[str, Any]] = {}  # @ptr -> the event (GetLogRecord)
 
     def start_query(self, call: Call) -> dict[str, Any]:
         """Answer ``StartQuery``: compile, read the groups' events in range, run."""
@@ -85,13 +89,19 @@ class LogsInsights:
                         "@timestamp": event["timestamp"], "@message": event["message"],
                         "@logStream": stream, "@log": f"{account}:{group}",
                         "@ingestionTime": event["ingestionTime"],
+                        "@ptr": (group, stream, event["eventId"]),
                     })
         result = plan.run(events)
         query_id = str(uuid.UUID(int=self.emulator_random(call)))
-        rows = [
-            [{"field": name, "value": format_value(name, value)} for name, value in row.items() if value is not None]
-            for row in result.rows[:limit]
-        ]
+        by_pointer = {e["@ptr"]: e for e in events} if any("@ptr" in r for r in result.rows[:limit]) else {}
+        rows = []
+        for row in result.rows[:limit]:
+            if "@ptr" in row:
+                pointer = base64.urlsafe_b64encode("\n".join(row["@ptr"]).encode()).decode()
+                self.records[pointer] = by_pointer[row["@ptr"]]
+                row = {**row, "@ptr": pointer}
+            rows.append([{"field": name, "value": format_value(name, value)}
+                         for name, value in row.items() if value is not None])
         self.queries[query_id] = {
             "queryId": query_id, "queryString": params["queryString"], "status": "Complete",
             "createTime": int(call.lab.clock.now().timestamp() * 1000), "logGroupName": groups[0],
@@ -178,6 +188,16 @@ class LogsInsights:
             raise ServiceError("ResourceNotFoundException", f"Query definition {definition_id} does not exist")
         return {"success": True}
 
+    def get_log_record(self, call: Call) -> dict[str, Any]:
+        """Answer ``GetLogRecord`` for a pointer a query of this lab returned."""
+        if call.params.get("unmask"):
+            raise UnsupportedOperation("logs", "GetLogRecord", "moto", "unmask (data protection) is not emulated")
+        event = self.records.get(call.params.get("logRecordPointer", ""))
+        if event is None:
+            raise ServiceError("InvalidParameterException", "The specified log record pointer is not valid")
+        record = {k: str(v) for k, v in with_discovered_fields(event).items() if k != "@ptr" and v is not None}
+        return {"logRecord": record}
+
     def _query(self, call: Call) -> dict[str, Any]:
         query_id = call.params.get("queryId", "")
         if query_id not in self.queries:
@@ -211,6 +231,7 @@ def install(emulator: Emulator) -> LogsInsights:
     emulator.answers("logs", "GetQueryResults")(plugin.get_query_results)
     emulator.answers("logs", "StopQuery")(plugin.stop_query)
     emulator.answers("logs", "DescribeQueries")(plugin.describe_queries)
+    emulator.answers("logs", "GetLogRecord")(plugin.get_log_record)
     emulator.answers("logs", "PutQueryDefinition")(plugin.put_query_definition)
     emulator.answers("logs", "DescribeQueryDefinitions")(plugin.describe_query_definitions)
     emulator.answers("logs", "DeleteQueryDefinition")(plugin.delete_query_definition)

@@ -247,7 +247,7 @@ class Plan:
     def run(self, events: Iterable[Row]) -> Result:
         """Run the plan over events (dicts with ``@timestamp`` ms, ``@message``, …; not modified)."""
         # Stages that add fields (fields, parse) copy the rows they change; the others only read.
-        rows = [_with_json(e) for e in events] if self.needs_json else list(events)
+        rows = [with_discovered_fields(e) for e in events] if self.needs_json else list(events)
         if not self.is_stats:
             # The docs promise no order for unsorted results; events enter newest first, as the
             # console's default query (``sort @timestamp desc``) shows them, so ``limit`` keeps the newest.
@@ -263,9 +263,11 @@ class Plan:
             matched = len(rows)
         rows = rows[: self.limit]
         if self.columns is not None:
-            rows = [{c: r.get(c) for c in self.columns} for r in rows]
+            # ``@ptr`` (a pointer for GetLogRecord) stays on every row that is one event.
+            rows = [{**{c: r.get(c) for c in self.columns}, **({"@ptr": r["@ptr"]} if "@ptr" in r else {})}
+                    for r in rows]
         elif not self.needs_json and not self.is_stats:
-            rows = [_with_json(r) for r in rows]
+            rows = [with_discovered_fields(r) for r in rows]
         return Result(rows=rows, records_matched=matched, records_scanned=scanned, bytes_scanned=scanned_bytes)
 
 
@@ -292,7 +294,7 @@ def _flatten(prefix: str, value: Any, out: Row) -> None:
         out[prefix] = value
 
 
-def _with_json(event: Row) -> Row:
+def with_discovered_fields(event: Row) -> Row:
     """A copy of the event plus the fields of a JSON message, flattened with dots (arrays by
     index, e.g. ``fieldsB.0.fA``; the discovered-fields page shows dotted nested names)."""
     row = dict(event)
