@@ -195,7 +195,8 @@ class LogsInsights:
         event = self.records.get(call.params.get("logRecordPointer", ""))
         if event is None:
             raise ServiceError("InvalidParameterException", "The specified log record pointer is not valid")
-        record = {k: str(v) for k, v in with_discovered_fields(event).items() if k != "@ptr" and v is not None}
+        # format_value under no field name: epoch-ms timestamps stay numbers, JSON true is "true".
+        record = {k: format_value("", v) for k, v in with_discovered_fields(event).items() if k != "@ptr" and v is not None}
         return {"logRecord": record}
 
     def _query(self, call: Call) -> dict[str, Any]:
