@@ -13,6 +13,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.sns_email",
     "labkit.emulator.iam_policy",
     "labkit.emulator.logs_filters",
+    "labkit.emulator.logs_insights",
     "labkit.emulator.logs_metrics",
     "labkit.emulator.ec2_idempotency",
     "labkit.emulator.ec2_metrics",
