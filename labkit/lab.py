@@ -201,6 +201,7 @@ class Lab:
             self._translate_unsupported(client)
             if self.emulator is not None and service == "cloudwatch":
                 self.emulator.plugins["cloudwatch_metrics"].serve(client, learner=learner)
+                self.emulator.plugins["cloudwatch_alarms"].watch(client)
             if learner:
                 if self.emulator is not None:
                     self.emulator.attach(client, service)

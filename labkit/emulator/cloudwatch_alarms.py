@@ -12,6 +12,11 @@
   CloudWatch notification once to each SNS topic of the new state's actions
   ("Alarm actions", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html).
 
+The alarms to evaluate are read from moto once and kept (:attr:`CloudWatchAlarms.alarms`) until a
+lab client — the learner's or the kit's own — calls an operation that changes alarms
+(:data:`ALARM_WRITES`): a lab minute then costs no ``DescribeAlarms`` round trip (over HTTP on a
+moto server). As for metric data, the lab's clients are taken to be the only writers of its alarms.
+
 Evaluated here: single-metric alarms with a standard statistic. Alarms on metric math,
 percentiles or anomaly bands are stored but not evaluated offline; the notebooks say so.
 Taught in notebook 02-cpu-alarm.
@@ -32,6 +37,11 @@ if TYPE_CHECKING:
 
 STANDARD_STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")
 HISTORY_TIME = "%Y-%m-%dT%H:%M:%S.000+0000"
+#: CloudWatch operations that create, delete or change alarms: each one drops the kept alarms.
+ALARM_WRITES = (
+    "PutMetricAlarm", "PutCompositeAlarm", "DeleteAlarms", "SetAlarmState",
+    "EnableAlarmActions", "DisableAlarmActions", "TagResource", "UntagResource",
+)
 
 
 @dataclass
@@ -63,6 +73,25 @@ class CloudWatchAlarms:
         #: Periods (seconds) of the alarms lab clients created: a minute that ends none of them
         #: needs no evaluation, which keeps long lab.advance() calls cheap.
         self.periods: set[int] = set()
+        #: The lab region's metric alarms as moto describes them, or None when a call may have
+        #: changed them since they were read (see :meth:`watch`).
+        self._kept: list[dict[str, Any]] | None = None
+
+    def watch(self, client: Any) -> None:
+        """Drop the kept alarms whenever ``client`` (any CloudWatch client of the lab) changes alarms."""
+        for operation in ALARM_WRITES:
+            client.meta.events.register(f"after-call.cloudwatch.{operation}", self._forget_kept)
+
+    def _forget_kept(self, **_: Any) -> None:
+        self._kept = None
+
+    @property
+    def alarms(self) -> list[dict[str, Any]]:
+        """The lab region's metric alarms, read from moto only after a call changed them."""
+        if self._kept is None:
+            pages = self._cloudwatch().get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"])
+            self._kept = [alarm for page in pages for alarm in page["MetricAlarms"]]
+        return self._kept
 
     def _cloudwatch(self, region: str | None = None) -> Any:
         # Alarms live in the region of the client that created them (notebook 07 puts one in us-east-1).
@@ -135,11 +164,11 @@ class CloudWatchAlarms:
     # -- evaluation -----------------------------------------------------------------------------
     def tick(self, now: dt.datetime) -> None:
         """Evaluate every alarm whose period ends at ``now``."""
-        if not any(int(now.timestamp()) % period == 0 for period in self.periods):
+        second = int(now.timestamp())
+        if not any(second % period == 0 for period in self.periods):
             return
-        for alarm in self._cloudwatch().describe_alarms(AlarmTypes=["MetricAlarm"])["MetricAlarms"]:
-            if not self._evaluable(alarm) or int(now.timestamp()) % alarm["Period"] != 0:
-                continue
+        due = [alarm for alarm in self.alarms if second % alarm["Period"] == 0 and self._evaluable(alarm)]
+        for alarm in due:
             self._evaluate(alarm, now)
 
     @staticmethod
