@@ -202,6 +202,8 @@ class Lab:
             if self.emulator is not None and service == "cloudwatch":
                 self.emulator.plugins["cloudwatch_metrics"].serve(client, learner=learner)
                 self.emulator.plugins["cloudwatch_alarms"].watch(client)
+            if self.emulator is not None and service == "logs":
+                self.emulator.plugins["logs_metrics"].watch(client)
             if learner:
                 if self.emulator is not None:
                     self.emulator.attach(client, service)

@@ -100,8 +100,7 @@ class Budgets:
                 item = f"ec2:{instance['InstanceType']}"
                 if item in costs.price_table()["prices"]:
                     charge(item, max(0.0, min(ran, 1.0)))
-        cloudwatch = self.lab.internal_client("cloudwatch")
-        charge("cloudwatch:alarm", sum(len(page["MetricAlarms"]) for page in cloudwatch.get_paginator("describe_alarms").paginate()))
+        charge("cloudwatch:alarm", len(self.emulator.plugins["cloudwatch_alarms"].alarms))
         charge("cloudwatch:custom-metric", self.custom_metrics(hour_end))
         charge("logs:ingestion", self.log_bytes / 1024**3)
         self.log_bytes = 0

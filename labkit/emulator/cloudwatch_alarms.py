@@ -231,6 +231,7 @@ class CloudWatchAlarms:
         params: dict[str, Any] = {"AlarmName": alarm["AlarmName"], "StateValue": state, "StateReason": reason}
         if reason_data:
             params["StateReasonData"] = json.dumps(reason_data)
+        kept = self._kept
         self._cloudwatch().set_alarm_state(**params)
         name = alarm["AlarmName"]
         self._record(
@@ -242,6 +243,8 @@ class CloudWatchAlarms:
             },
         )
         updated = self._alarm(name) or alarm
+        if kept is not None:  # this write changed only this alarm: keep the others as read
+            self._kept = [updated if other["AlarmName"] == name else other for other in kept]
         event = alarms.alarm_state_change_event(
             updated, old_state=old_state, old_reason=old_reason,
             old_timestamp=_aware(alarm.get("StateUpdatedTimestamp") or now), new_state=state, reason=reason,
