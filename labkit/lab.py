@@ -204,6 +204,8 @@ class Lab:
                 self.emulator.plugins["cloudwatch_alarms"].watch(client)
             if self.emulator is not None and service == "logs":
                 self.emulator.plugins["logs_metrics"].watch(client)
+            if self.emulator is not None:
+                self.emulator.plugins["budgets"].watch(client)
             if learner:
                 if self.emulator is not None:
                     self.emulator.attach(client, service)

@@ -76,6 +76,8 @@ class CloudWatchAlarms:
         #: The lab region's metric alarms as moto describes them, or None when a call may have
         #: changed them since they were read (see :meth:`watch`).
         self._kept: list[dict[str, Any]] | None = None
+        #: This minute's metric statistics answers, by query and how many datapoints were stored.
+        self._answers: dict[tuple[str, int], list[dict[str, Any]]] = {}
 
     def watch(self, client: Any) -> None:
         """Drop the kept alarms whenever ``client`` (any CloudWatch client of the lab) changes alarms."""
@@ -168,6 +170,8 @@ class CloudWatchAlarms:
         if not any(second % period == 0 for period in self.periods):
             return
         due = [alarm for alarm in self.alarms if second % alarm["Period"] == 0 and self._evaluable(alarm)]
+        # Alarms on the same metric and period (ten thresholds on one CPU) ask the same question.
+        self._answers = {}
         for alarm in due:
             self._evaluate(alarm, now)
 
@@ -216,10 +220,14 @@ class CloudWatchAlarms:
         from labkit.emulator.core import Call
 
         metrics = self.emulator.plugins.get("cloudwatch_metrics")
+        key = (repr(query), metrics.store.size if metrics is not None else -1)
+        if key in self._answers:
+            return self._answers[key]
         answer = None
         if metrics is not None:
             answer = metrics.get_metric_statistics(Call("cloudwatch", "GetMetricStatistics", query, self.lab))
-        return list((answer or self._cloudwatch().get_metric_statistics(**query))["Datapoints"])
+        self._answers[key] = list((answer or self._cloudwatch().get_metric_statistics(**query))["Datapoints"])
+        return self._answers[key]
 
     def _transition(
         self, alarm: dict[str, Any], state: str, reason: str, reason_data: dict[str, Any] | None, now: dt.datetime
