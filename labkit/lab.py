@@ -137,6 +137,8 @@ class Lab:
         if backend.emulated:
             self.emulator = Emulator(self)
             self.emulator.install(PLUGINS)
+            for (service, *_), client in self._clients.items():
+                self._watch(client, service)
 
     def _new_lab_id(self) -> str:
         # In-process moto dies with the kernel: a fixed id keeps executed notebooks reproducible.
@@ -201,12 +203,23 @@ class Lab:
             self._translate_unsupported(client)
             if self.emulator is not None and service == "cloudwatch":
                 self.emulator.plugins["cloudwatch_metrics"].serve(client, learner=learner)
+            self._watch(client, service)
             if learner:
                 if self.emulator is not None:
                     self.emulator.attach(client, service)
                 self._record_creations(client, service, region)
             self._clients[key] = client
         return self._clients[key]
+
+    def _watch(self, client: Any, service: str) -> None:
+        """Let the plugins that keep copies of moto's resources see ``client``'s writes (emulator contract)."""
+        if self.emulator is None:
+            return
+        watchers = {"cloudwatch": "cloudwatch_alarms", "logs": "logs_metrics"}
+        for name in (watchers.get(service), "budgets"):
+            plugin = self.emulator.plugins.get(name or "")
+            if plugin is not None:  # a client made while plugins install is watched once they are (__init__)
+                plugin.watch(client)
 
     def _translate_unsupported(self, client: Any) -> None:
         """Turn moto's three ways of saying "not implemented" into :class:`UnsupportedOperation`."""

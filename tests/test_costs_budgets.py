@@ -191,3 +191,13 @@ def test_a_lab_without_ec2_accrues_its_hours_without_starting_moto_ec2(lab: Lab)
     assert dict.get(ec2_backends, lab.account_id) is None
     services = {item.service for item in lab.emulator.plugins["budgets"].ledger.items}
     assert "AmazonCloudWatch" in services and "Amazon Elastic Compute Cloud - Compute" not in services
+
+
+def test_an_instance_stopped_between_hours_stops_accruing(lab: Lab) -> None:
+    """The hourly accrual keeps the running instances between calls; a stop must still end the charge."""
+    instance = prereqs.lab_instance(lab)
+    lab.advance(hours=2)
+    lab.client("ec2").stop_instances(InstanceIds=[instance.instance_id])
+    lab.advance(hours=2)
+    compute = [item for item in lab.emulator.plugins["budgets"].ledger.items if item.service == "Amazon Elastic Compute Cloud - Compute"]
+    assert [item.start for item in compute] == [lab.clock.now() - dt.timedelta(hours=h) for h in (4, 3)]

@@ -193,3 +193,28 @@ def test_each_sns_action_leaves_an_action_history_item(lab: Lab, topic: str) -> 
     cloudwatch.put_metric_alarm(**{**ALARM, "AlarmName": "quiet"}, AlarmActions=[topic], ActionsEnabled=False)
     cloudwatch.set_alarm_state(AlarmName="quiet", StateValue="ALARM", StateReason="actions disabled")
     assert cloudwatch.describe_alarm_history(AlarmName="quiet", HistoryItemType="Action")["AlarmHistoryItems"] == []
+
+
+def test_an_alarm_deleted_by_the_kits_own_client_is_no_longer_evaluated(lab: Lab) -> None:
+    """Evaluation keeps the alarms it read; teardown deletes through an internal client, which must drop them."""
+    lab.client("cloudwatch").put_metric_alarm(**ALARM)
+    _put_cpu(lab, 90.0, DEFAULT_START)
+    lab.advance(minutes=5)
+    assert _state(lab) == "ALARM"
+    lab.internal_client("cloudwatch").delete_alarms(AlarmNames=["cpu-high"])
+    _put_cpu(lab, 10.0, DEFAULT_START + dt.timedelta(minutes=5))
+    lab.advance(minutes=5)  # a kept copy would try to move the deleted alarm to OK
+    assert lab.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    assert lab.emulator.plugins["cloudwatch_alarms"].alarms == []
+
+
+def test_an_alarm_updated_by_the_kits_own_client_is_evaluated_as_updated(lab: Lab) -> None:
+    lab.client("cloudwatch").put_metric_alarm(**ALARM)
+    _put_cpu(lab, 90.0, DEFAULT_START)
+    lab.advance(minutes=5)
+    assert _state(lab) == "ALARM"
+    lab.internal_client("cloudwatch").put_metric_alarm(**{**ALARM, "Threshold": 95.0})
+    lab.internal_client("cloudwatch").set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
+    _put_cpu(lab, 90.0, DEFAULT_START + dt.timedelta(minutes=5))
+    lab.advance(minutes=5)
+    assert _state(lab) == "OK"  # 90 is not above the new threshold

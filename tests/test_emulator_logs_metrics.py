@@ -103,3 +103,17 @@ def test_ssh_attack_reaches_the_inbox_as_the_articles_email(lab: Lab) -> None:
     lab.advance(minutes=2)
     [email] = lab.inbox.notifications()
     assert email.subject == 'ALARM: "SSH Failed" in Asia Pacific (Tokyo)'
+
+
+def test_filters_changed_by_the_kits_own_client_count_as_changed(lab: Lab) -> None:
+    """Ingestion keeps each group's filters; a change through any lab client (teardown's internal one) drops them."""
+    _setup(lab, '"[preauth]"')
+    _ship(lab, [PREAUTH.format(s=1)], DEFAULT_START + dt.timedelta(minutes=1))
+    lab.internal_client("logs").delete_metric_filter(logGroupName="ssh_logs", filterName="ssh-failed")
+    _ship(lab, [PREAUTH.format(s=2)], DEFAULT_START + dt.timedelta(minutes=2))
+    lab.internal_client("logs").put_metric_filter(
+        logGroupName="ssh_logs", filterName="accepted", filterPattern='"Accepted publickey"',
+        metricTransformations=[{"metricName": "SSHFailed", "metricNamespace": "LabLogs", "metricValue": "5"}],
+    )
+    _ship(lab, [ACCEPTED, PREAUTH.format(s=3)], DEFAULT_START + dt.timedelta(minutes=3))
+    assert _sum(lab) == {DEFAULT_START + dt.timedelta(minutes=1): 1.0, DEFAULT_START + dt.timedelta(minutes=3): 5.0}

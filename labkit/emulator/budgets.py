@@ -83,6 +83,9 @@ class Budgets:
         self._seen_notifications = 0
         self._config_counts = (0, 0)
         self._custom_count: int | None = None
+        #: The running instances' reservations as last described; None once a lab client made a
+        #: call that may have changed them (any call that is not a Describe/Get/List).
+        self._running: list[dict[str, Any]] | None = None
 
     # -- accrual --------------------------------------------------------------------------------
     def accrue(self, hour_end: dt.datetime) -> None:
@@ -100,8 +103,7 @@ class Budgets:
                 item = f"ec2:{instance['InstanceType']}"
                 if item in costs.price_table()["prices"]:
                     charge(item, max(0.0, min(ran, 1.0)))
-        cloudwatch = self.lab.internal_client("cloudwatch")
-        charge("cloudwatch:alarm", sum(len(page["MetricAlarms"]) for page in cloudwatch.get_paginator("describe_alarms").paginate()))
+        charge("cloudwatch:alarm", len(self.emulator.plugins["cloudwatch_alarms"].alarms))
         charge("cloudwatch:custom-metric", self.custom_metrics(hour_end))
         charge("logs:ingestion", self.log_bytes / 1024**3)
         self.log_bytes = 0
@@ -115,11 +117,20 @@ class Budgets:
             charge("config:rule-evaluation", evaluations - self._config_counts[1])
             self._config_counts = (items, evaluations)
 
+    def watch(self, client: Any) -> None:
+        """Forget the running instances after any call of ``client`` (any client of the lab) that can change them."""
+        client.meta.events.register(f"after-call.{client.meta.service_model.service_id.hyphenize()}", self._forget_running)
+
+    def _forget_running(self, model: Any, **_: Any) -> None:
+        if not model.name.startswith(("Describe", "Get", "List")):
+            self._running = None
+
     def _running_instances(self) -> list[dict[str, Any]]:
         """The running instances' reservations; none, without a call, while moto's EC2 is unused.
 
         Starting moto's EC2 backend costs 0.3-1.2 s, which the first lab hour of a lab that never
-        uses EC2 (notebooks 04, 05, 06b...) paid only to learn that nothing runs.
+        uses EC2 (notebooks 04, 05, 06b...) paid only to learn that nothing runs. Described again
+        only after a lab client's call that can change them, so a long ``lab.advance`` asks once.
         """
         if self.lab.backend.in_process:
             from moto.ec2.models import ec2_backends
@@ -127,9 +138,12 @@ class Budgets:
             regions = dict.get(ec2_backends, self.lab.account_id)  # dict.get: a lookup that creates nothing
             if regions is None or self.lab.region not in dict.keys(regions):
                 return []
-        ec2 = self.lab.internal_client("ec2")
-        running = ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
-        return list(running["Reservations"])
+        if self._running is None:
+            pages = self.lab.internal_client("ec2").get_paginator("describe_instances").paginate(
+                Filters=[{"Name": "instance-state-name", "Values": ["running"]}]
+            )
+            self._running = [reservation for page in pages for reservation in page["Reservations"]]
+        return self._running
 
     def custom_metrics(self, now: dt.datetime) -> int:
         """How many custom metrics exist (namespaces not starting with ``AWS/``).

@@ -18,6 +18,11 @@
   ``HistoryData``; both follow what AWS accounts show (``actionState``, ``notificationResource``), and
   the failure's error text after the ARN is the lab's own.
 
+The alarms to evaluate are read from moto once and kept (:attr:`CloudWatchAlarms.alarms`) until a
+lab client — the learner's or the kit's own — calls an operation that changes alarms
+(:data:`ALARM_WRITES`): a lab minute then costs no ``DescribeAlarms`` round trip (over HTTP on a
+moto server). As for metric data, the lab's clients are taken to be the only writers of its alarms.
+
 Evaluated here: single-metric alarms with a standard statistic. Alarms on metric math,
 percentiles or anomaly bands are stored but not evaluated offline; the notebooks say so.
 Taught in notebook 02-cpu-alarm.
@@ -40,6 +45,11 @@ if TYPE_CHECKING:
 
 STANDARD_STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")
 HISTORY_TIME = "%Y-%m-%dT%H:%M:%S.000+0000"
+#: CloudWatch operations that create, delete or change alarms: each one drops the kept alarms.
+ALARM_WRITES = (
+    "PutMetricAlarm", "PutCompositeAlarm", "DeleteAlarms", "SetAlarmState",
+    "EnableAlarmActions", "DisableAlarmActions", "TagResource", "UntagResource",
+)
 
 
 @dataclass
@@ -71,6 +81,27 @@ class CloudWatchAlarms:
         #: Periods (seconds) of the alarms lab clients created: a minute that ends none of them
         #: needs no evaluation, which keeps long lab.advance() calls cheap.
         self.periods: set[int] = set()
+        #: The lab region's metric alarms as moto describes them, or None when a call may have
+        #: changed them since they were read (see :meth:`watch`).
+        self._kept: list[dict[str, Any]] | None = None
+        #: This minute's metric statistics answers, by query and how many datapoints were stored.
+        self._answers: dict[tuple[str, int], list[dict[str, Any]]] = {}
+
+    def watch(self, client: Any) -> None:
+        """Drop the kept alarms whenever ``client`` (any CloudWatch client of the lab) changes alarms."""
+        for operation in ALARM_WRITES:
+            client.meta.events.register(f"after-call.cloudwatch.{operation}", self._forget_kept)
+
+    def _forget_kept(self, **_: Any) -> None:
+        self._kept = None
+
+    @property
+    def alarms(self) -> list[dict[str, Any]]:
+        """The lab region's metric alarms, read from moto only after a call changed them."""
+        if self._kept is None:
+            pages = self._cloudwatch().get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"])
+            self._kept = [alarm for page in pages for alarm in page["MetricAlarms"]]
+        return self._kept
 
     def _cloudwatch(self, region: str | None = None) -> Any:
         # Alarms live in the region of the client that created them (notebook 07 puts one in us-east-1).
@@ -146,11 +177,13 @@ class CloudWatchAlarms:
     # -- evaluation -----------------------------------------------------------------------------
     def tick(self, now: dt.datetime) -> None:
         """Evaluate every alarm whose period ends at ``now``."""
-        if not any(int(now.timestamp()) % period == 0 for period in self.periods):
+        second = int(now.timestamp())
+        if not any(second % period == 0 for period in self.periods):
             return
-        for alarm in self._cloudwatch().describe_alarms(AlarmTypes=["MetricAlarm"])["MetricAlarms"]:
-            if not self._evaluable(alarm) or int(now.timestamp()) % alarm["Period"] != 0:
-                continue
+        due = [alarm for alarm in self.alarms if second % alarm["Period"] == 0 and self._evaluable(alarm)]
+        # Alarms on the same metric and period (ten thresholds on one CPU) ask the same question.
+        self._answers = {}
+        for alarm in due:
             self._evaluate(alarm, now)
 
     @staticmethod
@@ -198,10 +231,14 @@ class CloudWatchAlarms:
         from labkit.emulator.core import Call
 
         metrics = self.emulator.plugins.get("cloudwatch_metrics")
+        key = (repr(query), metrics.store.size if metrics is not None else -1)
+        if key in self._answers:
+            return self._answers[key]
         answer = None
         if metrics is not None:
             answer = metrics.get_metric_statistics(Call("cloudwatch", "GetMetricStatistics", query, self.lab))
-        return list((answer or self._cloudwatch().get_metric_statistics(**query))["Datapoints"])
+        self._answers[key] = list((answer or self._cloudwatch().get_metric_statistics(**query))["Datapoints"])
+        return self._answers[key]
 
     def _transition(
         self, alarm: dict[str, Any], state: str, reason: str, reason_data: dict[str, Any] | None, now: dt.datetime
@@ -213,6 +250,7 @@ class CloudWatchAlarms:
         params: dict[str, Any] = {"AlarmName": alarm["AlarmName"], "StateValue": state, "StateReason": reason}
         if reason_data:
             params["StateReasonData"] = json.dumps(reason_data)
+        kept = self._kept
         self._cloudwatch().set_alarm_state(**params)
         name = alarm["AlarmName"]
         self._record(
@@ -224,6 +262,8 @@ class CloudWatchAlarms:
             },
         )
         updated = self._alarm(name) or alarm
+        if kept is not None:  # this write changed only this alarm: keep the others as read
+            self._kept = [updated if other["AlarmName"] == name else other for other in kept]
         event = alarms.alarm_state_change_event(
             updated, old_state=old_state, old_reason=old_reason,
             old_timestamp=_aware(alarm.get("StateUpdatedTimestamp") or now), new_state=state, reason=reason,

@@ -15,6 +15,11 @@ of event time) matches; AWS would report only the matches there. Sum is unaffect
 Filters apply to events ingested after the filter was created, not to earlier ones
 ("Filters do not retroactively filter data", same page).
 
+A group's filters are read from moto once and kept, compiled, until a lab client — the learner's
+or the kit's own — calls an operation that can change them (:data:`FILTER_WRITES`): a
+``PutLogEvents`` then costs no ``DescribeMetricFilters`` round trip. The lab's clients are taken to
+be the only writers of its metric filters.
+
 Taught in notebook 05-ssh-failure-metric-filter.
 """
 
@@ -28,6 +33,9 @@ from labkit import filterpattern
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
 
+#: CloudWatch Logs operations that can change which metric filters a log group has.
+FILTER_WRITES = ("PutMetricFilter", "DeleteMetricFilter", "CreateLogGroup", "DeleteLogGroup")
+
 
 class LogsMetrics:
     """Turns each ``PutLogEvents`` batch into metric data for the group's metric filters."""
@@ -38,10 +46,28 @@ class LogsMetrics:
         # (log group, filter name, metric namespace, metric name, minute) that already reported a value:
         # a later batch in the same minute adds its matches but never a second defaultValue.
         self._reported_minutes: set[tuple[str, str, str, str, dt.datetime]] = set()
+        #: (region, log group) -> the group's metric filters and their compiled patterns.
+        self._kept: dict[tuple[str, str], list[tuple[dict[str, Any], Any]]] = {}
+
+    def watch(self, client: Any) -> None:
+        """Drop the kept filters whenever ``client`` (any CloudWatch Logs client of the lab) may change them."""
+        for operation in FILTER_WRITES:
+            client.meta.events.register(f"after-call.cloudwatch-logs.{operation}", self._forget_kept)
+
+    def _forget_kept(self, **_: Any) -> None:
+        self._kept = {}
+
+    def _filters(self, call: Call, group: str) -> list[tuple[dict[str, Any], Any]]:
+        key = (call.region, group)
+        if key not in self._kept:
+            pages = call.internal("logs").get_paginator("describe_metric_filters").paginate(logGroupName=group)
+            found = [f for page in pages for f in page.get("metricFilters", [])]
+            self._kept[key] = [(f, filterpattern.compile(f.get("filterPattern", ""))) for f in found]
+        return self._kept[key]
 
     def ingest(self, call: Call, reply: dict[str, Any]) -> None:
         group = call.params["logGroupName"]
-        filters = call.internal("logs").describe_metric_filters(logGroupName=group).get("metricFilters", [])
+        filters = self._filters(call, group)
         if not filters:
             return
         rejected = reply.get("rejectedLogEventsInfo", {})
@@ -51,8 +77,7 @@ class LogsMetrics:
             and index < rejected.get("tooNewLogEventStartIndex", len(call.params["logEvents"]))
         ]
         by_namespace: dict[str, list[dict[str, Any]]] = {}
-        for metric_filter in filters:
-            compiled = filterpattern.compile(metric_filter.get("filterPattern", ""))
+        for metric_filter, compiled in filters:
             for transformation in metric_filter["metricTransformations"]:
                 key = (group, metric_filter["filterName"], transformation["metricNamespace"], transformation["metricName"])
                 unmatched_minutes: set[dt.datetime] = set()
