@@ -59,7 +59,7 @@ differences_box("03")
 import json
 
 from labkit import prereqs
-from labkit.iam import mask_account
+from labkit.redact import mask_account
 
 instance = prereqs.lab_instance(lab)
 iam = lab.client("iam")
