@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit import iam_evaluation
+from labkit.redact import mask_account  # noqa: F401  (re-exported: notebook 03 and its checker use labkit.iam.mask_account)
 
 #: Where the article's policy comes from ("Quick Start: Install and configure the CloudWatch Logs
 #: agent on a running EC2 Linux instance").
