@@ -15,6 +15,7 @@ import pytest
 from aws_shapes import shape_problems
 
 from labkit import costs, prereqs
+from labkit.emulator.budgets import Budgets
 from labkit.lab import Lab
 
 UTC = dt.timezone.utc
@@ -189,7 +190,7 @@ def test_a_lab_without_ec2_accrues_its_hours_without_starting_moto_ec2(lab: Lab)
     lab.client("cloudwatch").put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "m", "Value": 1.0}])
     lab.advance(hours=2)
     assert dict.get(ec2_backends, lab.account_id) is None
-    services = {item.service for item in lab.emulator.plugins["budgets"].ledger.items}
+    services = {item.service for item in lab.emulator.plugin(Budgets).ledger.items}
     assert "AmazonCloudWatch" in services and "Amazon Elastic Compute Cloud - Compute" not in services
 
 
@@ -199,5 +200,5 @@ def test_an_instance_stopped_between_hours_stops_accruing(lab: Lab) -> None:
     lab.advance(hours=2)
     lab.client("ec2").stop_instances(InstanceIds=[instance.instance_id])
     lab.advance(hours=2)
-    compute = [item for item in lab.emulator.plugins["budgets"].ledger.items if item.service == "Amazon Elastic Compute Cloud - Compute"]
+    compute = [item for item in lab.emulator.plugin(Budgets).ledger.items if item.service == "Amazon Elastic Compute Cloud - Compute"]
     assert [item.start for item in compute] == [lab.clock.now() - dt.timedelta(hours=h) for h in (4, 3)]
