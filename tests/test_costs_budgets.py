@@ -16,6 +16,7 @@ from aws_shapes import shape_problems
 
 from labkit import costs, prereqs
 from labkit.emulator.budgets import Budgets
+from labkit.exceptions import UnsupportedOperation
 from labkit.lab import Lab
 
 UTC = dt.timezone.utc
@@ -130,6 +131,28 @@ def test_instance_hours_accrue_and_budget_reports_calculated_spend(lab: Lab) -> 
     assert budget["Budget"]["TimePeriod"]["Start"] == JUNE
     listed = budgets.describe_budgets(AccountId=lab.account_id)
     assert shape_problems("budgets", "DescribeBudgets", listed) == []
+
+
+def test_subscribers_of_a_notification_are_listed_as_created(lab: Lab) -> None:
+    # DescribeSubscribersForNotification (moto lacks it):
+    # https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_DescribeSubscribersForNotification.html
+    budgets = _budget(lab)
+    actual = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
+    where = {"AccountId": lab.account_id, "BudgetName": "b"}
+    reply = budgets.describe_subscribers_for_notification(**where, Notification=actual)
+    assert shape_problems("budgets", "DescribeSubscribersForNotification", reply) == []
+    assert reply["Subscribers"] == [{"SubscriptionType": "EMAIL", "Address": prereqs.LEARNER_EMAIL}]
+    sns = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100, "ThresholdType": "PERCENTAGE"}
+    topic = [{"SubscriptionType": "SNS", "Address": f"arn:aws:sns:{lab.region}:{lab.account_id}:t"}]
+    budgets.create_notification(**where, Notification=sns, Subscribers=topic)
+    assert budgets.describe_subscribers_for_notification(**where, Notification=sns)["Subscribers"] == topic
+    budgets.delete_notification(**where, Notification=sns)
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_subscribers_for_notification(**where, Notification=sns)
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_subscribers_for_notification(AccountId=lab.account_id, BudgetName="none", Notification=actual)
+    with pytest.raises(UnsupportedOperation, match="paging"):
+        budgets.describe_subscribers_for_notification(**where, Notification=actual, NextToken="x")
 
 
 def test_alerts_fire_once_each_at_an_update_time_and_reach_the_inbox(lab: Lab) -> None:

@@ -322,13 +322,15 @@ class Budgets:
         where = {"AccountId": call.params["AccountId"], "BudgetName": call.params["BudgetName"]}
         call.internal().describe_budget(**where)  # no such budget: its NotFoundException reaches the learner
         wanted = call.params["Notification"]
-        if not any(_same_notification(n, wanted) for n in call.internal().describe_notifications_for_budget(**where)["Notifications"]):
+        stored = [n for n in call.internal().describe_notifications_for_budget(**where)["Notifications"] if _same_notification(n, wanted)]
+        if not stored:
             raise ServiceError("NotFoundException", f"Unable to get subscribers: {where['BudgetName']} - the notification doesn't exist.")
         state = self.budgets.get(where["BudgetName"])
         if state is None:  # created by another process on a moto server: its subscribers were not seen here
             raise UnsupportedOperation("budgets", call.operation, self.lab.backend.name,
                                        "the budget was created outside this lab's process")
-        return state.subscribers.get(notification_key(wanted), [])
+        # Keyed as created (Threshold 80 or 80.0, as the creating call wrote it), which moto kept.
+        return state.subscribers.get(notification_key(stored[0]), [])
 
     def get_cost_and_usage(self, call: Call) -> dict[str, Any]:
         try:
