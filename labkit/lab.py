@@ -234,10 +234,12 @@ class Lab:
         """Let the plugins that keep copies of moto's resources see ``client``'s writes (emulator contract)."""
         if self.emulator is None:
             return
-        watchers: dict[str, type[CloudWatchAlarms | LogsMetrics]] = {"cloudwatch": CloudWatchAlarms, "logs": LogsMetrics}
-        for kind in (watchers.get(service), Budgets):
+        kinds: dict[str, tuple[type[CloudWatchAlarms] | type[LogsMetrics] | type[Budgets], ...]] = {
+            "cloudwatch": (CloudWatchAlarms, Budgets), "logs": (LogsMetrics, Budgets),
+        }
+        for kind in kinds.get(service, (Budgets,)):
             # A client made while plugins install is watched once they are (__init__).
-            if kind is not None and self.emulator.installed(kind):
+            if self.emulator.installed(kind):
                 self.emulator.plugin(kind).watch(client)
 
     def _translate_unsupported(self, client: Any) -> None:

@@ -18,7 +18,8 @@ Explorer returns only what a test seeded. This plugin:
   ``SNS`` subscriber topic; its ``NotificationState`` becomes ``ALARM``.
 * answers ``DescribeBudget``/``DescribeBudgets`` with ``CalculatedSpend`` (``ActualSpend``, and
   ``ForecastedSpend`` from the lab's linear forecast once a day of data exists — not AWS's model, see
-  :mod:`labkit.costs`), ``DescribeNotificationsForBudget`` with each ``NotificationState``, and
+  :mod:`labkit.costs`), ``DescribeNotificationsForBudget`` with each ``NotificationState``,
+  ``DescribeSubscribersForNotification`` (moto lacks it) from the subscribers kept here, and
   ``ce.GetCostAndUsage`` from the accrued ledger.
 
 Budget ``CostFilters`` on ``Service`` and ``Region`` are applied; other filters are ignored offline.
