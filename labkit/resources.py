@@ -15,7 +15,6 @@ Introduced in notebook 00-setup-and-monitoring-types; every notebook ends with `
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import socket
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
+from filelock import FileLock
 
 from labkit.redact import is_account_field, mask_account
 
@@ -515,15 +515,11 @@ class Registry:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """The registry file locked against other processes."""
+        """The registry file locked against other processes (on every OS: ``filelock``)."""
         assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with FileLock(self.path.with_suffix(".lock")):
+            yield
 
     @contextmanager
     def _file(self) -> Iterator[dict[str, Any]]:

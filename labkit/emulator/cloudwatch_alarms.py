@@ -38,6 +38,14 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from labkit import alarms
+from labkit.emulator.cloudtrail import CloudTrailEmulation
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.ec2_status import Ec2Status
+from labkit.emulator.events import Events
+from labkit.emulator.logs_metrics import LogsMetrics
+from labkit.emulator.simulated_metrics import SimulatedMetrics
+from labkit.emulator.sns_email import SnsEmail
+from labkit.emulator.synthetic_checks import SyntheticChecks
 from labkit.exceptions import InvalidAlarmParameter, ServiceError
 
 if TYPE_CHECKING:
@@ -73,7 +81,16 @@ class HistoryItem:
 class CloudWatchAlarms:
     """The plugin's state: alarm history and the alarms' previous reasons."""
 
+    requires = (CloudWatchMetrics, Ec2Status, Events, SnsEmail)
+    #: The plugins that publish datapoints each minute tick first, so an alarm evaluated at a
+    #: minute sees that minute's data (Ec2Metrics comes first through Ec2Status).
+    after = (CloudTrailEmulation, LogsMetrics, SimulatedMetrics, SyntheticChecks)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.metrics = emulator.plugin(CloudWatchMetrics)
+        self.ec2_status = emulator.plugin(Ec2Status)
+        self.events_plugin = emulator.plugin(Events)
+        self.email = emulator.plugin(SnsEmail)
         self.lab = emulator.lab
         self.emulator = emulator
         self.history: list[HistoryItem] = []
@@ -230,13 +247,10 @@ class CloudWatchAlarms:
         """
         from labkit.emulator.core import Call
 
-        metrics = self.emulator.plugins.get("cloudwatch_metrics")
-        key = (repr(query), metrics.store.size if metrics is not None else -1)
+        key = (repr(query), self.metrics.store.size)
         if key in self._answers:
             return self._answers[key]
-        answer = None
-        if metrics is not None:
-            answer = metrics.get_metric_statistics(Call("cloudwatch", "GetMetricStatistics", query, self.lab))
+        answer = self.metrics.get_metric_statistics(Call("cloudwatch", "GetMetricStatistics", query, self.lab))
         self._answers[key] = list((answer or self._cloudwatch().get_metric_statistics(**query))["Datapoints"])
         return self._answers[key]
 
@@ -272,8 +286,7 @@ class CloudWatchAlarms:
         self.events.append(event)
         # "CloudWatch sends events to Amazon EventBridge whenever a CloudWatch alarm ... changes alarm
         # state" — actions enabled or not (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
-        if "events" in self.emulator.plugins:
-            self.emulator.plugins["events"].publish_event(event)
+        self.events_plugin.publish_event(event)
         if updated.get("ActionsEnabled", True):
             self._notify(updated, old_state, state, reason, now)
 
@@ -283,8 +296,8 @@ class CloudWatchAlarms:
         # ec2_status plugin, as in "Create alarms to stop, terminate, reboot, or recover an instance"
         # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingAlarmActions.html).
         automate = [arn for arn in alarm.get(actions, []) if arn.split(":")[2:3] == ["automate"]]
-        if automate and "ec2_status" in self.emulator.plugins:
-            self.emulator.plugins["ec2_status"].perform(alarm, automate, now)
+        if automate:
+            self.ec2_status.perform(alarm, automate, now)
         topics = [arn for arn in alarm.get(actions, []) if arn.split(":")[2:3] == ["sns"]]
         if not topics:
             return
@@ -292,7 +305,7 @@ class CloudWatchAlarms:
             alarm, old_state=old_state, new_state=state, reason=reason, when=now,
             account_id=self.lab.account_id, region=self.lab.region,
         )
-        email = self.emulator.plugins["sns_email"]
+        email = self.email
         for topic in topics:
             def render(unsubscribe_url: str, topic: str = topic) -> str:
                 return alarms.email_body(subject, message, topic_arn=topic, unsubscribe_url=unsubscribe_url)
