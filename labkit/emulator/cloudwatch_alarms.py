@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,11 +100,31 @@ class CloudWatchAlarms:
         self._kept: list[dict[str, Any]] | None = None
         #: This minute's metric statistics answers, by query and how many datapoints were stored.
         self._answers: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        #: Called with (region, alarm name, lab time) after each state change (composite alarms listen).
+        self.on_transition: list[Callable[[str, str, dt.datetime], None]] = []
+        #: Called with (region, alarm names) after any lab client's DeleteAlarms.
+        self.on_delete: list[Callable[[str, list[str]], None]] = []
+        #: Called with each CloudWatch client of the lab, learner's or internal (composite alarms answer both).
+        self.on_client: list[Callable[[Any], None]] = []
 
     def watch(self, client: Any) -> None:
         """Drop the kept alarms whenever ``client`` (any CloudWatch client of the lab) changes alarms."""
         for operation in ALARM_WRITES:
             client.meta.events.register(f"after-call.cloudwatch.{operation}", self._forget_kept)
+        region = client.meta.region_name
+
+        def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["labkit_deleted_alarms"] = list(params.get("AlarmNames", []))
+
+        def deleted(http_response: Any, context: dict[str, Any], **_: Any) -> None:
+            if http_response.status_code < 300:
+                for listener in self.on_delete:
+                    listener(region, context.get("labkit_deleted_alarms", []))
+
+        client.meta.events.register("before-parameter-build.cloudwatch.DeleteAlarms", remember)
+        client.meta.events.register("after-call.cloudwatch.DeleteAlarms", deleted)
+        for hook in self.on_client:
+            hook(client)
 
     def _forget_kept(self, **_: Any) -> None:
         self._kept = None
@@ -197,6 +218,9 @@ class CloudWatchAlarms:
             self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update", "version": "1.0"})
 
     def set_state(self, call: Call) -> dict[str, Any]:
+        composite = self.emulator.plugins.get("cloudwatch_composite")
+        if composite is not None and composite.owns(call):
+            return composite.set_state(call)
         name = call.params["AlarmName"]
         before = self._alarm(name)
         if before is None:
@@ -213,7 +237,8 @@ class CloudWatchAlarms:
             and params.get("HistoryItemType") in (None, item.item_type)
             and (params.get("StartDate") is None or item.timestamp >= _aware(params["StartDate"]))
             and (params.get("EndDate") is None or item.timestamp <= _aware(params["EndDate"]))
-            and item.alarm_type in params.get("AlarmTypes", ["MetricAlarm", "CompositeAlarm"])
+            # "If you omit this parameter, only metric alarms are returned" (DescribeAlarmHistory API reference).
+            and item.alarm_type in (params.get("AlarmTypes") or ["MetricAlarm"])
         ]
         # Within one lab second, recording order stands for AWS's milliseconds (an Action follows its StateUpdate).
         order = {id(item): index for index, item in enumerate(self.history)}
@@ -376,6 +401,8 @@ class CloudWatchAlarms:
             self.emulator.plugins["events"].publish_event(event)
         if updated.get("ActionsEnabled", True):
             self._notify(updated, old_state, state, reason, now)
+        for listener in self.on_transition:
+            listener(self.lab.region, name, now)
 
     def _notify(self, alarm: dict[str, Any], old_state: str, state: str, reason: str, now: dt.datetime) -> None:
         actions = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[state]
