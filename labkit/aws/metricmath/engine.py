@@ -390,6 +390,8 @@ class _Evaluator:
     @staticmethod
     def at(series: Series, times: np.ndarray, fill: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """``series``' values at ``times`` (``fill`` where it has none) and where it had one."""
+        if series.times is times or (len(series.times) == len(times) and np.array_equal(series.times, times)):
+            return series.values.copy(), np.ones(len(times), bool)
         index = np.searchsorted(series.times, times)
         index_ok = index < len(series.times)
         found = np.zeros(len(times), bool)
@@ -418,7 +420,7 @@ class _Evaluator:
         with np.errstate(all="ignore"):
             if isinstance(left, Series) and isinstance(right, Series):
                 self.same_period(left, right)
-                times = np.union1d(left.times, right.times)
+                times = _union(left.times, right.times)
                 a, _ = self.at(left, times)
                 b, _ = self.at(right, times)
                 return left.derive(times, function(a, b))
@@ -456,6 +458,19 @@ class _Evaluator:
 
 
 # -- operators and functions ---------------------------------------------------------------------------
+def _union(*arrays: np.ndarray) -> np.ndarray:
+    """The sorted union of timestamp arrays (sorted already; most often equal, which costs one comparison)."""
+    out = arrays[0]
+    for other in arrays[1:]:
+        if not (len(other) == len(out) and np.array_equal(other, out)):
+            merged = np.concatenate([out, other])
+            merged.sort(kind="mergesort")
+            keep = np.ones(len(merged), bool)
+            keep[1:] = merged[1:] != merged[:-1]
+            out = merged[keep]
+    return out
+
+
 def _truth(x: np.ndarray) -> np.ndarray:
     return x != 0
 
@@ -534,9 +549,7 @@ def _aggregate(name: str) -> Callable[[_Evaluator, list], Any]:
         if not value:
             return Series("", "", ev.default_period(), np.array([], np.int64), np.array([]), metric=False)
         period = ev.same_period(*value)
-        times = np.array([], np.int64)
-        for s in value:
-            times = np.union1d(times, s.times)
+        times = _union(*(s.times for s in value))
         columns, present = zip(*(ev.at(s, times) for s in value))
         stacked = np.vstack(columns)
         if name in ("MIN", "MAX", "STDDEV") and not np.all(np.vstack(present)):
@@ -559,9 +572,7 @@ def _datapoint_count(ev: _Evaluator, args: list) -> Any:
     if not value:
         return Series("", "", ev.default_period(), np.array([], np.int64), np.array([]), metric=False)
     period = ev.same_period(*value)
-    times = np.array([], np.int64)
-    for s in value:
-        times = np.union1d(times, s.times)
+    times = _union(*(s.times for s in value))
     counts = np.sum(np.vstack([ev.at(s, times)[1] for s in value]), axis=0).astype(np.float64)
     return Series("", "", period, times, counts, metric=False)
 
