@@ -161,6 +161,8 @@ def test_the_knowledge_center_anomaly_alarm_passes_validation_then_is_refused_by
      "SEARCH"),
     ({"Metrics": [_stat("m1", "Errors"), {**_stat("m2", "Requests"), "MetricStat": {**_stat("m2", "Requests")["MetricStat"], "Period": 300}},
                   {"Id": "e1", "Expression": "m1 / m2", "ReturnData": True}]}, "different periods"),
+    ({"Metrics": [_stat("m1", "Errors", AccountId="111122223333"), {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True}]},
+     "cross-account"),
 ])
 def test_math_alarms_the_lab_cannot_evaluate_are_refused_by_name(lab: Lab, change: dict[str, Any], construct: str) -> None:
     with pytest.raises(UnsupportedOperation, match=construct):
@@ -173,3 +175,12 @@ def test_trimmed_mean_alarms_are_refused_by_name(lab: Lab) -> None:
             AlarmName="tm", Namespace="Lab/App", MetricName="Latency", ExtendedStatistic="tm90", Period=60,
             EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
         )
+
+
+def test_anomaly_detectors_are_refused_by_name(lab: Lab) -> None:
+    """PutAnomalyDetector (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAnomalyDetector.html)
+    is not emulated: the lab says so rather than accept a model it never trains."""
+    with pytest.raises(UnsupportedOperation, match="PutAnomalyDetector"):
+        lab.client("cloudwatch").put_anomaly_detector(SingleMetricAnomalyDetector={
+            "Namespace": "Lab/App", "MetricName": "Latency", "Dimensions": DIMS, "Stat": "Average",
+        })

@@ -175,8 +175,6 @@ class CloudWatchAlarms:
         metrics = params.get("Metrics")
         if not metrics:
             return
-        from labkit.aws import metricmath
-
         plugin = self.emulator.plugins["cloudwatch_metrics"]
         stats = [q["MetricStat"] for q in metrics if "MetricStat" in q]
         for stat in stats:
@@ -184,18 +182,15 @@ class CloudWatchAlarms:
                 raise self._unsupported(f"the statistic {stat['Stat']!r} is valid on AWS but not evaluated offline")
         if len({int(stat["Period"]) for stat in stats}) > 1:
             raise self._unsupported("metric math over metrics of different periods is not evaluated offline")
+        # Evaluated once over an empty window: the metric math checks run, and the shape of the result shows.
         now = self.lab.clock.now()
-        try:
-            answers = plugin.query_series(metrics, now, now + dt.timedelta(seconds=1), operation="PutMetricAlarm")
-        except ServiceError:
-            raise
+        answers = plugin.query_series(metrics, now, now + dt.timedelta(seconds=1), operation="PutMetricAlarm")
         returned = [q["Id"] for q in metrics if q.get("ReturnData", True)][0]
         if len(answers[returned]) != 1:
             raise ServiceError(
                 "ValidationError", f"The expression '{returned}' returns {len(answers[returned])} time series; an alarm "
                 "needs an expression that returns a single time series.",
             )
-        del metricmath  # the plugin raised metric math errors as AWS's
 
     def created(self, call: Call, reply: dict[str, Any]) -> None:
         name = call.params["AlarmName"]
@@ -342,8 +337,16 @@ class CloudWatchAlarms:
         metrics = self.emulator.plugins["cloudwatch_metrics"]
         queries = alarm["Metrics"]
         returned = next(q["Id"] for q in queries if q.get("ReturnData", True))
-        (answer,) = metrics.query_series(queries, first, now, operation="PutMetricAlarm")[returned]
-        by_start = dict(zip(answer[1], answer[2]))
+        found = metrics.query_series(queries, first, now, operation="PutMetricAlarm")[returned]
+        if not found:  # REMOVE_EMPTY left nothing: no datapoints
+            return [None] * len(starts)
+        if len(found) > 1:
+            raise UnsupportedOperation(
+                "cloudwatch", "PutMetricAlarm", self.lab.backend.name,
+                f"the alarm {alarm['AlarmName']!r}'s expression {returned!r} returned {len(found)} time series "
+                "with data; an alarm watches one",
+            )
+        by_start = dict(zip(found[0][1], found[0][2]))
         return [by_start.get(s) for s in starts]
 
     def _statistics(self, query: dict[str, Any]) -> list[dict[str, Any]]:

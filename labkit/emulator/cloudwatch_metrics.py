@@ -274,9 +274,6 @@ class CloudWatchMetrics:
     def get_metric_data(self, call: Call) -> dict[str, Any] | None:
         params = call.params
         queries = params["MetricDataQueries"]
-        for query in queries:
-            if query.get("AccountId") not in (None, self.lab.account_id):
-                raise self._unsupported("GetMetricData", "AccountId of another account (cross-account observability)")
         for name in ("LabelOptions", "NextToken"):
             if params.get(name):
                 raise self._unsupported("GetMetricData", f"the parameter {name} is not emulated (one page holds every datapoint)")
@@ -333,6 +330,8 @@ class CloudWatchMetrics:
         periods: dict[str, int] = {}
         for query in queries:
             qid = query.get("Id", "")
+            if query.get("AccountId") not in (None, self.lab.account_id):
+                raise self._unsupported(operation, "AccountId of another account (cross-account observability)")
             if not metricmath.engine.ID_PATTERN.match(qid):
                 raise ServiceError(
                     "ValidationError", f"Invalid metric Id '{qid}': an Id must start with a lowercase letter and "
