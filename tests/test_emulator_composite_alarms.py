@@ -122,6 +122,9 @@ def test_what_is_not_emulated_is_refused_by_name(cloudwatch: Any) -> None:
         cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", ActionsSuppressor="deploying")
     with pytest.raises(UnsupportedOperation, match="ChildrenOfAlarmName"):
         cloudwatch.describe_alarms(ChildrenOfAlarmName="page-me")
+    with pytest.raises(UnsupportedOperation, match="paging"):
+        cloudwatch.describe_alarms(MaxRecords=1)
+    assert len(cloudwatch.describe_alarms(MaxRecords=2)["MetricAlarms"]) == 2
     with pytest.raises(UnsupportedOperation, match="only SNS topic actions"):
         cloudwatch.put_composite_alarm(
             AlarmName="page-me", AlarmRule="ALARM(cpu-high)",

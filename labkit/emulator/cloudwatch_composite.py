@@ -16,7 +16,8 @@ Rules, from the PutCompositeAlarm API reference
   (and its wait and extension periods) are valid on AWS but refused here by name.
 * ``DescribeAlarms`` returns composite alarms only when ``AlarmTypes`` names ``CompositeAlarm``
   ("If you omit this parameter, only metric alarms are returned", DescribeAlarms API reference);
-  ``DescribeAlarmHistory`` likewise. ``ChildrenOfAlarmName`` / ``ParentsOfAlarmName`` are refused by name.
+  ``DescribeAlarmHistory`` likewise. ``ChildrenOfAlarmName`` / ``ParentsOfAlarmName`` are refused by name,
+  and so is a ``MaxRecords`` smaller than the answer (every answer is one page; *labkit's* limit).
 * ``DeleteAlarms`` removes composite alarms; an alarm another composite alarm's rule still names
   is not deleted (the API reference: "you can't delete any composite alarm that is part of the
   cycle because there is always still a composite alarm that depends on that alarm"); the error
@@ -174,6 +175,8 @@ class CompositeAlarms:
         for name in ("ChildrenOfAlarmName", "ParentsOfAlarmName"):
             if params.get(name):
                 raise self._unsupported("DescribeAlarms", f"the parameter {name} is not emulated")
+        if params.get("NextToken"):  # every answer here is one page, so no token was ever handed out
+            raise ServiceError("InvalidNextToken", "The next token specified is invalid.")
         types = params.pop("AlarmTypes", None) or ["MetricAlarm"]
         region = self._region(call)
         reply: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
@@ -187,6 +190,9 @@ class CompositeAlarms:
                 if where == region and (names is None or name in names) and (prefix is None or name.startswith(prefix)) \
                         and state in (None, alarm["StateValue"]) and (action is None or any(a.startswith(action) for a in actions)):
                     reply["CompositeAlarms"].append(dict(alarm))
+        most = params.get("MaxRecords")
+        if most is not None and len(reply["MetricAlarms"]) + len(reply["CompositeAlarms"]) > int(most):
+            raise self._unsupported("DescribeAlarms", f"more alarms than MaxRecords ({most}): paging is not emulated")
         return reply
 
     # -- DeleteAlarms / SetAlarmState ----------------------------------------------------------------
