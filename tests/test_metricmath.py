@@ -191,6 +191,7 @@ def test_remove_empty_first_last_sort_slice() -> None:
     assert [s.id for s in run("SLICE(SORT(METRICS(), AVG, ASC), 1)", a, b, c)] == ["c", "b"]
     assert points(run("IF(FIRST(SORT(METRICS(), AVG, DESC))>4, 1, 0)", a, b, c), 2) == [1, 1]
     assert points(run("LAST(METRICS())", a, b, c), 2) == [3, 3]
+    assert points(run("FIRST(REMOVE_EMPTY([d]))", empty, a), 2) == [None, None]
 
 
 def test_time_series_and_calendar_functions() -> None:

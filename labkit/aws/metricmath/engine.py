@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -83,8 +83,6 @@ class Series:
 class Keyword(str):
     """A bare uppercase word used as an argument: REPEAT, LINEAR, ASC, DESC, AVG (in SORT) ..."""
 
-
-Value = Union[float, Series, list, str]
 
 
 # -- parsing ----------------------------------------------------------------------------------------
@@ -279,10 +277,6 @@ def _check_names(tree: tuple) -> None:
 def references(expression: str) -> set[str]:
     """The Ids ``expression`` names (``METRICS()`` aside)."""
     return {node[1] for node in _walk(compile(expression)) if node[0] == "ref"}
-
-
-def uses_metrics_function(expression: str) -> bool:
-    return any(node[0] == "call" and node[1] == "METRICS" for node in _walk(compile(expression)))
 
 
 # -- evaluation -------------------------------------------------------------------------------------
@@ -626,8 +620,8 @@ def _first_last(name: str) -> Callable[[_Evaluator, list], Any]:
     def apply(ev: _Evaluator, args: list) -> Series:
         ev.arity(name, args, 1, 1)
         array = ev.array(name, args[0])
-        if not array:
-            raise ev.fail(f"{name} of an empty array.")
+        if not array:  # REMOVE_EMPTY left nothing: no data (the page does not say; *labkit's* reading)
+            return Series("", "", ev.default_period(), np.array([], np.int64), np.array([]), metric=False)
         return array[0] if name == "FIRST" else array[-1]
 
     return apply
@@ -711,10 +705,10 @@ def _time_series(ev: _Evaluator, args: list) -> Series:
     """TIME_SERIES(S): "a non-sparse time series where every value is set to a scalar argument"."""
     ev.arity("TIME_SERIES", args, 1, 1)
     value = ev.scalar("TIME_SERIES", args[0])
-    times = ev.grid(ev.default_period())
-    return Series("", "", ev.default_period(), times, np.full(len(times), value), metric=False).derive(
-        times, np.full(len(times), value)
-    )
+    period = ev.default_period()
+    times = ev.grid(period)
+    values = np.full(len(times), value)
+    return Series("", "", period, times, values, metric=False).derive(times, values)
 
 
 _DAY = 86_400
