@@ -120,8 +120,6 @@ def test_deleting_alarms(cloudwatch: Any) -> None:
 def test_what_is_not_emulated_is_refused_by_name(cloudwatch: Any) -> None:
     with pytest.raises(UnsupportedOperation, match="ActionsSuppressor"):
         cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", ActionsSuppressor="deploying")
-    with pytest.raises(UnsupportedOperation, match="ChildrenOfAlarmName"):
-        cloudwatch.describe_alarms(ChildrenOfAlarmName="page-me")
     with pytest.raises(UnsupportedOperation, match="paging"):
         cloudwatch.describe_alarms(MaxRecords=1)
     assert len(cloudwatch.describe_alarms(MaxRecords=2)["MetricAlarms"]) == 2
@@ -150,3 +148,16 @@ def test_teardown_deletes_composite_alarms(lab: Lab, cloudwatch: Any) -> None:
     assert report.ok, report
     reply = cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm", "MetricAlarm"])
     assert reply["MetricAlarms"] == [] and reply["CompositeAlarms"] == []
+
+
+def test_children_and_parents_of_an_alarm(cloudwatch: Any) -> None:
+    """DescribeAlarms ChildrenOfAlarmName / ParentsOfAlarmName (DescribeAlarms API reference)."""
+    cloudwatch.put_composite_alarm(AlarmName="inner", AlarmRule="ALARM(cpu-high)")
+    cloudwatch.put_composite_alarm(AlarmName="outer", AlarmRule='ALARM(inner) AND NOT ALARM("deploying")')
+    children = cloudwatch.describe_alarms(ChildrenOfAlarmName="outer")
+    assert [a["AlarmName"] for a in children["MetricAlarms"]] == ["deploying"]
+    assert [sorted(a) for a in children["CompositeAlarms"]] == [["AlarmArn", "AlarmName", "StateUpdatedTimestamp", "StateValue"]]
+    parents = cloudwatch.describe_alarms(ParentsOfAlarmName="cpu-high")
+    assert parents["CompositeAlarms"] == [{"AlarmName": "inner", "AlarmArn": _composite(cloudwatch, "inner")["AlarmArn"]}]
+    with pytest.raises(ClientError, match="cannot be used with any other parameter"):
+        cloudwatch.describe_alarms(ParentsOfAlarmName="cpu-high", StateValue="OK")

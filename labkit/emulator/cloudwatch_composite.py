@@ -16,8 +16,9 @@ Rules, from the PutCompositeAlarm API reference
   (and its wait and extension periods) are valid on AWS but refused here by name.
 * ``DescribeAlarms`` returns composite alarms only when ``AlarmTypes`` names ``CompositeAlarm``
   ("If you omit this parameter, only metric alarms are returned", DescribeAlarms API reference);
-  ``DescribeAlarmHistory`` likewise. ``ChildrenOfAlarmName`` / ``ParentsOfAlarmName`` are refused by name,
-  and so is a ``MaxRecords`` smaller than the answer (every answer is one page; *labkit's* limit).
+  ``DescribeAlarmHistory`` likewise. ``ChildrenOfAlarmName`` / ``ParentsOfAlarmName`` return what the
+  DescribeAlarms reference lists; a ``MaxRecords`` smaller than the answer is refused by name (every
+  answer is one page; *labkit's* limit).
 * ``DeleteAlarms`` removes composite alarms; an alarm another composite alarm's rule still names
   is not deleted (the API reference: "you can't delete any composite alarm that is part of the
   cycle because there is always still a composite alarm that depends on that alarm"); the error
@@ -172,9 +173,9 @@ class CompositeAlarms:
 
     def _describe(self, call: Call) -> dict[str, Any]:
         params = dict(call.params)
-        for name in ("ChildrenOfAlarmName", "ParentsOfAlarmName"):
-            if params.get(name):
-                raise self._unsupported("DescribeAlarms", f"the parameter {name} is not emulated")
+        family = [name for name in ("ChildrenOfAlarmName", "ParentsOfAlarmName") if params.get(name)]
+        if family:
+            return self._family(call, family)
         if params.get("NextToken"):  # every answer here is one page, so no token was ever handed out
             raise ServiceError("InvalidNextToken", "The next token specified is invalid.")
         types = params.pop("AlarmTypes", None) or ["MetricAlarm"]
@@ -193,6 +194,35 @@ class CompositeAlarms:
         most = params.get("MaxRecords")
         if most is not None and len(reply["MetricAlarms"]) + len(reply["CompositeAlarms"]) > int(most):
             raise self._unsupported("DescribeAlarms", f"more alarms than MaxRecords ({most}): paging is not emulated")
+        return reply
+
+    def _family(self, call: Call, family: list[str]) -> dict[str, Any]:
+        """``ChildrenOfAlarmName``: the alarms a composite alarm's rule names, with "Only the Alarm Name,
+        ARN, StateValue (OK, ALARM, or INSUFFICIENT_DATA), and StateUpdatedTimestamp"; ``ParentsOfAlarmName``:
+        the composite alarms whose rule names the alarm, with "Only the Alarm Name and ARN". Either one
+        excludes every other parameter but MaxRecords and NextToken (DescribeAlarms API reference,
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html)."""
+        others = [name for name, value in call.params.items() if value and name not in ("MaxRecords", "NextToken")]
+        if len(others) > 1:
+            raise ServiceError(
+                "ValidationError", f"{family[0]} cannot be used with any other parameter except MaxRecords and NextToken.",
+            )
+        region = self._region(call)
+        reply: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
+        if family == ["ChildrenOfAlarmName"]:
+            rule = self.rules.get((region, call.params["ChildrenOfAlarmName"]))
+            children = sorted({self._child_name(region, ref) for ref in rule.alarms} - {None}) if rule else []
+            for child in children:
+                alarm = self._state(region, child)  # type: ignore[arg-type]
+                if alarm is None:
+                    continue
+                shown = {key: alarm[key] for key in ("AlarmName", "AlarmArn", "StateValue", "StateUpdatedTimestamp") if key in alarm}
+                reply["CompositeAlarms" if "AlarmRule" in alarm else "MetricAlarms"].append(shown)
+        else:
+            name = call.params["ParentsOfAlarmName"]
+            for (where, parent), rule in sorted(self.rules.items()):
+                if where == region and name in {self._child_name(region, ref) for ref in rule.alarms}:
+                    reply["CompositeAlarms"].append({"AlarmName": parent, "AlarmArn": self._arn(region, parent)})
         return reply
 
     # -- DeleteAlarms / SetAlarmState ----------------------------------------------------------------
