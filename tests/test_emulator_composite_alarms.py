@@ -161,3 +161,10 @@ def test_children_and_parents_of_an_alarm(cloudwatch: Any) -> None:
     assert parents["CompositeAlarms"] == [{"AlarmName": "inner", "AlarmArn": _composite(cloudwatch, "inner")["AlarmArn"]}]
     with pytest.raises(ClientError, match="cannot be used with any other parameter"):
         cloudwatch.describe_alarms(ParentsOfAlarmName="cpu-high", StateValue="OK")
+
+
+def test_tags_of_a_composite_alarm(lab: Lab, cloudwatch: Any) -> None:
+    cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="TRUE", Tags=[{"Key": "team", "Value": "web"}])
+    tags = cloudwatch.list_tags_for_resource(ResourceARN=_composite(cloudwatch)["AlarmArn"])["Tags"]
+    assert {"Key": "team", "Value": "web"} in tags
+    assert any(t["Key"] == "labkit:lab" for t in tags)  # the kit tags what it creates

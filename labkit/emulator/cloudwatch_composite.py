@@ -74,6 +74,7 @@ class CompositeAlarms:
         self.rules: dict[tuple[str, str], alarmrule.AlarmRule] = {}
         self._evaluating: set[tuple[str, str]] = set()
         self._describing = False
+        self.tags: dict[tuple[str, str], dict[str, str]] = {}
 
     def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
         return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
@@ -150,6 +151,11 @@ class CompositeAlarms:
                     alarm[field] = previous[field]
         self.alarms[key] = alarm
         self.rules[key] = rule
+        # "If you are using this operation to update an existing alarm, any tags you specify in this
+        # parameter are ignored" (PutCompositeAlarm API reference, Tags).
+        if previous is None:  # the parameters as sent carry the kit's labkit:lab tag too
+            sent = call.context.get("labkit_sent_params") or params
+            self.tags[key] = {t["Key"]: t["Value"] for t in sent.get("Tags") or []}
         verb = "updated" if previous else "created"
         self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" {verb}',
                      {"type": "Update" if previous else "Create", "version": "1.0"})
@@ -160,7 +166,7 @@ class CompositeAlarms:
     # -- DescribeAlarms --------------------------------------------------------------------------------
     def serve(self, client: Any) -> None:
         """Answer every lab client's DescribeAlarms here (the kit's own too: teardown must see composites)."""
-        self.emulator.answer_internal(client, "cloudwatch", {"DescribeAlarms": self.describe})
+        self.emulator.answer_internal(client, "cloudwatch", {"DescribeAlarms": self.describe, "ListTagsForResource": self.list_tags})
 
     def describe(self, call: Call) -> dict[str, Any] | None:
         if self._describing:
@@ -243,6 +249,15 @@ class CompositeAlarms:
         for name in names:
             self.alarms.pop((region, name), None)
             self.rules.pop((region, name), None)
+            self.tags.pop((region, name), None)
+
+    def list_tags(self, call: Call) -> dict[str, Any] | None:
+        """ListTagsForResource of a composite alarm's ARN (any other ARN: moto answers)."""
+        match = _ALARM_ARN.match(call.params.get("ResourceARN", ""))
+        key = (match.group(1), match.group(3)) if match else None
+        if key not in self.tags:
+            return None
+        return {"Tags": [{"Key": k, "Value": v} for k, v in self.tags[key].items()]}
 
     def owns(self, call: Call) -> bool:
         return (self._region(call), call.params.get("AlarmName")) in self.alarms
