@@ -168,3 +168,8 @@ def test_tags_of_a_composite_alarm(lab: Lab, cloudwatch: Any) -> None:
     tags = cloudwatch.list_tags_for_resource(ResourceARN=_composite(cloudwatch)["AlarmArn"])["Tags"]
     assert {"Key": "team", "Value": "web"} in tags
     assert any(t["Key"] == "labkit:lab" for t in tags)  # the kit tags what it creates
+    arn = _composite(cloudwatch)["AlarmArn"]
+    cloudwatch.tag_resource(ResourceARN=arn, Tags=[{"Key": "tier", "Value": "1"}])
+    cloudwatch.untag_resource(ResourceARN=arn, TagKeys=["team"])
+    keys = {t["Key"] for t in cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]}
+    assert keys == {"tier", "labkit:lab"}

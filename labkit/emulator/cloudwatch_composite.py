@@ -166,7 +166,10 @@ class CompositeAlarms:
     # -- DescribeAlarms --------------------------------------------------------------------------------
     def serve(self, client: Any) -> None:
         """Answer every lab client's DescribeAlarms here (the kit's own too: teardown must see composites)."""
-        self.emulator.answer_internal(client, "cloudwatch", {"DescribeAlarms": self.describe, "ListTagsForResource": self.list_tags})
+        self.emulator.answer_internal(client, "cloudwatch", {
+            "DescribeAlarms": self.describe, "ListTagsForResource": self.list_tags,
+            "TagResource": self.tag, "UntagResource": self.untag,
+        })
 
     def describe(self, call: Call) -> dict[str, Any] | None:
         if self._describing:
@@ -251,13 +254,32 @@ class CompositeAlarms:
             self.rules.pop((region, name), None)
             self.tags.pop((region, name), None)
 
-    def list_tags(self, call: Call) -> dict[str, Any] | None:
-        """ListTagsForResource of a composite alarm's ARN (any other ARN: moto answers)."""
+    def _tagged(self, call: Call) -> tuple[str, str] | None:
         match = _ALARM_ARN.match(call.params.get("ResourceARN", ""))
         key = (match.group(1), match.group(3)) if match else None
-        if key not in self.tags:
+        return key if key in self.tags else None
+
+    def list_tags(self, call: Call) -> dict[str, Any] | None:
+        """ListTagsForResource of a composite alarm's ARN (any other ARN: moto answers)."""
+        key = self._tagged(call)
+        if key is None:
             return None
         return {"Tags": [{"Key": k, "Value": v} for k, v in self.tags[key].items()]}
+
+    def tag(self, call: Call) -> dict[str, Any] | None:
+        key = self._tagged(call)
+        if key is None:
+            return None
+        self.tags[key].update({t["Key"]: t["Value"] for t in call.params.get("Tags", [])})
+        return {}
+
+    def untag(self, call: Call) -> dict[str, Any] | None:
+        key = self._tagged(call)
+        if key is None:
+            return None
+        for name in call.params.get("TagKeys", []):
+            self.tags[key].pop(name, None)
+        return {}
 
     def owns(self, call: Call) -> bool:
         return (self._region(call), call.params.get("AlarmName")) in self.alarms
