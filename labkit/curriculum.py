@@ -132,9 +132,8 @@ DIFFERENCES = (
                "runs in AWS, cannot reach your laptop, and its Duration includes starting its runtime."),
     Difference(("07",), "Route 53 health checks are stored by moto but no health checker runs, so HealthCheckStatus "
                "is never published and alarms outside the lab's region are not evaluated offline."),
-    Difference(("07",), "The load balancer and the database are simulated: only their metrics exist. Percentile alarms "
-               "(TargetResponseTime p90) stay INSUFFICIENT_DATA offline; moto accepts any dashboard body that is JSON, "
-               "AWS validates it (labkit.dashboard.validate checks the required fields)."),
+    Difference(("07",), "The load balancer and the database are simulated: only their metrics exist. moto accepts any "
+               "dashboard body that is JSON, AWS validates it (labkit.dashboard.validate checks the required fields)."),
     Difference(("06",), "CloudTrail records come from labkit: you are moto's user `moto` calling from the documentation "
                "address 198.51.100.24, and records appear 5 lab minutes after the call (AWS: typically within minutes, "
                "not guaranteed). requestParameters use boto3's parameter names (AWS uses each service's own, e.g. "

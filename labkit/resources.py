@@ -97,7 +97,8 @@ def _subscription_ident(params: dict[str, Any], response: dict[str, Any]) -> lis
 
 # -- CloudWatch -----------------------------------------------------------------------------------
 def _alarm_exists(cloudwatch: Client, ident: Ident) -> bool:
-    found = cloudwatch.describe_alarms(AlarmNames=[ident["AlarmName"]])
+    # Without AlarmTypes DescribeAlarms returns metric alarms only (DescribeAlarms API reference).
+    found = cloudwatch.describe_alarms(AlarmNames=[ident["AlarmName"]], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
     return bool(found.get("MetricAlarms") or found.get("CompositeAlarms"))
 
 

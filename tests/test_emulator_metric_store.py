@@ -181,8 +181,8 @@ def test_what_the_store_does_not_emulate_is_refused_by_name(lab: Lab) -> None:
     with pytest.raises(UnsupportedOperation, match="IncludeLinkedAccounts"):
         cloudwatch.list_metrics(IncludeLinkedAccounts=True)
     window = {"StartTime": DEFAULT_START - dt.timedelta(days=1), "EndTime": DEFAULT_START}
-    with pytest.raises(UnsupportedOperation, match="metric math"):
-        cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "e", "Expression": "SUM(METRICS())"}], **window)
+    with pytest.raises(UnsupportedOperation, match="metric math function SEARCH"):
+        cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "e", "Expression": "SEARCH('CPU', 'Average', 60)"}], **window)
     stat = {"Metric": {"Namespace": "Lab", "MetricName": "m"}, "Period": 60, "Stat": "Sum"}
     with pytest.raises(UnsupportedOperation, match="LabelOptions"):
         cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "m", "MetricStat": stat}], LabelOptions={"Timezone": "+0900"}, **window)
