@@ -203,6 +203,8 @@ class Lab:
             self._translate_unsupported(client)
             if self.emulator is not None and service == "cloudwatch":
                 self.emulator.plugins["cloudwatch_metrics"].serve(client, learner=learner)
+            if self.emulator is not None and service == "logs" and not learner:
+                self.emulator.plugins["logs_insights"].serve_internal(client)
             self._watch(client, service)
             if learner:
                 if self.emulator is not None:

@@ -25,6 +25,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.cloudtrail",
     "labkit.emulator.health",
     "labkit.emulator.cloudwatch_alarms",
+    "labkit.emulator.cloudwatch_refused",
     "labkit.emulator.config",
     "labkit.emulator.guardduty",
     "labkit.emulator.budgets",
