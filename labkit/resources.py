@@ -691,6 +691,7 @@ IDENT_KEYS: dict[str, frozenset[str]] = {
         "cloudtrail:trail": "Name", "iam:user": "UserName", "s3:bucket": "Bucket", "ec2:security-group": "GroupId",
         "config:rule": "ConfigRuleName", "config:recorder": "name", "config:delivery-channel": "name",
         "guardduty:detector": "DetectorId", "budgets:budget": "AccountId BudgetName",
+        "logs:query-definition": "queryDefinitionId",
     }.items()
 }
 
