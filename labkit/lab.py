@@ -20,6 +20,7 @@ from labkit.emulator.budgets import Budgets
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.iam_policy import IamPolicies
+from labkit.emulator.logs_insights import LogsInsights
 from labkit.emulator.logs_metrics import LogsMetrics
 from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import ConfigurationError, GuardrailError, UnsupportedOperation, WaitTimeout
@@ -221,6 +222,8 @@ class Lab:
             self._translate_unsupported(client)
             if self.emulator is not None and service == "cloudwatch":
                 self.emulator.plugin(CloudWatchMetrics).serve(client, learner=learner)
+            if self.emulator is not None and service == "logs" and not learner:
+                self.emulator.plugin(LogsInsights).serve_internal(client)
             self._watch(client, service)
             if learner:
                 if self.emulator is not None:

@@ -113,6 +113,18 @@ def _log_group_exists(logs: Client, ident: Ident) -> bool:
     return any(group["logGroupName"] == name for group in groups)
 
 
+def _query_definition_exists(logs: Client, ident: Ident) -> bool:
+    """A saved Logs Insights query (notebook 08-investigate); DescribeQueryDefinitions pages by token."""
+    kwargs: dict[str, Any] = {}
+    while True:
+        page = logs.describe_query_definitions(**kwargs)
+        if any(d["queryDefinitionId"] == ident["queryDefinitionId"] for d in page.get("queryDefinitions", [])):
+            return True
+        if not page.get("nextToken"):
+            return False
+        kwargs["nextToken"] = page["nextToken"]
+
+
 def _metric_filter_exists(logs: Client, ident: Ident) -> bool:
     if not _log_group_exists(logs, ident):
         return False
@@ -371,6 +383,13 @@ KINDS: list[ResourceKind] = [
         "logs:log-group", "logs", ("CreateLogGroup",), _param("logGroupName"),
         lambda c, i: c.delete_log_group(logGroupName=i["logGroupName"]), _log_group_exists, 60, "map",
         tag_param="tags",
+    ),
+    # Saved queries take no tags. Only a call without queryDefinitionId creates one; with it, it updates
+    # that definition (API_PutQueryDefinition), which the lab recorded if it created it.
+    ResourceKind(
+        "logs:query-definition", "logs", ("PutQueryDefinition",),
+        lambda p, r: [] if p.get("queryDefinitionId") else [{"queryDefinitionId": r["queryDefinitionId"]}],
+        lambda c, i: c.delete_query_definition(queryDefinitionId=i["queryDefinitionId"]), _query_definition_exists, 20,
     ),
     # Not tagged: PutParameter takes Tags only when creating ("To add tags to an existing parameter, use
     # AddTagsToResource", PutParameter API reference), and refuses them with Overwrite=True.
@@ -669,6 +688,7 @@ IDENT_KEYS: dict[str, frozenset[str]] = {
         "cloudtrail:trail": "Name", "iam:user": "UserName", "s3:bucket": "Bucket", "ec2:security-group": "GroupId",
         "config:rule": "ConfigRuleName", "config:recorder": "name", "config:delivery-channel": "name",
         "guardduty:detector": "DetectorId", "budgets:budget": "AccountId BudgetName",
+        "logs:query-definition": "queryDefinitionId",
     }.items()
 }
 

@@ -16,6 +16,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.cloudwatch_alarms:CloudWatchAlarms",
     "labkit.emulator.cloudwatch_composite:CompositeAlarms",
     "labkit.emulator.cloudwatch_metrics:CloudWatchMetrics",
+    "labkit.emulator.cloudwatch_refused:RefusedCloudWatch",
     "labkit.emulator.config:ConfigRules",
     "labkit.emulator.ec2_idempotency:Ec2Idempotency",
     "labkit.emulator.ec2_metrics:Ec2Metrics",
