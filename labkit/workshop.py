@@ -133,8 +133,10 @@ def _now() -> str:
 def _board(endpoint_url: str, region: str) -> Any:
     from botocore.config import Config
 
-    # A workshop server that does not answer must not hang a notebook: fail fast, once.
-    config = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 1})
+    # A workshop server that is not there must not hang a notebook: fail fast, once. One that is there
+    # may take long over its first Parameter Store call (moto loads its public parameters then: 26 s
+    # on a loaded 2-core machine), so reading waits longer.
+    config = Config(connect_timeout=3, read_timeout=90, retries={"mode": "standard", "max_attempts": 1})
     return _session_in(WORKSHOP_ACCOUNT_ID, region).client("ssm", endpoint_url=endpoint_url, config=config)
 
 
