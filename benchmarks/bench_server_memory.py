@@ -7,7 +7,7 @@ with a week of one-minute CPU history (``prereqs.lab_instance(..., history_days=
 data: about 100,000 datapoints sent to the server), the SNS topic and its confirmed email
 subscription, the ``cpu-high`` alarm, 30 lab minutes of a CPU spike until it emails, then
 ``lab.teardown()``. Prints the server's resident memory (VmRSS) before the first run and after every
-10 runs, and the ratio of the last figure to the first after-run one.
+10 runs (``-v``: every run), and the ratio of the last of these figures to the first.
 
 ``--keep-metric-data`` makes teardown leave the metric data on the server (what every teardown did
 before the server could free it), for the before/after comparison. ``--participants K`` spreads the
@@ -27,6 +27,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,10 +93,12 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=1)
     parser.add_argument("--keep-metric-data", action="store_true", help="teardown leaves the metric data on the server (before)")
     parser.add_argument("--notebook", action="store_true", help="execute notebooks/02-cpu-alarm.ipynb in a fresh kernel per run")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the memory after every run too")
     args = parser.parse_args()
 
     server, url = start_server()
     os.environ.update({"LABKIT_BACKEND": "moto-server", "LABKIT_ENDPOINT_URL": url,
+                       "LABKIT_HOME": tempfile.mkdtemp(prefix="bench-server-memory-"),
                        "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     if args.keep_metric_data:
         if args.notebook:
@@ -112,10 +115,13 @@ def main() -> None:
         for run in range(1, args.runs + 1):
             os.environ["LABKIT_PARTICIPANT"] = f"bench-{run % args.participants}"
             run_notebook() if args.notebook else notebook_02_steps()
+            rss = rss_mib(server.pid)
             if run % 10 == 0 or run == args.runs:
-                figures.append(rss_mib(server.pid))
-                print(f"after {run:3d} runs: {figures[-1]:8.1f} MiB   ({time.perf_counter() - started:6.0f} s)", flush=True)
-        print(f"last/first (after 10 runs): {figures[-1] / figures[0]:.2f}")
+                figures.append(rss)
+                print(f"after {run:3d} runs: {rss:8.1f} MiB   ({time.perf_counter() - started:6.0f} s)", flush=True)
+            elif args.verbose:
+                print(f"  after {run:3d} runs: {rss:8.1f} MiB   ({time.perf_counter() - started:6.0f} s)", flush=True)
+        print(f"last/first: {figures[-1] / figures[0]:.2f}")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
