@@ -227,12 +227,12 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
             "moto-server", session, account, endpoint_url, in_process=False,
             persistent=True, registry_key=registry_key, client_config=config,
         )
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from labkit.workshop import labkit_server
 
     # The server's request log and tracebacks would drown the notebook; labkit reports errors itself.
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     restore_environment = _offline_environment()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = labkit_server("127.0.0.1", 0)
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"

@@ -475,12 +475,19 @@ class Lab:
         ``all_labs``: every lab recorded in this backend's registry (a crashed kernel's too).
         ``tagged``: also every resource tagged ``labkit:lab`` that no registry knows (a lost
         registry file); it never touches an untagged resource.
+
+        On a labkit workshop server the metric data the lab sent is removed from the server's memory
+        too (every datapoint of the account with ``all_labs``/``tagged``); the lab's own reads still see it.
         """
         if tagged:
             when = self.clock.now().isoformat()
             for record in discover_tagged(self._client_for, self.region, when):
                 self.registry.add(KINDS_BY_NAME[record.kind], record.region, record.ident, self.clock.now(), record.lab_id)
-        return teardown(self.registry, self._client_for, lab_id=None if all_labs or tagged else self.lab_id, dry_run=dry_run)
+        report = teardown(self.registry, self._client_for, lab_id=None if all_labs or tagged else self.lab_id, dry_run=dry_run)
+        if not dry_run and self.emulator is not None:
+            # A workshop server keeps every datapoint it received in memory: free what the lab sent.
+            self.emulator.plugins["cloudwatch_metrics"].free_on_server(whole_account=all_labs or tagged)
+        return report
 
     def inventory(self, *, all_labs: bool = False) -> list[str]:
         """What the lab created that still exists; empty after a successful teardown."""

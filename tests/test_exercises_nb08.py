@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from labkit import prereqs
+from labkit.emulator.logs_insights import LogsInsights
 from labkit.exercises.nb08 import password_login_alarm, top_usernames_query
 from labkit.lab import Lab
 
@@ -75,7 +76,7 @@ def test_top_usernames_query_that_does_not_run(attacked: Lab) -> None:
     with pytest.raises(logs.exceptions.MalformedQueryException):
         _save(attacked, "stats count(*) by")
     _save(attacked, RIGHT)
-    stored = next(iter(attacked.emulator.plugins["logs_insights"].definitions.values()))
+    stored = next(iter(attacked.emulator.plugin(LogsInsights).definitions.values()))
     stored["queryString"] = "stats count(*) by"
     assert "does not run" in top_usernames_query.problems(attacked)[0]
     _solve_query(attacked)

@@ -23,6 +23,13 @@ lab client — the learner's or the kit's own — calls an operation that change
 (:data:`ALARM_WRITES`): a lab minute then costs no ``DescribeAlarms`` round trip (over HTTP on a
 moto server). As for metric data, the lab's clients are taken to be the only writers of its alarms.
 
+On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) each history item also
+lives on the server (:class:`labkit.emulator.server_state.ServerState`, kind ``alarm-history``), and a
+lab that connects reads the items of the alarms that still exist in its region: ``DescribeAlarmHistory``
+in a new kernel shows what ``labkit catchup`` or an earlier kernel of the participant recorded. Items of
+alarms that no longer exist there (deleted by ``labkit teardown`` in another process) are removed.
+
+
 Evaluated here: single-metric alarms with a standard statistic or a percentile (``pNN``), and
 alarms on metric math (``Metrics`` with ``Expression``, evaluated by :mod:`labkit.aws.metricmath`
 over the evaluation range, "Creating a CloudWatch alarm based on a metric math expression",
@@ -45,6 +52,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +67,7 @@ from labkit.emulator.logs_metrics import LogsMetrics
 from labkit.emulator.simulated_metrics import SimulatedMetrics
 from labkit.emulator.sns_email import SnsEmail
 from labkit.emulator.synthetic_checks import SyntheticChecks
+from labkit.emulator.server_state import ServerState, item_key
 from labkit.exceptions import InvalidAlarmParameter, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -85,6 +94,12 @@ class HistoryItem:
     item_type: str
     summary: str
     data: dict[str, Any]
+    #: Its item on the server (see :class:`labkit.emulator.server_state.ServerState`), if kept there.
+    key: str = ""
+
+    def stored(self) -> dict[str, Any]:
+        return {"alarm_name": self.alarm_name, "alarm_type": self.alarm_type, "timestamp": self.timestamp.isoformat(),
+                "item_type": self.item_type, "summary": self.summary, "data": self.data}
 
     def as_api(self) -> dict[str, Any]:
         return {
@@ -110,9 +125,6 @@ class CloudWatchAlarms:
         self.emulator = emulator
         self.history: list[HistoryItem] = []
         self.events: list[dict[str, Any]] = []
-        #: Periods (seconds) of the alarms lab clients created: a minute that ends none of them
-        #: needs no evaluation, which keeps long lab.advance() calls cheap.
-        self.periods: set[int] = set()
         #: The lab region's metric alarms as moto describes them, or None when a call may have
         #: changed them since they were read (see :meth:`watch`).
         self._kept: list[dict[str, Any]] | None = None
@@ -126,6 +138,28 @@ class CloudWatchAlarms:
         self.on_client: list[Callable[[Any], None]] = []
         #: The composite alarms plugin, when installed (it registers itself: it requires this one).
         self.composite: CompositeAlarms | None = None
+        self.state: ServerState | None = None
+        if ServerState.available(self.lab):
+            self.state = ServerState(self.lab, "alarm-history")
+            self._adopt_history(self.state.load())
+
+    def _adopt_history(self, stored: dict[str, Any]) -> None:
+        """Take over the history items other processes left on the server for alarms that still exist."""
+        assert self.state is not None
+        names = sorted({value["alarm_name"] for value in stored.values()})
+        existing: set[str] = set()
+        for start in range(0, len(names), 100):  # DescribeAlarms takes up to 100 AlarmNames
+            pages = self._cloudwatch().get_paginator("describe_alarms").paginate(AlarmNames=names[start : start + 100])
+            existing |= {alarm["AlarmName"] for page in pages for alarm in page["MetricAlarms"]}
+        items = []
+        for key, value in stored.items():
+            if value["alarm_name"] not in existing:
+                self.state.drop(key)
+                continue
+            items.append(HistoryItem(value["alarm_name"], value["alarm_type"], dt.datetime.fromisoformat(value["timestamp"]),
+                                     value["item_type"], value["summary"], value["data"], key))
+        # Keys are <alarm>.<nanoseconds when recorded>: their order is the recording order within a second.
+        self.history = sorted(items, key=lambda item: (item.timestamp, int(item.key.rsplit(".", 1)[-1])))
 
     def watch(self, client: Any) -> None:
         """Drop the kept alarms whenever ``client`` (any CloudWatch client of the lab) changes alarms."""
@@ -214,9 +248,6 @@ class CloudWatchAlarms:
 
     def created(self, call: Call, reply: dict[str, Any]) -> None:
         name = call.params["AlarmName"]
-        period = alarm_period(call.params)
-        if period:
-            self.periods.add(period)
         now = self.lab.clock.now()
         previous = call.context.get("labkit_previous_alarm")
         if previous is None:
@@ -269,15 +300,23 @@ class CloudWatchAlarms:
 
     def forget(self, call: Call, reply: dict[str, Any]) -> None:
         gone = set(call.params.get("AlarmNames", []))
+        for item in self.history:
+            if item.alarm_name in gone and item.key and self.state is not None:
+                self.state.drop(item.key)
         self.history = [item for item in self.history if item.alarm_name not in gone]
 
     # -- evaluation -----------------------------------------------------------------------------
     def tick(self, now: dt.datetime) -> None:
-        """Evaluate every alarm whose period ends at ``now``."""
+        """Evaluate every alarm whose period ends at ``now``.
+
+        The alarms are the region's, whoever made them: on a moto server an alarm another process
+        created (``labkit catchup``, a second kernel of the participant) is evaluated here too.
+        A minute that ends no alarm's period costs nothing more than looking at the kept alarms.
+        """
         second = int(now.timestamp())
-        if not any(second % period == 0 for period in self.periods):
-            return
         due = [alarm for alarm in self.alarms if self._evaluable(alarm) and second % alarm_period(alarm) == 0]
+        if not due:
+            return
         # Alarms on the same metric and period (ten thresholds on one CPU) ask the same question.
         self._answers = {}
         for alarm in due:
@@ -454,7 +493,11 @@ class CloudWatchAlarms:
                          {"actionState": "Succeeded", "notificationResource": topic})
 
     def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
-        self.history.append(HistoryItem(name, "MetricAlarm", when, item_type, summary, data))
+        item = HistoryItem(name, "MetricAlarm", when, item_type, summary, data)
+        if self.state is not None:
+            item.key = f"{item_key(name)}.{time.time_ns()}"
+            self.state.save(item.key, item.stored())
+        self.history.append(item)
 
 
 def alarm_period(alarm: dict[str, Any]) -> int | None:

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import math
 import uuid
 from collections.abc import Iterable
@@ -203,6 +204,40 @@ class CloudWatchMetrics:
         for namespace, data in pending.items():
             for start in range(0, len(data), PUT_BATCH):
                 self._sender.put_metric_data(Namespace=namespace, MetricData=data[start : start + PUT_BATCH])
+
+    def free_on_server(self, *, whole_account: bool = False) -> int | None:
+        """After teardown on a labkit workshop server: remove from the server's moto the datapoints this
+        lab sent (every metric of its store), or every datapoint of the account (``labkit teardown``).
+
+        Answers stay the same: reads are answered from this lab's store, which keeps its data as
+        CloudWatch keeps a deleted instance's metrics. Datapoints not yet sent are dropped. Returns how
+        many datapoints the server removed, or None when there is nothing to ask (in-process moto) or
+        the server is not a labkit one (a plain moto server keeps them until it stops).
+        See :func:`labkit.workshop.free_metric_data`.
+        """
+        import urllib.error
+        import urllib.request
+
+        from labkit.workshop import FREE_METRIC_DATA
+
+        if not self.remote or not self.lab.backend.endpoint_url:
+            return None
+        self._pending = {}
+        metrics = None if whole_account else [
+            [series.namespace, series.name, list(key[2])] for key, series in self.store.series.items()
+        ]
+        if metrics == []:
+            return 0
+        request = urllib.request.Request(
+            self.lab.backend.endpoint_url + FREE_METRIC_DATA, method="POST",
+            data=json.dumps({"account_id": self.lab.account_id, "metrics": metrics}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return int(json.loads(reply.read())["removed"])
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            return None
 
     def _provided(self, namespace: str | None) -> MetricStore | None:
         """moto's computed ``AWS/S3`` metrics (one datapoint per bucket and metric, in-process only)."""
