@@ -20,8 +20,6 @@ REPO = Path(__file__).resolve().parents[1]
 #: English notebooks whose Japanese translation is not written yet: they have no catalogue and no
 #: notebooks/ja/ notebook (never half a notebook). Empty when the edition is complete.
 NOT_YET_TRANSLATED: tuple[str, ...] = (
-    "01-metric-exploration",
-    "02-cpu-alarm",
     "03-iam-role-for-logs-agent",
     "04-log-agent-config",
     "05-ssh-failure-metric-filter",
