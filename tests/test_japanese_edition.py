@@ -22,7 +22,6 @@ REPO = Path(__file__).resolve().parents[1]
 NOT_YET_TRANSLATED: tuple[str, ...] = (
     "03-iam-role-for-logs-agent",
     "04-log-agent-config",
-    "05-ssh-failure-metric-filter",
     "06-cloudtrail-eventbridge-health",
     "06b-config-guardduty-budgets",
     "07-liveness-url-dashboards",
