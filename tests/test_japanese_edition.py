@@ -20,7 +20,6 @@ REPO = Path(__file__).resolve().parents[1]
 #: English notebooks whose Japanese translation is not written yet: they have no catalogue and no
 #: notebooks/ja/ notebook (never half a notebook). Empty when the edition is complete.
 NOT_YET_TRANSLATED: tuple[str, ...] = (
-    "06b-config-guardduty-budgets",
     "07-liveness-url-dashboards",
 )
 SOURCES = translation.catalogued_sources(REPO, "ja")
