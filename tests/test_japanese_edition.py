@@ -19,9 +19,7 @@ from labkit.notebooks import kernelspec, notebook_paths, source_paths
 REPO = Path(__file__).resolve().parents[1]
 #: English notebooks whose Japanese translation is not written yet: they have no catalogue and no
 #: notebooks/ja/ notebook (never half a notebook). Empty when the edition is complete.
-NOT_YET_TRANSLATED: tuple[str, ...] = (
-    "07-liveness-url-dashboards",
-)
+NOT_YET_TRANSLATED: tuple[str, ...] = ()
 SOURCES = translation.catalogued_sources(REPO, "ja")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -48,6 +46,25 @@ def test_every_markdown_cell_has_a_current_japanese_translation(source: Path) ->
         assert not re.search(r"docs\.aws\.amazon\.com/(?!ja_jp/)", entry.msgstr), \
             f"{entry.msgctxt}: link AWS's Japanese documentation (docs.aws.amazon.com/ja_jp/...)"
     assert len(entries) == len(translation.markdown_cells(notebook)), "entries of cells that no longer exist"
+
+
+#: The article's wording and the Japanese console's terms the edition must use (issue 18's glossary).
+TERMS = ("しきい値", "カスタムメトリクス", "標準メトリクス", "詳細メトリクス", "データポイント", "評価期間",
+         "欠落データの処理", "イベントパターン", "入力トランスフォーマー", "パラメータストア", "アラームの作成")
+#: Where the article's own phrases are taught, they are quoted as the article writes them.
+ARTICLE_QUOTES = {
+    "02-cpu-alarm": ("「80%よりも大きい」", "「デフォルトで5分間平均」"),
+    "05-ssh-failure-metric-filter": ("「SSHでキーペアなしでテスト」",),
+}
+
+
+def test_the_edition_uses_the_articles_words_and_the_japanese_console_terms() -> None:
+    text = "\n".join(entry.msgstr for source in SOURCES for entry in catalogue(source.stem))
+    assert [term for term in TERMS if term not in text] == []
+    for stem, quotes in ARTICLE_QUOTES.items():
+        if stem not in NOT_YET_TRANSLATED:
+            translated = "\n".join(entry.msgstr for entry in catalogue(stem))
+            assert [quote for quote in quotes if quote not in translated] == [], stem
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
