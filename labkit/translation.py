@@ -199,7 +199,10 @@ def build(sources: list[Path], root: Path, lang: str) -> list[Path]:
         path = catalogue_path(root, lang, source.stem)
         if not path.is_file():
             raise TranslationProblem(f"{source.stem} has no {lang} catalogue ({path.relative_to(root)})")
-        editions.append((source.stem, translated(english_notebook(source), load(path), lang)))
+        try:
+            editions.append((source.stem, translated(english_notebook(source), load(path), lang)))
+        except TranslationProblem as problem:
+            raise TranslationProblem(f"{source.stem}: {problem}") from None
     folder = edition_folder(root, lang)
     folder.mkdir(parents=True, exist_ok=True)
     written = []

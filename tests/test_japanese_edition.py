@@ -165,3 +165,23 @@ def test_a_make_lab_user_finds_the_japanese_edition() -> None:
     assert "make lab" in readme_ja and "make test" in readme_ja and "notebooks/ja/" in readme_ja
     assert "README.ja.md" in (REPO / "README.md").read_text(encoding="utf-8")
     assert len(notebook_paths(REPO)) == len(source_paths(REPO))
+
+
+def test_the_command_updates_a_catalogue_and_refuses_to_build_from_an_untranslated_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from labkit.cli import main
+
+    (tmp_path / "notebooks" / "src").mkdir(parents=True)
+    source = tmp_path / "notebooks" / "src" / SOURCES[0].name
+    source.write_text(SOURCES[0].read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["build-notebooks", "--lang", "ja", "--update-catalogue"]) == 0
+    written = translation.load(translation.catalogue_path(tmp_path, "ja", source.stem))
+    assert [e.msgid for e in written] == [md for _, md in translation.markdown_cells(translation.english_notebook(source))]
+    assert not any(e.msgstr for e in written)
+    capsys.readouterr()
+    assert main(["build-notebooks", "--lang", "ja"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"labkit: {source.stem}: the ja catalogue cannot build this notebook: cell-000 missing,") and "\n" == error[-1]
+    assert not (tmp_path / "notebooks" / "ja").exists()
