@@ -10,14 +10,17 @@ gettext tool (Poedit, Lokalize, ``msgmerge``) edits it; :mod:`polib` reads and w
 entries whose English changed *fuzzy* (the previous English kept as ``#| msgid``); ``labkit
 build-notebooks --lang ja`` refuses a catalogue with a missing or stale entry, and otherwise writes
 ``notebooks/ja/NN-name.ipynb`` executed like the English one (moto, fixed lab clock). Its code cells are
-the English edition's with two mechanical changes (:func:`localise_code`), which
-``tests/test_japanese_edition.py`` checks are the only ones.
+the English edition's with translated comments (one entry per comment, ``msgctxt`` ``"<cell id> comment"``,
+``msgid`` the comment's English without ``#``) and two mechanical changes (:func:`localise_code`);
+``tests/test_japanese_edition.py`` checks that nothing else differs.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,8 @@ EDITIONS = ("ja",)
 CONNECT = "labkit.connect()"
 #: The notebooks read the kit's datasets relative to their own folder; an edition sits one level deeper.
 DATA_FOLDER = '"../data/'
+#: Comments that tools read, never translated.
+PRAGMA = re.compile(r"^(noqa|type:|pragma|fmt:)")
 
 
 class TranslationProblem(LabkitError):
@@ -88,6 +93,57 @@ def markdown_cells(notebook: Any) -> list[tuple[str, str]]:
     return [(cell["id"], cell.source) for cell in notebook.cells if cell.cell_type == "markdown"]
 
 
+def comment_context(cell_id: str) -> str:
+    """The ``msgctxt`` of the comments of code cell ``cell_id``."""
+    return f"{cell_id} comment"
+
+
+def _comment_tokens(source: str) -> list[tokenize.TokenInfo]:
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return [t for t in tokens if t.type == tokenize.COMMENT and not PRAGMA.match(t.string[1:].strip())]
+
+
+def comments(source: str) -> list[str]:
+    """The translatable comments of a code cell, without their ``#``, in order (pragmas left out)."""
+    return [t.string[1:].strip() for t in _comment_tokens(source)]
+
+
+def translate_comments(source: str, translations: dict[str, str]) -> str:
+    """``source`` with each comment replaced by ``# <translation>`` (kept on its line: a line break in a
+    translation would turn the rest into code); code and layout are left as they are."""
+    lines = source.split("\n")
+    for token in reversed(_comment_tokens(source)):
+        row, col = token.start
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + "# " + " ".join(translations[token.string[1:].strip()].split()) + line[col + len(token.string):]
+    return "\n".join(lines)
+
+
+def strip_comments(source: str) -> str:
+    """``source`` without its comments (a comment-only line goes entirely): what must not differ between editions."""
+    lines = source.split("\n")
+    dropped = set()
+    for token in reversed(_comment_tokens(source)):
+        row, col = token.start
+        before = lines[row - 1][:col]
+        if before.strip():
+            lines[row - 1] = before.rstrip()
+        else:
+            dropped.add(row - 1)
+    return "\n".join(line for n, line in enumerate(lines) if n not in dropped)
+
+
+def code_comments(notebook: Any) -> list[tuple[str, str]]:
+    """``(msgctxt, comment)`` of every distinct comment of every code cell, in order."""
+    found: list[tuple[str, str]] = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            for text in comments(cell.source):
+                if (comment_context(cell["id"]), text) not in found:
+                    found.append((comment_context(cell["id"]), text))
+    return found
+
+
 def load(path: Path) -> Any:
     """The catalogue at ``path`` (an empty one if the file does not exist)."""
     import polib
@@ -100,15 +156,15 @@ def load(path: Path) -> Any:
 
 
 def update_catalogue(notebook: Any, catalogue: Any, lang: str) -> Any:
-    """``catalogue`` brought in step with ``notebook``'s markdown cells (a new catalogue object).
+    """``catalogue`` brought in step with ``notebook``'s markdown cells and code comments (a new catalogue object).
 
     A cell keeps its translation while its English is unchanged, follows its English if a cell moved
     (same text, new id), and is marked fuzzy with its previous English when the English changed; entries
-    of cells that no longer exist are dropped. Nothing is translated here.
+    of cells and comments that no longer exist are dropped. Nothing is translated here.
     """
     import polib
 
-    by_id = {entry.msgctxt: entry for entry in catalogue}
+    by_id = {entry.msgctxt: entry for entry in catalogue if not entry.msgctxt.endswith(" comment")}
     by_english = {entry.msgid: entry for entry in catalogue if entry.msgstr and not entry.fuzzy}
     updated = polib.POFile(wrapwidth=0)
     updated.metadata = dict(catalogue.metadata) or {"Content-Type": "text/plain; charset=UTF-8"}
@@ -125,14 +181,25 @@ def update_catalogue(notebook: Any, catalogue: Any, lang: str) -> Any:
         elif old is not None and old.msgstr and old.msgid not in current:  # not a cell that moved on
             entry.msgstr, entry.flags, entry.previous_msgid = old.msgstr, ["fuzzy"], old.msgid
         updated.append(entry)
+    # A comment keeps its translation while its English is unchanged; a repeated comment reuses one.
+    by_comment = {(entry.msgctxt, entry.msgid): entry for entry in catalogue}
+    for context, english in code_comments(notebook):
+        old = by_comment.get((context, english))
+        entry = polib.POEntry(msgctxt=context, msgid=english, msgstr="")
+        if old is not None:
+            entry.msgstr, entry.flags = old.msgstr, list(old.flags)
+        elif english in by_english:
+            entry.msgstr = by_english[english].msgstr
+        updated.append(entry)
     return updated
 
 
 def problems(notebook: Any, catalogue: Any) -> list[Problem]:
-    """The markdown cells of ``notebook`` without a usable translation in ``catalogue``.
+    """The markdown cells and code comments of ``notebook`` without a usable translation in ``catalogue``.
 
     ``missing``: no entry, or an empty one. ``stale``: the entry translates other English than the
-    cell now has, or a translator marked it fuzzy (``update_catalogue`` does when the English changes).
+    cell now has (for a comment: its cell has a translated comment that is no longer there), or a
+    translator marked it fuzzy (``update_catalogue`` does when a markdown cell's English changes).
     """
     by_id = {entry.msgctxt: entry for entry in catalogue}
     found = []
@@ -142,6 +209,15 @@ def problems(notebook: Any, catalogue: Any) -> list[Problem]:
             found.append(Problem(cell_id, "missing"))
         elif entry.msgid != english or entry.fuzzy:
             found.append(Problem(cell_id, "stale"))
+    wanted = code_comments(notebook)
+    by_comment = {(entry.msgctxt, entry.msgid): entry for entry in catalogue}
+    for context, english in wanted:
+        entry = by_comment.get((context, english))
+        outdated = [e for e in catalogue if e.msgctxt == context and (context, e.msgid) not in wanted]
+        if entry is not None and entry.msgstr.strip() and not entry.fuzzy:
+            continue
+        kind = "stale" if (entry is not None and entry.fuzzy) or (entry is None and outdated) else "missing"
+        found.append(Problem(f"{context} {english!r}", kind))
     return found
 
 
@@ -163,12 +239,15 @@ def translated(notebook: Any, catalogue: Any, lang: str) -> Any:
             + " (update it with `labkit build-notebooks --lang " + lang + " --update-catalogue`, then translate)"
         )
     by_id = {entry.msgctxt: entry.msgstr for entry in catalogue}
+    by_comment = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in catalogue}
     edition = copy.deepcopy(notebook)
     for cell in edition.cells:
         if cell.cell_type == "markdown":
             cell.source = by_id[cell["id"]]
         elif cell.cell_type == "code":
-            cell.source = localise_code(cell.source, lang)
+            context = comment_context(cell["id"])
+            translations = {text: by_comment[(context, text)] for text in comments(cell.source)}
+            cell.source = translate_comments(localise_code(cell.source, lang), translations)
     return edition
 
 

@@ -45,7 +45,8 @@ def test_every_markdown_cell_has_a_current_japanese_translation(source: Path) ->
         assert JAPANESE.search(entry.msgstr), f"{entry.msgctxt} is not in Japanese"
         assert not re.search(r"docs\.aws\.amazon\.com/(?!ja_jp/)", entry.msgstr), \
             f"{entry.msgctxt}: link AWS's Japanese documentation (docs.aws.amazon.com/ja_jp/...)"
-    assert len(entries) == len(translation.markdown_cells(notebook)), "entries of cells that no longer exist"
+    expected = len(translation.markdown_cells(notebook)) + len(translation.code_comments(notebook))
+    assert len(entries) == expected, "entries of cells or comments that no longer exist"
 
 
 #: The article's wording and the Japanese console's terms the edition must use (issue 18's glossary).
@@ -85,22 +86,42 @@ def test_japanese_notebook_is_the_catalogue_applied_to_the_english_source_and_ex
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
-def test_code_cells_are_the_english_editions_but_for_the_language_and_the_data_folder(source: Path) -> None:
-    """Byte-identical code, except ``labkit.connect(lang="ja")`` in the setup cell and ``../../data/``
-    (the notebook sits one folder deeper); comments are not translated."""
+def test_code_cells_are_the_english_editions_but_for_comments_the_language_and_the_data_folder(source: Path) -> None:
+    """Without comments, byte-identical code, except ``labkit.connect(lang="ja")`` in the setup cell and
+    ``../../data/`` (the notebook sits one folder deeper); every comment is translated."""
     english = [c.source for c in nbformat.read(REPO / "notebooks" / f"{source.stem}.ipynb", as_version=4).cells
                if c.cell_type == "code"]
     japanese = [c.source for c in nbformat.read(REPO / "notebooks" / "ja" / f"{source.stem}.ipynb", as_version=4).cells
                 if c.cell_type == "code"]
     assert len(japanese) == len(english)
     for en, ja in zip(english, japanese):
+        code = translation.strip_comments(ja)
         if translation.CONNECT in en or translation.DATA_FOLDER in en:
-            assert ja == translation.localise_code(en, "ja")
-            restored = ja.replace('labkit.connect(lang="ja")', translation.CONNECT)
-            assert restored.replace('"../../data/', translation.DATA_FOLDER) == en
+            assert code == translation.strip_comments(translation.localise_code(en, "ja"))
+            restored = code.replace('labkit.connect(lang="ja")', translation.CONNECT)
+            assert restored.replace('"../../data/', translation.DATA_FOLDER) == translation.strip_comments(en)
         else:
-            assert ja == en
+            assert code == translation.strip_comments(en)
+        assert len(translation.comments(ja)) == len(translation.comments(en))
+        assert all(JAPANESE.search(comment) for comment in translation.comments(ja)), ja
     assert sum(ja.count('lab = labkit.connect(lang="ja")') for ja in japanese) == 1, "the setup cell selects Japanese"
+
+
+def test_comments_are_translated_in_place_and_pragmas_are_kept() -> None:
+    source = 'x = f("#")  # the why\n# a whole line\nimport os  # noqa: F401\n'
+    translated = translation.translate_comments(source, {"the why": "理由", "a whole line": "行全体"})
+    assert translated == 'x = f("#")  # 理由\n# 行全体\nimport os  # noqa: F401\n'
+    assert translation.strip_comments(translated) == translation.strip_comments(source) == 'x = f("#")\nimport os  # noqa: F401\n'
+
+
+def test_a_changed_english_comment_makes_its_translation_stale() -> None:
+    source = SOURCES[0]
+    notebook = translation.english_notebook(source)
+    cell = next(c for c in notebook.cells if c.cell_type == "code" and translation.comments(c.source))
+    old = translation.comments(cell.source)[0]
+    cell.source = cell.source.replace(old, old + " (changed)")
+    found = [str(p) for p in translation.problems(notebook, catalogue(source.stem))]
+    assert found == [f"{cell.id} comment {old + ' (changed)'!r} stale"]
 
 
 def test_a_changed_english_cell_makes_its_translation_stale_and_stops_the_build() -> None:
@@ -178,7 +199,9 @@ def test_the_command_updates_a_catalogue_and_refuses_to_build_from_an_untranslat
     monkeypatch.chdir(tmp_path)
     assert main(["build-notebooks", "--lang", "ja", "--update-catalogue"]) == 0
     written = translation.load(translation.catalogue_path(tmp_path, "ja", source.stem))
-    assert [e.msgid for e in written] == [md for _, md in translation.markdown_cells(translation.english_notebook(source))]
+    english = translation.english_notebook(source)
+    assert [e.msgid for e in written] == [md for _, md in translation.markdown_cells(english)] + \
+        [comment for _, comment in translation.code_comments(english)]
     assert not any(e.msgstr for e in written)
     capsys.readouterr()
     assert main(["build-notebooks", "--lang", "ja"]) == 1
