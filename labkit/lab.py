@@ -39,6 +39,8 @@ T = TypeVar("T")
 
 #: The budget a real lab creates before its first billable resource.
 GUARD_BUDGET = "labkit-guard"
+#: The languages a lab can be in (``connect(lang=...)``, ``LABKIT_LANG``).
+LANGUAGES = ("en", "ja")
 
 #: The lab currently open in this process on an in-process moto backend (there can be one:
 #: moto's state is global to the process).
@@ -47,7 +49,7 @@ _open_lab: Lab | None = None
 
 def connect(
     backend: str | None = None, region: str = "ap-northeast-1", *, start: dt.datetime | None = None,
-    clear_abandoned: bool = True,
+    clear_abandoned: bool = True, lang: str | None = None,
 ) -> Lab:
     """Open a lab on ``backend`` (default: ``LABKIT_BACKEND``, else ``moto``) in ``region``.
 
@@ -58,8 +60,16 @@ def connect(
     On moto, connecting again (Run All twice) closes the previous lab and starts from an empty
     account with the clock back at its start, so a notebook always runs the same way.
     ``start`` overrides where a virtual clock starts (default ``LABKIT_CLOCK_START`` or 2026-06-01T00:00Z).
+    ``lang`` is the lab's language, ``"en"`` or ``"ja"`` (default ``LABKIT_LANG``, else ``"en"``), kept as
+    ``lab.lang``; the Japanese notebooks (``notebooks/ja/``) pass ``lang="ja"``. It changes nothing else yet:
+    labkit's own messages are still English.
     """
     global _open_lab
+    chosen_lang = lang or os.environ.get("LABKIT_LANG") or "en"
+    if chosen_lang not in LANGUAGES:
+        raise ConfigurationError(
+            f"unknown language {chosen_lang!r}: labkit.connect(lang=...) and LABKIT_LANG accept \"en\" or \"ja\""
+        )
     name = backend_module.resolve_backend_name(backend)
     endpoint = os.environ.get("LABKIT_ENDPOINT_URL") or None
     in_process = name == "moto" or (name == "moto-server" and not endpoint)
@@ -80,6 +90,7 @@ def connect(
         starter = backend_module.start_moto if name == "moto" else backend_module.start_moto_server
         chosen = starter(region, clock)
     lab = Lab(chosen, region, clock)
+    lab.lang = chosen_lang
     if chosen.in_process:
         _open_lab = lab
     if chosen.persistent and clear_abandoned:
@@ -137,6 +148,8 @@ class Lab:
         self.registry.claim(self.lab_id)
         self._clients: dict[tuple[str, str, bool, str, bool], Any] = {}
         self.closed = False
+        #: The lab's language, "en" or "ja" (:func:`connect`'s ``lang``); labkit's messages do not follow it yet.
+        self.lang = "en"
         #: On a real account, billable steps are refused until a notebook cell sets this to True.
         self.confirm_costs = False
         self._queue_inbox: Any = None
