@@ -499,7 +499,7 @@ class Lab:
         report = teardown(self.registry, self._client_for, lab_id=None if all_labs or tagged else self.lab_id, dry_run=dry_run)
         if not dry_run and self.emulator is not None:
             # A workshop server keeps every datapoint it received in memory: free what the lab sent.
-            self.emulator.plugins["cloudwatch_metrics"].free_on_server(whole_account=all_labs or tagged)
+            self.emulator.plugin(CloudWatchMetrics).free_on_server(whole_account=all_labs or tagged)
         return report
 
     def inventory(self, *, all_labs: bool = False) -> list[str]:
