@@ -235,6 +235,8 @@ class Lab:
             self._translate_unsupported(client)
             if self.emulator is not None and service == "cloudwatch":
                 self.emulator.plugin(CloudWatchMetrics).serve(client, learner=learner)
+            if self.emulator is not None and not learner:
+                self.emulator.attach_internal(client, service)
             if self.emulator is not None and service == "logs" and not learner:
                 self.emulator.plugin(LogsInsights).serve_internal(client)
             self._watch(client, service)

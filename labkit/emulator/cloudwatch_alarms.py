@@ -134,8 +134,6 @@ class CloudWatchAlarms:
         self.on_transition: list[Callable[[str, str, dt.datetime], None]] = []
         #: Called with (region, alarm names) after any lab client's DeleteAlarms.
         self.on_delete: list[Callable[[str, list[str]], None]] = []
-        #: Called with each CloudWatch client of the lab, learner's or internal (composite alarms answer both).
-        self.on_client: list[Callable[[Any], None]] = []
         #: The composite alarms plugin, when installed (it registers itself: it requires this one).
         self.composite: CompositeAlarms | None = None
         self.state: ServerState | None = None
@@ -177,8 +175,6 @@ class CloudWatchAlarms:
 
         client.meta.events.register("before-parameter-build.cloudwatch.DeleteAlarms", remember)
         client.meta.events.register("after-call.cloudwatch.DeleteAlarms", deleted)
-        for hook in self.on_client:
-            hook(client)
 
     def _forget_kept(self, **_: Any) -> None:
         self._kept = None

@@ -172,13 +172,6 @@ class CompositeAlarms:
         return {}
 
     # -- DescribeAlarms --------------------------------------------------------------------------------
-    def serve(self, client: Any) -> None:
-        """Answer every lab client's DescribeAlarms here (the kit's own too: teardown must see composites)."""
-        self.emulator.answer_internal(client, "cloudwatch", {
-            "DescribeAlarms": self.describe, "ListTagsForResource": self.list_tags,
-            "TagResource": self.tag, "UntagResource": self.untag,
-        })
-
     def describe(self, call: Call) -> dict[str, Any] | None:
         if self._describing:
             return None  # this plugin's own read of the metric alarms: moto answers it
@@ -420,8 +413,14 @@ def install(emulator: Emulator) -> CompositeAlarms:
     alarms.composite = plugin
     alarms.on_transition.append(plugin.child_changed)
     alarms.on_delete.append(plugin.deleted)
-    alarms.on_client.append(plugin.serve)
+    # The kit's own clients (teardown, checkers) must see composite alarms too.
+    for operation, answer in {"DescribeAlarms": plugin.describe, "ListTagsForResource": plugin.list_tags,
+                              "TagResource": plugin.tag, "UntagResource": plugin.untag}.items():
+        emulator.answers_internal("cloudwatch", operation)(answer)
     emulator.answers("cloudwatch", "PutCompositeAlarm")(plugin.put)
     emulator.answers("cloudwatch", "DescribeAlarms")(plugin.describe)
+    emulator.answers("cloudwatch", "ListTagsForResource")(plugin.list_tags)
+    emulator.answers("cloudwatch", "TagResource")(plugin.tag)
+    emulator.answers("cloudwatch", "UntagResource")(plugin.untag)
     emulator.validates("cloudwatch", "DeleteAlarms")(plugin.check_delete)
     return plugin

@@ -109,6 +109,7 @@ class Emulator:
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
         self._answers: dict[tuple[str, str], Answer] = {}
+        self._internal_answers: dict[str, dict[str, Answer]] = defaultdict(dict)
         self._validators: dict[tuple[str, str], list[Validator]] = defaultdict(list)
         self._observers: dict[tuple[str, str], list[Observer]] = defaultdict(list)
         self._ticks: list[Tick] = []
@@ -122,6 +123,22 @@ class Emulator:
         self.random = random.Random(MOTO_SEED)
 
     # -- registration -------------------------------------------------------------------------
+    def answers_internal(self, service: str, operation: str) -> Callable[[Answer], Answer]:
+        """Register the answer to ``service.operation`` for the kit's internal clients (checkers,
+        teardown): for state only the emulator keeps. Learner clients get :meth:`answers`' answer,
+        which runs after the hooks that attribute and authorise the call (CloudTrail, IAM)."""
+
+        def register(fn: Answer) -> Answer:
+            self._internal_answers[service][operation] = fn
+            return fn
+
+        return register
+
+    def attach_internal(self, client: Any, service: str) -> None:
+        """Hook the answers registered with :meth:`answers_internal` into an internal ``client``."""
+        if self._internal_answers.get(service):
+            self.answer_internal(client, service, self._internal_answers[service])
+
     def answers(self, service: str, operation: str) -> Callable[[Answer], Answer]:
         """Register the answer to ``service.operation`` (boto3 client name, API operation name)."""
 
