@@ -66,12 +66,13 @@ def _as_moto_stored(data: list[dict]) -> list[dict]:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_statistics_equal_the_reference_in_any_arrival_order(seed: int) -> None:
+@pytest.mark.parametrize("batch", [37, 1])  # 1: one datum a call, the store's row-at-a-time path
+def test_statistics_equal_the_reference_in_any_arrival_order(seed: int, batch: int) -> None:
     rng = random.Random(seed)
     data = [_random_datum(rng, DEFAULT_START) for _ in range(300)]  # timestamps out of order, several units
     store = MetricStore()
-    for start in range(0, len(data), 37):
-        store.put("Lab", data[start : start + 37], DEFAULT_START)
+    for start in range(0, len(data), batch):
+        store.put("Lab", data[start : start + batch], DEFAULT_START)
     series = store.find("Lab", "m", [])
     assert series is not None and series.size == len(_as_moto_stored(data))
     begin, end = DEFAULT_START + dt.timedelta(minutes=20), DEFAULT_START + dt.timedelta(hours=2, seconds=30)
