@@ -265,15 +265,27 @@ def free_metric_data(account_id: str, metrics: list[tuple[str, str, list[tuple[s
     from moto.cloudwatch.models import cloudwatch_backends
 
     wanted = None if metrics is None else {(ns, name, tuple(sorted(map(tuple, dims)))) for ns, name, dims in metrics}
-    removed = 0
-    for region, backend in cloudwatch_backends[account_id].items():
+    removed: set[int] = set()
+    kinds: set[type] = set()
+    for backend in cloudwatch_backends[account_id].values():
         data = backend.metric_data
         size = len(data)  # datapoints another request appends meanwhile are past ``size``, and stay
-        kept = [datum for datum in data[:size] if wanted is not None and (
-            datum.namespace, datum.name, tuple(sorted((d.name, d.value) for d in datum.dimensions))) not in wanted]
-        removed += size - len(kept)
+        kept = []
+        for datum in data[:size]:
+            if wanted is None or (datum.namespace, datum.name,
+                                  tuple(sorted((d.name, d.value) for d in datum.dimensions))) in wanted:
+                removed.add(id(datum))
+                kinds.add(type(datum))
+            else:
+                kept.append(datum)
         data[:size] = kept
-    return removed
+    # moto also lists every model object it ever made on the model's class (``instances_tracked``, for
+    # its /moto-api/ views): without this the datapoints would never be garbage.
+    for kind in kinds:
+        tracked = kind.instances_tracked
+        size = len(tracked)
+        tracked[:size] = [item for item in tracked[:size] if id(item) not in removed]
+    return len(removed)
 
 
 def _admin(app: Any) -> Any:

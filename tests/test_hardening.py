@@ -341,3 +341,25 @@ def test_teardown_on_a_plain_moto_server_leaves_the_metric_data_and_does_not_fai
     assert lab.emulator is not None and lab.emulator.plugin(CloudWatchMetrics).free_on_server() is None
     moto_itself = backends._offline_session("ap-northeast-1").client("cloudwatch", endpoint_url=server)
     assert len(moto_itself.list_metrics()["Metrics"]) == 1  # kept until the server stops
+
+
+def test_freed_metric_data_becomes_garbage_in_moto(lab: Lab) -> None:
+    """moto lists every model object on its class (``instances_tracked``): freeing must unlist them too."""
+    import gc
+    import weakref
+
+    from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
+
+    from labkit.workshop import free_metric_data
+
+    backend = cloudwatch_backends[lab.account_id]["ap-northeast-1"]
+    dims = [{"Name": "InstanceId", "Value": "i-0freed"}]
+    backend.put_metric_data("AWS/EC2", [{"MetricName": "CPUUtilization", "Dimensions": dims, "Value": 1.0}] * 3)
+    backend.put_metric_data("Other", [{"MetricName": "Kept", "Value": 2.0}])
+    [watched] = [weakref.ref(d) for d in backend.metric_data if d.namespace == "AWS/EC2"][:1]
+    assert free_metric_data(lab.account_id, [["AWS/EC2", "CPUUtilization", [["InstanceId", "i-0freed"]]]]) == 3
+    assert [d.name for d in backend.metric_data] == ["Kept"]
+    gc.collect()
+    assert watched() is None
+    assert all(d.namespace != "AWS/EC2" for d in MetricDatum.instances_tracked)
+    assert free_metric_data(lab.account_id, None) == 1 and backend.metric_data == []
