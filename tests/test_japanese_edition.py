@@ -70,7 +70,7 @@ def test_the_edition_uses_the_articles_words_and_the_japanese_console_terms() ->
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_japanese_notebook_is_the_catalogue_applied_to_the_english_source_and_executed(source: Path) -> None:
-    english = nbformat.read(REPO / "notebooks" / f"{source.stem}.ipynb", as_version=4)
+    english = translation.english_notebook(source)  # the English source: test_notebooks.py checks its .ipynb
     japanese = nbformat.read(translation.edition_folder(REPO, "ja") / f"{source.stem}.ipynb", as_version=4)
     by_id = {entry.msgctxt: entry.msgstr for entry in catalogue(source.stem)}
     assert [c.id for c in japanese.cells] == [c.id for c in english.cells]
@@ -89,8 +89,7 @@ def test_japanese_notebook_is_the_catalogue_applied_to_the_english_source_and_ex
 def test_code_cells_are_the_english_editions_but_for_comments_the_language_and_the_data_folder(source: Path) -> None:
     """Without comments, byte-identical code, except ``labkit.connect(lang="ja")`` in the setup cell and
     ``../../data/`` (the notebook sits one folder deeper); every comment is translated."""
-    english = [c.source for c in nbformat.read(REPO / "notebooks" / f"{source.stem}.ipynb", as_version=4).cells
-               if c.cell_type == "code"]
+    english = [c.source for c in translation.english_notebook(source).cells if c.cell_type == "code"]
     japanese = [c.source for c in nbformat.read(REPO / "notebooks" / "ja" / f"{source.stem}.ipynb", as_version=4).cells
                 if c.cell_type == "code"]
     assert len(japanese) == len(english)
