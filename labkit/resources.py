@@ -442,7 +442,7 @@ def add_lab_tag(kind: ResourceKind, params: dict[str, Any], lab_id: str) -> None
         params[kind.tag_param] = {**params.get(kind.tag_param, {}), TAG_KEY: lab_id}
     elif kind.tag_style == "spec":
         specs = [s for s in params.get("TagSpecifications", []) if s.get("ResourceType") != kind.ec2_resource_type]
-        mine = next(
+        mine: dict[str, Any] = next(
             (s for s in params.get("TagSpecifications", []) if s.get("ResourceType") == kind.ec2_resource_type),
             {"ResourceType": kind.ec2_resource_type, "Tags": []},
         )

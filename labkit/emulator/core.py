@@ -27,7 +27,7 @@ import importlib
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -231,7 +231,7 @@ class Emulator:
         events.register(f"before-call.{service_id}", before_call)
         events.register(f"after-call.{service_id}", after_call)
 
-    def answer_internal(self, client: Any, service: str, answers: dict[str, Answer]) -> None:
+    def answer_internal(self, client: Any, service: str, answers: Mapping[str, Answer]) -> None:
         """Answer these operations of an internal client (one without the emulator's hooks) too.
 
         For state that only the emulator keeps (metric data): the kit's own reads must see it.

@@ -178,8 +178,8 @@ class MetricStore:
                 v = float(datum.get("Value", 0))
                 rows.append((when, 1.0, v, v, v, unit))
         for key, rows in grouped.items():
-            when, count, total, minimum, maximum, unit = zip(*rows) if rows else ((),) * 6
-            self._append(self.series[key], when, count, total, minimum, maximum, unit)
+            columns = zip(*rows) if rows else ((),) * 6
+            self._append(self.series[key], *columns)
 
     def put_columns(
         self, namespace: str, name: str, dimensions: list[dict[str, str]], when: np.ndarray, count: np.ndarray,

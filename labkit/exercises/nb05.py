@@ -46,9 +46,9 @@ def _invalid_user_problems(lab: Lab) -> list[str]:
         names = [f"{f['filterName']} → {', '.join(t['metricName'] for t in f['metricTransformations'])}" for f in filters]
         return [f"no metric filter on {LOG_GROUP} publishes the metric {INVALID_USER_METRIC!r} (filters now: {'; '.join(names) or 'none'})"]
     if len(chosen) > 1:
-        names = ", ".join(repr(f["filterName"]) for f, _ in chosen)
+        duplicates = ", ".join(repr(f["filterName"]) for f, _ in chosen)
         return [
-            f"{len(chosen)} metric filters on {LOG_GROUP} publish {INVALID_USER_METRIC} ({names}), so a line that "
+            f"{len(chosen)} metric filters on {LOG_GROUP} publish {INVALID_USER_METRIC} ({duplicates}), so a line that "
             "matches both counts twice: keep one. put_metric_filter with the same filterName replaces a filter; "
             f"ex1.reset(lab) deletes every filter on {LOG_GROUP} that publishes {INVALID_USER_METRIC}"
         ]
