@@ -911,7 +911,7 @@ def _aggregate(agg: Aggregate, rows: list[Row]) -> Any:
         if not present:
             return None
         pick = min if agg.func == "earliest" else max
-        row, value = pick(present, key=lambda p: p[0].get("@timestamp") or 0)
+        _, value = pick(present, key=lambda p: p[0].get("@timestamp") or 0)
         return value
     numbers = [n for _, v in present if (n := _num(v)) is not None]
     if not numbers:
