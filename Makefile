@@ -7,13 +7,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Every lab notebook (00-…, 06b-…): names start with two digits (labkit.notebooks.NOTEBOOK_NAME);
-# tests/test_notebooks.py checks this list equals the notebooks on disk.
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb))
+# then the Japanese edition's (notebooks/ja/, built by `make notebooks-ja`).
+# tests/test_jupyterlab_setup.py checks this list equals the notebooks on disk.
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb)) $(sort $(wildcard notebooks/ja/[0-9][0-9]*.ipynb))
 
 BROWSER_STAMP := $(VENV)/.installed-browser
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lab test test-browser unit lint nbval run notebooks data bench clean
+.PHONY: lab test test-browser unit lint nbval run notebooks notebooks-ja data bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +62,10 @@ run: $(STAMP)
 
 notebooks: $(STAMP)
 	$(PY) -m labkit build-notebooks
+
+# The Japanese edition: notebooks/locale/ja/LC_MESSAGES/*.po applied to notebooks/src/ (labkit.translation).
+notebooks-ja: $(STAMP)
+	$(PY) -m labkit build-notebooks --lang ja
 
 # Rebuilds data/ bit for bit from the kit's seeded models (data/README.md).
 data: $(STAMP)

@@ -326,9 +326,10 @@ def simulate_console_login(
     On AWS, sign in to the console (or fail to) yourself: the record appears the same way.
     Returns the record.
     """
+    from labkit.emulator.cloudtrail import CloudTrailEmulation  # that module imports this one
     from labkit.exceptions import ConfigurationError
 
     if lab.emulator is None:
         raise ConfigurationError("on AWS, sign in to the console yourself: CloudTrail records the attempt")
-    return lab.emulator.plugins["cloudtrail"].console_login(user, success=success, source_ip=source_ip,
-                                                             mfa_used=mfa_used, user_agent=user_agent)
+    return lab.emulator.plugin(CloudTrailEmulation).console_login(user, success=success, source_ip=source_ip,
+                                                                  mfa_used=mfa_used, user_agent=user_agent)

@@ -190,7 +190,7 @@ def granted_beyond(policy: Mapping[str, Any], baseline: Mapping[str, Any]) -> li
 def managed_policy_document(lab: Any, arn: str = CLOUDWATCH_AGENT_SERVER_POLICY_ARN) -> dict[str, Any]:
     """An AWS managed policy's default version: live on AWS; offline, the copy in this module
     (moto does not load AWS's managed policies)."""
-    if lab.emulator is not None:
+    if lab.offline:
         if arn != CLOUDWATCH_AGENT_SERVER_POLICY_ARN:
             raise KeyError(f"labkit has no offline copy of {arn}")
         return CLOUDWATCH_AGENT_SERVER_POLICY

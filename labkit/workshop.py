@@ -133,8 +133,10 @@ def _now() -> str:
 def _board(endpoint_url: str, region: str) -> Any:
     from botocore.config import Config
 
-    # A workshop server that does not answer must not hang a notebook: fail fast, once.
-    config = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 1})
+    # A workshop server that is not there must not hang a notebook: fail fast, once. One that is there
+    # may take long over its first Parameter Store call (moto loads its public parameters then: 26 s
+    # on a loaded 2-core machine), so reading waits longer.
+    config = Config(connect_timeout=3, read_timeout=90, retries={"mode": "standard", "max_attempts": 1})
     return _session_in(WORKSHOP_ACCOUNT_ID, region).client("ssm", endpoint_url=endpoint_url, config=config)
 
 
@@ -243,6 +245,76 @@ def _refuse_busy_port(host: str, port: int) -> None:
         ) from error
 
 
+#: Where a labkit workshop server answers the kit itself (never a path of an AWS API: moto's own
+#: administration lives under /moto-api/).
+ADMIN_PATH = "/_labkit/"
+FREE_METRIC_DATA = ADMIN_PATH + "free-metric-data"
+
+
+def free_metric_data(account_id: str, metrics: list[tuple[str, str, list[tuple[str, str]]]] | None) -> int:
+    """Remove from moto's CloudWatch, in every region of ``account_id``, the datapoints of ``metrics``
+    (namespace, name, dimensions as (name, value) pairs: exact match), or all of them when ``metrics``
+    is None. Returns how many datapoints were removed.
+
+    CloudWatch itself cannot delete metric data (it expires: "Metrics cannot be deleted, but they
+    automatically expire after 15 months", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Metric);
+    moto keeps every datapoint as an object until the server stops, so a day of workshop runs would
+    grow the server without bound. The labs read metric data from their own store (the kernel's), so
+    what a finished lab sent the server is of no further use there. Runs in the server's process.
+    """
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    wanted = None if metrics is None else {(ns, name, tuple(sorted(map(tuple, dims)))) for ns, name, dims in metrics}
+    removed = 0
+    for backend in cloudwatch_backends[account_id].values():
+        data = backend.metric_data
+        size = len(data)  # datapoints another request appends meanwhile are past ``size``, and stay
+        kept = [datum for datum in data[:size] if wanted is not None and (
+            datum.namespace, datum.name, tuple(sorted((d.name, d.value) for d in datum.dimensions))) not in wanted]
+        removed += size - len(kept)
+        data[:size] = kept
+    return removed
+
+
+def _admin(app: Any) -> Any:
+    """``app`` (moto's WSGI application) with labkit's own endpoint in front: ``POST`` to
+    :data:`FREE_METRIC_DATA` with ``{"account_id": …, "metrics": [[namespace, name, [[dim, value], …]], …]}``
+    (or ``"metrics": null`` for the whole account) calls :func:`free_metric_data`."""
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != FREE_METRIC_DATA or environ.get("REQUEST_METHOD") != "POST":
+            return app(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            removed = free_metric_data(str(request["account_id"]), request.get("metrics"))
+            status, body = "200 OK", {"removed": removed}
+        except (ValueError, KeyError, TypeError) as error:
+            status, body = "400 Bad Request", {"error": f"malformed request ({error})"}
+        payload = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+    return application
+
+
+def labkit_server(host: str, port: int) -> Any:
+    """moto's ``ThreadedMotoServer`` with labkit's endpoint (:func:`_admin`); started by ``labkit serve``
+    and by the ``moto-server`` backend when it starts a server of its own."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    class LabkitServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = _admin(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return LabkitServer(ip_address=host, port=port, verbose=False)
+
+
 def start_server(host: str = "127.0.0.1", port: int = 5000) -> tuple[Any, str]:
     """Start the workshop's moto server in this process; returns the server and its URL.
 
@@ -251,15 +323,13 @@ def start_server(host: str = "127.0.0.1", port: int = 5000) -> tuple[Any, str]:
     """
     import logging
 
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-
     from labkit.backends import _offline_environment
 
     _refuse_busy_port(host, port)
     os.environ.pop("MOTO_ACCOUNT_ID", None)
     _offline_environment()  # moto makes boto3 sessions itself: fake keys, never ~/.aws
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server = labkit_server(host, port)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
     return server, f"http://{bound_host}:{bound_port}"
@@ -333,12 +403,26 @@ def _logs_role(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
     return prereqs.logs_agent_role(lab, made["instance"].instance_id)
 
 
+def _ssh_attack(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    from labkit import prereqs
+
+    return prereqs.ssh_attack(lab, made["instance"].instance_id)
+
+
+def _trail(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    from labkit import prereqs
+
+    return prereqs.trail_to_logs(lab)
+
+
 #: notebook → the prerequisite calls that build what it leaves behind, in course order.
 #: Authors of later notebooks add a row when they add a function to labkit.prereqs.
 CATCHUP: tuple[CatchupStep, ...] = (
     CatchupStep("01", "the lab web server instance (lab-web)", "instance", _instance),
     CatchupStep("02", "the SNS topic lab-alerts with you@example.com subscribed", "topic", _topic),
     CatchupStep("03", "the logs agent role and its instance profile, on the instance", "role", _logs_role),
+    CatchupStep("05", "ssh_logs with an hour of /var/log/secure and the SSH attack", "ssh_attack", _ssh_attack),
+    CatchupStep("06", "the trail lab-trail delivering to the log group CloudTrail/lab-trail", "trail", _trail),
 )
 
 

@@ -112,3 +112,18 @@ def test_run_all_again_in_the_same_kernel_after_a_failure_starts_clean(on_server
     assert passed and passed.group(1) == passed.group(2)
     [connect_cell] = [c for c in notebook.cells if "labkit.connect()" in c.source]
     assert "removed" in "".join(output.get("text", "") for output in connect_cell.outputs)
+
+
+@pytest.mark.parametrize("number", ["05", "06", "07"])
+def test_notebooks_pass_after_catchup_in_another_process(number: str, on_server: str) -> None:
+    """Issue 19 §1: a late joiner runs `labkit catchup NN`, then the notebook in a kernel. The kernel's
+    emulator must know what the catch-up process made (the confirmed email subscription: the
+    notebook's alarm emails need it)."""
+    caught_up = labkit_command("catchup", number)
+    assert caught_up.returncode == 0 and "✔ notebook 02" in caught_up.stdout, caught_up.stdout + caught_up.stderr
+    path = next(p for p in NOTEBOOKS if p.stem.startswith(f"{number}-"))
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()
+    passed = SUMMARY.search(checks_line(notebook))
+    assert passed and passed.group(1) == passed.group(2), f"the notebook's checks after catch-up: {checks_line(notebook)!r}"
+    assert labkit_command("teardown").returncode == 0

@@ -38,7 +38,7 @@ def test_exercise_n_is_imported_as_exN_before_the_nth_answer_cell(path: Path) ->
     number = path.stem.split("-", 1)[0]
     cells = [c for c in jupytext.read(path).cells if c.cell_type == "code"]
     answers = [n for n, c in enumerate(cells) if "solution" in c.metadata.get("tags", [])]
-    imported = [(n, m) for n, c in enumerate(cells) for m in IMPORT.finditer(c.source)]
+    imported = sorted(((n, m) for n, c in enumerate(cells) for m in IMPORT.finditer(c.source)), key=lambda i: int(i[1].group(3)))
     assert len(imported) == len(answers), "one `from labkit.exercises.nbNN import x as exN` per answer cell"
     for k, (answer, (at, match)) in enumerate(zip(answers, imported), start=1):
         module, name, ex = match.groups()

@@ -13,6 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 import labkit
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit import backends
 from labkit.cli import main
 from labkit.exceptions import GuardrailError
@@ -281,3 +283,61 @@ def test_a_pending_subscription_made_by_another_process_can_be_confirmed_later(m
         assert len(second.inbox.confirm("a@example.com")) == 1
         second.client("sns").publish(TopicArn=topic, Message="hello")
         assert len(second.inbox.notifications("a@example.com")) == 1
+
+
+# -- §1 emulated state that outlives a process: alarms evaluated and their history kept ----------
+def _busy_alarm(lab: Lab, topic: str) -> None:
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="Busy queue", Namespace="Lab/Queue", MetricName="Depth", Statistic="Maximum", Period=60,
+        EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic],
+    )
+
+
+def test_an_alarm_another_process_made_is_evaluated_and_emails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit import prereqs
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)  # e.g. the kernel before a restart
+        topic = prereqs.alerts_topic(first)
+        _busy_alarm(first, topic)
+        first.close()
+        kernel = labkit.connect("moto-server", clear_abandoned=False)
+        kernel.client("cloudwatch").put_metric_data(Namespace="Lab/Queue", MetricData=[{"MetricName": "Depth", "Value": 50}])
+        assert kernel.wait_for_alarm("Busy queue", timeout=3)["StateValue"] == "ALARM"
+        assert [e.subject for e in kernel.inbox.notifications()] == ['ALARM: "Busy queue" in Asia Pacific (Tokyo)']
+
+
+def test_alarm_history_outlives_the_process_that_recorded_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit import prereqs
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)
+        _busy_alarm(first, prereqs.alerts_topic(first))
+        first.client("cloudwatch").set_alarm_state(AlarmName="Busy queue", StateValue="ALARM", StateReason="by hand")
+        recorded = first.client("cloudwatch").describe_alarm_history(AlarmName="Busy queue")["AlarmHistoryItems"]
+        first.close()
+        second = labkit.connect("moto-server", clear_abandoned=False)
+        cloudwatch = second.client("cloudwatch")
+        seen = cloudwatch.describe_alarm_history(AlarmName="Busy queue")["AlarmHistoryItems"]
+        assert [(i["HistoryItemType"], i["HistorySummary"]) for i in seen] == \
+            [(i["HistoryItemType"], i["HistorySummary"]) for i in recorded]
+        assert [i["HistoryItemType"] for i in seen] == ["Action", "StateUpdate", "ConfigurationUpdate"]
+        # Deleted by another process (`labkit teardown` uses no emulator): the next lab forgets its history.
+        labkit.connect("moto-server", clear_abandoned=False).internal_client("cloudwatch").delete_alarms(AlarmNames=["Busy queue"])
+        third = labkit.connect("moto-server", clear_abandoned=False)
+        assert third.client("cloudwatch").describe_alarm_history(AlarmName="Busy queue")["AlarmHistoryItems"] == []
+        assert third.emulator is not None and third.emulator.plugin(CloudWatchAlarms).state.load() == {}
+
+
+def test_teardown_on_a_plain_moto_server_leaves_the_metric_data_and_does_not_fail(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)  # moto's own server: no labkit endpoint
+    lab = labkit.connect("moto-server")
+    lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])
+    assert lab.teardown().ok
+    assert lab.emulator is not None and lab.emulator.plugin(CloudWatchMetrics).free_on_server() is None
+    moto_itself = backends._offline_session("ap-northeast-1").client("cloudwatch", endpoint_url=server)
+    assert len(moto_itself.list_metrics()["Metrics"]) == 1  # kept until the server stops

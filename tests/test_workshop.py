@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 import labkit
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.backends import MOTO_ACCOUNT_ID
 from labkit.checks import Checks, ChecksFailed
 from labkit.cli import main
@@ -212,3 +213,31 @@ def test_catchup_builds_the_state_of_notebook_04_in_the_participants_account(
 def test_catchup_on_in_process_moto_explains_why_there_is_nothing_to_do(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["catchup", "05", "--backend", "moto"]) == 0
     assert IN_PROCESS_NOTE in capsys.readouterr().out
+
+
+# -- §5 bounded memory: teardown frees the lab's metric data on the server -------------------------
+def test_teardown_frees_the_metric_data_the_lab_sent_to_the_server(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit.workshop import _session_in
+
+    lab = join(monkeypatch, server, "freed")
+    lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])
+    assert lab.emulator is not None
+    lab.emulator.plugin(CloudWatchMetrics).publish(
+        "AWS/EC2", [{"MetricName": "CPUUtilization", "Dimensions": [{"Name": "InstanceId", "Value": "i-0123"}], "Value": 5.0}])
+    lab.advance(minutes=1)  # the emulator's batch goes out
+    neighbour = join(monkeypatch, server, "neighbour")
+    neighbour.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])
+
+    def on_server(account: str) -> list[str]:
+        # moto's own answer (no emulator): what the server holds in memory.
+        raw = _session_in(account, "ap-northeast-1").client("cloudwatch", endpoint_url=server)
+        return sorted(m["MetricName"] for m in raw.list_metrics()["Metrics"])
+
+    assert on_server(lab.account_id) == ["CPUUtilization", "Hits"]
+    lab.teardown()
+    assert on_server(lab.account_id) == []
+    assert on_server(neighbour.account_id) == ["Hits"]  # another participant's data is theirs
+    # The lab still reads what it sent, as CloudWatch keeps a deleted instance's metrics.
+    assert len(lab.client("cloudwatch").list_metrics()["Metrics"]) == 2
+    assert main(["teardown"]) == 0  # as participant "neighbour": the whole account's data
+    assert on_server(neighbour.account_id) == []

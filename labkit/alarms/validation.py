@@ -224,7 +224,10 @@ def _check_metrics(metrics: Any, threshold_metric_id: str | None) -> None:
             _check_period(stat.get("Period"), f"Metrics.{i}.member.MetricStat.Period")
             if stat.get("Stat") not in STATISTICS:
                 _check_extended_statistic(str(stat.get("Stat")), f"Metrics.{i}.member.MetricStat.Stat")
-        if query.get("ReturnData", True):
+        # An anomaly alarm returns its band too: the PutMetricAlarm reference's "Anomaly Detection
+        # Model Alarm" example (and AWS's Knowledge Center one) set ReturnData true on both the
+        # metric and the ANOMALY_DETECTION_BAND named by ThresholdMetricId.
+        if query.get("ReturnData", True) and qid != threshold_metric_id:
             returning += 1
     if returning != 1:
         _fail(
@@ -352,7 +355,7 @@ def validate_put_metric_alarm(params: Mapping[str, Any]) -> None:
         _check_dimensions(params.get("Dimensions", []))
     if metrics is not None:
         _check_metrics(metrics, threshold_id)
-        returned = [q for q in metrics if q.get("ReturnData", True)]
+        returned = [q for q in metrics if q.get("ReturnData", True) and q.get("Id") != threshold_id]
         period = returned[0].get("Period") or returned[0].get("MetricStat", {}).get("Period")
         if period is not None:
             _check_evaluation_window(period, evaluation_periods)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labkit.ec2 import IMPAIRMENT_METRIC, LabInstance
+from labkit.emulator.ec2_metrics import Ec2Metrics
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -57,13 +58,16 @@ class ActionRecord:
 class Ec2Status:
     """The plugin's state: the alarm actions performed so far."""
 
+    requires = (Ec2Metrics,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.ec2_metrics = emulator.plugin(Ec2Metrics)
         self.lab = emulator.lab
         self.emulator = emulator
         self.actions: list[ActionRecord] = []
 
     def _instance(self, instance_id: str) -> LabInstance | None:
-        watched = self.emulator.plugins["ec2_metrics"].instances
+        watched = self.ec2_metrics.instances
         return next((i for i in watched if i.instance_id == instance_id), None)
 
     # -- DescribeInstanceStatus -----------------------------------------------------------------

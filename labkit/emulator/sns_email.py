@@ -15,7 +15,8 @@ invalid one. The pages do not say whether a repeated Subscribe restarts that tim
 
 This plugin keeps that state and an :class:`Inbox` the notebooks read (``lab.inbox``).
 On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) the state of each
-email subscription also lives on the server (:class:`ServerState`), so the next process — the
+email subscription also lives on the server (:class:`labkit.emulator.server_state.ServerState`,
+kind ``sns-email``, one item per subscription id), so the next process — the
 notebook kernel after ``labkit catchup``, a restarted kernel — knows which are confirmed. The
 inbox itself stays with the process that received the mail.
 Taught in notebook 02-cpu-alarm.
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from labkit.emulator.server_state import ServerState
 from labkit.exceptions import ServiceError
 from labkit.inbox import Email
 
@@ -61,42 +63,6 @@ class _Subscription:
     token: str
     confirmed: bool = False
     requested_at: str | None = None  # ISO lab time of the first Subscribe (None in state saved before)
-
-
-class ServerState:
-    """Email subscriptions' confirmation state, kept on the moto server where the next process finds it.
-
-    One SSM parameter per subscription, ``/labkit/state/<account>/sns-email/<subscription id>``,
-    in the workshop's own account (:data:`labkit.workshop.WORKSHOP_ACCOUNT_ID`), so the learner's
-    account shows nothing of it. Read once when the lab connects; written when a subscription is
-    made, confirmed or removed.
-    """
-
-    def __init__(self, endpoint_url: str, region: str, account_id: str, config: Any) -> None:
-        from labkit.workshop import WORKSHOP_ACCOUNT_ID, _session_in
-
-        self._ssm = _session_in(WORKSHOP_ACCOUNT_ID, region).client("ssm", endpoint_url=endpoint_url, config=config)
-        self._path = f"/labkit/state/{account_id}/sns-email"
-
-    def _name(self, arn: str) -> str:
-        return f"{self._path}/{arn.rsplit(':', 1)[-1]}"
-
-    def load(self) -> list[_Subscription]:
-        found = []
-        for page in self._ssm.get_paginator("get_parameters_by_path").paginate(Path=self._path):
-            for parameter in page["Parameters"]:
-                found.append(_Subscription(**json.loads(parameter["Value"])))
-        return found
-
-    def save(self, subscription: _Subscription) -> None:
-        value = json.dumps(subscription.__dict__)
-        self._ssm.put_parameter(Name=self._name(subscription.arn), Value=value, Type="String", Overwrite=True)
-
-    def drop(self, arn: str) -> None:
-        try:
-            self._ssm.delete_parameter(Name=self._name(arn))
-        except self._ssm.exceptions.ParameterNotFound:
-            pass
 
 
 @dataclass
@@ -154,10 +120,9 @@ class SnsEmail:
         self.subscriptions: dict[str, _Subscription] = {}
         self.inbox = Inbox(self)
         self.state: ServerState | None = None
-        backend = self.lab.backend
-        if not backend.in_process and backend.endpoint_url:
-            self.state = ServerState(backend.endpoint_url, self.lab.region, backend.account_id, backend.client_config)
-            self._adopt(self.state.load())
+        if ServerState.available(self.lab):
+            self.state = ServerState(self.lab, "sns-email")
+            self._adopt([_Subscription(**value) for value in self.state.load().values()])
 
     def _adopt(self, stored: list[_Subscription]) -> None:
         """Take over the subscriptions an earlier process left on the server, if they still exist."""
@@ -169,13 +134,13 @@ class SnsEmail:
                 self.lab.internal_client("sns", region).get_subscription_attributes(SubscriptionArn=subscription.arn)
             except ClientError:  # gone (unsubscribed, topic deleted, server restarted)
                 assert self.state is not None
-                self.state.drop(subscription.arn)
+                self.state.drop(_key(subscription.arn))
                 continue
             self.subscriptions[subscription.arn] = subscription
 
     def _saved(self, subscription: _Subscription) -> None:
         if self.state is not None:
-            self.state.save(subscription)
+            self.state.save(_key(subscription.arn), subscription.__dict__)
 
     def _sns(self) -> Any:
         return self.lab.internal_client("sns")
@@ -251,7 +216,7 @@ class SnsEmail:
             self.lab.internal_client("sns", region).unsubscribe(SubscriptionArn=subscription.arn)
             del self.subscriptions[subscription.arn]
             if self.state is not None:
-                self.state.drop(subscription.arn)
+                self.state.drop(_key(subscription.arn))
 
     def confirm_subscription(self, call: Call) -> dict[str, Any] | None:
         return {"SubscriptionArn": self.confirm(call.params["TopicArn"], call.params["Token"])}
@@ -290,7 +255,7 @@ class SnsEmail:
 
     def forget(self, call: Call, reply: dict[str, Any]) -> None:
         if self.subscriptions.pop(call.params.get("SubscriptionArn", ""), None) is not None and self.state is not None:
-            self.state.drop(call.params["SubscriptionArn"])
+            self.state.drop(_key(call.params["SubscriptionArn"]))
 
     def create_topic(self, call: Call) -> None:
         """Refuse to create again, with other tags, a topic that exists; otherwise let moto answer.
@@ -320,7 +285,7 @@ class SnsEmail:
         for arn in [arn for arn, s in self.subscriptions.items() if s.topic_arn == topic]:
             del self.subscriptions[arn]
             if self.state is not None:
-                self.state.drop(arn)
+                self.state.drop(_key(arn))
 
     # -- delivery -------------------------------------------------------------------------------
     def deliver(
@@ -363,10 +328,20 @@ class SnsEmail:
         self._sns().publish(**params)
         self.deliver(topic_arn, message, subject, email_text)
 
+    def mail(self, email: Email) -> None:
+        """Put an email that another AWS service sends itself, not through SNS, in the inbox
+        (AWS Budgets mails a budget's ``EMAIL`` subscribers directly)."""
+        self.inbox.emails.append(email)
+
     def published(self, call: Call, reply: dict[str, Any]) -> None:
         topic = call.params.get("TopicArn") or call.params.get("TargetArn")
         if topic:
             self.deliver(topic, call.params["Message"], call.params.get("Subject"))
+
+
+def _key(subscription_arn: str) -> str:
+    """A subscription's item on the server: its id, the ARN's last part."""
+    return subscription_arn.rsplit(":", 1)[-1]
 
 
 def _topics(sns: Any) -> list[dict[str, str]]:

@@ -66,20 +66,14 @@ medium_findings_rule = Exercise(
 
 
 def _subscribers(lab: Lab, notification: dict[str, Any]) -> list[dict[str, str]]:
-    if lab.emulator is not None:
-        # moto does not implement DescribeSubscribersForNotification; the budgets plugin keeps them.
-        from labkit.emulator.budgets import notification_key
-
-        state = lab.emulator.plugins["budgets"].budgets.get(BUDGET)
-        return list(state.subscribers.get(notification_key(notification), [])) if state else []
-    budgets = lab.internal_client("budgets")
+    budgets = lab.client("budgets", record=False)
     return budgets.describe_subscribers_for_notification(
         AccountId=lab.account_id, BudgetName=BUDGET, Notification=notification
     )["Subscribers"]
 
 
 def _actual_100_problems(lab: Lab) -> list[str]:
-    budgets = lab.internal_client("budgets")
+    budgets = lab.client("budgets", record=False)
     try:
         budgets.describe_budget(AccountId=lab.account_id, BudgetName=BUDGET)
     except ClientError:

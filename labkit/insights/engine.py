@@ -788,6 +788,7 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
     else:
         raise parser.error(tok)
     search = pattern.search
+    by_name = tok.kind == "regex"
 
     def stage(rows: list[Row]) -> list[Row]:
         out = []
@@ -795,7 +796,8 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
             value = row.get(source)
             m = None if value is None else search(_text(value))
             if m:
-                row = {**row, **dict(zip(names, m.groups()))}
+                # By name: a regex's unnamed groups, e.g. (invalid user )?, are not fields.
+                row = {**row, **{name: m.group(name) for name in names}} if by_name else {**row, **dict(zip(names, m.groups()))}
             out.append(row)
         return out
 

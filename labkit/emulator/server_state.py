@@ -1,0 +1,64 @@
+"""Emulated state that outlives the process that made it, kept on the moto server.
+
+On a workshop's moto server (``LABKIT_ENDPOINT_URL``) a participant's account is used by more
+than one process: ``labkit catchup`` builds what earlier notebooks leave, then the notebook's
+kernel connects; a second kernel or laptop joins the same account. moto keeps the resources, but
+what only the emulator knows (an email subscription's confirmation, an alarm's history) would die
+with the process that made it. Plugins keep such state here: one SSM parameter per item,
+``/labkit/state/<account>/<kind>/<key>``, in the workshop's own account
+(:data:`labkit.workshop.WORKSHOP_ACCOUNT_ID`), so the learner's account shows none of it. A plugin
+reads its kind once when the lab connects and writes an item whenever it changes.
+
+Used by :mod:`labkit.emulator.sns_email` (notebook 02-cpu-alarm's email subscription) and
+:mod:`labkit.emulator.cloudwatch_alarms` (alarm history).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from labkit.lab import Lab
+
+
+def item_key(name: str) -> str:
+    """``name`` (an alarm name may hold spaces, quotes, …) as characters an SSM parameter name allows
+    ([a-zA-Z0-9_.-], "Creating Parameter Store parameters in Systems Manager",
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html)."""
+    return base64.urlsafe_b64encode(name.encode()).decode().rstrip("=") or "_"
+
+
+class ServerState:
+    """Items of one ``kind`` of emulated state of one account, as JSON, on the moto server."""
+
+    def __init__(self, lab: Lab, kind: str) -> None:
+        from labkit.workshop import WORKSHOP_ACCOUNT_ID, _session_in
+
+        backend = lab.backend
+        session = _session_in(WORKSHOP_ACCOUNT_ID, lab.region)
+        self._ssm = session.client("ssm", endpoint_url=backend.endpoint_url, config=backend.client_config)
+        self._path = f"/labkit/state/{backend.account_id}/{kind}"
+
+    @staticmethod
+    def available(lab: Lab) -> bool:
+        """True on a moto server in another process, where the next process may need the state."""
+        return not lab.backend.in_process and bool(lab.backend.endpoint_url) and lab.backend.emulated
+
+    def load(self) -> dict[str, Any]:
+        """Every item of this kind, by key."""
+        found: dict[str, Any] = {}
+        for page in self._ssm.get_paginator("get_parameters_by_path").paginate(Path=self._path):
+            for parameter in page["Parameters"]:
+                found[parameter["Name"].rsplit("/", 1)[-1]] = json.loads(parameter["Value"])
+        return found
+
+    def save(self, key: str, value: Any) -> None:
+        self._ssm.put_parameter(Name=f"{self._path}/{key}", Value=json.dumps(value), Type="String", Overwrite=True)
+
+    def drop(self, key: str) -> None:
+        try:
+            self._ssm.delete_parameter(Name=f"{self._path}/{key}")
+        except self._ssm.exceptions.ParameterNotFound:
+            pass
