@@ -20,9 +20,9 @@ import time
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # run from a checkout
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from labkit.aws.metricmath import Series, evaluate  # noqa: E402
+from labkit.aws.metricmath import Series, evaluate
 
 T0 = 1_780_272_000  # 2026-06-01 00:00 UTC
 EXPRESSIONS = {

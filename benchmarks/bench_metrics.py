@@ -23,7 +23,6 @@ import statistics
 import sys
 import time
 import tracemalloc
-from typing import Any
 
 import labkit
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics

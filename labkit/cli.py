@@ -6,6 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from labkit.lab import Lab
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -56,7 +60,7 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lab_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _lab_for(args: argparse.Namespace) -> Lab:
     from labkit.lab import connect
 
     return connect(args.backend, args.region, clear_abandoned=False)

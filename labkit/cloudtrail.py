@@ -80,7 +80,7 @@ def user_identity(arn: str, principal_id: str, account: str, access_key: str,
         return {"type": "Root", "principalId": account, "arn": f"arn:aws:iam::{account}:root",
                 "accountId": account, "accessKeyId": access_key}
     if resource.startswith("assumed-role/"):
-        _, role, session = resource.split("/", 2)
+        _, role, _session = resource.split("/", 2)
         return {
             "type": "AssumedRole", "principalId": principal_id, "arn": arn, "accountId": account,
             "accessKeyId": access_key,

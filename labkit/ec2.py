@@ -329,7 +329,7 @@ def _run_instances_when_profile_is_visible(lab: Lab, request: dict[str, Any], at
     ec2 = lab.client("ec2")
     for attempt in range(attempts):
         try:
-            return ec2.run_instances(**request)  # type: ignore[no-any-return]
+            return ec2.run_instances(**request)
         except ClientError as error:
             code = error.response["Error"]["Code"]
             message = error.response["Error"].get("Message", "")

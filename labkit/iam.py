@@ -196,7 +196,7 @@ def managed_policy_document(lab: Any, arn: str = CLOUDWATCH_AGENT_SERVER_POLICY_
         return CLOUDWATCH_AGENT_SERVER_POLICY
     iam = lab.client("iam")
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    return iam_evaluation.load(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+    return dict(iam_evaluation.load(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]))
 
 
 def access_denied_message(principal_arn: str, action: str, resource: str, decision: str) -> str:

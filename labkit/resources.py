@@ -65,7 +65,7 @@ class ResourceKind:
 def _missing(error: ClientError, *codes: str) -> bool:
     """Whether ``error`` says the resource is not there (IAM says ``NoSuchEntity``)."""
     code = error.response.get("Error", {}).get("Code", "")
-    return code in codes or code == "NoSuchEntity" or code.endswith("NotFound") or code.endswith("NotFoundException")
+    return code in codes or code == "NoSuchEntity" or code.endswith(("NotFound", "NotFoundException"))
 
 
 def _exists(probe: Callable[[], Any], *missing_codes: str) -> bool:
@@ -462,7 +462,7 @@ def add_lab_tag(kind: ResourceKind, params: dict[str, Any], lab_id: str) -> None
         params[kind.tag_param] = {**params.get(kind.tag_param, {}), TAG_KEY: lab_id}
     elif kind.tag_style == "spec":
         specs = [s for s in params.get("TagSpecifications", []) if s.get("ResourceType") != kind.ec2_resource_type]
-        mine = next(
+        mine: dict[str, Any] = next(
             (s for s in params.get("TagSpecifications", []) if s.get("ResourceType") == kind.ec2_resource_type),
             {"ResourceType": kind.ec2_resource_type, "Tags": []},
         )
@@ -840,9 +840,9 @@ def _instance_profile_tags(iam: Client, name: str) -> list[dict[str, str]]:
     from labkit.exceptions import UnsupportedOperation
 
     try:
-        return iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]  # type: ignore[no-any-return]
+        return iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]
     except (UnsupportedOperation, NotImplementedError):
-        return iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get("Tags", [])  # type: ignore[no-any-return]
+        return iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get("Tags", [])
 
 
 def discover_tagged(client_for: Callable[[str, str], Client], region: str, when: str) -> list[Record]:

@@ -117,7 +117,7 @@ METRICS = [
 
 
 def math_alarm(**overrides: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {k: None for k in ("Namespace", "MetricName", "Dimensions", "Statistic", "Period")}
+    base: dict[str, Any] = dict.fromkeys(("Namespace", "MetricName", "Dimensions", "Statistic", "Period"))
     base["Metrics"] = [dict(q) for q in METRICS[:1]]
     return alarm(**{**base, **overrides})
 

@@ -30,7 +30,7 @@ LOG_ALARM_QUERY = {
 
 def test_put_insight_rule_is_refused_not_stored(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
-    with pytest.raises(UnsupportedOperation, match="PutInsightRule.*Contributor Insights"):
+    with pytest.raises(UnsupportedOperation, match=r"PutInsightRule.*Contributor Insights"):
         cloudwatch.put_insight_rule(RuleName="top-ips", RuleDefinition=TOP_IPS_RULE)
     with pytest.raises(UnsupportedOperation, match="DescribeInsightRules"):
         cloudwatch.describe_insight_rules()
@@ -40,12 +40,12 @@ def test_put_insight_rule_is_refused_not_stored(lab: Lab) -> None:
 
 def test_log_alarm_and_mute_rule_are_refused(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
-    with pytest.raises(UnsupportedOperation, match="PutLogAlarm.*metric filter"):
+    with pytest.raises(UnsupportedOperation, match=r"PutLogAlarm.*metric filter"):
         cloudwatch.put_log_alarm(
             AlarmName="ssh", ScheduledQueryConfiguration=LOG_ALARM_QUERY, QueryResultsToEvaluate=1, QueryResultsToAlarm=1,
             Threshold=10, ComparisonOperator="GreaterThanOrEqualToThreshold",
         )
-    with pytest.raises(UnsupportedOperation, match="PutAlarmMuteRule.*mute rules"):
+    with pytest.raises(UnsupportedOperation, match=r"PutAlarmMuteRule.*mute rules"):
         cloudwatch.put_alarm_mute_rule(Name="batch", Rule={"Schedule": {"Expression": "cron(0 2 * * ? *)", "Duration": "PT1H"}})
 
 

@@ -118,8 +118,8 @@ def test_failed_lines_mask_the_account_id() -> None:
 
 # -- §2 a pre-existing alarm is never redefined by a lab -----------------------------------------
 def test_a_lab_refuses_to_redefine_an_alarm_it_did_not_create(lab: Lab) -> None:
-    alarm = dict(MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
-                 ComparisonOperator="GreaterThanThreshold")
+    alarm = {"MetricName": "m", "Namespace": "n", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1,
+             "ComparisonOperator": "GreaterThanThreshold"}
     lab.internal_client("cloudwatch").put_metric_alarm(AlarmName="prod", Threshold=1, **alarm)
     with pytest.raises(GuardrailError, match="alarm 'prod' already exists"):
         lab.client("cloudwatch").put_metric_alarm(AlarmName="prod", Threshold=2, **alarm)

@@ -205,5 +205,5 @@ def test_the_command_updates_a_catalogue_and_refuses_to_build_from_an_untranslat
     capsys.readouterr()
     assert main(["build-notebooks", "--lang", "ja"]) == 1
     error = capsys.readouterr().err
-    assert error.startswith(f"labkit: {source.stem}: the ja catalogue cannot build this notebook: cell-000 missing,") and "\n" == error[-1]
+    assert error.startswith(f"labkit: {source.stem}: the ja catalogue cannot build this notebook: cell-000 missing,") and error[-1] == "\n"
     assert not (tmp_path / "notebooks" / "ja").exists()

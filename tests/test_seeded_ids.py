@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 
+pytestmark = pytest.mark.notebook  # kernels and subprocesses: `make test`, not `make unit`
+
 REPO = Path(__file__).resolve().parents[1]
 
 #: One of each kind of id the notebooks print: instance, security group, SNS subscription (a UUID),

@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 __all__ = [
     "STATISTICS",
@@ -47,7 +47,7 @@ STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100(?:\.0+)?)$")
 
 #: A datapoint: a bare number or a MetricDatum-like mapping.
-Datum = Union[float, int, Mapping[str, Any]]
+Datum = float | int | Mapping[str, Any]
 
 
 def period_start(timestamp: dt.datetime, period: int) -> dt.datetime:

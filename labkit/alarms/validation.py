@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from labkit.alarms.evaluation import ANOMALY_OPERATORS, COMPARISON_OPERATORS, TREAT_MISSING_DATA
 from labkit.alarms.statistics import STATISTICS
@@ -72,7 +72,7 @@ _SINGLE_METRIC_PARAMS = (
 )
 
 
-def _fail(message: str, parameter: str | None = None, code: str = "ValidationError") -> None:
+def _fail(message: str, parameter: str | None = None, code: str = "ValidationError") -> NoReturn:
     raise InvalidAlarmParameter(message, code=code, parameter=parameter)
 
 
@@ -81,7 +81,7 @@ def _member(name: str) -> str:
     return name[0].lower() + name[1:]
 
 
-def _constraint(name: str, value: object, rule: str) -> None:
+def _constraint(name: str, value: object, rule: str) -> NoReturn:
     _fail(
         f"1 validation error detected: Value '{value}' at '{_member(name)}' failed to satisfy "
         f"constraint: Member must {rule}",
@@ -344,7 +344,7 @@ def validate_put_metric_alarm(params: Mapping[str, Any]) -> None:
             )
         if statistic is not None:
             _enum("Statistic", statistic, STATISTICS)
-        else:
+        elif extended is not None:  # always, as exactly one of the two is given (checked above)
             _check_extended_statistic(extended)
         if params.get("Period") is None:
             _fail("The parameter Period is required.", "Period", "MissingParameter")

@@ -238,7 +238,7 @@ class CloudTrailEmulation:
                 candidates = uncovered + fresh
                 uncovered = []
             self._settings[arn] = settings
-            due = []
+            due: list[Stored] = []
             for stored in candidates:
                 if (arn, stored.record["eventID"]) in self._delivered:
                     continue

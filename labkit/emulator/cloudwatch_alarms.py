@@ -235,7 +235,7 @@ class CloudWatchAlarms:
         # Evaluated once over an empty window: the metric math checks run, and the shape of the result shows.
         now = self.lab.clock.now()
         answers = plugin.query_series(metrics, now, now + dt.timedelta(seconds=1), operation="PutMetricAlarm")
-        returned = [q["Id"] for q in metrics if q.get("ReturnData", True)][0]
+        returned = next(q["Id"] for q in metrics if q.get("ReturnData", True))
         if len(answers[returned]) != 1:
             raise ServiceError(
                 "ValidationError", f"The expression '{returned}' returns {len(answers[returned])} time series; an alarm "

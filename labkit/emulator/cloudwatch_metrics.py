@@ -247,12 +247,19 @@ class CloudWatchMetrics:
 
         if not s3_backends[self.lab.account_id]["aws"].buckets:
             return None
-        from moto.cloudwatch.models import cloudwatch_backends
+        from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 
         provided = MetricStore()
         for datum in cloudwatch_backends[self.lab.account_id][self.lab.region].aws_metric_data:
+            if isinstance(datum, MetricDatum):
+                value: dict[str, Any] = {"Value": datum.value}
+            elif isinstance(datum, MetricAggregatedDatum):  # a statistic set
+                value = {"StatisticValues": {"SampleCount": datum.sample_count, "Sum": datum.sum,
+                                             "Minimum": datum.min, "Maximum": datum.max}}
+            else:
+                raise self._unsupported("GetMetricStatistics", f"moto's computed {type(datum).__name__} datapoints are not emulated")
             provided.put(datum.namespace, [{
-                "MetricName": datum.name, "Value": datum.value, "Unit": datum.unit, "Timestamp": datum.timestamp,
+                "MetricName": datum.name, **value, "Unit": datum.unit, "Timestamp": datum.timestamp,
                 "Dimensions": [{"Name": d.name, "Value": d.value} for d in datum.dimensions],
             }], self.lab.clock.now())
         return provided

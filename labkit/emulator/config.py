@@ -148,7 +148,7 @@ class ConfigRules:
 
     def describe_compliance_by_config_rule(self, call: Call) -> dict[str, Any]:
         wanted = call.params.get("ComplianceTypes")
-        items = [{"ConfigRuleName": s.name, "Compliance": self.rule_compliance(s)} for s in self._known(call.params.get("ConfigRuleNames"))]
+        items: list[dict[str, Any]] = [{"ConfigRuleName": s.name, "Compliance": self.rule_compliance(s)} for s in self._known(call.params.get("ConfigRuleNames"))]
         if wanted:
             items = [item for item in items if item["Compliance"]["ComplianceType"] in wanted]
         return {"ComplianceByConfigRules": items}

@@ -67,7 +67,7 @@ class Ec2Metrics:
         samples = [instance.sample(first + dt.timedelta(minutes=m)) for m in range(periods * width)]
         names = [name for name in instance.metric_names() if instance.detailed or name not in STATUS_METRICS]
         starts = micros(first) + np.arange(periods, dtype=np.int64) * width * 60_000_000
-        for column, name in enumerate(names):
+        for name in names:
             values = np.array([sample[name] for sample in samples], dtype=np.float64).reshape(periods, width)
             when, count, total, low, high = _period_rows(starts, values)
             store.put_columns(NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name), now)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 #: Instance families the recover action supports (EC2 User Guide, "Recover your instance").
 RECOVERABLE_FAMILIES = frozenset(
-    "a1 c3 c4 c5 c5a c5n c6g inf1 m3 m4 m5 m5a m5n m6g p3 r3 r4 r5 r5a r5n r6g t2 t3 t3a t4g x1 x1e".split()
+    ["a1", "c3", "c4", "c5", "c5a", "c5n", "c6g", "inf1", "m3", "m4", "m5", "m5a", "m5n", "m6g", "p3", "r3", "r4", "r5", "r5a", "r5n", "r6g", "t2", "t3", "t3a", "t4g", "x1", "x1e"]
 )
 _SUMMARY_FIELD = {"system": "SystemStatus", "instance": "InstanceStatus", "ebs": "AttachedEbsStatus"}
 

@@ -119,15 +119,8 @@ top_usernames_query = Exercise(
         "Then: stats count(*) as tries by user | sort tries desc | limit 5. Save it with logs.put_query_definition; "
         "to change a saved query, pass its queryDefinitionId.",
     ],
-    solution_code=f'''
-query = r"""{_TOP_QUERY}"""
-saved = [d["queryDefinitionId"] for d in logs.describe_query_definitions(queryDefinitionNamePrefix="{QUERY_NAME}")["queryDefinitions"]
-         if d["name"] == "{QUERY_NAME}"]
-for extra in saved[1:]:  # put_query_definition without an id adds another definition of the same name
-    logs.delete_query_definition(queryDefinitionId=extra)
-logs.put_query_definition(name="{QUERY_NAME}", queryString=query, logGroupNames=["{LOG_GROUP}"],
-                          **({{"queryDefinitionId": saved[0]}} if saved else {{}}))
-''',
+    notebook="08",
+    number=1,
 )
 
 
@@ -138,7 +131,7 @@ def _sample_lines() -> list[str]:
     start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
     lines: list[str] = []
     for flavor in ("al2", "al2023"):
-        sshd = SecureLogGenerator(seed=12, flavor=flavor)  # type: ignore[arg-type]
+        sshd = SecureLogGenerator(seed=12, flavor=flavor)
         lines += [line.text for line in sshd.normal(start, 120, logins_per_hour=6)]
         lines += [line.text for line in sshd.attack(start, 3, attempts_per_minute=15)]
         lines += [line.text for line in sshd.password_login(start + dt.timedelta(minutes=5), "deploy", "203.0.113.50")]
@@ -176,7 +169,7 @@ def _password_login_problems(lab: Lab) -> list[str]:
             matched = [line for line in lines if compiled.matches(line)]
             if any(line not in matched for line in wanted):
                 problems.append(f"the pattern {pattern!r} misses password logins such as "
-                                f"{next(l for l in wanted if l not in matched).split(']: ', 1)[1]!r}")
+                                f"{next(missed for missed in wanted if missed not in matched).split(']: ', 1)[1]!r}")
             extra = [line for line in matched if line not in wanted]
             if extra:
                 problems.append(f"the pattern {pattern!r} also matches {extra[0].split(']: ', 1)[1]!r}: "
@@ -218,15 +211,6 @@ password_login_alarm = Exercise(
         "TreatMissingData='notBreaching' (no login is good news).",
     ],
     resetter=_delete_password_filters,
-    solution_code=f'''
-logs.put_metric_filter(
-    logGroupName="{LOG_GROUP}", filterName="SSH password login", filterPattern='"Accepted password"',
-    metricTransformations=[{{"metricName": "{PASSWORD_METRIC}", "metricNamespace": "{NAMESPACE}", "metricValue": "1"}}],
-)
-cloudwatch.put_metric_alarm(
-    AlarmName="{PASSWORD_ALARM}", Namespace="{NAMESPACE}", MetricName="{PASSWORD_METRIC}", Statistic="Sum",
-    Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
-    TreatMissingData="notBreaching", AlarmActions=[topic_arn],
-)
-''',
+    notebook="08",
+    number=2,
 )

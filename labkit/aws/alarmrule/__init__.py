@@ -136,7 +136,7 @@ class _Parser:
         return self.primary()
 
     def primary(self) -> tuple:
-        kind, text = self.take()
+        _, text = self.take()
         if text == "(":
             self.elements += 1
             node = self.expression()
