@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class Series:
 
     __slots__ = ("namespace", "name", "dimensions", "size", "_cols", "last_put")
 
-    _DTYPES = {"when": np.int64, "count": np.float64, "total": np.float64,
+    _DTYPES: ClassVar[dict[str, type]] = {"when": np.int64, "count": np.float64, "total": np.float64,
                "minimum": np.float64, "maximum": np.float64, "unit": np.int16}
 
     def __init__(self, namespace: str, name: str, dimensions: list[dict[str, str]]) -> None:
@@ -77,7 +77,7 @@ class Series:
         self.size = 0
         #: ``seq`` (each row's arrival number) exists only once a datapoint arrived older than one
         #: already stored; until then arrival order is time order and costs nothing to keep.
-        self._cols = {name: np.empty(16, dtype) for name, dtype in self._DTYPES.items()}
+        self._cols: dict[str, np.ndarray] = {name: np.empty(16, dtype) for name, dtype in self._DTYPES.items()}
         self.last_put: dt.datetime | None = None
 
     def nbytes(self) -> int:
@@ -206,8 +206,8 @@ class MetricStore:
             if len(rows) == 1:
                 self.series[key].append_row(*rows[0])
                 continue
-            when, count, total, minimum, maximum, unit = zip(*rows) if rows else ((),) * 6
-            self._append(self.series[key], when, count, total, minimum, maximum, unit)
+            columns = zip(*rows) if rows else ((),) * 6
+            self._append(self.series[key], *columns)
 
     def put_columns(
         self, namespace: str, name: str, dimensions: list[dict[str, str]], when: np.ndarray, count: np.ndarray,
