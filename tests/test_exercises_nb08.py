@@ -92,10 +92,6 @@ def test_top_usernames_query_that_does_not_run(attacked: Lab) -> None:
     _solve_query(attacked)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "notebook 08's answer cell calls save_query, which updates the first definition and leaves a second one: "
-    "the retyped solution_code deleted the extras, the notebook's own answer does not (fix save_query in "
-    "notebooks/src/08-investigate.py, rebuild 08 and its Japanese edition, then drop this mark)"))
 def test_top_usernames_missing_then_duplicates(attacked: Lab) -> None:
     assert "no saved query" in top_usernames_query.problems(attacked)[0]
     _save(attacked, RIGHT)

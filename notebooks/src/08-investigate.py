@@ -262,9 +262,11 @@ changes[changes["group_id"] == group_id]
 
 # %%
 def save_query(name: str, query: str, log_groups: list[str]) -> str:
-    """Create the saved query ``name``, or update it if it exists (never a second copy)."""
+    """Create the saved query ``name``, or update it if it exists; extra copies of the name are deleted."""
     found = [d for d in logs.describe_query_definitions(queryDefinitionNamePrefix=name)["queryDefinitions"]
              if d["name"] == name]
+    for extra in found[1:]:  # names are not unique: an earlier put without queryDefinitionId made a copy
+        logs.delete_query_definition(queryDefinitionId=extra["queryDefinitionId"])
     update = {"queryDefinitionId": found[0]["queryDefinitionId"]} if found else {}
     return logs.put_query_definition(name=name, queryString=query, logGroupNames=log_groups, **update)["queryDefinitionId"]
 
