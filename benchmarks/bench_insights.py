@@ -19,8 +19,8 @@ import time
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from labkit.filterpattern.samples import sshd_lines  # noqa: E402
-from labkit.insights import compile  # noqa: E402
+from labkit.filterpattern.samples import sshd_lines
+from labkit.insights import compile
 
 QUERY = "filter @message like /Failed password/ | stats count(*) by bin(5m)"
 T0 = 1_780_272_000_000  # 2026-06-01 00:00 UTC, in ms

@@ -23,9 +23,9 @@ import statistics
 import sys
 import time
 import tracemalloc
-from typing import Any
 
 import labkit
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit import ec2
 from labkit.lab import Lab
 
@@ -34,7 +34,7 @@ MINUTES = 60  # a minute's cost is the median of hour-long advances divided by 6
 
 def stored_datapoints(lab: Lab) -> int:
     """How many datapoints the lab holds, wherever the emulator keeps them."""
-    store = getattr(lab.emulator.plugins["cloudwatch_metrics"], "store", None)
+    store = getattr(lab.emulator.plugin(CloudWatchMetrics), "store", None)
     if store is not None:
         return int(store.size)
     from moto.cloudwatch.models import cloudwatch_backends

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,15 +144,35 @@ def _lab_utcnow() -> Any:
     return _labkit_clock.utcnow_naive()  # type: ignore[name-defined]  # noqa: F821
 
 
+def _seed_moto() -> None:
+    """Seed moto's id generator with every service backend still to be made, so each lab draws the
+    same ids in the same order whatever ran before it in this process (issue 14, section 7).
+
+    moto's reset re-creates the region backends it resets, and a backend whose creation reads
+    another service's (Auto Scaling reads EC2's) makes that one again after its dict was cleared:
+    after a lab that terminated an instance (moto's TerminateInstances reads Auto Scaling's backend),
+    the next lab would find an EC2 backend made before the seed and draw other ids. Emptying every loaded backend
+    dict leaves them all to be made on first use, after the seed.
+    """
+    from moto.core.base_backend import BackendDict
+    from moto.moto_api._internal import mock_random
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.") and module is not None:
+            for value in list(vars(module).values()):
+                if isinstance(value, BackendDict):
+                    value.clear()
+    mock_random.seed(MOTO_SEED)
+
+
 def start_moto(region: str, clock: LabClock) -> Backend:
     """A fresh, empty moto in this process (any previous moto lab's state is reset)."""
     from moto import mock_aws
-    from moto.moto_api._internal import mock_random
 
     restore_environment = _offline_environment()
     mock = mock_aws()
     mock.start(reset=True)
-    mock_random.seed(MOTO_SEED)
+    _seed_moto()
     _MotoClock.follow(clock)
 
     def close() -> None:
@@ -218,8 +239,9 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
     # moto's state is global to the process: a new lab starts from an empty server, its ids seeded.
     # (A workshop's server, above, is not seeded: reseeding it mid-session would make moto draw
     # again ids it already gave other participants.)
+    # The server runs in this process's threads, on the same moto state as start_moto's.
     urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).close()
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/seed?a={MOTO_SEED}", method="POST"), timeout=10).close()
+    _seed_moto()
     _MotoClock.follow(clock)
 
     def close() -> None:

@@ -6,6 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from labkit.lab import Lab
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -37,13 +41,26 @@ def _build(args: argparse.Namespace) -> int:
     from labkit import notebooks
 
     root = notebooks.repo_root()
+    if args.lang != "en":
+        from labkit import translation
+
+        if args.update_catalogue:
+            sources = [Path(p) for p in args.sources] or notebooks.source_paths(root)
+            for path in translation.update(sources, root, args.lang):
+                print(f"updated {path.relative_to(root)}")
+            return 0
+        # Only the notebooks whose catalogue exists make up the edition.
+        sources = [Path(p) for p in args.sources] or translation.catalogued_sources(root, args.lang)
+        for path in translation.build(sources, root, args.lang):
+            print(f"wrote {path.relative_to(root)}")
+        return 0
     sources = [Path(p) for p in args.sources] or notebooks.source_paths(root)
     for path in notebooks.build(sources, root):
         print(f"wrote {path.relative_to(root)}")
     return 0
 
 
-def _lab_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _lab_for(args: argparse.Namespace) -> Lab:
     from labkit.lab import connect
 
     return connect(args.backend, args.region, clear_abandoned=False)
@@ -138,6 +155,10 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     build = commands.add_parser("build-notebooks", help="execute notebooks/src/*.py into committed notebooks")
     build.add_argument("sources", nargs="*")
+    build.add_argument("--lang", choices=("en", "ja"), default="en",
+                       help="ja: build notebooks/ja/ from notebooks/locale/ja/LC_MESSAGES/*.po (default: en)")
+    build.add_argument("--update-catalogue", action="store_true",
+                       help="with --lang: add new cells to the catalogues and mark changed ones fuzzy; build nothing")
     build.set_defaults(handler=_build)
     teardown = with_backend(commands.add_parser("teardown", help="delete what the labs created on this backend"))
     teardown.add_argument("--dry-run", action="store_true", help="list what would be deleted")

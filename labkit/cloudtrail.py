@@ -80,7 +80,7 @@ def user_identity(arn: str, principal_id: str, account: str, access_key: str,
         return {"type": "Root", "principalId": account, "arn": f"arn:aws:iam::{account}:root",
                 "accountId": account, "accessKeyId": access_key}
     if resource.startswith("assumed-role/"):
-        _, role, session = resource.split("/", 2)
+        _, role, _session = resource.split("/", 2)
         return {
             "type": "AssumedRole", "principalId": principal_id, "arn": arn, "accountId": account,
             "accessKeyId": access_key,
@@ -326,9 +326,10 @@ def simulate_console_login(
     On AWS, sign in to the console (or fail to) yourself: the record appears the same way.
     Returns the record.
     """
+    from labkit.emulator.cloudtrail import CloudTrailEmulation  # that module imports this one
     from labkit.exceptions import ConfigurationError
 
     if lab.emulator is None:
         raise ConfigurationError("on AWS, sign in to the console yourself: CloudTrail records the attempt")
-    return lab.emulator.plugins["cloudtrail"].console_login(user, success=success, source_ip=source_ip,
-                                                             mfa_used=mfa_used, user_agent=user_agent)
+    return lab.emulator.plugin(CloudTrailEmulation).console_login(user, success=success, source_ip=source_ip,
+                                                                  mfa_used=mfa_used, user_agent=user_agent)

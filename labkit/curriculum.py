@@ -28,6 +28,7 @@ NOTEBOOKS = {
     "06": "06-cloudtrail-eventbridge-health",
     "06b": "06b-config-guardduty-budgets",
     "07": "07-liveness-url-dashboards",
+    "08": "08-investigate",
 }
 
 
@@ -49,13 +50,13 @@ MONITORING_TYPES = (
     MonitoringType("リソース監視", "Resource", "Is CPU or storage running out?",
                    "CloudWatch metrics and alarms, SNS; the CloudWatch agent for memory and disk", ("01", "02"), (2, 3)),
     MonitoringType("ログ監視", "Log", "Is someone attacking SSH? Are errors flowing by unseen?",
-                   "CloudWatch Logs, the agent, metric filters, alarms", ("03", "04", "05"), (1, 2)),
+                   "CloudWatch Logs, the agent, metric filters, alarms, Logs Insights", ("03", "04", "05", "08"), (1, 2)),
     MonitoringType("サービス/URL監視", "Service / URL", "The server is up, but does the page answer (or return 503)?",
                    "Route 53 health checks, CloudWatch Synthetics canaries", ("07",), (2,)),
     MonitoringType("コスト監視", "Cost", "Will this month's bill exceed the budget, per service and region?",
                    "AWS Budgets, Cost Explorer", ("06b",), (4,)),
     MonitoringType("AWS API監視", "AWS API audit", "Who did what, when, from which IP (including console sign-in)?",
-                   "CloudTrail, Config, GuardDuty", ("06", "06b"), (1,)),
+                   "CloudTrail, Config, GuardDuty", ("06", "06b", "08"), (1,)),
     MonitoringType("AWS側の障害", "AWS-side outages", "Is AWS itself having an incident that affects us?",
                    "AWS Health events via EventBridge", ("06",), (2,)),
 )
@@ -132,9 +133,8 @@ DIFFERENCES = (
                "runs in AWS, cannot reach your laptop, and its Duration includes starting its runtime."),
     Difference(("07",), "Route 53 health checks are stored by moto but no health checker runs, so HealthCheckStatus "
                "is never published and alarms outside the lab's region are not evaluated offline."),
-    Difference(("07",), "The load balancer and the database are simulated: only their metrics exist. Percentile alarms "
-               "(TargetResponseTime p90) stay INSUFFICIENT_DATA offline; moto accepts any dashboard body that is JSON, "
-               "AWS validates it (labkit.dashboard.validate checks the required fields)."),
+    Difference(("07",), "The load balancer and the database are simulated: only their metrics exist. moto accepts any "
+               "dashboard body that is JSON, AWS validates it (labkit.dashboard.validate checks the required fields)."),
     Difference(("06",), "CloudTrail records come from labkit: you are moto's user `moto` calling from the documentation "
                "address 198.51.100.24, and records appear 5 lab minutes after the call (AWS: typically within minutes, "
                "not guaranteed). requestParameters use boto3's parameter names (AWS uses each service's own, e.g. "
@@ -159,6 +159,15 @@ DIFFERENCES = (
     Difference(("06b",), "The budget forecast is a linear extrapolation of the month so far, available after one day; "
                "AWS uses its own model and needs about five weeks of history. The budget email's wording is "
                "illustrative (AWS does not document it)."),
+    Difference(("08",), "Logs Insights queries are run by labkit's engine (written from AWS's query syntax pages) over "
+               "the events stored at StartQuery, and are Complete at the first get_query_results; AWS runs them for "
+               "seconds, and a few commands (unnest, lookup, pattern, diff, …) are refused by name. bytesScanned is "
+               "the UTF-8 size of the scanned events' messages, the lab's reading of a figure AWS does not define."),
+    Difference(("08",), "The hour of /var/log/secure is written at once by `prereqs.ssh_attack` (seeded sshd lines, "
+               "documentation addresses); on AWS the agent ships the real file as it grows."),
+    Difference(("08",), "Log alarms (put_log_alarm), alarm mute rules and Contributor Insights rules are refused offline "
+               "with UnsupportedOperation naming them: labkit does not evaluate them yet. On AWS they work as the "
+               "notebook describes."),
 )
 
 

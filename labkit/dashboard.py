@@ -267,7 +267,9 @@ def _draw_alarms(ax: Any, lab: Lab, arns: list[str]) -> str:
         if not found:
             continue
         region, alarm_name = found.groups()
-        alarms = lab.client("cloudwatch", region=region).describe_alarms(AlarmNames=[alarm_name])
+        alarms = lab.client("cloudwatch", region=region).describe_alarms(
+            AlarmNames=[alarm_name], AlarmTypes=["MetricAlarm", "CompositeAlarm"],  # without it: metric alarms only
+        )
         items = alarms.get("MetricAlarms", []) + alarms.get("CompositeAlarms", [])
         states.append((alarm_name, items[0]["StateValue"] if items else "INSUFFICIENT_DATA"))
     columns = max(1, min(len(states), 4))

@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from labkit.exceptions import ConfigurationError
+
 if TYPE_CHECKING:
+    from labkit.emulator.ec2_status import ActionRecord
     from labkit.lab import Lab
 
 NAMESPACE = "AWS/EC2"
@@ -326,7 +329,7 @@ def _run_instances_when_profile_is_visible(lab: Lab, request: dict[str, Any], at
     ec2 = lab.client("ec2")
     for attempt in range(attempts):
         try:
-            return ec2.run_instances(**request)  # type: ignore[no-any-return]
+            return ec2.run_instances(**request)
         except ClientError as error:
             code = error.response["Error"]["Code"]
             message = error.response["Error"].get("Message", "")
@@ -361,7 +364,7 @@ def launch(
     if pattern not in PATTERNS:
         raise ValueError(f"unknown workload pattern {pattern!r}; choose one of {', '.join(PATTERNS)}")
     image = OFFLINE_AMI
-    if lab.emulator is None:
+    if not lab.offline:
         lab.billable(f"a {instance_type} EC2 instance", hourly_cost(instance_type), confirmed=confirm_cost)
         image = lab.client("ssm").get_parameter(Name=AL2023_PARAMETER)["Parameter"]["Value"]
     request: dict[str, Any] = {
@@ -369,7 +372,7 @@ def launch(
         "Monitoring": {"Enabled": detailed},
         "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "lab-web"}]}],
     }
-    real_load = remote_load and lab.emulator is None
+    real_load = remote_load and not lab.offline
     if real_load:
         request["IamInstanceProfile"] = {"Name": ssm_instance_profile(lab)}
     # The same launch in the same lab is one instance, however often its cell runs: EC2 answers a repeated
@@ -377,8 +380,11 @@ def launch(
     options = f"{lab.lab_id}|{instance_type}|{detailed}|{pattern}|{seed}|{history_days}|{remote_load}"
     request["ClientToken"] = "labkit-" + hashlib.sha256(options.encode()).hexdigest()[:40]
     instance_id = _run_instances_when_profile_is_visible(lab, request)["Instances"][0]["InstanceId"]
-    if lab.emulator is not None:
-        watched = [i for i in lab.emulator.plugins["ec2_metrics"].instances if i.instance_id == instance_id]
+    from labkit.emulator.ec2_metrics import Ec2Metrics  # that module imports this one
+
+    ec2_metrics = lab.emulator.plugin(Ec2Metrics) if lab.emulator is not None else None
+    if ec2_metrics is not None:
+        watched = [i for i in ec2_metrics.instances if i.instance_id == instance_id]
         if watched:
             return watched[0]  # launched by an earlier run of the same cell: its metrics go on
     launched = lab.clock.now() - dt.timedelta(days=history_days)
@@ -387,9 +393,22 @@ def launch(
         instance.remote = RemoteLoad(lab, instance_id)
     if instance.burstable:
         instance.credit_balance = CREDITS.get(instance_type, (12, 2))[0] * 2.5  # launch credits
-    if lab.emulator is not None:
-        lab.emulator.plugins["ec2_metrics"].watch(instance, backfill_from=launched)
+    if ec2_metrics is not None:
+        ec2_metrics.watch(instance, backfill_from=launched)
     return instance
+
+
+def alarm_actions(lab: Lab) -> list[ActionRecord]:
+    """What alarms' EC2 actions (recover, reboot, stop, terminate) did in this lab, oldest first.
+
+    Offline only: the emulator carries the actions out and records them. On AWS an alarm's
+    ``Action`` history items say what its actions did. Taught in notebook 07-liveness-url-dashboards.
+    """
+    if lab.emulator is None:
+        raise ConfigurationError("on AWS, the alarm's history (HistoryItemType='Action') says what its actions did")
+    from labkit.emulator.ec2_status import Ec2Status  # that module imports this one
+
+    return list(lab.emulator.plugin(Ec2Status).actions)
 
 
 def lab_instance_id(lab: Lab) -> str | None:

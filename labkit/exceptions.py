@@ -40,6 +40,11 @@ class UnsupportedOperation(LabkitError, NotImplementedError):
         super().__init__(message)
 
 
+class PluginWiringError(LabkitError, LookupError):
+    """The emulator's plugins are wired wrong: a plugin asked for one that is not installed or that
+    it does not declare, or the declared dependencies form a cycle (labkit developers' error)."""
+
+
 class WaitTimeout(LabkitError, TimeoutError):
     """``Lab.wait_until`` (or a waiter built on it) ran out of lab time before its condition held."""
 

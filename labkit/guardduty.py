@@ -345,4 +345,6 @@ def simulate_ssh_brute_force(
         raise ConfigurationError(
             "GuardDuty makes findings from real traffic on AWS; use create_sample_findings to test the alert path"
         )
-    return lab.emulator.plugins["guardduty"].brute_force(instance_id, source_ip, attempts)
+    from labkit.emulator.guardduty import GuardDuty  # that module imports this one
+
+    return lab.emulator.plugin(GuardDuty).brute_force(instance_id, source_ip, attempts)

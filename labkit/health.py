@@ -87,4 +87,6 @@ def simulate_issue(
         service=service.upper(), event_type_code=code, category=category, region=region, account=lab.account_id,
         start=lab.clock.now(), description=text, entities=list(entities or []),
     )
-    return lab.emulator.plugins["health"].report(detail, region)
+    from labkit.emulator.health import Health  # that module imports this one
+
+    return lab.emulator.plugin(Health).report(detail, region)

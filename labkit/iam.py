@@ -190,13 +190,13 @@ def granted_beyond(policy: Mapping[str, Any], baseline: Mapping[str, Any]) -> li
 def managed_policy_document(lab: Any, arn: str = CLOUDWATCH_AGENT_SERVER_POLICY_ARN) -> dict[str, Any]:
     """An AWS managed policy's default version: live on AWS; offline, the copy in this module
     (moto does not load AWS's managed policies)."""
-    if lab.emulator is not None:
+    if lab.offline:
         if arn != CLOUDWATCH_AGENT_SERVER_POLICY_ARN:
             raise KeyError(f"labkit has no offline copy of {arn}")
         return CLOUDWATCH_AGENT_SERVER_POLICY
     iam = lab.client("iam")
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    return iam_evaluation.load(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+    return dict(iam_evaluation.load(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]))
 
 
 def access_denied_message(principal_arn: str, action: str, resource: str, decision: str) -> str:

@@ -16,6 +16,13 @@ from labkit import backends as backend_module
 from labkit.backends import Backend
 from labkit.clock import LabClock
 from labkit.emulator import PLUGINS, Emulator
+from labkit.emulator.budgets import Budgets
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.iam_policy import IamPolicies
+from labkit.emulator.logs_insights import LogsInsights
+from labkit.emulator.logs_metrics import LogsMetrics
+from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import ConfigurationError, GuardrailError, UnsupportedOperation, WaitTimeout
 from labkit.resources import (
     KINDS_BY_NAME,
@@ -32,6 +39,8 @@ T = TypeVar("T")
 
 #: The budget a real lab creates before its first billable resource.
 GUARD_BUDGET = "labkit-guard"
+#: The languages a lab can be in (``connect(lang=...)``, ``LABKIT_LANG``).
+LANGUAGES = ("en", "ja")
 
 #: The lab currently open in this process on an in-process moto backend (there can be one:
 #: moto's state is global to the process).
@@ -40,7 +49,7 @@ _open_lab: Lab | None = None
 
 def connect(
     backend: str | None = None, region: str = "ap-northeast-1", *, start: dt.datetime | None = None,
-    clear_abandoned: bool = True,
+    clear_abandoned: bool = True, lang: str | None = None,
 ) -> Lab:
     """Open a lab on ``backend`` (default: ``LABKIT_BACKEND``, else ``moto``) in ``region``.
 
@@ -51,8 +60,16 @@ def connect(
     On moto, connecting again (Run All twice) closes the previous lab and starts from an empty
     account with the clock back at its start, so a notebook always runs the same way.
     ``start`` overrides where a virtual clock starts (default ``LABKIT_CLOCK_START`` or 2026-06-01T00:00Z).
+    ``lang`` is the lab's language, ``"en"`` or ``"ja"`` (default ``LABKIT_LANG``, else ``"en"``), kept as
+    ``lab.lang``; the Japanese notebooks (``notebooks/ja/``) pass ``lang="ja"``. It changes nothing else yet:
+    labkit's own messages are still English.
     """
     global _open_lab
+    chosen_lang = lang or os.environ.get("LABKIT_LANG") or "en"
+    if chosen_lang not in LANGUAGES:
+        raise ConfigurationError(
+            f"unknown language {chosen_lang!r}: labkit.connect(lang=...) and LABKIT_LANG accept \"en\" or \"ja\""
+        )
     name = backend_module.resolve_backend_name(backend)
     endpoint = os.environ.get("LABKIT_ENDPOINT_URL") or None
     in_process = name == "moto" or (name == "moto-server" and not endpoint)
@@ -73,6 +90,7 @@ def connect(
         starter = backend_module.start_moto if name == "moto" else backend_module.start_moto_server
         chosen = starter(region, clock)
     lab = Lab(chosen, region, clock)
+    lab.lang = chosen_lang
     if chosen.in_process:
         _open_lab = lab
     if chosen.persistent and clear_abandoned:
@@ -128,8 +146,10 @@ class Lab:
         path = backend_module.registry_path() if backend.persistent else None
         self.registry = Registry(backend.registry_key, path, backend.account_id)
         self.registry.claim(self.lab_id)
-        self._clients: dict[tuple[str, str, bool, str], Any] = {}
+        self._clients: dict[tuple[str, str, bool, str, bool], Any] = {}
         self.closed = False
+        #: The lab's language, "en" or "ja" (:func:`connect`'s ``lang``); labkit's messages do not follow it yet.
+        self.lang = "en"
         #: On a real account, billable steps are refused until a notebook cell sets this to True.
         self.confirm_costs = False
         self._queue_inbox: Any = None
@@ -148,20 +168,30 @@ class Lab:
 
     # -- clients ------------------------------------------------------------------------------
     @property
+    def offline(self) -> bool:
+        """Whether the lab runs on moto (in-process or a moto server), completed by labkit's emulator;
+        False on a real AWS account. Notebooks branch on it where the offline lab and AWS differ
+        (offline-only simulations, what only AWS can show), from notebook 02-cpu-alarm on."""
+        return self.emulator is not None
+
+    @property
     def account_id(self) -> str:
         """The account the lab runs in (moto's fake 123456789012 offline)."""
         return self.backend.account_id
 
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(self, service: str, region: str | None = None, *, record: bool = True) -> Any:
         """A boto3 client for ``service`` bound to this lab: what a notebook cell uses.
 
-        Its calls are recorded for teardown and tagged ``labkit:lab``; on moto the emulator
-        completes them.
+        Its creations are recorded for teardown and tagged ``labkit:lab``; on moto the emulator
+        completes its calls. ``record=False`` is the kit's own client that sees AWS as the learner
+        does (the emulator completes it too) but records and tags nothing: what exercise checkers use.
         """
-        return self._client(service, region or self.region, learner=True)
+        return self._client(service, region or self.region, learner=True, record=record)
 
     def internal_client(self, service: str, region: str | None = None) -> Any:
-        """A client that bypasses the emulator and the registry (for the kit's own reads)."""
+        """A client to moto as it is, under the emulator, and outside the registry: for the emulator's
+        plugins (which must not re-enter themselves) and teardown. Offline it does not see what the
+        emulator completes (budget subscribers, alarm history...): checkers use ``client(..., record=False)``."""
         return self._client(service, region or self.region, learner=False)
 
     def client_as(
@@ -179,15 +209,17 @@ class Lab:
                 "on AWS a role's credentials exist only where the role is used (on the instance); "
                 "test the role with iam.simulate_principal_policy"
             )
-        roles = self.emulator.plugins["iam_policy"]
+        roles = self.emulator.plugin(IamPolicies)
         credentials = roles.credentials_for(role_arn, principal, session_name)
         client = self._client(service, region or self.region, learner=True, credentials=credentials)
         roles.enforce(client, service, role_arn, credentials["Arn"])
         return client
 
-    def _client(self, service: str, region: str, *, learner: bool, credentials: dict[str, str] | None = None) -> Any:
+    def _client(
+        self, service: str, region: str, *, learner: bool, credentials: dict[str, str] | None = None, record: bool = True,
+    ) -> Any:
         self._ensure_open()
-        key = (service, region, learner, credentials["AccessKeyId"] if credentials else "")
+        key = (service, region, learner, credentials["AccessKeyId"] if credentials else "", record)
         if key not in self._clients:
             signing = {}
             if credentials:
@@ -202,12 +234,17 @@ class Lab:
             )
             self._translate_unsupported(client)
             if self.emulator is not None and service == "cloudwatch":
-                self.emulator.plugins["cloudwatch_metrics"].serve(client, learner=learner)
+                self.emulator.plugin(CloudWatchMetrics).serve(client, learner=learner)
+            if self.emulator is not None and not learner:
+                self.emulator.attach_internal(client, service)
+            if self.emulator is not None and service == "logs" and not learner:
+                self.emulator.plugin(LogsInsights).serve_internal(client)
             self._watch(client, service)
             if learner:
                 if self.emulator is not None:
                     self.emulator.attach(client, service)
-                self._record_creations(client, service, region)
+                if record:
+                    self._record_creations(client, service, region)
             self._clients[key] = client
         return self._clients[key]
 
@@ -215,11 +252,13 @@ class Lab:
         """Let the plugins that keep copies of moto's resources see ``client``'s writes (emulator contract)."""
         if self.emulator is None:
             return
-        watchers = {"cloudwatch": "cloudwatch_alarms", "logs": "logs_metrics"}
-        for name in (watchers.get(service), "budgets"):
-            plugin = self.emulator.plugins.get(name or "")
-            if plugin is not None:  # a client made while plugins install is watched once they are (__init__)
-                plugin.watch(client)
+        kinds: dict[str, tuple[type[CloudWatchAlarms] | type[LogsMetrics] | type[Budgets], ...]] = {
+            "cloudwatch": (CloudWatchAlarms, Budgets), "logs": (LogsMetrics, Budgets),
+        }
+        for kind in kinds.get(service, (Budgets,)):
+            # A client made while plugins install is watched once they are (__init__).
+            if self.emulator.installed(kind):
+                self.emulator.plugin(kind).watch(client)
 
     def _translate_unsupported(self, client: Any) -> None:
         """Turn moto's three ways of saying "not implemented" into :class:`UnsupportedOperation`."""
@@ -304,7 +343,7 @@ class Lab:
         """The email the lab's SNS topics sent: delivered offline by the emulator; on a real
         account, the messages an SQS queue subscribed to the lab's topics received."""
         if self.emulator is not None:
-            return self.emulator.plugins["sns_email"].inbox
+            return self.emulator.plugin(SnsEmail).inbox
         if self._queue_inbox is None:
             from labkit.inbox import QueueInbox
 
@@ -462,7 +501,7 @@ class Lab:
         report = teardown(self.registry, self._client_for, lab_id=None if all_labs or tagged else self.lab_id, dry_run=dry_run)
         if not dry_run and self.emulator is not None:
             # A workshop server keeps every datapoint it received in memory: free what the lab sent.
-            self.emulator.plugins["cloudwatch_metrics"].free_on_server(whole_account=all_labs or tagged)
+            self.emulator.plugin(CloudWatchMetrics).free_on_server(whole_account=all_labs or tagged)
         return report
 
     def inventory(self, *, all_labs: bool = False) -> list[str]:

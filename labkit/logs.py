@@ -160,6 +160,21 @@ class SecureLogGenerator:
         port = rng.randint(32768, 60999)
         return [self._line(at, rng.randint(2000, 30000), f"Connection closed by {who}{self.admin_ip} port {port} [preauth]")]
 
+    def password_login(self, at: dt.datetime, user: str, source_ip: str) -> list[LogLine]:
+        """A password login that succeeds — what a brute force that guessed right leaves:
+        ``Accepted password for <user> from <ip> port <port> ssh2`` and the session's opening.
+        Taught in notebook 08-investigate (the first accepted login after a burst of failures).
+        """
+        at = at.astimezone(UTC)
+        rng = random.Random(f"{self.seed}/password/{at.isoformat()}/{user}/{source_ip}")
+        ip, port, pid = _documentation_ip(source_ip), rng.randint(32768, 60999), rng.randint(2000, 30000)
+        uid = 1000 + self.users.index(user) if user in self.users else 1000 + len(self.users)
+        opened_for = user if self.flavor == "al2" else f"{user}(uid={uid})"
+        return [
+            self._line(at, pid, f"Accepted password for {user} from {ip} port {port} ssh2"),
+            self._line(at, pid, f"pam_unix(sshd:session): session opened for user {opened_for} by (uid=0)"),
+        ]
+
     def _line(self, at: dt.datetime, pid: int, message: str) -> LogLine:
         at = at.replace(microsecond=0)
         # rsyslog's traditional format pads the day with a space ("Nov  6"), in English always.

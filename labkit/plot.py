@@ -92,6 +92,7 @@ def alarm_timeline(
         _, ax = plt.subplots(figsize=(10, 3.5))
 
     import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
 
     for start, end, state in state_spans(frame):
         if state in SPAN_COLOURS:
@@ -126,5 +127,6 @@ def alarm_timeline(
     locator = mdates.AutoDateLocator(tz=frame.index.tz)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=frame.index.tz))
-    ax.figure.tight_layout()
+    if isinstance(ax.figure, Figure):  # a subfigure has no layout of its own
+        ax.figure.tight_layout()
     return ax

@@ -388,6 +388,43 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
            "below a threshold warns before the database runs out of storage.",
            "3.3", "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html"),
     ),
+    "08": (
+        _q("An EC2 instance's /var/log/secure has been shipped to CloudWatch Logs for a week. The security team must "
+           "find, in the lines already stored, the source addresses with the most failed SSH logins. What is the "
+           "most operationally efficient way?",
+           ("Create a metric filter with the source address as a dimension and read its metric",
+            "Run a CloudWatch Logs Insights query that parses the address and counts lines by it",
+            "Enable VPC Flow Logs on the instance's subnet and wait for new traffic",
+            "Create a subscription filter that streams the log group to a Lambda function"),
+           "B",
+           "Logs Insights queries the events already in the log group: parse extracts the address and stats "
+           "count(*) by it ranks them. Metric filters, subscription filters and flow logs only see data that arrives "
+           "after they are created.",
+           "1.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AnalyzingLogData.html"),
+        _q("A company must be able to tell who changed any security group, from which IP address, in every Region, "
+           "and search those records with queries for a year. What should a solutions architect set up?",
+           ("CloudTrail event history with lookup_events",
+            "AWS Config with the restricted-ssh managed rule",
+            "A multi-Region CloudTrail trail delivering to a CloudWatch Logs log group kept for a year, queried with "
+            "Logs Insights",
+            "VPC Flow Logs delivered to Amazon S3"),
+           "C",
+           "Event history keeps 90 days per Region and filters on one attribute. A multi-Region trail sends every "
+           "management event to a log group, where retention is set per group and Logs Insights filters on any "
+           "record field such as userIdentity.arn and sourceIPAddress.",
+           "1.2", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html"),
+        _q("CloudWatch Logs Insights queries over a busy application log group cost more than expected. Which change "
+           "lowers the charge of each query?",
+           ("Add a limit 10 command at the end of the query",
+            "Sort the results by @timestamp",
+            "Add more filter commands so that fewer events match",
+            "Query a shorter time range and only the log groups needed, because queries are billed by the data "
+            "they scan"),
+           "D",
+           "Logs Insights is priced per GB of data scanned: every event of the selected log groups in the time "
+           "range is scanned whatever the filter keeps, so only the range and the groups reduce the charge.",
+           "4.1", "https://aws.amazon.com/cloudwatch/pricing/"),
+    ),
 }
 
 

@@ -28,9 +28,8 @@ ACCOUNT_FIELDS = frozenset({
 })
 
 _ARN = re.compile(r"(\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:)([0-9]{12})(?=[:/])")
-_FIELD = re.compile(
-    r"""(["']?\b(?:%s)\b["']?\s*[:=]\s*["']?)([0-9]{12})(?![0-9])""" % "|".join(sorted(ACCOUNT_FIELDS, key=len, reverse=True))
-)
+_FIELD_NAMES = "|".join(sorted(ACCOUNT_FIELDS, key=len, reverse=True))
+_FIELD = re.compile(rf"""(["']?\b(?:{_FIELD_NAMES})\b["']?\s*[:=]\s*["']?)([0-9]{{12}})(?![0-9])""")
 
 
 def is_account_field(name: str) -> bool:

@@ -15,7 +15,6 @@ Introduced in notebook 00-setup-and-monitoring-types; every notebook ends with `
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import socket
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
+from filelock import FileLock
 
 from labkit.redact import is_account_field, mask_account
 
@@ -65,7 +65,7 @@ class ResourceKind:
 def _missing(error: ClientError, *codes: str) -> bool:
     """Whether ``error`` says the resource is not there (IAM says ``NoSuchEntity``)."""
     code = error.response.get("Error", {}).get("Code", "")
-    return code in codes or code == "NoSuchEntity" or code.endswith("NotFound") or code.endswith("NotFoundException")
+    return code in codes or code == "NoSuchEntity" or code.endswith(("NotFound", "NotFoundException"))
 
 
 def _exists(probe: Callable[[], Any], *missing_codes: str) -> bool:
@@ -97,7 +97,8 @@ def _subscription_ident(params: dict[str, Any], response: dict[str, Any]) -> lis
 
 # -- CloudWatch -----------------------------------------------------------------------------------
 def _alarm_exists(cloudwatch: Client, ident: Ident) -> bool:
-    found = cloudwatch.describe_alarms(AlarmNames=[ident["AlarmName"]])
+    # Without AlarmTypes DescribeAlarms returns metric alarms only (DescribeAlarms API reference).
+    found = cloudwatch.describe_alarms(AlarmNames=[ident["AlarmName"]], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
     return bool(found.get("MetricAlarms") or found.get("CompositeAlarms"))
 
 
@@ -110,6 +111,18 @@ def _log_group_exists(logs: Client, ident: Ident) -> bool:
     name = ident["logGroupName"]
     groups = logs.describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
     return any(group["logGroupName"] == name for group in groups)
+
+
+def _query_definition_exists(logs: Client, ident: Ident) -> bool:
+    """A saved Logs Insights query (notebook 08-investigate); DescribeQueryDefinitions pages by token."""
+    kwargs: dict[str, Any] = {}
+    while True:
+        page = logs.describe_query_definitions(**kwargs)
+        if any(d["queryDefinitionId"] == ident["queryDefinitionId"] for d in page.get("queryDefinitions", [])):
+            return True
+        if not page.get("nextToken"):
+            return False
+        kwargs["nextToken"] = page["nextToken"]
 
 
 def _metric_filter_exists(logs: Client, ident: Ident) -> bool:
@@ -371,6 +384,13 @@ KINDS: list[ResourceKind] = [
         lambda c, i: c.delete_log_group(logGroupName=i["logGroupName"]), _log_group_exists, 60, "map",
         tag_param="tags",
     ),
+    # Saved queries take no tags. Only a call without queryDefinitionId creates one; with it, it updates
+    # that definition (API_PutQueryDefinition), which the lab recorded if it created it.
+    ResourceKind(
+        "logs:query-definition", "logs", ("PutQueryDefinition",),
+        lambda p, r: [] if p.get("queryDefinitionId") else [{"queryDefinitionId": r["queryDefinitionId"]}],
+        lambda c, i: c.delete_query_definition(queryDefinitionId=i["queryDefinitionId"]), _query_definition_exists, 20,
+    ),
     # Not tagged: PutParameter takes Tags only when creating ("To add tags to an existing parameter, use
     # AddTagsToResource", PutParameter API reference), and refuses them with Overwrite=True.
     ResourceKind(
@@ -442,7 +462,7 @@ def add_lab_tag(kind: ResourceKind, params: dict[str, Any], lab_id: str) -> None
         params[kind.tag_param] = {**params.get(kind.tag_param, {}), TAG_KEY: lab_id}
     elif kind.tag_style == "spec":
         specs = [s for s in params.get("TagSpecifications", []) if s.get("ResourceType") != kind.ec2_resource_type]
-        mine = next(
+        mine: dict[str, Any] = next(
             (s for s in params.get("TagSpecifications", []) if s.get("ResourceType") == kind.ec2_resource_type),
             {"ResourceType": kind.ec2_resource_type, "Tags": []},
         )
@@ -515,15 +535,11 @@ class Registry:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """The registry file locked against other processes."""
+        """The registry file locked against other processes (on every OS: ``filelock``)."""
         assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with FileLock(self.path.with_suffix(".lock")):
+            yield
 
     @contextmanager
     def _file(self) -> Iterator[dict[str, Any]]:
@@ -672,6 +688,7 @@ IDENT_KEYS: dict[str, frozenset[str]] = {
         "cloudtrail:trail": "Name", "iam:user": "UserName", "s3:bucket": "Bucket", "ec2:security-group": "GroupId",
         "config:rule": "ConfigRuleName", "config:recorder": "name", "config:delivery-channel": "name",
         "guardduty:detector": "DetectorId", "budgets:budget": "AccountId BudgetName",
+        "logs:query-definition": "queryDefinitionId",
     }.items()
 }
 
@@ -823,9 +840,9 @@ def _instance_profile_tags(iam: Client, name: str) -> list[dict[str, str]]:
     from labkit.exceptions import UnsupportedOperation
 
     try:
-        return iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]  # type: ignore[no-any-return]
+        return iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]
     except (UnsupportedOperation, NotImplementedError):
-        return iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get("Tags", [])  # type: ignore[no-any-return]
+        return iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get("Tags", [])
 
 
 def discover_tagged(client_for: Callable[[str, str], Client], region: str, when: str) -> list[Record]:

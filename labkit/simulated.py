@@ -133,7 +133,9 @@ def _publish(lab: Lab, resource: Simulated) -> None:
         raise ConfigurationError(
             "on AWS, a real load balancer or database publishes its own metrics; the simulated ones are offline only"
         )
-    lab.emulator.plugins["simulated_metrics"].add(resource)
+    from labkit.emulator.simulated_metrics import SimulatedMetrics  # that module imports this one
+
+    lab.emulator.plugin(SimulatedMetrics).add(resource)
 
 
 def load_balancer(lab: Lab, name: str = "lab-alb", **options: Any) -> LoadBalancer:

@@ -126,5 +126,7 @@ def watch(lab: Lab, name: str, url: str, *, timeout: float = 3.0) -> SyntheticCh
         raise ConfigurationError(f"canary names use lowercase letters, digits, '-' and '_': {name!r}")
     require_loopback(url)
     check = SyntheticCheck(name, url, timeout)
-    lab.emulator.plugins["synthetic_checks"].add(check)
+    from labkit.emulator.synthetic_checks import SyntheticChecks  # that module imports this one
+
+    lab.emulator.plugin(SyntheticChecks).add(check)
     return check

@@ -36,7 +36,7 @@ _RUNNING: dict[str, LabWebServer] = {}
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         owner = self.server.owner
         owner.requests += 1
         if owner.delay:
@@ -49,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 — keep notebook output clean
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 

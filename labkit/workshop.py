@@ -415,12 +415,26 @@ def _logs_role(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
     return prereqs.logs_agent_role(lab, made["instance"].instance_id)
 
 
+def _ssh_attack(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    from labkit import prereqs
+
+    return prereqs.ssh_attack(lab, made["instance"].instance_id)
+
+
+def _trail(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    from labkit import prereqs
+
+    return prereqs.trail_to_logs(lab)
+
+
 #: notebook → the prerequisite calls that build what it leaves behind, in course order.
 #: Authors of later notebooks add a row when they add a function to labkit.prereqs.
 CATCHUP: tuple[CatchupStep, ...] = (
     CatchupStep("01", "the lab web server instance (lab-web)", "instance", _instance),
     CatchupStep("02", "the SNS topic lab-alerts with you@example.com subscribed", "topic", _topic),
     CatchupStep("03", "the logs agent role and its instance profile, on the instance", "role", _logs_role),
+    CatchupStep("05", "ssh_logs with an hour of /var/log/secure and the SSH attack", "ssh_attack", _ssh_attack),
+    CatchupStep("06", "the trail lab-trail delivering to the log group CloudTrail/lab-trail", "trail", _trail),
 )
 
 

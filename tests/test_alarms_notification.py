@@ -250,7 +250,8 @@ def test_sns_trigger_for_extended_statistic_and_optional_fields() -> None:
 
 
 def test_region_names_cover_every_commercial_region() -> None:
-    partitions = json.load(open(os.path.join(os.path.dirname(botocore.__file__), "data", "partitions.json")))
+    with open(os.path.join(os.path.dirname(botocore.__file__), "data", "partitions.json")) as file:
+        partitions = json.load(file)
     (aws,) = [p for p in partitions["partitions"] if p["id"] == "aws"]
     regions = {r for r in aws["regions"] if r != "aws-global"}
     assert regions <= set(REGION_NAMES)

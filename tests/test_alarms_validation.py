@@ -117,7 +117,7 @@ METRICS = [
 
 
 def math_alarm(**overrides: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {k: None for k in ("Namespace", "MetricName", "Dimensions", "Statistic", "Period")}
+    base: dict[str, Any] = dict.fromkeys(("Namespace", "MetricName", "Dimensions", "Statistic", "Period"))
     base["Metrics"] = [dict(q) for q in METRICS[:1]]
     return alarm(**{**base, **overrides})
 
@@ -146,6 +146,25 @@ def test_anomaly_alarm_needs_threshold_metric_id_not_threshold() -> None:
     # "If your alarm uses this parameter, it cannot have Auto Scaling actions."
     scaling = "arn:aws:autoscaling:ap-northeast-1:123456789012:scalingPolicy:1a2b:autoScalingGroupName/web:policyName/up"
     rejects({**ok, "AlarmActions": [scaling]}, "Auto Scaling actions are not supported", "InvalidParameterCombination")
+
+
+def test_knowledge_center_anomaly_alarm_example_is_accepted() -> None:
+    """AWS's own example (https://repost.aws/knowledge-center/cloudwatch-set-anomaly-detection-alarm):
+    m1 has ReturnData true and the band t1 leaves ReturnData at its default (true)."""
+    example = {
+        "AlarmActions": [SNS], "AlarmName": "MyAlarmName",
+        "AlarmDescription": "This alarm uses an anomaly detection model",
+        "Metrics": [
+            {"Id": "m1", "ReturnData": True, "MetricStat": {"Metric": {
+                "MetricName": "NetworkIn", "Namespace": "AWS/EC2",
+                "Dimensions": [{"Name": "InstanceId", "Value": "i-0e1830cdc0447f6b9"}]}, "Stat": "Average", "Period": 60}},
+            {"Id": "t1", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)"},
+        ],
+        "EvaluationPeriods": 2, "ThresholdMetricId": "t1", "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
+    }
+    validate_put_metric_alarm(example)
+    both_hidden = [{**example["Metrics"][0], "ReturnData": False}, example["Metrics"][1]]
+    rejects({**example, "Metrics": both_hidden}, "Exactly one element of the Metrics list must have ReturnData set to true (found 0)")
 
 
 def test_metrics_need_exactly_one_returned_series() -> None:

@@ -36,7 +36,7 @@ def test_a_failing_check_tears_the_lab_down_then_raises(lab: Lab, capsys: pytest
     checks = Checks("00-setup-and-monitoring-types")
     checks.that(True, "the topic lab-alerts exists")
     checks.that(False, "exercise 1: ops-alerts is tagged team=ops", hint="tag it team=ops")
-    with pytest.raises(ChecksFailed, match="ops-alerts is tagged team=ops.*cleaned up.*Run All again"):
+    with pytest.raises(ChecksFailed, match=r"ops-alerts is tagged team=ops.*cleaned up.*Run All again"):
         checks.report(lab)
     out = capsys.readouterr().out
     # Every check is shown first, then the clean-up and its verdict.
@@ -87,6 +87,7 @@ def test_a_clean_up_that_cannot_finish_still_reports_the_failed_checks(lab: Lab,
 
 
 # -- for real: a student edition, exercise unsolved, on a moto server ----------------------------------
+@pytest.mark.notebook
 def test_student_edition_run_all_with_the_exercise_unsolved_stops_at_the_checks_and_leaves_nothing(
     server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

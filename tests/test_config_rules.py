@@ -19,6 +19,8 @@ from aws_shapes import shape_problems
 
 from labkit import config_rules, prereqs
 from labkit.config_rules import COMPLIANT, NON_COMPLIANT, evaluate_restricted_ssh, lets_ssh_in, runbook_revocations
+from labkit.emulator.config import ConfigRules
+from labkit.emulator.events import Events
 from labkit.lab import Lab
 
 OPEN_SSH = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
@@ -133,10 +135,10 @@ def test_revoking_makes_it_compliant_and_each_change_is_an_event(lab: Lab) -> No
     lab.client("ec2").revoke_security_group_ingress(GroupId=group, IpPermissions=[OPEN_SSH])
     lab.advance(minutes=1)
     assert config.describe_compliance_by_config_rule()["ComplianceByConfigRules"][0]["Compliance"] == {"ComplianceType": COMPLIANT}
-    mine = [e for e in lab.emulator.plugins["config"].events if e["resourceId"] == group]
+    mine = [e for e in lab.emulator.plugin(ConfigRules).events if e["resourceId"] == group]
     assert [e["newEvaluationResult"]["complianceType"] for e in mine] == [NON_COMPLIANT, COMPLIANT]
     assert "oldEvaluationResult" not in mine[0] and mine[1]["oldEvaluationResult"]["complianceType"] == NON_COMPLIANT
-    delivered = [e for e in lab.emulator.plugins["events"].events if e["detail-type"] == "Config Rules Compliance Change"]
+    delivered = [e for e in lab.emulator.plugin(Events).events if e["detail-type"] == "Config Rules Compliance Change"]
     assert len(delivered) >= 2 and delivered[0]["source"] == "aws.config"
 
 
@@ -186,6 +188,6 @@ def test_unknown_rule_is_refused_like_aws(lab: Lab) -> None:
 def test_periodic_evaluation_runs_every_24_hours(lab: Lab) -> None:
     _recorder(lab)
     lab.advance(minutes=1)
-    first = lab.emulator.plugins["config"].evaluations_total
+    first = lab.emulator.plugin(ConfigRules).evaluations_total
     lab.advance(hours=24)
-    assert lab.emulator.plugins["config"].evaluations_total > first
+    assert lab.emulator.plugin(ConfigRules).evaluations_total > first

@@ -15,6 +15,8 @@ import pytest
 from aws_shapes import shape_problems
 
 from labkit import costs, prereqs
+from labkit.emulator.budgets import Budgets
+from labkit.exceptions import UnsupportedOperation
 from labkit.lab import Lab
 
 UTC = dt.timezone.utc
@@ -131,6 +133,28 @@ def test_instance_hours_accrue_and_budget_reports_calculated_spend(lab: Lab) -> 
     assert shape_problems("budgets", "DescribeBudgets", listed) == []
 
 
+def test_subscribers_of_a_notification_are_listed_as_created(lab: Lab) -> None:
+    # DescribeSubscribersForNotification (moto lacks it):
+    # https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_DescribeSubscribersForNotification.html
+    budgets = _budget(lab)
+    actual = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
+    where = {"AccountId": lab.account_id, "BudgetName": "b"}
+    reply = budgets.describe_subscribers_for_notification(**where, Notification=actual)
+    assert shape_problems("budgets", "DescribeSubscribersForNotification", reply) == []
+    assert reply["Subscribers"] == [{"SubscriptionType": "EMAIL", "Address": prereqs.LEARNER_EMAIL}]
+    sns = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100, "ThresholdType": "PERCENTAGE"}
+    topic = [{"SubscriptionType": "SNS", "Address": f"arn:aws:sns:{lab.region}:{lab.account_id}:t"}]
+    budgets.create_notification(**where, Notification=sns, Subscribers=topic)
+    assert budgets.describe_subscribers_for_notification(**where, Notification=sns)["Subscribers"] == topic
+    budgets.delete_notification(**where, Notification=sns)
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_subscribers_for_notification(**where, Notification=sns)
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_subscribers_for_notification(AccountId=lab.account_id, BudgetName="none", Notification=actual)
+    with pytest.raises(UnsupportedOperation, match="paging"):
+        budgets.describe_subscribers_for_notification(**where, Notification=actual, NextToken="x")
+
+
 def test_alerts_fire_once_each_at_an_update_time_and_reach_the_inbox(lab: Lab) -> None:
     prereqs.lab_instance(lab)
     budgets = _budget(lab)
@@ -189,7 +213,7 @@ def test_a_lab_without_ec2_accrues_its_hours_without_starting_moto_ec2(lab: Lab)
     lab.client("cloudwatch").put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "m", "Value": 1.0}])
     lab.advance(hours=2)
     assert dict.get(ec2_backends, lab.account_id) is None
-    services = {item.service for item in lab.emulator.plugins["budgets"].ledger.items}
+    services = {item.service for item in lab.emulator.plugin(Budgets).ledger.items}
     assert "AmazonCloudWatch" in services and "Amazon Elastic Compute Cloud - Compute" not in services
 
 
@@ -199,5 +223,5 @@ def test_an_instance_stopped_between_hours_stops_accruing(lab: Lab) -> None:
     lab.advance(hours=2)
     lab.client("ec2").stop_instances(InstanceIds=[instance.instance_id])
     lab.advance(hours=2)
-    compute = [item for item in lab.emulator.plugins["budgets"].ledger.items if item.service == "Amazon Elastic Compute Cloud - Compute"]
+    compute = [item for item in lab.emulator.plugin(Budgets).ledger.items if item.service == "Amazon Elastic Compute Cloud - Compute"]
     assert [item.start for item in compute] == [lab.clock.now() - dt.timedelta(hours=h) for h in (4, 3)]

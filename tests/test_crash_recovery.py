@@ -28,6 +28,8 @@ import labkit
 from labkit.checks import SUMMARY
 from labkit.notebooks import notebook_paths
 
+pytestmark = pytest.mark.notebook  # kernels and subprocesses: `make test`, not `make unit`
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = notebook_paths(REPO)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from labkit.emulator.ec2_metrics import Ec2Metrics
 from labkit.lab import Lab
 
 TRANSFORM = [{"metricName": "SSHFailed", "metricNamespace": "LabLogs", "metricValue": "1"}]
@@ -144,4 +145,4 @@ def test_the_same_launch_twice_is_one_watched_instance(lab: Lab) -> None:
     assert again is first
     other = ec2.launch(lab, detailed=True)
     assert other.instance_id != first.instance_id
-    assert len(lab.emulator.plugins["ec2_metrics"].instances) == 2  # type: ignore[union-attr]
+    assert len(lab.emulator.plugin(Ec2Metrics).instances) == 2  # type: ignore[union-attr]

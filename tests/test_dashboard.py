@@ -12,11 +12,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from labkit import dashboard, ec2  # noqa: E402
-from labkit.lab import Lab  # noqa: E402
+from labkit import dashboard, ec2
+from labkit.lab import Lab
 
 METRIC = {"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6,
           "properties": {"metrics": [["AWS/EC2", "CPUUtilization", "InstanceId", "i-012345"]], "period": 300,

@@ -64,7 +64,7 @@ def test_secure_sample_is_an_attack_minute_then_ordinary_lines() -> None:
     assert len(lines) == 33
     assert all(" ip-10-0-0-229 sshd[" in line for line in lines)
     attack, ordinary = lines[:27], lines[27:]
-    assert all(line.startswith("May 31 00:00:") and "203.0.113.9" in line or "check pass" in line for line in attack)
+    assert all((line.startswith("May 31 00:00:") and "203.0.113.9" in line) or "check pass" in line for line in attack)
     assert sum("[preauth]" in line for line in attack) > 0
     assert ordinary[0].startswith("May 31 23:") and "Accepted publickey for ec2-user from 198.51.100.7" in ordinary[0]
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from labkit.clock import DEFAULT_START
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.lab import Lab
 
 ALARM = {
@@ -107,7 +108,7 @@ def test_state_change_event_has_the_documented_shape(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(**ALARM)
     cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="r")
-    [event] = lab.emulator.plugins["cloudwatch_alarms"].events
+    [event] = lab.emulator.plugin(CloudWatchAlarms).events
     assert event["source"] == "aws.cloudwatch" and event["detail-type"] == "CloudWatch Alarm State Change"
     assert event["detail"]["state"]["value"] == "ALARM" and event["detail"]["previousState"]["value"] == "INSUFFICIENT_DATA"
 
@@ -205,7 +206,7 @@ def test_an_alarm_deleted_by_the_kits_own_client_is_no_longer_evaluated(lab: Lab
     _put_cpu(lab, 10.0, DEFAULT_START + dt.timedelta(minutes=5))
     lab.advance(minutes=5)  # a kept copy would try to move the deleted alarm to OK
     assert lab.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
-    assert lab.emulator.plugins["cloudwatch_alarms"].alarms == []
+    assert lab.emulator.plugin(CloudWatchAlarms).alarms == []
 
 
 def test_an_alarm_updated_by_the_kits_own_client_is_evaluated_as_updated(lab: Lab) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from labkit import ec2
+from labkit.emulator.ec2_status import Ec2Status
 from labkit.lab import Lab
 
 
@@ -75,7 +76,7 @@ def test_the_recover_action_repairs_the_host_and_the_alarm_returns_to_ok(lab: La
     instance.impair("system", at=lab.clock.now())
     lab.advance(minutes=2)
     assert _state(lab) == "ALARM"
-    [record] = lab.emulator.plugins["ec2_status"].actions
+    [record] = lab.emulator.plugin(Ec2Status).actions
     assert (record.action, record.instance_id, record.outcome.startswith("recovered")) == ("recover", instance.instance_id, True)
     assert not instance.failing("system", lab.clock.now())
     lab.advance(minutes=2)
@@ -92,7 +93,7 @@ def test_recover_is_refused_on_the_instance_check_and_on_unsupported_types(lab: 
     instance.impair("instance", at=lab.clock.now())
     old.impair("system", at=lab.clock.now())
     lab.advance(minutes=2)
-    outcomes = {r.alarm_name: r.outcome for r in lab.emulator.plugins["ec2_status"].actions}
+    outcomes = {r.alarm_name: r.outcome for r in lab.emulator.plugin(Ec2Status).actions}
     assert outcomes == {
         "a": "not performed: the recover action works only with StatusCheckFailed_System",
         "b": "not performed: instance type m1.small does not support recovery",
@@ -109,7 +110,7 @@ def test_reboot_clears_an_instance_impairment_and_stop_stops(lab: Lab) -> None:
     instance.impair("instance", at=lab.clock.now())
     other.impair("instance", at=lab.clock.now())
     lab.advance(minutes=3)
-    actions = {r.alarm_name: (r.action, r.outcome) for r in lab.emulator.plugins["ec2_status"].actions}
+    actions = {r.alarm_name: (r.action, r.outcome) for r in lab.emulator.plugin(Ec2Status).actions}
     assert actions == {"a": ("reboot", "rebooted"), "b": ("stop", "stopped")}
     assert not instance.failing("instance", lab.clock.now())
     states = lab.client("ec2").describe_instances(InstanceIds=[other.instance_id])["Reservations"][0]["Instances"]
@@ -123,5 +124,5 @@ def test_an_ec2_action_needs_an_instance_id_dimension(lab: Lab) -> None:
         AlarmActions=[f"arn:aws:automate:{lab.region}:ec2:reboot"],
     )
     lab.client("cloudwatch").set_alarm_state(AlarmName="no-instance", StateValue="ALARM", StateReason="test")
-    [record] = lab.emulator.plugins["ec2_status"].actions
+    [record] = lab.emulator.plugin(Ec2Status).actions
     assert record.outcome.startswith("not performed: EC2 actions need a per-instance metric")

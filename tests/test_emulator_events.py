@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit import prereqs
+from labkit.emulator.events import Events
 from labkit.lab import Lab
 
 
@@ -45,7 +46,7 @@ def test_emit_reaches_matching_rules_sns_email_and_sqs(lab: Lab) -> None:
     _rule(lab, "health", {"source": ["aws.health"]}, {"Id": "mail", "Arn": topic}, {"Id": "q", "Arn": queue_arn})
     _rule(lab, "other", {"source": ["aws.ec2"]}, {"Id": "mail", "Arn": topic})
     lab.advance(minutes=3)
-    event = lab.emulator.plugins["events"].emit("aws.health", "AWS Health Event", {"service": "EC2"}, ["arn:x"])
+    event = lab.emulator.plugin(Events).emit("aws.health", "AWS Health Event", {"service": "EC2"}, ["arn:x"])
     assert event["time"] == "2026-06-01T00:03:00Z"
     assert event["account"] == lab.account_id and event["region"] == lab.region
     mails = lab.inbox.notifications()
@@ -60,7 +61,7 @@ def test_disabled_rule_delivers_nothing(lab: Lab) -> None:
     topic = _topic(lab)
     _rule(lab, "r", {"source": ["my.app"]}, {"Id": "mail", "Arn": topic})
     lab.client("events").disable_rule(Name="r")
-    lab.emulator.plugins["events"].emit("my.app", "x", {})
+    lab.emulator.plugin(Events).emit("my.app", "x", {})
     assert lab.inbox.notifications() == []
 
 
@@ -126,8 +127,8 @@ def test_alarm_state_change_reaches_a_rule(lab: Lab) -> None:
 def test_unsupported_target_is_recorded_not_delivered(lab: Lab) -> None:
     _rule(lab, "r", {"source": ["my.app"]},
           {"Id": "fn", "Arn": "arn:aws:lambda:ap-northeast-1:123456789012:function:f"})
-    lab.emulator.plugins["events"].emit("my.app", "x", {})
-    (delivery,) = lab.emulator.plugins["events"].deliveries
+    lab.emulator.plugin(Events).emit("my.app", "x", {})
+    (delivery,) = lab.emulator.plugin(Events).deliveries
     assert not delivery.delivered and "lambda" in delivery.reason
 
 
@@ -135,9 +136,9 @@ def test_topic_policy_must_allow_eventbridge(lab: Lab) -> None:
     # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
     topic = prereqs.alerts_topic(lab)  # the default topic policy only
     _rule(lab, "r", {"source": ["my.app"]}, {"Id": "mail", "Arn": topic})
-    lab.emulator.plugins["events"].emit("my.app", "x", {})
+    lab.emulator.plugin(Events).emit("my.app", "x", {})
     assert lab.inbox.notifications() == []
-    assert "events.amazonaws.com" in lab.emulator.plugins["events"].deliveries[-1].reason
+    assert "events.amazonaws.com" in lab.emulator.plugin(Events).deliveries[-1].reason
     _topic(lab)
-    lab.emulator.plugins["events"].emit("my.app", "x", {})
+    lab.emulator.plugin(Events).emit("my.app", "x", {})
     assert len(lab.inbox.notifications()) == 1

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from labkit.emulator import PLUGINS
 from labkit.emulator.logs_filters import LogsFilters
 from labkit.exceptions import ServiceError
 from labkit.filterpattern.samples import SSHD_EXAMPLES
@@ -25,9 +24,7 @@ TRANSFORM = [{"metricName": "SshFailures", "metricNamespace": "Lab05", "metricVa
 @pytest.fixture
 def logs(lab: Lab) -> Iterator[Any]:
     """A logs client with the plugin installed, and /var/log/secure split over two streams."""
-    assert lab.emulator is not None
-    if "labkit.emulator.logs_filters" not in PLUGINS:  # until the lead lists the plugin
-        lab.emulator.install(["labkit.emulator.logs_filters"])
+    assert lab.emulator is not None and lab.emulator.installed(LogsFilters)
     client = lab.client("logs")
     client.create_log_group(logGroupName=GROUP)
     start = int(lab.clock.now().timestamp() * 1000)

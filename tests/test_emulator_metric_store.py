@@ -23,6 +23,8 @@ from labkit import ec2
 from labkit.alarms.statistics import period_statistics as reference_statistics
 from labkit.clock import DEFAULT_START
 from labkit.ec2 import NAMESPACE
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.ec2_metrics import Ec2Metrics
 from labkit.emulator.metric_store import MetricStore, period_statistics
 from labkit.exceptions import UnsupportedOperation
 from labkit.lab import Lab
@@ -64,12 +66,13 @@ def _as_moto_stored(data: list[dict]) -> list[dict]:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_statistics_equal_the_reference_in_any_arrival_order(seed: int) -> None:
+@pytest.mark.parametrize("batch", [37, 1])  # 1: one datum a call, the store's row-at-a-time path
+def test_statistics_equal_the_reference_in_any_arrival_order(seed: int, batch: int) -> None:
     rng = random.Random(seed)
     data = [_random_datum(rng, DEFAULT_START) for _ in range(300)]  # timestamps out of order, several units
     store = MetricStore()
-    for start in range(0, len(data), 37):
-        store.put("Lab", data[start : start + 37], DEFAULT_START)
+    for start in range(0, len(data), batch):
+        store.put("Lab", data[start : start + batch], DEFAULT_START)
     series = store.find("Lab", "m", [])
     assert series is not None and series.size == len(_as_moto_stored(data))
     begin, end = DEFAULT_START + dt.timedelta(minutes=20), DEFAULT_START + dt.timedelta(hours=2, seconds=30)
@@ -85,7 +88,7 @@ def test_statistics_equal_the_reference_in_any_arrival_order(seed: int) -> None:
 
 
 def test_vectorised_backfill_stores_exactly_what_the_per_minute_datums_store(lab: Lab) -> None:
-    plugin = lab.emulator.plugins["ec2_metrics"]
+    plugin = lab.emulator.plugin(Ec2Metrics)
     now = lab.clock.now()
     since = now - dt.timedelta(days=2, minutes=7)
     for detailed in (False, True):
@@ -94,11 +97,11 @@ def test_vectorised_backfill_stores_exactly_what_the_per_minute_datums_store(lab
         instance.impair("ebs", since + dt.timedelta(hours=30, seconds=30))  # status checks fail from then on
         twin = copy.deepcopy(instance)
         columns = MetricStore()
-        lab.emulator.plugins["cloudwatch_metrics"].store, saved = columns, lab.emulator.plugins["cloudwatch_metrics"].store
+        lab.emulator.plugin(CloudWatchMetrics).store, saved = columns, lab.emulator.plugin(CloudWatchMetrics).store
         try:
             plugin._backfill_columns(instance, since, now)
         finally:
-            lab.emulator.plugins["cloudwatch_metrics"].store = saved
+            lab.emulator.plugin(CloudWatchMetrics).store = saved
         dicts = MetricStore()
         width = twin.period_minutes
         period = ec2.metric_period_start(since, width)
@@ -179,8 +182,8 @@ def test_what_the_store_does_not_emulate_is_refused_by_name(lab: Lab) -> None:
     with pytest.raises(UnsupportedOperation, match="IncludeLinkedAccounts"):
         cloudwatch.list_metrics(IncludeLinkedAccounts=True)
     window = {"StartTime": DEFAULT_START - dt.timedelta(days=1), "EndTime": DEFAULT_START}
-    with pytest.raises(UnsupportedOperation, match="metric math"):
-        cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "e", "Expression": "SUM(METRICS())"}], **window)
+    with pytest.raises(UnsupportedOperation, match="metric math function SEARCH"):
+        cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "e", "Expression": "SEARCH('CPU', 'Average', 60)"}], **window)
     stat = {"Metric": {"Namespace": "Lab", "MetricName": "m"}, "Period": 60, "Stat": "Sum"}
     with pytest.raises(UnsupportedOperation, match="LabelOptions"):
         cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "m", "MetricStat": stat}], LabelOptions={"Timezone": "+0900"}, **window)

@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEma
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,7 +103,9 @@ def test_missing_alarm(lab: Lab) -> None:
 
 
 def _solve_filter(lab: Lab) -> None:
-    exec(invalid_user_filter.solution_code, {"logs": lab.client("logs")})
+    # The notebook's answer cell ends by testing the filter on the sample lines of its Step 2.
+    sample = (Path(__file__).resolve().parents[1] / "data" / "secure-sample.log").read_text(encoding="utf-8").splitlines()
+    exec(invalid_user_filter.solution_code, {"logs": lab.client("logs"), "sample": sample})
 
 
 FILTER_WRONG: dict[str, dict[str, Any]] = {

@@ -91,7 +91,8 @@ def test_each_wrong_notification_is_caught_then_the_solution_passes(lab: Lab, wr
     kind, threshold, address = NOTIFICATION_WRONG[wrong]
     _notify(budgets, lab, kind, threshold, address)
     assert actual_100_notification.problems(lab) != []
-    solve = {"budgets": budgets, "account": lab.account_id, "LEARNER_EMAIL": prereqs.LEARNER_EMAIL}
+    me = [{"SubscriptionType": "EMAIL", "Address": prereqs.LEARNER_EMAIL}]  # as the notebook's Step 6 has it
+    solve = {"budgets": budgets, "account": lab.account_id, "me": me}
     exec(actual_100_notification.solution_code, dict(solve))
     exec(actual_100_notification.solution_code, dict(solve))  # the solution cell run twice
     assert actual_100_notification.problems(lab) == []

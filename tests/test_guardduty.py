@@ -19,6 +19,7 @@ from aws_shapes import shape_problems
 from test_config_rules import allow_eventbridge
 
 from labkit import guardduty, prereqs
+from labkit.emulator.events import Events
 from labkit.exceptions import ConfigurationError
 from labkit.lab import Lab
 
@@ -114,14 +115,14 @@ def test_brute_force_on_the_lab_instance_is_an_event_and_aggregates(lab: Lab) ->
     finding = guardduty.simulate_ssh_brute_force(lab, instance.instance_id, attempts=10)
     assert finding["resource"]["instanceDetails"]["instanceId"] == instance.instance_id
     assert finding["service"]["additionalInfo"] == {} and finding["service"]["detectorId"] == detector
-    sent = [e for e in lab.emulator.plugins["events"].events if e["detail-type"] == "GuardDuty Finding"]
+    sent = [e for e in lab.emulator.plugin(Events).events if e["detail-type"] == "GuardDuty Finding"]
     assert len(sent) == 1 and sent[0]["source"] == "aws.guardduty" and sent[0]["detail"]["id"] == finding["id"]
     lab.advance(minutes=5)
     guardduty.simulate_ssh_brute_force(lab, instance.instance_id, attempts=5)  # within 15 minutes: no new event
     lab.advance(minutes=15)
     again = guardduty.simulate_ssh_brute_force(lab, instance.instance_id, attempts=5)
     assert again["id"] == finding["id"] and again["service"]["count"] == 20
-    assert len([e for e in lab.emulator.plugins["events"].events if e["detail-type"] == "GuardDuty Finding"]) == 2
+    assert len([e for e in lab.emulator.plugin(Events).events if e["detail-type"] == "GuardDuty Finding"]) == 2
     assert len(client.list_findings(DetectorId=detector)["FindingIds"]) == 1
 
 

@@ -13,6 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 import labkit
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit import backends
 from labkit.cli import main
 from labkit.exceptions import GuardrailError
@@ -116,8 +118,8 @@ def test_failed_lines_mask_the_account_id() -> None:
 
 # -- §2 a pre-existing alarm is never redefined by a lab -----------------------------------------
 def test_a_lab_refuses_to_redefine_an_alarm_it_did_not_create(lab: Lab) -> None:
-    alarm = dict(MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
-                 ComparisonOperator="GreaterThanThreshold")
+    alarm = {"MetricName": "m", "Namespace": "n", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1,
+             "ComparisonOperator": "GreaterThanThreshold"}
     lab.internal_client("cloudwatch").put_metric_alarm(AlarmName="prod", Threshold=1, **alarm)
     with pytest.raises(GuardrailError, match="alarm 'prod' already exists"):
         lab.client("cloudwatch").put_metric_alarm(AlarmName="prod", Threshold=2, **alarm)
@@ -326,7 +328,7 @@ def test_alarm_history_outlives_the_process_that_recorded_it(monkeypatch: pytest
         labkit.connect("moto-server", clear_abandoned=False).internal_client("cloudwatch").delete_alarms(AlarmNames=["Busy queue"])
         third = labkit.connect("moto-server", clear_abandoned=False)
         assert third.client("cloudwatch").describe_alarm_history(AlarmName="Busy queue")["AlarmHistoryItems"] == []
-        assert third.emulator is not None and third.emulator.plugins["cloudwatch_alarms"].state.load() == {}
+        assert third.emulator is not None and third.emulator.plugin(CloudWatchAlarms).state.load() == {}
 
 
 def test_teardown_on_a_plain_moto_server_leaves_the_metric_data_and_does_not_fail(
@@ -336,7 +338,7 @@ def test_teardown_on_a_plain_moto_server_leaves_the_metric_data_and_does_not_fai
     lab = labkit.connect("moto-server")
     lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])
     assert lab.teardown().ok
-    assert lab.emulator is not None and lab.emulator.plugins["cloudwatch_metrics"].free_on_server() is None
+    assert lab.emulator is not None and lab.emulator.plugin(CloudWatchMetrics).free_on_server() is None
     moto_itself = backends._offline_session("ap-northeast-1").client("cloudwatch", endpoint_url=server)
     assert len(moto_itself.list_metrics()["Metrics"]) == 1  # kept until the server stops
 

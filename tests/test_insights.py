@@ -113,6 +113,16 @@ def test_parse_glob_and_regex() -> None:
     assert len(run('parse @message "user=*," as user')) == 6
 
 
+def test_parse_regex_fills_named_groups_only() -> None:
+    """Only named capturing groups become fields (Parse page: "named capturing groups"); an
+    unnamed optional group before them must not shift the values."""
+    events = [{"@timestamp": T0, "@message": "Failed password for invalid user admin from 192.0.2.77 port 1 ssh2"},
+              {"@timestamp": T0 + 1, "@message": "Failed password for root from 192.0.2.77 port 2 ssh2"}]
+    plan = compile(r"parse @message /Failed password for (invalid user )?(?<user>\S+) from (?<ip>\S+)/ "
+                   "| display user, ip | sort user asc")
+    assert plan.run(events).rows == [{"user": "admin", "ip": "192.0.2.77"}, {"user": "root", "ip": "192.0.2.77"}]
+
+
 # -- dedup (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Dedup.html)
 def test_dedup_keeps_the_first_row_per_value() -> None:
     rows = run("filter ispresent(level) | sort @timestamp asc | dedup level | fields level, latency")

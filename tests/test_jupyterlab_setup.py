@@ -89,7 +89,12 @@ def makefile_notebooks(folder: Path) -> list[str]:
 
 
 def test_makefile_checks_every_notebook_on_disk() -> None:
-    assert makefile_notebooks(REPO) == [str(p.relative_to(REPO)) for p in NOTEBOOKS]
+    """The English notebooks, then the Japanese edition's (strict nbval checks both)."""
+    from labkit.translation import edition_paths
+
+    editions = edition_paths(REPO, "ja")
+    assert editions, "no Japanese notebooks in notebooks/ja/"
+    assert makefile_notebooks(REPO) == [str(p.relative_to(REPO)) for p in [*NOTEBOOKS, *editions]]
 
 
 def test_makefile_notebook_list_follows_the_naming_rule(tmp_path: Path) -> None:

@@ -55,6 +55,7 @@ def test_skeleton_check_catches_a_missing_section() -> None:
     assert skeleton_problems(notebook) == ["missing or out of order: '## Check your work'"]
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_step_cell_twice_then_run_all_again_in_one_kernel(path: Path) -> None:
     """A learner re-runs cells: every Step cell and exercise answer run twice in a row, then the rest of the

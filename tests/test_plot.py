@@ -10,12 +10,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.colors import to_hex
 
-from labkit.alarms import backtest  # noqa: E402
-from labkit.plot import ALARM_COLOUR, INSUFFICIENT_COLOUR, alarm_timeline, state_spans  # noqa: E402
+from labkit.alarms import backtest
+from labkit.plot import ALARM_COLOUR, INSUFFICIENT_COLOUR, alarm_timeline, state_spans
 
 T0 = pd.Timestamp("2026-06-01 00:00", tz="UTC")
 SERIES = pd.Series(

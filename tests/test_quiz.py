@@ -151,7 +151,7 @@ def _section(cells: list, first: str, last: str) -> list:
 def test_every_notebook_ends_its_exercises_with_its_quiz_and_the_task_statements(notebook: str) -> None:
     import nbformat
 
-    [path] = [p for p in (REPO / "notebooks").glob(f"{notebook}-*.ipynb")]
+    [path] = (REPO / "notebooks").glob(f"{notebook}-*.ipynb")
     exercises = _section(nbformat.read(path, as_version=4).cells, "Exercises", "Check your work")
     quiz_cells = [c for c in exercises if c.cell_type == "code" and f'labkit.quiz.for_notebook("{notebook}")' in c.source]
     assert quiz_cells, f"{path.name}: no quiz cell in its Exercises section"

@@ -56,6 +56,7 @@ def _notebook(tmp_path: Path, cells: list[str]) -> Path:
     return path
 
 
+@pytest.mark.notebook
 def test_a_notebook_that_fails_before_its_checks_shows_no_count(tmp_path: Path) -> None:
     path = _notebook(tmp_path, ["raise RuntimeError('step 3 broke')", "print('x: 7/7 checks passed')"])
     [result] = notebooks.run([path])
@@ -64,6 +65,7 @@ def test_a_notebook_that_fails_before_its_checks_shows_no_count(tmp_path: Path) 
     assert nbformat.read(path, as_version=4).cells[0].outputs, "labkit run never writes the notebook"
 
 
+@pytest.mark.notebook
 def test_a_notebook_whose_checks_fail_shows_what_ran(tmp_path: Path) -> None:
     checks = (
         "from labkit.checks import Checks\n"

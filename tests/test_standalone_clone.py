@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.notebook  # kernels and subprocesses: `make test`, not `make unit`
+
 REPO = Path(__file__).resolve().parents[1]
 
 #: Runs in the clone, with the clone's labkit: notebook 04 executed as `labkit run` does.

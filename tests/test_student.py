@@ -116,6 +116,7 @@ def test_labkit_student_writes_every_notebook(tmp_path: Path, capsys: pytest.Cap
     assert capsys.readouterr().out.count("wrote ") == len(NOTEBOOKS)
 
 
+@pytest.mark.notebook
 def test_the_student_edition_of_notebook_00_runs_and_passes_once_answered(tmp_path: Path) -> None:
     from nbclient.exceptions import CellExecutionError
 

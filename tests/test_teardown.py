@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,32 @@ def test_two_processes_sharing_the_registry_file_never_lose_each_others_records(
     assert sorted(r.ident["TopicArn"] for r in Registry("moto-server:x", path).ordered()) == ["arn:a", "arn:b"]
     first.remove(first.ordered("lab-a")[0])
     assert [r.ident["TopicArn"] for r in second.ordered()] == ["arn:b"]  # reads see the other process's change
+
+
+_WRITER = """
+import datetime as dt, pathlib, sys, time
+from labkit.resources import KINDS_BY_NAME, Registry
+path, name, go = pathlib.Path(sys.argv[1]), sys.argv[2], pathlib.Path(sys.argv[3])
+registry = Registry("moto-server:x", path)
+(go.parent / name).touch()  # ready
+while not go.exists():
+    time.sleep(0.005)
+for n in range(100):
+    registry.add(KINDS_BY_NAME["sns:topic"], "ap-northeast-1", {"TopicArn": f"arn:{name}:{n}"},
+                 dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc), "lab-" + name)
+"""
+
+
+def test_two_writer_processes_at_once_keep_every_record_of_both(tmp_path: Path) -> None:
+    # The file lock (filelock, on every OS) makes each read-change-write of the file whole.
+    path, go = tmp_path / "registry.json", tmp_path / "go"
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), name, str(go)]) for name in ("a", "b")]
+    while not all((tmp_path / name).exists() for name in ("a", "b")) and all(w.poll() is None for w in writers):
+        time.sleep(0.01)
+    go.touch()  # both start writing together
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0]
+    stored = {r.ident["TopicArn"] for r in Registry("moto-server:x", path).ordered()}
+    assert stored == {f"arn:{name}:{n}" for name in ("a", "b") for n in range(100)}
 
 
 def test_only_labs_of_dead_kernels_on_this_machine_count_as_abandoned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 import labkit
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.backends import MOTO_ACCOUNT_ID
 from labkit.checks import Checks, ChecksFailed
 from labkit.cli import main
@@ -221,7 +222,7 @@ def test_teardown_frees_the_metric_data_the_lab_sent_to_the_server(server: str, 
     lab = join(monkeypatch, server, "freed")
     lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])
     assert lab.emulator is not None
-    lab.emulator.plugins["cloudwatch_metrics"].publish(
+    lab.emulator.plugin(CloudWatchMetrics).publish(
         "AWS/EC2", [{"MetricName": "CPUUtilization", "Dimensions": [{"Name": "InstanceId", "Value": "i-0123"}], "Value": 5.0}])
     lab.advance(minutes=1)  # the emulator's batch goes out
     neighbour = join(monkeypatch, server, "neighbour")

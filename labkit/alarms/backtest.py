@@ -77,14 +77,15 @@ def _period_statistic(
 
 def _breaching(values: np.ndarray, operator: str, threshold: float | Band) -> np.ndarray:
     with np.errstate(invalid="ignore"):  # NaN (a missing period) compares False, as it should
-        return compare(values, operator, threshold)
+        return np.asarray(compare(values, operator, threshold), dtype=bool)
 
 
 def _window_sum(cumulative: np.ndarray, width: int) -> np.ndarray:
     """Sum over the last ``width`` entries (ending at each position) from a cumulative sum."""
     earlier = np.zeros_like(cumulative)
     earlier[width:] = cumulative[:-width]
-    return cumulative - earlier
+    window: np.ndarray = cumulative - earlier
+    return window
 
 
 def backtest(

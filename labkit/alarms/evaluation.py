@@ -30,7 +30,7 @@ import math
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "ANOMALY_OPERATORS",
@@ -180,7 +180,8 @@ def _thresholds(threshold: Threshold, n: int, comparison_operator: str) -> list[
         return [threshold] * n  # type: ignore[list-item]
     if isinstance(threshold, (int, float)):
         raise ValueError(f"{comparison_operator} needs a band (lower, upper), not a number")
-    per_period = [None if b is None else (float(b[0]), float(b[1])) for b in threshold]
+    bands = cast("Sequence[Band | None]", threshold)  # neither a number nor one band: a band per period
+    per_period = [None if b is None else (float(b[0]), float(b[1])) for b in bands]
     if len(per_period) != n:
         raise ValueError("a band per period needs one entry per value")
     return per_period  # type: ignore[return-value]

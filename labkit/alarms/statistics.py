@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 __all__ = [
     "STATISTICS",
@@ -47,7 +47,7 @@ STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100(?:\.0+)?)$")
 
 #: A datapoint: a bare number or a MetricDatum-like mapping.
-Datum = Union[float, int, Mapping[str, Any]]
+Datum = float | int | Mapping[str, Any]
 
 
 def period_start(timestamp: dt.datetime, period: int) -> dt.datetime:
@@ -59,7 +59,12 @@ def period_start(timestamp: dt.datetime, period: int) -> dt.datetime:
         raise ValueError("period must be positive")
     ts = timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC)
     seconds = math.floor((ts - EPOCH).total_seconds())
-    return EPOCH + dt.timedelta(seconds=seconds - seconds % period)
+    return EPOCH + dt.timedelta(seconds=period_start_seconds(seconds, period))
+
+
+def period_start_seconds(seconds: int, period: int) -> int:
+    """:func:`period_start` in whole seconds since the epoch (``seconds`` floored already)."""
+    return seconds - seconds % period
 
 
 @dataclass
@@ -136,8 +141,39 @@ class _Bucket:
         return _nearest_rank(self.samples, float(match.group(1)))
 
 
-#: The metric store (:mod:`labkit.emulator.metric_store`) aggregates with the same buckets.
-Bucket = _Bucket
+class PeriodBuckets:
+    """Datapoints grouped by (period start, unit), then shaped like GetMetricStatistics' answer.
+
+    The one bucketing both :func:`period_statistics` and the emulator's metric store
+    (:func:`labkit.emulator.metric_store.period_statistics`) use, so they cannot drift apart.
+    """
+
+    def __init__(self, period: int) -> None:
+        if period <= 0:
+            raise ValueError("period must be positive")
+        self.period = period
+        self._buckets: dict[tuple[int, str], _Bucket] = {}
+
+    def bucket(self, seconds: int, unit: str) -> _Bucket:
+        """The bucket of the period holding second ``seconds`` (floored, since the epoch) in ``unit``."""
+        key = (period_start_seconds(seconds, self.period), unit)
+        found = self._buckets.get(key)
+        if found is None:
+            found = self._buckets[key] = _Bucket()
+        return found
+
+    def datapoints(self, statistics: Sequence[str], extended_statistics: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """One datapoint per (period, unit) in time order, as GetMetricStatistics returns them."""
+        out: list[dict[str, Any]] = []
+        for (start, unit), bucket in sorted(self._buckets.items()):
+            row: dict[str, Any] = {"Timestamp": EPOCH + dt.timedelta(seconds=start)}
+            for name in statistics:
+                row[name] = bucket.statistic(name)
+            if extended_statistics:
+                row["ExtendedStatistics"] = {p: bucket.statistic(p) for p in extended_statistics}
+            row["Unit"] = unit
+            out.append(row)
+        return out
 
 
 def _nearest_rank(samples: list[tuple[float, float]], p: float) -> float:
@@ -188,23 +224,14 @@ def period_statistics(
     ``StatisticValues`` or ``Values``/``Counts`` (and optionally ``Unit``), or
     ``(timestamp, value-or-datum)`` pairs. With ``unit`` only that unit is aggregated.
     """
-    buckets: dict[tuple[dt.datetime, str], _Bucket] = {}
+    buckets = PeriodBuckets(period)
     for item in datapoints:
         ts, datum, datum_unit = _parse(item)
         if unit is not None and datum_unit != unit:
             continue
-        key = (period_start(ts, period), datum_unit)
-        buckets.setdefault(key, _Bucket()).add(datum)
-    out: list[dict[str, Any]] = []
-    for (start, datum_unit), bucket in sorted(buckets.items()):
-        row: dict[str, Any] = {"Timestamp": start}
-        for name in statistics:
-            row[name] = bucket.statistic(name)
-        if extended_statistics:
-            row["ExtendedStatistics"] = {p: bucket.statistic(p) for p in extended_statistics}
-        row["Unit"] = datum_unit
-        out.append(row)
-    return out
+        ts = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+        buckets.bucket(math.floor((ts - EPOCH).total_seconds()), datum_unit).add(datum)
+    return buckets.datapoints(statistics, extended_statistics)
 
 
 def period_values(

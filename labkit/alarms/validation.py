@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from labkit.alarms.evaluation import ANOMALY_OPERATORS, COMPARISON_OPERATORS, TREAT_MISSING_DATA
 from labkit.alarms.statistics import STATISTICS
@@ -72,7 +72,7 @@ _SINGLE_METRIC_PARAMS = (
 )
 
 
-def _fail(message: str, parameter: str | None = None, code: str = "ValidationError") -> None:
+def _fail(message: str, parameter: str | None = None, code: str = "ValidationError") -> NoReturn:
     raise InvalidAlarmParameter(message, code=code, parameter=parameter)
 
 
@@ -81,7 +81,7 @@ def _member(name: str) -> str:
     return name[0].lower() + name[1:]
 
 
-def _constraint(name: str, value: object, rule: str) -> None:
+def _constraint(name: str, value: object, rule: str) -> NoReturn:
     _fail(
         f"1 validation error detected: Value '{value}' at '{_member(name)}' failed to satisfy "
         f"constraint: Member must {rule}",
@@ -224,7 +224,10 @@ def _check_metrics(metrics: Any, threshold_metric_id: str | None) -> None:
             _check_period(stat.get("Period"), f"Metrics.{i}.member.MetricStat.Period")
             if stat.get("Stat") not in STATISTICS:
                 _check_extended_statistic(str(stat.get("Stat")), f"Metrics.{i}.member.MetricStat.Stat")
-        if query.get("ReturnData", True):
+        # An anomaly alarm returns its band too: the PutMetricAlarm reference's "Anomaly Detection
+        # Model Alarm" example (and AWS's Knowledge Center one) set ReturnData true on both the
+        # metric and the ANOMALY_DETECTION_BAND named by ThresholdMetricId.
+        if query.get("ReturnData", True) and qid != threshold_metric_id:
             returning += 1
     if returning != 1:
         _fail(
@@ -341,7 +344,7 @@ def validate_put_metric_alarm(params: Mapping[str, Any]) -> None:
             )
         if statistic is not None:
             _enum("Statistic", statistic, STATISTICS)
-        else:
+        elif extended is not None:  # always, as exactly one of the two is given (checked above)
             _check_extended_statistic(extended)
         if params.get("Period") is None:
             _fail("The parameter Period is required.", "Period", "MissingParameter")
@@ -352,7 +355,7 @@ def validate_put_metric_alarm(params: Mapping[str, Any]) -> None:
         _check_dimensions(params.get("Dimensions", []))
     if metrics is not None:
         _check_metrics(metrics, threshold_id)
-        returned = [q for q in metrics if q.get("ReturnData", True)]
+        returned = [q for q in metrics if q.get("ReturnData", True) and q.get("Id") != threshold_id]
         period = returned[0].get("Period") or returned[0].get("MetricStat", {}).get("Period")
         if period is not None:
             _check_evaluation_window(period, evaluation_periods)

@@ -1,7 +1,8 @@
 """The emulation layer that completes moto (see :mod:`labkit.emulator.core`).
 
-``PLUGINS`` is the ordered list of plugin modules a moto lab installs; order matters for the
-minute ticks (metrics are published before alarms read them).
+``PLUGINS`` names every plugin a moto lab installs, as ``"module:Class"``. Their order here does not
+matter: each plugin class declares what it ``requires`` (and what it runs ``after``), and the
+emulator installs and ticks them in that order (:func:`labkit.emulator.core.plugin_order`).
 """
 
 from __future__ import annotations
@@ -9,25 +10,27 @@ from __future__ import annotations
 from labkit.emulator.core import Call, Emulator
 
 PLUGINS: list[str] = [
-    "labkit.emulator.api_limits",
-    "labkit.emulator.sns_email",
-    "labkit.emulator.iam_policy",
-    "labkit.emulator.logs_filters",
-    "labkit.emulator.logs_insights",
-    "labkit.emulator.logs_metrics",
-    "labkit.emulator.ec2_idempotency",
-    "labkit.emulator.ec2_metrics",
-    "labkit.emulator.ec2_status",
-    "labkit.emulator.synthetic_checks",
-    "labkit.emulator.simulated_metrics",
-    "labkit.emulator.cloudwatch_metrics",
-    "labkit.emulator.events",
-    "labkit.emulator.cloudtrail",
-    "labkit.emulator.health",
-    "labkit.emulator.cloudwatch_alarms",
-    "labkit.emulator.config",
-    "labkit.emulator.guardduty",
-    "labkit.emulator.budgets",
+    "labkit.emulator.api_limits:ApiLimits",
+    "labkit.emulator.budgets:Budgets",
+    "labkit.emulator.cloudtrail:CloudTrailEmulation",
+    "labkit.emulator.cloudwatch_alarms:CloudWatchAlarms",
+    "labkit.emulator.cloudwatch_composite:CompositeAlarms",
+    "labkit.emulator.cloudwatch_metrics:CloudWatchMetrics",
+    "labkit.emulator.cloudwatch_refused:RefusedCloudWatch",
+    "labkit.emulator.config:ConfigRules",
+    "labkit.emulator.ec2_idempotency:Ec2Idempotency",
+    "labkit.emulator.ec2_metrics:Ec2Metrics",
+    "labkit.emulator.ec2_status:Ec2Status",
+    "labkit.emulator.events:Events",
+    "labkit.emulator.guardduty:GuardDuty",
+    "labkit.emulator.health:Health",
+    "labkit.emulator.iam_policy:IamPolicies",
+    "labkit.emulator.logs_filters:LogsFilters",
+    "labkit.emulator.logs_insights:LogsInsights",
+    "labkit.emulator.logs_metrics:LogsMetrics",
+    "labkit.emulator.simulated_metrics:SimulatedMetrics",
+    "labkit.emulator.sns_email:SnsEmail",
+    "labkit.emulator.synthetic_checks:SyntheticChecks",
 ]
 
 __all__ = ["PLUGINS", "Call", "Emulator"]

@@ -186,8 +186,13 @@ def check_alarm_threshold(call: Call) -> None:
         raise ServiceError("InvalidParameterValue", f"The value {_number_text(float(threshold))} for parameter Threshold is invalid.")
 
 
-def install(emulator: Emulator) -> None:
+class ApiLimits:
+    """The plugin keeps no state: its checks are the functions above."""
+
+
+def install(emulator: Emulator) -> ApiLimits:
     """Register the limit checks on ``emulator``."""
     emulator.validates("logs", "PutLogEvents")(check_put_log_events)
     emulator.validates("cloudwatch", "PutMetricData")(check_put_metric_data)
     emulator.validates("cloudwatch", "PutMetricAlarm")(check_alarm_threshold)
+    return ApiLimits()

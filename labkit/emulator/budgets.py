@@ -18,7 +18,8 @@ Explorer returns only what a test seeded. This plugin:
   ``SNS`` subscriber topic; its ``NotificationState`` becomes ``ALARM``.
 * answers ``DescribeBudget``/``DescribeBudgets`` with ``CalculatedSpend`` (``ActualSpend``, and
   ``ForecastedSpend`` from the lab's linear forecast once a day of data exists — not AWS's model, see
-  :mod:`labkit.costs`), ``DescribeNotificationsForBudget`` with each ``NotificationState``, and
+  :mod:`labkit.costs`), ``DescribeNotificationsForBudget`` with each ``NotificationState``,
+  ``DescribeSubscribersForNotification`` (moto lacks it) from the subscribers kept here, and
   ``ce.GetCostAndUsage`` from the accrued ledger.
 
 Budget ``CostFilters`` on ``Service`` and ``Region`` are applied; other filters are ignored offline.
@@ -34,7 +35,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labkit import costs
-from labkit.exceptions import ServiceError
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.config import ConfigRules
+from labkit.emulator.sns_email import SnsEmail
+from labkit.exceptions import ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -74,7 +79,13 @@ class _Budget:
 class Budgets:
     """The plugin's state: the cost ledger, the budgets' subscribers and alert history."""
 
+    requires = (CloudWatchAlarms, CloudWatchMetrics, ConfigRules, SnsEmail)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.alarms = emulator.plugin(CloudWatchAlarms)
+        self.metrics = emulator.plugin(CloudWatchMetrics)
+        self.config = emulator.plugin(ConfigRules)
+        self.email = emulator.plugin(SnsEmail)
         self.lab = emulator.lab
         self.emulator = emulator
         self.ledger = costs.Ledger()
@@ -103,19 +114,17 @@ class Budgets:
                 item = f"ec2:{instance['InstanceType']}"
                 if item in costs.price_table()["prices"]:
                     charge(item, max(0.0, min(ran, 1.0)))
-        charge("cloudwatch:alarm", len(self.emulator.plugins["cloudwatch_alarms"].alarms))
+        charge("cloudwatch:alarm", len(self.alarms.alarms))
         charge("cloudwatch:custom-metric", self.custom_metrics(hour_end))
         charge("logs:ingestion", self.log_bytes / 1024**3)
         self.log_bytes = 0
-        sent = [e for e in self.lab.inbox.emails if e.kind == "notification" and e.topic_arn]
+        sent = [e for e in self.email.inbox.emails if e.kind == "notification" and e.topic_arn]
         charge("sns:email", len(sent) - self._seen_notifications)
         self._seen_notifications = len(sent)
-        config = self.emulator.plugins.get("config")
-        if config is not None:
-            items, evaluations = config.configuration_items_total, config.evaluations_total
-            charge("config:configuration-item", items - self._config_counts[0])
-            charge("config:rule-evaluation", evaluations - self._config_counts[1])
-            self._config_counts = (items, evaluations)
+        items, evaluations = self.config.configuration_items_total, self.config.evaluations_total
+        charge("config:configuration-item", items - self._config_counts[0])
+        charge("config:rule-evaluation", evaluations - self._config_counts[1])
+        self._config_counts = (items, evaluations)
 
     def watch(self, client: Any) -> None:
         """Forget the running instances after any call of ``client`` (any client of the lab) that can change them."""
@@ -152,7 +161,7 @@ class Budgets:
         can add one.
         """
         if self._custom_count is None or (now.hour == 0 and now.minute == 0):
-            store = self.emulator.plugins["cloudwatch_metrics"].store
+            store = self.metrics.store
             self._custom_count = sum(1 for namespace, _, _ in store.series if not namespace.startswith("AWS/"))
         return self._custom_count
 
@@ -250,9 +259,9 @@ class Budgets:
         )
         for subscriber in subscribers:
             if subscriber["SubscriptionType"] == "EMAIL":
-                self.lab.inbox.emails.append(Email(subscriber["Address"], SENDER, subject, body, now, "", "notification"))
+                self.email.mail(Email(subscriber["Address"], SENDER, subject, body, now, "", "notification"))
             elif subscriber["SubscriptionType"] == "SNS":
-                self.emulator.plugins["sns_email"].publish(subscriber["Address"], body, subject)
+                self.email.publish(subscriber["Address"], body, subject)
 
     def state_of(self, budget_name: str, notification: dict[str, Any], now: dt.datetime, time_unit: str) -> str:
         state = self.budgets.get(budget_name)
@@ -295,6 +304,35 @@ class Budgets:
             notification["NotificationState"] = self.state_of(budget["BudgetName"], notification, now, budget.get("TimeUnit", "MONTHLY"))
         return reply
 
+    def describe_subscribers(self, call: Call) -> dict[str, Any]:
+        """Answer ``DescribeSubscribersForNotification``, which moto lacks, from the subscribers kept here.
+
+        "Lists the subscribers that are associated with a notification"; a missing budget or
+        notification is ``NotFoundException`` (DescribeSubscribersForNotification API reference,
+        https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_DescribeSubscribersForNotification.html;
+        the docs do not give the message's words). A notification has at most 11 subscribers, so one
+        page holds them; a smaller ``MaxResults`` or a ``NextToken`` (paging) is not emulated.
+        """
+        params = call.params
+        if params.get("NextToken") or len(self._subscribers_of(call)) > params.get("MaxResults", 100):
+            raise UnsupportedOperation("budgets", call.operation, self.lab.backend.name,
+                                       "paging through subscribers (NextToken, or MaxResults below their number)")
+        return {"Subscribers": copy.deepcopy(self._subscribers_of(call))}
+
+    def _subscribers_of(self, call: Call) -> list[dict[str, str]]:
+        where = {"AccountId": call.params["AccountId"], "BudgetName": call.params["BudgetName"]}
+        call.internal().describe_budget(**where)  # no such budget: its NotFoundException reaches the learner
+        wanted = call.params["Notification"]
+        stored = [n for n in call.internal().describe_notifications_for_budget(**where)["Notifications"] if _same_notification(n, wanted)]
+        if not stored:
+            raise ServiceError("NotFoundException", f"Unable to get subscribers: {where['BudgetName']} - the notification doesn't exist.")
+        state = self.budgets.get(where["BudgetName"])
+        if state is None:  # created by another process on a moto server: its subscribers were not seen here
+            raise UnsupportedOperation("budgets", call.operation, self.lab.backend.name,
+                                       "the budget was created outside this lab's process")
+        # Keyed as created (Threshold 80 or 80.0, as the creating call wrote it), which moto kept.
+        return state.subscribers.get(notification_key(stored[0]), [])
+
     def get_cost_and_usage(self, call: Call) -> dict[str, Any]:
         try:
             return costs.cost_and_usage(self.ledger, call.params, self.lab.clock.now())
@@ -319,6 +357,7 @@ def install(emulator: Emulator) -> Budgets:
     emulator.answers("budgets", "DescribeBudget")(plugin.describe_budget)
     emulator.answers("budgets", "DescribeBudgets")(plugin.describe_budgets)
     emulator.answers("budgets", "DescribeNotificationsForBudget")(plugin.describe_notifications)
+    emulator.answers("budgets", "DescribeSubscribersForNotification")(plugin.describe_subscribers)
     emulator.answers("ce", "GetCostAndUsage")(plugin.get_cost_and_usage)
     emulator.every_minute(plugin.tick)
     return plugin

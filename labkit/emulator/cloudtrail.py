@@ -47,6 +47,8 @@ from botocore.exceptions import ClientError
 
 from labkit import cloudtrail
 from labkit.emulator.core import Call
+from labkit.emulator.events import Events
+from labkit.emulator.logs_metrics import LogsMetrics
 from labkit.exceptions import ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -68,7 +70,11 @@ class Stored:
 class CloudTrailEmulation:
     """The plugin's state: the event history and what each trail has received."""
 
+    requires = (Events, LogsMetrics)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.events = emulator.plugin(Events)
+        self.logs_metrics = emulator.plugin(LogsMetrics)
         self.lab = emulator.lab
         self.emulator = emulator
         self.history: list[Stored] = []
@@ -124,13 +130,10 @@ class CloudTrailEmulation:
         if record["readOnly"] or not self._logging_trails():
             return
         # EventBridge gets write management events (and sign-ins) when a trail is logging.
-        events = self.emulator.plugins.get("events")
-        if events is None:
-            return
         signin = record["eventType"] == "AwsConsoleSignIn"
         source = "aws.signin" if signin else "aws." + record["eventSource"].split(".")[0]
         detail_type = "AWS Console Sign In via CloudTrail" if signin else "AWS API Call via CloudTrail"
-        events.emit(source, detail_type, record, [], record["awsRegion"])
+        self.events.emit(source, detail_type, record, [], record["awsRegion"])
 
     def _identity(self, credentials: Any) -> dict[str, Any]:
         frozen = credentials.get_frozen_credentials()
@@ -235,7 +238,7 @@ class CloudTrailEmulation:
                 candidates = uncovered + fresh
                 uncovered = []
             self._settings[arn] = settings
-            due = []
+            due: list[Stored] = []
             for stored in candidates:
                 if (arn, stored.record["eventID"]) in self._delivered:
                     continue
@@ -274,9 +277,7 @@ class CloudTrailEmulation:
             params = {"logGroupName": group, "logStreamName": stream, "logEvents": events}
             reply = logs.put_log_events(**params)
             # Internal calls skip observers: hand the batch to the metric filters as PutLogEvents would.
-            metrics = self.emulator.plugins.get("logs_metrics")
-            if metrics is not None:
-                metrics.ingest(Call("logs", "PutLogEvents", params, self.lab, region), reply)
+            self.logs_metrics.ingest(Call("logs", "PutLogEvents", params, self.lab, region), reply)
 
     def validate_trail(self, call: Call) -> None:
         """Refuse what CreateTrail/UpdateTrail refuse about CloudWatch Logs delivery.

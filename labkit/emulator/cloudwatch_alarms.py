@@ -29,8 +29,20 @@ lab that connects reads the items of the alarms that still exist in its region: 
 in a new kernel shows what ``labkit catchup`` or an earlier kernel of the participant recorded. Items of
 alarms that no longer exist there (deleted by ``labkit teardown`` in another process) are removed.
 
-Evaluated here: single-metric alarms with a standard statistic. Alarms on metric math,
-percentiles or anomaly bands are stored but not evaluated offline; the notebooks say so.
+
+Evaluated here: single-metric alarms with a standard statistic or a percentile (``pNN``), and
+alarms on metric math (``Metrics`` with ``Expression``, evaluated by :mod:`labkit.aws.metricmath`
+over the evaluation range, "Creating a CloudWatch alarm based on a metric math expression",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html).
+A percentile alarm with ``EvaluateLowSampleCountPercentile`` ``ignore`` keeps its state while the
+evaluated periods hold fewer than 10/(1-p) samples (p >= 0.5) or 10/p samples (p < 0.5)
+("Percentile-based alarms and low data samples",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/percentiles-with-low-samples.html).
+What is valid on AWS but not evaluated offline is refused by ``PutMetricAlarm`` with
+:class:`~labkit.exceptions.UnsupportedOperation` naming it, after AWS's own validation (so AWS's
+examples are judged as AWS judges them): anomaly detection bands (``ThresholdMetricId``), the
+extended statistics other than percentiles (``tm90``, ``IQM``, ...), metric math functions the
+engine does not evaluate, and math on metrics of different periods.
 Taught in notebook 02-cpu-alarm.
 """
 
@@ -38,6 +50,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from collections.abc import Callable
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,13 +59,23 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from labkit import alarms
+from labkit.emulator.cloudtrail import CloudTrailEmulation
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.ec2_status import Ec2Status
+from labkit.emulator.events import Events
+from labkit.emulator.logs_metrics import LogsMetrics
+from labkit.emulator.simulated_metrics import SimulatedMetrics
+from labkit.emulator.sns_email import SnsEmail
+from labkit.emulator.synthetic_checks import SyntheticChecks
 from labkit.emulator.server_state import ServerState, item_key
-from labkit.exceptions import InvalidAlarmParameter, ServiceError
+from labkit.exceptions import InvalidAlarmParameter, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
+    from labkit.emulator.cloudwatch_composite import CompositeAlarms
     from labkit.emulator.core import Call, Emulator
 
 STANDARD_STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")
+_PERCENTILE = re.compile(r"^p(\d+(?:\.\d+)?)$")
 HISTORY_TIME = "%Y-%m-%dT%H:%M:%S.000+0000"
 #: CloudWatch operations that create, delete or change alarms: each one drops the kept alarms.
 ALARM_WRITES = (
@@ -87,7 +111,16 @@ class HistoryItem:
 class CloudWatchAlarms:
     """The plugin's state: alarm history and the alarms' previous reasons."""
 
+    requires = (CloudWatchMetrics, Ec2Status, Events, SnsEmail)
+    #: The plugins that publish datapoints each minute tick first, so an alarm evaluated at a
+    #: minute sees that minute's data (Ec2Metrics comes first through Ec2Status).
+    after = (CloudTrailEmulation, LogsMetrics, SimulatedMetrics, SyntheticChecks)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.metrics = emulator.plugin(CloudWatchMetrics)
+        self.ec2_status = emulator.plugin(Ec2Status)
+        self.events_plugin = emulator.plugin(Events)
+        self.email = emulator.plugin(SnsEmail)
         self.lab = emulator.lab
         self.emulator = emulator
         self.history: list[HistoryItem] = []
@@ -97,6 +130,12 @@ class CloudWatchAlarms:
         self._kept: list[dict[str, Any]] | None = None
         #: This minute's metric statistics answers, by query and how many datapoints were stored.
         self._answers: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        #: Called with (region, alarm name, lab time) after each state change (composite alarms listen).
+        self.on_transition: list[Callable[[str, str, dt.datetime], None]] = []
+        #: Called with (region, alarm names) after any lab client's DeleteAlarms.
+        self.on_delete: list[Callable[[str, list[str]], None]] = []
+        #: The composite alarms plugin, when installed (it registers itself: it requires this one).
+        self.composite: CompositeAlarms | None = None
         self.state: ServerState | None = None
         if ServerState.available(self.lab):
             self.state = ServerState(self.lab, "alarm-history")
@@ -124,6 +163,18 @@ class CloudWatchAlarms:
         """Drop the kept alarms whenever ``client`` (any CloudWatch client of the lab) changes alarms."""
         for operation in ALARM_WRITES:
             client.meta.events.register(f"after-call.cloudwatch.{operation}", self._forget_kept)
+        region = client.meta.region_name
+
+        def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["labkit_deleted_alarms"] = list(params.get("AlarmNames", []))
+
+        def deleted(http_response: Any, context: dict[str, Any], **_: Any) -> None:
+            if http_response.status_code < 300:
+                for listener in self.on_delete:
+                    listener(region, context.get("labkit_deleted_alarms", []))
+
+        client.meta.events.register("before-parameter-build.cloudwatch.DeleteAlarms", remember)
+        client.meta.events.register("after-call.cloudwatch.DeleteAlarms", deleted)
 
     def _forget_kept(self, **_: Any) -> None:
         self._kept = None
@@ -150,8 +201,46 @@ class CloudWatchAlarms:
             alarms.validate_put_metric_alarm(call.params)
         except InvalidAlarmParameter as error:
             raise ServiceError(error.code, error.message) from error
+        self._refuse_what_is_not_evaluated(call.params)
         call.context["labkit_previous_alarm"] = self._alarm(call.params["AlarmName"], call.region)
         return None
+
+    def _unsupported(self, detail: str) -> UnsupportedOperation:
+        return UnsupportedOperation("cloudwatch", "PutMetricAlarm", self.lab.backend.name, detail)
+
+    def _refuse_what_is_not_evaluated(self, params: dict[str, Any]) -> None:
+        """Refuse by name an alarm AWS accepts that the lab would never evaluate (it would sit in
+        INSUFFICIENT_DATA forever, a plausible wrong answer); check a math alarm's expressions as
+        GetMetricData checks them, and that the returned one is a single time series ("Any expression
+        used in a PutMetricAlarm operation must return a single time series", MetricDataQuery reference,
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html)."""
+        if params.get("ThresholdMetricId"):
+            raise self._unsupported(
+                "anomaly detection alarms (ThresholdMetricId with ANOMALY_DETECTION_BAND) are valid on AWS but "
+                "not evaluated offline",
+            )
+        extended = params.get("ExtendedStatistic")
+        if extended and not _PERCENTILE.match(extended):
+            raise self._unsupported(f"the extended statistic {extended!r} is valid on AWS but not evaluated offline (pNN is)")
+        metrics = params.get("Metrics")
+        if not metrics:
+            return
+        plugin = self.metrics
+        stats = [q["MetricStat"] for q in metrics if "MetricStat" in q]
+        for stat in stats:
+            if stat["Stat"] not in STANDARD_STATISTICS and not _PERCENTILE.match(stat["Stat"]):
+                raise self._unsupported(f"the statistic {stat['Stat']!r} is valid on AWS but not evaluated offline")
+        if len({int(stat["Period"]) for stat in stats}) > 1:
+            raise self._unsupported("metric math over metrics of different periods is not evaluated offline")
+        # Evaluated once over an empty window: the metric math checks run, and the shape of the result shows.
+        now = self.lab.clock.now()
+        answers = plugin.query_series(metrics, now, now + dt.timedelta(seconds=1), operation="PutMetricAlarm")
+        returned = next(q["Id"] for q in metrics if q.get("ReturnData", True))
+        if len(answers[returned]) != 1:
+            raise ServiceError(
+                "ValidationError", f"The expression '{returned}' returns {len(answers[returned])} time series; an alarm "
+                "needs an expression that returns a single time series.",
+            )
 
     def created(self, call: Call, reply: dict[str, Any]) -> None:
         name = call.params["AlarmName"]
@@ -171,6 +260,9 @@ class CloudWatchAlarms:
             self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update", "version": "1.0"})
 
     def set_state(self, call: Call) -> dict[str, Any]:
+        composite = self.composite
+        if composite is not None and composite.owns(call):
+            return composite.set_state(call)
         name = call.params["AlarmName"]
         before = self._alarm(name)
         if before is None:
@@ -187,7 +279,8 @@ class CloudWatchAlarms:
             and params.get("HistoryItemType") in (None, item.item_type)
             and (params.get("StartDate") is None or item.timestamp >= _aware(params["StartDate"]))
             and (params.get("EndDate") is None or item.timestamp <= _aware(params["EndDate"]))
-            and item.alarm_type in params.get("AlarmTypes", ["MetricAlarm", "CompositeAlarm"])
+            # "If you omit this parameter, only metric alarms are returned" (DescribeAlarmHistory API reference).
+            and item.alarm_type in (params.get("AlarmTypes") or ["MetricAlarm"])
         ]
         # Within one lab second, recording order stands for AWS's milliseconds (an Action follows its StateUpdate).
         order = {id(item): index for index, item in enumerate(self.history)}
@@ -217,9 +310,9 @@ class CloudWatchAlarms:
         A minute that ends no alarm's period costs nothing more than looking at the kept alarms.
         """
         second = int(now.timestamp())
-        if not any(alarm.get("Period") and second % alarm["Period"] == 0 for alarm in self.alarms):
+        due = [alarm for alarm in self.alarms if self._evaluable(alarm) and second % alarm_period(alarm) == 0]
+        if not due:
             return
-        due = [alarm for alarm in self.alarms if second % alarm["Period"] == 0 and self._evaluable(alarm)]
         # Alarms on the same metric and period (ten thresholds on one CPU) ask the same question.
         self._answers = {}
         for alarm in due:
@@ -227,25 +320,31 @@ class CloudWatchAlarms:
 
     @staticmethod
     def _evaluable(alarm: dict[str, Any]) -> bool:
-        return bool(alarm.get("MetricName")) and alarm.get("Statistic") in STANDARD_STATISTICS and "Threshold" in alarm
+        if "Threshold" not in alarm or alarm.get("ThresholdMetricId"):
+            return False
+        if alarm.get("Metrics"):
+            return alarm_period(alarm) is not None
+        statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic") or ""
+        return bool(alarm.get("MetricName")) and (statistic in STANDARD_STATISTICS or bool(_PERCENTILE.match(statistic)))
 
     def _evaluate(self, alarm: dict[str, Any], now: dt.datetime) -> None:
-        period = alarm["Period"]
+        period = alarm_period(alarm)
+        assert period is not None  # _evaluable checked it
         n = alarm["EvaluationPeriods"]
         count = alarms.evaluation_range(n)
         first = now - dt.timedelta(seconds=period * count)
         starts = [first + dt.timedelta(seconds=period * i) for i in range(count)]
-        query: dict[str, Any] = {
-            "Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"], "Dimensions": alarm.get("Dimensions", []),
-            "StartTime": first, "EndTime": now, "Period": period, "Statistics": [alarm["Statistic"], "SampleCount"],
-        }
-        if alarm.get("Unit"):
-            query["Unit"] = alarm["Unit"]
-        datapoints = self._statistics(query)
-        by_start = {point["Timestamp"].astimezone(dt.timezone.utc): point for point in datapoints}
-        values = [by_start[s][alarm["Statistic"]] if s in by_start else None for s in starts]
-        counts = [by_start[s]["SampleCount"] if s in by_start else None for s in starts]
-        treat = alarms.evaluation.effective_treat_missing_data(alarm["Namespace"], alarm.get("TreatMissingData"))
+        statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic")
+        if alarm.get("Metrics"):
+            values, counts = self._math_values(alarm, first, now, starts), None
+        else:
+            values, counts = self._metric_values(alarm, first, now, starts)
+            if statistic and _too_few_samples(alarm, counts[-n:]):
+                return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
+        # A math alarm whose metrics are all DynamoDB's is taken as "evaluating metrics in the AWS/DynamoDB namespace".
+        namespaces = {q["MetricStat"]["Metric"]["Namespace"] for q in alarm.get("Metrics") or [] if q.get("MetricStat")}
+        namespace = alarm.get("Namespace") or (namespaces.pop() if len(namespaces) == 1 else None)
+        treat = alarms.evaluation.effective_treat_missing_data(namespace, alarm.get("TreatMissingData"))
         outcome = alarms.evaluate(
             values, threshold=alarm["Threshold"], comparison_operator=alarm["ComparisonOperator"],
             evaluation_periods=n, datapoints_to_alarm=alarm.get("DatapointsToAlarm"),
@@ -255,10 +354,55 @@ class CloudWatchAlarms:
             return
         reason, reason_data = alarms.state_reason(
             outcome, timestamps=starts, threshold=alarm["Threshold"], period=period, query_date=now,
-            statistic=alarm["Statistic"], unit=alarm.get("Unit"), sample_counts=counts,
+            statistic=statistic, unit=alarm.get("Unit"), sample_counts=counts,
             datapoints_to_alarm_set="DatapointsToAlarm" in alarm,
         )
         self._transition(alarm, outcome.state, reason, reason_data, now)
+
+    def _metric_values(
+        self, alarm: dict[str, Any], first: dt.datetime, now: dt.datetime, starts: list[dt.datetime],
+    ) -> tuple[list[float | None], list[float | None]]:
+        """A single-metric alarm's statistic and sample count in each period starting at ``starts``."""
+        query: dict[str, Any] = {
+            "Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"], "Dimensions": alarm.get("Dimensions", []),
+            "StartTime": first, "EndTime": now, "Period": alarm_period(alarm),
+        }
+        if alarm.get("Unit"):
+            query["Unit"] = alarm["Unit"]
+        statistic = alarm.get("Statistic")
+        if statistic:
+            by_start = self._by_start({**query, "Statistics": [statistic, "SampleCount"]})
+            values = [by_start[s][statistic] if s in by_start else None for s in starts]
+        else:  # a percentile: GetMetricStatistics takes Statistics or ExtendedStatistics, not both
+            extended = alarm["ExtendedStatistic"]
+            by_start = self._by_start({**query, "ExtendedStatistics": [extended]})
+            values = [by_start[s]["ExtendedStatistics"].get(extended) if s in by_start else None for s in starts]
+            by_start = self._by_start({**query, "Statistics": ["SampleCount"]})
+        counts = [by_start[s]["SampleCount"] if s in by_start else None for s in starts]
+        return values, counts
+
+    def _by_start(self, query: dict[str, Any]) -> dict[dt.datetime, dict[str, Any]]:
+        return {point["Timestamp"].astimezone(dt.timezone.utc): point for point in self._statistics(query)}
+
+    def _math_values(
+        self, alarm: dict[str, Any], first: dt.datetime, now: dt.datetime, starts: list[dt.datetime],
+    ) -> list[float | None]:
+        """The returned query's value in each period: the whole ``Metrics`` array evaluated over the
+        evaluation range, as GetMetricData would answer it."""
+        metrics = self.metrics
+        queries = alarm["Metrics"]
+        returned = next(q["Id"] for q in queries if q.get("ReturnData", True))
+        found = metrics.query_series(queries, first, now, operation="PutMetricAlarm")[returned]
+        if not found:  # REMOVE_EMPTY left nothing: no datapoints
+            return [None] * len(starts)
+        if len(found) > 1:
+            raise UnsupportedOperation(
+                "cloudwatch", "PutMetricAlarm", self.lab.backend.name,
+                f"the alarm {alarm['AlarmName']!r}'s expression {returned!r} returned {len(found)} time series "
+                "with data; an alarm watches one",
+            )
+        by_start = dict(zip(found[0][1], found[0][2]))
+        return [by_start.get(s) for s in starts]
 
     def _statistics(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """The query's datapoints in periods aligned as CloudWatch aligns them.
@@ -269,13 +413,10 @@ class CloudWatchAlarms:
         """
         from labkit.emulator.core import Call
 
-        metrics = self.emulator.plugins.get("cloudwatch_metrics")
-        key = (repr(query), metrics.store.size if metrics is not None else -1)
+        key = (repr(query), self.metrics.store.size)
         if key in self._answers:
             return self._answers[key]
-        answer = None
-        if metrics is not None:
-            answer = metrics.get_metric_statistics(Call("cloudwatch", "GetMetricStatistics", query, self.lab))
+        answer = self.metrics.get_metric_statistics(Call("cloudwatch", "GetMetricStatistics", query, self.lab))
         self._answers[key] = list((answer or self._cloudwatch().get_metric_statistics(**query))["Datapoints"])
         return self._answers[key]
 
@@ -311,10 +452,11 @@ class CloudWatchAlarms:
         self.events.append(event)
         # "CloudWatch sends events to Amazon EventBridge whenever a CloudWatch alarm ... changes alarm
         # state" — actions enabled or not (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
-        if "events" in self.emulator.plugins:
-            self.emulator.plugins["events"].publish_event(event)
+        self.events_plugin.publish_event(event)
         if updated.get("ActionsEnabled", True):
             self._notify(updated, old_state, state, reason, now)
+        for listener in self.on_transition:
+            listener(self.lab.region, name, now)
 
     def _notify(self, alarm: dict[str, Any], old_state: str, state: str, reason: str, now: dt.datetime) -> None:
         actions = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[state]
@@ -322,8 +464,8 @@ class CloudWatchAlarms:
         # ec2_status plugin, as in "Create alarms to stop, terminate, reboot, or recover an instance"
         # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingAlarmActions.html).
         automate = [arn for arn in alarm.get(actions, []) if arn.split(":")[2:3] == ["automate"]]
-        if automate and "ec2_status" in self.emulator.plugins:
-            self.emulator.plugins["ec2_status"].perform(alarm, automate, now)
+        if automate:
+            self.ec2_status.perform(alarm, automate, now)
         topics = [arn for arn in alarm.get(actions, []) if arn.split(":")[2:3] == ["sns"]]
         if not topics:
             return
@@ -331,7 +473,7 @@ class CloudWatchAlarms:
             alarm, old_state=old_state, new_state=state, reason=reason, when=now,
             account_id=self.lab.account_id, region=self.lab.region,
         )
-        email = self.emulator.plugins["sns_email"]
+        email = self.email
         for topic in topics:
             def render(unsubscribe_url: str, topic: str = topic) -> str:
                 return alarms.email_body(subject, message, topic_arn=topic, unsubscribe_url=unsubscribe_url)
@@ -352,6 +494,39 @@ class CloudWatchAlarms:
             item.key = f"{item_key(name)}.{time.time_ns()}"
             self.state.save(item.key, item.stored())
         self.history.append(item)
+
+
+def alarm_period(alarm: dict[str, Any]) -> int | None:
+    """A metric alarm's period: ``Period``, or for a math alarm its metrics' one period (the
+    returned query's own ``Period`` when it has one)."""
+    if alarm.get("Period"):
+        return int(alarm["Period"])
+    queries = alarm.get("Metrics") or []
+    returned = [q for q in queries if q.get("ReturnData", True)]
+    if returned and returned[0].get("Period"):
+        return int(returned[0]["Period"])
+    periods = {int(q["MetricStat"]["Period"]) for q in queries if q.get("MetricStat")}
+    return periods.pop() if len(periods) == 1 else None
+
+
+def _too_few_samples(alarm: dict[str, Any], counts: list[float | None]) -> bool:
+    """EvaluateLowSampleCountPercentile ``ignore`` applies: "For percentiles between 0.5 (inclusive)
+    and 1.00 (exclusive), this setting is used when there are fewer than 10/(1-percentile) data
+    points during the evaluation period ... For percentiles between 0 and 0.5 (exclusive), the
+    setting is used when there are fewer than 10/percentile data points."
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/percentiles-with-low-samples.html
+    """
+    match = _PERCENTILE.match(alarm.get("ExtendedStatistic") or "")
+    if match is None or alarm.get("EvaluateLowSampleCountPercentile") != "ignore":
+        return False
+    fraction = float(match.group(1)) / 100
+    if 0.5 <= fraction < 1:
+        needed = 10 / (1 - fraction)
+    elif 0 < fraction < 0.5:
+        needed = 10 / fraction
+    else:
+        return False  # p0 and p100: the page gives no minimum
+    return sum(c or 0 for c in counts) < needed
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -25,8 +25,11 @@ the four calls are answered from it, so each datapoint is seen exactly once by e
 * ``GetMetricData`` (``MetricStat`` queries): ``StartTime`` inclusive, ``EndTime`` exclusive,
   ``ScanBy`` defaults to ``TimestampDescending``, ``ReturnData`` false hides a query's result
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
-  Math expressions, ``LabelOptions``, another ``AccountId`` and answers larger than one page
-  (``MaxDatapoints``, default and most 100,800) raise :class:`UnsupportedOperation`.
+  ``Expression`` queries are metric math, evaluated by :mod:`labkit.aws.metricmath`; an invalid
+  expression is a ``ValidationError``, a documented function the engine does not evaluate
+  (``SEARCH``, ``ANOMALY_DETECTION_BAND``, Metrics Insights ``SELECT`` ...), ``LabelOptions``,
+  another ``AccountId`` and answers larger than one page (``MaxDatapoints``, default and most
+  100,800) raise :class:`UnsupportedOperation`.
 * ``ListMetrics``: filters on ``Namespace``, ``MetricName`` and ``Dimensions`` (a filter without
   ``Value`` matches any value), at most 500 metrics per page with ``NextToken``, ``RecentlyActive``
   ``PT3H`` keeps metrics that received data in the past three hours of lab time
@@ -58,6 +61,7 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from botocore.utils import parse_timestamp
 
 from labkit.alarms.statistics import STATISTICS
@@ -74,6 +78,8 @@ PUT_BATCH = 1000
 MAX_STATISTICS_DATAPOINTS = 1440
 #: GetMetricData's default and largest MaxDatapoints (API reference).
 MAX_DATA_DATAPOINTS = 100_800
+#: "A single GetMetricData call can include up to 500 MetricDataQuery structures" (MetricDataQuery reference).
+MAX_DATA_QUERIES = 500
 #: ListMetrics returns "up to 500 results" per call (API reference).
 LIST_PAGE = 500
 #: The namespace of the metrics moto computes from its S3 buckets.
@@ -241,12 +247,19 @@ class CloudWatchMetrics:
 
         if not s3_backends[self.lab.account_id]["aws"].buckets:
             return None
-        from moto.cloudwatch.models import cloudwatch_backends
+        from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 
         provided = MetricStore()
         for datum in cloudwatch_backends[self.lab.account_id][self.lab.region].aws_metric_data:
+            if isinstance(datum, MetricDatum):
+                value: dict[str, Any] = {"Value": datum.value}
+            elif isinstance(datum, MetricAggregatedDatum):  # a statistic set
+                value = {"StatisticValues": {"SampleCount": datum.sample_count, "Sum": datum.sum,
+                                             "Minimum": datum.min, "Maximum": datum.max}}
+            else:
+                raise self._unsupported("GetMetricStatistics", f"moto's computed {type(datum).__name__} datapoints are not emulated")
             provided.put(datum.namespace, [{
-                "MetricName": datum.name, "Value": datum.value, "Unit": datum.unit, "Timestamp": datum.timestamp,
+                "MetricName": datum.name, **value, "Unit": datum.unit, "Timestamp": datum.timestamp,
                 "Dimensions": [{"Name": d.name, "Value": d.value} for d in datum.dimensions],
             }], self.lab.clock.now())
         return provided
@@ -303,14 +316,6 @@ class CloudWatchMetrics:
     def get_metric_data(self, call: Call) -> dict[str, Any] | None:
         params = call.params
         queries = params["MetricDataQueries"]
-        for query in queries:
-            if "MetricStat" not in query:
-                raise self._unsupported(
-                    "GetMetricData", f"the query {query.get('Id')!r} is a metric math expression, valid on AWS but "
-                    "not emulated (MetricStat queries are)",
-                )
-            if query.get("AccountId") not in (None, self.lab.account_id):
-                raise self._unsupported("GetMetricData", "AccountId of another account (cross-account observability)")
         for name in ("LabelOptions", "NextToken"):
             if params.get(name):
                 raise self._unsupported("GetMetricData", f"the parameter {name} is not emulated (one page holds every datapoint)")
@@ -318,33 +323,17 @@ class CloudWatchMetrics:
         if start >= end:
             raise ServiceError("ValidationError", "The parameter EndTime must be greater than StartTime.")
         descending = params.get("ScanBy", "TimestampDescending") == "TimestampDescending"
+        answers = self.query_series(queries, start, end, operation="GetMetricData")
         results = []
         returned = 0
         for query in queries:
-            stat = query["MetricStat"]
-            statistic = stat["Stat"]
-            if statistic not in STATISTICS and not _is_percentile(statistic):
-                raise self._unsupported(
-                    "GetMetricData", f"the statistic {statistic!r} is valid on AWS but not emulated (simple statistics and pNN are)",
-                )
-            metric = stat["Metric"]
-            rows = self.rows(metric["Namespace"], metric["MetricName"], metric.get("Dimensions", []), start, end)
-            periods = period_statistics(
-                rows, period=int(stat["Period"]),
-                statistics=[statistic] if statistic in STATISTICS else [],
-                extended_statistics=[] if statistic in STATISTICS else [statistic],
-                unit=stat.get("Unit"),
-            )
-            points = []
-            for row in periods:
-                value = row[statistic] if statistic in STATISTICS else row["ExtendedStatistics"][statistic]
-                if value is not None:
-                    points.append((row["Timestamp"], value))
-            points.sort(reverse=descending)
-            if query.get("ReturnData", True):
+            if not query.get("ReturnData", True):
+                continue
+            for label, times, values in answers[query["Id"]]:
+                points = sorted(zip(times, values), reverse=descending)
                 returned += len(points)
                 results.append({
-                    "Id": query["Id"], "Label": query.get("Label") or metric["MetricName"],
+                    "Id": query["Id"], "Label": label,
                     "Timestamps": [when for when, _ in points], "Values": [value for _, value in points],
                     "StatusCode": "Complete",
                 })
@@ -354,6 +343,110 @@ class CloudWatchMetrics:
                 "GetMetricData", f"{returned:,} datapoints exceed MaxDatapoints ({most:,}); paging with NextToken is not emulated",
             )
         return {"MetricDataResults": results, "Messages": []}
+
+    def query_series(
+        self, queries: list[dict[str, Any]], start: dt.datetime, end: dt.datetime, *, operation: str,
+    ) -> dict[str, list[tuple[str, list[dt.datetime], list[float]]]]:
+        """Every query's time series (label, timestamps, values) over ``start <= t < end``.
+
+        ``MetricStat`` queries are read from the store; ``Expression`` queries are evaluated with
+        :mod:`labkit.aws.metricmath` ("Using metric math",
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html). Checks
+        from the MetricDataQuery reference: at most 500 queries, unique Ids that start with a lowercase
+        letter, "you must specify either Expression or MetricStat but not both"
+        (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html).
+        An expression that returns an array gives one entry per series, labelled "Expression-Label
+        Metric-Label" as the user guide labels them on graphs (or the metric's label when the expression
+        has none); an expression without ``Label`` is labelled with its Id (AWS does not document its
+        default). The messages of these checks are *labkit wording*.
+        """
+        from labkit.aws import metricmath
+
+        if len(queries) > MAX_DATA_QUERIES:
+            raise ServiceError(
+                "ValidationError", f"The collection MetricDataQueries must not have a size greater than {MAX_DATA_QUERIES}.",
+            )
+        seen: set[str] = set()
+        metrics: dict[str, metricmath.Series] = {}
+        expressions: dict[str, str] = {}
+        periods: dict[str, int] = {}
+        for query in queries:
+            qid = query.get("Id", "")
+            if query.get("AccountId") not in (None, self.lab.account_id):
+                raise self._unsupported(operation, "AccountId of another account (cross-account observability)")
+            if not metricmath.engine.ID_PATTERN.match(qid):
+                raise ServiceError(
+                    "ValidationError", f"Invalid metric Id '{qid}': an Id must start with a lowercase letter and "
+                    "contain only letters, numbers and underscores.",
+                )
+            if qid in seen:
+                raise ServiceError("ValidationError", f"The metric Id '{qid}' is used more than once in MetricDataQueries.")
+            seen.add(qid)
+            if ("MetricStat" in query) == ("Expression" in query):
+                raise ServiceError(
+                    "ValidationError", f"The query '{qid}' must specify either Expression or MetricStat but not both.",
+                )
+            if "Expression" in query:
+                expressions[qid] = query["Expression"]
+                if query.get("Period"):
+                    periods[qid] = int(query["Period"])
+                continue
+            stat = query["MetricStat"]
+            metric = stat["Metric"]
+            times, values = self._stat_points(metric, stat, start, end, operation)
+            metrics[qid] = metricmath.Series(
+                qid, query.get("Label") or metric["MetricName"], int(stat["Period"]),
+                np.array([int(t.timestamp()) for t in times], np.int64), np.array(values, np.float64),
+            )
+        answers: dict[str, list[tuple[str, list[dt.datetime], list[float]]]] = {
+            qid: [(s.label, [dt.datetime.fromtimestamp(int(t), UTC) for t in s.times], s.values.tolist())]
+            for qid, s in metrics.items()
+        }
+        if not expressions:
+            return answers
+        try:
+            evaluated = metricmath.evaluate(
+                expressions, metrics, int(start.timestamp()), int(end.timestamp()), periods=periods,
+            )
+        except metricmath.MetricMathError as error:
+            raise ServiceError("ValidationError", str(error)) from error
+        except metricmath.MetricMathUnsupported as error:
+            raise self._unsupported(operation, f"{error} (valid on AWS)") from error
+        labels = {query["Id"]: query.get("Label") for query in queries}
+        for qid, found in evaluated.items():
+            entries = []
+            for s in found:
+                if len(found) == 1 and not s.metric:
+                    label = labels[qid] or qid
+                else:
+                    label = f"{labels[qid]} {s.label}" if labels[qid] else s.label
+                entries.append((label, [dt.datetime.fromtimestamp(int(t), UTC) for t in s.times], s.values.tolist()))
+            answers[qid] = entries
+        return answers
+
+    def _stat_points(
+        self, metric: dict[str, Any], stat: dict[str, Any], start: dt.datetime, end: dt.datetime, operation: str,
+    ) -> tuple[list[dt.datetime], list[float]]:
+        """One MetricStat's values per period (periods without data left out), in time order."""
+        statistic = stat["Stat"]
+        if statistic not in STATISTICS and not _is_percentile(statistic):
+            raise self._unsupported(
+                operation, f"the statistic {statistic!r} is valid on AWS but not emulated (simple statistics and pNN are)",
+            )
+        rows = self.rows(metric["Namespace"], metric["MetricName"], metric.get("Dimensions", []), start, end)
+        periods = period_statistics(
+            rows, period=int(stat["Period"]),
+            statistics=[statistic] if statistic in STATISTICS else [],
+            extended_statistics=[] if statistic in STATISTICS else [statistic],
+            unit=stat.get("Unit"),
+        )
+        times, values = [], []
+        for row in periods:
+            value = row[statistic] if statistic in STATISTICS else row["ExtendedStatistics"][statistic]
+            if value is not None:
+                times.append(row["Timestamp"])
+                values.append(value)
+        return times, values
 
     # -- ListMetrics --------------------------------------------------------------------------------
     def list_metrics(self, call: Call) -> dict[str, Any]:

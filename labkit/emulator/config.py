@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labkit import config_rules
+from labkit.emulator.events import Events
 from labkit.exceptions import ServiceError
 
 if TYPE_CHECKING:
@@ -60,7 +61,10 @@ class _RuleState:
 class ConfigRules:
     """The plugin's state: each rule's latest results, and what is waiting to be evaluated."""
 
+    requires = (Events,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.events_plugin = emulator.plugin(Events)
         self.lab = emulator.lab
         self.rules: dict[str, _RuleState] = {}
         #: Every event this plugin sent, oldest first (for tests and the notebook).
@@ -144,7 +148,7 @@ class ConfigRules:
 
     def describe_compliance_by_config_rule(self, call: Call) -> dict[str, Any]:
         wanted = call.params.get("ComplianceTypes")
-        items = [{"ConfigRuleName": s.name, "Compliance": self.rule_compliance(s)} for s in self._known(call.params.get("ConfigRuleNames"))]
+        items: list[dict[str, Any]] = [{"ConfigRuleName": s.name, "Compliance": self.rule_compliance(s)} for s in self._known(call.params.get("ConfigRuleNames"))]
         if wanted:
             items = [item for item in items if item["Compliance"]["ComplianceType"] in wanted]
         return {"ComplianceByConfigRules": items}
@@ -214,9 +218,7 @@ class ConfigRules:
             new=new, old=old, when=now,
         )
         self.events.append(detail)
-        events = self.lab.emulator.plugins.get("events") if self.lab.emulator is not None else None
-        if events is not None:
-            events.emit(SOURCE, DETAIL_TYPE, detail, resources=[], region=self.lab.region)
+        self.events_plugin.emit(SOURCE, DETAIL_TYPE, detail, resources=[], region=self.lab.region)
 
 
 def _parse_time(text: str) -> dt.datetime:

@@ -14,6 +14,11 @@ event system of every client a lab hands out (``Lab.client``):
 * the lab clock — *minute ticks* run once per lab minute as ``Lab.advance`` moves time: alarm
   evaluation, simulated metrics, budget spend.
 
+A plugin is a class; it names the plugins it uses in ``requires`` (and, in ``after``, the ones whose
+minute work must come before its own) and gets them by type, ``emulator.plugin(SnsEmail)``. The
+emulator installs and ticks plugins in an order that follows those declarations, whatever order
+they are listed in (:func:`plugin_order`); see docs/emulator-contract.md.
+
 Clients the emulator itself uses (``Call.internal``) carry none of these hooks, so a plugin
 reading moto's state never re-enters itself. The emulator is never attached on ``aws``.
 
@@ -23,20 +28,21 @@ Introduced in notebook 00-setup-and-monitoring-types; the plugins each name thei
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import importlib
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError
 
 from labkit.backends import MOTO_SEED
-from labkit.exceptions import ServiceError
+from labkit.exceptions import PluginWiringError, ServiceError
 
 if TYPE_CHECKING:
     from labkit.lab import Lab
@@ -46,6 +52,7 @@ Validator = Callable[["Call"], None]
 Observer = Callable[["Call", "dict[str, Any]"], None]
 CallObserver = Callable[["Call", "dict[str, Any]", int], None]
 Tick = Callable[[dt.datetime], None]
+P = TypeVar("P")
 
 _PARAMS_KEY = "labkit_params"
 #: Where ``Call.context`` keeps the HTTP request headers (``User-Agent`` for CloudTrail's userAgent).
@@ -68,7 +75,8 @@ class Call:
     context: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def internal(self, service: str | None = None) -> Any:
-        """A client to the same backend and region that bypasses the emulator."""
+        """A client to the same backend and region that bypasses the emulator (moto as it is:
+        what a plugin reads and writes underneath, so it never re-enters itself)."""
         return self.lab.internal_client(service or self.service, region=self.region or None)
 
 
@@ -101,16 +109,36 @@ class Emulator:
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
         self._answers: dict[tuple[str, str], Answer] = {}
+        self._internal_answers: dict[str, dict[str, Answer]] = defaultdict(dict)
         self._validators: dict[tuple[str, str], list[Validator]] = defaultdict(list)
         self._observers: dict[tuple[str, str], list[Observer]] = defaultdict(list)
         self._ticks: list[Tick] = []
         self._call_observers: list[CallObserver] = []
-        self.plugins: dict[str, Any] = {}
+        #: The installed plugins by class, in install (and tick) order.
+        self._plugins: dict[type, object] = {}
+        #: The plugin class whose ``install`` is running: it may ask only for what it requires.
+        self._installing: type | None = None
         #: Where plugins draw what AWS makes at random (SNS confirmation tokens): seeded per lab, as
         #: moto's ids are (``labkit.backends.MOTO_SEED``), so a notebook prints the same on every run.
         self.random = random.Random(MOTO_SEED)
 
     # -- registration -------------------------------------------------------------------------
+    def answers_internal(self, service: str, operation: str) -> Callable[[Answer], Answer]:
+        """Register the answer to ``service.operation`` for the kit's internal clients (checkers,
+        teardown): for state only the emulator keeps. Learner clients get :meth:`answers`' answer,
+        which runs after the hooks that attribute and authorise the call (CloudTrail, IAM)."""
+
+        def register(fn: Answer) -> Answer:
+            self._internal_answers[service][operation] = fn
+            return fn
+
+        return register
+
+    def attach_internal(self, client: Any, service: str) -> None:
+        """Hook the answers registered with :meth:`answers_internal` into an internal ``client``."""
+        if self._internal_answers.get(service):
+            self.answer_internal(client, service, self._internal_answers[service])
+
     def answers(self, service: str, operation: str) -> Callable[[Answer], Answer]:
         """Register the answer to ``service.operation`` (boto3 client name, API operation name)."""
 
@@ -159,11 +187,59 @@ class Emulator:
         self._ticks.append(fn)
         return fn
 
-    def install(self, module_names: list[str]) -> None:
-        """Import each plugin module and run its ``install(emulator)``; keep what it returns."""
-        for name in module_names:
-            module = importlib.import_module(name)
-            self.plugins[name.rsplit(".", 1)[-1]] = module.install(self)
+    def install(self, specs: Iterable[str]) -> None:
+        """Install the plugins named ``"module:Class"``, in :func:`plugin_order` (not list order).
+
+        Each module's ``install(emulator)`` creates its plugin and registers the plugin's hooks; it
+        may ask ``emulator.plugin(...)`` for the plugins its class ``requires`` (installed before it).
+        """
+        modules: dict[type, Any] = {}
+        for spec in specs:
+            module_name, _, class_name = spec.partition(":")
+            module = importlib.import_module(module_name)
+            kind = getattr(module, class_name, None) if class_name else None
+            if not isinstance(kind, type):
+                raise PluginWiringError(f"{spec!r} does not name a plugin class (write 'module:Class')")
+            modules[kind] = module
+        for kind in plugin_order([*self._plugins, *modules]):
+            if kind in self._plugins:
+                continue
+            self._installing = kind
+            try:
+                plugin = modules[kind].install(self)
+            finally:
+                self._installing = None
+            if not isinstance(plugin, kind):
+                raise PluginWiringError(f"{modules[kind].__name__}.install returned {plugin!r}, not a {kind.__name__}")
+            self._plugins[kind] = plugin
+
+    def plugin(self, kind: type[P]) -> P:
+        """The installed plugin of class ``kind`` (``emulator.plugin(SnsEmail)``).
+
+        Raises :class:`~labkit.exceptions.PluginWiringError` when no such plugin is installed, or
+        when a plugin's ``install`` asks for one its class does not declare in ``requires``.
+        """
+        installing = self._installing
+        if installing is not None and kind is not installing and kind not in _declared(installing, "requires"):
+            raise PluginWiringError(
+                f"{installing.__name__} asked for {kind.__name__} without declaring it: "
+                f"add it to {installing.__name__}.requires"
+            )
+        found = self._plugins.get(kind)
+        if found is None:
+            installed = ", ".join(sorted(k.__name__ for k in self._plugins)) or "none"
+            raise PluginWiringError(f"no {kind.__name__} plugin is installed in this lab's emulator (installed: {installed})")
+        assert isinstance(found, kind)
+        return found
+
+    def installed(self, kind: type) -> bool:
+        """Whether a plugin of class ``kind`` is installed (yet)."""
+        return kind in self._plugins
+
+    @property
+    def plugins(self) -> list[object]:
+        """The installed plugins, in install (and tick) order."""
+        return list(self._plugins.values())
 
     def answered(self) -> list[tuple[str, str]]:
         """The operations the emulator answers, for ``labkit doctor`` and the docs."""
@@ -177,7 +253,7 @@ class Emulator:
 
     def settle(self) -> None:
         """Lab time has stopped moving: let plugins send what they batch (remote servers)."""
-        for plugin in self.plugins.values():
+        for plugin in self._plugins.values():
             settle = getattr(plugin, "settle", None)
             if settle is not None:
                 settle()
@@ -231,7 +307,7 @@ class Emulator:
         events.register(f"before-call.{service_id}", before_call)
         events.register(f"after-call.{service_id}", after_call)
 
-    def answer_internal(self, client: Any, service: str, answers: dict[str, Answer]) -> None:
+    def answer_internal(self, client: Any, service: str, answers: Mapping[str, Answer]) -> None:
         """Answer these operations of an internal client (one without the emulator's hooks) too.
 
         For state that only the emulator keeps (metric data): the kit's own reads must see it.
@@ -255,6 +331,48 @@ class Emulator:
 
     def _call(self, service: str, operation: str, context: dict[str, Any], region: str) -> Call:
         return Call(service, operation, context.get(_PARAMS_KEY, {}), self.lab, region, context)
+
+
+def _declared(kind: type, relation: str) -> tuple[type, ...]:
+    return tuple(getattr(kind, relation, ()))
+
+
+def plugin_order(kinds: Iterable[type]) -> list[type]:
+    """The plugin classes in the order to install and tick them: each after what it ``requires``
+    and after what it runs ``after`` (when that is installed too); ties by module and class name,
+    so the order never depends on how the plugins were listed.
+
+    Raises :class:`~labkit.exceptions.PluginWiringError` for a required plugin that is missing and
+    for a cycle of declarations.
+    """
+    chosen = list(dict.fromkeys(kinds))
+    present = set(chosen)
+    before: dict[type, set[type]] = {}
+    for kind in chosen:
+        missing = [needed.__name__ for needed in _declared(kind, "requires") if needed not in present]
+        if missing:
+            raise PluginWiringError(f"{kind.__name__} requires {', '.join(missing)}, which is not installed")
+        before[kind] = {k for k in (*_declared(kind, "requires"), *_declared(kind, "after")) if k in present}
+
+    def name(kind: type) -> str:
+        return f"{kind.__module__}:{kind.__qualname__}"
+
+    waiting = {kind: len(needs) for kind, needs in before.items()}
+    ready = [(name(kind), kind) for kind, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order: list[type] = []
+    while ready:
+        _, kind = heapq.heappop(ready)
+        order.append(kind)
+        for other, needs in before.items():
+            if kind in needs:
+                waiting[other] -= 1
+                if waiting[other] == 0:
+                    heapq.heappush(ready, (name(other), other))
+    if len(order) < len(chosen):
+        stuck = ", ".join(sorted(k.__name__ for k in chosen if k not in order))
+        raise PluginWiringError(f"the plugins {stuck} wait on each other (a cycle in requires/after)")
+    return order
 
 
 def _reply(answer: Answer, call: Call) -> Any:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labkit.ec2 import IMPAIRMENT_METRIC, NAMESPACE, STATUS_METRICS, LabInstance, metric_period_start, sample_values
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.metric_store import micros
 
 if TYPE_CHECKING:
@@ -25,7 +26,10 @@ if TYPE_CHECKING:
 class Ec2Metrics:
     """The plugin's state: the watched instances and their samples for the current period."""
 
+    requires = (CloudWatchMetrics,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.metrics = emulator.plugin(CloudWatchMetrics)
         self.emulator = emulator
         self.lab = emulator.lab
         self.instances: list[LabInstance] = []
@@ -55,7 +59,7 @@ class Ec2Metrics:
     def _backfill_columns(self, instance: LabInstance, backfill_from: dt.datetime, now: dt.datetime) -> None:
         """The same datapoints as :meth:`_period_data` and :meth:`_status_data` over the history, stored
         as columns: a week is 120,000 datapoints, too many to build one dictionary each."""
-        store = self.emulator.plugins["cloudwatch_metrics"].store
+        store = self.metrics.store
         width = instance.period_minutes
         first = metric_period_start(backfill_from, width)
         periods = max(0, (now - first) // dt.timedelta(minutes=width))
@@ -63,7 +67,7 @@ class Ec2Metrics:
         samples = [instance.sample(first + dt.timedelta(minutes=m)) for m in range(periods * width)]
         names = [name for name in instance.metric_names() if instance.detailed or name not in STATUS_METRICS]
         starts = micros(first) + np.arange(periods, dtype=np.int64) * width * 60_000_000
-        for column, name in enumerate(names):
+        for name in names:
             values = np.array([sample[name] for sample in samples], dtype=np.float64).reshape(periods, width)
             when, count, total, low, high = _period_rows(starts, values)
             store.put_columns(NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name), now)
@@ -110,7 +114,7 @@ class Ec2Metrics:
         ]
 
     def _put(self, data: list[dict[str, Any]]) -> None:
-        self.emulator.plugins["cloudwatch_metrics"].publish(NAMESPACE, data)
+        self.metrics.publish(NAMESPACE, data)
 
     def tick(self, now: dt.datetime) -> None:
         """At the end of each instance's period, publish that period's datapoint."""

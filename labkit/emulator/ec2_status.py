@@ -32,13 +32,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labkit.ec2 import IMPAIRMENT_METRIC, LabInstance
+from labkit.emulator.ec2_metrics import Ec2Metrics
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
 
 #: Instance families the recover action supports (EC2 User Guide, "Recover your instance").
 RECOVERABLE_FAMILIES = frozenset(
-    "a1 c3 c4 c5 c5a c5n c6g inf1 m3 m4 m5 m5a m5n m6g p3 r3 r4 r5 r5a r5n r6g t2 t3 t3a t4g x1 x1e".split()
+    ["a1", "c3", "c4", "c5", "c5a", "c5n", "c6g", "inf1", "m3", "m4", "m5", "m5a", "m5n", "m6g", "p3", "r3", "r4", "r5", "r5a", "r5n", "r6g", "t2", "t3", "t3a", "t4g", "x1", "x1e"]
 )
 _SUMMARY_FIELD = {"system": "SystemStatus", "instance": "InstanceStatus", "ebs": "AttachedEbsStatus"}
 
@@ -57,13 +58,16 @@ class ActionRecord:
 class Ec2Status:
     """The plugin's state: the alarm actions performed so far."""
 
+    requires = (Ec2Metrics,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.ec2_metrics = emulator.plugin(Ec2Metrics)
         self.lab = emulator.lab
         self.emulator = emulator
         self.actions: list[ActionRecord] = []
 
     def _instance(self, instance_id: str) -> LabInstance | None:
-        watched = self.emulator.plugins["ec2_metrics"].instances
+        watched = self.ec2_metrics.instances
         return next((i for i in watched if i.instance_id == instance_id), None)
 
     # -- DescribeInstanceStatus -----------------------------------------------------------------

@@ -7,7 +7,7 @@ plugin is the bus:
 * :meth:`Events.emit` — what an AWS service does: build the event envelope (lab time, the lab's
   account) and deliver it to every enabled rule of the ``default`` bus whose event pattern
   matches (rules of :mod:`labkit.eventbridge`). Other plugins call it:
-  ``lab.emulator.plugins["events"].emit(source, detail_type, detail, resources, region)``.
+  ``lab.emulator.plugin(Events).emit(source, detail_type, detail, resources, region)``.
 * ``events.PutEvents`` is answered the same way for the learner's own events, with the documented
   per-entry results (PutEvents API reference,
   https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html, and
@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from labkit import eventbridge
+from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import ServiceError
 
 if TYPE_CHECKING:
@@ -63,7 +64,10 @@ class Delivery:
 class Events:
     """The plugin's state: every event that entered a bus, and every delivery attempted."""
 
+    requires = (SnsEmail,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.email = emulator.plugin(SnsEmail)
         self.lab = emulator.lab
         self.emulator = emulator
         self.events: list[dict[str, Any]] = []
@@ -116,7 +120,7 @@ class Events:
                 if not self._topic_allows_eventbridge(arn):
                     record.reason = "the topic's access policy does not allow events.amazonaws.com to sns:Publish"
                     return record
-                self.emulator.plugins["sns_email"].publish(arn, message)
+                self.email.publish(arn, message)
             elif service == "sqs":
                 sqs = self.lab.internal_client("sqs", region)
                 url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labkit import guardduty
+from labkit.emulator.events import Events
 from labkit.exceptions import ConfigurationError, ServiceError
 
 if TYPE_CHECKING:
@@ -55,7 +56,10 @@ class _Detector:
 class GuardDuty:
     """The plugin's state: findings per detector, and every event sent."""
 
+    requires = (Events,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.events_plugin = emulator.plugin(Events)
         self.lab = emulator.lab
         self.detectors: dict[str, _Detector] = {}
         self.events: list[dict[str, Any]] = []
@@ -127,9 +131,7 @@ class GuardDuty:
     def _publish(self, stored: _Stored, now: dt.datetime) -> None:
         stored.published_at = now
         self.events.append(stored.finding)
-        events = self.lab.emulator.plugins.get("events") if self.lab.emulator is not None else None
-        if events is not None:
-            events.emit(guardduty.SOURCE, guardduty.DETAIL_TYPE, stored.finding, resources=[], region=stored.finding["region"])
+        self.events_plugin.emit(guardduty.SOURCE, guardduty.DETAIL_TYPE, stored.finding, resources=[], region=stored.finding["region"])
 
     def brute_force(self, instance_id: str, source_ip: str, attempts: int) -> dict[str, Any]:
         """Record an inbound SSH brute force on ``instance_id`` (see :func:`labkit.guardduty.simulate_ssh_brute_force`)."""

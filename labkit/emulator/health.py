@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from labkit import health
+from labkit.emulator.events import Events
 from labkit.exceptions import ServiceError
 
 if TYPE_CHECKING:
@@ -26,14 +27,17 @@ if TYPE_CHECKING:
 class Health:
     """The plugin's state: the Health events AWS "sent"."""
 
+    requires = (Events,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.events_plugin = emulator.plugin(Events)
         self.emulator = emulator
         self.events: list[dict[str, Any]] = []
 
     def report(self, detail: dict[str, Any], region: str) -> dict[str, Any]:
         """Send one Health event (its ``detail``) to EventBridge in ``region``; returns the event."""
         resources = [e["entityValue"] for e in detail.get("affectedEntities", []) if e["entityValue"].startswith("arn:")]
-        event = self.emulator.plugins["events"].emit(health.SOURCE, health.DETAIL_TYPE, detail, resources, region)
+        event = self.events_plugin.emit(health.SOURCE, health.DETAIL_TYPE, detail, resources, region)
         self.events.append(event)
         return event
 

@@ -28,7 +28,7 @@ import json
 import weakref
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
@@ -276,7 +276,7 @@ def _make_token(group: str, last: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _read_token(token: str | None, group: str) -> tuple[int, str] | None | bool:
+def _read_token(token: str | None, group: str) -> tuple[int, str] | Literal[False] | None:
     """Where the previous page ended; None for a first page, False for a token not ours."""
     if not token:
         return None

@@ -27,7 +27,7 @@ moto's ``StartQuery`` knows only ``fields``/``sort``/``limit`` and returns every
   whether a saved query string is checked; labkit checks it as StartQuery would, so a definition
   that could never run is refused at once. Definitions are listed by name (order undocumented).
 
-No notebook teaches Logs Insights yet; the engine's rules are in :mod:`labkit.insights`.
+Taught in notebook 08-investigate; the engine's rules are in :mod:`labkit.insights`.
 """
 
 from __future__ import annotations
@@ -198,6 +198,16 @@ class LogsInsights:
         # format_value under no field name: epoch-ms timestamps stay numbers, JSON true is "true".
         record = {k: format_value("", v) for k, v in with_discovered_fields(event).items() if k != "@ptr" and v is not None}
         return {"logRecord": record}
+
+    def serve_internal(self, client: Any) -> None:
+        """Answer a kit-internal ``logs`` client too: queries and saved queries live only here, and
+        checkers and teardown must see what learners made (notebook 08-investigate)."""
+        self.emulator.answer_internal(client, "logs", {
+            "StartQuery": self.start_query, "GetQueryResults": self.get_query_results,
+            "PutQueryDefinition": self.put_query_definition,
+            "DescribeQueryDefinitions": self.describe_query_definitions,
+            "DeleteQueryDefinition": self.delete_query_definition,
+        })
 
     def _query(self, call: Call) -> dict[str, Any]:
         query_id = call.params.get("queryId", "")

@@ -29,6 +29,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from labkit import filterpattern
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -40,7 +41,10 @@ FILTER_WRITES = ("PutMetricFilter", "DeleteMetricFilter", "CreateLogGroup", "Del
 class LogsMetrics:
     """Turns each ``PutLogEvents`` batch into metric data for the group's metric filters."""
 
+    requires = (CloudWatchMetrics,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.metrics = emulator.plugin(CloudWatchMetrics)
         self.lab = emulator.lab
         self.emulator = emulator
         # (log group, filter name, metric namespace, metric name, minute) that already reported a value:
@@ -107,7 +111,7 @@ class LogsMetrics:
                     datum = self._datum(transformation, float(transformation["defaultValue"]), minute)
                     by_namespace.setdefault(transformation["metricNamespace"], []).append(datum)
         for namespace, data in by_namespace.items():
-            self.emulator.plugins["cloudwatch_metrics"].publish(namespace, data)
+            self.metrics.publish(namespace, data)
 
     @staticmethod
     def _datum(transformation: dict[str, Any], value: float, timestamp: dt.datetime) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from labkit.alarms.statistics import EPOCH, Bucket
+from labkit.alarms.statistics import EPOCH, PeriodBuckets
 
 UTC = dt.timezone.utc
 #: Dimensions as a metric's identity: (name, value) pairs, sorted (order does not matter to CloudWatch).
@@ -110,6 +110,31 @@ class Series:
             for col in self._cols.values():
                 col[:needed] = col[:needed][order]
 
+    def append_row(self, when: int, count: float, total: float, minimum: float, maximum: float, unit: int) -> None:
+        """:meth:`append` of one row, without building arrays (the emulator's per-minute publishing)."""
+        before = self.size
+        if before and when < int(self._cols["when"][before - 1]):
+            self.append({"when": np.asarray([when], np.int64), "count": np.asarray([count], np.float64),
+                         "total": np.asarray([total], np.float64), "minimum": np.asarray([minimum], np.float64),
+                         "maximum": np.asarray([maximum], np.float64), "unit": np.asarray([unit], np.int16)})
+            return
+        cols = self._cols
+        if before == len(cols["when"]):
+            capacity = before + before // 2
+            for name, col in cols.items():
+                grown = np.empty(capacity, col.dtype)
+                grown[:before] = col[:before]
+                cols[name] = grown
+        cols["when"][before] = when
+        cols["count"][before] = count
+        cols["total"][before] = total
+        cols["minimum"][before] = minimum
+        cols["maximum"][before] = maximum
+        cols["unit"][before] = unit
+        if "seq" in cols:
+            cols["seq"][before] = before
+        self.size = before + 1
+
     def window(self, start: int, end: int) -> dict[str, np.ndarray]:
         """The rows with ``start <= when < end`` in arrival order (the order statistics add them in)."""
         when = self._cols["when"][: self.size]
@@ -178,6 +203,9 @@ class MetricStore:
                 v = float(datum.get("Value", 0))
                 rows.append((when, 1.0, v, v, v, unit))
         for key, rows in grouped.items():
+            if len(rows) == 1:
+                self.series[key].append_row(*rows[0])
+                continue
             when, count, total, minimum, maximum, unit = zip(*rows) if rows else ((),) * 6
             self._append(self.series[key], when, count, total, minimum, maximum, unit)
 
@@ -222,23 +250,10 @@ def period_statistics(
     unit: str | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`labkit.alarms.statistics.period_statistics` over stored rows (same buckets, same sums)."""
-    buckets: dict[tuple[int, str], Bucket] = {}
+    buckets = PeriodBuckets(period)
     for row in rows:
         if unit is not None and row.unit != unit:
             continue
-        seconds = row.when // _US  # floored, as period_start floors
-        key = ((seconds - seconds % period) * _US, row.unit)
-        bucket = buckets.get(key)
-        if bucket is None:
-            bucket = buckets[key] = Bucket()
-        bucket.add_set(row.count, row.total, row.minimum, row.maximum)
-    out: list[dict[str, Any]] = []
-    for (start, row_unit), bucket in sorted(buckets.items()):
-        item: dict[str, Any] = {"Timestamp": from_micros(start)}
-        for name in statistics:
-            item[name] = bucket.statistic(name)
-        if extended_statistics:
-            item["ExtendedStatistics"] = {p: bucket.statistic(p) for p in extended_statistics}
-        item["Unit"] = row_unit
-        out.append(item)
-    return out
+        # Floored to whole seconds, as period_start floors.
+        buckets.bucket(row.when // _US, row.unit).add_set(row.count, row.total, row.minimum, row.maximum)
+    return buckets.datapoints(statistics, extended_statistics)

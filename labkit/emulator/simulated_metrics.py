@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.simulated import Simulated
 
 if TYPE_CHECKING:
@@ -21,7 +22,10 @@ if TYPE_CHECKING:
 class SimulatedMetrics:
     """The plugin's state: the simulated resources."""
 
+    requires = (CloudWatchMetrics,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.metrics = emulator.plugin(CloudWatchMetrics)
         self.lab = emulator.lab
         self.emulator = emulator
         self.resources: dict[str, Simulated] = {}
@@ -36,7 +40,7 @@ class SimulatedMetrics:
                 by_namespace[namespace].append(datum)
         for namespace, data in by_namespace.items():
             # Straight into the metric store: a lab client's PutMetricData refuses "AWS/" namespaces.
-            self.emulator.plugins["cloudwatch_metrics"].publish(namespace, data)
+            self.metrics.publish(namespace, data)
 
 
 def install(emulator: Emulator) -> SimulatedMetrics:

@@ -328,6 +328,11 @@ class SnsEmail:
         self._sns().publish(**params)
         self.deliver(topic_arn, message, subject, email_text)
 
+    def mail(self, email: Email) -> None:
+        """Put an email that another AWS service sends itself, not through SNS, in the inbox
+        (AWS Budgets mails a budget's ``EMAIL`` subscribers directly)."""
+        self.inbox.emails.append(email)
+
     def published(self, call: Call, reply: dict[str, Any]) -> None:
         topic = call.params.get("TopicArn") or call.params.get("TargetArn")
         if topic:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.synthetics import NAMESPACE, SyntheticCheck
 
 if TYPE_CHECKING:
@@ -21,7 +22,10 @@ if TYPE_CHECKING:
 class SyntheticChecks:
     """The plugin's state: the checks to run."""
 
+    requires = (CloudWatchMetrics,)
+
     def __init__(self, emulator: Emulator) -> None:
+        self.metrics = emulator.plugin(CloudWatchMetrics)
         self.lab = emulator.lab
         self.emulator = emulator
         self.checks: dict[str, SyntheticCheck] = {}
@@ -39,7 +43,7 @@ class SyntheticChecks:
         for check in self.checks.values():
             data.extend(check.metric_data(check.run(now - dt.timedelta(minutes=1))))
         if data:
-            self.emulator.plugins["cloudwatch_metrics"].publish(NAMESPACE, data)
+            self.metrics.publish(NAMESPACE, data)
 
 
 def install(emulator: Emulator) -> SyntheticChecks:

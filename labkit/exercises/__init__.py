@@ -2,7 +2,8 @@
 
 A checker inspects the learner's AWS state through boto3 and says what is wrong in plain words
 ("the topic exists but has no tag team=ops"). Each notebook's exercises live in a module of
-this package named after the notebook (``labkit.exercises.nb00`` for notebook 00).
+this package named after the notebook (``labkit.exercises.nb00`` for notebook 00); their solutions
+are the notebooks' own answer cells (:mod:`labkit.exercises.solutions`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ Resetter = Callable[["Lab"], str]
 
 @dataclass
 class Exercise:
-    """One exercise. ``checker(lab)`` returns the problems it finds (empty when solved)."""
+    """Exercise ``number`` of notebook ``notebook`` (``ex1`` of ``"02"``). ``checker(lab)`` returns the
+    problems it finds (empty when solved); the solution is the notebook's ``number``-th answer cell."""
 
     title: str
     checker: Checker
     hints: list[str]
-    solution_code: str
+    notebook: str
+    number: int
     #: Only for exercises where AWS keeps an earlier attempt that a new one cannot replace; the checker's
     #: feedback says when to call ``reset`` and what it deletes.
     resetter: Resetter | None = None
@@ -59,6 +62,13 @@ class Exercise:
             print(f"Nothing to reset for: {self.title} (running your corrected answer again replaces the earlier one)")
             return
         print(f"Reset: {self.resetter(lab)}")
+
+    @property
+    def solution_code(self) -> str:
+        """The notebook's answer cell for this exercise, as the notebook runs it."""
+        from labkit.exercises.solutions import solution_code
+
+        return solution_code(self.notebook, self.number)
 
     def solution(self) -> None:
         """Print one correct solution."""

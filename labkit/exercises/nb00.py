@@ -37,8 +37,6 @@ ops_topic = Exercise(
         "The topic exists already? create_topic returns it unchanged (and refuses other tags); "
         "sns.tag_resource(ResourceArn=topic_arn, Tags=[...]) sets a tag's value.",
     ],
-    solution_code="""
-ops_topic_arn = sns.create_topic(Name="ops-alerts")["TopicArn"]
-sns.tag_resource(ResourceArn=ops_topic_arn, Tags=[{"Key": "team", "Value": "ops"}])
-""",
+    notebook="00",
+    number=1,
 )

@@ -100,14 +100,6 @@ busiest_hour = Exercise(
         "pandas: `hourly.idxmax()` is the hour's start, `hourly.max()` its average. Publish one datapoint with "
         "cloudwatch.put_metric_data(Namespace=..., MetricData=[{MetricName, Dimensions, Timestamp, Value, Unit}]).",
     ],
-    solution_code="""
-hourly = labkit.metrics.series(lab, "CPUUtilization", instance.dimensions, start=week_start, end=week_end, period=3600)
-cloudwatch.put_metric_data(
-    Namespace="Lab/Exploration",
-    MetricData=[{
-        "MetricName": "BusiestHourCPU", "Dimensions": instance.dimensions,
-        "Timestamp": hourly.idxmax().to_pydatetime(), "Value": float(hourly.max()), "Unit": "Percent",
-    }],
-)
-""",
+    notebook="01",
+    number=1,
 )

@@ -59,13 +59,6 @@ three_of_five = Exercise(
         "Start from the put_metric_alarm call of Step 2 and change only the name and the M-of-N settings.",
         "EvaluationPeriods is N (how many recent periods are looked at), DatapointsToAlarm is M (how many must breach).",
     ],
-    solution_code=f"""
-cloudwatch.put_metric_alarm(
-    AlarmName="{ALARM_NAME}",
-    Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=instance.dimensions,
-    Statistic="Average", Period=300, EvaluationPeriods=5, DatapointsToAlarm=3,
-    Threshold=80, ComparisonOperator="GreaterThanThreshold",
-    AlarmActions=[topic_arn],
-)
-""",
+    notebook="02",
+    number=1,
 )

@@ -87,15 +87,9 @@ ssh_logs_policy = Exercise(
         "iam.create_policy(PolicyName=..., PolicyDocument=json.dumps(document)); lab.region and lab.account_id "
         "give the region and account.",
     ],
-    solution_code="""
-document = least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
-try:
-    iam.create_policy(PolicyName="ssh-logs-writer", PolicyDocument=json.dumps(document))
-except iam.exceptions.EntityAlreadyExistsException:  # an earlier attempt: make this document its default version
-    policy_arn = f"arn:aws:iam::{lab.account_id}:policy/ssh-logs-writer"
-    iam.create_policy_version(PolicyArn=policy_arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
-""",
     resetter=lambda lab: _delete_policy(lab),
+    notebook="03",
+    number=1,
 )
 
 
@@ -151,7 +145,6 @@ fix_trust = Exercise(
         "iam.update_assume_role_policy(RoleName=..., PolicyDocument=...) replaces the trust policy; "
         "labkit.iam.trust_policy() writes one for a service.",
     ],
-    solution_code="""
-iam.update_assume_role_policy(RoleName="lab-misconfigured-role", PolicyDocument=json.dumps(trust_policy("ec2.amazonaws.com")))
-""",
+    notebook="03",
+    number=2,
 )

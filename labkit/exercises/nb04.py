@@ -65,10 +65,6 @@ two_sources = Exercise(
         "Check it with validate_unified(config), then store json.dumps(config) with ssm.put_parameter.",
         f"put_parameter(Name='{PARAMETER}', Type='String', Value=..., Overwrite=True) replaces an earlier value.",
     ],
-    solution_code=f"""
-config = unified_config([LogSource("/var/log/secure", "ssh_logs"), LogSource("/var/log/messages", "system_logs")],
-                        "ap-northeast-1")
-validate_unified(config)
-ssm.put_parameter(Name="{PARAMETER}", Type="String", Value=json.dumps(config), Overwrite=True)
-""",
+    notebook="04",
+    number=1,
 )

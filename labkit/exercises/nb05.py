@@ -25,7 +25,7 @@ def _sample_lines() -> list[str]:
     start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
     lines: list[str] = []
     for flavor in ("al2", "al2023"):
-        generator = SecureLogGenerator(seed=11, flavor=flavor)  # type: ignore[arg-type]
+        generator = SecureLogGenerator(seed=11, flavor=flavor)
         lines += [line.text for line in generator.normal(start, 120, logins_per_hour=6)]
         lines += [line.text for line in generator.attack(start, 3, attempts_per_minute=15)]
     return lines
@@ -46,9 +46,9 @@ def _invalid_user_problems(lab: Lab) -> list[str]:
         names = [f"{f['filterName']} → {', '.join(t['metricName'] for t in f['metricTransformations'])}" for f in filters]
         return [f"no metric filter on {LOG_GROUP} publishes the metric {INVALID_USER_METRIC!r} (filters now: {'; '.join(names) or 'none'})"]
     if len(chosen) > 1:
-        names = ", ".join(repr(f["filterName"]) for f, _ in chosen)
+        duplicates = ", ".join(repr(f["filterName"]) for f, _ in chosen)
         return [
-            f"{len(chosen)} metric filters on {LOG_GROUP} publish {INVALID_USER_METRIC} ({names}), so a line that "
+            f"{len(chosen)} metric filters on {LOG_GROUP} publish {INVALID_USER_METRIC} ({duplicates}), so a line that "
             "matches both counts twice: keep one. put_metric_filter with the same filterName replaces a filter; "
             f"ex1.reset(lab) deletes every filter on {LOG_GROUP} that publishes {INVALID_USER_METRIC}"
         ]
@@ -107,12 +107,8 @@ invalid_user_filter = Exercise(
         "Quote the phrase so it is matched as one piece of text: '\"Invalid user\"'.",
     ],
     resetter=lambda lab: _delete_invalid_user_filters(lab),
-    solution_code=f"""
-logs.put_metric_filter(
-    logGroupName="{LOG_GROUP}", filterName="SSH Invalid user", filterPattern='"Invalid user"',
-    metricTransformations=[{{"metricName": "{INVALID_USER_METRIC}", "metricNamespace": "{NAMESPACE}", "metricValue": "1"}}],
-)
-""",
+    notebook="05",
+    number=1,
 )
 
 
@@ -148,12 +144,6 @@ sustained_alarm = Exercise(
         "Start from the 'SSH Failed' alarm call of step 5 and change its name, period and threshold.",
         "'2 of 3' is EvaluationPeriods=3 with DatapointsToAlarm=2.",
     ],
-    solution_code=f"""
-cloudwatch.put_metric_alarm(
-    AlarmName="{SUSTAINED_ALARM}", Namespace="{NAMESPACE}", MetricName="{FAILED_METRIC}",
-    Statistic="Sum", Period=60, EvaluationPeriods=3, DatapointsToAlarm=2,
-    Threshold=5, ComparisonOperator="GreaterThanOrEqualToThreshold",
-    TreatMissingData="notBreaching", AlarmActions=[topic_arn],
-)
-""",
+    notebook="05",
+    number=2,
 )

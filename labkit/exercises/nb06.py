@@ -75,13 +75,8 @@ ec2_health_rule = Exercise(
         "Fields under detail go in a nested object: {'detail': {'service': [...], 'eventTypeCategory': [...]}}.",
         "Then events.put_targets(Rule='ec2-health-issues', Targets=[{'Id': 'email', 'Arn': topic_arn}]).",
     ],
-    solution_code="""
-events.put_rule(Name="ec2-health-issues", State="ENABLED", EventPattern=json.dumps({
-    "source": ["aws.health"], "detail-type": ["AWS Health Event"],
-    "detail": {"service": ["EC2"], "eventTypeCategory": ["issue"]},
-}))
-events.put_targets(Rule="ec2-health-issues", Targets=[{"Id": "email", "Arn": topic_arn}])
-""",
+    notebook="06",
+    number=1,
 )
 
 
@@ -165,16 +160,6 @@ security_group_alarm = Exercise(
         "The alarm: Statistic='Sum', Period=300, Threshold=1, ComparisonOperator='GreaterThanOrEqualToThreshold', "
         "AlarmActions=[topic_arn].",
     ],
-    solution_code="""
-logs.put_metric_filter(
-    logGroupName=log_group, filterName="SecurityGroupChanges",
-    filterPattern=CIS_PATTERNS["CloudWatch.10 security group changes"],
-    metricTransformations=[{"metricName": "SecurityGroupChanges", "metricNamespace": "LogMetrics", "metricValue": "1"}],
-)
-cloudwatch.put_metric_alarm(
-    AlarmName="CIS-SecurityGroupChanges", Namespace="LogMetrics", MetricName="SecurityGroupChanges",
-    Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
-    TreatMissingData="notBreaching", AlarmActions=[topic_arn],
-)
-""",
+    notebook="06",
+    number=2,
 )

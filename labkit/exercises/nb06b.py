@@ -60,30 +60,20 @@ medium_findings_rule = Exercise(
         'Numeric matching takes a range: {"numeric": [">=", low, "<", high]}.',
         "Then events.put_targets(Rule=..., Targets=[{'Id': 'email', 'Arn': topic_arn}]).",
     ],
-    solution_code="""
-medium_pattern = {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"],
-                  "detail": {"severity": [{"numeric": [">=", 4, "<", 7]}]}}
-events.put_rule(Name="lab-guardduty-medium", EventPattern=json.dumps(medium_pattern), State="ENABLED")
-events.put_targets(Rule="lab-guardduty-medium", Targets=[{"Id": "email", "Arn": topic_arn}])
-""",
+    notebook="06b",
+    number=1,
 )
 
 
 def _subscribers(lab: Lab, notification: dict[str, Any]) -> list[dict[str, str]]:
-    if lab.emulator is not None:
-        # moto does not implement DescribeSubscribersForNotification; the budgets plugin keeps them.
-        from labkit.emulator.budgets import notification_key
-
-        state = lab.emulator.plugins["budgets"].budgets.get(BUDGET)
-        return list(state.subscribers.get(notification_key(notification), [])) if state else []
-    budgets = lab.internal_client("budgets")
+    budgets = lab.client("budgets", record=False)
     return budgets.describe_subscribers_for_notification(
         AccountId=lab.account_id, BudgetName=BUDGET, Notification=notification
     )["Subscribers"]
 
 
 def _actual_100_problems(lab: Lab) -> list[str]:
-    budgets = lab.internal_client("budgets")
+    budgets = lab.client("budgets", record=False)
     try:
         budgets.describe_budget(AccountId=lab.account_id, BudgetName=BUDGET)
     except ClientError:
@@ -115,14 +105,6 @@ actual_100_notification = Exercise(
         "The same notification exists already? create_notification answers DuplicateRecordException: "
         "budgets.delete_notification(AccountId=..., BudgetName=..., Notification=...) removes it first.",
     ],
-    solution_code="""
-actual_100 = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
-              "ThresholdType": "PERCENTAGE"}
-subscribers = [{"SubscriptionType": "EMAIL", "Address": LEARNER_EMAIL}]
-try:
-    budgets.create_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100, Subscribers=subscribers)
-except budgets.exceptions.DuplicateRecordException:  # an earlier attempt made it: replace it
-    budgets.delete_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100)
-    budgets.create_notification(AccountId=account, BudgetName="lab-monthly", Notification=actual_100, Subscribers=subscribers)
-""",
+    notebook="06b",
+    number=2,
 )

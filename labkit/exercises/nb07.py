@@ -59,16 +59,8 @@ reboot_alarm = Exercise(
         "so the two actions never start at the same time.",
         "AlarmActions=[f'arn:aws:automate:{lab.region}:ec2:reboot', topic_arn], Period=60, EvaluationPeriods=3.",
     ],
-    solution_code=f"""
-cloudwatch.put_metric_alarm(
-    AlarmName="{REBOOT_ALARM}",
-    Namespace="AWS/EC2", MetricName="StatusCheckFailed_Instance",
-    Dimensions=[{{"Name": "InstanceId", "Value": instance.instance_id}}],
-    Statistic="Minimum", Period=60, EvaluationPeriods=3,
-    Threshold=0, ComparisonOperator="GreaterThanThreshold",
-    AlarmActions=[f"arn:aws:automate:{{lab.region}}:ec2:reboot", topic_arn],
-)
-""",
+    notebook="07",
+    number=1,
 )
 
 
@@ -99,14 +91,6 @@ slow_alarm = Exercise(
         "Duration is in milliseconds, so one second is 1000.",
         "MetricName='Duration', Statistic='Average', Period=60, Threshold=1000, ComparisonOperator='GreaterThanThreshold'.",
     ],
-    solution_code=f"""
-cloudwatch.put_metric_alarm(
-    AlarmName="{SLOW_ALARM}",
-    Namespace="CloudWatchSynthetics", MetricName="Duration",
-    Dimensions=[{{"Name": "CanaryName", "Value": "{CANARY}"}}],
-    Statistic="Average", Period=60, EvaluationPeriods=1,
-    Threshold=1000, ComparisonOperator="GreaterThanThreshold",
-    AlarmActions=[topic_arn],
-)
-""",
+    notebook="07",
+    number=2,
 )

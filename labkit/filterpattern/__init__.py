@@ -52,7 +52,7 @@ __all__ = [
 _cache: dict[str, FilterPattern] = {}
 
 
-def compile(pattern: str) -> FilterPattern:  # noqa: A001 - the name the kit's API uses
+def compile(pattern: str) -> FilterPattern:
     """Compile ``pattern``; raise :class:`InvalidFilterPattern` where AWS would refuse it.
 
     Compiled patterns are cached, since metric filters re-match the same pattern on every event.

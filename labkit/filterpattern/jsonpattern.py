@@ -286,7 +286,7 @@ class _Parser(Lexer):
         for word, wanted in (("NULL", None), ("TRUE", True), ("FALSE", False)):
             if self.peek(word):
                 self.i += len(word)
-                return _node_test(sel, lambda node, w=wanted: node is w)
+                return _node_test(sel, _is(wanted))
         raise self.error("IS must be followed by NULL, TRUE or FALSE")
 
     def exists_test(self, sel: Selector) -> Evaluator:
@@ -361,6 +361,11 @@ def _numeric(op: str, value: float) -> Test:
         return number >= value
 
     return test
+
+
+def _is(wanted: bool | None) -> Test:
+    """``IS NULL``/``IS TRUE``/``IS FALSE``: the node is that very JSON value."""
+    return lambda node: node is wanted
 
 
 def _node_test(sel: Selector, test: Test) -> Evaluator:

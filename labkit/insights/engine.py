@@ -161,8 +161,8 @@ def _compare(op: str) -> Callable[[Any, Any], bool]:
             return False
         x, y = _num(a), _num(b)
         if x is not None and y is not None:
-            return fn(x, y)
-        return fn(_text(a), _text(b))
+            return bool(fn(x, y))
+        return bool(fn(_text(a), _text(b)))
 
     return compare
 
@@ -503,7 +503,7 @@ class _Parser:
         if fname == "bin":
             period = self.period()
             self.expect(")")
-            def bin_start(r: Row) -> int:
+            def bin_start(r: Row) -> int | None:
                 t = r.get("@timestamp")
                 return None if t is None else t - t % period
 
@@ -611,7 +611,7 @@ def compile(query: str) -> Plan:
             columns = [n for n, _ in items]
         elif command == "filter":
             predicate = parser.expr()
-            stages.append(lambda rows, p=predicate: [r for r in rows if p(r)])
+            stages.append(_filter_stage(predicate))
         elif command == "stats":
             if matched_stage is None:
                 matched_stage = len(stages)
@@ -626,7 +626,7 @@ def compile(query: str) -> Plan:
             if n.kind != "number" or not n.text.isdigit() or not 1 <= int(n.text) <= DEFAULT_LIMIT:
                 raise parser.error(n)
             limit = min(limit, int(n.text))
-            stages.append(lambda rows, k=int(n.text): rows[:k])
+            stages.append(_limit_stage(int(n.text)))
         elif command == "parse":
             stage, names = _parse(parser)
             stages.append(stage)
@@ -679,6 +679,18 @@ def _fields_stage(items: list[tuple[str, Expr]]) -> Stage:
     return stage
 
 
+def _filter_stage(predicate: Expr) -> Stage:
+    return lambda rows: [r for r in rows if predicate(r)]
+
+
+def _limit_stage(count: int) -> Stage:
+    return lambda rows: rows[:count]
+
+
+def _sort_key(expr: Expr) -> Callable[[Row], tuple[Any, ...]]:
+    return lambda row: _natural_key(expr(row))
+
+
 def _natural_key(value: Any) -> tuple[Any, ...]:
     """The documented sort order: non-number values before numbers; numbers by value; other values
     in chunks of digits (by length, then value) and non-digits (by Unicode)
@@ -711,7 +723,7 @@ def _sort(parser: _Parser) -> Stage:
 
     def stage(rows: list[Row]) -> list[Row]:
         for expr, descending in reversed(keys):  # stable sorts, last key first
-            rows.sort(key=lambda r, e=expr: _natural_key(e(r)), reverse=descending)
+            rows.sort(key=_sort_key(expr), reverse=descending)
         return rows
 
     return stage
@@ -776,6 +788,7 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
     else:
         raise parser.error(tok)
     search = pattern.search
+    by_name = tok.kind == "regex"
 
     def stage(rows: list[Row]) -> list[Row]:
         out = []
@@ -783,7 +796,8 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
             value = row.get(source)
             m = None if value is None else search(_text(value))
             if m:
-                row = {**row, **dict(zip(names, m.groups()))}
+                # By name: a regex's unnamed groups, e.g. (invalid user )?, are not fields.
+                row = {**row, **{name: m.group(name) for name in names}} if by_name else {**row, **dict(zip(names, m.groups()))}
             out.append(row)
         return out
 
@@ -899,7 +913,7 @@ def _aggregate(agg: Aggregate, rows: list[Row]) -> Any:
         if not present:
             return None
         pick = min if agg.func == "earliest" else max
-        row, value = pick(present, key=lambda p: p[0].get("@timestamp") or 0)
+        _, value = pick(present, key=lambda p: p[0].get("@timestamp") or 0)
         return value
     numbers = [n for _, v in present if (n := _num(v)) is not None]
     if not numbers:

@@ -1,12 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,src//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -83,7 +83,7 @@ print("Subscribe answered:", reply["SubscriptionArn"])
 # else's mailbox). The article's "check the email that arrived" is this step. Offline, the email is in `lab.inbox`:
 
 # %%
-if lab.emulator is not None:
+if lab.offline:
     print(lab.inbox[0])
 
 # %% [markdown]
@@ -92,7 +92,7 @@ if lab.emulator is not None:
 # mailbox, so `lab.inbox` subscribes an SQS queue to the topic as well and shows what arrives there.
 
 # %%
-if lab.emulator is not None:
+if lab.offline:
     lab.inbox.confirm(my_address)
 else:
     lab.inbox.watch(topic_arn)

@@ -1,12 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,src//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -217,7 +217,7 @@ try:
 except logs.exceptions.ResourceAlreadyExistsException:  # this cell ran before
     pass
 
-if lab.emulator is not None:
+if lab.offline:
     agent_logs = lab.client_as(role_arn, "logs", session_name=instance.instance_id)
     stream_name = f"{instance.instance_id}/var/log/secure"
     try:
@@ -236,7 +236,7 @@ if lab.emulator is not None:
 
 # %%
 denied = {}
-if lab.emulator is not None:
+if lab.offline:
     try:
         agent_logs.delete_log_group(logGroupName="ssh_logs")
     except agent_logs.exceptions.AccessDeniedException as error:
@@ -335,7 +335,7 @@ except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before: put
     iam.update_assume_role_policy(RoleName="lab-misconfigured-role", PolicyDocument=lambda_trust)
     lambda_role_arn = iam.get_role(RoleName="lab-misconfigured-role")["Role"]["Arn"]
 iam.attach_role_policy(RoleName="lab-misconfigured-role", PolicyArn=policy_arn)
-if lab.emulator is not None:
+if lab.offline:
     try:
         lab.client_as(lambda_role_arn, "logs")
     except InstanceRoleError as error:
@@ -422,7 +422,7 @@ checks.that([p["PolicyName"] for p in attached] == ["lab-cloudwatch-logs-policy"
 checks.that(states == ["associated"], "the instance profile is associated with the instance")
 checks.that(decisions["logs:PutLogEvents"] == "allowed", "the simulator allows PutLogEvents to ssh_logs")
 checks.that(decisions["logs:DeleteLogGroup"] == "implicitDeny", "the simulator refuses DeleteLogGroup")
-checks.that(lab.emulator is None or denied.get("Code") == "AccessDeniedException",
+checks.that(not lab.offline or denied.get("Code") == "AccessDeniedException",
             "the role's own credentials were refused DeleteLogGroup")
 checks.that(comparison.loc[1, "least privilege"] == "implicitDeny" and comparison.loc[1, "quick start"] == "allowed",
             "least privilege refuses other log groups; the quick start does not")

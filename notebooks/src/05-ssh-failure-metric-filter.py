@@ -1,12 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,src//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -90,7 +90,7 @@ logs.describe_log_groups(logGroupNamePrefix="ssh_logs")["logGroups"][0]["retenti
 # logins from the administrator's address, no failures.
 
 # %%
-agent_logs = lab.client_as(role.role_arn, "logs") if lab.emulator is not None else logs
+agent_logs = lab.client_as(role.role_arn, "logs") if lab.offline else logs
 agent = SimulatedAgent(
     agent_logs, LogSource("/var/log/secure", "ssh_logs"), instance_id=instance.instance_id, now=lab.clock.now,
     create_group=False,
@@ -293,7 +293,7 @@ for name in ("SSH Failed", "SSH brute force"):
 # `lab.inbox`; on AWS, in the mailbox you confirmed in notebook 02.
 
 # %%
-if lab.emulator is not None:
+if lab.offline:
     alarm_emails = [n for n in lab.inbox.notifications("you@example.com") if n.subject.startswith("ALARM: ")]
     for message in alarm_emails:
         print(f"{message.sent_at:%H:%M}", message.subject)
@@ -387,7 +387,7 @@ json_pattern = '{ $.event = "failed_password" && $.invalidUser IS TRUE }'
 # alarms' states:
 
 # %%
-if lab.emulator is None:
+if not lab.offline:
     for stream in logs.describe_log_streams(logGroupName="ssh_logs")["logStreams"]:
         print(stream["logStreamName"], stream.get("lastEventTimestamp"))
     for alarm in cloudwatch.describe_alarms(AlarmNames=["SSH Failed", "SSH brute force"])["MetricAlarms"]:
@@ -473,7 +473,7 @@ checks.that(
 states = [row["alarm after"] for row in timeline]
 checks.that("ALARM" in states, "the attack drove SSH Failed to ALARM")
 # AWS does not publish its evaluation range, so on AWS the return to OK may come later.
-checks.that(lab.emulator is None or states[-1] == "OK", "SSH Failed went back to OK after the attack")
+checks.that(not lab.offline or states[-1] == "OK", "SSH Failed went back to OK after the attack")
 checks.that(
     email is None or email.subject == 'ALARM: "SSH Failed" in Asia Pacific (Tokyo)',
     "the email has the article's subject",

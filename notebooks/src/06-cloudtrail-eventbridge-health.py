@@ -1,12 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,src//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -275,7 +275,7 @@ except sts.exceptions.ClientError as error:
 # %%
 from labkit.cloudtrail import simulate_console_login
 
-if lab.emulator is not None:
+if lab.offline:
     try:
         iam.create_user(UserName="tanaka")
     except iam.exceptions.EntityAlreadyExistsException:  # this cell ran before
@@ -288,13 +288,13 @@ if lab.emulator is not None:
 # Within minutes the records reach the log group, the filters count them, and the alarms fire:
 
 # %%
-lab.wait_until(lambda: len(lab.inbox.notifications()) >= 2 if lab.emulator else True, timeout=15,
+lab.wait_until(lambda: len(lab.inbox.notifications()) >= 2 if lab.offline else True, timeout=15,
                description="two alarm emails")
 for alarm in cloudwatch.describe_alarms(AlarmNamePrefix="CIS-")["MetricAlarms"]:
     print(f"{alarm['AlarmName']:28} {alarm['StateValue']}")
 
 # %%
-if lab.emulator is not None:
+if lab.offline:
     print(lab.inbox.notifications()[-1])
 
 # %% [markdown]
@@ -353,14 +353,14 @@ events.put_targets(Rule="security-alarms", Targets=[{
 # the rule delivers too:
 
 # %%
-if lab.emulator is not None:
+if lab.offline:
     simulate_console_login(lab, "root", success=True, mfa_used=True, source_ip="203.0.113.5")
 lab.wait_until(
     lambda: any("RootAccountUsage" in e.body for e in lab.inbox.notifications() if e.subject == "AWS Notification Message")
-    if lab.emulator else True,
+    if lab.offline else True,
     timeout=15, description="the EventBridge email",
 )
-if lab.emulator is not None:
+if lab.offline:
     from_rule = [e for e in lab.inbox.notifications() if e.subject == "AWS Notification Message"][-1]
     print(from_rule.body.split("\n\n--")[0])
 
@@ -389,14 +389,14 @@ events.put_targets(Rule="aws-health-issues", Targets=[{"Id": "email", "Arn": top
 # %%
 from labkit.health import simulate_issue
 
-if lab.emulator is not None:
+if lab.offline:
     health_event = simulate_issue(lab, "EC2")
     detail = health_event["detail"]
     print(detail["eventTypeCode"], detail["eventTypeCategory"], detail["statusCode"], detail["eventRegion"])
     print(detail["eventDescription"][0]["latestDescription"])
 
 # %%
-if lab.emulator is not None:
+if lab.offline:
     delivered = json.loads(lab.inbox.notifications()[-1].body.split("\n\n--")[0])
     print(delivered["detail-type"], "→", delivered["detail"]["service"], delivered["detail"]["eventTypeCode"])
 
@@ -499,7 +499,7 @@ states = {a["AlarmName"]: a["StateValue"] for a in cloudwatch.describe_alarms(Al
 checks.that(len(states) == 4, "four CIS alarms exist", "run Step 3 and exercise 2")
 checks.that(not ex1.problems(lab), "exercise 1: EC2 Health issues reach the topic")
 checks.that(not ex2.problems(lab), "exercise 2: the security-group alarm")
-if lab.emulator is not None:
+if lab.offline:
     subjects = [e.subject for e in lab.inbox.notifications()]
     checks.that(any("CIS-UnauthorizedAPICalls" in s for s in subjects), "the unauthorized-calls alarm emailed")
     checks.that(any("CIS-ConsoleSigninFailures" in s for s in subjects), "the console sign-in alarm emailed")

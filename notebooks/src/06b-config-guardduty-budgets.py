@@ -1,12 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,src//py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -298,7 +298,7 @@ high = guardduty.list_findings(DetectorId=detector_id, FindingCriteria={"Criteri
 # %%
 from labkit.guardduty import simulate_ssh_brute_force
 
-if lab.emulator is not None:
+if lab.offline:
     brute = simulate_ssh_brute_force(lab, instance.instance_id, source_ip="198.51.100.23", attempts=120)
 criteria = {"Criterion": {"type": {"Eq": ["UnauthorizedAccess:EC2/SSHBruteForce"]},
                           "resource.instanceDetails.instanceId": {"Eq": [instance.instance_id]}}}
@@ -340,7 +340,7 @@ events.put_targets(Rule="lab-guardduty-ssh", Targets=[{"Id": "email", "Arn": top
 # publishing frequency (we chose 15 minutes). On a real account this happens only if GuardDuty saw an attack.
 
 # %%
-if lab.emulator is not None:
+if lab.offline:
     lab.advance(minutes=20)
     simulate_ssh_brute_force(lab, instance.instance_id, source_ip="198.51.100.23", attempts=80)
 
@@ -512,13 +512,13 @@ checks.that(config.describe_compliance_by_config_rule(ConfigRuleNames=["restrict
             "restricted-ssh is COMPLIANT after the remediation")
 checks.that(not any(p["FromPort"] == 22 for p in ec2.describe_security_groups(GroupIds=[web_sg])["SecurityGroups"][0]["IpPermissions"]),
             "port 22 is no longer open on lab-web")
-checks.that(lab.emulator is None or any(b.startswith('"AWS Config:') and "NON_COMPLIANT" in b for b in bodies),
+checks.that(not lab.offline or any(b.startswith('"AWS Config:') and "NON_COMPLIANT" in b for b in bodies),
             "the NON_COMPLIANT email reached the inbox")
-checks.that(lab.emulator is None or any("SSHBruteForce" in e.body for e in guardduty_mail),
+checks.that(not lab.offline or any("SSHBruteForce" in e.body for e in guardduty_mail),
             "the SSH brute-force finding reached the inbox through EventBridge")
-checks.that(lab.emulator is None or any("BitcoinTool" in e.body for e in guardduty_mail),
+checks.that(not lab.offline or any("BitcoinTool" in e.body for e in guardduty_mail),
             "the High sample finding reached the inbox")
-checks.that(lab.emulator is None or {("ACTUAL Cost" in e.body) for e in budget_mail()} == {True, False},
+checks.that(not lab.offline or {("ACTUAL Cost" in e.body) for e in budget_mail()} == {True, False},
             "both budget alerts (actual and forecasted) reached the inbox")
 checks.that(float(budget["CalculatedSpend"]["ActualSpend"]["Amount"]) > 1.6, "actual spend is above 80 % of $2")
 checks.that(not ex1.problems(lab), "exercise 1: a Medium-only GuardDuty rule")

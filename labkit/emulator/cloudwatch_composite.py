@@ -1,0 +1,426 @@
+"""Composite alarms (``PutCompositeAlarm``), which moto 5.2 does not implement, kept and evaluated here.
+
+Rules, from the PutCompositeAlarm API reference
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html):
+
+* ``AlarmRule`` is parsed and checked by :mod:`labkit.aws.alarmrule` (functions, operators, 100
+  children, 500 elements, 10,240 characters); the alarms it names must exist in the Region (AWS
+  refuses a rule naming missing alarms; the message is *labkit wording*).
+* "When this operation creates an alarm, the alarm state is immediately set to INSUFFICIENT_DATA.
+  The alarm is then evaluated and its state is set appropriately. ... When you update an existing
+  alarm, its state is left unchanged"; "The composite alarm goes into
+  ALARM state only if all conditions of the rule are met", so it is ALARM while its rule is TRUE
+  and OK while it is FALSE. It is evaluated again whenever one of its children changes state.
+* Actions: SNS topics are notified on each state change while ``ActionsEnabled`` (default TRUE),
+  with an ``Action`` history item as for metric alarms; other action kinds, ``ActionsSuppressor``
+  (and its wait and extension periods) are valid on AWS but refused here by name.
+* ``DescribeAlarms`` returns composite alarms only when ``AlarmTypes`` names ``CompositeAlarm``
+  ("If you omit this parameter, only metric alarms are returned", DescribeAlarms API reference);
+  ``DescribeAlarmHistory`` likewise. ``ChildrenOfAlarmName`` / ``ParentsOfAlarmName`` return what the
+  DescribeAlarms reference lists; a ``MaxRecords`` smaller than the answer is refused by name (every
+  answer is one page; *labkit's* limit).
+* ``DeleteAlarms`` removes composite alarms; an alarm another composite alarm's rule still names
+  is not deleted (the API reference: "you can't delete any composite alarm that is part of the
+  cycle because there is always still a composite alarm that depends on that alarm"); the error
+  text is *labkit wording*.
+
+The state reason and ``StateReasonData`` follow AWS's composite-alarm event sample ("<child ARN>
+transitioned to ALARM at Friday 19 August, 2022 15:57:41 UTC", ``triggeringAlarms``; "Alarm events
+and EventBridge", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html),
+as does the EventBridge event (``configuration.alarmRule``). The SNS message is the JSON CloudWatch
+publishes for metric alarms without ``Trigger``, plus ``AlarmRule`` and ``TriggeringChildren`` (AWS
+does not document the composite message; *labkit's shape*); an email subscriber receives that JSON.
+Composite alarms live in this plugin, which answers every lab client's ``DescribeAlarms`` (the kit's
+own clients' too, so checkers and teardown see composite alarms).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from labkit.aws import alarmrule
+from labkit.alarms.notification import REGION_NAMES
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms, HistoryItem
+from labkit.emulator.events import Events
+from labkit.emulator.sns_email import SnsEmail
+from labkit.exceptions import ServiceError, UnsupportedOperation
+
+if TYPE_CHECKING:
+    from labkit.emulator.core import Call, Emulator
+
+UTC = dt.timezone.utc
+_SNS = re.compile(r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
+_ALARM_ARN = re.compile(r"^arn:aws:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$")
+STATE_ACTIONS = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}
+
+
+def _reason_time(when: dt.datetime) -> str:
+    return when.astimezone(UTC).strftime("%A %d %B, %Y %H:%M:%S UTC")
+
+
+def _iso_ms(when: dt.datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}+0000"
+
+
+class CompositeAlarms:
+    """The lab's composite alarms, by (Region, name), in the shape DescribeAlarms returns them."""
+
+    requires = (CloudWatchAlarms, Events, SnsEmail)
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.metric_alarms = emulator.plugin(CloudWatchAlarms)
+        self.events_plugin = emulator.plugin(Events)
+        self.email = emulator.plugin(SnsEmail)
+        self.lab = emulator.lab
+        self.emulator = emulator
+        self.alarms: dict[tuple[str, str], dict[str, Any]] = {}
+        self.rules: dict[tuple[str, str], alarmrule.AlarmRule] = {}
+        self._evaluating: set[tuple[str, str]] = set()
+        self._describing = False
+        self.tags: dict[tuple[str, str], dict[str, str]] = {}
+
+    def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
+        return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
+
+    def _region(self, call: Call) -> str:
+        return call.region or self.lab.region
+
+    def _arn(self, region: str, name: str) -> str:
+        return f"arn:aws:cloudwatch:{region}:{self.lab.account_id}:alarm:{name}"
+
+    # -- children ------------------------------------------------------------------------------------
+    def _child_name(self, region: str, reference: str) -> str | None:
+        """The alarm a rule names (a name, or an ARN of this account and Region), or None."""
+        match = _ALARM_ARN.match(reference)
+        if match:
+            if match.group(1) != region or match.group(2) != self.lab.account_id:
+                return None
+            return match.group(3)
+        return reference
+
+    def _state(self, region: str, name: str) -> dict[str, Any] | None:
+        """A metric or composite alarm's current description, or None if there is none."""
+        if (region, name) in self.alarms:
+            return self.alarms[(region, name)]
+        found = self.lab.internal_client("cloudwatch", region).describe_alarms(AlarmNames=[name])["MetricAlarms"]
+        return found[0] if found else None
+
+    # -- PutCompositeAlarm ---------------------------------------------------------------------------
+    def put(self, call: Call) -> dict[str, Any]:
+        params = call.params
+        for name in ("ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod"):
+            if params.get(name) is not None:
+                raise self._unsupported("PutCompositeAlarm", f"the parameter {name} (actions suppression) is not emulated")
+        name = params["AlarmName"]
+        if not 1 <= len(name) <= 255:
+            raise ServiceError("ValidationError", "1 validation error detected: Value at 'alarmName' failed to satisfy "
+                               "constraint: Member must have length less than or equal to 255")
+        for key in STATE_ACTIONS.values():
+            for arn in params.get(key) or []:
+                if not _SNS.match(arn):
+                    raise self._unsupported(
+                        "PutCompositeAlarm", f"the action {arn} (only SNS topic actions of composite alarms are emulated)",
+                    )
+            if len(params.get(key) or []) > 5:
+                raise ServiceError("ValidationError", f"1 validation error detected: Value at '{key[0].lower() + key[1:]}' "
+                                   "failed to satisfy constraint: Member must have length less than or equal to 5")
+        try:
+            rule = alarmrule.compile(params["AlarmRule"])
+        except alarmrule.AlarmRuleError as error:
+            raise ServiceError("ValidationError", str(error)) from error
+        region = self._region(call)
+        missing = sorted(ref for ref in rule.alarms
+                         if (child := self._child_name(region, ref)) is None or self._state(region, child) is None)
+        if missing:
+            raise ServiceError(
+                "ValidationError", f"Could not save the composite alarm as alarms [{', '.join(missing)}] in the alarm rule do not exist",
+            )
+        now = self.lab.clock.now()
+        key = (region, name)
+        previous = self.alarms.get(key)
+        alarm = {
+            "AlarmName": name, "AlarmArn": self._arn(region, name),
+            "AlarmDescription": params.get("AlarmDescription", ""), "AlarmRule": params["AlarmRule"],
+            "ActionsEnabled": params.get("ActionsEnabled", True),
+            "AlarmActions": list(params.get("AlarmActions") or []), "OKActions": list(params.get("OKActions") or []),
+            "InsufficientDataActions": list(params.get("InsufficientDataActions") or []),
+            "AlarmConfigurationUpdatedTimestamp": now,
+            "StateValue": "INSUFFICIENT_DATA", "StateReason": "Unchecked: Initial alarm creation",
+            "StateUpdatedTimestamp": now, "StateTransitionedTimestamp": now,
+        }
+        if previous is not None:  # an update keeps the state (as PutMetricAlarm's does)
+            for field in ("StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp", "StateTransitionedTimestamp"):
+                if field in previous:
+                    alarm[field] = previous[field]
+        self.alarms[key] = alarm
+        self.rules[key] = rule
+        # "If you are using this operation to update an existing alarm, any tags you specify in this
+        # parameter are ignored" (PutCompositeAlarm API reference, Tags).
+        if previous is None:  # the parameters as sent carry the kit's labkit:lab tag too
+            sent = call.context.get("labkit_sent_params") or params
+            self.tags[key] = {t["Key"]: t["Value"] for t in sent.get("Tags") or []}
+        verb = "updated" if previous else "created"
+        self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" {verb}',
+                     {"type": "Update" if previous else "Create", "version": "1.0"})
+        if previous is None:  # "When you update an existing alarm, its state is left unchanged"
+            self._evaluate(region, name, now, trigger=None)
+        return {}
+
+    # -- DescribeAlarms --------------------------------------------------------------------------------
+    def describe(self, call: Call) -> dict[str, Any] | None:
+        if self._describing:
+            return None  # this plugin's own read of the metric alarms: moto answers it
+        self._describing = True
+        try:
+            return self._describe(call)
+        finally:
+            self._describing = False
+
+    def _describe(self, call: Call) -> dict[str, Any]:
+        params = dict(call.params)
+        family = [name for name in ("ChildrenOfAlarmName", "ParentsOfAlarmName") if params.get(name)]
+        if family:
+            return self._family(call, family)
+        if params.get("NextToken"):  # every answer here is one page, so no token was ever handed out
+            raise ServiceError("InvalidNextToken", "The next token specified is invalid.")
+        types = params.pop("AlarmTypes", None) or ["MetricAlarm"]
+        region = self._region(call)
+        reply: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
+        if "MetricAlarm" in types:
+            reply["MetricAlarms"] = call.internal("cloudwatch").describe_alarms(**params)["MetricAlarms"]
+        if "CompositeAlarm" in types:
+            names, prefix = params.get("AlarmNames"), params.get("AlarmNamePrefix")
+            state, action = params.get("StateValue"), params.get("ActionPrefix")
+            for (where, name), alarm in sorted(self.alarms.items()):
+                actions = alarm["AlarmActions"] + alarm["OKActions"] + alarm["InsufficientDataActions"]
+                if where == region and (names is None or name in names) and (prefix is None or name.startswith(prefix)) \
+                        and state in (None, alarm["StateValue"]) and (action is None or any(a.startswith(action) for a in actions)):
+                    reply["CompositeAlarms"].append(dict(alarm))
+        most = params.get("MaxRecords")
+        if most is not None and len(reply["MetricAlarms"]) + len(reply["CompositeAlarms"]) > int(most):
+            raise self._unsupported("DescribeAlarms", f"more alarms than MaxRecords ({most}): paging is not emulated")
+        return reply
+
+    def _family(self, call: Call, family: list[str]) -> dict[str, Any]:
+        """``ChildrenOfAlarmName``: the alarms a composite alarm's rule names, with "Only the Alarm Name,
+        ARN, StateValue (OK, ALARM, or INSUFFICIENT_DATA), and StateUpdatedTimestamp"; ``ParentsOfAlarmName``:
+        the composite alarms whose rule names the alarm, with "Only the Alarm Name and ARN". Either one
+        excludes every other parameter but MaxRecords and NextToken (DescribeAlarms API reference,
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html)."""
+        others = [name for name, value in call.params.items() if value and name not in ("MaxRecords", "NextToken")]
+        if len(others) > 1:
+            raise ServiceError(
+                "ValidationError", f"{family[0]} cannot be used with any other parameter except MaxRecords and NextToken.",
+            )
+        region = self._region(call)
+        reply: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
+        if family == ["ChildrenOfAlarmName"]:
+            rule = self.rules.get((region, call.params["ChildrenOfAlarmName"]))
+            children = sorted({self._child_name(region, ref) for ref in rule.alarms} - {None}) if rule else []
+            for child in children:
+                alarm = self._state(region, child)  # type: ignore[arg-type]
+                if alarm is None:
+                    continue
+                shown = {key: alarm[key] for key in ("AlarmName", "AlarmArn", "StateValue", "StateUpdatedTimestamp") if key in alarm}
+                reply["CompositeAlarms" if "AlarmRule" in alarm else "MetricAlarms"].append(shown)
+        else:
+            name = call.params["ParentsOfAlarmName"]
+            for (where, parent), rule in sorted(self.rules.items()):
+                if where == region and name in {self._child_name(region, ref) for ref in rule.alarms}:
+                    reply["CompositeAlarms"].append({"AlarmName": parent, "AlarmArn": self._arn(region, parent)})
+        return reply
+
+    # -- DeleteAlarms / SetAlarmState ----------------------------------------------------------------
+    def check_delete(self, call: Call) -> None:
+        region = self._region(call)
+        gone = set(call.params.get("AlarmNames", []))
+        for (where, name), rule in self.rules.items():
+            if where != region or name in gone:
+                continue
+            named = {self._child_name(region, ref) for ref in rule.alarms}
+            if named & gone:
+                raise ServiceError(
+                    "ValidationError", f"The alarms {sorted(named & gone)} can't be deleted: the composite alarm {name} "
+                    "depends on them. Change its AlarmRule first.",
+                )
+
+    def deleted(self, region: str, names: list[str]) -> None:
+        for name in names:
+            self.alarms.pop((region, name), None)
+            self.rules.pop((region, name), None)
+            self.tags.pop((region, name), None)
+
+    def _tagged(self, call: Call) -> tuple[str, str] | None:
+        match = _ALARM_ARN.match(call.params.get("ResourceARN", ""))
+        key = (match.group(1), match.group(3)) if match else None
+        return key if key in self.tags else None
+
+    def list_tags(self, call: Call) -> dict[str, Any] | None:
+        """ListTagsForResource of a composite alarm's ARN (any other ARN: moto answers)."""
+        key = self._tagged(call)
+        if key is None:
+            return None
+        return {"Tags": [{"Key": k, "Value": v} for k, v in self.tags[key].items()]}
+
+    def tag(self, call: Call) -> dict[str, Any] | None:
+        key = self._tagged(call)
+        if key is None:
+            return None
+        self.tags[key].update({t["Key"]: t["Value"] for t in call.params.get("Tags", [])})
+        return {}
+
+    def untag(self, call: Call) -> dict[str, Any] | None:
+        key = self._tagged(call)
+        if key is None:
+            return None
+        for name in call.params.get("TagKeys", []):
+            self.tags[key].pop(name, None)
+        return {}
+
+    def owns(self, call: Call) -> bool:
+        return (self._region(call), call.params.get("AlarmName")) in self.alarms
+
+    def set_state(self, call: Call) -> dict[str, Any]:
+        """SetAlarmState on a composite alarm (the metric alarm plugin hands it over)."""
+        key = (self._region(call), call.params["AlarmName"])
+        data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
+        self._transition(key[0], key[1], call.params["StateValue"], call.params["StateReason"], data, self.lab.clock.now())
+        return {}
+
+    # -- evaluation ----------------------------------------------------------------------------------
+    def child_changed(self, region: str, name: str, now: dt.datetime) -> None:
+        """Re-evaluate every composite alarm whose rule names ``name`` (a metric or composite alarm)."""
+        for (where, parent), rule in list(self.rules.items()):
+            if where == region and name in {self._child_name(region, ref) for ref in rule.alarms}:
+                # Rules may form a cycle (the API reference says so): each alarm changes once per change of a child.
+                if (region, parent) in self._evaluating:
+                    continue
+                self._evaluating.add((region, parent))
+                try:
+                    self._evaluate(region, parent, now, trigger=name)
+                finally:
+                    self._evaluating.discard((region, parent))
+
+    def _evaluate(self, region: str, name: str, now: dt.datetime, trigger: str | None) -> None:
+        rule = self.rules[(region, name)]
+        states: dict[str, dict[str, Any]] = {}
+
+        def state_of(reference: str) -> str:
+            child = self._child_name(region, reference)
+            if child not in states:
+                states[child] = self._state(region, child) or {"StateValue": "INSUFFICIENT_DATA"}  # type: ignore[index]
+            return states[child]["StateValue"]  # type: ignore[index]
+
+        new_state = "ALARM" if rule.evaluate(state_of) else "OK"
+        if new_state == self.alarms[(region, name)]["StateValue"]:
+            return
+        if trigger is not None:
+            child = self._state(region, trigger) or {}
+            when = child.get("StateUpdatedTimestamp") or now
+            when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+            arn = self._arn(region, trigger)
+            reason = f"{arn} transitioned to {child.get('StateValue')} at {_reason_time(when)}"
+            data = {"triggeringAlarms": [{"arn": arn, "state": {"value": child.get("StateValue"), "timestamp": _iso_ms(when)}}]}
+        else:  # created or updated: *labkit wording*
+            reason = f"The alarm rule evaluated to {'TRUE' if new_state == 'ALARM' else 'FALSE'} when the alarm was created"
+            data = None
+        self._transition(region, name, new_state, reason, data, now)
+
+    def _transition(self, region: str, name: str, state: str, reason: str, data: dict[str, Any] | None,
+                    now: dt.datetime) -> None:
+        alarm = self.alarms[(region, name)]
+        old_state, old_reason = alarm["StateValue"], alarm["StateReason"]
+        if state == old_state:
+            return
+        old_when = alarm["StateUpdatedTimestamp"]
+        alarm.update(StateValue=state, StateReason=reason, StateUpdatedTimestamp=now, StateTransitionedTimestamp=now)
+        alarm.pop("StateReasonData", None)
+        if data is not None:
+            alarm["StateReasonData"] = json.dumps(data)
+        self._record(name, now, "StateUpdate", f"Alarm updated from {old_state} to {state}", {
+            "version": "1.0", "oldState": {"stateValue": old_state, "stateReason": old_reason},
+            "newState": {"stateValue": state, "stateReason": reason, **({"stateReasonData": data} if data else {})},
+        })
+        self.events_plugin.publish_event(self._event(region, alarm, old_state, old_reason, old_when, now))
+        if alarm["ActionsEnabled"]:
+            self._notify(region, alarm, old_state, now)
+        self.child_changed(region, name, now)  # a composite alarm may be another one's child
+
+    def _event(self, region: str, alarm: dict[str, Any], old_state: str, old_reason: str, old_when: dt.datetime,
+               now: dt.datetime) -> dict[str, Any]:
+        def state(value: str, why: str, at: dt.datetime, data: str | None = None) -> dict[str, Any]:
+            return {"reason": why, **({"reasonData": data} if data else {}), "timestamp": _iso_ms(at), "value": value}
+
+        configuration: dict[str, Any] = {"alarmRule": alarm["AlarmRule"]}
+        if alarm["AlarmDescription"]:
+            configuration["description"] = alarm["AlarmDescription"]
+        return {
+            "version": "0", "id": f"{alarm['AlarmArn']}#{_iso_ms(now)}#{alarm['StateValue']}",
+            "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch", "account": self.lab.account_id,
+            "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "region": region, "resources": [alarm["AlarmArn"]],
+            "detail": {
+                "alarmName": alarm["AlarmName"], "configuration": configuration,
+                "previousState": state(old_state, old_reason, old_when),
+                "state": state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData")),
+            },
+        }
+
+    def _notify(self, region: str, alarm: dict[str, Any], old_state: str, now: dt.datetime) -> None:
+        state = alarm["StateValue"]
+        topics = alarm[STATE_ACTIONS[state]]
+        if not topics:
+            return
+        subject = f'{state}: "{alarm["AlarmName"]}" in {REGION_NAMES.get(region, region)}'
+        if len(subject) >= 100:
+            subject = subject[:99]
+        data = json.loads(alarm.get("StateReasonData") or "{}")
+        message = {
+            "AlarmName": alarm["AlarmName"], "AlarmDescription": alarm["AlarmDescription"] or None,
+            "AWSAccountId": self.lab.account_id, "NewStateValue": state, "NewStateReason": alarm["StateReason"],
+            "StateChangeTime": _iso_ms(now), "Region": REGION_NAMES.get(region, region), "AlarmArn": alarm["AlarmArn"],
+            "OldStateValue": old_state, "AlarmRule": alarm["AlarmRule"],
+            "TriggeringChildren": [{"Arn": t["arn"], "State": {"Value": t["state"]["value"], "Timestamp": t["state"]["timestamp"]}}
+                                   for t in data.get("triggeringAlarms", [])],
+            "OKActions": alarm["OKActions"], "AlarmActions": alarm["AlarmActions"],
+            "InsufficientDataActions": alarm["InsufficientDataActions"],
+        }
+        for topic in topics:
+            try:
+                self.email.publish(topic, json.dumps(message), subject)
+            except ClientError as error:
+                text = error.response.get("Error", {}).get("Message", "")
+                self._record(alarm["AlarmName"], now, "Action", f'Failed to execute action {topic}. Received error: "{text}"',
+                             {"actionState": "Failed", "notificationResource": topic, "error": text})
+                continue
+            self._record(alarm["AlarmName"], now, "Action", f"Successfully executed action {topic}",
+                         {"actionState": "Succeeded", "notificationResource": topic})
+
+    def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
+        self.metric_alarms.history.append(
+            HistoryItem(name, "CompositeAlarm", when, item_type, summary, data)
+        )
+
+
+def install(emulator: Emulator) -> CompositeAlarms:
+    """Register composite alarms on ``emulator`` (after :mod:`labkit.emulator.cloudwatch_alarms`)."""
+    plugin = CompositeAlarms(emulator)
+    alarms = plugin.metric_alarms
+    alarms.composite = plugin
+    alarms.on_transition.append(plugin.child_changed)
+    alarms.on_delete.append(plugin.deleted)
+    # The kit's own clients (teardown, checkers) must see composite alarms too.
+    for operation, answer in {"DescribeAlarms": plugin.describe, "ListTagsForResource": plugin.list_tags,
+                              "TagResource": plugin.tag, "UntagResource": plugin.untag}.items():
+        emulator.answers_internal("cloudwatch", operation)(answer)
+    emulator.answers("cloudwatch", "PutCompositeAlarm")(plugin.put)
+    emulator.answers("cloudwatch", "DescribeAlarms")(plugin.describe)
+    emulator.answers("cloudwatch", "ListTagsForResource")(plugin.list_tags)
+    emulator.answers("cloudwatch", "TagResource")(plugin.tag)
+    emulator.answers("cloudwatch", "UntagResource")(plugin.untag)
+    emulator.validates("cloudwatch", "DeleteAlarms")(plugin.check_delete)
+    return plugin

@@ -1,0 +1,68 @@
+"""CloudWatch operations labkit does not emulate are refused by name, never answered emptily.
+
+Contributor Insights: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights-RuleSyntax.html;
+log alarms: https://docs.aws.amazon.com/cli/v1/reference/cloudwatch/put-log-alarm.html;
+mute rules: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from labkit.emulator.cloudwatch_refused import REFUSED
+from labkit.exceptions import UnsupportedOperation
+from labkit.lab import Lab
+
+TOP_IPS_RULE = json.dumps({
+    "Schema": {"Name": "CloudWatchLogRule", "Version": 1}, "LogGroupNames": ["ssh_logs"], "LogFormat": "JSON",
+    "Contribution": {"Keys": ["$.ip"]}, "AggregateOn": "Count",
+})
+
+LOG_ALARM_QUERY = {
+    "QueryString": 'filter @message like /Failed password/ | stats count(*) as failures',
+    "LogGroupIdentifiers": ["ssh_logs"], "AggregationExpression": "failures",
+    "ScheduledQueryRoleARN": "arn:aws:iam::123456789012:role/scheduled-query",
+    "ScheduleConfiguration": {"ScheduleExpression": "rate(5 minutes)", "StartTimeOffset": 300},
+}
+
+
+def test_put_insight_rule_is_refused_not_stored(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    with pytest.raises(UnsupportedOperation, match=r"PutInsightRule.*Contributor Insights"):
+        cloudwatch.put_insight_rule(RuleName="top-ips", RuleDefinition=TOP_IPS_RULE)
+    with pytest.raises(UnsupportedOperation, match="DescribeInsightRules"):
+        cloudwatch.describe_insight_rules()
+    # moto alone would have stored it: nothing reached moto.
+    assert lab.internal_client("cloudwatch").describe_insight_rules()["InsightRules"] == []
+
+
+def test_log_alarm_and_mute_rule_are_refused(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    with pytest.raises(UnsupportedOperation, match=r"PutLogAlarm.*metric filter"):
+        cloudwatch.put_log_alarm(
+            AlarmName="ssh", ScheduledQueryConfiguration=LOG_ALARM_QUERY, QueryResultsToEvaluate=1, QueryResultsToAlarm=1,
+            Threshold=10, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+    with pytest.raises(UnsupportedOperation, match=r"PutAlarmMuteRule.*mute rules"):
+        cloudwatch.put_alarm_mute_rule(Name="batch", Rule={"Schedule": {"Expression": "cron(0 2 * * ? *)", "Duration": "PT1H"}})
+
+
+def test_every_refused_operation_is_in_botocore() -> None:
+    import botocore.session
+
+    operations = set(botocore.session.get_session().get_service_model("cloudwatch").operation_names)
+    assert set(REFUSED) <= operations
+
+
+def test_saved_queries_are_recorded_and_torn_down(lab: Lab) -> None:
+    """A query definition outlives the lab on AWS unless deleted: teardown deletes it (API_DeleteQueryDefinition)."""
+    logs = lab.client("logs")
+    first = logs.put_query_definition(name="top-ips", queryString="stats count(*) by @logStream")["queryDefinitionId"]
+    again = logs.put_query_definition(name="top-ips", queryDefinitionId=first, queryString="stats count(*)")
+    assert again["queryDefinitionId"] == first
+    assert any(label.startswith("logs:query-definition") for label in lab.inventory()), lab.inventory()
+    lab.teardown()
+    assert lab.internal_client("logs").describe_query_definitions()["queryDefinitions"] == []
+    assert lab.inventory() == []

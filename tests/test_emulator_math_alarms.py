@@ -1,0 +1,186 @@
+"""Metric-math and percentile alarms evaluated by the lab, through plain boto3 calls.
+
+Rules: PutMetricAlarm API reference (``Metrics``; exactly one ``ReturnData``; ``ExtendedStatistic``;
+``EvaluateLowSampleCountPercentile``,
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html),
+"Create a CloudWatch alarm based on a metric math expression"
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html),
+"Percentile-based alarms and low data samples"
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/percentiles-with-low-samples.html),
+MetricDataQuery reference ("Any expression used in a PutMetricAlarm operation must return a single
+time series", https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from labkit.clock import DEFAULT_START
+from labkit.exceptions import UnsupportedOperation
+from labkit.lab import Lab
+
+DIMS = [{"Name": "Service", "Value": "web"}]
+
+
+def _stat(qid: str, name: str, stat: str = "Sum", **extra: Any) -> dict[str, Any]:
+    metric = {"Namespace": "Lab/App", "MetricName": name, "Dimensions": DIMS}
+    return {"Id": qid, "MetricStat": {"Metric": metric, "Period": 60, "Stat": stat}, "ReturnData": False, **extra}
+
+
+ERROR_RATE = {
+    "AlarmName": "error-rate", "EvaluationPeriods": 2, "DatapointsToAlarm": 2, "Threshold": 5.0,
+    "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+    "Metrics": [
+        _stat("errors", "Errors"), _stat("requests", "Requests"),
+        {"Id": "rate", "Expression": "100 * errors / requests", "Label": "Error rate (%)", "ReturnData": True},
+    ],
+}
+
+
+def _put(lab: Lab, minute: int, **values: float) -> None:
+    when = DEFAULT_START + dt.timedelta(minutes=minute, seconds=30)
+    lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[
+        {"MetricName": name, "Dimensions": DIMS, "Value": value, "Timestamp": when} for name, value in values.items()
+    ])
+
+
+def _alarm(lab: Lab, name: str) -> dict[str, Any]:
+    return lab.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+
+
+def test_error_rate_alarm_fires_on_the_expression_and_notifies(lab: Lab) -> None:
+    sns = lab.client("sns")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
+    lab.inbox.confirm("ops@example.com")
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(**ERROR_RATE, AlarmActions=[topic])
+    assert _alarm(lab, "error-rate")["StateValue"] == "INSUFFICIENT_DATA"
+    for minute in range(3):  # 1 % errors: OK
+        _put(lab, minute, Requests=100, Errors=1)
+    lab.advance(minutes=3)
+    assert _alarm(lab, "error-rate")["StateValue"] == "OK"
+    for minute in (3, 4):  # 10 % errors twice: 2 of 2 breaching
+        _put(lab, minute, Requests=100, Errors=10)
+    lab.advance(minutes=1)
+    assert _alarm(lab, "error-rate")["StateValue"] == "OK"  # 1 of 2 so far
+    lab.advance(minutes=1)
+    alarm = _alarm(lab, "error-rate")
+    assert alarm["StateValue"] == "ALARM"
+    assert "2 out of the last 2 datapoints [10.0" in alarm["StateReason"]
+    [email] = lab.inbox.notifications()
+    assert email.subject.startswith('ALARM: "error-rate"')
+    assert "100 * errors / requests" in email.body
+
+
+def test_a_percentile_alarm_is_evaluated(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="p90-latency", Namespace="Lab/App", MetricName="Latency", Dimensions=DIMS, ExtendedStatistic="p90",
+        Period=60, EvaluationPeriods=1, Threshold=500.0, ComparisonOperator="GreaterThanThreshold",
+    )
+    when = DEFAULT_START + dt.timedelta(seconds=10)
+    # 100 requests: 85 fast and 15 slow. The average (~235 ms) is under 500; p90 is 900.
+    values = [100.0] * 85 + [900.0] * 15
+    cloudwatch.put_metric_data(Namespace="Lab/App", MetricData=[
+        {"MetricName": "Latency", "Dimensions": DIMS, "Values": values, "Timestamp": when}
+    ])
+    lab.advance(minutes=1)
+    alarm = _alarm(lab, "p90-latency")
+    assert alarm["StateValue"] == "ALARM"
+    assert json.loads(alarm["StateReasonData"])["statistic"] == "p90"
+
+
+def _p99_alarm(lab: Lab, low_samples: str) -> None:
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName=f"p99-{low_samples}", Namespace="Lab/App", MetricName="Latency", Dimensions=DIMS,
+        ExtendedStatistic="p99", Period=60, EvaluationPeriods=1, Threshold=500.0,
+        ComparisonOperator="GreaterThanThreshold", EvaluateLowSampleCountPercentile=low_samples,
+    )
+
+
+def test_evaluate_low_sample_count_percentile(lab: Lab) -> None:
+    """p99 needs 10/(1-0.99) = 1000 samples before "ignore" lets the alarm change state."""
+    _p99_alarm(lab, "ignore")
+    _p99_alarm(lab, "evaluate")
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_data(Namespace="Lab/App", MetricData=[
+        {"MetricName": "Latency", "Dimensions": DIMS, "Values": [900.0], "Counts": [999.0],
+         "Timestamp": DEFAULT_START + dt.timedelta(seconds=10)}
+    ])
+    lab.advance(minutes=1)
+    assert _alarm(lab, "p99-ignore")["StateValue"] == "INSUFFICIENT_DATA"  # 999 samples: kept its state
+    assert _alarm(lab, "p99-evaluate")["StateValue"] == "ALARM"
+    cloudwatch.put_metric_data(Namespace="Lab/App", MetricData=[
+        {"MetricName": "Latency", "Dimensions": DIMS, "Values": [900.0], "Counts": [1000.0],
+         "Timestamp": DEFAULT_START + dt.timedelta(minutes=1, seconds=10)}
+    ])
+    lab.advance(minutes=1)
+    assert _alarm(lab, "p99-ignore")["StateValue"] == "ALARM"  # 1,000 samples: evaluated
+
+
+def test_math_alarm_validation_as_aws(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    both = [dict(q, ReturnData=True) if q["Id"] != "requests" else q for q in ERROR_RATE["Metrics"]]
+    with pytest.raises(ClientError, match="Exactly one element of the Metrics list must have ReturnData"):
+        cloudwatch.put_metric_alarm(**{**ERROR_RATE, "Metrics": both})
+    unknown = [*ERROR_RATE["Metrics"][:2], {"Id": "rate", "Expression": "100 * errors / calls", "ReturnData": True}]
+    with pytest.raises(ClientError, match="Unknown Id 'calls'"):
+        cloudwatch.put_metric_alarm(**{**ERROR_RATE, "Metrics": unknown})
+    array = [*ERROR_RATE["Metrics"][:2], {"Id": "all", "Expression": "METRICS() * 2", "ReturnData": True}]
+    with pytest.raises(ClientError, match="single time series") as raised:
+        cloudwatch.put_metric_alarm(**{**ERROR_RATE, "Metrics": array})
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    assert cloudwatch.describe_alarms(AlarmNames=["error-rate"])["MetricAlarms"] == []
+
+
+def test_the_knowledge_center_anomaly_alarm_passes_validation_then_is_refused_by_name(lab: Lab) -> None:
+    """AWS's example (https://repost.aws/knowledge-center/cloudwatch-set-anomaly-detection-alarm) is valid;
+    the lab does not evaluate anomaly bands, so it says so instead of storing an alarm that never moves."""
+    example = {
+        "AlarmName": "MyAlarmName", "AlarmDescription": "This alarm uses an anomaly detection model",
+        "Metrics": [
+            {"Id": "m1", "ReturnData": True, "MetricStat": {"Metric": {
+                "MetricName": "NetworkIn", "Namespace": "AWS/EC2",
+                "Dimensions": [{"Name": "InstanceId", "Value": "i-0e1830cdc0447f6b9"}]}, "Stat": "Average", "Period": 60}},
+            {"Id": "t1", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)"},
+        ],
+        "EvaluationPeriods": 2, "ThresholdMetricId": "t1", "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
+    }
+    with pytest.raises(UnsupportedOperation, match="anomaly detection alarms"):
+        lab.client("cloudwatch").put_metric_alarm(**example)
+
+
+@pytest.mark.parametrize("change, construct", [
+    ({"Metrics": [_stat("m1", "Errors"), {"Id": "e1", "Expression": "SEARCH('Errors', 'Sum', 60)", "ReturnData": True}]},
+     "SEARCH"),
+    ({"Metrics": [_stat("m1", "Errors"), {**_stat("m2", "Requests"), "MetricStat": {**_stat("m2", "Requests")["MetricStat"], "Period": 300}},
+                  {"Id": "e1", "Expression": "m1 / m2", "ReturnData": True}]}, "different periods"),
+    ({"Metrics": [_stat("m1", "Errors", AccountId="111122223333"), {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True}]},
+     "cross-account"),
+])
+def test_math_alarms_the_lab_cannot_evaluate_are_refused_by_name(lab: Lab, change: dict[str, Any], construct: str) -> None:
+    with pytest.raises(UnsupportedOperation, match=construct):
+        lab.client("cloudwatch").put_metric_alarm(**{**ERROR_RATE, **change})
+
+
+def test_trimmed_mean_alarms_are_refused_by_name(lab: Lab) -> None:
+    with pytest.raises(UnsupportedOperation, match="tm90"):
+        lab.client("cloudwatch").put_metric_alarm(
+            AlarmName="tm", Namespace="Lab/App", MetricName="Latency", ExtendedStatistic="tm90", Period=60,
+            EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+        )
+
+
+def test_anomaly_detectors_are_refused_by_name(lab: Lab) -> None:
+    """PutAnomalyDetector (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAnomalyDetector.html)
+    is not emulated: the lab says so rather than accept a model it never trains."""
+    with pytest.raises(UnsupportedOperation, match="PutAnomalyDetector"):
+        lab.client("cloudwatch").put_anomaly_detector(SingleMetricAnomalyDetector={
+            "Namespace": "Lab/App", "MetricName": "Latency", "Dimensions": DIMS, "Stat": "Average",
+        })

@@ -1,0 +1,184 @@
+"""How emulator plugins find each other: by type, in an order their declarations decide (docs/emulator-contract.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import types
+from typing import Any
+
+import boto3
+import pytest
+
+from labkit import backends
+from labkit.clock import LabClock
+from labkit.emulator import PLUGINS
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.core import Emulator, plugin_order
+from labkit.emulator.events import Events
+from labkit.emulator.sns_email import SnsEmail
+from labkit.exceptions import PluginWiringError
+from labkit.lab import Lab
+from labkit.resources import TAG_KEY
+
+
+class Metrics:
+    """A stand-in plugin that publishes datapoints each minute."""
+
+
+class Alarms:
+    """Reads what Metrics published: it requires it."""
+
+    requires = (Metrics,)
+
+
+class Report:
+    """Sums up after the alarms, when they are installed."""
+
+    after = (Alarms,)
+
+
+class Loner:
+    """Declares nothing."""
+
+
+def _plugin_module(monkeypatch: pytest.MonkeyPatch, kind: type, install: Any = None) -> str:
+    """A plugin module holding ``kind``, whose install records its minute ticks in ``ticks``."""
+    name = f"labkit_test_plugin_{kind.__name__.lower()}"
+    module = types.ModuleType(name)
+    setattr(module, kind.__name__, kind)
+
+    def default_install(emulator: Emulator) -> Any:
+        plugin = kind()
+        emulator.every_minute(lambda now: ticks.append(kind.__name__))
+        return plugin
+
+    module.install = install or default_install  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, name, module)
+    return f"{name}:{kind.__name__}"
+
+
+ticks: list[str] = []
+
+
+@pytest.fixture
+def emulator(lab: Lab) -> Emulator:
+    ticks.clear()
+    return Emulator(lab)
+
+
+def test_asking_for_a_plugin_that_is_not_installed_names_it(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(PluginWiringError, match=r"no SnsEmail plugin is installed .*installed: none"):
+        emulator.plugin(SnsEmail)
+    emulator.install([_plugin_module(monkeypatch, Loner)])
+    with pytest.raises(PluginWiringError, match=r"no SnsEmail plugin is installed .*installed: Loner"):
+        emulator.plugin(SnsEmail)
+    assert isinstance(emulator.plugin(Loner), Loner)
+
+
+def test_a_plugin_must_declare_what_it_asks_for(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Sneaky:
+        """Asks for Loner without declaring it."""
+
+    def install(em: Emulator) -> Sneaky:
+        em.plugin(Loner)
+        return Sneaky()
+
+    specs = [_plugin_module(monkeypatch, Loner), _plugin_module(monkeypatch, Sneaky, install)]
+    with pytest.raises(PluginWiringError, match=r"Sneaky asked for Loner without declaring it: add it to Sneaky.requires"):
+        emulator.install(specs)
+
+
+def test_a_required_plugin_that_is_not_listed_is_refused_before_anything_installs(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(PluginWiringError, match="Alarms requires Metrics, which is not installed"):
+        emulator.install([_plugin_module(monkeypatch, Alarms)])
+    assert emulator.plugins == []
+
+
+def test_declarations_that_wait_on_each_other_are_refused() -> None:
+    class First:
+        pass
+
+    class Second:
+        requires = (First,)
+
+    First.after = (Second,)  # type: ignore[attr-defined]
+    with pytest.raises(PluginWiringError, match="First, Second wait on each other"):
+        plugin_order([First, Second])
+
+
+def test_a_spec_that_names_no_class_is_refused(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = _plugin_module(monkeypatch, Loner)
+    with pytest.raises(PluginWiringError, match="write 'module:Class'"):
+        emulator.install([spec.partition(":")[0]])
+
+
+@pytest.mark.parametrize("listed", [
+    [Report, Alarms, Metrics, Loner], [Metrics, Alarms, Report, Loner], [Loner, Report, Metrics, Alarms],
+    [Alarms, Loner, Metrics, Report],
+])
+def test_install_and_tick_order_follow_the_declarations_whatever_the_listing(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, listed: list[type],
+) -> None:
+    emulator.install([_plugin_module(monkeypatch, kind) for kind in listed])
+    order = [type(plugin).__name__ for plugin in emulator.plugins]
+    assert order == ["Loner", "Metrics", "Alarms", "Report"]  # declared first; undeclared ties by name
+    emulator.tick(dt.datetime(2026, 6, 1, 0, 1, tzinfo=dt.timezone.utc))
+    assert ticks == order
+
+
+def test_the_labs_plugins_come_in_one_order_whatever_the_order_of_plugins() -> None:
+    import importlib
+
+    kinds = []
+    for spec in PLUGINS:
+        module, _, name = spec.partition(":")
+        kinds.append(getattr(importlib.import_module(module), name))
+    expected = plugin_order(kinds)
+    shuffler = random.Random(15)
+    for _ in range(25):
+        shuffled = kinds[:]
+        shuffler.shuffle(shuffled)
+        assert plugin_order(shuffled) == expected
+    for position, kind in enumerate(expected):
+        for needed in (*getattr(kind, "requires", ()), *getattr(kind, "after", ())):
+            assert expected.index(needed) < position, f"{kind.__name__} before {needed.__name__}"
+
+
+def test_alarms_evaluate_after_every_plugin_that_publishes_metrics(lab: Lab) -> None:
+    assert lab.emulator is not None
+    order = [type(plugin).__name__ for plugin in lab.emulator.plugins]
+    alarms = order.index("CloudWatchAlarms")
+    for publisher in ("Ec2Metrics", "SimulatedMetrics", "SyntheticChecks", "LogsMetrics", "CloudTrailEmulation"):
+        assert order.index(publisher) < alarms
+    assert order.index("Budgets") > alarms  # it counts the alarms for the bill
+
+
+def test_plugins_get_their_collaborators_by_type(lab: Lab) -> None:
+    assert lab.emulator is not None
+    email = lab.emulator.plugin(SnsEmail)
+    assert lab.emulator.plugin(Events).email is email and lab.emulator.plugin(CloudWatchAlarms).email is email
+    assert lab.inbox is email.inbox
+
+
+def test_offline_is_true_on_moto_and_false_on_aws(lab: Lab) -> None:
+    assert lab.offline
+    on_aws = Lab(backends.Backend("aws", boto3.Session(region_name="ap-northeast-1"), "000000000000", in_process=False),
+                 "ap-northeast-1", LabClock(virtual=False), "lab-test")
+    assert not on_aws.offline and on_aws.emulator is None
+
+
+def test_a_client_that_records_nothing_still_sees_what_the_emulator_completes(lab: Lab) -> None:
+    assert lab.emulator is not None
+    lab.emulator.answers("sns", "ListTopics")(lambda call: {"Topics": [{"TopicArn": "emulated"}]})
+    unrecorded = lab.client("sns", record=False)
+    assert unrecorded.list_topics()["Topics"] == [{"TopicArn": "emulated"}]  # as the learner sees it
+    assert lab.internal_client("sns").list_topics()["Topics"] == []  # moto underneath
+    arn = unrecorded.create_topic(Name="checker-made")["TopicArn"]
+    assert lab.registry.ordered(lab.lab_id) == []  # not for teardown...
+    assert TAG_KEY not in {t["Key"] for t in lab.internal_client("sns").list_tags_for_resource(ResourceArn=arn)["Tags"]}
+    lab.client("sns").create_topic(Name="learner-made")
+    assert [r.ident["TopicArn"].rsplit(":", 1)[-1] for r in lab.registry.ordered(lab.lab_id)] == ["learner-made"]
