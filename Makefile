@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Every lab notebook (00-…, 06b-…): names start with two digits (labkit.notebooks.NOTEBOOK_NAME);
+# Every lab notebook (00-…, 06b-…): names start with two digits (labkit.tools.notebooks.NOTEBOOK_NAME);
 # tests/test_notebooks.py checks this list equals the notebooks on disk.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb))
 
@@ -56,7 +56,7 @@ notebooks: $(STAMP)
 
 # Rebuilds data/ bit for bit from the kit's seeded models (data/README.md).
 data: $(STAMP)
-	$(PY) -m labkit.datasets data
+	$(PY) -m labkit.tools.datasets data
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

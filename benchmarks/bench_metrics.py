@@ -26,8 +26,8 @@ import tracemalloc
 from typing import Any
 
 import labkit
-from labkit import ec2
-from labkit.lab import Lab
+from labkit.lesson import ec2
+from labkit.runtime.lab import Lab
 
 MINUTES = 60  # a minute's cost is the median of hour-long advances divided by 60
 

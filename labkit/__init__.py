@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "connect": "labkit.lab",
-    "Lab": "labkit.lab",
-    "LabClock": "labkit.clock",
+    "connect": "labkit.runtime.lab",
+    "Lab": "labkit.runtime.lab",
+    "LabClock": "labkit.runtime.clock",
     "LabkitError": "labkit.exceptions",
     "ConfigurationError": "labkit.exceptions",
     "GuardrailError": "labkit.exceptions",
@@ -36,7 +36,7 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:
-    from labkit.clock import LabClock
+    from labkit.runtime.clock import LabClock
     from labkit.exceptions import (
         ConfigurationError,
         GuardrailError,
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
         UnsupportedOperation,
         WaitTimeout,
     )
-    from labkit.lab import Lab, connect
+    from labkit.runtime.lab import Lab, connect
 
 
 def __getattr__(name: str) -> Any:

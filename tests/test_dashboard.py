@@ -15,8 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from labkit import dashboard, ec2  # noqa: E402
-from labkit.lab import Lab  # noqa: E402
+from labkit.lesson import dashboard, ec2  # noqa: E402
+from labkit.runtime.lab import Lab  # noqa: E402
 
 METRIC = {"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6,
           "properties": {"metrics": [["AWS/EC2", "CPUUtilization", "InstanceId", "i-012345"]], "period": 300,

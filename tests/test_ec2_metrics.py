@@ -13,9 +13,10 @@ import datetime as dt
 import pytest
 
 import labkit
-from labkit import backends, ec2, metrics
-from labkit.clock import DEFAULT_START, LabClock
-from labkit.lab import Lab
+from labkit.lesson import ec2, metrics
+from labkit.runtime import backends
+from labkit.runtime.clock import DEFAULT_START, LabClock
+from labkit.runtime.lab import Lab
 
 
 def test_sample_values_keeps_raw_values_and_collapses_constant_periods() -> None:

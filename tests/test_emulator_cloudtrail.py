@@ -1,4 +1,4 @@
-"""CloudTrail offline (labkit.cloudtrail, labkit.emulator.cloudtrail), checked against the documented shapes.
+"""CloudTrail offline (labkit.aws.cloudtrail, labkit.emulator.cloudtrail), checked against the documented shapes.
 
 Record contents https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html;
 userIdentity https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html;
@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import cloudtrail, filterpattern
+from labkit.aws import cloudtrail, filterpattern
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 RECORD_KEYS = {
     "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress",
@@ -241,7 +241,7 @@ def test_core_observes_every_call_including_failures(lab: Lab) -> None:
 
 def test_a_call_refused_by_the_roles_policy_is_recorded_with_its_error(lab) -> None:  # type: ignore[no-untyped-def]
     """CloudTrail logs denied calls too ("CloudTrail record contents": errorCode, errorMessage)."""
-    from labkit import prereqs
+    from labkit.lesson import prereqs
 
     role = prereqs.logs_agent_role(lab)
     logs = lab.client_as(role.role_arn, "logs")

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from labkit import ec2
-from labkit.lab import Lab
+from labkit.lesson import ec2
+from labkit.runtime.lab import Lab
 
 
 def _status(lab: Lab, instance_id: str) -> dict[str, Any]:

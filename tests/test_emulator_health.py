@@ -1,4 +1,4 @@
-"""AWS Health offline (labkit.health, labkit.emulator.health).
+"""AWS Health offline (labkit.aws.health, labkit.emulator.health).
 
 Schema https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html;
 API and support plans https://docs.aws.amazon.com/health/latest/APIReference/Welcome.html.
@@ -11,8 +11,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import health
-from labkit.lab import Lab
+from labkit.aws import health
+from labkit.runtime.lab import Lab
 
 DETAIL_KEYS = {"eventArn", "service", "eventTypeCode", "eventTypeCategory", "eventScopeCode", "communicationId",
                "startTime", "lastUpdatedTime", "statusCode", "eventRegion", "eventDescription", "affectedEntities",

@@ -17,7 +17,7 @@ import pytest
 
 from labkit.exceptions import UnsupportedOperation
 from labkit.emulator.logs_insights import LogsInsights
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 GROUP = "/app/web"
 

@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import ec2
-from labkit.alarms.statistics import period_statistics as reference_statistics
-from labkit.clock import DEFAULT_START
-from labkit.ec2 import NAMESPACE
+from labkit.lesson import ec2
+from labkit.aws.alarms.statistics import period_statistics as reference_statistics
+from labkit.runtime.clock import DEFAULT_START
+from labkit.lesson.ec2 import NAMESPACE
 from labkit.emulator.metric_store import MetricStore, period_statistics
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 UTC = dt.timezone.utc
 

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from labkit import iam
-from labkit.exercises.nb03 import MISCONFIGURED_ROLE, POLICY_NAME, fix_trust, ssh_logs_policy
-from labkit.lab import Lab
+from labkit.lesson import iam
+from labkit.course.exercises.nb03 import MISCONFIGURED_ROLE, POLICY_NAME, fix_trust, ssh_logs_policy
+from labkit.runtime.lab import Lab
 
 
 def _create(lab: Lab, document: dict) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from labkit import ec2
-from labkit.exercises.nb07 import reboot_alarm, slow_alarm
-from labkit.lab import Lab
-from labkit.prereqs import alerts_topic
+from labkit.lesson import ec2
+from labkit.course.exercises.nb07 import reboot_alarm, slow_alarm
+from labkit.runtime.lab import Lab
+from labkit.lesson.prereqs import alerts_topic
 
 
 def _reboot(lab: Lab, instance: ec2.LabInstance, **changes: Any) -> None:

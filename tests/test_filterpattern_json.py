@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from labkit.exceptions import InvalidFilterPattern
-from labkit.filterpattern import compile
+from labkit.aws.filterpattern import compile
 
 # DOC "JSON log event"
 EVENT = json.dumps({

@@ -18,9 +18,10 @@ import pytest
 from aws_shapes import shape_problems
 from test_config_rules import allow_eventbridge
 
-from labkit import guardduty, prereqs
+from labkit.aws import guardduty
+from labkit.lesson import prereqs
 from labkit.exceptions import ConfigurationError
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 WHEN = dt.datetime(2026, 6, 1, 0, 0, tzinfo=dt.timezone.utc)
 

@@ -17,9 +17,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import iam, prereqs
+from labkit.lesson import iam, prereqs
 from labkit.exceptions import ConfigurationError, InstanceRoleError, UnsupportedPolicyElement
-from labkit.iam_evaluation import (
+from labkit.aws.iam_evaluation import (
     ALLOWED,
     EXPLICIT_DENY,
     IMPLICIT_DENY,
@@ -29,7 +29,7 @@ from labkit.iam_evaluation import (
     resource_matches,
     trust_allows,
 )
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 REGION, ACCOUNT = "ap-northeast-1", "123456789012"
 GROUP = iam.log_group_arn(REGION, ACCOUNT, "ssh_logs")

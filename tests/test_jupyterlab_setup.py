@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from labkit.notebooks import kernelspec, notebook_paths
+from labkit.tools.notebooks import kernelspec, notebook_paths
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = notebook_paths(REPO)

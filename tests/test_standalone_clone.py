@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 import labkit
-from labkit import notebooks
+from labkit.tools import notebooks
 
 clone = Path.cwd()
 assert Path(labkit.__file__).resolve().is_relative_to(clone), labkit.__file__

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 import labkit
-from labkit.cli import main
+from labkit.tools.cli import main
 from labkit.exceptions import GuardrailError
-from labkit.lab import Lab
-from labkit.resources import KINDS_BY_NAME, TAG_KEY, Registry
+from labkit.runtime.lab import Lab
+from labkit.runtime.resources import KINDS_BY_NAME, TAG_KEY, Registry
 
 
 def test_tagged_resources_are_found_when_the_registry_is_lost(lab: Lab) -> None:

@@ -18,12 +18,12 @@ from collections.abc import Iterator
 import pytest
 
 import labkit
-from labkit.backends import MOTO_ACCOUNT_ID
-from labkit.checks import Checks, ChecksFailed
-from labkit.cli import main
-from labkit.curriculum import NOTEBOOKS
+from labkit.runtime.backends import MOTO_ACCOUNT_ID
+from labkit.lesson.checks import Checks, ChecksFailed
+from labkit.tools.cli import main
+from labkit.course.curriculum import NOTEBOOKS
 from labkit.exceptions import ConfigurationError
-from labkit.workshop import (
+from labkit.tools.workshop import (
     CATCHUP,
     IN_PROCESS_NOTE,
     WORKSHOP_ACCOUNT_ID,

@@ -6,7 +6,7 @@
   immediately set to INSUFFICIENT_DATA ... When you update an existing alarm, its state is left
   unchanged", https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
 * At every period boundary of lab time each metric alarm is evaluated over its evaluation
-  range with :func:`labkit.alarms.evaluate` (the documented M-of-N and missing-data rules).
+  range with :func:`labkit.aws.alarms.evaluate` (the documented M-of-N and missing-data rules).
 * A state change — from evaluation or from ``SetAlarmState`` — updates the alarm, appends alarm
   history (``DescribeAlarmHistory`` is answered here) and, if actions are enabled, publishes the
   CloudWatch notification once to each SNS topic of the new state's actions
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from labkit import alarms
+from labkit.aws import alarms
 from labkit.exceptions import InvalidAlarmParameter, ServiceError
 
 if TYPE_CHECKING:

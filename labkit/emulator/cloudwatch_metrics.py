@@ -36,7 +36,7 @@ the four calls are answered from it, so each datapoint is seen exactly once by e
   buckets) are listed and read as before.
 
 Guesses, stated: periods are aligned to multiples of the period since the epoch, as in
-:mod:`labkit.alarms.statistics`; a query without ``Label`` is labelled with its metric name
+:mod:`labkit.aws.alarms.statistics`; a query without ``Label`` is labelled with its metric name
 (AWS generates a default label without documenting it); metrics are listed in the order they
 first received data. The error message for more than 1,440 datapoints is *labkit wording* in AWS's style.
 
@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.utils import parse_timestamp
 
-from labkit.alarms.statistics import STATISTICS
+from labkit.aws.alarms.statistics import STATISTICS
 from labkit.emulator.metric_store import MetricStore, Row, period_statistics
 from labkit.exceptions import ServiceError, UnsupportedOperation
 

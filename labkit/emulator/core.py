@@ -35,11 +35,11 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError
 
-from labkit.backends import MOTO_SEED
+from labkit.runtime.backends import MOTO_SEED
 from labkit.exceptions import ServiceError
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.runtime.lab import Lab
 
 Answer = Callable[["Call"], "dict[str, Any] | None"]
 Validator = Callable[["Call"], None]
@@ -107,7 +107,7 @@ class Emulator:
         self._call_observers: list[CallObserver] = []
         self.plugins: dict[str, Any] = {}
         #: Where plugins draw what AWS makes at random (SNS confirmation tokens): seeded per lab, as
-        #: moto's ids are (``labkit.backends.MOTO_SEED``), so a notebook prints the same on every run.
+        #: moto's ids are (``labkit.runtime.backends.MOTO_SEED``), so a notebook prints the same on every run.
         self.random = random.Random(MOTO_SEED)
 
     # -- registration -------------------------------------------------------------------------

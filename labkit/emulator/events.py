@@ -6,7 +6,7 @@ plugin is the bus:
 
 * :meth:`Events.emit` — what an AWS service does: build the event envelope (lab time, the lab's
   account) and deliver it to every enabled rule of the ``default`` bus whose event pattern
-  matches (rules of :mod:`labkit.eventbridge`). Other plugins call it:
+  matches (rules of :mod:`labkit.aws.eventbridge`). Other plugins call it:
   ``lab.emulator.plugins["events"].emit(source, detail_type, detail, resources, region)``.
 * ``events.PutEvents`` is answered the same way for the learner's own events, with the documented
   per-entry results (PutEvents API reference,
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from labkit import eventbridge
+from labkit.aws import eventbridge
 from labkit.exceptions import ServiceError
 
 if TYPE_CHECKING:

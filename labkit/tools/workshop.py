@@ -1,0 +1,381 @@
+"""Running the labs as a workshop: one moto server for the room, an account per participant,
+a progress board for the instructor, and catch-up for late joiners.
+
+* ``labkit serve`` starts a moto server (moto's ``ThreadedMotoServer``) for the room.
+* Each participant sets ``LABKIT_ENDPOINT_URL`` (the server) and ``LABKIT_PARTICIPANT`` (a name).
+  :func:`identity` derives, from the name alone, a 12-digit account id and fake credentials, and
+  every request the participant's lab sends carries the header ``x-moto-account-id``: moto's
+  documented way of choosing the account in server mode ("Multi-Account support",
+  https://docs.getmoto.org/en/latest/docs/multi_account.html — the header is honoured when the
+  server's environment does not set ``MOTO_ACCOUNT_ID``, which ``labkit serve`` therefore clears).
+  Two participants never see each other's topics, alarms or instances; the same name always finds
+  the same account again (a restarted kernel, a second laptop).
+* Every notebook's ``checks.report()`` records its result (passed/total) on the server, as an SSM
+  parameter ``/labkit/workshop/<participant>/<notebook>`` in the workshop's own account
+  (:data:`WORKSHOP_ACCOUNT_ID`); ``labkit status`` reads them back as a table.
+* ``labkit catchup NN`` builds, from :mod:`labkit.lesson.prereqs`, what a participant would have at the
+  start of notebook NN (:data:`CATCHUP`).
+
+Used by instructors (README, "Workshops and hosting"); participants meet it in notebook
+00-setup-and-monitoring-types, whose checks are the first to appear on the board.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from labkit.exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    import boto3
+
+    from labkit.runtime.lab import Lab
+
+#: The account on the workshop server that holds the progress board (AWS's documentation example
+#: account id, so it can never be a participant's: see :func:`identity`).
+WORKSHOP_ACCOUNT_ID = "111122223333"
+STATUS_PATH = "/labkit/workshop"
+ACCOUNT_HEADER = "x-moto-account-id"
+#: Participant names become part of SSM parameter names ([a-zA-Z0-9_.-], "Creating Parameter
+#: Store parameters in Systems Manager", https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html).
+_NAME = re.compile(r"^[a-z0-9_.-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A participant's account and fake credentials on the workshop server."""
+
+    participant: str
+    account_id: str
+    access_key_id: str
+    secret_access_key: str
+
+
+def normalize(participant: str) -> str:
+    """The participant's name as the server knows it: trimmed and lower-case ("Aiko" is "aiko")."""
+    name = participant.strip().lower()
+    if not _NAME.match(name):
+        raise ConfigurationError(
+            f"LABKIT_PARTICIPANT {participant!r} must be 1-40 letters, digits, '.', '_' or '-' (no spaces)"
+        )
+    return name
+
+
+def identity(participant: str) -> Identity:
+    """The account id and credentials of ``participant``, derived from the name alone.
+
+    Account id: the first 8 bytes of SHA-256("labkit-participant:<name>") modulo 10^12, as 12
+    digits (moved by one in the unlikely case it is moto's default or the workshop account).
+    Credentials: an ``LKIA…`` access key id and a secret from the same digest. moto does not check
+    them; they only make each participant's requests recognisable in the server log.
+    """
+    name = normalize(participant)
+    digest = hashlib.sha256(f"labkit-participant:{name}".encode()).digest()
+    number = int.from_bytes(digest[:8], "big") % 10**12
+    from labkit.runtime.backends import MOTO_ACCOUNT_ID
+
+    while f"{number:012d}" in (MOTO_ACCOUNT_ID, WORKSHOP_ACCOUNT_ID):
+        number = (number + 1) % 10**12
+    key = "LKIA" + base64.b32encode(digest[8:18]).decode()[:16]
+    secret = base64.b64encode(hashlib.sha256(digest).digest()).decode()[:40]
+    return Identity(name, f"{number:012d}", key, secret)
+
+
+def participant_from_environment() -> str | None:
+    """``LABKIT_PARTICIPANT``, normalized, or None when it is not set."""
+    value = os.environ.get("LABKIT_PARTICIPANT", "").strip()
+    return normalize(value) if value else None
+
+
+def _session_in(account_id: str, region: str, key: str | None = None, secret: str | None = None) -> boto3.Session:
+    """An offline boto3 session whose every request is served from ``account_id`` by a moto server."""
+    from labkit.runtime.backends import FAKE_KEY, _offline_session
+
+    session = _offline_session(region, key or FAKE_KEY, secret or FAKE_KEY)
+
+    def choose_account(request: Any, **_: Any) -> None:
+        request.headers[ACCOUNT_HEADER] = account_id
+
+    session.events.register("before-sign", choose_account)
+    return session
+
+
+def server_identity(region: str, endpoint_url: str) -> tuple[boto3.Session, str, str]:
+    """The session, account id and registry key of this process on the moto server at ``endpoint_url``.
+
+    Without ``LABKIT_PARTICIPANT`` it is moto's default account; with it, the participant's own
+    account (and the participant is put on the workshop board as joined).
+    """
+    from labkit.runtime.backends import MOTO_ACCOUNT_ID, _offline_session
+
+    participant = participant_from_environment()
+    if participant is None:
+        return _offline_session(region), MOTO_ACCOUNT_ID, f"moto-server:{endpoint_url}"
+    who = identity(participant)
+    _put_status(endpoint_url, region, f"{who.participant}/joined", {"at": _now()})
+    session = _session_in(who.account_id, region, who.access_key_id, who.secret_access_key)
+    return session, who.account_id, f"moto-server:{endpoint_url}#{who.participant}"
+
+
+# -- the progress board ----------------------------------------------------------------------------
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _board(endpoint_url: str, region: str) -> Any:
+    from botocore.config import Config
+
+    # A workshop server that does not answer must not hang a notebook: fail fast, once.
+    config = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 1})
+    return _session_in(WORKSHOP_ACCOUNT_ID, region).client("ssm", endpoint_url=endpoint_url, config=config)
+
+
+def _put_status(endpoint_url: str, region: str, name: str, value: dict[str, Any]) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        _board(endpoint_url, region).put_parameter(
+            Name=f"{STATUS_PATH}/{name}", Value=json.dumps(value), Type="String", Overwrite=True
+        )
+    except (BotoCoreError, ClientError) as error:
+        raise ConfigurationError(f"the workshop server at {endpoint_url} did not answer ({error})") from error
+
+
+def record_checks(notebook: str, passed: int, total: int, region: str = "ap-northeast-1") -> bool:
+    """Put a notebook's check result on the workshop board (called by ``Checks.report()``).
+
+    Does nothing (returns False) outside a workshop: both ``LABKIT_PARTICIPANT`` and
+    ``LABKIT_ENDPOINT_URL`` must be set and the backend must be ``moto-server``. A server that does
+    not answer is reported in one line and never fails the notebook.
+    """
+    from labkit.runtime.backends import resolve_backend_name
+
+    endpoint = os.environ.get("LABKIT_ENDPOINT_URL")
+    participant = participant_from_environment()
+    if not endpoint or participant is None or resolve_backend_name(None) != "moto-server":
+        return False
+    try:
+        _put_status(endpoint, region, f"{participant}/{notebook}", {"passed": passed, "total": total, "at": _now()})
+    except ConfigurationError as error:
+        print(f"(not recorded on the workshop board: {error})")
+        return False
+    return True
+
+
+@dataclass
+class Progress:
+    """One participant's row on the board."""
+
+    participant: str
+    results: dict[str, tuple[int, int]]
+    last_seen: str
+
+
+def status(endpoint_url: str, region: str = "ap-northeast-1") -> list[Progress]:
+    """Every participant on the workshop server and their notebooks' check results, by name."""
+    ssm = _board(endpoint_url, region)
+    rows: dict[str, Progress] = {}
+    for page in ssm.get_paginator("get_parameters_by_path").paginate(Path=STATUS_PATH, Recursive=True):
+        for parameter in page["Parameters"]:
+            participant, _, item = parameter["Name"][len(STATUS_PATH) + 1 :].partition("/")
+            value = json.loads(parameter["Value"])
+            row = rows.setdefault(participant, Progress(participant, {}, value["at"]))
+            row.last_seen = max(row.last_seen, value["at"])
+            if item != "joined":
+                row.results[item] = (value["passed"], value["total"])
+    return [rows[name] for name in sorted(rows)]
+
+
+def _number(notebook: str) -> str:
+    return notebook.split("-", 1)[0]
+
+
+def format_status(progress: list[Progress]) -> str:
+    """The board as text: one row per participant, one column per notebook reported by anyone.
+
+    ``✔ 4/4`` every check passed, ``✘ 2/4`` some failed (the notebook stopped there), ``·`` not reported.
+    """
+    from labkit.course.curriculum import NOTEBOOKS
+
+    order = list(NOTEBOOKS)
+    seen = {_number(nb) for row in progress for nb in row.results}
+    columns = sorted(seen, key=lambda n: (order.index(n) if n in order else len(order), n))
+    width = max([len("participant"), *(len(row.participant) for row in progress)])
+    lines = ["  ".join([f"{'participant':<{width}}", *(f"{c:>7}" for c in columns), "last report (UTC)"])]
+    for row in progress:
+        by_number = {_number(nb): result for nb, result in row.results.items()}
+        cells = []
+        for column in columns:
+            if column not in by_number:
+                cells.append(f"{'·':>7}")
+                continue
+            passed, total = by_number[column]
+            mark = "✔" if passed == total and total else "✘"
+            cells.append(f"{mark} {passed}/{total}".rjust(7))
+        lines.append("  ".join([f"{row.participant:<{width}}", *cells, row.last_seen.replace("T", " ").rstrip("Z")]))
+    lines.append(f"{len(progress)} participant(s)")
+    return "\n".join(lines)
+
+
+# -- the server ------------------------------------------------------------------------------------
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Raise :class:`ConfigurationError` unless ``host``:``port`` can be listened on (moto's server
+    thread would otherwise die and leave ``serve`` waiting forever)."""
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise ConfigurationError(f"port {port}: the port must be between 1 and 65535 (0 picks a free port)")
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind((host, port))
+    except OSError as error:
+        raise ConfigurationError(
+            f"port {port} on {host} is already in use or cannot be listened on ({error.strerror}); choose another with --port"
+        ) from error
+
+
+def start_server(host: str = "127.0.0.1", port: int = 5000) -> tuple[Any, str]:
+    """Start the workshop's moto server in this process; returns the server and its URL.
+
+    ``MOTO_ACCOUNT_ID`` is removed from this process's environment first: moto prefers it to the
+    per-request header, which would put every participant in the same account.
+    """
+    import logging
+
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    from labkit.runtime.backends import _offline_environment
+
+    _refuse_busy_port(host, port)
+    os.environ.pop("MOTO_ACCOUNT_ID", None)
+    _offline_environment()  # moto makes boto3 sessions itself: fake keys, never ~/.aws
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    bound_host, bound_port = server.get_host_and_port()
+    return server, f"http://{bound_host}:{bound_port}"
+
+
+def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
+    """Run the workshop server until Ctrl-C or SIGTERM, after printing what participants set."""
+    import signal
+    import threading
+
+    server, url = start_server(host, port)
+    shown = url if host not in ("0.0.0.0", "::") else url.replace(host, "<this machine's address>")
+    print(f"labkit workshop server on {url} (Ctrl-C to stop)", flush=True)
+    print("Each participant sets, before starting Jupyter:")
+    print("  export LABKIT_BACKEND=moto-server")
+    print(f"  export LABKIT_ENDPOINT_URL={shown}")
+    print("  export LABKIT_PARTICIPANT=<their name>      # letters, digits, '.', '_', '-'")
+    print(f"Progress board: labkit status --endpoint {shown}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        print("workshop server stopped", flush=True)
+
+
+# -- catch-up --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CatchupStep:
+    """One thing an earlier notebook leaves behind, made by a :mod:`labkit.lesson.prereqs` call.
+
+    ``make(lab, made, confirm_cost)`` returns the thing; ``made`` holds what earlier steps
+    returned, by ``key``.
+    """
+
+    notebook: str
+    what: str
+    key: str
+    make: Callable[[Lab, dict[str, Any], bool], Any]
+
+
+@dataclass(frozen=True)
+class RunningInstance:
+    """A lab-web instance that was already running when catch-up ran (it is not launched twice)."""
+
+    instance_id: str
+
+
+def _instance(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    from labkit.lesson import ec2, prereqs
+
+    running = ec2.lab_instance_id(lab)
+    if running is not None:
+        return RunningInstance(running)
+    return prereqs.lab_instance(lab, confirm_cost=confirm_cost)
+
+
+def _topic(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    from labkit.lesson import prereqs
+
+    return prereqs.alerts_topic(lab)
+
+
+def _logs_role(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    from labkit.lesson import prereqs
+
+    return prereqs.logs_agent_role(lab, made["instance"].instance_id)
+
+
+#: notebook → the prerequisite calls that build what it leaves behind, in course order.
+#: Authors of later notebooks add a row when they add a function to labkit.lesson.prereqs.
+CATCHUP: tuple[CatchupStep, ...] = (
+    CatchupStep("01", "the lab web server instance (lab-web)", "instance", _instance),
+    CatchupStep("02", "the SNS topic lab-alerts with you@example.com subscribed", "topic", _topic),
+    CatchupStep("03", "the logs agent role and its instance profile, on the instance", "role", _logs_role),
+)
+
+
+def _order(notebook: str) -> int:
+    from labkit.course.curriculum import NOTEBOOKS
+
+    if notebook not in NOTEBOOKS:
+        raise ConfigurationError(f"unknown notebook {notebook!r}; choose one of {', '.join(NOTEBOOKS)}")
+    return list(NOTEBOOKS).index(notebook)
+
+
+def plan(notebook: str) -> list[CatchupStep]:
+    """The steps that build the state at the start of ``notebook`` (everything earlier notebooks leave)."""
+    start = _order(notebook)
+    return [step for step in CATCHUP if _order(step.notebook) < start]
+
+
+IN_PROCESS_NOTE = (
+    "nothing to catch up on the in-process moto backend: its account lives and dies with one kernel, "
+    "and every notebook builds its own prerequisites (labkit.lesson.prereqs) when it starts. Catch-up is for a "
+    "workshop server (LABKIT_ENDPOINT_URL) or a sandbox account."
+)
+
+
+def catchup(lab: Lab, notebook: str, *, confirm_cost: bool = False) -> list[str]:
+    """Build, in ``lab``'s account, what a participant has at the start of ``notebook``; returns
+    one line per step. On the in-process moto backend there is nothing to build (see
+    :data:`IN_PROCESS_NOTE`)."""
+    steps = plan(notebook)
+    if lab.backend.in_process:
+        return [IN_PROCESS_NOTE]
+    made: dict[str, Any] = {}
+    done = []
+    for step in steps:
+        made[step.key] = step.make(lab, made, confirm_cost)
+        again = " (already running: reused)" if isinstance(made[step.key], RunningInstance) else ""
+        done.append(f"✔ notebook {step.notebook}: {step.what}{again}")
+    if not steps:
+        done.append(f"notebook {notebook} needs nothing from earlier notebooks")
+    return done
