@@ -26,6 +26,7 @@ import tracemalloc
 from typing import Any
 
 import labkit
+from labkit.emulator import ec2_workload
 from labkit.lesson import ec2
 from labkit.runtime.lab import Lab
 
@@ -42,7 +43,7 @@ def stored_datapoints(lab: Lab) -> int:
     return len(cloudwatch_backends[lab.account_id][lab.region].metric_data)
 
 
-def lab_with(instances: int, alarms: int, history_days: float) -> tuple[Lab, list[ec2.LabInstance]]:
+def lab_with(instances: int, alarms: int, history_days: float) -> tuple[Lab, list[ec2_workload.LabInstance]]:
     lab = labkit.connect("moto")
     launched = [ec2.launch(lab, history_days=history_days, seed=7 + i) for i in range(instances)]
     cloudwatch = lab.client("cloudwatch")

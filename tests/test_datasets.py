@@ -12,7 +12,7 @@ import pandas as pd
 
 from labkit.tools import datasets
 from labkit.aws.cloudtrail import CIS_PATTERNS
-from labkit.lesson.ec2 import Workload
+from labkit.emulator.ec2_workload import Workload
 from labkit.aws.filterpattern import test_metric_filter as run_test_metric_filter
 
 REPO = Path(__file__).resolve().parents[1]

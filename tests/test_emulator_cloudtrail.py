@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from labkit.lesson import simulate
 from labkit.aws import cloudtrail, filterpattern
 from labkit.exceptions import UnsupportedOperation
 from labkit.runtime.lab import Lab
@@ -123,13 +124,13 @@ def test_lookup_validation_time_range_and_paging(lab: Lab) -> None:
 
 def test_console_login_record(lab: Lab) -> None:
     lab.client("iam").create_user(UserName="tanaka")
-    record = cloudtrail.simulate_console_login(lab, "tanaka", success=False, source_ip="203.0.113.9")
+    record = simulate.simulate_console_login(lab, "tanaka", success=False, source_ip="203.0.113.9")
     assert record["eventSource"] == "signin.amazonaws.com" and record["eventType"] == "AwsConsoleSignIn"
     assert record["errorMessage"] == "Failed authentication"
     assert record["responseElements"] == {"ConsoleLogin": "Failure"}
     assert record["additionalEventData"]["MFAUsed"] == "No"
     assert record["userIdentity"]["type"] == "IAMUser" and record["userIdentity"]["userName"] == "tanaka"
-    root = cloudtrail.simulate_console_login(lab, "root", success=True, mfa_used=True)
+    root = simulate.simulate_console_login(lab, "root", success=True, mfa_used=True)
     assert root["userIdentity"]["type"] == "Root" and "errorMessage" not in root
     assert root["responseElements"] == {"ConsoleLogin": "Success"} and root["additionalEventData"]["MFAUsed"] == "Yes"
     lab.client("iam").delete_user(UserName="tanaka")

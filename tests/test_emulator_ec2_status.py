@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from labkit.emulator import ec2_workload
 from labkit.lesson import ec2
 from labkit.runtime.lab import Lab
 
@@ -23,7 +24,7 @@ def _status(lab: Lab, instance_id: str) -> dict[str, Any]:
     return lab.client("ec2").describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"][0]
 
 
-def _alarm(lab: Lab, instance: ec2.LabInstance, metric: str, action: str, *, name: str = "a", periods: int = 2) -> None:
+def _alarm(lab: Lab, instance: ec2_workload.LabInstance, metric: str, action: str, *, name: str = "a", periods: int = 2) -> None:
     lab.client("cloudwatch").put_metric_alarm(
         AlarmName=name, Namespace="AWS/EC2", MetricName=metric, Dimensions=instance.dimensions,
         Statistic="Minimum", Period=60, EvaluationPeriods=periods, Threshold=0,

@@ -11,6 +11,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+from labkit.lesson import simulate
 from labkit.aws import health
 from labkit.runtime.lab import Lab
 
@@ -26,7 +27,7 @@ def test_simulated_issue_has_the_documented_shape_and_reaches_a_rule(lab: Lab) -
     events.put_rule(Name="h", EventPattern=json.dumps({"source": ["aws.health"], "detail": {"service": ["EC2"]}}))
     events.put_targets(Rule="h", Targets=[{"Id": "q", "Arn": queue_arn}])
     lab.advance(minutes=7)
-    event = health.simulate_issue(lab, "EC2", entities=["i-0123456789abcdef0"])
+    event = simulate.simulate_issue(lab, "EC2", entities=["i-0123456789abcdef0"])
     assert event["source"] == "aws.health" and event["detail-type"] == "AWS Health Event"
     assert event["time"] == "2026-06-01T00:07:00Z" and event["region"] == lab.region
     detail = event["detail"]
@@ -38,7 +39,7 @@ def test_simulated_issue_has_the_documented_shape_and_reaches_a_rule(lab: Lab) -
     assert detail["affectedEntities"] == [{"entityValue": "i-0123456789abcdef0"}]
     body = lab.client("sqs").receive_message(QueueUrl=queue)["Messages"][0]["Body"]
     assert json.loads(body) == event
-    health.simulate_issue(lab, "RDS")
+    simulate.simulate_issue(lab, "RDS")
     assert "Messages" not in lab.client("sqs").receive_message(QueueUrl=queue)  # the rule wants EC2 only
 
 

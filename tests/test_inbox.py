@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from labkit.lesson.inbox import QUEUE_NAME, QueueInbox
+from labkit.runtime.inbox import QUEUE_NAME, QueueInbox
 from labkit.runtime.lab import Lab
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from labkit.tools import preflight
+from labkit.runtime import preflight
 from labkit.runtime.lab import Lab
 
 

@@ -107,7 +107,7 @@ def test_a_new_alarm_starts_in_insufficient_data_as_quiz_02_says(lab: Lab) -> No
 
 def test_quiz_01_default_metric_is_one_ec2_publishes_and_the_others_are_not() -> None:
     # "CloudWatch metrics that are available for your instances": https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html
-    from labkit.lesson.ec2 import METRICS
+    from labkit.emulator.ec2_workload import METRICS
 
     q = for_notebook("01").question(3)
     assert [choice for choice in q.choices if choice in METRICS] == [right("01", 3)] == ["NetworkIn"]

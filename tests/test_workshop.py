@@ -18,16 +18,15 @@ from collections.abc import Iterator
 import pytest
 
 import labkit
-from labkit.runtime.backends import MOTO_ACCOUNT_ID
+from labkit.emulator.moto_accounts import MOTO_ACCOUNT_ID, WORKSHOP_ACCOUNT_ID
 from labkit.lesson.checks import Checks, ChecksFailed
 from labkit.tools.cli import main
 from labkit.course.curriculum import NOTEBOOKS
 from labkit.exceptions import ConfigurationError
+from labkit.runtime.participant import identity
 from labkit.tools.workshop import (
     CATCHUP,
     IN_PROCESS_NOTE,
-    WORKSHOP_ACCOUNT_ID,
-    identity,
     plan,
     record_checks,
     status,

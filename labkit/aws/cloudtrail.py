@@ -8,7 +8,7 @@ The shapes follow "CloudTrail record contents"
 (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-aws-console-sign-in-events.html)
 and ``LookupEvents`` (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html).
 The emulator plugin :mod:`labkit.emulator.cloudtrail` records every call of a lab client with
-:func:`api_call_record`; :func:`simulate_console_login` adds a console sign-in, which no boto3 call
+:func:`api_call_record`; :func:`labkit.lesson.simulate.simulate_console_login` adds a console sign-in, which no boto3 call
 can make. The metric-filter patterns of the CIS / Security Hub CloudWatch controls are in
 :data:`CIS_PATTERNS` ("Security Hub controls for CloudWatch",
 https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html).
@@ -28,10 +28,10 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from labkit.runtime.lab import Lab
+from labkit.exceptions import LookupEventsError
+
 
 #: "The current version is 1.11" (record contents page, eventVersion).
 EVENT_VERSION = "1.11"
@@ -247,14 +247,6 @@ def lookup_event(record: dict[str, Any], resources: list[dict[str, str]]) -> dic
     return event
 
 
-class LookupError_(ValueError):
-    """A LookupEvents request AWS refuses; ``code`` is the AWS error code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 def lookup(entries: Iterable[tuple[dict[str, Any], list[dict[str, str]]]], params: dict[str, Any],
            now: dt.datetime) -> dict[str, Any]:
     """Answer LookupEvents over ``(record, resources)`` pairs, newest first.
@@ -266,17 +258,17 @@ def lookup(entries: Iterable[tuple[dict[str, Any], list[dict[str, str]]]], param
     """
     attributes = params.get("LookupAttributes") or []
     if len(attributes) > 1:
-        raise LookupError_("InvalidLookupAttributesException", "You cannot specify more than one lookup attribute.")
+        raise LookupEventsError("InvalidLookupAttributesException", "You cannot specify more than one lookup attribute.")
     for attribute in attributes:
         if attribute.get("AttributeKey") not in LOOKUP_KEYS:
-            raise LookupError_("InvalidLookupAttributesException", f"Invalid attribute key {attribute.get('AttributeKey')}")
+            raise LookupEventsError("InvalidLookupAttributesException", f"Invalid attribute key {attribute.get('AttributeKey')}")
     start = _aware(params.get("StartTime") or now - dt.timedelta(days=90))
     end = _aware(params.get("EndTime") or now)
     if start > end:
-        raise LookupError_("InvalidTimeRangeException", "Start time should not be after end time.")
+        raise LookupEventsError("InvalidTimeRangeException", "Start time should not be after end time.")
     size = params.get("MaxResults", MAX_LOOKUP_RESULTS)
     if not 1 <= size <= MAX_LOOKUP_RESULTS:
-        raise LookupError_("InvalidMaxResultsException", "Value for MaxResults is invalid. Valid range is 1-50.")
+        raise LookupEventsError("InvalidMaxResultsException", "Value for MaxResults is invalid. Valid range is 1-50.")
     chosen: list[tuple[dt.datetime, int, dict[str, Any]]] = []
     for position, (record, resources) in enumerate(entries):
         event = lookup_event(record, resources)
@@ -309,7 +301,7 @@ def _read_token(token: str | None) -> int:
     try:
         return int(json.loads(base64.urlsafe_b64decode(token.encode()))["o"])
     except (ValueError, KeyError, TypeError):
-        raise LookupError_("InvalidNextTokenException", "Invalid next token.") from None
+        raise LookupEventsError("InvalidNextTokenException", "Invalid next token.") from None
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -317,18 +309,3 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 # -- what no boto3 call can make ----------------------------------------------------------------
-def simulate_console_login(
-    lab: Lab, user: str, *, success: bool = False, source_ip: str = "203.0.113.77", mfa_used: bool = False,
-    user_agent: str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-) -> dict[str, Any]:
-    """Record a console sign-in attempt by IAM user ``user`` (``"root"`` for the root user); offline only.
-
-    On AWS, sign in to the console (or fail to) yourself: the record appears the same way.
-    Returns the record.
-    """
-    from labkit.exceptions import ConfigurationError
-
-    if lab.emulator is None:
-        raise ConfigurationError("on AWS, sign in to the console yourself: CloudTrail records the attempt")
-    return lab.emulator.plugins["cloudtrail"].console_login(user, success=success, source_ip=source_ip,
-                                                             mfa_used=mfa_used, user_agent=user_agent)

@@ -27,6 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from labkit.exceptions import CostExplorerError
+
 UTC = dt.timezone.utc
 PRICE_FILE = Path(__file__).resolve().parents[1] / "data" / "prices-ap-northeast-1.json"
 #: Hours in the month AWS pricing pages prorate monthly prices over.
@@ -169,10 +171,6 @@ def budget_email(
 
 
 # -- Cost Explorer --------------------------------------------------------------------------------
-class CostExplorerError(ValueError):
-    """A request Cost Explorer refuses (answered as ``ValidationException``)."""
-
-
 def _parse_day(text: str, hourly: bool) -> dt.datetime:
     try:
         if hourly:

@@ -30,15 +30,13 @@ import re
 import uuid
 from typing import Any
 
+from labkit.exceptions import InvalidEventPattern
+
 EVENT_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 _OPERATORS = frozenset(
     {"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard"}
 )
-
-
-class InvalidEventPattern(ValueError):
-    """An event pattern EventBridge would refuse (``InvalidEventPatternException``)."""
 
 
 def envelope(

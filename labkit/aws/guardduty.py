@@ -27,12 +27,9 @@ import fnmatch
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from labkit.exceptions import ConfigurationError
 
-if TYPE_CHECKING:
-    from labkit.runtime.lab import Lab
 
 SCHEMA_VERSION = "2.0"
 SOURCE = "aws.guardduty"
@@ -330,19 +327,3 @@ def matches_criteria(finding: dict[str, Any], criteria: dict[str, Any] | None) -
 
 
 # -- the notebook's helper ------------------------------------------------------------------------
-def simulate_ssh_brute_force(
-    lab: Lab, instance_id: str, *, source_ip: str = DEFAULT_ATTACKER, attempts: int = 1,
-) -> dict[str, Any]:
-    """Offline: GuardDuty detects ``source_ip`` brute-forcing SSH on ``instance_id`` (notebook 05's attack).
-
-    Creates (or, for a repeat, updates) an ``UnauthorizedAccess:EC2/SSHBruteForce`` finding in the
-    region's detector and sends the "GuardDuty Finding" event. Returns the finding (event form).
-    On a real account GuardDuty decides this itself from VPC flow logs; use
-    ``guardduty.create_sample_findings(DetectorId=..., FindingTypes=["UnauthorizedAccess:EC2/SSHBruteForce"])``
-    to see the format there.
-    """
-    if lab.emulator is None:
-        raise ConfigurationError(
-            "GuardDuty makes findings from real traffic on AWS; use create_sample_findings to test the alert path"
-        )
-    return lab.emulator.plugins["guardduty"].brute_force(instance_id, source_ip, attempts)

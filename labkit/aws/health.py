@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from labkit.exceptions import ConfigurationError
+from labkit.exceptions import InvalidParameter
 
-if TYPE_CHECKING:
-    from labkit.runtime.lab import Lab
+
 
 DETAIL_TYPE = "AWS Health Event"
 SOURCE = "aws.health"
@@ -43,7 +42,7 @@ def health_detail(
 ) -> dict[str, Any]:
     """The ``detail`` of an AWS Health event (schema page, "detail" parameter table)."""
     if category not in CATEGORIES:
-        raise ValueError(f"eventTypeCategory must be one of {', '.join(CATEGORIES)}")
+        raise InvalidParameter(f"eventTypeCategory must be one of {', '.join(CATEGORIES)}")
     ident = event_id or f"{event_type_code}_{uuid.uuid4()}"
     arn = f"arn:aws:health:{region}::event/{service}/{event_type_code}/{ident}"
     when = start.astimezone(dt.timezone.utc).strftime(_HTTP_TIME)
@@ -64,27 +63,3 @@ def health_detail(
     if scope == "ACCOUNT_SPECIFIC":
         detail["affectedAccount"] = account
     return detail
-
-
-def simulate_issue(
-    lab: Lab, service: str = "EC2", *, event_type_code: str | None = None, category: str = "issue",
-    description: str | None = None, entities: list[str] | None = None, region: str | None = None,
-) -> dict[str, Any]:
-    """Have AWS Health report an issue of ``service`` affecting the lab account; offline only.
-
-    The event goes to the ``default`` bus of ``region`` (the lab's), where rules on ``aws.health``
-    route it. Returns the EventBridge event. On AWS nobody can cause a Health event; rules wait for
-    real ones.
-    """
-    if lab.emulator is None:
-        raise ConfigurationError("on AWS only AWS itself sends Health events; your rule waits for a real one")
-    region = region or lab.region
-    code = event_type_code or f"AWS_{service.upper()}_OPERATIONAL_ISSUE"
-    text = description or (
-        f"We are investigating increased error rates and latencies for the {service} APIs in the {region} Region."
-    )
-    detail = health_detail(
-        service=service.upper(), event_type_code=code, category=category, region=region, account=lab.account_id,
-        start=lab.clock.now(), description=text, entities=list(entities or []),
-    )
-    return lab.emulator.plugins["health"].report(detail, region)

@@ -151,7 +151,7 @@ DIFFERENCES = (
                "\"incoming SSH\" (22 inside a TCP range, or all traffic) is the lab's reading; AWS's page names only "
                "the CIDRs. Remediation configurations (`put_remediation_configurations`) are not emulated."),
     Difference(("06b",), "GuardDuty analyses nothing offline: findings come from `create_sample_findings` (a few EC2 "
-               "finding types, not all) and `labkit.aws.guardduty.simulate_ssh_brute_force`; severities are the bands' "
+               "finding types, not all) and `labkit.lesson.simulate.simulate_ssh_brute_force`; severities are the bands' "
                "sample values (2, 8)."),
     Difference(("06b",), "Cost is accrued by labkit from a small dated price table (Tokyo list prices, no free tier): "
                "the instance, alarms, custom metrics, log ingestion, SNS email, Config items and evaluations. "

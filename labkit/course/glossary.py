@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from labkit.exceptions import NotFound
+
 
 @dataclass(frozen=True)
 class Term:
@@ -97,8 +99,8 @@ def lookup(japanese: str) -> Term:
     if len(partial) == 1:
         return partial[0]
     if not partial:
-        raise KeyError(f"{japanese!r} is not in the glossary")
-    raise KeyError(f"{japanese!r} matches several entries: {', '.join(t.japanese for t in partial)}")
+        raise NotFound(f"{japanese!r} is not in the glossary")
+    raise NotFound(f"{japanese!r} matches several entries: {', '.join(t.japanese for t in partial)}")
 
 
 def glossary_table(notebook: str | None = None) -> Any:

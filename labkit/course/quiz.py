@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.exceptions import LabkitError
+from labkit.exceptions import QuizError
 
 GUIDE = "https://docs.aws.amazon.com/aws-certification/latest/solutions-architect-associate-03/solutions-architect-associate-03-domain{}.html"
 
@@ -54,10 +54,6 @@ TASKS = {
 }
 
 LETTERS = "ABCD"
-
-
-class QuizError(LabkitError):
-    """A question number or an answer letter that the quiz does not have."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import costs
+from labkit.aws.email import Email
 from labkit.exceptions import ServiceError
 
 if TYPE_CHECKING:
@@ -242,8 +243,6 @@ class Budgets:
         self, budget: dict[str, Any], notification: dict[str, Any], subscribers: list[dict[str, str]],
         limit: float, amount: float, now: dt.datetime,
     ) -> None:
-        from labkit.lesson.inbox import Email
-
         subject, body = costs.budget_email(
             budget_name=budget["BudgetName"], account_id=self.lab.account_id, notification=notification,
             limit=limit, unit=budget["BudgetLimit"].get("Unit", "USD"), amount=amount, when=now,

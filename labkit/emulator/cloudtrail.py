@@ -102,7 +102,7 @@ class CloudTrailEmulation:
         self._add(record, cloudtrail.resources_of(call.service, call.params, parsed), call.service)
 
     def console_login(self, user: str, *, success: bool, source_ip: str, mfa_used: bool, user_agent: str) -> dict[str, Any]:
-        """Record a console sign-in attempt (see :func:`labkit.aws.cloudtrail.simulate_console_login`)."""
+        """Record a console sign-in attempt (see :func:`labkit.lesson.simulate.simulate_console_login`)."""
         account = self.lab.account_id
         if user == "root":
             identity = cloudtrail.user_identity(f"arn:aws:iam::{account}:root", account, account, "")
@@ -177,7 +177,7 @@ class CloudTrailEmulation:
                        if s.record["awsRegion"] == region and s.at + DELAY <= now]
         try:
             return cloudtrail.lookup(visible, call.params, now)
-        except cloudtrail.LookupError_ as error:
+        except cloudtrail.LookupEventsError as error:
             raise ServiceError(error.code, str(error)) from None
 
     def _refuse_insights(self, call: Call, region: str) -> None:

@@ -39,9 +39,10 @@ from botocore.exceptions import ClientError
 
 from labkit.aws import alarms
 from labkit.exceptions import InvalidAlarmParameter, ServiceError
+from labkit.emulator.core import Call
 
 if TYPE_CHECKING:
-    from labkit.emulator.core import Call, Emulator
+    from labkit.emulator.core import Emulator
 
 STANDARD_STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")
 HISTORY_TIME = "%Y-%m-%dT%H:%M:%S.000+0000"
@@ -228,8 +229,6 @@ class CloudWatchAlarms:
         counts a log line at the line's own second) would miss the evaluated periods; the
         cloudwatch_metrics plugin answers from the raw datapoints on period boundaries.
         """
-        from labkit.emulator.core import Call
-
         metrics = self.emulator.plugins.get("cloudwatch_metrics")
         key = (repr(query), metrics.store.size if metrics is not None else -1)
         if key in self._answers:

@@ -35,8 +35,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError
 
-from labkit.runtime.backends import MOTO_SEED
-from labkit.exceptions import ServiceError
+from labkit.emulator.moto_accounts import MOTO_SEED
+from labkit.exceptions import InvalidParameter, ServiceError
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -107,7 +107,7 @@ class Emulator:
         self._call_observers: list[CallObserver] = []
         self.plugins: dict[str, Any] = {}
         #: Where plugins draw what AWS makes at random (SNS confirmation tokens): seeded per lab, as
-        #: moto's ids are (``labkit.runtime.backends.MOTO_SEED``), so a notebook prints the same on every run.
+        #: moto's ids are (``labkit.emulator.moto_accounts.MOTO_SEED``), so a notebook prints the same on every run.
         self.random = random.Random(MOTO_SEED)
 
     # -- registration -------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class Emulator:
         def register(fn: Answer) -> Answer:
             key = (service, operation)
             if key in self._answers:
-                raise ValueError(f"{service}.{operation} already has an emulator answer")
+                raise InvalidParameter(f"{service}.{operation} already has an emulator answer")
             self._answers[key] = fn
             return fn
 

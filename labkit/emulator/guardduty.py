@@ -132,7 +132,7 @@ class GuardDuty:
             events.emit(guardduty.SOURCE, guardduty.DETAIL_TYPE, stored.finding, resources=[], region=stored.finding["region"])
 
     def brute_force(self, instance_id: str, source_ip: str, attempts: int) -> dict[str, Any]:
-        """Record an inbound SSH brute force on ``instance_id`` (see :func:`labkit.aws.guardduty.simulate_ssh_brute_force`)."""
+        """Record an inbound SSH brute force on ``instance_id`` (see :func:`labkit.lesson.simulate.simulate_ssh_brute_force`)."""
         client = self._client()
         detectors = client.list_detectors()["DetectorIds"]
         if not detectors:

@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import iam_evaluation
-from labkit.lesson import iam
+from labkit.aws import iam_policies
 from labkit.emulator.core import Call, Emulator, error_reply
 from labkit.exceptions import InstanceRoleError, ServiceError
 
@@ -117,8 +117,8 @@ class IamPolicies:
             context["labkit_iam_params"] = dict(params)
 
         def authorize(model: Any, context: dict[str, Any], **_: Any) -> Any:
-            action = iam.action_name(service, model.name)
-            resource = iam.request_resource(
+            action = iam_policies.action_name(service, model.name)
+            resource = iam_policies.request_resource(
                 service, model.name, context.get("labkit_iam_params", {}), region, self.lab.account_id
             )
             policies = [(policy_id, document) for policy_id, document, _ in self.policies_of(role_arn)]
@@ -126,7 +126,7 @@ class IamPolicies:
             if decision.allowed:
                 return
             code = DENIED_CODES.get(service, "AccessDenied")
-            message = iam.access_denied_message(session_arn, action, resource, decision.decision)
+            message = iam_policies.access_denied_message(session_arn, action, resource, decision.decision)
             # Answered, not raised, so that after-call hooks (CloudTrail) see the refused call.
             return error_reply(code, message)
 

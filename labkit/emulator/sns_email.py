@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labkit.exceptions import ServiceError
-from labkit.lesson.inbox import Email
+from labkit.aws.email import Email
+from labkit.emulator.moto_accounts import WORKSHOP_ACCOUNT_ID, session_in
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -67,15 +68,13 @@ class ServerState:
     """Email subscriptions' confirmation state, kept on the moto server where the next process finds it.
 
     One SSM parameter per subscription, ``/labkit/state/<account>/sns-email/<subscription id>``,
-    in the workshop's own account (:data:`labkit.tools.workshop.WORKSHOP_ACCOUNT_ID`), so the learner's
+    in the workshop's own account (:data:`labkit.emulator.moto_accounts.WORKSHOP_ACCOUNT_ID`), so the learner's
     account shows nothing of it. Read once when the lab connects; written when a subscription is
     made, confirmed or removed.
     """
 
     def __init__(self, endpoint_url: str, region: str, account_id: str, config: Any) -> None:
-        from labkit.tools.workshop import WORKSHOP_ACCOUNT_ID, _session_in
-
-        self._ssm = _session_in(WORKSHOP_ACCOUNT_ID, region).client("ssm", endpoint_url=endpoint_url, config=config)
+        self._ssm = session_in(WORKSHOP_ACCOUNT_ID, region).client("ssm", endpoint_url=endpoint_url, config=config)
         self._path = f"/labkit/state/{account_id}/sns-email"
 
     def _name(self, arn: str) -> str:

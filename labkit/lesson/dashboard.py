@@ -25,6 +25,7 @@ import json
 import math
 import re
 from typing import TYPE_CHECKING, Any
+from labkit.lesson.units import human_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -229,8 +230,6 @@ def _layout(widgets: list[dict[str, Any]]) -> list[tuple[dict[str, Any], tuple[i
 def _draw_metric(ax: Any, lab: Lab, properties: dict[str, Any], span: dt.timedelta) -> str:
     from matplotlib.dates import AutoDateLocator, DateFormatter
     from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
-
-    from labkit.lesson.units import human_bytes
 
     drawn, units = [], set()
     for namespace, metric, dimensions, options in resolve_metrics(properties.get("metrics", [])):

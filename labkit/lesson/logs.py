@@ -34,7 +34,7 @@ from labkit.aws.agent.awslogs import (
     validate_source,
 )
 from labkit.aws.agent.unified import collect_list_entry_problems, source_from_collect_list
-from labkit.exceptions import InvalidAgentConfig
+from labkit.exceptions import InvalidAgentConfig, InvalidParameter
 
 UTC = dt.timezone.utc
 #: RFC 5737 TEST-NET-1/2/3: the only addresses this module writes.
@@ -90,7 +90,7 @@ class SecureLogGenerator:
         password_auth: bool = True,
     ) -> None:
         if flavor not in ("al2", "al2023"):
-            raise ValueError(f"flavor must be 'al2' or 'al2023', not {flavor!r}")
+            raise InvalidParameter(f"flavor must be 'al2' or 'al2023', not {flavor!r}")
         self.seed = seed
         self.hostname = hostname
         self.flavor: Flavor = flavor
@@ -106,7 +106,7 @@ class SecureLogGenerator:
         """
         start, end = _window(start, minutes)
         if logins_per_hour < 0:
-            raise ValueError("logins_per_hour cannot be negative")
+            raise InvalidParameter("logins_per_hour cannot be negative")
         rng = random.Random(f"{self.seed}/normal/{start.isoformat()}/{minutes}/{logins_per_hour}")
         lines: list[LogLine] = []
         pid = rng.randint(2000, 30000)
@@ -134,7 +134,7 @@ class SecureLogGenerator:
         """
         start, end = _window(start, minutes)
         if attempts_per_minute <= 0:
-            raise ValueError("attempts_per_minute must be positive")
+            raise InvalidParameter("attempts_per_minute must be positive")
         rng = random.Random(
             f"{self.seed}/attack/{start.isoformat()}/{minutes}/{attempts_per_minute}/{source_ip}"
         )
@@ -499,9 +499,9 @@ def _format_regex(fmt: str) -> str:
 
 def _window(start: dt.datetime, minutes: int) -> tuple[dt.datetime, dt.datetime]:
     if start.tzinfo is None:
-        raise ValueError("start must be timezone-aware (the lab clock is UTC)")
+        raise InvalidParameter("start must be timezone-aware (the lab clock is UTC)")
     if minutes <= 0:
-        raise ValueError("minutes must be positive")
+        raise InvalidParameter("minutes must be positive")
     start = start.astimezone(UTC)
     return start, start + dt.timedelta(minutes=minutes)
 
@@ -513,7 +513,7 @@ def _sorted_before(lines: list[LogLine], end: dt.datetime) -> list[LogLine]:
 
 def _documentation_ip(address: str) -> str:
     if not any(ipaddress.ip_address(address) in network for network in DOCUMENTATION_NETWORKS):
-        raise ValueError(
+        raise InvalidParameter(
             f"{address} is not in a documentation range (192.0.2.0/24, 198.51.100.0/24, "
             "203.0.113.0/24); the lab never writes real addresses"
         )

@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from labkit.exceptions import InvalidParameter
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -40,7 +42,7 @@ def frame(
     import pandas as pd
 
     if len(metric_names) > MAX_QUERIES:
-        raise ValueError(f"GetMetricData takes at most {MAX_QUERIES} queries per call")
+        raise InvalidParameter(f"GetMetricData takes at most {MAX_QUERIES} queries per call")
     cloudwatch = lab.client("cloudwatch")
     queries = [
         {

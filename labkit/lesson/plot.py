@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws import alarms
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
@@ -73,10 +75,8 @@ def alarm_timeline(
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from labkit.aws.alarms import backtest
-
     if isinstance(frame_or_series, pd.Series):
-        frame = backtest(
+        frame = alarms.backtest(
             frame_or_series,
             threshold=threshold,
             comparison_operator=comparison_operator,

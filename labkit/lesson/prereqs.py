@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING
+from labkit.lesson import ec2
+from labkit.lesson import iam
 
 if TYPE_CHECKING:
-    from labkit.lesson.ec2 import LabInstance
+    from labkit.emulator.ec2_workload import LabInstance
     from labkit.lesson.iam import LogsAgentRole
     from labkit.runtime.lab import Lab
 
@@ -45,14 +47,10 @@ def alerts_topic(lab: Lab, email: str = LEARNER_EMAIL, *, confirm: bool = True) 
 
 def lab_instance(lab: Lab, **options: object) -> LabInstance:
     """The course's web server instance (notebook 01), launched with ``labkit.lesson.ec2.launch`` options."""
-    from labkit.lesson import ec2
-
     return ec2.launch(lab, **options)  # type: ignore[arg-type]
 
 
 def logs_agent_role(lab: Lab, instance_id: str | None = None) -> LogsAgentRole:
     """The EC2 role with the article's CloudWatch Logs policy and its instance profile (notebook 03),
     created or reused; associated with ``instance_id`` if given. See ``labkit.lesson.iam.ensure_logs_agent_role``."""
-    from labkit.lesson import iam
-
     return iam.ensure_logs_agent_role(lab, instance_id)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from labkit.lesson.units import human
+from labkit.exceptions import InvalidParameter
 
 GIB = 1024**3
 
@@ -91,7 +93,7 @@ def alarm_params(alarm: RecommendedAlarm, dimensions: dict[str, str], actions: l
     """``put_metric_alarm`` parameters for ``alarm`` on the resource named by ``dimensions``."""
     missing = [name for name in alarm.dimensions if name not in dimensions]
     if missing:
-        raise ValueError(f"{alarm.name} needs the dimension(s) {', '.join(missing)}")
+        raise InvalidParameter(f"{alarm.name} needs the dimension(s) {', '.join(missing)}")
     params: dict[str, Any] = {
         "AlarmName": alarm.name,
         "AlarmDescription": f"Recommended alarm: {alarm.intent}. Threshold: {alarm.threshold_source}.",
@@ -117,8 +119,6 @@ def table() -> Any:
     """The recommended alarms as a pandas DataFrame (notebook 07); thresholds in the metric's unit
     (``< 256 MiB``, ``> 90 %``, ``> 1 s``)."""
     import pandas as pd
-
-    from labkit.lesson.units import human
 
     return pd.DataFrame(
         [

@@ -14,10 +14,13 @@ import socket
 import sys
 import threading
 import time
+from urllib.parse import urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from labkit.exceptions import ConfigurationError
+from labkit.emulator.canaries import require_loopback
+from labkit.runtime import resources
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -140,15 +143,13 @@ def serve(lab: Lab, name: str = "lab-web") -> LabWebServer:
     server is recorded in the lab's registry, so ``lab.teardown()`` stops it and
     ``lab.inventory()`` lists it while it runs.
     """
-    from labkit.runtime.resources import KINDS_BY_NAME
-
     for key, server in list(_RUNNING.items()):
         if server.lab.closed or key == _key(lab.lab_id, name):
             server.stop()
     server = LabWebServer(lab, name)
     _RUNNING[_key(lab.lab_id, name)] = server
     ident = {"Name": name, "Lab": lab.lab_id}
-    lab.registry.add(KINDS_BY_NAME[LabWebServer.kind_name], lab.region, ident, lab.clock.now(), lab.lab_id)
+    lab.registry.add(resources.KINDS_BY_NAME[LabWebServer.kind_name], lab.region, ident, lab.clock.now(), lab.lab_id)
     return server
 
 
@@ -165,12 +166,11 @@ def stop(ident: dict[str, str]) -> None:
         server.stop()
 
 
+resources.register_process_kind(LabWebServer.kind_name, lambda ident: running(ident) is not None, stop)
+
+
 def tcp_check(url: str, timeout: float = 2.0) -> bool:
     """Whether a TCP connection to the URL's host and port succeeds (a liveness check, not a page check)."""
-    from urllib.parse import urlsplit
-
-    from labkit.lesson.synthetics import require_loopback
-
     require_loopback(url)
     parts = urlsplit(url)
     try:

@@ -21,19 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.session
 from botocore.config import Config
 
+from labkit.emulator.moto_accounts import FAKE_KEY, MOTO_ACCOUNT_ID, MOTO_SEED, offline_session
 from labkit.runtime.clock import LabClock
+from labkit.runtime.participant import server_identity
 from labkit.exceptions import ConfigurationError, GuardrailError
 
 BACKENDS = ("moto", "moto-server", "aws")
-MOTO_ACCOUNT_ID = "123456789012"
-FAKE_KEY = "testing"
-#: Seed of moto's id generator, set for every lab labkit starts a moto for: instance ids, UUIDs and
-#: the like then repeat run to run, so a committed notebook shows what a rerun prints
-#: (moto: "Deterministic Identifiers", https://docs.getmoto.org/en/latest/docs/configuration/recorder/index.html).
-MOTO_SEED = 20260601
 
 
 @dataclass
@@ -96,20 +91,6 @@ def _offline_environment() -> Callable[[], None]:
     return restore
 
 
-def _offline_session(region: str, key: str = FAKE_KEY, secret: str = FAKE_KEY) -> boto3.Session:
-    """A boto3 session with fake credentials (``key``/``secret``) that reads no file in ``~/.aws``."""
-    # No environment variable may point botocore at a profile or a file of the learner's.
-    core = botocore.session.Session(
-        session_vars={
-            "profile": (None, None, None, None),
-            "config_file": (None, None, os.devnull, None),
-            "credentials_file": (None, None, os.devnull, None),
-        }
-    )
-    core.set_credentials(key, secret)
-    return boto3.Session(botocore_session=core, region_name=region)
-
-
 class _MotoClock:
     """Points moto's own notion of "now" at the lab clock while a moto lab is open.
 
@@ -159,7 +140,7 @@ def start_moto(region: str, clock: LabClock) -> Backend:
         _MotoClock.release()
         restore_environment()
 
-    return Backend("moto", _offline_session(region), MOTO_ACCOUNT_ID, registry_key="moto", close=close)
+    return Backend("moto", offline_session(region), MOTO_ACCOUNT_ID, registry_key="moto", close=close)
 
 
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]", "ip6-localhost"}
@@ -198,9 +179,7 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
     if endpoint_url:
         endpoint_url = normalize_endpoint(endpoint_url)
         # A workshop participant (LABKIT_PARTICIPANT) gets an account of their own on the shared
-        # server, derived from the name (labkit.tools.workshop.identity); without it, moto's default account.
-        from labkit.tools.workshop import server_identity
-
+        # server, derived from the name (labkit.runtime.participant.identity); without it, moto's default account.
         session, account, registry_key = server_identity(region, endpoint_url)
         return Backend(
             "moto-server", session, account, endpoint_url, in_process=False,
@@ -228,7 +207,7 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
         restore_environment()
 
     return Backend(
-        "moto-server", _offline_session(region), MOTO_ACCOUNT_ID, url, registry_key=f"moto-server:{url}",
+        "moto-server", offline_session(region), MOTO_ACCOUNT_ID, url, registry_key=f"moto-server:{url}",
         client_config=config, close=close,
     )
 

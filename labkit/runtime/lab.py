@@ -17,6 +17,8 @@ from labkit.runtime.backends import Backend
 from labkit.runtime.clock import LabClock
 from labkit.emulator import PLUGINS, Emulator
 from labkit.exceptions import ConfigurationError, GuardrailError, UnsupportedOperation, WaitTimeout
+from labkit.runtime.inbox import QueueInbox
+from labkit.runtime.preflight import preflight
 from labkit.runtime.resources import (
     KINDS_BY_NAME,
     KINDS_BY_OPERATION,
@@ -110,8 +112,6 @@ def _handle_abandoned_labs(lab: Lab) -> None:
 
 def _warn_preflight(lab: Lab) -> None:
     """At connect on a real account, say what the pre-flight found wrong (``labkit doctor`` says all)."""
-    from labkit.tools.preflight import preflight
-
     for finding in preflight(lab.internal_client):
         if not finding.ok:
             print(f"pre-flight: {finding}")
@@ -306,8 +306,6 @@ class Lab:
         if self.emulator is not None:
             return self.emulator.plugins["sns_email"].inbox
         if self._queue_inbox is None:
-            from labkit.lesson.inbox import QueueInbox
-
             self._queue_inbox = QueueInbox(self)
         return self._queue_inbox
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from labkit.exceptions import UnsupportedOperation
 from labkit.runtime.redact import is_account_field, mask_account
 
 TAG_KEY = "labkit:lab"
@@ -195,16 +196,28 @@ def _health_check_exists(route53: Client, ident: Ident) -> bool:
     return _exists(lambda: route53.get_health_check(HealthCheckId=ident["HealthCheckId"]), "NoSuchHealthCheck")
 
 
-def _web_server_exists(_client: Client, ident: Ident) -> bool:
-    from labkit.lesson import web
+# Kinds that are not AWS resources but run in the process that started them (the lab web server of
+# notebook 07, labkit.lesson.web): the module that starts them registers how to find and stop them
+# here (register_process_kind). In a process where it never did, none of them runs: the record is gone.
+_PROCESS_KINDS: dict[str, tuple[Callable[[Ident], bool], Callable[[Ident], None]]] = {}
 
-    return web.running(ident) is not None
+
+def register_process_kind(name: str, running: Callable[[Ident], bool], stop: Callable[[Ident], None]) -> None:
+    """How teardown finds (``running``) and stops (``stop``) a running thing of kind ``name``."""
+    _PROCESS_KINDS[name] = (running, stop)
 
 
-def _stop_web_server(_client: Client, ident: Ident) -> None:
-    from labkit.lesson import web
+def _process_kind(name: str) -> tuple[Callable[[Client, Ident], None], Callable[[Client, Ident], bool]]:
+    """The (delete, exists) pair of a process kind; teardown hands every kind a client, these ignore it."""
 
-    web.stop(ident)
+    def exists(_client: Client, ident: Ident) -> bool:
+        return name in _PROCESS_KINDS and _PROCESS_KINDS[name][0](ident)
+
+    def delete(_client: Client, ident: Ident) -> None:
+        if name in _PROCESS_KINDS:
+            _PROCESS_KINDS[name][1](ident)
+
+    return delete, exists
 
 
 # -- SQS and EventBridge --------------------------------------------------------------------------
@@ -384,8 +397,7 @@ KINDS: list[ResourceKind] = [
         lambda c, i: c.delete_health_check(HealthCheckId=i["HealthCheckId"]), _health_check_exists, 20,
     ),
     # Not an AWS resource: the lab's loopback web server (labkit.lesson.web), recorded by labkit.lesson.web.serve.
-    # Teardown hands every kind a boto3 client; this kind ignores it.
-    ResourceKind("labkit:web-server", "cloudwatch", (), _param("Name", "Lab"), _stop_web_server, _web_server_exists, 5),
+    ResourceKind("labkit:web-server", "cloudwatch", (), _param("Name", "Lab"), *_process_kind("labkit:web-server"), 5),
     ResourceKind(
         "cloudtrail:trail", "cloudtrail", ("CreateTrail",), _param("Name"),
         lambda c, i: c.delete_trail(Name=i["Name"]), _trail_exists, 15, "list", tag_param="TagsList",
@@ -820,8 +832,6 @@ def _instance_profile_tags(iam: Client, name: str) -> list[dict[str, str]]:
     """An instance profile's tags: ``ListInstanceProfileTags``, or where the backend lacks it (moto),
     the ``Tags`` that ``GetInstanceProfile`` returns (both in the IAM API reference,
     https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfileTags.html)."""
-    from labkit.exceptions import UnsupportedOperation
-
     try:
         return iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]  # type: ignore[no-any-return]
     except (UnsupportedOperation, NotImplementedError):

@@ -1,4 +1,8 @@
-"""The ``labkit`` command (also ``python -m labkit``)."""
+"""The ``labkit`` command (also ``python -m labkit``).
+
+Each subcommand imports what it uses when it runs (the imports inside the handlers below), so that
+``labkit --help`` and a quick subcommand do not load the others' stacks (boto3 and moto, nbclient).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from pathlib import Path
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    from labkit.tools import workshop
     from labkit.tools.doctor import diagnose
+
+    workshop.install()  # a participant's connect reports to the workshop's board, as in the notebooks
 
     findings = diagnose(args.backend, args.region)
     for finding in findings:
@@ -45,7 +52,9 @@ def _build(args: argparse.Namespace) -> int:
 
 def _lab_for(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from labkit.runtime.lab import connect
+    from labkit.tools import workshop
 
+    workshop.install()  # a participant's connect reports to the workshop's board, as in the notebooks
     return connect(args.backend, args.region, clear_abandoned=False)
 
 

@@ -23,6 +23,9 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from labkit.emulator.ec2_workload import Workload
+from labkit.lesson.logs import SecureLogGenerator
+from labkit.aws.cloudtrail import api_call_record
 
 UTC = dt.timezone.utc
 #: The lab clock's default start (README, Backends): the datasets end there, as the labs begin.
@@ -44,14 +47,12 @@ ALICE = {
 def cpu_week_batch() -> str:
     """Seven days and an hour of 5-minute average CPUUtilization (%) of notebook 02's server, as CSV.
 
-    The server's workload is :class:`labkit.lesson.ec2.Workload` ``batch`` (seed 7, the lab instance's), with
+    The server's workload is :class:`labkit.emulator.ec2_workload.Workload` ``batch`` (seed 7, the lab instance's), with
     the runaway spike of notebook 02 (SPIKE_START, 30 minutes). Each row is the average of the five
     1-minute values the period starts with, which is what CloudWatch returns for a basic-monitoring
     instance at Period=300. ``episode`` says which rows the nightly batch job (02:00 Tokyo time) or
     the spike raised: a minute the batch pattern raises above the plain ``daily`` pattern is batch.
     """
-    from labkit.lesson.ec2 import Workload
-
     spike_end = SPIKE_START + dt.timedelta(minutes=SPIKE_MINUTES)
     server = Workload("batch", 7, [("spike", SPIKE_START, spike_end)])
     without_batch = Workload("daily", 7)
@@ -79,8 +80,6 @@ def secure_sample() -> str:
     """The sample lines of notebook 05's step 3: a minute of an SSH password attack from 203.0.113.9 a
     day before the lab starts, then the first six lines of the ordinary hour before it starts, as
     :class:`labkit.lesson.logs.SecureLogGenerator` (seed 5, Amazon Linux 2023 with rsyslog) writes them."""
-    from labkit.lesson.logs import SecureLogGenerator
-
     sshd = SecureLogGenerator(seed=5, flavor="al2023")
     attack = sshd.attack(LAB_START - dt.timedelta(days=1), 1, attempts_per_minute=6, source_ip="203.0.113.9")
     quiet = sshd.normal(LAB_START - dt.timedelta(hours=1), 60, logins_per_hour=6)[:6]
@@ -92,8 +91,6 @@ def cloudtrail_sample() -> str:
     them): RunInstances refused by IAM (``Client.UnauthorizedOperation``), AssumeRole refused by STS
     (``AccessDenied``) and an ordinary DescribeInstances. Built with
     :func:`labkit.aws.cloudtrail.api_call_record`; ids come from a seeded generator."""
-    from labkit.aws.cloudtrail import api_call_record
-
     ids = random.Random("labkit/cloudtrail-sample")
 
     def new_id() -> str:

@@ -8,8 +8,13 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+
+from labkit.exceptions import LabkitError
+from labkit.runtime.backends import resolve_backend_name
+from labkit.runtime.lab import connect
+from labkit.runtime.preflight import Finding, preflight
+from labkit.tools.datasets import DATASETS
 
 REQUIRED = ("boto3", "botocore", "moto", "pandas", "matplotlib", "jsonschema", "tqdm", "nbclient", "jupytext")
 OPTIONAL = ("jupyterlab", "nbval", "pytest", "hypothesis")
@@ -26,21 +31,6 @@ OPTIONAL_REFERENCE_FILES = {
 def shared_dir() -> Path:
     """The shared folder: ``LABKIT_SHARED_DIR``, else ``shared`` beside the repository (as in CI)."""
     return Path(os.environ.get("LABKIT_SHARED_DIR") or REPO.parent / "shared")
-
-
-@dataclass
-class Finding:
-    """One line of the doctor's report."""
-
-    ok: bool
-    what: str
-    detail: str = ""
-    #: An optional item: reported as OPT whether or not it is there, never a failure.
-    optional: bool = False
-
-    def __str__(self) -> str:
-        state = "OPT " if self.optional else "OK  " if self.ok else "FAIL"
-        return f"{state}  {self.what}" + (f": {self.detail}" if self.detail else "")
 
 
 def _version(package: str) -> str | None:
@@ -64,17 +54,12 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
             findings.append(Finding(True, f"package {package}", version))
     findings += dataset_findings() + reference_findings()
 
-    from labkit.runtime.backends import resolve_backend_name
-    from labkit.exceptions import LabkitError
-
     try:
         name = resolve_backend_name(backend)
     except LabkitError as error:
         return [*findings, Finding(False, "backend", str(error))]
     findings.append(Finding(True, "backend", f"{name} in {region}"))
     try:
-        from labkit.runtime.lab import connect
-
         with connect(name, region, clear_abandoned=False) as lab:
             sns = lab.client("sns")
             arn = sns.create_topic(Name="labkit-doctor")["TopicArn"]
@@ -89,8 +74,6 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
                 )
             else:
                 findings.append(Finding(True, "emulator", "off: AWS itself evaluates alarms and sends email"))
-                from labkit.tools.preflight import preflight
-
                 findings.extend(preflight(lab.internal_client))
     except Exception as error:  # noqa: BLE001 — the doctor reports any failure as a FAIL line
         findings.append(Finding(False, "round trip", f"{type(error).__name__}: {error}"))
@@ -99,8 +82,6 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
 
 def dataset_findings() -> list[Finding]:
     """One line per file of ``data/`` the notebooks open, when labkit runs from a clone of the project."""
-    from labkit.tools.datasets import DATASETS
-
     if not (REPO / "notebooks").is_dir():
         return []
     findings = []

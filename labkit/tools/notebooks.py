@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.lesson.checks import SUMMARY
-from labkit.exceptions import LabkitError
+from labkit.exceptions import UnknownNotebook
 
 #: The fixed skeleton every notebook follows, as level-2 headings in this order (after the title).
 SKELETON = (
@@ -47,10 +47,6 @@ def notebook_paths(root: Path | None = None) -> list[Path]:
     """The executed lab notebooks, in order."""
     folder = (root or repo_root()) / "notebooks"
     return sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_NAME.match(p.stem))
-
-
-class UnknownNotebook(LabkitError):
-    """A name given to ``labkit run`` that is no notebook of the course."""
 
 
 def resolve(name: str, root: Path | None = None) -> Path:

@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from labkit.exceptions import LabkitError
+from labkit.exceptions import SolutionLeak
+from labkit.tools.notebooks import notebook_paths
 
 SOLUTION_TAG = "solution"
 ANSWER_NOTE = (
@@ -27,10 +28,6 @@ ANSWER_NOTE = (
 ANSWER_CELL = "# your answer here\n"
 #: Lines with no letter or digit (``)``, ``],``) say nothing about an answer.
 _TRIVIAL = re.compile(r"^[\W_]*$")
-
-
-class SolutionLeak(LabkitError):
-    """A student edition would still show solution code."""
 
 
 def _is_solution(cell: Any) -> bool:
@@ -95,8 +92,6 @@ def student_edition(notebook: Any) -> Any:
 def write_student_editions(outdir: Path, notebooks: list[Path] | None = None) -> list[Path]:
     """Write the student edition of each notebook (default: every lab notebook) into ``outdir``."""
     import nbformat
-
-    from labkit.tools.notebooks import notebook_paths
 
     outdir.mkdir(parents=True, exist_ok=True)
     written = []

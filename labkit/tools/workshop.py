@@ -3,7 +3,7 @@ a progress board for the instructor, and catch-up for late joiners.
 
 * ``labkit serve`` starts a moto server (moto's ``ThreadedMotoServer``) for the room.
 * Each participant sets ``LABKIT_ENDPOINT_URL`` (the server) and ``LABKIT_PARTICIPANT`` (a name).
-  :func:`identity` derives, from the name alone, a 12-digit account id and fake credentials, and
+  :func:`labkit.runtime.participant.identity` derives, from the name alone, a 12-digit account id and fake credentials, and
   every request the participant's lab sends carries the header ``x-moto-account-id``: moto's
   documented way of choosing the account in server mode ("Multi-Account support",
   https://docs.getmoto.org/en/latest/docs/multi_account.html — the header is honoured when the
@@ -12,7 +12,9 @@ a progress board for the instructor, and catch-up for late joiners.
   the same account again (a restarted kernel, a second laptop).
 * Every notebook's ``checks.report()`` records its result (passed/total) on the server, as an SSM
   parameter ``/labkit/workshop/<participant>/<notebook>`` in the workshop's own account
-  (:data:`WORKSHOP_ACCOUNT_ID`); ``labkit status`` reads them back as a table.
+  (:data:`labkit.emulator.moto_accounts.WORKSHOP_ACCOUNT_ID`); ``labkit status`` reads them back as a
+  table. The board listens through :mod:`labkit.runtime.hooks` (:func:`install`, which
+  ``labkit.connect`` and the ``labkit`` command call): the runtime never imports the workshop.
 * ``labkit catchup NN`` builds, from :mod:`labkit.lesson.prereqs`, what a participant would have at the
   start of notebook NN (:data:`CATCHUP`).
 
@@ -22,107 +24,25 @@ Used by instructors (README, "Workshops and hosting"); participants meet it in n
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labkit.course.curriculum import NOTEBOOKS
+from labkit.emulator.moto_accounts import WORKSHOP_ACCOUNT_ID, session_in
 from labkit.exceptions import ConfigurationError
+from labkit.lesson import ec2, prereqs
+from labkit.runtime import hooks
+from labkit.runtime.backends import _offline_environment, resolve_backend_name
+from labkit.runtime.participant import participant_from_environment
 
 if TYPE_CHECKING:
-    import boto3
-
     from labkit.runtime.lab import Lab
 
-#: The account on the workshop server that holds the progress board (AWS's documentation example
-#: account id, so it can never be a participant's: see :func:`identity`).
-WORKSHOP_ACCOUNT_ID = "111122223333"
 STATUS_PATH = "/labkit/workshop"
-ACCOUNT_HEADER = "x-moto-account-id"
-#: Participant names become part of SSM parameter names ([a-zA-Z0-9_.-], "Creating Parameter
-#: Store parameters in Systems Manager", https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html).
-_NAME = re.compile(r"^[a-z0-9_.-]{1,40}$")
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A participant's account and fake credentials on the workshop server."""
-
-    participant: str
-    account_id: str
-    access_key_id: str
-    secret_access_key: str
-
-
-def normalize(participant: str) -> str:
-    """The participant's name as the server knows it: trimmed and lower-case ("Aiko" is "aiko")."""
-    name = participant.strip().lower()
-    if not _NAME.match(name):
-        raise ConfigurationError(
-            f"LABKIT_PARTICIPANT {participant!r} must be 1-40 letters, digits, '.', '_' or '-' (no spaces)"
-        )
-    return name
-
-
-def identity(participant: str) -> Identity:
-    """The account id and credentials of ``participant``, derived from the name alone.
-
-    Account id: the first 8 bytes of SHA-256("labkit-participant:<name>") modulo 10^12, as 12
-    digits (moved by one in the unlikely case it is moto's default or the workshop account).
-    Credentials: an ``LKIA…`` access key id and a secret from the same digest. moto does not check
-    them; they only make each participant's requests recognisable in the server log.
-    """
-    name = normalize(participant)
-    digest = hashlib.sha256(f"labkit-participant:{name}".encode()).digest()
-    number = int.from_bytes(digest[:8], "big") % 10**12
-    from labkit.runtime.backends import MOTO_ACCOUNT_ID
-
-    while f"{number:012d}" in (MOTO_ACCOUNT_ID, WORKSHOP_ACCOUNT_ID):
-        number = (number + 1) % 10**12
-    key = "LKIA" + base64.b32encode(digest[8:18]).decode()[:16]
-    secret = base64.b64encode(hashlib.sha256(digest).digest()).decode()[:40]
-    return Identity(name, f"{number:012d}", key, secret)
-
-
-def participant_from_environment() -> str | None:
-    """``LABKIT_PARTICIPANT``, normalized, or None when it is not set."""
-    value = os.environ.get("LABKIT_PARTICIPANT", "").strip()
-    return normalize(value) if value else None
-
-
-def _session_in(account_id: str, region: str, key: str | None = None, secret: str | None = None) -> boto3.Session:
-    """An offline boto3 session whose every request is served from ``account_id`` by a moto server."""
-    from labkit.runtime.backends import FAKE_KEY, _offline_session
-
-    session = _offline_session(region, key or FAKE_KEY, secret or FAKE_KEY)
-
-    def choose_account(request: Any, **_: Any) -> None:
-        request.headers[ACCOUNT_HEADER] = account_id
-
-    session.events.register("before-sign", choose_account)
-    return session
-
-
-def server_identity(region: str, endpoint_url: str) -> tuple[boto3.Session, str, str]:
-    """The session, account id and registry key of this process on the moto server at ``endpoint_url``.
-
-    Without ``LABKIT_PARTICIPANT`` it is moto's default account; with it, the participant's own
-    account (and the participant is put on the workshop board as joined).
-    """
-    from labkit.runtime.backends import MOTO_ACCOUNT_ID, _offline_session
-
-    participant = participant_from_environment()
-    if participant is None:
-        return _offline_session(region), MOTO_ACCOUNT_ID, f"moto-server:{endpoint_url}"
-    who = identity(participant)
-    _put_status(endpoint_url, region, f"{who.participant}/joined", {"at": _now()})
-    session = _session_in(who.account_id, region, who.access_key_id, who.secret_access_key)
-    return session, who.account_id, f"moto-server:{endpoint_url}#{who.participant}"
 
 
 # -- the progress board ----------------------------------------------------------------------------
@@ -135,7 +55,7 @@ def _board(endpoint_url: str, region: str) -> Any:
 
     # A workshop server that does not answer must not hang a notebook: fail fast, once.
     config = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 1})
-    return _session_in(WORKSHOP_ACCOUNT_ID, region).client("ssm", endpoint_url=endpoint_url, config=config)
+    return session_in(WORKSHOP_ACCOUNT_ID, region).client("ssm", endpoint_url=endpoint_url, config=config)
 
 
 def _put_status(endpoint_url: str, region: str, name: str, value: dict[str, Any]) -> None:
@@ -156,8 +76,6 @@ def record_checks(notebook: str, passed: int, total: int, region: str = "ap-nort
     ``LABKIT_ENDPOINT_URL`` must be set and the backend must be ``moto-server``. A server that does
     not answer is reported in one line and never fails the notebook.
     """
-    from labkit.runtime.backends import resolve_backend_name
-
     endpoint = os.environ.get("LABKIT_ENDPOINT_URL")
     participant = participant_from_environment()
     if not endpoint or participant is None or resolve_backend_name(None) != "moto-server":
@@ -168,6 +86,17 @@ def record_checks(notebook: str, passed: int, total: int, region: str = "ap-nort
         print(f"(not recorded on the workshop board: {error})")
         return False
     return True
+
+
+def _joined(endpoint_url: str, region: str, participant: str) -> None:
+    """Put ``participant`` on the board as joined (a server that does not answer fails the connect)."""
+    _put_status(endpoint_url, region, f"{participant}/joined", {"at": _now()})
+
+
+def install() -> None:
+    """Let the progress board hear of participants joining and of notebooks' checks (idempotent)."""
+    hooks.register(hooks.participant_joined, _joined)
+    hooks.register(hooks.checks_reported, record_checks)
 
 
 @dataclass
@@ -203,8 +132,6 @@ def format_status(progress: list[Progress]) -> str:
 
     ``✔ 4/4`` every check passed, ``✘ 2/4`` some failed (the notebook stopped there), ``·`` not reported.
     """
-    from labkit.course.curriculum import NOTEBOOKS
-
     order = list(NOTEBOOKS)
     seen = {_number(nb) for row in progress for nb in row.results}
     columns = sorted(seen, key=lambda n: (order.index(n) if n in order else len(order), n))
@@ -252,8 +179,6 @@ def start_server(host: str = "127.0.0.1", port: int = 5000) -> tuple[Any, str]:
     import logging
 
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-
-    from labkit.runtime.backends import _offline_environment
 
     _refuse_busy_port(host, port)
     os.environ.pop("MOTO_ACCOUNT_ID", None)
@@ -313,8 +238,6 @@ class RunningInstance:
 
 
 def _instance(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    from labkit.lesson import ec2, prereqs
-
     running = ec2.lab_instance_id(lab)
     if running is not None:
         return RunningInstance(running)
@@ -322,14 +245,10 @@ def _instance(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
 
 
 def _topic(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    from labkit.lesson import prereqs
-
     return prereqs.alerts_topic(lab)
 
 
 def _logs_role(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    from labkit.lesson import prereqs
-
     return prereqs.logs_agent_role(lab, made["instance"].instance_id)
 
 
@@ -343,8 +262,6 @@ CATCHUP: tuple[CatchupStep, ...] = (
 
 
 def _order(notebook: str) -> int:
-    from labkit.course.curriculum import NOTEBOOKS
-
     if notebook not in NOTEBOOKS:
         raise ConfigurationError(f"unknown notebook {notebook!r}; choose one of {', '.join(NOTEBOOKS)}")
     return list(NOTEBOOKS).index(notebook)

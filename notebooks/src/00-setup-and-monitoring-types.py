@@ -56,7 +56,7 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.course.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("00")
 
@@ -169,7 +169,7 @@ quiz.answer(1, "B")  # your answer: "A", "B", "C" or "D"
 # ## Check your work
 
 # %%
-from labkit.lesson.checks import Checks
+from labkit import Checks
 
 checks = Checks("00-setup-and-monitoring-types")
 topics = [t["TopicArn"].rsplit(":", 1)[-1] for t in sns.list_topics()["Topics"]]

@@ -48,7 +48,7 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.course.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("01")
 
@@ -355,7 +355,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.lesson.checks import Checks
+from labkit import Checks
 
 checks = Checks("01-metric-exploration")
 ec2_names = {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="AWS/EC2", Dimensions=instance.dimensions)["Metrics"]}

@@ -48,7 +48,7 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.course.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("03")
 
@@ -59,7 +59,7 @@ differences_box("03")
 import json
 
 from labkit.lesson import prereqs
-from labkit.runtime.redact import mask_account
+from labkit import mask_account
 
 instance = prereqs.lab_instance(lab)
 iam = lab.client("iam")
@@ -72,7 +72,7 @@ logs = lab.client("logs")
 # This is the JSON the article pastes from [the quick start](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/QuickStartEC2Instance.html):
 
 # %%
-from labkit.lesson.iam import QUICK_START_POLICY
+from labkit.aws.iam_policies import QUICK_START_POLICY
 
 print(json.dumps(QUICK_START_POLICY, indent=2))
 
@@ -108,7 +108,7 @@ mask_account(policy_arn)
 # "AWS service → EC2" in the console writes this one. Its **permissions policies** say *what it may do*.
 
 # %%
-from labkit.lesson.iam import EC2_TRUST_POLICY
+from labkit.aws.iam_policies import EC2_TRUST_POLICY
 
 print(json.dumps(EC2_TRUST_POLICY, indent=2))
 
@@ -174,7 +174,7 @@ found = ec2.describe_iam_instance_profile_associations(
 # %%
 import pandas as pd
 
-from labkit.lesson.iam import log_group_arn, log_stream_arn
+from labkit.aws.iam_policies import log_group_arn, log_stream_arn
 
 pd.set_option("display.max_colwidth", 120)
 pd.set_option("display.width", 250)
@@ -253,7 +253,8 @@ if lab.emulator is not None:
 # CloudWatch agent documentation recommends, goes the other way: more actions, on `"Resource": "*"`.
 
 # %%
-from labkit.lesson.iam import granted_beyond, least_privilege_policy, managed_policy_document
+from labkit.aws.iam_policies import granted_beyond, least_privilege_policy
+from labkit.lesson.iam import managed_policy_document
 
 least = least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
 managed = managed_policy_document(lab)
@@ -325,8 +326,8 @@ except ClientError as error:
 # metadata document `iam/info` then reports `AssumeRoleUnauthorizedAccess`; offline, `client_as` says the same:
 
 # %%
-from labkit.exceptions import InstanceRoleError
-from labkit.lesson.iam import trust_policy
+from labkit import InstanceRoleError
+from labkit.aws.iam_policies import trust_policy
 
 lambda_trust = json.dumps(trust_policy("lambda.amazonaws.com"))
 try:
@@ -407,7 +408,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.lesson.checks import Checks
+from labkit import Checks
 from labkit.aws.iam_evaluation import Principal, trust_allows
 
 checks = Checks("03-iam-role-for-logs-agent")

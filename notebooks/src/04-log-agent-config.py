@@ -62,8 +62,8 @@ from labkit.aws.agent import (
     validate_unified,
 )
 from labkit.aws.agent.reference import options_table
-from labkit.course.curriculum import differences_box
-from labkit.exceptions import InvalidAgentConfig
+from labkit import differences_box
+from labkit import InvalidAgentConfig
 
 lab = labkit.connect()
 pd.set_option("display.max_colwidth", 120)
@@ -351,7 +351,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.lesson.checks import Checks
+from labkit import Checks
 
 checks = Checks("04-log-agent-config")
 checks.that(validate_awslogs_conf(ARTICLE_AWSLOGS_CONF) == [secure], "the article's awslogs.conf is valid")

@@ -50,7 +50,7 @@ import pandas as pd
 
 import labkit
 from labkit.aws.agent import LogSource
-from labkit.course.curriculum import differences_box
+from labkit import differences_box
 from labkit.aws.filterpattern import lint
 from labkit.lesson.logs import SecureLogGenerator, SimulatedAgent
 from labkit.lesson.prereqs import alerts_topic, lab_instance, logs_agent_role
@@ -451,7 +451,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.lesson.checks import Checks
+from labkit import Checks
 
 checks = Checks("05-ssh-failure-metric-filter")
 filters = {f["filterName"]: f["filterPattern"] for f in logs.describe_metric_filters(logGroupName="ssh_logs")["metricFilters"]}

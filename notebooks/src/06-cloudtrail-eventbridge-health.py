@@ -53,7 +53,7 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.course.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("06")
 
@@ -273,7 +273,7 @@ except sts.exceptions.ClientError as error:
 # `{"ConsoleLogin": "Failure"}`). On AWS, mistype your own password once to see the record.
 
 # %%
-from labkit.aws.cloudtrail import simulate_console_login
+from labkit.lesson.simulate import simulate_console_login
 
 if lab.emulator is not None:
     try:
@@ -387,7 +387,7 @@ events.put_targets(Rule="aws-health-issues", Targets=[{"Id": "email", "Arn": top
 # Nobody can cause a Health event on AWS. Offline, the kit reports one the way AWS would:
 
 # %%
-from labkit.aws.health import simulate_issue
+from labkit.lesson.simulate import simulate_issue
 
 if lab.emulator is not None:
     health_event = simulate_issue(lab, "EC2")
@@ -489,7 +489,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.lesson.checks import Checks
+from labkit import Checks
 
 checks = Checks("06-cloudtrail-eventbridge-health")
 checks.that(record["eventName"] == "TerminateInstances" and record["sourceIPAddress"],

@@ -57,7 +57,7 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.course.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("06b")
 
@@ -287,7 +287,7 @@ high = guardduty.list_findings(DetectorId=detector_id, FindingCriteria={"Criteri
 # ## Step 6: The SSH brute force on the lab instance → EventBridge → email
 #
 # Notebook 05 counted `[preauth]` failures in `/var/log/secure`. GuardDuty sees the same attack from the network
-# side as `UnauthorizedAccess:EC2/SSHBruteForce`. Offline, `labkit.aws.guardduty.simulate_ssh_brute_force` makes the
+# side as `UnauthorizedAccess:EC2/SSHBruteForce`. Offline, `labkit.lesson.simulate.simulate_ssh_brute_force` makes the
 # finding GuardDuty would make for that attack on the lab instance.
 #
 # **On a real account** GuardDuty decides by itself, from the VPC flow logs, whether and when traffic to your
@@ -296,7 +296,7 @@ high = guardduty.list_findings(DetectorId=detector_id, FindingCriteria={"Criteri
 # **sample finding** at the end of this step, which names GuardDuty's placeholder instance `i-99999999`, not yours.
 
 # %%
-from labkit.aws.guardduty import simulate_ssh_brute_force
+from labkit.lesson.simulate import simulate_ssh_brute_force
 
 if lab.emulator is not None:
     brute = simulate_ssh_brute_force(lab, instance.instance_id, source_ip="198.51.100.23", attempts=120)
@@ -504,7 +504,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.lesson.checks import Checks
+from labkit import Checks
 
 checks = Checks("06b-config-guardduty-budgets")
 bodies = [e.body for e in lab.inbox.notifications()]

@@ -52,7 +52,7 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.course.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("07")
 
@@ -539,7 +539,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.lesson.checks import Checks
+from labkit import Checks
 
 checks = Checks("07-liveness-url-dashboards")
 history = recover_alarm_history()

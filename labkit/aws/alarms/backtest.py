@@ -30,6 +30,7 @@ from labkit.aws.alarms.evaluation import (
     compare,
     evaluation_range,
 )
+from labkit.exceptions import InvalidParameter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,7 +67,7 @@ def _period_statistic(
     if statistic == "Maximum":
         return periods, np.maximum.reduceat(v, starts)
     if not match:
-        raise ValueError(f"unsupported statistic {statistic!r}")
+        raise InvalidParameter(f"unsupported statistic {statistic!r}")
     p = float(match.group(1)) / 100.0
     # Nearest rank: the smallest value with at least p of the samples at or below it.
     rank = np.maximum(np.ceil(p * counts - 1e-9 * counts), 1).astype(np.int64)
@@ -115,15 +116,15 @@ def backtest(
     n = evaluation_periods
     m = n if datapoints_to_alarm is None else datapoints_to_alarm
     if n < 1 or m < 1 or m > n:
-        raise ValueError("need 1 <= datapoints_to_alarm <= evaluation_periods")
+        raise InvalidParameter("need 1 <= datapoints_to_alarm <= evaluation_periods")
     if comparison_operator not in COMPARISON_OPERATORS:
-        raise ValueError(f"unknown comparison operator {comparison_operator!r}")
+        raise InvalidParameter(f"unknown comparison operator {comparison_operator!r}")
     if (comparison_operator in ANOMALY_OPERATORS) != isinstance(threshold, tuple):
-        raise ValueError("anomaly operators take a band (lower, upper); the others a number")
+        raise InvalidParameter("anomaly operators take a band (lower, upper); the others a number")
     if treat_missing_data not in TREAT_MISSING_DATA:
-        raise ValueError(f"unknown treat_missing_data {treat_missing_data!r}")
+        raise InvalidParameter(f"unknown treat_missing_data {treat_missing_data!r}")
     if period <= 0:
-        raise ValueError("period must be positive")
+        raise InvalidParameter("period must be positive")
 
     index = pd.DatetimeIndex(series.index)
     tz = index.tz
@@ -133,7 +134,7 @@ def backtest(
     keep = ~np.isnan(raw)
     seconds = index.as_unit("ns").asi8[keep] // 1_000_000_000
     if seconds.size == 0:
-        raise ValueError("series has no datapoints")
+        raise InvalidParameter("series has no datapoints")
     bins = seconds // period
     numbers, stats = _period_statistic(bins, raw[keep], statistic)
     first = int(numbers[0])

@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from labkit.exceptions import InvalidParameter
+
 __all__ = [
     "ANOMALY_OPERATORS",
     "COMPARISON_OPERATORS",
@@ -83,7 +85,7 @@ def evaluation_range(evaluation_periods: int) -> int:
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-evaluating-missing-data
     """
     if evaluation_periods < 1:
-        raise ValueError("evaluation_periods must be at least 1")
+        raise InvalidParameter("evaluation_periods must be at least 1")
     return evaluation_periods + EXTRA_PERIODS
 
 
@@ -108,13 +110,13 @@ def is_breaching(value: float, comparison_operator: str, threshold: float | Band
     """
     if comparison_operator in STATIC_OPERATORS:
         if isinstance(threshold, tuple):
-            raise ValueError(f"{comparison_operator} compares with a number, not a band")
+            raise InvalidParameter(f"{comparison_operator} compares with a number, not a band")
         return bool(compare(value, comparison_operator, float(threshold)))
     if comparison_operator in ANOMALY_OPERATORS:
         if not isinstance(threshold, tuple) or len(threshold) != 2:
-            raise ValueError(f"{comparison_operator} needs a band (lower, upper)")
+            raise InvalidParameter(f"{comparison_operator} needs a band (lower, upper)")
         return bool(compare(value, comparison_operator, (float(threshold[0]), float(threshold[1]))))
-    raise ValueError(f"unknown comparison operator {comparison_operator!r}")
+    raise InvalidParameter(f"unknown comparison operator {comparison_operator!r}")
 
 
 _STATIC_COMPARISONS = {
@@ -175,14 +177,14 @@ def _is_band(threshold: object) -> bool:
 def _thresholds(threshold: Threshold, n: int, comparison_operator: str) -> list[float | Band | None]:
     """One threshold per period: a number, one band for all, or a band per period."""
     if comparison_operator not in COMPARISON_OPERATORS:
-        raise ValueError(f"unknown comparison operator {comparison_operator!r}")
+        raise InvalidParameter(f"unknown comparison operator {comparison_operator!r}")
     if comparison_operator in STATIC_OPERATORS or _is_band(threshold):
         return [threshold] * n  # type: ignore[list-item]
     if isinstance(threshold, (int, float)):
-        raise ValueError(f"{comparison_operator} needs a band (lower, upper), not a number")
+        raise InvalidParameter(f"{comparison_operator} needs a band (lower, upper), not a number")
     per_period = [None if b is None else (float(b[0]), float(b[1])) for b in threshold]
     if len(per_period) != n:
-        raise ValueError("a band per period needs one entry per value")
+        raise InvalidParameter("a band per period needs one entry per value")
     return per_period  # type: ignore[return-value]
 
 
@@ -203,11 +205,11 @@ def evaluate(
     n = evaluation_periods
     m = n if datapoints_to_alarm is None else datapoints_to_alarm
     if n < 1 or m < 1 or m > n:
-        raise ValueError("need 1 <= datapoints_to_alarm <= evaluation_periods")
+        raise InvalidParameter("need 1 <= datapoints_to_alarm <= evaluation_periods")
     if treat_missing_data not in TREAT_MISSING_DATA:
-        raise ValueError(f"unknown treat_missing_data {treat_missing_data!r}")
+        raise InvalidParameter(f"unknown treat_missing_data {treat_missing_data!r}")
     if current_state not in STATES:
-        raise ValueError(f"unknown state {current_state!r}")
+        raise InvalidParameter(f"unknown state {current_state!r}")
     vals: list[float | None] = [
         None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
         for v in values

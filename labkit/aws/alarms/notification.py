@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from labkit.aws.alarms.evaluation import ANOMALY_OPERATORS, Band, Evaluation
+from labkit.exceptions import InvalidParameter
 
 __all__ = [
     "REGION_NAMES",
@@ -174,9 +175,9 @@ def state_reason(
     Raises ``ValueError`` when ``ignore`` kept the state (there is no transition to explain).
     """
     if evaluation.how == "retained":
-        raise ValueError("the alarm kept its state (treat missing data: ignore); no reason is recorded")
+        raise InvalidParameter("the alarm kept its state (treat missing data: ignore); no reason is recorded")
     if len(timestamps) != len(evaluation.values):
-        raise ValueError("timestamps must match the evaluated values one to one")
+        raise InvalidParameter("timestamps must match the evaluated values one to one")
     n, m = evaluation.evaluation_periods, evaluation.datapoints_to_alarm
     operator = evaluation.comparison_operator
     anomaly = operator in ANOMALY_OPERATORS
@@ -263,7 +264,7 @@ def _region_name(region: str) -> str:
     try:
         return REGION_NAMES[region]
     except KeyError:
-        raise ValueError(f"unknown AWS region {region!r}") from None
+        raise InvalidParameter(f"unknown AWS region {region!r}") from None
 
 
 def _alarm_arn(alarm: Mapping[str, Any], account_id: str, region: str) -> str:
@@ -486,7 +487,7 @@ def email_body(
     https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
     """
     if not subject or len(subject) >= 100 or any(ord(c) < 32 for c in subject):
-        raise ValueError("an SNS subject must be 1-99 characters without line breaks or control characters")
+        raise InvalidParameter("an SNS subject must be 1-99 characters without line breaks or control characters")
     footer = (
         "--\n"
         "If you wish to stop receiving notifications from this topic, please click or visit "
@@ -501,7 +502,7 @@ def email_body(
         "OK": "OKActions", "ALARM": "AlarmActions", "INSUFFICIENT_DATA": "InsufficientDataActions"
     }[message["NewStateValue"]]
     if topic_arn not in message.get(actions_key, []):
-        raise ValueError(f"{topic_arn} is not in the alarm's {actions_key}; it would not be notified")
+        raise InvalidParameter(f"{topic_arn} is not in the alarm's {actions_key}; it would not be notified")
 
     name = message["AlarmName"]
     reason = message["NewStateReason"]

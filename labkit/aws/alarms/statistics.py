@@ -30,6 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from labkit.exceptions import InvalidParameter
+
 __all__ = [
     "STATISTICS",
     "aggregate",
@@ -56,7 +58,7 @@ def period_start(timestamp: dt.datetime, period: int) -> dt.datetime:
     Naive datetimes are taken as UTC.
     """
     if period <= 0:
-        raise ValueError("period must be positive")
+        raise InvalidParameter("period must be positive")
     ts = timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC)
     seconds = math.floor((ts - EPOCH).total_seconds())
     return EPOCH + dt.timedelta(seconds=seconds - seconds % period)
@@ -86,7 +88,7 @@ class _Bucket:
             values = [float(v) for v in datum["Values"]]
             counts = [float(c) for c in datum.get("Counts") or [1.0] * len(values)]
             if len(counts) != len(values):
-                raise ValueError("Values and Counts must have the same length")
+                raise InvalidParameter("Values and Counts must have the same length")
             self._add_values(values, counts)
             return
         self._add_values([float(datum["Value"])], [1.0])
@@ -130,7 +132,7 @@ class _Bucket:
             return self.maximum
         match = _PERCENTILE.match(name)
         if not match:
-            raise ValueError(f"unsupported statistic {name!r}")
+            raise InvalidParameter(f"unsupported statistic {name!r}")
         if self.samples is None or self.negative:
             return None
         return _nearest_rank(self.samples, float(match.group(1)))
@@ -157,7 +159,7 @@ def _parse(item: Datum | tuple[dt.datetime, Datum]) -> tuple[dt.datetime, Datum,
         ts, datum = item
     else:
         if not isinstance(item, Mapping) or "Timestamp" not in item:
-            raise ValueError("a datapoint needs a Timestamp (or pass (timestamp, value) pairs)")
+            raise InvalidParameter("a datapoint needs a Timestamp (or pass (timestamp, value) pairs)")
         ts, datum = item["Timestamp"], item
     unit = datum.get("Unit", "None") if isinstance(datum, Mapping) else "None"
     return ts, datum, unit or "None"

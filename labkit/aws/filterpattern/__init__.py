@@ -23,14 +23,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from labkit.exceptions import InvalidFilterPattern
+from labkit.exceptions import InvalidFilterPattern, InvalidParameter
 from labkit.aws.filterpattern._base import FilterPattern, Kind
 from labkit.aws.filterpattern._common import MAX_PATTERN_LENGTH
-from labkit.aws.filterpattern.delimited import compile_delimited
-from labkit.aws.filterpattern.jsonpattern import compile_json
+from labkit.aws.filterpattern.compiler import compile
 from labkit.aws.filterpattern.lint import lint
 from labkit.aws.filterpattern.metrics import metric_dimensions, metric_value, transformation_error
-from labkit.aws.filterpattern.unstructured import compile_regex_pattern, compile_unstructured
 
 #: TestMetricFilter takes 1 to 50 log event messages (botocore model, ``TestEventMessages``).
 MAX_TEST_MESSAGES = 50
@@ -49,42 +47,6 @@ __all__ = [
     "transformation_error",
 ]
 
-_cache: dict[str, FilterPattern] = {}
-
-
-def compile(pattern: str) -> FilterPattern:  # noqa: A001 - the name the kit's API uses
-    """Compile ``pattern``; raise :class:`InvalidFilterPattern` where AWS would refuse it.
-
-    Compiled patterns are cached, since metric filters re-match the same pattern on every event.
-    """
-    cached = _cache.get(pattern)
-    if cached is not None:
-        return cached
-    if not isinstance(pattern, str):
-        raise TypeError(f"a filter pattern is a str, not {type(pattern).__name__}")
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise InvalidFilterPattern(
-            f"1 validation error detected: Value at 'filterPattern' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {MAX_PATTERN_LENGTH} "
-            f"(this pattern has {len(pattern)} characters)",
-            pattern,
-            MAX_PATTERN_LENGTH,
-        )
-    first = pattern[:1]
-    if first == "{":
-        compiled = compile_json(pattern)
-    elif first == "[":
-        compiled = compile_delimited(pattern)
-    elif first == "%":
-        compiled = compile_regex_pattern(pattern)
-    else:
-        compiled = compile_unstructured(pattern)
-    if len(_cache) > 512:
-        _cache.clear()
-    _cache[pattern] = compiled
-    return compiled
-
-
 def test_metric_filter(pattern: str, messages: Sequence[str]) -> dict[str, Any]:
     """Answer CloudWatch Logs ``TestMetricFilter``: ``{"matches": [...]}`` for the matching events.
 
@@ -97,13 +59,13 @@ def test_metric_filter(pattern: str, messages: Sequence[str]) -> dict[str, Any]:
     outside 1..50 entries or an empty message (the API model's limits).
     """
     if not 1 <= len(messages) <= MAX_TEST_MESSAGES:
-        raise ValueError(
+        raise InvalidParameter(
             "1 validation error detected: Value at 'logEventMessages' failed to satisfy constraint: "
             f"Member must have length between 1 and {MAX_TEST_MESSAGES} (got {len(messages)})"
         )
     for number, message in enumerate(messages, start=1):
         if not isinstance(message, str) or not message:
-            raise ValueError(
+            raise InvalidParameter(
                 f"1 validation error detected: Value at 'logEventMessages.{number}' failed to satisfy "
                 "constraint: Member must have length greater than or equal to 1"
             )

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 
 from labkit.exceptions import InvalidFilterPattern
+from labkit.aws.filterpattern.compiler import compile
+from labkit.aws.filterpattern.delimited import _Parser
 from labkit.aws.filterpattern.samples import SSHD_EXAMPLES
+from labkit.aws.filterpattern.unstructured import parse_terms
 
 _JSON_KEYWORD_VALUE = re.compile(r"(!=|=)\s*(true|false|null|TRUE|FALSE|NULL)(?=[\s)}&|]|$)")
 _INNER_STAR = re.compile(r"(?:=|!=)\s*\"?([^\s\",\]*]+\*[^\s\",\]*]+)")
@@ -20,8 +23,6 @@ def lint(pattern: str) -> list[str]:
 
     An invalid pattern yields one entry starting with ``invalid:`` instead of raising.
     """
-    from labkit.aws.filterpattern import compile
-
     warnings: list[str] = []
     stripped = pattern.lstrip()
     if stripped != pattern and stripped[:1] in ("{", "["):
@@ -51,8 +52,6 @@ def lint(pattern: str) -> list[str]:
 
 
 def _lint_terms(pattern: str, ignored: tuple[str, ...]) -> list[str]:
-    from labkit.aws.filterpattern.unstructured import parse_terms
-
     out: list[str] = []
     terms = parse_terms(pattern)
     if not any(t.text.strip() for t in terms):
@@ -96,8 +95,6 @@ def _case_warnings(term: str, caught: list[str]) -> list[str]:
 
 
 def _lint_delimited(pattern: str) -> list[str]:
-    from labkit.aws.filterpattern.delimited import _Parser
-
     parser = _Parser(pattern)
     parser.parse()
     entries = parser.before + parser.after

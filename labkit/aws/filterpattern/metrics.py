@@ -29,8 +29,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws.filterpattern._common import as_number, is_number_literal
+from labkit.aws.filterpattern.compiler import compile
 from labkit.aws.filterpattern.delimited import split_fields
 from labkit.aws.filterpattern.jsonpattern import load_event, node_number, parse_selector, scalar_text
+from labkit.exceptions import InvalidFilterPattern
 
 if TYPE_CHECKING:
     from labkit.aws.filterpattern._base import FilterPattern
@@ -43,8 +45,6 @@ NO_DIMENSIONS = "The specified filter pattern does not support dimensions"
 
 def _compiled(pattern: str | FilterPattern) -> FilterPattern:
     if isinstance(pattern, str):
-        from labkit.aws.filterpattern import compile
-
         return compile(pattern)
     return pattern
 
@@ -80,8 +80,6 @@ def transformation_error(pattern: str | FilterPattern, transformation: Mapping[s
 
 def _reference_problem(compiled: FilterPattern, ref: str, what: str) -> str | None:
     if compiled.kind == "json" and ref.startswith("$."):
-        from labkit.exceptions import InvalidFilterPattern
-
         try:
             parse_selector(ref)
         except InvalidFilterPattern as error:

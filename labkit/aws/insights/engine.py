@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.exceptions import LabkitError, UnsupportedOperation
+from labkit.exceptions import MalformedQuery, UnsupportedOperation
 
 #: "If you omit limit, the query will return as many as 10,000 log events"
 #: (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Limit.html).
@@ -49,14 +49,6 @@ _UNITS_MS = {
 }
 _CALENDAR_UNITS = {"mo", "mon", "mons", "month", "months", "q", "qtr", "qtrs", "quarter", "quarters",
                    "y", "yr", "yrs", "year", "years"}
-
-
-class MalformedQuery(LabkitError, ValueError):
-    """A query AWS refuses with ``MalformedQueryException``; ``position`` is 1-based in the query."""
-
-    def __init__(self, message: str, position: int | None = None) -> None:
-        super().__init__(message)
-        self.position = position
 
 
 def _unsupported(construct: str) -> UnsupportedOperation:

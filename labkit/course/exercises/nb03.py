@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import iam_evaluation
-from labkit.lesson import iam
+from labkit.aws import iam_policies
+from labkit.runtime.redact import mask_account
 from labkit.exceptions import UnsupportedPolicyElement
 from labkit.course.exercises import Exercise
 
@@ -23,16 +24,16 @@ STREAM = "i-0123456789abcdef0/var/log/secure"
 
 def _ssh_logs_requests(lab: Lab) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     region, account = lab.region, lab.account_id
-    group = iam.log_group_arn(region, account, "ssh_logs")
+    group = iam_policies.log_group_arn(region, account, "ssh_logs")
     must_allow = [
         ("logs:CreateLogStream", group),
         ("logs:DescribeLogStreams", group),
-        ("logs:PutLogEvents", iam.log_stream_arn(region, account, "ssh_logs", STREAM)),
+        ("logs:PutLogEvents", iam_policies.log_stream_arn(region, account, "ssh_logs", STREAM)),
     ]
     must_deny = [
-        ("logs:PutLogEvents", iam.log_stream_arn(region, account, "app_logs", STREAM)),
-        ("logs:CreateLogStream", iam.log_group_arn(region, account, "app_logs")),
-        ("logs:PutLogEvents", iam.log_stream_arn("us-east-1", account, "ssh_logs", STREAM)),
+        ("logs:PutLogEvents", iam_policies.log_stream_arn(region, account, "app_logs", STREAM)),
+        ("logs:CreateLogStream", iam_policies.log_group_arn(region, account, "app_logs")),
+        ("logs:PutLogEvents", iam_policies.log_stream_arn("us-east-1", account, "ssh_logs", STREAM)),
         ("logs:DeleteLogGroup", group),
         ("cloudwatch:PutMetricData", "*"),
     ]
@@ -69,10 +70,10 @@ def _policy_problems(lab: Lab, document: Any) -> list[str]:
     try:
         for action, resource in must_allow:
             if not iam_evaluation.evaluate(policies, action, resource).allowed:
-                problems.append(f"it does not allow {action} on {iam.mask_account(resource)}")
+                problems.append(f"it does not allow {action} on {mask_account(resource)}")
         for action, resource in must_deny:
             if iam_evaluation.evaluate(policies, action, resource).allowed:
-                problems.append(f"it allows {action} on {iam.mask_account(resource)}, which the agent does not need")
+                problems.append(f"it allows {action} on {mask_account(resource)}, which the agent does not need")
     except UnsupportedPolicyElement as error:
         return [f"{error}; write it with Action and Resource only"]
     return problems
@@ -84,7 +85,7 @@ ssh_logs_policy = Exercise(
     hints=[
         "Start from the quick start policy and change only its Resource.",
         "A log group's ARN in a policy is arn:aws:logs:<region>:<account>:log-group:<name>:* — the :* also "
-        "covers the group's log streams. labkit.lesson.iam.log_group_arn builds it.",
+        "covers the group's log streams. labkit.aws.iam_policies.log_group_arn builds it.",
         "iam.create_policy(PolicyName=..., PolicyDocument=json.dumps(document)); lab.region and lab.account_id "
         "give the region and account.",
     ],
@@ -150,7 +151,7 @@ fix_trust = Exercise(
     hints=[
         "Who may assume a role is decided by its trust policy, not by its permissions policies.",
         "iam.update_assume_role_policy(RoleName=..., PolicyDocument=...) replaces the trust policy; "
-        "labkit.lesson.iam.trust_policy() writes one for a service.",
+        "labkit.aws.iam_policies.trust_policy() writes one for a service.",
     ],
     solution_code="""
 iam.update_assume_role_policy(RoleName="lab-misconfigured-role", PolicyDocument=json.dumps(trust_policy("ec2.amazonaws.com")))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
 from labkit.course.exercises import Exercise
+from labkit.aws.agent import validate_unified
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -27,8 +28,6 @@ def _parameter_value(lab: Lab, name: str) -> str | None:
 
 
 def _two_sources_problems(lab: Lab) -> list[str]:
-    from labkit.aws.agent import validate_unified
-
     value = _parameter_value(lab, PARAMETER)
     if value is None:
         ssm = lab.internal_client("ssm")

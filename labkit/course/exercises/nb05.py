@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.exceptions import InvalidFilterPattern
 from labkit.course.exercises import Exercise
+from labkit.lesson.logs import SecureLogGenerator
+from labkit.aws import filterpattern
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -20,8 +22,6 @@ FAILED_METRIC = "SSHFailed"
 
 def _sample_lines() -> list[str]:
     """sshd lines of both Amazon Linux releases: logins and a brute-force burst (seeded)."""
-    from labkit.lesson.logs import SecureLogGenerator
-
     start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
     lines: list[str] = []
     for flavor in ("al2", "al2023"):
@@ -32,8 +32,6 @@ def _sample_lines() -> list[str]:
 
 
 def _invalid_user_problems(lab: Lab) -> list[str]:
-    from labkit.aws import filterpattern
-
     logs = lab.internal_client("logs")
     groups = logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP)["logGroups"]
     if not any(group["logGroupName"] == LOG_GROUP for group in groups):

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from labkit.aws import eventbridge
 from labkit.course.exercises import Exercise
 from labkit.lesson.prereqs import ALERTS_TOPIC, LEARNER_EMAIL
+from labkit.emulator.budgets import notification_key
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -72,8 +73,6 @@ events.put_targets(Rule="lab-guardduty-medium", Targets=[{"Id": "email", "Arn": 
 def _subscribers(lab: Lab, notification: dict[str, Any]) -> list[dict[str, str]]:
     if lab.emulator is not None:
         # moto does not implement DescribeSubscribersForNotification; the budgets plugin keeps them.
-        from labkit.emulator.budgets import notification_key
-
         state = lab.emulator.plugins["budgets"].budgets.get(BUDGET)
         return list(state.subscribers.get(notification_key(notification), [])) if state else []
     budgets = lab.internal_client("budgets")

@@ -21,16 +21,31 @@ Taught in notebook 00-setup-and-monitoring-types (and the README's real-account 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from labkit.tools.doctor import Finding
 
 #: Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, in vCPUs.
 STANDARD_VCPU_QUOTA = ("ec2", "L-1216C47A")
 
 ClientFor = Callable[[str], Any]
+
+
+@dataclass
+class Finding:
+    """One line of a pre-flight or ``labkit doctor`` report."""
+
+    ok: bool
+    what: str
+    detail: str = ""
+    #: An optional item: reported as OPT whether or not it is there, never a failure.
+    optional: bool = False
+
+    def __str__(self) -> str:
+        state = "OPT " if self.optional else "OK  " if self.ok else "FAIL"
+        return f"{state}  {self.what}" + (f": {self.detail}" if self.detail else "")
 
 
 def _safely(what: str, check: Callable[[], Finding]) -> Finding:

@@ -15,48 +15,15 @@ Taught in notebook 02-cpu-alarm.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from labkit.aws.email import Email
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
 
 QUEUE_NAME = "labkit-inbox"
-
-
-@dataclass
-class Email:
-    """One email as the recipient would see it."""
-
-    to: str
-    sender: str
-    subject: str
-    body: str
-    sent_at: dt.datetime
-    topic_arn: str
-    kind: str  # "confirmation" or "notification"
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left;padding-right:1em'>{name}</th><td>{html.escape(value)}</td></tr>"
-            for name, value in (
-                ("From", self.sender), ("To", self.to), ("Subject", self.subject),
-                ("Date", self.sent_at.strftime("%a, %d %b %Y %H:%M:%S +0000")),
-            )
-        )
-        return (
-            "<div style='border:1px solid #ccc;border-radius:6px;padding:8px;max-width:60em'>"
-            f"<table>{rows}</table><hr><pre style='white-space:pre-wrap'>{html.escape(self.body)}</pre></div>"
-        )
-
-    def __str__(self) -> str:
-        return (
-            f"From: {self.sender}\nTo: {self.to}\nSubject: {self.subject}\n"
-            f"Date: {self.sent_at:%a, %d %b %Y %H:%M:%S +0000}\n\n{self.body}"
-        )
-
 
 
 class QueueInbox:
