@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Every lab notebook (00-…, 06b-…): names start with two digits (labkit.notebooks.NOTEBOOK_NAME);
+# Every lab notebook (00-…, 06b-…): names start with two digits (labkit.tools.notebooks.NOTEBOOK_NAME);
 # then the Japanese edition's (notebooks/ja/, built by `make notebooks-ja`).
 # tests/test_jupyterlab_setup.py checks this list equals the notebooks on disk.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb)) $(sort $(wildcard notebooks/ja/[0-9][0-9]*.ipynb))
@@ -63,13 +63,13 @@ run: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) -m labkit build-notebooks
 
-# The Japanese edition: notebooks/locale/ja/LC_MESSAGES/*.po applied to notebooks/src/ (labkit.translation).
+# The Japanese edition: notebooks/locale/ja/LC_MESSAGES/*.po applied to notebooks/src/ (labkit.tools.translation).
 notebooks-ja: $(STAMP)
 	$(PY) -m labkit build-notebooks --lang ja
 
 # Rebuilds data/ bit for bit from the kit's seeded models (data/README.md).
 data: $(STAMP)
-	$(PY) -m labkit.datasets data
+	$(PY) -m labkit.tools.datasets data
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from labkit.alarms import backtest, evaluate_periods, evaluation_range
+from labkit.aws.alarms import backtest, evaluate_periods, evaluation_range
 
 PERIOD, N, M, THRESHOLD, OP = 300, 5, 3, 80.0, "GreaterThanThreshold"
 

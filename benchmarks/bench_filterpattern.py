@@ -25,8 +25,8 @@ from typing import Any
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from labkit.filterpattern import compile
-from labkit.filterpattern.samples import sshd_json_events, sshd_lines
+from labkit.aws.filterpattern import compile
+from labkit.aws.filterpattern.samples import sshd_json_events, sshd_lines
 
 PATTERNS = {
     "quoted term": '"Failed password"',

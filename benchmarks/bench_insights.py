@@ -1,4 +1,4 @@
-"""Throughput of labkit's Logs Insights engine (:mod:`labkit.insights`) over generated sshd lines.
+"""Throughput of labkit's Logs Insights engine (:mod:`labkit.aws.insights`) over generated sshd lines.
 
 Prints events per second for ``filter @message like /Failed password/ | stats count(*) by bin(5m)``
 over generated events, next to a plain Python loop computing the same counts (the ratio says what
@@ -19,8 +19,8 @@ import time
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from labkit.filterpattern.samples import sshd_lines
-from labkit.insights import compile
+from labkit.aws.filterpattern.samples import sshd_lines
+from labkit.aws.insights import compile
 
 QUERY = "filter @message like /Failed password/ | stats count(*) by bin(5m)"
 T0 = 1_780_272_000_000  # 2026-06-01 00:00 UTC, in ms
@@ -60,7 +60,7 @@ def main() -> None:
     engine_rate, loop_rate = len(events) / best_engine, len(events) / best_loop
     print(f"query: {QUERY}")
     print(f"events: {len(events):,}, bins: {len(rows)}, matched: {sum(counts.values()):,}")
-    print(f"labkit.insights: {engine_rate / 1e3:,.0f} k events/s ({best_engine:.2f} s)")
+    print(f"labkit.aws.insights: {engine_rate / 1e3:,.0f} k events/s ({best_engine:.2f} s)")
     print(f"plain loop:      {loop_rate / 1e3:,.0f} k events/s ({best_loop:.2f} s)")
     print(f"ratio engine/loop: {engine_rate / loop_rate:.2f}x   target: >= 500 k events/s")
 

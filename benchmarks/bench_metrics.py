@@ -25,9 +25,10 @@ import time
 import tracemalloc
 
 import labkit
+from labkit.emulator import ec2_workload
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
-from labkit import ec2
-from labkit.lab import Lab
+from labkit.lesson import ec2
+from labkit.runtime.lab import Lab
 
 MINUTES = 60  # a minute's cost is the median of hour-long advances divided by 60
 
@@ -42,7 +43,7 @@ def stored_datapoints(lab: Lab) -> int:
     return len(cloudwatch_backends[lab.account_id][lab.region].metric_data)
 
 
-def lab_with(instances: int, alarms: int, history_days: float) -> tuple[Lab, list[ec2.LabInstance]]:
+def lab_with(instances: int, alarms: int, history_days: float) -> tuple[Lab, list[ec2_workload.LabInstance]]:
     lab = labkit.connect("moto")
     launched = [ec2.launch(lab, history_days=history_days, seed=7 + i) for i in range(instances)]
     cloudwatch = lab.client("cloudwatch")

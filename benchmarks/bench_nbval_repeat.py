@@ -1,7 +1,7 @@
 """Are the committed notebook outputs what a rerun prints? Strict nbval over every notebook, N times in a row.
 
 Each run is ``pytest <every notebook> --nbval --nbval-current-env --nbval-sanitize-with
-notebooks/sanitize.cfg`` (the Makefile's ``nbval`` target, over ``labkit.notebooks.notebook_paths``,
+notebooks/sanitize.cfg`` (the Makefile's ``nbval`` target, over ``labkit.tools.notebooks.notebook_paths``,
 06b included) in a fresh process, so every notebook gets fresh kernels. A mismatch is a cell
 whose output differs from the committed one (or that fails). Target: zero in ten runs (issue 14, §7).
 Takes about a minute per run; not part of the test suite.
@@ -20,7 +20,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from labkit.notebooks import notebook_paths
+from labkit.tools.notebooks import notebook_paths
 
 REPO = Path(__file__).resolve().parents[1]
 

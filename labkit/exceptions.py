@@ -120,3 +120,70 @@ class InstanceRoleError(LabkitError):
         self.code = code
         self.message = message
         super().__init__(f"{code}: {message}")
+
+
+class InvalidParameter(LabkitError, ValueError):
+    """A labkit function was given a value it cannot use (an unknown operator, a negative count…)."""
+
+
+class NotFound(LabkitError, KeyError):
+    """A name labkit looked up and does not have (a glossary entry, an offline copy of a managed policy)."""
+
+
+class InvalidEventPattern(LabkitError, ValueError):
+    """An event pattern EventBridge would refuse (``InvalidEventPatternException``)."""
+
+
+class CostExplorerError(LabkitError, ValueError):
+    """A request Cost Explorer refuses (answered as ``ValidationException``)."""
+
+
+class LookupEventsError(LabkitError, ValueError):
+    """A CloudTrail ``LookupEvents`` request AWS refuses; ``code`` is the AWS error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class MalformedQuery(LabkitError, ValueError):
+    """A Logs Insights query AWS refuses with ``MalformedQueryException``; ``position`` is 1-based in the query."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class ChecksFailed(LabkitError, AssertionError):
+    """At least one 'check your work' item failed."""
+
+
+class QuizError(LabkitError):
+    """A question number or an answer letter that the quiz does not have."""
+
+
+class UnknownNotebook(LabkitError):
+    """A name given to ``labkit run`` that is no notebook of the course."""
+
+
+class SolutionLeak(LabkitError):
+    """A student edition would still show solution code."""
+
+class AlarmRuleError(LabkitError, ValueError):
+    """An ``AlarmRule`` AWS refuses (PutCompositeAlarm answers ``ValidationError``)."""
+
+class MetricMathError(LabkitError, ValueError):
+    """An expression AWS refuses (GetMetricData and PutMetricAlarm answer ``ValidationError``)."""
+
+class MetricMathUnsupported(LabkitError, NotImplementedError):
+    """A documented construct the offline engine does not evaluate; ``construct`` names it."""
+
+    def __init__(self, construct: str) -> None:
+        super().__init__(f"metric math {construct} is not emulated")
+        self.construct = construct
+
+class TranslationProblem(LabkitError):
+    """A catalogue that cannot build its edition: cells untranslated, or translated from an older English."""
+
+class MissingSolution(LabkitError):
+    """An exercise whose notebook source has no answer cell for it (a contributor's mistake)."""

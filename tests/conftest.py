@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import labkit
-from labkit.doctor import shared_dir
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
+from labkit.tools.doctor import shared_dir
 
 REPO = Path(__file__).resolve().parents[1]
 #: The project's shared cross-check material: ../shared beside the clone (as in CI), or where
@@ -47,7 +47,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
             monkeypatch.delenv(key)
     monkeypatch.setenv("LABKIT_HOME", str(tmp_path / "labkit-home"))
     yield
-    from labkit import lab as lab_module
+    from labkit.runtime import lab as lab_module
 
     if lab_module._open_lab is not None:
         lab_module._open_lab.close()

@@ -1,4 +1,4 @@
-"""Tests of labkit.agent: awslogs files, the unified agent JSON, the converter and install scripts.
+"""Tests of labkit.aws.agent: awslogs files, the unified agent JSON, the converter and install scripts.
 
 Rules come from the CloudWatch Logs agent reference
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html), the unified
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from labkit.agent import (
+from labkit.aws.agent import (
     LogSource,
-    al2023_script,
     al2_awslogs_script,
+    al2023_script,
     awscli_conf,
     awslogs_conf,
     convert_awslogs_conf,
@@ -406,7 +406,7 @@ def test_each_problem_names_its_json_path(config: dict[str, object], message: st
 
 
 def test_import_is_light() -> None:
-    code = "import sys, labkit.agent; print(sorted(m for m in ('jsonschema', 'boto3', 'botocore') if m in sys.modules))"
+    code = "import sys, labkit.aws.agent; print(sorted(m for m in ('jsonschema', 'boto3', 'botocore') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

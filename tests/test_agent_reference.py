@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from labkit.agent import LogSource, awslogs_conf, validate_awslogs_conf
-from labkit.agent.awslogs import (
+from labkit.aws.agent import LogSource, awslogs_conf, validate_awslogs_conf
+from labkit.aws.agent.awslogs import (
     DEFAULT_BATCH_COUNT,
     DEFAULT_BATCH_SIZE,
     DEFAULT_BUFFER_DURATION_MS,
@@ -25,8 +25,8 @@ from labkit.agent.awslogs import (
     REQUIRED_STREAM_OPTIONS,
     STREAM_OPTIONS,
 )
-from labkit.agent.reference import AWSLOGS_OPTIONS, options_table
-from labkit.agent.unified_rules import RULES
+from labkit.aws.agent.reference import AWSLOGS_OPTIONS, options_table
+from labkit.aws.agent.unified_rules import RULES
 
 
 def test_every_option_the_validator_knows_is_explained_once() -> None:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.alarms import backtest, evaluate_periods, evaluation_range
-from labkit.alarms.statistics import aggregate
+from labkit.aws.alarms import backtest, evaluate_periods, evaluation_range
+from labkit.aws.alarms.statistics import aggregate
 
 T0 = pd.Timestamp("2026-06-01 00:00", tz="UTC")
 OPERATORS = ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"]

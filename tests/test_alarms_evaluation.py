@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.alarms import evaluate_periods, evaluation_range
-from labkit.alarms.evaluation import effective_treat_missing_data, evaluate, is_breaching
+from labkit.aws.alarms import evaluate_periods, evaluation_range
+from labkit.aws.alarms.evaluation import effective_treat_missing_data, evaluate, is_breaching
 
 THRESHOLD = 50.0
 OP = "GreaterThanThreshold"

@@ -14,15 +14,15 @@ import os
 import botocore
 import pytest
 
-from labkit.alarms import (
+from labkit.aws.alarms import (
     REGION_NAMES,
     alarm_notification,
     alarm_state_change_event,
     email_body,
     state_reason,
 )
-from labkit.alarms.evaluation import evaluate
-from labkit.alarms.notification import java_double
+from labkit.aws.alarms.evaluation import evaluate
+from labkit.aws.alarms.notification import java_double
 
 UTC = dt.timezone.utc
 

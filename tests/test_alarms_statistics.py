@@ -11,8 +11,8 @@ import datetime as dt
 
 import pytest
 
-from labkit.alarms import period_statistics, period_values
-from labkit.alarms.statistics import aggregate, period_start
+from labkit.aws.alarms import period_statistics, period_values
+from labkit.aws.alarms.statistics import aggregate, period_start
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 6, 1, 10, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """PutMetricAlarm validation.
 
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
-Messages quoted from real AWS answers where one was found (see labkit/alarms/validation.py).
+Messages quoted from real AWS answers where one was found (see labkit/aws/alarms/validation.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from labkit.alarms import validate_put_metric_alarm
+from labkit.aws.alarms import validate_put_metric_alarm
 from labkit.exceptions import InvalidAlarmParameter, LabkitError
 
 SNS = "arn:aws:sns:ap-northeast-1:123456789012:ops-alerts"

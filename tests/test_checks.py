@@ -15,10 +15,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 import labkit
-from labkit.checks import Checks, ChecksFailed
-from labkit.lab import Lab
-from labkit.notebooks import notebook_paths
-from labkit.student import student_edition
+from labkit.lesson.checks import Checks, ChecksFailed
+from labkit.runtime.lab import Lab
+from labkit.tools.notebooks import notebook_paths
+from labkit.tools.student import student_edition
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit.cli import main
+from labkit.tools.cli import main
 
 
 def test_doctor_prints_ok_lines_and_succeeds(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 from aws_shapes import shape_problems
 
-from labkit import config_rules, prereqs
-from labkit.config_rules import COMPLIANT, NON_COMPLIANT, evaluate_restricted_ssh, lets_ssh_in, runbook_revocations
+from labkit.aws import config_rules
+from labkit.aws.config_rules import COMPLIANT, NON_COMPLIANT, evaluate_restricted_ssh, lets_ssh_in, runbook_revocations
 from labkit.emulator.config import ConfigRules
 from labkit.emulator.events import Events
-from labkit.lab import Lab
+from labkit.lesson import prereqs
+from labkit.runtime.lab import Lab
 
 OPEN_SSH = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 

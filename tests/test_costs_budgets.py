@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from aws_shapes import shape_problems
 
-from labkit import costs, prereqs
+from labkit.aws import costs
 from labkit.emulator.budgets import Budgets
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.lesson import prereqs
+from labkit.runtime.lab import Lab
 
 UTC = dt.timezone.utc
 JUNE = dt.datetime(2026, 6, 1, tzinfo=UTC)
@@ -189,7 +190,8 @@ def test_cost_explorer_answers_from_the_accrued_ledger(lab: Lab) -> None:
 
 def test_cost_meter_prices_running_resources_by_lab_time(lab) -> None:  # type: ignore[no-untyped-def]
     """Prices from labkit/data/prices-ap-northeast-1.json: t3.micro per hour, alarms per alarm-month / 730 h."""
-    from labkit import costs, ec2
+    from labkit.aws import costs
+    from labkit.lesson import ec2
 
     instance = ec2.launch(lab)
     lab.client("cloudwatch").put_metric_alarm(

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from labkit.curriculum import DIFFERENCES, MONITORING_TYPES, NOTEBOOKS
-from labkit.notebooks import source_paths
-from labkit.quiz import QUESTIONS, TASKS
-from labkit.workshop import CATCHUP
+from labkit.course.curriculum import DIFFERENCES, MONITORING_TYPES, NOTEBOOKS
+from labkit.course.quiz import QUESTIONS, TASKS
+from labkit.tools.notebooks import source_paths
+from labkit.tools.workshop import CATCHUP
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = {path.stem.split("-", 1)[0]: path.stem for path in source_paths(REPO)}
@@ -43,9 +43,9 @@ def test_a_notebook_has_its_exam_practice_on_known_saa_tasks(number: str) -> Non
 @pytest.mark.parametrize("number", SOURCES)
 def test_a_notebook_with_exercises_has_their_module_and_tests(number: str) -> None:
     text = (REPO / "notebooks" / "src" / f"{SOURCES[number]}.py").read_text(encoding="utf-8")
-    if f"labkit.exercises.nb{number} import" not in text:
-        pytest.fail(f"notebook {number} imports no exercise: every notebook has one (labkit/exercises/nb{number}.py)")
-    importlib.import_module(f"labkit.exercises.nb{number}")
+    if f"labkit.course.exercises.nb{number} import" not in text:
+        pytest.fail(f"notebook {number} imports no exercise: every notebook has one (labkit/course/exercises/nb{number}.py)")
+    importlib.import_module(f"labkit.course.exercises.nb{number}")
     assert (REPO / "tests" / f"test_exercises_nb{number}.py").is_file(), f"tests/test_exercises_nb{number}.py"
 
 

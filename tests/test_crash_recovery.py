@@ -25,8 +25,8 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
 import labkit
-from labkit.checks import SUMMARY
-from labkit.notebooks import notebook_paths
+from labkit.lesson.checks import SUMMARY
+from labkit.tools.notebooks import notebook_paths
 
 pytestmark = pytest.mark.notebook  # kernels and subprocesses: `make test`, not `make unit`
 

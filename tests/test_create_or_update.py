@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from labkit.emulator.ec2_metrics import Ec2Metrics
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 TRANSFORM = [{"metricName": "SSHFailed", "metricNamespace": "LabLogs", "metricValue": "1"}]
 
@@ -123,7 +123,7 @@ def test_create_notification_twice_is_refused(lab: Lab) -> None:
 def test_run_instances_with_the_same_client_token_launches_once(lab: Lab) -> None:
     """https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html: a retry with the same client
     token and parameters succeeds without further action; other parameters fail with IdempotentParameterMismatch."""
-    from labkit.ec2 import OFFLINE_AMI
+    from labkit.lesson.ec2 import OFFLINE_AMI
 
     ec2 = lab.client("ec2")
     request = {"ImageId": OFFLINE_AMI, "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1, "ClientToken": "web-1"}
@@ -137,8 +137,8 @@ def test_run_instances_with_the_same_client_token_launches_once(lab: Lab) -> Non
 
 
 def test_the_same_launch_twice_is_one_watched_instance(lab: Lab) -> None:
-    """labkit.ec2.launch passes a ClientToken: a notebook's launch cell run twice keeps one instance and its metrics."""
-    from labkit import ec2
+    """labkit.lesson.ec2.launch passes a ClientToken: a notebook's launch cell run twice keeps one instance and its metrics."""
+    from labkit.lesson import ec2
 
     first = ec2.launch(lab, history_days=1)
     again = ec2.launch(lab, history_days=1)

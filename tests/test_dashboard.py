@@ -15,8 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from labkit import dashboard, ec2
-from labkit.lab import Lab
+from labkit.lesson import dashboard, ec2
+from labkit.runtime.lab import Lab
 
 METRIC = {"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6,
           "properties": {"metrics": [["AWS/EC2", "CPUUtilization", "InstanceId", "i-012345"]], "period": 300,

@@ -1,4 +1,4 @@
-"""data/: the datasets learners open, rebuilt bit for bit by `make data` (labkit.datasets)."""
+"""data/: the datasets learners open, rebuilt bit for bit by `make data` (labkit.tools.datasets)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from labkit import datasets
-from labkit.cloudtrail import CIS_PATTERNS
-from labkit.ec2 import Workload
-from labkit.filterpattern import test_metric_filter as run_test_metric_filter
+from labkit.aws.cloudtrail import CIS_PATTERNS
+from labkit.aws.filterpattern import test_metric_filter as run_test_metric_filter
+from labkit.emulator.ec2_workload import Workload
+from labkit.tools import datasets
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -27,11 +27,11 @@ def test_a_fresh_build_equals_the_committed_files(tmp_path: Path) -> None:
 
 
 def test_make_data_runs_the_builder(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "labkit.datasets", str(tmp_path)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "labkit.tools.datasets", str(tmp_path)], capture_output=True,
                             text=True, check=True, cwd=REPO)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(datasets.DATASETS)
     assert result.stdout.count("wrote ") == len(datasets.DATASETS)
-    assert "data:" in (REPO / "Makefile").read_text() and "-m labkit.datasets data" in (REPO / "Makefile").read_text()
+    assert "data:" in (REPO / "Makefile").read_text() and "-m labkit.tools.datasets data" in (REPO / "Makefile").read_text()
 
 
 def test_every_dataset_is_described_in_the_readme() -> None:

@@ -13,21 +13,23 @@ import datetime as dt
 import pytest
 
 import labkit
-from labkit import backends, ec2, metrics
-from labkit.clock import DEFAULT_START, LabClock
-from labkit.lab import Lab
+from labkit.emulator import ec2_workload
+from labkit.lesson import ec2, metrics
+from labkit.runtime import backends
+from labkit.runtime.clock import DEFAULT_START, LabClock
+from labkit.runtime.lab import Lab
 
 
 def test_sample_values_keeps_raw_values_and_collapses_constant_periods() -> None:
-    assert ec2.sample_values([1.0, 2.0, 2.0, 3.0, 1.0]) == {"Values": [1.0, 2.0, 3.0], "Counts": [2.0, 2.0, 1.0]}
-    assert ec2.sample_values([0.0] * 5) == {
+    assert ec2_workload.sample_values([1.0, 2.0, 2.0, 3.0, 1.0]) == {"Values": [1.0, 2.0, 3.0], "Counts": [2.0, 2.0, 1.0]}
+    assert ec2_workload.sample_values([0.0] * 5) == {
         "StatisticValues": {"SampleCount": 5.0, "Sum": 0.0, "Minimum": 0.0, "Maximum": 0.0}
     }
 
 
 def test_batch_pattern_pins_the_cpu_at_two_in_the_morning_tokyo_time() -> None:
-    workload = ec2.Workload("batch", seed=7)
-    daily = ec2.Workload("daily", seed=7)
+    workload = ec2_workload.Workload("batch", seed=7)
+    daily = ec2_workload.Workload("daily", seed=7)
     two_am_tokyo = dt.datetime(2026, 5, 27, 17, 0, tzinfo=dt.timezone.utc)
     assert workload.cpu(two_am_tokyo) >= 90 > daily.cpu(two_am_tokyo)
     assert workload.cpu(two_am_tokyo + dt.timedelta(minutes=20)) == daily.cpu(two_am_tokyo + dt.timedelta(minutes=20))

@@ -19,11 +19,11 @@ import botocore.exceptions
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from labkit import ec2
-from labkit.backends import Backend
-from labkit.clock import LabClock
 from labkit.exceptions import WaitTimeout
-from labkit.lab import Lab
+from labkit.lesson import ec2
+from labkit.runtime.backends import Backend
+from labkit.runtime.clock import LabClock
+from labkit.runtime.lab import Lab
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from labkit.clock import DEFAULT_START
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
-from labkit.lab import Lab
+from labkit.runtime.clock import DEFAULT_START
+from labkit.runtime.lab import Lab
 
 ALARM = {
     "AlarmName": "cpu-high", "MetricName": "CPUUtilization", "Namespace": "Lab/Test",
@@ -133,7 +133,7 @@ def test_reserved_namespace_is_refused(lab: Lab) -> None:
 
 
 def test_simulated_instance_spike_drives_the_articles_alarm(lab: Lab, topic: str) -> None:
-    from labkit import ec2
+    from labkit.lesson import ec2
 
     instance = ec2.launch(lab, pattern="idle")
     lab.client("cloudwatch").put_metric_alarm(

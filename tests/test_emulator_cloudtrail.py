@@ -1,4 +1,4 @@
-"""CloudTrail offline (labkit.cloudtrail, labkit.emulator.cloudtrail), checked against the documented shapes.
+"""CloudTrail offline (labkit.aws.cloudtrail, labkit.emulator.cloudtrail), checked against the documented shapes.
 
 Record contents https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html;
 userIdentity https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html;
@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import cloudtrail, filterpattern
+from labkit.aws import cloudtrail, filterpattern
 from labkit.emulator.events import Events
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.lesson import simulate
+from labkit.runtime.lab import Lab
 
 RECORD_KEYS = {
     "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress",
@@ -124,13 +125,13 @@ def test_lookup_validation_time_range_and_paging(lab: Lab) -> None:
 
 def test_console_login_record(lab: Lab) -> None:
     lab.client("iam").create_user(UserName="tanaka")
-    record = cloudtrail.simulate_console_login(lab, "tanaka", success=False, source_ip="203.0.113.9")
+    record = simulate.simulate_console_login(lab, "tanaka", success=False, source_ip="203.0.113.9")
     assert record["eventSource"] == "signin.amazonaws.com" and record["eventType"] == "AwsConsoleSignIn"
     assert record["errorMessage"] == "Failed authentication"
     assert record["responseElements"] == {"ConsoleLogin": "Failure"}
     assert record["additionalEventData"]["MFAUsed"] == "No"
     assert record["userIdentity"]["type"] == "IAMUser" and record["userIdentity"]["userName"] == "tanaka"
-    root = cloudtrail.simulate_console_login(lab, "root", success=True, mfa_used=True)
+    root = simulate.simulate_console_login(lab, "root", success=True, mfa_used=True)
     assert root["userIdentity"]["type"] == "Root" and "errorMessage" not in root
     assert root["responseElements"] == {"ConsoleLogin": "Success"} and root["additionalEventData"]["MFAUsed"] == "Yes"
     lab.client("iam").delete_user(UserName="tanaka")
@@ -242,7 +243,7 @@ def test_core_observes_every_call_including_failures(lab: Lab) -> None:
 
 def test_a_call_refused_by_the_roles_policy_is_recorded_with_its_error(lab) -> None:  # type: ignore[no-untyped-def]
     """CloudTrail logs denied calls too ("CloudTrail record contents": errorCode, errorMessage)."""
-    from labkit import prereqs
+    from labkit.lesson import prereqs
 
     role = prereqs.logs_agent_role(lab)
     logs = lab.client_as(role.role_arn, "logs")

@@ -13,9 +13,9 @@ import datetime as dt
 
 import pytest
 
-from labkit.clock import DEFAULT_START
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.runtime.clock import DEFAULT_START
+from labkit.runtime.lab import Lab
 
 DIMS = [{"Name": "InstanceId", "Value": "i-0123456789abcdef0"}]
 

@@ -13,7 +13,7 @@ import pytest
 
 from labkit.emulator.cloudwatch_refused import REFUSED
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 TOP_IPS_RULE = json.dumps({
     "Schema": {"Name": "CloudWatchLogRule", "Version": 1}, "LogGroupNames": ["ssh_logs"], "LogFormat": "JSON",

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 CHILD = {
     "Namespace": "Lab/App", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1, "Threshold": 1.0,

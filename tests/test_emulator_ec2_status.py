@@ -15,16 +15,17 @@ from typing import Any
 
 import pytest
 
-from labkit import ec2
+from labkit.emulator import ec2_workload
 from labkit.emulator.ec2_status import Ec2Status
-from labkit.lab import Lab
+from labkit.lesson import ec2
+from labkit.runtime.lab import Lab
 
 
 def _status(lab: Lab, instance_id: str) -> dict[str, Any]:
     return lab.client("ec2").describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"][0]
 
 
-def _alarm(lab: Lab, instance: ec2.LabInstance, metric: str, action: str, *, name: str = "a", periods: int = 2) -> None:
+def _alarm(lab: Lab, instance: ec2_workload.LabInstance, metric: str, action: str, *, name: str = "a", periods: int = 2) -> None:
     lab.client("cloudwatch").put_metric_alarm(
         AlarmName=name, Namespace="AWS/EC2", MetricName=metric, Dimensions=instance.dimensions,
         Statistic="Minimum", Period=60, EvaluationPeriods=periods, Threshold=0,

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import prereqs
 from labkit.emulator.events import Events
-from labkit.lab import Lab
+from labkit.lesson import prereqs
+from labkit.runtime.lab import Lab
 
 
 def _queue(lab: Lab, name: str = "events-q") -> tuple[str, str]:

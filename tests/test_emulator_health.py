@@ -1,4 +1,4 @@
-"""AWS Health offline (labkit.health, labkit.emulator.health).
+"""AWS Health offline (labkit.aws.health, labkit.emulator.health).
 
 Schema https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html;
 API and support plans https://docs.aws.amazon.com/health/latest/APIReference/Welcome.html.
@@ -11,8 +11,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import health
-from labkit.lab import Lab
+from labkit.aws import health
+from labkit.lesson import simulate
+from labkit.runtime.lab import Lab
 
 DETAIL_KEYS = {"eventArn", "service", "eventTypeCode", "eventTypeCategory", "eventScopeCode", "communicationId",
                "startTime", "lastUpdatedTime", "statusCode", "eventRegion", "eventDescription", "affectedEntities",
@@ -26,7 +27,7 @@ def test_simulated_issue_has_the_documented_shape_and_reaches_a_rule(lab: Lab) -
     events.put_rule(Name="h", EventPattern=json.dumps({"source": ["aws.health"], "detail": {"service": ["EC2"]}}))
     events.put_targets(Rule="h", Targets=[{"Id": "q", "Arn": queue_arn}])
     lab.advance(minutes=7)
-    event = health.simulate_issue(lab, "EC2", entities=["i-0123456789abcdef0"])
+    event = simulate.simulate_issue(lab, "EC2", entities=["i-0123456789abcdef0"])
     assert event["source"] == "aws.health" and event["detail-type"] == "AWS Health Event"
     assert event["time"] == "2026-06-01T00:07:00Z" and event["region"] == lab.region
     detail = event["detail"]
@@ -38,7 +39,7 @@ def test_simulated_issue_has_the_documented_shape_and_reaches_a_rule(lab: Lab) -
     assert detail["affectedEntities"] == [{"entityValue": "i-0123456789abcdef0"}]
     body = lab.client("sqs").receive_message(QueueUrl=queue)["Messages"][0]["Body"]
     assert json.loads(body) == event
-    health.simulate_issue(lab, "RDS")
+    simulate.simulate_issue(lab, "RDS")
     assert "Messages" not in lab.client("sqs").receive_message(QueueUrl=queue)  # the rule wants EC2 only
 
 

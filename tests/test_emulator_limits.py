@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 GROUP, STREAM = "limits", "s1"
 

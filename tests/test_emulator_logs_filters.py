@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from labkit.aws.filterpattern.samples import SSHD_EXAMPLES
 from labkit.emulator.logs_filters import LogsFilters
 from labkit.exceptions import ServiceError
-from labkit.filterpattern.samples import SSHD_EXAMPLES
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 GROUP = "/var/log/secure"
 TRANSFORM = [{"metricName": "SshFailures", "metricNamespace": "Lab05", "metricValue": "1"}]

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from labkit.exceptions import UnsupportedOperation
 from labkit.emulator.logs_insights import LogsInsights
-from labkit.lab import Lab
+from labkit.exceptions import UnsupportedOperation
+from labkit.runtime.lab import Lab
 
 GROUP = "/app/web"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from labkit.clock import DEFAULT_START
-from labkit.lab import Lab
+from labkit.runtime.clock import DEFAULT_START
+from labkit.runtime.lab import Lab
 
 PREAUTH = "Jun  1 00:01:{s:02d} ip-10-0-0-229 sshd[2817]: Connection closed by 198.51.100.23 port 5{s:04d} [preauth]"
 ACCEPTED = "Jun  1 00:01:30 ip-10-0-0-229 sshd[2901]: Accepted publickey for ec2-user from 192.0.2.10 port 50022 ssh2"

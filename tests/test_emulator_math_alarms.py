@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit.clock import DEFAULT_START
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.runtime.clock import DEFAULT_START
+from labkit.runtime.lab import Lab
 
 DIMS = [{"Name": "Service", "Value": "web"}]
 

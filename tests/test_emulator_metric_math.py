@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from labkit.clock import DEFAULT_START
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.runtime.clock import DEFAULT_START
+from labkit.runtime.lab import Lab
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -19,15 +19,16 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import ec2
-from labkit.alarms.statistics import period_statistics as reference_statistics
-from labkit.clock import DEFAULT_START
-from labkit.ec2 import NAMESPACE
+from labkit.aws.alarms.statistics import period_statistics as reference_statistics
+from labkit.emulator import ec2_workload
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.ec2_metrics import Ec2Metrics
+from labkit.emulator.ec2_workload import NAMESPACE
 from labkit.emulator.metric_store import MetricStore, period_statistics
 from labkit.exceptions import UnsupportedOperation
-from labkit.lab import Lab
+from labkit.lesson import ec2
+from labkit.runtime.clock import DEFAULT_START
+from labkit.runtime.lab import Lab
 
 UTC = dt.timezone.utc
 
@@ -92,7 +93,7 @@ def test_vectorised_backfill_stores_exactly_what_the_per_minute_datums_store(lab
     now = lab.clock.now()
     since = now - dt.timedelta(days=2, minutes=7)
     for detailed in (False, True):
-        instance = ec2.LabInstance("i-0abc", "t3.micro", detailed, ec2.Workload("spiky", 3), since)
+        instance = ec2_workload.LabInstance("i-0abc", "t3.micro", detailed, ec2_workload.Workload("spiky", 3), since)
         instance.credit_balance = 30.0
         instance.impair("ebs", since + dt.timedelta(hours=30, seconds=30))  # status checks fail from then on
         twin = copy.deepcopy(instance)
@@ -104,12 +105,12 @@ def test_vectorised_backfill_stores_exactly_what_the_per_minute_datums_store(lab
             lab.emulator.plugin(CloudWatchMetrics).store = saved
         dicts = MetricStore()
         width = twin.period_minutes
-        period = ec2.metric_period_start(since, width)
+        period = ec2_workload.metric_period_start(since, width)
         while period + dt.timedelta(minutes=width) <= now:
             dicts.put(NAMESPACE, plugin._period_data(twin, period), now)
             period += dt.timedelta(minutes=width)
         if not detailed:
-            minute = ec2.metric_period_start(since, 1)
+            minute = ec2_workload.metric_period_start(since, 1)
             while minute + dt.timedelta(minutes=1) <= now:
                 dicts.put(NAMESPACE, plugin._status_data(twin, minute), now)
                 minute += dt.timedelta(minutes=1)

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from labkit.lab import Lab
+from labkit.runtime.lab import Lab
 
 
 @pytest.fixture
@@ -127,8 +127,8 @@ def test_a_later_process_on_a_server_expires_the_subscription_at_48_hours(server
     """The Subscribe time travels with the subscription's state on the moto server, so the next process
     (a restarted kernel) deletes it 48 hours after Subscribe
     (https://docs.aws.amazon.com/sns/latest/dg/sns-delete-subscription-topic.html)."""
-    from labkit import backends
-    from labkit.clock import LabClock
+    from labkit.runtime import backends
+    from labkit.runtime.clock import LabClock
 
     first = Lab(backends.start_moto_server("ap-northeast-1", LabClock(), server), "ap-northeast-1", LabClock())
     sns = first.client("sns")

@@ -12,15 +12,15 @@ import boto3
 import pytest
 
 from labkit import backends
-from labkit.clock import LabClock
 from labkit.emulator import PLUGINS
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.core import Emulator, plugin_order
 from labkit.emulator.events import Events
 from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import PluginWiringError
-from labkit.lab import Lab
-from labkit.resources import TAG_KEY
+from labkit.runtime.clock import LabClock
+from labkit.runtime.lab import Lab
+from labkit.runtime.resources import TAG_KEY
 
 
 class Metrics:

@@ -1,4 +1,4 @@
-"""EventBridge rules as pure functions (labkit.eventbridge), checked against the documented examples.
+"""EventBridge rules as pure functions (labkit.aws.eventbridge), checked against the documented examples.
 
 Pages: event structure https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html;
 content filtering https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html;
@@ -16,8 +16,8 @@ import re
 
 import pytest
 
-from labkit import eventbridge
-from labkit.eventbridge import InvalidEventPattern, matches, parse_pattern, target_input, transform
+from labkit.aws import eventbridge
+from labkit.aws.eventbridge import InvalidEventPattern, matches, parse_pattern, target_input, transform
 
 EC2_EVENT = {
     "version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602",

@@ -14,10 +14,10 @@ from pathlib import Path
 import jupytext
 import pytest
 
-import labkit.exercises
-from labkit.exercises import Exercise
-from labkit.exercises.solutions import MissingSolution, solution_code
-from labkit.notebooks import source_paths
+import labkit.course.exercises
+from labkit.course.exercises import Exercise
+from labkit.course.exercises.solutions import MissingSolution, solution_code
+from labkit.tools.notebooks import source_paths
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = source_paths(REPO)
@@ -26,9 +26,9 @@ IMPORT = re.compile(r"^from labkit\.exercises\.nb(\w+) import (\w+) as ex(\d+)$"
 
 def _exercises() -> dict[str, Exercise]:
     found = {}
-    for module in pkgutil.iter_modules(labkit.exercises.__path__):
+    for module in pkgutil.iter_modules(labkit.course.exercises.__path__):
         if module.name.startswith("nb"):
-            loaded = importlib.import_module(f"labkit.exercises.{module.name}")
+            loaded = importlib.import_module(f"labkit.course.exercises.{module.name}")
             found.update({f"{module.name}.{n}": v for n, v in vars(loaded).items() if isinstance(v, Exercise)})
     return found
 
@@ -39,10 +39,10 @@ def test_exercise_n_is_imported_as_exN_before_the_nth_answer_cell(path: Path) ->
     cells = [c for c in jupytext.read(path).cells if c.cell_type == "code"]
     answers = [n for n, c in enumerate(cells) if "solution" in c.metadata.get("tags", [])]
     imported = sorted(((n, m) for n, c in enumerate(cells) for m in IMPORT.finditer(c.source)), key=lambda i: int(i[1].group(3)))
-    assert len(imported) == len(answers), "one `from labkit.exercises.nbNN import x as exN` per answer cell"
+    assert len(imported) == len(answers), "one `from labkit.course.exercises.nbNN import x as exN` per answer cell"
     for k, (answer, (at, match)) in enumerate(zip(answers, imported), start=1):
         module, name, ex = match.groups()
-        exercise = getattr(importlib.import_module(f"labkit.exercises.nb{module}"), name)
+        exercise = getattr(importlib.import_module(f"labkit.course.exercises.nb{module}"), name)
         assert (module, int(ex)) == (number, k), f"{match.group(0)}: notebook {number}'s exercise {k}"
         assert (exercise.notebook, exercise.number) == (number, k)
         assert at < answer, f"{match.group(0)} comes before the answer cell of ex{k}"
@@ -54,7 +54,7 @@ def test_every_exercise_of_the_package_is_in_its_notebook() -> None:
 
 
 def test_solution_prints_the_notebooks_answer_cell(capsys: pytest.CaptureFixture[str]) -> None:
-    from labkit.exercises.nb02 import three_of_five
+    from labkit.course.exercises.nb02 import three_of_five
 
     three_of_five.solution()
     cell = next(c for c in jupytext.read(REPO / "notebooks/src/02-cpu-alarm.py").cells if "solution" in c.metadata.get("tags", []))

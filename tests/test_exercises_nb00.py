@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from labkit.exercises.nb00 import ops_topic
-from labkit.lab import Lab
+from labkit.course.exercises.nb00 import ops_topic
+from labkit.runtime.lab import Lab
 
 
 def _solve(lab: Lab) -> None:

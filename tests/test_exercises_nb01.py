@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from labkit import ec2, metrics
-from labkit.exercises.nb01 import busiest_hour
-from labkit.lab import Lab
+from labkit.course.exercises.nb01 import busiest_hour
+from labkit.lesson import ec2, metrics
+from labkit.runtime.lab import Lab
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from labkit import ec2, prereqs
-from labkit.exercises.nb02 import three_of_five
-from labkit.lab import Lab
+from labkit.course.exercises.nb02 import three_of_five
+from labkit.lesson import ec2, prereqs
+from labkit.runtime.lab import Lab
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ import json
 
 import pytest
 
-from labkit import iam
-from labkit.exercises.nb03 import MISCONFIGURED_ROLE, POLICY_NAME, fix_trust, ssh_logs_policy
-from labkit.lab import Lab
+from labkit.aws import iam_policies
+from labkit.course.exercises.nb03 import MISCONFIGURED_ROLE, POLICY_NAME, fix_trust, ssh_logs_policy
+from labkit.runtime.lab import Lab
+from labkit.runtime.redact import mask_account
 
 
 def _create(lab: Lab, document: dict) -> None:
@@ -19,7 +20,7 @@ def _create(lab: Lab, document: dict) -> None:
 
 
 def test_least_privilege_policy_is_accepted(lab: Lab) -> None:
-    _create(lab, iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs"))
+    _create(lab, iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs"))
     assert ssh_logs_policy.problems(lab) == []
 
 
@@ -28,34 +29,34 @@ def test_missing_policy_is_named(lab: Lab) -> None:
 
 
 def test_quick_start_policy_is_too_broad(lab: Lab) -> None:
-    _create(lab, iam.QUICK_START_POLICY)
+    _create(lab, iam_policies.QUICK_START_POLICY)
     problems = ssh_logs_policy.problems(lab)
     assert any("app_logs" in p for p in problems)
     assert all("does not allow" not in p for p in problems)
 
 
 def test_group_arn_without_the_trailing_star_misses_the_streams(lab: Lab) -> None:
-    document = iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
-    document["Statement"][0]["Resource"] = [iam.log_group_arn(lab.region, lab.account_id, "ssh_logs", for_tagging=True)]
+    document = iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
+    document["Statement"][0]["Resource"] = [iam_policies.log_group_arn(lab.region, lab.account_id, "ssh_logs", for_tagging=True)]
     _create(lab, document)
     assert any(p.startswith("it does not allow logs:PutLogEvents") for p in ssh_logs_policy.problems(lab))
 
 
 def test_logs_star_action_allows_too_much(lab: Lab) -> None:
-    document = iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
+    document = iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
     document["Statement"][0]["Action"] = "logs:*"
     _create(lab, document)
     problems = ssh_logs_policy.problems(lab)
     assert problems[0] == (
         "it allows logs:DeleteLogGroup on "
-        f"{iam.mask_account(iam.log_group_arn(lab.region, lab.account_id, 'ssh_logs'))}, which the agent does not need"
+        f"{mask_account(iam_policies.log_group_arn(lab.region, lab.account_id, 'ssh_logs'))}, which the agent does not need"
     )
     assert len(problems) == 2 and "ex1.reset(lab)" in problems[1]
 
 
 def _misconfigured(lab: Lab) -> None:
     lab.client("iam").create_role(
-        RoleName=MISCONFIGURED_ROLE, AssumeRolePolicyDocument=json.dumps(iam.trust_policy("lambda.amazonaws.com"))
+        RoleName=MISCONFIGURED_ROLE, AssumeRolePolicyDocument=json.dumps(iam_policies.trust_policy("lambda.amazonaws.com"))
     )
 
 
@@ -65,7 +66,7 @@ def _trust(lab: Lab, document: dict) -> None:
 
 def test_trust_fixed_for_ec2_is_accepted(lab: Lab) -> None:
     _misconfigured(lab)
-    _trust(lab, iam.trust_policy("ec2.amazonaws.com"))
+    _trust(lab, iam_policies.trust_policy("ec2.amazonaws.com"))
     assert fix_trust.problems(lab) == []
 
 
@@ -86,23 +87,23 @@ def test_missing_role_is_named(lab: Lab) -> None:
 
 def _solve_policy(lab: Lab) -> None:
     exec(ssh_logs_policy.solution_code, {"iam": lab.client("iam"), "lab": lab, "json": json,
-                                         "least_privilege_policy": iam.least_privilege_policy})
+                                         "least_privilege_policy": iam_policies.least_privilege_policy})
 
 
 def _wrong_resource(lab: Lab) -> dict:
-    document = iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
-    document["Statement"][0]["Resource"] = [iam.log_group_arn(lab.region, lab.account_id, "app_logs")]
+    document = iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
+    document["Statement"][0]["Resource"] = [iam_policies.log_group_arn(lab.region, lab.account_id, "app_logs")]
     return document
 
 
 def _wrong_action(lab: Lab) -> dict:
-    document = iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
+    document = iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
     document["Statement"][0]["Action"] = ["logs:PutLogEvents"]
     return document
 
 
 WRONG_POLICIES = {
-    "too broad (quick start)": lambda lab: iam.QUICK_START_POLICY,  # clause "least-privilege"
+    "too broad (quick start)": lambda lab: iam_policies.QUICK_START_POLICY,  # clause "least-privilege"
     "another group": _wrong_resource,  # clause "for the ssh_logs group"
     "misses an action the agent needs": _wrong_action,  # clause "that the agent can write with"
 }
@@ -119,13 +120,13 @@ def test_each_wrong_policy_is_caught_then_the_solution_passes(lab: Lab, wrong: s
 
 
 def test_reset_deletes_the_policy_and_its_versions(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
-    _create(lab, iam.QUICK_START_POLICY)
+    _create(lab, iam_policies.QUICK_START_POLICY)
     _solve_policy(lab)
     ssh_logs_policy.reset(lab)
     assert "deleted the policy 'ssh-logs-writer' (2 version(s))" in capsys.readouterr().out
     assert ssh_logs_policy.problems(lab) == [f"there is no customer managed policy named {POLICY_NAME!r}"]
     lab.client("iam").create_policy(PolicyName=POLICY_NAME, PolicyDocument=json.dumps(
-        iam.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")))
+        iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")))
     assert ssh_logs_policy.problems(lab) == []
 
 
@@ -136,7 +137,7 @@ def _statement(principal: object) -> dict:
 
 WRONG_TRUSTS = {
     # clause "so that EC2 can use it"
-    "still Lambda only": lambda lab: iam.trust_policy("lambda.amazonaws.com"),
+    "still Lambda only": lambda lab: iam_policies.trust_policy("lambda.amazonaws.com"),
     # clause "and nobody else"
     "EC2 and Lambda": lambda lab: _statement({"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}),
     "EC2 and the whole account": lambda lab: _statement(
@@ -150,5 +151,5 @@ def test_each_wrong_trust_is_caught_then_the_solution_passes(lab: Lab, wrong: st
     _misconfigured(lab)
     _trust(lab, WRONG_TRUSTS[wrong](lab))
     assert fix_trust.problems(lab) != []
-    exec(fix_trust.solution_code, {"iam": lab.client("iam"), "json": json, "trust_policy": iam.trust_policy})
+    exec(fix_trust.solution_code, {"iam": lab.client("iam"), "json": json, "trust_policy": iam_policies.trust_policy})
     assert fix_trust.problems(lab) == []

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from labkit.agent import LogSource, unified_config
-from labkit.exercises.nb04 import PARAMETER, two_sources
-from labkit.lab import Lab
+from labkit.aws.agent import LogSource, unified_config
+from labkit.course.exercises.nb04 import PARAMETER, two_sources
+from labkit.runtime.lab import Lab
 
 
 def _store(lab: Lab, value: str, name: str = PARAMETER) -> None:
@@ -98,7 +98,7 @@ WRONG = {
 @pytest.mark.parametrize("wrong", WRONG, ids=list(WRONG))
 def test_each_wrong_answer_is_caught_then_the_solution_passes(lab: Lab, wrong: str) -> None:
     """PutParameter with Overwrite=True replaces the value (API_PutParameter), so the solution replaces any attempt."""
-    from labkit.agent import validate_unified
+    from labkit.aws.agent import validate_unified
 
     name, value = WRONG[wrong]()
     _store(lab, value, name)

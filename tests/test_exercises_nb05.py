@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from labkit.exercises.nb05 import invalid_user_filter, sustained_alarm
-from labkit.lab import Lab
-from labkit.prereqs import alerts_topic
+from labkit.course.exercises.nb05 import invalid_user_filter, sustained_alarm
+from labkit.lesson.prereqs import alerts_topic
+from labkit.runtime.lab import Lab
 
 
 def _filter(lab: Lab, pattern: str, **transformation: Any) -> None:

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from labkit import prereqs
-from labkit.cloudtrail import CIS_PATTERNS
-from labkit.exercises.nb06 import ec2_health_rule, security_group_alarm
-from labkit.lab import Lab
+from labkit.aws.cloudtrail import CIS_PATTERNS
+from labkit.course.exercises.nb06 import ec2_health_rule, security_group_alarm
+from labkit.lesson import prereqs
+from labkit.runtime.lab import Lab
 
 
 def _rule(lab: Lab, pattern: dict, *, target: bool = True) -> None:

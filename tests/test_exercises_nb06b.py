@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from labkit import prereqs
-from labkit.exercises.nb06b import actual_100_notification, medium_findings_rule
-from labkit.lab import Lab
+from labkit.course.exercises.nb06b import actual_100_notification, medium_findings_rule
+from labkit.lesson import prereqs
+from labkit.runtime.lab import Lab
 
 
 def _rule(lab: Lab, numeric: list[Any], source: str = "aws.guardduty", target: bool = True) -> None:

@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 
-from labkit import ec2
-from labkit.exercises.nb07 import reboot_alarm, slow_alarm
-from labkit.lab import Lab
-from labkit.prereqs import alerts_topic
+from labkit.course.exercises.nb07 import reboot_alarm, slow_alarm
+from labkit.emulator import ec2_workload
+from labkit.lesson import ec2
+from labkit.lesson.prereqs import alerts_topic
+from labkit.runtime.lab import Lab
 
 
-def _reboot(lab: Lab, instance: ec2.LabInstance, **changes: Any) -> None:
+def _reboot(lab: Lab, instance: ec2_workload.LabInstance, **changes: Any) -> None:
     params: dict[str, Any] = {
         "AlarmName": "lab-web-instance-check", "Namespace": "AWS/EC2", "MetricName": "StatusCheckFailed_Instance",
         "Dimensions": instance.dimensions, "Statistic": "Minimum", "Period": 60, "EvaluationPeriods": 3,
@@ -76,7 +77,7 @@ def test_slow_alarm_with_the_wrong_canary(lab: Lab) -> None:
     assert slow_alarm.problems(lab) == ["the alarm needs exactly the dimension CanaryName=lab-web-canary (yours: {'CanaryName': 'other'})"]
 
 
-def _solve(lab: Lab, exercise: Any, instance: ec2.LabInstance) -> None:
+def _solve(lab: Lab, exercise: Any, instance: ec2_workload.LabInstance) -> None:
     exec(exercise.solution_code, {"cloudwatch": lab.client("cloudwatch"), "lab": lab, "instance": instance,
                                   "topic_arn": alerts_topic(lab)})
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from notebook_scenarios import notebook_functions
 
 from labkit import prereqs
+from labkit.course.exercises.nb08 import password_login_alarm, top_usernames_query
 from labkit.emulator.logs_insights import LogsInsights
-from labkit.exercises.nb08 import password_login_alarm, top_usernames_query
-from labkit.lab import Lab
-from notebook_scenarios import notebook_functions
+from labkit.runtime.lab import Lab
 
 RIGHT = r"""parse @message /Failed password for (invalid user )?(?<user>\S+) from/
 | filter ispresent(user) | stats count(*) as tries by user | sort tries desc | limit 5"""

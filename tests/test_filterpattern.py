@@ -1,4 +1,4 @@
-"""Term patterns, regex patterns, kinds, limits and errors of labkit.filterpattern.
+"""Term patterns, regex patterns, kinds, limits and errors of labkit.aws.filterpattern.
 
 Each group cites the AWS page its cases come from.
 """
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from labkit.aws.filterpattern import MAX_PATTERN_LENGTH, compile
+from labkit.aws.filterpattern.samples import SSHD_EXAMPLES
 from labkit.exceptions import InvalidFilterPattern
-from labkit.filterpattern import MAX_PATTERN_LENGTH, compile
-from labkit.filterpattern.samples import SSHD_EXAMPLES
 
 DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html"
 OLD_DOC = "https://github.com/awsdocs/amazon-cloudwatch-logs-user-guide/blob/master/doc_source/FilterAndPatternSyntax.md"

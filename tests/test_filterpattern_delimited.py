@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from labkit.aws.filterpattern import compile
+from labkit.aws.filterpattern.samples import SSHD_EXAMPLES
 from labkit.exceptions import InvalidFilterPattern
-from labkit.filterpattern import compile
-from labkit.filterpattern.samples import SSHD_EXAMPLES
 
 APACHE = '127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534'
 APACHE_FIELDS = {

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from labkit.aws.filterpattern import compile
 from labkit.exceptions import InvalidFilterPattern
-from labkit.filterpattern import compile
 
 # DOC "JSON log event"
 EVENT = json.dumps({

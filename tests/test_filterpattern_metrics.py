@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from labkit.aws.filterpattern import lint, metric_dimensions, metric_value, test_metric_filter, transformation_error
+from labkit.aws.filterpattern.samples import SSHD_EXAMPLES, sshd_json_events, sshd_lines
 from labkit.exceptions import InvalidFilterPattern
-from labkit.filterpattern import lint, metric_dimensions, metric_value, test_metric_filter, transformation_error
-from labkit.filterpattern.samples import SSHD_EXAMPLES, sshd_json_events, sshd_lines
 
 APACHE = '127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534'
 SPACE = "[ip, server, username, timestamp, request, status_code, bytes > 1000]"

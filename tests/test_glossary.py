@@ -9,8 +9,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from labkit.curriculum import NOTEBOOKS
-from labkit.glossary import GLOSSARY, glossary_table, lookup
+from labkit.course.curriculum import NOTEBOOKS
+from labkit.course.glossary import GLOSSARY, glossary_table, lookup
+
 CALL = re.compile(r"\b([a-z0-9]+)\.([a-z_]+)\b")
 
 

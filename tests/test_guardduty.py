@@ -18,10 +18,11 @@ import pytest
 from aws_shapes import shape_problems
 from test_config_rules import allow_eventbridge
 
-from labkit import guardduty, prereqs
+from labkit.aws import guardduty
 from labkit.emulator.events import Events
 from labkit.exceptions import ConfigurationError
-from labkit.lab import Lab
+from labkit.lesson import prereqs, simulate
+from labkit.runtime.lab import Lab
 
 WHEN = dt.datetime(2026, 6, 1, 0, 0, tzinfo=dt.timezone.utc)
 
@@ -112,15 +113,15 @@ def test_brute_force_on_the_lab_instance_is_an_event_and_aggregates(lab: Lab) ->
     instance = prereqs.lab_instance(lab)
     client = lab.client("guardduty")
     detector = client.create_detector(Enable=True, FindingPublishingFrequency="FIFTEEN_MINUTES")["DetectorId"]
-    finding = guardduty.simulate_ssh_brute_force(lab, instance.instance_id, attempts=10)
+    finding = simulate.simulate_ssh_brute_force(lab, instance.instance_id, attempts=10)
     assert finding["resource"]["instanceDetails"]["instanceId"] == instance.instance_id
     assert finding["service"]["additionalInfo"] == {} and finding["service"]["detectorId"] == detector
     sent = [e for e in lab.emulator.plugin(Events).events if e["detail-type"] == "GuardDuty Finding"]
     assert len(sent) == 1 and sent[0]["source"] == "aws.guardduty" and sent[0]["detail"]["id"] == finding["id"]
     lab.advance(minutes=5)
-    guardduty.simulate_ssh_brute_force(lab, instance.instance_id, attempts=5)  # within 15 minutes: no new event
+    simulate.simulate_ssh_brute_force(lab, instance.instance_id, attempts=5)  # within 15 minutes: no new event
     lab.advance(minutes=15)
-    again = guardduty.simulate_ssh_brute_force(lab, instance.instance_id, attempts=5)
+    again = simulate.simulate_ssh_brute_force(lab, instance.instance_id, attempts=5)
     assert again["id"] == finding["id"] and again["service"]["count"] == 20
     assert len([e for e in lab.emulator.plugin(Events).events if e["detail-type"] == "GuardDuty Finding"]) == 2
     assert len(client.list_findings(DetectorId=detector)["FindingIds"]) == 1
@@ -137,11 +138,11 @@ def test_severity_rule_routes_the_brute_force_to_the_inbox(lab: Lab) -> None:
         }))
         events.put_targets(Rule=name, Targets=[{"Id": "t", "Arn": topic, "InputPath": "$.detail.type"}])
     lab.client("guardduty").create_detector(Enable=True)
-    guardduty.simulate_ssh_brute_force(lab, instance.instance_id)
+    simulate.simulate_ssh_brute_force(lab, instance.instance_id)
     assert [m.body.split("\n")[0] for m in lab.inbox.notifications()] == [f'"{guardduty.SSH_BRUTE_FORCE}"']
 
 
 def test_brute_force_needs_a_detector(lab: Lab) -> None:
     instance = prereqs.lab_instance(lab)
     with pytest.raises(ConfigurationError, match="create_detector"):
-        guardduty.simulate_ssh_brute_force(lab, instance.instance_id)
+        simulate.simulate_ssh_brute_force(lab, instance.instance_id)

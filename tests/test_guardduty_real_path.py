@@ -15,8 +15,9 @@ from pathlib import Path
 import nbformat
 from test_config_rules import allow_eventbridge
 
-from labkit import guardduty, prereqs
-from labkit.lab import Lab
+from labkit.aws import guardduty
+from labkit.lesson import prereqs
+from labkit.runtime.lab import Lab
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06b-config-guardduty-budgets.ipynb"
 SOURCE = Path(__file__).resolve().parents[1] / "notebooks" / "src" / "06b-config-guardduty-budgets.py"

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -15,11 +16,11 @@ from botocore.exceptions import ClientError
 import labkit
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
-from labkit import backends
-from labkit.cli import main
 from labkit.exceptions import GuardrailError
-from labkit.lab import Lab
-from labkit.resources import KINDS_BY_NAME, Registry, TeardownReport
+from labkit.runtime import backends
+from labkit.runtime.lab import Lab
+from labkit.runtime.resources import KINDS_BY_NAME, Registry, TeardownReport
+from labkit.tools.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -96,7 +97,7 @@ def test_bad_records_are_skipped_with_a_warning_and_teardown_deletes_the_rest(
 
 
 def test_every_kind_says_which_fields_name_its_resources() -> None:
-    from labkit.resources import IDENT_KEYS, KINDS
+    from labkit.runtime.resources import IDENT_KEYS, KINDS
 
     assert {kind.name for kind in KINDS} == set(IDENT_KEYS)
 
@@ -217,7 +218,7 @@ def test_teardown_all_labs_with_an_instance_profile_does_not_crash(lab: Lab) -> 
 
 
 def test_missing_error_codes_of_iam_mean_gone() -> None:
-    from labkit.resources import _missing
+    from labkit.runtime.resources import _missing
 
     error = ClientError({"Error": {"Code": "NoSuchEntity", "Message": "Role x cannot be found."}}, "GetRole")
     assert _missing(error)
@@ -226,7 +227,7 @@ def test_missing_error_codes_of_iam_mean_gone() -> None:
 
 # -- §1 late joiners: checkers judge the learner's instance; catch-up twice builds once -----------
 def test_checkers_inspect_the_instance_this_lab_launched_not_the_oldest(lab: Lab) -> None:
-    from labkit import ec2
+    from labkit.lesson import ec2
 
     earlier = lab.internal_client("ec2").run_instances(  # another process's lab-web (a catch-up)
         ImageId=ec2.OFFLINE_AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
@@ -253,7 +254,7 @@ def test_catchup_run_twice_launches_one_instance(monkeypatch: pytest.MonkeyPatch
 
 # -- §1 emulated state that outlives a process: email subscription confirmations -----------------
 def test_a_subscription_confirmed_by_another_process_gets_the_alarm_email(monkeypatch: pytest.MonkeyPatch) -> None:
-    from labkit import prereqs
+    from labkit.lesson import prereqs
 
     with labkit.connect("moto-server") as server:
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
@@ -350,7 +351,7 @@ def test_freed_metric_data_becomes_garbage_in_moto(lab: Lab) -> None:
 
     from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
 
-    from labkit.workshop import free_metric_data
+    from labkit.emulator.server import free_metric_data
 
     backend = cloudwatch_backends[lab.account_id]["ap-northeast-1"]
     dims = [{"Name": "InstanceId", "Value": "i-0freed"}]

@@ -17,9 +17,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit import iam, prereqs
-from labkit.exceptions import ConfigurationError, InstanceRoleError, UnsupportedPolicyElement
-from labkit.iam_evaluation import (
+from labkit.aws import iam_policies
+from labkit.aws.iam_evaluation import (
     ALLOWED,
     EXPLICIT_DENY,
     IMPLICIT_DENY,
@@ -29,12 +28,15 @@ from labkit.iam_evaluation import (
     resource_matches,
     trust_allows,
 )
-from labkit.lab import Lab
+from labkit.exceptions import ConfigurationError, InstanceRoleError, UnsupportedPolicyElement
+from labkit.lesson import iam, prereqs
+from labkit.runtime.lab import Lab
+from labkit.runtime.redact import mask_account
 
 REGION, ACCOUNT = "ap-northeast-1", "123456789012"
-GROUP = iam.log_group_arn(REGION, ACCOUNT, "ssh_logs")
-STREAM = iam.log_stream_arn(REGION, ACCOUNT, "ssh_logs", "i-0abc/var/log/secure")
-OTHER_STREAM = iam.log_stream_arn(REGION, ACCOUNT, "app_logs", "web-1")
+GROUP = iam_policies.log_group_arn(REGION, ACCOUNT, "ssh_logs")
+STREAM = iam_policies.log_stream_arn(REGION, ACCOUNT, "ssh_logs", "i-0abc/var/log/secure")
+OTHER_STREAM = iam_policies.log_stream_arn(REGION, ACCOUNT, "app_logs", "web-1")
 
 
 def _policy(*statements: dict) -> dict:
@@ -88,9 +90,9 @@ def test_trust_policy_principals() -> None:
     ec2 = Principal("Service", "ec2.amazonaws.com")
     me = Principal("AWS", f"arn:aws:iam::{ACCOUNT}:user/me", ACCOUNT)
     stranger = Principal("AWS", "arn:aws:iam::999999999999:user/x", "999999999999")
-    assert trust_allows(iam.EC2_TRUST_POLICY, ec2)
-    assert not trust_allows(iam.EC2_TRUST_POLICY, me)
-    assert not trust_allows(iam.trust_policy("lambda.amazonaws.com"), ec2)
+    assert trust_allows(iam_policies.EC2_TRUST_POLICY, ec2)
+    assert not trust_allows(iam_policies.EC2_TRUST_POLICY, me)
+    assert not trust_allows(iam_policies.trust_policy("lambda.amazonaws.com"), ec2)
     account = _policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"})
     assert trust_allows(account, me) and not trust_allows(account, stranger)
     anyone = _policy({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})
@@ -99,32 +101,32 @@ def test_trust_policy_principals() -> None:
 
 # -- the documents ----------------------------------------------------------------------------------
 def test_quick_start_allows_any_group_but_least_privilege_only_ssh_logs() -> None:
-    least = iam.least_privilege_policy(REGION, ACCOUNT)
+    least = iam_policies.least_privilege_policy(REGION, ACCOUNT)
     for action, resource in [("logs:PutLogEvents", STREAM), ("logs:CreateLogStream", GROUP), ("logs:DescribeLogStreams", GROUP)]:
-        assert evaluate([("q", iam.QUICK_START_POLICY)], action, resource).allowed
+        assert evaluate([("q", iam_policies.QUICK_START_POLICY)], action, resource).allowed
         assert evaluate([("l", least)], action, resource).allowed
-    assert evaluate([("q", iam.QUICK_START_POLICY)], "logs:PutLogEvents", OTHER_STREAM).allowed
+    assert evaluate([("q", iam_policies.QUICK_START_POLICY)], "logs:PutLogEvents", OTHER_STREAM).allowed
     assert not evaluate([("l", least)], "logs:PutLogEvents", OTHER_STREAM).allowed
-    assert not evaluate([("q", iam.QUICK_START_POLICY)], "logs:DeleteLogGroup", GROUP).allowed
+    assert not evaluate([("q", iam_policies.QUICK_START_POLICY)], "logs:DeleteLogGroup", GROUP).allowed
 
 
 def test_managed_policy_grants_metrics_and_more_beyond_the_quick_start() -> None:
-    beyond = iam.granted_beyond(iam.CLOUDWATCH_AGENT_SERVER_POLICY, iam.QUICK_START_POLICY)
+    beyond = iam_policies.granted_beyond(iam_policies.CLOUDWATCH_AGENT_SERVER_POLICY, iam_policies.QUICK_START_POLICY)
     assert "cloudwatch:PutMetricData" in beyond and "ssm:GetParameter" in beyond
     assert "logs:PutLogEvents" not in beyond
-    assert iam.granted_beyond(iam.QUICK_START_POLICY, iam.CLOUDWATCH_AGENT_SERVER_POLICY) == []
+    assert iam_policies.granted_beyond(iam_policies.QUICK_START_POLICY, iam_policies.CLOUDWATCH_AGENT_SERVER_POLICY) == []
 
 
 def test_request_resources_follow_the_cloudwatch_logs_arn_forms() -> None:
     stream = {"logGroupName": "ssh_logs", "logStreamName": "s"}
-    assert iam.request_resource("logs", "PutLogEvents", stream, REGION, ACCOUNT).endswith("log-group:ssh_logs:log-stream:s")
-    assert iam.request_resource("logs", "CreateLogStream", stream, REGION, ACCOUNT).endswith("log-group:ssh_logs:*")
-    assert iam.request_resource("logs", "DescribeLogGroups", {}, REGION, ACCOUNT).endswith(":log-group:*")
-    assert iam.request_resource("cloudwatch", "PutMetricData", {}, REGION, ACCOUNT) == "*"
+    assert iam_policies.request_resource("logs", "PutLogEvents", stream, REGION, ACCOUNT).endswith("log-group:ssh_logs:log-stream:s")
+    assert iam_policies.request_resource("logs", "CreateLogStream", stream, REGION, ACCOUNT).endswith("log-group:ssh_logs:*")
+    assert iam_policies.request_resource("logs", "DescribeLogGroups", {}, REGION, ACCOUNT).endswith(":log-group:*")
+    assert iam_policies.request_resource("cloudwatch", "PutMetricData", {}, REGION, ACCOUNT) == "*"
 
 
 def test_mask_account_hides_twelve_digit_ids_only() -> None:
-    assert iam.mask_account(f"arn:aws:iam::{ACCOUNT}:role/r port 52811") == "arn:aws:iam::<account>:role/r port 52811"
+    assert mask_account(f"arn:aws:iam::{ACCOUNT}:role/r port 52811") == "arn:aws:iam::<account>:role/r port 52811"
 
 
 # -- the plugin on moto -----------------------------------------------------------------------------
@@ -161,7 +163,7 @@ def test_an_explicit_deny_added_later_takes_effect(lab: Lab) -> None:
 
 def test_ec2_cannot_use_a_role_that_trusts_lambda(lab: Lab) -> None:
     arn = lab.client("iam").create_role(
-        RoleName="for-lambda", AssumeRolePolicyDocument=json.dumps(iam.trust_policy("lambda.amazonaws.com"))
+        RoleName="for-lambda", AssumeRolePolicyDocument=json.dumps(iam_policies.trust_policy("lambda.amazonaws.com"))
     )["Role"]["Arn"]
     with pytest.raises(InstanceRoleError) as error:
         lab.client_as(arn, "logs")
@@ -171,7 +173,7 @@ def test_ec2_cannot_use_a_role_that_trusts_lambda(lab: Lab) -> None:
 
 def test_assume_role_checks_the_trust_policy(lab: Lab) -> None:
     client = lab.client("iam")
-    ec2_role = client.create_role(RoleName="ec2-only", AssumeRolePolicyDocument=json.dumps(iam.EC2_TRUST_POLICY))["Role"]["Arn"]
+    ec2_role = client.create_role(RoleName="ec2-only", AssumeRolePolicyDocument=json.dumps(iam_policies.EC2_TRUST_POLICY))["Role"]["Arn"]
     trusting = _policy({"Effect": "Allow", "Principal": {"AWS": lab.account_id}, "Action": "sts:AssumeRole"})
     mine = client.create_role(RoleName="mine", AssumeRolePolicyDocument=json.dumps(trusting))["Role"]["Arn"]
     sts = lab.client("sts")
@@ -193,7 +195,7 @@ def test_simulators_answer_with_eval_decisions(lab: Lab) -> None:
     ]
     assert result[0]["MatchedStatements"] == [{"SourcePolicyId": iam.LOGS_POLICY_NAME, "SourcePolicyType": "user-managed"}]
     custom = client.simulate_custom_policy(
-        PolicyInputList=[json.dumps(iam.least_privilege_policy(lab.region, lab.account_id))],
+        PolicyInputList=[json.dumps(iam_policies.least_privilege_policy(lab.region, lab.account_id))],
         ActionNames=["logs:PutLogEvents"], ResourceArns=[STREAM, OTHER_STREAM],
     )["EvaluationResults"]
     assert [r["EvalDecision"] for r in custom] == ["allowed", "implicitDeny"]

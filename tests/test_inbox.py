@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from labkit.inbox import QUEUE_NAME, QueueInbox
-from labkit.lab import Lab
+from labkit.runtime.inbox import QUEUE_NAME, QueueInbox
+from labkit.runtime.lab import Lab
 
 
 def test_queue_inbox_shows_what_the_topic_published(lab: Lab) -> None:

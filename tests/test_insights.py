@@ -1,4 +1,4 @@
-"""The Logs Insights engine (:mod:`labkit.insights`), command by command.
+"""The Logs Insights engine (:mod:`labkit.aws.insights`), command by command.
 
 Rules: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax.html and the
 command pages it links (each test names its page).
@@ -10,8 +10,8 @@ import json
 
 import pytest
 
+from labkit.aws.insights import MalformedQuery, compile, format_value
 from labkit.exceptions import UnsupportedOperation
-from labkit.insights import MalformedQuery, compile, format_value
 
 T0 = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
 MESSAGES = [

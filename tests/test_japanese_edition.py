@@ -14,7 +14,7 @@ import pytest
 
 from labkit import translation
 from labkit.exceptions import ConfigurationError
-from labkit.notebooks import kernelspec, notebook_paths, source_paths
+from labkit.tools.notebooks import kernelspec, notebook_paths, source_paths
 
 REPO = Path(__file__).resolve().parents[1]
 #: English notebooks whose Japanese translation is not written yet: they have no catalogue and no
@@ -190,7 +190,7 @@ def test_a_make_lab_user_finds_the_japanese_edition() -> None:
 def test_the_command_updates_a_catalogue_and_refuses_to_build_from_an_untranslated_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from labkit.cli import main
+    from labkit.tools.cli import main
 
     (tmp_path / "notebooks" / "src").mkdir(parents=True)
     source = tmp_path / "notebooks" / "src" / SOURCES[0].name

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from labkit.notebooks import kernelspec, notebook_paths
+from labkit.tools.notebooks import kernelspec, notebook_paths
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = notebook_paths(REPO)
@@ -90,7 +90,7 @@ def makefile_notebooks(folder: Path) -> list[str]:
 
 def test_makefile_checks_every_notebook_on_disk() -> None:
     """The English notebooks, then the Japanese edition's (strict nbval checks both)."""
-    from labkit.translation import edition_paths
+    from labkit.tools.translation import edition_paths
 
     editions = edition_paths(REPO, "ja")
     assert editions, "no Japanese notebooks in notebooks/ja/"

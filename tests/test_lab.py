@@ -13,11 +13,11 @@ import pytest
 from botocore.stub import Stubber
 
 import labkit
-from labkit import backends
-from labkit.clock import DEFAULT_START, LabClock, parse_start
 from labkit.exceptions import ConfigurationError, GuardrailError, ServiceError, UnsupportedOperation, WaitTimeout
-from labkit.lab import Lab
-from labkit.resources import TAG_KEY
+from labkit.runtime import backends
+from labkit.runtime.clock import DEFAULT_START, LabClock, parse_start
+from labkit.runtime.lab import Lab
+from labkit.runtime.resources import TAG_KEY
 
 UTC = dt.timezone.utc
 

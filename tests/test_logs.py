@@ -1,4 +1,4 @@
-"""Tests of labkit.logs: /var/log/secure lines and the simulated agent's reading and batching.
+"""Tests of labkit.lesson.logs: /var/log/secure lines and the simulated agent's reading and batching.
 
 Agent rules: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html
 ("How are log events batched?", "What would cause log entries ... to be skipped", datetime_format).
@@ -18,9 +18,9 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from labkit.agent import LogSource
+from labkit.aws.agent import LogSource
 from labkit.exceptions import InvalidAgentConfig
-from labkit.logs import (
+from labkit.lesson.logs import (
     DOCUMENTATION_NETWORKS,
     Event,
     LogLine,

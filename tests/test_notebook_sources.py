@@ -17,7 +17,7 @@ import jupytext
 import nbformat
 import pytest
 
-from labkit.notebooks import kernelspec, source_paths
+from labkit.tools.notebooks import kernelspec, source_paths
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = source_paths(REPO)

@@ -8,7 +8,7 @@ import jupytext
 import nbformat
 import pytest
 
-from labkit.notebooks import notebook_paths, skeleton_problems, source_paths
+from labkit.tools.notebooks import notebook_paths, skeleton_problems, source_paths
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = notebook_paths(REPO)
@@ -61,8 +61,8 @@ def test_every_step_cell_twice_then_run_all_again_in_one_kernel(path: Path) -> N
     """A learner re-runs cells: every Step cell and exercise answer run twice in a row, then the rest of the
     notebook passes; then "Run All" again in the same kernel passes too (nbval covers a single run).
     One kernel, one execution per notebook."""
-    from labkit.checks import SUMMARY
-    from labkit.notebooks import backend_environment, each_step_cell_twice, execute
+    from labkit.lesson.checks import SUMMARY
+    from labkit.tools.notebooks import backend_environment, each_step_cell_twice, execute
 
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:

@@ -7,15 +7,14 @@ import sys
 
 import matplotlib
 
-
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.colors import to_hex
 
-from labkit.alarms import backtest
-from labkit.plot import ALARM_COLOUR, INSUFFICIENT_COLOUR, alarm_timeline, state_spans
+from labkit.aws.alarms import backtest
+from labkit.lesson.plot import ALARM_COLOUR, INSUFFICIENT_COLOUR, alarm_timeline, state_spans
 
 T0 = pd.Timestamp("2026-06-01 00:00", tz="UTC")
 SERIES = pd.Series(
@@ -53,7 +52,7 @@ def test_chart_from_frame_on_given_axes_with_insufficient_data() -> None:
 
 
 def test_importing_labkit_plot_does_not_import_matplotlib() -> None:
-    code = "import sys, labkit.plot, labkit.alarms; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
+    code = "import sys, labkit.lesson.plot, labkit.aws.alarms; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
@@ -76,8 +75,8 @@ def test_state_changes_are_drawn_at_the_end_of_the_period_they_evaluate() -> Non
 
 
 def test_the_alarm_history_and_the_chart_agree(lab) -> None:  # type: ignore[no-untyped-def]
-    from labkit import metrics
-    from labkit.prereqs import lab_instance
+    from labkit.lesson import metrics
+    from labkit.lesson.prereqs import lab_instance
 
     instance = lab_instance(lab)
     cloudwatch = lab.client("cloudwatch")

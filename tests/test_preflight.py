@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from labkit import preflight
-from labkit.lab import Lab
+from labkit.runtime import preflight
+from labkit.runtime.lab import Lab
 
 
 def test_fresh_account_findings(lab: Lab) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import labkit.quiz as quiz_module
-from labkit.curriculum import NOTEBOOKS
-from labkit.lab import Lab
-from labkit.quiz import LETTERS, QUESTIONS, TASKS, Question, QuizError, _q, for_notebook
+import labkit.course.quiz as quiz_module
+from labkit.course.curriculum import NOTEBOOKS
+from labkit.course.quiz import LETTERS, QUESTIONS, TASKS, Question, QuizError, _q, for_notebook
+from labkit.runtime.lab import Lab
 
 ALL = [(nb, n, q) for nb, qs in QUESTIONS.items() for n, q in enumerate(qs, start=1)]
 
@@ -107,7 +107,7 @@ def test_a_new_alarm_starts_in_insufficient_data_as_quiz_02_says(lab: Lab) -> No
 
 def test_quiz_01_default_metric_is_one_ec2_publishes_and_the_others_are_not() -> None:
     # "CloudWatch metrics that are available for your instances": https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html
-    from labkit.ec2 import METRICS
+    from labkit.emulator.ec2_workload import METRICS
 
     q = for_notebook("01").question(3)
     assert [choice for choice in q.choices if choice in METRICS] == [right("01", 3)] == ["NetworkIn"]
@@ -115,7 +115,7 @@ def test_quiz_01_default_metric_is_one_ec2_publishes_and_the_others_are_not() ->
 
 def test_quiz_05_quoted_term_is_what_the_filter_engine_matches() -> None:
     # "Filter pattern syntax": https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html
-    from labkit.filterpattern import compile
+    from labkit.aws.filterpattern import compile
 
     line = "Jun  1 00:00:01 ip-10-0-0-229 sshd[12345]: Connection closed by 203.0.113.7 port 50514 [preauth]"
     assert right("05", 2) == '"[preauth]"'
@@ -153,7 +153,7 @@ def test_every_notebook_ends_its_exercises_with_its_quiz_and_the_task_statements
 
     [path] = (REPO / "notebooks").glob(f"{notebook}-*.ipynb")
     exercises = _section(nbformat.read(path, as_version=4).cells, "Exercises", "Check your work")
-    quiz_cells = [c for c in exercises if c.cell_type == "code" and f'labkit.quiz.for_notebook("{notebook}")' in c.source]
+    quiz_cells = [c for c in exercises if c.cell_type == "code" and f'labkit.course.quiz.for_notebook("{notebook}")' in c.source]
     assert quiz_cells, f"{path.name}: no quiz cell in its Exercises section"
     shown = "".join(o.get("text", "") for c in exercises if c.cell_type == "code" for o in c.outputs)
     # Every question is shown with the exam guide's task statement it practises (notebook 00 asks one).

@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit import recommended
-from labkit.units import human, human_bytes
+from labkit.lesson import recommended
+from labkit.lesson.units import human, human_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 

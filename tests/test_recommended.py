@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from labkit import recommended, simulated
-from labkit.alarms import validate_put_metric_alarm
+from labkit.aws.alarms import validate_put_metric_alarm
 from labkit.exceptions import ConfigurationError
-from labkit.lab import Lab
+from labkit.lesson import recommended, simulated
+from labkit.runtime.lab import Lab
 
 DIMENSIONS = {"LoadBalancer": "app/lab-alb/50dc6c495c0c9188", "TargetGroup": "targetgroup/lab-web/943f017f100becff",
               "DBInstanceIdentifier": "lab-db"}

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from labkit.lab import Lab
-from labkit.redact import MASK, mask_account
-from labkit.resources import Record
+from labkit.runtime.lab import Lab
+from labkit.runtime.redact import MASK, mask_account
+from labkit.runtime.resources import Record
 
 ACCOUNT = "123456789012"
 #: Resource ids with a run of 12 digits (moto draws ids like these a few percent of the time).

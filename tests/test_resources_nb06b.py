@@ -6,8 +6,8 @@ reused, never recorded, and survives teardown.
 
 from __future__ import annotations
 
-from labkit.lab import Lab
-from labkit.resources import KINDS_BY_NAME
+from labkit.runtime.lab import Lab
+from labkit.runtime.resources import KINDS_BY_NAME
 
 
 def _config(lab: Lab) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit import notebooks
-from labkit.cli import main
+from labkit.tools import notebooks
+from labkit.tools.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "notebooks" / "04-log-agent-config.ipynb"
@@ -68,7 +68,7 @@ def test_a_notebook_that_fails_before_its_checks_shows_no_count(tmp_path: Path) 
 @pytest.mark.notebook
 def test_a_notebook_whose_checks_fail_shows_what_ran(tmp_path: Path) -> None:
     checks = (
-        "from labkit.checks import Checks\n"
+        "from labkit.lesson.checks import Checks\n"
         "checks = Checks('x')\n"
         "checks.that(True, 'one'); checks.that(True, 'two'); checks.that(False, 'three')\n"
         "checks.report()"

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-
 pytestmark = pytest.mark.notebook  # kernels and subprocesses: `make test`, not `make unit`
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,6 +84,6 @@ def test_run_all_again_in_one_kernel_draws_the_same_ids() -> None:
 
 def test_run_all_again_after_clean_up_draws_the_same_ids() -> None:
     # moto's TerminateInstances reads Auto Scaling's backend, whose reset makes EC2's again before the
-    # next lab's seed unless labkit empties every backend dict first (labkit.backends._seed_moto).
+    # next lab's seed unless labkit empties every backend dict first (labkit.runtime.backends._seed_moto).
     first, again = _run_all_twice_in_a_fresh_kernel(clean_up=True)
     assert again == first

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from labkit.agent import LogSource
-from labkit.lab import Lab
-from labkit.logs import SecureLogGenerator, SimulatedAgent
-from labkit.prereqs import alerts_topic
+from labkit.aws.agent import LogSource
+from labkit.lesson.logs import SecureLogGenerator, SimulatedAgent
+from labkit.lesson.prereqs import alerts_topic
+from labkit.runtime.lab import Lab
 
 
 def _ssh_alarm(lab: Lab, topic: str) -> SimulatedAgent:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import nbformat
 
-from labkit.agent import LogSource
-from labkit.filterpattern import compile
-from labkit.lab import Lab
-from labkit.logs import SecureLogGenerator, SimulatedAgent
-from labkit.prereqs import alerts_topic
+from labkit.aws.agent import LogSource
+from labkit.aws.filterpattern import compile
+from labkit.lesson.logs import SecureLogGenerator, SimulatedAgent
+from labkit.lesson.prereqs import alerts_topic
+from labkit.runtime.lab import Lab
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05-ssh-failure-metric-filter.ipynb"
 

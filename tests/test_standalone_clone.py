@@ -4,8 +4,8 @@ collect and notebook 04 runs. Checks the committed state (HEAD), as a learner wo
 from __future__ import annotations
 
 import os
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 import labkit
-from labkit import notebooks
+from labkit.tools import notebooks
 
 clone = Path.cwd()
 assert Path(labkit.__file__).resolve().is_relative_to(clone), labkit.__file__

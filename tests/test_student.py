@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit.cli import main
-from labkit.notebooks import notebook_paths
-from labkit.student import ANSWER_CELL, ANSWER_NOTE, SolutionLeak, leaked_lines, solution_lines, student_edition
+from labkit.tools.cli import main
+from labkit.tools.notebooks import notebook_paths
+from labkit.tools.student import ANSWER_CELL, ANSWER_NOTE, SolutionLeak, leaked_lines, solution_lines, student_edition
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = notebook_paths(REPO)
@@ -26,11 +26,11 @@ def synthetic() -> nbformat.NotebookNode:
     cells = [
         nbformat.v4.new_markdown_cell("# Title\n## Exercises"),
         nbformat.v4.new_code_cell("sns = lab.client('sns')"),
-        nbformat.v4.new_code_cell("from labkit.exercises.nb99 import a as ex1"),
+        nbformat.v4.new_code_cell("from labkit.course.exercises.nb99 import a as ex1"),
         nbformat.v4.new_code_cell("sns = lab.client('sns')\nsns.create_topic(\n    Name='ops-alerts',\n)",
                                   metadata={"tags": ["solution"]}),
         nbformat.v4.new_code_cell("ex1.check(lab)"),
-        nbformat.v4.new_code_cell("from labkit.exercises.nb99 import b as ex2"),
+        nbformat.v4.new_code_cell("from labkit.course.exercises.nb99 import b as ex2"),
         nbformat.v4.new_code_cell("logs.put_metric_filter(filterPattern='\"[preauth]\"')",
                                   metadata={"tags": ["solution", "keep-me"]}),
         nbformat.v4.new_code_cell("ex2.check(lab)"),
@@ -49,7 +49,7 @@ def test_no_solution_code_leaks_into_the_student_edition(path: Path) -> None:
     answers = [c for c in notebook.cells if "solution" in tags(c)]
     assert not any("solution" in tags(c) for c in edition.cells)
     assert leaked_lines(notebook, edition) == []
-    # Stated independently of labkit.student: no line of an answer is a line of the edition's code,
+    # Stated independently of labkit.tools.student: no line of an answer is a line of the edition's code,
     # unless the lesson itself has that line outside the answers (`sns = lab.client("sns")`).
     def lines(cells: list[nbformat.NotebookNode]) -> set[str]:
         return {line.strip() for c in cells if c.cell_type == "code" for line in c.source.splitlines()}
@@ -82,9 +82,9 @@ def test_answers_are_replaced_where_they_were() -> None:
     edition = student_edition(notebook)
     sources = [c.source for c in edition.cells]
     assert sources == [
-        "# Title\n## Exercises", "sns = lab.client('sns')", "from labkit.exercises.nb99 import a as ex1",
+        "# Title\n## Exercises", "sns = lab.client('sns')", "from labkit.course.exercises.nb99 import a as ex1",
         ANSWER_NOTE, ANSWER_CELL, "ex1.check(lab)",
-        "from labkit.exercises.nb99 import b as ex2", ANSWER_NOTE, ANSWER_CELL, "ex2.check(lab)",
+        "from labkit.course.exercises.nb99 import b as ex2", ANSWER_NOTE, ANSWER_CELL, "ex2.check(lab)",
     ]
     assert len(notebook.cells) == 8, "the solution notebook itself is not changed"
     # The shared line `sns = lab.client('sns')` belongs to the lesson, not to the answer.
@@ -120,8 +120,8 @@ def test_labkit_student_writes_every_notebook(tmp_path: Path, capsys: pytest.Cap
 def test_the_student_edition_of_notebook_00_runs_and_passes_once_answered(tmp_path: Path) -> None:
     from nbclient.exceptions import CellExecutionError
 
-    from labkit.exercises.nb00 import ops_topic
-    from labkit.notebooks import backend_environment, execute
+    from labkit.course.exercises.nb00 import ops_topic
+    from labkit.tools.notebooks import backend_environment, execute
 
     path = REPO / "notebooks" / "00-setup-and-monitoring-types.ipynb"
     edition = student_edition(nbformat.read(path, as_version=4))

@@ -10,10 +10,10 @@ import datetime as dt
 
 import pytest
 
-from labkit import ec2, synthetics, web
 from labkit.exceptions import ConfigurationError
-from labkit.lab import Lab
-from labkit.prereqs import alerts_topic
+from labkit.lesson import ec2, synthetics, web
+from labkit.lesson.prereqs import alerts_topic
+from labkit.runtime.lab import Lab
 
 
 def _values(lab: Lab, metric: str, statistic: str = "Average") -> list[float]:

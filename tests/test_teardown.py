@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 import labkit
-from labkit.cli import main
 from labkit.exceptions import GuardrailError
-from labkit.lab import Lab
-from labkit.resources import KINDS_BY_NAME, TAG_KEY, Registry
+from labkit.runtime.lab import Lab
+from labkit.runtime.resources import KINDS_BY_NAME, TAG_KEY, Registry
+from labkit.tools.cli import main
 
 
 def test_tagged_resources_are_found_when_the_registry_is_lost(lab: Lab) -> None:
@@ -144,7 +144,7 @@ def test_two_processes_sharing_the_registry_file_never_lose_each_others_records(
 
 _WRITER = """
 import datetime as dt, pathlib, sys, time
-from labkit.resources import KINDS_BY_NAME, Registry
+from labkit.runtime.resources import KINDS_BY_NAME, Registry
 path, name, go = pathlib.Path(sys.argv[1]), sys.argv[2], pathlib.Path(sys.argv[3])
 registry = Registry("moto-server:x", path)
 (go.parent / name).touch()  # ready

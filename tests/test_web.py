@@ -9,9 +9,9 @@ import urllib.request
 import pytest
 
 import labkit
-from labkit import web
 from labkit.exceptions import ConfigurationError
-from labkit.lab import Lab
+from labkit.lesson import web
+from labkit.runtime.lab import Lab
 
 
 def _get(url: str) -> int:

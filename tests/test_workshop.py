@@ -18,17 +18,17 @@ from collections.abc import Iterator
 import pytest
 
 import labkit
+from labkit.course.curriculum import NOTEBOOKS
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
-from labkit.backends import MOTO_ACCOUNT_ID
-from labkit.checks import Checks, ChecksFailed
-from labkit.cli import main
-from labkit.curriculum import NOTEBOOKS
+from labkit.emulator.moto_accounts import WORKSHOP_ACCOUNT_ID
 from labkit.exceptions import ConfigurationError
-from labkit.workshop import (
+from labkit.lesson.checks import Checks, ChecksFailed
+from labkit.runtime.backends import MOTO_ACCOUNT_ID
+from labkit.runtime.participant import identity
+from labkit.tools.cli import main
+from labkit.tools.workshop import (
     CATCHUP,
     IN_PROCESS_NOTE,
-    WORKSHOP_ACCOUNT_ID,
-    identity,
     plan,
     record_checks,
     status,
@@ -217,7 +217,7 @@ def test_catchup_on_in_process_moto_explains_why_there_is_nothing_to_do(capsys: 
 
 # -- §5 bounded memory: teardown frees the lab's metric data on the server -------------------------
 def test_teardown_frees_the_metric_data_the_lab_sent_to_the_server(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from labkit.workshop import _session_in
+    from labkit.tools.workshop import _session_in
 
     lab = join(monkeypatch, server, "freed")
     lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])

@@ -53,6 +53,7 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
+from labkit.emulator.cloudwatch_metrics import _utc
 from labkit.emulator.core import BODY_KEY
 from labkit.exceptions import ServiceError
 
@@ -143,8 +144,6 @@ def _payload_size(body: Any) -> int:
 
 def check_put_metric_data(call: Call) -> None:
     """Refuse a ``PutMetricData`` call that breaks a documented limit (see the module docstring)."""
-    from labkit.emulator.cloudwatch_metrics import _utc
-
     data = call.params.get("MetricData", [])
     if len(data) > MAX_METRIC_DATA:
         raise ServiceError(

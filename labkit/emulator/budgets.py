@@ -4,7 +4,7 @@ moto stores budgets with their notifications but always reports a spend of 0, an
 Explorer returns only what a test seeded. This plugin:
 
 * **accrues cost** each lab hour for what exists in the lab's region, from the dated price table
-  (:func:`labkit.costs.price_table`): running EC2 instances (by type, for the part of the hour they
+  (:func:`labkit.aws.costs.price_table`): running EC2 instances (by type, for the part of the hour they
   ran), CloudWatch metric alarms and custom metrics (monthly prices prorated by the hour), log
   bytes ingested through ``PutLogEvents`` (each event's UTF-8 message plus 26 bytes, the size rule of
   https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html),
@@ -18,7 +18,7 @@ Explorer returns only what a test seeded. This plugin:
   ``SNS`` subscriber topic; its ``NotificationState`` becomes ``ALARM``.
 * answers ``DescribeBudget``/``DescribeBudgets`` with ``CalculatedSpend`` (``ActualSpend``, and
   ``ForecastedSpend`` from the lab's linear forecast once a day of data exists — not AWS's model, see
-  :mod:`labkit.costs`), ``DescribeNotificationsForBudget`` with each ``NotificationState``,
+  :mod:`labkit.aws.costs`), ``DescribeNotificationsForBudget`` with each ``NotificationState``,
   ``DescribeSubscribersForNotification`` (moto lacks it) from the subscribers kept here, and
   ``ce.GetCostAndUsage`` from the accrued ledger.
 
@@ -34,12 +34,13 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from labkit import costs
+from labkit.aws import costs
+from labkit.aws.email import Email
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.config import ConfigRules
 from labkit.emulator.sns_email import SnsEmail
-from labkit.exceptions import ServiceError, UnsupportedOperation
+from labkit.exceptions import CostExplorerError, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -251,8 +252,6 @@ class Budgets:
         self, budget: dict[str, Any], notification: dict[str, Any], subscribers: list[dict[str, str]],
         limit: float, amount: float, now: dt.datetime,
     ) -> None:
-        from labkit.inbox import Email
-
         subject, body = costs.budget_email(
             budget_name=budget["BudgetName"], account_id=self.lab.account_id, notification=notification,
             limit=limit, unit=budget["BudgetLimit"].get("Unit", "USD"), amount=amount, when=now,
@@ -336,7 +335,7 @@ class Budgets:
     def get_cost_and_usage(self, call: Call) -> dict[str, Any]:
         try:
             return costs.cost_and_usage(self.ledger, call.params, self.lab.clock.now())
-        except costs.CostExplorerError as error:
+        except CostExplorerError as error:
             raise ServiceError("ValidationException", str(error)) from None
 
 

@@ -4,7 +4,7 @@ moto stores trails but records nothing. This plugin:
 
 * records every call of every lab client — failed ones too, through
   :meth:`~labkit.emulator.core.Emulator.observes_every_call` — as a management event
-  (:func:`labkit.cloudtrail.api_call_record`), with the caller's identity resolved from the
+  (:func:`labkit.aws.cloudtrail.api_call_record`), with the caller's identity resolved from the
   client's credentials (an IAM user, or an assumed-role session);
 * answers ``cloudtrail.LookupEvents`` — event history, "the past 90 days of recorded management
   events in an AWS Region", available without a trail
@@ -45,11 +45,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from labkit import cloudtrail
+from labkit.aws import cloudtrail
 from labkit.emulator.core import Call
 from labkit.emulator.events import Events
 from labkit.emulator.logs_metrics import LogsMetrics
-from labkit.exceptions import ServiceError, UnsupportedOperation
+from labkit.exceptions import LookupEventsError, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -108,7 +108,7 @@ class CloudTrailEmulation:
         self._add(record, cloudtrail.resources_of(call.service, call.params, parsed), call.service)
 
     def console_login(self, user: str, *, success: bool, source_ip: str, mfa_used: bool, user_agent: str) -> dict[str, Any]:
-        """Record a console sign-in attempt (see :func:`labkit.cloudtrail.simulate_console_login`)."""
+        """Record a console sign-in attempt (see :func:`labkit.lesson.simulate.simulate_console_login`)."""
         account = self.lab.account_id
         if user == "root":
             identity = cloudtrail.user_identity(f"arn:aws:iam::{account}:root", account, account, "")
@@ -180,7 +180,7 @@ class CloudTrailEmulation:
                        if s.record["awsRegion"] == region and s.at + DELAY <= now]
         try:
             return cloudtrail.lookup(visible, call.params, now)
-        except cloudtrail.LookupError_ as error:
+        except LookupEventsError as error:
             raise ServiceError(error.code, str(error)) from None
 
     def _refuse_insights(self, call: Call, region: str) -> None:

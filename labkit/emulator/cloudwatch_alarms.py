@@ -6,7 +6,7 @@
   immediately set to INSUFFICIENT_DATA ... When you update an existing alarm, its state is left
   unchanged", https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
 * At every period boundary of lab time each metric alarm is evaluated over its evaluation
-  range with :func:`labkit.alarms.evaluate` (the documented M-of-N and missing-data rules).
+  range with :func:`labkit.aws.alarms.evaluate` (the documented M-of-N and missing-data rules).
 * A state change — from evaluation or from ``SetAlarmState`` — updates the alarm, appends alarm
   history (``DescribeAlarmHistory`` is answered here) and, if actions are enabled, publishes the
   CloudWatch notification once to each SNS topic of the new state's actions
@@ -51,28 +51,30 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from labkit import alarms
 from labkit.emulator.cloudtrail import CloudTrailEmulation
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.ec2_status import Ec2Status
 from labkit.emulator.events import Events
 from labkit.emulator.logs_metrics import LogsMetrics
+from labkit.emulator.server_state import ServerState, item_key
 from labkit.emulator.simulated_metrics import SimulatedMetrics
 from labkit.emulator.sns_email import SnsEmail
 from labkit.emulator.synthetic_checks import SyntheticChecks
-from labkit.emulator.server_state import ServerState, item_key
 from labkit.exceptions import InvalidAlarmParameter, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
     from labkit.emulator.cloudwatch_composite import CompositeAlarms
-    from labkit.emulator.core import Call, Emulator
+    from labkit.emulator.core import Emulator
+from labkit.aws import alarms
+from labkit.emulator.core import Call
+
 
 STANDARD_STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")
 _PERCENTILE = re.compile(r"^p(\d+(?:\.\d+)?)$")
@@ -411,8 +413,6 @@ class CloudWatchAlarms:
         counts a log line at the line's own second) would miss the evaluated periods; the
         cloudwatch_metrics plugin answers from the raw datapoints on period boundaries.
         """
-        from labkit.emulator.core import Call
-
         key = (repr(query), self.metrics.store.size)
         if key in self._answers:
             return self._answers[key]

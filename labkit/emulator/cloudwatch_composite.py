@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from labkit.aws import alarmrule
-from labkit.alarms.notification import REGION_NAMES
+from labkit.aws.alarms.notification import REGION_NAMES
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms, HistoryItem
 from labkit.emulator.events import Events
 from labkit.emulator.sns_email import SnsEmail

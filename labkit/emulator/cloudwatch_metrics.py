@@ -39,7 +39,7 @@ the four calls are answered from it, so each datapoint is seen exactly once by e
   buckets) are listed and read as before.
 
 Guesses, stated: periods are aligned to multiples of the period since the epoch, as in
-:mod:`labkit.alarms.statistics`; a query without ``Label`` is labelled with its metric name
+:mod:`labkit.aws.alarms.statistics`; a query without ``Label`` is labelled with its metric name
 (AWS generates a default label without documenting it); metrics are listed in the order they
 first received data. The error message for more than 1,440 datapoints is *labkit wording* in AWS's style.
 
@@ -64,7 +64,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from botocore.utils import parse_timestamp
 
-from labkit.alarms.statistics import STATISTICS
+from labkit.emulator.server import FREE_METRIC_DATA
+from labkit.aws.alarms.statistics import STATISTICS
+from labkit.aws import metricmath
 from labkit.emulator.metric_store import MetricStore, Row, period_statistics
 from labkit.exceptions import ServiceError, UnsupportedOperation
 
@@ -213,12 +215,10 @@ class CloudWatchMetrics:
         CloudWatch keeps a deleted instance's metrics. Datapoints not yet sent are dropped. Returns how
         many datapoints the server removed, or None when there is nothing to ask (in-process moto) or
         the server is not a labkit one (a plain moto server keeps them until it stops).
-        See :func:`labkit.workshop.free_metric_data`.
+        See :func:`labkit.emulator.server.free_metric_data`.
         """
         import urllib.error
         import urllib.request
-
-        from labkit.workshop import FREE_METRIC_DATA
 
         if not self.remote or not self.lab.backend.endpoint_url:
             return None
@@ -360,7 +360,6 @@ class CloudWatchMetrics:
         has none); an expression without ``Label`` is labelled with its Id (AWS does not document its
         default). The messages of these checks are *labkit wording*.
         """
-        from labkit.aws import metricmath
 
         if len(queries) > MAX_DATA_QUERIES:
             raise ServiceError(

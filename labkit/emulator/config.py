@@ -2,7 +2,7 @@
 
 moto stores recorders, delivery channels and rules, but never evaluates a rule and answers no
 compliance call. This plugin evaluates the managed rule ``INCOMING_SSH_DISABLED``
-(:mod:`labkit.config_rules`) the way its trigger type says — "Configuration changes and Periodic"
+(:mod:`labkit.aws.config_rules`) the way its trigger type says — "Configuration changes and Periodic"
 (https://docs.aws.amazon.com/config/latest/developerguide/restricted-ssh.html): at the lab minute
 after a security group changes or a rule is created or re-evaluated, and again every 24 hours
 (the default ``MaximumExecutionFrequency``, ``TwentyFour_Hours``,
@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from labkit import config_rules
+from labkit.aws import config_rules
 from labkit.emulator.events import Events
 from labkit.exceptions import ServiceError
 

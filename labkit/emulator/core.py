@@ -41,11 +41,11 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError
 
-from labkit.backends import MOTO_SEED
-from labkit.exceptions import PluginWiringError, ServiceError
+from labkit.exceptions import InvalidParameter, PluginWiringError, ServiceError
+from labkit.emulator.moto_accounts import MOTO_SEED
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.runtime.lab import Lab
 
 Answer = Callable[["Call"], "dict[str, Any] | None"]
 Validator = Callable[["Call"], None]
@@ -119,7 +119,7 @@ class Emulator:
         #: The plugin class whose ``install`` is running: it may ask only for what it requires.
         self._installing: type | None = None
         #: Where plugins draw what AWS makes at random (SNS confirmation tokens): seeded per lab, as
-        #: moto's ids are (``labkit.backends.MOTO_SEED``), so a notebook prints the same on every run.
+        #: moto's ids are (``labkit.emulator.moto_accounts.MOTO_SEED``), so a notebook prints the same on every run.
         self.random = random.Random(MOTO_SEED)
 
     # -- registration -------------------------------------------------------------------------
@@ -145,7 +145,7 @@ class Emulator:
         def register(fn: Answer) -> Answer:
             key = (service, operation)
             if key in self._answers:
-                raise ValueError(f"{service}.{operation} already has an emulator answer")
+                raise InvalidParameter(f"{service}.{operation} already has an emulator answer")
             self._answers[key] = fn
             return fn
 

@@ -4,7 +4,7 @@
 retry succeeds without performing any further actions"; the same token with other parameters fails with
 ``IdempotentParameterMismatch`` ("Ensuring idempotency in Amazon EC2 API requests",
 https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html). This plugin answers such a
-retry with the first launch's reservation, as it is now. ``labkit.ec2.launch`` passes a token, so a
+retry with the first launch's reservation, as it is now. ``labkit.lesson.ec2.launch`` passes a token, so a
 notebook's launch cell (notebooks 01 and 02, Step 1) can run twice and still watch one instance.
 """
 

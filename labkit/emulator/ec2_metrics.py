@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labkit.ec2 import IMPAIRMENT_METRIC, NAMESPACE, STATUS_METRICS, LabInstance, metric_period_start, sample_values
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.ec2_workload import (
+    IMPAIRMENT_METRIC,
+    NAMESPACE,
+    STATUS_METRICS,
+    LabInstance,
+    metric_period_start,
+    sample_values,
+)
 from labkit.emulator.metric_store import micros
 
 if TYPE_CHECKING:
@@ -129,7 +136,7 @@ class Ec2Metrics:
 
 
 def _period_rows(starts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Stored rows of :func:`labkit.ec2.sample_values` for each period (one row of ``values`` each).
+    """Stored rows of :func:`labkit.emulator.ec2_workload.sample_values` for each period (one row of ``values`` each).
 
     A period whose samples are equal is one statistic set; otherwise each distinct value is stored
     once per occurrence, grouped in order of first occurrence (as PutMetricData stores

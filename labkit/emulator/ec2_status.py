@@ -1,7 +1,7 @@
 """EC2 status checks and the EC2 alarm actions (recover, reboot, stop, terminate), offline.
 
 * ``DescribeInstanceStatus``: moto reports every running instance as passing both checks. For a
-  lab instance with an injected impairment (:meth:`labkit.ec2.LabInstance.impair`) this answer
+  lab instance with an injected impairment (:meth:`labkit.emulator.ec2_workload.LabInstance.impair`) this answer
   reports it as AWS does: the summary ``Status`` becomes ``impaired`` and the ``reachability``
   detail ``failed`` with ``ImpairedSince`` ("InstanceStatusSummary" and "InstanceStatusDetails",
   https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceStatusSummary.html,
@@ -31,8 +31,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.ec2 import IMPAIRMENT_METRIC, LabInstance
 from labkit.emulator.ec2_metrics import Ec2Metrics
+from labkit.emulator.ec2_workload import IMPAIRMENT_METRIC, LabInstance
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator

@@ -6,7 +6,7 @@ plugin is the bus:
 
 * :meth:`Events.emit` — what an AWS service does: build the event envelope (lab time, the lab's
   account) and deliver it to every enabled rule of the ``default`` bus whose event pattern
-  matches (rules of :mod:`labkit.eventbridge`). Other plugins call it:
+  matches (rules of :mod:`labkit.aws.eventbridge`). Other plugins call it:
   ``lab.emulator.plugin(Events).emit(source, detail_type, detail, resources, region)``.
 * ``events.PutEvents`` is answered the same way for the learner's own events, with the documented
   per-entry results (PutEvents API reference,
@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from labkit import eventbridge
+from labkit.aws import eventbridge
 from labkit.emulator.sns_email import SnsEmail
-from labkit.exceptions import ServiceError
+from labkit.exceptions import InvalidEventPattern, ServiceError
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -98,7 +98,7 @@ class Events:
             try:
                 if not eventbridge.matches(rule["EventPattern"], event):
                     continue
-            except eventbridge.InvalidEventPattern:
+            except InvalidEventPattern:
                 continue
             targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
             for target in targets:
@@ -201,7 +201,7 @@ class Events:
         if pattern:
             try:
                 eventbridge.parse_pattern(pattern)
-            except eventbridge.InvalidEventPattern as error:
+            except InvalidEventPattern as error:
                 raise ServiceError("InvalidEventPatternException", f"Event pattern is not valid. Reason: {error}") from None
         return None
 
@@ -213,7 +213,7 @@ class Events:
             raise ServiceError("InvalidEventPatternException", "Event is not valid JSON.") from None
         try:
             return {"Result": eventbridge.matches(call.params["EventPattern"], event)}
-        except eventbridge.InvalidEventPattern as error:
+        except InvalidEventPattern as error:
             raise ServiceError("InvalidEventPatternException", f"Event pattern is not valid. Reason: {error}") from None
 
 

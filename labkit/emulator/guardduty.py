@@ -2,13 +2,13 @@
 
 moto creates detectors but has no findings: ``CreateSampleFindings``, ``ListFindings`` and
 ``GetFindings`` are not implemented. This plugin keeps each detector's findings (built by
-:mod:`labkit.guardduty` in the documented format) and answers:
+:mod:`labkit.aws.guardduty` in the documented format) and answers:
 
 * ``CreateSampleFindings`` — one sample finding per requested type (API reference,
   https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateSampleFindings.html); the
   findings carry ``additionalInfo.sample = true`` and GuardDuty's placeholder instance, like AWS's
   samples. With no ``FindingTypes`` AWS makes one of *every* type; offline, one of each type in
-  :data:`labkit.guardduty.FINDING_TYPES`.
+  :data:`labkit.aws.guardduty.FINDING_TYPES`.
 * ``ListFindings`` with ``FindingCriteria`` and ``SortCriteria``
   (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_ListFindings.html, at most 50 ids a page).
 * ``GetFindings`` (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_GetFindings.html).
@@ -30,7 +30,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from labkit import guardduty
+from labkit.aws import guardduty
 from labkit.emulator.events import Events
 from labkit.exceptions import ConfigurationError, ServiceError
 
@@ -134,7 +134,7 @@ class GuardDuty:
         self.events_plugin.emit(guardduty.SOURCE, guardduty.DETAIL_TYPE, stored.finding, resources=[], region=stored.finding["region"])
 
     def brute_force(self, instance_id: str, source_ip: str, attempts: int) -> dict[str, Any]:
-        """Record an inbound SSH brute force on ``instance_id`` (see :func:`labkit.guardduty.simulate_ssh_brute_force`)."""
+        """Record an inbound SSH brute force on ``instance_id`` (see :func:`labkit.lesson.simulate.simulate_ssh_brute_force`)."""
         client = self._client()
         detectors = client.list_detectors()["DetectorIds"]
         if not detectors:

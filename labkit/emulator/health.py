@@ -2,7 +2,7 @@
 
 moto has no Health backend (calls raised :class:`labkit.UnsupportedOperation`). This plugin:
 
-* sends the events :func:`labkit.health.simulate_issue` makes to the EventBridge bus of the
+* sends the events :func:`labkit.lesson.simulate.simulate_issue` makes to the EventBridge bus of the
   affected Region ("Monitoring AWS Health events with Amazon EventBridge",
   https://docs.aws.amazon.com/health/latest/ug/cloudwatch-events-health.html), where the learner's
   rules route them;
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from labkit import health
+from labkit.aws import health
 from labkit.emulator.events import Events
 from labkit.exceptions import ServiceError
 

@@ -5,7 +5,7 @@ whatever the trust policy says, and temporary credentials can do anything. moto'
 control (``INITIAL_NO_AUTH_ACTION_COUNT``) is a process-wide switch, which would also check the
 kit's internal calls signed with fake keys, and it evaluates every CloudWatch Logs call against
 resource ``*``, so the quick start's ``arn:aws:logs:*:*:*`` would never match. This plugin instead
-uses :mod:`labkit.iam_evaluation` (identity-based policies; explicit deny > allow > implicit deny):
+uses :mod:`labkit.aws.iam_evaluation` (identity-based policies; explicit deny > allow > implicit deny):
 
 * answers ``iam.simulate_principal_policy`` and ``iam.simulate_custom_policy`` (moto lacks both;
   "Testing IAM policies with the IAM policy simulator",
@@ -14,7 +14,7 @@ uses :mod:`labkit.iam_evaluation` (identity-based policies; explicit deny > allo
   AWS's wording when the caller is not trusted ("AssumeRole",
   https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html: the role's trust
   policy must allow the caller);
-* gives :meth:`labkit.lab.Lab.client_as` the credentials a service such as EC2 gets by assuming a
+* gives :meth:`labkit.runtime.lab.Lab.client_as` the credentials a service such as EC2 gets by assuming a
   role, refusing like the instance metadata's ``iam/info`` (``AssumeRoleUnauthorizedAccess``,
   "Troubleshoot IAM and Amazon EC2", https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_iam-ec2.html)
   when the trust policy does not name the service, and authorizes every call of that client
@@ -32,12 +32,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from labkit import iam, iam_evaluation
+from labkit.aws import iam_evaluation, iam_policies
 from labkit.emulator.core import Call, Emulator, error_reply
 from labkit.exceptions import InstanceRoleError, ServiceError
 
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.runtime.lab import Lab
 
 #: The access-denied error code each service answers with (CloudWatch Logs and EC2 "Common
 #: errors" pages of their API references; SNS AuthorizationError). Others: AccessDenied.
@@ -116,8 +116,8 @@ class IamPolicies:
             context["labkit_iam_params"] = dict(params)
 
         def authorize(model: Any, context: dict[str, Any], **_: Any) -> Any:
-            action = iam.action_name(service, model.name)
-            resource = iam.request_resource(
+            action = iam_policies.action_name(service, model.name)
+            resource = iam_policies.request_resource(
                 service, model.name, context.get("labkit_iam_params", {}), region, self.lab.account_id
             )
             policies = [(policy_id, document) for policy_id, document, _ in self.policies_of(role_arn)]
@@ -125,7 +125,7 @@ class IamPolicies:
             if decision.allowed:
                 return
             code = DENIED_CODES.get(service, "AccessDenied")
-            message = iam.access_denied_message(session_arn, action, resource, decision.decision)
+            message = iam_policies.access_denied_message(session_arn, action, resource, decision.decision)
             # Answered, not raised, so that after-call hooks (CloudTrail) see the refused call.
             return error_reply(code, message)
 

@@ -1,11 +1,11 @@
-"""Emulator plugin: CloudWatch Logs filter patterns answered by :mod:`labkit.filterpattern`.
+"""Emulator plugin: CloudWatch Logs filter patterns answered by :mod:`labkit.aws.filterpattern`.
 
 Taught in notebook 05-ssh-failure-metric-filter.
 
 moto matches any pattern it does not understand against every event and has no
 ``TestMetricFilter``. This plugin answers:
 
-* ``logs.TestMetricFilter`` — with :func:`labkit.filterpattern.test_metric_filter`.
+* ``logs.TestMetricFilter`` — with :func:`labkit.aws.filterpattern.test_metric_filter`.
 * ``logs.FilterLogEvents`` — reads the events from moto (its in-process state on the ``moto``
   backend; ``DescribeLogStreams`` + ``GetLogEvents`` on an internal client on ``moto-server``)
   and matches them with the engine. It honours
@@ -32,9 +32,9 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from labkit.aws.filterpattern import FilterPattern, compile, test_metric_filter, transformation_error
 from labkit.emulator.core import Call, Emulator
 from labkit.exceptions import InvalidFilterPattern, ServiceError
-from labkit.filterpattern import FilterPattern, compile, test_metric_filter, transformation_error
 
 #: FilterLogEvents returns at most 10,000 events a page (``EventsLimit``).
 MAX_LIMIT = 10_000

@@ -1,4 +1,4 @@
-"""Emulator plugin: CloudWatch Logs Insights queries answered by :mod:`labkit.insights`.
+"""Emulator plugin: CloudWatch Logs Insights queries answered by :mod:`labkit.aws.insights`.
 
 moto's ``StartQuery`` knows only ``fields``/``sort``/``limit`` and returns every event for a
 ``filter`` or ``stats`` it does not understand. This plugin answers:
@@ -27,7 +27,7 @@ moto's ``StartQuery`` knows only ``fields``/``sort``/``limit`` and returns every
   whether a saved query string is checked; labkit checks it as StartQuery would, so a definition
   that could never run is refused at once. Definitions are listed by name (order undocumented).
 
-Taught in notebook 08-investigate; the engine's rules are in :mod:`labkit.insights`.
+Taught in notebook 08-investigate; the engine's rules are in :mod:`labkit.aws.insights`.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ import base64
 import uuid
 from typing import Any
 
+from labkit.aws.insights import DEFAULT_LIMIT, MalformedQuery, compile, format_value
+from labkit.aws.insights.engine import with_discovered_fields
 from labkit.emulator.core import Call, Emulator
 from labkit.emulator.logs_filters import _events, _source
 from labkit.exceptions import ServiceError, UnsupportedOperation
-from labkit.insights import DEFAULT_LIMIT, MalformedQuery, compile, format_value
-from labkit.insights.engine import with_discovered_fields
 
 _HANDLED = {"logGroupName", "logGroupNames", "logGroupIdentifiers", "startTime", "endTime", "queryString",
             "limit", "queryLanguage"}

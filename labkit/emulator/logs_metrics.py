@@ -5,7 +5,7 @@ CloudWatch Logs. CloudWatch Logs uses these metric filters to turn log data into
 CloudWatch metrics" ("Creating metrics from log events using filters",
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringLogData.html). Each event
 that a filter matches adds its ``metricValue`` at the event's own timestamp (rules in
-:mod:`labkit.filterpattern.metrics`). ``defaultValue`` is not per event: it is "the value reported
+:mod:`labkit.aws.filterpattern.metrics`). ``defaultValue`` is not per event: it is "the value reported
 to the metric filter during a period when logs are ingested but no matching logs are found ... If
 no logs are ingested during a one-minute period, then no value is reported" (same page, "Concepts").
 So the lab reports it once per one-minute period (of the events' timestamps) in which the group
@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from labkit import filterpattern
+from labkit.aws import filterpattern
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 
 if TYPE_CHECKING:

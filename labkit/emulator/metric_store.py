@@ -9,7 +9,7 @@ statistic set SampleCount 1, Sum = Minimum = Maximum = value), so that the stati
 cost a binary search plus the datapoints inside it, however long the lab has run, and a
 datapoint costs about 50 bytes instead of the ~755 of a moto object.
 
-Aggregation is exactly :func:`labkit.alarms.statistics.period_statistics` (same buckets, same
+Aggregation is exactly :func:`labkit.aws.alarms.statistics.period_statistics` (same buckets, same
 order of addition: within a period, datapoints are added in the order they were stored).
 The store is the only place the emulator writes metric data (``PutMetricData`` from a lab
 client, the emulator's own publishers); see docs/emulator-contract.md.
@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from labkit.alarms.statistics import EPOCH, PeriodBuckets
+from labkit.aws.alarms.statistics import EPOCH, PeriodBuckets
 
 UTC = dt.timezone.utc
 #: Dimensions as a metric's identity: (name, value) pairs, sorted (order does not matter to CloudWatch).
@@ -249,7 +249,7 @@ def period_statistics(
     rows: Iterable[Row], *, period: int, statistics: Sequence[str], extended_statistics: Sequence[str] = (),
     unit: str | None = None,
 ) -> list[dict[str, Any]]:
-    """:func:`labkit.alarms.statistics.period_statistics` over stored rows (same buckets, same sums)."""
+    """:func:`labkit.aws.alarms.statistics.period_statistics` over stored rows (same buckets, same sums)."""
     buckets = PeriodBuckets(period)
     for row in rows:
         if unit is not None and row.unit != unit:

@@ -6,7 +6,7 @@ kernel connects; a second kernel or laptop joins the same account. moto keeps th
 what only the emulator knows (an email subscription's confirmation, an alarm's history) would die
 with the process that made it. Plugins keep such state here: one SSM parameter per item,
 ``/labkit/state/<account>/<kind>/<key>``, in the workshop's own account
-(:data:`labkit.workshop.WORKSHOP_ACCOUNT_ID`), so the learner's account shows none of it. A plugin
+(:data:`labkit.tools.workshop.WORKSHOP_ACCOUNT_ID`), so the learner's account shows none of it. A plugin
 reads its kind once when the lab connects and writes an item whenever it changes.
 
 Used by :mod:`labkit.emulator.sns_email` (notebook 02-cpu-alarm's email subscription) and
@@ -19,8 +19,10 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
+from labkit.emulator.moto_accounts import WORKSHOP_ACCOUNT_ID, session_in
+
 if TYPE_CHECKING:
-    from labkit.lab import Lab
+    from labkit.runtime.lab import Lab
 
 
 def item_key(name: str) -> str:
@@ -34,10 +36,8 @@ class ServerState:
     """Items of one ``kind`` of emulated state of one account, as JSON, on the moto server."""
 
     def __init__(self, lab: Lab, kind: str) -> None:
-        from labkit.workshop import WORKSHOP_ACCOUNT_ID, _session_in
-
         backend = lab.backend
-        session = _session_in(WORKSHOP_ACCOUNT_ID, lab.region)
+        session = session_in(WORKSHOP_ACCOUNT_ID, lab.region)
         self._ssm = session.client("ssm", endpoint_url=backend.endpoint_url, config=backend.client_config)
         self._path = f"/labkit/state/{backend.account_id}/{kind}"
 

@@ -1,7 +1,7 @@
 """Publishes the metrics of the lab's simulated load balancers and databases once per lab minute.
 
 Elastic Load Balancing "measures and sends its metrics in 60-second intervals" and RDS sends
-its instance metrics every minute; see :mod:`labkit.simulated` for the metrics and their pages.
+its instance metrics every minute; see :mod:`labkit.emulator.simulated_resources` for the metrics and their pages.
 Each tick publishes the minute that just ended, before the alarm plugin evaluates.
 Taught in notebook 07-liveness-url-dashboards.
 """
@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
-from labkit.simulated import Simulated
+from labkit.emulator.simulated_resources import Simulated
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator

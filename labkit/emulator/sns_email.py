@@ -30,9 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.email import Email
 from labkit.emulator.server_state import ServerState
 from labkit.exceptions import ServiceError
-from labkit.inbox import Email
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator

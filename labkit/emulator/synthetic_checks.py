@@ -1,7 +1,7 @@
 """Runs the lab's synthetic checks once per lab minute and publishes their canary metrics.
 
 A canary on ``rate(1 minute)`` runs once a minute and publishes to ``CloudWatchSynthetics``
-(see :mod:`labkit.synthetics` for the metric names and the documentation they follow). Each
+(see :mod:`labkit.emulator.canaries` for the metric names and the documentation they follow). Each
 minute tick probes every registered check and publishes the run, stamped at the start of the
 minute that just ended, so an alarm evaluated at this tick sees it.
 Taught in notebook 07-liveness-url-dashboards.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from labkit.emulator.canaries import NAMESPACE, SyntheticCheck
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
-from labkit.synthetics import NAMESPACE, SyntheticCheck
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator

@@ -43,7 +43,7 @@
 
 # %%
 import labkit
-from labkit.doctor import diagnose
+from labkit.tools.doctor import diagnose
 
 # Versions differ from machine to machine, so only the verdicts are printed here;
 # `labkit doctor` in a terminal shows the details.
@@ -56,7 +56,7 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("00")
 
@@ -69,7 +69,7 @@ differences_box("00")
 # %%
 import pandas as pd
 
-from labkit.curriculum import monitoring_types_table
+from labkit.course.curriculum import monitoring_types_table
 
 pd.set_option("display.max_colwidth", 80)
 monitoring_types_table()
@@ -126,7 +126,7 @@ print("15 minutes later:", lab.clock.now())
 # article's wording, the English console label and the API call, so you can follow all three side by side.
 
 # %%
-from labkit.glossary import glossary_table, lookup
+from labkit.course.glossary import glossary_table, lookup
 
 print(lookup("アラームの作成").english, "→", lookup("アラームの作成").api)
 glossary_table()[["Japanese (article)", "English console", "API", "notebook"]]
@@ -141,7 +141,7 @@ glossary_table()[["Japanese (article)", "English console", "API", "notebook"]]
 # `ex1.hint()` gives a hint; `ex1.solution()` shows an answer.
 
 # %%
-from labkit.exercises.nb00 import ops_topic as ex1
+from labkit.course.exercises.nb00 import ops_topic as ex1
 
 # %% tags=["solution"]
 ops_topic_arn = sns.create_topic(Name="ops-alerts")["TopicArn"]
@@ -157,9 +157,9 @@ ex1.check(lab)
 # whether B is right and why, `quiz.reveal(n)` gives the answer with the AWS page it comes from.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("00")
+quiz = labkit.course.quiz.for_notebook("00")
 quiz.ask(1)
 
 # %%
@@ -169,7 +169,7 @@ quiz.answer(1, "B")  # your answer: "A", "B", "C" or "D"
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
+from labkit import Checks
 
 checks = Checks("00-setup-and-monitoring-types")
 topics = [t["TopicArn"].rsplit(":", 1)[-1] for t in sns.list_topics()["Topics"]]

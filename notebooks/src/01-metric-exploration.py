@@ -36,7 +36,7 @@
 # - About 25 minutes.
 # - **Cost on a real account** (`LABKIT_BACKEND=aws`): two `t3.micro` instances while the notebook runs
 #   (about $0.0136/hour each in Tokyo, on-demand Linux), plus detailed monitoring on one of them (see Step 4).
-#   `labkit.ec2.launch` refuses to launch on AWS unless you pass `confirm_cost=True`.
+#   `labkit.lesson.ec2.launch` refuses to launch on AWS unless you pass `confirm_cost=True`.
 
 # %% [markdown]
 # ## Setup
@@ -48,21 +48,21 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("01")
 
 # %% [markdown]
 # ## Step 1: An instance that has been running for a week
 #
-# `labkit.prereqs.lab_instance` launches the course's web server (`run_instances`, tagged `Name=lab-web`)
+# `labkit.lesson.prereqs.lab_instance` launches the course's web server (`run_instances`, tagged `Name=lab-web`)
 # with **basic monitoring**, the default. Offline, it also backfills a week of metric history, as if the
 # server had been serving a Tokyo office for a while (busy weekday afternoons, quiet nights and weekend).
 
 # %%
 import datetime as dt
 
-from labkit import prereqs
+from labkit.lesson import prereqs
 
 instance = prereqs.lab_instance(lab, instance_type="t3.micro", pattern="daily", history_days=7)
 ec2 = lab.client("ec2")
@@ -166,14 +166,14 @@ cpu_week = pd.Series(result["Values"], index=pd.DatetimeIndex(result["Timestamps
 cpu_week.describe().round(2)
 
 # %% [markdown]
-# `labkit.metrics.frame` wraps that call (one query per metric, every page) and returns a DataFrame indexed by
-# period start; `labkit.metrics.series` does the same for one metric. Here are CPU and network for the week,
+# `labkit.lesson.metrics.frame` wraps that call (one query per metric, every page) and returns a DataFrame indexed by
+# period start; `labkit.lesson.metrics.series` does the same for one metric. Here are CPU and network for the week,
 # in Tokyo time so that the working days show where you expect them.
 
 # %%
 import matplotlib.pyplot as plt
 
-from labkit import metrics
+from labkit.lesson import metrics
 
 week = {"start": now - dt.timedelta(days=7), "end": now, "period": 300}
 cpu = metrics.series(lab, "CPUUtilization", instance.dimensions, **week).tz_convert("Asia/Tokyo")
@@ -215,7 +215,7 @@ plt.show()
 # A second instance with detailed monitoring, with the last 30 minutes of history, shows the difference:
 
 # %%
-from labkit.ec2 import launch
+from labkit.lesson.ec2 import launch
 
 detailed = launch(lab, instance_type="t3.micro", detailed=True, pattern="daily", history_days=30 / 1440)
 half_hour = {"start": now - dt.timedelta(minutes=30), "end": now}
@@ -318,13 +318,13 @@ except cloudwatch.exceptions.InvalidParameterValueException as error:
 # `ex1.hint()` gives a hint; `ex1.solution()` shows an answer.
 
 # %%
-from labkit.exercises.nb01 import busiest_hour as ex1
+from labkit.course.exercises.nb01 import busiest_hour as ex1
 
 week_end = lab.clock.now().replace(minute=0, second=0, microsecond=0)
 week_start = week_end - dt.timedelta(days=7)
 
 # %% tags=["solution"]
-hourly = labkit.metrics.series(lab, "CPUUtilization", instance.dimensions, start=week_start, end=week_end, period=3600)
+hourly = labkit.lesson.metrics.series(lab, "CPUUtilization", instance.dimensions, start=week_start, end=week_end, period=3600)
 cloudwatch.put_metric_data(
     Namespace="Lab/Exploration",
     MetricData=[{
@@ -343,9 +343,9 @@ ex1.check(lab)
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("01")
+quiz = labkit.course.quiz.for_notebook("01")
 quiz.show()
 
 # %%
@@ -355,7 +355,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
+from labkit import Checks
 
 checks = Checks("01-metric-exploration")
 ec2_names = {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="AWS/EC2", Dimensions=instance.dimensions)["Metrics"]}

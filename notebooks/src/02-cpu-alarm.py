@@ -46,7 +46,7 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("02")
 
@@ -59,7 +59,7 @@ differences_box("02")
 # %%
 import datetime as dt
 
-from labkit import prereqs
+from labkit.lesson import prereqs
 
 # remote_load: on AWS the kit loads the real CPU in Step 3 through Systems Manager (offline it changes nothing)
 instance = prereqs.lab_instance(lab, instance_type="t3.micro", pattern="batch", history_days=7, remote_load=True)
@@ -169,15 +169,15 @@ for item in history:
     print(f"{item['Timestamp']:%H:%M} UTC  {item['HistorySummary']}")
 
 # %% [markdown]
-# The same story as a chart, in the style of the console's alarm graph: `labkit.metrics.series` reads the
-# 5-minute averages since the alarm was created, and `labkit.plot.alarm_timeline` replays the alarm's rules on
+# The same story as a chart, in the style of the console's alarm graph: `labkit.lesson.metrics.series` reads the
+# 5-minute averages since the alarm was created, and `labkit.lesson.plot.alarm_timeline` replays the alarm's rules on
 # them (red: ALARM, grey: INSUFFICIENT_DATA, red dots: breaching periods).
 
 # %%
 import matplotlib.pyplot as plt
 
-from labkit import metrics
-from labkit.plot import alarm_timeline
+from labkit.lesson import metrics
+from labkit.lesson.plot import alarm_timeline
 
 since_alarm = metrics.series(
     lab, "CPUUtilization", instance.dimensions, start=alarm_created, end=lab.clock.now(), period=300
@@ -218,7 +218,7 @@ except ClientError as error:
 # ## Step 6: Choose the threshold with a week of history
 #
 # The article ends with questions: *which parameters show trouble coming, and what threshold fits this server?*
-# A week of history answers the second one. `labkit.alarms.backtest` replays an alarm definition over a metric's
+# A week of history answers the second one. `labkit.aws.alarms.backtest` replays an alarm definition over a metric's
 # history, period by period, with CloudWatch's rules (M of N, missing data), and says when it would have fired.
 #
 # The week is in `data/cpu-week-batch.csv` (described in `data/README.md`): this server's 5-minute average
@@ -228,7 +228,7 @@ except ClientError as error:
 # %%
 import pandas as pd
 
-from labkit.alarms import backtest
+from labkit.aws.alarms import backtest
 
 week = pd.read_csv("../data/cpu-week-batch.csv", index_col="timestamp", parse_dates=True, keep_default_na=False)
 history_cpu = week["CPUUtilization"]
@@ -274,7 +274,7 @@ comparison
 # bad), `ignore` (keep the current state). For a 3-of-3 alarm over its 5-period evaluation range:
 
 # %%
-from labkit.alarms import evaluate_periods
+from labkit.aws.alarms import evaluate_periods
 
 scenarios = {
     "instance stopped (last 3 periods empty)": [30.0, 35.0, None, None, None],
@@ -310,7 +310,7 @@ pd.DataFrame(
 # `describe_alarms` and says what differs. `ex1.hint()` gives a hint; `ex1.solution()` shows an answer.
 
 # %%
-from labkit.exercises.nb02 import three_of_five as ex1
+from labkit.course.exercises.nb02 import three_of_five as ex1
 
 # %% tags=["solution"]
 cloudwatch.put_metric_alarm(
@@ -331,9 +331,9 @@ ex1.check(lab)
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("02")
+quiz = labkit.course.quiz.for_notebook("02")
 quiz.show()
 
 # %%
@@ -343,7 +343,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
+from labkit import Checks
 
 checks = Checks("02-cpu-alarm")
 summaries = [item["HistorySummary"] for item in history]

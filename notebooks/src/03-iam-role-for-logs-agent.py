@@ -33,7 +33,7 @@
 # %% [markdown]
 # ## Prerequisites and time
 #
-# - Notebook 00 (lab basics). Notebooks 01–02 help but are not needed: the instance comes from `labkit.prereqs`.
+# - Notebook 00 (lab basics). Notebooks 01–02 help but are not needed: the instance comes from `labkit.lesson.prereqs`.
 # - About 25 minutes. Offline by default. On a real account IAM costs nothing, but the lab instance does
 #   (about $0.0136/hour for a t3.micro in Tokyo): `prereqs.lab_instance` refuses until you pass
 #   `confirm_cost=True`, and teardown terminates it.
@@ -48,7 +48,7 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("03")
 
@@ -58,8 +58,8 @@ differences_box("03")
 # %%
 import json
 
-from labkit import prereqs
-from labkit.redact import mask_account
+from labkit.lesson import prereqs
+from labkit import mask_account
 
 instance = prereqs.lab_instance(lab)
 iam = lab.client("iam")
@@ -72,7 +72,7 @@ logs = lab.client("logs")
 # This is the JSON the article pastes from [the quick start](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/QuickStartEC2Instance.html):
 
 # %%
-from labkit.iam import QUICK_START_POLICY
+from labkit.aws.iam_policies import QUICK_START_POLICY
 
 print(json.dumps(QUICK_START_POLICY, indent=2))
 
@@ -108,7 +108,7 @@ mask_account(policy_arn)
 # "AWS service → EC2" in the console writes this one. Its **permissions policies** say *what it may do*.
 
 # %%
-from labkit.iam import EC2_TRUST_POLICY
+from labkit.aws.iam_policies import EC2_TRUST_POLICY
 
 print(json.dumps(EC2_TRUST_POLICY, indent=2))
 
@@ -174,7 +174,7 @@ found = ec2.describe_iam_instance_profile_associations(
 # %%
 import pandas as pd
 
-from labkit.iam import log_group_arn, log_stream_arn
+from labkit.aws.iam_policies import log_group_arn, log_stream_arn
 
 pd.set_option("display.max_colwidth", 120)
 pd.set_option("display.width", 250)
@@ -253,7 +253,8 @@ if lab.offline:
 # CloudWatch agent documentation recommends, goes the other way: more actions, on `"Resource": "*"`.
 
 # %%
-from labkit.iam import granted_beyond, least_privilege_policy, managed_policy_document
+from labkit.aws.iam_policies import granted_beyond, least_privilege_policy
+from labkit.lesson.iam import managed_policy_document
 
 least = least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
 managed = managed_policy_document(lab)
@@ -325,8 +326,8 @@ except ClientError as error:
 # metadata document `iam/info` then reports `AssumeRoleUnauthorizedAccess`; offline, `client_as` says the same:
 
 # %%
-from labkit.exceptions import InstanceRoleError
-from labkit.iam import trust_policy
+from labkit import InstanceRoleError
+from labkit.aws.iam_policies import trust_policy
 
 lambda_trust = json.dumps(trust_policy("lambda.amazonaws.com"))
 try:
@@ -360,7 +361,7 @@ except ClientError as error:
 # your policy for requests it must allow and requests it must refuse. `ex1.hint()` gives a hint.
 
 # %%
-from labkit.exercises.nb03 import ssh_logs_policy as ex1
+from labkit.course.exercises.nb03 import ssh_logs_policy as ex1
 
 # %% tags=["solution"]
 document = least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
@@ -378,7 +379,7 @@ ex1.check(lab)
 # **Exercise 2.** Repair `lab-misconfigured-role` from Step 7 so that EC2 can use it — and nobody else.
 
 # %%
-from labkit.exercises.nb03 import fix_trust as ex2
+from labkit.course.exercises.nb03 import fix_trust as ex2
 
 # %% tags=["solution"]
 iam.update_assume_role_policy(
@@ -395,9 +396,9 @@ ex2.check(lab)
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("03")
+quiz = labkit.course.quiz.for_notebook("03")
 quiz.show()
 
 # %%
@@ -407,8 +408,8 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
-from labkit.iam_evaluation import Principal, trust_allows
+from labkit import Checks
+from labkit.aws.iam_evaluation import Principal, trust_allows
 
 checks = Checks("03-iam-role-for-logs-agent")
 role = iam.get_role(RoleName="lab-cloudwatch-logs-role")["Role"]
@@ -440,7 +441,7 @@ checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 #   default, and an explicit `Deny` beats any `Allow`.
 # - Test roles with the policy simulator; narrow `Resource` to the log groups you use (least privilege).
 # - Next: **04 · Log agent configuration** — `awslogs.conf` for `/var/log/secure` and its unified-agent
-#   equivalent. Later notebooks get this role from `labkit.prereqs.logs_agent_role(lab)`.
+#   equivalent. Later notebooks get this role from `labkit.lesson.prereqs.logs_agent_role(lab)`.
 
 # %% [markdown]
 # ## Clean up

@@ -49,7 +49,7 @@ import warnings
 import pandas as pd
 
 import labkit
-from labkit.agent import (
+from labkit.aws.agent import (
     LogSource,
     al2023_script,
     al2_awslogs_script,
@@ -61,9 +61,9 @@ from labkit.agent import (
     validate_awslogs_conf,
     validate_unified,
 )
-from labkit.agent.reference import options_table
-from labkit.curriculum import differences_box
-from labkit.exceptions import InvalidAgentConfig
+from labkit.aws.agent.reference import options_table
+from labkit import differences_box
+from labkit import InvalidAgentConfig
 
 lab = labkit.connect()
 pd.set_option("display.max_colwidth", 120)
@@ -275,7 +275,7 @@ print(script)
 # labkit agent-config --file /var/log/secure --log-group ssh_logs --format unified   # the unified JSON
 # ```
 #
-# The command prints what `labkit.agent.render` returns:
+# The command prints what `labkit.aws.agent.render` returns:
 
 # %%
 print(render("/var/log/secure", "ssh_logs", fmt="awslogs"))
@@ -289,7 +289,7 @@ print(render("/var/log/secure", "ssh_logs", fmt="awslogs"))
 # notebook 05) for a made-up instance id.
 
 # %%
-from labkit.logs import SecureLogGenerator, SimulatedAgent
+from labkit.lesson.logs import SecureLogGenerator, SimulatedAgent
 
 logs = lab.client("logs")
 entry = config["logs"]["logs_collected"]["files"]["collect_list"][0]
@@ -321,7 +321,7 @@ for event in events["events"][:4]:
 # uses). `ex1.hint()` gives a hint; `ex1.solution()` shows an answer.
 
 # %%
-from labkit.exercises.nb04 import two_sources as ex1
+from labkit.course.exercises.nb04 import two_sources as ex1
 
 # %% tags=["solution"]
 both = unified_config(
@@ -339,9 +339,9 @@ ex1.check(lab)
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("04")
+quiz = labkit.course.quiz.for_notebook("04")
 quiz.show()
 
 # %%
@@ -351,7 +351,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
+from labkit import Checks
 
 checks = Checks("04-log-agent-config")
 checks.that(validate_awslogs_conf(ARTICLE_AWSLOGS_CONF) == [secure], "the article's awslogs.conf is valid")

@@ -34,7 +34,7 @@
 # ## Prerequisites and time
 #
 # - Notebook 04 (what the agent's configuration means). The instance of notebook 01, the alert topic of
-#   notebook 02 and the agent's IAM role of notebook 03 are made here by `labkit.prereqs`.
+#   notebook 02 and the agent's IAM role of notebook 03 are made here by `labkit.lesson.prereqs`.
 # - About 30 minutes. On a real account: the instance is a t3.micro (about $0.0136 an hour in Tokyo, refused
 #   until you pass `confirm_cost=True`), CloudWatch Logs ingestion is priced per GB (this notebook sends a few
 #   hundred kilobytes), each metric filter's metric and each alarm are billed monthly (a few tenths of a dollar,
@@ -49,11 +49,11 @@ import datetime as dt
 import pandas as pd
 
 import labkit
-from labkit.agent import LogSource
-from labkit.curriculum import differences_box
-from labkit.filterpattern import lint
-from labkit.logs import SecureLogGenerator, SimulatedAgent
-from labkit.prereqs import alerts_topic, lab_instance, logs_agent_role
+from labkit.aws.agent import LogSource
+from labkit import differences_box
+from labkit.aws.filterpattern import lint
+from labkit.lesson.logs import SecureLogGenerator, SimulatedAgent
+from labkit.lesson.prereqs import alerts_topic, lab_instance, logs_agent_role
 
 lab = labkit.connect()
 pd.set_option("display.max_colwidth", 110)
@@ -357,7 +357,7 @@ dict(sorted(per_ip.items()))
 # and a pattern for failed passwords of users that do not exist:
 
 # %%
-from labkit.filterpattern.samples import sshd_json_events
+from labkit.aws.filterpattern.samples import sshd_json_events
 
 json_lines = list(sshd_json_events(8))
 print(json_lines[0])
@@ -403,8 +403,8 @@ else:
 # value 1. Mind the case. (`ex1.hint()`, `ex1.solution()`.)
 
 # %%
-from labkit.exercises.nb05 import invalid_user_filter as ex1
-from labkit.exercises.nb05 import sustained_alarm as ex2
+from labkit.course.exercises.nb05 import invalid_user_filter as ex1
+from labkit.course.exercises.nb05 import sustained_alarm as ex2
 
 # %% tags=["solution"]
 logs.put_metric_filter(
@@ -439,9 +439,9 @@ ex2.check(lab)
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("05")
+quiz = labkit.course.quiz.for_notebook("05")
 quiz.show()
 
 # %%
@@ -451,7 +451,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
+from labkit import Checks
 
 checks = Checks("05-ssh-failure-metric-filter")
 filters = {f["filterName"]: f["filterPattern"] for f in logs.describe_metric_filters(logGroupName="ssh_logs")["metricFilters"]}

@@ -47,13 +47,13 @@
 import json
 
 import labkit
-from labkit import prereqs
+from labkit.lesson import prereqs
 
 lab = labkit.connect()
 lab
 
 # %%
-from labkit.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("06")
 
@@ -205,7 +205,7 @@ print("logging:", status["IsLogging"])
 # the control if a single term differs):
 
 # %%
-from labkit.cloudtrail import CIS_PATTERNS
+from labkit.aws.cloudtrail import CIS_PATTERNS
 
 for control, pattern in CIS_PATTERNS.items():
     print(f"{control}\n    {pattern}")
@@ -273,7 +273,7 @@ except sts.exceptions.ClientError as error:
 # `{"ConsoleLogin": "Failure"}`). On AWS, mistype your own password once to see the record.
 
 # %%
-from labkit.cloudtrail import simulate_console_login
+from labkit.lesson.simulate import simulate_console_login
 
 if lab.offline:
     try:
@@ -387,7 +387,7 @@ events.put_targets(Rule="aws-health-issues", Targets=[{"Id": "email", "Arn": top
 # Nobody can cause a Health event on AWS. Offline, the kit reports one the way AWS would:
 
 # %%
-from labkit.health import simulate_issue
+from labkit.lesson.simulate import simulate_issue
 
 if lab.offline:
     health_event = simulate_issue(lab, "EC2")
@@ -422,7 +422,7 @@ except health_api.exceptions.ClientError as error:
 # its target. `ex1.hint()` gives a hint; `ex1.solution()` shows an answer.
 
 # %%
-from labkit.exercises.nb06 import ec2_health_rule as ex1
+from labkit.course.exercises.nb06 import ec2_health_rule as ex1
 
 # %% tags=["solution"]
 events.put_rule(Name="ec2-health-issues", State="ENABLED", EventPattern=json.dumps({
@@ -440,7 +440,7 @@ ex1.check(lab)
 # 1), and an alarm `CIS-SecurityGroupChanges` that emails `lab-alerts` when its 5-minute sum is at least 1.
 
 # %%
-from labkit.exercises.nb06 import security_group_alarm as ex2
+from labkit.course.exercises.nb06 import security_group_alarm as ex2
 
 # %% tags=["solution"]
 logs.put_metric_filter(
@@ -477,9 +477,9 @@ print("CIS-SecurityGroupChanges is in ALARM")
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("06")
+quiz = labkit.course.quiz.for_notebook("06")
 quiz.show()
 
 # %%
@@ -489,7 +489,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
+from labkit import Checks
 
 checks = Checks("06-cloudtrail-eventbridge-health")
 checks.that(record["eventName"] == "TerminateInstances" and record["sourceIPAddress"],

@@ -51,13 +51,13 @@ import json
 import pandas as pd
 
 import labkit
-from labkit import prereqs
+from labkit.lesson import prereqs
 
 lab = labkit.connect()
 lab
 
 # %%
-from labkit.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("06b")
 
@@ -106,7 +106,7 @@ else:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": lab.region})
     except s3.exceptions.BucketAlreadyOwnedByYou:  # this cell ran before
         pass
-    from labkit.config_rules import delivery_bucket_policy
+    from labkit.aws.config_rules import delivery_bucket_policy
 
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(delivery_bucket_policy(bucket, account)))
     config.put_configuration_recorder(ConfigurationRecorder={
@@ -210,10 +210,10 @@ print(config_alert.body.split("\n")[0].replace(web_sg, "<lab-web sg>"))
 # Config can run an automatic remediation — a Systems Manager automation document. AWS's
 # `AWS-DisablePublicAccessForSecurityGroup` "disables default SSH and RDP ports that are opened to all IP
 # addresses": it revokes TCP 22 and 3389 from `0.0.0.0/0` and `::/0`. We make exactly that call ourselves
-# (`labkit.config_rules.runbook_revocations` lists what the runbook would revoke); port 80 stays open.
+# (`labkit.aws.config_rules.runbook_revocations` lists what the runbook would revoke); port 80 stays open.
 
 # %%
-from labkit.config_rules import runbook_revocations
+from labkit.aws.config_rules import runbook_revocations
 
 group = ec2.describe_security_groups(GroupIds=[web_sg])["SecurityGroups"][0]
 to_revoke = runbook_revocations(group)
@@ -287,7 +287,7 @@ high = guardduty.list_findings(DetectorId=detector_id, FindingCriteria={"Criteri
 # ## Step 6: The SSH brute force on the lab instance → EventBridge → email
 #
 # Notebook 05 counted `[preauth]` failures in `/var/log/secure`. GuardDuty sees the same attack from the network
-# side as `UnauthorizedAccess:EC2/SSHBruteForce`. Offline, `labkit.guardduty.simulate_ssh_brute_force` makes the
+# side as `UnauthorizedAccess:EC2/SSHBruteForce`. Offline, `labkit.lesson.simulate.simulate_ssh_brute_force` makes the
 # finding GuardDuty would make for that attack on the lab instance.
 #
 # **On a real account** GuardDuty decides by itself, from the VPC flow logs, whether and when traffic to your
@@ -296,7 +296,7 @@ high = guardduty.list_findings(DetectorId=detector_id, FindingCriteria={"Criteri
 # **sample finding** at the end of this step, which names GuardDuty's placeholder instance `i-99999999`, not yours.
 
 # %%
-from labkit.guardduty import simulate_ssh_brute_force
+from labkit.lesson.simulate import simulate_ssh_brute_force
 
 if lab.offline:
     brute = simulate_ssh_brute_force(lab, instance.instance_id, source_ip="198.51.100.23", attempts=120)
@@ -455,7 +455,7 @@ table.pivot_table(index="day", columns="service", values="USD", aggfunc="sum").f
 # severity only (4.0 up to, not including, 7.0) and emails them to `lab-alerts`. Use numeric matching.
 
 # %%
-from labkit.exercises.nb06b import medium_findings_rule as ex1
+from labkit.course.exercises.nb06b import medium_findings_rule as ex1
 
 # %% tags=["solution"]
 medium_pattern = {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"],
@@ -471,7 +471,7 @@ ex1.check(lab)
 # **ACTUAL** cost is greater than **100 %** of the budget.
 
 # %%
-from labkit.exercises.nb06b import actual_100_notification as ex2
+from labkit.course.exercises.nb06b import actual_100_notification as ex2
 
 # %% tags=["solution"]
 actual_100 = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
@@ -492,9 +492,9 @@ ex2.check(lab)
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("06b")
+quiz = labkit.course.quiz.for_notebook("06b")
 quiz.show()
 
 # %%
@@ -504,7 +504,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
+from labkit import Checks
 
 checks = Checks("06b-config-guardduty-budgets")
 bodies = [e.body for e in lab.inbox.notifications()]

@@ -34,7 +34,7 @@
 # ## Prerequisites and time
 #
 # - Notebook 02 (an alarm that emails through SNS) helps; what this notebook needs from it is made by
-#   `labkit.prereqs`. About 40 minutes.
+#   `labkit.lesson.prereqs`. About 40 minutes.
 # - Offline (the default) nothing costs anything. **On a real account** (`LABKIT_BACKEND=aws`) this notebook
 #   launches a t3.micro (about $0.0136 an hour in Tokyo), creates 14 standard alarms ($0.10 per alarm per
 #   month, prorated), one dashboard (the first three are free, then $3 per month) — see
@@ -52,17 +52,17 @@ lab = labkit.connect()
 lab
 
 # %%
-from labkit.curriculum import differences_box
+from labkit import differences_box
 
 differences_box("07")
 
 # %% [markdown]
 # The alert topic of notebook 02 (with your address subscribed and confirmed) and the course's web server
-# instance come from `labkit.prereqs`. On AWS, `lab_instance` refuses to launch until you pass
+# instance come from `labkit.lesson.prereqs`. On AWS, `lab_instance` refuses to launch until you pass
 # `confirm_cost=True` after reading the price it shows.
 
 # %%
-from labkit.prereqs import alerts_topic, lab_instance
+from labkit.lesson.prereqs import alerts_topic, lab_instance
 
 topic_arn = alerts_topic(lab)
 instance = lab_instance(lab, confirm_cost=False)
@@ -180,7 +180,7 @@ print("\n".join(recover_alarm_history()))
 # sent you an email each time the state changed.
 
 # %%
-from labkit.ec2 import alarm_actions
+from labkit.emulator.ec2_workload import alarm_actions
 
 if lab.offline:
     for action in alarm_actions(lab):
@@ -198,7 +198,7 @@ if lab.offline:
 import urllib.error
 import urllib.request
 
-from labkit import web
+from labkit.lesson import web
 
 server = web.serve(lab)
 with urllib.request.urlopen(server.url, timeout=5) as reply:
@@ -228,12 +228,12 @@ server.heal()
 #   A run costs about $0.0012, so a canary every minute is about $52 a month.
 # - **Route 53 health checks** (Step 4) — cheaper for a plain URL, with their own pitfall.
 #
-# Offline, `labkit.synthetics.watch` runs a canary-like check of our server once per lab minute — a real HTTP
+# Offline, `labkit.lesson.synthetics.watch` runs a canary-like check of our server once per lab minute — a real HTTP
 # request, to loopback only — and publishes the canary metrics. (On AWS a canary runs in AWS and cannot reach
 # your laptop, so the cell does nothing there.)
 
 # %%
-from labkit import synthetics
+from labkit.lesson import synthetics
 
 if lab.offline:
     canary = synthetics.watch(lab, "lab-web-canary", server.url)
@@ -348,14 +348,14 @@ for region, client in ((lab.region, cloudwatch), ("us-east-1", cloudwatch_us_eas
 # The article closes: *besides EC2 there are load balancers, RDS and more to watch*. CloudWatch publishes
 # [Recommended alarms](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Best_Practice_Recommended_Alarms_AWS_Services.html)
 # for each service: which metric, which statistic, period, how many of how many datapoints, and — where one value
-# fits everyone — the threshold. `labkit.recommended.ALARMS` holds those for an Application Load Balancer and an
+# fits everyone — the threshold. `labkit.lesson.recommended.ALARMS` holds those for an Application Load Balancer and an
 # RDS instance; where the page says the threshold "depends on your situation", the table says which value the lab
 # chose.
 
 # %%
 import pandas as pd
 
-from labkit import recommended
+from labkit.lesson import recommended
 
 pd.set_option("display.max_colwidth", None)  # whole sentences in the table, never cut with "…"
 recommended.table()
@@ -366,7 +366,7 @@ recommended.table()
 # own resources' names in `dimensions`.
 
 # %%
-from labkit import simulated
+from labkit.lesson import simulated
 
 if lab.offline:
     alb = simulated.load_balancer(lab, "lab-alb")
@@ -420,10 +420,10 @@ if lab.offline:
 # a `widgets` array on a 24-column grid (`x`, `y`, `width`, `height`), each widget a `type` — `metric`, `alarm`,
 # `text`, … — with `properties`. A metric widget needs `metrics` and `region`; each metric is
 # `[Namespace, MetricName, DimensionName, DimensionValue, …]`, and `"."` repeats the previous row's value. An alarm
-# widget lists alarm ARNs. `labkit.dashboard.validate` checks those rules before you send the body:
+# widget lists alarm ARNs. `labkit.lesson.dashboard.validate` checks those rules before you send the body:
 
 # %%
-from labkit import dashboard
+from labkit.lesson import dashboard
 
 dashboard.validate({"widgets": [{"type": "metric", "properties": {"metrics": [["AWS/EC2", "CPUUtilization"]]}}]})
 
@@ -467,7 +467,7 @@ reply = cloudwatch.put_dashboard(DashboardName="lab-web", DashboardBody=json.dum
 reply["DashboardValidationMessages"]
 
 # %% [markdown]
-# `labkit.dashboard.render` reads the dashboard back with `get_dashboard` and draws it as the console lays it out:
+# `labkit.lesson.dashboard.render` reads the dashboard back with `get_dashboard` and draws it as the console lays it out:
 # metric widgets as small charts, the alarm widget as coloured state boxes (red ALARM, green OK, grey
 # INSUFFICIENT_DATA).
 
@@ -483,7 +483,7 @@ figure = dashboard.render(lab, "lab-web")
 # alarms. `ex1.hint()` gives a hint; `ex1.solution()` shows an answer.
 
 # %%
-from labkit.exercises.nb07 import reboot_alarm as ex1
+from labkit.course.exercises.nb07 import reboot_alarm as ex1
 
 # %% tags=["solution"]
 cloudwatch.put_metric_alarm(
@@ -504,7 +504,7 @@ ex1.check(lab)
 # second. The next cell then slows the server down to check that it fires.
 
 # %%
-from labkit.exercises.nb07 import slow_alarm as ex2
+from labkit.course.exercises.nb07 import slow_alarm as ex2
 
 # %% tags=["solution"]
 cloudwatch.put_metric_alarm(
@@ -529,9 +529,9 @@ cloudwatch.describe_alarms(AlarmNames=["lab-web-slow"])["MetricAlarms"][0]["Stat
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("07")
+quiz = labkit.course.quiz.for_notebook("07")
 quiz.show()
 
 # %%
@@ -541,7 +541,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
+from labkit import Checks
 
 checks = Checks("07-liveness-url-dashboards")
 history = recover_alarm_history()

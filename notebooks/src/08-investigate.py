@@ -36,7 +36,7 @@
 # ## Prerequisites and time
 #
 # - Notebook 05 (the SSH attack, metric filters) and notebook 06 (a trail that delivers to CloudWatch Logs).
-#   What this notebook needs from them is made by `labkit.prereqs`: the instance, the alert topic, an hour of
+#   What this notebook needs from them is made by `labkit.lesson.prereqs`: the instance, the alert topic, an hour of
 #   `/var/log/secure` with an attack in `ssh_logs`, and the trail `lab-trail` with its log group.
 # - About 40 minutes. On a real account: the instance is a t3.micro (about $0.0136 an hour in Tokyo, refused
 #   until you pass `confirm_cost=True`); CloudWatch Logs bills ingestion and storage per GB, and **Logs Insights
@@ -55,8 +55,8 @@ import pandas as pd
 
 import labkit
 from labkit import prereqs
-from labkit.curriculum import differences_box
-from labkit.redact import mask_account
+from labkit.course.curriculum import differences_box
+from labkit.runtime.redact import mask_account
 
 lab = labkit.connect()
 pd.set_option("display.max_colwidth", 100)
@@ -344,8 +344,8 @@ for call in (
 # (`ex1.hint()`, `ex1.solution()`.)
 
 # %%
-from labkit.exercises.nb08 import password_login_alarm as ex2
-from labkit.exercises.nb08 import top_usernames_query as ex1
+from labkit.course.exercises.nb08 import password_login_alarm as ex2
+from labkit.course.exercises.nb08 import top_usernames_query as ex1
 
 # %% tags=["solution"]
 top_users = r"""parse @message /Failed password for (invalid user )?(?<user>\S+) from/
@@ -386,9 +386,9 @@ ex2.check(lab)
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
 
 # %%
-import labkit.quiz
+import labkit.course.quiz
 
-quiz = labkit.quiz.for_notebook("08")
+quiz = labkit.course.quiz.for_notebook("08")
 quiz.show()
 
 # %%
@@ -398,7 +398,7 @@ quiz.answer(1, "B")  # your answer to question 1: "A", "B", "C" or "D"; then que
 # ## Check your work
 
 # %%
-from labkit.checks import Checks
+from labkit.lesson.checks import Checks
 
 checks = Checks("08-investigate")
 checks.that(int(per_5_minutes["failures"].sum()) == len(failures), "the 5-minute bins add up to every failed password")

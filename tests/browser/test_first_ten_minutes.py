@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from labkit.checks import SUMMARY
-from labkit.notebooks import notebook_paths
+from labkit.lesson.checks import SUMMARY
+from labkit.tools.notebooks import notebook_paths
 
 pytestmark = pytest.mark.browser
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from labkit.exceptions import LabkitError
+from labkit.exceptions import AlarmRuleError
 
 MAX_LENGTH = 10_240
 MAX_CHILDREN = 100
@@ -35,10 +35,6 @@ MAX_ELEMENTS = 500
 STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
 
 _TOKEN = re.compile(r'\s*(?:(?P<paren>[()])|(?P<quoted>"[^"]*")|(?P<word>[^\s()"]+))')
-
-
-class AlarmRuleError(LabkitError, ValueError):
-    """An ``AlarmRule`` AWS refuses (PutCompositeAlarm answers ``ValidationError``)."""
 
 
 @dataclass

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from labkit.exceptions import LabkitError
+from labkit.exceptions import MetricMathError, MetricMathUnsupported
 
 DOCS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html"
 #: Metric math functions AWS documents that this engine does not evaluate (refused by name).
@@ -49,18 +49,6 @@ NOT_EMULATED = (
     "ANOMALY_DETECTION_BAND", "SEARCH", "SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "LAMBDA", "DB_PERF_INSIGHTS",
 )
 ID_PATTERN = re.compile(r"^[a-z][A-Za-z0-9_]*$")
-
-
-class MetricMathError(LabkitError, ValueError):
-    """An expression AWS refuses (GetMetricData and PutMetricAlarm answer ``ValidationError``)."""
-
-
-class MetricMathUnsupported(LabkitError, NotImplementedError):
-    """A documented construct the offline engine does not evaluate; ``construct`` names it."""
-
-    def __init__(self, construct: str) -> None:
-        super().__init__(f"metric math {construct} is not emulated")
-        self.construct = construct
 
 
 @dataclass
@@ -82,7 +70,6 @@ class Series:
 
 class Keyword(str):
     """A bare uppercase word used as an argument: REPEAT, LINEAR, ASC, DESC, AVG (in SORT) ..."""
-
 
 
 # -- parsing ----------------------------------------------------------------------------------------

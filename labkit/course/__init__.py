@@ -1,0 +1,1 @@
+"""The course around the notebooks: curriculum, glossary, quizzes and the exercises' checkers."""

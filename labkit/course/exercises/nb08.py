@@ -1,0 +1,215 @@
+"""Exercises of notebook 08-investigate: a saved Logs Insights query, and an alarm on password logins.
+
+Query syntax: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax.html;
+saved queries: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutQueryDefinition.html.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from labkit.aws import filterpattern
+from labkit.course.exercises import Exercise
+from labkit.exceptions import InvalidFilterPattern
+from labkit.lesson.logs import SecureLogGenerator
+
+if TYPE_CHECKING:
+    from labkit.runtime.lab import Lab
+
+LOG_GROUP = "ssh_logs"
+QUERY_NAME = "ssh-top-usernames"
+TOP = 5
+NAMESPACE = "LabLogs"
+PASSWORD_METRIC = "SSHPasswordLogin"
+PASSWORD_ALARM = "SSH password login"
+#: One line per failed attempt, valid user or not (sshd's pam_unix; notebook 05's generator writes both forms).
+_FAILED = re.compile(r"Failed password for (?:invalid user )?(\S+) from ")
+
+
+def _definitions(lab: Lab) -> list[dict[str, Any]]:
+    logs = lab.internal_client("logs")
+    found = logs.describe_query_definitions(queryDefinitionNamePrefix=QUERY_NAME)["queryDefinitions"]
+    return [d for d in found if d["name"] == QUERY_NAME]
+
+
+def _messages(lab: Lab) -> list[str]:
+    logs = lab.internal_client("logs")
+    messages, kwargs = [], {"logGroupName": LOG_GROUP}
+    while True:
+        page = logs.filter_log_events(**kwargs)
+        messages += [e["message"] for e in page["events"]]
+        if not page.get("nextToken"):
+            return messages
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def _run(lab: Lab, query: str) -> list[dict[str, str]]:
+    """The saved query's rows over all of ssh_logs (polls GetQueryResults until the query ends)."""
+    logs = lab.internal_client("logs")
+    now = int(lab.clock.now().timestamp())
+    query_id = logs.start_query(logGroupName=LOG_GROUP, startTime=now - 14 * 86400, endTime=now, queryString=query)["queryId"]
+    while True:
+        reply = logs.get_query_results(queryId=query_id)
+        if reply["status"] not in ("Scheduled", "Running"):
+            break
+        time.sleep(1)  # only on AWS: offline a query completes at once
+    return [{f["field"]: f["value"] for f in row if f["field"] != "@ptr"} for row in reply["results"]]
+
+
+def _top_usernames_problems(lab: Lab) -> list[str]:
+    logs = lab.internal_client("logs")
+    if not any(g["logGroupName"] == LOG_GROUP for g in logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP)["logGroups"]):
+        return [f"the log group {LOG_GROUP!r} does not exist; run the notebook's setup first"]
+    saved = _definitions(lab)
+    if not saved:
+        return [f"there is no saved query named {QUERY_NAME!r} (logs.put_query_definition(name=...))"]
+    if len(saved) > 1:
+        return [f"there are {len(saved)} saved queries named {QUERY_NAME!r}: put_query_definition without "
+                "queryDefinitionId adds another one each time. Delete the extra ones with delete_query_definition "
+                "(the solution does it) and update the one left by passing its queryDefinitionId"]
+    definition = saved[0]
+    problems = []
+    if LOG_GROUP not in definition.get("logGroupNames", []):
+        problems.append(f"the saved query's logGroupNames are {definition.get('logGroupNames', [])}; "
+                        f"include {LOG_GROUP!r} so it opens on the right log group")
+    try:
+        rows = _run(lab, definition["queryString"])
+    except ClientError as error:
+        return [*problems, f"the query does not run: {error.response['Error']['Message']}"]
+    truth = Counter(m.group(1) for m in map(_FAILED.search, _messages(lab)) if m)
+    if not rows or any("user" not in row for row in rows):
+        return [*problems, "every row needs a field named user (parse … as user, or a regex group (?<user>…))"]
+    counts = {name for row in rows for name, value in row.items() if name != "user" and re.fullmatch(r"\d+", value)}
+    if len(counts) != 1:
+        return [*problems, "each row should have the user and one count (stats count(*) as tries by user); "
+                           f"the rows have {sorted({n for r in rows for n in r})}"]
+    column = counts.pop()
+    got = [(row["user"], int(row[column])) for row in rows]
+    wrong = [(user, n) for user, n in got if truth.get(user) != n]
+    if wrong:
+        user, n = wrong[0]
+        problems.append(
+            f"{user!r} has {n} in your results, but sshd wrote {truth.get(user, 0)} 'Failed password' lines for it: "
+            "count one line per attempt, and take the name after 'for', skipping 'invalid user ' when it is there"
+        )
+    elif [n for _, n in got] != sorted((n for _, n in got), reverse=True):
+        problems.append(f"the rows are not sorted by {column}, most first (sort {column} desc)")
+    elif [n for _, n in got] != sorted(truth.values(), reverse=True)[:TOP]:
+        problems.append(f"the query returns {len(got)} rows; keep the {TOP} names tried most (sort … desc | limit {TOP})")
+    return problems
+
+
+_TOP_QUERY = r'''parse @message /Failed password for (invalid user )?(?<user>\S+) from/
+| filter ispresent(user)
+| stats count(*) as tries by user
+| sort tries desc
+| limit 5'''
+
+top_usernames_query = Exercise(
+    title=f"a saved query {QUERY_NAME!r} on {LOG_GROUP}: the {TOP} user names attackers tried most, with their counts",
+    checker=_top_usernames_problems,
+    hints=[
+        "Each failed attempt leaves one 'Failed password for … from …' line; for a user that does not exist it says "
+        "'Failed password for invalid user admin from …'.",
+        "parse with a regular expression: an optional unnamed group (invalid user )? then a named group (?<user>\\S+).",
+        "Then: stats count(*) as tries by user | sort tries desc | limit 5. Save it with logs.put_query_definition; "
+        "to change a saved query, pass its queryDefinitionId.",
+    ],
+    notebook="08",
+    number=1,
+)
+
+
+def _sample_lines() -> list[str]:
+    """Key logins, password logins and an attack, from both Amazon Linux releases (seeded)."""
+
+    start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    lines: list[str] = []
+    for flavor in ("al2", "al2023"):
+        sshd = SecureLogGenerator(seed=12, flavor=flavor)
+        lines += [line.text for line in sshd.normal(start, 120, logins_per_hour=6)]
+        lines += [line.text for line in sshd.attack(start, 3, attempts_per_minute=15)]
+        lines += [line.text for line in sshd.password_login(start + dt.timedelta(minutes=5), "deploy", "203.0.113.50")]
+    return lines
+
+
+def _password_login_problems(lab: Lab) -> list[str]:
+    logs = lab.internal_client("logs")
+    if not any(g["logGroupName"] == LOG_GROUP for g in logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP)["logGroups"]):
+        return [f"the log group {LOG_GROUP!r} does not exist; run the notebook's setup first"]
+    filters = logs.describe_metric_filters(logGroupName=LOG_GROUP)["metricFilters"]
+    chosen = [(f, t) for f in filters for t in f["metricTransformations"] if t["metricName"] == PASSWORD_METRIC]
+    problems: list[str] = []
+    if not chosen:
+        problems.append(f"no metric filter on {LOG_GROUP} publishes the metric {PASSWORD_METRIC!r}")
+    elif len(chosen) > 1:
+        problems.append(f"{len(chosen)} metric filters publish {PASSWORD_METRIC}, so one login would count more than "
+                        f"once: keep one. ex2.reset(lab) deletes every filter on {LOG_GROUP} that publishes {PASSWORD_METRIC}")
+    else:
+        metric_filter, transformation = chosen[0]
+        if transformation["metricNamespace"] != NAMESPACE:
+            problems.append(f"the metric's namespace is {transformation['metricNamespace']!r}, not {NAMESPACE!r}")
+        if str(transformation["metricValue"]) != "1":
+            problems.append(f"metricValue is {transformation['metricValue']!r}; each login should add 1")
+        pattern = metric_filter.get("filterPattern", "")
+        try:
+            compiled = filterpattern.compile(pattern)
+        except InvalidFilterPattern as error:
+            problems.append(f"the filter pattern {pattern!r} is not valid: {error}")
+        else:
+            lines = _sample_lines()
+            wanted = [line for line in lines if "]: Accepted password for " in line]
+            matched = [line for line in lines if compiled.matches(line)]
+            if any(line not in matched for line in wanted):
+                problems.append(f"the pattern {pattern!r} misses password logins such as "
+                                f"{next(missed for missed in wanted if missed not in matched).split(']: ', 1)[1]!r}")
+            extra = [line for line in matched if line not in wanted]
+            if extra:
+                problems.append(f"the pattern {pattern!r} also matches {extra[0].split(']: ', 1)[1]!r}: "
+                                "only password logins should count (key logins are how the administrator works)")
+    found = lab.internal_client("cloudwatch").describe_alarms(AlarmNames=[PASSWORD_ALARM])["MetricAlarms"]
+    if not found:
+        return [*problems, f"there is no alarm named {PASSWORD_ALARM!r}"]
+    alarm = found[0]
+    expected = {"Namespace": NAMESPACE, "MetricName": PASSWORD_METRIC, "Statistic": "Sum", "Period": 60,
+                "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching"}
+    problems += [f"the alarm's {key} is {alarm.get(key)!r}, expected {value!r}"
+                 for key, value in expected.items() if alarm.get(key) != value]
+    if not any(arn.split(":")[-1] == "lab-alerts" for arn in alarm.get("AlarmActions", [])):
+        problems.append("the alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])")
+    return problems
+
+
+def _delete_password_filters(lab: Lab) -> str:
+    logs = lab.client("logs")
+    try:
+        filters = logs.describe_metric_filters(logGroupName=LOG_GROUP)["metricFilters"]
+    except logs.exceptions.ResourceNotFoundException:
+        return f"there is no log group {LOG_GROUP}; nothing deleted"
+    mine = [f["filterName"] for f in filters if any(t["metricName"] == PASSWORD_METRIC for t in f["metricTransformations"])]
+    for name in mine:
+        logs.delete_metric_filter(logGroupName=LOG_GROUP, filterName=name)
+    return f"deleted {len(mine)} metric filter(s) on {LOG_GROUP} that published {PASSWORD_METRIC}: {', '.join(mine) or 'none'}"
+
+
+password_login_alarm = Exercise(
+    title=f"an alarm {PASSWORD_ALARM!r} that emails within a minute of any SSH password login",
+    checker=_password_login_problems,
+    hints=[
+        "The server should only see key logins ('Accepted publickey'); a line 'Accepted password for …' means a "
+        "password worked. Try your pattern with logs.test_metric_filter first.",
+        f"A metric filter with the quoted pattern '\"Accepted password\"' publishing {NAMESPACE}/{PASSWORD_METRIC} = 1, "
+        "then put_metric_alarm: Sum over Period=60, 1 of 1, Threshold=1, GreaterThanOrEqualToThreshold, "
+        "TreatMissingData='notBreaching' (no login is good news).",
+    ],
+    resetter=_delete_password_filters,
+    notebook="08",
+    number=2,
+)

@@ -1,0 +1,52 @@
+"""moto's accounts and credentials, shared by the backends, the emulator and the workshop.
+
+moto serves any 12-digit account id; on a moto server a request chooses its account with the
+header ``x-moto-account-id``, honoured when the server's environment does not set
+``MOTO_ACCOUNT_ID`` ("Multi-Account support", https://docs.getmoto.org/en/latest/docs/multi_account.html).
+moto checks no credentials, so the kit's sessions carry fake ones and read nothing in ``~/.aws``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+import botocore.session
+
+#: moto's default account (its documentation's example account id).
+MOTO_ACCOUNT_ID = "123456789012"
+FAKE_KEY = "testing"
+#: Seed of moto's id generator, set for every lab labkit starts a moto for: instance ids, UUIDs and
+#: the like then repeat run to run, so a committed notebook shows what a rerun prints
+#: (moto: "Deterministic Identifiers", https://docs.getmoto.org/en/latest/docs/configuration/recorder/index.html).
+MOTO_SEED = 20260601
+#: The account on a workshop's moto server that holds the kit's own state (the progress board,
+#: email subscriptions' confirmations): AWS's documentation example account id, so it can never be
+#: a participant's (:func:`labkit.runtime.participant.identity`).
+WORKSHOP_ACCOUNT_ID = "111122223333"
+ACCOUNT_HEADER = "x-moto-account-id"
+
+
+def offline_session(region: str, key: str = FAKE_KEY, secret: str = FAKE_KEY) -> boto3.Session:
+    """A boto3 session with fake credentials (``key``/``secret``) that reads no file in ``~/.aws``."""
+    # No environment variable may point botocore at a profile or a file of the learner's.
+    core = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
+    )
+    core.set_credentials(key, secret)
+    return boto3.Session(botocore_session=core, region_name=region)
+
+
+def session_in(account_id: str, region: str, key: str | None = None, secret: str | None = None) -> boto3.Session:
+    """An offline boto3 session whose every request is served from ``account_id`` by a moto server."""
+    session = offline_session(region, key or FAKE_KEY, secret or FAKE_KEY)
+
+    def choose_account(request: object, **_: object) -> None:
+        request.headers[ACCOUNT_HEADER] = account_id  # type: ignore[attr-defined]
+
+    session.events.register("before-sign", choose_account)
+    return session

@@ -1,0 +1,95 @@
+"""labkit's moto server: moto's threaded server with one endpoint of labkit's own in front.
+
+Started by ``labkit serve`` (:mod:`labkit.tools.workshop`) and by the ``moto-server`` backend when it
+starts a server of its own (:mod:`labkit.runtime.backends`). The endpoint frees the metric data a
+finished lab sent, so a workshop server's memory stays flat (issue "Workshops of 100").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+#: Where a labkit workshop server answers the kit itself (never a path of an AWS API: moto's own
+#: administration lives under /moto-api/).
+ADMIN_PATH = "/_labkit/"
+FREE_METRIC_DATA = ADMIN_PATH + "free-metric-data"
+
+
+def free_metric_data(account_id: str, metrics: list[tuple[str, str, list[tuple[str, str]]]] | None) -> int:
+    """Remove from moto's CloudWatch, in every region of ``account_id``, the datapoints of ``metrics``
+    (namespace, name, dimensions as (name, value) pairs: exact match), or all of them when ``metrics``
+    is None. Returns how many datapoints were removed.
+
+    CloudWatch itself cannot delete metric data (it expires: "Metrics cannot be deleted, but they
+    automatically expire after 15 months", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Metric);
+    moto keeps every datapoint as an object until the server stops, so a day of workshop runs would
+    grow the server without bound. The labs read metric data from their own store (the kernel's), so
+    what a finished lab sent the server is of no further use there. Runs in the server's process.
+    """
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    wanted = None if metrics is None else {(ns, name, tuple(sorted(map(tuple, dims)))) for ns, name, dims in metrics}
+    removed: set[int] = set()
+    kinds: set[type] = set()
+    for backend in cloudwatch_backends[account_id].values():
+        data = backend.metric_data
+        size = len(data)  # datapoints another request appends meanwhile are past ``size``, and stay
+        kept = []
+        for datum in data[:size]:
+            if wanted is None or (datum.namespace, datum.name,
+                                  tuple(sorted((d.name, d.value) for d in datum.dimensions))) in wanted:
+                removed.add(id(datum))
+                kinds.add(type(datum))
+            else:
+                kept.append(datum)
+        data[:size] = kept
+    # moto also lists every model object it ever made on the model's class (``instances_tracked``, for
+    # its /moto-api/ views): without this the datapoints would never be garbage.
+    for kind in kinds:
+        tracked = kind.instances_tracked  # type: ignore[attr-defined]  # moto adds it to its model classes
+        size = len(tracked)
+        tracked[:size] = [item for item in tracked[:size] if id(item) not in removed]
+    return len(removed)
+
+
+def _admin(app: Any) -> Any:
+    """``app`` (moto's WSGI application) with labkit's own endpoint in front: ``POST`` to
+    :data:`FREE_METRIC_DATA` with ``{"account_id": …, "metrics": [[namespace, name, [[dim, value], …]], …]}``
+    (or ``"metrics": null`` for the whole account) calls :func:`free_metric_data`."""
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != FREE_METRIC_DATA or environ.get("REQUEST_METHOD") != "POST":
+            return app(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            body: dict[str, Any]
+            removed = free_metric_data(str(request["account_id"]), request.get("metrics"))
+            status, body = "200 OK", {"removed": removed}
+        except (ValueError, KeyError, TypeError) as error:
+            status, body = "400 Bad Request", {"error": f"malformed request ({error})"}
+        payload = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+    return application
+
+
+def labkit_server(host: str, port: int) -> Any:
+    """moto's ``ThreadedMotoServer`` with labkit's endpoint (:func:`_admin`); started by ``labkit serve``
+    and by the ``moto-server`` backend when it starts a server of its own."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    class LabkitServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = _admin(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return LabkitServer(ip_address=host, port=port, verbose=False)
+
+

@@ -1,0 +1,1 @@
+"""What the notebooks use: metrics, plots, dashboards, prerequisites, checks, the inbox, simulations."""

@@ -1,0 +1,73 @@
+"""'Check your work': the checks every notebook ends with, which fail loudly.
+
+Taught from notebook 00-setup-and-monitoring-types on; ``labkit run`` counts the
+``N/M checks passed`` line each notebook prints.
+
+Jupyter's Run All stops at the first exception, so a failing check would stop the notebook
+before its "Clean up" and leave the lab's resources running (billable on a real account). Given
+the lab, :meth:`Checks.report` therefore tears it down *before* it raises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from labkit.exceptions import ChecksFailed
+from labkit.runtime import hooks
+
+if TYPE_CHECKING:
+    from labkit.runtime.lab import Lab
+
+SUMMARY = re.compile(r"(\d+)/(\d+) checks passed")
+
+
+@dataclass
+class Checks:
+    """Collects named checks, prints them, and raises :class:`ChecksFailed` if any failed."""
+
+    notebook: str
+    results: list[tuple[bool, str, str]] = field(default_factory=list)
+
+    def that(self, condition: object, description: str, hint: str = "") -> bool:
+        """Record one check; ``hint`` is shown only when it fails."""
+        passed = bool(condition)
+        self.results.append((passed, description, hint))
+        return passed
+
+    def report(self, lab: Lab | None = None) -> None:
+        """Print every check and the summary; raise if any failed.
+
+        With ``lab`` (every notebook passes it), a failure first tears the lab down and shows
+        that nothing is left, then raises: the learner fixes the exercise and runs all again.
+        On success nothing is deleted; the notebook's "Clean up" does that.
+        """
+        for passed, description, hint in self.results:
+            mark = "✔" if passed else "✘"
+            line = f"{mark} {description}"
+            if not passed and hint:
+                line += f"\n    hint: {hint}"
+            print(line)
+        passed_count = sum(passed for passed, _, _ in self.results)
+        print(f"{self.notebook}: {passed_count}/{len(self.results)} checks passed")
+        # In a workshop (LABKIT_PARTICIPANT on a moto server) the result goes on the instructor's board.
+        for reported in hooks.checks_reported:
+            reported(self.notebook, passed_count, len(self.results))
+        failed = [description for passed, description, _ in self.results if not passed]
+        if not failed and self.results:
+            return
+        message = f"{self.notebook}: failed checks: {', '.join(failed) or 'no checks were run'}"
+        if lab is None:
+            raise ChecksFailed(message)
+        print("\nCleaning up now, so that nothing is left running while you fix it:")
+        try:
+            print(lab.teardown())
+            left = lab.inventory()
+        except Exception as error:  # the learner must still hear about the checks, and the clean-up's trouble
+            raise ChecksFailed(
+                f"{message}. Clean-up did not finish ({error}): run `lab.teardown()` or `labkit teardown`."
+            ) from error
+        if left:
+            raise ChecksFailed(f"{message}. Clean-up left {len(left)} resource(s): {left}; see the report above.")
+        raise ChecksFailed(f"{message}. The lab was cleaned up (nothing is left): fix the exercise, then Run All again.")

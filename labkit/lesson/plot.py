@@ -1,0 +1,132 @@
+"""Charts in the style of the CloudWatch console's alarm graph.
+
+Taught in notebook 02-cpu-alarm. matplotlib is imported inside the functions, so importing
+labkit stays fast and notebooks without charts never load it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from labkit.aws import alarms
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+__all__ = ["alarm_timeline", "state_spans"]
+
+#: Console colours: the metric line, the red threshold and ALARM, grey INSUFFICIENT_DATA.
+METRIC_COLOUR = "#1f77b4"
+ALARM_COLOUR = "#d13212"
+INSUFFICIENT_COLOUR = "#879596"
+SPAN_COLOURS = {"ALARM": ALARM_COLOUR, "INSUFFICIENT_DATA": INSUFFICIENT_COLOUR}
+
+
+def state_spans(frame: pd.DataFrame) -> list[tuple[Any, Any, str]]:
+    """(from, until, state) of each run of one alarm state, on the time axis of the alarm history.
+
+    Row *i* of a backtest frame is the period that starts at ``index[i]``; CloudWatch evaluates it at
+    the period's **end** and records the new state then, so that is where the state begins (and where
+    ``describe_alarm_history`` dates the transition). Before the first evaluation the alarm is in its
+    ``previous_state`` (a new alarm: INSUFFICIENT_DATA); the last state is drawn until the next evaluation.
+    """
+    import pandas as pd
+
+    if frame.empty:
+        return []
+    period = pd.Timedelta(seconds=int(frame.attrs.get("period", 60)))
+    ends = [when + period for when in frame.index]
+    pieces = [(frame.index[0], ends[0], str(frame["previous_state"].iloc[0]))]
+    for number, (end, state) in enumerate(zip(ends, frame["state"])):
+        until = ends[number + 1] if number + 1 < len(ends) else end + period
+        pieces.append((end, until, str(state)))
+    spans: list[tuple[Any, Any, str]] = []
+    for start, end, state in pieces:
+        if spans and spans[-1][2] == state and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end, state)
+        else:
+            spans.append((start, end, state))
+    return spans
+
+
+def alarm_timeline(
+    frame_or_series: pd.DataFrame | pd.Series,
+    *,
+    threshold: float | tuple[float, float],
+    comparison_operator: str = "GreaterThanThreshold",
+    period: int = 300,
+    statistic: str = "Average",
+    evaluation_periods: int = 1,
+    datapoints_to_alarm: int | None = None,
+    treat_missing_data: str = "missing",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw the metric, the threshold, breaching points, state bands and transitions.
+
+    Pass a :func:`labkit.aws.alarms.backtest` frame, or raw datapoints (a Series) which are
+    backtested with the alarm settings given here. Datapoints sit at their period's start, as
+    CloudWatch timestamps them; the alarm's state changes at the end of the period it evaluates
+    (:func:`state_spans`), where ``describe_alarm_history`` dates it. ALARM is shaded red and
+    INSUFFICIENT_DATA grey, as on the console; each transition is labelled "OK → ALARM".
+    Returns the Axes (a new figure's when ``ax`` is None).
+    """
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    if isinstance(frame_or_series, pd.Series):
+        frame = alarms.backtest(
+            frame_or_series,
+            threshold=threshold,
+            comparison_operator=comparison_operator,
+            period=period,
+            statistic=statistic,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
+            treat_missing_data=treat_missing_data,
+        )
+    else:
+        frame = frame_or_series
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.5))
+
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+
+    for start, end, state in state_spans(frame):
+        if state in SPAN_COLOURS:
+            ax.axvspan(start, end, color=SPAN_COLOURS[state], alpha=0.15, lw=0)
+
+    stat_name = frame.attrs.get("statistic", statistic)
+    ax.plot(frame.index, frame["value"], color=METRIC_COLOUR, marker=".", lw=1.2, label=stat_name)
+    if isinstance(threshold, tuple):
+        ax.axhline(threshold[0], color=ALARM_COLOUR, lw=1, ls="--", label="band")
+        ax.axhline(threshold[1], color=ALARM_COLOUR, lw=1, ls="--")
+    else:
+        ax.axhline(threshold, color=ALARM_COLOUR, lw=1, label=f"threshold {threshold:g}")
+    breaching = frame["breaching"].fillna(False).astype(bool)
+    ax.scatter(
+        frame.index[breaching], frame["value"][breaching],
+        color=ALARM_COLOUR, zorder=3, s=18, label="breaching",
+    )
+    # A transition happens when the period it evaluates ends: the time describe_alarm_history reports.
+    period = pd.Timedelta(seconds=int(frame.attrs.get("period", period)))
+    for when, row in frame[frame["transition"]].iterrows():
+        ax.axvline(when + period, color="black", lw=0.6, alpha=0.5)
+        ax.annotate(
+            f"{row['previous_state']} → {row['state']}",
+            xy=(when + period, 1), xycoords=("data", "axes fraction"), xytext=(-2, -3), textcoords="offset points",
+            rotation=90, va="top", ha="right", fontsize=7,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
+    ax.set_title(title or f"{stat_name} vs threshold: alarm state over time")
+    ax.set_xlabel("datapoints at their period's start; state changes when the period ends", fontsize=8)
+    # Outside the plot, so that no transition label sits under it.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize=8)
+    locator = mdates.AutoDateLocator(tz=frame.index.tz)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=frame.index.tz))
+    if isinstance(ax.figure, Figure):  # a subfigure has no layout of its own
+        ax.figure.tight_layout()
+    return ax

@@ -1,0 +1,82 @@
+"""Every ``simulate_*``: what happens on a real account by itself, made to happen in the offline lab.
+
+A console sign-in (CloudTrail), an SSH brute force GuardDuty detects, an AWS Health issue: on AWS
+nobody calls these (you sign in yourself, GuardDuty watches real traffic, only AWS sends Health
+events), so each refuses to run there and says what to do instead. Offline each hands the event to
+the emulator, which records it as the service would (:mod:`labkit.emulator.cloudtrail`,
+:mod:`labkit.emulator.guardduty`, :mod:`labkit.emulator.health`). The simulated resources'
+metrics are :mod:`labkit.lesson.simulated`, the synthetic checks :mod:`labkit.lesson.synthetics`.
+
+Taught in notebooks 06-cloudtrail-eventbridge-health and 06b-config-guardduty-budgets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from labkit.aws.guardduty import DEFAULT_ATTACKER
+from labkit.aws.health import health_detail
+from labkit.emulator.cloudtrail import CloudTrailEmulation
+from labkit.emulator.guardduty import GuardDuty
+from labkit.emulator.health import Health
+from labkit.exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from labkit.runtime.lab import Lab
+
+
+def simulate_console_login(
+    lab: Lab, user: str, *, success: bool = False, source_ip: str = "203.0.113.77", mfa_used: bool = False,
+    user_agent: str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+) -> dict[str, Any]:
+    """Record a console sign-in attempt by IAM user ``user`` (``"root"`` for the root user); offline only.
+
+    On AWS, sign in to the console (or fail to) yourself: the record appears the same way.
+    Returns the record.
+    """
+    if lab.emulator is None:
+        raise ConfigurationError("on AWS, sign in to the console yourself: CloudTrail records the attempt")
+    return lab.emulator.plugin(CloudTrailEmulation).console_login(user, success=success, source_ip=source_ip,
+                                                             mfa_used=mfa_used, user_agent=user_agent)
+
+
+def simulate_ssh_brute_force(
+    lab: Lab, instance_id: str, *, source_ip: str = DEFAULT_ATTACKER, attempts: int = 1,
+) -> dict[str, Any]:
+    """Offline: GuardDuty detects ``source_ip`` brute-forcing SSH on ``instance_id`` (notebook 05's attack).
+
+    Creates (or, for a repeat, updates) an ``UnauthorizedAccess:EC2/SSHBruteForce`` finding in the
+    region's detector and sends the "GuardDuty Finding" event. Returns the finding (event form).
+    On a real account GuardDuty decides this itself from VPC flow logs; use
+    ``guardduty.create_sample_findings(DetectorId=..., FindingTypes=["UnauthorizedAccess:EC2/SSHBruteForce"])``
+    to see the format there.
+    """
+    if lab.emulator is None:
+        raise ConfigurationError(
+            "GuardDuty makes findings from real traffic on AWS; use create_sample_findings to test the alert path"
+        )
+    return lab.emulator.plugin(GuardDuty).brute_force(instance_id, source_ip, attempts)
+
+
+def simulate_issue(
+    lab: Lab, service: str = "EC2", *, event_type_code: str | None = None, category: str = "issue",
+    description: str | None = None, entities: list[str] | None = None, region: str | None = None,
+) -> dict[str, Any]:
+    """Have AWS Health report an issue of ``service`` affecting the lab account; offline only.
+
+    The event goes to the ``default`` bus of ``region`` (the lab's), where rules on ``aws.health``
+    route it. Returns the EventBridge event. On AWS nobody can cause a Health event; rules wait for
+    real ones.
+    """
+    if lab.emulator is None:
+        raise ConfigurationError("on AWS only AWS itself sends Health events; your rule waits for a real one")
+    region = region or lab.region
+    code = event_type_code or f"AWS_{service.upper()}_OPERATIONAL_ISSUE"
+    text = description or (
+        f"We are investigating increased error rates and latencies for the {service} APIs in the {region} Region."
+    )
+    detail = health_detail(
+        service=service.upper(), event_type_code=code, category=category, region=region, account=lab.account_id,
+        start=lab.clock.now(), description=text, entities=list(entities or []),
+    )
+    return lab.emulator.plugin(Health).report(detail, region)

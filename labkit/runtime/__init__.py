@@ -1,0 +1,1 @@
+"""The lab's runtime: connect(), backends, the lab clock, the resource registry and teardown."""

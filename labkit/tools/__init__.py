@@ -1,0 +1,1 @@
+"""Operator tools: the ``labkit`` command, doctor, pre-flight, workshop, notebook build, student editions."""

@@ -1,0 +1,242 @@
+"""Building, running and checking the lab notebooks (``labkit run``, ``make notebooks``).
+
+Notebook sources are jupytext percent scripts in ``notebooks/src/`` (readable diffs, reviewed like
+code); ``make notebooks`` turns each into ``notebooks/NN-name.ipynb`` and executes it on the moto
+backend with the fixed lab clock, so the committed outputs are exactly what a learner's run shows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labkit.exceptions import UnknownNotebook
+from labkit.lesson.checks import SUMMARY
+
+#: The fixed skeleton every notebook follows, as level-2 headings in this order (after the title).
+SKELETON = (
+    "Objectives",
+    "Prerequisites and time",
+    "Setup",
+    "Step",  # one or more "Step N: ..." headings
+    "Exercises",
+    "Check your work",
+    "Summary and what's next",
+    "Clean up",
+)
+
+NOTEBOOK_NAME = re.compile(r"^\d\d[a-z]?-[a-z0-9-]+$")
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def repo_root() -> Path:
+    """The project folder: the current directory if it holds ``notebooks/``, else the package's parent."""
+    here = Path.cwd()
+    if (here / "notebooks").is_dir():
+        return here
+    return Path(__file__).resolve().parents[2]
+
+
+def notebook_paths(root: Path | None = None) -> list[Path]:
+    """The executed lab notebooks, in order."""
+    folder = (root or repo_root()) / "notebooks"
+    return sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_NAME.match(p.stem))
+
+
+def resolve(name: str, root: Path | None = None) -> Path:
+    """The notebook ``name`` stands for: a path to an ``.ipynb`` file, or a course notebook's name with or
+    without ``notebooks/`` and ``.ipynb`` (``04-log-agent-config``, ``notebooks/04-log-agent-config.ipynb``),
+    or its number (``04``, ``06b``). Raises :class:`UnknownNotebook` with one sentence otherwise."""
+    given = Path(name)
+    if given.suffix == ".ipynb" and given.is_file():
+        return given
+    known = notebook_paths(root)
+    stem = given.name.removesuffix(".ipynb")
+    matches = [p for p in known if p.stem == stem] or [p for p in known if p.stem.split("-", 1)[0] == stem]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(p.stem for p in known) or "none"
+    raise UnknownNotebook(f"no notebook {name!r}: the course's notebooks are {names}")
+
+
+def source_paths(root: Path | None = None) -> list[Path]:
+    """The jupytext sources of the notebooks, in order."""
+    folder = (root or repo_root()) / "notebooks" / "src"
+    return sorted(p for p in folder.glob("*.py") if NOTEBOOK_NAME.match(p.stem))
+
+
+def headings(notebook: Any) -> list[tuple[int, str]]:
+    """Markdown headings ``(level, text)`` of a notebook, in order."""
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            match = re.match(r"^(#{1,6})\s+(.*?)\s*$", line)
+            if match:
+                found.append((len(match.group(1)), match.group(2)))
+    return found
+
+
+def skeleton_problems(notebook: Any) -> list[str]:
+    """What is missing or out of order against :data:`SKELETON` (empty when the notebook conforms)."""
+    found = headings(notebook)
+    problems = []
+    if not found or found[0][0] != 1:
+        problems.append("the first heading must be the title (a level-1 heading)")
+    sections = [text for level, text in found if level == 2]
+    position = 0
+    for expected in SKELETON:
+        matches = [n for n, text in enumerate(sections) if text.startswith(expected)]
+        later = [n for n in matches if n >= position]
+        if not later:
+            problems.append(f"missing or out of order: '## {expected}'")
+            continue
+        position = later[-1] if expected == "Step" else later[0]
+    return problems
+
+
+def each_step_cell_twice(notebook: Any) -> Any:
+    """A copy of ``notebook`` in which every code cell of a "Step …" section, and every exercise
+    answer (tagged ``solution``), is immediately followed by a copy of itself: a learner who runs a
+    cell again (the standards: every step cell can be run twice). ``tests/test_notebooks.py`` runs it."""
+    import copy
+
+    twice = copy.deepcopy(notebook)
+    cells: list[Any] = []
+    section = ""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            levels = [m.group(1) for m in re.finditer(r"^##\s+(.*?)\s*$", cell.source, re.MULTILINE)]
+            section = levels[-1] if levels else section
+        cells.append(copy.deepcopy(cell))
+        in_step = section.startswith("Step")
+        if cell.cell_type == "code" and (in_step or "solution" in cell.metadata.get("tags", [])):
+            again = copy.deepcopy(cell)
+            again["id"] = f"{cell.get('id', 'cell')}-again"
+            cells.append(again)
+    twice.cells = cells
+    return twice
+
+
+@contextmanager
+def backend_environment(backend: str) -> Iterator[None]:
+    """Run kernels on ``backend`` with the fixed lab clock (they inherit this process's environment)."""
+    saved = {key: os.environ.get(key) for key in ("LABKIT_BACKEND", "LABKIT_CLOCK_START", "MPLBACKEND")}
+    os.environ["LABKIT_BACKEND"] = backend
+    os.environ.pop("LABKIT_CLOCK_START", None)
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def execute(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
+    """Execute ``notebook`` in a fresh kernel in ``workdir``; raises on the first failing cell."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", record_timing=False,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    return client.execute()
+
+
+@dataclass
+class RunResult:
+    """One row of ``labkit run``'s summary table."""
+
+    notebook: str
+    seconds: float
+    checks: str
+    error: str = ""
+
+
+def checks_line(notebook: Any) -> str:
+    """The ``N/M`` of the notebook's 'checks passed' line, or ``-`` if it printed none."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            match = SUMMARY.search(output.get("text", ""))
+            if match:
+                return f"{match.group(1)}/{match.group(2)}"
+    return "-"
+
+
+def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
+    """Execute each notebook headless on ``backend``; never writes the notebooks."""
+    import nbformat
+
+    results = []
+    with backend_environment(backend):
+        for path in paths:
+            notebook = nbformat.read(path, as_version=4)
+            # The committed outputs must not count: a run that stops early shows only what it ran.
+            for cell in notebook.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            started = time.perf_counter()
+            try:
+                execute(notebook, path.parent)
+                error = ""
+            except Exception as failure:  # noqa: BLE001 — the table reports any failure and goes on
+                text = ANSI_COLOUR.sub("", str(failure)).strip()  # the kernel's traceback is coloured
+                error = text.splitlines()[-1][:200] if text else type(failure).__name__
+            results.append(RunResult(path.stem, time.perf_counter() - started, checks_line(notebook), error))
+    return results
+
+
+def format_table(results: list[RunResult]) -> str:
+    """The summary table ``labkit run`` prints."""
+    width = max([len("notebook"), *(len(r.notebook) for r in results)])
+    lines = [f"{'notebook':<{width}}  {'seconds':>7}  checks  result", "-" * (width + 27)]
+    for r in results:
+        verdict = "ok" if not r.error else f"FAILED: {r.error}"
+        lines.append(f"{r.notebook:<{width}}  {r.seconds:7.1f}  {r.checks:>6}  {verdict}")
+    lines.append(f"{'total':<{width}}  {sum(r.seconds for r in results):7.1f}")
+    return "\n".join(lines)
+
+
+def kernelspec() -> dict[str, str]:
+    """The notebooks' ``kernelspec`` metadata: what JupyterLab writes for ipykernel's spec.
+
+    JupyterLab replaces the metadata with the running kernel's spec when it opens a notebook; if
+    they differ, opening marks the notebook changed and saving rewrites it (``make lab``, start page).
+    """
+    from ipykernel.kernelspec import KERNEL_NAME, get_kernel_dict
+
+    spec = get_kernel_dict()
+    return {"display_name": spec["display_name"], "language": spec["language"], "name": KERNEL_NAME}
+
+
+def build(sources: list[Path], root: Path) -> list[Path]:
+    """Turn each jupytext source into an executed ``notebooks/NN-name.ipynb`` (moto, fixed clock)."""
+    import jupytext
+    import nbformat
+
+    written = []
+    with backend_environment("moto"):
+        for source in sources:
+            notebook = jupytext.read(source)
+            notebook.metadata["kernelspec"] = kernelspec()
+            # Unpaired on purpose: jupytext pairing refuses to open a notebook whose file times
+            # look out of order, which a fresh clone can produce; the sources are for contributors.
+            notebook.metadata.pop("jupytext", None)
+            # Stable cell ids (nbformat 4.5 draws random ones) keep a rebuild's diff to what changed.
+            for index, cell in enumerate(notebook.cells):
+                cell["id"] = f"cell-{index:03d}"
+            execute(notebook, root / "notebooks")
+            target = root / "notebooks" / f"{source.stem}.ipynb"
+            nbformat.write(notebook, target)
+            written.append(target)
+    return written
