@@ -57,7 +57,7 @@ def start_server() -> tuple[subprocess.Popen[str], str]:
 def notebook_02_steps() -> None:
     """The lab steps of notebook 02 that leave state on the server (no plots, no backtest: they stay in the kernel)."""
     import labkit
-    from labkit import prereqs
+    from labkit.lesson import prereqs
 
     lab = labkit.connect()
     instance = prereqs.lab_instance(lab, instance_type="t3.micro", pattern="batch", history_days=7, remote_load=True)

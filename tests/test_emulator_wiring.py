@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from labkit import backends
+from labkit.runtime import backends
 from labkit.emulator import PLUGINS
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.core import Emulator, plugin_order

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from notebook_scenarios import notebook_functions
 
-from labkit import prereqs
+from labkit.lesson import prereqs
 from labkit.course.exercises.nb08 import password_login_alarm, top_usernames_query
 from labkit.emulator.logs_insights import LogsInsights
 from labkit.runtime.lab import Lab

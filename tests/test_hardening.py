@@ -295,7 +295,7 @@ def _busy_alarm(lab: Lab, topic: str) -> None:
 
 
 def test_an_alarm_another_process_made_is_evaluated_and_emails(monkeypatch: pytest.MonkeyPatch) -> None:
-    from labkit import prereqs
+    from labkit.lesson import prereqs
 
     with labkit.connect("moto-server") as server:
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
@@ -310,7 +310,7 @@ def test_an_alarm_another_process_made_is_evaluated_and_emails(monkeypatch: pyte
 
 
 def test_alarm_history_outlives_the_process_that_recorded_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from labkit import prereqs
+    from labkit.lesson import prereqs
 
     with labkit.connect("moto-server") as server:
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)

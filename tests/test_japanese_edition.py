@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit import translation
+from labkit.tools import translation
 from labkit.exceptions import ConfigurationError
 from labkit.tools.notebooks import kernelspec, notebook_paths, source_paths
 

@@ -217,7 +217,7 @@ def test_catchup_on_in_process_moto_explains_why_there_is_nothing_to_do(capsys: 
 
 # -- §5 bounded memory: teardown frees the lab's metric data on the server -------------------------
 def test_teardown_frees_the_metric_data_the_lab_sent_to_the_server(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from labkit.tools.workshop import _session_in
+    from labkit.emulator.moto_accounts import session_in as _session_in
 
     lab = join(monkeypatch, server, "freed")
     lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])

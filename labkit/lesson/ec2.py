@@ -22,8 +22,9 @@ from botocore.exceptions import ClientError
 
 from labkit.aws import costs
 from labkit.emulator.ec2_metrics import Ec2Metrics
+from labkit.emulator.ec2_status import ActionRecord, Ec2Status
 from labkit.emulator.ec2_workload import CREDITS, PATTERNS, LabInstance, Workload
-from labkit.exceptions import InvalidParameter
+from labkit.exceptions import ConfigurationError, InvalidParameter
 from labkit.lesson.iam import ensure_ec2_role
 
 if TYPE_CHECKING:
@@ -208,3 +209,12 @@ def lab_instance_id(lab: Lab) -> str | None:
     return chosen[0]["InstanceId"] if chosen else None
 
 
+def alarm_actions(lab: Lab) -> list[ActionRecord]:
+    """What alarms' EC2 actions (recover, reboot, stop, terminate) did in this lab, oldest first.
+
+    Offline only: the emulator carries the actions out and records them. On AWS an alarm's
+    ``Action`` history items say what its actions did. Taught in notebook 07-liveness-url-dashboards.
+    """
+    if lab.emulator is None:
+        raise ConfigurationError("on AWS, the alarm's history (HistoryItemType='Action') says what its actions did")
+    return list(lab.emulator.plugin(Ec2Status).actions)

@@ -180,7 +180,7 @@ print("\n".join(recover_alarm_history()))
 # sent you an email each time the state changed.
 
 # %%
-from labkit.emulator.ec2_workload import alarm_actions
+from labkit.lesson.ec2 import alarm_actions
 
 if lab.offline:
     for action in alarm_actions(lab):

@@ -54,7 +54,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import labkit
-from labkit import prereqs
+from labkit.lesson import prereqs
 from labkit.course.curriculum import differences_box
 from labkit.runtime.redact import mask_account
 
