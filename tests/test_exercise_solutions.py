@@ -21,7 +21,7 @@ from labkit.tools.notebooks import source_paths
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = source_paths(REPO)
-IMPORT = re.compile(r"^from labkit\.exercises\.nb(\w+) import (\w+) as ex(\d+)$", re.MULTILINE)
+IMPORT = re.compile(r"^from labkit\.course\.exercises\.nb(\w+) import (\w+) as ex(\d+)$", re.MULTILINE)
 
 
 def _exercises() -> dict[str, Exercise]:

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 import labkit
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.moto_accounts import offline_session
 from labkit.exceptions import GuardrailError
 from labkit.runtime import backends
 from labkit.runtime.lab import Lab
@@ -340,7 +341,7 @@ def test_teardown_on_a_plain_moto_server_leaves_the_metric_data_and_does_not_fai
     lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])
     assert lab.teardown().ok
     assert lab.emulator is not None and lab.emulator.plugin(CloudWatchMetrics).free_on_server() is None
-    moto_itself = backends._offline_session("ap-northeast-1").client("cloudwatch", endpoint_url=server)
+    moto_itself = offline_session("ap-northeast-1").client("cloudwatch", endpoint_url=server)
     assert len(moto_itself.list_metrics()["Metrics"]) == 1  # kept until the server stops
 
 
