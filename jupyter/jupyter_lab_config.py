@@ -21,6 +21,7 @@ c.LabApp.app_settings_dir = str(here / "lab" / "settings")
 c.LabApp.news_url = None
 # custom/custom.css: long notebook names wrap in the file browser.
 c.LabApp.custom_css = True
-# Learners see the start page and the notebooks: the jupytext sources (src/) and nbval's
-# sanitize.cfg are for contributors. jupyter_server's own defaults come first.
-c.ContentsManager.hide_globs = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "src", "sanitize.cfg"]
+# Learners see the start page, the notebooks and the Japanese edition (ja/): the notebook sources
+# (src/), the translation catalogues (locale/) and nbval's sanitize.cfg are for contributors.
+# jupyter_server's own defaults come first.
+c.ContentsManager.hide_globs = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "src", "locale", "sanitize.cfg"]

@@ -63,7 +63,8 @@ def test_jupyterlab_opens_on_the_start_page_and_hides_what_learners_do_not_need(
     def listed(name: str) -> bool:
         return not any(fnmatch.fnmatch(name, pattern) for pattern in hidden)
 
-    assert not listed("src") and not listed("sanitize.cfg") and not listed("__pycache__")
+    assert not listed("src") and not listed("locale") and not listed("sanitize.cfg") and not listed("__pycache__")
+    assert listed("ja"), "the Japanese edition's folder is where learners find it"
     assert all(listed(path.name) for path in NOTEBOOKS) and listed(START_PAGE.name)
     assert config.ServerApp.ip == "127.0.0.1" and config.LabApp.news_url is None
 

@@ -169,7 +169,8 @@ def test_make_lab_opens_on_the_start_page(lab: LabServer, page: Any, capsys: pyt
     listed = page.locator(".jp-DirListing-content .jp-DirListing-itemText")
     listed.first.wait_for()
     names = listed.all_inner_texts()
-    assert names == [p.name for p in notebook_paths(REPO)] + ["START-HERE.md"], "src/ and sanitize.cfg are hidden"
+    # Folders first (JupyterLab's order): the Japanese edition; src/, locale/ and sanitize.cfg are hidden.
+    assert names == ["ja"] + [p.name for p in notebook_paths(REPO)] + ["START-HERE.md"], "contributors' files are hidden"
     clipped = listed.evaluate_all("items => items.filter(i => i.scrollWidth > i.clientWidth).map(i => i.innerText)")
     assert clipped == [], "every name is readable in the file browser"
 
