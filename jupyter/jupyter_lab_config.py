@@ -5,6 +5,7 @@ So the settings a learner gets live in the repository, and nothing in ``~/.jupyt
 serves a copy of the notebooks on a port of its own that way).
 """
 
+import os
 from pathlib import Path
 
 here = Path(__file__).resolve().parent
@@ -16,8 +17,13 @@ c.ServerApp.open_browser = False  # make lab runs on servers too; it prints the 
 c.ServerApp.root_dir = str(here.parent / "notebooks")
 # The first screen: the start page, rendered (overrides.json makes Markdown open as a preview).
 c.LabApp.default_url = "/lab/tree/START-HERE.md"
-# overrides.json: no Jupyter news pop-up, no update check, Markdown opens rendered.
-c.LabApp.app_settings_dir = str(here / "lab" / "settings")
+# overrides.json: no Jupyter news pop-up, no update check, Markdown opens rendered. `make lab-ja`
+# (LABKIT_LANG=ja) takes settings-ja/, the same plus JupyterLab's Japanese language pack, and opens the
+# Japanese edition's start page.
+japanese = os.environ.get("LABKIT_LANG") == "ja"
+c.LabApp.app_settings_dir = str(here / "lab" / ("settings-ja" if japanese else "settings"))
+if japanese:
+    c.LabApp.default_url = "/lab/tree/ja/START-HERE.md"
 c.LabApp.news_url = None
 # custom/custom.css: long notebook names wrap in the file browser.
 c.LabApp.custom_css = True

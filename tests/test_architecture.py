@@ -2,7 +2,8 @@
 
 The layers (issue 15), lowest first; a module may import from its own layer and from lower ones:
 
-* ``labkit.exceptions`` — the one error hierarchy, imported by every layer;
+* ``labkit.exceptions`` — the one error hierarchy, and ``labkit.i18n`` — labkit's words in the lab's
+  language: the foundation, imported by every layer above the pure rules;
 * ``labkit.aws`` — AWS's documented rules as pure functions; imports nothing else from labkit;
 * ``labkit.emulator`` — one module per emulated AWS service, completing moto;
 * ``labkit.runtime`` — ``connect()``, backends, the lab clock, the resource registry;
@@ -28,7 +29,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "labkit"
 
 LAYERS = ("exceptions", "aws", "emulator", "runtime", "lesson", "course", "tools", "")
-RANK = {name: rank for rank, name in enumerate(LAYERS)}
+RANK = {name: rank for rank, name in enumerate(LAYERS)} | {"i18n": 0}
 
 #: Modules allowed function-local imports of labkit modules, each with its reason (none dodges a cycle).
 LOCAL_IMPORTS_ALLOWED: dict[str, str] = {

@@ -6,8 +6,10 @@ tests/browser/ checks the same in a real browser (`make test-browser`); these ru
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import subprocess
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import nbformat
@@ -105,3 +107,28 @@ def test_makefile_notebook_list_follows_the_naming_rule(tmp_path: Path) -> None:
         (tmp_path / "notebooks" / name).write_text("{}")
     expected = [str(p.relative_to(tmp_path)) for p in notebook_paths(tmp_path)]
     assert len(expected) == 4 and makefile_notebooks(tmp_path) == expected
+
+
+JA_START_PAGE = REPO / "notebooks" / "ja" / "START-HERE.md"
+
+
+def test_make_lab_ja_opens_the_japanese_start_page_with_jupyterlabs_japanese_menus(monkeypatch) -> None:
+    """`make lab-ja` = `make lab` with LABKIT_LANG=ja: the same settings plus the language pack's locale."""
+    monkeypatch.setenv("LABKIT_LANG", "ja")
+    config = lab_config()
+    assert Path(config.ServerApp.root_dir) / config.LabApp.default_url.removeprefix("/lab/tree/") == JA_START_PAGE
+    english = json.loads((REPO / "jupyter" / "lab" / "settings" / "overrides.json").read_text())
+    japanese = json.loads((Path(config.LabApp.app_settings_dir) / "overrides.json").read_text())
+    assert japanese == english | {"@jupyterlab/translation-extension:plugin": {"locale": "ja_JP"}}
+    packs = {entry.name for entry in entry_points(group="jupyterlab.languagepack")}
+    assert "ja_JP" in packs, "jupyterlab-language-pack-ja-JP (a dependency in pyproject.toml) is not installed"
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^lab-ja: .*\n\tLABKIT_LANG=ja \$\(MAKE\) .*lab$", makefile, re.M)
+
+
+def test_the_japanese_start_page_lists_the_same_notebooks_and_minutes() -> None:
+    rows = re.findall(r"^\| \d+ \| \[([^\]]+)\]\(([^)]+)\) \| [^|]+ \| (\d+) \|$", JA_START_PAGE.read_text(), re.M)
+    assert [target for _, target, _ in rows] == [p.name for p in NOTEBOOKS]
+    assert [int(minutes) for _, _, minutes in rows] == [minutes for _, _, minutes in start_page_rows()]
+    for (_, target, _) in rows:
+        assert (JA_START_PAGE.parent / target).is_file(), target

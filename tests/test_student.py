@@ -137,3 +137,22 @@ def test_the_student_edition_of_notebook_00_runs_and_passes_once_answered(tmp_pa
         execute(answered, tmp_path)
     printed = "".join(o.get("text", "") for c in answered.cells for o in c.get("outputs", []))
     assert "✔ Correct" in printed and "checks passed" in printed
+
+
+def test_labkit_student_lang_ja_writes_the_japanese_edition_with_japanese_notes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`labkit student --lang ja` (issue 18): every notebook of notebooks/ja/, its answer notes in Japanese."""
+    japanese = notebook_paths(REPO, edition="ja")
+    assert [p.name for p in japanese] == [p.name for p in NOTEBOOKS]
+    assert main(["student", "--lang", "ja", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == sorted(p.name for p in japanese)
+    for path in japanese:
+        source = nbformat.read(path, as_version=4)
+        edition = nbformat.read(tmp_path / path.name, as_version=4)
+        answers = [c for c in source.cells if "solution" in c.metadata.get("tags", [])]
+        notes = [c.source for c in edition.cells if c.cell_type == "markdown" and c.source.startswith("✏️")]
+        assert len(notes) == len(answers), path.name
+        assert all("ここに" in note and "Your answer" not in note for note in notes), notes
+        assert leaked_lines(source, edition) == []
+        assert next(c.source for c in edition.cells if c.cell_type == "markdown") == source.cells[0].source

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from labkit.exceptions import ChecksFailed
+from labkit.i18n import _, ngettext
 from labkit.runtime import hooks
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
 
-SUMMARY = re.compile(r"(\d+)/(\d+) checks passed")
+#: The summary line in either language ("00: 4/4 checks passed", "00: 4/4 件のチェックに合格").
+SUMMARY = re.compile(r"(\d+)/(\d+) (?:checks passed|件のチェックに合格)")
 
 
 @dataclass
@@ -47,27 +49,43 @@ class Checks:
             mark = "✔" if passed else "✘"
             line = f"{mark} {description}"
             if not passed and hint:
-                line += f"\n    hint: {hint}"
+                line += "\n    " + _("hint: {hint}").format(hint=hint)
             print(line)
         passed_count = sum(passed for passed, _, _ in self.results)
-        print(f"{self.notebook}: {passed_count}/{len(self.results)} checks passed")
+        print(_("{notebook}: {passed}/{total} checks passed").format(
+            notebook=self.notebook, passed=passed_count, total=len(self.results)
+        ))
         # In a workshop (LABKIT_PARTICIPANT on a moto server) the result goes on the instructor's board.
         for reported in hooks.checks_reported:
             reported(self.notebook, passed_count, len(self.results))
         failed = [description for passed, description, _ in self.results if not passed]
         if not failed and self.results:
             return
-        message = f"{self.notebook}: failed checks: {', '.join(failed) or 'no checks were run'}"
+        message = _("{notebook}: failed checks: {failed}").format(
+            notebook=self.notebook, failed=", ".join(failed) or _("no checks were run")
+        )
         if lab is None:
             raise ChecksFailed(message)
-        print("\nCleaning up now, so that nothing is left running while you fix it:")
+        print("\n" + _("Cleaning up now, so that nothing is left running while you fix it:"))
         try:
             print(lab.teardown())
             left = lab.inventory()
         except Exception as error:  # the learner must still hear about the checks, and the clean-up's trouble
             raise ChecksFailed(
-                f"{message}. Clean-up did not finish ({error}): run `lab.teardown()` or `labkit teardown`."
+                _("{message}. Clean-up did not finish ({error}): run `lab.teardown()` or `labkit teardown`.").format(
+                    message=message, error=error
+                )
             ) from error
         if left:
-            raise ChecksFailed(f"{message}. Clean-up left {len(left)} resource(s): {left}; see the report above.")
-        raise ChecksFailed(f"{message}. The lab was cleaned up (nothing is left): fix the exercise, then Run All again.")
+            raise ChecksFailed(
+                ngettext(
+                    "{message}. Clean-up left {count} resource: {left}; see the report above.",
+                    "{message}. Clean-up left {count} resources: {left}; see the report above.",
+                    len(left),
+                ).format(message=message, count=len(left), left=left)
+            )
+        raise ChecksFailed(
+            _("{message}. The lab was cleaned up (nothing is left): fix the exercise, then Run All again.").format(
+                message=message
+            )
+        )

@@ -26,6 +26,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from labkit.lesson import fonts
 from labkit.lesson.units import human_bytes
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ def render(lab: Lab, name: str) -> Figure:
     widgets coloured state boxes (red ALARM, green OK, grey INSUFFICIENT_DATA), text widgets their
     text. Prints one line per widget, so the notebook's text output says what was drawn.
     """
-    import matplotlib.pyplot as plt
+    plt = fonts.pyplot()
 
     body = json.loads(lab.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
     widgets = body.get("widgets", [])

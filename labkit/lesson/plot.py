@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import alarms
+from labkit.lesson import fonts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +73,7 @@ def alarm_timeline(
     INSUFFICIENT_DATA grey, as on the console; each transition is labelled "OK → ALARM".
     Returns the Axes (a new figure's when ``ax`` is None).
     """
-    import matplotlib.pyplot as plt
+    plt = fonts.pyplot()
     import pandas as pd
 
     if isinstance(frame_or_series, pd.Series):

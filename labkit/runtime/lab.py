@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from labkit import i18n
 from labkit.emulator import PLUGINS, Emulator
 from labkit.emulator.budgets import Budgets
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
@@ -41,8 +42,6 @@ T = TypeVar("T")
 
 #: The budget a real lab creates before its first billable resource.
 GUARD_BUDGET = "labkit-guard"
-#: The languages a lab can be in (``connect(lang=...)``, ``LABKIT_LANG``).
-LANGUAGES = ("en", "ja")
 
 #: The lab currently open in this process on an in-process moto backend (there can be one:
 #: moto's state is global to the process).
@@ -63,15 +62,12 @@ def connect(
     account with the clock back at its start, so a notebook always runs the same way.
     ``start`` overrides where a virtual clock starts (default ``LABKIT_CLOCK_START`` or 2026-06-01T00:00Z).
     ``lang`` is the lab's language, ``"en"`` or ``"ja"`` (default ``LABKIT_LANG``, else ``"en"``), kept as
-    ``lab.lang``; the Japanese notebooks (``notebooks/ja/``) pass ``lang="ja"``. It changes nothing else yet:
-    labkit's own messages are still English.
+    ``lab.lang``; the Japanese notebooks (``notebooks/ja/``) pass ``lang="ja"``. labkit's own messages
+    follow it from then on (:mod:`labkit.i18n`); what AWS returns stays as AWS returns it.
     """
     global _open_lab
     chosen_lang = lang or os.environ.get("LABKIT_LANG") or "en"
-    if chosen_lang not in LANGUAGES:
-        raise ConfigurationError(
-            f"unknown language {chosen_lang!r}: labkit.connect(lang=...) and LABKIT_LANG accept \"en\" or \"ja\""
-        )
+    i18n.set_language(chosen_lang)  # refuses an unknown language before anything starts
     name = backend_module.resolve_backend_name(backend)
     endpoint = os.environ.get("LABKIT_ENDPOINT_URL") or None
     in_process = name == "moto" or (name == "moto-server" and not endpoint)
@@ -148,7 +144,7 @@ class Lab:
         self.registry.claim(self.lab_id)
         self._clients: dict[tuple[str, str, bool, str, bool], Any] = {}
         self.closed = False
-        #: The lab's language, "en" or "ja" (:func:`connect`'s ``lang``); labkit's messages do not follow it yet.
+        #: The lab's language, "en" or "ja" (:func:`connect`'s ``lang``); labkit's messages follow it.
         self.lang = "en"
         #: On a real account, billable steps are refused until a notebook cell sets this to True.
         self.confirm_costs = False

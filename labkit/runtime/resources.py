@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 from filelock import FileLock
 
 from labkit.exceptions import UnsupportedOperation
+from labkit.i18n import _, ngettext
 from labkit.runtime.redact import is_account_field, mask_account
 
 TAG_KEY = "labkit:lab"
@@ -516,14 +517,20 @@ class TeardownReport:
         return not self.failed and not self.remaining
 
     def __str__(self) -> str:
-        lines = [f"deleted  {item}" for item in self.deleted]
-        lines += [f"would delete  {item}" for item in self.planned]
-        lines += [f"FAILED   {item}: {mask_account(why)}" for item, why in self.failed]
-        lines += [f"left     {item}" for item in self.remaining]
-        verdict = "nothing left" if self.ok else f"{len(self.failed) + len(self.remaining)} resource(s) left"
+        """The report a learner reads, in the lab's language (:mod:`labkit.i18n`)."""
+        lines = [_("deleted  {resource}").format(resource=item) for item in self.deleted]
+        lines += [_("would delete  {resource}").format(resource=item) for item in self.planned]
+        lines += [_("FAILED   {resource}: {why}").format(resource=item, why=mask_account(why)) for item, why in self.failed]
+        lines += [_("left     {resource}").format(resource=item) for item in self.remaining]
+        left = len(self.failed) + len(self.remaining)
+        verdict = _("nothing left") if self.ok else ngettext(
+            "{count} resource left", "{count} resources left", left).format(count=left)
         if self.planned:
-            verdict = f"dry run: {len(self.planned)} resource(s) would be deleted"
-        return "\n".join([*lines, f"teardown: {verdict}"])
+            verdict = ngettext(
+                "dry run: {count} resource would be deleted", "dry run: {count} resources would be deleted",
+                len(self.planned),
+            ).format(count=len(self.planned))
+        return "\n".join([*lines, _("teardown: {verdict}").format(verdict=verdict)])
 
 
 class Registry:

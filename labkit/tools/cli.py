@@ -108,7 +108,7 @@ def _student(args: argparse.Namespace) -> int:
     from labkit.tools.student import write_student_editions
 
     paths = [Path(p) for p in args.notebooks] or None
-    for path in write_student_editions(Path(args.outdir), paths):
+    for path in write_student_editions(Path(args.outdir), paths, lang=args.lang):
         print(f"wrote {path}")
     return 0
 
@@ -185,7 +185,11 @@ def parser() -> argparse.ArgumentParser:
     agent.set_defaults(handler=_agent_config)
     student = commands.add_parser("student", help="write the student editions (solutions removed) of the notebooks")
     student.add_argument("outdir", help="folder to write them to, e.g. student/")
-    student.add_argument("notebooks", nargs="*", help="notebook files (default: all)")
+    student.add_argument("notebooks", nargs="*", help="notebook files (default: all of the edition --lang)")
+    student.add_argument(
+        "--lang", choices=["en", "ja"], default="en",
+        help="the edition: en (notebooks/) or ja (notebooks/ja/, answer notes in Japanese)",
+    )
     student.set_defaults(handler=_student)
     serve = commands.add_parser("serve", help="run the workshop's moto server (an account per participant)")
     serve.add_argument("--port", type=int, default=5000, help="default 5000; 0 picks a free port")

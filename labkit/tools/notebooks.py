@@ -43,9 +43,11 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def notebook_paths(root: Path | None = None) -> list[Path]:
-    """The executed lab notebooks, in order."""
+def notebook_paths(root: Path | None = None, edition: str = "en") -> list[Path]:
+    """The executed lab notebooks of ``edition`` (``"en"``: ``notebooks/``; ``"ja"``: ``notebooks/ja/``), in order."""
     folder = (root or repo_root()) / "notebooks"
+    if edition != "en":
+        folder = folder / edition
     return sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_NAME.match(p.stem))
 
 
@@ -143,14 +145,20 @@ def backend_environment(backend: str) -> Iterator[None]:
 
 
 def execute(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
-    """Execute ``notebook`` in a fresh kernel in ``workdir``; raises on the first failing cell."""
+    """Execute ``notebook`` in a fresh kernel in ``workdir``; raises on the first failing cell.
+
+    Consecutive prints of a cell become one output (nbconvert's ``CoalesceStreamsPreprocessor``): how
+    the kernel split them depends on timing, so a rebuild's diff shows only what the cells printed."""
     from nbclient import NotebookClient
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     client = NotebookClient(
         notebook, timeout=timeout, kernel_name="python3", record_timing=False,
         resources={"metadata": {"path": str(workdir)}},
     )
-    return client.execute()
+    executed = client.execute()
+    CoalesceStreamsPreprocessor().preprocess(executed, {})
+    return executed
 
 
 @dataclass

@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from labkit.exceptions import SolutionLeak
+from labkit.i18n import N_, translation
 from labkit.tools.notebooks import notebook_paths
 
 SOLUTION_TAG = "solution"
-ANSWER_NOTE = (
+ANSWER_NOTE = N_(
     "✏️ **Your answer here.** Write your code in the empty cell below, then run the check after it. "
     "Stuck? The exercise's `.hint()` gives a hint (call it again for a more specific one); "
     "`.solution()` shows one answer."
 )
-ANSWER_CELL = "# your answer here\n"
+ANSWER_CELL = N_("# your answer here\n")
 #: Lines with no letter or digit (``)``, ``],``) say nothing about an answer.
 _TRIVIAL = re.compile(r"^[\W_]*$")
 
@@ -61,8 +62,9 @@ def leaked_lines(solution_notebook: Any, student_notebook: Any) -> list[str]:
     return sorted(solution_lines(solution_notebook) & shown)
 
 
-def student_edition(notebook: Any) -> Any:
-    """The exercise version of ``notebook`` (an nbformat v4 notebook; the argument is not changed)."""
+def student_edition(notebook: Any, lang: str = "en") -> Any:
+    """The exercise version of ``notebook`` (an nbformat v4 notebook; the argument is not changed), with
+    the "your answer here" note and cell in ``lang``."""
     import copy
 
     import nbformat
@@ -74,8 +76,9 @@ def student_edition(notebook: Any) -> Any:
         cells.append(cell)
         if _is_solution(cell):
             # The placeholder goes where the answer was; the answer itself is removed below.
-            cells.append(nbformat.v4.new_markdown_cell(ANSWER_NOTE))
-            cells.append(nbformat.v4.new_code_cell(ANSWER_CELL))
+            words = translation(lang)
+            cells.append(nbformat.v4.new_markdown_cell(words.gettext(ANSWER_NOTE)))
+            cells.append(nbformat.v4.new_code_cell(words.gettext(ANSWER_CELL)))
     edition.cells = cells
     remove = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True)
     edition, _ = remove.preprocess(edition, {})
@@ -89,14 +92,15 @@ def student_edition(notebook: Any) -> Any:
     return edition
 
 
-def write_student_editions(outdir: Path, notebooks: list[Path] | None = None) -> list[Path]:
-    """Write the student edition of each notebook (default: every lab notebook) into ``outdir``."""
+def write_student_editions(outdir: Path, notebooks: list[Path] | None = None, lang: str = "en") -> list[Path]:
+    """Write the student edition of each notebook into ``outdir``: by default every lab notebook of the
+    edition ``lang`` (``"ja"``: the Japanese edition, ``notebooks/ja/``, with the answer notes in Japanese)."""
     import nbformat
 
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in notebooks if notebooks is not None else notebook_paths():
-        edition = student_edition(nbformat.read(path, as_version=4))
+    for path in notebooks if notebooks is not None else notebook_paths(edition=lang):
+        edition = student_edition(nbformat.read(path, as_version=4), lang)
         target = outdir / path.name
         nbformat.write(edition, target)
         written.append(target)

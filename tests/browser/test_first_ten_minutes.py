@@ -52,7 +52,7 @@ def free_port() -> int:
 class LabServer:
     """`make lab` on a copy of the notebooks; ``url`` is the address it prints, token included."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, target: str = "lab") -> None:
         self.notebooks = workdir / "notebooks"
         shutil.copytree(REPO / "notebooks", self.notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         self.port = free_port()
@@ -65,7 +65,7 @@ class LabServer:
         environment.update(JUPYTER_TOKEN=self.token, LABKIT_HOME=str(workdir / "labkit-home"))
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                ["make", "--no-print-directory", "lab", f"LAB_ARGS={lab_args}"], cwd=REPO, env=environment,
+                ["make", "--no-print-directory", target, f"LAB_ARGS={lab_args}"], cwd=REPO, env=environment,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from labkit.course.exercises.solutions import solution_code
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -45,9 +46,9 @@ class Exercise:
         """Print whether the exercise is solved, and what is wrong if not."""
         found = self.problems(lab)
         if not found:
-            print(f"✔ Correct: {self.title}")
+            print(_("✔ Correct: {title}").format(title=self.title))
             return True
-        print(f"✘ Not yet: {self.title}")
+        print(_("✘ Not yet: {title}").format(title=self.title))
         for problem in found:
             print(f"  - {problem}")
         return False
@@ -56,14 +57,18 @@ class Exercise:
         """Print the next hint (they get more specific each time)."""
         text = self.hints[min(self._hints_shown, len(self.hints) - 1)]
         self._hints_shown += 1
-        print(f"Hint: {text}")
+        print(_("Hint: {hint}").format(hint=text))
 
     def reset(self, lab: Lab) -> None:
         """Delete what earlier attempts left that a new attempt cannot replace (only where the feedback offers it)."""
         if self.resetter is None:
-            print(f"Nothing to reset for: {self.title} (running your corrected answer again replaces the earlier one)")
+            print(
+                _("Nothing to reset for: {title} (running your corrected answer again replaces the earlier one)").format(
+                    title=self.title
+                )
+            )
             return
-        print(f"Reset: {self.resetter(lab)}")
+        print(_("Reset: {done}").format(done=self.resetter(lab)))
 
     @property
     def solution_code(self) -> str:

@@ -1,0 +1,97 @@
+"""labkit's own words in the lab's language: GNU gettext catalogues, read with Babel (issue 18).
+
+English is the source language. The Japanese catalogue is ``labkit/locale/ja/LC_MESSAGES/labkit.po``,
+keyed by the English text, so a message whose English changes has no translation until a translator
+gives it one again: tests/test_messages_ja.py extracts every message the package marks (``_()``,
+``ngettext()``) and fails on one without a current Japanese translation. ``make messages`` updates the
+catalogue for translators (Babel's ``extract`` and ``update``; the file opens in Poedit or any gettext tool).
+
+The language is the lab's: :func:`labkit.connect` (``lang="ja"`` or ``LABKIT_LANG=ja``) calls
+:func:`set_language`, which the Japanese notebooks' setup cell does (notebook 00 introduces it). What
+AWS itself returns (API errors, the alarm email) stays as AWS returns it.
+
+Messages with values use named fields, so a translation can put them in its own order::
+
+    _("{passed}/{total} checks passed").format(passed=3, total=4)
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import os
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from labkit.exceptions import ConfigurationError
+
+#: The languages labkit speaks (``connect(lang=...)``, ``LABKIT_LANG``); English is the source.
+LANGUAGES = ("en", "ja")
+DOMAIN = "labkit"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+_language = os.environ.get("LABKIT_LANG", "en") if os.environ.get("LABKIT_LANG") in LANGUAGES else "en"
+
+
+def catalogue_path(lang: str) -> Path:
+    """Where the catalogue of ``lang`` lives (``labkit/locale/ja/LC_MESSAGES/labkit.po``)."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def _translations(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalogue of ``lang``, built in memory from its ``.po`` on first use (fuzzy entries,
+    which a translator has not confirmed, are left out, so their English shows)."""
+    path = catalogue_path(lang)
+    if lang == "en" or not path.is_file():
+        return _gettext.NullTranslations()
+    with path.open("rb") as source:
+        catalogue = read_po(source, locale=lang, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return _gettext.GNUTranslations(compiled)
+
+
+def translation(lang: str) -> _gettext.NullTranslations:
+    """The catalogue of ``lang`` itself, for text written in a language other than the lab's
+    (``labkit student --lang ja`` writes Japanese student editions from an English process)."""
+    if lang not in LANGUAGES:
+        raise ConfigurationError(f'unknown language {lang!r}: labkit speaks "en" or "ja"')
+    return _translations(lang)
+
+
+def N_(message: str) -> str:  # gettext's name: "mark for translation, translate later"
+    """``message`` unchanged: marks a constant for the catalogue; translate it where it is shown."""
+    return message
+
+
+def set_language(lang: str) -> None:
+    """Speak ``lang`` from now on (``"en"`` or ``"ja"``); :func:`labkit.connect` calls it."""
+    global _language
+    if lang not in LANGUAGES:
+        raise ConfigurationError(
+            f'unknown language {lang!r}: labkit.connect(lang=...) and LABKIT_LANG accept "en" or "ja"'
+        )
+    _language = lang
+
+
+def language() -> str:
+    """The language labkit speaks now."""
+    return _language
+
+
+def gettext(message: str) -> str:
+    """``message`` in the current language (English when no translation exists)."""
+    return _translations(_language).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The singular or plural form for ``count``, in the current language (Japanese has one form)."""
+    return _translations(_language).ngettext(singular, plural, count)
+
+
+_ = gettext

@@ -1,0 +1,117 @@
+"""labkit's own messages in Japanese (issue 18): every marked message has a current translation.
+
+The catalogue is keyed by the English text (gettext's convention), so a message whose English changed
+has no entry any more: it is reported here as missing until a translator adds it (``make messages``
+puts it in the catalogue for them). What AWS returns is not labkit's and stays English.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+import labkit
+from labkit import i18n
+from labkit.course.exercises import Exercise
+from labkit.exceptions import ChecksFailed, ConfigurationError
+from labkit.lesson.checks import SUMMARY, Checks
+
+PACKAGE = Path(labkit.__file__).resolve().parent
+CATALOGUE = polib.pofile(str(i18n.catalogue_path("ja")))
+FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+
+
+def _marked_messages() -> dict[str | tuple[str, str], str]:
+    """Every message the package marks for translation (``_()``, ``ngettext()``), with where it is."""
+    found: dict[str | tuple[str, str], str] = {}
+    for filename, line, message, _comments, _context in extract_from_dir(
+        PACKAGE, keywords=DEFAULT_KEYWORDS, method_map=[("**.py", "python")]
+    ):
+        if isinstance(message, tuple):
+            message = tuple(part for part in message if part)
+            message = message[0] if len(message) == 1 else message
+        if message:
+            found[message] = f"labkit/{filename}:{line}"
+    return found
+
+
+MARKED = _marked_messages()
+
+
+@pytest.fixture
+def japanese():
+    i18n.set_language("ja")
+    yield
+    i18n.set_language("en")
+
+
+def test_the_package_marks_messages_and_the_catalogue_has_them() -> None:
+    assert len(MARKED) >= 12, "the checks' and exercises' framing at least is marked"
+
+
+def test_every_marked_message_has_a_current_japanese_translation() -> None:
+    entries = {(e.msgid, e.msgid_plural) if e.msgid_plural else e.msgid: e for e in CATALOGUE if not e.obsolete}
+    missing = [f"{where}: {message!r}" for message, where in MARKED.items() if message not in entries]
+    assert missing == [], "no Japanese translation (run `make messages`, then translate):\n" + "\n".join(missing)
+    untranslated = [
+        repr(key) for key, entry in entries.items()
+        if "fuzzy" in entry.flags or not (entry.msgstr or all(entry.msgstr_plural.values()))
+    ]
+    assert untranslated == [], "empty or fuzzy (unconfirmed) translations: " + ", ".join(untranslated)
+    leftover = [repr(key) for key in entries if key not in MARKED]
+    assert leftover == [], "translations of messages labkit no longer has (remove them): " + ", ".join(leftover)
+
+
+def test_translations_keep_every_value_the_english_message_shows() -> None:
+    """``{title}`` in the English must be ``{title}`` in the Japanese, or the learner loses the value."""
+    for entry in CATALOGUE:
+        english = set(FIELD.findall(entry.msgid))
+        for japanese in [entry.msgstr, *entry.msgstr_plural.values()]:
+            if japanese:
+                assert set(FIELD.findall(japanese)) == english, f"{entry.msgid!r} -> {japanese!r}"
+
+
+def test_english_is_the_default_and_unknown_languages_are_refused() -> None:
+    assert i18n.language() == "en"
+    assert i18n.gettext("Hint: {hint}") == "Hint: {hint}"
+    with pytest.raises(ConfigurationError, match='accept "en" or "ja"'):
+        i18n.set_language("fr")
+
+
+def test_a_checker_speaks_japanese_and_names_the_same_problems(japanese, capsys) -> None:
+    problem = "the topic exists but has no tag team=ops"
+    exercise = Exercise("Tag the topic", lambda lab: [problem], ["Use tag_resource."], "00", 1)
+    assert exercise.check(lab=None) is False  # type: ignore[arg-type]
+    exercise.hint()
+    printed = capsys.readouterr().out
+    assert "✘ まだです: Tag the topic" in printed and f"  - {problem}" in printed
+    assert "ヒント: Use tag_resource." in printed
+    assert "Not yet" not in printed
+
+
+def test_checks_report_in_japanese_still_reads_as_a_summary(japanese, capsys) -> None:
+    checks = Checks("00")
+    checks.that(True, "the topic exists")
+    checks.that(False, "the alarm fired", hint="advance lab time")
+    with pytest.raises(ChecksFailed, match="00: 失敗したチェック: the alarm fired"):
+        checks.report()
+    printed = capsys.readouterr().out
+    assert "00: 1/2 件のチェックに合格" in printed and "ヒント: advance lab time" in printed
+    assert SUMMARY.search(printed).groups() == ("1", "2")  # labkit run and the tests read it
+
+
+def test_connect_sets_the_language_of_labkits_messages(capsys) -> None:
+    lab = labkit.connect(lang="ja")
+    try:
+        assert lab.lang == "ja" and i18n.language() == "ja"
+        checks = Checks("00")
+        checks.that(True, "the lab is open")
+        checks.report(lab)
+        assert "00: 1/1 件のチェックに合格" in capsys.readouterr().out
+    finally:
+        lab.close()
+        i18n.set_language("en")
