@@ -59,7 +59,8 @@ def test_every_marked_message_has_a_current_japanese_translation() -> None:
     assert missing == [], "no Japanese translation (run `make messages`, then translate):\n" + "\n".join(missing)
     untranslated = [
         repr(key) for key, entry in entries.items()
-        if "fuzzy" in entry.flags or not (entry.msgstr or all(entry.msgstr_plural.values()))
+        if "fuzzy" in entry.flags
+        or not (all(entry.msgstr_plural.values()) and entry.msgstr_plural if entry.msgid_plural else entry.msgstr)
     ]
     assert untranslated == [], "empty or fuzzy (unconfirmed) translations: " + ", ".join(untranslated)
     leftover = [repr(key) for key in entries if key not in MARKED]
@@ -115,3 +116,26 @@ def test_connect_sets_the_language_of_labkits_messages(capsys) -> None:
     finally:
         lab.close()
         i18n.set_language("en")
+
+
+def test_a_real_checker_names_the_same_problems_in_both_languages() -> None:
+    """Notebook 02's alarm checker, one wrong answer per clause: Japanese and English list the same
+    problems, each with the same values (what the learner wrote)."""
+    from labkit.course.exercises.nb02 import _alarm_problems
+
+    wrong = {
+        "Namespace": "AWS/EC2", "MetricName": "NetworkIn", "Dimensions": [], "Statistic": "Maximum", "Period": 600,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Threshold": 90.0, "EvaluationPeriods": 4,
+        "DatapointsToAlarm": 2, "AlarmActions": [],
+    }
+    english = _alarm_problems(wrong, "i-0123456789abcdef0")
+    i18n.set_language("ja")
+    try:
+        japanese = _alarm_problems(wrong, "i-0123456789abcdef0")
+    finally:
+        i18n.set_language("en")
+    assert len(english) == len(japanese) == 7
+    for said_in_english, said_in_japanese in zip(english, japanese):
+        assert said_in_english != said_in_japanese
+        values = {"NetworkIn", "Maximum", "600", "GreaterThanOrEqualToThreshold", "90.0", "[]", "lab-alerts"}
+        assert {v for v in values if v in said_in_english} == {v for v in values if v in said_in_japanese}
