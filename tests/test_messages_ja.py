@@ -139,3 +139,22 @@ def test_a_real_checker_names_the_same_problems_in_both_languages() -> None:
         assert said_in_english != said_in_japanese
         values = {"NetworkIn", "Maximum", "600", "GreaterThanOrEqualToThreshold", "90.0", "[]", "lab-alerts"}
         assert {v for v in values if v in said_in_english} == {v for v in values if v in said_in_japanese}
+
+
+def test_no_module_that_translates_rebinds_the_underscore() -> None:
+    """``_, ax = plt.subplots()`` in a function that calls ``_()`` breaks it ('Figure' is not callable)."""
+    import ast
+
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports_underscore = any(
+            isinstance(node, ast.ImportFrom) and node.module == "labkit.i18n" and any(a.name == "_" for a in node.names)
+            for node in tree.body
+        )
+        if not imports_underscore:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert wrong == [], "these assign to `_`, which is the translation function here: " + ", ".join(wrong)
