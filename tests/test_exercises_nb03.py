@@ -123,7 +123,7 @@ def test_reset_deletes_the_policy_and_its_versions(lab: Lab, capsys: pytest.Capt
     _create(lab, iam_policies.QUICK_START_POLICY)
     _solve_policy(lab)
     ssh_logs_policy.reset(lab)
-    assert "deleted the policy 'ssh-logs-writer' (2 version(s))" in capsys.readouterr().out
+    assert "deleted the policy 'ssh-logs-writer' (2 versions)" in capsys.readouterr().out
     assert ssh_logs_policy.problems(lab) == [f"there is no customer managed policy named {POLICY_NAME!r}"]
     lab.client("iam").create_policy(PolicyName=POLICY_NAME, PolicyDocument=json.dumps(
         iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")))

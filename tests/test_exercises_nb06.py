@@ -145,6 +145,6 @@ def test_a_filter_on_a_group_no_trail_feeds_needs_the_reset(lab: Lab, capsys: py
     [problem] = security_group_alarm.problems(lab)
     assert "count more than once" in problem and "ex2.reset(lab)" in problem
     security_group_alarm.reset(lab)
-    assert "deleted 2 metric filter(s)" in capsys.readouterr().out
+    assert "deleted 2 metric filters" in capsys.readouterr().out
     _solve(lab, security_group_alarm)
     assert security_group_alarm.problems(lab) == []

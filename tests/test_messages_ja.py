@@ -59,7 +59,8 @@ def test_every_marked_message_has_a_current_japanese_translation() -> None:
     assert missing == [], "no Japanese translation (run `make messages`, then translate):\n" + "\n".join(missing)
     untranslated = [
         repr(key) for key, entry in entries.items()
-        if "fuzzy" in entry.flags or not (entry.msgstr or all(entry.msgstr_plural.values()))
+        if "fuzzy" in entry.flags
+        or not (all(entry.msgstr_plural.values()) and entry.msgstr_plural if entry.msgid_plural else entry.msgstr)
     ]
     assert untranslated == [], "empty or fuzzy (unconfirmed) translations: " + ", ".join(untranslated)
     leftover = [repr(key) for key in entries if key not in MARKED]
@@ -115,3 +116,45 @@ def test_connect_sets_the_language_of_labkits_messages(capsys) -> None:
     finally:
         lab.close()
         i18n.set_language("en")
+
+
+def test_a_real_checker_names_the_same_problems_in_both_languages() -> None:
+    """Notebook 02's alarm checker, one wrong answer per clause: Japanese and English list the same
+    problems, each with the same values (what the learner wrote)."""
+    from labkit.course.exercises.nb02 import _alarm_problems
+
+    wrong = {
+        "Namespace": "AWS/EC2", "MetricName": "NetworkIn", "Dimensions": [], "Statistic": "Maximum", "Period": 600,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Threshold": 90.0, "EvaluationPeriods": 4,
+        "DatapointsToAlarm": 2, "AlarmActions": [],
+    }
+    english = _alarm_problems(wrong, "i-0123456789abcdef0")
+    i18n.set_language("ja")
+    try:
+        japanese = _alarm_problems(wrong, "i-0123456789abcdef0")
+    finally:
+        i18n.set_language("en")
+    assert len(english) == len(japanese) == 7
+    for said_in_english, said_in_japanese in zip(english, japanese):
+        assert said_in_english != said_in_japanese
+        values = {"NetworkIn", "Maximum", "600", "GreaterThanOrEqualToThreshold", "90.0", "[]", "lab-alerts"}
+        assert {v for v in values if v in said_in_english} == {v for v in values if v in said_in_japanese}
+
+
+def test_no_module_that_translates_rebinds_the_underscore() -> None:
+    """``_, ax = plt.subplots()`` in a function that calls ``_()`` breaks it ('Figure' is not callable)."""
+    import ast
+
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports_underscore = any(
+            isinstance(node, ast.ImportFrom) and node.module == "labkit.i18n" and any(a.name == "_" for a in node.names)
+            for node in tree.body
+        )
+        if not imports_underscore:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert wrong == [], "these assign to `_`, which is the translation function here: " + ", ".join(wrong)

@@ -51,14 +51,14 @@ class Checks:
             if not passed and hint:
                 line += "\n    " + _("hint: {hint}").format(hint=hint)
             print(line)
-        passed_count = sum(passed for passed, _, _ in self.results)
+        passed_count = sum(passed for passed, _description, _hint in self.results)
         print(_("{notebook}: {passed}/{total} checks passed").format(
             notebook=self.notebook, passed=passed_count, total=len(self.results)
         ))
         # In a workshop (LABKIT_PARTICIPANT on a moto server) the result goes on the instructor's board.
         for reported in hooks.checks_reported:
             reported(self.notebook, passed_count, len(self.results))
-        failed = [description for passed, description, _ in self.results if not passed]
+        failed = [description for passed, description, _hint in self.results if not passed]
         if not failed and self.results:
             return
         message = _("{notebook}: failed checks: {failed}").format(

@@ -26,6 +26,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from labkit.i18n import _, ngettext
 from labkit.lesson import fonts
 from labkit.lesson.units import human_bytes
 
@@ -171,10 +172,10 @@ def render(lab: Lab, name: str) -> Figure:
     body = json.loads(lab.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
     widgets = body.get("widgets", [])
     placed = _layout(widgets)
-    rows = max((y + h for _, (x, y, w, h) in placed), default=1)
+    rows = max((y + h for _widget, (x, y, w, h) in placed), default=1)
     height = HEADER + ROW * rows
     figure = plt.figure(figsize=(WIDTH, height))
-    figure.suptitle(f"Dashboard {name}", x=0.01, y=1 - 0.1 / height, ha="left", va="top", fontsize=12)
+    figure.suptitle(_("Dashboard {name}").format(name=name), x=0.01, y=1 - 0.1 / height, ha="left", va="top", fontsize=12)
     span = _start(body)
     for widget, cell in placed:
         ax = figure.add_axes(_axes_box(cell, widget.get("type") == "metric", height))
@@ -182,11 +183,11 @@ def render(lab: Lab, name: str) -> Figure:
         title = properties.get("title", "")
         kind = widget.get("type")
         if kind == "metric":
-            print(f"metric  {title!r}: " + _draw_metric(ax, lab, properties, span))
+            print(_("metric  {title!r}: {drawn}").format(title=title, drawn=_draw_metric(ax, lab, properties, span)))
         elif kind == "alarm":
-            print(f"alarm   {title!r}: " + _draw_alarms(ax, lab, properties.get("alarms", [])))
+            print(_("alarm   {title!r}: {drawn}").format(title=title, drawn=_draw_alarms(ax, lab, properties.get("alarms", []))))
         else:
-            text = _markdown_text(properties.get("markdown", "")) if kind == "text" else f"({kind} widget: not drawn offline)"
+            text = _markdown_text(properties.get("markdown", "")) if kind == "text" else _("({kind} widget: not drawn offline)").format(kind=kind)
             ax.text(0.02, 0.5, text, va="center", ha="left", fontsize=9, wrap=True)
             ax.set_xticks([]), ax.set_yticks([])
             print(f"{kind:<7} {text[:60]!r}")
@@ -242,7 +243,7 @@ def _draw_metric(ax: Any, lab: Lab, properties: dict[str, Any], span: dt.timedel
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], label=label, color=options.get("color"), linewidth=1.2)
             units.add(unit)
-        drawn.append(f"{label} ({len(points)} points)")
+        drawn.append(ngettext("{label} ({count} point)", "{label} ({count} points)", len(points)).format(label=label, count=len(points)))
     ax.tick_params(labelsize=7)
     ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=7))
     ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
@@ -256,7 +257,7 @@ def _draw_metric(ax: Any, lab: Lab, properties: dict[str, Any], span: dt.timedel
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: human_bytes(value)))
     if drawn:
         ax.legend(fontsize=7, loc="upper left")
-    return ", ".join(drawn) or "no metrics"
+    return ", ".join(drawn) or _("no metrics")
 
 
 def _draw_alarms(ax: Any, lab: Lab, arns: list[str]) -> str:
@@ -282,4 +283,4 @@ def _draw_alarms(ax: Any, lab: Lab, arns: list[str]) -> str:
         ax.add_patch(box)
         ax.text(left + 0.01, bottom + (1 / rows - 0.08) / 2, f"{alarm_name}\n{state}", color="white", fontsize=7, va="center", transform=ax.transAxes)
     ax.set_xticks([]), ax.set_yticks([])
-    return ", ".join(f"{alarm_name}={state}" for alarm_name, state in states) or "no alarms"
+    return ", ".join(f"{alarm_name}={state}" for alarm_name, state in states) or _("no alarms")

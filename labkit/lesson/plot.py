@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import alarms
+from labkit.i18n import _
 from labkit.lesson import fonts
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def alarm_timeline(
     else:
         frame = frame_or_series
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 3.5))
+        ax = plt.subplots(figsize=(10, 3.5))[1]
 
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
@@ -102,14 +103,14 @@ def alarm_timeline(
     stat_name = frame.attrs.get("statistic", statistic)
     ax.plot(frame.index, frame["value"], color=METRIC_COLOUR, marker=".", lw=1.2, label=stat_name)
     if isinstance(threshold, tuple):
-        ax.axhline(threshold[0], color=ALARM_COLOUR, lw=1, ls="--", label="band")
+        ax.axhline(threshold[0], color=ALARM_COLOUR, lw=1, ls="--", label=_("band"))
         ax.axhline(threshold[1], color=ALARM_COLOUR, lw=1, ls="--")
     else:
-        ax.axhline(threshold, color=ALARM_COLOUR, lw=1, label=f"threshold {threshold:g}")
+        ax.axhline(threshold, color=ALARM_COLOUR, lw=1, label=_("threshold {threshold:g}").format(threshold=threshold))
     breaching = frame["breaching"].fillna(False).astype(bool)
     ax.scatter(
         frame.index[breaching], frame["value"][breaching],
-        color=ALARM_COLOUR, zorder=3, s=18, label="breaching",
+        color=ALARM_COLOUR, zorder=3, s=18, label=_("breaching"),
     )
     # A transition happens when the period it evaluates ends: the time describe_alarm_history reports.
     period = pd.Timedelta(seconds=int(frame.attrs.get("period", period)))
@@ -121,8 +122,8 @@ def alarm_timeline(
             rotation=90, va="top", ha="right", fontsize=7,
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
         )
-    ax.set_title(title or f"{stat_name} vs threshold: alarm state over time")
-    ax.set_xlabel("datapoints at their period's start; state changes when the period ends", fontsize=8)
+    ax.set_title(title or _("{statistic} vs threshold: alarm state over time").format(statistic=stat_name))
+    ax.set_xlabel(_("datapoints at their period's start; state changes when the period ends"), fontsize=8)
     # Outside the plot, so that no transition label sits under it.
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize=8)
     locator = mdates.AutoDateLocator(tz=frame.index.tz)

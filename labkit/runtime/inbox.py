@@ -19,6 +19,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws.email import Email
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -99,7 +100,7 @@ class QueueInbox:
 
     def confirm(self, address: str | None = None) -> list[str]:
         """On AWS, confirming an email subscription is a click on the link in that email."""
-        print("On AWS, confirm an email subscription with the link in the email SNS sent; the inbox queue needs none.")
+        print(_("On AWS, confirm an email subscription with the link in the email SNS sent; the inbox queue needs none."))
         return []
 
     def __len__(self) -> int:

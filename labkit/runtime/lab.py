@@ -22,6 +22,7 @@ from labkit.emulator.logs_insights import LogsInsights
 from labkit.emulator.logs_metrics import LogsMetrics
 from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import ConfigurationError, GuardrailError, UnsupportedOperation, WaitTimeout
+from labkit.i18n import _, ngettext
 from labkit.runtime import backends as backend_module
 from labkit.runtime.backends import Backend
 from labkit.runtime.clock import LabClock
@@ -112,23 +113,28 @@ def _handle_abandoned_labs(lab: Lab) -> None:
     if lab.backend.emulated:
         reports = [teardown(lab.registry, lab._client_for, lab_id=lab_id) for lab_id in abandoned]
         deleted = sum(len(report.deleted) for report in reports)
-        print(f"labkit: removed {deleted} resource(s) that an earlier run left on this server without teardown")
+        print(ngettext(
+            "labkit: removed {count} resource that an earlier run left on this server without teardown",
+            "labkit: removed {count} resources that an earlier run left on this server without teardown", deleted,
+        ).format(count=deleted))
         for report in reports:
             if not report.ok:
                 print(report)
         return
     left = sum(len(lab.registry.ordered(lab_id)) for lab_id in abandoned)
-    print(
-        f"labkit: {left} resource(s) from an earlier run without teardown are still in this account; "
-        "`labkit teardown` (or lab.teardown(all_labs=True)) removes them"
-    )
+    print(ngettext(
+        "labkit: {count} resource from an earlier run without teardown is still in this account; "
+        "`labkit teardown` (or lab.teardown(all_labs=True)) removes it",
+        "labkit: {count} resources from an earlier run without teardown are still in this account; "
+        "`labkit teardown` (or lab.teardown(all_labs=True)) removes them", left,
+    ).format(count=left))
 
 
 def _warn_preflight(lab: Lab) -> None:
     """At connect on a real account, say what the pre-flight found wrong (``labkit doctor`` says all)."""
     for finding in preflight(lab.internal_client):
         if not finding.ok:
-            print(f"pre-flight: {finding}")
+            print(_("pre-flight: {finding}").format(finding=finding))
 
 
 class Lab:
@@ -153,7 +159,7 @@ class Lab:
         if backend.emulated:
             self.emulator = Emulator(self)
             self.emulator.install(PLUGINS)
-            for (service, *_), client in self._clients.items():
+            for (service, *_options), client in self._clients.items():
                 self._watch(client, service)
 
     def _new_lab_id(self) -> str:
@@ -293,7 +299,7 @@ class Lab:
             # would go to the real endpoint. Offline must stay offline.
             from moto.backend_index import backend_url_patterns
 
-            if not any(pattern.match(request.url) for _, pattern in backend_url_patterns):
+            if not any(pattern.match(request.url) for _service, pattern in backend_url_patterns):
                 raise UnsupportedOperation(service, operation(event_name), backend, "moto has no such service")
 
         if self.backend.name == "moto":
@@ -357,11 +363,11 @@ class Lab:
             return
         if not (confirmed or self.confirm_costs):
             raise GuardrailError(
-                f"{what} costs {cost} on this account until teardown; "
-                "read it, then set lab.confirm_costs = True in a cell and run this step again"
+                _("{what} costs {cost} on this account until teardown; "
+                  "read it, then set lab.confirm_costs = True in a cell and run this step again").format(what=what, cost=cost)
             )
         self.budget_guard()
-        print(f"creating {what} ({cost})")
+        print(_("creating {what} ({cost})").format(what=what, cost=cost))
 
     def budget_guard(self, monthly_usd: float | None = None) -> str:
         """A monthly cost budget that emails before the sandbox spends more than ``monthly_usd``.

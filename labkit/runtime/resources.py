@@ -817,7 +817,7 @@ def teardown(
         registry.remove(record)
         report.deleted.append(record.label(registry.account))
     if not dry_run:
-        failed = {label for label, _ in report.failed}
+        failed = {label for label, _why in report.failed}
         report.remaining = [
             r.label(registry.account) for r in registry.ordered(lab_id)
             if r.label(registry.account) not in failed and still_exists(r, client_for)

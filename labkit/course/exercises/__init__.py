@@ -1,7 +1,9 @@
 """Exercises with ``check()``, ``hint()`` and ``solution()``, in the manner of Kaggle's learntools.
 
 A checker inspects the learner's AWS state through boto3 and says what is wrong in plain words
-("the topic exists but has no tag team=ops"). Each notebook's exercises live in a module of
+("the topic exists but has no tag team=ops"), in the lab's language: titles and hints are written in
+English and marked with ``N_()``, and shown through the catalogue (:mod:`labkit.i18n`); a checker's
+feedback is built with ``_()`` when it runs. Each notebook's exercises live in a module of
 this package named after the notebook (``labkit.course.exercises.nb00`` for notebook 00); their solutions
 are the notebooks' own answer cells (:mod:`labkit.course.exercises.solutions`).
 """
@@ -26,7 +28,8 @@ Resetter = Callable[["Lab"], str]
 @dataclass
 class Exercise:
     """Exercise ``number`` of notebook ``notebook`` (``ex1`` of ``"02"``). ``checker(lab)`` returns the
-    problems it finds (empty when solved); the solution is the notebook's ``number``-th answer cell."""
+    problems it finds (empty when solved); the solution is the notebook's ``number``-th answer cell.
+    ``title`` and ``hints`` are English, marked with ``N_()``; they are shown in the lab's language."""
 
     title: str
     checker: Checker
@@ -46,9 +49,9 @@ class Exercise:
         """Print whether the exercise is solved, and what is wrong if not."""
         found = self.problems(lab)
         if not found:
-            print(_("✔ Correct: {title}").format(title=self.title))
+            print(_("✔ Correct: {title}").format(title=_(self.title)))
             return True
-        print(_("✘ Not yet: {title}").format(title=self.title))
+        print(_("✘ Not yet: {title}").format(title=_(self.title)))
         for problem in found:
             print(f"  - {problem}")
         return False
@@ -57,14 +60,14 @@ class Exercise:
         """Print the next hint (they get more specific each time)."""
         text = self.hints[min(self._hints_shown, len(self.hints) - 1)]
         self._hints_shown += 1
-        print(_("Hint: {hint}").format(hint=text))
+        print(_("Hint: {hint}").format(hint=_(text)))
 
     def reset(self, lab: Lab) -> None:
         """Delete what earlier attempts left that a new attempt cannot replace (only where the feedback offers it)."""
         if self.resetter is None:
             print(
                 _("Nothing to reset for: {title} (running your corrected answer again replaces the earlier one)").format(
-                    title=self.title
+                    title=_(self.title)
                 )
             )
             return

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.aws.agent import validate_unified
 from labkit.course.exercises import Exercise
+from labkit.i18n import N_, _
 from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
 
 if TYPE_CHECKING:
@@ -32,37 +33,42 @@ def _two_sources_problems(lab: Lab) -> list[str]:
     if value is None:
         ssm = lab.internal_client("ssm")
         names = [p["Name"] for p in ssm.describe_parameters().get("Parameters", [])]
-        return [f"there is no SSM parameter named {PARAMETER!r} (parameters now: {', '.join(names) or 'none'})"]
+        return [_("there is no SSM parameter named {name!r} (parameters now: {parameters})").format(
+            name=PARAMETER, parameters=", ".join(names) or _("none"))]
     try:
         config: Any = json.loads(value)
     except json.JSONDecodeError as error:
-        return [f"the parameter's value is not JSON ({error.msg} at line {error.lineno}); store json.dumps(config)"]
+        return [_("the parameter's value is not JSON ({error} at line {line}); store json.dumps(config)").format(
+            error=error.msg, line=error.lineno)]
     if not isinstance(config, dict):
-        return ["the parameter's value is JSON but not an object; store the whole configuration dictionary"]
+        return [_("the parameter's value is JSON but not an object; store the whole configuration dictionary")]
     try:
         validate_unified(config)
     except InvalidAgentConfig as error:
-        return [f"the configuration is not valid for the unified agent: {error}"]
+        return [_("the configuration is not valid for the unified agent: {error}").format(error=error)]
     except UncheckedAgentConfig as error:
-        return [f"{error}; this exercise needs only the agent, metrics and logs (files) sections"]
+        return [_("{error}; this exercise needs only the agent, metrics and logs (files) sections").format(error=error)]
     entries = config.get("logs", {}).get("logs_collected", {}).get("files", {}).get("collect_list", [])
     shipped = {entry.get("file_path"): entry.get("log_group_name") for entry in entries}
     problems = []
     for path, group in WANTED.items():
         if path not in shipped:
-            problems.append(f"no collect_list entry has file_path {path!r} (files now: {', '.join(map(str, shipped)) or 'none'})")
+            problems.append(_("no collect_list entry has file_path {path!r} (files now: {files})").format(
+                path=path, files=", ".join(map(str, shipped)) or _("none")))
         elif shipped[path] != group:
-            problems.append(f"{path} goes to the log group {shipped[path]!r}, not {group!r}")
+            problems.append(_("{path} goes to the log group {actual!r}, not {wanted!r}").format(
+                path=path, actual=shipped[path], wanted=group))
     return problems
 
 
 two_sources = Exercise(
-    title=f"the unified agent configuration in SSM parameter {PARAMETER}, shipping /var/log/secure and /var/log/messages",
+    title=N_("the unified agent configuration in SSM parameter AmazonCloudWatch-linux, "
+             "shipping /var/log/secure and /var/log/messages"),
     checker=_two_sources_problems,
     hints=[
-        "unified_config takes a list of LogSource objects: add LogSource('/var/log/messages', 'system_logs').",
-        "Check it with validate_unified(config), then store json.dumps(config) with ssm.put_parameter.",
-        f"put_parameter(Name='{PARAMETER}', Type='String', Value=..., Overwrite=True) replaces an earlier value.",
+        N_("unified_config takes a list of LogSource objects: add LogSource('/var/log/messages', 'system_logs')."),
+        N_("Check it with validate_unified(config), then store json.dumps(config) with ssm.put_parameter."),
+        N_("put_parameter(Name='AmazonCloudWatch-linux', Type='String', Value=..., Overwrite=True) replaces an earlier value."),
     ],
     notebook="04",
     number=1,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from labkit.aws import eventbridge, filterpattern
 from labkit.aws.cloudtrail import CIS_PATTERNS
 from labkit.course.exercises import Exercise
+from labkit.i18n import N_, _, ngettext
 from labkit.exceptions import InvalidEventPattern, InvalidFilterPattern
 from labkit.lesson.prereqs import ALERTS_TOPIC
 
@@ -40,40 +41,40 @@ def _health_rule_problems(lab: Lab) -> list[str]:
     try:
         rule = events.describe_rule(Name="ec2-health-issues")
     except events.exceptions.ResourceNotFoundException:
-        return ["there is no EventBridge rule named 'ec2-health-issues' on the default bus"]
+        return [_("there is no EventBridge rule named 'ec2-health-issues' on the default bus")]
     problems: list[str] = []
     if rule.get("State") != "ENABLED":
-        problems.append("the rule is not ENABLED")
+        problems.append(_("the rule is not ENABLED"))
     pattern = rule.get("EventPattern")
     if not pattern:
-        return [*problems, "the rule has no event pattern (a schedule rule never sees Health events)"]
+        return [*problems, _("the rule has no event pattern (a schedule rule never sees Health events)")]
     try:
         wanted = eventbridge.matches(pattern, _health_event("EC2", "issue"))
         scheduled = eventbridge.matches(pattern, _health_event("EC2", "scheduledChange"))
         other = eventbridge.matches(pattern, _health_event("RDS", "issue"))
     except InvalidEventPattern as error:
-        return [*problems, f"the pattern is not valid: {error}"]
+        return [*problems, _("the pattern is not valid: {error}").format(error=error)]
     if not wanted:
-        problems.append("the pattern does not match an AWS Health 'issue' event for EC2")
+        problems.append(_("the pattern does not match an AWS Health 'issue' event for EC2"))
     if scheduled:
-        problems.append("the pattern also matches EC2 scheduled changes (eventTypeCategory scheduledChange)")
+        problems.append(_("the pattern also matches EC2 scheduled changes (eventTypeCategory scheduledChange)"))
     if other:
-        problems.append("the pattern also matches issues of other services (try it on service RDS)")
+        problems.append(_("the pattern also matches issues of other services (try it on service RDS)"))
     topic = _topic_arn(lab)
     targets = [t["Arn"] for t in events.list_targets_by_rule(Rule="ec2-health-issues")["Targets"]]
     if topic not in targets:
-        problems.append(f"the topic {ALERTS_TOPIC} is not a target of the rule")
+        problems.append(_("the topic {topic} is not a target of the rule").format(topic=ALERTS_TOPIC))
     return problems
 
 
 ec2_health_rule = Exercise(
-    title="a rule that routes EC2 Health issues to lab-alerts",
+    title=N_("a rule that routes EC2 Health issues to lab-alerts"),
     checker=_health_rule_problems,
     hints=[
-        "Health events have source aws.health and detail-type 'AWS Health Event'; their detail names the service "
-        "and the eventTypeCategory.",
-        "Fields under detail go in a nested object: {'detail': {'service': [...], 'eventTypeCategory': [...]}}.",
-        "Then events.put_targets(Rule='ec2-health-issues', Targets=[{'Id': 'email', 'Arn': topic_arn}]).",
+        N_("Health events have source aws.health and detail-type 'AWS Health Event'; their detail names the service "
+           "and the eventTypeCategory."),
+        N_("Fields under detail go in a nested object: {'detail': {'service': [...], 'eventTypeCategory': [...]}}."),
+        N_("Then events.put_targets(Rule='ec2-health-issues', Targets=[{'Id': 'email', 'Arn': topic_arn}])."),
     ],
     notebook="06",
     number=1,
@@ -93,48 +94,48 @@ def _security_group_problems(lab: Lab) -> list[str]:
         if any(t["metricName"] == "SecurityGroupChanges" for t in f["metricTransformations"])
     ]
     if not found:
-        return ["no metric filter publishes the metric SecurityGroupChanges"]
+        return [_("no metric filter publishes the metric SecurityGroupChanges")]
     if len(found) > 1:
-        names = ", ".join(f"{f['filterName']!r} on {g}" for g, f in found)
+        names = ", ".join(_("{name!r} on {group}").format(name=f["filterName"], group=g) for g, f in found)
         return [
-            f"{len(found)} metric filters publish SecurityGroupChanges ({names}), so one change would count more "
-            "than once: keep one. put_metric_filter with the same filterName replaces a filter; ex2.reset(lab) "
-            "deletes every filter that publishes SecurityGroupChanges"
+            _("{count} metric filters publish SecurityGroupChanges ({names}), so one change would count more "
+              "than once: keep one. put_metric_filter with the same filterName replaces a filter; ex2.reset(lab) "
+              "deletes every filter that publishes SecurityGroupChanges").format(count=len(found), names=names)
         ]
     group, metric_filter = found[0]
     problems: list[str] = []
     trails = lab.internal_client("cloudtrail").describe_trails()["trailList"]
     if not any(f":log-group:{group}:" in (t.get("CloudWatchLogsLogGroupArn") or "") for t in trails):
-        problems.append(f"the filter is on log group {group}, which no trail delivers to")
+        problems.append(_("the filter is on log group {group}, which no trail delivers to").format(group=group))
     transformation = next(t for t in metric_filter["metricTransformations"] if t["metricName"] == "SecurityGroupChanges")
     if transformation["metricNamespace"] != "LogMetrics" or transformation["metricValue"] != "1":
-        problems.append("the metric should be in namespace LogMetrics with value 1")
+        problems.append(_("the metric should be in namespace LogMetrics with value 1"))
     try:
         compiled = filterpattern.compile(metric_filter.get("filterPattern", ""))
     except InvalidFilterPattern as error:
-        return [*problems, f"the filter pattern is not valid: {error}"]
+        return [*problems, _("the filter pattern is not valid: {error}").format(error=error)]
     for name in ("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "DeleteSecurityGroup"):
         if not compiled.matches(_record(name)):
-            problems.append(f"the filter does not count {name}")
+            problems.append(_("the filter does not count {event}").format(event=name))
     if compiled.matches(_record("DescribeSecurityGroups")):
-        problems.append("the filter counts DescribeSecurityGroups, which changes nothing")
+        problems.append(_("the filter counts DescribeSecurityGroups, which changes nothing"))
     if " ".join(metric_filter.get("filterPattern", "").split()) != CIS_PATTERNS["CloudWatch.10 security group changes"]:
-        problems.append("the pattern is not exactly the CIS one (Security Hub accepts no other): use "
-                        "CIS_PATTERNS['CloudWatch.10 security group changes']")
+        problems.append(_("the pattern is not exactly the CIS one (Security Hub accepts no other): use "
+                          "CIS_PATTERNS['CloudWatch.10 security group changes']"))
     alarms = lab.internal_client("cloudwatch").describe_alarms(AlarmNames=["CIS-SecurityGroupChanges"])["MetricAlarms"]
     if not alarms:
-        return [*problems, "there is no alarm named CIS-SecurityGroupChanges"]
+        return [*problems, _("there is no alarm named CIS-SecurityGroupChanges")]
     alarm = alarms[0]
     if (alarm.get("Namespace"), alarm.get("MetricName")) != ("LogMetrics", "SecurityGroupChanges"):
-        problems.append("the alarm does not watch LogMetrics / SecurityGroupChanges")
+        problems.append(_("the alarm does not watch LogMetrics / SecurityGroupChanges"))
     if alarm.get("Statistic") != "Sum" or alarm.get("Period") != 300:
-        problems.append("the alarm should use the Sum over 300 seconds")
+        problems.append(_("the alarm should use the Sum over 300 seconds"))
     fires_on_one = (alarm.get("ComparisonOperator"), alarm.get("Threshold")) in (
         ("GreaterThanOrEqualToThreshold", 1.0), ("GreaterThanThreshold", 0.0))
     if not fires_on_one:
-        problems.append("the alarm should go to ALARM on a single change (sum >= 1)")
+        problems.append(_("the alarm should go to ALARM on a single change (sum >= 1)"))
     if _topic_arn(lab) not in alarm.get("AlarmActions", []):
-        problems.append(f"the alarm does not notify {ALERTS_TOPIC} when it goes to ALARM")
+        problems.append(_("the alarm does not notify {topic} when it goes to ALARM").format(topic=ALERTS_TOPIC))
     return problems
 
 
@@ -145,20 +146,24 @@ def _delete_security_group_filters(lab: Lab) -> str:
         for f in logs.describe_metric_filters(logGroupName=group).get("metricFilters", []):
             if any(t["metricName"] == "SecurityGroupChanges" for t in f["metricTransformations"]):
                 logs.delete_metric_filter(logGroupName=group, filterName=f["filterName"])
-                deleted.append(f"{f['filterName']} on {group}")
-    return f"deleted {len(deleted)} metric filter(s) that published SecurityGroupChanges: {', '.join(deleted) or 'none'}"
+                deleted.append(_("{name} on {group}").format(name=f["filterName"], group=group))
+    return ngettext(
+        "deleted {count} metric filter that published SecurityGroupChanges: {filters}",
+        "deleted {count} metric filters that published SecurityGroupChanges: {filters}",
+        len(deleted),
+    ).format(count=len(deleted), filters=", ".join(deleted) or _("none"))
 
 
 security_group_alarm = Exercise(
-    title="the CIS security-group-changes filter and alarm",
+    title=N_("the CIS security-group-changes filter and alarm"),
     checker=_security_group_problems,
     resetter=_delete_security_group_filters,
     hints=[
-        "It is Step 3's loop for one more control: a put_metric_filter on the trail's log group, then a put_metric_alarm.",
-        "filterPattern=CIS_PATTERNS['CloudWatch.10 security group changes']; metricTransformations with "
-        "metricName SecurityGroupChanges, metricNamespace LogMetrics, metricValue '1'.",
-        "The alarm: Statistic='Sum', Period=300, Threshold=1, ComparisonOperator='GreaterThanOrEqualToThreshold', "
-        "AlarmActions=[topic_arn].",
+        N_("It is Step 3's loop for one more control: a put_metric_filter on the trail's log group, then a put_metric_alarm."),
+        N_("filterPattern=CIS_PATTERNS['CloudWatch.10 security group changes']; metricTransformations with "
+           "metricName SecurityGroupChanges, metricNamespace LogMetrics, metricValue '1'."),
+        N_("The alarm: Statistic='Sum', Period=300, Threshold=1, ComparisonOperator='GreaterThanOrEqualToThreshold', "
+           "AlarmActions=[topic_arn]."),
     ],
     notebook="06",
     number=2,

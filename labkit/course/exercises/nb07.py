@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from labkit.course.exercises import Exercise
+from labkit.i18n import N_, _
 from labkit.lesson.prereqs import ALERTS_TOPIC
 
 if TYPE_CHECKING:
@@ -28,36 +29,41 @@ def _running_instances(lab: Lab) -> set[str]:
 def _reboot_alarm_problems(lab: Lab) -> list[str]:
     alarm = _alarm(lab, REBOOT_ALARM)
     if alarm is None:
-        return [f"there is no alarm named {REBOOT_ALARM!r}"]
+        return [_("there is no alarm named {name!r}").format(name=REBOOT_ALARM)]
     problems = []
     if (alarm.get("Namespace"), alarm.get("MetricName")) != ("AWS/EC2", "StatusCheckFailed_Instance"):
-        problems.append(f"the alarm watches {alarm.get('Namespace')}/{alarm.get('MetricName')}, not AWS/EC2 StatusCheckFailed_Instance")
+        problems.append(_("the alarm watches {namespace}/{metric}, not AWS/EC2 StatusCheckFailed_Instance").format(
+            namespace=alarm.get("Namespace"), metric=alarm.get("MetricName")))
     dimensions = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
     if dimensions.get("InstanceId") not in _running_instances(lab):
-        problems.append("the alarm needs the dimension InstanceId of the running lab instance (EC2 actions work on per-instance metrics)")
+        problems.append(_("the alarm needs the dimension InstanceId of the running lab instance "
+                          "(EC2 actions work on per-instance metrics)"))
     region = lab.region
     if f"arn:aws:automate:{region}:ec2:reboot" not in alarm.get("AlarmActions", []):
-        problems.append(f"AlarmActions should include the reboot action arn:aws:automate:{region}:ec2:reboot")
+        problems.append(_("AlarmActions should include the reboot action arn:aws:automate:{region}:ec2:reboot").format(
+            region=region))
     if not any(arn.split(":")[2:3] == ["sns"] and arn.endswith(f":{ALERTS_TOPIC}") for arn in alarm.get("AlarmActions", [])):
-        problems.append(f"AlarmActions should also include topic_arn (the {ALERTS_TOPIC} topic), so that the reboot emails you")
+        problems.append(_("AlarmActions should also include topic_arn (the {topic} topic), so that the reboot emails you").format(
+            topic=ALERTS_TOPIC))
     if alarm.get("Period") != 60 or alarm.get("EvaluationPeriods") != 3:
         problems.append(
-            f"use 3 evaluation periods of 60 seconds (yours: {alarm.get('EvaluationPeriods')} of {alarm.get('Period')} s), "
-            "so the reboot never races the recover alarm's 2 periods"
+            _("use 3 evaluation periods of 60 seconds (yours: {count} of {period} s), "
+              "so the reboot never races the recover alarm's 2 periods").format(
+                count=alarm.get("EvaluationPeriods"), period=alarm.get("Period"))
         )
     if alarm.get("ComparisonOperator") != "GreaterThanThreshold" or alarm.get("Threshold") != 0:
-        problems.append("the alarm should fire when the check fails: GreaterThanThreshold 0")
+        problems.append(_("the alarm should fire when the check fails: GreaterThanThreshold 0"))
     return problems
 
 
 reboot_alarm = Exercise(
-    title=f"an alarm {REBOOT_ALARM!r} that reboots the instance when its instance status check fails",
+    title=N_("an alarm 'lab-web-instance-check' that reboots the instance when its instance status check fails"),
     checker=_reboot_alarm_problems,
     hints=[
-        "It is the recover alarm's twin: the metric is StatusCheckFailed_Instance and the action is ec2:reboot.",
-        "AWS recommends reboot alarms of three 1-minute evaluation periods and recover alarms of two, "
-        "so the two actions never start at the same time.",
-        "AlarmActions=[f'arn:aws:automate:{lab.region}:ec2:reboot', topic_arn], Period=60, EvaluationPeriods=3.",
+        N_("It is the recover alarm's twin: the metric is StatusCheckFailed_Instance and the action is ec2:reboot."),
+        N_("AWS recommends reboot alarms of three 1-minute evaluation periods and recover alarms of two, "
+           "so the two actions never start at the same time."),
+        N_("AlarmActions=[f'arn:aws:automate:{lab.region}:ec2:reboot', topic_arn], Period=60, EvaluationPeriods=3."),
     ],
     notebook="07",
     number=1,
@@ -67,29 +73,32 @@ reboot_alarm = Exercise(
 def _slow_alarm_problems(lab: Lab) -> list[str]:
     alarm = _alarm(lab, SLOW_ALARM)
     if alarm is None:
-        return [f"there is no alarm named {SLOW_ALARM!r}"]
+        return [_("there is no alarm named {name!r}").format(name=SLOW_ALARM)]
     problems = []
     if (alarm.get("Namespace"), alarm.get("MetricName")) != ("CloudWatchSynthetics", "Duration"):
-        problems.append(f"the alarm watches {alarm.get('Namespace')}/{alarm.get('MetricName')}, not CloudWatchSynthetics Duration")
+        problems.append(_("the alarm watches {namespace}/{metric}, not CloudWatchSynthetics Duration").format(
+            namespace=alarm.get("Namespace"), metric=alarm.get("MetricName")))
     dimensions = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
     if dimensions != {"CanaryName": CANARY}:
-        problems.append(f"the alarm needs exactly the dimension CanaryName={CANARY} (yours: {dimensions or 'none'})")
+        problems.append(_("the alarm needs exactly the dimension CanaryName={canary} (yours: {dimensions})").format(
+            canary=CANARY, dimensions=dimensions or _("none")))
     if alarm.get("ComparisonOperator") != "GreaterThanThreshold" or alarm.get("Threshold") != 1000:
-        problems.append("Duration is in milliseconds: fire when it is GreaterThanThreshold 1000 (one second)")
+        problems.append(_("Duration is in milliseconds: fire when it is GreaterThanThreshold 1000 (one second)"))
     if alarm.get("Statistic") != "Average" or alarm.get("Period") != 60:
-        problems.append("use the Average over 60-second periods (the check runs once a minute)")
+        problems.append(_("use the Average over 60-second periods (the check runs once a minute)"))
     if not any(arn.split(":")[2:3] == ["sns"] and arn.endswith(f":{ALERTS_TOPIC}") for arn in alarm.get("AlarmActions", [])):
-        problems.append(f"AlarmActions should include the lab's SNS topic ({ALERTS_TOPIC}), so that you get the email")
+        problems.append(_("AlarmActions should include the lab's SNS topic ({topic}), so that you get the email").format(
+            topic=ALERTS_TOPIC))
     return problems
 
 
 slow_alarm = Exercise(
-    title=f"an alarm {SLOW_ALARM!r} that fires when the page takes more than a second",
+    title=N_("an alarm 'lab-web-slow' that fires when the page takes more than a second"),
     checker=_slow_alarm_problems,
     hints=[
-        "Copy the availability alarm and change the metric: the canary also publishes Duration.",
-        "Duration is in milliseconds, so one second is 1000.",
-        "MetricName='Duration', Statistic='Average', Period=60, Threshold=1000, ComparisonOperator='GreaterThanThreshold'.",
+        N_("Copy the availability alarm and change the metric: the canary also publishes Duration."),
+        N_("Duration is in milliseconds, so one second is 1000."),
+        N_("MetricName='Duration', Statistic='Average', Period=60, Threshold=1000, ComparisonOperator='GreaterThanThreshold'."),
     ],
     notebook="07",
     number=2,
