@@ -9,12 +9,14 @@ wanted line, or matches another, is named with an example.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import filterpattern
 from labkit.exceptions import InvalidFilterPattern
+from labkit.lesson.logs import SecureLogGenerator
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -29,6 +31,20 @@ class LogMetric:
     metric: str
     #: The exercise's name in the notebook (``ex1``), for the reset hint.
     exercise: str
+
+
+def sshd_sample_lines(seed: int, *, password_login: bool = False) -> list[str]:
+    """sshd lines of both Amazon Linux releases (seeded): two hours of logins and a brute-force burst,
+    and with ``password_login`` a password login of ``deploy`` from 203.0.113.50 five minutes in."""
+    start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    lines: list[str] = []
+    for flavor in ("al2", "al2023"):
+        sshd = SecureLogGenerator(seed=seed, flavor=flavor)
+        lines += [line.text for line in sshd.normal(start, 120, logins_per_hour=6)]
+        lines += [line.text for line in sshd.attack(start, 3, attempts_per_minute=15)]
+        if password_login:
+            lines += [line.text for line in sshd.password_login(start + dt.timedelta(minutes=5), "deploy", "203.0.113.50")]
+    return lines
 
 
 def _message(line: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from labkit.course.exercises import Exercise
@@ -13,8 +12,8 @@ from labkit.course.exercises.log_alarm import (
     metric_alarm,
     metric_filter_problems,
     missing_log_group,
+    sshd_sample_lines,
 )
-from labkit.lesson.logs import SecureLogGenerator
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -24,25 +23,12 @@ NAMESPACE = "LabLogs"
 INVALID_USER_METRIC = "SSHInvalidUser"
 SUSTAINED_ALARM = "SSH Failed sustained"
 FAILED_METRIC = "SSHFailed"
-
-
-def _sample_lines() -> list[str]:
-    """sshd lines of both Amazon Linux releases: logins and a brute-force burst (seeded)."""
-    start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
-    lines: list[str] = []
-    for flavor in ("al2", "al2023"):
-        generator = SecureLogGenerator(seed=11, flavor=flavor)
-        lines += [line.text for line in generator.normal(start, 120, logins_per_hour=6)]
-        lines += [line.text for line in generator.attack(start, 3, attempts_per_minute=15)]
-    return lines
-
-
 INVALID_USER = LogMetric(LOG_GROUP, NAMESPACE, INVALID_USER_METRIC, "ex1")
 
 
 def _invalid_user_problems(lab: Lab) -> list[str]:
     return missing_log_group(lab, LOG_GROUP) or metric_filter_problems(
-        lab, INVALID_USER, _sample_lines(), lambda line: "sshd[" in line and "]: Invalid user " in line,
+        lab, INVALID_USER, sshd_sample_lines(11), lambda line: "sshd[" in line and "]: Invalid user " in line,
         "so one attempt would count more than once",
     )
 

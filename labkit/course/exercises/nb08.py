@@ -6,7 +6,6 @@ saved queries: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIRefere
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import time
 from collections import Counter
@@ -15,8 +14,14 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from labkit.course.exercises import Exercise
-from labkit.course.exercises.log_alarm import LogMetric, alarm_problems, delete_metric_filters, missing_log_group, metric_filter_problems
-from labkit.lesson.logs import SecureLogGenerator
+from labkit.course.exercises.log_alarm import (
+    LogMetric,
+    alarm_problems,
+    delete_metric_filters,
+    metric_filter_problems,
+    missing_log_group,
+    sshd_sample_lines,
+)
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -125,19 +130,6 @@ top_usernames_query = Exercise(
 )
 
 
-def _sample_lines() -> list[str]:
-    """Key logins, password logins and an attack, from both Amazon Linux releases (seeded)."""
-
-    start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
-    lines: list[str] = []
-    for flavor in ("al2", "al2023"):
-        sshd = SecureLogGenerator(seed=12, flavor=flavor)
-        lines += [line.text for line in sshd.normal(start, 120, logins_per_hour=6)]
-        lines += [line.text for line in sshd.attack(start, 3, attempts_per_minute=15)]
-        lines += [line.text for line in sshd.password_login(start + dt.timedelta(minutes=5), "deploy", "203.0.113.50")]
-    return lines
-
-
 PASSWORD_LOGINS = LogMetric(LOG_GROUP, NAMESPACE, PASSWORD_METRIC, "ex2")
 
 
@@ -146,7 +138,7 @@ def _password_login_problems(lab: Lab) -> list[str]:
     if missing:
         return missing
     problems = metric_filter_problems(
-        lab, PASSWORD_LOGINS, _sample_lines(), lambda line: "]: Accepted password for " in line,
+        lab, PASSWORD_LOGINS, sshd_sample_lines(12, password_login=True), lambda line: "]: Accepted password for " in line,
         "but only password logins should count (key logins are how the administrator works)",
     )
     expected = {"Namespace": NAMESPACE, "MetricName": PASSWORD_METRIC, "Statistic": "Sum", "Period": 60,

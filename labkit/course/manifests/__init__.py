@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 
 from labkit.course.manifest import Manifest
+from labkit.exceptions import ManifestError
 
 
 def _load() -> tuple[Manifest, ...]:
@@ -19,7 +20,7 @@ def _load() -> tuple[Manifest, ...]:
     for name in sorted(info.name for info in pkgutil.iter_modules(__path__) if info.name.startswith("nb")):
         manifest = importlib.import_module(f"{__name__}.{name}").MANIFEST
         if not isinstance(manifest, Manifest) or f"nb{manifest.number}" != name:
-            raise TypeError(f"{__name__}.{name}.MANIFEST must be the Manifest of notebook {name[2:]}")
+            raise ManifestError(f"{__name__}.{name}.MANIFEST must be the Manifest of notebook {name[2:]}")
         found.append(manifest)
     return tuple(found)
 
