@@ -187,3 +187,7 @@ class TranslationProblem(LabkitError):
 
 class MissingSolution(LabkitError):
     """An exercise whose notebook source has no answer cell for it (a contributor's mistake)."""
+
+
+class ManifestError(LabkitError):
+    """A module of ``labkit/course/manifests/`` that does not define its notebook's ``MANIFEST``."""

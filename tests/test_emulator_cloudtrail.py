@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from labkit.aws import cloudtrail, filterpattern
 from labkit.emulator.events import Events
 from labkit.exceptions import UnsupportedOperation
-from labkit.lesson import simulate
+from labkit.lesson import prereqs, simulate
 from labkit.runtime.lab import Lab
 
 RECORD_KEYS = {
@@ -272,3 +272,18 @@ def test_insight_lookup_returns_no_management_events_and_refuses_with_insights_e
     ct.put_insight_selectors(TrailName="lab-trail", InsightSelectors=[{"InsightType": "ApiCallRateInsight"}])
     with pytest.raises(UnsupportedOperation, match="Insights"):
         ct.lookup_events(EventCategory="insight")
+
+
+def test_the_trail_of_notebook_06_gets_the_documented_bucket_policy(lab: Lab) -> None:
+    """prereqs.trail_to_logs sets the policy notebook 06 sets (one function, trail_bucket_policy): CloudTrail may
+    read the bucket ACL and write under AWSLogs/<account>/ with bucket-owner-full-control, for this trail only
+    (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html)."""
+    prereqs.trail_to_logs(lab)
+    bucket = f"labkit-trail-{lab.lab_id}"
+    policy = json.loads(lab.client("s3").get_bucket_policy(Bucket=bucket)["Policy"])
+    trail_arn = lab.client("cloudtrail").get_trail(Name=prereqs.TRAIL_NAME)["Trail"]["TrailARN"]
+    assert policy == prereqs.trail_bucket_policy(bucket, lab.account_id, trail_arn)
+    acl_check, write = policy["Statement"]
+    assert (acl_check["Action"], acl_check["Resource"]) == ("s3:GetBucketAcl", f"arn:aws:s3:::{bucket}")
+    assert write["Resource"] == f"arn:aws:s3:::{bucket}/AWSLogs/{lab.account_id}/*"
+    assert write["Condition"]["StringEquals"] == {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}

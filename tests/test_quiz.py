@@ -11,7 +11,9 @@ import pytest
 
 import labkit.course.quiz as quiz_module
 from labkit.course.curriculum import NOTEBOOKS
-from labkit.course.quiz import LETTERS, QUESTIONS, TASKS, Question, QuizError, _q, for_notebook
+from labkit.course.exam import LETTERS, TASKS, Question
+from labkit.course.exam import question as make_question
+from labkit.course.quiz import QUESTIONS, QuizError, for_notebook
 from labkit.runtime.lab import Lab
 
 ALL = [(nb, n, q) for nb, qs in QUESTIONS.items() for n, q in enumerate(qs, start=1)]
@@ -38,7 +40,7 @@ def test_each_question_is_complete(notebook: str, number: int, question: Questio
 
 def test_options_are_rotated_without_losing_the_answer() -> None:
     for text in ("one", "two", "three", "four", "five"):
-        q = _q(text, ("w", "x", "y", "z"), "B", "because", "2.2", "https://docs.aws.amazon.com/x")
+        q = make_question(text, ("w", "x", "y", "z"), "B", "because", "2.2", "https://docs.aws.amazon.com/x")
         assert q.choices[LETTERS.index(q.answer)] == "x" and sorted(q.choices) == ["w", "x", "y", "z"]
     letters = {q.answer for _, _, q in ALL}
     assert letters == set(LETTERS), "right answers are spread over A–D"

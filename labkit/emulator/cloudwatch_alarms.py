@@ -473,20 +473,38 @@ class CloudWatchAlarms:
             alarm, old_state=old_state, new_state=state, reason=reason, when=now,
             account_id=self.lab.account_id, region=self.lab.region,
         )
-        email = self.email
-        for topic in topics:
-            def render(unsubscribe_url: str, topic: str = topic) -> str:
-                return alarms.email_body(subject, message, topic_arn=topic, unsubscribe_url=unsubscribe_url)
+        self.notify_topics(
+            alarm["AlarmName"], topics, subject, message, now,
+            lambda topic, unsubscribe_url: alarms.email_body(subject, message, topic_arn=topic, unsubscribe_url=unsubscribe_url),
+        )
 
+    def notify_topics(
+        self, alarm_name: str, topics: list[str], subject: str, message: dict[str, Any], now: dt.datetime,
+        email_text: Callable[[str, str], str] | None = None,
+        record: Callable[[str, dt.datetime, str, str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        """Publish an alarm's notification to each SNS topic of the actions of its new state, and
+        record an ``Action`` history item per topic: "Successfully executed action <topic>", or
+        "Failed to execute action" with SNS's error (DescribeAlarmHistory's item types,
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html).
+
+        Metric alarms and composite alarms (:mod:`labkit.emulator.cloudwatch_composite`) both notify
+        through here. ``email_text(topic, unsubscribe_url)`` renders the email subscribers' text (without
+        it they receive the JSON message); ``record`` keeps the history items (default: this plugin's,
+        kept on the server too).
+        """
+        keep = record or self._record
+        for topic in topics:
+            render = (lambda url, topic=topic: email_text(topic, url)) if email_text else None
             try:
-                email.publish(topic, json.dumps(message), subject, render)
+                self.email.publish(topic, json.dumps(message), subject, render)
             except ClientError as error:
                 text = error.response.get("Error", {}).get("Message", "")
-                self._record(alarm["AlarmName"], now, "Action", f'Failed to execute action {topic}. Received error: "{text}"',
-                             {"actionState": "Failed", "notificationResource": topic, "error": text})
+                keep(alarm_name, now, "Action", f'Failed to execute action {topic}. Received error: "{text}"',
+                     {"actionState": "Failed", "notificationResource": topic, "error": text})
                 continue
-            self._record(alarm["AlarmName"], now, "Action", f"Successfully executed action {topic}",
-                         {"actionState": "Succeeded", "notificationResource": topic})
+            keep(alarm_name, now, "Action", f"Successfully executed action {topic}",
+                 {"actionState": "Succeeded", "notificationResource": topic})
 
     def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
         item = HistoryItem(name, "MetricAlarm", when, item_type, summary, data)

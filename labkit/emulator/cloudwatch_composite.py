@@ -41,13 +41,10 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from labkit.aws import alarmrule
 from labkit.aws.alarms.notification import REGION_NAMES
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms, HistoryItem
 from labkit.emulator.events import Events
-from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -70,12 +67,11 @@ def _iso_ms(when: dt.datetime) -> str:
 class CompositeAlarms:
     """The lab's composite alarms, by (Region, name), in the shape DescribeAlarms returns them."""
 
-    requires = (CloudWatchAlarms, Events, SnsEmail)
+    requires = (CloudWatchAlarms, Events)
 
     def __init__(self, emulator: Emulator) -> None:
         self.metric_alarms = emulator.plugin(CloudWatchAlarms)
         self.events_plugin = emulator.plugin(Events)
-        self.email = emulator.plugin(SnsEmail)
         self.lab = emulator.lab
         self.emulator = emulator
         self.alarms: dict[tuple[str, str], dict[str, Any]] = {}
@@ -389,16 +385,7 @@ class CompositeAlarms:
             "OKActions": alarm["OKActions"], "AlarmActions": alarm["AlarmActions"],
             "InsufficientDataActions": alarm["InsufficientDataActions"],
         }
-        for topic in topics:
-            try:
-                self.email.publish(topic, json.dumps(message), subject)
-            except ClientError as error:
-                text = error.response.get("Error", {}).get("Message", "")
-                self._record(alarm["AlarmName"], now, "Action", f'Failed to execute action {topic}. Received error: "{text}"',
-                             {"actionState": "Failed", "notificationResource": topic, "error": text})
-                continue
-            self._record(alarm["AlarmName"], now, "Action", f"Successfully executed action {topic}",
-                         {"actionState": "Succeeded", "notificationResource": topic})
+        self.metric_alarms.notify_topics(alarm["AlarmName"], topics, subject, message, now, record=self._record)
 
     def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
         self.metric_alarms.history.append(

@@ -68,7 +68,7 @@ from labkit.emulator.server import FREE_METRIC_DATA
 from labkit.aws.alarms.statistics import STATISTICS
 from labkit.aws import metricmath
 from labkit.emulator.metric_store import MetricStore, Row, period_statistics
-from labkit.exceptions import ServiceError, UnsupportedOperation
+from labkit.exceptions import PluginWiringError, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -192,6 +192,18 @@ class CloudWatchMetrics:
         pending.extend(data)
         if len(pending) >= PUT_BATCH:
             self.settle()
+
+    def publish_columns(
+        self, namespace: str, name: str, dimensions: list[dict[str, str]], when: np.ndarray, count: np.ndarray,
+        total: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, unit: str | None,
+    ) -> None:
+        """The emulator's own statistic sets of one metric, as columns (``when`` in epoch microseconds):
+        a week of an instance's history is 120,000 datapoints, too many to build a dictionary each
+        (:mod:`labkit.emulator.ec2_metrics`). In-process only: a moto server gets history through
+        :meth:`publish`'s batches, which keep the raw values its percentiles need."""
+        if self.remote:
+            raise PluginWiringError("publish_columns stores in-process history; on a moto server use publish()")
+        self.store.put_columns(namespace, name, dimensions, when, count, total, minimum, maximum, unit, self.lab.clock.now())
 
     def settle(self) -> None:
         """Send the pending datapoints to the server (with a client the store does not copy from)."""

@@ -65,8 +65,7 @@ class Ec2Metrics:
 
     def _backfill_columns(self, instance: LabInstance, backfill_from: dt.datetime, now: dt.datetime) -> None:
         """The same datapoints as :meth:`_period_data` and :meth:`_status_data` over the history, stored
-        as columns: a week is 120,000 datapoints, too many to build one dictionary each."""
-        store = self.metrics.store
+        as columns through :meth:`CloudWatchMetrics.publish_columns`."""
         width = instance.period_minutes
         first = metric_period_start(backfill_from, width)
         periods = max(0, (now - first) // dt.timedelta(minutes=width))
@@ -77,7 +76,7 @@ class Ec2Metrics:
         for name in names:
             values = np.array([sample[name] for sample in samples], dtype=np.float64).reshape(periods, width)
             when, count, total, low, high = _period_rows(starts, values)
-            store.put_columns(NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name), now)
+            self.metrics.publish_columns(NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name))
         if instance.detailed:
             return
         start = metric_period_start(backfill_from, 1)
@@ -93,7 +92,7 @@ class Ec2Metrics:
         failed["StatusCheckFailed"] = np.maximum.reduce(list(failed.values()))
         for name in STATUS_METRICS:
             values = failed[name]
-            store.put_columns(NAMESPACE, name, instance.dimensions, when, ones, values, values, values, "Count", now)
+            self.metrics.publish_columns(NAMESPACE, name, instance.dimensions, when, ones, values, values, values, "Count")
 
     def _status_data(self, instance: LabInstance, minute: dt.datetime) -> list[dict[str, Any]]:
         """A basic-monitoring instance's status checks for one minute (detailed ones get them with the rest)."""

@@ -119,6 +119,25 @@ TRAIL_LOG_GROUP = "CloudTrail/lab-trail"
 TRAIL_ROLE = "CloudTrailToCloudWatchLogs"
 
 
+def trail_bucket_policy(bucket: str, account: str, trail_arn: str) -> dict[str, object]:
+    """The bucket policy that lets CloudTrail deliver ``trail_arn``'s log files to ``bucket``: check
+    the bucket's ACL, and write under ``AWSLogs/<account>/`` with the bucket owner in full control,
+    both only for that trail (``aws:SourceArn``), as in "Amazon S3 bucket policy for CloudTrail"
+    (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html).
+    Taught in notebook 06-cloudtrail-eventbridge-health, which sets it with ``put_bucket_policy``."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{bucket}",
+             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
+            {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+             "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*",
+             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
+        ],
+    }
+
+
 def trail_to_logs(lab: Lab) -> str:
     """Notebook 06's multi-Region trail, logging to S3 and to the log group ``CloudTrail/lab-trail``
     (bucket policy, delivery role, ``start_logging``), created or reused; returns the log group's name.
@@ -133,17 +152,7 @@ def trail_to_logs(lab: Lab) -> str:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{bucket}",
-             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
-            {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*",
-             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
-        ],
-    }))
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(trail_bucket_policy(bucket, account, trail_arn)))
     try:
         logs.create_log_group(logGroupName=TRAIL_LOG_GROUP)
     except logs.exceptions.ResourceAlreadyExistsException:

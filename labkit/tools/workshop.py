@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labkit.course.curriculum import NOTEBOOKS
+from labkit.course.manifest import RunningInstance
+from labkit.course.manifests import MANIFESTS
 from labkit.emulator.moto_accounts import WORKSHOP_ACCOUNT_ID, session_in
 from labkit.emulator.server import labkit_server
 from labkit.exceptions import ConfigurationError
-from labkit.lesson import ec2, prereqs
 from labkit.runtime import hooks
 from labkit.runtime.backends import _offline_environment, resolve_backend_name
 from labkit.runtime.participant import participant_from_environment
@@ -219,7 +220,8 @@ def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
 # -- catch-up --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CatchupStep:
-    """One thing an earlier notebook leaves behind, made by a :mod:`labkit.lesson.prereqs` call.
+    """A manifest's :class:`~labkit.course.manifest.Catchup` with its notebook: one thing an earlier notebook
+    leaves behind, made by a :mod:`labkit.lesson.prereqs` call.
 
     ``make(lab, made, confirm_cost)`` returns the thing; ``made`` holds what earlier steps
     returned, by ``key``.
@@ -231,44 +233,10 @@ class CatchupStep:
     make: Callable[[Lab, dict[str, Any], bool], Any]
 
 
-@dataclass(frozen=True)
-class RunningInstance:
-    """A lab-web instance that was already running when catch-up ran (it is not launched twice)."""
-
-    instance_id: str
-
-
-def _instance(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    running = ec2.lab_instance_id(lab)
-    if running is not None:
-        return RunningInstance(running)
-    return prereqs.lab_instance(lab, confirm_cost=confirm_cost)
-
-
-def _topic(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    return prereqs.alerts_topic(lab)
-
-
-def _logs_role(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    return prereqs.logs_agent_role(lab, made["instance"].instance_id)
-
-
-def _ssh_attack(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    return prereqs.ssh_attack(lab, made["instance"].instance_id)
-
-
-def _trail(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
-    return prereqs.trail_to_logs(lab)
-
-
-#: notebook → the prerequisite calls that build what it leaves behind, in course order.
-#: Authors of later notebooks add a row when they add a function to labkit.lesson.prereqs.
-CATCHUP: tuple[CatchupStep, ...] = (
-    CatchupStep("01", "the lab web server instance (lab-web)", "instance", _instance),
-    CatchupStep("02", "the SNS topic lab-alerts with you@example.com subscribed", "topic", _topic),
-    CatchupStep("03", "the logs agent role and its instance profile, on the instance", "role", _logs_role),
-    CatchupStep("05", "ssh_logs with an hour of /var/log/secure and the SSH attack", "ssh_attack", _ssh_attack),
-    CatchupStep("06", "the trail lab-trail delivering to the log group CloudTrail/lab-trail", "trail", _trail),
+#: notebook → the prerequisite calls that build what it leaves behind, in course order: the
+#: ``catchup`` of each notebook's manifest (labkit/course/manifests/).
+CATCHUP: tuple[CatchupStep, ...] = tuple(
+    CatchupStep(m.number, m.catchup.what, m.catchup.key, m.catchup.make) for m in MANIFESTS if m.catchup is not None
 )
 
 

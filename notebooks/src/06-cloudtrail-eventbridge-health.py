@@ -143,18 +143,11 @@ try:
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": lab.region})
 except s3.exceptions.BucketAlreadyOwnedByYou:  # this cell ran before
     pass
-s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{bucket}",
-         "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
-        {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*",
-         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
-    ],
-}))
+policy = prereqs.trail_bucket_policy(bucket, account, trail_arn)
+s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 print("bucket policy set on", bucket)
+for statement in policy["Statement"]:
+    print(f"  {statement['Sid']}: {statement['Principal']['Service']} may {statement['Action']}")
 
 # %%
 log_group = "CloudTrail/lab-trail"

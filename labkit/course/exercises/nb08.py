@@ -6,7 +6,6 @@ saved queries: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIRefere
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import time
 from collections import Counter
@@ -14,10 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from labkit.aws import filterpattern
 from labkit.course.exercises import Exercise
-from labkit.exceptions import InvalidFilterPattern
-from labkit.lesson.logs import SecureLogGenerator
+from labkit.course.exercises.log_alarm import (
+    LogMetric,
+    alarm_problems,
+    delete_metric_filters,
+    metric_filter_problems,
+    missing_log_group,
+    sshd_sample_lines,
+)
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -126,77 +130,21 @@ top_usernames_query = Exercise(
 )
 
 
-def _sample_lines() -> list[str]:
-    """Key logins, password logins and an attack, from both Amazon Linux releases (seeded)."""
-
-    start = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
-    lines: list[str] = []
-    for flavor in ("al2", "al2023"):
-        sshd = SecureLogGenerator(seed=12, flavor=flavor)
-        lines += [line.text for line in sshd.normal(start, 120, logins_per_hour=6)]
-        lines += [line.text for line in sshd.attack(start, 3, attempts_per_minute=15)]
-        lines += [line.text for line in sshd.password_login(start + dt.timedelta(minutes=5), "deploy", "203.0.113.50")]
-    return lines
+PASSWORD_LOGINS = LogMetric(LOG_GROUP, NAMESPACE, PASSWORD_METRIC, "ex2")
 
 
 def _password_login_problems(lab: Lab) -> list[str]:
-    logs = lab.internal_client("logs")
-    if not any(g["logGroupName"] == LOG_GROUP for g in logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP)["logGroups"]):
-        return [f"the log group {LOG_GROUP!r} does not exist; run the notebook's setup first"]
-    filters = logs.describe_metric_filters(logGroupName=LOG_GROUP)["metricFilters"]
-    chosen = [(f, t) for f in filters for t in f["metricTransformations"] if t["metricName"] == PASSWORD_METRIC]
-    problems: list[str] = []
-    if not chosen:
-        problems.append(f"no metric filter on {LOG_GROUP} publishes the metric {PASSWORD_METRIC!r}")
-    elif len(chosen) > 1:
-        problems.append(f"{len(chosen)} metric filters publish {PASSWORD_METRIC}, so one login would count more than "
-                        f"once: keep one. ex2.reset(lab) deletes every filter on {LOG_GROUP} that publishes {PASSWORD_METRIC}")
-    else:
-        metric_filter, transformation = chosen[0]
-        if transformation["metricNamespace"] != NAMESPACE:
-            problems.append(f"the metric's namespace is {transformation['metricNamespace']!r}, not {NAMESPACE!r}")
-        if str(transformation["metricValue"]) != "1":
-            problems.append(f"metricValue is {transformation['metricValue']!r}; each login should add 1")
-        pattern = metric_filter.get("filterPattern", "")
-        try:
-            compiled = filterpattern.compile(pattern)
-        except InvalidFilterPattern as error:
-            problems.append(f"the filter pattern {pattern!r} is not valid: {error}")
-        else:
-            lines = _sample_lines()
-            wanted = [line for line in lines if "]: Accepted password for " in line]
-            matched = [line for line in lines if compiled.matches(line)]
-            if any(line not in matched for line in wanted):
-                problems.append(f"the pattern {pattern!r} misses password logins such as "
-                                f"{next(missed for missed in wanted if missed not in matched).split(']: ', 1)[1]!r}")
-            extra = [line for line in matched if line not in wanted]
-            if extra:
-                problems.append(f"the pattern {pattern!r} also matches {extra[0].split(']: ', 1)[1]!r}: "
-                                "only password logins should count (key logins are how the administrator works)")
-    found = lab.internal_client("cloudwatch").describe_alarms(AlarmNames=[PASSWORD_ALARM])["MetricAlarms"]
-    if not found:
-        return [*problems, f"there is no alarm named {PASSWORD_ALARM!r}"]
-    alarm = found[0]
+    missing = missing_log_group(lab, LOG_GROUP)
+    if missing:
+        return missing
+    problems = metric_filter_problems(
+        lab, PASSWORD_LOGINS, sshd_sample_lines(12, password_login=True), lambda line: "]: Accepted password for " in line,
+        "but only password logins should count (key logins are how the administrator works)",
+    )
     expected = {"Namespace": NAMESPACE, "MetricName": PASSWORD_METRIC, "Statistic": "Sum", "Period": 60,
                 "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
                 "TreatMissingData": "notBreaching"}
-    problems += [f"the alarm's {key} is {alarm.get(key)!r}, expected {value!r}"
-                 for key, value in expected.items() if alarm.get(key) != value]
-    if not any(arn.split(":")[-1] == "lab-alerts" for arn in alarm.get("AlarmActions", [])):
-        problems.append("the alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])")
-    return problems
-
-
-def _delete_password_filters(lab: Lab) -> str:
-    logs = lab.client("logs")
-    try:
-        filters = logs.describe_metric_filters(logGroupName=LOG_GROUP)["metricFilters"]
-    except logs.exceptions.ResourceNotFoundException:
-        return f"there is no log group {LOG_GROUP}; nothing deleted"
-    mine = [f["filterName"] for f in filters if any(t["metricName"] == PASSWORD_METRIC for t in f["metricTransformations"])]
-    for name in mine:
-        logs.delete_metric_filter(logGroupName=LOG_GROUP, filterName=name)
-    return f"deleted {len(mine)} metric filter(s) on {LOG_GROUP} that published {PASSWORD_METRIC}: {', '.join(mine) or 'none'}"
+    return problems + alarm_problems(lab, PASSWORD_ALARM, expected)
 
 
 password_login_alarm = Exercise(
@@ -209,7 +157,7 @@ password_login_alarm = Exercise(
         "then put_metric_alarm: Sum over Period=60, 1 of 1, Threshold=1, GreaterThanOrEqualToThreshold, "
         "TreatMissingData='notBreaching' (no login is good news).",
     ],
-    resetter=_delete_password_filters,
+    resetter=lambda lab: delete_metric_filters(lab, PASSWORD_LOGINS),
     notebook="08",
     number=2,
 )

@@ -1,0 +1,75 @@
+"""Notebook 01-metric-exploration: its manifest (:class:`labkit.course.manifest.Manifest`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from labkit.course.exam import question
+from labkit.course.manifest import Catchup, Manifest, RunningInstance
+from labkit.lesson import ec2, prereqs
+
+if TYPE_CHECKING:
+    from labkit.runtime.lab import Lab
+
+#: Shared with notebook 02.
+EC2_WORKLOAD_MODEL = (
+    "The instance runs nothing: its AWS/EC2 metrics come from a seeded workload model (one sample a minute, "
+    "published at the end of each period), and a week of history is backfilled at launch. On AWS a new "
+    "instance has no history and metrics arrive a few minutes late."
+)
+
+
+def _instance(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    running = ec2.lab_instance_id(lab)
+    if running is not None:
+        return RunningInstance(running)
+    return prereqs.lab_instance(lab, confirm_cost=confirm_cost)
+
+
+MANIFEST = Manifest(
+    number="01",
+    slug="metric-exploration",
+    title="Metric exploration",
+    title_ja="メトリクスの探索",
+    teaches="the metrics EC2 sends CloudWatch by itself, read into pandas and plotted; basic vs detailed monitoring",
+    minutes=25,
+    differences=(
+        EC2_WORKLOAD_MODEL,
+        (
+            "GetMetricStatistics and GetMetricData (with percentiles) are answered by labkit from moto's stored "
+            "datapoints, on periods aligned to the epoch; moto alone drops ExtendedStatistics and fails on a "
+            "percentile Stat. GetMetricData returns one page and labels a query by its metric name."
+        ),
+    ),
+    questions=(
+        question("An EC2 instance uses basic monitoring. At what interval does it send its default metrics such as "
+                 "CPUUtilization to CloudWatch?",
+                 ("Every 1 second", "Every 1 minute", "Every 5 minutes", "Every 15 minutes"),
+                 "C",
+                 "With basic monitoring, EC2 sends metric data to CloudWatch in 5-minute periods at no charge. Detailed "
+                 "monitoring (paid) sends it in 1-minute periods.",
+                 "3.2", "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html"),
+        question("A team needs per-minute CPU metrics for an EC2 instance to react faster to load. What should they do?",
+                 ("Publish CPU with a StorageResolution of 1", "Enable detailed monitoring on the instance",
+                  "Create a metric filter on the system log", "Attach an Elastic IP address"),
+                 "B",
+                 "Detailed monitoring makes EC2 publish its metrics in 1-minute periods. High-resolution (1-second) "
+                 "storage applies to custom metrics you publish yourself, not to the default EC2 metrics.",
+                 "3.2", "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html"),
+        question("Which EC2 metric is published by default for every instance?",
+                 ("MemoryUtilization", "DiskSpaceUtilization", "NetworkIn", "SwapUtilization"),
+                 "C",
+                 "The default EC2 metrics include CPUUtilization, NetworkIn/Out, NetworkPackets, DiskRead/Write "
+                 "Bytes/Ops and the status checks. Memory, disk space and swap are OS-level and need the CloudWatch agent.",
+                 "3.2", "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html"),
+        question("Metrics were collected every minute. How long does CloudWatch keep the 1-minute data points?",
+                 ("3 hours", "15 days", "63 days", "455 days"),
+                 "B",
+                 "CloudWatch keeps 1-minute data points for 15 days, 5-minute data for 63 days and 1-hour data for "
+                 "455 days (15 months); data under 60 seconds (high resolution) is kept for 3 hours. Older data is "
+                 "aggregated into the longer periods.",
+                 "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html"),
+    ),
+    monitoring=("Resource",),
+    catchup=Catchup("the lab web server instance (lab-web)", "instance", _instance),
+)

@@ -1,0 +1,71 @@
+"""Notebook 05-ssh-failure-metric-filter: its manifest (:class:`labkit.course.manifest.Manifest`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from labkit.course.exam import question
+from labkit.course.manifest import Catchup, Manifest
+from labkit.course.manifests.nb04 import SIMULATED_AGENT
+from labkit.lesson import prereqs
+
+if TYPE_CHECKING:
+    from labkit.runtime.lab import Lab
+
+
+def _ssh_attack(lab: Lab, made: dict[str, Any], confirm_cost: bool) -> Any:
+    return prereqs.ssh_attack(lab, made["instance"].instance_id)
+
+
+MANIFEST = Manifest(
+    number="05",
+    slug="ssh-failure-metric-filter",
+    title="SSH failures",
+    title_ja="SSH の失敗",
+    teaches="a metric filter on `/var/log/secure` and the \"SSH Failed\" alarm that emails you",
+    minutes=30,
+    differences=(
+        SIMULATED_AGENT,
+        (
+            "Metric filters count an event as soon as PutLogEvents returns, and filter patterns are matched by "
+            "labkit's engine (written from AWS's pattern syntax page); on AWS the metric appears a minute or so "
+            "after ingestion."
+        ),
+        (
+            "The alarm email is rendered into `lab.inbox` in AWS's format; on AWS it arrives in the mailbox you "
+            "subscribed and confirmed."
+        ),
+    ),
+    questions=(
+        question("A metric filter counting failed SSH logins is created today on a log group that holds a month of "
+                 "events. What does the metric show for last week?",
+                 ("The failures of last week, computed on creation", "Nothing: filters only publish data for events "
+                  "ingested after the filter was created", "Only the last 24 hours", "An error until the log group is re-created"),
+                 "B",
+                 "Metric filters do not retroactively filter data: they publish metric data points only for events "
+                 "that arrive after the filter was created.",
+                 "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringLogData.html"),
+        question("Which filter pattern matches log events containing the term [preauth], brackets included?",
+                 ("[preauth]", "\"[preauth]\"", "preauth*", "{ $.preauth = true }"),
+                 "B",
+                 "Terms containing non-alphanumeric characters must be enclosed in double quotes. An unquoted pattern "
+                 "starting with [ is read as a space-delimited pattern, and { } as a JSON pattern.",
+                 "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html"),
+        question("A metric filter publishes 1 for each failed login. An alarm on it should fire when there are more than "
+                 "5 failures in 5 minutes. Which statistic and period?",
+                 ("Average, 300 seconds", "Sum, 300 seconds", "Maximum, 60 seconds", "SampleCount, 3600 seconds"),
+                 "B",
+                 "Each matching event adds its metric value to the data points of the period, so Sum over a 300-second "
+                 "period counts the failures in 5 minutes. Average would stay at 1.",
+                 "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html"),
+        question("How can a filter pattern be tried against sample log lines before the metric filter is created?",
+                 ("TestMetricFilter", "FilterLogEvents on an empty log group", "PutMetricData with sample values",
+                  "StartQuery in Logs Insights only"),
+                 "A",
+                 "TestMetricFilter tests a filter pattern against a set of sample log event messages and returns the "
+                 "ones that match, without creating a filter.",
+                 "2.2", "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_TestMetricFilter.html"),
+    ),
+    monitoring=("Log",),
+    catchup=Catchup("ssh_logs with an hour of /var/log/secure and the SSH attack", "ssh_attack", _ssh_attack),
+)
