@@ -275,3 +275,19 @@ def test_threshold_metric_id_must_name_a_band(lab: Lab) -> None:
         KNOWLEDGE_CENTER_EXAMPLE["Metrics"][0], {"Id": "t1", "Expression": "m1 * 2"}]}
     with pytest.raises(ClientError, match="must name an ANOMALY_DETECTION_BAND"):
         lab.client("cloudwatch").put_metric_alarm(**bad)
+
+
+@pytest.mark.parametrize("stat", ["Average", "Sum", "SampleCount", "Minimum", "Maximum"])
+def test_training_reads_the_same_statistics_as_get_metric_data(lab: Lab, stat: str) -> None:
+    """The model's vectorised read of the store gives what GetMetricData gives for the same periods."""
+    from labkit.emulator.cloudwatch_anomaly import AnomalyDetectors
+
+    _history(lab, hours=3)
+    _put_now(lab, 7.0)  # two datapoints in one minute: the statistics differ
+    plugin = lab.emulator.plugin(AnomalyDetectors)
+    detector = {"metric": METRIC, "stat": stat}
+    start, end = DEFAULT_START - dt.timedelta(hours=4), DEFAULT_START + dt.timedelta(minutes=1)
+    times, values = plugin._training_points(detector, 300, start, end)
+    expected = lab.emulator.plugin(CloudWatchMetrics)._stat_points(METRIC, {"Period": 300, "Stat": stat}, start, end, "GetMetricData")
+    assert times.tolist() == [int(t.timestamp()) for t in expected[0]]
+    assert values.tolist() == pytest.approx(expected[1])
