@@ -291,3 +291,28 @@ def test_training_reads_the_same_statistics_as_get_metric_data(lab: Lab, stat: s
     expected = lab.emulator.plugin(CloudWatchMetrics)._stat_points(METRIC, {"Period": 300, "Stat": stat}, start, end, "GetMetricData")
     assert times.tolist() == [int(t.timestamp()) for t in expected[0]]
     assert values.tolist() == pytest.approx(expected[1])
+
+
+def test_alarm_on_the_band_of_a_metric_math_expression_creates_a_math_detector(lab: Lab) -> None:
+    """"You also can create anomaly detection alarms on single metrics and the outputs of metric math
+    expressions" (Create_Anomaly_Detection_Alarm.html)."""
+    cloudwatch = lab.client("cloudwatch")
+    _history(lab, hours=3)
+    cloudwatch.put_metric_alarm(
+        AlarmName="slow", EvaluationPeriods=1, ThresholdMetricId="ad1", ComparisonOperator="GreaterThanUpperThreshold",
+        Metrics=[
+            {"Id": "m1", "MetricStat": {"Metric": METRIC, "Period": 60, "Stat": "Average"}, "ReturnData": False},
+            {"Id": "ms", "Expression": "m1 / 1000", "ReturnData": True},
+            {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(ms, 2)"},
+        ],
+    )
+    lab.advance(minutes=1)
+    [detector] = cloudwatch.describe_anomaly_detectors(AnomalyDetectorTypes=["METRIC_MATH"])["AnomalyDetectors"]
+    assert [q["Id"] for q in detector["MetricMathAnomalyDetector"]["MetricDataQueries"]] == ["m1", "ms"]
+    for _minute in range(16):
+        _put_now(lab, 100.0)
+        lab.advance(minutes=1)
+    assert cloudwatch.describe_alarms(AlarmNames=["slow"])["MetricAlarms"][0]["StateValue"] == "OK"
+    _put_now(lab, 900.0)
+    lab.advance(minutes=1)
+    assert cloudwatch.describe_alarms(AlarmNames=["slow"])["MetricAlarms"][0]["StateValue"] == "ALARM"

@@ -120,6 +120,9 @@ def test_deleting_alarms(cloudwatch: Any) -> None:
 
 
 def test_what_is_not_emulated_is_refused_by_name(cloudwatch: Any) -> None:
+    with pytest.raises(UnsupportedOperation, match="ActionConfiguration"):
+        cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)",
+                                       ActionConfiguration={"AlarmTagsPropagation": {"Enabled": True}})
     with pytest.raises(UnsupportedOperation, match="paging"):
         cloudwatch.describe_alarms(MaxRecords=1)
     assert len(cloudwatch.describe_alarms(MaxRecords=2)["MetricAlarms"]) == 2
@@ -256,3 +259,16 @@ def test_suppressed_state_reaches_eventbridge(lab: Lab, cloudwatch: Any, pager: 
     event = [e for e in events.events if e["detail"].get("alarmName") == "page-me"][-1]
     assert event["detail"]["state"]["actionsSuppressedBy"] == "WaitPeriod"
     assert event["detail"]["configuration"]["actionsSuppressorWaitPeriod"] == 120
+
+
+def test_suppressor_named_by_arn_with_no_extension(lab: Lab, cloudwatch: Any) -> None:
+    """"ActionsSuppressor can be an AlarmName or an Amazon Resource Name (ARN) from an existing alarm."""
+    for name, metric in (("cpu-high", "CPU"), ("deploying", "Deploy")):
+        cloudwatch.put_metric_alarm(AlarmName=name, MetricName=metric, **CHILD, TreatMissingData="ignore")
+    arn = f"arn:aws:cloudwatch:{lab.region}:{lab.account_id}:alarm:deploying"
+    cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", ActionsSuppressor=arn,
+                                   ActionsSuppressorWaitPeriod=0, ActionsSuppressorExtensionPeriod=0)
+    cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="ALARM", StateReason="deploy started")
+    assert _composite(cloudwatch)["ActionsSuppressedBy"] == "Alarm"
+    cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="OK", StateReason="deploy done")
+    assert "ActionsSuppressedBy" not in _composite(cloudwatch)  # no extension period: released at once

@@ -12,8 +12,8 @@ Rules, from the PutCompositeAlarm API reference
   ALARM state only if all conditions of the rule are met", so it is ALARM while its rule is TRUE
   and OK while it is FALSE. It is evaluated again whenever one of its children changes state.
 * Actions: SNS topics are notified on each state change while ``ActionsEnabled`` (default TRUE),
-  with an ``Action`` history item as for metric alarms; other action kinds are valid on AWS but
-  refused here by name.
+  with an ``Action`` history item as for metric alarms; other action kinds and ``ActionConfiguration``
+  are valid on AWS but refused here by name.
 * Actions suppression ("Suppressing composite alarm actions",
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Composite_Alarm_Suppression.html,
   and the ``CompositeAlarm`` reference's ``ActionsSuppressedBy``): ``ActionsSuppressor`` "can be an
@@ -135,6 +135,9 @@ class CompositeAlarms:
     # -- PutCompositeAlarm ---------------------------------------------------------------------------
     def put(self, call: Call) -> dict[str, Any]:
         params = call.params
+        if params.get("ActionConfiguration"):
+            raise self._unsupported("PutCompositeAlarm", "the parameter ActionConfiguration (alarm tags in notifications "
+                                    "and events) is not emulated")
         name = params["AlarmName"]
         if not 1 <= len(name) <= 255:
             raise ServiceError("ValidationError", "1 validation error detected: Value at 'alarmName' failed to satisfy "
