@@ -269,13 +269,14 @@ def references(expression: str) -> set[str]:
 # -- evaluation -------------------------------------------------------------------------------------
 def evaluate(
     expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
-    *, periods: Mapping[str, int] | None = None,
+    *, periods: Mapping[str, int] | None = None, given: Mapping[str, list[Series]] | None = None,
 ) -> dict[str, list[Series]]:
     """Evaluate every expression (Id -> text) over the request's ``metrics`` (Id -> series, in request order).
 
     ``start``/``end`` (epoch seconds, end exclusive) bound the non-sparse series; ``periods`` holds an
     expression query's own ``Period`` where it has one. Each result is a list of series (one for a
-    single time series). Raises :class:`MetricMathError` for unknown Ids, circular references and
+    single time series). ``given`` holds results computed elsewhere that expressions may name (a
+    Metrics Insights query's series, :mod:`labkit.aws.metricsinsights`). Raises :class:`MetricMathError` for unknown Ids, circular references and
     invalid arguments, as AWS refuses the request.
     """
     for qid in list(expressions) + list(metrics):
@@ -284,6 +285,8 @@ def evaluate(
                 f"Invalid Id '{qid}': it must start with a lowercase letter and contain only letters, numbers and underscores."
             )
     evaluator = _Evaluator(expressions, metrics, start, end, periods or {})
+    for qid, found in (given or {}).items():
+        evaluator.done[qid] = found[0] if len(found) == 1 else list(found)
     out: dict[str, list[Series]] = {}
     for qid in expressions:
         value = evaluator.value_of(qid)
