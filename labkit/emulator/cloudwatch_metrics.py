@@ -25,9 +25,11 @@ the four calls are answered from it, so each datapoint is seen exactly once by e
 * ``GetMetricData`` (``MetricStat`` queries): ``StartTime`` inclusive, ``EndTime`` exclusive,
   ``ScanBy`` defaults to ``TimestampDescending``, ``ReturnData`` false hides a query's result
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
-  ``Expression`` queries are metric math, evaluated by :mod:`labkit.aws.metricmath`; an invalid
-  expression is a ``ValidationError``, a documented function the engine does not evaluate
-  (``SEARCH``, ``ANOMALY_DETECTION_BAND``, Metrics Insights ``SELECT`` ...), ``LabelOptions``,
+  ``Expression`` queries are metric math, evaluated by :mod:`labkit.aws.metricmath`, or one Metrics
+  Insights query (``SELECT ...``, with its ``Period``) run by :mod:`labkit.aws.metricsinsights` over the
+  last two weeks of lab time; an invalid expression or query is a ``ValidationError``, a documented
+  function or clause the engines do not evaluate (``SEARCH``, ``ANOMALY_DETECTION_BAND``, tags in a
+  query ...), ``LabelOptions``,
   another ``AccountId`` and answers larger than one page (``MaxDatapoints``, default and most
   100,800) raise :class:`UnsupportedOperation`.
 * ``ListMetrics``: filters on ``Namespace``, ``MetricName`` and ``Dimensions`` (a filter without
@@ -407,16 +409,16 @@ class CloudWatchMetrics:
         }
         labels = {query["Id"]: query.get("Label") for query in queries}
         insights = self._insights(expressions, periods, labels, start, end, operation)
-        for qid, found in insights.items():
+        for qid, returned in insights.items():
             del expressions[qid]
             answers[qid] = [(label, [dt.datetime.fromtimestamp(int(t), UTC) for t in s.times], s.values.tolist())
-                            for label, s in found]
+                            for label, s in returned]
         if not expressions:
             return answers
         try:
             evaluated = metricmath.evaluate(
                 expressions, metrics, int(start.timestamp()), int(end.timestamp()), periods=periods,
-                given={qid: [s for _, s in found] for qid, found in insights.items()},
+                given={qid: [s for _, s in returned] for qid, returned in insights.items()},
             )
         except metricmath.MetricMathError as error:
             raise ServiceError("ValidationError", str(error)) from error

@@ -263,11 +263,11 @@ class _Parser:
             limit = int(token.text)
             if not 1 <= limit <= MAX_SERIES:
                 raise MetricsInsightsError(f"LIMIT must be between 1 and {MAX_SERIES}; the maximum value is {MAX_SERIES}.")
-        token = self.peek()
-        if token is not None:
-            if token.kind == "op" and token.text == ";" and self.i == len(self.tokens) - 1:
+        rest = self.peek()
+        if rest is not None:
+            if rest.kind == "op" and rest.text == ";" and self.i == len(self.tokens) - 1:
                 raise MetricsInsightsUnsupported("a query ending with ';'")
-            raise MetricsInsightsError(f"Syntax error at position {token.pos}: unexpected '{token.text}'.")
+            raise MetricsInsightsError(f"Syntax error at position {rest.pos}: unexpected '{rest.text}'.")
         return Query(function, metric, namespace, schema, tuple(where), tuple(group_by), order_by, limit)
 
     def source(self) -> tuple[str, tuple[str, ...] | None]:
@@ -407,6 +407,7 @@ def _aggregate(function: str, metrics: list[Metric], start: int, end: int, perio
     times, index = np.unique(bucket, return_inverse=True)
     size = len(times)
     count = np.bincount(index, weights=cols["count"][inside], minlength=size)
+    values: np.ndarray
     if function == "COUNT":
         values = count
     elif function == "SUM":
@@ -428,4 +429,8 @@ def _score(function: str, values: np.ndarray) -> float | None:
         return None
     if function == "COUNT":
         return float(len(values))
-    return float({"AVG": np.mean, "SUM": np.sum, "MAX": np.max, "MIN": np.min}[function](values))
+    if function == "AVG":
+        return float(np.mean(values))
+    if function == "SUM":
+        return float(np.sum(values))
+    return float(np.max(values) if function == "MAX" else np.min(values))
