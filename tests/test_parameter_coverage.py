@@ -88,7 +88,7 @@ def test_each_refused_member_is_named(key: tuple[str, str]) -> None:
     """Through the table's own check: a request with only that member is refused naming it."""
     service, operation = key
     for path, refusal in coverage.COVERAGE[key].refused.items():
-        value: Any = "x" if refusal.when is None else ("true" if "RawMessage" in path or "Authenticate" in path else "[x]")
+        value: Any = "x" if refusal.when is None else "true"
         params: Any = value
         for part in reversed(path.split(".")):
             params = {part.removesuffix("[]"): [params] if part.endswith("[]") else params}
@@ -123,6 +123,11 @@ def test_refusals_reach_the_learner_through_boto3(lab: Lab) -> None:
     logs.create_log_group(logGroupName="app")
     with pytest.raises(UnsupportedOperation, match=r"GetQueryResults.*maxItems"):
         logs.get_query_results(queryId="q", maxItems=10)
+    destination = "arn:aws:lambda:ap-northeast-1:123456789012:function:f"
+    with pytest.raises(UnsupportedOperation, match="filterPattern"):
+        logs.put_subscription_filter(logGroupName="app", filterName="s", filterPattern="ERROR", destinationArn=destination)
+    with pytest.raises(logs.exceptions.InvalidParameterException):  # AWS's own validation comes first
+        logs.put_subscription_filter(logGroupName="app", filterName="s", filterPattern="ERROR(", destinationArn=destination)
     events = lab.client("events")
     with pytest.raises(UnsupportedOperation, match="ScheduleExpression"):
         events.put_rule(Name="nightly", ScheduleExpression="rate(1 day)")

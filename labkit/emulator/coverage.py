@@ -56,10 +56,6 @@ def _true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
-def _nonempty_pattern(value: Any) -> bool:
-    return isinstance(value, str) and value.strip() != ""
-
-
 _CROSS_ACCOUNT = Refusal("cross-account observability is not emulated")
 _CONTRIBUTORS = Refusal("alarm contributors (multi time series alarms) are not emulated")
 _ACTION_CONFIGURATION = Refusal("alarm action configuration (changed notification and event content) is not emulated")
@@ -188,12 +184,9 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
         },
     ),
     ("logs", "PutSubscriptionFilter"): Coverage(
-        # moto delivers every event to the destination: honoured for the empty pattern only.
         _members("logGroupName filterName destinationArn roleArn distribution"),
+        checked={"filterPattern": "logs_filters: validated as AWS does, then refused unless empty"},
         refused={
-            "filterPattern": Refusal(
-                "a subscription filter's pattern is not applied offline (moto delivers every event)", _nonempty_pattern,
-            ),
             "applyOnTransformedLogs": _TRANSFORMED,
             "fieldSelectionCriteria": _SYSTEM_FIELDS,
             "emitSystemFields": _SYSTEM_FIELDS,
