@@ -403,9 +403,11 @@ def _aggregate(function: str, metrics: list[Metric], start: int, end: int, perio
     seconds = cols["when"] // _US
     inside = (seconds >= start) & (seconds < end)
     seconds = seconds[inside]
-    bucket = seconds - seconds % period
-    times, index = np.unique(bucket, return_inverse=True)
-    size = len(times)
+    if not len(seconds):
+        return np.empty(0, np.int64), np.empty(0, np.float64)
+    first = int(seconds.min()) // period * period
+    index = (seconds - first) // period
+    size = int(index.max()) + 1
     count = np.bincount(index, weights=cols["count"][inside], minlength=size)
     values: np.ndarray
     if function == "COUNT":
@@ -420,7 +422,9 @@ def _aggregate(function: str, metrics: list[Metric], start: int, end: int, perio
     else:  # MIN
         values = np.full(size, np.inf)
         np.minimum.at(values, index, cols["minimum"][inside])
-    return times.astype(np.int64), values.astype(np.float64)
+    has = np.bincount(index, minlength=size) > 0
+    times = first + period * np.arange(size, dtype=np.int64)
+    return times[has], values[has].astype(np.float64)
 
 
 def _score(function: str, values: np.ndarray) -> float | None:
