@@ -141,3 +141,22 @@ def test_alarm_on_a_grouped_query_is_refused(cloudwatch: Any) -> None:
 def test_alarm_reaching_past_three_hours_is_refused(cloudwatch: Any) -> None:
     with pytest.raises(UnsupportedOperation, match="latest 3 hours"):
         _alarm(cloudwatch, 'SELECT MAX(CPU) FROM "Lab/Fleet"', EvaluationPeriods=181)
+
+
+def test_alarm_on_a_grouped_query_wrapped_in_math_fires(lab: Lab, cloudwatch: Any) -> None:
+    """A GROUP BY query wrapped "in a metric math expression that only returns one time series as the final
+    result" ("Create a Metrics Insights alarm",
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarm-create.html)."""
+    cloudwatch.put_metric_alarm(
+        AlarmName="fleet-min", EvaluationPeriods=1, Threshold=15.0, ComparisonOperator="LessThanThreshold",
+        Metrics=[
+            {"Id": "q1", "Expression": 'SELECT MAX(CPU) FROM SCHEMA("Lab/Fleet", InstanceId) GROUP BY InstanceId',
+             "Period": 60, "ReturnData": False},
+            {"Id": "e1", "Expression": "MIN(q1)", "ReturnData": True},
+        ],
+    )
+    states = []
+    for _ in range(2):
+        lab.advance(minutes=1)
+        states.append(cloudwatch.describe_alarms(AlarmNames=["fleet-min"])["MetricAlarms"][0]["StateValue"])
+    assert states == ["ALARM", "OK"]  # the coolest instance: 10, then 20, against < 15
