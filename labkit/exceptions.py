@@ -182,6 +182,16 @@ class MetricMathUnsupported(LabkitError, NotImplementedError):
         super().__init__(f"metric math {construct} is not emulated")
         self.construct = construct
 
+class MetricsInsightsError(LabkitError, ValueError):
+    """A Metrics Insights query AWS refuses (GetMetricData and PutMetricAlarm answer ``ValidationError``)."""
+
+class MetricsInsightsUnsupported(LabkitError, NotImplementedError):
+    """A valid Metrics Insights construct the offline engine does not run; ``construct`` names it."""
+
+    def __init__(self, construct: str) -> None:
+        super().__init__(f"Metrics Insights {construct} is not emulated")
+        self.construct = construct
+
 class TranslationProblem(LabkitError):
     """A catalogue that cannot build its edition: cells untranslated, or translated from an older English."""
 

@@ -123,7 +123,7 @@ def test_more_than_500_queries_are_refused(cloudwatch: Any) -> None:
 @pytest.mark.parametrize("expression, construct", [
     ("ANOMALY_DETECTION_BAND(m1, 2)", "ANOMALY_DETECTION_BAND"),
     ("SEARCH('{Lab/App,Service} Requests', 'Sum', 60)", "SEARCH"),
-    ('SELECT SUM(Requests) FROM "Lab/App"', "Metrics Insights"),
+    ('SELECT SUM(Requests) FROM "Lab/App" WHERE tag.env = \'prod\'', "Metrics Insights resource tags"),
     ("MIN([m1, m2])", "MIN of an array"),
 ])
 def test_what_is_not_emulated_is_refused_by_name(cloudwatch: Any, expression: str, construct: str) -> None:

@@ -33,7 +33,11 @@ alarms that no longer exist there (deleted by ``labkit teardown`` in another pro
 Evaluated here: single-metric alarms with a standard statistic or a percentile (``pNN``), and
 alarms on metric math (``Metrics`` with ``Expression``, evaluated by :mod:`labkit.aws.metricmath`
 over the evaluation range, "Creating a CloudWatch alarm based on a metric math expression",
-https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html).
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html),
+and alarms on a Metrics Insights query that returns one time series (run by
+:mod:`labkit.aws.metricsinsights` over the latest three hours, "Create a CloudWatch alarm based on a
+Metrics Insights query",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Metrics_Insights_Alarm.html).
 A percentile alarm with ``EvaluateLowSampleCountPercentile`` ``ignore`` keeps its state while the
 evaluated periods hold fewer than 10/(1-p) samples (p >= 0.5) or 10/p samples (p < 0.5)
 ("Percentile-based alarms and low data samples",
@@ -41,8 +45,9 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/percentiles-with-
 What is valid on AWS but not evaluated offline is refused by ``PutMetricAlarm`` with
 :class:`~labkit.exceptions.UnsupportedOperation` naming it, after AWS's own validation (so AWS's
 examples are judged as AWS judges them): the extended statistics other than percentiles (``tm90``,
-``IQM``, ...), metric math functions the engine does not evaluate, and math on metrics of different
-periods. Anomaly detection alarms (``ThresholdMetricId`` naming an ``ANOMALY_DETECTION_BAND``) are
+``IQM``, ...), metric math functions the engine does not evaluate, math on metrics of different
+periods, multi time series alarms (a query with GROUP BY) and query alarms evaluating more than three
+hours. Anomaly detection alarms (``ThresholdMetricId`` naming an ``ANOMALY_DETECTION_BAND``) are
 evaluated against the band of labkit's model (:mod:`labkit.emulator.cloudwatch_anomaly`, a model, not
 AWS's), each period's value compared with that period's band.
 Taught in notebook 02-cpu-alarm.
@@ -61,7 +66,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from labkit.emulator.cloudtrail import CloudTrailEmulation
-from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.cloudwatch_metrics import INSIGHTS_ALARM_REACH, CloudWatchMetrics
 from labkit.emulator.ec2_status import Ec2Status
 from labkit.emulator.events import Events
 from labkit.emulator.logs_metrics import LogsMetrics
@@ -74,7 +79,7 @@ from labkit.exceptions import InvalidAlarmParameter, ServiceError, UnsupportedOp
 if TYPE_CHECKING:
     from labkit.emulator.cloudwatch_composite import CompositeAlarms
     from labkit.emulator.core import Emulator
-from labkit.aws import alarms
+from labkit.aws import alarms, metricsinsights
 from labkit.emulator.core import Call
 
 
@@ -231,6 +236,7 @@ class CloudWatchAlarms:
                 raise self._unsupported(f"the statistic {stat['Stat']!r} is valid on AWS but not evaluated offline")
         if len({int(stat["Period"]) for stat in stats}) > 1:
             raise self._unsupported("metric math over metrics of different periods is not evaluated offline")
+        self._refuse_insights_not_evaluated(params)
         # Evaluated once over an empty window: the metric math checks run, and the shape of the result shows.
         now = self.lab.clock.now()
         answers = plugin.query_series(metrics, now, now + dt.timedelta(seconds=1), operation="PutMetricAlarm", anomaly="check")
@@ -243,6 +249,38 @@ class CloudWatchAlarms:
                 "ValidationError", f"The expression '{returned}' returns {len(answers[returned])} time series; an alarm "
                 "needs an expression that returns a single time series.",
             )
+
+    def _refuse_insights_not_evaluated(self, params: dict[str, Any]) -> None:
+        """An alarm on a Metrics Insights query ("Create a CloudWatch alarm based on a Metrics Insights
+        query", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Metrics_Insights_Alarm.html)
+        is evaluated when the query returns one aggregated time series; one that watches a query with
+        GROUP BY (a multi time series alarm: each series a contributor with its own state) is refused, and so
+        is one whose evaluation range reaches past the three hours of data "used for evaluating the alarm's
+        conditions" (what AWS does with the older periods is not documented)."""
+        queries = params.get("Metrics") or []
+        insights = {q["Id"]: q for q in queries if metricsinsights.is_query(q.get("Expression") or "")}
+        if not insights:
+            return
+        returned = next((q for q in queries if q.get("ReturnData", True)), None)
+        if returned is not None and returned["Id"] in insights:
+            try:
+                grouped = bool(metricsinsights.compile(returned["Expression"]).group_by)
+            except (metricsinsights.MetricsInsightsError, metricsinsights.MetricsInsightsUnsupported):
+                return  # query_series reports it as GetMetricData does
+            if grouped:
+                raise self._unsupported(
+                    "alarms on a Metrics Insights query with GROUP BY (multi time series alarms, one contributor per "
+                    "series) are valid on AWS but not evaluated offline; wrap the query in a math expression that "
+                    "returns one time series",
+                )
+        period = alarm_period(params)
+        if period is not None:
+            reach = period * alarms.evaluation_range(int(params.get("EvaluationPeriods") or 1))
+            if reach > INSIGHTS_ALARM_REACH.total_seconds():
+                raise self._unsupported(
+                    f"a Metrics Insights alarm evaluating {reach // 60} minutes of data: AWS uses only the latest 3 hours "
+                    "for alarms on a query and does not document what it does with older periods",
+                )
 
     def created(self, call: Call, reply: dict[str, Any]) -> None:
         name = call.params["AlarmName"]
@@ -550,6 +588,8 @@ def alarm_period(alarm: dict[str, Any]) -> int | None:
     if returned and returned[0].get("Period"):
         return int(returned[0]["Period"])
     periods = {int(q["MetricStat"]["Period"]) for q in queries if q.get("MetricStat")}
+    if not periods:  # only expressions (a Metrics Insights query carries its own Period)
+        periods = {int(q["Period"]) for q in queries if q.get("Period")}
     return periods.pop() if len(periods) == 1 else None
 
 

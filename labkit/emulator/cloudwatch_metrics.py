@@ -25,9 +25,10 @@ the four calls are answered from it, so each datapoint is seen exactly once by e
 * ``GetMetricData`` (``MetricStat`` queries): ``StartTime`` inclusive, ``EndTime`` exclusive,
   ``ScanBy`` defaults to ``TimestampDescending``, ``ReturnData`` false hides a query's result
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
-  ``Expression`` queries are metric math, evaluated by :mod:`labkit.aws.metricmath`; an invalid
-  expression is a ``ValidationError``, a documented function the engine does not evaluate
-  (``SEARCH``, Metrics Insights ``SELECT`` ...), ``LabelOptions``,
+  ``Expression`` queries are metric math, evaluated by :mod:`labkit.aws.metricmath`, or one Metrics
+  Insights query (``SELECT ...``, with its ``Period``) run by :mod:`labkit.aws.metricsinsights` over the
+  last two weeks of lab time; an invalid expression or query is a ``ValidationError``, a documented
+  function or clause the engines do not evaluate (``SEARCH``, tags in a query ...), ``LabelOptions``,
   another ``AccountId`` and answers larger than one page (``MaxDatapoints``, default and most
   100,800) raise :class:`UnsupportedOperation`. ``ANOMALY_DETECTION_BAND`` is the band of labkit's
   model (:mod:`labkit.emulator.cloudwatch_anomaly`).
@@ -67,8 +68,8 @@ from botocore.utils import parse_timestamp
 
 from labkit.emulator.server import FREE_METRIC_DATA
 from labkit.aws.alarms.statistics import STATISTICS
-from labkit.aws import metricmath
-from labkit.emulator.metric_store import MetricStore, Row, period_statistics
+from labkit.aws import metricmath, metricsinsights
+from labkit.emulator.metric_store import MetricStore, Row, micros, period_statistics
 from labkit.exceptions import PluginWiringError, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -83,6 +84,10 @@ MAX_STATISTICS_DATAPOINTS = 1440
 MAX_DATA_DATAPOINTS = 100_800
 #: "A single GetMetricData call can include up to 500 MetricDataQuery structures" (MetricDataQuery reference).
 MAX_DATA_QUERIES = 500
+#: "Metrics Insights queries can query the most recent two weeks of metric data" (GetMetricData API reference).
+INSIGHTS_REACH = dt.timedelta(weeks=2)
+#: "For alarm condition evaluations, Metrics Insights queries can query only the most recent three hours".
+INSIGHTS_ALARM_REACH = dt.timedelta(hours=3)
 #: ListMetrics returns "up to 500 results" per call (API reference).
 LIST_PAGE = 500
 #: The namespace of the metrics moto computes from its S3 buckets.
@@ -421,18 +426,24 @@ class CloudWatchMetrics:
             qid: [(s.label, [dt.datetime.fromtimestamp(int(t), UTC) for t in s.times], s.values.tolist())]
             for qid, s in metrics.items()
         }
+        labels = {query["Id"]: query.get("Label") for query in queries}
+        insights = self._insights(expressions, periods, labels, start, end, operation)
+        for qid, returned in insights.items():
+            del expressions[qid]
+            answers[qid] = [(label, [dt.datetime.fromtimestamp(int(t), UTC) for t in s.times], s.values.tolist())
+                            for label, s in returned]
         if not expressions:
             return answers
         try:
             bands = self.band_provider(queries, operation, anomaly) if self.band_provider is not None else None
             evaluated = metricmath.evaluate(
                 expressions, metrics, int(start.timestamp()), int(end.timestamp()), periods=periods, bands=bands,
+                given={qid: [s for _, s in returned] for qid, returned in insights.items()},
             )
         except metricmath.MetricMathError as error:
             raise ServiceError("ValidationError", str(error)) from error
         except metricmath.MetricMathUnsupported as error:
             raise self._unsupported(operation, f"{error} (valid on AWS)") from error
-        labels = {query["Id"]: query.get("Label") for query in queries}
         for qid, found in evaluated.items():
             entries = []
             for s in found:
@@ -443,6 +454,62 @@ class CloudWatchMetrics:
                 entries.append((label, [dt.datetime.fromtimestamp(int(t), UTC) for t in s.times], s.values.tolist()))
             answers[qid] = entries
         return answers
+
+    def _insights(
+        self, expressions: dict[str, str], periods: dict[str, int], labels: dict[str, str | None],
+        start: dt.datetime, end: dt.datetime, operation: str,
+    ) -> dict[str, list[tuple[str, metricmath.Series]]]:
+        """Run the request's Metrics Insights query (an ``Expression`` starting with SELECT) with
+        :mod:`labkit.aws.metricsinsights`: (label, series) for each time series it returns.
+
+        "If you include a Metrics Insights query, each GetMetricData operation can include only one
+        query"; "Metrics Insights queries can query the most recent two weeks of metric data. For alarm
+        condition evaluations, Metrics Insights queries can query only the most recent three hours"
+        (GetMetricData API reference,
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html): older
+        datapoints are left out, as AWS leaves them out. A grouped series is labelled "Label group-values"
+        (the group's values alone without ``Label``); an ungrouped one ``Label`` or its Id, as expressions are.
+        """
+        found = {qid: text for qid, text in expressions.items() if metricsinsights.is_query(text)}
+        if not found:
+            return {}
+        if len(found) > 1:
+            raise ServiceError(
+                "ValidationError", f"A GetMetricData request can include only one Metrics Insights query; found {len(found)} "
+                f"({', '.join(found)}).",
+            )
+        (qid, text), = found.items()
+        try:
+            query = metricsinsights.compile(text)
+        except metricsinsights.MetricsInsightsError as error:
+            raise ServiceError("ValidationError", f"Error in the Metrics Insights query '{qid}': {error}") from error
+        except metricsinsights.MetricsInsightsUnsupported as error:
+            raise self._unsupported(operation, f"{error} (valid on AWS)") from error
+        if qid not in periods:
+            raise self._unsupported(
+                operation, f"the Metrics Insights query '{qid}' has no Period (what AWS does without one is not documented)",
+            )
+        reach = INSIGHTS_ALARM_REACH if operation == "PutMetricAlarm" else INSIGHTS_REACH
+        first = max(start, self.lab.clock.now() - reach)
+        lo, hi = micros(first), micros(end)
+        candidates = [
+            metricsinsights.Metric(series.namespace, series.name, {d["Name"]: d["Value"] for d in series.dimensions},
+                                   series.window(lo, hi))
+            for store in (self.store, self._provided(query.namespace)) if store is not None
+            for series in store.series.values()
+            if series.namespace == query.namespace and series.name == query.metric
+        ]
+        try:
+            results = metricsinsights.run(query, candidates, int(start.timestamp()), int(end.timestamp()), periods[qid])
+        except metricsinsights.MetricsInsightsUnsupported as error:
+            raise self._unsupported(operation, f"{error} (valid on AWS)") from error
+        period = metricsinsights.effective_period(periods[qid])
+        label = labels.get(qid)
+        return {qid: [
+            (f"{label} {r.label}" if label and r.group else (r.label if r.group else label or qid),
+             metricmath.Series(qid, r.label or label or qid, period, r.times, r.values, metric=False))
+            for r in results
+        ]}
 
     def _stat_points(
         self, metric: dict[str, Any], stat: dict[str, Any], start: dt.datetime, end: dt.datetime, operation: str,

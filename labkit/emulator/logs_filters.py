@@ -34,7 +34,7 @@ from botocore.exceptions import ClientError
 
 from labkit.aws.filterpattern import FilterPattern, compile, test_metric_filter, transformation_error
 from labkit.emulator.core import Call, Emulator
-from labkit.exceptions import InvalidFilterPattern, ServiceError
+from labkit.exceptions import InvalidFilterPattern, ServiceError, UnsupportedOperation
 
 #: FilterLogEvents returns at most 10,000 events a page (``EventsLimit``).
 MAX_LIMIT = 10_000
@@ -79,8 +79,15 @@ class LogsFilters:
         return None
 
     def put_subscription_filter(self, call: Call) -> None:
-        """Refuse an invalid pattern, then let moto store the filter."""
+        """Refuse an invalid pattern, then a non-empty one (moto sends every event to the destination,
+        whatever the pattern: a plausible wrong answer), then let moto store the filter."""
         _compiled(call.params.get("filterPattern", ""))
+        if call.params.get("filterPattern", "").strip():
+            raise UnsupportedOperation(
+                "logs", "PutSubscriptionFilter", call.lab.backend.name,
+                "the parameter filterPattern: a subscription filter's pattern is not applied offline (moto delivers "
+                "every event); an empty pattern is",
+            )
         return None
 
     # -- FilterLogEvents ----------------------------------------------------------------------

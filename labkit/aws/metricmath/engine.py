@@ -278,14 +278,17 @@ def references(expression: str) -> set[str]:
 def evaluate(
     expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
     *, periods: Mapping[str, int] | None = None, bands: BandProvider | None = None,
+    given: Mapping[str, list[Series]] | None = None,
 ) -> dict[str, list[Series]]:
     """Evaluate every expression (Id -> text) over the request's ``metrics`` (Id -> series, in request order).
 
     ``start``/``end`` (epoch seconds, end exclusive) bound the non-sparse series; ``periods`` holds an
     expression query's own ``Period`` where it has one. Each result is a list of series (one for a
     single time series). ``bands`` computes ``ANOMALY_DETECTION_BAND`` (the emulator's anomaly
-    detectors; without it the function is refused). Raises :class:`MetricMathError` for unknown Ids,
-    circular references and invalid arguments, as AWS refuses the request.
+    detectors; without it the function is refused). ``given`` holds results computed elsewhere that
+    expressions may name (a Metrics Insights query's series, :mod:`labkit.aws.metricsinsights`).
+    Raises :class:`MetricMathError` for unknown Ids, circular references and invalid arguments, as AWS
+    refuses the request.
     """
     for qid in list(expressions) + list(metrics):
         if not ID_PATTERN.match(qid):
@@ -294,6 +297,8 @@ def evaluate(
             )
     evaluator = _Evaluator(expressions, metrics, start, end, periods or {})
     evaluator.bands = bands
+    for qid, found in (given or {}).items():
+        evaluator.done[qid] = found[0] if len(found) == 1 else list(found)
     out: dict[str, list[Series]] = {}
     for qid in expressions:
         value = evaluator.value_of(qid)

@@ -1,0 +1,305 @@
+"""Emulator plugin and table: every parameter of the calls the emulator touches is honoured or refused.
+
+The rule (issue 16): "Every parameter a lab client accepts is honoured as AWS documents it, or the call
+raises UnsupportedOperation naming the parameter." :data:`COVERAGE` is the one place that says, for each
+CloudWatch, CloudWatch Logs, SNS and EventBridge operation the emulator answers, validates or observes,
+which request members are honoured (by the emulator, or by moto underneath where moto does what AWS
+documents), which the plugin that answers the call checks value by value (some values honoured, the
+others refused by that plugin, naming them), and which are refused here, with the reason. The plugin
+:class:`ParameterCoverage` registers a validator for every operation with refusals, so a refused member
+raises :class:`~labkit.exceptions.UnsupportedOperation` before anything is stored; operations refused as a
+whole live in :mod:`labkit.emulator.cloudwatch_refused`.
+
+A member path is ``Member`` (a request parameter), ``Member.Key`` (a key of a map or structure
+parameter) or ``Member[].Key`` (in every element of a list). A refused member counts as given when its
+value is not ``None``, ``False``, ``""`` or empty, unless its :class:`Refusal` says when. Adding a
+parameter to the emulator: move it from ``refused`` to ``honoured`` (or ``checked``) in the same change.
+``tests/test_parameter_coverage.py`` walks botocore's input shapes and fails on any member in none of the
+three, and checks that README's list of refusals is :func:`readme_section`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from labkit.exceptions import UnsupportedOperation
+
+if TYPE_CHECKING:
+    from labkit.emulator.core import Call, Emulator
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a member is not emulated; ``when`` decides from its value whether this call uses it."""
+
+    reason: str
+    when: Callable[[Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One operation's request members: honoured, checked by the answering plugin, refused here."""
+
+    honoured: tuple[str, ...]
+    checked: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, Refusal] = field(default_factory=dict)
+
+
+def _members(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _true(value: Any) -> bool:
+    """A boolean given as a boolean or as SNS's string attribute ("true")."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+_CROSS_ACCOUNT = Refusal("cross-account observability is not emulated")
+_CONTRIBUTORS = Refusal("alarm contributors (multi time series alarms) are not emulated")
+_ACTION_CONFIGURATION = Refusal("alarm action configuration (changed notification and event content) is not emulated")
+_TRANSFORMED = Refusal("log transformers are not emulated")
+_SYSTEM_FIELDS = Refusal("system-field selection and dimensions (@aws.account, @aws.region) are not emulated")
+_QUERY_LANGUAGE_FILTER = Refusal("filtering by queryLanguage is not emulated (the lab runs Logs Insights QL only)")
+
+#: (boto3 service name, operation) -> its members. Notebooks 01-02 (CloudWatch), 05 and 08 (Logs),
+#: 02 (SNS) and 06 (EventBridge) teach the calls.
+COVERAGE: dict[tuple[str, str], Coverage] = {
+    # -- CloudWatch ---------------------------------------------------------------------------------
+    ("cloudwatch", "DeleteAlarms"): Coverage(_members("AlarmNames")),
+    ("cloudwatch", "DescribeAlarmHistory"): Coverage(
+        _members("AlarmName AlarmTypes HistoryItemType StartDate EndDate MaxRecords NextToken ScanBy"),
+        refused={"AlarmContributorId": _CONTRIBUTORS},
+    ),
+    ("cloudwatch", "DescribeAlarms"): Coverage(
+        _members("AlarmNames AlarmNamePrefix AlarmTypes ChildrenOfAlarmName ParentsOfAlarmName StateValue ActionPrefix NextToken"),
+        checked={"MaxRecords": "cloudwatch_composite: refused when the answer is longer (answers are one page)"},
+    ),
+    ("cloudwatch", "GetMetricData"): Coverage(
+        _members("MetricDataQueries StartTime EndTime ScanBy"),
+        checked={
+            "MaxDatapoints": "cloudwatch_metrics: refused when the answer holds more datapoints (no paging)",
+            "MetricDataQueries[].AccountId": "cloudwatch_metrics: refused for another account",
+            "MetricDataQueries[].Expression": "metric math and Metrics Insights engines: refuse what they do not run",
+        },
+        refused={
+            "NextToken": Refusal("paging is not emulated (one page holds every datapoint)"),
+            "LabelOptions": Refusal("label options (time zone of dynamic labels) are not emulated"),
+        },
+    ),
+    ("cloudwatch", "GetMetricStatistics"): Coverage(
+        _members("Namespace MetricName Dimensions StartTime EndTime Period Statistics ExtendedStatistics Unit"),
+    ),
+    ("cloudwatch", "ListMetrics"): Coverage(
+        _members("Namespace MetricName Dimensions NextToken RecentlyActive"),
+        refused={"IncludeLinkedAccounts": _CROSS_ACCOUNT, "OwningAccount": _CROSS_ACCOUNT},
+    ),
+    ("cloudwatch", "ListTagsForResource"): Coverage(_members("ResourceARN")),
+    ("cloudwatch", "PutCompositeAlarm"): Coverage(
+        _members("ActionsEnabled AlarmActions AlarmDescription AlarmName AlarmRule InsufficientDataActions OKActions Tags"),
+        checked={
+            "ActionsSuppressor": "cloudwatch_composite: actions suppression refused",
+            "ActionsSuppressorWaitPeriod": "cloudwatch_composite: actions suppression refused",
+            "ActionsSuppressorExtensionPeriod": "cloudwatch_composite: actions suppression refused",
+        },
+        refused={"ActionConfiguration": _ACTION_CONFIGURATION},
+    ),
+    ("cloudwatch", "PutMetricAlarm"): Coverage(
+        _members(
+            "AlarmName AlarmDescription ActionsEnabled OKActions AlarmActions InsufficientDataActions MetricName "
+            "Namespace Statistic Dimensions Period Unit EvaluationPeriods DatapointsToAlarm Threshold "
+            "ComparisonOperator TreatMissingData EvaluateLowSampleCountPercentile Tags"
+        ),
+        checked={
+            "ExtendedStatistic": "cloudwatch_alarms: pNN evaluated, other extended statistics refused",
+            "Metrics": "cloudwatch_alarms: metric math and one-series Metrics Insights evaluated, the rest refused",
+            "ThresholdMetricId": "cloudwatch_alarms: anomaly detection refused after AWS's own validation",
+        },
+        refused={
+            # Another branch (per-minute sliding evaluation) may honour EvaluationWindow: move it then.
+            "EvaluationWindow": Refusal(
+                "evaluation windows are not emulated (the lab evaluates an alarm at the end of each period)"
+            ),
+            "WarmUpConfiguration": Refusal("alarm warm-up periods are not emulated"),
+            "EvaluationCriteria": Refusal("alarms on EvaluationCriteria (PromQL and other criteria) are not emulated"),
+            "EvaluationInterval": Refusal("EvaluationInterval (alarms on EvaluationCriteria) is not emulated"),
+            "ActionConfiguration": _ACTION_CONFIGURATION,
+        },
+    ),
+    ("cloudwatch", "PutMetricData"): Coverage(
+        _members("Namespace MetricData"),
+        refused={
+            "EntityMetricData": Refusal("metrics associated with entities are not emulated"),
+            "StrictEntityValidation": Refusal("entity validation (EntityMetricData) is not emulated"),
+        },
+    ),
+    ("cloudwatch", "SetAlarmState"): Coverage(_members("AlarmName StateValue StateReason StateReasonData")),
+    ("cloudwatch", "TagResource"): Coverage(_members("ResourceARN Tags")),
+    ("cloudwatch", "UntagResource"): Coverage(_members("ResourceARN TagKeys")),
+    # -- CloudWatch Logs --------------------------------------------------------------------------
+    ("logs", "DeleteMetricFilter"): Coverage(_members("logGroupName filterName")),
+    ("logs", "DeleteQueryDefinition"): Coverage(_members("queryDefinitionId")),
+    ("logs", "DescribeQueries"): Coverage(
+        _members("logGroupName status maxResults nextToken"), refused={"queryLanguage": _QUERY_LANGUAGE_FILTER},
+    ),
+    ("logs", "DescribeQueryDefinitions"): Coverage(
+        _members("queryDefinitionNamePrefix maxResults nextToken"), refused={"queryLanguage": _QUERY_LANGUAGE_FILTER},
+    ),
+    ("logs", "FilterLogEvents"): Coverage(
+        # interleaved: "this parameter is ignored and the value is assumed to be true" (AWS); unmask: the
+        # lab has no data protection policies, so nothing is ever masked.
+        _members("logGroupName logGroupIdentifier logStreamNames logStreamNamePrefix startTime endTime "
+                 "filterPattern nextToken limit startFromHead interleaved unmask"),
+    ),
+    ("logs", "GetLogRecord"): Coverage(
+        _members("logRecordPointer"), checked={"unmask": "logs_insights: refused (data protection)"},
+    ),
+    ("logs", "GetQueryResults"): Coverage(
+        _members("queryId"),
+        refused={
+            "nextToken": Refusal("paging query results is not emulated (one answer holds every row)"),
+            "maxItems": Refusal("maxItems is not emulated (one answer holds every row)"),
+        },
+    ),
+    ("logs", "PutLogEvents"): Coverage(
+        # sequenceToken: "The sequenceToken parameter is now ignored in PutLogEvents actions" (AWS).
+        _members("logGroupName logStreamName logEvents sequenceToken"),
+        refused={"entity": Refusal("log events associated with an entity are not emulated")},
+    ),
+    ("logs", "PutMetricFilter"): Coverage(
+        _members("logGroupName filterName filterPattern metricTransformations"),
+        refused={
+            "applyOnTransformedLogs": _TRANSFORMED,
+            "fieldSelectionCriteria": _SYSTEM_FIELDS,
+            "emitSystemFieldDimensions": _SYSTEM_FIELDS,
+        },
+    ),
+    ("logs", "PutQueryDefinition"): Coverage(
+        _members("name queryDefinitionId logGroupNames queryString"),
+        checked={"queryLanguage": "logs_insights: CWLI honoured, SQL and PPL refused"},
+        refused={
+            "clientToken": Refusal("idempotency tokens of query definitions are not emulated"),
+            "parameters": Refusal("query definition parameters ({{name}} placeholders) are not emulated"),
+        },
+    ),
+    ("logs", "PutSubscriptionFilter"): Coverage(
+        _members("logGroupName filterName destinationArn roleArn distribution"),
+        checked={"filterPattern": "logs_filters: validated as AWS does, then refused unless empty"},
+        refused={
+            "applyOnTransformedLogs": _TRANSFORMED,
+            "fieldSelectionCriteria": _SYSTEM_FIELDS,
+            "emitSystemFields": _SYSTEM_FIELDS,
+        },
+    ),
+    ("logs", "StartQuery"): Coverage(
+        _members("logGroupName logGroupNames logGroupIdentifiers startTime endTime queryString limit"),
+        checked={"queryLanguage": "logs_insights: CWLI honoured, SQL and PPL refused"},
+    ),
+    ("logs", "StopQuery"): Coverage(_members("queryId")),
+    ("logs", "TestMetricFilter"): Coverage(_members("filterPattern logEventMessages")),
+    # -- SNS --------------------------------------------------------------------------------------
+    ("sns", "ConfirmSubscription"): Coverage(
+        _members("TopicArn Token"),
+        refused={"AuthenticateOnUnsubscribe": Refusal("authenticated unsubscription is not emulated", _true)},
+    ),
+    ("sns", "CreateTopic"): Coverage(
+        _members("Name Attributes Tags"),
+        refused={"DataProtectionPolicy": Refusal("message data protection (masking) is not emulated")},
+    ),
+    ("sns", "DeleteTopic"): Coverage(_members("TopicArn")),
+    ("sns", "GetSubscriptionAttributes"): Coverage(_members("SubscriptionArn")),
+    ("sns", "GetTopicAttributes"): Coverage(_members("TopicArn")),
+    ("sns", "ListSubscriptions"): Coverage(_members("NextToken")),
+    ("sns", "ListSubscriptionsByTopic"): Coverage(_members("TopicArn NextToken")),
+    ("sns", "Publish"): Coverage(
+        _members("TopicArn TargetArn Message Subject MessageDeduplicationId MessageGroupId"),
+        refused={
+            "PhoneNumber": Refusal("SMS delivery is not emulated"),
+            "MessageStructure": Refusal("per-protocol messages (MessageStructure json) are not emulated"),
+            "MessageAttributes": Refusal("message attributes (and subscription filter policies) are not emulated"),
+        },
+    ),
+    ("sns", "Subscribe"): Coverage(
+        _members("TopicArn Protocol Endpoint Attributes ReturnSubscriptionArn"),
+        refused={
+            "Attributes.FilterPolicy": Refusal("subscription filter policies are not emulated"),
+            "Attributes.FilterPolicyScope": Refusal("subscription filter policies are not emulated"),
+            "Attributes.RawMessageDelivery": Refusal("raw message delivery is not emulated", _true),
+            "Attributes.RedrivePolicy": Refusal("dead-letter queues of subscriptions are not emulated"),
+            "Attributes.DeliveryPolicy": Refusal("delivery retry policies are not emulated"),
+        },
+    ),
+    ("sns", "Unsubscribe"): Coverage(_members("SubscriptionArn")),
+    # -- EventBridge ------------------------------------------------------------------------------
+    ("events", "PutEvents"): Coverage(
+        _members("Entries"), refused={"EndpointId": Refusal("global endpoints are not emulated")},
+    ),
+    ("events", "PutRule"): Coverage(
+        _members("Name EventPattern State Description RoleArn Tags EventBusName"),
+        refused={"ScheduleExpression": Refusal("scheduled rules are not run offline (only event patterns are matched)")},
+    ),
+    ("events", "TestEventPattern"): Coverage(_members("EventPattern Event")),
+}
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value is not False and value != "" and value != [] and value != {}
+
+
+def _values(params: Any, path: str) -> Iterator[Any]:
+    """The values at ``path`` (``A``, ``A.B``, ``A[].B``) in a request's parameters."""
+    head, _, rest = path.partition(".")
+    many = head.endswith("[]")
+    name = head[:-2] if many else head
+    if not isinstance(params, dict) or name not in params:
+        return
+    found = params[name]
+    items = found if many and isinstance(found, list) else [found]
+    for item in items:
+        if rest:
+            yield from _values(item, rest)
+        else:
+            yield item
+
+
+def refused_in(service: str, operation: str, params: dict[str, Any]) -> tuple[str, Refusal] | None:
+    """The first refused member ``params`` uses, with its refusal, or None."""
+    coverage = COVERAGE.get((service, operation))
+    for path, refusal in (coverage.refused.items() if coverage else ()):
+        test = refusal.when or _given
+        if any(test(value) for value in _values(params, path)):
+            return path, refusal
+    return None
+
+
+class ParameterCoverage:
+    """The plugin: refuses, before anything is stored, any call that uses a member :data:`COVERAGE` refuses."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.backend = emulator.lab.backend.name
+
+    def check(self, call: Call) -> None:
+        found = refused_in(call.service, call.operation, call.params)
+        if found is not None:
+            path, refusal = found
+            raise UnsupportedOperation(call.service, call.operation, self.backend, f"the parameter {path}: {refusal.reason}")
+
+
+def install(emulator: Emulator) -> ParameterCoverage:
+    """Register :meth:`ParameterCoverage.check` for every operation with refused members."""
+    plugin = ParameterCoverage(emulator)
+    for (service, operation), coverage in COVERAGE.items():
+        if coverage.refused:
+            emulator.validates(service, operation)(plugin.check)
+    return plugin
+
+
+def readme_section() -> str:
+    """The README's list of refused parameters (between its ``coverage`` markers), from :data:`COVERAGE`."""
+    lines = []
+    for (service, operation), coverage in sorted(COVERAGE.items()):
+        if coverage.refused:
+            parts = "; ".join(f"`{path}`: {refusal.reason}" for path, refusal in coverage.refused.items())
+            lines.append(f"- `{service}.{operation}` — {parts}")
+    return "\n".join(lines) + "\n"
