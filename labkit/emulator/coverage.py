@@ -97,13 +97,26 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
     ),
     ("cloudwatch", "ListTagsForResource"): Coverage(_members("ResourceARN")),
     ("cloudwatch", "PutCompositeAlarm"): Coverage(
-        _members("ActionsEnabled AlarmActions AlarmDescription AlarmName AlarmRule InsufficientDataActions OKActions Tags"),
-        checked={
-            "ActionsSuppressor": "cloudwatch_composite: actions suppression refused",
-            "ActionsSuppressorWaitPeriod": "cloudwatch_composite: actions suppression refused",
-            "ActionsSuppressorExtensionPeriod": "cloudwatch_composite: actions suppression refused",
-        },
+        _members(
+            "ActionsEnabled AlarmActions AlarmDescription AlarmName AlarmRule InsufficientDataActions OKActions Tags "
+            "ActionsSuppressor ActionsSuppressorWaitPeriod ActionsSuppressorExtensionPeriod"
+        ),
         refused={"ActionConfiguration": _ACTION_CONFIGURATION},
+    ),
+    ("cloudwatch", "PutAnomalyDetector"): Coverage(
+        _members("Namespace MetricName Dimensions SingleMetricAnomalyDetector MetricMathAnomalyDetector"),
+        checked={
+            "Stat": "cloudwatch_anomaly: the simple statistics and pNN modelled, the rest refused",
+            "Configuration": "cloudwatch_anomaly: ExcludedTimeRanges and MetricTimezone honoured; AdaptationSpeed and "
+                             "OutlierFilteringStrength refused but at their defaults",
+            "MetricCharacteristics": "cloudwatch_anomaly: PeriodicSpikes true refused",
+        },
+    ),
+    ("cloudwatch", "DescribeAnomalyDetectors"): Coverage(
+        _members("AnomalyDetectorIds NextToken MaxResults Namespace MetricName Dimensions AnomalyDetectorTypes"),
+    ),
+    ("cloudwatch", "DeleteAnomalyDetector"): Coverage(
+        _members("AnomalyDetectorId Namespace MetricName Dimensions Stat SingleMetricAnomalyDetector MetricMathAnomalyDetector"),
     ),
     ("cloudwatch", "PutMetricAlarm"): Coverage(
         _members(
@@ -114,7 +127,7 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
         checked={
             "ExtendedStatistic": "cloudwatch_alarms: pNN evaluated, other extended statistics refused",
             "Metrics": "cloudwatch_alarms: metric math and one-series Metrics Insights evaluated, the rest refused",
-            "ThresholdMetricId": "cloudwatch_alarms: anomaly detection refused after AWS's own validation",
+            "ThresholdMetricId": "cloudwatch_alarms: anomaly detection bands evaluated (labkit's model), other expressions refused",
         },
         refused={
             # Another branch (per-minute sliding evaluation) may honour EvaluationWindow: move it then.
