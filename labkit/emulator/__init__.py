@@ -11,6 +11,8 @@ from labkit.emulator.core import Call, Emulator
 
 PLUGINS: list[str] = [
     "labkit.emulator.api_limits:ApiLimits",
+    "labkit.emulator.autoscaling:AutoScaling",
+    "labkit.emulator.autoscaling_metrics:AutoScalingMetrics",
     "labkit.emulator.budgets:Budgets",
     "labkit.emulator.cloudtrail:CloudTrailEmulation",
     "labkit.emulator.cloudwatch_alarms:CloudWatchAlarms",
