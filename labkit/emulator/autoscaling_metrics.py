@@ -53,15 +53,29 @@ class AutoScalingMetrics:
         self.members: dict[str, dict[str, LabInstance]] = {}
         self.loads: dict[str, GroupLoad] = {}
         self._detailed: dict[str, bool] = {}
+        #: The region's groups as last described, or None once a call may have changed them.
+        self._kept: list[dict[str, Any]] | None = None
 
     def load(self, group: str) -> GroupLoad:
         """The load of ``group`` (created idle, one instance's worth, on first use)."""
         return self.loads.setdefault(group, GroupLoad())
 
+    def watch(self, client: Any) -> None:
+        """Drop the kept groups after any call of ``client`` (an Auto Scaling client of the lab) that can change them."""
+        client.meta.events.register(f"after-call.{client.meta.service_model.service_id.hyphenize()}", self._forget_groups)
+
+    def _forget_groups(self, model: Any, **_: Any) -> None:
+        if not model.name.startswith("Describe"):
+            self._kept = None
+
     def groups(self) -> list[dict[str, Any]]:
-        """The region's Auto Scaling groups as moto describes them."""
-        pages = self.lab.internal_client("autoscaling").get_paginator("describe_auto_scaling_groups").paginate()
-        return [group for page in pages for group in page["AutoScalingGroups"]]
+        """The region's Auto Scaling groups as moto describes them, read again only after a lab
+        client's call that can change them (emulator contract: kept copies), so a long
+        ``lab.advance`` without Auto Scaling costs no call."""
+        if self._kept is None:
+            pages = self.lab.internal_client("autoscaling").get_paginator("describe_auto_scaling_groups").paginate()
+            self._kept = [group for page in pages for group in page["AutoScalingGroups"]]
+        return self._kept
 
     def sync(self, group: dict[str, Any] | None, name: str) -> tuple[list[str], list[str]]:
         """Bring the members of ``name`` in line with moto's group (None: deleted); returns the

@@ -14,6 +14,7 @@ Sources, each cited where its rule is implemented:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,7 +124,7 @@ def validate_steps(steps: Sequence[Step]) -> str | None:
     if sum(s.lower is None for s in steps) > 1 or sum(s.upper is None for s in steps) > 1:
         return "At most one step adjustment can have a null lower bound and one a null upper bound."
     ordered = sorted(steps, key=lambda s: -math.inf if s.lower is None else s.lower)
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in itertools.pairwise(ordered):
         if before.upper is None or after.lower is None or before.upper != after.lower:
             return "The ranges of your step adjustments can't overlap or have a gap."
     if ordered[0].lower is not None and ordered[0].lower < 0:
