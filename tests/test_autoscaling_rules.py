@@ -10,6 +10,7 @@ import pytest
 
 from labkit.aws import autoscaling as rules
 from labkit.aws.autoscaling import Step
+from labkit.exceptions import InvalidParameter
 
 
 @pytest.mark.parametrize(("current", "percent", "change"), [
@@ -30,7 +31,7 @@ def test_adjustment_types_and_min_adjustment_magnitude() -> None:
     # PutScalingPolicy: 25 % of 4 is 1, but MinAdjustmentMagnitude 2 scales out by 2.
     assert rules.adjusted_capacity(4, "PercentChangeInCapacity", 25) == 5
     assert rules.adjusted_capacity(4, "PercentChangeInCapacity", 25, min_adjustment_magnitude=2) == 6
-    with pytest.raises(ValueError, match="AdjustmentType"):
+    with pytest.raises(InvalidParameter, match="AdjustmentType"):
         rules.adjusted_capacity(1, "Percent", 10)
 
 

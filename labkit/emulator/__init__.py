@@ -33,6 +33,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.simulated_metrics:SimulatedMetrics",
     "labkit.emulator.sns_email:SnsEmail",
     "labkit.emulator.synthetic_checks:SyntheticChecks",
+    "labkit.emulator.vpc_flow_logs:VpcFlowLogs",
 ]
 
 __all__ = ["PLUGINS", "Call", "Emulator"]

@@ -19,6 +19,7 @@ from labkit.aws.health import health_detail
 from labkit.emulator.cloudtrail import CloudTrailEmulation
 from labkit.emulator.guardduty import GuardDuty
 from labkit.emulator.health import Health
+from labkit.emulator.vpc_flow_logs import VpcFlowLogs
 from labkit.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
@@ -80,3 +81,20 @@ def simulate_issue(
         start=lab.clock.now(), description=text, entities=list(entities or []),
     )
     return lab.emulator.plugin(Health).report(detail, region)
+
+
+def simulate_ssh_traffic(
+    lab: Lab, instance_id: str, *, source_ip: str = DEFAULT_ATTACKER, minutes: int = 10, per_minute: int = 20,
+) -> int:
+    """Offline: ``source_ip`` tries SSH on ``instance_id`` ``per_minute`` times a minute for ``minutes`` from now.
+
+    The connections reach VPC Flow Logs (notebook 08-investigate): ``REJECT`` records when the
+    instance's security groups do not allow port 22 from ``source_ip`` at that minute, ``ACCEPT``
+    when they do. Returns the number of attempts. On AWS the internet does this by itself: any
+    instance with a public address sees such attempts within hours.
+    """
+    if lab.emulator is None:
+        raise ConfigurationError("on AWS real scanners provide this traffic; read your flow logs after a few hours")
+    if minutes <= 0 or per_minute <= 0:
+        raise ConfigurationError("minutes and per_minute must be positive")
+    return lab.emulator.plugin(VpcFlowLogs).ssh_attempts(instance_id, source_ip, lab.clock.now(), minutes, per_minute)

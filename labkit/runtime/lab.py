@@ -16,6 +16,7 @@ from labkit.emulator import PLUGINS, Emulator
 from labkit.emulator.budgets import Budgets
 from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.vpc_flow_logs import VpcFlowLogs
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.iam_policy import IamPolicies
 from labkit.emulator.logs_insights import LogsInsights
@@ -253,9 +254,9 @@ class Lab:
         """Let the plugins that keep copies of moto's resources see ``client``'s writes (emulator contract)."""
         if self.emulator is None:
             return
-        kinds: dict[str, tuple[type[CloudWatchAlarms] | type[LogsMetrics] | type[Budgets] | type[AutoScalingMetrics], ...]] = {
+        kinds: dict[str, tuple[type[CloudWatchAlarms] | type[LogsMetrics] | type[Budgets] | type[AutoScalingMetrics] | type[VpcFlowLogs], ...]] = {
             "cloudwatch": (CloudWatchAlarms, Budgets), "logs": (LogsMetrics, Budgets),
-            "autoscaling": (AutoScalingMetrics, Budgets),
+            "autoscaling": (AutoScalingMetrics, Budgets), "ec2": (VpcFlowLogs, Budgets),
         }
         for kind in kinds.get(service, (Budgets,)):
             # A client made while plugins install is watched once they are (__init__).

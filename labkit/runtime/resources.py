@@ -383,6 +383,12 @@ KINDS: list[ResourceKind] = [
         _group_exists, 25, "list",
     ),
     ResourceKind(
+        "ec2:flow-log", "ec2", ("CreateFlowLogs",), lambda p, r: [{"FlowLogId": i} for i in r.get("FlowLogIds", [])],
+        lambda c, i: c.delete_flow_logs(FlowLogIds=[i["FlowLogId"]]),
+        lambda c, i: bool(c.describe_flow_logs(FlowLogIds=[i["FlowLogId"]])["FlowLogs"]), 20, "spec",
+        ec2_resource_type="vpc-flow-log",
+    ),
+    ResourceKind(
         "ec2:launch-template", "ec2", ("CreateLaunchTemplate",),
         lambda p, r: [{"LaunchTemplateId": r["LaunchTemplate"]["LaunchTemplateId"]}],
         lambda c, i: c.delete_launch_template(LaunchTemplateId=i["LaunchTemplateId"]), _launch_template_exists, 35,
@@ -724,6 +730,7 @@ IDENT_KEYS: dict[str, frozenset[str]] = {
         "config:rule": "ConfigRuleName", "config:recorder": "name", "config:delivery-channel": "name",
         "guardduty:detector": "DetectorId", "budgets:budget": "AccountId BudgetName",
         "autoscaling:group": "AutoScalingGroupName", "ec2:launch-template": "LaunchTemplateId",
+        "ec2:flow-log": "FlowLogId",
         "logs:query-definition": "queryDefinitionId",
     }.items()
 }

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from labkit.exceptions import InvalidParameter
+
 ADJUSTMENT_TYPES = ("ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity")
 #: The default cooldown of a group and of a simple scaling policy without its own ("DefaultCooldown
 #: ... Default: 300 seconds", CreateAutoScalingGroup API reference,
@@ -75,7 +77,7 @@ def adjusted_capacity(
         if min_adjustment_magnitude and 0 < abs(change) < min_adjustment_magnitude:
             change = int(math.copysign(min_adjustment_magnitude, change))
         return current + change
-    raise ValueError(f"AdjustmentType must be one of {', '.join(ADJUSTMENT_TYPES)}, not {adjustment_type!r}")
+    raise InvalidParameter(f"AdjustmentType must be one of {', '.join(ADJUSTMENT_TYPES)}, not {adjustment_type!r}")
 
 
 @dataclass(frozen=True)
