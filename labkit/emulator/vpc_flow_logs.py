@@ -187,7 +187,7 @@ class VpcFlowLogs:
             logs.create_log_stream(logGroupName=group, logStreamName=stream)
         except logs.exceptions.ResourceAlreadyExistsException:
             pass
-        events = sorted(({"timestamp": r.start * 1000, "message": r.line()} for r in records), key=lambda e: e["timestamp"])
+        events = [{"timestamp": r.start * 1000, "message": r.line()} for r in sorted(records, key=lambda r: r.start)]
         params = {"logGroupName": group, "logStreamName": stream, "logEvents": events}
         reply = logs.put_log_events(**params)
         # Internal calls skip observers: hand the batch to the metric filters as PutLogEvents would.
