@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
-from labkit.exceptions import UnsupportedOperation
+import labkit
+from labkit.exceptions import ConfigurationError, UnsupportedOperation
+from labkit.lesson.simulate import simulate_group_demand
 from labkit.runtime.lab import Lab
 
 AMI = "ami-0a1b2c3d4e5f67890"
@@ -49,8 +50,7 @@ def _capacity(lab: Lab) -> int:
 
 def _surge(lab: Lab, minutes: int, extra: float) -> None:
     """Load the group with ``extra`` percent-of-one-instance of demand from now (the lab's offline model)."""
-    assert lab.emulator is not None
-    lab.emulator.plugin(AutoScalingMetrics).load(GROUP).surge(lab.clock.now(), minutes, extra)
+    simulate_group_demand(lab, GROUP, extra=extra, minutes=minutes)
 
 
 def _group_cpu(lab: Lab, start: dt.datetime, end: dt.datetime) -> list[float]:
@@ -249,3 +249,29 @@ def test_group_metrics_when_collection_is_enabled(lab: Lab) -> None:
         Period=60, Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}], Statistics=["Maximum"],
     )["Datapoints"]
     assert [p["Maximum"] for p in points] == [2.0, 2.0, 2.0]
+
+
+def test_group_demand_refuses_a_negative_surge_in_labkits_words(lab: Lab) -> None:
+    _group(lab)
+    with pytest.raises(ConfigurationError, match="non-negative"):
+        simulate_group_demand(lab, GROUP, extra=-10, minutes=5)
+
+
+def test_on_a_moto_server_policies_scale_and_teardown_leaves_nothing(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABKIT_BACKEND", "moto-server")
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)
+    monkeypatch.setenv("LABKIT_PARTICIPANT", "asg-server")
+    with labkit.connect() as lab:
+        _group(lab, desired=1)
+        reply = lab.client("autoscaling").put_scaling_policy(
+            AutoScalingGroupName=GROUP, PolicyName="cpu50", PolicyType="TargetTrackingScaling",
+            TargetTrackingConfiguration={"PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+                                         "TargetValue": 50.0},
+        )
+        simulate_group_demand(lab, GROUP, extra=240, minutes=30)
+        lab.advance(minutes=5)
+        assert _capacity(lab) >= 2
+        report = lab.teardown()
+        assert report.failed == [] and report.remaining == []
+        names = [a["AlarmName"] for a in reply["Alarms"]]
+        assert lab.internal_client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"] == []

@@ -237,7 +237,8 @@ class AutoScaling:
         launched, terminated = self.members.sync(group, name)
         what = {
             "CreateAutoScalingGroup": "a user request created an AutoScalingGroup",
-            "UpdateAutoScalingGroup": "a user request update of AutoScalingGroup constraints",
+            "UpdateAutoScalingGroup": (f"a user request update of AutoScalingGroup constraints to min: {group['MinSize']}, "
+                                       f"max: {group['MaxSize']}, desired: {group['DesiredCapacity']}"),
             "SetDesiredCapacity": "a user request explicitly set group desired capacity",
             "TerminateInstanceInAutoScalingGroup": "a user request explicitly terminated an instance",
         }[call.operation]
@@ -332,8 +333,10 @@ class AutoScaling:
             step = rules.select_step([rules.Step.from_api(s) for s in policy.get("StepAdjustments", [])], metric, threshold)
             if step is None:
                 return
-            # While a scale-out warms up, the instances it added are not counted again: the same step
-            # breached again adds nothing, a larger step adds the difference (as-scaling-simple-step.html).
+            # "While scaling out, we do not consider instances that are warming up as part of the current
+            # capacity of the group. Therefore, multiple alarm breaches that fall in the range of the same
+            # step adjustment result in a single scaling activity" ("Instance warmup", as-scaling-simple-step.html):
+            # the same step again adds nothing, a larger one adds the difference (the guide's 10 -> 11 -> 13).
             base = before_warmup if warming and step.adjustment > 0 else current
             wanted = rules.adjusted_capacity(base, policy["AdjustmentType"], step.adjustment,
                                              min_adjustment_magnitude=policy.get("MinAdjustmentMagnitude"))
