@@ -73,6 +73,14 @@ class VpcFlowLogs:
         self._kept = None
 
     def flow_logs(self) -> list[dict[str, Any]]:
+        if self.lab.backend.in_process:
+            from moto.ec2.models import ec2_backends
+
+            # dict.get: a lookup that creates nothing; a lab that never used EC2 has no flow logs and
+            # does not pay for starting moto's EC2 backend (see Budgets._running_instances).
+            regions = dict.get(ec2_backends, self.lab.account_id)
+            if regions is None or self.lab.region not in dict.keys(regions):
+                return []
         if self._kept is None:
             pages = self.lab.internal_client("ec2").get_paginator("describe_flow_logs").paginate()
             self._kept = [f for page in pages for f in page["FlowLogs"]]
