@@ -132,7 +132,9 @@ class VpcFlowLogs:
                 wanted = flow_log.get("TrafficType", "ALL")
                 records = [r for r in records if wanted == "ALL" or r.action == wanted]
                 self._deliver(flow_log, flowlogs.log_stream_name(instance["eni"], wanted), records)
-        self.connections = [c for c in self.connections if c.at >= now]
+        # Kept for the longest interval: a 10-minute flow log still reports what a 1-minute one did.
+        oldest = now - dt.timedelta(seconds=max(flowlogs.AGGREGATION_INTERVALS))
+        self.connections = [c for c in self.connections if c.at >= oldest]
 
     def _instances(self) -> list[dict[str, Any]]:
         pages = self.lab.internal_client("ec2").get_paginator("describe_instances").paginate(
