@@ -112,3 +112,22 @@ def test_inbound_rules_match_protocol_port_and_cidr() -> None:
     assert flowlogs.log_stream_name("eni-0abc", "ALL") == "eni-0abc-all"
     record = flowlogs.FlowRecord("123456789012", "eni-0abc", "192.0.2.77", "10.0.0.5", 40000, 22, 6, 1, 60, 10, 11, "REJECT")
     assert record.line() == "2 123456789012 eni-0abc 192.0.2.77 10.0.0.5 40000 22 6 1 60 10 11 REJECT OK"
+
+
+def test_a_ten_minute_reject_only_flow_log_on_the_interface(lab: Lab) -> None:
+    vpc, _, instance_id = _instance(lab)
+    _flow_log(lab, vpc)  # a 1-minute flow log on the VPC alongside: it must not take the other's records
+    eni = lab.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
+        "NetworkInterfaces"][0]["NetworkInterfaceId"]
+    lab.client("ec2").create_flow_logs(
+        ResourceIds=[eni], ResourceType="NetworkInterface", TrafficType="REJECT", LogGroupName=GROUP,
+        DeliverLogsPermissionArn=f"arn:aws:iam::{lab.account_id}:role/flow-logs",
+    )  # MaxAggregationInterval defaults to 600 seconds
+    lab.advance(minutes=10 - lab.clock.now().minute % 10)  # to an interval boundary
+    simulate_ssh_traffic(lab, instance_id, source_ip=ATTACKER, minutes=3, per_minute=10)
+    lab.advance(minutes=5)
+    streams = {s["logStreamName"] for s in lab.client("logs").describe_log_streams(logGroupName=GROUP)["logStreams"]}
+    assert f"{eni}-reject" not in streams  # not yet: its interval has not ended
+    lab.advance(minutes=5)
+    events = lab.client("logs").get_log_events(logGroupName=GROUP, logStreamName=f"{eni}-reject", startFromHead=True)["events"]
+    assert len(events) == 30 and all(e["message"].endswith(" REJECT OK") for e in events)
