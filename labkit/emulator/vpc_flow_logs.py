@@ -62,7 +62,10 @@ class VpcFlowLogs:
         self.connections: list[Connection] = []
         #: Lab time each flow log this lab created started recording.
         self.started: dict[str, dt.datetime] = {}
-        self._kept: list[dict[str, Any]] | None = None
+        #: The region's flow logs as last described, or None once a call may have changed them. In-process
+        #: moto starts empty with the lab, so there is nothing to ask until a lab client creates one (each
+        #: moto call draws on the seeded generator behind resource ids: asking would shift the notebooks' ids).
+        self._kept: list[dict[str, Any]] | None = [] if self.lab.backend.in_process else None
 
     def watch(self, client: Any) -> None:
         """Drop the kept flow logs after any EC2 client's call that creates or deletes them."""
@@ -73,14 +76,6 @@ class VpcFlowLogs:
         self._kept = None
 
     def flow_logs(self) -> list[dict[str, Any]]:
-        if self.lab.backend.in_process:
-            from moto.ec2.models import ec2_backends
-
-            # dict.get: a lookup that creates nothing; a lab that never used EC2 has no flow logs and
-            # does not pay for starting moto's EC2 backend (see Budgets._running_instances).
-            regions = dict.get(ec2_backends, self.lab.account_id)
-            if regions is None or self.lab.region not in dict.keys(regions):
-                return []
         if self._kept is None:
             pages = self.lab.internal_client("ec2").get_paginator("describe_flow_logs").paginate()
             self._kept = [f for page in pages for f in page["FlowLogs"]]
