@@ -53,8 +53,10 @@ class AutoScalingMetrics:
         self.members: dict[str, dict[str, LabInstance]] = {}
         self.loads: dict[str, GroupLoad] = {}
         self._detailed: dict[str, bool] = {}
-        #: The region's groups as last described, or None once a call may have changed them.
-        self._kept: list[dict[str, Any]] | None = None
+        #: The region's groups as last described, or None once a call may have changed them. In-process
+        #: moto starts empty with the lab, so there is nothing to ask until a lab client calls Auto Scaling
+        #: (each moto call draws on the seeded generator behind resource ids: asking would shift the notebooks' ids).
+        self._kept: list[dict[str, Any]] | None = [] if self.lab.backend.in_process else None
 
     def load(self, group: str) -> GroupLoad:
         """The load of ``group`` (created idle, one instance's worth, on first use)."""
@@ -72,14 +74,6 @@ class AutoScalingMetrics:
         """The region's Auto Scaling groups as moto describes them, read again only after a lab
         client's call that can change them (emulator contract: kept copies), so a long
         ``lab.advance`` without Auto Scaling costs no call."""
-        if self.lab.backend.in_process:
-            from moto.autoscaling.models import autoscaling_backends
-
-            # dict.get: a lookup that creates nothing. Starting moto's Auto Scaling backend starts its
-            # EC2 backend (0.3-1.2 s, see Budgets._running_instances), which a lab without groups never pays.
-            regions = dict.get(autoscaling_backends, self.lab.account_id)
-            if regions is None or self.lab.region not in dict.keys(regions):
-                return []
         if self._kept is None:
             pages = self.lab.internal_client("autoscaling").get_paginator("describe_auto_scaling_groups").paginate()
             self._kept = [group for page in pages for group in page["AutoScalingGroups"]]
