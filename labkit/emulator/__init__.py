@@ -11,6 +11,8 @@ from labkit.emulator.core import Call, Emulator
 
 PLUGINS: list[str] = [
     "labkit.emulator.api_limits:ApiLimits",
+    "labkit.emulator.autoscaling:AutoScaling",
+    "labkit.emulator.autoscaling_metrics:AutoScalingMetrics",
     "labkit.emulator.budgets:Budgets",
     "labkit.emulator.cloudtrail:CloudTrailEmulation",
     "labkit.emulator.cloudwatch_alarms:CloudWatchAlarms",
@@ -33,6 +35,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.simulated_metrics:SimulatedMetrics",
     "labkit.emulator.sns_email:SnsEmail",
     "labkit.emulator.synthetic_checks:SyntheticChecks",
+    "labkit.emulator.vpc_flow_logs:VpcFlowLogs",
 ]
 
 __all__ = ["PLUGINS", "Call", "Emulator"]

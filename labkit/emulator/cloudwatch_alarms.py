@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
 from labkit.emulator.cloudtrail import CloudTrailEmulation
 from labkit.emulator.cloudwatch_metrics import INSIGHTS_ALARM_REACH, CloudWatchMetrics
 from labkit.emulator.ec2_status import Ec2Status
@@ -123,7 +124,7 @@ class CloudWatchAlarms:
     requires = (CloudWatchMetrics, Ec2Status, Events, SnsEmail)
     #: The plugins that publish datapoints each minute tick first, so an alarm evaluated at a
     #: minute sees that minute's data (Ec2Metrics comes first through Ec2Status).
-    after = (CloudTrailEmulation, LogsMetrics, SimulatedMetrics, SyntheticChecks)
+    after = (AutoScalingMetrics, CloudTrailEmulation, LogsMetrics, SimulatedMetrics, SyntheticChecks)
 
     def __init__(self, emulator: Emulator) -> None:
         self.metrics = emulator.plugin(CloudWatchMetrics)

@@ -63,6 +63,10 @@ class Ec2Metrics:
                 minute += dt.timedelta(minutes=1)
         self._put(data)
 
+    def forget(self, instance_id: str) -> None:
+        """Stop publishing ``instance_id``'s metrics (an Auto Scaling group terminated it, notebook 09)."""
+        self.instances = [instance for instance in self.instances if instance.instance_id != instance_id]
+
     def _backfill_columns(self, instance: LabInstance, backfill_from: dt.datetime, now: dt.datetime) -> None:
         """The same datapoints as :meth:`_period_data` and :meth:`_status_data` over the history, stored
         as columns through :meth:`CloudWatchMetrics.publish_columns`."""

@@ -116,6 +116,53 @@ class Workload:
 
 
 @dataclass
+class GroupLoad:
+    """An Auto Scaling group's load, spread evenly over its running instances (notebook 09).
+
+    ``workload`` is what one instance would run if the group had ``baseline`` instances; the group's
+    demand is that CPU times ``baseline`` (in percent of one instance), plus any ``surge`` in force,
+    and each of ``count`` instances carries an equal share (at most 100 %). So adding instances lowers
+    every instance's CPU, as an even load balancer would. How real load spreads is the application's
+    own; this even split is labkit's model.
+    """
+
+    workload: Workload = field(default_factory=lambda: Workload(pattern="idle"))
+    baseline: int = 1
+    count: int = 0
+    surges: list[tuple[dt.datetime, dt.datetime, float]] = field(default_factory=list)
+
+    def demand(self, when: dt.datetime) -> float:
+        """The group's total CPU demand (percent of one instance) in the minute starting at ``when``."""
+        total = self.workload.cpu(when) * self.baseline
+        for start, end, extra in self.surges:
+            if start <= when < end:
+                total += extra
+        return total
+
+    def surge(self, start: dt.datetime, minutes: int, extra: float) -> None:
+        """Add ``extra`` percent-of-one-instance of demand for ``minutes`` from ``start``."""
+        if extra < 0 or minutes <= 0:
+            raise InvalidParameter("a surge needs positive minutes and a non-negative extra demand")
+        self.surges.append((start, start + dt.timedelta(minutes=minutes), float(extra)))
+
+    def share(self, when: dt.datetime, seed: int) -> float:
+        """One instance's CPU: its share of the demand, with a little per-instance jitter."""
+        per_instance = self.demand(when) / max(1, self.count)
+        jitter = 2 * _noise(seed, int(when.timestamp() // 60), 9) - 1
+        return round(max(0.0, min(100.0, per_instance + jitter)), 2)
+
+
+@dataclass
+class SharedWorkload(Workload):
+    """A group member's workload: its share of its :class:`GroupLoad` (see there)."""
+
+    group: GroupLoad = field(default_factory=GroupLoad)
+
+    def cpu(self, when: dt.datetime) -> float:
+        return self.group.share(when, self.seed)
+
+
+@dataclass
 class LabInstance:
     """The lab's instance: its id, type, monitoring level and workload."""
 

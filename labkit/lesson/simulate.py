@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.aws.guardduty import DEFAULT_ATTACKER
 from labkit.aws.health import health_detail
+from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
 from labkit.emulator.cloudtrail import CloudTrailEmulation
 from labkit.emulator.guardduty import GuardDuty
 from labkit.emulator.health import Health
-from labkit.exceptions import ConfigurationError
+from labkit.emulator.vpc_flow_logs import VpcFlowLogs
+from labkit.exceptions import ConfigurationError, InvalidParameter
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -80,3 +82,37 @@ def simulate_issue(
         start=lab.clock.now(), description=text, entities=list(entities or []),
     )
     return lab.emulator.plugin(Health).report(detail, region)
+
+
+def simulate_ssh_traffic(
+    lab: Lab, instance_id: str, *, source_ip: str = DEFAULT_ATTACKER, minutes: int = 10, per_minute: int = 20,
+) -> int:
+    """Offline: ``source_ip`` tries SSH on ``instance_id`` ``per_minute`` times a minute for ``minutes`` from now.
+
+    The connections reach VPC Flow Logs (notebook 08-investigate): ``REJECT`` records when the
+    instance's security groups do not allow port 22 from ``source_ip`` at that minute, ``ACCEPT``
+    when they do. Returns the number of attempts. On AWS the internet does this by itself: any
+    instance with a public address sees such attempts within hours.
+    """
+    if lab.emulator is None:
+        raise ConfigurationError("on AWS real scanners provide this traffic; read your flow logs after a few hours")
+    if minutes <= 0 or per_minute <= 0:
+        raise ConfigurationError("minutes and per_minute must be positive")
+    return lab.emulator.plugin(VpcFlowLogs).ssh_attempts(instance_id, source_ip, lab.clock.now(), minutes, per_minute)
+
+
+def simulate_group_demand(lab: Lab, group_name: str, *, extra: float, minutes: int) -> None:
+    """Offline: the Auto Scaling group ``group_name`` gets ``extra`` more CPU demand for ``minutes`` from now.
+
+    ``extra`` is in percent of one instance (240 keeps 2.4 instances fully busy): the demand is spread
+    evenly over the group's running instances, so one instance is pinned at 100 % and, once the group
+    has grown to five, each runs near 48 % (:class:`labkit.emulator.ec2_workload.GroupLoad`). Notebook
+    09-scaling-and-quiet-alarms drives a target tracking policy with it. On AWS put real load on the
+    instances (a load test against the service, or ``stress`` through Run Command).
+    """
+    if lab.emulator is None:
+        raise ConfigurationError("on AWS, load the group's instances yourself (a load test, or stress through Run Command)")
+    try:
+        lab.emulator.plugin(AutoScalingMetrics).load(group_name).surge(lab.clock.now(), minutes, extra)
+    except InvalidParameter as error:
+        raise ConfigurationError(str(error)) from error

@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 from labkit import i18n
 from labkit.emulator import PLUGINS, Emulator
 from labkit.emulator.budgets import Budgets
+from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.vpc_flow_logs import VpcFlowLogs
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.iam_policy import IamPolicies
 from labkit.emulator.logs_insights import LogsInsights
@@ -254,8 +256,9 @@ class Lab:
         """Let the plugins that keep copies of moto's resources see ``client``'s writes (emulator contract)."""
         if self.emulator is None:
             return
-        kinds: dict[str, tuple[type[CloudWatchAlarms] | type[LogsMetrics] | type[Budgets], ...]] = {
+        kinds: dict[str, tuple[type[CloudWatchAlarms] | type[LogsMetrics] | type[Budgets] | type[AutoScalingMetrics] | type[VpcFlowLogs], ...]] = {
             "cloudwatch": (CloudWatchAlarms, Budgets), "logs": (LogsMetrics, Budgets),
+            "autoscaling": (AutoScalingMetrics, Budgets), "ec2": (VpcFlowLogs, Budgets),
         }
         for kind in kinds.get(service, (Budgets,)):
             # A client made while plugins install is watched once they are (__init__).

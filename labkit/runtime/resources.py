@@ -184,6 +184,16 @@ def _delete_instance(ec2: Client, ident: Ident) -> None:
     ec2.terminate_instances(InstanceIds=[ident["InstanceId"]])
 
 
+def _group_exists(autoscaling: Client, ident: Ident) -> bool:
+    found = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[ident["AutoScalingGroupName"]])
+    return bool(found["AutoScalingGroups"])
+
+
+def _launch_template_exists(ec2: Client, ident: Ident) -> bool:
+    return _exists(lambda: ec2.describe_launch_templates(LaunchTemplateIds=[ident["LaunchTemplateId"]]),
+                   "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed")
+
+
 def _profile_association_exists(ec2: Client, ident: Ident) -> bool:
     # A disassociated association is reported for a while as "disassociating"/"disassociated".
     def probe() -> bool:
@@ -365,6 +375,25 @@ KINDS: list[ResourceKind] = [
         lambda p, r: [{"AssociationId": r["IamInstanceProfileAssociation"]["AssociationId"]}],
         lambda c, i: c.disassociate_iam_instance_profile(AssociationId=i["AssociationId"]),
         _profile_association_exists, 25,
+    ),
+    # Force-deleted: its instances go with it, and the emulator (as AWS) deletes its policies and the
+    # alarms of its target tracking policies (notebook 09). Before the launch template it launches from.
+    ResourceKind(
+        "autoscaling:group", "autoscaling", ("CreateAutoScalingGroup",), _param("AutoScalingGroupName"),
+        lambda c, i: c.delete_auto_scaling_group(AutoScalingGroupName=i["AutoScalingGroupName"], ForceDelete=True),
+        _group_exists, 25, "list",
+    ),
+    ResourceKind(
+        "ec2:flow-log", "ec2", ("CreateFlowLogs",), lambda p, r: [{"FlowLogId": i} for i in r.get("FlowLogIds", [])],
+        lambda c, i: c.delete_flow_logs(FlowLogIds=[i["FlowLogId"]]),
+        lambda c, i: bool(c.describe_flow_logs(FlowLogIds=[i["FlowLogId"]])["FlowLogs"]), 20, "spec",
+        ec2_resource_type="vpc-flow-log",
+    ),
+    ResourceKind(
+        "ec2:launch-template", "ec2", ("CreateLaunchTemplate",),
+        lambda p, r: [{"LaunchTemplateId": r["LaunchTemplate"]["LaunchTemplateId"]}],
+        lambda c, i: c.delete_launch_template(LaunchTemplateId=i["LaunchTemplateId"]), _launch_template_exists, 35,
+        "spec", ec2_resource_type="launch-template",
     ),
     ResourceKind(
         "ec2:instance", "ec2", ("RunInstances",),
@@ -707,6 +736,8 @@ IDENT_KEYS: dict[str, frozenset[str]] = {
         "cloudtrail:trail": "Name", "iam:user": "UserName", "s3:bucket": "Bucket", "ec2:security-group": "GroupId",
         "config:rule": "ConfigRuleName", "config:recorder": "name", "config:delivery-channel": "name",
         "guardduty:detector": "DetectorId", "budgets:budget": "AccountId BudgetName",
+        "autoscaling:group": "AutoScalingGroupName", "ec2:launch-template": "LaunchTemplateId",
+        "ec2:flow-log": "FlowLogId",
         "logs:query-definition": "queryDefinitionId",
     }.items()
 }

@@ -1,0 +1,428 @@
+"""Alarm-driven EC2 Auto Scaling in lab time: scaling policies act, activities are recorded (moto's never do).
+
+moto stores launch templates, groups and policies and launches a group's instances; this plugin
+adds what AWS does around them (notebook 09-scaling-and-quiet-alarms):
+
+* A target tracking policy on ``ASGAverageCPUUtilization`` gets the two CloudWatch alarms AWS
+  creates and manages for it ("Amazon EC2 Auto Scaling creates and manages the CloudWatch alarms
+  that invoke scaling events when the metric deviates from the target", "Target tracking scaling
+  policies for Amazon EC2 Auto Scaling", https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html),
+  named ``TargetTracking-<group>-AlarmHigh-<uuid>`` and ``...-AlarmLow-<uuid>``; ``PutScalingPolicy``
+  and ``DescribePolicies`` return them (``Alarms``), the alarm plugin evaluates them, and deleting
+  the policy or the group deletes them. Their shape (3 of 3 one-minute periods above the target;
+  15 of 15 below 90 % of it) is what AWS accounts show; the guide does not publish it.
+* A metric alarm whose actions name a scaling policy's ARN invokes it, and "Except for Auto Scaling
+  actions, the actions happen only on state transitions" ("Alarm actions",
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html): labkit invokes
+  the policy at the transition and again each lab minute the alarm stays in that state.
+* Simple scaling waits for its cooldown; step scaling picks the step that holds the breaching value
+  and, during the instance warmup, counts a step only once; target tracking scales out in proportion
+  to the metric and scales in only on its low alarm, never during a scale-out's warmup
+  (:mod:`labkit.aws.autoscaling` holds the rules and their sources).
+* Each launched or terminated instance is a ``Successful`` scaling activity in
+  ``DescribeScalingActivities`` (moto answers an empty list), worded as the API reference's example
+  ("DescribeScalingActivities", https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeScalingActivities.html).
+* ``DeleteAutoScalingGroup`` without ``ForceDelete`` refuses a group that still has instances
+  ("ResourceInUse ... You cannot delete an AutoScalingGroup while there are instances or pending
+  Spot instance request(s) still in the group", DeleteAutoScalingGroup API reference).
+
+Not emulated, refused by name with :class:`~labkit.exceptions.UnsupportedOperation`: predictive
+scaling, target tracking on other metrics than ``ASGAverageCPUUtilization``, scheduled actions,
+lifecycle hooks and warm pools. Instances are InService as soon as moto launches them (AWS takes a
+minute or two), which the notebook's differences box says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from labkit.aws import autoscaling as rules
+from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.core import Call
+from labkit.exceptions import ServiceError, UnsupportedOperation
+
+if TYPE_CHECKING:
+    from labkit.emulator.core import Emulator
+
+_POLICY_ARN = re.compile(r"^arn:[^:]+:autoscaling:[^:]*:[^:]*:scalingPolicy:[^:]*:autoScalingGroupName/(?P<group>.+?):policyName/(?P<policy>.+)$")
+_TIME = "%Y-%m-%dT%H:%M:%SZ"
+#: Operations valid on AWS whose behaviour the lab does not emulate.
+NOT_EMULATED = {
+    "PutScheduledUpdateGroupAction": "scheduled actions",
+    "BatchPutScheduledUpdateGroupAction": "scheduled actions",
+    "PutLifecycleHook": "lifecycle hooks",
+    "PutWarmPool": "warm pools",
+    "StartInstanceRefresh": "instance refreshes",
+    "GetPredictiveScalingForecast": "predictive scaling",
+}
+
+
+def policy_of(arn: str) -> tuple[str, str] | None:
+    """(group, policy name) named by a scaling policy ARN, or None when ``arn`` is not one."""
+    match = _POLICY_ARN.match(arn)
+    return (match["group"], match["policy"]) if match else None
+
+
+def description_for(arn: str) -> str:
+    """The description AWS gives the alarms of a target tracking policy."""
+    return f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {arn}."
+
+
+class AutoScaling:
+    """The plugin's state: scaling activities, the last scaling time and warmups of each group."""
+
+    requires = (AutoScalingMetrics, CloudWatchAlarms)
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.lab = emulator.lab
+        self.members = emulator.plugin(AutoScalingMetrics)
+        self.alarms = emulator.plugin(CloudWatchAlarms)
+        #: Every activity, oldest first, as DescribeScalingActivities returns them.
+        self.activities: list[dict[str, Any]] = []
+        #: Lab time of each group's last scaling activity (simple scaling's cooldown).
+        self.last_scaled: dict[str, dt.datetime] = {}
+        #: Each group's scale-out warmup: (until, capacity before the scale-out).
+        self.warming: dict[str, tuple[dt.datetime, int]] = {}
+        #: (alarm, policy ARN, lab minute) already invoked: once a minute.
+        self._invoked: set[tuple[str, str, dt.datetime]] = set()
+
+    # -- clients ---------------------------------------------------------------------------------
+    def _autoscaling(self) -> Any:
+        return self.lab.internal_client("autoscaling")
+
+    def _group(self, name: str) -> dict[str, Any] | None:
+        found = self._autoscaling().describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]
+        return found[0] if found else None
+
+    def _policy(self, group: str, name: str) -> dict[str, Any] | None:
+        found = self._autoscaling().describe_policies(AutoScalingGroupName=group, PolicyNames=[name])["ScalingPolicies"]
+        return found[0] if found else None
+
+    # -- calls -----------------------------------------------------------------------------------
+    def refuse(self, call: Call) -> None:
+        raise UnsupportedOperation("autoscaling", call.operation, self.lab.backend.name,
+                                   f"{NOT_EMULATED[call.operation]} are valid on AWS but not emulated offline")
+
+    def validate_policy(self, call: Call) -> None:
+        params = call.params
+        kind = params.get("PolicyType") or "SimpleScaling"
+
+        def unsupported(detail: str) -> UnsupportedOperation:
+            return UnsupportedOperation("autoscaling", "PutScalingPolicy", self.lab.backend.name, detail)
+
+        if self._group(params["AutoScalingGroupName"]) is None:
+            raise ServiceError("ValidationError", f"Group {params['AutoScalingGroupName']} not found")
+        if kind == "PredictiveScaling":
+            raise unsupported("predictive scaling policies are valid on AWS but not emulated offline")
+        if kind == "TargetTrackingScaling":
+            config = params.get("TargetTrackingConfiguration") or {}
+            metric = (config.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType")
+            if metric != "ASGAverageCPUUtilization":
+                raise unsupported(
+                    f"target tracking on {metric or 'a customized metric'} is valid on AWS but only "
+                    "ASGAverageCPUUtilization is emulated offline",
+                )
+            return
+        adjustment_type = params.get("AdjustmentType")
+        if adjustment_type not in rules.ADJUSTMENT_TYPES:
+            raise ServiceError("ValidationError", f"AdjustmentType must be one of {', '.join(rules.ADJUSTMENT_TYPES)}")
+        if kind == "StepScaling":
+            problem = rules.validate_steps([rules.Step.from_api(s) for s in params.get("StepAdjustments") or []])
+            if problem:
+                raise ServiceError("ValidationError", problem)
+        elif kind == "SimpleScaling" and params.get("ScalingAdjustment") is None:
+            raise ServiceError("ValidationError", "ScalingAdjustment is required for a SimpleScaling policy")
+
+    def put_policy(self, call: Call) -> dict[str, Any]:
+        params = call.params
+        self._autoscaling().put_scaling_policy(**params)
+        # moto answers "PolicyArn", a key boto3 does not read: the ARN comes from the stored policy.
+        stored = self._policy(params["AutoScalingGroupName"], params["PolicyName"])
+        assert stored is not None
+        arn = stored["PolicyARN"]
+        self._delete_managed_alarms([arn])
+        if params.get("PolicyType") != "TargetTrackingScaling":
+            return {"PolicyARN": arn}
+        alarms = self._create_managed_alarms(params, arn)
+        return {"PolicyARN": arn, "Alarms": alarms}
+
+    def _create_managed_alarms(self, params: dict[str, Any], arn: str) -> list[dict[str, str]]:
+        group = params["AutoScalingGroupName"]
+        config = params["TargetTrackingConfiguration"]
+        high, low = rules.alarm_thresholds(float(config["TargetValue"]))
+        cloudwatch = self.lab.internal_client("cloudwatch")
+        common = {
+            "Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Statistic": "Average", "Period": 60,
+            "Dimensions": [{"Name": "AutoScalingGroupName", "Value": group}], "AlarmActions": [arn],
+            "AlarmDescription": description_for(arn),
+        }
+        shapes = [("AlarmHigh", high, 3, "GreaterThanThreshold")]
+        if not config.get("DisableScaleIn"):
+            shapes.append(("AlarmLow", low, 15, "LessThanThreshold"))
+        created = []
+        for which, threshold, periods, operator in shapes:
+            seed = f"labkit-autoscaling/{self.lab.account_id}/{arn}/{which}/{len(self.activities)}/{len(self.alarms.alarms)}"
+            name = f"TargetTracking-{group}-{which}-{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+            cloudwatch.put_metric_alarm(AlarmName=name, Threshold=threshold, EvaluationPeriods=periods,
+                                        DatapointsToAlarm=periods, ComparisonOperator=operator, **common)
+            cloudwatch.set_alarm_state(AlarmName=name, StateValue="INSUFFICIENT_DATA",
+                                       StateReason="Unchecked: Initial alarm creation")
+            found = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+            created.append({"AlarmName": name, "AlarmARN": found["AlarmArn"]})
+        return created
+
+    def _managed_alarms(self, arns: list[str]) -> list[str]:
+        descriptions = {description_for(arn) for arn in arns}
+        return [a["AlarmName"] for a in self.alarms.alarms if a.get("AlarmDescription") in descriptions]
+
+    def _delete_managed_alarms(self, arns: list[str]) -> None:
+        names = self._managed_alarms(arns)
+        if names:
+            self.lab.internal_client("cloudwatch").delete_alarms(AlarmNames=names)
+
+    def describe_policies(self, call: Call) -> dict[str, Any]:
+        """moto's answer plus each policy's ``Alarms``: the alarms whose actions invoke it."""
+        reply = self._autoscaling().describe_policies(**call.params)
+        reply.pop("ResponseMetadata", None)
+        for policy in reply["ScalingPolicies"]:
+            arn = policy["PolicyARN"]
+            policy["Alarms"] = [
+                {"AlarmName": a["AlarmName"], "AlarmARN": a["AlarmArn"]} for a in self.alarms.alarms
+                if arn in (*a.get("AlarmActions", []), *a.get("OKActions", []), *a.get("InsufficientDataActions", []))
+            ]
+        return reply
+
+    def delete_policy(self, call: Call) -> None:
+        """Deleting a target tracking policy deletes its alarms; moto then deletes the policy."""
+        policy = self._policy(call.params["AutoScalingGroupName"], call.params["PolicyName"])
+        if policy is not None:
+            self._delete_managed_alarms([policy["PolicyARN"]])
+
+    def validate_delete_group(self, call: Call) -> None:
+        group = self._group(call.params["AutoScalingGroupName"])
+        if group is None:
+            raise ServiceError("ValidationError", f"AutoScalingGroup name not found - AutoScalingGroup "
+                                                  f"'{call.params['AutoScalingGroupName']}' not found")
+        if group["Instances"] and not call.params.get("ForceDelete"):
+            raise ServiceError("ResourceInUse", "You cannot delete an AutoScalingGroup while there are instances "
+                                                "or pending Spot instance request(s) still in the group.")
+
+    def delete_group(self, call: Call) -> None:
+        """The group's policies and their managed alarms go with it (moto keeps the policies)."""
+        name = call.params["AutoScalingGroupName"]
+        policies = self._autoscaling().describe_policies(AutoScalingGroupName=name)["ScalingPolicies"]
+        self._delete_managed_alarms([p["PolicyARN"] for p in policies])
+        for policy in policies:
+            self._autoscaling().delete_policy(AutoScalingGroupName=name, PolicyName=policy["PolicyName"])
+
+    def group_deleted(self, call: Call, reply: dict[str, Any]) -> None:
+        name = call.params["AutoScalingGroupName"]
+        _, terminated = self.members.sync(None, name)
+        self._record(name, [], terminated, f"a user request deleted the AutoScalingGroup {name}", None, None)
+        self.last_scaled.pop(name, None)
+        self.warming.pop(name, None)
+
+    def capacity_changed(self, call: Call, reply: dict[str, Any]) -> None:
+        """A learner's call changed a group's capacity: record its activities."""
+        name = call.params["AutoScalingGroupName"]
+        group = self._group(name)
+        if group is None:
+            return
+        before = len(self.members.members.get(name, {}))
+        launched, terminated = self.members.sync(group, name)
+        what = {
+            "CreateAutoScalingGroup": "a user request created an AutoScalingGroup",
+            "UpdateAutoScalingGroup": (f"a user request update of AutoScalingGroup constraints to min: {group['MinSize']}, "
+                                       f"max: {group['MaxSize']}, desired: {group['DesiredCapacity']}"),
+            "SetDesiredCapacity": "a user request explicitly set group desired capacity",
+            "TerminateInstanceInAutoScalingGroup": "a user request explicitly terminated an instance",
+        }[call.operation]
+        self._record(name, launched, terminated, what, before, group["DesiredCapacity"])
+
+    def execute_policy(self, call: Call) -> dict[str, Any]:
+        params = call.params
+        group = params.get("AutoScalingGroupName")
+        name = params["PolicyName"]
+        parsed = policy_of(name)
+        if parsed:
+            group, name = parsed
+        policy = self._policy(group, name) if group else None
+        if policy is None:
+            raise ServiceError("ValidationError", f"No scaling policy found for {params['PolicyName']}")
+        kind = policy.get("PolicyType", "SimpleScaling")
+        if kind == "TargetTrackingScaling":
+            raise ServiceError("ValidationError", "ExecutePolicy is not supported for a TargetTrackingScaling policy.")
+        if kind == "StepScaling" and ("MetricValue" not in params or "BreachThreshold" not in params):
+            raise ServiceError("ValidationError", "MetricValue and BreachThreshold are required for a StepScaling policy.")
+        self._scale(policy, f"a user request executed policy {policy['PolicyName']}", metric=params.get("MetricValue"),
+                    threshold=params.get("BreachThreshold"), honor_cooldown=bool(params.get("HonorCooldown")))
+        return {}
+
+    def describe_activities(self, call: Call) -> dict[str, Any]:
+        params = call.params
+        found = [
+            a for a in reversed(self.activities)
+            if params.get("AutoScalingGroupName") in (None, a["AutoScalingGroupName"])
+            and (not params.get("ActivityIds") or a["ActivityId"] in params["ActivityIds"])
+        ]
+        start = int(params.get("NextToken") or 0)
+        size = int(params.get("MaxRecords") or 100)
+        reply: dict[str, Any] = {"Activities": found[start : start + size]}
+        if start + size < len(found):
+            reply["NextToken"] = str(start + size)
+        return reply
+
+    # -- scaling ---------------------------------------------------------------------------------
+    def on_transition(self, region: str, name: str, now: dt.datetime) -> None:
+        if region != self.lab.region:
+            return
+        alarm = next((a for a in self.alarms.alarms if a["AlarmName"] == name), None)
+        if alarm is not None:
+            self._invoke(alarm, now)
+
+    def tick(self, now: dt.datetime) -> None:
+        """Invoke the scaling policies of every alarm that stays in a state with scaling actions."""
+        self._invoked = {key for key in self._invoked if key[2] == now}
+        for alarm in self.alarms.alarms:
+            self._invoke(alarm, now)
+
+    def _invoke(self, alarm: dict[str, Any], now: dt.datetime) -> None:
+        if not alarm.get("ActionsEnabled", True):
+            return
+        key = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[alarm["StateValue"]]
+        for arn in alarm.get(key, []):
+            parsed = policy_of(arn)
+            if parsed is None or (alarm["AlarmName"], arn, now) in self._invoked:
+                continue
+            self._invoked.add((alarm["AlarmName"], arn, now))
+            policy = self._policy(*parsed)
+            if policy is None:
+                continue  # the policy was deleted: AWS's alarm action fails, nothing scales
+            cause = f"a monitor alarm {alarm['AlarmName']} in state {alarm['StateValue']} triggered policy {policy['PolicyName']}"
+            self._scale(policy, cause, metric=_breaching_value(alarm), threshold=alarm.get("Threshold"),
+                        honor_cooldown=True, alarm=alarm)
+
+    def _scale(
+        self, policy: dict[str, Any], cause: str, *, metric: float | None, threshold: float | None,
+        honor_cooldown: bool, alarm: dict[str, Any] | None = None,
+    ) -> None:
+        name = policy["AutoScalingGroupName"]
+        group = self._group(name)
+        if group is None:
+            return
+        now = self.lab.clock.now()
+        current = int(group["DesiredCapacity"])
+        kind = policy.get("PolicyType", "SimpleScaling")
+        warm_until, before_warmup = self.warming.get(name, (now, current))
+        warming = now < warm_until
+        if kind == "SimpleScaling":
+            cooldown = int(policy.get("Cooldown") or group.get("DefaultCooldown") or rules.DEFAULT_COOLDOWN)
+            last = self.last_scaled.get(name)
+            if honor_cooldown and rules.in_cooldown(last.timestamp() if last else None, now.timestamp(), cooldown):
+                return
+            wanted = rules.adjusted_capacity(current, policy["AdjustmentType"], policy["ScalingAdjustment"],
+                                             min_adjustment_magnitude=policy.get("MinAdjustmentMagnitude"))
+        elif kind == "StepScaling":
+            if metric is None or threshold is None:
+                return  # no breaching value to choose a step with (SetAlarmState without StateReasonData)
+            step = rules.select_step([rules.Step.from_api(s) for s in policy.get("StepAdjustments", [])], metric, threshold)
+            if step is None:
+                return
+            # "While scaling out, we do not consider instances that are warming up as part of the current
+            # capacity of the group. Therefore, multiple alarm breaches that fall in the range of the same
+            # step adjustment result in a single scaling activity" ("Instance warmup", as-scaling-simple-step.html):
+            # the same step again adds nothing, a larger one adds the difference (the guide's 10 -> 11 -> 13).
+            base = before_warmup if warming and step.adjustment > 0 else current
+            wanted = rules.adjusted_capacity(base, policy["AdjustmentType"], step.adjustment,
+                                             min_adjustment_magnitude=policy.get("MinAdjustmentMagnitude"))
+            if warming and step.adjustment > 0:
+                wanted = max(wanted, current)
+        else:  # TargetTrackingScaling, invoked by one of its own alarms
+            if metric is None or alarm is None:
+                return
+            config = policy.get("TargetTrackingConfiguration") or {}
+            in_service = len(group["Instances"]) or current
+            wanted = rules.target_tracking_capacity(in_service, metric, float(config["TargetValue"]))
+            scale_in = alarm.get("ComparisonOperator", "").startswith("LessThan")
+            if scale_in and (warming or config.get("DisableScaleIn") or wanted >= current):
+                return
+            if not scale_in and wanted <= current:
+                return
+        wanted = rules.clamp(wanted, int(group["MinSize"]), int(group["MaxSize"]))
+        if wanted == current:
+            return
+        self._autoscaling().set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=wanted)
+        launched, terminated = self.members.sync(self._group(name), name)
+        self._record(name, launched, terminated, cause, current, wanted)
+        self.last_scaled[name] = now
+        if wanted > current:
+            warmup = int(policy.get("EstimatedInstanceWarmup") or group.get("DefaultInstanceWarmup")
+                         or group.get("DefaultCooldown") or rules.DEFAULT_COOLDOWN)
+            self.warming[name] = (now + dt.timedelta(seconds=warmup), before_warmup if warming else current)
+
+    def _record(
+        self, group: str, launched: list[str], terminated: list[str], what: str, before: int | None, after: int | None,
+    ) -> None:
+        """One ``Successful`` activity per instance, worded as in the DescribeScalingActivities example."""
+        now = self.lab.clock.now()
+        stamp = now.strftime(_TIME)
+        change = f" changing the desired capacity from {before} to {after}" if before is not None and after is not None else ""
+        arn = f"arn:aws:autoscaling:{self.lab.region}:{self.lab.account_id}:autoScalingGroup::autoScalingGroupName/{group}"
+        for verb, ids in (("launch", launched), ("terminate", terminated)):
+            for instance_id in ids:
+                if verb == "launch":
+                    description = f"Launching a new EC2 instance: {instance_id}"
+                    effect = ("an instance was started in response to a difference between desired and actual capacity, "
+                              f"increasing the capacity from {before} to {after}.")
+                else:
+                    description = f"Terminating EC2 instance: {instance_id}"
+                    effect = ("an instance was taken out of service in response to a difference between desired and "
+                              f"actual capacity, shrinking the capacity from {before} to {after}.  At {stamp} instance "
+                              f"{instance_id} was selected for termination.")
+                    if before is None:
+                        effect = f"instance {instance_id} was terminated with its group."
+                activity_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"labkit-activity/{group}/{len(self.activities)}"))
+                self.activities.append({
+                    "ActivityId": activity_id, "AutoScalingGroupName": group, "AutoScalingGroupARN": arn,
+                    "Description": description, "Cause": f"At {stamp} {what}{change}.  At {stamp} {effect}",
+                    "StartTime": now, "EndTime": now, "StatusCode": "Successful", "Progress": 100,
+                    "Details": json.dumps({"Availability Zone": f"{self.lab.region}a"}),
+                })
+
+
+def _breaching_value(alarm: dict[str, Any]) -> float | None:
+    """The newest datapoint the alarm evaluated (its ``StateReasonData``), the value a policy acts on."""
+    try:
+        data = json.loads(alarm.get("StateReasonData") or "{}")
+    except ValueError:
+        return None
+    recent = data.get("recentDatapoints") or []
+    return float(recent[-1]) if recent else None
+
+
+def install(emulator: Emulator) -> AutoScaling:
+    """Register alarm-driven scaling, activities and the refused operations on ``emulator``."""
+    plugin = AutoScaling(emulator)
+    for operation in NOT_EMULATED:
+        emulator.answers("autoscaling", operation)(plugin.refuse)
+    emulator.validates("autoscaling", "PutScalingPolicy")(plugin.validate_policy)
+    emulator.answers("autoscaling", "PutScalingPolicy")(plugin.put_policy)
+    emulator.answers("autoscaling", "DescribePolicies")(plugin.describe_policies)
+    emulator.answers("autoscaling", "ExecutePolicy")(plugin.execute_policy)
+    emulator.answers("autoscaling", "DescribeScalingActivities")(plugin.describe_activities)
+    emulator.validates("autoscaling", "DeleteAutoScalingGroup")(plugin.validate_delete_group)
+    for register in (emulator.answers, emulator.answers_internal):
+        register("autoscaling", "DeletePolicy")(plugin.delete_policy)
+        register("autoscaling", "DeleteAutoScalingGroup")(plugin.delete_group)
+    emulator.observes("autoscaling", "DeleteAutoScalingGroup")(plugin.group_deleted)
+    for operation in ("CreateAutoScalingGroup", "UpdateAutoScalingGroup", "SetDesiredCapacity",
+                      "TerminateInstanceInAutoScalingGroup"):
+        emulator.observes("autoscaling", operation)(plugin.capacity_changed)
+    plugin.alarms.on_transition.append(plugin.on_transition)
+    emulator.every_minute(plugin.tick)
+    return plugin
