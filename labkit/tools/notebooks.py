@@ -105,7 +105,7 @@ def skeleton_problems(notebook: Any) -> list[str]:
 def each_step_cell_twice(notebook: Any) -> Any:
     """A copy of ``notebook`` in which every code cell of a "Step …" section, and every exercise
     answer (tagged ``solution``), is immediately followed by a copy of itself: a learner who runs a
-    cell again (the standards: every step cell can be run twice). ``tests/test_notebooks.py`` runs it."""
+    cell again (the standards: every step cell can be run twice). The root ``conftest.py`` runs it after nbval."""
     import copy
 
     twice = copy.deepcopy(notebook)
