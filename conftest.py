@@ -46,6 +46,9 @@ class RunAllAgain(pytest.Item):
         summaries = [m for text in printed if (m := SUMMARY.search(text))]
         assert len(summaries) == 1 and all(m.group(1) == m.group(2) for m in summaries), [m.group(0) for m in summaries]
 
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return str(excinfo.value)
+
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"{self.path.name}::{self.name}"
 

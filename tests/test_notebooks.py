@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -55,5 +57,20 @@ def test_skeleton_check_catches_a_missing_section() -> None:
     assert skeleton_problems(notebook) == ["missing or out of order: '## Check your work'"]
 
 
-# Run All twice, and every Step cell twice in a row: the conftest.py at the repository's root adds that run
-# after each notebook's nbval run (`make test`, `make nbval`), in the same kernel.
+@pytest.mark.notebook
+def test_nbval_runs_each_notebook_again_in_its_kernel_with_step_cells_twice(tmp_path: Path) -> None:
+    """Run All twice, and every Step cell twice in a row: the root conftest.py adds that run after each notebook's
+    nbval run (`make test`, `make nbval`), in the same kernel. A Step cell that cannot run twice fails it."""
+    (tmp_path / "conftest.py").write_text((REPO / "conftest.py").read_text(encoding="utf-8"), encoding="utf-8")
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("## Step 1: make it"),
+        nbformat.v4.new_code_cell("assert 'made' not in globals(), 'made twice'\nmade = True", execution_count=1),
+        nbformat.v4.new_markdown_cell("## Check your work"),
+        nbformat.v4.new_code_cell("print('x: 1/1 checks passed')", execution_count=2, outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="x: 1/1 checks passed\n")]),
+    ])
+    nbformat.write(notebook, tmp_path / "99-once-only.ipynb")
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
+                             "-q", "99-once-only.ipynb"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert "1 failed, 2 passed" in result.stdout, result.stdout + result.stderr
+    assert "Run All again, Step cells twice" in result.stdout and "AssertionError: made twice" in result.stdout
