@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import nbformat
 import pytest
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -30,7 +31,9 @@ class RunAllAgain(pytest.Item):
         kernel: Any = self.parent.kernel  # type: ignore[union-attr]
         if kernel is None or not kernel.is_alive():
             raise RuntimeError("the notebook's kernel is not running: its nbval run failed first")
-        twice = each_step_cell_twice(notebook)
+        english = self.path.parent.parent / self.path.name  # an edition (notebooks/ja/): its English original
+        original = nbformat.read(english, as_version=4) if self.path.parent.parent.name == "notebooks" else None
+        twice = each_step_cell_twice(notebook, sections_from=original)
         assert len(twice.cells) > len(notebook.cells), "no Step cell was repeated"
         printed: list[str] = []
         for cell in twice.cells:
