@@ -35,8 +35,12 @@ lab: $(STAMP)
 lab-ja: $(STAMP)
 	LABKIT_LANG=ja $(MAKE) --no-print-directory lab
 
+# -n auto: one pytest-xdist worker per core; --dist loadgroup keeps each notebook's cells (and the second run the
+# root conftest.py adds after them, in the same kernel) in one worker, in order.
+XDIST := -n auto --dist loadgroup
+
 test: $(STAMP)
-	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q
+	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q $(XDIST)
 
 $(BROWSER_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,browser]'
@@ -51,7 +55,7 @@ test-browser: $(STAMP)
 # The fast tier (pure rules, emulator, checkers; about a minute): everything but the tests marked
 # `notebook` (kernels, crash recovery, a fresh clone) and `browser`. `make test` runs them all and nbval.
 unit: $(STAMP)
-	$(PY) -m pytest tests -q -m 'not notebook and not browser'
+	$(PY) -m pytest tests -q -m 'not notebook and not browser' $(XDIST)
 
 # ruff and mypy, configured in pyproject.toml (mypy is strict on the pure rules and the emulator core).
 lint: $(STAMP)
@@ -60,7 +64,7 @@ lint: $(STAMP)
 # To be enabled once the tree is formatted (one commit, by the lead): $(VENV)/bin/ruff format --check labkit tests benchmarks
 
 nbval: $(STAMP)
-	$(PY) -m pytest $(NOTEBOOKS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q
+	$(PY) -m pytest $(NOTEBOOKS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q $(XDIST)
 
 run: $(STAMP)
 	$(PY) -m labkit run

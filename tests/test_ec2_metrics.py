@@ -107,3 +107,42 @@ def test_metric_reads_on_a_remote_server_come_from_what_the_lab_sent(lab: Lab) -
             (DEFAULT_START, 10.0), (DEFAULT_START + dt.timedelta(minutes=5), 5.0)
         ]
         assert not remote.backend.in_process
+
+
+@pytest.mark.parametrize("pattern", ec2_workload.PATTERNS)
+@pytest.mark.parametrize("instance_type", ["t3.micro", "m5.large"])
+def test_sample_minutes_is_sample_called_minute_by_minute_to_the_last_bit(pattern: str, instance_type: str) -> None:
+    """The backfill's columns (issue 20): every value equal bit for bit, the credit balance carried over the same."""
+    first = dt.datetime(2026, 5, 29, 14, 0, tzinfo=dt.timezone.utc)  # a Friday: the Tokyo weekend, 02:00 Tokyo inside
+    count = 3 * 24 * 60
+
+    def instance() -> ec2_workload.LabInstance:
+        workload = ec2_workload.Workload(pattern, seed=11)
+        made = ec2_workload.LabInstance("i-0123", instance_type, True, workload, first, credit_balance=30.0)
+        made.spike(first + dt.timedelta(hours=5, seconds=30), 17)
+        made.runaway(first + dt.timedelta(days=2, hours=1, minutes=3))
+        made.calm(first + dt.timedelta(days=2, hours=2, seconds=1))
+        made.impair("system", first + dt.timedelta(hours=30, seconds=59))
+        return made
+
+    by_minute = instance()
+    rows = [by_minute.sample(first + dt.timedelta(minutes=m)) for m in range(count)]
+    columns_instance = instance()
+    columns = columns_instance.sample_minutes(first, count)
+    assert sorted(columns) == sorted(rows[0])
+    for name, column in columns.items():
+        expected = [float(row[name]) for row in rows]
+        assert [v.hex() for v in column] == [v.hex() for v in expected], name
+    assert repr(columns_instance.credit_balance) == repr(by_minute.credit_balance)
+    assert max(columns["CPUUtilization"]) >= 97 and max(columns["StatusCheckFailed_System"]) == 1.0
+
+
+@pytest.mark.parametrize("first", [
+    dt.datetime(2026, 5, 29, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))),  # not UTC
+    dt.datetime(2026, 5, 29, 14, 0, 30, tzinfo=dt.timezone.utc),  # not on a minute
+])
+def test_sample_minutes_off_the_minute_grid_falls_back_to_sample(first: dt.datetime) -> None:
+    made = ec2_workload.LabInstance("i-0123", "t3.micro", True, ec2_workload.Workload("batch"), first)
+    again = ec2_workload.LabInstance("i-0123", "t3.micro", True, ec2_workload.Workload("batch"), first)
+    columns = made.sample_minutes(first, 90)
+    assert columns["CPUUtilization"] == [again.sample(first + dt.timedelta(minutes=m))["CPUUtilization"] for m in range(90)]

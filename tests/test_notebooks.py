@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -56,25 +58,19 @@ def test_skeleton_check_catches_a_missing_section() -> None:
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_step_cell_twice_then_run_all_again_in_one_kernel(path: Path) -> None:
-    """A learner re-runs cells: every Step cell and exercise answer run twice in a row, then the rest of the
-    notebook passes; then "Run All" again in the same kernel passes too (nbval covers a single run).
-    One kernel, one execution per notebook."""
-    from labkit.lesson.checks import SUMMARY
-    from labkit.tools.notebooks import backend_environment, each_step_cell_twice, execute
-
-    notebook = nbformat.read(path, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-    twice = each_step_cell_twice(notebook)
-    assert len(twice.cells) > len(notebook.cells), "no Step cell was repeated"
-    again = [nbformat.from_dict({**dict(cell), "id": f"{cell.id}-run2"}) for cell in notebook.cells]
-    twice.cells = twice.cells + again
-    with backend_environment("moto"):
-        executed = execute(twice, path.parent)
-    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
-    assert not any(o.output_type == "error" for o in outputs)
-    summaries = [m for o in outputs if (m := SUMMARY.search(o.get("text", "")))]
-    assert len(summaries) == 2 and all(m.group(1) == m.group(2) for m in summaries), [m.group(0) for m in summaries]
+def test_nbval_runs_each_notebook_again_in_its_kernel_with_step_cells_twice(tmp_path: Path) -> None:
+    """Run All twice, and every Step cell twice in a row: the root conftest.py adds that run after each notebook's
+    nbval run (`make test`, `make nbval`), in the same kernel. A Step cell that cannot run twice fails it."""
+    (tmp_path / "conftest.py").write_text((REPO / "conftest.py").read_text(encoding="utf-8"), encoding="utf-8")
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("## Step 1: make it"),
+        nbformat.v4.new_code_cell("assert 'made' not in globals(), 'made twice'\nmade = True", execution_count=1),
+        nbformat.v4.new_markdown_cell("## Check your work"),
+        nbformat.v4.new_code_cell("print('x: 1/1 checks passed')", execution_count=2, outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="x: 1/1 checks passed\n")]),
+    ])
+    nbformat.write(notebook, tmp_path / "99-once-only.ipynb")
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
+                             "-q", "99-once-only.ipynb"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert "1 failed, 2 passed" in result.stdout, result.stdout + result.stderr
+    assert "Run All again, Step cells twice" in result.stdout and "AssertionError: made twice" in result.stdout

@@ -73,12 +73,12 @@ class Ec2Metrics:
         width = instance.period_minutes
         first = metric_period_start(backfill_from, width)
         periods = max(0, (now - first) // dt.timedelta(minutes=width))
-        # sample() is called minute by minute in time order: the CPU credit balance carries over.
-        samples = [instance.sample(first + dt.timedelta(minutes=m)) for m in range(periods * width)]
+        # sample() minute by minute in time order (the CPU credit balance carries over), as columns.
+        samples = instance.sample_minutes(first, periods * width)
         names = [name for name in instance.metric_names() if instance.detailed or name not in STATUS_METRICS]
         starts = micros(first) + np.arange(periods, dtype=np.int64) * width * 60_000_000
         for name in names:
-            values = np.array([sample[name] for sample in samples], dtype=np.float64).reshape(periods, width)
+            values = np.array(samples[name], dtype=np.float64).reshape(periods, width)
             when, count, total, low, high = _period_rows(starts, values)
             self.metrics.publish_columns(NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name))
         if instance.detailed:

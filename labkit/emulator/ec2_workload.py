@@ -115,6 +115,44 @@ class Workload:
         return round(min(value, 100.0), 2)
 
 
+    def cpu_minutes(self, base: int, noise_base: list[int]) -> list[float]:
+        """:meth:`cpu` for the UTC minutes ``base``, ``base + 1``, … (minutes since the epoch), to the last bit;
+        ``noise_base`` holds each minute's ``zlib.crc32(f"{seed}:{minute}")`` (:meth:`LabInstance.sample_minutes`)."""
+
+        def noise(crc: int, channel: int) -> float:
+            return (zlib.crc32(f":{channel}".encode(), crc) & 0xFFFFFF) / 0x1000000
+
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        episodes = [(kind, start, end) for kind, start, end in self.episodes]
+        values: list[float] = []
+        for offset, crc in enumerate(noise_base):
+            minute = base + offset
+            jitter = noise(crc, 0)
+            if self.pattern == "idle":
+                value = 2 + 4 * jitter
+            else:
+                hour, minute_of_hour = (minute // 60) % 24, minute % 60
+                tokyo_day = (minute + 540) // 1440
+                tokyo_hour = (hour + 9) % 24 + minute_of_hour / 60
+                weekday = (tokyo_day + 3) % 7 < 5  # 1970-01-01 was a Thursday (weekday 3)
+                busy = max(0.0, math.sin((tokyo_hour - 7) / 14 * math.pi)) if 7 <= tokyo_hour <= 21 else 0.0
+                value = 8 + (42 if weekday else 15) * busy + 10 * jitter
+                if self.pattern == "batch":
+                    length = 6 + int(6 * _noise(self.seed, tokyo_day, 7))
+                    if (hour + 9) % 24 == 2 and minute_of_hour < length:
+                        value = max(value, 90 + 8 * noise(crc, 1))
+            if episodes:
+                when = epoch + dt.timedelta(minutes=minute)
+                for kind, start, end in episodes:
+                    if start <= when and (end is None or when < end):
+                        if kind == "spike":
+                            value = max(value, 90 + 8 * noise(crc, 1))
+                        elif kind == "runaway":
+                            value = max(value, 97 + 3 * noise(crc, 2))
+            values.append(round(min(value, 100.0), 2))
+        return values
+
+
 @dataclass
 class GroupLoad:
     """An Auto Scaling group's load, spread evenly over its running instances (notebook 09).
@@ -268,6 +306,58 @@ class LabInstance:
                 CPUSurplusCreditBalance=0.0, CPUSurplusCreditsCharged=0.0,
             )
         return values
+
+    def sample_minutes(self, first: dt.datetime, count: int) -> dict[str, list[float]]:
+        """:meth:`sample` for the ``count`` minutes from ``first``, called in time order, as one list per metric:
+        the same values to the last bit (the same float operations in the same order; the CPU credit balance
+        carries over), computed from integer lab minutes instead of a datetime and a dictionary per minute (a
+        7-day history is 10,080 minutes: notebooks 01 and 02)."""
+        if first.utcoffset() != dt.timedelta(0) or first.second or first.microsecond:
+            rows = [self.sample(first + dt.timedelta(minutes=m)) for m in range(count)]
+            return {name: [float(row[name]) for row in rows] for name in self.metric_names()}
+        base = int(first.timestamp() // 60)
+        minutes = range(base, base + count)
+        seed = self.workload.seed
+        noise_base = [zlib.crc32(f"{seed}:{minute}".encode()) for minute in minutes]
+        cpu = self.workload.cpu_minutes(base, noise_base)
+
+        def noise(channel: int) -> list[float]:
+            # _noise(seed, minute, channel): the CRC-32 of "seed:minute" continued over ":channel".
+            tail = f":{channel}".encode()
+            return [(zlib.crc32(tail, crc) & 0xFFFFFF) / 0x1000000 for crc in noise_base]
+
+        traffic = [1 + value / 10 for value in cpu]
+        zeros = [0.0] * count
+        columns: dict[str, list[float]] = {
+            "CPUUtilization": cpu,
+            "NetworkIn": [float(round(t * (180_000 + 60_000 * n))) for t, n in zip(traffic, noise(3))],
+            "NetworkOut": [float(round(t * (420_000 + 90_000 * n))) for t, n in zip(traffic, noise(4))],
+            "NetworkPacketsIn": [float(round(t * (600 + 200 * n))) for t, n in zip(traffic, noise(5))],
+            "NetworkPacketsOut": [float(round(t * (900 + 300 * n))) for t, n in zip(traffic, noise(6))],
+            "DiskReadBytes": zeros, "DiskWriteBytes": zeros, "DiskReadOps": zeros, "DiskWriteOps": zeros,
+            "MetadataNoToken": zeros,
+        }
+        failed: list[list[float]] = []
+        for kind, metric in IMPAIRMENT_METRIC.items():
+            since = self.impaired_since.get(kind, self.launched_at) if self.impaired.get(kind) else None
+            # failing(): the minute starting at `when` fails once `since <= when`.
+            column = zeros if since is None else [float(since <= first + dt.timedelta(minutes=m)) for m in range(count)]
+            columns[metric] = column
+            failed.append(column)
+        columns["StatusCheckFailed"] = [float(any(values)) for values in zip(*failed)]
+        if self.burstable:
+            earned_per_hour, vcpus = CREDITS.get(self.instance_type, (12, 2))
+            usage, balances = [], []
+            balance = self.credit_balance
+            for value in cpu:
+                used = vcpus * value / 100
+                balance = max(0.0, min(balance + earned_per_hour / 60 - used, earned_per_hour * 24))
+                usage.append(float(round(used, 4)))
+                balances.append(float(round(balance, 4)))
+            self.credit_balance = balance
+            columns.update(CPUCreditUsage=usage, CPUCreditBalance=balances, CPUSurplusCreditBalance=zeros,
+                           CPUSurplusCreditsCharged=zeros)
+        return columns
 
     def metric_names(self) -> list[str]:
         return [*METRICS, *(CREDIT_METRICS if self.burstable else {})]

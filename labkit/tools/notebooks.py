@@ -104,26 +104,31 @@ def skeleton_problems(notebook: Any) -> list[str]:
     return problems
 
 
-def each_step_cell_twice(notebook: Any) -> Any:
+def each_step_cell_twice(notebook: Any, sections_from: Any = None) -> Any:
     """A copy of ``notebook`` in which every code cell of a "Step …" section, and every exercise
     answer (tagged ``solution``), is immediately followed by a copy of itself: a learner who runs a
-    cell again (the standards: every step cell can be run twice). ``tests/test_notebooks.py`` runs it."""
+    cell again (the standards: every step cell can be run twice). The root ``conftest.py`` runs it after nbval.
+    ``sections_from``: the notebook whose (English) headings say which cells are Step cells, for an edition whose
+    headings are translated (notebooks/ja/: the same cell ids)."""
     import copy
 
     twice = copy.deepcopy(notebook)
     cells: list[Any] = []
     section = ""
-    for cell in notebook.cells:
+    for cell in (sections_from or notebook).cells:
         if cell.cell_type == "markdown":
             levels = [m.group(1) for m in re.finditer(r"^##\s+(.*?)\s*$", cell.source, re.MULTILINE)]
             section = levels[-1] if levels else section
-        cells.append(copy.deepcopy(cell))
-        in_step = section.startswith("Step")
-        if cell.cell_type == "code" and (in_step or "solution" in cell.metadata.get("tags", [])):
+        if cell.cell_type == "code" and (section.startswith("Step") or "solution" in cell.metadata.get("tags", [])):
+            cells.append(cell.get("id"))
+    repeated = set(cells)
+    twice.cells = []
+    for cell in notebook.cells:
+        twice.cells.append(copy.deepcopy(cell))
+        if cell.cell_type == "code" and cell.get("id") in repeated:
             again = copy.deepcopy(cell)
             again["id"] = f"{cell.get('id', 'cell')}-again"
-            cells.append(again)
-    twice.cells = cells
+            twice.cells.append(again)
     return twice
 
 

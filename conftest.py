@@ -1,0 +1,78 @@
+"""The notebook tier's plumbing for nbval (``make test``, ``make nbval``): one kernel, one execution per notebook.
+
+nbval runs a notebook's code cells one test each in one kernel and compares their outputs with the committed ones
+(strict). Then, in that same kernel, :class:`RunAllAgain` runs the notebook again with every Step cell and exercise
+answer twice in a row: "Run All" again after a full run, and every step cell run twice
+(docs/notebook-standards.md). A second kernel and a second first run per notebook would test nothing more.
+
+With pytest-xdist (``-n 2 --dist loadgroup``, as the Makefile runs), a notebook's cells and its second run form one
+group, so they stay in one worker and in order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import nbformat
+import pytest
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class RunAllAgain(pytest.Item):
+    """The notebook once more in nbval's kernel, after its checked run: Step cells and answers each twice."""
+
+    def runtest(self) -> None:
+        from labkit.lesson.checks import SUMMARY
+        from labkit.tools.notebooks import each_step_cell_twice
+
+        notebook: Any = self.parent.nb  # type: ignore[union-attr]
+        kernel: Any = self.parent.kernel  # type: ignore[union-attr]
+        if kernel is None or not kernel.is_alive():
+            raise RuntimeError("the notebook's kernel is not running: its nbval run failed first")
+        english = self.path.parent.parent / self.path.name  # an edition (notebooks/ja/): its English original
+        original = nbformat.read(english, as_version=4) if self.path.parent.parent.name == "notebooks" else None
+        twice = each_step_cell_twice(notebook, sections_from=original)
+        assert len(twice.cells) > len(notebook.cells), "no Step cell was repeated"
+        printed: list[str] = []
+        for cell in twice.cells:
+            if cell.cell_type != "code":
+                continue
+            messages: list[dict[str, Any]] = []
+            reply = kernel.kc.execute_interactive(cell.source, output_hook=messages.append, allow_stdin=False, timeout=600)
+            printed += [m["content"].get("text", "") for m in messages if m["msg_type"] == "stream"]
+            if reply["content"]["status"] != "ok":
+                content = reply["content"]
+                trace = _ANSI.sub("", "\n".join(content.get("traceback", [])))
+                raise AssertionError(f"{cell.id} failed when run again: {content.get('ename')}: {content.get('evalue')}\n{trace}")
+        summaries = [m for text in printed if (m := SUMMARY.search(text))]
+        assert len(summaries) == 1 and all(m.group(1) == m.group(2) for m in summaries), [m.group(0) for m in summaries]
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"{self.path.name}::{self.name}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """After each notebook's last nbval cell, its :class:`RunAllAgain`; each notebook's items in one xdist group."""
+    try:
+        from nbval.plugin import IPyNbCell
+    except ImportError:  # nbval is a test dependency; without it no notebook is collected as cells
+        return
+    arranged: list[pytest.Item] = []
+    for index, item in enumerate(items):
+        arranged.append(item)
+        if not isinstance(item, IPyNbCell):
+            continue
+        item.add_marker(pytest.mark.xdist_group(str(item.parent.path)))
+        following = items[index + 1] if index + 1 < len(items) else None
+        if following is None or following.parent is not item.parent:
+            again = RunAllAgain.from_parent(item.parent, name="Run All again, Step cells twice")
+            again.add_marker(pytest.mark.xdist_group(str(item.parent.path)))
+            again.add_marker(pytest.mark.notebook)
+            arranged.append(again)
+    items[:] = arranged
