@@ -24,9 +24,9 @@ from labkit.exceptions import UnsupportedOperation
 #: operation → what the refusal says is not emulated.
 REFUSED = {
     **dict.fromkeys(
-        ("PutInsightRule", "GetInsightRuleReport", "DescribeInsightRules", "DeleteInsightRules",
-         "EnableInsightRules", "DisableInsightRules", "PutManagedInsightRules", "ListManagedInsightRules"),
-        "Contributor Insights rules are not evaluated offline (no contributor would ever be reported)",
+        ("PutManagedInsightRules", "ListManagedInsightRules"),
+        "managed Contributor Insights rules analyse AWS services' own data, which the offline lab does not produce; "
+        "rules on log groups (PutInsightRule) are evaluated",
     ),
     "PutLogAlarm": "log alarms (a scheduled Logs Insights query evaluated M of N) are not evaluated offline; "
                    "use a metric filter and put_metric_alarm",
