@@ -59,3 +59,10 @@ def test_saved_queries_are_recorded_and_torn_down(lab: Lab) -> None:
     lab.teardown()
     assert lab.internal_client("logs").describe_query_definitions()["queryDefinitions"] == []
     assert lab.inventory() == []
+
+
+def test_describe_alarms_of_type_log_alarm_lists_none(lab: Lab) -> None:
+    """AlarmTypes=["LogAlarm"] returns "only a list of log alarms" (API_DescribeAlarms): none exist offline."""
+    cloudwatch = lab.client("cloudwatch")
+    assert cloudwatch.describe_alarms(AlarmTypes=["LogAlarm"])["LogAlarms"] == []
+    assert "LogAlarms" not in cloudwatch.describe_alarms()
