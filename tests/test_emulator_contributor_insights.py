@@ -204,3 +204,34 @@ def test_deleted_rule_is_gone(group: Lab) -> None:
     assert cloudwatch.describe_insight_rules()["InsightRules"] == []
     with pytest.raises(cloudwatch.exceptions.ResourceNotFoundException):
         _report(group, "hits")
+
+
+def test_on_a_moto_server_in_another_process_the_report_is_refused(server: str) -> None:
+    """There moto's ingestionTime follows the server's clock and the order events arrived in is not visible:
+    the rule is stored on the server, but its report is refused by name rather than guessed."""
+    from labkit.runtime import backends
+    from labkit.runtime.clock import LabClock
+
+    lab = Lab(backends.start_moto_server("ap-northeast-1", LabClock(), server), "ap-northeast-1", LabClock())
+    try:
+        cloudwatch = lab.client("cloudwatch")
+        cloudwatch.put_insight_rule(RuleName="hits", RuleDefinition=json.dumps(COUNT_BY_IP))
+        assert [r["Name"] for r in cloudwatch.describe_insight_rules()["InsightRules"]] == ["hits"]
+        with pytest.raises(UnsupportedOperation, match=r"GetInsightRuleReport.*order in which log events arrived"):
+            _report(lab, "hits")
+    finally:
+        lab.teardown(all_labs=True)
+
+
+def test_on_a_moto_server_the_kernel_started_the_report_is_evaluated() -> None:
+    import labkit
+
+    lab = labkit.connect("moto-server")
+    try:
+        lab.client("logs").create_log_group(logGroupName=GROUP)
+        _put(lab, 0, {"ip": "before"})
+        lab.client("cloudwatch").put_insight_rule(RuleName="hits", RuleDefinition=json.dumps(COUNT_BY_IP))
+        _put(lab, 1, {"ip": "while"})
+        assert [c["Keys"] for c in _report(lab, "hits")["Contributors"]] == [["while"]]
+    finally:
+        lab.close()

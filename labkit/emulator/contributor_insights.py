@@ -21,11 +21,12 @@ This plugin answers:
   they arrive). An event counts once, in the period of its own timestamp. A log group deleted since is
   no longer read (AWS would keep the data it already analysed). Unknown rule: ``ResourceNotFoundException``.
 
-Which events arrived while enabled is decided in the order moto received them: in-process by moto's
-event sequence number, on a moto server by the event's ``ingestionTime`` (the server's wall clock, in
-milliseconds). On a moto server the enable/disable history is also kept there
-(:class:`~labkit.emulator.server_state.ServerState`, kind ``insight-rules``), so a restarted kernel
-still reports what the rule saw.
+Which events arrived while enabled is decided in the order moto received them: by moto's event
+sequence number, read from moto's state in this process (a moto lab, or a moto server the kernel
+started). On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) that order is not
+visible — ``ingestionTime`` follows the server's clock, and many events share a millisecond — so
+``GetInsightRuleReport`` there raises :class:`~labkit.exceptions.UnsupportedOperation` saying so; the
+rules themselves live on the server.
 
 Still refused by name (:mod:`labkit.emulator.cloudwatch_refused`): managed rules
 (``PutManagedInsightRules``, ``ListManagedInsightRules``: they analyse AWS services' own data) and
@@ -35,7 +36,6 @@ Still refused by name (:mod:`labkit.emulator.cloudwatch_refused`): managed rules
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,22 +44,18 @@ from labkit.aws.contributorinsights.engine import SCHEMA
 from labkit.emulator.cloudwatch_metrics import _utc
 from labkit.emulator.core import Call, Emulator
 from labkit.emulator.logs_filters import _MotoSource, _source
-from labkit.emulator.server_state import ServerState, item_key
 from labkit.exceptions import ServiceError, UnsupportedOperation
 
 _PUT_PARAMETERS = {"RuleName", "RuleState", "RuleDefinition", "Tags", "ApplyOnTransformedLogs"}
 _REPORT_PARAMETERS = {"RuleName", "StartTime", "EndTime", "Period", "MaxContributorCount", "Metrics", "OrderBy"}
 
-Marker = dict[str, int | None]  # {"event": moto's next event sequence number (in-process) or None, "ms": wall ms}
 
 
-def _marker(in_process: bool) -> Marker:
-    event: int | None = None
-    if in_process:
-        from moto.logs.models import LogEvent
+def _next_event() -> int:
+    """moto's sequence number for the next log event it stores (every moto backend of this process)."""
+    from moto.logs.models import LogEvent
 
-        event = LogEvent._event_id
-    return {"event": event, "ms": time.time_ns() // 1_000_000}
+    return int(LogEvent._event_id)
 
 
 class ContributorInsights:
@@ -67,13 +63,9 @@ class ContributorInsights:
 
     def __init__(self, emulator: Emulator) -> None:
         self.lab = emulator.lab
-        #: (region, rule name) -> {"apply_on_transformed": bool, "spans": [{"definition", "start", "end"}]}
+        #: (region, rule name) -> {"apply_on_transformed": bool, "spans": [{"definition", "start", "end"}]},
+        #: ``start``/``end``: moto's event sequence numbers when the span opened and closed.
         self.rules: dict[tuple[str, str], dict[str, Any]] = {}
-        self.state: ServerState | None = None
-        if ServerState.available(self.lab):
-            self.state = ServerState(self.lab, "insight-rules")
-            for value in self.state.load().values():
-                self.rules[(value["region"], value["name"])] = value
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _record(self, region: str, name: str) -> dict[str, Any]:
@@ -81,21 +73,14 @@ class ContributorInsights:
             (region, name), {"region": region, "name": name, "apply_on_transformed": False, "spans": []}
         )
 
-    def _save(self, region: str, name: str) -> None:
-        if self.state is not None:
-            key = item_key(f"{region}/{name}")
-            if (region, name) in self.rules:
-                self.state.save(key, self.rules[(region, name)])
-            else:
-                self.state.drop(key)
-
     def _close(self, record: dict[str, Any]) -> None:
         spans = record["spans"]
         if spans and spans[-1]["end"] is None:
-            spans[-1]["end"] = _marker(self.lab.backend.in_process)
+            spans[-1]["end"] = _next_event() if self.lab.backend.in_process else None
 
     def _open(self, record: dict[str, Any], definition: str) -> None:
-        record["spans"].append({"definition": definition, "start": _marker(self.lab.backend.in_process), "end": None})
+        start = _next_event() if self.lab.backend.in_process else None
+        record["spans"].append({"definition": definition, "start": start, "end": None})
 
     def _stored(self, call: Call) -> dict[str, dict[str, Any]]:
         """moto's rules of the call's region by name; history of rules moto no longer has is dropped."""
@@ -103,7 +88,6 @@ class ContributorInsights:
         found = {rule["Name"]: rule for rule in cloudwatch.describe_insight_rules().get("InsightRules", [])}
         for region, name in [key for key in self.rules if key[0] == call.region and key[1] not in found]:
             del self.rules[(region, name)]
-            self._save(region, name)
         return found
 
     # -- operations ----------------------------------------------------------------------------
@@ -130,7 +114,6 @@ class ContributorInsights:
         self._close(record)
         if state == "ENABLED":
             self._open(record, params["RuleDefinition"])
-        self._save(call.region, name)
         return {}
 
     def describe(self, call: Call) -> dict[str, Any]:
@@ -168,7 +151,6 @@ class ContributorInsights:
             self._close(record)
             if call.operation == "EnableInsightRules":
                 self._open(record, stored[name]["Definition"])
-            self._save(call.region, name)
 
     def get_report(self, call: Call) -> dict[str, Any]:
         params = call.params
@@ -177,6 +159,12 @@ class ContributorInsights:
         stored = self._stored(call)
         if name not in stored:
             raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist", status=404)
+        if not self.lab.backend.in_process:
+            raise UnsupportedOperation(
+                "cloudwatch", "GetInsightRuleReport", self.lab.backend.name,
+                "on a moto server in another process the order in which log events arrived is not visible, "
+                "so which of them the rule analysed cannot be told",
+            )
         record = self.rules.get((call.region, name), {"spans": []})
         current = parse_rule(stored[name]["Definition"])
         try:
@@ -204,23 +192,14 @@ class ContributorInsights:
                         yield timestamp, found[0], found[1]
 
 
-def _received(call: Call, group: str, start: Marker, end: Marker | None) -> Iterator[tuple[int, str]]:
-    """(timestamp, message) of the events ``group`` received between two markers."""
+def _received(call: Call, group: str, start: int, end: int | None) -> Iterator[tuple[int, str]]:
+    """(timestamp, message) of the events ``group`` received between two of moto's event sequence numbers."""
     source = _source(call, group)
-    if isinstance(source, _MotoSource):
-        first, last = start["event"], end["event"] if end else None
-        assert first is not None
-        for stream in source.group.streams.values():
-            for event in stream.events:
-                if event.event_id >= first and (last is None or event.event_id < last):
-                    yield event.timestamp, event.message
-        return
-    first_ms, last_ms = start["ms"], end["ms"] if end else None
-    assert first_ms is not None
-    for stream in source.stream_names(None):
-        for timestamp, ingested, message in source.raw_events(stream):
-            if ingested >= first_ms and (last_ms is None or ingested < last_ms):
-                yield timestamp, message
+    assert isinstance(source, _MotoSource)  # get_report runs only where moto's state is in this process
+    for stream in source.group.streams.values():
+        for event in stream.events:
+            if event.event_id >= start and (end is None or event.event_id < end):
+                yield event.timestamp, event.message
 
 
 def _only(call: Call, handled: set[str]) -> None:
