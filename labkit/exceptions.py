@@ -187,3 +187,7 @@ class TranslationProblem(LabkitError):
 
 class MissingSolution(LabkitError):
     """An exercise whose notebook source has no answer cell for it (a contributor's mistake)."""
+
+
+class InvalidInsightRule(LabkitError, ValueError):
+    """A Contributor Insights rule body AWS refuses (``InvalidParameterValue``), or a report request it refuses."""
