@@ -170,7 +170,8 @@ DIFFERENCES = (
                "rules: not emulated yet). On AWS they work as the notebook describes."),
     Difference(("08",), "Contributor Insights rules on log groups are evaluated by labkit's engine (written from AWS's "
                "rule syntax page) over the events received while the rule is enabled; a CLF line is split on spaces "
-               "with [...] and \"...\" as one field, and Approximate… values are exact (AWS does not say how)."),
+               "with [...] and \"...\" as one field, and Approximate… values are exact (AWS does not say how). "
+               "INSIGHT_RULE_METRIC (alarms on a rule) is refused by name in metric math."),
 )
 
 
