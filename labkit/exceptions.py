@@ -201,3 +201,7 @@ class MissingSolution(LabkitError):
 
 class ManifestError(LabkitError):
     """A module of ``labkit/course/manifests/`` that does not define its notebook's ``MANIFEST``."""
+
+
+class InvalidInsightRule(LabkitError, ValueError):
+    """A Contributor Insights rule body AWS refuses (``InvalidParameterValue``), or a report request it refuses."""

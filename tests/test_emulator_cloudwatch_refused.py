@@ -1,24 +1,17 @@
 """CloudWatch operations labkit does not emulate are refused by name, never answered emptily.
 
-Contributor Insights: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights-RuleSyntax.html;
+Managed Contributor Insights rules: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights-RuleSyntax.html;
 log alarms: https://docs.aws.amazon.com/cli/v1/reference/cloudwatch/put-log-alarm.html;
 mute rules: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html
 """
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from labkit.emulator.cloudwatch_refused import REFUSED
 from labkit.exceptions import UnsupportedOperation
 from labkit.runtime.lab import Lab
-
-TOP_IPS_RULE = json.dumps({
-    "Schema": {"Name": "CloudWatchLogRule", "Version": 1}, "LogGroupNames": ["ssh_logs"], "LogFormat": "JSON",
-    "Contribution": {"Keys": ["$.ip"]}, "AggregateOn": "Count",
-})
 
 LOG_ALARM_QUERY = {
     "QueryString": 'filter @message like /Failed password/ | stats count(*) as failures',
@@ -28,13 +21,13 @@ LOG_ALARM_QUERY = {
 }
 
 
-def test_put_insight_rule_is_refused_not_stored(lab: Lab) -> None:
+def test_managed_insight_rules_are_refused_not_stored(lab: Lab) -> None:
+    """Managed rules analyse AWS services' own data; rules on log groups are emulated (test_emulator_contributor_insights)."""
     cloudwatch = lab.client("cloudwatch")
-    with pytest.raises(UnsupportedOperation, match=r"PutInsightRule.*Contributor Insights"):
-        cloudwatch.put_insight_rule(RuleName="top-ips", RuleDefinition=TOP_IPS_RULE)
-    with pytest.raises(UnsupportedOperation, match="DescribeInsightRules"):
-        cloudwatch.describe_insight_rules()
-    # moto alone would have stored it: nothing reached moto.
+    with pytest.raises(UnsupportedOperation, match=r"PutManagedInsightRules.*managed Contributor Insights"):
+        cloudwatch.put_managed_insight_rules(ManagedRules=[{"TemplateName": "t", "ResourceARN": "arn:aws:dynamodb:x"}])
+    with pytest.raises(UnsupportedOperation, match="ListManagedInsightRules"):
+        cloudwatch.list_managed_insight_rules(ResourceARN="arn:aws:dynamodb:x")
     assert lab.internal_client("cloudwatch").describe_insight_rules()["InsightRules"] == []
 
 
@@ -66,3 +59,10 @@ def test_saved_queries_are_recorded_and_torn_down(lab: Lab) -> None:
     lab.teardown()
     assert lab.internal_client("logs").describe_query_definitions()["queryDefinitions"] == []
     assert lab.inventory() == []
+
+
+def test_describe_alarms_of_type_log_alarm_lists_none(lab: Lab) -> None:
+    """AlarmTypes=["LogAlarm"] returns "only a list of log alarms" (API_DescribeAlarms): none exist offline."""
+    cloudwatch = lab.client("cloudwatch")
+    assert cloudwatch.describe_alarms(AlarmTypes=["LogAlarm"])["LogAlarms"] == []
+    assert "LogAlarms" not in cloudwatch.describe_alarms()

@@ -21,6 +21,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.cloudwatch_metrics:CloudWatchMetrics",
     "labkit.emulator.cloudwatch_refused:RefusedCloudWatch",
     "labkit.emulator.config:ConfigRules",
+    "labkit.emulator.contributor_insights:ContributorInsights",
     "labkit.emulator.coverage:ParameterCoverage",
     "labkit.emulator.ec2_idempotency:Ec2Idempotency",
     "labkit.emulator.ec2_metrics:Ec2Metrics",

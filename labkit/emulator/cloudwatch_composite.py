@@ -302,6 +302,8 @@ class CompositeAlarms:
                 if where == region and (names is None or name in names) and (prefix is None or name.startswith(prefix)) \
                         and state in (None, alarm["StateValue"]) and (action is None or any(a.startswith(action) for a in actions)):
                     reply["CompositeAlarms"].append(dict(alarm))
+        if "LogAlarm" in types:
+            reply["LogAlarms"] = []  # none can exist offline: PutLogAlarm is refused (cloudwatch_refused)
         most = params.get("MaxRecords")
         if most is not None and len(reply["MetricAlarms"]) + len(reply["CompositeAlarms"]) > int(most):
             raise self._unsupported("DescribeAlarms", f"more alarms than MaxRecords ({most}): paging is not emulated")

@@ -1,17 +1,34 @@
-"""Emulator plugin: the CloudWatch operations labkit does not emulate yet, refused by name.
+"""Emulator plugin: the CloudWatch operations labkit does not emulate, refused by name.
 
-moto stores a Contributor Insights rule (``PutInsightRule``) and answers with nothing behind it, and
-it has no log alarms or alarm mute rules at all. A learner who calls them offline would get a rule
-that never reports a contributor, or moto's generic error. Until each is evaluated faithfully, every
-call raises :class:`~labkit.exceptions.UnsupportedOperation` naming what is missing:
+moto has no log alarms, no alarm mute rules and no managed Contributor Insights rules. A learner who
+called them offline would get moto's generic error, or a resource that never does anything. Every call
+raises :class:`~labkit.exceptions.UnsupportedOperation` naming what is missing — and why, where AWS's
+documentation does not say enough to emulate it faithfully (checked against botocore 1.44's
+``cloudwatch`` model and the API reference, November 2026):
 
-* Contributor Insights rules — ``PutInsightRule`` … ``GetInsightRuleReport``
-  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights-RuleSyntax.html,
-  https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetInsightRuleReport.html);
-* log alarms — ``PutLogAlarm``: M of N over a service-managed scheduled Logs Insights query
-  (https://docs.aws.amazon.com/cli/v1/reference/cloudwatch/put-log-alarm.html);
-* alarm mute rules — ``PutAlarmMuteRule`` and friends
-  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html).
+* log alarms — ``PutLogAlarm``: M of N over a service-managed CloudWatch Logs scheduled query
+  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutLogAlarm.html). "Each scheduled
+  query execution returns one or more aggregated values ... and each aggregated value is compared against
+  the alarm Threshold", and "if QueryResultsToAlarm out of the most recent QueryResultsToEvaluate query
+  results breach the threshold, the alarm transitions to ALARM". Not documented: whether a "query result"
+  is one execution or one aggregated value (an ``AggregationExpression`` with ``by host`` gives several per
+  run), what an execution that returns no rows counts as for ``TreatMissingData``, when ``rate()`` runs
+  start, the ``StateReason`` text, and the scheduled-query resource (``QueryARN``) CloudWatch Logs creates
+  — so the offline lab would have to invent the answer. Use a metric filter and ``put_metric_alarm``.
+  ``DescribeAlarms(AlarmTypes=["LogAlarm"])`` answers ``LogAlarms: []`` (:mod:`cloudwatch_composite`):
+  none can exist offline.
+* alarm mute rules — ``PutAlarmMuteRule``, ``GetAlarmMuteRule``, ``ListAlarmMuteRules``,
+  ``DeleteAlarmMuteRule`` (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html):
+  documented well enough to emulate — the schedule (cron/at, ``Duration``, ``Timezone``,
+  ``StartDate``/``ExpireDate``, statuses SCHEDULED/ACTIVE/EXPIRED), muted actions of every state while
+  states still change, and the actions run when a window ends with the alarm still in the state it was
+  muted in ("How alarm mute rules work",
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-mute-rules-behaviour.html) — but
+  not emulated yet: it needs a hook where the alarm plugin runs actions, which another change is
+  reworking. What alarm history records for a muted action was not found in AWS's pages.
+* managed Contributor Insights rules — ``PutManagedInsightRules``, ``ListManagedInsightRules``: they analyse
+  AWS services' own data, which the lab does not produce. Rules on log groups are emulated
+  (:mod:`labkit.emulator.contributor_insights`).
 
 Notebook 08-investigate shows the refusal and teaches the metric filter + alarm instead.
 """
@@ -24,15 +41,16 @@ from labkit.exceptions import UnsupportedOperation
 #: operation → what the refusal says is not emulated.
 REFUSED = {
     **dict.fromkeys(
-        ("PutInsightRule", "GetInsightRuleReport", "DescribeInsightRules", "DeleteInsightRules",
-         "EnableInsightRules", "DisableInsightRules", "PutManagedInsightRules", "ListManagedInsightRules"),
-        "Contributor Insights rules are not evaluated offline (no contributor would ever be reported)",
+        ("PutManagedInsightRules", "ListManagedInsightRules"),
+        "managed Contributor Insights rules analyse AWS services' own data, which the offline lab does not produce; "
+        "rules on log groups (PutInsightRule) are evaluated",
     ),
-    "PutLogAlarm": "log alarms (a scheduled Logs Insights query evaluated M of N) are not evaluated offline; "
+    "PutLogAlarm": "log alarms (a scheduled Logs Insights query evaluated M of N) are not evaluated offline: "
+                   "AWS does not document how several values per query run or a run without rows count; "
                    "use a metric filter and put_metric_alarm",
     **dict.fromkeys(
         ("PutAlarmMuteRule", "GetAlarmMuteRule", "ListAlarmMuteRules", "DeleteAlarmMuteRule"),
-        "alarm mute rules are not emulated (actions would not be muted on their schedule)",
+        "alarm mute rules are not emulated yet (alarm actions would not be muted on their schedule)",
     ),
 }
 

@@ -108,6 +108,17 @@ def _dashboard_exists(cloudwatch: Client, ident: Ident) -> bool:
     return _exists(lambda: cloudwatch.get_dashboard(DashboardName=ident["DashboardName"]), "ResourceNotFound")
 
 
+def _insight_rule_exists(cloudwatch: Client, ident: Ident) -> bool:
+    kwargs: dict[str, Any] = {}
+    while True:  # DescribeInsightRules pages by NextToken; botocore has no paginator for it
+        page = cloudwatch.describe_insight_rules(**kwargs)
+        if any(rule["Name"] == ident["RuleName"] for rule in page.get("InsightRules", [])):
+            return True
+        if not page.get("NextToken"):
+            return False
+        kwargs["NextToken"] = page["NextToken"]
+
+
 # -- CloudWatch Logs ------------------------------------------------------------------------------
 def _log_group_exists(logs: Client, ident: Ident) -> bool:
     name = ident["logGroupName"]
@@ -354,6 +365,12 @@ KINDS: list[ResourceKind] = [
     ResourceKind(
         "cloudwatch:dashboard", "cloudwatch", ("PutDashboard",), _param("DashboardName"),
         lambda c, i: c.delete_dashboards(DashboardNames=[i["DashboardName"]]), _dashboard_exists, 10, upsert=True,
+    ),
+    # Contributor Insights rules (API_PutInsightRule: creates or updates; Tags are ignored on an update).
+    ResourceKind(
+        "cloudwatch:insight-rule", "cloudwatch", ("PutInsightRule",), _param("RuleName"),
+        lambda c, i: c.delete_insight_rules(RuleNames=[i["RuleName"]]), _insight_rule_exists, 10, "list",
+        upsert=True,
     ),
     ResourceKind(
         "logs:metric-filter", "logs", ("PutMetricFilter",), _param("logGroupName", "filterName"),
@@ -739,6 +756,7 @@ IDENT_KEYS: dict[str, frozenset[str]] = {
         "autoscaling:group": "AutoScalingGroupName", "ec2:launch-template": "LaunchTemplateId",
         "ec2:flow-log": "FlowLogId",
         "logs:query-definition": "queryDefinitionId",
+        "cloudwatch:insight-rule": "RuleName",
     }.items()
 }
 

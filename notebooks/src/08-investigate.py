@@ -29,8 +29,11 @@
 # - Query CloudTrail records delivered to CloudWatch Logs: who changed a security group, from which address.
 # - Save queries (`put_query_definition`), update them instead of adding copies, and read what a query scanned
 #   (`bytesScanned`) — Logs Insights is billed by it.
-# - Know when a metric filter and an alarm are the right tool, and what log alarms and Contributor Insights add
-#   on AWS (both are refused offline, by name).
+# - Rank the top attacking addresses continuously with a **Contributor Insights** rule on the log group
+#   (`put_insight_rule`, `get_insight_rule_report`), check its answer against Logs Insights, and know why a
+#   rule on sshd's lines can count only one message shape.
+# - Know when a metric filter and an alarm, a log alarm (refused offline, by name) or Contributor Insights is
+#   the right tool.
 
 # %% [markdown]
 # ## Prerequisites and time
@@ -41,13 +44,16 @@
 # - About 40 minutes. On a real account: the instance is a t3.micro (about $0.0136 an hour in Tokyo, refused
 #   until you pass `confirm_cost=True`); CloudWatch Logs bills ingestion and storage per GB, and **Logs Insights
 #   bills each query by the GB it scans** (this notebook scans well under a megabyte); one alarm ($0.10 a month,
-#   prorated); the trail's first copy of management events is free. See
+#   prorated); one Contributor Insights rule (the free tier covers one rule and the first million matching log
+#   events a month; `get_insight_rule_report` is billed per call, like `get_metric_data`); the trail's first
+#   copy of management events is free. See
 #   [CloudWatch pricing](https://aws.amazon.com/cloudwatch/pricing/).
 
 # %% [markdown]
 # ## Setup
 
 # %%
+import json
 import time
 
 import matplotlib.pyplot as plt
@@ -62,13 +68,39 @@ lab = labkit.connect()
 pd.set_option("display.max_colwidth", 100)
 differences_box("08")
 
+# %% [markdown]
+# Step 8 reads a **Contributor Insights rule** on `ssh_logs`. "All rules analyze incoming data in real time"
+# ([Contributor Insights](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights.html)):
+# a rule sees the log events that arrive while it is enabled, never the ones already stored. So it is created
+# now, before notebook 05's attack reaches the log group — as on a real server, where the rule is in place
+# before the attack. Step 8 explains what it says.
+
+# %%
+cloudwatch = lab.client("cloudwatch")
+top_attacking_ips = {
+    "Schema": {"Name": "CloudWatchLogRule", "Version": 1},
+    "LogGroupNames": ["ssh_logs"],
+    "LogFormat": "CLF",
+    "Fields": {"6": "result", "7": "method", "9": "user_kind", "13": "source_ip"},
+    "Contribution": {
+        "Keys": ["source_ip"],
+        "Filters": [
+            {"Match": "result", "In": ["Failed"]},
+            {"Match": "method", "In": ["password"]},
+            {"Match": "user_kind", "In": ["invalid"]},
+        ],
+    },
+    "AggregateOn": "Count",
+}
+cloudwatch.put_insight_rule(RuleName="top-attacking-ips", RuleDefinition=json.dumps(top_attacking_ips))
+print("top-attacking-ips analyses", top_attacking_ips["LogGroupNames"], "from now on")
+
 # %%
 topic_arn = prereqs.alerts_topic(lab)  # notebook 02's topic, you@example.com subscribed and confirmed
 instance = prereqs.lab_instance(lab)  # notebook 01's web server; on AWS pass confirm_cost=True after reading the cost
 attack = prereqs.ssh_attack(lab, instance.instance_id)  # notebook 05's ssh_logs, with the hour of the attack
 trail_group = prereqs.trail_to_logs(lab)  # notebook 06's trail, delivering to CloudTrail/lab-trail
 logs = lab.client("logs")
-cloudwatch = lab.client("cloudwatch")
 ec2 = lab.client("ec2")
 print(f"{attack.log_group}: {attack.start:%H:%M} to {attack.end:%H:%M} UTC, stream <instance id>/{attack.log_stream.split('/', 1)[1]}")
 
@@ -296,22 +328,119 @@ print(f"the busiest 5 minutes only: {int(last_statistics['bytesScanned']):,} byt
 # A busy log group of 10 GB a day queried over a week scans 70 GB per query.
 
 # %% [markdown]
-# ## Step 8: Alarms on log data — metric filter, log alarm, Contributor Insights
+# ## Step 8: Contributor Insights — the top attacking addresses, ranked as the lines arrive
 #
-# Notebook 05's **metric filter + alarm** counts matching lines as they arrive and alarms within minutes; it
-# cannot look back, and it only counts (one number per filter and dimension). Two newer tools sit next to it:
-#
-# - A **log alarm** (`put_log_alarm`, 2026) runs a Logs Insights query on a schedule and alarms when M of the
-#   last N results breach a threshold: any query — `parse`, `stats … by`, several log groups — but each run is
-#   billed by the bytes it scans, and it alarms at the schedule's pace.
-# - **Contributor Insights** rules (`put_insight_rule`) rank the top contributors (the top attacking addresses)
-#   continuously, from JSON or space-delimited logs.
-#
-# The offline lab does not evaluate either yet, and says so instead of accepting a rule that would never report:
+# Step 4 ranked the attackers after the fact, with a query that scans the log group every time it runs. A
+# **Contributor Insights rule** asks one question for good: CloudWatch evaluates each event as it arrives in
+# the rule's log groups and keeps, per period, what every *contributor* — here a source address — added. The
+# console graphs the top contributors; `get_insight_rule_report` returns them for any time range. The rule
+# `top-attacking-ips` was created in Setup, before the attack arrived:
 
 # %%
-for call in (
-    lambda: cloudwatch.put_log_alarm(
+rule = next(r for r in cloudwatch.describe_insight_rules()["InsightRules"] if r["Name"] == "top-attacking-ips")
+print(rule["Name"], rule["State"], "· keys:", json.loads(rule["Definition"])["Contribution"]["Keys"])
+
+# %% [markdown]
+# **Why the rule counts one message shape only.** The
+# [rule syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights-RuleSyntax.html)
+# accepts two log formats: `LogFormat` is `JSON` or `CLF` (Common Log Format, the access-log line of web
+# servers). sshd's lines are neither. Read as CLF, a line is an array of space-separated fields numbered from 1,
+# and `Fields` names positions (`"13": "source_ip"`). A rule has no `parse`: a position is all it knows, and
+# sshd puts the address at different positions in different messages:
+#
+# | the line after `sshd[pid]:` (field 5) | field 6 | field 7 | field 9 | the address |
+# |---|---|---|---|---|
+# | `Failed password for invalid user admin from 192.0.2.77 port 40022 ssh2` | `Failed` | `password` | `invalid` | field 13 |
+# | `Failed password for root from 192.0.2.77 port 40023 ssh2` | `Failed` | `password` | `root` | field 11 |
+# | `Connection closed by 192.0.2.77 port 40024 [preauth]` | `Connection` | `closed` | the address | field 9 |
+#
+# So the rule's `Filters` (all of them must match) select one shape — fields 6, 7 and 9 say
+# `Failed password for invalid user` — and its key is field 13 of that shape. The failures for `root` would
+# need a second rule, keyed on field 11; an attempt that never tried a password, a third. Logs you write
+# yourself are better written as JSON: then the key is `$.ip`, wherever the message puts it.
+#
+# The report over the attack, in 5-minute periods (`Period`), the 10 largest contributors first
+# (`MaxContributorCount`, ranked by their total, `OrderBy="Sum"`):
+
+# %%
+insight_report = cloudwatch.get_insight_rule_report(
+    RuleName="top-attacking-ips", StartTime=attack.start, EndTime=attack.end, Period=300,
+    MaxContributorCount=10, Metrics=["UniqueContributors", "SampleCount"],
+)
+print(f"{int(insight_report['AggregateValue'])} matching lines ({insight_report['AggregationStatistic']}) from "
+      f"{insight_report['ApproximateUniqueCount']} addresses, keyed on {insight_report['KeyLabels']}")
+contributors = pd.DataFrame(
+    [{"source_ip": c["Keys"][0], "failures": int(c["ApproximateAggregateValue"])} for c in insight_report["Contributors"]]
+)
+contributors
+
+# %% [markdown]
+# Each contributor also has its `Datapoints`, one per period in which it appeared — the console's graph:
+
+# %%
+fig, ax = plt.subplots(figsize=(10, 3))
+for contributor in insight_report["Contributors"]:
+    points = pd.Series({pd.Timestamp(p["Timestamp"]).tz_convert(None): p["ApproximateValue"]
+                        for p in contributor["Datapoints"]})
+    ax.plot(points.reindex(every_period, fill_value=0), marker="o", label=contributor["Keys"][0])
+ax.set_title("top-attacking-ips: failed passwords for invalid users per 5 minutes, by source address")
+ax.set_ylabel("failures")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# **Does it agree with Logs Insights?** The same lines counted by a query, next to every failed password of
+# step 2's `parse` (both shapes) and step 4's attempts:
+
+# %%
+same_lines = insights(
+    """parse @message "Failed password for invalid user * from * port" as user, ip
+| filter ispresent(ip)
+| stats count(*) as failures by ip
+| sort failures desc"""
+)
+every_failed_password = insights(
+    r"""parse @message /Failed password for (invalid user )?(?<user>\S+) from (?<ip>\S+) port/
+| filter ispresent(ip)
+| stats count(*) as failed_passwords by ip"""
+)
+comparison = pd.DataFrame({
+    "Contributor Insights rule": contributors.set_index("source_ip")["failures"],
+    "Logs Insights, same lines": same_lines.set_index("ip")["failures"].astype(int),
+    "Logs Insights, every failed password": every_failed_password.set_index("ip")["failed_passwords"].astype(int),
+    "step 4: attempts": top_ips.set_index("ip")["attempts"].astype(int),
+}).sort_values("Contributor Insights rule", ascending=False)
+comparison
+
+# %% [markdown]
+# The rule and the query agree line for line, and rank the addresses as step 4 did. The other columns count
+# more because they read shapes the rule does not: the failures for `root`, and attempts that ended without a
+# password. The difference between the tools is *when* they work: Logs Insights answers any question about
+# what is stored, and is billed by what each query scans; a rule answers one question, from the moment it
+# exists, and is billed per month and per matching event. A rule is also a time series you can alarm on (the
+# `INSIGHT_RULE_METRIC` metric-math function, which the offline lab refuses by name).
+#
+# The rule has done its job here; delete it (clean-up would too). `delete_insight_rules` takes a list of names
+# and reports the ones it could not delete in `Failures`:
+
+# %%
+not_deleted = cloudwatch.delete_insight_rules(RuleNames=["top-attacking-ips"])["Failures"]
+print("not deleted:", not_deleted, "· rules left:", [r["Name"] for r in cloudwatch.describe_insight_rules()["InsightRules"]])
+
+# %% [markdown]
+# ## Step 9: Metric filter, log alarm or Contributor Insights?
+#
+# Notebook 05's **metric filter + alarm** counts matching lines as they arrive and alarms within minutes; it
+# cannot look back, and it only counts (one number per filter and dimension). A **log alarm**
+# (`put_log_alarm`, 2026) runs a Logs Insights query on a schedule and alarms when M of the last N results
+# breach a threshold: any query — `parse`, `stats … by`, several log groups — but each run is billed by the
+# bytes it scans, and it alarms at the schedule's pace. The offline lab does not evaluate log alarms — AWS's
+# documentation does not say enough to do it faithfully — and says so instead of accepting an alarm that would
+# never fire:
+
+# %%
+try:
+    cloudwatch.put_log_alarm(
         AlarmName="SSH failures (log alarm)", QueryResultsToEvaluate=3, QueryResultsToAlarm=2, Threshold=10,
         ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic_arn],
         ScheduledQueryConfiguration={
@@ -320,20 +449,17 @@ for call in (
             "ScheduleConfiguration": {"ScheduleExpression": "rate(5 minutes)", "StartTimeOffset": 300},
             "ScheduledQueryRoleARN": f"arn:aws:iam::{lab.account_id}:role/scheduled-query",
         },
-    ),
-    lambda: cloudwatch.put_insight_rule(RuleName="top-attackers", RuleDefinition="{}"),
-):
-    try:
-        call()
-        print("accepted (on AWS)")
-    except labkit.UnsupportedOperation as error:
-        print(error.operation, "→", str(error).split(": ", 1)[1])
+    )
+    print("accepted (on AWS)")
+except labkit.UnsupportedOperation as error:
+    print(error.operation, "→", str(error).split(": ", 1)[1])
 
 # %% [markdown]
 # Which to choose: a **metric filter** when a count of matching lines is the signal (cheap, fast, no scan); a
 # **log alarm** when the signal needs a query — a ratio, a `parse`, a count per user — and a few minutes' delay
-# and the scan cost are acceptable; **Contributor Insights** when the question is "who, ranked". For the breach
-# of step 5 the signal is a single line, so exercise 2 uses a metric filter.
+# and the scan cost are acceptable; **Contributor Insights** when the question is "who, ranked", asked
+# continuously, of logs whose shape a rule can read (JSON, or one CLF shape). For the breach of step 5 the
+# signal is a single line, so exercise 2 uses a metric filter.
 
 # %% [markdown]
 # ## Exercises
@@ -407,6 +533,13 @@ checks.that(
     list(breach[["user", "ip"]].iloc[0]) == [attack.breached_user, attack.breached_from],
     "the first accepted login from an attacking address was found",
 )
+checks.that(
+    comparison["Contributor Insights rule"].equals(comparison["Logs Insights, same lines"]) and not contributors.empty,
+    "the Contributor Insights rule and Logs Insights count the same lines per address",
+)
+checks.that(list(contributors["source_ip"]) == list(top_ips["ip"]), "the rule ranks the attackers as step 4 did")
+rules_left = {r["Name"] for r in lab.internal_client("cloudwatch").describe_insight_rules()["InsightRules"]}
+checks.that("top-attacking-ips" not in rules_left, "the rule is deleted once read")
 checks.that(group_id in set(changes["group_id"]), "CloudTrail's record of the security-group change was queried")
 saved_names = {d["name"] for d in lab.internal_client("logs").describe_query_definitions()["queryDefinitions"]}
 checks.that({"ssh-failures-per-5-minutes", "security-group-changes"} <= saved_names, "the two queries are saved")
@@ -423,6 +556,8 @@ checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 #   from where" is one `filter` on `eventName`.
 # - Saved queries (`put_query_definition`) need their `queryDefinitionId` to be updated; every query is billed by
 #   the bytes it scans — narrow the time range and the log groups.
+# - A Contributor Insights rule ranks contributors continuously, from the moment it exists; on text logs read
+#   as CLF it counts one message shape, which Logs Insights confirms line for line.
 # - A metric filter + alarm for a line that must never appear; a log alarm when the signal needs a query;
 #   Contributor Insights for "who, ranked".
 # - Next: **09 · Alarms that scale, alarms that stay quiet** — metric math, composite and anomaly alarms.

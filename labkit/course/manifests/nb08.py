@@ -27,9 +27,15 @@ MANIFEST = Manifest(
             "documentation addresses); on AWS the agent ships the real file as it grows."
         ),
         (
-            "Log alarms (put_log_alarm), alarm mute rules and Contributor Insights rules are refused offline with "
-            "UnsupportedOperation naming them: labkit does not evaluate them yet. On AWS they work as the notebook "
-            "describes."
+            "Log alarms (put_log_alarm) and alarm mute rules are refused offline with UnsupportedOperation "
+            "naming them (log alarms: AWS's documentation does not say enough to evaluate them faithfully; mute "
+            "rules: not emulated yet). On AWS they work as the notebook describes."
+        ),
+        (
+            "Contributor Insights rules on log groups are evaluated by labkit's engine (written from AWS's "
+            "rule syntax page) over the events received while the rule is enabled; a CLF line is split on spaces "
+            "with [...] and \"...\" as one field, and Approximate… values are exact (AWS does not say how). "
+            "INSIGHT_RULE_METRIC (alarms on a rule) is refused by name in metric math."
         ),
     ),
     questions=(
