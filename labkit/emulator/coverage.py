@@ -112,6 +112,17 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
             "MetricCharacteristics": "cloudwatch_anomaly: PeriodicSpikes true refused",
         },
     ),
+    ("cloudwatch", "PutInsightRule"): Coverage(
+        _members("RuleName RuleState RuleDefinition Tags"),
+        checked={"ApplyOnTransformedLogs": "contributor_insights: false honoured, true refused (log transformers are not emulated)"},
+    ),
+    ("cloudwatch", "DescribeInsightRules"): Coverage(_members("NextToken MaxResults")),
+    ("cloudwatch", "DeleteInsightRules"): Coverage(_members("RuleNames")),
+    ("cloudwatch", "EnableInsightRules"): Coverage(_members("RuleNames")),
+    ("cloudwatch", "DisableInsightRules"): Coverage(_members("RuleNames")),
+    ("cloudwatch", "GetInsightRuleReport"): Coverage(
+        _members("RuleName StartTime EndTime Period MaxContributorCount Metrics OrderBy"),
+    ),
     ("cloudwatch", "DescribeAnomalyDetectors"): Coverage(
         _members("AnomalyDetectorIds NextToken MaxResults Namespace MetricName Dimensions AnomalyDetectorTypes"),
     ),
