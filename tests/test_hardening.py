@@ -440,3 +440,31 @@ def test_a_dead_kernels_mail_and_metric_data_do_not_reach_the_next_run(monkeypat
         assert again.registry.abandoned_labs(current=again.lab_id) == []
         assert list(again.inbox) == []
         assert again.client("cloudwatch").list_metrics(Namespace="Lab/App")["Metrics"] == []
+
+
+def test_accrued_spend_and_budget_alerts_outlive_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit.lesson import prereqs
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)
+        prereqs.lab_instance(first, instance_type="t3.small")
+        budget = {"BudgetName": "lab-month", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+                  "BudgetLimit": {"Amount": "0.05", "Unit": "USD"}}
+        alert = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 50.0, "ThresholdType": "PERCENTAGE"}
+        first.client("budgets").create_budget(AccountId=first.account_id, Budget=budget, NotificationsWithSubscribers=[
+            {"Notification": alert, "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "you@example.com"}]}])
+        first.advance(hours=3)
+        spent = first.client("budgets").describe_budget(AccountId=first.account_id, BudgetName="lab-month")["Budget"]
+        assert float(spent["CalculatedSpend"]["ActualSpend"]["Amount"]) > 0
+        first.close()
+        kernel = labkit.connect("moto-server", clear_abandoned=False)  # same lab hours: charged once
+        budgets = kernel.client("budgets")
+        again = budgets.describe_budget(AccountId=kernel.account_id, BudgetName="lab-month")["Budget"]
+        assert again["CalculatedSpend"]["ActualSpend"] == spent["CalculatedSpend"]["ActualSpend"]
+        [subscriber] = budgets.describe_subscribers_for_notification(
+            AccountId=kernel.account_id, BudgetName="lab-month", Notification=alert)["Subscribers"]
+        assert subscriber["Address"] == "you@example.com"
+        kernel.advance(hours=1)
+        after = budgets.describe_budget(AccountId=kernel.account_id, BudgetName="lab-month")["Budget"]
+        assert after["CalculatedSpend"]["ActualSpend"] == spent["CalculatedSpend"]["ActualSpend"]  # 1 h < the 3 charged
