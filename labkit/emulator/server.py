@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from labkit.emulator.metric_store import micros
+
 #: Where a labkit workshop server answers the kit itself (never a path of an AWS API: moto's own
 #: administration lives under /moto-api/).
 ADMIN_PATH = "/_labkit/"
@@ -64,8 +66,6 @@ def metric_data(account_id: str, region: str) -> list[dict[str, Any]]:
     :mod:`labkit.emulator.metric_store` keeps it. Runs in the server's process."""
     from botocore.utils import parse_timestamp
     from moto.cloudwatch.models import MetricAggregatedDatum, cloudwatch_backends
-
-    from labkit.emulator.metric_store import micros
 
     if account_id not in cloudwatch_backends or region not in cloudwatch_backends[account_id]:
         return []
