@@ -3,6 +3,7 @@ the CLI never shows a traceback, and late joiners' and restarts' flows keep work
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import subprocess
@@ -365,3 +366,105 @@ def test_freed_metric_data_becomes_garbage_in_moto(lab: Lab) -> None:
     assert watched() is None
     assert all(d.namespace != "AWS/EC2" for d in MetricDatum.instances_tracked)
     assert free_metric_data(lab.account_id, None) == 1 and backend.metric_data == []
+
+
+# -- §1 emulated state that outlives a process: the inbox and the metric data ---------------------
+def test_the_inbox_outlives_the_process_that_received_the_mail(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit.lesson import prereqs
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)  # `labkit catchup`, or a kernel before a restart
+        topic = prereqs.alerts_topic(first)
+        first.client("sns").publish(TopicArn=topic, Subject="ALARM", Message="CPU high")
+        received = [(e.kind, e.subject, e.body, e.sent_at) for e in first.inbox]
+        first.close()
+        kernel = labkit.connect("moto-server", clear_abandoned=False)
+        assert [(e.kind, e.subject, e.body, e.sent_at) for e in kernel.inbox] == received
+        assert [e.subject for e in kernel.inbox.notifications(prereqs.LEARNER_EMAIL)] == ["ALARM"]
+        kernel.client("sns").publish(TopicArn=topic, Subject="OK", Message="CPU normal")
+        later = labkit.connect("moto-server", clear_abandoned=False)
+        assert [e.subject for e in later.inbox.notifications()] == ["ALARM", "OK"]  # in the order sent
+        # A lab's teardown drops the mail it received (the real inbox's queue is deleted); `labkit teardown` all.
+        kernel.teardown()
+        assert [e.subject for e in labkit.connect("moto-server", clear_abandoned=False).inbox.notifications()] == ["ALARM"]
+        assert [e.subject for e in kernel.inbox.notifications()] == ["ALARM", "OK"]  # the lab still shows it
+        later.teardown(all_labs=True)
+        assert list(labkit.connect("moto-server", clear_abandoned=False).inbox) == []
+
+
+def test_metric_data_another_process_sent_is_read_by_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit.lesson import prereqs
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)  # `labkit catchup 05`
+        instance = prereqs.lab_instance(first, history_days=1)
+        first.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[
+            {"MetricName": "Latency", "Values": [1.0, 3.0], "Counts": [2, 1], "Unit": "Milliseconds"},
+            {"MetricName": "Latency", "StatisticValues": {"SampleCount": 2, "Sum": 10, "Minimum": 4, "Maximum": 6},
+             "Unit": "Milliseconds", "Timestamp": first.clock.now() - dt.timedelta(minutes=3)},
+        ])
+        query = {"Period": 86400, "Statistics": ["SampleCount", "Sum", "Minimum", "Maximum"],
+                 "StartTime": first.clock.now() - dt.timedelta(days=2), "EndTime": first.clock.now() + dt.timedelta(hours=1)}
+        cpu = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": instance.dimensions}
+        latency = {"Namespace": "Lab/App", "MetricName": "Latency"}
+        seen = [first.client("cloudwatch").get_metric_statistics(**metric, **query)["Datapoints"] for metric in (cpu, latency)]
+        assert seen[0] and seen[0][0]["SampleCount"] > 200  # a day of 5-minute datapoints of 5 samples
+        first.close()  # sends what it still batched
+        kernel = labkit.connect("moto-server", clear_abandoned=False)
+        cloudwatch = kernel.client("cloudwatch")
+        assert [cloudwatch.get_metric_statistics(**metric, **query)["Datapoints"] for metric in (cpu, latency)] == seen
+        assert {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="Lab/App")["Metrics"]} == {"Latency"}
+        # The kernel's teardown frees what it sent, not what the other process sent.
+        cloudwatch.put_metric_data(Namespace="Lab/Kernel", MetricData=[{"MetricName": "Mine", "Value": 1}])
+        kernel.teardown()
+        after = labkit.connect("moto-server", clear_abandoned=False).client("cloudwatch")
+        assert after.get_metric_statistics(**cpu, **query)["Datapoints"] == seen[0]
+        assert after.list_metrics(Namespace="Lab/Kernel")["Metrics"] == []
+
+
+def test_a_dead_kernels_mail_and_metric_data_do_not_reach_the_next_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run All again after a killed kernel starts clean, as on in-process moto (the dead lab is torn down)."""
+    from labkit.lesson import prereqs
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        monkeypatch.setattr("labkit.runtime.resources._in_kernel", lambda: True)  # this process's earlier Run All
+        dead = labkit.connect("moto-server", clear_abandoned=False)
+        topic = prereqs.alerts_topic(dead)
+        dead.client("sns").publish(TopicArn=topic, Subject="ALARM", Message="from the dead kernel")
+        dead.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 7}])
+        dead.close()
+        again = labkit.connect("moto-server")
+        assert again.registry.abandoned_labs(current=again.lab_id) == []
+        assert list(again.inbox) == []
+        assert again.client("cloudwatch").list_metrics(Namespace="Lab/App")["Metrics"] == []
+
+
+def test_accrued_spend_and_budget_alerts_outlive_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit.lesson import prereqs
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)
+        prereqs.lab_instance(first, instance_type="t3.small")
+        budget = {"BudgetName": "lab-month", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+                  "BudgetLimit": {"Amount": "0.05", "Unit": "USD"}}
+        alert = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 50.0, "ThresholdType": "PERCENTAGE"}
+        first.client("budgets").create_budget(AccountId=first.account_id, Budget=budget, NotificationsWithSubscribers=[
+            {"Notification": alert, "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "you@example.com"}]}])
+        first.advance(hours=3)
+        spent = first.client("budgets").describe_budget(AccountId=first.account_id, BudgetName="lab-month")["Budget"]
+        assert float(spent["CalculatedSpend"]["ActualSpend"]["Amount"]) > 0
+        first.close()
+        kernel = labkit.connect("moto-server", clear_abandoned=False)  # same lab hours: charged once
+        budgets = kernel.client("budgets")
+        again = budgets.describe_budget(AccountId=kernel.account_id, BudgetName="lab-month")["Budget"]
+        assert again["CalculatedSpend"]["ActualSpend"] == spent["CalculatedSpend"]["ActualSpend"]
+        [subscriber] = budgets.describe_subscribers_for_notification(
+            AccountId=kernel.account_id, BudgetName="lab-month", Notification=alert)["Subscribers"]
+        assert subscriber["Address"] == "you@example.com"
+        kernel.advance(hours=1)
+        after = budgets.describe_budget(AccountId=kernel.account_id, BudgetName="lab-month")["Budget"]
+        assert after["CalculatedSpend"]["ActualSpend"] == spent["CalculatedSpend"]["ActualSpend"]  # 1 h < the 3 charged

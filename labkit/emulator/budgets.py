@@ -23,6 +23,12 @@ Explorer returns only what a test seeded. This plugin:
   ``ce.GetCostAndUsage`` from the accrued ledger.
 
 Budget ``CostFilters`` on ``Service`` and ``Region`` are applied; other filters are ignored offline.
+
+On a workshop server (``LABKIT_ENDPOINT_URL``) the accrued ledger and each budget's subscribers and alert
+state are kept on the server (:class:`labkit.emulator.server_state.ServerState`, kind ``budgets``: the
+line items a lab accrued, sent whenever lab time stops moving; one item per budget) and adopted when a lab
+connects, so spend accrued by ``labkit catchup`` or a kernel before a restart still counts. Each process
+has a lab clock of its own: an hour the account's ledger already charges is not charged again.
 Taught in notebook 06b-config-guardduty-budgets.
 """
 
@@ -31,6 +37,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +46,7 @@ from labkit.aws.email import Email
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.config import ConfigRules
+from labkit.emulator.server_state import ServerState, item_key
 from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import CostExplorerError, ServiceError, UnsupportedOperation
 
@@ -98,11 +106,56 @@ class Budgets:
         #: The running instances' reservations as last described; None once a lab client made a
         #: call that may have changed them (any call that is not a Describe/Get/List).
         self._running: list[dict[str, Any]] | None = None
+        #: On a workshop server: where the ledger and the budgets are kept, what of them was last sent,
+        #: and the end of the last hour the account's adopted ledger charged.
+        self.state: ServerState | None = ServerState(self.lab, "budgets") if ServerState.available(self.lab) else None
+        self._sent_items = 0
+        self._sent_budgets: dict[str, str] = {}
+        self._charged_until: dt.datetime | None = None
+        if self.state is not None:
+            self._adopt(self.state.load())
+
+    def _adopt(self, stored: dict[str, Any]) -> None:
+        """Take over the ledger and the budgets earlier processes kept on the server."""
+        for key, value in sorted(stored.items()):
+            if key.startswith("ledger."):
+                self.ledger.items.extend(
+                    costs.LineItem(**{**item, "start": dt.datetime.fromisoformat(item["start"])}) for item in value)
+            elif key.startswith("budget."):
+                self.budgets[value["name"]] = _Budget(
+                    value["name"], dt.datetime.fromisoformat(value["start"]), value["subscribers"],
+                    {k: dt.datetime.fromisoformat(v) for k, v in value["alerted"].items()})
+                self._sent_budgets[value["name"]] = json.dumps(value, sort_keys=True)
+        self._sent_items = len(self.ledger.items)
+        if self.ledger.items:
+            self._charged_until = max(item.start for item in self.ledger.items) + dt.timedelta(hours=1)
+
+    def settle(self) -> None:
+        """Lab time stopped moving: send the server what accrued and the budgets that changed."""
+        if self.state is None:
+            return
+        new = self.ledger.items[self._sent_items:]
+        if new:
+            self.state.save(f"ledger.{time.time_ns():020d}.{item_key(self.lab.lab_id)}",
+                            [{**item.__dict__, "start": item.start.isoformat()} for item in new])
+            self._sent_items = len(self.ledger.items)
+        for name, budget in self.budgets.items():
+            value = {"name": name, "start": budget.start.isoformat(), "subscribers": budget.subscribers,
+                     "alerted": {k: v.isoformat() for k, v in budget.alerted.items()}}
+            text = json.dumps(value, sort_keys=True)
+            if self._sent_budgets.get(name) != text:
+                self.state.save(f"budget.{item_key(name)}", value)
+                self._sent_budgets[name] = text
+        for name in set(self._sent_budgets) - set(self.budgets):
+            self.state.drop(f"budget.{item_key(name)}")
+            del self._sent_budgets[name]
 
     # -- accrual --------------------------------------------------------------------------------
     def accrue(self, hour_end: dt.datetime) -> None:
         """Charge the hour that ends at ``hour_end`` for what the lab is running."""
         start = hour_end - dt.timedelta(hours=1)
+        if self._charged_until is not None and hour_end <= self._charged_until:
+            return  # another process of this account charged it (its lab clock ran ahead of this one)
         region, account = self.lab.region, self.lab.account_id
 
         def charge(item: str, quantity: float) -> None:

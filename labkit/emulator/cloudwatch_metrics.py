@@ -46,10 +46,14 @@ Guesses, stated: periods are aligned to multiples of the period since the epoch,
 first received data. The error message for more than 1,440 datapoints is *labkit wording* in AWS's style.
 
 On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) the server's moto
-receives ``PutMetricData`` too (the learner's own calls, and the emulator's datapoints in
-batches) so that clients outside the lab see them; the store copies what the server accepted
-from this kernel's lab clients, and the four calls are answered from the store, which on a
-participant's own account is everything (a restarted kernel starts a new lab).
+receives ``PutMetricData`` too (the learner's own calls, stamped with lab time when they carry no
+``Timestamp``, and the emulator's datapoints in batches, all sent when lab time stops moving or the
+lab closes) so that clients outside the lab and later processes see them; the store copies what the
+server accepted from this kernel's lab clients, and the four calls are answered from the store.
+When a lab connects to a labkit workshop server, the store starts with every datapoint the server
+holds for the account and region (:func:`labkit.emulator.server.metric_data`): what ``labkit catchup``
+or a kernel before a restart sent, until a teardown frees it (issue 19 §1). A plain moto server has
+no such endpoint: the store then starts empty.
 Taught in notebook 01-metric-exploration.
 """
 
@@ -66,7 +70,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from botocore.utils import parse_timestamp
 
-from labkit.emulator.server import FREE_METRIC_DATA
+from labkit.emulator.server import FREE_METRIC_DATA, METRIC_DATA
+from labkit.emulator.server_state import ServerState, item_key
 from labkit.aws.alarms.statistics import STATISTICS
 from labkit.aws import metricmath, metricsinsights
 from labkit.emulator.metric_store import MetricStore, Row, micros, period_statistics
@@ -118,6 +123,12 @@ class CloudWatchMetrics:
         #: Builds ANOMALY_DETECTION_BAND's band provider for a request's queries (set by the
         #: anomaly detectors plugin, :mod:`labkit.emulator.cloudwatch_anomaly`, when installed).
         self.band_provider: Callable[[list[dict[str, Any]], str, str], metricmath.engine.BandProvider] | None = None
+        #: How many datapoints each metric had when adopted from the server (:meth:`adopt_server_data`).
+        self._adopted: dict[Any, int] = {}
+        #: On a workshop server, the metrics each lab wrote to (kind ``metric-writers``, one item per lab),
+        #: so that what a dead kernel sent can be freed by the next one; and how many this lab has recorded.
+        self.writers: ServerState | None = ServerState(self.lab, "metric-writers") if ServerState.available(self.lab) else None
+        self._recorded = 0
 
     @property
     def remote(self) -> bool:
@@ -144,6 +155,12 @@ class CloudWatchMetrics:
             return
 
         def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            # CloudWatch stamps a datum without Timestamp when it receives it: lab time now, not the server's
+            # clock, so that the server holds what the store holds (a later process adopts it).
+            now = self.lab.clock.now()
+            for datum in params.get("MetricData") or []:
+                if isinstance(datum, dict) and datum.get("Timestamp") is None:
+                    datum["Timestamp"] = now
             context["labkit_metric_data"] = copy.deepcopy(params)
 
         def store(http_response: Any, context: dict[str, Any], **_: Any) -> None:
@@ -216,6 +233,7 @@ class CloudWatchMetrics:
 
     def settle(self) -> None:
         """Send the pending datapoints to the server (with a client the store does not copy from)."""
+        self._record_written()
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
@@ -228,9 +246,72 @@ class CloudWatchMetrics:
             for start in range(0, len(data), PUT_BATCH):
                 self._sender.put_metric_data(Namespace=namespace, MetricData=data[start : start + PUT_BATCH])
 
+    def _admin(self, path: str, request: dict[str, Any]) -> Any:
+        """POST ``request`` to labkit's endpoint ``path`` on the workshop server; None when it is not a
+        labkit server (a plain moto server answers 404) or does not answer."""
+        import urllib.error
+        import urllib.request
+
+        http = urllib.request.Request(
+            str(self.lab.backend.endpoint_url) + path, method="POST", data=json.dumps(request).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(http, timeout=60) as reply:
+                return json.loads(reply.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            return None
+
+    def adopt_server_data(self) -> int:
+        """Start the store from the datapoints the workshop server holds for this account and region
+        (sent by earlier processes); returns how many were adopted. See :func:`labkit.emulator.server.metric_data`."""
+        reply = self._admin(METRIC_DATA, {"account_id": self.lab.account_id, "region": self.lab.region})
+        adopted = 0
+        now = self.lab.clock.now()
+        for entry in (reply or {}).get("series", []):
+            dimensions = [{"Name": name, "Value": value} for name, value in entry["dimensions"]]
+            self.store.put_columns(
+                entry["namespace"], entry["name"], dimensions, np.asarray(entry["when"], np.int64),
+                np.asarray(entry["count"], np.float64), np.asarray(entry["sum"], np.float64),
+                np.asarray(entry["min"], np.float64), np.asarray(entry["max"], np.float64), entry["unit"], now,
+            )
+            adopted += len(entry["when"])
+        self._adopted = {key: series.size for key, series in self.store.series.items()}
+        return adopted
+
+    def written(self) -> list[list[Any]]:
+        """The metrics this lab wrote datapoints to, as [namespace, name, [[dimension, value], ...]]."""
+        return [[series.namespace, series.name, [list(pair) for pair in key[2]]]
+                for key, series in self.store.series.items() if series.size > self._adopted.get(key, 0)]
+
+    def _record_written(self) -> None:
+        """Keep on the server which metrics this lab wrote to (when that list grew)."""
+        if self.writers is None:
+            return
+        written = self.written()
+        if len(written) != self._recorded:
+            self.writers.save(item_key(self.lab.lab_id), written)
+            self._recorded = len(written)
+
+    def free_abandoned(self, lab_ids: set[str]) -> int:
+        """Free on the server the metric data of labs a dead kernel left (see :meth:`free_on_server`);
+        returns how many datapoints the server removed."""
+        if self.writers is None:
+            return 0
+        removed = 0
+        recorded = self.writers.load()
+        for lab_id in lab_ids:
+            metrics = recorded.get(item_key(lab_id))
+            if metrics:
+                reply = self._admin(FREE_METRIC_DATA, {"account_id": self.lab.account_id, "metrics": metrics})
+                removed += int((reply or {}).get("removed", 0))
+            self.writers.drop(item_key(lab_id))
+        return removed
+
     def free_on_server(self, *, whole_account: bool = False) -> int | None:
         """After teardown on a labkit workshop server: remove from the server's moto the datapoints this
-        lab sent (every metric of its store), or every datapoint of the account (``labkit teardown``).
+        lab sent (every metric it wrote to: adopted metrics it added nothing to stay, for the process that
+        sent them), or every datapoint of the account (``labkit teardown``).
 
         Answers stay the same: reads are answered from this lab's store, which keeps its data as
         CloudWatch keeps a deleted instance's metrics. Datapoints not yet sent are dropped. Returns how
@@ -238,26 +319,20 @@ class CloudWatchMetrics:
         the server is not a labkit one (a plain moto server keeps them until it stops).
         See :func:`labkit.emulator.server.free_metric_data`.
         """
-        import urllib.error
-        import urllib.request
-
         if not self.remote or not self.lab.backend.endpoint_url:
             return None
         self._pending = {}
-        metrics = None if whole_account else [
-            [series.namespace, series.name, list(key[2])] for key, series in self.store.series.items()
-        ]
+        metrics = None if whole_account else self.written()
+        if self.writers is not None:
+            for key in self.writers.load() if whole_account else [item_key(self.lab.lab_id)]:
+                self.writers.drop(key)
+            self._recorded = 0
         if metrics == []:
             return 0
-        request = urllib.request.Request(
-            self.lab.backend.endpoint_url + FREE_METRIC_DATA, method="POST",
-            data=json.dumps({"account_id": self.lab.account_id, "metrics": metrics}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
+        reply = self._admin(FREE_METRIC_DATA, {"account_id": self.lab.account_id, "metrics": metrics})
         try:
-            with urllib.request.urlopen(request, timeout=60) as reply:
-                return int(json.loads(reply.read())["removed"])
-        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            return int(reply["removed"]) if reply is not None else None
+        except (KeyError, TypeError, ValueError):
             return None
 
     def _provided(self, namespace: str | None) -> MetricStore | None:

@@ -211,13 +211,16 @@ class MetricStore:
 
     def put_columns(
         self, namespace: str, name: str, dimensions: list[dict[str, str]], when: np.ndarray, count: np.ndarray,
-        total: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, unit: str | None, now: dt.datetime,
+        total: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, unit: str | Sequence[str] | None, now: dt.datetime,
     ) -> None:
-        """Store many statistic sets of one metric at once (the emulator's vectorised backfill)."""
+        """Store many statistic sets of one metric at once (the emulator's vectorised backfill; the
+        datapoints a workshop server holds, adopted at connect). ``unit`` is one unit for every row, or one per row."""
         key = (namespace, name, dimension_key(dimensions))
         series = self.series.setdefault(key, Series(namespace, name, dimensions))
         series.last_put = now
-        self._append(series, when, count, total, minimum, maximum, np.full(len(when), self.unit_id(unit)))
+        units = (np.full(len(when), self.unit_id(unit)) if unit is None or isinstance(unit, str)
+                 else [self.unit_id(u) for u in unit])
+        self._append(series, when, count, total, minimum, maximum, units)
 
     def _append(self, series: Series, when: Any, count: Any, total: Any, minimum: Any, maximum: Any, unit: Any) -> None:
         series.append({

@@ -1,8 +1,10 @@
 """labkit's moto server: moto's threaded server with one endpoint of labkit's own in front.
 
 Started by ``labkit serve`` (:mod:`labkit.tools.workshop`) and by the ``moto-server`` backend when it
-starts a server of its own (:mod:`labkit.runtime.backends`). The endpoint frees the metric data a
-finished lab sent, so a workshop server's memory stays flat (issue "Workshops of 100").
+starts a server of its own (:mod:`labkit.runtime.backends`). Two endpoints: one frees the metric data a
+finished lab sent, so a workshop server's memory stays flat (issue "Workshops of 100"); the other
+hands a connecting lab the metric data earlier processes sent (``labkit catchup``, a restarted
+kernel), so its store starts from what the server holds (issue 19 §1).
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from labkit.emulator.metric_store import micros
+
 #: Where a labkit workshop server answers the kit itself (never a path of an AWS API: moto's own
 #: administration lives under /moto-api/).
 ADMIN_PATH = "/_labkit/"
 FREE_METRIC_DATA = ADMIN_PATH + "free-metric-data"
+METRIC_DATA = ADMIN_PATH + "metric-data"
 
 
 def free_metric_data(account_id: str, metrics: list[tuple[str, str, list[tuple[str, str]]]] | None) -> int:
@@ -53,20 +58,56 @@ def free_metric_data(account_id: str, metrics: list[tuple[str, str, list[tuple[s
     return len(removed)
 
 
+def metric_data(account_id: str, region: str) -> list[dict[str, Any]]:
+    """The datapoints moto holds for ``account_id`` in ``region``, one entry per metric (namespace, name,
+    dimensions as (name, value) pairs in the order first given) with its datapoints as columns in arrival
+    order: ``when`` (microseconds since the epoch), ``count``, ``sum``, ``min``, ``max``, ``unit``. A single
+    value is the statistic set SampleCount 1, Sum = Minimum = Maximum = value, as
+    :mod:`labkit.emulator.metric_store` keeps it. Runs in the server's process."""
+    from botocore.utils import parse_timestamp
+    from moto.cloudwatch.models import MetricAggregatedDatum, cloudwatch_backends
+
+    if account_id not in cloudwatch_backends or region not in cloudwatch_backends[account_id]:
+        return []
+    series: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for datum in list(cloudwatch_backends[account_id][region].metric_data):
+        dimensions = tuple((d.name, d.value) for d in datum.dimensions)
+        key = (datum.namespace, datum.name, tuple(sorted(dimensions)))
+        entry = series.get(key)
+        if entry is None:
+            entry = series[key] = {"namespace": datum.namespace, "name": datum.name, "dimensions": list(dimensions),
+                                   "when": [], "count": [], "sum": [], "min": [], "max": [], "unit": []}
+        stamp = datum.timestamp if not isinstance(datum.timestamp, str) else parse_timestamp(datum.timestamp)
+        entry["when"].append(micros(stamp))
+        if isinstance(datum, MetricAggregatedDatum):
+            values = (datum.sample_count, datum.sum, datum.min, datum.max)
+        else:
+            values = (1.0, datum.value, datum.value, datum.value)  # type: ignore[attr-defined]
+        for column, value in zip(("count", "sum", "min", "max"), values):
+            entry[column].append(float(value))
+        entry["unit"].append(datum.unit or "None")
+    return list(series.values())
+
+
 def _admin(app: Any) -> Any:
-    """``app`` (moto's WSGI application) with labkit's own endpoint in front: ``POST`` to
+    """``app`` (moto's WSGI application) with labkit's own endpoints in front: ``POST`` to
     :data:`FREE_METRIC_DATA` with ``{"account_id": …, "metrics": [[namespace, name, [[dim, value], …]], …]}``
-    (or ``"metrics": null`` for the whole account) calls :func:`free_metric_data`."""
+    (or ``"metrics": null`` for the whole account) calls :func:`free_metric_data`; ``POST`` to
+    :data:`METRIC_DATA` with ``{"account_id": …, "region": …}`` answers :func:`metric_data`."""
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO") != FREE_METRIC_DATA or environ.get("REQUEST_METHOD") != "POST":
+        path = environ.get("PATH_INFO")
+        if path not in (FREE_METRIC_DATA, METRIC_DATA) or environ.get("REQUEST_METHOD") != "POST":
             return app(environ, start_response)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             request = json.loads(environ["wsgi.input"].read(length) or b"{}")
             body: dict[str, Any]
-            removed = free_metric_data(str(request["account_id"]), request.get("metrics"))
-            status, body = "200 OK", {"removed": removed}
+            if path == METRIC_DATA:
+                body = {"series": metric_data(str(request["account_id"]), str(request["region"]))}
+            else:
+                body = {"removed": free_metric_data(str(request["account_id"]), request.get("metrics"))}
+            status = "200 OK"
         except (ValueError, KeyError, TypeError) as error:
             status, body = "400 Bad Request", {"error": f"malformed request ({error})"}
         payload = json.dumps(body).encode()

@@ -17,8 +17,13 @@ This plugin keeps that state and an :class:`Inbox` the notebooks read (``lab.inb
 On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) the state of each
 email subscription also lives on the server (:class:`labkit.emulator.server_state.ServerState`,
 kind ``sns-email``, one item per subscription id), so the next process — the
-notebook kernel after ``labkit catchup``, a restarted kernel — knows which are confirmed. The
-inbox itself stays with the process that received the mail.
+notebook kernel after ``labkit catchup``, a restarted kernel — knows which are confirmed; and so
+does the inbox (kind ``inbox``, one item per email, keyed so that keys sort as the emails arrived):
+a lab connecting to the server starts with the emails earlier processes received. A mailbox keeps
+its mail, but the labs read theirs as the SQS queue of the real-account inbox
+(:mod:`labkit.runtime.inbox`) gives it, a queue each lab's teardown deletes: a lab's teardown drops
+the emails that lab received from the server (:meth:`SnsEmail.forget_mail`), ``labkit teardown``
+every email of the account.
 Taught in notebook 02-cpu-alarm.
 """
 
@@ -26,12 +31,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws.email import Email
-from labkit.emulator.server_state import ServerState
+from labkit.emulator.server_state import ServerState, item_key
 from labkit.exceptions import ServiceError
 
 if TYPE_CHECKING:
@@ -120,9 +126,46 @@ class SnsEmail:
         self.subscriptions: dict[str, _Subscription] = {}
         self.inbox = Inbox(self)
         self.state: ServerState | None = None
+        #: The inbox's items on the server (kind ``inbox``), and how many emails this lab put there.
+        self.mailbox: ServerState | None = None
+        self._mailed = 0
+        #: The emails adopted from the server at connect, and the lab that received each.
+        self._adopted_mail: list[tuple[Email, str]] = []
         if ServerState.available(self.lab):
             self.state = ServerState(self.lab, "sns-email")
             self._adopt([_Subscription(**value) for value in self.state.load().values()])
+            self.mailbox = ServerState(self.lab, "inbox")
+            for _key, value in sorted(self.mailbox.load().items()):
+                fields = {**value["email"], "sent_at": dt.datetime.fromisoformat(value["email"]["sent_at"])}
+                self.inbox.emails.append(Email(**fields))
+                self._adopted_mail.append((self.inbox.emails[-1], value["lab_id"]))
+
+    def receive(self, email: Email) -> None:
+        """Put ``email`` in the inbox, and on a workshop server keep it there for later processes."""
+        self.inbox.emails.append(email)
+        if self.mailbox is None:
+            return
+        # Keys sort as the emails arrived: by the real clock (each process has a lab clock of its own), then
+        # the receiving lab and its own count.
+        key = f"{time.time_ns():020d}.{item_key(self.lab.lab_id)}.{self._mailed:06d}"
+        self._mailed += 1
+        self.mailbox.save(key, {"lab_id": self.lab.lab_id, "email": {**email.__dict__, "sent_at": email.sent_at.isoformat()}})
+
+    def forget_mail(self, lab_ids: set[str] | None, *, shown: bool = True) -> int:
+        """Drop from the server the emails the labs ``lab_ids`` received (every email when None), as
+        their teardown deletes the real-account inbox's queue. ``lab.inbox`` keeps showing them unless
+        ``shown`` is False (labs a dead kernel abandoned: the new lab starts as if they never ran).
+        Returns how many were dropped."""
+        if self.mailbox is None:
+            return 0
+        if not shown:
+            gone = {id(email) for email, lab in self._adopted_mail if lab_ids is None or lab in lab_ids}
+            self.inbox.emails[:] = [email for email in self.inbox.emails if id(email) not in gone]
+        # The server's items, not this lab's memory: another process may have received mail meanwhile.
+        dropped = [key for key, value in self.mailbox.load().items() if lab_ids is None or value["lab_id"] in lab_ids]
+        for key in dropped:
+            self.mailbox.drop(key)
+        return len(dropped)
 
     def _adopt(self, stored: list[_Subscription]) -> None:
         """Take over the subscriptions an earlier process left on the server, if they still exist."""
@@ -190,7 +233,7 @@ class SnsEmail:
             "Please do not reply directly to this email. If you wish to remove yourself from receiving all future SNS "
             "subscription confirmation requests please send an email to sns-opt-out"
         )
-        self.inbox.emails.append(
+        self.receive(
             Email(subscription.endpoint, self._sender(subscription.topic_arn), CONFIRMATION_SUBJECT, body,
                   self.lab.clock.now(), subscription.topic_arn, "confirmation")
         )
@@ -312,7 +355,7 @@ class SnsEmail:
                 body = email_text(self._unsubscribe_url(subscription))
             else:
                 body = f"{message}\n\n{footer}"
-            self.inbox.emails.append(
+            self.receive(
                 Email(subscription.endpoint, self._sender(topic_arn), subject or DEFAULT_SUBJECT, body,
                       self.lab.clock.now(), topic_arn, "notification")
             )
@@ -331,7 +374,7 @@ class SnsEmail:
     def mail(self, email: Email) -> None:
         """Put an email that another AWS service sends itself, not through SNS, in the inbox
         (AWS Budgets mails a budget's ``EMAIL`` subscribers directly)."""
-        self.inbox.emails.append(email)
+        self.receive(email)
 
     def published(self, call: Call, reply: dict[str, Any]) -> None:
         topic = call.params.get("TopicArn") or call.params.get("TargetArn")

@@ -96,6 +96,10 @@ def connect(
         _open_lab = lab
     if chosen.persistent and clear_abandoned:
         _handle_abandoned_labs(lab)
+    if lab.emulator is not None and not chosen.in_process:
+        # What earlier processes sent the workshop server (catch-up, a kernel before a restart); after the
+        # abandoned labs' data is freed, so that Run All again starts as clean as on in-process moto.
+        lab.emulator.plugin(CloudWatchMetrics).adopt_server_data()
     if name == "aws":
         _warn_preflight(lab)
     return lab
@@ -114,6 +118,9 @@ def _handle_abandoned_labs(lab: Lab) -> None:
         return
     if lab.backend.emulated:
         reports = [teardown(lab.registry, lab._client_for, lab_id=lab_id) for lab_id in abandoned]
+        if lab.emulator is not None:
+            lab.emulator.plugin(SnsEmail).forget_mail(set(abandoned), shown=False)
+            lab.emulator.plugin(CloudWatchMetrics).free_abandoned(set(abandoned))
         deleted = sum(len(report.deleted) for report in reports)
         print(ngettext(
             "labkit: removed {count} resource that an earlier run left on this server without teardown",
@@ -496,6 +503,9 @@ class Lab:
 
         On a labkit workshop server the metric data the lab sent is removed from the server's memory
         too (every datapoint of the account with ``all_labs``/``tagged``); the lab's own reads still see it.
+        On a workshop server the emails the lab received are dropped from the server (every email of the
+        account with ``all_labs``/``tagged``), as the real-account inbox's queue is deleted; ``lab.inbox``
+        still shows them.
         """
         if tagged:
             when = self.clock.now().isoformat()
@@ -505,6 +515,7 @@ class Lab:
         if not dry_run and self.emulator is not None:
             # A workshop server keeps every datapoint it received in memory: free what the lab sent.
             self.emulator.plugin(CloudWatchMetrics).free_on_server(whole_account=all_labs or tagged)
+            self.emulator.plugin(SnsEmail).forget_mail(None if all_labs or tagged else {self.lab_id})
         return report
 
     def inventory(self, *, all_labs: bool = False) -> list[str]:
@@ -522,6 +533,14 @@ class Lab:
         global _open_lab
         if self.closed:
             return
+        if self.emulator is not None and not self.backend.in_process:
+            # What the emulator still batches goes to the workshop server, where the next process finds it.
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                self.emulator.settle()
+            except (BotoCoreError, ClientError):
+                pass  # the server is gone: nothing to keep it for
         self.closed = True
         self._clients.clear()
         self.backend.close()
