@@ -269,21 +269,23 @@ def references(expression: str) -> set[str]:
 # -- evaluation -------------------------------------------------------------------------------------
 def evaluate(
     expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
-    *, periods: Mapping[str, int] | None = None,
+    *, periods: Mapping[str, int] | None = None, origin: int = 0,
 ) -> dict[str, list[Series]]:
     """Evaluate every expression (Id -> text) over the request's ``metrics`` (Id -> series, in request order).
 
     ``start``/``end`` (epoch seconds, end exclusive) bound the non-sparse series; ``periods`` holds an
     expression query's own ``Period`` where it has one. Each result is a list of series (one for a
     single time series). Raises :class:`MetricMathError` for unknown Ids, circular references and
-    invalid arguments, as AWS refuses the request.
+    invalid arguments, as AWS refuses the request. ``origin`` (epoch seconds) moves the periods of
+    non-sparse series to start at ``origin`` plus a multiple of the period (an alarm's sliding window,
+    :mod:`labkit.aws.alarms.schedule`); 0 is the epoch alignment GetMetricData uses.
     """
     for qid in list(expressions) + list(metrics):
         if not ID_PATTERN.match(qid):
             raise MetricMathError(
                 f"Invalid Id '{qid}': it must start with a lowercase letter and contain only letters, numbers and underscores."
             )
-    evaluator = _Evaluator(expressions, metrics, start, end, periods or {})
+    evaluator = _Evaluator(expressions, metrics, start, end, periods or {}, origin)
     out: dict[str, list[Series]] = {}
     for qid in expressions:
         value = evaluator.value_of(qid)
@@ -293,10 +295,10 @@ def evaluate(
 
 class _Evaluator:
     def __init__(self, expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
-                 periods: Mapping[str, int]) -> None:
+                 periods: Mapping[str, int], origin: int = 0) -> None:
         self.expressions = expressions
         self.metrics = metrics
-        self.start, self.end = start, end
+        self.start, self.end, self.origin = start, end, origin
         self.periods = periods
         self.trees = {qid: compile(text) for qid, text in expressions.items()}
         self.done: dict[str, Any] = {}
@@ -356,7 +358,7 @@ class _Evaluator:
 
     # -- alignment -----------------------------------------------------------------------------------
     def grid(self, period: int) -> np.ndarray:
-        first = self.start - self.start % period
+        first = self.start - (self.start - self.origin) % period
         return np.arange(first, self.end, period, dtype=np.int64)
 
     def default_period(self) -> int:
