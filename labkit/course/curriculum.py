@@ -111,8 +111,9 @@ DIFFERENCES = (
     Difference(("01",), "GetMetricStatistics and GetMetricData (with percentiles) are answered by labkit from moto's "
                "stored datapoints, on periods aligned to the epoch; moto alone drops ExtendedStatistics and "
                "fails on a percentile Stat. GetMetricData returns one page and labels a query by its metric name."),
-    Difference(("02",), "Alarms are evaluated once per period, at its end; CloudWatch evaluates about every minute, "
-               "so on AWS a transition can come a minute or two later. Offline the alarm email goes to "
+    Difference(("02",), "Alarms are evaluated every lab minute over a sliding window (every 10 seconds for periods "
+               "under a minute), as CloudWatch documents; on AWS datapoints arrive a minute or so late, so a "
+               "transition can come a minute or two later. Offline the alarm email goes to "
                "`lab.inbox` (on AWS, `lab.inbox` reads an SQS queue subscribed to the topic), and the spike is "
                "simulated (on AWS the kit really loads the CPU through Systems Manager Run Command)."),
     Difference(("03",), "IAM decisions come from labkit's evaluator, not AWS: identity-based policies only (explicit "
