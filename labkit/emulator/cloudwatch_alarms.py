@@ -151,8 +151,9 @@ class CloudWatchAlarms:
         #: The lab region's metric alarms as moto describes them, or None when a call may have
         #: changed them since they were read (see :meth:`watch`).
         self._kept: list[dict[str, Any]] | None = None
-        #: This minute's metric statistics answers, by query and how many datapoints were stored.
-        self._answers: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        #: This evaluation instant's metric statistics by period start, by query (emptied after a transition,
+        #: whose actions may publish datapoints).
+        self._answers: dict[tuple[Any, ...], dict[dt.datetime, dict[str, Any]]] = {}
         #: Called with (region, alarm name, lab time) after each state change (composite alarms listen).
         self.on_transition: list[Callable[[str, str, dt.datetime], None]] = []
         #: Called with (region, alarm names) after any lab client's DeleteAlarms.
@@ -447,7 +448,15 @@ class CloudWatchAlarms:
         return values, counts
 
     def _by_start(self, query: dict[str, Any]) -> dict[dt.datetime, dict[str, Any]]:
-        return {point["Timestamp"].astimezone(dt.timezone.utc): point for point in self._statistics(query)}
+        key = (
+            query["Namespace"], query["MetricName"], tuple((d["Name"], d["Value"]) for d in query["Dimensions"]),
+            query.get("Unit"), query["StartTime"], query["EndTime"], query["Period"],
+            tuple(query.get("Statistics") or ()), tuple(query.get("ExtendedStatistics") or ()),
+        )
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = {point["Timestamp"]: point for point in self._statistics(query)}
+        return found
 
     def _math_values(
         self, alarm: dict[str, Any], first: dt.datetime, now: dt.datetime, starts: list[dt.datetime],
@@ -473,9 +482,6 @@ class CloudWatchAlarms:
     def _statistics(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """The query's datapoints in the alarm's periods: they end at ``EndTime`` (the evaluation
         window's end), not at multiples of the period since the epoch as GetMetricStatistics' do."""
-        key = (repr(query), self.metrics.store.size)
-        if key in self._answers:
-            return self._answers[key]
         period = int(query["Period"])
         rows = self.metrics.rows(query["Namespace"], query["MetricName"], query["Dimensions"], query["StartTime"], query["EndTime"])
         points = period_statistics(
@@ -483,7 +489,6 @@ class CloudWatchAlarms:
             extended_statistics=query.get("ExtendedStatistics") or [], unit=query.get("Unit"),
             origin=int(query["EndTime"].timestamp()) % period,
         )
-        self._answers[key] = points
         return points
 
     def _transition(
@@ -493,6 +498,7 @@ class CloudWatchAlarms:
         old_state, old_reason = alarm["StateValue"], alarm.get("StateReason", "")
         if state == old_state:
             return
+        self._answers = {}
         params: dict[str, Any] = {"AlarmName": alarm["AlarmName"], "StateValue": state, "StateReason": reason}
         if reason_data:
             params["StateReasonData"] = json.dumps(reason_data)
