@@ -57,11 +57,14 @@ def test_cpu_above_80_goes_insufficient_ok_alarm_and_emails_once(lab: Lab, topic
         _put_cpu(lab, 20.0, DEFAULT_START + dt.timedelta(minutes=minute))
     for minute in range(5, 10):
         _put_cpu(lab, 95.0, DEFAULT_START + dt.timedelta(minutes=minute))
-    lab.advance(minutes=4)
-    assert _state(lab) == "INSUFFICIENT_DATA"  # the first period is not over yet
+    # Evaluated every minute over a sliding window (alarm-evaluation-window.html#sliding-window):
+    # at 00:01 the window 23:56-00:01 holds the 00:00 datapoint (20 %).
     lab.advance(minutes=1)
-    assert _state(lab) == "OK" and lab.clock.now() == DEFAULT_START + dt.timedelta(minutes=5)
-    lab.advance(minutes=5)
+    assert _state(lab) == "OK" and lab.clock.now() == DEFAULT_START + dt.timedelta(minutes=1)
+    # The 5-minute average exceeds 80 only when the window holds 95s only (00:05-00:10); at 00:09 it is 80.
+    lab.advance(minutes=8)
+    assert _state(lab) == "OK"
+    lab.advance(minutes=1)
     assert _state(lab) == "ALARM" and lab.clock.now() == DEFAULT_START + dt.timedelta(minutes=10)
     lab.advance(minutes=30)  # still breaching or missing: no new transition, no new email
     [email] = lab.inbox.notifications()
@@ -143,6 +146,7 @@ def test_simulated_instance_spike_drives_the_articles_alarm(lab: Lab, topic: str
     assert _state(lab) == "OK"
     instance.spike(lab.clock.now(), minutes=15)
     lab.wait_until(lambda: _state(lab) == "ALARM", timeout=15)
+    # Evaluated every minute, but the 5-minute average exceeds 80 only once the whole window is the spike.
     assert lab.clock.now() == DEFAULT_START + dt.timedelta(minutes=15)
     assert len(lab.inbox.notifications("confirmed@example.com")) == 1
 
@@ -152,7 +156,8 @@ def test_wait_for_alarm_returns_at_the_transition(lab: Lab) -> None:
     for minute in range(10):
         _put_cpu(lab, 95.0, DEFAULT_START + dt.timedelta(minutes=minute))
     alarm = lab.wait_for_alarm("cpu-high", "ALARM", timeout=20)
-    assert alarm["StateValue"] == "ALARM" and lab.clock.now() == DEFAULT_START + dt.timedelta(minutes=5)
+    # The first evaluation, at 00:01, sees the 00:00 datapoint (alarm-evaluation-window.html#sliding-window).
+    assert alarm["StateValue"] == "ALARM" and lab.clock.now() == DEFAULT_START + dt.timedelta(minutes=1)
 
 
 def test_wait_for_alarm_timeout_explains_the_current_state(lab: Lab) -> None:
@@ -219,3 +224,135 @@ def test_an_alarm_updated_by_the_kits_own_client_is_evaluated_as_updated(lab: La
     _put_cpu(lab, 90.0, DEFAULT_START + dt.timedelta(minutes=5))
     lab.advance(minutes=5)
     assert _state(lab) == "OK"  # 90 is not above the new threshold
+
+
+# -- evaluation timing: every minute over a sliding window, or aligned to the clock ---------------------
+# "Alarm evaluation window": a one-hour alarm evaluates 13:07-14:07, then 13:08-14:08 (one evaluation a
+# minute; the window "advances each time the alarm is evaluated"); a wall clock window "only reflects a
+# data point after the period that contains it ends".
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html
+# "If the alarm period is 10 seconds or 30 seconds, the alarm is evaluated every 10 seconds."
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+MAX_ALARM = {**ALARM, "Statistic": "Maximum"}
+
+
+def _breach_at_00_11(lab: Lab) -> None:
+    for minute in range(11):
+        _put_cpu(lab, 20.0, DEFAULT_START + dt.timedelta(minutes=minute))
+    _put_cpu(lab, 95.0, DEFAULT_START + dt.timedelta(minutes=11))
+
+
+def _first_alarm_time(lab: Lab, name: str = "cpu-high") -> dt.datetime:
+    for _ in range(20):
+        lab.advance(minutes=1)
+        if _state(lab, name) == "ALARM":
+            return lab.clock.now()
+    raise AssertionError("the alarm never went to ALARM")
+
+
+def test_a_breach_at_00_11_fires_a_5_minute_alarm_at_the_next_minute(lab: Lab) -> None:
+    lab.client("cloudwatch").put_metric_alarm(**MAX_ALARM)
+    _breach_at_00_11(lab)
+    # 00:11's evaluation covers 00:06-00:11 (periods are [start, end)); 00:12's covers 00:07-00:12.
+    assert _first_alarm_time(lab) == DEFAULT_START + dt.timedelta(minutes=12)
+
+
+def test_a_wall_clock_window_fires_when_the_period_holding_the_breach_ends(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(**MAX_ALARM, EvaluationWindow={"WallClockWindow": {}})
+    _breach_at_00_11(lab)
+    assert _first_alarm_time(lab) == DEFAULT_START + dt.timedelta(minutes=15)
+    [alarm] = cloudwatch.describe_alarms(AlarmNames=["cpu-high"])["MetricAlarms"]
+    assert alarm["EvaluationWindow"] == {"WallClockWindow": {}}
+
+
+def test_a_wall_clock_window_in_a_half_hour_time_zone_ends_hours_at_half_past(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        **{**MAX_ALARM, "Period": 3600}, EvaluationWindow={"WallClockWindow": {"Timezone": "+05:30"}},
+    )
+    _put_cpu(lab, 95.0, DEFAULT_START + dt.timedelta(minutes=1))
+    # 00:01 UTC is 05:31 in +05:30: its local hour 05:00-06:00 ends at 00:30 UTC, not at 01:00 UTC.
+    lab.advance(minutes=29)
+    assert _state(lab) == "INSUFFICIENT_DATA"
+    lab.advance(minutes=1)
+    assert _state(lab) == "ALARM"
+
+
+def test_an_update_without_evaluation_window_goes_back_to_a_sliding_window(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(**MAX_ALARM, EvaluationWindow={"WallClockWindow": {"Timezone": "Asia/Tokyo"}})
+    assert cloudwatch.describe_alarms()["MetricAlarms"][0]["EvaluationWindow"] == {"WallClockWindow": {"Timezone": "Asia/Tokyo"}}
+    cloudwatch.put_metric_alarm(**MAX_ALARM)
+    assert "EvaluationWindow" not in cloudwatch.describe_alarms()["MetricAlarms"][0]
+    _breach_at_00_11(lab)
+    assert _first_alarm_time(lab) == DEFAULT_START + dt.timedelta(minutes=12)
+    cloudwatch.put_metric_alarm(**{**MAX_ALARM, "AlarmName": "explicit"}, EvaluationWindow={"SlidingWindow": {}})
+    assert cloudwatch.describe_alarms(AlarmNames=["explicit"])["MetricAlarms"][0]["EvaluationWindow"] == {"SlidingWindow": {}}
+    cloudwatch.delete_alarms(AlarmNames=["explicit"])
+    cloudwatch.put_metric_alarm(**{**MAX_ALARM, "AlarmName": "explicit"})
+    assert "EvaluationWindow" not in cloudwatch.describe_alarms(AlarmNames=["explicit"])["MetricAlarms"][0]
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [({"Period": 600, "EvaluationWindow": {"WallClockWindow": {}}}, "60, 300, 3600, 86400 or 604800"),
+     ({"Period": 10, "EvaluationWindow": {"WallClockWindow": {}}}, "high-resolution"),
+     ({"EvaluationWindow": {"WallClockWindow": {"Timezone": "+05:31"}}}, "multiple of 5 minutes"),
+     ({"EvaluationWindow": {"WallClockWindow": {"Timezone": "Mars/Olympus"}}}, "not a valid time zone")],
+)
+def test_wall_clock_windows_aws_refuses_are_refused(lab: Lab, change: dict[str, Any], match: str) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    with pytest.raises(cloudwatch.exceptions.ClientError, match=match):
+        cloudwatch.put_metric_alarm(**{**MAX_ALARM, **change})
+    assert cloudwatch.describe_alarms()["MetricAlarms"] == []
+
+
+def test_set_alarm_state_lasts_until_the_next_evaluation(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(**ALARM)
+    for minute in range(15):
+        _put_cpu(lab, 20.0, DEFAULT_START + dt.timedelta(minutes=minute))
+    lab.advance(minutes=10, seconds=20)
+    assert _state(lab) == "OK"
+    cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="testing the actions")
+    lab.advance(seconds=30)  # 00:10:50: no evaluation yet
+    assert _state(lab) == "ALARM"
+    lab.advance(seconds=10)  # 00:11:00: the next evaluation (not the next 5-minute boundary)
+    assert _state(lab) == "OK"
+    items = cloudwatch.describe_alarm_history(AlarmName="cpu-high", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert items[0]["Timestamp"] == DEFAULT_START + dt.timedelta(minutes=11)
+
+
+def test_a_10_second_alarm_is_evaluated_every_10_seconds(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(**{**MAX_ALARM, "Period": 10})
+    for second, value in ((0, 20.0), (10, 20.0), (20, 95.0)):
+        cloudwatch.put_metric_data(Namespace="Lab/Test", MetricData=[{
+            "MetricName": "CPUUtilization", "Dimensions": ALARM["Dimensions"], "Value": value,
+            "Timestamp": DEFAULT_START + dt.timedelta(seconds=second), "StorageResolution": 1,
+        }])
+    lab.advance(minutes=1)
+    items = cloudwatch.describe_alarm_history(AlarmName="cpu-high", HistoryItemType="StateUpdate", ScanBy="TimestampAscending")
+    # 00:00:10 sees 00:00:00-00:00:10 (20): OK; 00:00:30 sees 00:00:20-00:00:30 (95): ALARM; at 00:01:00
+    # the evaluation range (3 periods, 00:00:30-00:01:00) holds no data any more.
+    assert [(i["Timestamp"], i["HistorySummary"]) for i in items["AlarmHistoryItems"]] == [
+        (DEFAULT_START + dt.timedelta(seconds=10), "Alarm updated from INSUFFICIENT_DATA to OK"),
+        (DEFAULT_START + dt.timedelta(seconds=30), "Alarm updated from OK to ALARM"),
+        (DEFAULT_START + dt.timedelta(minutes=1), "Alarm updated from ALARM to INSUFFICIENT_DATA"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [("EvaluationInterval", 60), ("WarmUpConfiguration", {"WarmUpPeriodDurationInMinutes": 10}),
+     ("ActionConfiguration", {"AlarmTagsPropagation": {"Enabled": True}}),
+     ("EvaluationCriteria", {"PromQLCriteria": {"Query": "up == 0"}})],
+)
+def test_new_put_metric_alarm_members_not_emulated_are_refused_by_name(lab: Lab, member: str, value: Any) -> None:
+    from labkit.exceptions import UnsupportedOperation
+
+    cloudwatch = lab.client("cloudwatch")
+    with pytest.raises(UnsupportedOperation, match=member):
+        cloudwatch.put_metric_alarm(**MAX_ALARM, **{member: value})
+    assert cloudwatch.describe_alarms()["MetricAlarms"] == []

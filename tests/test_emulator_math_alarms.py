@@ -158,3 +158,24 @@ def test_trimmed_mean_alarms_are_refused_by_name(lab: Lab) -> None:
             AlarmName="tm", Namespace="Lab/App", MetricName="Latency", ExtendedStatistic="tm90", Period=60,
             EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
         )
+
+
+def test_a_5_minute_math_alarm_slides_every_minute(lab: Lab) -> None:
+    """A math alarm is a metric alarm: evaluated every minute over a sliding window ("Both
+    configurations are supported on all types of metric alarms except alarms that are based on a
+    PromQL query", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html)."""
+    five_minutes = [
+        {**query, "MetricStat": {**query["MetricStat"], "Period": 300}} if "MetricStat" in query else query
+        for query in ERROR_RATE["Metrics"]
+    ]
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(**{**ERROR_RATE, "EvaluationPeriods": 1, "DatapointsToAlarm": 1, "Metrics": five_minutes})
+    for minute in range(11):
+        _put(lab, minute, Requests=100, Errors=1)
+    _put(lab, 11, Requests=100, Errors=80)  # 00:11:30: the 5-minute rate jumps to (4 + 80) / 500 = 16.8 %
+    lab.advance(minutes=11)
+    assert _alarm(lab, "error-rate")["StateValue"] == "OK"
+    lab.advance(minutes=1)  # 00:12: the window 00:07-00:12 holds 00:11:30, not the 00:15 period end
+    assert _alarm(lab, "error-rate")["StateValue"] == "ALARM"
+    history = cloudwatch.describe_alarm_history(AlarmName="error-rate", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert history[0]["Timestamp"] == DEFAULT_START + dt.timedelta(minutes=12)

@@ -5,8 +5,20 @@
   (PutMetricAlarm API reference: "When this operation creates an alarm, the alarm state is
   immediately set to INSUFFICIENT_DATA ... When you update an existing alarm, its state is left
   unchanged", https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
-* At every period boundary of lab time each metric alarm is evaluated over its evaluation
-  range with :func:`labkit.aws.alarms.evaluate` (the documented M-of-N and missing-data rules).
+* Each metric alarm is evaluated every lab minute (every 10 seconds for a period under a minute)
+  over its evaluation range with :func:`labkit.aws.alarms.evaluate` (the documented M-of-N and
+  missing-data rules); the periods end at the evaluation time (``SlidingWindow``, the default) or at
+  the latest clock boundary in a time zone (``WallClockWindow``): :mod:`labkit.aws.alarms.schedule`
+  ("Alarm evaluation window",
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html).
+  So a 5-minute alarm sees a datapoint stamped 00:11 at 00:12, and a state set with ``SetAlarmState``
+  lasts until the next evaluation, at most a minute later unless the evaluation agrees with it.
+* ``EvaluationWindow`` is kept by the plugin (moto drops it) and returned by ``DescribeAlarms`` when
+  the alarm was put with one. The other members botocore 1.44 added to PutMetricAlarm are refused by
+  name (:data:`REFUSED_MEMBERS`): ``EvaluationCriteria`` and ``EvaluationInterval`` (PromQL alarms),
+  ``WarmUpConfiguration`` ("Alarm warm-up periods",
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-warm-up.html) and
+  ``ActionConfiguration`` (the alarm's tags in its notifications and events).
 * A state change — from evaluation or from ``SetAlarmState`` — updates the alarm, appends alarm
   history (``DescribeAlarmHistory`` is answered here) and, if actions are enabled, publishes the
   CloudWatch notification once to each SNS topic of the new state's actions
@@ -75,12 +87,14 @@ from labkit.emulator.server_state import ServerState, item_key
 from labkit.emulator.simulated_metrics import SimulatedMetrics
 from labkit.emulator.sns_email import SnsEmail
 from labkit.emulator.synthetic_checks import SyntheticChecks
+from labkit.emulator.metric_store import period_statistics
 from labkit.exceptions import InvalidAlarmParameter, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
     from labkit.emulator.cloudwatch_composite import CompositeAlarms
     from labkit.emulator.core import Emulator
 from labkit.aws import alarms, metricsinsights
+from labkit.aws.alarms import schedule
 from labkit.emulator.core import Call
 
 
@@ -92,6 +106,13 @@ ALARM_WRITES = (
     "PutMetricAlarm", "PutCompositeAlarm", "DeleteAlarms", "SetAlarmState",
     "EnableAlarmActions", "DisableAlarmActions", "TagResource", "UntagResource",
 )
+#: PutMetricAlarm members (botocore 1.44) valid on AWS that the lab does not emulate: refused by name.
+REFUSED_MEMBERS = {
+    "EvaluationCriteria": "PromQL alarms (EvaluationCriteria) are not evaluated offline",
+    "EvaluationInterval": "EvaluationInterval (the evaluation frequency of PromQL alarms) is not emulated",
+    "WarmUpConfiguration": "alarm warm-up periods (WarmUpConfiguration) are not emulated",
+    "ActionConfiguration": "ActionConfiguration (the alarm's tags in its notifications and events) is not emulated",
+}
 
 
 @dataclass
@@ -138,18 +159,25 @@ class CloudWatchAlarms:
         #: The lab region's metric alarms as moto describes them, or None when a call may have
         #: changed them since they were read (see :meth:`watch`).
         self._kept: list[dict[str, Any]] | None = None
-        #: This minute's metric statistics answers, by query and how many datapoints were stored.
-        self._answers: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        #: This evaluation instant's metric statistics by period start, by query (emptied after a transition,
+        #: whose actions may publish datapoints).
+        self._answers: dict[tuple[Any, ...], dict[dt.datetime, dict[str, Any]]] = {}
         #: Called with (region, alarm name, lab time) after each state change (composite alarms listen).
         self.on_transition: list[Callable[[str, str, dt.datetime], None]] = []
         #: Called with (region, alarm names) after any lab client's DeleteAlarms.
         self.on_delete: list[Callable[[str, list[str]], None]] = []
         #: The composite alarms plugin, when installed (it registers itself: it requires this one).
         self.composite: CompositeAlarms | None = None
+        #: Each alarm's EvaluationWindow as put, by (region, name); absent means a sliding window.
+        self.windows: dict[tuple[str, str], dict[str, Any]] = {}
         self.state: ServerState | None = None
+        self.window_state: ServerState | None = None
         if ServerState.available(self.lab):
             self.state = ServerState(self.lab, "alarm-history")
             self._adopt_history(self.state.load())
+            self.window_state = ServerState(self.lab, "alarm-window")
+            for value in self.window_state.load().values():
+                self.windows[(value["region"], value["alarm_name"])] = value["window"]
 
     def _adopt_history(self, stored: dict[str, Any]) -> None:
         """Take over the history items other processes left on the server for alarms that still exist."""
@@ -207,8 +235,12 @@ class CloudWatchAlarms:
 
     # -- calls ----------------------------------------------------------------------------------
     def validate(self, call: Call) -> None:
+        for member, detail in REFUSED_MEMBERS.items():
+            if member in call.params:
+                raise self._unsupported(f"{detail} (valid on AWS)")
         try:
             alarms.validate_put_metric_alarm(call.params)
+            schedule.validate_evaluation_window(call.params.get("EvaluationWindow"), alarm_period(call.params))
         except InvalidAlarmParameter as error:
             raise ServiceError(error.code, error.message) from error
         self._refuse_what_is_not_evaluated(call.params)
@@ -286,6 +318,9 @@ class CloudWatchAlarms:
     def created(self, call: Call, reply: dict[str, Any]) -> None:
         name = call.params["AlarmName"]
         now = self.lab.clock.now()
+        # "If you don't specify EvaluationWindow when you create or update a metric alarm, the alarm
+        # uses a sliding window" (alarm-evaluation-window.html): an update without it drops the kept one.
+        self._keep_window(call.region or self.lab.region, name, call.params.get("EvaluationWindow"))
         previous = call.context.get("labkit_previous_alarm")
         if previous is None:
             self._cloudwatch(call.region).set_alarm_state(
@@ -335,8 +370,28 @@ class CloudWatchAlarms:
             reply["NextToken"] = str(start + size)
         return reply
 
+    def _keep_window(self, region: str, name: str, window: dict[str, Any] | None) -> None:
+        key = item_key(f"{region}/{name}")
+        if window is None:
+            if self.windows.pop((region, name), None) is not None and self.window_state is not None:
+                self.window_state.drop(key)
+            return
+        self.windows[(region, name)] = window
+        if self.window_state is not None:
+            self.window_state.save(key, {"region": region, "alarm_name": name, "window": window})
+
+    def describe_windows(self, call: Call, reply: dict[str, Any]) -> None:
+        """Add ``EvaluationWindow`` to the metric alarms that were put with one (moto drops it)."""
+        region = call.region or self.lab.region
+        for alarm in reply.get("MetricAlarms", []):
+            window = self.windows.get((region, alarm["AlarmName"]))
+            if window is not None:
+                alarm["EvaluationWindow"] = window
+
     def forget(self, call: Call, reply: dict[str, Any]) -> None:
         gone = set(call.params.get("AlarmNames", []))
+        for name in gone:
+            self._keep_window(call.region or self.lab.region, name, None)
         for item in self.history:
             if item.alarm_name in gone and item.key and self.state is not None:
                 self.state.drop(item.key)
@@ -344,20 +399,27 @@ class CloudWatchAlarms:
 
     # -- evaluation -----------------------------------------------------------------------------
     def tick(self, now: dt.datetime) -> None:
-        """Evaluate every alarm whose period ends at ``now``.
+        """Evaluate every alarm at the instants of the lab minute that ends at ``now``: once, at
+        ``now``, or every 10 seconds for a period under a minute (:func:`schedule.evaluation_times`).
 
         The alarms are the region's, whoever made them: on a moto server an alarm another process
         created (``labkit catchup``, a second kernel of the participant) is evaluated here too.
-        A minute that ends no alarm's period costs nothing more than looking at the kept alarms.
         """
-        second = int(now.timestamp())
-        due = [alarm for alarm in self.alarms if self._evaluable(alarm) and second % alarm_period(alarm) == 0]
-        if not due:
-            return
-        # Alarms on the same metric and period (ten thresholds on one CPU) ask the same question.
-        self._answers = {}
-        for alarm in due:
-            self._evaluate(alarm, now)
+        due: dict[dt.datetime, list[dict[str, Any]]] = {}
+        for alarm in self.alarms:
+            if self._evaluable(alarm):
+                period = alarm_period(alarm)
+                assert period is not None  # _evaluable checked it
+                for at in schedule.evaluation_times(period, now):
+                    due.setdefault(at, []).append(alarm)
+        for at in sorted(due):
+            # Alarms on the same metric and period (ten thresholds on one CPU) ask the same question.
+            self._answers = {}
+            # A transition earlier in this minute re-read its alarm: evaluate the alarms as they are now.
+            current = {alarm["AlarmName"]: alarm for alarm in self.alarms}
+            for alarm in due[at]:
+                if alarm["AlarmName"] in current:
+                    self._evaluate(current[alarm["AlarmName"]], at)
 
     @staticmethod
     def _evaluable(alarm: dict[str, Any]) -> bool:
@@ -371,20 +433,22 @@ class CloudWatchAlarms:
         return bool(alarm.get("MetricName")) and (statistic in STANDARD_STATISTICS or bool(_PERCENTILE.match(statistic)))
 
     def _evaluate(self, alarm: dict[str, Any], now: dt.datetime) -> None:
+        """Evaluate ``alarm`` at ``now`` over the periods its evaluation window gives."""
         period = alarm_period(alarm)
         assert period is not None  # _evaluable checked it
         n = alarm["EvaluationPeriods"]
         count = alarms.evaluation_range(n)
-        first = now - dt.timedelta(seconds=period * count)
-        starts = [first + dt.timedelta(seconds=period * i) for i in range(count)]
+        end = schedule.window_end(now, period, self.windows.get((self.lab.region, alarm["AlarmName"])))
+        starts = schedule.period_starts(end, period, count)
+        first = starts[0]
         statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic")
         threshold: Any = alarm.get("Threshold")
         if alarm.get("ThresholdMetricId"):
-            (values, threshold), counts = self._band_values(alarm, first, now, starts), None
+            (values, threshold), counts = self._band_values(alarm, first, end, starts), None
         elif alarm.get("Metrics"):
-            values, counts = self._math_values(alarm, first, now, starts), None
+            values, counts = self._math_values(alarm, first, end, starts), None
         else:
-            values, counts = self._metric_values(alarm, first, now, starts)
+            values, counts = self._metric_values(alarm, first, end, starts)
             if statistic and _too_few_samples(alarm, counts[-n:]):
                 return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
         # A math alarm whose metrics are all DynamoDB's is taken as "evaluating metrics in the AWS/DynamoDB namespace".
@@ -428,7 +492,15 @@ class CloudWatchAlarms:
         return values, counts
 
     def _by_start(self, query: dict[str, Any]) -> dict[dt.datetime, dict[str, Any]]:
-        return {point["Timestamp"].astimezone(dt.timezone.utc): point for point in self._statistics(query)}
+        key = (
+            query["Namespace"], query["MetricName"], tuple((d["Name"], d["Value"]) for d in query["Dimensions"]),
+            query.get("Unit"), query["StartTime"], query["EndTime"], query["Period"],
+            tuple(query.get("Statistics") or ()), tuple(query.get("ExtendedStatistics") or ()),
+        )
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = {point["Timestamp"]: point for point in self._statistics(query)}
+        return found
 
     def _math_values(
         self, alarm: dict[str, Any], first: dt.datetime, now: dt.datetime, starts: list[dt.datetime],
@@ -438,7 +510,8 @@ class CloudWatchAlarms:
         metrics = self.metrics
         queries = alarm["Metrics"]
         returned = next(q["Id"] for q in queries if q.get("ReturnData", True))
-        found = metrics.query_series(queries, first, now, operation="PutMetricAlarm")[returned]
+        origin = int(now.timestamp()) % (alarm_period(alarm) or 60)
+        found = metrics.query_series(queries, first, now, operation="PutMetricAlarm", origin=origin)[returned]
         if not found:  # REMOVE_EMPTY left nothing: no datapoints
             return [None] * len(starts)
         if len(found) > 1:
@@ -460,7 +533,8 @@ class CloudWatchAlarms:
         (*labkit's reading*: AWS does not document it)."""
         queries, band_id = alarm["Metrics"], alarm["ThresholdMetricId"]
         returned = next(q["Id"] for q in queries if q.get("ReturnData", True) and q["Id"] != band_id)
-        found = self.metrics.query_series(queries, first, now, operation="PutMetricAlarm", anomaly="create")
+        origin = int(now.timestamp()) % (alarm_period(alarm) or 60)
+        found = self.metrics.query_series(queries, first, now, operation="PutMetricAlarm", anomaly="create", origin=origin)
         metric = dict(zip(found[returned][0][1], found[returned][0][2])) if found[returned] else {}
         upper, lower = (dict(zip(entry[1], entry[2])) for entry in found[band_id])
         values: list[float | None] = []
@@ -472,18 +546,16 @@ class CloudWatchAlarms:
         return values, bands
 
     def _statistics(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """The query's datapoints in periods aligned as CloudWatch aligns them.
-
-        moto starts its periods at the first datapoint, so data at uneven seconds (a metric filter
-        counts a log line at the line's own second) would miss the evaluated periods; the
-        cloudwatch_metrics plugin answers from the raw datapoints on period boundaries.
-        """
-        key = (repr(query), self.metrics.store.size)
-        if key in self._answers:
-            return self._answers[key]
-        answer = self.metrics.get_metric_statistics(Call("cloudwatch", "GetMetricStatistics", query, self.lab))
-        self._answers[key] = list((answer or self._cloudwatch().get_metric_statistics(**query))["Datapoints"])
-        return self._answers[key]
+        """The query's datapoints in the alarm's periods: they end at ``EndTime`` (the evaluation
+        window's end), not at multiples of the period since the epoch as GetMetricStatistics' do."""
+        period = int(query["Period"])
+        rows = self.metrics.rows(query["Namespace"], query["MetricName"], query["Dimensions"], query["StartTime"], query["EndTime"])
+        points = period_statistics(
+            rows, period=period, statistics=query.get("Statistics") or [],
+            extended_statistics=query.get("ExtendedStatistics") or [], unit=query.get("Unit"),
+            origin=int(query["EndTime"].timestamp()) % period,
+        )
+        return points
 
     def _transition(
         self, alarm: dict[str, Any], state: str, reason: str, reason_data: dict[str, Any] | None, now: dt.datetime
@@ -492,6 +564,7 @@ class CloudWatchAlarms:
         old_state, old_reason = alarm["StateValue"], alarm.get("StateReason", "")
         if state == old_state:
             return
+        self._answers = {}
         params: dict[str, Any] = {"AlarmName": alarm["AlarmName"], "StateValue": state, "StateReason": reason}
         if reason_data:
             params["StateReasonData"] = json.dumps(reason_data)
@@ -640,5 +713,6 @@ def install(emulator: Emulator) -> CloudWatchAlarms:
     emulator.answers("cloudwatch", "SetAlarmState")(plugin.set_state)
     emulator.answers("cloudwatch", "DescribeAlarmHistory")(plugin.describe_history)
     emulator.observes("cloudwatch", "DeleteAlarms")(plugin.forget)
+    emulator.observes("cloudwatch", "DescribeAlarms")(plugin.describe_windows)
     emulator.every_minute(plugin.tick)
     return plugin

@@ -442,9 +442,12 @@ class CloudWatchMetrics:
 
     def query_series(
         self, queries: list[dict[str, Any]], start: dt.datetime, end: dt.datetime, *, operation: str,
-        anomaly: str = "require",
+        anomaly: str = "require", origin: int = 0,
     ) -> dict[str, list[tuple[str, list[dt.datetime], list[float]]]]:
         """Every query's time series (label, timestamps, values) over ``start <= t < end``.
+
+        Periods start at multiples of the period since the epoch, or since ``origin`` (epoch seconds)
+        for an alarm's sliding window (:mod:`labkit.aws.alarms.schedule`).
 
         ``MetricStat`` queries are read from the store; ``Expression`` queries are evaluated with
         :mod:`labkit.aws.metricmath` ("Using metric math",
@@ -492,7 +495,7 @@ class CloudWatchMetrics:
                 continue
             stat = query["MetricStat"]
             metric = stat["Metric"]
-            times, values = self._stat_points(metric, stat, start, end, operation)
+            times, values = self._stat_points(metric, stat, start, end, operation, origin)
             metrics[qid] = metricmath.Series(
                 qid, query.get("Label") or metric["MetricName"], int(stat["Period"]),
                 np.array([int(t.timestamp()) for t in times], np.int64), np.array(values, np.float64),
@@ -513,7 +516,7 @@ class CloudWatchMetrics:
             bands = self.band_provider(queries, operation, anomaly) if self.band_provider is not None else None
             evaluated = metricmath.evaluate(
                 expressions, metrics, int(start.timestamp()), int(end.timestamp()), periods=periods, bands=bands,
-                given={qid: [s for _, s in returned] for qid, returned in insights.items()},
+                given={qid: [s for _, s in returned] for qid, returned in insights.items()}, origin=origin,
             )
         except metricmath.MetricMathError as error:
             raise ServiceError("ValidationError", str(error)) from error
@@ -588,6 +591,7 @@ class CloudWatchMetrics:
 
     def _stat_points(
         self, metric: dict[str, Any], stat: dict[str, Any], start: dt.datetime, end: dt.datetime, operation: str,
+        origin: int = 0,
     ) -> tuple[list[dt.datetime], list[float]]:
         """One MetricStat's values per period (periods without data left out), in time order."""
         statistic = stat["Stat"]
@@ -600,7 +604,7 @@ class CloudWatchMetrics:
             rows, period=int(stat["Period"]),
             statistics=[statistic] if statistic in STATISTICS else [],
             extended_statistics=[] if statistic in STATISTICS else [statistic],
-            unit=stat.get("Unit"),
+            unit=stat.get("Unit"), origin=origin,
         )
         times, values = [], []
         for row in periods:

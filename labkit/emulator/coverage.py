@@ -133,7 +133,7 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
         _members(
             "AlarmName AlarmDescription ActionsEnabled OKActions AlarmActions InsufficientDataActions MetricName "
             "Namespace Statistic Dimensions Period Unit EvaluationPeriods DatapointsToAlarm Threshold "
-            "ComparisonOperator TreatMissingData EvaluateLowSampleCountPercentile Tags"
+            "ComparisonOperator TreatMissingData EvaluateLowSampleCountPercentile Tags EvaluationWindow"
         ),
         checked={
             "ExtendedStatistic": "cloudwatch_alarms: pNN evaluated, other extended statistics refused",
@@ -141,10 +141,6 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
             "ThresholdMetricId": "cloudwatch_alarms: anomaly detection bands evaluated (labkit's model), other expressions refused",
         },
         refused={
-            # Another branch (per-minute sliding evaluation) may honour EvaluationWindow: move it then.
-            "EvaluationWindow": Refusal(
-                "evaluation windows are not emulated (the lab evaluates an alarm at the end of each period)"
-            ),
             "WarmUpConfiguration": Refusal("alarm warm-up periods are not emulated"),
             "EvaluationCriteria": Refusal("alarms on EvaluationCriteria (PromQL and other criteria) are not emulated"),
             "EvaluationInterval": Refusal("EvaluationInterval (alarms on EvaluationCriteria) is not emulated"),

@@ -250,10 +250,11 @@ def _utc(value: Any) -> dt.datetime:
 
 def period_statistics(
     rows: Iterable[Row], *, period: int, statistics: Sequence[str], extended_statistics: Sequence[str] = (),
-    unit: str | None = None,
+    unit: str | None = None, origin: int = 0,
 ) -> list[dict[str, Any]]:
-    """:func:`labkit.aws.alarms.statistics.period_statistics` over stored rows (same buckets, same sums)."""
-    buckets = PeriodBuckets(period)
+    """:func:`labkit.aws.alarms.statistics.period_statistics` over stored rows (same buckets, same sums);
+    ``origin`` shifts the periods' starts (see :class:`~labkit.aws.alarms.statistics.PeriodBuckets`)."""
+    buckets = PeriodBuckets(period, origin)
     for row in rows:
         if unit is not None and row.unit != unit:
             continue

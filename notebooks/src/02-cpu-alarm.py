@@ -135,8 +135,9 @@ alarm = cloudwatch.describe_alarms(AlarmNames=["cpu-high"])["MetricAlarms"][0]
 print(alarm["StateValue"], "-", alarm["StateReason"])
 
 # %% [markdown]
-# A new alarm starts in **INSUFFICIENT_DATA**: it has not been evaluated yet. At the end of the first 5-minute
-# period CloudWatch evaluates it, finds a normal CPU, and moves it to OK.
+# A new alarm starts in **INSUFFICIENT_DATA**: it has not been evaluated yet. CloudWatch evaluates it every
+# minute, each time over the 5 minutes that just ended (a *sliding window*): a minute later it finds a normal
+# CPU and moves it to OK.
 
 # %%
 lab.wait_until(lambda: alarm_state() == "OK", timeout=15, description="the alarm going to OK")
@@ -157,7 +158,8 @@ lab.wait_until(lambda: alarm_state() == "ALARM", timeout=20, description="the al
 print(lab.clock.now(), alarm_state(), f"({(lab.clock.now() - spike_start).seconds // 60} minutes after the spike began)")
 
 # %% [markdown]
-# The first full 5-minute period of the spike averaged above 80, and at its end the alarm went to ALARM.
+# As soon as the 5 minutes just ended averaged above 80 (four of them in the spike), the alarm went to ALARM:
+# the evaluation every minute does not wait for a clock-aligned 5-minute period to end.
 # Let the spike end, and the alarm recovers on its own:
 
 # %%
@@ -171,7 +173,9 @@ for item in history:
 # %% [markdown]
 # The same story as a chart, in the style of the console's alarm graph: `labkit.lesson.metrics.series` reads the
 # 5-minute averages since the alarm was created, and `labkit.lesson.plot.alarm_timeline` replays the alarm's rules on
-# them (red: ALARM, grey: INSUFFICIENT_DATA, red dots: breaching periods).
+# them (red: ALARM, grey: INSUFFICIENT_DATA, red dots: breaching periods). It replays them once per clock-aligned
+# period, as the console's graph shows periods; the alarm itself was evaluated every minute, so its history can
+# show a transition up to four minutes before the chart does.
 
 # %%
 import matplotlib.pyplot as plt
@@ -262,8 +266,8 @@ comparison
 #   batch job never does; the runaway spike does, and is caught 10 minutes later than with 1 of 1.
 # - *5 of 5* is quieter still but slower to detect. The choice is a trade: minutes of delay against nights of sleep.
 #
-# (`backtest` evaluates once per period on period-aligned data; CloudWatch evaluates every minute, so real
-# detection can be a minute or two later.)
+# (`backtest` evaluates once per period, at each period's end; CloudWatch evaluates every minute over a sliding
+# window, so it can catch a breach up to four minutes sooner, and also a 5-minute breach that straddles two periods.)
 
 # %% [markdown]
 # ## Step 7: When data is missing — `TreatMissingData`
@@ -362,7 +366,8 @@ checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 # ## Summary and what's next
 #
 # - Topic → subscription → confirmation: an email subscription receives nothing until it is confirmed.
-# - `put_metric_alarm` with the console's choices; a new alarm is INSUFFICIENT_DATA, then OK or ALARM at each period.
+# - `put_metric_alarm` with the console's choices; a new alarm is INSUFFICIENT_DATA, then OK or ALARM, evaluated
+#   every minute over a sliding window.
 # - Alarms notify on state changes; the email's subject is `ALARM: "<name>" in <Region name>`.
 # - CloudWatch validates alarms (periods of 10, 20, 30 s or multiples of 60); moto does not, the lab does.
 # - Backtest thresholds and M of N on history before you trust an alarm; choose `TreatMissingData` on purpose.

@@ -266,18 +266,19 @@ per_minute.groupby(per_minute.index // 5).agg(**{
 }).set_index("period from")
 
 # %% [markdown]
-# The alarms are evaluated at the end of each 5-minute period. At 00:05 the first period held the single
-# keyless login: the article's `SSH Failed` goes to `ALARM` and emails, the tuned `SSH brute force` stays `OK`.
-# At 00:10 the attack's period was over 10: now the tuned alarm goes to `ALARM` too (the lines of its last
-# minute arrived just after, so the reason in its email counts four minutes). The bot left at 00:10, yet both
-# alarms stay in `ALARM` until 00:25.
+# CloudWatch evaluates an alarm every minute, each time over the 5 minutes that just ended (a *sliding
+# window*), not only when a clock-aligned period ends. The keyless login of 00:02 was shipped at 00:03, and the
+# evaluation at 00:04 (over 23:59–00:04, the time its email's reason gives) counted it: the article's
+# `SSH Failed` goes to `ALARM` and emails, the tuned `SSH brute force` stays `OK`. At 00:07 the attack's first
+# two minutes, shipped by then, were over 10: now the tuned alarm goes to `ALARM` too, three minutes before the
+# 00:10 period end. The bot left at 00:10, yet both alarms stay in `ALARM` until 00:25.
 # A period without a single `[preauth]` line has **no datapoint** — not a zero — and CloudWatch first looks
 # for real datapoints in an *evaluation range* a little longer than the alarm's periods, and uses
 # `TreatMissingData` only when there are not enough of them. The attack's datapoint stays in that range for
 # two more periods (the lab uses N + 2 periods; AWS documents 5 periods for N = 3 and does not publish the
 # rest). Set `defaultValue=0` on the metric filter to publish a zero for every minute in which log lines
-# arrived and none matched (a minute without any log line still has no datapoint), and the alarm recovers at
-# the next period as long as the instance keeps logging. The alarms' history:
+# arrived and none matched (a minute without any log line still has no datapoint), and the alarm recovers as
+# soon as the attack leaves its 5-minute window, as long as the instance keeps logging. The alarms' history:
 
 # %%
 for name in ("SSH Failed", "SSH brute force"):

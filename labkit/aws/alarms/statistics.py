@@ -150,15 +150,18 @@ class PeriodBuckets:
     (:func:`labkit.emulator.metric_store.period_statistics`) use, so they cannot drift apart.
     """
 
-    def __init__(self, period: int) -> None:
+    def __init__(self, period: int, origin: int = 0) -> None:
         if period <= 0:
             raise InvalidParameter("period must be positive")
         self.period = period
+        #: Periods start at ``origin`` plus a multiple of the period (seconds since the epoch): 0 for
+        #: GetMetricStatistics; an alarm's sliding window starts its periods at its evaluation time.
+        self.origin = origin
         self._buckets: dict[tuple[int, str], _Bucket] = {}
 
     def bucket(self, seconds: int, unit: str) -> _Bucket:
         """The bucket of the period holding second ``seconds`` (floored, since the epoch) in ``unit``."""
-        key = (period_start_seconds(seconds, self.period), unit)
+        key = (self.origin + period_start_seconds(seconds - self.origin, self.period), unit)
         found = self._buckets.get(key)
         if found is None:
             found = self._buckets[key] = _Bucket()

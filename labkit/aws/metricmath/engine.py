@@ -278,7 +278,7 @@ def references(expression: str) -> set[str]:
 def evaluate(
     expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
     *, periods: Mapping[str, int] | None = None, bands: BandProvider | None = None,
-    given: Mapping[str, list[Series]] | None = None,
+    given: Mapping[str, list[Series]] | None = None, origin: int = 0,
 ) -> dict[str, list[Series]]:
     """Evaluate every expression (Id -> text) over the request's ``metrics`` (Id -> series, in request order).
 
@@ -287,15 +287,17 @@ def evaluate(
     single time series). ``bands`` computes ``ANOMALY_DETECTION_BAND`` (the emulator's anomaly
     detectors; without it the function is refused). ``given`` holds results computed elsewhere that
     expressions may name (a Metrics Insights query's series, :mod:`labkit.aws.metricsinsights`).
-    Raises :class:`MetricMathError` for unknown Ids, circular references and invalid arguments, as AWS
-    refuses the request.
+    ``origin`` (epoch seconds) moves the periods of non-sparse series to start at ``origin`` plus a
+    multiple of the period (an alarm's sliding window, :mod:`labkit.aws.alarms.schedule`); 0 is the
+    epoch alignment GetMetricData uses. Raises :class:`MetricMathError` for unknown Ids, circular
+    references and invalid arguments, as AWS refuses the request.
     """
     for qid in list(expressions) + list(metrics):
         if not ID_PATTERN.match(qid):
             raise MetricMathError(
                 f"Invalid Id '{qid}': it must start with a lowercase letter and contain only letters, numbers and underscores."
             )
-    evaluator = _Evaluator(expressions, metrics, start, end, periods or {})
+    evaluator = _Evaluator(expressions, metrics, start, end, periods or {}, origin)
     evaluator.bands = bands
     for qid, found in (given or {}).items():
         evaluator.done[qid] = found[0] if len(found) == 1 else list(found)
@@ -308,10 +310,10 @@ def evaluate(
 
 class _Evaluator:
     def __init__(self, expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
-                 periods: Mapping[str, int]) -> None:
+                 periods: Mapping[str, int], origin: int = 0) -> None:
         self.expressions = expressions
         self.metrics = metrics
-        self.start, self.end = start, end
+        self.start, self.end, self.origin = start, end, origin
         self.periods = periods
         self.trees = {qid: compile(text) for qid, text in expressions.items()}
         self.done: dict[str, Any] = {}
@@ -398,7 +400,7 @@ class _Evaluator:
 
     # -- alignment -----------------------------------------------------------------------------------
     def grid(self, period: int) -> np.ndarray:
-        first = self.start - self.start % period
+        first = self.start - (self.start - self.origin) % period
         return np.arange(first, self.end, period, dtype=np.int64)
 
     def default_period(self) -> int:

@@ -27,8 +27,9 @@ MANIFEST = Manifest(
     differences=(
         EC2_WORKLOAD_MODEL,
         (
-            "Alarms are evaluated once per period, at its end; CloudWatch evaluates about every minute, so on AWS a "
-            "transition can come a minute or two later. Offline the alarm email goes to `lab.inbox` (on AWS, "
+            "Alarms are evaluated every lab minute over a sliding window (every 10 seconds for periods under a "
+            "minute), as CloudWatch documents; on AWS datapoints arrive a minute or so late, so a transition can "
+            "come a minute or two later. Offline the alarm email goes to `lab.inbox` (on AWS, "
             "`lab.inbox` reads an SQS queue subscribed to the topic), and the spike is simulated (on AWS the kit "
             "really loads the CPU through Systems Manager Run Command)."
         ),
