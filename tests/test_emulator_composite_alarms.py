@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from aws_shapes import shape_problems
+from labkit.emulator.events import Events
 from labkit.exceptions import UnsupportedOperation
 from labkit.runtime.lab import Lab
 
@@ -118,8 +120,9 @@ def test_deleting_alarms(cloudwatch: Any) -> None:
 
 
 def test_what_is_not_emulated_is_refused_by_name(cloudwatch: Any) -> None:
-    with pytest.raises(UnsupportedOperation, match="ActionsSuppressor"):
-        cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", ActionsSuppressor="deploying")
+    with pytest.raises(UnsupportedOperation, match="ActionConfiguration"):
+        cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)",
+                                       ActionConfiguration={"AlarmTagsPropagation": {"Enabled": True}})
     with pytest.raises(UnsupportedOperation, match="paging"):
         cloudwatch.describe_alarms(MaxRecords=1)
     assert len(cloudwatch.describe_alarms(MaxRecords=2)["MetricAlarms"]) == 2
@@ -173,3 +176,99 @@ def test_tags_of_a_composite_alarm(lab: Lab, cloudwatch: Any) -> None:
     cloudwatch.untag_resource(ResourceARN=arn, TagKeys=["team"])
     keys = {t["Key"] for t in cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]}
     assert keys == {"tier", "labkit:lab"}
+
+
+# -- actions suppression ("Suppressing composite alarm actions",
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Composite_Alarm_Suppression.html;
+# CompositeAlarm API reference, ActionsSuppressedBy / ActionsSuppressedReason) -------------------------------
+SUPPRESSED = {"ActionsSuppressor": "deploying", "ActionsSuppressorWaitPeriod": 120, "ActionsSuppressorExtensionPeriod": 180}
+
+
+@pytest.fixture
+def pager(lab: Lab, cloudwatch: Any) -> str:
+    for name, metric in (("cpu-high", "CPU"), ("deploying", "Deploy")):  # states set by hand stay: no data is ignored
+        cloudwatch.put_metric_alarm(AlarmName=name, MetricName=metric, **CHILD, TreatMissingData="ignore")
+    sns = lab.client("sns")
+    topic = sns.create_topic(Name="pager")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
+    lab.inbox.confirm("oncall@example.com")
+    cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", AlarmActions=[topic],
+                                   OKActions=[topic], **SUPPRESSED)
+    return topic
+
+
+def _paged(lab: Lab) -> list[str]:
+    return [json.loads(e.body.split("\n\n--")[0])["NewStateValue"] for e in lab.inbox.notifications("oncall@example.com")]
+
+
+def test_suppressor_settings_are_validated_and_described(cloudwatch: Any) -> None:
+    with pytest.raises(ClientError, match="ActionsSuppressor alarm nope does not exist"):
+        cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", **{**SUPPRESSED, "ActionsSuppressor": "nope"})
+    with pytest.raises(ClientError) as raised:  # "WaitPeriod is required only when ActionsSuppressor is specified"
+        cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", ActionsSuppressor="deploying",
+                                       ActionsSuppressorExtensionPeriod=60)
+    assert raised.value.response["Error"]["Code"] == "MissingParameter"
+    cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", **SUPPRESSED)
+    alarm = _composite(cloudwatch)
+    assert {k: alarm[k] for k in SUPPRESSED} == SUPPRESSED and "ActionsSuppressedBy" not in alarm
+    assert shape_problems("cloudwatch", "DescribeAlarms", cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"])) == []
+
+
+def test_wait_period_then_actions_when_the_suppressor_stays_ok(lab: Lab, cloudwatch: Any, pager: str) -> None:
+    assert _paged(lab) == ["OK"]  # created: INSUFFICIENT_DATA -> OK (FALSE rule) runs the OK actions at once
+    cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
+    alarm = _composite(cloudwatch)
+    assert alarm["StateValue"] == "ALARM"
+    assert (alarm["ActionsSuppressedBy"], alarm["ActionsSuppressedReason"]) == ("WaitPeriod", "Actions suppressed by WaitPeriod")
+    lab.advance(minutes=1)
+    assert _paged(lab) == ["OK"]  # still waiting for the suppressor (120 s)
+    lab.advance(minutes=1)
+    # "After this time, the composite alarm performs its actions."
+    assert _paged(lab) == ["OK", "ALARM"] and "ActionsSuppressedBy" not in _composite(cloudwatch)
+    items = cloudwatch.describe_alarm_history(AlarmName="page-me", AlarmTypes=["CompositeAlarm"],
+                                              HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert items[0]["HistorySummary"] == "Alarm updated from ALARM to ALARM"
+
+
+def test_suppressor_in_alarm_silences_then_extension_period(lab: Lab, cloudwatch: Any, pager: str) -> None:
+    cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="ALARM", StateReason="deploy started")
+    assert _composite(cloudwatch)["ActionsSuppressedBy"] == "Alarm"
+    cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
+    lab.advance(minutes=5)
+    assert _composite(cloudwatch)["StateValue"] == "ALARM" and _paged(lab) == ["OK"]  # no page during the deploy
+    cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="OK", StateReason="deploy done")
+    assert _composite(cloudwatch)["ActionsSuppressedBy"] == "ExtensionPeriod"
+    lab.advance(minutes=2)
+    assert _paged(lab) == ["OK"]  # 180 s of extension
+    lab.advance(minutes=1)
+    assert _paged(lab) == ["OK", "ALARM"]  # still in ALARM when the extension ends: the actions run
+
+
+def test_recovery_during_the_extension_period_sends_nothing(lab: Lab, cloudwatch: Any, pager: str) -> None:
+    cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="ALARM", StateReason="deploy started")
+    cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
+    cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="OK", StateReason="deploy done")
+    cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="OK", StateReason="recovered")
+    lab.advance(minutes=4)
+    assert _composite(cloudwatch)["StateValue"] == "OK" and _paged(lab) == ["OK"]
+
+
+def test_suppressed_state_reaches_eventbridge(lab: Lab, cloudwatch: Any, pager: str) -> None:
+    events = lab.emulator.plugin(Events)
+    cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
+    event = [e for e in events.events if e["detail"].get("alarmName") == "page-me"][-1]
+    assert event["detail"]["state"]["actionsSuppressedBy"] == "WaitPeriod"
+    assert event["detail"]["configuration"]["actionsSuppressorWaitPeriod"] == 120
+
+
+def test_suppressor_named_by_arn_with_no_extension(lab: Lab, cloudwatch: Any) -> None:
+    """"ActionsSuppressor can be an AlarmName or an Amazon Resource Name (ARN) from an existing alarm."""
+    for name, metric in (("cpu-high", "CPU"), ("deploying", "Deploy")):
+        cloudwatch.put_metric_alarm(AlarmName=name, MetricName=metric, **CHILD, TreatMissingData="ignore")
+    arn = f"arn:aws:cloudwatch:{lab.region}:{lab.account_id}:alarm:deploying"
+    cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", ActionsSuppressor=arn,
+                                   ActionsSuppressorWaitPeriod=0, ActionsSuppressorExtensionPeriod=0)
+    cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="ALARM", StateReason="deploy started")
+    assert _composite(cloudwatch)["ActionsSuppressedBy"] == "Alarm"
+    cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="OK", StateReason="deploy done")
+    assert "ActionsSuppressedBy" not in _composite(cloudwatch)  # no extension period: released at once

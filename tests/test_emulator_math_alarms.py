@@ -139,23 +139,6 @@ def test_math_alarm_validation_as_aws(lab: Lab) -> None:
     assert cloudwatch.describe_alarms(AlarmNames=["error-rate"])["MetricAlarms"] == []
 
 
-def test_the_knowledge_center_anomaly_alarm_passes_validation_then_is_refused_by_name(lab: Lab) -> None:
-    """AWS's example (https://repost.aws/knowledge-center/cloudwatch-set-anomaly-detection-alarm) is valid;
-    the lab does not evaluate anomaly bands, so it says so instead of storing an alarm that never moves."""
-    example = {
-        "AlarmName": "MyAlarmName", "AlarmDescription": "This alarm uses an anomaly detection model",
-        "Metrics": [
-            {"Id": "m1", "ReturnData": True, "MetricStat": {"Metric": {
-                "MetricName": "NetworkIn", "Namespace": "AWS/EC2",
-                "Dimensions": [{"Name": "InstanceId", "Value": "i-0e1830cdc0447f6b9"}]}, "Stat": "Average", "Period": 60}},
-            {"Id": "t1", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)"},
-        ],
-        "EvaluationPeriods": 2, "ThresholdMetricId": "t1", "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
-    }
-    with pytest.raises(UnsupportedOperation, match="anomaly detection alarms"):
-        lab.client("cloudwatch").put_metric_alarm(**example)
-
-
 @pytest.mark.parametrize("change, construct", [
     ({"Metrics": [_stat("m1", "Errors"), {"Id": "e1", "Expression": "SEARCH('Errors', 'Sum', 60)", "ReturnData": True}]},
      "SEARCH"),
@@ -175,12 +158,3 @@ def test_trimmed_mean_alarms_are_refused_by_name(lab: Lab) -> None:
             AlarmName="tm", Namespace="Lab/App", MetricName="Latency", ExtendedStatistic="tm90", Period=60,
             EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
         )
-
-
-def test_anomaly_detectors_are_refused_by_name(lab: Lab) -> None:
-    """PutAnomalyDetector (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAnomalyDetector.html)
-    is not emulated: the lab says so rather than accept a model it never trains."""
-    with pytest.raises(UnsupportedOperation, match="PutAnomalyDetector"):
-        lab.client("cloudwatch").put_anomaly_detector(SingleMetricAnomalyDetector={
-            "Namespace": "Lab/App", "MetricName": "Latency", "Dimensions": DIMS, "Stat": "Average",
-        })

@@ -73,8 +73,8 @@ def test_moto_server_backend_serves_the_same_calls_over_http() -> None:
 
 # -- moto's errors become one labkit error -------------------------------------------------------
 def test_unimplemented_call_in_process_names_call_and_backend(lab: Lab) -> None:
-    with pytest.raises(UnsupportedOperation, match=r"cloudwatch\.DescribeAnomalyDetectors .* 'moto' backend"):
-        lab.client("cloudwatch").describe_anomaly_detectors()
+    with pytest.raises(UnsupportedOperation, match=r"cloudwatch\.ListMetricStreams .* 'moto' backend"):
+        lab.client("cloudwatch").list_metric_streams()
 
 
 def test_service_without_moto_backend_404_becomes_unsupported(lab: Lab) -> None:
@@ -90,7 +90,7 @@ def test_unknown_service_never_reaches_the_real_network(lab: Lab) -> None:
 def test_unimplemented_call_over_a_server_is_not_retried() -> None:
     with labkit.connect("moto-server") as opened:
         with pytest.raises(UnsupportedOperation, match="HTTP 500") as raised:
-            opened.client("cloudwatch").describe_anomaly_detectors()
+            opened.client("cloudwatch").list_metric_streams()
         assert raised.value.backend == "moto-server"
 
 
@@ -154,13 +154,13 @@ def test_real_clock_waits_instead_of_jumping(monkeypatch: pytest.MonkeyPatch) ->
 def test_answer_replaces_moto_and_sees_the_learners_params(lab: Lab) -> None:
     seen: list[dict[str, Any]] = []
 
-    @lab.emulator.answers("cloudwatch", "DescribeAnomalyDetectors")
+    @lab.emulator.answers("cloudwatch", "ListMetricStreams")
     def answer(call: Any) -> dict[str, Any]:
         seen.append(call.params)
-        return {"AnomalyDetectors": []}
+        return {"Entries": []}
 
-    reply = lab.client("cloudwatch").describe_anomaly_detectors(MaxResults=5)
-    assert reply["AnomalyDetectors"] == [] and reply["ResponseMetadata"]["HTTPStatusCode"] == 200
+    reply = lab.client("cloudwatch").list_metric_streams(MaxResults=5)
+    assert reply["Entries"] == [] and reply["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert seen == [{"MaxResults": 5}]
 
 

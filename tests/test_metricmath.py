@@ -228,7 +228,6 @@ def test_functions_must_be_known_and_uppercase() -> None:
 
 
 @pytest.mark.parametrize("expression, construct", [
-    ("ANOMALY_DETECTION_BAND(m1, 2)", "ANOMALY_DETECTION_BAND"),
     ("SEARCH('{AWS/EC2,InstanceId} CPUUtilization', 'Average', 300)", "SEARCH"),
     ("SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\", InstanceId)", "Metrics Insights"),
     ("SERVICE_QUOTA(m1)", "SERVICE_QUOTA"),

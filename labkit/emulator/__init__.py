@@ -14,6 +14,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.budgets:Budgets",
     "labkit.emulator.cloudtrail:CloudTrailEmulation",
     "labkit.emulator.cloudwatch_alarms:CloudWatchAlarms",
+    "labkit.emulator.cloudwatch_anomaly:AnomalyDetectors",
     "labkit.emulator.cloudwatch_composite:CompositeAlarms",
     "labkit.emulator.cloudwatch_metrics:CloudWatchMetrics",
     "labkit.emulator.cloudwatch_refused:RefusedCloudWatch",

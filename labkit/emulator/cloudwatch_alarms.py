@@ -40,9 +40,11 @@ evaluated periods hold fewer than 10/(1-p) samples (p >= 0.5) or 10/p samples (p
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/percentiles-with-low-samples.html).
 What is valid on AWS but not evaluated offline is refused by ``PutMetricAlarm`` with
 :class:`~labkit.exceptions.UnsupportedOperation` naming it, after AWS's own validation (so AWS's
-examples are judged as AWS judges them): anomaly detection bands (``ThresholdMetricId``), the
-extended statistics other than percentiles (``tm90``, ``IQM``, ...), metric math functions the
-engine does not evaluate, and math on metrics of different periods.
+examples are judged as AWS judges them): the extended statistics other than percentiles (``tm90``,
+``IQM``, ...), metric math functions the engine does not evaluate, and math on metrics of different
+periods. Anomaly detection alarms (``ThresholdMetricId`` naming an ``ANOMALY_DETECTION_BAND``) are
+evaluated against the band of labkit's model (:mod:`labkit.emulator.cloudwatch_anomaly`, a model, not
+AWS's), each period's value compared with that period's band.
 Taught in notebook 02-cpu-alarm.
 """
 
@@ -216,11 +218,6 @@ class CloudWatchAlarms:
         GetMetricData checks them, and that the returned one is a single time series ("Any expression
         used in a PutMetricAlarm operation must return a single time series", MetricDataQuery reference,
         https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html)."""
-        if params.get("ThresholdMetricId"):
-            raise self._unsupported(
-                "anomaly detection alarms (ThresholdMetricId with ANOMALY_DETECTION_BAND) are valid on AWS but "
-                "not evaluated offline",
-            )
         extended = params.get("ExtendedStatistic")
         if extended and not _PERCENTILE.match(extended):
             raise self._unsupported(f"the extended statistic {extended!r} is valid on AWS but not evaluated offline (pNN is)")
@@ -236,8 +233,11 @@ class CloudWatchAlarms:
             raise self._unsupported("metric math over metrics of different periods is not evaluated offline")
         # Evaluated once over an empty window: the metric math checks run, and the shape of the result shows.
         now = self.lab.clock.now()
-        answers = plugin.query_series(metrics, now, now + dt.timedelta(seconds=1), operation="PutMetricAlarm")
-        returned = next(q["Id"] for q in metrics if q.get("ReturnData", True))
+        answers = plugin.query_series(metrics, now, now + dt.timedelta(seconds=1), operation="PutMetricAlarm", anomaly="check")
+        band = params.get("ThresholdMetricId")
+        if band is not None:
+            _check_band(metrics, band, len(answers[band]))
+        returned = next(q["Id"] for q in metrics if q.get("ReturnData", True) and q["Id"] != band)
         if len(answers[returned]) != 1:
             raise ServiceError(
                 "ValidationError", f"The expression '{returned}' returns {len(answers[returned])} time series; an alarm "
@@ -322,7 +322,9 @@ class CloudWatchAlarms:
 
     @staticmethod
     def _evaluable(alarm: dict[str, Any]) -> bool:
-        if "Threshold" not in alarm or alarm.get("ThresholdMetricId"):
+        if alarm.get("ThresholdMetricId"):  # an anomaly detection alarm: the band is the threshold
+            return bool(alarm.get("Metrics")) and alarm_period(alarm) is not None
+        if "Threshold" not in alarm:
             return False
         if alarm.get("Metrics"):
             return alarm_period(alarm) is not None
@@ -337,7 +339,10 @@ class CloudWatchAlarms:
         first = now - dt.timedelta(seconds=period * count)
         starts = [first + dt.timedelta(seconds=period * i) for i in range(count)]
         statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic")
-        if alarm.get("Metrics"):
+        threshold: Any = alarm.get("Threshold")
+        if alarm.get("ThresholdMetricId"):
+            (values, threshold), counts = self._band_values(alarm, first, now, starts), None
+        elif alarm.get("Metrics"):
             values, counts = self._math_values(alarm, first, now, starts), None
         else:
             values, counts = self._metric_values(alarm, first, now, starts)
@@ -348,14 +353,14 @@ class CloudWatchAlarms:
         namespace = alarm.get("Namespace") or (namespaces.pop() if len(namespaces) == 1 else None)
         treat = alarms.evaluation.effective_treat_missing_data(namespace, alarm.get("TreatMissingData"))
         outcome = alarms.evaluate(
-            values, threshold=alarm["Threshold"], comparison_operator=alarm["ComparisonOperator"],
+            values, threshold=threshold, comparison_operator=alarm["ComparisonOperator"],
             evaluation_periods=n, datapoints_to_alarm=alarm.get("DatapointsToAlarm"),
             treat_missing_data=treat, current_state=alarm["StateValue"],
         )
         if outcome.state == alarm["StateValue"]:
             return
         reason, reason_data = alarms.state_reason(
-            outcome, timestamps=starts, threshold=alarm["Threshold"], period=period, query_date=now,
+            outcome, timestamps=starts, threshold=threshold, period=period, query_date=now,
             statistic=statistic, unit=alarm.get("Unit"), sample_counts=counts,
             datapoints_to_alarm_set="DatapointsToAlarm" in alarm,
         )
@@ -405,6 +410,27 @@ class CloudWatchAlarms:
             )
         by_start = dict(zip(found[0][1], found[0][2]))
         return [by_start.get(s) for s in starts]
+
+    def _band_values(
+        self, alarm: dict[str, Any], first: dt.datetime, now: dt.datetime, starts: list[dt.datetime],
+    ) -> tuple[list[float | None], list[tuple[float, float] | None]]:
+        """An anomaly detection alarm's metric value and band (lower, upper) in each period. The alarm
+        creates its detector when it has none ("If you delete the model without deleting the alarm, the
+        alarm automatically recreates the model", Create_Anomaly_Detection_Alarm.html). A period without
+        a band (the model is still training or has too little history) counts as missing data
+        (*labkit's reading*: AWS does not document it)."""
+        queries, band_id = alarm["Metrics"], alarm["ThresholdMetricId"]
+        returned = next(q["Id"] for q in queries if q.get("ReturnData", True) and q["Id"] != band_id)
+        found = self.metrics.query_series(queries, first, now, operation="PutMetricAlarm", anomaly="create")
+        metric = dict(zip(found[returned][0][1], found[returned][0][2])) if found[returned] else {}
+        upper, lower = (dict(zip(entry[1], entry[2])) for entry in found[band_id])
+        values: list[float | None] = []
+        bands: list[tuple[float, float] | None] = []
+        for start in starts:
+            has_band = start in upper and start in lower
+            bands.append((lower[start], upper[start]) if has_band else None)
+            values.append(metric.get(start) if has_band else None)
+        return values, bands
 
     def _statistics(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """The query's datapoints in periods aligned as CloudWatch aligns them.
@@ -507,6 +533,20 @@ def alarm_period(alarm: dict[str, Any]) -> int | None:
         return int(returned[0]["Period"])
     periods = {int(q["MetricStat"]["Period"]) for q in queries if q.get("MetricStat")}
     return periods.pop() if len(periods) == 1 else None
+
+
+def _check_band(metrics: list[dict[str, Any]], band: str, series: int) -> None:
+    """``ThresholdMetricId`` names "the ID of the ANOMALY_DETECTION_BAND function used as the threshold"
+    (PutMetricAlarm API reference), whose result is the band's two time series; "For anomaly detection
+    alarms, the value [Period] must be one minute or longer" (Create_Anomaly_Detection_Alarm.html).
+    Messages are *labkit wording*."""
+    query = next(q for q in metrics if q["Id"] == band)
+    if "ANOMALY_DETECTION_BAND" not in (query.get("Expression") or "") or series != 2:
+        raise ServiceError(
+            "ValidationError", f"ThresholdMetricId '{band}' must name an ANOMALY_DETECTION_BAND expression.",
+        )
+    if any(int(q["MetricStat"]["Period"]) < 60 for q in metrics if "MetricStat" in q):
+        raise ServiceError("ValidationError", "The period of an anomaly detection alarm must be one minute or longer.")
 
 
 def _too_few_samples(alarm: dict[str, Any], counts: list[float | None]) -> bool:

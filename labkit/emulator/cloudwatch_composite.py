@@ -12,8 +12,26 @@ Rules, from the PutCompositeAlarm API reference
   ALARM state only if all conditions of the rule are met", so it is ALARM while its rule is TRUE
   and OK while it is FALSE. It is evaluated again whenever one of its children changes state.
 * Actions: SNS topics are notified on each state change while ``ActionsEnabled`` (default TRUE),
-  with an ``Action`` history item as for metric alarms; other action kinds, ``ActionsSuppressor``
-  (and its wait and extension periods) are valid on AWS but refused here by name.
+  with an ``Action`` history item as for metric alarms; other action kinds and ``ActionConfiguration``
+  are valid on AWS but refused here by name.
+* Actions suppression ("Suppressing composite alarm actions",
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Composite_Alarm_Suppression.html,
+  and the ``CompositeAlarm`` reference's ``ActionsSuppressedBy``): ``ActionsSuppressor`` "can be an
+  AlarmName or an Amazon Resource Name (ARN) from an existing alarm" (a missing one is refused, *labkit
+  wording*); the wait and extension periods are "required only when ActionsSuppressor is specified", so
+  a suppressor without them is refused (``MissingParameter``). "When a suppressor alarm changes states
+  from OK to ALARM, its composite alarm stops taking actions" (``ActionsSuppressedBy`` ``Alarm``); when it
+  leaves ALARM the actions stay suppressed for ``ActionsSuppressorExtensionPeriod`` seconds
+  (``ExtensionPeriod``); when the composite alarm goes to ALARM while its suppressor is not in ALARM, its
+  actions wait up to ``ActionsSuppressorWaitPeriod`` seconds for the suppressor (``WaitPeriod``). "After
+  this time, the composite alarm performs its actions": those of its state at that moment, if they were
+  not run yet. The periods end at the first lab minute at or after their end. ``ActionsSuppressedBy`` and
+  ``ActionsSuppressedReason`` ("Actions suppressed by WaitPeriod", as AWS's composite alarm event sample
+  shows it; the other two reasons follow it) are in ``DescribeAlarms`` while actions are suppressed; the
+  EventBridge event carries them in ``state`` and the suppressor settings in ``configuration`` (the same
+  sample). When a period ends the alarm's state is updated without a change of value (``StateUpdate``
+  history item "Alarm updated from ALARM to ALARM" and an event, as the sample's ALARM-to-ALARM event
+  two minutes after the change shows); labkit applies the wait period to changes to ALARM only.
 * ``DescribeAlarms`` returns composite alarms only when ``AlarmTypes`` names ``CompositeAlarm``
   ("If you omit this parameter, only metric alarms are returned", DescribeAlarms API reference);
   ``DescribeAlarmHistory`` likewise. ``ChildrenOfAlarmName`` / ``ParentsOfAlarmName`` return what the
@@ -83,6 +101,10 @@ class CompositeAlarms:
         self._evaluating: set[tuple[str, str]] = set()
         self._describing = False
         self.tags: dict[tuple[str, str], dict[str, str]] = {}
+        #: Suppressed composite alarms: key -> the lab time their wait or extension period ends (None: by Alarm).
+        self.suppressed_until: dict[tuple[str, str], dt.datetime | None] = {}
+        #: The state whose actions each composite alarm last performed (or had none to perform).
+        self.acted: dict[tuple[str, str], str] = {}
 
     def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
         return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
@@ -113,9 +135,9 @@ class CompositeAlarms:
     # -- PutCompositeAlarm ---------------------------------------------------------------------------
     def put(self, call: Call) -> dict[str, Any]:
         params = call.params
-        for name in ("ActionsSuppressor", "ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod"):
-            if params.get(name) is not None:
-                raise self._unsupported("PutCompositeAlarm", f"the parameter {name} (actions suppression) is not emulated")
+        if params.get("ActionConfiguration"):
+            raise self._unsupported("PutCompositeAlarm", "the parameter ActionConfiguration (alarm tags in notifications "
+                                    "and events) is not emulated")
         name = params["AlarmName"]
         if not 1 <= len(name) <= 255:
             raise ServiceError("ValidationError", "1 validation error detected: Value at 'alarmName' failed to satisfy "
@@ -140,6 +162,7 @@ class CompositeAlarms:
             raise ServiceError(
                 "ValidationError", f"Could not save the composite alarm as alarms [{', '.join(missing)}] in the alarm rule do not exist",
             )
+        suppressor = self._check_suppressor(region, params)
         now = self.lab.clock.now()
         key = (region, name)
         previous = self.alarms.get(key)
@@ -152,6 +175,7 @@ class CompositeAlarms:
             "AlarmConfigurationUpdatedTimestamp": now,
             "StateValue": "INSUFFICIENT_DATA", "StateReason": "Unchecked: Initial alarm creation",
             "StateUpdatedTimestamp": now, "StateTransitionedTimestamp": now,
+            **suppressor,
         }
         if previous is not None:  # an update keeps the state (as PutMetricAlarm's does)
             for field in ("StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp", "StateTransitionedTimestamp"):
@@ -159,6 +183,7 @@ class CompositeAlarms:
                     alarm[field] = previous[field]
         self.alarms[key] = alarm
         self.rules[key] = rule
+        self.suppressed_until.pop(key, None)  # an update starts without suppression (labkit's reading)
         # "If you are using this operation to update an existing alarm, any tags you specify in this
         # parameter are ignored" (PutCompositeAlarm API reference, Tags).
         if previous is None:  # the parameters as sent carry the kit's labkit:lab tag too
@@ -170,6 +195,86 @@ class CompositeAlarms:
         if previous is None:  # "When you update an existing alarm, its state is left unchanged"
             self._evaluate(region, name, now, trigger=None)
         return {}
+
+    def _check_suppressor(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The suppressor settings to keep (PutCompositeAlarm reference; messages are *labkit wording*)."""
+        suppressor = params.get("ActionsSuppressor")
+        periods = ("ActionsSuppressorWaitPeriod", "ActionsSuppressorExtensionPeriod")
+        if suppressor is None:
+            return {}
+        child = self._child_name(region, suppressor)
+        if child is None or self._state(region, child) is None:
+            raise ServiceError("ValidationError", f"The ActionsSuppressor alarm {suppressor} does not exist.")
+        for name in periods:
+            if params.get(name) is None:
+                raise ServiceError("MissingParameter", f"The parameter {name} is required when ActionsSuppressor is specified.")
+            if params[name] < 0:
+                raise ServiceError("ValidationError", f"The parameter {name} must not be negative.")
+        return {"ActionsSuppressor": suppressor, **{name: int(params[name]) for name in periods}}
+
+    # -- actions suppression ---------------------------------------------------------------------------
+    def _suppress(self, key: tuple[str, str], by: str, until: dt.datetime | None) -> None:
+        self.suppressed_until[key] = until
+        self.alarms[key].update(ActionsSuppressedBy=by, ActionsSuppressedReason=f"Actions suppressed by {by}")
+
+    def _actions_suppressed(self, key: tuple[str, str], state: str, now: dt.datetime) -> bool:
+        """Whether the actions of a change to ``state`` wait (and start the wait period if they must)."""
+        alarm = self.alarms[key]
+        suppressor = alarm.get("ActionsSuppressor")
+        if suppressor is None:
+            return False
+        if key in self.suppressed_until:
+            return True
+        child = self._child_name(key[0], suppressor)
+        found = self._state(key[0], child) if child else None
+        if found is not None and found["StateValue"] == "ALARM":
+            self._suppress(key, "Alarm", None)
+            return True
+        if state == "ALARM" and alarm["ActionsSuppressorWaitPeriod"] > 0:
+            self._suppress(key, "WaitPeriod", now + dt.timedelta(seconds=alarm["ActionsSuppressorWaitPeriod"]))
+            return True
+        return False
+
+    def suppressor_changed(self, region: str, name: str, now: dt.datetime) -> None:
+        """A suppressor alarm changed state: its composite alarms stop or start their extension period."""
+        found = self._state(region, name)
+        in_alarm = found is not None and found["StateValue"] == "ALARM"
+        for key, alarm in list(self.alarms.items()):
+            if key[0] != region or self._child_name(region, alarm.get("ActionsSuppressor") or "") != name:
+                continue
+            if in_alarm:
+                self._suppress(key, "Alarm", None)
+            elif alarm.get("ActionsSuppressedBy") == "Alarm":
+                extension = alarm["ActionsSuppressorExtensionPeriod"]
+                self._suppress(key, "ExtensionPeriod", now + dt.timedelta(seconds=extension))
+                if extension == 0:
+                    self._release(key, now)
+
+    def tick(self, now: dt.datetime) -> None:
+        """End the wait and extension periods that are over at this lab minute."""
+        for key, until in list(self.suppressed_until.items()):
+            if until is not None and until <= now:
+                self._release(key, now)
+
+    def _release(self, key: tuple[str, str], now: dt.datetime) -> None:
+        """Actions no longer suppressed: perform those of the current state if they were not performed."""
+        self.suppressed_until.pop(key, None)
+        alarm = self.alarms.get(key)
+        if alarm is None:
+            return
+        was = {"by": alarm.pop("ActionsSuppressedBy", None), "reason": alarm.pop("ActionsSuppressedReason", None)}
+        state, old_when = alarm["StateValue"], alarm["StateUpdatedTimestamp"]
+        alarm["StateUpdatedTimestamp"] = now
+        self._record(key[1], now, "StateUpdate", f"Alarm updated from {state} to {state}", {
+            "version": "1.0", "oldState": {"stateValue": state, "stateReason": alarm["StateReason"]},
+            "newState": {"stateValue": state, "stateReason": alarm["StateReason"]},
+        })
+        self.events_plugin.publish_event(
+            self._event(key[0], alarm, state, alarm["StateReason"], old_when, now, previous_suppression=was),
+        )
+        if alarm["ActionsEnabled"] and self.acted.get(key) != state:
+            self._notify(key[0], alarm, self.acted.get(key, state), now)
+            self.acted[key] = state
 
     # -- DescribeAlarms --------------------------------------------------------------------------------
     def describe(self, call: Call) -> dict[str, Any] | None:
@@ -251,6 +356,8 @@ class CompositeAlarms:
 
     def deleted(self, region: str, names: list[str]) -> None:
         for name in names:
+            self.suppressed_until.pop((region, name), None)
+            self.acted.pop((region, name), None)
             self.alarms.pop((region, name), None)
             self.rules.pop((region, name), None)
             self.tags.pop((region, name), None)
@@ -295,6 +402,7 @@ class CompositeAlarms:
     # -- evaluation ----------------------------------------------------------------------------------
     def child_changed(self, region: str, name: str, now: dt.datetime) -> None:
         """Re-evaluate every composite alarm whose rule names ``name`` (a metric or composite alarm)."""
+        self.suppressor_changed(region, name, now)
         for (where, parent), rule in list(self.rules.items()):
             if where == region and name in {self._child_name(region, ref) for ref in rule.alarms}:
                 # Rules may form a cycle (the API reference says so): each alarm changes once per change of a child.
@@ -346,17 +454,29 @@ class CompositeAlarms:
             "version": "1.0", "oldState": {"stateValue": old_state, "stateReason": old_reason},
             "newState": {"stateValue": state, "stateReason": reason, **({"stateReasonData": data} if data else {})},
         })
+        key = (region, name)
+        suppressed = bool(alarm["ActionsEnabled"]) and self._actions_suppressed(key, state, now)
         self.events_plugin.publish_event(self._event(region, alarm, old_state, old_reason, old_when, now))
-        if alarm["ActionsEnabled"]:
+        if alarm["ActionsEnabled"] and not suppressed:
             self._notify(region, alarm, old_state, now)
+            self.acted[key] = state
         self.child_changed(region, name, now)  # a composite alarm may be another one's child
 
     def _event(self, region: str, alarm: dict[str, Any], old_state: str, old_reason: str, old_when: dt.datetime,
-               now: dt.datetime) -> dict[str, Any]:
-        def state(value: str, why: str, at: dt.datetime, data: str | None = None) -> dict[str, Any]:
-            return {"reason": why, **({"reasonData": data} if data else {}), "timestamp": _iso_ms(at), "value": value}
+               now: dt.datetime, previous_suppression: dict[str, Any] | None = None) -> dict[str, Any]:
+        def state(value: str, why: str, at: dt.datetime, data: str | None = None,
+                  suppression: dict[str, Any] | None = None) -> dict[str, Any]:
+            out = {"reason": why, **({"reasonData": data} if data else {}), "timestamp": _iso_ms(at), "value": value}
+            if suppression and suppression.get("by"):
+                out.update(actionsSuppressedBy=suppression["by"], actionsSuppressedReason=suppression["reason"])
+            return out
 
         configuration: dict[str, Any] = {"alarmRule": alarm["AlarmRule"]}
+        if alarm.get("ActionsSuppressor"):
+            configuration.update(actionsSuppressor=alarm["ActionsSuppressor"],
+                                 actionsSuppressorWaitPeriod=alarm["ActionsSuppressorWaitPeriod"],
+                                 actionsSuppressorExtensionPeriod=alarm["ActionsSuppressorExtensionPeriod"])
+        current = {"by": alarm.get("ActionsSuppressedBy"), "reason": alarm.get("ActionsSuppressedReason")}
         if alarm["AlarmDescription"]:
             configuration["description"] = alarm["AlarmDescription"]
         return {
@@ -365,8 +485,8 @@ class CompositeAlarms:
             "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "region": region, "resources": [alarm["AlarmArn"]],
             "detail": {
                 "alarmName": alarm["AlarmName"], "configuration": configuration,
-                "previousState": state(old_state, old_reason, old_when),
-                "state": state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData")),
+                "previousState": state(old_state, old_reason, old_when, suppression=previous_suppression),
+                "state": state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData"), current),
             },
         }
 
@@ -423,4 +543,5 @@ def install(emulator: Emulator) -> CompositeAlarms:
     emulator.answers("cloudwatch", "TagResource")(plugin.tag)
     emulator.answers("cloudwatch", "UntagResource")(plugin.untag)
     emulator.validates("cloudwatch", "DeleteAlarms")(plugin.check_delete)
+    emulator.every_minute(plugin.tick)
     return plugin

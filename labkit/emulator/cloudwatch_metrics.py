@@ -27,9 +27,10 @@ the four calls are answered from it, so each datapoint is seen exactly once by e
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
   ``Expression`` queries are metric math, evaluated by :mod:`labkit.aws.metricmath`; an invalid
   expression is a ``ValidationError``, a documented function the engine does not evaluate
-  (``SEARCH``, ``ANOMALY_DETECTION_BAND``, Metrics Insights ``SELECT`` ...), ``LabelOptions``,
+  (``SEARCH``, Metrics Insights ``SELECT`` ...), ``LabelOptions``,
   another ``AccountId`` and answers larger than one page (``MaxDatapoints``, default and most
-  100,800) raise :class:`UnsupportedOperation`.
+  100,800) raise :class:`UnsupportedOperation`. ``ANOMALY_DETECTION_BAND`` is the band of labkit's
+  model (:mod:`labkit.emulator.cloudwatch_anomaly`).
 * ``ListMetrics``: filters on ``Namespace``, ``MetricName`` and ``Dimensions`` (a filter without
   ``Value`` matches any value), at most 500 metrics per page with ``NextToken``, ``RecentlyActive``
   ``PT3H`` keeps metrics that received data in the past three hours of lab time
@@ -58,7 +59,7 @@ import datetime as dt
 import json
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -109,6 +110,9 @@ class CloudWatchMetrics:
         self._sender: Any = None
         #: ListMetrics pages still to be read: token -> the remaining metrics.
         self._pages: dict[str, list[dict[str, Any]]] = {}
+        #: Builds ANOMALY_DETECTION_BAND's band provider for a request's queries (set by the
+        #: anomaly detectors plugin, :mod:`labkit.emulator.cloudwatch_anomaly`, when installed).
+        self.band_provider: Callable[[list[dict[str, Any]], str, str], metricmath.engine.BandProvider] | None = None
 
     @property
     def remote(self) -> bool:
@@ -346,6 +350,7 @@ class CloudWatchMetrics:
 
     def query_series(
         self, queries: list[dict[str, Any]], start: dt.datetime, end: dt.datetime, *, operation: str,
+        anomaly: str = "require",
     ) -> dict[str, list[tuple[str, list[dt.datetime], list[float]]]]:
         """Every query's time series (label, timestamps, values) over ``start <= t < end``.
 
@@ -358,7 +363,10 @@ class CloudWatchMetrics:
         An expression that returns an array gives one entry per series, labelled "Expression-Label
         Metric-Label" as the user guide labels them on graphs (or the metric's label when the expression
         has none); an expression without ``Label`` is labelled with its Id (AWS does not document its
-        default). The messages of these checks are *labkit wording*.
+        default). The messages of these checks are *labkit wording*. ``anomaly`` says what an
+        ``ANOMALY_DETECTION_BAND`` of a metric without an anomaly detector does: ``"require"`` refuses
+        it (GetMetricData), ``"create"`` creates the detector (alarms: "If the model does not already
+        exist, the model is generated when you are done creating the alarm"), ``"check"`` gives no band.
         """
 
         if len(queries) > MAX_DATA_QUERIES:
@@ -404,8 +412,9 @@ class CloudWatchMetrics:
         if not expressions:
             return answers
         try:
+            bands = self.band_provider(queries, operation, anomaly) if self.band_provider is not None else None
             evaluated = metricmath.evaluate(
-                expressions, metrics, int(start.timestamp()), int(end.timestamp()), periods=periods,
+                expressions, metrics, int(start.timestamp()), int(end.timestamp()), periods=periods, bands=bands,
             )
         except metricmath.MetricMathError as error:
             raise ServiceError("ValidationError", str(error)) from error

@@ -15,7 +15,7 @@ where it decides a value:
   has a value for a particular time stamp, the function treats the missing value in the other
   time series as 0."
 * ``IF`` follows the section "Using IF expressions" and its tables point by point.
-* The function table: ABS, AVG, CEIL, DATAPOINT_COUNT, DIFF, DIFF_TIME, FILL (scalar, time series,
+* The function table: ABS, ANOMALY_DETECTION_BAND (with the emulator's band model), AVG, CEIL, DATAPOINT_COUNT, DIFF, DIFF_TIME, FILL (scalar, time series,
   REPEAT, LINEAR), FIRST, LAST, FLOOR, IF, LOG, LOG10, MAX, METRIC_COUNT, METRICS, MIN, MINUTE,
   HOUR, DAY, DATE, MONTH, YEAR, EPOCH, PERIOD, RATE, REMOVE_EMPTY, RUNNING_SUM, SLICE, SORT,
   STDDEV, SUM, TIME_SERIES. "The AVG of an array of time series returns a single time series.
@@ -43,10 +43,14 @@ import numpy as np
 
 from labkit.exceptions import MetricMathError, MetricMathUnsupported
 
+#: ``bands(qid, series, stddevs, times) -> (upper, lower)``: the anomaly detection band of the query
+#: ``qid`` (its ``series`` as evaluated) at ``times``, NaN where the model gives none.
+BandProvider = Callable[[str, "Series", float, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
 DOCS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html"
 #: Metric math functions AWS documents that this engine does not evaluate (refused by name).
 NOT_EMULATED = (
-    "ANOMALY_DETECTION_BAND", "SEARCH", "SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "LAMBDA", "DB_PERF_INSIGHTS",
+    "SEARCH", "SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "LAMBDA", "DB_PERF_INSIGHTS",
 )
 ID_PATTERN = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 
@@ -250,12 +254,16 @@ def _walk(node: tuple) -> Any:
 
 
 def _check_names(tree: tuple) -> None:
+    # "Anomaly detection on metric math doesn't support ... Expressions that contain more than one
+    # ANOMALY_DETECTION_BAND in the same line" (using-metric-math.html#using-anomaly-detection-on-metric-math).
+    if sum(1 for node in _walk(tree) if node[0] == "call" and node[1] == "ANOMALY_DETECTION_BAND") > 1:
+        raise MetricMathError("An expression can contain only one ANOMALY_DETECTION_BAND.")
     for node in _walk(tree):
         if node[0] == "call":
             name = node[1]
             if name in NOT_EMULATED:
                 raise MetricMathUnsupported(f"function {name}")
-            if name not in _FUNCTIONS:
+            if name not in _FUNCTIONS and name != "ANOMALY_DETECTION_BAND":  # that one takes an Id: _Evaluator.eval
                 raise MetricMathError(f"Unrecognized function '{name}' at position {node[3]}.")
         elif node[0] == "kw" and node[1] not in _KEYWORDS:
             raise MetricMathError(f"Unrecognized keyword '{node[1]}' at position {node[2]}.")
@@ -269,14 +277,15 @@ def references(expression: str) -> set[str]:
 # -- evaluation -------------------------------------------------------------------------------------
 def evaluate(
     expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
-    *, periods: Mapping[str, int] | None = None,
+    *, periods: Mapping[str, int] | None = None, bands: BandProvider | None = None,
 ) -> dict[str, list[Series]]:
     """Evaluate every expression (Id -> text) over the request's ``metrics`` (Id -> series, in request order).
 
     ``start``/``end`` (epoch seconds, end exclusive) bound the non-sparse series; ``periods`` holds an
     expression query's own ``Period`` where it has one. Each result is a list of series (one for a
-    single time series). Raises :class:`MetricMathError` for unknown Ids, circular references and
-    invalid arguments, as AWS refuses the request.
+    single time series). ``bands`` computes ``ANOMALY_DETECTION_BAND`` (the emulator's anomaly
+    detectors; without it the function is refused). Raises :class:`MetricMathError` for unknown Ids,
+    circular references and invalid arguments, as AWS refuses the request.
     """
     for qid in list(expressions) + list(metrics):
         if not ID_PATTERN.match(qid):
@@ -284,6 +293,7 @@ def evaluate(
                 f"Invalid Id '{qid}': it must start with a lowercase letter and contain only letters, numbers and underscores."
             )
     evaluator = _Evaluator(expressions, metrics, start, end, periods or {})
+    evaluator.bands = bands
     out: dict[str, list[Series]] = {}
     for qid in expressions:
         value = evaluator.value_of(qid)
@@ -301,6 +311,7 @@ class _Evaluator:
         self.trees = {qid: compile(text) for qid, text in expressions.items()}
         self.done: dict[str, Any] = {}
         self.stack: list[str] = []
+        self.bands: BandProvider | None = None
 
     def fail(self, message: str) -> MetricMathError:
         return MetricMathError(f"Error in expression '{self.stack[-1]}': {message}" if self.stack else message)
@@ -352,7 +363,33 @@ class _Evaluator:
         if kind == "bin":
             return self.binary(node[1], self.eval(node[2]), self.eval(node[3]))
         name, args = node[1], node[2]
+        if name == "ANOMALY_DETECTION_BAND":
+            return self.anomaly_band(args)
         return _FUNCTIONS[name](self, [self.eval(arg) for arg in args])
+
+    def anomaly_band(self, args: list[tuple]) -> list[Series]:
+        """ANOMALY_DETECTION_BAND(id[, stddevs]): "two time series, one representing the upper limit of
+        the 'normal' expected value of the metric, and the other representing the lower limit. ... The
+        first is the ID of the metric to create the band for. The second argument is the number of
+        standard deviations to use for the band. If you don't specify this argument, the default of 2
+        is used." Upper first: "LAST(ANOMALY_DETECTION_BAND(m1)) returns the lower bound". One band per
+        period of the query's range. Labels "Upper Bound"/"Lower Bound" are *labkit wording*."""
+        self.arity("ANOMALY_DETECTION_BAND", args, 1, 2)
+        if args[0][0] != "ref":
+            raise self.fail("ANOMALY_DETECTION_BAND takes the Id of a metric or expression as its first argument.")
+        qid = args[0][1]
+        series = self.one_series("ANOMALY_DETECTION_BAND", self.value_of(qid))
+        stddevs = self.scalar("ANOMALY_DETECTION_BAND", self.eval(args[1])) if len(args) == 2 else 2.0
+        if stddevs <= 0:
+            raise self.fail("The number of standard deviations of ANOMALY_DETECTION_BAND must be positive.")
+        if self.bands is None:
+            raise MetricMathUnsupported("function ANOMALY_DETECTION_BAND without anomaly detectors")
+        times = self.grid(series.period)
+        upper, lower = self.bands(qid, series, stddevs, times)
+        return [
+            Series("", "Upper Bound", series.period, times, upper, metric=False).derive(times, upper),
+            Series("", "Lower Bound", series.period, times, lower, metric=False).derive(times, lower),
+        ]
 
     # -- alignment -----------------------------------------------------------------------------------
     def grid(self, period: int) -> np.ndarray:
