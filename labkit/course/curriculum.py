@@ -29,6 +29,7 @@ NOTEBOOKS = {
     "06b": "06b-config-guardduty-budgets",
     "07": "07-liveness-url-dashboards",
     "08": "08-investigate",
+    "09": "09-alarms-that-scale-and-stay-quiet",
 }
 
 
@@ -48,7 +49,7 @@ MONITORING_TYPES = (
     MonitoringType("死活監視", "Liveness", "Is the server breathing (ping, status checks)?",
                    "EC2 status checks, CloudWatch alarm with the recover action", ("07",), (2,)),
     MonitoringType("リソース監視", "Resource", "Is CPU or storage running out?",
-                   "CloudWatch metrics and alarms, SNS; the CloudWatch agent for memory and disk", ("01", "02"), (2, 3)),
+                   "CloudWatch metrics and alarms, SNS; the CloudWatch agent for memory and disk", ("01", "02", "09"), (2, 3)),
     MonitoringType("ログ監視", "Log", "Is someone attacking SSH? Are errors flowing by unseen?",
                    "CloudWatch Logs, the agent, metric filters, alarms, Logs Insights", ("03", "04", "05", "08"), (1, 2)),
     MonitoringType("サービス/URL監視", "Service / URL", "The server is up, but does the page answer (or return 503)?",
@@ -168,6 +169,16 @@ DIFFERENCES = (
     Difference(("08",), "Log alarms (put_log_alarm), alarm mute rules and Contributor Insights rules are refused offline "
                "with UnsupportedOperation naming them: labkit does not evaluate them yet. On AWS they work as the "
                "notebook describes."),
+    Difference(("09",), "The anomaly detection band is labkit's model (labkit.aws.anomaly), not AWS's, which is not "
+               "published: the mean and spread of the training data in hour-of-day or hour-of-week slots, retrained "
+               "every hour on the two weeks before. It follows AWS's documented rules (two weeks of training, up to 15 "
+               "minutes before the first band, no band below zero for a non-negative metric), but on AWS the band's "
+               "numbers, and so the alarm's decisions near its edge, will differ."),
+    Difference(("09",), "The load balancer is simulated (notebook 07): only its metrics exist, and its incidents are "
+               "scripted by the notebook. Composite alarms' ActionsSuppressor, wait and extension periods run on the "
+               "lab clock; on AWS the same settings take the same minutes of real time."),
+    Difference(("09",), "The backtest table replays alarms once per 5-minute period on period-aligned data; CloudWatch "
+               "evaluates every minute, so real detection can be a minute or two later (as in notebook 02)."),
 )
 
 
