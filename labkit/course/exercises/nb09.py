@@ -55,7 +55,7 @@ def _page_alb_problems(lab: Lab) -> list[str]:
     else:
         for combination in itertools.product(("ALARM", "OK"), repeat=len(_CHILDREN)):
             states = dict(zip(_CHILDREN, combination, strict=True))
-            got = rule.evaluate(lambda reference, states=states: states[_name_of(reference)])
+            got = rule.evaluate({reference: states[_name_of(reference)] for reference in rule.alarms})
             if got != _wanted(states):
                 described = ", ".join(f"{name} {state}" for name, state in states.items())
                 problems.append(f"with {described} your rule is {'TRUE' if got else 'FALSE'}, but it should "
