@@ -316,3 +316,19 @@ def test_alarm_on_the_band_of_a_metric_math_expression_creates_a_math_detector(l
     _put_now(lab, 900.0)
     lab.advance(minutes=1)
     assert cloudwatch.describe_alarms(AlarmNames=["slow"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+
+
+# -- teardown (labkit.runtime.resources: the lab records the detectors it creates) -------------------------
+def test_teardown_deletes_the_detectors_the_lab_created(lab: Lab) -> None:
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_anomaly_detector(SingleMetricAnomalyDetector=SINGLE)
+    cloudwatch.put_anomaly_detector(Namespace="Lab/App", MetricName="Latency", Dimensions=DIMS, Stat="p90")  # deprecated form
+    cloudwatch.put_anomaly_detector(MetricMathAnomalyDetector={"MetricDataQueries": [
+        {"Id": "m1", "MetricStat": {"Metric": METRIC, "Period": 60, "Stat": "Sum"}, "ReturnData": False},
+        {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True}]})
+    every = {"AnomalyDetectorTypes": ["SINGLE_METRIC", "METRIC_MATH"]}
+    assert len(cloudwatch.describe_anomaly_detectors(**every)["AnomalyDetectors"]) == 3
+    assert sum(item.startswith("cloudwatch:anomaly-detector") for item in lab.inventory()) == 3
+    report = lab.teardown()
+    assert report.ok, str(report)
+    assert cloudwatch.describe_anomaly_detectors(**every)["AnomalyDetectors"] == [] and lab.inventory() == []

@@ -399,5 +399,8 @@ def install(emulator: Emulator) -> AnomalyDetectors:
     emulator.answers("cloudwatch", "PutAnomalyDetector")(plugin.put)
     emulator.answers("cloudwatch", "DescribeAnomalyDetectors")(plugin.describe)
     emulator.answers("cloudwatch", "DeleteAnomalyDetector")(plugin.delete)
+    # The kit's own clients (teardown, inventory) must see and delete the detectors too.
+    emulator.answers_internal("cloudwatch", "DescribeAnomalyDetectors")(plugin.describe)
+    emulator.answers_internal("cloudwatch", "DeleteAnomalyDetector")(plugin.delete)
     return plugin
 

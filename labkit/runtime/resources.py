@@ -104,6 +104,44 @@ def _alarm_exists(cloudwatch: Client, ident: Ident) -> bool:
     return bool(found.get("MetricAlarms") or found.get("CompositeAlarms"))
 
 
+def _anomaly_detector_ident(params: dict[str, Any], response: dict[str, Any]) -> list[Ident]:
+    """A detector is named by what it models (PutAnomalyDetector returns no id): the single metric and its
+    statistic (also in the deprecated top-level form), or the metric math queries
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAnomalyDetector.html)."""
+    if "MetricMathAnomalyDetector" in params:
+        queries = params["MetricMathAnomalyDetector"]["MetricDataQueries"]
+        return [{"MetricDataQueries": json.dumps(queries, sort_keys=True, default=str)}]
+    single = params.get("SingleMetricAnomalyDetector") or params
+    return [{"Namespace": single["Namespace"], "MetricName": single["MetricName"], "Stat": single["Stat"],
+             "Dimensions": json.dumps(single.get("Dimensions", []), sort_keys=True)}]
+
+
+def _anomaly_detector_spec(ident: Ident) -> dict[str, Any]:
+    if "MetricDataQueries" in ident:
+        return {"MetricMathAnomalyDetector": {"MetricDataQueries": json.loads(ident["MetricDataQueries"])}}
+    return {"SingleMetricAnomalyDetector": {"Namespace": ident["Namespace"], "MetricName": ident["MetricName"],
+                                            "Stat": ident["Stat"], "Dimensions": json.loads(ident["Dimensions"])}}
+
+
+def _anomaly_detector_exists(cloudwatch: Client, ident: Ident) -> bool:
+    spec = _anomaly_detector_spec(ident)
+    # Without AnomalyDetectorTypes only single-metric detectors are described (DescribeAnomalyDetectors).
+    found = cloudwatch.describe_anomaly_detectors(AnomalyDetectorTypes=["SINGLE_METRIC", "METRIC_MATH"])
+    for detector in found["AnomalyDetectors"]:
+        if "MetricMathAnomalyDetector" in spec:
+            found = detector.get("MetricMathAnomalyDetector", {}).get("MetricDataQueries")
+            if found is not None and json.dumps(found, sort_keys=True, default=str) == ident["MetricDataQueries"]:
+                return True
+            continue
+        single = detector.get("SingleMetricAnomalyDetector", {})
+        wanted = spec["SingleMetricAnomalyDetector"]
+        if all(single.get(key) == wanted[key] for key in ("Namespace", "MetricName", "Stat")) and sorted(
+            (d["Name"], d["Value"]) for d in single.get("Dimensions", [])
+        ) == sorted((d["Name"], d["Value"]) for d in wanted["Dimensions"]):
+            return True
+    return False
+
+
 def _dashboard_exists(cloudwatch: Client, ident: Ident) -> bool:
     return _exists(lambda: cloudwatch.get_dashboard(DashboardName=ident["DashboardName"]), "ResourceNotFound")
 
@@ -361,6 +399,11 @@ KINDS: list[ResourceKind] = [
     ResourceKind(
         "cloudwatch:alarm", "cloudwatch", ("PutMetricAlarm", "PutCompositeAlarm"), _param("AlarmName"),
         lambda c, i: c.delete_alarms(AlarmNames=[i["AlarmName"]]), _alarm_exists, 10, "list", upsert=True,
+    ),
+    # After the alarms: an anomaly detection alarm reads its detector's band until it is deleted.
+    ResourceKind(
+        "cloudwatch:anomaly-detector", "cloudwatch", ("PutAnomalyDetector",), _anomaly_detector_ident,
+        lambda c, i: c.delete_anomaly_detector(**_anomaly_detector_spec(i)), _anomaly_detector_exists, 15, upsert=True,
     ),
     ResourceKind(
         "cloudwatch:dashboard", "cloudwatch", ("PutDashboard",), _param("DashboardName"),

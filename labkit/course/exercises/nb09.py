@@ -1,0 +1,140 @@
+"""Exercises of notebook 09-alarms-that-scale-and-stay-quiet: a composite alarm rule, and an anomaly-band alarm.
+
+Composite alarms: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html;
+anomaly detection alarms: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import TYPE_CHECKING, Any
+
+from labkit.aws import alarmrule
+from labkit.course.exercises import Exercise
+from labkit.exceptions import AlarmRuleError
+
+if TYPE_CHECKING:
+    from labkit.runtime.lab import Lab
+
+ERROR_RATE = "lab-alb-error-rate"
+LATENCY = "lab-alb-p99-latency"
+DEPLOYING = "lab-deploying"
+PAGE_ALB = "lab-page-alb"
+CPU_ANOMALY = "lab-cpu-anomaly"
+#: Exercise 1's rule, as a truth table over its three children.
+_CHILDREN = (ERROR_RATE, LATENCY, DEPLOYING)
+
+
+def _wanted(states: dict[str, str]) -> bool:
+    return (states[ERROR_RATE] == "ALARM" or states[LATENCY] == "ALARM") and states[DEPLOYING] != "ALARM"
+
+
+def _notifies_alerts(alarm: dict[str, Any]) -> bool:
+    return any(arn.split(":")[-1] == "lab-alerts" for arn in alarm.get("AlarmActions", []))
+
+
+def _name_of(reference: str) -> str:
+    """An alarm named in a rule by name or by ARN (arn:aws:cloudwatch:region:account:alarm:name)."""
+    return reference.split(":alarm:", 1)[1] if ":alarm:" in reference else reference
+
+
+def _page_alb_problems(lab: Lab) -> list[str]:
+    found = lab.internal_client("cloudwatch").describe_alarms(AlarmNames=[PAGE_ALB], AlarmTypes=["CompositeAlarm"])
+    if not found["CompositeAlarms"]:
+        return [f"there is no composite alarm named {PAGE_ALB!r} (cloudwatch.put_composite_alarm)"]
+    alarm = found["CompositeAlarms"][0]
+    problems = []
+    try:
+        rule = alarmrule.compile(alarm["AlarmRule"])
+    except AlarmRuleError as error:  # AWS would not have stored it; kept for a rule written by another tool
+        return [f"the rule {alarm['AlarmRule']!r} does not parse: {error}"]
+    named = {_name_of(reference) for reference in rule.alarms}
+    if named - set(_CHILDREN):
+        problems.append(f"the rule names {sorted(named - set(_CHILDREN))}; use only {', '.join(_CHILDREN)}")
+    else:
+        for combination in itertools.product(("ALARM", "OK"), repeat=len(_CHILDREN)):
+            states = dict(zip(_CHILDREN, combination, strict=True))
+            got = rule.evaluate({reference: states[_name_of(reference)] for reference in rule.alarms})
+            if got != _wanted(states):
+                described = ", ".join(f"{name} {state}" for name, state in states.items())
+                problems.append(f"with {described} your rule is {'TRUE' if got else 'FALSE'}, but it should "
+                                f"{'page' if _wanted(states) else 'stay quiet'}")
+                break
+    if not _notifies_alerts(alarm):
+        problems.append("the composite alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])")
+    return problems
+
+
+page_on_alb_trouble = Exercise(
+    title=f"a composite alarm {PAGE_ALB!r}: errors or slow answers on the load balancer, but not during a deployment",
+    checker=_page_alb_problems,
+    hints=[
+        "A composite rule combines ALARM(\"name\") terms with AND, OR and NOT; parentheses group them.",
+        f"Either child alarm may page: (ALARM(\"{ERROR_RATE}\") OR ALARM(\"{LATENCY}\")); then AND NOT "
+        f"ALARM(\"{DEPLOYING}\") keeps it quiet while a deployment runs. Pass AlarmActions=[topic_arn].",
+    ],
+    notebook="09",
+    number=1,
+)
+
+
+def _band_of(alarm: dict[str, Any]) -> tuple[dict[str, Any] | None, float | None]:
+    """The metric under the alarm's ANOMALY_DETECTION_BAND, and the band's width in standard deviations."""
+    queries = {q["Id"]: q for q in alarm.get("Metrics", [])}
+    band = queries.get(alarm.get("ThresholdMetricId", ""))
+    if band is None:
+        return None, None
+    match = re.fullmatch(r"\s*ANOMALY_DETECTION_BAND\(\s*(\w+)\s*(?:,\s*([\d.]+)\s*)?\)\s*", band.get("Expression", ""))
+    if match is None or match.group(1) not in queries:
+        return None, None
+    return queries[match.group(1)], float(match.group(2) or 2)
+
+
+def _cpu_anomaly_problems(lab: Lab) -> list[str]:
+    cloudwatch = lab.internal_client("cloudwatch")
+    found = cloudwatch.describe_alarms(AlarmNames=[CPU_ANOMALY])["MetricAlarms"]
+    if not found:
+        return [f"there is no alarm named {CPU_ANOMALY!r}"]
+    alarm = found[0]
+    if not alarm.get("ThresholdMetricId"):
+        return ["the alarm has a fixed Threshold: an anomaly alarm passes Metrics=[the metric, the band] and "
+                "ThresholdMetricId='the band's Id' instead"]
+    metric, stddevs = _band_of(alarm)
+    if metric is None or "MetricStat" not in metric:
+        return ["ThresholdMetricId must name a query whose Expression is ANOMALY_DETECTION_BAND(m1, 2), where m1 is "
+                "the Id of the CPU metric's query"]
+    problems = []
+    stat = metric["MetricStat"]
+    watched = stat["Metric"]
+    if (watched.get("Namespace"), watched.get("MetricName")) != ("AWS/EC2", "CPUUtilization"):
+        problems.append(f"the band is on {watched.get('Namespace')}/{watched.get('MetricName')}, not AWS/EC2/CPUUtilization")
+    elif not any(d["Name"] == "InstanceId" for d in watched.get("Dimensions", [])):
+        problems.append("the metric needs the dimension InstanceId of the batch server (instance.dimensions)")
+    if stat.get("Stat") != "Average" or stat.get("Period") != 300:
+        problems.append(f"the metric is {stat.get('Stat')} over {stat.get('Period')} s; use Average over 300 s")
+    if stddevs != 2:
+        problems.append(f"the band is {stddevs:g} standard deviations wide; use 2")
+    if alarm.get("ComparisonOperator") != "GreaterThanUpperThreshold":
+        problems.append(f"ComparisonOperator is {alarm.get('ComparisonOperator')!r}: only a CPU above the band "
+                        "should page (GreaterThanUpperThreshold)")
+    if (alarm.get("DatapointsToAlarm", alarm.get("EvaluationPeriods")), alarm.get("EvaluationPeriods")) != (3, 5):
+        problems.append(f"the alarm is {alarm.get('DatapointsToAlarm', alarm.get('EvaluationPeriods'))} of "
+                        f"{alarm.get('EvaluationPeriods')}; Step 5's table chose 3 of 5")
+    if not _notifies_alerts(alarm):
+        problems.append("the alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])")
+    return problems
+
+
+cpu_anomaly_alarm = Exercise(
+    title=f"an anomaly detection alarm {CPU_ANOMALY!r}: the batch server's CPU above its band, 3 of 5",
+    checker=_cpu_anomaly_problems,
+    hints=[
+        "An anomaly alarm has no Threshold: Metrics holds the metric (Id m1, ReturnData=True) and the band "
+        "(Id ad1, Expression 'ANOMALY_DETECTION_BAND(m1, 2)'), and ThresholdMetricId='ad1'.",
+        "ComparisonOperator='GreaterThanUpperThreshold', EvaluationPeriods=5, DatapointsToAlarm=3, the metric's "
+        "MetricStat with Period=300 and Stat='Average', AlarmActions=[topic_arn].",
+    ],
+    notebook="09",
+    number=2,
+)

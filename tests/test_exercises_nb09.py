@@ -1,0 +1,126 @@
+"""Checkers of notebook 09's exercises: the composite alarm lab-page-alb and the anomaly alarm lab-cpu-anomaly.
+
+Composite alarm rules: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html;
+anomaly detection alarms (Metrics + ThresholdMetricId, GreaterThanUpperThreshold):
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from labkit.course.exercises.nb09 import cpu_anomaly_alarm, page_on_alb_trouble
+from labkit.lesson import prereqs
+from labkit.runtime.lab import Lab
+
+CHILDREN = ("lab-alb-error-rate", "lab-alb-p99-latency", "lab-deploying", "lab-cpu-high")
+CPU = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": [{"Name": "InstanceId", "Value": "i-0123456789abcdef0"}]}
+RIGHT_RULE = '(ALARM("lab-alb-error-rate") OR ALARM("lab-alb-p99-latency")) AND NOT ALARM("lab-deploying")'
+
+
+@pytest.fixture
+def topic(lab: Lab) -> str:
+    cloudwatch = lab.client("cloudwatch")
+    for name in CHILDREN:
+        cloudwatch.put_metric_alarm(AlarmName=name, Namespace="Lab/Test", MetricName=name, Statistic="Sum", Period=60,
+                                    EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    return prereqs.alerts_topic(lab)
+
+
+def _composite(lab: Lab, rule: str, topic: str | None) -> None:
+    lab.client("cloudwatch").put_composite_alarm(AlarmName="lab-page-alb", AlarmRule=rule,
+                                                 AlarmActions=[topic] if topic else [])
+
+
+def _solve_composite(lab: Lab, topic: str) -> None:
+    for _ in range(2):  # the solution cell run twice
+        exec(page_on_alb_trouble.solution_code, {"cloudwatch": lab.client("cloudwatch"), "topic_arn": topic})
+    assert page_on_alb_trouble.problems(lab) == []
+
+
+def test_composite_right_answers(lab: Lab, topic: str) -> None:
+    _composite(lab, RIGHT_RULE, topic)
+    assert page_on_alb_trouble.problems(lab) == []
+    # The same rule written otherwise (De Morgan, ARNs, no quotes) is the same answer.
+    arn = f"arn:aws:cloudwatch:{lab.region}:{lab.account_id}:alarm:lab-alb-error-rate"
+    _composite(lab, f"NOT ALARM(lab-deploying) AND NOT (NOT ALARM({arn}) AND NOT ALARM(lab-alb-p99-latency))", topic)
+    assert page_on_alb_trouble.problems(lab) == []
+
+
+@pytest.mark.parametrize(("rule", "with_topic", "expected"), [
+    # AND instead of OR: one bad child alone would not page.
+    ('ALARM("lab-alb-error-rate") AND ALARM("lab-alb-p99-latency") AND NOT ALARM("lab-deploying")', True, "should page"),
+    # The deployment clause left out: pages during a deployment.
+    ('ALARM("lab-alb-error-rate") OR ALARM("lab-alb-p99-latency")', True, "should stay quiet"),
+    # Precedence: NOT binds to the latency term only, so errors alone page during a deployment.
+    ('ALARM("lab-alb-error-rate") OR ALARM("lab-alb-p99-latency") AND NOT ALARM("lab-deploying")', True, "should stay quiet"),
+    # A child the exercise does not ask for.
+    ('(ALARM("lab-alb-error-rate") OR ALARM("lab-cpu-high")) AND NOT ALARM("lab-deploying")', True, "use only"),
+    (RIGHT_RULE, False, "lab-alerts"),
+])
+def test_composite_wrong_answers_then_solution(lab: Lab, topic: str, rule: str, with_topic: bool, expected: str) -> None:
+    _composite(lab, rule, topic if with_topic else None)
+    problems = page_on_alb_trouble.problems(lab)
+    assert any(expected in p for p in problems), problems
+    _solve_composite(lab, topic)
+
+
+def test_composite_missing(lab: Lab, topic: str) -> None:
+    assert "no composite alarm" in page_on_alb_trouble.problems(lab)[0]
+    _solve_composite(lab, topic)
+
+
+def _anomaly(lab: Lab, topic: str | None, stddevs: str = "2", stat: str = "Average", period: int = 300,
+             metric: dict[str, Any] = CPU, **changes: Any) -> None:
+    params: dict[str, Any] = {
+        "AlarmName": "lab-cpu-anomaly",
+        "Metrics": [
+            {"Id": "m1", "MetricStat": {"Metric": metric, "Period": period, "Stat": stat}, "ReturnData": True},
+            {"Id": "ad1", "Expression": f"ANOMALY_DETECTION_BAND(m1, {stddevs})"},
+        ],
+        "ThresholdMetricId": "ad1", "ComparisonOperator": "GreaterThanUpperThreshold",
+        "EvaluationPeriods": 5, "DatapointsToAlarm": 3, "AlarmActions": [topic] if topic else [],
+    }
+    params.update(changes)
+    lab.client("cloudwatch").put_metric_alarm(**params)
+
+
+def _solve_anomaly(lab: Lab, topic: str) -> None:
+    for _ in range(2):
+        exec(cpu_anomaly_alarm.solution_code, {"cloudwatch": lab.client("cloudwatch"), "topic_arn": topic, "cpu_metric": CPU})
+    assert cpu_anomaly_alarm.problems(lab) == []
+
+
+def test_anomaly_right_answer(lab: Lab, topic: str) -> None:
+    _anomaly(lab, topic)
+    assert cpu_anomaly_alarm.problems(lab) == []
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"stddevs": "3"}, "3 standard deviations"),
+    ({"stat": "Maximum"}, "Average over 300"),
+    ({"period": 60}, "Average over 300"),
+    ({"metric": {**CPU, "MetricName": "NetworkIn"}}, "not AWS/EC2/CPUUtilization"),
+    ({"metric": {**CPU, "Dimensions": []}}, "InstanceId"),
+    ({"ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"}, "GreaterThanUpperThreshold"),
+    ({"DatapointsToAlarm": 1}, "3 of 5"),
+    ({"EvaluationPeriods": 3}, "3 of 5"),
+    ({"with_topic": False}, "lab-alerts"),
+])
+def test_anomaly_wrong_answers_then_solution(lab: Lab, topic: str, changes: dict[str, Any], expected: str) -> None:
+    with_topic = changes.pop("with_topic", True)
+    _anomaly(lab, topic if with_topic else None, **changes)
+    problems = cpu_anomaly_alarm.problems(lab)
+    assert any(expected in p for p in problems), problems
+    _solve_anomaly(lab, topic)
+
+
+def test_anomaly_missing_then_a_static_threshold(lab: Lab, topic: str) -> None:
+    assert "no alarm named" in cpu_anomaly_alarm.problems(lab)[0]
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="lab-cpu-anomaly", **CPU, Statistic="Average", Period=300, EvaluationPeriods=5, DatapointsToAlarm=3,
+        Threshold=80, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic])
+    assert "fixed Threshold" in cpu_anomaly_alarm.problems(lab)[0]
+    _solve_anomaly(lab, topic)
