@@ -100,4 +100,5 @@ def differences_box(notebook: str) -> Any:
     from IPython.display import Markdown
 
     lines = "\n".join(f"> - {_(text)}" for text in differences(notebook))
-    return Markdown(f"> **{_('Where the offline lab differs from AWS')}**\n>\n{lines}")
+    title = _("Where the offline lab differs from AWS")
+    return Markdown(f"> **{title}**\n>\n{lines}")
