@@ -8,12 +8,11 @@ Shown in notebook 00-setup-and-monitoring-types.
 
 from __future__ import annotations
 
-from labkit.i18n import N_, _
-
 from dataclasses import dataclass
 from typing import Any
 
 from labkit.course.manifests import MANIFESTS
+from labkit.i18n import N_, _
 
 #: SAA-C03 exam guide domains (AWS Certified Solutions Architect - Associate exam guide).
 SAA_DOMAINS = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from labkit.course.exercises import Exercise
-from labkit.i18n import N_, _
 from labkit.course.exercises.log_alarm import (
     LogMetric,
     alarm_problems,
@@ -15,6 +14,7 @@ from labkit.course.exercises.log_alarm import (
     missing_log_group,
     sshd_sample_lines,
 )
+from labkit.i18n import N_, _
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from labkit.course.exercises import Exercise
-from labkit.i18n import N_, _, ngettext
 from labkit.course.exercises.log_alarm import (
     LogMetric,
     alarm_problems,
@@ -23,6 +22,7 @@ from labkit.course.exercises.log_alarm import (
     missing_log_group,
     sshd_sample_lines,
 )
+from labkit.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab

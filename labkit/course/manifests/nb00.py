@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from labkit.i18n import N_
-
 from labkit.course.exam import question
 from labkit.course.manifest import Manifest
+from labkit.i18n import N_
 
 MANIFEST = Manifest(
     number="00",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from labkit.i18n import N_
-
 from typing import TYPE_CHECKING, Any
 
 from labkit.course.exam import question
 from labkit.course.manifest import Catchup, Manifest, RunningInstance
+from labkit.i18n import N_
 from labkit.lesson import ec2, prereqs
 
 if TYPE_CHECKING:

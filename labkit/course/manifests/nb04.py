@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from labkit.i18n import N_
-
 from labkit.course.exam import question
 from labkit.course.manifest import Manifest
+from labkit.i18n import N_
 
 #: Shared with notebook 05.
 SIMULATED_AGENT = (

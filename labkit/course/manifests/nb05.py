@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from labkit.i18n import N_
-
 from typing import TYPE_CHECKING, Any
 
 from labkit.course.exam import question
 from labkit.course.manifest import Catchup, Manifest
 from labkit.course.manifests.nb04 import SIMULATED_AGENT
+from labkit.i18n import N_
 from labkit.lesson import prereqs
 
 if TYPE_CHECKING:
