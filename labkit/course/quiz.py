@@ -79,8 +79,11 @@ class Quiz:
         """Say whether ``letter`` is right, with the explanation (:meth:`check` gives it as a bool)."""
         right = self.check(number, letter)
         q = self.question(number)
-        verdict = _("✔ Right.") if right else _("✘ Not quite ({letter}).").format(letter=letter.strip().upper())
-        print(f"{verdict} {_(q.explanation)}")
+        explanation = _(q.explanation)
+        if right:
+            print(_("✔ Right. {explanation}").format(explanation=explanation))
+        else:
+            print(_("✘ Not quite ({letter}). {explanation}").format(letter=letter.strip().upper(), explanation=explanation))
         print(_("AWS documentation: {url}").format(url=q.source))
         if not right:
             print(_("Try again, or quiz.reveal({number}).").format(number=number))
