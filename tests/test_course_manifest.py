@@ -114,3 +114,19 @@ def test_catch_up_follows_the_manifests_in_course_order() -> None:
     assert [step.notebook for step in CATCHUP] == [m.number for m in MANIFESTS if m.catchup is not None]
     keys = [step.key for step in CATCHUP]
     assert len(keys) == len(set(keys)), f"two catch-up steps keep what they make under one key: {keys}"
+
+
+def test_the_differences_box_speaks_japanese_in_a_japanese_lab() -> None:
+    """Issue 18: the box's title and every difference, common or the notebook's own, in the lab's language."""
+    from labkit import i18n
+    from labkit.course.curriculum import differences_box
+
+    i18n.set_language("ja")
+    try:
+        box = differences_box("02").data
+    finally:
+        i18n.set_language("en")
+    assert box.startswith("> **")
+    assert "Where the offline lab differs from AWS" not in box
+    assert "ラボの時間は仮想です" in box and "1 分ごとにスライディングウィンドウで評価" in box
+    assert "Where the offline lab differs from AWS" in differences_box("02").data

@@ -136,7 +136,7 @@ def test_a_wrong_filter_under_another_name_needs_the_reset(lab: Lab, capsys: pyt
     [problem] = invalid_user_filter.problems(lab)
     assert "counts twice" in problem and "ex1.reset(lab)" in problem
     invalid_user_filter.reset(lab)
-    assert "deleted 2 metric filter(s)" in capsys.readouterr().out
+    assert "deleted 2 metric filters" in capsys.readouterr().out
     _solve_filter(lab)
     assert invalid_user_filter.problems(lab) == []
 
@@ -157,3 +157,17 @@ def test_each_wrong_alarm_is_caught_then_the_solution_passes(lab: Lab, wrong: st
     assert sustained_alarm.problems(lab) != []
     exec(sustained_alarm.solution_code, {"cloudwatch": lab.client("cloudwatch"), "topic_arn": topic})
     assert sustained_alarm.problems(lab) == []
+
+
+def test_the_checker_speaks_japanese_in_a_japanese_lab(lab: Lab) -> None:
+    """Issue 18: the shared log-alarm check (notebooks 05 and 08) in the lab's language, values kept."""
+    from labkit import i18n
+
+    _filter(lab, "invalid user")
+    i18n.set_language("ja")
+    try:
+        missed, extra = invalid_user_filter.problems(lab)
+    finally:
+        i18n.set_language("en")
+    assert missed.startswith("パターン 'invalid user' は、カウントすべき ") and "大文字と小文字が区別されます" in missed
+    assert "ほかの行にも" in extra and "1 回の試行が複数回カウントされてしまいます" in extra

@@ -173,3 +173,23 @@ def test_task_statements_and_domains_are_the_exam_guides() -> None:
     assert q.task_label == "Task Statement 2.2: Design highly available and/or fault-tolerant architectures"
     assert q.domain_label == "Domain 2: Design Resilient Architectures"
     assert TASKS["2.1"] == "Design scalable and loosely coupled architectures"
+
+
+def test_the_quiz_speaks_japanese_in_a_japanese_lab(capsys) -> None:
+    """Issue 18: question, options, explanation and the exam guide's task statement follow the lab's language."""
+    from labkit import i18n
+
+    quiz = for_notebook("02")
+    i18n.set_language("ja")
+    try:
+        quiz.ask(1)
+        quiz.reveal(1)
+        quiz.show()
+    finally:
+        i18n.set_language("en")
+    shown = capsys.readouterr().out
+    assert "問題 1 — SAA-C03 タスクステートメント 2.2: 高可用性またはフォールトトレラントなアーキテクチャを設計する" in shown
+    assert "データがまだないメトリクスに CloudWatch アラームを作成した直後です" in shown
+    assert "アラームには OK、ALARM、INSUFFICIENT_DATA の 3 つの状態があります" in shown
+    assert "試験対策 (SAA-C03)、ノートブック 02: 5 問" in shown
+    assert "A CloudWatch alarm was just created" not in shown

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.course.manifests import MANIFESTS
+from labkit.i18n import N_, _
 
 #: SAA-C03 exam guide domains (AWS Certified Solutions Architect - Associate exam guide).
 SAA_DOMAINS = {
-    1: "Design Secure Architectures",
-    2: "Design Resilient Architectures",
-    3: "Design High-Performing Architectures",
-    4: "Design Cost-Optimized Architectures",
+    1: N_("Design Secure Architectures"),
+    2: N_("Design Resilient Architectures"),
+    3: N_("Design High-Performing Architectures"),
+    4: N_("Design Cost-Optimized Architectures"),
 }
 
 #: number -> the notebook's file stem, in course order (from the notebooks' manifests).
@@ -72,7 +73,7 @@ def monitoring_types_table() -> Any:
                 "question": t.question,
                 "AWS services": t.services,
                 "notebooks": ", ".join(t.notebooks),
-                "SAA-C03 domains": ", ".join(f"{d}: {SAA_DOMAINS[d]}" for d in t.domains),
+                "SAA-C03 domains": ", ".join(f"{d}: {_(SAA_DOMAINS[d])}" for d in t.domains),
             }
             for t in MONITORING_TYPES
         ]
@@ -81,9 +82,9 @@ def monitoring_types_table() -> Any:
 
 #: The differences every notebook shows first; each notebook's own are in its manifest.
 COMMON_DIFFERENCES = (
-    "Lab time is virtual: `lab.advance(minutes=5)` returns at once. On AWS you wait "
-    "(alarms are evaluated about once a minute, and metrics can arrive a few minutes late).",
-    "The account id is moto's fake `123456789012` and credentials are fake; nothing leaves your machine.",
+    N_("Lab time is virtual: `lab.advance(minutes=5)` returns at once. On AWS you wait "
+    "(alarms are evaluated about once a minute, and metrics can arrive a few minutes late)."),
+    N_("The account id is moto's fake `123456789012` and credentials are fake; nothing leaves your machine."),
 )
 
 
@@ -94,8 +95,9 @@ def differences(notebook: str) -> list[str]:
 
 
 def differences_box(notebook: str) -> Any:
-    """The 'Where the offline lab differs from AWS' box, as displayable Markdown."""
+    """The 'Where the offline lab differs from AWS' box, as displayable Markdown, in the lab's language."""
     from IPython.display import Markdown
 
-    lines = "\n".join(f"> - {text}" for text in differences(notebook))
-    return Markdown(f"> **Where the offline lab differs from AWS**\n>\n{lines}")
+    lines = "\n".join(f"> - {_(text)}" for text in differences(notebook))
+    title = _("Where the offline lab differs from AWS")
+    return Markdown(f"> **{title}**\n>\n{lines}")

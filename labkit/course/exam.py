@@ -13,32 +13,34 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
+from labkit.i18n import N_, _
+
 GUIDE = "https://docs.aws.amazon.com/aws-certification/latest/solutions-architect-associate-03/solutions-architect-associate-03-domain{}.html"
 
 #: SAA-C03 content domains (exam guide).
 DOMAINS = {
-    "1": "Design Secure Architectures",
-    "2": "Design Resilient Architectures",
-    "3": "Design High-Performing Architectures",
-    "4": "Design Cost-Optimized Architectures",
+    "1": N_("Design Secure Architectures"),
+    "2": N_("Design Resilient Architectures"),
+    "3": N_("Design High-Performing Architectures"),
+    "4": N_("Design Cost-Optimized Architectures"),
 }
 
 #: SAA-C03 task statements (exam guide, content domains 1–4).
 TASKS = {
-    "1.1": "Design secure access to AWS resources",
-    "1.2": "Design secure workloads and applications",
-    "1.3": "Determine appropriate data security controls",
-    "2.1": "Design scalable and loosely coupled architectures",
-    "2.2": "Design highly available and/or fault-tolerant architectures",
-    "3.1": "Determine high-performing and/or scalable storage solutions",
-    "3.2": "Design high-performing and elastic compute solutions",
-    "3.3": "Determine high-performing database solutions",
-    "3.4": "Determine high-performing and/or scalable network architectures",
-    "3.5": "Determine high-performing data ingestion and transformation solutions",
-    "4.1": "Design cost-optimized storage solutions",
-    "4.2": "Design cost-optimized compute solutions",
-    "4.3": "Design cost-optimized database solutions",
-    "4.4": "Design cost-optimized network architectures",
+    "1.1": N_("Design secure access to AWS resources"),
+    "1.2": N_("Design secure workloads and applications"),
+    "1.3": N_("Determine appropriate data security controls"),
+    "2.1": N_("Design scalable and loosely coupled architectures"),
+    "2.2": N_("Design highly available and/or fault-tolerant architectures"),
+    "3.1": N_("Determine high-performing and/or scalable storage solutions"),
+    "3.2": N_("Design high-performing and elastic compute solutions"),
+    "3.3": N_("Determine high-performing database solutions"),
+    "3.4": N_("Determine high-performing and/or scalable network architectures"),
+    "3.5": N_("Determine high-performing data ingestion and transformation solutions"),
+    "4.1": N_("Design cost-optimized storage solutions"),
+    "4.2": N_("Design cost-optimized compute solutions"),
+    "4.3": N_("Design cost-optimized database solutions"),
+    "4.4": N_("Design cost-optimized network architectures"),
 }
 
 LETTERS = "ABCD"
@@ -62,14 +64,14 @@ class Question:
 
     @property
     def task_label(self) -> str:
-        """``Task Statement 2.2: Design highly available …``, as the exam guide words it."""
-        return f"Task Statement {self.task}: {TASKS[self.task]}"
+        """``Task Statement 2.2: Design highly available …``, as the exam guide words it, in the lab's language."""
+        return _("Task Statement {number}: {name}").format(number=self.task, name=_(TASKS[self.task]))
 
     @property
     def domain_label(self) -> str:
         """``Domain 2: Design Resilient Architectures`` for the question's task statement."""
         domain = self.task.split(".")[0]
-        return f"Domain {domain}: {DOMAINS[domain]}"
+        return _("Domain {number}: {name}").format(number=domain, name=_(DOMAINS[domain]))
 
 
 def question(text: str, choices: tuple[str, str, str, str], answer: str, explanation: str, task: str, source: str) -> Question:

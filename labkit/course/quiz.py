@@ -23,6 +23,7 @@ from typing import Any
 from labkit.course.exam import LETTERS, Question
 from labkit.course.manifests import MANIFESTS
 from labkit.exceptions import QuizError
+from labkit.i18n import _, ngettext
 
 #: notebook number -> its questions, from the notebooks' manifests.
 QUESTIONS: dict[str, tuple[Question, ...]] = {manifest.number: manifest.questions for manifest in MANIFESTS}
@@ -38,21 +39,31 @@ class Quiz:
     def question(self, number: int) -> Question:
         """Question ``number`` (1-based); raises :class:`QuizError` for a number the quiz lacks."""
         if not 1 <= number <= len(self.questions):
-            raise QuizError(f"notebook {self.notebook}'s quiz has questions 1–{len(self.questions)}, not {number}")
+            raise QuizError(
+                _("notebook {notebook}'s quiz has questions 1–{last}, not {number}").format(
+                    notebook=self.notebook, last=len(self.questions), number=number
+                )
+            )
         return self.questions[number - 1]
 
     def ask(self, number: int) -> None:
         """Print question ``number`` with its options, without the answer."""
         q = self.question(number)
-        print(f"Question {number} — SAA-C03 {q.task_label}")
-        print(q.text)
+        print(_("Question {number} — SAA-C03 {task}").format(number=number, task=q.task_label))
+        print(_(q.text))
         for letter, choice in zip(LETTERS, q.choices):
-            print(f"  {letter}. {choice}")
-        print(f'Answer with quiz.answer({number}, "A"…"D").')
+            print(f"  {letter}. {_(choice)}")
+        print(_('Answer with quiz.answer({number}, "A"…"D").').format(number=number))
 
     def show(self) -> None:
         """Print every question of the quiz, each with the task statement it practises, without answers."""
-        print(f"Exam practice (SAA-C03), notebook {self.notebook}: {len(self.questions)} questions")
+        print(
+            ngettext(
+                "Exam practice (SAA-C03), notebook {notebook}: {count} question",
+                "Exam practice (SAA-C03), notebook {notebook}: {count} questions",
+                len(self.questions),
+            ).format(notebook=self.notebook, count=len(self.questions))
+        )
         for number in range(1, len(self.questions) + 1):
             print()
             self.ask(number)
@@ -61,24 +72,28 @@ class Quiz:
         """Whether ``letter`` is the answer to question ``number`` (case-insensitive)."""
         choice = letter.strip().upper()
         if choice not in LETTERS:
-            raise QuizError(f"answer with one of A, B, C, D (not {letter!r})")
+            raise QuizError(_("answer with one of A, B, C, D (not {letter})").format(letter=repr(letter)))
         return choice == self.question(number).answer
 
     def answer(self, number: int, letter: str) -> None:
         """Say whether ``letter`` is right, with the explanation (:meth:`check` gives it as a bool)."""
         right = self.check(number, letter)
         q = self.question(number)
-        print(("✔ Right. " if right else f"✘ Not quite ({letter.strip().upper()}). ") + q.explanation)
-        print(f"AWS documentation: {q.source}")
+        explanation = _(q.explanation)
+        if right:
+            print(_("✔ Right. {explanation}").format(explanation=explanation))
+        else:
+            print(_("✘ Not quite ({letter}). {explanation}").format(letter=letter.strip().upper(), explanation=explanation))
+        print(_("AWS documentation: {url}").format(url=q.source))
         if not right:
-            print(f"Try again, or quiz.reveal({number}).")
+            print(_("Try again, or quiz.reveal({number}).").format(number=number))
 
     def reveal(self, number: int) -> None:
         """Print the answer of question ``number``, the explanation and the sources."""
         q = self.question(number)
-        print(f"Answer: {q.answer}. {q.choices[LETTERS.index(q.answer)]}")
-        print(q.explanation)
-        print(f"AWS documentation: {q.source}")
+        print(_("Answer: {letter}. {choice}").format(letter=q.answer, choice=_(q.choices[LETTERS.index(q.answer)])))
+        print(_(q.explanation))
+        print(_("AWS documentation: {url}").format(url=q.source))
         print(f"SAA-C03 {q.task_label} — {q.guide_url}")
 
     def __len__(self) -> int:

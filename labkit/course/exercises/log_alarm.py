@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.aws import filterpattern
 from labkit.exceptions import InvalidFilterPattern
+from labkit.i18n import _, ngettext
 from labkit.lesson.logs import SecureLogGenerator
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def missing_log_group(lab: Lab, log_group: str) -> list[str]:
     groups = lab.internal_client("logs").describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]
     if any(group["logGroupName"] == log_group for group in groups):
         return []
-    return [f"the log group {log_group!r} does not exist; run the notebook from the top first"]
+    return [_("the log group {log_group!r} does not exist; run the notebook from the top first").format(log_group=log_group)]
 
 
 def metric_filter_problems(
@@ -65,43 +66,56 @@ def metric_filter_problems(
 ) -> list[str]:
     """What is wrong with the metric filter that should publish ``target`` for each of ``lines`` that is
     ``wanted``: none or several filters, another namespace, a value other than 1, an invalid pattern,
-    wanted lines missed or others matched (``extra_reason`` says why those must not count)."""
+    wanted lines missed or others matched (``extra_reason``, marked with ``N_()``, says why those must not count)."""
     filters = lab.internal_client("logs").describe_metric_filters(logGroupName=target.log_group)["metricFilters"]
     chosen = [(f, t) for f in filters for t in f["metricTransformations"] if t["metricName"] == target.metric]
     if not chosen:
         names = [f"{f['filterName']} → {', '.join(t['metricName'] for t in f['metricTransformations'])}" for f in filters]
-        return [f"no metric filter on {target.log_group} publishes the metric {target.metric!r} "
-                f"(filters now: {'; '.join(names) or 'none'})"]
+        return [_("no metric filter on {log_group} publishes the metric {metric!r} (filters now: {filters})").format(
+            log_group=target.log_group, metric=target.metric, filters="; ".join(names) or _("none"))]
     if len(chosen) > 1:
-        duplicates = ", ".join(repr(f["filterName"]) for f, _ in chosen)
+        duplicates = ", ".join(repr(f["filterName"]) for f, _transformation in chosen)
         return [
-            f"{len(chosen)} metric filters on {target.log_group} publish {target.metric} ({duplicates}), so a line that "
-            "matches both counts twice: keep one. put_metric_filter with the same filterName replaces a filter; "
-            f"{target.exercise}.reset(lab) deletes every filter on {target.log_group} that publishes {target.metric}"
+            _("{count} metric filters on {log_group} publish {metric} ({duplicates}), so a line that matches both "
+              "counts twice: keep one. put_metric_filter with the same filterName replaces a filter; "
+              "{exercise}.reset(lab) deletes every filter on {log_group} that publishes {metric}").format(
+                count=len(chosen), log_group=target.log_group, metric=target.metric, duplicates=duplicates,
+                exercise=target.exercise)
         ]
     metric_filter, transformation = chosen[0]
     problems = []
     if transformation["metricNamespace"] != target.namespace:
-        problems.append(f"the metric's namespace is {transformation['metricNamespace']!r}, not {target.namespace!r}")
+        problems.append(_("the metric's namespace is {namespace!r}, not {expected!r}").format(
+            namespace=transformation["metricNamespace"], expected=target.namespace))
     if str(transformation["metricValue"]) != "1":
-        problems.append(f"metricValue is {transformation['metricValue']!r}; each matching line should add 1")
+        problems.append(_("metricValue is {value!r}; each matching line should add 1").format(
+            value=transformation["metricValue"]))
     pattern = metric_filter.get("filterPattern", "")
     try:
         compiled = filterpattern.compile(pattern)
     except InvalidFilterPattern as error:
-        return [*problems, f"the filter pattern {pattern!r} is not valid: {error}"]
+        return [*problems, _("the filter pattern {pattern!r} is not valid: {error}").format(pattern=pattern, error=error)]
     chosen_lines = [line for line in lines if wanted(line)]
     matched = [line for line in lines if compiled.matches(line)]
     missed = [line for line in chosen_lines if line not in matched]
     extra = [line for line in matched if line not in chosen_lines]
     if missed:
         problems.append(
-            f"the pattern {pattern!r} misses {len(missed)} of {len(chosen_lines)} lines it should count, such as "
-            f"{_message(missed[0])!r} (filter patterns are case sensitive)"
+            ngettext(
+                "the pattern {pattern!r} misses {missed} of {total} line it should count, such as {example!r} "
+                "(filter patterns are case sensitive)",
+                "the pattern {pattern!r} misses {missed} of {total} lines it should count, such as {example!r} "
+                "(filter patterns are case sensitive)",
+                len(chosen_lines),
+            ).format(pattern=pattern, missed=len(missed), total=len(chosen_lines), example=_message(missed[0]))
         )
     if extra:
         problems.append(
-            f"the pattern {pattern!r} also matches {len(extra)} other lines, such as {_message(extra[0])!r}, {extra_reason}"
+            ngettext(
+                "the pattern {pattern!r} also matches {count} other line, {example!r}, {reason}",
+                "the pattern {pattern!r} also matches {count} other lines, such as {example!r}, {reason}",
+                len(extra),
+            ).format(pattern=pattern, count=len(extra), example=_message(extra[0]), reason=_(extra_reason))
         )
     return problems
 
@@ -112,12 +126,15 @@ def delete_metric_filters(lab: Lab, target: LogMetric) -> str:
     try:
         filters = logs.describe_metric_filters(logGroupName=target.log_group)["metricFilters"]
     except logs.exceptions.ResourceNotFoundException:
-        return f"there is no log group {target.log_group}; nothing deleted"
+        return _("there is no log group {log_group}; nothing deleted").format(log_group=target.log_group)
     mine = [f["filterName"] for f in filters if any(t["metricName"] == target.metric for t in f["metricTransformations"])]
     for name in mine:
         logs.delete_metric_filter(logGroupName=target.log_group, filterName=name)
-    return (f"deleted {len(mine)} metric filter(s) on {target.log_group} that published {target.metric}: "
-            f"{', '.join(mine) or 'none'}")
+    return ngettext(
+        "deleted {count} metric filter on {log_group} that published {metric}: {names}",
+        "deleted {count} metric filters on {log_group} that published {metric}: {names}",
+        len(mine),
+    ).format(count=len(mine), log_group=target.log_group, metric=target.metric, names=", ".join(mine) or _("none"))
 
 
 def metric_alarm(lab: Lab, name: str) -> dict[str, Any] | None:
@@ -130,10 +147,12 @@ def alarm_problems(lab: Lab, name: str, expected: dict[str, Any]) -> list[str]:
     """What is wrong with the alarm ``name``: missing, a field other than ``expected``, or no lab-alerts action."""
     alarm = metric_alarm(lab, name)
     if alarm is None:
-        return [f"there is no alarm named {name!r}"]
+        return [_("there is no alarm named {name!r}").format(name=name)]
     problems = [
-        f"{key} is {alarm.get(key)!r}, expected {value!r}" for key, value in expected.items() if alarm.get(key) != value
+        _("{key} is {value!r}, expected {expected!r}").format(key=key, value=alarm.get(key), expected=value)
+        for key, value in expected.items()
+        if alarm.get(key) != value
     ]
     if not any(arn.split(":")[-1] == "lab-alerts" for arn in alarm.get("AlarmActions", [])):
-        problems.append("the alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])")
+        problems.append(_("the alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])"))
     return problems

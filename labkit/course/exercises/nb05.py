@@ -14,6 +14,7 @@ from labkit.course.exercises.log_alarm import (
     missing_log_group,
     sshd_sample_lines,
 )
+from labkit.i18n import N_, _
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -29,18 +30,18 @@ INVALID_USER = LogMetric(LOG_GROUP, NAMESPACE, INVALID_USER_METRIC, "ex1")
 def _invalid_user_problems(lab: Lab) -> list[str]:
     return missing_log_group(lab, LOG_GROUP) or metric_filter_problems(
         lab, INVALID_USER, sshd_sample_lines(11), lambda line: "sshd[" in line and "]: Invalid user " in line,
-        "so one attempt would count more than once",
+        N_("so one attempt would count more than once"),
     )
 
 
 invalid_user_filter = Exercise(
-    title=f"a metric filter on {LOG_GROUP} that counts sshd's 'Invalid user' lines as {NAMESPACE}/{INVALID_USER_METRIC}",
+    title=N_("a metric filter on ssh_logs that counts sshd's 'Invalid user' lines as LabLogs/SSHInvalidUser"),
     checker=_invalid_user_problems,
     hints=[
-        "Try patterns on a few lines with logs.test_metric_filter before you create the filter.",
-        "sshd writes 'Invalid user admin from …' once per attempt, but 'Failed password for invalid user …' too: "
-        "case matters.",
-        "Quote the phrase so it is matched as one piece of text: '\"Invalid user\"'.",
+        N_("Try patterns on a few lines with logs.test_metric_filter before you create the filter."),
+        N_("sshd writes 'Invalid user admin from …' once per attempt, but 'Failed password for invalid user …' too: "
+           "case matters."),
+        N_("Quote the phrase so it is matched as one piece of text: '\"Invalid user\"'."),
     ],
     resetter=lambda lab: delete_metric_filters(lab, INVALID_USER),
     notebook="05",
@@ -57,16 +58,16 @@ def _sustained_problems(lab: Lab) -> list[str]:
     problems = alarm_problems(lab, SUSTAINED_ALARM, expected)
     alarm = metric_alarm(lab, SUSTAINED_ALARM)
     if alarm is not None and alarm.get("Dimensions"):
-        problems.append("the metric filter publishes SSHFailed without dimensions, so the alarm must have none")
+        problems.append(_("the metric filter publishes SSHFailed without dimensions, so the alarm must have none"))
     return problems
 
 
 sustained_alarm = Exercise(
-    title=f"an alarm '{SUSTAINED_ALARM}': 5 or more failures a minute in 2 of the last 3 minutes",
+    title=N_("an alarm 'SSH Failed sustained': 5 or more failures a minute in 2 of the last 3 minutes"),
     checker=_sustained_problems,
     hints=[
-        "Start from the 'SSH Failed' alarm call of step 5 and change its name, period and threshold.",
-        "'2 of 3' is EvaluationPeriods=3 with DatapointsToAlarm=2.",
+        N_("Start from the 'SSH Failed' alarm call of step 5 and change its name, period and threshold."),
+        N_("'2 of 3' is EvaluationPeriods=3 with DatapointsToAlarm=2."),
     ],
     notebook="05",
     number=2,

@@ -22,6 +22,7 @@ from labkit.course.exercises.log_alarm import (
     missing_log_group,
     sshd_sample_lines,
 )
+from labkit.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -69,43 +70,55 @@ def _run(lab: Lab, query: str) -> list[dict[str, str]]:
 def _top_usernames_problems(lab: Lab) -> list[str]:
     logs = lab.internal_client("logs")
     if not any(g["logGroupName"] == LOG_GROUP for g in logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP)["logGroups"]):
-        return [f"the log group {LOG_GROUP!r} does not exist; run the notebook's setup first"]
+        return [_("the log group {log_group!r} does not exist; run the notebook's setup first").format(log_group=LOG_GROUP)]
     saved = _definitions(lab)
     if not saved:
-        return [f"there is no saved query named {QUERY_NAME!r} (logs.put_query_definition(name=...))"]
+        return [_("there is no saved query named {name!r} (logs.put_query_definition(name=...))").format(name=QUERY_NAME)]
     if len(saved) > 1:
-        return [f"there are {len(saved)} saved queries named {QUERY_NAME!r}: put_query_definition without "
-                "queryDefinitionId adds another one each time. Delete the extra ones with delete_query_definition "
-                "(the solution does it) and update the one left by passing its queryDefinitionId"]
+        return [_("there are {count} saved queries named {name!r}: put_query_definition without "
+                  "queryDefinitionId adds another one each time. Delete the extra ones with delete_query_definition "
+                  "(the solution does it) and update the one left by passing its queryDefinitionId").format(
+                    count=len(saved), name=QUERY_NAME)]
     definition = saved[0]
     problems = []
     if LOG_GROUP not in definition.get("logGroupNames", []):
-        problems.append(f"the saved query's logGroupNames are {definition.get('logGroupNames', [])}; "
-                        f"include {LOG_GROUP!r} so it opens on the right log group")
+        problems.append(_("the saved query's logGroupNames are {names}; include {log_group!r} so it opens on the "
+                          "right log group").format(names=definition.get("logGroupNames", []), log_group=LOG_GROUP))
     try:
         rows = _run(lab, definition["queryString"])
     except ClientError as error:
-        return [*problems, f"the query does not run: {error.response['Error']['Message']}"]
+        return [*problems, _("the query does not run: {message}").format(message=error.response["Error"]["Message"])]
     truth = Counter(m.group(1) for m in map(_FAILED.search, _messages(lab)) if m)
     if not rows or any("user" not in row for row in rows):
-        return [*problems, "every row needs a field named user (parse … as user, or a regex group (?<user>…))"]
+        return [*problems, _("every row needs a field named user (parse … as user, or a regex group (?<user>…))")]
     counts = {name for row in rows for name, value in row.items() if name != "user" and re.fullmatch(r"\d+", value)}
     if len(counts) != 1:
-        return [*problems, "each row should have the user and one count (stats count(*) as tries by user); "
-                           f"the rows have {sorted({n for r in rows for n in r})}"]
+        return [*problems, _("each row should have the user and one count (stats count(*) as tries by user); "
+                             "the rows have {fields}").format(fields=sorted({n for r in rows for n in r}))]
     column = counts.pop()
     got = [(row["user"], int(row[column])) for row in rows]
     wrong = [(user, n) for user, n in got if truth.get(user) != n]
     if wrong:
         user, n = wrong[0]
         problems.append(
-            f"{user!r} has {n} in your results, but sshd wrote {truth.get(user, 0)} 'Failed password' lines for it: "
-            "count one line per attempt, and take the name after 'for', skipping 'invalid user ' when it is there"
+            ngettext(
+                "{user!r} has {got} in your results, but sshd wrote {written} 'Failed password' line for it: "
+                "count one line per attempt, and take the name after 'for', skipping 'invalid user ' when it is there",
+                "{user!r} has {got} in your results, but sshd wrote {written} 'Failed password' lines for it: "
+                "count one line per attempt, and take the name after 'for', skipping 'invalid user ' when it is there",
+                truth.get(user, 0),
+            ).format(user=user, got=n, written=truth.get(user, 0))
         )
-    elif [n for _, n in got] != sorted((n for _, n in got), reverse=True):
-        problems.append(f"the rows are not sorted by {column}, most first (sort {column} desc)")
-    elif [n for _, n in got] != sorted(truth.values(), reverse=True)[:TOP]:
-        problems.append(f"the query returns {len(got)} rows; keep the {TOP} names tried most (sort … desc | limit {TOP})")
+    elif [n for _user, n in got] != sorted((n for _user, n in got), reverse=True):
+        problems.append(_("the rows are not sorted by {column}, most first (sort {column} desc)").format(column=column))
+    elif [n for _user, n in got] != sorted(truth.values(), reverse=True)[:TOP]:
+        problems.append(
+            ngettext(
+                "the query returns {count} row; keep the {top} names tried most (sort … desc | limit {top})",
+                "the query returns {count} rows; keep the {top} names tried most (sort … desc | limit {top})",
+                len(got),
+            ).format(count=len(got), top=TOP)
+        )
     return problems
 
 
@@ -116,14 +129,14 @@ _TOP_QUERY = r'''parse @message /Failed password for (invalid user )?(?<user>\S+
 | limit 5'''
 
 top_usernames_query = Exercise(
-    title=f"a saved query {QUERY_NAME!r} on {LOG_GROUP}: the {TOP} user names attackers tried most, with their counts",
+    title=N_("a saved query 'ssh-top-usernames' on ssh_logs: the 5 user names attackers tried most, with their counts"),
     checker=_top_usernames_problems,
     hints=[
-        "Each failed attempt leaves one 'Failed password for … from …' line; for a user that does not exist it says "
-        "'Failed password for invalid user admin from …'.",
-        "parse with a regular expression: an optional unnamed group (invalid user )? then a named group (?<user>\\S+).",
-        "Then: stats count(*) as tries by user | sort tries desc | limit 5. Save it with logs.put_query_definition; "
-        "to change a saved query, pass its queryDefinitionId.",
+        N_("Each failed attempt leaves one 'Failed password for … from …' line; for a user that does not exist it says "
+           "'Failed password for invalid user admin from …'."),
+        N_("parse with a regular expression: an optional unnamed group (invalid user )? then a named group (?<user>\\S+)."),
+        N_("Then: stats count(*) as tries by user | sort tries desc | limit 5. Save it with logs.put_query_definition; "
+           "to change a saved query, pass its queryDefinitionId."),
     ],
     notebook="08",
     number=1,
@@ -139,7 +152,7 @@ def _password_login_problems(lab: Lab) -> list[str]:
         return missing
     problems = metric_filter_problems(
         lab, PASSWORD_LOGINS, sshd_sample_lines(12, password_login=True), lambda line: "]: Accepted password for " in line,
-        "but only password logins should count (key logins are how the administrator works)",
+        N_("but only password logins should count (key logins are how the administrator works)"),
     )
     expected = {"Namespace": NAMESPACE, "MetricName": PASSWORD_METRIC, "Statistic": "Sum", "Period": 60,
                 "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
@@ -148,14 +161,14 @@ def _password_login_problems(lab: Lab) -> list[str]:
 
 
 password_login_alarm = Exercise(
-    title=f"an alarm {PASSWORD_ALARM!r} that emails within a minute of any SSH password login",
+    title=N_("an alarm 'SSH password login' that emails within a minute of any SSH password login"),
     checker=_password_login_problems,
     hints=[
-        "The server should only see key logins ('Accepted publickey'); a line 'Accepted password for …' means a "
-        "password worked. Try your pattern with logs.test_metric_filter first.",
-        f"A metric filter with the quoted pattern '\"Accepted password\"' publishing {NAMESPACE}/{PASSWORD_METRIC} = 1, "
-        "then put_metric_alarm: Sum over Period=60, 1 of 1, Threshold=1, GreaterThanOrEqualToThreshold, "
-        "TreatMissingData='notBreaching' (no login is good news).",
+        N_("The server should only see key logins ('Accepted publickey'); a line 'Accepted password for …' means a "
+           "password worked. Try your pattern with logs.test_metric_filter first."),
+        N_("A metric filter with the quoted pattern '\"Accepted password\"' publishing LabLogs/SSHPasswordLogin = 1, "
+           "then put_metric_alarm: Sum over Period=60, 1 of 1, Threshold=1, GreaterThanOrEqualToThreshold, "
+           "TreatMissingData='notBreaching' (no login is good news)."),
     ],
     resetter=lambda lab: delete_metric_filters(lab, PASSWORD_LOGINS),
     notebook="08",

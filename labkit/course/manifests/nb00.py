@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from labkit.course.exam import question
 from labkit.course.manifest import Manifest
+from labkit.i18n import N_
 
 MANIFEST = Manifest(
     number="00",
@@ -17,46 +18,46 @@ MANIFEST = Manifest(
     minutes=20,
     differences=(
         (
-            "Tags `labkit:lab` are added to what the lab creates so that teardown can find it; AWS does not add them "
-            "itself."
+            N_("Tags `labkit:lab` are added to what the lab creates so that teardown can find it; AWS does not add them "
+            "itself.")
         ),
     ),
     questions=(
-        question("An application on EC2 must be watched for memory exhaustion. Which approach gives memory "
-                 "utilization in CloudWatch?",
-                 ("Enable detailed monitoring on the instance",
-                  "Install the CloudWatch agent and publish memory as a custom metric",
-                  "Read the MemoryUtilization metric in the AWS/EC2 namespace",
-                  "Turn on AWS Config for the instance"),
+        question(N_("An application on EC2 must be watched for memory exhaustion. Which approach gives memory "
+                 "utilization in CloudWatch?"),
+                 (N_("Enable detailed monitoring on the instance"),
+                  N_("Install the CloudWatch agent and publish memory as a custom metric"),
+                  N_("Read the MemoryUtilization metric in the AWS/EC2 namespace"),
+                  N_("Turn on AWS Config for the instance")),
                  "B",
-                 "EC2 publishes metrics the hypervisor can see (CPU, network, disk I/O, status checks). Memory is inside "
+                 N_("EC2 publishes metrics the hypervisor can see (CPU, network, disk I/O, status checks). Memory is inside "
                  "the guest OS, so the CloudWatch agent collects it and publishes it as a custom metric (namespace CWAgent). "
-                 "Detailed monitoring only changes the period of the default metrics to 1 minute.",
+                 "Detailed monitoring only changes the period of the default metrics to 1 minute."),
                  "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/metrics-collected-by-CloudWatch-agent.html"),
-        question("A security team must know which IAM user terminated an EC2 instance yesterday, and from which IP "
-                 "address. Which service records this?",
-                 ("Amazon GuardDuty", "AWS Config", "AWS CloudTrail", "Amazon CloudWatch Logs Insights"),
+        question(N_("A security team must know which IAM user terminated an EC2 instance yesterday, and from which IP "
+                 "address. Which service records this?"),
+                 (N_("Amazon GuardDuty"), N_("AWS Config"), N_("AWS CloudTrail"), N_("Amazon CloudWatch Logs Insights")),
                  "C",
-                 "CloudTrail records API calls: who (userIdentity), what (eventName, e.g. TerminateInstances), when, and "
+                 N_("CloudTrail records API calls: who (userIdentity), what (eventName, e.g. TerminateInstances), when, and "
                  "from where (sourceIPAddress). Config records how resource configurations change; GuardDuty analyses "
-                 "logs for threats.",
+                 "logs for threats."),
                  "1.1", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-user-guide.html"),
-        question("A company wants a managed service that continuously analyses its account activity and network "
-                 "traffic with threat intelligence and machine learning, without deploying agents. Which service fits?",
-                 ("Amazon Macie", "Amazon GuardDuty", "Amazon Inspector", "AWS Trusted Advisor"),
+        question(N_("A company wants a managed service that continuously analyses its account activity and network "
+                 "traffic with threat intelligence and machine learning, without deploying agents. Which service fits?"),
+                 (N_("Amazon Macie"), N_("Amazon GuardDuty"), N_("Amazon Inspector"), N_("AWS Trusted Advisor")),
                  "B",
-                 "GuardDuty is a threat-detection service that analyses foundational data sources such as CloudTrail "
+                 N_("GuardDuty is a threat-detection service that analyses foundational data sources such as CloudTrail "
                  "management events, VPC Flow Logs and DNS query logs once it is enabled. Macie discovers sensitive data "
-                 "in S3; Inspector scans workloads for vulnerabilities.",
+                 "in S3; Inspector scans workloads for vulnerabilities."),
                  "1.2", "https://docs.aws.amazon.com/guardduty/latest/ug/what-is-guardduty.html"),
-        question("Under the AWS shared responsibility model, who configures monitoring and alerting for the guest "
-                 "operating system of an EC2 instance?",
-                 ("AWS, because EC2 is a managed service", "The customer",
-                  "AWS Support, on request", "Nobody: the hypervisor reports guest failures automatically"),
+        question(N_("Under the AWS shared responsibility model, who configures monitoring and alerting for the guest "
+                 "operating system of an EC2 instance?"),
+                 (N_("AWS, because EC2 is a managed service"), N_("The customer"),
+                  N_("AWS Support, on request"), N_("Nobody: the hypervisor reports guest failures automatically")),
                  "B",
-                 "For EC2 (infrastructure as a service) the customer is responsible for the guest operating system, "
+                 N_("For EC2 (infrastructure as a service) the customer is responsible for the guest operating system, "
                  "applications and their configuration, which includes what is monitored inside the instance. AWS is "
-                 "responsible for the security of the cloud: hardware, hypervisor and facilities.",
+                 "responsible for the security of the cloud: hardware, hypervisor and facilities."),
                  "1.1", "https://aws.amazon.com/compliance/shared-responsibility-model/"),
     ),
 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from labkit.course.exam import question
 from labkit.course.manifest import Catchup, Manifest
 from labkit.course.manifests.nb04 import SIMULATED_AGENT
+from labkit.i18n import N_
 from labkit.lesson import prereqs
 
 if TYPE_CHECKING:
@@ -27,43 +28,43 @@ MANIFEST = Manifest(
     differences=(
         SIMULATED_AGENT,
         (
-            "Metric filters count an event as soon as PutLogEvents returns, and filter patterns are matched by "
+            N_("Metric filters count an event as soon as PutLogEvents returns, and filter patterns are matched by "
             "labkit's engine (written from AWS's pattern syntax page); on AWS the metric appears a minute or so "
-            "after ingestion."
+            "after ingestion.")
         ),
         (
-            "The alarm email is rendered into `lab.inbox` in AWS's format; on AWS it arrives in the mailbox you "
-            "subscribed and confirmed."
+            N_("The alarm email is rendered into `lab.inbox` in AWS's format; on AWS it arrives in the mailbox you "
+            "subscribed and confirmed.")
         ),
     ),
     questions=(
-        question("A metric filter counting failed SSH logins is created today on a log group that holds a month of "
-                 "events. What does the metric show for last week?",
-                 ("The failures of last week, computed on creation", "Nothing: filters only publish data for events "
-                  "ingested after the filter was created", "Only the last 24 hours", "An error until the log group is re-created"),
+        question(N_("A metric filter counting failed SSH logins is created today on a log group that holds a month of "
+                 "events. What does the metric show for last week?"),
+                 (N_("The failures of last week, computed on creation"), N_("Nothing: filters only publish data for events "
+                  "ingested after the filter was created"), N_("Only the last 24 hours"), N_("An error until the log group is re-created")),
                  "B",
-                 "Metric filters do not retroactively filter data: they publish metric data points only for events "
-                 "that arrive after the filter was created.",
+                 N_("Metric filters do not retroactively filter data: they publish metric data points only for events "
+                 "that arrive after the filter was created."),
                  "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringLogData.html"),
-        question("Which filter pattern matches log events containing the term [preauth], brackets included?",
-                 ("[preauth]", "\"[preauth]\"", "preauth*", "{ $.preauth = true }"),
+        question(N_("Which filter pattern matches log events containing the term [preauth], brackets included?"),
+                 (N_("[preauth]"), N_("\"[preauth]\""), N_("preauth*"), N_("{ $.preauth = true }")),
                  "B",
-                 "Terms containing non-alphanumeric characters must be enclosed in double quotes. An unquoted pattern "
-                 "starting with [ is read as a space-delimited pattern, and { } as a JSON pattern.",
+                 N_("Terms containing non-alphanumeric characters must be enclosed in double quotes. An unquoted pattern "
+                 "starting with [ is read as a space-delimited pattern, and { } as a JSON pattern."),
                  "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html"),
-        question("A metric filter publishes 1 for each failed login. An alarm on it should fire when there are more than "
-                 "5 failures in 5 minutes. Which statistic and period?",
-                 ("Average, 300 seconds", "Sum, 300 seconds", "Maximum, 60 seconds", "SampleCount, 3600 seconds"),
+        question(N_("A metric filter publishes 1 for each failed login. An alarm on it should fire when there are more than "
+                 "5 failures in 5 minutes. Which statistic and period?"),
+                 (N_("Average, 300 seconds"), N_("Sum, 300 seconds"), N_("Maximum, 60 seconds"), N_("SampleCount, 3600 seconds")),
                  "B",
-                 "Each matching event adds its metric value to the data points of the period, so Sum over a 300-second "
-                 "period counts the failures in 5 minutes. Average would stay at 1.",
+                 N_("Each matching event adds its metric value to the data points of the period, so Sum over a 300-second "
+                 "period counts the failures in 5 minutes. Average would stay at 1."),
                  "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html"),
-        question("How can a filter pattern be tried against sample log lines before the metric filter is created?",
-                 ("TestMetricFilter", "FilterLogEvents on an empty log group", "PutMetricData with sample values",
-                  "StartQuery in Logs Insights only"),
+        question(N_("How can a filter pattern be tried against sample log lines before the metric filter is created?"),
+                 (N_("TestMetricFilter"), N_("FilterLogEvents on an empty log group"), N_("PutMetricData with sample values"),
+                  N_("StartQuery in Logs Insights only")),
                  "A",
-                 "TestMetricFilter tests a filter pattern against a set of sample log event messages and returns the "
-                 "ones that match, without creating a filter.",
+                 N_("TestMetricFilter tests a filter pattern against a set of sample log event messages and returns the "
+                 "ones that match, without creating a filter."),
                  "2.2", "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_TestMetricFilter.html"),
     ),
     monitoring=("Log",),

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.course.exam import question
 from labkit.course.manifest import Catchup, Manifest
+from labkit.i18n import N_
 from labkit.lesson import prereqs
 
 if TYPE_CHECKING:
@@ -25,52 +26,52 @@ MANIFEST = Manifest(
     minutes=40,
     differences=(
         (
-            "CloudTrail records come from labkit: you are moto's user `moto` calling from the documentation address "
+            N_("CloudTrail records come from labkit: you are moto's user `moto` calling from the documentation address "
             "198.51.100.24, and records appear 5 lab minutes after the call (AWS: typically within minutes, not "
             "guaranteed). requestParameters use boto3's parameter names (AWS uses each service's own, e.g. EC2's "
-            "`instancesSet`), and readOnly is judged from the operation's verb."
+            "`instancesSet`), and readOnly is judged from the operation's verb.")
         ),
         (
-            "The trail writes to CloudWatch Logs but no log files to S3, and the CloudWatch Logs role's permissions "
-            "are not checked (only that it trusts cloudtrail.amazonaws.com)."
+            N_("The trail writes to CloudWatch Logs but no log files to S3, and the CloudWatch Logs role's permissions "
+            "are not checked (only that it trusts cloudtrail.amazonaws.com).")
         ),
         (
-            "Console sign-ins and AWS Health events cannot be caused through an API: offline, "
+            N_("Console sign-ins and AWS Health events cannot be caused through an API: offline, "
             "`simulate_console_login` and `simulate_issue` make them; on AWS you sign in yourself, and Health events "
-            "come only when AWS has something to say."
+            "come only when AWS has something to say.")
         ),
         (
-            "EventBridge delivers offline to SNS and SQS targets only (other targets are recorded as not delivered), "
-            "at once and exactly once; AWS retries failed deliveries for up to 24 hours."
+            N_("EventBridge delivers offline to SNS and SQS targets only (other targets are recorded as not delivered), "
+            "at once and exactly once; AWS retries failed deliveries for up to 24 hours.")
         ),
     ),
     questions=(
-        question("Without creating any trail, how far back can you look up management events in CloudTrail Event history?",
-                 ("7 days", "30 days", "90 days", "1 year"),
+        question(N_("Without creating any trail, how far back can you look up management events in CloudTrail Event history?"),
+                 (N_("7 days"), N_("30 days"), N_("90 days"), N_("1 year")),
                  "C",
-                 "Event history is an immutable record of the past 90 days of management events in a Region, viewable "
-                 "without a trail. Keeping events longer needs a trail delivering to an S3 bucket.",
+                 N_("Event history is an immutable record of the past 90 days of management events in a Region, viewable "
+                 "without a trail. Keeping events longer needs a trail delivering to an S3 bucket."),
                  "1.1", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html"),
-        question("Auditors need every S3 object-level read (GetObject) on one bucket recorded. What must be configured?",
-                 ("Nothing: CloudTrail logs it by default", "Data events for the bucket on a trail or event data store",
-                  "AWS Config recording for S3", "Enable GuardDuty S3 Protection"),
+        question(N_("Auditors need every S3 object-level read (GetObject) on one bucket recorded. What must be configured?"),
+                 (N_("Nothing: CloudTrail logs it by default"), N_("Data events for the bucket on a trail or event data store"),
+                  N_("AWS Config recording for S3"), N_("Enable GuardDuty S3 Protection")),
                  "B",
-                 "Data events (such as S3 object-level activity) are high-volume and are not logged by default; you "
-                 "enable them on a trail or event data store, at an additional charge.",
+                 N_("Data events (such as S3 object-level activity) are high-volume and are not logged by default; you "
+                 "enable them on a trail or event data store, at an additional charge."),
                  "1.3", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"),
-        question("The operations team wants to be notified automatically when AWS has an issue affecting resources in "
-                 "their account. What should they use?",
-                 ("An EventBridge rule on AWS Health events (source aws.health) targeting an SNS topic",
-                  "A CloudWatch alarm on the CPUUtilization metric", "A Route 53 health check on the AWS status page",
-                  "AWS Config rule"),
+        question(N_("The operations team wants to be notified automatically when AWS has an issue affecting resources in "
+                 "their account. What should they use?"),
+                 (N_("An EventBridge rule on AWS Health events (source aws.health) targeting an SNS topic"),
+                  N_("A CloudWatch alarm on the CPUUtilization metric"), N_("A Route 53 health check on the AWS status page"),
+                  N_("AWS Config rule")),
                  "A",
-                 "AWS Health publishes events about issues affecting your account to Amazon EventBridge; a rule matching "
-                 "source aws.health can send them to targets such as SNS.",
+                 N_("AWS Health publishes events about issues affecting your account to Amazon EventBridge; a rule matching "
+                 "source aws.health can send them to targets such as SNS."),
                  "2.2", "https://docs.aws.amazon.com/health/latest/ug/cloudwatch-events-health.html"),
-        question("Which CloudTrail event records a sign-in to the AWS Management Console?",
-                 ("GetSessionToken", "ConsoleLogin", "AssumeRole", "SwitchRole"),
+        question(N_("Which CloudTrail event records a sign-in to the AWS Management Console?"),
+                 (N_("GetSessionToken"), N_("ConsoleLogin"), N_("AssumeRole"), N_("SwitchRole")),
                  "B",
-                 "CloudTrail logs AWS Management Console sign-in attempts as ConsoleLogin events (successful and failed).",
+                 N_("CloudTrail logs AWS Management Console sign-in attempts as ConsoleLogin events (successful and failed)."),
                  "1.1", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-aws-console-sign-in-events.html"),
     ),
     monitoring=("AWS API audit", "AWS-side outages",),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from labkit.course.exam import question
 from labkit.course.manifest import Manifest
+from labkit.i18n import N_
 
 MANIFEST = Manifest(
     number="07",
@@ -14,54 +15,54 @@ MANIFEST = Manifest(
     minutes=40,
     differences=(
         (
-            "Status checks fail only when you inject an impairment (`instance.impair(...)`); AWS's host failures "
+            N_("Status checks fail only when you inject an impairment (`instance.impair(...)`); AWS's host failures "
             "cannot be ordered. A recover or reboot action happens at once (AWS takes minutes) and is recorded by "
-            "labkit instead of being mailed to the alarm's topic."
+            "labkit instead of being mailed to the alarm's topic.")
         ),
         (
-            "The web server runs in this kernel on 127.0.0.1, and the 'canary' is labkit's synthetic check: one real "
+            N_("The web server runs in this kernel on 127.0.0.1, and the 'canary' is labkit's synthetic check: one real "
             "HTTP GET to loopback per lab minute, published as CloudWatchSynthetics metrics. A real canary runs in "
-            "AWS, cannot reach your laptop, and its Duration includes starting its runtime."
+            "AWS, cannot reach your laptop, and its Duration includes starting its runtime.")
         ),
         (
-            "Route 53 health checks are stored by moto but no health checker runs, so HealthCheckStatus is never "
-            "published and alarms outside the lab's region are not evaluated offline."
+            N_("Route 53 health checks are stored by moto but no health checker runs, so HealthCheckStatus is never "
+            "published and alarms outside the lab's region are not evaluated offline.")
         ),
         (
-            "The load balancer and the database are simulated: only their metrics exist. moto accepts any dashboard "
-            "body that is JSON, AWS validates it (labkit.lesson.dashboard.validate checks the required fields)."
+            N_("The load balancer and the database are simulated: only their metrics exist. moto accepts any dashboard "
+            "body that is JSON, AWS validates it (labkit.lesson.dashboard.validate checks the required fields).")
         ),
     ),
     questions=(
-        question("An EC2 instance fails its system status check because of a problem with the underlying host. Which "
-                 "alarm action can restore it automatically, keeping its instance ID and IP addresses?",
-                 ("Reboot action on StatusCheckFailed_Instance", "Recover action on StatusCheckFailed_System",
-                  "Terminate action on CPUUtilization", "Stop action on NetworkIn"),
+        question(N_("An EC2 instance fails its system status check because of a problem with the underlying host. Which "
+                 "alarm action can restore it automatically, keeping its instance ID and IP addresses?"),
+                 (N_("Reboot action on StatusCheckFailed_Instance"), N_("Recover action on StatusCheckFailed_System"),
+                  N_("Terminate action on CPUUtilization"), N_("Stop action on NetworkIn")),
                  "B",
-                 "A system status check failure means a problem with the AWS infrastructure the instance runs on. The "
+                 N_("A system status check failure means a problem with the AWS infrastructure the instance runs on. The "
                  "recover alarm action on StatusCheckFailed_System moves the instance to new hardware; it keeps its "
-                 "instance ID, private IP addresses, Elastic IP addresses and metadata.",
+                 "instance ID, private IP addresses, Elastic IP addresses and metadata."),
                  "2.2", "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-recover.html"),
-        question("When does Route 53 consider an endpoint health check healthy?",
-                 ("When every health checker reports it healthy", "When more than 18% of health checkers report it healthy",
-                  "When at least half of the health checkers report it healthy", "When the last check succeeded"),
+        question(N_("When does Route 53 consider an endpoint health check healthy?"),
+                 (N_("When every health checker reports it healthy"), N_("When more than 18% of health checkers report it healthy"),
+                  N_("When at least half of the health checkers report it healthy"), N_("When the last check succeeded")),
                  "B",
-                 "Route 53 aggregates its health checkers' results: more than 18% reporting healthy means healthy, 18% or "
-                 "fewer means unhealthy, so a network problem isolating some checker locations does not fail the endpoint.",
+                 N_("Route 53 aggregates its health checkers' results: more than 18% reporting healthy means healthy, 18% or "
+                 "fewer means unhealthy, so a network problem isolating some checker locations does not fail the endpoint."),
                  "2.2", "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html"),
-        question("Users report HTTP 5XX errors from a web site behind an Application Load Balancer. Which pair of "
-                 "metrics tells errors generated by the load balancer itself apart from errors returned by the targets?",
-                 ("HTTPCode_ELB_5XX_Count and HTTPCode_Target_5XX_Count", "CPUUtilization and NetworkIn",
-                  "RequestCount and ActiveConnectionCount", "HealthyHostCount and TargetResponseTime"),
+        question(N_("Users report HTTP 5XX errors from a web site behind an Application Load Balancer. Which pair of "
+                 "metrics tells errors generated by the load balancer itself apart from errors returned by the targets?"),
+                 (N_("HTTPCode_ELB_5XX_Count and HTTPCode_Target_5XX_Count"), N_("CPUUtilization and NetworkIn"),
+                  N_("RequestCount and ActiveConnectionCount"), N_("HealthyHostCount and TargetResponseTime")),
                  "A",
-                 "HTTPCode_ELB_5XX_Count counts 5XX codes that originate from the load balancer (for example 503 when a "
-                 "target group has no registered targets); HTTPCode_Target_5XX_Count counts those the targets returned.",
+                 N_("HTTPCode_ELB_5XX_Count counts 5XX codes that originate from the load balancer (for example 503 when a "
+                 "target group has no registered targets); HTTPCode_Target_5XX_Count counts those the targets returned."),
                  "2.2", "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html"),
-        question("An RDS for MySQL database must alert before it runs out of disk. Which metric should the alarm watch?",
-                 ("FreeStorageSpace", "FreeableMemory", "ReadIOPS", "DatabaseConnections"),
+        question(N_("An RDS for MySQL database must alert before it runs out of disk. Which metric should the alarm watch?"),
+                 (N_("FreeStorageSpace"), N_("FreeableMemory"), N_("ReadIOPS"), N_("DatabaseConnections")),
                  "A",
-                 "FreeStorageSpace is the amount of available storage space of the DB instance; an alarm when it drops "
-                 "below a threshold warns before the database runs out of storage.",
+                 N_("FreeStorageSpace is the amount of available storage space of the DB instance; an alarm when it drops "
+                 "below a threshold warns before the database runs out of storage."),
                  "3.3", "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html"),
     ),
     monitoring=("Liveness", "Service / URL",),
