@@ -468,3 +468,16 @@ def test_accrued_spend_and_budget_alerts_outlive_the_process(monkeypatch: pytest
         kernel.advance(hours=1)
         after = budgets.describe_budget(AccountId=kernel.account_id, BudgetName="lab-month")["Budget"]
         assert after["CalculatedSpend"]["ActualSpend"] == spent["CalculatedSpend"]["ActualSpend"]  # 1 h < the 3 charged
+
+
+def test_a_math_anomaly_detector_record_is_valid_as_a_single_metric_one_is() -> None:
+    """Kinds with two ident shapes (an anomaly detector: one metric, or metric math queries) keep both."""
+    from labkit.runtime.resources import _valid_record
+
+    base = {"kind": "cloudwatch:anomaly-detector", "region": "ap-northeast-1"}
+    RECORD = {"created_at": "2026-06-01T00:00:00+00:00", "lab_id": "lab-1"}
+    single = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Stat": "Average", "Dimensions": "[]"}
+    for ident in (single, {"MetricDataQueries": "[]"}):
+        record = {**RECORD, **base, "ident": ident}
+        assert _valid_record(record), ident
+    assert not _valid_record({**RECORD, **base, "ident": {"Namespace": "AWS/EC2"}})

@@ -785,8 +785,8 @@ _OWNER_FIELDS = {"host": str, "pid": int, "kernel": bool}
 
 
 #: The fields of each kind's ``ident`` (what its ``identify`` returns and its ``exists``/``delete`` read).
-IDENT_KEYS: dict[str, frozenset[str]] = {
-    name: frozenset(keys.split()) for name, keys in {
+IDENT_KEYS: dict[str, tuple[frozenset[str], ...]] = {
+    name: tuple(frozenset(shape.split()) for shape in keys.split("|")) for name, keys in {
         "cloudwatch:alarm": "AlarmName", "cloudwatch:dashboard": "DashboardName",
         "logs:metric-filter": "logGroupName filterName", "events:rule": "Name EventBusName",
         "sns:subscription": "SubscriptionArn", "ec2:iam-instance-profile-association": "AssociationId",
@@ -800,6 +800,8 @@ IDENT_KEYS: dict[str, frozenset[str]] = {
         "ec2:flow-log": "FlowLogId",
         "logs:query-definition": "queryDefinitionId",
         "cloudwatch:insight-rule": "RuleName",
+        # A detector is named by what it models: one metric and its statistic, or metric math queries.
+        "cloudwatch:anomaly-detector": "Namespace MetricName Stat Dimensions|MetricDataQueries",
     }.items()
 }
 
@@ -809,7 +811,7 @@ def _valid_record(item: Any) -> bool:
         isinstance(item, dict) and set(item) == set(_RECORD_FIELDS)
         and all(isinstance(item[name], kind) for name, kind in _RECORD_FIELDS.items())
         and item["kind"] in KINDS_BY_NAME
-        and set(item["ident"]) == IDENT_KEYS.get(item["kind"], set(item["ident"])) and bool(item["ident"])
+        and set(item["ident"]) in IDENT_KEYS.get(item["kind"], (set(item["ident"]),)) and bool(item["ident"])
         and all(isinstance(k, str) and isinstance(v, str) for k, v in item["ident"].items())
     )
 
