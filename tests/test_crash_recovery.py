@@ -77,7 +77,20 @@ def checks_line(notebook: nbformat.NotebookNode) -> str:
 CAUGHT_UP = ("05", "06", "07")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+#: Known gap, kept visible (strict: the mark fails once it is fixed): notebook 08's Contributor Insights step
+#: (Step 8) is refused on a moto server in another process, where labkit cannot tell which log events arrived
+#: while the rule was enabled (labkit/emulator/contributor_insights.py), so 08 does not yet run in a workshop.
+ON_SERVER_GAPS = {
+    "08-investigate": "GetInsightRuleReport is refused on a moto server in another process (issues 17, 19)",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.xfail(reason=ON_SERVER_GAPS[p.stem], strict=True)) if p.stem in ON_SERVER_GAPS
+     else p for p in NOTEBOOKS],
+    ids=lambda p: p.stem,
+)
 def test_killed_before_clean_up_then_teardown_in_a_new_process_leaves_nothing(path: Path, on_server: str) -> None:
     if path.stem.split("-")[0] in CAUGHT_UP:
         caught_up = labkit_command("catchup", path.stem.split("-")[0])
