@@ -38,12 +38,12 @@ lab-ja: $(STAMP)
 # -n auto: one pytest-xdist worker per core, for tests/. nbval runs in one process: under xdist every cell ran
 # in a fresh kernel (a clean-clone run failed 487 notebook cells with NameError), so the notebooks are serial;
 # each notebook's second run (the root conftest.py) reuses its nbval kernel.
-XDIST := -n auto --dist loadgroup
+XDIST := -n auto
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q $(XDIST)
-	$(PY) -m pytest $(NOTEBOOKS) $(NBVAL) -q
+	@$(MAKE) --no-print-directory nbval
 
 $(BROWSER_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,browser]'

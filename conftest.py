@@ -5,8 +5,7 @@ nbval runs a notebook's code cells one test each in one kernel and compares thei
 answer twice in a row: "Run All" again after a full run, and every step cell run twice
 (docs/notebook-standards.md). A second kernel and a second first run per notebook would test nothing more.
 
-With pytest-xdist (``-n 2 --dist loadgroup``, as the Makefile runs), a notebook's cells and its second run form one
-group, so they stay in one worker and in order.
+The Makefile runs the notebooks in one process, not under pytest-xdist: there every cell ran in a fresh kernel.
 """
 
 from __future__ import annotations
@@ -58,7 +57,7 @@ class RunAllAgain(pytest.Item):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """After each notebook's last nbval cell, its :class:`RunAllAgain`; each notebook's items in one xdist group."""
+    """After each notebook's last nbval cell, its :class:`RunAllAgain`."""
     try:
         from nbval.plugin import IPyNbCell
     except ImportError:  # nbval is a test dependency; without it no notebook is collected as cells
@@ -68,11 +67,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         arranged.append(item)
         if not isinstance(item, IPyNbCell):
             continue
-        item.add_marker(pytest.mark.xdist_group(str(item.parent.path)))
         following = items[index + 1] if index + 1 < len(items) else None
         if following is None or following.parent is not item.parent:
             again = RunAllAgain.from_parent(item.parent, name="Run All again, Step cells twice")
-            again.add_marker(pytest.mark.xdist_group(str(item.parent.path)))
             again.add_marker(pytest.mark.notebook)
             arranged.append(again)
     items[:] = arranged
