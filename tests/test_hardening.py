@@ -411,7 +411,8 @@ def test_metric_data_another_process_sent_is_read_by_the_next(monkeypatch: pytes
         cpu = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": instance.dimensions}
         latency = {"Namespace": "Lab/App", "MetricName": "Latency"}
         seen = [first.client("cloudwatch").get_metric_statistics(**metric, **query)["Datapoints"] for metric in (cpu, latency)]
-        assert seen[0] and seen[0][0]["SampleCount"] > 200  # a day of 5-minute datapoints of 5 samples
+        # A day of one-minute samples, in one or two UTC days: the kernel's clock starts at the real hour.
+        assert sum(datapoint["SampleCount"] for datapoint in seen[0]) == 24 * 60
         first.close()  # sends what it still batched
         kernel = labkit.connect("moto-server", clear_abandoned=False)
         cloudwatch = kernel.client("cloudwatch")
@@ -446,6 +447,8 @@ def test_a_dead_kernels_mail_and_metric_data_do_not_reach_the_next_run(monkeypat
 def test_accrued_spend_and_budget_alerts_outlive_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
     from labkit.lesson import prereqs
 
+    # Mid-month, so that both kernels' clocks read the same monthly budget period (the boundary has its own test).
+    monkeypatch.setattr("labkit.runtime.lab.top_of_the_hour", lambda: dt.datetime(2026, 11, 17, 10, tzinfo=dt.timezone.utc))
     with labkit.connect("moto-server") as server:
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
         first = labkit.connect("moto-server", clear_abandoned=False)
@@ -469,6 +472,50 @@ def test_accrued_spend_and_budget_alerts_outlive_the_process(monkeypatch: pytest
         kernel.advance(hours=1)
         after = budgets.describe_budget(AccountId=kernel.account_id, BudgetName="lab-month")["Budget"]
         assert after["CalculatedSpend"]["ActualSpend"] == spent["CalculatedSpend"]["ActualSpend"]  # 1 h < the 3 charged
+
+
+def test_each_kernel_reads_the_budget_period_of_its_own_clock_and_no_hour_is_charged_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two kernels of one workshop account, across a month's end: each process has a lab clock of its own.
+
+    The first kernel's clock runs from 22:00 on 30 November to 01:00 on 1 December; the next kernel starts at the
+    top of the same real hour. A MONTHLY budget's actual spend is the spend of the current period
+    (https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-create.html), so each kernel sees the
+    period its own clock is in, while Cost Explorer, over both months, shows each lab hour charged once.
+    """
+    from labkit.lesson import prereqs
+
+    monkeypatch.setattr("labkit.runtime.lab.top_of_the_hour", lambda: dt.datetime(2026, 11, 30, 22, tzinfo=dt.timezone.utc))
+    budget = {"BudgetName": "lab-month", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+              "BudgetLimit": {"Amount": "5", "Unit": "USD"}}
+    months = {"TimePeriod": {"Start": "2026-11-01", "End": "2027-01-01"}, "Granularity": "MONTHLY",
+              "Metrics": ["UnblendedCost"]}
+
+    def spend(lab: labkit.Lab) -> tuple[float, list[float]]:
+        actual = lab.client("budgets").describe_budget(AccountId=lab.account_id, BudgetName="lab-month")["Budget"]
+        monthly = lab.client("ce").get_cost_and_usage(**months)["ResultsByTime"]
+        return (float(actual["CalculatedSpend"]["ActualSpend"]["Amount"]),
+                [float(month["Total"]["UnblendedCost"]["Amount"]) for month in monthly])
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)
+        prereqs.lab_instance(first, instance_type="t3.small")
+        first.client("budgets").create_budget(AccountId=first.account_id, Budget=budget)
+        first.advance(hours=3)
+        december, by_month = spend(first)
+        hour = by_month[1]  # the first kernel's one December hour
+        assert hour > 0 and december == pytest.approx(hour)
+        assert by_month[0] == pytest.approx(2 * hour)  # 22:00 to midnight
+        first.close()
+        kernel = labkit.connect("moto-server", clear_abandoned=False)
+        assert kernel.clock.now() == dt.datetime(2026, 11, 30, 22, tzinfo=dt.timezone.utc)
+        november, again = spend(kernel)
+        assert november == pytest.approx(2 * hour)
+        assert again == pytest.approx(by_month)  # no hour charged twice
+        kernel.advance(hours=3)  # the hours the first kernel charged are not charged again
+        assert spend(kernel) == (pytest.approx(hour), pytest.approx(by_month))
 
 
 def test_a_math_anomaly_detector_record_is_valid_as_a_single_metric_one_is() -> None:

@@ -84,7 +84,7 @@ def connect(
     elif name == "moto-server" and endpoint:
         # Another process owns that server's clock; lab time starts at the top of the server's real
         # hour, so periods line up as they do from the fixed start (notebooks narrate from HH:00).
-        clock = LabClock(start or dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0))
+        clock = LabClock(start or top_of_the_hour())
         chosen = backend_module.start_moto_server(region, clock, endpoint)
     else:
         clock = LabClock(start)
@@ -103,6 +103,11 @@ def connect(
     if name == "aws":
         _warn_preflight(lab)
     return lab
+
+
+def top_of_the_hour() -> dt.datetime:
+    """Where a kernel's lab clock starts on a workshop server: the top of the real hour, in UTC."""
+    return dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
 
 
 def _handle_abandoned_labs(lab: Lab) -> None:
