@@ -210,3 +210,10 @@ def test_big_steps_wrong_answers_then_solution(lab: Lab, scaling_group: str, cha
 def test_big_steps_missing_then_solution(lab: Lab, scaling_group: str) -> None:
     assert "no scaling policy 'lab-asg-big-steps'" in big_steps_policy.problems(lab)[0]
     _solve_big_steps(lab)
+
+
+def test_big_steps_without_the_alarm_then_solution(lab: Lab, scaling_group: str) -> None:
+    _big_steps(lab, invoke=False)
+    lab.client("cloudwatch").delete_alarms(AlarmNames=["lab-asg-cpu-high"])
+    assert any("there is no alarm 'lab-asg-cpu-high'" in p for p in big_steps_policy.problems(lab))
+    _solve_big_steps(lab)
