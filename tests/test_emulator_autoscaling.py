@@ -275,3 +275,48 @@ def test_on_a_moto_server_policies_scale_and_teardown_leaves_nothing(server: str
         assert report.failed == [] and report.remaining == []
         names = [a["AlarmName"] for a in reply["Alarms"]]
         assert lab.internal_client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"] == []
+
+
+def test_a_second_group_of_the_same_name_is_refused_as_aws_does(lab: Lab) -> None:
+    # "AlreadyExistsFault: You already have an Auto Scaling group or launch configuration with this name"
+    # (CreateAutoScalingGroup API reference, Errors). moto alone replaced the group and its instances.
+    _group(lab, desired=2)
+    autoscaling = lab.client("autoscaling")
+    before = [i["InstanceId"] for i in autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[GROUP])["AutoScalingGroups"][0]["Instances"]]
+    with pytest.raises(autoscaling.exceptions.AlreadyExistsFault, match=f"A group with the name {GROUP} already exists"):
+        autoscaling.create_auto_scaling_group(AutoScalingGroupName=GROUP, MinSize=1, MaxSize=2, DesiredCapacity=1,
+                                              LaunchTemplate={"LaunchTemplateName": "web-template"},
+                                              AvailabilityZones=[f"{lab.region}a"])
+    after = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[GROUP])["AutoScalingGroups"][0]
+    assert [i["InstanceId"] for i in after["Instances"]] == before and after["DesiredCapacity"] == 2
+
+
+def test_an_alarm_that_stays_in_alarm_passes_its_newest_value(lab: Lab) -> None:
+    # Auto Scaling actions repeat while the alarm stays in ALARM ("Alarm actions"); each time the step policy
+    # picks the step of the value the alarm evaluated last, not of the value that made it change state.
+    _group(lab, desired=1, max_size=10)
+    arn = lab.client("autoscaling").put_scaling_policy(
+        AutoScalingGroupName=GROUP, PolicyName="cpu-steps", PolicyType="StepScaling", AdjustmentType="ChangeInCapacity",
+        EstimatedInstanceWarmup=120,
+        StepAdjustments=[{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+                         {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2}],
+    )["PolicyARN"]
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="web-cpu-high", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}], Period=60, EvaluationPeriods=1,
+        Threshold=60.0, ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[arn],
+    )
+    _surge(lab, 30, 210)  # one instance pinned at 100 % (+2); three share it at about 71 % (+1)
+    lab.advance(minutes=1)
+    assert _capacity(lab) == 3
+    lab.advance(minutes=2)  # still in ALARM at about 71 %: after the 120-second warmup, one more step of +1
+    alarm = lab.client("cloudwatch").describe_alarms(AlarmNames=["web-cpu-high"])["MetricAlarms"][0]
+    assert alarm["StateValue"] == "ALARM"
+    assert _capacity(lab) == 4  # not 5: the transition's 100 % would have taken the +2 step again
+
+
+def test_cooldown_on_a_step_policy_is_refused_by_name(lab: Lab) -> None:
+    # "Cooldown ... Valid only if the policy type is SimpleScaling" (PutScalingPolicy API reference).
+    _group(lab)
+    with pytest.raises(UnsupportedOperation, match="Cooldown is valid only for a SimpleScaling policy"):
+        _step_policy(lab, Cooldown=300)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from labkit.course.exercises.nb09 import cpu_anomaly_alarm, page_on_alb_trouble
+from labkit.course.exercises.nb09 import big_steps_policy, cpu_anomaly_alarm, page_on_alb_trouble
 from labkit.lesson import prereqs
 from labkit.runtime.lab import Lab
 
@@ -124,3 +124,96 @@ def test_anomaly_missing_then_a_static_threshold(lab: Lab, topic: str) -> None:
         Threshold=80, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic])
     assert "fixed Threshold" in cpu_anomaly_alarm.problems(lab)[0]
     _solve_anomaly(lab, topic)
+
+
+# Exercise 3: a step scaling policy. Steps are relative to the alarm's threshold ("Step adjustments",
+# https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-simple-step.html); a step policy has an instance
+# warmup, not a cooldown (PutScalingPolicy API reference: "Cooldown ... Valid only if the policy type is SimpleScaling").
+GROUP = "lab-web-asg"
+GROUP_CPU = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+             "Dimensions": [{"Name": "AutoScalingGroupName", "Value": GROUP}]}
+RIGHT_STEPS = [{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+               {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 3}]
+
+
+@pytest.fixture
+def scaling_group(lab: Lab) -> str:
+    """Step 5 as the notebook leaves it: the group, lab-asg-scale-out and the alarm lab-asg-cpu-high invoking it."""
+    template = {"ImageId": "ami-0a1b2c3d4e5f67890", "InstanceType": "t3.micro", "Monitoring": {"Enabled": True}}
+    lab.client("ec2").create_launch_template(LaunchTemplateName="lab-web-template", LaunchTemplateData=template)
+    autoscaling = lab.client("autoscaling")
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=GROUP, LaunchTemplate={"LaunchTemplateName": "lab-web-template", "Version": "$Latest"},
+        MinSize=1, MaxSize=5, DesiredCapacity=1, AvailabilityZones=[f"{lab.region}a"])
+    arn = autoscaling.put_scaling_policy(
+        AutoScalingGroupName=GROUP, PolicyName="lab-asg-scale-out", PolicyType="StepScaling",
+        AdjustmentType="ChangeInCapacity", EstimatedInstanceWarmup=180,
+        StepAdjustments=[{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+                         {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2}])["PolicyARN"]
+    _cpu_high(lab, arn)
+    return str(arn)
+
+
+def _cpu_high(lab: Lab, *actions: str) -> None:
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="lab-asg-cpu-high", **GROUP_CPU, Statistic="Average", Period=60, EvaluationPeriods=2, Threshold=60,
+        ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=list(actions))
+
+
+def _big_steps(lab: Lab, *, invoke: bool = True, **changes: Any) -> None:
+    params: dict[str, Any] = {
+        "AutoScalingGroupName": GROUP, "PolicyName": "lab-asg-big-steps", "PolicyType": "StepScaling",
+        "AdjustmentType": "ChangeInCapacity", "EstimatedInstanceWarmup": 120, "StepAdjustments": RIGHT_STEPS,
+    }
+    params.update(changes)
+    params = {key: value for key, value in params.items() if value is not None}
+    arn = lab.client("autoscaling").put_scaling_policy(**params)["PolicyARN"]
+    if invoke:
+        _cpu_high(lab, arn)
+
+
+def _solve_big_steps(lab: Lab) -> None:
+    names = {"autoscaling": lab.client("autoscaling"), "cloudwatch": lab.client("cloudwatch"), "group": GROUP,
+             "group_cpu": GROUP_CPU}
+    for _ in range(2):
+        exec(big_steps_policy.solution_code, dict(names))
+    assert big_steps_policy.problems(lab) == []
+
+
+def test_big_steps_right_answer(lab: Lab, scaling_group: str) -> None:
+    _big_steps(lab)
+    assert big_steps_policy.problems(lab) == []
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    # A simple scaling policy: one adjustment whatever the CPU.
+    ({"PolicyType": "SimpleScaling", "StepAdjustments": None, "EstimatedInstanceWarmup": None, "ScalingAdjustment": 3},
+     "PolicyType='StepScaling'"),
+    ({"AdjustmentType": "PercentChangeInCapacity"}, "ChangeInCapacity"),
+    # Bounds written as CPU values, not relative to the threshold 60: 60 % to 80 % adds nothing.
+    ({"StepAdjustments": [{"MetricIntervalLowerBound": 60, "MetricIntervalUpperBound": 80, "ScalingAdjustment": 1},
+                          {"MetricIntervalLowerBound": 80, "ScalingAdjustment": 3},
+                          {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 60, "ScalingAdjustment": 0}]},
+     "relative to the threshold"),
+    ({"StepAdjustments": [{**RIGHT_STEPS[0]}, {**RIGHT_STEPS[1], "ScalingAdjustment": 2}]}, "should add 3"),
+    ({"EstimatedInstanceWarmup": 300}, "after 120 seconds"),
+    ({"EstimatedInstanceWarmup": None}, "not set"),
+    ({"invoke": False}, "does not invoke the policy"),
+])
+def test_big_steps_wrong_answers_then_solution(lab: Lab, scaling_group: str, changes: dict[str, Any], expected: str) -> None:
+    _big_steps(lab, **changes)
+    problems = big_steps_policy.problems(lab)
+    assert any(expected in p for p in problems), problems
+    _solve_big_steps(lab)
+
+
+def test_big_steps_missing_then_solution(lab: Lab, scaling_group: str) -> None:
+    assert "no scaling policy 'lab-asg-big-steps'" in big_steps_policy.problems(lab)[0]
+    _solve_big_steps(lab)
+
+
+def test_big_steps_without_the_alarm_then_solution(lab: Lab, scaling_group: str) -> None:
+    _big_steps(lab, invoke=False)
+    lab.client("cloudwatch").delete_alarms(AlarmNames=["lab-asg-cpu-high"])
+    assert any("there is no alarm 'lab-asg-cpu-high'" in p for p in big_steps_policy.problems(lab))
+    _solve_big_steps(lab)

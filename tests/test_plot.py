@@ -103,3 +103,18 @@ def test_no_transition_label_sits_under_the_legend() -> None:
     labels = [t.get_window_extent(renderer) for t in ax.texts]
     assert labels and not any(label.overlaps(legend) for label in labels)
     plt.close("all")
+
+
+def test_capacity_and_cpu_share_the_time_axis() -> None:
+    from labkit.lesson.plot import capacity_and_cpu
+
+    cpu = pd.Series([99.0, 98.0, 52.0, 48.0], index=T0 + pd.to_timedelta([0, 1, 2, 3], unit="min"))
+    capacity = pd.Series([1.0, 1.0, 3.0, 4.0], index=cpu.index)
+    ax = capacity_and_cpu(cpu, capacity, threshold=50, title="web")
+    assert ax.get_title() == "web"
+    (right,) = [other for other in ax.figure.axes if other is not ax]
+    assert list(right.get_lines()[0].get_ydata()) == [1.0, 1.0, 3.0, 4.0]  # the capacity, on its own axis
+    assert right.get_ylim()[1] == 5  # room above the largest capacity
+    assert any(list(line.get_ydata()) == [50, 50] for line in ax.get_lines())  # the threshold
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CPU (%)", "threshold 50", "instances"]
+    plt.close("all")

@@ -22,6 +22,7 @@ adds what AWS does around them (notebook 09-scaling-and-quiet-alarms):
 * Each launched or terminated instance is a ``Successful`` scaling activity in
   ``DescribeScalingActivities`` (moto answers an empty list), worded as the API reference's example
   ("DescribeScalingActivities", https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeScalingActivities.html).
+* ``CreateAutoScalingGroup`` refuses a name already in use (``AlreadyExists``), as AWS does; moto replaced the group.
 * ``DeleteAutoScalingGroup`` without ``ForceDelete`` refuses a group that still has instances
   ("ResourceInUse ... You cannot delete an AutoScalingGroup while there are instances or pending
   Spot instance request(s) still in the group", DeleteAutoScalingGroup API reference).
@@ -108,6 +109,16 @@ class AutoScaling:
         raise UnsupportedOperation("autoscaling", call.operation, self.lab.backend.name,
                                    f"{NOT_EMULATED[call.operation]} are valid on AWS but not emulated offline")
 
+    def validate_create_group(self, call: Call) -> None:
+        """A second group of the same name is refused, as AWS's ``AlreadyExistsFault`` ("You already have an
+        Auto Scaling group or launch configuration with this name", CreateAutoScalingGroup API reference,
+        https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html); moto
+        would replace the first group, instances and all."""
+        name = call.params["AutoScalingGroupName"]
+        if self._group(name) is not None:
+            raise ServiceError("AlreadyExists", f"AutoScalingGroup by this name already exists - A group with the name "
+                                                f"{name} already exists")
+
     def validate_policy(self, call: Call) -> None:
         params = call.params
         kind = params.get("PolicyType") or "SimpleScaling"
@@ -128,6 +139,12 @@ class AutoScaling:
                     "ASGAverageCPUUtilization is emulated offline",
                 )
             return
+        if kind == "StepScaling" and params.get("Cooldown") is not None:
+            # "Cooldown ... Valid only if the policy type is SimpleScaling" (PutScalingPolicy API reference,
+            # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html).
+            raise unsupported("Cooldown is valid only for a SimpleScaling policy (PutScalingPolicy API reference); "
+                              "AWS's answer to it on a StepScaling policy is not emulated: a step policy waits for "
+                              "EstimatedInstanceWarmup instead")
         adjustment_type = params.get("AdjustmentType")
         if adjustment_type not in rules.ADJUSTMENT_TYPES:
             raise ServiceError("ValidationError", f"AdjustmentType must be one of {', '.join(rules.ADJUSTMENT_TYPES)}")
@@ -304,7 +321,8 @@ class AutoScaling:
             if policy is None:
                 continue  # the policy was deleted: AWS's alarm action fails, nothing scales
             cause = f"a monitor alarm {alarm['AlarmName']} in state {alarm['StateValue']} triggered policy {policy['PolicyName']}"
-            self._scale(policy, cause, metric=_breaching_value(alarm), threshold=alarm.get("Threshold"),
+            metric = self.alarms.newest.get((self.lab.region, alarm["AlarmName"]), _breaching_value(alarm))
+            self._scale(policy, cause, metric=metric, threshold=alarm.get("Threshold"),
                         honor_cooldown=True, alarm=alarm)
 
     def _scale(
@@ -396,7 +414,12 @@ class AutoScaling:
 
 
 def _breaching_value(alarm: dict[str, Any]) -> float | None:
-    """The newest datapoint the alarm evaluated (its ``StateReasonData``), the value a policy acts on."""
+    """The newest datapoint of the alarm's ``StateReasonData``: the value a policy acts on when the alarm's
+    state was set by SetAlarmState ("If an alarm triggers EC2 Auto Scaling policies ..., you must include
+    information in the StateReasonData parameter to enable the policy to take the correct action",
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html). An alarm the
+    lab evaluated passes its latest evaluation's newest datapoint instead (``CloudWatchAlarms.newest``), also
+    each minute it stays in its state, so a step policy acts on the value now, not on the transition's."""
     try:
         data = json.loads(alarm.get("StateReasonData") or "{}")
     except ValueError:
@@ -410,6 +433,7 @@ def install(emulator: Emulator) -> AutoScaling:
     plugin = AutoScaling(emulator)
     for operation in NOT_EMULATED:
         emulator.answers("autoscaling", operation)(plugin.refuse)
+    emulator.validates("autoscaling", "CreateAutoScalingGroup")(plugin.validate_create_group)
     emulator.validates("autoscaling", "PutScalingPolicy")(plugin.validate_policy)
     emulator.answers("autoscaling", "PutScalingPolicy")(plugin.put_policy)
     emulator.answers("autoscaling", "DescribePolicies")(plugin.describe_policies)

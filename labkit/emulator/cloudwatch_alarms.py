@@ -168,6 +168,10 @@ class CloudWatchAlarms:
         self.on_delete: list[Callable[[str, list[str]], None]] = []
         #: The composite alarms plugin, when installed (it registers itself: it requires this one).
         self.composite: CompositeAlarms | None = None
+        #: The newest datapoint of each metric alarm's latest evaluation, by (region, name), whether or not
+        #: its state changed: what an alarm that stays in ALARM passes to the Auto Scaling policy it invokes
+        #: each minute (:mod:`labkit.emulator.autoscaling`). Dropped by SetAlarmState, whose StateReasonData rules.
+        self.newest: dict[tuple[str, str], float] = {}
         #: Each alarm's EvaluationWindow as put, by (region, name); absent means a sliding window.
         self.windows: dict[tuple[str, str], dict[str, Any]] = {}
         self.state: ServerState | None = None
@@ -344,6 +348,7 @@ class CloudWatchAlarms:
         if before is None:
             raise ServiceError("ResourceNotFound", f"Alarm {name} not found")
         reason_data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
+        self.newest.pop((call.region or self.lab.region, name), None)
         self._transition(before, call.params["StateValue"], call.params["StateReason"], reason_data, self.lab.clock.now())
         return {}
 
@@ -392,6 +397,7 @@ class CloudWatchAlarms:
         gone = set(call.params.get("AlarmNames", []))
         for name in gone:
             self._keep_window(call.region or self.lab.region, name, None)
+            self.newest.pop((call.region or self.lab.region, name), None)
         for item in self.history:
             if item.alarm_name in gone and item.key and self.state is not None:
                 self.state.drop(item.key)
@@ -455,6 +461,9 @@ class CloudWatchAlarms:
         namespaces = {q["MetricStat"]["Metric"]["Namespace"] for q in alarm.get("Metrics") or [] if q.get("MetricStat")}
         namespace = alarm.get("Namespace") or (namespaces.pop() if len(namespaces) == 1 else None)
         treat = alarms.evaluation.effective_treat_missing_data(namespace, alarm.get("TreatMissingData"))
+        evaluated = [value for value in values if value is not None]
+        if evaluated:
+            self.newest[(self.lab.region, alarm["AlarmName"])] = float(evaluated[-1])
         outcome = alarms.evaluate(
             values, threshold=threshold, comparison_operator=alarm["ComparisonOperator"],
             evaluation_periods=n, datapoints_to_alarm=alarm.get("DatapointsToAlarm"),

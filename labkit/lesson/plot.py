@@ -1,6 +1,6 @@
 """Charts in the style of the CloudWatch console's alarm graph.
 
-Taught in notebook 02-cpu-alarm. matplotlib is imported inside the functions, so importing
+Taught in notebook 02-cpu-alarm (:func:`alarm_timeline`) and notebook 09 (:func:`capacity_and_cpu`). matplotlib is imported inside the functions, so importing
 labkit stays fast and notebooks without charts never load it.
 """
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["alarm_timeline", "state_spans"]
+__all__ = ["alarm_timeline", "capacity_and_cpu", "state_spans"]
 
 #: Console colours: the metric line, the red threshold and ALARM, grey INSUFFICIENT_DATA.
 METRIC_COLOUR = "#1f77b4"
@@ -130,5 +130,51 @@ def alarm_timeline(
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=frame.index.tz))
     if isinstance(ax.figure, Figure):  # a subfigure has no layout of its own
+        ax.figure.tight_layout()
+    return ax
+
+
+def capacity_and_cpu(
+    cpu: pd.Series,
+    capacity: pd.Series,
+    *,
+    threshold: float | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """An Auto Scaling group's CPU and its capacity on one time axis (notebook 09).
+
+    ``cpu`` is the group's ``CPUUtilization`` (percent, left axis); ``capacity`` its number of instances
+    (``GroupInServiceInstances``, right axis), drawn as steps: each value holds until the next. A
+    ``threshold`` (a target tracking target, a scaling alarm's threshold) is the dashed red line.
+    Returns the CPU's Axes (a new figure's when ``ax`` is None); the capacity's is its twin.
+    """
+    plt = fonts.pyplot()
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    if ax is None:
+        ax = plt.subplots(figsize=(10, 3.5))[1]
+    ax.plot(cpu.index, cpu.to_numpy(), color=METRIC_COLOUR, marker=".", lw=1.2, label=_("CPU (%)"))
+    if threshold is not None:
+        ax.axhline(threshold, color=ALARM_COLOUR, lw=1, ls="--", label=_("threshold {threshold:g}").format(threshold=threshold))
+    ax.set_ylim(0, 105)
+    ax.set_ylabel(_("CPU (%)"))
+    right = ax.twinx()
+    right.step(capacity.index, capacity.to_numpy(), where="post", color="black", lw=1.6, label=_("instances"))
+    right.set_ylim(0, max(1.0, float(capacity.max()) if len(capacity) else 1.0) + 1)
+    right.yaxis.set_major_locator(MaxNLocator(integer=True))
+    right.set_ylabel(_("instances"))
+    lines = ax.get_legend_handles_labels()
+    steps = right.get_legend_handles_labels()
+    ax.legend(lines[0] + steps[0], lines[1] + steps[1], loc="upper left", bbox_to_anchor=(1.08, 1), borderaxespad=0,
+              fontsize=8)
+    ax.set_title(title or _("The group's CPU and its number of instances"))
+    zone = getattr(cpu.index, "tz", None)
+    locator = mdates.AutoDateLocator(tz=zone)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=zone))
+    if isinstance(ax.figure, Figure):
         ax.figure.tight_layout()
     return ax

@@ -18,7 +18,7 @@
 # many requests fail, not how many), on the **slowest** requests (p99), alarms that **combine** (page when the
 # server is busy *and* the page is down, not for each), that **stay quiet** during a deployment, and a threshold
 # that follows the server's own rhythm — the article's "threshold from the server's tendency", answered today by
-# **anomaly detection**.
+# **anomaly detection** — and alarms that do not page anyone but **scale** a fleet of servers instead.
 
 # %% [markdown]
 # ## Objectives
@@ -29,14 +29,18 @@
 #   the page during a deployment with `ActionsSuppressor` (`ActionsSuppressedBy`, `ActionsSuppressedReason`).
 # - Create an **anomaly detection band** on the nightly batch server of notebook 02, draw it against the data,
 #   and compare it with a static threshold and M of N on the same week: false alarms and time to detect.
+# - Scale an **EC2 Auto Scaling** group with alarms: a target tracking policy at 50 % CPU (and the alarms AWS creates
+#   for it), then a step scaling policy driven by your own CPU alarm, with its instance warmup; chart the capacity
+#   and the CPU together.
 
 # %% [markdown]
 # ## Prerequisites and time
 #
 # - Notebook 02 (alarms, M of N, the nightly batch server) and notebook 07 (the URL check, the simulated load
 #   balancer). What this notebook needs from them is made by `labkit.lesson.prereqs` and the Setup cells.
-# - About 40 minutes. On a real account: the instance is a t3.micro (about $0.0136 an hour in Tokyo, refused
-#   until you pass `confirm_cost=True`); a standard alarm costs $0.10 a month, a metric-math alarm $0.10 per
+# - About 60 minutes. On a real account: the instance is a t3.micro (about $0.0136 an hour in Tokyo, refused
+#   until you pass `confirm_cost=True`), and so is each of the Auto Scaling group's 1 to 5 instances (refused until
+#   `lab.confirm_costs = True`); a standard alarm costs $0.10 a month, a metric-math alarm $0.10 per
 #   metric it reads, an **anomaly detection alarm $0.30** (three metrics: the metric and the band's two bounds), a
 #   composite alarm $0.50 a month; a Synthetics canary run about $0.0012. See
 #   [CloudWatch pricing](https://aws.amazon.com/cloudwatch/pricing/).
@@ -390,6 +394,201 @@ comparison
 # of the band — instead of `Threshold`; it creates its detector if there is none.
 
 # %% [markdown]
+# ## Step 4: Alarms that scale — target tracking
+#
+# The exam's classic scenario: a web tier must grow when it is busy and shrink when it is quiet, with nobody watching.
+# **EC2 Auto Scaling** keeps a group of identical instances, launched from a **launch template**, between a minimum and
+# a maximum; a **scaling policy** changes how many it wants (the *desired capacity*)
+# ([What is Amazon EC2 Auto Scaling?](https://docs.aws.amazon.com/autoscaling/ec2/userguide/what-is-amazon-ec2-auto-scaling.html)).
+# The template enables detailed monitoring, so the group's CPU arrives every minute instead of every five. Offline the
+# instances are InService as soon as they launch (on AWS a minute or two later); the cell runs twice safely: a
+# second group of the same name is refused with `AlreadyExists`, as AWS refuses it.
+
+# %%
+from botocore.exceptions import ClientError
+
+from labkit.lesson.ec2 import AL2023_PARAMETER, OFFLINE_AMI
+from labkit.lesson.plot import capacity_and_cpu
+
+ec2 = lab.client("ec2")
+autoscaling = lab.client("autoscaling")
+group = "lab-web-asg"
+if lab.offline:
+    image_id = OFFLINE_AMI
+else:  # Amazon Linux 2023; each t3.micro of the group costs about $0.0136 an hour in Tokyo
+    lab.billable("an Auto Scaling group of 1 to 5 t3.micro instances", "about $0.0136 an hour per instance")
+    image_id = lab.client("ssm").get_parameter(Name=AL2023_PARAMETER)["Parameter"]["Value"]
+try:
+    ec2.create_launch_template(
+        LaunchTemplateName="lab-web-template",
+        LaunchTemplateData={"ImageId": image_id, "InstanceType": "t3.micro", "Monitoring": {"Enabled": True}},
+    )
+except ClientError as error:
+    if error.response["Error"]["Code"] != "InvalidLaunchTemplateName.AlreadyExistsException":
+        raise
+try:
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=group, LaunchTemplate={"LaunchTemplateName": "lab-web-template", "Version": "$Latest"},
+        MinSize=1, MaxSize=5, DesiredCapacity=1, AvailabilityZones=[f"{lab.region}a", f"{lab.region}c"],
+    )
+except autoscaling.exceptions.AlreadyExistsFault:
+    pass  # the cell ran before: the group is there
+autoscaling.enable_metrics_collection(AutoScalingGroupName=group, Granularity="1Minute",
+                                      Metrics=["GroupInServiceInstances"])
+found = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"][0]
+{key: found[key] for key in ("MinSize", "MaxSize", "DesiredCapacity")} | {"instances": len(found["Instances"])}
+
+# %% [markdown]
+# A **target tracking** policy is the simplest to get right: name a metric and a target — here the group's average
+# CPU at 50 % — and Auto Scaling adds or removes instances to keep the metric near it. It **creates and manages the
+# CloudWatch alarms** that drive it
+# ([Target tracking scaling policies](https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html)):
+# `put_scaling_policy` answers with their names. Look at them: you never write them, and must not edit them.
+
+# %%
+policy = autoscaling.put_scaling_policy(
+    AutoScalingGroupName=group, PolicyName="lab-cpu-50", PolicyType="TargetTrackingScaling",
+    TargetTrackingConfiguration={
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+        "TargetValue": 50.0,
+    },
+)
+managed = cloudwatch.describe_alarms(AlarmNames=[a["AlarmName"] for a in policy["Alarms"]])["MetricAlarms"]
+pd.DataFrame([{
+    "alarm": alarm["AlarmName"].split(f"{group}-")[1].split("-")[0],  # TargetTracking-<group>-AlarmHigh-<id>
+    "metric": f"{alarm['MetricName']} ({alarm['Dimensions'][0]['Name']})",
+    "rule": f"{alarm['Statistic']} {alarm['ComparisonOperator']} {alarm['Threshold']:g}",
+    "datapoints": f"{alarm['DatapointsToAlarm']} of {alarm['EvaluationPeriods']} × {alarm['Period']} s",
+    "invokes": alarm["AlarmActions"][0].rsplit("/", 1)[-1],
+    "description": alarm["AlarmDescription"][:32] + "…",
+} for alarm in sorted(managed, key=lambda a: a["AlarmName"])]).set_index("alarm")
+
+# %% [markdown]
+# Two alarms: **AlarmHigh** scales out after 3 minutes above 50 %; **AlarmLow** scales in only after 15 minutes below
+# 45 % — scaling in is deliberately slower than scaling out. (AWS does not document these numbers; they are what
+# accounts show, and what the lab creates.) Now the traffic of a sale: demand for 2.4 instances' worth of CPU, for
+# 40 minutes. Offline `simulate_group_demand` spreads it evenly over the running instances (labkit's model of a load
+# balancer); on AWS run a load test against your service.
+
+# %%
+from labkit.lesson.simulate import simulate_group_demand
+
+group_cpu = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+             "Dimensions": [{"Name": "AutoScalingGroupName", "Value": group}]}
+
+
+def capacity_and_cpu_since(start: dt.datetime) -> pd.DataFrame:
+    """The group's average CPU and its InService instances, minute by minute, from ``start`` to now."""
+    in_service = {"Namespace": "AWS/AutoScaling", "MetricName": "GroupInServiceInstances",
+                  "Dimensions": group_cpu["Dimensions"]}
+    reply = cloudwatch.get_metric_data(
+        MetricDataQueries=[
+            {"Id": "cpu", "MetricStat": {"Metric": group_cpu, "Period": 60, "Stat": "Average"}},
+            {"Id": "instances", "MetricStat": {"Metric": in_service, "Period": 60, "Stat": "Maximum"}},
+        ],
+        StartTime=start, EndTime=lab.clock.now(), ScanBy="TimestampAscending",
+    )["MetricDataResults"]
+    return pd.DataFrame({r["Id"]: pd.Series(r["Values"], index=pd.to_datetime(r["Timestamps"])) for r in reply})
+
+
+def scaling_activities(start: dt.datetime) -> pd.DataFrame:
+    """The group's scaling activities since ``start``, oldest first: when, what, and which alarm asked."""
+    activities = autoscaling.describe_scaling_activities(AutoScalingGroupName=group)["Activities"]
+    return pd.DataFrame([{
+        "time": f"{a['StartTime']:%H:%M}", "activity": a["Description"].split(":")[0],
+        "why": a["Cause"].split(" triggered")[0].split(" a monitor alarm ")[-1] if "monitor alarm" in a["Cause"] else "",
+    } for a in reversed(activities) if a["StartTime"] > start])
+
+
+sale = lab.clock.now()
+if lab.offline:
+    simulate_group_demand(lab, group, extra=240, minutes=40)
+lab.advance(minutes=70)
+tracked = capacity_and_cpu_since(sale)
+scaling_activities(sale)
+
+# %% [markdown]
+# Every launch came from AlarmHigh, every termination from AlarmLow. The two together, on one time axis:
+
+# %%
+capacity_and_cpu(tracked["cpu"], tracked["instances"], threshold=50,
+                 title="Target tracking at 50 %: the sale, then 15 quiet minutes before scaling in")
+plt.show()
+
+# %% [markdown]
+# One instance pinned at 100 % sends AlarmHigh to ALARM after 3 minutes; the policy asks for the capacity at which the
+# same load would sit at 50 % (offline, labkit's reading of "proportional to the metric"); while the new instances warm
+# up it only scales out further. The CPU falls as the load spreads; after the sale the CPU drops and AlarmLow needs 15
+# minutes below 45 % before the group shrinks back.
+
+# %% [markdown]
+# ## Step 5: Step scaling driven by your own CPU alarm
+#
+# With **step scaling** you write the alarm yourself and the policy says how much to add for *how far* the metric
+# is beyond the alarm's threshold
+# ([Step and simple scaling policies](https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-simple-step.html)):
+#
+# - each step's bounds are **relative to the alarm's threshold**: with a threshold of 60 %, `MetricIntervalLowerBound=0,
+#   MetricIntervalUpperBound=20` is "60 % to 80 %";
+# - a step policy has **no cooldown**: it keeps answering the alarm (an alarm with an Auto Scaling action invokes it
+#   again while it stays in ALARM, [Alarm actions](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html)),
+#   and the **instance warmup** (`EstimatedInstanceWarmup`) keeps it from counting the same step twice: instances
+#   still warming up are not part of the current capacity, so a second breach in the same step adds nothing, and a
+#   breach in a larger step adds only the difference;
+# - `Cooldown` belongs to **simple** scaling policies, which wait for it after every activity.
+#
+# Target tracking and step policies on one group would both act; remove the target tracking policy first (its two
+# alarms go with it), then add a scale-out and a scale-in policy and the alarms that invoke them:
+
+# %%
+if autoscaling.describe_policies(AutoScalingGroupName=group, PolicyNames=["lab-cpu-50"])["ScalingPolicies"]:
+    autoscaling.delete_policy(AutoScalingGroupName=group, PolicyName="lab-cpu-50")
+scale_out = autoscaling.put_scaling_policy(
+    AutoScalingGroupName=group, PolicyName="lab-asg-scale-out", PolicyType="StepScaling",
+    AdjustmentType="ChangeInCapacity", MetricAggregationType="Average", EstimatedInstanceWarmup=180,
+    StepAdjustments=[
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},  # 60 % to 80 %
+        {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2},                                 # 80 % and more
+    ],
+)["PolicyARN"]
+scale_in = autoscaling.put_scaling_policy(
+    AutoScalingGroupName=group, PolicyName="lab-asg-scale-in", PolicyType="StepScaling",
+    AdjustmentType="ChangeInCapacity",
+    StepAdjustments=[{"MetricIntervalUpperBound": 0, "ScalingAdjustment": -1}],  # 30 % and less
+)["PolicyARN"]
+cloudwatch.put_metric_alarm(
+    AlarmName="lab-asg-cpu-high", **group_cpu, Statistic="Average", Period=60, EvaluationPeriods=2,
+    Threshold=60, ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[scale_out],
+)
+cloudwatch.put_metric_alarm(
+    AlarmName="lab-asg-cpu-low", **group_cpu, Statistic="Average", Period=60, EvaluationPeriods=10,
+    Threshold=30, ComparisonOperator="LessThanOrEqualToThreshold", AlarmActions=[scale_in],
+)
+[(p["PolicyName"], p["PolicyType"], [a["AlarmName"] for a in p["Alarms"]])
+ for p in autoscaling.describe_policies(AutoScalingGroupName=group)["ScalingPolicies"]]
+
+# %% [markdown]
+# The same kind of sale again, 2 instances' worth for 30 minutes:
+
+# %%
+second_sale = lab.clock.now()
+if lab.offline:
+    simulate_group_demand(lab, group, extra=200, minutes=30)
+lab.advance(minutes=50)
+stepped = capacity_and_cpu_since(second_sale)
+capacity_and_cpu(stepped["cpu"], stepped["instances"], threshold=60,
+                 title="Step scaling: +2 at 80 % and more, +1 from 60 %, -1 at 30 % and less")
+plt.show()
+scaling_activities(second_sale)
+
+# %% [markdown]
+# Read the activities against the steps: the pinned instance (100 %, 40 above the threshold) took the **+2** step.
+# With three instances the CPU stayed above 60 % and the alarm stayed in ALARM, invoking the policy every minute, but
+# during the 180-second warmup the +1 step was already covered by the instances warming up; once they counted, the
+# policy acted on the **newest** value (the +1 step) and a fourth instance brought the CPU below 60 %. After the sale,
+# the scale-in alarm waited its 10 minutes, then removed one instance a minute: a step policy has no cooldown to wait.
+
+# %% [markdown]
 # ## Exercises
 #
 # **Exercise 1.** The load balancer's two alarms of Step 1 have actions of their own; a deployment makes both fire.
@@ -398,6 +597,7 @@ comparison
 # suppressor). (`ex1.hint()`, `ex1.solution()`.)
 
 # %%
+from labkit.course.exercises.nb09 import big_steps_policy as ex3
 from labkit.course.exercises.nb09 import cpu_anomaly_alarm as ex2
 from labkit.course.exercises.nb09 import page_on_alb_trouble as ex1
 
@@ -433,6 +633,31 @@ cloudwatch.describe_alarms(AlarmNames=["lab-cpu-anomaly"])["MetricAlarms"][0]["S
 ex2.check(lab)
 
 # %% [markdown]
+# **Exercise 3.** The sale of Step 5 needed several minutes to catch up. Create the step scaling policy
+# `lab-asg-big-steps` on `lab-web-asg`: with the alarm `lab-asg-cpu-high` (threshold 60 %), add **1** instance while
+# the CPU is from 60 % to below 80 % and **3** instances from 80 % up (`ChangeInCapacity`), and count a new instance
+# in the group's CPU after **120 seconds** of warmup (a step policy has no cooldown). Make `lab-asg-cpu-high` invoke
+# it instead of `lab-asg-scale-out`.
+
+# %% tags=["solution"]
+big_steps = autoscaling.put_scaling_policy(
+    AutoScalingGroupName=group, PolicyName="lab-asg-big-steps", PolicyType="StepScaling",
+    AdjustmentType="ChangeInCapacity", EstimatedInstanceWarmup=120,
+    StepAdjustments=[
+        {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+        {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 3},
+    ],
+)["PolicyARN"]
+cloudwatch.put_metric_alarm(
+    AlarmName="lab-asg-cpu-high", **group_cpu, Statistic="Average", Period=60, EvaluationPeriods=2,
+    Threshold=60, ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[big_steps],
+)
+cloudwatch.describe_alarms(AlarmNames=["lab-asg-cpu-high"])["MetricAlarms"][0]["AlarmActions"][0].rsplit("/", 1)[-1]
+
+# %%
+ex3.check(lab)
+
+# %% [markdown]
 # **Exam practice (SAA-C03).** Exam-style questions on this notebook, each practising a task statement of the
 # SAA-C03 exam guide. `quiz.ask(n)` shows question *n* again, `quiz.answer(n, "B")` tells you whether B is right,
 # why, and the AWS documentation page the answer comes from; `quiz.reveal(n)` gives the answer.
@@ -465,7 +690,16 @@ checks.that(comparison.loc[("static 80 %", "1 of 1"), "false alarms (batch night
             "the backtest shows the batch nights' false alarms, and the band with 3 of 5 without them")
 checks.that(pd.notna(band_3_of_5["minutes to detect the runaway"]), "the band with 3 of 5 caught the runaway")
 checks.that(not ex1.problems(lab), "exercise 1: lab-page-alb pages on ALB trouble, not during a deployment")
+checks.that(len(managed) == 2 and all(a["AlarmName"].startswith("TargetTracking-lab-web-asg-") for a in managed),
+            "target tracking created its two alarms, AlarmHigh and AlarmLow")
+checks.that(tracked["instances"].max() > 1 and tracked["instances"].iloc[-1] < tracked["instances"].max(),
+            "target tracking scaled out for the sale and back in after it")
+checks.that(tracked["cpu"].iloc[0] > 95 and tracked["cpu"].iloc[10:35].max() < 60,
+            "the load spread over the new instances: the CPU fell")
+checks.that(stepped["instances"].max() >= 3 and stepped["instances"].iloc[-1] == 1,
+            "the step policies scaled out on lab-asg-cpu-high and back to one instance on lab-asg-cpu-low")
 checks.that(not ex2.problems(lab), "exercise 2: lab-cpu-anomaly alarms above the band, 3 of 5")
+checks.that(not ex3.problems(lab), "exercise 3: lab-asg-big-steps adds 1 then 3 instances, 120-second warmup")
 checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 
 # %% [markdown]
@@ -477,9 +711,9 @@ checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 #   `ActionsSuppressor` keeps it quiet during a deployment, and `ActionsSuppressedBy` says why it was quiet.
 # - An **anomaly detection band** is a threshold that follows the server's rhythm; it still needs M of N, and it
 #   catches what a static threshold cannot (a problem below 80 %). Offline, the band is labkit's model, not AWS's.
-# - Still to come in this notebook: **alarms that scale** — EC2 Auto Scaling driven by alarms (a target-tracking
-#   policy and a step-scaling policy). The offline lab does not emulate Auto Scaling yet; a later edition of this
-#   notebook adds that section.
+# - **Alarms that scale**: a target tracking policy creates and manages its own alarms (AlarmHigh fast, AlarmLow slow);
+#   a step scaling policy answers your alarm with steps relative to its threshold and an instance warmup instead of a
+#   cooldown. The CPU falls as instances join; scaling in waits for a long quiet spell.
 # - Next: the course's remaining notebooks, listed on the start page.
 
 # %% [markdown]

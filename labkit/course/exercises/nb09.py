@@ -1,7 +1,11 @@
-"""Exercises of notebook 09-alarms-that-scale-and-stay-quiet: a composite alarm rule, and an anomaly-band alarm.
+"""Exercises of notebook 09-alarms-that-scale-and-stay-quiet: a composite alarm rule, an anomaly-band alarm and a
+step scaling policy driven by a CPU alarm.
 
 Composite alarms: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html;
-anomaly detection alarms: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html.
+anomaly detection alarms: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html;
+step scaling policies (steps relative to the alarm's threshold, instance warmup instead of a cooldown):
+https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-simple-step.html and
+https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import alarmrule
+from labkit.aws import autoscaling as scaling_rules
 from labkit.course.exercises import Exercise
 from labkit.exceptions import AlarmRuleError
+from labkit.i18n import N_, _
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -22,6 +28,12 @@ LATENCY = "lab-alb-p99-latency"
 DEPLOYING = "lab-deploying"
 PAGE_ALB = "lab-page-alb"
 CPU_ANOMALY = "lab-cpu-anomaly"
+GROUP = "lab-web-asg"
+BIG_STEPS = "lab-asg-big-steps"
+CPU_HIGH = "lab-asg-cpu-high"
+#: Exercise 3's steps: the group's CPU (the alarm's threshold is 60 %) and the instances it should add.
+_WANTED_STEPS = ((60.0, 1), (79.9, 1), (80.0, 3), (100.0, 3))
+WARMUP = 120
 #: Exercise 1's rule, as a truth table over its three children.
 _CHILDREN = (ERROR_RATE, LATENCY, DEPLOYING)
 
@@ -137,4 +149,58 @@ cpu_anomaly_alarm = Exercise(
     ],
     notebook="09",
     number=2,
+)
+
+
+def _big_steps_problems(lab: Lab) -> list[str]:
+    autoscaling = lab.internal_client("autoscaling")
+    found = autoscaling.describe_policies(AutoScalingGroupName=GROUP, PolicyNames=[BIG_STEPS])["ScalingPolicies"]
+    if not found:
+        return [_("there is no scaling policy {policy!r} on the group {group!r} (autoscaling.put_scaling_policy)").format(
+            policy=BIG_STEPS, group=GROUP)]
+    policy = found[0]
+    if policy.get("PolicyType") != "StepScaling":
+        return [_("the policy is {kind}; the exercise asks for PolicyType='StepScaling'").format(
+            kind=policy.get("PolicyType") or "SimpleScaling")]
+    problems = []
+    if policy.get("AdjustmentType") != "ChangeInCapacity":
+        problems.append(_("AdjustmentType is {kind!r}: the steps add a number of instances (ChangeInCapacity)").format(
+            kind=policy.get("AdjustmentType")))
+    alarms = lab.internal_client("cloudwatch").describe_alarms(AlarmNames=[CPU_HIGH])["MetricAlarms"]
+    threshold = float(alarms[0]["Threshold"]) if alarms and "Threshold" in alarms[0] else 60.0
+    steps = [scaling_rules.Step.from_api(step) for step in policy.get("StepAdjustments", [])]
+    for cpu, wanted in _WANTED_STEPS:
+        step = scaling_rules.select_step(steps, cpu, threshold)
+        got = 0 if step is None else step.adjustment
+        if got != wanted:
+            problems.append(_("at {cpu:g} % CPU (the alarm's threshold is {threshold:g} %) your steps add {got} "
+                              "instance(s), but they should add {wanted}: the bounds are relative to the threshold").format(
+                cpu=cpu, threshold=threshold, got=got, wanted=wanted))
+            break
+    warmup = policy.get("EstimatedInstanceWarmup")
+    if warmup != WARMUP:
+        problems.append(_("EstimatedInstanceWarmup is {warmup}; a new instance should count in the group's CPU after "
+                          "{wanted} seconds").format(warmup=warmup if warmup is not None else _("not set"), wanted=WARMUP))
+    if not alarms:
+        problems.append(_("there is no alarm {alarm!r}: Step 5 creates it").format(alarm=CPU_HIGH))
+    elif policy["PolicyARN"] not in alarms[0].get("AlarmActions", []):
+        problems.append(_("the alarm {alarm!r} does not invoke the policy: put its PolicyARN in the alarm's "
+                          "AlarmActions").format(alarm=CPU_HIGH))
+    return problems
+
+
+big_steps_policy = Exercise(
+    title=N_("a step scaling policy 'lab-asg-big-steps': +1 instance from 60 % CPU, +3 from 80 %, a 120-second warmup, "
+             "invoked by 'lab-asg-cpu-high'"),
+    checker=_big_steps_problems,
+    hints=[
+        N_("A step's bounds are relative to the alarm's threshold (60 %): CPU from 60 to 80 % is the interval "
+           "MetricIntervalLowerBound=0, MetricIntervalUpperBound=20; from 80 % up, MetricIntervalLowerBound=20 "
+           "and no upper bound."),
+        N_("put_scaling_policy(PolicyType='StepScaling', AdjustmentType='ChangeInCapacity', StepAdjustments=[...], "
+           "EstimatedInstanceWarmup=120): a step policy has no Cooldown. Then put_metric_alarm again for "
+           "'lab-asg-cpu-high' with AlarmActions=[the new PolicyARN]."),
+    ],
+    notebook="09",
+    number=3,
 )

@@ -13,9 +13,10 @@ MANIFEST = Manifest(
     title_ja="スケールするアラーム、静かなアラーム",
     teaches=(
         "an error-rate alarm with metric math and a p99 latency alarm; composite alarms that page once and stay "
-        "quiet during a deployment; an anomaly detection band compared with a static threshold"
+        "quiet during a deployment; an anomaly detection band compared with a static threshold; EC2 Auto Scaling "
+        "driven by alarms: target tracking and step scaling"
     ),
-    minutes=40,
+    minutes=60,
     differences=(
         (
             N_("The anomaly detection band is labkit's model (labkit.aws.anomaly), not AWS's, which is not "
@@ -33,6 +34,14 @@ MANIFEST = Manifest(
             N_("The backtest table replays alarms once per 5-minute period on period-aligned data; alarms themselves "
             "(offline as on AWS) are evaluated every minute over a sliding window, so a real alarm can fire a few "
             "minutes sooner than the table shows (as in notebook 02).")
+        ),
+        (
+            N_("Auto Scaling offline: instances are InService the minute they launch (on AWS a minute or two later), "
+            "and the group's load is spread evenly over its instances (labkit's model of a load balancer). The "
+            "target tracking alarms' shape (3 of 3 one-minute periods above the target, 15 of 15 below 90 % of it) "
+            "is what AWS accounts show, not documented; how much target tracking adds or removes is labkit's reading "
+            "of \"proportional to the metric\". An alarm with a scaling action invokes its policy again each lab "
+            "minute it stays in ALARM. Scheduled and predictive scaling, lifecycle hooks and warm pools are refused.")
         ),
     ),
     questions=(
@@ -82,6 +91,18 @@ MANIFEST = Manifest(
            N_("Anomaly detection trains a model on up to two weeks of the metric, including daily and weekly patterns, "
            "and the alarm fires when the metric leaves the expected band."),
            "3.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Anomaly_Detection.html"),
+        question(N_("A web application runs on EC2 instances in an Auto Scaling group behind an Application Load Balancer. "
+           "Traffic rises and falls unpredictably during the day, and the instances' average CPU utilization "
+           "should stay near 50 %. Which scaling configuration meets this with the least operational overhead?"),
+           (N_("A target tracking scaling policy on ASGAverageCPUUtilization with a target value of 50"),
+            N_("A scheduled scaling action that adds instances every morning"),
+            N_("A simple scaling policy with a CloudWatch alarm at 50 % and a 300-second cooldown"),
+            N_("A CloudWatch alarm on CPUUtilization that emails the operations team to change the desired capacity")),
+           "A",
+           N_("Target tracking creates and manages the CloudWatch alarms itself and adds or removes capacity to keep "
+           "the metric near the target; scheduled actions do not follow unpredictable load, and a simple policy "
+           "waits for its cooldown after every activity."),
+           "3.2", "https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html"),
     ),
     monitoring=("Resource",),
 )
