@@ -48,18 +48,19 @@ def _metric_alarms(cpu: dict[str, Any], topic: str) -> list[dict[str, Any]]:
         # 30 one-minute samples in 30 minutes: p50 needs 20 (10/(1-0.5)), so the first periods are "ignored".
         {"AlarmName": "cpu-p50", **cpu, "Period": 1800, "ExtendedStatistic": "p50",
          "EvaluateLowSampleCountPercentile": "ignore", "EvaluationPeriods": 1, "Threshold": 25.0, **above},
-        {"AlarmName": "requests-hires", **{**requests, "Period": 10}, "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
+        {"AlarmName": "requests-hires", **requests, "Period": 10, "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
          "Threshold": 1.0, **above},
         {"AlarmName": "error-rate", "Metrics": [
             {"Id": "m1", "MetricStat": errors, "ReturnData": False},
             {"Id": "m2", "MetricStat": stat, "ReturnData": False},
             {"Id": "e1", "Expression": "100 * FILL(m1, 0) / FILL(m2, REPEAT)", "Label": "error rate"},
         ], "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "Threshold": 20.0, **above},
-        # HOUR() gives the periods' own time: evaluated every time, and its answer turns at 18:00.
-        {"AlarmName": "evening", "Metrics": [
-            {"Id": "m2", "MetricStat": stat, "ReturnData": False},
+        # HOUR() gives the periods' own time: its answer turns at 01:00 though its metric never changes
+        # (written once, at the start), so it must be evaluated every time.
+        {"AlarmName": "one-oclock", "Metrics": [
+            {"Id": "m2", "MetricStat": {**stat, "Metric": {**stat["Metric"], "MetricName": "Heartbeat"}}, "ReturnData": False},
             {"Id": "e1", "Expression": "FILL(m2, 0) * 0 + HOUR(FILL(m2, 0))"},
-        ], "EvaluationPeriods": 1, "Threshold": 17.0, **above},
+        ], "EvaluationPeriods": 1, "Threshold": 0.5, **above},
         {"AlarmName": "cpu-anomaly", "Metrics": [
             {"Id": "m1", "MetricStat": {"Metric": {k: cpu[k] for k in ("Namespace", "MetricName", "Dimensions")},
                                         "Period": 300, "Stat": "Average"}},
@@ -97,10 +98,11 @@ def _run(skipping: bool) -> tuple[dict[str, Any], int]:
         cloudwatch.put_composite_alarm(
             AlarmName="page-me", AlarmRule="ALARM(cpu-3-of-5) AND ALARM(\"requests-missing\")", AlarmActions=[topic],
         )
+        cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Heartbeat", "Dimensions": SERVICE, "Value": 1.0}])
         random = np.random.default_rng(20)
         start = lab.clock.now()
         instance.spike(start + dt.timedelta(hours=2), 40)
-        for step in range(45):
+        for step in range(32):
             now = lab.clock.now()
             if random.random() < 0.45:  # bursts and gaps: missing data comes and goes
                 data = [{"MetricName": "Requests", "Dimensions": SERVICE, "Value": float(random.integers(0, 9))}]
@@ -113,11 +115,11 @@ def _run(skipping: bool) -> tuple[dict[str, Any], int]:
                     data.append({"MetricName": "Requests", "Dimensions": SERVICE, "Value": 2.0, "StorageResolution": 1,
                                  "Timestamp": now - dt.timedelta(seconds=int(random.integers(1, 59)))})
                 cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data)
-            if step == 15:
+            if step == 10:
                 cloudwatch.set_alarm_state(AlarmName="cpu-3-of-5", StateValue="ALARM", StateReason="testing actions")
-            if step == 30:  # an update keeps the state and changes the threshold
+            if step == 21:  # an update keeps the state and changes the threshold
                 cloudwatch.put_metric_alarm(**{**_metric_alarms(cpu, topic)[-1], "Threshold": 2.0})
-            if step == 38:
+            if step == 27:
                 cloudwatch.set_alarm_state(AlarmName="requests-ignore", StateValue="OK", StateReason="testing ignore")
             lab.advance(minutes=int(random.integers(1, 6)))
         both = ["MetricAlarm", "CompositeAlarm"]
@@ -140,7 +142,7 @@ def test_skipping_changes_nothing_that_alarms_produce() -> None:
     transitions = [item for item in every["history"] if item["HistoryItemType"] == "StateUpdate"]
     # The scenario moves every kind of alarm (else the comparison would prove little).
     assert {item["AlarmName"] for item in transitions} >= {
-        "cpu-3-of-5", "cpu-sliding", "cpu-wall-clock", "cpu-p50", "requests-hires", "error-rate", "evening",
+        "cpu-3-of-5", "cpu-sliding", "cpu-wall-clock", "cpu-p50", "requests-hires", "error-rate", "one-oclock",
         "requests-missing", "requests-breaching", "requests-notBreaching", "requests-ignore", "page-me",
     }
     assert len(every["emails"]) > 20
