@@ -30,6 +30,18 @@
   ``HistoryData``; both follow what AWS accounts show (``actionState``, ``notificationResource``), and
   the failure's error text after the ARN is the lab's own.
 
+An evaluation that cannot change anything is skipped, exactly (:meth:`CloudWatchAlarms.unchanged`):
+when an alarm is evaluated and keeps its state, the plugin notes the versions of the metric series it
+read (bumped by every write to the store) and how far its periods can slide before a stored datapoint
+crosses one of their boundaries. Until one of those series is written to, a metric appears, the alarm
+or its window changes (its state included), or the periods slide past that point, every period holds
+the same datapoints, so the evaluation would give the same values and the same state: it is left out.
+Alarms whose answer depends on anything else are evaluated every time: anomaly detection alarms
+(the band is a model of the hour and weekday), Metrics Insights queries (any metric of the namespace),
+calendar functions such as ``HOUR`` (the periods' own time), math over metrics of another period, and
+moto's ``AWS/S3`` metrics. Alarm states, history, notifications and events are those of evaluating
+every time (tests/test_emulator_alarm_skipping.py runs the same scenarios both ways).
+
 The alarms to evaluate are read from moto once and kept (:attr:`CloudWatchAlarms.alarms`) until a
 lab client — the learner's or the kit's own — calls an operation that changes alarms
 (:data:`ALARM_WRITES`): a lab minute then costs no ``DescribeAlarms`` round trip (over HTTP on a
@@ -68,6 +80,7 @@ Taught in notebook 02-cpu-alarm.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import time
@@ -75,11 +88,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from botocore.exceptions import ClientError
 
 from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
 from labkit.emulator.cloudtrail import CloudTrailEmulation
-from labkit.emulator.cloudwatch_metrics import INSIGHTS_ALARM_REACH, CloudWatchMetrics
+from labkit.emulator.cloudwatch_metrics import INSIGHTS_ALARM_REACH, PROVIDED_NAMESPACE, CloudWatchMetrics
 from labkit.emulator.ec2_status import Ec2Status
 from labkit.emulator.events import Events
 from labkit.emulator.logs_metrics import LogsMetrics
@@ -87,13 +101,13 @@ from labkit.emulator.server_state import ServerState, item_key
 from labkit.emulator.simulated_metrics import SimulatedMetrics
 from labkit.emulator.sns_email import SnsEmail
 from labkit.emulator.synthetic_checks import SyntheticChecks
-from labkit.emulator.metric_store import period_statistics
+from labkit.emulator.metric_store import QUIET_FOREVER, Series, micros, period_statistics
 from labkit.exceptions import InvalidAlarmParameter, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
     from labkit.emulator.cloudwatch_composite import CompositeAlarms
     from labkit.emulator.core import Emulator
-from labkit.aws import alarms, metricsinsights
+from labkit.aws import alarms, metricmath, metricsinsights
 from labkit.aws.alarms import schedule
 from labkit.emulator.core import Call
 
@@ -139,6 +153,25 @@ class HistoryItem:
         }
 
 
+@dataclass
+class Steady:
+    """What an alarm's last evaluation read, and how long its answer stands (:meth:`CloudWatchAlarms.unchanged`)."""
+
+    #: The alarm as evaluated: a changed alarm (another state, an update) is another dict.
+    alarm: dict[str, Any]
+    #: Its EvaluationWindow as evaluated (None: sliding).
+    window: dict[str, Any] | None
+    period: int
+    #: Where the evaluated periods ended, epoch microseconds.
+    end: int
+    #: The latest end of the periods at which they still hold the same datapoints each (microseconds).
+    unchanged_until: int
+    #: The store's count of created series then (a metric that appears may be one the alarm reads).
+    created: int
+    #: Each series read, with its version then.
+    versions: tuple[tuple[Series, int], ...]
+
+
 class CloudWatchAlarms:
     """The plugin's state: alarm history and the alarms' previous reasons."""
 
@@ -174,6 +207,13 @@ class CloudWatchAlarms:
         self.newest: dict[tuple[str, str], float] = {}
         #: Each alarm's EvaluationWindow as put, by (region, name); absent means a sliding window.
         self.windows: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Leave out evaluations that provably repeat the last one (see the module docstring); tests
+        #: turn it off to compare with evaluating every time.
+        self.skipping = True
+        #: By alarm name: what its last evaluation that kept the state read (:class:`Steady`).
+        self._steady: dict[str, Steady] = {}
+        #: This evaluation instant's :meth:`Series.quiet_span` by (series, version, end, period, count).
+        self._spans: dict[tuple[int, int, int, int, int], int] = {}
         self.state: ServerState | None = None
         self.window_state: ServerState | None = None
         if ServerState.available(self.lab):
@@ -398,6 +438,7 @@ class CloudWatchAlarms:
         for name in gone:
             self._keep_window(call.region or self.lab.region, name, None)
             self.newest.pop((call.region or self.lab.region, name), None)
+            self._steady.pop(name, None)
         for item in self.history:
             if item.alarm_name in gone and item.key and self.state is not None:
                 self.state.drop(item.key)
@@ -421,11 +462,72 @@ class CloudWatchAlarms:
         for at in sorted(due):
             # Alarms on the same metric and period (ten thresholds on one CPU) ask the same question.
             self._answers = {}
+            self._spans = {}
             # A transition earlier in this minute re-read its alarm: evaluate the alarms as they are now.
             current = {alarm["AlarmName"]: alarm for alarm in self.alarms}
             for alarm in due[at]:
-                if alarm["AlarmName"] in current:
-                    self._evaluate(current[alarm["AlarmName"]], at)
+                as_now = current.get(alarm["AlarmName"])
+                if as_now is not None and not self.unchanged(as_now, at):
+                    self._evaluate(as_now, at)
+
+    def unchanged(self, alarm: dict[str, Any], at: dt.datetime) -> bool:
+        """Whether evaluating ``alarm`` at ``at`` would repeat its last evaluation, which kept its state:
+        the alarm, its window and every series it read are as they were, no metric appeared, and its
+        periods, moved to where they end at ``at``, hold the same datapoints each. Then the values,
+        hence the state, are the same (:func:`labkit.aws.alarms.evaluate` depends on nothing else)."""
+        steady = self._steady.get(alarm["AlarmName"]) if self.skipping else None
+        if steady is None or steady.alarm is not alarm or steady.created != self.metrics.store.created:
+            return False
+        window = self.windows.get((self.lab.region, alarm["AlarmName"]))
+        if window is not steady.window or any(series.version != version for series, version in steady.versions):
+            return False
+        return steady.end <= micros(schedule.window_end(at, steady.period, window)) <= steady.unchanged_until
+
+    def _keep_steady(self, alarm: dict[str, Any], window: dict[str, Any] | None, period: int, end: dt.datetime, count: int) -> None:
+        """Note what this evaluation, which kept the alarm's state, read (see :meth:`unchanged`)."""
+        name = alarm["AlarmName"]
+        found = self._series_read(alarm, period) if self.skipping else None
+        if found is None:
+            self._steady.pop(name, None)
+            return
+        end_us = micros(end)
+        span = QUIET_FOREVER
+        for series in found:
+            if series is None:
+                continue
+            key = (id(series), series.version, end_us, period, count)
+            if key not in self._spans:  # alarms on one metric and period (ten thresholds on one CPU) share it
+                # The periods' boundaries, oldest start to end: a datapoint crossing one changes a period's data.
+                boundaries = end_us - np.arange(count, -1, -1, dtype=np.int64) * (period * 1_000_000)
+                self._spans[key] = series.quiet_span(boundaries)
+            span = min(span, self._spans[key])
+        self._steady[name] = Steady(
+            alarm, window, period, end_us, end_us + span, self.metrics.store.created,
+            tuple((series, series.version) for series in found if series is not None),
+        )
+
+    def _series_read(self, alarm: dict[str, Any], period: int) -> list[Series | None] | None:
+        """The store's series ``alarm`` reads (None where the metric has no data yet), or None when its
+        answer may change without them changing (see the module docstring)."""
+        store = self.metrics.store
+        if alarm.get("ThresholdMetricId"):
+            return None
+        if not alarm.get("Metrics"):
+            if alarm.get("Namespace") == PROVIDED_NAMESPACE:
+                return None
+            return [store.find(alarm["Namespace"], alarm["MetricName"], alarm.get("Dimensions", []))]
+        found: list[Series | None] = []
+        for query in alarm["Metrics"]:
+            if "Expression" in query:
+                if query.get("Period") not in (None, period) or not _shift_invariant(query["Expression"]):
+                    return None
+                continue
+            stat = query["MetricStat"]
+            metric = stat["Metric"]
+            if int(stat["Period"]) != period or metric["Namespace"] == PROVIDED_NAMESPACE:
+                return None
+            found.append(store.find(metric["Namespace"], metric["MetricName"], metric.get("Dimensions", [])))
+        return found
 
     @staticmethod
     def _evaluable(alarm: dict[str, Any]) -> bool:
@@ -444,7 +546,8 @@ class CloudWatchAlarms:
         assert period is not None  # _evaluable checked it
         n = alarm["EvaluationPeriods"]
         count = alarms.evaluation_range(n)
-        end = schedule.window_end(now, period, self.windows.get((self.lab.region, alarm["AlarmName"])))
+        window = self.windows.get((self.lab.region, alarm["AlarmName"]))
+        end = schedule.window_end(now, period, window)
         starts = schedule.period_starts(end, period, count)
         first = starts[0]
         statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic")
@@ -456,6 +559,7 @@ class CloudWatchAlarms:
         else:
             values, counts = self._metric_values(alarm, first, end, starts)
             if statistic and _too_few_samples(alarm, counts[-n:]):
+                self._keep_steady(alarm, window, period, end, count)
                 return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
         # A math alarm whose metrics are all DynamoDB's is taken as "evaluating metrics in the AWS/DynamoDB namespace".
         namespaces = {q["MetricStat"]["Metric"]["Namespace"] for q in alarm.get("Metrics") or [] if q.get("MetricStat")}
@@ -470,6 +574,7 @@ class CloudWatchAlarms:
             treat_missing_data=treat, current_state=alarm["StateValue"],
         )
         if outcome.state == alarm["StateValue"]:
+            self._keep_steady(alarm, window, period, end, count)
             return
         reason, reason_data = alarms.state_reason(
             outcome, timestamps=starts, threshold=threshold, period=period, query_date=now,
@@ -708,6 +813,19 @@ def _too_few_samples(alarm: dict[str, Any], counts: list[float | None]) -> bool:
     else:
         return False  # p0 and p100: the page gives no minimum
     return sum(c or 0 for c in counts) < needed
+
+
+@functools.lru_cache(maxsize=256)
+def _shift_invariant(expression: str) -> bool:
+    """A math alarm's expression that gives the same values when its periods and data move together
+    (not a Metrics Insights query, which reads every metric of its namespace; see
+    :func:`labkit.aws.metricmath.shift_invariant`)."""
+    if metricsinsights.is_query(expression):
+        return False
+    try:
+        return metricmath.shift_invariant(expression)
+    except (metricmath.MetricMathError, metricmath.MetricMathUnsupported):
+        return False
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -233,11 +233,15 @@ class CompositeAlarms:
 
     def suppressor_changed(self, region: str, name: str, now: dt.datetime) -> None:
         """A suppressor alarm changed state: its composite alarms stop or start their extension period."""
+        suppressed = [
+            (key, alarm) for key, alarm in list(self.alarms.items())
+            if key[0] == region and self._child_name(region, alarm.get("ActionsSuppressor") or "") == name
+        ]
+        if not suppressed:  # the usual case: no DescribeAlarms for an alarm that suppresses nothing
+            return
         found = self._state(region, name)
         in_alarm = found is not None and found["StateValue"] == "ALARM"
-        for key, alarm in list(self.alarms.items()):
-            if key[0] != region or self._child_name(region, alarm.get("ActionsSuppressor") or "") != name:
-                continue
+        for key, alarm in suppressed:
             if in_alarm:
                 self._suppress(key, "Alarm", None)
             elif alarm.get("ActionsSuppressedBy") == "Alarm":

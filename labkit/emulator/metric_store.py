@@ -32,6 +32,8 @@ UTC = dt.timezone.utc
 DimensionKey = tuple[tuple[str, str], ...]
 SeriesKey = tuple[str, str, DimensionKey]
 _US = 1_000_000
+#: :meth:`Series.quiet_span` when no datapoint follows the boundaries (a hundred years).
+QUIET_FOREVER = 100 * 366 * 86_400 * _US
 
 
 def micros(when: dt.datetime) -> int:
@@ -64,7 +66,7 @@ class Row:
 class Series:
     """One metric's datapoints as growable numpy columns, sorted by (timestamp, arrival)."""
 
-    __slots__ = ("namespace", "name", "dimensions", "size", "_cols", "last_put")
+    __slots__ = ("namespace", "name", "dimensions", "size", "_cols", "last_put", "version")
 
     _DTYPES: ClassVar[dict[str, type]] = {"when": np.int64, "count": np.float64, "total": np.float64,
                "minimum": np.float64, "maximum": np.float64, "unit": np.int16}
@@ -79,6 +81,9 @@ class Series:
         #: already stored; until then arrival order is time order and costs nothing to keep.
         self._cols: dict[str, np.ndarray] = {name: np.empty(16, dtype) for name, dtype in self._DTYPES.items()}
         self.last_put: dt.datetime | None = None
+        #: Bumped by every write: a reader that kept an answer knows it still holds while this is unchanged
+        #: (alarm evaluation skipping, :mod:`labkit.emulator.cloudwatch_alarms`).
+        self.version = 0
 
     def nbytes(self) -> int:
         return sum(col.nbytes for col in self._cols.values())
@@ -88,6 +93,7 @@ class Series:
         added = len(columns["when"])
         if not added:
             return
+        self.version += 1
         before, needed = self.size, self.size + added
         when = columns["when"]
         in_order = (before == 0 or when[0] >= self._cols["when"][before - 1]) and bool(np.all(when[1:] >= when[:-1]))
@@ -113,7 +119,7 @@ class Series:
     def append_row(self, when: int, count: float, total: float, minimum: float, maximum: float, unit: int) -> None:
         """:meth:`append` of one row, without building arrays (the emulator's per-minute publishing)."""
         before = self.size
-        if before and when < int(self._cols["when"][before - 1]):
+        if before and when < int(self._cols["when"][before - 1]):  # append() counts the write
             self.append({"when": np.asarray([when], np.int64), "count": np.asarray([count], np.float64),
                          "total": np.asarray([total], np.float64), "minimum": np.asarray([minimum], np.float64),
                          "maximum": np.asarray([maximum], np.float64), "unit": np.asarray([unit], np.int16)})
@@ -134,6 +140,19 @@ class Series:
         if "seq" in cols:
             cols["seq"][before] = before
         self.size = before + 1
+        self.version += 1
+
+    def quiet_span(self, boundaries: np.ndarray) -> int:
+        """How far (microseconds) every one of ``boundaries`` (epoch microseconds) can move later
+        without passing a stored datapoint: the smallest gap from a boundary to the first datapoint at
+        or after it (``QUIET_FOREVER`` when no datapoint follows any of them). Periods ``[b_i, b_i+1)``
+        moved by less than or equal to that span hold exactly the same datapoints."""
+        when = self._cols["when"][: self.size]
+        following = np.searchsorted(when, boundaries, "left")
+        inside = following < self.size
+        if not inside.any():
+            return QUIET_FOREVER
+        return int((when[following[inside]] - boundaries[inside]).min())
 
     def window(self, start: int, end: int) -> dict[str, np.ndarray]:
         """The rows with ``start <= when < end`` in arrival order (the order statistics add them in)."""
@@ -151,6 +170,8 @@ class MetricStore:
     """Every metric of one lab, indexed by (namespace, name, dimensions)."""
 
     series: dict[SeriesKey, Series] = field(default_factory=dict)
+    #: How many series were ever created: a reader that found a metric absent knows it still is while this is unchanged.
+    created: int = 0
     units: list[str] = field(default_factory=lambda: ["None"])
     _unit_ids: dict[str, int] = field(default_factory=lambda: {"None": 0})
 
@@ -187,6 +208,7 @@ class MetricStore:
             key = (namespace, datum["MetricName"], dimension_key(dimensions))
             if key not in self.series:
                 self.series[key] = Series(namespace, datum["MetricName"], dimensions)
+                self.created += 1
             self.series[key].last_put = now
             rows = grouped.setdefault(key, [])
             when = micros(_utc(datum["Timestamp"])) if datum.get("Timestamp") is not None else default_when
@@ -216,7 +238,10 @@ class MetricStore:
         """Store many statistic sets of one metric at once (the emulator's vectorised backfill; the
         datapoints a workshop server holds, adopted at connect). ``unit`` is one unit for every row, or one per row."""
         key = (namespace, name, dimension_key(dimensions))
-        series = self.series.setdefault(key, Series(namespace, name, dimensions))
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = Series(namespace, name, dimensions)
+            self.created += 1
         series.last_put = now
         units = (np.full(len(when), self.unit_id(unit)) if unit is None or isinstance(unit, str)
                  else [self.unit_id(u) for u in unit])

@@ -29,6 +29,7 @@ from labkit.aws.metricmath.engine import (
     compile,
     evaluate,
     references,
+    shift_invariant,
 )
 
-__all__ = ["MetricMathError", "MetricMathUnsupported", "Series", "compile", "evaluate", "references"]
+__all__ = ["MetricMathError", "MetricMathUnsupported", "Series", "compile", "evaluate", "references", "shift_invariant"]

@@ -274,6 +274,20 @@ def references(expression: str) -> set[str]:
     return {node[1] for node in _walk(compile(expression)) if node[0] == "ref"}
 
 
+#: Functions whose value depends on where the periods fall in time, not only on the datapoints in them.
+CALENDAR_FUNCTIONS = frozenset({"MINUTE", "HOUR", "DAY", "DATE", "MONTH", "YEAR", "EPOCH"})
+
+
+def shift_invariant(expression: str) -> bool:
+    """Whether ``expression`` gives the same values, period for period, when every period and every
+    datapoint is moved by the same time: true unless it calls a calendar function (the periods' own
+    time) or ``ANOMALY_DETECTION_BAND`` (a model of the metric's seasonality)."""
+    return not any(
+        node[0] == "call" and (node[1] in CALENDAR_FUNCTIONS or node[1] == "ANOMALY_DETECTION_BAND")
+        for node in _walk(compile(expression))
+    )
+
+
 # -- evaluation -------------------------------------------------------------------------------------
 def evaluate(
     expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
@@ -783,7 +797,7 @@ _FUNCTIONS: dict[str, Callable[[_Evaluator, list], Any]] = {
     "RATE": _per_series("RATE", _rate), "RUNNING_SUM": _per_series("RUNNING_SUM", _running_sum),
     "FILL": _fill, "FIRST": _first_last("FIRST"), "LAST": _first_last("LAST"), "IF": _if, "METRICS": _metrics,
     "PERIOD": _period, "REMOVE_EMPTY": _remove_empty, "SLICE": _slice, "SORT": _sort, "TIME_SERIES": _time_series,
-    **{name: _calendar(name) for name in ("MINUTE", "HOUR", "DAY", "DATE", "MONTH", "YEAR", "EPOCH")},
+    **{name: _calendar(name) for name in sorted(CALENDAR_FUNCTIONS)},
 }
 #: Bare uppercase words accepted as arguments (FILL's and SORT's).
 _KEYWORDS = ("REPEAT", "LINEAR", "ASC", "DESC", "AVG", "MIN", "MAX", "SUM")

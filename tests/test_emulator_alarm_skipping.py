@@ -1,0 +1,182 @@
+"""Alarm evaluation skipping is exact: the same lab run with skipping on and off gives the same alarm
+states, history, notifications and events (labkit.emulator.cloudwatch_alarms, "An evaluation that
+cannot change anything is skipped").
+
+The rules the scenario exercises are CloudWatch's: M of N and missing data ("Using Amazon CloudWatch
+alarms", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-evaluating-missing-data),
+sliding and wall clock windows ("Alarm evaluation window",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html), percentiles
+with few samples (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/percentiles-with-low-samples.html),
+high-resolution alarms evaluated every 10 seconds, metric math alarms
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html),
+anomaly detection alarms (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html),
+composite alarms (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Composite_Alarm.html)
+and SetAlarmState (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+import labkit
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.metric_store import QUIET_FOREVER, MetricStore
+from labkit.lesson.prereqs import alerts_topic, lab_instance
+
+NAMESPACE = "Lab/Skipping"
+SERVICE = [{"Name": "Service", "Value": "shop"}]
+
+
+def _metric_alarms(cpu: dict[str, Any], topic: str) -> list[dict[str, Any]]:
+    requests = {"Namespace": NAMESPACE, "MetricName": "Requests", "Dimensions": SERVICE, "Statistic": "Sum", "Period": 60}
+    stat = {"Metric": {"Namespace": NAMESPACE, "MetricName": "Requests", "Dimensions": SERVICE}, "Period": 60, "Stat": "Sum"}
+    errors = {"Metric": {"Namespace": NAMESPACE, "MetricName": "Errors", "Dimensions": SERVICE}, "Period": 60, "Stat": "Sum"}
+    above = {"ComparisonOperator": "GreaterThanThreshold", "AlarmActions": [topic], "OKActions": [topic]}
+    alarms = [
+        {"AlarmName": "cpu-3-of-5", **cpu, "Statistic": "Average", "EvaluationPeriods": 5, "DatapointsToAlarm": 3,
+         "Threshold": 30.0, **above},
+        {"AlarmName": "cpu-sliding", **cpu, "Statistic": "Maximum", "EvaluationPeriods": 2, "Threshold": 35.0,
+         "EvaluationWindow": {"SlidingWindow": {}}, **above},
+        {"AlarmName": "cpu-wall-clock", **cpu, "Statistic": "Average", "EvaluationPeriods": 2, "Threshold": 25.0,
+         "EvaluationWindow": {"WallClockWindow": {"Timezone": "Asia/Tokyo"}}, **above},
+        # 30 one-minute samples in 30 minutes: p50 needs 20 (10/(1-0.5)), so the first periods are "ignored".
+        {"AlarmName": "cpu-p50", **cpu, "Period": 1800, "ExtendedStatistic": "p50",
+         "EvaluateLowSampleCountPercentile": "ignore", "EvaluationPeriods": 1, "Threshold": 25.0, **above},
+        {"AlarmName": "requests-hires", **requests, "Period": 10, "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
+         "Threshold": 1.0, **above},
+        {"AlarmName": "error-rate", "Metrics": [
+            {"Id": "m1", "MetricStat": errors, "ReturnData": False},
+            {"Id": "m2", "MetricStat": stat, "ReturnData": False},
+            {"Id": "e1", "Expression": "100 * FILL(m1, 0) / FILL(m2, REPEAT)", "Label": "error rate"},
+        ], "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "Threshold": 20.0, **above},
+        # HOUR() gives the periods' own time: its answer turns at 01:00 though its metric never changes
+        # (written once, at the start), so it must be evaluated every time.
+        {"AlarmName": "one-oclock", "Metrics": [
+            {"Id": "m2", "MetricStat": {**stat, "Metric": {**stat["Metric"], "MetricName": "Heartbeat"}}, "ReturnData": False},
+            {"Id": "e1", "Expression": "FILL(m2, 0) * 0 + HOUR(FILL(m2, 0))"},
+        ], "EvaluationPeriods": 1, "Threshold": 0.5, **above},
+        {"AlarmName": "cpu-anomaly", "Metrics": [
+            {"Id": "m1", "MetricStat": {"Metric": {k: cpu[k] for k in ("Namespace", "MetricName", "Dimensions")},
+                                        "Period": 300, "Stat": "Average"}},
+            {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(m1, 1)"},
+        ], "ThresholdMetricId": "band", "ComparisonOperator": "GreaterThanUpperThreshold", "EvaluationPeriods": 1,
+         "AlarmActions": [topic]},
+    ]
+    for treat in ("missing", "breaching", "notBreaching", "ignore"):
+        alarms.append({"AlarmName": f"requests-{treat}", **requests, "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
+                       "Threshold": 4.0, "TreatMissingData": treat, **above})
+    return alarms
+
+
+def _run(skipping: bool) -> tuple[dict[str, Any], int]:
+    """The scenario; returns everything alarms produced, and how many evaluations ran."""
+    lab = labkit.connect("moto")
+    try:
+        plugin = lab.emulator.plugin(CloudWatchAlarms)
+        plugin.skipping = skipping
+        evaluations = 0
+        evaluate = plugin._evaluate
+
+        def counted(alarm: dict[str, Any], at: dt.datetime) -> None:
+            nonlocal evaluations
+            evaluations += 1
+            evaluate(alarm, at)
+
+        plugin._evaluate = counted  # type: ignore[method-assign]
+        topic = alerts_topic(lab)
+        instance = lab_instance(lab, history_days=1)
+        cloudwatch = lab.client("cloudwatch")
+        cpu = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": instance.dimensions, "Period": 300}
+        for alarm in _metric_alarms(cpu, topic):
+            cloudwatch.put_metric_alarm(**alarm)
+        cloudwatch.put_composite_alarm(
+            AlarmName="page-me", AlarmRule="ALARM(cpu-3-of-5) AND ALARM(\"requests-missing\")", AlarmActions=[topic],
+        )
+        cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Heartbeat", "Dimensions": SERVICE, "Value": 1.0}])
+        random = np.random.default_rng(20)
+        start = lab.clock.now()
+        instance.spike(start + dt.timedelta(hours=2), 40)
+        for step in range(32):
+            now = lab.clock.now()
+            if random.random() < 0.45:  # bursts and gaps: missing data comes and goes
+                data = [{"MetricName": "Requests", "Dimensions": SERVICE, "Value": float(random.integers(0, 9))}]
+                if random.random() < 0.5:
+                    data.append({"MetricName": "Errors", "Dimensions": SERVICE, "Value": float(random.integers(0, 3))})
+                if random.random() < 0.3:  # a late datapoint, inside windows already evaluated
+                    data.append({"MetricName": "Requests", "Dimensions": SERVICE, "Value": 6.0,
+                                 "Timestamp": now - dt.timedelta(minutes=int(random.integers(1, 4)))})
+                if random.random() < 0.3:  # high resolution, between the 10-second evaluations
+                    data.append({"MetricName": "Requests", "Dimensions": SERVICE, "Value": 2.0, "StorageResolution": 1,
+                                 "Timestamp": now - dt.timedelta(seconds=int(random.integers(1, 59)))})
+                cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data)
+            if step == 10:
+                cloudwatch.set_alarm_state(AlarmName="cpu-3-of-5", StateValue="ALARM", StateReason="testing actions")
+            if step == 21:  # an update keeps the state and changes the threshold
+                cloudwatch.put_metric_alarm(**{**_metric_alarms(cpu, topic)[-1], "Threshold": 2.0})
+            if step == 27:
+                cloudwatch.set_alarm_state(AlarmName="requests-ignore", StateValue="OK", StateReason="testing ignore")
+            lab.advance(minutes=int(random.integers(1, 6)))
+        both = ["MetricAlarm", "CompositeAlarm"]
+        history = cloudwatch.get_paginator("describe_alarm_history").paginate(AlarmTypes=both, ScanBy="TimestampAscending")
+        described = cloudwatch.describe_alarms(AlarmTypes=both)
+        produced = {
+            "history": [item for page in history for item in page["AlarmHistoryItems"]],
+            "alarms": described["MetricAlarms"] + described["CompositeAlarms"],
+            "emails": [(email.to, email.subject, email.sent_at, email.kind) for email in lab.inbox],
+            "events": plugin.events,
+        }
+        return json.loads(json.dumps(produced, default=str)), evaluations
+    finally:
+        lab.close()
+
+
+def test_skipping_changes_nothing_that_alarms_produce() -> None:
+    skipped, fewer = _run(skipping=True)
+    every, all_of_them = _run(skipping=False)
+    transitions = [item for item in every["history"] if item["HistoryItemType"] == "StateUpdate"]
+    # The scenario moves every kind of alarm (else the comparison would prove little).
+    assert {item["AlarmName"] for item in transitions} >= {
+        "cpu-3-of-5", "cpu-sliding", "cpu-wall-clock", "cpu-p50", "requests-hires", "error-rate", "one-oclock",
+        "requests-missing", "requests-breaching", "requests-notBreaching", "requests-ignore", "page-me",
+    }
+    assert len(every["emails"]) > 20
+    assert skipped == every
+    assert fewer < all_of_them * 0.7  # and it did skip
+
+
+@pytest.mark.parametrize(("boundaries", "span"), [
+    ([0, 300], 100),  # the datapoint at 100 is 100 after the first boundary
+    ([100, 400], 0),  # a boundary on a datapoint: any move changes a period
+    ([150, 450], 250),  # 400 - 150; nothing follows 450
+    ([500], QUIET_FOREVER),
+])
+def test_quiet_span_is_the_smallest_gap_to_a_following_datapoint(boundaries: list[int], span: int) -> None:
+    store = MetricStore()
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    store.put_columns("Lab", "M", [], np.array([100, 400]), np.ones(2), np.ones(2), np.ones(2), np.ones(2), None, now)
+    series = store.find("Lab", "M", [])
+    assert series is not None
+    assert series.quiet_span(np.array(boundaries, np.int64)) == span
+
+
+def test_every_write_bumps_the_series_version(lab: labkit.Lab) -> None:
+    store = lab.emulator.plugin(CloudWatchMetrics).store
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Requests", "Value": 1.0}])
+    series = store.find(NAMESPACE, "Requests", [])
+    assert series is not None and store.created >= 1
+    versions = [series.version]
+    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Requests", "Value": 1.0}])
+    versions.append(series.version)
+    late = lab.clock.now() - dt.timedelta(minutes=5)  # stored out of order
+    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Requests", "Value": 1.0, "Timestamp": late}])
+    versions.append(series.version)
+    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Requests", "Values": [1.0, 2.0]}])
+    versions.append(series.version)
+    assert versions == sorted(set(versions))
