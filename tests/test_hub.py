@@ -7,6 +7,8 @@ single-user server (https://jupyterhub.readthedocs.io/en/stable/reference/api/sp
 from __future__ import annotations
 
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -64,5 +66,18 @@ def test_the_deploy_config_sets_the_spawner(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("LABKIT_BOARD_URL", "http://board.example:5000")
     runpy.run_path(str(REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"), {"get_config": lambda: config})
     assert config.Spawner.cmd[1:] == ["-m", "labkit.tools.hub"]
+    assert "--MappingKernelManager.cull_idle_timeout=1200" in config.Spawner.args  # closed tabs' kernels stop
     assert config.Spawner.environment["LABKIT_BOARD_URL"] == "http://board.example:5000"
     assert config.Spawner.environment["LABKIT_LABS_SOURCE"] == str(REPO)
+
+
+def test_the_hub_imports_the_module_without_labkits_dependencies() -> None:
+    """The Littlest JupyterHub's hub environment gets labkit with --no-deps (README): importing the module the config
+    uses must load no third-party package and no other labkit module."""
+    code = (
+        "import sys, labkit.tools.hub; "
+        "print(sorted(m for m in sys.modules if m.startswith('labkit') or m.split('.')[0] in "
+        "('boto3', 'botocore', 'moto', 'pandas', 'jupyterhub')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['labkit', 'labkit.tools', 'labkit.tools.hub']"

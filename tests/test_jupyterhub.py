@@ -71,6 +71,27 @@ def _stop(process: subprocess.Popen[Any]) -> None:
         process.wait(timeout=10)
 
 
+def _rss(pid: int) -> int:
+    """Resident memory of process ``pid`` alone, in bytes."""
+    import psutil
+
+    return int(psutil.Process(pid).memory_info().rss)
+
+
+def _children_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the processes under ``pid``: a server's kernels."""
+    import psutil
+
+    total = 0.0
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            times = child.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def _tree_rss(pid: int) -> int:
     """Resident memory of process ``pid`` and every process under it, in bytes (0 once it is gone)."""
     import psutil
@@ -140,7 +161,7 @@ c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = {str(homes / "{username}")!r}
-c.Spawner.args = {allow_root!r}
+c.Spawner.args = [*c.Spawner.args, *{allow_root!r}]
 c.Spawner.start_timeout = 600
 c.Spawner.http_timeout = 600
 c.JupyterHub.services = [{{"name": "labkit-test", "api_token": {token!r}}}]
@@ -172,6 +193,21 @@ c.JupyterHub.load_roles = [{{
     finally:
         _stop(process)
         log.close()
+        _stop_proxy(folder / "proxy.pid")
+
+
+def _stop_proxy(pid_file: Path) -> None:
+    """The proxy the hub started, if the hub left it running (it does when stopped before it was ready)."""
+    import psutil
+
+    if pid_file.is_file():
+        try:
+            proxy = psutil.Process(int(pid_file.read_text()))
+            if "configurable-http-proxy" in " ".join(proxy.cmdline()):
+                proxy.terminate()
+                proxy.wait(timeout=10)
+        except (psutil.NoSuchProcess, ValueError):
+            pass
 
 
 @dataclass
@@ -179,7 +215,10 @@ class Participant:
     name: str
     seconds: dict[str, float] = field(default_factory=dict)
     spawn_seconds: float = 0.0
-    peak_rss: int = 0
+    peak_rss: int = 0  # the user's server and its kernels
+    peak_server_rss: int = 0  # the server alone
+    kernel_cpu: float = 0.0  # CPU seconds (user + system) of the three notebooks' kernels
+    server_cpu: float = 0.0  # CPU seconds of the single-user server itself, from its start
     backends: list[str] = field(default_factory=list)
 
 
@@ -228,7 +267,9 @@ async def _run_notebook(user: Client, name: str, path: str, who: Participant, se
                               {"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}})
     kernel = session["kernel"]["id"]
     url = user.base.replace("http", "ws", 1) + f"/user/{name}/api/kernels/{kernel}/channels"
-    socket_ = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {user.token}"}))
+    socket_ = await websocket_connect(HTTPRequest(  # tornado's 20 s defaults are too short for K kernels starting
+        url, headers={"Authorization": f"token {user.token}"}, connect_timeout=CELL_TIMEOUT, request_timeout=CELL_TIMEOUT
+    ))
     session_id = uuid.uuid4().hex
     try:
         for number, cell in enumerate(cells):
@@ -253,19 +294,27 @@ async def _run_notebook(user: Client, name: str, path: str, who: Participant, se
                     )
                     break
             who.peak_rss = max(who.peak_rss, _tree_rss(server_pid))
-        probe = _message(session_id, "import labkit, os; print('backend', os.environ.get('LABKIT_BACKEND'))")
+            who.peak_server_rss = max(who.peak_server_rss, _rss(server_pid))
+        # The notebook's own lab, read back in the reply (a printed line's iopub message may come after it).
+        probe = _message(session_id, "")
+        probe["content"]["user_expressions"] = {"backend": "lab.backend.name"}
         socket_.write_message(json.dumps(probe))
         while True:
             reply = json.loads(await asyncio.wait_for(socket_.read_message(), 60))
-            if reply.get("parent_header", {}).get("msg_id") == probe["header"]["msg_id"] and reply["msg_type"] == "stream":
-                who.backends.append(reply["content"]["text"].split()[-1])
+            if reply.get("parent_header", {}).get("msg_id") == probe["header"]["msg_id"] and (
+                reply["msg_type"] == "execute_reply"
+            ):
+                who.backends.append(reply["content"]["user_expressions"]["backend"]["data"]["text/plain"].strip("'"))
                 break
+        who.kernel_cpu += _children_cpu(server_pid)  # this notebook's kernel, the only one running
     finally:
         socket_.close()
         await user.call("DELETE", f"/user/{name}/api/sessions/{session['id']}")
 
 
 async def _participant(hub: Hub, admin: Client, username: str) -> Participant:
+    import psutil
+
     who = Participant(username)
     started = time.monotonic()
     await admin.call("POST", f"/hub/api/users/{username}")
@@ -284,6 +333,8 @@ async def _participant(hub: Hub, admin: Client, username: str) -> Participant:
         begun = time.monotonic()
         await _run_notebook(user, username, f"{LABS_FOLDER}/notebooks/{notebook}.ipynb", who, pid)
         who.seconds[notebook] = time.monotonic() - begun
+    times = psutil.Process(pid).cpu_times()
+    who.server_cpu = times.user + times.system
     return who
 
 
@@ -302,6 +353,21 @@ def test_k_participants_run_notebooks_00_to_02_on_the_hub_and_the_board_shows_th
     participants = asyncio.run(everyone())
     wall = time.monotonic() - started
 
+    proxy = [p for p in psutil.Process(hub.pid).children() if "configurable-http-proxy" in " ".join(p.cmdline())]
+    with capsys.disabled():
+        print(f"\n{USERS} participant(s), notebooks 00-02, all at once: {wall:.0f} s wall, "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"{'participant':<15}{'spawn s':>9}" + "".join(f"{nb[:2] + ' s':>8}" for nb in NOTEBOOKS)
+              + f"{'peak RSS MiB (server)':>23}{'kernel CPU s':>14}{'server CPU s':>14}")
+        for who in participants:
+            print(f"{who.name:<15}{who.spawn_seconds:>9.1f}" + "".join(f"{who.seconds[nb]:>8.1f}" for nb in NOTEBOOKS)
+                  + f"{who.peak_rss / MIB:>15.0f} ({who.peak_server_rss / MIB:>3.0f}){who.kernel_cpu:>14.1f}"
+                  + f"{who.server_cpu:>14.1f}")
+        print(f"hub {psutil.Process(hub.pid).memory_info().rss / MIB:.0f} MiB, proxy "
+              f"{sum(p.memory_info().rss for p in proxy) / MIB:.0f} MiB, board (labkit serve) "
+              f"{_tree_rss(board[1]) / MIB:.0f} MiB")
+        print(format_status(status(board[0])))
+
     for who in participants:
         assert who.backends == ["moto"] * len(NOTEBOOKS), who  # each lab in its own kernels: nothing shared
         assert (hub.homes / who.name / LABS_FOLDER / "data" / "cpu-week-batch.csv").is_file()
@@ -310,17 +376,3 @@ def test_k_participants_run_notebooks_00_to_02_on_the_hub_and_the_board_shows_th
         results = rows[participant_name(name)]
         assert set(results) == set(NOTEBOOKS), results
         assert all(passed == total > 0 for passed, total in results.values()), results
-
-    proxy = [p for p in psutil.Process(hub.pid).children() if "configurable-http-proxy" in " ".join(p.cmdline())]
-    with capsys.disabled():
-        print(f"\n{USERS} participant(s), notebooks 00-02, all at once: {wall:.0f} s wall, "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        print(f"{'participant':<15}{'spawn s':>9}" + "".join(f"{nb[:2] + ' s':>8}" for nb in NOTEBOOKS)
-              + f"{'peak RSS MiB':>14}")
-        for who in participants:
-            print(f"{who.name:<15}{who.spawn_seconds:>9.1f}" + "".join(f"{who.seconds[nb]:>8.1f}" for nb in NOTEBOOKS)
-                  + f"{who.peak_rss / MIB:>14.0f}")
-        print(f"hub {psutil.Process(hub.pid).memory_info().rss / MIB:.0f} MiB, proxy "
-              f"{sum(p.memory_info().rss for p in proxy) / MIB:.0f} MiB, board (labkit serve) "
-              f"{_tree_rss(board[1]) / MIB:.0f} MiB")
-        print(format_status(status(board[0])))

@@ -34,7 +34,14 @@ c.Spawner.environment = spawner_environment(
     Path(os.environ.get("LABKIT_LABS_SOURCE") or REPOSITORY),
 )
 c.Spawner.default_url = "/lab/tree/aws-monitoring-labs/notebooks/START-HERE.md"
-# A lab kernel with pandas, matplotlib and moto loaded is about 250-300 MiB (README, capacity model).
+# A notebook's kernel keeps its lab (moto and pandas loaded: about 400 MiB, README "Capacity") until it is shut down,
+# and closing a notebook's tab does not shut it down: a kernel idle for 20 minutes with no tab open is stopped, so a
+# participant holds one or two kernels, not one per notebook of the day (jupyter_server's MappingKernelManager).
+c.Spawner.args = [
+    "--MappingKernelManager.cull_idle_timeout=1200",
+    "--MappingKernelManager.cull_interval=120",
+]
+# Enforced by the spawners that can (The Littlest JupyterHub's systemd units, Kubernetes); the local process spawner
+# ignores them. A server and one lab kernel measured about 500 MiB at their peak (README "Capacity").
 c.Spawner.mem_guarantee = "512M"
 c.Spawner.mem_limit = "1G"
-# Users who leave free their memory: the idle culler service stops servers idle for an hour, where installed.
