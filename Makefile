@@ -14,7 +14,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb)) $(sort $(wildcard n
 BROWSER_STAMP := $(VENV)/.installed-browser
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lab lab-ja test test-browser unit lint nbval run notebooks notebooks-ja messages data bench clean
+.PHONY: lab lab-ja test test-browser test-workshop unit lint nbval run notebooks notebooks-ja messages data bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,10 +55,25 @@ test-browser: $(STAMP)
 	@$(MAKE) --no-print-directory $(BROWSER_STAMP)
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/browser -m browser -q
 
+# tests/test_jupyterhub.py: deploy/jupyterhub/ on 127.0.0.1 with a local spawner, K participants (HUB_USERS, default 2)
+# running notebooks 00-02 through the hub. JupyterHub from PyPI (the `workshop` extra); its proxy from npm, into .venv.
+WORKSHOP_STAMP := $(VENV)/.installed-workshop
+HUB_USERS ?= 2
+
+$(WORKSHOP_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,workshop]'
+	npm install --silent --no-fund --no-audit --prefix $(VENV) configurable-http-proxy@4
+	touch $(WORKSHOP_STAMP)
+
+test-workshop: $(STAMP)
+	@command -v npm >/dev/null || { echo "make test-workshop: npm is needed for JupyterHub's proxy (Debian: apt-get install npm)"; exit 1; }
+	@$(MAKE) --no-print-directory $(WORKSHOP_STAMP)
+	PATH=$(abspath $(VENV))/node_modules/.bin:$$PATH HUB_USERS=$(HUB_USERS) $(PY) -m pytest tests/test_jupyterhub.py -m workshop -q -s
+
 # The fast tier (pure rules, emulator, checkers; about a minute): everything but the tests marked
 # `notebook` (kernels, crash recovery, a fresh clone) and `browser`. `make test` runs them all and nbval.
 unit: $(STAMP)
-	$(PY) -m pytest tests -q -m 'not notebook and not browser' $(XDIST)
+	$(PY) -m pytest tests -q -m 'not notebook and not browser and not workshop' $(XDIST)
 
 # ruff and mypy, configured in pyproject.toml (mypy is strict on the pure rules and the emulator core).
 lint: $(STAMP)

@@ -138,6 +138,30 @@ def test_status_shows_each_participants_checks(server: str, monkeypatch: pytest.
     assert board["eve"].split()[1:3] == ["·", "·"]
 
 
+def test_a_board_of_its_own_hears_labs_that_stay_in_their_kernels(
+    server: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LABKIT_BOARD_URL (a JupyterHub's users, deploy/jupyterhub/): the lab runs on in-kernel moto, in moto's
+    default account, and only its checks reach the board's server."""
+    monkeypatch.setenv("LABKIT_BACKEND", "moto")
+    monkeypatch.setenv("LABKIT_BOARD_URL", server)
+    monkeypatch.setenv("LABKIT_PARTICIPANT", "Hana")
+    lab = labkit.connect()
+    assert lab.backend.name == "moto" and lab.account_id == MOTO_ACCOUNT_ID
+    lab.client("sns").create_topic(Name="lab-alerts")
+    lab.close()
+    checks = Checks("01-metric-exploration")
+    checks.that(True, "a")
+    checks.report()
+    capsys.readouterr()
+    assert {row.participant: row.results for row in status(server)}["hana"] == {"01-metric-exploration": (1, 1)}
+    # Nothing of the lab reached the server: the participant's account there is empty.
+    assert join(monkeypatch, server, "hana").client("sns").list_topics()["Topics"] == []
+    monkeypatch.delenv("LABKIT_ENDPOINT_URL")
+    assert main(["status"]) == 0  # the board's address comes from LABKIT_BOARD_URL
+    assert "hana" in capsys.readouterr().out
+
+
 def test_status_needs_a_server(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status"]) == 2
     assert "--endpoint" in capsys.readouterr().err

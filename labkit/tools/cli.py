@@ -128,7 +128,7 @@ def _status(args: argparse.Namespace) -> int:
 
     from labkit.tools.workshop import format_status, status
 
-    endpoint = args.endpoint or os.environ.get("LABKIT_ENDPOINT_URL")
+    endpoint = args.endpoint or os.environ.get("LABKIT_BOARD_URL") or os.environ.get("LABKIT_ENDPOINT_URL")
     if not endpoint:
         print("name the workshop server: labkit status --endpoint http://HOST:PORT", file=sys.stderr)
         return 2
@@ -196,7 +196,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to let the room's laptops in")
     serve.set_defaults(handler=_serve)
     status = commands.add_parser("status", help="which notebooks' checks pass, per workshop participant")
-    status.add_argument("--endpoint", help="the workshop server (default: $LABKIT_ENDPOINT_URL)")
+    status.add_argument("--endpoint", help="the workshop server (default: $LABKIT_BOARD_URL, else $LABKIT_ENDPOINT_URL)")
     status.set_defaults(handler=_status)
     catchup = with_backend(commands.add_parser("catchup", help="build what earlier notebooks leave, to start at NN"))
     catchup.add_argument("notebook", help="the notebook to start at, e.g. 05")

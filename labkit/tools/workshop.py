@@ -13,7 +13,8 @@ a progress board for the instructor, and catch-up for late joiners.
 * Every notebook's ``checks.report()`` records its result (passed/total) on the server, as an SSM
   parameter ``/labkit/workshop/<participant>/<notebook>`` in the workshop's own account
   (:data:`labkit.emulator.moto_accounts.WORKSHOP_ACCOUNT_ID`); ``labkit status`` reads them back as a
-  table. The board listens through :mod:`labkit.runtime.hooks` (:func:`install`, which
+  table. With ``LABKIT_BOARD_URL`` the board is on a server of its own and the labs stay in their kernels
+  (a JupyterHub: :mod:`labkit.tools.hub`). The board listens through :mod:`labkit.runtime.hooks` (:func:`install`, which
   ``labkit.connect`` and the ``labkit`` command call): the runtime never imports the workshop.
 * ``labkit catchup NN`` builds, from :mod:`labkit.lesson.prereqs`, what a participant would have at the
   start of notebook NN (:data:`CATCHUP`).
@@ -73,16 +74,34 @@ def _put_status(endpoint_url: str, region: str, name: str, value: dict[str, Any]
         raise ConfigurationError(f"the workshop server at {endpoint_url} did not answer ({error})") from error
 
 
+def board_url(endpoint_url: str | None = None) -> str | None:
+    """Where the progress board is: ``LABKIT_BOARD_URL`` when set, else the workshop server itself.
+
+    ``LABKIT_BOARD_URL`` names a ``labkit serve`` server that holds only the board: on a JupyterHub
+    (``deploy/jupyterhub/``) each participant's lab runs on the default in-kernel ``moto`` backend, and
+    only the check results travel to the instructor's server. Without it the board is on the room's
+    workshop server (``endpoint_url``, the participant's ``LABKIT_ENDPOINT_URL``), and only labs on the
+    ``moto-server`` backend report there.
+    """
+    board = os.environ.get("LABKIT_BOARD_URL", "").strip()
+    if board:
+        return board
+    if endpoint_url and resolve_backend_name(None) == "moto-server":
+        return endpoint_url
+    return None
+
+
 def record_checks(notebook: str, passed: int, total: int, region: str = "ap-northeast-1") -> bool:
     """Put a notebook's check result on the workshop board (called by ``Checks.report()``).
 
-    Does nothing (returns False) outside a workshop: both ``LABKIT_PARTICIPANT`` and
-    ``LABKIT_ENDPOINT_URL`` must be set and the backend must be ``moto-server``. A server that does
-    not answer is reported in one line and never fails the notebook.
+    Does nothing (returns False) outside a workshop: ``LABKIT_PARTICIPANT`` must be set, and either
+    ``LABKIT_BOARD_URL`` (whatever the backend) or ``LABKIT_ENDPOINT_URL`` with the ``moto-server``
+    backend (:func:`board_url`). A server that does not answer is reported in one line and never fails
+    the notebook.
     """
-    endpoint = os.environ.get("LABKIT_ENDPOINT_URL")
+    endpoint = board_url(os.environ.get("LABKIT_ENDPOINT_URL"))
     participant = participant_from_environment()
-    if not endpoint or participant is None or resolve_backend_name(None) != "moto-server":
+    if not endpoint or participant is None:
         return False
     try:
         _put_status(endpoint, region, f"{participant}/{notebook}", {"passed": passed, "total": total, "at": _now()})
@@ -94,7 +113,7 @@ def record_checks(notebook: str, passed: int, total: int, region: str = "ap-nort
 
 def _joined(endpoint_url: str, region: str, participant: str) -> None:
     """Put ``participant`` on the board as joined (a server that does not answer fails the connect)."""
-    _put_status(endpoint_url, region, f"{participant}/joined", {"at": _now()})
+    _put_status(board_url(endpoint_url) or endpoint_url, region, f"{participant}/joined", {"at": _now()})
 
 
 def install() -> None:

@@ -1,0 +1,83 @@
+"""labkit.tools.hub: what deploy/jupyterhub/ gives each user's server (the end-to-end hub is tests/test_jupyterhub.py).
+
+Spawner options: ``Spawner.environment`` values may be callables given the spawner, ``Spawner.cmd`` starts the
+single-user server (https://jupyterhub.readthedocs.io/en/stable/reference/api/spawner.html).
+"""
+
+from __future__ import annotations
+
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from labkit.runtime.participant import normalize
+from labkit.tools.hub import LABS_FOLDER, copy_labs, participant_name, spawner_environment
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@given(st.text(min_size=1, max_size=80))
+def test_every_hub_user_name_becomes_a_participant_name_labkit_accepts(username: str) -> None:
+    name = participant_name(username)
+    assert normalize(name) == name
+
+
+def test_names_labkit_accepts_stay_as_they_are_and_others_never_collide() -> None:
+    assert participant_name("aiko") == "aiko"
+    assert participant_name("Aiko") == "aiko"  # JupyterHub lower-cases names too; the board is case-blind
+    assert participant_name("a@b.org") != participant_name("a-b.org")
+    assert participant_name("a@b.org").startswith("a-b.org-")
+    assert len(participant_name("x" * 60)) == 40
+
+
+def test_each_user_gets_the_in_kernel_backend_their_name_and_the_board() -> None:
+    environment = spawner_environment("http://127.0.0.1:5000", REPO)
+    assert environment["LABKIT_BACKEND"] == "moto"
+    assert environment["LABKIT_BOARD_URL"] == "http://127.0.0.1:5000"
+    assert "LABKIT_ENDPOINT_URL" not in environment  # no AWS emulation is shared
+    name = environment["LABKIT_PARTICIPANT"]
+    assert callable(name) and name(SimpleNamespace(user=SimpleNamespace(name="Ben"))) == "ben"
+    assert "LABKIT_BOARD_URL" not in spawner_environment(None, REPO)
+
+
+def test_the_labs_are_copied_once_and_a_users_work_is_kept(tmp_path: Path) -> None:
+    copied = copy_labs(REPO, tmp_path)
+    labs = tmp_path / LABS_FOLDER
+    notebook = labs / "notebooks" / "02-cpu-alarm.ipynb"
+    assert notebook in copied and (labs / "notebooks" / "ja" / "02-cpu-alarm.ipynb") in copied
+    assert (labs / "notebooks" / "START-HERE.md").is_file() and (labs / "data" / "cpu-week-batch.csv").is_file()
+    assert not (labs / "notebooks" / "src").exists() and not (labs / "notebooks" / "locale").exists()
+    notebook.write_text("my work")
+    assert copy_labs(REPO, tmp_path) == []
+    assert notebook.read_text() == "my work"
+
+
+def test_the_deploy_config_sets_the_spawner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """deploy/jupyterhub/jupyterhub_config.py, loaded as JupyterHub loads it (``get_config`` in its namespace)."""
+    from traitlets.config import Config
+
+    config = Config()
+    monkeypatch.setenv("LABKIT_BOARD_URL", "http://board.example:5000")
+    runpy.run_path(str(REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"), {"get_config": lambda: config})
+    assert config.Spawner.cmd[1:] == ["-m", "labkit.tools.hub"]
+    assert "--MappingKernelManager.cull_idle_timeout=1200" in config.Spawner.args  # closed tabs' kernels stop
+    assert config.Spawner.environment["LABKIT_BOARD_URL"] == "http://board.example:5000"
+    assert config.Spawner.environment["LABKIT_LABS_SOURCE"] == str(REPO)
+
+
+def test_the_hub_imports_the_module_without_labkits_dependencies() -> None:
+    """The Littlest JupyterHub's hub environment gets labkit with --no-deps (README): importing the module the config
+    uses must load no third-party package and no other labkit module."""
+    code = (
+        "import sys, labkit.tools.hub; "
+        "print(sorted(m for m in sys.modules if m.startswith('labkit') or m.split('.')[0] in "
+        "('boto3', 'botocore', 'moto', 'pandas', 'jupyterhub')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['labkit', 'labkit.tools', 'labkit.tools.hub']"
