@@ -1,5 +1,8 @@
 """labkit's own messages in Japanese (issue 18): every marked message has a current translation.
 
+The messages are those ``make messages`` extracts with ``babel.cfg``: what the package marks (``_()``,
+``N_()``, ``ngettext()``) and the descriptions and hints of the notebooks' ``checks.that(...)`` calls.
+
 The catalogue is keyed by the English text (gettext's convention), so a message whose English changed
 has no entry any more: it is reported here as missing until a translator adds it (``make messages``
 puts it in the catalogue for them). What AWS returns is not labkit's and stays English.
@@ -13,6 +16,7 @@ from pathlib import Path
 import polib
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 
 import labkit
 from labkit import i18n
@@ -21,21 +25,24 @@ from labkit.exceptions import ChecksFailed, ConfigurationError
 from labkit.lesson.checks import SUMMARY, Checks
 
 PACKAGE = Path(labkit.__file__).resolve().parent
+REPO = PACKAGE.parent
 CATALOGUE = polib.pofile(str(i18n.catalogue_path("ja")))
 FIELD = re.compile(r"\{(\w*)[^{}]*\}")
 
 
 def _marked_messages() -> dict[str | tuple[str, str], str]:
-    """Every message the package marks for translation (``_()``, ``ngettext()``), with where it is."""
+    """Every message ``make messages`` extracts (babel.cfg), with where it is."""
+    with (REPO / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
     found: dict[str | tuple[str, str], str] = {}
     for filename, line, message, _comments, _context in extract_from_dir(
-        PACKAGE, keywords=DEFAULT_KEYWORDS, method_map=[("**.py", "python")]
+        REPO, method_map, options_map, keywords=DEFAULT_KEYWORDS
     ):
         if isinstance(message, tuple):
             message = tuple(part for part in message if part)
             message = message[0] if len(message) == 1 else message
         if message:
-            found[message] = f"labkit/{filename}:{line}"
+            found[message] = f"{filename}:{line}"
     return found
 
 
