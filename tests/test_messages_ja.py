@@ -28,6 +28,7 @@ PACKAGE = Path(labkit.__file__).resolve().parent
 REPO = PACKAGE.parent
 CATALOGUE = polib.pofile(str(i18n.catalogue_path("ja")))
 FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def _marked_messages() -> dict[str | tuple[str, str], str]:
@@ -112,6 +113,18 @@ def test_checks_report_in_japanese_still_reads_as_a_summary(japanese, capsys) ->
     assert SUMMARY.search(printed).groups() == ("1", "2")  # labkit run and the tests read it
 
 
+def test_checks_report_shows_the_notebooks_descriptions_and_hints_in_japanese(japanese, capsys) -> None:
+    checks = Checks("06")
+    checks.that(True, "the trail is logging")
+    checks.that(False, "four CIS alarms exist", "run Step 3 and exercise 2")
+    checks.that(True, "a check of the learner's own")  # not catalogued: shown as written
+    with pytest.raises(ChecksFailed, match="06: 失敗したチェック: CIS のアラームが 4 つ存在する"):
+        checks.report()
+    printed = capsys.readouterr().out
+    assert "✔ 証跡がログを記録している" in printed and "ヒント: ステップ 3 と演習 2 を実行します" in printed
+    assert "✔ a check of the learner's own" in printed
+
+
 def test_connect_sets_the_language_of_labkits_messages(capsys) -> None:
     lab = labkit.connect(lang="ja")
     try:
@@ -165,3 +178,33 @@ def test_no_module_that_translates_rebinds_the_underscore() -> None:
             if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
                 wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
     assert wrong == [], "these assign to `_`, which is the translation function here: " + ", ".join(wrong)
+
+
+def test_doctor_speaks_japanese(japanese) -> None:
+    """``labkit doctor`` in a Japanese lab (notebook 00 shows its lines): every finding is named in Japanese."""
+    from labkit.tools.doctor import diagnose
+
+    findings = diagnose()
+    assert findings and all(f.ok for f in findings if not f.optional)
+    assert [f.what for f in findings if not JAPANESE.search(f.what)] == []
+    emulator = next(f for f in findings if f.what == "エミュレーター")
+    assert JAPANESE.search(emulator.detail) and "UTC" in emulator.detail
+
+
+def test_the_extractor_collects_descriptions_and_hints_written_as_literals() -> None:
+    """babel.cfg's method for the notebooks' sources: ``checks.that(ok, description, hint)``, positional or named."""
+    import io
+
+    from labkit.lesson.checks import extract_check_descriptions
+
+    source = (
+        'checks.that(x, "the topic exists")\n'
+        'checks.that(y, "four alarms exist", "run Step 3")\n'
+        'checks.that(z, description="the trail is logging", hint="start it")\n'
+        'checks.that(w, f"computed {x}")\n'
+        'other.call(v, "not a check")\n'
+    )
+    found = [(line, message) for line, _f, message, _c in
+             extract_check_descriptions(io.BytesIO(source.encode()), {}, [], {})]
+    assert sorted(found) == [(1, "the topic exists"), (2, "four alarms exist"), (2, "run Step 3"),
+                             (3, "start it"), (3, "the trail is logging")]
