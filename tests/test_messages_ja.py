@@ -208,3 +208,19 @@ def test_the_extractor_collects_descriptions_and_hints_written_as_literals() -> 
              extract_check_descriptions(io.BytesIO(source.encode()), {}, [], {})]
     assert sorted(found) == [(1, "the topic exists"), (2, "four alarms exist"), (2, "run Step 3"),
                              (3, "start it"), (3, "the trail is logging")]
+
+
+def test_the_tables_of_notebooks_00_and_07_speak_japanese(japanese) -> None:
+    """The kinds of monitoring (notebook 00) and the recommended alarms (notebook 07): headers and words in
+    Japanese; names, statistics and AWS's "AWS" as they are."""
+    from labkit.course.curriculum import MONITORING_TYPES, monitoring_types_table
+    from labkit.lesson import recommended
+
+    kinds = monitoring_types_table()
+    assert all(JAPANESE.search(column) for column in kinds.columns)
+    assert all(JAPANESE.search(cell) for cell in kinds["問い"])
+    english = [kind.services for kind in MONITORING_TYPES]
+    assert all(cell != said for cell, said in zip(kinds["AWS のサービス"], english, strict=True))  # 、 for commas
+    alarms = recommended.table()
+    assert list(alarms.columns) == ["アラーム", "統計", "期間", "M of N", "条件", "しきい値の出典"]
+    assert all(JAPANESE.search(source) or source == "AWS" for source in alarms["しきい値の出典"])
