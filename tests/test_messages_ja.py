@@ -224,3 +224,27 @@ def test_the_tables_of_notebooks_00_and_07_speak_japanese(japanese) -> None:
     alarms = recommended.table()
     assert list(alarms.columns) == ["アラーム", "統計", "期間", "M of N", "条件", "しきい値の出典"]
     assert all(JAPANESE.search(source) or source == "AWS" for source in alarms["しきい値の出典"])
+
+
+def test_the_run_table_and_the_workshop_board_line_up_in_japanese(japanese) -> None:
+    """``labkit run`` and ``labkit status`` in Japanese: a wide character takes two columns in a terminal
+    (Unicode's East Asian Width, https://www.unicode.org/reports/tr11/), so the columns still line up."""
+    from labkit.tools.notebooks import RunResult, format_table
+    from labkit.tools.workshop import Progress, format_status
+
+    table = format_table([RunResult("00-setup-and-monitoring-types", 12.5, "4/4"),
+                          RunResult("02-cpu-alarm", 30.0, "-", error="ChecksFailed")]).splitlines()
+    assert table[0].split() == ["ノートブック", "秒", "チェック", "結果"]
+    assert table[3].endswith("失敗: ChecksFailed") and table[-1].startswith("合計")
+    ends = {i18n.width(line[: line.index(cell) + len(cell)]) for line, cell in
+            [(table[0], "チェック"), (table[2], "4/4"), (table[3], " -")]}
+    assert len(ends) == 1, table  # the checks column is right-aligned
+    board = format_status([Progress("carla", {"00-setup-and-monitoring-types": (2, 2)}, "2026-06-01T00:05:00Z"),
+                           Progress("さくら", {}, "2026-06-01T00:06:00Z")]).splitlines()
+    assert board[0].startswith("参加者") and board[-1] == "参加者 2 人"
+    assert len({i18n.width(line[: line.index("2026") if "2026" in line else line.index("最終報告")]) for line in board[:3]}) == 1
+
+
+def test_width_counts_wide_characters_twice() -> None:
+    assert i18n.width("チェック") == 8 and i18n.width("checks") == 6
+    assert i18n.pad("秒", 7, ">") == "     秒" and i18n.pad("合計", 6) == "合計  "
