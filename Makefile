@@ -95,11 +95,12 @@ notebooks-ja: $(STAMP)
 	$(PY) -m labkit build-notebooks --lang ja
 
 # labkit's own messages for translators: the catalogue labkit/locale/ja/LC_MESSAGES/labkit.po gains the
-# messages the package marks (`_()`, `ngettext()`) and loses those it no longer has; a changed English
-# message comes back fuzzy. tests/test_messages_ja.py fails until each is translated.
+# messages the package marks (`_()`, `ngettext()`) and the descriptions and hints of the notebooks'
+# `checks.that(...)` (babel.cfg says where each comes from), and loses those it no longer has; a changed
+# English message comes back fuzzy. tests/test_messages_ja.py fails until each is translated.
 messages: $(STAMP)
 	mkdir -p build
-	$(VENV)/bin/pybabel extract --no-location --sort-output --project labkit -o build/labkit.pot labkit
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --project labkit -o build/labkit.pot .
 	$(VENV)/bin/pybabel update --ignore-obsolete -i build/labkit.pot -d labkit/locale -D labkit -l ja
 
 # Rebuilds data/ bit for bit from the kit's seeded models (data/README.md).

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gettext as _gettext
 import io
 import os
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -95,3 +96,16 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 
 _ = gettext
+
+
+def width(text: str) -> int:
+    """The columns ``text`` takes in a terminal: two for a wide character (漢字, かな; Unicode's East Asian
+    Width W or F, https://www.unicode.org/reports/tr11/), one for the others."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def pad(text: str, columns: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns (``"<"`` left, ``">"`` right aligned),
+    so that tables line up in Japanese too (``str.ljust`` counts a wide character as one)."""
+    fill = " " * max(columns - width(text), 0)
+    return text + fill if align == "<" else fill + text

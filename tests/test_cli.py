@@ -41,7 +41,7 @@ def test_doctor_fails_loudly_on_a_bad_backend(capsys: pytest.CaptureFixture[str]
 
 def test_inventory_and_teardown_on_in_process_moto(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inventory"]) == 0
-    assert "0 resource(s)" in capsys.readouterr().out
+    assert "0 resources recorded" in capsys.readouterr().out
     assert main(["teardown", "--dry-run"]) == 0
     assert "nothing to tear down" in capsys.readouterr().out
 

@@ -104,7 +104,7 @@ def test_killed_before_clean_up_then_teardown_in_a_new_process_leaves_nothing(pa
     teardown = labkit_command("teardown")
     assert teardown.returncode == 0 and "teardown: nothing left" in teardown.stdout, teardown.stdout + teardown.stderr
     inventory = labkit_command("inventory")
-    assert "0 resource(s)" in inventory.stdout, inventory.stdout
+    assert "0 resources recorded" in inventory.stdout, inventory.stdout
     # Not only what the registry knew: nothing tagged by any lab is left on the participant's account.
     with labkit.connect() as after:
         assert after.teardown(tagged=True, dry_run=True).planned == []

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from labkit import i18n
 from labkit.course.exercises.nb09 import big_steps_policy, cpu_anomaly_alarm, page_on_alb_trouble
 from labkit.lesson import prereqs
 from labkit.runtime.lab import Lab
@@ -217,3 +218,61 @@ def test_big_steps_without_the_alarm_then_solution(lab: Lab, scaling_group: str)
     lab.client("cloudwatch").delete_alarms(AlarmNames=["lab-asg-cpu-high"])
     assert any("there is no alarm 'lab-asg-cpu-high'" in p for p in big_steps_policy.problems(lab))
     _solve_big_steps(lab)
+def _in_both_languages(problems: Any) -> tuple[list[str], list[str]]:
+    english = problems()
+    i18n.set_language("ja")
+    try:
+        japanese = problems()
+    finally:
+        i18n.set_language("en")
+    return english, japanese
+
+
+def _same_problems(english: list[str], japanese: list[str], values: set[str]) -> None:
+    """Issue 18: the Japanese feedback is the English one translated, problem for problem, with the same values."""
+    assert len(english) == len(japanese) and english
+    for said_in_english, said_in_japanese in zip(english, japanese, strict=True):
+        assert said_in_english != said_in_japanese and _is_japanese(said_in_japanese), said_in_japanese
+        assert {v for v in values if v in said_in_english} == {v for v in values if v in said_in_japanese}
+
+
+def _is_japanese(text: str) -> bool:
+    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_composite_feedback_names_the_same_problems_in_japanese(lab: Lab, topic: str) -> None:
+    values = {"lab-page-alb", "lab-alb-error-rate", "lab-alb-p99-latency", "lab-deploying", "lab-cpu-high", "ALARM",
+              "OK", "TRUE", "FALSE", "lab-alerts"}
+    english, japanese = _in_both_languages(lambda: page_on_alb_trouble.problems(lab))
+    _same_problems(english, japanese, values)  # no composite alarm yet
+    _composite(lab, 'ALARM("lab-alb-error-rate") OR ALARM("lab-alb-p99-latency")', None)
+    english, japanese = _in_both_languages(lambda: page_on_alb_trouble.problems(lab))
+    assert len(english) == 2
+    _same_problems(english, japanese, values)
+    _composite(lab, 'ALARM("lab-alb-error-rate") AND ALARM("lab-alb-p99-latency") AND NOT ALARM("lab-deploying")', topic)
+    _same_problems(*_in_both_languages(lambda: page_on_alb_trouble.problems(lab)), values)
+    _composite(lab, 'ALARM("lab-cpu-high") AND NOT ALARM("lab-deploying")', topic)
+    _same_problems(*_in_both_languages(lambda: page_on_alb_trouble.problems(lab)), values)
+
+
+def test_anomaly_feedback_names_the_same_problems_in_japanese(lab: Lab, topic: str) -> None:
+    values = {"lab-cpu-anomaly", "Maximum", "60", "300", "3", "LessThanLowerOrGreaterThanUpperThreshold",
+              "GreaterThanUpperThreshold", "lab-alerts", "NetworkIn", "InstanceId", "ThresholdMetricId"}
+    _same_problems(*_in_both_languages(lambda: cpu_anomaly_alarm.problems(lab)), values)  # no alarm yet
+    _anomaly(lab, None, stddevs="3", stat="Maximum", period=60, ComparisonOperator="LessThanLowerOrGreaterThanUpperThreshold",
+             DatapointsToAlarm=1, metric={**CPU, "MetricName": "NetworkIn"})
+    english, japanese = _in_both_languages(lambda: cpu_anomaly_alarm.problems(lab))
+    assert len(english) == 6
+    _same_problems(english, japanese, values)
+    _anomaly(lab, topic, metric={**CPU, "Dimensions": []})
+    _same_problems(*_in_both_languages(lambda: cpu_anomaly_alarm.problems(lab)), values)
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="lab-cpu-anomaly", **CPU, Statistic="Average", Period=300, EvaluationPeriods=5, DatapointsToAlarm=3,
+        Threshold=80, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic])
+    _same_problems(*_in_both_languages(lambda: cpu_anomaly_alarm.problems(lab)), values)
+
+
+def test_titles_and_hints_are_in_the_japanese_catalogue() -> None:
+    for exercise in (page_on_alb_trouble, cpu_anomaly_alarm):
+        for text in (exercise.title, *exercise.hints):
+            assert _is_japanese(i18n.translation("ja").gettext(text)), text

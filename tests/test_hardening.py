@@ -206,7 +206,7 @@ def test_iam_resources_already_gone_count_as_deleted(monkeypatch: pytest.MonkeyP
         internal.delete_user(UserName="gone-user")
         internal.delete_policy(PolicyArn=arn)
         assert main(["inventory"]) == 0
-        assert "0 resource(s)" in capsys.readouterr().out
+        assert "0 resources recorded" in capsys.readouterr().out
         assert main(["teardown"]) == 0
         assert "nothing left" in capsys.readouterr().out
 

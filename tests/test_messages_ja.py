@@ -1,5 +1,8 @@
 """labkit's own messages in Japanese (issue 18): every marked message has a current translation.
 
+The messages are those ``make messages`` extracts with ``babel.cfg``: what the package marks (``_()``,
+``N_()``, ``ngettext()``) and the descriptions and hints of the notebooks' ``checks.that(...)`` calls.
+
 The catalogue is keyed by the English text (gettext's convention), so a message whose English changed
 has no entry any more: it is reported here as missing until a translator adds it (``make messages``
 puts it in the catalogue for them). What AWS returns is not labkit's and stays English.
@@ -13,6 +16,7 @@ from pathlib import Path
 import polib
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 
 import labkit
 from labkit import i18n
@@ -21,21 +25,25 @@ from labkit.exceptions import ChecksFailed, ConfigurationError
 from labkit.lesson.checks import SUMMARY, Checks
 
 PACKAGE = Path(labkit.__file__).resolve().parent
+REPO = PACKAGE.parent
 CATALOGUE = polib.pofile(str(i18n.catalogue_path("ja")))
 FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def _marked_messages() -> dict[str | tuple[str, str], str]:
-    """Every message the package marks for translation (``_()``, ``ngettext()``), with where it is."""
+    """Every message ``make messages`` extracts (babel.cfg), with where it is."""
+    with (REPO / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
     found: dict[str | tuple[str, str], str] = {}
     for filename, line, message, _comments, _context in extract_from_dir(
-        PACKAGE, keywords=DEFAULT_KEYWORDS, method_map=[("**.py", "python")]
+        REPO, method_map, options_map, keywords=DEFAULT_KEYWORDS
     ):
         if isinstance(message, tuple):
             message = tuple(part for part in message if part)
             message = message[0] if len(message) == 1 else message
         if message:
-            found[message] = f"labkit/{filename}:{line}"
+            found[message] = f"{filename}:{line}"
     return found
 
 
@@ -105,6 +113,18 @@ def test_checks_report_in_japanese_still_reads_as_a_summary(japanese, capsys) ->
     assert SUMMARY.search(printed).groups() == ("1", "2")  # labkit run and the tests read it
 
 
+def test_checks_report_shows_the_notebooks_descriptions_and_hints_in_japanese(japanese, capsys) -> None:
+    checks = Checks("06")
+    checks.that(True, "the trail is logging")
+    checks.that(False, "four CIS alarms exist", "run Step 3 and exercise 2")
+    checks.that(True, "a check of the learner's own")  # not catalogued: shown as written
+    with pytest.raises(ChecksFailed, match="06: 失敗したチェック: CIS のアラームが 4 つ存在する"):
+        checks.report()
+    printed = capsys.readouterr().out
+    assert "✔ 証跡がログを記録している" in printed and "ヒント: ステップ 3 と演習 2 を実行します" in printed
+    assert "✔ a check of the learner's own" in printed
+
+
 def test_connect_sets_the_language_of_labkits_messages(capsys) -> None:
     lab = labkit.connect(lang="ja")
     try:
@@ -158,3 +178,73 @@ def test_no_module_that_translates_rebinds_the_underscore() -> None:
             if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
                 wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
     assert wrong == [], "these assign to `_`, which is the translation function here: " + ", ".join(wrong)
+
+
+def test_doctor_speaks_japanese(japanese) -> None:
+    """``labkit doctor`` in a Japanese lab (notebook 00 shows its lines): every finding is named in Japanese."""
+    from labkit.tools.doctor import diagnose
+
+    findings = diagnose()
+    assert findings and all(f.ok for f in findings if not f.optional)
+    assert [f.what for f in findings if not JAPANESE.search(f.what)] == []
+    emulator = next(f for f in findings if f.what == "エミュレーター")
+    assert JAPANESE.search(emulator.detail) and "UTC" in emulator.detail
+
+
+def test_the_extractor_collects_descriptions_and_hints_written_as_literals() -> None:
+    """babel.cfg's method for the notebooks' sources: ``checks.that(ok, description, hint)``, positional or named."""
+    import io
+
+    from labkit.lesson.checks import extract_check_descriptions
+
+    source = (
+        'checks.that(x, "the topic exists")\n'
+        'checks.that(y, "four alarms exist", "run Step 3")\n'
+        'checks.that(z, description="the trail is logging", hint="start it")\n'
+        'checks.that(w, f"computed {x}")\n'
+        'other.call(v, "not a check")\n'
+    )
+    found = [(line, message) for line, _f, message, _c in
+             extract_check_descriptions(io.BytesIO(source.encode()), {}, [], {})]
+    assert sorted(found) == [(1, "the topic exists"), (2, "four alarms exist"), (2, "run Step 3"),
+                             (3, "start it"), (3, "the trail is logging")]
+
+
+def test_the_tables_of_notebooks_00_and_07_speak_japanese(japanese) -> None:
+    """The kinds of monitoring (notebook 00) and the recommended alarms (notebook 07): headers and words in
+    Japanese; names, statistics and AWS's "AWS" as they are."""
+    from labkit.course.curriculum import MONITORING_TYPES, monitoring_types_table
+    from labkit.lesson import recommended
+
+    kinds = monitoring_types_table()
+    assert all(JAPANESE.search(column) for column in kinds.columns)
+    assert all(JAPANESE.search(cell) for cell in kinds["問い"])
+    english = [kind.services for kind in MONITORING_TYPES]
+    assert all(cell != said for cell, said in zip(kinds["AWS のサービス"], english, strict=True))  # 、 for commas
+    alarms = recommended.table()
+    assert list(alarms.columns) == ["アラーム", "統計", "期間", "M of N", "条件", "しきい値の出典"]
+    assert all(JAPANESE.search(source) or source == "AWS" for source in alarms["しきい値の出典"])
+
+
+def test_the_run_table_and_the_workshop_board_line_up_in_japanese(japanese) -> None:
+    """``labkit run`` and ``labkit status`` in Japanese: a wide character takes two columns in a terminal
+    (Unicode's East Asian Width, https://www.unicode.org/reports/tr11/), so the columns still line up."""
+    from labkit.tools.notebooks import RunResult, format_table
+    from labkit.tools.workshop import Progress, format_status
+
+    table = format_table([RunResult("00-setup-and-monitoring-types", 12.5, "4/4"),
+                          RunResult("02-cpu-alarm", 30.0, "-", error="ChecksFailed")]).splitlines()
+    assert table[0].split() == ["ノートブック", "秒", "チェック", "結果"]
+    assert table[3].endswith("失敗: ChecksFailed") and table[-1].startswith("合計")
+    ends = {i18n.width(line[: line.index(cell) + len(cell)]) for line, cell in
+            [(table[0], "チェック"), (table[2], "4/4"), (table[3], " -")]}
+    assert len(ends) == 1, table  # the checks column is right-aligned
+    board = format_status([Progress("carla", {"00-setup-and-monitoring-types": (2, 2)}, "2026-06-01T00:05:00Z"),
+                           Progress("さくら", {}, "2026-06-01T00:06:00Z")]).splitlines()
+    assert board[0].startswith("参加者") and board[-1] == "参加者 2 人"
+    assert len({i18n.width(line[: line.index("2026") if "2026" in line else line.index("最終報告")]) for line in board[:3]}) == 1
+
+
+def test_width_counts_wide_characters_twice() -> None:
+    assert i18n.width("チェック") == 8 and i18n.width("checks") == 6
+    assert i18n.pad("秒", 7, ">") == "     秒" and i18n.pad("合計", 6) == "合計  "

@@ -28,7 +28,7 @@ def test_existing_detector_recorder_and_trail_are_reused(lab: Lab) -> None:
     lab.internal_client("cloudtrail").create_trail(Name="org-trail", S3BucketName="trail-bucket")
     assert "reuse it and never delete it" in preflight.guardduty_detectors(lab.internal_client).detail
     assert "'default' exists" in preflight.config_recorders(lab.internal_client).detail
-    assert "1 trail(s) exist" in preflight.cloudtrail_trails(lab.internal_client).detail
+    assert "1 trail exists" in preflight.cloudtrail_trails(lab.internal_client).detail
 
 
 def test_pending_email_is_a_failure_to_fix(lab: Lab) -> None:
@@ -36,7 +36,7 @@ def test_pending_email_is_a_failure_to_fix(lab: Lab) -> None:
     topic = sns.create_topic(Name="alerts")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
     finding = preflight.pending_email(lab.client)  # the learner's view shows PendingConfirmation
-    assert not finding.ok and "1 subscription(s) still pending" in finding.detail
+    assert not finding.ok and "1 subscription still pending" in finding.detail
 
 
 def _stubbed(lab: Lab, service: str, method: str, reply: dict[str, Any]) -> Any:

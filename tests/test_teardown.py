@@ -80,7 +80,7 @@ def test_cli_teardown_after_a_crash_on_a_server_writes_a_report(tmp_path: Path, 
         assert main(["teardown", "--report", str(report_file)]) == 0
         assert "teardown: nothing left" in report_file.read_text()
         assert main(["inventory"]) == 0
-        assert "0 resource(s)" in capsys.readouterr().out
+        assert "0 resources recorded" in capsys.readouterr().out
         assert server.internal_client("sns").list_topics()["Topics"] == []
 
 

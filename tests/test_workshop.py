@@ -231,7 +231,7 @@ def test_catchup_builds_the_state_of_notebook_04_in_the_participants_account(
     monkeypatch.setenv("LABKIT_PARTICIPANT", "frank")
     assert main(["teardown"]) == 0
     assert main(["inventory"]) == 0
-    assert "0 resource(s)" in capsys.readouterr().out.splitlines()[-1]
+    assert "0 resources recorded" in capsys.readouterr().out.splitlines()[-1]
 
 
 def test_catchup_on_in_process_moto_explains_why_there_is_nothing_to_do(capsys: pytest.CaptureFixture[str]) -> None:

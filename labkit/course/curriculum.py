@@ -32,8 +32,8 @@ class MonitoringType:
 
     japanese: str
     english: str
-    question: str
-    services: str
+    question: str  # English, marked with N_(): the table shows it in the lab's language
+    services: str  # likewise
     notebooks: tuple[str, ...]
     domains: tuple[int, ...]
 
@@ -45,35 +45,35 @@ def _kind(japanese: str, english: str, question: str, services: str, domains: tu
 
 
 MONITORING_TYPES = (
-    _kind("死活監視", "Liveness", "Is the server breathing (ping, status checks)?",
-          "EC2 status checks, CloudWatch alarm with the recover action", (2,)),
-    _kind("リソース監視", "Resource", "Is CPU or storage running out?",
-          "CloudWatch metrics and alarms, SNS; the CloudWatch agent for memory and disk", (2, 3)),
-    _kind("ログ監視", "Log", "Is someone attacking SSH? Are errors flowing by unseen?",
-          "CloudWatch Logs, the agent, metric filters, alarms, Logs Insights", (1, 2)),
-    _kind("サービス/URL監視", "Service / URL", "The server is up, but does the page answer (or return 503)?",
-          "Route 53 health checks, CloudWatch Synthetics canaries", (2,)),
-    _kind("コスト監視", "Cost", "Will this month's bill exceed the budget, per service and region?",
-          "AWS Budgets, Cost Explorer", (4,)),
-    _kind("AWS API監視", "AWS API audit", "Who did what, when, from which IP (including console sign-in)?",
-          "CloudTrail, Config, GuardDuty", (1,)),
-    _kind("AWS側の障害", "AWS-side outages", "Is AWS itself having an incident that affects us?",
-          "AWS Health events via EventBridge", (2,)),
+    _kind("死活監視", "Liveness", N_("Is the server breathing (ping, status checks)?"),
+          N_("EC2 status checks, CloudWatch alarm with the recover action"), (2,)),
+    _kind("リソース監視", "Resource", N_("Is CPU or storage running out?"),
+          N_("CloudWatch metrics and alarms, SNS; the CloudWatch agent for memory and disk"), (2, 3)),
+    _kind("ログ監視", "Log", N_("Is someone attacking SSH? Are errors flowing by unseen?"),
+          N_("CloudWatch Logs, the agent, metric filters, alarms, Logs Insights"), (1, 2)),
+    _kind("サービス/URL監視", "Service / URL", N_("The server is up, but does the page answer (or return 503)?"),
+          N_("Route 53 health checks, CloudWatch Synthetics canaries"), (2,)),
+    _kind("コスト監視", "Cost", N_("Will this month's bill exceed the budget, per service and region?"),
+          N_("AWS Budgets, Cost Explorer"), (4,)),
+    _kind("AWS API監視", "AWS API audit", N_("Who did what, when, from which IP (including console sign-in)?"),
+          N_("CloudTrail, Config, GuardDuty"), (1,)),
+    _kind("AWS側の障害", "AWS-side outages", N_("Is AWS itself having an incident that affects us?"),
+          N_("AWS Health events via EventBridge"), (2,)),
 )
 
 
 def monitoring_types_table() -> Any:
-    """The kinds of monitoring as a pandas DataFrame (notebook 00)."""
+    """The kinds of monitoring as a pandas DataFrame (notebook 00), in the lab's language."""
     import pandas as pd
 
     return pd.DataFrame(
         [
             {
-                "kind (article)": f"{t.japanese} / {t.english}",
-                "question": t.question,
-                "AWS services": t.services,
-                "notebooks": ", ".join(t.notebooks),
-                "SAA-C03 domains": ", ".join(f"{d}: {_(SAA_DOMAINS[d])}" for d in t.domains),
+                _("kind (article)"): f"{t.japanese} / {t.english}",
+                _("question"): _(t.question),
+                _("AWS services"): _(t.services),
+                _("notebooks"): ", ".join(t.notebooks),
+                _("SAA-C03 domains"): ", ".join(f"{d}: {_(SAA_DOMAINS[d])}" for d in t.domains),
             }
             for t in MONITORING_TYPES
         ]

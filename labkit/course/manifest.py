@@ -30,7 +30,8 @@ class Catchup:
     """What a notebook leaves behind for later ones, and the :mod:`labkit.lesson.prereqs` call that
     builds it for a workshop participant who joins late (``labkit catchup NN``)."""
 
-    #: Shown to the participant: ``✔ notebook 02: the SNS topic lab-alerts …``.
+    #: Shown to the participant: ``✔ notebook 02: the SNS topic lab-alerts …`` (English marked with ``N_()``,
+    #: shown in the lab's language).
     what: str
     #: The name later steps find it under in ``made`` (``made["instance"].instance_id``).
     key: str

@@ -1,4 +1,5 @@
-"""The ``labkit`` command (also ``python -m labkit``).
+"""The ``labkit`` command (also ``python -m labkit``). What it reports speaks ``LABKIT_LANG``'s language
+(:mod:`labkit.i18n`); its ``--help`` stays English.
 
 Each subcommand imports what it uses when it runs (the imports inside the handlers below), so that
 ``labkit --help`` and a quick subcommand do not load the others' stacks (boto3 and moto, nbclient).
@@ -11,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from labkit.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -37,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"labkit run: {unknown}", file=sys.stderr)
         return 2
     if not paths:
-        print("no notebooks found (expected notebooks/NN-name.ipynb)", file=sys.stderr)
+        print(_("no notebooks found (expected notebooks/NN-name.ipynb)"), file=sys.stderr)
         return 1
     results = notebooks.run(paths, args.backend or "moto")
     print(notebooks.format_table(results))
@@ -78,13 +81,13 @@ def _lab_for(args: argparse.Namespace) -> Lab:
 def _teardown(args: argparse.Namespace) -> int:
     lab = _lab_for(args)
     if lab.backend.in_process:
-        print("the in-process moto backend keeps nothing between processes: nothing to tear down")
+        print(_("the in-process moto backend keeps nothing between processes: nothing to tear down"))
         return 0
     report = lab.teardown(dry_run=args.dry_run, all_labs=True, tagged=args.all_labs)
     print(report)
     if args.report:
         Path(args.report).write_text(f"labkit teardown on {lab.backend.name} ({lab.region})\n{report}\n", encoding="utf-8")
-        print(f"report written to {args.report}")
+        print(_("report written to {path}").format(path=args.report))
     return 0 if report.ok else 1
 
 
@@ -93,7 +96,9 @@ def _inventory(args: argparse.Namespace) -> int:
     left = lab.inventory(all_labs=True)
     for item in left:
         print(item)
-    print(f"{len(left)} resource(s) recorded by labkit on the {lab.backend.name} backend still exist")
+    print(ngettext("{count} resource recorded by labkit on the {backend} backend still exists",
+                   "{count} resources recorded by labkit on the {backend} backend still exist",
+                   len(left)).format(count=len(left), backend=lab.backend.name))
     return 0
 
 
@@ -117,7 +122,8 @@ def _serve(args: argparse.Namespace) -> int:
     from labkit.tools.workshop import serve
 
     if not 0 <= args.port <= 65535:
-        print(f"labkit: --port {args.port}: the port must be between 1 and 65535 (0 picks a free port)", file=sys.stderr)
+        print("labkit: " + _("--port {port}: the port must be between 1 and 65535 (0 picks a free port)").format(
+            port=args.port), file=sys.stderr)
         return 2
     serve(args.host, args.port)
     return 0
@@ -130,7 +136,7 @@ def _status(args: argparse.Namespace) -> int:
 
     endpoint = args.endpoint or os.environ.get("LABKIT_BOARD_URL") or os.environ.get("LABKIT_ENDPOINT_URL")
     if not endpoint:
-        print("name the workshop server: labkit status --endpoint http://HOST:PORT", file=sys.stderr)
+        print(_("name the workshop server: labkit status --endpoint http://HOST:PORT"), file=sys.stderr)
         return 2
     print(format_status(status(endpoint)))
     return 0
@@ -143,7 +149,8 @@ def _catchup(args: argparse.Namespace) -> int:
     for line in catchup(lab, args.notebook, confirm_cost=args.confirm_cost):
         print(line)
     if not lab.backend.in_process:
-        print(f"(lab id {lab.lab_id}; `labkit teardown` deletes it with everything else the labs made here)")
+        print(_("(lab id {lab_id}; `labkit teardown` deletes it with everything else the labs made here)").format(
+            lab_id=lab.lab_id))
     return 0
 
 

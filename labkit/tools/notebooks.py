@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.exceptions import UnknownNotebook
+from labkit.i18n import _, pad, width
 from labkit.lesson.checks import SUMMARY
 
 #: The fixed skeleton every notebook follows, as level-2 headings in this order (after the title).
@@ -210,13 +211,16 @@ def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
 
 
 def format_table(results: list[RunResult]) -> str:
-    """The summary table ``labkit run`` prints."""
-    width = max([len("notebook"), *(len(r.notebook) for r in results)])
-    lines = [f"{'notebook':<{width}}  {'seconds':>7}  checks  result", "-" * (width + 27)]
+    """The summary table ``labkit run`` prints, in the lab's language (``LABKIT_LANG``)."""
+    notebook, seconds, checks, result, total = _("notebook"), _("seconds"), _("checks"), _("result"), _("total")
+    first = max([width(notebook), width(total), *(len(r.notebook) for r in results)])
+    second, third = max(width(seconds), 7), max(width(checks), 6)
+    header = "  ".join([pad(notebook, first), pad(seconds, second, ">"), pad(checks, third, ">"), result])
+    lines = [header, "-" * width(header)]
     for r in results:
-        verdict = "ok" if not r.error else f"FAILED: {r.error}"
-        lines.append(f"{r.notebook:<{width}}  {r.seconds:7.1f}  {r.checks:>6}  {verdict}")
-    lines.append(f"{'total':<{width}}  {sum(r.seconds for r in results):7.1f}")
+        verdict = _("ok") if not r.error else _("FAILED: {error}").format(error=r.error)
+        lines.append("  ".join([pad(r.notebook, first), f"{r.seconds:{second}.1f}", pad(r.checks, third, ">"), verdict]))
+    lines.append("  ".join([pad(total, first), f"{sum(r.seconds for r in results):{second}.1f}"]))
     return "\n".join(lines)
 
 

@@ -38,6 +38,7 @@ from labkit.course.manifests import MANIFESTS
 from labkit.emulator.moto_accounts import WORKSHOP_ACCOUNT_ID, session_in
 from labkit.emulator.server import labkit_server
 from labkit.exceptions import ConfigurationError
+from labkit.i18n import N_, _, ngettext, pad, width
 from labkit.runtime import hooks
 from labkit.runtime.backends import _offline_environment, resolve_backend_name
 from labkit.runtime.participant import participant_from_environment
@@ -137,7 +138,7 @@ def status(endpoint_url: str, region: str = "ap-northeast-1") -> list[Progress]:
     rows: dict[str, Progress] = {}
     for page in ssm.get_paginator("get_parameters_by_path").paginate(Path=STATUS_PATH, Recursive=True):
         for parameter in page["Parameters"]:
-            participant, _, item = parameter["Name"][len(STATUS_PATH) + 1 :].partition("/")
+            participant, _slash, item = parameter["Name"][len(STATUS_PATH) + 1 :].partition("/")
             value = json.loads(parameter["Value"])
             row = rows.setdefault(participant, Progress(participant, {}, value["at"]))
             row.last_seen = max(row.last_seen, value["at"])
@@ -158,8 +159,9 @@ def format_status(progress: list[Progress]) -> str:
     order = list(NOTEBOOKS)
     seen = {_number(nb) for row in progress for nb in row.results}
     columns = sorted(seen, key=lambda n: (order.index(n) if n in order else len(order), n))
-    width = max([len("participant"), *(len(row.participant) for row in progress)])
-    lines = ["  ".join([f"{'participant':<{width}}", *(f"{c:>7}" for c in columns), "last report (UTC)"])]
+    participant = _("participant")
+    first = max([width(participant), *(width(row.participant) for row in progress)])
+    lines = ["  ".join([pad(participant, first), *(f"{c:>7}" for c in columns), _("last report (UTC)")])]
     for row in progress:
         by_number = {_number(nb): result for nb, result in row.results.items()}
         cells = []
@@ -170,8 +172,8 @@ def format_status(progress: list[Progress]) -> str:
             passed, total = by_number[column]
             mark = "✔" if passed == total and total else "✘"
             cells.append(f"{mark} {passed}/{total}".rjust(7))
-        lines.append("  ".join([f"{row.participant:<{width}}", *cells, row.last_seen.replace("T", " ").rstrip("Z")]))
-    lines.append(f"{len(progress)} participant(s)")
+        lines.append("  ".join([pad(row.participant, first), *cells, row.last_seen.replace("T", " ").rstrip("Z")]))
+    lines.append(ngettext("{count} participant", "{count} participants", len(progress)).format(count=len(progress)))
     return "\n".join(lines)
 
 
@@ -271,7 +273,7 @@ def plan(notebook: str) -> list[CatchupStep]:
     return [step for step in CATCHUP if _order(step.notebook) < start]
 
 
-IN_PROCESS_NOTE = (
+IN_PROCESS_NOTE = N_(
     "nothing to catch up on the in-process moto backend: its account lives and dies with one kernel, "
     "and every notebook builds its own prerequisites (labkit.lesson.prereqs) when it starts. Catch-up is for a "
     "workshop server (LABKIT_ENDPOINT_URL) or a sandbox account."
@@ -284,13 +286,16 @@ def catchup(lab: Lab, notebook: str, *, confirm_cost: bool = False) -> list[str]
     :data:`IN_PROCESS_NOTE`)."""
     steps = plan(notebook)
     if lab.backend.in_process:
-        return [IN_PROCESS_NOTE]
+        return [_(IN_PROCESS_NOTE)]
     made: dict[str, Any] = {}
     done = []
     for step in steps:
         made[step.key] = step.make(lab, made, confirm_cost)
-        again = " (already running: reused)" if isinstance(made[step.key], RunningInstance) else ""
-        done.append(f"✔ notebook {step.notebook}: {step.what}{again}")
+        if isinstance(made[step.key], RunningInstance):
+            done.append(_("✔ notebook {notebook}: {what} (already running: reused)").format(
+                notebook=step.notebook, what=_(step.what)))
+        else:
+            done.append(_("✔ notebook {notebook}: {what}").format(notebook=step.notebook, what=_(step.what)))
     if not steps:
-        done.append(f"notebook {notebook} needs nothing from earlier notebooks")
+        done.append(_("notebook {notebook} needs nothing from earlier notebooks").format(notebook=notebook))
     return done

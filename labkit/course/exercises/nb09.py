@@ -54,37 +54,39 @@ def _name_of(reference: str) -> str:
 def _page_alb_problems(lab: Lab) -> list[str]:
     found = lab.internal_client("cloudwatch").describe_alarms(AlarmNames=[PAGE_ALB], AlarmTypes=["CompositeAlarm"])
     if not found["CompositeAlarms"]:
-        return [f"there is no composite alarm named {PAGE_ALB!r} (cloudwatch.put_composite_alarm)"]
+        return [_("there is no composite alarm named {name!r} (cloudwatch.put_composite_alarm)").format(name=PAGE_ALB)]
     alarm = found["CompositeAlarms"][0]
     problems = []
     try:
         rule = alarmrule.compile(alarm["AlarmRule"])
     except AlarmRuleError as error:  # AWS would not have stored it; kept for a rule written by another tool
-        return [f"the rule {alarm['AlarmRule']!r} does not parse: {error}"]
+        return [_("the rule {rule!r} does not parse: {error}").format(rule=alarm["AlarmRule"], error=error)]
     named = {_name_of(reference) for reference in rule.alarms}
     if named - set(_CHILDREN):
-        problems.append(f"the rule names {sorted(named - set(_CHILDREN))}; use only {', '.join(_CHILDREN)}")
+        problems.append(_("the rule names {named}; use only {children}").format(
+            named=sorted(named - set(_CHILDREN)), children=", ".join(_CHILDREN)))
     else:
         for combination in itertools.product(("ALARM", "OK"), repeat=len(_CHILDREN)):
             states = dict(zip(_CHILDREN, combination, strict=True))
             got = rule.evaluate({reference: states[_name_of(reference)] for reference in rule.alarms})
             if got != _wanted(states):
                 described = ", ".join(f"{name} {state}" for name, state in states.items())
-                problems.append(f"with {described} your rule is {'TRUE' if got else 'FALSE'}, but it should "
-                                f"{'page' if _wanted(states) else 'stay quiet'}")
+                wrong = (_("with {states} your rule is TRUE, but it should stay quiet") if got
+                         else _("with {states} your rule is FALSE, but it should page"))
+                problems.append(wrong.format(states=described))
                 break
     if not _notifies_alerts(alarm):
-        problems.append("the composite alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])")
+        problems.append(_("the composite alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])"))
     return problems
 
 
 page_on_alb_trouble = Exercise(
-    title=f"a composite alarm {PAGE_ALB!r}: errors or slow answers on the load balancer, but not during a deployment",
+    title=N_("a composite alarm 'lab-page-alb': errors or slow answers on the load balancer, but not during a deployment"),
     checker=_page_alb_problems,
     hints=[
-        "A composite rule combines ALARM(\"name\") terms with AND, OR and NOT; parentheses group them.",
-        f"Either child alarm may page: (ALARM(\"{ERROR_RATE}\") OR ALARM(\"{LATENCY}\")); then AND NOT "
-        f"ALARM(\"{DEPLOYING}\") keeps it quiet while a deployment runs. Pass AlarmActions=[topic_arn].",
+        N_("A composite rule combines ALARM(\"name\") terms with AND, OR and NOT; parentheses group them."),
+        N_("Either child alarm may page: (ALARM(\"lab-alb-error-rate\") OR ALARM(\"lab-alb-p99-latency\")); then AND "
+           "NOT ALARM(\"lab-deploying\") keeps it quiet while a deployment runs. Pass AlarmActions=[topic_arn]."),
     ],
     notebook="09",
     number=1,
@@ -107,45 +109,48 @@ def _cpu_anomaly_problems(lab: Lab) -> list[str]:
     cloudwatch = lab.internal_client("cloudwatch")
     found = cloudwatch.describe_alarms(AlarmNames=[CPU_ANOMALY])["MetricAlarms"]
     if not found:
-        return [f"there is no alarm named {CPU_ANOMALY!r}"]
+        return [_("there is no alarm named {name!r}").format(name=CPU_ANOMALY)]
     alarm = found[0]
     if not alarm.get("ThresholdMetricId"):
-        return ["the alarm has a fixed Threshold: an anomaly alarm passes Metrics=[the metric, the band] and "
-                "ThresholdMetricId='the band's Id' instead"]
+        return [_("the alarm has a fixed Threshold: an anomaly alarm passes Metrics=[the metric, the band] and "
+                  "ThresholdMetricId='the band's Id' instead")]
     metric, stddevs = _band_of(alarm)
     if metric is None or "MetricStat" not in metric:
-        return ["ThresholdMetricId must name a query whose Expression is ANOMALY_DETECTION_BAND(m1, 2), where m1 is "
-                "the Id of the CPU metric's query"]
+        return [_("ThresholdMetricId must name a query whose Expression is ANOMALY_DETECTION_BAND(m1, 2), where m1 "
+                  "is the Id of the CPU metric's query")]
     problems = []
     stat = metric["MetricStat"]
     watched = stat["Metric"]
     if (watched.get("Namespace"), watched.get("MetricName")) != ("AWS/EC2", "CPUUtilization"):
-        problems.append(f"the band is on {watched.get('Namespace')}/{watched.get('MetricName')}, not AWS/EC2/CPUUtilization")
+        problems.append(_("the band is on {namespace}/{metric}, not AWS/EC2/CPUUtilization").format(
+            namespace=watched.get("Namespace"), metric=watched.get("MetricName")))
     elif not any(d["Name"] == "InstanceId" for d in watched.get("Dimensions", [])):
-        problems.append("the metric needs the dimension InstanceId of the batch server (instance.dimensions)")
+        problems.append(_("the metric needs the dimension InstanceId of the batch server (instance.dimensions)"))
     if stat.get("Stat") != "Average" or stat.get("Period") != 300:
-        problems.append(f"the metric is {stat.get('Stat')} over {stat.get('Period')} s; use Average over 300 s")
+        problems.append(_("the metric is {stat} over {period} s; use Average over 300 s").format(
+            stat=stat.get("Stat"), period=stat.get("Period")))
     if stddevs != 2:
-        problems.append(f"the band is {stddevs:g} standard deviations wide; use 2")
+        problems.append(_("the band is {stddevs:g} standard deviations wide; use 2").format(stddevs=stddevs))
     if alarm.get("ComparisonOperator") != "GreaterThanUpperThreshold":
-        problems.append(f"ComparisonOperator is {alarm.get('ComparisonOperator')!r}: only a CPU above the band "
-                        "should page (GreaterThanUpperThreshold)")
+        problems.append(_("ComparisonOperator is {operator!r}: only a CPU above the band should page "
+                          "(GreaterThanUpperThreshold)").format(operator=alarm.get("ComparisonOperator")))
     if (alarm.get("DatapointsToAlarm", alarm.get("EvaluationPeriods")), alarm.get("EvaluationPeriods")) != (3, 5):
-        problems.append(f"the alarm is {alarm.get('DatapointsToAlarm', alarm.get('EvaluationPeriods'))} of "
-                        f"{alarm.get('EvaluationPeriods')}; Step 5's table chose 3 of 5")
+        problems.append(_("the alarm is {datapoints} of {periods}; Step 5's table chose 3 of 5").format(
+            datapoints=alarm.get("DatapointsToAlarm", alarm.get("EvaluationPeriods")),
+            periods=alarm.get("EvaluationPeriods")))
     if not _notifies_alerts(alarm):
-        problems.append("the alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])")
+        problems.append(_("the alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])"))
     return problems
 
 
 cpu_anomaly_alarm = Exercise(
-    title=f"an anomaly detection alarm {CPU_ANOMALY!r}: the batch server's CPU above its band, 3 of 5",
+    title=N_("an anomaly detection alarm 'lab-cpu-anomaly': the batch server's CPU above its band, 3 of 5"),
     checker=_cpu_anomaly_problems,
     hints=[
-        "An anomaly alarm has no Threshold: Metrics holds the metric (Id m1, ReturnData=True) and the band "
-        "(Id ad1, Expression 'ANOMALY_DETECTION_BAND(m1, 2)'), and ThresholdMetricId='ad1'.",
-        "ComparisonOperator='GreaterThanUpperThreshold', EvaluationPeriods=5, DatapointsToAlarm=3, the metric's "
-        "MetricStat with Period=300 and Stat='Average', AlarmActions=[topic_arn].",
+        N_("An anomaly alarm has no Threshold: Metrics holds the metric (Id m1, ReturnData=True) and the band "
+           "(Id ad1, Expression 'ANOMALY_DETECTION_BAND(m1, 2)'), and ThresholdMetricId='ad1'."),
+        N_("ComparisonOperator='GreaterThanUpperThreshold', EvaluationPeriods=5, DatapointsToAlarm=3, the metric's "
+           "MetricStat with Period=300 and Stat='Average', AlarmActions=[topic_arn]."),
     ],
     notebook="09",
     number=2,

@@ -72,5 +72,5 @@ MANIFEST = Manifest(
                  "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html"),
     ),
     monitoring=("Resource",),
-    catchup=Catchup("the lab web server instance (lab-web)", "instance", _instance),
+    catchup=Catchup(N_("the lab web server instance (lab-web)"), "instance", _instance),
 )

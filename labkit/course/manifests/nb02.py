@@ -76,5 +76,5 @@ MANIFEST = Manifest(
                  "2.2", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html"),
     ),
     monitoring=("Resource",),
-    catchup=Catchup("the SNS topic lab-alerts with you@example.com subscribed", "topic", _topic),
+    catchup=Catchup(N_("the SNS topic lab-alerts with you@example.com subscribed"), "topic", _topic),
 )

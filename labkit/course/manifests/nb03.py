@@ -72,5 +72,5 @@ MANIFEST = Manifest(
                  "1.1", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/create-iam-roles-for-cloudwatch-agent.html"),
     ),
     monitoring=("Log",),
-    catchup=Catchup("the logs agent role and its instance profile, on the instance", "role", _logs_role),
+    catchup=Catchup(N_("the logs agent role and its instance profile, on the instance"), "role", _logs_role),
 )

@@ -68,5 +68,5 @@ MANIFEST = Manifest(
                  "2.2", "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_TestMetricFilter.html"),
     ),
     monitoring=("Log",),
-    catchup=Catchup("ssh_logs with an hour of /var/log/secure and the SSH attack", "ssh_attack", _ssh_attack),
+    catchup=Catchup(N_("ssh_logs with an hour of /var/log/secure and the SSH attack"), "ssh_attack", _ssh_attack),
 )

@@ -75,5 +75,5 @@ MANIFEST = Manifest(
                  "1.1", "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-aws-console-sign-in-events.html"),
     ),
     monitoring=("AWS API audit", "AWS-side outages",),
-    catchup=Catchup("the trail lab-trail delivering to the log group CloudTrail/lab-trail", "trail", _trail),
+    catchup=Catchup(N_("the trail lab-trail delivering to the log group CloudTrail/lab-trail"), "trail", _trail),
 )
