@@ -158,6 +158,10 @@ def test_list_pages_and_tags(lab: Lab, cloudwatch: Any) -> None:
     assert arns == ["a", "b", "c"] and "NextToken" not in second
     with pytest.raises(ClientError, match="InvalidNextToken"):
         cloudwatch.list_alarm_mute_rules(NextToken="bogus")
+    for bad in ({"MaxRecords": 101}, {"Statuses": ["MUTED"]}):  # the model: MaxRecords 1-100, Statuses an enum
+        with pytest.raises(ClientError) as error:
+            cloudwatch.list_alarm_mute_rules(**bad)
+        assert error.value.response["Error"]["Code"] == "ValidationError", bad
     arn = first["AlarmMuteRuleSummaries"][0]["AlarmMuteRuleArn"]
     cloudwatch.tag_resource(ResourceARN=arn, Tags=[{"Key": "cost", "Value": "lab"}])
     cloudwatch.untag_resource(ResourceARN=arn, TagKeys=["team"])

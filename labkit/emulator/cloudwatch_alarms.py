@@ -22,7 +22,9 @@
 * A state change — from evaluation or from ``SetAlarmState`` — updates the alarm, appends alarm
   history (``DescribeAlarmHistory`` is answered here) and, if actions are enabled, publishes the
   CloudWatch notification once to each SNS topic of the new state's actions
-  ("Alarm actions", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html).
+  ("Alarm actions", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html),
+  unless an alarm mute rule mutes the alarm: then :mod:`labkit.emulator.cloudwatch_mute_rules` keeps the
+  change and runs its actions (:meth:`CloudWatchAlarms.run_actions`) when the alarm is unmuted in that state.
 * Each SNS action run leaves an ``Action`` history item (a documented ``HistoryItemType``,
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html), just
   after the ``StateUpdate``: "Successfully executed action <topic ARN>", or "Failed to execute action

@@ -167,6 +167,14 @@ class AlarmMuteRules:
     def list(self, call: Call) -> dict[str, Any]:
         params, region, now = call.params, self._region(call), self.lab.clock.now()
         statuses, alarm = params.get("Statuses"), params.get("AlarmName")
+        # The model's limits, which botocore does not check before sending: MaxRecords 1-100, Statuses' enum.
+        if int(params.get("MaxRecords") or 1) > 100:
+            raise ServiceError("ValidationError", f"1 validation error detected: Value '{params['MaxRecords']}' at "
+                               "'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100")
+        for value in statuses or []:
+            if value not in muterules.STATUSES:
+                raise ServiceError("ValidationError", f"1 validation error detected: Value '{value}' at 'statuses.member' "
+                                   "failed to satisfy constraint: Member must satisfy enum value set: [SCHEDULED, ACTIVE, EXPIRED]")
         summaries = []
         for key in sorted(k for k in self.rules if k[0] == region):
             rule, described = self.rules[key], self.described[key]
