@@ -212,3 +212,20 @@ def test_composite_alarm_actions_are_muted_too(lab: Lab, cloudwatch: Any) -> Non
     assert composite["StateValue"] == "ALARM"
     assert sorted(email.subject.split('"')[1] for email in lab.inbox.notifications(EMAIL)) == ["errors", "page-me"]
     assert {email.sent_at for email in lab.inbox.notifications(EMAIL)} == {START + dt.timedelta(minutes=15)}
+
+
+def test_putting_a_rule_again_updates_it(lab: Lab, cloudwatch: Any) -> None:
+    """"If you specify a rule name that already exists, this operation updates the existing rule with the new
+    configuration": the rule's new schedule applies at once, and the alarm it no longer mutes acts."""
+    _mute(cloudwatch, "at(2026-06-01T00:00)", "PT2H", Tags=[{"Key": "team", "Value": "ops"}])
+    _run(lab, cloudwatch, 5, 5)
+    assert _state(cloudwatch) == "ALARM" and _alarm_emails(lab) == []
+    _mute(cloudwatch, "at(2026-06-02T00:00)", "PT1H", Tags=[{"Key": "team", "Value": "other"}])
+    rule = cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName="deploy")
+    assert rule["Rule"]["Schedule"] == {"Expression": "at(2026-06-02T00:00)", "Duration": "PT1H"}
+    assert rule["Status"] == "SCHEDULED" and rule["LastUpdatedTimestamp"] == START + dt.timedelta(minutes=5)
+    assert _alarm_emails(lab) == [("ALARM", START + dt.timedelta(minutes=5))]  # unmuted by the update
+    assert len(cloudwatch.list_alarm_mute_rules()["AlarmMuteRuleSummaries"]) == 1
+    tags = cloudwatch.list_tags_for_resource(ResourceARN=rule["AlarmMuteRuleArn"])["Tags"]
+    assert {"Key": "team", "Value": "ops"} in tags  # labkit: tags are kept from the creation
+    assert [label for label in lab.inventory() if label.startswith("cloudwatch:alarm-mute-rule")] != []
