@@ -151,3 +151,12 @@ def test_limits_of_the_model() -> None:
         with pytest.raises(InvalidMuteRule) as error:
             muterules.parse_rule({"Rule": schedule, **params})
         assert error.value.code == "ValidationError"
+
+
+def test_a_time_skipped_by_daylight_saving_is_taken_at_its_first_reading() -> None:
+    """The pages are silent; labkit reads 02:00 on 2026-03-08 in New York (skipped: clocks go from 02:00 to
+    03:00) with the offset before the change, 07:00 UTC, and the window still lasts its Duration."""
+    rule = _rule("cron(0 2 * * *)", "PT1H", "America/New_York")
+    assert muterules.last_occurrence(rule.schedule, _at(2026, 3, 8, 7, 30)) == _at(2026, 3, 8, 7, 0)
+    assert muterules.active(rule, _at(2026, 3, 8, 7, 59)) and not muterules.active(rule, _at(2026, 3, 8, 8, 0))
+    assert muterules.last_occurrence(rule.schedule, _at(2026, 3, 9, 6, 30)) == _at(2026, 3, 9, 6, 0)  # EDT after

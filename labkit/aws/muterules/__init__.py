@@ -279,6 +279,8 @@ def last_occurrence(schedule: Schedule, at: dt.datetime) -> dt.datetime | None:
     while day >= earliest:
         if cron.matches_day(day):
             for hour in sorted(cron.hours, reverse=True):
+                if day == local.date() and hour > local.hour:
+                    continue  # a later hour of the same local day is after ``at``
                 for minute in sorted(cron.minutes, reverse=True):
                     start = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
                     if start <= at:
