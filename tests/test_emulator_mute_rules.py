@@ -229,3 +229,28 @@ def test_putting_a_rule_again_updates_it(lab: Lab, cloudwatch: Any) -> None:
     tags = cloudwatch.list_tags_for_resource(ResourceARN=rule["AlarmMuteRuleArn"])["Tags"]
     assert {"Key": "team", "Value": "ops"} in tags  # labkit: tags are kept from the creation
     assert [label for label in lab.inventory() if label.startswith("cloudwatch:alarm-mute-rule")] != []
+
+
+def test_on_a_moto_server_a_muted_alarm_emails_after_the_window_and_teardown_leaves_nothing(
+    server: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same rules with the alarms on a workshop's moto server (the rules themselves live in the kernel)."""
+    monkeypatch.setenv("LABKIT_BACKEND", "moto-server")
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)
+    monkeypatch.setenv("LABKIT_PARTICIPANT", "mute-server")
+    with labkit.connect() as lab:
+        sns = lab.client("sns")
+        topic = sns.create_topic(Name="pager")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=EMAIL)
+        lab.inbox.confirm(EMAIL)
+        cloudwatch = lab.client("cloudwatch")
+        cloudwatch.put_metric_alarm(AlarmName="errors", AlarmActions=[topic], **ERRORS)
+        start = lab.clock.now()
+        when = start.strftime("%Y-%m-%dT%H:%M")
+        _mute(cloudwatch, f"at({when})", "PT10M")
+        _run(lab, cloudwatch, 5, 5)
+        assert _state(cloudwatch) == "ALARM" and _alarm_emails(lab) == []
+        _run(lab, cloudwatch, 6, 5)
+        assert _alarm_emails(lab) == [("ALARM", start + dt.timedelta(minutes=10))]
+        report = lab.teardown()
+        assert report.failed == [] and report.remaining == []
