@@ -205,3 +205,18 @@ class ManifestError(LabkitError):
 
 class InvalidInsightRule(LabkitError, ValueError):
     """A Contributor Insights rule body AWS refuses (``InvalidParameterValue``), or a report request it refuses."""
+
+class InvalidMuteRule(LabkitError, ValueError):
+    """An alarm mute rule CloudWatch refuses; ``code`` is the error code the emulator answers with."""
+
+    def __init__(self, message: str, code: str = "InvalidParameterValue") -> None:
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+class MuteRuleUnsupported(LabkitError, NotImplementedError):
+    """A mute rule whose meaning AWS's pages leave open (labkit would have to guess); ``construct`` names it."""
+
+    def __init__(self, construct: str) -> None:
+        super().__init__(f"{construct} is not emulated")
+        self.construct = construct

@@ -149,6 +149,23 @@ def test_step_policy_driven_by_a_cpu_alarm_takes_the_step_that_holds_the_value(l
     assert _capacity(lab) == 3
 
 
+def test_a_mute_rule_mutes_scaling_actions_until_its_window_ends(lab: Lab) -> None:
+    """Mute rules mute "configured actions (such as Amazon SNS notifications or Auto Scaling actions)" while the
+    alarm still changes state (API_PutAlarmMuteRule); the alarm still in ALARM after the window scales then."""
+    _group(lab, desired=1)
+    _cpu_alarm(lab, _step_policy(lab))
+    lab.client("cloudwatch").put_alarm_mute_rule(
+        Name="load-test", Rule={"Schedule": {"Expression": "at(2026-06-01T00:00)", "Duration": "PT10M"}},
+        MuteTargets={"AlarmNames": ["web-cpu-high"]},
+    )
+    _surge(lab, 60, 400)
+    lab.advance(minutes=5)
+    assert lab.client("cloudwatch").describe_alarms(AlarmNames=["web-cpu-high"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+    assert _capacity(lab) == 1  # muted
+    lab.advance(minutes=6)  # the window ends at 00:10
+    assert _capacity(lab) == 3
+
+
 def test_execute_policy_step_scaling_picks_steps_and_clamps_to_max(lab: Lab) -> None:
     _group(lab, desired=1, max_size=2)
     _step_policy(lab)

@@ -1,8 +1,8 @@
 """CloudWatch operations labkit does not emulate are refused by name, never answered emptily.
 
 Managed Contributor Insights rules: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights-RuleSyntax.html;
-log alarms: https://docs.aws.amazon.com/cli/v1/reference/cloudwatch/put-log-alarm.html;
-mute rules: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html
+log alarms: https://docs.aws.amazon.com/cli/v1/reference/cloudwatch/put-log-alarm.html
+(alarm mute rules are emulated: tests/test_emulator_mute_rules.py)
 """
 
 from __future__ import annotations
@@ -31,15 +31,13 @@ def test_managed_insight_rules_are_refused_not_stored(lab: Lab) -> None:
     assert lab.internal_client("cloudwatch").describe_insight_rules()["InsightRules"] == []
 
 
-def test_log_alarm_and_mute_rule_are_refused(lab: Lab) -> None:
+def test_log_alarm_is_refused(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     with pytest.raises(UnsupportedOperation, match=r"PutLogAlarm.*metric filter"):
         cloudwatch.put_log_alarm(
             AlarmName="ssh", ScheduledQueryConfiguration=LOG_ALARM_QUERY, QueryResultsToEvaluate=1, QueryResultsToAlarm=1,
             Threshold=10, ComparisonOperator="GreaterThanOrEqualToThreshold",
         )
-    with pytest.raises(UnsupportedOperation, match=r"PutAlarmMuteRule.*mute rules"):
-        cloudwatch.put_alarm_mute_rule(Name="batch", Rule={"Schedule": {"Expression": "cron(0 2 * * ? *)", "Duration": "PT1H"}})
 
 
 def test_every_refused_operation_is_in_botocore() -> None:

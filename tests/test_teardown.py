@@ -17,7 +17,7 @@ import pytest
 import labkit
 from labkit.exceptions import GuardrailError
 from labkit.runtime.lab import Lab
-from labkit.runtime.resources import KINDS_BY_NAME, TAG_KEY, Registry
+from labkit.runtime.resources import KINDS_BY_NAME, TAG_KEY, Registry, _record_for_arn
 from labkit.tools.cli import main
 
 
@@ -214,3 +214,31 @@ def test_a_process_that_only_imported_ipykernel_is_not_a_kernel(tmp_path: Path) 
     registry.claim("lab-script")
     owner = json.loads((tmp_path / "registry.json").read_text())["_owners"]["moto-server:x"]["lab-script"]
     assert owner["kernel"] is False and owner["pid"] == os.getpid()
+
+
+def test_alarm_mute_rules_are_deleted_after_their_alarms(lab: Lab) -> None:
+    """Deleting a rule unmutes its alarms "immediately ... If those alarms are in an ALARM state, their configured
+    actions will trigger" (API_DeleteAlarmMuteRule): teardown deletes the alarm first, so no action wakes."""
+    sns = lab.client("sns")
+    topic = sns.create_topic(Name="pager")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
+    lab.inbox.confirm("oncall@example.com")
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="errors", AlarmActions=[topic], Namespace="Lab/App", MetricName="Errors", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.put_alarm_mute_rule(
+        Name="deploy", Rule={"Schedule": {"Expression": "at(2026-06-01T00:00)", "Duration": "PT2H"}},
+        MuteTargets={"AlarmNames": ["errors"]},
+    )
+    cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="test")
+    assert any(label.startswith("cloudwatch:alarm-mute-rule deploy") for label in lab.inventory()), lab.inventory()
+    assert KINDS_BY_NAME["cloudwatch:alarm-mute-rule"].order > KINDS_BY_NAME["cloudwatch:alarm"].order
+    lab.teardown()
+    assert lab.inventory() == []
+    assert lab.internal_client("cloudwatch").list_alarm_mute_rules()["AlarmMuteRuleSummaries"] == []
+    assert lab.inbox.notifications("oncall@example.com") == []
+    arn = "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm-mute-rule:deploy"
+    record = _record_for_arn(arn, "lab-1", lab.internal_client, "2026-06-01T00:00:00+00:00")
+    assert record is not None and (record.kind, record.ident) == ("cloudwatch:alarm-mute-rule", {"Name": "deploy"})

@@ -19,6 +19,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.cloudwatch_anomaly:AnomalyDetectors",
     "labkit.emulator.cloudwatch_composite:CompositeAlarms",
     "labkit.emulator.cloudwatch_metrics:CloudWatchMetrics",
+    "labkit.emulator.cloudwatch_mute_rules:AlarmMuteRules",
     "labkit.emulator.cloudwatch_refused:RefusedCloudWatch",
     "labkit.emulator.config:ConfigRules",
     "labkit.emulator.contributor_insights:ContributorInsights",

@@ -311,7 +311,12 @@ class AutoScaling:
     def _invoke(self, alarm: dict[str, Any], now: dt.datetime) -> None:
         if not alarm.get("ActionsEnabled", True):
             return
-        key = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[alarm["StateValue"]]
+        state = alarm["StateValue"]
+        # An alarm mute rule mutes "Auto Scaling actions" too (PutAlarmMuteRule API reference); invoked again
+        # each minute, the policy acts as soon as the window ends if the alarm is still in the state.
+        if self.alarms.muted(self.lab.region, alarm["AlarmName"], now):
+            return
+        key = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[state]
         for arn in alarm.get(key, []):
             parsed = policy_of(arn)
             if parsed is None or (alarm["AlarmName"], arn, now) in self._invoked:

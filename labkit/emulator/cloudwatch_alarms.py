@@ -22,7 +22,9 @@
 * A state change — from evaluation or from ``SetAlarmState`` — updates the alarm, appends alarm
   history (``DescribeAlarmHistory`` is answered here) and, if actions are enabled, publishes the
   CloudWatch notification once to each SNS topic of the new state's actions
-  ("Alarm actions", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html).
+  ("Alarm actions", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html),
+  unless an alarm mute rule mutes the alarm: then :mod:`labkit.emulator.cloudwatch_mute_rules` keeps the
+  change and runs its actions (:meth:`CloudWatchAlarms.run_actions`) when the alarm is unmuted in that state.
 * Each SNS action run leaves an ``Action`` history item (a documented ``HistoryItemType``,
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html), just
   after the ``StateUpdate``: "Successfully executed action <topic ARN>", or "Failed to execute action
@@ -106,6 +108,7 @@ from labkit.exceptions import InvalidAlarmParameter, ServiceError, UnsupportedOp
 
 if TYPE_CHECKING:
     from labkit.emulator.cloudwatch_composite import CompositeAlarms
+    from labkit.emulator.cloudwatch_mute_rules import AlarmMuteRules
     from labkit.emulator.core import Emulator
 from labkit.aws import alarms, metricmath, metricsinsights
 from labkit.aws.alarms import schedule
@@ -205,6 +208,8 @@ class CloudWatchAlarms:
         #: its state changed: what an alarm that stays in ALARM passes to the Auto Scaling policy it invokes
         #: each minute (:mod:`labkit.emulator.autoscaling`). Dropped by SetAlarmState, whose StateReasonData rules.
         self.newest: dict[tuple[str, str], float] = {}
+        #: The alarm mute rules plugin, when installed (it registers itself: it requires this one).
+        self.mute_rules: AlarmMuteRules | None = None
         #: Each alarm's EvaluationWindow as put, by (region, name); absent means a sliding window.
         self.windows: dict[tuple[str, str], dict[str, Any]] = {}
         #: Leave out evaluations that provably repeat the last one (see the module docstring); tests
@@ -705,10 +710,26 @@ class CloudWatchAlarms:
         # "CloudWatch sends events to Amazon EventBridge whenever a CloudWatch alarm ... changes alarm
         # state" — actions enabled or not (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
         self.events_plugin.publish_event(event)
-        if updated.get("ActionsEnabled", True):
+        if updated.get("ActionsEnabled", True) and not self.actions_muted(self.lab.region, name, old_state, state, now):
             self._notify(updated, old_state, state, reason, now)
         for listener in self.on_transition:
             listener(self.lab.region, name, now)
+
+    def actions_muted(self, region: str, name: str, old_state: str, state: str, now: dt.datetime) -> bool:
+        """Whether an alarm mute rule mutes the actions of ``name``'s change from ``old_state`` to ``state`` at
+        ``now`` ("How alarm mute rules work",
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-mute-rules-behaviour.html)."""
+        return self.mute_rules is not None and self.mute_rules.hold(region, name, old_state, state, now)
+
+    def muted(self, region: str, name: str, now: dt.datetime) -> bool:
+        """Whether an alarm mute rule mutes ``name``'s actions at ``now`` (asked by actions that repeat while an
+        alarm stays in a state: Auto Scaling's)."""
+        return self.mute_rules is not None and self.mute_rules.muted(region, name, now)
+
+    def run_actions(self, alarm: dict[str, Any], old_state: str, now: dt.datetime) -> None:
+        """Perform the actions of ``alarm``'s current state for its change from ``old_state`` (the mute rules
+        plugin calls it when a window ends with the alarm still in the state whose actions it muted)."""
+        self._notify(alarm, old_state, alarm["StateValue"], alarm.get("StateReason", ""), now)
 
     def _notify(self, alarm: dict[str, Any], old_state: str, state: str, reason: str, now: dt.datetime) -> None:
         actions = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[state]

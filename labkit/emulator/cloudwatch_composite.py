@@ -57,6 +57,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import alarmrule
@@ -101,6 +102,9 @@ class CompositeAlarms:
         self.suppressed_until: dict[tuple[str, str], dt.datetime | None] = {}
         #: The state whose actions each composite alarm last performed (or had none to perform).
         self.acted: dict[tuple[str, str], str] = {}
+        #: Where the tagging operations find a resource's tags by ARN (None: not this owner's): composite alarms
+        #: here, and other CloudWatch resources moto lacks (alarm mute rules) register theirs.
+        self.tag_owners: list[Callable[[str], dict[str, str] | None]] = [self._composite_tags]
 
     def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
         return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
@@ -273,8 +277,10 @@ class CompositeAlarms:
             self._event(key[0], alarm, state, alarm["StateReason"], old_when, now, previous_suppression=was),
         )
         if alarm["ActionsEnabled"] and self.acted.get(key) != state:
-            self._notify(key[0], alarm, self.acted.get(key, state), now)
-            self.acted[key] = state
+            old_state = self.acted.get(key, state)
+            if not self.metric_alarms.actions_muted(key[0], key[1], old_state, state, now):
+                self._notify(key[0], alarm, old_state, now)
+                self.acted[key] = state
 
     # -- DescribeAlarms --------------------------------------------------------------------------------
     def describe(self, call: Call) -> dict[str, Any] | None:
@@ -364,31 +370,36 @@ class CompositeAlarms:
             self.rules.pop((region, name), None)
             self.tags.pop((region, name), None)
 
-    def _tagged(self, call: Call) -> tuple[str, str] | None:
-        match = _ALARM_ARN.match(call.params.get("ResourceARN", ""))
-        key = (match.group(1), match.group(3)) if match else None
-        return key if key in self.tags else None
+    def _composite_tags(self, arn: str) -> dict[str, str] | None:
+        match = _ALARM_ARN.match(arn)
+        return self.tags.get((match.group(1), match.group(3))) if match else None
+
+    def _tagged(self, call: Call) -> dict[str, str] | None:
+        """The tags of the resource the call names, when a plugin keeps them (:attr:`tag_owners`)."""
+        arn = call.params.get("ResourceARN", "")
+        return next((tags for owner in self.tag_owners if (tags := owner(arn)) is not None), None)
 
     def list_tags(self, call: Call) -> dict[str, Any] | None:
-        """ListTagsForResource of a composite alarm's ARN (any other ARN: moto answers)."""
-        key = self._tagged(call)
-        if key is None:
+        """ListTagsForResource of a composite alarm's ARN or another resource a plugin keeps (any other ARN: moto
+        answers)."""
+        tags = self._tagged(call)
+        if tags is None:
             return None
-        return {"Tags": [{"Key": k, "Value": v} for k, v in self.tags[key].items()]}
+        return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
 
     def tag(self, call: Call) -> dict[str, Any] | None:
-        key = self._tagged(call)
-        if key is None:
+        tags = self._tagged(call)
+        if tags is None:
             return None
-        self.tags[key].update({t["Key"]: t["Value"] for t in call.params.get("Tags", [])})
+        tags.update({t["Key"]: t["Value"] for t in call.params.get("Tags", [])})
         return {}
 
     def untag(self, call: Call) -> dict[str, Any] | None:
-        key = self._tagged(call)
-        if key is None:
+        tags = self._tagged(call)
+        if tags is None:
             return None
         for name in call.params.get("TagKeys", []):
-            self.tags[key].pop(name, None)
+            tags.pop(name, None)
         return {}
 
     def owns(self, call: Call) -> bool:
@@ -459,7 +470,8 @@ class CompositeAlarms:
         key = (region, name)
         suppressed = bool(alarm["ActionsEnabled"]) and self._actions_suppressed(key, state, now)
         self.events_plugin.publish_event(self._event(region, alarm, old_state, old_reason, old_when, now))
-        if alarm["ActionsEnabled"] and not suppressed:
+        # A muted change's actions are kept by the mute rules plugin until the alarm is unmuted.
+        if alarm["ActionsEnabled"] and not suppressed and not self.metric_alarms.actions_muted(region, name, old_state, state, now):
             self._notify(region, alarm, old_state, now)
             self.acted[key] = state
         self.child_changed(region, name, now)  # a composite alarm may be another one's child
@@ -512,6 +524,16 @@ class CompositeAlarms:
             "InsufficientDataActions": alarm["InsufficientDataActions"],
         }
         self.metric_alarms.notify_topics(alarm["AlarmName"], topics, subject, message, now, record=self._record)
+
+    def run_actions(self, region: str, name: str, old_state: str, now: dt.datetime) -> None:
+        """Perform the actions of the composite alarm's current state for its change from ``old_state``, unless
+        actions suppression holds them: the end of the suppression performs them then (the mute rules plugin
+        calls it when a mute window ends)."""
+        key = (region, name)
+        alarm = self.alarms.get(key)
+        if alarm is not None and alarm["ActionsEnabled"] and key not in self.suppressed_until:
+            self._notify(region, alarm, old_state, now)
+            self.acted[key] = alarm["StateValue"]
 
     def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
         self.metric_alarms.history.append(

@@ -1,6 +1,6 @@
 """Emulator plugin: the CloudWatch operations labkit does not emulate, refused by name.
 
-moto has no log alarms, no alarm mute rules and no managed Contributor Insights rules. A learner who
+moto has no log alarms and no managed Contributor Insights rules. A learner who
 called them offline would get moto's generic error, or a resource that never does anything. Every call
 raises :class:`~labkit.exceptions.UnsupportedOperation` naming what is missing — and why, where AWS's
 documentation does not say enough to emulate it faithfully (checked against botocore 1.44's
@@ -17,18 +17,11 @@ documentation does not say enough to emulate it faithfully (checked against boto
   — so the offline lab would have to invent the answer. Use a metric filter and ``put_metric_alarm``.
   ``DescribeAlarms(AlarmTypes=["LogAlarm"])`` answers ``LogAlarms: []`` (:mod:`cloudwatch_composite`):
   none can exist offline.
-* alarm mute rules — ``PutAlarmMuteRule``, ``GetAlarmMuteRule``, ``ListAlarmMuteRules``,
-  ``DeleteAlarmMuteRule`` (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html):
-  documented well enough to emulate — the schedule (cron/at, ``Duration``, ``Timezone``,
-  ``StartDate``/``ExpireDate``, statuses SCHEDULED/ACTIVE/EXPIRED), muted actions of every state while
-  states still change, and the actions run when a window ends with the alarm still in the state it was
-  muted in ("How alarm mute rules work",
-  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-mute-rules-behaviour.html) — but
-  not emulated yet: it needs a hook where the alarm plugin runs actions, which another change is
-  reworking. What alarm history records for a muted action was not found in AWS's pages.
 * managed Contributor Insights rules — ``PutManagedInsightRules``, ``ListManagedInsightRules``: they analyse
   AWS services' own data, which the lab does not produce. Rules on log groups are emulated
   (:mod:`labkit.emulator.contributor_insights`).
+
+Alarm mute rules are emulated by :mod:`labkit.emulator.cloudwatch_mute_rules`.
 
 Notebook 08-investigate shows the refusal and teaches the metric filter + alarm instead.
 """
@@ -48,10 +41,6 @@ REFUSED = {
     "PutLogAlarm": "log alarms (a scheduled Logs Insights query evaluated M of N) are not evaluated offline: "
                    "AWS does not document how several values per query run or a run without rows count; "
                    "use a metric filter and put_metric_alarm",
-    **dict.fromkeys(
-        ("PutAlarmMuteRule", "GetAlarmMuteRule", "ListAlarmMuteRules", "DeleteAlarmMuteRule"),
-        "alarm mute rules are not emulated yet (alarm actions would not be muted on their schedule)",
-    ),
 }
 
 

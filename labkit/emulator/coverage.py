@@ -116,6 +116,19 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
         _members("RuleName RuleState RuleDefinition Tags"),
         checked={"ApplyOnTransformedLogs": "contributor_insights: false honoured, true refused (log transformers are not emulated)"},
     ),
+    ("cloudwatch", "PutAlarmMuteRule"): Coverage(
+        _members("Name Description Tags"),
+        checked={
+            "Rule": "cloudwatch_mute_rules: cron with *, - and , (names for days of the week), at, Duration, Timezone; "
+                    "what the pages leave open refused",
+            "MuteTargets": "cloudwatch_mute_rules: alarms of the Region; a rule without targets refused",
+            "StartDate": "cloudwatch_mute_rules: honoured; refused with a Timezone other than UTC",
+            "ExpireDate": "cloudwatch_mute_rules: honoured; refused with a Timezone other than UTC",
+        },
+    ),
+    ("cloudwatch", "GetAlarmMuteRule"): Coverage(_members("AlarmMuteRuleName")),
+    ("cloudwatch", "ListAlarmMuteRules"): Coverage(_members("AlarmName Statuses MaxRecords NextToken")),
+    ("cloudwatch", "DeleteAlarmMuteRule"): Coverage(_members("AlarmMuteRuleName")),
     ("cloudwatch", "DescribeInsightRules"): Coverage(_members("NextToken MaxResults")),
     ("cloudwatch", "DeleteInsightRules"): Coverage(_members("RuleNames")),
     ("cloudwatch", "EnableInsightRules"): Coverage(_members("RuleNames")),

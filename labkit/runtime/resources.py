@@ -104,6 +104,10 @@ def _alarm_exists(cloudwatch: Client, ident: Ident) -> bool:
     return bool(found.get("MetricAlarms") or found.get("CompositeAlarms"))
 
 
+def _mute_rule_exists(cloudwatch: Client, ident: Ident) -> bool:
+    return _exists(lambda: cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName=ident["Name"]), "ResourceNotFoundException")
+
+
 def _anomaly_detector_ident(params: dict[str, Any], response: dict[str, Any]) -> list[Ident]:
     """A detector is named by what it models (PutAnomalyDetector returns no id): the single metric and its
     statistic (also in the deprecated top-level form), or the metric math queries
@@ -399,6 +403,12 @@ KINDS: list[ResourceKind] = [
     ResourceKind(
         "cloudwatch:alarm", "cloudwatch", ("PutMetricAlarm", "PutCompositeAlarm"), _param("AlarmName"),
         lambda c, i: c.delete_alarms(AlarmNames=[i["AlarmName"]]), _alarm_exists, 10, "list", upsert=True,
+    ),
+    # After the alarms: "When you delete a mute rule, any alarms that are currently being muted by that rule are
+    # immediately unmuted" and act (API_DeleteAlarmMuteRule); deleted alarms cannot.
+    ResourceKind(
+        "cloudwatch:alarm-mute-rule", "cloudwatch", ("PutAlarmMuteRule",), _param("Name"),
+        lambda c, i: c.delete_alarm_mute_rule(AlarmMuteRuleName=i["Name"]), _mute_rule_exists, 12, "list", upsert=True,
     ),
     # After the alarms: an anomaly detection alarm reads its detector's band until it is deleted.
     ResourceKind(
@@ -799,7 +809,7 @@ IDENT_KEYS: dict[str, tuple[frozenset[str], ...]] = {
         "autoscaling:group": "AutoScalingGroupName", "ec2:launch-template": "LaunchTemplateId",
         "ec2:flow-log": "FlowLogId",
         "logs:query-definition": "queryDefinitionId",
-        "cloudwatch:insight-rule": "RuleName",
+        "cloudwatch:insight-rule": "RuleName", "cloudwatch:alarm-mute-rule": "Name",
         # A detector is named by what it models: one metric and its statistic, or metric math queries.
         "cloudwatch:anomaly-detector": "Namespace MetricName Stat Dimensions|MetricDataQueries",
     }.items()
@@ -928,6 +938,8 @@ def _record_for_arn(arn: str, lab_id: str, client_for: Callable[[str, str], Clie
         kind_and_ident = ("sns:topic", {"TopicArn": arn})
     elif service == "cloudwatch" and resource.startswith("alarm:"):
         kind_and_ident = ("cloudwatch:alarm", {"AlarmName": resource.split(":", 1)[1]})
+    elif service == "cloudwatch" and resource.startswith("alarm-mute-rule:"):
+        kind_and_ident = ("cloudwatch:alarm-mute-rule", {"Name": resource.split(":", 1)[1]})
     elif service == "logs" and resource.startswith("log-group:"):
         kind_and_ident = ("logs:log-group", {"logGroupName": resource.split(":")[1]})
     elif service == "ec2" and resource.startswith("instance/"):

@@ -28,9 +28,10 @@ MANIFEST = Manifest(
             "documentation addresses); on AWS the agent ships the real file as it grows.")
         ),
         (
-            N_("Log alarms (put_log_alarm) and alarm mute rules are refused offline with UnsupportedOperation "
-            "naming them (log alarms: AWS's documentation does not say enough to evaluate them faithfully; mute "
-            "rules: not emulated yet). On AWS they work as the notebook describes.")
+            N_("Log alarms (put_log_alarm) are refused offline with UnsupportedOperation naming them: AWS's "
+            "documentation does not say enough to evaluate them faithfully. On AWS they work as the notebook "
+            "describes. Alarm mute rules (put_alarm_mute_rule) are emulated: a muted alarm still changes state, and "
+            "its actions run when the window ends if it is still in that state.")
         ),
         (
             N_("Contributor Insights rules on log groups are evaluated by labkit's engine (written from AWS's "
