@@ -77,9 +77,9 @@ unit: $(STAMP)
 
 # ruff and mypy, configured in pyproject.toml (mypy is strict on the pure rules and the emulator core).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check labkit tests benchmarks
+	$(VENV)/bin/ruff check labkit tests benchmarks deploy
+	$(VENV)/bin/ruff format --check labkit tests benchmarks deploy
 	$(VENV)/bin/mypy
-# To be enabled once the tree is formatted (one commit, by the lead): $(VENV)/bin/ruff format --check labkit tests benchmarks
 
 nbval: $(STAMP)
 	$(PY) -m pytest $(NOTEBOOKS) $(NBVAL) -q

@@ -77,11 +77,15 @@ def main() -> None:
         cold_time = best_of(args.repeat, cold)
         warm = best_of(args.repeat, lambda: cloudwatch.get_metric_data(MetricDataQueries=band, **window))
         results = cloudwatch.get_metric_data(MetricDataQueries=band, **window)["MetricDataResults"]
-        assert [len(r["Values"]) for r in results] == [165, 180, 180], "the band must have values"  # data ends at the start
+        assert [len(r["Values"]) for r in results] == [165, 180, 180], (
+            "the band must have values"
+        )  # data ends at the start
         engine = best_of(args.repeat, lambda: anomaly.train(when, values, until=start, period=60))
         print(f"history: {len(when):,} datapoints ({args.days} days of 1-minute data)")
         print(f"GetMetricData, metric alone, 3 hours:            {plain * 1000:8.1f} ms")
-        print(f"  + ANOMALY_DETECTION_BAND, cold (4 trainings):  {cold_time * 1000:8.1f} ms  ({cold_time / plain:.1f}x)")
+        print(
+            f"  + ANOMALY_DETECTION_BAND, cold (4 trainings):  {cold_time * 1000:8.1f} ms  ({cold_time / plain:.1f}x)"
+        )
         print(f"  + ANOMALY_DETECTION_BAND, warm (models kept):  {warm * 1000:8.1f} ms  ({warm / plain:.1f}x)")
         print(f"labkit.aws.anomaly.train alone, {len(when):,} points: {engine * 1000:6.1f} ms")
     finally:

@@ -33,10 +33,16 @@ def loop(series: pd.Series) -> list[str]:
     width = evaluation_range(N)
     state, states = "INSUFFICIENT_DATA", []
     for i in range(len(per_period)):
-        window = per_period[max(0, i - width + 1): i + 1]
+        window = per_period[max(0, i - width + 1) : i + 1]
         window = [None] * (width - len(window)) + window
-        state = evaluate_periods(window, threshold=THRESHOLD, comparison_operator=OP, evaluation_periods=N,
-                                 datapoints_to_alarm=M, current_state=state)
+        state = evaluate_periods(
+            window,
+            threshold=THRESHOLD,
+            comparison_operator=OP,
+            evaluation_periods=N,
+            datapoints_to_alarm=M,
+            current_state=state,
+        )
         states.append(state)
     return states
 
@@ -44,8 +50,15 @@ def loop(series: pd.Series) -> list[str]:
 def main() -> None:
     series = make_series()
     start = time.perf_counter()
-    frame = backtest(series, threshold=THRESHOLD, comparison_operator=OP, period=PERIOD,
-                     statistic="Average", evaluation_periods=N, datapoints_to_alarm=M)
+    frame = backtest(
+        series,
+        threshold=THRESHOLD,
+        comparison_operator=OP,
+        period=PERIOD,
+        statistic="Average",
+        evaluation_periods=N,
+        datapoints_to_alarm=M,
+    )
     vectorized = time.perf_counter() - start
     start = time.perf_counter()
     states = loop(series)

@@ -71,15 +71,17 @@ def filter_log_events_race(count: int) -> None:
         for start in range(0, count, 10_000):
             batch = lines[start : start + 10_000]
             logs.put_log_events(
-                logGroupName="/var/log/secure", logStreamName="i-0abc",
+                logGroupName="/var/log/secure",
+                logStreamName="i-0abc",
                 logEvents=[{"timestamp": first + start + i, "message": m} for i, m in enumerate(batch)],
             )
 
         def drain(fetch: Callable[..., dict[str, Any]]) -> int:
             total, token = 0, None
             while True:
-                reply = fetch(logGroupName="/var/log/secure", filterPattern=pattern,
-                              **({"nextToken": token} if token else {}))
+                reply = fetch(
+                    logGroupName="/var/log/secure", filterPattern=pattern, **({"nextToken": token} if token else {})
+                )
                 total += len(reply["events"])
                 token = reply.get("nextToken")
                 if not token:
@@ -91,8 +93,9 @@ def filter_log_events_race(count: int) -> None:
 
         plugin = logs_filters.LogsFilters(emulator=None)  # type: ignore[arg-type]
         # What a moto lab hands the plugin: the in-process backend of moto's default account.
-        lab = SimpleNamespace(backend=SimpleNamespace(in_process=True, account_id="123456789012"),
-                              region="ap-northeast-1")
+        lab = SimpleNamespace(
+            backend=SimpleNamespace(in_process=True, account_id="123456789012"), region="ap-northeast-1"
+        )
 
         def emulated(**params: Any) -> dict[str, Any]:
             call = SimpleNamespace(params=params, lab=lab, region="ap-northeast-1", internal=lambda _: logs)
@@ -103,15 +106,21 @@ def filter_log_events_race(count: int) -> None:
         our_s = time.perf_counter() - started
     print(f"\nFilterLogEvents over {count:,} events in one stream, pattern {pattern}")
     print(f"  moto's matcher        {count / moto_s:>12,.0f} events/s  ({moto_hits:,} matches)")
-    print(f"  labkit emulator       {count / our_s:>12,.0f} events/s  ({our_hits:,} matches)"
-          f"  x{moto_s / our_s:.2f} moto's speed")
+    print(
+        f"  labkit emulator       {count / our_s:>12,.0f} events/s  ({our_hits:,} matches)"
+        f"  x{moto_s / our_s:.2f} moto's speed"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="events per measurement")
-    parser.add_argument("--moto-events", type=int, default=100_000,
-                        help="events for the FilterLogEvents race (moto stores them all in memory)")
+    parser.add_argument(
+        "--moto-events",
+        type=int,
+        default=100_000,
+        help="events for the FilterLogEvents race (moto stores them all in memory)",
+    )
     args = parser.parse_args()
 
     lines = list(sshd_lines(args.events))

@@ -59,8 +59,10 @@ def main() -> None:
         best_numpy = min(best_numpy, time.perf_counter() - started)
     assert np.allclose(result["rate"][0].values, plain)
     points = 2 * len(times)
-    print(f"{len(EXPRESSIONS)} expressions over 2 x {len(times):,} datapoints ({args.days} days of 1-minute data): "
-          f"{best * 1000:.1f} ms, {points / best / 1e6:.2f} M input datapoints/s")
+    print(
+        f"{len(EXPRESSIONS)} expressions over 2 x {len(times):,} datapoints ({args.days} days of 1-minute data): "
+        f"{best * 1000:.1f} ms, {points / best / 1e6:.2f} M input datapoints/s"
+    )
     print(f"error rate alone, plain numpy: {best_numpy * 1000:.3f} ms")
 
 

@@ -53,9 +53,15 @@ def lab_with(instances: int, alarms: int, history_days: float) -> tuple[Lab, lis
     for number in range(alarms):
         instance = launched[number % instances]
         cloudwatch.put_metric_alarm(
-            AlarmName=f"cpu-{number}", Namespace="AWS/EC2", MetricName="CPUUtilization",
-            Dimensions=instance.dimensions, Statistic="Average", Period=300, EvaluationPeriods=3,
-            Threshold=50 + number, ComparisonOperator="GreaterThanThreshold",
+            AlarmName=f"cpu-{number}",
+            Namespace="AWS/EC2",
+            MetricName="CPUUtilization",
+            Dimensions=instance.dimensions,
+            Statistic="Average",
+            Period=300,
+            EvaluationPeriods=3,
+            Threshold=50 + number,
+            ComparisonOperator="GreaterThanThreshold",
         )
     return lab, launched
 
@@ -100,8 +106,10 @@ def memory_and_backfill() -> None:
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     count = stored_datapoints(lab) - held
-    print(f"7-day history of one instance: {count:,} datapoints, {(after - before) / 2**20:.1f} MiB, "
-          f"{(after - before) / count:.0f} bytes per datapoint   target <= 100")
+    print(
+        f"7-day history of one instance: {count:,} datapoints, {(after - before) / 2**20:.1f} MiB, "
+        f"{(after - before) / count:.0f} bytes per datapoint   target <= 100"
+    )
     lab.close()
     times = []
     for _ in range(3):
@@ -139,9 +147,11 @@ def day_with_and_without_skipping(rounds: int = 3) -> None:
             times[skipping].append(time.process_time() - start)
             lab.close()
     every, skipped = statistics.median(times[False]), statistics.median(times[True])
-    print(f"one lab day with 10 alarms, CPU s (median of {rounds}): evaluating every minute {every:.2f} "
-          f"{[round(t, 2) for t in times[False]]}, skipping {skipped:.2f} {[round(t, 2) for t in times[True]]}: "
-          f"{every / skipped:.2f}x")
+    print(
+        f"one lab day with 10 alarms, CPU s (median of {rounds}): evaluating every minute {every:.2f} "
+        f"{[round(t, 2) for t in times[False]]}, skipping {skipped:.2f} {[round(t, 2) for t in times[True]]}: "
+        f"{every / skipped:.2f}x"
+    )
 
 
 def month_with_ten_alarms() -> None:
@@ -149,8 +159,10 @@ def month_with_ten_alarms() -> None:
     start, cpu = time.perf_counter(), time.process_time()
     lab.advance(hours=30 * 24)
     took, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"advancing 30 days with 10 alarms: {took:.1f} s, {cpu:.1f} CPU s ({stored_datapoints(lab):,} datapoints)   "
-          "target <= 5 s")
+    print(
+        f"advancing 30 days with 10 alarms: {took:.1f} s, {cpu:.1f} CPU s ({stored_datapoints(lab):,} datapoints)   "
+        "target <= 5 s"
+    )
     lab.close()
 
 

@@ -43,9 +43,20 @@ def main() -> None:
     fleet = []
     for n in range(args.instances):
         values = rng.uniform(0, 100, minutes)
-        fleet.append(mi.Metric("AWS/EC2", "CPUUtilization", {"InstanceId": f"i-{n:017x}"}, {
-            "when": when, "count": np.ones(minutes), "total": values, "minimum": values, "maximum": values,
-        }))
+        fleet.append(
+            mi.Metric(
+                "AWS/EC2",
+                "CPUUtilization",
+                {"InstanceId": f"i-{n:017x}"},
+                {
+                    "when": when,
+                    "count": np.ones(minutes),
+                    "total": values,
+                    "minimum": values,
+                    "maximum": values,
+                },
+            )
+        )
     points = args.instances * minutes
     end = T0 + 60 * minutes
     for name, text in QUERIES.items():
@@ -55,8 +66,10 @@ def main() -> None:
             started = time.perf_counter()
             results = mi.run(query, fleet, T0, end, 300)
             best = min(best, time.perf_counter() - started)
-        print(f"{name}: {args.instances} metrics x {minutes:,} datapoints ({points:,}) -> {len(results)} series "
-              f"in {best * 1000:.0f} ms ({points / best / 1e6:.1f} M datapoints/s)")
+        print(
+            f"{name}: {args.instances} metrics x {minutes:,} datapoints ({points:,}) -> {len(results)} series "
+            f"in {best * 1000:.0f} ms ({points / best / 1e6:.1f} M datapoints/s)"
+        )
 
 
 if __name__ == "__main__":

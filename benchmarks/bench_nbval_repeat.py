@@ -28,8 +28,17 @@ REPO = Path(__file__).resolve().parents[1]
 def run_once(notebooks: list[Path], report: Path) -> tuple[int, list[str]]:
     """One strict nbval run: (cells checked, the cells that mismatched or failed)."""
     command = [
-        sys.executable, "-m", "pytest", *map(str, notebooks), "--nbval", "--nbval-current-env",
-        "--nbval-sanitize-with", str(REPO / "notebooks" / "sanitize.cfg"), "-q", "-p", "no:cacheprovider",
+        sys.executable,
+        "-m",
+        "pytest",
+        *map(str, notebooks),
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(REPO / "notebooks" / "sanitize.cfg"),
+        "-q",
+        "-p",
+        "no:cacheprovider",
         f"--junitxml={report}",
     ]
     subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
@@ -54,8 +63,11 @@ def main() -> None:
             began = time.perf_counter()
             checked, bad = run_once(notebooks, Path(folder) / f"run{run}.xml")
             total.update(bad)
-            print(f"run {run:2}: {checked} cells in {len(notebooks)} notebooks, {len(bad)} mismatch(es) "
-                  f"({time.perf_counter() - began:.0f} s){': ' + ', '.join(bad) if bad else ''}", flush=True)
+            print(
+                f"run {run:2}: {checked} cells in {len(notebooks)} notebooks, {len(bad)} mismatch(es) "
+                f"({time.perf_counter() - began:.0f} s){': ' + ', '.join(bad) if bad else ''}",
+                flush=True,
+            )
     print(f"{runs} runs in {time.perf_counter() - started:.0f} s: {sum(total.values())} mismatch(es) in total")
     for cell, count in total.most_common():
         print(f"  {count}/{runs}  {cell}")

@@ -44,7 +44,10 @@ def rss_mib(pid: int) -> float:
 def start_server() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "labkit", "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=REPO,
     )
     ready, _, _ = select.select([process.stdout], [], [], 60)
     if not ready:
@@ -66,9 +69,16 @@ def notebook_02_steps() -> None:
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=prereqs.LEARNER_EMAIL)
     lab.inbox.confirm(prereqs.LEARNER_EMAIL)
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="cpu-high", Namespace="AWS/EC2", MetricName="CPUUtilization",
-        Dimensions=[{"Name": "InstanceId", "Value": instance.instance_id}], Statistic="Average", Period=300,
-        EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic],
+        AlarmName="cpu-high",
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=[{"Name": "InstanceId", "Value": instance.instance_id}],
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=80,
+        ComparisonOperator="GreaterThanThreshold",
+        AlarmActions=[topic],
     )
     lab.wait_for_alarm("cpu-high", "OK", timeout=15)
     instance.spike(lab.clock.now(), minutes=30)
@@ -84,22 +94,33 @@ def run_notebook() -> None:
 
     path = next((REPO / "notebooks").glob("02-*.ipynb"))
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, kernel_name="python3", timeout=900, resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        notebook, kernel_name="python3", timeout=900, resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=50)
     parser.add_argument("--participants", type=int, default=1)
-    parser.add_argument("--keep-metric-data", action="store_true", help="teardown leaves the metric data on the server (before)")
-    parser.add_argument("--notebook", action="store_true", help="execute notebooks/02-cpu-alarm.ipynb in a fresh kernel per run")
+    parser.add_argument(
+        "--keep-metric-data", action="store_true", help="teardown leaves the metric data on the server (before)"
+    )
+    parser.add_argument(
+        "--notebook", action="store_true", help="execute notebooks/02-cpu-alarm.ipynb in a fresh kernel per run"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print the memory after every run too")
     args = parser.parse_args()
 
     server, url = start_server()
-    os.environ.update({"LABKIT_BACKEND": "moto-server", "LABKIT_ENDPOINT_URL": url,
-                       "LABKIT_HOME": tempfile.mkdtemp(prefix="bench-server-memory-"),
-                       "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+    os.environ.update(
+        {
+            "LABKIT_BACKEND": "moto-server",
+            "LABKIT_ENDPOINT_URL": url,
+            "LABKIT_HOME": tempfile.mkdtemp(prefix="bench-server-memory-"),
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        }
+    )
     if args.keep_metric_data:
         if args.notebook:
             raise SystemExit("--keep-metric-data works with the lab steps, not --notebook")
@@ -107,8 +128,10 @@ def main() -> None:
 
         CloudWatchMetrics.free_on_server = lambda self, **_: None  # type: ignore[method-assign]
     try:
-        print(f"server {url}, {'notebook 02' if args.notebook else 'notebook 02 lab steps'} x {args.runs}, "
-              f"{args.participants} participant(s), metric data {'kept' if args.keep_metric_data else 'freed'} at teardown")
+        print(
+            f"server {url}, {'notebook 02' if args.notebook else 'notebook 02 lab steps'} x {args.runs}, "
+            f"{args.participants} participant(s), metric data {'kept' if args.keep_metric_data else 'freed'} at teardown"
+        )
         print(f"before the first run: {rss_mib(server.pid):8.1f} MiB")
         figures: list[float] = []
         started = time.perf_counter()

@@ -25,9 +25,11 @@ def filter_paging() -> None:
     logs.create_log_stream(logGroupName="bench", logStreamName="s")
     start_ms = int(lab.clock.now().timestamp() * 1000) - EVENTS * 1000
     for first in range(0, EVENTS, 5000):
-        logs.put_log_events(logGroupName="bench", logStreamName="s", logEvents=[
-            {"timestamp": start_ms + n * 1000, "message": f"line {n}"} for n in range(first, first + 5000)
-        ])
+        logs.put_log_events(
+            logGroupName="bench",
+            logStreamName="s",
+            logEvents=[{"timestamp": start_ms + n * 1000, "message": f"line {n}"} for n in range(first, first + 5000)],
+        )
     started = time.perf_counter()
     seen, request = 0, {"logGroupName": "bench", "limit": 100}
     while True:
@@ -71,8 +73,11 @@ def put_log_events_ratio() -> None:
     def timed(logs: object, rounds: int = 200) -> float:
         started = time.perf_counter()
         for n in range(rounds):
-            logs.put_log_events(logGroupName="bench", logStreamName="s",  # type: ignore[attr-defined]
-                                logEvents=[{"timestamp": now_ms, "message": f"m {n}"}])
+            logs.put_log_events(
+                logGroupName="bench",
+                logStreamName="s",  # type: ignore[attr-defined]
+                logEvents=[{"timestamp": now_ms, "message": f"m {n}"}],
+            )
         return (time.perf_counter() - started) / rounds
 
     lab_cost, plain = timed(client), timed(internal)

@@ -77,9 +77,7 @@ class InvalidAlarmParameter(LabkitError, ValueError):
     ``parameter`` names the offending PutMetricAlarm parameter, or is ``None``.
     """
 
-    def __init__(
-        self, message: str, code: str = "ValidationError", parameter: str | None = None
-    ) -> None:
+    def __init__(self, message: str, code: str = "ValidationError", parameter: str | None = None) -> None:
         self.code = code
         self.message = message
         self.parameter = parameter
@@ -169,11 +167,14 @@ class UnknownNotebook(LabkitError):
 class SolutionLeak(LabkitError):
     """A student edition would still show solution code."""
 
+
 class AlarmRuleError(LabkitError, ValueError):
     """An ``AlarmRule`` AWS refuses (PutCompositeAlarm answers ``ValidationError``)."""
 
+
 class MetricMathError(LabkitError, ValueError):
     """An expression AWS refuses (GetMetricData and PutMetricAlarm answer ``ValidationError``)."""
+
 
 class MetricMathUnsupported(LabkitError, NotImplementedError):
     """A documented construct the offline engine does not evaluate; ``construct`` names it."""
@@ -182,8 +183,10 @@ class MetricMathUnsupported(LabkitError, NotImplementedError):
         super().__init__(f"metric math {construct} is not emulated")
         self.construct = construct
 
+
 class MetricsInsightsError(LabkitError, ValueError):
     """A Metrics Insights query AWS refuses (GetMetricData and PutMetricAlarm answer ``ValidationError``)."""
+
 
 class MetricsInsightsUnsupported(LabkitError, NotImplementedError):
     """A valid Metrics Insights construct the offline engine does not run; ``construct`` names it."""
@@ -192,8 +195,10 @@ class MetricsInsightsUnsupported(LabkitError, NotImplementedError):
         super().__init__(f"Metrics Insights {construct} is not emulated")
         self.construct = construct
 
+
 class TranslationProblem(LabkitError):
     """A catalogue that cannot build its edition: cells untranslated, or translated from an older English."""
+
 
 class MissingSolution(LabkitError):
     """An exercise whose notebook source has no answer cell for it (a contributor's mistake)."""
@@ -206,6 +211,7 @@ class ManifestError(LabkitError):
 class InvalidInsightRule(LabkitError, ValueError):
     """A Contributor Insights rule body AWS refuses (``InvalidParameterValue``), or a report request it refuses."""
 
+
 class InvalidMuteRule(LabkitError, ValueError):
     """An alarm mute rule CloudWatch refuses; ``code`` is the error code the emulator answers with."""
 
@@ -213,6 +219,7 @@ class InvalidMuteRule(LabkitError, ValueError):
         self.code = code
         self.message = message
         super().__init__(message)
+
 
 class MuteRuleUnsupported(LabkitError, NotImplementedError):
     """A mute rule whose meaning AWS's pages leave open (labkit would have to guess); ``construct`` names it."""

@@ -14,8 +14,14 @@ import botocore.session
 
 _SESSION = botocore.session.get_session()
 _TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "integer": (int,), "long": (int,), "double": (float, int), "float": (float, int),
-    "boolean": (bool,), "timestamp": (dt.datetime,), "blob": (bytes,),
+    "string": (str,),
+    "integer": (int,),
+    "long": (int,),
+    "double": (float, int),
+    "float": (float, int),
+    "boolean": (bool,),
+    "timestamp": (dt.datetime,),
+    "blob": (bytes,),
 }
 
 

@@ -171,10 +171,14 @@ def test_each_stream_option_rule_names_section_and_option(options: dict[str, str
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[general]\nstate_file = /s\nuse_gzip_http_content_encoding = yes\n[a]\nfile=/a\nlog_group_name=g\nlog_stream_name=s\n",
-         r"\[general\] use_gzip_http_content_encoding: 'yes' is not true or false"),
-        ("[general]\nstate_file = /s\naws_region = x\n[a]\nfile=/a\nlog_group_name=g\nlog_stream_name=s\n",
-         r"\[general\] aws_region: unknown option"),
+        (
+            "[general]\nstate_file = /s\nuse_gzip_http_content_encoding = yes\n[a]\nfile=/a\nlog_group_name=g\nlog_stream_name=s\n",
+            r"\[general\] use_gzip_http_content_encoding: 'yes' is not true or false",
+        ),
+        (
+            "[general]\nstate_file = /s\naws_region = x\n[a]\nfile=/a\nlog_group_name=g\nlog_stream_name=s\n",
+            r"\[general\] aws_region: unknown option",
+        ),
         ("[general]\nstate_file = /s\n", r"no log stream section"),
         (ARTICLE_AWSLOGS_CONF + "\n[/var/log/secure]\nfile = /x\n", r"cannot be read: .*already exists"),
         ("file = /var/log/secure\n", r"cannot be read"),
@@ -242,14 +246,26 @@ def collect_entry(**changes: object) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        (collect_entry(timezone="JST"), r"\$\.logs\.logs_collected\.files\.collect_list\[0\]\.timezone: 'JST' is not one of"),
-        (collect_entry(datetime_format="%b"), r"collect_list\[0\]: Additional properties are not allowed \('datetime_format'"),
+        (
+            collect_entry(timezone="JST"),
+            r"\$\.logs\.logs_collected\.files\.collect_list\[0\]\.timezone: 'JST' is not one of",
+        ),
+        (
+            collect_entry(datetime_format="%b"),
+            r"collect_list\[0\]: Additional properties are not allowed \('datetime_format'",
+        ),
         (collect_entry(retention_in_days=2), r"collect_list\[0\]\.retention_in_days: 2 is not one of"),
         (collect_entry(log_group_name="g" * 513), r"log_group_name: '.*' is too long"),
         ({"logs": {"logs_collected": {"files": {"collect_list": []}}}}, r"collect_list: \[\] should be non-empty"),
-        (collect_entry(timestamp_format="%Y %j"), r"collect_list\[0\]\.timestamp_format: %j is not a supported directive"),
+        (
+            collect_entry(timestamp_format="%Y %j"),
+            r"collect_list\[0\]\.timestamp_format: %j is not a supported directive",
+        ),
         (collect_entry(timestamp_format="%b %e"), r"timestamp_format: %e is not a supported"),
-        (collect_entry(log_stream_name="{instance}"), r"collect_list\[0\]\.log_stream_name: \{instance\} is not a variable"),
+        (
+            collect_entry(log_stream_name="{instance}"),
+            r"collect_list\[0\]\.log_stream_name: \{instance\} is not a variable",
+        ),
         (collect_entry(multi_line_start_pattern="{timestamp_format}"), r"\{timestamp_format\} needs timestamp_format"),
     ],
 )
@@ -259,8 +275,12 @@ def test_unified_validation_names_the_json_path(config: dict[str, object], messa
 
 
 def test_unified_only_directives_are_accepted() -> None:
-    validate_unified(collect_entry(timestamp_format="%A %a %b %B %-d %d %-I %I %-m %m %-M %M %-S %S %p %y %Y %Z %z",
-                                   log_stream_name="{local_hostname}/{ip_address}"))
+    validate_unified(
+        collect_entry(
+            timestamp_format="%A %a %b %B %-d %d %-I %I %-m %m %-M %M %-S %S %p %y %Y %Z %z",
+            log_stream_name="{local_hostname}/{ip_address}",
+        )
+    )
 
 
 def test_parts_the_rules_do_not_describe_are_named_not_passed() -> None:
@@ -270,7 +290,9 @@ def test_parts_the_rules_do_not_describe_are_named_not_passed() -> None:
     config["metrics"] = {"metrics_collected": {"procstat": [{"exe": "sshd", "measurement": ["pid_count"]}]}}
     assert unified_problems(config) == []
     assert unchecked_parts(config) == [
-        "$.traces", "$.metrics.metrics_collected.procstat", "$.logs.logs_collected.windows_events",
+        "$.traces",
+        "$.metrics.metrics_collected.procstat",
+        "$.logs.logs_collected.windows_events",
     ]
     with pytest.raises(UncheckedAgentConfig, match=r"not checked: \$\.traces, .*procstat.*windows_events"):
         validate_unified(config)
@@ -297,26 +319,65 @@ def mem(**fields: object) -> dict[str, object]:
 BOTH_VALID = {
     "the lab's config": unified_config([LogSource("/var/log/secure", "ssh_logs")], "ap-northeast-1"),
     "every collect_list field": collect_entry(
-        log_group_class="INFREQUENT_ACCESS", log_stream_name="{hostname}", retention_in_days=7, timezone="UTC",
-        timestamp_format="%Y-%m-%dT%H:%M:%S", multi_line_start_pattern="{timestamp_format}", encoding="utf-8",
-        filters=[{"type": "exclude", "expression": "Accepted"}], auto_removal=False, publish_multi_logs=True,
+        log_group_class="INFREQUENT_ACCESS",
+        log_stream_name="{hostname}",
+        retention_in_days=7,
+        timezone="UTC",
+        timestamp_format="%Y-%m-%dT%H:%M:%S",
+        multi_line_start_pattern="{timestamp_format}",
+        encoding="utf-8",
+        filters=[{"type": "exclude", "expression": "Accepted"}],
+        auto_removal=False,
+        publish_multi_logs=True,
         trim_timestamp=True,
     ),
-    "agent fields": with_section("agent", {"metrics_collection_interval": 10, "region": "us-west-1", "debug": False,
-                                           "logfile": "", "run_as_user": "cwagent", "omit_hostname": True}),
-    "logs fields": {"logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/a"}]}},
-                             "log_stream_name": "{instance_id}", "force_flush_interval": 15}},
-    "metrics plugins": {"metrics": {
-        "namespace": "Lab", "aggregation_dimensions": [["InstanceId"], []], "force_flush_interval": 60,
-        "append_dimensions": {"InstanceId": "${aws:InstanceId}", "AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
-        "metrics_collected": {
-            "cpu": {"resources": ["*"], "totalcpu": True, "measurement": ["usage_idle", {"name": "usage_user", "unit": "Percent"}]},
-            "disk": {"resources": ["/"], "measurement": ["used_percent"], "ignore_file_system_types": ["sysfs"], "drop_device": True},
-            "diskio": {"measurement": ["io_time"]}, "swap": {"measurement": ["swap_used_percent"]},
-            "net": {"resources": ["eth0"], "measurement": ["bytes_sent"]}, "netstat": {"measurement": ["tcp_established"]},
-            "processes": {"measurement": ["running"], "metrics_collection_interval": 30},
+    "agent fields": with_section(
+        "agent",
+        {
+            "metrics_collection_interval": 10,
+            "region": "us-west-1",
+            "debug": False,
+            "logfile": "",
+            "run_as_user": "cwagent",
+            "omit_hostname": True,
         },
-    }},
+    ),
+    "logs fields": {
+        "logs": {
+            "logs_collected": {"files": {"collect_list": [{"file_path": "/a"}]}},
+            "log_stream_name": "{instance_id}",
+            "force_flush_interval": 15,
+        }
+    },
+    "metrics plugins": {
+        "metrics": {
+            "namespace": "Lab",
+            "aggregation_dimensions": [["InstanceId"], []],
+            "force_flush_interval": 60,
+            "append_dimensions": {
+                "InstanceId": "${aws:InstanceId}",
+                "AutoScalingGroupName": "${aws:AutoScalingGroupName}",
+            },
+            "metrics_collected": {
+                "cpu": {
+                    "resources": ["*"],
+                    "totalcpu": True,
+                    "measurement": ["usage_idle", {"name": "usage_user", "unit": "Percent"}],
+                },
+                "disk": {
+                    "resources": ["/"],
+                    "measurement": ["used_percent"],
+                    "ignore_file_system_types": ["sysfs"],
+                    "drop_device": True,
+                },
+                "diskio": {"measurement": ["io_time"]},
+                "swap": {"measurement": ["swap_used_percent"]},
+                "net": {"resources": ["eth0"], "measurement": ["bytes_sent"]},
+                "netstat": {"measurement": ["tcp_established"]},
+                "processes": {"measurement": ["running"], "metrics_collection_interval": 30},
+            },
+        }
+    },
 }
 #: Configurations both refuse; the kit names at least one JSON path the schema names too.
 BOTH_INVALID = {
@@ -329,7 +390,9 @@ BOTH_INVALID = {
     "filter type": collect_entry(filters=[{"type": "drop", "expression": "x"}]),
     "no metrics_collected": with_section("metrics", {"namespace": "Lab"}),
     "no measurement": with_section("metrics", {"metrics_collected": {"mem": {}}}),
-    "cpu core": with_section("metrics", {"metrics_collected": {"cpu": {"resources": ["0"], "measurement": ["usage_idle"]}}}),
+    "cpu core": with_section(
+        "metrics", {"metrics_collected": {"cpu": {"resources": ["0"], "measurement": ["usage_idle"]}}}
+    ),
     "interval 0": with_section("agent", {"metrics_collection_interval": 0}),
     "debug yes": with_section("agent", {"debug": "yes"}),
     "empty logs": {"logs": {}},
@@ -389,13 +452,25 @@ def test_where_the_docs_are_stricter_than_the_schema(name: str, official_errors:
     [
         (BOTH_INVALID["no file_path"], r"collect_list\[0\]: 'file_path' is a required property"),
         (BOTH_INVALID["no metrics_collected"], r"\$\.metrics: 'metrics_collected' is a required property"),
-        (BOTH_INVALID["cpu core"], r"\$\.metrics\.metrics_collected\.cpu\.resources\[0\]: '\*' was expected|is not one of \['\*'\]"),
+        (
+            BOTH_INVALID["cpu core"],
+            r"\$\.metrics\.metrics_collected\.cpu\.resources\[0\]: '\*' was expected|is not one of \['\*'\]",
+        ),
         (BOTH_INVALID["interval 0"], r"\$\.agent\.metrics_collection_interval: 0 is less than the minimum of 1"),
         (BOTH_INVALID["empty logs"], r"\$\.logs: needs logs_collected, metrics_collected or both"),
         (BOTH_INVALID["filter type"], r"filters\[0\]\.type: 'drop' is not one of \['include', 'exclude'\]"),
-        (DOCUMENTED_STRICTER["log_group_class"], r"log_group_class: 'COLD' is not one of \['STANDARD', 'INFREQUENT_ACCESS'\]"),
-        (DOCUMENTED_STRICTER["append_dimensions"], r"\$\.metrics\.append_dimensions\.InstanceId: '\$\{aws:InstanceId\}' was expected"),
-        (DOCUMENTED_STRICTER["agent typo"], r"\$\.agent: Additional properties are not allowed \('run_as_usr' was unexpected\)"),
+        (
+            DOCUMENTED_STRICTER["log_group_class"],
+            r"log_group_class: 'COLD' is not one of \['STANDARD', 'INFREQUENT_ACCESS'\]",
+        ),
+        (
+            DOCUMENTED_STRICTER["append_dimensions"],
+            r"\$\.metrics\.append_dimensions\.InstanceId: '\$\{aws:InstanceId\}' was expected",
+        ),
+        (
+            DOCUMENTED_STRICTER["agent typo"],
+            r"\$\.agent: Additional properties are not allowed \('run_as_usr' was unexpected\)",
+        ),
         (DOCUMENTED_STRICTER["section typo"], r"\$: Additional properties are not allowed \('log' was unexpected\)"),
     ],
 )
@@ -483,8 +558,12 @@ def test_converter_validates_its_input_first() -> None:
 
 def test_source_from_collect_list_uses_the_documented_defaults() -> None:
     source = source_from_collect_list(
-        {"file_path": "/tmp/TestLogFile.log.2017-07-11-14", "timestamp_format": "%b %-d %H:%M:%S",
-         "timezone": "Local", "multi_line_start_pattern": "{timestamp_format}"}
+        {
+            "file_path": "/tmp/TestLogFile.log.2017-07-11-14",
+            "timestamp_format": "%b %-d %H:%M:%S",
+            "timezone": "Local",
+            "multi_line_start_pattern": "{timestamp_format}",
+        }
     )
     assert source.log_group == "/tmp/TestLogFile.log"
     assert source.stream_name == "{instance_id}"
@@ -525,7 +604,9 @@ def test_al2_script_is_the_articles_way_and_deprecated() -> None:
     assert "yum install -y awslogs" in lines
     assert lines[-2:] == ["systemctl start awslogsd.service", "systemctl enable awslogsd.service"]
     assert heredoc(script, "/etc/awslogs/awscli.conf") + "\n" == ARTICLE_AWSCLI_CONF
-    assert validate_awslogs_conf(heredoc(script, "/etc/awslogs/awslogs.conf")) == [LogSource("/var/log/secure", "ssh_logs")]
+    assert validate_awslogs_conf(heredoc(script, "/etc/awslogs/awslogs.conf")) == [
+        LogSource("/var/log/secure", "ssh_logs")
+    ]
     assert "DEPRECATED" in script and "2026-06-30" in script
 
 

@@ -51,8 +51,15 @@ def test_defaults_match_the_agent_reference_constants() -> None:
 def test_the_documented_defaults_are_accepted_by_the_validator() -> None:
     """Writing every default out explicitly must still be a valid file."""
     source = LogSource(
-        "/var/log/secure", "ssh_logs", initial_position="start_of_file", time_zone="LOCAL", encoding="utf_8",
-        file_fingerprint_lines="1", buffer_duration=5000, batch_count=1000, batch_size=32768,
+        "/var/log/secure",
+        "ssh_logs",
+        initial_position="start_of_file",
+        time_zone="LOCAL",
+        encoding="utf_8",
+        file_fingerprint_lines="1",
+        buffer_duration=5000,
+        batch_count=1000,
+        batch_size=32768,
     )
     assert validate_awslogs_conf(awslogs_conf([source])) == [source]
 

@@ -19,8 +19,17 @@ OPERATORS = ["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanT
 STATISTICS = ["Average", "Sum", "Minimum", "Maximum", "SampleCount", "p90", "p50"]
 
 
-def loop(series: pd.Series, *, period: int, statistic: str, threshold: float, comparison_operator: str,
-         evaluation_periods: int, datapoints_to_alarm: int | None, treat_missing_data: str) -> list[str]:
+def loop(
+    series: pd.Series,
+    *,
+    period: int,
+    statistic: str,
+    threshold: float,
+    comparison_operator: str,
+    evaluation_periods: int,
+    datapoints_to_alarm: int | None,
+    treat_missing_data: str,
+) -> list[str]:
     """The straightforward reference: statistics per period, then evaluate_periods each period."""
     series = series.dropna()  # NaN values count as absent datapoints
     bins = series.index.as_unit("s").asi8 // period
@@ -33,11 +42,17 @@ def loop(series: pd.Series, *, period: int, statistic: str, threshold: float, co
     state = "INSUFFICIENT_DATA"
     states = []
     for i in range(len(values)):
-        window = values[max(0, i - width + 1): i + 1]
+        window = values[max(0, i - width + 1) : i + 1]
         window = [None] * (width - len(window)) + window
-        state = evaluate_periods(window, threshold=threshold, comparison_operator=comparison_operator,
-                                 evaluation_periods=evaluation_periods, datapoints_to_alarm=datapoints_to_alarm,
-                                 treat_missing_data=treat_missing_data, current_state=state)
+        state = evaluate_periods(
+            window,
+            threshold=threshold,
+            comparison_operator=comparison_operator,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
+            treat_missing_data=treat_missing_data,
+            current_state=state,
+        )
         states.append(state)
     return states
 
@@ -45,7 +60,13 @@ def loop(series: pd.Series, *, period: int, statistic: str, threshold: float, co
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, object]:
     minutes = draw(st.lists(st.integers(0, 120), min_size=1, max_size=60))
-    values = draw(st.lists(st.one_of(st.integers(-3, 10).map(float), st.just(float("nan"))), min_size=len(minutes), max_size=len(minutes)))
+    values = draw(
+        st.lists(
+            st.one_of(st.integers(-3, 10).map(float), st.just(float("nan"))),
+            min_size=len(minutes),
+            max_size=len(minutes),
+        )
+    )
     n = draw(st.integers(1, 5))
     return {
         "series": pd.Series(values, index=T0 + pd.to_timedelta(minutes, unit="min")),
@@ -74,7 +95,14 @@ def test_rows_values_and_transitions() -> None:
     # Five-minute averages 10, 90, 90, 90, missing, 10 with 3 out of 3 > 50.
     minutes = [0, 5, 10, 15, 25]
     series = pd.Series([10.0, 90.0, 90.0, 90.0, 10.0], index=T0 + pd.to_timedelta(minutes, unit="min"))
-    frame = backtest(series, threshold=50, comparison_operator="GreaterThanThreshold", period=300, statistic="Average", evaluation_periods=3)
+    frame = backtest(
+        series,
+        threshold=50,
+        comparison_operator="GreaterThanThreshold",
+        period=300,
+        statistic="Average",
+        evaluation_periods=3,
+    )
     assert list(frame.index) == [T0 + pd.Timedelta(minutes=m) for m in range(0, 30, 5)]
     assert np.isnan(frame["value"].iloc[4])
     assert frame["breaching"].tolist() == [False, True, True, True, pd.NA, False]
@@ -85,21 +113,52 @@ def test_rows_values_and_transitions() -> None:
 
 def test_periods_align_to_the_epoch() -> None:
     series = pd.Series([1.0, 2.0], index=[T0 + pd.Timedelta(minutes=3), T0 + pd.Timedelta(minutes=7)])
-    frame = backtest(series, threshold=5, comparison_operator="GreaterThanThreshold", period=300, statistic="Sum", evaluation_periods=1)
+    frame = backtest(
+        series,
+        threshold=5,
+        comparison_operator="GreaterThanThreshold",
+        period=300,
+        statistic="Sum",
+        evaluation_periods=1,
+    )
     assert list(frame.index) == [T0, T0 + pd.Timedelta(minutes=5)]
 
 
 def test_band_threshold() -> None:
     series = pd.Series([1.0, 5.0, 2.0], index=T0 + pd.to_timedelta([0, 1, 2], unit="min"))
-    frame = backtest(series, threshold=(0.0, 3.0), comparison_operator="GreaterThanUpperThreshold", period=60, statistic="Maximum", evaluation_periods=1)
+    frame = backtest(
+        series,
+        threshold=(0.0, 3.0),
+        comparison_operator="GreaterThanUpperThreshold",
+        period=60,
+        statistic="Maximum",
+        evaluation_periods=1,
+    )
     assert frame["state"].tolist() == ["OK", "ALARM", "OK"]
 
 
 def test_rejects_bad_settings() -> None:
     series = pd.Series([1.0], index=[T0])
     with pytest.raises(ValueError):
-        backtest(series, threshold=1, comparison_operator="Bigger", period=60, statistic="Average", evaluation_periods=1)
+        backtest(
+            series, threshold=1, comparison_operator="Bigger", period=60, statistic="Average", evaluation_periods=1
+        )
     with pytest.raises(ValueError):
-        backtest(series, threshold=1, comparison_operator="GreaterThanThreshold", period=60, statistic="Average", evaluation_periods=1, datapoints_to_alarm=2)
+        backtest(
+            series,
+            threshold=1,
+            comparison_operator="GreaterThanThreshold",
+            period=60,
+            statistic="Average",
+            evaluation_periods=1,
+            datapoints_to_alarm=2,
+        )
     with pytest.raises(ValueError):
-        backtest(series, threshold=1, comparison_operator="GreaterThanUpperThreshold", period=60, statistic="Average", evaluation_periods=1)
+        backtest(
+            series,
+            threshold=1,
+            comparison_operator="GreaterThanUpperThreshold",
+            period=60,
+            statistic="Average",
+            evaluation_periods=1,
+        )

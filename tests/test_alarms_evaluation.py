@@ -55,16 +55,10 @@ TABLE_2_OF_3 = [
 
 
 def cases(table: list[tuple[str, ...]], m: int) -> list[tuple[str, int, str, str]]:
-    return [
-        (row[0], m, mode, expected)
-        for row in table
-        for mode, expected in zip(MODES, row[1:])
-    ]
+    return [(row[0], m, mode, expected) for row in table for mode, expected in zip(MODES, row[1:])]
 
 
-@pytest.mark.parametrize(
-    ("row", "m", "mode", "expected"), cases(TABLE_3_OF_3, 3) + cases(TABLE_2_OF_3, 2)
-)
+@pytest.mark.parametrize(("row", "m", "mode", "expected"), cases(TABLE_3_OF_3, 3) + cases(TABLE_2_OF_3, 2))
 @pytest.mark.parametrize("current", ["OK", "ALARM", "INSUFFICIENT_DATA"])
 def test_documented_missing_data_tables(row: str, m: int, mode: str, expected: str, current: str) -> None:
     state = evaluate_periods(
@@ -99,10 +93,7 @@ def test_evaluation_range_is_five_for_three_periods() -> None:
     ],
 )
 def test_premature_transition_examples(row: str, expected: str) -> None:
-    assert (
-        evaluate_periods(points(row), threshold=THRESHOLD, comparison_operator=OP, evaluation_periods=3)
-        == expected
-    )
+    assert evaluate_periods(points(row), threshold=THRESHOLD, comparison_operator=OP, evaluation_periods=3) == expected
 
 
 def test_documented_figure_three_of_three() -> None:
@@ -110,9 +101,7 @@ def test_documented_figure_three_of_three() -> None:
     back to OK at period 6, a single breach in period 9 leaves it OK."""
     series = [4, 4, 4, 4, 4, 2, 2, 2, 4, 2]
     states = [
-        evaluate_periods(
-            series[: i + 1][-5:], threshold=3, comparison_operator=OP, evaluation_periods=3
-        )
+        evaluate_periods(series[: i + 1][-5:], threshold=3, comparison_operator=OP, evaluation_periods=3)
         for i in range(2, len(series))
     ]
     assert states[:3] == ["ALARM", "ALARM", "ALARM"]  # periods 3, 4, 5
@@ -122,8 +111,14 @@ def test_documented_figure_three_of_three() -> None:
 def test_m_out_of_n_counts_non_consecutive_breaches() -> None:
     # "The breaching data points don't have to be consecutive".
     values = [90.0, 10.0, 90.0, 10.0, 90.0]
-    assert evaluate_periods(values, threshold=50, comparison_operator=OP, evaluation_periods=5, datapoints_to_alarm=3) == "ALARM"
-    assert evaluate_periods(values, threshold=50, comparison_operator=OP, evaluation_periods=5, datapoints_to_alarm=4) == "OK"
+    assert (
+        evaluate_periods(values, threshold=50, comparison_operator=OP, evaluation_periods=5, datapoints_to_alarm=3)
+        == "ALARM"
+    )
+    assert (
+        evaluate_periods(values, threshold=50, comparison_operator=OP, evaluation_periods=5, datapoints_to_alarm=4)
+        == "OK"
+    )
 
 
 def test_enough_real_points_ignore_the_missing_setting() -> None:
@@ -131,7 +126,12 @@ def test_enough_real_points_ignore_the_missing_setting() -> None:
     # necessary extra data points from farther back in the evaluation range").
     values = [90.0, 90.0, None, None, 90.0]
     for mode in MODES:
-        assert evaluate_periods(values, threshold=50, comparison_operator=OP, evaluation_periods=3, treat_missing_data=mode) == "ALARM"
+        assert (
+            evaluate_periods(
+                values, threshold=50, comparison_operator=OP, evaluation_periods=3, treat_missing_data=mode
+            )
+            == "ALARM"
+        )
 
 
 @pytest.mark.parametrize(
@@ -161,8 +161,16 @@ def test_comparison_operators(operator: str, value: float, threshold: object, ex
 def test_band_per_period_for_anomaly_alarms() -> None:
     bands = [(0.0, 1.0), (0.0, 1.0), (0.0, 10.0)]
     values = [5.0, 5.0, 5.0]
-    assert evaluate_periods(values, threshold=bands, comparison_operator="GreaterThanUpperThreshold", evaluation_periods=2) == "OK"
-    assert evaluate_periods(values[:2] + [50.0], threshold=bands, comparison_operator="GreaterThanUpperThreshold", evaluation_periods=2) == "ALARM"
+    assert (
+        evaluate_periods(values, threshold=bands, comparison_operator="GreaterThanUpperThreshold", evaluation_periods=2)
+        == "OK"
+    )
+    assert (
+        evaluate_periods(
+            values[:2] + [50.0], threshold=bands, comparison_operator="GreaterThanUpperThreshold", evaluation_periods=2
+        )
+        == "ALARM"
+    )
 
 
 @pytest.mark.parametrize(
@@ -189,13 +197,22 @@ def test_dynamodb_alarms_always_ignore_missing_data() -> None:
 
 
 def test_nan_counts_as_missing() -> None:
-    assert evaluate_periods([math.nan] * 5, threshold=1, comparison_operator=OP, evaluation_periods=3) == "INSUFFICIENT_DATA"
+    assert (
+        evaluate_periods([math.nan] * 5, threshold=1, comparison_operator=OP, evaluation_periods=3)
+        == "INSUFFICIENT_DATA"
+    )
 
 
 def test_evaluation_explains_itself() -> None:
     result = evaluate(points("- - X - -"), threshold=THRESHOLD, comparison_operator=OP, evaluation_periods=3)
     assert (result.state, result.how, result.evaluated, result.filled) == ("ALARM", "premature", (2,), 0)
-    filled = evaluate(points("0 - - - -"), threshold=THRESHOLD, comparison_operator=OP, evaluation_periods=3, treat_missing_data="breaching")
+    filled = evaluate(
+        points("0 - - - -"),
+        threshold=THRESHOLD,
+        comparison_operator=OP,
+        evaluation_periods=3,
+        treat_missing_data="breaching",
+    )
     assert (filled.state, filled.how, filled.filled) == ("OK", "filled", 2)
 
 
@@ -210,7 +227,18 @@ states = st.sampled_from(["OK", "ALARM", "INSUFFICIENT_DATA"])
 @given(st.integers(1, 8), n_and_m, states)
 def test_not_breaching_never_alarms_on_all_missing(size: int, nm: tuple[int, int], current: str) -> None:
     n, m = nm
-    assert evaluate_periods([None] * size, threshold=0, comparison_operator=OP, evaluation_periods=n, datapoints_to_alarm=m, treat_missing_data="notBreaching", current_state=current) == "OK"
+    assert (
+        evaluate_periods(
+            [None] * size,
+            threshold=0,
+            comparison_operator=OP,
+            evaluation_periods=n,
+            datapoints_to_alarm=m,
+            treat_missing_data="notBreaching",
+            current_state=current,
+        )
+        == "OK"
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -218,7 +246,15 @@ def test_not_breaching_never_alarms_on_all_missing(size: int, nm: tuple[int, int
 def test_modes_agree_once_n_real_points_exist(values: list[float | None], nm: tuple[int, int], current: str) -> None:
     n, m = nm
     results = {
-        evaluate_periods(values, threshold=0, comparison_operator=OP, evaluation_periods=n, datapoints_to_alarm=m, treat_missing_data=mode, current_state=current)
+        evaluate_periods(
+            values,
+            threshold=0,
+            comparison_operator=OP,
+            evaluation_periods=n,
+            datapoints_to_alarm=m,
+            treat_missing_data=mode,
+            current_state=current,
+        )
         for mode in MODES
     }
     if sum(v is not None for v in values) >= n:
@@ -227,9 +263,17 @@ def test_modes_agree_once_n_real_points_exist(values: list[float | None], nm: tu
 
 @settings(max_examples=300, deadline=None)
 @given(maybe_values, n_and_m, states)
-def test_breaching_fill_is_never_better_than_not_breaching(values: list[float | None], nm: tuple[int, int], current: str) -> None:
+def test_breaching_fill_is_never_better_than_not_breaching(
+    values: list[float | None], nm: tuple[int, int], current: str
+) -> None:
     n, m = nm
-    kw = {"threshold": 0, "comparison_operator": OP, "evaluation_periods": n, "datapoints_to_alarm": m, "current_state": current}
+    kw = {
+        "threshold": 0,
+        "comparison_operator": OP,
+        "evaluation_periods": n,
+        "datapoints_to_alarm": m,
+        "current_state": current,
+    }
     good = evaluate_periods(values, treat_missing_data="notBreaching", **kw)  # type: ignore[arg-type]
     bad = evaluate_periods(values, treat_missing_data="breaching", **kw)  # type: ignore[arg-type]
     assert not (good == "ALARM" and bad == "OK")
@@ -238,9 +282,17 @@ def test_breaching_fill_is_never_better_than_not_breaching(values: list[float | 
 
 @settings(max_examples=300, deadline=None)
 @given(maybe_values, n_and_m, states)
-def test_ignore_differs_from_missing_only_by_keeping_state(values: list[float | None], nm: tuple[int, int], current: str) -> None:
+def test_ignore_differs_from_missing_only_by_keeping_state(
+    values: list[float | None], nm: tuple[int, int], current: str
+) -> None:
     n, m = nm
-    kw = {"threshold": 0, "comparison_operator": OP, "evaluation_periods": n, "datapoints_to_alarm": m, "current_state": current}
+    kw = {
+        "threshold": 0,
+        "comparison_operator": OP,
+        "evaluation_periods": n,
+        "datapoints_to_alarm": m,
+        "current_state": current,
+    }
     ignore = evaluate_periods(values, treat_missing_data="ignore", **kw)  # type: ignore[arg-type]
     missing = evaluate_periods(values, treat_missing_data="missing", **kw)  # type: ignore[arg-type]
     assert ignore in (missing, current)

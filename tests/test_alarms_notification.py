@@ -40,10 +40,20 @@ def minutes_before(end: str, count: int, step: int) -> list[dt.datetime]:
 
 
 def test_reason_single_metric_alarm_from_eventbridge_doc() -> None:
-    ev = evaluate([99.50160229693434], threshold=50.0, comparison_operator="GreaterThanThreshold", evaluation_periods=1, datapoints_to_alarm=1)
+    ev = evaluate(
+        [99.50160229693434],
+        threshold=50.0,
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+    )
     text, data = state_reason(
-        ev, timestamps=[ts("2019-10-02T16:59:00")], threshold=50.0, period=300,
-        query_date=ts("2019-10-02T17:04:40.985"), statistic="Average",
+        ev,
+        timestamps=[ts("2019-10-02T16:59:00")],
+        threshold=50.0,
+        period=300,
+        query_date=ts("2019-10-02T17:04:40.985"),
+        statistic="Average",
     )
     assert text == (
         "Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] "
@@ -58,8 +68,16 @@ def test_reason_single_metric_alarm_from_eventbridge_doc() -> None:
 
 
 def test_reason_back_to_ok_from_eventbridge_doc() -> None:
-    ev = evaluate([0.0666851903306472], threshold=50.0, comparison_operator="GreaterThanThreshold", evaluation_periods=1, datapoints_to_alarm=1)
-    text, _ = state_reason(ev, timestamps=[ts("2019-10-01T13:46:00")], threshold=50.0, period=300, query_date=ts("2019-10-01T13:56:40.985"))
+    ev = evaluate(
+        [0.0666851903306472],
+        threshold=50.0,
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+    )
+    text, _ = state_reason(
+        ev, timestamps=[ts("2019-10-01T13:46:00")], threshold=50.0, period=300, query_date=ts("2019-10-01T13:56:40.985")
+    )
     assert text == (
         "Threshold Crossed: 1 out of the last 1 datapoints [0.0666851903306472 (01/10/19 13:46:00)] "
         "was not greater than the threshold (50.0) (minimum 1 datapoint for ALARM -> OK transition)."
@@ -69,7 +87,13 @@ def test_reason_back_to_ok_from_eventbridge_doc() -> None:
 def test_reason_and_data_three_of_three_from_partial_data_doc() -> None:
     # Alarm evaluation doc, "How partial data from a Metrics Insights query is evaluated".
     stamps = minutes_before("2022-11-08T11:25:00", 3, 60)
-    ev = evaluate([20000.0] * 3, threshold=0.0, comparison_operator="GreaterThanThreshold", evaluation_periods=3, datapoints_to_alarm=1)
+    ev = evaluate(
+        [20000.0] * 3,
+        threshold=0.0,
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=3,
+        datapoints_to_alarm=1,
+    )
     text, data = state_reason(ev, timestamps=stamps, threshold=0.0, period=60, query_date=ts("2022-11-08T11:26:05.399"))
     assert text == (
         "Threshold Crossed: 3 out of the last 3 datapoints [20000.0 (08/11/22 11:25:00), "
@@ -87,7 +111,8 @@ def test_reason_and_data_three_of_three_from_partial_data_doc() -> None:
     ("state_values", "when", "expected_reason", "expected_data"),
     [
         (
-            [0.0], "2019-10-03T15:58:00",
+            [0.0],
+            "2019-10-03T15:58:00",
             "Thresholds Crossed: 1 out of the last 1 datapoints [0.0 (03/10/19 15:58:00)] was less than "
             "the lower thresholds [0.020599444741798756] or greater than the upper thresholds "
             "[0.3006915352732461] (minimum 1 datapoint for OK -> ALARM transition).",
@@ -97,10 +122,20 @@ def test_reason_and_data_three_of_three_from_partial_data_doc() -> None:
         ),
     ],
 )
-def test_reason_anomaly_band_from_eventbridge_doc(state_values: list[float], when: str, expected_reason: str, expected_data: str) -> None:
+def test_reason_anomaly_band_from_eventbridge_doc(
+    state_values: list[float], when: str, expected_reason: str, expected_data: str
+) -> None:
     band = (0.020599444741798756, 0.3006915352732461)
-    ev = evaluate(state_values, threshold=band, comparison_operator="LessThanLowerOrGreaterThanUpperThreshold", evaluation_periods=1, datapoints_to_alarm=1)
-    text, data = state_reason(ev, timestamps=[ts(when)], threshold=band, period=60, query_date=ts("2019-10-03T16:00:04.650"))
+    ev = evaluate(
+        state_values,
+        threshold=band,
+        comparison_operator="LessThanLowerOrGreaterThanUpperThreshold",
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+    )
+    text, data = state_reason(
+        ev, timestamps=[ts(when)], threshold=band, period=60, query_date=ts("2019-10-03T16:00:04.650")
+    )
     assert text == expected_reason
     documented = json.loads(expected_data)
     assert {k: data[k] for k in documented} == documented
@@ -109,8 +144,16 @@ def test_reason_anomaly_band_from_eventbridge_doc(state_values: list[float], whe
 
 def test_reason_anomaly_back_to_ok() -> None:
     band = (0.0206719426210418, 0.30076870222143803)
-    ev = evaluate([0.166666666664241], threshold=band, comparison_operator="LessThanLowerOrGreaterThanUpperThreshold", evaluation_periods=1, datapoints_to_alarm=1)
-    text, _ = state_reason(ev, timestamps=[ts("2019-10-03T15:57:00")], threshold=band, period=60, query_date=ts("2019-10-03T15:59:04.670"))
+    ev = evaluate(
+        [0.166666666664241],
+        threshold=band,
+        comparison_operator="LessThanLowerOrGreaterThanUpperThreshold",
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+    )
+    text, _ = state_reason(
+        ev, timestamps=[ts("2019-10-03T15:57:00")], threshold=band, period=60, query_date=ts("2019-10-03T15:59:04.670")
+    )
     assert text == (
         "Thresholds Crossed: 1 out of the last 1 datapoints [0.166666666664241 (03/10/19 15:57:00)] was not "
         "less than the lower thresholds [0.0206719426210418] or not greater than the upper thresholds "
@@ -120,16 +163,35 @@ def test_reason_anomaly_back_to_ok() -> None:
 
 def test_reason_without_datapoints_to_alarm_uses_older_wording() -> None:
     # Real email (week-6 assignment repo): alarms created without DatapointsToAlarm.
-    ev = evaluate([2.88135593220462], threshold=2.0, comparison_operator="GreaterThanOrEqualToThreshold", evaluation_periods=1)
-    text, _ = state_reason(ev, timestamps=[ts("2019-08-05T16:54:00")], threshold=2.0, period=300, query_date=ts("2019-08-05T17:04:03"), datapoints_to_alarm_set=False)
-    assert text == "Threshold Crossed: 1 datapoint [2.88135593220462 (05/08/19 16:54:00)] was greater than or equal to the threshold (2.0)."
+    ev = evaluate(
+        [2.88135593220462], threshold=2.0, comparison_operator="GreaterThanOrEqualToThreshold", evaluation_periods=1
+    )
+    text, _ = state_reason(
+        ev,
+        timestamps=[ts("2019-08-05T16:54:00")],
+        threshold=2.0,
+        period=300,
+        query_date=ts("2019-08-05T17:04:03"),
+        datapoints_to_alarm_set=False,
+    )
+    assert (
+        text
+        == "Threshold Crossed: 1 datapoint [2.88135593220462 (05/08/19 16:54:00)] was greater than or equal to the threshold (2.0)."
+    )
 
 
 def test_reason_multiple_datapoints_older_wording_ok() -> None:
     stamps = minutes_before("2022-03-11T10:58:00", 3, 300)
     values = [0.05, 0.03166697224583412, 0.04333311112870379]
     ev = evaluate(values, threshold=60.0, comparison_operator="GreaterThanThreshold", evaluation_periods=3)
-    text, _ = state_reason(ev, timestamps=stamps, threshold=60.0, period=300, query_date=ts("2022-03-11T11:03:03.943"), datapoints_to_alarm_set=False)
+    text, _ = state_reason(
+        ev,
+        timestamps=stamps,
+        threshold=60.0,
+        period=300,
+        query_date=ts("2022-03-11T11:03:03.943"),
+        datapoints_to_alarm_set=False,
+    )
     assert text == (
         "Threshold Crossed: 3 datapoints [0.04333311112870379 (11/03/22 10:58:00), 0.03166697224583412 "
         "(11/03/22 10:53:00), 0.05 (11/03/22 10:48:00)] were not greater than the threshold (60.0)."
@@ -139,17 +201,44 @@ def test_reason_multiple_datapoints_older_wording_ok() -> None:
 @pytest.mark.parametrize(
     ("values", "n", "mode", "expected"),
     [
-        ([None] * 4, 2, "breaching", "Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching]."),
-        ([None] * 5, 3, "notBreaching", "Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [NonBreaching]."),
-        ([None] * 3, 1, "breaching", "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [Breaching]."),
-        ([None, None, 0.0, None, None], 3, "breaching", "Threshold Crossed: 1 datapoint was received for 3 periods and 2 missing datapoints were treated as [Breaching]."),
+        (
+            [None] * 4,
+            2,
+            "breaching",
+            "Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching].",
+        ),
+        (
+            [None] * 5,
+            3,
+            "notBreaching",
+            "Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [NonBreaching].",
+        ),
+        (
+            [None] * 3,
+            1,
+            "breaching",
+            "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [Breaching].",
+        ),
+        (
+            [None, None, 0.0, None, None],
+            3,
+            "breaching",
+            "Threshold Crossed: 1 datapoint was received for 3 periods and 2 missing datapoints were treated as [Breaching].",
+        ),
         ([None] * 7, 5, "missing", "Insufficient Data: 5 datapoints were unknown."),
         ([None] * 3, 1, "missing", "Insufficient Data: 1 datapoint was unknown."),
     ],
 )
 def test_reason_missing_data_forms(values: list[float | None], n: int, mode: str, expected: str) -> None:
     # Wordings quoted from real alarm histories and notifications in public repositories.
-    ev = evaluate(values, threshold=1.0, comparison_operator="LessThanThreshold", evaluation_periods=n, datapoints_to_alarm=min(2, n), treat_missing_data=mode)
+    ev = evaluate(
+        values,
+        threshold=1.0,
+        comparison_operator="LessThanThreshold",
+        evaluation_periods=n,
+        datapoints_to_alarm=min(2, n),
+        treat_missing_data=mode,
+    )
     stamps = minutes_before("2023-08-04T12:30:00", len(values), 60)
     text, _ = state_reason(ev, timestamps=stamps, threshold=1.0, period=60, query_date=ts("2023-08-04T12:31:29.591"))
     assert text == expected
@@ -159,20 +248,45 @@ def test_insufficient_reason_data_lists_unknown_timestamps() -> None:
     # Real event (2023): reasonData of "Insufficient Data: 5 datapoints were unknown."
     stamps = minutes_before("2023-08-04T12:30:00", 7, 60)
     ev = evaluate([None] * 7, threshold=5.0, comparison_operator="GreaterThanThreshold", evaluation_periods=5)
-    _, data = state_reason(ev, timestamps=stamps, threshold=5.0, period=60, query_date=ts("2023-08-04T12:31:29.591"), statistic="Average")
-    assert list(data) == ["version", "queryDate", "statistic", "period", "recentDatapoints", "threshold", "evaluatedDatapoints"]
+    _, data = state_reason(
+        ev, timestamps=stamps, threshold=5.0, period=60, query_date=ts("2023-08-04T12:31:29.591"), statistic="Average"
+    )
+    assert list(data) == [
+        "version",
+        "queryDate",
+        "statistic",
+        "period",
+        "recentDatapoints",
+        "threshold",
+        "evaluatedDatapoints",
+    ]
     assert data["recentDatapoints"] == []
     assert data["evaluatedDatapoints"][0] == {"timestamp": "2023-08-04T12:30:00.000+0000"}
     assert len(data["evaluatedDatapoints"]) == 5
 
 
 def test_no_reason_when_ignore_keeps_the_state() -> None:
-    ev = evaluate([None] * 5, threshold=1.0, comparison_operator="GreaterThanThreshold", evaluation_periods=3, treat_missing_data="ignore", current_state="OK")
+    ev = evaluate(
+        [None] * 5,
+        threshold=1.0,
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=3,
+        treat_missing_data="ignore",
+        current_state="OK",
+    )
     with pytest.raises(ValueError):
-        state_reason(ev, timestamps=minutes_before("2026-01-01T00:00:00", 5, 60), threshold=1.0, period=60, query_date=ts("2026-01-01T00:01:00"))
+        state_reason(
+            ev,
+            timestamps=minutes_before("2026-01-01T00:00:00", 5, 60),
+            threshold=1.0,
+            period=60,
+            query_date=ts("2026-01-01T00:01:00"),
+        )
 
 
-@pytest.mark.parametrize(("value", "text"), [(80, "80.0"), (0.059, "0.059"), (1e7, "1.0E7"), (100000.0, "100000.0"), (2.5e-4, "2.5E-4")])
+@pytest.mark.parametrize(
+    ("value", "text"), [(80, "80.0"), (0.059, "0.059"), (1e7, "1.0E7"), (100000.0, "100000.0"), (2.5e-4, "2.5E-4")]
+)
 def test_numbers_print_like_java(value: float, text: str) -> None:
     assert java_double(value) == text
 
@@ -208,8 +322,13 @@ CPU_REASON = (
 def test_sns_message_matches_a_real_notification() -> None:
     # A real SNS record for this alarm, quoted in a public repository (2022).
     subject, message = alarm_notification(
-        CPU_ALARM, old_state="INSUFFICIENT_DATA", new_state="ALARM", reason=CPU_REASON,
-        when=dt.datetime(2022, 7, 9, 2, 39, 54, 536000, tzinfo=UTC), account_id="256867920320", region="us-east-1",
+        CPU_ALARM,
+        old_state="INSUFFICIENT_DATA",
+        new_state="ALARM",
+        reason=CPU_REASON,
+        when=dt.datetime(2022, 7, 9, 2, 39, 54, 536000, tzinfo=UTC),
+        account_id="256867920320",
+        region="us-east-1",
     )
     assert subject == 'ALARM: "cpu-alarm" in US East (N. Virginia)'
     assert json.dumps(message, separators=(",", ":")) == (
@@ -229,8 +348,13 @@ def test_sns_message_matches_a_real_notification() -> None:
 
 def test_sns_subject_in_tokyo() -> None:
     subject, message = alarm_notification(
-        {**CPU_ALARM, "AlarmName": "SSH Failed", "AlarmArn": None}, old_state="OK", new_state="ALARM",
-        reason="r", when=dt.datetime(2026, 6, 1, tzinfo=UTC), account_id="123456789012", region="ap-northeast-1",
+        {**CPU_ALARM, "AlarmName": "SSH Failed", "AlarmArn": None},
+        old_state="OK",
+        new_state="ALARM",
+        reason="r",
+        when=dt.datetime(2026, 6, 1, tzinfo=UTC),
+        account_id="123456789012",
+        region="ap-northeast-1",
     )
     assert subject == 'ALARM: "SSH Failed" in Asia Pacific (Tokyo)'
     assert message["Region"] == "Asia Pacific (Tokyo)"
@@ -241,7 +365,15 @@ def test_sns_trigger_for_extended_statistic_and_optional_fields() -> None:
     # Real message (2022): "StatisticType":"ExtendedStatistic" ... no DatapointsToAlarm when unset.
     alarm = {k: v for k, v in CPU_ALARM.items() if k not in ("Statistic", "DatapointsToAlarm", "TreatMissingData")}
     alarm["ExtendedStatistic"] = "p99"
-    _, message = alarm_notification(alarm, old_state="OK", new_state="ALARM", reason="r", when=dt.datetime(2026, 6, 1, tzinfo=UTC), account_id="1", region="us-west-1")
+    _, message = alarm_notification(
+        alarm,
+        old_state="OK",
+        new_state="ALARM",
+        reason="r",
+        when=dt.datetime(2026, 6, 1, tzinfo=UTC),
+        account_id="1",
+        region="us-west-1",
+    )
     trigger = message["Trigger"]
     assert list(trigger)[:5] == ["MetricName", "Namespace", "StatisticType", "ExtendedStatistic", "Unit"]
     assert trigger["StatisticType"] == "ExtendedStatistic" and trigger["ExtendedStatistic"] == "p99"
@@ -264,7 +396,15 @@ def test_region_names_cover_every_commercial_region() -> None:
 
 def test_unknown_region() -> None:
     with pytest.raises(ValueError):
-        alarm_notification(CPU_ALARM, old_state="OK", new_state="ALARM", reason="r", when=dt.datetime(2026, 6, 1, tzinfo=UTC), account_id="1", region="mars-1")
+        alarm_notification(
+            CPU_ALARM,
+            old_state="OK",
+            new_state="ALARM",
+            reason="r",
+            when=dt.datetime(2026, 6, 1, tzinfo=UTC),
+            account_id="1",
+            region="mars-1",
+        )
 
 
 # --- EventBridge --------------------------------------------------------------------------
@@ -285,8 +425,12 @@ SERVER_CPU = {
 
 
 def test_state_change_event_matches_the_documented_sample() -> None:
-    prev_data = json.loads('{"version":"1.0","queryDate":"2019-10-01T13:56:40.985+0000","startDate":"2019-10-01T13:46:00.000+0000","statistic":"Average","period":300,"recentDatapoints":[0.0666851903306472],"threshold":50.0}')
-    new_data = json.loads('{"version":"1.0","queryDate":"2019-10-02T17:04:40.985+0000","startDate":"2019-10-02T16:59:00.000+0000","statistic":"Average","period":300,"recentDatapoints":[99.50160229693434],"threshold":50.0}')
+    prev_data = json.loads(
+        '{"version":"1.0","queryDate":"2019-10-01T13:56:40.985+0000","startDate":"2019-10-01T13:46:00.000+0000","statistic":"Average","period":300,"recentDatapoints":[0.0666851903306472],"threshold":50.0}'
+    )
+    new_data = json.loads(
+        '{"version":"1.0","queryDate":"2019-10-02T17:04:40.985+0000","startDate":"2019-10-02T16:59:00.000+0000","statistic":"Average","period":300,"recentDatapoints":[99.50160229693434],"threshold":50.0}'
+    )
     event = alarm_state_change_event(
         SERVER_CPU,
         old_state="OK",
@@ -312,24 +456,30 @@ def test_state_change_event_matches_the_documented_sample() -> None:
             "alarmName": "ServerCpuTooHigh",
             "configuration": {
                 "description": "Goes into alarm when server CPU utilization is too high!",
-                "metrics": [{
-                    "metricStat": {
-                        "metric": {"dimensions": {"InstanceId": "i-12345678901234567"}, "name": "CPUUtilization", "namespace": "AWS/EC2"},
-                        "period": 300,
-                        "stat": "Average",
-                    },
-                    "returnData": True,
-                }],
+                "metrics": [
+                    {
+                        "metricStat": {
+                            "metric": {
+                                "dimensions": {"InstanceId": "i-12345678901234567"},
+                                "name": "CPUUtilization",
+                                "namespace": "AWS/EC2",
+                            },
+                            "period": 300,
+                            "stat": "Average",
+                        },
+                        "returnData": True,
+                    }
+                ],
             },
             "previousState": {
                 "reason": "Threshold Crossed: 1 out of the last 1 datapoints [0.0666851903306472 (01/10/19 13:46:00)] was not greater than the threshold (50.0) (minimum 1 datapoint for ALARM -> OK transition).",
-                "reasonData": "{\"version\":\"1.0\",\"queryDate\":\"2019-10-01T13:56:40.985+0000\",\"startDate\":\"2019-10-01T13:46:00.000+0000\",\"statistic\":\"Average\",\"period\":300,\"recentDatapoints\":[0.0666851903306472],\"threshold\":50.0}",
+                "reasonData": '{"version":"1.0","queryDate":"2019-10-01T13:56:40.985+0000","startDate":"2019-10-01T13:46:00.000+0000","statistic":"Average","period":300,"recentDatapoints":[0.0666851903306472],"threshold":50.0}',
                 "timestamp": "2019-10-01T13:56:40.987+0000",
                 "value": "OK",
             },
             "state": {
                 "reason": "Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] was greater than the threshold (50.0) (minimum 1 datapoint for OK -> ALARM transition).",
-                "reasonData": "{\"version\":\"1.0\",\"queryDate\":\"2019-10-02T17:04:40.985+0000\",\"startDate\":\"2019-10-02T16:59:00.000+0000\",\"statistic\":\"Average\",\"period\":300,\"recentDatapoints\":[99.50160229693434],\"threshold\":50.0}",
+                "reasonData": '{"version":"1.0","queryDate":"2019-10-02T17:04:40.985+0000","startDate":"2019-10-02T16:59:00.000+0000","statistic":"Average","period":300,"recentDatapoints":[99.50160229693434],"threshold":50.0}',
                 "timestamp": "2019-10-02T17:04:40.989+0000",
                 "value": "ALARM",
             },
@@ -347,18 +497,59 @@ def test_initial_state_has_no_reason_data() -> None:
     # Math-alarm sample: previousState {"reason": "Unchecked: Initial alarm creation", ...}
     metrics = [
         {"Id": "e1", "Expression": "SUM(METRICS())", "Label": "Total Network Traffic", "ReturnData": True},
-        {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/EC2", "MetricName": "NetworkIn", "Dimensions": [{"Name": "InstanceId", "Value": "i-12345678901234567"}]}, "Period": 300, "Stat": "Maximum"}, "ReturnData": False},
+        {
+            "Id": "m1",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/EC2",
+                    "MetricName": "NetworkIn",
+                    "Dimensions": [{"Name": "InstanceId", "Value": "i-12345678901234567"}],
+                },
+                "Period": 300,
+                "Stat": "Maximum",
+            },
+            "ReturnData": False,
+        },
     ]
-    alarm = {"AlarmName": "TotalNetworkTrafficTooHigh", "Metrics": metrics, "EvaluationPeriods": 1, "Threshold": 10000.0, "ComparisonOperator": "GreaterThanThreshold"}
+    alarm = {
+        "AlarmName": "TotalNetworkTrafficTooHigh",
+        "Metrics": metrics,
+        "EvaluationPeriods": 1,
+        "Threshold": 10000.0,
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
     event = alarm_state_change_event(
-        alarm, old_state="INSUFFICIENT_DATA", old_reason="Unchecked: Initial alarm creation",
-        old_timestamp=ts("2019-10-02T17:20:03.642"), new_state="ALARM", reason="r", reason_data={"version": "1.0"},
-        when=ts("2019-10-02T17:20:48.554"), account_id="123456789012", region="us-east-1",
+        alarm,
+        old_state="INSUFFICIENT_DATA",
+        old_reason="Unchecked: Initial alarm creation",
+        old_timestamp=ts("2019-10-02T17:20:03.642"),
+        new_state="ALARM",
+        reason="r",
+        reason_data={"version": "1.0"},
+        when=ts("2019-10-02T17:20:48.554"),
+        account_id="123456789012",
+        region="us-east-1",
     )
-    assert event["detail"]["previousState"] == {"reason": "Unchecked: Initial alarm creation", "timestamp": "2019-10-02T17:20:03.642+0000", "value": "INSUFFICIENT_DATA"}
+    assert event["detail"]["previousState"] == {
+        "reason": "Unchecked: Initial alarm creation",
+        "timestamp": "2019-10-02T17:20:03.642+0000",
+        "value": "INSUFFICIENT_DATA",
+    }
     assert event["detail"]["configuration"]["metrics"] == [
         {"expression": "SUM(METRICS())", "id": "e1", "label": "Total Network Traffic", "returnData": True},
-        {"id": "m1", "metricStat": {"metric": {"dimensions": {"InstanceId": "i-12345678901234567"}, "name": "NetworkIn", "namespace": "AWS/EC2"}, "period": 300, "stat": "Maximum"}, "returnData": False},
+        {
+            "id": "m1",
+            "metricStat": {
+                "metric": {
+                    "dimensions": {"InstanceId": "i-12345678901234567"},
+                    "name": "NetworkIn",
+                    "namespace": "AWS/EC2",
+                },
+                "period": 300,
+                "stat": "Maximum",
+            },
+            "returnData": False,
+        },
     ]
     assert "description" not in event["detail"]["configuration"]
 
@@ -432,25 +623,49 @@ Please do not reply directly to this email. If you have any questions or comment
 
 def failed_logins_message() -> tuple[str, dict[str, object]]:
     return alarm_notification(
-        FAILED_LOGINS, old_state="INSUFFICIENT_DATA", new_state="ALARM", reason=FAILED_REASON,
-        when=dt.datetime(2025, 6, 15, 12, 7, 17, 120000, tzinfo=UTC), account_id="776520358045", region="us-east-1",
+        FAILED_LOGINS,
+        old_state="INSUFFICIENT_DATA",
+        new_state="ALARM",
+        reason=FAILED_REASON,
+        when=dt.datetime(2025, 6, 15, 12, 7, 17, 120000, tzinfo=UTC),
+        account_id="776520358045",
+        region="us-east-1",
     )
 
 
 def test_email_body_matches_a_real_email() -> None:
     subject, message = failed_logins_message()
-    body = email_body(subject, message, topic_arn="arn:aws:sns:us-east-1:776520358045:MySNSTopic", unsubscribe_url=UNSUBSCRIBE)
+    body = email_body(
+        subject, message, topic_arn="arn:aws:sns:us-east-1:776520358045:MySNSTopic", unsubscribe_url=UNSUBSCRIBE
+    )
     # Trailing spaces after empty values are not reliably preserved in the quoted samples.
     assert [line.rstrip() for line in body.split("\n")] == EXPECTED_EMAIL.split("\n")
 
 
 def test_email_dimensions_and_several_actions() -> None:
-    alarm = {**FAILED_LOGINS, "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/tg/e74a"}, {"Name": "LoadBalancer", "Value": "app/lb/1372"}],
-             "AlarmActions": ["arn:aws:sns:us-east-1:1:a", "arn:aws:sns:us-east-1:1:b"]}
-    subject, message = alarm_notification(alarm, old_state="OK", new_state="ALARM", reason="r", when=dt.datetime(2024, 7, 10, 16, 24, 3, tzinfo=UTC), account_id="1", region="us-east-1")
+    alarm = {
+        **FAILED_LOGINS,
+        "Dimensions": [
+            {"Name": "TargetGroup", "Value": "targetgroup/tg/e74a"},
+            {"Name": "LoadBalancer", "Value": "app/lb/1372"},
+        ],
+        "AlarmActions": ["arn:aws:sns:us-east-1:1:a", "arn:aws:sns:us-east-1:1:b"],
+    }
+    subject, message = alarm_notification(
+        alarm,
+        old_state="OK",
+        new_state="ALARM",
+        reason="r",
+        when=dt.datetime(2024, 7, 10, 16, 24, 3, tzinfo=UTC),
+        account_id="1",
+        region="us-east-1",
+    )
     body = email_body(subject, message, topic_arn="arn:aws:sns:us-east-1:1:b", unsubscribe_url="u")
     # As in a real email (raisetech sample, 2024).
-    assert "- Dimensions:                          [TargetGroup = targetgroup/tg/e74a] [LoadBalancer = app/lb/1372]\n" in body
+    assert (
+        "- Dimensions:                          [TargetGroup = targetgroup/tg/e74a] [LoadBalancer = app/lb/1372]\n"
+        in body
+    )
     assert "- ALARM: [arn:aws:sns:us-east-1:1:a] [arn:aws:sns:us-east-1:1:b]\n" in body
     assert "Wednesday 10 July, 2024 16:24:03 UTC" in body
 
@@ -466,7 +681,9 @@ def test_email_subject_rules() -> None:
     with pytest.raises(ValueError):
         email_body("x" * 100, message, topic_arn="arn:aws:sns:us-east-1:776520358045:MySNSTopic", unsubscribe_url="u")
     with pytest.raises(ValueError):
-        email_body("two\nlines", message, topic_arn="arn:aws:sns:us-east-1:776520358045:MySNSTopic", unsubscribe_url="u")
+        email_body(
+            "two\nlines", message, topic_arn="arn:aws:sns:us-east-1:776520358045:MySNSTopic", unsubscribe_url="u"
+        )
 
 
 def test_plain_message_email() -> None:

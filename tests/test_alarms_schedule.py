@@ -42,14 +42,21 @@ def test_a_sliding_window_ends_at_the_evaluation_like_the_guides_13_07_example()
 
 @pytest.mark.parametrize(
     ("period", "timezone", "boundary"),
-    [(300, None, dt.datetime(2026, 6, 3, 14, 5)), (3600, None, dt.datetime(2026, 6, 3, 14, 0)),
-     (3600, "+05:30", dt.datetime(2026, 6, 3, 13, 30)), (3600, "UTC-03:45", dt.datetime(2026, 6, 3, 13, 45)),
-     (86400, None, dt.datetime(2026, 6, 3)), (86400, "Asia/Tokyo", dt.datetime(2026, 6, 2, 15, 0)),
-     (86400, "America/New_York", dt.datetime(2026, 6, 3, 4, 0)),  # EDT, UTC-4
-     (604800, None, dt.datetime(2026, 6, 1)),  # Monday 00:00 (ISO 8601 weeks)
-     (60, None, AT.replace(tzinfo=None))],
+    [
+        (300, None, dt.datetime(2026, 6, 3, 14, 5)),
+        (3600, None, dt.datetime(2026, 6, 3, 14, 0)),
+        (3600, "+05:30", dt.datetime(2026, 6, 3, 13, 30)),
+        (3600, "UTC-03:45", dt.datetime(2026, 6, 3, 13, 45)),
+        (86400, None, dt.datetime(2026, 6, 3)),
+        (86400, "Asia/Tokyo", dt.datetime(2026, 6, 2, 15, 0)),
+        (86400, "America/New_York", dt.datetime(2026, 6, 3, 4, 0)),  # EDT, UTC-4
+        (604800, None, dt.datetime(2026, 6, 1)),  # Monday 00:00 (ISO 8601 weeks)
+        (60, None, AT.replace(tzinfo=None)),
+    ],
 )
-def test_a_wall_clock_window_ends_at_the_latest_clock_boundary(period: int, timezone: str | None, boundary: dt.datetime) -> None:
+def test_a_wall_clock_window_ends_at_the_latest_clock_boundary(
+    period: int, timezone: str | None, boundary: dt.datetime
+) -> None:
     window = {"WallClockWindow": {"Timezone": timezone} if timezone else {}}
     assert schedule.window_end(AT, period, window) == boundary.replace(tzinfo=UTC)
 
@@ -63,10 +70,14 @@ def test_valid_windows_pass() -> None:
 
 @pytest.mark.parametrize(
     ("window", "period", "match"),
-    [({}, 300, "exactly one"), ({"SlidingWindow": {}, "WallClockWindow": {}}, 300, "exactly one"),
-     ({"WallClockWindow": {}}, 30, "high-resolution"), ({"WallClockWindow": {}}, 120, "not 120"),
-     ({"WallClockWindow": {"Timezone": "+05:07"}}, 300, "multiple of 5"),
-     ({"WallClockWindow": {"Timezone": "Nowhere/Town"}}, 300, "not a valid time zone")],
+    [
+        ({}, 300, "exactly one"),
+        ({"SlidingWindow": {}, "WallClockWindow": {}}, 300, "exactly one"),
+        ({"WallClockWindow": {}}, 30, "high-resolution"),
+        ({"WallClockWindow": {}}, 120, "not 120"),
+        ({"WallClockWindow": {"Timezone": "+05:07"}}, 300, "multiple of 5"),
+        ({"WallClockWindow": {"Timezone": "Nowhere/Town"}}, 300, "not a valid time zone"),
+    ],
 )
 def test_invalid_windows_are_refused_naming_the_parameter(window: dict, period: int, match: str) -> None:
     with pytest.raises(InvalidAlarmParameter, match=match) as raised:

@@ -98,7 +98,9 @@ def test_period_values_gives_none_for_empty_periods() -> None:
 
 
 def test_extended_statistics_in_rows() -> None:
-    (row,) = period_statistics([(at(0), v) for v in (1.0, 2.0, 3.0, 4.0)], period=60, statistics=(), extended_statistics=("p50", "p75"))
+    (row,) = period_statistics(
+        [(at(0), v) for v in (1.0, 2.0, 3.0, 4.0)], period=60, statistics=(), extended_statistics=("p50", "p75")
+    )
     assert row["ExtendedStatistics"] == {"p50": 2.0, "p75": 3.0}
 
 

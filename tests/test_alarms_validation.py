@@ -76,34 +76,55 @@ def test_datapoints_to_alarm_at_most_evaluation_periods() -> None:
 
 
 def test_unknown_comparison_operator() -> None:
-    error = rejects(alarm(ComparisonOperator="GreaterThanMaybe"), "at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [GreaterThanOrEqualToThreshold")
+    error = rejects(
+        alarm(ComparisonOperator="GreaterThanMaybe"),
+        "at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [GreaterThanOrEqualToThreshold",
+    )
     assert error.message.startswith("1 validation error detected: Value 'GreaterThanMaybe'")
 
 
 def test_statistic_and_extended_statistic_are_exclusive() -> None:
-    rejects(alarm(ExtendedStatistic="p99"), "Exactly one of Statistic and ExtendedStatistic", "InvalidParameterCombination")
+    rejects(
+        alarm(ExtendedStatistic="p99"), "Exactly one of Statistic and ExtendedStatistic", "InvalidParameterCombination"
+    )
     rejects(alarm(Statistic=None), "Exactly one of Statistic and ExtendedStatistic", "InvalidParameterCombination")
     validate_put_metric_alarm(alarm(Statistic=None, ExtendedStatistic="p99"))
 
 
 def test_unknown_statistic_and_extended_statistic() -> None:
-    rejects(alarm(Statistic="Median"), "Member must satisfy enum value set: [SampleCount, Average, Sum, Minimum, Maximum]")
-    rejects(alarm(Statistic=None, ExtendedStatistic="p101"), "Invalid value 'p101' for ExtendedStatistic", "InvalidParameterValue")
+    rejects(
+        alarm(Statistic="Median"), "Member must satisfy enum value set: [SampleCount, Average, Sum, Minimum, Maximum]"
+    )
+    rejects(
+        alarm(Statistic=None, ExtendedStatistic="p101"),
+        "Invalid value 'p101' for ExtendedStatistic",
+        "InvalidParameterValue",
+    )
     rejects(alarm(Statistic=None, ExtendedStatistic="median"), "Invalid value 'median'", "InvalidParameterValue")
     for ok in ("p99.9", "tm90", "IQM", "TM(10%:90%)", "PR(:300)"):
         validate_put_metric_alarm(alarm(Statistic=None, ExtendedStatistic=ok))
 
 
 def test_treat_missing_data_values() -> None:
-    rejects(alarm(TreatMissingData="sometimes"), "Invalid value 'sometimes' for TreatMissingData", "InvalidParameterValue")
+    rejects(
+        alarm(TreatMissingData="sometimes"), "Invalid value 'sometimes' for TreatMissingData", "InvalidParameterValue"
+    )
     for ok in ("breaching", "notBreaching", "ignore", "missing"):
         validate_put_metric_alarm(alarm(TreatMissingData=ok))
 
 
 def test_evaluate_low_sample_count_only_for_percentiles() -> None:
     validate_put_metric_alarm(alarm(Statistic=None, ExtendedStatistic="p99", EvaluateLowSampleCountPercentile="ignore"))
-    rejects(alarm(EvaluateLowSampleCountPercentile="ignore"), "can only be used with a percentile", "InvalidParameterCombination")
-    rejects(alarm(Statistic=None, ExtendedStatistic="p99", EvaluateLowSampleCountPercentile="yes"), "Invalid value 'yes'", "InvalidParameterValue")
+    rejects(
+        alarm(EvaluateLowSampleCountPercentile="ignore"),
+        "can only be used with a percentile",
+        "InvalidParameterCombination",
+    )
+    rejects(
+        alarm(Statistic=None, ExtendedStatistic="p99", EvaluateLowSampleCountPercentile="yes"),
+        "Invalid value 'yes'",
+        "InvalidParameterValue",
+    )
 
 
 def test_threshold_required_for_static_operators() -> None:
@@ -111,7 +132,15 @@ def test_threshold_required_for_static_operators() -> None:
 
 
 METRICS = [
-    {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization"}, "Period": 300, "Stat": "Average"}, "ReturnData": True},
+    {
+        "Id": "m1",
+        "MetricStat": {
+            "Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization"},
+            "Period": 300,
+            "Stat": "Average",
+        },
+        "ReturnData": True,
+    },
     {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)", "ReturnData": True},
 ]
 
@@ -139,12 +168,20 @@ def test_anomaly_alarm_needs_threshold_metric_id_not_threshold() -> None:
     metrics[1]["ReturnData"] = False
     ok = math_alarm(Metrics=metrics, ThresholdMetricId="ad1", **band)
     validate_put_metric_alarm(ok)
-    rejects({**ok, "Threshold": 5.0}, "Threshold should not be set if ThresholdMetricId is set.", "InvalidParameterCombination")
-    rejects({k: v for k, v in ok.items() if k != "ThresholdMetricId"}, "ThresholdMetricId is required", "MissingParameter")
+    rejects(
+        {**ok, "Threshold": 5.0},
+        "Threshold should not be set if ThresholdMetricId is set.",
+        "InvalidParameterCombination",
+    )
+    rejects(
+        {k: v for k, v in ok.items() if k != "ThresholdMetricId"}, "ThresholdMetricId is required", "MissingParameter"
+    )
     rejects({**ok, "ThresholdMetricId": "nope"}, "does not match the Id of any element")
     rejects(alarm(ThresholdMetricId="ad1"), "can only be used with an anomaly detection", "InvalidParameterCombination")
     # "If your alarm uses this parameter, it cannot have Auto Scaling actions."
-    scaling = "arn:aws:autoscaling:ap-northeast-1:123456789012:scalingPolicy:1a2b:autoScalingGroupName/web:policyName/up"
+    scaling = (
+        "arn:aws:autoscaling:ap-northeast-1:123456789012:scalingPolicy:1a2b:autoScalingGroupName/web:policyName/up"
+    )
     rejects({**ok, "AlarmActions": [scaling]}, "Auto Scaling actions are not supported", "InvalidParameterCombination")
 
 
@@ -152,31 +189,54 @@ def test_knowledge_center_anomaly_alarm_example_is_accepted() -> None:
     """AWS's own example (https://repost.aws/knowledge-center/cloudwatch-set-anomaly-detection-alarm):
     m1 has ReturnData true and the band t1 leaves ReturnData at its default (true)."""
     example = {
-        "AlarmActions": [SNS], "AlarmName": "MyAlarmName",
+        "AlarmActions": [SNS],
+        "AlarmName": "MyAlarmName",
         "AlarmDescription": "This alarm uses an anomaly detection model",
         "Metrics": [
-            {"Id": "m1", "ReturnData": True, "MetricStat": {"Metric": {
-                "MetricName": "NetworkIn", "Namespace": "AWS/EC2",
-                "Dimensions": [{"Name": "InstanceId", "Value": "i-0e1830cdc0447f6b9"}]}, "Stat": "Average", "Period": 60}},
+            {
+                "Id": "m1",
+                "ReturnData": True,
+                "MetricStat": {
+                    "Metric": {
+                        "MetricName": "NetworkIn",
+                        "Namespace": "AWS/EC2",
+                        "Dimensions": [{"Name": "InstanceId", "Value": "i-0e1830cdc0447f6b9"}],
+                    },
+                    "Stat": "Average",
+                    "Period": 60,
+                },
+            },
             {"Id": "t1", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)"},
         ],
-        "EvaluationPeriods": 2, "ThresholdMetricId": "t1", "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
+        "EvaluationPeriods": 2,
+        "ThresholdMetricId": "t1",
+        "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
     }
     validate_put_metric_alarm(example)
     both_hidden = [{**example["Metrics"][0], "ReturnData": False}, example["Metrics"][1]]
-    rejects({**example, "Metrics": both_hidden}, "Exactly one element of the Metrics list must have ReturnData set to true (found 0)")
+    rejects(
+        {**example, "Metrics": both_hidden},
+        "Exactly one element of the Metrics list must have ReturnData set to true (found 0)",
+    )
 
 
 def test_metrics_need_exactly_one_returned_series() -> None:
     metrics = [dict(q) for q in METRICS]
-    rejects(math_alarm(Metrics=metrics), "Exactly one element of the Metrics list must have ReturnData set to true (found 2)")
+    rejects(
+        math_alarm(Metrics=metrics),
+        "Exactly one element of the Metrics list must have ReturnData set to true (found 2)",
+    )
     rejects(math_alarm(Metrics=[METRICS[0], METRICS[0]]), "is used more than once")
     rejects(math_alarm(Metrics=[{**METRICS[0], "Id": "M1"}]), "must start with a lowercase letter")
 
 
 def test_math_alarms_cannot_stop_instances() -> None:
     # "Alarms based on math expressions can't perform Amazon EC2 actions."
-    rejects(math_alarm(AlarmActions=["arn:aws:automate:ap-northeast-1:ec2:stop"]), "EC2 actions are not supported", "InvalidParameterCombination")
+    rejects(
+        math_alarm(AlarmActions=["arn:aws:automate:ap-northeast-1:ec2:stop"]),
+        "EC2 actions are not supported",
+        "InvalidParameterCombination",
+    )
 
 
 @pytest.mark.parametrize(
@@ -194,13 +254,24 @@ def test_documented_action_shapes(arn: str) -> None:
     validate_put_metric_alarm(alarm(AlarmActions=[arn]))
 
 
-@pytest.mark.parametrize("arn", ["ops-alerts", "arn:aws:sns:ap-northeast-1:1234:ops", "arn:aws:automate:ap-northeast-1:ec2:explode", "arn:aws:s3:::bucket"])
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "ops-alerts",
+        "arn:aws:sns:ap-northeast-1:1234:ops",
+        "arn:aws:automate:ap-northeast-1:ec2:explode",
+        "arn:aws:s3:::bucket",
+    ],
+)
 def test_malformed_actions(arn: str) -> None:
     rejects(alarm(OKActions=[arn]), f"Invalid OKActions ARN: {arn}", "InvalidParameterValue")
 
 
 def test_at_most_five_actions() -> None:
-    rejects(alarm(AlarmActions=[SNS] * 6), "at 'alarmActions' failed to satisfy constraint: Member must have length less than or equal to 5")
+    rejects(
+        alarm(AlarmActions=[SNS] * 6),
+        "at 'alarmActions' failed to satisfy constraint: Member must have length less than or equal to 5",
+    )
 
 
 def test_lengths() -> None:

@@ -117,8 +117,13 @@ def test_band_function_returns_upper_then_lower_with_the_default_of_two() -> Non
         seen.append((qid, stddevs))
         return times * 0.0 + 10 * stddevs, times * 0.0 - stddevs
 
-    result = evaluate({"ad1": "ANOMALY_DETECTION_BAND(m1)", "lo": "LAST(ANOMALY_DETECTION_BAND(m1, 4))"},
-                      {"m1": _m1()}, 0, 180, bands=bands)
+    result = evaluate(
+        {"ad1": "ANOMALY_DETECTION_BAND(m1)", "lo": "LAST(ANOMALY_DETECTION_BAND(m1, 4))"},
+        {"m1": _m1()},
+        0,
+        180,
+        bands=bands,
+    )
     upper, lower = result["ad1"]
     assert upper.values.tolist() == [20.0] * 3 and lower.values.tolist() == [-2.0] * 3
     assert result["lo"][0].values.tolist() == [-4.0] * 3
@@ -129,6 +134,8 @@ def test_band_function_rules() -> None:
     with pytest.raises(MetricMathError, match="only one ANOMALY_DETECTION_BAND"):
         compile("ANOMALY_DETECTION_BAND(m1) + ANOMALY_DETECTION_BAND(m2)")
     with pytest.raises(MetricMathError, match="takes the Id"):
-        evaluate({"e1": "ANOMALY_DETECTION_BAND(m1 * 2)"}, {"m1": _m1()}, 0, 180, bands=lambda *a: (a[3] * 0.0, a[3] * 0.0))
+        evaluate(
+            {"e1": "ANOMALY_DETECTION_BAND(m1 * 2)"}, {"m1": _m1()}, 0, 180, bands=lambda *a: (a[3] * 0.0, a[3] * 0.0)
+        )
     with pytest.raises(MetricMathUnsupported, match="ANOMALY_DETECTION_BAND"):
         evaluate({"e1": "ANOMALY_DETECTION_BAND(m1)"}, {"m1": _m1()}, 0, 180)

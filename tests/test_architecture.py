@@ -89,7 +89,8 @@ def _imports() -> list[Import]:
                     if target != module:
                         found.append(Import(module, target, child.lineno, local, type_only))
             visit(
-                module, child,
+                module,
+                child,
                 local or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)),
                 type_only or (isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test)),
             )

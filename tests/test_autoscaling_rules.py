@@ -13,13 +13,16 @@ from labkit.aws.autoscaling import Step
 from labkit.exceptions import InvalidParameter
 
 
-@pytest.mark.parametrize(("current", "percent", "change"), [
-    (100, 12.7, 12),   # "Values greater than 1 are rounded down. For example, 12.7 is rounded to 12."
-    (1, 67, 1),        # "Values between 0 and 1 are rounded to 1. For example, .67 is rounded to 1."
-    (1, -58, -1),      # "Values between 0 and -1 are rounded to -1. For example, -.58 is rounded to -1."
-    (100, -6.67, -6),  # "Values less than -1 are rounded up. For example, -6.67 is rounded to -6."
-    (4, 0, 0),
-])
+@pytest.mark.parametrize(
+    ("current", "percent", "change"),
+    [
+        (100, 12.7, 12),  # "Values greater than 1 are rounded down. For example, 12.7 is rounded to 12."
+        (1, 67, 1),  # "Values between 0 and 1 are rounded to 1. For example, .67 is rounded to 1."
+        (1, -58, -1),  # "Values between 0 and -1 are rounded to -1. For example, -.58 is rounded to -1."
+        (100, -6.67, -6),  # "Values less than -1 are rounded up. For example, -6.67 is rounded to -6."
+        (4, 0, 0),
+    ],
+)
 def test_percent_change_rounds_as_documented(current: int, percent: float, change: int) -> None:
     assert rules.percent_change(current, percent) == change
 

@@ -26,8 +26,15 @@ REPO = Path(__file__).resolve().parents[1]
 def _lab_with_a_topic_and_an_alarm(lab: Lab) -> None:
     topic = lab.client("sns").create_topic(Name="lab-alerts")["TopicArn"]
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="cpu-high", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
-        EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic],
+        AlarmName="cpu-high",
+        MetricName="CPUUtilization",
+        Namespace="AWS/EC2",
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=80,
+        ComparisonOperator="GreaterThanThreshold",
+        AlarmActions=[topic],
     )
 
 
@@ -41,7 +48,11 @@ def test_a_failing_check_tears_the_lab_down_then_raises(lab: Lab, capsys: pytest
     out = capsys.readouterr().out
     # Every check is shown first, then the clean-up and its verdict.
     assert out.index("✔ the topic lab-alerts exists") < out.index("✘ exercise 1") < out.index("1/2 checks passed")
-    assert out.index("1/2 checks passed") < out.index("deleted  cloudwatch:alarm cpu-high") < out.index("teardown: nothing left")
+    assert (
+        out.index("1/2 checks passed")
+        < out.index("deleted  cloudwatch:alarm cpu-high")
+        < out.index("teardown: nothing left")
+    )
     assert lab.inventory() == []
     assert lab.internal_client("sns").list_topics()["Topics"] == []
     assert lab.internal_client("cloudwatch").describe_alarms()["MetricAlarms"] == []
@@ -75,14 +86,18 @@ def test_the_clean_up_cell_after_a_failed_check_finds_nothing_left(lab: Lab) -> 
     assert lab.inventory() == []
 
 
-def test_a_clean_up_that_cannot_finish_still_reports_the_failed_checks(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_clean_up_that_cannot_finish_still_reports_the_failed_checks(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*_: object, **__: object) -> None:
         raise ConnectionError("the endpoint did not answer")
 
     monkeypatch.setattr(lab, "teardown", broken)
     checks = Checks("02-cpu-alarm")
     checks.that(False, "the alarm is 3 of 5")
-    with pytest.raises(ChecksFailed, match=r"the alarm is 3 of 5\. Clean-up did not finish \(the endpoint did not answer\)"):
+    with pytest.raises(
+        ChecksFailed, match=r"the alarm is 3 of 5\. Clean-up did not finish \(the endpoint did not answer\)"
+    ):
         checks.report(lab)
 
 
@@ -99,7 +114,9 @@ def test_student_edition_run_all_with_the_exercise_unsolved_stops_at_the_checks_
     notebook = student_edition(nbformat.read(path, as_version=4))
 
     # Run All: cells in order until the first exception.
-    client = NotebookClient(notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}
+    )
     stopped_at = None
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):

@@ -33,7 +33,9 @@ def test_doctor_lists_the_reference_files_as_optional(
     assert f"{tmp_path / 'seed' / 'article-ja.txt'}: absent" in article and "CI=true requires it" in article
 
 
-def test_doctor_fails_loudly_on_a_bad_backend(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor_fails_loudly_on_a_bad_backend(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LABKIT_BACKEND", "azure")
     assert main(["doctor"]) == 1
     assert "FAIL  backend: unknown backend 'azure'" in capsys.readouterr().out
@@ -47,7 +49,9 @@ def test_inventory_and_teardown_on_in_process_moto(capsys: pytest.CaptureFixture
 
 
 def test_python_dash_m_labkit_shows_the_commands() -> None:
-    shown = subprocess.run([sys.executable, "-m", "labkit", "--help"], capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "labkit", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     for command in ("doctor", "run", "teardown", "inventory"):
         assert command in shown
 

@@ -57,13 +57,19 @@ def test_a_group_without_rules_complies_and_names_nothing() -> None:
 def test_runbook_revokes_only_exact_ssh_and_rdp_rules_open_to_the_world() -> None:
     group = _group(
         OPEN_SSH,
-        {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "10.0.0.0/8"}]},
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 3389,
+            "ToPort": 3389,
+            "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "10.0.0.0/8"}],
+        },
         {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
         {"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
     )
     revoked = runbook_revocations(group)
     assert [(p["FromPort"], p["IpRanges"]) for p in revoked] == [
-        (22, [{"CidrIp": "0.0.0.0/0"}]), (3389, [{"CidrIp": "0.0.0.0/0"}]),
+        (22, [{"CidrIp": "0.0.0.0/0"}]),
+        (3389, [{"CidrIp": "0.0.0.0/0"}]),
     ]
 
 
@@ -71,21 +77,42 @@ def test_compliance_change_detail_has_the_documented_fields() -> None:
     when = dt.datetime(2026, 6, 1, 0, 3, tzinfo=dt.timezone.utc)
     new = config_rules.evaluation_result("restricted-ssh", evaluate_restricted_ssh(_group(OPEN_SSH)), when, when)
     detail = config_rules.compliance_change_detail(
-        account_id="123456789012", region="ap-northeast-1", rule_name="restricted-ssh",
-        rule_arn="arn:aws:config:ap-northeast-1:123456789012:config-rule/config-rule-abc", new=new, old=None, when=when,
+        account_id="123456789012",
+        region="ap-northeast-1",
+        rule_name="restricted-ssh",
+        rule_arn="arn:aws:config:ap-northeast-1:123456789012:config-rule/config-rule-abc",
+        new=new,
+        old=None,
+        when=when,
     )
     assert set(detail) == {
-        "resourceId", "awsRegion", "awsAccountId", "configRuleName", "recordVersion", "configRuleARN", "messageType",
-        "newEvaluationResult", "notificationCreationTime", "resourceType",
+        "resourceId",
+        "awsRegion",
+        "awsAccountId",
+        "configRuleName",
+        "recordVersion",
+        "configRuleARN",
+        "messageType",
+        "newEvaluationResult",
+        "notificationCreationTime",
+        "resourceType",
     }
     assert detail["messageType"] == "ComplianceChangeNotification"
     assert detail["newEvaluationResult"]["complianceType"] == NON_COMPLIANT
     assert detail["newEvaluationResult"]["evaluationResultIdentifier"]["evaluationResultQualifier"] == {
-        "configRuleName": "restricted-ssh", "resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-1",
+        "configRuleName": "restricted-ssh",
+        "resourceType": "AWS::EC2::SecurityGroup",
+        "resourceId": "sg-1",
     }
     assert detail["notificationCreationTime"] == "2026-06-01T00:03:00.000Z"
     again = config_rules.compliance_change_detail(
-        account_id="1", region="r", rule_name="n", rule_arn="a", new=new, old=new, when=when,
+        account_id="1",
+        region="r",
+        rule_name="n",
+        rule_arn="a",
+        new=new,
+        old=new,
+        when=when,
     )
     assert again["oldEvaluationResult"] is new
 
@@ -93,15 +120,22 @@ def test_compliance_change_detail_has_the_documented_fields() -> None:
 # -- the emulator --------------------------------------------------------------------------------
 def _recorder(lab: Lab, start: bool = True) -> Any:
     config = lab.client("config")
-    config.put_configuration_recorder(ConfigurationRecorder={
-        "name": "default", "roleARN": "arn:aws:iam::123456789012:role/config", "recordingGroup": {"allSupported": True},
-    })
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": "arn:aws:iam::123456789012:role/config",
+            "recordingGroup": {"allSupported": True},
+        }
+    )
     config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "bucket"})
     if start:
         config.start_configuration_recorder(ConfigurationRecorderName="default")
-    config.put_config_rule(ConfigRule={
-        "ConfigRuleName": "restricted-ssh", "Source": {"Owner": "AWS", "SourceIdentifier": "INCOMING_SSH_DISABLED"},
-    })
+    config.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": "restricted-ssh",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "INCOMING_SSH_DISABLED"},
+        }
+    )
     return config
 
 
@@ -119,11 +153,16 @@ def test_open_ssh_becomes_non_compliant_and_the_answers_have_the_documented_shap
     by_rule = config.describe_compliance_by_config_rule(ConfigRuleNames=["restricted-ssh"])
     assert shape_problems("config", "DescribeComplianceByConfigRule", by_rule) == []
     assert by_rule["ComplianceByConfigRules"][0]["Compliance"] == {
-        "ComplianceType": NON_COMPLIANT, "ComplianceContributorCount": {"CappedCount": 1, "CapExceeded": False},
+        "ComplianceType": NON_COMPLIANT,
+        "ComplianceContributorCount": {"CappedCount": 1, "CapExceeded": False},
     }
-    details = config.get_compliance_details_by_config_rule(ConfigRuleName="restricted-ssh", ComplianceTypes=[NON_COMPLIANT])
+    details = config.get_compliance_details_by_config_rule(
+        ConfigRuleName="restricted-ssh", ComplianceTypes=[NON_COMPLIANT]
+    )
     assert shape_problems("config", "GetComplianceDetailsByConfigRule", details) == []
-    assert [r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"] for r in details["EvaluationResults"]] == [group]
+    assert [
+        r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"] for r in details["EvaluationResults"]
+    ] == [group]
     status = config.describe_config_rule_evaluation_status(ConfigRuleNames=["restricted-ssh"])
     assert shape_problems("config", "DescribeConfigRuleEvaluationStatus", status) == []
     assert status["ConfigRulesEvaluationStatus"][0]["LastSuccessfulEvaluationTime"] == lab.clock.now()
@@ -135,7 +174,9 @@ def test_revoking_makes_it_compliant_and_each_change_is_an_event(lab: Lab) -> No
     lab.advance(minutes=1)
     lab.client("ec2").revoke_security_group_ingress(GroupId=group, IpPermissions=[OPEN_SSH])
     lab.advance(minutes=1)
-    assert config.describe_compliance_by_config_rule()["ComplianceByConfigRules"][0]["Compliance"] == {"ComplianceType": COMPLIANT}
+    assert config.describe_compliance_by_config_rule()["ComplianceByConfigRules"][0]["Compliance"] == {
+        "ComplianceType": COMPLIANT
+    }
     mine = [e for e in lab.emulator.plugin(ConfigRules).events if e["resourceId"] == group]
     assert [e["newEvaluationResult"]["complianceType"] for e in mine] == [NON_COMPLIANT, COMPLIANT]
     assert "oldEvaluationResult" not in mine[0] and mine[1]["oldEvaluationResult"]["complianceType"] == NON_COMPLIANT
@@ -147,18 +188,32 @@ def test_nothing_is_evaluated_while_the_recorder_is_stopped(lab: Lab) -> None:
     config = _recorder(lab, start=False)
     _open_group(lab)
     lab.advance(minutes=30)
-    assert config.describe_compliance_by_config_rule()["ComplianceByConfigRules"][0]["Compliance"]["ComplianceType"] == "INSUFFICIENT_DATA"
+    assert (
+        config.describe_compliance_by_config_rule()["ComplianceByConfigRules"][0]["Compliance"]["ComplianceType"]
+        == "INSUFFICIENT_DATA"
+    )
     config.start_configuration_recorder(ConfigurationRecorderName="default")
     lab.advance(minutes=1)
-    assert config.describe_compliance_by_config_rule()["ComplianceByConfigRules"][0]["Compliance"]["ComplianceType"] == NON_COMPLIANT
+    assert (
+        config.describe_compliance_by_config_rule()["ComplianceByConfigRules"][0]["Compliance"]["ComplianceType"]
+        == NON_COMPLIANT
+    )
 
 
 def allow_eventbridge(lab: Lab, topic: str) -> None:
     """The topic policy EventBridge needs to publish (as notebook 06 teaches)."""
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Sid": "AllowEventBridgePublish", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-        "Action": "sns:Publish", "Resource": topic,
-    }]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowEventBridgePublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic,
+            }
+        ],
+    }
     lab.client("sns").set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(policy))
 
 
@@ -166,10 +221,16 @@ def test_compliance_change_reaches_the_inbox_through_eventbridge(lab: Lab) -> No
     topic = prereqs.alerts_topic(lab)
     allow_eventbridge(lab, topic)
     events = lab.client("events")
-    events.put_rule(Name="c", EventPattern=json.dumps({
-        "source": ["aws.config"], "detail-type": ["Config Rules Compliance Change"],
-        "detail": {"newEvaluationResult": {"complianceType": [NON_COMPLIANT]}},
-    }))
+    events.put_rule(
+        Name="c",
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.config"],
+                "detail-type": ["Config Rules Compliance Change"],
+                "detail": {"newEvaluationResult": {"complianceType": [NON_COMPLIANT]}},
+            }
+        ),
+    )
     events.put_targets(Rule="c", Targets=[{"Id": "t", "Arn": topic}])
     _recorder(lab)
     group = _open_group(lab)

@@ -17,13 +17,21 @@ from labkit.aws.contributorinsights import InvalidInsightRule, parse_rule, repor
 SCHEMA = {"Name": "CloudWatchLogRule", "Version": 1}
 #: The page's JSON example, verbatim.
 JSON_EXAMPLE = {
-    "Schema": SCHEMA, "LogGroupNames": ["API-Gateway-Access-Logs*", "Log-group-name2"], "LogFormat": "JSON",
-    "Contribution": {"Keys": ["$.ip"], "ValueOf": "$.requestBytes", "Filters": [{"Match": "$.httpMethod", "In": ["PUT"]}]},
+    "Schema": SCHEMA,
+    "LogGroupNames": ["API-Gateway-Access-Logs*", "Log-group-name2"],
+    "LogFormat": "JSON",
+    "Contribution": {
+        "Keys": ["$.ip"],
+        "ValueOf": "$.requestBytes",
+        "Filters": [{"Match": "$.httpMethod", "In": ["PUT"]}],
+    },
     "AggregateOn": "Sum",
 }
 #: The page's CLF example, verbatim.
 CLF_EXAMPLE = {
-    "Schema": SCHEMA, "LogGroupNames": ["API-Gateway-Access-Logs*"], "LogFormat": "CLF",
+    "Schema": SCHEMA,
+    "LogGroupNames": ["API-Gateway-Access-Logs*"],
+    "LogFormat": "CLF",
     "Fields": {"4": "IpAddress", "7": "StatusCode"},
     "Contribution": {"Keys": ["IpAddress"], "Filters": [{"Match": "StatusCode", "EqualTo": 200}]},
     "AggregateOn": "Count",
@@ -44,31 +52,37 @@ def test_the_pages_examples_are_valid() -> None:
     assert parse_rule(json.dumps(CLF_EXAMPLE)).log_format == "CLF"
 
 
-@pytest.mark.parametrize("bad, words", [
-    (rule(Schema={"Name": "CloudWatchLogRule", "Version": 2}), "Schema"),
-    (rule(LogGroupARNs=["arn:aws:logs:us-east-1:123456789012:log-group:g"]), "not both"),
-    (rule(LogGroupNames=None), "not both"),
-    (rule(LogGroupNames=["a*b"]), "only at the end"),
-    (rule(LogFormat="XML"), "JSON or CLF"),
-    (rule(Fields={"1": "ip"}), "only for CLF"),
-    (rule(AggregateOn="Average"), "Count or Sum"),
-    (count_rule({"Keys": ["$.ip"], "ValueOf": "$.bytes"}), "only when AggregateOn is Sum"),
-    (rule(Contribution={"Keys": ["$.ip"]}), "needs ValueOf"),
-    (count_rule({"Keys": ["$.a", "$.b", "$.c", "$.d", "$.e"]}), "at most 4"),
-    (count_rule({"Keys": []}), "non-empty"),
-    (count_rule({"Keys": ["ip"]}), "JSON property format"),
-    (count_rule({"Keys": ["$.a[*]"]}), "wildcards"),
-    (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "In": ["x"]}] * 5}), "at most 4"),
-    (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "In": [str(i) for i in range(11)]}]}), "at most 10"),
-    (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "EqualTo": "200"}]}), "single number"),
-    (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "IsPresent": "yes"}]}), "true or false"),
-    (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "In": ["x"], "NotIn": ["y"]}]}), "one of"),
-    (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "Like": ["x"]}]}), "one of"),
-    (count_rule({"Keys": ["$.ip"], "Filters": [{"In": ["x"]}]}), "Match"),
-    (json.dumps({**CLF_EXAMPLE, "Contribution": {"Keys": ["Host"]}}), "CLF field position"),
-    (rule(Extra=1), "unknown field Extra"),
-    ("not json", "JSON object"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (rule(Schema={"Name": "CloudWatchLogRule", "Version": 2}), "Schema"),
+        (rule(LogGroupARNs=["arn:aws:logs:us-east-1:123456789012:log-group:g"]), "not both"),
+        (rule(LogGroupNames=None), "not both"),
+        (rule(LogGroupNames=["a*b"]), "only at the end"),
+        (rule(LogFormat="XML"), "JSON or CLF"),
+        (rule(Fields={"1": "ip"}), "only for CLF"),
+        (rule(AggregateOn="Average"), "Count or Sum"),
+        (count_rule({"Keys": ["$.ip"], "ValueOf": "$.bytes"}), "only when AggregateOn is Sum"),
+        (rule(Contribution={"Keys": ["$.ip"]}), "needs ValueOf"),
+        (count_rule({"Keys": ["$.a", "$.b", "$.c", "$.d", "$.e"]}), "at most 4"),
+        (count_rule({"Keys": []}), "non-empty"),
+        (count_rule({"Keys": ["ip"]}), "JSON property format"),
+        (count_rule({"Keys": ["$.a[*]"]}), "wildcards"),
+        (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "In": ["x"]}] * 5}), "at most 4"),
+        (
+            count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "In": [str(i) for i in range(11)]}]}),
+            "at most 10",
+        ),
+        (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "EqualTo": "200"}]}), "single number"),
+        (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "IsPresent": "yes"}]}), "true or false"),
+        (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "In": ["x"], "NotIn": ["y"]}]}), "one of"),
+        (count_rule({"Keys": ["$.ip"], "Filters": [{"Match": "$.a", "Like": ["x"]}]}), "one of"),
+        (count_rule({"Keys": ["$.ip"], "Filters": [{"In": ["x"]}]}), "Match"),
+        (json.dumps({**CLF_EXAMPLE, "Contribution": {"Keys": ["Host"]}}), "CLF field position"),
+        (rule(Extra=1), "unknown field Extra"),
+        ("not json", "JSON object"),
+    ],
+)
 def test_rules_the_page_forbids_are_refused(bad: str, words: str) -> None:
     with pytest.raises(InvalidInsightRule, match=words):
         parse_rule(bad)
@@ -88,23 +102,30 @@ def test_json_keys_filters_and_values() -> None:
 def test_json_property_format_reaches_nested_and_indexed_fields() -> None:
     """The page's examples: $.userAgent, $.endpoints[0], $.users[1].name, $.requestParameters.instanceId."""
     compiled = parse_rule(count_rule({"Keys": ["$.endpoints[0]", "$.users[1].name", "$.requestParameters.instanceId"]}))
-    event = {"endpoints": ["e0", "e1"], "users": [{"name": "u0"}, {"name": "u1"}], "requestParameters": {"instanceId": "i-1"}}
+    event = {
+        "endpoints": ["e0", "e1"],
+        "users": [{"name": "u0"}, {"name": "u1"}],
+        "requestParameters": {"instanceId": "i-1"},
+    }
     assert compiled.observe(json.dumps(event)) == (("e0", "u1", "i-1"), 1.0)
 
 
 VALUES: list[Any] = ["PUT", "POST", "ec2.amazonaws.com", "s3.amazonaws.com", 200, 404, 10001, 9]
 
 
-@pytest.mark.parametrize("condition, hits", [
-    ({"In": ["PUT", "POST"]}, ["PUT", "POST"]),
-    ({"NotIn": ["PUT"]}, ["POST", "ec2.amazonaws.com", "s3.amazonaws.com", 200, 404, 10001, 9]),
-    ({"StartsWith": ["ec2", "ecs"]}, ["ec2.amazonaws.com"]),
-    ({"EqualTo": 200}, [200]),
-    ({"NotEqualTo": 200}, [404, 10001, 9]),  # text values are not numbers: they match no numeric operator
-    ({"GreaterThan": 10000}, [10001]),
-    ({"LessThan": 10}, [9]),
-    ({"IsPresent": True}, VALUES),
-])
+@pytest.mark.parametrize(
+    "condition, hits",
+    [
+        ({"In": ["PUT", "POST"]}, ["PUT", "POST"]),
+        ({"NotIn": ["PUT"]}, ["POST", "ec2.amazonaws.com", "s3.amazonaws.com", 200, 404, 10001, 9]),
+        ({"StartsWith": ["ec2", "ecs"]}, ["ec2.amazonaws.com"]),
+        ({"EqualTo": 200}, [200]),
+        ({"NotEqualTo": 200}, [404, 10001, 9]),  # text values are not numbers: they match no numeric operator
+        ({"GreaterThan": 10000}, [10001]),
+        ({"LessThan": 10}, [9]),
+        ({"IsPresent": True}, VALUES),
+    ],
+)
 def test_filter_operators(condition: dict[str, Any], hits: list[Any]) -> None:
     compiled = parse_rule(count_rule({"Keys": ["$.k"], "Filters": [{"Match": "$.f", **condition}]}))
     assert [v for v in VALUES if compiled.observe(json.dumps({"k": "c", "f": v})) is not None] == hits
@@ -113,7 +134,7 @@ def test_filter_operators(condition: dict[str, Any], hits: list[Any]) -> None:
 
 
 def test_is_present_false_and_leaf_values_only() -> None:
-    """"isPresent works only with values in the leaf node of JSON properties"."""
+    """ "isPresent works only with values in the leaf node of JSON properties"."""
     absent = parse_rule(count_rule({"Keys": ["$.k"], "Filters": [{"Match": "$.details", "IsPresent": False}]}))
     assert absent.observe('{"k": "c"}') == (("c",), 1.0)
     assert absent.observe('{"k": "c", "details": {"c-count": {"c1": 1}}}') == (("c",), 1.0)  # not a leaf
@@ -121,8 +142,9 @@ def test_is_present_false_and_leaf_values_only() -> None:
 
 
 def test_filters_are_anded() -> None:
-    compiled = parse_rule(count_rule({"Keys": ["$.k"], "Filters": [
-        {"Match": "$.m", "In": ["PUT"]}, {"Match": "$.s", "EqualTo": 200}]}))
+    compiled = parse_rule(
+        count_rule({"Keys": ["$.k"], "Filters": [{"Match": "$.m", "In": ["PUT"]}, {"Match": "$.s", "EqualTo": 200}]})
+    )
     assert compiled.observe('{"k": 1, "m": "PUT", "s": 200}') == (("1",), 1.0)
     assert compiled.observe('{"k": 1, "m": "PUT", "s": 500}') is None
 
@@ -134,7 +156,7 @@ def test_several_keys_make_one_contributor_per_combination() -> None:
 
 
 def test_clf_fields_are_positions_from_one_with_aliases() -> None:
-    """"a CLF log event can be treated as array with an index starting from 1"; Fields names positions."""
+    """ "a CLF log event can be treated as array with an index starting from 1"; Fields names positions."""
     compiled = parse_rule(json.dumps({**CLF_EXAMPLE, "Fields": {"1": "IpAddress", "6": "StatusCode"}}))
     line = '192.0.2.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326'
     assert compiled.observe(line) == (("192.0.2.1",), 1.0)
@@ -164,30 +186,51 @@ def ms(minute: float) -> int:
 def test_report_statistics_per_period() -> None:
     """Per data point: UniqueContributors, MaxContributorValue, SampleCount, Sum, Minimum, Maximum, Average."""
     compiled = parse_rule(json.dumps(JSON_EXAMPLE))
-    observations = [(ms(0), ("a",), 10.0), (ms(1), ("a",), 30.0), (ms(2), ("b",), 5.0), (ms(6), ("b",), 7.0),
-                    (ms(61), ("c",), 99.0)]  # outside [start, end)
-    reply = report(observations, rule=compiled, start=START, end=START + dt.timedelta(hours=1), period=300,
-                   metrics=["UniqueContributors", "MaxContributorValue", "SampleCount", "Sum", "Minimum",
-                            "Maximum", "Average"])
+    observations = [
+        (ms(0), ("a",), 10.0),
+        (ms(1), ("a",), 30.0),
+        (ms(2), ("b",), 5.0),
+        (ms(6), ("b",), 7.0),
+        (ms(61), ("c",), 99.0),
+    ]  # outside [start, end)
+    reply = report(
+        observations,
+        rule=compiled,
+        start=START,
+        end=START + dt.timedelta(hours=1),
+        period=300,
+        metrics=["UniqueContributors", "MaxContributorValue", "SampleCount", "Sum", "Minimum", "Maximum", "Average"],
+    )
     assert reply["MetricDatapoints"][0] == {
-        "Timestamp": START, "UniqueContributors": 2.0, "MaxContributorValue": 40.0, "SampleCount": 3.0,
-        "Sum": 45.0, "Minimum": 5.0, "Maximum": 30.0, "Average": 15.0}
+        "Timestamp": START,
+        "UniqueContributors": 2.0,
+        "MaxContributorValue": 40.0,
+        "SampleCount": 3.0,
+        "Sum": 45.0,
+        "Minimum": 5.0,
+        "Maximum": 30.0,
+        "Average": 15.0,
+    }
     assert reply["MetricDatapoints"][1]["Timestamp"] == START + dt.timedelta(minutes=5)
     assert reply["AggregateValue"] == 52.0 and reply["ApproximateUniqueCount"] == 2
     assert reply["KeyLabels"] == ["$.ip"] and reply["AggregationStatistic"] == "Sum"
-    only_sum = report(observations, rule=compiled, start=START, end=START + dt.timedelta(hours=1), period=300,
-                      metrics=["Sum"])
+    only_sum = report(
+        observations, rule=compiled, start=START, end=START + dt.timedelta(hours=1), period=300, metrics=["Sum"]
+    )
     assert only_sum["MetricDatapoints"][0] == {"Timestamp": START, "Sum": 45.0}
 
 
-@pytest.mark.parametrize("changes, words", [
-    ({"max_contributors": 0}, "MaxContributorCount"),
-    ({"max_contributors": 101}, "MaxContributorCount"),
-    ({"order_by": "Average"}, "OrderBy"),
-    ({"metrics": ["p99"]}, "Metrics"),
-    ({"period": 0}, "Period"),
-    ({"end": START}, "EndTime"),
-])
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"max_contributors": 0}, "MaxContributorCount"),
+        ({"max_contributors": 101}, "MaxContributorCount"),
+        ({"order_by": "Average"}, "OrderBy"),
+        ({"metrics": ["p99"]}, "Metrics"),
+        ({"period": 0}, "Period"),
+        ({"end": START}, "EndTime"),
+    ],
+)
 def test_report_parameters_are_checked(changes: dict[str, Any], words: str) -> None:
     kwargs: dict[str, Any] = {"start": START, "end": START + dt.timedelta(hours=1), "period": 60, **changes}
     with pytest.raises(InvalidInsightRule, match=words):

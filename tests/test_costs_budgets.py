@@ -64,27 +64,43 @@ def _ledger() -> costs.Ledger:
 
 
 def test_cost_and_usage_groups_by_service_and_region() -> None:
-    reply = costs.cost_and_usage(_ledger(), {
-        "TimePeriod": {"Start": "2026-06-01", "End": "2026-06-03"}, "Granularity": "DAILY", "Metrics": ["UnblendedCost", "UsageQuantity"],
-        "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "REGION"}],
-    }, JUNE + dt.timedelta(days=2))
+    reply = costs.cost_and_usage(
+        _ledger(),
+        {
+            "TimePeriod": {"Start": "2026-06-01", "End": "2026-06-03"},
+            "Granularity": "DAILY",
+            "Metrics": ["UnblendedCost", "UsageQuantity"],
+            "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "REGION"}],
+        },
+        JUNE + dt.timedelta(days=2),
+    )
     assert shape_problems("ce", "GetCostAndUsage", reply) == []
     first, second = reply["ResultsByTime"]
     assert first["TimePeriod"] == {"Start": "2026-06-01", "End": "2026-06-02"} and first["Total"] == {}
     groups = {tuple(g["Keys"]): g["Metrics"] for g in first["Groups"]}
-    assert groups[("Amazon Elastic Compute Cloud - Compute", "ap-northeast-1")]["UnblendedCost"] == {"Amount": "0.3264", "Unit": "USD"}
+    assert groups[("Amazon Elastic Compute Cloud - Compute", "ap-northeast-1")]["UnblendedCost"] == {
+        "Amount": "0.3264",
+        "Unit": "USD",
+    }
     assert groups[("Amazon Elastic Compute Cloud - Compute", "ap-northeast-1")]["UsageQuantity"]["Amount"] == "24"
     assert ("Amazon Simple Notification Service", "us-east-1") in groups
     assert len(second["Groups"]) == 1 and first["Estimated"] is True
 
 
 def test_cost_and_usage_total_and_monthly_buckets_and_filter() -> None:
-    reply = costs.cost_and_usage(_ledger(), {
-        "TimePeriod": {"Start": "2026-05-15", "End": "2026-07-01"}, "Granularity": "MONTHLY", "Metrics": ["BlendedCost"],
-        "Filter": {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}},
-    }, JUNE)
+    reply = costs.cost_and_usage(
+        _ledger(),
+        {
+            "TimePeriod": {"Start": "2026-05-15", "End": "2026-07-01"},
+            "Granularity": "MONTHLY",
+            "Metrics": ["BlendedCost"],
+            "Filter": {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}},
+        },
+        JUNE,
+    )
     assert [r["TimePeriod"] for r in reply["ResultsByTime"]] == [
-        {"Start": "2026-05-15", "End": "2026-06-01"}, {"Start": "2026-06-01", "End": "2026-07-01"},
+        {"Start": "2026-05-15", "End": "2026-06-01"},
+        {"Start": "2026-06-01", "End": "2026-07-01"},
     ]
     assert reply["ResultsByTime"][1]["Total"]["BlendedCost"] == {"Amount": "0.00006", "Unit": "USD"}
     assert "GroupDefinitions" not in reply and reply["ResultsByTime"][0]["Estimated"] is False
@@ -93,11 +109,23 @@ def test_cost_and_usage_total_and_monthly_buckets_and_filter() -> None:
 @pytest.mark.parametrize(
     "params",
     [
-        {"TimePeriod": {"Start": "2026-06-02", "End": "2026-06-01"}, "Granularity": "DAILY", "Metrics": ["UnblendedCost"]},
-        {"TimePeriod": {"Start": "2026-06-01", "End": "2026-06-02"}, "Granularity": "WEEKLY", "Metrics": ["UnblendedCost"]},
+        {
+            "TimePeriod": {"Start": "2026-06-02", "End": "2026-06-01"},
+            "Granularity": "DAILY",
+            "Metrics": ["UnblendedCost"],
+        },
+        {
+            "TimePeriod": {"Start": "2026-06-01", "End": "2026-06-02"},
+            "Granularity": "WEEKLY",
+            "Metrics": ["UnblendedCost"],
+        },
         {"TimePeriod": {"Start": "2026-06-01", "End": "2026-06-02"}, "Granularity": "DAILY", "Metrics": ["Profit"]},
-        {"TimePeriod": {"Start": "2026-06-01", "End": "2026-06-02"}, "Granularity": "DAILY", "Metrics": ["UnblendedCost"],
-         "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}] * 3},
+        {
+            "TimePeriod": {"Start": "2026-06-01", "End": "2026-06-02"},
+            "Granularity": "DAILY",
+            "Metrics": ["UnblendedCost"],
+            "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}] * 3,
+        },
     ],
 )
 def test_cost_explorer_refuses_bad_requests(lab: Lab, params: dict[str, Any]) -> None:
@@ -112,10 +140,31 @@ def _budget(lab: Lab, limit: str = "2") -> Any:
     me = [{"SubscriptionType": "EMAIL", "Address": prereqs.LEARNER_EMAIL}]
     budgets.create_budget(
         AccountId=lab.account_id,
-        Budget={"BudgetName": "b", "BudgetType": "COST", "TimeUnit": "MONTHLY", "BudgetLimit": {"Amount": limit, "Unit": "USD"}},
+        Budget={
+            "BudgetName": "b",
+            "BudgetType": "COST",
+            "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": limit, "Unit": "USD"},
+        },
         NotificationsWithSubscribers=[
-            {"Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80, "ThresholdType": "PERCENTAGE"}, "Subscribers": me},
-            {"Notification": {"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN", "Threshold": 100, "ThresholdType": "PERCENTAGE"}, "Subscribers": me},
+            {
+                "Notification": {
+                    "NotificationType": "ACTUAL",
+                    "ComparisonOperator": "GREATER_THAN",
+                    "Threshold": 80,
+                    "ThresholdType": "PERCENTAGE",
+                },
+                "Subscribers": me,
+            },
+            {
+                "Notification": {
+                    "NotificationType": "FORECASTED",
+                    "ComparisonOperator": "GREATER_THAN",
+                    "Threshold": 100,
+                    "ThresholdType": "PERCENTAGE",
+                },
+                "Subscribers": me,
+            },
         ],
     )
     return budgets
@@ -138,12 +187,22 @@ def test_subscribers_of_a_notification_are_listed_as_created(lab: Lab) -> None:
     # DescribeSubscribersForNotification (moto lacks it):
     # https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_DescribeSubscribersForNotification.html
     budgets = _budget(lab)
-    actual = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
+    actual = {
+        "NotificationType": "ACTUAL",
+        "ComparisonOperator": "GREATER_THAN",
+        "Threshold": 80.0,
+        "ThresholdType": "PERCENTAGE",
+    }
     where = {"AccountId": lab.account_id, "BudgetName": "b"}
     reply = budgets.describe_subscribers_for_notification(**where, Notification=actual)
     assert shape_problems("budgets", "DescribeSubscribersForNotification", reply) == []
     assert reply["Subscribers"] == [{"SubscriptionType": "EMAIL", "Address": prereqs.LEARNER_EMAIL}]
-    sns = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100, "ThresholdType": "PERCENTAGE"}
+    sns = {
+        "NotificationType": "ACTUAL",
+        "ComparisonOperator": "GREATER_THAN",
+        "Threshold": 100,
+        "ThresholdType": "PERCENTAGE",
+    }
     topic = [{"SubscriptionType": "SNS", "Address": f"arn:aws:sns:{lab.region}:{lab.account_id}:t"}]
     budgets.create_notification(**where, Notification=sns, Subscribers=topic)
     assert budgets.describe_subscribers_for_notification(**where, Notification=sns)["Subscribers"] == topic
@@ -177,10 +236,16 @@ def test_cost_explorer_answers_from_the_accrued_ledger(lab: Lab) -> None:
     prereqs.lab_instance(lab)
     lab.client("logs").create_log_group(logGroupName="g")
     lab.client("logs").create_log_stream(logGroupName="g", logStreamName="s")
-    lab.client("logs").put_log_events(logGroupName="g", logStreamName="s", logEvents=[{"timestamp": int(JUNE.timestamp() * 1000), "message": "x" * 974}])
+    lab.client("logs").put_log_events(
+        logGroupName="g",
+        logStreamName="s",
+        logEvents=[{"timestamp": int(JUNE.timestamp() * 1000), "message": "x" * 974}],
+    )
     lab.advance(hours=2)
     reply = lab.client("ce").get_cost_and_usage(
-        TimePeriod={"Start": "2026-06-01", "End": "2026-06-02"}, Granularity="DAILY", Metrics=["UsageQuantity"],
+        TimePeriod={"Start": "2026-06-01", "End": "2026-06-02"},
+        Granularity="DAILY",
+        Metrics=["UsageQuantity"],
         GroupBy=[{"Type": "DIMENSION", "Key": "USAGE_TYPE"}],
     )
     usage = {g["Keys"][0]: float(g["Metrics"]["UsageQuantity"]["Amount"]) for g in reply["ResultsByTime"][0]["Groups"]}
@@ -195,8 +260,15 @@ def test_cost_meter_prices_running_resources_by_lab_time(lab) -> None:  # type: 
 
     instance = ec2.launch(lab)
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="cpu-high", MetricName="CPUUtilization", Namespace="AWS/EC2", Dimensions=instance.dimensions,
-        Statistic="Average", Period=300, EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="cpu-high",
+        MetricName="CPUUtilization",
+        Namespace="AWS/EC2",
+        Dimensions=instance.dimensions,
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=80,
+        ComparisonOperator="GreaterThanThreshold",
     )
     lab.client("sns").create_topic(Name="free")
     lab.advance(hours=10)
@@ -225,5 +297,9 @@ def test_an_instance_stopped_between_hours_stops_accruing(lab: Lab) -> None:
     lab.advance(hours=2)
     lab.client("ec2").stop_instances(InstanceIds=[instance.instance_id])
     lab.advance(hours=2)
-    compute = [item for item in lab.emulator.plugin(Budgets).ledger.items if item.service == "Amazon Elastic Compute Cloud - Compute"]
+    compute = [
+        item
+        for item in lab.emulator.plugin(Budgets).ledger.items
+        if item.service == "Amazon Elastic Compute Cloud - Compute"
+    ]
     assert [item.start for item in compute] == [lab.clock.now() - dt.timedelta(hours=h) for h in (4, 3)]

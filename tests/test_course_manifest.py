@@ -32,8 +32,10 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 def manifest_of(number: str) -> Manifest:
     if number not in BY_NUMBER:
-        pytest.fail(f"notebook {number} has no manifest: write labkit/course/manifests/nb{number}.py "
-                    f"(MANIFEST = Manifest(number={number!r}, slug=..., ...); copy an existing one)")
+        pytest.fail(
+            f"notebook {number} has no manifest: write labkit/course/manifests/nb{number}.py "
+            f"(MANIFEST = Manifest(number={number!r}, slug=..., ...); copy an existing one)"
+        )
     return BY_NUMBER[number]
 
 
@@ -71,7 +73,9 @@ def test_a_notebook_s_minutes_are_those_of_its_prerequisites_section(number: str
     manifest = manifest_of(number)
     said = re.search(r"About (\d+) minutes", source_text(number))
     assert said, f"notebooks/src/{SOURCES[number]}.py: 'Prerequisites and time' says 'About N minutes'"
-    assert manifest.minutes == int(said.group(1)), f"nb{number}.py minutes= the notebook's 'About {said.group(1)} minutes'"
+    assert manifest.minutes == int(said.group(1)), (
+        f"nb{number}.py minutes= the notebook's 'About {said.group(1)} minutes'"
+    )
     assert re.search(rf"^# # {re.escape(number)} · ", source_text(number), re.M), "the title is '# NN · …'"
 
 
@@ -79,8 +83,9 @@ def test_a_notebook_s_minutes_are_those_of_its_prerequisites_section(number: str
 def test_the_start_page_lists_a_notebook_as_its_manifest_says(number: str) -> None:
     manifest = manifest_of(number)
     order = list(SOURCES).index(number) + 1
-    row = (f"| {order} | [{number} · {manifest.title}]({manifest.stem}.ipynb) | {manifest.teaches} | "
-           f"{manifest.minutes} |")
+    row = (
+        f"| {order} | [{number} · {manifest.title}]({manifest.stem}.ipynb) | {manifest.teaches} | {manifest.minutes} |"
+    )
     assert row in START_HERE.splitlines(), f"notebooks/START-HERE.md: the table's row {order} is\n{row}"
     japanese = f"- [{number} · {manifest.title_ja}](ja/{manifest.stem}.ipynb)"
     assert japanese in START_HERE.splitlines(), f"notebooks/START-HERE.md, 日本語版: the line\n{japanese}"
@@ -97,7 +102,9 @@ def test_the_readme_describes_every_notebook(number: str) -> None:
 @pytest.mark.parametrize("number", SOURCES)
 def test_a_notebook_with_exercises_has_their_module_and_tests(number: str) -> None:
     if f"labkit.course.exercises.nb{number} import" not in source_text(number):
-        pytest.fail(f"notebook {number} imports no exercise: every notebook has one (labkit/course/exercises/nb{number}.py)")
+        pytest.fail(
+            f"notebook {number} imports no exercise: every notebook has one (labkit/course/exercises/nb{number}.py)"
+        )
     importlib.import_module(f"labkit.course.exercises.nb{number}")
     assert (REPO / "tests" / f"test_exercises_nb{number}.py").is_file(), f"tests/test_exercises_nb{number}.py"
 

@@ -50,8 +50,12 @@ def on_server(server: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fixt
 def run_then_kill(path: Path, stop_before: str) -> nbformat.NotebookNode:
     """Execute the notebook's cells up to the markdown cell starting with ``stop_before``, then SIGKILL the kernel."""
     notebook = nbformat.read(path, as_version=4)
-    cut = next(n for n, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith(stop_before))
-    client = NotebookClient(notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}})
+    cut = next(
+        n for n, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith(stop_before)
+    )
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}
+    )
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells[:cut]):
             client.execute_cell(cell, index)
@@ -60,7 +64,9 @@ def run_then_kill(path: Path, stop_before: str) -> nbformat.NotebookNode:
 
 
 def labkit_command(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "labkit", *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
+    return subprocess.run(
+        [sys.executable, "-m", "labkit", *args], capture_output=True, text=True, timeout=300, env=os.environ.copy()
+    )
 
 
 def checks_line(notebook: nbformat.NotebookNode) -> str:
@@ -87,8 +93,12 @@ ON_SERVER_GAPS = {
 
 @pytest.mark.parametrize(
     "path",
-    [pytest.param(p, marks=pytest.mark.xfail(reason=ON_SERVER_GAPS[p.stem], strict=True)) if p.stem in ON_SERVER_GAPS
-     else p for p in NOTEBOOKS],
+    [
+        pytest.param(p, marks=pytest.mark.xfail(reason=ON_SERVER_GAPS[p.stem], strict=True))
+        if p.stem in ON_SERVER_GAPS
+        else p
+        for p in NOTEBOOKS
+    ],
     ids=lambda p: p.stem,
 )
 def test_killed_before_clean_up_then_teardown_in_a_new_process_leaves_nothing(path: Path, on_server: str) -> None:
@@ -97,7 +107,9 @@ def test_killed_before_clean_up_then_teardown_in_a_new_process_leaves_nothing(pa
         assert caught_up.returncode == 0 and "✔ notebook 02" in caught_up.stdout, caught_up.stdout + caught_up.stderr
     notebook = run_then_kill(path, "## Clean up")
     passed = SUMMARY.search(checks_line(notebook))
-    assert passed and passed.group(1) == passed.group(2), f"the notebook's checks on the server: {checks_line(notebook)!r}"
+    assert passed and passed.group(1) == passed.group(2), (
+        f"the notebook's checks on the server: {checks_line(notebook)!r}"
+    )
 
     dry_run = labkit_command("teardown", "--dry-run")
     assert dry_run.returncode == 0 and "would be deleted" in dry_run.stdout, dry_run.stdout + dry_run.stderr
@@ -110,7 +122,9 @@ def test_killed_before_clean_up_then_teardown_in_a_new_process_leaves_nothing(pa
         assert after.teardown(tagged=True, dry_run=True).planned == []
 
 
-def test_a_new_kernel_clears_what_a_killed_one_left_mid_notebook(on_server: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_new_kernel_clears_what_a_killed_one_left_mid_notebook(
+    on_server: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = next(p for p in NOTEBOOKS if p.stem.startswith("05-"))
     run_then_kill(path, "## Step 6")  # log group, metric filter, topic and alarm exist; the attack has not come
     with labkit.connect() as lab:
@@ -124,8 +138,12 @@ def test_run_all_again_in_the_same_kernel_after_a_failure_starts_clean(on_server
     """A cell fails half-way (here: the run stops at Step 6), the learner fixes it and runs all again."""
     path = next(p for p in NOTEBOOKS if p.stem.startswith("05-"))
     notebook = nbformat.read(path, as_version=4)
-    cut = next(n for n, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith("## Step 6"))
-    client = NotebookClient(notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}})
+    cut = next(
+        n for n, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith("## Step 6")
+    )
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}
+    )
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells[:cut]):
             client.execute_cell(cell, index)

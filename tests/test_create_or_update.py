@@ -23,8 +23,9 @@ def test_put_metric_filter_twice_leaves_one_filter_the_latest(lab: Lab) -> None:
     logs = lab.client("logs")
     logs.create_log_group(logGroupName="ssh_logs")
     for pattern in ('"Failed password"', '"Invalid user"'):
-        logs.put_metric_filter(logGroupName="ssh_logs", filterName="SSH Failed", filterPattern=pattern,
-                               metricTransformations=TRANSFORM)
+        logs.put_metric_filter(
+            logGroupName="ssh_logs", filterName="SSH Failed", filterPattern=pattern, metricTransformations=TRANSFORM
+        )
     filters = logs.describe_metric_filters(logGroupName="ssh_logs")["metricFilters"]
     assert [(f["filterName"], f["filterPattern"]) for f in filters] == [("SSH Failed", '"Invalid user"')]
 
@@ -43,8 +44,14 @@ def test_put_metric_alarm_twice_updates_the_one_alarm(lab: Lab) -> None:
     ("Creates or updates an alarm ... the update completely overwrites the previous configuration")."""
     cloudwatch = lab.client("cloudwatch")
     base: dict[str, Any] = {
-        "AlarmName": "SSH Failed", "Namespace": "LabLogs", "MetricName": "SSHFailed", "Statistic": "Sum",
-        "Period": 60, "EvaluationPeriods": 1, "Threshold": 3, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "AlarmName": "SSH Failed",
+        "Namespace": "LabLogs",
+        "MetricName": "SSHFailed",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 3,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
         "AlarmActions": ["arn:aws:sns:ap-northeast-1:123456789012:lab-alerts"],
     }
     cloudwatch.put_metric_alarm(**base)
@@ -85,10 +92,18 @@ def test_create_topic_again_is_idempotent_but_refuses_other_tags(lab: Lab) -> No
     assert len([t for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(":ops-alerts")]) == 1
 
 
-BUDGET = {"BudgetName": "lab-monthly", "BudgetLimit": {"Amount": "10", "Unit": "USD"}, "TimeUnit": "MONTHLY",
-          "BudgetType": "COST"}
-NOTIFICATION = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 100,
-                "ThresholdType": "PERCENTAGE"}
+BUDGET = {
+    "BudgetName": "lab-monthly",
+    "BudgetLimit": {"Amount": "10", "Unit": "USD"},
+    "TimeUnit": "MONTHLY",
+    "BudgetType": "COST",
+}
+NOTIFICATION = {
+    "NotificationType": "ACTUAL",
+    "ComparisonOperator": "GREATER_THAN",
+    "Threshold": 100,
+    "ThresholdType": "PERCENTAGE",
+}
 
 
 def test_create_budget_twice_is_refused(lab: Lab) -> None:
@@ -106,18 +121,30 @@ def test_create_notification_twice_is_refused(lab: Lab) -> None:
     budgets = lab.client("budgets")
     budgets.create_budget(AccountId=lab.account_id, Budget=BUDGET)
     subscribers = [{"SubscriptionType": "EMAIL", "Address": "learner@example.com"}]
-    budgets.create_notification(AccountId=lab.account_id, BudgetName="lab-monthly", Notification=NOTIFICATION,
-                                Subscribers=subscribers)
+    budgets.create_notification(
+        AccountId=lab.account_id, BudgetName="lab-monthly", Notification=NOTIFICATION, Subscribers=subscribers
+    )
     with pytest.raises(budgets.exceptions.DuplicateRecordException, match="notification already exists"):
-        budgets.create_notification(AccountId=lab.account_id, BudgetName="lab-monthly",
-                                    Notification={**NOTIFICATION, "Threshold": 100.0}, Subscribers=subscribers)
-    budgets.create_notification(AccountId=lab.account_id, BudgetName="lab-monthly",
-                                Notification={**NOTIFICATION, "Threshold": 80}, Subscribers=subscribers)
-    found = budgets.describe_notifications_for_budget(AccountId=lab.account_id, BudgetName="lab-monthly")["Notifications"]
+        budgets.create_notification(
+            AccountId=lab.account_id,
+            BudgetName="lab-monthly",
+            Notification={**NOTIFICATION, "Threshold": 100.0},
+            Subscribers=subscribers,
+        )
+    budgets.create_notification(
+        AccountId=lab.account_id,
+        BudgetName="lab-monthly",
+        Notification={**NOTIFICATION, "Threshold": 80},
+        Subscribers=subscribers,
+    )
+    found = budgets.describe_notifications_for_budget(AccountId=lab.account_id, BudgetName="lab-monthly")[
+        "Notifications"
+    ]
     assert sorted(float(n["Threshold"]) for n in found) == [80.0, 100.0]
     with pytest.raises(budgets.exceptions.NotFoundException):
-        budgets.create_notification(AccountId=lab.account_id, BudgetName="nope", Notification=NOTIFICATION,
-                                    Subscribers=subscribers)
+        budgets.create_notification(
+            AccountId=lab.account_id, BudgetName="nope", Notification=NOTIFICATION, Subscribers=subscribers
+        )
 
 
 def test_run_instances_with_the_same_client_token_launches_once(lab: Lab) -> None:

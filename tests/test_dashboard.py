@@ -18,9 +18,20 @@ import pytest
 from labkit.lesson import dashboard, ec2
 from labkit.runtime.lab import Lab
 
-METRIC = {"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6,
-          "properties": {"metrics": [["AWS/EC2", "CPUUtilization", "InstanceId", "i-012345"]], "period": 300,
-                         "stat": "Average", "region": "us-east-1", "title": "EC2 Instance CPU"}}
+METRIC = {
+    "type": "metric",
+    "x": 0,
+    "y": 0,
+    "width": 12,
+    "height": 6,
+    "properties": {
+        "metrics": [["AWS/EC2", "CPUUtilization", "InstanceId", "i-012345"]],
+        "period": 300,
+        "stat": "Average",
+        "region": "us-east-1",
+        "title": "EC2 Instance CPU",
+    },
+}
 TEXT = {"type": "text", "x": 0, "y": 7, "width": 3, "height": 3, "properties": {"markdown": "Hello world"}}
 
 
@@ -35,12 +46,34 @@ def test_the_documented_example_is_valid() -> None:
         ("{not json", "the body is not valid JSON"),
         ({}, "the body must include a 'widgets' array"),
         ({"widgets": [{"type": "graph", "properties": {}}]}, "widgets[0]: 'type' must be one of"),
-        ({"widgets": [{**METRIC, "properties": {"metrics": METRIC["properties"]["metrics"]}}]}, "widgets[0]: a metric widget needs properties.region"),
+        (
+            {"widgets": [{**METRIC, "properties": {"metrics": METRIC["properties"]["metrics"]}}]},
+            "widgets[0]: a metric widget needs properties.region",
+        ),
         ({"widgets": [{**METRIC, "width": 25}]}, "widgets[0]: 'width' must be an integer from 1 to 24"),
-        ({"widgets": [{**METRIC, "properties": {**METRIC["properties"], "period": 90}}]}, "properties.period must be 1, 5, 10, 30 or a multiple of 60"),
+        (
+            {"widgets": [{**METRIC, "properties": {**METRIC["properties"], "period": 90}}]},
+            "properties.period must be 1, 5, 10, 30 or a multiple of 60",
+        ),
         ({"widgets": [{"type": "text", "properties": {}}]}, "widgets[0]: a text widget needs properties.markdown"),
-        ({"widgets": [{"type": "alarm", "properties": {"alarms": ["lab-web"]}}]}, "properties.alarms[0] is not an alarm ARN"),
-        ({"widgets": [{**METRIC, "properties": {**METRIC["properties"], "metrics": [["AWS/EC2", "CPUUtilization", "InstanceId"]]}}]}, "properties.metrics[0] must be"),
+        (
+            {"widgets": [{"type": "alarm", "properties": {"alarms": ["lab-web"]}}]},
+            "properties.alarms[0] is not an alarm ARN",
+        ),
+        (
+            {
+                "widgets": [
+                    {
+                        **METRIC,
+                        "properties": {
+                            **METRIC["properties"],
+                            "metrics": [["AWS/EC2", "CPUUtilization", "InstanceId"]],
+                        },
+                    }
+                ]
+            },
+            "properties.metrics[0] must be",
+        ),
         ({"widgets": [TEXT], "start": "yesterday"}, "'start' must be a relative time"),
         ({"widgets": [TEXT] * 501}, "at most 500 widgets"),
     ],
@@ -51,7 +84,9 @@ def test_problems_are_named(body: object, problem: str) -> None:
 
 
 def test_dot_repeats_the_previous_rows_value() -> None:
-    rows = dashboard.resolve_metrics([["AWS/EC2", "CPUUtilization", "InstanceId", "i-1"], [".", "NetworkIn", ".", ".", {"stat": "Sum"}]])
+    rows = dashboard.resolve_metrics(
+        [["AWS/EC2", "CPUUtilization", "InstanceId", "i-1"], [".", "NetworkIn", ".", ".", {"stat": "Sum"}]]
+    )
     assert rows[1] == ("AWS/EC2", "NetworkIn", [{"Name": "InstanceId", "Value": "i-1"}], {"stat": "Sum"})
 
 
@@ -59,18 +94,48 @@ def test_render_draws_every_widget_and_reports_alarm_states(lab: Lab, capsys: py
     instance = ec2.launch(lab, detailed=True)
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(
-        AlarmName="cpu", Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=instance.dimensions,
-        Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=-1, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="cpu",
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=instance.dimensions,
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=-1,
+        ComparisonOperator="GreaterThanThreshold",
     )
     lab.advance(minutes=10)
     arn = cloudwatch.describe_alarms(AlarmNames=["cpu"])["MetricAlarms"][0]["AlarmArn"]
-    body = {"start": "-PT1H", "widgets": [
-        {"type": "text", "x": 0, "y": 0, "width": 24, "height": 1, "properties": {"markdown": "# Lab"}},
-        {"type": "alarm", "x": 0, "y": 1, "width": 24, "height": 2, "properties": {"title": "Alarms", "alarms": [arn]}},
-        {"type": "metric", "x": 0, "y": 3, "width": 12, "height": 6, "properties": {
-            "title": "CPU", "region": lab.region, "period": 60,
-            "metrics": [["AWS/EC2", "CPUUtilization", "InstanceId", instance.instance_id], [".", "NetworkIn", ".", "."]]}},
-    ]}
+    body = {
+        "start": "-PT1H",
+        "widgets": [
+            {"type": "text", "x": 0, "y": 0, "width": 24, "height": 1, "properties": {"markdown": "# Lab"}},
+            {
+                "type": "alarm",
+                "x": 0,
+                "y": 1,
+                "width": 24,
+                "height": 2,
+                "properties": {"title": "Alarms", "alarms": [arn]},
+            },
+            {
+                "type": "metric",
+                "x": 0,
+                "y": 3,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": "CPU",
+                    "region": lab.region,
+                    "period": 60,
+                    "metrics": [
+                        ["AWS/EC2", "CPUUtilization", "InstanceId", instance.instance_id],
+                        [".", "NetworkIn", ".", "."],
+                    ],
+                },
+            },
+        ],
+    }
     assert dashboard.validate(body) == []
     cloudwatch.put_dashboard(DashboardName="lab", DashboardBody=json.dumps(body))
     figure = dashboard.render(lab, "lab")
@@ -107,18 +172,34 @@ def test_widget_titles_and_tick_labels_never_overlap_another_widget(lab: Lab) ->
     instance = ec2.launch(lab, detailed=True)
     lab.advance(minutes=30)
     metric = ["AWS/EC2", "CPUUtilization", "InstanceId", instance.instance_id]
-    body = {"start": "-PT1H", "widgets": [
-        {"type": "text", "x": 0, "y": 0, "width": 24, "height": 2, "properties": {"markdown": "# Lab"}},
-        *({"type": "metric", "x": x, "y": y, "width": 8, "height": 6,
-           "properties": {"title": f"CPU {x}/{y}", "region": lab.region, "period": 60, "metrics": [metric]}}
-          for x in (0, 8, 16) for y in (2, 8)),
-    ]}
+    body = {
+        "start": "-PT1H",
+        "widgets": [
+            {"type": "text", "x": 0, "y": 0, "width": 24, "height": 2, "properties": {"markdown": "# Lab"}},
+            *(
+                {
+                    "type": "metric",
+                    "x": x,
+                    "y": y,
+                    "width": 8,
+                    "height": 6,
+                    "properties": {"title": f"CPU {x}/{y}", "region": lab.region, "period": 60, "metrics": [metric]},
+                }
+                for x in (0, 8, 16)
+                for y in (2, 8)
+            ),
+        ],
+    }
     lab.client("cloudwatch").put_dashboard(DashboardName="grid", DashboardBody=json.dumps(body))
     figure = dashboard.render(lab, "grid")
     figure.canvas.draw()
     boxes = _boxes(figure)
-    clashes = [(a, what_a, b, what_b) for a, what_a, box_a in boxes for b, what_b, box_b in boxes
-               if a < b and box_a.overlaps(box_b)]
+    clashes = [
+        (a, what_a, b, what_b)
+        for a, what_a, box_a in boxes
+        for b, what_b, box_b in boxes
+        if a < b and box_a.overlaps(box_b)
+    ]
     assert clashes == []
     plt.close(figure)
 
@@ -127,17 +208,51 @@ def test_a_bytes_metric_is_labelled_in_binary_units(lab: Lab) -> None:
     # FreeStorageSpace is in bytes (Amazon RDS metrics: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html).
     cloudwatch = lab.client("cloudwatch")
     now = lab.clock.now()
-    cloudwatch.put_metric_data(Namespace="LabTest/RDS", MetricData=[
-        {"MetricName": "FreeStorageSpace", "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "db"}],
-         "Timestamp": now, "Value": 18 * 1024**3, "Unit": "Bytes"}])
+    cloudwatch.put_metric_data(
+        Namespace="LabTest/RDS",
+        MetricData=[
+            {
+                "MetricName": "FreeStorageSpace",
+                "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "db"}],
+                "Timestamp": now,
+                "Value": 18 * 1024**3,
+                "Unit": "Bytes",
+            }
+        ],
+    )
     lab.advance(minutes=5)
-    cloudwatch.put_metric_data(Namespace="LabTest/RDS", MetricData=[
-        {"MetricName": "FreeStorageSpace", "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "db"}],
-         "Timestamp": lab.clock.now(), "Value": 1.5 * 1024**3, "Unit": "Bytes"}])
+    cloudwatch.put_metric_data(
+        Namespace="LabTest/RDS",
+        MetricData=[
+            {
+                "MetricName": "FreeStorageSpace",
+                "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "db"}],
+                "Timestamp": lab.clock.now(),
+                "Value": 1.5 * 1024**3,
+                "Unit": "Bytes",
+            }
+        ],
+    )
     lab.advance(minutes=5)
-    body = {"start": "-PT1H", "widgets": [{"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6, "properties": {
-        "title": "free storage", "region": lab.region, "stat": "Minimum", "period": 300,
-        "metrics": [["LabTest/RDS", "FreeStorageSpace", "DBInstanceIdentifier", "db"]]}}]}
+    body = {
+        "start": "-PT1H",
+        "widgets": [
+            {
+                "type": "metric",
+                "x": 0,
+                "y": 0,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": "free storage",
+                    "region": lab.region,
+                    "stat": "Minimum",
+                    "period": 300,
+                    "metrics": [["LabTest/RDS", "FreeStorageSpace", "DBInstanceIdentifier", "db"]],
+                },
+            }
+        ],
+    }
     cloudwatch.put_dashboard(DashboardName="db", DashboardBody=json.dumps(body))
     figure = dashboard.render(lab, "db")
     figure.canvas.draw()

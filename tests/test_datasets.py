@@ -27,11 +27,19 @@ def test_a_fresh_build_equals_the_committed_files(tmp_path: Path) -> None:
 
 
 def test_make_data_runs_the_builder(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "labkit.tools.datasets", str(tmp_path)], capture_output=True,
-                            text=True, check=True, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "labkit.tools.datasets", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(datasets.DATASETS)
     assert result.stdout.count("wrote ") == len(datasets.DATASETS)
-    assert "data:" in (REPO / "Makefile").read_text() and "-m labkit.tools.datasets data" in (REPO / "Makefile").read_text()
+    assert (
+        "data:" in (REPO / "Makefile").read_text()
+        and "-m labkit.tools.datasets data" in (REPO / "Makefile").read_text()
+    )
 
 
 def test_every_dataset_is_described_in_the_readme() -> None:

@@ -21,7 +21,10 @@ from labkit.runtime.lab import Lab
 
 
 def test_sample_values_keeps_raw_values_and_collapses_constant_periods() -> None:
-    assert ec2_workload.sample_values([1.0, 2.0, 2.0, 3.0, 1.0]) == {"Values": [1.0, 2.0, 3.0], "Counts": [2.0, 2.0, 1.0]}
+    assert ec2_workload.sample_values([1.0, 2.0, 2.0, 3.0, 1.0]) == {
+        "Values": [1.0, 2.0, 3.0],
+        "Counts": [2.0, 2.0, 1.0],
+    }
     assert ec2_workload.sample_values([0.0] * 5) == {
         "StatisticValues": {"SampleCount": 5.0, "Sum": 0.0, "Minimum": 0.0, "Maximum": 0.0}
     }
@@ -43,14 +46,23 @@ def test_launch_refuses_an_unknown_pattern(lab: Lab) -> None:
 def test_basic_history_has_five_samples_per_period_and_percentiles(lab: Lab) -> None:
     instance = ec2.launch(lab, history_days=1 / 24)
     points = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=instance.dimensions,
-        StartTime=DEFAULT_START - dt.timedelta(hours=1), EndTime=DEFAULT_START, Period=300,
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=instance.dimensions,
+        StartTime=DEFAULT_START - dt.timedelta(hours=1),
+        EndTime=DEFAULT_START,
+        Period=300,
         Statistics=["SampleCount", "Maximum"],
     )["Datapoints"]
     assert len(points) == 12 and {p["SampleCount"] for p in points} == {5.0}
     p100 = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=instance.dimensions,
-        StartTime=DEFAULT_START - dt.timedelta(hours=1), EndTime=DEFAULT_START, Period=300, ExtendedStatistics=["p100"],
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=instance.dimensions,
+        StartTime=DEFAULT_START - dt.timedelta(hours=1),
+        EndTime=DEFAULT_START,
+        Period=300,
+        ExtendedStatistics=["p100"],
     )["Datapoints"]
     assert sorted(p["ExtendedStatistics"]["p100"] for p in p100) == sorted(p["Maximum"] for p in points)
 
@@ -80,8 +92,14 @@ def test_series_from_an_unaligned_start_lines_up_with_cloudwatch_periods(lab: La
     # is before StartTime, which a start less than 15 days ago keeps to the minute
     # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html).
     instance = ec2.launch(lab, history_days=1 / 24)
-    cpu = metrics.series(lab, "CPUUtilization", instance.dimensions,
-                         start=DEFAULT_START - dt.timedelta(minutes=57), end=DEFAULT_START, period=300)
+    cpu = metrics.series(
+        lab,
+        "CPUUtilization",
+        instance.dimensions,
+        start=DEFAULT_START - dt.timedelta(minutes=57),
+        end=DEFAULT_START,
+        period=300,
+    )
     assert cpu.index[0] == DEFAULT_START - dt.timedelta(minutes=60) and len(cpu) == 12
     assert cpu.isna().tolist() == [True] + [False] * 11
 
@@ -89,22 +107,34 @@ def test_series_from_an_unaligned_start_lines_up_with_cloudwatch_periods(lab: La
 def test_metric_reads_on_a_remote_server_come_from_what_the_lab_sent(lab: Lab) -> None:
     """On a moto server in another process the emulator answers from its mirror of PutMetricData."""
     with labkit.connect("moto-server") as server:
-        remote = Lab(backends.start_moto_server(server.region, LabClock(), server.backend.endpoint_url),
-                     server.region, LabClock())
+        remote = Lab(
+            backends.start_moto_server(server.region, LabClock(), server.backend.endpoint_url),
+            server.region,
+            LabClock(),
+        )
         cloudwatch = remote.client("cloudwatch")
-        cloudwatch.put_metric_data(Namespace="Lab", MetricData=[
-            {"MetricName": "m", "Value": value, "Timestamp": DEFAULT_START + dt.timedelta(seconds=20 * n)}
-            for n, value in enumerate([1.0, 2.0, 3.0, 4.0, 10.0])
-        ])
-        remote.internal_client("cloudwatch").put_metric_data(Namespace="Lab", MetricData=[
-            {"MetricName": "m", "Value": 5.0, "Timestamp": DEFAULT_START + dt.timedelta(minutes=7)}
-        ])
+        cloudwatch.put_metric_data(
+            Namespace="Lab",
+            MetricData=[
+                {"MetricName": "m", "Value": value, "Timestamp": DEFAULT_START + dt.timedelta(seconds=20 * n)}
+                for n, value in enumerate([1.0, 2.0, 3.0, 4.0, 10.0])
+            ],
+        )
+        remote.internal_client("cloudwatch").put_metric_data(
+            Namespace="Lab",
+            MetricData=[{"MetricName": "m", "Value": 5.0, "Timestamp": DEFAULT_START + dt.timedelta(minutes=7)}],
+        )
         points = cloudwatch.get_metric_statistics(
-            Namespace="Lab", MetricName="m", StartTime=DEFAULT_START, EndTime=DEFAULT_START + dt.timedelta(minutes=10),
-            Period=300, ExtendedStatistics=["p100"],  # moto itself drops ExtendedStatistics
+            Namespace="Lab",
+            MetricName="m",
+            StartTime=DEFAULT_START,
+            EndTime=DEFAULT_START + dt.timedelta(minutes=10),
+            Period=300,
+            ExtendedStatistics=["p100"],  # moto itself drops ExtendedStatistics
         )["Datapoints"]
         assert sorted((p["Timestamp"], p["ExtendedStatistics"]["p100"]) for p in points) == [
-            (DEFAULT_START, 10.0), (DEFAULT_START + dt.timedelta(minutes=5), 5.0)
+            (DEFAULT_START, 10.0),
+            (DEFAULT_START + dt.timedelta(minutes=5), 5.0),
         ]
         assert not remote.backend.in_process
 
@@ -137,12 +167,17 @@ def test_sample_minutes_is_sample_called_minute_by_minute_to_the_last_bit(patter
     assert max(columns["CPUUtilization"]) >= 97 and max(columns["StatusCheckFailed_System"]) == 1.0
 
 
-@pytest.mark.parametrize("first", [
-    dt.datetime(2026, 5, 29, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))),  # not UTC
-    dt.datetime(2026, 5, 29, 14, 0, 30, tzinfo=dt.timezone.utc),  # not on a minute
-])
+@pytest.mark.parametrize(
+    "first",
+    [
+        dt.datetime(2026, 5, 29, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))),  # not UTC
+        dt.datetime(2026, 5, 29, 14, 0, 30, tzinfo=dt.timezone.utc),  # not on a minute
+    ],
+)
 def test_sample_minutes_off_the_minute_grid_falls_back_to_sample(first: dt.datetime) -> None:
     made = ec2_workload.LabInstance("i-0123", "t3.micro", True, ec2_workload.Workload("batch"), first)
     again = ec2_workload.LabInstance("i-0123", "t3.micro", True, ec2_workload.Workload("batch"), first)
     columns = made.sample_minutes(first, 90)
-    assert columns["CPUUtilization"] == [again.sample(first + dt.timedelta(minutes=m))["CPUUtilization"] for m in range(90)]
+    assert columns["CPUUtilization"] == [
+        again.sample(first + dt.timedelta(minutes=m))["CPUUtilization"] for m in range(90)
+    ]

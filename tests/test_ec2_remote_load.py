@@ -42,9 +42,13 @@ def agent_online(lab: Lab, online: dict[str, bool]) -> None:
 
     def answer(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         wanted = json.loads(params["body"])["Filters"][0]["Values"]
-        return AWSResponse("https://ssm.test.invalid/", 200, HTTPHeaders(), None), {"InstanceInformationList": [
-            {"InstanceId": i, "PingStatus": "Online" if online.get(i) else "ConnectionLost"} for i in wanted if i in online
-        ]}
+        return AWSResponse("https://ssm.test.invalid/", 200, HTTPHeaders(), None), {
+            "InstanceInformationList": [
+                {"InstanceId": i, "PingStatus": "Online" if online.get(i) else "ConnectionLost"}
+                for i in wanted
+                if i in online
+            ]
+        }
 
     lab.internal_client("ssm").meta.events.register("before-call.ssm.DescribeInstanceInformation", answer)
 
@@ -113,7 +117,9 @@ def test_load_waits_for_the_agent_and_names_the_profile_when_it_never_registers(
     instance = ec2.launch(real_like, remote_load=True)
     agent_online(real_like, {instance.instance_id: False})
     assert instance.remote is not None
-    with pytest.raises(WaitTimeout, match=rf"{instance.instance_id} registering with Systems Manager .*{ec2.SSM_PROFILE}"):
+    with pytest.raises(
+        WaitTimeout, match=rf"{instance.instance_id} registering with Systems Manager .*{ec2.SSM_PROFILE}"
+    ):
         instance.spike(real_like.clock.now(), minutes=5)
     assert sent_commands(real_like, instance.instance_id) == []
 
@@ -127,8 +133,15 @@ def test_launch_retries_while_ec2_does_not_see_the_new_profile(real_like: Lab, m
         if refusals[0]:
             refusals[0] -= 1
             raise botocore.exceptions.ClientError(
-                {"Error": {"Code": "InvalidParameterValue", "Message": "Value (labkit-ssm-instance) for parameter "
-                           "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name"}}, "RunInstances")
+                {
+                    "Error": {
+                        "Code": "InvalidParameterValue",
+                        "Message": "Value (labkit-ssm-instance) for parameter "
+                        "iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name",
+                    }
+                },
+                "RunInstances",
+            )
 
     real_like.client("ec2").meta.events.register("before-call.ec2.RunInstances", not_yet)
     instance = ec2.launch(real_like, remote_load=True)

@@ -34,43 +34,131 @@ SERVICE = [{"Name": "Service", "Value": "shop"}]
 
 
 def _metric_alarms(cpu: dict[str, Any], topic: str) -> list[dict[str, Any]]:
-    requests = {"Namespace": NAMESPACE, "MetricName": "Requests", "Dimensions": SERVICE, "Statistic": "Sum", "Period": 60}
-    stat = {"Metric": {"Namespace": NAMESPACE, "MetricName": "Requests", "Dimensions": SERVICE}, "Period": 60, "Stat": "Sum"}
-    errors = {"Metric": {"Namespace": NAMESPACE, "MetricName": "Errors", "Dimensions": SERVICE}, "Period": 60, "Stat": "Sum"}
+    requests = {
+        "Namespace": NAMESPACE,
+        "MetricName": "Requests",
+        "Dimensions": SERVICE,
+        "Statistic": "Sum",
+        "Period": 60,
+    }
+    stat = {
+        "Metric": {"Namespace": NAMESPACE, "MetricName": "Requests", "Dimensions": SERVICE},
+        "Period": 60,
+        "Stat": "Sum",
+    }
+    errors = {
+        "Metric": {"Namespace": NAMESPACE, "MetricName": "Errors", "Dimensions": SERVICE},
+        "Period": 60,
+        "Stat": "Sum",
+    }
     above = {"ComparisonOperator": "GreaterThanThreshold", "AlarmActions": [topic], "OKActions": [topic]}
     alarms = [
-        {"AlarmName": "cpu-3-of-5", **cpu, "Statistic": "Average", "EvaluationPeriods": 5, "DatapointsToAlarm": 3,
-         "Threshold": 30.0, **above},
-        {"AlarmName": "cpu-sliding", **cpu, "Statistic": "Maximum", "EvaluationPeriods": 2, "Threshold": 35.0,
-         "EvaluationWindow": {"SlidingWindow": {}}, **above},
-        {"AlarmName": "cpu-wall-clock", **cpu, "Statistic": "Average", "EvaluationPeriods": 2, "Threshold": 25.0,
-         "EvaluationWindow": {"WallClockWindow": {"Timezone": "Asia/Tokyo"}}, **above},
+        {
+            "AlarmName": "cpu-3-of-5",
+            **cpu,
+            "Statistic": "Average",
+            "EvaluationPeriods": 5,
+            "DatapointsToAlarm": 3,
+            "Threshold": 30.0,
+            **above,
+        },
+        {
+            "AlarmName": "cpu-sliding",
+            **cpu,
+            "Statistic": "Maximum",
+            "EvaluationPeriods": 2,
+            "Threshold": 35.0,
+            "EvaluationWindow": {"SlidingWindow": {}},
+            **above,
+        },
+        {
+            "AlarmName": "cpu-wall-clock",
+            **cpu,
+            "Statistic": "Average",
+            "EvaluationPeriods": 2,
+            "Threshold": 25.0,
+            "EvaluationWindow": {"WallClockWindow": {"Timezone": "Asia/Tokyo"}},
+            **above,
+        },
         # 30 one-minute samples in 30 minutes: p50 needs 20 (10/(1-0.5)), so the first periods are "ignored".
-        {"AlarmName": "cpu-p50", **cpu, "Period": 1800, "ExtendedStatistic": "p50",
-         "EvaluateLowSampleCountPercentile": "ignore", "EvaluationPeriods": 1, "Threshold": 25.0, **above},
-        {"AlarmName": "requests-hires", **requests, "Period": 10, "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
-         "Threshold": 1.0, **above},
-        {"AlarmName": "error-rate", "Metrics": [
-            {"Id": "m1", "MetricStat": errors, "ReturnData": False},
-            {"Id": "m2", "MetricStat": stat, "ReturnData": False},
-            {"Id": "e1", "Expression": "100 * FILL(m1, 0) / FILL(m2, REPEAT)", "Label": "error rate"},
-        ], "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "Threshold": 20.0, **above},
+        {
+            "AlarmName": "cpu-p50",
+            **cpu,
+            "Period": 1800,
+            "ExtendedStatistic": "p50",
+            "EvaluateLowSampleCountPercentile": "ignore",
+            "EvaluationPeriods": 1,
+            "Threshold": 25.0,
+            **above,
+        },
+        {
+            "AlarmName": "requests-hires",
+            **requests,
+            "Period": 10,
+            "EvaluationPeriods": 3,
+            "DatapointsToAlarm": 2,
+            "Threshold": 1.0,
+            **above,
+        },
+        {
+            "AlarmName": "error-rate",
+            "Metrics": [
+                {"Id": "m1", "MetricStat": errors, "ReturnData": False},
+                {"Id": "m2", "MetricStat": stat, "ReturnData": False},
+                {"Id": "e1", "Expression": "100 * FILL(m1, 0) / FILL(m2, REPEAT)", "Label": "error rate"},
+            ],
+            "EvaluationPeriods": 3,
+            "DatapointsToAlarm": 2,
+            "Threshold": 20.0,
+            **above,
+        },
         # HOUR() gives the periods' own time: its answer turns at 01:00 though its metric never changes
         # (written once, at the start), so it must be evaluated every time.
-        {"AlarmName": "one-oclock", "Metrics": [
-            {"Id": "m2", "MetricStat": {**stat, "Metric": {**stat["Metric"], "MetricName": "Heartbeat"}}, "ReturnData": False},
-            {"Id": "e1", "Expression": "FILL(m2, 0) * 0 + HOUR(FILL(m2, 0))"},
-        ], "EvaluationPeriods": 1, "Threshold": 0.5, **above},
-        {"AlarmName": "cpu-anomaly", "Metrics": [
-            {"Id": "m1", "MetricStat": {"Metric": {k: cpu[k] for k in ("Namespace", "MetricName", "Dimensions")},
-                                        "Period": 300, "Stat": "Average"}},
-            {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(m1, 1)"},
-        ], "ThresholdMetricId": "band", "ComparisonOperator": "GreaterThanUpperThreshold", "EvaluationPeriods": 1,
-         "AlarmActions": [topic]},
+        {
+            "AlarmName": "one-oclock",
+            "Metrics": [
+                {
+                    "Id": "m2",
+                    "MetricStat": {**stat, "Metric": {**stat["Metric"], "MetricName": "Heartbeat"}},
+                    "ReturnData": False,
+                },
+                {"Id": "e1", "Expression": "FILL(m2, 0) * 0 + HOUR(FILL(m2, 0))"},
+            ],
+            "EvaluationPeriods": 1,
+            "Threshold": 0.5,
+            **above,
+        },
+        {
+            "AlarmName": "cpu-anomaly",
+            "Metrics": [
+                {
+                    "Id": "m1",
+                    "MetricStat": {
+                        "Metric": {k: cpu[k] for k in ("Namespace", "MetricName", "Dimensions")},
+                        "Period": 300,
+                        "Stat": "Average",
+                    },
+                },
+                {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(m1, 1)"},
+            ],
+            "ThresholdMetricId": "band",
+            "ComparisonOperator": "GreaterThanUpperThreshold",
+            "EvaluationPeriods": 1,
+            "AlarmActions": [topic],
+        },
     ]
     for treat in ("missing", "breaching", "notBreaching", "ignore"):
-        alarms.append({"AlarmName": f"requests-{treat}", **requests, "EvaluationPeriods": 3, "DatapointsToAlarm": 2,
-                       "Threshold": 4.0, "TreatMissingData": treat, **above})
+        alarms.append(
+            {
+                "AlarmName": f"requests-{treat}",
+                **requests,
+                "EvaluationPeriods": 3,
+                "DatapointsToAlarm": 2,
+                "Threshold": 4.0,
+                "TreatMissingData": treat,
+                **above,
+            }
+        )
     return alarms
 
 
@@ -96,9 +184,13 @@ def _run(skipping: bool) -> tuple[dict[str, Any], int]:
         for alarm in _metric_alarms(cpu, topic):
             cloudwatch.put_metric_alarm(**alarm)
         cloudwatch.put_composite_alarm(
-            AlarmName="page-me", AlarmRule="ALARM(cpu-3-of-5) AND ALARM(\"requests-missing\")", AlarmActions=[topic],
+            AlarmName="page-me",
+            AlarmRule='ALARM(cpu-3-of-5) AND ALARM("requests-missing")',
+            AlarmActions=[topic],
         )
-        cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Heartbeat", "Dimensions": SERVICE, "Value": 1.0}])
+        cloudwatch.put_metric_data(
+            Namespace=NAMESPACE, MetricData=[{"MetricName": "Heartbeat", "Dimensions": SERVICE, "Value": 1.0}]
+        )
         random = np.random.default_rng(20)
         start = lab.clock.now()
         instance.spike(start + dt.timedelta(hours=2), 40)
@@ -109,11 +201,24 @@ def _run(skipping: bool) -> tuple[dict[str, Any], int]:
                 if random.random() < 0.5:
                     data.append({"MetricName": "Errors", "Dimensions": SERVICE, "Value": float(random.integers(0, 3))})
                 if random.random() < 0.3:  # a late datapoint, inside windows already evaluated
-                    data.append({"MetricName": "Requests", "Dimensions": SERVICE, "Value": 6.0,
-                                 "Timestamp": now - dt.timedelta(minutes=int(random.integers(1, 4)))})
+                    data.append(
+                        {
+                            "MetricName": "Requests",
+                            "Dimensions": SERVICE,
+                            "Value": 6.0,
+                            "Timestamp": now - dt.timedelta(minutes=int(random.integers(1, 4))),
+                        }
+                    )
                 if random.random() < 0.3:  # high resolution, between the 10-second evaluations
-                    data.append({"MetricName": "Requests", "Dimensions": SERVICE, "Value": 2.0, "StorageResolution": 1,
-                                 "Timestamp": now - dt.timedelta(seconds=int(random.integers(1, 59)))})
+                    data.append(
+                        {
+                            "MetricName": "Requests",
+                            "Dimensions": SERVICE,
+                            "Value": 2.0,
+                            "StorageResolution": 1,
+                            "Timestamp": now - dt.timedelta(seconds=int(random.integers(1, 59))),
+                        }
+                    )
                 cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data)
             if step == 10:
                 cloudwatch.set_alarm_state(AlarmName="cpu-3-of-5", StateValue="ALARM", StateReason="testing actions")
@@ -123,7 +228,9 @@ def _run(skipping: bool) -> tuple[dict[str, Any], int]:
                 cloudwatch.set_alarm_state(AlarmName="requests-ignore", StateValue="OK", StateReason="testing ignore")
             lab.advance(minutes=int(random.integers(1, 6)))
         both = ["MetricAlarm", "CompositeAlarm"]
-        history = cloudwatch.get_paginator("describe_alarm_history").paginate(AlarmTypes=both, ScanBy="TimestampAscending")
+        history = cloudwatch.get_paginator("describe_alarm_history").paginate(
+            AlarmTypes=both, ScanBy="TimestampAscending"
+        )
         described = cloudwatch.describe_alarms(AlarmTypes=both)
         produced = {
             "history": [item for page in history for item in page["AlarmHistoryItems"]],
@@ -142,20 +249,33 @@ def test_skipping_changes_nothing_that_alarms_produce() -> None:
     transitions = [item for item in every["history"] if item["HistoryItemType"] == "StateUpdate"]
     # The scenario moves every kind of alarm (else the comparison would prove little).
     assert {item["AlarmName"] for item in transitions} >= {
-        "cpu-3-of-5", "cpu-sliding", "cpu-wall-clock", "cpu-p50", "requests-hires", "error-rate", "one-oclock",
-        "requests-missing", "requests-breaching", "requests-notBreaching", "requests-ignore", "page-me",
+        "cpu-3-of-5",
+        "cpu-sliding",
+        "cpu-wall-clock",
+        "cpu-p50",
+        "requests-hires",
+        "error-rate",
+        "one-oclock",
+        "requests-missing",
+        "requests-breaching",
+        "requests-notBreaching",
+        "requests-ignore",
+        "page-me",
     }
     assert len(every["emails"]) > 20
     assert skipped == every
     assert fewer < all_of_them * 0.7  # and it did skip
 
 
-@pytest.mark.parametrize(("boundaries", "span"), [
-    ([0, 300], 100),  # the datapoint at 100 is 100 after the first boundary
-    ([100, 400], 0),  # a boundary on a datapoint: any move changes a period
-    ([150, 450], 250),  # 400 - 150; nothing follows 450
-    ([500], QUIET_FOREVER),
-])
+@pytest.mark.parametrize(
+    ("boundaries", "span"),
+    [
+        ([0, 300], 100),  # the datapoint at 100 is 100 after the first boundary
+        ([100, 400], 0),  # a boundary on a datapoint: any move changes a period
+        ([150, 450], 250),  # 400 - 150; nothing follows 450
+        ([500], QUIET_FOREVER),
+    ],
+)
 def test_quiet_span_is_the_smallest_gap_to_a_following_datapoint(boundaries: list[int], span: int) -> None:
     store = MetricStore()
     now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -175,7 +295,9 @@ def test_every_write_bumps_the_series_version(lab: labkit.Lab) -> None:
     cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Requests", "Value": 1.0}])
     versions.append(series.version)
     late = lab.clock.now() - dt.timedelta(minutes=5)  # stored out of order
-    cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Requests", "Value": 1.0, "Timestamp": late}])
+    cloudwatch.put_metric_data(
+        Namespace=NAMESPACE, MetricData=[{"MetricName": "Requests", "Value": 1.0, "Timestamp": late}]
+    )
     versions.append(series.version)
     cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=[{"MetricName": "Requests", "Values": [1.0, 2.0]}])
     versions.append(series.version)

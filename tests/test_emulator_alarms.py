@@ -21,17 +21,30 @@ from labkit.runtime.clock import DEFAULT_START
 from labkit.runtime.lab import Lab
 
 ALARM = {
-    "AlarmName": "cpu-high", "MetricName": "CPUUtilization", "Namespace": "Lab/Test",
-    "Dimensions": [{"Name": "InstanceId", "Value": "i-0123456789abcdef0"}], "Statistic": "Average",
-    "Period": 300, "EvaluationPeriods": 1, "Threshold": 80.0, "ComparisonOperator": "GreaterThanThreshold",
+    "AlarmName": "cpu-high",
+    "MetricName": "CPUUtilization",
+    "Namespace": "Lab/Test",
+    "Dimensions": [{"Name": "InstanceId", "Value": "i-0123456789abcdef0"}],
+    "Statistic": "Average",
+    "Period": 300,
+    "EvaluationPeriods": 1,
+    "Threshold": 80.0,
+    "ComparisonOperator": "GreaterThanThreshold",
 }
 
 
 def _put_cpu(lab: Lab, value: float, when: dt.datetime) -> None:
     lab.client("cloudwatch").put_metric_data(
         Namespace="Lab/Test",
-        MetricData=[{"MetricName": "CPUUtilization", "Dimensions": ALARM["Dimensions"], "Value": value,
-                     "Timestamp": when, "Unit": "Percent"}],
+        MetricData=[
+            {
+                "MetricName": "CPUUtilization",
+                "Dimensions": ALARM["Dimensions"],
+                "Value": value,
+                "Timestamp": when,
+                "Unit": "Percent",
+            }
+        ],
     )
 
 
@@ -80,7 +93,10 @@ def test_history_records_creation_and_each_transition(lab: Lab) -> None:
     _put_cpu(lab, 90.0, DEFAULT_START)
     lab.advance(minutes=5)
     items = cloudwatch.describe_alarm_history(AlarmName="cpu-high")["AlarmHistoryItems"]
-    assert [i["HistorySummary"] for i in items] == ["Alarm updated from INSUFFICIENT_DATA to ALARM", 'Alarm "cpu-high" created']
+    assert [i["HistorySummary"] for i in items] == [
+        "Alarm updated from INSUFFICIENT_DATA to ALARM",
+        'Alarm "cpu-high" created',
+    ]
     data = json.loads(items[0]["HistoryData"])
     assert data["oldState"]["stateValue"] == "INSUFFICIENT_DATA" and data["newState"]["stateValue"] == "ALARM"
     only_updates = cloudwatch.describe_alarm_history(AlarmName="cpu-high", HistoryItemType="StateUpdate")
@@ -113,13 +129,19 @@ def test_state_change_event_has_the_documented_shape(lab: Lab) -> None:
     cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="r")
     [event] = lab.emulator.plugin(CloudWatchAlarms).events
     assert event["source"] == "aws.cloudwatch" and event["detail-type"] == "CloudWatch Alarm State Change"
-    assert event["detail"]["state"]["value"] == "ALARM" and event["detail"]["previousState"]["value"] == "INSUFFICIENT_DATA"
+    assert (
+        event["detail"]["state"]["value"] == "ALARM"
+        and event["detail"]["previousState"]["value"] == "INSUFFICIENT_DATA"
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "code"),
-    [({"Period": 7}, "ValidationError"), ({"ComparisonOperator": "GreaterThanOrEqual"}, "ValidationError"),
-     ({"DatapointsToAlarm": 3}, "ValidationError")],
+    [
+        ({"Period": 7}, "ValidationError"),
+        ({"ComparisonOperator": "GreaterThanOrEqual"}, "ValidationError"),
+        ({"DatapointsToAlarm": 3}, "ValidationError"),
+    ],
 )
 def test_settings_aws_rejects_are_rejected(lab: Lab, change: dict[str, Any], code: str) -> None:
     cloudwatch = lab.client("cloudwatch")
@@ -166,7 +188,10 @@ def test_wait_for_alarm_timeout_explains_the_current_state(lab: Lab) -> None:
     lab.client("cloudwatch").put_metric_alarm(**ALARM)
     for minute in range(10):
         _put_cpu(lab, 20.0, DEFAULT_START + dt.timedelta(minutes=minute))
-    with pytest.raises(WaitTimeout, match=r"alarm 'cpu-high' reaching ALARM did not happen .* the alarm is OK because: Threshold Crossed"):
+    with pytest.raises(
+        WaitTimeout,
+        match=r"alarm 'cpu-high' reaching ALARM did not happen .* the alarm is OK because: Threshold Crossed",
+    ):
         lab.wait_for_alarm("cpu-high", "ALARM", timeout=10)
 
 
@@ -269,7 +294,8 @@ def test_a_wall_clock_window_fires_when_the_period_holding_the_breach_ends(lab: 
 def test_a_wall_clock_window_in_a_half_hour_time_zone_ends_hours_at_half_past(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(
-        **{**MAX_ALARM, "Period": 3600}, EvaluationWindow={"WallClockWindow": {"Timezone": "+05:30"}},
+        **{**MAX_ALARM, "Period": 3600},
+        EvaluationWindow={"WallClockWindow": {"Timezone": "+05:30"}},
     )
     _put_cpu(lab, 95.0, DEFAULT_START + dt.timedelta(minutes=1))
     # 00:01 UTC is 05:31 in +05:30: its local hour 05:00-06:00 ends at 00:30 UTC, not at 01:00 UTC.
@@ -282,13 +308,17 @@ def test_a_wall_clock_window_in_a_half_hour_time_zone_ends_hours_at_half_past(la
 def test_an_update_without_evaluation_window_goes_back_to_a_sliding_window(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(**MAX_ALARM, EvaluationWindow={"WallClockWindow": {"Timezone": "Asia/Tokyo"}})
-    assert cloudwatch.describe_alarms()["MetricAlarms"][0]["EvaluationWindow"] == {"WallClockWindow": {"Timezone": "Asia/Tokyo"}}
+    assert cloudwatch.describe_alarms()["MetricAlarms"][0]["EvaluationWindow"] == {
+        "WallClockWindow": {"Timezone": "Asia/Tokyo"}
+    }
     cloudwatch.put_metric_alarm(**MAX_ALARM)
     assert "EvaluationWindow" not in cloudwatch.describe_alarms()["MetricAlarms"][0]
     _breach_at_00_11(lab)
     assert _first_alarm_time(lab) == DEFAULT_START + dt.timedelta(minutes=12)
     cloudwatch.put_metric_alarm(**{**MAX_ALARM, "AlarmName": "explicit"}, EvaluationWindow={"SlidingWindow": {}})
-    assert cloudwatch.describe_alarms(AlarmNames=["explicit"])["MetricAlarms"][0]["EvaluationWindow"] == {"SlidingWindow": {}}
+    assert cloudwatch.describe_alarms(AlarmNames=["explicit"])["MetricAlarms"][0]["EvaluationWindow"] == {
+        "SlidingWindow": {}
+    }
     cloudwatch.delete_alarms(AlarmNames=["explicit"])
     cloudwatch.put_metric_alarm(**{**MAX_ALARM, "AlarmName": "explicit"})
     assert "EvaluationWindow" not in cloudwatch.describe_alarms(AlarmNames=["explicit"])["MetricAlarms"][0]
@@ -296,10 +326,12 @@ def test_an_update_without_evaluation_window_goes_back_to_a_sliding_window(lab: 
 
 @pytest.mark.parametrize(
     ("change", "match"),
-    [({"Period": 600, "EvaluationWindow": {"WallClockWindow": {}}}, "60, 300, 3600, 86400 or 604800"),
-     ({"Period": 10, "EvaluationWindow": {"WallClockWindow": {}}}, "high-resolution"),
-     ({"EvaluationWindow": {"WallClockWindow": {"Timezone": "+05:31"}}}, "multiple of 5 minutes"),
-     ({"EvaluationWindow": {"WallClockWindow": {"Timezone": "Mars/Olympus"}}}, "not a valid time zone")],
+    [
+        ({"Period": 600, "EvaluationWindow": {"WallClockWindow": {}}}, "60, 300, 3600, 86400 or 604800"),
+        ({"Period": 10, "EvaluationWindow": {"WallClockWindow": {}}}, "high-resolution"),
+        ({"EvaluationWindow": {"WallClockWindow": {"Timezone": "+05:31"}}}, "multiple of 5 minutes"),
+        ({"EvaluationWindow": {"WallClockWindow": {"Timezone": "Mars/Olympus"}}}, "not a valid time zone"),
+    ],
 )
 def test_wall_clock_windows_aws_refuses_are_refused(lab: Lab, change: dict[str, Any], match: str) -> None:
     cloudwatch = lab.client("cloudwatch")
@@ -328,12 +360,22 @@ def test_a_10_second_alarm_is_evaluated_every_10_seconds(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(**{**MAX_ALARM, "Period": 10})
     for second, value in ((0, 20.0), (10, 20.0), (20, 95.0)):
-        cloudwatch.put_metric_data(Namespace="Lab/Test", MetricData=[{
-            "MetricName": "CPUUtilization", "Dimensions": ALARM["Dimensions"], "Value": value,
-            "Timestamp": DEFAULT_START + dt.timedelta(seconds=second), "StorageResolution": 1,
-        }])
+        cloudwatch.put_metric_data(
+            Namespace="Lab/Test",
+            MetricData=[
+                {
+                    "MetricName": "CPUUtilization",
+                    "Dimensions": ALARM["Dimensions"],
+                    "Value": value,
+                    "Timestamp": DEFAULT_START + dt.timedelta(seconds=second),
+                    "StorageResolution": 1,
+                }
+            ],
+        )
     lab.advance(minutes=1)
-    items = cloudwatch.describe_alarm_history(AlarmName="cpu-high", HistoryItemType="StateUpdate", ScanBy="TimestampAscending")
+    items = cloudwatch.describe_alarm_history(
+        AlarmName="cpu-high", HistoryItemType="StateUpdate", ScanBy="TimestampAscending"
+    )
     # 00:00:10 sees 00:00:00-00:00:10 (20): OK; 00:00:30 sees 00:00:20-00:00:30 (95): ALARM; at 00:01:00
     # the evaluation range (3 periods, 00:00:30-00:01:00) holds no data any more.
     assert [(i["Timestamp"], i["HistorySummary"]) for i in items["AlarmHistoryItems"]] == [
@@ -345,9 +387,12 @@ def test_a_10_second_alarm_is_evaluated_every_10_seconds(lab: Lab) -> None:
 
 @pytest.mark.parametrize(
     ("member", "value"),
-    [("EvaluationInterval", 60), ("WarmUpConfiguration", {"WarmUpPeriodDurationInMinutes": 10}),
-     ("ActionConfiguration", {"AlarmTagsPropagation": {"Enabled": True}}),
-     ("EvaluationCriteria", {"PromQLCriteria": {"Query": "up == 0"}})],
+    [
+        ("EvaluationInterval", 60),
+        ("WarmUpConfiguration", {"WarmUpPeriodDurationInMinutes": 10}),
+        ("ActionConfiguration", {"AlarmTagsPropagation": {"Enabled": True}}),
+        ("EvaluationCriteria", {"PromQLCriteria": {"Query": "up == 0"}}),
+    ],
 )
 def test_new_put_metric_alarm_members_not_emulated_are_refused_by_name(lab: Lab, member: str, value: Any) -> None:
     from labkit.exceptions import UnsupportedOperation

@@ -36,17 +36,22 @@ def _history(lab: Lab, hours: int = 48, value: float = 100.0, wobble: float = 5.
     """``hours`` of one datapoint a minute before the lab's start: ``value`` +/- ``wobble``, alternating."""
     client = lab.client("cloudwatch")
     data = [
-        {**{k: v for k, v in METRIC.items() if k != "Namespace"}, "Value": value + (wobble if i % 2 else -wobble),
-         "Timestamp": DEFAULT_START - dt.timedelta(minutes=hours * 60 - i)}
+        {
+            **{k: v for k, v in METRIC.items() if k != "Namespace"},
+            "Value": value + (wobble if i % 2 else -wobble),
+            "Timestamp": DEFAULT_START - dt.timedelta(minutes=hours * 60 - i),
+        }
         for i in range(hours * 60)
     ]
     for start in range(0, len(data), 1000):
-        client.put_metric_data(Namespace="Lab/App", MetricData=data[start:start + 1000])
+        client.put_metric_data(Namespace="Lab/App", MetricData=data[start : start + 1000])
 
 
 def _put_now(lab: Lab, value: float) -> None:
-    lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[
-        {"MetricName": "Latency", "Dimensions": DIMS, "Value": value, "Timestamp": lab.clock.now()}])
+    lab.client("cloudwatch").put_metric_data(
+        Namespace="Lab/App",
+        MetricData=[{"MetricName": "Latency", "Dimensions": DIMS, "Value": value, "Timestamp": lab.clock.now()}],
+    )
 
 
 def _band_query(stddevs: int = 2) -> list[dict[str, Any]]:
@@ -90,45 +95,102 @@ def test_describe_filters_and_types(lab: Lab) -> None:
         {"Id": "m1", "MetricStat": {"Metric": METRIC, "Period": 300, "Stat": "Average"}, "ReturnData": False},
         {"Id": "e1", "Expression": "m1 * 1000", "ReturnData": True},
     ]
-    math_id = cloudwatch.put_anomaly_detector(MetricMathAnomalyDetector={"MetricDataQueries": math})["AnomalyDetectorId"]
+    math_id = cloudwatch.put_anomaly_detector(MetricMathAnomalyDetector={"MetricDataQueries": math})[
+        "AnomalyDetectorId"
+    ]
     assert len(cloudwatch.describe_anomaly_detectors()["AnomalyDetectors"]) == 2  # "defaults to SINGLE_METRIC"
-    assert [d["MetricName"] for d in cloudwatch.describe_anomaly_detectors(MetricName="Errors")["AnomalyDetectors"]] == ["Errors"]
-    assert len(cloudwatch.describe_anomaly_detectors(Dimensions=[{"Name": "Service", "Value": "web"}])["AnomalyDetectors"]) == 2
-    assert cloudwatch.describe_anomaly_detectors(Dimensions=[{"Name": "Service", "Value": "api"}])["AnomalyDetectors"] == []
+    assert [
+        d["MetricName"] for d in cloudwatch.describe_anomaly_detectors(MetricName="Errors")["AnomalyDetectors"]
+    ] == ["Errors"]
+    assert (
+        len(cloudwatch.describe_anomaly_detectors(Dimensions=[{"Name": "Service", "Value": "web"}])["AnomalyDetectors"])
+        == 2
+    )
+    assert (
+        cloudwatch.describe_anomaly_detectors(Dimensions=[{"Name": "Service", "Value": "api"}])["AnomalyDetectors"]
+        == []
+    )
     [only] = cloudwatch.describe_anomaly_detectors(AnomalyDetectorTypes=["METRIC_MATH"])["AnomalyDetectors"]
     assert only["AnomalyDetectorId"] == math_id and only["MetricMathAnomalyDetector"]["MetricDataQueries"] == math
     page = cloudwatch.describe_anomaly_detectors(MaxResults=1)
     assert len(page["AnomalyDetectors"]) == 1 and page["NextToken"]
-    assert len(cloudwatch.describe_anomaly_detectors(MaxResults=1, NextToken=page["NextToken"])["AnomalyDetectors"]) == 1
+    assert (
+        len(cloudwatch.describe_anomaly_detectors(MaxResults=1, NextToken=page["NextToken"])["AnomalyDetectors"]) == 1
+    )
     with pytest.raises(ClientError) as raised:
         cloudwatch.describe_anomaly_detectors(AnomalyDetectorIds=[math_id], MetricName="Errors")
     assert raised.value.response["Error"]["Code"] == "InvalidParameterCombination"
 
 
-@pytest.mark.parametrize("params, code", [
-    ({"SingleMetricAnomalyDetector": SINGLE, "MetricName": "Latency"}, "InvalidParameterCombination"),
-    ({"SingleMetricAnomalyDetector": SINGLE, "Configuration": {"ExcludedTimeRanges": [
-        {"StartTime": DEFAULT_START - dt.timedelta(hours=i + 1), "EndTime": DEFAULT_START - dt.timedelta(hours=i)}
-        for i in range(11)]}}, "InvalidParameterValue"),  # "as many as 10 time ranges"
-    ({"SingleMetricAnomalyDetector": SINGLE, "Configuration": {"MetricTimezone": "Mars/Olympus"}}, "InvalidParameterValue"),
-    ({"MetricMathAnomalyDetector": {"MetricDataQueries": [
-        {"Id": "m1", "MetricStat": {"Metric": METRIC, "Period": 60, "Stat": "Average"}, "ReturnData": False},
-        {"Id": "e1", "Expression": "SUM(METRICS())", "ReturnData": True}]}}, "InvalidParameterValue"),
-    ({"MetricMathAnomalyDetector": {"MetricDataQueries": [
-        {"Id": "m1", "MetricStat": {"Metric": METRIC, "Period": 10, "Stat": "Average"}, "ReturnData": False},
-        {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True}]}}, "InvalidParameterValue"),  # high resolution
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"SingleMetricAnomalyDetector": SINGLE, "MetricName": "Latency"}, "InvalidParameterCombination"),
+        (
+            {
+                "SingleMetricAnomalyDetector": SINGLE,
+                "Configuration": {
+                    "ExcludedTimeRanges": [
+                        {
+                            "StartTime": DEFAULT_START - dt.timedelta(hours=i + 1),
+                            "EndTime": DEFAULT_START - dt.timedelta(hours=i),
+                        }
+                        for i in range(11)
+                    ]
+                },
+            },
+            "InvalidParameterValue",
+        ),  # "as many as 10 time ranges"
+        (
+            {"SingleMetricAnomalyDetector": SINGLE, "Configuration": {"MetricTimezone": "Mars/Olympus"}},
+            "InvalidParameterValue",
+        ),
+        (
+            {
+                "MetricMathAnomalyDetector": {
+                    "MetricDataQueries": [
+                        {
+                            "Id": "m1",
+                            "MetricStat": {"Metric": METRIC, "Period": 60, "Stat": "Average"},
+                            "ReturnData": False,
+                        },
+                        {"Id": "e1", "Expression": "SUM(METRICS())", "ReturnData": True},
+                    ]
+                }
+            },
+            "InvalidParameterValue",
+        ),
+        (
+            {
+                "MetricMathAnomalyDetector": {
+                    "MetricDataQueries": [
+                        {
+                            "Id": "m1",
+                            "MetricStat": {"Metric": METRIC, "Period": 10, "Stat": "Average"},
+                            "ReturnData": False,
+                        },
+                        {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True},
+                    ]
+                }
+            },
+            "InvalidParameterValue",
+        ),  # high resolution
+    ],
+)
 def test_put_rejects_what_aws_rejects(lab: Lab, params: dict[str, Any], code: str) -> None:
     with pytest.raises(ClientError) as raised:
         lab.client("cloudwatch").put_anomaly_detector(**params)
     assert raised.value.response["Error"]["Code"] == code
 
 
-@pytest.mark.parametrize("params, named", [
-    ({"MetricCharacteristics": {"PeriodicSpikes": True}}, "PeriodicSpikes"),
-    ({"Configuration": {"AdaptationSpeed": "FAST"}}, "AdaptationSpeed"),
-    ({"Configuration": {"OutlierFilteringStrength": "STRICT"}}, "OutlierFilteringStrength"),
-])
+@pytest.mark.parametrize(
+    "params, named",
+    [
+        ({"MetricCharacteristics": {"PeriodicSpikes": True}}, "PeriodicSpikes"),
+        ({"Configuration": {"AdaptationSpeed": "FAST"}}, "AdaptationSpeed"),
+        ({"Configuration": {"OutlierFilteringStrength": "STRICT"}}, "OutlierFilteringStrength"),
+    ],
+)
 def test_model_knobs_labkit_does_not_model_are_refused_by_name(lab: Lab, params: dict[str, Any], named: str) -> None:
     with pytest.raises(UnsupportedOperation, match=named):
         lab.client("cloudwatch").put_anomaly_detector(SingleMetricAnomalyDetector=SINGLE, **params)
@@ -139,10 +201,15 @@ def test_get_metric_data_band_upper_then_lower_around_the_metric(lab: Lab) -> No
     cloudwatch = lab.client("cloudwatch")
     _history(lab)
     with pytest.raises(UnsupportedOperation, match=r"ANOMALY_DETECTION_BAND\(m1\) without an anomaly detector"):
-        cloudwatch.get_metric_data(MetricDataQueries=_band_query(), StartTime=DEFAULT_START - dt.timedelta(hours=1),
-                                   EndTime=DEFAULT_START)
+        cloudwatch.get_metric_data(
+            MetricDataQueries=_band_query(), StartTime=DEFAULT_START - dt.timedelta(hours=1), EndTime=DEFAULT_START
+        )
     cloudwatch.put_anomaly_detector(SingleMetricAnomalyDetector=SINGLE)
-    window = {"StartTime": DEFAULT_START - dt.timedelta(hours=1), "EndTime": DEFAULT_START, "ScanBy": "TimestampAscending"}
+    window = {
+        "StartTime": DEFAULT_START - dt.timedelta(hours=1),
+        "EndTime": DEFAULT_START,
+        "ScanBy": "TimestampAscending",
+    }
     pending = cloudwatch.get_metric_data(MetricDataQueries=_band_query(), **window)["MetricDataResults"]
     assert [r["Values"] for r in pending if r["Id"] == "ad1"] == [[], []]  # PENDING_TRAINING: no band yet
     lab.advance(minutes=15)
@@ -154,9 +221,13 @@ def test_get_metric_data_band_upper_then_lower_around_the_metric(lab: Lab) -> No
     wide = cloudwatch.get_metric_data(MetricDataQueries=_band_query(4), **window)["MetricDataResults"]
     assert wide[1]["Values"][0] - wide[2]["Values"][0] == pytest.approx(2 * (upper["Values"][0] - lower["Values"][0]))
     # LAST(...) is the lower bound ("Using metric math", FIRST/LAST).
-    last = cloudwatch.get_metric_data(MetricDataQueries=[_band_query()[0] | {"ReturnData": False},
-                                                         {"Id": "lo", "Expression": "LAST(ANOMALY_DETECTION_BAND(m1))"}],
-                                      **window)["MetricDataResults"]
+    last = cloudwatch.get_metric_data(
+        MetricDataQueries=[
+            _band_query()[0] | {"ReturnData": False},
+            {"Id": "lo", "Expression": "LAST(ANOMALY_DETECTION_BAND(m1))"},
+        ],
+        **window,
+    )["MetricDataResults"]
     assert last[0]["Values"] == lower["Values"]
 
 
@@ -164,9 +235,18 @@ def test_excluded_time_range_keeps_an_outage_out_of_the_band(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     _history(lab, hours=6)
     outage = {"StartTime": DEFAULT_START - dt.timedelta(hours=3), "EndTime": DEFAULT_START - dt.timedelta(hours=2)}
-    cloudwatch.put_metric_data(Namespace="Lab/App", MetricData=[
-        {"MetricName": "Latency", "Dimensions": DIMS, "Value": 5000.0, "Timestamp": outage["StartTime"] + dt.timedelta(minutes=m)}
-        for m in range(1, 59)])
+    cloudwatch.put_metric_data(
+        Namespace="Lab/App",
+        MetricData=[
+            {
+                "MetricName": "Latency",
+                "Dimensions": DIMS,
+                "Value": 5000.0,
+                "Timestamp": outage["StartTime"] + dt.timedelta(minutes=m),
+            }
+            for m in range(1, 59)
+        ],
+    )
     window = {"StartTime": DEFAULT_START - dt.timedelta(minutes=10), "EndTime": DEFAULT_START}
 
     def width() -> float:
@@ -189,9 +269,15 @@ def test_band_on_a_metric_math_expression(lab: Lab) -> None:
     ]
     cloudwatch.put_anomaly_detector(MetricMathAnomalyDetector={"MetricDataQueries": queries})
     lab.advance(minutes=15)
-    request = [{**queries[0]}, {**queries[1], "ReturnData": True}, {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(ms)"}]
+    request = [
+        {**queries[0]},
+        {**queries[1], "ReturnData": True},
+        {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(ms)"},
+    ]
     seconds, upper, lower = cloudwatch.get_metric_data(
-        MetricDataQueries=request, StartTime=DEFAULT_START - dt.timedelta(minutes=30), EndTime=DEFAULT_START,
+        MetricDataQueries=request,
+        StartTime=DEFAULT_START - dt.timedelta(minutes=30),
+        EndTime=DEFAULT_START,
     )["MetricDataResults"]
     assert all(lo < v < up < 1 for lo, v, up in zip(lower["Values"], seconds["Values"], upper["Values"]))
 
@@ -202,9 +288,19 @@ KNOWLEDGE_CENTER_EXAMPLE = {  # https://repost.aws/knowledge-center/cloudwatch-s
     "AlarmName": "MyAlarmName",
     "AlarmDescription": "This alarm uses an anomaly detection model",
     "Metrics": [
-        {"Id": "m1", "ReturnData": True, "MetricStat": {"Metric": {
-            "MetricName": "NetworkIn", "Namespace": "AWS/EC2",
-            "Dimensions": [{"Name": "InstanceId", "Value": "i-0e1830cdc0447f6b9"}]}, "Stat": "Average", "Period": 60}},
+        {
+            "Id": "m1",
+            "ReturnData": True,
+            "MetricStat": {
+                "Metric": {
+                    "MetricName": "NetworkIn",
+                    "Namespace": "AWS/EC2",
+                    "Dimensions": [{"Name": "InstanceId", "Value": "i-0e1830cdc0447f6b9"}],
+                },
+                "Stat": "Average",
+                "Period": 60,
+            },
+        },
         {"Id": "t1", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)"},
     ],
     "EvaluationPeriods": 2,
@@ -215,10 +311,18 @@ KNOWLEDGE_CENTER_EXAMPLE = {  # https://repost.aws/knowledge-center/cloudwatch-s
 
 def _network_in(lab: Lab, minutes: range, value: float | None = None) -> None:
     metrics = lab.emulator.plugin(CloudWatchMetrics)  # AWS/EC2 is AWS's own namespace: the emulator publishes it
-    metrics.publish("AWS/EC2", [
-        {"MetricName": "NetworkIn", "Dimensions": [{"Name": "InstanceId", "Value": "i-0e1830cdc0447f6b9"}],
-         "Value": value if value is not None else 1000.0 + (50 if m % 2 else -50),
-         "Timestamp": DEFAULT_START + dt.timedelta(minutes=m)} for m in minutes])
+    metrics.publish(
+        "AWS/EC2",
+        [
+            {
+                "MetricName": "NetworkIn",
+                "Dimensions": [{"Name": "InstanceId", "Value": "i-0e1830cdc0447f6b9"}],
+                "Value": value if value is not None else 1000.0 + (50 if m % 2 else -50),
+                "Timestamp": DEFAULT_START + dt.timedelta(minutes=m),
+            }
+            for m in minutes
+        ],
+    )
 
 
 def test_knowledge_center_anomaly_alarm_example_is_accepted_and_evaluated(lab: Lab) -> None:
@@ -240,16 +344,21 @@ def test_knowledge_center_anomaly_alarm_example_is_accepted_and_evaluated(lab: L
     alarm = cloudwatch.describe_alarms(AlarmNames=["MyAlarmName"])["MetricAlarms"][0]
     assert alarm["StateValue"] == "ALARM"
     assert "greater than the upper thresholds" in alarm["StateReason"]
-    history = cloudwatch.describe_alarm_history(AlarmName="MyAlarmName", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    history = cloudwatch.describe_alarm_history(AlarmName="MyAlarmName", HistoryItemType="StateUpdate")[
+        "AlarmHistoryItems"
+    ]
     assert json.loads(history[0]["HistoryData"])["newState"]["stateValue"] == "ALARM"
 
 
-@pytest.mark.parametrize("operator, spike, expected", [
-    ("GreaterThanUpperThreshold", 50_000.0, "ALARM"),
-    ("GreaterThanUpperThreshold", 1.0, "OK"),
-    ("LessThanLowerThreshold", 1.0, "ALARM"),
-    ("LessThanLowerThreshold", 50_000.0, "OK"),
-])
+@pytest.mark.parametrize(
+    "operator, spike, expected",
+    [
+        ("GreaterThanUpperThreshold", 50_000.0, "ALARM"),
+        ("GreaterThanUpperThreshold", 1.0, "OK"),
+        ("LessThanLowerThreshold", 1.0, "ALARM"),
+        ("LessThanLowerThreshold", 50_000.0, "OK"),
+    ],
+)
 def test_one_sided_band_operators(lab: Lab, operator: str, spike: float, expected: str) -> None:
     cloudwatch = lab.client("cloudwatch")
     _network_in(lab, range(-6 * 60, 20))
@@ -271,8 +380,11 @@ def test_an_alarm_recreates_its_deleted_model(lab: Lab) -> None:
 
 
 def test_threshold_metric_id_must_name_a_band(lab: Lab) -> None:
-    bad = {**KNOWLEDGE_CENTER_EXAMPLE, "AlarmActions": [], "Metrics": [
-        KNOWLEDGE_CENTER_EXAMPLE["Metrics"][0], {"Id": "t1", "Expression": "m1 * 2"}]}
+    bad = {
+        **KNOWLEDGE_CENTER_EXAMPLE,
+        "AlarmActions": [],
+        "Metrics": [KNOWLEDGE_CENTER_EXAMPLE["Metrics"][0], {"Id": "t1", "Expression": "m1 * 2"}],
+    }
     with pytest.raises(ClientError, match="must name an ANOMALY_DETECTION_BAND"):
         lab.client("cloudwatch").put_metric_alarm(**bad)
 
@@ -288,18 +400,23 @@ def test_training_reads_the_same_statistics_as_get_metric_data(lab: Lab, stat: s
     detector = {"metric": METRIC, "stat": stat}
     start, end = DEFAULT_START - dt.timedelta(hours=4), DEFAULT_START + dt.timedelta(minutes=1)
     times, values = plugin._training_points(detector, 300, start, end)
-    expected = lab.emulator.plugin(CloudWatchMetrics)._stat_points(METRIC, {"Period": 300, "Stat": stat}, start, end, "GetMetricData")
+    expected = lab.emulator.plugin(CloudWatchMetrics)._stat_points(
+        METRIC, {"Period": 300, "Stat": stat}, start, end, "GetMetricData"
+    )
     assert times.tolist() == [int(t.timestamp()) for t in expected[0]]
     assert values.tolist() == pytest.approx(expected[1])
 
 
 def test_alarm_on_the_band_of_a_metric_math_expression_creates_a_math_detector(lab: Lab) -> None:
-    """"You also can create anomaly detection alarms on single metrics and the outputs of metric math
+    """ "You also can create anomaly detection alarms on single metrics and the outputs of metric math
     expressions" (Create_Anomaly_Detection_Alarm.html)."""
     cloudwatch = lab.client("cloudwatch")
     _history(lab, hours=3)
     cloudwatch.put_metric_alarm(
-        AlarmName="slow", EvaluationPeriods=1, ThresholdMetricId="ad1", ComparisonOperator="GreaterThanUpperThreshold",
+        AlarmName="slow",
+        EvaluationPeriods=1,
+        ThresholdMetricId="ad1",
+        ComparisonOperator="GreaterThanUpperThreshold",
         Metrics=[
             {"Id": "m1", "MetricStat": {"Metric": METRIC, "Period": 60, "Stat": "Average"}, "ReturnData": False},
             {"Id": "ms", "Expression": "m1 / 1000", "ReturnData": True},
@@ -322,10 +439,17 @@ def test_alarm_on_the_band_of_a_metric_math_expression_creates_a_math_detector(l
 def test_teardown_deletes_the_detectors_the_lab_created(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_anomaly_detector(SingleMetricAnomalyDetector=SINGLE)
-    cloudwatch.put_anomaly_detector(Namespace="Lab/App", MetricName="Latency", Dimensions=DIMS, Stat="p90")  # deprecated form
-    cloudwatch.put_anomaly_detector(MetricMathAnomalyDetector={"MetricDataQueries": [
-        {"Id": "m1", "MetricStat": {"Metric": METRIC, "Period": 60, "Stat": "Sum"}, "ReturnData": False},
-        {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True}]})
+    cloudwatch.put_anomaly_detector(
+        Namespace="Lab/App", MetricName="Latency", Dimensions=DIMS, Stat="p90"
+    )  # deprecated form
+    cloudwatch.put_anomaly_detector(
+        MetricMathAnomalyDetector={
+            "MetricDataQueries": [
+                {"Id": "m1", "MetricStat": {"Metric": METRIC, "Period": 60, "Stat": "Sum"}, "ReturnData": False},
+                {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True},
+            ]
+        }
+    )
     every = {"AnomalyDetectorTypes": ["SINGLE_METRIC", "METRIC_MATH"]}
     assert len(cloudwatch.describe_anomaly_detectors(**every)["AnomalyDetectors"]) == 3
     assert sum(item.startswith("cloudwatch:anomaly-detector") for item in lab.inventory()) == 3

@@ -32,8 +32,12 @@ def _group(lab: Lab, *, min_size: int = 1, max_size: int = 5, desired: int = 1, 
         LaunchTemplateData={"ImageId": AMI, "InstanceType": "t3.micro", "Monitoring": {"Enabled": detailed}},
     )["LaunchTemplate"]["LaunchTemplateId"]
     lab.client("autoscaling").create_auto_scaling_group(
-        AutoScalingGroupName=GROUP, LaunchTemplate={"LaunchTemplateId": template, "Version": "$Latest"},
-        MinSize=min_size, MaxSize=max_size, DesiredCapacity=desired, AvailabilityZones=[f"{lab.region}a"],
+        AutoScalingGroupName=GROUP,
+        LaunchTemplate={"LaunchTemplateId": template, "Version": "$Latest"},
+        MinSize=min_size,
+        MaxSize=max_size,
+        DesiredCapacity=desired,
+        AvailabilityZones=[f"{lab.region}a"],
     )
     return template
 
@@ -44,7 +48,9 @@ def _which(alarm_name: str) -> str:
 
 
 def _capacity(lab: Lab) -> int:
-    group = lab.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[GROUP])["AutoScalingGroups"][0]
+    group = lab.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[GROUP])["AutoScalingGroups"][
+        0
+    ]
     return len(group["Instances"])
 
 
@@ -55,8 +61,13 @@ def _surge(lab: Lab, minutes: int, extra: float) -> None:
 
 def _group_cpu(lab: Lab, start: dt.datetime, end: dt.datetime) -> list[float]:
     points = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="AWS/EC2", MetricName="CPUUtilization", StartTime=start, EndTime=end, Period=60,
-        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}], Statistics=["Average"],
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        StartTime=start,
+        EndTime=end,
+        Period=60,
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}],
+        Statistics=["Average"],
     )["Datapoints"]
     return [p["Average"] for p in sorted(points, key=lambda p: p["Timestamp"])]
 
@@ -65,15 +76,20 @@ def test_target_tracking_creates_its_alarms_and_scales_out_then_in(lab: Lab) -> 
     _group(lab)
     autoscaling = lab.client("autoscaling")
     reply = autoscaling.put_scaling_policy(
-        AutoScalingGroupName=GROUP, PolicyName="cpu50", PolicyType="TargetTrackingScaling",
-        TargetTrackingConfiguration={"PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-                                     "TargetValue": 50.0},
+        AutoScalingGroupName=GROUP,
+        PolicyName="cpu50",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+            "TargetValue": 50.0,
+        },
     )
     names = sorted(a["AlarmName"] for a in reply["Alarms"])
     assert [_which(n) for n in names] == ["AlarmHigh", "AlarmLow"]
     assert all(n.startswith(f"TargetTracking-{GROUP}-") for n in names)
-    alarms = {_which(a["AlarmName"]): a for a in
-              lab.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]}
+    alarms = {
+        _which(a["AlarmName"]): a for a in lab.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
+    }
     high, low = alarms["AlarmHigh"], alarms["AlarmLow"]
     assert (high["Threshold"], high["EvaluationPeriods"], high["DatapointsToAlarm"], high["Period"]) == (50.0, 3, 3, 60)
     assert (low["Threshold"], low["EvaluationPeriods"], low["ComparisonOperator"]) == (45.0, 15, "LessThanThreshold")
@@ -95,33 +111,48 @@ def test_target_tracking_creates_its_alarms_and_scales_out_then_in(lab: Lab) -> 
     activities = autoscaling.describe_scaling_activities(AutoScalingGroupName=GROUP)["Activities"]
     launched = [a for a in activities if a["Description"].startswith("Launching a new EC2 instance: i-")]
     assert len(launched) == grown  # the first at creation, the others by the alarm
-    assert any("a monitor alarm TargetTracking-" in a["Cause"] and "in state ALARM triggered policy cpu50" in a["Cause"]
-               for a in launched)
+    assert any(
+        "a monitor alarm TargetTracking-" in a["Cause"] and "in state ALARM triggered policy cpu50" in a["Cause"]
+        for a in launched
+    )
     assert all(a["StatusCode"] == "Successful" for a in activities)
 
     # The surge ends: after 15 minutes below 45 % the low alarm scales in, conservatively.
     lab.advance(minutes=40)
     assert _capacity(lab) < grown
-    assert any(a["Description"].startswith("Terminating EC2 instance: i-")
-               for a in autoscaling.describe_scaling_activities(AutoScalingGroupName=GROUP)["Activities"])
+    assert any(
+        a["Description"].startswith("Terminating EC2 instance: i-")
+        for a in autoscaling.describe_scaling_activities(AutoScalingGroupName=GROUP)["Activities"]
+    )
 
 
 def test_disable_scale_in_creates_no_low_alarm(lab: Lab) -> None:
     _group(lab)
     reply = lab.client("autoscaling").put_scaling_policy(
-        AutoScalingGroupName=GROUP, PolicyName="cpu50", PolicyType="TargetTrackingScaling",
-        TargetTrackingConfiguration={"PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-                                     "TargetValue": 50.0, "DisableScaleIn": True},
+        AutoScalingGroupName=GROUP,
+        PolicyName="cpu50",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+            "TargetValue": 50.0,
+            "DisableScaleIn": True,
+        },
     )
     assert [_which(a["AlarmName"]) for a in reply["Alarms"]] == ["AlarmHigh"]
 
 
 def _step_policy(lab: Lab, **extra: Any) -> str:
     arn = lab.client("autoscaling").put_scaling_policy(
-        AutoScalingGroupName=GROUP, PolicyName="cpu-steps", PolicyType="StepScaling", AdjustmentType="ChangeInCapacity",
-        MetricAggregationType="Average", EstimatedInstanceWarmup=300,
-        StepAdjustments=[{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
-                         {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2}],
+        AutoScalingGroupName=GROUP,
+        PolicyName="cpu-steps",
+        PolicyType="StepScaling",
+        AdjustmentType="ChangeInCapacity",
+        MetricAggregationType="Average",
+        EstimatedInstanceWarmup=300,
+        StepAdjustments=[
+            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+            {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2},
+        ],
         **extra,
     )["PolicyARN"]
     assert ":scalingPolicy:" in arn and arn.endswith(f":autoScalingGroupName/{GROUP}:policyName/cpu-steps")
@@ -130,9 +161,16 @@ def _step_policy(lab: Lab, **extra: Any) -> str:
 
 def _cpu_alarm(lab: Lab, arn: str) -> None:
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="web-cpu-high", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
-        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}], Period=60, EvaluationPeriods=2,
-        Threshold=60.0, ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[arn],
+        AlarmName="web-cpu-high",
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Statistic="Average",
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}],
+        Period=60,
+        EvaluationPeriods=2,
+        Threshold=60.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[arn],
     )
 
 
@@ -145,7 +183,10 @@ def test_step_policy_driven_by_a_cpu_alarm_takes_the_step_that_holds_the_value(l
     # Still in ALARM during the warmup: the instances added are counted once, nothing more launches
     # while the breach stays in the same step.
     lab.advance(minutes=2)
-    assert lab.client("cloudwatch").describe_alarms(AlarmNames=["web-cpu-high"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+    assert (
+        lab.client("cloudwatch").describe_alarms(AlarmNames=["web-cpu-high"])["MetricAlarms"][0]["StateValue"]
+        == "ALARM"
+    )
     assert _capacity(lab) == 3
 
 
@@ -155,12 +196,16 @@ def test_a_mute_rule_mutes_scaling_actions_until_its_window_ends(lab: Lab) -> No
     _group(lab, desired=1)
     _cpu_alarm(lab, _step_policy(lab))
     lab.client("cloudwatch").put_alarm_mute_rule(
-        Name="load-test", Rule={"Schedule": {"Expression": "at(2026-06-01T00:00)", "Duration": "PT10M"}},
+        Name="load-test",
+        Rule={"Schedule": {"Expression": "at(2026-06-01T00:00)", "Duration": "PT10M"}},
         MuteTargets={"AlarmNames": ["web-cpu-high"]},
     )
     _surge(lab, 60, 400)
     lab.advance(minutes=5)
-    assert lab.client("cloudwatch").describe_alarms(AlarmNames=["web-cpu-high"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+    assert (
+        lab.client("cloudwatch").describe_alarms(AlarmNames=["web-cpu-high"])["MetricAlarms"][0]["StateValue"]
+        == "ALARM"
+    )
     assert _capacity(lab) == 1  # muted
     lab.advance(minutes=6)  # the window ends at 00:10
     assert _capacity(lab) == 3
@@ -170,7 +215,9 @@ def test_execute_policy_step_scaling_picks_steps_and_clamps_to_max(lab: Lab) -> 
     _group(lab, desired=1, max_size=2)
     _step_policy(lab)
     autoscaling = lab.client("autoscaling")
-    autoscaling.execute_policy(AutoScalingGroupName=GROUP, PolicyName="cpu-steps", MetricValue=90.0, BreachThreshold=60.0)
+    autoscaling.execute_policy(
+        AutoScalingGroupName=GROUP, PolicyName="cpu-steps", MetricValue=90.0, BreachThreshold=60.0
+    )
     assert _capacity(lab) == 2  # +2 asked, MaxSize 2
     with pytest.raises(ClientError, match="MetricValue and BreachThreshold"):
         autoscaling.execute_policy(AutoScalingGroupName=GROUP, PolicyName="cpu-steps")
@@ -179,8 +226,13 @@ def test_execute_policy_step_scaling_picks_steps_and_clamps_to_max(lab: Lab) -> 
 def test_simple_scaling_waits_for_its_cooldown(lab: Lab) -> None:
     _group(lab, desired=1)
     autoscaling = lab.client("autoscaling")
-    autoscaling.put_scaling_policy(AutoScalingGroupName=GROUP, PolicyName="add-one", AdjustmentType="ChangeInCapacity",
-                                   ScalingAdjustment=1, Cooldown=300)
+    autoscaling.put_scaling_policy(
+        AutoScalingGroupName=GROUP,
+        PolicyName="add-one",
+        AdjustmentType="ChangeInCapacity",
+        ScalingAdjustment=1,
+        Cooldown=300,
+    )
     autoscaling.execute_policy(AutoScalingGroupName=GROUP, PolicyName="add-one", HonorCooldown=True)
     autoscaling.execute_policy(AutoScalingGroupName=GROUP, PolicyName="add-one", HonorCooldown=True)
     assert _capacity(lab) == 2  # the second waited for the cooldown
@@ -193,9 +245,14 @@ def test_step_adjustments_with_a_gap_are_refused_with_awss_words(lab: Lab) -> No
     _group(lab)
     with pytest.raises(ClientError, match="overlap or have a gap"):
         lab.client("autoscaling").put_scaling_policy(
-            AutoScalingGroupName=GROUP, PolicyName="bad", PolicyType="StepScaling", AdjustmentType="ChangeInCapacity",
-            StepAdjustments=[{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
-                             {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2}],
+            AutoScalingGroupName=GROUP,
+            PolicyName="bad",
+            PolicyType="StepScaling",
+            AdjustmentType="ChangeInCapacity",
+            StepAdjustments=[
+                {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
+                {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2},
+            ],
         )
 
 
@@ -203,21 +260,33 @@ def test_what_is_not_emulated_is_refused_by_name(lab: Lab) -> None:
     _group(lab)
     autoscaling = lab.client("autoscaling")
     with pytest.raises(UnsupportedOperation, match="scheduled actions"):
-        autoscaling.put_scheduled_update_group_action(AutoScalingGroupName=GROUP, ScheduledActionName="night",
-                                                      Recurrence="0 18 * * *", DesiredCapacity=1)
+        autoscaling.put_scheduled_update_group_action(
+            AutoScalingGroupName=GROUP, ScheduledActionName="night", Recurrence="0 18 * * *", DesiredCapacity=1
+        )
     with pytest.raises(UnsupportedOperation, match="ALBRequestCountPerTarget"):
         autoscaling.put_scaling_policy(
-            AutoScalingGroupName=GROUP, PolicyName="alb", PolicyType="TargetTrackingScaling",
-            TargetTrackingConfiguration={"PredefinedMetricSpecification": {
-                "PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": "app/x/y/targetgroup/z/w"},
-                "TargetValue": 100.0},
+            AutoScalingGroupName=GROUP,
+            PolicyName="alb",
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingConfiguration={
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "ALBRequestCountPerTarget",
+                    "ResourceLabel": "app/x/y/targetgroup/z/w",
+                },
+                "TargetValue": 100.0,
+            },
         )
     with pytest.raises(UnsupportedOperation, match="predictive"):
-        autoscaling.put_scaling_policy(AutoScalingGroupName=GROUP, PolicyName="p", PolicyType="PredictiveScaling",
-                                       PredictiveScalingConfiguration={"MetricSpecifications": []})
+        autoscaling.put_scaling_policy(
+            AutoScalingGroupName=GROUP,
+            PolicyName="p",
+            PolicyType="PredictiveScaling",
+            PredictiveScalingConfiguration={"MetricSpecifications": []},
+        )
     with pytest.raises(UnsupportedOperation, match="lifecycle hooks"):
-        autoscaling.put_lifecycle_hook(AutoScalingGroupName=GROUP, LifecycleHookName="h",
-                                       LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING")
+        autoscaling.put_lifecycle_hook(
+            AutoScalingGroupName=GROUP, LifecycleHookName="h", LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING"
+        )
 
 
 def test_deleting_a_group_with_instances_needs_force_delete(lab: Lab) -> None:
@@ -226,9 +295,13 @@ def test_deleting_a_group_with_instances_needs_force_delete(lab: Lab) -> None:
     with pytest.raises(ClientError, match="ResourceInUse"):
         autoscaling.delete_auto_scaling_group(AutoScalingGroupName=GROUP)
     reply = autoscaling.put_scaling_policy(
-        AutoScalingGroupName=GROUP, PolicyName="cpu50", PolicyType="TargetTrackingScaling",
-        TargetTrackingConfiguration={"PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-                                     "TargetValue": 50.0},
+        AutoScalingGroupName=GROUP,
+        PolicyName="cpu50",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+            "TargetValue": 50.0,
+        },
     )
     autoscaling.delete_auto_scaling_group(AutoScalingGroupName=GROUP, ForceDelete=True)
     names = [a["AlarmName"] for a in reply["Alarms"]]
@@ -238,15 +311,26 @@ def test_deleting_a_group_with_instances_needs_force_delete(lab: Lab) -> None:
 def test_teardown_removes_group_template_policies_alarms_and_instances(lab: Lab) -> None:
     template = _group(lab, desired=2)
     reply = lab.client("autoscaling").put_scaling_policy(
-        AutoScalingGroupName=GROUP, PolicyName="cpu50", PolicyType="TargetTrackingScaling",
-        TargetTrackingConfiguration={"PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-                                     "TargetValue": 50.0},
+        AutoScalingGroupName=GROUP,
+        PolicyName="cpu50",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+            "TargetValue": 50.0,
+        },
     )
-    instances = [i["InstanceId"] for i in lab.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"][0]["Instances"]]
+    instances = [
+        i["InstanceId"]
+        for i in lab.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"][0]["Instances"]
+    ]
     report = lab.teardown()
     assert report.failed == [] and report.remaining == []
     ec2 = lab.internal_client("ec2")
-    states = {i["State"]["Name"] for r in ec2.describe_instances(InstanceIds=instances)["Reservations"] for i in r["Instances"]}
+    states = {
+        i["State"]["Name"]
+        for r in ec2.describe_instances(InstanceIds=instances)["Reservations"]
+        for i in r["Instances"]
+    }
     assert states == {"terminated"}
     assert ec2.describe_launch_templates()["LaunchTemplates"] == []
     assert template not in str(lab.internal_client("ec2").describe_launch_templates())
@@ -257,13 +341,19 @@ def test_teardown_removes_group_template_policies_alarms_and_instances(lab: Lab)
 
 def test_group_metrics_when_collection_is_enabled(lab: Lab) -> None:
     _group(lab, desired=2)
-    lab.client("autoscaling").enable_metrics_collection(AutoScalingGroupName=GROUP, Granularity="1Minute",
-                                                        Metrics=["GroupDesiredCapacity", "GroupInServiceInstances"])
+    lab.client("autoscaling").enable_metrics_collection(
+        AutoScalingGroupName=GROUP, Granularity="1Minute", Metrics=["GroupDesiredCapacity", "GroupInServiceInstances"]
+    )
     start = lab.clock.now()
     lab.advance(minutes=3)
     points = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="AWS/AutoScaling", MetricName="GroupInServiceInstances", StartTime=start, EndTime=lab.clock.now(),
-        Period=60, Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}], Statistics=["Maximum"],
+        Namespace="AWS/AutoScaling",
+        MetricName="GroupInServiceInstances",
+        StartTime=start,
+        EndTime=lab.clock.now(),
+        Period=60,
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}],
+        Statistics=["Maximum"],
     )["Datapoints"]
     assert [p["Maximum"] for p in points] == [2.0, 2.0, 2.0]
 
@@ -274,16 +364,22 @@ def test_group_demand_refuses_a_negative_surge_in_labkits_words(lab: Lab) -> Non
         simulate_group_demand(lab, GROUP, extra=-10, minutes=5)
 
 
-def test_on_a_moto_server_policies_scale_and_teardown_leaves_nothing(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_a_moto_server_policies_scale_and_teardown_leaves_nothing(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LABKIT_BACKEND", "moto-server")
     monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)
     monkeypatch.setenv("LABKIT_PARTICIPANT", "asg-server")
     with labkit.connect() as lab:
         _group(lab, desired=1)
         reply = lab.client("autoscaling").put_scaling_policy(
-            AutoScalingGroupName=GROUP, PolicyName="cpu50", PolicyType="TargetTrackingScaling",
-            TargetTrackingConfiguration={"PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-                                         "TargetValue": 50.0},
+            AutoScalingGroupName=GROUP,
+            PolicyName="cpu50",
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingConfiguration={
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+                "TargetValue": 50.0,
+            },
         )
         simulate_group_demand(lab, GROUP, extra=240, minutes=30)
         lab.advance(minutes=5)
@@ -299,11 +395,23 @@ def test_a_second_group_of_the_same_name_is_refused_as_aws_does(lab: Lab) -> Non
     # (CreateAutoScalingGroup API reference, Errors). moto alone replaced the group and its instances.
     _group(lab, desired=2)
     autoscaling = lab.client("autoscaling")
-    before = [i["InstanceId"] for i in autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[GROUP])["AutoScalingGroups"][0]["Instances"]]
-    with pytest.raises(autoscaling.exceptions.AlreadyExistsFault, match=f"A group with the name {GROUP} already exists"):
-        autoscaling.create_auto_scaling_group(AutoScalingGroupName=GROUP, MinSize=1, MaxSize=2, DesiredCapacity=1,
-                                              LaunchTemplate={"LaunchTemplateName": "web-template"},
-                                              AvailabilityZones=[f"{lab.region}a"])
+    before = [
+        i["InstanceId"]
+        for i in autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[GROUP])["AutoScalingGroups"][0][
+            "Instances"
+        ]
+    ]
+    with pytest.raises(
+        autoscaling.exceptions.AlreadyExistsFault, match=f"A group with the name {GROUP} already exists"
+    ):
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=GROUP,
+            MinSize=1,
+            MaxSize=2,
+            DesiredCapacity=1,
+            LaunchTemplate={"LaunchTemplateName": "web-template"},
+            AvailabilityZones=[f"{lab.region}a"],
+        )
     after = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[GROUP])["AutoScalingGroups"][0]
     assert [i["InstanceId"] for i in after["Instances"]] == before and after["DesiredCapacity"] == 2
 
@@ -313,15 +421,27 @@ def test_an_alarm_that_stays_in_alarm_passes_its_newest_value(lab: Lab) -> None:
     # picks the step of the value the alarm evaluated last, not of the value that made it change state.
     _group(lab, desired=1, max_size=10)
     arn = lab.client("autoscaling").put_scaling_policy(
-        AutoScalingGroupName=GROUP, PolicyName="cpu-steps", PolicyType="StepScaling", AdjustmentType="ChangeInCapacity",
+        AutoScalingGroupName=GROUP,
+        PolicyName="cpu-steps",
+        PolicyType="StepScaling",
+        AdjustmentType="ChangeInCapacity",
         EstimatedInstanceWarmup=120,
-        StepAdjustments=[{"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
-                         {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2}],
+        StepAdjustments=[
+            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+            {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2},
+        ],
     )["PolicyARN"]
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="web-cpu-high", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
-        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}], Period=60, EvaluationPeriods=1,
-        Threshold=60.0, ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[arn],
+        AlarmName="web-cpu-high",
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Statistic="Average",
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}],
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=60.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[arn],
     )
     _surge(lab, 30, 210)  # one instance pinned at 100 % (+2); three share it at about 71 % (+1)
     lab.advance(minutes=1)

@@ -24,17 +24,41 @@ from labkit.lesson import prereqs, simulate
 from labkit.runtime.lab import Lab
 
 RECORD_KEYS = {
-    "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress",
-    "userAgent", "requestParameters", "responseElements", "requestID", "eventID", "readOnly", "eventType",
-    "managementEvent", "recipientAccountId", "eventCategory",
+    "eventVersion",
+    "userIdentity",
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "requestParameters",
+    "responseElements",
+    "requestID",
+    "eventID",
+    "readOnly",
+    "eventType",
+    "managementEvent",
+    "recipientAccountId",
+    "eventCategory",
 }
-LOOKUP_EVENT_KEYS = {"EventId", "EventName", "ReadOnly", "AccessKeyId", "EventTime", "EventSource", "Username",
-                     "Resources", "CloudTrailEvent"}
+LOOKUP_EVENT_KEYS = {
+    "EventId",
+    "EventName",
+    "ReadOnly",
+    "AccessKeyId",
+    "EventTime",
+    "EventSource",
+    "Username",
+    "Resources",
+    "CloudTrailEvent",
+}
 
 
 def _lookup(lab: Lab, key: str, value: str, **extra: Any) -> list[dict[str, Any]]:
     return lab.client("cloudtrail").lookup_events(
-        LookupAttributes=[{"AttributeKey": key, "AttributeValue": value}], **extra)["Events"]
+        LookupAttributes=[{"AttributeKey": key, "AttributeValue": value}], **extra
+    )["Events"]
 
 
 def test_every_call_is_recorded_in_the_documented_shape(lab: Lab) -> None:
@@ -55,9 +79,12 @@ def test_every_call_is_recorded_in_the_documented_shape(lab: Lab) -> None:
     assert record["eventType"] == "AwsApiCall" and record["managementEvent"] is True
     assert record["eventCategory"] == "Management" and record["recipientAccountId"] == lab.account_id
     assert record["userIdentity"] == {
-        "type": "IAMUser", "principalId": record["userIdentity"]["principalId"],
-        "arn": f"arn:aws:iam::{lab.account_id}:user/moto", "accountId": lab.account_id,
-        "accessKeyId": event["AccessKeyId"], "userName": "moto",
+        "type": "IAMUser",
+        "principalId": record["userIdentity"]["principalId"],
+        "arn": f"arn:aws:iam::{lab.account_id}:user/moto",
+        "accountId": lab.account_id,
+        "accessKeyId": event["AccessKeyId"],
+        "userName": "moto",
     }
     assert record["requestParameters"] == {"instanceIds": [instance]}
     assert record["responseElements"]["terminatingInstances"][0]["instanceId"] == instance
@@ -89,7 +116,8 @@ def test_iam_events_are_global_in_us_east_1(lab: Lab) -> None:
     lab.advance(minutes=5)
     assert _lookup(lab, "EventName", "CreateUser") == []
     east = lab.client("cloudtrail", region="us-east-1").lookup_events(
-        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateUser"}])["Events"]
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateUser"}]
+    )["Events"]
     assert json.loads(east[0]["CloudTrailEvent"])["awsRegion"] == "us-east-1"
     lab.client("iam").delete_user(UserName="u1")
 
@@ -102,8 +130,12 @@ def test_lookup_validation_time_range_and_paging(lab: Lab) -> None:
         lab.advance(minutes=1)
     lab.advance(minutes=5)
     with pytest.raises(ClientError) as caught:
-        ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateTopic"},
-                                           {"AttributeKey": "Username", "AttributeValue": "moto"}])
+        ct.lookup_events(
+            LookupAttributes=[
+                {"AttributeKey": "EventName", "AttributeValue": "CreateTopic"},
+                {"AttributeKey": "Username", "AttributeValue": "moto"},
+            ]
+        )
     assert caught.value.response["Error"]["Code"] == "InvalidLookupAttributesException"
     now = lab.clock.now()
     with pytest.raises(ClientError) as caught:
@@ -112,14 +144,21 @@ def test_lookup_validation_time_range_and_paging(lab: Lab) -> None:
     with pytest.raises(ClientError) as caught:
         ct.lookup_events(MaxResults=51)
     assert caught.value.response["Error"]["Code"] == "InvalidMaxResultsException"
-    first = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateTopic"}], MaxResults=2)
-    second = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateTopic"}],
-                              MaxResults=2, NextToken=first["NextToken"])
+    first = ct.lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateTopic"}], MaxResults=2
+    )
+    second = ct.lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateTopic"}],
+        MaxResults=2,
+        NextToken=first["NextToken"],
+    )
     times = [e["EventTime"] for e in first["Events"] + second["Events"]]
     assert times == sorted(times, reverse=True) and len(times) == 3 and "NextToken" not in second
-    window = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateTopic"}],
-                              StartTime=dt.datetime(2026, 6, 1, 0, 1, tzinfo=dt.timezone.utc),
-                              EndTime=dt.datetime(2026, 6, 1, 0, 1, tzinfo=dt.timezone.utc))["Events"]
+    window = ct.lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateTopic"}],
+        StartTime=dt.datetime(2026, 6, 1, 0, 1, tzinfo=dt.timezone.utc),
+        EndTime=dt.datetime(2026, 6, 1, 0, 1, tzinfo=dt.timezone.utc),
+    )["Events"]
     assert [json.loads(e["CloudTrailEvent"])["requestParameters"]["name"] for e in window] == ["t1"]
 
 
@@ -143,10 +182,18 @@ def test_console_login_record(lab: Lab) -> None:
         ("CloudWatch.2 unauthorized API calls", {"errorCode": "Client.UnauthorizedOperation"}, True),
         ("CloudWatch.2 unauthorized API calls", {"errorCode": "AccessDenied"}, True),
         ("CloudWatch.2 unauthorized API calls", {"errorCode": "ThrottlingException"}, False),
-        ("CloudWatch.6 console authentication failures", {"eventName": "ConsoleLogin", "errorMessage": "Failed authentication"}, True),
+        (
+            "CloudWatch.6 console authentication failures",
+            {"eventName": "ConsoleLogin", "errorMessage": "Failed authentication"},
+            True,
+        ),
         ("CloudWatch.6 console authentication failures", {"eventName": "ConsoleLogin"}, False),
         ("CloudWatch.1 root user usage", {"userIdentity": {"type": "Root"}, "eventType": "AwsApiCall"}, True),
-        ("CloudWatch.1 root user usage", {"userIdentity": {"type": "Root", "invokedBy": "s3.amazonaws.com"}, "eventType": "AwsApiCall"}, False),
+        (
+            "CloudWatch.1 root user usage",
+            {"userIdentity": {"type": "Root", "invokedBy": "s3.amazonaws.com"}, "eventType": "AwsApiCall"},
+            False,
+        ),
         ("CloudWatch.1 root user usage", {"userIdentity": {"type": "Root"}, "eventType": "AwsServiceEvent"}, False),
         ("CloudWatch.10 security group changes", {"eventName": "AuthorizeSecurityGroupIngress"}, True),
         ("CloudWatch.10 security group changes", {"eventName": "DescribeSecurityGroups"}, False),
@@ -160,11 +207,22 @@ def _trail(lab: Lab, *, trusted: str = "cloudtrail.amazonaws.com", start: bool =
     logs, iam, ct = lab.client("logs"), lab.client("iam"), lab.client("cloudtrail")
     lab.client("s3").create_bucket(Bucket="trail-bucket", CreateBucketConfiguration={"LocationConstraint": lab.region})
     logs.create_log_group(logGroupName="ct")
-    role = iam.create_role(RoleName="ct-role", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": trusted}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-    ct.create_trail(Name="lab-trail", S3BucketName="trail-bucket", IsMultiRegionTrail=False,
-                    CloudWatchLogsLogGroupArn=f"arn:aws:logs:{lab.region}:{lab.account_id}:log-group:ct:*",
-                    CloudWatchLogsRoleArn=role)
+    role = iam.create_role(
+        RoleName="ct-role",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": trusted}, "Action": "sts:AssumeRole"}],
+            }
+        ),
+    )["Role"]["Arn"]
+    ct.create_trail(
+        Name="lab-trail",
+        S3BucketName="trail-bucket",
+        IsMultiRegionTrail=False,
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{lab.region}:{lab.account_id}:log-group:ct:*",
+        CloudWatchLogsRoleArn=role,
+    )
     if start:
         ct.start_logging(Name="lab-trail")
     return role
@@ -173,11 +231,23 @@ def _trail(lab: Lab, *, trusted: str = "cloudtrail.amazonaws.com", start: bool =
 def test_trail_delivers_to_log_group_and_metric_filters_count(lab: Lab) -> None:
     _trail(lab)
     logs = lab.client("logs")
-    logs.put_metric_filter(logGroupName="ct", filterName="unauth",
-                           filterPattern=cloudtrail.CIS_PATTERNS["CloudWatch.2 unauthorized API calls"],
-                           metricTransformations=[{"metricName": "Unauth", "metricNamespace": "LogMetrics", "metricValue": "1"}])
-    role = lab.client("iam").create_role(RoleName="admin", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    logs.put_metric_filter(
+        logGroupName="ct",
+        filterName="unauth",
+        filterPattern=cloudtrail.CIS_PATTERNS["CloudWatch.2 unauthorized API calls"],
+        metricTransformations=[{"metricName": "Unauth", "metricNamespace": "LogMetrics", "metricValue": "1"}],
+    )
+    role = lab.client("iam").create_role(
+        RoleName="admin",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
     with pytest.raises(ClientError):
         lab.client("sts").assume_role(RoleArn=role, RoleSessionName="sneaky")
     lab.advance(minutes=4)
@@ -185,13 +255,21 @@ def test_trail_delivers_to_log_group_and_metric_filters_count(lab: Lab) -> None:
     lab.advance(minutes=1)
     (stream,) = logs.describe_log_streams(logGroupName="ct")["logStreams"]
     assert stream["logStreamName"] == f"{lab.account_id}_CloudTrail_{lab.region}"
-    messages = [json.loads(e["message"]) for e in logs.get_log_events(logGroupName="ct", logStreamName=stream["logStreamName"])["events"]]
+    messages = [
+        json.loads(e["message"])
+        for e in logs.get_log_events(logGroupName="ct", logStreamName=stream["logStreamName"])["events"]
+    ]
     names = {m["eventName"] for m in messages}
     assert {"StartLogging", "PutMetricFilter", "AssumeRole"} <= names
     assert "CreateRole" not in names  # IAM is recorded in us-east-1: a single-Region Tokyo trail does not get it
     data = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="LogMetrics", MetricName="Unauth", StartTime=lab.clock.started_at, EndTime=lab.clock.now(),
-        Period=300, Statistics=["Sum"])["Datapoints"]
+        Namespace="LogMetrics",
+        MetricName="Unauth",
+        StartTime=lab.clock.started_at,
+        EndTime=lab.clock.now(),
+        Period=300,
+        Statistics=["Sum"],
+    )["Datapoints"]
     assert sum(p["Sum"] for p in data) == 1
 
 
@@ -228,8 +306,9 @@ def test_teardown_leaves_nothing(lab: Lab) -> None:
 def test_core_observes_every_call_including_failures(lab: Lab) -> None:
     """The emulator hook CloudTrail is built on: successes, moto errors and emulator errors alike."""
     seen: list[tuple[str, int, str]] = []
-    lab.emulator.observes_every_call(lambda call, parsed, status: seen.append(
-        (call.operation, status, parsed.get("Error", {}).get("Code", ""))))
+    lab.emulator.observes_every_call(
+        lambda call, parsed, status: seen.append((call.operation, status, parsed.get("Error", {}).get("Code", "")))
+    )
     sns = lab.client("sns")
     sns.create_topic(Name="seen")
     with pytest.raises(ClientError):
@@ -237,7 +316,10 @@ def test_core_observes_every_call_including_failures(lab: Lab) -> None:
     with pytest.raises(ClientError):
         lab.client("logs").test_metric_filter(filterPattern="{ $.x = }", logEventMessages=["a"])  # emulator's error
     assert [(op, status >= 300) for op, status, _ in seen] == [
-        ("CreateTopic", False), ("GetTopicAttributes", True), ("TestMetricFilter", True)]
+        ("CreateTopic", False),
+        ("GetTopicAttributes", True),
+        ("TestMetricFilter", True),
+    ]
     assert seen[2][2] == "InvalidParameterException"
 
 
@@ -286,4 +368,7 @@ def test_the_trail_of_notebook_06_gets_the_documented_bucket_policy(lab: Lab) ->
     acl_check, write = policy["Statement"]
     assert (acl_check["Action"], acl_check["Resource"]) == ("s3:GetBucketAcl", f"arn:aws:s3:::{bucket}")
     assert write["Resource"] == f"arn:aws:s3:::{bucket}/AWSLogs/{lab.account_id}/*"
-    assert write["Condition"]["StringEquals"] == {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}
+    assert write["Condition"]["StringEquals"] == {
+        "s3:x-amz-acl": "bucket-owner-full-control",
+        "aws:SourceArn": trail_arn,
+    }

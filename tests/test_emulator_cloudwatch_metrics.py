@@ -24,16 +24,28 @@ def _put(lab: Lab, values: list[float], *, start: dt.datetime = DEFAULT_START, d
     lab.client("cloudwatch").put_metric_data(
         Namespace="Lab/Test",
         MetricData=[
-            {"MetricName": "Latency", "Dimensions": DIMS if dims is None else dims, "Value": value,
-             "Timestamp": start + dt.timedelta(seconds=10 * i), "Unit": "Milliseconds"}
+            {
+                "MetricName": "Latency",
+                "Dimensions": DIMS if dims is None else dims,
+                "Value": value,
+                "Timestamp": start + dt.timedelta(seconds=10 * i),
+                "Unit": "Milliseconds",
+            }
             for i, value in enumerate(values)
         ],
     )
 
 
 def _stats(lab: Lab, **extra: object) -> list[dict]:
-    params = {"Namespace": "Lab/Test", "MetricName": "Latency", "Dimensions": DIMS, "StartTime": DEFAULT_START,
-              "EndTime": DEFAULT_START + dt.timedelta(hours=1), "Period": 3600, **extra}
+    params = {
+        "Namespace": "Lab/Test",
+        "MetricName": "Latency",
+        "Dimensions": DIMS,
+        "StartTime": DEFAULT_START,
+        "EndTime": DEFAULT_START + dt.timedelta(hours=1),
+        "Period": 3600,
+        **extra,
+    }
     return lab.client("cloudwatch").get_metric_statistics(**params)["Datapoints"]
 
 
@@ -69,15 +81,24 @@ def test_periods_are_aligned_not_started_at_the_first_datapoint(lab: Lab) -> Non
     _put(lab, [1.0, 3.0], start=DEFAULT_START + dt.timedelta(minutes=4, seconds=50))  # 00:04:50 and 00:05:00
     points = _stats(lab, Period=300, Statistics=["Sum"])
     assert [(p["Timestamp"], p["Sum"]) for p in points] == [
-        (DEFAULT_START, 1.0), (DEFAULT_START + dt.timedelta(minutes=5), 3.0),
+        (DEFAULT_START, 1.0),
+        (DEFAULT_START + dt.timedelta(minutes=5), 3.0),
     ]
 
 
 def test_percentiles_of_a_statistic_set_are_unavailable(lab: Lab) -> None:
-    lab.client("cloudwatch").put_metric_data(Namespace="Lab/Test", MetricData=[{
-        "MetricName": "Latency", "Dimensions": DIMS, "Timestamp": DEFAULT_START, "Unit": "Milliseconds",
-        "StatisticValues": {"SampleCount": 4, "Sum": 10, "Minimum": 1, "Maximum": 4},
-    }])
+    lab.client("cloudwatch").put_metric_data(
+        Namespace="Lab/Test",
+        MetricData=[
+            {
+                "MetricName": "Latency",
+                "Dimensions": DIMS,
+                "Timestamp": DEFAULT_START,
+                "Unit": "Milliseconds",
+                "StatisticValues": {"SampleCount": 4, "Sum": 10, "Minimum": 1, "Maximum": 4},
+            }
+        ],
+    )
     [point] = _stats(lab, ExtendedStatistics=["p90"])
     assert point["ExtendedStatistics"] == {}
 
@@ -91,7 +112,8 @@ def test_get_metric_data_percentile_order_and_return_data(lab: Lab) -> None:
             {"Id": "p90", "MetricStat": {**stat, "Stat": "p90"}},
             {"Id": "hidden", "MetricStat": {**stat, "Stat": "Average"}, "ReturnData": False},
         ],
-        StartTime=DEFAULT_START, EndTime=DEFAULT_START + dt.timedelta(minutes=2),  # EndTime is exclusive
+        StartTime=DEFAULT_START,
+        EndTime=DEFAULT_START + dt.timedelta(minutes=2),  # EndTime is exclusive
     )
     [result] = reply["MetricDataResults"]
     assert result["Id"] == "p90" and result["Label"] == "Latency" and result["StatusCode"] == "Complete"
@@ -104,5 +126,6 @@ def test_a_trimmed_mean_is_reported_as_not_emulated(lab: Lab) -> None:
     with pytest.raises(UnsupportedOperation, match="tm90"):
         lab.client("cloudwatch").get_metric_data(
             MetricDataQueries=[{"Id": "t", "MetricStat": stat}],
-            StartTime=DEFAULT_START, EndTime=DEFAULT_START + dt.timedelta(minutes=2),
+            StartTime=DEFAULT_START,
+            EndTime=DEFAULT_START + dt.timedelta(minutes=2),
         )

@@ -14,8 +14,9 @@ from labkit.exceptions import UnsupportedOperation
 from labkit.runtime.lab import Lab
 
 LOG_ALARM_QUERY = {
-    "QueryString": 'filter @message like /Failed password/ | stats count(*) as failures',
-    "LogGroupIdentifiers": ["ssh_logs"], "AggregationExpression": "failures",
+    "QueryString": "filter @message like /Failed password/ | stats count(*) as failures",
+    "LogGroupIdentifiers": ["ssh_logs"],
+    "AggregationExpression": "failures",
     "ScheduledQueryRoleARN": "arn:aws:iam::123456789012:role/scheduled-query",
     "ScheduleConfiguration": {"ScheduleExpression": "rate(5 minutes)", "StartTimeOffset": 300},
 }
@@ -35,8 +36,12 @@ def test_log_alarm_is_refused(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     with pytest.raises(UnsupportedOperation, match=r"PutLogAlarm.*metric filter"):
         cloudwatch.put_log_alarm(
-            AlarmName="ssh", ScheduledQueryConfiguration=LOG_ALARM_QUERY, QueryResultsToEvaluate=1, QueryResultsToAlarm=1,
-            Threshold=10, ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmName="ssh",
+            ScheduledQueryConfiguration=LOG_ALARM_QUERY,
+            QueryResultsToEvaluate=1,
+            QueryResultsToAlarm=1,
+            Threshold=10,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
         )
 
 

@@ -21,7 +21,11 @@ from labkit.exceptions import UnsupportedOperation
 from labkit.runtime.lab import Lab
 
 CHILD = {
-    "Namespace": "Lab/App", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1, "Threshold": 1.0,
+    "Namespace": "Lab/App",
+    "Statistic": "Sum",
+    "Period": 60,
+    "EvaluationPeriods": 1,
+    "Threshold": 1.0,
     "ComparisonOperator": "GreaterThanThreshold",
 }
 
@@ -45,7 +49,10 @@ def test_rule_drives_the_state_and_notifies_by_sns(lab: Lab, cloudwatch: Any) ->
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
     lab.inbox.confirm("oncall@example.com")
     cloudwatch.put_composite_alarm(
-        AlarmName="page-me", AlarmRule="ALARM(cpu-high) AND NOT ALARM(deploying)", AlarmActions=[topic], OKActions=[topic],
+        AlarmName="page-me",
+        AlarmRule="ALARM(cpu-high) AND NOT ALARM(deploying)",
+        AlarmActions=[topic],
+        OKActions=[topic],
     )
     # Children in INSUFFICIENT_DATA: the rule is FALSE, so the composite alarm is evaluated to OK at once.
     alarm = _composite(cloudwatch)
@@ -72,7 +79,12 @@ def test_describe_alarms_returns_composites_only_when_asked(cloudwatch: Any) -> 
     both = cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm", "MetricAlarm"])
     assert [a["AlarmName"] for a in both["CompositeAlarms"]] == ["page-me"] and len(both["MetricAlarms"]) == 2
     assert cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"], StateValue="ALARM")["CompositeAlarms"] == []
-    assert cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"], AlarmNamePrefix="page")["CompositeAlarms"][0]["AlarmName"] == "page-me"
+    assert (
+        cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"], AlarmNamePrefix="page")["CompositeAlarms"][0][
+            "AlarmName"
+        ]
+        == "page-me"
+    )
 
 
 def test_history_of_a_composite_alarm(cloudwatch: Any) -> None:
@@ -80,7 +92,8 @@ def test_history_of_a_composite_alarm(cloudwatch: Any) -> None:
     assert cloudwatch.describe_alarm_history(AlarmName="page-me")["AlarmHistoryItems"] == []  # metric alarms only
     items = cloudwatch.describe_alarm_history(AlarmName="page-me", AlarmTypes=["CompositeAlarm"])["AlarmHistoryItems"]
     assert [(i["AlarmType"], i["HistorySummary"]) for i in items] == [
-        ("CompositeAlarm", "Alarm updated from INSUFFICIENT_DATA to ALARM"), ("CompositeAlarm", 'Alarm "page-me" created'),
+        ("CompositeAlarm", "Alarm updated from INSUFFICIENT_DATA to ALARM"),
+        ("CompositeAlarm", 'Alarm "page-me" created'),
     ]
 
 
@@ -121,25 +134,32 @@ def test_deleting_alarms(cloudwatch: Any) -> None:
 
 def test_what_is_not_emulated_is_refused_by_name(cloudwatch: Any) -> None:
     with pytest.raises(UnsupportedOperation, match="ActionConfiguration"):
-        cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)",
-                                       ActionConfiguration={"AlarmTagsPropagation": {"Enabled": True}})
+        cloudwatch.put_composite_alarm(
+            AlarmName="page-me",
+            AlarmRule="ALARM(cpu-high)",
+            ActionConfiguration={"AlarmTagsPropagation": {"Enabled": True}},
+        )
     with pytest.raises(UnsupportedOperation, match="paging"):
         cloudwatch.describe_alarms(MaxRecords=1)
     assert len(cloudwatch.describe_alarms(MaxRecords=2)["MetricAlarms"]) == 2
     with pytest.raises(UnsupportedOperation, match="only SNS topic actions"):
         cloudwatch.put_composite_alarm(
-            AlarmName="page-me", AlarmRule="ALARM(cpu-high)",
+            AlarmName="page-me",
+            AlarmRule="ALARM(cpu-high)",
             AlarmActions=["arn:aws:ssm:ap-northeast-1:123456789012:opsitem:1"],
         )
 
 
 def test_a_cycle_of_composite_alarms_settles(cloudwatch: Any) -> None:
-    """"It is possible to create a loop or cycle of composite alarms" (PutCompositeAlarm reference)."""
+    """ "It is possible to create a loop or cycle of composite alarms" (PutCompositeAlarm reference)."""
     cloudwatch.put_composite_alarm(AlarmName="a", AlarmRule="ALARM(cpu-high)")
     cloudwatch.put_composite_alarm(AlarmName="b", AlarmRule="NOT ALARM(a)")
     cloudwatch.put_composite_alarm(AlarmName="a", AlarmRule="ALARM(cpu-high) OR ALARM(b)")
     cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
-    states = {a["AlarmName"]: a["StateValue"] for a in cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]}
+    states = {
+        a["AlarmName"]: a["StateValue"]
+        for a in cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+    }
     assert states["a"] == "ALARM"
     with pytest.raises(ClientError, match="depends on them"):
         cloudwatch.delete_alarms(AlarmNames=["a"])
@@ -159,9 +179,13 @@ def test_children_and_parents_of_an_alarm(cloudwatch: Any) -> None:
     cloudwatch.put_composite_alarm(AlarmName="outer", AlarmRule='ALARM(inner) AND NOT ALARM("deploying")')
     children = cloudwatch.describe_alarms(ChildrenOfAlarmName="outer")
     assert [a["AlarmName"] for a in children["MetricAlarms"]] == ["deploying"]
-    assert [sorted(a) for a in children["CompositeAlarms"]] == [["AlarmArn", "AlarmName", "StateUpdatedTimestamp", "StateValue"]]
+    assert [sorted(a) for a in children["CompositeAlarms"]] == [
+        ["AlarmArn", "AlarmName", "StateUpdatedTimestamp", "StateValue"]
+    ]
     parents = cloudwatch.describe_alarms(ParentsOfAlarmName="cpu-high")
-    assert parents["CompositeAlarms"] == [{"AlarmName": "inner", "AlarmArn": _composite(cloudwatch, "inner")["AlarmArn"]}]
+    assert parents["CompositeAlarms"] == [
+        {"AlarmName": "inner", "AlarmArn": _composite(cloudwatch, "inner")["AlarmArn"]}
+    ]
     with pytest.raises(ClientError, match="cannot be used with any other parameter"):
         cloudwatch.describe_alarms(ParentsOfAlarmName="cpu-high", StateValue="OK")
 
@@ -181,7 +205,11 @@ def test_tags_of_a_composite_alarm(lab: Lab, cloudwatch: Any) -> None:
 # -- actions suppression ("Suppressing composite alarm actions",
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Composite_Alarm_Suppression.html;
 # CompositeAlarm API reference, ActionsSuppressedBy / ActionsSuppressedReason) -------------------------------
-SUPPRESSED = {"ActionsSuppressor": "deploying", "ActionsSuppressorWaitPeriod": 120, "ActionsSuppressorExtensionPeriod": 180}
+SUPPRESSED = {
+    "ActionsSuppressor": "deploying",
+    "ActionsSuppressorWaitPeriod": 120,
+    "ActionsSuppressorExtensionPeriod": 180,
+}
 
 
 @pytest.fixture
@@ -192,26 +220,37 @@ def pager(lab: Lab, cloudwatch: Any) -> str:
     topic = sns.create_topic(Name="pager")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
     lab.inbox.confirm("oncall@example.com")
-    cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", AlarmActions=[topic],
-                                   OKActions=[topic], **SUPPRESSED)
+    cloudwatch.put_composite_alarm(
+        AlarmName="page-me", AlarmRule="ALARM(cpu-high)", AlarmActions=[topic], OKActions=[topic], **SUPPRESSED
+    )
     return topic
 
 
 def _paged(lab: Lab) -> list[str]:
-    return [json.loads(e.body.split("\n\n--")[0])["NewStateValue"] for e in lab.inbox.notifications("oncall@example.com")]
+    return [
+        json.loads(e.body.split("\n\n--")[0])["NewStateValue"] for e in lab.inbox.notifications("oncall@example.com")
+    ]
 
 
 def test_suppressor_settings_are_validated_and_described(cloudwatch: Any) -> None:
     with pytest.raises(ClientError, match="ActionsSuppressor alarm nope does not exist"):
-        cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", **{**SUPPRESSED, "ActionsSuppressor": "nope"})
+        cloudwatch.put_composite_alarm(
+            AlarmName="page-me", AlarmRule="ALARM(cpu-high)", **{**SUPPRESSED, "ActionsSuppressor": "nope"}
+        )
     with pytest.raises(ClientError) as raised:  # "WaitPeriod is required only when ActionsSuppressor is specified"
-        cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", ActionsSuppressor="deploying",
-                                       ActionsSuppressorExtensionPeriod=60)
+        cloudwatch.put_composite_alarm(
+            AlarmName="page-me",
+            AlarmRule="ALARM(cpu-high)",
+            ActionsSuppressor="deploying",
+            ActionsSuppressorExtensionPeriod=60,
+        )
     assert raised.value.response["Error"]["Code"] == "MissingParameter"
     cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", **SUPPRESSED)
     alarm = _composite(cloudwatch)
     assert {k: alarm[k] for k in SUPPRESSED} == SUPPRESSED and "ActionsSuppressedBy" not in alarm
-    assert shape_problems("cloudwatch", "DescribeAlarms", cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"])) == []
+    assert (
+        shape_problems("cloudwatch", "DescribeAlarms", cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"])) == []
+    )
 
 
 def test_wait_period_then_actions_when_the_suppressor_stays_ok(lab: Lab, cloudwatch: Any, pager: str) -> None:
@@ -219,14 +258,18 @@ def test_wait_period_then_actions_when_the_suppressor_stays_ok(lab: Lab, cloudwa
     cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
     alarm = _composite(cloudwatch)
     assert alarm["StateValue"] == "ALARM"
-    assert (alarm["ActionsSuppressedBy"], alarm["ActionsSuppressedReason"]) == ("WaitPeriod", "Actions suppressed by WaitPeriod")
+    assert (alarm["ActionsSuppressedBy"], alarm["ActionsSuppressedReason"]) == (
+        "WaitPeriod",
+        "Actions suppressed by WaitPeriod",
+    )
     lab.advance(minutes=1)
     assert _paged(lab) == ["OK"]  # still waiting for the suppressor (120 s)
     lab.advance(minutes=1)
     # "After this time, the composite alarm performs its actions."
     assert _paged(lab) == ["OK", "ALARM"] and "ActionsSuppressedBy" not in _composite(cloudwatch)
-    items = cloudwatch.describe_alarm_history(AlarmName="page-me", AlarmTypes=["CompositeAlarm"],
-                                              HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    items = cloudwatch.describe_alarm_history(
+        AlarmName="page-me", AlarmTypes=["CompositeAlarm"], HistoryItemType="StateUpdate"
+    )["AlarmHistoryItems"]
     assert items[0]["HistorySummary"] == "Alarm updated from ALARM to ALARM"
 
 
@@ -262,12 +305,17 @@ def test_suppressed_state_reaches_eventbridge(lab: Lab, cloudwatch: Any, pager: 
 
 
 def test_suppressor_named_by_arn_with_no_extension(lab: Lab, cloudwatch: Any) -> None:
-    """"ActionsSuppressor can be an AlarmName or an Amazon Resource Name (ARN) from an existing alarm."""
+    """ "ActionsSuppressor can be an AlarmName or an Amazon Resource Name (ARN) from an existing alarm."""
     for name, metric in (("cpu-high", "CPU"), ("deploying", "Deploy")):
         cloudwatch.put_metric_alarm(AlarmName=name, MetricName=metric, **CHILD, TreatMissingData="ignore")
     arn = f"arn:aws:cloudwatch:{lab.region}:{lab.account_id}:alarm:deploying"
-    cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)", ActionsSuppressor=arn,
-                                   ActionsSuppressorWaitPeriod=0, ActionsSuppressorExtensionPeriod=0)
+    cloudwatch.put_composite_alarm(
+        AlarmName="page-me",
+        AlarmRule="ALARM(cpu-high)",
+        ActionsSuppressor=arn,
+        ActionsSuppressorWaitPeriod=0,
+        ActionsSuppressorExtensionPeriod=0,
+    )
     cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="ALARM", StateReason="deploy started")
     assert _composite(cloudwatch)["ActionsSuppressedBy"] == "Alarm"
     cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="OK", StateReason="deploy done")

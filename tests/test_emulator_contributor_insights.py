@@ -25,14 +25,18 @@ BYTES_BY_IP = {
     "LogGroupNames": ["/aws/apigateway/*"],
     "LogFormat": "JSON",
     "Contribution": {
-        "Keys": ["$.ip"], "ValueOf": "$.requestBytes",
+        "Keys": ["$.ip"],
+        "ValueOf": "$.requestBytes",
         "Filters": [{"Match": "$.httpMethod", "In": ["PUT"]}],
     },
     "AggregateOn": "Sum",
 }
 COUNT_BY_IP = {
-    "Schema": {"Name": "CloudWatchLogRule", "Version": 1}, "LogGroupNames": [GROUP], "LogFormat": "JSON",
-    "Contribution": {"Keys": ["$.ip"]}, "AggregateOn": "Count",
+    "Schema": {"Name": "CloudWatchLogRule", "Version": 1},
+    "LogGroupNames": [GROUP],
+    "LogFormat": "JSON",
+    "Contribution": {"Keys": ["$.ip"]},
+    "AggregateOn": "Count",
 }
 
 
@@ -46,8 +50,11 @@ def _put(lab: Lab, minute: int, *records: dict[str, Any], stream: str = "s") -> 
     if not logs.describe_log_streams(logGroupName=GROUP, logStreamNamePrefix=stream)["logStreams"]:
         logs.create_log_stream(logGroupName=GROUP, logStreamName=stream)
     at = int((_t0(lab) + dt.timedelta(minutes=minute)).timestamp() * 1000)
-    logs.put_log_events(logGroupName=GROUP, logStreamName=stream,
-                        logEvents=[{"timestamp": at, "message": json.dumps(r)} for r in records])
+    logs.put_log_events(
+        logGroupName=GROUP,
+        logStreamName=stream,
+        logEvents=[{"timestamp": at, "message": json.dumps(r)} for r in records],
+    )
 
 
 def _report(lab: Lab, name: str, **extra: Any) -> dict[str, Any]:
@@ -65,30 +72,46 @@ def test_the_documented_json_example_ranks_put_bytes_by_ip(group: Lab) -> None:
     lab = group
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_insight_rule(RuleName="bytes", RuleDefinition=json.dumps(BYTES_BY_IP))
-    _put(lab, 1, {"ip": "192.0.2.1", "httpMethod": "PUT", "requestBytes": 100},
-         {"ip": "192.0.2.2", "httpMethod": "PUT", "requestBytes": 300},
-         {"ip": "192.0.2.1", "httpMethod": "GET", "requestBytes": 5000})  # filtered out: not a PUT
+    _put(
+        lab,
+        1,
+        {"ip": "192.0.2.1", "httpMethod": "PUT", "requestBytes": 100},
+        {"ip": "192.0.2.2", "httpMethod": "PUT", "requestBytes": 300},
+        {"ip": "192.0.2.1", "httpMethod": "GET", "requestBytes": 5000},
+    )  # filtered out: not a PUT
     _put(lab, 7, {"ip": "192.0.2.1", "httpMethod": "PUT", "requestBytes": 250})
-    reply = _report(lab, "bytes", Metrics=["UniqueContributors", "MaxContributorValue", "SampleCount", "Sum",
-                                           "Minimum", "Maximum", "Average"])
+    reply = _report(
+        lab,
+        "bytes",
+        Metrics=["UniqueContributors", "MaxContributorValue", "SampleCount", "Sum", "Minimum", "Maximum", "Average"],
+    )
     assert reply["KeyLabels"] == ["$.ip"]
     assert reply["AggregationStatistic"] == "Sum"
     assert reply["AggregateValue"] == 650.0
     assert reply["ApproximateUniqueCount"] == 2
     start = _t0(lab)
     assert [(c["Keys"], c["ApproximateAggregateValue"]) for c in reply["Contributors"]] == [
-        (["192.0.2.1"], 350.0), (["192.0.2.2"], 300.0)]
+        (["192.0.2.1"], 350.0),
+        (["192.0.2.2"], 300.0),
+    ]
     # "Only the data points when this contributor appeared are included" (API_InsightRuleContributor).
-    assert [(p["Timestamp"], p["ApproximateValue"]) for p in reply["Contributors"][1]["Datapoints"]] == [
-        (start, 300.0)]
+    assert [(p["Timestamp"], p["ApproximateValue"]) for p in reply["Contributors"][1]["Datapoints"]] == [(start, 300.0)]
     first, second = reply["MetricDatapoints"]
-    assert first == {"Timestamp": start, "UniqueContributors": 2.0, "MaxContributorValue": 300.0,
-                     "SampleCount": 2.0, "Sum": 400.0, "Minimum": 100.0, "Maximum": 300.0, "Average": 200.0}
+    assert first == {
+        "Timestamp": start,
+        "UniqueContributors": 2.0,
+        "MaxContributorValue": 300.0,
+        "SampleCount": 2.0,
+        "Sum": 400.0,
+        "Minimum": 100.0,
+        "Maximum": 300.0,
+        "Average": 200.0,
+    }
     assert second["Timestamp"] == start + dt.timedelta(minutes=5) and second["Sum"] == 250.0
 
 
 def test_only_events_received_while_the_rule_is_enabled_count(group: Lab) -> None:
-    """"When rules are enabled, they immediately begin analyzing log data"; disabled, "they do not analyze"."""
+    """ "When rules are enabled, they immediately begin analyzing log data"; disabled, "they do not analyze"."""
     lab = group
     cloudwatch = lab.client("cloudwatch")
     _put(lab, 0, {"ip": "before"})  # before the rule exists
@@ -112,8 +135,14 @@ def test_describe_order_by_maximum_and_max_contributors(group: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_insight_rule(RuleName="hits", RuleDefinition=json.dumps(COUNT_BY_IP), ApplyOnTransformedLogs=True)
     (rule,) = cloudwatch.describe_insight_rules()["InsightRules"]
-    assert rule == {"Name": "hits", "State": "ENABLED", "Schema": '{"Name": "CloudWatchLogRule", "Version": 1}',
-                    "Definition": json.dumps(COUNT_BY_IP), "ManagedRule": False, "ApplyOnTransformedLogs": True}
+    assert rule == {
+        "Name": "hits",
+        "State": "ENABLED",
+        "Schema": '{"Name": "CloudWatchLogRule", "Version": 1}',
+        "Definition": json.dumps(COUNT_BY_IP),
+        "ManagedRule": False,
+        "ApplyOnTransformedLogs": True,
+    }
     # steady: 2 in each of three periods (total 6, peak 2); burst: 5 in one period (total 5, peak 5).
     for minute in (0, 5, 10):
         _put(lab, minute, {"ip": "steady"}, {"ip": "steady"})
@@ -135,8 +164,9 @@ def test_bad_rules_and_requests_get_aws_errors(group: Lab) -> None:
         cloudwatch.put_insight_rule(RuleName="keys", RuleDefinition=json.dumps(too_many_keys))
     assert cloudwatch.describe_insight_rules()["InsightRules"] == []  # nothing stored
     with pytest.raises(cloudwatch.exceptions.ResourceNotFoundException):
-        cloudwatch.get_insight_rule_report(RuleName="nope", StartTime=_t0(group),
-                                           EndTime=_t0(group) + dt.timedelta(hours=1), Period=60)
+        cloudwatch.get_insight_rule_report(
+            RuleName="nope", StartTime=_t0(group), EndTime=_t0(group) + dt.timedelta(hours=1), Period=60
+        )
     cloudwatch.put_insight_rule(RuleName="hits", RuleDefinition=json.dumps(COUNT_BY_IP))
     with pytest.raises(cloudwatch.exceptions.InvalidParameterValueException, match="MaxContributorCount"):
         _report(group, "hits", MaxContributorCount=101)
@@ -164,10 +194,14 @@ def test_top_attacking_ips_from_ssh_lines_read_as_clf(group: Lab) -> None:
     logs = lab.client("logs")
     logs.create_log_stream(logGroupName=GROUP, logStreamName="secure")
     rule = {
-        "Schema": {"Name": "CloudWatchLogRule", "Version": 1}, "LogGroupNames": [GROUP], "LogFormat": "CLF",
+        "Schema": {"Name": "CloudWatchLogRule", "Version": 1},
+        "LogGroupNames": [GROUP],
+        "LogFormat": "CLF",
         "Fields": {"6": "event", "9": "kind", "13": "source"},
-        "Contribution": {"Keys": ["source"], "Filters": [{"Match": "event", "In": ["Failed"]},
-                                                         {"Match": "kind", "In": ["invalid"]}]},
+        "Contribution": {
+            "Keys": ["source"],
+            "Filters": [{"Match": "event", "In": ["Failed"]}, {"Match": "kind", "In": ["invalid"]}],
+        },
         "AggregateOn": "Count",
     }
     lab.client("cloudwatch").put_insight_rule(RuleName="top-attackers", RuleDefinition=json.dumps(rule))
@@ -179,11 +213,16 @@ def test_top_attacking_ips_from_ssh_lines_read_as_clf(group: Lab) -> None:
         # another shape: the address is field 11, so this rule does not count it
         "Nov 26 10:15:06 ip-10-0-0-229 sshd[2820]: Failed password for root from 198.51.100.7 port 50122 ssh2",
     ]
-    logs.put_log_events(logGroupName=GROUP, logStreamName="secure",
-                        logEvents=[{"timestamp": at + i, "message": m} for i, m in enumerate(lines)])
+    logs.put_log_events(
+        logGroupName=GROUP,
+        logStreamName="secure",
+        logEvents=[{"timestamp": at + i, "message": m} for i, m in enumerate(lines)],
+    )
     reply = _report(lab, "top-attackers")
     assert [(c["Keys"], c["ApproximateAggregateValue"]) for c in reply["Contributors"]] == [
-        (["192.0.2.44"], 2.0), (["203.0.113.9"], 1.0)]
+        (["192.0.2.44"], 2.0),
+        (["203.0.113.9"], 1.0),
+    ]
 
 
 def test_rules_are_torn_down_and_managed_rules_stay_refused(group: Lab) -> None:

@@ -25,11 +25,20 @@ def _status(lab: Lab, instance_id: str) -> dict[str, Any]:
     return lab.client("ec2").describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"][0]
 
 
-def _alarm(lab: Lab, instance: ec2_workload.LabInstance, metric: str, action: str, *, name: str = "a", periods: int = 2) -> None:
+def _alarm(
+    lab: Lab, instance: ec2_workload.LabInstance, metric: str, action: str, *, name: str = "a", periods: int = 2
+) -> None:
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName=name, Namespace="AWS/EC2", MetricName=metric, Dimensions=instance.dimensions,
-        Statistic="Minimum", Period=60, EvaluationPeriods=periods, Threshold=0,
-        ComparisonOperator="GreaterThanThreshold", AlarmActions=[f"arn:aws:automate:{lab.region}:ec2:{action}"],
+        AlarmName=name,
+        Namespace="AWS/EC2",
+        MetricName=metric,
+        Dimensions=instance.dimensions,
+        Statistic="Minimum",
+        Period=60,
+        EvaluationPeriods=periods,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+        AlarmActions=[f"arn:aws:automate:{lab.region}:ec2:{action}"],
     )
 
 
@@ -39,13 +48,17 @@ def _state(lab: Lab, name: str = "a") -> str:
 
 def test_an_impairment_shows_in_describe_instance_status(lab: Lab) -> None:
     instance = ec2.launch(lab)
-    assert _status(lab, instance.instance_id)["SystemStatus"] == {"Details": [{"Name": "reachability", "Status": "passed"}], "Status": "ok"}
+    assert _status(lab, instance.instance_id)["SystemStatus"] == {
+        "Details": [{"Name": "reachability", "Status": "passed"}],
+        "Status": "ok",
+    }
     lab.advance(minutes=3)
     since = lab.clock.now()
     instance.impair("system", at=since)
     status = _status(lab, instance.instance_id)
     assert status["SystemStatus"] == {
-        "Details": [{"Name": "reachability", "Status": "failed", "ImpairedSince": since}], "Status": "impaired",
+        "Details": [{"Name": "reachability", "Status": "failed", "ImpairedSince": since}],
+        "Status": "impaired",
     }
     assert status["InstanceStatus"]["Status"] == "ok"
     instance.repair()
@@ -64,8 +77,13 @@ def test_status_check_metrics_come_every_minute_at_basic_monitoring(lab: Lab) ->
     instance.impair("instance", at=lab.clock.now())
     lab.advance(minutes=2)
     points = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="AWS/EC2", MetricName="StatusCheckFailed_Instance", Dimensions=instance.dimensions,
-        StartTime=lab.clock.now() - dt.timedelta(minutes=5), EndTime=lab.clock.now(), Period=60, Statistics=["Maximum"],
+        Namespace="AWS/EC2",
+        MetricName="StatusCheckFailed_Instance",
+        Dimensions=instance.dimensions,
+        StartTime=lab.clock.now() - dt.timedelta(minutes=5),
+        EndTime=lab.clock.now(),
+        Period=60,
+        Statistics=["Maximum"],
     )["Datapoints"]
     assert [p["Maximum"] for p in sorted(points, key=lambda p: p["Timestamp"])] == [0.0, 0.0, 0.0, 1.0, 1.0]
 
@@ -78,7 +96,11 @@ def test_the_recover_action_repairs_the_host_and_the_alarm_returns_to_ok(lab: La
     lab.advance(minutes=2)
     assert _state(lab) == "ALARM"
     [record] = lab.emulator.plugin(Ec2Status).actions
-    assert (record.action, record.instance_id, record.outcome.startswith("recovered")) == ("recover", instance.instance_id, True)
+    assert (record.action, record.instance_id, record.outcome.startswith("recovered")) == (
+        "recover",
+        instance.instance_id,
+        True,
+    )
     assert not instance.failing("system", lab.clock.now())
     lab.advance(minutes=2)
     assert _state(lab) == "OK"
@@ -120,8 +142,14 @@ def test_reboot_clears_an_instance_impairment_and_stop_stops(lab: Lab) -> None:
 
 def test_an_ec2_action_needs_an_instance_id_dimension(lab: Lab) -> None:
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="no-instance", Namespace="Lab", MetricName="Errors", Statistic="Sum", Period=60,
-        EvaluationPeriods=1, Threshold=0, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="no-instance",
+        Namespace="Lab",
+        MetricName="Errors",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
         AlarmActions=[f"arn:aws:automate:{lab.region}:ec2:reboot"],
     )
     lab.client("cloudwatch").set_alarm_state(AlarmName="no-instance", StateValue="ALARM", StateReason="test")

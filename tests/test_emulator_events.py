@@ -27,9 +27,18 @@ def _queue(lab: Lab, name: str = "events-q") -> tuple[str, str]:
 def _topic(lab: Lab) -> str:
     """The alerts topic, with the access-policy statement EventBridge needs to publish to it."""
     topic = prereqs.alerts_topic(lab)
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Sid": "AllowEventBridge", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-        "Action": "sns:Publish", "Resource": topic}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowEventBridge",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic,
+            }
+        ],
+    }
     lab.client("sns").set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(policy))
     return topic
 
@@ -67,16 +76,25 @@ def test_disabled_rule_delivers_nothing(lab: Lab) -> None:
 
 def test_put_events_documented_response_and_delivery(lab: Lab) -> None:
     topic = _topic(lab)
-    _rule(lab, "r", {"source": ["my.app"], "detail": {"level": [{"anything-but": "debug"}]}},
-          {"Id": "mail", "Arn": topic, "InputTransformer": {
-              "InputPathsMap": {"level": "$.detail.level"}, "InputTemplate": '"level is <level>"'}})
-    reply = lab.client("events").put_events(Entries=[
-        {"Source": "my.app", "DetailType": "Log", "Detail": json.dumps({"level": "error"})},
-        {"Source": "my.app", "DetailType": "Log", "Detail": json.dumps({"level": "debug"})},
-        {"Source": "aws.ec2", "DetailType": "Fake", "Detail": "{}"},
-        {"Source": "my.app", "DetailType": "Log", "Detail": "[1, 2]"},
-        {"Source": "my.app", "DetailType": "Log", "Detail": "{oops"},
-    ])
+    _rule(
+        lab,
+        "r",
+        {"source": ["my.app"], "detail": {"level": [{"anything-but": "debug"}]}},
+        {
+            "Id": "mail",
+            "Arn": topic,
+            "InputTransformer": {"InputPathsMap": {"level": "$.detail.level"}, "InputTemplate": '"level is <level>"'},
+        },
+    )
+    reply = lab.client("events").put_events(
+        Entries=[
+            {"Source": "my.app", "DetailType": "Log", "Detail": json.dumps({"level": "error"})},
+            {"Source": "my.app", "DetailType": "Log", "Detail": json.dumps({"level": "debug"})},
+            {"Source": "aws.ec2", "DetailType": "Fake", "Detail": "{}"},
+            {"Source": "my.app", "DetailType": "Log", "Detail": "[1, 2]"},
+            {"Source": "my.app", "DetailType": "Log", "Detail": "{oops"},
+        ]
+    )
     assert reply["FailedEntryCount"] == 3
     codes = [entry.get("ErrorCode") for entry in reply["Entries"]]
     assert codes == [None, None, "NotAuthorizedForSourceException", "MalformedDetail", "MalformedDetail"]
@@ -109,13 +127,27 @@ def test_put_rule_refuses_bad_pattern_and_test_event_pattern(lab: Lab) -> None:
 
 def test_alarm_state_change_reaches_a_rule(lab: Lab) -> None:
     topic = _topic(lab)
-    _rule(lab, "alarms", {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
-                          "detail": {"state": {"value": ["ALARM"]}}},
-          {"Id": "mail", "Arn": topic, "InputPath": "$.detail.alarmName"})
+    _rule(
+        lab,
+        "alarms",
+        {
+            "source": ["aws.cloudwatch"],
+            "detail-type": ["CloudWatch Alarm State Change"],
+            "detail": {"state": {"value": ["ALARM"]}},
+        },
+        {"Id": "mail", "Arn": topic, "InputPath": "$.detail.alarmName"},
+    )
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(
-        AlarmName="cpu", Namespace="Lab", MetricName="m", Statistic="Average", Period=60,
-        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold", ActionsEnabled=False,
+        AlarmName="cpu",
+        Namespace="Lab",
+        MetricName="m",
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanThreshold",
+        ActionsEnabled=False,
     )
     cloudwatch.set_alarm_state(AlarmName="cpu", StateValue="OK", StateReason="test")
     assert lab.inbox.notifications() == []  # OK does not match the pattern
@@ -125,8 +157,9 @@ def test_alarm_state_change_reaches_a_rule(lab: Lab) -> None:
 
 
 def test_unsupported_target_is_recorded_not_delivered(lab: Lab) -> None:
-    _rule(lab, "r", {"source": ["my.app"]},
-          {"Id": "fn", "Arn": "arn:aws:lambda:ap-northeast-1:123456789012:function:f"})
+    _rule(
+        lab, "r", {"source": ["my.app"]}, {"Id": "fn", "Arn": "arn:aws:lambda:ap-northeast-1:123456789012:function:f"}
+    )
     lab.emulator.plugin(Events).emit("my.app", "x", {})
     (delivery,) = lab.emulator.plugin(Events).deliveries
     assert not delivery.delivered and "lambda" in delivery.reason

@@ -15,14 +15,28 @@ from labkit.aws import health
 from labkit.lesson import simulate
 from labkit.runtime.lab import Lab
 
-DETAIL_KEYS = {"eventArn", "service", "eventTypeCode", "eventTypeCategory", "eventScopeCode", "communicationId",
-               "startTime", "lastUpdatedTime", "statusCode", "eventRegion", "eventDescription", "affectedEntities",
-               "affectedAccount"}
+DETAIL_KEYS = {
+    "eventArn",
+    "service",
+    "eventTypeCode",
+    "eventTypeCategory",
+    "eventScopeCode",
+    "communicationId",
+    "startTime",
+    "lastUpdatedTime",
+    "statusCode",
+    "eventRegion",
+    "eventDescription",
+    "affectedEntities",
+    "affectedAccount",
+}
 
 
 def test_simulated_issue_has_the_documented_shape_and_reaches_a_rule(lab: Lab) -> None:
     queue = lab.client("sqs").create_queue(QueueName="health")["QueueUrl"]
-    queue_arn = lab.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = lab.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     events = lab.client("events")
     events.put_rule(Name="h", EventPattern=json.dumps({"source": ["aws.health"], "detail": {"service": ["EC2"]}}))
     events.put_targets(Rule="h", Targets=[{"Id": "q", "Arn": queue_arn}])
@@ -47,8 +61,16 @@ def test_category_must_be_documented() -> None:
     import datetime as dt
 
     with pytest.raises(ValueError):
-        health.health_detail(service="EC2", event_type_code="X", category="outage", region="r", account="1",
-                             start=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), description="d", entities=[])
+        health.health_detail(
+            service="EC2",
+            event_type_code="X",
+            category="outage",
+            region="r",
+            account="1",
+            start=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+            description="d",
+            entities=[],
+        )
 
 
 @pytest.mark.parametrize("call", ["describe_events", "describe_event_types", "describe_event_aggregates"])

@@ -31,14 +31,17 @@ def logs(lab: Lab) -> Iterator[Any]:
     for stream, lines in (("i-0aaa", SSHD_EXAMPLES[:6]), ("i-0bbb", SSHD_EXAMPLES[6:])):
         client.create_log_stream(logGroupName=GROUP, logStreamName=stream)
         client.put_log_events(
-            logGroupName=GROUP, logStreamName=stream,
+            logGroupName=GROUP,
+            logStreamName=stream,
             logEvents=[{"timestamp": start + 1000 * i, "message": m} for i, m in enumerate(lines)],
         )
     yield client
 
 
 def test_test_metric_filter_is_answered(logs: Any) -> None:
-    reply = logs.test_metric_filter(filterPattern="[..., port_kw, port, tag = preauth]", logEventMessages=list(SSHD_EXAMPLES[:5]))
+    reply = logs.test_metric_filter(
+        filterPattern="[..., port_kw, port, tag = preauth]", logEventMessages=list(SSHD_EXAMPLES[:5])
+    )
     assert [m["eventNumber"] for m in reply["matches"]] == [4, 5]
     assert reply["matches"][1]["extractedValues"]["$port"] == "51122"
 
@@ -52,7 +55,7 @@ def test_filter_log_events_uses_the_real_rules(logs: Any) -> None:
     # moto matches an OR group, an exclusion or a JSON pattern against every event; AWS does not.
     ors = logs.filter_log_events(logGroupName=GROUP, filterPattern='?"Invalid user" ?"invalid user"')["events"]
     assert sorted(e["message"] for e in ors) == sorted(SSHD_EXAMPLES[i] for i in (0, 1, 3))
-    assert logs.filter_log_events(logGroupName=GROUP, filterPattern='{ $.a = 1 }')["events"] == []
+    assert logs.filter_log_events(logGroupName=GROUP, filterPattern="{ $.a = 1 }")["events"] == []
     excluded = logs.filter_log_events(logGroupName=GROUP, filterPattern='"[preauth]" -Connection')["events"]
     assert sorted(e["message"] for e in excluded) == sorted(SSHD_EXAMPLES[i] for i in (5, 6, 8))
 
@@ -62,7 +65,9 @@ def test_filter_log_events_shape_and_order(logs: Any) -> None:
     assert reply["searchedLogStreams"] == []
     assert "nextToken" not in reply
     events = reply["events"]
-    assert [(e["timestamp"], e["logStreamName"]) for e in events] == sorted((e["timestamp"], e["logStreamName"]) for e in events)
+    assert [(e["timestamp"], e["logStreamName"]) for e in events] == sorted(
+        (e["timestamp"], e["logStreamName"]) for e in events
+    )
     assert set(events[0]) == {"logStreamName", "timestamp", "message", "ingestionTime", "eventId"}
     assert all(len(e["eventId"]) == 56 and e["eventId"].isdigit() for e in events)
 
@@ -106,12 +111,18 @@ def test_filter_log_events_errors(logs: Any) -> None:
 
 def test_put_metric_filter_validates_before_moto_stores(logs: Any) -> None:
     with pytest.raises(logs.exceptions.InvalidParameterException, match="Invalid metric filter pattern"):
-        logs.put_metric_filter(logGroupName=GROUP, filterName="bad", filterPattern="[preauth", metricTransformations=TRANSFORM)
+        logs.put_metric_filter(
+            logGroupName=GROUP, filterName="bad", filterPattern="[preauth", metricTransformations=TRANSFORM
+        )
     dims = [{**TRANSFORM[0], "dimensions": {"user": "$user"}}]
     with pytest.raises(logs.exceptions.InvalidParameterException, match="does not support dimensions"):
-        logs.put_metric_filter(logGroupName=GROUP, filterName="bad", filterPattern='"Invalid user"', metricTransformations=dims)
+        logs.put_metric_filter(
+            logGroupName=GROUP, filterName="bad", filterPattern='"Invalid user"', metricTransformations=dims
+        )
     assert logs.describe_metric_filters(logGroupName=GROUP)["metricFilters"] == []
-    logs.put_metric_filter(logGroupName=GROUP, filterName="ok", filterPattern='"Invalid user"', metricTransformations=TRANSFORM)
+    logs.put_metric_filter(
+        logGroupName=GROUP, filterName="ok", filterPattern='"Invalid user"', metricTransformations=TRANSFORM
+    )
     assert [f["filterName"] for f in logs.describe_metric_filters(logGroupName=GROUP)["metricFilters"]] == ["ok"]
 
 
@@ -119,19 +130,29 @@ def test_put_metric_filter_with_an_existing_name_replaces_it(logs: Any, lab: Lab
     """PutMetricFilter "creates or updates a metric filter"
     (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html):
     a second put of the same name leaves one filter, the latest, which alone counts new events."""
-    logs.put_metric_filter(logGroupName=GROUP, filterName="ssh", filterPattern='"Invalid user"', metricTransformations=TRANSFORM)
-    logs.put_metric_filter(logGroupName=GROUP, filterName="other", filterPattern="sshd", metricTransformations=TRANSFORM)
-    logs.put_metric_filter(logGroupName=GROUP, filterName="ssh", filterPattern='"Failed password"', metricTransformations=TRANSFORM)
+    logs.put_metric_filter(
+        logGroupName=GROUP, filterName="ssh", filterPattern='"Invalid user"', metricTransformations=TRANSFORM
+    )
+    logs.put_metric_filter(
+        logGroupName=GROUP, filterName="other", filterPattern="sshd", metricTransformations=TRANSFORM
+    )
+    logs.put_metric_filter(
+        logGroupName=GROUP, filterName="ssh", filterPattern='"Failed password"', metricTransformations=TRANSFORM
+    )
     filters = logs.describe_metric_filters(logGroupName=GROUP)["metricFilters"]
     assert sorted((f["filterName"], f["filterPattern"]) for f in filters) == [
-        ("other", "sshd"), ("ssh", '"Failed password"'),
+        ("other", "sshd"),
+        ("ssh", '"Failed password"'),
     ]
 
 
 def test_put_subscription_filter_rejects_invalid_pattern(logs: Any) -> None:
     with pytest.raises(logs.exceptions.InvalidParameterException, match=r"Invalid character\(s\) in term"):
         logs.put_subscription_filter(
-            logGroupName=GROUP, filterName="s", filterPattern="ERROR(", destinationArn="arn:aws:lambda:ap-northeast-1:123456789012:function:f",
+            logGroupName=GROUP,
+            filterName="s",
+            filterPattern="ERROR(",
+            destinationArn="arn:aws:lambda:ap-northeast-1:123456789012:function:f",
         )
 
 
@@ -139,7 +160,8 @@ def test_client_source_reads_through_an_internal_client(logs: Any, lab: Lab) -> 
     """The moto-server path: no in-process backend, events read with GetLogEvents."""
     call = SimpleNamespace(
         params={"logGroupName": GROUP, "filterPattern": '"Failed password"', "limit": 1},
-        lab=SimpleNamespace(backend=SimpleNamespace(in_process=False)), region=lab.region,
+        lab=SimpleNamespace(backend=SimpleNamespace(in_process=False)),
+        region=lab.region,
         internal=lambda service: lab.internal_client(service),
     )
     plugin = LogsFilters(lab.emulator)  # type: ignore[arg-type]

@@ -42,9 +42,9 @@ def logs(lab: Lab) -> Iterator[Any]:
 
 def query(logs: Any, text: str, **extra: Any) -> dict[str, Any]:
     start = logs.lab_start_s
-    query_id = logs.start_query(
-        logGroupName=GROUP, startTime=start, endTime=start + 3600, queryString=text, **extra
-    )["queryId"]
+    query_id = logs.start_query(logGroupName=GROUP, startTime=start, endTime=start + 3600, queryString=text, **extra)[
+        "queryId"
+    ]
     return logs.get_query_results(queryId=query_id)
 
 
@@ -58,8 +58,11 @@ def test_filter_and_stats_are_applied_not_every_event_returned(logs: Any) -> Non
     expected = {b.strftime("%Y-%m-%d %H:%M:%S.000"): 0 for b in bins}
     for minute in (0, 3, 6, 9):
         moment = datetime.datetime.fromtimestamp(logs.lab_start_s + 60 * minute, datetime.timezone.utc)
-        expected[(first + datetime.timedelta(minutes=(moment - first).seconds // 60 // 5 * 5)).strftime(
-            "%Y-%m-%d %H:%M:%S.000")] += 1
+        expected[
+            (first + datetime.timedelta(minutes=(moment - first).seconds // 60 // 5 * 5)).strftime(
+                "%Y-%m-%d %H:%M:%S.000"
+            )
+        ] += 1
     assert {r["bin(5m)"]: int(r["errors"]) for r in rows} == {k: v for k, v in expected.items() if v}
     assert reply["statistics"]["recordsMatched"] == 4.0
     assert reply["statistics"]["recordsScanned"] == 12.0
@@ -75,8 +78,13 @@ def test_fields_of_json_events_with_sort_and_limit(logs: Any) -> None:
 
 def test_time_range_and_limit_parameter(logs: Any) -> None:
     start = logs.lab_start_s
-    query_id = logs.start_query(logGroupNames=[GROUP], startTime=start + 60, endTime=start + 179,
-                                queryString="fields @timestamp, @message", limit=1)["queryId"]
+    query_id = logs.start_query(
+        logGroupNames=[GROUP],
+        startTime=start + 60,
+        endTime=start + 179,
+        queryString="fields @timestamp, @message",
+        limit=1,
+    )["queryId"]
     reply = logs.get_query_results(queryId=query_id)
     assert reply["statistics"]["recordsScanned"] == 2.0  # minutes 1 and 2, endTime's second inclusive
     assert len(reply["results"]) == 1
@@ -91,8 +99,9 @@ def test_malformed_query_fails_at_start_query(logs: Any) -> None:
 
 def test_stop_and_describe_queries(logs: Any) -> None:
     start = logs.lab_start_s
-    query_id = logs.start_query(logGroupName=GROUP, startTime=start, endTime=start + 60,
-                                queryString="limit 1")["queryId"]
+    query_id = logs.start_query(logGroupName=GROUP, startTime=start, endTime=start + 60, queryString="limit 1")[
+        "queryId"
+    ]
     assert logs.stop_query(queryId=query_id)["success"] is False  # it had already completed
     described = logs.describe_queries(logGroupName=GROUP)["queries"]
     assert [q["queryId"] for q in described] == [query_id] and described[0]["status"] == "Complete"
@@ -105,8 +114,9 @@ def test_unknown_group_and_unemulated_parameter(logs: Any) -> None:
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.start_query(logGroupName="/nope", startTime=start, endTime=start + 60, queryString="limit 1")
     with pytest.raises(UnsupportedOperation, match="queryLanguage"):
-        logs.start_query(logGroupName=GROUP, startTime=start, endTime=start + 60, queryString="limit 1",
-                         queryLanguage="SQL")
+        logs.start_query(
+            logGroupName=GROUP, startTime=start, endTime=start + 60, queryString="limit 1", queryLanguage="SQL"
+        )
 
 
 def test_moto_server_path_reads_through_an_internal_client(logs: Any, lab: Lab) -> None:
@@ -117,7 +127,8 @@ def test_moto_server_path_reads_through_an_internal_client(logs: Any, lab: Lab) 
     call = SimpleNamespace(
         params={"logGroupName": GROUP, "startTime": start, "endTime": start + 3600, "queryString": text},
         lab=SimpleNamespace(backend=SimpleNamespace(in_process=False), account_id=lab.account_id, clock=lab.clock),
-        region=lab.region, internal=lambda service: lab.internal_client(service),
+        region=lab.region,
+        internal=lambda service: lab.internal_client(service),
     )
     plugin = LogsInsights(lab.emulator)  # type: ignore[arg-type]
     query_id = plugin.start_query(call)["queryId"]  # type: ignore[arg-type]
@@ -131,8 +142,9 @@ def test_moto_server_path_reads_through_an_internal_client(logs: Any, lab: Lab) 
 
 def test_query_definitions(logs: Any) -> None:
     """API_PutQueryDefinition, API_DescribeQueryDefinitions, API_DeleteQueryDefinition."""
-    first = logs.put_query_definition(name="errors", queryString="filter @message like /ERROR/",
-                                      logGroupNames=[GROUP])["queryDefinitionId"]
+    first = logs.put_query_definition(name="errors", queryString="filter @message like /ERROR/", logGroupNames=[GROUP])[
+        "queryDefinitionId"
+    ]
     second = logs.put_query_definition(name="all", queryString="fields @message")["queryDefinitionId"]
     logs.put_query_definition(name="errors", queryDefinitionId=first, queryString="filter @message like /ERR/")
     listed = logs.describe_query_definitions()["queryDefinitions"]
@@ -140,10 +152,15 @@ def test_query_definitions(logs: Any) -> None:
     assert listed[1]["queryString"] == "filter @message like /ERR/" and listed[1]["logGroupNames"] == []
     page = logs.describe_query_definitions(maxResults=1)
     assert len(page["queryDefinitions"]) == 1
-    assert logs.describe_query_definitions(maxResults=1, nextToken=page["nextToken"])["queryDefinitions"][0][
-        "queryDefinitionId"] == first
-    assert [d["name"] for d in logs.describe_query_definitions(queryDefinitionNamePrefix="err")["queryDefinitions"]] \
-        == ["errors"]
+    assert (
+        logs.describe_query_definitions(maxResults=1, nextToken=page["nextToken"])["queryDefinitions"][0][
+            "queryDefinitionId"
+        ]
+        == first
+    )
+    assert [
+        d["name"] for d in logs.describe_query_definitions(queryDefinitionNamePrefix="err")["queryDefinitions"]
+    ] == ["errors"]
     assert logs.delete_query_definition(queryDefinitionId=second)["success"] is True
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.delete_query_definition(queryDefinitionId=second)

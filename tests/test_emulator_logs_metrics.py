@@ -22,23 +22,32 @@ def _setup(lab: Lab, pattern: str, **transformation: object) -> None:
     logs.create_log_group(logGroupName="ssh_logs")
     logs.create_log_stream(logGroupName="ssh_logs", logStreamName="i-0123/var/log/secure")
     logs.put_metric_filter(
-        logGroupName="ssh_logs", filterName="ssh-failed", filterPattern=pattern,
-        metricTransformations=[{"metricName": "SSHFailed", "metricNamespace": "LabLogs", "metricValue": "1", **transformation}],
+        logGroupName="ssh_logs",
+        filterName="ssh-failed",
+        filterPattern=pattern,
+        metricTransformations=[
+            {"metricName": "SSHFailed", "metricNamespace": "LabLogs", "metricValue": "1", **transformation}
+        ],
     )
 
 
 def _ship(lab: Lab, messages: list[str], at: dt.datetime) -> None:
     millis = int(at.timestamp() * 1000)
     lab.client("logs").put_log_events(
-        logGroupName="ssh_logs", logStreamName="i-0123/var/log/secure",
+        logGroupName="ssh_logs",
+        logStreamName="i-0123/var/log/secure",
         logEvents=[{"timestamp": millis + n, "message": m} for n, m in enumerate(messages)],
     )
 
 
 def _sum(lab: Lab, period: int = 60) -> dict[dt.datetime, float]:
     points = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="LabLogs", MetricName="SSHFailed", StartTime=DEFAULT_START, EndTime=DEFAULT_START + dt.timedelta(hours=1),
-        Period=period, Statistics=["Sum"],
+        Namespace="LabLogs",
+        MetricName="SSHFailed",
+        StartTime=DEFAULT_START,
+        EndTime=DEFAULT_START + dt.timedelta(hours=1),
+        Period=period,
+        Statistics=["Sum"],
     )["Datapoints"]
     return {p["Timestamp"].astimezone(dt.timezone.utc): p["Sum"] for p in points}
 
@@ -51,8 +60,12 @@ def test_matching_events_count_in_their_own_minute(lab: Lab) -> None:
 
 def _stats(lab: Lab) -> dict[dt.datetime, tuple[float, float]]:
     points = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="LabLogs", MetricName="SSHFailed", StartTime=DEFAULT_START, EndTime=DEFAULT_START + dt.timedelta(hours=1),
-        Period=60, Statistics=["Sum", "SampleCount"],
+        Namespace="LabLogs",
+        MetricName="SSHFailed",
+        StartTime=DEFAULT_START,
+        EndTime=DEFAULT_START + dt.timedelta(hours=1),
+        Period=60,
+        Statistics=["Sum", "SampleCount"],
     )["Datapoints"]
     return {p["Timestamp"].astimezone(dt.timezone.utc): (p["Sum"], p["SampleCount"]) for p in points}
 
@@ -71,11 +84,21 @@ def test_default_value_is_reported_once_per_minute_with_logs_but_no_match(lab: L
 
 
 def test_field_value_and_dimensions_from_a_space_delimited_pattern(lab: Lab) -> None:
-    _setup(lab, "[..., closed_by=by, ip, port_word=port, port, tag=preauth]", metricValue="1", dimensions={"SourceIp": "$ip"})
+    _setup(
+        lab,
+        "[..., closed_by=by, ip, port_word=port, port, tag=preauth]",
+        metricValue="1",
+        dimensions={"SourceIp": "$ip"},
+    )
     _ship(lab, [PREAUTH.format(s=1)], DEFAULT_START + dt.timedelta(minutes=1))
     points = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="LabLogs", MetricName="SSHFailed", Dimensions=[{"Name": "SourceIp", "Value": "198.51.100.23"}],
-        StartTime=DEFAULT_START, EndTime=DEFAULT_START + dt.timedelta(hours=1), Period=60, Statistics=["Sum"],
+        Namespace="LabLogs",
+        MetricName="SSHFailed",
+        Dimensions=[{"Name": "SourceIp", "Value": "198.51.100.23"}],
+        StartTime=DEFAULT_START,
+        EndTime=DEFAULT_START + dt.timedelta(hours=1),
+        Period=60,
+        Statistics=["Sum"],
     )["Datapoints"]
     assert [p["Sum"] for p in points] == [1.0]
 
@@ -94,9 +117,16 @@ def test_ssh_attack_reaches_the_inbox_as_the_articles_email(lab: Lab) -> None:
     lab.inbox.confirm()
     _setup(lab, '"[preauth]"')
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="SSH Failed", Namespace="LabLogs", MetricName="SSHFailed", Statistic="Sum", Period=60,
-        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
-        TreatMissingData="notBreaching", AlarmActions=[topic],
+        AlarmName="SSH Failed",
+        Namespace="LabLogs",
+        MetricName="SSHFailed",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[topic],
     )
     lab.advance(minutes=1)
     _ship(lab, [PREAUTH.format(s=s) for s in range(5)], lab.clock.now())
@@ -112,7 +142,9 @@ def test_filters_changed_by_the_kits_own_client_count_as_changed(lab: Lab) -> No
     lab.internal_client("logs").delete_metric_filter(logGroupName="ssh_logs", filterName="ssh-failed")
     _ship(lab, [PREAUTH.format(s=2)], DEFAULT_START + dt.timedelta(minutes=2))
     lab.internal_client("logs").put_metric_filter(
-        logGroupName="ssh_logs", filterName="accepted", filterPattern='"Accepted publickey"',
+        logGroupName="ssh_logs",
+        filterName="accepted",
+        filterPattern='"Accepted publickey"',
         metricTransformations=[{"metricName": "SSHFailed", "metricNamespace": "LabLogs", "metricValue": "5"}],
     )
     _ship(lab, [ACCEPTED, PREAUTH.format(s=3)], DEFAULT_START + dt.timedelta(minutes=3))

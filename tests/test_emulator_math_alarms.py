@@ -33,10 +33,15 @@ def _stat(qid: str, name: str, stat: str = "Sum", **extra: Any) -> dict[str, Any
 
 
 ERROR_RATE = {
-    "AlarmName": "error-rate", "EvaluationPeriods": 2, "DatapointsToAlarm": 2, "Threshold": 5.0,
-    "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+    "AlarmName": "error-rate",
+    "EvaluationPeriods": 2,
+    "DatapointsToAlarm": 2,
+    "Threshold": 5.0,
+    "ComparisonOperator": "GreaterThanThreshold",
+    "TreatMissingData": "notBreaching",
     "Metrics": [
-        _stat("errors", "Errors"), _stat("requests", "Requests"),
+        _stat("errors", "Errors"),
+        _stat("requests", "Requests"),
         {"Id": "rate", "Expression": "100 * errors / requests", "Label": "Error rate (%)", "ReturnData": True},
     ],
 }
@@ -44,9 +49,13 @@ ERROR_RATE = {
 
 def _put(lab: Lab, minute: int, **values: float) -> None:
     when = DEFAULT_START + dt.timedelta(minutes=minute, seconds=30)
-    lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[
-        {"MetricName": name, "Dimensions": DIMS, "Value": value, "Timestamp": when} for name, value in values.items()
-    ])
+    lab.client("cloudwatch").put_metric_data(
+        Namespace="Lab/App",
+        MetricData=[
+            {"MetricName": name, "Dimensions": DIMS, "Value": value, "Timestamp": when}
+            for name, value in values.items()
+        ],
+    )
 
 
 def _alarm(lab: Lab, name: str) -> dict[str, Any]:
@@ -81,15 +90,23 @@ def test_error_rate_alarm_fires_on_the_expression_and_notifies(lab: Lab) -> None
 def test_a_percentile_alarm_is_evaluated(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(
-        AlarmName="p90-latency", Namespace="Lab/App", MetricName="Latency", Dimensions=DIMS, ExtendedStatistic="p90",
-        Period=60, EvaluationPeriods=1, Threshold=500.0, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="p90-latency",
+        Namespace="Lab/App",
+        MetricName="Latency",
+        Dimensions=DIMS,
+        ExtendedStatistic="p90",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=500.0,
+        ComparisonOperator="GreaterThanThreshold",
     )
     when = DEFAULT_START + dt.timedelta(seconds=10)
     # 100 requests: 85 fast and 15 slow. The average (~235 ms) is under 500; p90 is 900.
     values = [100.0] * 85 + [900.0] * 15
-    cloudwatch.put_metric_data(Namespace="Lab/App", MetricData=[
-        {"MetricName": "Latency", "Dimensions": DIMS, "Values": values, "Timestamp": when}
-    ])
+    cloudwatch.put_metric_data(
+        Namespace="Lab/App",
+        MetricData=[{"MetricName": "Latency", "Dimensions": DIMS, "Values": values, "Timestamp": when}],
+    )
     lab.advance(minutes=1)
     alarm = _alarm(lab, "p90-latency")
     assert alarm["StateValue"] == "ALARM"
@@ -98,9 +115,16 @@ def test_a_percentile_alarm_is_evaluated(lab: Lab) -> None:
 
 def _p99_alarm(lab: Lab, low_samples: str) -> None:
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName=f"p99-{low_samples}", Namespace="Lab/App", MetricName="Latency", Dimensions=DIMS,
-        ExtendedStatistic="p99", Period=60, EvaluationPeriods=1, Threshold=500.0,
-        ComparisonOperator="GreaterThanThreshold", EvaluateLowSampleCountPercentile=low_samples,
+        AlarmName=f"p99-{low_samples}",
+        Namespace="Lab/App",
+        MetricName="Latency",
+        Dimensions=DIMS,
+        ExtendedStatistic="p99",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=500.0,
+        ComparisonOperator="GreaterThanThreshold",
+        EvaluateLowSampleCountPercentile=low_samples,
     )
 
 
@@ -109,17 +133,33 @@ def test_evaluate_low_sample_count_percentile(lab: Lab) -> None:
     _p99_alarm(lab, "ignore")
     _p99_alarm(lab, "evaluate")
     cloudwatch = lab.client("cloudwatch")
-    cloudwatch.put_metric_data(Namespace="Lab/App", MetricData=[
-        {"MetricName": "Latency", "Dimensions": DIMS, "Values": [900.0], "Counts": [999.0],
-         "Timestamp": DEFAULT_START + dt.timedelta(seconds=10)}
-    ])
+    cloudwatch.put_metric_data(
+        Namespace="Lab/App",
+        MetricData=[
+            {
+                "MetricName": "Latency",
+                "Dimensions": DIMS,
+                "Values": [900.0],
+                "Counts": [999.0],
+                "Timestamp": DEFAULT_START + dt.timedelta(seconds=10),
+            }
+        ],
+    )
     lab.advance(minutes=1)
     assert _alarm(lab, "p99-ignore")["StateValue"] == "INSUFFICIENT_DATA"  # 999 samples: kept its state
     assert _alarm(lab, "p99-evaluate")["StateValue"] == "ALARM"
-    cloudwatch.put_metric_data(Namespace="Lab/App", MetricData=[
-        {"MetricName": "Latency", "Dimensions": DIMS, "Values": [900.0], "Counts": [1000.0],
-         "Timestamp": DEFAULT_START + dt.timedelta(minutes=1, seconds=10)}
-    ])
+    cloudwatch.put_metric_data(
+        Namespace="Lab/App",
+        MetricData=[
+            {
+                "MetricName": "Latency",
+                "Dimensions": DIMS,
+                "Values": [900.0],
+                "Counts": [1000.0],
+                "Timestamp": DEFAULT_START + dt.timedelta(minutes=1, seconds=10),
+            }
+        ],
+    )
     lab.advance(minutes=1)
     assert _alarm(lab, "p99-ignore")["StateValue"] == "ALARM"  # 1,000 samples: evaluated
 
@@ -139,15 +179,42 @@ def test_math_alarm_validation_as_aws(lab: Lab) -> None:
     assert cloudwatch.describe_alarms(AlarmNames=["error-rate"])["MetricAlarms"] == []
 
 
-@pytest.mark.parametrize("change, construct", [
-    ({"Metrics": [_stat("m1", "Errors"), {"Id": "e1", "Expression": "SEARCH('Errors', 'Sum', 60)", "ReturnData": True}]},
-     "SEARCH"),
-    ({"Metrics": [_stat("m1", "Errors"), {**_stat("m2", "Requests"), "MetricStat": {**_stat("m2", "Requests")["MetricStat"], "Period": 300}},
-                  {"Id": "e1", "Expression": "m1 / m2", "ReturnData": True}]}, "different periods"),
-    ({"Metrics": [_stat("m1", "Errors", AccountId="111122223333"), {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True}]},
-     "cross-account"),
-])
-def test_math_alarms_the_lab_cannot_evaluate_are_refused_by_name(lab: Lab, change: dict[str, Any], construct: str) -> None:
+@pytest.mark.parametrize(
+    "change, construct",
+    [
+        (
+            {
+                "Metrics": [
+                    _stat("m1", "Errors"),
+                    {"Id": "e1", "Expression": "SEARCH('Errors', 'Sum', 60)", "ReturnData": True},
+                ]
+            },
+            "SEARCH",
+        ),
+        (
+            {
+                "Metrics": [
+                    _stat("m1", "Errors"),
+                    {**_stat("m2", "Requests"), "MetricStat": {**_stat("m2", "Requests")["MetricStat"], "Period": 300}},
+                    {"Id": "e1", "Expression": "m1 / m2", "ReturnData": True},
+                ]
+            },
+            "different periods",
+        ),
+        (
+            {
+                "Metrics": [
+                    _stat("m1", "Errors", AccountId="111122223333"),
+                    {"Id": "e1", "Expression": "m1 * 2", "ReturnData": True},
+                ]
+            },
+            "cross-account",
+        ),
+    ],
+)
+def test_math_alarms_the_lab_cannot_evaluate_are_refused_by_name(
+    lab: Lab, change: dict[str, Any], construct: str
+) -> None:
     with pytest.raises(UnsupportedOperation, match=construct):
         lab.client("cloudwatch").put_metric_alarm(**{**ERROR_RATE, **change})
 
@@ -155,8 +222,14 @@ def test_math_alarms_the_lab_cannot_evaluate_are_refused_by_name(lab: Lab, chang
 def test_trimmed_mean_alarms_are_refused_by_name(lab: Lab) -> None:
     with pytest.raises(UnsupportedOperation, match="tm90"):
         lab.client("cloudwatch").put_metric_alarm(
-            AlarmName="tm", Namespace="Lab/App", MetricName="Latency", ExtendedStatistic="tm90", Period=60,
-            EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+            AlarmName="tm",
+            Namespace="Lab/App",
+            MetricName="Latency",
+            ExtendedStatistic="tm90",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1.0,
+            ComparisonOperator="GreaterThanThreshold",
         )
 
 
@@ -169,7 +242,9 @@ def test_a_5_minute_math_alarm_slides_every_minute(lab: Lab) -> None:
         for query in ERROR_RATE["Metrics"]
     ]
     cloudwatch = lab.client("cloudwatch")
-    cloudwatch.put_metric_alarm(**{**ERROR_RATE, "EvaluationPeriods": 1, "DatapointsToAlarm": 1, "Metrics": five_minutes})
+    cloudwatch.put_metric_alarm(
+        **{**ERROR_RATE, "EvaluationPeriods": 1, "DatapointsToAlarm": 1, "Metrics": five_minutes}
+    )
     for minute in range(11):
         _put(lab, minute, Requests=100, Errors=1)
     _put(lab, 11, Requests=100, Errors=80)  # 00:11:30: the 5-minute rate jumps to (4 + 80) / 500 = 16.8 %
@@ -177,5 +252,7 @@ def test_a_5_minute_math_alarm_slides_every_minute(lab: Lab) -> None:
     assert _alarm(lab, "error-rate")["StateValue"] == "OK"
     lab.advance(minutes=1)  # 00:12: the window 00:07-00:12 holds 00:11:30, not the 00:15 period end
     assert _alarm(lab, "error-rate")["StateValue"] == "ALARM"
-    history = cloudwatch.describe_alarm_history(AlarmName="error-rate", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    history = cloudwatch.describe_alarm_history(AlarmName="error-rate", HistoryItemType="StateUpdate")[
+        "AlarmHistoryItems"
+    ]
     assert history[0]["Timestamp"] == DEFAULT_START + dt.timedelta(minutes=12)

@@ -48,17 +48,23 @@ def cloudwatch(lab: Lab) -> Any:
 
 def _get(cloudwatch: Any, queries: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return cloudwatch.get_metric_data(
-        MetricDataQueries=queries, StartTime=DEFAULT_START, EndTime=DEFAULT_START + 4 * MINUTE,
+        MetricDataQueries=queries,
+        StartTime=DEFAULT_START,
+        EndTime=DEFAULT_START + 4 * MINUTE,
         **{"ScanBy": "TimestampAscending", **extra},
     )
 
 
 def test_error_rate_expression(cloudwatch: Any) -> None:
     """100*errors/requests: missing values count as 0, a division by zero drops the point."""
-    reply = _get(cloudwatch, [
-        _stat("errors", "Errors", ReturnData=False), _stat("requests", "Requests", ReturnData=False),
-        {"Id": "rate", "Expression": "100 * errors / requests", "Label": "Error rate (%)"},
-    ])
+    reply = _get(
+        cloudwatch,
+        [
+            _stat("errors", "Errors", ReturnData=False),
+            _stat("requests", "Requests", ReturnData=False),
+            {"Id": "rate", "Expression": "100 * errors / requests", "Label": "Error rate (%)"},
+        ],
+    )
     [result] = reply["MetricDataResults"]
     assert result["Id"] == "rate" and result["Label"] == "Error rate (%)" and result["StatusCode"] == "Complete"
     assert result["Values"] == [1.0, 0.0, 0.0]
@@ -67,24 +73,36 @@ def test_error_rate_expression(cloudwatch: Any) -> None:
 
 
 def test_expressions_chain_and_metrics_and_return_data(cloudwatch: Any) -> None:
-    reply = _get(cloudwatch, [
-        _stat("m1", "Requests"), _stat("m2", "Errors", ReturnData=False),
-        {"Id": "e1", "Expression": "SUM(METRICS())", "ReturnData": False},
-        {"Id": "e2", "Expression": "FILL(e1, 0) * 2", "Label": "Twice"},
-    ])
+    reply = _get(
+        cloudwatch,
+        [
+            _stat("m1", "Requests"),
+            _stat("m2", "Errors", ReturnData=False),
+            {"Id": "e1", "Expression": "SUM(METRICS())", "ReturnData": False},
+            {"Id": "e2", "Expression": "FILL(e1, 0) * 2", "Label": "Twice"},
+        ],
+    )
     assert [r["Id"] for r in reply["MetricDataResults"]] == ["m1", "e2"]
     assert reply["MetricDataResults"][0]["Values"] == [100.0, 200.0, 50.0]
     assert reply["MetricDataResults"][1]["Values"] == [202.0, 400.0, 6.0, 100.0]
 
 
 def test_array_results_are_one_result_per_series(cloudwatch: Any) -> None:
-    """"the legend captions ... are in the format Expression-Label Metric-Label"."""
-    reply = _get(cloudwatch, [
-        _stat("requests", "Requests", ReturnData=False), _stat("errors", "Errors", ReturnData=False),
-        {"Id": "filled", "Expression": "FILL(METRICS(), 0)", "Label": "Filled With 0:"},
-    ], ScanBy="TimestampDescending")
+    """ "the legend captions ... are in the format Expression-Label Metric-Label"."""
+    reply = _get(
+        cloudwatch,
+        [
+            _stat("requests", "Requests", ReturnData=False),
+            _stat("errors", "Errors", ReturnData=False),
+            {"Id": "filled", "Expression": "FILL(METRICS(), 0)", "Label": "Filled With 0:"},
+        ],
+        ScanBy="TimestampDescending",
+    )
     results = reply["MetricDataResults"]
-    assert [(r["Id"], r["Label"]) for r in results] == [("filled", "Filled With 0: Requests"), ("filled", "Filled With 0: Errors")]
+    assert [(r["Id"], r["Label"]) for r in results] == [
+        ("filled", "Filled With 0: Requests"),
+        ("filled", "Filled With 0: Errors"),
+    ]
     assert results[0]["Values"] == [50.0, 0.0, 200.0, 100.0]
 
 
@@ -95,17 +113,31 @@ def test_expression_without_label_is_labelled_with_its_id(cloudwatch: Any) -> No
     assert result["Values"] == [100 / 60, -150 / 120]
 
 
-@pytest.mark.parametrize("queries, message", [
-    ([{"Id": "e1", "Expression": "m9 * 2"}], "Unknown Id 'm9'"),
-    ([{"Id": "e1", "Expression": "median(m1)"}], "Unrecognized function 'median'"),
-    ([{"Id": "e1", "Expression": "e2"}, {"Id": "e2", "Expression": "e1 + 1"}], "Circular reference"),
-    ([{"Id": "E1", "Expression": "m1 * 2"}], "must start with a lowercase letter"),
-    ([{"Id": "e1", "Expression": "m1 * 2"}, {"Id": "e1", "Expression": "m1"}], "more than once"),
-    ([{"Id": "e1", "Expression": "AVG(m1)"}], "final result"),
-    ([{"Id": "e1", "Expression": "m1 +"}], "Syntax error"),
-    ([{"Id": "e1", "Expression": "m1", "MetricStat": {"Metric": _metric("Requests"), "Period": 60, "Stat": "Sum"}}], "not both"),
-])
-def test_invalid_expressions_are_validation_errors(cloudwatch: Any, queries: list[dict[str, Any]], message: str) -> None:
+@pytest.mark.parametrize(
+    "queries, message",
+    [
+        ([{"Id": "e1", "Expression": "m9 * 2"}], "Unknown Id 'm9'"),
+        ([{"Id": "e1", "Expression": "median(m1)"}], "Unrecognized function 'median'"),
+        ([{"Id": "e1", "Expression": "e2"}, {"Id": "e2", "Expression": "e1 + 1"}], "Circular reference"),
+        ([{"Id": "E1", "Expression": "m1 * 2"}], "must start with a lowercase letter"),
+        ([{"Id": "e1", "Expression": "m1 * 2"}, {"Id": "e1", "Expression": "m1"}], "more than once"),
+        ([{"Id": "e1", "Expression": "AVG(m1)"}], "final result"),
+        ([{"Id": "e1", "Expression": "m1 +"}], "Syntax error"),
+        (
+            [
+                {
+                    "Id": "e1",
+                    "Expression": "m1",
+                    "MetricStat": {"Metric": _metric("Requests"), "Period": 60, "Stat": "Sum"},
+                }
+            ],
+            "not both",
+        ),
+    ],
+)
+def test_invalid_expressions_are_validation_errors(
+    cloudwatch: Any, queries: list[dict[str, Any]], message: str
+) -> None:
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError, match=message) as raised:
@@ -120,22 +152,34 @@ def test_more_than_500_queries_are_refused(cloudwatch: Any) -> None:
         _get(cloudwatch, [_stat(f"m{i}", "Requests") for i in range(501)])
 
 
-@pytest.mark.parametrize("expression, construct", [
-    ("ANOMALY_DETECTION_BAND(m1, 2)", "ANOMALY_DETECTION_BAND"),
-    ("SEARCH('{Lab/App,Service} Requests', 'Sum', 60)", "SEARCH"),
-    ('SELECT SUM(Requests) FROM "Lab/App" WHERE tag.env = \'prod\'', "Metrics Insights resource tags"),
-    ("MIN([m1, m2])", "MIN of an array"),
-])
+@pytest.mark.parametrize(
+    "expression, construct",
+    [
+        ("ANOMALY_DETECTION_BAND(m1, 2)", "ANOMALY_DETECTION_BAND"),
+        ("SEARCH('{Lab/App,Service} Requests', 'Sum', 60)", "SEARCH"),
+        ("SELECT SUM(Requests) FROM \"Lab/App\" WHERE tag.env = 'prod'", "Metrics Insights resource tags"),
+        ("MIN([m1, m2])", "MIN of an array"),
+    ],
+)
 def test_what_is_not_emulated_is_refused_by_name(cloudwatch: Any, expression: str, construct: str) -> None:
     with pytest.raises(UnsupportedOperation, match=construct):
-        _get(cloudwatch, [_stat("m1", "Requests", ReturnData=False), _stat("m2", "Errors", ReturnData=False),
-                          {"Id": "e1", "Expression": expression}])
+        _get(
+            cloudwatch,
+            [
+                _stat("m1", "Requests", ReturnData=False),
+                _stat("m2", "Errors", ReturnData=False),
+                {"Id": "e1", "Expression": expression},
+            ],
+        )
 
 
 def test_internal_clients_read_the_same_math(lab: Lab, cloudwatch: Any) -> None:
     queries = [_stat("m1", "Requests", ReturnData=False), {"Id": "e1", "Expression": "RUNNING_SUM(m1)"}]
     internal = lab.internal_client("cloudwatch")
     reply = internal.get_metric_data(
-        MetricDataQueries=queries, StartTime=DEFAULT_START, EndTime=DEFAULT_START + 4 * MINUTE, ScanBy="TimestampAscending",
+        MetricDataQueries=queries,
+        StartTime=DEFAULT_START,
+        EndTime=DEFAULT_START + 4 * MINUTE,
+        ScanBy="TimestampAscending",
     )
     assert reply["MetricDataResults"][0]["Values"] == [100.0, 300.0, 350.0]

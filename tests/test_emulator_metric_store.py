@@ -44,8 +44,12 @@ def _random_datum(rng: random.Random, start: dt.datetime) -> dict:
         datum["Counts"] = [1.0, 2.0, 1.0]
     else:
         low = rng.choice([0.1, 2.0])
-        datum["StatisticValues"] = {"SampleCount": rng.choice([1.0, 3.0]), "Sum": 0.1 + low, "Minimum": low,
-                                    "Maximum": rng.choice([low, 9.0])}
+        datum["StatisticValues"] = {
+            "SampleCount": rng.choice([1.0, 3.0]),
+            "Sum": 0.1 + low,
+            "Minimum": low,
+            "Maximum": rng.choice([low, 9.0]),
+        }
     if datum["Unit"] is None:
         del datum["Unit"]
     return datum
@@ -81,10 +85,16 @@ def test_statistics_equal_the_reference_in_any_arrival_order(seed: int, batch: i
     stats = ["SampleCount", "Sum", "Average", "Minimum", "Maximum"]
     for period in (60, 300, 3600):
         for unit in (None, "Count"):
-            got = period_statistics(store.rows(series, begin, end), period=period, statistics=stats,
-                                    extended_statistics=["p50", "p99"], unit=unit)
-            want = reference_statistics(expected_rows, period=period, statistics=stats,
-                                        extended_statistics=["p50", "p99"], unit=unit)
+            got = period_statistics(
+                store.rows(series, begin, end),
+                period=period,
+                statistics=stats,
+                extended_statistics=["p50", "p99"],
+                unit=unit,
+            )
+            want = reference_statistics(
+                expected_rows, period=period, statistics=stats, extended_statistics=["p50", "p99"], unit=unit
+            )
             assert got == want  # exact: same buckets, same order of addition
 
 
@@ -132,12 +142,31 @@ def test_every_datapoint_is_read_once_whoever_wrote_it(lab: Lab) -> None:
         listed = client.list_metrics(Namespace="Lab")["Metrics"]
         assert listed == [{"Namespace": "Lab", "MetricName": "m", "Dimensions": []}]
         [point] = client.get_metric_statistics(
-            Namespace="Lab", MetricName="m", StartTime=when, EndTime=DEFAULT_START, Period=3600, Statistics=["Sum", "SampleCount"],
+            Namespace="Lab",
+            MetricName="m",
+            StartTime=when,
+            EndTime=DEFAULT_START,
+            Period=3600,
+            Statistics=["Sum", "SampleCount"],
         )["Datapoints"]
         assert (point["Sum"], point["SampleCount"]) == (6.0, 2.0)
-        [cpu] = client.get_metric_data(MetricDataQueries=[{"Id": "c", "MetricStat": {
-            "Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": instance.dimensions},
-            "Period": 3600, "Stat": "SampleCount"}}], StartTime=DEFAULT_START - dt.timedelta(hours=1), EndTime=DEFAULT_START,
+        [cpu] = client.get_metric_data(
+            MetricDataQueries=[
+                {
+                    "Id": "c",
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": "AWS/EC2",
+                            "MetricName": "CPUUtilization",
+                            "Dimensions": instance.dimensions,
+                        },
+                        "Period": 3600,
+                        "Stat": "SampleCount",
+                    },
+                }
+            ],
+            StartTime=DEFAULT_START - dt.timedelta(hours=1),
+            EndTime=DEFAULT_START,
         )["MetricDataResults"]
         assert cpu["Values"] == [60.0]  # twelve 5-minute periods of five one-minute samples
     from moto.cloudwatch.models import cloudwatch_backends
@@ -148,18 +177,26 @@ def test_every_datapoint_is_read_once_whoever_wrote_it(lab: Lab) -> None:
 def test_list_metrics_filters_pages_and_lists_each_metric_once(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     both = [{"Name": "Host", "Value": "a"}, {"Name": "Disk", "Value": "sda"}]
-    cloudwatch.put_metric_data(Namespace="Lab", MetricData=[
-        {"MetricName": "free", "Dimensions": both, "Value": 1.0},
-        {"MetricName": "free", "Dimensions": list(reversed(both)), "Value": 2.0},  # same metric
-        {"MetricName": "free", "Dimensions": [{"Name": "Host", "Value": "b"}], "Value": 3.0},
-        {"MetricName": "load", "Value": 1.0}, {"MetricName": "load", "Value": 2.0},
-    ])
+    cloudwatch.put_metric_data(
+        Namespace="Lab",
+        MetricData=[
+            {"MetricName": "free", "Dimensions": both, "Value": 1.0},
+            {"MetricName": "free", "Dimensions": list(reversed(both)), "Value": 2.0},  # same metric
+            {"MetricName": "free", "Dimensions": [{"Name": "Host", "Value": "b"}], "Value": 3.0},
+            {"MetricName": "load", "Value": 1.0},
+            {"MetricName": "load", "Value": 2.0},
+        ],
+    )
     listed = cloudwatch.list_metrics(Namespace="Lab")["Metrics"]
     assert [(m["MetricName"], m["Dimensions"]) for m in listed] == [
-        ("free", both), ("free", [{"Name": "Host", "Value": "b"}]), ("load", [])
+        ("free", both),
+        ("free", [{"Name": "Host", "Value": "b"}]),
+        ("load", []),
     ]
     assert len(cloudwatch.list_metrics(Namespace="Lab", Dimensions=[{"Name": "Host"}])["Metrics"]) == 2
-    assert cloudwatch.list_metrics(Namespace="Lab", Dimensions=[{"Name": "Disk", "Value": "sda"}])["Metrics"] == [listed[0]]
+    assert cloudwatch.list_metrics(Namespace="Lab", Dimensions=[{"Name": "Disk", "Value": "sda"}])["Metrics"] == [
+        listed[0]
+    ]
     cloudwatch.put_metric_data(Namespace="Many", MetricData=[{"MetricName": f"m{n}", "Value": 1.0} for n in range(501)])
     first = cloudwatch.list_metrics(Namespace="Many")
     assert len(first["Metrics"]) == 500 and first["NextToken"]
@@ -174,7 +211,9 @@ def test_recently_active_keeps_metrics_with_data_in_the_past_three_hours(lab: La
     cloudwatch.put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "old", "Value": 1.0}])
     lab.advance(hours=3, minutes=1)
     cloudwatch.put_metric_data(Namespace="Lab", MetricData=[{"MetricName": "new", "Value": 1.0}])
-    assert [m["MetricName"] for m in cloudwatch.list_metrics(Namespace="Lab", RecentlyActive="PT3H")["Metrics"]] == ["new"]
+    assert [m["MetricName"] for m in cloudwatch.list_metrics(Namespace="Lab", RecentlyActive="PT3H")["Metrics"]] == [
+        "new"
+    ]
     assert len(cloudwatch.list_metrics(Namespace="Lab")["Metrics"]) == 2
 
 
@@ -184,13 +223,21 @@ def test_what_the_store_does_not_emulate_is_refused_by_name(lab: Lab) -> None:
         cloudwatch.list_metrics(IncludeLinkedAccounts=True)
     window = {"StartTime": DEFAULT_START - dt.timedelta(days=1), "EndTime": DEFAULT_START}
     with pytest.raises(UnsupportedOperation, match="metric math function SEARCH"):
-        cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "e", "Expression": "SEARCH('CPU', 'Average', 60)"}], **window)
+        cloudwatch.get_metric_data(
+            MetricDataQueries=[{"Id": "e", "Expression": "SEARCH('CPU', 'Average', 60)"}], **window
+        )
     stat = {"Metric": {"Namespace": "Lab", "MetricName": "m"}, "Period": 60, "Stat": "Sum"}
     with pytest.raises(UnsupportedOperation, match="LabelOptions"):
-        cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "m", "MetricStat": stat}], LabelOptions={"Timezone": "+0900"}, **window)
-    cloudwatch.put_metric_data(Namespace="Lab", MetricData=[
-        {"MetricName": "m", "Value": 1.0, "Timestamp": DEFAULT_START - dt.timedelta(minutes=n)} for n in range(1, 11)
-    ])
+        cloudwatch.get_metric_data(
+            MetricDataQueries=[{"Id": "m", "MetricStat": stat}], LabelOptions={"Timezone": "+0900"}, **window
+        )
+    cloudwatch.put_metric_data(
+        Namespace="Lab",
+        MetricData=[
+            {"MetricName": "m", "Value": 1.0, "Timestamp": DEFAULT_START - dt.timedelta(minutes=n)}
+            for n in range(1, 11)
+        ],
+    )
     with pytest.raises(UnsupportedOperation, match="MaxDatapoints"):
         cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "m", "MetricStat": stat}], MaxDatapoints=5, **window)
     reply = cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "m", "MetricStat": stat}], MaxDatapoints=10, **window)

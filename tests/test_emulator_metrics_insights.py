@@ -30,9 +30,14 @@ def cloudwatch(lab: Lab) -> Any:
     """Three instances' CPU (one value a minute for three minutes from DEFAULT_START) and a noise metric."""
     client = lab.client("cloudwatch")
     data = [
-        {"MetricName": "CPU", "Dimensions": [{"Name": "InstanceId", "Value": instance}], "Value": value,
-         "Timestamp": DEFAULT_START + minute * MINUTE}
-        for instance, values in FLEET.items() for minute, value in enumerate(values)
+        {
+            "MetricName": "CPU",
+            "Dimensions": [{"Name": "InstanceId", "Value": instance}],
+            "Value": value,
+            "Timestamp": DEFAULT_START + minute * MINUTE,
+        }
+        for instance, values in FLEET.items()
+        for minute, value in enumerate(values)
     ]
     data.append({"MetricName": "CPU", "Value": 1000, "Timestamp": DEFAULT_START})  # no dimensions
     client.put_metric_data(Namespace="Lab/Fleet", MetricData=data)
@@ -42,7 +47,9 @@ def cloudwatch(lab: Lab) -> Any:
 def _get(cloudwatch: Any, expression: str, **query: Any) -> list[dict[str, Any]]:
     reply = cloudwatch.get_metric_data(
         MetricDataQueries=[{"Id": "q1", "Expression": expression, "Period": 60, **query}],
-        StartTime=DEFAULT_START, EndTime=DEFAULT_START + 3 * MINUTE, ScanBy="TimestampAscending",
+        StartTime=DEFAULT_START,
+        EndTime=DEFAULT_START + 3 * MINUTE,
+        ScanBy="TimestampAscending",
     )
     return reply["MetricDataResults"]
 
@@ -61,10 +68,14 @@ def test_from_a_namespace_matches_every_dimension_set(cloudwatch: Any) -> None:
 
 
 def test_group_by_order_by_limit_is_a_top_n(cloudwatch: Any) -> None:
-    results = _get(cloudwatch, "SELECT MAX(CPU) FROM SCHEMA(\"Lab/Fleet\", InstanceId) WHERE InstanceId != 'i-ccc' "
-                               "GROUP BY InstanceId ORDER BY MAX() DESC LIMIT 2")
+    results = _get(
+        cloudwatch,
+        "SELECT MAX(CPU) FROM SCHEMA(\"Lab/Fleet\", InstanceId) WHERE InstanceId != 'i-ccc' "
+        "GROUP BY InstanceId ORDER BY MAX() DESC LIMIT 2",
+    )
     assert [(r["Id"], r["Label"], r["Values"]) for r in results] == [
-        ("q1", "i-bbb", [80.0, 90.0, 70.0]), ("q1", "i-aaa", [10.0, 20.0, 30.0]),
+        ("q1", "i-bbb", [80.0, 90.0, 70.0]),
+        ("q1", "i-aaa", [10.0, 20.0, 30.0]),
     ]
 
 
@@ -72,11 +83,17 @@ def test_a_math_expression_can_use_the_query(cloudwatch: Any) -> None:
     """A grouped query wrapped in a math expression that returns one series (as alarms need)."""
     reply = cloudwatch.get_metric_data(
         MetricDataQueries=[
-            {"Id": "q1", "Expression": 'SELECT MAX(CPU) FROM SCHEMA("Lab/Fleet", InstanceId) GROUP BY InstanceId',
-             "Period": 60, "ReturnData": False},
+            {
+                "Id": "q1",
+                "Expression": 'SELECT MAX(CPU) FROM SCHEMA("Lab/Fleet", InstanceId) GROUP BY InstanceId',
+                "Period": 60,
+                "ReturnData": False,
+            },
             {"Id": "e1", "Expression": "MAX(q1)", "Label": "hottest"},
         ],
-        StartTime=DEFAULT_START, EndTime=DEFAULT_START + 3 * MINUTE, ScanBy="TimestampAscending",
+        StartTime=DEFAULT_START,
+        EndTime=DEFAULT_START + 3 * MINUTE,
+        ScanBy="TimestampAscending",
     )
     assert [(r["Label"], r["Values"]) for r in reply["MetricDataResults"]] == [("hottest", [80.0, 90.0, 70.0])]
 
@@ -88,7 +105,8 @@ def test_only_one_query_per_request(cloudwatch: Any) -> None:
                 {"Id": "q1", "Expression": 'SELECT MAX(CPU) FROM "Lab/Fleet"', "Period": 60},
                 {"Id": "q2", "Expression": 'SELECT MIN(CPU) FROM "Lab/Fleet"', "Period": 60},
             ],
-            StartTime=DEFAULT_START, EndTime=DEFAULT_START + 3 * MINUTE,
+            StartTime=DEFAULT_START,
+            EndTime=DEFAULT_START + 3 * MINUTE,
         )
     assert caught.value.response["Error"]["Code"] == "ValidationError"
 
@@ -105,7 +123,8 @@ def test_what_is_not_emulated_is_refused_by_name(cloudwatch: Any) -> None:
     with pytest.raises(UnsupportedOperation, match="has no Period"):
         cloudwatch.get_metric_data(
             MetricDataQueries=[{"Id": "q1", "Expression": 'SELECT MAX(CPU) FROM "Lab/Fleet"'}],
-            StartTime=DEFAULT_START, EndTime=DEFAULT_START + 3 * MINUTE,
+            StartTime=DEFAULT_START,
+            EndTime=DEFAULT_START + 3 * MINUTE,
         )
 
 
@@ -117,11 +136,17 @@ def test_only_the_last_two_weeks_are_queried(lab: Lab, cloudwatch: Any) -> None:
 
 # -- alarms on a query ------------------------------------------------------------------------------------
 def _alarm(cloudwatch: Any, expression: str, **extra: Any) -> None:
-    cloudwatch.put_metric_alarm(**{
-        "AlarmName": "fleet-hot", "EvaluationPeriods": 1, "Threshold": 85.0,
-        "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
-        "Metrics": [{"Id": "q1", "Expression": expression, "Period": 60, "ReturnData": True}], **extra,
-    })
+    cloudwatch.put_metric_alarm(
+        **{
+            "AlarmName": "fleet-hot",
+            "EvaluationPeriods": 1,
+            "Threshold": 85.0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "Metrics": [{"Id": "q1", "Expression": expression, "Period": 60, "ReturnData": True}],
+            **extra,
+        }
+    )
 
 
 def test_alarm_on_an_aggregating_query_fires(lab: Lab, cloudwatch: Any) -> None:
@@ -135,7 +160,9 @@ def test_alarm_on_an_aggregating_query_fires(lab: Lab, cloudwatch: Any) -> None:
 
 def test_alarm_on_a_grouped_query_is_refused(cloudwatch: Any) -> None:
     with pytest.raises(UnsupportedOperation, match="GROUP BY"):
-        _alarm(cloudwatch, 'SELECT MAX(CPU) FROM SCHEMA("Lab/Fleet", InstanceId) GROUP BY InstanceId ORDER BY MAX() DESC')
+        _alarm(
+            cloudwatch, 'SELECT MAX(CPU) FROM SCHEMA("Lab/Fleet", InstanceId) GROUP BY InstanceId ORDER BY MAX() DESC'
+        )
 
 
 def test_alarm_reaching_past_three_hours_is_refused(cloudwatch: Any) -> None:
@@ -148,10 +175,17 @@ def test_alarm_on_a_grouped_query_wrapped_in_math_fires(lab: Lab, cloudwatch: An
     result" ("Create a Metrics Insights alarm",
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarm-create.html)."""
     cloudwatch.put_metric_alarm(
-        AlarmName="fleet-min", EvaluationPeriods=1, Threshold=15.0, ComparisonOperator="LessThanThreshold",
+        AlarmName="fleet-min",
+        EvaluationPeriods=1,
+        Threshold=15.0,
+        ComparisonOperator="LessThanThreshold",
         Metrics=[
-            {"Id": "q1", "Expression": 'SELECT MAX(CPU) FROM SCHEMA("Lab/Fleet", InstanceId) GROUP BY InstanceId',
-             "Period": 60, "ReturnData": False},
+            {
+                "Id": "q1",
+                "Expression": 'SELECT MAX(CPU) FROM SCHEMA("Lab/Fleet", InstanceId) GROUP BY InstanceId',
+                "Period": 60,
+                "ReturnData": False,
+            },
             {"Id": "e1", "Expression": "MIN(q1)", "ReturnData": True},
         ],
     )

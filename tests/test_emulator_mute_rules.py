@@ -22,8 +22,14 @@ from labkit.runtime.lab import Lab
 UTC = dt.timezone.utc
 START = dt.datetime(2026, 6, 1, tzinfo=UTC)  # the lab clock's default start (conftest's lab fixture)
 ERRORS = {
-    "Namespace": "Lab/App", "MetricName": "Errors", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1,
-    "Threshold": 1.0, "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+    "Namespace": "Lab/App",
+    "MetricName": "Errors",
+    "Statistic": "Sum",
+    "Period": 60,
+    "EvaluationPeriods": 1,
+    "Threshold": 1.0,
+    "ComparisonOperator": "GreaterThanThreshold",
+    "TreatMissingData": "notBreaching",
 }
 EMAIL = "oncall@example.com"
 
@@ -64,8 +70,10 @@ def _state(cloudwatch: Any) -> str:
 
 def _mute(cloudwatch: Any, expression: str = "at(2026-06-01T00:10)", duration: str = "PT30M", **more: Any) -> None:
     cloudwatch.put_alarm_mute_rule(
-        Name="deploy", Rule={"Schedule": {"Expression": expression, "Duration": duration}},
-        MuteTargets={"AlarmNames": ["errors"]}, **more,
+        Name="deploy",
+        Rule={"Schedule": {"Expression": expression, "Duration": duration}},
+        MuteTargets={"AlarmNames": ["errors"]},
+        **more,
     )
 
 
@@ -88,7 +96,8 @@ def test_muted_alarm_changes_state_without_email_and_acts_when_the_window_ends(l
 
 
 def test_alarm_back_to_ok_inside_the_window_sends_nothing_and_later_changes_email_again(
-    lab: Lab, cloudwatch: Any,
+    lab: Lab,
+    cloudwatch: Any,
 ) -> None:
     """The page's first scenario: ALARM and back to OK inside the window, no action at its end; after it, a
     transition to ALARM runs its action at once."""
@@ -131,7 +140,9 @@ def test_recurring_rule_statuses_and_expiry(lab: Lab, cloudwatch: Any) -> None:
     assert seen[29:31] == ["ACTIVE", "ACTIVE"] and seen[39] == "SCHEDULED"  # 00:30, 00:31; 00:40
     assert seen[44:] == ["EXPIRED"] * 6  # from 00:45
     listed = cloudwatch.list_alarm_mute_rules(Statuses=["EXPIRED"])["AlarmMuteRuleSummaries"]
-    assert [s["AlarmMuteRuleArn"] for s in listed] == [f"arn:aws:cloudwatch:{lab.region}:{lab.account_id}:alarm-mute-rule:deploy"]
+    assert [s["AlarmMuteRuleArn"] for s in listed] == [
+        f"arn:aws:cloudwatch:{lab.region}:{lab.account_id}:alarm-mute-rule:deploy"
+    ]
     assert listed[0]["MuteType"] == "RECURRING" and listed[0]["ExpireDate"] == START + dt.timedelta(minutes=45)
     assert cloudwatch.list_alarm_mute_rules(Statuses=["ACTIVE"])["AlarmMuteRuleSummaries"] == []
     assert cloudwatch.list_alarm_mute_rules(AlarmName="other")["AlarmMuteRuleSummaries"] == []
@@ -149,12 +160,17 @@ def test_start_date_delays_the_rule(lab: Lab, cloudwatch: Any) -> None:
 def test_list_pages_and_tags(lab: Lab, cloudwatch: Any) -> None:
     for name in ("a", "b", "c"):
         cloudwatch.put_alarm_mute_rule(
-            Name=name, Rule={"Schedule": {"Expression": "cron(0 2 * * SUN)", "Duration": "PT4H", "Timezone": "Asia/Tokyo"}},
-            MuteTargets={"AlarmNames": ["errors"]}, Tags=[{"Key": "team", "Value": "ops"}],
+            Name=name,
+            Rule={"Schedule": {"Expression": "cron(0 2 * * SUN)", "Duration": "PT4H", "Timezone": "Asia/Tokyo"}},
+            MuteTargets={"AlarmNames": ["errors"]},
+            Tags=[{"Key": "team", "Value": "ops"}],
         )
     first = cloudwatch.list_alarm_mute_rules(MaxRecords=2)
     second = cloudwatch.list_alarm_mute_rules(MaxRecords=2, NextToken=first["NextToken"])
-    arns = [s["AlarmMuteRuleArn"].rsplit(":", 1)[1] for s in first["AlarmMuteRuleSummaries"] + second["AlarmMuteRuleSummaries"]]
+    arns = [
+        s["AlarmMuteRuleArn"].rsplit(":", 1)[1]
+        for s in first["AlarmMuteRuleSummaries"] + second["AlarmMuteRuleSummaries"]
+    ]
     assert arns == ["a", "b", "c"] and "NextToken" not in second
     with pytest.raises(ClientError, match="InvalidNextToken"):
         cloudwatch.list_alarm_mute_rules(NextToken="bogus")
@@ -177,7 +193,11 @@ def test_bad_input_gets_aws_error_codes(cloudwatch: Any) -> None:
         ({"Expression": "rate(5 minutes)", "Duration": "PT1H"}, ["errors"], "InvalidParameterValue"),
         ({"Expression": "cron(0 2 * * ? *)", "Duration": "PT1H"}, ["errors"], "InvalidParameterValue"),
         ({"Expression": "cron(0 2 * * *)", "Duration": "P16D"}, ["errors"], "InvalidParameterValue"),
-        ({"Expression": "cron(0 2 * * *)", "Duration": "PT1H", "Timezone": "Mars/Olympus"}, ["errors"], "InvalidParameterValue"),
+        (
+            {"Expression": "cron(0 2 * * *)", "Duration": "PT1H", "Timezone": "Mars/Olympus"},
+            ["errors"],
+            "InvalidParameterValue",
+        ),
         ({"Expression": "cron(0 2 * * *)", "Duration": "PT1H"}, ["no-such-alarm"], "InvalidParameterValue"),
         ({"Expression": "cron(0 2 * * *)", "Duration": "PT1H"}, ["errors"] * 101, "ValidationError"),
     ]
@@ -192,11 +212,15 @@ def test_what_the_pages_leave_open_is_refused_by_name(cloudwatch: Any) -> None:
     with pytest.raises(UnsupportedOperation, match=r"PutAlarmMuteRule.*day of week '1'"):
         _mute(cloudwatch, "cron(0 2 * * 1)")
     with pytest.raises(UnsupportedOperation, match=r"PutAlarmMuteRule.*MuteTargets"):
-        cloudwatch.put_alarm_mute_rule(Name="all", Rule={"Schedule": {"Expression": "cron(0 2 * * *)", "Duration": "PT1H"}})
+        cloudwatch.put_alarm_mute_rule(
+            Name="all", Rule={"Schedule": {"Expression": "cron(0 2 * * *)", "Duration": "PT1H"}}
+        )
     with pytest.raises(UnsupportedOperation, match=r"StartDate with the Timezone Asia/Tokyo"):
         cloudwatch.put_alarm_mute_rule(
-            Name="tz", Rule={"Schedule": {"Expression": "cron(0 2 * * *)", "Duration": "PT1H", "Timezone": "Asia/Tokyo"}},
-            MuteTargets={"AlarmNames": ["errors"]}, StartDate=START,
+            Name="tz",
+            Rule={"Schedule": {"Expression": "cron(0 2 * * *)", "Duration": "PT1H", "Timezone": "Asia/Tokyo"}},
+            MuteTargets={"AlarmNames": ["errors"]},
+            StartDate=START,
         )
 
 
@@ -204,7 +228,8 @@ def test_composite_alarm_actions_are_muted_too(lab: Lab, cloudwatch: Any) -> Non
     topic = lab.client("sns").list_topics()["Topics"][0]["TopicArn"]
     cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(errors)", AlarmActions=[topic])
     cloudwatch.put_alarm_mute_rule(
-        Name="quiet", Rule={"Schedule": {"Expression": "at(2026-06-01T00:00)", "Duration": "PT15M"}},
+        Name="quiet",
+        Rule={"Schedule": {"Expression": "at(2026-06-01T00:00)", "Duration": "PT15M"}},
         MuteTargets={"AlarmNames": ["page-me", "errors"]},
     )
     _run(lab, cloudwatch, 20, 5)
@@ -215,7 +240,7 @@ def test_composite_alarm_actions_are_muted_too(lab: Lab, cloudwatch: Any) -> Non
 
 
 def test_putting_a_rule_again_updates_it(lab: Lab, cloudwatch: Any) -> None:
-    """"If you specify a rule name that already exists, this operation updates the existing rule with the new
+    """ "If you specify a rule name that already exists, this operation updates the existing rule with the new
     configuration": the rule's new schedule applies at once, and the alarm it no longer mutes acts."""
     _mute(cloudwatch, "at(2026-06-01T00:00)", "PT2H", Tags=[{"Key": "team", "Value": "ops"}])
     _run(lab, cloudwatch, 5, 5)
@@ -232,7 +257,8 @@ def test_putting_a_rule_again_updates_it(lab: Lab, cloudwatch: Any) -> None:
 
 
 def test_on_a_moto_server_a_muted_alarm_emails_after_the_window_and_teardown_leaves_nothing(
-    server: str, monkeypatch: pytest.MonkeyPatch,
+    server: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The same rules with the alarms on a workshop's moto server (the rules themselves live in the kernel)."""
     monkeypatch.setenv("LABKIT_BACKEND", "moto-server")

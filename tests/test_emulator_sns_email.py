@@ -61,7 +61,7 @@ def test_a_wrong_token_is_rejected(lab: Lab, topic: str) -> None:
 
 
 def test_unconfirmed_subscription_is_deleted_after_48_hours(lab: Lab, topic: str) -> None:
-    """"Amazon SNS automatically deletes unconfirmed subscriptions after 48 hours"
+    """ "Amazon SNS automatically deletes unconfirmed subscriptions after 48 hours"
     (https://docs.aws.amazon.com/sns/latest/dg/sns-delete-subscription-topic.html); "Confirmation tokens
     are valid for two days" (https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html)."""
     sns = lab.client("sns")
@@ -70,8 +70,11 @@ def test_unconfirmed_subscription_is_deleted_after_48_hours(lab: Lab, topic: str
     lab.inbox.confirm("ops@example.com")
     token = re.search(r"Token=([0-9a-f]+)", lab.inbox.to("late@example.com")[0].body).group(1)
     lab.advance(hours=47, minutes=59)
-    assert [s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
-            if s["SubscriptionArn"] == "PendingConfirmation"] == ["late@example.com"]
+    assert [
+        s["Endpoint"]
+        for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        if s["SubscriptionArn"] == "PendingConfirmation"
+    ] == ["late@example.com"]
     lab.advance(minutes=1)
     listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert [s["Endpoint"] for s in listed] == ["ops@example.com"]

@@ -27,19 +27,27 @@ def _instance(lab: Lab) -> tuple[str, str, str]:
     ec2 = lab.client("ec2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     group = ec2.create_security_group(GroupName="web", Description="ssh from the admin only", VpcId=vpc)["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": f"{ADMIN}/32"}]}])
-    instance = ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
-                                 SecurityGroupIds=[group])["Instances"][0]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": f"{ADMIN}/32"}]}],
+    )
+    instance = ec2.run_instances(
+        ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1, SecurityGroupIds=[group]
+    )["Instances"][0]
     return vpc, group, instance["InstanceId"]
 
 
 def _flow_log(lab: Lab, vpc: str, **extra: Any) -> str:
     lab.client("logs").create_log_group(logGroupName=GROUP)
     reply = lab.client("ec2").create_flow_logs(
-        ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="cloud-watch-logs",
-        LogGroupName=GROUP, DeliverLogsPermissionArn=f"arn:aws:iam::{lab.account_id}:role/flow-logs",
-        MaxAggregationInterval=60, **extra,
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogGroupName=GROUP,
+        DeliverLogsPermissionArn=f"arn:aws:iam::{lab.account_id}:role/flow-logs",
+        MaxAggregationInterval=60,
+        **extra,
     )
     return str(reply["FlowLogIds"][0])
 
@@ -52,8 +60,10 @@ def _query(lab: Lab, text: str) -> list[dict[str, str]]:
     return [{cell["field"]: cell["value"] for cell in row} for row in rows]
 
 
-PARSE = ('parse @message "* * * * * * * * * * * * * *" as version, accountId, interfaceId, srcAddr, dstAddr, '
-         "srcPort, dstPort, protocol, packets, bytes, start, end, action, logStatus")
+PARSE = (
+    'parse @message "* * * * * * * * * * * * * *" as version, accountId, interfaceId, srcAddr, dstAddr, '
+    "srcPort, dstPort, protocol, packets, bytes, start, end, action, logStatus"
+)
 
 
 def test_ssh_attempts_the_security_group_refuses_are_reject_records(lab: Lab) -> None:
@@ -62,10 +72,13 @@ def test_ssh_attempts_the_security_group_refuses_are_reject_records(lab: Lab) ->
     assert simulate_ssh_traffic(lab, instance_id, source_ip=ATTACKER, minutes=5, per_minute=20) == 100
     lab.advance(minutes=6)
     eni = lab.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
-        "NetworkInterfaces"][0]["NetworkInterfaceId"]
+        "NetworkInterfaces"
+    ][0]["NetworkInterfaceId"]
     streams = [s["logStreamName"] for s in lab.client("logs").describe_log_streams(logGroupName=GROUP)["logStreams"]]
     assert streams == [f"{eni}-all"]
-    events = lab.client("logs").get_log_events(logGroupName=GROUP, logStreamName=f"{eni}-all", startFromHead=True)["events"]
+    events = lab.client("logs").get_log_events(logGroupName=GROUP, logStreamName=f"{eni}-all", startFromHead=True)[
+        "events"
+    ]
     fields = events[0]["message"].split(" ")
     assert len(fields) == len(flowlogs.DEFAULT_FIELDS) and fields[0] == "2" and fields[2] == eni and fields[-1] == "OK"
 
@@ -77,8 +90,10 @@ def test_ssh_attempts_the_security_group_refuses_are_reject_records(lab: Lab) ->
 
 def test_the_same_attempts_are_accepted_when_the_group_allows_ssh_from_anywhere(lab: Lab) -> None:
     vpc, group, instance_id = _instance(lab)
-    lab.client("ec2").authorize_security_group_ingress(GroupId=group, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    lab.client("ec2").authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
     _flow_log(lab, vpc)
     simulate_ssh_traffic(lab, instance_id, source_ip=ATTACKER, minutes=2, per_minute=10)
     lab.advance(minutes=3)
@@ -103,14 +118,18 @@ def test_what_is_not_emulated_is_refused_by_name(lab: Lab) -> None:
 
 
 def test_inbound_rules_match_protocol_port_and_cidr() -> None:
-    rules = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "198.51.100.0/24"}]},
-             {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]
+    rules = [
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "198.51.100.0/24"}]},
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/8"}]},
+    ]
     assert flowlogs.inbound_allowed(rules, "tcp", 22, "198.51.100.10")
     assert not flowlogs.inbound_allowed(rules, "tcp", 23, "198.51.100.10")
     assert not flowlogs.inbound_allowed(rules, "tcp", 22, "192.0.2.77")
     assert flowlogs.inbound_allowed(rules, "udp", 53, "10.1.2.3")  # -1: every protocol and port
     assert flowlogs.log_stream_name("eni-0abc", "ALL") == "eni-0abc-all"
-    record = flowlogs.FlowRecord("123456789012", "eni-0abc", "192.0.2.77", "10.0.0.5", 40000, 22, 6, 1, 60, 10, 11, "REJECT")
+    record = flowlogs.FlowRecord(
+        "123456789012", "eni-0abc", "192.0.2.77", "10.0.0.5", 40000, 22, 6, 1, 60, 10, 11, "REJECT"
+    )
     assert record.line() == "2 123456789012 eni-0abc 192.0.2.77 10.0.0.5 40000 22 6 1 60 10 11 REJECT OK"
 
 
@@ -118,9 +137,13 @@ def test_a_ten_minute_reject_only_flow_log_on_the_interface(lab: Lab) -> None:
     vpc, _, instance_id = _instance(lab)
     _flow_log(lab, vpc)  # a 1-minute flow log on the VPC alongside: it must not take the other's records
     eni = lab.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
-        "NetworkInterfaces"][0]["NetworkInterfaceId"]
+        "NetworkInterfaces"
+    ][0]["NetworkInterfaceId"]
     lab.client("ec2").create_flow_logs(
-        ResourceIds=[eni], ResourceType="NetworkInterface", TrafficType="REJECT", LogGroupName=GROUP,
+        ResourceIds=[eni],
+        ResourceType="NetworkInterface",
+        TrafficType="REJECT",
+        LogGroupName=GROUP,
         DeliverLogsPermissionArn=f"arn:aws:iam::{lab.account_id}:role/flow-logs",
     )  # MaxAggregationInterval defaults to 600 seconds
     lab.advance(minutes=10 - lab.clock.now().minute % 10)  # to an interval boundary
@@ -129,5 +152,7 @@ def test_a_ten_minute_reject_only_flow_log_on_the_interface(lab: Lab) -> None:
     streams = {s["logStreamName"] for s in lab.client("logs").describe_log_streams(logGroupName=GROUP)["logStreams"]}
     assert f"{eni}-reject" not in streams  # not yet: its interval has not ended
     lab.advance(minutes=5)
-    events = lab.client("logs").get_log_events(logGroupName=GROUP, logStreamName=f"{eni}-reject", startFromHead=True)["events"]
+    events = lab.client("logs").get_log_events(logGroupName=GROUP, logStreamName=f"{eni}-reject", startFromHead=True)[
+        "events"
+    ]
     assert len(events) == 30 and all(e["message"].endswith(" REJECT OK") for e in events)

@@ -68,7 +68,9 @@ def emulator(lab: Lab) -> Emulator:
     return Emulator(lab)
 
 
-def test_asking_for_a_plugin_that_is_not_installed_names_it(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_asking_for_a_plugin_that_is_not_installed_names_it(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(PluginWiringError, match=r"no SnsEmail plugin is installed .*installed: none"):
         emulator.plugin(SnsEmail)
     emulator.install([_plugin_module(monkeypatch, Loner)])
@@ -86,12 +88,15 @@ def test_a_plugin_must_declare_what_it_asks_for(emulator: Emulator, monkeypatch:
         return Sneaky()
 
     specs = [_plugin_module(monkeypatch, Loner), _plugin_module(monkeypatch, Sneaky, install)]
-    with pytest.raises(PluginWiringError, match=r"Sneaky asked for Loner without declaring it: add it to Sneaky.requires"):
+    with pytest.raises(
+        PluginWiringError, match=r"Sneaky asked for Loner without declaring it: add it to Sneaky.requires"
+    ):
         emulator.install(specs)
 
 
 def test_a_required_plugin_that_is_not_listed_is_refused_before_anything_installs(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with pytest.raises(PluginWiringError, match="Alarms requires Metrics, which is not installed"):
         emulator.install([_plugin_module(monkeypatch, Alarms)])
@@ -116,12 +121,19 @@ def test_a_spec_that_names_no_class_is_refused(emulator: Emulator, monkeypatch: 
         emulator.install([spec.partition(":")[0]])
 
 
-@pytest.mark.parametrize("listed", [
-    [Report, Alarms, Metrics, Loner], [Metrics, Alarms, Report, Loner], [Loner, Report, Metrics, Alarms],
-    [Alarms, Loner, Metrics, Report],
-])
+@pytest.mark.parametrize(
+    "listed",
+    [
+        [Report, Alarms, Metrics, Loner],
+        [Metrics, Alarms, Report, Loner],
+        [Loner, Report, Metrics, Alarms],
+        [Alarms, Loner, Metrics, Report],
+    ],
+)
 def test_install_and_tick_order_follow_the_declarations_whatever_the_listing(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, listed: list[type],
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    listed: list[type],
 ) -> None:
     emulator.install([_plugin_module(monkeypatch, kind) for kind in listed])
     order = [type(plugin).__name__ for plugin in emulator.plugins]
@@ -166,8 +178,12 @@ def test_plugins_get_their_collaborators_by_type(lab: Lab) -> None:
 
 def test_offline_is_true_on_moto_and_false_on_aws(lab: Lab) -> None:
     assert lab.offline
-    on_aws = Lab(backends.Backend("aws", boto3.Session(region_name="ap-northeast-1"), "000000000000", in_process=False),
-                 "ap-northeast-1", LabClock(virtual=False), "lab-test")
+    on_aws = Lab(
+        backends.Backend("aws", boto3.Session(region_name="ap-northeast-1"), "000000000000", in_process=False),
+        "ap-northeast-1",
+        LabClock(virtual=False),
+        "lab-test",
+    )
     assert not on_aws.offline and on_aws.emulator is None
 
 

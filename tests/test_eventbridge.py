@@ -20,9 +20,13 @@ from labkit.aws import eventbridge
 from labkit.aws.eventbridge import InvalidEventPattern, matches, parse_pattern, target_input, transform
 
 EC2_EVENT = {
-    "version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602",
-    "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2", "account": "123456789012",
-    "time": "2015-11-11T21:29:54Z", "region": "us-east-1",
+    "version": "0",
+    "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+    "detail-type": "EC2 Instance State-change Notification",
+    "source": "aws.ec2",
+    "account": "123456789012",
+    "time": "2015-11-11T21:29:54Z",
+    "region": "us-east-1",
     "resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-abcd1111"],
     "detail": {"instance-id": "i-0123456789", "state": "RUNNING"},
 }
@@ -30,8 +34,12 @@ EC2_EVENT = {
 
 def test_envelope_has_the_documented_fields() -> None:
     event = eventbridge.envelope(
-        source="aws.health", detail_type="AWS Health Event", detail={"a": 1}, account="123456789012",
-        region="ap-northeast-1", time=dt.datetime(2026, 6, 1, 0, 5, 7, tzinfo=dt.timezone.utc),
+        source="aws.health",
+        detail_type="AWS Health Event",
+        detail={"a": 1},
+        account="123456789012",
+        region="ap-northeast-1",
+        time=dt.datetime(2026, 6, 1, 0, 5, 7, tzinfo=dt.timezone.utc),
     )
     assert list(event) == ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"]
     assert event["version"] == "0"
@@ -107,8 +115,14 @@ def test_array_of_objects_matches_within_one_element() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ['{"source": "aws.ec2"}', "[1]", "{not json", {"detail": {"n": [{"numeric": [">", "x"]}]}},
-     {"source": [{"begins-with": "a"}]}, {"a": [{"exists": "yes"}]}],
+    [
+        '{"source": "aws.ec2"}',
+        "[1]",
+        "{not json",
+        {"detail": {"n": [{"numeric": [">", "x"]}]}},
+        {"source": [{"begins-with": "a"}]},
+        {"a": [{"exists": "yes"}]},
+    ],
 )
 def test_invalid_patterns_are_refused(bad: object) -> None:
     with pytest.raises(InvalidEventPattern):
@@ -119,13 +133,24 @@ def test_input_transformer_documented_examples() -> None:
     paths = {"timestamp": "$.time", "instance": "$.detail.instance-id", "state": "$.detail.state"}
 
     def run(template: str) -> str:
-        return transform(template, paths, EC2_EVENT, rule_name="example",
-                         rule_arn="arn:aws:events:us-east-2:123456789012:rule/example")
+        return transform(
+            template,
+            paths,
+            EC2_EVENT,
+            rule_name="example",
+            rule_arn="arn:aws:events:us-east-2:123456789012:rule/example",
+        )
 
     assert run('"instance <instance> is in <state>"') == '"instance i-0123456789 is in RUNNING"'
-    assert json.loads(run('{"instance" : <instance>, "state": <state>}')) == {"instance": "i-0123456789", "state": "RUNNING"}
+    assert json.loads(run('{"instance" : <instance>, "state": <state>}')) == {
+        "instance": "i-0123456789",
+        "state": "RUNNING",
+    }
     assert json.loads(run('{"instance" : <instance>, "state": [ 9, <state>, true ], "Transformed" : "Yes"}')) == {
-        "instance": "i-0123456789", "state": [9, "RUNNING", True], "Transformed": "Yes"}
+        "instance": "i-0123456789",
+        "state": [9, "RUNNING", True],
+        "Transformed": "Yes",
+    }
     assert run('"<aws.events.rule-name> triggered"') == '"example triggered"'
     original = json.loads(run('{"originalEvent": <aws.events.event>}'))["originalEvent"]
     assert "detail" not in original and original["id"] == EC2_EVENT["id"]
@@ -142,6 +167,11 @@ def test_target_input_modes() -> None:
     kwargs = {"rule_name": "r", "rule_arn": "arn:aws:events:us-east-1:123456789012:rule/r"}
     assert json.loads(target_input({"Id": "1", "Arn": "a"}, EC2_EVENT, **kwargs)) == EC2_EVENT  # type: ignore[arg-type]
     assert target_input({"Id": "1", "Arn": "a", "Input": '{"fixed": 1}'}, EC2_EVENT, **kwargs) == '{"fixed": 1}'  # type: ignore[arg-type]
-    assert json.loads(target_input({"Id": "1", "Arn": "a", "InputPath": "$.detail"}, EC2_EVENT, **kwargs)) == EC2_EVENT["detail"]  # type: ignore[arg-type]
-    assert target_input({"Id": "1", "Arn": "a", "InputPath": "$.resources[0]"}, EC2_EVENT, **kwargs) == json.dumps(EC2_EVENT["resources"][0])  # type: ignore[arg-type]
+    assert (
+        json.loads(target_input({"Id": "1", "Arn": "a", "InputPath": "$.detail"}, EC2_EVENT, **kwargs))
+        == EC2_EVENT["detail"]
+    )  # type: ignore[arg-type]
+    assert target_input({"Id": "1", "Arn": "a", "InputPath": "$.resources[0]"}, EC2_EVENT, **kwargs) == json.dumps(
+        EC2_EVENT["resources"][0]
+    )  # type: ignore[arg-type]
     assert target_input({"Id": "1", "Arn": "a", "InputPath": "$.detail.nope"}, EC2_EVENT, **kwargs) is None  # type: ignore[arg-type]

@@ -38,7 +38,9 @@ def test_exercise_n_is_imported_as_exN_before_the_nth_answer_cell(path: Path) ->
     number = path.stem.split("-", 1)[0]
     cells = [c for c in jupytext.read(path).cells if c.cell_type == "code"]
     answers = [n for n, c in enumerate(cells) if "solution" in c.metadata.get("tags", [])]
-    imported = sorted(((n, m) for n, c in enumerate(cells) for m in IMPORT.finditer(c.source)), key=lambda i: int(i[1].group(3)))
+    imported = sorted(
+        ((n, m) for n, c in enumerate(cells) for m in IMPORT.finditer(c.source)), key=lambda i: int(i[1].group(3))
+    )
     assert len(imported) == len(answers), "one `from labkit.course.exercises.nbNN import x as exN` per answer cell"
     for k, (answer, (at, match)) in enumerate(zip(answers, imported), start=1):
         module, name, ex = match.groups()
@@ -57,13 +59,19 @@ def test_solution_prints_the_notebooks_answer_cell(capsys: pytest.CaptureFixture
     from labkit.course.exercises.nb02 import three_of_five
 
     three_of_five.solution()
-    cell = next(c for c in jupytext.read(REPO / "notebooks/src/02-cpu-alarm.py").cells if "solution" in c.metadata.get("tags", []))
+    cell = next(
+        c
+        for c in jupytext.read(REPO / "notebooks/src/02-cpu-alarm.py").cells
+        if "solution" in c.metadata.get("tags", [])
+    )
     assert capsys.readouterr().out == cell.source.strip() + "\n"
     assert 'AlarmName="cpu-high-3-of-5"' in cell.source
 
 
 def test_an_exercise_without_an_answer_cell_is_one_sentence() -> None:
-    with pytest.raises(MissingSolution, match="notebook 02 has 1 cell\\(s\\) tagged 'solution', so exercise 2 has no answer"):
+    with pytest.raises(
+        MissingSolution, match="notebook 02 has 1 cell\\(s\\) tagged 'solution', so exercise 2 has no answer"
+    ):
         solution_code("02", 2)
     with pytest.raises(MissingSolution, match="no single notebook source for '99'"):
         solution_code("99", 1)

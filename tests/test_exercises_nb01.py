@@ -17,14 +17,27 @@ from labkit.runtime.lab import Lab
 def setting(lab: Lab) -> dict[str, Any]:
     instance = ec2.launch(lab, pattern="daily", history_days=2)
     end = lab.clock.now().replace(minute=0, second=0, microsecond=0)
-    hourly = metrics.series(lab, "CPUUtilization", instance.dimensions, start=end - dt.timedelta(days=7), end=end, period=3600)
+    hourly = metrics.series(
+        lab, "CPUUtilization", instance.dimensions, start=end - dt.timedelta(days=7), end=end, period=3600
+    )
     return {"instance": instance, "hourly": hourly}
 
 
-def _publish(lab: Lab, dimensions: list[dict[str, str]], when: pd.Timestamp, value: float, name: str = "BusiestHourCPU") -> None:
-    lab.client("cloudwatch").put_metric_data(Namespace="Lab/Exploration", MetricData=[{
-        "MetricName": name, "Dimensions": dimensions, "Timestamp": when.to_pydatetime(), "Value": value, "Unit": "Percent",
-    }])
+def _publish(
+    lab: Lab, dimensions: list[dict[str, str]], when: pd.Timestamp, value: float, name: str = "BusiestHourCPU"
+) -> None:
+    lab.client("cloudwatch").put_metric_data(
+        Namespace="Lab/Exploration",
+        MetricData=[
+            {
+                "MetricName": name,
+                "Dimensions": dimensions,
+                "Timestamp": when.to_pydatetime(),
+                "Value": value,
+                "Unit": "Percent",
+            }
+        ],
+    )
 
 
 def test_right_answer(lab: Lab, setting: dict[str, Any]) -> None:
@@ -34,13 +47,23 @@ def test_right_answer(lab: Lab, setting: dict[str, Any]) -> None:
 
 
 def test_nothing_published(lab: Lab, setting: dict[str, Any]) -> None:
-    assert busiest_hour.problems(lab) == ["there is no metric BusiestHourCPU in the namespace Lab/Exploration (publish it with put_metric_data)"]
+    assert busiest_hour.problems(lab) == [
+        "there is no metric BusiestHourCPU in the namespace Lab/Exploration (publish it with put_metric_data)"
+    ]
 
 
 def test_maximum_instead_of_average(lab: Lab, setting: dict[str, Any]) -> None:
     instance = setting["instance"]
     end = setting["hourly"].index[-1] + pd.Timedelta(hours=1)
-    maxima = metrics.series(lab, "CPUUtilization", instance.dimensions, start=end - pd.Timedelta(days=7), end=end, period=3600, stat="Maximum")
+    maxima = metrics.series(
+        lab,
+        "CPUUtilization",
+        instance.dimensions,
+        start=end - pd.Timedelta(days=7),
+        end=end,
+        period=3600,
+        stat="Maximum",
+    )
     _publish(lab, instance.dimensions, setting["hourly"].idxmax(), float(maxima.max()))
     [problem] = busiest_hour.problems(lab)
     assert "is not its average CPU" in problem
@@ -69,8 +92,14 @@ def _solve(lab: Lab, instance: Any) -> None:
     import labkit
 
     week_end = lab.clock.now().replace(minute=0, second=0, microsecond=0)
-    namespace = {"labkit": labkit, "lab": lab, "instance": instance, "cloudwatch": lab.client("cloudwatch"),
-                 "week_start": week_end - dt.timedelta(days=7), "week_end": week_end}
+    namespace = {
+        "labkit": labkit,
+        "lab": lab,
+        "instance": instance,
+        "cloudwatch": lab.client("cloudwatch"),
+        "week_start": week_end - dt.timedelta(days=7),
+        "week_end": week_end,
+    }
     exec(busiest_hour.solution_code, namespace)
 
 
@@ -78,8 +107,12 @@ def _wrong(lab: Lab, setting: dict[str, Any], clause: str) -> None:
     hourly, dims = setting["hourly"], setting["instance"].dimensions
     when, value = hourly.idxmax(), float(hourly.max())
     if clause == "namespace":
-        lab.client("cloudwatch").put_metric_data(Namespace="Lab/Explore", MetricData=[{
-            "MetricName": "BusiestHourCPU", "Dimensions": dims, "Timestamp": when.to_pydatetime(), "Value": value}])
+        lab.client("cloudwatch").put_metric_data(
+            Namespace="Lab/Explore",
+            MetricData=[
+                {"MetricName": "BusiestHourCPU", "Dimensions": dims, "Timestamp": when.to_pydatetime(), "Value": value}
+            ],
+        )
     elif clause == "metric name":
         _publish(lab, dims, when, value, name="BusiestHour")
     elif clause == "dimension":

@@ -20,9 +20,17 @@ def right(lab: Lab) -> dict[str, Any]:
     instance = ec2.launch(lab, pattern="idle")
     topic = prereqs.alerts_topic(lab)
     return {
-        "AlarmName": "cpu-high-3-of-5", "Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
-        "Dimensions": instance.dimensions, "Statistic": "Average", "Period": 300, "EvaluationPeriods": 5,
-        "DatapointsToAlarm": 3, "Threshold": 80, "ComparisonOperator": "GreaterThanThreshold", "AlarmActions": [topic],
+        "AlarmName": "cpu-high-3-of-5",
+        "Namespace": "AWS/EC2",
+        "MetricName": "CPUUtilization",
+        "Dimensions": instance.dimensions,
+        "Statistic": "Average",
+        "Period": 300,
+        "EvaluationPeriods": 5,
+        "DatapointsToAlarm": 3,
+        "Threshold": 80,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "AlarmActions": [topic],
     }
 
 
@@ -45,7 +53,9 @@ def test_maximum_instead_of_average(lab: Lab, right: dict[str, Any]) -> None:
 
 def test_five_of_five_by_leaving_out_datapoints_to_alarm(lab: Lab, right: dict[str, Any]) -> None:
     params = {key: value for key, value in right.items() if key != "DatapointsToAlarm"}
-    assert _problems(lab, params) == ["it alarms when 5 of 5 periods breach, not 3 of 5 (EvaluationPeriods=5, DatapointsToAlarm=3)"]
+    assert _problems(lab, params) == [
+        "it alarms when 5 of 5 periods breach, not 3 of 5 (EvaluationPeriods=5, DatapointsToAlarm=3)"
+    ]
 
 
 def test_m_and_n_swapped_is_refused_by_cloudwatch(lab: Lab, right: dict[str, Any]) -> None:
@@ -84,6 +94,8 @@ def test_each_wrong_answer_is_caught_then_the_solution_passes(lab: Lab, right: d
     class Instance:
         dimensions = right["Dimensions"]
 
-    exec(three_of_five.solution_code, {"cloudwatch": lab.client("cloudwatch"), "instance": Instance,
-                                       "topic_arn": right["AlarmActions"][0]})
+    exec(
+        three_of_five.solution_code,
+        {"cloudwatch": lab.client("cloudwatch"), "instance": Instance, "topic_arn": right["AlarmActions"][0]},
+    )
     assert three_of_five.problems(lab) == []

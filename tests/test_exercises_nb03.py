@@ -37,7 +37,9 @@ def test_quick_start_policy_is_too_broad(lab: Lab) -> None:
 
 def test_group_arn_without_the_trailing_star_misses_the_streams(lab: Lab) -> None:
     document = iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")
-    document["Statement"][0]["Resource"] = [iam_policies.log_group_arn(lab.region, lab.account_id, "ssh_logs", for_tagging=True)]
+    document["Statement"][0]["Resource"] = [
+        iam_policies.log_group_arn(lab.region, lab.account_id, "ssh_logs", for_tagging=True)
+    ]
     _create(lab, document)
     assert any(p.startswith("it does not allow logs:PutLogEvents") for p in ssh_logs_policy.problems(lab))
 
@@ -56,7 +58,8 @@ def test_logs_star_action_allows_too_much(lab: Lab) -> None:
 
 def _misconfigured(lab: Lab) -> None:
     lab.client("iam").create_role(
-        RoleName=MISCONFIGURED_ROLE, AssumeRolePolicyDocument=json.dumps(iam_policies.trust_policy("lambda.amazonaws.com"))
+        RoleName=MISCONFIGURED_ROLE,
+        AssumeRolePolicyDocument=json.dumps(iam_policies.trust_policy("lambda.amazonaws.com")),
     )
 
 
@@ -77,7 +80,9 @@ def test_trust_left_for_lambda_is_refused(lab: Lab) -> None:
 
 def test_trusting_everyone_is_refused(lab: Lab) -> None:
     _misconfigured(lab)
-    _trust(lab, {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]})
+    _trust(
+        lab, {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}
+    )
     assert "anyone" in fix_trust.problems(lab)[0]
 
 
@@ -86,8 +91,15 @@ def test_missing_role_is_named(lab: Lab) -> None:
 
 
 def _solve_policy(lab: Lab) -> None:
-    exec(ssh_logs_policy.solution_code, {"iam": lab.client("iam"), "lab": lab, "json": json,
-                                         "least_privilege_policy": iam_policies.least_privilege_policy})
+    exec(
+        ssh_logs_policy.solution_code,
+        {
+            "iam": lab.client("iam"),
+            "lab": lab,
+            "json": json,
+            "least_privilege_policy": iam_policies.least_privilege_policy,
+        },
+    )
 
 
 def _wrong_resource(lab: Lab) -> dict:
@@ -125,14 +137,18 @@ def test_reset_deletes_the_policy_and_its_versions(lab: Lab, capsys: pytest.Capt
     ssh_logs_policy.reset(lab)
     assert "deleted the policy 'ssh-logs-writer' (2 versions)" in capsys.readouterr().out
     assert ssh_logs_policy.problems(lab) == [f"there is no customer managed policy named {POLICY_NAME!r}"]
-    lab.client("iam").create_policy(PolicyName=POLICY_NAME, PolicyDocument=json.dumps(
-        iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")))
+    lab.client("iam").create_policy(
+        PolicyName=POLICY_NAME,
+        PolicyDocument=json.dumps(iam_policies.least_privilege_policy(lab.region, lab.account_id, "ssh_logs")),
+    )
     assert ssh_logs_policy.problems(lab) == []
 
 
 def _statement(principal: object) -> dict:
-    return {"Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}],
+    }
 
 
 WRONG_TRUSTS = {
@@ -141,7 +157,8 @@ WRONG_TRUSTS = {
     # clause "and nobody else"
     "EC2 and Lambda": lambda lab: _statement({"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}),
     "EC2 and the whole account": lambda lab: _statement(
-        {"Service": "ec2.amazonaws.com", "AWS": f"arn:aws:iam::{lab.account_id}:root"}),
+        {"Service": "ec2.amazonaws.com", "AWS": f"arn:aws:iam::{lab.account_id}:root"}
+    ),
     "everyone": lambda lab: _statement("*"),
 }
 

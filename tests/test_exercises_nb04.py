@@ -90,7 +90,10 @@ WRONG = {
     "not JSON": lambda: (PARAMETER, str(_config(SECURE, MESSAGES))),  # a configuration the agent can read
     "a list": lambda: (PARAMETER, json.dumps([_config(SECURE, MESSAGES)])),
     "only secure": lambda: (PARAMETER, json.dumps(_config(SECURE))),  # "shipping ... /var/log/messages"
-    "messages to the wrong group": lambda: (PARAMETER, json.dumps(_config(SECURE, LogSource("/var/log/messages", "ssh_logs")))),
+    "messages to the wrong group": lambda: (
+        PARAMETER,
+        json.dumps(_config(SECURE, LogSource("/var/log/messages", "ssh_logs"))),
+    ),
     "only messages": lambda: (PARAMETER, json.dumps(_config(MESSAGES))),  # "shipping /var/log/secure"
 }
 
@@ -103,8 +106,13 @@ def test_each_wrong_answer_is_caught_then_the_solution_passes(lab: Lab, wrong: s
     name, value = WRONG[wrong]()
     _store(lab, value, name)
     assert two_sources.problems(lab) != []
-    namespace = {"ssm": lab.client("ssm"), "json": json, "unified_config": unified_config, "LogSource": LogSource,
-                 "validate_unified": validate_unified}
+    namespace = {
+        "ssm": lab.client("ssm"),
+        "json": json,
+        "unified_config": unified_config,
+        "LogSource": LogSource,
+        "validate_unified": validate_unified,
+    }
     exec(two_sources.solution_code, namespace)
     exec(two_sources.solution_code, namespace)  # the solution cell run twice
     assert two_sources.problems(lab) == []

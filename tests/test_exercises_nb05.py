@@ -70,9 +70,16 @@ def test_no_filter_and_no_group(lab: Lab) -> None:
 
 def _alarm(lab: Lab, topic: str | None, **changes: Any) -> None:
     params: dict[str, Any] = {
-        "AlarmName": "SSH Failed sustained", "Namespace": "LabLogs", "MetricName": "SSHFailed", "Statistic": "Sum",
-        "Period": 60, "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "Threshold": 5,
-        "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+        "AlarmName": "SSH Failed sustained",
+        "Namespace": "LabLogs",
+        "MetricName": "SSHFailed",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 3,
+        "DatapointsToAlarm": 2,
+        "Threshold": 5,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching",
         "AlarmActions": [topic] if topic else [],
     }
     params.update(changes)
@@ -104,7 +111,9 @@ def test_missing_alarm(lab: Lab) -> None:
 
 def _solve_filter(lab: Lab) -> None:
     # The notebook's answer cell ends by testing the filter on the sample lines of its Step 2.
-    sample = (Path(__file__).resolve().parents[1] / "data" / "secure-sample.log").read_text(encoding="utf-8").splitlines()
+    sample = (
+        (Path(__file__).resolve().parents[1] / "data" / "secure-sample.log").read_text(encoding="utf-8").splitlines()
+    )
     exec(invalid_user_filter.solution_code, {"logs": lab.client("logs"), "sample": sample})
 
 
@@ -130,8 +139,11 @@ def test_each_wrong_filter_is_caught_then_the_solution_passes(lab: Lab, wrong: s
 def test_a_wrong_filter_under_another_name_needs_the_reset(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
     lab.client("logs").create_log_group(logGroupName="ssh_logs")
     lab.client("logs").put_metric_filter(
-        logGroupName="ssh_logs", filterName="invalid", filterPattern="invalid user",
-        metricTransformations=[{"metricName": "SSHInvalidUser", "metricNamespace": "LabLogs", "metricValue": "1"}])
+        logGroupName="ssh_logs",
+        filterName="invalid",
+        filterPattern="invalid user",
+        metricTransformations=[{"metricName": "SSHInvalidUser", "metricNamespace": "LabLogs", "metricValue": "1"}],
+    )
     _solve_filter(lab)
     [problem] = invalid_user_filter.problems(lab)
     assert "counts twice" in problem and "ex1.reset(lab)" in problem

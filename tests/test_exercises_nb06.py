@@ -20,8 +20,11 @@ def _rule(lab: Lab, pattern: dict, *, target: bool = True) -> None:
         events.put_targets(Rule="ec2-health-issues", Targets=[{"Id": "email", "Arn": topic}])
 
 
-RIGHT = {"source": ["aws.health"], "detail-type": ["AWS Health Event"],
-         "detail": {"service": ["EC2"], "eventTypeCategory": ["issue"]}}
+RIGHT = {
+    "source": ["aws.health"],
+    "detail-type": ["AWS Health Event"],
+    "detail": {"service": ["EC2"], "eventTypeCategory": ["issue"]},
+}
 
 
 def test_health_rule_right_answer(lab: Lab) -> None:
@@ -52,11 +55,27 @@ def _trail_group(lab: Lab) -> str:
     logs, iam = lab.client("logs"), lab.client("iam")
     lab.client("s3").create_bucket(Bucket="b-trail", CreateBucketConfiguration={"LocationConstraint": lab.region})
     logs.create_log_group(logGroupName="ct")
-    role = iam.create_role(RoleName="ct", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    role = iam.create_role(
+        RoleName="ct",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
     lab.client("cloudtrail").create_trail(
-        Name="lab-trail", S3BucketName="b-trail", CloudWatchLogsRoleArn=role,
-        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{lab.region}:{lab.account_id}:log-group:ct:*")
+        Name="lab-trail",
+        S3BucketName="b-trail",
+        CloudWatchLogsRoleArn=role,
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{lab.region}:{lab.account_id}:log-group:ct:*",
+    )
     return "ct"
 
 
@@ -64,13 +83,24 @@ def _answer(lab: Lab, *, pattern: str | None = None, threshold: float = 1, group
     topic = prereqs.alerts_topic(lab)
     group = group or _trail_group(lab)
     lab.client("logs").put_metric_filter(
-        logGroupName=group, filterName="SecurityGroupChanges",
+        logGroupName=group,
+        filterName="SecurityGroupChanges",
         filterPattern=pattern or CIS_PATTERNS["CloudWatch.10 security group changes"],
-        metricTransformations=[{"metricName": "SecurityGroupChanges", "metricNamespace": "LogMetrics", "metricValue": "1"}])
+        metricTransformations=[
+            {"metricName": "SecurityGroupChanges", "metricNamespace": "LogMetrics", "metricValue": "1"}
+        ],
+    )
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="CIS-SecurityGroupChanges", Namespace="LogMetrics", MetricName="SecurityGroupChanges",
-        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=threshold,
-        ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic])
+        AlarmName="CIS-SecurityGroupChanges",
+        Namespace="LogMetrics",
+        MetricName="SecurityGroupChanges",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=threshold,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[topic],
+    )
 
 
 def test_security_group_alarm_right_answer(lab: Lab) -> None:
@@ -98,9 +128,18 @@ def test_security_group_alarm_nothing_yet(lab: Lab) -> None:
 
 
 def _solve(lab: Lab, exercise: object, log_group: str = "ct") -> None:
-    exec(exercise.solution_code, {  # type: ignore[attr-defined]
-        "events": lab.client("events"), "logs": lab.client("logs"), "cloudwatch": lab.client("cloudwatch"),
-        "json": json, "topic_arn": prereqs.alerts_topic(lab), "log_group": log_group, "CIS_PATTERNS": CIS_PATTERNS})
+    exec(
+        exercise.solution_code,
+        {  # type: ignore[attr-defined]
+            "events": lab.client("events"),
+            "logs": lab.client("logs"),
+            "cloudwatch": lab.client("cloudwatch"),
+            "json": json,
+            "topic_arn": prereqs.alerts_topic(lab),
+            "log_group": log_group,
+            "CIS_PATTERNS": CIS_PATTERNS,
+        },
+    )
 
 
 HEALTH_WRONG = {

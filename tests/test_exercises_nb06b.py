@@ -15,9 +15,16 @@ from labkit.runtime.lab import Lab
 def _rule(lab: Lab, numeric: list[Any], source: str = "aws.guardduty", target: bool = True) -> None:
     topic = prereqs.alerts_topic(lab)
     events = lab.client("events")
-    events.put_rule(Name="lab-guardduty-medium", EventPattern=json.dumps({
-        "source": [source], "detail-type": ["GuardDuty Finding"], "detail": {"severity": [{"numeric": numeric}]},
-    }))
+    events.put_rule(
+        Name="lab-guardduty-medium",
+        EventPattern=json.dumps(
+            {
+                "source": [source],
+                "detail-type": ["GuardDuty Finding"],
+                "detail": {"severity": [{"numeric": numeric}]},
+            }
+        ),
+    )
     if target:
         events.put_targets(Rule="lab-guardduty-medium", Targets=[{"Id": "t", "Arn": topic}])
 
@@ -43,16 +50,28 @@ def test_medium_rule_without_target(lab: Lab) -> None:
 
 def _budget(lab: Lab) -> Any:
     budgets = lab.client("budgets")
-    budgets.create_budget(AccountId=lab.account_id, Budget={
-        "BudgetName": "lab-monthly", "BudgetType": "COST", "TimeUnit": "MONTHLY", "BudgetLimit": {"Amount": "2", "Unit": "USD"},
-    })
+    budgets.create_budget(
+        AccountId=lab.account_id,
+        Budget={
+            "BudgetName": "lab-monthly",
+            "BudgetType": "COST",
+            "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": "2", "Unit": "USD"},
+        },
+    )
     return budgets
 
 
 def _notify(budgets: Any, lab: Lab, kind: str, threshold: float, address: str = "you@example.com") -> None:
     budgets.create_notification(
-        AccountId=lab.account_id, BudgetName="lab-monthly",
-        Notification={"NotificationType": kind, "ComparisonOperator": "GREATER_THAN", "Threshold": threshold, "ThresholdType": "PERCENTAGE"},
+        AccountId=lab.account_id,
+        BudgetName="lab-monthly",
+        Notification={
+            "NotificationType": kind,
+            "ComparisonOperator": "GREATER_THAN",
+            "Threshold": threshold,
+            "ThresholdType": "PERCENTAGE",
+        },
         Subscribers=[{"SubscriptionType": "EMAIL", "Address": address}],
     )
 
@@ -111,6 +130,8 @@ def test_each_wrong_rule_is_caught_then_the_solution_passes(lab: Lab, wrong: str
     """PutRule and PutTargets create or update (API_PutRule, API_PutTargets)."""
     _rule(lab, *RULE_WRONG[wrong])
     assert medium_findings_rule.problems(lab) != []
-    exec(medium_findings_rule.solution_code, {"events": lab.client("events"), "json": json,
-                                              "topic_arn": prereqs.alerts_topic(lab)})
+    exec(
+        medium_findings_rule.solution_code,
+        {"events": lab.client("events"), "json": json, "topic_arn": prereqs.alerts_topic(lab)},
+    )
     assert medium_findings_rule.problems(lab) == []

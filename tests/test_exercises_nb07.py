@@ -15,9 +15,15 @@ from labkit.runtime.lab import Lab
 
 def _reboot(lab: Lab, instance: ec2_workload.LabInstance, **changes: Any) -> None:
     params: dict[str, Any] = {
-        "AlarmName": "lab-web-instance-check", "Namespace": "AWS/EC2", "MetricName": "StatusCheckFailed_Instance",
-        "Dimensions": instance.dimensions, "Statistic": "Minimum", "Period": 60, "EvaluationPeriods": 3,
-        "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold",
+        "AlarmName": "lab-web-instance-check",
+        "Namespace": "AWS/EC2",
+        "MetricName": "StatusCheckFailed_Instance",
+        "Dimensions": instance.dimensions,
+        "Statistic": "Minimum",
+        "Period": 60,
+        "EvaluationPeriods": 3,
+        "Threshold": 0,
+        "ComparisonOperator": "GreaterThanThreshold",
         "AlarmActions": [f"arn:aws:automate:{lab.region}:ec2:reboot", alerts_topic(lab)],
     }
     lab.client("cloudwatch").put_metric_alarm(**{**params, **changes})
@@ -25,9 +31,15 @@ def _reboot(lab: Lab, instance: ec2_workload.LabInstance, **changes: Any) -> Non
 
 def _slow(lab: Lab, **changes: Any) -> None:
     params: dict[str, Any] = {
-        "AlarmName": "lab-web-slow", "Namespace": "CloudWatchSynthetics", "MetricName": "Duration",
-        "Dimensions": [{"Name": "CanaryName", "Value": "lab-web-canary"}], "Statistic": "Average", "Period": 60,
-        "EvaluationPeriods": 1, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold",
+        "AlarmName": "lab-web-slow",
+        "Namespace": "CloudWatchSynthetics",
+        "MetricName": "Duration",
+        "Dimensions": [{"Name": "CanaryName", "Value": "lab-web-canary"}],
+        "Statistic": "Average",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 1000,
+        "ComparisonOperator": "GreaterThanThreshold",
         "AlarmActions": [alerts_topic(lab)],
     }
     lab.client("cloudwatch").put_metric_alarm(**{**params, **changes})
@@ -50,8 +62,12 @@ def test_reboot_alarm_with_the_recover_action_and_two_periods(lab: Lab) -> None:
 
 def test_reboot_alarm_on_the_system_check_of_another_instance(lab: Lab) -> None:
     ec2.launch(lab, seed=8)  # another instance (the same launch twice is one instance)
-    _reboot(lab, ec2.launch(lab), MetricName="StatusCheckFailed_System",
-            Dimensions=[{"Name": "InstanceId", "Value": "i-0000000000000000"}])
+    _reboot(
+        lab,
+        ec2.launch(lab),
+        MetricName="StatusCheckFailed_System",
+        Dimensions=[{"Name": "InstanceId", "Value": "i-0000000000000000"}],
+    )
     problems = reboot_alarm.problems(lab)
     assert any("StatusCheckFailed_Instance" in p for p in problems) and any("InstanceId" in p for p in problems)
 
@@ -63,7 +79,9 @@ def test_slow_alarm_right_answer(lab: Lab) -> None:
 
 def test_slow_alarm_in_seconds_instead_of_milliseconds(lab: Lab) -> None:
     _slow(lab, Threshold=1)
-    assert slow_alarm.problems(lab) == ["Duration is in milliseconds: fire when it is GreaterThanThreshold 1000 (one second)"]
+    assert slow_alarm.problems(lab) == [
+        "Duration is in milliseconds: fire when it is GreaterThanThreshold 1000 (one second)"
+    ]
 
 
 def test_slow_alarm_on_success_percent_without_a_topic(lab: Lab) -> None:
@@ -74,12 +92,16 @@ def test_slow_alarm_on_success_percent_without_a_topic(lab: Lab) -> None:
 
 def test_slow_alarm_with_the_wrong_canary(lab: Lab) -> None:
     _slow(lab, Dimensions=[{"Name": "CanaryName", "Value": "other"}])
-    assert slow_alarm.problems(lab) == ["the alarm needs exactly the dimension CanaryName=lab-web-canary (yours: {'CanaryName': 'other'})"]
+    assert slow_alarm.problems(lab) == [
+        "the alarm needs exactly the dimension CanaryName=lab-web-canary (yours: {'CanaryName': 'other'})"
+    ]
 
 
 def _solve(lab: Lab, exercise: Any, instance: ec2_workload.LabInstance) -> None:
-    exec(exercise.solution_code, {"cloudwatch": lab.client("cloudwatch"), "lab": lab, "instance": instance,
-                                  "topic_arn": alerts_topic(lab)})
+    exec(
+        exercise.solution_code,
+        {"cloudwatch": lab.client("cloudwatch"), "lab": lab, "instance": instance, "topic_arn": alerts_topic(lab)},
+    )
 
 
 REBOOT_WRONG: dict[str, Any] = {

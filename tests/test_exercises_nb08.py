@@ -39,8 +39,13 @@ def _save(lab: Lab, query: str, groups: list[str] | None = None, name: str = "ss
 def _solve_query(lab: Lab) -> None:
     # The answer cell calls the notebook's save_query and insights (its Steps 2 and 5), over the attack's hour.
     now = lab.clock.now()
-    names = {"logs": lab.client("logs"), "pd": pd, "time": time, "last_statistics": {},
-             "attack": SimpleNamespace(start=now - dt.timedelta(hours=1), end=now)}
+    names = {
+        "logs": lab.client("logs"),
+        "pd": pd,
+        "time": time,
+        "last_statistics": {},
+        "attack": SimpleNamespace(start=now - dt.timedelta(hours=1), end=now),
+    }
     notebook_functions("08", {"save_query", "insights"}, names)
     for _ in range(2):  # the solution cell run twice
         exec(top_usernames_query.solution_code, dict(names))
@@ -50,29 +55,50 @@ def _solve_query(lab: Lab) -> None:
 def test_top_usernames_right_answers(attacked: Lab) -> None:
     _save(attacked, RIGHT)
     assert top_usernames_query.problems(attacked) == []
-    glob = ('parse @message "Failed password for * from" as who | filter ispresent(who) '
-            '| parse who /^(invalid user )?(?<user>\\S+)$/ | stats count(*) as n by user | sort n desc | limit 5')
+    glob = (
+        'parse @message "Failed password for * from" as who | filter ispresent(who) '
+        "| parse who /^(invalid user )?(?<user>\\S+)$/ | stats count(*) as n by user | sort n desc | limit 5"
+    )
     logs = attacked.client("logs")
-    logs.delete_query_definition(queryDefinitionId=logs.describe_query_definitions()["queryDefinitions"][0]["queryDefinitionId"])
+    logs.delete_query_definition(
+        queryDefinitionId=logs.describe_query_definitions()["queryDefinitions"][0]["queryDefinitionId"]
+    )
     _save(attacked, glob)
     assert top_usernames_query.problems(attacked) == []
 
 
-@pytest.mark.parametrize(("query", "groups", "expected"), [
-    # 'invalid' taken as the user name: the optional group is missing.
-    (r"parse @message /Failed password for (?<user>\S+)/ | stats count(*) as tries by user | sort tries desc | limit 5",
-     None, "'Failed password' lines for it"),
-    # Counting 'Invalid user' lines misses root, a valid user.
-    (r"parse @message /Invalid user (?<user>\S+) from/ | filter ispresent(user) | stats count(*) as tries by user "
-     "| sort tries desc | limit 5", None, "sshd wrote"),
-    (RIGHT.replace("sort tries desc", "sort tries asc"), None, "not sorted"),
-    (RIGHT.replace("| limit 5", ""), None, "keep the 5 names"),
-    (RIGHT.replace("count(*) as tries by user", "count(*) as tries, count_distinct(@logStream) as streams by user"),
-     None, "one count"),
-    (RIGHT.replace("?<user>", "?<name>"), None, "field named user"),
-    (RIGHT, ["CloudTrail/lab-trail"], "logGroupNames"),
-])
-def test_top_usernames_wrong_answers_then_solution(attacked: Lab, query: str, groups: list[str] | None, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "groups", "expected"),
+    [
+        # 'invalid' taken as the user name: the optional group is missing.
+        (
+            r"parse @message /Failed password for (?<user>\S+)/ | stats count(*) as tries by user | sort tries desc | limit 5",
+            None,
+            "'Failed password' lines for it",
+        ),
+        # Counting 'Invalid user' lines misses root, a valid user.
+        (
+            r"parse @message /Invalid user (?<user>\S+) from/ | filter ispresent(user) | stats count(*) as tries by user "
+            "| sort tries desc | limit 5",
+            None,
+            "sshd wrote",
+        ),
+        (RIGHT.replace("sort tries desc", "sort tries asc"), None, "not sorted"),
+        (RIGHT.replace("| limit 5", ""), None, "keep the 5 names"),
+        (
+            RIGHT.replace(
+                "count(*) as tries by user", "count(*) as tries, count_distinct(@logStream) as streams by user"
+            ),
+            None,
+            "one count",
+        ),
+        (RIGHT.replace("?<user>", "?<name>"), None, "field named user"),
+        (RIGHT, ["CloudTrail/lab-trail"], "logGroupNames"),
+    ],
+)
+def test_top_usernames_wrong_answers_then_solution(
+    attacked: Lab, query: str, groups: list[str] | None, expected: str
+) -> None:
     _save(attacked, query, groups)
     problems = top_usernames_query.problems(attacked)
     assert any(expected in p for p in problems), problems
@@ -106,15 +132,23 @@ def test_top_usernames_without_the_log_group(lab: Lab) -> None:
 
 def _filter(lab: Lab, pattern: str, name: str = "SSH password login", **transformation: Any) -> None:
     metric = {"metricName": "SSHPasswordLogin", "metricNamespace": "LabLogs", "metricValue": "1", **transformation}
-    lab.client("logs").put_metric_filter(logGroupName="ssh_logs", filterName=name, filterPattern=pattern,
-                                         metricTransformations=[metric])
+    lab.client("logs").put_metric_filter(
+        logGroupName="ssh_logs", filterName=name, filterPattern=pattern, metricTransformations=[metric]
+    )
 
 
 def _alarm(lab: Lab, topic: str | None, **changes: Any) -> None:
     params: dict[str, Any] = {
-        "AlarmName": "SSH password login", "Namespace": "LabLogs", "MetricName": "SSHPasswordLogin", "Statistic": "Sum",
-        "Period": 60, "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-        "TreatMissingData": "notBreaching", "AlarmActions": [topic] if topic else [],
+        "AlarmName": "SSH password login",
+        "Namespace": "LabLogs",
+        "MetricName": "SSHPasswordLogin",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [topic] if topic else [],
     }
     params.update(changes)
     lab.client("cloudwatch").put_metric_alarm(**params)
@@ -122,8 +156,10 @@ def _alarm(lab: Lab, topic: str | None, **changes: Any) -> None:
 
 def _solve_alarm(lab: Lab, topic: str) -> None:
     for _ in range(2):
-        exec(password_login_alarm.solution_code, {"logs": lab.client("logs"), "cloudwatch": lab.client("cloudwatch"),
-                                                   "topic_arn": topic})
+        exec(
+            password_login_alarm.solution_code,
+            {"logs": lab.client("logs"), "cloudwatch": lab.client("cloudwatch"), "topic_arn": topic},
+        )
     assert password_login_alarm.problems(lab) == []
 
 
@@ -134,22 +170,26 @@ def test_password_alarm_right_answer(attacked: Lab) -> None:
     assert password_login_alarm.problems(attacked) == []
 
 
-@pytest.mark.parametrize(("pattern", "filter_changes", "alarm_changes", "expected"), [
-    ('"Accepted"', {}, {}, "also matches"),                          # key logins count too
-    ('"accepted password"', {}, {}, "misses"),                       # case sensitive
-    ('"Accepted password"', {"metricNamespace": "SSH"}, {}, "namespace"),
-    ('"Accepted password"', {"metricValue": "5"}, {}, "metricValue"),
-    ('"Accepted password"', {}, {"Period": 300}, "Period"),
-    ('"Accepted password"', {}, {"Threshold": 5}, "Threshold"),
-    ('"Accepted password"', {}, {"Statistic": "Average"}, "Statistic"),
-    ('"Accepted password"', {}, {"ComparisonOperator": "GreaterThanThreshold"}, "ComparisonOperator"),
-    ('"Accepted password"', {}, {"TreatMissingData": "missing"}, "TreatMissingData"),
-    ('"Accepted password"', {}, {"EvaluationPeriods": 2}, "EvaluationPeriods"),
-    ('"Accepted password"', {}, {"MetricName": "SSHFailed"}, "MetricName"),
-    ('"Accepted password"', {}, {"AlarmActions": []}, "lab-alerts"),
-])
-def test_password_alarm_wrong_answers_then_solution(attacked: Lab, pattern: str, filter_changes: dict, alarm_changes: dict,
-                                                    expected: str) -> None:
+@pytest.mark.parametrize(
+    ("pattern", "filter_changes", "alarm_changes", "expected"),
+    [
+        ('"Accepted"', {}, {}, "also matches"),  # key logins count too
+        ('"accepted password"', {}, {}, "misses"),  # case sensitive
+        ('"Accepted password"', {"metricNamespace": "SSH"}, {}, "namespace"),
+        ('"Accepted password"', {"metricValue": "5"}, {}, "metricValue"),
+        ('"Accepted password"', {}, {"Period": 300}, "Period"),
+        ('"Accepted password"', {}, {"Threshold": 5}, "Threshold"),
+        ('"Accepted password"', {}, {"Statistic": "Average"}, "Statistic"),
+        ('"Accepted password"', {}, {"ComparisonOperator": "GreaterThanThreshold"}, "ComparisonOperator"),
+        ('"Accepted password"', {}, {"TreatMissingData": "missing"}, "TreatMissingData"),
+        ('"Accepted password"', {}, {"EvaluationPeriods": 2}, "EvaluationPeriods"),
+        ('"Accepted password"', {}, {"MetricName": "SSHFailed"}, "MetricName"),
+        ('"Accepted password"', {}, {"AlarmActions": []}, "lab-alerts"),
+    ],
+)
+def test_password_alarm_wrong_answers_then_solution(
+    attacked: Lab, pattern: str, filter_changes: dict, alarm_changes: dict, expected: str
+) -> None:
     topic = prereqs.alerts_topic(attacked)
     _filter(attacked, pattern, **filter_changes)
     _alarm(attacked, topic, **alarm_changes)
@@ -163,8 +203,10 @@ def test_password_alarm_missing_then_two_filters_then_reset(attacked: Lab) -> No
     problems = password_login_alarm.problems(attacked)
     assert "no metric filter" in problems[0] and "no alarm" in problems[1]
     _filter(attacked, '"Accepted password"', name="my first try")
-    exec(password_login_alarm.solution_code, {"logs": attacked.client("logs"), "cloudwatch": attacked.client("cloudwatch"),
-                                               "topic_arn": topic})
+    exec(
+        password_login_alarm.solution_code,
+        {"logs": attacked.client("logs"), "cloudwatch": attacked.client("cloudwatch"), "topic_arn": topic},
+    )
     assert "ex2.reset(lab)" in password_login_alarm.problems(attacked)[0]
     password_login_alarm.reset(attacked)
     _solve_alarm(attacked, topic)

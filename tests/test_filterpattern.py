@@ -16,7 +16,9 @@ from labkit.aws.filterpattern.samples import SSHD_EXAMPLES
 from labkit.exceptions import InvalidFilterPattern
 
 DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html"
-OLD_DOC = "https://github.com/awsdocs/amazon-cloudwatch-logs-user-guide/blob/master/doc_source/FilterAndPatternSyntax.md"
+OLD_DOC = (
+    "https://github.com/awsdocs/amazon-cloudwatch-logs-user-guide/blob/master/doc_source/FilterAndPatternSyntax.md"
+)
 
 # Example events of DOC#matching-terms-unstructured-log-events
 E400 = "[ERROR 400] BAD REQUEST"
@@ -40,6 +42,7 @@ def matching(pattern: str, events: list[str]) -> list[str]:
 
 # -- DOC#matching-terms-unstructured-log-events -------------------------------------------------
 
+
 def test_single_term() -> None:
     assert matching("ERROR", DOC_EVENTS + ["INFO ok"]) == DOC_EVENTS
 
@@ -54,7 +57,12 @@ def test_optional_terms_match_any() -> None:
 
 def test_question_mark_terms_are_ignored_beside_plain_terms() -> None:
     # "?ERROR ?ARGUMENTS REQUEST" matches all events containing REQUEST; the ? terms have no effect.
-    events = ["[INFO] REQUEST FAILED", "[WARN] UNAUTHORIZED REQUEST", "[ERROR] 400 BAD REQUEST", "[ERROR] 419 MISSING ARGUMENTS"]
+    events = [
+        "[INFO] REQUEST FAILED",
+        "[WARN] UNAUTHORIZED REQUEST",
+        "[ERROR] 400 BAD REQUEST",
+        "[ERROR] 419 MISSING ARGUMENTS",
+    ]
     fp = compile("?ERROR ?ARGUMENTS REQUEST")
     assert [e for e in events if fp.matches(e)] == events[:3]
     assert fp.ignored_terms == ("?ERROR", "?ARGUMENTS")
@@ -81,15 +89,16 @@ def test_match_everything(pattern: str) -> None:
 
 # -- OLD_DOC "Matching Terms in Log Events" and "OR Pattern Matching" ----------------------------
 
+
 def test_term_matches_inside_longer_words_and_is_case_sensitive() -> None:
     events = ["[ERROR] A fatal exception has occurred", "Exiting with ERRORCODE: -1", "error: lower case"]
     assert matching("ERROR", events) == events[:2]
 
 
 def test_old_doc_exclusion_written_with_a_detached_minus() -> None:
-    assert matching('"ERROR" - "Exiting"', ["[ERROR] A fatal exception has occurred", "Exiting with ERRORCODE: -1"]) == [
-        "[ERROR] A fatal exception has occurred"
-    ]
+    assert matching(
+        '"ERROR" - "Exiting"', ["[ERROR] A fatal exception has occurred", "Exiting with ERRORCODE: -1"]
+    ) == ["[ERROR] A fatal exception has occurred"]
 
 
 def test_old_doc_or_examples() -> None:
@@ -102,6 +111,7 @@ def test_old_doc_or_examples() -> None:
 
 # -- sshd lines (notebook 05) ----------------------------------------------------------------
 
+
 def test_quoted_preauth_is_a_text_search() -> None:
     assert matching('"[preauth]"', [CLOSED_PREAUTH, INVALID_USER]) == [CLOSED_PREAUTH]
 
@@ -109,7 +119,8 @@ def test_quoted_preauth_is_a_text_search() -> None:
 def test_invalid_user_case_matters() -> None:
     assert matching('"Invalid user"', [INVALID_USER, FAILED_INVALID]) == [INVALID_USER]
     assert matching('?"Invalid user" ?"invalid user"', [INVALID_USER, FAILED_INVALID, CLOSED_PREAUTH]) == [
-        INVALID_USER, FAILED_INVALID,
+        INVALID_USER,
+        FAILED_INVALID,
     ]
 
 
@@ -153,9 +164,11 @@ def test_extract_is_empty_dict_or_none_for_terms(line: str) -> None:
 
 # -- DOC#regex-expressions and DOC#matching-terms-regex ----------------------------------------
 
+
 def test_regex_matches_anywhere() -> None:
     assert matching("%AUTHORIZED%", ["[ERROR 401] UNAUTHORIZED REQUEST", "[SUCCESS 200] AUTHORIZED REQUEST", "x"]) == [
-        "[ERROR 401] UNAUTHORIZED REQUEST", "[SUCCESS 200] AUTHORIZED REQUEST",
+        "[ERROR 401] UNAUTHORIZED REQUEST",
+        "[SUCCESS 200] AUTHORIZED REQUEST",
     ]
 
 
@@ -188,6 +201,7 @@ def test_documented_regex_operators(pattern: str, yes: list[str], no: list[str])
 
 
 # -- errors: each checks AWS's wording and the position ---------------------------------------
+
 
 @pytest.mark.parametrize(
     ("pattern", "head", "position"),

@@ -17,8 +17,13 @@ from labkit.exceptions import InvalidFilterPattern
 
 APACHE = '127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534'
 APACHE_FIELDS = {
-    "$ip": "127.0.0.1", "$user": "Prod", "$username": "frank", "$timestamp": "10/Oct/2000:13:25:15 -0700",
-    "$request": "GET /index.html HTTP/1.0", "$status_code": "404", "$bytes": "1534",
+    "$ip": "127.0.0.1",
+    "$user": "Prod",
+    "$username": "frank",
+    "$timestamp": "10/Oct/2000:13:25:15 -0700",
+    "$request": "GET /index.html HTTP/1.0",
+    "$status_code": "404",
+    "$bytes": "1534",
 }
 # DOC "Space-delimited log event" for pattern matching
 INFO_GET = "INFO 09/25/2014 12:00:00 GET /service/resource/67 1200"
@@ -36,6 +41,7 @@ def matching(pattern: str, events: list[str]) -> list[str]:
 
 # -- DOC ------------------------------------------------------------------------------------------
 
+
 def test_seven_fields_with_conditions_extract_named_fields() -> None:
     fp = compile("[ip=%127\\.0\\.0\\.[1-9]%, user, username, timestamp, request =*.html*, status_code = 4*, bytes]")
     assert fp.kind == "space-delimited"
@@ -47,8 +53,13 @@ def test_seven_fields_with_conditions_extract_named_fields() -> None:
 def test_ellipsis_stands_for_the_leading_fields() -> None:
     fp = compile("[..., request =*.html*, status_code = 4*, bytes]")
     assert fp.extract(APACHE) == {
-        "$1": "127.0.0.1", "$2": "Prod", "$3": "frank", "$4": "10/Oct/2000:13:25:15 -0700",
-        "$request": "GET /index.html HTTP/1.0", "$status_code": "404", "$bytes": "1534",
+        "$1": "127.0.0.1",
+        "$2": "Prod",
+        "$3": "frank",
+        "$4": "10/Oct/2000:13:25:15 -0700",
+        "$request": "GET /index.html HTTP/1.0",
+        "$status_code": "404",
+        "$bytes": "1534",
     }
 
 
@@ -61,7 +72,10 @@ def test_or_inside_a_field() -> None:
 
 def test_first_word_with_blank_indicator() -> None:
     assert matching("[w1=ERROR, w2]", LEVELS) == [ERROR]
-    assert compile("[w1=ERROR, w2]").extract(ERROR) == {"$w1": "ERROR", "$w2": "09/25/2014 12:00:02 Failed to process request"}
+    assert compile("[w1=ERROR, w2]").extract(ERROR) == {
+        "$w1": "ERROR",
+        "$w2": "09/25/2014 12:00:02 Failed to process request",
+    }
 
 
 def test_first_word_or_and_exclusion() -> None:
@@ -100,12 +114,18 @@ def test_old_doc_extraction_with_trailing_blank_field() -> None:
     fp = compile("[..., request=*.html*, status_code=4*,]")
     extracted = fp.extract('127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534')
     assert extracted == {
-        "$1": "127.0.0.1", "$2": "-", "$3": "frank", "$4": "10/Oct/2000:13:25:15 -0700",
-        "$request": "GET /index.html HTTP/1.0", "$status_code": "404", "$7": "1534",
+        "$1": "127.0.0.1",
+        "$2": "-",
+        "$3": "frank",
+        "$4": "10/Oct/2000:13:25:15 -0700",
+        "$request": "GET /index.html HTTP/1.0",
+        "$status_code": "404",
+        "$7": "1534",
     }
 
 
 # -- field counting and the [preauth] pitfall -----------------------------------------------------
+
 
 def test_fewer_fields_than_names_do_not_match() -> None:
     fp = compile("[a, b, c]")
@@ -136,15 +156,31 @@ def test_empty_brackets_and_lone_ellipsis_match_every_event() -> None:
 
 def test_sshd_failed_password_fields() -> None:
     line = SSHD_EXAMPLES[1]
-    fp = compile("[mon, day, time, host, proc, status = Failed, method = password, ..., port_kw = port, port > 1024, proto]")
+    fp = compile(
+        "[mon, day, time, host, proc, status = Failed, method = password, ..., port_kw = port, port > 1024, proto]"
+    )
     assert fp.extract(line) == {
-        "$mon": "Nov", "$day": "26", "$time": "10:15:03", "$host": "ip-10-0-0-229", "$proc": "sshd[2817]:",
-        "$status": "Failed", "$method": "password", "$8": "for", "$9": "invalid", "$10": "user", "$11": "oracle",
-        "$12": "from", "$13": "192.0.2.44", "$port_kw": "port", "$port": "51822", "$proto": "ssh2",
+        "$mon": "Nov",
+        "$day": "26",
+        "$time": "10:15:03",
+        "$host": "ip-10-0-0-229",
+        "$proc": "sshd[2817]:",
+        "$status": "Failed",
+        "$method": "password",
+        "$8": "for",
+        "$9": "invalid",
+        "$10": "user",
+        "$11": "oracle",
+        "$12": "from",
+        "$13": "192.0.2.44",
+        "$port_kw": "port",
+        "$port": "51822",
+        "$proto": "ssh2",
     }
-    assert matching(
-        "[mon, day, time, host, proc, status = Failed, method = password, ...]", list(SSHD_EXAMPLES)
-    ) == [SSHD_EXAMPLES[1], SSHD_EXAMPLES[2]]
+    assert matching("[mon, day, time, host, proc, status = Failed, method = password, ...]", list(SSHD_EXAMPLES)) == [
+        SSHD_EXAMPLES[1],
+        SSHD_EXAMPLES[2],
+    ]
 
 
 def test_quoted_value_and_regex_value() -> None:
@@ -167,6 +203,7 @@ def test_numeric_condition_agrees_with_python(value: int, limit: int) -> None:
 
 
 # -- errors --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("pattern", "head", "position"),

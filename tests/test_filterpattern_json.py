@@ -18,28 +18,35 @@ from labkit.aws.filterpattern import compile
 from labkit.exceptions import InvalidFilterPattern
 
 # DOC "JSON log event"
-EVENT = json.dumps({
-    "eventType": "UpdateTrail",
-    "sourceIPAddress": "111.111.111.111",
-    "arrayKey": ["value", "another value"],
-    "objectList": [{"name": "a", "id": 1}, {"name": "b", "id": 2}],
-    "SomeObject": None,
-    "cluster.name": "c",
-    "ThisFlag": True,
-})
+EVENT = json.dumps(
+    {
+        "eventType": "UpdateTrail",
+        "sourceIPAddress": "111.111.111.111",
+        "arrayKey": ["value", "another value"],
+        "objectList": [{"name": "a", "id": 1}, {"name": "b", "id": 2}],
+        "SomeObject": None,
+        "cluster.name": "c",
+        "ThisFlag": True,
+    }
+)
 # DOC "JSON object" for compound expressions
-COMPOUND = json.dumps({
-    "user": {"id": 1, "email": "John.Stiles@example.com"},
-    "users": [{"id": 2, "email": "John.Doe@example.com"}, {"id": 3, "email": "Jane.Doe@example.com"}],
-    "actions": ["GET", "PUT", "DELETE"],
-    "coordinates": [[0, 1, 2], [4, 5, 6], [7, 8, 9]],
-})
+COMPOUND = json.dumps(
+    {
+        "user": {"id": 1, "email": "John.Stiles@example.com"},
+        "users": [{"id": 2, "email": "John.Doe@example.com"}, {"id": 3, "email": "Jane.Doe@example.com"}],
+        "actions": ["GET", "PUT", "DELETE"],
+        "coordinates": [[0, 1, 2], [4, 5, 6], [7, 8, 9]],
+    }
+)
 # RECORDED fixture
-NUMBERS = '{"eventType": "UpdateTrail", "someString": "111.111.111.111", "someInt": 123, "someFloat": 12.34, ' \
-          '"someFloat2": 12.0, "someObject": {}, "someArray": []}'
+NUMBERS = (
+    '{"eventType": "UpdateTrail", "someString": "111.111.111.111", "someInt": 123, "someFloat": 12.34, '
+    '"someFloat2": 12.0, "someObject": {}, "someArray": []}'
+)
 
 
 # -- DOC examples on EVENT ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "pattern",
@@ -82,12 +89,19 @@ def test_non_matching_patterns(pattern: str) -> None:
 
 # -- DOC compound expressions on COMPOUND ----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("pattern", "expected"),
     [
         ('{ ($.user.id = 1) && ($.users[0].email = "John.Doe@example.com") }', True),
-        ('{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch" && $.actions[2] = "nonmatch" }', True),
-        ('{ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch") && $.actions[2] = "nonmatch" }', False),
+        (
+            '{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch" && $.actions[2] = "nonmatch" }',
+            True,
+        ),
+        (
+            '{ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = "nonmatch") && $.actions[2] = "nonmatch" }',
+            False,
+        ),
         ('{ ($.user.id = 2 && $.users[0].email = "nonmatch") || $.actions[2] = "GET" }', False),
         ("{ $.coordinates[1][2] = 6 }", True),
     ],
@@ -113,6 +127,7 @@ def test_selector_on_array_or_object_matches_neither_equal_nor_not_equal() -> No
 
 # -- DOC numeric comparisons ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("pattern", "event", "expected"),
     [
@@ -136,14 +151,27 @@ def test_numeric_comparisons(pattern: str, event: str, expected: bool) -> None:
 
 # -- RECORDED: how AWS compares quoted, unquoted and wildcard values with numbers ---------------------
 
+
 @pytest.mark.parametrize(
     "pattern",
     [
-        '{ $.someInt = "123" }', '{ $.someInt != "123.0" }', '{ $.someFloat2 != "12" }',
-        "{ $.someInt = 123.0 }", "{ $.someFloat2 = 12 }", "{ $.someInt = * }", '{ $.someInt = "*" }',
-        "{ $.someInt = 1* }", "{ $.someInt = *23 }", "{ $.someInt != 3* }", "{ $.someFloat = 12.* }",
-        "{ $.someFloat = *.34 }", "{ $.someString != 111*111 }", "{ $.someString = *.111.111.111 }",
-        "{ $.someString = 111* }", "{ $.someInt > 1 }", "{ $.someFloat <       100.0 }",
+        '{ $.someInt = "123" }',
+        '{ $.someInt != "123.0" }',
+        '{ $.someFloat2 != "12" }',
+        "{ $.someInt = 123.0 }",
+        "{ $.someFloat2 = 12 }",
+        "{ $.someInt = * }",
+        '{ $.someInt = "*" }',
+        "{ $.someInt = 1* }",
+        "{ $.someInt = *23 }",
+        "{ $.someInt != 3* }",
+        "{ $.someFloat = 12.* }",
+        "{ $.someFloat = *.34 }",
+        "{ $.someString != 111*111 }",
+        "{ $.someString = *.111.111.111 }",
+        "{ $.someString = 111* }",
+        "{ $.someInt > 1 }",
+        "{ $.someFloat <       100.0 }",
     ],
 )
 def test_recorded_matches(pattern: str) -> None:
@@ -153,8 +181,13 @@ def test_recorded_matches(pattern: str) -> None:
 @pytest.mark.parametrize(
     "pattern",
     [
-        "{ $.eventType >= 123 }", '{ $.someInt = "123.00" }', "{ $.someInt != 123 }", '{ $.someInt != "123" }',
-        '{ $.someArray != "someString" }', '{ $.someObject = "someString" }', '{ $.notExisted != "UpdateTrail" }',
+        "{ $.eventType >= 123 }",
+        '{ $.someInt = "123.00" }',
+        "{ $.someInt != 123 }",
+        '{ $.someInt != "123" }',
+        '{ $.someArray != "someString" }',
+        '{ $.someObject = "someString" }',
+        '{ $.notExisted != "UpdateTrail" }',
         "{ $.sourceIPAddress = 11*1 }",
     ],
 )
@@ -190,7 +223,7 @@ def test_extract_reports_the_selectors_used() -> None:
     assert fp.extract('{"eventType": "x"}') is None
 
 
-@given(value=st.integers(-10**6, 10**6), limit=st.integers(-10**6, 10**6))
+@given(value=st.integers(-(10**6), 10**6), limit=st.integers(-(10**6), 10**6))
 def test_numeric_operators_agree_with_python(value: int, limit: int) -> None:
     event = json.dumps({"n": value})
     assert compile(f"{{ $.n > {limit} }}").matches(event) == (value > limit)
@@ -199,6 +232,7 @@ def test_numeric_operators_agree_with_python(value: int, limit: int) -> None:
 
 
 # -- errors --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("pattern", "head", "position"),

@@ -29,14 +29,21 @@ def test_response_shape_is_one_based_and_lists_only_matches() -> None:
 
 def test_space_delimited_matches_carry_extracted_values() -> None:
     reply = test_metric_filter(SPACE, [APACHE, "too short"])
-    assert reply["matches"] == [{
-        "eventNumber": 1,
-        "eventMessage": APACHE,
-        "extractedValues": {
-            "$bytes": "1534", "$status_code": "404", "$request": "GET /index.html HTTP/1.0",
-            "$timestamp": "10/Oct/2000:13:25:15 -0700", "$username": "frank", "$server": "Prod", "$ip": "127.0.0.1",
-        },
-    }]
+    assert reply["matches"] == [
+        {
+            "eventNumber": 1,
+            "eventMessage": APACHE,
+            "extractedValues": {
+                "$bytes": "1534",
+                "$status_code": "404",
+                "$request": "GET /index.html HTTP/1.0",
+                "$timestamp": "10/Oct/2000:13:25:15 -0700",
+                "$username": "frank",
+                "$server": "Prod",
+                "$ip": "127.0.0.1",
+            },
+        }
+    ]
 
 
 def test_json_matches_have_empty_extracted_values() -> None:
@@ -56,6 +63,7 @@ def test_invalid_pattern_raises() -> None:
 
 
 # -- metric values -------------------------------------------------------------------------------
+
 
 def test_value_one_and_default() -> None:
     t = {"metricValue": "1", "defaultValue": 0}
@@ -84,15 +92,25 @@ def test_dimensions_from_json_and_space_delimited() -> None:
     assert metric_dimensions(pattern, {"metricValue": "1", "dimensions": {"eventType": "$.eventType"}}, event) == {
         "eventType": "UpdateTrail"
     }
-    assert metric_dimensions(SPACE, {"metricValue": "1", "dimensions": {"server": "$server"}}, APACHE) == {"server": "Prod"}
+    assert metric_dimensions(SPACE, {"metricValue": "1", "dimensions": {"server": "$server"}}, APACHE) == {
+        "server": "Prod"
+    }
     assert metric_dimensions(SPACE, {"metricValue": "1", "dimensions": {"server": "$server"}}, "short") is None
 
 
 @pytest.mark.parametrize(
     ("pattern", "transformation", "problem"),
     [
-        ('"Invalid user"', {"metricValue": "1", "dimensions": {"a": "$a"}}, "The specified filter pattern does not support dimensions"),
-        (SPACE, {"metricValue": "1", "dimensions": {"a": "$ip", "b": "$server", "c": "$bytes", "d": "$request"}}, "at most 3"),
+        (
+            '"Invalid user"',
+            {"metricValue": "1", "dimensions": {"a": "$a"}},
+            "The specified filter pattern does not support dimensions",
+        ),
+        (
+            SPACE,
+            {"metricValue": "1", "dimensions": {"a": "$ip", "b": "$server", "c": "$bytes", "d": "$request"}},
+            "at most 3",
+        ),
         (SPACE, {"metricValue": "1", "defaultValue": 0, "dimensions": {"s": "$server"}}, "defaultValue cannot"),
         (SPACE, {"metricValue": "$size"}, "not one of the pattern's fields"),
         ('"x"', {"metricValue": "$.latency"}, "has no fields"),
@@ -109,6 +127,7 @@ def test_transformation_rules(pattern: str, transformation: dict, problem: str |
 
 
 # -- lint ----------------------------------------------------------------------------------------
+
 
 def test_lint_unquoted_preauth() -> None:
     (warning,) = lint("[preauth]")

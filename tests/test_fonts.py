@@ -38,10 +38,13 @@ def test_a_labkit_chart_with_a_japanese_title_has_every_glyph() -> None:
 def test_latin_text_keeps_matplotlibs_own_font_and_japanese_falls_back() -> None:
     plt = fonts.pyplot()
     assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", "IPAexGothic"]
-    found = matplotlib.font_manager.findfont(matplotlib.font_manager.FontProperties(family="IPAexGothic"), fallback_to_default=False)
+    found = matplotlib.font_manager.findfont(
+        matplotlib.font_manager.FontProperties(family="IPAexGothic"), fallback_to_default=False
+    )
     assert found.endswith("ipaexg.ttf")
     # Without the fallback (matplotlib's default family) the same title loses its glyphs: the check can fail.
     with matplotlib.rc_context({"font.family": ["sans-serif"], "font.sans-serif": ["DejaVu Sans"]}):
+
         def draw():
             figure, ax = plt.subplots()
             ax.set_title(JAPANESE)

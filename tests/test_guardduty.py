@@ -29,15 +29,36 @@ WHEN = dt.datetime(2026, 6, 1, 0, 0, tzinfo=dt.timezone.utc)
 
 def _finding(kind: str = guardduty.SSH_BRUTE_FORCE, ident: str = "a" * 32) -> dict:
     return guardduty.build_finding(
-        kind=guardduty.FINDING_TYPES[kind], account_id="123456789012", region="ap-northeast-1", detector_id="d" * 32,
-        instance=guardduty.sample_instance(), attacker_ip="198.51.100.7", when=WHEN, sample=True, ident=ident,
+        kind=guardduty.FINDING_TYPES[kind],
+        account_id="123456789012",
+        region="ap-northeast-1",
+        detector_id="d" * 32,
+        instance=guardduty.sample_instance(),
+        attacker_ip="198.51.100.7",
+        when=WHEN,
+        sample=True,
+        ident=ident,
     )
 
 
 def test_finding_has_the_documented_top_level_fields_and_ssh_details() -> None:
     finding = _finding()
-    assert {"schemaVersion", "accountId", "region", "partition", "id", "arn", "type", "resource", "service", "severity",
-            "createdAt", "updatedAt", "title", "description"} <= set(finding)
+    assert {
+        "schemaVersion",
+        "accountId",
+        "region",
+        "partition",
+        "id",
+        "arn",
+        "type",
+        "resource",
+        "service",
+        "severity",
+        "createdAt",
+        "updatedAt",
+        "title",
+        "description",
+    } <= set(finding)
     assert finding["arn"] == f"arn:aws:guardduty:ap-northeast-1:123456789012:detector/{'d' * 32}/finding/{'a' * 32}"
     action = finding["service"]["action"]
     assert action["actionType"] == "NETWORK_CONNECTION"
@@ -48,7 +69,10 @@ def test_finding_has_the_documented_top_level_fields_and_ssh_details() -> None:
     assert guardduty.severity_label(finding["severity"]) == "Low"
 
 
-@pytest.mark.parametrize(("value", "label"), [(1.0, "Low"), (3.9, "Low"), (4.0, "Medium"), (6.9, "Medium"), (7.0, "High"), (8.9, "High"), (9.0, "Critical")])
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [(1.0, "Low"), (3.9, "Low"), (4.0, "Medium"), (6.9, "Medium"), (7.0, "High"), (8.9, "High"), (9.0, "Critical")],
+)
 def test_severity_bands(value: float, label: str) -> None:
     assert guardduty.severity_label(value) == label
 
@@ -73,7 +97,14 @@ def test_api_form_uses_only_model_members() -> None:
         ({"resource.instanceDetails.instanceId": {"Equals": ["i-99999999"]}}, True),
         ({"service.archived": {"Eq": ["false"]}}, True),
         ({"updatedAt": {"Gte": int(WHEN.timestamp() * 1000) + 1}}, False),
-        ({"resource.instanceDetails.networkInterfaces.securityGroups.groupId": {"Eq": ["GeneratedFindingSecurityId"]}}, True),
+        (
+            {
+                "resource.instanceDetails.networkInterfaces.securityGroups.groupId": {
+                    "Eq": ["GeneratedFindingSecurityId"]
+                }
+            },
+            True,
+        ),
     ],
 )
 def test_finding_criteria(criterion: dict, matches: bool) -> None:
@@ -84,15 +115,26 @@ def test_finding_criteria(criterion: dict, matches: bool) -> None:
 def test_sample_findings_list_and_get_in_documented_shapes(lab: Lab) -> None:
     client = lab.client("guardduty")
     detector = client.create_detector(Enable=True)["DetectorId"]
-    client.create_sample_findings(DetectorId=detector, FindingTypes=["CryptoCurrency:EC2/BitcoinTool.B!DNS", guardduty.SSH_BRUTE_FORCE])
+    client.create_sample_findings(
+        DetectorId=detector, FindingTypes=["CryptoCurrency:EC2/BitcoinTool.B!DNS", guardduty.SSH_BRUTE_FORCE]
+    )
     listed = client.list_findings(DetectorId=detector)
     assert shape_problems("guardduty", "ListFindings", listed) == []
     found = client.get_findings(DetectorId=detector, FindingIds=listed["FindingIds"])
     assert shape_problems("guardduty", "GetFindings", found) == []
-    assert sorted(f["Type"] for f in found["Findings"]) == ["CryptoCurrency:EC2/BitcoinTool.B!DNS", guardduty.SSH_BRUTE_FORCE]
-    high = client.list_findings(DetectorId=detector, FindingCriteria={"Criterion": {"severity": {"Gte": 7}}})["FindingIds"]
-    assert [f["Type"] for f in client.get_findings(DetectorId=detector, FindingIds=high)["Findings"]] == ["CryptoCurrency:EC2/BitcoinTool.B!DNS"]
-    ordered = client.list_findings(DetectorId=detector, SortCriteria={"AttributeName": "severity", "OrderBy": "DESC"})["FindingIds"]
+    assert sorted(f["Type"] for f in found["Findings"]) == [
+        "CryptoCurrency:EC2/BitcoinTool.B!DNS",
+        guardduty.SSH_BRUTE_FORCE,
+    ]
+    high = client.list_findings(DetectorId=detector, FindingCriteria={"Criterion": {"severity": {"Gte": 7}}})[
+        "FindingIds"
+    ]
+    assert [f["Type"] for f in client.get_findings(DetectorId=detector, FindingIds=high)["Findings"]] == [
+        "CryptoCurrency:EC2/BitcoinTool.B!DNS"
+    ]
+    ordered = client.list_findings(DetectorId=detector, SortCriteria={"AttributeName": "severity", "OrderBy": "DESC"})[
+        "FindingIds"
+    ]
     assert ordered[0] == high[0]
 
 
@@ -133,9 +175,16 @@ def test_severity_rule_routes_the_brute_force_to_the_inbox(lab: Lab) -> None:
     instance = prereqs.lab_instance(lab)
     events = lab.client("events")
     for name, numeric in (("high", [">=", 7]), ("low", [">=", 1, "<", 4])):
-        events.put_rule(Name=name, EventPattern=json.dumps({
-            "source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], "detail": {"severity": [{"numeric": numeric}]},
-        }))
+        events.put_rule(
+            Name=name,
+            EventPattern=json.dumps(
+                {
+                    "source": ["aws.guardduty"],
+                    "detail-type": ["GuardDuty Finding"],
+                    "detail": {"severity": [{"numeric": numeric}]},
+                }
+            ),
+        )
         events.put_targets(Rule=name, Targets=[{"Id": "t", "Arn": topic, "InputPath": "$.detail.type"}])
     lab.client("guardduty").create_detector(Enable=True)
     simulate.simulate_ssh_brute_force(lab, instance.instance_id)

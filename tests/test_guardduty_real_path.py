@@ -24,9 +24,15 @@ SOURCE = Path(__file__).resolve().parents[1] / "notebooks" / "src" / "06b-config
 
 
 def _pattern(instance_id: str) -> dict:
-    return {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"],
-            "detail": {"type": [guardduty.SSH_BRUTE_FORCE], "severity": [{"numeric": [">=", 1, "<", 7]}],
-                       "resource": {"instanceDetails": {"instanceId": [instance_id]}}}}
+    return {
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+        "detail": {
+            "type": [guardduty.SSH_BRUTE_FORCE],
+            "severity": [{"numeric": [">=", 1, "<", 7]}],
+            "resource": {"instanceDetails": {"instanceId": [instance_id]}},
+        },
+    }
 
 
 def test_a_sample_finding_reaches_the_inbox_through_the_placeholder_rule_only(lab: Lab) -> None:
@@ -40,19 +46,25 @@ def test_a_sample_finding_reaches_the_inbox_through_the_placeholder_rule_only(la
     client = lab.client("guardduty")
     detector = client.create_detector(Enable=True)["DetectorId"]
     client.create_sample_findings(DetectorId=detector, FindingTypes=[guardduty.SSH_BRUTE_FORCE])
-    [finding] = client.get_findings(DetectorId=detector, FindingIds=client.list_findings(DetectorId=detector)["FindingIds"])["Findings"]
+    [finding] = client.get_findings(
+        DetectorId=detector, FindingIds=client.list_findings(DetectorId=detector)["FindingIds"]
+    )["Findings"]
     assert finding["Resource"]["InstanceDetails"]["InstanceId"] == "i-99999999"
     assert json.loads(finding["Service"]["AdditionalInfo"]["Value"])["sample"] is True
     assert [m.body.split("\n")[0] for m in lab.inbox.notifications()] == ['"sample"']
     # The notebook's query for a finding on the lab instance finds none.
-    ours = {"Criterion": {"type": {"Eq": [guardduty.SSH_BRUTE_FORCE]},
-                          "resource.instanceDetails.instanceId": {"Eq": [instance.instance_id]}}}
+    ours = {
+        "Criterion": {
+            "type": {"Eq": [guardduty.SSH_BRUTE_FORCE]},
+            "resource.instanceDetails.instanceId": {"Eq": [instance.instance_id]},
+        }
+    }
     assert client.list_findings(DetectorId=detector, FindingCriteria=ours)["FindingIds"] == []
 
 
 def test_notebook_06b_never_passes_a_sample_off_as_the_lab_instances_finding() -> None:
     code = SOURCE.read_text()
-    step6 = code[code.index("## Step 6:"):code.index("## Step 7:")]
+    step6 = code[code.index("## Step 6:") : code.index("## Step 7:")]
     # The finding shown as "the brute force on the lab instance" is looked up by the instance's id.
     assert '"resource.instanceDetails.instanceId": {"Eq": [instance.instance_id]}' in step6
     # Real accounts: the markdown says what a sample finding shows, and the alert is tested on the placeholder.

@@ -38,10 +38,22 @@ def test_aws_without_an_allow_list_refuses_before_calling_sts(monkeypatch: pytes
 
 
 def test_cli_on_aws_without_an_allow_list_says_what_to_set_in_one_line(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LABKIT_HOME": str(tmp_path / "home"),
-           "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_EC2_METADATA_DISABLED": "true"}
-    done = subprocess.run([sys.executable, "-m", "labkit", "inventory", "--backend", "aws"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "LABKIT_HOME": str(tmp_path / "home"),
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "labkit", "inventory", "--backend", "aws"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     [line] = done.stderr.strip().splitlines()
@@ -81,10 +93,25 @@ def test_bad_records_are_skipped_with_a_warning_and_teardown_deletes_the_rest(
         data = json.loads(path.read_text(encoding="utf-8"))
         key = lab.backend.registry_key
         data[key].insert(1, {"kind": "sns:topic", "region": "ap-northeast-1", "ident": "not-a-dict"})
-        data[key].insert(2, {"kind": "no:such-kind", "region": "ap-northeast-1", "ident": {"x": "y"},
-                             "created_at": "2026-06-01T00:00:00+00:00", "lab_id": lab.lab_id})
-        data[key].append({"kind": "sns:topic", "region": "ap-northeast-1", "ident": {"Name": "wrong-field"},
-                          "created_at": "2026-06-01T00:00:00+00:00", "lab_id": lab.lab_id})
+        data[key].insert(
+            2,
+            {
+                "kind": "no:such-kind",
+                "region": "ap-northeast-1",
+                "ident": {"x": "y"},
+                "created_at": "2026-06-01T00:00:00+00:00",
+                "lab_id": lab.lab_id,
+            },
+        )
+        data[key].append(
+            {
+                "kind": "sns:topic",
+                "region": "ap-northeast-1",
+                "ident": {"Name": "wrong-field"},
+                "created_at": "2026-06-01T00:00:00+00:00",
+                "lab_id": lab.lab_id,
+            }
+        )
         path.write_text(json.dumps(data), encoding="utf-8")
         assert main(["teardown"]) == 0
         captured = capsys.readouterr()
@@ -121,8 +148,14 @@ def test_failed_lines_mask_the_account_id() -> None:
 
 # -- §2 a pre-existing alarm is never redefined by a lab -----------------------------------------
 def test_a_lab_refuses_to_redefine_an_alarm_it_did_not_create(lab: Lab) -> None:
-    alarm = {"MetricName": "m", "Namespace": "n", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1,
-             "ComparisonOperator": "GreaterThanThreshold"}
+    alarm = {
+        "MetricName": "m",
+        "Namespace": "n",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
     lab.internal_client("cloudwatch").put_metric_alarm(AlarmName="prod", Threshold=1, **alarm)
     with pytest.raises(GuardrailError, match="alarm 'prod' already exists"):
         lab.client("cloudwatch").put_metric_alarm(AlarmName="prod", Threshold=2, **alarm)
@@ -133,14 +166,18 @@ def test_a_lab_refuses_to_redefine_an_alarm_it_did_not_create(lab: Lab) -> None:
 
 
 # -- §2 the CLI: one sentence, non-zero, no traceback --------------------------------------------
-def test_cli_errors_are_one_sentence_without_traceback(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_errors_are_one_sentence_without_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LABKIT_BACKEND", "azure")
     assert main(["inventory"]) != 0
     err = capsys.readouterr().err
     assert err.startswith("labkit: unknown backend 'azure'") and err.count("\n") == 1
 
 
-def test_cli_turns_an_unreachable_server_into_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_turns_an_unreachable_server_into_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -149,8 +186,13 @@ def test_cli_turns_an_unreachable_server_into_one_line(capsys: pytest.CaptureFix
     registry = Registry(f"moto-server:http://127.0.0.1:{port}", backends.registry_path())
     import datetime as dt
 
-    registry.add(sns_kind, "ap-northeast-1", {"TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:t"},
-                 dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc), "lab-x")
+    registry.add(
+        sns_kind,
+        "ap-northeast-1",
+        {"TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:t"},
+        dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc),
+        "lab-x",
+    )
     assert main(["inventory"]) != 0
     err = capsys.readouterr().err
     assert err.startswith("labkit: ") and err.count("\n") == 1 and "Traceback" not in err
@@ -173,7 +215,9 @@ def test_serve_refuses_a_busy_port_without_hanging(capsys: pytest.CaptureFixture
 
 
 # -- §1 endpoints, IAM resources gone, instance-profile tags -------------------------------------
-@pytest.mark.parametrize("spelling", ["http://localhost:{port}", "http://127.0.0.1:{port}/", "HTTP://LOCALHOST:{port}//"])
+@pytest.mark.parametrize(
+    "spelling", ["http://localhost:{port}", "http://127.0.0.1:{port}/", "HTTP://LOCALHOST:{port}//"]
+)
 def test_teardown_finds_the_labs_whatever_the_endpoint_spelling(
     spelling: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -188,18 +232,30 @@ def test_teardown_finds_the_labs_whatever_the_endpoint_spelling(
         assert server.internal_client("sns").list_topics()["Topics"] == []
 
 
-def test_iam_resources_already_gone_count_as_deleted(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_iam_resources_already_gone_count_as_deleted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with labkit.connect("moto-server") as server:
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
         lab = labkit.connect("moto-server")
         iam = lab.client("iam")
-        trust = json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        )
         iam.create_role(RoleName="gone-role", AssumeRolePolicyDocument=trust)
         iam.create_instance_profile(InstanceProfileName="gone-profile")
         iam.create_user(UserName="gone-user")
-        arn = iam.create_policy(PolicyName="gone-policy", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}))["Policy"]["Arn"]
+        arn = iam.create_policy(
+            PolicyName="gone-policy",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
+            ),
+        )["Policy"]["Arn"]
         internal = server.internal_client("iam")  # a server restart: everything is gone
         internal.delete_role(RoleName="gone-role")
         internal.delete_instance_profile(InstanceProfileName="gone-profile")
@@ -226,13 +282,15 @@ def test_missing_error_codes_of_iam_mean_gone() -> None:
     assert _missing(error)
 
 
-
 # -- §1 late joiners: checkers judge the learner's instance; catch-up twice builds once -----------
 def test_checkers_inspect_the_instance_this_lab_launched_not_the_oldest(lab: Lab) -> None:
     from labkit.lesson import ec2
 
     earlier = lab.internal_client("ec2").run_instances(  # another process's lab-web (a catch-up)
-        ImageId=ec2.OFFLINE_AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+        ImageId=ec2.OFFLINE_AMI,
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "lab-web"}]}],
     )["Instances"][0]["InstanceId"]
     lab.advance(minutes=5)
@@ -240,16 +298,21 @@ def test_checkers_inspect_the_instance_this_lab_launched_not_the_oldest(lab: Lab
     assert ec2.lab_instance_id(lab) == mine != earlier
 
 
-def test_catchup_run_twice_launches_one_instance(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_catchup_run_twice_launches_one_instance(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with labkit.connect("moto-server") as server:
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
         assert main(["catchup", "04"]) == 0
         assert main(["catchup", "04"]) == 0
         assert "already running" in capsys.readouterr().out
         reservations = server.internal_client("ec2").describe_instances(
-            Filters=[{"Name": "instance-state-name", "Values": ["running"]}])["Reservations"]
+            Filters=[{"Name": "instance-state-name", "Values": ["running"]}]
+        )["Reservations"]
         assert len([i for r in reservations for i in r["Instances"]]) == 1
-        profiles = server.internal_client("ec2").describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"]
+        profiles = server.internal_client("ec2").describe_iam_instance_profile_associations()[
+            "IamInstanceProfileAssociations"
+        ]
         assert len(profiles) == 1
         assert main(["teardown"]) == 0
 
@@ -277,7 +340,10 @@ def test_a_pending_subscription_made_by_another_process_can_be_confirmed_later(m
         first = labkit.connect("moto-server", clear_abandoned=False)
         sns = first.client("sns")
         topic = sns.create_topic(Name="t")["TopicArn"]
-        assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com")["SubscriptionArn"] == "pending confirmation"
+        assert (
+            sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com")["SubscriptionArn"]
+            == "pending confirmation"
+        )
         first.close()
         second = labkit.connect("moto-server", clear_abandoned=False)
         [listed] = second.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
@@ -291,8 +357,15 @@ def test_a_pending_subscription_made_by_another_process_can_be_confirmed_later(m
 # -- §1 emulated state that outlives a process: alarms evaluated and their history kept ----------
 def _busy_alarm(lab: Lab, topic: str) -> None:
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="Busy queue", Namespace="Lab/Queue", MetricName="Depth", Statistic="Maximum", Period=60,
-        EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic],
+        AlarmName="Busy queue",
+        Namespace="Lab/Queue",
+        MetricName="Depth",
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=10,
+        ComparisonOperator="GreaterThanThreshold",
+        AlarmActions=[topic],
     )
 
 
@@ -306,7 +379,9 @@ def test_an_alarm_another_process_made_is_evaluated_and_emails(monkeypatch: pyte
         _busy_alarm(first, topic)
         first.close()
         kernel = labkit.connect("moto-server", clear_abandoned=False)
-        kernel.client("cloudwatch").put_metric_data(Namespace="Lab/Queue", MetricData=[{"MetricName": "Depth", "Value": 50}])
+        kernel.client("cloudwatch").put_metric_data(
+            Namespace="Lab/Queue", MetricData=[{"MetricName": "Depth", "Value": 50}]
+        )
         assert kernel.wait_for_alarm("Busy queue", timeout=3)["StateValue"] == "ALARM"
         assert [e.subject for e in kernel.inbox.notifications()] == ['ALARM: "Busy queue" in Asia Pacific (Tokyo)']
 
@@ -324,11 +399,14 @@ def test_alarm_history_outlives_the_process_that_recorded_it(monkeypatch: pytest
         second = labkit.connect("moto-server", clear_abandoned=False)
         cloudwatch = second.client("cloudwatch")
         seen = cloudwatch.describe_alarm_history(AlarmName="Busy queue")["AlarmHistoryItems"]
-        assert [(i["HistoryItemType"], i["HistorySummary"]) for i in seen] == \
-            [(i["HistoryItemType"], i["HistorySummary"]) for i in recorded]
+        assert [(i["HistoryItemType"], i["HistorySummary"]) for i in seen] == [
+            (i["HistoryItemType"], i["HistorySummary"]) for i in recorded
+        ]
         assert [i["HistoryItemType"] for i in seen] == ["Action", "StateUpdate", "ConfigurationUpdate"]
         # Deleted by another process (`labkit teardown` uses no emulator): the next lab forgets its history.
-        labkit.connect("moto-server", clear_abandoned=False).internal_client("cloudwatch").delete_alarms(AlarmNames=["Busy queue"])
+        labkit.connect("moto-server", clear_abandoned=False).internal_client("cloudwatch").delete_alarms(
+            AlarmNames=["Busy queue"]
+        )
         third = labkit.connect("moto-server", clear_abandoned=False)
         assert third.client("cloudwatch").describe_alarm_history(AlarmName="Busy queue")["AlarmHistoryItems"] == []
         assert third.emulator is not None and third.emulator.plugin(CloudWatchAlarms).state.load() == {}
@@ -388,7 +466,9 @@ def test_the_inbox_outlives_the_process_that_received_the_mail(monkeypatch: pyte
         assert [e.subject for e in later.inbox.notifications()] == ["ALARM", "OK"]  # in the order sent
         # A lab's teardown drops the mail it received (the real inbox's queue is deleted); `labkit teardown` all.
         kernel.teardown()
-        assert [e.subject for e in labkit.connect("moto-server", clear_abandoned=False).inbox.notifications()] == ["ALARM"]
+        assert [e.subject for e in labkit.connect("moto-server", clear_abandoned=False).inbox.notifications()] == [
+            "ALARM"
+        ]
         assert [e.subject for e in kernel.inbox.notifications()] == ["ALARM", "OK"]  # the lab still shows it
         later.teardown(all_labs=True)
         assert list(labkit.connect("moto-server", clear_abandoned=False).inbox) == []
@@ -401,16 +481,30 @@ def test_metric_data_another_process_sent_is_read_by_the_next(monkeypatch: pytes
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
         first = labkit.connect("moto-server", clear_abandoned=False)  # `labkit catchup 05`
         instance = prereqs.lab_instance(first, history_days=1)
-        first.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[
-            {"MetricName": "Latency", "Values": [1.0, 3.0], "Counts": [2, 1], "Unit": "Milliseconds"},
-            {"MetricName": "Latency", "StatisticValues": {"SampleCount": 2, "Sum": 10, "Minimum": 4, "Maximum": 6},
-             "Unit": "Milliseconds", "Timestamp": first.clock.now() - dt.timedelta(minutes=3)},
-        ])
-        query = {"Period": 86400, "Statistics": ["SampleCount", "Sum", "Minimum", "Maximum"],
-                 "StartTime": first.clock.now() - dt.timedelta(days=2), "EndTime": first.clock.now() + dt.timedelta(hours=1)}
+        first.client("cloudwatch").put_metric_data(
+            Namespace="Lab/App",
+            MetricData=[
+                {"MetricName": "Latency", "Values": [1.0, 3.0], "Counts": [2, 1], "Unit": "Milliseconds"},
+                {
+                    "MetricName": "Latency",
+                    "StatisticValues": {"SampleCount": 2, "Sum": 10, "Minimum": 4, "Maximum": 6},
+                    "Unit": "Milliseconds",
+                    "Timestamp": first.clock.now() - dt.timedelta(minutes=3),
+                },
+            ],
+        )
+        query = {
+            "Period": 86400,
+            "Statistics": ["SampleCount", "Sum", "Minimum", "Maximum"],
+            "StartTime": first.clock.now() - dt.timedelta(days=2),
+            "EndTime": first.clock.now() + dt.timedelta(hours=1),
+        }
         cpu = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": instance.dimensions}
         latency = {"Namespace": "Lab/App", "MetricName": "Latency"}
-        seen = [first.client("cloudwatch").get_metric_statistics(**metric, **query)["Datapoints"] for metric in (cpu, latency)]
+        seen = [
+            first.client("cloudwatch").get_metric_statistics(**metric, **query)["Datapoints"]
+            for metric in (cpu, latency)
+        ]
         # A day of one-minute samples, in one or two UTC days: the kernel's clock starts at the real hour.
         assert sum(datapoint["SampleCount"] for datapoint in seen[0]) == 24 * 60
         first.close()  # sends what it still batched
@@ -448,16 +542,32 @@ def test_accrued_spend_and_budget_alerts_outlive_the_process(monkeypatch: pytest
     from labkit.lesson import prereqs
 
     # Mid-month, so that both kernels' clocks read the same monthly budget period (the boundary has its own test).
-    monkeypatch.setattr("labkit.runtime.lab.top_of_the_hour", lambda: dt.datetime(2026, 11, 17, 10, tzinfo=dt.timezone.utc))
+    monkeypatch.setattr(
+        "labkit.runtime.lab.top_of_the_hour", lambda: dt.datetime(2026, 11, 17, 10, tzinfo=dt.timezone.utc)
+    )
     with labkit.connect("moto-server") as server:
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
         first = labkit.connect("moto-server", clear_abandoned=False)
         prereqs.lab_instance(first, instance_type="t3.small")
-        budget = {"BudgetName": "lab-month", "BudgetType": "COST", "TimeUnit": "MONTHLY",
-                  "BudgetLimit": {"Amount": "0.05", "Unit": "USD"}}
-        alert = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 50.0, "ThresholdType": "PERCENTAGE"}
-        first.client("budgets").create_budget(AccountId=first.account_id, Budget=budget, NotificationsWithSubscribers=[
-            {"Notification": alert, "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "you@example.com"}]}])
+        budget = {
+            "BudgetName": "lab-month",
+            "BudgetType": "COST",
+            "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": "0.05", "Unit": "USD"},
+        }
+        alert = {
+            "NotificationType": "ACTUAL",
+            "ComparisonOperator": "GREATER_THAN",
+            "Threshold": 50.0,
+            "ThresholdType": "PERCENTAGE",
+        }
+        first.client("budgets").create_budget(
+            AccountId=first.account_id,
+            Budget=budget,
+            NotificationsWithSubscribers=[
+                {"Notification": alert, "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "you@example.com"}]}
+            ],
+        )
         first.advance(hours=3)
         spent = first.client("budgets").describe_budget(AccountId=first.account_id, BudgetName="lab-month")["Budget"]
         assert float(spent["CalculatedSpend"]["ActualSpend"]["Amount"]) > 0
@@ -467,7 +577,8 @@ def test_accrued_spend_and_budget_alerts_outlive_the_process(monkeypatch: pytest
         again = budgets.describe_budget(AccountId=kernel.account_id, BudgetName="lab-month")["Budget"]
         assert again["CalculatedSpend"]["ActualSpend"] == spent["CalculatedSpend"]["ActualSpend"]
         [subscriber] = budgets.describe_subscribers_for_notification(
-            AccountId=kernel.account_id, BudgetName="lab-month", Notification=alert)["Subscribers"]
+            AccountId=kernel.account_id, BudgetName="lab-month", Notification=alert
+        )["Subscribers"]
         assert subscriber["Address"] == "you@example.com"
         kernel.advance(hours=1)
         after = budgets.describe_budget(AccountId=kernel.account_id, BudgetName="lab-month")["Budget"]
@@ -486,17 +597,28 @@ def test_each_kernel_reads_the_budget_period_of_its_own_clock_and_no_hour_is_cha
     """
     from labkit.lesson import prereqs
 
-    monkeypatch.setattr("labkit.runtime.lab.top_of_the_hour", lambda: dt.datetime(2026, 11, 30, 22, tzinfo=dt.timezone.utc))
-    budget = {"BudgetName": "lab-month", "BudgetType": "COST", "TimeUnit": "MONTHLY",
-              "BudgetLimit": {"Amount": "5", "Unit": "USD"}}
-    months = {"TimePeriod": {"Start": "2026-11-01", "End": "2027-01-01"}, "Granularity": "MONTHLY",
-              "Metrics": ["UnblendedCost"]}
+    monkeypatch.setattr(
+        "labkit.runtime.lab.top_of_the_hour", lambda: dt.datetime(2026, 11, 30, 22, tzinfo=dt.timezone.utc)
+    )
+    budget = {
+        "BudgetName": "lab-month",
+        "BudgetType": "COST",
+        "TimeUnit": "MONTHLY",
+        "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+    }
+    months = {
+        "TimePeriod": {"Start": "2026-11-01", "End": "2027-01-01"},
+        "Granularity": "MONTHLY",
+        "Metrics": ["UnblendedCost"],
+    }
 
     def spend(lab: labkit.Lab) -> tuple[float, list[float]]:
         actual = lab.client("budgets").describe_budget(AccountId=lab.account_id, BudgetName="lab-month")["Budget"]
         monthly = lab.client("ce").get_cost_and_usage(**months)["ResultsByTime"]
-        return (float(actual["CalculatedSpend"]["ActualSpend"]["Amount"]),
-                [float(month["Total"]["UnblendedCost"]["Amount"]) for month in monthly])
+        return (
+            float(actual["CalculatedSpend"]["ActualSpend"]["Amount"]),
+            [float(month["Total"]["UnblendedCost"]["Amount"]) for month in monthly],
+        )
 
     with labkit.connect("moto-server") as server:
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)

@@ -65,8 +65,13 @@ def test_resource_wildcards_are_segment_aware_and_case_sensitive() -> None:
     assert resource_matches("arn:aws:logs:*:*:*", STREAM)
     assert resource_matches(GROUP, STREAM)
     # A * inside a segment does not cross a colon.
-    assert not resource_matches("arn:aws:logs:ap-*-1:123456789012:log-group:ssh_logs", "arn:aws:logs:ap-x:y-1:123456789012:log-group:ssh_logs")
-    assert resource_matches("arn:aws:logs:ap-*-1:123456789012:log-group:ssh_logs", "arn:aws:logs:ap-northeast-1:123456789012:log-group:ssh_logs")
+    assert not resource_matches(
+        "arn:aws:logs:ap-*-1:123456789012:log-group:ssh_logs", "arn:aws:logs:ap-x:y-1:123456789012:log-group:ssh_logs"
+    )
+    assert resource_matches(
+        "arn:aws:logs:ap-*-1:123456789012:log-group:ssh_logs",
+        "arn:aws:logs:ap-northeast-1:123456789012:log-group:ssh_logs",
+    )
     assert not resource_matches(GROUP, OTHER_STREAM)
     assert not resource_matches("arn:aws:logs:*:*:log-group:SSH_LOGS:*", STREAM)
     assert resource_matches("arn:aws:logs:?p-northeast-1:*", STREAM)
@@ -80,8 +85,14 @@ def test_not_action_and_not_resource_invert_the_match() -> None:
 
 
 def test_conditions_are_refused_rather_than_guessed() -> None:
-    policy = _policy({"Effect": "Allow", "Action": "logs:*", "Resource": "*",
-                      "Condition": {"StringEquals": {"aws:RequestedRegion": REGION}}})
+    policy = _policy(
+        {
+            "Effect": "Allow",
+            "Action": "logs:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": REGION}},
+        }
+    )
     with pytest.raises(UnsupportedPolicyElement):
         evaluate([("p", policy)], "logs:PutLogEvents", STREAM)
 
@@ -93,7 +104,9 @@ def test_trust_policy_principals() -> None:
     assert trust_allows(iam_policies.EC2_TRUST_POLICY, ec2)
     assert not trust_allows(iam_policies.EC2_TRUST_POLICY, me)
     assert not trust_allows(iam_policies.trust_policy("lambda.amazonaws.com"), ec2)
-    account = _policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"})
+    account = _policy(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+    )
     assert trust_allows(account, me) and not trust_allows(account, stranger)
     anyone = _policy({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})
     assert trust_allows(anyone, stranger)
@@ -102,7 +115,11 @@ def test_trust_policy_principals() -> None:
 # -- the documents ----------------------------------------------------------------------------------
 def test_quick_start_allows_any_group_but_least_privilege_only_ssh_logs() -> None:
     least = iam_policies.least_privilege_policy(REGION, ACCOUNT)
-    for action, resource in [("logs:PutLogEvents", STREAM), ("logs:CreateLogStream", GROUP), ("logs:DescribeLogStreams", GROUP)]:
+    for action, resource in [
+        ("logs:PutLogEvents", STREAM),
+        ("logs:CreateLogStream", GROUP),
+        ("logs:DescribeLogStreams", GROUP),
+    ]:
         assert evaluate([("q", iam_policies.QUICK_START_POLICY)], action, resource).allowed
         assert evaluate([("l", least)], action, resource).allowed
     assert evaluate([("q", iam_policies.QUICK_START_POLICY)], "logs:PutLogEvents", OTHER_STREAM).allowed
@@ -114,13 +131,19 @@ def test_managed_policy_grants_metrics_and_more_beyond_the_quick_start() -> None
     beyond = iam_policies.granted_beyond(iam_policies.CLOUDWATCH_AGENT_SERVER_POLICY, iam_policies.QUICK_START_POLICY)
     assert "cloudwatch:PutMetricData" in beyond and "ssm:GetParameter" in beyond
     assert "logs:PutLogEvents" not in beyond
-    assert iam_policies.granted_beyond(iam_policies.QUICK_START_POLICY, iam_policies.CLOUDWATCH_AGENT_SERVER_POLICY) == []
+    assert (
+        iam_policies.granted_beyond(iam_policies.QUICK_START_POLICY, iam_policies.CLOUDWATCH_AGENT_SERVER_POLICY) == []
+    )
 
 
 def test_request_resources_follow_the_cloudwatch_logs_arn_forms() -> None:
     stream = {"logGroupName": "ssh_logs", "logStreamName": "s"}
-    assert iam_policies.request_resource("logs", "PutLogEvents", stream, REGION, ACCOUNT).endswith("log-group:ssh_logs:log-stream:s")
-    assert iam_policies.request_resource("logs", "CreateLogStream", stream, REGION, ACCOUNT).endswith("log-group:ssh_logs:*")
+    assert iam_policies.request_resource("logs", "PutLogEvents", stream, REGION, ACCOUNT).endswith(
+        "log-group:ssh_logs:log-stream:s"
+    )
+    assert iam_policies.request_resource("logs", "CreateLogStream", stream, REGION, ACCOUNT).endswith(
+        "log-group:ssh_logs:*"
+    )
     assert iam_policies.request_resource("logs", "DescribeLogGroups", {}, REGION, ACCOUNT).endswith(":log-group:*")
     assert iam_policies.request_resource("cloudwatch", "PutMetricData", {}, REGION, ACCOUNT) == "*"
 
@@ -131,7 +154,9 @@ def test_mask_account_hides_twelve_digit_ids_only() -> None:
 
 # -- the plugin on moto -----------------------------------------------------------------------------
 def _write(client, group: str = "ssh_logs", stream: str = "s1") -> None:
-    client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": 1780272000000, "message": "x"}])
+    client.put_log_events(
+        logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": 1780272000000, "message": "x"}]
+    )
 
 
 def test_role_credentials_can_write_logs_and_nothing_else(lab: Lab) -> None:
@@ -144,10 +169,15 @@ def test_role_credentials_can_write_logs_and_nothing_else(lab: Lab) -> None:
     with pytest.raises(agent.exceptions.AccessDeniedException) as denied:
         agent.delete_log_group(logGroupName="ssh_logs")
     message = denied.value.response["Error"]["Message"]
-    assert "assumed-role/lab-cloudwatch-logs-role/lab-instance is not authorized to perform: logs:DeleteLogGroup" in message
+    assert (
+        "assumed-role/lab-cloudwatch-logs-role/lab-instance is not authorized to perform: logs:DeleteLogGroup"
+        in message
+    )
     assert message.endswith("because no identity-based policy allows the logs:DeleteLogGroup action")
     with pytest.raises(ClientError, match="AccessDenied"):
-        lab.client_as(role.role_arn, "cloudwatch").put_metric_data(Namespace="x", MetricData=[{"MetricName": "m", "Value": 1}])
+        lab.client_as(role.role_arn, "cloudwatch").put_metric_data(
+            Namespace="x", MetricData=[{"MetricName": "m", "Value": 1}]
+        )
 
 
 def test_an_explicit_deny_added_later_takes_effect(lab: Lab) -> None:
@@ -173,15 +203,22 @@ def test_ec2_cannot_use_a_role_that_trusts_lambda(lab: Lab) -> None:
 
 def test_assume_role_checks_the_trust_policy(lab: Lab) -> None:
     client = lab.client("iam")
-    ec2_role = client.create_role(RoleName="ec2-only", AssumeRolePolicyDocument=json.dumps(iam_policies.EC2_TRUST_POLICY))["Role"]["Arn"]
+    ec2_role = client.create_role(
+        RoleName="ec2-only", AssumeRolePolicyDocument=json.dumps(iam_policies.EC2_TRUST_POLICY)
+    )["Role"]["Arn"]
     trusting = _policy({"Effect": "Allow", "Principal": {"AWS": lab.account_id}, "Action": "sts:AssumeRole"})
     mine = client.create_role(RoleName="mine", AssumeRolePolicyDocument=json.dumps(trusting))["Role"]["Arn"]
     sts = lab.client("sts")
     with pytest.raises(ClientError) as denied:
         sts.assume_role(RoleArn=ec2_role, RoleSessionName="desk")
     assert denied.value.response["Error"]["Code"] == "AccessDenied"
-    assert f"is not authorized to perform: sts:AssumeRole on resource: {ec2_role}" in denied.value.response["Error"]["Message"]
-    assert sts.assume_role(RoleArn=mine, RoleSessionName="desk")["AssumedRoleUser"]["Arn"].endswith("assumed-role/mine/desk")
+    assert (
+        f"is not authorized to perform: sts:AssumeRole on resource: {ec2_role}"
+        in denied.value.response["Error"]["Message"]
+    )
+    assert sts.assume_role(RoleArn=mine, RoleSessionName="desk")["AssumedRoleUser"]["Arn"].endswith(
+        "assumed-role/mine/desk"
+    )
 
 
 def test_simulators_answer_with_eval_decisions(lab: Lab) -> None:
@@ -191,16 +228,22 @@ def test_simulators_answer_with_eval_decisions(lab: Lab) -> None:
         PolicySourceArn=role.role_arn, ActionNames=["logs:PutLogEvents", "logs:DeleteLogGroup"], ResourceArns=[STREAM]
     )["EvaluationResults"]
     assert [(r["EvalActionName"], r["EvalDecision"]) for r in result] == [
-        ("logs:PutLogEvents", "allowed"), ("logs:DeleteLogGroup", "implicitDeny")
+        ("logs:PutLogEvents", "allowed"),
+        ("logs:DeleteLogGroup", "implicitDeny"),
     ]
-    assert result[0]["MatchedStatements"] == [{"SourcePolicyId": iam.LOGS_POLICY_NAME, "SourcePolicyType": "user-managed"}]
+    assert result[0]["MatchedStatements"] == [
+        {"SourcePolicyId": iam.LOGS_POLICY_NAME, "SourcePolicyType": "user-managed"}
+    ]
     custom = client.simulate_custom_policy(
         PolicyInputList=[json.dumps(iam_policies.least_privilege_policy(lab.region, lab.account_id))],
-        ActionNames=["logs:PutLogEvents"], ResourceArns=[STREAM, OTHER_STREAM],
+        ActionNames=["logs:PutLogEvents"],
+        ResourceArns=[STREAM, OTHER_STREAM],
     )["EvaluationResults"]
     assert [r["EvalDecision"] for r in custom] == ["allowed", "implicitDeny"]
     with pytest.raises(ClientError, match="NoSuchEntity"):
-        client.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{lab.account_id}:role/none", ActionNames=["s3:ListBucket"])
+        client.simulate_principal_policy(
+            PolicySourceArn=f"arn:aws:iam::{lab.account_id}:role/none", ActionNames=["s3:ListBucket"]
+        )
 
 
 def test_client_as_is_refused_without_the_emulator(lab: Lab) -> None:

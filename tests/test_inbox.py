@@ -22,7 +22,11 @@ def test_queue_inbox_shows_what_the_topic_published(lab: Lab) -> None:
     inbox.watch(topic)  # once only
     subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert [s["Protocol"] for s in subscriptions] == ["sqs"]
-    sns.publish(TopicArn=topic, Subject='ALARM: "cpu-high" in Asia Pacific (Tokyo)', Message=json.dumps({"NewStateValue": "ALARM"}))
+    sns.publish(
+        TopicArn=topic,
+        Subject='ALARM: "cpu-high" in Asia Pacific (Tokyo)',
+        Message=json.dumps({"NewStateValue": "ALARM"}),
+    )
     [email] = inbox.notifications()
     assert email.subject == 'ALARM: "cpu-high" in Asia Pacific (Tokyo)'
     assert json.loads(email.body)["NewStateValue"] == "ALARM" and email.topic_arn == topic

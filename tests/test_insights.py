@@ -35,7 +35,9 @@ def run(query: str) -> list[dict]:
 # -- filter (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Filter.html)
 def test_filter_like_string_and_regex() -> None:
     assert [r["@message"] for r in run('filter @message like "ERROR" | sort @timestamp asc')] == [
-        MESSAGES[0], MESSAGES[3]]
+        MESSAGES[0],
+        MESSAGES[3],
+    ]
     assert len(run("filter @message like /timeout|disk/")) == 2
     assert len(run("filter @message =~ /^ERROR t/")) == 1
     assert len(run("filter @message like /ERROR (?<what>disk)/")) == 1  # AWS's named-group spelling
@@ -63,23 +65,48 @@ def test_fields_with_alias_and_function_and_display() -> None:
 # -- stats (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Stats.html)
 def test_stats_count_by_bin_aligns_to_the_period_and_names_columns_by_their_text() -> None:
     rows = run("stats count(*) by bin(5m)")
-    assert [format_value("bin(5m)", r["bin(5m)"]) for r in rows] == ["2023-11-14 22:10:00.000", "2023-11-14 22:15:00.000"]
+    assert [format_value("bin(5m)", r["bin(5m)"]) for r in rows] == [
+        "2023-11-14 22:10:00.000",
+        "2023-11-14 22:15:00.000",
+    ]
     assert [r["count(*)"] for r in rows] == [2, 4]
 
 
 def test_stats_functions_by_field() -> None:
-    rows = run("stats count(*) as n, count(latency), sum(latency), avg(latency), min(latency), max(latency), "
-               "pct(latency, 50), count_distinct(http.path) by level")
+    rows = run(
+        "stats count(*) as n, count(latency), sum(latency), avg(latency), min(latency), max(latency), "
+        "pct(latency, 50), count_distinct(http.path) by level"
+    )
     assert rows == [
-        {"level": "info", "n": 2, "count(latency)": 2, "sum(latency)": 10, "avg(latency)": 5.0,
-         "min(latency)": 3, "max(latency)": 7, "pct(latency, 50)": 3, "count_distinct(http.path)": 2},
-        {"level": "warn", "n": 1, "count(latency)": 1, "sum(latency)": 12, "avg(latency)": 12.0,
-         "min(latency)": 12, "max(latency)": 12, "pct(latency, 50)": 12, "count_distinct(http.path)": 1},
+        {
+            "level": "info",
+            "n": 2,
+            "count(latency)": 2,
+            "sum(latency)": 10,
+            "avg(latency)": 5.0,
+            "min(latency)": 3,
+            "max(latency)": 7,
+            "pct(latency, 50)": 3,
+            "count_distinct(http.path)": 2,
+        },
+        {
+            "level": "warn",
+            "n": 1,
+            "count(latency)": 1,
+            "sum(latency)": 12,
+            "avg(latency)": 12.0,
+            "min(latency)": 12,
+            "max(latency)": 12,
+            "pct(latency, 50)": 12,
+            "count_distinct(http.path)": 1,
+        },
     ]
 
 
 def test_stats_earliest_latest_and_statistics() -> None:
-    result = compile('filter @message like "ERROR" | stats earliest(@message) as first, latest(@message) as last').run(EVENTS)
+    result = compile('filter @message like "ERROR" | stats earliest(@message) as first, latest(@message) as last').run(
+        EVENTS
+    )
     assert result.rows == [{"first": MESSAGES[0], "last": MESSAGES[3]}]
     assert (result.records_matched, result.records_scanned) == (2, 6)
     assert result.bytes_scanned == sum(len(m.encode()) for m in MESSAGES)
@@ -94,8 +121,24 @@ def test_sort_after_stats_and_limit() -> None:
 
 # -- sort (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Sort.html)
 def test_sort_is_the_documented_natural_order() -> None:
-    documented = ["!:", "#", "*%04", "0#", "5A", "111A", "2345_", "@", "@_", "A", "A9876fghj", "a12345hfh",
-                  "0", "1", "2", "3"]
+    documented = [
+        "!:",
+        "#",
+        "*%04",
+        "0#",
+        "5A",
+        "111A",
+        "2345_",
+        "@",
+        "@_",
+        "A",
+        "A9876fghj",
+        "a12345hfh",
+        "0",
+        "1",
+        "2",
+        "3",
+    ]
     shuffled = documented[::3] + documented[1::3] + documented[2::3]
     events = [{"@timestamp": i, "@message": json.dumps({"v": v})} for i, v in enumerate(shuffled)]
     assert [r["v"] for r in compile("fields v | sort v asc").run(events).rows] == documented
@@ -104,8 +147,10 @@ def test_sort_is_the_documented_natural_order() -> None:
 
 # -- parse (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Parse.html)
 def test_parse_glob_and_regex() -> None:
-    rows = run('parse @message "user=*, method:*, latency := *" as user, method, lat | filter ispresent(user) '
-               "| display user, method, lat")
+    rows = run(
+        'parse @message "user=*, method:*, latency := *" as user, method, lat | filter ispresent(user) '
+        "| display user, method, lat"
+    )
     assert rows == [{"user": "bob", "method": "GET", "lat": "30"}]
     rows = run(r"parse @message /ERROR (?<what>\w+)/ | filter ispresent(what) | stats count(*) by what")
     assert rows == [{"what": "disk", "count(*)": 1}, {"what": "timeout", "count(*)": 1}]
@@ -116,10 +161,14 @@ def test_parse_glob_and_regex() -> None:
 def test_parse_regex_fills_named_groups_only() -> None:
     """Only named capturing groups become fields (Parse page: "named capturing groups"); an
     unnamed optional group before them must not shift the values."""
-    events = [{"@timestamp": T0, "@message": "Failed password for invalid user admin from 192.0.2.77 port 1 ssh2"},
-              {"@timestamp": T0 + 1, "@message": "Failed password for root from 192.0.2.77 port 2 ssh2"}]
-    plan = compile(r"parse @message /Failed password for (invalid user )?(?<user>\S+) from (?<ip>\S+)/ "
-                   "| display user, ip | sort user asc")
+    events = [
+        {"@timestamp": T0, "@message": "Failed password for invalid user admin from 192.0.2.77 port 1 ssh2"},
+        {"@timestamp": T0 + 1, "@message": "Failed password for root from 192.0.2.77 port 2 ssh2"},
+    ]
+    plan = compile(
+        r"parse @message /Failed password for (invalid user )?(?<user>\S+) from (?<ip>\S+)/ "
+        "| display user, ip | sort user asc"
+    )
     assert plan.run(events).rows == [{"user": "admin", "ip": "192.0.2.77"}, {"user": "root", "ip": "192.0.2.77"}]
 
 
@@ -138,17 +187,30 @@ def test_default_output_without_fields_is_every_field_newest_first() -> None:
 
 def test_functions() -> None:
     """https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-operations-functions.html"""
-    rows = run('filter level = "warn" | fields datefloor(@timestamp, 1h) as hour, dateceil(@timestamp, 1h) as up, '
-               "toMillis(@timestamp) as ms, fromMillis(0) as epoch, greatest(latency, 20, 3) as g, least(latency, 2) as l, "
-               'sqrt(latency + 4) as root, trim("xxaxx", "x") as t, replace(http.path, "/", "|") as p')
+    rows = run(
+        'filter level = "warn" | fields datefloor(@timestamp, 1h) as hour, dateceil(@timestamp, 1h) as up, '
+        "toMillis(@timestamp) as ms, fromMillis(0) as epoch, greatest(latency, 20, 3) as g, least(latency, 2) as l, "
+        'sqrt(latency + 4) as root, trim("xxaxx", "x") as t, replace(http.path, "/", "|") as p'
+    )
     assert {k: format_value(k, v) for k, v in rows[0].items()} == {
-        "hour": "2023-11-14 22:00:00.000", "up": "2023-11-14 23:00:00.000", "ms": str(T0 + 60_000),
-        "epoch": "1970-01-01 00:00:00.000", "g": "20", "l": "2", "root": "4", "t": "a", "p": "|a",
+        "hour": "2023-11-14 22:00:00.000",
+        "up": "2023-11-14 23:00:00.000",
+        "ms": str(T0 + 60_000),
+        "epoch": "1970-01-01 00:00:00.000",
+        "g": "20",
+        "l": "2",
+        "root": "4",
+        "t": "a",
+        "p": "|a",
     }
-    events = [{"@timestamp": 0, "@message": json.dumps({"ip": ip})}
-              for ip in ("10.1.2.3", "192.168.0.1", "::1", "nonsense", "10.300.0.1")]
+    events = [
+        {"@timestamp": 0, "@message": json.dumps({"ip": ip})}
+        for ip in ("10.1.2.3", "192.168.0.1", "::1", "nonsense", "10.300.0.1")
+    ]
+
     def ips(condition: str) -> list[str]:
         return [r["ip"] for r in compile(f"filter {condition} | fields ip").run(events).rows]
+
     assert ips("isValidIp(ip)") == ["10.1.2.3", "192.168.0.1", "::1"]
     assert ips("isValidIpV6(ip)") == ["::1"]
     assert ips('isIpv4InSubnet(ip, "10.0.0.0/8")') == ["10.1.2.3"]
@@ -162,21 +224,43 @@ def test_format_value() -> None:
     assert run("fields 9 ^ 999999999 as big | limit 1") == [{"big": None}]  # overflow is no value, no hang
 
 
-@pytest.mark.parametrize("query", [
-    "", "filter", "filter x ==", "foo bar", "filter @message like", "limit 0", "limit 10001",
-    "stats count(*) by", "fields a |", 'parse @message "a*b*" as x', "parse @message /(no name)/",
-    "filter (a = 1", "sort", "stats count(*) by bin(0m)", "sort count(*) desc", "filter sum(x) > 1",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "filter",
+        "filter x ==",
+        "foo bar",
+        "filter @message like",
+        "limit 0",
+        "limit 10001",
+        "stats count(*) by",
+        "fields a |",
+        'parse @message "a*b*" as x',
+        "parse @message /(no name)/",
+        "filter (a = 1",
+        "sort",
+        "stats count(*) by bin(0m)",
+        "sort count(*) desc",
+        "filter sum(x) > 1",
+    ],
+)
 def test_malformed_queries_are_refused(query: str) -> None:
     with pytest.raises(MalformedQuery):
         compile(query)
 
 
-@pytest.mark.parametrize("query, construct", [
-    ("stats stddev(x)", "stddev"), ("fields jsonParse(@message) as j", "jsonparse"), ("fields substr(@message, 1)", "substr"),
-    ("unnest x into y", "unnest"), ("stats count(*) by bin(1mo)", "1mo"),
-    ("pattern @message", "pattern"),
-])
+@pytest.mark.parametrize(
+    "query, construct",
+    [
+        ("stats stddev(x)", "stddev"),
+        ("fields jsonParse(@message) as j", "jsonparse"),
+        ("fields substr(@message, 1)", "substr"),
+        ("unnest x into y", "unnest"),
+        ("stats count(*) by bin(1mo)", "1mo"),
+        ("pattern @message", "pattern"),
+    ],
+)
 def test_unemulated_constructs_are_named(query: str, construct: str) -> None:
     with pytest.raises(UnsupportedOperation, match=construct):
         compile(query)

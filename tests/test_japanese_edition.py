@@ -32,8 +32,9 @@ def test_the_edition_is_every_english_notebook_but_the_ones_listed_as_not_yet_tr
     english = [p.stem for p in source_paths(REPO)]
     assert set(NOT_YET_TRANSLATED) <= set(english), "NOT_YET_TRANSLATED names a notebook that does not exist"
     assert [p.stem for p in SOURCES] == [s for s in english if s not in NOT_YET_TRANSLATED]
-    assert [p.stem for p in translation.edition_paths(REPO, "ja")] == [p.stem for p in SOURCES], \
+    assert [p.stem for p in translation.edition_paths(REPO, "ja")] == [p.stem for p in SOURCES], (
         "run `make notebooks-ja`"
+    )
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
@@ -43,15 +44,27 @@ def test_every_markdown_cell_has_a_current_japanese_translation(source: Path) ->
     assert translation.problems(notebook, entries) == []
     for entry in entries:
         assert JAPANESE.search(entry.msgstr), f"{entry.msgctxt} is not in Japanese"
-        assert not re.search(r"docs\.aws\.amazon\.com/(?!ja_jp/)", entry.msgstr), \
+        assert not re.search(r"docs\.aws\.amazon\.com/(?!ja_jp/)", entry.msgstr), (
             f"{entry.msgctxt}: link AWS's Japanese documentation (docs.aws.amazon.com/ja_jp/...)"
+        )
     expected = len(translation.markdown_cells(notebook)) + len(translation.code_comments(notebook))
     assert len(entries) == expected, "entries of cells or comments that no longer exist"
 
 
 #: The article's wording and the Japanese console's terms the edition must use (issue 18's glossary).
-TERMS = ("しきい値", "カスタムメトリクス", "標準メトリクス", "詳細メトリクス", "データポイント", "評価期間",
-         "欠落データの処理", "イベントパターン", "入力トランスフォーマー", "パラメータストア", "アラームの作成")
+TERMS = (
+    "しきい値",
+    "カスタムメトリクス",
+    "標準メトリクス",
+    "詳細メトリクス",
+    "データポイント",
+    "評価期間",
+    "欠落データの処理",
+    "イベントパターン",
+    "入力トランスフォーマー",
+    "パラメータストア",
+    "アラームの作成",
+)
 #: Where the article's own phrases are taught, they are quoted as the article writes them.
 ARTICLE_QUOTES = {
     "02-cpu-alarm": ("「80%よりも大きい」", "「デフォルトで5分間平均」"),
@@ -90,8 +103,11 @@ def test_code_cells_are_the_english_editions_but_for_comments_the_language_and_t
     """Without comments, byte-identical code, except ``labkit.connect(lang="ja")`` in the setup cell and
     ``../../data/`` (the notebook sits one folder deeper); every comment is translated."""
     english = [c.source for c in translation.english_notebook(source).cells if c.cell_type == "code"]
-    japanese = [c.source for c in nbformat.read(REPO / "notebooks" / "ja" / f"{source.stem}.ipynb", as_version=4).cells
-                if c.cell_type == "code"]
+    japanese = [
+        c.source
+        for c in nbformat.read(REPO / "notebooks" / "ja" / f"{source.stem}.ipynb", as_version=4).cells
+        if c.cell_type == "code"
+    ]
     assert len(japanese) == len(english)
     for en, ja in zip(english, japanese):
         code = translation.strip_comments(ja)
@@ -110,7 +126,11 @@ def test_comments_are_translated_in_place_and_pragmas_are_kept() -> None:
     source = 'x = f("#")  # the why\n# a whole line\nimport os  # noqa: F401\n'
     translated = translation.translate_comments(source, {"the why": "理由", "a whole line": "行全体"})
     assert translated == 'x = f("#")  # 理由\n# 行全体\nimport os  # noqa: F401\n'
-    assert translation.strip_comments(translated) == translation.strip_comments(source) == 'x = f("#")\nimport os  # noqa: F401\n'
+    assert (
+        translation.strip_comments(translated)
+        == translation.strip_comments(source)
+        == 'x = f("#")\nimport os  # noqa: F401\n'
+    )
 
 
 def test_a_changed_english_comment_makes_its_translation_stale() -> None:
@@ -188,7 +208,9 @@ def test_a_make_lab_user_finds_the_japanese_edition() -> None:
 
 
 def test_the_command_updates_a_catalogue_and_refuses_to_build_from_an_untranslated_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from labkit.tools.cli import main
 
@@ -199,11 +221,15 @@ def test_the_command_updates_a_catalogue_and_refuses_to_build_from_an_untranslat
     assert main(["build-notebooks", "--lang", "ja", "--update-catalogue"]) == 0
     written = translation.load(translation.catalogue_path(tmp_path, "ja", source.stem))
     english = translation.english_notebook(source)
-    assert [e.msgid for e in written] == [md for _, md in translation.markdown_cells(english)] + \
-        [comment for _, comment in translation.code_comments(english)]
+    assert [e.msgid for e in written] == [md for _, md in translation.markdown_cells(english)] + [
+        comment for _, comment in translation.code_comments(english)
+    ]
     assert not any(e.msgstr for e in written)
     capsys.readouterr()
     assert main(["build-notebooks", "--lang", "ja"]) == 1
     error = capsys.readouterr().err
-    assert error.startswith(f"labkit: {source.stem}: the ja catalogue cannot build this notebook: cell-000 missing,") and error[-1] == "\n"
+    assert (
+        error.startswith(f"labkit: {source.stem}: the ja catalogue cannot build this notebook: cell-000 missing,")
+        and error[-1] == "\n"
+    )
     assert not (tmp_path / "notebooks" / "ja").exists()

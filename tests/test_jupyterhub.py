@@ -115,7 +115,9 @@ def board() -> Iterator[tuple[str, int]]:
     """The instructor's ``labkit serve``: its URL and pid."""
     process = subprocess.Popen(
         [sys.executable, "-m", "labkit", "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         ready, _, _ = select.select([process.stdout], [], [], 120)
@@ -176,7 +178,10 @@ c.JupyterHub.load_roles = [{{
     log = (folder / "hub.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyterhub", "-f", str(folder / "jupyterhub_config.py")],
-        cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=env,
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -236,9 +241,12 @@ class Client:
 
         try:
             response = await self.http.fetch(
-                f"{self.base}{path}", method=method, headers={"Authorization": f"token {self.token}"},
+                f"{self.base}{path}",
+                method=method,
+                headers={"Authorization": f"token {self.token}"},
                 body=None if body is None and method == "GET" else json.dumps(body or {}),
-                request_timeout=CELL_TIMEOUT, allow_nonstandard_methods=True,
+                request_timeout=CELL_TIMEOUT,
+                allow_nonstandard_methods=True,
             )
         except HTTPClientError as error:
             detail = error.response.body.decode() if error.response is not None else ""
@@ -249,11 +257,26 @@ class Client:
 def _message(session: str, code: str) -> dict[str, Any]:
     msg_id = uuid.uuid4().hex
     return {
-        "header": {"msg_id": msg_id, "username": "labkit-test", "session": session, "msg_type": "execute_request",
-                   "version": "5.3", "date": dt.datetime.now(dt.timezone.utc).isoformat()},
-        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-        "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                    "allow_stdin": False, "stop_on_error": True},
+        "header": {
+            "msg_id": msg_id,
+            "username": "labkit-test",
+            "session": session,
+            "msg_type": "execute_request",
+            "version": "5.3",
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(),
+        },
+        "parent_header": {},
+        "metadata": {},
+        "channel": "shell",
+        "buffers": [],
+        "content": {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
     }
 
 
@@ -263,13 +286,21 @@ async def _run_notebook(user: Client, name: str, path: str, who: Participant, se
     from tornado.websocket import websocket_connect
 
     cells = (await user.call("GET", f"/user/{name}/api/contents/{path}"))["content"]["cells"]
-    session = await user.call("POST", f"/user/{name}/api/sessions",
-                              {"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}})
+    session = await user.call(
+        "POST",
+        f"/user/{name}/api/sessions",
+        {"path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}},
+    )
     kernel = session["kernel"]["id"]
     url = user.base.replace("http", "ws", 1) + f"/user/{name}/api/kernels/{kernel}/channels"
-    socket_ = await websocket_connect(HTTPRequest(  # tornado's 20 s defaults are too short for K kernels starting
-        url, headers={"Authorization": f"token {user.token}"}, connect_timeout=CELL_TIMEOUT, request_timeout=CELL_TIMEOUT
-    ))
+    socket_ = await websocket_connect(
+        HTTPRequest(  # tornado's 20 s defaults are too short for K kernels starting
+            url,
+            headers={"Authorization": f"token {user.token}"},
+            connect_timeout=CELL_TIMEOUT,
+            request_timeout=CELL_TIMEOUT,
+        )
+    )
     session_id = uuid.uuid4().hex
     try:
         for number, cell in enumerate(cells):
@@ -355,17 +386,27 @@ def test_k_participants_run_notebooks_00_to_02_on_the_hub_and_the_board_shows_th
 
     proxy = [p for p in psutil.Process(hub.pid).children() if "configurable-http-proxy" in " ".join(p.cmdline())]
     with capsys.disabled():
-        print(f"\n{USERS} participant(s), notebooks 00-02, all at once: {wall:.0f} s wall, "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        print(f"{'participant':<15}{'spawn s':>9}" + "".join(f"{nb[:2] + ' s':>8}" for nb in NOTEBOOKS)
-              + f"{'peak RSS MiB (server)':>23}{'kernel CPU s':>14}{'server CPU s':>14}")
+        print(
+            f"\n{USERS} participant(s), notebooks 00-02, all at once: {wall:.0f} s wall, "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
+        print(
+            f"{'participant':<15}{'spawn s':>9}"
+            + "".join(f"{nb[:2] + ' s':>8}" for nb in NOTEBOOKS)
+            + f"{'peak RSS MiB (server)':>23}{'kernel CPU s':>14}{'server CPU s':>14}"
+        )
         for who in participants:
-            print(f"{who.name:<15}{who.spawn_seconds:>9.1f}" + "".join(f"{who.seconds[nb]:>8.1f}" for nb in NOTEBOOKS)
-                  + f"{who.peak_rss / MIB:>15.0f} ({who.peak_server_rss / MIB:>3.0f}){who.kernel_cpu:>14.1f}"
-                  + f"{who.server_cpu:>14.1f}")
-        print(f"hub {psutil.Process(hub.pid).memory_info().rss / MIB:.0f} MiB, proxy "
-              f"{sum(p.memory_info().rss for p in proxy) / MIB:.0f} MiB, board (labkit serve) "
-              f"{_tree_rss(board[1]) / MIB:.0f} MiB")
+            print(
+                f"{who.name:<15}{who.spawn_seconds:>9.1f}"
+                + "".join(f"{who.seconds[nb]:>8.1f}" for nb in NOTEBOOKS)
+                + f"{who.peak_rss / MIB:>15.0f} ({who.peak_server_rss / MIB:>3.0f}){who.kernel_cpu:>14.1f}"
+                + f"{who.server_cpu:>14.1f}"
+            )
+        print(
+            f"hub {psutil.Process(hub.pid).memory_info().rss / MIB:.0f} MiB, proxy "
+            f"{sum(p.memory_info().rss for p in proxy) / MIB:.0f} MiB, board (labkit serve) "
+            f"{_tree_rss(board[1]) / MIB:.0f} MiB"
+        )
         print(format_status(status(board[0])))
 
     for who in participants:

@@ -84,9 +84,20 @@ def test_kernelspec_is_what_jupyterlab_writes(path: Path) -> None:
 def makefile_notebooks(folder: Path) -> list[str]:
     """The notebooks the Makefile hands to nbval (`make test`, `make nbval`) when run in ``folder``."""
     listed = subprocess.run(
-        ["make", "-s", "--no-print-directory", "-f", str(REPO / "Makefile"),
-         "--eval", "print-notebooks: ; @echo $(NOTEBOOKS)", "print-notebooks"],
-        cwd=folder, capture_output=True, text=True, check=True,
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "-f",
+            str(REPO / "Makefile"),
+            "--eval",
+            "print-notebooks: ; @echo $(NOTEBOOKS)",
+            "print-notebooks",
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return listed.stdout.split()
 
@@ -130,5 +141,5 @@ def test_the_japanese_start_page_lists_the_same_notebooks_and_minutes() -> None:
     rows = re.findall(r"^\| \d+ \| \[([^\]]+)\]\(([^)]+)\) \| [^|]+ \| (\d+) \|$", JA_START_PAGE.read_text(), re.M)
     assert [target for _, target, _ in rows] == [p.name for p in NOTEBOOKS]
     assert [int(minutes) for _, _, minutes in rows] == [minutes for _, _, minutes in start_page_rows()]
-    for (_, target, _) in rows:
+    for _, target, _ in rows:
         assert (JA_START_PAGE.parent / target).is_file(), target

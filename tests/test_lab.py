@@ -142,7 +142,12 @@ def test_real_clock_waits_instead_of_jumping(monkeypatch: pytest.MonkeyPatch) ->
     slept: list[float] = []
     monkeypatch.setattr(LabClock, "sleep", staticmethod(slept.append))
     clock = LabClock(virtual=False)
-    opened = Lab(backends.Backend("aws", boto3.Session(region_name="ap-northeast-1"), "000000000000", in_process=False), "ap-northeast-1", clock, "lab-test")
+    opened = Lab(
+        backends.Backend("aws", boto3.Session(region_name="ap-northeast-1"), "000000000000", in_process=False),
+        "ap-northeast-1",
+        clock,
+        "lab-test",
+    )
     assert opened.emulator is None
     opened.advance(seconds=3)
     assert sum(slept) == pytest.approx(3)
@@ -221,17 +226,37 @@ def _build_everything(lab: Lab) -> dict[str, str]:
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     cloudwatch.put_metric_alarm(
-        AlarmName="cpu", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
-        EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic],
+        AlarmName="cpu",
+        MetricName="CPUUtilization",
+        Namespace="AWS/EC2",
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=80,
+        ComparisonOperator="GreaterThanThreshold",
+        AlarmActions=[topic],
     )
     logs.create_log_group(logGroupName="ssh_logs")
     logs.put_metric_filter(
-        logGroupName="ssh_logs", filterName="preauth", filterPattern='"[preauth]"',
+        logGroupName="ssh_logs",
+        filterName="preauth",
+        filterPattern='"[preauth]"',
         metricTransformations=[{"metricName": "SSHFailed", "metricNamespace": "Lab", "metricValue": "1"}],
     )
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
     iam.create_role(RoleName="logs-agent", AssumeRolePolicyDocument=json.dumps(trust))
-    policy = iam.create_policy(PolicyName="logs", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}))["Policy"]["Arn"]
+    policy = iam.create_policy(
+        PolicyName="logs",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}],
+            }
+        ),
+    )["Policy"]["Arn"]
     iam.attach_role_policy(RoleName="logs-agent", PolicyArn=policy)
     iam.create_instance_profile(InstanceProfileName="logs-agent")
     iam.add_role_to_instance_profile(InstanceProfileName="logs-agent", RoleName="logs-agent")
@@ -239,7 +264,9 @@ def _build_everything(lab: Lab) -> dict[str, str]:
     events.put_targets(Rule="health", Targets=[{"Id": "sns", "Arn": topic}])
     ec2 = lab.client("ec2")
     group = ec2.create_security_group(GroupName="web", Description="lab")["GroupId"]
-    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0]["InstanceId"]
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][
+        0
+    ]["InstanceId"]
     return {"topic": topic, "queue": queue, "group": group, "instance": instance}
 
 
@@ -285,14 +312,26 @@ def test_teardown_never_deletes_what_the_lab_did_not_create(lab: Lab) -> None:
     outsider_sns = lab.internal_client("sns")
     outsider = outsider_sns.create_topic(Name="production-alerts")["TopicArn"]
     lab.internal_client("cloudwatch").put_metric_alarm(
-        AlarmName="prod-cpu", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
-        EvaluationPeriods=1, Threshold=90, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="prod-cpu",
+        MetricName="CPUUtilization",
+        Namespace="AWS/EC2",
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=90,
+        ComparisonOperator="GreaterThanThreshold",
     )
     # The lab "puts" the same alarm name: refused (it would redefine an alarm it did not make), never recorded.
     with pytest.raises(GuardrailError, match="will not redefine it"):
         lab.client("cloudwatch").put_metric_alarm(
-            AlarmName="prod-cpu", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
-            EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold",
+            AlarmName="prod-cpu",
+            MetricName="CPUUtilization",
+            Namespace="AWS/EC2",
+            Statistic="Average",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=80,
+            ComparisonOperator="GreaterThanThreshold",
         )
     lab.client("sns").create_topic(Name="lab-alerts")
     report = lab.teardown()
@@ -310,7 +349,9 @@ def test_teardown_reports_a_failure_and_goes_on(lab: Lab, monkeypatch: pytest.Mo
     def refuse(**_: Any) -> None:
         from botocore.exceptions import ClientError
 
-        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed to delete"}}, "DeleteLogGroup")
+        raise ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "not allowed to delete"}}, "DeleteLogGroup"
+        )
 
     monkeypatch.setattr(internal_logs, "delete_log_group", refuse)
     report = lab.teardown()

@@ -169,7 +169,9 @@ def test_secure_log_text_is_one_line_each() -> None:
 # --- the simulated agent: reading -------------------------------------------------------------
 
 
-def agent(source: LogSource | dict[str, Any] = SECURE, now: dt.datetime = START + dt.timedelta(hours=1), **kwargs: Any) -> SimulatedAgent:
+def agent(
+    source: LogSource | dict[str, Any] = SECURE, now: dt.datetime = START + dt.timedelta(hours=1), **kwargs: Any
+) -> SimulatedAgent:
     return SimulatedAgent(boto3.client("logs", region_name="ap-northeast-1"), source, now=lambda: now, **kwargs)
 
 
@@ -194,12 +196,19 @@ def test_unreadable_timestamps_take_the_previous_one_or_now() -> None:
 
 
 def test_lines_starting_with_whitespace_continue_the_event() -> None:
-    events, _ = agent().events(["Jun  1 00:00:01 h app: trace", "  at line 1", "\tat line 2", "Jun  1 00:00:02 h app: ok"])
-    assert [e.message for e in events] == ["Jun  1 00:00:01 h app: trace\n  at line 1\n\tat line 2", "Jun  1 00:00:02 h app: ok"]
+    events, _ = agent().events(
+        ["Jun  1 00:00:01 h app: trace", "  at line 1", "\tat line 2", "Jun  1 00:00:02 h app: ok"]
+    )
+    assert [e.message for e in events] == [
+        "Jun  1 00:00:01 h app: trace\n  at line 1\n\tat line 2",
+        "Jun  1 00:00:02 h app: ok",
+    ]
 
 
 def test_multi_line_start_pattern_datetime_format() -> None:
-    source = LogSource("/var/log/app", "app", datetime_format="%Y-%m-%d %H:%M:%S", multi_line_start_pattern="{datetime_format}")
+    source = LogSource(
+        "/var/log/app", "app", datetime_format="%Y-%m-%d %H:%M:%S", multi_line_start_pattern="{datetime_format}"
+    )
     events, _ = agent(source).events(["2026-06-01 00:00:01 boom", "Traceback:", "2026-06-01 00:00:03 ok"])
     assert [e.message for e in events] == ["2026-06-01 00:00:01 boom\nTraceback:", "2026-06-01 00:00:03 ok"]
     assert events[1].timestamp == START + dt.timedelta(seconds=3)
@@ -233,8 +242,12 @@ def test_skip_rules_of_the_agent() -> None:
 
 
 def test_follows_a_unified_collect_list_entry() -> None:
-    entry = {"file_path": "/var/log/secure", "log_group_name": "ssh_logs", "timestamp_format": "%b %-d %H:%M:%S",
-             "log_stream_name": "{local_hostname}-{ip_address}"}
+    entry = {
+        "file_path": "/var/log/secure",
+        "log_group_name": "ssh_logs",
+        "timestamp_format": "%b %-d %H:%M:%S",
+        "log_stream_name": "{local_hostname}-{ip_address}",
+    }
     follower = agent(entry, hostname="ip-10-0-0-5", ip_address="10.0.0.5")
     assert follower.log_stream_name == "ip-10-0-0-5-10.0.0.5"
     assert follower.events(["Jun  1 00:00:07 h sshd[1]: x"])[0][0].timestamp == START + dt.timedelta(seconds=7)
@@ -278,7 +291,10 @@ def test_a_batch_never_spans_more_than_24_hours() -> None:
 def test_an_older_event_starts_a_new_batch() -> None:
     events = events_at(3)
     batches = agent().batches([events[1], events[2], events[0]])
-    assert [[e.timestamp for e in b] for b in batches] == [[events[1].timestamp, events[2].timestamp], [events[0].timestamp]]
+    assert [[e.timestamp for e in b] for b in batches] == [
+        [events[1].timestamp, events[2].timestamp],
+        [events[0].timestamp],
+    ]
 
 
 def test_unified_entries_fill_batches_to_the_api_limits() -> None:
@@ -303,7 +319,9 @@ def test_ship_creates_group_and_stream_and_sends_every_line_in_valid_batches() -
     # moto refuses events older than 14 days by the wall clock, so the lines are recent.
     now = dt.datetime.now(UTC).replace(microsecond=0)
     generator = SecureLogGenerator(seed=8)
-    lines = generator.normal(now - dt.timedelta(hours=3), 180, 20) + generator.attack(now - dt.timedelta(hours=2), 60, 60)
+    lines = generator.normal(now - dt.timedelta(hours=3), 180, 20) + generator.attack(
+        now - dt.timedelta(hours=2), 60, 60
+    )
     lines.sort(key=lambda line: line.timestamp)
     client = boto3.client("logs", region_name="ap-northeast-1")
     calls = recorded_calls(client)
@@ -317,7 +335,9 @@ def test_ship_creates_group_and_stream_and_sends_every_line_in_valid_batches() -
         assert len(stamps) <= 1000 and stamps == sorted(stamps)
         assert sum(len(e["message"].encode()) + 26 for e in call["logEvents"]) <= 32_768
         assert stamps[-1] - stamps[0] <= 24 * 3600 * 1000
-    stored = client.get_log_events(logGroupName="ssh_logs", logStreamName="i-0abc/var/log/secure", startFromHead=True, limit=10_000)
+    stored = client.get_log_events(
+        logGroupName="ssh_logs", logStreamName="i-0abc/var/log/secure", startFromHead=True, limit=10_000
+    )
     assert [e["message"] for e in stored["events"]][:50] == [line.text for line in lines][:50]
     assert stored["events"][0]["timestamp"] == int(lines[0].timestamp.timestamp() * 1000)
 
@@ -331,7 +351,9 @@ def test_large_input_is_split_at_the_api_limits() -> None:
     lines = [f"{now:%b} {now.day:>2} {now:%H:%M:%S} h sshd[1]: event {i}" for i in range(21_000)]
     client = boto3.client("logs", region_name="ap-northeast-1")
     calls = recorded_calls(client)
-    report = SimulatedAgent(client, {"file_path": "/var/log/secure", "log_group_name": "ssh_logs"}, now=lambda: now).ship(lines)
+    report = SimulatedAgent(
+        client, {"file_path": "/var/log/secure", "log_group_name": "ssh_logs"}, now=lambda: now
+    ).ship(lines)
     assert [len(c["logEvents"]) for c in calls] == [10_000, 10_000, 1_000]
     assert [b.events for b in report.batches] == [10_000, 10_000, 1_000]
     assert report.rejected == []
@@ -348,7 +370,9 @@ def test_exact_api_calls_with_stubber() -> None:
     client = boto3.client("logs", region_name="ap-northeast-1")
     stream = "i-0123456789abcdef0/var/log/secure"
     with Stubber(client) as stub:
-        stub.add_client_error("create_log_group", "ResourceAlreadyExistsException", expected_params={"logGroupName": "ssh_logs"})
+        stub.add_client_error(
+            "create_log_group", "ResourceAlreadyExistsException", expected_params={"logGroupName": "ssh_logs"}
+        )
         stub.add_response("create_log_stream", {}, {"logGroupName": "ssh_logs", "logStreamName": stream})
         stub.add_response(
             "put_log_events",
@@ -356,7 +380,9 @@ def test_exact_api_calls_with_stubber() -> None:
             {
                 "logGroupName": "ssh_logs",
                 "logStreamName": stream,
-                "logEvents": [{"timestamp": int(START.timestamp() * 1000) + 1000, "message": "Jun  1 00:00:01 h sshd[9]: hi"}],
+                "logEvents": [
+                    {"timestamp": int(START.timestamp() * 1000) + 1000, "message": "Jun  1 00:00:01 h sshd[9]: hi"}
+                ],
             },
         )
         report = SimulatedAgent(client, SECURE, now=lambda: START + dt.timedelta(minutes=1)).ship(

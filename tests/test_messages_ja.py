@@ -66,7 +66,8 @@ def test_every_marked_message_has_a_current_japanese_translation() -> None:
     missing = [f"{where}: {message!r}" for message, where in MARKED.items() if message not in entries]
     assert missing == [], "no Japanese translation (run `make messages`, then translate):\n" + "\n".join(missing)
     untranslated = [
-        repr(key) for key, entry in entries.items()
+        repr(key)
+        for key, entry in entries.items()
         if "fuzzy" in entry.flags
         or not (all(entry.msgstr_plural.values()) and entry.msgstr_plural if entry.msgid_plural else entry.msgstr)
     ]
@@ -144,9 +145,16 @@ def test_a_real_checker_names_the_same_problems_in_both_languages() -> None:
     from labkit.course.exercises.nb02 import _alarm_problems
 
     wrong = {
-        "Namespace": "AWS/EC2", "MetricName": "NetworkIn", "Dimensions": [], "Statistic": "Maximum", "Period": 600,
-        "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Threshold": 90.0, "EvaluationPeriods": 4,
-        "DatapointsToAlarm": 2, "AlarmActions": [],
+        "Namespace": "AWS/EC2",
+        "MetricName": "NetworkIn",
+        "Dimensions": [],
+        "Statistic": "Maximum",
+        "Period": 600,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Threshold": 90.0,
+        "EvaluationPeriods": 4,
+        "DatapointsToAlarm": 2,
+        "AlarmActions": [],
     }
     english = _alarm_problems(wrong, "i-0123456789abcdef0")
     i18n.set_language("ja")
@@ -204,10 +212,16 @@ def test_the_extractor_collects_descriptions_and_hints_written_as_literals() -> 
         'checks.that(w, f"computed {x}")\n'
         'other.call(v, "not a check")\n'
     )
-    found = [(line, message) for line, _f, message, _c in
-             extract_check_descriptions(io.BytesIO(source.encode()), {}, [], {})]
-    assert sorted(found) == [(1, "the topic exists"), (2, "four alarms exist"), (2, "run Step 3"),
-                             (3, "start it"), (3, "the trail is logging")]
+    found = [
+        (line, message) for line, _f, message, _c in extract_check_descriptions(io.BytesIO(source.encode()), {}, [], {})
+    ]
+    assert sorted(found) == [
+        (1, "the topic exists"),
+        (2, "four alarms exist"),
+        (2, "run Step 3"),
+        (3, "start it"),
+        (3, "the trail is logging"),
+    ]
 
 
 def test_the_tables_of_notebooks_00_and_07_speak_japanese(japanese) -> None:
@@ -232,17 +246,32 @@ def test_the_run_table_and_the_workshop_board_line_up_in_japanese(japanese) -> N
     from labkit.tools.notebooks import RunResult, format_table
     from labkit.tools.workshop import Progress, format_status
 
-    table = format_table([RunResult("00-setup-and-monitoring-types", 12.5, "4/4"),
-                          RunResult("02-cpu-alarm", 30.0, "-", error="ChecksFailed")]).splitlines()
+    table = format_table(
+        [
+            RunResult("00-setup-and-monitoring-types", 12.5, "4/4"),
+            RunResult("02-cpu-alarm", 30.0, "-", error="ChecksFailed"),
+        ]
+    ).splitlines()
     assert table[0].split() == ["ノートブック", "秒", "チェック", "結果"]
     assert table[3].endswith("失敗: ChecksFailed") and table[-1].startswith("合計")
-    ends = {i18n.width(line[: line.index(cell) + len(cell)]) for line, cell in
-            [(table[0], "チェック"), (table[2], "4/4"), (table[3], " -")]}
+    ends = {
+        i18n.width(line[: line.index(cell) + len(cell)])
+        for line, cell in [(table[0], "チェック"), (table[2], "4/4"), (table[3], " -")]
+    }
     assert len(ends) == 1, table  # the checks column is right-aligned
-    board = format_status([Progress("carla", {"00-setup-and-monitoring-types": (2, 2)}, "2026-06-01T00:05:00Z"),
-                           Progress("さくら", {}, "2026-06-01T00:06:00Z")]).splitlines()
+    board = format_status(
+        [
+            Progress("carla", {"00-setup-and-monitoring-types": (2, 2)}, "2026-06-01T00:05:00Z"),
+            Progress("さくら", {}, "2026-06-01T00:06:00Z"),
+        ]
+    ).splitlines()
     assert board[0].startswith("参加者") and board[-1] == "参加者 2 人"
-    assert len({i18n.width(line[: line.index("2026") if "2026" in line else line.index("最終報告")]) for line in board[:3]}) == 1
+    assert (
+        len(
+            {i18n.width(line[: line.index("2026") if "2026" in line else line.index("最終報告")]) for line in board[:3]}
+        )
+        == 1
+    )
 
 
 def test_width_counts_wide_characters_twice() -> None:

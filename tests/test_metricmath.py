@@ -64,7 +64,7 @@ def test_if_with_scalar_false_value_table() -> None:
 
 
 def test_if_use_cases() -> None:
-    """"To display only the low values of a metric: IF(metric1<400, metric1)"; "IF(metric1<400, 10, 2)"."""
+    """ "To display only the low values of a metric: IF(metric1<400, metric1)"; "IF(metric1<400, 10, 2)"."""
     metric1 = series("metric1", [100, 500, 300])
     assert points(run("IF(metric1<400, metric1)", metric1), 3) == [100, None, 300]
     assert points(run("IF(metric1<400, 10, 2)", metric1), 3) == [10, 2, 10]
@@ -79,7 +79,7 @@ def test_if_with_a_scalar_condition_picks_a_whole_series() -> None:
 
 # -- arithmetic --------------------------------------------------------------------------------------
 def test_missing_values_count_as_zero_and_division_by_zero_drops_the_point() -> None:
-    """"Missing values in a time series are treated as 0 ... divide by zero, the data point is dropped"."""
+    """ "Missing values in a time series are treated as 0 ... divide by zero, the data point is dropped"."""
     m1, m2 = series("m1", [10, NAN, 6, 4]), series("m2", [2, 3, 0, NAN])
     assert points(run("m1 + m2", m1, m2), 4) == [12, 3, 6, 4]
     assert points(run("m1 / m2", m1, m2), 4) == [5, 0, None, None]
@@ -111,12 +111,14 @@ def test_reductions_of_one_series_are_scalars() -> None:
     assert points(run("m1 - AVG(m1)", m1), 4) == [-2, 0, None, 2]
     assert points(run("m1 / SUM(m1)", m1), 4) == [2 / 12, 4 / 12, None, 6 / 12]
     assert points(run("m1 - MIN(m1) + MAX(m1)", m1), 4) == [6, 8, None, 10]
-    assert points(run("m1 * 0 + STDDEV(m1)", m1), 4) == pytest.approx([np.std([2, 4, 6])] * 2 + [None] + [np.std([2, 4, 6])])
+    assert points(run("m1 * 0 + STDDEV(m1)", m1), 4) == pytest.approx(
+        [np.std([2, 4, 6])] * 2 + [None] + [np.std([2, 4, 6])]
+    )
     assert points(run("SUM(m1) / DATAPOINT_COUNT(m1) + 0 * m1", m1), 4) == [4, 4, None, 4]
 
 
 def test_reductions_of_arrays_are_series() -> None:
-    """"The AVG of an array of time series returns a single time series. Missing values are treated as 0"."""
+    """ "The AVG of an array of time series returns a single time series. Missing values are treated as 0"."""
     m1, m2 = series("m1", [2, 4, 6]), series("m2", [4, NAN, 8])
     assert points(run("SUM([m1, m2])", m1, m2), 3) == [6, 4, 14]
     assert points(run("AVG(METRICS())", m1, m2), 3) == [3, 2, 7]
@@ -218,7 +220,7 @@ def test_syntax_errors(expression: str) -> None:
 
 
 def test_functions_must_be_known_and_uppercase() -> None:
-    """"All functions must be written in uppercase letters (such as AVG)"."""
+    """ "All functions must be written in uppercase letters (such as AVG)"."""
     with pytest.raises(MetricMathError, match="Unrecognized function 'avg'"):
         compile("avg(m1)")
     with pytest.raises(MetricMathError, match="Unrecognized function 'MEDIAN'"):
@@ -227,11 +229,14 @@ def test_functions_must_be_known_and_uppercase() -> None:
         compile("FILL(m1, FOO)")
 
 
-@pytest.mark.parametrize("expression, construct", [
-    ("SEARCH('{AWS/EC2,InstanceId} CPUUtilization', 'Average', 300)", "SEARCH"),
-    ("SELECT AVG(CPUUtilization) FROM SCHEMA(\"AWS/EC2\", InstanceId)", "Metrics Insights"),
-    ("SERVICE_QUOTA(m1)", "SERVICE_QUOTA"),
-])
+@pytest.mark.parametrize(
+    "expression, construct",
+    [
+        ("SEARCH('{AWS/EC2,InstanceId} CPUUtilization', 'Average', 300)", "SEARCH"),
+        ('SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId)', "Metrics Insights"),
+        ("SERVICE_QUOTA(m1)", "SERVICE_QUOTA"),
+    ],
+)
 def test_documented_but_not_emulated_functions_are_refused_by_name(expression: str, construct: str) -> None:
     with pytest.raises(MetricMathUnsupported, match=construct):
         compile(expression)
@@ -249,7 +254,7 @@ def test_unknown_ids_cycles_and_id_syntax() -> None:
 
 
 def test_a_scalar_final_result_is_refused() -> None:
-    """"taking the AVG of a single time series produces a scalar number, so it can't be the final expression result"."""
+    """ "taking the AVG of a single time series produces a scalar number, so it can't be the final expression result"."""
     with pytest.raises(MetricMathError, match="final result"):
         run("AVG(m1)", series("m1", [1, 2]))
 
@@ -262,8 +267,15 @@ def test_period_takes_metrics_not_expressions() -> None:
 
 def test_wrong_argument_counts_and_types() -> None:
     m1 = series("m1", [1, 2])
-    for expression in ("ABS(m1, m1)", "IF(m1)", "FILL(m1)", "SORT(METRICS(), MEDIAN, ASC)", "REMOVE_EMPTY(m1)",
-                       "METRICS(m1)", "FILL(m1, ASC)"):
+    for expression in (
+        "ABS(m1, m1)",
+        "IF(m1)",
+        "FILL(m1)",
+        "SORT(METRICS(), MEDIAN, ASC)",
+        "REMOVE_EMPTY(m1)",
+        "METRICS(m1)",
+        "FILL(m1, ASC)",
+    ):
         with pytest.raises(MetricMathError):
             run(expression, m1)
 

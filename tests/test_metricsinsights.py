@@ -21,9 +21,18 @@ def metric(name: str, dims: dict[str, str], points: list[tuple[int, float]], nam
     """One raw value per (second, value) point."""
     when = np.array([t * 1_000_000 for t, _ in points], np.int64)
     values = np.array([v for _, v in points], np.float64)
-    return mi.Metric(namespace, name, dims, {
-        "when": when, "count": np.ones(len(points)), "total": values, "minimum": values, "maximum": values,
-    })
+    return mi.Metric(
+        namespace,
+        name,
+        dims,
+        {
+            "when": when,
+            "count": np.ones(len(points)),
+            "total": values,
+            "minimum": values,
+            "maximum": values,
+        },
+    )
 
 
 FLEET = [
@@ -36,29 +45,44 @@ FLEET = [
 ]
 
 
-def run(query: str, metrics: list[mi.Metric] = FLEET, start: int = 0, end: int = 600, period: int = 300) -> list[tuple[str, list[int], list[float]]]:
-    return [(r.label, r.times.tolist(), r.values.tolist()) for r in mi.run(mi.compile(query), metrics, start, end, period)]
+def run(
+    query: str, metrics: list[mi.Metric] = FLEET, start: int = 0, end: int = 600, period: int = 300
+) -> list[tuple[str, list[int], list[float]]]:
+    return [
+        (r.label, r.times.tolist(), r.values.tolist()) for r in mi.run(mi.compile(query), metrics, start, end, period)
+    ]
 
 
 # -- SELECT functions ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("function", "expected"), [
-    # FROM "AWS/EC2" matches every CPUUtilization "no matter their dimensions" and returns one series.
-    ("AVG", [(10 + 30 + 90 + 70 + 40 + 1000 + 5) / 7, 50.0]),
-    ("COUNT", [7.0, 1.0]),
-    ("MAX", [1000.0, 50.0]),
-    ("MIN", [5.0, 50.0]),
-    ("SUM", [1245.0, 50.0]),
-])
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        # FROM "AWS/EC2" matches every CPUUtilization "no matter their dimensions" and returns one series.
+        ("AVG", [(10 + 30 + 90 + 70 + 40 + 1000 + 5) / 7, 50.0]),
+        ("COUNT", [7.0, 1.0]),
+        ("MAX", [1000.0, 50.0]),
+        ("MIN", [5.0, 50.0]),
+        ("SUM", [1245.0, 50.0]),
+    ],
+)
 def test_functions_aggregate_every_observation_in_each_period(function: str, expected: list[float]) -> None:
     assert run(f'SELECT {function}(CPUUtilization) FROM "AWS/EC2"') == [("", [0, 300], pytest.approx(expected))]
 
 
 def test_average_weighs_statistic_sets_by_their_sample_count() -> None:
     """AVG is "the average of the observations": a statistic set of 3 samples counts three times."""
-    pooled = mi.Metric("Lab", "Latency", {}, {
-        "when": np.array([0, 0]), "count": np.array([3.0, 1.0]), "total": np.array([30.0, 50.0]),
-        "minimum": np.array([5.0, 50.0]), "maximum": np.array([15.0, 50.0]),
-    })
+    pooled = mi.Metric(
+        "Lab",
+        "Latency",
+        {},
+        {
+            "when": np.array([0, 0]),
+            "count": np.array([3.0, 1.0]),
+            "total": np.array([30.0, 50.0]),
+            "minimum": np.array([5.0, 50.0]),
+            "maximum": np.array([15.0, 50.0]),
+        },
+    )
     assert run("SELECT AVG(Latency) FROM Lab", [pooled]) == [("", [0], [20.0])]
     assert run("SELECT COUNT(Latency) FROM Lab", [pooled]) == [("", [0], [4.0])]
 
@@ -104,12 +128,15 @@ def test_not_equal_on_a_metric_without_the_key_is_refused() -> None:
         run("SELECT MAX(CPUUtilization) FROM \"AWS/EC2\" WHERE InstanceType != 'm5.large'")
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT MAX(m) FROM ns WHERE tag.env = 'prod'",
-    "SELECT MAX(m) FROM ns GROUP BY tag.team",
-    "SELECT MAX(m) FROM ns WHERE AWS.AccountId = '123456789012'",
-    "SELECT MAX(m) FROM ns WHERE a = CURRENT_ACCOUNT_ID()",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT MAX(m) FROM ns WHERE tag.env = 'prod'",
+        "SELECT MAX(m) FROM ns GROUP BY tag.team",
+        "SELECT MAX(m) FROM ns WHERE AWS.AccountId = '123456789012'",
+        "SELECT MAX(m) FROM ns WHERE a = CURRENT_ACCOUNT_ID()",
+    ],
+)
 def test_tags_and_cross_account_labels_are_refused(query: str) -> None:
     with pytest.raises(mi.MetricsInsightsUnsupported):
         mi.compile(query)
@@ -117,8 +144,14 @@ def test_tags_and_cross_account_labels_are_refused(query: str) -> None:
 
 # -- GROUP BY, ORDER BY, LIMIT -------------------------------------------------------------------------
 def test_group_by_gives_one_series_per_group_in_alphabetical_order() -> None:
-    grouped = run('SELECT MAX(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId, InstanceType) GROUP BY InstanceType, InstanceId')
-    assert grouped == [("m5.large i-c", [0], [40.0]), ("t3.micro i-a", [0, 300], [30.0, 50.0]), ("t3.micro i-b", [0], [90.0])]
+    grouped = run(
+        'SELECT MAX(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId, InstanceType) GROUP BY InstanceType, InstanceId'
+    )
+    assert grouped == [
+        ("m5.large i-c", [0], [40.0]),
+        ("t3.micro i-a", [0, 300], [30.0, 50.0]),
+        ("t3.micro i-b", [0], [90.0]),
+    ]
 
 
 def test_group_by_a_missing_key_is_the_other_group() -> None:
@@ -129,7 +162,9 @@ def test_group_by_a_missing_key_is_the_other_group() -> None:
 
 def test_order_by_uses_a_scalar_of_each_returned_series() -> None:
     """ORDER BY MAX() DESC: "the time series that has the highest maximum data point is returned first"."""
-    query = 'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId, InstanceType) GROUP BY InstanceId ORDER BY {}'
+    query = (
+        'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2", InstanceId, InstanceType) GROUP BY InstanceId ORDER BY {}'
+    )
     assert [r[0] for r in run(query.format("MAX() DESC"))] == ["i-b", "i-a", "i-c"]  # 80, 50, 40
     assert [r[0] for r in run(query.format("MAX()"))] == ["i-c", "i-a", "i-b"]  # ascending by default
     assert [r[0] for r in run(query.format("SUM() DESC"))] == ["i-b", "i-a", "i-c"]  # 80, 20+50, 40
@@ -184,15 +219,18 @@ def test_reserved_keywords_must_be_quoted() -> None:
     assert mi.compile('SELECT AVG("Data") FROM ns').metric == "Data"
 
 
-@pytest.mark.parametrize("query", [
-    'SELECT AVG(CPUUtilization) FROM AWS/EC2',           # a namespace with "/" unquoted
-    "SELECT P90(CPUUtilization) FROM ns",                # not one of AVG, COUNT, MAX, MIN, SUM
-    "SELECT AVG(CPUUtilization)",                        # FROM is required
-    "SELECT AVG(m) FROM ns ORDER BY MAX(m)",             # ORDER BY FUNCTION() takes no argument
-    "SELECT AVG(m) FROM ns WHERE a < '1'",               # not an operator
-    "FROM ns SELECT AVG(m)",
-    "",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT AVG(CPUUtilization) FROM AWS/EC2",  # a namespace with "/" unquoted
+        "SELECT P90(CPUUtilization) FROM ns",  # not one of AVG, COUNT, MAX, MIN, SUM
+        "SELECT AVG(CPUUtilization)",  # FROM is required
+        "SELECT AVG(m) FROM ns ORDER BY MAX(m)",  # ORDER BY FUNCTION() takes no argument
+        "SELECT AVG(m) FROM ns WHERE a < '1'",  # not an operator
+        "FROM ns SELECT AVG(m)",
+        "",
+    ],
+)
 def test_malformed_queries(query: str) -> None:
     with pytest.raises(mi.MetricsInsightsError):
         mi.compile(query)

@@ -22,26 +22,44 @@ UTC = dt.timezone.utc
 
 def _rule(expression: str, duration: str = "PT1H", timezone: str | None = None, **more: Any) -> muterules.MuteRule:
     schedule = {"Expression": expression, "Duration": duration, **({"Timezone": timezone} if timezone else {})}
-    return muterules.parse_rule({"Name": "r", "Rule": {"Schedule": schedule}, "MuteTargets": {"AlarmNames": ["cpu"]}, **more})
+    return muterules.parse_rule(
+        {"Name": "r", "Rule": {"Schedule": schedule}, "MuteTargets": {"AlarmNames": ["cpu"]}, **more}
+    )
 
 
 def _at(*parts: int) -> dt.datetime:
     return dt.datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("expression", [
-    "cron(0 2 * * *)", "cron(0 2 * * SUN)", "cron(0 1 1 * *)", "cron(0 18 * * FRI)", "cron(0 23 * * *)",
-    "at(2024-05-10T14:00)", "at(2024-12-23T00:00)",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(0 2 * * *)",
+        "cron(0 2 * * SUN)",
+        "cron(0 1 1 * *)",
+        "cron(0 18 * * FRI)",
+        "cron(0 23 * * *)",
+        "at(2024-05-10T14:00)",
+        "at(2024-12-23T00:00)",
+    ],
+)
 def test_the_reference_examples_parse(expression: str) -> None:
     assert muterules.parse_schedule({"Expression": expression, "Duration": "PT4H"}).expression == expression
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("PT4H", dt.timedelta(hours=4)), ("P2DT12H", dt.timedelta(days=2, hours=12)), ("PT6H", dt.timedelta(hours=6)),
-    ("PT2H", dt.timedelta(hours=2)), ("P7D", dt.timedelta(days=7)), ("PT1M", dt.timedelta(minutes=1)),
-    ("P15D", dt.timedelta(days=15)), ("P2W", dt.timedelta(days=14)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PT4H", dt.timedelta(hours=4)),
+        ("P2DT12H", dt.timedelta(days=2, hours=12)),
+        ("PT6H", dt.timedelta(hours=6)),
+        ("PT2H", dt.timedelta(hours=2)),
+        ("P7D", dt.timedelta(days=7)),
+        ("PT1M", dt.timedelta(minutes=1)),
+        ("P15D", dt.timedelta(days=15)),
+        ("P2W", dt.timedelta(days=14)),
+    ],
+)
 def test_durations_of_the_reference_and_its_bounds(text: str, expected: dt.timedelta) -> None:
     assert muterules.parse_duration(text) == expected
 
@@ -59,20 +77,39 @@ def test_years_months_and_fractions_are_refused(text: str) -> None:
         muterules.parse_duration(text)
 
 
-@pytest.mark.parametrize("expression", [
-    "rate(5 minutes)", "cron(0 2 * *)", "cron(0 2 * * * 2026)", "cron(60 2 * * *)", "cron(0 24 * * *)",
-    "cron(0 2 0 * *)", "cron(0 2 * 13 *)", "cron(0 2 * FOO *)", "at(2026-02-30T00:00)", "at(2026-06-01 00:00)",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rate(5 minutes)",
+        "cron(0 2 * *)",
+        "cron(0 2 * * * 2026)",
+        "cron(60 2 * * *)",
+        "cron(0 24 * * *)",
+        "cron(0 2 0 * *)",
+        "cron(0 2 * 13 *)",
+        "cron(0 2 * FOO *)",
+        "at(2026-02-30T00:00)",
+        "at(2026-06-01 00:00)",
+    ],
+)
 def test_expressions_outside_the_two_formats_are_invalid(expression: str) -> None:
     with pytest.raises(InvalidMuteRule):
         muterules.parse_schedule({"Expression": expression, "Duration": "PT1H"})
 
 
-@pytest.mark.parametrize(("expression", "construct"), [
-    ("cron(*/5 * * * *)", "'*/5'"), ("cron(0 2 ? * *)", "'?'"), ("cron(0 2 L * *)", "'L'"), ("cron(0 2 15W * *)", "'15W'"),
-    ("cron(0 2 * * MON#2)", "'MON#2'"), ("cron(0 2 * * 1)", "numeric day of week"), ("cron(0 2 * * FRI-MON)", "reversed"),
-    ("cron(0 2 1 * MON)", "both a day of the month and a day of the week"),
-])
+@pytest.mark.parametrize(
+    ("expression", "construct"),
+    [
+        ("cron(*/5 * * * *)", "'*/5'"),
+        ("cron(0 2 ? * *)", "'?'"),
+        ("cron(0 2 L * *)", "'L'"),
+        ("cron(0 2 15W * *)", "'15W'"),
+        ("cron(0 2 * * MON#2)", "'MON#2'"),
+        ("cron(0 2 * * 1)", "numeric day of week"),
+        ("cron(0 2 * * FRI-MON)", "reversed"),
+        ("cron(0 2 1 * MON)", "both a day of the month and a day of the week"),
+    ],
+)
 def test_what_the_reference_does_not_list_is_refused(expression: str, construct: str) -> None:
     """ "The characters *, -, and , are supported in all fields" — nothing else is documented."""
     with pytest.raises(MuteRuleUnsupported, match=construct):
@@ -119,7 +156,10 @@ def test_a_one_time_rule_is_expired_after_its_window() -> None:
     rule = _rule("at(2026-06-01T00:10)", "PT30M")
     assert rule.schedule.mute_type == "ONE_TIME"
     assert [muterules.status(rule, _at(2026, 6, 1, 0, m)) for m in (0, 10, 39, 40)] == [
-        "SCHEDULED", "ACTIVE", "ACTIVE", "EXPIRED",
+        "SCHEDULED",
+        "ACTIVE",
+        "ACTIVE",
+        "EXPIRED",
     ]
 
 
@@ -145,9 +185,11 @@ def test_overlapping_rules_mute_while_any_is_active() -> None:
 def test_limits_of_the_model() -> None:
     """MuteTargets "up to 100 alarm names"; Name up to 255 characters; Description up to 1,024 (the model)."""
     schedule = {"Schedule": {"Expression": "cron(0 2 * * *)", "Duration": "PT1H"}}
-    for params in ({"Name": "r", "MuteTargets": {"AlarmNames": [f"a{i}" for i in range(101)]}},
-                   {"Name": "r" * 256, "MuteTargets": {"AlarmNames": ["a"]}},
-                   {"Name": "r", "Description": "d" * 1025, "MuteTargets": {"AlarmNames": ["a"]}}):
+    for params in (
+        {"Name": "r", "MuteTargets": {"AlarmNames": [f"a{i}" for i in range(101)]}},
+        {"Name": "r" * 256, "MuteTargets": {"AlarmNames": ["a"]}},
+        {"Name": "r", "Description": "d" * 1025, "MuteTargets": {"AlarmNames": ["a"]}},
+    ):
         with pytest.raises(InvalidMuteRule) as error:
             muterules.parse_rule({"Rule": schedule, **params})
         assert error.value.code == "ValidationError"

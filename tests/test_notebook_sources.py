@@ -43,7 +43,9 @@ def test_jupytext_sync_changes_neither_the_source_nor_the_executed_notebook(tmp_
     shutil.copy(REPO / "notebooks" / f"{name}.ipynb", notebooks)
     shutil.copy(REPO / "notebooks" / "src" / f"{name}.py", notebooks / "src")
     for target in (f"src/{name}.py", f"{name}.ipynb"):
-        subprocess.run([sys.executable, "-m", "jupytext", "--sync", target], cwd=notebooks, capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "jupytext", "--sync", target], cwd=notebooks, capture_output=True, check=True
+        )
     assert (notebooks / "src" / f"{name}.py").read_bytes() == (REPO / "notebooks" / "src" / f"{name}.py").read_bytes()
     assert (notebooks / f"{name}.ipynb").read_bytes() == (REPO / "notebooks" / f"{name}.ipynb").read_bytes()
     synced = nbformat.read(notebooks / f"{name}.ipynb", as_version=4)

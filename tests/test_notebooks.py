@@ -44,16 +44,20 @@ def test_notebook_ends_with_checks_that_clean_up_when_they_fail_then_teardown(pa
     """Run All stops at a failing check: ``checks.report(lab)`` tears the lab down before it raises."""
     notebook = nbformat.read(path, as_version=4)
     code = [c.source for c in notebook.cells if c.cell_type == "code"]
-    reports = [line.strip() for source in code for line in source.splitlines() if line.strip().startswith("checks.report(")]
+    reports = [
+        line.strip() for source in code for line in source.splitlines() if line.strip().startswith("checks.report(")
+    ]
     assert len(reports) == 1 and reports[0].startswith("checks.report(lab)"), reports
     assert code[-1].rstrip().endswith("assert lab.inventory() == [], lab.inventory()")
 
 
 def test_skeleton_check_catches_a_missing_section() -> None:
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Title\n## Objectives\n## Prerequisites and time\n## Setup\n## Step 1: x"),
-        nbformat.v4.new_markdown_cell("## Check your work\n## Exercises\n## Summary and what's next\n## Clean up"),
-    ])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Title\n## Objectives\n## Prerequisites and time\n## Setup\n## Step 1: x"),
+            nbformat.v4.new_markdown_cell("## Check your work\n## Exercises\n## Summary and what's next\n## Clean up"),
+        ]
+    )
     assert skeleton_problems(notebook) == ["missing or out of order: '## Check your work'"]
 
 
@@ -62,15 +66,35 @@ def test_nbval_runs_each_notebook_again_in_its_kernel_with_step_cells_twice(tmp_
     """Run All twice, and every Step cell twice in a row: the root conftest.py adds that run after each notebook's
     nbval run (`make test`, `make nbval`), in the same kernel. A Step cell that cannot run twice fails it."""
     (tmp_path / "conftest.py").write_text((REPO / "conftest.py").read_text(encoding="utf-8"), encoding="utf-8")
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("## Step 1: make it"),
-        nbformat.v4.new_code_cell("assert 'made' not in globals(), 'made twice'\nmade = True", execution_count=1),
-        nbformat.v4.new_markdown_cell("## Check your work"),
-        nbformat.v4.new_code_cell("print('x: 1/1 checks passed')", execution_count=2, outputs=[
-            nbformat.v4.new_output("stream", name="stdout", text="x: 1/1 checks passed\n")]),
-    ])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("## Step 1: make it"),
+            nbformat.v4.new_code_cell("assert 'made' not in globals(), 'made twice'\nmade = True", execution_count=1),
+            nbformat.v4.new_markdown_cell("## Check your work"),
+            nbformat.v4.new_code_cell(
+                "print('x: 1/1 checks passed')",
+                execution_count=2,
+                outputs=[nbformat.v4.new_output("stream", name="stdout", text="x: 1/1 checks passed\n")],
+            ),
+        ]
+    )
     nbformat.write(notebook, tmp_path / "99-once-only.ipynb")
-    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-                             "-q", "99-once-only.ipynb"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "99-once-only.ipynb",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert "1 failed, 2 passed" in result.stdout, result.stdout + result.stderr
     assert "Run All again, Step cells twice" in result.stdout and "AssertionError: made twice" in result.stdout

@@ -64,7 +64,9 @@ def test_every_member_of_every_touched_operation_is_honoured_checked_or_refused(
         shape = _MODELS.get_service_model(service).operation_model(operation).input_shape
         listed = {*table.honoured, *table.checked, *table.refused}
         missing += [f"{service}.{operation}.{m}" for m in (shape.members if shape else {}) if m not in listed]
-    assert missing == [], "members neither honoured nor refused (add them to labkit/emulator/coverage.py):\n" + "\n".join(missing)
+    assert missing == [], (
+        "members neither honoured nor refused (add them to labkit/emulator/coverage.py):\n" + "\n".join(missing)
+    )
 
 
 def test_the_table_names_only_real_members_once() -> None:
@@ -100,17 +102,29 @@ def test_refusals_reach_the_learner_through_boto3(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     with pytest.raises(UnsupportedOperation, match="WarmUpConfiguration"):
         cloudwatch.put_metric_alarm(
-            AlarmName="warm", Namespace="Lab/App", MetricName="Errors", Statistic="Sum", Period=60,
-            EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+            AlarmName="warm",
+            Namespace="Lab/App",
+            MetricName="Errors",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanThreshold",
             WarmUpConfiguration={"WarmUpPeriodDurationInMinutes": 5},
         )
     assert cloudwatch.describe_alarms(AlarmNames=["warm"])["MetricAlarms"] == []  # nothing stored
     sns = lab.client("sns")
     topic = sns.create_topic(Name="alerts")["TopicArn"]
     with pytest.raises(UnsupportedOperation, match=r"Attributes\.FilterPolicy"):
-        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="you@example.com",
-                      Attributes={"FilterPolicy": '{"severity": ["high"]}'})
-    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="you@example.com", Attributes={"RawMessageDelivery": "false"})
+        sns.subscribe(
+            TopicArn=topic,
+            Protocol="email",
+            Endpoint="you@example.com",
+            Attributes={"FilterPolicy": '{"severity": ["high"]}'},
+        )
+    sns.subscribe(
+        TopicArn=topic, Protocol="email", Endpoint="you@example.com", Attributes={"RawMessageDelivery": "false"}
+    )
     with pytest.raises(UnsupportedOperation, match="MessageStructure"):
         sns.publish(TopicArn=topic, Message='{"default": "x"}', MessageStructure="json")
     logs = lab.client("logs")
@@ -119,9 +133,13 @@ def test_refusals_reach_the_learner_through_boto3(lab: Lab) -> None:
         logs.get_query_results(queryId="q", maxItems=10)
     destination = "arn:aws:lambda:ap-northeast-1:123456789012:function:f"
     with pytest.raises(UnsupportedOperation, match="filterPattern"):
-        logs.put_subscription_filter(logGroupName="app", filterName="s", filterPattern="ERROR", destinationArn=destination)
+        logs.put_subscription_filter(
+            logGroupName="app", filterName="s", filterPattern="ERROR", destinationArn=destination
+        )
     with pytest.raises(logs.exceptions.InvalidParameterException):  # AWS's own validation comes first
-        logs.put_subscription_filter(logGroupName="app", filterName="s", filterPattern="ERROR(", destinationArn=destination)
+        logs.put_subscription_filter(
+            logGroupName="app", filterName="s", filterPattern="ERROR(", destinationArn=destination
+        )
     events = lab.client("events")
     with pytest.raises(UnsupportedOperation, match="ScheduleExpression"):
         events.put_rule(Name="nightly", ScheduleExpression="rate(1 day)")
@@ -129,9 +147,19 @@ def test_refusals_reach_the_learner_through_boto3(lab: Lab) -> None:
     metrics.put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Errors", "Value": 1}])
     with pytest.raises(UnsupportedOperation, match="LabelOptions"):
         metrics.get_metric_data(
-            MetricDataQueries=[{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "Lab/App", "MetricName": "Errors"},
-                                                          "Period": 60, "Stat": "Sum"}}],
-            StartTime=lab.clock.now() - dt.timedelta(hours=1), EndTime=lab.clock.now(), LabelOptions={"Timezone": "+0900"},
+            MetricDataQueries=[
+                {
+                    "Id": "m1",
+                    "MetricStat": {
+                        "Metric": {"Namespace": "Lab/App", "MetricName": "Errors"},
+                        "Period": 60,
+                        "Stat": "Sum",
+                    },
+                }
+            ],
+            StartTime=lab.clock.now() - dt.timedelta(hours=1),
+            EndTime=lab.clock.now(),
+            LabelOptions={"Timezone": "+0900"},
         )
 
 
@@ -145,7 +173,9 @@ def _readme_section() -> str:
 def write_readme() -> None:
     """Rewrite README's section from the table (run after editing labkit/emulator/coverage.py)."""
     text = README.read_text(encoding="utf-8")
-    README.write_text(text.replace(START + _readme_section() + END, START + coverage.readme_section() + END), encoding="utf-8")
+    README.write_text(
+        text.replace(START + _readme_section() + END, START + coverage.readme_section() + END), encoding="utf-8"
+    )
 
 
 def test_readme_lists_exactly_the_refused_parameters() -> None:

@@ -28,21 +28,40 @@ def spans(ax: plt.Axes, colour: str) -> int:
 
 
 def test_chart_from_raw_series() -> None:
-    ax = alarm_timeline(SERIES, threshold=80, comparison_operator="GreaterThanThreshold", period=300, evaluation_periods=2)
-    frame = backtest(SERIES, threshold=80, comparison_operator="GreaterThanThreshold", period=300, statistic="Average", evaluation_periods=2)
+    ax = alarm_timeline(
+        SERIES, threshold=80, comparison_operator="GreaterThanThreshold", period=300, evaluation_periods=2
+    )
+    frame = backtest(
+        SERIES,
+        threshold=80,
+        comparison_operator="GreaterThanThreshold",
+        period=300,
+        statistic="Average",
+        evaluation_periods=2,
+    )
     (line,) = [ln for ln in ax.get_lines() if ln.get_label() == "Average"]
     assert len(line.get_xdata()) == len(frame)
     assert any(ln.get_ydata()[0] == 80 for ln in ax.get_lines())  # the threshold line
     assert spans(ax, ALARM_COLOUR) == 1
     assert len(ax.collections[0].get_offsets()) == int(frame["breaching"].fillna(False).sum())
     labels = [t.get_text() for t in ax.texts]
-    assert labels == [f"{a} → {b}" for a, b in zip(frame.loc[frame.transition, "previous_state"], frame.loc[frame.transition, "state"])]
+    assert labels == [
+        f"{a} → {b}"
+        for a, b in zip(frame.loc[frame.transition, "previous_state"], frame.loc[frame.transition, "state"])
+    ]
     plt.close("all")
 
 
 def test_chart_from_frame_on_given_axes_with_insufficient_data() -> None:
     # Starting with breaching points, a 3-of-3 alarm has too little data at first.
-    frame = backtest(SERIES[1:], threshold=80, comparison_operator="GreaterThanThreshold", period=300, statistic="Maximum", evaluation_periods=3)
+    frame = backtest(
+        SERIES[1:],
+        threshold=80,
+        comparison_operator="GreaterThanThreshold",
+        period=300,
+        statistic="Maximum",
+        evaluation_periods=3,
+    )
     assert frame["state"].iloc[0] == "INSUFFICIENT_DATA"
     fig, ax = plt.subplots()
     assert alarm_timeline(frame, threshold=80, ax=ax, title="CPU") is ax
@@ -52,7 +71,9 @@ def test_chart_from_frame_on_given_axes_with_insufficient_data() -> None:
 
 
 def test_importing_labkit_plot_does_not_import_matplotlib() -> None:
-    code = "import sys, labkit.lesson.plot, labkit.aws.alarms; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
+    code = (
+        "import sys, labkit.lesson.plot, labkit.aws.alarms; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
@@ -60,12 +81,26 @@ def test_importing_labkit_plot_does_not_import_matplotlib() -> None:
 def test_state_changes_are_drawn_at_the_end_of_the_period_they_evaluate() -> None:
     # "Evaluating an alarm": the alarm is evaluated when a period ends
     # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation).
-    frame = backtest(SERIES, threshold=80, comparison_operator="GreaterThanThreshold", period=300, statistic="Average", evaluation_periods=1)
+    frame = backtest(
+        SERIES,
+        threshold=80,
+        comparison_operator="GreaterThanThreshold",
+        period=300,
+        statistic="Average",
+        evaluation_periods=1,
+    )
     ax = alarm_timeline(frame, threshold=80)
     five = pd.Timedelta(minutes=5)
     expected = [when + five for when in frame.index[frame["transition"]]]
-    assert expected[:2] == [T0 + five, T0 + 2 * five]  # INSUFFICIENT_DATA → OK after the first period, OK → ALARM after the second
-    vlines = [pd.Timestamp(ln.get_xdata()[0]) for ln in ax.get_lines() if ln.get_label().startswith("_") and ln.get_xdata()[0] == ln.get_xdata()[1]]
+    assert expected[:2] == [
+        T0 + five,
+        T0 + 2 * five,
+    ]  # INSUFFICIENT_DATA → OK after the first period, OK → ALARM after the second
+    vlines = [
+        pd.Timestamp(ln.get_xdata()[0])
+        for ln in ax.get_lines()
+        if ln.get_label().startswith("_") and ln.get_xdata()[0] == ln.get_xdata()[1]
+    ]
     assert vlines == expected
     [alarm_span] = [(start, end) for start, end, state in state_spans(frame) if state == "ALARM"]
     # From 00:10 until the 00:30 period (20 %) is evaluated at 00:35: the missing 00:20 and 00:25 periods keep
@@ -81,17 +116,32 @@ def test_the_alarm_history_and_the_chart_agree(lab) -> None:  # type: ignore[no-
     instance = lab_instance(lab)
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(
-        AlarmName="cpu-high", Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=instance.dimensions,
-        Statistic="Average", Period=300, EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="cpu-high",
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=instance.dimensions,
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=80,
+        ComparisonOperator="GreaterThanThreshold",
     )
     created = lab.clock.now()
     lab.advance(minutes=5)
     instance.spike(lab.clock.now(), minutes=15)
     lab.advance(minutes=35)
-    history = cloudwatch.describe_alarm_history(AlarmName="cpu-high", HistoryItemType="StateUpdate", ScanBy="TimestampAscending")
+    history = cloudwatch.describe_alarm_history(
+        AlarmName="cpu-high", HistoryItemType="StateUpdate", ScanBy="TimestampAscending"
+    )
     changed = [pd.Timestamp(item["Timestamp"]) for item in history["AlarmHistoryItems"]]
-    frame = backtest(metrics.series(lab, "CPUUtilization", instance.dimensions, start=created, end=lab.clock.now(), period=300),
-                     threshold=80, comparison_operator="GreaterThanThreshold", period=300, statistic="Average", evaluation_periods=1)
+    frame = backtest(
+        metrics.series(lab, "CPUUtilization", instance.dimensions, start=created, end=lab.clock.now(), period=300),
+        threshold=80,
+        comparison_operator="GreaterThanThreshold",
+        period=300,
+        statistic="Average",
+        evaluation_periods=1,
+    )
     assert len(changed) == 3
     assert [start for start, _, _ in state_spans(frame)[1:]] == changed
 

@@ -24,7 +24,9 @@ def test_existing_detector_recorder_and_trail_are_reused(lab: Lab) -> None:
     lab.internal_client("config").put_configuration_recorder(
         ConfigurationRecorder={"name": "default", "roleARN": "arn:aws:iam::123456789012:role/config"}
     )
-    lab.internal_client("s3").create_bucket(Bucket="trail-bucket", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+    lab.internal_client("s3").create_bucket(
+        Bucket="trail-bucket", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
     lab.internal_client("cloudtrail").create_trail(Name="org-trail", S3BucketName="trail-bucket")
     assert "reuse it and never delete it" in preflight.guardduty_detectors(lab.internal_client).detail
     assert "'default' exists" in preflight.config_recorders(lab.internal_client).detail
@@ -53,7 +55,10 @@ def test_vcpu_quota_too_small_fails(lab: Lab) -> None:
     assert not finding.ok and "1 On-Demand standard vCPUs allowed, the lab needs 2" in finding.detail
 
 
-@pytest.mark.parametrize(("types", "expected"), [([{"InstanceType": "t3.micro"}], "is free-tier eligible"), ([], "is not free-tier eligible")])
+@pytest.mark.parametrize(
+    ("types", "expected"),
+    [([{"InstanceType": "t3.micro"}], "is free-tier eligible"), ([], "is not free-tier eligible")],
+)
 def test_free_tier(lab: Lab, types: list[dict[str, str]], expected: str) -> None:
     client = _stubbed(lab, "ec2", "describe_instance_types", {"InstanceTypes": types})
     assert expected in preflight.free_tier(lambda service: client, "t3.micro").detail
@@ -64,6 +69,8 @@ def test_a_check_that_cannot_run_is_reported_not_raised(lab: Lab) -> None:
     stubber = Stubber(client)
     stubber.add_client_error("get_service_quota", "AccessDeniedException", "not allowed")
     stubber.activate()
-    findings = preflight.preflight(lambda service: client if service == "service-quotas" else lab.internal_client(service))
+    findings = preflight.preflight(
+        lambda service: client if service == "service-quotas" else lab.internal_client(service)
+    )
     quota = next(f for f in findings if f.what == "EC2 vCPU quota")
     assert not quota.ok and "could not check (AccessDeniedException" in quota.detail

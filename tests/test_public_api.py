@@ -64,7 +64,11 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 
 def test_every_exported_error_derives_from_the_one_base() -> None:
-    errors = [getattr(labkit, name) for name in EXPORTS if name.endswith(("Error", "Operation", "Timeout", "Failed", "Pattern", "Parameter", "Config"))]
+    errors = [
+        getattr(labkit, name)
+        for name in EXPORTS
+        if name.endswith(("Error", "Operation", "Timeout", "Failed", "Pattern", "Parameter", "Config"))
+    ]
     assert len(errors) == 12
     assert all(issubclass(error, labkit.LabkitError) for error in errors)
 

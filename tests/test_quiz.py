@@ -100,8 +100,14 @@ def test_a_new_alarm_starts_in_insufficient_data_as_quiz_02_says(lab: Lab) -> No
     # "Using Amazon CloudWatch alarms": https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(
-        AlarmName="quiz", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average", Period=300,
-        EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="quiz",
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=80,
+        ComparisonOperator="GreaterThanThreshold",
     )
     state = cloudwatch.describe_alarms(AlarmNames=["quiz"])["MetricAlarms"][0]["StateValue"]
     assert right("02", 1) == state == "INSUFFICIENT_DATA"
@@ -146,7 +152,7 @@ def _section(cells: list, first: str, last: str) -> list:
     """The cells after the level-2 heading ``first`` and before ``last``."""
     start = next(n for n, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith(f"## {first}"))
     end = next(n for n, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith(f"## {last}"))
-    return cells[start + 1:end]
+    return cells[start + 1 : end]
 
 
 @pytest.mark.parametrize("notebook", sorted(NOTEBOOKS))
@@ -155,7 +161,9 @@ def test_every_notebook_ends_its_exercises_with_its_quiz_and_the_task_statements
 
     [path] = (REPO / "notebooks").glob(f"{notebook}-*.ipynb")
     exercises = _section(nbformat.read(path, as_version=4).cells, "Exercises", "Check your work")
-    quiz_cells = [c for c in exercises if c.cell_type == "code" and f'labkit.course.quiz.for_notebook("{notebook}")' in c.source]
+    quiz_cells = [
+        c for c in exercises if c.cell_type == "code" and f'labkit.course.quiz.for_notebook("{notebook}")' in c.source
+    ]
     assert quiz_cells, f"{path.name}: no quiz cell in its Exercises section"
     shown = "".join(o.get("text", "") for c in exercises if c.cell_type == "code" for o in c.outputs)
     # Every question is shown with the exam guide's task statement it practises (notebook 00 asks one).
@@ -188,7 +196,10 @@ def test_the_quiz_speaks_japanese_in_a_japanese_lab(capsys) -> None:
     finally:
         i18n.set_language("en")
     shown = capsys.readouterr().out
-    assert "問題 1 — SAA-C03 タスクステートメント 2.2: 高可用性またはフォールトトレラントなアーキテクチャを設計する" in shown
+    assert (
+        "問題 1 — SAA-C03 タスクステートメント 2.2: 高可用性またはフォールトトレラントなアーキテクチャを設計する"
+        in shown
+    )
     assert "データがまだないメトリクスに CloudWatch アラームを作成した直後です" in shown
     assert "アラームには OK、ALARM、INSUFFICIENT_DATA の 3 つの状態があります" in shown
     assert "試験対策 (SAA-C03)、ノートブック 02: 5 問" in shown

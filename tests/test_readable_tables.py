@@ -21,10 +21,18 @@ from labkit.lesson.units import human, human_bytes
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (0.25 * 1024**3, "256 MiB"), (2 * 1024**3, "2 GiB"), (1.5 * 1024**3, "1.5 GiB"), (512, "512 B"),
-    (64 * 1024, "64 KiB"), (13.3e9, "12.4 GiB"), (3 * 1024**4, "3 TiB"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.25 * 1024**3, "256 MiB"),
+        (2 * 1024**3, "2 GiB"),
+        (1.5 * 1024**3, "1.5 GiB"),
+        (512, "512 B"),
+        (64 * 1024, "64 KiB"),
+        (13.3e9, "12.4 GiB"),
+        (3 * 1024**4, "3 TiB"),
+    ],
+)
 def test_bytes_in_binary_multiples(value: float, shown: str) -> None:
     assert human_bytes(value) == shown
 
@@ -52,8 +60,14 @@ def _table_cells(notebook: str, marker: str) -> list[str]:
     [path] = (REPO / "notebooks").glob(f"{notebook}-*.ipynb")
     cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code" and marker in c.source]
     assert cells, f"no cell with {marker!r} in {path.name}"
-    return [o["data"][kind] for c in cells for o in c.outputs if "data" in o
-            for kind in ("text/plain", "text/html") if kind in o["data"]]
+    return [
+        o["data"][kind]
+        for c in cells
+        for o in c.outputs
+        if "data" in o
+        for kind in ("text/plain", "text/html")
+        if kind in o["data"]
+    ]
 
 
 def test_notebook_07_shows_whole_reasons_and_human_thresholds() -> None:

@@ -13,8 +13,11 @@ from labkit.exceptions import ConfigurationError
 from labkit.lesson import recommended, simulated
 from labkit.runtime.lab import Lab
 
-DIMENSIONS = {"LoadBalancer": "app/lab-alb/50dc6c495c0c9188", "TargetGroup": "targetgroup/lab-web/943f017f100becff",
-              "DBInstanceIdentifier": "lab-db"}
+DIMENSIONS = {
+    "LoadBalancer": "app/lab-alb/50dc6c495c0c9188",
+    "TargetGroup": "targetgroup/lab-web/943f017f100becff",
+    "DBInstanceIdentifier": "lab-db",
+}
 TOPIC = "arn:aws:sns:ap-northeast-1:123456789012:lab-alerts"
 
 
@@ -24,18 +27,38 @@ def _row(name: str) -> recommended.RecommendedAlarm:
 
 def test_the_table_covers_the_alb_and_rds_metrics_the_page_recommends() -> None:
     assert {row.metric for row in recommended.ALARMS} == {
-        "HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "UnHealthyHostCount", "HealthyHostCount",
-        "TargetResponseTime", "CPUUtilization", "DatabaseConnections", "FreeableMemory", "FreeStorageSpace",
+        "HTTPCode_ELB_5XX_Count",
+        "HTTPCode_Target_5XX_Count",
+        "UnHealthyHostCount",
+        "HealthyHostCount",
+        "TargetResponseTime",
+        "CPUUtilization",
+        "DatabaseConnections",
+        "FreeableMemory",
+        "FreeStorageSpace",
     }
 
 
 def test_documented_values_are_copied() -> None:
     cpu = _row("rds-CPUUtilization")
-    assert (cpu.statistic, cpu.period, cpu.datapoints_to_alarm, cpu.evaluation_periods, cpu.threshold) == ("Average", 60, 5, 5, 90)
+    assert (cpu.statistic, cpu.period, cpu.datapoints_to_alarm, cpu.evaluation_periods, cpu.threshold) == (
+        "Average",
+        60,
+        5,
+        5,
+        90,
+    )
     memory = _row("rds-FreeableMemory")
-    assert (memory.evaluation_periods, memory.comparison, memory.threshold) == (15, "LessThanThreshold", 0.25 * recommended.GIB)
+    assert (memory.evaluation_periods, memory.comparison, memory.threshold) == (
+        15,
+        "LessThanThreshold",
+        0.25 * recommended.GIB,
+    )
     assert _row("alb-TargetResponseTime").statistic == "p90"
-    assert all(row.threshold_source == "AWS" or row.threshold_source.startswith(("AWS:", "lab choice:")) for row in recommended.ALARMS)
+    assert all(
+        row.threshold_source == "AWS" or row.threshold_source.startswith(("AWS:", "lab choice:"))
+        for row in recommended.ALARMS
+    )
 
 
 @pytest.mark.parametrize("row", recommended.ALARMS, ids=lambda row: row.name)

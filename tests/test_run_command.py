@@ -17,8 +17,14 @@ TARGET = REPO / "notebooks" / "04-log-agent-config.ipynb"
 
 @pytest.mark.parametrize(
     "name",
-    ["04-log-agent-config", "04-log-agent-config.ipynb", "notebooks/04-log-agent-config",
-     "notebooks/04-log-agent-config.ipynb", "04", str(TARGET)],
+    [
+        "04-log-agent-config",
+        "04-log-agent-config.ipynb",
+        "notebooks/04-log-agent-config",
+        "notebooks/04-log-agent-config.ipynb",
+        "04",
+        str(TARGET),
+    ],
 )
 def test_a_notebook_is_found_by_the_names_the_readme_uses(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)

@@ -44,8 +44,15 @@ def _draw_in_a_fresh_process(backend: str) -> list[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LABKIT_")}
     environment["LABKIT_BACKEND"] = backend
     environment["LABKIT_HOME"] = os.environ["LABKIT_HOME"]
-    done = subprocess.run([sys.executable, "-c", DRAW_IDS], capture_output=True, text=True, timeout=300,
-                          cwd=REPO, env=environment, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", DRAW_IDS],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        env=environment,
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -72,8 +79,15 @@ print(json.dumps([first, instance_id(again)]))
 def _run_all_twice_in_a_fresh_kernel(clean_up: bool) -> list[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LABKIT_")}
     environment["LABKIT_HOME"] = os.environ["LABKIT_HOME"]
-    done = subprocess.run([sys.executable, "-c", f"CLEAN_UP = {clean_up}\n" + RUN_ALL_TWICE], capture_output=True,
-                          text=True, timeout=300, cwd=REPO, env=environment, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", f"CLEAN_UP = {clean_up}\n" + RUN_ALL_TWICE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        env=environment,
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

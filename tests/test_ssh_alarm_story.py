@@ -21,13 +21,22 @@ def _ssh_alarm(lab: Lab, topic: str) -> SimulatedAgent:
     logs = lab.client("logs")
     logs.create_log_group(logGroupName="ssh_logs")
     logs.put_metric_filter(
-        logGroupName="ssh_logs", filterName="SSH Failed", filterPattern='"[preauth]"',
+        logGroupName="ssh_logs",
+        filterName="SSH Failed",
+        filterPattern='"[preauth]"',
         metricTransformations=[{"metricName": "SSHFailed", "metricNamespace": "LabLogs", "metricValue": "1"}],
     )
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="SSH Failed", Namespace="LabLogs", MetricName="SSHFailed", Statistic="Sum", Period=300,
-        EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanOrEqualToThreshold",
-        TreatMissingData="notBreaching", AlarmActions=[topic],
+        AlarmName="SSH Failed",
+        Namespace="LabLogs",
+        MetricName="SSHFailed",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=10,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[topic],
     )
     return SimulatedAgent(logs, LogSource("/var/log/secure", "ssh_logs"), now=lab.clock.now, create_group=False)
 

@@ -37,14 +37,23 @@ def test_one_failure_fires_the_articles_alarm_and_not_the_tuned_one(lab: Lab) ->
     logs, cloudwatch = lab.client("logs"), lab.client("cloudwatch")
     logs.create_log_group(logGroupName="ssh_logs")
     logs.put_metric_filter(
-        logGroupName="ssh_logs", filterName="SSH Failed", filterPattern='"[preauth]"',
+        logGroupName="ssh_logs",
+        filterName="SSH Failed",
+        filterPattern='"[preauth]"',
         metricTransformations=[{"metricName": "SSHFailed", "metricNamespace": "LabLogs", "metricValue": "1"}],
     )
     for name, threshold in (("SSH Failed", 1), ("SSH brute force", 10)):
         cloudwatch.put_metric_alarm(
-            AlarmName=name, Namespace="LabLogs", MetricName="SSHFailed", Statistic="Sum", Period=300,
-            EvaluationPeriods=1, Threshold=threshold, ComparisonOperator="GreaterThanOrEqualToThreshold",
-            TreatMissingData="notBreaching", AlarmActions=[topic],
+            AlarmName=name,
+            Namespace="LabLogs",
+            MetricName="SSHFailed",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=threshold,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            TreatMissingData="notBreaching",
+            AlarmActions=[topic],
         )
     agent = SimulatedAgent(logs, LogSource("/var/log/secure", "ssh_logs"), now=lab.clock.now, create_group=False)
     start = lab.clock.now()
@@ -75,7 +84,8 @@ def test_notebook_05_creates_both_alarms_and_shows_which_one_each_test_fires() -
     [emails] = [c for c in code if "alarm_emails" in c.source]
     assert _outputs(emails).splitlines() == [
         # Evaluated every minute over a sliding window (notebook 05's prose says so): 00:04 and 00:07.
-        '00:04 ALARM: "SSH Failed" in Asia Pacific (Tokyo)', '00:07 ALARM: "SSH brute force" in Asia Pacific (Tokyo)',
+        '00:04 ALARM: "SSH Failed" in Asia Pacific (Tokyo)',
+        '00:07 ALARM: "SSH brute force" in Asia Pacific (Tokyo)',
     ]
     # The real-account test says which alarm a few tries exercise, and how to exercise the other.
     assert "**The article's `SSH Failed`** (≥ 1)" in text and "**once**" in text

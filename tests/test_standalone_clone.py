@@ -40,8 +40,9 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """HEAD of this repository cloned into an empty folder; the clone is alone in it."""
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("needs git and a git checkout of the project")
-    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     workspace = tmp_path_factory.mktemp("workspace")
     target = workspace / "aws-monitoring-labkit"
     subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(REPO), str(target)], check=True)
@@ -60,7 +61,11 @@ def _environment(clone: Path) -> dict[str, str]:
 def test_tests_collect_in_a_lone_clone(clone: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=clone, env=_environment(clone), capture_output=True, text=True, timeout=600,
+        cwd=clone,
+        env=_environment(clone),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = result.stdout.strip().splitlines()[-1]
@@ -72,7 +77,11 @@ def test_tests_collect_in_a_lone_clone(clone: Path) -> None:
 def test_notebook_04_runs_in_a_lone_clone(clone: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", RUN_NOTEBOOK_04],
-        cwd=clone, env=_environment(clone), capture_output=True, text=True, timeout=900,
+        cwd=clone,
+        env=_environment(clone),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     checks = result.stdout.strip().splitlines()[-1].split()[-1]

@@ -27,12 +27,14 @@ def synthetic() -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell("# Title\n## Exercises"),
         nbformat.v4.new_code_cell("sns = lab.client('sns')"),
         nbformat.v4.new_code_cell("from labkit.course.exercises.nb99 import a as ex1"),
-        nbformat.v4.new_code_cell("sns = lab.client('sns')\nsns.create_topic(\n    Name='ops-alerts',\n)",
-                                  metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell(
+            "sns = lab.client('sns')\nsns.create_topic(\n    Name='ops-alerts',\n)", metadata={"tags": ["solution"]}
+        ),
         nbformat.v4.new_code_cell("ex1.check(lab)"),
         nbformat.v4.new_code_cell("from labkit.course.exercises.nb99 import b as ex2"),
-        nbformat.v4.new_code_cell("logs.put_metric_filter(filterPattern='\"[preauth]\"')",
-                                  metadata={"tags": ["solution", "keep-me"]}),
+        nbformat.v4.new_code_cell(
+            "logs.put_metric_filter(filterPattern='\"[preauth]\"')", metadata={"tags": ["solution", "keep-me"]}
+        ),
         nbformat.v4.new_code_cell("ex2.check(lab)"),
     ]
     for cell in cells:
@@ -49,6 +51,7 @@ def test_no_solution_code_leaks_into_the_student_edition(path: Path) -> None:
     answers = [c for c in notebook.cells if "solution" in tags(c)]
     assert not any("solution" in tags(c) for c in edition.cells)
     assert leaked_lines(notebook, edition) == []
+
     # Stated independently of labkit.tools.student: no line of an answer is a line of the edition's code,
     # unless the lesson itself has that line outside the answers (`sns = lab.client("sns")`).
     def lines(cells: list[nbformat.NotebookNode]) -> set[str]:
@@ -82,14 +85,24 @@ def test_answers_are_replaced_where_they_were() -> None:
     edition = student_edition(notebook)
     sources = [c.source for c in edition.cells]
     assert sources == [
-        "# Title\n## Exercises", "sns = lab.client('sns')", "from labkit.course.exercises.nb99 import a as ex1",
-        ANSWER_NOTE, ANSWER_CELL, "ex1.check(lab)",
-        "from labkit.course.exercises.nb99 import b as ex2", ANSWER_NOTE, ANSWER_CELL, "ex2.check(lab)",
+        "# Title\n## Exercises",
+        "sns = lab.client('sns')",
+        "from labkit.course.exercises.nb99 import a as ex1",
+        ANSWER_NOTE,
+        ANSWER_CELL,
+        "ex1.check(lab)",
+        "from labkit.course.exercises.nb99 import b as ex2",
+        ANSWER_NOTE,
+        ANSWER_CELL,
+        "ex2.check(lab)",
     ]
     assert len(notebook.cells) == 8, "the solution notebook itself is not changed"
     # The shared line `sns = lab.client('sns')` belongs to the lesson, not to the answer.
-    assert solution_lines(notebook) == {"sns.create_topic(", "Name='ops-alerts',",
-                                        "logs.put_metric_filter(filterPattern='\"[preauth]\"')"}
+    assert solution_lines(notebook) == {
+        "sns.create_topic(",
+        "Name='ops-alerts',",
+        "logs.put_metric_filter(filterPattern='\"[preauth]\"')",
+    }
 
 
 def test_the_leak_check_finds_an_edition_that_only_cleared_outputs() -> None:

@@ -18,8 +18,13 @@ from labkit.runtime.lab import Lab
 
 def _values(lab: Lab, metric: str, statistic: str = "Average") -> list[float]:
     points = lab.client("cloudwatch").get_metric_statistics(
-        Namespace="CloudWatchSynthetics", MetricName=metric, Dimensions=[{"Name": "CanaryName", "Value": "web"}],
-        StartTime=lab.clock.now() - dt.timedelta(hours=1), EndTime=lab.clock.now(), Period=60, Statistics=[statistic],
+        Namespace="CloudWatchSynthetics",
+        MetricName=metric,
+        Dimensions=[{"Name": "CanaryName", "Value": "web"}],
+        StartTime=lab.clock.now() - dt.timedelta(hours=1),
+        EndTime=lab.clock.now(),
+        Period=60,
+        Statistics=[statistic],
     )["Datapoints"]
     return [p[statistic] for p in sorted(points, key=lambda p: p["Timestamp"])]
 
@@ -70,9 +75,16 @@ def test_the_503_reaches_the_inbox_while_status_checks_pass(lab: Lab) -> None:
     synthetics.watch(lab, "web", server.url)
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(
-        AlarmName="availability", Namespace="CloudWatchSynthetics", MetricName="SuccessPercent",
-        Dimensions=[{"Name": "CanaryName", "Value": "web"}], Statistic="Average", Period=60,
-        EvaluationPeriods=2, Threshold=100, ComparisonOperator="LessThanThreshold", AlarmActions=[topic],
+        AlarmName="availability",
+        Namespace="CloudWatchSynthetics",
+        MetricName="SuccessPercent",
+        Dimensions=[{"Name": "CanaryName", "Value": "web"}],
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=2,
+        Threshold=100,
+        ComparisonOperator="LessThanThreshold",
+        AlarmActions=[topic],
     )
     lab.advance(minutes=3)
     server.fail(503)

@@ -24,8 +24,14 @@ from labkit.tools.cli import main
 def test_tagged_resources_are_found_when_the_registry_is_lost(lab: Lab) -> None:
     lab.client("sns").create_topic(Name="alerts")
     lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="SSH Failed", MetricName="SSHFailed", Namespace="LabLogs", Statistic="Sum", Period=60,
-        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmName="SSH Failed",
+        MetricName="SSHFailed",
+        Namespace="LabLogs",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
     )
     lab.client("logs").create_log_group(logGroupName="ssh_logs")
     lab.client("events").put_rule(Name="health", EventPattern=json.dumps({"source": ["aws.health"]}))
@@ -37,7 +43,12 @@ def test_tagged_resources_are_found_when_the_registry_is_lost(lab: Lab) -> None:
     report = lab.teardown(tagged=True)
     assert report.ok, str(report)
     assert sorted(line.split()[0] for line in report.deleted) == [
-        "cloudwatch:alarm", "ec2:security-group", "events:rule", "iam:role", "logs:log-group", "sns:topic",
+        "cloudwatch:alarm",
+        "ec2:security-group",
+        "events:rule",
+        "iam:role",
+        "logs:log-group",
+        "sns:topic",
     ]
     assert [t["TopicArn"] for t in lab.internal_client("sns").list_topics()["Topics"]] == [untagged]
 
@@ -67,7 +78,9 @@ def test_throttling_during_teardown_is_retried(lab: Lab) -> None:
     assert report.ok and lab.inventory() == []
 
 
-def test_cli_teardown_after_a_crash_on_a_server_writes_a_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_teardown_after_a_crash_on_a_server_writes_a_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with labkit.connect("moto-server") as server:
         monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
         crashed = labkit.connect("moto-server")
@@ -96,13 +109,25 @@ def test_billable_steps_need_explicit_confirmation_on_aws(lab: Lab) -> None:
 
 def test_lab_tag_is_not_added_to_a_pre_existing_resource(lab: Lab) -> None:
     lab.internal_client("cloudwatch").put_metric_alarm(
-        AlarmName="prod", MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
-        Threshold=1, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="prod",
+        MetricName="m",
+        Namespace="n",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanThreshold",
     )
     with pytest.raises(GuardrailError, match="will not redefine it"):  # nor redefine it (tests/test_hardening.py)
         lab.client("cloudwatch").put_metric_alarm(
-            AlarmName="prod", MetricName="m", Namespace="n", Statistic="Sum", Period=60, EvaluationPeriods=1,
-            Threshold=2, ComparisonOperator="GreaterThanThreshold",
+            AlarmName="prod",
+            MetricName="m",
+            Namespace="n",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=2,
+            ComparisonOperator="GreaterThanThreshold",
         )
     arn = lab.internal_client("cloudwatch").describe_alarms()["MetricAlarms"][0]["AlarmArn"]
     tags = lab.internal_client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]
@@ -121,7 +146,9 @@ def test_confirmed_billable_step_puts_the_budget_guard_first(lab: Lab, monkeypat
     budgets = lab.internal_client("budgets", "us-east-1")
     [budget] = budgets.describe_budgets(AccountId=lab.account_id)["Budgets"]
     assert budget["BudgetName"] == "labkit-guard" and budget["BudgetLimit"]["Amount"] in ("5.00", "5.0", "5")
-    alerts = budgets.describe_notifications_for_budget(AccountId=lab.account_id, BudgetName="labkit-guard")["Notifications"]
+    alerts = budgets.describe_notifications_for_budget(AccountId=lab.account_id, BudgetName="labkit-guard")[
+        "Notifications"
+    ]
     assert sorted(n["Threshold"] for n in alerts) == [50.0, 100.0]
     assert lab.teardown().ok
     assert budgets.describe_budgets(AccountId=lab.account_id).get("Budgets", []) == []
@@ -168,7 +195,9 @@ def test_two_writer_processes_at_once_keep_every_record_of_both(tmp_path: Path) 
     assert stored == {f"arn:{name}:{n}" for name in ("a", "b") for n in range(100)}
 
 
-def test_only_labs_of_dead_kernels_on_this_machine_count_as_abandoned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_labs_of_dead_kernels_on_this_machine_count_as_abandoned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "registry.json"
     registry = Registry("moto-server:x", path)
     now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
@@ -225,11 +254,19 @@ def test_alarm_mute_rules_are_deleted_after_their_alarms(lab: Lab) -> None:
     lab.inbox.confirm("oncall@example.com")
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(
-        AlarmName="errors", AlarmActions=[topic], Namespace="Lab/App", MetricName="Errors", Statistic="Sum", Period=60,
-        EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+        AlarmName="errors",
+        AlarmActions=[topic],
+        Namespace="Lab/App",
+        MetricName="Errors",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanThreshold",
     )
     cloudwatch.put_alarm_mute_rule(
-        Name="deploy", Rule={"Schedule": {"Expression": "at(2026-06-01T00:00)", "Duration": "PT2H"}},
+        Name="deploy",
+        Rule={"Schedule": {"Expression": "at(2026-06-01T00:00)", "Duration": "PT2H"}},
         MuteTargets={"AlarmNames": ["errors"]},
     )
     cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="test")

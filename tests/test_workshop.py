@@ -42,7 +42,10 @@ def server() -> Iterator[str]:
     env = {**os.environ, "MOTO_ACCOUNT_ID": "999999999999"}
     process = subprocess.Popen(
         [sys.executable, "-m", "labkit", "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
     try:
         ready, _, _ = select.select([process.stdout], [], [], 60)
@@ -107,8 +110,9 @@ def test_participants_work_in_their_own_accounts(server: str, monkeypatch: pytes
 
 
 # -- the board -----------------------------------------------------------------------------------
-def test_status_shows_each_participants_checks(server: str, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_shows_each_participants_checks(
+    server: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     join(monkeypatch, server, "carla")
     passing = Checks("00-setup-and-monitoring-types")
     passing.that(True, "a")
@@ -213,14 +217,18 @@ def test_catchup_builds_the_state_of_notebook_04_in_the_participants_account(
 
     frank = labkit.connect()
     instances = [
-        i for r in frank.client("ec2").describe_instances()["Reservations"] for i in r["Instances"]
+        i
+        for r in frank.client("ec2").describe_instances()["Reservations"]
+        for i in r["Instances"]
         if i["State"]["Name"] == "running"
     ]
     assert [t["Value"] for t in instances[0]["Tags"] if t["Key"] == "Name"] == ["lab-web"]
     sns = frank.client("sns")
     [topic] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
     assert topic.endswith(":lab-alerts")
-    assert [s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == ["you@example.com"]
+    assert [s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [
+        "you@example.com"
+    ]
     profiles = frank.client("ec2").describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"]
     assert [p["InstanceId"] for p in profiles] == [instances[0]["InstanceId"]]
 
@@ -240,14 +248,18 @@ def test_catchup_on_in_process_moto_explains_why_there_is_nothing_to_do(capsys: 
 
 
 # -- §5 bounded memory: teardown frees the lab's metric data on the server -------------------------
-def test_teardown_frees_the_metric_data_the_lab_sent_to_the_server(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_teardown_frees_the_metric_data_the_lab_sent_to_the_server(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from labkit.emulator.moto_accounts import session_in as _session_in
 
     lab = join(monkeypatch, server, "freed")
     lab.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])
     assert lab.emulator is not None
     lab.emulator.plugin(CloudWatchMetrics).publish(
-        "AWS/EC2", [{"MetricName": "CPUUtilization", "Dimensions": [{"Name": "InstanceId", "Value": "i-0123"}], "Value": 5.0}])
+        "AWS/EC2",
+        [{"MetricName": "CPUUtilization", "Dimensions": [{"Name": "InstanceId", "Value": "i-0123"}], "Value": 5.0}],
+    )
     lab.advance(minutes=1)  # the emulator's batch goes out
     neighbour = join(monkeypatch, server, "neighbour")
     neighbour.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 1}])

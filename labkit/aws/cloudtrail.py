@@ -40,25 +40,42 @@ LAB_SOURCE_IP = "198.51.100.24"
 #: "For most global services, events are logged as occurring in US East (N. Virginia)"
 #: ("Global service events", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-concepts.html#cloudtrail-concepts-global-service-events).
 GLOBAL_SERVICE_REGION = {"iam": "us-east-1"}
-_READ_VERBS = ("Describe", "Get", "List", "Lookup", "Head", "Search", "Filter", "BatchGet", "Test", "Simulate", "Select")
+_READ_VERBS = (
+    "Describe",
+    "Get",
+    "List",
+    "Lookup",
+    "Head",
+    "Search",
+    "Filter",
+    "BatchGet",
+    "Test",
+    "Simulate",
+    "Select",
+)
 
 #: The CIS metric filters of Security Hub's CloudWatch controls, exactly as the page prints them
 #: ("This control fails if the exact metric filters prescribed by CIS are not used").
 CIS_PATTERNS = {
-    "CloudWatch.1 root user usage":
-        '{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !="AwsServiceEvent"}',
-    "CloudWatch.2 unauthorized API calls":
-        '{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}',
-    "CloudWatch.6 console authentication failures":
-        '{($.eventName=ConsoleLogin) && ($.errorMessage="Failed authentication")}',
-    "CloudWatch.10 security group changes":
-        "{($.eventName=AuthorizeSecurityGroupIngress) || ($.eventName=AuthorizeSecurityGroupEgress) || "
-        "($.eventName=RevokeSecurityGroupIngress) || ($.eventName=RevokeSecurityGroupEgress) || "
-        "($.eventName=CreateSecurityGroup) || ($.eventName=DeleteSecurityGroup)}",
+    "CloudWatch.1 root user usage": '{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !="AwsServiceEvent"}',
+    "CloudWatch.2 unauthorized API calls": '{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}',
+    "CloudWatch.6 console authentication failures": '{($.eventName=ConsoleLogin) && ($.errorMessage="Failed authentication")}',
+    "CloudWatch.10 security group changes": "{($.eventName=AuthorizeSecurityGroupIngress) || ($.eventName=AuthorizeSecurityGroupEgress) || "
+    "($.eventName=RevokeSecurityGroupIngress) || ($.eventName=RevokeSecurityGroupEgress) || "
+    "($.eventName=CreateSecurityGroup) || ($.eventName=DeleteSecurityGroup)}",
 }
 
 #: LookupEvents: "Currently the list can contain only one item" and the keys it accepts.
-LOOKUP_KEYS = ("EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId")
+LOOKUP_KEYS = (
+    "EventId",
+    "EventName",
+    "ReadOnly",
+    "Username",
+    "ResourceType",
+    "ResourceName",
+    "EventSource",
+    "AccessKeyId",
+)
 MAX_LOOKUP_RESULTS = 50
 
 
@@ -71,28 +88,56 @@ def event_time(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).strftime(TIME_FORMAT)
 
 
-def user_identity(arn: str, principal_id: str, account: str, access_key: str,
-                  *, role_id: str = "", session_created: dt.datetime | None = None) -> dict[str, Any]:
+def user_identity(
+    arn: str,
+    principal_id: str,
+    account: str,
+    access_key: str,
+    *,
+    role_id: str = "",
+    session_created: dt.datetime | None = None,
+) -> dict[str, Any]:
     """The ``userIdentity`` element for an IAM user, an assumed-role session or the root user."""
     resource = arn.split(":", 5)[5]
     if resource == "root":
-        return {"type": "Root", "principalId": account, "arn": f"arn:aws:iam::{account}:root",
-                "accountId": account, "accessKeyId": access_key}
+        return {
+            "type": "Root",
+            "principalId": account,
+            "arn": f"arn:aws:iam::{account}:root",
+            "accountId": account,
+            "accessKeyId": access_key,
+        }
     if resource.startswith("assumed-role/"):
         _, role, _session = resource.split("/", 2)
         return {
-            "type": "AssumedRole", "principalId": principal_id, "arn": arn, "accountId": account,
+            "type": "AssumedRole",
+            "principalId": principal_id,
+            "arn": arn,
+            "accountId": account,
             "accessKeyId": access_key,
             "sessionContext": {
-                "sessionIssuer": {"type": "Role", "principalId": role_id, "arn": f"arn:aws:iam::{account}:role/{role}",
-                                  "accountId": account, "userName": role},
-                "attributes": {"creationDate": event_time(session_created or dt.datetime.now(dt.timezone.utc)),
-                               "mfaAuthenticated": "false"},
+                "sessionIssuer": {
+                    "type": "Role",
+                    "principalId": role_id,
+                    "arn": f"arn:aws:iam::{account}:role/{role}",
+                    "accountId": account,
+                    "userName": role,
+                },
+                "attributes": {
+                    "creationDate": event_time(session_created or dt.datetime.now(dt.timezone.utc)),
+                    "mfaAuthenticated": "false",
+                },
             },
         }
     name = resource.split("/")[-1]
-    return {"type": "IAMUser", "principalId": principal_id, "arn": f"arn:aws:iam::{account}:user/{name}",
-            "accountId": account, "accessKeyId": access_key, "userName": name}
+    return {
+        "type": "IAMUser",
+        "principalId": principal_id,
+        "arn": f"arn:aws:iam::{account}:user/{name}",
+        "accountId": account,
+        "accessKeyId": access_key,
+        "userName": name,
+    }
 
 
 def username(identity: dict[str, Any]) -> str:
@@ -107,8 +152,11 @@ def username(identity: dict[str, Any]) -> str:
 def jsonable(value: Any, *, top: bool = True) -> Any:
     """boto3 parameters as CloudTrail JSON: lower-camel keys, ISO times, no binary payloads."""
     if isinstance(value, dict):
-        return {(k[:1].lower() + k[1:]): jsonable(v, top=False) for k, v in value.items()
-                if not isinstance(v, (bytes, bytearray))}
+        return {
+            (k[:1].lower() + k[1:]): jsonable(v, top=False)
+            for k, v in value.items()
+            if not isinstance(v, (bytes, bytearray))
+        }
     if isinstance(value, (list, tuple)):
         return [jsonable(v, top=False) for v in value]
     if isinstance(value, dt.datetime):
@@ -117,9 +165,19 @@ def jsonable(value: Any, *, top: bool = True) -> Any:
 
 
 def api_call_record(
-    *, service: str, endpoint_prefix: str, operation: str, region: str, identity: dict[str, Any],
-    when: dt.datetime, params: dict[str, Any], response: dict[str, Any], status: int,
-    source_ip: str = LAB_SOURCE_IP, user_agent: str = "", request_id: str | None = None,
+    *,
+    service: str,
+    endpoint_prefix: str,
+    operation: str,
+    region: str,
+    identity: dict[str, Any],
+    when: dt.datetime,
+    params: dict[str, Any],
+    response: dict[str, Any],
+    status: int,
+    source_ip: str = LAB_SOURCE_IP,
+    user_agent: str = "",
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     """The management-event record of one API call (record contents page, field by field).
 
@@ -144,23 +202,34 @@ def api_call_record(
         record["errorMessage"] = error.get("Message", "")
     record["requestParameters"] = jsonable(params) or None
     record["responseElements"] = None if (error or read_only or not body) else jsonable(body)
-    record.update({
-        "requestID": request_id or str(uuid.uuid4()),
-        "eventID": str(uuid.uuid4()),
-        "readOnly": read_only,
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": identity["accountId"],
-        "eventCategory": "Management",
-        "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
-                       "clientProvidedHostHeader": f"{endpoint_prefix}.{region}.amazonaws.com"},
-    })
+    record.update(
+        {
+            "requestID": request_id or str(uuid.uuid4()),
+            "eventID": str(uuid.uuid4()),
+            "readOnly": read_only,
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": identity["accountId"],
+            "eventCategory": "Management",
+            "tlsDetails": {
+                "tlsVersion": "TLSv1.3",
+                "cipherSuite": "TLS_AES_128_GCM_SHA256",
+                "clientProvidedHostHeader": f"{endpoint_prefix}.{region}.amazonaws.com",
+            },
+        }
+    )
     return record
 
 
 def console_login_record(
-    *, identity: dict[str, Any], when: dt.datetime, region: str, success: bool, mfa_used: bool,
-    source_ip: str, user_agent: str,
+    *,
+    identity: dict[str, Any],
+    when: dt.datetime,
+    region: str,
+    success: bool,
+    mfa_used: bool,
+    source_ip: str,
+    user_agent: str,
 ) -> dict[str, Any]:
     """A ``ConsoleLogin`` record as the sign-in events page shows it.
 
@@ -179,29 +248,35 @@ def console_login_record(
     }
     if not success:
         record["errorMessage"] = "Failed authentication"
-    record.update({
-        "requestParameters": None,
-        "responseElements": {"ConsoleLogin": "Success" if success else "Failure"},
-        "additionalEventData": {
-            "LoginTo": f"https://console.aws.amazon.com/console/home?region={region}&state=hashArgs%23",
-            "MobileVersion": "No",
-            "MFAUsed": "Yes" if mfa_used else "No",
-        },
-        "eventID": str(uuid.uuid4()),
-        "readOnly": False,
-        "eventType": "AwsConsoleSignIn",
-        "managementEvent": True,
-        "recipientAccountId": identity["accountId"],
-        "eventCategory": "Management",
-    })
+    record.update(
+        {
+            "requestParameters": None,
+            "responseElements": {"ConsoleLogin": "Success" if success else "Failure"},
+            "additionalEventData": {
+                "LoginTo": f"https://console.aws.amazon.com/console/home?region={region}&state=hashArgs%23",
+                "MobileVersion": "No",
+                "MFAUsed": "Yes" if mfa_used else "No",
+            },
+            "eventID": str(uuid.uuid4()),
+            "readOnly": False,
+            "eventType": "AwsConsoleSignIn",
+            "managementEvent": True,
+            "recipientAccountId": identity["accountId"],
+            "eventCategory": "Management",
+        }
+    )
     return record
 
 
 # -- LookupEvents -----------------------------------------------------------------------------
 _RESOURCE_TYPES: dict[str, list[tuple[str, str]]] = {
     # request/response key -> CloudFormation-style resource type, as LookupEvents reports them
-    "ec2": [("InstanceIds", "AWS::EC2::Instance"), ("InstanceId", "AWS::EC2::Instance"),
-            ("GroupId", "AWS::EC2::SecurityGroup"), ("GroupIds", "AWS::EC2::SecurityGroup")],
+    "ec2": [
+        ("InstanceIds", "AWS::EC2::Instance"),
+        ("InstanceId", "AWS::EC2::Instance"),
+        ("GroupId", "AWS::EC2::SecurityGroup"),
+        ("GroupIds", "AWS::EC2::SecurityGroup"),
+    ],
     "cloudwatch": [("AlarmName", "AWS::CloudWatch::Alarm"), ("AlarmNames", "AWS::CloudWatch::Alarm")],
     "sns": [("TopicArn", "AWS::SNS::Topic")],
     "logs": [("logGroupName", "AWS::Logs::LogGroup")],
@@ -246,8 +321,9 @@ def lookup_event(record: dict[str, Any], resources: list[dict[str, str]]) -> dic
     return event
 
 
-def lookup(entries: Iterable[tuple[dict[str, Any], list[dict[str, str]]]], params: dict[str, Any],
-           now: dt.datetime) -> dict[str, Any]:
+def lookup(
+    entries: Iterable[tuple[dict[str, Any], list[dict[str, str]]]], params: dict[str, Any], now: dt.datetime
+) -> dict[str, Any]:
     """Answer LookupEvents over ``(record, resources)`` pairs, newest first.
 
     Rules (API reference): at most one lookup attribute, of the documented keys; ``StartTime``
@@ -257,10 +333,14 @@ def lookup(entries: Iterable[tuple[dict[str, Any], list[dict[str, str]]]], param
     """
     attributes = params.get("LookupAttributes") or []
     if len(attributes) > 1:
-        raise LookupEventsError("InvalidLookupAttributesException", "You cannot specify more than one lookup attribute.")
+        raise LookupEventsError(
+            "InvalidLookupAttributesException", "You cannot specify more than one lookup attribute."
+        )
     for attribute in attributes:
         if attribute.get("AttributeKey") not in LOOKUP_KEYS:
-            raise LookupEventsError("InvalidLookupAttributesException", f"Invalid attribute key {attribute.get('AttributeKey')}")
+            raise LookupEventsError(
+                "InvalidLookupAttributesException", f"Invalid attribute key {attribute.get('AttributeKey')}"
+            )
     start = _aware(params.get("StartTime") or now - dt.timedelta(days=90))
     end = _aware(params.get("EndTime") or now)
     if start > end:

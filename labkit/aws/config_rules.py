@@ -106,12 +106,16 @@ def iso_millis(when: dt.datetime) -> str:
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
-def evaluation_result(rule_name: str, evaluation: Evaluation, invoked: dt.datetime, recorded: dt.datetime) -> dict[str, Any]:
+def evaluation_result(
+    rule_name: str, evaluation: Evaluation, invoked: dt.datetime, recorded: dt.datetime
+) -> dict[str, Any]:
     """An ``EvaluationResult`` in the notification's (camelCase) form."""
     return {
         "evaluationResultIdentifier": {
             "evaluationResultQualifier": {
-                "configRuleName": rule_name, "resourceType": RESOURCE_TYPE, "resourceId": evaluation.resource_id,
+                "configRuleName": rule_name,
+                "resourceType": RESOURCE_TYPE,
+                "resourceId": evaluation.resource_id,
             },
             "orderingTimestamp": iso_millis(invoked),
         },
@@ -169,12 +173,31 @@ def delivery_bucket_policy(bucket: str, account_id: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "AWSConfigBucketPermissionsCheck", "Effect": "Allow", "Principal": principal,
-             "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{bucket}", "Condition": condition},
-            {"Sid": "AWSConfigBucketExistenceCheck", "Effect": "Allow", "Principal": principal,
-             "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}", "Condition": condition},
-            {"Sid": "AWSConfigBucketDelivery", "Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
-             "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account_id}/Config/*",
-             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "AWS:SourceAccount": account_id}}},
+            {
+                "Sid": "AWSConfigBucketPermissionsCheck",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:GetBucketAcl",
+                "Resource": f"arn:aws:s3:::{bucket}",
+                "Condition": condition,
+            },
+            {
+                "Sid": "AWSConfigBucketExistenceCheck",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{bucket}",
+                "Condition": condition,
+            },
+            {
+                "Sid": "AWSConfigBucketDelivery",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account_id}/Config/*",
+                "Condition": {
+                    "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "AWS:SourceAccount": account_id}
+                },
+            },
         ],
     }

@@ -77,7 +77,9 @@ class Ledger:
         unit_price = entry["usd"]
         if entry["unit"].endswith("-month"):
             unit_price = unit_price / HOURS_PER_MONTH
-        self.items.append(LineItem(start, entry["service"], region, entry["usage_type"], quantity, quantity * unit_price, account))
+        self.items.append(
+            LineItem(start, entry["service"], region, entry["usage_type"], quantity, quantity * unit_price, account)
+        )
 
     def total(self, start: dt.datetime, end: dt.datetime, where: dict[str, list[str]] | None = None) -> float:
         """Spend in ``[start, end)``, optionally only for some services or regions (``{"service": [...]}``)."""
@@ -114,7 +116,9 @@ def budget_period(time_unit: str, now: dt.datetime) -> tuple[dt.datetime, dt.dat
     return month_start(now), next_month(now)
 
 
-def linear_forecast(actual: float, period_start: dt.datetime, period_end: dt.datetime, now: dt.datetime) -> float | None:
+def linear_forecast(
+    actual: float, period_start: dt.datetime, period_end: dt.datetime, now: dt.datetime
+) -> float | None:
     """The period's spend if it goes on as it went so far; ``None`` before one day of data.
 
     Linear extrapolation of the period-to-date spend — the lab's simplification, not AWS's forecast.
@@ -143,7 +147,14 @@ def threshold_crossed(notification: dict[str, Any], limit: float, amount: float)
 
 
 def budget_email(
-    *, budget_name: str, account_id: str, notification: dict[str, Any], limit: float, unit: str, amount: float, when: dt.datetime,
+    *,
+    budget_name: str,
+    account_id: str,
+    notification: dict[str, Any],
+    limit: float,
+    unit: str,
+    amount: float,
+    when: dt.datetime,
 ) -> tuple[str, str]:
     """The subject and body of a budget alert email.
 
@@ -249,7 +260,9 @@ def cost_and_usage(ledger: Ledger, params: dict[str, Any], now: dt.datetime) -> 
         raise CostExplorerError("You can group by up to two dimensions")
     for group in group_by:
         if group.get("Type") != "DIMENSION" or group.get("Key") not in GROUP_KEYS:
-            raise CostExplorerError(f"Group by {group.get('Type')} {group.get('Key')} is not available offline (DIMENSION {', '.join(GROUP_KEYS)})")
+            raise CostExplorerError(
+                f"Group by {group.get('Type')} {group.get('Key')} is not available offline (DIMENSION {', '.join(GROUP_KEYS)})"
+            )
     items = [i for i in ledger.items if _filter_keeps(i, params.get("Filter"))]
     results = []
     for bucket_start, bucket_end in _buckets(start, end, granularity):
@@ -262,7 +275,9 @@ def cost_and_usage(ledger: Ledger, params: dict[str, Any], now: dt.datetime) -> 
             for item in inside:
                 sums[tuple(getattr(item, GROUP_KEYS[g["Key"]]) for g in group_by)].append(item)
             entry["Total"] = {}
-            entry["Groups"] = [{"Keys": list(keys), "Metrics": _metrics(metrics, group)} for keys, group in sorted(sums.items())]
+            entry["Groups"] = [
+                {"Keys": list(keys), "Metrics": _metrics(metrics, group)} for keys, group in sorted(sums.items())
+            ]
         else:
             entry["Total"] = _metrics(metrics, inside)
             entry["Groups"] = []

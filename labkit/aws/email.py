@@ -30,7 +30,9 @@ class Email:
         rows = "".join(
             f"<tr><th style='text-align:left;padding-right:1em'>{name}</th><td>{html.escape(value)}</td></tr>"
             for name, value in (
-                ("From", self.sender), ("To", self.to), ("Subject", self.subject),
+                ("From", self.sender),
+                ("To", self.to),
+                ("Subject", self.subject),
                 ("Date", self.sent_at.strftime("%a, %d %b %Y %H:%M:%S +0000")),
             )
         )

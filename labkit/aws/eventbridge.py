@@ -40,8 +40,15 @@ _OPERATORS = frozenset(
 
 
 def envelope(
-    *, source: str, detail_type: str, detail: dict[str, Any], account: str, region: str, time: dt.datetime,
-    resources: list[str] | None = None, event_id: str | None = None,
+    *,
+    source: str,
+    detail_type: str,
+    detail: dict[str, Any],
+    account: str,
+    region: str,
+    time: dt.datetime,
+    resources: list[str] | None = None,
+    event_id: str | None = None,
 ) -> dict[str, Any]:
     """An event as EventBridge delivers it (event structure reference, see the module docstring)."""
     when = time.astimezone(dt.timezone.utc) if time.tzinfo else time.replace(tzinfo=dt.timezone.utc)
@@ -102,8 +109,11 @@ def _validate_operator(item: dict[str, Any], where: str) -> None:
         raise InvalidEventPattern(f"Unrecognized match type {', '.join(item) or '{}'} at {where}")
     name, value = next(iter(item.items()))
     if name == "numeric":
-        if not isinstance(value, list) or not value or len(value) % 2 or not all(
-            op in ("<", "<=", "=", ">=", ">") and _is_number(n) for op, n in zip(value[::2], value[1::2])
+        if (
+            not isinstance(value, list)
+            or not value
+            or len(value) % 2
+            or not all(op in ("<", "<=", "=", ">=", ">") and _is_number(n) for op, n in zip(value[::2], value[1::2]))
         ):
             raise InvalidEventPattern(f"Invalid numeric match at {where}")
     elif name == "exists" and not isinstance(value, bool):
@@ -190,7 +200,9 @@ def _match_value(rule: Any, value: Any) -> bool:
         return _is_number(value) and all(_compare(value, op, bound) for op, bound in zip(argument[::2], argument[1::2]))
     if name == "cidr":
         try:
-            return isinstance(value, str) and ipaddress.ip_address(value) in ipaddress.ip_network(argument, strict=False)
+            return isinstance(value, str) and ipaddress.ip_address(value) in ipaddress.ip_network(
+                argument, strict=False
+            )
         except ValueError:
             return False
     if not isinstance(value, str):
@@ -224,7 +236,11 @@ def _anything_but(argument: Any, value: Any) -> bool:
 
 def _compare(value: float, operator: str, bound: float) -> bool:
     return {
-        "<": value < bound, "<=": value <= bound, "=": value == bound, ">=": value >= bound, ">": value > bound,
+        "<": value < bound,
+        "<=": value <= bound,
+        "=": value == bound,
+        ">=": value >= bound,
+        ">": value > bound,
     }[operator]
 
 
@@ -262,8 +278,15 @@ def json_path(event: Any, path: str) -> Any:
     return node
 
 
-def transform(template: str, paths: dict[str, str], event: dict[str, Any], *, rule_name: str, rule_arn: str,
-              ingestion_time: dt.datetime | None = None) -> str:
+def transform(
+    template: str,
+    paths: dict[str, str],
+    event: dict[str, Any],
+    *,
+    rule_name: str,
+    rule_arn: str,
+    ingestion_time: dt.datetime | None = None,
+) -> str:
     """Fill an ``InputTemplate`` as EventBridge does ("Input transformation" page).
 
     * ``<name>`` is replaced by the value of the JSON path ``paths[name]``, or a predefined
@@ -287,8 +310,13 @@ def transform(template: str, paths: dict[str, str], event: dict[str, Any], *, ru
     values.setdefault("aws.events.event.ingestion-time", when.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
     values.setdefault("aws.events.event", {k: v for k, v in event.items() if k != "detail"})
     values.setdefault("aws.events.event.json", event)
-    known = set(paths) | {"aws.events.rule-name", "aws.events.rule-arn", "aws.events.event",
-                          "aws.events.event.json", "aws.events.event.ingestion-time"}
+    known = set(paths) | {
+        "aws.events.rule-name",
+        "aws.events.rule-arn",
+        "aws.events.event",
+        "aws.events.event.json",
+        "aws.events.event.ingestion-time",
+    }
     out: list[str] = []
     in_string = False
     position = 0
@@ -306,7 +334,9 @@ def transform(template: str, paths: dict[str, str], event: dict[str, Any], *, ru
             if name in known:
                 if name in values:
                     value = values[name]
-                    out.append(value if in_string and isinstance(value, str) else json.dumps(value, separators=(",", ":")))
+                    out.append(
+                        value if in_string and isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+                    )
                 position = end + 1
                 continue
         out.append(char)
@@ -332,6 +362,11 @@ def target_input(target: dict[str, Any], event: dict[str, Any], *, rule_name: st
         return None if found is _MISSING else json.dumps(found, separators=(",", ":"), ensure_ascii=False)
     transformer = target.get("InputTransformer")
     if transformer:
-        return transform(transformer["InputTemplate"], transformer.get("InputPathsMap", {}), event,
-                         rule_name=rule_name, rule_arn=rule_arn)
+        return transform(
+            transformer["InputTemplate"],
+            transformer.get("InputPathsMap", {}),
+            event,
+            rule_name=rule_name,
+            rule_arn=rule_arn,
+        )
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False)

@@ -15,8 +15,20 @@ from typing import Any
 
 #: The default format's fields, in order (all version 2).
 DEFAULT_FIELDS = (
-    "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol",
-    "packets", "bytes", "start", "end", "action", "log-status",
+    "version",
+    "account-id",
+    "interface-id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log-status",
 )
 DEFAULT_FORMAT = " ".join(f"${{{name}}}" for name in DEFAULT_FIELDS)
 #: "The aggregation interval ... 60 seconds (1 minute) or 600 seconds (10 minutes). The default is 600 seconds."
@@ -44,10 +56,25 @@ class FlowRecord:
 
     def line(self) -> str:
         """The record in the default format: "${version} ${account-id} ... ${action} ${log-status}"."""
-        return " ".join(str(v) for v in (
-            2, self.account_id, self.interface_id, self.srcaddr, self.dstaddr, self.srcport, self.dstport,
-            self.protocol, self.packets, self.bytes, self.start, self.end, self.action, "OK",
-        ))
+        return " ".join(
+            str(v)
+            for v in (
+                2,
+                self.account_id,
+                self.interface_id,
+                self.srcaddr,
+                self.dstaddr,
+                self.srcport,
+                self.dstport,
+                self.protocol,
+                self.packets,
+                self.bytes,
+                self.start,
+                self.end,
+                self.action,
+                "OK",
+            )
+        )
 
 
 def inbound_allowed(permissions: list[dict[str, Any]], protocol: str, port: int, source: str) -> bool:
@@ -66,8 +93,10 @@ def inbound_allowed(permissions: list[dict[str, Any]], protocol: str, port: int,
         if rule_protocol != "-1" and not (int(rule.get("FromPort", 0)) <= port <= int(rule.get("ToPort", 65535))):
             continue
         ranges = [r["CidrIp"] for r in rule.get("IpRanges", [])] + [r["CidrIpv6"] for r in rule.get("Ipv6Ranges", [])]
-        if any(address.version == ipaddress.ip_network(cidr).version and address in ipaddress.ip_network(cidr)
-               for cidr in ranges):
+        if any(
+            address.version == ipaddress.ip_network(cidr).version and address in ipaddress.ip_network(cidr)
+            for cidr in ranges
+        ):
             return True
     return False
 

@@ -57,29 +57,47 @@ FINDING_TYPES: dict[str, FindingType] = {
     t.name: t
     for t in (
         FindingType(
-            SSH_BRUTE_FORCE, 2.0, "NETWORK_CONNECTION", 22, "SSH",
+            SSH_BRUTE_FORCE,
+            2.0,
+            "NETWORK_CONNECTION",
+            22,
+            "SSH",
             title="{ip} is performing SSH brute force attacks against {instance}.",
             description="{ip} is performing SSH brute force attacks against {instance}. Brute force attacks are used "
-                        "to gain unauthorized access to your instance by guessing the SSH password.",
+            "to gain unauthorized access to your instance by guessing the SSH password.",
         ),
         FindingType(
-            "UnauthorizedAccess:EC2/RDPBruteForce", 2.0, "NETWORK_CONNECTION", 3389, "RDP",
+            "UnauthorizedAccess:EC2/RDPBruteForce",
+            2.0,
+            "NETWORK_CONNECTION",
+            3389,
+            "RDP",
             title="{ip} is performing RDP brute force attacks against {instance}.",
             description="{ip} is performing RDP brute force attacks against {instance}. Brute force attacks are used "
-                        "to gain unauthorized access to your instance by guessing the RDP password.",
+            "to gain unauthorized access to your instance by guessing the RDP password.",
         ),
         FindingType(
-            "Recon:EC2/PortProbeUnprotectedPort", 2.0, "PORT_PROBE", 22, "SSH",
+            "Recon:EC2/PortProbeUnprotectedPort",
+            2.0,
+            "PORT_PROBE",
+            22,
+            "SSH",
             title="Unprotected port on EC2 instance {instance} is being probed.",
             description="EC2 instance has an unprotected port which is being probed by a known malicious host.",
         ),
         FindingType(
-            "CryptoCurrency:EC2/BitcoinTool.B!DNS", 8.0, "DNS_REQUEST", domain="GeneratedFindingDomainName",
+            "CryptoCurrency:EC2/BitcoinTool.B!DNS",
+            8.0,
+            "DNS_REQUEST",
+            domain="GeneratedFindingDomainName",
             title="Bitcoin-related domain name queried by EC2 instance {instance}.",
             description="EC2 instance {instance} is querying a domain name that is associated with Bitcoin-related activity.",
         ),
         FindingType(
-            "Backdoor:EC2/C&CActivity.B!DNS", 8.0, "DNS_REQUEST", domain="GeneratedFindingDomainName",
+            "Backdoor:EC2/C&CActivity.B!DNS",
+            8.0,
+            "DNS_REQUEST",
+            domain="GeneratedFindingDomainName",
             title="Command and Control server domain name queried by EC2 instance {instance}.",
             description="EC2 instance {instance} is querying a domain name associated with a known Command & Control server.",
         ),
@@ -111,21 +129,40 @@ def finding_id(*parts: object) -> str:
 def sample_instance() -> dict[str, Any]:
     """``resource.instanceDetails`` as GuardDuty's sample findings fill it (placeholders, not your instance)."""
     return {
-        "instanceId": "i-99999999", "instanceType": "m3.xlarge", "launchTime": "2016-08-02T02:05:06.000Z",
+        "instanceId": "i-99999999",
+        "instanceType": "m3.xlarge",
+        "launchTime": "2016-08-02T02:05:06.000Z",
         "platform": None,
-        "productCodes": [{"productCodeId": "GeneratedFindingProductCodeId", "productCodeType": "GeneratedFindingProductCodeType"}],
-        "iamInstanceProfile": {"arn": "arn:aws:iam::123456789012:instance-profile/GeneratedFindingInstanceProfile", "id": "GeneratedFindingInstanceProfileId"},
-        "networkInterfaces": [{
-            "ipv6Addresses": [], "networkInterfaceId": "eni-bfcffe88", "privateDnsName": "GeneratedFindingPrivateDnsName",
-            "privateIpAddress": "10.0.0.1",
-            "privateIpAddresses": [{"privateDnsName": "GeneratedFindingPrivateName", "privateIpAddress": "10.0.0.1"}],
-            "subnetId": "GeneratedFindingSubnetId", "vpcId": "GeneratedFindingVPCId",
-            "securityGroups": [{"groupName": "GeneratedFindingSecurityGroupName", "groupId": "GeneratedFindingSecurityId"}],
-            "publicDnsName": "GeneratedFindingPublicDNSName", "publicIp": "198.51.100.0",
-        }],
+        "productCodes": [
+            {"productCodeId": "GeneratedFindingProductCodeId", "productCodeType": "GeneratedFindingProductCodeType"}
+        ],
+        "iamInstanceProfile": {
+            "arn": "arn:aws:iam::123456789012:instance-profile/GeneratedFindingInstanceProfile",
+            "id": "GeneratedFindingInstanceProfileId",
+        },
+        "networkInterfaces": [
+            {
+                "ipv6Addresses": [],
+                "networkInterfaceId": "eni-bfcffe88",
+                "privateDnsName": "GeneratedFindingPrivateDnsName",
+                "privateIpAddress": "10.0.0.1",
+                "privateIpAddresses": [
+                    {"privateDnsName": "GeneratedFindingPrivateName", "privateIpAddress": "10.0.0.1"}
+                ],
+                "subnetId": "GeneratedFindingSubnetId",
+                "vpcId": "GeneratedFindingVPCId",
+                "securityGroups": [
+                    {"groupName": "GeneratedFindingSecurityGroupName", "groupId": "GeneratedFindingSecurityId"}
+                ],
+                "publicDnsName": "GeneratedFindingPublicDNSName",
+                "publicIp": "198.51.100.0",
+            }
+        ],
         "tags": [{"key": "GeneratedFindingInstaceTag1", "value": "GeneratedFindingInstaceValue1"}],
-        "instanceState": "running", "availabilityZone": "GeneratedFindingInstaceAvailabilityZone",
-        "imageId": "ami-99999999", "imageDescription": "GeneratedFindingInstaceImageDescription",
+        "instanceState": "running",
+        "availabilityZone": "GeneratedFindingInstaceAvailabilityZone",
+        "imageId": "ami-99999999",
+        "imageDescription": "GeneratedFindingInstaceImageDescription",
     }
 
 
@@ -134,49 +171,79 @@ def instance_details(instance: dict[str, Any]) -> dict[str, Any]:
     launch = instance.get("LaunchTime")
     interfaces = []
     for eni in instance.get("NetworkInterfaces", []):
-        interfaces.append({
-            "ipv6Addresses": [a["Ipv6Address"] for a in eni.get("Ipv6Addresses", [])],
-            "networkInterfaceId": eni.get("NetworkInterfaceId"),
-            "privateDnsName": eni.get("PrivateDnsName"), "privateIpAddress": eni.get("PrivateIpAddress"),
-            "privateIpAddresses": [{"privateDnsName": a.get("PrivateDnsName"), "privateIpAddress": a.get("PrivateIpAddress")}
-                                   for a in eni.get("PrivateIpAddresses", [])],
-            "subnetId": eni.get("SubnetId"), "vpcId": eni.get("VpcId"),
-            "securityGroups": [{"groupName": g["GroupName"], "groupId": g["GroupId"]} for g in eni.get("Groups", [])],
-            "publicDnsName": eni.get("Association", {}).get("PublicDnsName", ""),
-            "publicIp": eni.get("Association", {}).get("PublicIp", instance.get("PublicIpAddress", "")),
-        })
+        interfaces.append(
+            {
+                "ipv6Addresses": [a["Ipv6Address"] for a in eni.get("Ipv6Addresses", [])],
+                "networkInterfaceId": eni.get("NetworkInterfaceId"),
+                "privateDnsName": eni.get("PrivateDnsName"),
+                "privateIpAddress": eni.get("PrivateIpAddress"),
+                "privateIpAddresses": [
+                    {"privateDnsName": a.get("PrivateDnsName"), "privateIpAddress": a.get("PrivateIpAddress")}
+                    for a in eni.get("PrivateIpAddresses", [])
+                ],
+                "subnetId": eni.get("SubnetId"),
+                "vpcId": eni.get("VpcId"),
+                "securityGroups": [
+                    {"groupName": g["GroupName"], "groupId": g["GroupId"]} for g in eni.get("Groups", [])
+                ],
+                "publicDnsName": eni.get("Association", {}).get("PublicDnsName", ""),
+                "publicIp": eni.get("Association", {}).get("PublicIp", instance.get("PublicIpAddress", "")),
+            }
+        )
     return {
-        "instanceId": instance["InstanceId"], "instanceType": instance.get("InstanceType"),
+        "instanceId": instance["InstanceId"],
+        "instanceType": instance.get("InstanceType"),
         "launchTime": iso(launch) if isinstance(launch, dt.datetime) else launch,
-        "platform": instance.get("Platform"), "productCodes": [],
+        "platform": instance.get("Platform"),
+        "productCodes": [],
         "networkInterfaces": interfaces,
         "tags": [{"key": t["Key"], "value": t["Value"]} for t in instance.get("Tags", [])],
         "instanceState": instance.get("State", {}).get("Name"),
         "availabilityZone": instance.get("Placement", {}).get("AvailabilityZone"),
-        "imageId": instance.get("ImageId"), "imageDescription": "",
+        "imageId": instance.get("ImageId"),
+        "imageDescription": "",
     }
 
 
 def _action(kind: FindingType, ip: str, remote_port: int) -> dict[str, Any]:
     remote = {
         "ipAddressV4": ip,
-        "organization": {"asn": "-1", "asnOrg": "GeneratedFindingASNOrg", "isp": "GeneratedFindingISP", "org": "GeneratedFindingORG"},
+        "organization": {
+            "asn": "-1",
+            "asnOrg": "GeneratedFindingASNOrg",
+            "isp": "GeneratedFindingISP",
+            "org": "GeneratedFindingORG",
+        },
         "country": {"countryName": "GeneratedFindingCountryName"},
         "city": {"cityName": "GeneratedFindingCityName"},
         "geoLocation": {"lat": 0, "lon": 0},
     }
     if kind.action == "NETWORK_CONNECTION":
-        return {"actionType": "NETWORK_CONNECTION", "networkConnectionAction": {
-            "connectionDirection": "INBOUND", "remoteIpDetails": remote,
-            "remotePortDetails": {"port": remote_port, "portName": "Unknown"},
-            "localPortDetails": {"port": kind.port, "portName": kind.port_name},
-            "protocol": "TCP", "blocked": False,
-        }}
+        return {
+            "actionType": "NETWORK_CONNECTION",
+            "networkConnectionAction": {
+                "connectionDirection": "INBOUND",
+                "remoteIpDetails": remote,
+                "remotePortDetails": {"port": remote_port, "portName": "Unknown"},
+                "localPortDetails": {"port": kind.port, "portName": kind.port_name},
+                "protocol": "TCP",
+                "blocked": False,
+            },
+        }
     if kind.action == "PORT_PROBE":
-        return {"actionType": "PORT_PROBE", "portProbeAction": {"blocked": False, "portProbeDetails": [
-            {"localPortDetails": {"port": kind.port, "portName": kind.port_name}, "remoteIpDetails": remote},
-        ]}}
-    return {"actionType": "DNS_REQUEST", "dnsRequestAction": {"domain": kind.domain, "protocol": "UDP", "blocked": False}}
+        return {
+            "actionType": "PORT_PROBE",
+            "portProbeAction": {
+                "blocked": False,
+                "portProbeDetails": [
+                    {"localPortDetails": {"port": kind.port, "portName": kind.port_name}, "remoteIpDetails": remote},
+                ],
+            },
+        }
+    return {
+        "actionType": "DNS_REQUEST",
+        "dnsRequestAction": {"domain": kind.domain, "protocol": "UDP", "blocked": False},
+    }
 
 
 def build_finding(
@@ -257,7 +324,13 @@ def _convert(shape: Any, value: Any) -> Any:
 
 
 # -- FindingCriteria ------------------------------------------------------------------------------
-_TIME_FIELDS = ("createdAt", "updatedAt", "service.eventFirstSeen", "service.eventLastSeen", "resource.instanceDetails.launchTime")
+_TIME_FIELDS = (
+    "createdAt",
+    "updatedAt",
+    "service.eventFirstSeen",
+    "service.eventLastSeen",
+    "resource.instanceDetails.launchTime",
+)
 
 
 def finding_values(finding: dict[str, Any], path: str) -> list[Any]:
@@ -317,8 +390,14 @@ def matches_criteria(finding: dict[str, Any], criteria: dict[str, Any] | None) -
                 if hit != (op == "Matches"):
                     return False
             compare = {
-                "Gt": float.__gt__, "GreaterThan": float.__gt__, "Gte": float.__ge__, "GreaterThanOrEqual": float.__ge__,
-                "Lt": float.__lt__, "LessThan": float.__lt__, "Lte": float.__le__, "LessThanOrEqual": float.__le__,
+                "Gt": float.__gt__,
+                "GreaterThan": float.__gt__,
+                "Gte": float.__ge__,
+                "GreaterThanOrEqual": float.__ge__,
+                "Lt": float.__lt__,
+                "LessThan": float.__lt__,
+                "Lte": float.__le__,
+                "LessThanOrEqual": float.__le__,
             }.get(op)
             if compare is not None and not any(compare(_number(path, v), float(operand)) for v in values):
                 return False

@@ -34,8 +34,17 @@ _HTTP_TIME = "%a, %d %b %Y %H:%M:%S GMT"
 
 
 def health_detail(
-    *, service: str, event_type_code: str, category: str, region: str, account: str, start: dt.datetime,
-    description: str, entities: list[str], status: str = "open", scope: str = "ACCOUNT_SPECIFIC",
+    *,
+    service: str,
+    event_type_code: str,
+    category: str,
+    region: str,
+    account: str,
+    start: dt.datetime,
+    description: str,
+    entities: list[str],
+    status: str = "open",
+    scope: str = "ACCOUNT_SPECIFIC",
     event_id: str | None = None,
 ) -> dict[str, Any]:
     """The ``detail`` of an AWS Health event (schema page, "detail" parameter table)."""

@@ -186,4 +186,3 @@ def actions_granted(policy: Policy | str) -> set[str]:
         if statement.get("Effect") == "Allow"
         for action in _as_list(statement.get("Action", []))
     }
-

@@ -180,9 +180,9 @@ def least_privilege_policy(region: str, account: str, log_group: str = "ssh_logs
 def granted_beyond(policy: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[str]:
     """The actions ``policy`` allows by name that ``baseline`` does not (sorted)."""
     base = iam_evaluation.actions_granted(baseline)
-    return sorted(a for a in iam_evaluation.actions_granted(policy) if not any(
-        iam_evaluation.action_matches(b, a) for b in base
-    ))
+    return sorted(
+        a for a in iam_evaluation.actions_granted(policy) if not any(iam_evaluation.action_matches(b, a) for b in base)
+    )
 
 
 def access_denied_message(principal_arn: str, action: str, resource: str, decision: str) -> str:

@@ -45,20 +45,55 @@ def _kind(japanese: str, english: str, question: str, services: str, domains: tu
 
 
 MONITORING_TYPES = (
-    _kind("死活監視", "Liveness", N_("Is the server breathing (ping, status checks)?"),
-          N_("EC2 status checks, CloudWatch alarm with the recover action"), (2,)),
-    _kind("リソース監視", "Resource", N_("Is CPU or storage running out?"),
-          N_("CloudWatch metrics and alarms, SNS; the CloudWatch agent for memory and disk"), (2, 3)),
-    _kind("ログ監視", "Log", N_("Is someone attacking SSH? Are errors flowing by unseen?"),
-          N_("CloudWatch Logs, the agent, metric filters, alarms, Logs Insights"), (1, 2)),
-    _kind("サービス/URL監視", "Service / URL", N_("The server is up, but does the page answer (or return 503)?"),
-          N_("Route 53 health checks, CloudWatch Synthetics canaries"), (2,)),
-    _kind("コスト監視", "Cost", N_("Will this month's bill exceed the budget, per service and region?"),
-          N_("AWS Budgets, Cost Explorer"), (4,)),
-    _kind("AWS API監視", "AWS API audit", N_("Who did what, when, from which IP (including console sign-in)?"),
-          N_("CloudTrail, Config, GuardDuty"), (1,)),
-    _kind("AWS側の障害", "AWS-side outages", N_("Is AWS itself having an incident that affects us?"),
-          N_("AWS Health events via EventBridge"), (2,)),
+    _kind(
+        "死活監視",
+        "Liveness",
+        N_("Is the server breathing (ping, status checks)?"),
+        N_("EC2 status checks, CloudWatch alarm with the recover action"),
+        (2,),
+    ),
+    _kind(
+        "リソース監視",
+        "Resource",
+        N_("Is CPU or storage running out?"),
+        N_("CloudWatch metrics and alarms, SNS; the CloudWatch agent for memory and disk"),
+        (2, 3),
+    ),
+    _kind(
+        "ログ監視",
+        "Log",
+        N_("Is someone attacking SSH? Are errors flowing by unseen?"),
+        N_("CloudWatch Logs, the agent, metric filters, alarms, Logs Insights"),
+        (1, 2),
+    ),
+    _kind(
+        "サービス/URL監視",
+        "Service / URL",
+        N_("The server is up, but does the page answer (or return 503)?"),
+        N_("Route 53 health checks, CloudWatch Synthetics canaries"),
+        (2,),
+    ),
+    _kind(
+        "コスト監視",
+        "Cost",
+        N_("Will this month's bill exceed the budget, per service and region?"),
+        N_("AWS Budgets, Cost Explorer"),
+        (4,),
+    ),
+    _kind(
+        "AWS API監視",
+        "AWS API audit",
+        N_("Who did what, when, from which IP (including console sign-in)?"),
+        N_("CloudTrail, Config, GuardDuty"),
+        (1,),
+    ),
+    _kind(
+        "AWS側の障害",
+        "AWS-side outages",
+        N_("Is AWS itself having an incident that affects us?"),
+        N_("AWS Health events via EventBridge"),
+        (2,),
+    ),
 )
 
 
@@ -82,8 +117,10 @@ def monitoring_types_table() -> Any:
 
 #: The differences every notebook shows first; each notebook's own are in its manifest.
 COMMON_DIFFERENCES = (
-    N_("Lab time is virtual: `lab.advance(minutes=5)` returns at once. On AWS you wait "
-    "(alarms are evaluated about once a minute, and metrics can arrive a few minutes late)."),
+    N_(
+        "Lab time is virtual: `lab.advance(minutes=5)` returns at once. On AWS you wait "
+        "(alarms are evaluated about once a minute, and metrics can arrive a few minutes late)."
+    ),
     N_("The account id is moto's fake `123456789012` and credentials are fake; nothing leaves your machine."),
 )
 

@@ -74,7 +74,9 @@ class Question:
         return _("Domain {number}: {name}").format(number=domain, name=_(DOMAINS[domain]))
 
 
-def question(text: str, choices: tuple[str, str, str, str], answer: str, explanation: str, task: str, source: str) -> Question:
+def question(
+    text: str, choices: tuple[str, str, str, str], answer: str, explanation: str, task: str, source: str
+) -> Question:
     """A question whose options are rotated by a fixed amount drawn from its text, so that the right
     letter is spread over A–D for the learner while a manifest's data stays easy to review (the
     right answer written where the author put it)."""

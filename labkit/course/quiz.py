@@ -83,7 +83,11 @@ class Quiz:
         if right:
             print(_("✔ Right. {explanation}").format(explanation=explanation))
         else:
-            print(_("✘ Not quite ({letter}). {explanation}").format(letter=letter.strip().upper(), explanation=explanation))
+            print(
+                _("✘ Not quite ({letter}). {explanation}").format(
+                    letter=letter.strip().upper(), explanation=explanation
+                )
+            )
         print(_("AWS documentation: {url}").format(url=q.source))
         if not right:
             print(_("Try again, or quiz.reveal({number}).").format(number=number))

@@ -127,7 +127,9 @@ def _number_text(value: float) -> str:
 def _check_value(value: Any, parameter: str) -> None:
     number = float(value)
     if not math.isfinite(number) or abs(number) > METRIC_LIMIT:
-        raise ServiceError("InvalidParameterValue", f"The value {_number_text(number)} for parameter {parameter} is invalid.")
+        raise ServiceError(
+            "InvalidParameterValue", f"The value {_number_text(number)} for parameter {parameter} is invalid."
+        )
 
 
 def _payload_size(body: Any) -> int:
@@ -182,7 +184,9 @@ def check_alarm_threshold(call: Call) -> None:
     """Refuse a ``PutMetricAlarm`` whose ``Threshold`` is NaN or infinite."""
     threshold = call.params.get("Threshold")
     if threshold is not None and not math.isfinite(float(threshold)):
-        raise ServiceError("InvalidParameterValue", f"The value {_number_text(float(threshold))} for parameter Threshold is invalid.")
+        raise ServiceError(
+            "InvalidParameterValue", f"The value {_number_text(float(threshold))} for parameter Threshold is invalid."
+        )
 
 
 class ApiLimits:

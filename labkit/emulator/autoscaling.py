@@ -50,7 +50,9 @@ from labkit.exceptions import ServiceError, UnsupportedOperation
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 
-_POLICY_ARN = re.compile(r"^arn:[^:]+:autoscaling:[^:]*:[^:]*:scalingPolicy:[^:]*:autoScalingGroupName/(?P<group>.+?):policyName/(?P<policy>.+)$")
+_POLICY_ARN = re.compile(
+    r"^arn:[^:]+:autoscaling:[^:]*:[^:]*:scalingPolicy:[^:]*:autoScalingGroupName/(?P<group>.+?):policyName/(?P<policy>.+)$"
+)
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
 #: Operations valid on AWS whose behaviour the lab does not emulate.
 NOT_EMULATED = {
@@ -106,8 +108,12 @@ class AutoScaling:
 
     # -- calls -----------------------------------------------------------------------------------
     def refuse(self, call: Call) -> None:
-        raise UnsupportedOperation("autoscaling", call.operation, self.lab.backend.name,
-                                   f"{NOT_EMULATED[call.operation]} are valid on AWS but not emulated offline")
+        raise UnsupportedOperation(
+            "autoscaling",
+            call.operation,
+            self.lab.backend.name,
+            f"{NOT_EMULATED[call.operation]} are valid on AWS but not emulated offline",
+        )
 
     def validate_create_group(self, call: Call) -> None:
         """A second group of the same name is refused, as AWS's ``AlreadyExistsFault`` ("You already have an
@@ -116,8 +122,10 @@ class AutoScaling:
         would replace the first group, instances and all."""
         name = call.params["AutoScalingGroupName"]
         if self._group(name) is not None:
-            raise ServiceError("AlreadyExists", f"AutoScalingGroup by this name already exists - A group with the name "
-                                                f"{name} already exists")
+            raise ServiceError(
+                "AlreadyExists",
+                f"AutoScalingGroup by this name already exists - A group with the name {name} already exists",
+            )
 
     def validate_policy(self, call: Call) -> None:
         params = call.params
@@ -142,9 +150,11 @@ class AutoScaling:
         if kind == "StepScaling" and params.get("Cooldown") is not None:
             # "Cooldown ... Valid only if the policy type is SimpleScaling" (PutScalingPolicy API reference,
             # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html).
-            raise unsupported("Cooldown is valid only for a SimpleScaling policy (PutScalingPolicy API reference); "
-                              "AWS's answer to it on a StepScaling policy is not emulated: a step policy waits for "
-                              "EstimatedInstanceWarmup instead")
+            raise unsupported(
+                "Cooldown is valid only for a SimpleScaling policy (PutScalingPolicy API reference); "
+                "AWS's answer to it on a StepScaling policy is not emulated: a step policy waits for "
+                "EstimatedInstanceWarmup instead"
+            )
         adjustment_type = params.get("AdjustmentType")
         if adjustment_type not in rules.ADJUSTMENT_TYPES:
             raise ServiceError("ValidationError", f"AdjustmentType must be one of {', '.join(rules.ADJUSTMENT_TYPES)}")
@@ -174,8 +184,12 @@ class AutoScaling:
         high, low = rules.alarm_thresholds(float(config["TargetValue"]))
         cloudwatch = self.lab.internal_client("cloudwatch")
         common = {
-            "Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Statistic": "Average", "Period": 60,
-            "Dimensions": [{"Name": "AutoScalingGroupName", "Value": group}], "AlarmActions": [arn],
+            "Namespace": "AWS/EC2",
+            "MetricName": "CPUUtilization",
+            "Statistic": "Average",
+            "Period": 60,
+            "Dimensions": [{"Name": "AutoScalingGroupName", "Value": group}],
+            "AlarmActions": [arn],
             "AlarmDescription": description_for(arn),
         }
         shapes = [("AlarmHigh", high, 3, "GreaterThanThreshold")]
@@ -185,10 +199,17 @@ class AutoScaling:
         for which, threshold, periods, operator in shapes:
             seed = f"labkit-autoscaling/{self.lab.account_id}/{arn}/{which}/{len(self.activities)}/{len(self.alarms.alarms)}"
             name = f"TargetTracking-{group}-{which}-{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
-            cloudwatch.put_metric_alarm(AlarmName=name, Threshold=threshold, EvaluationPeriods=periods,
-                                        DatapointsToAlarm=periods, ComparisonOperator=operator, **common)
-            cloudwatch.set_alarm_state(AlarmName=name, StateValue="INSUFFICIENT_DATA",
-                                       StateReason="Unchecked: Initial alarm creation")
+            cloudwatch.put_metric_alarm(
+                AlarmName=name,
+                Threshold=threshold,
+                EvaluationPeriods=periods,
+                DatapointsToAlarm=periods,
+                ComparisonOperator=operator,
+                **common,
+            )
+            cloudwatch.set_alarm_state(
+                AlarmName=name, StateValue="INSUFFICIENT_DATA", StateReason="Unchecked: Initial alarm creation"
+            )
             found = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
             created.append({"AlarmName": name, "AlarmARN": found["AlarmArn"]})
         return created
@@ -209,7 +230,8 @@ class AutoScaling:
         for policy in reply["ScalingPolicies"]:
             arn = policy["PolicyARN"]
             policy["Alarms"] = [
-                {"AlarmName": a["AlarmName"], "AlarmARN": a["AlarmArn"]} for a in self.alarms.alarms
+                {"AlarmName": a["AlarmName"], "AlarmARN": a["AlarmArn"]}
+                for a in self.alarms.alarms
                 if arn in (*a.get("AlarmActions", []), *a.get("OKActions", []), *a.get("InsufficientDataActions", []))
             ]
         return reply
@@ -223,11 +245,16 @@ class AutoScaling:
     def validate_delete_group(self, call: Call) -> None:
         group = self._group(call.params["AutoScalingGroupName"])
         if group is None:
-            raise ServiceError("ValidationError", f"AutoScalingGroup name not found - AutoScalingGroup "
-                                                  f"'{call.params['AutoScalingGroupName']}' not found")
+            raise ServiceError(
+                "ValidationError",
+                f"AutoScalingGroup name not found - AutoScalingGroup '{call.params['AutoScalingGroupName']}' not found",
+            )
         if group["Instances"] and not call.params.get("ForceDelete"):
-            raise ServiceError("ResourceInUse", "You cannot delete an AutoScalingGroup while there are instances "
-                                                "or pending Spot instance request(s) still in the group.")
+            raise ServiceError(
+                "ResourceInUse",
+                "You cannot delete an AutoScalingGroup while there are instances "
+                "or pending Spot instance request(s) still in the group.",
+            )
 
     def delete_group(self, call: Call) -> None:
         """The group's policies and their managed alarms go with it (moto keeps the policies)."""
@@ -254,8 +281,10 @@ class AutoScaling:
         launched, terminated = self.members.sync(group, name)
         what = {
             "CreateAutoScalingGroup": "a user request created an AutoScalingGroup",
-            "UpdateAutoScalingGroup": (f"a user request update of AutoScalingGroup constraints to min: {group['MinSize']}, "
-                                       f"max: {group['MaxSize']}, desired: {group['DesiredCapacity']}"),
+            "UpdateAutoScalingGroup": (
+                f"a user request update of AutoScalingGroup constraints to min: {group['MinSize']}, "
+                f"max: {group['MaxSize']}, desired: {group['DesiredCapacity']}"
+            ),
             "SetDesiredCapacity": "a user request explicitly set group desired capacity",
             "TerminateInstanceInAutoScalingGroup": "a user request explicitly terminated an instance",
         }[call.operation]
@@ -275,15 +304,23 @@ class AutoScaling:
         if kind == "TargetTrackingScaling":
             raise ServiceError("ValidationError", "ExecutePolicy is not supported for a TargetTrackingScaling policy.")
         if kind == "StepScaling" and ("MetricValue" not in params or "BreachThreshold" not in params):
-            raise ServiceError("ValidationError", "MetricValue and BreachThreshold are required for a StepScaling policy.")
-        self._scale(policy, f"a user request executed policy {policy['PolicyName']}", metric=params.get("MetricValue"),
-                    threshold=params.get("BreachThreshold"), honor_cooldown=bool(params.get("HonorCooldown")))
+            raise ServiceError(
+                "ValidationError", "MetricValue and BreachThreshold are required for a StepScaling policy."
+            )
+        self._scale(
+            policy,
+            f"a user request executed policy {policy['PolicyName']}",
+            metric=params.get("MetricValue"),
+            threshold=params.get("BreachThreshold"),
+            honor_cooldown=bool(params.get("HonorCooldown")),
+        )
         return {}
 
     def describe_activities(self, call: Call) -> dict[str, Any]:
         params = call.params
         found = [
-            a for a in reversed(self.activities)
+            a
+            for a in reversed(self.activities)
             if params.get("AutoScalingGroupName") in (None, a["AutoScalingGroupName"])
             and (not params.get("ActivityIds") or a["ActivityId"] in params["ActivityIds"])
         ]
@@ -327,12 +364,19 @@ class AutoScaling:
                 continue  # the policy was deleted: AWS's alarm action fails, nothing scales
             cause = f"a monitor alarm {alarm['AlarmName']} in state {alarm['StateValue']} triggered policy {policy['PolicyName']}"
             metric = self.alarms.newest.get((self.lab.region, alarm["AlarmName"]), _breaching_value(alarm))
-            self._scale(policy, cause, metric=metric, threshold=alarm.get("Threshold"),
-                        honor_cooldown=True, alarm=alarm)
+            self._scale(
+                policy, cause, metric=metric, threshold=alarm.get("Threshold"), honor_cooldown=True, alarm=alarm
+            )
 
     def _scale(
-        self, policy: dict[str, Any], cause: str, *, metric: float | None, threshold: float | None,
-        honor_cooldown: bool, alarm: dict[str, Any] | None = None,
+        self,
+        policy: dict[str, Any],
+        cause: str,
+        *,
+        metric: float | None,
+        threshold: float | None,
+        honor_cooldown: bool,
+        alarm: dict[str, Any] | None = None,
     ) -> None:
         name = policy["AutoScalingGroupName"]
         group = self._group(name)
@@ -348,12 +392,18 @@ class AutoScaling:
             last = self.last_scaled.get(name)
             if honor_cooldown and rules.in_cooldown(last.timestamp() if last else None, now.timestamp(), cooldown):
                 return
-            wanted = rules.adjusted_capacity(current, policy["AdjustmentType"], policy["ScalingAdjustment"],
-                                             min_adjustment_magnitude=policy.get("MinAdjustmentMagnitude"))
+            wanted = rules.adjusted_capacity(
+                current,
+                policy["AdjustmentType"],
+                policy["ScalingAdjustment"],
+                min_adjustment_magnitude=policy.get("MinAdjustmentMagnitude"),
+            )
         elif kind == "StepScaling":
             if metric is None or threshold is None:
                 return  # no breaching value to choose a step with (SetAlarmState without StateReasonData)
-            step = rules.select_step([rules.Step.from_api(s) for s in policy.get("StepAdjustments", [])], metric, threshold)
+            step = rules.select_step(
+                [rules.Step.from_api(s) for s in policy.get("StepAdjustments", [])], metric, threshold
+            )
             if step is None:
                 return
             # "While scaling out, we do not consider instances that are warming up as part of the current
@@ -361,8 +411,12 @@ class AutoScaling:
             # step adjustment result in a single scaling activity" ("Instance warmup", as-scaling-simple-step.html):
             # the same step again adds nothing, a larger one adds the difference (the guide's 10 -> 11 -> 13).
             base = before_warmup if warming and step.adjustment > 0 else current
-            wanted = rules.adjusted_capacity(base, policy["AdjustmentType"], step.adjustment,
-                                             min_adjustment_magnitude=policy.get("MinAdjustmentMagnitude"))
+            wanted = rules.adjusted_capacity(
+                base,
+                policy["AdjustmentType"],
+                step.adjustment,
+                min_adjustment_magnitude=policy.get("MinAdjustmentMagnitude"),
+            )
             if warming and step.adjustment > 0:
                 wanted = max(wanted, current)
         else:  # TargetTrackingScaling, invoked by one of its own alarms
@@ -384,38 +438,64 @@ class AutoScaling:
         self._record(name, launched, terminated, cause, current, wanted)
         self.last_scaled[name] = now
         if wanted > current:
-            warmup = int(policy.get("EstimatedInstanceWarmup") or group.get("DefaultInstanceWarmup")
-                         or group.get("DefaultCooldown") or rules.DEFAULT_COOLDOWN)
+            warmup = int(
+                policy.get("EstimatedInstanceWarmup")
+                or group.get("DefaultInstanceWarmup")
+                or group.get("DefaultCooldown")
+                or rules.DEFAULT_COOLDOWN
+            )
             self.warming[name] = (now + dt.timedelta(seconds=warmup), before_warmup if warming else current)
 
     def _record(
-        self, group: str, launched: list[str], terminated: list[str], what: str, before: int | None, after: int | None,
+        self,
+        group: str,
+        launched: list[str],
+        terminated: list[str],
+        what: str,
+        before: int | None,
+        after: int | None,
     ) -> None:
         """One ``Successful`` activity per instance, worded as in the DescribeScalingActivities example."""
         now = self.lab.clock.now()
         stamp = now.strftime(_TIME)
-        change = f" changing the desired capacity from {before} to {after}" if before is not None and after is not None else ""
+        change = (
+            f" changing the desired capacity from {before} to {after}"
+            if before is not None and after is not None
+            else ""
+        )
         arn = f"arn:aws:autoscaling:{self.lab.region}:{self.lab.account_id}:autoScalingGroup::autoScalingGroupName/{group}"
         for verb, ids in (("launch", launched), ("terminate", terminated)):
             for instance_id in ids:
                 if verb == "launch":
                     description = f"Launching a new EC2 instance: {instance_id}"
-                    effect = ("an instance was started in response to a difference between desired and actual capacity, "
-                              f"increasing the capacity from {before} to {after}.")
+                    effect = (
+                        "an instance was started in response to a difference between desired and actual capacity, "
+                        f"increasing the capacity from {before} to {after}."
+                    )
                 else:
                     description = f"Terminating EC2 instance: {instance_id}"
-                    effect = ("an instance was taken out of service in response to a difference between desired and "
-                              f"actual capacity, shrinking the capacity from {before} to {after}.  At {stamp} instance "
-                              f"{instance_id} was selected for termination.")
+                    effect = (
+                        "an instance was taken out of service in response to a difference between desired and "
+                        f"actual capacity, shrinking the capacity from {before} to {after}.  At {stamp} instance "
+                        f"{instance_id} was selected for termination."
+                    )
                     if before is None:
                         effect = f"instance {instance_id} was terminated with its group."
                 activity_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"labkit-activity/{group}/{len(self.activities)}"))
-                self.activities.append({
-                    "ActivityId": activity_id, "AutoScalingGroupName": group, "AutoScalingGroupARN": arn,
-                    "Description": description, "Cause": f"At {stamp} {what}{change}.  At {stamp} {effect}",
-                    "StartTime": now, "EndTime": now, "StatusCode": "Successful", "Progress": 100,
-                    "Details": json.dumps({"Availability Zone": f"{self.lab.region}a"}),
-                })
+                self.activities.append(
+                    {
+                        "ActivityId": activity_id,
+                        "AutoScalingGroupName": group,
+                        "AutoScalingGroupARN": arn,
+                        "Description": description,
+                        "Cause": f"At {stamp} {what}{change}.  At {stamp} {effect}",
+                        "StartTime": now,
+                        "EndTime": now,
+                        "StatusCode": "Successful",
+                        "Progress": 100,
+                        "Details": json.dumps({"Availability Zone": f"{self.lab.region}a"}),
+                    }
+                )
 
 
 def _breaching_value(alarm: dict[str, Any]) -> float | None:
@@ -449,8 +529,12 @@ def install(emulator: Emulator) -> AutoScaling:
         register("autoscaling", "DeletePolicy")(plugin.delete_policy)
         register("autoscaling", "DeleteAutoScalingGroup")(plugin.delete_group)
     emulator.observes("autoscaling", "DeleteAutoScalingGroup")(plugin.group_deleted)
-    for operation in ("CreateAutoScalingGroup", "UpdateAutoScalingGroup", "SetDesiredCapacity",
-                      "TerminateInstanceInAutoScalingGroup"):
+    for operation in (
+        "CreateAutoScalingGroup",
+        "UpdateAutoScalingGroup",
+        "SetDesiredCapacity",
+        "TerminateInstanceInAutoScalingGroup",
+    ):
         emulator.observes("autoscaling", operation)(plugin.capacity_changed)
     plugin.alarms.on_transition.append(plugin.on_transition)
     emulator.every_minute(plugin.tick)

@@ -35,9 +35,19 @@ if TYPE_CHECKING:
 
 #: The group metrics this plugin publishes and how it computes each from the group.
 GROUP_METRICS = (
-    "GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances",
-    "GroupStandbyInstances", "GroupTerminatingInstances", "GroupTotalInstances", "GroupInServiceCapacity",
-    "GroupPendingCapacity", "GroupStandbyCapacity", "GroupTerminatingCapacity", "GroupTotalCapacity",
+    "GroupMinSize",
+    "GroupMaxSize",
+    "GroupDesiredCapacity",
+    "GroupInServiceInstances",
+    "GroupPendingInstances",
+    "GroupStandbyInstances",
+    "GroupTerminatingInstances",
+    "GroupTotalInstances",
+    "GroupInServiceCapacity",
+    "GroupPendingCapacity",
+    "GroupStandbyCapacity",
+    "GroupTerminatingCapacity",
+    "GroupTotalCapacity",
 )
 
 
@@ -64,7 +74,9 @@ class AutoScalingMetrics:
 
     def watch(self, client: Any) -> None:
         """Drop the kept groups after any call of ``client`` (an Auto Scaling client of the lab) that can change them."""
-        client.meta.events.register(f"after-call.{client.meta.service_model.service_id.hyphenize()}", self._forget_groups)
+        client.meta.events.register(
+            f"after-call.{client.meta.service_model.service_id.hyphenize()}", self._forget_groups
+        )
 
     def _forget_groups(self, model: Any, **_: Any) -> None:
         if not model.name.startswith("Describe"):
@@ -94,8 +106,9 @@ class AutoScalingMetrics:
             del known[instance_id]
         for instance_id in launched:
             seed = zlib.crc32(instance_id.encode()) & 0xFFFF
-            instance = LabInstance(instance_id, self._instance_type(group), detailed,
-                                   SharedWorkload(seed=seed, group=load), now)
+            instance = LabInstance(
+                instance_id, self._instance_type(group), detailed, SharedWorkload(seed=seed, group=load), now
+            )
             known[instance_id] = instance
             self.ec2_metrics.watch(instance)
         load.count = len(known)
@@ -114,8 +127,11 @@ class AutoScalingMetrics:
     def _template_data(self, template: dict[str, Any]) -> dict[str, Any]:
         if not template:
             return {}
-        ident = ({"LaunchTemplateId": template["LaunchTemplateId"]} if template.get("LaunchTemplateId")
-                 else {"LaunchTemplateName": template["LaunchTemplateName"]})
+        ident = (
+            {"LaunchTemplateId": template["LaunchTemplateId"]}
+            if template.get("LaunchTemplateId")
+            else {"LaunchTemplateName": template["LaunchTemplateName"]}
+        )
         version = str(template.get("Version") or "$Default")
         found = self.lab.internal_client("ec2").describe_launch_template_versions(**ident, Versions=[version])
         versions = found["LaunchTemplateVersions"]
@@ -149,10 +165,18 @@ class AutoScalingMetrics:
         if not samples:
             return
         timestamp = start.replace(tzinfo=None) if self.lab.backend.in_process else start
-        self.metrics.publish("AWS/EC2", [{
-            "MetricName": "CPUUtilization", "Dimensions": [{"Name": "AutoScalingGroupName", "Value": name}],
-            "Timestamp": timestamp, "Unit": "Percent", **sample_values(samples),
-        }])
+        self.metrics.publish(
+            "AWS/EC2",
+            [
+                {
+                    "MetricName": "CPUUtilization",
+                    "Dimensions": [{"Name": "AutoScalingGroupName", "Value": name}],
+                    "Timestamp": timestamp,
+                    "Unit": "Percent",
+                    **sample_values(samples),
+                }
+            ],
+        )
 
     def _publish_group_metrics(self, group: dict[str, Any], now: dt.datetime) -> None:
         enabled = [m["Metric"] for m in group.get("EnabledMetrics") or [] if m.get("Metric") in GROUP_METRICS]
@@ -160,18 +184,30 @@ class AutoScalingMetrics:
             return
         in_service = len(group["Instances"])
         values = {
-            "GroupMinSize": group["MinSize"], "GroupMaxSize": group["MaxSize"],
-            "GroupDesiredCapacity": group["DesiredCapacity"], "GroupInServiceInstances": in_service,
-            "GroupTotalInstances": in_service, "GroupInServiceCapacity": in_service, "GroupTotalCapacity": in_service,
+            "GroupMinSize": group["MinSize"],
+            "GroupMaxSize": group["MaxSize"],
+            "GroupDesiredCapacity": group["DesiredCapacity"],
+            "GroupInServiceInstances": in_service,
+            "GroupTotalInstances": in_service,
+            "GroupInServiceCapacity": in_service,
+            "GroupTotalCapacity": in_service,
         }
         minute = now - dt.timedelta(minutes=1)
         timestamp = minute.replace(tzinfo=None) if self.lab.backend.in_process else minute
         dimensions = [{"Name": "AutoScalingGroupName", "Value": group["AutoScalingGroupName"]}]
-        self.metrics.publish("AWS/AutoScaling", [
-            {"MetricName": name, "Dimensions": dimensions, "Timestamp": timestamp, "Unit": "None",
-             "Value": float(values.get(name, 0))}
-            for name in enabled
-        ])
+        self.metrics.publish(
+            "AWS/AutoScaling",
+            [
+                {
+                    "MetricName": name,
+                    "Dimensions": dimensions,
+                    "Timestamp": timestamp,
+                    "Unit": "None",
+                    "Value": float(values.get(name, 0)),
+                }
+                for name in enabled
+            ],
+        )
 
 
 def install(emulator: Emulator) -> AutoScalingMetrics:

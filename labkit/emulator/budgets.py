@@ -65,14 +65,22 @@ FILTERS = {"Service": "service", "Region": "region"}
 def notification_key(notification: dict[str, Any]) -> str:
     """Identify a budget notification by what defines it (AWS has no notification id)."""
     fields = ("NotificationType", "ComparisonOperator", "Threshold", "ThresholdType")
-    return json.dumps({k: str(notification.get(k, "PERCENTAGE" if k == "ThresholdType" else "")) for k in fields}, sort_keys=True)
+    return json.dumps(
+        {k: str(notification.get(k, "PERCENTAGE" if k == "ThresholdType" else "")) for k in fields}, sort_keys=True
+    )
 
 
 def _same_notification(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two notifications are the same one (``Threshold`` 100 and 100.0 are equal)."""
+
     def key(n: dict[str, Any]) -> tuple[Any, ...]:
-        return (n.get("NotificationType"), n.get("ComparisonOperator"), float(n.get("Threshold", 0)),
-                n.get("ThresholdType") or "PERCENTAGE")
+        return (
+            n.get("NotificationType"),
+            n.get("ComparisonOperator"),
+            float(n.get("Threshold", 0)),
+            n.get("ThresholdType") or "PERCENTAGE",
+        )
+
     return key(a) == key(b)
 
 
@@ -120,11 +128,15 @@ class Budgets:
         for key, value in sorted(stored.items()):
             if key.startswith("ledger."):
                 self.ledger.items.extend(
-                    costs.LineItem(**{**item, "start": dt.datetime.fromisoformat(item["start"])}) for item in value)
+                    costs.LineItem(**{**item, "start": dt.datetime.fromisoformat(item["start"])}) for item in value
+                )
             elif key.startswith("budget."):
                 self.budgets[value["name"]] = _Budget(
-                    value["name"], dt.datetime.fromisoformat(value["start"]), value["subscribers"],
-                    {k: dt.datetime.fromisoformat(v) for k, v in value["alerted"].items()})
+                    value["name"],
+                    dt.datetime.fromisoformat(value["start"]),
+                    value["subscribers"],
+                    {k: dt.datetime.fromisoformat(v) for k, v in value["alerted"].items()},
+                )
                 self._sent_budgets[value["name"]] = json.dumps(value, sort_keys=True)
         self._sent_items = len(self.ledger.items)
         if self.ledger.items:
@@ -134,14 +146,20 @@ class Budgets:
         """Lab time stopped moving: send the server what accrued and the budgets that changed."""
         if self.state is None:
             return
-        new = self.ledger.items[self._sent_items:]
+        new = self.ledger.items[self._sent_items :]
         if new:
-            self.state.save(f"ledger.{time.time_ns():020d}.{item_key(self.lab.lab_id)}",
-                            [{**item.__dict__, "start": item.start.isoformat()} for item in new])
+            self.state.save(
+                f"ledger.{time.time_ns():020d}.{item_key(self.lab.lab_id)}",
+                [{**item.__dict__, "start": item.start.isoformat()} for item in new],
+            )
             self._sent_items = len(self.ledger.items)
         for name, budget in self.budgets.items():
-            value = {"name": name, "start": budget.start.isoformat(), "subscribers": budget.subscribers,
-                     "alerted": {k: v.isoformat() for k, v in budget.alerted.items()}}
+            value = {
+                "name": name,
+                "start": budget.start.isoformat(),
+                "subscribers": budget.subscribers,
+                "alerted": {k: v.isoformat() for k, v in budget.alerted.items()},
+            }
             text = json.dumps(value, sort_keys=True)
             if self._sent_budgets.get(name) != text:
                 self.state.save(f"budget.{item_key(name)}", value)
@@ -182,7 +200,9 @@ class Budgets:
 
     def watch(self, client: Any) -> None:
         """Forget the running instances after any call of ``client`` (any client of the lab) that can change them."""
-        client.meta.events.register(f"after-call.{client.meta.service_model.service_id.hyphenize()}", self._forget_running)
+        client.meta.events.register(
+            f"after-call.{client.meta.service_model.service_id.hyphenize()}", self._forget_running
+        )
 
     def _forget_running(self, model: Any, **_: Any) -> None:
         if not model.name.startswith(("Describe", "Get", "List")):
@@ -202,8 +222,10 @@ class Budgets:
             if regions is None or self.lab.region not in dict.keys(regions):
                 return []
         if self._running is None:
-            pages = self.lab.internal_client("ec2").get_paginator("describe_instances").paginate(
-                Filters=[{"Name": "instance-state-name", "Values": ["running"]}]
+            pages = (
+                self.lab.internal_client("ec2")
+                .get_paginator("describe_instances")
+                .paginate(Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
             )
             self._running = [reservation for page in pages for reservation in page["Reservations"]]
         return self._running
@@ -223,7 +245,9 @@ class Budgets:
         self._custom_count = None
 
     def logs_ingested(self, call: Call, reply: dict[str, Any]) -> None:
-        self.log_bytes += sum(len(e["message"].encode("utf-8")) + LOG_EVENT_OVERHEAD for e in call.params.get("logEvents", []))
+        self.log_bytes += sum(
+            len(e["message"].encode("utf-8")) + LOG_EVENT_OVERHEAD for e in call.params.get("logEvents", [])
+        )
 
     def tick(self, now: dt.datetime) -> None:
         if now.minute != 0:
@@ -254,7 +278,10 @@ class Budgets:
         by them); moto would store the same notification twice. The docs do not give the message's words.
         """
         wanted = call.params.get("Notification") or {}
-        budgets, where = call.internal(), {"AccountId": call.params.get("AccountId"), "BudgetName": call.params.get("BudgetName")}
+        budgets, where = (
+            call.internal(),
+            {"AccountId": call.params.get("AccountId"), "BudgetName": call.params.get("BudgetName")},
+        )
         budgets.describe_budget(**where)  # no such budget: its NotFoundException reaches the learner
         existing = budgets.describe_notifications_for_budget(**where)["Notifications"]
         if any(_same_notification(n, wanted) for n in existing):
@@ -302,12 +329,22 @@ class Budgets:
                 self._alert(budget, notification, state.subscribers.get(key, []), limit, amount, now)
 
     def _alert(
-        self, budget: dict[str, Any], notification: dict[str, Any], subscribers: list[dict[str, str]],
-        limit: float, amount: float, now: dt.datetime,
+        self,
+        budget: dict[str, Any],
+        notification: dict[str, Any],
+        subscribers: list[dict[str, str]],
+        limit: float,
+        amount: float,
+        now: dt.datetime,
     ) -> None:
         subject, body = costs.budget_email(
-            budget_name=budget["BudgetName"], account_id=self.lab.account_id, notification=notification,
-            limit=limit, unit=budget["BudgetLimit"].get("Unit", "USD"), amount=amount, when=now,
+            budget_name=budget["BudgetName"],
+            account_id=self.lab.account_id,
+            notification=notification,
+            limit=limit,
+            unit=budget["BudgetLimit"].get("Unit", "USD"),
+            amount=amount,
+            when=now,
         )
         for subscriber in subscribers:
             if subscriber["SubscriptionType"] == "EMAIL":
@@ -318,7 +355,9 @@ class Budgets:
     def state_of(self, budget_name: str, notification: dict[str, Any], now: dt.datetime, time_unit: str) -> str:
         state = self.budgets.get(budget_name)
         period_start = costs.budget_period(time_unit, now)[0]
-        return "ALARM" if state is not None and state.alerted.get(notification_key(notification)) == period_start else "OK"
+        return (
+            "ALARM" if state is not None and state.alerted.get(notification_key(notification)) == period_start else "OK"
+        )
 
     # -- answers --------------------------------------------------------------------------------
     def _complete(self, budget: dict[str, Any]) -> dict[str, Any]:
@@ -348,12 +387,16 @@ class Budgets:
 
     def describe_notifications(self, call: Call) -> dict[str, Any]:
         # Asked first: moto answers a missing budget here with NotFoundException (and crashes in the other call).
-        budget = call.internal().describe_budget(AccountId=call.params["AccountId"], BudgetName=call.params["BudgetName"])["Budget"]
+        budget = call.internal().describe_budget(
+            AccountId=call.params["AccountId"], BudgetName=call.params["BudgetName"]
+        )["Budget"]
         reply = call.internal().describe_notifications_for_budget(**call.params)
         reply.pop("ResponseMetadata", None)
         now = self.lab.clock.now()
         for notification in reply.get("Notifications", []):
-            notification["NotificationState"] = self.state_of(budget["BudgetName"], notification, now, budget.get("TimeUnit", "MONTHLY"))
+            notification["NotificationState"] = self.state_of(
+                budget["BudgetName"], notification, now, budget.get("TimeUnit", "MONTHLY")
+            )
         return reply
 
     def describe_subscribers(self, call: Call) -> dict[str, Any]:
@@ -367,21 +410,33 @@ class Budgets:
         """
         params = call.params
         if params.get("NextToken") or len(self._subscribers_of(call)) > params.get("MaxResults", 100):
-            raise UnsupportedOperation("budgets", call.operation, self.lab.backend.name,
-                                       "paging through subscribers (NextToken, or MaxResults below their number)")
+            raise UnsupportedOperation(
+                "budgets",
+                call.operation,
+                self.lab.backend.name,
+                "paging through subscribers (NextToken, or MaxResults below their number)",
+            )
         return {"Subscribers": copy.deepcopy(self._subscribers_of(call))}
 
     def _subscribers_of(self, call: Call) -> list[dict[str, str]]:
         where = {"AccountId": call.params["AccountId"], "BudgetName": call.params["BudgetName"]}
         call.internal().describe_budget(**where)  # no such budget: its NotFoundException reaches the learner
         wanted = call.params["Notification"]
-        stored = [n for n in call.internal().describe_notifications_for_budget(**where)["Notifications"] if _same_notification(n, wanted)]
+        stored = [
+            n
+            for n in call.internal().describe_notifications_for_budget(**where)["Notifications"]
+            if _same_notification(n, wanted)
+        ]
         if not stored:
-            raise ServiceError("NotFoundException", f"Unable to get subscribers: {where['BudgetName']} - the notification doesn't exist.")
+            raise ServiceError(
+                "NotFoundException",
+                f"Unable to get subscribers: {where['BudgetName']} - the notification doesn't exist.",
+            )
         state = self.budgets.get(where["BudgetName"])
         if state is None:  # created by another process on a moto server: its subscribers were not seen here
-            raise UnsupportedOperation("budgets", call.operation, self.lab.backend.name,
-                                       "the budget was created outside this lab's process")
+            raise UnsupportedOperation(
+                "budgets", call.operation, self.lab.backend.name, "the budget was created outside this lab's process"
+            )
         # Keyed as created (Threshold 80 or 80.0, as the creating call wrote it), which moto kept.
         return state.subscribers.get(notification_key(stored[0]), [])
 
@@ -400,7 +455,11 @@ def install(emulator: Emulator) -> Budgets:
     """Register cost accrual, budget alerts and Cost Explorer on ``emulator``."""
     plugin = Budgets(emulator)
     emulator.observes("logs", "PutLogEvents")(plugin.logs_ingested)
-    for service, operation in (("cloudwatch", "PutMetricData"), ("logs", "PutMetricFilter"), ("logs", "DeleteMetricFilter")):
+    for service, operation in (
+        ("cloudwatch", "PutMetricData"),
+        ("logs", "PutMetricFilter"),
+        ("logs", "DeleteMetricFilter"),
+    ):
         emulator.observes(service, operation)(plugin.metrics_changed)
     emulator.observes("budgets", "CreateBudget")(plugin.created)
     emulator.answers("budgets", "CreateNotification")(plugin.create_notification)

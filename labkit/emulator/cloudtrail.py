@@ -99,15 +99,24 @@ class CloudTrailEmulation:
         agent = agent.decode() if isinstance(agent, bytes) else str(agent)
         client = self.lab.internal_client(call.service, call.region or None)
         record = cloudtrail.api_call_record(
-            service=call.service, endpoint_prefix=client.meta.service_model.endpoint_prefix,
-            operation=call.operation, region=call.region or self.lab.region, identity=identity,
-            when=self.lab.clock.now(), params=call.params, response=parsed, status=status,
-            source_ip=self._source_ip(identity), user_agent=agent,
+            service=call.service,
+            endpoint_prefix=client.meta.service_model.endpoint_prefix,
+            operation=call.operation,
+            region=call.region or self.lab.region,
+            identity=identity,
+            when=self.lab.clock.now(),
+            params=call.params,
+            response=parsed,
+            status=status,
+            source_ip=self._source_ip(identity),
+            user_agent=agent,
             request_id=parsed.get("ResponseMetadata", {}).get("RequestId"),
         )
         self._add(record, cloudtrail.resources_of(call.service, call.params, parsed), call.service)
 
-    def console_login(self, user: str, *, success: bool, source_ip: str, mfa_used: bool, user_agent: str) -> dict[str, Any]:
+    def console_login(
+        self, user: str, *, success: bool, source_ip: str, mfa_used: bool, user_agent: str
+    ) -> dict[str, Any]:
         """Record a console sign-in attempt (see :func:`labkit.lesson.simulate.simulate_console_login`)."""
         account = self.lab.account_id
         if user == "root":
@@ -119,8 +128,13 @@ class CloudTrailEmulation:
                 user_id = ""
             identity = cloudtrail.user_identity(f"arn:aws:iam::{account}:user/{user}", user_id, account, "")
         record = cloudtrail.console_login_record(
-            identity=identity, when=self.lab.clock.now(), region=self.lab.region, success=success,
-            mfa_used=mfa_used, source_ip=source_ip, user_agent=user_agent,
+            identity=identity,
+            when=self.lab.clock.now(),
+            region=self.lab.region,
+            success=success,
+            mfa_used=mfa_used,
+            source_ip=source_ip,
+            user_agent=user_agent,
         )
         self._add(record, [], "signin")
         return record
@@ -140,8 +154,12 @@ class CloudTrailEmulation:
         if frozen.access_key not in self._identities:
             backend = self.lab.backend
             sts = backend.session.client(
-                "sts", region_name=self.lab.region, endpoint_url=backend.endpoint_url, config=backend.client_config,
-                aws_access_key_id=frozen.access_key, aws_secret_access_key=frozen.secret_key,
+                "sts",
+                region_name=self.lab.region,
+                endpoint_url=backend.endpoint_url,
+                config=backend.client_config,
+                aws_access_key_id=frozen.access_key,
+                aws_secret_access_key=frozen.secret_key,
                 aws_session_token=frozen.token,
             )
             caller = sts.get_caller_identity()
@@ -150,8 +168,12 @@ class CloudTrailEmulation:
                 role = caller["Arn"].split("/")[1]
                 role_id = self.lab.internal_client("iam").get_role(RoleName=role)["Role"]["RoleId"]
             self._identities[frozen.access_key] = cloudtrail.user_identity(
-                caller["Arn"], caller["UserId"], caller["Account"], frozen.access_key,
-                role_id=role_id, session_created=self.lab.clock.now(),
+                caller["Arn"],
+                caller["UserId"],
+                caller["Account"],
+                frozen.access_key,
+                role_id=role_id,
+                session_created=self.lab.clock.now(),
             )
         return self._identities[frozen.access_key]
 
@@ -176,8 +198,9 @@ class CloudTrailEmulation:
             self._refuse_insights(call, region)
             visible = []  # management events are never Insights events
         else:
-            visible = [(s.record, s.resources) for s in self.history
-                       if s.record["awsRegion"] == region and s.at + DELAY <= now]
+            visible = [
+                (s.record, s.resources) for s in self.history if s.record["awsRegion"] == region and s.at + DELAY <= now
+            ]
         try:
             return cloudtrail.lookup(visible, call.params, now)
         except LookupEventsError as error:
@@ -191,7 +214,9 @@ class CloudTrailEmulation:
                 continue
             if client.get_insight_selectors(TrailName=trail["TrailARN"]).get("InsightSelectors"):
                 raise UnsupportedOperation(
-                    "cloudtrail", "LookupEvents", self.lab.backend.name,
+                    "cloudtrail",
+                    "LookupEvents",
+                    self.lab.backend.name,
                     f"trail {trail['Name']} enables CloudTrail Insights, and the lab does not generate Insights events",
                 )
 
@@ -250,7 +275,12 @@ class CloudTrailEmulation:
                 self._write_logs(trail, [s.record for s in due])
 
     def _read_write_type(self, trail: dict[str, Any]) -> str:
-        selectors = self.lab.internal_client("cloudtrail").get_event_selectors(TrailName=trail["TrailARN"]).get("EventSelectors") or []
+        selectors = (
+            self.lab.internal_client("cloudtrail")
+            .get_event_selectors(TrailName=trail["TrailARN"])
+            .get("EventSelectors")
+            or []
+        )
         if not selectors:
             return "All"
         if not selectors[0].get("IncludeManagementEvents", True):
@@ -265,7 +295,9 @@ class CloudTrailEmulation:
         for record in records:
             stream = f"{self.lab.account_id}_CloudTrail_{record['awsRegion']}"
             when = dt.datetime.strptime(record["eventTime"], cloudtrail.TIME_FORMAT).replace(tzinfo=dt.timezone.utc)
-            by_stream.setdefault(stream, []).append({"timestamp": int(when.timestamp() * 1000), "message": json.dumps(record)})
+            by_stream.setdefault(stream, []).append(
+                {"timestamp": int(when.timestamp() * 1000), "message": json.dumps(record)}
+            )
         for stream, events in by_stream.items():
             try:
                 logs.create_log_stream(logGroupName=group, logStreamName=stream)
@@ -291,32 +323,52 @@ class CloudTrailEmulation:
         if not group_arn and not role_arn:
             return None
         if not group_arn or not role_arn:
-            raise ServiceError("InvalidCloudWatchLogsLogGroupArnException" if not group_arn else "InvalidCloudWatchLogsRoleArnException",
-                               "You must specify both CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn.")
+            raise ServiceError(
+                "InvalidCloudWatchLogsLogGroupArnException"
+                if not group_arn
+                else "InvalidCloudWatchLogsRoleArnException",
+                "You must specify both CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn.",
+            )
         try:
             group = group_arn.split(":log-group:", 1)[1].split(":")[0]
-            found = self.lab.internal_client("logs", group_arn.split(":")[3]).describe_log_groups(logGroupNamePrefix=group)
+            found = self.lab.internal_client("logs", group_arn.split(":")[3]).describe_log_groups(
+                logGroupNamePrefix=group
+            )
         except (IndexError, ClientError):
             found = {"logGroups": []}
         if not any(g["logGroupName"] == group for g in found.get("logGroups", [])):
-            raise ServiceError("InvalidCloudWatchLogsLogGroupArnException", "Access denied. Verify in IAM that the role has adequate permissions.")
+            raise ServiceError(
+                "InvalidCloudWatchLogsLogGroupArnException",
+                "Access denied. Verify in IAM that the role has adequate permissions.",
+            )
         try:
-            trust = self.lab.internal_client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]["AssumeRolePolicyDocument"]
+            trust = self.lab.internal_client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"][
+                "AssumeRolePolicyDocument"
+            ]
         except ClientError:
             trust = {}
         trust = json.loads(trust) if isinstance(trust, str) else trust
         if "cloudtrail.amazonaws.com" not in json.dumps(trust):
-            raise ServiceError("InvalidCloudWatchLogsRoleArnException", "Access denied. Verify in IAM that the role has adequate permissions.")
+            raise ServiceError(
+                "InvalidCloudWatchLogsRoleArnException",
+                "Access denied. Verify in IAM that the role has adequate permissions.",
+            )
         return None
 
 
 def _covers(trail: dict[str, Any], stored: Stored, read_write: str) -> bool:
     record = stored.record
-    if read_write == "None" or (read_write == "ReadOnly" and not record["readOnly"]) or (read_write == "WriteOnly" and record["readOnly"]):
+    if (
+        read_write == "None"
+        or (read_write == "ReadOnly" and not record["readOnly"])
+        or (read_write == "WriteOnly" and record["readOnly"])
+    ):
         return False
     home = trail["HomeRegion"]
     if stored.service in cloudtrail.GLOBAL_SERVICE_REGION:
-        return bool(trail.get("IncludeGlobalServiceEvents", True)) and (trail.get("IsMultiRegionTrail") or home == record["awsRegion"])
+        return bool(trail.get("IncludeGlobalServiceEvents", True)) and (
+            trail.get("IsMultiRegionTrail") or home == record["awsRegion"]
+        )
     return bool(trail.get("IsMultiRegionTrail")) or home == record["awsRegion"]
 
 

@@ -120,8 +120,14 @@ _PERCENTILE = re.compile(r"^p(\d+(?:\.\d+)?)$")
 HISTORY_TIME = "%Y-%m-%dT%H:%M:%S.000+0000"
 #: CloudWatch operations that create, delete or change alarms: each one drops the kept alarms.
 ALARM_WRITES = (
-    "PutMetricAlarm", "PutCompositeAlarm", "DeleteAlarms", "SetAlarmState",
-    "EnableAlarmActions", "DisableAlarmActions", "TagResource", "UntagResource",
+    "PutMetricAlarm",
+    "PutCompositeAlarm",
+    "DeleteAlarms",
+    "SetAlarmState",
+    "EnableAlarmActions",
+    "DisableAlarmActions",
+    "TagResource",
+    "UntagResource",
 )
 #: PutMetricAlarm members (botocore 1.44) valid on AWS that the lab does not emulate: refused by name.
 REFUSED_MEMBERS = {
@@ -146,13 +152,23 @@ class HistoryItem:
     key: str = ""
 
     def stored(self) -> dict[str, Any]:
-        return {"alarm_name": self.alarm_name, "alarm_type": self.alarm_type, "timestamp": self.timestamp.isoformat(),
-                "item_type": self.item_type, "summary": self.summary, "data": self.data}
+        return {
+            "alarm_name": self.alarm_name,
+            "alarm_type": self.alarm_type,
+            "timestamp": self.timestamp.isoformat(),
+            "item_type": self.item_type,
+            "summary": self.summary,
+            "data": self.data,
+        }
 
     def as_api(self) -> dict[str, Any]:
         return {
-            "AlarmName": self.alarm_name, "AlarmType": self.alarm_type, "Timestamp": self.timestamp,
-            "HistoryItemType": self.item_type, "HistorySummary": self.summary, "HistoryData": json.dumps(self.data),
+            "AlarmName": self.alarm_name,
+            "AlarmType": self.alarm_type,
+            "Timestamp": self.timestamp,
+            "HistoryItemType": self.item_type,
+            "HistorySummary": self.summary,
+            "HistoryData": json.dumps(self.data),
         }
 
 
@@ -241,8 +257,17 @@ class CloudWatchAlarms:
             if value["alarm_name"] not in existing:
                 self.state.drop(key)
                 continue
-            items.append(HistoryItem(value["alarm_name"], value["alarm_type"], dt.datetime.fromisoformat(value["timestamp"]),
-                                     value["item_type"], value["summary"], value["data"], key))
+            items.append(
+                HistoryItem(
+                    value["alarm_name"],
+                    value["alarm_type"],
+                    dt.datetime.fromisoformat(value["timestamp"]),
+                    value["item_type"],
+                    value["summary"],
+                    value["data"],
+                    key,
+                )
+            )
         # Keys are <alarm>.<nanoseconds when recorded>: their order is the recording order within a second.
         self.history = sorted(items, key=lambda item: (item.timestamp, int(item.key.rsplit(".", 1)[-1])))
 
@@ -307,7 +332,9 @@ class CloudWatchAlarms:
         https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html)."""
         extended = params.get("ExtendedStatistic")
         if extended and not _PERCENTILE.match(extended):
-            raise self._unsupported(f"the extended statistic {extended!r} is valid on AWS but not evaluated offline (pNN is)")
+            raise self._unsupported(
+                f"the extended statistic {extended!r} is valid on AWS but not evaluated offline (pNN is)"
+            )
         metrics = params.get("Metrics")
         if not metrics:
             return
@@ -321,14 +348,17 @@ class CloudWatchAlarms:
         self._refuse_insights_not_evaluated(params)
         # Evaluated once over an empty window: the metric math checks run, and the shape of the result shows.
         now = self.lab.clock.now()
-        answers = plugin.query_series(metrics, now, now + dt.timedelta(seconds=1), operation="PutMetricAlarm", anomaly="check")
+        answers = plugin.query_series(
+            metrics, now, now + dt.timedelta(seconds=1), operation="PutMetricAlarm", anomaly="check"
+        )
         band = params.get("ThresholdMetricId")
         if band is not None:
             _check_band(metrics, band, len(answers[band]))
         returned = next(q["Id"] for q in metrics if q.get("ReturnData", True) and q["Id"] != band)
         if len(answers[returned]) != 1:
             raise ServiceError(
-                "ValidationError", f"The expression '{returned}' returns {len(answers[returned])} time series; an alarm "
+                "ValidationError",
+                f"The expression '{returned}' returns {len(answers[returned])} time series; an alarm "
                 "needs an expression that returns a single time series.",
             )
 
@@ -375,14 +405,22 @@ class CloudWatchAlarms:
             self._cloudwatch(call.region).set_alarm_state(
                 AlarmName=name, StateValue="INSUFFICIENT_DATA", StateReason="Unchecked: Initial alarm creation"
             )
-            self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" created', {"type": "Create", "version": "1.0"})
+            self._record(
+                name, now, "ConfigurationUpdate", f'Alarm "{name}" created', {"type": "Create", "version": "1.0"}
+            )
         else:
             # moto rebuilds the alarm in state OK; CloudWatch keeps the state it had.
-            kept = {"AlarmName": name, "StateValue": previous["StateValue"], "StateReason": previous.get("StateReason", "")}
+            kept = {
+                "AlarmName": name,
+                "StateValue": previous["StateValue"],
+                "StateReason": previous.get("StateReason", ""),
+            }
             if previous.get("StateReasonData"):
                 kept["StateReasonData"] = previous["StateReasonData"]
             self._cloudwatch(call.region).set_alarm_state(**kept)
-            self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update", "version": "1.0"})
+            self._record(
+                name, now, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update", "version": "1.0"}
+            )
 
     def set_state(self, call: Call) -> dict[str, Any]:
         composite = self.composite
@@ -394,13 +432,16 @@ class CloudWatchAlarms:
             raise ServiceError("ResourceNotFound", f"Alarm {name} not found")
         reason_data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
         self.newest.pop((call.region or self.lab.region, name), None)
-        self._transition(before, call.params["StateValue"], call.params["StateReason"], reason_data, self.lab.clock.now())
+        self._transition(
+            before, call.params["StateValue"], call.params["StateReason"], reason_data, self.lab.clock.now()
+        )
         return {}
 
     def describe_history(self, call: Call) -> dict[str, Any]:
         params = call.params
         items = [
-            item for item in self.history
+            item
+            for item in self.history
             if params.get("AlarmName") in (None, item.alarm_name)
             and params.get("HistoryItemType") in (None, item.item_type)
             and (params.get("StartDate") is None or item.timestamp >= _aware(params["StartDate"]))
@@ -410,8 +451,10 @@ class CloudWatchAlarms:
         ]
         # Within one lab second, recording order stands for AWS's milliseconds (an Action follows its StateUpdate).
         order = {id(item): index for index, item in enumerate(self.history)}
-        items.sort(key=lambda item: (item.timestamp, order[id(item)]),
-                   reverse=params.get("ScanBy", "TimestampDescending") == "TimestampDescending")
+        items.sort(
+            key=lambda item: (item.timestamp, order[id(item)]),
+            reverse=params.get("ScanBy", "TimestampDescending") == "TimestampDescending",
+        )
         start = int(params.get("NextToken") or 0)
         size = int(params.get("MaxRecords") or 100)
         page = items[start : start + size]
@@ -488,7 +531,9 @@ class CloudWatchAlarms:
             return False
         return steady.end <= micros(schedule.window_end(at, steady.period, window)) <= steady.unchanged_until
 
-    def _keep_steady(self, alarm: dict[str, Any], window: dict[str, Any] | None, period: int, end: dt.datetime, count: int) -> None:
+    def _keep_steady(
+        self, alarm: dict[str, Any], window: dict[str, Any] | None, period: int, end: dt.datetime, count: int
+    ) -> None:
         """Note what this evaluation, which kept the alarm's state, read (see :meth:`unchanged`)."""
         name = alarm["AlarmName"]
         found = self._series_read(alarm, period) if self.skipping else None
@@ -507,7 +552,12 @@ class CloudWatchAlarms:
                 self._spans[key] = series.quiet_span(boundaries)
             span = min(span, self._spans[key])
         self._steady[name] = Steady(
-            alarm, window, period, end_us, end_us + span, self.metrics.store.created,
+            alarm,
+            window,
+            period,
+            end_us,
+            end_us + span,
+            self.metrics.store.created,
             tuple((series, series.version) for series in found if series is not None),
         )
 
@@ -543,7 +593,9 @@ class CloudWatchAlarms:
         if alarm.get("Metrics"):
             return alarm_period(alarm) is not None
         statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic") or ""
-        return bool(alarm.get("MetricName")) and (statistic in STANDARD_STATISTICS or bool(_PERCENTILE.match(statistic)))
+        return bool(alarm.get("MetricName")) and (
+            statistic in STANDARD_STATISTICS or bool(_PERCENTILE.match(statistic))
+        )
 
     def _evaluate(self, alarm: dict[str, Any], now: dt.datetime) -> None:
         """Evaluate ``alarm`` at ``now`` over the periods its evaluation window gives."""
@@ -574,27 +626,45 @@ class CloudWatchAlarms:
         if evaluated:
             self.newest[(self.lab.region, alarm["AlarmName"])] = float(evaluated[-1])
         outcome = alarms.evaluate(
-            values, threshold=threshold, comparison_operator=alarm["ComparisonOperator"],
-            evaluation_periods=n, datapoints_to_alarm=alarm.get("DatapointsToAlarm"),
-            treat_missing_data=treat, current_state=alarm["StateValue"],
+            values,
+            threshold=threshold,
+            comparison_operator=alarm["ComparisonOperator"],
+            evaluation_periods=n,
+            datapoints_to_alarm=alarm.get("DatapointsToAlarm"),
+            treat_missing_data=treat,
+            current_state=alarm["StateValue"],
         )
         if outcome.state == alarm["StateValue"]:
             self._keep_steady(alarm, window, period, end, count)
             return
         reason, reason_data = alarms.state_reason(
-            outcome, timestamps=starts, threshold=threshold, period=period, query_date=now,
-            statistic=statistic, unit=alarm.get("Unit"), sample_counts=counts,
+            outcome,
+            timestamps=starts,
+            threshold=threshold,
+            period=period,
+            query_date=now,
+            statistic=statistic,
+            unit=alarm.get("Unit"),
+            sample_counts=counts,
             datapoints_to_alarm_set="DatapointsToAlarm" in alarm,
         )
         self._transition(alarm, outcome.state, reason, reason_data, now)
 
     def _metric_values(
-        self, alarm: dict[str, Any], first: dt.datetime, now: dt.datetime, starts: list[dt.datetime],
+        self,
+        alarm: dict[str, Any],
+        first: dt.datetime,
+        now: dt.datetime,
+        starts: list[dt.datetime],
     ) -> tuple[list[float | None], list[float | None]]:
         """A single-metric alarm's statistic and sample count in each period starting at ``starts``."""
         query: dict[str, Any] = {
-            "Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"], "Dimensions": alarm.get("Dimensions", []),
-            "StartTime": first, "EndTime": now, "Period": alarm_period(alarm),
+            "Namespace": alarm["Namespace"],
+            "MetricName": alarm["MetricName"],
+            "Dimensions": alarm.get("Dimensions", []),
+            "StartTime": first,
+            "EndTime": now,
+            "Period": alarm_period(alarm),
         }
         if alarm.get("Unit"):
             query["Unit"] = alarm["Unit"]
@@ -612,9 +682,15 @@ class CloudWatchAlarms:
 
     def _by_start(self, query: dict[str, Any]) -> dict[dt.datetime, dict[str, Any]]:
         key = (
-            query["Namespace"], query["MetricName"], tuple((d["Name"], d["Value"]) for d in query["Dimensions"]),
-            query.get("Unit"), query["StartTime"], query["EndTime"], query["Period"],
-            tuple(query.get("Statistics") or ()), tuple(query.get("ExtendedStatistics") or ()),
+            query["Namespace"],
+            query["MetricName"],
+            tuple((d["Name"], d["Value"]) for d in query["Dimensions"]),
+            query.get("Unit"),
+            query["StartTime"],
+            query["EndTime"],
+            query["Period"],
+            tuple(query.get("Statistics") or ()),
+            tuple(query.get("ExtendedStatistics") or ()),
         )
         found = self._answers.get(key)
         if found is None:
@@ -622,7 +698,11 @@ class CloudWatchAlarms:
         return found
 
     def _math_values(
-        self, alarm: dict[str, Any], first: dt.datetime, now: dt.datetime, starts: list[dt.datetime],
+        self,
+        alarm: dict[str, Any],
+        first: dt.datetime,
+        now: dt.datetime,
+        starts: list[dt.datetime],
     ) -> list[float | None]:
         """The returned query's value in each period: the whole ``Metrics`` array evaluated over the
         evaluation range, as GetMetricData would answer it."""
@@ -635,7 +715,9 @@ class CloudWatchAlarms:
             return [None] * len(starts)
         if len(found) > 1:
             raise UnsupportedOperation(
-                "cloudwatch", "PutMetricAlarm", self.lab.backend.name,
+                "cloudwatch",
+                "PutMetricAlarm",
+                self.lab.backend.name,
                 f"the alarm {alarm['AlarmName']!r}'s expression {returned!r} returned {len(found)} time series "
                 "with data; an alarm watches one",
             )
@@ -643,7 +725,11 @@ class CloudWatchAlarms:
         return [by_start.get(s) for s in starts]
 
     def _band_values(
-        self, alarm: dict[str, Any], first: dt.datetime, now: dt.datetime, starts: list[dt.datetime],
+        self,
+        alarm: dict[str, Any],
+        first: dt.datetime,
+        now: dt.datetime,
+        starts: list[dt.datetime],
     ) -> tuple[list[float | None], list[tuple[float, float] | None]]:
         """An anomaly detection alarm's metric value and band (lower, upper) in each period. The alarm
         creates its detector when it has none ("If you delete the model without deleting the alarm, the
@@ -653,7 +739,9 @@ class CloudWatchAlarms:
         queries, band_id = alarm["Metrics"], alarm["ThresholdMetricId"]
         returned = next(q["Id"] for q in queries if q.get("ReturnData", True) and q["Id"] != band_id)
         origin = int(now.timestamp()) % (alarm_period(alarm) or 60)
-        found = self.metrics.query_series(queries, first, now, operation="PutMetricAlarm", anomaly="create", origin=origin)
+        found = self.metrics.query_series(
+            queries, first, now, operation="PutMetricAlarm", anomaly="create", origin=origin
+        )
         metric = dict(zip(found[returned][0][1], found[returned][0][2])) if found[returned] else {}
         upper, lower = (dict(zip(entry[1], entry[2])) for entry in found[band_id])
         values: list[float | None] = []
@@ -668,10 +756,15 @@ class CloudWatchAlarms:
         """The query's datapoints in the alarm's periods: they end at ``EndTime`` (the evaluation
         window's end), not at multiples of the period since the epoch as GetMetricStatistics' do."""
         period = int(query["Period"])
-        rows = self.metrics.rows(query["Namespace"], query["MetricName"], query["Dimensions"], query["StartTime"], query["EndTime"])
+        rows = self.metrics.rows(
+            query["Namespace"], query["MetricName"], query["Dimensions"], query["StartTime"], query["EndTime"]
+        )
         points = period_statistics(
-            rows, period=period, statistics=query.get("Statistics") or [],
-            extended_statistics=query.get("ExtendedStatistics") or [], unit=query.get("Unit"),
+            rows,
+            period=period,
+            statistics=query.get("Statistics") or [],
+            extended_statistics=query.get("ExtendedStatistics") or [],
+            unit=query.get("Unit"),
             origin=int(query["EndTime"].timestamp()) % period,
         )
         return points
@@ -691,20 +784,34 @@ class CloudWatchAlarms:
         self._cloudwatch().set_alarm_state(**params)
         name = alarm["AlarmName"]
         self._record(
-            name, now, "StateUpdate", f"Alarm updated from {old_state} to {state}",
+            name,
+            now,
+            "StateUpdate",
+            f"Alarm updated from {old_state} to {state}",
             {
                 "version": "1.0",
                 "oldState": {"stateValue": old_state, "stateReason": old_reason},
-                "newState": {"stateValue": state, "stateReason": reason, **({"stateReasonData": reason_data} if reason_data else {})},
+                "newState": {
+                    "stateValue": state,
+                    "stateReason": reason,
+                    **({"stateReasonData": reason_data} if reason_data else {}),
+                },
             },
         )
         updated = self._alarm(name) or alarm
         if kept is not None:  # this write changed only this alarm: keep the others as read
             self._kept = [updated if other["AlarmName"] == name else other for other in kept]
         event = alarms.alarm_state_change_event(
-            updated, old_state=old_state, old_reason=old_reason,
-            old_timestamp=_aware(alarm.get("StateUpdatedTimestamp") or now), new_state=state, reason=reason,
-            when=now, account_id=self.lab.account_id, region=self.lab.region, reason_data=reason_data,
+            updated,
+            old_state=old_state,
+            old_reason=old_reason,
+            old_timestamp=_aware(alarm.get("StateUpdatedTimestamp") or now),
+            new_state=state,
+            reason=reason,
+            when=now,
+            account_id=self.lab.account_id,
+            region=self.lab.region,
+            reason_data=reason_data,
         )
         self.events.append(event)
         # "CloudWatch sends events to Amazon EventBridge whenever a CloudWatch alarm ... changes alarm
@@ -743,16 +850,32 @@ class CloudWatchAlarms:
         if not topics:
             return
         subject, message = alarms.alarm_notification(
-            alarm, old_state=old_state, new_state=state, reason=reason, when=now,
-            account_id=self.lab.account_id, region=self.lab.region,
+            alarm,
+            old_state=old_state,
+            new_state=state,
+            reason=reason,
+            when=now,
+            account_id=self.lab.account_id,
+            region=self.lab.region,
         )
         self.notify_topics(
-            alarm["AlarmName"], topics, subject, message, now,
-            lambda topic, unsubscribe_url: alarms.email_body(subject, message, topic_arn=topic, unsubscribe_url=unsubscribe_url),
+            alarm["AlarmName"],
+            topics,
+            subject,
+            message,
+            now,
+            lambda topic, unsubscribe_url: alarms.email_body(
+                subject, message, topic_arn=topic, unsubscribe_url=unsubscribe_url
+            ),
         )
 
     def notify_topics(
-        self, alarm_name: str, topics: list[str], subject: str, message: dict[str, Any], now: dt.datetime,
+        self,
+        alarm_name: str,
+        topics: list[str],
+        subject: str,
+        message: dict[str, Any],
+        now: dt.datetime,
         email_text: Callable[[str, str], str] | None = None,
         record: Callable[[str, dt.datetime, str, str, dict[str, Any]], None] | None = None,
     ) -> None:
@@ -773,11 +896,21 @@ class CloudWatchAlarms:
                 self.email.publish(topic, json.dumps(message), subject, render)
             except ClientError as error:
                 text = error.response.get("Error", {}).get("Message", "")
-                keep(alarm_name, now, "Action", f'Failed to execute action {topic}. Received error: "{text}"',
-                     {"actionState": "Failed", "notificationResource": topic, "error": text})
+                keep(
+                    alarm_name,
+                    now,
+                    "Action",
+                    f'Failed to execute action {topic}. Received error: "{text}"',
+                    {"actionState": "Failed", "notificationResource": topic, "error": text},
+                )
                 continue
-            keep(alarm_name, now, "Action", f"Successfully executed action {topic}",
-                 {"actionState": "Succeeded", "notificationResource": topic})
+            keep(
+                alarm_name,
+                now,
+                "Action",
+                f"Successfully executed action {topic}",
+                {"actionState": "Succeeded", "notificationResource": topic},
+            )
 
     def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
         item = HistoryItem(name, "MetricAlarm", when, item_type, summary, data)
@@ -810,7 +943,8 @@ def _check_band(metrics: list[dict[str, Any]], band: str, series: int) -> None:
     query = next(q for q in metrics if q["Id"] == band)
     if "ANOMALY_DETECTION_BAND" not in (query.get("Expression") or "") or series != 2:
         raise ServiceError(
-            "ValidationError", f"ThresholdMetricId '{band}' must name an ANOMALY_DETECTION_BAND expression.",
+            "ValidationError",
+            f"ThresholdMetricId '{band}' must name an ANOMALY_DETECTION_BAND expression.",
         )
     if any(int(q["MetricStat"]["Period"]) < 60 for q in metrics if "MetricStat" in q):
         raise ServiceError("ValidationError", "The period of an anomaly detection alarm must be one minute or longer.")

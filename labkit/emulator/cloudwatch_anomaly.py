@@ -104,8 +104,12 @@ class AnomalyDetectors:
     def math_key(queries: list[dict[str, Any]]) -> str:
         """The queries that define a metric math detector, without labels and with the returned Id marked."""
         shape = sorted(
-            (q["Id"], q.get("Expression"), json.dumps(q.get("MetricStat"), sort_keys=True, default=str),
-             q.get("ReturnData", True))
+            (
+                q["Id"],
+                q.get("Expression"),
+                json.dumps(q.get("MetricStat"), sort_keys=True, default=str),
+                q.get("ReturnData", True),
+            )
             for q in queries
         )
         return json.dumps(["math", shape])
@@ -120,8 +124,10 @@ class AnomalyDetectors:
         key, spec = self._spec(params, "PutAnomalyDetector")
         configuration = self._configuration(params.get("Configuration") or {})
         if (params.get("MetricCharacteristics") or {}).get("PeriodicSpikes"):
-            raise self._unsupported("PutAnomalyDetector", "MetricCharacteristics PeriodicSpikes true is valid on AWS but "
-                                    "not modelled by labkit's band model")
+            raise self._unsupported(
+                "PutAnomalyDetector",
+                "MetricCharacteristics PeriodicSpikes true is valid on AWS but not modelled by labkit's band model",
+            )
         return {"AnomalyDetectorId": self.create(key, spec, configuration)}
 
     def create(self, key: str, spec: dict[str, Any], configuration: dict[str, Any] | None = None) -> str:
@@ -142,7 +148,8 @@ class AnomalyDetectors:
         forms = sum(bool(x) for x in (legacy, single, math))
         if forms > 1:
             raise ServiceError(
-                "InvalidParameterCombination", "Specify only one of SingleMetricAnomalyDetector, MetricMathAnomalyDetector "
+                "InvalidParameterCombination",
+                "Specify only one of SingleMetricAnomalyDetector, MetricMathAnomalyDetector "
                 "and the Namespace, MetricName, Dimensions and Stat parameters.",
             )
         if math:
@@ -158,8 +165,11 @@ class AnomalyDetectors:
         stat = single["Stat"]
         if stat not in STATISTICS and not _PERCENTILE.match(stat):
             raise self._unsupported(operation, f"the statistic {stat!r} (simple statistics and pNN are modelled)")
-        metric = {"Namespace": single["Namespace"], "MetricName": single["MetricName"],
-                  "Dimensions": list(single.get("Dimensions") or [])}
+        metric = {
+            "Namespace": single["Namespace"],
+            "MetricName": single["MetricName"],
+            "Dimensions": list(single.get("Dimensions") or []),
+        }
         return self.single_key(metric, stat), {"kind": "SINGLE_METRIC", "metric": metric, "stat": stat}
 
     def _check_math(self, queries: list[dict[str, Any]], operation: str) -> None:
@@ -169,17 +179,23 @@ class AnomalyDetectors:
         if not queries:
             raise ServiceError("MissingParameter", "MetricMathAnomalyDetector needs MetricDataQueries.")
         if len(queries) > MAX_MATH_QUERIES:
-            raise invalid(f"Anomaly detection on metric math supports at most {MAX_MATH_QUERIES} metrics or expressions.")
+            raise invalid(
+                f"Anomaly detection on metric math supports at most {MAX_MATH_QUERIES} metrics or expressions."
+            )
         returned = [q for q in queries if q.get("ReturnData", True)]
         if len(returned) != 1 or "Expression" not in returned[0]:
-            raise invalid("Exactly one expression of MetricDataQueries must have ReturnData set to true; the "
-                          "other queries must set it to false.")
+            raise invalid(
+                "Exactly one expression of MetricDataQueries must have ReturnData set to true; the "
+                "other queries must set it to false."
+            )
         periods = set()
         for query in queries:
             text = query.get("Expression") or ""
             for construct in ("ANOMALY_DETECTION_BAND", "METRICS", "SEARCH"):
                 if re.search(rf"\b{construct}\s*\(", text):
-                    raise invalid(f"Anomaly detection on metric math doesn't support expressions that contain {construct}.")
+                    raise invalid(
+                        f"Anomaly detection on metric math doesn't support expressions that contain {construct}."
+                    )
             if "MetricStat" in query:
                 periods.add(int(query["MetricStat"]["Period"]))
         if len(periods) > 1:
@@ -194,24 +210,33 @@ class AnomalyDetectors:
     def _configuration(self, configuration: dict[str, Any]) -> dict[str, Any]:
         ranges = list(configuration.get("ExcludedTimeRanges") or [])
         if len(ranges) > MAX_EXCLUDED_RANGES:
-            raise ServiceError("InvalidParameterValue", f"You can specify as many as {MAX_EXCLUDED_RANGES} time ranges "
-                               "to exclude.")
+            raise ServiceError(
+                "InvalidParameterValue", f"You can specify as many as {MAX_EXCLUDED_RANGES} time ranges to exclude."
+            )
         for item in ranges:
             if _epoch(item["StartTime"]) >= _epoch(item["EndTime"]):
-                raise ServiceError("InvalidParameterValue", "The StartTime of an excluded time range must be before its EndTime.")
+                raise ServiceError(
+                    "InvalidParameterValue", "The StartTime of an excluded time range must be before its EndTime."
+                )
         try:
             anomaly.check_timezone(configuration.get("MetricTimezone"))
         except InvalidParameter as error:
             raise ServiceError("InvalidParameterValue", str(error)) from error
         for name, default in (("AdaptationSpeed", "NORMAL"), ("OutlierFilteringStrength", "MODERATE")):
             if configuration.get(name) not in (None, default):
-                raise self._unsupported("PutAnomalyDetector", f"Configuration {name} {configuration[name]!r} is valid on AWS "
-                                        f"but not modelled by labkit's band model (only its default {default})")
+                raise self._unsupported(
+                    "PutAnomalyDetector",
+                    f"Configuration {name} {configuration[name]!r} is valid on AWS "
+                    f"but not modelled by labkit's band model (only its default {default})",
+                )
         kept: dict[str, Any] = {}
         if ranges:
             kept["ExcludedTimeRanges"] = [
-                {"StartTime": dt.datetime.fromtimestamp(_epoch(r["StartTime"]), UTC),
-                 "EndTime": dt.datetime.fromtimestamp(_epoch(r["EndTime"]), UTC)} for r in ranges
+                {
+                    "StartTime": dt.datetime.fromtimestamp(_epoch(r["StartTime"]), UTC),
+                    "EndTime": dt.datetime.fromtimestamp(_epoch(r["EndTime"]), UTC),
+                }
+                for r in ranges
             ]
         if configuration.get("MetricTimezone"):
             kept["MetricTimezone"] = configuration["MetricTimezone"]
@@ -221,10 +246,14 @@ class AnomalyDetectors:
     def describe(self, call: Call) -> dict[str, Any]:
         params = call.params
         ids = params.get("AnomalyDetectorIds")
-        filters = [name for name in ("Namespace", "MetricName", "Dimensions", "AnomalyDetectorTypes") if params.get(name)]
+        filters = [
+            name for name in ("Namespace", "MetricName", "Dimensions", "AnomalyDetectorTypes") if params.get(name)
+        ]
         if ids and filters:
-            raise ServiceError("InvalidParameterCombination", "AnomalyDetectorIds cannot be used with Namespace, MetricName, "
-                               "Dimensions or AnomalyDetectorTypes.")
+            raise ServiceError(
+                "InvalidParameterCombination",
+                "AnomalyDetectorIds cannot be used with Namespace, MetricName, Dimensions or AnomalyDetectorTypes.",
+            )
         types = params.get("AnomalyDetectorTypes") or ["SINGLE_METRIC"]
         wanted = {(d["Name"], d.get("Value")) for d in params.get("Dimensions") or []}
         found = []
@@ -237,8 +266,11 @@ class AnomalyDetectors:
             elif detector["kind"] == "SINGLE_METRIC":
                 metric = detector["metric"]
                 have = {(d["Name"], d["Value"]) for d in metric["Dimensions"]}
-                if params.get("Namespace") not in (None, metric["Namespace"]) or \
-                        params.get("MetricName") not in (None, metric["MetricName"]) or not wanted <= have:
+                if (
+                    params.get("Namespace") not in (None, metric["Namespace"])
+                    or params.get("MetricName") not in (None, metric["MetricName"])
+                    or not wanted <= have
+                ):
                     continue
             elif params.get("Namespace") or params.get("MetricName") or wanted:
                 continue
@@ -250,14 +282,17 @@ class AnomalyDetectors:
             if not token.isdigit() or int(token) > len(found):
                 raise ServiceError("InvalidNextToken", "The NextToken is invalid.")
             start = int(token)
-        reply: dict[str, Any] = {"AnomalyDetectors": found[start:start + size]}
+        reply: dict[str, Any] = {"AnomalyDetectors": found[start : start + size]}
         if start + size < len(found):
             reply["NextToken"] = str(start + size)
         return reply
 
     def _describe_one(self, detector: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"AnomalyDetectorId": detector["id"], "Configuration": dict(detector["configuration"]),
-                               "StateValue": self.state(detector)}
+        out: dict[str, Any] = {
+            "AnomalyDetectorId": detector["id"],
+            "Configuration": dict(detector["configuration"]),
+            "StateValue": self.state(detector),
+        }
         if detector["kind"] == "SINGLE_METRIC":
             metric = detector["metric"]
             single = {**metric, "Stat": detector["stat"]}
@@ -285,7 +320,11 @@ class AnomalyDetectors:
         if now < int(detector["created"].timestamp()) + anomaly.TRAINING_DELAY:
             return "PENDING_TRAINING"
         period = STATE_PERIOD if detector["kind"] == "SINGLE_METRIC" else self._math_period(detector)
-        return "TRAINED" if self.model(detector, period, anomaly.trained_until(now)).trained else "TRAINED_INSUFFICIENT_DATA"
+        return (
+            "TRAINED"
+            if self.model(detector, period, anomaly.trained_until(now)).trained
+            else "TRAINED_INSUFFICIENT_DATA"
+        )
 
     @staticmethod
     def _math_period(detector: dict[str, Any]) -> int:
@@ -304,32 +343,52 @@ class AnomalyDetectors:
             nonnegative = detector["stat"] == "SampleCount" or detector["metric"]["Namespace"].startswith("AWS/")
         else:
             returned = next(q["Id"] for q in detector["queries"] if q.get("ReturnData", True))
-            [(_, times, values)] = self.metrics.query_series(detector["queries"], start, end, operation="GetMetricData")[returned]
+            [(_, times, values)] = self.metrics.query_series(
+                detector["queries"], start, end, operation="GetMetricData"
+            )[returned]
             epochs = np.array([int(t.timestamp()) for t in times], dtype=np.int64)
             array = np.array(values, dtype=np.float64)
             nonnegative = False
         # "a band for a statistic that can't be negative will never extend below zero" (AWS metrics).
         nonnegative = nonnegative and bool(np.all(array >= 0))
-        excluded = [(int(r["StartTime"].timestamp()), int(r["EndTime"].timestamp()))
-                    for r in detector["configuration"].get("ExcludedTimeRanges", [])]
-        model = anomaly.train(epochs, array, until=until, period=period, excluded=excluded,
-                              timezone=detector["configuration"].get("MetricTimezone"), nonnegative=nonnegative)
+        excluded = [
+            (int(r["StartTime"].timestamp()), int(r["EndTime"].timestamp()))
+            for r in detector["configuration"].get("ExcludedTimeRanges", [])
+        ]
+        model = anomaly.train(
+            epochs,
+            array,
+            until=until,
+            period=period,
+            excluded=excluded,
+            timezone=detector["configuration"].get("MetricTimezone"),
+            nonnegative=nonnegative,
+        )
         if len(self._models) > 512:
             self._models.clear()
         self._models[cache] = model
         return model
 
     def _training_points(
-        self, detector: dict[str, Any], period: int, start: dt.datetime, end: dt.datetime,
+        self,
+        detector: dict[str, Any],
+        period: int,
+        start: dt.datetime,
+        end: dt.datetime,
     ) -> tuple[np.ndarray, np.ndarray]:
         """A single metric's statistic per period over the training window. The simple statistics are
         computed on the store's columns at once (two weeks of 1-minute data is 20,160 datapoints);
         percentiles and moto's computed metrics go through the GetMetricData path."""
         metric, stat = detector["metric"], detector["stat"]
         series = self.metrics.store.find(metric["Namespace"], metric["MetricName"], metric["Dimensions"])
-        if series is None or stat not in ("Average", "Sum", "SampleCount", "Minimum", "Maximum") \
-                or self.metrics._provided(metric["Namespace"]) is not None:
-            times, values = self.metrics._stat_points(metric, {"Period": period, "Stat": stat}, start, end, "GetMetricData")
+        if (
+            series is None
+            or stat not in ("Average", "Sum", "SampleCount", "Minimum", "Maximum")
+            or self.metrics._provided(metric["Namespace"]) is not None
+        ):
+            times, values = self.metrics._stat_points(
+                metric, {"Period": period, "Stat": stat}, start, end, "GetMetricData"
+            )
             return np.array([int(t.timestamp()) for t in times], dtype=np.int64), np.array(values, dtype=np.float64)
         cols = series.window(int(start.timestamp()) * 1_000_000, int(end.timestamp()) * 1_000_000)
         seconds = cols["when"] // 1_000_000
@@ -346,13 +405,16 @@ class AnomalyDetectors:
         """The band of ``ANOMALY_DETECTION_BAND(qid, stddevs)`` for one request's ``queries``."""
         by_id = {str(q.get("Id")): q for q in queries}
 
-        def bands(qid: str, series: metricmath.Series, stddevs: float, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def bands(
+            qid: str, series: metricmath.Series, stddevs: float, times: np.ndarray
+        ) -> tuple[np.ndarray, np.ndarray]:
             key, spec = self._key_of(by_id, qid)
             detector = self.detectors.get(key)
             if detector is None:
                 if mode == "require":
                     raise self._unsupported(
-                        operation, f"ANOMALY_DETECTION_BAND({qid}) without an anomaly detector for it: create one with "
+                        operation,
+                        f"ANOMALY_DETECTION_BAND({qid}) without an anomaly detector for it: create one with "
                         "put_anomaly_detector first (AWS does not document this answer)",
                     )
                 if mode == "check":
@@ -376,19 +438,27 @@ class AnomalyDetectors:
         query = by_id[qid]
         if "MetricStat" in query:
             stat = query["MetricStat"]
-            return self.single_key(stat["Metric"], stat["Stat"]), {"kind": "SINGLE_METRIC", "metric": {
-                "Namespace": stat["Metric"]["Namespace"], "MetricName": stat["Metric"]["MetricName"],
-                "Dimensions": list(stat["Metric"].get("Dimensions") or [])}, "stat": stat["Stat"]}
+            return self.single_key(stat["Metric"], stat["Stat"]), {
+                "kind": "SINGLE_METRIC",
+                "metric": {
+                    "Namespace": stat["Metric"]["Namespace"],
+                    "MetricName": stat["Metric"]["MetricName"],
+                    "Dimensions": list(stat["Metric"].get("Dimensions") or []),
+                },
+                "stat": stat["Stat"],
+            }
         # A metric math band: the expression with every query it needs, the expression returned.
         needed, todo = {qid}, [qid]
         while todo:
             text = by_id[todo.pop()].get("Expression")
-            for ref in (metricmath.references(text) if text else set()):
+            for ref in metricmath.references(text) if text else set():
                 if ref in by_id and ref not in needed:
                     needed.add(ref)
                     todo.append(ref)
-        queries = [{**{k: v for k, v in by_id[i].items() if k not in ("Label", "ReturnData")}, "ReturnData": i == qid}
-                   for i in sorted(needed)]
+        queries = [
+            {**{k: v for k, v in by_id[i].items() if k not in ("Label", "ReturnData")}, "ReturnData": i == qid}
+            for i in sorted(needed)
+        ]
         return self.math_key(queries), {"kind": "METRIC_MATH", "queries": queries}
 
 
@@ -403,4 +473,3 @@ def install(emulator: Emulator) -> AnomalyDetectors:
     emulator.answers_internal("cloudwatch", "DescribeAnomalyDetectors")(plugin.describe)
     emulator.answers_internal("cloudwatch", "DeleteAnomalyDetector")(plugin.delete)
     return plugin
-

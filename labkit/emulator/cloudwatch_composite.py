@@ -136,49 +136,73 @@ class CompositeAlarms:
     def put(self, call: Call) -> dict[str, Any]:
         params = call.params
         if params.get("ActionConfiguration"):
-            raise self._unsupported("PutCompositeAlarm", "the parameter ActionConfiguration (alarm tags in notifications "
-                                    "and events) is not emulated")
+            raise self._unsupported(
+                "PutCompositeAlarm",
+                "the parameter ActionConfiguration (alarm tags in notifications and events) is not emulated",
+            )
         name = params["AlarmName"]
         if not 1 <= len(name) <= 255:
-            raise ServiceError("ValidationError", "1 validation error detected: Value at 'alarmName' failed to satisfy "
-                               "constraint: Member must have length less than or equal to 255")
+            raise ServiceError(
+                "ValidationError",
+                "1 validation error detected: Value at 'alarmName' failed to satisfy "
+                "constraint: Member must have length less than or equal to 255",
+            )
         for key in STATE_ACTIONS.values():
             for arn in params.get(key) or []:
                 if not _SNS.match(arn):
                     raise self._unsupported(
-                        "PutCompositeAlarm", f"the action {arn} (only SNS topic actions of composite alarms are emulated)",
+                        "PutCompositeAlarm",
+                        f"the action {arn} (only SNS topic actions of composite alarms are emulated)",
                     )
             if len(params.get(key) or []) > 5:
-                raise ServiceError("ValidationError", f"1 validation error detected: Value at '{key[0].lower() + key[1:]}' "
-                                   "failed to satisfy constraint: Member must have length less than or equal to 5")
+                raise ServiceError(
+                    "ValidationError",
+                    f"1 validation error detected: Value at '{key[0].lower() + key[1:]}' "
+                    "failed to satisfy constraint: Member must have length less than or equal to 5",
+                )
         try:
             rule = alarmrule.compile(params["AlarmRule"])
         except alarmrule.AlarmRuleError as error:
             raise ServiceError("ValidationError", str(error)) from error
         region = self._region(call)
-        missing = sorted(ref for ref in rule.alarms
-                         if (child := self._child_name(region, ref)) is None or self._state(region, child) is None)
+        missing = sorted(
+            ref
+            for ref in rule.alarms
+            if (child := self._child_name(region, ref)) is None or self._state(region, child) is None
+        )
         if missing:
             raise ServiceError(
-                "ValidationError", f"Could not save the composite alarm as alarms [{', '.join(missing)}] in the alarm rule do not exist",
+                "ValidationError",
+                f"Could not save the composite alarm as alarms [{', '.join(missing)}] in the alarm rule do not exist",
             )
         suppressor = self._check_suppressor(region, params)
         now = self.lab.clock.now()
         key = (region, name)
         previous = self.alarms.get(key)
         alarm = {
-            "AlarmName": name, "AlarmArn": self._arn(region, name),
-            "AlarmDescription": params.get("AlarmDescription", ""), "AlarmRule": params["AlarmRule"],
+            "AlarmName": name,
+            "AlarmArn": self._arn(region, name),
+            "AlarmDescription": params.get("AlarmDescription", ""),
+            "AlarmRule": params["AlarmRule"],
             "ActionsEnabled": params.get("ActionsEnabled", True),
-            "AlarmActions": list(params.get("AlarmActions") or []), "OKActions": list(params.get("OKActions") or []),
+            "AlarmActions": list(params.get("AlarmActions") or []),
+            "OKActions": list(params.get("OKActions") or []),
             "InsufficientDataActions": list(params.get("InsufficientDataActions") or []),
             "AlarmConfigurationUpdatedTimestamp": now,
-            "StateValue": "INSUFFICIENT_DATA", "StateReason": "Unchecked: Initial alarm creation",
-            "StateUpdatedTimestamp": now, "StateTransitionedTimestamp": now,
+            "StateValue": "INSUFFICIENT_DATA",
+            "StateReason": "Unchecked: Initial alarm creation",
+            "StateUpdatedTimestamp": now,
+            "StateTransitionedTimestamp": now,
             **suppressor,
         }
         if previous is not None:  # an update keeps the state (as PutMetricAlarm's does)
-            for field in ("StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp", "StateTransitionedTimestamp"):
+            for field in (
+                "StateValue",
+                "StateReason",
+                "StateReasonData",
+                "StateUpdatedTimestamp",
+                "StateTransitionedTimestamp",
+            ):
                 if field in previous:
                     alarm[field] = previous[field]
         self.alarms[key] = alarm
@@ -190,8 +214,13 @@ class CompositeAlarms:
             sent = call.context.get("labkit_sent_params") or params
             self.tags[key] = {t["Key"]: t["Value"] for t in sent.get("Tags") or []}
         verb = "updated" if previous else "created"
-        self._record(name, now, "ConfigurationUpdate", f'Alarm "{name}" {verb}',
-                     {"type": "Update" if previous else "Create", "version": "1.0"})
+        self._record(
+            name,
+            now,
+            "ConfigurationUpdate",
+            f'Alarm "{name}" {verb}',
+            {"type": "Update" if previous else "Create", "version": "1.0"},
+        )
         if previous is None:  # "When you update an existing alarm, its state is left unchanged"
             self._evaluate(region, name, now, trigger=None)
         return {}
@@ -207,7 +236,9 @@ class CompositeAlarms:
             raise ServiceError("ValidationError", f"The ActionsSuppressor alarm {suppressor} does not exist.")
         for name in periods:
             if params.get(name) is None:
-                raise ServiceError("MissingParameter", f"The parameter {name} is required when ActionsSuppressor is specified.")
+                raise ServiceError(
+                    "MissingParameter", f"The parameter {name} is required when ActionsSuppressor is specified."
+                )
             if params[name] < 0:
                 raise ServiceError("ValidationError", f"The parameter {name} must not be negative.")
         return {"ActionsSuppressor": suppressor, **{name: int(params[name]) for name in periods}}
@@ -238,7 +269,8 @@ class CompositeAlarms:
     def suppressor_changed(self, region: str, name: str, now: dt.datetime) -> None:
         """A suppressor alarm changed state: its composite alarms stop or start their extension period."""
         suppressed = [
-            (key, alarm) for key, alarm in list(self.alarms.items())
+            (key, alarm)
+            for key, alarm in list(self.alarms.items())
             if key[0] == region and self._child_name(region, alarm.get("ActionsSuppressor") or "") == name
         ]
         if not suppressed:  # the usual case: no DescribeAlarms for an alarm that suppresses nothing
@@ -269,10 +301,17 @@ class CompositeAlarms:
         was = {"by": alarm.pop("ActionsSuppressedBy", None), "reason": alarm.pop("ActionsSuppressedReason", None)}
         state, old_when = alarm["StateValue"], alarm["StateUpdatedTimestamp"]
         alarm["StateUpdatedTimestamp"] = now
-        self._record(key[1], now, "StateUpdate", f"Alarm updated from {state} to {state}", {
-            "version": "1.0", "oldState": {"stateValue": state, "stateReason": alarm["StateReason"]},
-            "newState": {"stateValue": state, "stateReason": alarm["StateReason"]},
-        })
+        self._record(
+            key[1],
+            now,
+            "StateUpdate",
+            f"Alarm updated from {state} to {state}",
+            {
+                "version": "1.0",
+                "oldState": {"stateValue": state, "stateReason": alarm["StateReason"]},
+                "newState": {"stateValue": state, "stateReason": alarm["StateReason"]},
+            },
+        )
         self.events_plugin.publish_event(
             self._event(key[0], alarm, state, alarm["StateReason"], old_when, now, previous_suppression=was),
         )
@@ -309,8 +348,13 @@ class CompositeAlarms:
             state, action = params.get("StateValue"), params.get("ActionPrefix")
             for (where, name), alarm in sorted(self.alarms.items()):
                 actions = alarm["AlarmActions"] + alarm["OKActions"] + alarm["InsufficientDataActions"]
-                if where == region and (names is None or name in names) and (prefix is None or name.startswith(prefix)) \
-                        and state in (None, alarm["StateValue"]) and (action is None or any(a.startswith(action) for a in actions)):
+                if (
+                    where == region
+                    and (names is None or name in names)
+                    and (prefix is None or name.startswith(prefix))
+                    and state in (None, alarm["StateValue"])
+                    and (action is None or any(a.startswith(action) for a in actions))
+                ):
                     reply["CompositeAlarms"].append(dict(alarm))
         if "LogAlarm" in types:
             reply["LogAlarms"] = []  # none can exist offline: PutLogAlarm is refused (cloudwatch_refused)
@@ -328,7 +372,8 @@ class CompositeAlarms:
         others = [name for name, value in call.params.items() if value and name not in ("MaxRecords", "NextToken")]
         if len(others) > 1:
             raise ServiceError(
-                "ValidationError", f"{family[0]} cannot be used with any other parameter except MaxRecords and NextToken.",
+                "ValidationError",
+                f"{family[0]} cannot be used with any other parameter except MaxRecords and NextToken.",
             )
         region = self._region(call)
         reply: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
@@ -339,7 +384,11 @@ class CompositeAlarms:
                 alarm = self._state(region, child)  # type: ignore[arg-type]
                 if alarm is None:
                     continue
-                shown = {key: alarm[key] for key in ("AlarmName", "AlarmArn", "StateValue", "StateUpdatedTimestamp") if key in alarm}
+                shown = {
+                    key: alarm[key]
+                    for key in ("AlarmName", "AlarmArn", "StateValue", "StateUpdatedTimestamp")
+                    if key in alarm
+                }
                 reply["CompositeAlarms" if "AlarmRule" in alarm else "MetricAlarms"].append(shown)
         else:
             name = call.params["ParentsOfAlarmName"]
@@ -358,7 +407,8 @@ class CompositeAlarms:
             named = {self._child_name(region, ref) for ref in rule.alarms}
             if named & gone:
                 raise ServiceError(
-                    "ValidationError", f"The alarms {sorted(named & gone)} can't be deleted: the composite alarm {name} "
+                    "ValidationError",
+                    f"The alarms {sorted(named & gone)} can't be deleted: the composite alarm {name} "
                     "depends on them. Change its AlarmRule first.",
                 )
 
@@ -409,7 +459,9 @@ class CompositeAlarms:
         """SetAlarmState on a composite alarm (the metric alarm plugin hands it over)."""
         key = (self._region(call), call.params["AlarmName"])
         data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
-        self._transition(key[0], key[1], call.params["StateValue"], call.params["StateReason"], data, self.lab.clock.now())
+        self._transition(
+            key[0], key[1], call.params["StateValue"], call.params["StateReason"], data, self.lab.clock.now()
+        )
         return {}
 
     # -- evaluation ----------------------------------------------------------------------------------
@@ -446,14 +498,21 @@ class CompositeAlarms:
             when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
             arn = self._arn(region, trigger)
             reason = f"{arn} transitioned to {child.get('StateValue')} at {_reason_time(when)}"
-            data = {"triggeringAlarms": [{"arn": arn, "state": {"value": child.get("StateValue"), "timestamp": _iso_ms(when)}}]}
+            data = {
+                "triggeringAlarms": [
+                    {"arn": arn, "state": {"value": child.get("StateValue"), "timestamp": _iso_ms(when)}}
+                ]
+            }
         else:  # created or updated: *labkit wording*
-            reason = f"The alarm rule evaluated to {'TRUE' if new_state == 'ALARM' else 'FALSE'} when the alarm was created"
+            reason = (
+                f"The alarm rule evaluated to {'TRUE' if new_state == 'ALARM' else 'FALSE'} when the alarm was created"
+            )
             data = None
         self._transition(region, name, new_state, reason, data, now)
 
-    def _transition(self, region: str, name: str, state: str, reason: str, data: dict[str, Any] | None,
-                    now: dt.datetime) -> None:
+    def _transition(
+        self, region: str, name: str, state: str, reason: str, data: dict[str, Any] | None, now: dt.datetime
+    ) -> None:
         alarm = self.alarms[(region, name)]
         old_state, old_reason = alarm["StateValue"], alarm["StateReason"]
         if state == old_state:
@@ -463,23 +522,43 @@ class CompositeAlarms:
         alarm.pop("StateReasonData", None)
         if data is not None:
             alarm["StateReasonData"] = json.dumps(data)
-        self._record(name, now, "StateUpdate", f"Alarm updated from {old_state} to {state}", {
-            "version": "1.0", "oldState": {"stateValue": old_state, "stateReason": old_reason},
-            "newState": {"stateValue": state, "stateReason": reason, **({"stateReasonData": data} if data else {})},
-        })
+        self._record(
+            name,
+            now,
+            "StateUpdate",
+            f"Alarm updated from {old_state} to {state}",
+            {
+                "version": "1.0",
+                "oldState": {"stateValue": old_state, "stateReason": old_reason},
+                "newState": {"stateValue": state, "stateReason": reason, **({"stateReasonData": data} if data else {})},
+            },
+        )
         key = (region, name)
         suppressed = bool(alarm["ActionsEnabled"]) and self._actions_suppressed(key, state, now)
         self.events_plugin.publish_event(self._event(region, alarm, old_state, old_reason, old_when, now))
         # A muted change's actions are kept by the mute rules plugin until the alarm is unmuted.
-        if alarm["ActionsEnabled"] and not suppressed and not self.metric_alarms.actions_muted(region, name, old_state, state, now):
+        if (
+            alarm["ActionsEnabled"]
+            and not suppressed
+            and not self.metric_alarms.actions_muted(region, name, old_state, state, now)
+        ):
             self._notify(region, alarm, old_state, now)
             self.acted[key] = state
         self.child_changed(region, name, now)  # a composite alarm may be another one's child
 
-    def _event(self, region: str, alarm: dict[str, Any], old_state: str, old_reason: str, old_when: dt.datetime,
-               now: dt.datetime, previous_suppression: dict[str, Any] | None = None) -> dict[str, Any]:
-        def state(value: str, why: str, at: dt.datetime, data: str | None = None,
-                  suppression: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _event(
+        self,
+        region: str,
+        alarm: dict[str, Any],
+        old_state: str,
+        old_reason: str,
+        old_when: dt.datetime,
+        now: dt.datetime,
+        previous_suppression: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        def state(
+            value: str, why: str, at: dt.datetime, data: str | None = None, suppression: dict[str, Any] | None = None
+        ) -> dict[str, Any]:
             out = {"reason": why, **({"reasonData": data} if data else {}), "timestamp": _iso_ms(at), "value": value}
             if suppression and suppression.get("by"):
                 out.update(actionsSuppressedBy=suppression["by"], actionsSuppressedReason=suppression["reason"])
@@ -487,18 +566,26 @@ class CompositeAlarms:
 
         configuration: dict[str, Any] = {"alarmRule": alarm["AlarmRule"]}
         if alarm.get("ActionsSuppressor"):
-            configuration.update(actionsSuppressor=alarm["ActionsSuppressor"],
-                                 actionsSuppressorWaitPeriod=alarm["ActionsSuppressorWaitPeriod"],
-                                 actionsSuppressorExtensionPeriod=alarm["ActionsSuppressorExtensionPeriod"])
+            configuration.update(
+                actionsSuppressor=alarm["ActionsSuppressor"],
+                actionsSuppressorWaitPeriod=alarm["ActionsSuppressorWaitPeriod"],
+                actionsSuppressorExtensionPeriod=alarm["ActionsSuppressorExtensionPeriod"],
+            )
         current = {"by": alarm.get("ActionsSuppressedBy"), "reason": alarm.get("ActionsSuppressedReason")}
         if alarm["AlarmDescription"]:
             configuration["description"] = alarm["AlarmDescription"]
         return {
-            "version": "0", "id": f"{alarm['AlarmArn']}#{_iso_ms(now)}#{alarm['StateValue']}",
-            "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch", "account": self.lab.account_id,
-            "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "region": region, "resources": [alarm["AlarmArn"]],
+            "version": "0",
+            "id": f"{alarm['AlarmArn']}#{_iso_ms(now)}#{alarm['StateValue']}",
+            "detail-type": "CloudWatch Alarm State Change",
+            "source": "aws.cloudwatch",
+            "account": self.lab.account_id,
+            "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": region,
+            "resources": [alarm["AlarmArn"]],
             "detail": {
-                "alarmName": alarm["AlarmName"], "configuration": configuration,
+                "alarmName": alarm["AlarmName"],
+                "configuration": configuration,
                 "previousState": state(old_state, old_reason, old_when, suppression=previous_suppression),
                 "state": state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData"), current),
             },
@@ -514,13 +601,22 @@ class CompositeAlarms:
             subject = subject[:99]
         data = json.loads(alarm.get("StateReasonData") or "{}")
         message = {
-            "AlarmName": alarm["AlarmName"], "AlarmDescription": alarm["AlarmDescription"] or None,
-            "AWSAccountId": self.lab.account_id, "NewStateValue": state, "NewStateReason": alarm["StateReason"],
-            "StateChangeTime": _iso_ms(now), "Region": REGION_NAMES.get(region, region), "AlarmArn": alarm["AlarmArn"],
-            "OldStateValue": old_state, "AlarmRule": alarm["AlarmRule"],
-            "TriggeringChildren": [{"Arn": t["arn"], "State": {"Value": t["state"]["value"], "Timestamp": t["state"]["timestamp"]}}
-                                   for t in data.get("triggeringAlarms", [])],
-            "OKActions": alarm["OKActions"], "AlarmActions": alarm["AlarmActions"],
+            "AlarmName": alarm["AlarmName"],
+            "AlarmDescription": alarm["AlarmDescription"] or None,
+            "AWSAccountId": self.lab.account_id,
+            "NewStateValue": state,
+            "NewStateReason": alarm["StateReason"],
+            "StateChangeTime": _iso_ms(now),
+            "Region": REGION_NAMES.get(region, region),
+            "AlarmArn": alarm["AlarmArn"],
+            "OldStateValue": old_state,
+            "AlarmRule": alarm["AlarmRule"],
+            "TriggeringChildren": [
+                {"Arn": t["arn"], "State": {"Value": t["state"]["value"], "Timestamp": t["state"]["timestamp"]}}
+                for t in data.get("triggeringAlarms", [])
+            ],
+            "OKActions": alarm["OKActions"],
+            "AlarmActions": alarm["AlarmActions"],
             "InsufficientDataActions": alarm["InsufficientDataActions"],
         }
         self.metric_alarms.notify_topics(alarm["AlarmName"], topics, subject, message, now, record=self._record)
@@ -536,9 +632,7 @@ class CompositeAlarms:
             self.acted[key] = alarm["StateValue"]
 
     def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
-        self.metric_alarms.history.append(
-            HistoryItem(name, "CompositeAlarm", when, item_type, summary, data)
-        )
+        self.metric_alarms.history.append(HistoryItem(name, "CompositeAlarm", when, item_type, summary, data))
 
 
 def install(emulator: Emulator) -> CompositeAlarms:
@@ -549,8 +643,12 @@ def install(emulator: Emulator) -> CompositeAlarms:
     alarms.on_transition.append(plugin.child_changed)
     alarms.on_delete.append(plugin.deleted)
     # The kit's own clients (teardown, checkers) must see composite alarms too.
-    for operation, answer in {"DescribeAlarms": plugin.describe, "ListTagsForResource": plugin.list_tags,
-                              "TagResource": plugin.tag, "UntagResource": plugin.untag}.items():
+    for operation, answer in {
+        "DescribeAlarms": plugin.describe,
+        "ListTagsForResource": plugin.list_tags,
+        "TagResource": plugin.tag,
+        "UntagResource": plugin.untag,
+    }.items():
         emulator.answers_internal("cloudwatch", operation)(answer)
     emulator.answers("cloudwatch", "PutCompositeAlarm")(plugin.put)
     emulator.answers("cloudwatch", "DescribeAlarms")(plugin.describe)

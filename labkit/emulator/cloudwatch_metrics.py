@@ -127,7 +127,9 @@ class CloudWatchMetrics:
         self._adopted: dict[Any, int] = {}
         #: On a workshop server, the metrics each lab wrote to (kind ``metric-writers``, one item per lab),
         #: so that what a dead kernel sent can be freed by the next one; and how many this lab has recorded.
-        self.writers: ServerState | None = ServerState(self.lab, "metric-writers") if ServerState.available(self.lab) else None
+        self.writers: ServerState | None = (
+            ServerState(self.lab, "metric-writers") if ServerState.available(self.lab) else None
+        )
         self._recorded = 0
 
     @property
@@ -220,8 +222,16 @@ class CloudWatchMetrics:
             self.settle()
 
     def publish_columns(
-        self, namespace: str, name: str, dimensions: list[dict[str, str]], when: np.ndarray, count: np.ndarray,
-        total: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, unit: str | None,
+        self,
+        namespace: str,
+        name: str,
+        dimensions: list[dict[str, str]],
+        when: np.ndarray,
+        count: np.ndarray,
+        total: np.ndarray,
+        minimum: np.ndarray,
+        maximum: np.ndarray,
+        unit: str | None,
     ) -> None:
         """The emulator's own statistic sets of one metric, as columns (``when`` in epoch microseconds):
         a week of an instance's history is 120,000 datapoints, too many to build a dictionary each
@@ -229,7 +239,9 @@ class CloudWatchMetrics:
         :meth:`publish`'s batches, which keep the raw values its percentiles need."""
         if self.remote:
             raise PluginWiringError("publish_columns stores in-process history; on a moto server use publish()")
-        self.store.put_columns(namespace, name, dimensions, when, count, total, minimum, maximum, unit, self.lab.clock.now())
+        self.store.put_columns(
+            namespace, name, dimensions, when, count, total, minimum, maximum, unit, self.lab.clock.now()
+        )
 
     def settle(self) -> None:
         """Send the pending datapoints to the server (with a client the store does not copy from)."""
@@ -240,7 +252,10 @@ class CloudWatchMetrics:
         if self._sender is None:
             backend = self.lab.backend
             self._sender = backend.session.client(
-                "cloudwatch", region_name=self.lab.region, endpoint_url=backend.endpoint_url, config=backend.client_config,
+                "cloudwatch",
+                region_name=self.lab.region,
+                endpoint_url=backend.endpoint_url,
+                config=backend.client_config,
             )
         for namespace, data in pending.items():
             for start in range(0, len(data), PUT_BATCH):
@@ -253,7 +268,9 @@ class CloudWatchMetrics:
         import urllib.request
 
         http = urllib.request.Request(
-            str(self.lab.backend.endpoint_url) + path, method="POST", data=json.dumps(request).encode(),
+            str(self.lab.backend.endpoint_url) + path,
+            method="POST",
+            data=json.dumps(request).encode(),
             headers={"Content-Type": "application/json"},
         )
         try:
@@ -271,9 +288,16 @@ class CloudWatchMetrics:
         for entry in (reply or {}).get("series", []):
             dimensions = [{"Name": name, "Value": value} for name, value in entry["dimensions"]]
             self.store.put_columns(
-                entry["namespace"], entry["name"], dimensions, np.asarray(entry["when"], np.int64),
-                np.asarray(entry["count"], np.float64), np.asarray(entry["sum"], np.float64),
-                np.asarray(entry["min"], np.float64), np.asarray(entry["max"], np.float64), entry["unit"], now,
+                entry["namespace"],
+                entry["name"],
+                dimensions,
+                np.asarray(entry["when"], np.int64),
+                np.asarray(entry["count"], np.float64),
+                np.asarray(entry["sum"], np.float64),
+                np.asarray(entry["min"], np.float64),
+                np.asarray(entry["max"], np.float64),
+                entry["unit"],
+                now,
             )
             adopted += len(entry["when"])
         self._adopted = {key: series.size for key, series in self.store.series.items()}
@@ -281,8 +305,11 @@ class CloudWatchMetrics:
 
     def written(self) -> list[list[Any]]:
         """The metrics this lab wrote datapoints to, as [namespace, name, [[dimension, value], ...]]."""
-        return [[series.namespace, series.name, [list(pair) for pair in key[2]]]
-                for key, series in self.store.series.items() if series.size > self._adopted.get(key, 0)]
+        return [
+            [series.namespace, series.name, [list(pair) for pair in key[2]]]
+            for key, series in self.store.series.items()
+            if series.size > self._adopted.get(key, 0)
+        ]
 
     def _record_written(self) -> None:
         """Keep on the server which metrics this lab wrote to (when that list grew)."""
@@ -350,14 +377,31 @@ class CloudWatchMetrics:
             if isinstance(datum, MetricDatum):
                 value: dict[str, Any] = {"Value": datum.value}
             elif isinstance(datum, MetricAggregatedDatum):  # a statistic set
-                value = {"StatisticValues": {"SampleCount": datum.sample_count, "Sum": datum.sum,
-                                             "Minimum": datum.min, "Maximum": datum.max}}
+                value = {
+                    "StatisticValues": {
+                        "SampleCount": datum.sample_count,
+                        "Sum": datum.sum,
+                        "Minimum": datum.min,
+                        "Maximum": datum.max,
+                    }
+                }
             else:
-                raise self._unsupported("GetMetricStatistics", f"moto's computed {type(datum).__name__} datapoints are not emulated")
-            provided.put(datum.namespace, [{
-                "MetricName": datum.name, **value, "Unit": datum.unit, "Timestamp": datum.timestamp,
-                "Dimensions": [{"Name": d.name, "Value": d.value} for d in datum.dimensions],
-            }], self.lab.clock.now())
+                raise self._unsupported(
+                    "GetMetricStatistics", f"moto's computed {type(datum).__name__} datapoints are not emulated"
+                )
+            provided.put(
+                datum.namespace,
+                [
+                    {
+                        "MetricName": datum.name,
+                        **value,
+                        "Unit": datum.unit,
+                        "Timestamp": datum.timestamp,
+                        "Dimensions": [{"Name": d.name, "Value": d.value} for d in datum.dimensions],
+                    }
+                ],
+                self.lab.clock.now(),
+            )
         return provided
 
     def rows(
@@ -384,7 +428,9 @@ class CloudWatchMetrics:
             )
         start, end, period = _utc(params["StartTime"]), _utc(params["EndTime"]), int(params["Period"])
         if start >= end:
-            raise ServiceError("InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.")
+            raise ServiceError(
+                "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime."
+            )
         requested = math.ceil((end - start).total_seconds() / period)
         if limited and requested > MAX_STATISTICS_DATAPOINTS:
             raise ServiceError(
@@ -395,7 +441,11 @@ class CloudWatchMetrics:
             )
         rows = self.rows(params["Namespace"], params["MetricName"], params.get("Dimensions", []), start, end)
         points = period_statistics(
-            rows, period=period, statistics=statistics, extended_statistics=extended, unit=params.get("Unit"),
+            rows,
+            period=period,
+            statistics=statistics,
+            extended_statistics=extended,
+            unit=params.get("Unit"),
         )
         for point in points:
             for name in statistics:
@@ -414,7 +464,9 @@ class CloudWatchMetrics:
         queries = params["MetricDataQueries"]
         for name in ("LabelOptions", "NextToken"):
             if params.get(name):
-                raise self._unsupported("GetMetricData", f"the parameter {name} is not emulated (one page holds every datapoint)")
+                raise self._unsupported(
+                    "GetMetricData", f"the parameter {name} is not emulated (one page holds every datapoint)"
+                )
         start, end = _utc(params["StartTime"]), _utc(params["EndTime"])
         if start >= end:
             raise ServiceError("ValidationError", "The parameter EndTime must be greater than StartTime.")
@@ -428,21 +480,32 @@ class CloudWatchMetrics:
             for label, times, values in answers[query["Id"]]:
                 points = sorted(zip(times, values), reverse=descending)
                 returned += len(points)
-                results.append({
-                    "Id": query["Id"], "Label": label,
-                    "Timestamps": [when for when, _ in points], "Values": [value for _, value in points],
-                    "StatusCode": "Complete",
-                })
+                results.append(
+                    {
+                        "Id": query["Id"],
+                        "Label": label,
+                        "Timestamps": [when for when, _ in points],
+                        "Values": [value for _, value in points],
+                        "StatusCode": "Complete",
+                    }
+                )
         most = int(params.get("MaxDatapoints") or MAX_DATA_DATAPOINTS)
         if returned > most:
             raise self._unsupported(
-                "GetMetricData", f"{returned:,} datapoints exceed MaxDatapoints ({most:,}); paging with NextToken is not emulated",
+                "GetMetricData",
+                f"{returned:,} datapoints exceed MaxDatapoints ({most:,}); paging with NextToken is not emulated",
             )
         return {"MetricDataResults": results, "Messages": []}
 
     def query_series(
-        self, queries: list[dict[str, Any]], start: dt.datetime, end: dt.datetime, *, operation: str,
-        anomaly: str = "require", origin: int = 0,
+        self,
+        queries: list[dict[str, Any]],
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        operation: str,
+        anomaly: str = "require",
+        origin: int = 0,
     ) -> dict[str, list[tuple[str, list[dt.datetime], list[float]]]]:
         """Every query's time series (label, timestamps, values) over ``start <= t < end``.
 
@@ -466,7 +529,8 @@ class CloudWatchMetrics:
 
         if len(queries) > MAX_DATA_QUERIES:
             raise ServiceError(
-                "ValidationError", f"The collection MetricDataQueries must not have a size greater than {MAX_DATA_QUERIES}.",
+                "ValidationError",
+                f"The collection MetricDataQueries must not have a size greater than {MAX_DATA_QUERIES}.",
             )
         seen: set[str] = set()
         metrics: dict[str, metricmath.Series] = {}
@@ -478,15 +542,19 @@ class CloudWatchMetrics:
                 raise self._unsupported(operation, "AccountId of another account (cross-account observability)")
             if not metricmath.engine.ID_PATTERN.match(qid):
                 raise ServiceError(
-                    "ValidationError", f"Invalid metric Id '{qid}': an Id must start with a lowercase letter and "
+                    "ValidationError",
+                    f"Invalid metric Id '{qid}': an Id must start with a lowercase letter and "
                     "contain only letters, numbers and underscores.",
                 )
             if qid in seen:
-                raise ServiceError("ValidationError", f"The metric Id '{qid}' is used more than once in MetricDataQueries.")
+                raise ServiceError(
+                    "ValidationError", f"The metric Id '{qid}' is used more than once in MetricDataQueries."
+                )
             seen.add(qid)
             if ("MetricStat" in query) == ("Expression" in query):
                 raise ServiceError(
-                    "ValidationError", f"The query '{qid}' must specify either Expression or MetricStat but not both.",
+                    "ValidationError",
+                    f"The query '{qid}' must specify either Expression or MetricStat but not both.",
                 )
             if "Expression" in query:
                 expressions[qid] = query["Expression"]
@@ -497,8 +565,11 @@ class CloudWatchMetrics:
             metric = stat["Metric"]
             times, values = self._stat_points(metric, stat, start, end, operation, origin)
             metrics[qid] = metricmath.Series(
-                qid, query.get("Label") or metric["MetricName"], int(stat["Period"]),
-                np.array([int(t.timestamp()) for t in times], np.int64), np.array(values, np.float64),
+                qid,
+                query.get("Label") or metric["MetricName"],
+                int(stat["Period"]),
+                np.array([int(t.timestamp()) for t in times], np.int64),
+                np.array(values, np.float64),
             )
         answers: dict[str, list[tuple[str, list[dt.datetime], list[float]]]] = {
             qid: [(s.label, [dt.datetime.fromtimestamp(int(t), UTC) for t in s.times], s.values.tolist())]
@@ -508,15 +579,23 @@ class CloudWatchMetrics:
         insights = self._insights(expressions, periods, labels, start, end, operation)
         for qid, returned in insights.items():
             del expressions[qid]
-            answers[qid] = [(label, [dt.datetime.fromtimestamp(int(t), UTC) for t in s.times], s.values.tolist())
-                            for label, s in returned]
+            answers[qid] = [
+                (label, [dt.datetime.fromtimestamp(int(t), UTC) for t in s.times], s.values.tolist())
+                for label, s in returned
+            ]
         if not expressions:
             return answers
         try:
             bands = self.band_provider(queries, operation, anomaly) if self.band_provider is not None else None
             evaluated = metricmath.evaluate(
-                expressions, metrics, int(start.timestamp()), int(end.timestamp()), periods=periods, bands=bands,
-                given={qid: [s for _, s in returned] for qid, returned in insights.items()}, origin=origin,
+                expressions,
+                metrics,
+                int(start.timestamp()),
+                int(end.timestamp()),
+                periods=periods,
+                bands=bands,
+                given={qid: [s for _, s in returned] for qid, returned in insights.items()},
+                origin=origin,
             )
         except metricmath.MetricMathError as error:
             raise ServiceError("ValidationError", str(error)) from error
@@ -534,8 +613,13 @@ class CloudWatchMetrics:
         return answers
 
     def _insights(
-        self, expressions: dict[str, str], periods: dict[str, int], labels: dict[str, str | None],
-        start: dt.datetime, end: dt.datetime, operation: str,
+        self,
+        expressions: dict[str, str],
+        periods: dict[str, int],
+        labels: dict[str, str | None],
+        start: dt.datetime,
+        end: dt.datetime,
+        operation: str,
     ) -> dict[str, list[tuple[str, metricmath.Series]]]:
         """Run the request's Metrics Insights query (an ``Expression`` starting with SELECT) with
         :mod:`labkit.aws.metricsinsights`: (label, series) for each time series it returns.
@@ -553,10 +637,11 @@ class CloudWatchMetrics:
             return {}
         if len(found) > 1:
             raise ServiceError(
-                "ValidationError", f"A GetMetricData request can include only one Metrics Insights query; found {len(found)} "
+                "ValidationError",
+                f"A GetMetricData request can include only one Metrics Insights query; found {len(found)} "
                 f"({', '.join(found)}).",
             )
-        (qid, text), = found.items()
+        ((qid, text),) = found.items()
         try:
             query = metricsinsights.compile(text)
         except metricsinsights.MetricsInsightsError as error:
@@ -565,15 +650,18 @@ class CloudWatchMetrics:
             raise self._unsupported(operation, f"{error} (valid on AWS)") from error
         if qid not in periods:
             raise self._unsupported(
-                operation, f"the Metrics Insights query '{qid}' has no Period (what AWS does without one is not documented)",
+                operation,
+                f"the Metrics Insights query '{qid}' has no Period (what AWS does without one is not documented)",
             )
         reach = INSIGHTS_ALARM_REACH if operation == "PutMetricAlarm" else INSIGHTS_REACH
         first = max(start, self.lab.clock.now() - reach)
         lo, hi = micros(first), micros(end)
         candidates = [
-            metricsinsights.Metric(series.namespace, series.name, {d["Name"]: d["Value"] for d in series.dimensions},
-                                   series.window(lo, hi))
-            for store in (self.store, self._provided(query.namespace)) if store is not None
+            metricsinsights.Metric(
+                series.namespace, series.name, {d["Name"]: d["Value"] for d in series.dimensions}, series.window(lo, hi)
+            )
+            for store in (self.store, self._provided(query.namespace))
+            if store is not None
             for series in store.series.values()
             if series.namespace == query.namespace and series.name == query.metric
         ]
@@ -583,28 +671,40 @@ class CloudWatchMetrics:
             raise self._unsupported(operation, f"{error} (valid on AWS)") from error
         period = metricsinsights.effective_period(periods[qid])
         label = labels.get(qid)
-        return {qid: [
-            (f"{label} {r.label}" if label and r.group else (r.label if r.group else label or qid),
-             metricmath.Series(qid, r.label or label or qid, period, r.times, r.values, metric=False))
-            for r in results
-        ]}
+        return {
+            qid: [
+                (
+                    f"{label} {r.label}" if label and r.group else (r.label if r.group else label or qid),
+                    metricmath.Series(qid, r.label or label or qid, period, r.times, r.values, metric=False),
+                )
+                for r in results
+            ]
+        }
 
     def _stat_points(
-        self, metric: dict[str, Any], stat: dict[str, Any], start: dt.datetime, end: dt.datetime, operation: str,
+        self,
+        metric: dict[str, Any],
+        stat: dict[str, Any],
+        start: dt.datetime,
+        end: dt.datetime,
+        operation: str,
         origin: int = 0,
     ) -> tuple[list[dt.datetime], list[float]]:
         """One MetricStat's values per period (periods without data left out), in time order."""
         statistic = stat["Stat"]
         if statistic not in STATISTICS and not _is_percentile(statistic):
             raise self._unsupported(
-                operation, f"the statistic {statistic!r} is valid on AWS but not emulated (simple statistics and pNN are)",
+                operation,
+                f"the statistic {statistic!r} is valid on AWS but not emulated (simple statistics and pNN are)",
             )
         rows = self.rows(metric["Namespace"], metric["MetricName"], metric.get("Dimensions", []), start, end)
         periods = period_statistics(
-            rows, period=int(stat["Period"]),
+            rows,
+            period=int(stat["Period"]),
             statistics=[statistic] if statistic in STATISTICS else [],
             extended_statistics=[] if statistic in STATISTICS else [statistic],
-            unit=stat.get("Unit"), origin=origin,
+            unit=stat.get("Unit"),
+            origin=origin,
         )
         times, values = [], []
         for row in periods:
@@ -619,7 +719,9 @@ class CloudWatchMetrics:
         params = call.params
         for name in ("IncludeLinkedAccounts", "OwningAccount"):
             if params.get(name):
-                raise self._unsupported("ListMetrics", f"the parameter {name} (cross-account observability) is not emulated")
+                raise self._unsupported(
+                    "ListMetrics", f"the parameter {name} (cross-account observability) is not emulated"
+                )
         token = params.get("NextToken")
         if token:
             if token not in self._pages:
@@ -643,7 +745,7 @@ class CloudWatchMetrics:
         since = self.lab.clock.now() - dt.timedelta(hours=3) if recent else None
         found = []
         for store in (self.store, self._provided(namespace)):
-            for series in (store.series.values() if store is not None else ()):
+            for series in store.series.values() if store is not None else ():
                 if namespace not in (None, series.namespace) or name not in (None, series.name):
                     continue
                 if since is not None and (series.last_put is None or series.last_put < since):
@@ -651,7 +753,13 @@ class CloudWatchMetrics:
                 have = [(d["Name"], d["Value"]) for d in series.dimensions]
                 if any(not any(n == f and (v is None or v == value) for n, value in have) for f, v in filters):
                     continue
-                found.append({"Namespace": series.namespace, "MetricName": series.name, "Dimensions": copy.deepcopy(series.dimensions)})
+                found.append(
+                    {
+                        "Namespace": series.namespace,
+                        "MetricName": series.name,
+                        "Dimensions": copy.deepcopy(series.dimensions),
+                    }
+                )
         return found
 
 

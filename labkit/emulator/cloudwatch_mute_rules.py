@@ -131,15 +131,19 @@ class AlarmMuteRules:
         missing = [name for name in rule.targets if not self._alarm_exists(region, name)]
         if missing:
             raise ServiceError(
-                "InvalidParameterValue", f"The alarms [{', '.join(missing)}] in MuteTargets do not exist in this Region.",
+                "InvalidParameterValue",
+                f"The alarms [{', '.join(missing)}] in MuteTargets do not exist in this Region.",
             )
         name = params["Name"]
         key = (region, name)
         now = self.lab.clock.now()
         described: dict[str, Any] = {
-            "Name": name, "AlarmMuteRuleArn": f"arn:aws:cloudwatch:{region}:{self.lab.account_id}:alarm-mute-rule:{name}",
-            "Rule": {"Schedule": dict(params["Rule"]["Schedule"])}, "MuteTargets": {"AlarmNames": list(rule.targets)},
-            "LastUpdatedTimestamp": now, "MuteType": rule.schedule.mute_type,
+            "Name": name,
+            "AlarmMuteRuleArn": f"arn:aws:cloudwatch:{region}:{self.lab.account_id}:alarm-mute-rule:{name}",
+            "Rule": {"Schedule": dict(params["Rule"]["Schedule"])},
+            "MuteTargets": {"AlarmNames": list(rule.targets)},
+            "LastUpdatedTimestamp": now,
+            "MuteType": rule.schedule.mute_type,
         }
         if params.get("Description") is not None:
             described["Description"] = params["Description"]
@@ -169,20 +173,30 @@ class AlarmMuteRules:
         statuses, alarm = params.get("Statuses"), params.get("AlarmName")
         # The model's limits, which botocore does not check before sending: MaxRecords 1-100, Statuses' enum.
         if int(params.get("MaxRecords") or 1) > 100:
-            raise ServiceError("ValidationError", f"1 validation error detected: Value '{params['MaxRecords']}' at "
-                               "'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100")
+            raise ServiceError(
+                "ValidationError",
+                f"1 validation error detected: Value '{params['MaxRecords']}' at "
+                "'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100",
+            )
         for value in statuses or []:
             if value not in muterules.STATUSES:
-                raise ServiceError("ValidationError", f"1 validation error detected: Value '{value}' at 'statuses.member' "
-                                   "failed to satisfy constraint: Member must satisfy enum value set: [SCHEDULED, ACTIVE, EXPIRED]")
+                raise ServiceError(
+                    "ValidationError",
+                    f"1 validation error detected: Value '{value}' at 'statuses.member' "
+                    "failed to satisfy constraint: Member must satisfy enum value set: [SCHEDULED, ACTIVE, EXPIRED]",
+                )
         summaries = []
         for key in sorted(k for k in self.rules if k[0] == region):
             rule, described = self.rules[key], self.described[key]
             status = muterules.status(rule, now)
             if (statuses and status not in statuses) or (alarm is not None and alarm not in rule.targets):
                 continue
-            summary = {"AlarmMuteRuleArn": described["AlarmMuteRuleArn"], "Status": status,
-                       "MuteType": described["MuteType"], "LastUpdatedTimestamp": described["LastUpdatedTimestamp"]}
+            summary = {
+                "AlarmMuteRuleArn": described["AlarmMuteRuleArn"],
+                "Status": status,
+                "MuteType": described["MuteType"],
+                "LastUpdatedTimestamp": described["LastUpdatedTimestamp"],
+            }
             if "ExpireDate" in described:  # "only present if an expiration date was configured"
                 summary["ExpireDate"] = described["ExpireDate"]
             summaries.append(summary)
@@ -215,8 +229,11 @@ def install(emulator: Emulator) -> AlarmMuteRules:
     plugin.metric_alarms.mute_rules = plugin
     plugin.composite.tag_owners.append(plugin.tags_of)
     emulator.answers("cloudwatch", "PutAlarmMuteRule")(plugin.put)
-    for operation, answer in {"GetAlarmMuteRule": plugin.get, "ListAlarmMuteRules": plugin.list,
-                              "DeleteAlarmMuteRule": plugin.delete}.items():
+    for operation, answer in {
+        "GetAlarmMuteRule": plugin.get,
+        "ListAlarmMuteRules": plugin.list,
+        "DeleteAlarmMuteRule": plugin.delete,
+    }.items():
         emulator.answers("cloudwatch", operation)(answer)
         emulator.answers_internal("cloudwatch", operation)(answer)  # teardown and checkers see the rules
     emulator.every_minute(plugin.release)

@@ -39,8 +39,8 @@ REFUSED = {
         "rules on log groups (PutInsightRule) are evaluated",
     ),
     "PutLogAlarm": "log alarms (a scheduled Logs Insights query evaluated M of N) are not evaluated offline: "
-                   "AWS does not document how several values per query run or a run without rows count; "
-                   "use a metric filter and put_metric_alarm",
+    "AWS does not document how several values per query run or a run without rows count; "
+    "use a metric filter and put_metric_alarm",
 }
 
 

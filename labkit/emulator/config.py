@@ -40,7 +40,10 @@ SOURCE = "aws.config"
 DETAIL_TYPE = "Config Rules Compliance Change"
 EVALUATED = {config_rules.SOURCE_IDENTIFIER: config_rules.evaluate_restricted_ssh}
 SECURITY_GROUP_CHANGES = (
-    "CreateSecurityGroup", "DeleteSecurityGroup", "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress",
+    "CreateSecurityGroup",
+    "DeleteSecurityGroup",
+    "AuthorizeSecurityGroupIngress",
+    "RevokeSecurityGroupIngress",
     "ModifySecurityGroupRules",
 )
 
@@ -93,8 +96,13 @@ class ConfigRules:
         described = self._config().describe_config_rules(ConfigRuleNames=[name])["ConfigRules"][0]
         state = self.rules.get(name)
         if state is None:
-            state = _RuleState(name, described["ConfigRuleArn"], described["ConfigRuleId"],
-                               described["Source"].get("SourceIdentifier", ""), self.lab.clock.now())
+            state = _RuleState(
+                name,
+                described["ConfigRuleArn"],
+                described["ConfigRuleId"],
+                described["Source"].get("SourceIdentifier", ""),
+                self.lab.clock.now(),
+            )
             self.rules[name] = state
         state.pending = True
 
@@ -120,7 +128,10 @@ class ConfigRules:
             return sorted(self.rules.values(), key=lambda s: s.name)
         missing = [n for n in names if n not in self.rules]
         if missing:
-            raise ServiceError("NoSuchConfigRuleException", f"The ConfigRule '{missing[0]}' provided in the request is invalid. Please check the configRule name.")
+            raise ServiceError(
+                "NoSuchConfigRuleException",
+                f"The ConfigRule '{missing[0]}' provided in the request is invalid. Please check the configRule name.",
+            )
         return [self.rules[n] for n in names]
 
     def _sync_rules(self) -> None:
@@ -130,8 +141,11 @@ class ConfigRules:
         for rule in described:
             if rule["ConfigRuleName"] not in self.rules:
                 self.rules[rule["ConfigRuleName"]] = _RuleState(
-                    rule["ConfigRuleName"], rule["ConfigRuleArn"], rule["ConfigRuleId"],
-                    rule["Source"].get("SourceIdentifier", ""), self.lab.clock.now(),
+                    rule["ConfigRuleName"],
+                    rule["ConfigRuleArn"],
+                    rule["ConfigRuleId"],
+                    rule["Source"].get("SourceIdentifier", ""),
+                    self.lab.clock.now(),
                 )
         self.rules = {name: state for name, state in self.rules.items() if name in names}
 
@@ -142,13 +156,18 @@ class ConfigRules:
             return {"ComplianceType": config_rules.INSUFFICIENT_DATA}
         bad = sum(1 for evaluation, _ in state.results.values() if evaluation.compliance == config_rules.NON_COMPLIANT)
         if bad:
-            return {"ComplianceType": config_rules.NON_COMPLIANT,
-                    "ComplianceContributorCount": {"CappedCount": min(bad, 100), "CapExceeded": bad > 100}}
+            return {
+                "ComplianceType": config_rules.NON_COMPLIANT,
+                "ComplianceContributorCount": {"CappedCount": min(bad, 100), "CapExceeded": bad > 100},
+            }
         return {"ComplianceType": config_rules.COMPLIANT}
 
     def describe_compliance_by_config_rule(self, call: Call) -> dict[str, Any]:
         wanted = call.params.get("ComplianceTypes")
-        items: list[dict[str, Any]] = [{"ConfigRuleName": s.name, "Compliance": self.rule_compliance(s)} for s in self._known(call.params.get("ConfigRuleNames"))]
+        items: list[dict[str, Any]] = [
+            {"ConfigRuleName": s.name, "Compliance": self.rule_compliance(s)}
+            for s in self._known(call.params.get("ConfigRuleNames"))
+        ]
         if wanted:
             items = [item for item in items if item["Compliance"]["ComplianceType"] in wanted]
         return {"ComplianceByConfigRules": items}
@@ -169,8 +188,11 @@ class ConfigRules:
         statuses = []
         for state in self._known(call.params.get("ConfigRuleNames")):
             status: dict[str, Any] = {
-                "ConfigRuleName": state.name, "ConfigRuleArn": state.arn, "ConfigRuleId": state.rule_id,
-                "FirstActivatedTime": state.activated, "FirstEvaluationStarted": state.last_invoked is not None,
+                "ConfigRuleName": state.name,
+                "ConfigRuleArn": state.arn,
+                "ConfigRuleId": state.rule_id,
+                "FirstActivatedTime": state.activated,
+                "FirstEvaluationStarted": state.last_invoked is not None,
             }
             if state.last_invoked is not None:
                 status["LastSuccessfulInvocationTime"] = state.last_invoked
@@ -214,8 +236,13 @@ class ConfigRules:
 
     def _announce(self, state: _RuleState, new: dict[str, Any], old: dict[str, Any] | None, now: dt.datetime) -> None:
         detail = config_rules.compliance_change_detail(
-            account_id=self.lab.account_id, region=self.lab.region, rule_name=state.name, rule_arn=state.arn,
-            new=new, old=old, when=now,
+            account_id=self.lab.account_id,
+            region=self.lab.region,
+            rule_name=state.name,
+            rule_arn=state.arn,
+            new=new,
+            old=old,
+            when=now,
         )
         self.events.append(detail)
         self.events_plugin.emit(SOURCE, DETAIL_TYPE, detail, resources=[], region=self.lab.region)
@@ -231,8 +258,10 @@ def _parsed_result(result: dict[str, Any]) -> dict[str, Any]:
     parsed: dict[str, Any] = {
         "EvaluationResultIdentifier": {
             "EvaluationResultQualifier": {
-                "ConfigRuleName": qualifier["configRuleName"], "ResourceType": qualifier["resourceType"],
-                "ResourceId": qualifier["resourceId"], "EvaluationMode": "DETECTIVE",
+                "ConfigRuleName": qualifier["configRuleName"],
+                "ResourceType": qualifier["resourceType"],
+                "ResourceId": qualifier["resourceId"],
+                "EvaluationMode": "DETECTIVE",
             },
             "OrderingTimestamp": _parse_time(result["evaluationResultIdentifier"]["orderingTimestamp"]),
         },

@@ -50,7 +50,6 @@ _PUT_PARAMETERS = {"RuleName", "RuleState", "RuleDefinition", "Tags", "ApplyOnTr
 _REPORT_PARAMETERS = {"RuleName", "StartTime", "EndTime", "Period", "MaxContributorCount", "Metrics", "OrderBy"}
 
 
-
 def _next_event() -> int:
     """moto's sequence number for the next log event it stores (every moto backend of this process)."""
     from moto.logs.models import LogEvent
@@ -127,15 +126,22 @@ class ContributorInsights:
                 raise ServiceError("InvalidNextToken", "The service returned an invalid next token.")
             start = int(token)
         size = call.params.get("MaxResults", 500)
-        page = names[start:start + size]
-        reply: dict[str, Any] = {"InsightRules": [
-            {
-                "Name": name, "State": stored[name]["State"], "Schema": json.dumps(SCHEMA),
-                "Definition": stored[name]["Definition"], "ManagedRule": False,
-                "ApplyOnTransformedLogs": self.rules.get((call.region, name), {}).get("apply_on_transformed", False),
-            }
-            for name in page
-        ]}
+        page = names[start : start + size]
+        reply: dict[str, Any] = {
+            "InsightRules": [
+                {
+                    "Name": name,
+                    "State": stored[name]["State"],
+                    "Schema": json.dumps(SCHEMA),
+                    "Definition": stored[name]["Definition"],
+                    "ManagedRule": False,
+                    "ApplyOnTransformedLogs": self.rules.get((call.region, name), {}).get(
+                        "apply_on_transformed", False
+                    ),
+                }
+                for name in page
+            ]
+        }
         if start + size < len(names):
             reply["NextToken"] = str(start + size)
         return reply
@@ -161,7 +167,9 @@ class ContributorInsights:
             raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist", status=404)
         if not self.lab.backend.in_process:
             raise UnsupportedOperation(
-                "cloudwatch", "GetInsightRuleReport", self.lab.backend.name,
+                "cloudwatch",
+                "GetInsightRuleReport",
+                self.lab.backend.name,
                 "on a moto server in another process the order in which log events arrived is not visible, "
                 "so which of them the rule analysed cannot be told",
             )
@@ -170,8 +178,12 @@ class ContributorInsights:
         try:
             return report(
                 self._observations(call, record["spans"]),
-                rule=current, start=_utc(params["StartTime"]), end=_utc(params["EndTime"]), period=params["Period"],
-                max_contributors=params.get("MaxContributorCount", 10), metrics=params.get("Metrics", ()),
+                rule=current,
+                start=_utc(params["StartTime"]),
+                end=_utc(params["EndTime"]),
+                period=params["Period"],
+                max_contributors=params.get("MaxContributorCount", 10),
+                metrics=params.get("Metrics", ()),
                 order_by=params.get("OrderBy", "Sum"),
             )
         except InvalidInsightRule as error:
@@ -179,8 +191,11 @@ class ContributorInsights:
 
     def _observations(self, call: Call, spans: list[dict[str, Any]]) -> Iterator[tuple[int, tuple[str, ...], float]]:
         logs = call.internal("logs")
-        groups = [g["logGroupName"] for page in logs.get_paginator("describe_log_groups").paginate()
-                  for g in page.get("logGroups", [])]
+        groups = [
+            g["logGroupName"]
+            for page in logs.get_paginator("describe_log_groups").paginate()
+            for g in page.get("logGroups", [])
+        ]
         for span in spans:
             rule = parse_rule(span["definition"])
             for group in groups:
@@ -205,8 +220,9 @@ def _received(call: Call, group: str, start: int, end: int | None) -> Iterator[t
 def _only(call: Call, handled: set[str]) -> None:
     for name in call.params:
         if name not in handled:
-            raise UnsupportedOperation("cloudwatch", call.operation, call.lab.backend.name,
-                                       f"parameter {name} is not emulated")
+            raise UnsupportedOperation(
+                "cloudwatch", call.operation, call.lab.backend.name, f"parameter {name} is not emulated"
+            )
 
 
 def install(emulator: Emulator) -> ContributorInsights:

@@ -228,7 +228,9 @@ class Emulator:
         found = self._plugins.get(kind)
         if found is None:
             installed = ", ".join(sorted(k.__name__ for k in self._plugins)) or "none"
-            raise PluginWiringError(f"no {kind.__name__} plugin is installed in this lab's emulator (installed: {installed})")
+            raise PluginWiringError(
+                f"no {kind.__name__} plugin is installed in this lab's emulator (installed: {installed})"
+            )
         assert isinstance(found, kind)
         return found
 
@@ -288,7 +290,9 @@ class Emulator:
 
             return _reply(validated_answer, self._call(service, model.name, context, region))
 
-        def after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        def after_call(
+            http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
+        ) -> None:
             if self._call_observers:
                 seen = self._call(service, model.name, context, region)
                 for fn in self._call_observers:

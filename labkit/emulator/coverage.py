@@ -73,7 +73,9 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
         refused={"AlarmContributorId": _CONTRIBUTORS},
     ),
     ("cloudwatch", "DescribeAlarms"): Coverage(
-        _members("AlarmNames AlarmNamePrefix AlarmTypes ChildrenOfAlarmName ParentsOfAlarmName StateValue ActionPrefix NextToken"),
+        _members(
+            "AlarmNames AlarmNamePrefix AlarmTypes ChildrenOfAlarmName ParentsOfAlarmName StateValue ActionPrefix NextToken"
+        ),
         checked={"MaxRecords": "cloudwatch_composite: refused when the answer is longer (answers are one page)"},
     ),
     ("cloudwatch", "GetMetricData"): Coverage(
@@ -108,19 +110,21 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
         checked={
             "Stat": "cloudwatch_anomaly: the simple statistics and pNN modelled, the rest refused",
             "Configuration": "cloudwatch_anomaly: ExcludedTimeRanges and MetricTimezone honoured; AdaptationSpeed and "
-                             "OutlierFilteringStrength refused but at their defaults",
+            "OutlierFilteringStrength refused but at their defaults",
             "MetricCharacteristics": "cloudwatch_anomaly: PeriodicSpikes true refused",
         },
     ),
     ("cloudwatch", "PutInsightRule"): Coverage(
         _members("RuleName RuleState RuleDefinition Tags"),
-        checked={"ApplyOnTransformedLogs": "contributor_insights: false honoured, true refused (log transformers are not emulated)"},
+        checked={
+            "ApplyOnTransformedLogs": "contributor_insights: false honoured, true refused (log transformers are not emulated)"
+        },
     ),
     ("cloudwatch", "PutAlarmMuteRule"): Coverage(
         _members("Name Description Tags"),
         checked={
             "Rule": "cloudwatch_mute_rules: cron with *, - and , (names for days of the week), at, Duration, Timezone; "
-                    "what the pages leave open refused",
+            "what the pages leave open refused",
             "MuteTargets": "cloudwatch_mute_rules: alarms of the Region; a rule without targets refused",
             "StartDate": "cloudwatch_mute_rules: honoured; refused with a Timezone other than UTC",
             "ExpireDate": "cloudwatch_mute_rules: honoured; refused with a Timezone other than UTC",
@@ -140,7 +144,9 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
         _members("AnomalyDetectorIds NextToken MaxResults Namespace MetricName Dimensions AnomalyDetectorTypes"),
     ),
     ("cloudwatch", "DeleteAnomalyDetector"): Coverage(
-        _members("AnomalyDetectorId Namespace MetricName Dimensions Stat SingleMetricAnomalyDetector MetricMathAnomalyDetector"),
+        _members(
+            "AnomalyDetectorId Namespace MetricName Dimensions Stat SingleMetricAnomalyDetector MetricMathAnomalyDetector"
+        ),
     ),
     ("cloudwatch", "PutMetricAlarm"): Coverage(
         _members(
@@ -174,19 +180,24 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
     ("logs", "DeleteMetricFilter"): Coverage(_members("logGroupName filterName")),
     ("logs", "DeleteQueryDefinition"): Coverage(_members("queryDefinitionId")),
     ("logs", "DescribeQueries"): Coverage(
-        _members("logGroupName status maxResults nextToken"), refused={"queryLanguage": _QUERY_LANGUAGE_FILTER},
+        _members("logGroupName status maxResults nextToken"),
+        refused={"queryLanguage": _QUERY_LANGUAGE_FILTER},
     ),
     ("logs", "DescribeQueryDefinitions"): Coverage(
-        _members("queryDefinitionNamePrefix maxResults nextToken"), refused={"queryLanguage": _QUERY_LANGUAGE_FILTER},
+        _members("queryDefinitionNamePrefix maxResults nextToken"),
+        refused={"queryLanguage": _QUERY_LANGUAGE_FILTER},
     ),
     ("logs", "FilterLogEvents"): Coverage(
         # interleaved: "this parameter is ignored and the value is assumed to be true" (AWS); unmask: the
         # lab has no data protection policies, so nothing is ever masked.
-        _members("logGroupName logGroupIdentifier logStreamNames logStreamNamePrefix startTime endTime "
-                 "filterPattern nextToken limit startFromHead interleaved unmask"),
+        _members(
+            "logGroupName logGroupIdentifier logStreamNames logStreamNamePrefix startTime endTime "
+            "filterPattern nextToken limit startFromHead interleaved unmask"
+        ),
     ),
     ("logs", "GetLogRecord"): Coverage(
-        _members("logRecordPointer"), checked={"unmask": "logs_insights: refused (data protection)"},
+        _members("logRecordPointer"),
+        checked={"unmask": "logs_insights: refused (data protection)"},
     ),
     ("logs", "GetQueryResults"): Coverage(
         _members("queryId"),
@@ -266,11 +277,14 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
     ("sns", "Unsubscribe"): Coverage(_members("SubscriptionArn")),
     # -- EventBridge ------------------------------------------------------------------------------
     ("events", "PutEvents"): Coverage(
-        _members("Entries"), refused={"EndpointId": Refusal("global endpoints are not emulated")},
+        _members("Entries"),
+        refused={"EndpointId": Refusal("global endpoints are not emulated")},
     ),
     ("events", "PutRule"): Coverage(
         _members("Name EventPattern State Description RoleArn Tags EventBusName"),
-        refused={"ScheduleExpression": Refusal("scheduled rules are not run offline (only event patterns are matched)")},
+        refused={
+            "ScheduleExpression": Refusal("scheduled rules are not run offline (only event patterns are matched)")
+        },
     ),
     ("events", "TestEventPattern"): Coverage(_members("EventPattern Event")),
 }
@@ -299,7 +313,7 @@ def _values(params: Any, path: str) -> Iterator[Any]:
 def refused_in(service: str, operation: str, params: dict[str, Any]) -> tuple[str, Refusal] | None:
     """The first refused member ``params`` uses, with its refusal, or None."""
     coverage = COVERAGE.get((service, operation))
-    for path, refusal in (coverage.refused.items() if coverage else ()):
+    for path, refusal in coverage.refused.items() if coverage else ():
         test = refusal.when or _given
         if any(test(value) for value in _values(params, path)):
             return path, refusal
@@ -316,7 +330,9 @@ class ParameterCoverage:
         found = refused_in(call.service, call.operation, call.params)
         if found is not None:
             path, refusal = found
-            raise UnsupportedOperation(call.service, call.operation, self.backend, f"the parameter {path}: {refusal.reason}")
+            raise UnsupportedOperation(
+                call.service, call.operation, self.backend, f"the parameter {path}: {refusal.reason}"
+            )
 
 
 def install(emulator: Emulator) -> ParameterCoverage:

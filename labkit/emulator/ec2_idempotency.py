@@ -40,7 +40,11 @@ class Ec2Idempotency:
         for page in call.internal("ec2").get_paginator("describe_instances").paginate():
             for reservation in page["Reservations"]:
                 if any(i.get("ClientToken") == token for i in reservation["Instances"]):
-                    return {k: reservation[k] for k in ("ReservationId", "OwnerId", "Groups", "Instances") if k in reservation}
+                    return {
+                        k: reservation[k]
+                        for k in ("ReservationId", "OwnerId", "Groups", "Instances")
+                        if k in reservation
+                    }
         return None  # the instances are gone from describe_instances: launch again
 
     def launched(self, call: Call, reply: dict[str, Any]) -> None:

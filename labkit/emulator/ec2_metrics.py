@@ -30,6 +30,7 @@ from labkit.emulator.metric_store import micros
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 
+
 class Ec2Metrics:
     """The plugin's state: the watched instances and their samples for the current period."""
 
@@ -80,7 +81,9 @@ class Ec2Metrics:
         for name in names:
             values = np.array(samples[name], dtype=np.float64).reshape(periods, width)
             when, count, total, low, high = _period_rows(starts, values)
-            self.metrics.publish_columns(NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name))
+            self.metrics.publish_columns(
+                NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name)
+            )
         if instance.detailed:
             return
         start = metric_period_start(backfill_from, 1)
@@ -90,19 +93,25 @@ class Ec2Metrics:
         # LabInstance.status_sample, minute by minute: a check fails from its impairment's start on.
         failed = {
             metric: (when >= micros(instance.impaired_since.get(kind, instance.launched_at))).astype(np.float64)
-            if instance.impaired.get(kind) else np.zeros(minutes)
+            if instance.impaired.get(kind)
+            else np.zeros(minutes)
             for kind, metric in IMPAIRMENT_METRIC.items()
         }
         failed["StatusCheckFailed"] = np.maximum.reduce(list(failed.values()))
         for name in STATUS_METRICS:
             values = failed[name]
-            self.metrics.publish_columns(NAMESPACE, name, instance.dimensions, when, ones, values, values, values, "Count")
+            self.metrics.publish_columns(
+                NAMESPACE, name, instance.dimensions, when, ones, values, values, values, "Count"
+            )
 
     def _status_data(self, instance: LabInstance, minute: dt.datetime) -> list[dict[str, Any]]:
         """A basic-monitoring instance's status checks for one minute (detailed ones get them with the rest)."""
         return [
             {
-                "MetricName": name, "Dimensions": instance.dimensions, "Value": value, "Unit": "Count",
+                "MetricName": name,
+                "Dimensions": instance.dimensions,
+                "Value": value,
+                "Unit": "Count",
                 "Timestamp": minute.replace(tzinfo=None) if self.lab.backend.in_process else minute,
             }
             for name, value in instance.status_sample(minute).items()

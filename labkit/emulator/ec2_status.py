@@ -39,7 +39,35 @@ if TYPE_CHECKING:
 
 #: Instance families the recover action supports (EC2 User Guide, "Recover your instance").
 RECOVERABLE_FAMILIES = frozenset(
-    ["a1", "c3", "c4", "c5", "c5a", "c5n", "c6g", "inf1", "m3", "m4", "m5", "m5a", "m5n", "m6g", "p3", "r3", "r4", "r5", "r5a", "r5n", "r6g", "t2", "t3", "t3a", "t4g", "x1", "x1e"]
+    [
+        "a1",
+        "c3",
+        "c4",
+        "c5",
+        "c5a",
+        "c5n",
+        "c6g",
+        "inf1",
+        "m3",
+        "m4",
+        "m5",
+        "m5a",
+        "m5n",
+        "m6g",
+        "p3",
+        "r3",
+        "r4",
+        "r5",
+        "r5a",
+        "r5n",
+        "r6g",
+        "t2",
+        "t3",
+        "t3a",
+        "t4g",
+        "x1",
+        "x1e",
+    ]
 )
 _SUMMARY_FIELD = {"system": "SystemStatus", "instance": "InstanceStatus", "ebs": "AttachedEbsStatus"}
 
@@ -94,8 +122,10 @@ class Ec2Status:
         instance_id = dimensions.get("InstanceId", "")
         for arn in arns:
             action = arn.rsplit(":", 1)[-1]
-            outcome = self._do(action, instance_id, alarm) if instance_id else (
-                "not performed: EC2 actions need a per-instance metric (an InstanceId dimension)"
+            outcome = (
+                self._do(action, instance_id, alarm)
+                if instance_id
+                else ("not performed: EC2 actions need a per-instance metric (an InstanceId dimension)")
             )
             self.actions.append(ActionRecord(now, alarm["AlarmName"], action, instance_id, outcome))
 

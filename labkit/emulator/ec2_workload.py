@@ -55,9 +55,18 @@ METRICS: dict[str, str] = {
 #: The status-check metrics: published every minute even at basic monitoring ("Status check
 #: metrics are available at a 1-minute frequency at no charge", "Instance metrics",
 #: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html#status-check-metrics).
-STATUS_METRICS = ("StatusCheckFailed", "StatusCheckFailed_Instance", "StatusCheckFailed_System", "StatusCheckFailed_AttachedEBS")
+STATUS_METRICS = (
+    "StatusCheckFailed",
+    "StatusCheckFailed_Instance",
+    "StatusCheckFailed_System",
+    "StatusCheckFailed_AttachedEBS",
+)
 #: Which impairment fails which check (notebook 07): the host (system), the guest OS (instance), attached EBS.
-IMPAIRMENT_METRIC = {"system": "StatusCheckFailed_System", "instance": "StatusCheckFailed_Instance", "ebs": "StatusCheckFailed_AttachedEBS"}
+IMPAIRMENT_METRIC = {
+    "system": "StatusCheckFailed_System",
+    "instance": "StatusCheckFailed_Instance",
+    "ebs": "StatusCheckFailed_AttachedEBS",
+}
 #: Added for burstable performance instances (T family).
 CREDIT_METRICS: dict[str, str] = {
     "CPUCreditUsage": "Count",
@@ -113,7 +122,6 @@ class Workload:
                 elif kind == "runaway":
                     value = max(value, 97 + 3 * _noise(self.seed, minute, 2))
         return round(min(value, 100.0), 2)
-
 
     def cpu_minutes(self, base: int, noise_base: list[int]) -> list[float]:
         """:meth:`cpu` for the UTC minutes ``base``, ``base + 1``, … (minutes since the epoch), to the last bit;
@@ -302,8 +310,10 @@ class LabInstance:
             used = vcpus * cpu / 100
             self.credit_balance = max(0.0, min(self.credit_balance + earned_per_hour / 60 - used, earned_per_hour * 24))
             values.update(
-                CPUCreditUsage=round(used, 4), CPUCreditBalance=round(self.credit_balance, 4),
-                CPUSurplusCreditBalance=0.0, CPUSurplusCreditsCharged=0.0,
+                CPUCreditUsage=round(used, 4),
+                CPUCreditBalance=round(self.credit_balance, 4),
+                CPUSurplusCreditBalance=0.0,
+                CPUSurplusCreditsCharged=0.0,
             )
         return values
 
@@ -334,7 +344,10 @@ class LabInstance:
             "NetworkOut": [float(round(t * (420_000 + 90_000 * n))) for t, n in zip(traffic, noise(4))],
             "NetworkPacketsIn": [float(round(t * (600 + 200 * n))) for t, n in zip(traffic, noise(5))],
             "NetworkPacketsOut": [float(round(t * (900 + 300 * n))) for t, n in zip(traffic, noise(6))],
-            "DiskReadBytes": zeros, "DiskWriteBytes": zeros, "DiskReadOps": zeros, "DiskWriteOps": zeros,
+            "DiskReadBytes": zeros,
+            "DiskWriteBytes": zeros,
+            "DiskReadOps": zeros,
+            "DiskWriteOps": zeros,
             "MetadataNoToken": zeros,
         }
         failed: list[list[float]] = []
@@ -355,8 +368,12 @@ class LabInstance:
                 usage.append(float(round(used, 4)))
                 balances.append(float(round(balance, 4)))
             self.credit_balance = balance
-            columns.update(CPUCreditUsage=usage, CPUCreditBalance=balances, CPUSurplusCreditBalance=zeros,
-                           CPUSurplusCreditsCharged=zeros)
+            columns.update(
+                CPUCreditUsage=usage,
+                CPUCreditBalance=balances,
+                CPUSurplusCreditBalance=zeros,
+                CPUSurplusCreditsCharged=zeros,
+            )
         return columns
 
     def metric_names(self) -> list[str]:
@@ -387,7 +404,14 @@ def sample_values(samples: list[float]) -> dict[str, Any]:
     """
     if min(samples) == max(samples):
         value = float(samples[0])
-        return {"StatisticValues": {"SampleCount": float(len(samples)), "Sum": value * len(samples), "Minimum": value, "Maximum": value}}
+        return {
+            "StatisticValues": {
+                "SampleCount": float(len(samples)),
+                "Sum": value * len(samples),
+                "Minimum": value,
+                "Maximum": value,
+            }
+        }
     counts: dict[float, int] = {}
     for value in samples:
         counts[float(value)] = counts.get(float(value), 0) + 1

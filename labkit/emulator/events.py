@@ -75,13 +75,22 @@ class Events:
 
     # -- what AWS services call -----------------------------------------------------------------
     def emit(
-        self, source: str, detail_type: str, detail: dict[str, Any],
-        resources: list[str] | None = None, region: str | None = None,
+        self,
+        source: str,
+        detail_type: str,
+        detail: dict[str, Any],
+        resources: list[str] | None = None,
+        region: str | None = None,
     ) -> dict[str, Any]:
         """Send an AWS service event to the ``default`` bus of ``region`` (default: the lab's); returns the event."""
         event = eventbridge.envelope(
-            source=source, detail_type=detail_type, detail=detail, account=self.lab.account_id,
-            region=region or self.lab.region, time=self.lab.clock.now(), resources=resources,
+            source=source,
+            detail_type=detail_type,
+            detail=detail,
+            account=self.lab.account_id,
+            region=region or self.lab.region,
+            time=self.lab.clock.now(),
+            resources=resources,
         )
         self.publish_event(event)
         return event
@@ -188,8 +197,13 @@ class Events:
                 raise ServiceError("ResourceNotFoundException", f"Event bus {bus} does not exist.") from None
             when = entry.get("Time") or self.lab.clock.now()
             event = eventbridge.envelope(
-                source=entry["Source"], detail_type=entry["DetailType"], detail=json.loads(entry["Detail"]),
-                account=self.lab.account_id, region=region, time=_aware(when), resources=entry.get("Resources"),
+                source=entry["Source"],
+                detail_type=entry["DetailType"],
+                detail=json.loads(entry["Detail"]),
+                account=self.lab.account_id,
+                region=region,
+                time=_aware(when),
+                resources=entry.get("Resources"),
             )
             self.publish_event(event, bus)
             results.append({"EventId": event["id"]})
@@ -202,7 +216,9 @@ class Events:
             try:
                 eventbridge.parse_pattern(pattern)
             except InvalidEventPattern as error:
-                raise ServiceError("InvalidEventPatternException", f"Event pattern is not valid. Reason: {error}") from None
+                raise ServiceError(
+                    "InvalidEventPatternException", f"Event pattern is not valid. Reason: {error}"
+                ) from None
         return None
 
     def test_event_pattern(self, call: Call) -> dict[str, Any]:

@@ -69,13 +69,19 @@ class GuardDuty:
 
     def _detector(self, detector_id: str, region: str | None = None) -> _Detector:
         if detector_id not in self._client(region).list_detectors()["DetectorIds"]:
-            raise ServiceError("BadRequestException", "The request is rejected because the input detectorId is not owned by the current account.")
+            raise ServiceError(
+                "BadRequestException",
+                "The request is rejected because the input detectorId is not owned by the current account.",
+            )
         return self.detectors.setdefault(detector_id, _Detector())
 
     # -- answers --------------------------------------------------------------------------------
     def create_detector(self, call: Call) -> None:
         if call.internal().list_detectors()["DetectorIds"]:
-            raise ServiceError("BadRequestException", "The request is rejected because a detector already exists for the current account.")
+            raise ServiceError(
+                "BadRequestException",
+                "The request is rejected because a detector already exists for the current account.",
+            )
         return None
 
     def deleted_detector(self, call: Call, reply: dict[str, Any]) -> None:
@@ -87,22 +93,35 @@ class GuardDuty:
         names = call.params.get("FindingTypes") or list(guardduty.FINDING_TYPES)
         unknown = [n for n in names if n not in guardduty.FINDING_TYPES]
         if unknown:
-            raise ServiceError("BadRequestException", f"The request is rejected because an invalid or out-of-range value is specified as an input parameter: {unknown[0]} (offline the lab knows {', '.join(guardduty.FINDING_TYPES)})")
+            raise ServiceError(
+                "BadRequestException",
+                f"The request is rejected because an invalid or out-of-range value is specified as an input parameter: {unknown[0]} (offline the lab knows {', '.join(guardduty.FINDING_TYPES)})",
+            )
         now = self.lab.clock.now()
         for name in names:
             detector.created += 1
             ident = guardduty.finding_id(detector_id, name, "sample", detector.created)
             finding = guardduty.build_finding(
-                kind=guardduty.FINDING_TYPES[name], account_id=self.lab.account_id, region=call.region or self.lab.region,
-                detector_id=detector_id, instance=guardduty.sample_instance(), attacker_ip="198.51.100.0",
-                when=now, sample=True, ident=ident,
+                kind=guardduty.FINDING_TYPES[name],
+                account_id=self.lab.account_id,
+                region=call.region or self.lab.region,
+                detector_id=detector_id,
+                instance=guardduty.sample_instance(),
+                attacker_ip="198.51.100.0",
+                when=now,
+                sample=True,
+                ident=ident,
             )
             self._store(detector, finding, now)
         return {}
 
     def list_findings(self, call: Call) -> dict[str, Any]:
         detector = self._detector(call.params["DetectorId"], call.region)
-        chosen = [s.finding for s in detector.findings.values() if guardduty.matches_criteria(s.finding, call.params.get("FindingCriteria"))]
+        chosen = [
+            s.finding
+            for s in detector.findings.values()
+            if guardduty.matches_criteria(s.finding, call.params.get("FindingCriteria"))
+        ]
         sort = call.params.get("SortCriteria")
         if sort:
             path = sort["AttributeName"]
@@ -131,14 +150,18 @@ class GuardDuty:
     def _publish(self, stored: _Stored, now: dt.datetime) -> None:
         stored.published_at = now
         self.events.append(stored.finding)
-        self.events_plugin.emit(guardduty.SOURCE, guardduty.DETAIL_TYPE, stored.finding, resources=[], region=stored.finding["region"])
+        self.events_plugin.emit(
+            guardduty.SOURCE, guardduty.DETAIL_TYPE, stored.finding, resources=[], region=stored.finding["region"]
+        )
 
     def brute_force(self, instance_id: str, source_ip: str, attempts: int) -> dict[str, Any]:
         """Record an inbound SSH brute force on ``instance_id`` (see :func:`labkit.lesson.simulate.simulate_ssh_brute_force`)."""
         client = self._client()
         detectors = client.list_detectors()["DetectorIds"]
         if not detectors:
-            raise ConfigurationError("GuardDuty is not enabled in this region: call guardduty.create_detector(Enable=True) first")
+            raise ConfigurationError(
+                "GuardDuty is not enabled in this region: call guardduty.create_detector(Enable=True) first"
+            )
         detector_id = detectors[0]
         detector = self._detector(detector_id)
         now = self.lab.clock.now()
@@ -148,9 +171,15 @@ class GuardDuty:
         stored = detector.findings.get(ident)
         if stored is None:
             finding = guardduty.build_finding(
-                kind=guardduty.FINDING_TYPES[guardduty.SSH_BRUTE_FORCE], account_id=self.lab.account_id,
-                region=self.lab.region, detector_id=detector_id, instance=guardduty.instance_details(instance),
-                attacker_ip=source_ip, when=now, sample=False, ident=ident,
+                kind=guardduty.FINDING_TYPES[guardduty.SSH_BRUTE_FORCE],
+                account_id=self.lab.account_id,
+                region=self.lab.region,
+                detector_id=detector_id,
+                instance=guardduty.instance_details(instance),
+                attacker_ip=source_ip,
+                when=now,
+                sample=False,
+                ident=ident,
             )
             finding["service"]["count"] = attempts
             self._store(detector, finding, now)
@@ -160,7 +189,9 @@ class GuardDuty:
         stored.finding["service"]["eventLastSeen"] = guardduty.iso(now)
         stored.finding["updatedAt"] = guardduty.iso(now)
         frequency = client.get_detector(DetectorId=detector_id).get("FindingPublishingFrequency") or "SIX_HOURS"
-        due = stored.published_at is None or now - stored.published_at >= dt.timedelta(minutes=FREQUENCY.get(frequency, 360))
+        due = stored.published_at is None or now - stored.published_at >= dt.timedelta(
+            minutes=FREQUENCY.get(frequency, 360)
+        )
         if due:
             self._publish(stored, now)
         return stored.finding

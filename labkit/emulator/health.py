@@ -24,6 +24,7 @@ from labkit.exceptions import ServiceError
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
 
+
 class Health:
     """The plugin's state: the Health events AWS "sent"."""
 
@@ -36,7 +37,9 @@ class Health:
 
     def report(self, detail: dict[str, Any], region: str) -> dict[str, Any]:
         """Send one Health event (its ``detail``) to EventBridge in ``region``; returns the event."""
-        resources = [e["entityValue"] for e in detail.get("affectedEntities", []) if e["entityValue"].startswith("arn:")]
+        resources = [
+            e["entityValue"] for e in detail.get("affectedEntities", []) if e["entityValue"].startswith("arn:")
+        ]
         event = self.events_plugin.emit(health.SOURCE, health.DETAIL_TYPE, detail, resources, region)
         self.events.append(event)
         return event

@@ -66,11 +66,15 @@ class IamPolicies:
         found: PolicyList = []
         if ":role/" in principal_arn:
             for policy in client.list_role_policies(RoleName=name)["PolicyNames"]:
-                found.append((policy, client.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"], "role"))
+                found.append(
+                    (policy, client.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"], "role")
+                )
             attached = client.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
         elif ":user/" in principal_arn:
             for policy in client.list_user_policies(UserName=name)["PolicyNames"]:
-                found.append((policy, client.get_user_policy(UserName=name, PolicyName=policy)["PolicyDocument"], "user"))
+                found.append(
+                    (policy, client.get_user_policy(UserName=name, PolicyName=policy)["PolicyDocument"], "user")
+                )
             attached = client.list_attached_user_policies(UserName=name)["AttachedPolicies"]
         else:
             raise ServiceError("InvalidInput", f"Invalid ARN: Could not be parsed! {principal_arn}")
@@ -142,13 +146,21 @@ class IamPolicies:
             for resource in params.get("ResourceArns") or ["*"]:
                 decision = iam_evaluation.evaluate(evaluated, action, resource)
                 matched = [
-                    {"SourcePolicyId": policy_id, **({"SourcePolicyType": types[policy_id]} if types[policy_id] else {})}
+                    {
+                        "SourcePolicyId": policy_id,
+                        **({"SourcePolicyType": types[policy_id]} if types[policy_id] else {}),
+                    }
                     for policy_id in decision.matched
                 ]
-                results.append({
-                    "EvalActionName": action, "EvalResourceName": resource, "EvalDecision": decision.decision,
-                    "MatchedStatements": matched, "MissingContextValues": [],
-                })
+                results.append(
+                    {
+                        "EvalActionName": action,
+                        "EvalResourceName": resource,
+                        "EvalDecision": decision.decision,
+                        "MatchedStatements": matched,
+                        "MissingContextValues": [],
+                    }
+                )
         return {"EvaluationResults": results, "IsTruncated": False}
 
 

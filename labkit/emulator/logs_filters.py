@@ -84,7 +84,9 @@ class LogsFilters:
         _compiled(call.params.get("filterPattern", ""))
         if call.params.get("filterPattern", "").strip():
             raise UnsupportedOperation(
-                "logs", "PutSubscriptionFilter", call.lab.backend.name,
+                "logs",
+                "PutSubscriptionFilter",
+                call.lab.backend.name,
                 "the parameter filterPattern: a subscription filter's pattern is not applied offline (moto delivers "
                 "every event); an empty pattern is",
             )
@@ -195,7 +197,10 @@ class _ClientSource:
     def raw_events(self, stream: str) -> Iterator[tuple[int, int, str]]:
         """(timestamp, ingestionTime, message) of every event, oldest first."""
         kwargs: dict[str, Any] = {
-            "logGroupName": self.group, "logStreamName": stream, "startFromHead": True, "limit": _PAGE,
+            "logGroupName": self.group,
+            "logStreamName": stream,
+            "startFromHead": True,
+            "limit": _PAGE,
         }
         while True:
             reply = _internal(self.logs.get_log_events, **kwargs)

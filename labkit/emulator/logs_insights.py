@@ -42,8 +42,16 @@ from labkit.emulator.core import Call, Emulator
 from labkit.emulator.logs_filters import _events, _source
 from labkit.exceptions import ServiceError, UnsupportedOperation
 
-_HANDLED = {"logGroupName", "logGroupNames", "logGroupIdentifiers", "startTime", "endTime", "queryString",
-            "limit", "queryLanguage"}
+_HANDLED = {
+    "logGroupName",
+    "logGroupNames",
+    "logGroupIdentifiers",
+    "startTime",
+    "endTime",
+    "queryString",
+    "limit",
+    "queryLanguage",
+}
 
 
 class LogsInsights:
@@ -85,12 +93,16 @@ class LogsInsights:
             for stream in source.stream_names(None):
                 # startTime/endTime are seconds and inclusive: the end second is included whole.
                 for event in _events(source, stream, start * 1000, end * 1000 + 999):
-                    events.append({
-                        "@timestamp": event["timestamp"], "@message": event["message"],
-                        "@logStream": stream, "@log": f"{account}:{group}",
-                        "@ingestionTime": event["ingestionTime"],
-                        "@ptr": (group, stream, event["eventId"]),
-                    })
+                    events.append(
+                        {
+                            "@timestamp": event["timestamp"],
+                            "@message": event["message"],
+                            "@logStream": stream,
+                            "@log": f"{account}:{group}",
+                            "@ingestionTime": event["ingestionTime"],
+                            "@ptr": (group, stream, event["eventId"]),
+                        }
+                    )
         result = plan.run(events)
         query_id = str(uuid.UUID(int=self.emulator_random(call)))
         by_pointer = {e["@ptr"]: e for e in events} if any("@ptr" in r for r in result.rows[:limit]) else {}
@@ -100,14 +112,23 @@ class LogsInsights:
                 pointer = base64.urlsafe_b64encode("\n".join(row["@ptr"]).encode()).decode()
                 self.records[pointer] = by_pointer[row["@ptr"]]
                 row = {**row, "@ptr": pointer}
-            rows.append([{"field": name, "value": format_value(name, value)}
-                         for name, value in row.items() if value is not None])
+            rows.append(
+                [
+                    {"field": name, "value": format_value(name, value)}
+                    for name, value in row.items()
+                    if value is not None
+                ]
+            )
         self.queries[query_id] = {
-            "queryId": query_id, "queryString": params["queryString"], "status": "Complete",
-            "createTime": int(call.lab.clock.now().timestamp() * 1000), "logGroupName": groups[0],
+            "queryId": query_id,
+            "queryString": params["queryString"],
+            "status": "Complete",
+            "createTime": int(call.lab.clock.now().timestamp() * 1000),
+            "logGroupName": groups[0],
             "results": rows,
             "statistics": {
-                "recordsMatched": float(result.records_matched), "recordsScanned": float(result.records_scanned),
+                "recordsMatched": float(result.records_matched),
+                "recordsScanned": float(result.records_scanned),
                 "bytesScanned": float(result.bytes_scanned),
             },
         }
@@ -144,8 +165,14 @@ class LogsInsights:
         """Answer ``PutQueryDefinition`` (create, or update by ``queryDefinitionId``)."""
         params = call.params
         for name in params:
-            if name not in ("name", "queryDefinitionId", "logGroupNames", "queryString", "clientToken",
-                            "queryLanguage"):
+            if name not in (
+                "name",
+                "queryDefinitionId",
+                "logGroupNames",
+                "queryString",
+                "clientToken",
+                "queryLanguage",
+            ):
                 raise UnsupportedOperation("logs", "PutQueryDefinition", "moto", f"parameter {name} is not emulated")
         if params.get("queryLanguage", "CWLI") != "CWLI":
             raise UnsupportedOperation("logs", "PutQueryDefinition", "moto", f"queryLanguage {params['queryLanguage']}")
@@ -159,7 +186,9 @@ class LogsInsights:
         if definition_id is None:
             definition_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"labkit-insights-definition/{len(self.definitions)}"))
         self.definitions[definition_id] = {
-            "queryDefinitionId": definition_id, "name": params["name"], "queryString": params["queryString"],
+            "queryDefinitionId": definition_id,
+            "name": params["name"],
+            "queryString": params["queryString"],
             "lastModified": int(call.lab.clock.now().timestamp() * 1000),
             "logGroupNames": list(params.get("logGroupNames", [])),
         }
@@ -170,10 +199,14 @@ class LogsInsights:
         params = call.params
         for name in params:
             if name not in ("queryDefinitionNamePrefix", "maxResults", "nextToken", "queryLanguage"):
-                raise UnsupportedOperation("logs", "DescribeQueryDefinitions", "moto", f"parameter {name} is not emulated")
+                raise UnsupportedOperation(
+                    "logs", "DescribeQueryDefinitions", "moto", f"parameter {name} is not emulated"
+                )
         prefix = params.get("queryDefinitionNamePrefix", "")
-        found = sorted((d for d in self.definitions.values() if d["name"].startswith(prefix)),
-                       key=lambda d: (d["name"], d["queryDefinitionId"]))
+        found = sorted(
+            (d for d in self.definitions.values() if d["name"].startswith(prefix)),
+            key=lambda d: (d["name"], d["queryDefinitionId"]),
+        )
         start = int(params["nextToken"]) if str(params.get("nextToken", "")).isdigit() else 0
         size = params.get("maxResults", 1000)
         reply: dict[str, Any] = {"queryDefinitions": [dict(d) for d in found[start : start + size]]}
@@ -196,18 +229,25 @@ class LogsInsights:
         if event is None:
             raise ServiceError("InvalidParameterException", "The specified log record pointer is not valid")
         # format_value under no field name: epoch-ms timestamps stay numbers, JSON true is "true".
-        record = {k: format_value("", v) for k, v in with_discovered_fields(event).items() if k != "@ptr" and v is not None}
+        record = {
+            k: format_value("", v) for k, v in with_discovered_fields(event).items() if k != "@ptr" and v is not None
+        }
         return {"logRecord": record}
 
     def serve_internal(self, client: Any) -> None:
         """Answer a kit-internal ``logs`` client too: queries and saved queries live only here, and
         checkers and teardown must see what learners made (notebook 08-investigate)."""
-        self.emulator.answer_internal(client, "logs", {
-            "StartQuery": self.start_query, "GetQueryResults": self.get_query_results,
-            "PutQueryDefinition": self.put_query_definition,
-            "DescribeQueryDefinitions": self.describe_query_definitions,
-            "DeleteQueryDefinition": self.delete_query_definition,
-        })
+        self.emulator.answer_internal(
+            client,
+            "logs",
+            {
+                "StartQuery": self.start_query,
+                "GetQueryResults": self.get_query_results,
+                "PutQueryDefinition": self.put_query_definition,
+                "DescribeQueryDefinitions": self.describe_query_definitions,
+                "DeleteQueryDefinition": self.delete_query_definition,
+            },
+        )
 
     def _query(self, call: Call) -> dict[str, Any]:
         query_id = call.params.get("queryId", "")

@@ -76,14 +76,20 @@ class LogsMetrics:
             return
         rejected = reply.get("rejectedLogEventsInfo", {})
         events = [
-            event for index, event in enumerate(call.params["logEvents"])
+            event
+            for index, event in enumerate(call.params["logEvents"])
             if index > rejected.get("tooOldLogEventEndIndex", -1)
             and index < rejected.get("tooNewLogEventStartIndex", len(call.params["logEvents"]))
         ]
         by_namespace: dict[str, list[dict[str, Any]]] = {}
         for metric_filter, compiled in filters:
             for transformation in metric_filter["metricTransformations"]:
-                key = (group, metric_filter["filterName"], transformation["metricNamespace"], transformation["metricName"])
+                key = (
+                    group,
+                    metric_filter["filterName"],
+                    transformation["metricNamespace"],
+                    transformation["metricName"],
+                )
                 unmatched_minutes: set[dt.datetime] = set()
                 for event in events:
                     timestamp = dt.datetime.fromtimestamp(event["timestamp"] / 1000, dt.timezone.utc)

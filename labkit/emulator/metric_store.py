@@ -68,8 +68,14 @@ class Series:
 
     __slots__ = ("namespace", "name", "dimensions", "size", "_cols", "last_put", "version")
 
-    _DTYPES: ClassVar[dict[str, type]] = {"when": np.int64, "count": np.float64, "total": np.float64,
-               "minimum": np.float64, "maximum": np.float64, "unit": np.int16}
+    _DTYPES: ClassVar[dict[str, type]] = {
+        "when": np.int64,
+        "count": np.float64,
+        "total": np.float64,
+        "minimum": np.float64,
+        "maximum": np.float64,
+        "unit": np.int16,
+    }
 
     def __init__(self, namespace: str, name: str, dimensions: list[dict[str, str]]) -> None:
         self.namespace = namespace
@@ -120,9 +126,16 @@ class Series:
         """:meth:`append` of one row, without building arrays (the emulator's per-minute publishing)."""
         before = self.size
         if before and when < int(self._cols["when"][before - 1]):  # append() counts the write
-            self.append({"when": np.asarray([when], np.int64), "count": np.asarray([count], np.float64),
-                         "total": np.asarray([total], np.float64), "minimum": np.asarray([minimum], np.float64),
-                         "maximum": np.asarray([maximum], np.float64), "unit": np.asarray([unit], np.int16)})
+            self.append(
+                {
+                    "when": np.asarray([when], np.int64),
+                    "count": np.asarray([count], np.float64),
+                    "total": np.asarray([total], np.float64),
+                    "minimum": np.asarray([minimum], np.float64),
+                    "maximum": np.asarray([maximum], np.float64),
+                    "unit": np.asarray([unit], np.int16),
+                }
+            )
             return
         cols = self._cols
         if before == len(cols["when"]):
@@ -220,7 +233,9 @@ class MetricStore:
                     rows.extend([(when, 1.0, v, v, v, unit)] * int(float(count)))
             elif datum.get("StatisticValues"):
                 sv = datum["StatisticValues"]
-                rows.append((when, float(sv["SampleCount"]), float(sv["Sum"]), float(sv["Minimum"]), float(sv["Maximum"]), unit))
+                rows.append(
+                    (when, float(sv["SampleCount"]), float(sv["Sum"]), float(sv["Minimum"]), float(sv["Maximum"]), unit)
+                )
             else:
                 v = float(datum.get("Value", 0))
                 rows.append((when, 1.0, v, v, v, unit))
@@ -232,8 +247,17 @@ class MetricStore:
             self._append(self.series[key], *columns)
 
     def put_columns(
-        self, namespace: str, name: str, dimensions: list[dict[str, str]], when: np.ndarray, count: np.ndarray,
-        total: np.ndarray, minimum: np.ndarray, maximum: np.ndarray, unit: str | Sequence[str] | None, now: dt.datetime,
+        self,
+        namespace: str,
+        name: str,
+        dimensions: list[dict[str, str]],
+        when: np.ndarray,
+        count: np.ndarray,
+        total: np.ndarray,
+        minimum: np.ndarray,
+        maximum: np.ndarray,
+        unit: str | Sequence[str] | None,
+        now: dt.datetime,
     ) -> None:
         """Store many statistic sets of one metric at once (the emulator's vectorised backfill; the
         datapoints a workshop server holds, adopted at connect). ``unit`` is one unit for every row, or one per row."""
@@ -243,25 +267,36 @@ class MetricStore:
             series = self.series[key] = Series(namespace, name, dimensions)
             self.created += 1
         series.last_put = now
-        units = (np.full(len(when), self.unit_id(unit)) if unit is None or isinstance(unit, str)
-                 else [self.unit_id(u) for u in unit])
+        units = (
+            np.full(len(when), self.unit_id(unit))
+            if unit is None or isinstance(unit, str)
+            else [self.unit_id(u) for u in unit]
+        )
         self._append(series, when, count, total, minimum, maximum, units)
 
     def _append(self, series: Series, when: Any, count: Any, total: Any, minimum: Any, maximum: Any, unit: Any) -> None:
-        series.append({
-            "when": np.asarray(when, np.int64),
-            "count": np.asarray(count, np.float64), "total": np.asarray(total, np.float64),
-            "minimum": np.asarray(minimum, np.float64), "maximum": np.asarray(maximum, np.float64),
-            "unit": np.asarray(unit, np.int16),
-        })
+        series.append(
+            {
+                "when": np.asarray(when, np.int64),
+                "count": np.asarray(count, np.float64),
+                "total": np.asarray(total, np.float64),
+                "minimum": np.asarray(minimum, np.float64),
+                "maximum": np.asarray(maximum, np.float64),
+                "unit": np.asarray(unit, np.int16),
+            }
+        )
 
     def rows(self, series: Series, start: dt.datetime, end: dt.datetime) -> Iterator[Row]:
         """``series``' datapoints with ``start <= Timestamp < end``, in the order they were stored."""
         cols = series.window(micros(start), micros(end))
         units = self.units
         for when, count, total, minimum, maximum, unit in zip(
-            cols["when"].tolist(), cols["count"].tolist(), cols["total"].tolist(),
-            cols["minimum"].tolist(), cols["maximum"].tolist(), cols["unit"].tolist(),
+            cols["when"].tolist(),
+            cols["count"].tolist(),
+            cols["total"].tolist(),
+            cols["minimum"].tolist(),
+            cols["maximum"].tolist(),
+            cols["unit"].tolist(),
         ):
             yield Row(when, count, total, minimum, maximum, units[unit])
 
@@ -274,8 +309,13 @@ def _utc(value: Any) -> dt.datetime:
 
 
 def period_statistics(
-    rows: Iterable[Row], *, period: int, statistics: Sequence[str], extended_statistics: Sequence[str] = (),
-    unit: str | None = None, origin: int = 0,
+    rows: Iterable[Row],
+    *,
+    period: int,
+    statistics: Sequence[str],
+    extended_statistics: Sequence[str] = (),
+    unit: str | None = None,
+    origin: int = 0,
 ) -> list[dict[str, Any]]:
     """:func:`labkit.aws.alarms.statistics.period_statistics` over stored rows (same buckets, same sums);
     ``origin`` shifts the periods' starts (see :class:`~labkit.aws.alarms.statistics.PeriodBuckets`)."""

@@ -42,8 +42,10 @@ def free_metric_data(account_id: str, metrics: list[tuple[str, str, list[tuple[s
         size = len(data)  # datapoints another request appends meanwhile are past ``size``, and stay
         kept = []
         for datum in data[:size]:
-            if wanted is None or (datum.namespace, datum.name,
-                                  tuple(sorted((d.name, d.value) for d in datum.dimensions))) in wanted:
+            if (
+                wanted is None
+                or (datum.namespace, datum.name, tuple(sorted((d.name, d.value) for d in datum.dimensions))) in wanted
+            ):
                 removed.add(id(datum))
                 kinds.add(type(datum))
             else:
@@ -75,8 +77,17 @@ def metric_data(account_id: str, region: str) -> list[dict[str, Any]]:
         key = (datum.namespace, datum.name, tuple(sorted(dimensions)))
         entry = series.get(key)
         if entry is None:
-            entry = series[key] = {"namespace": datum.namespace, "name": datum.name, "dimensions": list(dimensions),
-                                   "when": [], "count": [], "sum": [], "min": [], "max": [], "unit": []}
+            entry = series[key] = {
+                "namespace": datum.namespace,
+                "name": datum.name,
+                "dimensions": list(dimensions),
+                "when": [],
+                "count": [],
+                "sum": [],
+                "min": [],
+                "max": [],
+                "unit": [],
+            }
         stamp = datum.timestamp if not isinstance(datum.timestamp, str) else parse_timestamp(datum.timestamp)
         entry["when"].append(micros(stamp))
         if isinstance(datum, MetricAggregatedDatum):
@@ -132,5 +143,3 @@ def labkit_server(host: str, port: int) -> Any:
             self._server.serve_forever()
 
     return LabkitServer(ip_address=host, port=port, verbose=False)
-
-

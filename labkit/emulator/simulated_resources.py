@@ -78,7 +78,10 @@ class LoadBalancer(Simulated):
 
     @property
     def tg_dimensions(self) -> list[dict[str, str]]:
-        return [{"Name": "TargetGroup", "Value": self.target_group}, {"Name": "LoadBalancer", "Value": self.load_balancer}]
+        return [
+            {"Name": "TargetGroup", "Value": self.target_group},
+            {"Name": "LoadBalancer", "Value": self.load_balancer},
+        ]
 
     def metric_data(self, when: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
         requests = round(300 + 200 * _noise(self.seed, when, 0))
@@ -89,14 +92,24 @@ class LoadBalancer(Simulated):
         times = [round(base * (0.6 + 0.8 * _noise(self.seed, when, 10 + i)), 4) for i in range(20)]
         data: list[tuple[dict[str, Any], list[dict[str, str]]]] = [
             ({"MetricName": "RequestCount", "Value": float(requests), "Unit": "Count"}, self.lb_dimensions),
-            ({"MetricName": "HealthyHostCount", "Value": float(self.targets - unhealthy), "Unit": "Count"}, self.tg_dimensions),
+            (
+                {"MetricName": "HealthyHostCount", "Value": float(self.targets - unhealthy), "Unit": "Count"},
+                self.tg_dimensions,
+            ),
             ({"MetricName": "UnHealthyHostCount", "Value": float(unhealthy), "Unit": "Count"}, self.tg_dimensions),
             ({"MetricName": "TargetResponseTime", "Values": times, "Unit": "Seconds"}, self.tg_dimensions),
         ]
         if elb_5xx:
-            data.append(({"MetricName": "HTTPCode_ELB_5XX_Count", "Value": float(elb_5xx), "Unit": "Count"}, self.lb_dimensions))
+            data.append(
+                ({"MetricName": "HTTPCode_ELB_5XX_Count", "Value": float(elb_5xx), "Unit": "Count"}, self.lb_dimensions)
+            )
         if target_5xx:
-            data.append(({"MetricName": "HTTPCode_Target_5XX_Count", "Value": float(target_5xx), "Unit": "Count"}, self.tg_dimensions))
+            data.append(
+                (
+                    {"MetricName": "HTTPCode_Target_5XX_Count", "Value": float(target_5xx), "Unit": "Count"},
+                    self.tg_dimensions,
+                )
+            )
         return [("AWS/ApplicationELB", {**datum, "Dimensions": dims, "Timestamp": when}) for datum, dims in data]
 
 
@@ -115,13 +128,20 @@ class Database(Simulated):
     def metric_data(self, when: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
         cpu = 96 + 3 * _noise(self.seed, when, 1) if self.active("cpu", when) else 12 + 10 * _noise(self.seed, when, 1)
         connections = 120 if self.active("connections", when) else round(8 + 6 * _noise(self.seed, when, 2))
-        memory = (0.1 if self.active("memory", when) else 0.45 + 0.05 * _noise(self.seed, when, 3)) * self.memory_gib * GIB
+        memory = (
+            (0.1 if self.active("memory", when) else 0.45 + 0.05 * _noise(self.seed, when, 3)) * self.memory_gib * GIB
+        )
         storage = (0.05 if self.active("storage", when) else 0.62) * self.allocated_gib * GIB
         values = [
-            ("CPUUtilization", round(cpu, 2), "Percent"), ("DatabaseConnections", float(connections), "Count"),
-            ("FreeableMemory", float(round(memory)), "Bytes"), ("FreeStorageSpace", float(round(storage)), "Bytes"),
+            ("CPUUtilization", round(cpu, 2), "Percent"),
+            ("DatabaseConnections", float(connections), "Count"),
+            ("FreeableMemory", float(round(memory)), "Bytes"),
+            ("FreeStorageSpace", float(round(storage)), "Bytes"),
         ]
         return [
-            ("AWS/RDS", {"MetricName": name, "Dimensions": self.dimensions, "Timestamp": when, "Value": value, "Unit": unit})
+            (
+                "AWS/RDS",
+                {"MetricName": name, "Dimensions": self.dimensions, "Timestamp": when, "Value": value, "Unit": unit},
+            )
             for name, value, unit in values
         ]

@@ -149,7 +149,9 @@ class SnsEmail:
         # the receiving lab and its own count.
         key = f"{time.time_ns():020d}.{item_key(self.lab.lab_id)}.{self._mailed:06d}"
         self._mailed += 1
-        self.mailbox.save(key, {"lab_id": self.lab.lab_id, "email": {**email.__dict__, "sent_at": email.sent_at.isoformat()}})
+        self.mailbox.save(
+            key, {"lab_id": self.lab.lab_id, "email": {**email.__dict__, "sent_at": email.sent_at.isoformat()}}
+        )
 
     def forget_mail(self, lab_ids: set[str] | None, *, shown: bool = True) -> int:
         """Drop from the server the emails the labs ``lab_ids`` received (every email when None), as
@@ -193,7 +195,9 @@ class SnsEmail:
         return f"{self.random.getrandbits(256):064x}"
 
     def _sender(self, topic_arn: str) -> str:
-        display = self._sns().get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("DisplayName") or "AWS Notifications"
+        display = (
+            self._sns().get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("DisplayName") or "AWS Notifications"
+        )
         return f"{display} <no-reply@sns.amazonaws.com>"
 
     def _unsubscribe_url(self, subscription: _Subscription) -> str:
@@ -211,8 +215,14 @@ class SnsEmail:
         arn = call.internal().subscribe(**params)["SubscriptionArn"]
         known = self.subscriptions.get(arn)
         if known is None:
-            known = _Subscription(arn, params["TopicArn"], params["Protocol"], params["Endpoint"], self._token(),
-                                  requested_at=self.lab.clock.now().isoformat())
+            known = _Subscription(
+                arn,
+                params["TopicArn"],
+                params["Protocol"],
+                params["Endpoint"],
+                self._token(),
+                requested_at=self.lab.clock.now().isoformat(),
+            )
             self.subscriptions[arn] = known
             self._saved(known)
         if not known.confirmed:
@@ -234,8 +244,15 @@ class SnsEmail:
             "subscription confirmation requests please send an email to sns-opt-out"
         )
         self.receive(
-            Email(subscription.endpoint, self._sender(subscription.topic_arn), CONFIRMATION_SUBJECT, body,
-                  self.lab.clock.now(), subscription.topic_arn, "confirmation")
+            Email(
+                subscription.endpoint,
+                self._sender(subscription.topic_arn),
+                CONFIRMATION_SUBJECT,
+                body,
+                self.lab.clock.now(),
+                subscription.topic_arn,
+                "confirmation",
+            )
         )
 
     def confirm(self, topic_arn: str, token: str) -> str:
@@ -282,7 +299,9 @@ class SnsEmail:
         reply.pop("ResponseMetadata", None)
         if call.params["SubscriptionArn"] in self.subscriptions:
             reply["Attributes"]["PendingConfirmation"] = str(self._pending(call.params["SubscriptionArn"])).lower()
-            reply["Attributes"]["ConfirmationWasAuthenticated"] = "false" if self._pending(call.params["SubscriptionArn"]) else "true"
+            reply["Attributes"]["ConfirmationWasAuthenticated"] = (
+                "false" if self._pending(call.params["SubscriptionArn"]) else "true"
+            )
         return reply
 
     def get_topic_attributes(self, call: Call) -> dict[str, Any]:
@@ -320,7 +339,9 @@ class SnsEmail:
             return None
         existing = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]}
         if any(existing.get(key) != value for key, value in requested.items()):
-            raise ServiceError("InvalidParameter", "Invalid parameter: Tags Reason: Topic already exists with different tags")
+            raise ServiceError(
+                "InvalidParameter", "Invalid parameter: Tags Reason: Topic already exists with different tags"
+            )
         return None
 
     def forget_topic(self, call: Call, reply: dict[str, Any]) -> None:
@@ -332,7 +353,10 @@ class SnsEmail:
 
     # -- delivery -------------------------------------------------------------------------------
     def deliver(
-        self, topic_arn: str, message: str, subject: str | None = None,
+        self,
+        topic_arn: str,
+        message: str,
+        subject: str | None = None,
         email_text: Callable[[str], str] | None = None,
     ) -> None:
         """Send ``message`` to the topic's confirmed email subscriptions (and nobody else).
@@ -346,9 +370,14 @@ class SnsEmail:
             footer = FOOTER.format(unsubscribe_url=self._unsubscribe_url(subscription))
             if subscription.protocol == "email-json":
                 body = json.dumps(
-                    {"Type": "Notification", "TopicArn": topic_arn, "Subject": subject, "Message": message,
-                     "Timestamp": self.lab.clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                     "UnsubscribeURL": self._unsubscribe_url(subscription)},
+                    {
+                        "Type": "Notification",
+                        "TopicArn": topic_arn,
+                        "Subject": subject,
+                        "Message": message,
+                        "Timestamp": self.lab.clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                        "UnsubscribeURL": self._unsubscribe_url(subscription),
+                    },
                     indent=2,
                 )
             elif email_text is not None:
@@ -356,12 +385,22 @@ class SnsEmail:
             else:
                 body = f"{message}\n\n{footer}"
             self.receive(
-                Email(subscription.endpoint, self._sender(topic_arn), subject or DEFAULT_SUBJECT, body,
-                      self.lab.clock.now(), topic_arn, "notification")
+                Email(
+                    subscription.endpoint,
+                    self._sender(topic_arn),
+                    subject or DEFAULT_SUBJECT,
+                    body,
+                    self.lab.clock.now(),
+                    topic_arn,
+                    "notification",
+                )
             )
 
     def publish(
-        self, topic_arn: str, message: str, subject: str | None = None,
+        self,
+        topic_arn: str,
+        message: str,
+        subject: str | None = None,
         email_text: Callable[[str], str] | None = None,
     ) -> None:
         """Publish on AWS's behalf: moto serves the other subscribers, this plugin the email."""

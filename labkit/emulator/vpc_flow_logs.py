@@ -91,7 +91,9 @@ class VpcFlowLogs:
         if params.get("LogFormat") not in (None, flowlogs.DEFAULT_FORMAT):
             raise unsupported("a custom LogFormat is valid on AWS but only the default format is emulated offline")
         if params.get("LogDestinationType", "cloud-watch-logs") != "cloud-watch-logs":
-            raise unsupported(f"delivery to {params['LogDestinationType']} is valid on AWS but only CloudWatch Logs is emulated")
+            raise unsupported(
+                f"delivery to {params['LogDestinationType']} is valid on AWS but only CloudWatch Logs is emulated"
+            )
         if params.get("ResourceType") not in ("VPC", "Subnet", "NetworkInterface"):
             raise unsupported(f"flow logs of {params.get('ResourceType')} resources are not emulated offline")
 
@@ -111,9 +113,12 @@ class VpcFlowLogs:
 
     def tick(self, now: dt.datetime) -> None:
         """At the end of each flow log's aggregation interval, deliver that interval's records."""
-        due = [f for f in self.flow_logs()
-               if f.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
-               and int(now.timestamp()) % int(f.get("MaxAggregationInterval") or 600) == 0]
+        due = [
+            f
+            for f in self.flow_logs()
+            if f.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
+            and int(now.timestamp()) % int(f.get("MaxAggregationInterval") or 600) == 0
+        ]
         if not due:
             return
         instances = self._instances()
@@ -132,8 +137,11 @@ class VpcFlowLogs:
         self.connections = [c for c in self.connections if c.at >= oldest]
 
     def _instances(self) -> list[dict[str, Any]]:
-        pages = self.lab.internal_client("ec2").get_paginator("describe_instances").paginate(
-            Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
+        pages = (
+            self.lab.internal_client("ec2")
+            .get_paginator("describe_instances")
+            .paginate(Filters=[{"Name": "instance-state-name", "Values": ["running"]}])
+        )
         found = []
         for page in pages:
             for reservation in page["Reservations"]:
@@ -151,8 +159,12 @@ class VpcFlowLogs:
         port = rng.randint(32768, 60999)
         sent, received = rng.randint(8, 30), rng.randint(8, 30)
         records = [  # the instance's HTTPS exchange with an AWS endpoint: out, and the replies in
-            flowlogs.FlowRecord(account, eni, private_ip, ENDPOINT_IP, port, 443, 6, sent, sent * 420, first, last - 1, "ACCEPT"),
-            flowlogs.FlowRecord(account, eni, ENDPOINT_IP, private_ip, 443, port, 6, received, received * 610, first, last - 1, "ACCEPT"),
+            flowlogs.FlowRecord(
+                account, eni, private_ip, ENDPOINT_IP, port, 443, 6, sent, sent * 420, first, last - 1, "ACCEPT"
+            ),
+            flowlogs.FlowRecord(
+                account, eni, ENDPOINT_IP, private_ip, 443, port, 6, received, received * 610, first, last - 1, "ACCEPT"
+            ),
         ]
         permissions = self._inbound_rules(instance)
         for connection in self.connections:
@@ -161,15 +173,56 @@ class VpcFlowLogs:
             when = int(connection.at.timestamp())
             if flowlogs.inbound_allowed(permissions, "tcp", connection.port, connection.source_ip):
                 packets = rng.randint(10, 20)
-                records.append(flowlogs.FlowRecord(account, eni, connection.source_ip, private_ip, connection.source_port,
-                                                   connection.port, 6, packets, packets * 180, when, when + 2, "ACCEPT"))
-                records.append(flowlogs.FlowRecord(account, eni, private_ip, connection.source_ip, connection.port,
-                                                   connection.source_port, 6, packets - 2, (packets - 2) * 240, when, when + 2,
-                                                   "ACCEPT"))
+                records.append(
+                    flowlogs.FlowRecord(
+                        account,
+                        eni,
+                        connection.source_ip,
+                        private_ip,
+                        connection.source_port,
+                        connection.port,
+                        6,
+                        packets,
+                        packets * 180,
+                        when,
+                        when + 2,
+                        "ACCEPT",
+                    )
+                )
+                records.append(
+                    flowlogs.FlowRecord(
+                        account,
+                        eni,
+                        private_ip,
+                        connection.source_ip,
+                        connection.port,
+                        connection.source_port,
+                        6,
+                        packets - 2,
+                        (packets - 2) * 240,
+                        when,
+                        when + 2,
+                        "ACCEPT",
+                    )
+                )
             else:  # the SYN and its retries, dropped by the security group
                 packets = rng.randint(1, 3)
-                records.append(flowlogs.FlowRecord(account, eni, connection.source_ip, private_ip, connection.source_port,
-                                                   connection.port, 6, packets, packets * 60, when, when + 1, "REJECT"))
+                records.append(
+                    flowlogs.FlowRecord(
+                        account,
+                        eni,
+                        connection.source_ip,
+                        private_ip,
+                        connection.source_port,
+                        connection.port,
+                        6,
+                        packets,
+                        packets * 60,
+                        when,
+                        when + 1,
+                        "REJECT",
+                    )
+                )
         return records
 
     def _inbound_rules(self, instance: dict[str, Any]) -> list[dict[str, Any]]:

@@ -59,9 +59,11 @@ class Checks:
                 line += "\n    " + _("hint: {hint}").format(hint=_(hint))
             print(line)
         passed_count = sum(passed for passed, _description, _hint in self.results)
-        print(_("{notebook}: {passed}/{total} checks passed").format(
-            notebook=self.notebook, passed=passed_count, total=len(self.results)
-        ))
+        print(
+            _("{notebook}: {passed}/{total} checks passed").format(
+                notebook=self.notebook, passed=passed_count, total=len(self.results)
+            )
+        )
         # In a workshop (LABKIT_PARTICIPANT on a moto server) the result goes on the instructor's board.
         for reported in hooks.checks_reported:
             reported(self.notebook, passed_count, len(self.results))

@@ -36,7 +36,12 @@ if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
 
 WIDGET_TYPES = ("metric", "text", "log", "alarm", "explorer")
-REQUIRED_PROPERTIES = {"metric": ("metrics", "region"), "text": ("markdown",), "alarm": ("alarms",), "log": ("query", "region")}
+REQUIRED_PROPERTIES = {
+    "metric": ("metrics", "region"),
+    "text": ("markdown",),
+    "alarm": ("alarms",),
+    "log": ("query", "region"),
+}
 STATE_COLOURS = {"ALARM": "#d13212", "OK": "#1d8102", "INSUFFICIENT_DATA": "#879596"}
 DEFAULT_RANGE = dt.timedelta(hours=3)
 _DURATION = re.compile(r"^-P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
@@ -88,13 +93,21 @@ def _widget_problems(widget: Any) -> list[str]:
     properties = widget.get("properties")
     if not isinstance(properties, dict):
         return [*problems, "a widget must have 'properties'"]
-    problems += [f"a {kind} widget needs properties.{name}" for name in REQUIRED_PROPERTIES.get(kind, ()) if name not in properties]
+    problems += [
+        f"a {kind} widget needs properties.{name}"
+        for name in REQUIRED_PROPERTIES.get(kind, ())
+        if name not in properties
+    ]
     if kind == "metric" and isinstance(properties.get("metrics"), list):
         problems += _metrics_problems(properties["metrics"])
     if kind == "metric" and "period" in properties and not _valid_period(properties["period"]):
         problems.append(f"properties.period must be 1, 5, 10, 30 or a multiple of 60, not {properties['period']!r}")
     if kind == "alarm" and isinstance(properties.get("alarms"), list):
-        problems += [f"properties.alarms[{i}] is not an alarm ARN: {arn!r}" for i, arn in enumerate(properties["alarms"]) if not _ALARM_ARN.match(str(arn))]
+        problems += [
+            f"properties.alarms[{i}] is not an alarm ARN: {arn!r}"
+            for i, arn in enumerate(properties["alarms"])
+            if not _ALARM_ARN.match(str(arn))
+        ]
     return problems
 
 
@@ -127,7 +140,10 @@ def resolve_metrics(metrics: list[Any]) -> list[tuple[str, str, list[dict[str, s
         if not row or isinstance(row[0], dict) or "..." in row:
             continue
         options = row[-1] if isinstance(row[-1], dict) else {}
-        names = [previous[i] if value == "." and i < len(previous) else value for i, value in enumerate(row[: len(row) - bool(options)])]
+        names = [
+            previous[i] if value == "." and i < len(previous) else value
+            for i, value in enumerate(row[: len(row) - bool(options)])
+        ]
         previous = names
         dimensions = [{"Name": names[i], "Value": names[i + 1]} for i in range(2, len(names) - 1, 2)]
         resolved.append((names[0], names[1], dimensions, options))
@@ -142,12 +158,27 @@ def _start(body: dict[str, Any]) -> dt.timedelta:
     return dt.timedelta(days=days, hours=hours, minutes=minutes)
 
 
-def _series(lab: Lab, region: str, namespace: str, metric: str, dimensions: list[dict[str, str]], stat: str, period: int, span: dt.timedelta) -> tuple[list[tuple[dt.datetime, float]], str | None]:
+def _series(
+    lab: Lab,
+    region: str,
+    namespace: str,
+    metric: str,
+    dimensions: list[dict[str, str]],
+    stat: str,
+    period: int,
+    span: dt.timedelta,
+) -> tuple[list[tuple[dt.datetime, float]], str | None]:
     """The metric's datapoints over ``span`` before lab time, and their CloudWatch unit (None without data)."""
     cloudwatch = lab.client("cloudwatch", region=region)
     end = lab.clock.now()
-    query: dict[str, Any] = {"Namespace": namespace, "MetricName": metric, "Dimensions": dimensions,
-                             "StartTime": end - span, "EndTime": end, "Period": period}
+    query: dict[str, Any] = {
+        "Namespace": namespace,
+        "MetricName": metric,
+        "Dimensions": dimensions,
+        "StartTime": end - span,
+        "EndTime": end,
+        "Period": period,
+    }
     key = "ExtendedStatistics" if re.match(r"^p\d", stat) else "Statistics"
     query[key] = [stat]
     points = cloudwatch.get_metric_statistics(**query)["Datapoints"]
@@ -175,7 +206,9 @@ def render(lab: Lab, name: str) -> Figure:
     rows = max((y + h for _widget, (x, y, w, h) in placed), default=1)
     height = HEADER + ROW * rows
     figure = plt.figure(figsize=(WIDTH, height))
-    figure.suptitle(_("Dashboard {name}").format(name=name), x=0.01, y=1 - 0.1 / height, ha="left", va="top", fontsize=12)
+    figure.suptitle(
+        _("Dashboard {name}").format(name=name), x=0.01, y=1 - 0.1 / height, ha="left", va="top", fontsize=12
+    )
     span = _start(body)
     for widget, cell in placed:
         ax = figure.add_axes(_axes_box(cell, widget.get("type") == "metric", height))
@@ -185,9 +218,17 @@ def render(lab: Lab, name: str) -> Figure:
         if kind == "metric":
             print(_("metric  {title!r}: {drawn}").format(title=title, drawn=_draw_metric(ax, lab, properties, span)))
         elif kind == "alarm":
-            print(_("alarm   {title!r}: {drawn}").format(title=title, drawn=_draw_alarms(ax, lab, properties.get("alarms", []))))
+            print(
+                _("alarm   {title!r}: {drawn}").format(
+                    title=title, drawn=_draw_alarms(ax, lab, properties.get("alarms", []))
+                )
+            )
         else:
-            text = _markdown_text(properties.get("markdown", "")) if kind == "text" else _("({kind} widget: not drawn offline)").format(kind=kind)
+            text = (
+                _markdown_text(properties.get("markdown", ""))
+                if kind == "text"
+                else _("({kind} widget: not drawn offline)").format(kind=kind)
+            )
             ax.text(0.02, 0.5, text, va="center", ha="left", fontsize=9, wrap=True)
             ax.set_xticks([]), ax.set_yticks([])
             print(f"{kind:<7} {text[:60]!r}")
@@ -238,12 +279,20 @@ def _draw_metric(ax: Any, lab: Lab, properties: dict[str, Any], span: dt.timedel
     for namespace, metric, dimensions, options in resolve_metrics(properties.get("metrics", [])):
         stat = options.get("stat", properties.get("stat", "Average"))
         period = int(options.get("period", properties.get("period", 300)))
-        points, unit = _series(lab, properties.get("region", lab.region), namespace, metric, dimensions, stat, period, span)
+        points, unit = _series(
+            lab, properties.get("region", lab.region), namespace, metric, dimensions, stat, period, span
+        )
         label = options.get("label", metric)
         if points:
-            ax.plot([p[0] for p in points], [p[1] for p in points], label=label, color=options.get("color"), linewidth=1.2)
+            ax.plot(
+                [p[0] for p in points], [p[1] for p in points], label=label, color=options.get("color"), linewidth=1.2
+            )
             units.add(unit)
-        drawn.append(ngettext("{label} ({count} point)", "{label} ({count} points)", len(points)).format(label=label, count=len(points)))
+        drawn.append(
+            ngettext("{label} ({count} point)", "{label} ({count} points)", len(points)).format(
+                label=label, count=len(points)
+            )
+        )
     ax.tick_params(labelsize=7)
     ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=7))
     ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
@@ -270,7 +319,8 @@ def _draw_alarms(ax: Any, lab: Lab, arns: list[str]) -> str:
             continue
         region, alarm_name = found.groups()
         alarms = lab.client("cloudwatch", region=region).describe_alarms(
-            AlarmNames=[alarm_name], AlarmTypes=["MetricAlarm", "CompositeAlarm"],  # without it: metric alarms only
+            AlarmNames=[alarm_name],
+            AlarmTypes=["MetricAlarm", "CompositeAlarm"],  # without it: metric alarms only
         )
         items = alarms.get("MetricAlarms", []) + alarms.get("CompositeAlarms", [])
         states.append((alarm_name, items[0]["StateValue"] if items else "INSUFFICIENT_DATA"))
@@ -279,8 +329,18 @@ def _draw_alarms(ax: Any, lab: Lab, arns: list[str]) -> str:
         row, column = divmod(i, columns)
         rows = (len(states) + columns - 1) // columns
         left, bottom = column / columns + 0.01, 1 - (row + 1) / rows + 0.04
-        box = Rectangle((left, bottom), 1 / columns - 0.02, 1 / rows - 0.08, color=STATE_COLOURS[state], transform=ax.transAxes)
+        box = Rectangle(
+            (left, bottom), 1 / columns - 0.02, 1 / rows - 0.08, color=STATE_COLOURS[state], transform=ax.transAxes
+        )
         ax.add_patch(box)
-        ax.text(left + 0.01, bottom + (1 / rows - 0.08) / 2, f"{alarm_name}\n{state}", color="white", fontsize=7, va="center", transform=ax.transAxes)
+        ax.text(
+            left + 0.01,
+            bottom + (1 / rows - 0.08) / 2,
+            f"{alarm_name}\n{state}",
+            color="white",
+            fontsize=7,
+            va="center",
+            transform=ax.transAxes,
+        )
     ax.set_xticks([]), ax.set_yticks([])
     return ", ".join(f"{alarm_name}={state}" for alarm_name, state in states) or _("no alarms")

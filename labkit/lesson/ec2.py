@@ -46,6 +46,7 @@ SSM_MANAGED_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 #: Marks the CPU burners in the process list, so ``calm`` stops those and nothing else.
 LOAD_MARKER = "labkit-cpu-load"
 
+
 def hourly_cost(instance_type: str) -> str:
     """The instance's on-demand Linux price in Tokyo, from the kit's dated price table."""
     try:
@@ -81,7 +82,9 @@ class RemoteLoad:
     def wait_until_managed(self, minutes: float = 15) -> None:
         """Wait for the instance's SSM Agent to register (a few minutes after launch)."""
         self.lab.wait_until(
-            self.managed, timeout=minutes, every=0.25,
+            self.managed,
+            timeout=minutes,
+            every=0.25,
             description=f"{self.instance_id} registering with Systems Manager (instance profile {SSM_PROFILE})",
         )
 
@@ -89,8 +92,10 @@ class RemoteLoad:
         """Send ``script`` to the instance; returns the command id."""
         self.wait_until_managed()
         reply = self.lab.internal_client("ssm").send_command(
-            InstanceIds=[self.instance_id], DocumentName="AWS-RunShellScript",
-            Parameters={"commands": script}, Comment=comment[:100],
+            InstanceIds=[self.instance_id],
+            DocumentName="AWS-RunShellScript",
+            Parameters={"commands": script},
+            Comment=comment[:100],
         )
         command_id: str = reply["Command"]["CommandId"]
         self.commands.append(command_id)
@@ -120,7 +125,9 @@ def ssm_instance_profile(lab: Lab) -> str:
     and deletes both. A new instance profile can take a few seconds to be usable by EC2 (IAM is
     eventually consistent), which :func:`launch` allows for.
     """
-    ensure_ec2_role(lab, SSM_PROFILE, SSM_MANAGED_POLICY, "labkit: lets Systems Manager run the CPU load on the lab instance")
+    ensure_ec2_role(
+        lab, SSM_PROFILE, SSM_MANAGED_POLICY, "labkit: lets Systems Manager run the CPU load on the lab instance"
+    )
     return SSM_PROFILE
 
 
@@ -168,7 +175,10 @@ def launch(
         lab.billable(f"a {instance_type} EC2 instance", hourly_cost(instance_type), confirmed=confirm_cost)
         image = lab.client("ssm").get_parameter(Name=AL2023_PARAMETER)["Parameter"]["Value"]
     request: dict[str, Any] = {
-        "ImageId": image, "InstanceType": instance_type, "MinCount": 1, "MaxCount": 1,
+        "ImageId": image,
+        "InstanceType": instance_type,
+        "MinCount": 1,
+        "MaxCount": 1,
         "Monitoring": {"Enabled": detailed},
         "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "lab-web"}]}],
     }

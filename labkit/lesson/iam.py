@@ -31,8 +31,9 @@ def managed_policy_document(lab: Any, arn: str = CLOUDWATCH_AGENT_SERVER_POLICY_
         return CLOUDWATCH_AGENT_SERVER_POLICY
     iam = lab.client("iam")
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    return dict(iam_evaluation.load(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]))
-
+    return dict(
+        iam_evaluation.load(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+    )
 
 
 #: The names notebook 03 gives the article's policy, role and instance profile.
@@ -59,7 +60,9 @@ def ensure_ec2_role(lab: Any, name: str, policy_arn: str, description: str = "")
         role_arn: str = iam.get_role(RoleName=name)["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
         extra = {"Description": description} if description else {}
-        role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY), **extra)["Role"]["Arn"]
+        role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(EC2_TRUST_POLICY), **extra)[
+            "Role"
+        ]["Arn"]
     attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
     if policy_arn not in [p["PolicyArn"] for p in attached]:
         iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
@@ -81,7 +84,8 @@ def ensure_logs_agent_role(lab: Any, instance_id: str | None = None) -> LogsAgen
     policy_arn = next((p["Arn"] for p in policies if p["PolicyName"] == LOGS_POLICY_NAME), None)
     if policy_arn is None:
         policy_arn = iam.create_policy(
-            PolicyName=LOGS_POLICY_NAME, PolicyDocument=json.dumps(QUICK_START_POLICY),
+            PolicyName=LOGS_POLICY_NAME,
+            PolicyDocument=json.dumps(QUICK_START_POLICY),
             Description="CloudWatch Logs agent quick start policy",
         )["Policy"]["Arn"]
     role_arn, profile_arn = ensure_ec2_role(lab, LOGS_ROLE_NAME, policy_arn)

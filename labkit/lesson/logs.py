@@ -135,9 +135,7 @@ class SecureLogGenerator:
         start, end = _window(start, minutes)
         if attempts_per_minute <= 0:
             raise InvalidParameter("attempts_per_minute must be positive")
-        rng = random.Random(
-            f"{self.seed}/attack/{start.isoformat()}/{minutes}/{attempts_per_minute}/{source_ip}"
-        )
+        rng = random.Random(f"{self.seed}/attack/{start.isoformat()}/{minutes}/{attempts_per_minute}/{source_ip}")
         ip = _documentation_ip(source_ip) if source_ip else _random_attacker(rng)
         slot = 60 / attempts_per_minute
         pid = rng.randint(2000, 30000)
@@ -158,7 +156,9 @@ class SecureLogGenerator:
         rng = random.Random(f"{self.seed}/keyless/{at.isoformat()}")
         who = f"authenticating user {user or self.users[0]} " if self.flavor == "al2023" else ""
         port = rng.randint(32768, 60999)
-        return [self._line(at, rng.randint(2000, 30000), f"Connection closed by {who}{self.admin_ip} port {port} [preauth]")]
+        return [
+            self._line(at, rng.randint(2000, 30000), f"Connection closed by {who}{self.admin_ip} port {port} [preauth]")
+        ]
 
     def password_login(self, at: dt.datetime, user: str, source_ip: str) -> list[LogLine]:
         """A password login that succeeds — what a brute force that guessed right leaves:
@@ -189,8 +189,10 @@ class SecureLogGenerator:
         fingerprint = base64.b64encode(key_bytes).decode().rstrip("=")
         opened_for = user if self.flavor == "al2" else f"{user}(uid={1000 + self.users.index(user)})"
         logout = at + dt.timedelta(seconds=rng.uniform(60, 1800))
-        disconnected = f"Disconnected from {ip} port {port}" if self.flavor == "al2" else (
-            f"Disconnected from user {user} {ip} port {port}"
+        disconnected = (
+            f"Disconnected from {ip} port {port}"
+            if self.flavor == "al2"
+            else (f"Disconnected from user {user} {ip} port {port}")
         )
         return [
             self._line(
@@ -214,9 +216,7 @@ class SecureLogGenerator:
             if self.flavor == "al2":
                 messages.append(f"input_userauth_request: invalid user {user} [preauth]")
         if self.password_auth:
-            failure = (
-                f"pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}"
-            )
+            failure = f"pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}"
             if valid:
                 messages += [
                     f"{failure}  user={user}",
@@ -410,8 +410,7 @@ class SimulatedAgent:
         report = ShipReport(
             log_group=group,
             log_stream=self.log_stream_name,
-            created_group=self.create_group
-            and self._create(self.client.create_log_group, logGroupName=group),
+            created_group=self.create_group and self._create(self.client.create_log_group, logGroupName=group),
             created_stream=self._create(
                 self.client.create_log_stream, logGroupName=group, logStreamName=self.log_stream_name
             ),

@@ -58,7 +58,10 @@ def frame(
     ]
     columns: dict[str, dict[Any, float]] = {name: {} for name in metric_names}
     request: dict[str, Any] = {
-        "MetricDataQueries": queries, "StartTime": start, "EndTime": end, "ScanBy": "TimestampAscending",
+        "MetricDataQueries": queries,
+        "StartTime": start,
+        "EndTime": end,
+        "ScanBy": "TimestampAscending",
     }
     while True:
         reply = cloudwatch.get_metric_data(**request)
@@ -73,7 +76,9 @@ def frame(
     index = pd.date_range(
         first.floor(f"{period}s"),
         pd.Timestamp(end).tz_convert("UTC") if pd.Timestamp(end).tzinfo else pd.Timestamp(end, tz="UTC"),
-        freq=f"{period}s", inclusive="left", name="timestamp",
+        freq=f"{period}s",
+        inclusive="left",
+        name="timestamp",
     )
     data = {
         name: pd.Series({pd.Timestamp(when).tz_convert("UTC"): value for when, value in points.items()}, dtype=float)
@@ -99,5 +104,12 @@ def series(
     same ``period``; NaN periods count as missing data).
     """
     return frame(
-        lab, [metric_name], dimensions, start=start, end=end, namespace=namespace, period=period, stat=stat,
+        lab,
+        [metric_name],
+        dimensions,
+        start=start,
+        end=end,
+        namespace=namespace,
+        period=period,
+        stat=stat,
     )[metric_name]

@@ -109,8 +109,12 @@ def alarm_timeline(
         ax.axhline(threshold, color=ALARM_COLOUR, lw=1, label=_("threshold {threshold:g}").format(threshold=threshold))
     breaching = frame["breaching"].fillna(False).astype(bool)
     ax.scatter(
-        frame.index[breaching], frame["value"][breaching],
-        color=ALARM_COLOUR, zorder=3, s=18, label=_("breaching"),
+        frame.index[breaching],
+        frame["value"][breaching],
+        color=ALARM_COLOUR,
+        zorder=3,
+        s=18,
+        label=_("breaching"),
     )
     # A transition happens when the period it evaluates ends: the time describe_alarm_history reports.
     period = pd.Timedelta(seconds=int(frame.attrs.get("period", period)))
@@ -118,8 +122,14 @@ def alarm_timeline(
         ax.axvline(when + period, color="black", lw=0.6, alpha=0.5)
         ax.annotate(
             f"{row['previous_state']} → {row['state']}",
-            xy=(when + period, 1), xycoords=("data", "axes fraction"), xytext=(-2, -3), textcoords="offset points",
-            rotation=90, va="top", ha="right", fontsize=7,
+            xy=(when + period, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(-2, -3),
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=7,
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
         )
     ax.set_title(title or _("{statistic} vs threshold: alarm state over time").format(statistic=stat_name))
@@ -158,7 +168,9 @@ def capacity_and_cpu(
         ax = plt.subplots(figsize=(10, 3.5))[1]
     ax.plot(cpu.index, cpu.to_numpy(), color=METRIC_COLOUR, marker=".", lw=1.2, label=_("CPU (%)"))
     if threshold is not None:
-        ax.axhline(threshold, color=ALARM_COLOUR, lw=1, ls="--", label=_("threshold {threshold:g}").format(threshold=threshold))
+        ax.axhline(
+            threshold, color=ALARM_COLOUR, lw=1, ls="--", label=_("threshold {threshold:g}").format(threshold=threshold)
+        )
     ax.set_ylim(0, 105)
     ax.set_ylabel(_("CPU (%)"))
     right = ax.twinx()
@@ -168,8 +180,14 @@ def capacity_and_cpu(
     right.set_ylabel(_("instances"))
     lines = ax.get_legend_handles_labels()
     steps = right.get_legend_handles_labels()
-    ax.legend(lines[0] + steps[0], lines[1] + steps[1], loc="upper left", bbox_to_anchor=(1.08, 1), borderaxespad=0,
-              fontsize=8)
+    ax.legend(
+        lines[0] + steps[0],
+        lines[1] + steps[1],
+        loc="upper left",
+        bbox_to_anchor=(1.08, 1),
+        borderaxespad=0,
+        fontsize=8,
+    )
     ax.set_title(title or _("The group's CPU and its number of instances"))
     zone = getattr(cpu.index, "tz", None)
     locator = mdates.AutoDateLocator(tz=zone)

@@ -96,9 +96,20 @@ def ssh_attack(lab: Lab, instance_id: str) -> SshAttack:
     attackers = {"192.0.2.77": 20, "198.51.100.23": 6, "203.0.113.50": 3}
     windows = {"192.0.2.77": (20, 10), "198.51.100.23": (25, 20), "203.0.113.50": (30, 15)}  # minute, length
     breached_at = start + dt.timedelta(minutes=46, seconds=12)
-    agent = SimulatedAgent(logs, LogSource("/var/log/secure", SSH_LOG_GROUP), instance_id=instance_id, now=lab.clock.now)
-    attack = SshAttack(SSH_LOG_GROUP, agent.log_stream_name, start, end, attackers, sshd.admin_ip,
-                       "deploy", "203.0.113.50", breached_at)
+    agent = SimulatedAgent(
+        logs, LogSource("/var/log/secure", SSH_LOG_GROUP), instance_id=instance_id, now=lab.clock.now
+    )
+    attack = SshAttack(
+        SSH_LOG_GROUP,
+        agent.log_stream_name,
+        start,
+        end,
+        attackers,
+        sshd.admin_ip,
+        "deploy",
+        "203.0.113.50",
+        breached_at,
+    )
     try:
         streams = logs.describe_log_streams(logGroupName=SSH_LOG_GROUP, logStreamNamePrefix=agent.log_stream_name)
         if any(s.get("lastEventTimestamp") for s in streams["logStreams"]):
@@ -108,7 +119,9 @@ def ssh_attack(lab: Lab, instance_id: str) -> SshAttack:
     lines = sshd.normal(start, 60, logins_per_hour=6) + sshd.password_login(breached_at, "deploy", "203.0.113.50")
     for ip, per_minute in attackers.items():
         offset, minutes = windows[ip]
-        lines += sshd.attack(start + dt.timedelta(minutes=offset), minutes, attempts_per_minute=per_minute, source_ip=ip)
+        lines += sshd.attack(
+            start + dt.timedelta(minutes=offset), minutes, attempts_per_minute=per_minute, source_ip=ip
+        )
     agent.ship(sorted(lines, key=lambda line: line.timestamp))
     return attack
 
@@ -128,12 +141,24 @@ def trail_bucket_policy(bucket: str, account: str, trail_arn: str) -> dict[str, 
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{bucket}",
-             "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
-            {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-             "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*",
-             "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
+            {
+                "Sid": "AWSCloudTrailAclCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:GetBucketAcl",
+                "Resource": f"arn:aws:s3:::{bucket}",
+                "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
+            },
+            {
+                "Sid": "AWSCloudTrailWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*",
+                "Condition": {
+                    "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}
+                },
+            },
         ],
     }
 
@@ -161,20 +186,43 @@ def trail_to_logs(lab: Lab) -> str:
     try:
         role_arn = iam.create_role(
             RoleName=TRAIL_ROLE,
-            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
         )["Role"]["Arn"]
     except iam.exceptions.EntityAlreadyExistsException:
         role_arn = iam.get_role(RoleName=TRAIL_ROLE)["Role"]["Arn"]
     iam.put_role_policy(
-        RoleName=TRAIL_ROLE, PolicyName="deliver-to-log-group",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"arn:aws:logs:{region}:{account}:log-group:{TRAIL_LOG_GROUP}:log-stream:*"}]}),
+        RoleName=TRAIL_ROLE,
+        PolicyName="deliver-to-log-group",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"arn:aws:logs:{region}:{account}:log-group:{TRAIL_LOG_GROUP}:log-stream:*",
+                    }
+                ],
+            }
+        ),
     )
     try:
         cloudtrail.create_trail(
-            Name=TRAIL_NAME, S3BucketName=bucket, IsMultiRegionTrail=True, IncludeGlobalServiceEvents=True,
+            Name=TRAIL_NAME,
+            S3BucketName=bucket,
+            IsMultiRegionTrail=True,
+            IncludeGlobalServiceEvents=True,
             CloudWatchLogsLogGroupArn=f"arn:aws:logs:{region}:{account}:log-group:{TRAIL_LOG_GROUP}:*",
             CloudWatchLogsRoleArn=role_arn,
         )

@@ -28,7 +28,12 @@ if TYPE_CHECKING:
 
 
 def simulate_console_login(
-    lab: Lab, user: str, *, success: bool = False, source_ip: str = "203.0.113.77", mfa_used: bool = False,
+    lab: Lab,
+    user: str,
+    *,
+    success: bool = False,
+    source_ip: str = "203.0.113.77",
+    mfa_used: bool = False,
     user_agent: str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
 ) -> dict[str, Any]:
     """Record a console sign-in attempt by IAM user ``user`` (``"root"`` for the root user); offline only.
@@ -38,12 +43,17 @@ def simulate_console_login(
     """
     if lab.emulator is None:
         raise ConfigurationError("on AWS, sign in to the console yourself: CloudTrail records the attempt")
-    return lab.emulator.plugin(CloudTrailEmulation).console_login(user, success=success, source_ip=source_ip,
-                                                             mfa_used=mfa_used, user_agent=user_agent)
+    return lab.emulator.plugin(CloudTrailEmulation).console_login(
+        user, success=success, source_ip=source_ip, mfa_used=mfa_used, user_agent=user_agent
+    )
 
 
 def simulate_ssh_brute_force(
-    lab: Lab, instance_id: str, *, source_ip: str = DEFAULT_ATTACKER, attempts: int = 1,
+    lab: Lab,
+    instance_id: str,
+    *,
+    source_ip: str = DEFAULT_ATTACKER,
+    attempts: int = 1,
 ) -> dict[str, Any]:
     """Offline: GuardDuty detects ``source_ip`` brute-forcing SSH on ``instance_id`` (notebook 05's attack).
 
@@ -61,8 +71,14 @@ def simulate_ssh_brute_force(
 
 
 def simulate_issue(
-    lab: Lab, service: str = "EC2", *, event_type_code: str | None = None, category: str = "issue",
-    description: str | None = None, entities: list[str] | None = None, region: str | None = None,
+    lab: Lab,
+    service: str = "EC2",
+    *,
+    event_type_code: str | None = None,
+    category: str = "issue",
+    description: str | None = None,
+    entities: list[str] | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
     """Have AWS Health report an issue of ``service`` affecting the lab account; offline only.
 
@@ -78,14 +94,25 @@ def simulate_issue(
         f"We are investigating increased error rates and latencies for the {service} APIs in the {region} Region."
     )
     detail = health_detail(
-        service=service.upper(), event_type_code=code, category=category, region=region, account=lab.account_id,
-        start=lab.clock.now(), description=text, entities=list(entities or []),
+        service=service.upper(),
+        event_type_code=code,
+        category=category,
+        region=region,
+        account=lab.account_id,
+        start=lab.clock.now(),
+        description=text,
+        entities=list(entities or []),
     )
     return lab.emulator.plugin(Health).report(detail, region)
 
 
 def simulate_ssh_traffic(
-    lab: Lab, instance_id: str, *, source_ip: str = DEFAULT_ATTACKER, minutes: int = 10, per_minute: int = 20,
+    lab: Lab,
+    instance_id: str,
+    *,
+    source_ip: str = DEFAULT_ATTACKER,
+    minutes: int = 10,
+    per_minute: int = 20,
 ) -> int:
     """Offline: ``source_ip`` tries SSH on ``instance_id`` ``per_minute`` times a minute for ``minutes`` from now.
 
@@ -111,7 +138,9 @@ def simulate_group_demand(lab: Lab, group_name: str, *, extra: float, minutes: i
     instances (a load test against the service, or ``stress`` through Run Command).
     """
     if lab.emulator is None:
-        raise ConfigurationError("on AWS, load the group's instances yourself (a load test, or stress through Run Command)")
+        raise ConfigurationError(
+            "on AWS, load the group's instances yourself (a load test, or stress through Run Command)"
+        )
     try:
         lab.emulator.plugin(AutoScalingMetrics).load(group_name).surge(lab.clock.now(), minutes, extra)
     except InvalidParameter as error:

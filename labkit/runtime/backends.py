@@ -204,8 +204,14 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
         # server, derived from the name (labkit.runtime.participant.identity); without it, moto's default account.
         session, account, registry_key = server_identity(region, endpoint_url)
         return Backend(
-            "moto-server", session, account, endpoint_url, in_process=False,
-            persistent=True, registry_key=registry_key, client_config=config,
+            "moto-server",
+            session,
+            account,
+            endpoint_url,
+            in_process=False,
+            persistent=True,
+            registry_key=registry_key,
+            client_config=config,
         )
     # The server's request log and tracebacks would drown the notebook; labkit reports errors itself.
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
@@ -228,8 +234,13 @@ def start_moto_server(region: str, clock: LabClock, endpoint_url: str | None = N
         restore_environment()
 
     return Backend(
-        "moto-server", offline_session(region), MOTO_ACCOUNT_ID, url, registry_key=f"moto-server:{url}",
-        client_config=config, close=close,
+        "moto-server",
+        offline_session(region),
+        MOTO_ACCOUNT_ID,
+        url,
+        registry_key=f"moto-server:{url}",
+        client_config=config,
+        close=close,
     )
 
 
@@ -268,7 +279,12 @@ def start_aws(region: str, session: boto3.Session | None = None) -> Backend:
             "refusing to run with root credentials; use an IAM role or IAM Identity Center user in the sandbox"
         )
     return Backend(
-        "aws", session, account, in_process=False, persistent=True, registry_key=f"aws:{account}",
+        "aws",
+        session,
+        account,
+        in_process=False,
+        persistent=True,
+        registry_key=f"aws:{account}",
         client_config=config,
     )
 

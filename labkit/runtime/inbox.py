@@ -56,8 +56,11 @@ class QueueInbox:
             "Version": "2012-10-17",
             "Statement": [
                 {
-                    "Sid": "AllowLabTopics", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage", "Resource": self._queue_arn,
+                    "Sid": "AllowLabTopics",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": self._queue_arn,
                     "Condition": {"ArnEquals": {"aws:SourceArn": self.topics}},
                 }
             ],
@@ -75,9 +78,9 @@ class QueueInbox:
         # long poll would never time out there: poll short (moto keeps every message on one "server").
         wait = 0 if self.lab.backend.emulated else 1
         while True:
-            messages = sqs.receive_message(
-                QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait
-            ).get("Messages", [])
+            messages = sqs.receive_message(QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait).get(
+                "Messages", []
+            )
             if not messages:
                 return
             for message in messages:
@@ -88,9 +91,13 @@ class QueueInbox:
     def _email(envelope: dict[str, Any]) -> Email:
         sent = dt.datetime.fromisoformat(envelope.get("Timestamp", "1970-01-01T00:00:00Z").replace("Z", "+00:00"))
         return Email(
-            to=f"sqs:{QUEUE_NAME}", sender="AWS Notifications <no-reply@sns.amazonaws.com>",
-            subject=envelope.get("Subject") or "AWS Notification Message", body=envelope.get("Message", ""),
-            sent_at=sent, topic_arn=envelope.get("TopicArn", ""), kind="notification",
+            to=f"sqs:{QUEUE_NAME}",
+            sender="AWS Notifications <no-reply@sns.amazonaws.com>",
+            subject=envelope.get("Subject") or "AWS Notification Message",
+            body=envelope.get("Message", ""),
+            sent_at=sent,
+            topic_arn=envelope.get("TopicArn", ""),
+            kind="notification",
         )
 
     def notifications(self, address: str | None = None) -> list[Email]:
@@ -100,7 +107,9 @@ class QueueInbox:
 
     def confirm(self, address: str | None = None) -> list[str]:
         """On AWS, confirming an email subscription is a click on the link in that email."""
-        print(_("On AWS, confirm an email subscription with the link in the email SNS sent; the inbox queue needs none."))
+        print(
+            _("On AWS, confirm an email subscription with the link in the email SNS sent; the inbox queue needs none.")
+        )
         return []
 
     def __len__(self) -> int:

@@ -52,8 +52,12 @@ _open_lab: Lab | None = None
 
 
 def connect(
-    backend: str | None = None, region: str = "ap-northeast-1", *, start: dt.datetime | None = None,
-    clear_abandoned: bool = True, lang: str | None = None,
+    backend: str | None = None,
+    region: str = "ap-northeast-1",
+    *,
+    start: dt.datetime | None = None,
+    clear_abandoned: bool = True,
+    lang: str | None = None,
 ) -> Lab:
     """Open a lab on ``backend`` (default: ``LABKIT_BACKEND``, else ``moto``) in ``region``.
 
@@ -127,21 +131,27 @@ def _handle_abandoned_labs(lab: Lab) -> None:
             lab.emulator.plugin(SnsEmail).forget_mail(set(abandoned), shown=False)
             lab.emulator.plugin(CloudWatchMetrics).free_abandoned(set(abandoned))
         deleted = sum(len(report.deleted) for report in reports)
-        print(ngettext(
-            "labkit: removed {count} resource that an earlier run left on this server without teardown",
-            "labkit: removed {count} resources that an earlier run left on this server without teardown", deleted,
-        ).format(count=deleted))
+        print(
+            ngettext(
+                "labkit: removed {count} resource that an earlier run left on this server without teardown",
+                "labkit: removed {count} resources that an earlier run left on this server without teardown",
+                deleted,
+            ).format(count=deleted)
+        )
         for report in reports:
             if not report.ok:
                 print(report)
         return
     left = sum(len(lab.registry.ordered(lab_id)) for lab_id in abandoned)
-    print(ngettext(
-        "labkit: {count} resource from an earlier run without teardown is still in this account; "
-        "`labkit teardown` (or lab.teardown(all_labs=True)) removes it",
-        "labkit: {count} resources from an earlier run without teardown are still in this account; "
-        "`labkit teardown` (or lab.teardown(all_labs=True)) removes them", left,
-    ).format(count=left))
+    print(
+        ngettext(
+            "labkit: {count} resource from an earlier run without teardown is still in this account; "
+            "`labkit teardown` (or lab.teardown(all_labs=True)) removes it",
+            "labkit: {count} resources from an earlier run without teardown are still in this account; "
+            "`labkit teardown` (or lab.teardown(all_labs=True)) removes them",
+            left,
+        ).format(count=left)
+    )
 
 
 def _warn_preflight(lab: Lab) -> None:
@@ -211,8 +221,13 @@ class Lab:
         return self._client(service, region or self.region, learner=False)
 
     def client_as(
-        self, role_arn: str, service: str, region: str | None = None, *,
-        principal: str = "ec2.amazonaws.com", session_name: str = "lab-instance",
+        self,
+        role_arn: str,
+        service: str,
+        region: str | None = None,
+        *,
+        principal: str = "ec2.amazonaws.com",
+        session_name: str = "lab-instance",
     ) -> Any:
         """A client signed with the temporary credentials ``principal`` (by default EC2, for the
         instance) gets by assuming ``role_arn``; every call is authorized against the role's policies.
@@ -232,7 +247,13 @@ class Lab:
         return client
 
     def _client(
-        self, service: str, region: str, *, learner: bool, credentials: dict[str, str] | None = None, record: bool = True,
+        self,
+        service: str,
+        region: str,
+        *,
+        learner: bool,
+        credentials: dict[str, str] | None = None,
+        record: bool = True,
     ) -> Any:
         self._ensure_open()
         key = (service, region, learner, credentials["AccessKeyId"] if credentials else "", record)
@@ -245,8 +266,11 @@ class Lab:
                     "aws_session_token": credentials["SessionToken"],
                 }
             client = self.backend.session.client(
-                service, region_name=region, endpoint_url=self.backend.endpoint_url,
-                config=self.backend.client_config, **signing,
+                service,
+                region_name=region,
+                endpoint_url=self.backend.endpoint_url,
+                config=self.backend.client_config,
+                **signing,
             )
             self._translate_unsupported(client)
             if self.emulator is not None and service == "cloudwatch":
@@ -268,9 +292,21 @@ class Lab:
         """Let the plugins that keep copies of moto's resources see ``client``'s writes (emulator contract)."""
         if self.emulator is None:
             return
-        kinds: dict[str, tuple[type[CloudWatchAlarms] | type[LogsMetrics] | type[Budgets] | type[AutoScalingMetrics] | type[VpcFlowLogs], ...]] = {
-            "cloudwatch": (CloudWatchAlarms, Budgets), "logs": (LogsMetrics, Budgets),
-            "autoscaling": (AutoScalingMetrics, Budgets), "ec2": (VpcFlowLogs, Budgets),
+        kinds: dict[
+            str,
+            tuple[
+                type[CloudWatchAlarms]
+                | type[LogsMetrics]
+                | type[Budgets]
+                | type[AutoScalingMetrics]
+                | type[VpcFlowLogs],
+                ...,
+            ],
+        ] = {
+            "cloudwatch": (CloudWatchAlarms, Budgets),
+            "logs": (LogsMetrics, Budgets),
+            "autoscaling": (AutoScalingMetrics, Budgets),
+            "ec2": (VpcFlowLogs, Budgets),
         }
         for kind in kinds.get(service, (Budgets,)):
             # A client made while plugins install is watched once they are (__init__).
@@ -305,7 +341,9 @@ class Lab:
             # implement (the usual reason) or a moto crash. Neither gets better by retrying.
             if response[0].status_code == 500:
                 raise UnsupportedOperation(
-                    service, operation(event_name), backend,
+                    service,
+                    operation(event_name),
+                    backend,
                     "the moto server answered HTTP 500 (the call is not implemented, or moto failed; see the server log)",
                 )
 
@@ -378,8 +416,10 @@ class Lab:
             return
         if not (confirmed or self.confirm_costs):
             raise GuardrailError(
-                _("{what} costs {cost} on this account until teardown; "
-                  "read it, then set lab.confirm_costs = True in a cell and run this step again").format(what=what, cost=cost)
+                _(
+                    "{what} costs {cost} on this account until teardown; "
+                    "read it, then set lab.confirm_costs = True in a cell and run this step again"
+                ).format(what=what, cost=cost)
             )
         self.budget_guard()
         print(_("creating {what} ({cost})").format(what=what, cost=cost))
@@ -398,18 +438,30 @@ class Lab:
         if any(b["BudgetName"] == GUARD_BUDGET for b in existing):
             return GUARD_BUDGET
         email = os.environ.get("LABKIT_BUDGET_EMAIL")
-        notifications = [
-            {
-                "Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
-                                 "Threshold": share, "ThresholdType": "PERCENTAGE"},
-                "Subscribers": [{"SubscriptionType": "EMAIL", "Address": email}],
-            }
-            for share in (50.0, 100.0)
-        ] if email else []
+        notifications = (
+            [
+                {
+                    "Notification": {
+                        "NotificationType": "ACTUAL",
+                        "ComparisonOperator": "GREATER_THAN",
+                        "Threshold": share,
+                        "ThresholdType": "PERCENTAGE",
+                    },
+                    "Subscribers": [{"SubscriptionType": "EMAIL", "Address": email}],
+                }
+                for share in (50.0, 100.0)
+            ]
+            if email
+            else []
+        )
         budgets.create_budget(
             AccountId=self.account_id,
-            Budget={"BudgetName": GUARD_BUDGET, "BudgetType": "COST", "TimeUnit": "MONTHLY",
-                    "BudgetLimit": {"Amount": f"{limit:.2f}", "Unit": "USD"}},
+            Budget={
+                "BudgetName": GUARD_BUDGET,
+                "BudgetType": "COST",
+                "TimeUnit": "MONTHLY",
+                "BudgetLimit": {"Amount": f"{limit:.2f}", "Unit": "USD"},
+            },
             NotificationsWithSubscribers=notifications,
         )
         return GUARD_BUDGET
@@ -487,8 +539,11 @@ class Lab:
             return found[0]
 
         try:
-            return self.wait_until(lambda: (alarm := current())["StateValue"] == state and alarm,
-                                   timeout=timeout, description=f"alarm {name!r} reaching {state}")
+            return self.wait_until(
+                lambda: (alarm := current())["StateValue"] == state and alarm,
+                timeout=timeout,
+                description=f"alarm {name!r} reaching {state}",
+            )
         except WaitTimeout as error:
             alarm = current()
             raise WaitTimeout(
@@ -515,8 +570,12 @@ class Lab:
         if tagged:
             when = self.clock.now().isoformat()
             for record in discover_tagged(self._client_for, self.region, when):
-                self.registry.add(KINDS_BY_NAME[record.kind], record.region, record.ident, self.clock.now(), record.lab_id)
-        report = teardown(self.registry, self._client_for, lab_id=None if all_labs or tagged else self.lab_id, dry_run=dry_run)
+                self.registry.add(
+                    KINDS_BY_NAME[record.kind], record.region, record.ident, self.clock.now(), record.lab_id
+                )
+        report = teardown(
+            self.registry, self._client_for, lab_id=None if all_labs or tagged else self.lab_id, dry_run=dry_run
+        )
         if not dry_run and self.emulator is not None:
             # A workshop server keeps every datapoint it received in memory: free what the lab sent.
             self.emulator.plugin(CloudWatchMetrics).free_on_server(whole_account=all_labs or tagged)

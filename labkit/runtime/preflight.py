@@ -54,14 +54,18 @@ def _safely(what: str, check: Callable[[], Finding]) -> Finding:
     try:
         return check()
     except (ClientError, BotoCoreError) as error:
-        return Finding(False, what, _("could not check ({kind}: {error})").format(kind=error.__class__.__name__, error=error))
+        return Finding(
+            False, what, _("could not check ({kind}: {error})").format(kind=error.__class__.__name__, error=error)
+        )
 
 
 def guardduty_detectors(client_for: ClientFor) -> Finding:
     """Whether a detector already exists (the labs reuse it; one per Region)."""
     detectors = client_for("guardduty").list_detectors()["DetectorIds"]
     if detectors:
-        return Finding(True, "GuardDuty", _("a detector already exists in this Region: the labs reuse it and never delete it"))
+        return Finding(
+            True, "GuardDuty", _("a detector already exists in this Region: the labs reuse it and never delete it")
+        )
     return Finding(True, "GuardDuty", _("no detector yet: notebook 06b creates one (30-day free trial, then charged)"))
 
 
@@ -69,20 +73,31 @@ def config_recorders(client_for: ClientFor) -> Finding:
     """Whether a configuration recorder already exists (the labs reuse it; one per Region)."""
     recorders = client_for("config").describe_configuration_recorders()["ConfigurationRecorders"]
     if recorders:
-        return Finding(True, "AWS Config", _("recorder {name!r} exists: the labs reuse it and never delete it").format(
-            name=recorders[0]["name"]))
-    return Finding(True, "AWS Config",
-                   _("no recorder yet: notebook 06b creates one (charged per configuration item and rule evaluation)"))
+        return Finding(
+            True,
+            "AWS Config",
+            _("recorder {name!r} exists: the labs reuse it and never delete it").format(name=recorders[0]["name"]),
+        )
+    return Finding(
+        True,
+        "AWS Config",
+        _("no recorder yet: notebook 06b creates one (charged per configuration item and rule evaluation)"),
+    )
 
 
 def cloudtrail_trails(client_for: ClientFor) -> Finding:
     """Existing trails: a lab trail would be a second, charged copy of management events."""
     trails = client_for("cloudtrail").describe_trails()["trailList"]
     if trails:
-        return Finding(True, "CloudTrail", ngettext(
-            "{count} trail exists: notebook 06 reads events with lookup_events and creates no paid trail",
-            "{count} trails exist: notebook 06 reads events with lookup_events and creates no paid trail",
-            len(trails)).format(count=len(trails)))
+        return Finding(
+            True,
+            "CloudTrail",
+            ngettext(
+                "{count} trail exists: notebook 06 reads events with lookup_events and creates no paid trail",
+                "{count} trails exist: notebook 06 reads events with lookup_events and creates no paid trail",
+                len(trails),
+            ).format(count=len(trails)),
+        )
     return Finding(True, "CloudTrail", _("no trail: the first copy of management events in a Region is free"))
 
 
@@ -93,10 +108,15 @@ def pending_email(client_for: ClientFor) -> Finding:
     for page in sns.get_paginator("list_subscriptions").paginate():
         pending += sum(1 for s in page["Subscriptions"] if s["SubscriptionArn"] == "PendingConfirmation")
     if pending:
-        return Finding(False, _("SNS email"), ngettext(
-            "{count} subscription still pending confirmation: click the link in the email",
-            "{count} subscriptions still pending confirmation: click the link in the email",
-            pending).format(count=pending))
+        return Finding(
+            False,
+            _("SNS email"),
+            ngettext(
+                "{count} subscription still pending confirmation: click the link in the email",
+                "{count} subscriptions still pending confirmation: click the link in the email",
+                pending,
+            ).format(count=pending),
+        )
     return Finding(True, _("SNS email"), _("no subscription waiting for confirmation"))
 
 
@@ -106,10 +126,21 @@ def free_tier(client_for: ClientFor, instance_type: str) -> Finding:
         InstanceTypes=[instance_type], Filters=[{"Name": "free-tier-eligible", "Values": ["true"]}]
     )["InstanceTypes"]
     if found:
-        return Finding(True, _("free tier"), _("{instance_type} is free-tier eligible (750 hours a month in the first 12 "
-                                               "months of a free-tier account)").format(instance_type=instance_type))
-    return Finding(True, _("free tier"), _("{instance_type} is not free-tier eligible here: it is charged per second "
-                                           "while running").format(instance_type=instance_type))
+        return Finding(
+            True,
+            _("free tier"),
+            _(
+                "{instance_type} is free-tier eligible (750 hours a month in the first 12 "
+                "months of a free-tier account)"
+            ).format(instance_type=instance_type),
+        )
+    return Finding(
+        True,
+        _("free tier"),
+        _("{instance_type} is not free-tier eligible here: it is charged per second while running").format(
+            instance_type=instance_type
+        ),
+    )
 
 
 def vcpu_quota(client_for: ClientFor, needed: int = 2) -> Finding:
@@ -117,8 +148,11 @@ def vcpu_quota(client_for: ClientFor, needed: int = 2) -> Finding:
     quota = client_for("service-quotas").get_service_quota(
         ServiceCode=STANDARD_VCPU_QUOTA[0], QuotaCode=STANDARD_VCPU_QUOTA[1]
     )["Quota"]["Value"]
-    return Finding(quota >= needed, _("EC2 vCPU quota"), _("{quota:g} On-Demand standard vCPUs allowed, the lab needs "
-                                                          "{needed}").format(quota=quota, needed=needed))
+    return Finding(
+        quota >= needed,
+        _("EC2 vCPU quota"),
+        _("{quota:g} On-Demand standard vCPUs allowed, the lab needs {needed}").format(quota=quota, needed=needed),
+    )
 
 
 def preflight(client_for: ClientFor, instance_type: str = "t3.micro") -> list[Finding]:

@@ -22,10 +22,20 @@ import re
 MASK = "<account>"
 
 #: Fields whose value is an account id (AWS's names; CloudTrail's and EventBridge's in lower camel case).
-ACCOUNT_FIELDS = frozenset({
-    "Account", "AccountId", "OwnerId", "RequesterId", "AwsAccountId", "SourceAccount", "aws:SourceAccount",
-    "account", "accountId", "recipientAccountId",
-})
+ACCOUNT_FIELDS = frozenset(
+    {
+        "Account",
+        "AccountId",
+        "OwnerId",
+        "RequesterId",
+        "AwsAccountId",
+        "SourceAccount",
+        "aws:SourceAccount",
+        "account",
+        "accountId",
+        "recipientAccountId",
+    }
+)
 
 _ARN = re.compile(r"(\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:)([0-9]{12})(?=[:/])")
 _FIELD_NAMES = "|".join(sorted(ACCOUNT_FIELDS, key=len, reverse=True))

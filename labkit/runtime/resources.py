@@ -85,9 +85,7 @@ def _topic_exists(sns: Client, ident: Ident) -> bool:
 
 
 def _subscription_exists(sns: Client, ident: Ident) -> bool:
-    return _exists(
-        lambda: sns.get_subscription_attributes(SubscriptionArn=ident["SubscriptionArn"]), "NotFound"
-    )
+    return _exists(lambda: sns.get_subscription_attributes(SubscriptionArn=ident["SubscriptionArn"]), "NotFound")
 
 
 def _subscription_ident(params: dict[str, Any], response: dict[str, Any]) -> list[Ident]:
@@ -116,15 +114,27 @@ def _anomaly_detector_ident(params: dict[str, Any], response: dict[str, Any]) ->
         queries = params["MetricMathAnomalyDetector"]["MetricDataQueries"]
         return [{"MetricDataQueries": json.dumps(queries, sort_keys=True, default=str)}]
     single = params.get("SingleMetricAnomalyDetector") or params
-    return [{"Namespace": single["Namespace"], "MetricName": single["MetricName"], "Stat": single["Stat"],
-             "Dimensions": json.dumps(single.get("Dimensions", []), sort_keys=True)}]
+    return [
+        {
+            "Namespace": single["Namespace"],
+            "MetricName": single["MetricName"],
+            "Stat": single["Stat"],
+            "Dimensions": json.dumps(single.get("Dimensions", []), sort_keys=True),
+        }
+    ]
 
 
 def _anomaly_detector_spec(ident: Ident) -> dict[str, Any]:
     if "MetricDataQueries" in ident:
         return {"MetricMathAnomalyDetector": {"MetricDataQueries": json.loads(ident["MetricDataQueries"])}}
-    return {"SingleMetricAnomalyDetector": {"Namespace": ident["Namespace"], "MetricName": ident["MetricName"],
-                                            "Stat": ident["Stat"], "Dimensions": json.loads(ident["Dimensions"])}}
+    return {
+        "SingleMetricAnomalyDetector": {
+            "Namespace": ident["Namespace"],
+            "MetricName": ident["MetricName"],
+            "Stat": ident["Stat"],
+            "Dimensions": json.loads(ident["Dimensions"]),
+        }
+    }
 
 
 def _anomaly_detector_exists(cloudwatch: Client, ident: Ident) -> bool:
@@ -243,8 +253,11 @@ def _group_exists(autoscaling: Client, ident: Ident) -> bool:
 
 
 def _launch_template_exists(ec2: Client, ident: Ident) -> bool:
-    return _exists(lambda: ec2.describe_launch_templates(LaunchTemplateIds=[ident["LaunchTemplateId"]]),
-                   "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed")
+    return _exists(
+        lambda: ec2.describe_launch_templates(LaunchTemplateIds=[ident["LaunchTemplateId"]]),
+        "InvalidLaunchTemplateId.NotFound",
+        "InvalidLaunchTemplateId.Malformed",
+    )
 
 
 def _profile_association_exists(ec2: Client, ident: Ident) -> bool:
@@ -313,9 +326,7 @@ def _rule_exists(events: Client, ident: Ident) -> bool:
 def _delete_rule(events: Client, ident: Ident) -> None:
     targets = events.list_targets_by_rule(Rule=ident["Name"], EventBusName=ident["EventBusName"])["Targets"]
     if targets:
-        events.remove_targets(
-            Rule=ident["Name"], EventBusName=ident["EventBusName"], Ids=[t["Id"] for t in targets]
-        )
+        events.remove_targets(Rule=ident["Name"], EventBusName=ident["EventBusName"], Ids=[t["Id"] for t in targets])
     events.delete_rule(Name=ident["Name"], EventBusName=ident["EventBusName"])
 
 
@@ -332,7 +343,10 @@ def _delete_bucket(s3: Client, ident: Ident) -> None:
     # A bucket must be empty before DeleteBucket (a trail's log files are in it).
     bucket = ident["Bucket"]
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        keys = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        keys = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
         if keys:
             s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
     s3.delete_bucket(Bucket=bucket)
@@ -365,7 +379,9 @@ def _config_rule_exists(config: Client, ident: Ident) -> bool:
 
 def _recorder_exists(config: Client, ident: Ident) -> bool:
     return _exists(
-        lambda: config.describe_configuration_recorders(ConfigurationRecorderNames=[ident["name"]])["ConfigurationRecorders"],
+        lambda: config.describe_configuration_recorders(ConfigurationRecorderNames=[ident["name"]])[
+            "ConfigurationRecorders"
+        ],
         "NoSuchConfigurationRecorderException",
     )
 
@@ -388,7 +404,10 @@ def _detector_exists(guardduty: Client, ident: Ident) -> bool:
 
 
 def _budget_exists(budgets: Client, ident: Ident) -> bool:
-    return _exists(lambda: budgets.describe_budget(AccountId=ident["AccountId"], BudgetName=ident["BudgetName"]), "NotFoundException")
+    return _exists(
+        lambda: budgets.describe_budget(AccountId=ident["AccountId"], BudgetName=ident["BudgetName"]),
+        "NotFoundException",
+    )
 
 
 def _param(*keys: str) -> Callable[[dict[str, Any], dict[str, Any]], list[Ident]]:
@@ -401,161 +420,338 @@ def _reply(key: str, *, name: str | None = None) -> Callable[[dict[str, Any], di
 
 KINDS: list[ResourceKind] = [
     ResourceKind(
-        "cloudwatch:alarm", "cloudwatch", ("PutMetricAlarm", "PutCompositeAlarm"), _param("AlarmName"),
-        lambda c, i: c.delete_alarms(AlarmNames=[i["AlarmName"]]), _alarm_exists, 10, "list", upsert=True,
+        "cloudwatch:alarm",
+        "cloudwatch",
+        ("PutMetricAlarm", "PutCompositeAlarm"),
+        _param("AlarmName"),
+        lambda c, i: c.delete_alarms(AlarmNames=[i["AlarmName"]]),
+        _alarm_exists,
+        10,
+        "list",
+        upsert=True,
     ),
     # After the alarms: "When you delete a mute rule, any alarms that are currently being muted by that rule are
     # immediately unmuted" and act (API_DeleteAlarmMuteRule); deleted alarms cannot.
     ResourceKind(
-        "cloudwatch:alarm-mute-rule", "cloudwatch", ("PutAlarmMuteRule",), _param("Name"),
-        lambda c, i: c.delete_alarm_mute_rule(AlarmMuteRuleName=i["Name"]), _mute_rule_exists, 12, "list", upsert=True,
+        "cloudwatch:alarm-mute-rule",
+        "cloudwatch",
+        ("PutAlarmMuteRule",),
+        _param("Name"),
+        lambda c, i: c.delete_alarm_mute_rule(AlarmMuteRuleName=i["Name"]),
+        _mute_rule_exists,
+        12,
+        "list",
+        upsert=True,
     ),
     # After the alarms: an anomaly detection alarm reads its detector's band until it is deleted.
     ResourceKind(
-        "cloudwatch:anomaly-detector", "cloudwatch", ("PutAnomalyDetector",), _anomaly_detector_ident,
-        lambda c, i: c.delete_anomaly_detector(**_anomaly_detector_spec(i)), _anomaly_detector_exists, 15, upsert=True,
-    ),
-    ResourceKind(
-        "cloudwatch:dashboard", "cloudwatch", ("PutDashboard",), _param("DashboardName"),
-        lambda c, i: c.delete_dashboards(DashboardNames=[i["DashboardName"]]), _dashboard_exists, 10, upsert=True,
-    ),
-    # Contributor Insights rules (API_PutInsightRule: creates or updates; Tags are ignored on an update).
-    ResourceKind(
-        "cloudwatch:insight-rule", "cloudwatch", ("PutInsightRule",), _param("RuleName"),
-        lambda c, i: c.delete_insight_rules(RuleNames=[i["RuleName"]]), _insight_rule_exists, 10, "list",
+        "cloudwatch:anomaly-detector",
+        "cloudwatch",
+        ("PutAnomalyDetector",),
+        _anomaly_detector_ident,
+        lambda c, i: c.delete_anomaly_detector(**_anomaly_detector_spec(i)),
+        _anomaly_detector_exists,
+        15,
         upsert=True,
     ),
     ResourceKind(
-        "logs:metric-filter", "logs", ("PutMetricFilter",), _param("logGroupName", "filterName"),
+        "cloudwatch:dashboard",
+        "cloudwatch",
+        ("PutDashboard",),
+        _param("DashboardName"),
+        lambda c, i: c.delete_dashboards(DashboardNames=[i["DashboardName"]]),
+        _dashboard_exists,
+        10,
+        upsert=True,
+    ),
+    # Contributor Insights rules (API_PutInsightRule: creates or updates; Tags are ignored on an update).
+    ResourceKind(
+        "cloudwatch:insight-rule",
+        "cloudwatch",
+        ("PutInsightRule",),
+        _param("RuleName"),
+        lambda c, i: c.delete_insight_rules(RuleNames=[i["RuleName"]]),
+        _insight_rule_exists,
+        10,
+        "list",
+        upsert=True,
+    ),
+    ResourceKind(
+        "logs:metric-filter",
+        "logs",
+        ("PutMetricFilter",),
+        _param("logGroupName", "filterName"),
         lambda c, i: c.delete_metric_filter(logGroupName=i["logGroupName"], filterName=i["filterName"]),
-        _metric_filter_exists, 20, upsert=True,
+        _metric_filter_exists,
+        20,
+        upsert=True,
     ),
     ResourceKind(
-        "events:rule", "events", ("PutRule",),
+        "events:rule",
+        "events",
+        ("PutRule",),
         lambda p, r: [{"Name": p["Name"], "EventBusName": p.get("EventBusName", "default")}],
-        _delete_rule, _rule_exists, 20, "list", upsert=True,
+        _delete_rule,
+        _rule_exists,
+        20,
+        "list",
+        upsert=True,
     ),
     ResourceKind(
-        "sns:subscription", "sns", ("Subscribe",), _subscription_ident,
-        lambda c, i: c.unsubscribe(SubscriptionArn=i["SubscriptionArn"]), _subscription_exists, 30,
+        "sns:subscription",
+        "sns",
+        ("Subscribe",),
+        _subscription_ident,
+        lambda c, i: c.unsubscribe(SubscriptionArn=i["SubscriptionArn"]),
+        _subscription_exists,
+        30,
     ),
     # Before the instance and the profile: the role leaves the instance first (notebook 03).
     ResourceKind(
-        "ec2:iam-instance-profile-association", "ec2", ("AssociateIamInstanceProfile",),
+        "ec2:iam-instance-profile-association",
+        "ec2",
+        ("AssociateIamInstanceProfile",),
         lambda p, r: [{"AssociationId": r["IamInstanceProfileAssociation"]["AssociationId"]}],
         lambda c, i: c.disassociate_iam_instance_profile(AssociationId=i["AssociationId"]),
-        _profile_association_exists, 25,
+        _profile_association_exists,
+        25,
     ),
     # Force-deleted: its instances go with it, and the emulator (as AWS) deletes its policies and the
     # alarms of its target tracking policies (notebook 09). Before the launch template it launches from.
     ResourceKind(
-        "autoscaling:group", "autoscaling", ("CreateAutoScalingGroup",), _param("AutoScalingGroupName"),
+        "autoscaling:group",
+        "autoscaling",
+        ("CreateAutoScalingGroup",),
+        _param("AutoScalingGroupName"),
         lambda c, i: c.delete_auto_scaling_group(AutoScalingGroupName=i["AutoScalingGroupName"], ForceDelete=True),
-        _group_exists, 25, "list",
+        _group_exists,
+        25,
+        "list",
     ),
     ResourceKind(
-        "ec2:flow-log", "ec2", ("CreateFlowLogs",), lambda p, r: [{"FlowLogId": i} for i in r.get("FlowLogIds", [])],
+        "ec2:flow-log",
+        "ec2",
+        ("CreateFlowLogs",),
+        lambda p, r: [{"FlowLogId": i} for i in r.get("FlowLogIds", [])],
         lambda c, i: c.delete_flow_logs(FlowLogIds=[i["FlowLogId"]]),
-        lambda c, i: bool(c.describe_flow_logs(FlowLogIds=[i["FlowLogId"]])["FlowLogs"]), 20, "spec",
+        lambda c, i: bool(c.describe_flow_logs(FlowLogIds=[i["FlowLogId"]])["FlowLogs"]),
+        20,
+        "spec",
         ec2_resource_type="vpc-flow-log",
     ),
     ResourceKind(
-        "ec2:launch-template", "ec2", ("CreateLaunchTemplate",),
+        "ec2:launch-template",
+        "ec2",
+        ("CreateLaunchTemplate",),
         lambda p, r: [{"LaunchTemplateId": r["LaunchTemplate"]["LaunchTemplateId"]}],
-        lambda c, i: c.delete_launch_template(LaunchTemplateId=i["LaunchTemplateId"]), _launch_template_exists, 35,
-        "spec", ec2_resource_type="launch-template",
+        lambda c, i: c.delete_launch_template(LaunchTemplateId=i["LaunchTemplateId"]),
+        _launch_template_exists,
+        35,
+        "spec",
+        ec2_resource_type="launch-template",
     ),
     ResourceKind(
-        "ec2:instance", "ec2", ("RunInstances",),
+        "ec2:instance",
+        "ec2",
+        ("RunInstances",),
         lambda p, r: [{"InstanceId": i["InstanceId"]} for i in r["Instances"]],
-        _delete_instance, _instance_exists, 30, "spec", ec2_resource_type="instance",
+        _delete_instance,
+        _instance_exists,
+        30,
+        "spec",
+        ec2_resource_type="instance",
     ),
     ResourceKind(
-        "iam:instance-profile", "iam", ("CreateInstanceProfile",), _param("InstanceProfileName"),
+        "iam:instance-profile",
+        "iam",
+        ("CreateInstanceProfile",),
+        _param("InstanceProfileName"),
         _delete_instance_profile,
         lambda c, i: _exists(lambda: c.get_instance_profile(InstanceProfileName=i["InstanceProfileName"])),
-        40, "list",
+        40,
+        "list",
     ),
     ResourceKind(
-        "iam:role", "iam", ("CreateRole",), _param("RoleName"), _delete_role,
-        lambda c, i: _exists(lambda: c.get_role(RoleName=i["RoleName"])), 50, "list",
+        "iam:role",
+        "iam",
+        ("CreateRole",),
+        _param("RoleName"),
+        _delete_role,
+        lambda c, i: _exists(lambda: c.get_role(RoleName=i["RoleName"])),
+        50,
+        "list",
     ),
     ResourceKind(
-        "iam:policy", "iam", ("CreatePolicy",), lambda p, r: [{"PolicyArn": r["Policy"]["Arn"]}],
-        _delete_policy, lambda c, i: _exists(lambda: c.get_policy(PolicyArn=i["PolicyArn"])), 60, "list",
+        "iam:policy",
+        "iam",
+        ("CreatePolicy",),
+        lambda p, r: [{"PolicyArn": r["Policy"]["Arn"]}],
+        _delete_policy,
+        lambda c, i: _exists(lambda: c.get_policy(PolicyArn=i["PolicyArn"])),
+        60,
+        "list",
     ),
     ResourceKind(
-        "sns:topic", "sns", ("CreateTopic",), _reply("TopicArn"),
-        lambda c, i: c.delete_topic(TopicArn=i["TopicArn"]), _topic_exists, 60, "list",
+        "sns:topic",
+        "sns",
+        ("CreateTopic",),
+        _reply("TopicArn"),
+        lambda c, i: c.delete_topic(TopicArn=i["TopicArn"]),
+        _topic_exists,
+        60,
+        "list",
     ),
     ResourceKind(
-        "sqs:queue", "sqs", ("CreateQueue",), _reply("QueueUrl"),
-        lambda c, i: c.delete_queue(QueueUrl=i["QueueUrl"]), _queue_exists, 60, "map", tag_param="tags",
+        "sqs:queue",
+        "sqs",
+        ("CreateQueue",),
+        _reply("QueueUrl"),
+        lambda c, i: c.delete_queue(QueueUrl=i["QueueUrl"]),
+        _queue_exists,
+        60,
+        "map",
+        tag_param="tags",
     ),
     ResourceKind(
-        "logs:log-group", "logs", ("CreateLogGroup",), _param("logGroupName"),
-        lambda c, i: c.delete_log_group(logGroupName=i["logGroupName"]), _log_group_exists, 60, "map",
+        "logs:log-group",
+        "logs",
+        ("CreateLogGroup",),
+        _param("logGroupName"),
+        lambda c, i: c.delete_log_group(logGroupName=i["logGroupName"]),
+        _log_group_exists,
+        60,
+        "map",
         tag_param="tags",
     ),
     # Saved queries take no tags. Only a call without queryDefinitionId creates one; with it, it updates
     # that definition (API_PutQueryDefinition), which the lab recorded if it created it.
     ResourceKind(
-        "logs:query-definition", "logs", ("PutQueryDefinition",),
+        "logs:query-definition",
+        "logs",
+        ("PutQueryDefinition",),
         lambda p, r: [] if p.get("queryDefinitionId") else [{"queryDefinitionId": r["queryDefinitionId"]}],
-        lambda c, i: c.delete_query_definition(queryDefinitionId=i["queryDefinitionId"]), _query_definition_exists, 20,
+        lambda c, i: c.delete_query_definition(queryDefinitionId=i["queryDefinitionId"]),
+        _query_definition_exists,
+        20,
     ),
     # Not tagged: PutParameter takes Tags only when creating ("To add tags to an existing parameter, use
     # AddTagsToResource", PutParameter API reference), and refuses them with Overwrite=True.
     ResourceKind(
-        "ssm:parameter", "ssm", ("PutParameter",), _param("Name"),
-        lambda c, i: c.delete_parameter(Name=i["Name"]), _parameter_exists, 60, upsert=True,
+        "ssm:parameter",
+        "ssm",
+        ("PutParameter",),
+        _param("Name"),
+        lambda c, i: c.delete_parameter(Name=i["Name"]),
+        _parameter_exists,
+        60,
+        upsert=True,
     ),
     # Tags go on with ChangeTagsForResource after creation, so health checks are not tagged.
     ResourceKind(
-        "route53:health-check", "route53", ("CreateHealthCheck",),
+        "route53:health-check",
+        "route53",
+        ("CreateHealthCheck",),
         lambda p, r: [{"HealthCheckId": r["HealthCheck"]["Id"]}],
-        lambda c, i: c.delete_health_check(HealthCheckId=i["HealthCheckId"]), _health_check_exists, 20,
+        lambda c, i: c.delete_health_check(HealthCheckId=i["HealthCheckId"]),
+        _health_check_exists,
+        20,
     ),
     # Not an AWS resource: the lab's loopback web server (labkit.lesson.web), recorded by labkit.lesson.web.serve.
     ResourceKind("labkit:web-server", "cloudwatch", (), _param("Name", "Lab"), *_process_kind("labkit:web-server"), 5),
     ResourceKind(
-        "cloudtrail:trail", "cloudtrail", ("CreateTrail",), _param("Name"),
-        lambda c, i: c.delete_trail(Name=i["Name"]), _trail_exists, 15, "list", tag_param="TagsList",
+        "cloudtrail:trail",
+        "cloudtrail",
+        ("CreateTrail",),
+        _param("Name"),
+        lambda c, i: c.delete_trail(Name=i["Name"]),
+        _trail_exists,
+        15,
+        "list",
+        tag_param="TagsList",
     ),
     ResourceKind(
-        "iam:user", "iam", ("CreateUser",), _param("UserName"), _delete_user,
-        lambda c, i: _exists(lambda: c.get_user(UserName=i["UserName"]), "NoSuchEntity"), 50, "list",
+        "iam:user",
+        "iam",
+        ("CreateUser",),
+        _param("UserName"),
+        _delete_user,
+        lambda c, i: _exists(lambda: c.get_user(UserName=i["UserName"]), "NoSuchEntity"),
+        50,
+        "list",
     ),
     ResourceKind(
-        "s3:bucket", "s3", ("CreateBucket",), _param("Bucket"), _delete_bucket, _bucket_exists, 70,
+        "s3:bucket",
+        "s3",
+        ("CreateBucket",),
+        _param("Bucket"),
+        _delete_bucket,
+        _bucket_exists,
+        70,
     ),
     ResourceKind(
-        "ec2:security-group", "ec2", ("CreateSecurityGroup",), _reply("GroupId"),
-        lambda c, i: c.delete_security_group(GroupId=i["GroupId"]), _security_group_exists, 70, "spec",
+        "ec2:security-group",
+        "ec2",
+        ("CreateSecurityGroup",),
+        _reply("GroupId"),
+        lambda c, i: c.delete_security_group(GroupId=i["GroupId"]),
+        _security_group_exists,
+        70,
+        "spec",
         ec2_resource_type="security-group",
     ),
     # Config: rules first, then the recorder (stopped, deleted), then its delivery channel, then the bucket.
     ResourceKind(
-        "config:rule", "config", ("PutConfigRule",), lambda p, r: [{"ConfigRuleName": p["ConfigRule"]["ConfigRuleName"]}],
-        lambda c, i: c.delete_config_rule(ConfigRuleName=i["ConfigRuleName"]), _config_rule_exists, 20, "list", upsert=True,
+        "config:rule",
+        "config",
+        ("PutConfigRule",),
+        lambda p, r: [{"ConfigRuleName": p["ConfigRule"]["ConfigRuleName"]}],
+        lambda c, i: c.delete_config_rule(ConfigRuleName=i["ConfigRuleName"]),
+        _config_rule_exists,
+        20,
+        "list",
+        upsert=True,
     ),
     ResourceKind(
-        "config:recorder", "config", ("PutConfigurationRecorder",), lambda p, r: [{"name": p["ConfigurationRecorder"]["name"]}],
-        _delete_recorder, _recorder_exists, 30, "list", upsert=True,
+        "config:recorder",
+        "config",
+        ("PutConfigurationRecorder",),
+        lambda p, r: [{"name": p["ConfigurationRecorder"]["name"]}],
+        _delete_recorder,
+        _recorder_exists,
+        30,
+        "list",
+        upsert=True,
     ),
     ResourceKind(
-        "config:delivery-channel", "config", ("PutDeliveryChannel",), lambda p, r: [{"name": p["DeliveryChannel"]["name"]}],
-        lambda c, i: c.delete_delivery_channel(DeliveryChannelName=i["name"]), _delivery_channel_exists, 35, upsert=True,
+        "config:delivery-channel",
+        "config",
+        ("PutDeliveryChannel",),
+        lambda p, r: [{"name": p["DeliveryChannel"]["name"]}],
+        lambda c, i: c.delete_delivery_channel(DeliveryChannelName=i["name"]),
+        _delivery_channel_exists,
+        35,
+        upsert=True,
     ),
     ResourceKind(
-        "guardduty:detector", "guardduty", ("CreateDetector",), _reply("DetectorId"),
-        lambda c, i: c.delete_detector(DetectorId=i["DetectorId"]), _detector_exists, 20, "map",
+        "guardduty:detector",
+        "guardduty",
+        ("CreateDetector",),
+        _reply("DetectorId"),
+        lambda c, i: c.delete_detector(DetectorId=i["DetectorId"]),
+        _detector_exists,
+        20,
+        "map",
     ),
     ResourceKind(
-        "budgets:budget", "budgets", ("CreateBudget",),
+        "budgets:budget",
+        "budgets",
+        ("CreateBudget",),
         lambda p, r: [{"AccountId": p["AccountId"], "BudgetName": p["Budget"]["BudgetName"]}],
-        lambda c, i: c.delete_budget(AccountId=i["AccountId"], BudgetName=i["BudgetName"]), _budget_exists, 20,
-        "list", tag_param="ResourceTags",
+        lambda c, i: c.delete_budget(AccountId=i["AccountId"], BudgetName=i["BudgetName"]),
+        _budget_exists,
+        20,
+        "list",
+        tag_param="ResourceTags",
     ),
 ]
 
@@ -619,14 +815,20 @@ class TeardownReport:
         """The report a learner reads, in the lab's language (:mod:`labkit.i18n`)."""
         lines = [_("deleted  {resource}").format(resource=item) for item in self.deleted]
         lines += [_("would delete  {resource}").format(resource=item) for item in self.planned]
-        lines += [_("FAILED   {resource}: {why}").format(resource=item, why=mask_account(why)) for item, why in self.failed]
+        lines += [
+            _("FAILED   {resource}: {why}").format(resource=item, why=mask_account(why)) for item, why in self.failed
+        ]
         lines += [_("left     {resource}").format(resource=item) for item in self.remaining]
         left = len(self.failed) + len(self.remaining)
-        verdict = _("nothing left") if self.ok else ngettext(
-            "{count} resource left", "{count} resources left", left).format(count=left)
+        verdict = (
+            _("nothing left")
+            if self.ok
+            else ngettext("{count} resource left", "{count} resources left", left).format(count=left)
+        )
         if self.planned:
             verdict = ngettext(
-                "dry run: {count} resource would be deleted", "dry run: {count} resources would be deleted",
+                "dry run: {count} resource would be deleted",
+                "dry run: {count} resources would be deleted",
                 len(self.planned),
             ).format(count=len(self.planned))
         return "\n".join([*lines, _("teardown: {verdict}").format(verdict=verdict)])
@@ -701,16 +903,23 @@ class Registry:
         if not isinstance(data, dict):
             kept = self._quarantine(raw)
             self.path.unlink()
-            print(f"labkit: the registry file {self.path} could not be read ({why}); moved it to {kept} "
-                  "and started an empty one", file=sys.stderr)
+            print(
+                f"labkit: the registry file {self.path} could not be read ({why}); moved it to {kept} "
+                "and started an empty one",
+                file=sys.stderr,
+            )
             return {}
         clean, bad = _validated(data)
         if bad:
             kept = self._quarantine(json.dumps({"from": str(self.path), "entries": bad}, indent=1).encode("utf-8"))
             self._write(clean)
             names = "; ".join(_describe(key, item) for key, item in bad)
-            print(mask_account(f"labkit: skipped {len(bad)} unreadable record(s) in {self.path} ({names}); "
-                               f"kept them in {kept}"), file=sys.stderr)
+            print(
+                mask_account(
+                    f"labkit: skipped {len(bad)} unreadable record(s) in {self.path} ({names}); kept them in {kept}"
+                ),
+                file=sys.stderr,
+            )
         return clean
 
     def _quarantine(self, content: bytes) -> Path:
@@ -750,8 +959,11 @@ class Registry:
         with_records = {item["lab_id"] for item in data.get(self.backend_key, [])}
         host = socket.gethostname()
         return sorted(
-            lab for lab in with_records - {current}
-            if (owner := owners.get(lab)) and owner["kernel"] and owner["host"] == host
+            lab
+            for lab in with_records - {current}
+            if (owner := owners.get(lab))
+            and owner["kernel"]
+            and owner["host"] == host
             and (owner["pid"] == os.getpid() or not _alive(owner["pid"]))
         )
 
@@ -796,20 +1008,39 @@ _OWNER_FIELDS = {"host": str, "pid": int, "kernel": bool}
 
 #: The fields of each kind's ``ident`` (what its ``identify`` returns and its ``exists``/``delete`` read).
 IDENT_KEYS: dict[str, tuple[frozenset[str], ...]] = {
-    name: tuple(frozenset(shape.split()) for shape in keys.split("|")) for name, keys in {
-        "cloudwatch:alarm": "AlarmName", "cloudwatch:dashboard": "DashboardName",
-        "logs:metric-filter": "logGroupName filterName", "events:rule": "Name EventBusName",
-        "sns:subscription": "SubscriptionArn", "ec2:iam-instance-profile-association": "AssociationId",
-        "ec2:instance": "InstanceId", "iam:instance-profile": "InstanceProfileName", "iam:role": "RoleName",
-        "iam:policy": "PolicyArn", "sns:topic": "TopicArn", "sqs:queue": "QueueUrl", "logs:log-group": "logGroupName",
-        "ssm:parameter": "Name", "route53:health-check": "HealthCheckId", "labkit:web-server": "Name Lab",
-        "cloudtrail:trail": "Name", "iam:user": "UserName", "s3:bucket": "Bucket", "ec2:security-group": "GroupId",
-        "config:rule": "ConfigRuleName", "config:recorder": "name", "config:delivery-channel": "name",
-        "guardduty:detector": "DetectorId", "budgets:budget": "AccountId BudgetName",
-        "autoscaling:group": "AutoScalingGroupName", "ec2:launch-template": "LaunchTemplateId",
+    name: tuple(frozenset(shape.split()) for shape in keys.split("|"))
+    for name, keys in {
+        "cloudwatch:alarm": "AlarmName",
+        "cloudwatch:dashboard": "DashboardName",
+        "logs:metric-filter": "logGroupName filterName",
+        "events:rule": "Name EventBusName",
+        "sns:subscription": "SubscriptionArn",
+        "ec2:iam-instance-profile-association": "AssociationId",
+        "ec2:instance": "InstanceId",
+        "iam:instance-profile": "InstanceProfileName",
+        "iam:role": "RoleName",
+        "iam:policy": "PolicyArn",
+        "sns:topic": "TopicArn",
+        "sqs:queue": "QueueUrl",
+        "logs:log-group": "logGroupName",
+        "ssm:parameter": "Name",
+        "route53:health-check": "HealthCheckId",
+        "labkit:web-server": "Name Lab",
+        "cloudtrail:trail": "Name",
+        "iam:user": "UserName",
+        "s3:bucket": "Bucket",
+        "ec2:security-group": "GroupId",
+        "config:rule": "ConfigRuleName",
+        "config:recorder": "name",
+        "config:delivery-channel": "name",
+        "guardduty:detector": "DetectorId",
+        "budgets:budget": "AccountId BudgetName",
+        "autoscaling:group": "AutoScalingGroupName",
+        "ec2:launch-template": "LaunchTemplateId",
         "ec2:flow-log": "FlowLogId",
         "logs:query-definition": "queryDefinitionId",
-        "cloudwatch:insight-rule": "RuleName", "cloudwatch:alarm-mute-rule": "Name",
+        "cloudwatch:insight-rule": "RuleName",
+        "cloudwatch:alarm-mute-rule": "Name",
         # A detector is named by what it models: one metric and its statistic, or metric math queries.
         "cloudwatch:anomaly-detector": "Namespace MetricName Stat Dimensions|MetricDataQueries",
     }.items()
@@ -818,10 +1049,12 @@ IDENT_KEYS: dict[str, tuple[frozenset[str], ...]] = {
 
 def _valid_record(item: Any) -> bool:
     return (
-        isinstance(item, dict) and set(item) == set(_RECORD_FIELDS)
+        isinstance(item, dict)
+        and set(item) == set(_RECORD_FIELDS)
         and all(isinstance(item[name], kind) for name, kind in _RECORD_FIELDS.items())
         and item["kind"] in KINDS_BY_NAME
-        and set(item["ident"]) in IDENT_KEYS.get(item["kind"], (set(item["ident"]),)) and bool(item["ident"])
+        and set(item["ident"]) in IDENT_KEYS.get(item["kind"], (set(item["ident"]),))
+        and bool(item["ident"])
         and all(isinstance(k, str) and isinstance(v, str) for k, v in item["ident"].items())
     )
 
@@ -845,7 +1078,9 @@ def _validated(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, An
                     bad.append((f"{OWNERS}.{backend_key}", labs))
                     continue
                 owners[backend_key] = {lab: owner for lab, owner in labs.items() if _valid_owner(owner)}
-                bad += [(f"{OWNERS}.{backend_key}", {lab: owner}) for lab, owner in labs.items() if not _valid_owner(owner)]
+                bad += [
+                    (f"{OWNERS}.{backend_key}", {lab: owner}) for lab, owner in labs.items() if not _valid_owner(owner)
+                ]
             clean[key] = owners
         elif isinstance(section, list):
             clean[key] = [item for item in section if _valid_record(item)]
@@ -916,14 +1151,17 @@ def teardown(
                 report.failed.append((record.label(registry.account), mask_account(why, registry.account)))
                 continue
         except KeyError as error:  # a record that names its resource without the field the kind needs
-            report.failed.append((record.label(registry.account), f"the registry record lacks {error}; delete it by hand"))
+            report.failed.append(
+                (record.label(registry.account), f"the registry record lacks {error}; delete it by hand")
+            )
             continue
         registry.remove(record)
         report.deleted.append(record.label(registry.account))
     if not dry_run:
         failed = {label for label, _why in report.failed}
         report.remaining = [
-            r.label(registry.account) for r in registry.ordered(lab_id)
+            r.label(registry.account)
+            for r in registry.ordered(lab_id)
             if r.label(registry.account) not in failed and still_exists(r, client_for)
         ]
     return report
@@ -988,7 +1226,15 @@ def discover_tagged(client_for: Callable[[str, str], Client], region: str, when:
     for rule in events.list_rules().get("Rules", []):
         tags = {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags", [])}
         if TAG_KEY in tags:
-            found.append(Record("events:rule", region, {"Name": rule["Name"], "EventBusName": rule.get("EventBusName", "default")}, when, tags[TAG_KEY]))
+            found.append(
+                Record(
+                    "events:rule",
+                    region,
+                    {"Name": rule["Name"], "EventBusName": rule.get("EventBusName", "default")},
+                    when,
+                    tags[TAG_KEY],
+                )
+            )
     iam = client_for("iam", region)
     for role in iam.get_paginator("list_roles").paginate():
         for item in role["Roles"]:

@@ -86,7 +86,9 @@ def _teardown(args: argparse.Namespace) -> int:
     report = lab.teardown(dry_run=args.dry_run, all_labs=True, tagged=args.all_labs)
     print(report)
     if args.report:
-        Path(args.report).write_text(f"labkit teardown on {lab.backend.name} ({lab.region})\n{report}\n", encoding="utf-8")
+        Path(args.report).write_text(
+            f"labkit teardown on {lab.backend.name} ({lab.region})\n{report}\n", encoding="utf-8"
+        )
         print(_("report written to {path}").format(path=args.report))
     return 0 if report.ok else 1
 
@@ -96,9 +98,13 @@ def _inventory(args: argparse.Namespace) -> int:
     left = lab.inventory(all_labs=True)
     for item in left:
         print(item)
-    print(ngettext("{count} resource recorded by labkit on the {backend} backend still exists",
-                   "{count} resources recorded by labkit on the {backend} backend still exist",
-                   len(left)).format(count=len(left), backend=lab.backend.name))
+    print(
+        ngettext(
+            "{count} resource recorded by labkit on the {backend} backend still exists",
+            "{count} resources recorded by labkit on the {backend} backend still exist",
+            len(left),
+        ).format(count=len(left), backend=lab.backend.name)
+    )
     return 0
 
 
@@ -122,8 +128,11 @@ def _serve(args: argparse.Namespace) -> int:
     from labkit.tools.workshop import serve
 
     if not 0 <= args.port <= 65535:
-        print("labkit: " + _("--port {port}: the port must be between 1 and 65535 (0 picks a free port)").format(
-            port=args.port), file=sys.stderr)
+        print(
+            "labkit: "
+            + _("--port {port}: the port must be between 1 and 65535 (0 picks a free port)").format(port=args.port),
+            file=sys.stderr,
+        )
         return 2
     serve(args.host, args.port)
     return 0
@@ -149,8 +158,11 @@ def _catchup(args: argparse.Namespace) -> int:
     for line in catchup(lab, args.notebook, confirm_cost=args.confirm_cost):
         print(line)
     if not lab.backend.in_process:
-        print(_("(lab id {lab_id}; `labkit teardown` deletes it with everything else the labs made here)").format(
-            lab_id=lab.lab_id))
+        print(
+            _("(lab id {lab_id}; `labkit teardown` deletes it with everything else the labs made here)").format(
+                lab_id=lab.lab_id
+            )
+        )
     return 0
 
 
@@ -167,18 +179,31 @@ def parser() -> argparse.ArgumentParser:
     doctor = with_backend(commands.add_parser("doctor", help="check the environment and the backend"))
     doctor.set_defaults(handler=_doctor)
     run = with_backend(commands.add_parser("run", help="execute notebooks headless and print a summary"))
-    run.add_argument("notebooks", nargs="*", help="notebooks: 04-log-agent-config, 04, or a path to an .ipynb (default: all, in order)")
+    run.add_argument(
+        "notebooks",
+        nargs="*",
+        help="notebooks: 04-log-agent-config, 04, or a path to an .ipynb (default: all, in order)",
+    )
     run.set_defaults(handler=_run)
     build = commands.add_parser("build-notebooks", help="execute notebooks/src/*.py into committed notebooks")
     build.add_argument("sources", nargs="*")
-    build.add_argument("--lang", choices=("en", "ja"), default="en",
-                       help="ja: build notebooks/ja/ from notebooks/locale/ja/LC_MESSAGES/*.po (default: en)")
-    build.add_argument("--update-catalogue", action="store_true",
-                       help="with --lang: add new cells to the catalogues and mark changed ones fuzzy; build nothing")
+    build.add_argument(
+        "--lang",
+        choices=("en", "ja"),
+        default="en",
+        help="ja: build notebooks/ja/ from notebooks/locale/ja/LC_MESSAGES/*.po (default: en)",
+    )
+    build.add_argument(
+        "--update-catalogue",
+        action="store_true",
+        help="with --lang: add new cells to the catalogues and mark changed ones fuzzy; build nothing",
+    )
     build.set_defaults(handler=_build)
     teardown = with_backend(commands.add_parser("teardown", help="delete what the labs created on this backend"))
     teardown.add_argument("--dry-run", action="store_true", help="list what would be deleted")
-    teardown.add_argument("--all-labs", action="store_true", help="also every resource tagged labkit:lab that no registry knows")
+    teardown.add_argument(
+        "--all-labs", action="store_true", help="also every resource tagged labkit:lab that no registry knows"
+    )
     teardown.add_argument("--report", metavar="FILE", help="also write the report to FILE, to keep")
     teardown.set_defaults(handler=_teardown)
     inventory = with_backend(commands.add_parser("inventory", help="list what the labs created that still exists"))
@@ -186,15 +211,21 @@ def parser() -> argparse.ArgumentParser:
     agent = commands.add_parser("agent-config", help="print the logs agent configuration for a file")
     agent.add_argument("--file", required=True, help="the log file to ship, e.g. /var/log/secure")
     agent.add_argument("--log-group", required=True, help="the CloudWatch Logs group, e.g. ssh_logs")
-    agent.add_argument("--format", choices=("awslogs", "unified"), default="awslogs",
-                       help="awslogs: the legacy agent's two files (the article); unified: CloudWatch agent JSON")
+    agent.add_argument(
+        "--format",
+        choices=("awslogs", "unified"),
+        default="awslogs",
+        help="awslogs: the legacy agent's two files (the article); unified: CloudWatch agent JSON",
+    )
     agent.add_argument("--region", default="ap-northeast-1")
     agent.set_defaults(handler=_agent_config)
     student = commands.add_parser("student", help="write the student editions (solutions removed) of the notebooks")
     student.add_argument("outdir", help="folder to write them to, e.g. student/")
     student.add_argument("notebooks", nargs="*", help="notebook files (default: all of the edition --lang)")
     student.add_argument(
-        "--lang", choices=["en", "ja"], default="en",
+        "--lang",
+        choices=["en", "ja"],
+        default="en",
         help="the edition: en (notebooks/) or ja (notebooks/ja/, answer notes in Japanese)",
     )
     student.set_defaults(handler=_student)
@@ -203,7 +234,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to let the room's laptops in")
     serve.set_defaults(handler=_serve)
     status = commands.add_parser("status", help="which notebooks' checks pass, per workshop participant")
-    status.add_argument("--endpoint", help="the workshop server (default: $LABKIT_BOARD_URL, else $LABKIT_ENDPOINT_URL)")
+    status.add_argument(
+        "--endpoint", help="the workshop server (default: $LABKIT_BOARD_URL, else $LABKIT_ENDPOINT_URL)"
+    )
     status.set_defaults(handler=_status)
     catchup = with_backend(commands.add_parser("catchup", help="build what earlier notebooks leave, to start at NN"))
     catchup.add_argument("notebook", help="the notebook to start at, e.g. 05")

@@ -99,22 +99,48 @@ def cloudtrail_sample() -> str:
 
     denied = "You are not authorized to perform this operation."
     calls: list[dict[str, Any]] = [
-        {"service": "ec2", "endpoint_prefix": "ec2", "operation": "RunInstances",
-         "params": {"ImageId": "ami-0abcdef1234567890", "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1},
-         "response": {"Error": {"Code": "Client.UnauthorizedOperation", "Message": denied}}, "status": 403},
-        {"service": "sts", "endpoint_prefix": "sts", "operation": "AssumeRole",
-         "params": {"RoleArn": "arn:aws:iam::123456789012:role/break-glass-admin", "RoleSessionName": "alice"},
-         "response": {"Error": {"Code": "AccessDenied", "Message": (
-             "User: arn:aws:iam::123456789012:user/Alice is not authorized to perform: sts:AssumeRole on "
-             "resource: arn:aws:iam::123456789012:role/break-glass-admin")}}, "status": 403},
-        {"service": "ec2", "endpoint_prefix": "ec2", "operation": "DescribeInstances",
-         "params": {}, "response": {"Reservations": []}, "status": 200},
+        {
+            "service": "ec2",
+            "endpoint_prefix": "ec2",
+            "operation": "RunInstances",
+            "params": {"ImageId": "ami-0abcdef1234567890", "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1},
+            "response": {"Error": {"Code": "Client.UnauthorizedOperation", "Message": denied}},
+            "status": 403,
+        },
+        {
+            "service": "sts",
+            "endpoint_prefix": "sts",
+            "operation": "AssumeRole",
+            "params": {"RoleArn": "arn:aws:iam::123456789012:role/break-glass-admin", "RoleSessionName": "alice"},
+            "response": {
+                "Error": {
+                    "Code": "AccessDenied",
+                    "Message": (
+                        "User: arn:aws:iam::123456789012:user/Alice is not authorized to perform: sts:AssumeRole on "
+                        "resource: arn:aws:iam::123456789012:role/break-glass-admin"
+                    ),
+                }
+            },
+            "status": 403,
+        },
+        {
+            "service": "ec2",
+            "endpoint_prefix": "ec2",
+            "operation": "DescribeInstances",
+            "params": {},
+            "response": {"Reservations": []},
+            "status": 200,
+        },
     ]
     lines = []
     for minute, call in enumerate(calls):
         record = api_call_record(
-            **call, region="ap-northeast-1", identity=ALICE, when=LAB_START - dt.timedelta(minutes=30 - minute),
-            user_agent="aws-cli/2.17.0 Python/3.11 Linux/6.1 exe/x86_64.amzn.2023", request_id=new_id(),
+            **call,
+            region="ap-northeast-1",
+            identity=ALICE,
+            when=LAB_START - dt.timedelta(minutes=30 - minute),
+            user_agent="aws-cli/2.17.0 Python/3.11 Linux/6.1 exe/x86_64.amzn.2023",
+            request_id=new_id(),
         )
         record["eventID"] = new_id()
         lines.append(json.dumps(record, ensure_ascii=False))

@@ -49,7 +49,9 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
     ]
     for package in REQUIRED:
         version = _version(package)
-        findings.append(Finding(version is not None, _("package {name}").format(name=package), version or _("not installed")))
+        findings.append(
+            Finding(version is not None, _("package {name}").format(name=package), version or _("not installed"))
+        )
     for package in OPTIONAL:
         version = _version(package)
         if version:
@@ -68,7 +70,9 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
             arn = sns.create_topic(Name="labkit-doctor")["TopicArn"]
             found = any(topic["TopicArn"] == arn for topic in sns.list_topics()["Topics"])
             report = lab.teardown()
-            findings.append(Finding(found and report.ok, _("round trip"), _("created, listed and deleted an SNS topic")))
+            findings.append(
+                Finding(found and report.ok, _("round trip"), _("created, listed and deleted an SNS topic"))
+            )
             if lab.emulator is not None:
                 answered = lab.emulator.answered()
                 completes = ngettext(
@@ -76,8 +80,13 @@ def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list
                     "completes moto with {count} calls and a lab clock at {time} UTC; works offline",
                     len(answered),
                 )
-                findings.append(Finding(True, _("emulator"), completes.format(
-                    count=len(answered), time=f"{lab.clock.now():%Y-%m-%d %H:%M}")))
+                findings.append(
+                    Finding(
+                        True,
+                        _("emulator"),
+                        completes.format(count=len(answered), time=f"{lab.clock.now():%Y-%m-%d %H:%M}"),
+                    )
+                )
             else:
                 findings.append(Finding(True, _("emulator"), _("off: AWS itself evaluates alarms and sends email")))
                 findings.extend(preflight(lab.internal_client))
@@ -108,7 +117,12 @@ def reference_findings() -> list[Finding]:
     for relative, role in OPTIONAL_REFERENCE_FILES.items():
         path = shared_dir() / relative
         state = _("present") if path.is_file() else _("absent; its test cross-checks skip (CI=true requires it)")
-        findings.append(Finding(True, _("optional reference {path}").format(path=path),
-                                _("{state} — {role}; the labs never need it").format(state=state, role=_(role)),
-                                optional=True))
+        findings.append(
+            Finding(
+                True,
+                _("optional reference {path}").format(path=path),
+                _("{state} — {role}; the labs never need it").format(state=state, role=_(role)),
+                optional=True,
+            )
+        )
     return findings

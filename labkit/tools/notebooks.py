@@ -159,7 +159,10 @@ def execute(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
     from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     client = NotebookClient(
-        notebook, timeout=timeout, kernel_name="python3", record_timing=False,
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
         resources={"metadata": {"path": str(workdir)}},
     )
     executed = client.execute()
@@ -219,7 +222,9 @@ def format_table(results: list[RunResult]) -> str:
     lines = [header, "-" * width(header)]
     for r in results:
         verdict = _("ok") if not r.error else _("FAILED: {error}").format(error=r.error)
-        lines.append("  ".join([pad(r.notebook, first), f"{r.seconds:{second}.1f}", pad(r.checks, third, ">"), verdict]))
+        lines.append(
+            "  ".join([pad(r.notebook, first), f"{r.seconds:{second}.1f}", pad(r.checks, third, ">"), verdict])
+        )
     lines.append("  ".join([pad(total, first), f"{sum(r.seconds for r in results):{second}.1f}"]))
     return "\n".join(lines)
 

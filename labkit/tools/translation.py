@@ -110,7 +110,12 @@ def translate_comments(source: str, translations: dict[str, str]) -> str:
     for token in reversed(_comment_tokens(source)):
         row, col = token.start
         line = lines[row - 1]
-        lines[row - 1] = line[:col] + "# " + " ".join(translations[token.string[1:].strip()].split()) + line[col + len(token.string):]
+        lines[row - 1] = (
+            line[:col]
+            + "# "
+            + " ".join(translations[token.string[1:].strip()].split())
+            + line[col + len(token.string) :]
+        )
     return "\n".join(lines)
 
 
@@ -230,8 +235,11 @@ def translated(notebook: Any, catalogue: Any, lang: str) -> Any:
     found = problems(notebook, catalogue)
     if found:
         raise TranslationProblem(
-            f"the {lang} catalogue cannot build this notebook: " + ", ".join(map(str, found))
-            + " (update it with `labkit build-notebooks --lang " + lang + " --update-catalogue`, then translate)"
+            f"the {lang} catalogue cannot build this notebook: "
+            + ", ".join(map(str, found))
+            + " (update it with `labkit build-notebooks --lang "
+            + lang
+            + " --update-catalogue`, then translate)"
         )
     by_id = {entry.msgctxt: entry.msgstr for entry in catalogue}
     by_comment = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in catalogue}
@@ -264,7 +272,6 @@ def build(sources: list[Path], root: Path, lang: str) -> list[Path]:
     """
     import nbformat
 
-
     if lang not in EDITIONS:
         raise TranslationProblem(f"there is no {lang!r} edition; the editions are {', '.join(EDITIONS)}")
     editions = []
@@ -291,5 +298,9 @@ def build(sources: list[Path], root: Path, lang: str) -> list[Path]:
 
 def heading_levels(notebook: Any) -> list[int]:
     """The levels of the markdown headings, in order: an edition keeps the English skeleton's shape."""
-    return [len(m.group(1)) for cell in notebook.cells if cell.cell_type == "markdown"
-            for m in re.finditer(r"^(#{1,6})\s", cell.source, re.MULTILINE)]
+    return [
+        len(m.group(1))
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for m in re.finditer(r"^(#{1,6})\s", cell.source, re.MULTILINE)
+    ]

@@ -292,8 +292,11 @@ def catchup(lab: Lab, notebook: str, *, confirm_cost: bool = False) -> list[str]
     for step in steps:
         made[step.key] = step.make(lab, made, confirm_cost)
         if isinstance(made[step.key], RunningInstance):
-            done.append(_("✔ notebook {notebook}: {what} (already running: reused)").format(
-                notebook=step.notebook, what=_(step.what)))
+            done.append(
+                _("✔ notebook {notebook}: {what} (already running: reused)").format(
+                    notebook=step.notebook, what=_(step.what)
+                )
+            )
         else:
             done.append(_("✔ notebook {notebook}: {what}").format(notebook=step.notebook, what=_(step.what)))
     if not steps:

@@ -34,8 +34,14 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # The machine's network may be closed: without these Chromium waits on update and sync services.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = REPO / "build" / "browser"
 FIRST_NOTEBOOK = notebook_paths(REPO)[0]  # 00: the one the start page sends a learner to first
@@ -59,14 +65,20 @@ class LabServer:
         self.token = secrets.token_hex(16)
         self.log = workdir / "make-lab.log"
         # Workspaces and user settings of its own: the learner's first screen, not a remembered layout.
-        lab_args = (f"--ServerApp.root_dir={self.notebooks} --ServerApp.port={self.port} --ServerApp.port_retries=0"
-                    f" --LabApp.workspaces_dir={workdir / 'workspaces'} --LabApp.user_settings_dir={workdir / 'settings'}")
+        lab_args = (
+            f"--ServerApp.root_dir={self.notebooks} --ServerApp.port={self.port} --ServerApp.port_retries=0"
+            f" --LabApp.workspaces_dir={workdir / 'workspaces'} --LabApp.user_settings_dir={workdir / 'settings'}"
+        )
         environment = {key: value for key, value in os.environ.items() if not key.startswith(("LABKIT_", "JUPYTER"))}
         environment.update(JUPYTER_TOKEN=self.token, LABKIT_HOME=str(workdir / "labkit-home"))
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                ["make", "--no-print-directory", target, f"LAB_ARGS={lab_args}"], cwd=REPO, env=environment,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                ["make", "--no-print-directory", target, f"LAB_ARGS={lab_args}"],
+                cwd=REPO,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def wait_until_serving(self) -> None:
@@ -119,8 +131,11 @@ def page(lab: LabServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            tmp_path_factory.mktemp("chromium-profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-            headless=True, viewport={"width": 1280, "height": 800},
+            tmp_path_factory.mktemp("chromium-profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 800},
         )
         browser.set_default_timeout(60_000)
         try:
@@ -155,7 +170,8 @@ def open_notebook_tab(page: Any, name: str) -> Any:
     tab = page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current", has_text=name[:20])
     tab.wait_for()
     page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(
-        timeout=STARTUP_SECONDS * 1000)
+        timeout=STARTUP_SECONDS * 1000
+    )
     page.get_by_text(re.compile(r"\| Idle$")).wait_for()  # the status bar: the kernel has started and answered
     return tab
 
@@ -170,7 +186,9 @@ def test_make_lab_opens_on_the_start_page(lab: LabServer, page: Any, capsys: pyt
     listed.first.wait_for()
     names = listed.all_inner_texts()
     # Folders first (JupyterLab's order): the Japanese edition; src/, locale/ and sanitize.cfg are hidden.
-    assert names == ["ja"] + [p.name for p in notebook_paths(REPO)] + ["START-HERE.md"], "contributors' files are hidden"
+    assert names == ["ja"] + [p.name for p in notebook_paths(REPO)] + ["START-HERE.md"], (
+        "contributors' files are hidden"
+    )
     clipped = listed.evaluate_all("items => items.filter(i => i.scrollWidth > i.clientWidth).map(i => i.innerText)")
     assert clipped == [], "every name is readable in the file browser"
 
@@ -213,8 +231,11 @@ def test_restart_and_run_all_passes_every_check(lab: LabServer, page: Any, capsy
     deadline = time.monotonic() + RUN_ALL_SECONDS
     while time.monotonic() < deadline:
         texts = [text.strip() for text in prompts.all_text_contents()]
-        if texts and all(re.fullmatch(r"\[\d+\]:", text) for text in texts) and \
-                page.get_by_text(re.compile(r"\| Idle$")).count():
+        if (
+            texts
+            and all(re.fullmatch(r"\[\d+\]:", text) for text in texts)
+            and page.get_by_text(re.compile(r"\| Idle$")).count()
+        ):
             break
         time.sleep(1)
     texts = [text.strip() for text in prompts.all_text_contents()]
@@ -230,7 +251,9 @@ def test_restart_and_run_all_passes_every_check(lab: LabServer, page: Any, capsy
     page.keyboard.press("Control+s")
     copy = lab.notebooks / FIRST_NOTEBOOK.name
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and "jp-mod-dirty" in page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").get_attribute("class"):
+    while time.monotonic() < deadline and "jp-mod-dirty" in page.locator(
+        "#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current"
+    ).get_attribute("class"):
         time.sleep(0.5)
     saved = json.loads(copy.read_text())
     code = [cell for cell in saved["cells"] if cell["cell_type"] == "code"]

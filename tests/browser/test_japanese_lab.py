@@ -36,8 +36,11 @@ def test_make_lab_ja_shows_japanese_menus_and_the_japanese_start_page(
     assert "/lab/tree/ja/START-HERE.md?" in url
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            tmp_path / "chromium-profile", executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-            headless=True, viewport={"width": 1280, "height": 800},
+            tmp_path / "chromium-profile",
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 800},
         )
         browser.set_default_timeout(60_000)
         try:

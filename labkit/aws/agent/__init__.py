@@ -68,10 +68,9 @@ def render(file: str, log_group: str, fmt: str = "awslogs", region: str = "ap-no
     source = LogSource(file, log_group)
     validate_source(source)
     if fmt == "awslogs":
-        return (
-            f"# {AWSCLI_CONF_PATH}\n{awscli_conf(region)}\n"
-            f"# {AWSLOGS_CONF_PATH}\n{awslogs_conf([source])}"
-        ).rstrip("\n")
+        return (f"# {AWSCLI_CONF_PATH}\n{awscli_conf(region)}\n# {AWSLOGS_CONF_PATH}\n{awslogs_conf([source])}").rstrip(
+            "\n"
+        )
     if fmt == "unified":
         return json.dumps(unified_config([source], region), indent=2)
     raise ConfigurationError(f"unknown agent config format {fmt!r}; choose one of {', '.join(FORMATS)}")

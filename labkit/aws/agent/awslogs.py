@@ -231,23 +231,17 @@ def stream_problems(options: Mapping[str, str]) -> list[str]:
     problems += [f"{key}: missing (required)" for key in REQUIRED_STREAM_OPTIONS if not options.get(key)]
     group = options.get("log_group_name")
     if group and not _LOG_GROUP_NAME.fullmatch(group):
-        problems.append(
-            f"log_group_name: {group!r} must be 1-512 characters of a-z, A-Z, 0-9, '_', '-', '/', '.'"
-        )
+        problems.append(f"log_group_name: {group!r} must be 1-512 characters of a-z, A-Z, 0-9, '_', '-', '/', '.'")
     stream = options.get("log_stream_name")
     if stream:
-        problems += [
-            f"log_stream_name: {problem}" for problem in stream_name_problems(stream, STREAM_NAME_VARIABLES)
-        ]
+        problems += [f"log_stream_name: {problem}" for problem in stream_name_problems(stream, STREAM_NAME_VARIABLES)]
     datetime_format = options.get("datetime_format")
     if datetime_format is not None:
         problems += [f"datetime_format: {p}" for p in directive_problems(datetime_format, LEGACY_DIRECTIVES)]
     if options.get("time_zone") not in (None, "LOCAL", "UTC"):
         problems.append(f"time_zone: {options['time_zone']!r} is not LOCAL or UTC")
     if options.get("initial_position") not in (None, "start_of_file", "end_of_file"):
-        problems.append(
-            f"initial_position: {options['initial_position']!r} is not start_of_file or end_of_file"
-        )
+        problems.append(f"initial_position: {options['initial_position']!r} is not start_of_file or end_of_file")
     encoding = options.get("encoding")
     if encoding is not None:
         try:
@@ -315,10 +309,7 @@ def _fingerprint_problems(value: str | None) -> list[str]:
         return []
     match = _FINGERPRINT_LINES.fullmatch(value)
     if match is None:
-        return [
-            f"file_fingerprint_lines: {value!r} is not one number or two dash-delimited numbers "
-            "('1', '2-5')"
-        ]
+        return [f"file_fingerprint_lines: {value!r} is not one number or two dash-delimited numbers ('1', '2-5')"]
     first, last = int(match.group(1)), int(match.group(2) or match.group(1))
     if first < 1 or last < first:
         return [f"file_fingerprint_lines: {value!r} is not a range of line numbers starting at 1 or more"]
@@ -339,9 +330,7 @@ def _multi_line_problems(pattern: str | None, datetime_format: str | None) -> li
     return []
 
 
-def _integer_problems(
-    options: Mapping[str, str], key: str, minimum: int, maximum: int | None, unit: str
-) -> list[str]:
+def _integer_problems(options: Mapping[str, str], key: str, minimum: int, maximum: int | None, unit: str) -> list[str]:
     raw = options.get(key)
     if raw is None:
         return []

@@ -32,8 +32,7 @@ AL2_FAQ_URL = "https://aws.amazon.com/amazon-linux-2/faqs/"
 AL2023_LOGGING_URL = "https://docs.aws.amazon.com/linux/al2023/ug/compare-with-al2.html"
 #: Installing the agent package and starting it with ``fetch-config``.
 INSTALL_AGENT_URL = (
-    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
-    "installing-cloudwatch-agent-commandline.html"
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/installing-cloudwatch-agent-commandline.html"
 )
 AGENT_CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
 _EOF = "LABKIT_EOF"

@@ -35,8 +35,7 @@ from labkit.aws.agent.unified_rules import CHECKED_LOG_SOURCES, CHECKED_PLUGINS,
 from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
 
 CONFIG_DETAILS_URL = (
-    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
-    "CloudWatch-Agent-Configuration-File-Details.html"
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html"
 )
 #: Where AWS recommends keeping the file on Linux (CONFIG_DETAILS_URL).
 CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
@@ -99,9 +98,7 @@ class Conversion:
     notes: list[str] = field(default_factory=list)
 
 
-def unified_config(
-    sources: list[LogSource], region: str | None = None, *, metrics: bool = True
-) -> dict[str, Any]:
+def unified_config(sources: list[LogSource], region: str | None = None, *, metrics: bool = True) -> dict[str, Any]:
     """The unified agent configuration that ships ``sources`` (and, by default, mem/disk metrics).
 
     ``run_as_user`` is written as ``root`` on purpose: ``/var/log/secure`` is readable by root
@@ -171,8 +168,7 @@ def validate_unified(config: Mapping[str, Any]) -> None:
     problems = unified_problems(config)
     if problems:
         raise InvalidAgentConfig(
-            f"not a valid unified CloudWatch agent configuration ({CONFIG_DETAILS_URL}):\n  "
-            + "\n  ".join(problems)
+            f"not a valid unified CloudWatch agent configuration ({CONFIG_DETAILS_URL}):\n  " + "\n  ".join(problems)
         )
     unchecked = unchecked_parts(config)
     if unchecked:
@@ -203,12 +199,16 @@ def unchecked_parts(config: Mapping[str, Any]) -> list[str]:
     """JSON paths of the parts of ``config`` that :data:`RULES` do not describe (traces, Windows events…)."""
     parts = [f"$.{section}" for section in ("traces", "opentelemetry") if section in config]
     metrics = config.get("metrics", {})
-    parts += [f"$.metrics.metrics_collected.{name}" for name in metrics.get("metrics_collected", {})
-              if name not in CHECKED_PLUGINS]
+    parts += [
+        f"$.metrics.metrics_collected.{name}"
+        for name in metrics.get("metrics_collected", {})
+        if name not in CHECKED_PLUGINS
+    ]
     parts += ["$.metrics.metrics_destinations"] if "metrics_destinations" in metrics else []
     logs = config.get("logs", {})
-    parts += [f"$.logs.logs_collected.{name}" for name in logs.get("logs_collected", {})
-              if name not in CHECKED_LOG_SOURCES]
+    parts += [
+        f"$.logs.logs_collected.{name}" for name in logs.get("logs_collected", {}) if name not in CHECKED_LOG_SOURCES
+    ]
     parts += ["$.logs.metrics_collected"] if "metrics_collected" in logs else []
     return parts
 
@@ -236,8 +236,7 @@ def collect_list_entry_problems(entry: Mapping[str, Any]) -> list[str]:
         ]
     if "log_stream_name" in entry:
         problems += [
-            f"log_stream_name: {p}"
-            for p in stream_name_problems(entry["log_stream_name"], UNIFIED_STREAM_VARIABLES)
+            f"log_stream_name: {p}" for p in stream_name_problems(entry["log_stream_name"], UNIFIED_STREAM_VARIABLES)
         ]
     if entry.get("multi_line_start_pattern") == "{timestamp_format}" and fmt is None:
         problems.append("multi_line_start_pattern: {timestamp_format} needs timestamp_format")
@@ -260,9 +259,7 @@ def _entry_problems(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _config(
-    entries: list[dict[str, Any]], region: str | None, metrics: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def _config(entries: list[dict[str, Any]], region: str | None, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
     agent: dict[str, Any] = {"run_as_user": "root"}
     if region:
         agent["region"] = region
@@ -297,9 +294,7 @@ def _entry(source: LogSource, where: str, notes: list[str]) -> dict[str, Any]:
         if "timestamp_format" in entry:
             entry["multi_line_start_pattern"] = "{timestamp_format}"
         else:
-            notes.append(
-                f"{where} multi_line_start_pattern: {{datetime_format}} dropped with datetime_format"
-            )
+            notes.append(f"{where} multi_line_start_pattern: {{datetime_format}} dropped with datetime_format")
     elif pattern is not None:
         if _NOT_RE2.search(pattern):
             notes.append(

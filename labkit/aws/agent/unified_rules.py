@@ -22,8 +22,31 @@ from typing import Any
 CHECKED_LOG_SOURCES = ("files",)
 #: retention_in_days: "valid values are 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
 #: 1096, 1827, 2192, 2557, 2922, 3288, and 3653"; -1 (or leaving it out) keeps the events indefinitely.
-RETENTION_DAYS = [-1, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                  2922, 3288, 3653]
+RETENTION_DAYS = [
+    -1,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+]
 #: metrics.append_dimensions: "the only supported key-value pairs" are these four.
 EC2_APPEND_DIMENSIONS = {
     "ImageId": "${aws:ImageId}",
@@ -40,8 +63,11 @@ _CREDENTIALS = {
     "additionalProperties": False,
 }
 _ENDPOINT = {"type": "string", "minLength": 4, "maxLength": 2048}
-_DIMENSIONS = {"type": "object", "maxProperties": 30, "additionalProperties": {"type": "string", "minLength": 1,
-                                                                               "maxLength": 1024}}
+_DIMENSIONS = {
+    "type": "object",
+    "maxProperties": 30,
+    "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 1024},
+}
 _MEASUREMENT = {
     "type": "array",
     "uniqueItems": True,
@@ -50,8 +76,11 @@ _MEASUREMENT = {
             _NAME,
             {
                 "type": "object",
-                "properties": {"name": _NAME, "rename": _NAME, "unit": {"type": "string", "minLength": 1,
-                                                                        "maxLength": 256}},
+                "properties": {
+                    "name": _NAME,
+                    "rename": _NAME,
+                    "unit": {"type": "string", "minLength": 1, "maxLength": 256},
+                },
                 "required": ["name"],
             },
         ]
@@ -76,10 +105,12 @@ def _plugin(**fields: Any) -> dict[str, Any]:
 
 _PLUGINS = {
     # cpu: "resources" may only be "*" (every core), "totalcpu" adds the all-cores aggregate.
-    "cpu": _plugin(resources={"type": "array", "maxItems": 1, "items": {"enum": ["*"]}},
-                   totalcpu={"type": "boolean"}),
-    "disk": _plugin(resources=_RESOURCES, drop_device={"type": "boolean"},
-                    ignore_file_system_types={"type": "array", "items": {"type": "string", "minLength": 1}}),
+    "cpu": _plugin(resources={"type": "array", "maxItems": 1, "items": {"enum": ["*"]}}, totalcpu={"type": "boolean"}),
+    "disk": _plugin(
+        resources=_RESOURCES,
+        drop_device={"type": "boolean"},
+        ignore_file_system_types={"type": "array", "items": {"type": "string", "minLength": 1}},
+    ),
     "diskio": _plugin(resources=_RESOURCES),
     "mem": _plugin(),
     "net": _plugin(resources=_RESOURCES),
@@ -159,8 +190,12 @@ RULES: dict[str, Any] = {
                     "type": "array",
                     "minItems": 1,
                     "uniqueItems": True,
-                    "items": {"type": "array", "maxItems": 30, "uniqueItems": True,
-                              "items": {"type": "string", "minLength": 1, "maxLength": 1024}},
+                    "items": {
+                        "type": "array",
+                        "maxItems": 30,
+                        "uniqueItems": True,
+                        "items": {"type": "string", "minLength": 1, "maxLength": 1024},
+                    },
                 },
                 "metrics_collected": {
                     "type": "object",

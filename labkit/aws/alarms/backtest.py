@@ -41,9 +41,7 @@ _OK, _ALARM, _INSUFFICIENT, _KEEP = 0, 1, 2, -1
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100(?:\.0+)?)$")
 
 
-def _period_statistic(
-    bins: np.ndarray, values: np.ndarray, statistic: str
-) -> tuple[np.ndarray, np.ndarray]:
+def _period_statistic(bins: np.ndarray, values: np.ndarray, statistic: str) -> tuple[np.ndarray, np.ndarray]:
     """Distinct period numbers and one statistic per period (same definitions as statistics.py)."""
     match = _PERCENTILE.match(statistic)
     if match:
@@ -170,11 +168,10 @@ def backtest(
         else:  # no period has a value (e.g. percentiles of negative data): ages are unused
             oldest = np.zeros(count, dtype=np.int64)
         age = np.arange(count) - oldest + 1
-        settled_by_age = (
-            np.where(age >= m, _ALARM, _INSUFFICIENT) if treat_missing_data == "missing" else _KEEP
-        )
+        settled_by_age = np.where(age >= m, _ALARM, _INSUFFICIENT) if treat_missing_data == "missing" else _KEEP
         partial = np.where(
-            breach_in_range >= m, _ALARM,
+            breach_in_range >= m,
+            _ALARM,
             np.where(breach_in_range < in_range, _OK, settled_by_age),
         )
         empty = _INSUFFICIENT if treat_missing_data == "missing" else _KEEP
@@ -200,9 +197,12 @@ def backtest(
         index=pd.DatetimeIndex(starts, name="timestamp"),
     )
     frame.attrs.update(
-        threshold=threshold, comparison_operator=comparison_operator, period=period,
-        statistic=statistic, evaluation_periods=n, datapoints_to_alarm=m,
+        threshold=threshold,
+        comparison_operator=comparison_operator,
+        period=period,
+        statistic=statistic,
+        evaluation_periods=n,
+        datapoints_to_alarm=m,
         treat_missing_data=treat_missing_data,
     )
     return frame
-

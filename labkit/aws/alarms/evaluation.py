@@ -167,11 +167,7 @@ class Evaluation:
 
 
 def _is_band(threshold: object) -> bool:
-    return (
-        isinstance(threshold, tuple)
-        and len(threshold) == 2
-        and all(isinstance(x, (int, float)) for x in threshold)
-    )
+    return isinstance(threshold, tuple) and len(threshold) == 2 and all(isinstance(x, (int, float)) for x in threshold)
 
 
 def _thresholds(threshold: Threshold, n: int, comparison_operator: str) -> list[float | Band | None]:
@@ -212,8 +208,7 @@ def evaluate(
     if current_state not in STATES:
         raise InvalidParameter(f"unknown state {current_state!r}")
     vals: list[float | None] = [
-        None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-        for v in values
+        None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values
     ]
     thresholds = _thresholds(threshold, len(vals), comparison_operator)
     flags: list[bool | None] = []
@@ -224,8 +219,16 @@ def evaluate(
 
     def result(state: str, how: str, evaluated: Sequence[int], filled: int = 0) -> Evaluation:
         return Evaluation(
-            state, how, tuple(vals), tuple(flags), tuple(evaluated), filled,
-            n, m, treat_missing_data, comparison_operator,
+            state,
+            how,
+            tuple(vals),
+            tuple(flags),
+            tuple(evaluated),
+            filled,
+            n,
+            m,
+            treat_missing_data,
+            comparison_operator,
         )
 
     if len(real) >= n:

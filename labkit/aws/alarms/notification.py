@@ -214,8 +214,10 @@ def state_reason(
         if anomaly:
             bands = [_band_at(threshold, i) for i in listed]
             relation = _anomaly_phrase(
-                operator, negate,
-                [java_double(b[0]) for b in bands], [java_double(b[1]) for b in bands],
+                operator,
+                negate,
+                [java_double(b[0]) for b in bands],
+                [java_double(b[1]) for b in bands],
             )
             prefix = "Thresholds Crossed"
         else:
@@ -277,8 +279,7 @@ def _trigger(alarm: Mapping[str, Any]) -> dict[str, Any]:
     if alarm.get("Metrics"):
         # Math-expression alarms: the queries as CloudWatch stores them (labkit's rendering).
         trigger["Metrics"] = [
-            {k: _lower_dimensions(v) if k == "MetricStat" else v for k, v in q.items()}
-            for q in alarm["Metrics"]
+            {k: _lower_dimensions(v) if k == "MetricStat" else v for k, v in q.items()} for q in alarm["Metrics"]
         ]
     else:
         trigger["MetricName"] = alarm.get("MetricName")
@@ -290,9 +291,7 @@ def _trigger(alarm: Mapping[str, Any]) -> dict[str, Any]:
             trigger["StatisticType"] = "Statistic"
             trigger["Statistic"] = str(alarm.get("Statistic", "")).upper()
         trigger["Unit"] = alarm.get("Unit")
-        trigger["Dimensions"] = [
-            {"value": d["Value"], "name": d["Name"]} for d in alarm.get("Dimensions", [])
-        ]
+        trigger["Dimensions"] = [{"value": d["Value"], "name": d["Name"]} for d in alarm.get("Dimensions", [])]
         trigger["Period"] = alarm.get("Period")
     trigger["EvaluationPeriods"] = alarm.get("EvaluationPeriods")
     if alarm.get("DatapointsToAlarm") is not None:
@@ -378,8 +377,10 @@ def _event_metrics(alarm: Mapping[str, Any], arn: str) -> list[dict[str, Any]]:
             {
                 "id": str(uuid.uuid5(uuid.NAMESPACE_URL, arn)),
                 "metricStat": metric_stat(
-                    alarm, alarm.get("Period"),
-                    alarm.get("Statistic") or alarm.get("ExtendedStatistic"), alarm.get("Unit"),
+                    alarm,
+                    alarm.get("Period"),
+                    alarm.get("Statistic") or alarm.get("ExtendedStatistic"),
+                    alarm.get("Unit"),
                 ),
                 "returnData": True,
             }
@@ -498,9 +499,9 @@ def email_body(
     )
     if isinstance(message, str):
         return f"{message}\n\n{footer}"
-    actions_key = {
-        "OK": "OKActions", "ALARM": "AlarmActions", "INSUFFICIENT_DATA": "InsufficientDataActions"
-    }[message["NewStateValue"]]
+    actions_key = {"OK": "OKActions", "ALARM": "AlarmActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[
+        message["NewStateValue"]
+    ]
     if topic_arn not in message.get(actions_key, []):
         raise InvalidParameter(f"{topic_arn} is not in the alarm's {actions_key}; it would not be notified")
 
@@ -516,17 +517,14 @@ def email_body(
     )
     evaluation_periods = trigger.get("EvaluationPeriods")
     datapoints = trigger.get("DatapointsToAlarm") or evaluation_periods
-    limit = (
-        trigger["ThresholdMetricId"] if "ThresholdMetricId" in trigger
-        else java_double(trigger["Threshold"])
-    )
+    limit = trigger["ThresholdMetricId"] if "ThresholdMetricId" in trigger else java_double(trigger["Threshold"])
     period = trigger.get("Period")
     if period is None:
         returned = [q for q in trigger.get("Metrics", []) if q.get("ReturnData", True)]
         period = returned[0].get("Period") or returned[0].get("MetricStat", {}).get("Period") if returned else None
     lines = [
         f'You are receiving this email because your Amazon CloudWatch Alarm "{name}" in the '
-        f'{message["Region"]} region has entered the {message["NewStateValue"]} state, because '
+        f"{message['Region']} region has entered the {message['NewStateValue']} state, because "
         f'"{reason}" at "{when}".',
         "",
         "View this alarm in the AWS Management Console:",
@@ -535,7 +533,7 @@ def email_body(
         "Alarm Details:",
         _line("Name", name, _DETAIL),
         _line("Description", message.get("AlarmDescription") or "", _DETAIL),
-        _line("State Change", f'{message["OldStateValue"]} -> {message["NewStateValue"]}', _DETAIL),
+        _line("State Change", f"{message['OldStateValue']} -> {message['NewStateValue']}", _DETAIL),
         _line("Reason for State Change", reason, _DETAIL),
         _line("Timestamp", when, _DETAIL),
         _line("AWS Account", message["AWSAccountId"], _DETAIL),
@@ -567,7 +565,11 @@ def email_body(
     if trigger.get("TreatMissingData"):
         lines.append(_line("TreatMissingData", trigger["TreatMissingData"], _METRIC))
     lines += ["", "", "State Change Actions:"]
-    for state, key in (("OK", "OKActions"), ("ALARM", "AlarmActions"), ("INSUFFICIENT_DATA", "InsufficientDataActions")):
+    for state, key in (
+        ("OK", "OKActions"),
+        ("ALARM", "AlarmActions"),
+        ("INSUFFICIENT_DATA", "InsufficientDataActions"),
+    ):
         arns = " ".join(f"[{a}]" for a in message.get(key, []))
         lines.append(f"- {state}: {arns}" if arns else f"- {state}:")
     return "\n".join(lines) + "\n\n\n" + footer

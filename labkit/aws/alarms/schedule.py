@@ -90,7 +90,9 @@ def timezone(name: str | None) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise InvalidAlarmParameter(f"The time zone '{name}' is not a valid time zone.", parameter="EvaluationWindow") from error
+        raise InvalidAlarmParameter(
+            f"The time zone '{name}' is not a valid time zone.", parameter="EvaluationWindow"
+        ) from error
 
 
 def validate_evaluation_window(window: Mapping[str, Any] | None, period: int | None) -> None:
@@ -100,7 +102,8 @@ def validate_evaluation_window(window: Mapping[str, Any] | None, period: int | N
     members = [name for name in ("SlidingWindow", "WallClockWindow") if name in window]
     if len(members) != 1:
         raise InvalidAlarmParameter(
-            "EvaluationWindow must specify exactly one of SlidingWindow or WallClockWindow.", parameter="EvaluationWindow",
+            "EvaluationWindow must specify exactly one of SlidingWindow or WallClockWindow.",
+            parameter="EvaluationWindow",
         )
     if members == ["SlidingWindow"]:
         return

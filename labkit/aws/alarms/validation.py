@@ -31,11 +31,33 @@ __all__ = ["UNITS", "validate_put_metric_alarm"]
 
 #: ``StandardUnit`` values (botocore model of CloudWatch 2010-08-01).
 UNITS = (
-    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
-    "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
-    "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second",
-    "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second",
-    "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
 )
 
 ONE_DAY = 86_400
@@ -68,7 +90,13 @@ _ACTION_PATTERNS = (
 _EC2_ACTION = re.compile(r"^arn:aws:(?:automate:[^:]+:ec2:|swf:.*AWS_EC2\.)")
 
 _SINGLE_METRIC_PARAMS = (
-    "Namespace", "MetricName", "Dimensions", "Period", "Unit", "Statistic", "ExtendedStatistic",
+    "Namespace",
+    "MetricName",
+    "Dimensions",
+    "Period",
+    "Unit",
+    "Statistic",
+    "ExtendedStatistic",
 )
 
 
@@ -171,8 +199,7 @@ def _check_actions(params: Mapping[str, Any], math_or_anomaly: bool, anomaly: bo
                 _fail(f"Invalid {name} ARN: {arn}", name, "InvalidParameterValue")
             if math_or_anomaly and _EC2_ACTION.match(arn):
                 _fail(
-                    f"EC2 actions are not supported for alarms on math expressions or anomaly "
-                    f"detection: {arn}",
+                    f"EC2 actions are not supported for alarms on math expressions or anomaly detection: {arn}",
                     name,
                     "InvalidParameterCombination",
                 )
@@ -212,8 +239,7 @@ def _check_metrics(metrics: Any, threshold_metric_id: str | None) -> None:
         has_stat, has_expr = "MetricStat" in query, "Expression" in query
         if has_stat == has_expr:
             _fail(
-                f"Exactly one of MetricStat and Expression must be specified for metrics Id "
-                f"'{qid}'.",
+                f"Exactly one of MetricStat and Expression must be specified for metrics Id '{qid}'.",
                 "Metrics",
             )
         if has_stat:
@@ -231,14 +257,12 @@ def _check_metrics(metrics: Any, threshold_metric_id: str | None) -> None:
             returning += 1
     if returning != 1:
         _fail(
-            "Exactly one element of the Metrics list must have ReturnData set to true "
-            f"(found {returning}).",
+            f"Exactly one element of the Metrics list must have ReturnData set to true (found {returning}).",
             "Metrics",
         )
     if threshold_metric_id is not None and threshold_metric_id not in ids:
         _fail(
-            f"ThresholdMetricId '{threshold_metric_id}' does not match the Id of any element "
-            "of Metrics.",
+            f"ThresholdMetricId '{threshold_metric_id}' does not match the Id of any element of Metrics.",
             "ThresholdMetricId",
         )
 
@@ -273,17 +297,13 @@ def validate_put_metric_alarm(params: Mapping[str, Any]) -> None:
 
     operator = params.get("ComparisonOperator")
     if operator is None:
-        _fail(
-            "The parameter ComparisonOperator is required.", "ComparisonOperator", "MissingParameter"
-        )
+        _fail("The parameter ComparisonOperator is required.", "ComparisonOperator", "MissingParameter")
     _enum("ComparisonOperator", operator, COMPARISON_OPERATORS)
     anomaly = operator in ANOMALY_OPERATORS
 
     evaluation_periods = params.get("EvaluationPeriods")
     if evaluation_periods is None:
-        _fail(
-            "The parameter EvaluationPeriods is required.", "EvaluationPeriods", "MissingParameter"
-        )
+        _fail("The parameter EvaluationPeriods is required.", "EvaluationPeriods", "MissingParameter")
     if evaluation_periods < 1:
         _constraint("EvaluationPeriods", evaluation_periods, "have value greater than or equal to 1")
     datapoints = params.get("DatapointsToAlarm")
@@ -311,16 +331,14 @@ def validate_put_metric_alarm(params: Mapping[str, Any]) -> None:
             )
         if metrics is None:
             _fail(
-                "An anomaly detection alarm needs the Metrics list holding the "
-                "ANOMALY_DETECTION_BAND expression.",
+                "An anomaly detection alarm needs the Metrics list holding the ANOMALY_DETECTION_BAND expression.",
                 "Metrics",
                 "MissingParameter",
             )
     else:
         if threshold_id is not None:
             _fail(
-                f"ThresholdMetricId can only be used with an anomaly detection comparison "
-                f"operator, not {operator}.",
+                f"ThresholdMetricId can only be used with an anomaly detection comparison operator, not {operator}.",
                 "ThresholdMetricId",
                 "InvalidParameterCombination",
             )
@@ -363,8 +381,7 @@ def validate_put_metric_alarm(params: Mapping[str, Any]) -> None:
     tmd = params.get("TreatMissingData")
     if tmd is not None and tmd not in TREAT_MISSING_DATA:
         _fail(  # labkit wording
-            f"Invalid value '{tmd}' for TreatMissingData. Valid values are: "
-            f"{', '.join(TREAT_MISSING_DATA)}.",
+            f"Invalid value '{tmd}' for TreatMissingData. Valid values are: {', '.join(TREAT_MISSING_DATA)}.",
             "TreatMissingData",
             "InvalidParameterValue",
         )
@@ -380,8 +397,7 @@ def validate_put_metric_alarm(params: Mapping[str, Any]) -> None:
             )
         if not _is_percentile(params.get("ExtendedStatistic")):
             _fail(  # labkit wording
-                "EvaluateLowSampleCountPercentile can only be used with a percentile "
-                "ExtendedStatistic.",
+                "EvaluateLowSampleCountPercentile can only be used with a percentile ExtendedStatistic.",
                 "EvaluateLowSampleCountPercentile",
                 "InvalidParameterCombination",
             )

@@ -18,6 +18,13 @@ from labkit.aws.anomaly.model import (
 )
 
 __all__ = [
-    "MIN_TRAINING_POINTS", "RETRAIN_EVERY", "TRAINING_DELAY", "TRAINING_WINDOW", "BandModel", "band",
-    "check_timezone", "train", "trained_until",
+    "MIN_TRAINING_POINTS",
+    "RETRAIN_EVERY",
+    "TRAINING_DELAY",
+    "TRAINING_WINDOW",
+    "BandModel",
+    "band",
+    "check_timezone",
+    "train",
+    "trained_until",
 ]

@@ -50,8 +50,15 @@ import numpy as np
 from labkit.exceptions import InvalidParameter
 
 __all__ = [
-    "MIN_TRAINING_POINTS", "RETRAIN_EVERY", "TRAINING_DELAY", "TRAINING_WINDOW", "BandModel", "band",
-    "check_timezone", "train", "trained_until",
+    "MIN_TRAINING_POINTS",
+    "RETRAIN_EVERY",
+    "TRAINING_DELAY",
+    "TRAINING_WINDOW",
+    "BandModel",
+    "band",
+    "check_timezone",
+    "train",
+    "trained_until",
 ]
 
 #: "The algorithm trains on up to two weeks of metric data."
@@ -109,10 +116,13 @@ def _local(times: np.ndarray, timezone: str | None) -> np.ndarray:
         return times
     zone = ZoneInfo(timezone)
     hours, index = np.unique(times // 3600, return_inverse=True)
-    offsets = np.array([
-        int(dt.datetime.fromtimestamp(int(h) * 3600, zone).utcoffset().total_seconds())  # type: ignore[union-attr]
-        for h in hours
-    ], dtype=np.int64)
+    offsets = np.array(
+        [
+            int(dt.datetime.fromtimestamp(int(h) * 3600, zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+            for h in hours
+        ],
+        dtype=np.int64,
+    )
     return times + offsets[index]
 
 
@@ -128,8 +138,14 @@ def _slots(times: np.ndarray, seasonality: str, slot_seconds: int, timezone: str
 
 
 def train(
-    times: np.ndarray, values: np.ndarray, *, until: int, period: int,
-    excluded: Sequence[tuple[int, int]] = (), timezone: str | None = None, nonnegative: bool = False,
+    times: np.ndarray,
+    values: np.ndarray,
+    *,
+    until: int,
+    period: int,
+    excluded: Sequence[tuple[int, int]] = (),
+    timezone: str | None = None,
+    nonnegative: bool = False,
 ) -> BandModel:
     """Train on the datapoints (epoch seconds, values) in the two weeks before ``until``, outside
     every ``excluded`` (start, end) range (both ends included)."""
@@ -141,7 +157,9 @@ def train(
     times, values = times[keep], values[keep]
     slot_seconds = max(int(period), 300) if period < 3600 else 3600
     if len(times) < MIN_TRAINING_POINTS:
-        return BandModel("insufficient", len(times), float("nan"), float("nan"), np.array([]), slot_seconds, timezone, nonnegative)
+        return BandModel(
+            "insufficient", len(times), float("nan"), float("nan"), np.array([]), slot_seconds, timezone, nonnegative
+        )
     span = int(times[-1] - times[0]) if len(times) else 0
     if span >= _WEEK_SPAN:
         seasonality, count = "weekly", 168

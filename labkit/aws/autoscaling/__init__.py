@@ -59,7 +59,11 @@ def percent_change(current: int, percent: float) -> int:
 
 
 def adjusted_capacity(
-    current: int, adjustment_type: str, adjustment: float, *, min_adjustment_magnitude: int | None = None,
+    current: int,
+    adjustment_type: str,
+    adjustment: float,
+    *,
+    min_adjustment_magnitude: int | None = None,
 ) -> int:
     """The new desired capacity before the group's limits (:func:`clamp`).
 
@@ -91,8 +95,11 @@ class Step:
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> Step:
         lower, upper = item.get("MetricIntervalLowerBound"), item.get("MetricIntervalUpperBound")
-        return cls(int(item["ScalingAdjustment"]), None if lower is None else float(lower),
-                   None if upper is None else float(upper))
+        return cls(
+            int(item["ScalingAdjustment"]),
+            None if lower is None else float(lower),
+            None if upper is None else float(upper),
+        )
 
 
 def select_step(steps: Sequence[Step], metric: float, threshold: float) -> Step | None:

@@ -96,8 +96,10 @@ class _Filter:
             return False
         operand = float(self.operand)
         return {
-            "GreaterThan": number > operand, "LessThan": number < operand,
-            "EqualTo": number == operand, "NotEqualTo": number != operand,
+            "GreaterThan": number > operand,
+            "LessThan": number < operand,
+            "EqualTo": number == operand,
+            "NotEqualTo": number != operand,
         }[self.operator]
 
 
@@ -179,7 +181,7 @@ def _clf_field(text: Any, aliases: dict[str, int]) -> Extract:
     elif isinstance(text, str) and text.isdigit() and int(text) >= 1:
         position = int(text)
     else:
-        raise _invalid(f"{json.dumps(text)} is neither a CLF field position (\"1\", \"2\", ...) nor a name given in Fields")
+        raise _invalid(f'{json.dumps(text)} is neither a CLF field position ("1", "2", ...) nor a name given in Fields')
 
     def extract(fields: Any) -> Any:
         return fields[position - 1] if position <= len(fields) else None
@@ -234,7 +236,9 @@ def parse_rule(definition: str) -> Rule:
             raise _invalid("Fields must map CLF field positions to names")
         for position, alias in fields.items():
             if not position.isdigit() or int(position) < 1 or not isinstance(alias, str) or not alias:
-                raise _invalid(f"Fields: {json.dumps(position)}: {json.dumps(alias)} must map a position from 1 to a name")
+                raise _invalid(
+                    f"Fields: {json.dumps(position)}: {json.dumps(alias)} must map a position from 1 to a name"
+                )
             aliases[alias] = int(position)
 
     def field(text: Any) -> Extract:
@@ -279,7 +283,11 @@ def _parse_filter(item: Any, field: Callable[[Any], Extract]) -> _Filter:
     operator = operators[0]
     operand = item[operator]
     if operator in _LIST_OPERATORS:
-        operand = frozenset(_strings(operand, operator, most=10)) if operator != "StartsWith" else _strings(operand, operator, most=10)
+        operand = (
+            frozenset(_strings(operand, operator, most=10))
+            if operator != "StartsWith"
+            else _strings(operand, operator, most=10)
+        )
     elif operator in _NUMBER_OPERATORS:
         if isinstance(operand, bool) or not isinstance(operand, (int, float)):
             raise _invalid(f"{operator} takes a single number")
@@ -355,7 +363,8 @@ def report(
             "ApproximateAggregateValue": totals[keys],
             "Datapoints": [
                 {"Timestamp": when(slot), "ApproximateValue": periods[slot].by_contributor[keys]}
-                for slot in sorted(periods) if keys in periods[slot].by_contributor
+                for slot in sorted(periods)
+                if keys in periods[slot].by_contributor
             ],
         }
         for keys in top
@@ -367,8 +376,11 @@ def report(
             values = {
                 "UniqueContributors": float(len(bucket.by_contributor)),
                 "MaxContributorValue": max(bucket.by_contributor.values()),
-                "SampleCount": float(bucket.count), "Sum": bucket.total,
-                "Minimum": bucket.low, "Maximum": bucket.high, "Average": bucket.total / bucket.count,
+                "SampleCount": float(bucket.count),
+                "Sum": bucket.total,
+                "Minimum": bucket.low,
+                "Maximum": bucket.high,
+                "Average": bucket.total / bucket.count,
             }
             datapoints.append({"Timestamp": when(slot), **{name: values[name] for name in METRICS if name in wanted}})
     return {

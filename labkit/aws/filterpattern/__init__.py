@@ -47,6 +47,7 @@ __all__ = [
     "transformation_error",
 ]
 
+
 def test_metric_filter(pattern: str, messages: Sequence[str]) -> dict[str, Any]:
     """Answer CloudWatch Logs ``TestMetricFilter``: ``{"matches": [...]}`` for the matching events.
 

@@ -77,8 +77,11 @@ class Lexer:
     def read_bare(self, stops: str) -> str:
         """An unquoted value: up to white space, one of ``stops``, ``&&`` or ``||``."""
         j = self.i
-        while j < len(self.p) and not self.p[j].isspace() and self.p[j] not in stops and not (
-            self.p.startswith("&&", j) or self.p.startswith("||", j)
+        while (
+            j < len(self.p)
+            and not self.p[j].isspace()
+            and self.p[j] not in stops
+            and not (self.p.startswith("&&", j) or self.p.startswith("||", j))
         ):
             j += 1
         text = self.p[self.i : j]
@@ -121,7 +124,9 @@ def compile_regex(pattern: str, body: str, offset: int) -> re.Pattern[str]:
             raise invalid(pattern, pos, "multi-byte characters are not supported in a regex", term=ch)
         if ch not in _REGEX_ALLOWED:
             raise invalid(
-                pattern, pos, f"{ch!r} is not a supported regex character (see 'Supported regular expressions')",
+                pattern,
+                pos,
+                f"{ch!r} is not a supported regex character (see 'Supported regular expressions')",
                 term=ch,
             )
         if ch == "\\":
@@ -208,9 +213,7 @@ def check_bare_value(pattern: str, value: str, position: int) -> None:
     """Unquoted values may only hold letters, digits and ``_ . * + -`` (others need quotes)."""
     if not _BARE_VALUE.match(value):
         bad = next(c for c in value if not (c.isascii() and (c.isalnum() or c in "_.*+-")))
-        raise invalid(
-            pattern, position + value.index(bad), f"{bad!r} must be inside a double-quoted value", term=bad
-        )
+        raise invalid(pattern, position + value.index(bad), f"{bad!r} must be inside a double-quoted value", term=bad)
 
 
 def read_quoted(pattern: str, start: int) -> tuple[str, int]:

@@ -126,8 +126,9 @@ class _Parser(Lexer):
         m = _NAME.match(self.p, self.i)
         if m is None:
             ch = self.p[self.i : self.i + 1]
-            raise self.error("a field needs a name made of letters, digits and '_' (not starting with a digit)",
-                             term=ch or None)
+            raise self.error(
+                "a field needs a name made of letters, digits and '_' (not starting with a digit)", term=ch or None
+            )
         name = m.group(0)
         if any(e.name == name for e in self.before + self.after):
             raise self.error(f"field {name!r} is named twice", start)
@@ -324,6 +325,7 @@ def compile_delimited(pattern: str) -> FilterPattern:
         return True
 
     if literals:
+
         def matches(message: str) -> bool:
             for lit in literals:
                 if lit not in message:
@@ -331,6 +333,7 @@ def compile_delimited(pattern: str) -> FilterPattern:
             g = named(message)
             return g is not None and test(g)
     else:
+
         def matches(message: str) -> bool:
             g = named(message)
             return g is not None and test(g)

@@ -324,13 +324,16 @@ class _Parser(Lexer):
 
     def text_test(self, sel: Selector, op: str, match: Callable[[str], bool]) -> Evaluator:
         if op == "=":
+
             def test(node: Any) -> bool:
                 text = node_text(node)
                 return text is not None and match(text)
         else:
+
             def test(node: Any) -> bool:
                 text = node_text(node)
                 return text is not None and not match(text)
+
         return _node_test(sel, test)
 
     def number_equality(self, sel: Selector, op: str, literal: str) -> Evaluator:
@@ -415,8 +418,12 @@ def compile_json(pattern: str) -> FilterPattern:
         return found
 
     return FilterPattern(
-        pattern, "json", matches, extract,
-        fields=tuple(s.text for s in selectors), regex_count=parser.regexes,
+        pattern,
+        "json",
+        matches,
+        extract,
+        fields=tuple(s.text for s in selectors),
+        regex_count=parser.regexes,
     )
 
 

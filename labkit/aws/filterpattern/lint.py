@@ -55,12 +55,12 @@ def _lint_terms(pattern: str, ignored: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     terms = parse_terms(pattern)
     if not any(t.text.strip() for t in terms):
-        out.append("this pattern matches every event (the empty pattern and \" \" match everything)")
+        out.append('this pattern matches every event (the empty pattern and " " match everything)')
     if ignored:
         out.append(
             f"{' '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} ignored: AWS drops every '?' term "
             "when the pattern also has plain or '-' terms (\"If you combine '?' with other filter "
-            "patterns, all question mark terms will be ignored\"); use only ?terms for an OR"
+            'patterns, all question mark terms will be ignored"); use only ?terms for an OR'
         )
     or_group = bool(terms) and all(t.sign == "?" for t in terms)
     # In an OR group, a line another ?term catches is not missed.

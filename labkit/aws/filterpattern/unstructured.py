@@ -73,7 +73,8 @@ def parse_terms(pattern: str) -> list[Term]:
                 while end < n and not pattern[end].isspace():
                     end += 1
                 raise invalid(
-                    pattern, j,
+                    pattern,
+                    j,
                     "terms with characters other than letters, digits and '_' must be double-quoted: "
                     f'write "{pattern[i:end]}"',
                     term=c,

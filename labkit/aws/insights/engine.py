@@ -47,8 +47,23 @@ _UNITS_MS = {
     **dict.fromkeys(("d", "day", "days"), 86_400_000),
     **dict.fromkeys(("w", "week", "weeks"), 604_800_000),
 }
-_CALENDAR_UNITS = {"mo", "mon", "mons", "month", "months", "q", "qtr", "qtrs", "quarter", "quarters",
-                   "y", "yr", "yrs", "year", "years"}
+_CALENDAR_UNITS = {
+    "mo",
+    "mon",
+    "mons",
+    "month",
+    "months",
+    "q",
+    "qtr",
+    "qtrs",
+    "quarter",
+    "quarters",
+    "y",
+    "yr",
+    "yrs",
+    "year",
+    "years",
+}
 
 
 def _unsupported(construct: str) -> UnsupportedOperation:
@@ -86,9 +101,12 @@ def tokenize(query: str) -> list[Token]:
     i = 0
     while i < len(query):
         prev = tokens[-1] if tokens else None
-        value_may_start = prev is None or (prev.kind == "op" and prev.text not in (")", "]")) or (
-            prev.kind == "name" and prev.text.lower() in ("like", "not", "and", "or", "in")
-        ) or (len(tokens) >= 2 and tokens[-2].text.lower() == "parse" and prev.kind == "name")
+        value_may_start = (
+            prev is None
+            or (prev.kind == "op" and prev.text not in (")", "]"))
+            or (prev.kind == "name" and prev.text.lower() in ("like", "not", "and", "or", "in"))
+            or (len(tokens) >= 2 and tokens[-2].text.lower() == "parse" and prev.kind == "name")
+        )
         if query[i] == "/" and value_may_start:
             m = _REGEX.match(query, i)
             if not m:
@@ -145,8 +163,14 @@ def _compare(op: str) -> Callable[[Any, Any], bool]:
     operators page does not say how mixed types compare; this is labkit's choice)."""
     import operator
 
-    fn = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-          ">": operator.gt, ">=": operator.ge}[op]
+    fn = {
+        "=": operator.eq,
+        "!=": operator.ne,
+        "<": operator.lt,
+        "<=": operator.le,
+        ">": operator.gt,
+        ">=": operator.ge,
+    }[op]
 
     def compare(a: Any, b: Any) -> bool:
         if a is None or b is None:
@@ -210,9 +234,20 @@ def _in_subnet(value: Any, subnet: Any, version: int | None) -> bool:
     if address is None or (version and address.version != version) or address.version != network.version:
         return False
     return address in network
+
+
 _AGGREGATES = {"count", "sum", "avg", "min", "max", "pct", "count_distinct", "earliest", "latest"}
-_UNEMULATED_AGGREGATES = {"stddev", "sortsfirst", "sortslast", "earliest_by", "latest_by", "rate",
-                          "count_over_time", "sum_over_time", "histogram"}
+_UNEMULATED_AGGREGATES = {
+    "stddev",
+    "sortsfirst",
+    "sortslast",
+    "earliest_by",
+    "latest_by",
+    "rate",
+    "count_over_time",
+    "sum_over_time",
+    "histogram",
+}
 
 
 @dataclass
@@ -245,7 +280,9 @@ class Plan:
             # console's default query (``sort @timestamp desc``) shows them, so ``limit`` keeps the newest.
             rows.sort(key=_newest_first)
         scanned = len(rows)
-        scanned_bytes = sum(len(m) if m.isascii() else len(m.encode()) for m in (str(r.get("@message", "")) for r in rows))
+        scanned_bytes = sum(
+            len(m) if m.isascii() else len(m.encode()) for m in (str(r.get("@message", "")) for r in rows)
+        )
         matched = scanned
         for index, stage in enumerate(self.stages):
             if index == self.matched_stage:
@@ -256,8 +293,9 @@ class Plan:
         rows = rows[: self.limit]
         if self.columns is not None:
             # ``@ptr`` (a pointer for GetLogRecord) stays on every row that is one event.
-            rows = [{**{c: r.get(c) for c in self.columns}, **({"@ptr": r["@ptr"]} if "@ptr" in r else {})}
-                    for r in rows]
+            rows = [
+                {**{c: r.get(c) for c in self.columns}, **({"@ptr": r["@ptr"]} if "@ptr" in r else {})} for r in rows
+            ]
         elif not self.needs_json and not self.is_stats:
             rows = [with_discovered_fields(r) for r in rows]
         return Result(rows=rows, records_matched=matched, records_scanned=scanned, bytes_scanned=scanned_bytes)
@@ -399,8 +437,10 @@ class _Parser:
                 search = pattern.search
                 test: Expr = lambda r: (v := left(r)) is not None and search(_text(v)) is not None  # noqa: E731
                 if getattr(left, "field_name", "") == "@message":  # always a string: the hot path
-                    test = lambda r: (v := r.get("@message")) is not None and search(  # noqa: E731
-                        v if v.__class__ is str else _text(v)) is not None
+                    test = lambda r: (  # noqa: E731
+                        (v := r.get("@message")) is not None
+                        and search(v if v.__class__ is str else _text(v)) is not None
+                    )
             elif tok.kind == "string" and op.text.lower() == "like":
                 needle = _unquote(tok.text)
                 test = lambda r: (v := left(r)) is not None and needle in _text(v)  # noqa: E731
@@ -495,6 +535,7 @@ class _Parser:
         if fname == "bin":
             period = self.period()
             self.expect(")")
+
             def bin_start(r: Row) -> int | None:
                 t = r.get("@timestamp")
                 return None if t is None else t - t % period
@@ -638,8 +679,15 @@ def compile(query: str) -> Plan:
         if parser.tok.kind == "end":
             break
         parser.expect("|")
-    return Plan(query, stages, columns, is_stats, limit, parser.needs_json,
-                len(stages) if matched_stage is None else matched_stage)
+    return Plan(
+        query,
+        stages,
+        columns,
+        is_stats,
+        limit,
+        parser.needs_json,
+        len(stages) if matched_stage is None else matched_stage,
+    )
 
 
 def _named_list(parser: _Parser) -> list[tuple[str, Expr]]:
@@ -759,9 +807,7 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
             parser.next()
             names.append(parser.name())
         if len(names) != stars:
-            raise MalformedQuery(
-                f"parse pattern has {stars} wildcards but {len(names)} fields are named", tok.pos
-            )
+            raise MalformedQuery(f"parse pattern has {stars} wildcards but {len(names)} fields are named", tok.pos)
         parts = glob.split("*")
         regex = re.escape(parts[0]) + "".join("(.*?)" + re.escape(p) for p in parts[1:])
         if glob.endswith("*"):  # a trailing wildcard takes the rest of the value
@@ -789,7 +835,11 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
             m = None if value is None else search(_text(value))
             if m:
                 # By name: a regex's unnamed groups, e.g. (invalid user )?, are not fields.
-                row = {**row, **{name: m.group(name) for name in names}} if by_name else {**row, **dict(zip(names, m.groups()))}
+                row = (
+                    {**row, **{name: m.group(name) for name in names}}
+                    if by_name
+                    else {**row, **dict(zip(names, m.groups()))}
+                )
             out.append(row)
         return out
 
@@ -874,7 +924,9 @@ def _stats_stage(aggregates: list[Aggregate], groups: list[tuple[str, Expr]]) ->
             keys = [()]
         for key in keys:
             values = (key,) if len(group_exprs) == 1 else key
-            result: Row = {n: Time(v) if t and v is not None else v for n, v, t in zip(group_names, values, time_groups)}
+            result: Row = {
+                n: Time(v) if t and v is not None else v for n, v, t in zip(group_names, values, time_groups)
+            }
             if any(v is None for v in values) and group_exprs:
                 continue  # an event without a by-field belongs to no group (docs silent)
             for agg in aggregates:

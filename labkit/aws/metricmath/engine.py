@@ -50,7 +50,11 @@ BandProvider = Callable[[str, "Series", float, np.ndarray], tuple[np.ndarray, np
 DOCS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html"
 #: Metric math functions AWS documents that this engine does not evaluate (refused by name).
 NOT_EMULATED = (
-    "SEARCH", "SERVICE_QUOTA", "INSIGHT_RULE_METRIC", "LAMBDA", "DB_PERF_INSIGHTS",
+    "SEARCH",
+    "SERVICE_QUOTA",
+    "INSIGHT_RULE_METRIC",
+    "LAMBDA",
+    "DB_PERF_INSIGHTS",
 )
 ID_PATTERN = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 
@@ -100,7 +104,9 @@ def _tokens(text: str) -> list[_Token]:
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
             bad = text[pos:].lstrip()[:1]
-            raise MetricMathError(f"Syntax error at position {len(text) - len(text[pos:].lstrip()) + 1}: unexpected '{bad}'.")
+            raise MetricMathError(
+                f"Syntax error at position {len(text) - len(text[pos:].lstrip()) + 1}: unexpected '{bad}'."
+            )
         kind = match.lastgroup or "op"
         out.append(_Token(kind, match.group(kind), match.start(kind) + 1))
         pos = match.end()
@@ -290,9 +296,15 @@ def shift_invariant(expression: str) -> bool:
 
 # -- evaluation -------------------------------------------------------------------------------------
 def evaluate(
-    expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
-    *, periods: Mapping[str, int] | None = None, bands: BandProvider | None = None,
-    given: Mapping[str, list[Series]] | None = None, origin: int = 0,
+    expressions: Mapping[str, str],
+    metrics: Mapping[str, Series],
+    start: int,
+    end: int,
+    *,
+    periods: Mapping[str, int] | None = None,
+    bands: BandProvider | None = None,
+    given: Mapping[str, list[Series]] | None = None,
+    origin: int = 0,
 ) -> dict[str, list[Series]]:
     """Evaluate every expression (Id -> text) over the request's ``metrics`` (Id -> series, in request order).
 
@@ -323,8 +335,15 @@ def evaluate(
 
 
 class _Evaluator:
-    def __init__(self, expressions: Mapping[str, str], metrics: Mapping[str, Series], start: int, end: int,
-                 periods: Mapping[str, int], origin: int = 0) -> None:
+    def __init__(
+        self,
+        expressions: Mapping[str, str],
+        metrics: Mapping[str, Series],
+        start: int,
+        end: int,
+        periods: Mapping[str, int],
+        origin: int = 0,
+    ) -> None:
         self.expressions = expressions
         self.metrics = metrics
         self.start, self.end, self.origin = start, end, origin
@@ -343,16 +362,20 @@ class _Evaluator:
         if qid in self.done:
             return self.done[qid]
         if qid in self.stack:
-            cycle = self.stack[self.stack.index(qid):] + [qid]
+            cycle = self.stack[self.stack.index(qid) :] + [qid]
             raise MetricMathError(f"Circular reference between expressions: {' -> '.join(cycle)}.")
         if qid not in self.trees:
             raise self.fail(f"Unknown Id '{qid}': no metric or expression in the request has this Id.")
         self.stack.append(qid)
         value = self.eval(self.trees[qid])
         if isinstance(value, (float, str)):
-            raise self.fail("The final result of a math expression must be a single time series or an array of time series.")
+            raise self.fail(
+                "The final result of a math expression must be a single time series or an array of time series."
+            )
         if isinstance(value, Series):
-            value = Series(qid, value.label if value.metric else "", value.period, value.times, value.values, metric=False)
+            value = Series(
+                qid, value.label if value.metric else "", value.period, value.times, value.values, metric=False
+            )
         self.stack.pop()
         self.done[qid] = value
         return value
@@ -515,12 +538,18 @@ def _truth(x: np.ndarray) -> np.ndarray:
 
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": np.add, "-": np.subtract, "*": np.multiply, "^": np.power,
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "^": np.power,
     # "If the value of a data point causes a function to attempt to divide by zero, the data point is dropped."
     "/": lambda a, b: np.divide(a, np.where(b == 0, np.nan, b)),
-    "==": lambda a, b: (a == b).astype(np.float64), "!=": lambda a, b: (a != b).astype(np.float64),
-    "<=": lambda a, b: (a <= b).astype(np.float64), ">=": lambda a, b: (a >= b).astype(np.float64),
-    "<": lambda a, b: (a < b).astype(np.float64), ">": lambda a, b: (a > b).astype(np.float64),
+    "==": lambda a, b: (a == b).astype(np.float64),
+    "!=": lambda a, b: (a != b).astype(np.float64),
+    "<=": lambda a, b: (a <= b).astype(np.float64),
+    ">=": lambda a, b: (a >= b).astype(np.float64),
+    "<": lambda a, b: (a < b).astype(np.float64),
+    ">": lambda a, b: (a > b).astype(np.float64),
     "AND": lambda a, b: (_truth(a) & _truth(b)).astype(np.float64),
     "OR": lambda a, b: (_truth(a) | _truth(b)).astype(np.float64),
 }
@@ -570,7 +599,8 @@ def _running_sum(ev: _Evaluator, s: Series) -> Series:
 
 
 _REDUCE: dict[str, Callable[[np.ndarray], float]] = {
-    "SUM": lambda v: float(np.sum(v)), "AVG": lambda v: float(np.mean(v)) if len(v) else float("nan"),
+    "SUM": lambda v: float(np.sum(v)),
+    "AVG": lambda v: float(np.mean(v)) if len(v) else float("nan"),
     "MIN": lambda v: float(np.min(v)) if len(v) else float("nan"),
     "MAX": lambda v: float(np.max(v)) if len(v) else float("nan"),
     "STDDEV": lambda v: float(np.std(v)) if len(v) else float("nan"),
@@ -596,7 +626,9 @@ def _aggregate(name: str) -> Callable[[_Evaluator, list], Any]:
                 f"{name} of an array whose time series have values at different timestamps (AWS does not document how missing values count)"
             )
         with np.errstate(all="ignore"):
-            reduced = {"SUM": np.sum, "AVG": np.mean, "MIN": np.min, "MAX": np.max, "STDDEV": np.std}[name](stacked, axis=0)
+            reduced = {"SUM": np.sum, "AVG": np.mean, "MIN": np.min, "MAX": np.max, "STDDEV": np.std}[name](
+                stacked, axis=0
+            )
         return Series("", "", period, times, reduced, metric=False).derive(times, reduced)
 
     return apply
@@ -725,7 +757,7 @@ def _slice(ev: _Evaluator, args: list) -> Any:
     ev.arity("SLICE", args, 2, 3)
     array = ev.array("SLICE", args[0])
     bounds = [int(ev.scalar("SLICE", a)) for a in args[1:]]
-    return array[bounds[0]: bounds[1] if len(bounds) > 1 else None]
+    return array[bounds[0] : bounds[1] if len(bounds) > 1 else None]
 
 
 def _sort(ev: _Evaluator, args: list) -> list[Series]:
@@ -789,14 +821,32 @@ def _calendar(name: str) -> Callable[[_Evaluator, list], Series]:
 
 
 _FUNCTIONS: dict[str, Callable[[_Evaluator, list], Any]] = {
-    "ABS": _pointwise("ABS", np.abs), "CEIL": _pointwise("CEIL", np.ceil), "FLOOR": _pointwise("FLOOR", np.floor),
-    "LOG": _pointwise("LOG", np.log), "LOG10": _pointwise("LOG10", np.log10),
-    "SUM": _aggregate("SUM"), "AVG": _aggregate("AVG"), "MIN": _aggregate("MIN"), "MAX": _aggregate("MAX"),
-    "STDDEV": _aggregate("STDDEV"), "DATAPOINT_COUNT": _datapoint_count, "METRIC_COUNT": _metric_count,
-    "DIFF": _per_series("DIFF", _diff), "DIFF_TIME": _per_series("DIFF_TIME", _diff_time),
-    "RATE": _per_series("RATE", _rate), "RUNNING_SUM": _per_series("RUNNING_SUM", _running_sum),
-    "FILL": _fill, "FIRST": _first_last("FIRST"), "LAST": _first_last("LAST"), "IF": _if, "METRICS": _metrics,
-    "PERIOD": _period, "REMOVE_EMPTY": _remove_empty, "SLICE": _slice, "SORT": _sort, "TIME_SERIES": _time_series,
+    "ABS": _pointwise("ABS", np.abs),
+    "CEIL": _pointwise("CEIL", np.ceil),
+    "FLOOR": _pointwise("FLOOR", np.floor),
+    "LOG": _pointwise("LOG", np.log),
+    "LOG10": _pointwise("LOG10", np.log10),
+    "SUM": _aggregate("SUM"),
+    "AVG": _aggregate("AVG"),
+    "MIN": _aggregate("MIN"),
+    "MAX": _aggregate("MAX"),
+    "STDDEV": _aggregate("STDDEV"),
+    "DATAPOINT_COUNT": _datapoint_count,
+    "METRIC_COUNT": _metric_count,
+    "DIFF": _per_series("DIFF", _diff),
+    "DIFF_TIME": _per_series("DIFF_TIME", _diff_time),
+    "RATE": _per_series("RATE", _rate),
+    "RUNNING_SUM": _per_series("RUNNING_SUM", _running_sum),
+    "FILL": _fill,
+    "FIRST": _first_last("FIRST"),
+    "LAST": _first_last("LAST"),
+    "IF": _if,
+    "METRICS": _metrics,
+    "PERIOD": _period,
+    "REMOVE_EMPTY": _remove_empty,
+    "SLICE": _slice,
+    "SORT": _sort,
+    "TIME_SERIES": _time_series,
     **{name: _calendar(name) for name in sorted(CALENDAR_FUNCTIONS)},
 }
 #: Bare uppercase words accepted as arguments (FILL's and SORT's).

@@ -38,6 +38,15 @@ from labkit.aws.metricsinsights.engine import (
 from labkit.exceptions import MetricsInsightsError, MetricsInsightsUnsupported
 
 __all__ = [
-    "Condition", "Metric", "MetricsInsightsError", "MetricsInsightsUnsupported", "Query", "Result",
-    "compile", "effective_period", "is_query", "matches", "run",
+    "Condition",
+    "Metric",
+    "MetricsInsightsError",
+    "MetricsInsightsUnsupported",
+    "Query",
+    "Result",
+    "compile",
+    "effective_period",
+    "is_query",
+    "matches",
+    "run",
 ]

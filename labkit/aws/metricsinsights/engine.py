@@ -262,7 +262,9 @@ class _Parser:
                 raise self.fail_at(token, "a number")
             limit = int(token.text)
             if not 1 <= limit <= MAX_SERIES:
-                raise MetricsInsightsError(f"LIMIT must be between 1 and {MAX_SERIES}; the maximum value is {MAX_SERIES}.")
+                raise MetricsInsightsError(
+                    f"LIMIT must be between 1 and {MAX_SERIES}; the maximum value is {MAX_SERIES}."
+                )
         rest = self.peek()
         if rest is not None:
             if rest.kind == "op" and rest.text == ";" and self.i == len(self.tokens) - 1:
@@ -394,12 +396,16 @@ def run(query: Query, metrics: Iterable[Metric], start: int, end: int, period: i
     return results[: min(query.limit or MAX_SERIES, MAX_SERIES)]
 
 
-def _aggregate(function: str, metrics: list[Metric], start: int, end: int, period: int) -> tuple[np.ndarray, np.ndarray]:
+def _aggregate(
+    function: str, metrics: list[Metric], start: int, end: int, period: int
+) -> tuple[np.ndarray, np.ndarray]:
     """FUNCTION over every observation of ``metrics`` in each period (statistic sets pooled)."""
     if not metrics:
         return np.empty(0, np.int64), np.empty(0, np.float64)
-    cols = {name: np.concatenate([np.asarray(m.columns[name]) for m in metrics]) for name in
-            ("when", "count", "total", "minimum", "maximum")}
+    cols = {
+        name: np.concatenate([np.asarray(m.columns[name]) for m in metrics])
+        for name in ("when", "count", "total", "minimum", "maximum")
+    }
     seconds = cols["when"] // _US
     inside = (seconds >= start) & (seconds < end)
     seconds = seconds[inside]

@@ -77,8 +77,13 @@ _NUMBER = r"\d+(?:[.,]\d+)?"
 _ISO_DURATION = re.compile(
     rf"^P(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?$"
 )
-_FIELDS = (("Minutes", 0, 59, ()), ("Hours", 0, 23, ()), ("Day-of-month", 1, 31, ()), ("Month", 1, 12, MONTHS),
-           ("Day-of-week", 0, 6, DAYS))
+_FIELDS = (
+    ("Minutes", 0, 59, ()),
+    ("Hours", 0, 23, ()),
+    ("Day-of-month", 1, 31, ()),
+    ("Month", 1, 12, MONTHS),
+    ("Day-of-week", 0, 6, DAYS),
+)
 _UNDOCUMENTED_CRON = re.compile(r"[/?#]")
 _LAST_OR_WEEKDAY = re.compile(r"^\d*(?:L|W|LW)$")
 STATUSES = ("SCHEDULED", "ACTIVE", "EXPIRED")
@@ -127,7 +132,8 @@ class MuteRule:
 def _length_error(member: str, limit: int) -> InvalidMuteRule:
     return InvalidMuteRule(
         f"1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length "
-        f"less than or equal to {limit}", "ValidationError",
+        f"less than or equal to {limit}",
+        "ValidationError",
     )
 
 
@@ -136,7 +142,9 @@ def parse_duration(text: str) -> dt.timedelta:
     match = _DURATION.match(text)
     if match is None or text in ("P", "PT"):
         if _ISO_DURATION.match(text) and text not in ("P", "PT"):
-            raise MuteRuleUnsupported(f"the Duration {text!r} (years, months or fractions: use days, hours and minutes)")
+            raise MuteRuleUnsupported(
+                f"the Duration {text!r} (years, months or fractions: use days, hours and minutes)"
+            )
         raise InvalidMuteRule(f"Duration {text!r} is not an ISO 8601 duration such as PT4H or P2DT12H.")
     parts = {name: int(value) for name, value in match.groupdict().items() if value is not None}
     duration = dt.timedelta(**parts)
@@ -172,7 +180,9 @@ def _field_values(text: str, name: str, low: int, high: int, names: tuple[str, .
             raise InvalidMuteRule(f"The cron field {text!r} ({name}) is not valid.")
         first, last = bounds[0], bounds[-1]
         if last < first:
-            raise MuteRuleUnsupported(f"the reversed range {item!r} in the cron field {name} (whether it wraps is not documented)")
+            raise MuteRuleUnsupported(
+                f"the reversed range {item!r} in the cron field {name} (whether it wraps is not documented)"
+            )
         values.update(range(first, last + 1))
     return frozenset(values)
 
@@ -246,7 +256,8 @@ def parse_rule(params: Mapping[str, Any]) -> MuteRule:
     if len(names) > MAX_TARGETS:
         raise InvalidMuteRule(
             "1 validation error detected: Value at 'muteTargets.alarmNames' failed to satisfy constraint: Member must "
-            f"have length less than or equal to {MAX_TARGETS}", "ValidationError",
+            f"have length less than or equal to {MAX_TARGETS}",
+            "ValidationError",
         )
     if any(len(name) > 255 for name in names):
         raise _length_error("muteTargets.alarmNames.member", 255)
@@ -256,7 +267,9 @@ def parse_rule(params: Mapping[str, Any]) -> MuteRule:
             f"{' and '.join(dates)} with the Timezone {schedule.zone} (the API reference says the time zone affects "
             "these dates but not how a timestamp is read in it; give the dates without a Timezone, in UTC)",
         )
-    return MuteRule(schedule, tuple(dict.fromkeys(names)), _utc(params.get("StartDate")), _utc(params.get("ExpireDate")))
+    return MuteRule(
+        schedule, tuple(dict.fromkeys(names)), _utc(params.get("StartDate")), _utc(params.get("ExpireDate"))
+    )
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -66,9 +66,9 @@ class Exercise:
         """Delete what earlier attempts left that a new attempt cannot replace (only where the feedback offers it)."""
         if self.resetter is None:
             print(
-                _("Nothing to reset for: {title} (running your corrected answer again replaces the earlier one)").format(
-                    title=_(self.title)
-                )
+                _(
+                    "Nothing to reset for: {title} (running your corrected answer again replaces the earlier one)"
+                ).format(title=_(self.title))
             )
             return
         print(_("Reset: {done}").format(done=self.resetter(lab)))

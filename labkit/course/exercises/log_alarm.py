@@ -44,7 +44,9 @@ def sshd_sample_lines(seed: int, *, password_login: bool = False) -> list[str]:
         lines += [line.text for line in sshd.normal(start, 120, logins_per_hour=6)]
         lines += [line.text for line in sshd.attack(start, 3, attempts_per_minute=15)]
         if password_login:
-            lines += [line.text for line in sshd.password_login(start + dt.timedelta(minutes=5), "deploy", "203.0.113.50")]
+            lines += [
+                line.text for line in sshd.password_login(start + dt.timedelta(minutes=5), "deploy", "203.0.113.50")
+            ]
     return lines
 
 
@@ -58,11 +60,17 @@ def missing_log_group(lab: Lab, log_group: str) -> list[str]:
     groups = lab.internal_client("logs").describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]
     if any(group["logGroupName"] == log_group for group in groups):
         return []
-    return [_("the log group {log_group!r} does not exist; run the notebook from the top first").format(log_group=log_group)]
+    return [
+        _("the log group {log_group!r} does not exist; run the notebook from the top first").format(log_group=log_group)
+    ]
 
 
 def metric_filter_problems(
-    lab: Lab, target: LogMetric, lines: list[str], wanted: Callable[[str], bool], extra_reason: str,
+    lab: Lab,
+    target: LogMetric,
+    lines: list[str],
+    wanted: Callable[[str], bool],
+    extra_reason: str,
 ) -> list[str]:
     """What is wrong with the metric filter that should publish ``target`` for each of ``lines`` that is
     ``wanted``: none or several filters, another namespace, a value other than 1, an invalid pattern,
@@ -70,31 +78,49 @@ def metric_filter_problems(
     filters = lab.internal_client("logs").describe_metric_filters(logGroupName=target.log_group)["metricFilters"]
     chosen = [(f, t) for f in filters for t in f["metricTransformations"] if t["metricName"] == target.metric]
     if not chosen:
-        names = [f"{f['filterName']} → {', '.join(t['metricName'] for t in f['metricTransformations'])}" for f in filters]
-        return [_("no metric filter on {log_group} publishes the metric {metric!r} (filters now: {filters})").format(
-            log_group=target.log_group, metric=target.metric, filters="; ".join(names) or _("none"))]
+        names = [
+            f"{f['filterName']} → {', '.join(t['metricName'] for t in f['metricTransformations'])}" for f in filters
+        ]
+        return [
+            _("no metric filter on {log_group} publishes the metric {metric!r} (filters now: {filters})").format(
+                log_group=target.log_group, metric=target.metric, filters="; ".join(names) or _("none")
+            )
+        ]
     if len(chosen) > 1:
         duplicates = ", ".join(repr(f["filterName"]) for f, _transformation in chosen)
         return [
-            _("{count} metric filters on {log_group} publish {metric} ({duplicates}), so a line that matches both "
-              "counts twice: keep one. put_metric_filter with the same filterName replaces a filter; "
-              "{exercise}.reset(lab) deletes every filter on {log_group} that publishes {metric}").format(
-                count=len(chosen), log_group=target.log_group, metric=target.metric, duplicates=duplicates,
-                exercise=target.exercise)
+            _(
+                "{count} metric filters on {log_group} publish {metric} ({duplicates}), so a line that matches both "
+                "counts twice: keep one. put_metric_filter with the same filterName replaces a filter; "
+                "{exercise}.reset(lab) deletes every filter on {log_group} that publishes {metric}"
+            ).format(
+                count=len(chosen),
+                log_group=target.log_group,
+                metric=target.metric,
+                duplicates=duplicates,
+                exercise=target.exercise,
+            )
         ]
     metric_filter, transformation = chosen[0]
     problems = []
     if transformation["metricNamespace"] != target.namespace:
-        problems.append(_("the metric's namespace is {namespace!r}, not {expected!r}").format(
-            namespace=transformation["metricNamespace"], expected=target.namespace))
+        problems.append(
+            _("the metric's namespace is {namespace!r}, not {expected!r}").format(
+                namespace=transformation["metricNamespace"], expected=target.namespace
+            )
+        )
     if str(transformation["metricValue"]) != "1":
-        problems.append(_("metricValue is {value!r}; each matching line should add 1").format(
-            value=transformation["metricValue"]))
+        problems.append(
+            _("metricValue is {value!r}; each matching line should add 1").format(value=transformation["metricValue"])
+        )
     pattern = metric_filter.get("filterPattern", "")
     try:
         compiled = filterpattern.compile(pattern)
     except InvalidFilterPattern as error:
-        return [*problems, _("the filter pattern {pattern!r} is not valid: {error}").format(pattern=pattern, error=error)]
+        return [
+            *problems,
+            _("the filter pattern {pattern!r} is not valid: {error}").format(pattern=pattern, error=error),
+        ]
     chosen_lines = [line for line in lines if wanted(line)]
     matched = [line for line in lines if compiled.matches(line)]
     missed = [line for line in chosen_lines if line not in matched]
@@ -127,7 +153,9 @@ def delete_metric_filters(lab: Lab, target: LogMetric) -> str:
         filters = logs.describe_metric_filters(logGroupName=target.log_group)["metricFilters"]
     except logs.exceptions.ResourceNotFoundException:
         return _("there is no log group {log_group}; nothing deleted").format(log_group=target.log_group)
-    mine = [f["filterName"] for f in filters if any(t["metricName"] == target.metric for t in f["metricTransformations"])]
+    mine = [
+        f["filterName"] for f in filters if any(t["metricName"] == target.metric for t in f["metricTransformations"])
+    ]
     for name in mine:
         logs.delete_metric_filter(logGroupName=target.log_group, filterName=name)
     return ngettext(

@@ -56,10 +56,11 @@ def _ssh_logs_policy_problems(lab: Lab) -> list[str]:
     problems = _policy_problems(lab, document)
     if problems:
         problems.append(
-            _("IAM refuses create_policy for a name that exists: publish the corrected document with "
-              "iam.create_policy_version(PolicyArn=..., PolicyDocument=..., SetAsDefault=True) (a policy keeps at most "
-              "5 versions), or run ex1.reset(lab), which deletes the policy {name!r} so that create_policy works again"
-              ).format(name=POLICY_NAME)
+            _(
+                "IAM refuses create_policy for a name that exists: publish the corrected document with "
+                "iam.create_policy_version(PolicyArn=..., PolicyDocument=..., SetAsDefault=True) (a policy keeps at most "
+                "5 versions), or run ex1.reset(lab), which deletes the policy {name!r} so that create_policy works again"
+            ).format(name=POLICY_NAME)
         )
     return problems
 
@@ -71,12 +72,16 @@ def _policy_problems(lab: Lab, document: Any) -> list[str]:
     try:
         for action, resource in must_allow:
             if not iam_evaluation.evaluate(policies, action, resource).allowed:
-                problems.append(_("it does not allow {action} on {resource}").format(
-                    action=action, resource=mask_account(resource)))
+                problems.append(
+                    _("it does not allow {action} on {resource}").format(action=action, resource=mask_account(resource))
+                )
         for action, resource in must_deny:
             if iam_evaluation.evaluate(policies, action, resource).allowed:
-                problems.append(_("it allows {action} on {resource}, which the agent does not need").format(
-                    action=action, resource=mask_account(resource)))
+                problems.append(
+                    _("it allows {action} on {resource}, which the agent does not need").format(
+                        action=action, resource=mask_account(resource)
+                    )
+                )
     except UnsupportedPolicyElement as error:
         return [_("{error}; write it with Action and Resource only").format(error=error)]
     return problems
@@ -87,10 +92,14 @@ ssh_logs_policy = Exercise(
     checker=_ssh_logs_policy_problems,
     hints=[
         N_("Start from the quick start policy and change only its Resource."),
-        N_("A log group's ARN in a policy is arn:aws:logs:<region>:<account>:log-group:<name>:* — the :* also "
-           "covers the group's log streams. labkit.aws.iam_policies.log_group_arn builds it."),
-        N_("iam.create_policy(PolicyName=..., PolicyDocument=json.dumps(document)); lab.region and lab.account_id "
-           "give the region and account."),
+        N_(
+            "A log group's ARN in a policy is arn:aws:logs:<region>:<account>:log-group:<name>:* — the :* also "
+            "covers the group's log streams. labkit.aws.iam_policies.log_group_arn builds it."
+        ),
+        N_(
+            "iam.create_policy(PolicyName=..., PolicyDocument=json.dumps(document)); lab.region and lab.account_id "
+            "give the region and account."
+        ),
     ],
     resetter=lambda lab: _delete_policy(lab),
     notebook="03",
@@ -132,16 +141,21 @@ def _trust_problems(lab: Lab) -> list[str]:
         account = lab.account_id
         others = {
             _("anyone (other accounts too)"): iam_evaluation.Principal(
-                "AWS", "arn:aws:iam::999999999999:user/stranger", "999999999999"),
+                "AWS", "arn:aws:iam::999999999999:user/stranger", "999999999999"
+            ),
             _("every user and role of this account"): iam_evaluation.Principal(
-                "AWS", f"arn:aws:iam::{account}:user/colleague", account),
+                "AWS", f"arn:aws:iam::{account}:user/colleague", account
+            ),
             _("the Lambda service"): iam_evaluation.Principal("Service", "lambda.amazonaws.com"),
             _("the ECS tasks service"): iam_evaluation.Principal("Service", "ecs-tasks.amazonaws.com"),
         }
         trusted = [who for who, principal in others.items() if iam_evaluation.trust_allows(trust, principal)]
         if trusted:
-            return [_("its trust policy also lets {who} assume the role; name only the EC2 service").format(
-                who=", ".join(trusted))]
+            return [
+                _("its trust policy also lets {who} assume the role; name only the EC2 service").format(
+                    who=", ".join(trusted)
+                )
+            ]
     except UnsupportedPolicyElement as error:
         return [_("{error}; a Principal and an Action are all the trust policy needs").format(error=error)]
     return []
@@ -152,8 +166,10 @@ fix_trust = Exercise(
     checker=_trust_problems,
     hints=[
         N_("Who may assume a role is decided by its trust policy, not by its permissions policies."),
-        N_("iam.update_assume_role_policy(RoleName=..., PolicyDocument=...) replaces the trust policy; "
-           "labkit.aws.iam_policies.trust_policy() writes one for a service."),
+        N_(
+            "iam.update_assume_role_policy(RoleName=..., PolicyDocument=...) replaces the trust policy; "
+            "labkit.aws.iam_policies.trust_policy() writes one for a service."
+        ),
     ],
     notebook="03",
     number=2,

@@ -33,13 +33,19 @@ def _two_sources_problems(lab: Lab) -> list[str]:
     if value is None:
         ssm = lab.internal_client("ssm")
         names = [p["Name"] for p in ssm.describe_parameters().get("Parameters", [])]
-        return [_("there is no SSM parameter named {name!r} (parameters now: {parameters})").format(
-            name=PARAMETER, parameters=", ".join(names) or _("none"))]
+        return [
+            _("there is no SSM parameter named {name!r} (parameters now: {parameters})").format(
+                name=PARAMETER, parameters=", ".join(names) or _("none")
+            )
+        ]
     try:
         config: Any = json.loads(value)
     except json.JSONDecodeError as error:
-        return [_("the parameter's value is not JSON ({error} at line {line}); store json.dumps(config)").format(
-            error=error.msg, line=error.lineno)]
+        return [
+            _("the parameter's value is not JSON ({error} at line {line}); store json.dumps(config)").format(
+                error=error.msg, line=error.lineno
+            )
+        ]
     if not isinstance(config, dict):
         return [_("the parameter's value is JSON but not an object; store the whole configuration dictionary")]
     try:
@@ -53,22 +59,32 @@ def _two_sources_problems(lab: Lab) -> list[str]:
     problems = []
     for path, group in WANTED.items():
         if path not in shipped:
-            problems.append(_("no collect_list entry has file_path {path!r} (files now: {files})").format(
-                path=path, files=", ".join(map(str, shipped)) or _("none")))
+            problems.append(
+                _("no collect_list entry has file_path {path!r} (files now: {files})").format(
+                    path=path, files=", ".join(map(str, shipped)) or _("none")
+                )
+            )
         elif shipped[path] != group:
-            problems.append(_("{path} goes to the log group {actual!r}, not {wanted!r}").format(
-                path=path, actual=shipped[path], wanted=group))
+            problems.append(
+                _("{path} goes to the log group {actual!r}, not {wanted!r}").format(
+                    path=path, actual=shipped[path], wanted=group
+                )
+            )
     return problems
 
 
 two_sources = Exercise(
-    title=N_("the unified agent configuration in SSM parameter AmazonCloudWatch-linux, "
-             "shipping /var/log/secure and /var/log/messages"),
+    title=N_(
+        "the unified agent configuration in SSM parameter AmazonCloudWatch-linux, "
+        "shipping /var/log/secure and /var/log/messages"
+    ),
     checker=_two_sources_problems,
     hints=[
         N_("unified_config takes a list of LogSource objects: add LogSource('/var/log/messages', 'system_logs')."),
         N_("Check it with validate_unified(config), then store json.dumps(config) with ssm.put_parameter."),
-        N_("put_parameter(Name='AmazonCloudWatch-linux', Type='String', Value=..., Overwrite=True) replaces an earlier value."),
+        N_(
+            "put_parameter(Name='AmazonCloudWatch-linux', Type='String', Value=..., Overwrite=True) replaces an earlier value."
+        ),
     ],
     notebook="04",
     number=1,

@@ -29,7 +29,10 @@ INVALID_USER = LogMetric(LOG_GROUP, NAMESPACE, INVALID_USER_METRIC, "ex1")
 
 def _invalid_user_problems(lab: Lab) -> list[str]:
     return missing_log_group(lab, LOG_GROUP) or metric_filter_problems(
-        lab, INVALID_USER, sshd_sample_lines(11), lambda line: "sshd[" in line and "]: Invalid user " in line,
+        lab,
+        INVALID_USER,
+        sshd_sample_lines(11),
+        lambda line: "sshd[" in line and "]: Invalid user " in line,
         N_("so one attempt would count more than once"),
     )
 
@@ -39,8 +42,10 @@ invalid_user_filter = Exercise(
     checker=_invalid_user_problems,
     hints=[
         N_("Try patterns on a few lines with logs.test_metric_filter before you create the filter."),
-        N_("sshd writes 'Invalid user admin from …' once per attempt, but 'Failed password for invalid user …' too: "
-           "case matters."),
+        N_(
+            "sshd writes 'Invalid user admin from …' once per attempt, but 'Failed password for invalid user …' too: "
+            "case matters."
+        ),
         N_("Quote the phrase so it is matched as one piece of text: '\"Invalid user\"'."),
     ],
     resetter=lambda lab: delete_metric_filters(lab, INVALID_USER),
@@ -51,8 +56,13 @@ invalid_user_filter = Exercise(
 
 def _sustained_problems(lab: Lab) -> list[str]:
     expected = {
-        "Namespace": NAMESPACE, "MetricName": FAILED_METRIC, "Statistic": "Sum", "Period": 60,
-        "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "Threshold": 5.0,
+        "Namespace": NAMESPACE,
+        "MetricName": FAILED_METRIC,
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 3,
+        "DatapointsToAlarm": 2,
+        "Threshold": 5.0,
         "ComparisonOperator": "GreaterThanOrEqualToThreshold",
     }
     problems = alarm_problems(lab, SUSTAINED_ALARM, expected)

@@ -24,10 +24,20 @@ if TYPE_CHECKING:
 
 def _health_event(service: str, category: str) -> dict[str, Any]:
     return {
-        "version": "0", "id": "0", "detail-type": "AWS Health Event", "source": "aws.health",
-        "account": "123456789012", "time": "2026-06-01T00:00:00Z", "region": "ap-northeast-1", "resources": [],
-        "detail": {"service": service, "eventTypeCode": f"AWS_{service}_OPERATIONAL_ISSUE",
-                   "eventTypeCategory": category, "eventRegion": "ap-northeast-1"},
+        "version": "0",
+        "id": "0",
+        "detail-type": "AWS Health Event",
+        "source": "aws.health",
+        "account": "123456789012",
+        "time": "2026-06-01T00:00:00Z",
+        "region": "ap-northeast-1",
+        "resources": [],
+        "detail": {
+            "service": service,
+            "eventTypeCode": f"AWS_{service}_OPERATIONAL_ISSUE",
+            "eventTypeCategory": category,
+            "eventRegion": "ap-northeast-1",
+        },
     }
 
 
@@ -71,8 +81,10 @@ ec2_health_rule = Exercise(
     title=N_("a rule that routes EC2 Health issues to lab-alerts"),
     checker=_health_rule_problems,
     hints=[
-        N_("Health events have source aws.health and detail-type 'AWS Health Event'; their detail names the service "
-           "and the eventTypeCategory."),
+        N_(
+            "Health events have source aws.health and detail-type 'AWS Health Event'; their detail names the service "
+            "and the eventTypeCategory."
+        ),
         N_("Fields under detail go in a nested object: {'detail': {'service': [...], 'eventTypeCategory': [...]}}."),
         N_("Then events.put_targets(Rule='ec2-health-issues', Targets=[{'Id': 'email', 'Arn': topic_arn}])."),
     ],
@@ -89,7 +101,8 @@ def _security_group_problems(lab: Lab) -> list[str]:
     logs = lab.internal_client("logs")
     groups = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]
     found = [
-        (group, f) for group in groups
+        (group, f)
+        for group in groups
         for f in logs.describe_metric_filters(logGroupName=group).get("metricFilters", [])
         if any(t["metricName"] == "SecurityGroupChanges" for t in f["metricTransformations"])
     ]
@@ -98,16 +111,20 @@ def _security_group_problems(lab: Lab) -> list[str]:
     if len(found) > 1:
         names = ", ".join(_("{name!r} on {group}").format(name=f["filterName"], group=g) for g, f in found)
         return [
-            _("{count} metric filters publish SecurityGroupChanges ({names}), so one change would count more "
-              "than once: keep one. put_metric_filter with the same filterName replaces a filter; ex2.reset(lab) "
-              "deletes every filter that publishes SecurityGroupChanges").format(count=len(found), names=names)
+            _(
+                "{count} metric filters publish SecurityGroupChanges ({names}), so one change would count more "
+                "than once: keep one. put_metric_filter with the same filterName replaces a filter; ex2.reset(lab) "
+                "deletes every filter that publishes SecurityGroupChanges"
+            ).format(count=len(found), names=names)
         ]
     group, metric_filter = found[0]
     problems: list[str] = []
     trails = lab.internal_client("cloudtrail").describe_trails()["trailList"]
     if not any(f":log-group:{group}:" in (t.get("CloudWatchLogsLogGroupArn") or "") for t in trails):
         problems.append(_("the filter is on log group {group}, which no trail delivers to").format(group=group))
-    transformation = next(t for t in metric_filter["metricTransformations"] if t["metricName"] == "SecurityGroupChanges")
+    transformation = next(
+        t for t in metric_filter["metricTransformations"] if t["metricName"] == "SecurityGroupChanges"
+    )
     if transformation["metricNamespace"] != "LogMetrics" or transformation["metricValue"] != "1":
         problems.append(_("the metric should be in namespace LogMetrics with value 1"))
     try:
@@ -120,8 +137,12 @@ def _security_group_problems(lab: Lab) -> list[str]:
     if compiled.matches(_record("DescribeSecurityGroups")):
         problems.append(_("the filter counts DescribeSecurityGroups, which changes nothing"))
     if " ".join(metric_filter.get("filterPattern", "").split()) != CIS_PATTERNS["CloudWatch.10 security group changes"]:
-        problems.append(_("the pattern is not exactly the CIS one (Security Hub accepts no other): use "
-                          "CIS_PATTERNS['CloudWatch.10 security group changes']"))
+        problems.append(
+            _(
+                "the pattern is not exactly the CIS one (Security Hub accepts no other): use "
+                "CIS_PATTERNS['CloudWatch.10 security group changes']"
+            )
+        )
     alarms = lab.internal_client("cloudwatch").describe_alarms(AlarmNames=["CIS-SecurityGroupChanges"])["MetricAlarms"]
     if not alarms:
         return [*problems, _("there is no alarm named CIS-SecurityGroupChanges")]
@@ -131,7 +152,9 @@ def _security_group_problems(lab: Lab) -> list[str]:
     if alarm.get("Statistic") != "Sum" or alarm.get("Period") != 300:
         problems.append(_("the alarm should use the Sum over 300 seconds"))
     fires_on_one = (alarm.get("ComparisonOperator"), alarm.get("Threshold")) in (
-        ("GreaterThanOrEqualToThreshold", 1.0), ("GreaterThanThreshold", 0.0))
+        ("GreaterThanOrEqualToThreshold", 1.0),
+        ("GreaterThanThreshold", 0.0),
+    )
     if not fires_on_one:
         problems.append(_("the alarm should go to ALARM on a single change (sum >= 1)"))
     if _topic_arn(lab) not in alarm.get("AlarmActions", []):
@@ -159,11 +182,17 @@ security_group_alarm = Exercise(
     checker=_security_group_problems,
     resetter=_delete_security_group_filters,
     hints=[
-        N_("It is Step 3's loop for one more control: a put_metric_filter on the trail's log group, then a put_metric_alarm."),
-        N_("filterPattern=CIS_PATTERNS['CloudWatch.10 security group changes']; metricTransformations with "
-           "metricName SecurityGroupChanges, metricNamespace LogMetrics, metricValue '1'."),
-        N_("The alarm: Statistic='Sum', Period=300, Threshold=1, ComparisonOperator='GreaterThanOrEqualToThreshold', "
-           "AlarmActions=[topic_arn]."),
+        N_(
+            "It is Step 3's loop for one more control: a put_metric_filter on the trail's log group, then a put_metric_alarm."
+        ),
+        N_(
+            "filterPattern=CIS_PATTERNS['CloudWatch.10 security group changes']; metricTransformations with "
+            "metricName SecurityGroupChanges, metricNamespace LogMetrics, metricValue '1'."
+        ),
+        N_(
+            "The alarm: Statistic='Sum', Period=300, Threshold=1, ComparisonOperator='GreaterThanOrEqualToThreshold', "
+            "AlarmActions=[topic_arn]."
+        ),
     ],
     notebook="06",
     number=2,

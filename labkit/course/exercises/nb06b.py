@@ -18,10 +18,18 @@ MEDIUM_RULE = "lab-guardduty-medium"
 BUDGET = "lab-monthly"
 
 
-def _finding_event(severity: float, source: str = "aws.guardduty", detail_type: str = "GuardDuty Finding") -> dict[str, Any]:
+def _finding_event(
+    severity: float, source: str = "aws.guardduty", detail_type: str = "GuardDuty Finding"
+) -> dict[str, Any]:
     return {
-        "version": "0", "id": "exercise", "source": source, "detail-type": detail_type, "account": "123456789012",
-        "time": "2026-06-01T00:00:00Z", "region": "ap-northeast-1", "resources": [],
+        "version": "0",
+        "id": "exercise",
+        "source": source,
+        "detail-type": detail_type,
+        "account": "123456789012",
+        "time": "2026-06-01T00:00:00Z",
+        "region": "ap-northeast-1",
+        "resources": [],
         "detail": {"type": "Recon:EC2/Portscan", "severity": severity},
     }
 
@@ -37,14 +45,20 @@ def _medium_rule_problems(lab: Lab) -> list[str]:
     problems = []
     pattern = rule["EventPattern"]
     should = {4.0: True, 5.5: True, 6.9: True, 3.9: False, 7.0: False, 8.0: False}
-    wrong = [value for value, expected in should.items() if eventbridge.matches(pattern, _finding_event(value)) != expected]
+    wrong = [
+        value for value, expected in should.items() if eventbridge.matches(pattern, _finding_event(value)) != expected
+    ]
     if wrong:
         problems.append(
-            _("the pattern should match severities 4.0, 5.5 and 6.9 and not 3.9, 7.0 or 8.0; it gets these wrong: "
-              "{severities}").format(severities=", ".join(f"{v:g}" for v in sorted(wrong)))
+            _(
+                "the pattern should match severities 4.0, 5.5 and 6.9 and not 3.9, 7.0 or 8.0; it gets these wrong: "
+                "{severities}"
+            ).format(severities=", ".join(f"{v:g}" for v in sorted(wrong)))
         )
     if eventbridge.matches(pattern, _finding_event(5.0, source="aws.inspector")):
-        problems.append(_('the pattern also matches events that do not come from GuardDuty (add "source": ["aws.guardduty"])'))
+        problems.append(
+            _('the pattern also matches events that do not come from GuardDuty (add "source": ["aws.guardduty"])')
+        )
     targets = events.list_targets_by_rule(Rule=MEDIUM_RULE)["Targets"]
     if not any(t["Arn"].endswith(f":{ALERTS_TOPIC}") for t in targets):
         problems.append(_("the rule has no target for the SNS topic '{topic}'").format(topic=ALERTS_TOPIC))
@@ -79,23 +93,36 @@ def _actual_100_problems(lab: Lab) -> list[str]:
         budgets.describe_budget(AccountId=lab.account_id, BudgetName=BUDGET)
     except ClientError:
         return [_("there is no budget named '{budget}' (create it in Step 7)").format(budget=BUDGET)]
-    notifications = budgets.describe_notifications_for_budget(AccountId=lab.account_id, BudgetName=BUDGET)["Notifications"]
+    notifications = budgets.describe_notifications_for_budget(AccountId=lab.account_id, BudgetName=BUDGET)[
+        "Notifications"
+    ]
     actual = [n for n in notifications if n["NotificationType"] == "ACTUAL"]
     wanted = [
-        n for n in actual
-        if float(n["Threshold"]) == 100 and n["ComparisonOperator"] == "GREATER_THAN"
+        n
+        for n in actual
+        if float(n["Threshold"]) == 100
+        and n["ComparisonOperator"] == "GREATER_THAN"
         and n.get("ThresholdType", "PERCENTAGE") == "PERCENTAGE"
     ]
     if not wanted:
-        found = ", ".join(f"{n['NotificationType']} {n['ComparisonOperator']} {n['Threshold']:g} {n.get('ThresholdType', 'PERCENTAGE')}" for n in notifications)
-        return [_("no ACTUAL notification GREATER_THAN 100 PERCENTAGE on '{budget}' (it has: {found})").format(
-            budget=BUDGET, found=found or _("none"))]
+        found = ", ".join(
+            f"{n['NotificationType']} {n['ComparisonOperator']} {n['Threshold']:g} {n.get('ThresholdType', 'PERCENTAGE')}"
+            for n in notifications
+        )
+        return [
+            _("no ACTUAL notification GREATER_THAN 100 PERCENTAGE on '{budget}' (it has: {found})").format(
+                budget=BUDGET, found=found or _("none")
+            )
+        ]
     emails = [s["Address"] for s in _subscribers(lab, wanted[0]) if s["SubscriptionType"] == "EMAIL"]
     if LEARNER_EMAIL not in emails:
-        return [_("the ACTUAL 100 % notification does not email {email} (its email subscribers: {subscribers}); "
-                  "create_notification refuses a notification that exists: add the address with budgets.create_subscriber, "
-                  "or delete_notification and create it again").format(
-                      email=LEARNER_EMAIL, subscribers=", ".join(emails) or _("none"))]
+        return [
+            _(
+                "the ACTUAL 100 % notification does not email {email} (its email subscribers: {subscribers}); "
+                "create_notification refuses a notification that exists: add the address with budgets.create_subscriber, "
+                "or delete_notification and create it again"
+            ).format(email=LEARNER_EMAIL, subscribers=", ".join(emails) or _("none"))
+        ]
     return []
 
 
@@ -105,8 +132,10 @@ actual_100_notification = Exercise(
     hints=[
         N_("A notification can be added to an existing budget with budgets.create_notification."),
         N_("It takes AccountId, BudgetName, Notification (like the ones in create_budget) and Subscribers."),
-        N_("The same notification exists already? create_notification answers DuplicateRecordException: "
-           "budgets.delete_notification(AccountId=..., BudgetName=..., Notification=...) removes it first."),
+        N_(
+            "The same notification exists already? create_notification answers DuplicateRecordException: "
+            "budgets.delete_notification(AccountId=..., BudgetName=..., Notification=...) removes it first."
+        ),
     ],
     notebook="06b",
     number=2,
