@@ -189,10 +189,13 @@ def test_no_module_that_translates_rebinds_the_underscore() -> None:
 
 
 def test_doctor_speaks_japanese(japanese) -> None:
-    """``labkit doctor`` in a Japanese lab (notebook 00 shows its lines): every finding is named in Japanese."""
+    """``labkit doctor`` told the language (the Japanese notebook 00's doctor cell runs before it connects):
+    every finding is named in Japanese, and the lab speaks Japanese from then on."""
     from labkit.tools.doctor import diagnose
 
-    findings = diagnose()
+    i18n.set_language("en")
+    findings = diagnose(lang="ja")
+    assert i18n.language() == "ja"
     assert findings and all(f.ok for f in findings if not f.optional)
     assert [f.what for f in findings if not JAPANESE.search(f.what)] == []
     emulator = next(f for f in findings if f.what == "エミュレーター")
@@ -305,4 +308,3 @@ def test_the_dashboard_validator_speaks_the_labs_language(japanese) -> None:
     assert dashboard.validate(body) == ["widgets[0]: metric ウィジェットには properties.region が必要です"]
     i18n.set_language("en")
     assert dashboard.validate(body) == ["widgets[0]: a metric widget needs properties.region"]
-

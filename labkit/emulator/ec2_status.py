@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.emulator.ec2_metrics import Ec2Metrics
 from labkit.emulator.ec2_workload import IMPAIRMENT_METRIC, LabInstance
-from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -75,8 +74,7 @@ _SUMMARY_FIELD = {"system": "SystemStatus", "instance": "InstanceStatus", "ebs":
 
 @dataclass(frozen=True)
 class ActionRecord:
-    """One EC2 alarm action the emulator carried out (or refused, and why: ``outcome``, in the lab's
-    language at the time of the action)."""
+    """One EC2 alarm action the emulator carried out (or refused, and why)."""
 
     when: dt.datetime
     alarm_name: str
@@ -127,7 +125,7 @@ class Ec2Status:
             outcome = (
                 self._do(action, instance_id, alarm)
                 if instance_id
-                else _("not performed: EC2 actions need a per-instance metric (an InstanceId dimension)")
+                else ("not performed: EC2 actions need a per-instance metric (an InstanceId dimension)")
             )
             self.actions.append(ActionRecord(now, alarm["AlarmName"], action, instance_id, outcome))
 
@@ -136,29 +134,27 @@ class Ec2Status:
         found = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
         described = found[0]["Instances"][0] if found else None
         if described is None or described["State"]["Name"] == "terminated":
-            return _("not performed: the instance does not exist or is terminated")
+            return "not performed: the instance does not exist or is terminated"
         instance = self._instance(instance_id)
         if action == "recover":
             if alarm.get("MetricName") != IMPAIRMENT_METRIC["system"]:
-                return _("not performed: the recover action works only with StatusCheckFailed_System")
+                return "not performed: the recover action works only with StatusCheckFailed_System"
             if described["InstanceType"].split(".")[0] not in RECOVERABLE_FAMILIES:
-                return _("not performed: instance type {type} does not support recovery").format(
-                    type=described["InstanceType"]
-                )
+                return f"not performed: instance type {described['InstanceType']} does not support recovery"
             ec2.reboot_instances(InstanceIds=[instance_id])  # recovery migrates the instance during a reboot
             if instance is not None:
                 instance.repair("system")
-            return _("recovered onto new hardware (same instance id, IP addresses and metadata; memory lost)")
+            return "recovered onto new hardware (same instance id, IP addresses and metadata; memory lost)"
         if action == "reboot":
             ec2.reboot_instances(InstanceIds=[instance_id])
             if instance is not None:
                 instance.repair("instance")
-            return _("rebooted")
+            return "rebooted"
         if action == "stop":
             ec2.stop_instances(InstanceIds=[instance_id])
-            return _("stopped")
+            return "stopped"
         ec2.terminate_instances(InstanceIds=[instance_id])
-        return _("terminated")
+        return "terminated"
 
 
 def install(emulator: Emulator) -> Ec2Status:

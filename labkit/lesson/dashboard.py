@@ -64,7 +64,11 @@ def validate(body: str | dict[str, Any]) -> list[str]:
     widgets = body.get("widgets")
     if not isinstance(widgets, list):
         return [_("the body must include a 'widgets' array (it may be empty)")]
-    problems = [] if len(widgets) <= 500 else [_("a dashboard holds at most 500 widgets, not {count}").format(count=len(widgets))]
+    problems = (
+        []
+        if len(widgets) <= 500
+        else [_("a dashboard holds at most 500 widgets, not {count}").format(count=len(widgets))]
+    )
     if "start" in body and not (_DURATION.match(str(body["start"])) or _timestamp(str(body["start"]))):
         problems.append(
             _("'start' must be a relative time such as -PT3H (or an ISO 8601 timestamp): {value}").format(

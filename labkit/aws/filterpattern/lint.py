@@ -33,6 +33,7 @@ class LintWarning(str):
         warning.fields = fields
         return warning
 
+
 _JSON_KEYWORD_VALUE = re.compile(r"(!=|=)\s*(true|false|null|TRUE|FALSE|NULL)(?=[\s)}&|]|$)")
 _INNER_STAR = re.compile(r"(?:=|!=)\s*\"?([^\s\",\]*]+\*[^\s\",\]*]+)")
 
