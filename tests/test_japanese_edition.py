@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from labkit import i18n
 from labkit.tools import translation
 from labkit.exceptions import ConfigurationError
 from labkit.tools.notebooks import kernelspec, notebook_paths, source_paths
@@ -100,7 +101,8 @@ def test_japanese_notebook_is_the_catalogue_applied_to_the_english_source_and_ex
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_code_cells_are_the_english_editions_but_for_comments_the_language_and_the_data_folder(source: Path) -> None:
-    """Without comments, byte-identical code, except ``labkit.connect(lang="ja")`` in the setup cell and
+    """Without comments, byte-identical code, except ``labkit.connect(lang="ja")`` in the setup cell,
+    ``diagnose(lang="ja")`` in notebook 00's doctor cell and
     ``../../data/`` (the notebook sits one folder deeper); every comment is translated."""
     english = [c.source for c in translation.english_notebook(source).cells if c.cell_type == "code"]
     japanese = [
@@ -111,9 +113,10 @@ def test_code_cells_are_the_english_editions_but_for_comments_the_language_and_t
     assert len(japanese) == len(english)
     for en, ja in zip(english, japanese):
         code = translation.strip_comments(ja)
-        if translation.CONNECT in en or translation.DATA_FOLDER in en:
+        if any(call in en for call in (translation.CONNECT, translation.DIAGNOSE, translation.DATA_FOLDER)):
             assert code == translation.strip_comments(translation.localise_code(en, "ja"))
             restored = code.replace('labkit.connect(lang="ja")', translation.CONNECT)
+            restored = restored.replace('diagnose(lang="ja")', translation.DIAGNOSE)
             assert restored.replace('"../../data/', translation.DATA_FOLDER) == translation.strip_comments(en)
         else:
             assert code == translation.strip_comments(en)
@@ -195,6 +198,7 @@ def test_connect_keeps_the_language_and_refuses_others(monkeypatch: pytest.Monke
     with pytest.raises(ConfigurationError, match="unknown language 'fr'"):
         labkit.connect(lang="fr")
     labkit.connect().close()
+    i18n.set_language("en")  # the tests after this one in the process expect English
 
 
 def test_a_make_lab_user_finds_the_japanese_edition() -> None:

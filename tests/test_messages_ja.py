@@ -189,10 +189,13 @@ def test_no_module_that_translates_rebinds_the_underscore() -> None:
 
 
 def test_doctor_speaks_japanese(japanese) -> None:
-    """``labkit doctor`` in a Japanese lab (notebook 00 shows its lines): every finding is named in Japanese."""
+    """``labkit doctor`` told the language (the Japanese notebook 00's doctor cell runs before it connects):
+    every finding is named in Japanese, and the lab speaks Japanese from then on."""
     from labkit.tools.doctor import diagnose
 
-    findings = diagnose()
+    i18n.set_language("en")
+    findings = diagnose(lang="ja")
+    assert i18n.language() == "ja"
     assert findings and all(f.ok for f in findings if not f.optional)
     assert [f.what for f in findings if not JAPANESE.search(f.what)] == []
     emulator = next(f for f in findings if f.what == "エミュレーター")
@@ -277,3 +280,31 @@ def test_the_run_table_and_the_workshop_board_line_up_in_japanese(japanese) -> N
 def test_width_counts_wide_characters_twice() -> None:
     assert i18n.width("チェック") == 8 and i18n.width("checks") == 6
     assert i18n.pad("秒", 7, ">") == "     秒" and i18n.pad("合計", 6) == "合計  "
+
+
+def test_the_filter_pattern_linter_speaks_the_labs_language() -> None:
+    """Notebook 05's lint column: a warning reads in Japanese in a Japanese lab and in English by default; the
+    pure rule's warning keeps its English text and template, whatever the lab's language."""
+    from labkit.aws.filterpattern import lint as pure_lint
+    from labkit.lesson.logs import lint
+
+    (english,) = lint("[preauth]")
+    assert english == pure_lint("[preauth]")[0] and "space-delimited pattern with one field" in english
+    i18n.set_language("ja")
+    try:
+        (japanese,) = lint("[preauth]")
+        (pure,) = pure_lint("[preauth]")
+    finally:
+        i18n.set_language("en")
+    assert japanese.startswith("[preauth] はテキスト [preauth] の検索ではなく") and "'preauth'" in japanese
+    assert pure == english and pure.template.startswith("{pattern} is a space-delimited pattern")
+
+
+def test_the_dashboard_validator_speaks_the_labs_language(japanese) -> None:
+    """Notebook 07's dashboard.validate: the same problem, in Japanese, with the same path."""
+    from labkit.lesson import dashboard
+
+    body = {"widgets": [{"type": "metric", "properties": {"metrics": [["AWS/EC2", "CPUUtilization"]]}}]}
+    assert dashboard.validate(body) == ["widgets[0]: metric ウィジェットには properties.region が必要です"]
+    i18n.set_language("en")
+    assert dashboard.validate(body) == ["widgets[0]: a metric widget needs properties.region"]

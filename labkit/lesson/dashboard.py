@@ -58,15 +58,23 @@ def validate(body: str | dict[str, Any]) -> list[str]:
         try:
             body = json.loads(body)
         except json.JSONDecodeError as error:
-            return [f"the body is not valid JSON: {error.msg} (line {error.lineno})"]
+            return [_("the body is not valid JSON: {error} (line {line})").format(error=error.msg, line=error.lineno)]
     if not isinstance(body, dict):
-        return ["the body must be a JSON object"]
+        return [_("the body must be a JSON object")]
     widgets = body.get("widgets")
     if not isinstance(widgets, list):
-        return ["the body must include a 'widgets' array (it may be empty)"]
-    problems = [] if len(widgets) <= 500 else [f"a dashboard holds at most 500 widgets, not {len(widgets)}"]
+        return [_("the body must include a 'widgets' array (it may be empty)")]
+    problems = (
+        []
+        if len(widgets) <= 500
+        else [_("a dashboard holds at most 500 widgets, not {count}").format(count=len(widgets))]
+    )
     if "start" in body and not (_DURATION.match(str(body["start"])) or _timestamp(str(body["start"]))):
-        problems.append(f"'start' must be a relative time such as -PT3H (or an ISO 8601 timestamp): {body['start']!r}")
+        problems.append(
+            _("'start' must be a relative time such as -PT3H (or an ISO 8601 timestamp): {value}").format(
+                value=repr(body["start"])
+            )
+        )
     for n, widget in enumerate(widgets):
         problems += [f"widgets[{n}]: {problem}" for problem in _widget_problems(widget)]
     return problems
@@ -82,29 +90,37 @@ def _timestamp(value: str) -> bool:
 
 def _widget_problems(widget: Any) -> list[str]:
     if not isinstance(widget, dict):
-        return ["a widget must be an object"]
+        return [_("a widget must be an object")]
     kind = widget.get("type")
     if kind not in WIDGET_TYPES:
-        return [f"'type' must be one of {', '.join(WIDGET_TYPES)}, not {kind!r}"]
+        return [_("'type' must be one of {types}, not {value}").format(types=", ".join(WIDGET_TYPES), value=repr(kind))]
     problems = []
     for key, low, high in (("x", 0, 23), ("y", 0, 10**6), ("width", 1, 24), ("height", 1, 1000)):
         if key in widget and not _int_in(widget[key], low, high):
-            problems.append(f"'{key}' must be an integer from {low} to {high}, not {widget[key]!r}")
+            problems.append(
+                _("'{key}' must be an integer from {low} to {high}, not {value}").format(
+                    key=key, low=low, high=high, value=repr(widget[key])
+                )
+            )
     properties = widget.get("properties")
     if not isinstance(properties, dict):
-        return [*problems, "a widget must have 'properties'"]
+        return [*problems, _("a widget must have 'properties'")]
     problems += [
-        f"a {kind} widget needs properties.{name}"
+        _("a {kind} widget needs properties.{name}").format(kind=kind, name=name)
         for name in REQUIRED_PROPERTIES.get(kind, ())
         if name not in properties
     ]
     if kind == "metric" and isinstance(properties.get("metrics"), list):
         problems += _metrics_problems(properties["metrics"])
     if kind == "metric" and "period" in properties and not _valid_period(properties["period"]):
-        problems.append(f"properties.period must be 1, 5, 10, 30 or a multiple of 60, not {properties['period']!r}")
+        problems.append(
+            _("properties.period must be 1, 5, 10, 30 or a multiple of 60, not {value}").format(
+                value=repr(properties["period"])
+            )
+        )
     if kind == "alarm" and isinstance(properties.get("alarms"), list):
         problems += [
-            f"properties.alarms[{i}] is not an alarm ARN: {arn!r}"
+            _("properties.alarms[{index}] is not an alarm ARN: {value}").format(index=i, value=repr(arn))
             for i, arn in enumerate(properties["alarms"])
             if not _ALARM_ARN.match(str(arn))
         ]
@@ -119,14 +135,17 @@ def _metrics_problems(metrics: list[Any]) -> list[str]:
     problems = []
     for i, row in enumerate(metrics):
         if not isinstance(row, list) or not row:
-            problems.append(f"properties.metrics[{i}] must be a non-empty array")
+            problems.append(_("properties.metrics[{index}] must be a non-empty array").format(index=i))
         elif isinstance(row[0], dict):
             continue  # a metric-math expression row: [{"expression": ..., "id": ...}]
         else:
             names = row[:-1] if isinstance(row[-1], dict) else row
             if len(names) < 2 or len(names) % 2:
                 problems.append(
-                    f"properties.metrics[{i}] must be [Namespace, MetricName, (DimensionName, DimensionValue)…, {{options}}]"
+                    _(
+                        "properties.metrics[{index}] must be [Namespace, MetricName, (DimensionName, DimensionValue)…, "
+                        "{{options}}]"
+                    ).format(index=i)
                 )
     return problems
 

@@ -14,6 +14,9 @@ Rules cited below as "agent reference" are from
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html, as "PutLogEvents
 reference" from https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html.
 
+:func:`lint` gives :func:`labkit.aws.filterpattern.lint`'s warnings about a filter pattern in the
+lab's language.
+
 Taught in notebook 05-ssh-failure-metric-filter.
 """
 
@@ -34,7 +37,9 @@ from labkit.aws.agent.awslogs import (
     validate_source,
 )
 from labkit.aws.agent.unified import collect_list_entry_problems, source_from_collect_list
+from labkit.aws.filterpattern import lint as lint_pattern
 from labkit.exceptions import InvalidAgentConfig, InvalidParameter
+from labkit.i18n import _
 
 UTC = dt.timezone.utc
 #: RFC 5737 TEST-NET-1/2/3: the only addresses this module writes.
@@ -537,3 +542,8 @@ def _documentation_ip(address: str) -> str:
 def _random_attacker(rng: random.Random) -> str:
     network = rng.choice((DOCUMENTATION_NETWORKS[0], DOCUMENTATION_NETWORKS[2]))
     return str(network[rng.randint(1, 254)])
+
+
+def lint(pattern: str) -> list[str]:
+    """The warnings of :func:`labkit.aws.filterpattern.lint` about ``pattern``, in the lab's language."""
+    return [_(warning.template).format(**warning.fields) for warning in lint_pattern(pattern)]

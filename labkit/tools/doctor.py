@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from labkit.exceptions import LabkitError
-from labkit.i18n import N_, _, language, ngettext
+from labkit.i18n import N_, _, language, ngettext, set_language
 from labkit.runtime.backends import resolve_backend_name
 from labkit.runtime.lab import connect
 from labkit.runtime.preflight import Finding, preflight
@@ -42,8 +42,14 @@ def _version(package: str) -> str | None:
         return None
 
 
-def diagnose(backend: str | None = None, region: str = "ap-northeast-1") -> list[Finding]:
-    """Check Python, the packages, the optional reference files, and a round trip to the backend."""
+def diagnose(backend: str | None = None, region: str = "ap-northeast-1", lang: str | None = None) -> list[Finding]:
+    """Check Python, the packages, the optional reference files, and a round trip to the backend.
+
+    ``lang`` (``"en"`` or ``"ja"``) speaks that language from now on, as ``labkit.connect(lang=...)`` does:
+    the Japanese notebook 00 passes it, since its doctor cell runs before the setup cell connects.
+    """
+    if lang is not None:
+        set_language(lang)
     findings = [
         Finding(sys.version_info >= (3, 10), _("Python 3.10 or newer"), sys.version.split()[0]),
     ]

@@ -11,7 +11,7 @@ entries whose English changed *fuzzy* (the previous English kept as ``#| msgid``
 build-notebooks --lang ja`` refuses a catalogue with a missing or stale entry, and otherwise writes
 ``notebooks/ja/NN-name.ipynb`` executed like the English one (moto, fixed lab clock). Its code cells are
 the English edition's with translated comments (one entry per comment, ``msgctxt`` ``"<cell id> comment"``,
-``msgid`` the comment's English without ``#``) and two mechanical changes (:func:`localise_code`);
+``msgid`` the comment's English without ``#``) and three mechanical changes (:func:`localise_code`);
 ``tests/test_japanese_edition.py`` checks that nothing else differs.
 """
 
@@ -33,6 +33,8 @@ EDITIONS = ("ja",)
 
 #: The setup cell's connect call, and what a translated edition makes of it.
 CONNECT = "labkit.connect()"
+#: Notebook 00's doctor cell, which runs before the setup cell: an edition passes its language to it too.
+DIAGNOSE = "diagnose()"
 #: The notebooks read the kit's datasets relative to their own folder; an edition sits one level deeper.
 DATA_FOLDER = '"../data/'
 #: Comments that tools read, never translated.
@@ -223,8 +225,13 @@ def problems(notebook: Any, catalogue: Any) -> list[Problem]:
 
 def localise_code(source: str, lang: str) -> str:
     """A code cell as the ``lang`` edition has it: the English code, except that the setup cell's
-    ``labkit.connect()`` selects the language and dataset paths reach ``data/`` from one folder deeper."""
-    return source.replace(CONNECT, f'labkit.connect(lang="{lang}")').replace(DATA_FOLDER, '"../../data/')
+    ``labkit.connect()`` and notebook 00's ``diagnose()`` (which runs before it) select the language, and
+    dataset paths reach ``data/`` from one folder deeper."""
+    return (
+        source.replace(CONNECT, f'labkit.connect(lang="{lang}")')
+        .replace(DIAGNOSE, f'diagnose(lang="{lang}")')
+        .replace(DATA_FOLDER, '"../../data/')
+    )
 
 
 def translated(notebook: Any, catalogue: Any, lang: str) -> Any:

@@ -51,8 +51,7 @@ import pandas as pd
 import labkit
 from labkit.aws.agent import LogSource
 from labkit import differences_box
-from labkit.aws.filterpattern import lint
-from labkit.lesson.logs import SecureLogGenerator, SimulatedAgent
+from labkit.lesson.logs import SecureLogGenerator, SimulatedAgent, lint
 from labkit.lesson.prereqs import alerts_topic, lab_instance, logs_agent_role
 
 lab = labkit.connect()
