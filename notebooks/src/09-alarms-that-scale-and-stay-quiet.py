@@ -28,7 +28,8 @@
 # - Reduce noise with **composite alarms**: page only when CPU is high *and* the URL check fails, and suppress
 #   the page during a deployment with `ActionsSuppressor` (`ActionsSuppressedBy`, `ActionsSuppressedReason`).
 # - Create an **anomaly detection band** on the nightly batch server of notebook 02, draw it against the data,
-#   and compare it with a static threshold and M of N on the same week: false alarms and time to detect.
+#   and compare it with a static threshold and M of N on the same week: false alarms and time to detect; mute the
+#   static alarm in the batch window with an **alarm mute rule** instead.
 # - Scale an **EC2 Auto Scaling** group with alarms: a target tracking policy at 50 % CPU (and the alarms AWS creates
 #   for it), then a step scaling policy driven by your own CPU alarm, with its instance warmup; chart the capacity
 #   and the CPU together.
@@ -394,6 +395,100 @@ comparison
 # of the band — instead of `Threshold`; it creates its detector if there is none.
 
 # %% [markdown]
+# ### Quiet at a known hour: an alarm mute rule
+#
+# Until the band has proved itself, a team often keeps the simple static alarm too, and it pages every batch night.
+# When the noise comes at a **known time**, the alarm can be muted on a schedule. An **alarm mute rule**
+# (`put_alarm_mute_rule`) names the alarms and a window — `cron(Minutes Hours Day-of-month Month Day-of-week)` and a
+# `Duration`, read in a `Timezone` — and while the rule is active its alarms "continue to evaluate metrics and
+# transition between states, but their configured actions ... are muted". When the window ends, an alarm still in
+# the state it was muted in runs its actions then; one that has left that state runs none
+# ([How alarm mute rules work](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-mute-rules-behaviour.html)).
+#
+# The batch job of notebook 02 starts at 02:00 Tokyo time and pins the CPU for 6 to 11 minutes, so a 5-minute alarm
+# sees it until about 02:15. The rule mutes 02:00 to 02:30 every night, a margin past the job's end, for the static
+# 80 % 1-of-1 alarm of the table, which emails this time. On a rule name that exists, `put_alarm_mute_rule` "updates
+# the existing rule with the new configuration"
+# ([PutAlarmMuteRule](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html)):
+# the cell runs twice safely.
+
+# %%
+from zoneinfo import ZoneInfo
+
+cloudwatch.put_metric_alarm(
+    AlarmName="lab-cpu-static-80", AlarmDescription="The batch server's CPU above 80 % for one 5-minute period",
+    **cpu_metric, Statistic="Average", Period=300, EvaluationPeriods=1, Threshold=80,
+    ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic_arn],
+)
+cloudwatch.put_alarm_mute_rule(
+    Name="lab-batch-window",
+    Description="The nightly batch job: 02:00 Tokyo time, 6 to 11 minutes",
+    Rule={"Schedule": {"Expression": "cron(0 2 * * *)", "Duration": "PT30M", "Timezone": "Asia/Tokyo"}},
+    MuteTargets={"AlarmNames": ["lab-cpu-static-80"]},
+)
+rule = cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName="lab-batch-window")
+{key: rule[key] for key in ("Status", "MuteType", "MuteTargets")} | rule["Rule"]["Schedule"]
+
+# %% [markdown]
+# `SCHEDULED`: the window is ahead. Let the lab clock run into the night — to 01:55 Tokyo time, before the window;
+# to 02:07, while the batch job runs; to 03:00, after the window. (On AWS `lab.advance` really waits: this cell
+# would take until 03:00 Tokyo time. Run it in the evening, or skip it and read the alarm's history the next morning.)
+
+# %%
+tokyo = ZoneInfo("Asia/Tokyo")
+
+
+def minutes_until(hour: int, minute: int) -> float:
+    """Lab minutes from now to the next hour:minute in Tokyo (0 if it is that minute now)."""
+    now = lab.clock.now().astimezone(tokyo)
+    then = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return ((then - now) % dt.timedelta(days=1)).total_seconds() / 60
+
+
+lab.advance(minutes=minutes_until(1, 55))
+evening = lab.clock.now()
+emails_before = len(lab.inbox.notifications()) if lab.offline else 0
+night = []
+for hour, minute in [(1, 55), (2, 7), (3, 0)]:
+    lab.advance(minutes=minutes_until(hour, minute))
+    night.append({
+        "Tokyo time": f"{lab.clock.now().astimezone(tokyo):%a %H:%M}",
+        "mute rule": cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName="lab-batch-window")["Status"],
+        "lab-cpu-static-80": cloudwatch.describe_alarms(AlarmNames=["lab-cpu-static-80"])["MetricAlarms"][0]["StateValue"],
+        "emails since 01:55": len(lab.inbox.notifications()) - emails_before if lab.offline else None,
+    })
+pd.DataFrame(night).set_index("Tokyo time")
+
+# %% [markdown]
+# At 02:07 the alarm is in ALARM and nobody was emailed. Its history has the night — the alarm still evaluated and
+# changed state — but no `Action` item:
+
+# %%
+night_history = cloudwatch.describe_alarm_history(
+    AlarmName="lab-cpu-static-80", StartDate=evening, EndDate=lab.clock.now(), ScanBy="TimestampAscending",
+)["AlarmHistoryItems"]
+for item in night_history:
+    print(f"{item['Timestamp'].astimezone(tokyo):%H:%M} Tokyo  {item['HistoryItemType']:<12} {item['HistorySummary']}")
+if lab.offline:
+    print("emails since 01:55:", [email.subject for email in lab.inbox.notifications()[emails_before:]])
+
+# %% [markdown]
+# The alarm was back in OK before the window ended, so its muted email was dropped, not delayed. (AWS's pages do not
+# say what the history records for a muted action; offline it records nothing, and the usual `Action` item when
+# muted actions run at the end of a window.)
+#
+# **A mute rule or the band?**
+#
+# - A mute rule fits noise at a **known time** — a batch job, a backup, a patch window — and keeps a simple alarm
+#   simple. But it mutes *everything* in its window: a real problem that starts at 02:10 pages only if the alarm is
+#   still in ALARM at 02:30, and a batch job moved to 03:00 pages again while the rule mutes an empty half hour.
+# - The band with 3 of 5 needs no schedule: it follows the server's day, stays quiet on batch nights because of
+#   M of N, and catches what 80 % never sees, at any hour.
+# - A deployment does not come at a known time: that is what Step 2's `ActionsSuppressor` is for. A suppressor
+#   follows an alarm; a mute rule follows the clock. A mute rule can target any alarm, an anomaly alarm or a composite
+#   alarm too.
+
+# %% [markdown]
 # ## Step 4: Alarms that scale — target tracking
 #
 # The exam's classic scenario: a web tier must grow when it is busy and shrink when it is quiet, with nobody watching.
@@ -689,6 +784,9 @@ checks.that(comparison.loc[("static 80 %", "1 of 1"), "false alarms (batch night
             and band_3_of_5["false alarms (batch nights)"] == 0,
             "the backtest shows the batch nights' false alarms, and the band with 3 of 5 without them")
 checks.that(pd.notna(band_3_of_5["minutes to detect the runaway"]), "the band with 3 of 5 caught the runaway")
+checks.that(not lab.offline or (night[1]["mute rule"] == "ACTIVE" and night[1]["lab-cpu-static-80"] == "ALARM"
+                                and night[-1]["emails since 01:55"] == 0),
+            "the mute rule: lab-cpu-static-80 went to ALARM in the batch window and emailed nobody")
 checks.that(not ex1.problems(lab), "exercise 1: lab-page-alb pages on ALB trouble, not during a deployment")
 checks.that(len(managed) == 2 and all(a["AlarmName"].startswith("TargetTracking-lab-web-asg-") for a in managed),
             "target tracking created its two alarms, AlarmHigh and AlarmLow")
@@ -711,6 +809,9 @@ checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 #   `ActionsSuppressor` keeps it quiet during a deployment, and `ActionsSuppressedBy` says why it was quiet.
 # - An **anomaly detection band** is a threshold that follows the server's rhythm; it still needs M of N, and it
 #   catches what a static threshold cannot (a problem below 80 %). Offline, the band is labkit's model, not AWS's.
+# - An **alarm mute rule** mutes the actions of the alarms it names in a scheduled window (`cron(...)`, `Duration`,
+#   `Timezone`): the alarm still changes state, and its history shows it. It fits noise at a known hour; the band,
+#   noise at any hour.
 # - **Alarms that scale**: a target tracking policy creates and manages its own alarms (AlarmHigh fast, AlarmLow slow);
 #   a step scaling policy answers your alarm with steps relative to its threshold and an instance warmup instead of a
 #   cooldown. The CPU falls as instances join; scaling in waits for a long quiet spell.

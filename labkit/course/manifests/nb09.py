@@ -51,6 +51,14 @@ MANIFEST = Manifest(
                 "minute it stays in ALARM. Scheduled and predictive scaling, lifecycle hooks and warm pools are refused."
             )
         ),
+        (
+            N_(
+                "Alarm mute rules (put_alarm_mute_rule) are emulated on the lab clock: a muted alarm still changes state, "
+                "and its muted actions run when the window ends only if it is still in that state. AWS's pages do not say "
+                "what the alarm history records for a muted action; offline it records nothing, and a window ends at the "
+                "first lab minute at or after its end."
+            )
+        ),
     ),
     questions=(
         question(
