@@ -651,3 +651,38 @@ def test_a_math_anomaly_detector_record_is_valid_as_a_single_metric_one_is() -> 
         record = {**RECORD, **base, "ident": ident}
         assert _valid_record(record), ident
     assert not _valid_record({**RECORD, **base, "ident": {"Namespace": "AWS/EC2"}})
+
+
+def test_a_dead_kernels_mute_rule_is_torn_down_by_labkit_teardown_in_a_new_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`labkit teardown` after a killed kernel: the mute rule (kept by the kernel's emulator, not by moto) counts as
+    gone, the alarm is deleted, nothing is left. Before, teardown's internal client, made while the emulator's
+    plugins installed, lacked the mute-rule answers and ended with "GetAlarmMuteRule is not supported"."""
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        killed = labkit.connect("moto-server", clear_abandoned=False)
+        cloudwatch = killed.client("cloudwatch")
+        cloudwatch.put_metric_alarm(
+            AlarmName="lab-cpu-static-80",
+            Namespace="AWS/EC2",
+            MetricName="CPUUtilization",
+            Statistic="Average",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=80,
+            ComparisonOperator="GreaterThanThreshold",
+        )
+        cloudwatch.put_alarm_mute_rule(
+            Name="lab-batch-window",
+            Rule={"Schedule": {"Expression": "cron(0 2 * * *)", "Duration": "PT30M"}},
+            MuteTargets={"AlarmNames": ["lab-cpu-static-80"]},
+        )
+        teardown = subprocess.run(
+            [sys.executable, "-m", "labkit", "teardown"], capture_output=True, text=True, check=False, timeout=300
+        )
+        assert teardown.returncode == 0, teardown.stdout + teardown.stderr
+        assert "deleted  cloudwatch:alarm-mute-rule lab-batch-window" in teardown.stdout
+        assert "teardown: nothing left" in teardown.stdout
+        left = labkit.connect("moto-server", clear_abandoned=False).client("cloudwatch")
+        assert left.describe_alarms(AlarmNames=["lab-cpu-static-80"])["MetricAlarms"] == []

@@ -135,9 +135,9 @@ class Emulator:
         return register
 
     def attach_internal(self, client: Any, service: str) -> None:
-        """Hook the answers registered with :meth:`answers_internal` into an internal ``client``."""
-        if self._internal_answers.get(service):
-            self.answer_internal(client, service, self._internal_answers[service])
+        """Hook the answers registered with :meth:`answers_internal` into an internal ``client``, including
+        answers a plugin installed later registers (a client made while the plugins install is cached)."""
+        self.answer_internal(client, service, self._internal_answers[service])
 
     def answers(self, service: str, operation: str) -> Callable[[Answer], Answer]:
         """Register the answer to ``service.operation`` (boto3 client name, API operation name)."""
@@ -329,9 +329,10 @@ class Emulator:
                 return None
             return _reply(answer, self._call(service, model.name, context, region))
 
-        for operation in answers:
-            events.register_first(f"before-parameter-build.{service_id}.{operation}", remember_params)
-            events.register(f"before-call.{service_id}.{operation}", before_call)
+        # Service-wide, and ``answers`` read at call time: a mapping that grows after this client was made
+        # (attach_internal's) answers its new operations too.
+        events.register_first(f"before-parameter-build.{service_id}", remember_params)
+        events.register(f"before-call.{service_id}", before_call)
 
     def _call(self, service: str, operation: str, context: dict[str, Any], region: str) -> Call:
         return Call(service, operation, context.get(_PARAMS_KEY, {}), self.lab, region, context)
