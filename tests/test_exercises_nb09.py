@@ -160,8 +160,8 @@ def test_anomaly_wrong_answers_then_solution(lab: Lab, topic: str, changes: dict
     _solve_anomaly(lab, topic)
 
 
-def test_anomaly_missing_then_a_static_threshold(lab: Lab, topic: str) -> None:
-    assert "no alarm named" in cpu_anomaly_alarm.problems(lab)[0]
+def _static_threshold_instead(lab: Lab, topic: str) -> None:
+    """The wrong answer "a fixed 80 % threshold" under the exercise's alarm name."""
     lab.client("cloudwatch").put_metric_alarm(
         AlarmName="lab-cpu-anomaly",
         **CPU,
@@ -173,6 +173,11 @@ def test_anomaly_missing_then_a_static_threshold(lab: Lab, topic: str) -> None:
         ComparisonOperator="GreaterThanThreshold",
         AlarmActions=[topic],
     )
+
+
+def test_anomaly_missing_then_a_static_threshold(lab: Lab, topic: str) -> None:
+    assert "no alarm named" in cpu_anomaly_alarm.problems(lab)[0]
+    _static_threshold_instead(lab, topic)
     assert "fixed Threshold" in cpu_anomaly_alarm.problems(lab)[0]
     _solve_anomaly(lab, topic)
 
@@ -398,17 +403,7 @@ def test_anomaly_feedback_names_the_same_problems_in_japanese(lab: Lab, topic: s
     _same_problems(english, japanese, values)
     _anomaly(lab, topic, metric={**CPU, "Dimensions": []})
     _same_problems(*_in_both_languages(lambda: cpu_anomaly_alarm.problems(lab)), values)
-    lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="lab-cpu-anomaly",
-        **CPU,
-        Statistic="Average",
-        Period=300,
-        EvaluationPeriods=5,
-        DatapointsToAlarm=3,
-        Threshold=80,
-        ComparisonOperator="GreaterThanThreshold",
-        AlarmActions=[topic],
-    )
+    _static_threshold_instead(lab, topic)
     _same_problems(*_in_both_languages(lambda: cpu_anomaly_alarm.problems(lab)), values)
 
 
