@@ -155,7 +155,6 @@ def test_real_clock_waits_instead_of_jumping(monkeypatch: pytest.MonkeyPatch) ->
         clock.advance_to(clock.now(), lambda now: None)
 
 
-
 def test_long_real_waits_are_skipped_unless_allowed(
     lab: Lab, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -178,6 +177,7 @@ def test_long_real_waits_are_skipped_unless_allowed(
     )
     real.max_real_wait_minutes = 433
     assert real.may_wait(minutes=7 * 60 + 12.5) and slept == []
+
 
 # -- the emulator mechanism ---------------------------------------------------------------------
 def test_answer_replaces_moto_and_sees_the_learners_params(lab: Lab) -> None:
