@@ -49,7 +49,7 @@ import warnings
 import pandas as pd
 
 import labkit
-from labkit.aws.agent import (
+from labkit.lesson.agent import (
     LogSource,
     al2023_script,
     al2_awslogs_script,

@@ -1,0 +1,124 @@
+"""Notebook 04's agent configuration checks, in the lab's language.
+
+:mod:`labkit.aws.agent` holds the rules (pure, English: what ``labkit agent-config`` and the aws-level API
+say). Its findings are :class:`~labkit.aws.agent.problems.Problem` s, each a message template with its
+values; the functions here call those rules and say what they find through :func:`labkit.i18n.gettext`,
+so a Japanese lab (``labkit.connect(lang="ja")``) reads 「必須のキー 'file_path' がありません」 where an
+English one reads ``'file_path' is a required property``, with the same ``[section] option`` or JSON path.
+Everything else of :mod:`labkit.aws.agent` is re-exported unchanged, so a notebook imports from here.
+
+Taught in notebook 04-log-agent-config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from labkit.aws.agent import (
+    Conversion,
+    LogSource,
+    al2023_script,
+    al2_awslogs_script,
+    awscli_conf,
+    awslogs_conf,
+    render,
+    source_from_collect_list,
+    unchecked_parts,
+)
+from labkit.aws.agent import awslogs as _awslogs
+from labkit.aws.agent import unified as _unified
+from labkit.aws.agent.problems import Problem, report
+from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
+from labkit.i18n import _
+
+__all__ = [
+    "Conversion",
+    "LogSource",
+    "al2023_script",
+    "al2_awslogs_script",
+    "awscli_conf",
+    "awslogs_conf",
+    "convert_awslogs_conf",
+    "explain",
+    "render",
+    "say",
+    "source_from_collect_list",
+    "unchecked_parts",
+    "unified_config",
+    "unified_problems",
+    "validate_awslogs_conf",
+    "validate_source",
+    "validate_unified",
+]
+
+
+def say(problem: str) -> str:
+    """One finding of the rules in the lab's language (a text that is not a :class:`Problem` as it is)."""
+    return problem.render(_) if isinstance(problem, Problem) else problem
+
+
+def explain(error: InvalidAgentConfig | UncheckedAgentConfig) -> str:
+    """The message of ``error`` (raised by :mod:`labkit.aws.agent`) in the lab's language."""
+    if isinstance(error, UncheckedAgentConfig):
+        return say(error.summary) if error.summary is not None else str(error)
+    problems = [p for p in error.problems if isinstance(p, Problem)]
+    if not problems or len(problems) != len(error.problems):
+        return str(error)
+    summary = error.summary if isinstance(error.summary, Problem) else None
+    return report(summary, problems, _)
+
+
+def _translated(error: InvalidAgentConfig | UncheckedAgentConfig) -> InvalidAgentConfig | UncheckedAgentConfig:
+    if isinstance(error, UncheckedAgentConfig):
+        return UncheckedAgentConfig(explain(error), summary=error.summary)
+    return InvalidAgentConfig(explain(error), summary=error.summary, problems=error.problems)
+
+
+def validate_awslogs_conf(text: str) -> list[LogSource]:
+    """:func:`labkit.aws.agent.validate_awslogs_conf`, its :class:`InvalidAgentConfig` in the lab's language."""
+    try:
+        return _awslogs.validate_awslogs_conf(text)
+    except InvalidAgentConfig as error:
+        raise _translated(error) from None
+
+
+def validate_source(source: LogSource) -> None:
+    """:func:`labkit.aws.agent.validate_source`, its :class:`InvalidAgentConfig` in the lab's language."""
+    try:
+        _awslogs.validate_source(source)
+    except InvalidAgentConfig as error:
+        raise _translated(error) from None
+
+
+def validate_unified(config: Mapping[str, Any]) -> None:
+    """:func:`labkit.aws.agent.validate_unified`: its :class:`InvalidAgentConfig` and
+    :class:`UncheckedAgentConfig` in the lab's language."""
+    try:
+        _unified.validate_unified(config)
+    except (InvalidAgentConfig, UncheckedAgentConfig) as error:
+        raise _translated(error) from None
+
+
+def unified_problems(config: Any) -> list[str]:
+    """:func:`labkit.aws.agent.unified_problems` in the lab's language, each as ``$.json.path: problem``."""
+    return [say(problem) for problem in _unified.unified_problems(config)]
+
+
+def unified_config(sources: list[LogSource], region: str | None = None, *, metrics: bool = True) -> dict[str, Any]:
+    """:func:`labkit.aws.agent.unified_config`, its :class:`InvalidAgentConfig` in the lab's language."""
+    try:
+        return _unified.unified_config(sources, region, metrics=metrics)
+    except InvalidAgentConfig as error:
+        raise _translated(error) from None
+
+
+def convert_awslogs_conf(text: str, awscli_conf: str | None = None) -> Conversion:
+    """:func:`labkit.aws.agent.convert_awslogs_conf` with its notes (and errors) in the lab's language.
+
+    Each note is a ``[section] option: what was not carried over`` text, as the rules' notes are."""
+    try:
+        conversion = _unified.convert_awslogs_conf(text, awscli_conf)
+    except InvalidAgentConfig as error:
+        raise _translated(error) from None
+    return Conversion(conversion.config, [say(note) for note in conversion.notes])
