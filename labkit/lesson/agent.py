@@ -22,10 +22,10 @@ from labkit.aws.agent import (
     al2_awslogs_script,
     awscli_conf,
     awslogs_conf,
-    render,
     source_from_collect_list,
     unchecked_parts,
 )
+from labkit.aws import agent as _agent
 from labkit.aws.agent import awslogs as _awslogs
 from labkit.aws.agent import unified as _unified
 from labkit.aws.agent.problems import Problem, report
@@ -122,3 +122,12 @@ def convert_awslogs_conf(text: str, awscli_conf: str | None = None) -> Conversio
     except InvalidAgentConfig as error:
         raise _translated(error) from None
     return Conversion(conversion.config, [say(note) for note in conversion.notes])
+
+
+def render(file: str, log_group: str, fmt: str = "awslogs", region: str = "ap-northeast-1") -> str:
+    """:func:`labkit.aws.agent.render` (what ``labkit agent-config`` prints), its :class:`InvalidAgentConfig`
+    in the lab's language (``LABKIT_LANG`` for the command)."""
+    try:
+        return _agent.render(file, log_group, fmt, region)
+    except InvalidAgentConfig as error:
+        raise _translated(error) from None
