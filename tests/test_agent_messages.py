@@ -278,3 +278,19 @@ def test_the_simulated_agent_refuses_a_bad_entry_in_the_labs_language(japanese) 
         InvalidAgentConfig, match=r"^collect_list のエントリ: timestamp_format: %e はサポートされていない"
     ):
         SimulatedAgent(None, {"file_path": "/var/log/secure", "timestamp_format": "%b %e"})
+
+
+def test_a_finding_survives_pickle_and_deepcopy_with_its_template() -> None:
+    """A Conversion (its notes) can be copied, and an error's findings pickled, without losing what translates them."""
+    import copy
+    import pickle
+
+    for problem in FINDINGS:
+        for copied in (pickle.loads(pickle.dumps(problem)), copy.deepcopy(problem)):
+            assert (copied, copied.where, copied.template, copied.fields, copied.see) == (
+                problem,
+                problem.where,
+                problem.template,
+                problem.fields,
+                problem.see,
+            )

@@ -14,6 +14,7 @@ Taught in notebook 04-log-agent-config.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
 
@@ -45,6 +46,9 @@ class Problem(str):
         problem.see = see
         return problem
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle and deepcopy: rebuilt from its parts, not from its text
+        return (_rebuild, (self.where, self.template, self.see, self.fields))
+
     def at(self, prefix: str, separator: str = " ") -> Problem:
         """The same problem, located under ``prefix`` (``[section]`` before an option, a JSON path before a field)."""
         where = f"{prefix}{separator}{self.where}" if self.where else prefix
@@ -62,6 +66,10 @@ class Problem(str):
             for name, value in self.fields.items()
         }
         return _compose(self.where, translate(self.template).format(**values), self.see)
+
+
+def _rebuild(where: str, template: str, see: str, fields: dict[str, str]) -> Problem:
+    return Problem(where, template, see=see, **fields)
 
 
 def word(template: str) -> Problem:
