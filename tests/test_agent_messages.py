@@ -258,6 +258,11 @@ def test_the_lesson_validators_speak_the_labs_language_and_keep_what_the_rules_f
         InvalidAgentConfig, match=r"^統合 CloudWatch エージェントでは次のことができません:\n  \[/a\] datetime_format"
     ):
         agent.unified_config([pure.LogSource("/a", "g", datetime_format="%j")])
+    with pytest.raises(
+        InvalidAgentConfig, match=r"^awslogs.conf を読み取れません: セクション '/var/log/secure' が既にあります"
+    ):
+        agent.parse_awslogs_conf(ARTICLE + "\n[/var/log/secure]\nfile = /x\n")
+    assert set(pure.__all__) <= set(agent.__all__), "the lesson layer offers every rule"
     assert agent.validate_awslogs_conf(ARTICLE) == pure.validate_awslogs_conf(ARTICLE)
     agent.validate_unified(CONFIG)
 
@@ -294,3 +299,46 @@ def test_a_finding_survives_pickle_and_deepcopy_with_its_template() -> None:
                 problem.fields,
                 problem.see,
             )
+
+
+def test_the_option_table_speaks_the_labs_language_and_keeps_names_and_values(japanese) -> None:
+    """Notebook 04's table of the agent reference: headers, meanings, word defaults and notes in Japanese;
+    option names, sections, field names and values as they are; in English, the rules' own table."""
+    from labkit.aws.agent.reference import options_table as pure_table
+
+    table = agent.options_table()
+    assert list(table.columns) == ["オプション", "セクション", "意味", "デフォルト", "統合エージェント"]
+    english = pure_table()
+    assert list(table["オプション"]) == list(english["option"]) and list(table["セクション"]) == list(
+        english["section"]
+    )
+    assert all(JAPANESE.search(meaning) for meaning in table["意味"])
+    for ja, en in zip(table["統合エージェント"], english["unified agent"]):
+        assert ja.split(" (")[0] == en.split(" (")[0]  # the unified agent's field, untranslated
+        assert ("(" in ja) == ("(" in en) and (ja == en or JAPANESE.search(ja))
+    assert (
+        list(table["デフォルト"])[3:]
+        == ["(必須)", "(必須)", "(必須)", "(なし: 行を読み取った時刻)"] + list(english["default"])[7:]
+    )
+    i18n.set_language("en")
+    assert agent.options_table().equals(english)
+
+
+def test_the_amazon_linux_2_deprecation_warning_speaks_the_labs_language(japanese) -> None:
+    import warnings
+
+    source = [pure.LogSource("/var/log/secure", "ssh_logs")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        script = agent.al2_awslogs_script(source, "ap-northeast-1")
+    [warning] = caught
+    assert warning.category is DeprecationWarning and warning.filename == __file__
+    assert str(warning.message).startswith("Amazon Linux 2 上の awslogs は非推奨です。")
+    assert "2026-06-30" in str(warning.message) and "al2023_script()" in str(warning.message)
+    i18n.set_language("en")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert pure.al2_awslogs_script(source, "ap-northeast-1") == script  # the script itself is not translated
+        agent.al2_awslogs_script(source, "ap-northeast-1")
+    assert len(caught) == 2 and str(caught[0].message) == str(caught[1].message)
+    assert str(caught[0].message).startswith("awslogs on Amazon Linux 2 is deprecated")

@@ -12,6 +12,7 @@ Taught in notebook 04-log-agent-config.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +20,6 @@ from labkit.aws.agent import (
     Conversion,
     LogSource,
     al2023_script,
-    al2_awslogs_script,
     awscli_conf,
     awslogs_conf,
     source_from_collect_list,
@@ -27,6 +27,8 @@ from labkit.aws.agent import (
 )
 from labkit.aws import agent as _agent
 from labkit.aws.agent import awslogs as _awslogs
+from labkit.aws.agent import reference as _reference
+from labkit.aws.agent import scripts as _scripts
 from labkit.aws.agent import unified as _unified
 from labkit.aws.agent.problems import Problem, report
 from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
@@ -41,6 +43,8 @@ __all__ = [
     "awslogs_conf",
     "convert_awslogs_conf",
     "explain",
+    "options_table",
+    "parse_awslogs_conf",
     "render",
     "say",
     "source_from_collect_list",
@@ -73,6 +77,14 @@ def _translated(error: InvalidAgentConfig | UncheckedAgentConfig) -> InvalidAgen
     if isinstance(error, UncheckedAgentConfig):
         return UncheckedAgentConfig(explain(error), summary=error.summary)
     return InvalidAgentConfig(explain(error), summary=error.summary, problems=error.problems)
+
+
+def parse_awslogs_conf(text: str) -> dict[str, dict[str, str]]:
+    """:func:`labkit.aws.agent.parse_awslogs_conf`, its :class:`InvalidAgentConfig` in the lab's language."""
+    try:
+        return _awslogs.parse_awslogs_conf(text)
+    except InvalidAgentConfig as error:
+        raise _translated(error) from None
 
 
 def validate_awslogs_conf(text: str) -> list[LogSource]:
@@ -131,3 +143,18 @@ def render(file: str, log_group: str, fmt: str = "awslogs", region: str = "ap-no
         return _agent.render(file, log_group, fmt, region)
     except InvalidAgentConfig as error:
         raise _translated(error) from None
+
+
+def options_table() -> Any:
+    """:func:`labkit.aws.agent.reference.options_table` (every ``awslogs.conf`` option) in the lab's language:
+    headers, meanings, word defaults and notes; option and field names and values as they are."""
+    return _reference.options_table(_)
+
+
+def al2_awslogs_script(sources: list[LogSource], region: str) -> str:
+    """:func:`labkit.aws.agent.al2_awslogs_script`, its DeprecationWarning in the lab's language."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # said again below, from the caller's line
+        script = _scripts.al2_awslogs_script(sources, region)
+    warnings.warn(say(_scripts.AL2_DEPRECATION), DeprecationWarning, stacklevel=2)
+    return script

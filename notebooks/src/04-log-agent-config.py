@@ -56,12 +56,12 @@ from labkit.lesson.agent import (
     awscli_conf,
     awslogs_conf,
     convert_awslogs_conf,
+    options_table,
     render,
     unified_config,
     validate_awslogs_conf,
     validate_unified,
 )
-from labkit.aws.agent.reference import options_table
 from labkit import differences_box
 from labkit import InvalidAgentConfig
 
