@@ -7,6 +7,8 @@ and carry AWS's wording, so a learner sees the message AWS would have sent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class LabkitError(Exception):
     """Base class of every labkit error."""
@@ -85,12 +87,26 @@ class InvalidAlarmParameter(LabkitError, ValueError):
 
 
 class InvalidAgentConfig(LabkitError, ValueError):
-    """A CloudWatch Logs agent (awslogs) or unified CloudWatch agent configuration AWS would refuse."""
+    """A CloudWatch Logs agent (awslogs) or unified CloudWatch agent configuration AWS would refuse.
+
+    ``summary`` and ``problems`` are what the message says, kept apart (each a
+    ``labkit.aws.agent.problems.Problem`` when labkit's rules found it) so that ``labkit.lesson.agent``
+    can say them in the lab's language."""
+
+    def __init__(self, message: str = "", *, summary: str | None = None, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.summary = summary
+        self.problems = tuple(problems)
 
 
 class UncheckedAgentConfig(LabkitError, NotImplementedError):
     """A unified CloudWatch agent configuration with parts labkit's rules do not describe (traces,
-    Windows events…): neither accepted nor refused, the message names them."""
+    Windows events…): neither accepted nor refused, the message names them (``summary``, as for
+    :class:`InvalidAgentConfig`)."""
+
+    def __init__(self, message: str = "", *, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 class ServiceError(LabkitError):
