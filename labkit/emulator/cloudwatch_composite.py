@@ -165,6 +165,15 @@ class CompositeAlarms:
         except alarmrule.AlarmRuleError as error:
             raise ServiceError("ValidationError", str(error)) from error
         region = self._region(call)
+        log_alarms = self.metric_alarms.log_alarms
+        for ref in sorted(rule.alarms):
+            child = self._child_name(region, ref)
+            if log_alarms is not None and child is not None and log_alarms.exists(region, child):
+                raise self._unsupported(
+                    "PutCompositeAlarm",
+                    f"the log alarm {ref} in AlarmRule (whether a composite alarm's rule may name a log alarm is not "
+                    "documented)",
+                )
         missing = sorted(
             ref
             for ref in rule.alarms
@@ -356,10 +365,12 @@ class CompositeAlarms:
                     and (action is None or any(a.startswith(action) for a in actions))
                 ):
                     reply["CompositeAlarms"].append(dict(alarm))
-        if "LogAlarm" in types:
-            reply["LogAlarms"] = []  # none can exist offline: PutLogAlarm is refused (cloudwatch_refused)
+        if "LogAlarm" in types:  # kept by cloudwatch_log_alarms
+            log_alarms = self.metric_alarms.log_alarms
+            reply["LogAlarms"] = log_alarms.describe(region, params) if log_alarms is not None else []
         most = params.get("MaxRecords")
-        if most is not None and len(reply["MetricAlarms"]) + len(reply["CompositeAlarms"]) > int(most):
+        listed = len(reply["MetricAlarms"]) + len(reply["CompositeAlarms"]) + len(reply.get("LogAlarms", []))
+        if most is not None and listed > int(most):
             raise self._unsupported("DescribeAlarms", f"more alarms than MaxRecords ({most}): paging is not emulated")
         return reply
 
