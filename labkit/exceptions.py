@@ -222,8 +222,8 @@ class InvalidMuteRule(LabkitError, ValueError):
 
 
 class LogAlarmUnsupported(LabkitError, NotImplementedError):
-    """A log alarm setting AWS accepts whose meaning its documentation leaves open (labkit would have to
-    guess); ``construct`` names it."""
+    """A log alarm setting whose meaning AWS's documentation leaves open (labkit would have to guess), or that the
+    lab does not emulate (alarm contributors); ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
         super().__init__(f"{construct} is not emulated")

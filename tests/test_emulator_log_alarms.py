@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from labkit.emulator.events import Events
 from labkit.exceptions import UnsupportedOperation
 from labkit.runtime.lab import Lab
 
@@ -264,6 +265,20 @@ def test_set_alarm_state_lasts_until_the_next_execution(lab: Lab, topic: str) ->
     assert len(lab.inbox.notifications("oncall@example.com")) == 1
     lab.advance(minutes=1)
     assert _described(lab)["StateValue"] == "OK"
+
+
+def test_a_state_change_sends_the_eventbridge_event(lab: Lab, topic: str) -> None:
+    """ "CloudWatch sends events to Amazon EventBridge whenever a CloudWatch alarm ... changes alarm state"
+    (cloudwatch-and-eventbridge.html); the configuration's content is labkit's shape for log alarms."""
+    lab.client("cloudwatch").put_log_alarm(**_alarm(lab))
+    _failures(lab, 5)
+    lab.advance(minutes=1)
+    [event] = [e for e in lab.emulator.plugin(Events).events if e["detail"]["alarmName"] == "ssh-failures"]
+    assert (event["source"], event["detail-type"]) == ("aws.cloudwatch", "CloudWatch Alarm State Change")
+    assert event["resources"] == [f"arn:aws:cloudwatch:{lab.region}:{lab.account_id}:alarm:ssh-failures"]
+    states = (event["detail"]["previousState"]["value"], event["detail"]["state"]["value"])
+    assert states == ("INSUFFICIENT_DATA", "ALARM")
+    assert event["detail"]["configuration"]["aggregationExpression"] == "count(*)"
 
 
 def test_mute_rules_mute_a_log_alarm(lab: Lab, topic: str) -> None:

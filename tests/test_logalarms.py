@@ -178,6 +178,7 @@ def test_the_query_is_the_query_then_stats_of_the_aggregation() -> None:
         ("avg(latency) by host | sort desc", "by clause"),
         ("count(*), avg(x)", "several values"),
         ("latest(@message)", "not a number"),
+        ("failures", "not a Logs Insights stats aggregation"),
     ],
 )
 def test_forms_whose_evaluation_is_not_documented_are_refused(aggregation: str, why: str) -> None:
@@ -188,6 +189,7 @@ def test_forms_whose_evaluation_is_not_documented_are_refused(aggregation: str, 
 
 
 def test_a_malformed_query_is_rejected() -> None:
+    """A QueryString Logs Insights rejects (the aggregation being a stats one) is malformed."""
     with pytest.raises(MalformedQuery):
         logalarms.compile_query("filter (", "count(*)")
 

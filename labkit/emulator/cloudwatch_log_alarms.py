@@ -36,8 +36,8 @@ botocore's ``cloudwatch`` model and "Log alarms" (https://docs.aws.amazon.com/Am
   log alarm and any other alarm is refused with ``ValidationError`` (*labkit wording*; AWS documents no message).
   Deleting the alarm deletes its managed query ("CloudWatch deletes the AWS managed Scheduled Query when you delete
   the alarm", alarm-log.html): nothing of it is left here.
-* Refused by name: what :mod:`labkit.aws.logalarms` refuses (contributors, several aggregates, non-numeric values,
-  no LogGroupIdentifiers), actions other than SNS topics (Lambda, Systems Manager), ``ActionLogLineCount`` above 0
+* Refused by name: what :mod:`labkit.aws.logalarms` refuses (an aggregation that is not a stats one, contributors,
+  several aggregates, non-numeric values, no LogGroupIdentifiers), actions other than SNS topics (Lambda, Systems Manager), ``ActionLogLineCount`` above 0
   (the log lines' place in a notification is not documented), a log group of another account or that does not
   exist (what AWS does then is not documented), and, in :mod:`labkit.emulator.coverage`, ``WarmUpConfiguration``,
   ``ActionConfiguration`` and ``ScheduledQueryConfiguration``'s ``QueryARN`` and ``Tags`` (the managed query's).
@@ -119,7 +119,7 @@ class LogAlarms:
         except InvalidAlarmParameter as error:
             raise ServiceError(error.code, error.message) from error
         except LogAlarmUnsupported as error:
-            raise self._unsupported("PutLogAlarm", f"{error.construct} (valid on AWS)") from error
+            raise self._unsupported("PutLogAlarm", str(error)) from error
         for actions in STATE_ACTIONS.values():
             for arn in params.get(actions) or []:
                 if not _SNS.match(arn):
@@ -137,7 +137,7 @@ class LogAlarms:
         except MalformedQuery as error:
             raise ServiceError("ValidationError", f"Invalid query: {error}") from None
         except LogAlarmUnsupported as error:
-            raise self._unsupported("PutLogAlarm", f"{error.construct} (valid on AWS)") from error
+            raise self._unsupported("PutLogAlarm", str(error)) from error
         region = self._region(call)
         self._check_groups(call, region, config["LogGroupIdentifiers"])
         name = params["AlarmName"]

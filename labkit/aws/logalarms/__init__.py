@@ -34,6 +34,8 @@ What the pages leave open, and labkit's reading (said where it is used):
   examples ``count(*)`` and ``avg(latency) by host | sort desc`` — the body of a Logs Insights ``stats``
   command. labkit runs ``<QueryString> | stats <AggregationExpression>`` (:func:`compile_query`): the stats
   command over the query's result rows.
+* An ``AggregationExpression`` that is not the body of a ``stats`` command (a bare field name, say) is refused:
+  what AWS does with it is not documented.
 * A value per contributor (``by``, "multiple contributor values") is evaluated per contributor on AWS (alarm
   contributors, ``AlarmContributorStateUpdate`` history items); labkit does not emulate contributors and refuses
   it (:class:`~labkit.exceptions.LogAlarmUnsupported`), as it refuses multi time series metric alarms. So is an
@@ -59,7 +61,7 @@ from typing import Any, NoReturn
 from labkit.aws.alarms.evaluation import STATIC_OPERATORS, TREAT_MISSING_DATA, Evaluation, evaluate
 from labkit.aws.alarms.notification import alarm_notification, email_body, java_double
 from labkit.aws.insights import Plan, compile
-from labkit.exceptions import InvalidAlarmParameter, LogAlarmUnsupported, UnsupportedOperation
+from labkit.exceptions import InvalidAlarmParameter, LogAlarmUnsupported, MalformedQuery, UnsupportedOperation
 
 __all__ = [
     "MAX_QUERY_RESULTS",
@@ -216,9 +218,10 @@ def compile_query(query_string: str, aggregation: str) -> Plan:
 
     The aggregation "defines how to aggregate query results into one or more scalar values"; labkit applies it as
     a ``stats`` command over the query's rows (*labkit's reading*, module docstring). Raises
-    :class:`~labkit.exceptions.MalformedQuery` for a query Logs Insights would reject,
-    :class:`~labkit.exceptions.LogAlarmUnsupported` for a form whose evaluation is not documented or emulated: a
-    ``by`` clause (one value per contributor), several aggregates, a function whose value is not a number; and
+    :class:`~labkit.exceptions.MalformedQuery` for a ``QueryString`` Logs Insights would reject,
+    :class:`~labkit.exceptions.LogAlarmUnsupported` for a form whose evaluation is not documented or emulated: an
+    aggregation that is not a stats aggregation (a bare field name, say), a ``by`` clause (one value per
+    contributor), several aggregates, a function whose value is not a number; and
     re-raises the engine's own refusals as :class:`~labkit.exceptions.LogAlarmUnsupported`.
     """
     if _NOT_NUMERIC.match(aggregation):
@@ -226,7 +229,14 @@ def compile_query(query_string: str, aggregation: str) -> Plan:
             f"the aggregation {aggregation!r} (its value is not a number, which an alarm compares with its threshold)"
         )
     try:
-        alone = compile(f"stats {aggregation}")
+        try:
+            alone = compile(f"stats {aggregation}")
+        except MalformedQuery as error:
+            # Not the body of a stats command: whether (and how) AWS aggregates with it is not documented.
+            raise LogAlarmUnsupported(
+                f"the aggregation {aggregation!r}, which is not a Logs Insights stats aggregation such as count(*) "
+                "(what AWS does with it is not documented)"
+            ) from error
         full = compile(f"{query_string} | stats {aggregation}" if query_string.strip() else f"stats {aggregation}")
     except UnsupportedOperation as error:
         raise LogAlarmUnsupported(str(error).split(": ", 1)[-1].removesuffix(" is not emulated")) from error
