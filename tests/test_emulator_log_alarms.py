@@ -265,6 +265,10 @@ def test_set_alarm_state_lasts_until_the_next_execution(lab: Lab, topic: str) ->
     assert len(lab.inbox.notifications("oncall@example.com")) == 1
     lab.advance(minutes=1)
     assert _described(lab)["StateValue"] == "OK"
+    with pytest.raises(ClientError) as caught:  # InvalidFormatFault: "Data was not syntactically valid JSON"
+        cloudwatch.set_alarm_state(AlarmName="ssh-failures", StateValue="ALARM", StateReason="r", StateReasonData="{")
+    assert caught.value.response["Error"]["Code"] == "InvalidFormat"
+    assert _described(lab)["StateValue"] == "OK"
 
 
 def test_a_state_change_sends_the_eventbridge_event(lab: Lab, topic: str) -> None:
@@ -298,11 +302,30 @@ def test_mute_rules_mute_a_log_alarm(lab: Lab, topic: str) -> None:
     assert lab.inbox.notifications("oncall@example.com") == []  # muted
 
 
-def test_a_composite_rule_naming_a_log_alarm_is_refused(lab: Lab, topic: str) -> None:
+def test_a_composite_alarm_naming_a_log_alarm_is_refused(lab: Lab, topic: str) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_log_alarm(**_alarm(lab))
     with pytest.raises(UnsupportedOperation, match=r"PutCompositeAlarm.*log alarm ssh-failures"):
         cloudwatch.put_composite_alarm(AlarmName="both", AlarmRule="ALARM(ssh-failures)")
+    cloudwatch.put_metric_alarm(
+        AlarmName="cpu",
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=80.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    with pytest.raises(UnsupportedOperation, match=r"PutCompositeAlarm.*log alarm ssh-failures as ActionsSuppressor"):
+        cloudwatch.put_composite_alarm(
+            AlarmName="cpu-page",
+            AlarmRule="ALARM(cpu)",
+            ActionsSuppressor="ssh-failures",
+            ActionsSuppressorWaitPeriod=60,
+            ActionsSuppressorExtensionPeriod=60,
+        )
+    assert cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
 
 
 def test_describe_filters_and_teardown(lab: Lab, topic: str) -> None:

@@ -63,6 +63,7 @@ from labkit.emulator.cloudwatch_composite import CompositeAlarms
 from labkit.emulator.core import Call
 from labkit.emulator.events import Events
 from labkit.emulator.logs_insights import group_names, query_events
+from labkit.emulator.vpc_flow_logs import VpcFlowLogs
 from labkit.exceptions import InvalidAlarmParameter, LogAlarmUnsupported, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ class LogAlarms:
     """The lab's log alarms by (Region, name), in the shape DescribeAlarms returns them, and their executions."""
 
     requires = (CloudWatchAlarms, CompositeAlarms, Events)
+    #: Flow log records are written each minute: a run at a lab minute sees that minute's records (the other
+    #: plugins that write log events each minute come first through CloudWatchAlarms).
+    after = (VpcFlowLogs,)
 
     def __init__(self, emulator: Emulator) -> None:
         self.metric_alarms = emulator.plugin(CloudWatchAlarms)
@@ -269,7 +273,10 @@ class LogAlarms:
         """SetAlarmState on a log alarm (the metric alarm plugin hands it over); the next execution's evaluation
         sets the state again."""
         key = (self._region(call), call.params["AlarmName"])
-        data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
+        try:
+            data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
+        except ValueError:  # InvalidFormatFault: "Data was not syntactically valid JSON" (SetAlarmState reference)
+            raise ServiceError("InvalidFormat", "Data was not syntactically valid JSON") from None
         self._transition(key, call.params["StateValue"], call.params["StateReason"], data, self.lab.clock.now())
         return {}
 
