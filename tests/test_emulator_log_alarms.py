@@ -342,3 +342,22 @@ def test_describe_filters_and_teardown(lab: Lab, topic: str) -> None:
     lab.teardown()
     assert lab.internal_client("cloudwatch").describe_alarms(AlarmTypes=["LogAlarm"])["LogAlarms"] == []
     assert lab.inventory() == []
+
+
+def test_on_a_moto_server_runs_read_the_log_group_through_the_api() -> None:
+    """The runs read events through a CloudWatch Logs client when moto runs in its own server (a workshop)."""
+    import labkit
+
+    lab = labkit.connect("moto-server")
+    try:
+        sns = lab.client("sns")
+        arn = sns.create_topic(Name="alerts")["TopicArn"]
+        logs = lab.client("logs")
+        logs.create_log_group(logGroupName=GROUP)
+        logs.create_log_stream(logGroupName=GROUP, logStreamName="i-0123456789abcdef0")
+        lab.client("cloudwatch").put_log_alarm(**_alarm(lab, AlarmActions=[arn]))
+        _failures(lab, 5)
+        lab.advance(minutes=1)
+        assert _described(lab)["StateValue"] == "ALARM"
+    finally:
+        lab.close()
