@@ -41,9 +41,12 @@ What the pages leave open, and labkit's reading (said where it is used):
   it (:class:`~labkit.exceptions.LogAlarmUnsupported`), as it refuses multi time series metric alarms. So is an
   expression with several aggregates (which one is compared is not documented) and one whose value is not a
   number (``earliest``, ``latest``).
-* An execution whose aggregation has no value (``avg`` over no rows; Logs Insights' ``count(*)`` over no rows
-  is 0, a value) is a *missing* data point, handled by ``TreatMissingData`` as for metric alarms ("Configuring
-  how CloudWatch alarms treat missing data",
+* A run whose query returns no rows: AWS documents neither what it counts as nor what ``stats`` gives over no
+  rows. labkit takes the aggregation's value as its Logs Insights engine gives it (:mod:`labkit.aws.insights`:
+  ``count(*)`` over no rows is 0, a value that does not breach ``> 0``; ``avg``, ``sum``, ``min``, ``max`` over no
+  rows have no value), and a run without a value is a *missing* data point, handled by ``TreatMissingData`` (whose
+  values and default the PutLogAlarm reference gives) as for metric alarms ("Configuring how CloudWatch alarms
+  treat missing data",
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data);
   executions that have not run yet (a new alarm) count as missing too, as a new metric alarm's periods before
   its metric had data do.
