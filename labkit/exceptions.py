@@ -237,6 +237,15 @@ class InvalidMuteRule(LabkitError, ValueError):
         super().__init__(message)
 
 
+class LogAlarmUnsupported(LabkitError, NotImplementedError):
+    """A log alarm setting whose meaning AWS's documentation leaves open (labkit would have to guess), or that the
+    lab does not emulate (alarm contributors); ``construct`` names it."""
+
+    def __init__(self, construct: str) -> None:
+        super().__init__(f"{construct} is not emulated")
+        self.construct = construct
+
+
 class MuteRuleUnsupported(LabkitError, NotImplementedError):
     """A mute rule whose meaning AWS's pages leave open (labkit would have to guess); ``construct`` names it."""
 
