@@ -105,6 +105,8 @@ class CompositeAlarms:
         #: Where the tagging operations find a resource's tags by ARN (None: not this owner's): composite alarms
         #: here, and other CloudWatch resources moto lacks (alarm mute rules) register theirs.
         self.tag_owners: list[Callable[[str], dict[str, str] | None]] = [self._composite_tags]
+        #: Called with the ARN after TagResource / UntagResource changed tags one of :attr:`tag_owners` keeps.
+        self.tag_listeners: list[Callable[[str], None]] = []
 
     def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
         return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
@@ -442,6 +444,7 @@ class CompositeAlarms:
         if tags is None:
             return None
         tags.update({t["Key"]: t["Value"] for t in call.params.get("Tags", [])})
+        self._tags_changed(call)
         return {}
 
     def untag(self, call: Call) -> dict[str, Any] | None:
@@ -450,7 +453,12 @@ class CompositeAlarms:
             return None
         for name in call.params.get("TagKeys", []):
             tags.pop(name, None)
+        self._tags_changed(call)
         return {}
+
+    def _tags_changed(self, call: Call) -> None:
+        for listener in self.tag_listeners:
+            listener(call.params.get("ResourceARN", ""))
 
     def owns(self, call: Call) -> bool:
         return (self._region(call), call.params.get("AlarmName")) in self.alarms
