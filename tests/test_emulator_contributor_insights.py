@@ -264,20 +264,21 @@ def test_on_a_moto_server_other_processes_report_what_the_rule_analysed_and_tear
         return [(c["Keys"], c["ApproximateAggregateValue"]) for c in _report(lab, "hits")["Contributors"]]
 
     first = labkit.connect(clear_abandoned=False)  # e.g. `labkit catchup`
+    start = first.clock.now()  # the top of the real hour: each later lab starts there too
     first.client("logs").create_log_group(logGroupName=GROUP)
     _put(first, 0, {"ip": "before"})
     first.client("cloudwatch").put_insight_rule(RuleName="hits", RuleDefinition=json.dumps(COUNT_BY_IP))
     _put(first, 1, {"ip": "while"})
     first.close()
 
-    second = labkit.connect(clear_abandoned=False)  # the notebook's kernel
+    second = labkit.connect(clear_abandoned=False, start=start)  # the notebook's kernel
     _put(second, 2, {"ip": "while"}, stream="t")
     assert contributors(second) == [(["while"], 2.0)]
     second.client("cloudwatch").disable_insight_rules(RuleNames=["hits"])
     _put(second, 3, {"ip": "after"})
     second.close()
 
-    third = labkit.connect(clear_abandoned=False)  # a restarted kernel
+    third = labkit.connect(clear_abandoned=False, start=start)  # a restarted kernel
     assert contributors(third) == [(["while"], 2.0)]
     third.client("cloudwatch").enable_insight_rules(RuleNames=["hits"])
     _put(third, 4, {"ip": "again"})

@@ -53,7 +53,7 @@ from botocore.utils import parse_timestamp
 from labkit.aws import muterules
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_composite import CompositeAlarms
-from labkit.emulator.server_state import ServerState, item_key
+from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
 from labkit.exceptions import InvalidMuteRule, MuteRuleUnsupported, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -62,28 +62,6 @@ if TYPE_CHECKING:
 UTC = dt.timezone.utc
 _ARN = re.compile(r"^arn:aws:cloudwatch:([a-z0-9-]+):(\d{12}):alarm-mute-rule:(.+)$")
 DEFAULT_RECORDS = 50
-
-
-def _stored(value: Any) -> Any:
-    """``value`` (a rule's description) as JSON: datetimes as ISO 8601 strings marked ``{"@": ...}``."""
-    if isinstance(value, dt.datetime):
-        return {"@": value.isoformat()}
-    if isinstance(value, dict):
-        return {key: _stored(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_stored(item) for item in value]
-    return value
-
-
-def _loaded(value: Any) -> Any:
-    """The inverse of :func:`_stored`."""
-    if isinstance(value, dict):
-        if set(value) == {"@"}:
-            return dt.datetime.fromisoformat(value["@"])
-        return {key: _loaded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_loaded(item) for item in value]
-    return value
 
 
 def _utc(value: Any) -> dt.datetime | None:
@@ -128,7 +106,7 @@ class AlarmMuteRules:
         tags: dict[tuple[str, str], dict[str, str]] = {}
         for value in self.state.load().values():
             key = (value["region"], value["name"])
-            item = _loaded(value["described"])
+            item = revived(value["described"])
             described[key] = item
             rules[key] = muterules.parse_rule(item)  # checked when it was put
             tags[key] = dict(value["tags"])
@@ -145,7 +123,7 @@ class AlarmMuteRules:
             value = {
                 "region": key[0],
                 "name": key[1],
-                "described": _stored(self.described[key]),
+                "described": jsonable(self.described[key]),
                 "tags": self.tags[key],
             }
             self.state.save(item_key(f"{key[0]}/{key[1]}"), value)
