@@ -12,7 +12,8 @@ reads its kind once when the lab connects and writes an item whenever it changes
 Used by :mod:`labkit.emulator.sns_email` (notebook 02-cpu-alarm's email subscription),
 :mod:`labkit.emulator.cloudwatch_alarms` (alarm history), :mod:`labkit.emulator.budgets`,
 :mod:`labkit.emulator.cloudwatch_metrics`, :mod:`labkit.emulator.cloudwatch_mute_rules`,
-:mod:`labkit.emulator.contributor_insights` and :mod:`labkit.emulator.cloudwatch_anomaly`.
+:mod:`labkit.emulator.contributor_insights`, :mod:`labkit.emulator.cloudwatch_anomaly` and
+:mod:`labkit.emulator.cloudwatch_composite`.
 """
 
 from __future__ import annotations
