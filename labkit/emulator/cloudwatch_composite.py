@@ -493,7 +493,10 @@ class CompositeAlarms:
 
     def _composite_tags(self, arn: str) -> dict[str, str] | None:
         match = _ALARM_ARN.match(arn)
-        return self.tags.get((match.group(1), match.group(3))) if match else None
+        if not match:
+            return None
+        self.sync()  # a composite alarm another process put since
+        return self.tags.get((match.group(1), match.group(3)))
 
     def _tagged(self, call: Call) -> dict[str, str] | None:
         """The tags of the resource the call names, when a plugin keeps them (:attr:`tag_owners`)."""
