@@ -73,7 +73,7 @@ test-workshop: $(STAMP)
 # The fast tier (pure rules, emulator, checkers; about a minute): everything but the tests marked
 # `notebook` (kernels, crash recovery, a fresh clone) and `browser`. `make test` runs them all and nbval.
 unit: $(STAMP)
-	$(PY) -m pytest tests -q -m 'not notebook and not browser and not workshop' $(XDIST)
+	$(PY) -m pytest tests -q -m 'not notebook and not browser and not workshop and not integration' $(XDIST)
 
 # ruff and mypy, configured in pyproject.toml (mypy is strict on the pure rules and the emulator core).
 lint: $(STAMP)
