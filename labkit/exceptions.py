@@ -31,10 +31,12 @@ class UnsupportedOperation(LabkitError, NotImplementedError):
         self.service = service
         self.operation = operation
         self.backend = backend
-        message = (
-            f"{service}.{operation} is not supported by the {backend!r} backend "
-            f"(neither moto nor the labkit emulator implements it)"
-        )
+        from labkit.i18n import _  # labkit.i18n raises ConfigurationError: imported when needed
+
+        message = _(
+            "{service}.{operation} is not supported by the {backend!r} backend "
+            "(neither moto nor the labkit emulator implements it)"
+        ).format(service=service, operation=operation, backend=backend)
         if detail:
             message += f": {detail}"
         super().__init__(message)
@@ -180,7 +182,9 @@ class MetricMathUnsupported(LabkitError, NotImplementedError):
     """A documented construct the offline engine does not evaluate; ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        super().__init__(f"metric math {construct} is not emulated")
+        from labkit.i18n import _
+
+        super().__init__(_("metric math {construct} is not emulated").format(construct=construct))
         self.construct = construct
 
 
@@ -192,7 +196,9 @@ class MetricsInsightsUnsupported(LabkitError, NotImplementedError):
     """A valid Metrics Insights construct the offline engine does not run; ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        super().__init__(f"Metrics Insights {construct} is not emulated")
+        from labkit.i18n import _
+
+        super().__init__(_("Metrics Insights {construct} is not emulated").format(construct=construct))
         self.construct = construct
 
 
@@ -225,5 +231,7 @@ class MuteRuleUnsupported(LabkitError, NotImplementedError):
     """A mute rule whose meaning AWS's pages leave open (labkit would have to guess); ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        super().__init__(f"{construct} is not emulated")
+        from labkit.i18n import _
+
+        super().__init__(_("{construct} is not emulated").format(construct=construct))
         self.construct = construct

@@ -211,6 +211,55 @@ def test_a_make_lab_user_finds_the_japanese_edition() -> None:
     assert len(notebook_paths(REPO)) == len(source_paths(REPO))
 
 
+def _section(readme: str, heading: str) -> str:
+    """The text of the ``## heading`` section of a README, up to the next ``## `` heading."""
+    start = readme.index(f"\n## {heading}\n")
+    end = readme.find("\n## ", start + 1)
+    return readme[start : end if end >= 0 else len(readme)]
+
+
+#: What an instructor types: the lines of the guide's code blocks and its inline code that start with these.
+COMMAND = re.compile(
+    r"^(?:\.venv/bin/labkit|labkit|make|export|git clone|/opt/tljh/\S+|tljh-config|cat >|python -m|repo2docker|curl) "
+)
+
+
+def _commands(section: str) -> set[str]:
+    """The commands of a workshop guide: each line of its fenced code blocks without its ``# comment``, and each
+    inline ``code`` span, that starts as a command does (:data:`COMMAND`)."""
+    found = set()
+    for block in re.findall(r"```\w*\n(.*?)```", section, flags=re.DOTALL):
+        for line in block.splitlines():
+            command = re.sub(r"\s+# .*$", "", line).strip()
+            if COMMAND.match(command):
+                found.add(command)
+    without_blocks = re.sub(r"```.*?```", "", section, flags=re.DOTALL)
+    found |= {span for span in re.findall(r"`([^`\n]+)`", without_blocks) if COMMAND.match(span)}
+    return found
+
+
+def test_the_japanese_readme_has_the_workshop_guide_with_the_same_commands_and_figures() -> None:
+    """README.ja.md's workshop guide is README.md's: every command the instructor or a participant types (``labkit
+    serve``, ``labkit catchup 05``, the TLJH set-up...) and every memory figure of the capacity model appear in it."""
+    english = _section((REPO / "README.md").read_text(encoding="utf-8"), "Workshops and hosting")
+    japanese = _section((REPO / "README.ja.md").read_text(encoding="utf-8"), "ワークショップとホスティング")
+    commands = _commands(english)
+    expected = {
+        ".venv/bin/labkit serve --host 0.0.0.0 --port 5000",
+        ".venv/bin/labkit catchup 05",
+        "tljh-config reload hub",
+    }
+    assert expected <= commands
+    assert len(commands) >= 15
+    missing = sorted(c for c in commands if c not in japanese)
+    assert missing == [], "README.ja.md's workshop guide lacks: " + "; ".join(missing)
+    figures = set(re.findall(r"\d[\d.,]*\s(?:MiB|GiB)|\d+ – \d+ GiB|≈ \d+", english))
+    assert len(figures) >= 15
+    assert sorted(f for f in figures if f not in japanese) == []
+    headings = re.findall(r"^###? ", english, flags=re.MULTILINE)
+    assert len(re.findall(r"^###? ", japanese, flags=re.MULTILINE)) == len(headings)
+
+
 def test_the_command_updates_a_catalogue_and_refuses_to_build_from_an_untranslated_one(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -21,13 +21,14 @@ from babel.messages.frontend import parse_mapping_cfg
 import labkit
 from labkit import i18n
 from labkit.course.exercises import Exercise
-from labkit.exceptions import ChecksFailed, ConfigurationError
+from labkit.exceptions import ChecksFailed, ConfigurationError, WaitTimeout
 from labkit.lesson.checks import SUMMARY, Checks
 
 PACKAGE = Path(labkit.__file__).resolve().parent
 REPO = PACKAGE.parent
 CATALOGUE = polib.pofile(str(i18n.catalogue_path("ja")))
 FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+PERCENT = re.compile(r"%(?:\(\w+\))?[sr]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -77,12 +78,16 @@ def test_every_marked_message_has_a_current_japanese_translation() -> None:
 
 
 def test_translations_keep_every_value_the_english_message_shows() -> None:
-    """``{title}`` in the English must be ``{title}`` in the Japanese, or the learner loses the value."""
+    """``{title}`` in the English must be ``{title}`` in the Japanese, or the learner loses the value; so must
+    argparse's ``%(prog)s`` and ``%s`` (labkit.i18n.ARGPARSE_MESSAGES), which argparse fills with ``%``."""
     for entry in CATALOGUE:
         english = set(FIELD.findall(entry.msgid))
+        percent = sorted(PERCENT.findall(entry.msgid)) if "python-format" in entry.flags else None
         for japanese in [entry.msgstr, *entry.msgstr_plural.values()]:
             if japanese:
                 assert set(FIELD.findall(japanese)) == english, f"{entry.msgid!r} -> {japanese!r}"
+                if percent is not None and not FIELD.search(entry.msgid):
+                    assert sorted(PERCENT.findall(japanese)) == percent, f"{entry.msgid!r} -> {japanese!r}"
 
 
 def test_english_is_the_default_and_unknown_languages_are_refused() -> None:
@@ -170,7 +175,8 @@ def test_a_real_checker_names_the_same_problems_in_both_languages() -> None:
 
 
 def test_no_module_that_translates_rebinds_the_underscore() -> None:
-    """``_, ax = plt.subplots()`` in a function that calls ``_()`` breaks it ('Figure' is not callable)."""
+    """``_, ax = plt.subplots()`` in a function that calls ``_()`` breaks it ('Figure' is not callable), and so
+    does a parameter named ``_`` (``def hook(event, **_)``) in a function that translates."""
     import ast
 
     wrong = []
@@ -183,7 +189,9 @@ def test_no_module_that_translates_rebinds_the_underscore() -> None:
         if not imports_underscore:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            stored = isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
+            parameter = isinstance(node, ast.arg) and node.arg == "_"  # `**_: Any` hides it in the function too
+            if stored or parameter:
                 wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
     assert wrong == [], "these assign to `_`, which is the translation function here: " + ", ".join(wrong)
 
@@ -308,3 +316,49 @@ def test_the_dashboard_validator_speaks_the_labs_language(japanese) -> None:
     assert dashboard.validate(body) == ["widgets[0]: metric ウィジェットには properties.region が必要です"]
     i18n.set_language("en")
     assert dashboard.validate(body) == ["widgets[0]: a metric widget needs properties.region"]
+
+
+def test_labkits_own_errors_speak_japanese_and_keep_the_values(japanese, tmp_path, capsys) -> None:
+    """A call the backend cannot answer, a real-account guard, and a registry file that cannot be read: labkit's
+    sentence in Japanese, with the names as they are (what AWS or moto said stays as they said it)."""
+    from labkit.exceptions import GuardrailError, MetricMathUnsupported, UnsupportedOperation
+    from labkit.runtime.backends import start_aws
+    from labkit.runtime.resources import Registry
+
+    error = UnsupportedOperation("cloudwatch", "ListMetricStreams", "moto", "moto answered 404")
+    assert str(error) == (
+        "cloudwatch.ListMetricStreams は 'moto' バックエンドではサポートされていません "
+        "(moto も labkit のエミュレーターも実装していません): moto answered 404"
+    )
+    assert (
+        str(MetricMathUnsupported("ANOMALY_DETECTION_BAND"))
+        == "メトリクス数式の ANOMALY_DETECTION_BAND はエミュレートされません"
+    )
+    with pytest.raises(GuardrailError, match=r"^リージョン eu-west-1 は実アカウントでのラボに許可されていません。"):
+        start_aws("eu-west-1")
+    path = tmp_path / "registry.json"
+    path.write_text("{not json", encoding="utf-8")
+    Registry("moto-server:http://127.0.0.1:5000", path)
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"labkit: レジストリファイル {path} を読み取れませんでした (有効な JSON ではありません: Expecting"
+    )
+    assert "に移動し、空のレジストリで開始しました" in err and not path.exists()
+
+
+def test_a_lab_that_waits_in_vain_says_so_in_japanese(capsys) -> None:
+    lab = labkit.connect(lang="ja")
+    try:
+        with pytest.raises(WaitTimeout) as raised:
+            lab.wait_until(lambda: False, timeout=2)
+        assert str(raised.value) == (
+            "ラボの時間で 0:02:00 待ちましたが、次のことは起こりませんでした: 条件が満たされる "
+            "(現在のラボの時刻は 2026-06-01 00:02 UTC)"
+        )
+        with pytest.raises(
+            ConfigurationError, match=r"^ap-northeast-1 に 'cpu-high' という名前のアラームはありません$"
+        ):
+            lab.wait_for_alarm("cpu-high")
+    finally:
+        lab.close()
+        i18n.set_language("en")
