@@ -362,3 +362,14 @@ def test_a_lab_that_waits_in_vain_says_so_in_japanese(capsys) -> None:
     finally:
         lab.close()
         i18n.set_language("en")
+
+
+def test_the_translators_build_command_speaks_japanese(japanese, tmp_path) -> None:
+    """``labkit build-notebooks --lang ...`` in a Japanese terminal: a translator reads why nothing was built."""
+    from labkit.tools import translation
+
+    with pytest.raises(translation.TranslationProblem, match=r"^'fr' の版はありません。版は "):
+        translation.build([], tmp_path, "fr")
+    source = tmp_path / "notebooks" / "src" / "09-lone.py"
+    with pytest.raises(translation.TranslationProblem, match=r"^09-lone には ja のカタログがありません "):
+        translation.build([source], tmp_path, "ja")
