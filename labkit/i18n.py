@@ -157,3 +157,34 @@ def pad(text: str, columns: int, align: str = "<") -> str:
     so that tables line up in Japanese too (``str.ljust`` counts a wide character as one)."""
     fill = " " * max(columns - width(text), 0)
     return text + fill if align == "<" else fill + text
+
+
+#: Characters a Japanese line does not start with (JIS X 4051's line-start prohibition, 行頭禁則, in part): a line
+#: breaks before the character ahead of them instead.
+NO_LINE_START = frozenset("、。，．）)」』】〕・ー？！:：")
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """``text`` in lines of at most ``columns`` terminal columns (:func:`width`), breaking at spaces and, in
+    Japanese, between two characters (Japanese is written without spaces), but never before
+    :data:`NO_LINE_START`; a word longer than a line gets a line of its own."""
+    tokens: list[str] = []
+    for character in text:
+        if character.isspace():
+            tokens.append(" ")
+        elif width(character) == 2 or not tokens or tokens[-1] == " " or width(tokens[-1][-1]) == 2:
+            tokens.append(character)
+        else:
+            tokens[-1] += character
+    lines: list[str] = []
+    line, space = "", False
+    for token in tokens:
+        if token == " ":
+            space = bool(line)
+            continue
+        candidate = line + (" " if space else "") + token
+        if line and width(candidate) > columns and token[0] not in NO_LINE_START:
+            lines.append(line)
+            candidate = token
+        line, space = candidate, False
+    return [*lines, line] if line else lines

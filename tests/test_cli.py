@@ -120,17 +120,29 @@ def test_every_option_and_subcommand_has_its_help_in_japanese(japanese) -> None:
     assert english == [], "help missing or not in Japanese: " + ", ".join(english)
 
 
-def test_help_is_japanese_in_a_japanese_lab(japanese, capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_is_japanese_in_a_japanese_lab(japanese, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps help to the terminal's width
     shown = _help(["--help"], capsys)
     assert shown.startswith("使用法: labkit [-h]") and "AWS 監視ラボキット" in shown
     assert "\n位置引数:\n" in shown and "\nオプション:\n" in shown
     assert "-h, --help            このヘルプメッセージを表示して終了する" in shown
-    assert "catchup             前のノートブックが残すものを作成し、ノートブック NN から始められるようにする" in shown
+    assert (
+        "    catchup             前のノートブックが残すものを作成し、ノートブック NN か\n"
+        "                        ら始められるようにする\n"
+    ) in shown
     assert not re.search(r"usage|options|show this help|positional arguments", shown)
     teardown = _help(["teardown", "--help"], capsys)
     assert teardown.startswith("使用法: labkit teardown [-h] [--backend {moto,moto-server,aws}]")
     assert "--dry-run             削除される予定のものを一覧表示する" in teardown
     assert "--report FILE         レポートを FILE にも書き込んで保存する" in teardown
+    assert (
+        "  --all-labs            どのレジストリにも記録されていない、labkit:lab タグが\n"
+        "                        付いたリソースもすべて対象にする\n"
+    ) in teardown
+    for command in ("", "run", "build-notebooks", "agent-config", "student", "serve", "status", "catchup"):
+        lines = _help([command, "--help"] if command else ["--help"], capsys).splitlines()
+        wide = [line for line in lines if JAPANESE.search(line) and i18n.width(line) > 80]
+        assert wide == [], f"labkit {command} --help runs past 80 columns: {wide}"
     assert argparse._ is gettext.gettext  # type: ignore[attr-defined]  # argparse's own words are its own again
 
 

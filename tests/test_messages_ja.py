@@ -373,3 +373,16 @@ def test_the_translators_build_command_speaks_japanese(japanese, tmp_path) -> No
     source = tmp_path / "notebooks" / "src" / "09-lone.py"
     with pytest.raises(translation.TranslationProblem, match=r"^09-lone には ja のカタログがありません "):
         translation.build([source], tmp_path, "ja")
+
+
+def test_wrap_breaks_japanese_between_characters_by_columns() -> None:
+    """Japanese has no spaces between words: a line breaks between two characters, by terminal columns, never
+    before 、 or 。 (JIS X 4051's line-start prohibition); English still breaks at spaces only."""
+    assert i18n.wrap("ラボが作成したものを削除する", 10) == ["ラボが作成", "したものを", "削除する"]
+    assert i18n.wrap("ラボの時間、ラボの時計。", 10) == ["ラボの時間、", "ラボの時計。"]
+    assert i18n.wrap("labkit:lab タグが付いた", 14) == ["labkit:lab タ", "グが付いた"]
+    assert i18n.wrap("list what would be deleted", 12) == ["list what", "would be", "deleted"]
+    assert i18n.wrap("ap-northeast-1-is-long", 5) == ["ap-northeast-1-is-long"]
+    assert all(
+        i18n.width(line) <= 20 for line in i18n.wrap("どのレジストリにも記録されていないリソースもすべて対象にする", 20)
+    )

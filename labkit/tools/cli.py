@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labkit import i18n
 from labkit.i18n import _, argparse_speaks_the_labs_language, ngettext
 
 if TYPE_CHECKING:
@@ -169,10 +170,26 @@ def _catchup(args: argparse.Namespace) -> int:
     return 0
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, with Japanese wrapped by terminal columns (:func:`labkit.i18n.wrap`): argparse's own wrapping
+    counts a Japanese character as one column and breaks only at spaces, so a Japanese help ran past the terminal's
+    edge. Text without wide characters is wrapped by argparse as before."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        if not any(i18n.width(character) == 2 for character in text):
+            return super()._split_lines(text, width)
+        return i18n.wrap(" ".join(text.split()), width)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests can read it)."""
-    top = argparse.ArgumentParser(prog="labkit", description=_("AWS Monitoring Lab Kit"))
+    top = argparse.ArgumentParser(
+        prog="labkit", description=_("AWS Monitoring Lab Kit"), formatter_class=_HelpFormatter
+    )
     commands = top.add_subparsers(dest="command", required=True)
+
+    def add_command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, formatter_class=_HelpFormatter)
 
     def with_backend(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sub.add_argument(
@@ -181,16 +198,16 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--region", default="ap-northeast-1", help=_("default: ap-northeast-1"))
         return sub
 
-    doctor = with_backend(commands.add_parser("doctor", help=_("check the environment and the backend")))
+    doctor = with_backend(add_command("doctor", help=_("check the environment and the backend")))
     doctor.set_defaults(handler=_doctor)
-    run = with_backend(commands.add_parser("run", help=_("execute notebooks headless and print a summary")))
+    run = with_backend(add_command("run", help=_("execute notebooks headless and print a summary")))
     run.add_argument(
         "notebooks",
         nargs="*",
         help=_("notebooks: 04-log-agent-config, 04, or a path to an .ipynb (default: all, in order)"),
     )
     run.set_defaults(handler=_run)
-    build = commands.add_parser("build-notebooks", help=_("execute notebooks/src/*.py into committed notebooks"))
+    build = add_command("build-notebooks", help=_("execute notebooks/src/*.py into committed notebooks"))
     build.add_argument(
         "sources",
         nargs="*",
@@ -208,16 +225,16 @@ def parser() -> argparse.ArgumentParser:
         help=_("with --lang: add new cells to the catalogues and mark changed ones fuzzy; build nothing"),
     )
     build.set_defaults(handler=_build)
-    teardown = with_backend(commands.add_parser("teardown", help=_("delete what the labs created on this backend")))
+    teardown = with_backend(add_command("teardown", help=_("delete what the labs created on this backend")))
     teardown.add_argument("--dry-run", action="store_true", help=_("list what would be deleted"))
     teardown.add_argument(
         "--all-labs", action="store_true", help=_("also every resource tagged labkit:lab that no registry knows")
     )
     teardown.add_argument("--report", metavar="FILE", help=_("also write the report to FILE, to keep"))
     teardown.set_defaults(handler=_teardown)
-    inventory = with_backend(commands.add_parser("inventory", help=_("list what the labs created that still exists")))
+    inventory = with_backend(add_command("inventory", help=_("list what the labs created that still exists")))
     inventory.set_defaults(handler=_inventory)
-    agent = commands.add_parser("agent-config", help=_("print the logs agent configuration for a file"))
+    agent = add_command("agent-config", help=_("print the logs agent configuration for a file"))
     agent.add_argument("--file", required=True, help=_("the log file to ship, e.g. /var/log/secure"))
     agent.add_argument("--log-group", required=True, help=_("the CloudWatch Logs group, e.g. ssh_logs"))
     agent.add_argument(
@@ -228,7 +245,7 @@ def parser() -> argparse.ArgumentParser:
     )
     agent.add_argument("--region", default="ap-northeast-1", help=_("default: ap-northeast-1"))
     agent.set_defaults(handler=_agent_config)
-    student = commands.add_parser("student", help=_("write the student editions (solutions removed) of the notebooks"))
+    student = add_command("student", help=_("write the student editions (solutions removed) of the notebooks"))
     student.add_argument("outdir", help=_("folder to write them to, e.g. student/"))
     student.add_argument("notebooks", nargs="*", help=_("notebook files (default: all of the edition --lang)"))
     student.add_argument(
@@ -238,16 +255,16 @@ def parser() -> argparse.ArgumentParser:
         help=_("the edition: en (notebooks/) or ja (notebooks/ja/, answer notes in Japanese)"),
     )
     student.set_defaults(handler=_student)
-    serve = commands.add_parser("serve", help=_("run the workshop's moto server (an account per participant)"))
+    serve = add_command("serve", help=_("run the workshop's moto server (an account per participant)"))
     serve.add_argument("--port", type=int, default=5000, help=_("default 5000; 0 picks a free port"))
     serve.add_argument("--host", default="127.0.0.1", help=_("default 127.0.0.1; 0.0.0.0 to let the room's laptops in"))
     serve.set_defaults(handler=_serve)
-    status = commands.add_parser("status", help=_("which notebooks' checks pass, per workshop participant"))
+    status = add_command("status", help=_("which notebooks' checks pass, per workshop participant"))
     status.add_argument(
         "--endpoint", help=_("the workshop server (default: $LABKIT_BOARD_URL, else $LABKIT_ENDPOINT_URL)")
     )
     status.set_defaults(handler=_status)
-    catchup = with_backend(commands.add_parser("catchup", help=_("build what earlier notebooks leave, to start at NN")))
+    catchup = with_backend(add_command("catchup", help=_("build what earlier notebooks leave, to start at NN")))
     catchup.add_argument("notebook", help=_("the notebook to start at, e.g. 05"))
     catchup.add_argument(
         "--confirm-cost", action="store_true", help=_("on aws: allow launching the (billable) instance")
