@@ -529,7 +529,7 @@ class Lab:
                 raise WaitTimeout(
                     _(
                         "{what} did not happen within {limit} of lab time (lab time is now {now:%Y-%m-%d %H:%M} UTC)"
-                    ).format(what=_(description), limit=limit, now=self.clock.now())
+                    ).format(what=_(description) if description else description, limit=limit, now=self.clock.now())
                 )
             remaining = deadline - self.clock.now()
             self.advance(seconds=min(step, remaining).total_seconds())
