@@ -355,6 +355,9 @@ def test_a_lab_that_waits_in_vain_says_so_in_japanese(capsys) -> None:
             "ラボの時間で 0:02:00 待ちましたが、次のことは起こりませんでした: 条件が満たされる "
             "(現在のラボの時刻は 2026-06-01 00:02 UTC)"
         )
+        with pytest.raises(WaitTimeout) as raised:
+            lab.wait_until(lambda: False, timeout=1, description="")  # gettext("") is the catalogue's header
+        assert "Project-Id-Version" not in str(raised.value)
         with pytest.raises(
             ConfigurationError, match=r"^ap-northeast-1 に 'cpu-high' という名前のアラームはありません$"
         ):
