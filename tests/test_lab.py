@@ -155,6 +155,30 @@ def test_real_clock_waits_instead_of_jumping(monkeypatch: pytest.MonkeyPatch) ->
         clock.advance_to(clock.now(), lambda now: None)
 
 
+def test_long_real_waits_are_skipped_unless_allowed(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Notebook 09's night in the batch window: offline lab time costs nothing; on AWS a wait of hours is
+    skipped with the sentence that says how to allow it, and allowed once ``max_real_wait_minutes`` covers it."""
+    assert lab.may_wait(minutes=24 * 60) and capsys.readouterr().out == ""
+    slept: list[float] = []
+    monkeypatch.setattr(LabClock, "sleep", staticmethod(slept.append))
+    real = Lab(
+        backends.Backend("aws", boto3.Session(region_name="ap-northeast-1"), "000000000000", in_process=False),
+        "ap-northeast-1",
+        LabClock(virtual=False),
+        "lab-test",
+    )
+    assert real.may_wait(minutes=30) and capsys.readouterr().out == ""
+    assert not real.may_wait(minutes=7 * 60 + 12.5)
+    assert capsys.readouterr().out.strip() == (
+        "Skipped on AWS: this step would wait 7 h 12 min in real time. To run it, set "
+        "lab.max_real_wait_minutes = 433 in a cell and run this cell again."
+    )
+    real.max_real_wait_minutes = 433
+    assert real.may_wait(minutes=7 * 60 + 12.5) and slept == []
+
+
 # -- the emulator mechanism ---------------------------------------------------------------------
 def test_answer_replaces_moto_and_sees_the_learners_params(lab: Lab) -> None:
     seen: list[dict[str, Any]] = []

@@ -178,6 +178,8 @@ class Lab:
         self.lang = "en"
         #: On a real account, billable steps are refused until a notebook cell sets this to True.
         self.confirm_costs = False
+        #: On a real account, :meth:`may_wait` lets a step wait in real time up to this many minutes.
+        self.max_real_wait_minutes = 30.0
         self._queue_inbox: Any = None
         self.emulator: Emulator | None = None
         if backend.emulated:
@@ -492,6 +494,25 @@ class Lab:
         else:
             self._really_wait(delta.total_seconds(), "waiting")
         return self.clock.now()
+
+    def may_wait(self, minutes: float) -> bool:
+        """Whether a step may let ``minutes`` of lab time pass now.
+
+        Offline, lab time costs nothing: always True. On a real account :meth:`advance` really waits,
+        so a step that would wait longer than ``lab.max_real_wait_minutes`` (30) is skipped: this
+        prints how long it would take and how to allow it, and returns False. Notebook
+        09-alarms-that-scale-and-stay-quiet asks it before its night in the batch window (up to a day).
+        """
+        if self.clock.virtual or minutes <= self.max_real_wait_minutes:
+            return True
+        hours, rest = divmod(round(minutes), 60)
+        print(
+            _(
+                "Skipped on AWS: this step would wait {hours} h {minutes} min in real time. To run it, set "
+                "lab.max_real_wait_minutes = {needed} in a cell and run this cell again."
+            ).format(hours=hours, minutes=rest, needed=int(minutes) + 1)
+        )
+        return False
 
     def _really_wait(self, seconds: float, description: str) -> None:
         from tqdm.auto import tqdm

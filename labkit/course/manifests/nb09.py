@@ -16,7 +16,7 @@ MANIFEST = Manifest(
         "quiet during a deployment; an anomaly detection band compared with a static threshold; EC2 Auto Scaling "
         "driven by alarms: target tracking and step scaling"
     ),
-    minutes=60,
+    minutes=65,
     differences=(
         (
             N_(
