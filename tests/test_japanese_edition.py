@@ -7,6 +7,7 @@ nbval runs them too: the Makefile's NOTEBOOKS lists notebooks/ja/ (tests/test_ju
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -238,9 +239,21 @@ def _commands(section: str) -> set[str]:
     return found
 
 
+def _numbered_rows(section: str) -> dict[str, list[str]]:
+    """The figures of each table row whose first cell starts with a number (a notebook's minutes, the measured
+    participants, the capacity model's sizes), keyed by that number."""
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.strip().startswith("|") else []
+        if cells and re.match(r"\d", cells[0]):
+            rows[cells[0].split()[0]] = re.findall(r"\d+(?:[.,]\d+)*", " ".join(cells[1:]))
+    return rows
+
+
 def test_the_japanese_readme_has_the_workshop_guide_with_the_same_commands_and_figures() -> None:
     """README.ja.md's workshop guide is README.md's: every command the instructor or a participant types (``labkit
-    serve``, ``labkit catchup 05``, the TLJH set-up...) and every memory figure of the capacity model appear in it."""
+    serve``, ``labkit catchup 05``, the TLJH set-up...), every memory figure, and the figures of each table row (a
+    notebook's minutes, the measured runs, the capacity model) appear in it, and the day's total time."""
     english = _section((REPO / "README.md").read_text(encoding="utf-8"), "Workshops and hosting")
     japanese = _section((REPO / "README.ja.md").read_text(encoding="utf-8"), "ワークショップとホスティング")
     commands = _commands(english)
@@ -256,6 +269,12 @@ def test_the_japanese_readme_has_the_workshop_guide_with_the_same_commands_and_f
     figures = set(re.findall(r"\d[\d.,]*\s(?:MiB|GiB)|\d+ – \d+ GiB|≈ \d+", english))
     assert len(figures) >= 15
     assert sorted(f for f in figures if f not in japanese) == []
+    english_rows, japanese_rows = _numbered_rows(english), _numbered_rows(japanese)
+    assert {"00", "09", "2", "8", "30", "100", "300"} <= set(english_rows) and set(japanese_rows) == set(english_rows)
+    for key, numbers in english_rows.items():
+        assert not Counter(numbers) - Counter(japanese_rows[key]), f"row {key}: {numbers} vs {japanese_rows[key]}"
+    total = re.search(r"About (\d+) h (\d+) min of lab time", english)
+    assert total and f"ラボの時間は合計で約 {total[1]} 時間 {total[2]} 分です" in japanese
     headings = re.findall(r"^###? ", english, flags=re.MULTILINE)
     assert len(re.findall(r"^###? ", japanese, flags=re.MULTILINE)) == len(headings)
 
