@@ -7,6 +7,24 @@ and carry AWS's wording, so a learner sees the message AWS would have sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+#: How labkit's errors put their words in the lab's language: :mod:`labkit.i18n` gives its ``gettext`` with
+#: :func:`translate_with` when it is imported (it imports this module, so this one cannot import it back).
+#: Until then the words are English, which is also the lab's language until labkit.i18n sets another.
+_gettext: Callable[[str], str] = str
+
+
+def translate_with(gettext: Callable[[str], str]) -> None:
+    """Translate labkit's errors with ``gettext`` from now on (:mod:`labkit.i18n` calls it)."""
+    global _gettext
+    _gettext = gettext
+
+
+def _(message: str) -> str:
+    """``message`` in the lab's language (the catalogue's keyword: ``make messages`` extracts it)."""
+    return _gettext(message)
+
 
 class LabkitError(Exception):
     """Base class of every labkit error."""
@@ -31,8 +49,6 @@ class UnsupportedOperation(LabkitError, NotImplementedError):
         self.service = service
         self.operation = operation
         self.backend = backend
-        from labkit.i18n import _  # labkit.i18n raises ConfigurationError: imported when needed
-
         message = _(
             "{service}.{operation} is not supported by the {backend!r} backend "
             "(neither moto nor the labkit emulator implements it)"
@@ -182,8 +198,6 @@ class MetricMathUnsupported(LabkitError, NotImplementedError):
     """A documented construct the offline engine does not evaluate; ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        from labkit.i18n import _
-
         super().__init__(_("metric math {construct} is not emulated").format(construct=construct))
         self.construct = construct
 
@@ -196,8 +210,6 @@ class MetricsInsightsUnsupported(LabkitError, NotImplementedError):
     """A valid Metrics Insights construct the offline engine does not run; ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        from labkit.i18n import _
-
         super().__init__(_("Metrics Insights {construct} is not emulated").format(construct=construct))
         self.construct = construct
 
@@ -231,7 +243,5 @@ class MuteRuleUnsupported(LabkitError, NotImplementedError):
     """A mute rule whose meaning AWS's pages leave open (labkit would have to guess); ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        from labkit.i18n import _
-
         super().__init__(_("{construct} is not emulated").format(construct=construct))
         self.construct = construct

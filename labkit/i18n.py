@@ -29,7 +29,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from labkit.exceptions import ConfigurationError
+from labkit.exceptions import ConfigurationError, translate_with
 
 #: The languages labkit speaks (``connect(lang=...)``, ``LABKIT_LANG``); English is the source.
 LANGUAGES = ("en", "ja")
@@ -98,6 +98,7 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 
 _ = gettext
+translate_with(gettext)  # labkit.exceptions' own words (UnsupportedOperation's...) in the lab's language too
 
 #: argparse's own words that a ``labkit`` user sees: its help's headings and ``-h``, and its answers to what a
 #: user types wrong (argparse marks them ``_()`` for gettext). Its messages about a parser written wrong are for

@@ -389,3 +389,37 @@ def test_wrap_breaks_japanese_between_characters_by_columns() -> None:
     assert all(
         i18n.width(line) <= 20 for line in i18n.wrap("どのレジストリにも記録されていないリソースもすべて対象にする", 20)
     )
+
+
+def test_what_the_emulator_does_not_emulate_is_named_in_japanese() -> None:
+    """A call the offline lab refuses: the whole sentence in Japanese (labkit's framing and the emulator's reason),
+    with the operation and the construct named as the learner wrote them."""
+    import datetime as dt
+
+    from labkit.exceptions import UnsupportedOperation
+    from labkit.runtime.clock import DEFAULT_START
+
+    lab = labkit.connect(lang="ja")
+    try:
+        autoscaling = lab.client("autoscaling")
+        with pytest.raises(UnsupportedOperation) as refused:
+            autoscaling.put_lifecycle_hook(
+                AutoScalingGroupName="g",
+                LifecycleHookName="h",
+                LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING",
+            )
+        assert str(refused.value) == (
+            "autoscaling.PutLifecycleHook は 'moto' バックエンドではサポートされていません (moto も labkit の"
+            "エミュレーターも実装していません): ライフサイクルフックは AWS では有効ですが、オフラインではエミュレートされません"
+        )
+        window = {"StartTime": DEFAULT_START - dt.timedelta(days=1), "EndTime": DEFAULT_START}
+        with pytest.raises(UnsupportedOperation) as refused:
+            lab.client("cloudwatch").get_metric_data(
+                MetricDataQueries=[{"Id": "e", "Expression": "SEARCH('CPU', 'Average', 60)"}], **window
+            )
+        assert str(refused.value).endswith(
+            ": メトリクス数式の function SEARCH はエミュレートされません (AWS では有効です)"
+        )
+    finally:
+        lab.close()
+        i18n.set_language("en")

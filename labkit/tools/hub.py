@@ -95,11 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     source = os.environ.get("LABKIT_LABS_SOURCE")
     if not source:
-        from labkit.i18n import _  # here, not at the top: the hub imports this module without labkit's dependencies
-
-        raise SystemExit(
-            "labkit.tools.hub: " + _("LABKIT_LABS_SOURCE (the repository to copy the labs from) is not set")
-        )
+        raise SystemExit("labkit.tools.hub: LABKIT_LABS_SOURCE (the repository to copy the labs from) is not set")
     copy_labs(Path(source), Path.home())
     singleuser = Path(sys.executable).with_name("jupyterhub-singleuser")
     os.execv(singleuser, [str(singleuser), *args])
