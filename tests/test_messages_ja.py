@@ -423,3 +423,18 @@ def test_what_the_emulator_does_not_emulate_is_named_in_japanese() -> None:
     finally:
         lab.close()
         i18n.set_language("en")
+
+
+def test_the_lesson_helpers_refuse_in_japanese(japanese) -> None:
+    """What a learner gets wrong in a helper's arguments: the sentence in Japanese, the value as they wrote it."""
+    from labkit.exceptions import InvalidParameter
+    from labkit.lesson import ec2
+
+    lab = labkit.connect(lang="ja")
+    try:
+        with pytest.raises(
+            InvalidParameter, match=r"^不明なワークロードのパターン 'weekly' です。.* のいずれかを選択してください$"
+        ):
+            ec2.launch(lab, pattern="weekly")
+    finally:
+        lab.close()
