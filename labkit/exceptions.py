@@ -7,7 +7,7 @@ and carry AWS's wording, so a learner sees the message AWS would have sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 #: How labkit's errors put their words in the lab's language: :mod:`labkit.i18n` gives its ``gettext`` with
 #: :func:`translate_with` when it is imported (it imports this module, so this one cannot import it back).
@@ -103,12 +103,26 @@ class InvalidAlarmParameter(LabkitError, ValueError):
 
 
 class InvalidAgentConfig(LabkitError, ValueError):
-    """A CloudWatch Logs agent (awslogs) or unified CloudWatch agent configuration AWS would refuse."""
+    """A CloudWatch Logs agent (awslogs) or unified CloudWatch agent configuration AWS would refuse.
+
+    ``summary`` and ``problems`` are what the message says, kept apart (each a
+    ``labkit.aws.agent.problems.Problem`` when labkit's rules found it) so that ``labkit.lesson.agent``
+    can say them in the lab's language."""
+
+    def __init__(self, message: str = "", *, summary: str | None = None, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.summary = summary
+        self.problems = tuple(problems)
 
 
 class UncheckedAgentConfig(LabkitError, NotImplementedError):
     """A unified CloudWatch agent configuration with parts labkit's rules do not describe (traces,
-    Windows events…): neither accepted nor refused, the message names them."""
+    Windows events…): neither accepted nor refused, the message names them (``summary``, as for
+    :class:`InvalidAgentConfig`)."""
+
+    def __init__(self, message: str = "", *, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 class ServiceError(LabkitError):
@@ -237,6 +251,15 @@ class InvalidMuteRule(LabkitError, ValueError):
         self.code = code
         self.message = message
         super().__init__(message)
+
+
+class LogAlarmUnsupported(LabkitError, NotImplementedError):
+    """A log alarm setting whose meaning AWS's documentation leaves open (labkit would have to guess), or that the
+    lab does not emulate (alarm contributors); ``construct`` names it."""
+
+    def __init__(self, construct: str) -> None:
+        super().__init__(_("{construct} is not emulated").format(construct=construct))
+        self.construct = construct
 
 
 class MuteRuleUnsupported(LabkitError, NotImplementedError):

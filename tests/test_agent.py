@@ -256,7 +256,10 @@ def collect_entry(**changes: object) -> dict[str, object]:
         ),
         (collect_entry(retention_in_days=2), r"collect_list\[0\]\.retention_in_days: 2 is not one of"),
         (collect_entry(log_group_name="g" * 513), r"log_group_name: '.*' is too long"),
-        ({"logs": {"logs_collected": {"files": {"collect_list": []}}}}, r"collect_list: \[\] should be non-empty"),
+        (
+            {"logs": {"logs_collected": {"files": {"collect_list": []}}}},
+            r"collect_list: too few items \(0; at least 1\)",
+        ),
         (
             collect_entry(timestamp_format="%Y %j"),
             r"collect_list\[0\]\.timestamp_format: %j is not a supported directive",

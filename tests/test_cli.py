@@ -70,6 +70,23 @@ def test_agent_config_prints_the_articles_files(capsys: pytest.CaptureFixture[st
     assert "[/var/log/secure]\nfile = /var/log/secure\nlog_group_name = ssh_logs" in out
 
 
+def test_agent_config_says_what_is_wrong_in_the_labs_language(capsys: pytest.CaptureFixture[str]) -> None:
+    """``LABKIT_LANG=ja labkit agent-config`` (issue 18): the problem in Japanese, with the same section and option."""
+    from labkit import i18n
+
+    arguments = ["agent-config", "--file", "/var/log/secure", "--log-group", "ssh logs"]
+    assert main(arguments) == 1
+    english = capsys.readouterr().err
+    assert english.startswith("labkit: [/var/log/secure] log_group_name: 'ssh logs' must be 1-512 characters")
+    i18n.set_language("ja")
+    try:
+        assert main(arguments) == 1
+    finally:
+        i18n.set_language("en")
+    japanese = capsys.readouterr().err
+    assert japanese.startswith("labkit: [/var/log/secure] log_group_name: 'ssh logs' は a-z、A-Z、0-9")
+
+
 def test_agent_config_unified_is_pipeable_json(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 

@@ -1,25 +1,17 @@
 """CloudWatch operations labkit does not emulate are refused by name, never answered emptily.
 
 Managed Contributor Insights rules: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights-RuleSyntax.html;
-log alarms: https://docs.aws.amazon.com/cli/v1/reference/cloudwatch/put-log-alarm.html
-(alarm mute rules are emulated: tests/test_emulator_mute_rules.py)
+CloudWatch Logs scheduled queries: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateScheduledQuery.html
+(alarm mute rules are emulated: tests/test_emulator_mute_rules.py; log alarms: tests/test_emulator_log_alarms.py)
 """
 
 from __future__ import annotations
 
 import pytest
 
-from labkit.emulator.cloudwatch_refused import REFUSED
+from labkit.emulator.cloudwatch_refused import LOGS_REFUSED, REFUSED
 from labkit.exceptions import UnsupportedOperation
 from labkit.runtime.lab import Lab
-
-LOG_ALARM_QUERY = {
-    "QueryString": "filter @message like /Failed password/ | stats count(*) as failures",
-    "LogGroupIdentifiers": ["ssh_logs"],
-    "AggregationExpression": "failures",
-    "ScheduledQueryRoleARN": "arn:aws:iam::123456789012:role/scheduled-query",
-    "ScheduleConfiguration": {"ScheduleExpression": "rate(5 minutes)", "StartTimeOffset": 300},
-}
 
 
 def test_managed_insight_rules_are_refused_not_stored(lab: Lab) -> None:
@@ -32,24 +24,27 @@ def test_managed_insight_rules_are_refused_not_stored(lab: Lab) -> None:
     assert lab.internal_client("cloudwatch").describe_insight_rules()["InsightRules"] == []
 
 
-def test_log_alarm_is_refused(lab: Lab) -> None:
-    cloudwatch = lab.client("cloudwatch")
-    with pytest.raises(UnsupportedOperation, match=r"PutLogAlarm.*metric filter"):
-        cloudwatch.put_log_alarm(
-            AlarmName="ssh",
-            ScheduledQueryConfiguration=LOG_ALARM_QUERY,
-            QueryResultsToEvaluate=1,
-            QueryResultsToAlarm=1,
-            Threshold=10,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
+def test_scheduled_queries_are_refused_by_name(lab: Lab) -> None:
+    """moto has no scheduled queries; a log alarm's managed one runs inside the emulated alarm (alarm-log.html)."""
+    logs = lab.client("logs")
+    with pytest.raises(UnsupportedOperation, match=r"logs\.ListScheduledQueries.*scheduled queries"):
+        logs.list_scheduled_queries()
+    with pytest.raises(UnsupportedOperation, match=r"logs\.CreateScheduledQuery"):
+        logs.create_scheduled_query(
+            name="q",
+            queryLanguage="CWLI",
+            queryString="stats count(*)",
+            scheduleExpression="cron(0 * * * ? *)",
+            executionRoleArn=f"arn:aws:iam::{lab.account_id}:role/r",
         )
 
 
 def test_every_refused_operation_is_in_botocore() -> None:
     import botocore.session
 
-    operations = set(botocore.session.get_session().get_service_model("cloudwatch").operation_names)
-    assert set(REFUSED) <= operations
+    session = botocore.session.get_session()
+    assert set(REFUSED) <= set(session.get_service_model("cloudwatch").operation_names)
+    assert set(LOGS_REFUSED) <= set(session.get_service_model("logs").operation_names)
 
 
 def test_saved_queries_are_recorded_and_torn_down(lab: Lab) -> None:
@@ -62,10 +57,3 @@ def test_saved_queries_are_recorded_and_torn_down(lab: Lab) -> None:
     lab.teardown()
     assert lab.internal_client("logs").describe_query_definitions()["queryDefinitions"] == []
     assert lab.inventory() == []
-
-
-def test_describe_alarms_of_type_log_alarm_lists_none(lab: Lab) -> None:
-    """AlarmTypes=["LogAlarm"] returns "only a list of log alarms" (API_DescribeAlarms): none exist offline."""
-    cloudwatch = lab.client("cloudwatch")
-    assert cloudwatch.describe_alarms(AlarmTypes=["LogAlarm"])["LogAlarms"] == []
-    assert "LogAlarms" not in cloudwatch.describe_alarms()

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from labkit import i18n
 from labkit.emulator import ec2_workload
-from labkit.emulator.ec2_status import Ec2Status
+from labkit.emulator.ec2_status import OUTCOME_TEXT, ActionRecord, Ec2Status, Outcome
 from labkit.lesson import ec2
 from labkit.runtime.lab import Lab
 
@@ -96,11 +97,13 @@ def test_the_recover_action_repairs_the_host_and_the_alarm_returns_to_ok(lab: La
     lab.advance(minutes=2)
     assert _state(lab) == "ALARM"
     [record] = lab.emulator.plugin(Ec2Status).actions
-    assert (record.action, record.instance_id, record.outcome.startswith("recovered")) == (
+    assert (record.action, record.instance_id, record.kind, record.kind.performed) == (
         "recover",
         instance.instance_id,
+        Outcome.RECOVERED,
         True,
     )
+    assert record.outcome.startswith("recovered onto new hardware")
     assert not instance.failing("system", lab.clock.now())
     lab.advance(minutes=2)
     assert _state(lab) == "OK"
@@ -116,7 +119,13 @@ def test_recover_is_refused_on_the_instance_check_and_on_unsupported_types(lab: 
     instance.impair("instance", at=lab.clock.now())
     old.impair("system", at=lab.clock.now())
     lab.advance(minutes=2)
-    outcomes = {r.alarm_name: r.outcome for r in lab.emulator.plugin(Ec2Status).actions}
+    records = lab.emulator.plugin(Ec2Status).actions
+    assert {r.alarm_name: r.kind for r in records} == {
+        "a": Outcome.RECOVER_NEEDS_SYSTEM_CHECK,
+        "b": Outcome.TYPE_NOT_RECOVERABLE,
+    }
+    assert not any(r.kind.performed for r in records)
+    outcomes = {r.alarm_name: r.outcome for r in records}
     assert outcomes == {
         "a": "not performed: the recover action works only with StatusCheckFailed_System",
         "b": "not performed: instance type m1.small does not support recovery",
@@ -133,8 +142,8 @@ def test_reboot_clears_an_instance_impairment_and_stop_stops(lab: Lab) -> None:
     instance.impair("instance", at=lab.clock.now())
     other.impair("instance", at=lab.clock.now())
     lab.advance(minutes=3)
-    actions = {r.alarm_name: (r.action, r.outcome) for r in lab.emulator.plugin(Ec2Status).actions}
-    assert actions == {"a": ("reboot", "rebooted"), "b": ("stop", "stopped")}
+    actions = {r.alarm_name: (r.action, r.kind, r.outcome) for r in lab.emulator.plugin(Ec2Status).actions}
+    assert actions == {"a": ("reboot", Outcome.REBOOTED, "rebooted"), "b": ("stop", Outcome.STOPPED, "stopped")}
     assert not instance.failing("instance", lab.clock.now())
     states = lab.client("ec2").describe_instances(InstanceIds=[other.instance_id])["Reservations"][0]["Instances"]
     assert states[0]["State"]["Name"] == "stopped"
@@ -154,4 +163,40 @@ def test_an_ec2_action_needs_an_instance_id_dimension(lab: Lab) -> None:
     )
     lab.client("cloudwatch").set_alarm_state(AlarmName="no-instance", StateValue="ALARM", StateReason="test")
     [record] = lab.emulator.plugin(Ec2Status).actions
+    assert record.kind is Outcome.NO_INSTANCE_DIMENSION
     assert record.outcome.startswith("not performed: EC2 actions need a per-instance metric")
+
+
+def test_the_outcome_reads_in_the_labs_language_and_the_kind_does_not_change(lab: Lab) -> None:
+    """Notebook 07 prints ``outcome`` (labkit's explanation, issue 18) and checks ``kind``: a Japanese lab
+    reads the recovery in Japanese when it looks, whatever the language was when the action ran; the kind,
+    what checkers read, is the same in both languages."""
+    instance = ec2.launch(lab)
+    _alarm(lab, instance, "StatusCheckFailed_System", "recover")
+    lab.advance(minutes=2)
+    instance.impair("system", at=lab.clock.now())
+    lab.advance(minutes=2)
+    [record] = lab.emulator.plugin(Ec2Status).actions
+    english = record.outcome
+    i18n.set_language("ja")
+    try:
+        japanese = record.outcome
+    finally:
+        i18n.set_language("en")
+    assert record.kind == "recovered" and english.startswith("recovered onto new hardware")
+    assert japanese.startswith("新しいハードウェアに復旧しました")
+    assert record.outcome == english
+
+
+@pytest.mark.parametrize("kind", list(Outcome))
+def test_every_outcome_is_said_in_both_languages_naming_the_same_instance_type(kind: Outcome) -> None:
+    record = ActionRecord(dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc), "a", "recover", "i-1", kind, "m1.small")
+    english = record.outcome
+    assert english == OUTCOME_TEXT[kind].format(instance_type="m1.small")
+    i18n.set_language("ja")
+    try:
+        japanese = record.outcome
+    finally:
+        i18n.set_language("en")
+    assert japanese != english and ("m1.small" in japanese) == ("m1.small" in english)
+    assert english.startswith("not performed") != kind.performed

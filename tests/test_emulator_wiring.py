@@ -198,3 +198,32 @@ def test_a_client_that_records_nothing_still_sees_what_the_emulator_completes(la
     assert TAG_KEY not in {t["Key"] for t in lab.internal_client("sns").list_tags_for_resource(ResourceArn=arn)["Tags"]}
     lab.client("sns").create_topic(Name="learner-made")
     assert [r.ident["TopicArn"].rsplit(":", 1)[-1] for r in lab.registry.ordered(lab.lab_id)] == ["learner-made"]
+
+
+def test_offline_sessions_share_botocores_models_and_still_reach_in_process_moto() -> None:
+    """Offline sessions share one botocore loader and a copy of botocore's built-in handlers (a lab's
+    clients are made several times faster). Importing moto adds its request stubber to those handlers:
+    a session made before moto was imported must not keep an in-process moto lab off moto."""
+    import subprocess
+
+    script = (
+        "from labkit.emulator.moto_accounts import offline_session\n"
+        "offline_session('ap-northeast-1')\n"
+        "import labkit\n"
+        "lab = labkit.connect('moto')\n"
+        "lab.client('sns').create_topic(Name='lab-first')\n"
+        "print([t['TopicArn'] for t in lab.client('sns').list_topics()['Topics']])\n"
+        "lab.close()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "['arn:aws:sns:ap-northeast-1:123456789012:lab-first']"
+
+    from labkit.emulator.moto_accounts import offline_session, shared_loader
+
+    first, second = offline_session("ap-northeast-1"), offline_session("us-east-1", "other", "keys")
+    assert first.client("ec2").meta.service_model is not None
+    assert second._session.get_component("data_loader") is shared_loader()
+    assert second.get_credentials().access_key == "other" and first.get_credentials().access_key == "testing"
+    first.events.register("before-sign", lambda **_: None, unique_id="only-in-first")
+    assert "only-in-first" not in second._session._original_handler._unique_id_handlers

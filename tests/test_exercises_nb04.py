@@ -68,6 +68,22 @@ def test_schema_violation_is_reported(lab: Lab) -> None:
     assert "'log_group' was unexpected" in problem
 
 
+def test_a_japanese_lab_reads_the_schema_violation_in_japanese_at_the_same_path(lab: Lab) -> None:
+    """The checker's feedback in a Japanese lab (issue 18): the rules' finding said in Japanese, same JSON path."""
+    from labkit import i18n
+
+    config = _config(SECURE, MESSAGES)
+    config["logs"]["logs_collected"]["files"]["collect_list"][1]["log_group"] = "system_logs"
+    _store(lab, json.dumps(config))
+    i18n.set_language("ja")
+    try:
+        [problem] = two_sources.problems(lab)
+    finally:
+        i18n.set_language("en")
+    assert "$.logs.logs_collected.files.collect_list[1]: 使用できないキーがあります: 'log_group'" in problem
+    assert "was unexpected" not in problem
+
+
 def test_only_one_file(lab: Lab) -> None:
     _store(lab, json.dumps(_config(SECURE)))
     assert two_sources.problems(lab) == [

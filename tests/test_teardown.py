@@ -245,6 +245,36 @@ def test_a_process_that_only_imported_ipykernel_is_not_a_kernel(tmp_path: Path) 
     assert owner["kernel"] is False and owner["pid"] == os.getpid()
 
 
+def test_log_alarms_are_deleted_one_by_one(lab: Lab) -> None:
+    """A log alarm is an alarm (its ARN is arn:aws:cloudwatch:...:alarm:<name>); teardown deletes each alarm in a
+    DeleteAlarms call of its own, as log alarms need: "Log alarms cannot be batch deleted" (API_DeleteAlarms)."""
+    assert "PutLogAlarm" in KINDS_BY_NAME["cloudwatch:alarm"].create_operations
+    lab.client("logs").create_log_group(logGroupName="/var/log/secure")
+    cloudwatch = lab.client("cloudwatch")
+    for name in ("ssh-failures", "ssh-failures-hourly"):
+        cloudwatch.put_log_alarm(
+            AlarmName=name,
+            ScheduledQueryConfiguration={
+                "QueryString": "filter @message like /preauth/",
+                "LogGroupIdentifiers": ["/var/log/secure"],
+                "ScheduledQueryRoleARN": f"arn:aws:iam::{lab.account_id}:role/scheduled-query",
+                "ScheduleConfiguration": {"ScheduleExpression": "rate(5 minutes)", "StartTimeOffset": 300},
+                "AggregationExpression": "count(*)",
+            },
+            QueryResultsToEvaluate=1,
+            QueryResultsToAlarm=1,
+            Threshold=3.0,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+    assert sum(label.startswith("cloudwatch:alarm ssh-failures") for label in lab.inventory()) == 2, lab.inventory()
+    lab.teardown()
+    assert lab.inventory() == []
+    assert lab.internal_client("cloudwatch").describe_alarms(AlarmTypes=["LogAlarm"])["LogAlarms"] == []
+    arn = "arn:aws:cloudwatch:ap-northeast-1:123456789012:alarm:ssh-failures"
+    record = _record_for_arn(arn, "lab-1", lab.internal_client, "2026-06-01T00:00:00+00:00")
+    assert record is not None and (record.kind, record.ident) == ("cloudwatch:alarm", {"AlarmName": "ssh-failures"})
+
+
 def test_alarm_mute_rules_are_deleted_after_their_alarms(lab: Lab) -> None:
     """Deleting a rule unmutes its alarms "immediately ... If those alarms are in an ALARM state, their configured
     actions will trigger" (API_DeleteAlarmMuteRule): teardown deletes the alarm first, so no action wakes."""

@@ -18,6 +18,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.cloudwatch_alarms:CloudWatchAlarms",
     "labkit.emulator.cloudwatch_anomaly:AnomalyDetectors",
     "labkit.emulator.cloudwatch_composite:CompositeAlarms",
+    "labkit.emulator.cloudwatch_log_alarms:LogAlarms",
     "labkit.emulator.cloudwatch_metrics:CloudWatchMetrics",
     "labkit.emulator.cloudwatch_mute_rules:AlarmMuteRules",
     "labkit.emulator.cloudwatch_refused:RefusedCloudWatch",

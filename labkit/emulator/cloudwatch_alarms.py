@@ -109,6 +109,7 @@ from labkit.i18n import N_, _
 
 if TYPE_CHECKING:
     from labkit.emulator.cloudwatch_composite import CompositeAlarms
+    from labkit.emulator.cloudwatch_log_alarms import LogAlarms
     from labkit.emulator.cloudwatch_mute_rules import AlarmMuteRules
     from labkit.emulator.core import Emulator
 from labkit.aws import alarms, metricmath, metricsinsights
@@ -227,6 +228,8 @@ class CloudWatchAlarms:
         self.newest: dict[tuple[str, str], float] = {}
         #: The alarm mute rules plugin, when installed (it registers itself: it requires this one).
         self.mute_rules: AlarmMuteRules | None = None
+        #: The log alarms plugin, when installed (it registers itself: it requires this one).
+        self.log_alarms: LogAlarms | None = None
         #: Each alarm's EvaluationWindow as put, by (region, name); absent means a sliding window.
         self.windows: dict[tuple[str, str], dict[str, Any]] = {}
         #: Leave out evaluations that provably repeat the last one (see the module docstring); tests
@@ -437,6 +440,8 @@ class CloudWatchAlarms:
         composite = self.composite
         if composite is not None and composite.owns(call):
             return composite.set_state(call)
+        if self.log_alarms is not None and self.log_alarms.owns(call):
+            return self.log_alarms.set_state(call)
         name = call.params["AlarmName"]
         before = self._alarm(name)
         if before is None:

@@ -5,7 +5,8 @@ Rules, from the PutCompositeAlarm API reference
 
 * ``AlarmRule`` is parsed and checked by :mod:`labkit.aws.alarmrule` (functions, operators, 100
   children, 500 elements, 10,240 characters); the alarms it names must exist in the Region (AWS
-  refuses a rule naming missing alarms; the message is *labkit wording*).
+  refuses a rule naming missing alarms; the message is *labkit wording*). The reference speaks of metric and
+  composite alarms as children; a rule (or an ``ActionsSuppressor``) naming a log alarm is refused by name.
 * "When this operation creates an alarm, the alarm state is immediately set to INSUFFICIENT_DATA.
   The alarm is then evaluated and its state is set appropriately. ... When you update an existing
   alarm, its state is left unchanged"; "The composite alarm goes into
@@ -32,7 +33,8 @@ Rules, from the PutCompositeAlarm API reference
   sample). When a period ends the alarm's state is updated without a change of value (``StateUpdate``
   history item "Alarm updated from ALARM to ALARM" and an event, as the sample's ALARM-to-ALARM event
   two minutes after the change shows); labkit applies the wait period to changes to ALARM only.
-* ``DescribeAlarms`` returns composite alarms only when ``AlarmTypes`` names ``CompositeAlarm``
+* ``DescribeAlarms`` returns composite alarms only when ``AlarmTypes`` names ``CompositeAlarm``, and the log alarms
+  of :mod:`cloudwatch_log_alarms` only when it names ``LogAlarm``
   ("If you omit this parameter, only metric alarms are returned", DescribeAlarms API reference);
   ``DescribeAlarmHistory`` likewise. ``ChildrenOfAlarmName`` / ``ParentsOfAlarmName`` return what the
   DescribeAlarms reference lists; a ``MaxRecords`` smaller than the answer is refused by name (every
@@ -165,6 +167,15 @@ class CompositeAlarms:
         except alarmrule.AlarmRuleError as error:
             raise ServiceError("ValidationError", str(error)) from error
         region = self._region(call)
+        log_alarms = self.metric_alarms.log_alarms
+        for ref in sorted(rule.alarms):
+            child = self._child_name(region, ref)
+            if log_alarms is not None and child is not None and log_alarms.exists(region, child):
+                raise self._unsupported(
+                    "PutCompositeAlarm",
+                    f"the log alarm {ref} in AlarmRule (whether a composite alarm's rule may name a log alarm is not "
+                    "documented)",
+                )
         missing = sorted(
             ref
             for ref in rule.alarms
@@ -232,6 +243,13 @@ class CompositeAlarms:
         if suppressor is None:
             return {}
         child = self._child_name(region, suppressor)
+        log_alarms = self.metric_alarms.log_alarms
+        if child is not None and log_alarms is not None and log_alarms.exists(region, child):
+            raise self._unsupported(
+                "PutCompositeAlarm",
+                f"the log alarm {suppressor} as ActionsSuppressor (whether a log alarm may suppress a composite alarm's "
+                "actions is not documented)",
+            )
         if child is None or self._state(region, child) is None:
             raise ServiceError("ValidationError", f"The ActionsSuppressor alarm {suppressor} does not exist.")
         for name in periods:
@@ -356,10 +374,12 @@ class CompositeAlarms:
                     and (action is None or any(a.startswith(action) for a in actions))
                 ):
                     reply["CompositeAlarms"].append(dict(alarm))
-        if "LogAlarm" in types:
-            reply["LogAlarms"] = []  # none can exist offline: PutLogAlarm is refused (cloudwatch_refused)
+        if "LogAlarm" in types:  # kept by cloudwatch_log_alarms
+            log_alarms = self.metric_alarms.log_alarms
+            reply["LogAlarms"] = log_alarms.describe(region, params) if log_alarms is not None else []
         most = params.get("MaxRecords")
-        if most is not None and len(reply["MetricAlarms"]) + len(reply["CompositeAlarms"]) > int(most):
+        listed = len(reply["MetricAlarms"]) + len(reply["CompositeAlarms"]) + len(reply.get("LogAlarms", []))
+        if most is not None and listed > int(most):
             raise self._unsupported("DescribeAlarms", f"more alarms than MaxRecords ({most}): paging is not emulated")
         return reply
 

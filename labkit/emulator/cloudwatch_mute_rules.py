@@ -10,7 +10,7 @@ mute rules work" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring
   states, but their configured actions (such as Amazon SNS notifications or Auto Scaling actions) are
   muted", for "actions associated with all alarm states, including OK, ALARM, and INSUFFICIENT_DATA":
   metric alarms (:mod:`cloudwatch_alarms`: SNS topics and EC2 actions), composite alarms
-  (:mod:`cloudwatch_composite`) and the scaling policies Auto Scaling invokes (:mod:`autoscaling`).
+  (:mod:`cloudwatch_composite`), log alarms (:mod:`cloudwatch_log_alarms`) and the scaling policies Auto Scaling invokes (:mod:`autoscaling`).
   The state change itself, its ``StateUpdate`` history item and its EventBridge event happen as
   without a rule (an event is not a configured action).
 * When the alarm is unmuted (the window ends, the rule expires, is deleted or no longer targets it),
@@ -24,7 +24,7 @@ mute rules work" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring
   ``Action`` item) until the actions run, then the usual ``Action`` items, at the lab minute they run.
 * ``PutAlarmMuteRule`` on an existing name "updates the existing rule with the new configuration"; its
   tags are kept from the creation (the pages are silent; PutMetricAlarm ignores tags on an update).
-  ``MuteTargets`` "must match existing alarms" (metric or composite alarms of the Region).
+  ``MuteTargets`` "must match existing alarms" (metric, composite or log alarms of the Region).
   ``GetAlarmMuteRule`` of a missing rule: ``ResourceNotFoundException``; ``DeleteAlarmMuteRule`` "is
   idempotent". ``ListAlarmMuteRules`` (filters ``AlarmName`` and ``Statuses``, ``MaxRecords`` default 50)
   lists rules by name, pages with ``NextToken``, and lists none for an alarm no rule targets (whether AWS
@@ -112,6 +112,11 @@ class AlarmMuteRules:
                 if self.composite.alarms[key]["StateValue"] == state:
                     self.composite.run_actions(region, name, old_state, now)
                 continue
+            log_alarms = self.metric_alarms.log_alarms
+            if log_alarms is not None and key in log_alarms.alarms:
+                if log_alarms.alarms[key]["StateValue"] == state:
+                    log_alarms.run_actions(region, name, old_state, now)
+                continue
             found = self.lab.internal_client("cloudwatch", region).describe_alarms(AlarmNames=[name])["MetricAlarms"]
             if found and found[0]["StateValue"] == state and found[0].get("ActionsEnabled", True):
                 self.metric_alarms.run_actions(found[0], old_state, now)
@@ -159,6 +164,9 @@ class AlarmMuteRules:
 
     def _alarm_exists(self, region: str, name: str) -> bool:
         if (region, name) in self.composite.alarms:
+            return True
+        log_alarms = self.metric_alarms.log_alarms
+        if log_alarms is not None and log_alarms.exists(region, name):
             return True
         return bool(self.lab.internal_client("cloudwatch", region).describe_alarms(AlarmNames=[name])["MetricAlarms"])
 

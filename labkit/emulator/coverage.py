@@ -148,6 +148,31 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
             "AnomalyDetectorId Namespace MetricName Dimensions Stat SingleMetricAnomalyDetector MetricMathAnomalyDetector"
         ),
     ),
+    ("cloudwatch", "PutLogAlarm"): Coverage(
+        _members(
+            "AlarmName AlarmDescription ActionsEnabled QueryResultsToEvaluate QueryResultsToAlarm Threshold "
+            "ComparisonOperator TreatMissingData Tags ActionLogLineRoleArn"
+        ),
+        checked={
+            "ScheduledQueryConfiguration": "cloudwatch_log_alarms: the query, this account's existing log groups, rate() "
+            "schedules and single-value aggregations evaluated; by clauses (contributors), several aggregates and "
+            "non-numeric values refused",
+            "OKActions": "cloudwatch_log_alarms: SNS topics honoured, other actions refused",
+            "AlarmActions": "cloudwatch_log_alarms: SNS topics honoured, other actions refused",
+            "InsufficientDataActions": "cloudwatch_log_alarms: SNS topics honoured, other actions refused",
+            "ActionLogLineCount": "cloudwatch_log_alarms: 0 honoured; log lines in notifications refused",
+        },
+        refused={
+            "WarmUpConfiguration": Refusal("alarm warm-up periods are not emulated"),
+            "ActionConfiguration": _ACTION_CONFIGURATION,
+            "ScheduledQueryConfiguration.QueryARN": Refusal(
+                "the managed scheduled query is not a CloudWatch Logs resource offline (CloudWatch sets its ARN)"
+            ),
+            "ScheduledQueryConfiguration.Tags": Refusal(
+                "the managed scheduled query is not a CloudWatch Logs resource offline, so it has no tags"
+            ),
+        },
+    ),
     ("cloudwatch", "PutMetricAlarm"): Coverage(
         _members(
             "AlarmName AlarmDescription ActionsEnabled OKActions AlarmActions InsufficientDataActions MetricName "

@@ -15,10 +15,14 @@ Taught in notebook 06-cloudtrail-eventbridge-health.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
+
+from botocore.model import ServiceModel
 
 from labkit.aws import health
 from labkit.emulator.events import Events
+from labkit.emulator.moto_accounts import shared_loader
 from labkit.exceptions import ServiceError
 
 if TYPE_CHECKING:
@@ -51,12 +55,16 @@ class Health:
         )
 
 
+@functools.cache
+def health_operations() -> tuple[str, ...]:
+    """Every operation of the Health API, as botocore models it (read once per process)."""
+    return tuple(ServiceModel(shared_loader().load_service_model("health", "service-2")).operation_names)
+
+
 def install(emulator: Emulator) -> Health:
     """Register Health event delivery and the Basic-plan API answers on ``emulator``."""
-    import botocore.session
-
     plugin = Health(emulator)
     # Every operation of the Health API, as botocore models it.
-    for operation in botocore.session.get_session().get_service_model("health").operation_names:
+    for operation in health_operations():
         emulator.answers("health", operation)(plugin.refuse)
     return plugin

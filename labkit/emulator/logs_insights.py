@@ -86,23 +86,7 @@ class LogsInsights:
             plan = compile(params["queryString"])
         except MalformedQuery as error:
             raise ServiceError("MalformedQueryException", str(error)) from None
-        account = call.lab.account_id
-        events: list[dict[str, Any]] = []
-        for group in groups:
-            source = _source(call, group)
-            for stream in source.stream_names(None):
-                # startTime/endTime are seconds and inclusive: the end second is included whole.
-                for event in _events(source, stream, start * 1000, end * 1000 + 999):
-                    events.append(
-                        {
-                            "@timestamp": event["timestamp"],
-                            "@message": event["message"],
-                            "@logStream": stream,
-                            "@log": f"{account}:{group}",
-                            "@ingestionTime": event["ingestionTime"],
-                            "@ptr": (group, stream, event["eventId"]),
-                        }
-                    )
+        events = query_events(call, groups, start, end)
         result = plan.run(events)
         query_id = str(uuid.UUID(int=self.emulator_random(call)))
         by_pointer = {e["@ptr"]: e for e in events} if any("@ptr" in r for r in result.rows[:limit]) else {}
@@ -256,6 +240,40 @@ class LogsInsights:
         return self.queries[query_id]
 
 
+def query_events(call: Call, groups: list[str], start: int, end: int) -> list[dict[str, Any]]:
+    """The events of log ``groups`` (names) a query from ``start`` to ``end`` (epoch seconds, both inclusive: the
+    end second is included whole) reads, as Logs Insights rows. Raises ``ResourceNotFoundException`` for a
+    missing group. Log alarms' scheduled executions read their events here too (:mod:`cloudwatch_log_alarms`)."""
+    account = call.lab.account_id
+    events: list[dict[str, Any]] = []
+    for group in groups:
+        source = _source(call, group)
+        for stream in source.stream_names(None):
+            for event in _events(source, stream, start * 1000, end * 1000 + 999):
+                events.append(
+                    {
+                        "@timestamp": event["timestamp"],
+                        "@message": event["message"],
+                        "@logStream": stream,
+                        "@log": f"{account}:{group}",
+                        "@ingestionTime": event["ingestionTime"],
+                        "@ptr": (group, stream, event["eventId"]),
+                    }
+                )
+    return events
+
+
+def group_names(identifiers: list[str]) -> list[str]:
+    """Log group names from names or ARNs (``arn:aws:logs:<region>:<account>:log-group:<name>[:*]``)."""
+    out = []
+    for name in identifiers:
+        if name.startswith("arn:"):
+            name = name.split(":log-group:", 1)[-1]
+            name = name[:-2] if name.endswith(":*") else name
+        out.append(name)
+    return out
+
+
 def _groups(params: dict[str, Any]) -> list[str]:
     """Exactly one of logGroupName, logGroupNames, logGroupIdentifiers (API_StartQuery)."""
     given = [k for k in ("logGroupName", "logGroupNames", "logGroupIdentifiers") if params.get(k)]
@@ -265,14 +283,7 @@ def _groups(params: dict[str, Any]) -> list[str]:
             "Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified",
         )
     value = params[given[0]]
-    names = [value] if isinstance(value, str) else list(value)
-    out = []
-    for name in names:
-        if name.startswith("arn:"):
-            name = name.split(":log-group:", 1)[-1]
-            name = name[:-2] if name.endswith(":*") else name
-        out.append(name)
-    return out
+    return group_names([value] if isinstance(value, str) else list(value))
 
 
 def install(emulator: Emulator) -> LogsInsights:

@@ -227,6 +227,9 @@ def lab_instance_id(lab: Lab) -> str | None:
 def alarm_actions(lab: Lab) -> list[ActionRecord]:
     """What alarms' EC2 actions (recover, reboot, stop, terminate) did in this lab, oldest first.
 
+    Each record's ``kind`` (an :class:`~labkit.emulator.ec2_status.Outcome`, e.g. ``"recovered"``) is what
+    checks read; its ``outcome`` says the same in the lab's language (labkit's words, not AWS's).
+
     Offline only: the emulator carries the actions out and records them. On AWS an alarm's
     ``Action`` history items say what its actions did. Taught in notebook 07-liveness-url-dashboards.
     """

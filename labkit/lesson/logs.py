@@ -34,12 +34,12 @@ from typing import Any, Literal
 from labkit.aws.agent.awslogs import (
     EVENT_OVERHEAD_BYTES,
     LogSource,
-    validate_source,
 )
 from labkit.aws.agent.unified import collect_list_entry_problems, source_from_collect_list
 from labkit.aws.filterpattern import lint as lint_pattern
 from labkit.exceptions import InvalidAgentConfig, InvalidParameter
 from labkit.i18n import _
+from labkit.lesson.agent import say, validate_source
 
 UTC = dt.timezone.utc
 #: RFC 5737 TEST-NET-1/2/3: the only addresses this module writes.
@@ -328,7 +328,10 @@ class SimulatedAgent:
         else:
             problems = collect_list_entry_problems(source)
             if problems:
-                raise InvalidAgentConfig("collect_list entry: " + "; ".join(problems))
+                raise InvalidAgentConfig(
+                    _("collect_list entry: {problems}").format(problems="; ".join(map(say, problems))),
+                    problems=problems,
+                )
             source = source_from_collect_list(source)
         self.client = client
         self.source = source

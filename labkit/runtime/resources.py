@@ -98,8 +98,10 @@ def _subscription_ident(params: dict[str, Any], response: dict[str, Any]) -> lis
 # -- CloudWatch -----------------------------------------------------------------------------------
 def _alarm_exists(cloudwatch: Client, ident: Ident) -> bool:
     # Without AlarmTypes DescribeAlarms returns metric alarms only (DescribeAlarms API reference).
-    found = cloudwatch.describe_alarms(AlarmNames=[ident["AlarmName"]], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
-    return bool(found.get("MetricAlarms") or found.get("CompositeAlarms"))
+    found = cloudwatch.describe_alarms(
+        AlarmNames=[ident["AlarmName"]], AlarmTypes=["MetricAlarm", "CompositeAlarm", "LogAlarm"]
+    )
+    return bool(found.get("MetricAlarms") or found.get("CompositeAlarms") or found.get("LogAlarms"))
 
 
 def _mute_rule_exists(cloudwatch: Client, ident: Ident) -> bool:
@@ -422,7 +424,8 @@ KINDS: list[ResourceKind] = [
     ResourceKind(
         "cloudwatch:alarm",
         "cloudwatch",
-        ("PutMetricAlarm", "PutCompositeAlarm"),
+        # A log alarm is deleted alone: "Log alarms cannot be batch deleted" (API_DeleteAlarms); each alarm is.
+        ("PutMetricAlarm", "PutCompositeAlarm", "PutLogAlarm"),
         _param("AlarmName"),
         lambda c, i: c.delete_alarms(AlarmNames=[i["AlarmName"]]),
         _alarm_exists,

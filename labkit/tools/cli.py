@@ -113,7 +113,7 @@ def _inventory(args: argparse.Namespace) -> int:
 
 
 def _agent_config(args: argparse.Namespace) -> int:
-    from labkit.aws.agent import render
+    from labkit.lesson.agent import render
 
     print(render(args.file, args.log_group, args.format, args.region))
     return 0

@@ -49,19 +49,19 @@ import warnings
 import pandas as pd
 
 import labkit
-from labkit.aws.agent import (
+from labkit.lesson.agent import (
     LogSource,
     al2023_script,
     al2_awslogs_script,
     awscli_conf,
     awslogs_conf,
     convert_awslogs_conf,
+    options_table,
     render,
     unified_config,
     validate_awslogs_conf,
     validate_unified,
 )
-from labkit.aws.agent.reference import options_table
 from labkit import differences_box
 from labkit import InvalidAgentConfig
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.exceptions import InvalidAgentConfig
+from labkit.aws.agent.problems import N_, Problem, invalid, word
 
 AGENT_REFERENCE_URL = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html"
 TIMESTAMP_DIFFERENCES_URL = (
@@ -183,93 +183,161 @@ def parse_awslogs_conf(text: str) -> dict[str, dict[str, str]]:
     try:
         parser.read_string(text)
     except configparser.Error as error:
-        raise InvalidAgentConfig(f"awslogs.conf cannot be read: {error}") from error
+        raise invalid(None, [_unreadable(error)]) from error
     return {name: dict(parser.items(name)) for name in parser.sections()}
+
+
+def _unreadable(error: configparser.Error) -> Problem:
+    """What configparser (the agent's reader) could not read, in the kit's words."""
+    if isinstance(error, configparser.DuplicateSectionError):
+        return Problem(
+            "",
+            N_("awslogs.conf cannot be read: section {section} already exists (line {line})"),
+            section=repr(error.section),
+            line=error.lineno,
+        )
+    if isinstance(error, configparser.DuplicateOptionError):
+        return Problem(
+            "",
+            N_("awslogs.conf cannot be read: option {option} in section {section} already exists (line {line})"),
+            option=repr(error.option),
+            section=repr(error.section),
+            line=error.lineno,
+        )
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return Problem(
+            "",
+            N_("awslogs.conf cannot be read: line {line} comes before the first [section] header: {text}"),
+            line=error.lineno,
+            text=repr(error.line.rstrip("\n")),
+        )
+    if isinstance(error, configparser.ParsingError):
+        line, content = error.errors[0]
+        return Problem(
+            "",
+            N_("awslogs.conf cannot be read: line {line} is not an 'option = value' line: {text}"),
+            line=line,
+            text=content if isinstance(content, str) else repr(content),
+        )
+    return Problem("", N_("awslogs.conf cannot be read: {error}"), error=error)  # configparser's own words
+
+
+#: What :func:`validate_awslogs_conf` says before the problems of a file.
+AWSLOGS_SUMMARY = Problem(
+    "", N_("awslogs.conf does not follow the CloudWatch Logs agent reference ({url})"), url=AGENT_REFERENCE_URL
+)
+
+
+def awslogs_conf_problems(text: str) -> list[Problem]:
+    """Every problem of an ``awslogs.conf``, each as ``[section] option: what is wrong`` (empty if it is valid).
+
+    Raises :class:`~labkit.exceptions.InvalidAgentConfig` if the text cannot be read at all.
+    """
+    sections = parse_awslogs_conf(text)
+    problems: list[Problem] = []
+    allowed = ", ".join(sorted(GENERAL_OPTIONS))
+    for key in sections.get("general", {}):
+        if key not in GENERAL_OPTIONS:
+            problems.append(Problem(f"[general] {key}", N_("unknown option; allowed: {allowed}"), allowed=allowed))
+    gzip = sections.get("general", {}).get("use_gzip_http_content_encoding")
+    if gzip is not None and gzip not in ("true", "false"):
+        problems.append(
+            Problem("[general] use_gzip_http_content_encoding", N_("{value} is not true or false"), value=repr(gzip))
+        )
+    streams = {name: options for name, options in sections.items() if name != "general"}
+    if not streams:
+        problems.append(Problem("", N_("awslogs.conf has no log stream section, so the agent sends nothing")))
+    for name, options in streams.items():
+        problems.extend(problem.at(f"[{name}]") for problem in stream_problems(options))
+    return problems
 
 
 def validate_awslogs_conf(text: str) -> list[LogSource]:
     """Check an ``awslogs.conf`` against the agent reference and return its log sources.
 
     Raises :class:`~labkit.exceptions.InvalidAgentConfig` listing every problem as
-    ``[section] option: what is wrong``.
+    ``[section] option: what is wrong`` (:func:`awslogs_conf_problems`).
     """
-    sections = parse_awslogs_conf(text)
-    problems: list[str] = []
-    for key in sections.get("general", {}):
-        if key not in GENERAL_OPTIONS:
-            problems.append(f"[general] {key}: unknown option; allowed: {', '.join(sorted(GENERAL_OPTIONS))}")
-    gzip = sections.get("general", {}).get("use_gzip_http_content_encoding")
-    if gzip is not None and gzip not in ("true", "false"):
-        problems.append(f"[general] use_gzip_http_content_encoding: {gzip!r} is not true or false")
-    streams = {name: options for name, options in sections.items() if name != "general"}
-    if not streams:
-        problems.append("awslogs.conf has no log stream section, so the agent sends nothing")
-    for name, options in streams.items():
-        problems.extend(f"[{name}] {problem}" for problem in stream_problems(options))
+    problems = awslogs_conf_problems(text)
     if problems:
-        raise InvalidAgentConfig(
-            "awslogs.conf does not follow the CloudWatch Logs agent reference "
-            f"({AGENT_REFERENCE_URL}):\n  " + "\n  ".join(problems)
-        )
-    return [LogSource.from_options(options) for options in streams.values()]
+        raise invalid(AWSLOGS_SUMMARY, problems)
+    sections = parse_awslogs_conf(text)
+    return [LogSource.from_options(options) for name, options in sections.items() if name != "general"]
 
 
 def validate_source(source: LogSource) -> None:
     """Check one :class:`LogSource` as if it were written to ``awslogs.conf``."""
     problems = stream_problems(source.options())
     if problems:
-        raise InvalidAgentConfig(f"[{source.file}] " + f"\n[{source.file}] ".join(problems))
+        raise invalid(None, [problem.at(f"[{source.file}]") for problem in problems])
 
 
-def stream_problems(options: Mapping[str, str]) -> list[str]:
+def stream_problems(options: Mapping[str, str]) -> list[Problem]:
     """What is wrong with one log stream section, each as ``option: problem``."""
+    allowed = ", ".join(sorted(STREAM_OPTIONS))
     problems = [
-        f"{key}: unknown option; allowed: {', '.join(sorted(STREAM_OPTIONS))}"
+        Problem(key, N_("unknown option; allowed: {allowed}"), allowed=allowed)
         for key in options
         if key not in STREAM_OPTIONS
     ]
-    problems += [f"{key}: missing (required)" for key in REQUIRED_STREAM_OPTIONS if not options.get(key)]
+    problems += [Problem(key, N_("missing (required)")) for key in REQUIRED_STREAM_OPTIONS if not options.get(key)]
     group = options.get("log_group_name")
     if group and not _LOG_GROUP_NAME.fullmatch(group):
-        problems.append(f"log_group_name: {group!r} must be 1-512 characters of a-z, A-Z, 0-9, '_', '-', '/', '.'")
+        problems.append(
+            Problem(
+                "log_group_name",
+                N_("{value} must be 1-512 characters of a-z, A-Z, 0-9, '_', '-', '/', '.'"),
+                value=repr(group),
+            )
+        )
     stream = options.get("log_stream_name")
     if stream:
-        problems += [f"log_stream_name: {problem}" for problem in stream_name_problems(stream, STREAM_NAME_VARIABLES)]
+        problems += [p.at("log_stream_name") for p in stream_name_problems(stream, STREAM_NAME_VARIABLES)]
     datetime_format = options.get("datetime_format")
     if datetime_format is not None:
-        problems += [f"datetime_format: {p}" for p in directive_problems(datetime_format, LEGACY_DIRECTIVES)]
+        problems += [p.at("datetime_format") for p in directive_problems(datetime_format, LEGACY_DIRECTIVES)]
     if options.get("time_zone") not in (None, "LOCAL", "UTC"):
-        problems.append(f"time_zone: {options['time_zone']!r} is not LOCAL or UTC")
+        problems.append(Problem("time_zone", N_("{value} is not LOCAL or UTC"), value=repr(options["time_zone"])))
     if options.get("initial_position") not in (None, "start_of_file", "end_of_file"):
-        problems.append(f"initial_position: {options['initial_position']!r} is not start_of_file or end_of_file")
+        problems.append(
+            Problem(
+                "initial_position",
+                N_("{value} is not start_of_file or end_of_file"),
+                value=repr(options["initial_position"]),
+            )
+        )
     encoding = options.get("encoding")
     if encoding is not None:
         try:
             codecs.lookup(encoding)
         except LookupError:
-            problems.append(f"encoding: {encoding!r} is not an encoding Python's codecs.decode() knows")
+            problems.append(
+                Problem(
+                    "encoding", N_("{value} is not an encoding Python's codecs.decode() knows"), value=repr(encoding)
+                )
+            )
     problems += _fingerprint_problems(options.get("file_fingerprint_lines"))
     problems += _multi_line_problems(options.get("multi_line_start_pattern"), datetime_format)
-    problems += _integer_problems(options, "buffer_duration", MIN_BUFFER_DURATION_MS, None, "ms")
-    problems += _integer_problems(options, "batch_count", 1, MAX_BATCH_COUNT, "events")
-    problems += _integer_problems(options, "batch_size", 1, MAX_BATCH_SIZE, "bytes")
+    problems += _integer_problems(options, "buffer_duration", MIN_BUFFER_DURATION_MS, None, word(N_("ms")))
+    problems += _integer_problems(options, "batch_count", 1, MAX_BATCH_COUNT, word(N_("events")))
+    problems += _integer_problems(options, "batch_size", 1, MAX_BATCH_SIZE, word(N_("bytes")))
     return problems
 
 
-def directive_problems(fmt: str, allowed: frozenset[str], dash: frozenset[str] = frozenset()) -> list[str]:
+def directive_problems(fmt: str, allowed: frozenset[str], dash: frozenset[str] = frozenset()) -> list[Problem]:
     """Every ``%`` directive in ``fmt`` that the agent does not support.
 
     ``dash`` lists the letters that may also be written ``%-X`` (the unified agent's
     non-padded forms).
     """
-    problems: list[str] = []
+    problems: list[Problem] = []
     index = 0
     while index < len(fmt):
         if fmt[index] != "%":
             index += 1
             continue
         if index + 1 == len(fmt):
-            problems.append(f"{fmt!r} ends with a lone '%'")
+            problems.append(Problem("", N_("{value} ends with a lone '%'"), value=repr(fmt)))
             break
         letter = fmt[index + 1]
         if letter == "-" and index + 2 < len(fmt) and fmt[index + 2] in dash:
@@ -279,12 +347,19 @@ def directive_problems(fmt: str, allowed: frozenset[str], dash: frozenset[str] =
             directive = fmt[index : index + 3] if letter == "-" else fmt[index : index + 2]
             supported = " ".join(f"%{c}" for c in sorted(allowed - {"%"}))
             supported += "".join(f" %-{c}" for c in sorted(dash))
-            problems.append(f"{directive} is not a supported directive (supported: {supported})")
+            problems.append(
+                Problem(
+                    "",
+                    N_("{directive} is not a supported directive (supported: {supported})"),
+                    directive=directive,
+                    supported=supported,
+                )
+            )
         index += 2
     return problems
 
 
-def stream_name_problems(name: str, variables: frozenset[str]) -> list[str]:
+def stream_name_problems(name: str, variables: frozenset[str]) -> list[Problem]:
     """What is wrong with a log stream name template.
 
     CreateLogStream: 1-512 characters, no ':' or '*'
@@ -293,53 +368,93 @@ def stream_name_problems(name: str, variables: frozenset[str]) -> list[str]:
     """
     known = ", ".join("{" + variable + "}" for variable in sorted(variables))
     problems = [
-        f"{{{variable}}} is not a variable the agent substitutes (only {known})"
+        Problem(
+            "",
+            N_("{variable} is not a variable the agent substitutes (only {known})"),
+            variable="{" + variable + "}",
+            known=known,
+        )
         for variable in _VARIABLE.findall(name)
         if variable not in variables
     ]
     if ":" in name or "*" in name:
-        problems.append(f"{name!r} contains ':' or '*', which log stream names may not")
+        problems.append(
+            Problem("", N_("{value} contains ':' or '*', which log stream names may not"), value=repr(name))
+        )
     if len(name) > 512:
-        problems.append(f"{len(name)} characters is more than the 512 a log stream name may have")
+        problems.append(
+            Problem("", N_("{length} characters is more than the 512 a log stream name may have"), length=len(name))
+        )
     return problems
 
 
-def _fingerprint_problems(value: str | None) -> list[str]:
+def _fingerprint_problems(value: str | None) -> list[Problem]:
     if value is None:
         return []
     match = _FINGERPRINT_LINES.fullmatch(value)
     if match is None:
-        return [f"file_fingerprint_lines: {value!r} is not one number or two dash-delimited numbers ('1', '2-5')"]
+        return [
+            Problem(
+                "file_fingerprint_lines",
+                N_("{value} is not one number or two dash-delimited numbers ('1', '2-5')"),
+                value=repr(value),
+            )
+        ]
     first, last = int(match.group(1)), int(match.group(2) or match.group(1))
     if first < 1 or last < first:
-        return [f"file_fingerprint_lines: {value!r} is not a range of line numbers starting at 1 or more"]
+        return [
+            Problem(
+                "file_fingerprint_lines",
+                N_("{value} is not a range of line numbers starting at 1 or more"),
+                value=repr(value),
+            )
+        ]
     return []
 
 
-def _multi_line_problems(pattern: str | None, datetime_format: str | None) -> list[str]:
+def _multi_line_problems(pattern: str | None, datetime_format: str | None) -> list[Problem]:
     if pattern is None:
         return []
     if pattern == "{datetime_format}":
         if datetime_format is None:
-            return ["multi_line_start_pattern: {datetime_format} needs the datetime_format option"]
+            return [
+                Problem(
+                    "multi_line_start_pattern",
+                    N_("{variable} needs the datetime_format option"),
+                    variable="{datetime_format}",
+                )
+            ]
         return []
     try:
         re.compile(pattern)
     except re.error as error:
-        return [f"multi_line_start_pattern: {pattern!r} is not a regular expression ({error})"]
+        return [
+            Problem(
+                "multi_line_start_pattern",
+                N_("{value} is not a regular expression ({error})"),
+                value=repr(pattern),
+                error=error,
+            )
+        ]
     return []
 
 
-def _integer_problems(options: Mapping[str, str], key: str, minimum: int, maximum: int | None, unit: str) -> list[str]:
+def _integer_problems(
+    options: Mapping[str, str], key: str, minimum: int, maximum: int | None, unit: Problem
+) -> list[Problem]:
     raw = options.get(key)
     if raw is None:
         return []
     try:
         value = int(raw)
     except ValueError:
-        return [f"{key}: {raw!r} is not an integer"]
+        return [Problem(key, N_("{value} is not an integer"), value=repr(raw))]
     if value < minimum:
-        return [f"{key}: {value} is below the minimum of {minimum} {unit}"]
+        return [
+            Problem(key, N_("{value} is below the minimum of {limit} {unit}"), value=value, limit=minimum, unit=unit)
+        ]
     if maximum is not None and value > maximum:
-        return [f"{key}: {value} is above the maximum of {maximum} {unit}"]
+        return [
+            Problem(key, N_("{value} is above the maximum of {limit} {unit}"), value=value, limit=maximum, unit=unit)
+        ]
     return []

@@ -13,8 +13,11 @@ Taught in notebook 04-log-agent-config, where :func:`options_table` prints the t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from labkit.aws.agent.problems import N_
 
 
 @dataclass(frozen=True)
@@ -38,131 +41,150 @@ AWSLOGS_OPTIONS: tuple[AgentOption, ...] = (
     AgentOption(
         "state_file",
         "general",
-        "Where the agent records how far it has read each file.",
-        "(none)",
-        note="the unified agent keeps its own state files",
+        N_("Where the agent records how far it has read each file."),
+        N_("(none)"),
+        note=N_("the unified agent keeps its own state files"),
     ),
     AgentOption(
         "logging_config_file",
         "general",
-        "A Python logging configuration for the agent's own log (optional).",
-        "the agent's built-in logging",
+        N_("A Python logging configuration for the agent's own log (optional)."),
+        N_("the agent's built-in logging"),
         "agent.logfile",
-        "the unified agent only takes the path of its log file",
+        N_("the unified agent only takes the path of its log file"),
     ),
     AgentOption(
         "use_gzip_http_content_encoding",
         "general",
-        "Compress the PutLogEvents requests with gzip.",
+        N_("Compress the PutLogEvents requests with gzip."),
         "true",
-        note="the unified agent has no such switch",
+        note=N_("the unified agent has no such switch"),
     ),
     AgentOption(
         "file",
         "logstream",
-        "The log file to ship; wildcards (access_log.*) pick the most recently modified file.",
-        "(required)",
+        N_("The log file to ship; wildcards (access_log.*) pick the most recently modified file."),
+        N_("(required)"),
         "file_path",
     ),
     AgentOption(
         "log_group_name",
         "logstream",
-        "The destination log group; created if it does not exist.",
-        "(required)",
+        N_("The destination log group; created if it does not exist."),
+        N_("(required)"),
         "log_group_name",
-        "defaults to the file path up to its final dot in the unified agent",
+        N_("defaults to the file path up to its final dot in the unified agent"),
     ),
     AgentOption(
         "log_stream_name",
         "logstream",
-        "The destination log stream; may use {instance_id}, {hostname} and {ip_address}.",
-        "(required)",
+        N_("The destination log stream; may use {instance_id}, {hostname} and {ip_address}."),
+        N_("(required)"),
         "log_stream_name",
-        "defaults to {instance_id} in the unified agent, which also knows {local_hostname}",
+        N_("defaults to {instance_id} in the unified agent, which also knows {local_hostname}"),
     ),
     AgentOption(
         "datetime_format",
         "logstream",
-        "How to read each event's timestamp from its text (strptime symbols). Without it, or when a "
-        "line does not parse, the event takes the previous event's timestamp, or the current time.",
-        "(none: the time the line is read)",
+        N_(
+            "How to read each event's timestamp from its text (strptime symbols). Without it, or when a "
+            "line does not parse, the event takes the previous event's timestamp, or the current time."
+        ),
+        N_("(none: the time the line is read)"),
         "timestamp_format",
-        "the unified agent supports fewer symbols (no %c, %f, %j, %U, %W, %w) but adds %-d, %-m, …",
+        N_("the unified agent supports fewer symbols (no %c, %f, %j, %U, %W, %w) but adds %-d, %-m, …"),
     ),
     AgentOption(
-        "time_zone", "logstream", "The time zone of the timestamps: LOCAL or UTC.", "LOCAL", "timezone", "Local or UTC"
+        "time_zone",
+        "logstream",
+        N_("The time zone of the timestamps: LOCAL or UTC."),
+        "LOCAL",
+        "timezone",
+        N_("Local or UTC"),
     ),
     AgentOption(
         "file_fingerprint_lines",
         "logstream",
-        "Which lines identify the file (one number or a range such as 2-5).",
+        N_("Which lines identify the file (one number or a range such as 2-5)."),
         "1",
-        note="the unified agent has no such option",
+        note=N_("the unified agent has no such option"),
     ),
     AgentOption(
         "multi_line_start_pattern",
         "logstream",
-        "A regular expression for the first line of an event, or {datetime_format}.",
+        N_("A regular expression for the first line of an event, or {datetime_format}."),
         r"^[^\s]",
         "multi_line_start_pattern",
-        "{timestamp_format} in the unified agent",
+        N_("{timestamp_format} in the unified agent"),
     ),
     AgentOption(
         "initial_position",
         "logstream",
-        "Where to start reading a file the agent has no state for: start_of_file or end_of_file.",
+        N_("Where to start reading a file the agent has no state for: start_of_file or end_of_file."),
         "start_of_file",
-        note="the unified agent has no such option",
+        note=N_("the unified agent has no such option"),
     ),
     AgentOption(
         "encoding",
         "logstream",
-        "The file's encoding (a name Python's codecs.decode() knows).",
+        N_("The file's encoding (a name Python's codecs.decode() knows)."),
         "utf_8",
         "encoding",
-        "the unified agent uses its own names (utf-8, shift_jis, euc-jp, …)",
+        N_("the unified agent uses its own names (utf-8, shift_jis, euc-jp, …)"),
     ),
     AgentOption(
         "buffer_duration",
         "logstream",
-        "How long to collect events before sending a batch, in milliseconds (minimum 5000).",
+        N_("How long to collect events before sending a batch, in milliseconds (minimum 5000)."),
         "5000",
         "logs.force_flush_interval",
-        "seconds, for all files at once (default 5)",
+        N_("seconds, for all files at once (default 5)"),
     ),
     AgentOption(
         "batch_count",
         "logstream",
-        "The most events in one PutLogEvents batch (at most 10,000).",
+        N_("The most events in one PutLogEvents batch (at most 10,000)."),
         "1000",
-        note="the unified agent fills batches up to the API limits by itself",
+        note=N_("the unified agent fills batches up to the API limits by itself"),
     ),
     AgentOption(
         "batch_size",
         "logstream",
-        "The most bytes in one batch: the UTF-8 messages plus 26 bytes per event (at most 1,048,576).",
+        N_("The most bytes in one batch: the UTF-8 messages plus 26 bytes per event (at most 1,048,576)."),
         "32768",
-        note="the unified agent fills batches up to the API limits by itself",
+        note=N_("the unified agent fills batches up to the API limits by itself"),
     ),
 )
 
+#: The table's column headers (translated by :func:`labkit.lesson.agent.options_table`).
+COLUMNS = (N_("option"), N_("section"), N_("meaning"), N_("default"), N_("unified agent"))
 
-def options_table() -> Any:
-    """The reference as a pandas DataFrame: option, section, meaning, default, unified agent."""
+
+def options_table(translate: Callable[[str], str] = str) -> Any:
+    """The reference as a pandas DataFrame: option, section, meaning, default, unified agent.
+
+    ``translate`` is applied to the headers and to the texts (not to option names, field names or values);
+    :func:`labkit.lesson.agent.options_table` passes the lab's language.
+    """
     import pandas as pd
 
+    option_, section, meaning, default, unified_agent = (translate(column) for column in COLUMNS)
     rows = []
     for option in AWSLOGS_OPTIONS:
         unified = option.unified or "—"
         if option.note:
-            unified += f" ({option.note})"
+            unified += f" ({translate(option.note)})"
         rows.append(
             {
-                "option": option.name,
-                "section": f"[{option.section}]",
-                "meaning": option.meaning,
-                "default": option.default,
-                "unified agent": unified,
+                option_: option.name,
+                section: f"[{option.section}]",
+                meaning: translate(option.meaning),
+                default: translate(option.default) if option.default in _WORDS else option.default,
+                unified_agent: unified,
             }
         )
     return pd.DataFrame(rows)
+
+
+#: Defaults that are words rather than values.
+_WORDS = frozenset({"(none)", "(required)", "the agent's built-in logging", "(none: the time the line is read)"})

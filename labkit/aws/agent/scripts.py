@@ -22,11 +22,22 @@ from labkit.aws.agent.awslogs import (
     awscli_conf,
     awslogs_conf,
 )
+from labkit.aws.agent.problems import N_, Problem
 from labkit.aws.agent.unified import CONFIG_PATH, unified_config
 
 #: "Amazon Linux 2 end of support is 2026-06-30" (https://aws.amazon.com/amazon-linux-2/faqs/).
 AL2_END_OF_SUPPORT = dt.date(2026, 6, 30)
 AL2_FAQ_URL = "https://aws.amazon.com/amazon-linux-2/faqs/"
+#: What :func:`al2_awslogs_script`'s DeprecationWarning says (:mod:`labkit.lesson.agent` says it in the lab's language).
+AL2_DEPRECATION = Problem(
+    "",
+    N_(
+        "awslogs on Amazon Linux 2 is deprecated: Amazon Linux 2 reaches end of support on {date} ({url}); use {instead}"
+    ),
+    date=AL2_END_OF_SUPPORT.isoformat(),
+    url=AL2_FAQ_URL,
+    instead="al2023_script()",
+)
 #: AL2023 logs to the systemd journal and does not install rsyslog, so there is no
 #: /var/log/secure until rsyslog is installed.
 AL2023_LOGGING_URL = "https://docs.aws.amazon.com/linux/al2023/ug/compare-with-al2.html"
@@ -70,12 +81,7 @@ def al2_awslogs_script(sources: list[LogSource], region: str) -> str:
     Unlike the article, which appends to the package's awslogs.conf, this writes the whole file
     (``[general]`` plus ``sources``), so the package's default ``[/var/log/messages]`` section goes.
     """
-    warnings.warn(
-        f"awslogs on Amazon Linux 2 is deprecated: Amazon Linux 2 reaches end of support on "
-        f"{AL2_END_OF_SUPPORT.isoformat()} ({AL2_FAQ_URL}); use al2023_script()",
-        DeprecationWarning,
-        stacklevel=2,
-    )
+    warnings.warn(str(AL2_DEPRECATION), DeprecationWarning, stacklevel=2)
     return "\n".join(
         [
             "#!/bin/bash",

@@ -31,8 +31,8 @@ from labkit.aws.agent.awslogs import (
     stream_name_problems,
     validate_awslogs_conf,
 )
+from labkit.aws.agent.problems import N_, Problem, invalid, unchecked, word
 from labkit.aws.agent.unified_rules import CHECKED_LOG_SOURCES, CHECKED_PLUGINS, RULES
-from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
 
 CONFIG_DETAILS_URL = (
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html"
@@ -82,12 +82,18 @@ _ENCODINGS = {
 _NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]")
 #: Legacy-only options, with why the converter drops them.
 _DROPPED = {
-    "initial_position": "the unified agent has no initial_position option",
-    "file_fingerprint_lines": "the unified agent has no file_fingerprint_lines option",
-    "buffer_duration": "the unified agent batches by itself (logs.force_flush_interval, default 5 s)",
-    "batch_count": "the unified agent fills batches up to the PutLogEvents limits by itself",
-    "batch_size": "the unified agent fills batches up to the PutLogEvents limits by itself",
+    "initial_position": word(N_("the unified agent has no initial_position option")),
+    "file_fingerprint_lines": word(N_("the unified agent has no file_fingerprint_lines option")),
+    "buffer_duration": word(N_("the unified agent batches by itself (logs.force_flush_interval, default 5 s)")),
+    "batch_count": word(N_("the unified agent fills batches up to the PutLogEvents limits by itself")),
+    "batch_size": word(N_("the unified agent fills batches up to the PutLogEvents limits by itself")),
 }
+#: What :func:`validate_unified` says before the problems of a configuration.
+UNIFIED_SUMMARY = Problem("", N_("not a valid unified CloudWatch agent configuration ({url})"), url=CONFIG_DETAILS_URL)
+#: What :func:`unified_config` says before what the unified agent cannot do.
+CANNOT_SUMMARY = Problem("", N_("the unified CloudWatch agent cannot do this"))
+#: A shown value longer than this is cut (jsonschema would print a whole section back).
+_SHOWN = 80
 
 
 @dataclass
@@ -95,6 +101,8 @@ class Conversion:
     """The unified configuration made from an ``awslogs.conf``, and what could not be carried over."""
 
     config: dict[str, Any]
+    #: ``[section] option: why`` texts, each a :class:`~labkit.aws.agent.problems.Problem` when the converter
+    #: wrote it (:mod:`labkit.lesson.agent` gives them in the lab's language, as plain text).
     notes: list[str] = field(default_factory=list)
 
 
@@ -106,10 +114,10 @@ def unified_config(sources: list[LogSource], region: str | None = None, *, metri
     collected" (CloudWatch-Agent-common-scenarios.html#CloudWatch-Agent-run-as-user).
     Raises :class:`InvalidAgentConfig` if a source uses something the unified agent lacks.
     """
-    notes: list[str] = []
+    notes: list[Problem] = []
     entries = [_entry(source, f"[{source.file}]", notes) for source in sources]
     if notes:
-        raise InvalidAgentConfig("the unified CloudWatch agent cannot do this:\n  " + "\n  ".join(notes))
+        raise invalid(CANNOT_SUMMARY, notes)
     # A deep copy of DEFAULT_METRICS, so that the caller may edit the result.
     return _config(entries, region, json.loads(json.dumps(DEFAULT_METRICS)) if metrics else None)
 
@@ -125,7 +133,7 @@ def convert_awslogs_conf(text: str, awscli_conf: str | None = None) -> Conversio
     sources = validate_awslogs_conf(text)
     sections = parse_awslogs_conf(text)
     notes = [
-        f"[general] {key}: not carried over; the unified agent keeps its own state and log file"
+        Problem(f"[general] {key}", N_("not carried over; the unified agent keeps its own state and log file"))
         for key in sections.get("general", {})
     ]
     names = [name for name in sections if name != "general"]  # in the order of ``sources``
@@ -133,7 +141,7 @@ def convert_awslogs_conf(text: str, awscli_conf: str | None = None) -> Conversio
     if awscli_conf is not None:
         region = parse_awslogs_conf(awscli_conf).get("default", {}).get("region")
     entries = [_entry(source, f"[{name}]", notes) for name, source in zip(names, sources)]
-    return Conversion(_config(entries, region), notes)
+    return Conversion(_config(entries, region), [*notes])
 
 
 def source_from_collect_list(entry: Mapping[str, Any]) -> LogSource:
@@ -167,32 +175,37 @@ def validate_unified(config: Mapping[str, Any]) -> None:
     """
     problems = unified_problems(config)
     if problems:
-        raise InvalidAgentConfig(
-            f"not a valid unified CloudWatch agent configuration ({CONFIG_DETAILS_URL}):\n  " + "\n  ".join(problems)
-        )
-    unchecked = unchecked_parts(config)
-    if unchecked:
-        raise UncheckedAgentConfig(
-            "labkit checks the agent, metrics and logs sections of the unified CloudWatch agent "
-            f"configuration; these parts were not checked: {', '.join(unchecked)}. Check the file on an "
-            "instance with amazon-cloudwatch-agent-ctl -a fetch-config, which validates it."
+        raise invalid(UNIFIED_SUMMARY, problems)
+    parts = unchecked_parts(config)
+    if parts:
+        raise unchecked(
+            Problem(
+                "",
+                N_(
+                    "labkit checks the agent, metrics and logs sections of the unified CloudWatch agent "
+                    "configuration; these parts were not checked: {parts}. Check the file on an instance with "
+                    "amazon-cloudwatch-agent-ctl -a fetch-config, which validates it."
+                ),
+                parts=", ".join(parts),
+            )
         )
 
 
-def unified_problems(config: Any) -> list[str]:
+def unified_problems(config: Any) -> list[Problem]:
     """What AWS's rules (CONFIG_DETAILS_URL) find wrong in ``config``, each as ``$.json.path: problem``.
 
     Structure, types, allowed values and required fields come from :data:`RULES`, checked by
-    jsonschema; beyond them, each ``collect_list`` entry is checked with
-    :func:`collect_list_entry_problems`. Sorted; empty if the checked parts are valid.
+    jsonschema (each of its errors said by :func:`schema_problems`, not in jsonschema's own words);
+    beyond them, each ``collect_list`` entry is checked with :func:`collect_list_entry_problems`.
+    Sorted; empty if the checked parts are valid.
     """
     import jsonschema  # imported here so that `import labkit.aws.agent` stays light
 
     validator = jsonschema.Draft7Validator(RULES)
-    problems = [f"{error.json_path}: {_message(error)}" for error in validator.iter_errors(config)]
+    problems = [problem for error in validator.iter_errors(config) for problem in schema_problems(error)]
     if not problems:
         problems = _entry_problems(config)
-    return sorted(problems)
+    return sorted(set(problems), key=str)
 
 
 def unchecked_parts(config: Mapping[str, Any]) -> list[str]:
@@ -213,48 +226,130 @@ def unchecked_parts(config: Mapping[str, Any]) -> list[str]:
     return parts
 
 
-def _message(error: Any) -> str:
-    """jsonschema's message, except where it would print a whole section back."""
-    if error.validator == "anyOf" and error.json_path == "$.logs":
-        return "needs logs_collected, metrics_collected or both"
-    message: str = error.message
-    return message
+#: The JSON Schema keywords :func:`schema_problems` says in the kit's words; :data:`RULES` uses no other
+#: (tests/test_agent_messages.py walks RULES to check it).
+SCHEMA_KEYWORDS = frozenset(
+    {
+        "additionalProperties",
+        "anyOf",
+        "const",
+        "enum",
+        "maxItems",
+        "maxLength",
+        "maxProperties",
+        "maximum",
+        "minItems",
+        "minLength",
+        "minProperties",
+        "minimum",
+        "oneOf",
+        "required",
+        "type",
+        "uniqueItems",
+    }
+)
 
 
-def collect_list_entry_problems(entry: Mapping[str, Any]) -> list[str]:
+def schema_problems(error: Any) -> list[Problem]:
+    """The problems one jsonschema ``ValidationError`` stands for, at its JSON path, in the kit's words.
+
+    The message comes from the kind of rule broken (``error.validator``) and its values, never from
+    jsonschema's English, so that every one has a template the lesson layer translates. The English
+    follows jsonschema's wording where it names the value; it does not print a whole object back.
+    """
+    where, kind, limit, instance = error.json_path, error.validator, error.validator_value, error.instance
+    value = _shown(instance)
+    if kind == "required":
+        names = [name for name in limit if isinstance(instance, Mapping) and name not in instance]
+        return [Problem(where, N_("{name} is a required property"), name=repr(name)) for name in names]
+    if kind == "additionalProperties" and limit is False and isinstance(instance, Mapping):
+        known = error.schema.get("properties", {})
+        extras = [name for name in instance if name not in known]
+        template = (
+            N_("Additional properties are not allowed ({names} was unexpected)")
+            if len(extras) == 1
+            else N_("Additional properties are not allowed ({names} were unexpected)")
+        )
+        return [Problem(where, template, names=", ".join(repr(name) for name in extras))]
+    if kind == "type":
+        types = limit if isinstance(limit, list) else [limit]
+        return [Problem(where, N_("{value} is not of type {types}"), value=value, types=", ".join(map(repr, types)))]
+    if kind == "enum":
+        return [Problem(where, N_("{value} is not one of {allowed}"), value=value, allowed=repr(limit))]
+    if kind == "const":
+        return [Problem(where, N_("{expected} was expected"), expected=repr(limit))]
+    if kind in _BOUNDS:
+        if kind.endswith(("Items", "Properties")):
+            return [Problem(where, _BOUNDS[kind], count=len(instance), limit=limit)]
+        return [Problem(where, _BOUNDS[kind], value=value, limit=limit)]
+    if kind == "uniqueItems":
+        return [Problem(where, N_("{value} has non-unique elements"), value=value)]
+    if kind == "anyOf" and all(set(option) == {"required"} and len(option["required"]) == 1 for option in limit):
+        keys = ", ".join(option["required"][0] for option in limit)
+        template = N_("needs {keys} or both") if len(limit) == 2 else N_("needs at least one of {keys}")
+        return [Problem(where, template, keys=keys)]
+    if kind in ("anyOf", "oneOf"):
+        return [Problem(where, N_("{value} is not valid under any of the given schemas"), value=value)]
+    # A keyword RULES does not use today: named, with its value, rather than passed as valid.
+    return [Problem(where, N_("{value} breaks the rule {rule}"), value=value, rule=f"{kind}: {limit!r}")]
+
+
+_BOUNDS = {
+    "minimum": N_("{value} is less than the minimum of {limit}"),
+    "maximum": N_("{value} is greater than the maximum of {limit}"),
+    "minLength": N_("{value} is too short (at least {limit} characters)"),
+    "maxLength": N_("{value} is too long (at most {limit} characters)"),
+    "minItems": N_("too few items ({count}; at least {limit})"),
+    "maxItems": N_("too many items ({count}; at most {limit})"),
+    "minProperties": N_("too few keys ({count}; at least {limit})"),
+    "maxProperties": N_("too many keys ({count}; at most {limit})"),
+}
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut to about :data:`_SHOWN` characters (a string keeps its quotes)."""
+    text = repr(value)
+    if len(text) <= _SHOWN:
+        return text
+    return repr(value[:_SHOWN] + "…") if isinstance(value, str) else text[: _SHOWN - 1] + "…"
+
+
+def collect_list_entry_problems(entry: Mapping[str, Any]) -> list[Problem]:
     """What the JSON rules cannot see wrong in one ``collect_list`` entry, each as ``field: problem``.
 
     timestamp_format symbols (TIMESTAMP_DIFFERENCES_URL), log_stream_name variables and the
     ``{timestamp_format}`` multi-line pattern without a timestamp_format (CONFIG_DETAILS_URL).
     """
-    problems: list[str] = []
+    problems: list[Problem] = []
     fmt = entry.get("timestamp_format")
     if fmt is not None:
         problems += [
-            f"timestamp_format: {p} ({TIMESTAMP_DIFFERENCES_URL})"
+            p.at("timestamp_format").citing(TIMESTAMP_DIFFERENCES_URL)
             for p in directive_problems(fmt, UNIFIED_DIRECTIVES, UNIFIED_DASH_DIRECTIVES)
         ]
     if "log_stream_name" in entry:
         problems += [
-            f"log_stream_name: {p}" for p in stream_name_problems(entry["log_stream_name"], UNIFIED_STREAM_VARIABLES)
+            p.at("log_stream_name") for p in stream_name_problems(entry["log_stream_name"], UNIFIED_STREAM_VARIABLES)
         ]
     if entry.get("multi_line_start_pattern") == "{timestamp_format}" and fmt is None:
-        problems.append("multi_line_start_pattern: {timestamp_format} needs timestamp_format")
+        problems.append(
+            Problem("multi_line_start_pattern", N_("{variable} needs timestamp_format"), variable="{timestamp_format}")
+        )
     return problems
 
 
-def _entry_problems(config: Mapping[str, Any]) -> list[str]:
+def _entry_problems(config: Mapping[str, Any]) -> list[Problem]:
     logs = config.get("logs", {})
-    problems: list[str] = []
+    problems: list[Problem] = []
     if "log_stream_name" in logs:
         problems += [
-            f"$.logs.log_stream_name: {p}"
+            p.at("$.logs.log_stream_name")
             for p in stream_name_problems(logs["log_stream_name"], UNIFIED_STREAM_VARIABLES)
         ]
     entries = logs.get("logs_collected", {}).get("files", {}).get("collect_list", [])
     for index, entry in enumerate(entries):
         problems += [
-            f"$.logs.logs_collected.files.collect_list[{index}].{p}" for p in collect_list_entry_problems(entry)
+            p.at(f"$.logs.logs_collected.files.collect_list[{index}]", ".") for p in collect_list_entry_problems(entry)
         ]
     return problems
 
@@ -270,7 +365,7 @@ def _config(entries: list[dict[str, Any]], region: str | None, metrics: dict[str
     return config
 
 
-def _entry(source: LogSource, where: str, notes: list[str]) -> dict[str, Any]:
+def _entry(source: LogSource, where: str, notes: list[Problem]) -> dict[str, Any]:
     """One collect_list entry for ``source``; what it cannot express goes to ``notes`` after ``where``."""
     entry: dict[str, Any] = {
         "file_path": source.file,
@@ -281,8 +376,14 @@ def _entry(source: LogSource, where: str, notes: list[str]) -> dict[str, Any]:
         missing = directive_problems(source.datetime_format, UNIFIED_DIRECTIVES, UNIFIED_DASH_DIRECTIVES)
         if missing:
             notes += [
-                f"{where} datetime_format: {p} in the unified agent; timestamp_format left out, "
-                "so events get the time they are read"
+                Problem(
+                    f"{where} datetime_format",
+                    N_(
+                        "{problem} in the unified agent; timestamp_format left out, so events get the time they "
+                        "are read"
+                    ),
+                    problem=p,
+                )
                 for p in missing
             ]
         else:
@@ -294,23 +395,45 @@ def _entry(source: LogSource, where: str, notes: list[str]) -> dict[str, Any]:
         if "timestamp_format" in entry:
             entry["multi_line_start_pattern"] = "{timestamp_format}"
         else:
-            notes.append(f"{where} multi_line_start_pattern: {{datetime_format}} dropped with datetime_format")
+            notes.append(
+                Problem(
+                    f"{where} multi_line_start_pattern",
+                    N_("{variable} dropped with datetime_format"),
+                    variable="{datetime_format}",
+                )
+            )
     elif pattern is not None:
         if _NOT_RE2.search(pattern):
             notes.append(
-                f"{where} multi_line_start_pattern: {pattern!r} uses lookarounds or backreferences, "
-                "which the unified agent's Go regular expressions lack; dropped"
+                Problem(
+                    f"{where} multi_line_start_pattern",
+                    N_(
+                        "{value} uses lookarounds or backreferences, which the unified agent's Go regular "
+                        "expressions lack; dropped"
+                    ),
+                    value=repr(pattern),
+                )
             )
         else:
             entry["multi_line_start_pattern"] = pattern
     if source.encoding is not None:
         encoding = _unified_encoding(source.encoding)
         if encoding is None:
-            notes.append(f"{where} encoding: {source.encoding!r} has no unified-agent equivalent; dropped")
+            notes.append(
+                Problem(
+                    f"{where} encoding",
+                    N_("{value} has no unified-agent equivalent; dropped"),
+                    value=repr(source.encoding),
+                )
+            )
         elif encoding != "utf-8":
             entry["encoding"] = encoding
     options = source.options()
-    notes += [f"{where} {key}: not carried over; {why}" for key, why in _DROPPED.items() if key in options]
+    notes += [
+        Problem(f"{where} {key}", N_("not carried over; {why}"), why=why)
+        for key, why in _DROPPED.items()
+        if key in options
+    ]
     return entry
 
 

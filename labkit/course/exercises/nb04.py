@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws.agent import validate_unified
+from labkit.lesson.agent import validate_unified
 from labkit.course.exercises import Exercise
 from labkit.i18n import N_, _
 from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig

@@ -33,10 +33,12 @@ MANIFEST = Manifest(
         ),
         (
             N_(
-                "Log alarms (put_log_alarm) are refused offline with UnsupportedOperation naming them: AWS's "
-                "documentation does not say enough to evaluate them faithfully. On AWS they work as the notebook "
-                "describes. Alarm mute rules (put_alarm_mute_rule) are emulated: a muted alarm still changes state, and "
-                "its actions run when the window ends if it is still in that state."
+                "Log alarms (put_log_alarm) are evaluated by labkit on the lab clock: each rate() run queries the log "
+                "groups with labkit's Logs Insights engine, and M of the last N runs decide the state. AWS documents "
+                "neither when the runs start nor the alarm's email: the first run comes one interval after the put, "
+                "and the email is the lab's alarm email with the query. A by clause (one value per contributor) is "
+                "refused by name. Alarm mute rules (put_alarm_mute_rule) are emulated: a muted alarm still changes "
+                "state, and its actions run when the window ends if it is still in that state."
             )
         ),
         (
