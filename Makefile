@@ -70,10 +70,11 @@ test-workshop: $(STAMP)
 	@$(MAKE) --no-print-directory $(WORKSHOP_STAMP)
 	PATH=$(abspath $(VENV))/node_modules/.bin:$$PATH HUB_USERS=$(HUB_USERS) $(PY) -m pytest tests/test_jupyterhub.py -m workshop -q -s
 
-# The fast tier (pure rules, emulator, checkers; about a minute): everything but the tests marked
-# `notebook` (kernels, crash recovery, a fresh clone) and `browser`. `make test` runs them all and nbval.
+# The fast tier (pure rules, emulator, checkers; about two minutes): everything but the tests marked
+# `notebook` (kernels, crash recovery, a fresh clone), `browser`, `workshop` and `integration` (moto servers,
+# other processes: tests/conftest.py marks them). `make test` runs them all and nbval.
 unit: $(STAMP)
-	$(PY) -m pytest tests -q -m 'not notebook and not browser and not workshop' $(XDIST)
+	$(PY) -m pytest tests -q -m 'not notebook and not browser and not workshop and not integration' $(XDIST)
 
 # ruff and mypy, configured in pyproject.toml (mypy is strict on the pure rules and the emulator core).
 lint: $(STAMP)

@@ -83,12 +83,8 @@ def checks_line(notebook: nbformat.NotebookNode) -> str:
 CAUGHT_UP = ("05", "06", "07")
 
 
-#: Known gap, kept visible (strict: the mark fails once it is fixed): notebook 08's Contributor Insights step
-#: (Step 8) is refused on a moto server in another process, where labkit cannot tell which log events arrived
-#: while the rule was enabled (labkit/emulator/contributor_insights.py), so 08 does not yet run in a workshop.
-ON_SERVER_GAPS = {
-    "08-investigate": "GetInsightRuleReport is refused on a moto server in another process (issues 17, 19)",
-}
+#: Known gaps, kept visible (strict: the mark fails once a gap is fixed): notebook stem -> why it fails on a server.
+ON_SERVER_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -320,3 +320,78 @@ def test_suppressor_named_by_arn_with_no_extension(lab: Lab, cloudwatch: Any) ->
     assert _composite(cloudwatch)["ActionsSuppressedBy"] == "Alarm"
     cloudwatch.set_alarm_state(AlarmName="deploying", StateValue="OK", StateReason="deploy done")
     assert "ActionsSuppressedBy" not in _composite(cloudwatch)  # no extension period: released at once
+
+
+def test_on_a_moto_server_another_process_sees_evaluates_and_tears_down_the_composite_alarm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a workshop's moto server (moto has no PutCompositeAlarm) the composite alarms live on the server
+    (labkit/emulator/server_state.py): the next process describes the one another process put, re-evaluates it
+    when a child changes state ("It is evaluated again whenever one of its children changes state", module
+    docstring; PutCompositeAlarm API reference) and notifies its topic, shows its history, and teardown in a new
+    process deletes it (DeleteAlarms)."""
+    import labkit
+    from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+    from labkit.emulator.cloudwatch_composite import CompositeAlarms
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)
+        start = first.clock.now()  # the top of the real hour; later labs start there too
+        sns = first.client("sns")
+        topic = sns.create_topic(Name="pager")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
+        first.inbox.confirm("oncall@example.com")
+        cloudwatch = first.client("cloudwatch")
+        cloudwatch.put_metric_alarm(AlarmName="cpu-high", MetricName="CPU", **CHILD)
+        cloudwatch.put_metric_alarm(AlarmName="deploying", MetricName="Deploy", **CHILD)
+        cloudwatch.put_composite_alarm(
+            AlarmName="page-me",
+            AlarmRule="ALARM(cpu-high) AND NOT ALARM(deploying)",
+            AlarmActions=[topic],
+            Tags=[{"Key": "team", "Value": "ops"}],
+        )
+        arn = _composite(cloudwatch)["AlarmArn"]
+        first.close()
+
+        second = labkit.connect("moto-server", clear_abandoned=False, start=start)
+        cloudwatch = second.client("cloudwatch")
+        alarm = _composite(cloudwatch)
+        assert (alarm["StateValue"], alarm["AlarmActions"]) == ("OK", [topic])
+        assert {"Key": "team", "Value": "ops"} in cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]
+        assert cloudwatch.describe_alarms(ParentsOfAlarmName="cpu-high")["CompositeAlarms"] == [
+            {"AlarmName": "page-me", "AlarmArn": arn}
+        ]
+        with pytest.raises(ClientError, match="depends on them"):  # the rule another process put still names it
+            cloudwatch.delete_alarms(AlarmNames=["cpu-high"])
+        cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
+        assert _composite(cloudwatch)["StateValue"] == "ALARM"
+        assert [e.subject for e in second.inbox.notifications("oncall@example.com")] == [
+            'ALARM: "page-me" in Asia Pacific (Tokyo)'
+        ]
+        second.close()
+
+        third = labkit.connect("moto-server", clear_abandoned=False, start=start)
+        cloudwatch = third.client("cloudwatch")
+        assert _composite(cloudwatch)["StateValue"] == "ALARM"
+        history = cloudwatch.describe_alarm_history(AlarmName="page-me", AlarmTypes=["CompositeAlarm"])
+        assert [i["HistoryItemType"] for i in history["AlarmHistoryItems"]] == [
+            "Action",
+            "StateUpdate",
+            "StateUpdate",
+            "ConfigurationUpdate",
+        ]
+        third.close()
+
+        cleaner = labkit.connect("moto-server", clear_abandoned=False)  # `labkit teardown` after a crash
+        report = cleaner.teardown(all_labs=True)
+        assert report.ok and "cloudwatch:alarm page-me" in " ".join(report.deleted), report.deleted
+        cleaner.close()
+        after = labkit.connect("moto-server", clear_abandoned=False)
+        cloudwatch = after.client("cloudwatch")
+        assert cloudwatch.describe_alarms(AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
+        assert after.emulator is not None
+        kept = after.emulator.plugin(CompositeAlarms).state
+        assert kept is not None and kept.load() == {}
+        assert [i for i in after.emulator.plugin(CloudWatchAlarms).history if i.alarm_name == "page-me"] == []
+        after.close()

@@ -245,21 +245,59 @@ def test_deleted_rule_is_gone(group: Lab) -> None:
         _report(group, "hits")
 
 
-def test_on_a_moto_server_in_another_process_the_report_is_refused(server: str) -> None:
-    """There moto's ingestionTime follows the server's clock and the order events arrived in is not visible:
-    the rule is stored on the server, but its report is refused by name rather than guessed."""
-    from labkit.runtime import backends
-    from labkit.runtime.clock import LabClock
+def test_on_a_moto_server_other_processes_report_what_the_rule_analysed_and_teardown_deletes_it(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a workshop's moto server (another process) each process reads which events arrived while the rule was
+    enabled from moto's sequence numbers (eventId), and the spans live on the server: a kernel reports on the rule
+    another process put and disabled ("When rules are enabled, they immediately begin analyzing log data";
+    disabled, "they do not analyze log groups", API_EnableInsightRules / API_DisableInsightRules), and teardown in
+    a new process deletes it (API_DeleteInsightRules)."""
+    import labkit
+    from labkit.emulator.contributor_insights import ContributorInsights
 
-    lab = Lab(backends.start_moto_server("ap-northeast-1", LabClock(), server), "ap-northeast-1", LabClock())
+    monkeypatch.setenv("LABKIT_BACKEND", "moto-server")
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)
+    monkeypatch.setenv("LABKIT_PARTICIPANT", "insights-on-server")
+
+    def contributors(lab: Lab) -> list[tuple[list[str], float]]:
+        return [(c["Keys"], c["ApproximateAggregateValue"]) for c in _report(lab, "hits")["Contributors"]]
+
+    first = labkit.connect(clear_abandoned=False)  # e.g. `labkit catchup`
+    start = first.clock.now()  # the top of the real hour: each later lab starts there too
+    first.client("logs").create_log_group(logGroupName=GROUP)
+    _put(first, 0, {"ip": "before"})
+    first.client("cloudwatch").put_insight_rule(RuleName="hits", RuleDefinition=json.dumps(COUNT_BY_IP))
+    _put(first, 1, {"ip": "while"})
+    first.close()
+
+    second = labkit.connect(clear_abandoned=False, start=start)  # the notebook's kernel
+    _put(second, 2, {"ip": "while"}, stream="t")
+    assert contributors(second) == [(["while"], 2.0)]
+    second.client("cloudwatch").disable_insight_rules(RuleNames=["hits"])
+    _put(second, 3, {"ip": "after"})
+    second.close()
+
+    third = labkit.connect(clear_abandoned=False, start=start)  # a restarted kernel
+    assert contributors(third) == [(["while"], 2.0)]
+    third.client("cloudwatch").enable_insight_rules(RuleNames=["hits"])
+    _put(third, 4, {"ip": "again"})
+    assert contributors(third) == [(["while"], 2.0), (["again"], 1.0)]
+    third.close()
+
+    cleaner = labkit.connect(clear_abandoned=False)  # `labkit teardown` after a crash
+    report = cleaner.teardown(all_labs=True)
+    assert report.ok and any(label.startswith("cloudwatch:insight-rule") for label in report.deleted), report.deleted
+    cleaner.close()
+    after = labkit.connect(clear_abandoned=False)
     try:
-        cloudwatch = lab.client("cloudwatch")
-        cloudwatch.put_insight_rule(RuleName="hits", RuleDefinition=json.dumps(COUNT_BY_IP))
-        assert [r["Name"] for r in cloudwatch.describe_insight_rules()["InsightRules"]] == ["hits"]
-        with pytest.raises(UnsupportedOperation, match=r"GetInsightRuleReport.*order in which log events arrived"):
-            _report(lab, "hits")
+        assert after.internal_client("cloudwatch").describe_insight_rules()["InsightRules"] == []
+        assert after.emulator is not None
+        plugin = after.emulator.plugin(ContributorInsights)
+        assert plugin.state is not None and plugin.state.load() == {}
     finally:
-        lab.teardown(all_labs=True)
+        after.teardown(all_labs=True)
+        after.close()
 
 
 def test_on_a_moto_server_the_kernel_started_the_report_is_evaluated() -> None:

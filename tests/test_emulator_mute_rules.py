@@ -260,7 +260,7 @@ def test_on_a_moto_server_a_muted_alarm_emails_after_the_window_and_teardown_lea
     server: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The same rules with the alarms on a workshop's moto server (the rules themselves live in the kernel)."""
+    """The same rules with the alarms on a workshop's moto server (the rules are kept there too)."""
     monkeypatch.setenv("LABKIT_BACKEND", "moto-server")
     monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)
     monkeypatch.setenv("LABKIT_PARTICIPANT", "mute-server")
@@ -280,3 +280,55 @@ def test_on_a_moto_server_a_muted_alarm_emails_after_the_window_and_teardown_lea
         assert _alarm_emails(lab) == [("ALARM", start + dt.timedelta(minutes=10))]
         report = lab.teardown()
         assert report.failed == [] and report.remaining == []
+
+
+def test_a_rule_one_process_put_is_seen_and_honoured_by_the_next_and_torn_down_by_a_third(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a workshop's moto server the rules live on the server (labkit/emulator/server_state.py): the kernel that
+    connects after `labkit catchup` (or after a crash) gets, lists and applies the rule another process put, and
+    `labkit teardown` in a new process finds and deletes it (DeleteAlarmMuteRule, API reference:
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarmMuteRule.html)."""
+    from labkit.emulator.cloudwatch_mute_rules import AlarmMuteRules
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        first = labkit.connect("moto-server", clear_abandoned=False)
+        sns = first.client("sns")
+        topic = sns.create_topic(Name="pager")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=EMAIL)
+        first.inbox.confirm(EMAIL)
+        first.client("cloudwatch").put_metric_alarm(AlarmName="errors", AlarmActions=[topic], **ERRORS)
+        start = first.clock.now()
+        _mute(
+            first.client("cloudwatch"), f"at({start:%Y-%m-%dT%H:%M})", "PT10M", Tags=[{"Key": "team", "Value": "ops"}]
+        )
+        arn = first.client("cloudwatch").get_alarm_mute_rule(AlarmMuteRuleName="deploy")["AlarmMuteRuleArn"]
+        first.close()
+
+        second = labkit.connect("moto-server", clear_abandoned=False, start=start)
+        cloudwatch = second.client("cloudwatch")
+        rule = cloudwatch.get_alarm_mute_rule(AlarmMuteRuleName="deploy")
+        assert rule["MuteTargets"] == {"AlarmNames": ["errors"]} and rule["Status"] == "ACTIVE"
+        assert rule["LastUpdatedTimestamp"] == start
+        assert [s["AlarmMuteRuleArn"] for s in cloudwatch.list_alarm_mute_rules()["AlarmMuteRuleSummaries"]] == [arn]
+        assert {"Key": "team", "Value": "ops"} in cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]
+        _run(second, cloudwatch, 5, 5)
+        assert _state(cloudwatch) == "ALARM" and _alarm_emails(second) == []  # muted in this process too
+        second.close()  # killed inside the window, the alarm's ALARM actions still muted
+
+        third = labkit.connect("moto-server", clear_abandoned=False, start=start)
+        assert third.emulator is not None and third.emulator.plugin(AlarmMuteRules).pending == {
+            (third.region, "errors"): ("INSUFFICIENT_DATA", "ALARM")
+        }
+        _run(third, third.client("cloudwatch"), 10, 5)  # still in ALARM when the window ends: the muted action runs
+        assert _alarm_emails(third) == [("ALARM", start + dt.timedelta(minutes=10))]
+        third.close()
+
+        report = labkit.connect("moto-server", clear_abandoned=False).teardown(all_labs=True)  # `labkit teardown`
+        assert report.failed == [] and report.remaining == []
+        assert any(label.startswith("cloudwatch:alarm-mute-rule") for label in report.deleted), report.deleted
+        after = labkit.connect("moto-server", clear_abandoned=False)
+        assert after.client("cloudwatch").list_alarm_mute_rules()["AlarmMuteRuleSummaries"] == []
+        assert after.emulator is not None and after.emulator.plugin(AlarmMuteRules).state.load() == {}
+        after.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -44,13 +46,21 @@ def test_words_marked_as_the_articles_are_in_the_article(term, article: str) -> 
     assert term.japanese in article or (quoted and quoted.group(1) in article), term
 
 
+@functools.cache
+def _client_methods(service: str) -> frozenset[str]:
+    """The boto3 client methods of ``service`` (each service's model read once for all the terms)."""
+    return frozenset(_SESSION.client(service).meta.method_to_api_mapping)
+
+
+_SESSION = boto3.Session(region_name="ap-northeast-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
 @pytest.mark.parametrize("term", GLOSSARY, ids=lambda t: t.japanese)
 def test_every_api_name_is_a_real_boto3_operation(term) -> None:  # type: ignore[no-untyped-def]
-    session = boto3.Session(region_name="ap-northeast-1", aws_access_key_id="x", aws_secret_access_key="x")
-    calls = [(s, op) for s, op in CALL.findall(term.api) if s in session.get_available_services()]
+    calls = [(s, op) for s, op in CALL.findall(term.api) if s in _SESSION.get_available_services()]
     assert calls, f"{term.api} names no boto3 client call"
     for service, operation in calls:
-        assert operation in session.client(service).meta.method_to_api_mapping, f"{service}.{operation}"
+        assert operation in _client_methods(service), f"{service}.{operation}"
     assert term.notebook in NOTEBOOKS
 
 

@@ -258,7 +258,8 @@ class CloudWatchAlarms:
             existing |= {alarm["AlarmName"] for page in pages for alarm in page["MetricAlarms"]}
         items = []
         for key, value in stored.items():
-            if value["alarm_name"] not in existing:
+            # A composite alarm's items are kept here; the composite alarms plugin drops those of alarms that are gone.
+            if value["alarm_type"] != "CompositeAlarm" and value["alarm_name"] not in existing:
                 self.state.drop(key)
                 continue
             items.append(
@@ -274,6 +275,13 @@ class CloudWatchAlarms:
             )
         # Keys are <alarm>.<nanoseconds when recorded>: their order is the recording order within a second.
         self.history = sorted(items, key=lambda item: (item.timestamp, int(item.key.rsplit(".", 1)[-1])))
+
+    def forget_history(self, alarm_type: str, names: set[str]) -> None:
+        """Drop the history items of the alarms ``names`` of ``alarm_type`` (here and on the server)."""
+        for item in self.history:
+            if item.alarm_type == alarm_type and item.alarm_name in names and item.key and self.state is not None:
+                self.state.drop(item.key)
+        self.history = [i for i in self.history if not (i.alarm_type == alarm_type and i.alarm_name in names)]
 
     def watch(self, client: Any) -> None:
         """Drop the kept alarms whenever ``client`` (any CloudWatch client of the lab) changes alarms."""
@@ -929,8 +937,17 @@ class CloudWatchAlarms:
                 {"actionState": "Succeeded", "notificationResource": topic},
             )
 
-    def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
-        item = HistoryItem(name, "MetricAlarm", when, item_type, summary, data)
+    def _record(
+        self,
+        name: str,
+        when: dt.datetime,
+        item_type: str,
+        summary: str,
+        data: dict[str, Any],
+        alarm_type: str = "MetricAlarm",
+    ) -> None:
+        """Append a history item (kept on the server too, when there is one); composite alarms record theirs here."""
+        item = HistoryItem(name, alarm_type, when, item_type, summary, data)
         if self.state is not None:
             item.key = f"{item_key(name)}.{time.time_ns()}"
             self.state.save(item.key, item.stored())

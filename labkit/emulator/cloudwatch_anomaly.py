@@ -43,6 +43,12 @@ Refused by name (valid on AWS, not modelled): ``MetricCharacteristics.PeriodicSp
 ``MODERATE`` (their defaults), another ``AccountId``, statistics other than the simple ones and
 percentiles. Error texts are *labkit wording* (AWS's are not documented). A model is retrained once per
 lab hour; datapoints later put with earlier timestamps reach it at its next retraining.
+
+On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) each detector also lives on the
+server (:class:`labkit.emulator.server_state.ServerState`, kind ``anomaly-detectors``), read when a lab
+connects, before each detector operation and whenever a band's detector is not known here: every process of
+the account (``labkit catchup``, a second kernel, ``labkit teardown`` after a crash) describes, deletes and
+draws the band of the same detectors, trained from the same creation time.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ import numpy as np
 from labkit.aws import anomaly, metricmath
 from labkit.aws.alarms.statistics import STATISTICS
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.server_state import ServerState, jsonable, revived
 from labkit.exceptions import InvalidParameter, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -90,6 +97,25 @@ class AnomalyDetectors:
         self.lab = emulator.lab
         self.detectors: dict[str, dict[str, Any]] = {}
         self._models: dict[tuple[str, int, int], anomaly.BandModel] = {}
+        #: On a moto server in another process: the detectors, kept on the server (see the module docstring).
+        self.server_state: ServerState | None = (
+            ServerState(self.lab, "anomaly-detectors") if ServerState.available(self.lab) else None
+        )
+        self.sync()
+
+    def sync(self) -> None:
+        """Read the detectors every process of the account left on the server (nothing otherwise)."""
+        if self.server_state is not None:
+            self.detectors = {value["key"]: revived(value["detector"]) for value in self.server_state.load().values()}
+
+    def _save(self, key: str) -> None:
+        if self.server_state is None:
+            return
+        if key in self.detectors:
+            value = {"key": key, "detector": jsonable(self.detectors[key])}
+            self.server_state.save(self.detectors[key]["id"], value)
+        else:
+            self.server_state.drop(self._id(key))
 
     def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
         return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
@@ -120,6 +146,7 @@ class AnomalyDetectors:
 
     # -- PutAnomalyDetector -------------------------------------------------------------------------
     def put(self, call: Call) -> dict[str, Any]:
+        self.sync()
         params = call.params
         key, spec = self._spec(params, "PutAnomalyDetector")
         configuration = self._configuration(params.get("Configuration") or {})
@@ -139,6 +166,7 @@ class AnomalyDetectors:
             self.detectors[key] = detector
         detector["configuration"] = configuration or {}
         detector["revision"] += 1
+        self._save(key)
         return str(detector["id"])
 
     def _spec(self, params: dict[str, Any], operation: str) -> tuple[str, dict[str, Any]]:
@@ -244,6 +272,7 @@ class AnomalyDetectors:
 
     # -- DescribeAnomalyDetectors / DeleteAnomalyDetector ----------------------------------------------
     def describe(self, call: Call) -> dict[str, Any]:
+        self.sync()
         params = call.params
         ids = params.get("AnomalyDetectorIds")
         filters = [
@@ -303,6 +332,7 @@ class AnomalyDetectors:
         return out
 
     def delete(self, call: Call) -> dict[str, Any]:
+        self.sync()
         params = call.params
         wanted = params.get("AnomalyDetectorId")
         if wanted:
@@ -312,6 +342,7 @@ class AnomalyDetectors:
         if key is None or key not in self.detectors:
             raise ServiceError("ResourceNotFoundException", "The anomaly detection model does not exist.", status=404)
         del self.detectors[key]
+        self._save(key)
         return {}
 
     # -- the band -----------------------------------------------------------------------------------
@@ -410,6 +441,9 @@ class AnomalyDetectors:
         ) -> tuple[np.ndarray, np.ndarray]:
             key, spec = self._key_of(by_id, qid)
             detector = self.detectors.get(key)
+            if detector is None and self.server_state is not None:  # another process may have created it since
+                self.sync()
+                detector = self.detectors.get(key)
             if detector is None:
                 if mode == "require":
                     raise self._unsupported(

@@ -52,6 +52,15 @@ publishes for metric alarms without ``Trigger``, plus ``AlarmRule`` and ``Trigge
 does not document the composite message; *labkit's shape*); an email subscriber receives that JSON.
 Composite alarms live in this plugin, which answers every lab client's ``DescribeAlarms`` (the kit's
 own clients' too, so checkers and teardown see composite alarms).
+
+On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) each composite alarm — its
+description and state, its rule, its tags, its actions suppression and the state whose actions it last
+performed — also lives on the server (:class:`labkit.emulator.server_state.ServerState`, kind
+``composite-alarms``), and its history items with the metric alarms' (kind ``alarm-history``). A process
+reads them when it connects and again before each call that answers about composite alarms (a
+``DescribeAlarms`` that asks for them, ``PutCompositeAlarm``, ``SetAlarmState`` and ``DeleteAlarms``) and
+before re-evaluating the composite alarms of a child that changed state: ``labkit catchup``, the kernel,
+a second kernel and ``labkit teardown`` after a crash see, evaluate and delete the same composite alarms.
 """
 
 from __future__ import annotations
@@ -64,8 +73,9 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.aws import alarmrule
 from labkit.aws.alarms.notification import REGION_NAMES
-from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms, HistoryItem
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.events import Events
+from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
 from labkit.exceptions import ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -107,6 +117,57 @@ class CompositeAlarms:
         #: Where the tagging operations find a resource's tags by ARN (None: not this owner's): composite alarms
         #: here, and other CloudWatch resources moto lacks (alarm mute rules) register theirs.
         self.tag_owners: list[Callable[[str], dict[str, str] | None]] = [self._composite_tags]
+        #: Called with the ARN after TagResource / UntagResource changed tags one of :attr:`tag_owners` keeps.
+        self.tag_listeners: list[Callable[[str], None]] = [self._composite_tags_changed]
+        #: On a moto server in another process: the composite alarms, kept on the server (see the module docstring).
+        self.state: ServerState | None = None
+        if ServerState.available(self.lab):
+            self.state = ServerState(self.lab, "composite-alarms")
+            self.sync()
+            # History the alarm plugin adopted for composite alarms that are gone (deleted by another process).
+            names = {item.alarm_name for item in self.metric_alarms.history if item.alarm_type == "CompositeAlarm"}
+            self.metric_alarms.forget_history("CompositeAlarm", names - {name for _, name in self.alarms})
+
+    # -- state kept on the server --------------------------------------------------------------------
+    def sync(self) -> None:
+        """Read the composite alarms every process of the account left on the server (nothing otherwise)."""
+        if self.state is None:
+            return
+        alarms, rules, tags = {}, {}, {}
+        suppressed: dict[tuple[str, str], dt.datetime | None] = {}
+        acted: dict[tuple[str, str], str] = {}
+        for value in self.state.load().values():
+            key = (value["region"], value["name"])
+            alarms[key] = revived(value["alarm"])
+            rules[key] = alarmrule.compile(alarms[key]["AlarmRule"])  # checked when it was put
+            tags[key] = dict(value["tags"])
+            if value.get("suppressed"):
+                suppressed[key] = revived(value["suppressed"]["until"])
+            if value.get("acted"):
+                acted[key] = value["acted"]
+        self.alarms, self.rules, self.tags, self.suppressed_until, self.acted = alarms, rules, tags, suppressed, acted
+
+    def _save(self, key: tuple[str, str]) -> None:
+        if self.state is None:
+            return
+        if key not in self.alarms:
+            self.state.drop(item_key(f"{key[0]}/{key[1]}"))
+            return
+        value: dict[str, Any] = {
+            "region": key[0],
+            "name": key[1],
+            "alarm": jsonable(self.alarms[key]),
+            "tags": self.tags.get(key, {}),
+            "acted": self.acted.get(key),
+        }
+        if key in self.suppressed_until:
+            value["suppressed"] = {"until": jsonable(self.suppressed_until[key])}
+        self.state.save(item_key(f"{key[0]}/{key[1]}"), value)
+
+    def _composite_tags_changed(self, arn: str) -> None:
+        match = _ALARM_ARN.match(arn)
+        if match and (match.group(1), match.group(3)) in self.alarms:
+            self._save((match.group(1), match.group(3)))
 
     def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
         return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
@@ -136,6 +197,7 @@ class CompositeAlarms:
 
     # -- PutCompositeAlarm ---------------------------------------------------------------------------
     def put(self, call: Call) -> dict[str, Any]:
+        self.sync()
         params = call.params
         if params.get("ActionConfiguration"):
             raise self._unsupported(
@@ -224,6 +286,7 @@ class CompositeAlarms:
         if previous is None:  # the parameters as sent carry the kit's labkit:lab tag too
             sent = call.context.get("labkit_sent_params") or params
             self.tags[key] = {t["Key"]: t["Value"] for t in sent.get("Tags") or []}
+        self._save(key)
         verb = "updated" if previous else "created"
         self._record(
             name,
@@ -265,6 +328,7 @@ class CompositeAlarms:
     def _suppress(self, key: tuple[str, str], by: str, until: dt.datetime | None) -> None:
         self.suppressed_until[key] = until
         self.alarms[key].update(ActionsSuppressedBy=by, ActionsSuppressedReason=f"Actions suppressed by {by}")
+        self._save(key)
 
     def _actions_suppressed(self, key: tuple[str, str], state: str, now: dt.datetime) -> bool:
         """Whether the actions of a change to ``state`` wait (and start the wait period if they must)."""
@@ -338,6 +402,7 @@ class CompositeAlarms:
             if not self.metric_alarms.actions_muted(key[0], key[1], old_state, state, now):
                 self._notify(key[0], alarm, old_state, now)
                 self.acted[key] = state
+        self._save(key)
 
     # -- DescribeAlarms --------------------------------------------------------------------------------
     def describe(self, call: Call) -> dict[str, Any] | None:
@@ -357,6 +422,8 @@ class CompositeAlarms:
         if params.get("NextToken"):  # every answer here is one page, so no token was ever handed out
             raise ServiceError("InvalidNextToken", "The next token specified is invalid.")
         types = params.pop("AlarmTypes", None) or ["MetricAlarm"]
+        if "CompositeAlarm" in types:
+            self.sync()
         region = self._region(call)
         reply: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
         if "MetricAlarm" in types:
@@ -395,6 +462,7 @@ class CompositeAlarms:
                 "ValidationError",
                 f"{family[0]} cannot be used with any other parameter except MaxRecords and NextToken.",
             )
+        self.sync()
         region = self._region(call)
         reply: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
         if family == ["ChildrenOfAlarmName"]:
@@ -419,6 +487,7 @@ class CompositeAlarms:
 
     # -- DeleteAlarms / SetAlarmState ----------------------------------------------------------------
     def check_delete(self, call: Call) -> None:
+        self.sync()
         region = self._region(call)
         gone = set(call.params.get("AlarmNames", []))
         for (where, name), rule in self.rules.items():
@@ -439,10 +508,15 @@ class CompositeAlarms:
             self.alarms.pop((region, name), None)
             self.rules.pop((region, name), None)
             self.tags.pop((region, name), None)
+            if self.state is not None:
+                self.state.drop(item_key(f"{region}/{name}"))
 
     def _composite_tags(self, arn: str) -> dict[str, str] | None:
         match = _ALARM_ARN.match(arn)
-        return self.tags.get((match.group(1), match.group(3))) if match else None
+        if not match:
+            return None
+        self.sync()  # a composite alarm another process put since
+        return self.tags.get((match.group(1), match.group(3)))
 
     def _tagged(self, call: Call) -> dict[str, str] | None:
         """The tags of the resource the call names, when a plugin keeps them (:attr:`tag_owners`)."""
@@ -462,6 +536,7 @@ class CompositeAlarms:
         if tags is None:
             return None
         tags.update({t["Key"]: t["Value"] for t in call.params.get("Tags", [])})
+        self._tags_changed(call)
         return {}
 
     def untag(self, call: Call) -> dict[str, Any] | None:
@@ -470,9 +545,15 @@ class CompositeAlarms:
             return None
         for name in call.params.get("TagKeys", []):
             tags.pop(name, None)
+        self._tags_changed(call)
         return {}
 
+    def _tags_changed(self, call: Call) -> None:
+        for listener in self.tag_listeners:
+            listener(call.params.get("ResourceARN", ""))
+
     def owns(self, call: Call) -> bool:
+        self.sync()
         return (self._region(call), call.params.get("AlarmName")) in self.alarms
 
     def set_state(self, call: Call) -> dict[str, Any]:
@@ -485,6 +566,11 @@ class CompositeAlarms:
         return {}
 
     # -- evaluation ----------------------------------------------------------------------------------
+    def metric_alarm_changed(self, region: str, name: str, now: dt.datetime) -> None:
+        """A metric alarm changed state: read the composite alarms other processes put, then re-evaluate."""
+        self.sync()
+        self.child_changed(region, name, now)
+
     def child_changed(self, region: str, name: str, now: dt.datetime) -> None:
         """Re-evaluate every composite alarm whose rule names ``name`` (a metric or composite alarm)."""
         self.suppressor_changed(region, name, now)
@@ -564,6 +650,7 @@ class CompositeAlarms:
         ):
             self._notify(region, alarm, old_state, now)
             self.acted[key] = state
+        self._save(key)
         self.child_changed(region, name, now)  # a composite alarm may be another one's child
 
     def _event(
@@ -650,9 +737,10 @@ class CompositeAlarms:
         if alarm is not None and alarm["ActionsEnabled"] and key not in self.suppressed_until:
             self._notify(region, alarm, old_state, now)
             self.acted[key] = alarm["StateValue"]
+            self._save(key)
 
     def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
-        self.metric_alarms.history.append(HistoryItem(name, "CompositeAlarm", when, item_type, summary, data))
+        self.metric_alarms._record(name, when, item_type, summary, data, alarm_type="CompositeAlarm")
 
 
 def install(emulator: Emulator) -> CompositeAlarms:
@@ -660,7 +748,7 @@ def install(emulator: Emulator) -> CompositeAlarms:
     plugin = CompositeAlarms(emulator)
     alarms = plugin.metric_alarms
     alarms.composite = plugin
-    alarms.on_transition.append(plugin.child_changed)
+    alarms.on_transition.append(plugin.metric_alarm_changed)
     alarms.on_delete.append(plugin.deleted)
     # The kit's own clients (teardown, checkers) must see composite alarms too.
     for operation, answer in {

@@ -33,8 +33,13 @@ mute rules work" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring
   tagging operations work on it.
 * The end of a window takes effect at the first lab minute at or after it (the alarms' own cadence).
 
-Mute rules live in this process (as composite alarms do): a second process on a workshop server does
-not see them.
+On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) each rule, with its tags, and
+each alarm's muted change waiting for the end of a window live on the server too
+(:class:`labkit.emulator.server_state.ServerState`, kinds ``alarm-mute-rules`` and ``alarm-mute-pending``):
+every process of the account (``labkit catchup``, the kernel, a second kernel, ``labkit teardown`` after a
+crash) lists, gets, deletes and applies the same rules. A process reads them when it connects and again
+before each mute rule operation and each alarm state change whose actions are due, so a rule another
+process put since is honoured.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from botocore.utils import parse_timestamp
 from labkit.aws import muterules
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_composite import CompositeAlarms
+from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
 from labkit.exceptions import InvalidMuteRule, MuteRuleUnsupported, ServiceError, UnsupportedOperation
 
 if TYPE_CHECKING:
@@ -81,6 +87,64 @@ class AlarmMuteRules:
         self.tags: dict[tuple[str, str], dict[str, str]] = {}
         #: Alarms whose last change's actions were muted: (Region, alarm name) -> (old state, new state).
         self.pending: dict[tuple[str, str], tuple[str, str]] = {}
+        #: On a moto server in another process: the rules and the muted changes, kept on the server.
+        self.state: ServerState | None = None
+        self.pending_state: ServerState | None = None
+        if ServerState.available(self.lab):
+            self.state = ServerState(self.lab, "alarm-mute-rules")
+            self.pending_state = ServerState(self.lab, "alarm-mute-pending")
+            self.sync()
+
+    # -- state kept on the server ---------------------------------------------------------------------
+    def sync(self) -> None:
+        """Read the rules and the muted changes every process of the account left on the server (a moto
+        server in another process; nothing otherwise)."""
+        if self.state is None or self.pending_state is None:
+            return
+        described: dict[tuple[str, str], dict[str, Any]] = {}
+        rules: dict[tuple[str, str], muterules.MuteRule] = {}
+        tags: dict[tuple[str, str], dict[str, str]] = {}
+        for value in self.state.load().values():
+            key = (value["region"], value["name"])
+            item = revived(value["described"])
+            described[key] = item
+            rules[key] = muterules.parse_rule(item)  # checked when it was put
+            tags[key] = dict(value["tags"])
+        self.described, self.rules, self.tags = described, rules, tags
+        self.pending = {
+            (value["region"], value["alarm_name"]): (value["old_state"], value["state"])
+            for value in self.pending_state.load().values()
+        }
+
+    def _save(self, key: tuple[str, str]) -> None:
+        if self.state is None:
+            return
+        if key in self.rules:
+            value = {
+                "region": key[0],
+                "name": key[1],
+                "described": jsonable(self.described[key]),
+                "tags": self.tags[key],
+            }
+            self.state.save(item_key(f"{key[0]}/{key[1]}"), value)
+        else:
+            self.state.drop(item_key(f"{key[0]}/{key[1]}"))
+
+    def _save_pending(self, key: tuple[str, str]) -> None:
+        if self.pending_state is None:
+            return
+        if key in self.pending:
+            old_state, state = self.pending[key]
+            value = {"region": key[0], "alarm_name": key[1], "old_state": old_state, "state": state}
+            self.pending_state.save(item_key(f"{key[0]}/{key[1]}"), value)
+        else:
+            self.pending_state.drop(item_key(f"{key[0]}/{key[1]}"))
+
+    def tags_changed(self, arn: str) -> None:
+        """After a tagging operation on ``arn``: keep the mute rule's tags on the server, if it names one."""
+        match = _ARN.match(arn)
+        if match:
+            self._save((match.group(1), match.group(3)))
 
     def _region(self, call: Call) -> str:
         return call.region or self.lab.region
@@ -95,10 +159,13 @@ class AlarmMuteRules:
 
     def hold(self, region: str, name: str, old_state: str, state: str, now: dt.datetime) -> bool:
         """A change of ``name`` whose actions are due: True (and kept for the end of the window) when muted."""
+        self.sync()  # a rule another process put since this one read them
         if self.muted(region, name, now):
             self.pending[(region, name)] = (old_state, state)
+            self._save_pending((region, name))
             return True
-        self.pending.pop((region, name), None)
+        if self.pending.pop((region, name), None) is not None:
+            self._save_pending((region, name))
         return False
 
     def release(self, now: dt.datetime) -> None:
@@ -108,6 +175,7 @@ class AlarmMuteRules:
             if self.muted(region, name, now):
                 continue
             del self.pending[key]
+            self._save_pending(key)
             if key in self.composite.alarms:
                 if self.composite.alarms[key]["StateValue"] == state:
                     self.composite.run_actions(region, name, old_state, now)
@@ -123,6 +191,7 @@ class AlarmMuteRules:
 
     # -- operations ------------------------------------------------------------------------------------
     def put(self, call: Call) -> dict[str, Any]:
+        self.sync()
         params = dict(call.params)
         for date in ("StartDate", "ExpireDate"):
             params[date] = _utc(params.get(date))
@@ -159,6 +228,7 @@ class AlarmMuteRules:
             sent = call.context.get("labkit_sent_params") or params
             self.tags[key] = {t["Key"]: t["Value"] for t in sent.get("Tags") or []}
         self.described[key], self.rules[key] = described, rule
+        self._save(key)
         self.release(now)  # alarms the updated rule no longer mutes
         return {}
 
@@ -171,12 +241,14 @@ class AlarmMuteRules:
         return bool(self.lab.internal_client("cloudwatch", region).describe_alarms(AlarmNames=[name])["MetricAlarms"])
 
     def get(self, call: Call) -> dict[str, Any]:
+        self.sync()
         key = (self._region(call), call.params["AlarmMuteRuleName"])
         if key not in self.described:
             raise ServiceError("ResourceNotFoundException", f"The alarm mute rule {key[1]} does not exist.", 404)
         return {**self.described[key], "Status": muterules.status(self.rules[key], self.lab.clock.now())}
 
     def list(self, call: Call) -> dict[str, Any]:
+        self.sync()
         params, region, now = call.params, self._region(call), self.lab.clock.now()
         statuses, alarm = params.get("Statuses"), params.get("AlarmName")
         # The model's limits, which botocore does not check before sending: MaxRecords 1-100, Statuses' enum.
@@ -218,17 +290,22 @@ class AlarmMuteRules:
         return reply
 
     def delete(self, call: Call) -> dict[str, Any]:
+        self.sync()
         key = (self._region(call), call.params["AlarmMuteRuleName"])
         self.described.pop(key, None)
         self.rules.pop(key, None)
         self.tags.pop(key, None)
+        self._save(key)
         self.release(self.lab.clock.now())  # "immediately unmuted"
         return {}
 
     def tags_of(self, arn: str) -> dict[str, str] | None:
         """The tags of the mute rule ``arn`` names (for the tagging operations), or None for another ARN."""
         match = _ARN.match(arn)
-        return self.tags.get((match.group(1), match.group(3))) if match else None
+        if not match:
+            return None
+        self.sync()
+        return self.tags.get((match.group(1), match.group(3)))
 
 
 def install(emulator: Emulator) -> AlarmMuteRules:
@@ -236,6 +313,7 @@ def install(emulator: Emulator) -> AlarmMuteRules:
     plugin = AlarmMuteRules(emulator)
     plugin.metric_alarms.mute_rules = plugin
     plugin.composite.tag_owners.append(plugin.tags_of)
+    plugin.composite.tag_listeners.append(plugin.tags_changed)
     emulator.answers("cloudwatch", "PutAlarmMuteRule")(plugin.put)
     for operation, answer in {
         "GetAlarmMuteRule": plugin.get,

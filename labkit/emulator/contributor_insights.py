@@ -22,11 +22,17 @@ This plugin answers:
   no longer read (AWS would keep the data it already analysed). Unknown rule: ``ResourceNotFoundException``.
 
 Which events arrived while enabled is decided in the order moto received them: by moto's event
-sequence number, read from moto's state in this process (a moto lab, or a moto server the kernel
-started). On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``) that order is not
-visible — ``ingestionTime`` follows the server's clock, and many events share a millisecond — so
-``GetInsightRuleReport`` there raises :class:`~labkit.exceptions.UnsupportedOperation` saying so; the
-rules themselves live on the server.
+sequence number (moto numbers every log event it stores, in one counter of its process, and returns the
+number as the event's ``eventId``). In a moto lab (or a moto server the kernel started) it is read from
+moto's state in this process. On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``)
+it is read through ``FilterLogEvents``: when a span opens or closes, its mark is one past the largest
+``eventId`` the rule's log groups hold, so every event stored before has a smaller number and every event
+stored after a larger one (``ingestionTime``, the server's clock, cannot tell: many events share a
+millisecond). An ``eventId`` that is not moto's number is refused with
+:class:`~labkit.exceptions.UnsupportedOperation` rather than guessed. There the spans also live on the
+server (:class:`labkit.emulator.server_state.ServerState`, kind ``insight-rules``), read again at each
+Contributor Insights call, so the kernel reports on a rule ``labkit catchup`` or another kernel put, and
+the rules themselves are moto's (teardown in any process deletes them).
 
 Still refused by name (:mod:`labkit.emulator.cloudwatch_refused`): managed rules
 (``PutManagedInsightRules``, ``ListManagedInsightRules``: they analyse AWS services' own data) and
@@ -41,9 +47,10 @@ from typing import Any
 
 from labkit.aws.contributorinsights import METRICS, InvalidInsightRule, Rule, parse_rule, report
 from labkit.aws.contributorinsights.engine import SCHEMA
-from labkit.emulator.cloudwatch_metrics import _utc
+from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics, _utc
 from labkit.emulator.core import Call, Emulator
 from labkit.emulator.logs_filters import _MotoSource, _source
+from labkit.emulator.server_state import ServerState, item_key
 from labkit.exceptions import ServiceError, UnsupportedOperation
 
 _PUT_PARAMETERS = {"RuleName", "RuleState", "RuleDefinition", "Tags", "ApplyOnTransformedLogs"}
@@ -60,33 +67,79 @@ def _next_event() -> int:
 class ContributorInsights:
     """Per lab: each rule's spans of enabled time, with the definition it had during each."""
 
+    #: The constructor reads moto's rules through an internal CloudWatch client, which that plugin serves.
+    requires = (CloudWatchMetrics,)
+
     def __init__(self, emulator: Emulator) -> None:
         self.lab = emulator.lab
         #: (region, rule name) -> {"apply_on_transformed": bool, "spans": [{"definition", "start", "end"}]},
         #: ``start``/``end``: moto's event sequence numbers when the span opened and closed.
         self.rules: dict[tuple[str, str], dict[str, Any]] = {}
+        #: On a moto server in another process: the records, kept on the server (see the module docstring).
+        self.state: ServerState | None = (
+            ServerState(self.lab, "insight-rules") if ServerState.available(self.lab) else None
+        )
+        self._sync()
+        self._forget_deleted()
 
     # -- bookkeeping ---------------------------------------------------------------------------
+    def _sync(self) -> None:
+        """Read the records every process of the account left on the server (nothing otherwise)."""
+        if self.state is not None:
+            self.rules = {(value["region"], value["name"]): value for value in self.state.load().values()}
+
+    def _forget_deleted(self) -> None:
+        """Drop from the server the records of rules moto no longer has (``labkit teardown`` deletes them
+        without the emulator)."""
+        if self.state is None:
+            return
+        for region in sorted({region for region, _ in self.rules}):
+            cloudwatch = self.lab.internal_client("cloudwatch", region)
+            names = {rule["Name"] for rule in cloudwatch.describe_insight_rules().get("InsightRules", [])}
+            for key in [key for key in self.rules if key[0] == region and key[1] not in names]:
+                del self.rules[key]
+                self.state.drop(item_key(f"{key[0]}/{key[1]}"))
+
+    def _save(self, record: dict[str, Any]) -> None:
+        if self.state is not None:
+            self.state.save(item_key(f"{record['region']}/{record['name']}"), record)
+
     def _record(self, region: str, name: str) -> dict[str, Any]:
         return self.rules.setdefault(
             (region, name), {"region": region, "name": name, "apply_on_transformed": False, "spans": []}
         )
 
-    def _close(self, record: dict[str, Any]) -> None:
+    def _mark(self, call: Call, definition: str) -> int:
+        """moto's sequence number from which log events arrive after now, for the log groups ``definition``
+        reads: the next one moto will give (in this process), or one past the largest ``eventId`` those
+        groups hold (a server in another process; see the module docstring)."""
+        if self.lab.backend.in_process:
+            return _next_event()
+        rule = parse_rule(definition)
+        largest = -1
+        for group in _groups(call):
+            if rule.reads(group, call.region, self.lab.account_id):
+                for event_id, _, _ in _remote_events(call, group):
+                    largest = max(largest, event_id)
+        return largest + 1
+
+    def _close(self, call: Call, record: dict[str, Any]) -> None:
         spans = record["spans"]
         if spans and spans[-1]["end"] is None:
-            spans[-1]["end"] = _next_event() if self.lab.backend.in_process else None
+            spans[-1]["end"] = self._mark(call, spans[-1]["definition"])
 
-    def _open(self, record: dict[str, Any], definition: str) -> None:
-        start = _next_event() if self.lab.backend.in_process else None
-        record["spans"].append({"definition": definition, "start": start, "end": None})
+    def _open(self, call: Call, record: dict[str, Any], definition: str) -> None:
+        record["spans"].append({"definition": definition, "start": self._mark(call, definition), "end": None})
 
     def _stored(self, call: Call) -> dict[str, dict[str, Any]]:
         """moto's rules of the call's region by name; history of rules moto no longer has is dropped."""
+        self._sync()
         cloudwatch = call.internal("cloudwatch")
         found = {rule["Name"]: rule for rule in cloudwatch.describe_insight_rules().get("InsightRules", [])}
         for region, name in [key for key in self.rules if key[0] == call.region and key[1] not in found]:
             del self.rules[(region, name)]
+            if self.state is not None:  # deleted by another process (teardown without the emulator)
+                self.state.drop(item_key(f"{region}/{name}"))
         return found
 
     # -- operations ----------------------------------------------------------------------------
@@ -110,9 +163,10 @@ class ContributorInsights:
         if name not in stored:
             record["spans"] = []
         record["apply_on_transformed"] = bool(params.get("ApplyOnTransformedLogs", False))
-        self._close(record)
+        self._close(call, record)
         if state == "ENABLED":
-            self._open(record, params["RuleDefinition"])
+            self._open(call, record, params["RuleDefinition"])
+        self._save(record)
         return {}
 
     def describe(self, call: Call) -> dict[str, Any]:
@@ -154,9 +208,10 @@ class ContributorInsights:
             if name in failed or name not in stored:
                 continue  # a deleted rule's history went with it in _stored
             record = self._record(call.region, name)
-            self._close(record)
+            self._close(call, record)
             if call.operation == "EnableInsightRules":
-                self._open(record, stored[name]["Definition"])
+                self._open(call, record, stored[name]["Definition"])
+            self._save(record)
 
     def get_report(self, call: Call) -> dict[str, Any]:
         params = call.params
@@ -165,14 +220,6 @@ class ContributorInsights:
         stored = self._stored(call)
         if name not in stored:
             raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist", status=404)
-        if not self.lab.backend.in_process:
-            raise UnsupportedOperation(
-                "cloudwatch",
-                "GetInsightRuleReport",
-                self.lab.backend.name,
-                "on a moto server in another process the order in which log events arrived is not visible, "
-                "so which of them the rule analysed cannot be told",
-            )
         record = self.rules.get((call.region, name), {"spans": []})
         current = parse_rule(stored[name]["Definition"])
         try:
@@ -190,12 +237,7 @@ class ContributorInsights:
             raise ServiceError("InvalidParameterValue", str(error)) from None
 
     def _observations(self, call: Call, spans: list[dict[str, Any]]) -> Iterator[tuple[int, tuple[str, ...], float]]:
-        logs = call.internal("logs")
-        groups = [
-            g["logGroupName"]
-            for page in logs.get_paginator("describe_log_groups").paginate()
-            for g in page.get("logGroups", [])
-        ]
+        groups = _groups(call)
         for span in spans:
             rule = parse_rule(span["definition"])
             for group in groups:
@@ -207,10 +249,40 @@ class ContributorInsights:
                         yield timestamp, found[0], found[1]
 
 
+def _groups(call: Call) -> list[str]:
+    logs = call.internal("logs")
+    return [
+        g["logGroupName"]
+        for page in logs.get_paginator("describe_log_groups").paginate()
+        for g in page.get("logGroups", [])
+    ]
+
+
+def _remote_events(call: Call, group: str) -> Iterator[tuple[int, int, str]]:
+    """(moto's sequence number, timestamp, message) of every event of ``group``, read through FilterLogEvents
+    (moto returns its sequence number as ``eventId``; anything else is refused by name)."""
+    pages = call.internal("logs").get_paginator("filter_log_events").paginate(logGroupName=group)
+    for page in pages:
+        for event in page.get("events", []):
+            if not str(event.get("eventId", "")).isdigit():
+                raise UnsupportedOperation(
+                    "cloudwatch",
+                    call.operation,
+                    call.lab.backend.name,
+                    f"the server's log events carry no moto sequence number (eventId {event.get('eventId')!r}), so "
+                    "which of them arrived while the rule was enabled cannot be told",
+                )
+            yield int(event["eventId"]), int(event["timestamp"]), str(event["message"])
+
+
 def _received(call: Call, group: str, start: int, end: int | None) -> Iterator[tuple[int, str]]:
     """(timestamp, message) of the events ``group`` received between two of moto's event sequence numbers."""
     source = _source(call, group)
-    assert isinstance(source, _MotoSource)  # get_report runs only where moto's state is in this process
+    if not isinstance(source, _MotoSource):  # a moto server in another process
+        for event_id, timestamp, message in _remote_events(call, group):
+            if event_id >= start and (end is None or event_id < end):
+                yield timestamp, message
+        return
     for stream in source.group.streams.values():
         for event in stream.events:
             if event.event_id >= start and (end is None or event.event_id < end):

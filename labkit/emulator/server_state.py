@@ -9,13 +9,17 @@ with the process that made it. Plugins keep such state here: one SSM parameter p
 (:data:`labkit.tools.workshop.WORKSHOP_ACCOUNT_ID`), so the learner's account shows none of it. A plugin
 reads its kind once when the lab connects and writes an item whenever it changes.
 
-Used by :mod:`labkit.emulator.sns_email` (notebook 02-cpu-alarm's email subscription) and
-:mod:`labkit.emulator.cloudwatch_alarms` (alarm history).
+Used by :mod:`labkit.emulator.sns_email` (notebook 02-cpu-alarm's email subscription),
+:mod:`labkit.emulator.cloudwatch_alarms` (alarm history), :mod:`labkit.emulator.budgets`,
+:mod:`labkit.emulator.cloudwatch_metrics`, :mod:`labkit.emulator.cloudwatch_mute_rules`,
+:mod:`labkit.emulator.contributor_insights`, :mod:`labkit.emulator.cloudwatch_anomaly` and
+:mod:`labkit.emulator.cloudwatch_composite`.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +27,29 @@ from labkit.emulator.moto_accounts import WORKSHOP_ACCOUNT_ID, session_in
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` (dicts, lists, scalars and datetimes, as the plugins keep their items) as JSON: a datetime
+    becomes ``{"@": "<ISO 8601>"}``; :func:`revived` undoes it."""
+    if isinstance(value, dt.datetime):
+        return {"@": value.isoformat()}
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def revived(value: Any) -> Any:
+    """The inverse of :func:`jsonable`."""
+    if isinstance(value, dict):
+        if set(value) == {"@"}:
+            return dt.datetime.fromisoformat(value["@"])
+        return {key: revived(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [revived(item) for item in value]
+    return value
 
 
 def item_key(name: str) -> str:

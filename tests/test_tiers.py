@@ -1,0 +1,76 @@
+"""The test tiers: `make unit` leaves out what tests/conftest.py marks `integration` by what a test's code does
+(docs/contributing.md, "Checks before you hand in")."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import pytest
+from conftest import is_integration
+
+# Written in pieces so that this file's own tests do not read as integration tests.
+SERVER = "moto" + "-server"
+PROCESS = "sub" + "process"
+
+SAMPLE = f'''
+import {PROCESS}
+import labkit
+
+
+def start_the_cli():
+    return {PROCESS}.run(["labkit", "--help"])
+
+
+def test_on_a_server():
+    with labkit.connect("{SERVER}") as lab:
+        lab.client("sns").list_topics()
+
+
+def test_through_a_helper():
+    start_the_cli()
+
+
+def test_with_the_server_fixture(server):
+    pass
+
+
+def test_in_process(lab):
+    lab.client("sns").list_topics()
+
+
+def test_pure():
+    assert 1 + 1 == 2
+'''
+
+
+def _sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    path = tmp_path / "sample_tests.py"
+    path.write_text(SAMPLE, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("sample_tests", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "sample_tests", module)  # as pytest imports a test module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _item(module: ModuleType, name: str, *fixtures: str) -> SimpleNamespace:
+    return SimpleNamespace(function=getattr(module, name), fixturenames=["request", *fixtures])
+
+
+def test_servers_other_processes_and_their_helpers_are_integration_tests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = _sample(tmp_path, monkeypatch)
+    assert is_integration(_item(module, "test_on_a_server"))  # type: ignore[arg-type]
+    assert is_integration(_item(module, "test_through_a_helper"))  # type: ignore[arg-type]
+    assert is_integration(_item(module, "test_with_the_server_fixture", "server"))  # type: ignore[arg-type]
+
+
+def test_in_process_moto_and_pure_rules_stay_in_the_unit_tier(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = _sample(tmp_path, monkeypatch)
+    assert not is_integration(_item(module, "test_in_process", "lab"))  # type: ignore[arg-type]
+    assert not is_integration(_item(module, "test_pure"))  # type: ignore[arg-type]
