@@ -7,7 +7,23 @@ and carry AWS's wording, so a learner sees the message AWS would have sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+#: How labkit's errors put their words in the lab's language: :mod:`labkit.i18n` gives its ``gettext`` with
+#: :func:`translate_with` when it is imported (it imports this module, so this one cannot import it back).
+#: Until then the words are English, which is also the lab's language until labkit.i18n sets another.
+_gettext: Callable[[str], str] = str
+
+
+def translate_with(gettext: Callable[[str], str]) -> None:
+    """Translate labkit's errors with ``gettext`` from now on (:mod:`labkit.i18n` calls it)."""
+    global _gettext
+    _gettext = gettext
+
+
+def _(message: str) -> str:
+    """``message`` in the lab's language (the catalogue's keyword: ``make messages`` extracts it)."""
+    return _gettext(message)
 
 
 class LabkitError(Exception):
@@ -33,10 +49,10 @@ class UnsupportedOperation(LabkitError, NotImplementedError):
         self.service = service
         self.operation = operation
         self.backend = backend
-        message = (
-            f"{service}.{operation} is not supported by the {backend!r} backend "
-            f"(neither moto nor the labkit emulator implements it)"
-        )
+        message = _(
+            "{service}.{operation} is not supported by the {backend!r} backend "
+            "(neither moto nor the labkit emulator implements it)"
+        ).format(service=service, operation=operation, backend=backend)
         if detail:
             message += f": {detail}"
         super().__init__(message)
@@ -196,7 +212,7 @@ class MetricMathUnsupported(LabkitError, NotImplementedError):
     """A documented construct the offline engine does not evaluate; ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        super().__init__(f"metric math {construct} is not emulated")
+        super().__init__(_("metric math {construct} is not emulated").format(construct=construct))
         self.construct = construct
 
 
@@ -208,7 +224,7 @@ class MetricsInsightsUnsupported(LabkitError, NotImplementedError):
     """A valid Metrics Insights construct the offline engine does not run; ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        super().__init__(f"Metrics Insights {construct} is not emulated")
+        super().__init__(_("Metrics Insights {construct} is not emulated").format(construct=construct))
         self.construct = construct
 
 
@@ -242,7 +258,7 @@ class LogAlarmUnsupported(LabkitError, NotImplementedError):
     lab does not emulate (alarm contributors); ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        super().__init__(f"{construct} is not emulated")
+        super().__init__(_("{construct} is not emulated").format(construct=construct))
         self.construct = construct
 
 
@@ -250,5 +266,5 @@ class MuteRuleUnsupported(LabkitError, NotImplementedError):
     """A mute rule whose meaning AWS's pages leave open (labkit would have to guess); ``construct`` names it."""
 
     def __init__(self, construct: str) -> None:
-        super().__init__(f"{construct} is not emulated")
+        super().__init__(_("{construct} is not emulated").format(construct=construct))
         self.construct = construct

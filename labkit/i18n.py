@@ -21,13 +21,15 @@ import gettext as _gettext
 import io
 import os
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from labkit.exceptions import ConfigurationError
+from labkit.exceptions import ConfigurationError, translate_with
 
 #: The languages labkit speaks (``connect(lang=...)``, ``LABKIT_LANG``); English is the source.
 LANGUAGES = ("en", "ja")
@@ -96,6 +98,53 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 
 _ = gettext
+translate_with(gettext)  # labkit.exceptions' own words (UnsupportedOperation's...) in the lab's language too
+
+#: argparse's own words that a ``labkit`` user sees: its help's headings and ``-h``, and its answers to what a
+#: user types wrong (argparse marks them ``_()`` for gettext). Its messages about a parser written wrong are for
+#: labkit's developers and stay English. tests/test_cli.py checks that each is still a message of the running
+#: Python's argparse, so a Python that rewords one is caught rather than showing English.
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("ignored explicit argument %r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
+
+
+@contextmanager
+def argparse_speaks_the_labs_language() -> Iterator[None]:
+    """Within the block, :mod:`argparse`'s own words come from labkit's catalogue in the lab's language
+    (``usage:``, ``options``, its errors; :data:`ARGPARSE_MESSAGES`), as labkit's help and errors do.
+
+    argparse translates with the module-level ``_`` and ``ngettext`` it imports from :mod:`gettext`
+    (Python's argparse HOWTO, "How to translate the argparse output",
+    https://docs.python.org/3/howto/argparse.html#how-to-translate-the-argparse-output), which read ``.mo``
+    files of the process's locale; labkit's catalogue is compiled in memory and its language is the lab's, so the ``labkit`` command points those two names at :func:`gettext` and
+    :func:`ngettext` while it builds its parser and parses, and puts argparse's back after.
+    """
+    import argparse
+
+    saved = argparse.__dict__["_"], argparse.__dict__["ngettext"]
+    setattr(argparse, "_", gettext)  # noqa: B010 (mypy's argparse stubs do not declare the names)
+    setattr(argparse, "ngettext", ngettext)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(argparse, "_", saved[0])  # noqa: B010
+        setattr(argparse, "ngettext", saved[1])  # noqa: B010
 
 
 def width(text: str) -> int:
@@ -109,3 +158,34 @@ def pad(text: str, columns: int, align: str = "<") -> str:
     so that tables line up in Japanese too (``str.ljust`` counts a wide character as one)."""
     fill = " " * max(columns - width(text), 0)
     return text + fill if align == "<" else fill + text
+
+
+#: Characters a Japanese line does not start with (JIS X 4051's line-start prohibition, 行頭禁則, in part): a line
+#: breaks before the character ahead of them instead.
+NO_LINE_START = frozenset("、。，．）)」』】〕・ー？！:：")
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """``text`` in lines of at most ``columns`` terminal columns (:func:`width`), breaking at spaces and, in
+    Japanese, between two characters (Japanese is written without spaces), but never before
+    :data:`NO_LINE_START`; a word longer than a line gets a line of its own."""
+    tokens: list[str] = []
+    for character in text:
+        if character.isspace():
+            tokens.append(" ")
+        elif width(character) == 2 or not tokens or tokens[-1] == " " or width(tokens[-1][-1]) == 2:
+            tokens.append(character)
+        else:
+            tokens[-1] += character
+    lines: list[str] = []
+    line, space = "", False
+    for token in tokens:
+        if token == " ":
+            space = bool(line)
+            continue
+        candidate = line + (" " if space else "") + token
+        if line and width(candidate) > columns and token[0] not in NO_LINE_START:
+            lines.append(line)
+            candidate = token
+        line, space = candidate, False
+    return [*lines, line] if line else lines

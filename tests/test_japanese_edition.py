@@ -7,6 +7,7 @@ nbval runs them too: the Makefile's NOTEBOOKS lists notebooks/ja/ (tests/test_ju
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -209,6 +210,73 @@ def test_a_make_lab_user_finds_the_japanese_edition() -> None:
     assert "make lab" in readme_ja and "make test" in readme_ja and "notebooks/ja/" in readme_ja
     assert "README.ja.md" in (REPO / "README.md").read_text(encoding="utf-8")
     assert len(notebook_paths(REPO)) == len(source_paths(REPO))
+
+
+def _section(readme: str, heading: str) -> str:
+    """The text of the ``## heading`` section of a README, up to the next ``## `` heading."""
+    start = readme.index(f"\n## {heading}\n")
+    end = readme.find("\n## ", start + 1)
+    return readme[start : end if end >= 0 else len(readme)]
+
+
+#: What an instructor types: the lines of the guide's code blocks and its inline code that start with these.
+COMMAND = re.compile(
+    r"^(?:\.venv/bin/labkit|labkit|make|export|git clone|/opt/tljh/\S+|tljh-config|cat >|python -m|repo2docker|curl) "
+)
+
+
+def _commands(section: str) -> set[str]:
+    """The commands of a workshop guide: each line of its fenced code blocks without its ``# comment``, and each
+    inline ``code`` span, that starts as a command does (:data:`COMMAND`)."""
+    found = set()
+    for block in re.findall(r"```\w*\n(.*?)```", section, flags=re.DOTALL):
+        for line in block.splitlines():
+            command = re.sub(r"\s+# .*$", "", line).strip()
+            if COMMAND.match(command):
+                found.add(command)
+    without_blocks = re.sub(r"```.*?```", "", section, flags=re.DOTALL)
+    found |= {span for span in re.findall(r"`([^`\n]+)`", without_blocks) if COMMAND.match(span)}
+    return found
+
+
+def _numbered_rows(section: str) -> dict[str, list[str]]:
+    """The figures of each table row whose first cell starts with a number (a notebook's minutes, the measured
+    participants, the capacity model's sizes), keyed by that number."""
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.strip().startswith("|") else []
+        if cells and re.match(r"\d", cells[0]):
+            rows[cells[0].split()[0]] = re.findall(r"\d+(?:[.,]\d+)*", " ".join(cells[1:]))
+    return rows
+
+
+def test_the_japanese_readme_has_the_workshop_guide_with_the_same_commands_and_figures() -> None:
+    """README.ja.md's workshop guide is README.md's: every command the instructor or a participant types (``labkit
+    serve``, ``labkit catchup 05``, the TLJH set-up...), every memory figure, and the figures of each table row (a
+    notebook's minutes, the measured runs, the capacity model) appear in it, and the day's total time."""
+    english = _section((REPO / "README.md").read_text(encoding="utf-8"), "Workshops and hosting")
+    japanese = _section((REPO / "README.ja.md").read_text(encoding="utf-8"), "ワークショップとホスティング")
+    commands = _commands(english)
+    expected = {
+        ".venv/bin/labkit serve --host 0.0.0.0 --port 5000",
+        ".venv/bin/labkit catchup 05",
+        "tljh-config reload hub",
+    }
+    assert expected <= commands
+    assert len(commands) >= 15
+    missing = sorted(c for c in commands if c not in japanese)
+    assert missing == [], "README.ja.md's workshop guide lacks: " + "; ".join(missing)
+    figures = set(re.findall(r"\d[\d.,]*\s(?:MiB|GiB)|\d+ – \d+ GiB|≈ \d+", english))
+    assert len(figures) >= 15
+    assert sorted(f for f in figures if f not in japanese) == []
+    english_rows, japanese_rows = _numbered_rows(english), _numbered_rows(japanese)
+    assert {"00", "09", "2", "8", "30", "100", "300"} <= set(english_rows) and set(japanese_rows) == set(english_rows)
+    for key, numbers in english_rows.items():
+        assert not Counter(numbers) - Counter(japanese_rows[key]), f"row {key}: {numbers} vs {japanese_rows[key]}"
+    total = re.search(r"About (\d+) h (\d+) min of lab time", english)
+    assert total and f"ラボの時間は合計で約 {total[1]} 時間 {total[2]} 分です" in japanese
+    headings = re.findall(r"^###? ", english, flags=re.MULTILINE)
+    assert len(re.findall(r"^###? ", japanese, flags=re.MULTILINE)) == len(headings)
 
 
 def test_the_command_updates_a_catalogue_and_refuses_to_build_from_an_untranslated_one(

@@ -21,13 +21,14 @@ from babel.messages.frontend import parse_mapping_cfg
 import labkit
 from labkit import i18n
 from labkit.course.exercises import Exercise
-from labkit.exceptions import ChecksFailed, ConfigurationError
+from labkit.exceptions import ChecksFailed, ConfigurationError, WaitTimeout
 from labkit.lesson.checks import SUMMARY, Checks
 
 PACKAGE = Path(labkit.__file__).resolve().parent
 REPO = PACKAGE.parent
 CATALOGUE = polib.pofile(str(i18n.catalogue_path("ja")))
 FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+PERCENT = re.compile(r"%(?:\(\w+\))?[sr]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -77,12 +78,16 @@ def test_every_marked_message_has_a_current_japanese_translation() -> None:
 
 
 def test_translations_keep_every_value_the_english_message_shows() -> None:
-    """``{title}`` in the English must be ``{title}`` in the Japanese, or the learner loses the value."""
+    """``{title}`` in the English must be ``{title}`` in the Japanese, or the learner loses the value; so must
+    argparse's ``%(prog)s`` and ``%s`` (labkit.i18n.ARGPARSE_MESSAGES), which argparse fills with ``%``."""
     for entry in CATALOGUE:
         english = set(FIELD.findall(entry.msgid))
+        percent = sorted(PERCENT.findall(entry.msgid)) if "python-format" in entry.flags else None
         for japanese in [entry.msgstr, *entry.msgstr_plural.values()]:
             if japanese:
                 assert set(FIELD.findall(japanese)) == english, f"{entry.msgid!r} -> {japanese!r}"
+                if percent is not None and not FIELD.search(entry.msgid):
+                    assert sorted(PERCENT.findall(japanese)) == percent, f"{entry.msgid!r} -> {japanese!r}"
 
 
 def test_english_is_the_default_and_unknown_languages_are_refused() -> None:
@@ -170,7 +175,8 @@ def test_a_real_checker_names_the_same_problems_in_both_languages() -> None:
 
 
 def test_no_module_that_translates_rebinds_the_underscore() -> None:
-    """``_, ax = plt.subplots()`` in a function that calls ``_()`` breaks it ('Figure' is not callable)."""
+    """``_, ax = plt.subplots()`` in a function that calls ``_()`` breaks it ('Figure' is not callable), and so
+    does a parameter named ``_`` (``def hook(event, **_)``) in a function that translates."""
     import ast
 
     wrong = []
@@ -183,7 +189,9 @@ def test_no_module_that_translates_rebinds_the_underscore() -> None:
         if not imports_underscore:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            stored = isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
+            parameter = isinstance(node, ast.arg) and node.arg == "_"  # `**_: Any` hides it in the function too
+            if stored or parameter:
                 wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
     assert wrong == [], "these assign to `_`, which is the translation function here: " + ", ".join(wrong)
 
@@ -308,3 +316,125 @@ def test_the_dashboard_validator_speaks_the_labs_language(japanese) -> None:
     assert dashboard.validate(body) == ["widgets[0]: metric ウィジェットには properties.region が必要です"]
     i18n.set_language("en")
     assert dashboard.validate(body) == ["widgets[0]: a metric widget needs properties.region"]
+
+
+def test_labkits_own_errors_speak_japanese_and_keep_the_values(japanese, tmp_path, capsys) -> None:
+    """A call the backend cannot answer, a real-account guard, and a registry file that cannot be read: labkit's
+    sentence in Japanese, with the names as they are (what AWS or moto said stays as they said it)."""
+    from labkit.exceptions import GuardrailError, MetricMathUnsupported, UnsupportedOperation
+    from labkit.runtime.backends import start_aws
+    from labkit.runtime.resources import Registry
+
+    error = UnsupportedOperation("cloudwatch", "ListMetricStreams", "moto", "moto answered 404")
+    assert str(error) == (
+        "cloudwatch.ListMetricStreams は 'moto' バックエンドではサポートされていません "
+        "(moto も labkit のエミュレーターも実装していません): moto answered 404"
+    )
+    assert (
+        str(MetricMathUnsupported("ANOMALY_DETECTION_BAND"))
+        == "メトリクス数式の ANOMALY_DETECTION_BAND はエミュレートされません"
+    )
+    with pytest.raises(GuardrailError, match=r"^リージョン eu-west-1 は実アカウントでのラボに許可されていません。"):
+        start_aws("eu-west-1")
+    path = tmp_path / "registry.json"
+    path.write_text("{not json", encoding="utf-8")
+    Registry("moto-server:http://127.0.0.1:5000", path)
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"labkit: レジストリファイル {path} を読み取れませんでした (有効な JSON ではありません: Expecting"
+    )
+    assert "に移動し、空のレジストリで開始しました" in err and not path.exists()
+
+
+def test_a_lab_that_waits_in_vain_says_so_in_japanese(capsys) -> None:
+    lab = labkit.connect(lang="ja")
+    try:
+        with pytest.raises(WaitTimeout) as raised:
+            lab.wait_until(lambda: False, timeout=2)
+        assert str(raised.value) == (
+            "ラボの時間で 0:02:00 待ちましたが、次のことは起こりませんでした: 条件が満たされる "
+            "(現在のラボの時刻は 2026-06-01 00:02 UTC)"
+        )
+        with pytest.raises(WaitTimeout) as raised:
+            lab.wait_until(lambda: False, timeout=1, description="")  # gettext("") is the catalogue's header
+        assert "Project-Id-Version" not in str(raised.value)
+        with pytest.raises(
+            ConfigurationError, match=r"^ap-northeast-1 に 'cpu-high' という名前のアラームはありません$"
+        ):
+            lab.wait_for_alarm("cpu-high")
+    finally:
+        lab.close()
+        i18n.set_language("en")
+
+
+def test_the_translators_build_command_speaks_japanese(japanese, tmp_path) -> None:
+    """``labkit build-notebooks --lang ...`` in a Japanese terminal: a translator reads why nothing was built."""
+    from labkit.tools import translation
+
+    with pytest.raises(translation.TranslationProblem, match=r"^'fr' の版はありません。版は "):
+        translation.build([], tmp_path, "fr")
+    source = tmp_path / "notebooks" / "src" / "09-lone.py"
+    with pytest.raises(translation.TranslationProblem, match=r"^09-lone には ja のカタログがありません "):
+        translation.build([source], tmp_path, "ja")
+
+
+def test_wrap_breaks_japanese_between_characters_by_columns() -> None:
+    """Japanese has no spaces between words: a line breaks between two characters, by terminal columns, never
+    before 、 or 。 (JIS X 4051's line-start prohibition); English still breaks at spaces only."""
+    assert i18n.wrap("ラボが作成したものを削除する", 10) == ["ラボが作成", "したものを", "削除する"]
+    assert i18n.wrap("ラボの時間、ラボの時計。", 10) == ["ラボの時間、", "ラボの時計。"]
+    assert i18n.wrap("labkit:lab タグが付いた", 14) == ["labkit:lab タ", "グが付いた"]
+    assert i18n.wrap("list what would be deleted", 12) == ["list what", "would be", "deleted"]
+    assert i18n.wrap("ap-northeast-1-is-long", 5) == ["ap-northeast-1-is-long"]
+    assert all(
+        i18n.width(line) <= 20 for line in i18n.wrap("どのレジストリにも記録されていないリソースもすべて対象にする", 20)
+    )
+
+
+def test_what_the_emulator_does_not_emulate_is_named_in_japanese() -> None:
+    """A call the offline lab refuses: the whole sentence in Japanese (labkit's framing and the emulator's reason),
+    with the operation and the construct named as the learner wrote them."""
+    import datetime as dt
+
+    from labkit.exceptions import UnsupportedOperation
+    from labkit.runtime.clock import DEFAULT_START
+
+    lab = labkit.connect(lang="ja")
+    try:
+        autoscaling = lab.client("autoscaling")
+        with pytest.raises(UnsupportedOperation) as refused:
+            autoscaling.put_lifecycle_hook(
+                AutoScalingGroupName="g",
+                LifecycleHookName="h",
+                LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING",
+            )
+        assert str(refused.value) == (
+            "autoscaling.PutLifecycleHook は 'moto' バックエンドではサポートされていません (moto も labkit の"
+            "エミュレーターも実装していません): ライフサイクルフックは AWS では有効ですが、オフラインではエミュレートされません"
+        )
+        window = {"StartTime": DEFAULT_START - dt.timedelta(days=1), "EndTime": DEFAULT_START}
+        with pytest.raises(UnsupportedOperation) as refused:
+            lab.client("cloudwatch").get_metric_data(
+                MetricDataQueries=[{"Id": "e", "Expression": "SEARCH('CPU', 'Average', 60)"}], **window
+            )
+        assert str(refused.value).endswith(
+            ": メトリクス数式の function SEARCH はエミュレートされません (AWS では有効です)"
+        )
+    finally:
+        lab.close()
+        i18n.set_language("en")
+
+
+def test_the_lesson_helpers_refuse_in_japanese(japanese) -> None:
+    """What a learner gets wrong in a helper's arguments: the sentence in Japanese, the value as they wrote it."""
+    from labkit.exceptions import InvalidParameter
+    from labkit.lesson import ec2
+
+    lab = labkit.connect(lang="ja")
+    try:
+        with pytest.raises(
+            InvalidParameter, match=r"^不明なワークロードのパターン 'weekly' です。.* のいずれかを選択してください$"
+        ):
+            ec2.launch(lab, pattern="weekly")
+    finally:
+        lab.close()

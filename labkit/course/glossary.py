@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.exceptions import NotFound
+from labkit.i18n import _
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,12 @@ def lookup(japanese: str) -> Term:
     if len(partial) == 1:
         return partial[0]
     if not partial:
-        raise NotFound(f"{japanese!r} is not in the glossary")
-    raise NotFound(f"{japanese!r} matches several entries: {', '.join(t.japanese for t in partial)}")
+        raise NotFound(_("{term!r} is not in the glossary").format(term=japanese))
+    raise NotFound(
+        _("{term!r} matches several entries: {entries}").format(
+            term=japanese, entries=", ".join(t.japanese for t in partial)
+        )
+    )
 
 
 def glossary_table(notebook: str | None = None) -> Any:

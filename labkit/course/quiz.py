@@ -107,7 +107,11 @@ class Quiz:
 def for_notebook(notebook: str) -> Quiz:
     """The quiz of ``notebook`` (its number as in the file name: ``"02"``, ``"06b"``)."""
     if notebook not in QUESTIONS:
-        raise QuizError(f"no quiz for notebook {notebook!r}; quizzes exist for {', '.join(QUESTIONS)}")
+        raise QuizError(
+            _("no quiz for notebook {notebook!r}; quizzes exist for {notebooks}").format(
+                notebook=notebook, notebooks=", ".join(QUESTIONS)
+            )
+        )
     return Quiz(notebook, QUESTIONS[notebook])
 
 

@@ -46,6 +46,7 @@ from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.core import Call
 from labkit.exceptions import ServiceError, UnsupportedOperation
+from labkit.i18n import N_, _
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -56,12 +57,12 @@ _POLICY_ARN = re.compile(
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
 #: Operations valid on AWS whose behaviour the lab does not emulate.
 NOT_EMULATED = {
-    "PutScheduledUpdateGroupAction": "scheduled actions",
-    "BatchPutScheduledUpdateGroupAction": "scheduled actions",
-    "PutLifecycleHook": "lifecycle hooks",
-    "PutWarmPool": "warm pools",
-    "StartInstanceRefresh": "instance refreshes",
-    "GetPredictiveScalingForecast": "predictive scaling",
+    "PutScheduledUpdateGroupAction": N_("scheduled actions"),
+    "BatchPutScheduledUpdateGroupAction": N_("scheduled actions"),
+    "PutLifecycleHook": N_("lifecycle hooks"),
+    "PutWarmPool": N_("warm pools"),
+    "StartInstanceRefresh": N_("instance refreshes"),
+    "GetPredictiveScalingForecast": N_("predictive scaling"),
 }
 
 
@@ -112,7 +113,7 @@ class AutoScaling:
             "autoscaling",
             call.operation,
             self.lab.backend.name,
-            f"{NOT_EMULATED[call.operation]} are valid on AWS but not emulated offline",
+            _("{what} are valid on AWS but not emulated offline").format(what=_(NOT_EMULATED[call.operation])),
         )
 
     def validate_create_group(self, call: Call) -> None:
@@ -137,23 +138,26 @@ class AutoScaling:
         if self._group(params["AutoScalingGroupName"]) is None:
             raise ServiceError("ValidationError", f"Group {params['AutoScalingGroupName']} not found")
         if kind == "PredictiveScaling":
-            raise unsupported("predictive scaling policies are valid on AWS but not emulated offline")
+            raise unsupported(_("predictive scaling policies are valid on AWS but not emulated offline"))
         if kind == "TargetTrackingScaling":
             config = params.get("TargetTrackingConfiguration") or {}
             metric = (config.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType")
             if metric != "ASGAverageCPUUtilization":
                 raise unsupported(
-                    f"target tracking on {metric or 'a customized metric'} is valid on AWS but only "
-                    "ASGAverageCPUUtilization is emulated offline",
+                    _(
+                        "target tracking on {metric} is valid on AWS but only ASGAverageCPUUtilization is emulated offline"
+                    ).format(metric=metric or _("a customized metric")),
                 )
             return
         if kind == "StepScaling" and params.get("Cooldown") is not None:
             # "Cooldown ... Valid only if the policy type is SimpleScaling" (PutScalingPolicy API reference,
             # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutScalingPolicy.html).
             raise unsupported(
-                "Cooldown is valid only for a SimpleScaling policy (PutScalingPolicy API reference); "
-                "AWS's answer to it on a StepScaling policy is not emulated: a step policy waits for "
-                "EstimatedInstanceWarmup instead"
+                _(
+                    "Cooldown is valid only for a SimpleScaling policy (PutScalingPolicy API reference); "
+                    "AWS's answer to it on a StepScaling policy is not emulated: a step policy waits for "
+                    "EstimatedInstanceWarmup instead"
+                )
             )
         adjustment_type = params.get("AdjustmentType")
         if adjustment_type not in rules.ADJUSTMENT_TYPES:
@@ -266,7 +270,7 @@ class AutoScaling:
 
     def group_deleted(self, call: Call, reply: dict[str, Any]) -> None:
         name = call.params["AutoScalingGroupName"]
-        _, terminated = self.members.sync(None, name)
+        _launched, terminated = self.members.sync(None, name)
         self._record(name, [], terminated, f"a user request deleted the AutoScalingGroup {name}", None, None)
         self.last_scaled.pop(name, None)
         self.warming.pop(name, None)

@@ -49,6 +49,7 @@ from labkit.emulator.config import ConfigRules
 from labkit.emulator.server_state import ServerState, item_key
 from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import CostExplorerError, ServiceError, UnsupportedOperation
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -204,7 +205,7 @@ class Budgets:
             f"after-call.{client.meta.service_model.service_id.hyphenize()}", self._forget_running
         )
 
-    def _forget_running(self, model: Any, **_: Any) -> None:
+    def _forget_running(self, model: Any, **_event: Any) -> None:
         if not model.name.startswith(("Describe", "Get", "List")):
             self._running = None
 
@@ -238,7 +239,9 @@ class Budgets:
         """
         if self._custom_count is None or (now.hour == 0 and now.minute == 0):
             store = self.metrics.store
-            self._custom_count = sum(1 for namespace, _, _ in store.series if not namespace.startswith("AWS/"))
+            self._custom_count = sum(
+                1 for namespace, _name, _dimensions in store.series if not namespace.startswith("AWS/")
+            )
         return self._custom_count
 
     def metrics_changed(self, call: Call, reply: dict[str, Any]) -> None:
@@ -414,7 +417,7 @@ class Budgets:
                 "budgets",
                 call.operation,
                 self.lab.backend.name,
-                "paging through subscribers (NextToken, or MaxResults below their number)",
+                _("paging through subscribers (NextToken, or MaxResults below their number)"),
             )
         return {"Subscribers": copy.deepcopy(self._subscribers_of(call))}
 
@@ -435,7 +438,7 @@ class Budgets:
         state = self.budgets.get(where["BudgetName"])
         if state is None:  # created by another process on a moto server: its subscribers were not seen here
             raise UnsupportedOperation(
-                "budgets", call.operation, self.lab.backend.name, "the budget was created outside this lab's process"
+                "budgets", call.operation, self.lab.backend.name, _("the budget was created outside this lab's process")
             )
         # Keyed as created (Threshold 80 or 80.0, as the creating call wrote it), which moto kept.
         return state.subscribers.get(notification_key(stored[0]), [])

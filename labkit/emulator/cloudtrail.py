@@ -50,6 +50,7 @@ from labkit.emulator.core import Call
 from labkit.emulator.events import Events
 from labkit.emulator.logs_metrics import LogsMetrics
 from labkit.exceptions import LookupEventsError, ServiceError, UnsupportedOperation
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -217,7 +218,9 @@ class CloudTrailEmulation:
                     "cloudtrail",
                     "LookupEvents",
                     self.lab.backend.name,
-                    f"trail {trail['Name']} enables CloudTrail Insights, and the lab does not generate Insights events",
+                    _("trail {name} enables CloudTrail Insights, and the lab does not generate Insights events").format(
+                        name=trail["Name"]
+                    ),
                 )
 
     # -- trails ---------------------------------------------------------------------------------

@@ -105,6 +105,7 @@ from labkit.emulator.sns_email import SnsEmail
 from labkit.emulator.synthetic_checks import SyntheticChecks
 from labkit.emulator.metric_store import QUIET_FOREVER, Series, micros, period_statistics
 from labkit.exceptions import InvalidAlarmParameter, ServiceError, UnsupportedOperation
+from labkit.i18n import N_, _
 
 if TYPE_CHECKING:
     from labkit.emulator.cloudwatch_composite import CompositeAlarms
@@ -132,10 +133,10 @@ ALARM_WRITES = (
 )
 #: PutMetricAlarm members (botocore 1.44) valid on AWS that the lab does not emulate: refused by name.
 REFUSED_MEMBERS = {
-    "EvaluationCriteria": "PromQL alarms (EvaluationCriteria) are not evaluated offline",
-    "EvaluationInterval": "EvaluationInterval (the evaluation frequency of PromQL alarms) is not emulated",
-    "WarmUpConfiguration": "alarm warm-up periods (WarmUpConfiguration) are not emulated",
-    "ActionConfiguration": "ActionConfiguration (the alarm's tags in its notifications and events) is not emulated",
+    "EvaluationCriteria": N_("PromQL alarms (EvaluationCriteria) are not evaluated offline"),
+    "EvaluationInterval": N_("EvaluationInterval (the evaluation frequency of PromQL alarms) is not emulated"),
+    "WarmUpConfiguration": N_("alarm warm-up periods (WarmUpConfiguration) are not emulated"),
+    "ActionConfiguration": N_("ActionConfiguration (the alarm's tags in its notifications and events) is not emulated"),
 }
 
 
@@ -288,10 +289,10 @@ class CloudWatchAlarms:
             client.meta.events.register(f"after-call.cloudwatch.{operation}", self._forget_kept)
         region = client.meta.region_name
 
-        def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        def remember(params: dict[str, Any], context: dict[str, Any], **_event: Any) -> None:
             context["labkit_deleted_alarms"] = list(params.get("AlarmNames", []))
 
-        def deleted(http_response: Any, context: dict[str, Any], **_: Any) -> None:
+        def deleted(http_response: Any, context: dict[str, Any], **_event: Any) -> None:
             if http_response.status_code < 300:
                 for listener in self.on_delete:
                     listener(region, context.get("labkit_deleted_alarms", []))
@@ -299,7 +300,7 @@ class CloudWatchAlarms:
         client.meta.events.register("before-parameter-build.cloudwatch.DeleteAlarms", remember)
         client.meta.events.register("after-call.cloudwatch.DeleteAlarms", deleted)
 
-    def _forget_kept(self, **_: Any) -> None:
+    def _forget_kept(self, **_event: Any) -> None:
         self._kept = None
 
     @property
@@ -322,7 +323,7 @@ class CloudWatchAlarms:
     def validate(self, call: Call) -> None:
         for member, detail in REFUSED_MEMBERS.items():
             if member in call.params:
-                raise self._unsupported(f"{detail} (valid on AWS)")
+                raise self._unsupported(_("{error} (valid on AWS)").format(error=_(detail)))
         try:
             alarms.validate_put_metric_alarm(call.params)
             schedule.validate_evaluation_window(call.params.get("EvaluationWindow"), alarm_period(call.params))
@@ -344,7 +345,9 @@ class CloudWatchAlarms:
         extended = params.get("ExtendedStatistic")
         if extended and not _PERCENTILE.match(extended):
             raise self._unsupported(
-                f"the extended statistic {extended!r} is valid on AWS but not evaluated offline (pNN is)"
+                _("the extended statistic {statistic!r} is valid on AWS but not evaluated offline (pNN is)").format(
+                    statistic=extended
+                )
             )
         metrics = params.get("Metrics")
         if not metrics:
@@ -353,9 +356,13 @@ class CloudWatchAlarms:
         stats = [q["MetricStat"] for q in metrics if "MetricStat" in q]
         for stat in stats:
             if stat["Stat"] not in STANDARD_STATISTICS and not _PERCENTILE.match(stat["Stat"]):
-                raise self._unsupported(f"the statistic {stat['Stat']!r} is valid on AWS but not evaluated offline")
+                raise self._unsupported(
+                    _("the statistic {statistic!r} is valid on AWS but not evaluated offline").format(
+                        statistic=stat["Stat"]
+                    )
+                )
         if len({int(stat["Period"]) for stat in stats}) > 1:
-            raise self._unsupported("metric math over metrics of different periods is not evaluated offline")
+            raise self._unsupported(_("metric math over metrics of different periods is not evaluated offline"))
         self._refuse_insights_not_evaluated(params)
         # Evaluated once over an empty window: the metric math checks run, and the shape of the result shows.
         now = self.lab.clock.now()
@@ -392,17 +399,21 @@ class CloudWatchAlarms:
                 return  # query_series reports it as GetMetricData does
             if grouped:
                 raise self._unsupported(
-                    "alarms on a Metrics Insights query with GROUP BY (multi time series alarms, one contributor per "
-                    "series) are valid on AWS but not evaluated offline; wrap the query in a math expression that "
-                    "returns one time series",
+                    _(
+                        "alarms on a Metrics Insights query with GROUP BY (multi time series alarms, one contributor "
+                        "per series) are valid on AWS but not evaluated offline; wrap the query in a math expression "
+                        "that returns one time series"
+                    ),
                 )
         period = alarm_period(params)
         if period is not None:
             reach = period * alarms.evaluation_range(int(params.get("EvaluationPeriods") or 1))
             if reach > INSIGHTS_ALARM_REACH.total_seconds():
                 raise self._unsupported(
-                    f"a Metrics Insights alarm evaluating {reach // 60} minutes of data: AWS uses only the latest 3 hours "
-                    "for alarms on a query and does not document what it does with older periods",
+                    _(
+                        "a Metrics Insights alarm evaluating {minutes} minutes of data: AWS uses only the latest 3 "
+                        "hours for alarms on a query and does not document what it does with older periods"
+                    ).format(minutes=reach // 60),
                 )
 
     def created(self, call: Call, reply: dict[str, Any]) -> None:
@@ -731,8 +742,9 @@ class CloudWatchAlarms:
                 "cloudwatch",
                 "PutMetricAlarm",
                 self.lab.backend.name,
-                f"the alarm {alarm['AlarmName']!r}'s expression {returned!r} returned {len(found)} time series "
-                "with data; an alarm watches one",
+                _(
+                    "the alarm {name!r}'s expression {id!r} returned {count} time series with data; an alarm watches one"
+                ).format(name=alarm["AlarmName"], id=returned, count=len(found)),
             )
         by_start = dict(zip(found[0][1], found[0][2]))
         return [by_start.get(s) for s in starts]

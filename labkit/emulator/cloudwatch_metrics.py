@@ -76,6 +76,7 @@ from labkit.aws.alarms.statistics import STATISTICS
 from labkit.aws import metricmath, metricsinsights
 from labkit.emulator.metric_store import MetricStore, Row, micros, period_statistics
 from labkit.exceptions import PluginWiringError, ServiceError, UnsupportedOperation
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -156,7 +157,7 @@ class CloudWatchMetrics:
         if not self.remote:
             return
 
-        def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        def remember(params: dict[str, Any], context: dict[str, Any], **_event: Any) -> None:
             # CloudWatch stamps a datum without Timestamp when it receives it: lab time now, not the server's
             # clock, so that the server holds what the store holds (a later process adopts it).
             now = self.lab.clock.now()
@@ -165,7 +166,7 @@ class CloudWatchMetrics:
                     datum["Timestamp"] = now
             context["labkit_metric_data"] = copy.deepcopy(params)
 
-        def store(http_response: Any, context: dict[str, Any], **_: Any) -> None:
+        def store(http_response: Any, context: dict[str, Any], **_event: Any) -> None:
             params = context.get("labkit_metric_data")
             if params is None or http_response.status_code >= 300:
                 return
@@ -174,7 +175,7 @@ class CloudWatchMetrics:
         client.meta.events.register("before-parameter-build.cloudwatch.PutMetricData", remember)
         client.meta.events.register("after-call.cloudwatch.PutMetricData", store)
         # A widget image is drawn by moto on the server: it must have the emulator's datapoints.
-        client.meta.events.register("before-call.cloudwatch.GetMetricWidgetImage", lambda **_: self.settle())
+        client.meta.events.register("before-call.cloudwatch.GetMetricWidgetImage", lambda **_event: self.settle())
 
     def _put_internal(self, call: Call) -> dict[str, Any]:
         """The kit's own PutMetricData (any namespace, as the emulator's publishers write ``AWS/``)."""
@@ -387,7 +388,8 @@ class CloudWatchMetrics:
                 }
             else:
                 raise self._unsupported(
-                    "GetMetricStatistics", f"moto's computed {type(datum).__name__} datapoints are not emulated"
+                    "GetMetricStatistics",
+                    _("moto's computed {kind} datapoints are not emulated").format(kind=type(datum).__name__),
                 )
             provided.put(
                 datum.namespace,
@@ -465,7 +467,8 @@ class CloudWatchMetrics:
         for name in ("LabelOptions", "NextToken"):
             if params.get(name):
                 raise self._unsupported(
-                    "GetMetricData", f"the parameter {name} is not emulated (one page holds every datapoint)"
+                    "GetMetricData",
+                    _("the parameter {name} is not emulated (one page holds every datapoint)").format(name=name),
                 )
         start, end = _utc(params["StartTime"]), _utc(params["EndTime"])
         if start >= end:
@@ -484,8 +487,8 @@ class CloudWatchMetrics:
                     {
                         "Id": query["Id"],
                         "Label": label,
-                        "Timestamps": [when for when, _ in points],
-                        "Values": [value for _, value in points],
+                        "Timestamps": [when for when, _value in points],
+                        "Values": [value for _when, value in points],
                         "StatusCode": "Complete",
                     }
                 )
@@ -493,7 +496,9 @@ class CloudWatchMetrics:
         if returned > most:
             raise self._unsupported(
                 "GetMetricData",
-                f"{returned:,} datapoints exceed MaxDatapoints ({most:,}); paging with NextToken is not emulated",
+                _("{returned} datapoints exceed MaxDatapoints ({most}); paging with NextToken is not emulated").format(
+                    returned=f"{returned:,}", most=f"{most:,}"
+                ),
             )
         return {"MetricDataResults": results, "Messages": []}
 
@@ -539,7 +544,7 @@ class CloudWatchMetrics:
         for query in queries:
             qid = query.get("Id", "")
             if query.get("AccountId") not in (None, self.lab.account_id):
-                raise self._unsupported(operation, "AccountId of another account (cross-account observability)")
+                raise self._unsupported(operation, _("AccountId of another account (cross-account observability)"))
             if not metricmath.engine.ID_PATTERN.match(qid):
                 raise ServiceError(
                     "ValidationError",
@@ -594,13 +599,13 @@ class CloudWatchMetrics:
                 int(end.timestamp()),
                 periods=periods,
                 bands=bands,
-                given={qid: [s for _, s in returned] for qid, returned in insights.items()},
+                given={qid: [s for _label, s in returned] for qid, returned in insights.items()},
                 origin=origin,
             )
         except metricmath.MetricMathError as error:
             raise ServiceError("ValidationError", str(error)) from error
         except metricmath.MetricMathUnsupported as error:
-            raise self._unsupported(operation, f"{error} (valid on AWS)") from error
+            raise self._unsupported(operation, _("{error} (valid on AWS)").format(error=error)) from error
         for qid, found in evaluated.items():
             entries = []
             for s in found:
@@ -647,11 +652,13 @@ class CloudWatchMetrics:
         except metricsinsights.MetricsInsightsError as error:
             raise ServiceError("ValidationError", f"Error in the Metrics Insights query '{qid}': {error}") from error
         except metricsinsights.MetricsInsightsUnsupported as error:
-            raise self._unsupported(operation, f"{error} (valid on AWS)") from error
+            raise self._unsupported(operation, _("{error} (valid on AWS)").format(error=error)) from error
         if qid not in periods:
             raise self._unsupported(
                 operation,
-                f"the Metrics Insights query '{qid}' has no Period (what AWS does without one is not documented)",
+                _(
+                    "the Metrics Insights query '{id}' has no Period (what AWS does without one is not documented)"
+                ).format(id=qid),
             )
         reach = INSIGHTS_ALARM_REACH if operation == "PutMetricAlarm" else INSIGHTS_REACH
         first = max(start, self.lab.clock.now() - reach)
@@ -668,7 +675,7 @@ class CloudWatchMetrics:
         try:
             results = metricsinsights.run(query, candidates, int(start.timestamp()), int(end.timestamp()), periods[qid])
         except metricsinsights.MetricsInsightsUnsupported as error:
-            raise self._unsupported(operation, f"{error} (valid on AWS)") from error
+            raise self._unsupported(operation, _("{error} (valid on AWS)").format(error=error)) from error
         period = metricsinsights.effective_period(periods[qid])
         label = labels.get(qid)
         return {
@@ -695,7 +702,9 @@ class CloudWatchMetrics:
         if statistic not in STATISTICS and not _is_percentile(statistic):
             raise self._unsupported(
                 operation,
-                f"the statistic {statistic!r} is valid on AWS but not emulated (simple statistics and pNN are)",
+                _(
+                    "the statistic {statistic!r} is valid on AWS but not emulated (simple statistics and pNN are)"
+                ).format(statistic=statistic),
             )
         rows = self.rows(metric["Namespace"], metric["MetricName"], metric.get("Dimensions", []), start, end)
         periods = period_statistics(
@@ -720,7 +729,8 @@ class CloudWatchMetrics:
         for name in ("IncludeLinkedAccounts", "OwningAccount"):
             if params.get(name):
                 raise self._unsupported(
-                    "ListMetrics", f"the parameter {name} (cross-account observability) is not emulated"
+                    "ListMetrics",
+                    _("the parameter {name} (cross-account observability) is not emulated").format(name=name),
                 )
         token = params.get("NextToken")
         if token:

@@ -35,6 +35,7 @@ from botocore.exceptions import ClientError
 from labkit.aws.filterpattern import FilterPattern, compile, test_metric_filter, transformation_error
 from labkit.emulator.core import Call, Emulator
 from labkit.exceptions import InvalidFilterPattern, ServiceError, UnsupportedOperation
+from labkit.i18n import _
 
 #: FilterLogEvents returns at most 10,000 events a page (``EventsLimit``).
 MAX_LIMIT = 10_000
@@ -87,8 +88,10 @@ class LogsFilters:
                 "logs",
                 "PutSubscriptionFilter",
                 call.lab.backend.name,
-                "the parameter filterPattern: a subscription filter's pattern is not applied offline (moto delivers "
-                "every event); an empty pattern is",
+                _(
+                    "the parameter filterPattern: a subscription filter's pattern is not applied offline (moto "
+                    "delivers every event); an empty pattern is"
+                ),
             )
         return None
 

@@ -32,6 +32,7 @@ from labkit.aws import flowlogs
 from labkit.emulator.core import Call
 from labkit.emulator.logs_metrics import LogsMetrics
 from labkit.exceptions import UnsupportedOperation
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -72,7 +73,7 @@ class VpcFlowLogs:
         for operation in ("CreateFlowLogs", "DeleteFlowLogs"):
             client.meta.events.register(f"after-call.ec2.{operation}", self._forget)
 
-    def _forget(self, **_: Any) -> None:
+    def _forget(self, **_event: Any) -> None:
         self._kept = None
 
     def flow_logs(self) -> list[dict[str, Any]]:
@@ -89,13 +90,17 @@ class VpcFlowLogs:
             return UnsupportedOperation("ec2", "CreateFlowLogs", self.lab.backend.name, detail)
 
         if params.get("LogFormat") not in (None, flowlogs.DEFAULT_FORMAT):
-            raise unsupported("a custom LogFormat is valid on AWS but only the default format is emulated offline")
+            raise unsupported(_("a custom LogFormat is valid on AWS but only the default format is emulated offline"))
         if params.get("LogDestinationType", "cloud-watch-logs") != "cloud-watch-logs":
             raise unsupported(
-                f"delivery to {params['LogDestinationType']} is valid on AWS but only CloudWatch Logs is emulated"
+                _("delivery to {destination} is valid on AWS but only CloudWatch Logs is emulated").format(
+                    destination=params["LogDestinationType"]
+                )
             )
         if params.get("ResourceType") not in ("VPC", "Subnet", "NetworkInterface"):
-            raise unsupported(f"flow logs of {params.get('ResourceType')} resources are not emulated offline")
+            raise unsupported(
+                _("flow logs of {kind} resources are not emulated offline").format(kind=params.get("ResourceType"))
+            )
 
     def created(self, call: Call, reply: dict[str, Any]) -> None:
         for flow_log_id in reply.get("FlowLogIds", []):

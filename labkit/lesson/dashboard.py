@@ -322,7 +322,7 @@ def _draw_metric(ax: Any, lab: Lab, properties: dict[str, Any], span: dt.timedel
         scale = 1024 ** min(int(math.log(max(abs(low), abs(high), 1.0), 1024)), 5)
         ticks = MaxNLocator(nbins=5).tick_values(low / scale, high / scale)
         ax.yaxis.set_major_locator(FixedLocator([t * scale for t in ticks if low <= t * scale <= high]))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: human_bytes(value)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: human_bytes(value)))
     if drawn:
         ax.legend(fontsize=7, loc="upper left")
     return ", ".join(drawn) or _("no metrics")

@@ -25,6 +25,7 @@ from labkit.emulator.ec2_metrics import Ec2Metrics
 from labkit.emulator.ec2_status import ActionRecord, Ec2Status
 from labkit.emulator.ec2_workload import CREDITS, PATTERNS, LabInstance, Workload
 from labkit.exceptions import ConfigurationError, InvalidParameter
+from labkit.i18n import _
 from labkit.lesson.iam import ensure_ec2_role
 
 if TYPE_CHECKING:
@@ -169,7 +170,11 @@ def launch(
     (notebook 03): an instance has one instance profile at a time.
     """
     if pattern not in PATTERNS:
-        raise InvalidParameter(f"unknown workload pattern {pattern!r}; choose one of {', '.join(PATTERNS)}")
+        raise InvalidParameter(
+            _("unknown workload pattern {pattern!r}; choose one of {patterns}").format(
+                pattern=pattern, patterns=", ".join(PATTERNS)
+            )
+        )
     image = OFFLINE_AMI
     if lab.emulator is None:
         lab.billable(f"a {instance_type} EC2 instance", hourly_cost(instance_type), confirmed=confirm_cost)
@@ -229,5 +234,5 @@ def alarm_actions(lab: Lab) -> list[ActionRecord]:
     ``Action`` history items say what its actions did. Taught in notebook 07-liveness-url-dashboards.
     """
     if lab.emulator is None:
-        raise ConfigurationError("on AWS, the alarm's history (HistoryItemType='Action') says what its actions did")
+        raise ConfigurationError(_("on AWS, the alarm's history (HistoryItemType='Action') says what its actions did"))
     return list(lab.emulator.plugin(Ec2Status).actions)

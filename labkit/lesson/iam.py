@@ -20,6 +20,7 @@ from labkit.aws.iam_policies import (
     QUICK_START_POLICY,
 )
 from labkit.exceptions import NotFound
+from labkit.i18n import _
 
 
 def managed_policy_document(lab: Any, arn: str = CLOUDWATCH_AGENT_SERVER_POLICY_ARN) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def managed_policy_document(lab: Any, arn: str = CLOUDWATCH_AGENT_SERVER_POLICY_
     (moto does not load AWS's managed policies)."""
     if lab.emulator is not None:
         if arn != CLOUDWATCH_AGENT_SERVER_POLICY_ARN:
-            raise NotFound(f"labkit has no offline copy of {arn}")
+            raise NotFound(_("labkit has no offline copy of {arn}").format(arn=arn))
         return CLOUDWATCH_AGENT_SERVER_POLICY
     iam = lab.client("iam")
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from labkit.exceptions import InvalidParameter
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,7 +43,7 @@ def frame(
     import pandas as pd
 
     if len(metric_names) > MAX_QUERIES:
-        raise InvalidParameter(f"GetMetricData takes at most {MAX_QUERIES} queries per call")
+        raise InvalidParameter(_("GetMetricData takes at most {most} queries per call").format(most=MAX_QUERIES))
     cloudwatch = lab.client("cloudwatch")
     queries = [
         {

@@ -199,7 +199,9 @@ def alarm_params(alarm: RecommendedAlarm, dimensions: dict[str, str], actions: l
     """``put_metric_alarm`` parameters for ``alarm`` on the resource named by ``dimensions``."""
     missing = [name for name in alarm.dimensions if name not in dimensions]
     if missing:
-        raise InvalidParameter(f"{alarm.name} needs the dimension(s) {', '.join(missing)}")
+        raise InvalidParameter(
+            _("{alarm} needs the dimension(s) {dimensions}").format(alarm=alarm.name, dimensions=", ".join(missing))
+        )
     params: dict[str, Any] = {
         "AlarmName": alarm.name,
         "AlarmDescription": f"Recommended alarm: {alarm.intent}. Threshold: {alarm.threshold_source}.",

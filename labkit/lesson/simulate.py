@@ -22,6 +22,7 @@ from labkit.emulator.guardduty import GuardDuty
 from labkit.emulator.health import Health
 from labkit.emulator.vpc_flow_logs import VpcFlowLogs
 from labkit.exceptions import ConfigurationError, InvalidParameter
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -42,7 +43,7 @@ def simulate_console_login(
     Returns the record.
     """
     if lab.emulator is None:
-        raise ConfigurationError("on AWS, sign in to the console yourself: CloudTrail records the attempt")
+        raise ConfigurationError(_("on AWS, sign in to the console yourself: CloudTrail records the attempt"))
     return lab.emulator.plugin(CloudTrailEmulation).console_login(
         user, success=success, source_ip=source_ip, mfa_used=mfa_used, user_agent=user_agent
     )
@@ -65,7 +66,7 @@ def simulate_ssh_brute_force(
     """
     if lab.emulator is None:
         raise ConfigurationError(
-            "GuardDuty makes findings from real traffic on AWS; use create_sample_findings to test the alert path"
+            _("GuardDuty makes findings from real traffic on AWS; use create_sample_findings to test the alert path")
         )
     return lab.emulator.plugin(GuardDuty).brute_force(instance_id, source_ip, attempts)
 
@@ -87,7 +88,7 @@ def simulate_issue(
     real ones.
     """
     if lab.emulator is None:
-        raise ConfigurationError("on AWS only AWS itself sends Health events; your rule waits for a real one")
+        raise ConfigurationError(_("on AWS only AWS itself sends Health events; your rule waits for a real one"))
     region = region or lab.region
     code = event_type_code or f"AWS_{service.upper()}_OPERATIONAL_ISSUE"
     text = description or (
@@ -122,9 +123,9 @@ def simulate_ssh_traffic(
     instance with a public address sees such attempts within hours.
     """
     if lab.emulator is None:
-        raise ConfigurationError("on AWS real scanners provide this traffic; read your flow logs after a few hours")
+        raise ConfigurationError(_("on AWS real scanners provide this traffic; read your flow logs after a few hours"))
     if minutes <= 0 or per_minute <= 0:
-        raise ConfigurationError("minutes and per_minute must be positive")
+        raise ConfigurationError(_("minutes and per_minute must be positive"))
     return lab.emulator.plugin(VpcFlowLogs).ssh_attempts(instance_id, source_ip, lab.clock.now(), minutes, per_minute)
 
 
@@ -139,7 +140,7 @@ def simulate_group_demand(lab: Lab, group_name: str, *, extra: float, minutes: i
     """
     if lab.emulator is None:
         raise ConfigurationError(
-            "on AWS, load the group's instances yourself (a load test, or stress through Run Command)"
+            _("on AWS, load the group's instances yourself (a load test, or stress through Run Command)")
         )
     try:
         lab.emulator.plugin(AutoScalingMetrics).load(group_name).surge(lab.clock.now(), minutes, extra)

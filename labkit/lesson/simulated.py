@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from labkit.emulator.simulated_metrics import SimulatedMetrics
 from labkit.emulator.simulated_resources import Database, LoadBalancer, Simulated
 from labkit.exceptions import ConfigurationError
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 def _publish(lab: Lab, resource: Simulated) -> None:
     if lab.emulator is None:
         raise ConfigurationError(
-            "on AWS, a real load balancer or database publishes its own metrics; the simulated ones are offline only"
+            _("on AWS, a real load balancer or database publishes its own metrics; the simulated ones are offline only")
         )
     lab.emulator.plugin(SimulatedMetrics).add(resource)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from labkit.emulator.canaries import SyntheticCheck, require_loopback
 from labkit.emulator.synthetic_checks import SyntheticChecks
 from labkit.exceptions import ConfigurationError
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -26,10 +27,12 @@ def watch(lab: Lab, name: str, url: str, *, timeout: float = 3.0) -> SyntheticCh
     """Run a canary-like check of ``url`` every lab minute (offline labs; on AWS create a canary)."""
     if lab.emulator is None:
         raise ConfigurationError(
-            "on AWS a canary runs in AWS (synthetics.create_canary) and cannot reach this machine's loopback"
+            _("on AWS a canary runs in AWS (synthetics.create_canary) and cannot reach this machine's loopback")
         )
     if not NAME_PATTERN.match(name):
-        raise ConfigurationError(f"canary names use lowercase letters, digits, '-' and '_': {name!r}")
+        raise ConfigurationError(
+            _("canary names use lowercase letters, digits, '-' and '_': {name!r}").format(name=name)
+        )
     require_loopback(url)
     check = SyntheticCheck(name, url, timeout)
     lab.emulator.plugin(SyntheticChecks).add(check)

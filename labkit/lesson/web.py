@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from labkit.emulator.canaries import require_loopback
 from labkit.exceptions import ConfigurationError
+from labkit.i18n import _
 from labkit.runtime import resources
 
 if TYPE_CHECKING:
@@ -107,13 +108,13 @@ class LabWebServer:
     def fail(self, status: int = 503) -> None:
         """Answer every request with ``status`` (the server stays up: only the page is broken)."""
         if not 400 <= status <= 599:
-            raise ConfigurationError(f"a failing page answers 4xx or 5xx, not {status}")
+            raise ConfigurationError(_("a failing page answers 4xx or 5xx, not {status}").format(status=status))
         self.status = status
 
     def slow(self, seconds: float) -> None:
         """Wait ``seconds`` (at most 10) before answering each request."""
         if not 0 <= seconds <= MAX_DELAY:
-            raise ConfigurationError(f"delay must be between 0 and {MAX_DELAY:g} seconds")
+            raise ConfigurationError(_("delay must be between 0 and {most:g} seconds").format(most=MAX_DELAY))
         self.delay = float(seconds)
 
     def heal(self) -> None:

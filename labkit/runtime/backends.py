@@ -27,6 +27,7 @@ from botocore.config import Config
 from labkit.emulator.server import labkit_server
 from labkit.emulator.moto_accounts import FAKE_KEY, MOTO_ACCOUNT_ID, MOTO_SEED, offline_session
 from labkit.exceptions import ConfigurationError, GuardrailError
+from labkit.i18n import _
 from labkit.runtime.clock import LabClock
 from labkit.runtime.participant import server_identity
 
@@ -183,10 +184,12 @@ def normalize_endpoint(endpoint_url: str) -> str:
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as error:
-        raise ConfigurationError(f"LABKIT_ENDPOINT_URL {endpoint_url!r} has no valid port") from error
+        raise ConfigurationError(_("LABKIT_ENDPOINT_URL {url!r} has no valid port").format(url=endpoint_url)) from error
     host = (parts.hostname or "").lower()
     if not host:
-        raise ConfigurationError(f"LABKIT_ENDPOINT_URL {endpoint_url!r} names no host (expected http://HOST:PORT)")
+        raise ConfigurationError(
+            _("LABKIT_ENDPOINT_URL {url!r} names no host (expected http://HOST:PORT)").format(url=endpoint_url)
+        )
     if host in _LOOPBACK_NAMES:
         host = "127.0.0.1"
     elif ":" in host:
@@ -255,15 +258,19 @@ def start_aws(region: str, session: boto3.Session | None = None) -> Backend:
     regions = allowed("LABKIT_AWS_REGIONS", "ap-northeast-1")
     if region not in regions:
         raise GuardrailError(
-            f"region {region} is not allowed for real-account labs; allowed: {', '.join(sorted(regions))} "
-            "(set LABKIT_AWS_REGIONS to change)"
+            _(
+                "region {region} is not allowed for real-account labs; allowed: {allowed} "
+                "(set LABKIT_AWS_REGIONS to change)"
+            ).format(region=region, allowed=", ".join(sorted(regions)))
         )
     accounts = allowed("LABKIT_AWS_ACCOUNTS")
     if not accounts:
         # Refused before any network call: no allow-list means no account is a sandbox yet.
         raise GuardrailError(
-            "LABKIT_AWS_ACCOUNTS is not set; labkit only runs in sandbox accounts you name explicitly "
-            "(set LABKIT_AWS_ACCOUNTS=<12-digit id> for a sandbox account)"
+            _(
+                "LABKIT_AWS_ACCOUNTS is not set; labkit only runs in sandbox accounts you name explicitly "
+                "(set LABKIT_AWS_ACCOUNTS=<12-digit id> for a sandbox account)"
+            )
         )
     session = session or boto3.Session(region_name=region)
     config = Config(retries={"mode": "standard", "max_attempts": 8})
@@ -271,12 +278,14 @@ def start_aws(region: str, session: boto3.Session | None = None) -> Backend:
     account = identity["Account"]
     if account not in accounts:
         raise GuardrailError(
-            "this account is not listed in LABKIT_AWS_ACCOUNTS; labkit only runs in sandbox accounts "
-            "you name explicitly (set LABKIT_AWS_ACCOUNTS=<12-digit id> for a sandbox account)"
+            _(
+                "this account is not listed in LABKIT_AWS_ACCOUNTS; labkit only runs in sandbox accounts "
+                "you name explicitly (set LABKIT_AWS_ACCOUNTS=<12-digit id> for a sandbox account)"
+            )
         )
     if identity["Arn"].endswith(":root"):
         raise GuardrailError(
-            "refusing to run with root credentials; use an IAM role or IAM Identity Center user in the sandbox"
+            _("refusing to run with root credentials; use an IAM role or IAM Identity Center user in the sandbox")
         )
     return Backend(
         "aws",
@@ -295,5 +304,7 @@ def resolve_backend_name(backend: str | None) -> str:
     if os.environ.get("LABKIT_ENDPOINT_URL") and not backend and not os.environ.get("LABKIT_BACKEND"):
         name = "moto-server"
     if name not in BACKENDS:
-        raise ConfigurationError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+        raise ConfigurationError(
+            _("unknown backend {name!r}; choose one of {backends}").format(name=name, backends=", ".join(BACKENDS))
+        )
     return name

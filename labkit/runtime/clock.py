@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from labkit.exceptions import ConfigurationError
+from labkit.i18n import _
 
 UTC = dt.timezone.utc
 
@@ -35,7 +36,7 @@ def parse_start(value: str | None) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as error:
         raise ConfigurationError(
-            f"LABKIT_CLOCK_START={value!r} is not an ISO-8601 time such as 2026-06-01T00:00:00Z"
+            _("LABKIT_CLOCK_START={value!r} is not an ISO-8601 time such as 2026-06-01T00:00:00Z").format(value=value)
         ) from error
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)

@@ -24,7 +24,7 @@ from labkit.emulator.logs_insights import LogsInsights
 from labkit.emulator.logs_metrics import LogsMetrics
 from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import ConfigurationError, GuardrailError, UnsupportedOperation, WaitTimeout
-from labkit.i18n import _, ngettext
+from labkit.i18n import N_, _, ngettext
 from labkit.runtime import backends as backend_module
 from labkit.runtime.backends import Backend
 from labkit.runtime.clock import LabClock
@@ -239,8 +239,10 @@ class Lab:
         """
         if self.emulator is None:
             raise ConfigurationError(
-                "on AWS a role's credentials exist only where the role is used (on the instance); "
-                "test the role with iam.simulate_principal_policy"
+                _(
+                    "on AWS a role's credentials exist only where the role is used (on the instance); "
+                    "test the role with iam.simulate_principal_policy"
+                )
             )
         roles = self.emulator.plugin(IamPolicies)
         credentials = roles.credentials_for(role_arn, principal, session_name)
@@ -327,16 +329,16 @@ class Lab:
         def operation(event_name: str) -> str:
             return event_name.rsplit(".", 1)[-1]
 
-        def in_process(exception: Exception, event_name: str, **_: Any) -> None:
+        def in_process(exception: Exception, event_name: str, **_event: Any) -> None:
             if isinstance(exception, NotImplementedError) and not isinstance(exception, UnsupportedOperation):
                 raise UnsupportedOperation(service, operation(event_name), backend, str(exception)) from exception
 
-        def not_found(http_response: Any, parsed: dict[str, Any], event_name: str, **_: Any) -> None:
+        def not_found(http_response: Any, parsed: dict[str, Any], event_name: str, **_event: Any) -> None:
             error = parsed.get("Error", {})
             if http_response.status_code == 404 and error.get("Message") == "Not yet implemented":
-                raise UnsupportedOperation(service, operation(event_name), backend, "moto answered 404")
+                raise UnsupportedOperation(service, operation(event_name), backend, _("moto answered 404"))
 
-        def server_error(response: Any, event_name: str, **_: Any) -> None:
+        def server_error(response: Any, event_name: str, **_event: Any) -> None:
             if response is None:
                 return
             # A moto server hides why it failed behind a generic HTTP 500 page: a call moto does not
@@ -346,16 +348,19 @@ class Lab:
                     service,
                     operation(event_name),
                     backend,
-                    "the moto server answered HTTP 500 (the call is not implemented, or moto failed; see the server log)",
+                    _(
+                        "the moto server answered HTTP 500 (the call is not implemented, or moto failed; "
+                        "see the server log)"
+                    ),
                 )
 
-        def no_real_network(request: Any, event_name: str, **_: Any) -> None:
+        def no_real_network(request: Any, event_name: str, **_event: Any) -> None:
             # moto's own before-send hook answers only URLs in its backend index; anything else
             # would go to the real endpoint. Offline must stay offline.
             from moto.backend_index import backend_url_patterns
 
             if not any(pattern.match(request.url) for _service, pattern in backend_url_patterns):
-                raise UnsupportedOperation(service, operation(event_name), backend, "moto has no such service")
+                raise UnsupportedOperation(service, operation(event_name), backend, _("moto has no such service"))
 
         if self.backend.name == "moto":
             events.register("before-send", no_real_network)
@@ -367,7 +372,7 @@ class Lab:
         events = client.meta.events
         service_id = client.meta.service_model.service_id.hyphenize()
 
-        def tag(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        def tag(params: dict[str, Any], model: Any, context: dict[str, Any], **_event: Any) -> None:
             kind = KINDS_BY_OPERATION.get((service, model.name))
             if kind is None:
                 return
@@ -378,14 +383,18 @@ class Lab:
                 if context["labkit_preexisting"] and kind.name == "cloudwatch:alarm":
                     # Redefined, it would point at topics teardown deletes and never be put back.
                     raise GuardrailError(
-                        f"an alarm {ident['AlarmName']!r} already exists in {region} and this lab did not create it; "
-                        "labkit will not redefine it: choose another AlarmName"
+                        _(
+                            "an alarm {name!r} already exists in {region} and this lab did not create it; "
+                            "labkit will not redefine it: choose another AlarmName"
+                        ).format(name=ident["AlarmName"], region=region)
                     )
             if kind.tag_style and not context.get("labkit_preexisting"):
                 add_lab_tag(kind, params, self.lab_id)
             context["labkit_sent_params"] = params
 
-        def record(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        def record(
+            http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_event: Any
+        ) -> None:
             kind = KINDS_BY_OPERATION.get((service, model.name))
             if kind is None or http_response.status_code >= 300 or context.get("labkit_preexisting"):
                 return
@@ -476,7 +485,7 @@ class Lab:
         """
         delta = dt.timedelta(minutes=minutes, hours=hours, seconds=seconds)
         if delta < dt.timedelta(0):
-            raise ConfigurationError("lab time only moves forward")
+            raise ConfigurationError(_("lab time only moves forward"))
         if self.clock.virtual:
             tick = self.emulator.tick if self.emulator is not None else (lambda now: None)
             self.clock.advance_to(self.clock.now() + delta, tick)
@@ -523,7 +532,7 @@ class Lab:
         *,
         timeout: dt.timedelta | float = 30,
         every: dt.timedelta | float = 1,
-        description: str = "the condition",
+        description: str = N_("the condition"),
     ) -> T:
         """Let time pass until ``predicate()`` returns something truthy, and return it.
 
@@ -539,7 +548,9 @@ class Lab:
                 return result
             if self.clock.now() >= deadline:
                 raise WaitTimeout(
-                    f"{description} did not happen within {limit} of lab time (lab time is now {self.clock.now():%Y-%m-%d %H:%M} UTC)"
+                    _(
+                        "{what} did not happen within {limit} of lab time (lab time is now {now:%Y-%m-%d %H:%M} UTC)"
+                    ).format(what=_(description) if description else description, limit=limit, now=self.clock.now())
                 )
             remaining = deadline - self.clock.now()
             self.advance(seconds=min(step, remaining).total_seconds())
@@ -556,19 +567,23 @@ class Lab:
         def current() -> dict[str, Any]:
             found = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
             if not found:
-                raise ConfigurationError(f"there is no alarm named {name!r} in {self.region}")
+                raise ConfigurationError(
+                    _("there is no alarm named {name!r} in {region}").format(name=name, region=self.region)
+                )
             return found[0]
 
         try:
             return self.wait_until(
                 lambda: (alarm := current())["StateValue"] == state and alarm,
                 timeout=timeout,
-                description=f"alarm {name!r} reaching {state}",
+                description=_("alarm {name!r} reaching {state}").format(name=name, state=state),
             )
         except WaitTimeout as error:
             alarm = current()
             raise WaitTimeout(
-                f"{error}; the alarm is {alarm['StateValue']} because: {alarm.get('StateReason', 'no reason given')}"
+                _("{error}; the alarm is {state} because: {reason}").format(
+                    error=error, state=alarm["StateValue"], reason=alarm.get("StateReason", _("no reason given"))
+                )
             ) from None
 
     # -- resources ----------------------------------------------------------------------------
@@ -611,7 +626,7 @@ class Lab:
     # -- lifecycle ----------------------------------------------------------------------------
     def _ensure_open(self) -> None:
         if self.closed:
-            raise ConfigurationError("this lab is closed; run labkit.connect() again")
+            raise ConfigurationError(_("this lab is closed; run labkit.connect() again"))
 
     def close(self) -> None:
         """Stop the backend (moto's state is discarded; a real account keeps its resources)."""
@@ -635,7 +650,7 @@ class Lab:
     def __enter__(self) -> Lab:
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, *_exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:

@@ -22,6 +22,7 @@ import boto3
 
 from labkit.emulator.moto_accounts import MOTO_ACCOUNT_ID, WORKSHOP_ACCOUNT_ID, offline_session, session_in
 from labkit.exceptions import ConfigurationError
+from labkit.i18n import _
 from labkit.runtime import hooks
 
 #: Participant names become part of SSM parameter names ([a-zA-Z0-9_.-], "Creating Parameter
@@ -44,7 +45,9 @@ def normalize(participant: str) -> str:
     name = participant.strip().lower()
     if not _NAME.match(name):
         raise ConfigurationError(
-            f"LABKIT_PARTICIPANT {participant!r} must be 1-40 letters, digits, '.', '_' or '-' (no spaces)"
+            _("LABKIT_PARTICIPANT {name!r} must be 1-40 letters, digits, '.', '_' or '-' (no spaces)").format(
+                name=participant
+            )
         )
     return name
 

@@ -900,15 +900,17 @@ class Registry:
         try:
             data = json.loads(raw.decode("utf-8"))
         except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
-            data, why = None, f"not valid JSON: {error}"
+            data, why = None, _("not valid JSON: {error}").format(error=error)
         else:
-            why = "not a JSON object"
+            why = _("not a JSON object")
         if not isinstance(data, dict):
             kept = self._quarantine(raw)
             self.path.unlink()
             print(
-                f"labkit: the registry file {self.path} could not be read ({why}); moved it to {kept} "
-                "and started an empty one",
+                _(
+                    "labkit: the registry file {path} could not be read ({why}); moved it to {kept} "
+                    "and started an empty one"
+                ).format(path=self.path, why=why, kept=kept),
                 file=sys.stderr,
             )
             return {}
@@ -919,7 +921,9 @@ class Registry:
             names = "; ".join(_describe(key, item) for key, item in bad)
             print(
                 mask_account(
-                    f"labkit: skipped {len(bad)} unreadable record(s) in {self.path} ({names}); kept them in {kept}"
+                    _("labkit: skipped {count} unreadable record(s) in {path} ({names}); kept them in {kept}").format(
+                        count=len(bad), path=self.path, names=names, kept=kept
+                    )
                 ),
                 file=sys.stderr,
             )

@@ -1,5 +1,6 @@
-"""The ``labkit`` command (also ``python -m labkit``). What it reports speaks ``LABKIT_LANG``'s language
-(:mod:`labkit.i18n`); its ``--help`` stays English.
+"""The ``labkit`` command (also ``python -m labkit``). What it reports, its errors and its ``--help`` (argparse's
+own words included: :func:`labkit.i18n.argparse_speaks_the_labs_language`) speak ``LABKIT_LANG``'s language
+(:mod:`labkit.i18n`).
 
 Each subcommand imports what it uses when it runs (the imports inside the handlers below), so that
 ``labkit --help`` and a quick subcommand do not load the others' stacks (boto3 and moto, nbclient).
@@ -13,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labkit.i18n import _, ngettext
+from labkit import i18n
+from labkit.i18n import _, argparse_speaks_the_labs_language, ngettext
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -57,16 +59,16 @@ def _build(args: argparse.Namespace) -> int:
         if args.update_catalogue:
             sources = [Path(p) for p in args.sources] or notebooks.source_paths(root)
             for path in translation.update(sources, root, args.lang):
-                print(f"updated {path.relative_to(root)}")
+                print(_("updated {path}").format(path=path.relative_to(root)))
             return 0
         # Only the notebooks whose catalogue exists make up the edition.
         sources = [Path(p) for p in args.sources] or translation.catalogued_sources(root, args.lang)
         for path in translation.build(sources, root, args.lang):
-            print(f"wrote {path.relative_to(root)}")
+            print(_("wrote {path}").format(path=path.relative_to(root)))
         return 0
     sources = [Path(p) for p in args.sources] or notebooks.source_paths(root)
     for path in notebooks.build(sources, root):
-        print(f"wrote {path.relative_to(root)}")
+        print(_("wrote {path}").format(path=path.relative_to(root)))
     return 0
 
 
@@ -87,7 +89,9 @@ def _teardown(args: argparse.Namespace) -> int:
     print(report)
     if args.report:
         Path(args.report).write_text(
-            f"labkit teardown on {lab.backend.name} ({lab.region})\n{report}\n", encoding="utf-8"
+            _("labkit teardown on {backend} ({region})").format(backend=lab.backend.name, region=lab.region)
+            + f"\n{report}\n",
+            encoding="utf-8",
         )
         print(_("report written to {path}").format(path=args.report))
     return 0 if report.ok else 1
@@ -120,7 +124,7 @@ def _student(args: argparse.Namespace) -> int:
 
     paths = [Path(p) for p in args.notebooks] or None
     for path in write_student_editions(Path(args.outdir), paths, lang=args.lang):
-        print(f"wrote {path}")
+        print(_("wrote {path}").format(path=path))
     return 0
 
 
@@ -166,81 +170,105 @@ def _catchup(args: argparse.Namespace) -> int:
     return 0
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, with Japanese wrapped by terminal columns (:func:`labkit.i18n.wrap`): argparse's own wrapping
+    counts a Japanese character as one column and breaks only at spaces, so a Japanese help ran past the terminal's
+    edge. Text without wide characters is wrapped by argparse as before."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        if not any(i18n.width(character) == 2 for character in text):
+            return super()._split_lines(text, width)
+        return i18n.wrap(" ".join(text.split()), width)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests can read it)."""
-    top = argparse.ArgumentParser(prog="labkit", description="AWS Monitoring Lab Kit")
+    top = argparse.ArgumentParser(
+        prog="labkit", description=_("AWS Monitoring Lab Kit"), formatter_class=_HelpFormatter
+    )
     commands = top.add_subparsers(dest="command", required=True)
 
+    def add_command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, formatter_class=_HelpFormatter)
+
     def with_backend(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument("--backend", choices=("moto", "moto-server", "aws"), help="default: $LABKIT_BACKEND or moto")
-        sub.add_argument("--region", default="ap-northeast-1")
+        sub.add_argument(
+            "--backend", choices=("moto", "moto-server", "aws"), help=_("default: $LABKIT_BACKEND or moto")
+        )
+        sub.add_argument("--region", default="ap-northeast-1", help=_("default: ap-northeast-1"))
         return sub
 
-    doctor = with_backend(commands.add_parser("doctor", help="check the environment and the backend"))
+    doctor = with_backend(add_command("doctor", help=_("check the environment and the backend")))
     doctor.set_defaults(handler=_doctor)
-    run = with_backend(commands.add_parser("run", help="execute notebooks headless and print a summary"))
+    run = with_backend(add_command("run", help=_("execute notebooks headless and print a summary")))
     run.add_argument(
         "notebooks",
         nargs="*",
-        help="notebooks: 04-log-agent-config, 04, or a path to an .ipynb (default: all, in order)",
+        help=_("notebooks: 04-log-agent-config, 04, or a path to an .ipynb (default: all, in order)"),
     )
     run.set_defaults(handler=_run)
-    build = commands.add_parser("build-notebooks", help="execute notebooks/src/*.py into committed notebooks")
-    build.add_argument("sources", nargs="*")
+    build = add_command("build-notebooks", help=_("execute notebooks/src/*.py into committed notebooks"))
+    build.add_argument(
+        "sources",
+        nargs="*",
+        help=_("notebook sources, e.g. notebooks/src/05-ssh-failure-metric-filter.py (default: all)"),
+    )
     build.add_argument(
         "--lang",
         choices=("en", "ja"),
         default="en",
-        help="ja: build notebooks/ja/ from notebooks/locale/ja/LC_MESSAGES/*.po (default: en)",
+        help=_("ja: build notebooks/ja/ from notebooks/locale/ja/LC_MESSAGES/*.po (default: en)"),
     )
     build.add_argument(
         "--update-catalogue",
         action="store_true",
-        help="with --lang: add new cells to the catalogues and mark changed ones fuzzy; build nothing",
+        help=_("with --lang: add new cells to the catalogues and mark changed ones fuzzy; build nothing"),
     )
     build.set_defaults(handler=_build)
-    teardown = with_backend(commands.add_parser("teardown", help="delete what the labs created on this backend"))
-    teardown.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    teardown = with_backend(add_command("teardown", help=_("delete what the labs created on this backend")))
+    teardown.add_argument("--dry-run", action="store_true", help=_("list what would be deleted"))
     teardown.add_argument(
-        "--all-labs", action="store_true", help="also every resource tagged labkit:lab that no registry knows"
+        "--all-labs", action="store_true", help=_("also every resource tagged labkit:lab that no registry knows")
     )
-    teardown.add_argument("--report", metavar="FILE", help="also write the report to FILE, to keep")
+    teardown.add_argument("--report", metavar="FILE", help=_("also write the report to FILE, to keep"))
     teardown.set_defaults(handler=_teardown)
-    inventory = with_backend(commands.add_parser("inventory", help="list what the labs created that still exists"))
+    inventory = with_backend(add_command("inventory", help=_("list what the labs created that still exists")))
     inventory.set_defaults(handler=_inventory)
-    agent = commands.add_parser("agent-config", help="print the logs agent configuration for a file")
-    agent.add_argument("--file", required=True, help="the log file to ship, e.g. /var/log/secure")
-    agent.add_argument("--log-group", required=True, help="the CloudWatch Logs group, e.g. ssh_logs")
+    agent = add_command("agent-config", help=_("print the logs agent configuration for a file"))
+    agent.add_argument("--file", required=True, help=_("the log file to ship, e.g. /var/log/secure"))
+    agent.add_argument("--log-group", required=True, help=_("the CloudWatch Logs group, e.g. ssh_logs"))
     agent.add_argument(
         "--format",
         choices=("awslogs", "unified"),
         default="awslogs",
-        help="awslogs: the legacy agent's two files (the article); unified: CloudWatch agent JSON",
+        help=_("awslogs: the legacy agent's two files (the article); unified: CloudWatch agent JSON"),
     )
-    agent.add_argument("--region", default="ap-northeast-1")
+    agent.add_argument("--region", default="ap-northeast-1", help=_("default: ap-northeast-1"))
     agent.set_defaults(handler=_agent_config)
-    student = commands.add_parser("student", help="write the student editions (solutions removed) of the notebooks")
-    student.add_argument("outdir", help="folder to write them to, e.g. student/")
-    student.add_argument("notebooks", nargs="*", help="notebook files (default: all of the edition --lang)")
+    student = add_command("student", help=_("write the student editions (solutions removed) of the notebooks"))
+    student.add_argument("outdir", help=_("folder to write them to, e.g. student/"))
+    student.add_argument("notebooks", nargs="*", help=_("notebook files (default: all of the edition --lang)"))
     student.add_argument(
         "--lang",
         choices=["en", "ja"],
         default="en",
-        help="the edition: en (notebooks/) or ja (notebooks/ja/, answer notes in Japanese)",
+        help=_("the edition: en (notebooks/) or ja (notebooks/ja/, answer notes in Japanese)"),
     )
     student.set_defaults(handler=_student)
-    serve = commands.add_parser("serve", help="run the workshop's moto server (an account per participant)")
-    serve.add_argument("--port", type=int, default=5000, help="default 5000; 0 picks a free port")
-    serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to let the room's laptops in")
+    serve = add_command("serve", help=_("run the workshop's moto server (an account per participant)"))
+    serve.add_argument("--port", type=int, default=5000, help=_("default 5000; 0 picks a free port"))
+    serve.add_argument("--host", default="127.0.0.1", help=_("default 127.0.0.1; 0.0.0.0 to let the room's laptops in"))
     serve.set_defaults(handler=_serve)
-    status = commands.add_parser("status", help="which notebooks' checks pass, per workshop participant")
+    status = add_command("status", help=_("which notebooks' checks pass, per workshop participant"))
     status.add_argument(
-        "--endpoint", help="the workshop server (default: $LABKIT_BOARD_URL, else $LABKIT_ENDPOINT_URL)"
+        "--endpoint", help=_("the workshop server (default: $LABKIT_BOARD_URL, else $LABKIT_ENDPOINT_URL)")
     )
     status.set_defaults(handler=_status)
-    catchup = with_backend(commands.add_parser("catchup", help="build what earlier notebooks leave, to start at NN"))
-    catchup.add_argument("notebook", help="the notebook to start at, e.g. 05")
-    catchup.add_argument("--confirm-cost", action="store_true", help="on aws: allow launching the (billable) instance")
+    catchup = with_backend(add_command("catchup", help=_("build what earlier notebooks leave, to start at NN")))
+    catchup.add_argument("notebook", help=_("the notebook to start at, e.g. 05"))
+    catchup.add_argument(
+        "--confirm-cost", action="store_true", help=_("on aws: allow launching the (billable) instance")
+    )
     catchup.set_defaults(handler=_catchup)
     return top
 
@@ -256,7 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from labkit.exceptions import LabkitError
     from labkit.runtime.redact import mask_account
 
-    args = parser().parse_args(argv)
+    with argparse_speaks_the_labs_language():
+        args = parser().parse_args(argv)
     try:
         return int(args.handler(args))
     except (LabkitError, OSError, BotoCoreError, ClientError) as error:

@@ -64,8 +64,8 @@ def resolve(name: str, root: Path | None = None) -> Path:
     matches = [p for p in known if p.stem == stem] or [p for p in known if p.stem.split("-", 1)[0] == stem]
     if len(matches) == 1:
         return matches[0]
-    names = ", ".join(p.stem for p in known) or "none"
-    raise UnknownNotebook(f"no notebook {name!r}: the course's notebooks are {names}")
+    names = ", ".join(p.stem for p in known) or _("none")
+    raise UnknownNotebook(_("no notebook {name!r}: the course's notebooks are {names}").format(name=name, names=names))
 
 
 def source_paths(root: Path | None = None) -> list[Path]:

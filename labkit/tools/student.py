@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.exceptions import SolutionLeak
-from labkit.i18n import N_, translation
+from labkit.i18n import N_, _, translation
 from labkit.tools.notebooks import notebook_paths
 
 SOLUTION_TAG = "solution"
@@ -81,14 +81,14 @@ def student_edition(notebook: Any, lang: str = "en") -> Any:
             cells.append(nbformat.v4.new_code_cell(words.gettext(ANSWER_CELL)))
     edition.cells = cells
     remove = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True)
-    edition, _ = remove.preprocess(edition, {})
-    edition, _ = ClearOutputPreprocessor().preprocess(edition, {})
+    edition, _resources = remove.preprocess(edition, {})
+    edition, _resources = ClearOutputPreprocessor().preprocess(edition, {})
     # A student copy is not paired with a jupytext source: saving it must not create one.
     edition.metadata.pop("jupytext", None)
     edition.metadata["labkit"] = {"edition": "student"}
     leaks = leaked_lines(notebook, edition)
     if leaks:
-        raise SolutionLeak(f"the student edition would still show solution code: {leaks}")
+        raise SolutionLeak(_("the student edition would still show solution code: {leaks}").format(leaks=leaks))
     return edition
 
 

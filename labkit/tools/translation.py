@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.exceptions import TranslationProblem
+from labkit.i18n import _
 from labkit.tools.notebooks import NOTEBOOK_NAME, backend_environment, execute, kernelspec, source_paths
 
 #: Languages with an edition besides English ("en").
@@ -172,7 +173,7 @@ def update_catalogue(notebook: Any, catalogue: Any, lang: str) -> Any:
     updated.metadata = dict(catalogue.metadata) or {"Content-Type": "text/plain; charset=UTF-8"}
     updated.metadata["Language"] = lang
     cells = markdown_cells(notebook)
-    current = {english for _, english in cells}
+    current = {english for _cell_id, english in cells}
     for cell_id, english in cells:
         old = by_id.get(cell_id)
         entry = polib.POEntry(msgctxt=cell_id, msgid=english, msgstr="")
@@ -242,11 +243,10 @@ def translated(notebook: Any, catalogue: Any, lang: str) -> Any:
     found = problems(notebook, catalogue)
     if found:
         raise TranslationProblem(
-            f"the {lang} catalogue cannot build this notebook: "
-            + ", ".join(map(str, found))
-            + " (update it with `labkit build-notebooks --lang "
-            + lang
-            + " --update-catalogue`, then translate)"
+            _(
+                "the {lang} catalogue cannot build this notebook: {problems} (update it with "
+                "`labkit build-notebooks --lang {lang} --update-catalogue`, then translate)"
+            ).format(lang=lang, problems=", ".join(map(str, found)))
         )
     by_id = {entry.msgctxt: entry.msgstr for entry in catalogue}
     by_comment = {(entry.msgctxt, entry.msgid): entry.msgstr for entry in catalogue}
@@ -280,12 +280,20 @@ def build(sources: list[Path], root: Path, lang: str) -> list[Path]:
     import nbformat
 
     if lang not in EDITIONS:
-        raise TranslationProblem(f"there is no {lang!r} edition; the editions are {', '.join(EDITIONS)}")
+        raise TranslationProblem(
+            _("there is no {lang!r} edition; the editions are {editions}").format(
+                lang=lang, editions=", ".join(EDITIONS)
+            )
+        )
     editions = []
     for source in sources:
         path = catalogue_path(root, lang, source.stem)
         if not path.is_file():
-            raise TranslationProblem(f"{source.stem} has no {lang} catalogue ({path.relative_to(root)})")
+            raise TranslationProblem(
+                _("{notebook} has no {lang} catalogue ({path})").format(
+                    notebook=source.stem, lang=lang, path=path.relative_to(root)
+                )
+            )
         try:
             editions.append((source.stem, translated(english_notebook(source), load(path), lang)))
         except TranslationProblem as problem:

@@ -72,7 +72,9 @@ def _put_status(endpoint_url: str, region: str, name: str, value: dict[str, Any]
             Name=f"{STATUS_PATH}/{name}", Value=json.dumps(value), Type="String", Overwrite=True
         )
     except (BotoCoreError, ClientError) as error:
-        raise ConfigurationError(f"the workshop server at {endpoint_url} did not answer ({error})") from error
+        raise ConfigurationError(
+            _("the workshop server at {url} did not answer ({error})").format(url=endpoint_url, error=error)
+        ) from error
 
 
 def board_url(endpoint_url: str | None = None) -> str | None:
@@ -107,7 +109,7 @@ def record_checks(notebook: str, passed: int, total: int, region: str = "ap-nort
     try:
         _put_status(endpoint, region, f"{participant}/{notebook}", {"passed": passed, "total": total, "at": _now()})
     except ConfigurationError as error:
-        print(f"(not recorded on the workshop board: {error})")
+        print(_("(not recorded on the workshop board: {error})").format(error=error))
         return False
     return True
 
@@ -184,14 +186,18 @@ def _refuse_busy_port(host: str, port: int) -> None:
     import socket
 
     if not 0 <= port <= 65535:
-        raise ConfigurationError(f"port {port}: the port must be between 1 and 65535 (0 picks a free port)")
+        raise ConfigurationError(
+            _("port {port}: the port must be between 1 and 65535 (0 picks a free port)").format(port=port)
+        )
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
             probe.bind((host, port))
     except OSError as error:
         raise ConfigurationError(
-            f"port {port} on {host} is already in use or cannot be listened on ({error.strerror}); choose another with --port"
+            _(
+                "port {port} on {host} is already in use or cannot be listened on ({why}); choose another with --port"
+            ).format(port=port, host=host, why=error.strerror)
         ) from error
 
 
@@ -219,15 +225,15 @@ def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
     import threading
 
     server, url = start_server(host, port)
-    shown = url if host not in ("0.0.0.0", "::") else url.replace(host, "<this machine's address>")
-    print(f"labkit workshop server on {url} (Ctrl-C to stop)", flush=True)
-    print("Each participant sets, before starting Jupyter:")
+    shown = url if host not in ("0.0.0.0", "::") else url.replace(host, _("<this machine's address>"))
+    print(_("labkit workshop server on {url} (Ctrl-C to stop)").format(url=url), flush=True)
+    print(_("Each participant sets, before starting Jupyter:"))
     print("  export LABKIT_BACKEND=moto-server")
     print(f"  export LABKIT_ENDPOINT_URL={shown}")
-    print("  export LABKIT_PARTICIPANT=<their name>      # letters, digits, '.', '_', '-'")
-    print(f"Progress board: labkit status --endpoint {shown}", flush=True)
+    print("  export LABKIT_PARTICIPANT=" + _("<their name>      # letters, digits, '.', '_', '-'"))
+    print(_("Progress board: labkit status --endpoint {url}").format(url=shown), flush=True)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_signal: stop.set())
     try:
         while not stop.wait(0.5):
             pass
@@ -235,7 +241,7 @@ def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
         pass
     finally:
         server.stop()
-        print("workshop server stopped", flush=True)
+        print(_("workshop server stopped"), flush=True)
 
 
 # -- catch-up --------------------------------------------------------------------------------------
@@ -263,7 +269,11 @@ CATCHUP: tuple[CatchupStep, ...] = tuple(
 
 def _order(notebook: str) -> int:
     if notebook not in NOTEBOOKS:
-        raise ConfigurationError(f"unknown notebook {notebook!r}; choose one of {', '.join(NOTEBOOKS)}")
+        raise ConfigurationError(
+            _("unknown notebook {notebook!r}; choose one of {notebooks}").format(
+                notebook=notebook, notebooks=", ".join(NOTEBOOKS)
+            )
+        )
     return list(NOTEBOOKS).index(notebook)
 
 
