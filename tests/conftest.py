@@ -52,7 +52,8 @@ def _integration_helpers(module: ModuleType) -> frozenset[str]:
     return frozenset(
         node.name
         for node in tree.body
-        if isinstance(node, ast.FunctionDef) and INTEGRATION_CODE.search(ast.get_source_segment(inspect.getsource(module), node) or "")
+        if isinstance(node, ast.FunctionDef)
+        and INTEGRATION_CODE.search(ast.get_source_segment(inspect.getsource(module), node) or "")
     )
 
 
