@@ -46,10 +46,10 @@
 # - About 50 minutes. On a real account: the instance is a t3.micro (about $0.0136 an hour in Tokyo, refused
 #   until you pass `confirm_cost=True`); CloudWatch Logs bills ingestion and storage per GB, and **Logs Insights
 #   bills each query by the GB it scans** (this notebook scans well under a megabyte); two metric alarms ($0.10
-#   a month each, prorated) and two log alarms, whose pricing, with their scheduled queries', is on the pricing page;
-#   step 9 really waits 30 minutes; one Contributor Insights rule (the free tier covers one rule and the first million matching log
-#   events a month; `get_insight_rule_report` is billed per call, like `get_metric_data`); the trail's first
-#   copy of management events is free. See
+#   a month each, prorated) and two log alarms, whose pricing, with their scheduled queries', is on the pricing
+#   page; step 9 really waits 30 minutes; one Contributor Insights rule (the free tier covers one rule and the
+#   first million matching log events a month; `get_insight_rule_report` is billed per call, like
+#   `get_metric_data`); the trail's first copy of management events is free. See
 #   [CloudWatch pricing](https://aws.amazon.com/cloudwatch/pricing/).
 
 # %% [markdown]
@@ -573,7 +573,7 @@ busiest_run_start = second_start + dt.timedelta(minutes=20)  # a window inside t
 insights('filter @message like "[preauth]" | stats count(*)', start=busiest_run_start,
          end=busiest_run_start + dt.timedelta(minutes=5))
 per_run = int(last_statistics["bytesScanned"])
-runs_a_month = 30 * 24 * 60 // 5  # rate(5 minutes)
+runs_a_month = 30 * 24 * 60 // 5  # one run every 5 minutes, rate(5 minutes)
 print(f"one run: {per_run:,} bytes scanned; {runs_a_month:,} runs a month: {per_run * runs_a_month / 1e6:,.1f} MB")
 
 # %%
