@@ -529,9 +529,9 @@ timeline[(timeline["[preauth] lines"] > 0) | changed]  # the minutes in which so
 # two-minute burst, and again minutes into the attack (in between it stays in `ALARM` for a while after the burst:
 # notebook 05's evaluation range). The log alarm learns something only when a run comes, every 5 minutes, over a
 # window that ends a minute before the run, and wants 2 breaching runs of the last 3: the burst made one, so it
-# stays `OK`; the attack makes two, one run later than the burst would have needed — about ten minutes after the
-# metric alarm. Its history shows each change of state (`StateUpdate`) and the notification sent to the topic
-# (`Action`); `describe_alarm_history`, too, needs `AlarmTypes=["LogAlarm"]`:
+# stays `OK`; the attack breaches two runs in a row, and the second of them comes about ten minutes after the
+# metric alarm went to `ALARM`. Its history shows each change of state (`StateUpdate`) and the notification sent to
+# the topic (`Action`); `describe_alarm_history`, too, needs `AlarmTypes=["LogAlarm"]`:
 
 # %%
 history = cloudwatch.describe_alarm_history(
