@@ -543,8 +543,8 @@ log_alarm = cloudwatch.describe_alarms(AlarmNames=["SSH brute force (log alarm)"
 print("state reason:", log_alarm["StateReason"])
 
 # %% [markdown]
-# Both alarms emailed `lab-alerts`. Offline the emails land in `lab.inbox`; on AWS, in the mailbox you confirmed in
-# notebook 02:
+# Both alarms emailed `lab-alerts`. Offline the emails land in `lab.inbox` (on AWS, in the mailbox you confirmed in
+# notebook 02), and the cell prints, from each email, what it says the alarm watches:
 
 # %%
 if lab.offline:
@@ -553,6 +553,11 @@ if lab.offline:
     for message in ssh_emails:
         print(f"{message.sent_at:%H:%M}", message.subject)
     log_alarm_email = next(n for n in ssh_emails if "(log alarm)" in n.subject)
+    metric_alarm_email = next(n for n in ssh_emails if "(log alarm)" not in n.subject)
+    for label, message in (("metric filter + alarm", metric_alarm_email), ("log alarm", log_alarm_email)):
+        body = message.body
+        print(f"\n{label}: what the email says it watches\n")
+        print(body[body.index("Threshold:"):body.index("State Change Actions:")].strip())
 else:
     log_alarm_email = None
     print('Check your mailbox for: ALARM: "SSH brute force (log alarm)" in Asia Pacific (Tokyo)')
