@@ -18,7 +18,8 @@ import pytest
 from notebook_scenarios import notebook_functions
 
 from labkit.lesson import prereqs
-from labkit.course.exercises.nb08 import password_login_alarm, top_usernames_query
+from labkit.lesson.logs import SecureLogGenerator
+from labkit.course.exercises.nb08 import invalid_user_log_alarm, password_login_alarm, top_usernames_query
 from labkit.emulator.logs_insights import LogsInsights
 from labkit.runtime.lab import Lab
 
@@ -210,3 +211,121 @@ def test_password_alarm_missing_then_two_filters_then_reset(attacked: Lab) -> No
     assert "ex2.reset(lab)" in password_login_alarm.problems(attacked)[0]
     password_login_alarm.reset(attacked)
     _solve_alarm(attacked, topic)
+
+
+def _log_alarm(lab: Lab, topic: str | None, **changes: Any) -> None:
+    """A put_log_alarm of exercise 3; ``changes`` replace top-level parameters, ``query``/``schedule`` keys the
+    ScheduledQueryConfiguration's."""
+    query = {
+        "QueryString": 'filter @message like "Invalid user"',
+        "AggregationExpression": "count(*)",
+        "LogGroupIdentifiers": ["ssh_logs"],
+        "ScheduleConfiguration": {"ScheduleExpression": "rate(5 minutes)", "StartTimeOffset": 360, "EndTimeOffset": 60},
+        "ScheduledQueryRoleARN": f"arn:aws:iam::{lab.account_id}:role/scheduled-query",
+    }
+    query.update(changes.pop("query", {}))
+    query["ScheduleConfiguration"] = {**query["ScheduleConfiguration"], **changes.pop("schedule", {})}
+    params: dict[str, Any] = {
+        "AlarmName": "lab-ssh-invalid-user",
+        "ScheduledQueryConfiguration": query,
+        "QueryResultsToEvaluate": 1,
+        "QueryResultsToAlarm": 1,
+        "Threshold": 5,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [topic] if topic else [],
+    }
+    params.update(changes)
+    lab.client("cloudwatch").put_log_alarm(**params)
+
+
+def _solve_log_alarm(lab: Lab, topic: str) -> None:
+    for _ in range(2):  # the solution cell run twice: put_log_alarm replaces the alarm
+        exec(
+            invalid_user_log_alarm.solution_code,
+            {"lab": lab, "cloudwatch": lab.client("cloudwatch"), "topic_arn": topic},
+        )
+    assert invalid_user_log_alarm.problems(lab) == []
+
+
+def test_log_alarm_right_answers(attacked: Lab) -> None:
+    topic = prereqs.alerts_topic(attacked)
+    _log_alarm(attacked, topic)
+    assert invalid_user_log_alarm.problems(attacked) == []
+    # The same alarm written otherwise: a regular expression, the log group's ARN, a window ending at the run,
+    # "more than 4" for "5 or more" (counts are whole numbers).
+    arn = f"arn:aws:logs:{attacked.region}:{attacked.account_id}:log-group:ssh_logs"
+    _log_alarm(
+        attacked,
+        topic,
+        query={"QueryString": "filter @message like /Invalid user \\S+ from/", "LogGroupIdentifiers": [arn]},
+        schedule={"StartTimeOffset": 300, "EndTimeOffset": 0},
+        Threshold=4,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    assert invalid_user_log_alarm.problems(attacked) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # Lower case also keeps "Failed password for invalid user …" and "Connection closed by invalid user …".
+        ({"query": {"QueryString": 'filter @message like "invalid user"'}}, "'Invalid user' lines"),
+        # Every [preauth] line, not only the attempts on users that do not exist.
+        ({"query": {"QueryString": 'filter @message like "[preauth]"'}}, "'Invalid user' lines"),
+        # A stats in the query: the aggregation then counts its one row.
+        (
+            {"query": {"QueryString": 'filter @message like "Invalid user" | stats count(*) as n'}},
+            "'Invalid user' lines",
+        ),
+        ({"query": {"LogGroupIdentifiers": ["web_logs"]}}, "LogGroupIdentifiers"),  # another log group
+        ({"schedule": {"ScheduleExpression": "rate(1 hour)", "StartTimeOffset": 3660}}, "ScheduleExpression"),
+        ({"schedule": {"StartTimeOffset": 600, "EndTimeOffset": 0}}, "counts them twice"),  # windows overlap
+        ({"schedule": {"StartTimeOffset": 120, "EndTimeOffset": 60}}, "60 seconds"),  # gaps between windows
+        ({"QueryResultsToEvaluate": 3, "QueryResultsToAlarm": 2}, "QueryResultsToEvaluate=1"),
+        ({"Threshold": 5, "ComparisonOperator": "GreaterThanThreshold"}, "counts 5 lines should breach"),
+        ({"Threshold": 10}, "counts 5 lines should breach"),
+        ({"Threshold": 5, "ComparisonOperator": "LessThanThreshold"}, "ComparisonOperator"),
+        ({"with_topic": False}, "lab-alerts"),
+    ],
+)
+def test_log_alarm_wrong_answers_then_solution(attacked: Lab, changes: dict[str, Any], expected: str) -> None:
+    topic = prereqs.alerts_topic(attacked)
+    with_topic = changes.pop("with_topic", True)
+    attacked.client("logs").create_log_group(logGroupName="web_logs")
+    _log_alarm(attacked, topic if with_topic else None, **changes)
+    problems = invalid_user_log_alarm.problems(attacked)
+    assert any(expected in p for p in problems), problems
+    _solve_log_alarm(attacked, topic)
+
+
+def test_log_alarm_missing_or_a_metric_alarm_of_that_name(attacked: Lab) -> None:
+    topic = prereqs.alerts_topic(attacked)
+    assert "no log alarm named 'lab-ssh-invalid-user'" in invalid_user_log_alarm.problems(attacked)[0]
+    _alarm(attacked, topic, AlarmName="lab-ssh-invalid-user")  # a metric alarm is not a log alarm
+    assert "AlarmTypes=['LogAlarm']" in invalid_user_log_alarm.problems(attacked)[0]
+    attacked.client("cloudwatch").delete_alarms(AlarmNames=["lab-ssh-invalid-user"])
+    _solve_log_alarm(attacked, topic)
+
+
+def test_log_alarm_after_the_attack_alarms(attacked: Lab) -> None:
+    """The solution's alarm does what the exercise says: the run after 5 or more 'Invalid user' lines emails."""
+    topic = prereqs.alerts_topic(attacked)
+    _solve_log_alarm(attacked, topic)
+    stream = prereqs.ssh_attack(attacked, "i-0123456789abcdef0").log_stream
+    lines = SecureLogGenerator(seed=3, flavor="al2023").attack(
+        attacked.clock.now(), 2, attempts_per_minute=6, source_ip="192.0.2.77"
+    )
+    assert sum("]: Invalid user " in line.text for line in lines) >= 5
+    attacked.client("logs").put_log_events(
+        logGroupName="ssh_logs",
+        logStreamName=stream,
+        logEvents=[{"timestamp": int(line.timestamp.timestamp() * 1000), "message": line.text} for line in lines],
+    )
+    attacked.advance(minutes=5)  # the first run: its window holds the attack's two minutes
+    [alarm] = attacked.client("cloudwatch").describe_alarms(
+        AlarmNames=["lab-ssh-invalid-user"], AlarmTypes=["LogAlarm"]
+    )["LogAlarms"]
+    assert alarm["StateValue"] == "ALARM"
+    subjects = [n.subject for n in attacked.inbox.notifications("you@example.com")]
+    assert 'ALARM: "lab-ssh-invalid-user" in Asia Pacific (Tokyo)' in subjects

@@ -18,7 +18,8 @@
 # names, or — the question that matters — whether anyone got in. This notebook answers those questions with
 # **CloudWatch Logs Insights**, the query language over log groups, first on `/var/log/secure` and then on the
 # CloudTrail records of notebook 06 ("who opened port 22, and from where?"). It saves the queries for next time,
-# reads what each one cost, and ends with an alarm on the one line that should never appear.
+# reads what each one cost, alarms on a second attack with a log alarm — a scheduled query — next to notebook 05's
+# metric filter, and ends with an alarm on the one line that should never appear.
 
 # %% [markdown]
 # ## Objectives
@@ -32,8 +33,9 @@
 # - Rank the top attacking addresses continuously with a **Contributor Insights** rule on the log group
 #   (`put_insight_rule`, `get_insight_rule_report`), check its answer against Logs Insights, and know why a
 #   rule on sshd's lines can count only one message shape.
-# - Know when a metric filter and an alarm, a log alarm (refused offline, by name) or Contributor Insights is
-#   the right tool.
+# - Alarm on the SSH attack two ways — notebook 05's metric filter + alarm, and a **log alarm** (`put_log_alarm`:
+#   a scheduled Logs Insights query, M of the last N runs over a threshold) — watch both reach `ALARM` and email,
+#   and know when each (or Contributor Insights) is the right tool, by delay, cost and what it can express.
 
 # %% [markdown]
 # ## Prerequisites and time
@@ -41,18 +43,20 @@
 # - Notebook 05 (the SSH attack, metric filters) and notebook 06 (a trail that delivers to CloudWatch Logs).
 #   What this notebook needs from them is made by `labkit.lesson.prereqs`: the instance, the alert topic, an hour of
 #   `/var/log/secure` with an attack in `ssh_logs`, and the trail `lab-trail` with its log group.
-# - About 40 minutes. On a real account: the instance is a t3.micro (about $0.0136 an hour in Tokyo, refused
+# - About 50 minutes. On a real account: the instance is a t3.micro (about $0.0136 an hour in Tokyo, refused
 #   until you pass `confirm_cost=True`); CloudWatch Logs bills ingestion and storage per GB, and **Logs Insights
-#   bills each query by the GB it scans** (this notebook scans well under a megabyte); one alarm ($0.10 a month,
-#   prorated); one Contributor Insights rule (the free tier covers one rule and the first million matching log
-#   events a month; `get_insight_rule_report` is billed per call, like `get_metric_data`); the trail's first
-#   copy of management events is free. See
+#   bills each query by the GB it scans** (this notebook scans well under a megabyte); two metric alarms ($0.10
+#   a month each, prorated) and two log alarms, whose pricing, with their scheduled queries', is on the pricing
+#   page; step 9 really waits 30 minutes; one Contributor Insights rule (the free tier covers one rule and the
+#   first million matching log events a month; `get_insight_rule_report` is billed per call, like
+#   `get_metric_data`); the trail's first copy of management events is free. See
 #   [CloudWatch pricing](https://aws.amazon.com/cloudwatch/pricing/).
 
 # %% [markdown]
 # ## Setup
 
 # %%
+import datetime as dt
 import json
 import time
 
@@ -60,7 +64,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import labkit
+from labkit.aws.agent import LogSource
 from labkit.lesson import prereqs
+from labkit.lesson.logs import SecureLogGenerator, SimulatedAgent
 from labkit.course.curriculum import differences_box
 from labkit.runtime.redact import mask_account
 
@@ -428,38 +434,190 @@ not_deleted = cloudwatch.delete_insight_rules(RuleNames=["top-attacking-ips"])["
 print("not deleted:", not_deleted, "· rules left:", [r["Name"] for r in cloudwatch.describe_insight_rules()["InsightRules"]])
 
 # %% [markdown]
-# ## Step 9: Metric filter, log alarm or Contributor Insights?
+# ## Step 9: The article's "SSH Failed", done two ways — metric filter + alarm, and a log alarm
 #
-# Notebook 05's **metric filter + alarm** counts matching lines as they arrive and alarms within minutes; it
-# cannot look back, and it only counts (one number per filter and dimension). A **log alarm**
-# (`put_log_alarm`, 2026) runs a Logs Insights query on a schedule and alarms when M of the last N results
-# breach a threshold: any query — `parse`, `stats … by`, several log groups — but each run is billed by the
-# bytes it scans, and it alarms at the schedule's pace. The offline lab does not evaluate log alarms — AWS's
-# documentation does not say enough to do it faithfully — and says so instead of accepting an alarm that would
-# never fire:
+# Notebook 05 built the article's chain: a **metric filter** counts `[preauth]` lines into `LabLogs/SSHFailed` as
+# they arrive, and an alarm watches the metric. Since 2026 CloudWatch can also alarm on a query: a **log alarm**
+# ([`put_log_alarm`](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutLogAlarm.html),
+# [Log alarms](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-log.html)) runs a Logs Insights
+# query on a schedule, turns each run's rows into one number with its `AggregationExpression` (`count(*)`), and
+# goes to `ALARM` when **M of the last N runs** breach the threshold. Both, side by side, on the same lines and
+# the same threshold — 10 or more `[preauth]` lines in 5 minutes (notebook 05's tuned `SSH brute force`):
+#
+# - the metric filter `SSH Failed` and the alarm `SSH brute force`: `Sum` over 5 minutes, 1 of 1;
+# - the log alarm `SSH brute force (log alarm)`: every 5 minutes (`rate(5 minutes)`) the query counts the
+#   `[preauth]` lines of a 5-minute window, and **2 of the last 3 runs** must count 10 or more: one burst is not
+#   enough, an attack that goes on is. The window runs from `StartTimeOffset` to `EndTimeOffset` seconds before
+#   the run: from 6 minutes to 1 minute before it. Its length equals the rate, so each line is counted by exactly
+#   one run, and it ends a minute early because lines reach the log group after they are written (the agent ships
+#   every few seconds; offline, at the end of each minute): a window ending at the run would miss its last lines
+#   for good, since the next run's window starts after them.
+#
+# A log alarm's query runs with the IAM role `ScheduledQueryRoleARN`, which must let CloudWatch run scheduled
+# queries on the log groups (the PutLogAlarm page's "Permissions"); the offline lab does not check the role, on AWS
+# create it first. `put_metric_filter`, `put_metric_alarm` and `put_log_alarm` all replace what has the same name,
+# so the cell can run again.
 
 # %%
-try:
-    cloudwatch.put_log_alarm(
-        AlarmName="SSH failures (log alarm)", QueryResultsToEvaluate=3, QueryResultsToAlarm=2, Threshold=10,
-        ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic_arn],
-        ScheduledQueryConfiguration={
-            "QueryString": 'filter @message like "Failed password" | stats count(*) as failures',
-            "AggregationExpression": "failures", "LogGroupIdentifiers": ["ssh_logs"],
-            "ScheduleConfiguration": {"ScheduleExpression": "rate(5 minutes)", "StartTimeOffset": 300},
-            "ScheduledQueryRoleARN": f"arn:aws:iam::{lab.account_id}:role/scheduled-query",
-        },
-    )
-    print("accepted (on AWS)")
-except labkit.UnsupportedOperation as error:
-    print(error.operation, "→", str(error).split(": ", 1)[1])
+logs.put_metric_filter(
+    logGroupName="ssh_logs", filterName="SSH Failed", filterPattern='"[preauth]"',
+    metricTransformations=[{"metricName": "SSHFailed", "metricNamespace": "LabLogs", "metricValue": "1"}],
+)
+cloudwatch.put_metric_alarm(
+    AlarmName="SSH brute force", AlarmDescription="10 or more sshd [preauth] lines in 5 minutes (metric filter)",
+    Namespace="LabLogs", MetricName="SSHFailed", Statistic="Sum", Period=300, EvaluationPeriods=1,
+    Threshold=10, ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching",
+    AlarmActions=[topic_arn],
+)
+cloudwatch.put_log_alarm(
+    AlarmName="SSH brute force (log alarm)",
+    AlarmDescription="10 or more sshd [preauth] lines in 2 of the last 3 five-minute runs (log alarm)",
+    ScheduledQueryConfiguration={
+        "QueryString": 'filter @message like "[preauth]"',
+        "AggregationExpression": "count(*)",  # one number per run: the lines the query kept
+        "LogGroupIdentifiers": ["ssh_logs"],
+        "ScheduleConfiguration": {"ScheduleExpression": "rate(5 minutes)", "StartTimeOffset": 360, "EndTimeOffset": 60},
+        "ScheduledQueryRoleARN": f"arn:aws:iam::{lab.account_id}:role/scheduled-query",
+    },
+    QueryResultsToEvaluate=3, QueryResultsToAlarm=2,
+    Threshold=10, ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching",
+    AlarmActions=[topic_arn],
+)
+log_alarm = cloudwatch.describe_alarms(AlarmNames=["SSH brute force (log alarm)"], AlarmTypes=["LogAlarm"])["LogAlarms"][0]
+{key: log_alarm[key] for key in ("AlarmName", "StateValue", "QueryResultsToEvaluate", "QueryResultsToAlarm", "Threshold")}
 
 # %% [markdown]
-# Which to choose: a **metric filter** when a count of matching lines is the signal (cheap, fast, no scan); a
-# **log alarm** when the signal needs a query — a ratio, a `parse`, a count per user — and a few minutes' delay
-# and the scan cost are acceptable; **Contributor Insights** when the question is "who, ranked", asked
-# continuously, of logs whose shape a rule can read (JSON, or one CLF shape). For the breach of step 5 the
-# signal is a single line, so exercise 2 uses a metric filter.
+# `describe_alarms` returns log alarms only when `AlarmTypes` names `LogAlarm` — without it, a script that lists
+# "all" alarms misses them. Now half an hour of the server's life, shipped minute by minute as in notebook 05:
+# ordinary key logins throughout; at minute 1 a bot from `198.51.100.23` tries for two minutes (a burst); from
+# minute 18 to the end a bot from `192.0.2.77` keeps trying, 4 user names a minute. After each minute the table
+# notes the lines shipped and both alarms' states at the minute's end; it shows the minutes in which lines were
+# shipped or a state changed.
+
+# %%
+agent = SimulatedAgent(
+    logs, LogSource("/var/log/secure", "ssh_logs"), instance_id=instance.instance_id, now=lab.clock.now,
+    create_group=False,
+)
+sshd = SecureLogGenerator(seed=9, flavor="al2023")
+second_start = lab.clock.now().replace(second=0, microsecond=0)
+second_half_hour = sorted(
+    sshd.normal(second_start, 30, logins_per_hour=6)
+    + sshd.attack(second_start + dt.timedelta(minutes=1), 2, attempts_per_minute=8, source_ip="198.51.100.23")
+    + sshd.attack(second_start + dt.timedelta(minutes=18), 12, attempts_per_minute=4, source_ip="192.0.2.77"),
+    key=lambda line: line.timestamp,
+)
+ssh_alarms = {"SSH brute force": "metric filter + alarm", "SSH brute force (log alarm)": "log alarm"}
+timeline = []
+for minute in range(30):
+    begin = second_start + dt.timedelta(minutes=minute)
+    lab.advance(minutes=1)
+    batch = [line for line in second_half_hour if begin <= line.timestamp < begin + dt.timedelta(minutes=1)]
+    if batch:
+        agent.ship(batch)
+    states = cloudwatch.describe_alarms(AlarmNames=list(ssh_alarms), AlarmTypes=["MetricAlarm", "LogAlarm"])
+    state_of = {a["AlarmName"]: a["StateValue"] for a in states["MetricAlarms"] + states["LogAlarms"]}
+    timeline.append({"minute": f"{begin:%H:%M}", "[preauth] lines": sum("[preauth]" in line.text for line in batch),
+                     **{label: state_of[name] for name, label in ssh_alarms.items()}})
+timeline = pd.DataFrame(timeline).set_index("minute")
+states = list(ssh_alarms.values())
+changed = timeline[states].ne(timeline[states].shift()).any(axis=1)
+timeline[(timeline["[preauth] lines"] > 0) | changed]  # the minutes in which something happened
+
+# %% [markdown]
+# The metric alarm evaluates every minute over the 5 minutes that just ended: it goes to `ALARM` during the
+# two-minute burst, and again minutes into the attack (in between it stays in `ALARM` for a while after the burst:
+# notebook 05's evaluation range). The log alarm learns something only when a run comes, every 5 minutes, over a
+# window that ends a minute before the run, and wants 2 breaching runs of the last 3: the burst made one, so it
+# stays `OK`; the attack breaches two runs in a row, and the second of them comes about ten minutes after the
+# metric alarm went to `ALARM`. Its history shows each change of state (`StateUpdate`) and the notification sent to
+# the topic (`Action`); `describe_alarm_history`, too, needs `AlarmTypes=["LogAlarm"]`:
+
+# %%
+history = cloudwatch.describe_alarm_history(
+    AlarmName="SSH brute force (log alarm)", AlarmTypes=["LogAlarm"], ScanBy="TimestampAscending"
+)
+for item in history["AlarmHistoryItems"]:
+    print(f"{item['Timestamp']:%H:%M}", item["HistoryItemType"], "|", item["HistorySummary"])
+log_alarm = cloudwatch.describe_alarms(AlarmNames=["SSH brute force (log alarm)"], AlarmTypes=["LogAlarm"])["LogAlarms"][0]
+print("state reason:", log_alarm["StateReason"])
+
+# %% [markdown]
+# Both alarms emailed `lab-alerts`. Offline the emails land in `lab.inbox` (on AWS, in the mailbox you confirmed in
+# notebook 02), and the cell prints, from each email, what it says the alarm watches:
+
+# %%
+if lab.offline:
+    ssh_emails = [n for n in lab.inbox.notifications("you@example.com")
+                  if n.subject.startswith("ALARM: ") and "SSH brute force" in n.subject]
+    for message in ssh_emails:
+        print(f"{message.sent_at:%H:%M}", message.subject)
+    log_alarm_email = next(n for n in ssh_emails if "(log alarm)" in n.subject)
+    metric_alarm_email = next(n for n in ssh_emails if "(log alarm)" not in n.subject)
+    for label, message in (("metric filter + alarm", metric_alarm_email), ("log alarm", log_alarm_email)):
+        body = message.body
+        print(f"\n{label}: what the email says it watches\n")
+        print(body[body.index("Threshold:"):body.index("State Change Actions:")].strip())
+else:
+    log_alarm_email = None
+    print('Check your mailbox for: ALARM: "SSH brute force (log alarm)" in Asia Pacific (Tokyo)')
+
+# %%
+log_alarm_email
+
+# %% [markdown]
+# The log alarm's email has the shape of the metric alarm's, with the query and its log groups where the metric
+# would be (AWS does not publish the log alarm's email; this is the lab's).
+#
+# **What each costs.** A metric filter costs nothing to count: it reads each line once as it arrives. A log alarm's
+# run is a Logs Insights query over its window, and scans every event of the window whatever the filter keeps
+# (step 7). One run's window, measured with the same query:
+
+# %%
+busiest_run_start = second_start + dt.timedelta(minutes=20)  # a window inside the attack
+insights('filter @message like "[preauth]" | stats count(*)', start=busiest_run_start,
+         end=busiest_run_start + dt.timedelta(minutes=5))
+per_run = int(last_statistics["bytesScanned"])
+runs_a_month = 30 * 24 * 60 // 5  # one run every 5 minutes, rate(5 minutes)
+print(f"one run: {per_run:,} bytes scanned; {runs_a_month:,} runs a month: {per_run * runs_a_month / 1e6:,.1f} MB")
+
+# %%
+def went_to_alarm(name: str, alarm_type: str) -> list[dt.datetime]:
+    """When the alarm went to ALARM during this step's half hour (its StateUpdate history items)."""
+    items = cloudwatch.describe_alarm_history(
+        AlarmName=name, AlarmTypes=[alarm_type], HistoryItemType="StateUpdate", ScanBy="TimestampAscending"
+    )["AlarmHistoryItems"]
+    return [item["Timestamp"] for item in items
+            if item["HistorySummary"].endswith("to ALARM") and item["Timestamp"] > second_start]
+
+
+pd.DataFrame({
+    "metric filter + alarm": {
+        "counts": "each line as it arrives; no look back",
+        "went to ALARM at": ", ".join(f"{t:%H:%M}" for t in went_to_alarm("SSH brute force", "MetricAlarm")),
+        "evaluated": "every minute, over the last Period × EvaluationPeriods",
+        "what it costs to count": "a custom metric and an alarm a month; nothing scanned",
+        "what it can express": "lines matching a filter pattern: a count, or a value taken from the line",
+    },
+    "log alarm": {
+        "counts": "each run, the stored lines of its window (StartTimeOffset can reach back 30 days)",
+        "went to ALARM at": ", ".join(
+            f"{t:%H:%M}" for t in went_to_alarm("SSH brute force (log alarm)", "LogAlarm")
+        ),
+        "evaluated": "at each run of the schedule (here every 5 minutes), M of the last N runs",
+        "what it costs to count": f"a query per run: {per_run:,} bytes scanned here, × {runs_a_month:,} runs a month",
+        "what it can express": "any Logs Insights query (parse, several log groups, ratios) reduced to one number",
+    },
+})
+
+# %% [markdown]
+# Which to choose: a **metric filter + alarm** when a count of matching lines is the signal — cheap, evaluated every
+# minute, nothing scanned, but only from the moment the filter exists; a **log alarm** when the signal needs a query
+# — a `parse`, a ratio of two counts, several log groups — and a run's delay and each run's scan are acceptable, or
+# when the alarm must read lines already stored; **Contributor Insights** when the question is "who, ranked", asked
+# continuously, of logs whose shape a rule can read (JSON, or one CLF shape). For the breach of step 5 the signal
+# is a single line that must be seen within a minute, so exercise 2 uses a metric filter; exercise 3 is a log alarm
+# of your own.
 
 # %% [markdown]
 # ## Exercises
@@ -470,6 +628,7 @@ except labkit.UnsupportedOperation as error:
 # (`ex1.hint()`, `ex1.solution()`.)
 
 # %%
+from labkit.course.exercises.nb08 import invalid_user_log_alarm as ex3
 from labkit.course.exercises.nb08 import password_login_alarm as ex2
 from labkit.course.exercises.nb08 import top_usernames_query as ex1
 
@@ -505,6 +664,31 @@ cloudwatch.describe_alarms(AlarmNames=["SSH password login"])["MetricAlarms"][0]
 
 # %%
 ex2.check(lab)
+
+# %% [markdown]
+# **Exercise 3. A log alarm of your own.** Create the log alarm `lab-ssh-invalid-user` on `ssh_logs` that notifies
+# `lab-alerts` when **one** 5-minute run (1 of 1) counts **5 or more** `Invalid user` lines — sshd's line for each
+# attempt on a user that does not exist. Run it every 5 minutes over a window as long as the rate, so that every
+# line is counted by exactly one run, ending a minute before the run as in step 9. (`ex3.hint()`,
+# `ex3.solution()`.)
+
+# %% tags=["solution"]
+cloudwatch.put_log_alarm(
+    AlarmName="lab-ssh-invalid-user",
+    ScheduledQueryConfiguration={
+        "QueryString": 'filter @message like "Invalid user"',  # case sensitive: "invalid user" is in other lines
+        "AggregationExpression": "count(*)",
+        "LogGroupIdentifiers": ["ssh_logs"],
+        "ScheduleConfiguration": {"ScheduleExpression": "rate(5 minutes)", "StartTimeOffset": 360, "EndTimeOffset": 60},
+        "ScheduledQueryRoleARN": f"arn:aws:iam::{lab.account_id}:role/scheduled-query",
+    },
+    QueryResultsToEvaluate=1, QueryResultsToAlarm=1, Threshold=5, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    TreatMissingData="notBreaching", AlarmActions=[topic_arn],
+)
+cloudwatch.describe_alarms(AlarmNames=["lab-ssh-invalid-user"], AlarmTypes=["LogAlarm"])["LogAlarms"][0]["StateValue"]
+
+# %%
+ex3.check(lab)
 
 # %% [markdown]
 # **Exam practice (SAA-C03).** Exam-style questions on this notebook, each practising a task statement of the
@@ -544,7 +728,21 @@ checks.that(group_id in set(changes["group_id"]), "CloudTrail's record of the se
 saved_names = {d["name"] for d in lab.internal_client("logs").describe_query_definitions()["queryDefinitions"]}
 checks.that({"ssh-failures-per-5-minutes", "security-group-changes"} <= saved_names, "the two queries are saved")
 checks.that(not ex1.problems(lab), "exercise 1: ssh-top-usernames returns the 5 names tried most")
+checks.that(
+    not lab.offline or (timeline[states[0]].iloc[-1], timeline[states[1]].iloc[-1]) == ("ALARM", "ALARM"),
+    "the attack drove both SSH brute force alarms to ALARM",
+)
+log_alarm_alarms = went_to_alarm("SSH brute force (log alarm)", "LogAlarm")
+checks.that(
+    not lab.offline or (log_alarm_alarms and min(log_alarm_alarms) > second_start + dt.timedelta(minutes=18)),
+    "the two-minute burst alone did not drive the log alarm (2 of 3 runs) to ALARM",
+)
+checks.that(
+    not lab.offline or log_alarm_email.subject == 'ALARM: "SSH brute force (log alarm)" in Asia Pacific (Tokyo)',
+    "the log alarm emailed lab-alerts",
+)
 checks.that(not ex2.problems(lab), "exercise 2: SSH password login alarms on any password login")
+checks.that(not ex3.problems(lab), "exercise 3: lab-ssh-invalid-user alarms on 5 'Invalid user' lines in a run")
 checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 
 # %% [markdown]
@@ -558,6 +756,10 @@ checks.report(lab)  # if a check fails: cleans the lab up, then stops here
 #   the bytes it scans — narrow the time range and the log groups.
 # - A Contributor Insights rule ranks contributors continuously, from the moment it exists; on text logs read
 #   as CLF it counts one message shape, which Logs Insights confirms line for line.
+# - A metric filter + alarm counts lines as they arrive and is evaluated every minute, scanning nothing; a log alarm
+#   (`put_log_alarm`) runs a query on a schedule and alarms on M of the last N runs — any query, at the pace of the
+#   runs, each run scanning its window (make the window as long as the rate, ending a little before the run).
+#   `describe_alarms` and `describe_alarm_history` show log alarms only with `AlarmTypes=["LogAlarm"]`.
 # - A metric filter + alarm for a line that must never appear; a log alarm when the signal needs a query;
 #   Contributor Insights for "who, ranked".
 # - Next: **09 · Alarms that scale, alarms that stay quiet** — metric math, composite and anomaly alarms.

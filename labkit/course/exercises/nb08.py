@@ -1,7 +1,9 @@
-"""Exercises of notebook 08-investigate: a saved Logs Insights query, and an alarm on password logins.
+"""Exercises of notebook 08-investigate: a saved Logs Insights query, an alarm on password logins, and a log alarm.
 
 Query syntax: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax.html;
-saved queries: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutQueryDefinition.html.
+saved queries: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutQueryDefinition.html;
+log alarms: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutLogAlarm.html and
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-log.html.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ TOP = 5
 NAMESPACE = "LabLogs"
 PASSWORD_METRIC = "SSHPasswordLogin"
 PASSWORD_ALARM = "SSH password login"
+INVALID_USER_ALARM = "lab-ssh-invalid-user"
+INVALID_USER_RATE = "rate(5 minutes)"
+INVALID_USER_WINDOW = 300
+INVALID_USER_THRESHOLD = 5
 #: One line per failed attempt, valid user or not (sshd's pam_unix; notebook 05's generator writes both forms).
 _FAILED = re.compile(r"Failed password for (?:invalid user )?(\S+) from ")
 
@@ -211,4 +217,133 @@ password_login_alarm = Exercise(
     resetter=lambda lab: delete_metric_filters(lab, PASSWORD_LOGINS),
     notebook="08",
     number=2,
+)
+
+
+#: sshd's line for each attempt on a user that does not exist (notebook 05: "Invalid user admin from …"; the other
+#: lines that name such a user say "invalid user", in lower case).
+_INVALID_USER = "]: Invalid user "
+#: ComparisonOperator values of a log alarm (PutLogAlarm reference), as tests of a run's value against the threshold.
+_BREACHES = {
+    "GreaterThanThreshold": lambda value, threshold: value > threshold,
+    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
+    "LessThanThreshold": lambda value, threshold: value < threshold,
+    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
+}
+
+
+def _log_alarm(lab: Lab, name: str) -> dict[str, Any] | None:
+    found = lab.internal_client("cloudwatch").describe_alarms(AlarmNames=[name], AlarmTypes=["LogAlarm"])
+    return next(iter(found.get("LogAlarms", [])), None)
+
+
+def _run_value(lab: Lab, query: str, aggregation: str) -> float | None:
+    """What a run over every stored line of ssh_logs gives: the query, then ``stats <AggregationExpression>`` over its
+    rows (how labkit applies the aggregation, :mod:`labkit.aws.logalarms`)."""
+    combined = f"{query.strip()} | stats {aggregation}" if query.strip() else f"stats {aggregation}"
+    rows = _run(lab, combined)
+    values = [value for row in rows for value in row.values()]
+    try:
+        return float(values[0]) if values else None
+    except ValueError:
+        return None
+
+
+def _invalid_user_problems(lab: Lab) -> list[str]:
+    missing = missing_log_group(lab, LOG_GROUP)
+    if missing:
+        return missing
+    alarm = _log_alarm(lab, INVALID_USER_ALARM)
+    if alarm is None:
+        return [
+            _(
+                "there is no log alarm named {name!r} (cloudwatch.put_log_alarm; describe_alarms lists it only with "
+                "AlarmTypes=['LogAlarm'])"
+            ).format(name=INVALID_USER_ALARM)
+        ]
+    problems = []
+    config = alarm["ScheduledQueryConfiguration"]
+    groups = [group.split(":log-group:")[-1].removesuffix(":*") for group in config["LogGroupIdentifiers"]]
+    if groups != [LOG_GROUP]:
+        problems.append(
+            _("LogGroupIdentifiers is {groups}: query the log group {log_group!r} only").format(
+                groups=config["LogGroupIdentifiers"], log_group=LOG_GROUP
+            )
+        )
+    else:
+        written = sum(_INVALID_USER in message for message in _messages(lab))
+        value = _run_value(lab, config["QueryString"], config["AggregationExpression"])
+        if value != written:
+            problems.append(
+                _(
+                    "over every line stored in {log_group}, your QueryString and AggregationExpression give {value}, "
+                    "but sshd wrote {written} 'Invalid user' lines (one per attempt on a user that does not exist): "
+                    "keep those lines and count them (count(*)); like is case sensitive, and 'invalid user' in lower "
+                    "case is in other lines"
+                ).format(log_group=LOG_GROUP, value="no value" if value is None else f"{value:g}", written=written)
+            )
+    schedule = config["ScheduleConfiguration"]
+    if schedule["ScheduleExpression"] != INVALID_USER_RATE:
+        problems.append(
+            _("ScheduleExpression is {value!r}: run the query every 5 minutes ({expected!r})").format(
+                value=schedule["ScheduleExpression"], expected=INVALID_USER_RATE
+            )
+        )
+    window = schedule["StartTimeOffset"] - schedule.get("EndTimeOffset", 0)
+    if window != INVALID_USER_WINDOW:
+        problems.append(
+            ngettext(
+                "each run queries a window of {window} second (StartTimeOffset minus EndTimeOffset); make it as long "
+                "as the rate, {expected} seconds, so that every line is counted by exactly one run: a shorter window "
+                "misses lines, a longer one counts them twice",
+                "each run queries a window of {window} seconds (StartTimeOffset minus EndTimeOffset); make it as long "
+                "as the rate, {expected} seconds, so that every line is counted by exactly one run: a shorter window "
+                "misses lines, a longer one counts them twice",
+                window,
+            ).format(window=window, expected=INVALID_USER_WINDOW)
+        )
+    if (alarm["QueryResultsToEvaluate"], alarm["QueryResultsToAlarm"]) != (1, 1):
+        problems.append(
+            _(
+                "the alarm evaluates {m} of the last {n} runs: one run is enough here "
+                "(QueryResultsToEvaluate=1, QueryResultsToAlarm=1)"
+            ).format(m=alarm["QueryResultsToAlarm"], n=alarm["QueryResultsToEvaluate"])
+        )
+    breaches = _BREACHES.get(alarm["ComparisonOperator"], lambda value, threshold: False)
+    threshold = alarm["Threshold"]
+    at, below = INVALID_USER_THRESHOLD, INVALID_USER_THRESHOLD - 1
+    if not breaches(at, threshold) or breaches(below, threshold):
+        problems.append(
+            _(
+                "with {operator} {threshold:g}, a run that counts {at} lines should breach and one that counts "
+                "{below} should not (Threshold=5, ComparisonOperator='GreaterThanOrEqualToThreshold')"
+            ).format(operator=alarm["ComparisonOperator"], threshold=threshold, at=at, below=below)
+        )
+    if not any(arn.split(":")[-1] == "lab-alerts" for arn in alarm.get("AlarmActions", [])):
+        problems.append(_("the alarm does not notify the lab-alerts topic (AlarmActions=[topic_arn])"))
+    return problems
+
+
+invalid_user_log_alarm = Exercise(
+    title=N_(
+        "a log alarm 'lab-ssh-invalid-user' that emails when a 5-minute run counts 5 or more 'Invalid user' lines"
+    ),
+    checker=_invalid_user_problems,
+    hints=[
+        N_(
+            "Step 9's log alarm is the model: put_log_alarm with a ScheduledQueryConfiguration (QueryString, "
+            "AggregationExpression, LogGroupIdentifiers, ScheduleConfiguration, ScheduledQueryRoleARN)."
+        ),
+        N_(
+            "sshd writes 'Invalid user admin from …' once per attempt on a user that does not exist; filter @message "
+            "like \"Invalid user\" keeps those lines (case sensitive), and AggregationExpression 'count(*)' counts them."
+        ),
+        N_(
+            "ScheduleConfiguration: rate(5 minutes) with StartTimeOffset 360 and EndTimeOffset 60 (a 5-minute window "
+            "that ends a minute before the run); QueryResultsToEvaluate=1, QueryResultsToAlarm=1, Threshold=5, "
+            "GreaterThanOrEqualToThreshold, AlarmActions=[topic_arn]."
+        ),
+    ],
+    notebook="08",
+    number=3,
 )

@@ -13,9 +13,9 @@ MANIFEST = Manifest(
     title_ja="調査: Logs Insights",
     teaches=(
         "who attacked SSH, with which user names, and who got in; who opened port 22 (CloudTrail); saved queries "
-        "and their cost"
+        "and their cost; the SSH alarm as a log alarm"
     ),
-    minutes=40,
+    minutes=50,
     differences=(
         (
             N_(
@@ -37,8 +37,9 @@ MANIFEST = Manifest(
                 "groups with labkit's Logs Insights engine, and M of the last N runs decide the state. AWS documents "
                 "neither when the runs start nor the alarm's email: the first run comes one interval after the put, "
                 "and the email is the lab's alarm email with the query. A by clause (one value per contributor) is "
-                "refused by name. Alarm mute rules (put_alarm_mute_rule) are emulated: a muted alarm still changes "
-                "state, and its actions run when the window ends if it is still in that state."
+                "refused by name, and the IAM role ScheduledQueryRoleARN is not checked. Alarm mute rules "
+                "(put_alarm_mute_rule) are emulated: a muted alarm still changes state, and its actions run when the "
+                "window ends if it is still in that state."
             )
         ),
         (
@@ -116,6 +117,31 @@ MANIFEST = Manifest(
             ),
             "4.1",
             "https://aws.amazon.com/cloudwatch/pricing/",
+        ),
+        question(
+            N_(
+                "A security team wants to know, from now on, which source addresses try to reach port 22 of an EC2 "
+                "instance and are rejected by its security group, and how many attempts each makes per day. The "
+                "connections never reach the instance's SSH server. What should a solutions architect set up?"
+            ),
+            (
+                N_(
+                    "A VPC flow log on the instance's network interface that delivers to CloudWatch Logs, then a Logs "
+                    "Insights query that counts the REJECT records to port 22 by source address"
+                ),
+                N_("CloudTrail data events for Amazon EC2, queried with CloudTrail Lake"),
+                N_("Detailed monitoring on the instance, with an alarm on the NetworkPacketsIn metric"),
+                N_("A Route 53 health check on the instance's port 22"),
+            ),
+            "A",
+            N_(
+                "A flow log records the IP traffic of a network interface — source and destination addresses and ports, "
+                "and whether the security group or network ACL accepted or rejected it — so traffic refused before the "
+                "SSH server is still recorded. CloudTrail records API calls, not traffic; NetworkPacketsIn has no "
+                "source address; a health check only tests reachability."
+            ),
+            "1.2",
+            "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html",
         ),
     ),
     monitoring=(
