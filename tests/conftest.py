@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import ast
-import functools
-import inspect
 import logging
 import os
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 import labkit
 from labkit.runtime.lab import Lab
 from labkit.tools.doctor import shared_dir
+from tiers import is_integration
 
 REPO = Path(__file__).resolve().parents[1]
 #: The project's shared cross-check material: ../shared beside the clone (as in CI), or where
@@ -35,42 +31,6 @@ def find_shared_file(relative: str) -> Path:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true and the cross-check file {where} is missing")
     pytest.skip(f"cross-check file {where} is not here; CI=true requires it, LABKIT_SHARED_DIR may point to it")
-
-
-#: What makes a test an ``integration`` test (``make test``, not ``make unit``): it talks to a moto
-#: server over HTTP, runs labkit in another process, or loads AWS's managed IAM policies into moto.
-INTEGRATION_FIXTURES = frozenset({"server", "real_like", "on_server"})
-INTEGRATION_CODE = re.compile(
-    r"moto-server|ThreadedMotoServer|subprocess|Popen|labkit_command\(|run_then_kill|MOTO_IAM_LOAD_MANAGED_POLICIES"
-)
-
-
-@functools.cache
-def _integration_helpers(module: ModuleType) -> frozenset[str]:
-    """The module's own functions whose code does what :data:`INTEGRATION_CODE` names."""
-    tree = ast.parse(inspect.getsource(module))
-    return frozenset(
-        node.name
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef)
-        and INTEGRATION_CODE.search(ast.get_source_segment(inspect.getsource(module), node) or "")
-    )
-
-
-def is_integration(item: pytest.Item) -> bool:
-    """Whether ``item`` does, itself or through a helper of its module or a fixture named in
-    :data:`INTEGRATION_FIXTURES`, what makes a test an integration test."""
-    function = getattr(item, "function", None)
-    if function is None:
-        return False
-    if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
-        return True
-    source = inspect.getsource(function)
-    if INTEGRATION_CODE.search(source):
-        return True
-    module = inspect.getmodule(function)
-    helpers = _integration_helpers(module) if module is not None else frozenset()
-    return any(re.search(rf"\b{name}\(", source) for name in helpers)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
-from conftest import is_integration
+from tiers import is_integration
 
 # Written in pieces so that this file's own tests do not read as integration tests.
 SERVER = "moto" + "-server"
