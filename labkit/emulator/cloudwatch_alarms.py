@@ -113,6 +113,7 @@ if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 from labkit.aws import alarms, metricmath, metricsinsights
 from labkit.aws.alarms import schedule
+from labkit.aws.alarms.notification import state_update_history
 from labkit.emulator.core import Call
 
 
@@ -796,21 +797,7 @@ class CloudWatchAlarms:
         kept = self._kept
         self._cloudwatch().set_alarm_state(**params)
         name = alarm["AlarmName"]
-        self._record(
-            name,
-            now,
-            "StateUpdate",
-            f"Alarm updated from {old_state} to {state}",
-            {
-                "version": "1.0",
-                "oldState": {"stateValue": old_state, "stateReason": old_reason},
-                "newState": {
-                    "stateValue": state,
-                    "stateReason": reason,
-                    **({"stateReasonData": reason_data} if reason_data else {}),
-                },
-            },
-        )
+        self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, reason_data))
         updated = self._alarm(name) or alarm
         if kept is not None:  # this write changed only this alarm: keep the others as read
             self._kept = [updated if other["AlarmName"] == name else other for other in kept]

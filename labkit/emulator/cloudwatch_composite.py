@@ -72,7 +72,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import alarmrule
-from labkit.aws.alarms.notification import REGION_NAMES
+from labkit.aws.alarms.notification import REGION_NAMES, alarm_event, alarm_event_state, state_update_history
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.events import Events
 from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
@@ -384,15 +384,7 @@ class CompositeAlarms:
         state, old_when = alarm["StateValue"], alarm["StateUpdatedTimestamp"]
         alarm["StateUpdatedTimestamp"] = now
         self._record(
-            key[1],
-            now,
-            "StateUpdate",
-            f"Alarm updated from {state} to {state}",
-            {
-                "version": "1.0",
-                "oldState": {"stateValue": state, "stateReason": alarm["StateReason"]},
-                "newState": {"stateValue": state, "stateReason": alarm["StateReason"]},
-            },
+            key[1], now, "StateUpdate", *state_update_history(state, alarm["StateReason"], state, alarm["StateReason"])
         )
         self.events_plugin.publish_event(
             self._event(key[0], alarm, state, alarm["StateReason"], old_when, now, previous_suppression=was),
@@ -628,17 +620,7 @@ class CompositeAlarms:
         alarm.pop("StateReasonData", None)
         if data is not None:
             alarm["StateReasonData"] = json.dumps(data)
-        self._record(
-            name,
-            now,
-            "StateUpdate",
-            f"Alarm updated from {old_state} to {state}",
-            {
-                "version": "1.0",
-                "oldState": {"stateValue": old_state, "stateReason": old_reason},
-                "newState": {"stateValue": state, "stateReason": reason, **({"stateReasonData": data} if data else {})},
-            },
-        )
+        self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, data))
         key = (region, name)
         suppressed = bool(alarm["ActionsEnabled"]) and self._actions_suppressed(key, state, now)
         self.events_plugin.publish_event(self._event(region, alarm, old_state, old_reason, old_when, now))
@@ -666,7 +648,7 @@ class CompositeAlarms:
         def state(
             value: str, why: str, at: dt.datetime, data: str | None = None, suppression: dict[str, Any] | None = None
         ) -> dict[str, Any]:
-            out = {"reason": why, **({"reasonData": data} if data else {}), "timestamp": _iso_ms(at), "value": value}
+            out = alarm_event_state(value, why, at, data)
             if suppression and suppression.get("by"):
                 out.update(actionsSuppressedBy=suppression["by"], actionsSuppressedReason=suppression["reason"])
             return out
@@ -681,22 +663,16 @@ class CompositeAlarms:
         current = {"by": alarm.get("ActionsSuppressedBy"), "reason": alarm.get("ActionsSuppressedReason")}
         if alarm["AlarmDescription"]:
             configuration["description"] = alarm["AlarmDescription"]
-        return {
-            "version": "0",
-            "id": f"{alarm['AlarmArn']}#{_iso_ms(now)}#{alarm['StateValue']}",
-            "detail-type": "CloudWatch Alarm State Change",
-            "source": "aws.cloudwatch",
-            "account": self.lab.account_id,
-            "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": region,
-            "resources": [alarm["AlarmArn"]],
-            "detail": {
-                "alarmName": alarm["AlarmName"],
-                "configuration": configuration,
-                "previousState": state(old_state, old_reason, old_when, suppression=previous_suppression),
-                "state": state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData"), current),
-            },
-        }
+        return alarm_event(
+            alarm,
+            when=now,
+            account_id=self.lab.account_id,
+            region=region,
+            configuration=configuration,
+            previous_state=state(old_state, old_reason, old_when, suppression=previous_suppression),
+            state=state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData"), current),
+            key_as_id=True,
+        )
 
     def _notify(self, region: str, alarm: dict[str, Any], old_state: str, now: dt.datetime) -> None:
         state = alarm["StateValue"]
