@@ -113,7 +113,7 @@ if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 from labkit.aws import alarms, metricmath, metricsinsights
 from labkit.aws.alarms import schedule
-from labkit.aws.alarms.notification import state_update_history
+from labkit.aws.alarms.notification import configuration_update_history, state_update_history
 from labkit.emulator.core import Call
 
 
@@ -417,9 +417,7 @@ class CloudWatchAlarms:
             self._cloudwatch(call.region).set_alarm_state(
                 AlarmName=name, StateValue="INSUFFICIENT_DATA", StateReason="Unchecked: Initial alarm creation"
             )
-            self._record(
-                name, now, "ConfigurationUpdate", f'Alarm "{name}" created', {"type": "Create", "version": "1.0"}
-            )
+            self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=True))
         else:
             # moto rebuilds the alarm in state OK; CloudWatch keeps the state it had.
             kept = {
@@ -430,9 +428,7 @@ class CloudWatchAlarms:
             if previous.get("StateReasonData"):
                 kept["StateReasonData"] = previous["StateReasonData"]
             self._cloudwatch(call.region).set_alarm_state(**kept)
-            self._record(
-                name, now, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update", "version": "1.0"}
-            )
+            self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=False))
 
     def set_state(self, call: Call) -> dict[str, Any]:
         composite = self.composite

@@ -72,7 +72,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import alarmrule
-from labkit.aws.alarms.notification import REGION_NAMES, alarm_event, alarm_event_state, state_update_history
+from labkit.aws.alarms.notification import (
+    REGION_NAMES,
+    alarm_event,
+    alarm_event_state,
+    configuration_update_history,
+    state_update_history,
+)
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.events import Events
 from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
@@ -93,6 +99,37 @@ def _reason_time(when: dt.datetime) -> str:
 
 def _iso_ms(when: dt.datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}+0000"
+
+
+def selected(
+    alarms: dict[tuple[str, str], dict[str, Any]], region: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The alarms of ``region`` (kept by (Region, name), as composite and log alarms are) that DescribeAlarms'
+    ``AlarmNames``, ``AlarmNamePrefix``, ``StateValue`` and ``ActionPrefix`` select, by name
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html)."""
+    names, prefix = params.get("AlarmNames"), params.get("AlarmNamePrefix")
+    state, action = params.get("StateValue"), params.get("ActionPrefix")
+    found = []
+    for (where, name), alarm in sorted(alarms.items()):
+        actions = alarm["AlarmActions"] + alarm["OKActions"] + alarm["InsufficientDataActions"]
+        if (
+            where == region
+            and (names is None or name in names)
+            and (prefix is None or name.startswith(prefix))
+            and state in (None, alarm["StateValue"])
+            and (action is None or any(a.startswith(action) for a in actions))
+        ):
+            found.append(alarm)
+    return found
+
+
+def change_state(alarm: dict[str, Any], state: str, reason: str, data: dict[str, Any] | None, now: dt.datetime) -> None:
+    """Store a state change in a kept alarm description (composite and log alarms): the new state, its reason and
+    reason data (JSON, as DescribeAlarms returns ``StateReasonData``), updated and transitioned at ``now``."""
+    alarm.update(StateValue=state, StateReason=reason, StateUpdatedTimestamp=now, StateTransitionedTimestamp=now)
+    alarm.pop("StateReasonData", None)
+    if data is not None:
+        alarm["StateReasonData"] = json.dumps(data)
 
 
 class CompositeAlarms:
@@ -287,14 +324,7 @@ class CompositeAlarms:
             sent = call.context.get("labkit_sent_params") or params
             self.tags[key] = {t["Key"]: t["Value"] for t in sent.get("Tags") or []}
         self._save(key)
-        verb = "updated" if previous else "created"
-        self._record(
-            name,
-            now,
-            "ConfigurationUpdate",
-            f'Alarm "{name}" {verb}',
-            {"type": "Update" if previous else "Create", "version": "1.0"},
-        )
+        self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=previous is None))
         if previous is None:  # "When you update an existing alarm, its state is left unchanged"
             self._evaluate(region, name, now, trigger=None)
         return {}
@@ -421,18 +451,7 @@ class CompositeAlarms:
         if "MetricAlarm" in types:
             reply["MetricAlarms"] = call.internal("cloudwatch").describe_alarms(**params)["MetricAlarms"]
         if "CompositeAlarm" in types:
-            names, prefix = params.get("AlarmNames"), params.get("AlarmNamePrefix")
-            state, action = params.get("StateValue"), params.get("ActionPrefix")
-            for (where, name), alarm in sorted(self.alarms.items()):
-                actions = alarm["AlarmActions"] + alarm["OKActions"] + alarm["InsufficientDataActions"]
-                if (
-                    where == region
-                    and (names is None or name in names)
-                    and (prefix is None or name.startswith(prefix))
-                    and state in (None, alarm["StateValue"])
-                    and (action is None or any(a.startswith(action) for a in actions))
-                ):
-                    reply["CompositeAlarms"].append(dict(alarm))
+            reply["CompositeAlarms"] = [dict(alarm) for alarm in selected(self.alarms, region, params)]
         if "LogAlarm" in types:  # kept by cloudwatch_log_alarms
             log_alarms = self.metric_alarms.log_alarms
             reply["LogAlarms"] = log_alarms.describe(region, params) if log_alarms is not None else []
@@ -616,10 +635,7 @@ class CompositeAlarms:
         if state == old_state:
             return
         old_when = alarm["StateUpdatedTimestamp"]
-        alarm.update(StateValue=state, StateReason=reason, StateUpdatedTimestamp=now, StateTransitionedTimestamp=now)
-        alarm.pop("StateReasonData", None)
-        if data is not None:
-            alarm["StateReasonData"] = json.dumps(data)
+        change_state(alarm, state, reason, data, now)
         self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, data))
         key = (region, name)
         suppressed = bool(alarm["ActionsEnabled"]) and self._actions_suppressed(key, state, now)

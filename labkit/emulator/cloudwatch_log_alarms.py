@@ -57,10 +57,15 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.aws import logalarms
 from labkit.aws.alarms import state_reason
-from labkit.aws.alarms.notification import alarm_event, alarm_event_state, state_update_history
+from labkit.aws.alarms.notification import (
+    alarm_event,
+    alarm_event_state,
+    configuration_update_history,
+    state_update_history,
+)
 from labkit.aws.insights import MalformedQuery, Plan
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms, HistoryItem
-from labkit.emulator.cloudwatch_composite import CompositeAlarms
+from labkit.emulator.cloudwatch_composite import CompositeAlarms, change_state, selected
 from labkit.emulator.core import Call
 from labkit.emulator.events import Events
 from labkit.emulator.logs_insights import group_names, query_events
@@ -182,14 +187,7 @@ class LogAlarms:
         self.alarms[key], self.plans[key], self.intervals[key] = alarm, plan, interval
         self.executions[key] = []
         self.next_runs[key] = logalarms.next_run(now, interval, now)
-        verb = "updated" if previous else "created"
-        self._record(
-            name,
-            now,
-            "ConfigurationUpdate",
-            f'Alarm "{name}" {verb}',
-            {"type": "Update" if previous else "Create", "version": "1.0"},
-        )
+        self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=previous is None))
         return {}
 
     def _check_groups(self, call: Call, region: str, identifiers: list[str]) -> None:
@@ -228,20 +226,7 @@ class LogAlarms:
 
     # -- DescribeAlarms (asked by cloudwatch_composite, which answers it) ---------------------------------
     def describe(self, region: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        names, prefix = params.get("AlarmNames"), params.get("AlarmNamePrefix")
-        state, action = params.get("StateValue"), params.get("ActionPrefix")
-        found = []
-        for (where, name), alarm in sorted(self.alarms.items()):
-            actions = alarm["AlarmActions"] + alarm["OKActions"] + alarm["InsufficientDataActions"]
-            if (
-                where == region
-                and (names is None or name in names)
-                and (prefix is None or name.startswith(prefix))
-                and state in (None, alarm["StateValue"])
-                and (action is None or any(a.startswith(action) for a in actions))
-            ):
-                found.append(copy.deepcopy(alarm))  # a copy the caller may change
-        return found
+        return [copy.deepcopy(alarm) for alarm in selected(self.alarms, region, params)]  # copies the caller may change
 
     # -- DeleteAlarms / SetAlarmState / tags ------------------------------------------------------------
     def check_delete(self, call: Call) -> None:
@@ -340,10 +325,7 @@ class LogAlarms:
         old_state, old_reason, old_when = alarm["StateValue"], alarm["StateReason"], alarm["StateUpdatedTimestamp"]
         if state == old_state:
             return
-        alarm.update(StateValue=state, StateReason=reason, StateUpdatedTimestamp=now, StateTransitionedTimestamp=now)
-        alarm.pop("StateReasonData", None)
-        if data is not None:
-            alarm["StateReasonData"] = json.dumps(data)
+        change_state(alarm, state, reason, data, now)
         region, name = key
         self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, data))
         self.events_plugin.publish_event(self._event(region, alarm, old_state, old_reason, old_when, now))

@@ -43,6 +43,7 @@ __all__ = [
     "alarm_event_state",
     "alarm_notification",
     "alarm_state_change_event",
+    "configuration_update_history",
     "email_body",
     "java_double",
     "state_reason",
@@ -402,6 +403,18 @@ def _event_metrics(alarm: Mapping[str, Any], arn: str) -> list[dict[str, Any]]:
         item["returnData"] = q.get("ReturnData", True)
         out.append(item)
     return out
+
+
+def configuration_update_history(name: str, *, created: bool) -> tuple[str, dict[str, Any]]:
+    """The ``HistorySummary`` and ``HistoryData`` of the ``ConfigurationUpdate`` history item that creating
+    (``created``) or updating an alarm records (metric, composite and log alarms alike): 'Alarm "name" created'.
+
+    ``ConfigurationUpdate`` is a documented ``HistoryItemType``
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html); AWS documents
+    neither the summary's text nor the data's fields: both follow what AWS accounts show.
+    """
+    verb, kind = ("created", "Create") if created else ("updated", "Update")
+    return f'Alarm "{name}" {verb}', {"type": kind, "version": "1.0"}
 
 
 def state_update_history(
