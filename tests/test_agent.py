@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from agent_samples import ARTICLE_AWSLOGS_CONF, ARTICLE_AWSLOGS_CONF_UNCOMMENTED
 
 from labkit.aws.agent import (
     LogSource,
@@ -41,18 +42,6 @@ from labkit.exceptions import ConfigurationError, InvalidAgentConfig, UncheckedA
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: The article's awslogs.conf addition, verbatim, under the package's [general] section.
-ARTICLE_AWSLOGS_CONF = """\
-[general]
-state_file = /var/lib/awslogs/agent-state
-
-# SSH logs
-[/var/log/secure]
-file = /var/log/secure
-log_group_name = ssh_logs
-log_stream_name = {instance_id}/var/log/secure
-datetime_format = %b %d %H:%M:%S
-"""
 ARTICLE_AWSCLI_CONF = """\
 [plugins]
 cwlogs = cwlogs
@@ -90,7 +79,7 @@ def section(**options: str) -> str:
 def test_render_awslogs_prints_the_articles_two_files_with_headers() -> None:
     assert render("/var/log/secure", "ssh_logs") == (
         "# /etc/awslogs/awscli.conf\n" + ARTICLE_AWSCLI_CONF + "\n"
-        "# /etc/awslogs/awslogs.conf\n" + ARTICLE_AWSLOGS_CONF.replace("# SSH logs\n", "").rstrip("\n")
+        "# /etc/awslogs/awslogs.conf\n" + ARTICLE_AWSLOGS_CONF_UNCOMMENTED.rstrip("\n")
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from agent_samples import ARTICLE_AWSLOGS_CONF_UNCOMMENTED
 
 from labkit import i18n
 from labkit.aws import agent as pure
@@ -31,16 +32,7 @@ from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
 from labkit.lesson import agent
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-ARTICLE = """\
-[general]
-state_file = /var/lib/awslogs/agent-state
-
-[/var/log/secure]
-file = /var/log/secure
-log_group_name = ssh_logs
-log_stream_name = {instance_id}/var/log/secure
-datetime_format = %b %d %H:%M:%S
-"""
+ARTICLE = ARTICLE_AWSLOGS_CONF_UNCOMMENTED
 CONFIG = pure.unified_config([pure.LogSource("/var/log/secure", "ssh_logs")], "ap-northeast-1")
 
 

@@ -72,18 +72,25 @@ def _group_cpu(lab: Lab, start: dt.datetime, end: dt.datetime) -> list[float]:
     return [p["Average"] for p in sorted(points, key=lambda p: p["Timestamp"])]
 
 
-def test_target_tracking_creates_its_alarms_and_scales_out_then_in(lab: Lab) -> None:
-    _group(lab)
-    autoscaling = lab.client("autoscaling")
-    reply = autoscaling.put_scaling_policy(
+def _target_tracking(lab: Lab, **config: Any) -> dict[str, Any]:
+    """PutScalingPolicy's reply for the target tracking policy cpu50 (the group's average CPU at 50 %; ``config``:
+    more of its TargetTrackingConfiguration)."""
+    return lab.client("autoscaling").put_scaling_policy(
         AutoScalingGroupName=GROUP,
         PolicyName="cpu50",
         PolicyType="TargetTrackingScaling",
         TargetTrackingConfiguration={
             "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
             "TargetValue": 50.0,
+            **config,
         },
     )
+
+
+def test_target_tracking_creates_its_alarms_and_scales_out_then_in(lab: Lab) -> None:
+    _group(lab)
+    autoscaling = lab.client("autoscaling")
+    reply = _target_tracking(lab)
     names = sorted(a["AlarmName"] for a in reply["Alarms"])
     assert [_which(n) for n in names] == ["AlarmHigh", "AlarmLow"]
     assert all(n.startswith(f"TargetTracking-{GROUP}-") for n in names)
@@ -128,27 +135,21 @@ def test_target_tracking_creates_its_alarms_and_scales_out_then_in(lab: Lab) -> 
 
 def test_disable_scale_in_creates_no_low_alarm(lab: Lab) -> None:
     _group(lab)
-    reply = lab.client("autoscaling").put_scaling_policy(
-        AutoScalingGroupName=GROUP,
-        PolicyName="cpu50",
-        PolicyType="TargetTrackingScaling",
-        TargetTrackingConfiguration={
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-            "TargetValue": 50.0,
-            "DisableScaleIn": True,
-        },
-    )
+    reply = _target_tracking(lab, DisableScaleIn=True)
     assert [_which(a["AlarmName"]) for a in reply["Alarms"]] == ["AlarmHigh"]
 
 
-def _step_policy(lab: Lab, **extra: Any) -> str:
+def _step_policy(lab: Lab, *, warmup: int = 300, aggregation: str | None = "Average", **extra: Any) -> str:
+    """The step policy cpu-steps: +1 up to 20 above the alarm's threshold, +2 beyond (``aggregation``: its
+    MetricAggregationType, None to leave it out)."""
+    if aggregation is not None:
+        extra["MetricAggregationType"] = aggregation
     arn = lab.client("autoscaling").put_scaling_policy(
         AutoScalingGroupName=GROUP,
         PolicyName="cpu-steps",
         PolicyType="StepScaling",
         AdjustmentType="ChangeInCapacity",
-        MetricAggregationType="Average",
-        EstimatedInstanceWarmup=300,
+        EstimatedInstanceWarmup=warmup,
         StepAdjustments=[
             {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
             {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2},
@@ -159,7 +160,8 @@ def _step_policy(lab: Lab, **extra: Any) -> str:
     return str(arn)
 
 
-def _cpu_alarm(lab: Lab, arn: str) -> None:
+def _cpu_alarm(lab: Lab, arn: str, evaluation_periods: int = 2) -> None:
+    """The alarm web-cpu-high (the group's one-minute average CPU at or above 60 %), invoking the policy ``arn``."""
     lab.client("cloudwatch").put_metric_alarm(
         AlarmName="web-cpu-high",
         Namespace="AWS/EC2",
@@ -167,7 +169,7 @@ def _cpu_alarm(lab: Lab, arn: str) -> None:
         Statistic="Average",
         Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}],
         Period=60,
-        EvaluationPeriods=2,
+        EvaluationPeriods=evaluation_periods,
         Threshold=60.0,
         ComparisonOperator="GreaterThanOrEqualToThreshold",
         AlarmActions=[arn],
@@ -294,15 +296,7 @@ def test_deleting_a_group_with_instances_needs_force_delete(lab: Lab) -> None:
     autoscaling = lab.client("autoscaling")
     with pytest.raises(ClientError, match="ResourceInUse"):
         autoscaling.delete_auto_scaling_group(AutoScalingGroupName=GROUP)
-    reply = autoscaling.put_scaling_policy(
-        AutoScalingGroupName=GROUP,
-        PolicyName="cpu50",
-        PolicyType="TargetTrackingScaling",
-        TargetTrackingConfiguration={
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-            "TargetValue": 50.0,
-        },
-    )
+    reply = _target_tracking(lab)
     autoscaling.delete_auto_scaling_group(AutoScalingGroupName=GROUP, ForceDelete=True)
     names = [a["AlarmName"] for a in reply["Alarms"]]
     assert lab.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"] == []
@@ -310,15 +304,7 @@ def test_deleting_a_group_with_instances_needs_force_delete(lab: Lab) -> None:
 
 def test_teardown_removes_group_template_policies_alarms_and_instances(lab: Lab) -> None:
     template = _group(lab, desired=2)
-    reply = lab.client("autoscaling").put_scaling_policy(
-        AutoScalingGroupName=GROUP,
-        PolicyName="cpu50",
-        PolicyType="TargetTrackingScaling",
-        TargetTrackingConfiguration={
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-            "TargetValue": 50.0,
-        },
-    )
+    reply = _target_tracking(lab)
     instances = [
         i["InstanceId"]
         for i in lab.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"][0]["Instances"]
@@ -372,15 +358,7 @@ def test_on_a_moto_server_policies_scale_and_teardown_leaves_nothing(
     monkeypatch.setenv("LABKIT_PARTICIPANT", "asg-server")
     with labkit.connect() as lab:
         _group(lab, desired=1)
-        reply = lab.client("autoscaling").put_scaling_policy(
-            AutoScalingGroupName=GROUP,
-            PolicyName="cpu50",
-            PolicyType="TargetTrackingScaling",
-            TargetTrackingConfiguration={
-                "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-                "TargetValue": 50.0,
-            },
-        )
+        reply = _target_tracking(lab)
         simulate_group_demand(lab, GROUP, extra=240, minutes=30)
         lab.advance(minutes=5)
         assert _capacity(lab) >= 2
@@ -420,29 +398,7 @@ def test_an_alarm_that_stays_in_alarm_passes_its_newest_value(lab: Lab) -> None:
     # Auto Scaling actions repeat while the alarm stays in ALARM ("Alarm actions"); each time the step policy
     # picks the step of the value the alarm evaluated last, not of the value that made it change state.
     _group(lab, desired=1, max_size=10)
-    arn = lab.client("autoscaling").put_scaling_policy(
-        AutoScalingGroupName=GROUP,
-        PolicyName="cpu-steps",
-        PolicyType="StepScaling",
-        AdjustmentType="ChangeInCapacity",
-        EstimatedInstanceWarmup=120,
-        StepAdjustments=[
-            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
-            {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2},
-        ],
-    )["PolicyARN"]
-    lab.client("cloudwatch").put_metric_alarm(
-        AlarmName="web-cpu-high",
-        Namespace="AWS/EC2",
-        MetricName="CPUUtilization",
-        Statistic="Average",
-        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}],
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=60.0,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        AlarmActions=[arn],
-    )
+    _cpu_alarm(lab, _step_policy(lab, warmup=120, aggregation=None), evaluation_periods=1)
     _surge(lab, 30, 210)  # one instance pinned at 100 % (+2); three share it at about 71 % (+1)
     lab.advance(minutes=1)
     assert _capacity(lab) == 3

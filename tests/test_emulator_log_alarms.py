@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from lab_setups import email_topic, errors_alarm
 
 from labkit.emulator.events import Events
 from labkit.exceptions import UnsupportedOperation
@@ -25,10 +26,7 @@ GROUP = "/var/log/secure"
 
 @pytest.fixture
 def topic(lab: Lab) -> str:
-    sns = lab.client("sns")
-    arn = sns.create_topic(Name="alerts")["TopicArn"]
-    sns.subscribe(TopicArn=arn, Protocol="email", Endpoint="oncall@example.com")
-    lab.inbox.confirm("oncall@example.com")
+    arn = email_topic(lab, "alerts", "oncall@example.com")
     logs = lab.client("logs")
     logs.create_log_group(logGroupName=GROUP)
     logs.create_log_stream(logGroupName=GROUP, logStreamName="i-0123456789abcdef0")
@@ -65,6 +63,20 @@ def _failures(lab: Lab, count: int, seconds: int = 10) -> None:
     ]
     events.append({"timestamp": stamp + count, "message": "Accepted publickey for ec2-user from 198.51.100.7"})
     lab.client("logs").put_log_events(logGroupName=GROUP, logStreamName="i-0123456789abcdef0", logEvents=events)
+
+
+def _cpu_alarm(lab: Lab) -> None:
+    """The metric alarm "cpu": EC2's 5-minute average CPUUtilization above 80 %."""
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName="cpu",
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Statistic="Average",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=80.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
 
 
 def _described(lab: Lab, name: str = "ssh-failures") -> dict[str, Any]:
@@ -217,16 +229,7 @@ def test_delete_alone_not_in_a_batch(lab: Lab, topic: str) -> None:
     """ "Log alarms cannot be batch deleted" (DeleteAlarms reference)."""
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_log_alarm(**_alarm(lab))
-    cloudwatch.put_metric_alarm(
-        AlarmName="cpu",
-        Namespace="AWS/EC2",
-        MetricName="CPUUtilization",
-        Statistic="Average",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=80.0,
-        ComparisonOperator="GreaterThanThreshold",
-    )
+    _cpu_alarm(lab)
     with pytest.raises(ClientError, match="Log alarms cannot be batch deleted") as caught:
         cloudwatch.delete_alarms(AlarmNames=["ssh-failures", "cpu"])
     assert caught.value.response["Error"]["Code"] == "ValidationError"
@@ -244,16 +247,7 @@ def test_names_are_unique_among_alarm_types(lab: Lab, topic: str) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_log_alarm(**_alarm(lab))
     with pytest.raises(ClientError) as caught:
-        cloudwatch.put_metric_alarm(
-            AlarmName="ssh-failures",
-            Namespace="Lab/App",
-            MetricName="Errors",
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1.0,
-            ComparisonOperator="GreaterThanThreshold",
-        )
+        errors_alarm(lab, "ssh-failures")
     assert caught.value.response["Error"]["Code"] == "ResourceConflict"
 
 
@@ -307,16 +301,7 @@ def test_a_composite_alarm_naming_a_log_alarm_is_refused(lab: Lab, topic: str) -
     cloudwatch.put_log_alarm(**_alarm(lab))
     with pytest.raises(UnsupportedOperation, match=r"PutCompositeAlarm.*log alarm ssh-failures"):
         cloudwatch.put_composite_alarm(AlarmName="both", AlarmRule="ALARM(ssh-failures)")
-    cloudwatch.put_metric_alarm(
-        AlarmName="cpu",
-        Namespace="AWS/EC2",
-        MetricName="CPUUtilization",
-        Statistic="Average",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=80.0,
-        ComparisonOperator="GreaterThanThreshold",
-    )
+    _cpu_alarm(lab)
     with pytest.raises(UnsupportedOperation, match=r"PutCompositeAlarm.*log alarm ssh-failures as ActionsSuppressor"):
         cloudwatch.put_composite_alarm(
             AlarmName="cpu-page",

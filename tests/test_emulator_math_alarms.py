@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from lab_setups import email_topic
 
 from labkit.exceptions import UnsupportedOperation
 from labkit.runtime.clock import DEFAULT_START
@@ -62,11 +63,24 @@ def _alarm(lab: Lab, name: str) -> dict[str, Any]:
     return lab.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
 
 
+def _latency_alarm(lab: Lab, name: str, percentile: str, **extra: Any) -> None:
+    """Put the metric alarm ``name``: Lab/App Latency's one-minute ``percentile`` above 500 ms."""
+    lab.client("cloudwatch").put_metric_alarm(
+        AlarmName=name,
+        Namespace="Lab/App",
+        MetricName="Latency",
+        Dimensions=DIMS,
+        ExtendedStatistic=percentile,
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=500.0,
+        ComparisonOperator="GreaterThanThreshold",
+        **extra,
+    )
+
+
 def test_error_rate_alarm_fires_on_the_expression_and_notifies(lab: Lab) -> None:
-    sns = lab.client("sns")
-    topic = sns.create_topic(Name="alerts")["TopicArn"]
-    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
-    lab.inbox.confirm("ops@example.com")
+    topic = email_topic(lab, "alerts", "ops@example.com")
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(**ERROR_RATE, AlarmActions=[topic])
     assert _alarm(lab, "error-rate")["StateValue"] == "INSUFFICIENT_DATA"
@@ -88,18 +102,8 @@ def test_error_rate_alarm_fires_on_the_expression_and_notifies(lab: Lab) -> None
 
 
 def test_a_percentile_alarm_is_evaluated(lab: Lab) -> None:
+    _latency_alarm(lab, "p90-latency", "p90")
     cloudwatch = lab.client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName="p90-latency",
-        Namespace="Lab/App",
-        MetricName="Latency",
-        Dimensions=DIMS,
-        ExtendedStatistic="p90",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=500.0,
-        ComparisonOperator="GreaterThanThreshold",
-    )
     when = DEFAULT_START + dt.timedelta(seconds=10)
     # 100 requests: 85 fast and 15 slow. The average (~235 ms) is under 500; p90 is 900.
     values = [100.0] * 85 + [900.0] * 15
@@ -114,18 +118,7 @@ def test_a_percentile_alarm_is_evaluated(lab: Lab) -> None:
 
 
 def _p99_alarm(lab: Lab, low_samples: str) -> None:
-    lab.client("cloudwatch").put_metric_alarm(
-        AlarmName=f"p99-{low_samples}",
-        Namespace="Lab/App",
-        MetricName="Latency",
-        Dimensions=DIMS,
-        ExtendedStatistic="p99",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=500.0,
-        ComparisonOperator="GreaterThanThreshold",
-        EvaluateLowSampleCountPercentile=low_samples,
-    )
+    _latency_alarm(lab, f"p99-{low_samples}", "p99", EvaluateLowSampleCountPercentile=low_samples)
 
 
 def test_evaluate_low_sample_count_percentile(lab: Lab) -> None:

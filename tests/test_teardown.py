@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lab_setups import email_topic, errors_alarm
 
 import labkit
 from labkit.exceptions import GuardrailError
@@ -278,22 +279,9 @@ def test_log_alarms_are_deleted_one_by_one(lab: Lab) -> None:
 def test_alarm_mute_rules_are_deleted_after_their_alarms(lab: Lab) -> None:
     """Deleting a rule unmutes its alarms "immediately ... If those alarms are in an ALARM state, their configured
     actions will trigger" (API_DeleteAlarmMuteRule): teardown deletes the alarm first, so no action wakes."""
-    sns = lab.client("sns")
-    topic = sns.create_topic(Name="pager")["TopicArn"]
-    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
-    lab.inbox.confirm("oncall@example.com")
+    topic = email_topic(lab, "pager", "oncall@example.com")
+    errors_alarm(lab, "errors", AlarmActions=[topic])
     cloudwatch = lab.client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName="errors",
-        AlarmActions=[topic],
-        Namespace="Lab/App",
-        MetricName="Errors",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1.0,
-        ComparisonOperator="GreaterThanThreshold",
-    )
     cloudwatch.put_alarm_mute_rule(
         Name="deploy",
         Rule={"Schedule": {"Expression": "at(2026-06-01T00:00)", "Duration": "PT2H"}},

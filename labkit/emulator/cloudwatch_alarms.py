@@ -114,6 +114,7 @@ if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 from labkit.aws import alarms, metricmath, metricsinsights
 from labkit.aws.alarms import schedule
+from labkit.aws.alarms.notification import configuration_update_history, state_update_history
 from labkit.emulator.core import Call
 
 
@@ -427,9 +428,7 @@ class CloudWatchAlarms:
             self._cloudwatch(call.region).set_alarm_state(
                 AlarmName=name, StateValue="INSUFFICIENT_DATA", StateReason="Unchecked: Initial alarm creation"
             )
-            self._record(
-                name, now, "ConfigurationUpdate", f'Alarm "{name}" created', {"type": "Create", "version": "1.0"}
-            )
+            self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=True))
         else:
             # moto rebuilds the alarm in state OK; CloudWatch keeps the state it had.
             kept = {
@@ -440,9 +439,7 @@ class CloudWatchAlarms:
             if previous.get("StateReasonData"):
                 kept["StateReasonData"] = previous["StateReasonData"]
             self._cloudwatch(call.region).set_alarm_state(**kept)
-            self._record(
-                name, now, "ConfigurationUpdate", f'Alarm "{name}" updated', {"type": "Update", "version": "1.0"}
-            )
+            self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=False))
 
     def set_state(self, call: Call) -> dict[str, Any]:
         composite = self.composite
@@ -808,21 +805,7 @@ class CloudWatchAlarms:
         kept = self._kept
         self._cloudwatch().set_alarm_state(**params)
         name = alarm["AlarmName"]
-        self._record(
-            name,
-            now,
-            "StateUpdate",
-            f"Alarm updated from {old_state} to {state}",
-            {
-                "version": "1.0",
-                "oldState": {"stateValue": old_state, "stateReason": old_reason},
-                "newState": {
-                    "stateValue": state,
-                    "stateReason": reason,
-                    **({"stateReasonData": reason_data} if reason_data else {}),
-                },
-            },
-        )
+        self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, reason_data))
         updated = self._alarm(name) or alarm
         if kept is not None:  # this write changed only this alarm: keep the others as read
             self._kept = [updated if other["AlarmName"] == name else other for other in kept]

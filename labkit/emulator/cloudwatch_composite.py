@@ -72,7 +72,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import alarmrule
-from labkit.aws.alarms.notification import REGION_NAMES
+from labkit.aws.alarms.notification import (
+    REGION_NAMES,
+    alarm_event,
+    alarm_event_state,
+    configuration_update_history,
+    state_update_history,
+)
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.events import Events
 from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
@@ -93,6 +99,37 @@ def _reason_time(when: dt.datetime) -> str:
 
 def _iso_ms(when: dt.datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}+0000"
+
+
+def selected(
+    alarms: dict[tuple[str, str], dict[str, Any]], region: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The alarms of ``region`` (kept by (Region, name), as composite and log alarms are) that DescribeAlarms'
+    ``AlarmNames``, ``AlarmNamePrefix``, ``StateValue`` and ``ActionPrefix`` select, by name
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html)."""
+    names, prefix = params.get("AlarmNames"), params.get("AlarmNamePrefix")
+    state, action = params.get("StateValue"), params.get("ActionPrefix")
+    found = []
+    for (where, name), alarm in sorted(alarms.items()):
+        actions = alarm["AlarmActions"] + alarm["OKActions"] + alarm["InsufficientDataActions"]
+        if (
+            where == region
+            and (names is None or name in names)
+            and (prefix is None or name.startswith(prefix))
+            and state in (None, alarm["StateValue"])
+            and (action is None or any(a.startswith(action) for a in actions))
+        ):
+            found.append(alarm)
+    return found
+
+
+def change_state(alarm: dict[str, Any], state: str, reason: str, data: dict[str, Any] | None, now: dt.datetime) -> None:
+    """Store a state change in a kept alarm description (composite and log alarms): the new state, its reason and
+    reason data (JSON, as DescribeAlarms returns ``StateReasonData``), updated and transitioned at ``now``."""
+    alarm.update(StateValue=state, StateReason=reason, StateUpdatedTimestamp=now, StateTransitionedTimestamp=now)
+    alarm.pop("StateReasonData", None)
+    if data is not None:
+        alarm["StateReasonData"] = json.dumps(data)
 
 
 class CompositeAlarms:
@@ -287,14 +324,7 @@ class CompositeAlarms:
             sent = call.context.get("labkit_sent_params") or params
             self.tags[key] = {t["Key"]: t["Value"] for t in sent.get("Tags") or []}
         self._save(key)
-        verb = "updated" if previous else "created"
-        self._record(
-            name,
-            now,
-            "ConfigurationUpdate",
-            f'Alarm "{name}" {verb}',
-            {"type": "Update" if previous else "Create", "version": "1.0"},
-        )
+        self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=previous is None))
         if previous is None:  # "When you update an existing alarm, its state is left unchanged"
             self._evaluate(region, name, now, trigger=None)
         return {}
@@ -384,15 +414,7 @@ class CompositeAlarms:
         state, old_when = alarm["StateValue"], alarm["StateUpdatedTimestamp"]
         alarm["StateUpdatedTimestamp"] = now
         self._record(
-            key[1],
-            now,
-            "StateUpdate",
-            f"Alarm updated from {state} to {state}",
-            {
-                "version": "1.0",
-                "oldState": {"stateValue": state, "stateReason": alarm["StateReason"]},
-                "newState": {"stateValue": state, "stateReason": alarm["StateReason"]},
-            },
+            key[1], now, "StateUpdate", *state_update_history(state, alarm["StateReason"], state, alarm["StateReason"])
         )
         self.events_plugin.publish_event(
             self._event(key[0], alarm, state, alarm["StateReason"], old_when, now, previous_suppression=was),
@@ -429,18 +451,7 @@ class CompositeAlarms:
         if "MetricAlarm" in types:
             reply["MetricAlarms"] = call.internal("cloudwatch").describe_alarms(**params)["MetricAlarms"]
         if "CompositeAlarm" in types:
-            names, prefix = params.get("AlarmNames"), params.get("AlarmNamePrefix")
-            state, action = params.get("StateValue"), params.get("ActionPrefix")
-            for (where, name), alarm in sorted(self.alarms.items()):
-                actions = alarm["AlarmActions"] + alarm["OKActions"] + alarm["InsufficientDataActions"]
-                if (
-                    where == region
-                    and (names is None or name in names)
-                    and (prefix is None or name.startswith(prefix))
-                    and state in (None, alarm["StateValue"])
-                    and (action is None or any(a.startswith(action) for a in actions))
-                ):
-                    reply["CompositeAlarms"].append(dict(alarm))
+            reply["CompositeAlarms"] = [dict(alarm) for alarm in selected(self.alarms, region, params)]
         if "LogAlarm" in types:  # kept by cloudwatch_log_alarms
             log_alarms = self.metric_alarms.log_alarms
             reply["LogAlarms"] = log_alarms.describe(region, params) if log_alarms is not None else []
@@ -624,21 +635,8 @@ class CompositeAlarms:
         if state == old_state:
             return
         old_when = alarm["StateUpdatedTimestamp"]
-        alarm.update(StateValue=state, StateReason=reason, StateUpdatedTimestamp=now, StateTransitionedTimestamp=now)
-        alarm.pop("StateReasonData", None)
-        if data is not None:
-            alarm["StateReasonData"] = json.dumps(data)
-        self._record(
-            name,
-            now,
-            "StateUpdate",
-            f"Alarm updated from {old_state} to {state}",
-            {
-                "version": "1.0",
-                "oldState": {"stateValue": old_state, "stateReason": old_reason},
-                "newState": {"stateValue": state, "stateReason": reason, **({"stateReasonData": data} if data else {})},
-            },
-        )
+        change_state(alarm, state, reason, data, now)
+        self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, data))
         key = (region, name)
         suppressed = bool(alarm["ActionsEnabled"]) and self._actions_suppressed(key, state, now)
         self.events_plugin.publish_event(self._event(region, alarm, old_state, old_reason, old_when, now))
@@ -666,7 +664,7 @@ class CompositeAlarms:
         def state(
             value: str, why: str, at: dt.datetime, data: str | None = None, suppression: dict[str, Any] | None = None
         ) -> dict[str, Any]:
-            out = {"reason": why, **({"reasonData": data} if data else {}), "timestamp": _iso_ms(at), "value": value}
+            out = alarm_event_state(value, why, at, data)
             if suppression and suppression.get("by"):
                 out.update(actionsSuppressedBy=suppression["by"], actionsSuppressedReason=suppression["reason"])
             return out
@@ -681,22 +679,16 @@ class CompositeAlarms:
         current = {"by": alarm.get("ActionsSuppressedBy"), "reason": alarm.get("ActionsSuppressedReason")}
         if alarm["AlarmDescription"]:
             configuration["description"] = alarm["AlarmDescription"]
-        return {
-            "version": "0",
-            "id": f"{alarm['AlarmArn']}#{_iso_ms(now)}#{alarm['StateValue']}",
-            "detail-type": "CloudWatch Alarm State Change",
-            "source": "aws.cloudwatch",
-            "account": self.lab.account_id,
-            "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": region,
-            "resources": [alarm["AlarmArn"]],
-            "detail": {
-                "alarmName": alarm["AlarmName"],
-                "configuration": configuration,
-                "previousState": state(old_state, old_reason, old_when, suppression=previous_suppression),
-                "state": state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData"), current),
-            },
-        }
+        return alarm_event(
+            alarm,
+            when=now,
+            account_id=self.lab.account_id,
+            region=region,
+            configuration=configuration,
+            previous_state=state(old_state, old_reason, old_when, suppression=previous_suppression),
+            state=state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData"), current),
+            key_as_id=True,
+        )
 
     def _notify(self, region: str, alarm: dict[str, Any], old_state: str, now: dt.datetime) -> None:
         state = alarm["StateValue"]

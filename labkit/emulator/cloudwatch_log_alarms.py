@@ -57,9 +57,15 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.aws import logalarms
 from labkit.aws.alarms import state_reason
+from labkit.aws.alarms.notification import (
+    alarm_event,
+    alarm_event_state,
+    configuration_update_history,
+    state_update_history,
+)
 from labkit.aws.insights import MalformedQuery, Plan
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms, HistoryItem
-from labkit.emulator.cloudwatch_composite import CompositeAlarms
+from labkit.emulator.cloudwatch_composite import CompositeAlarms, change_state, selected
 from labkit.emulator.core import Call
 from labkit.emulator.events import Events
 from labkit.emulator.logs_insights import group_names, query_events
@@ -69,17 +75,12 @@ from labkit.exceptions import InvalidAlarmParameter, LogAlarmUnsupported, Servic
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 
-UTC = dt.timezone.utc
 _SNS = re.compile(r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
 _ALARM_ARN = re.compile(r"^arn:aws:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$")
 _GROUP_ARN = re.compile(r"^arn:aws:logs:([a-z0-9-]+):(\d{12}):log-group:")
 STATE_ACTIONS = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}
 #: Executions kept per alarm: QueryResultsToEvaluate is at most 100.
 KEPT_EXECUTIONS = logalarms.MAX_QUERY_RESULTS
-
-
-def _iso_ms(when: dt.datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}+0000"
 
 
 class LogAlarms:
@@ -186,14 +187,7 @@ class LogAlarms:
         self.alarms[key], self.plans[key], self.intervals[key] = alarm, plan, interval
         self.executions[key] = []
         self.next_runs[key] = logalarms.next_run(now, interval, now)
-        verb = "updated" if previous else "created"
-        self._record(
-            name,
-            now,
-            "ConfigurationUpdate",
-            f'Alarm "{name}" {verb}',
-            {"type": "Update" if previous else "Create", "version": "1.0"},
-        )
+        self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=previous is None))
         return {}
 
     def _check_groups(self, call: Call, region: str, identifiers: list[str]) -> None:
@@ -232,20 +226,7 @@ class LogAlarms:
 
     # -- DescribeAlarms (asked by cloudwatch_composite, which answers it) ---------------------------------
     def describe(self, region: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        names, prefix = params.get("AlarmNames"), params.get("AlarmNamePrefix")
-        state, action = params.get("StateValue"), params.get("ActionPrefix")
-        found = []
-        for (where, name), alarm in sorted(self.alarms.items()):
-            actions = alarm["AlarmActions"] + alarm["OKActions"] + alarm["InsufficientDataActions"]
-            if (
-                where == region
-                and (names is None or name in names)
-                and (prefix is None or name.startswith(prefix))
-                and state in (None, alarm["StateValue"])
-                and (action is None or any(a.startswith(action) for a in actions))
-            ):
-                found.append(copy.deepcopy(alarm))  # a copy the caller may change
-        return found
+        return [copy.deepcopy(alarm) for alarm in selected(self.alarms, region, params)]  # copies the caller may change
 
     # -- DeleteAlarms / SetAlarmState / tags ------------------------------------------------------------
     def check_delete(self, call: Call) -> None:
@@ -344,22 +325,9 @@ class LogAlarms:
         old_state, old_reason, old_when = alarm["StateValue"], alarm["StateReason"], alarm["StateUpdatedTimestamp"]
         if state == old_state:
             return
-        alarm.update(StateValue=state, StateReason=reason, StateUpdatedTimestamp=now, StateTransitionedTimestamp=now)
-        alarm.pop("StateReasonData", None)
-        if data is not None:
-            alarm["StateReasonData"] = json.dumps(data)
+        change_state(alarm, state, reason, data, now)
         region, name = key
-        self._record(
-            name,
-            now,
-            "StateUpdate",
-            f"Alarm updated from {old_state} to {state}",
-            {
-                "version": "1.0",
-                "oldState": {"stateValue": old_state, "stateReason": old_reason},
-                "newState": {"stateValue": state, "stateReason": reason, **({"stateReasonData": data} if data else {})},
-            },
-        )
+        self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, data))
         self.events_plugin.publish_event(self._event(region, alarm, old_state, old_reason, old_when, now))
         if alarm["ActionsEnabled"] and not self.metric_alarms.actions_muted(region, name, old_state, state, now):
             self._notify(region, alarm, old_state, now)
@@ -386,26 +354,16 @@ class LogAlarms:
         }
         if alarm["AlarmDescription"]:
             configuration["description"] = alarm["AlarmDescription"]
-
-        def state(value: str, why: str, at: dt.datetime, data: str | None = None) -> dict[str, Any]:
-            return {"reason": why, **({"reasonData": data} if data else {}), "timestamp": _iso_ms(at), "value": value}
-
-        return {
-            "version": "0",
-            "id": f"{alarm['AlarmArn']}#{_iso_ms(now)}#{alarm['StateValue']}",
-            "detail-type": "CloudWatch Alarm State Change",
-            "source": "aws.cloudwatch",
-            "account": self.lab.account_id,
-            "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": region,
-            "resources": [alarm["AlarmArn"]],
-            "detail": {
-                "alarmName": alarm["AlarmName"],
-                "configuration": configuration,
-                "previousState": state(old_state, old_reason, old_when),
-                "state": state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData")),
-            },
-        }
+        return alarm_event(
+            alarm,
+            when=now,
+            account_id=self.lab.account_id,
+            region=region,
+            configuration=configuration,
+            previous_state=alarm_event_state(old_state, old_reason, old_when),
+            state=alarm_event_state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData")),
+            key_as_id=True,
+        )
 
     def _notify(self, region: str, alarm: dict[str, Any], old_state: str, now: dt.datetime) -> None:
         topics = alarm[STATE_ACTIONS[alarm["StateValue"]]]

@@ -39,11 +39,15 @@ from labkit.exceptions import InvalidParameter
 
 __all__ = [
     "REGION_NAMES",
+    "alarm_event",
+    "alarm_event_state",
     "alarm_notification",
     "alarm_state_change_event",
+    "configuration_update_history",
     "email_body",
     "java_double",
     "state_reason",
+    "state_update_history",
 ]
 
 UTC = dt.timezone.utc
@@ -401,6 +405,96 @@ def _event_metrics(alarm: Mapping[str, Any], arn: str) -> list[dict[str, Any]]:
     return out
 
 
+def configuration_update_history(name: str, *, created: bool) -> tuple[str, dict[str, Any]]:
+    """The ``HistorySummary`` and ``HistoryData`` of the ``ConfigurationUpdate`` history item that creating
+    (``created``) or updating an alarm records (metric, composite and log alarms alike): 'Alarm "name" created'.
+
+    ``ConfigurationUpdate`` is a documented ``HistoryItemType``
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html); AWS documents
+    neither the summary's text nor the data's fields: both follow what AWS accounts show.
+    """
+    verb, kind = ("created", "Create") if created else ("updated", "Update")
+    return f'Alarm "{name}" {verb}', {"type": kind, "version": "1.0"}
+
+
+def state_update_history(
+    old_state: str, old_reason: str, state: str, reason: str, reason_data: Mapping[str, Any] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The ``HistorySummary`` and ``HistoryData`` of the ``StateUpdate`` history item an alarm's state update
+    records (metric, composite and log alarms alike), e.g. "Alarm updated from OK to ALARM".
+
+    ``StateUpdate`` is a documented ``HistoryItemType``
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html); AWS documents
+    neither the summary's text nor the data's fields: both follow what AWS accounts show.
+    """
+    return f"Alarm updated from {old_state} to {state}", {
+        "version": "1.0",
+        "oldState": {"stateValue": old_state, "stateReason": old_reason},
+        "newState": {
+            "stateValue": state,
+            "stateReason": reason,
+            **({"stateReasonData": reason_data} if reason_data else {}),
+        },
+    }
+
+
+def alarm_event_state(
+    value: str, reason: str, timestamp: dt.datetime, reason_data: str | None = None
+) -> dict[str, Any]:
+    """One state (``previousState`` or ``state``) of a "CloudWatch Alarm State Change" event's ``detail``.
+
+    ``reason_data`` is the JSON-encoded StateReasonData and is left out when there is none (as for
+    "Unchecked: Initial alarm creation").
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
+    """
+    return {
+        "reason": reason,
+        **({"reasonData": reason_data} if reason_data else {}),
+        "timestamp": _iso_ms(timestamp),
+        "value": value,
+    }
+
+
+def alarm_event(
+    alarm: Mapping[str, Any],
+    *,
+    when: dt.datetime,
+    account_id: str,
+    region: str,
+    configuration: Mapping[str, Any],
+    previous_state: Mapping[str, Any],
+    state: Mapping[str, Any],
+    key_as_id: bool = False,
+) -> dict[str, Any]:
+    """The EventBridge "CloudWatch Alarm State Change" event of ``alarm`` (metric, composite or log alarm: an entry
+    of DescribeAlarms' reply); ``configuration`` is what differs between the kinds of alarm, and the states are
+    :func:`alarm_event_state`'s.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
+
+    The event id is derived from the alarm's ARN, the time and the new state (``arn#time#state``), so replays give
+    the same id: a UUID made from that key, or with ``key_as_id`` the key itself (as composite and log alarm events
+    have it).
+    """
+    arn = _alarm_arn(alarm, account_id, region)
+    key = f"{arn}#{_iso_ms(when)}#{state['value']}"
+    return {
+        "version": "0",
+        "id": key if key_as_id else str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": account_id,
+        "time": _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [arn],
+        "detail": {
+            "alarmName": alarm["AlarmName"],
+            "configuration": configuration,
+            "previousState": previous_state,
+            "state": state,
+        },
+    }
+
+
 def alarm_state_change_event(
     alarm: Mapping[str, Any],
     *,
@@ -415,7 +509,7 @@ def alarm_state_change_event(
     reason_data: Mapping[str, Any] | None = None,
     old_reason_data: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The EventBridge "CloudWatch Alarm State Change" event, shaped like AWS's samples.
+    """The EventBridge "CloudWatch Alarm State Change" event of a metric alarm, shaped like AWS's samples.
 
     ``reasonData`` is the JSON-encoded StateReasonData and is left out when there is none
     (as for "Unchecked: Initial alarm creation"). The event id is derived from the alarm,
@@ -424,34 +518,22 @@ def alarm_state_change_event(
     """
     arn = _alarm_arn(alarm, account_id, region)
 
-    def state(value: str, why: str, data: Mapping[str, Any] | None, at: dt.datetime) -> dict[str, Any]:
-        out: dict[str, Any] = {"reason": why}
-        if data is not None:
-            out["reasonData"] = json.dumps(data, separators=(",", ":"))
-        out["timestamp"] = _iso_ms(at)
-        out["value"] = value
-        return out
+    def encoded(data: Mapping[str, Any] | None) -> str | None:
+        return None if data is None else json.dumps(data, separators=(",", ":"))
 
     configuration: dict[str, Any] = {}
     if alarm.get("AlarmDescription"):
         configuration["description"] = alarm["AlarmDescription"]
     configuration["metrics"] = _event_metrics(alarm, arn)
-    return {
-        "version": "0",
-        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{arn}#{_iso_ms(when)}#{new_state}")),
-        "detail-type": "CloudWatch Alarm State Change",
-        "source": "aws.cloudwatch",
-        "account": account_id,
-        "time": _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [arn],
-        "detail": {
-            "alarmName": alarm["AlarmName"],
-            "configuration": configuration,
-            "previousState": state(old_state, old_reason, old_reason_data, old_timestamp),
-            "state": state(new_state, reason, reason_data, when),
-        },
-    }
+    return alarm_event(
+        alarm,
+        when=when,
+        account_id=account_id,
+        region=region,
+        configuration=configuration,
+        previous_state=alarm_event_state(old_state, old_reason, old_timestamp, encoded(old_reason_data)),
+        state=alarm_event_state(new_state, reason, when, encoded(reason_data)),
+    )
 
 
 # Label columns of the email: details padded to 30 characters, metric lines to 39.
