@@ -9,6 +9,8 @@ alarms are returned"), "Alarm events and EventBridge" for the reason's shape
 
 from __future__ import annotations
 
+import uuid
+
 import json
 from typing import Any
 
@@ -302,6 +304,7 @@ def test_suppressed_state_reaches_eventbridge(lab: Lab, cloudwatch: Any, pager: 
     event = [e for e in events.events if e["detail"].get("alarmName") == "page-me"][-1]
     assert event["detail"]["state"]["actionsSuppressedBy"] == "WaitPeriod"
     assert event["detail"]["configuration"]["actionsSuppressorWaitPeriod"] == 120
+    assert str(uuid.UUID(event["id"])) == event["id"]  # a UUID, as for metric alarms (every example of the page)
 
 
 def test_suppressor_named_by_arn_with_no_extension(lab: Lab, cloudwatch: Any) -> None:

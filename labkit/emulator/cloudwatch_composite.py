@@ -687,7 +687,6 @@ class CompositeAlarms:
             configuration=configuration,
             previous_state=state(old_state, old_reason, old_when, suppression=previous_suppression),
             state=state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData"), current),
-            key_as_id=True,
         )
 
     def _notify(self, region: str, alarm: dict[str, Any], old_state: str, now: dt.datetime) -> None:

@@ -362,7 +362,6 @@ class LogAlarms:
             configuration=configuration,
             previous_state=alarm_event_state(old_state, old_reason, old_when),
             state=alarm_event_state(alarm["StateValue"], alarm["StateReason"], now, alarm.get("StateReasonData")),
-            key_as_id=True,
         )
 
     def _notify(self, region: str, alarm: dict[str, Any], old_state: str, now: dt.datetime) -> None:

@@ -464,22 +464,20 @@ def alarm_event(
     configuration: Mapping[str, Any],
     previous_state: Mapping[str, Any],
     state: Mapping[str, Any],
-    key_as_id: bool = False,
 ) -> dict[str, Any]:
     """The EventBridge "CloudWatch Alarm State Change" event of ``alarm`` (metric, composite or log alarm: an entry
     of DescribeAlarms' reply); ``configuration`` is what differs between the kinds of alarm, and the states are
     :func:`alarm_event_state`'s.
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
 
-    The event id is derived from the alarm's ARN, the time and the new state (``arn#time#state``), so replays give
-    the same id: a UUID made from that key, or with ``key_as_id`` the key itself (as composite and log alarm events
-    have it).
+    The event id is a UUID, as in every example of that page, for every kind of alarm; derived from the alarm's ARN,
+    the time and the new state (``arn#time#state``), so replays give the same id.
     """
     arn = _alarm_arn(alarm, account_id, region)
     key = f"{arn}#{_iso_ms(when)}#{state['value']}"
     return {
         "version": "0",
-        "id": key if key_as_id else str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
         "detail-type": "CloudWatch Alarm State Change",
         "source": "aws.cloudwatch",
         "account": account_id,
