@@ -399,6 +399,13 @@ def test_on_a_moto_server_every_process_sees_evaluates_once_and_tears_down_the_l
         assert (alarm["StateValue"], alarm["AlarmActions"]) == ("INSUFFICIENT_DATA", [topic])
         tags = second.client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]
         assert {"Key": "team", "Value": "sec"} in tags
+        # Tags and SetAlarmState from one process are what the others read.
+        third.client("cloudwatch").tag_resource(ResourceARN=arn, Tags=[{"Key": "owner", "Value": "kernel"}])
+        assert {"Key": "owner", "Value": "kernel"} in second.client("cloudwatch").list_tags_for_resource(
+            ResourceARN=arn
+        )["Tags"]
+        third.client("cloudwatch").set_alarm_state(AlarmName="ssh-failures", StateValue="OK", StateReason="quiet")
+        assert _described(second)["StateReason"] == "quiet"
         _failures(second, 5)  # an SSH attack: five [preauth] lines in the first minute
         second.advance(minutes=1)
         assert _described(second)["StateValue"] == "ALARM"
@@ -410,7 +417,7 @@ def test_on_a_moto_server_every_process_sees_evaluates_once_and_tears_down_the_l
             # the second's claim on the run stands, so the third does not run it.
             patch.setattr(stale, "sync", lambda: None)
             third.advance(minutes=1)
-            assert stale.alarms[("ap-northeast-1", "ssh-failures")]["StateValue"] == "INSUFFICIENT_DATA"
+            assert stale.alarms[("ap-northeast-1", "ssh-failures")]["StateReason"] == "quiet"
             second.advance(minutes=1)  # the next execution (no failure): OK, and the first run's claim is dropped
             third.advance(minutes=1)  # claims the first run again, finds the server past it and adopts the server's
             assert stale.alarms[("ap-northeast-1", "ssh-failures")]["StateValue"] == "OK"
@@ -427,7 +434,8 @@ def test_on_a_moto_server_every_process_sees_evaluates_once_and_tears_down_the_l
         )
         assert [item["HistorySummary"] for item in history["AlarmHistoryItems"]] == [
             'Alarm "ssh-failures" created',
-            "Alarm updated from INSUFFICIENT_DATA to ALARM",
+            "Alarm updated from INSUFFICIENT_DATA to OK",
+            "Alarm updated from OK to ALARM",
             f"Successfully executed action {topic}",
             "Alarm updated from ALARM to OK",
         ]
