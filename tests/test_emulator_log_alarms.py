@@ -450,3 +450,40 @@ def test_on_a_moto_server_every_process_sees_evaluates_once_and_tears_down_the_l
         assert plugin.claims is not None and plugin.claims.load() == {}
         assert [i for i in after.emulator.plugin(CloudWatchAlarms).history if i.alarm_name == "ssh-failures"] == []
         after.close()
+
+
+def test_on_a_moto_server_a_run_claimed_by_a_live_process_waits_and_a_dead_ones_claim_is_taken_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run another process claimed is not run here while the claim is fresh (that process runs it); a claim older
+    than CLAIM_TIMEOUT real seconds is a process's that died before running it, and the run goes ahead."""
+    import time
+
+    import labkit
+    from labkit.emulator.cloudwatch_log_alarms import CLAIM_TIMEOUT, LogAlarms
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        lab = labkit.connect("moto-server", clear_abandoned=False, start=server.clock.now())
+        logs = lab.client("logs")
+        logs.create_log_group(logGroupName=GROUP)
+        logs.create_log_stream(logGroupName=GROUP, logStreamName="i-0123456789abcdef0")
+        lab.client("cloudwatch").put_log_alarm(**_alarm(lab))
+        assert lab.emulator is not None
+        plugin = lab.emulator.plugin(LogAlarms)
+        assert plugin.claims is not None
+        key = (lab.region, "ssh-failures")
+        first_run = plugin.next_runs[key]
+        held = {"region": key[0], "name": key[1], "at": time.time()}
+        assert plugin.claims.claim(plugin._claim_key(key, first_run), held)
+        _failures(lab, 5)
+        lab.advance(minutes=1)
+        assert _described(lab)["StateValue"] == "INSUFFICIENT_DATA"  # the live claim's owner runs it
+        plugin.claims.save(plugin._claim_key(key, first_run), {**held, "at": time.time() - CLAIM_TIMEOUT - 1})
+        lab.advance(minutes=1)
+        assert [when for when, _ in plugin.executions[key]] == [first_run, first_run + dt.timedelta(minutes=1)]
+        assert json.loads(_described(lab)["StateReasonData"])["recentDatapoints"] == [0.0]
+        assert _described(lab)["StateValue"] == "OK"
+        lab.teardown()
+        assert plugin.claims.load() == {} and plugin.state is not None and plugin.state.load() == {}
+        lab.close()

@@ -197,6 +197,7 @@ class LogAlarms:
             if value is not None:
                 self._adopt(value)
             return False
+        self._adopt(value)  # what other processes changed since this one read it (a SetAlarmState, tags)
         return True
 
     def _tags_changed(self, arn: str) -> None:
