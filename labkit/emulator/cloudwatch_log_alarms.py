@@ -49,12 +49,17 @@ On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``; moto 
 on the server (:class:`labkit.emulator.server_state.ServerState`, kind ``log-alarms``), and its history items with
 the metric alarms' (kind ``alarm-history``). A process reads them when it connects, before each call that answers
 about log alarms (``DescribeAlarms`` naming ``LogAlarm``, ``PutLogAlarm``, ``SetAlarmState``, ``DeleteAlarms``, the
-tagging operations) and at each lab minute, so ``labkit catchup``, the kernel, a second kernel and ``labkit
+tagging operations) and at the first lab minute of each advance of lab time, then at most once a real second
+(:meth:`LogAlarms.tick`), so ``labkit catchup``, the kernel, a second kernel and ``labkit
 teardown`` after a crash see, evaluate, notify and delete the same log alarms. Each process runs the executions due
 on its own lab clock; an execution is run by one process only: before running it a process claims it (kind
 ``log-alarm-runs``, an item made only if absent, :meth:`ServerState.claim`) and checks that the server's next run is
 still that one, so two processes whose clocks pass the same minute do not both evaluate it and email its change
-twice. The other process adopts the result the next time it reads the alarms.
+twice. The other process adopts the result the next time it reads the alarms. A run claimed more than
+:data:`CLAIM_TIMEOUT` real seconds ago and not run was a process's that died: another process takes it over. Not
+guarded (a run takes milliseconds): a ``SetAlarmState``, ``PutLogAlarm`` or tag change another process makes while a
+run is under way is overwritten when the run saves the alarm, and two processes taking over one dead claim at once
+may both run it.
 """
 
 from __future__ import annotations
