@@ -346,3 +346,129 @@ def test_on_a_moto_server_runs_read_the_log_group_through_the_api() -> None:
         assert _described(lab)["StateValue"] == "ALARM"
     finally:
         lab.close()
+
+
+def test_on_a_moto_server_every_process_sees_evaluates_once_and_tears_down_the_log_alarm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a workshop's moto server (moto has no PutLogAlarm) the log alarms live on the server
+    (labkit/emulator/server_state.py): another process describes the one a process put, with its tags, runs its
+    executions on its own lab clock ("Log Alarms evaluate the last N query executions", alarm-log.html) and emails the
+    ALARM once; a process whose view is stale does not run the same execution again (its claim on the server fails,
+    or the server's next run is past it); teardown in a new process deletes it (DeleteAlarms) and nothing is left."""
+    import labkit
+    from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+    from labkit.emulator.cloudwatch_log_alarms import LogAlarms
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        # Every lab starts at the server's lab time (the server checks log events' times against its own clock).
+        start = server.clock.now()
+        first = labkit.connect("moto-server", clear_abandoned=False, start=start)
+        sns = first.client("sns")
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
+        first.inbox.confirm("oncall@example.com")
+        logs = first.client("logs")
+        logs.create_log_group(logGroupName=GROUP)
+        logs.create_log_stream(logGroupName=GROUP, logStreamName="i-0123456789abcdef0")
+        first.client("cloudwatch").put_log_alarm(
+            **_alarm(first, AlarmActions=[topic], Tags=[{"Key": "team", "Value": "sec"}])
+        )
+        arn = _described(first)["AlarmArn"]
+        first.close()
+
+        second = labkit.connect("moto-server", clear_abandoned=False, start=start)
+        third = labkit.connect("moto-server", clear_abandoned=False, start=start)
+        alarm = _described(second)
+        assert (alarm["StateValue"], alarm["AlarmActions"]) == ("INSUFFICIENT_DATA", [topic])
+        tags = second.client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]
+        assert {"Key": "team", "Value": "sec"} in tags
+        # Tags and SetAlarmState from one process are what the others read.
+        third.client("cloudwatch").tag_resource(ResourceARN=arn, Tags=[{"Key": "owner", "Value": "kernel"}])
+        assert {"Key": "owner", "Value": "kernel"} in second.client("cloudwatch").list_tags_for_resource(
+            ResourceARN=arn
+        )["Tags"]
+        third.client("cloudwatch").set_alarm_state(AlarmName="ssh-failures", StateValue="OK", StateReason="quiet")
+        assert _described(second)["StateReason"] == "quiet"
+        _failures(second, 5)  # an SSH attack: five [preauth] lines in the first minute
+        second.advance(minutes=1)
+        assert _described(second)["StateValue"] == "ALARM"
+        assert third.emulator is not None
+        stale = third.emulator.plugin(LogAlarms)
+        assert stale.next_runs[("ap-northeast-1", "ssh-failures")] == start + dt.timedelta(minutes=1)
+        with monkeypatch.context() as patch:
+            # The third process read the alarm before the second ran that execution and does not read it again:
+            # the second's claim on the run stands, so the third does not run it.
+            patch.setattr(stale, "sync", lambda: None)
+            third.advance(minutes=1)
+            assert stale.alarms[("ap-northeast-1", "ssh-failures")]["StateReason"] == "quiet"
+            second.advance(minutes=1)  # the next execution (no failure): OK, and the first run's claim is dropped
+            third.advance(minutes=1)  # claims the first run again, finds the server past it and adopts the server's
+            assert stale.alarms[("ap-northeast-1", "ssh-failures")]["StateValue"] == "OK"
+        assert _described(third)["StateValue"] == "OK"
+        third.close()
+        second.close()
+
+        cleaner = labkit.connect("moto-server", clear_abandoned=False)  # `labkit teardown` after a crash
+        # The mail every process received (a lab that connects starts with it): the ALARM, once.
+        subjects = [email.subject for email in cleaner.inbox.notifications("oncall@example.com")]
+        assert subjects == ['ALARM: "ssh-failures" in Asia Pacific (Tokyo)']
+        history = cleaner.client("cloudwatch").describe_alarm_history(
+            AlarmName="ssh-failures", AlarmTypes=["LogAlarm"], ScanBy="TimestampAscending"
+        )
+        assert [item["HistorySummary"] for item in history["AlarmHistoryItems"]] == [
+            'Alarm "ssh-failures" created',
+            "Alarm updated from INSUFFICIENT_DATA to OK",
+            "Alarm updated from OK to ALARM",
+            f"Successfully executed action {topic}",
+            "Alarm updated from ALARM to OK",
+        ]
+        report = cleaner.teardown(all_labs=True)
+        assert report.ok and "cloudwatch:alarm ssh-failures" in " ".join(report.deleted), report.deleted
+        cleaner.close()
+        after = labkit.connect("moto-server", clear_abandoned=False)
+        assert after.client("cloudwatch").describe_alarms(AlarmTypes=["LogAlarm"])["LogAlarms"] == []
+        assert after.emulator is not None
+        plugin = after.emulator.plugin(LogAlarms)
+        assert plugin.state is not None and plugin.state.load() == {}
+        assert plugin.claims is not None and plugin.claims.load() == {}
+        assert [i for i in after.emulator.plugin(CloudWatchAlarms).history if i.alarm_name == "ssh-failures"] == []
+        after.close()
+
+
+def test_on_a_moto_server_a_run_claimed_by_a_live_process_waits_and_a_dead_ones_claim_is_taken_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run another process claimed is not run here while the claim is fresh (that process runs it); a claim older
+    than CLAIM_TIMEOUT real seconds is a process's that died before running it, and the run goes ahead."""
+    import time
+
+    import labkit
+    from labkit.emulator.cloudwatch_log_alarms import CLAIM_TIMEOUT, LogAlarms
+
+    with labkit.connect("moto-server") as server:
+        monkeypatch.setenv("LABKIT_ENDPOINT_URL", server.backend.endpoint_url)
+        lab = labkit.connect("moto-server", clear_abandoned=False, start=server.clock.now())
+        logs = lab.client("logs")
+        logs.create_log_group(logGroupName=GROUP)
+        logs.create_log_stream(logGroupName=GROUP, logStreamName="i-0123456789abcdef0")
+        lab.client("cloudwatch").put_log_alarm(**_alarm(lab))
+        assert lab.emulator is not None
+        plugin = lab.emulator.plugin(LogAlarms)
+        assert plugin.claims is not None
+        key = (lab.region, "ssh-failures")
+        first_run = plugin.next_runs[key]
+        held = {"region": key[0], "name": key[1], "at": time.time()}
+        assert plugin.claims.claim(plugin._claim_key(key, first_run), held)
+        _failures(lab, 5)
+        lab.advance(minutes=1)
+        assert _described(lab)["StateValue"] == "INSUFFICIENT_DATA"  # the live claim's owner runs it
+        plugin.claims.save(plugin._claim_key(key, first_run), {**held, "at": time.time() - CLAIM_TIMEOUT - 1})
+        lab.advance(minutes=1)
+        assert [when for when, _ in plugin.executions[key]] == [first_run, first_run + dt.timedelta(minutes=1)]
+        assert json.loads(_described(lab)["StateReasonData"])["recentDatapoints"] == [0.0]
+        assert _described(lab)["StateValue"] == "OK"
+        lab.teardown()
+        assert plugin.claims.load() == {} and plugin.state is not None and plugin.state.load() == {}
+        lab.close()

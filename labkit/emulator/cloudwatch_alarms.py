@@ -259,8 +259,8 @@ class CloudWatchAlarms:
             existing |= {alarm["AlarmName"] for page in pages for alarm in page["MetricAlarms"]}
         items = []
         for key, value in stored.items():
-            # A composite alarm's items are kept here; the composite alarms plugin drops those of alarms that are gone.
-            if value["alarm_type"] != "CompositeAlarm" and value["alarm_name"] not in existing:
+            # Composite and log alarms' items are kept here; their plugins drop those of alarms that are gone.
+            if value["alarm_type"] == "MetricAlarm" and value["alarm_name"] not in existing:
                 self.state.drop(key)
                 continue
             items.append(

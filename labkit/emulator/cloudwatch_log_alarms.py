@@ -44,7 +44,22 @@ botocore's ``cloudwatch`` model and "Log alarms" (https://docs.aws.amazon.com/Am
   A composite alarm's rule that names a log alarm is refused by :mod:`cloudwatch_composite` (whether a rule may
   name one is not documented).
 
-Log alarms live in this process (as composite alarms do): a second process on a workshop server does not see them.
+On a moto server in another process (a workshop's ``LABKIT_ENDPOINT_URL``; moto has no PutLogAlarm) each log alarm
+— its description and state, its tags, its recent executions (what M-of-N evaluates) and its next run time — lives
+on the server (:class:`labkit.emulator.server_state.ServerState`, kind ``log-alarms``), and its history items with
+the metric alarms' (kind ``alarm-history``). A process reads them when it connects, before each call that answers
+about log alarms (``DescribeAlarms`` naming ``LogAlarm``, ``PutLogAlarm``, ``SetAlarmState``, ``DeleteAlarms``, the
+tagging operations) and at the first lab minute of each advance of lab time, then at most once a real second
+(:meth:`LogAlarms.tick`), so ``labkit catchup``, the kernel, a second kernel and ``labkit
+teardown`` after a crash see, evaluate, notify and delete the same log alarms. Each process runs the executions due
+on its own lab clock; an execution is run by one process only: before running it a process claims it (kind
+``log-alarm-runs``, an item made only if absent, :meth:`ServerState.claim`) and checks that the server's next run is
+still that one, so two processes whose clocks pass the same minute do not both evaluate it and email its change
+twice. The other process adopts the result the next time it reads the alarms. A run claimed more than
+:data:`CLAIM_TIMEOUT` real seconds ago and not run was a process's that died: another process takes it over. Not
+guarded (a run takes milliseconds): a ``SetAlarmState``, ``PutLogAlarm`` or tag change another process makes while a
+run is under way is overwritten when the run saves the alarm, and two processes taking over one dead claim at once
+may both run it.
 """
 
 from __future__ import annotations
@@ -53,6 +68,7 @@ import copy
 import datetime as dt
 import json
 import re
+import time
 from typing import TYPE_CHECKING, Any
 
 from labkit.aws import logalarms
@@ -64,11 +80,12 @@ from labkit.aws.alarms.notification import (
     state_update_history,
 )
 from labkit.aws.insights import MalformedQuery, Plan
-from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms, HistoryItem
+from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_composite import CompositeAlarms, change_state, selected
 from labkit.emulator.core import Call
 from labkit.emulator.events import Events
 from labkit.emulator.logs_insights import group_names, query_events
+from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
 from labkit.emulator.vpc_flow_logs import VpcFlowLogs
 from labkit.exceptions import InvalidAlarmParameter, LogAlarmUnsupported, ServiceError, UnsupportedOperation
 
@@ -81,6 +98,10 @@ _GROUP_ARN = re.compile(r"^arn:aws:logs:([a-z0-9-]+):(\d{12}):log-group:")
 STATE_ACTIONS = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}
 #: Executions kept per alarm: QueryResultsToEvaluate is at most 100.
 KEPT_EXECUTIONS = logalarms.MAX_QUERY_RESULTS
+#: Real seconds after which a run claimed on the server and not run is taken to be a dead process's (see _claim).
+CLAIM_TIMEOUT = 60
+#: Real seconds a lab minute may go on with the log alarms read at an earlier minute of the same advance.
+SYNC_EVERY = 1.0
 
 
 class LogAlarms:
@@ -103,6 +124,100 @@ class LogAlarms:
         #: Each alarm's executions, oldest first: (scheduled time, value or None).
         self.executions: dict[tuple[str, str], list[tuple[dt.datetime, float | None]]] = {}
         self.tags: dict[tuple[str, str], dict[str, str]] = {}
+        #: On a moto server in another process: the log alarms and the runs claimed (see the module docstring).
+        self.state: ServerState | None = None
+        self.claims: ServerState | None = None
+        #: True while this process runs an execution: what it changes is saved when the run ends.
+        self._running = False
+        #: False when lab time stopped moving since the log alarms were read (see :meth:`tick`); when they were read.
+        self._fresh, self._synced_at = False, 0.0
+        if ServerState.available(self.lab):
+            self.state = ServerState(self.lab, "log-alarms")
+            self.claims = ServerState(self.lab, "log-alarm-runs")
+            self.sync()
+            # History the alarm plugin adopted for log alarms that are gone (deleted by another process).
+            names = {item.alarm_name for item in self.metric_alarms.history if item.alarm_type == "LogAlarm"}
+            self.metric_alarms.forget_history("LogAlarm", names - {name for _, name in self.alarms})
+
+    # -- state kept on the server --------------------------------------------------------------------
+    def sync(self) -> None:
+        """Read the log alarms every process of the account left on the server (nothing otherwise)."""
+        if self.state is None or self._running:
+            return
+        self._fresh, self._synced_at = True, time.monotonic()
+        self.alarms, self.plans, self.intervals, self.next_runs, self.executions, self.tags = {}, {}, {}, {}, {}, {}
+        for value in self.state.load().values():
+            self._adopt(value)
+
+    def _adopt(self, value: dict[str, Any]) -> None:
+        """Take one log alarm as the server keeps it (see :meth:`_save`)."""
+        key = (value["region"], value["name"])
+        alarm = revived(value["alarm"])
+        config = alarm["ScheduledQueryConfiguration"]
+        self.alarms[key] = alarm
+        self.plans[key] = logalarms.compile_query(config["QueryString"], config["AggregationExpression"])
+        self.intervals[key] = logalarms.rate_seconds(config["ScheduleConfiguration"]["ScheduleExpression"])
+        self.next_runs[key] = dt.datetime.fromisoformat(value["next_run"])
+        self.executions[key] = [(dt.datetime.fromisoformat(when), run) for when, run in value["executions"]]
+        self.tags[key] = dict(value["tags"])
+
+    def _stored(self, key: tuple[str, str]) -> dict[str, Any]:
+        return {
+            "region": key[0],
+            "name": key[1],
+            "alarm": jsonable(self.alarms[key]),
+            "tags": self.tags.get(key, {}),
+            "next_run": self.next_runs[key].isoformat(),
+            # Only the executions the next evaluation reads (QueryResultsToEvaluate).
+            "executions": [
+                [when.isoformat(), run]
+                for when, run in self.executions[key][-self.alarms[key]["QueryResultsToEvaluate"] :]
+            ],
+        }
+
+    def _save(self, key: tuple[str, str]) -> None:
+        if self.state is None:
+            return
+        if key in self.alarms:
+            self.state.save(item_key(f"{key[0]}/{key[1]}"), self._stored(key))
+        else:
+            self.state.drop(item_key(f"{key[0]}/{key[1]}"))
+
+    def _claim_key(self, key: tuple[str, str], scheduled: dt.datetime) -> str:
+        return f"{item_key(f'{key[0]}/{key[1]}')}.{int(scheduled.timestamp())}"
+
+    def _claim(self, key: tuple[str, str], scheduled: dt.datetime) -> bool:
+        """Whether this process runs ``key``'s execution scheduled at ``scheduled`` (always, without a server):
+        no other process claimed it, and the server's alarm still has it as its next run (a process whose clock
+        ran ahead may have run it and dropped its claim since this one read the alarms)."""
+        if self.state is None or self.claims is None:
+            return True
+        claim = self._claim_key(key, scheduled)
+        mine = {"region": key[0], "name": key[1], "at": time.time()}
+        if not self.claims.claim(claim, mine):
+            held = self.claims.get(claim)
+            if held is None or time.time() - held["at"] < CLAIM_TIMEOUT:
+                return False
+            # Claimed long ago by a process that died before it ran (a run takes well under a second).
+            self.claims.drop(claim)
+            if not self.claims.claim(claim, mine):
+                return False
+        value = self.state.get(item_key(f"{key[0]}/{key[1]}"))
+        if value is None or dt.datetime.fromisoformat(value["next_run"]) != scheduled:
+            self.claims.drop(claim)
+            if value is None:  # deleted by another process
+                for kept in (self.alarms, self.plans, self.intervals, self.next_runs, self.executions, self.tags):
+                    kept.pop(key, None)
+            else:
+                self._adopt(value)
+            return False
+        self._adopt(value)  # what other processes changed since this one read it (a SetAlarmState, tags)
+        return True
+
+    def _tags_changed(self, arn: str) -> None:
+        match = _ALARM_ARN.match(arn)
+        if match and (match.group(1), match.group(3)) in self.alarms:
+            self._save((match.group(1), match.group(3)))
 
     def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
         return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
@@ -111,6 +226,7 @@ class LogAlarms:
         return call.region or self.lab.region
 
     def exists(self, region: str, name: str) -> bool:
+        self.sync()
         return (region, name) in self.alarms
 
     def owns(self, call: Call) -> bool:
@@ -118,6 +234,7 @@ class LogAlarms:
 
     # -- PutLogAlarm ---------------------------------------------------------------------------------
     def put(self, call: Call) -> dict[str, Any]:
+        self.sync()
         params = call.params
         try:
             logalarms.validate_put_log_alarm(params)
@@ -187,6 +304,8 @@ class LogAlarms:
         self.alarms[key], self.plans[key], self.intervals[key] = alarm, plan, interval
         self.executions[key] = []
         self.next_runs[key] = logalarms.next_run(now, interval, now)
+        self._drop_claims(key)  # its schedule starts again
+        self._save(key)
         self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=previous is None))
         return {}
 
@@ -209,7 +328,9 @@ class LogAlarms:
 
     def _check_unique(self, region: str, name: str, operation: str) -> None:
         """A log alarm's name is unique among the Region's alarms (PutLogAlarm reference, AlarmName)."""
+        self.sync()
         if operation == "PutLogAlarm":
+            self.composite.sync()
             taken = (region, name) in self.composite.alarms or bool(
                 self.lab.internal_client("cloudwatch", region).describe_alarms(AlarmNames=[name])["MetricAlarms"]
             )
@@ -226,11 +347,13 @@ class LogAlarms:
 
     # -- DescribeAlarms (asked by cloudwatch_composite, which answers it) ---------------------------------
     def describe(self, region: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self.sync()
         return [copy.deepcopy(alarm) for alarm in selected(self.alarms, region, params)]  # copies the caller may change
 
     # -- DeleteAlarms / SetAlarmState / tags ------------------------------------------------------------
     def check_delete(self, call: Call) -> None:
         """ "Log alarms cannot be batch deleted" (DeleteAlarms API reference); the message is *labkit wording*."""
+        self.sync()
         names = list(call.params.get("AlarmNames") or [])
         region = self._region(call)
         logs = [name for name in names if (region, name) in self.alarms]
@@ -243,36 +366,79 @@ class LogAlarms:
     def deleted(self, region: str, names: list[str]) -> None:
         for name in names:
             key = (region, name)
-            self.alarms.pop(key, None)
+            if self.alarms.pop(key, None) is not None:  # check_delete read the server's log alarms just before
+                self._drop(key)
             self.plans.pop(key, None)
             self.intervals.pop(key, None)
             self.next_runs.pop(key, None)
             self.executions.pop(key, None)
             self.tags.pop(key, None)
 
+    def _drop(self, key: tuple[str, str]) -> None:
+        """Delete what the server keeps of the log alarm ``key``, its claimed runs too (nothing is left of it)."""
+        if self.state is None or self.claims is None:
+            return
+        self.state.drop(item_key(f"{key[0]}/{key[1]}"))
+        self._drop_claims(key)
+
+    def _drop_claims(self, key: tuple[str, str]) -> None:
+        if self.claims is None:
+            return
+        prefix = f"{item_key(f'{key[0]}/{key[1]}')}."
+        for claim in self.claims.load():
+            if claim.startswith(prefix):
+                self.claims.drop(claim)
+
     def set_state(self, call: Call) -> dict[str, Any]:
         """SetAlarmState on a log alarm (the metric alarm plugin hands it over); the next execution's evaluation
         sets the state again."""
+        self.sync()
         key = (self._region(call), call.params["AlarmName"])
         try:
             data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
         except ValueError:  # InvalidFormatFault: "Data was not syntactically valid JSON" (SetAlarmState reference)
             raise ServiceError("InvalidFormat", "Data was not syntactically valid JSON") from None
         self._transition(key, call.params["StateValue"], call.params["StateReason"], data, self.lab.clock.now())
+        self._save(key)
         return {}
 
     def tags_of(self, arn: str) -> dict[str, str] | None:
         match = _ALARM_ARN.match(arn)
+        if match:
+            self.sync()
         return self.tags.get((match.group(1), match.group(3))) if match else None
 
     # -- executions and evaluation -------------------------------------------------------------------
     def tick(self, now: dt.datetime) -> None:
-        """Run every execution due by lab minute ``now`` and evaluate each alarm after each one."""
+        """Run every execution due by lab minute ``now`` and evaluate each alarm after each one (on a server, the
+        executions no other process claimed: see the module docstring). The log alarms are read again at the
+        first minute of each advance of lab time and then at most every :data:`SYNC_EVERY` real seconds: reading
+        them is a round trip to the server, which at every minute cost 0.7 s of a 2-hour advance without any log
+        alarm; a run is claimed and checked on the server all the same, so a view a second old runs nothing twice."""
+        if not self._fresh or time.monotonic() - self._synced_at > SYNC_EVERY:
+            self.sync()
         for key in list(self.alarms):
             while key in self.next_runs and self.next_runs[key] <= now:
                 scheduled = self.next_runs[key]
+                if not self._claim(key, scheduled):
+                    if key in self.next_runs and self.next_runs[key] > scheduled:
+                        continue  # another process ran it: this one has its result now
+                    break  # another process is running it: read at the next minute
                 self.next_runs[key] = scheduled + dt.timedelta(seconds=self.intervals[key])
-                self._execute(key, scheduled, now)
+                self._running = True
+                try:
+                    self._execute(key, scheduled, now)
+                finally:
+                    self._running = False
+                if key in self.alarms:
+                    self._save(key)
+                    if self.claims is not None:  # the next run is on the server now: no process can claim this one
+                        self.claims.drop(self._claim_key(key, scheduled - dt.timedelta(seconds=self.intervals[key])))
+
+    def settle(self) -> None:
+        """Lab time stopped moving (:meth:`Emulator.settle`): the next advance reads the log alarms at its first
+        minute."""
+        self._fresh = False
 
     def _execute(self, key: tuple[str, str], scheduled: dt.datetime, now: dt.datetime) -> None:
         alarm = self.alarms[key]
@@ -392,12 +558,13 @@ class LogAlarms:
     def run_actions(self, region: str, name: str, old_state: str, now: dt.datetime) -> None:
         """Perform the actions of the log alarm's current state for its change from ``old_state`` (the mute rules
         plugin calls it when a window ends with the alarm still in that state)."""
+        self.sync()
         alarm = self.alarms.get((region, name))
         if alarm is not None and alarm["ActionsEnabled"]:
             self._notify(region, alarm, old_state, now)
 
     def _record(self, name: str, when: dt.datetime, item_type: str, summary: str, data: dict[str, Any]) -> None:
-        self.metric_alarms.history.append(HistoryItem(name, "LogAlarm", when, item_type, summary, data))
+        self.metric_alarms._record(name, when, item_type, summary, data, alarm_type="LogAlarm")
 
 
 def install(emulator: Emulator) -> LogAlarms:
@@ -406,6 +573,7 @@ def install(emulator: Emulator) -> LogAlarms:
     plugin.metric_alarms.log_alarms = plugin
     plugin.metric_alarms.on_delete.append(plugin.deleted)
     plugin.composite.tag_owners.append(plugin.tags_of)
+    plugin.composite.tag_listeners.append(plugin._tags_changed)
     emulator.answers("cloudwatch", "PutLogAlarm")(plugin.put)
     emulator.validates("cloudwatch", "DeleteAlarms")(plugin.check_delete)
     emulator.validates("cloudwatch", "PutMetricAlarm")(plugin.check_other_put)

@@ -12,8 +12,8 @@ reads its kind once when the lab connects and writes an item whenever it changes
 Used by :mod:`labkit.emulator.sns_email` (notebook 02-cpu-alarm's email subscription),
 :mod:`labkit.emulator.cloudwatch_alarms` (alarm history), :mod:`labkit.emulator.budgets`,
 :mod:`labkit.emulator.cloudwatch_metrics`, :mod:`labkit.emulator.cloudwatch_mute_rules`,
-:mod:`labkit.emulator.contributor_insights`, :mod:`labkit.emulator.cloudwatch_anomaly` and
-:mod:`labkit.emulator.cloudwatch_composite`.
+:mod:`labkit.emulator.contributor_insights`, :mod:`labkit.emulator.cloudwatch_anomaly`,
+:mod:`labkit.emulator.cloudwatch_composite` and :mod:`labkit.emulator.cloudwatch_log_alarms`.
 """
 
 from __future__ import annotations
@@ -83,6 +83,24 @@ class ServerState:
 
     def save(self, key: str, value: Any) -> None:
         self._ssm.put_parameter(Name=f"{self._path}/{key}", Value=json.dumps(value), Type="String", Overwrite=True)
+
+    def get(self, key: str) -> Any | None:
+        """The item ``key`` as the server holds it now, or None."""
+        try:
+            return json.loads(self._ssm.get_parameter(Name=f"{self._path}/{key}")["Parameter"]["Value"])
+        except self._ssm.exceptions.ParameterNotFound:
+            return None
+
+    def claim(self, key: str, value: Any) -> bool:
+        """Save ``value`` as ``key`` unless the item exists: True when this call made it. PutParameter without
+        ``Overwrite`` fails with ``ParameterAlreadyExists`` when the parameter exists (PutParameter API reference,
+        https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html), and moto checks and
+        stores in one step of its request handler: of the processes that claim one key, one wins."""
+        try:
+            self._ssm.put_parameter(Name=f"{self._path}/{key}", Value=json.dumps(value), Type="String")
+        except self._ssm.exceptions.ParameterAlreadyExists:
+            return False
+        return True
 
     def drop(self, key: str) -> None:
         try:
