@@ -531,12 +531,35 @@ def _refusals(lab: Any) -> list[tuple[Any, tuple[str, ...], str]]:
             ("cloudwatch.PutLogAlarm", lambda_arn, "SNS"),
             "only SNS topic actions of log alarms",
         ),
-        (  # cloudwatch_mute_rules.py (what the pure rules name stays as they name it)
+        (  # cloudwatch_mute_rules.py, naming what labkit.aws.muterules refuses
             lambda: cloudwatch.put_alarm_mute_rule(
                 Name="all", Rule={"Schedule": {"Expression": "cron(0 2 * * *)", "Duration": "PT1H"}}
             ),
             ("cloudwatch.PutAlarmMuteRule", "MuteTargets"),
-            "is not emulated offline",
+            "which alarms it mutes is not documented",
+        ),
+        (
+            lambda: cloudwatch.put_alarm_mute_rule(
+                Name="mondays",
+                Rule={"Schedule": {"Expression": "cron(0 2 * * 1)", "Duration": "PT1H"}},
+                MuteTargets={"AlarmNames": ["cpu-high"]},
+            ),
+            ("cloudwatch.PutAlarmMuteRule", "'1'", "SUN-SAT"),
+            "whether 0 or 1 is Sunday",
+        ),
+        (  # cloudwatch_log_alarms.py, naming what labkit.aws.logalarms refuses
+            lambda: cloudwatch.put_log_alarm(
+                **{
+                    **log_alarm,
+                    "AlarmActions": [],
+                    "ScheduledQueryConfiguration": {
+                        **log_alarm["ScheduledQueryConfiguration"],
+                        "AggregationExpression": "count(*) by @logStream",
+                    },
+                }
+            ),
+            ("cloudwatch.PutLogAlarm", "'count(*) by @logStream'"),
+            "with a by clause",
         ),
     ]
 
@@ -561,7 +584,7 @@ def test_the_emulators_refusals_name_the_same_operation_and_parameter_in_both_la
     in Japanese the whole of labkit's sentence is Japanese, in English it is as before, and both name the same
     operation, parameter and values as the learner wrote them."""
     english, japanese = _refused_in("en"), _refused_in("ja")
-    assert len(english) == len(japanese) == 12
+    assert len(english) == len(japanese) == 14
     for (names, fragment, in_english), (_names, _fragment, in_japanese) in zip(english, japanese, strict=True):
         assert fragment in in_english and not JAPANESE.search(in_english), in_english
         assert fragment not in in_japanese and JAPANESE.search(in_japanese.split(": ", 1)[1]), in_japanese
@@ -593,3 +616,22 @@ def test_the_log_generators_refuse_their_arguments_in_japanese(japanese) -> None
     i18n.set_language("en")
     with pytest.raises(InvalidParameter, match=r"^flavor must be 'al2' or 'al2023', not 'al3'$"):
         SecureLogGenerator(flavor="al3")  # type: ignore[arg-type]
+
+
+def test_the_pure_rules_name_what_they_refuse_in_english_and_in_the_labs_language(japanese) -> None:
+    """labkit.aws.muterules and labkit.aws.logalarms do not import labkit.i18n: their refusal keeps the construct in
+    English (``construct``) and says it in the lab's language (``described``, the message), with the same value."""
+    from labkit.aws import logalarms, muterules
+    from labkit.exceptions import LogAlarmUnsupported, MuteRuleUnsupported
+
+    with pytest.raises(MuteRuleUnsupported) as refused:
+        muterules.parse_duration("P1M")
+    assert refused.value.construct == "the Duration 'P1M' (years, months or fractions: use days, hours and minutes)"
+    assert (
+        str(refused.value)
+        == "Duration 'P1M' (年、月、小数を含むもの。日、時間、分を使用してください) はエミュレートされません"
+    )
+    with pytest.raises(LogAlarmUnsupported) as refused:
+        logalarms.compile_query("fields @message", "count(*), max(bytes)")
+    assert refused.value.construct.startswith("the aggregation 'count(*), max(bytes)' gives several values")
+    assert str(refused.value).startswith("実行ごとに複数の値を返す集計 'count(*), max(bytes)' (どの値が")

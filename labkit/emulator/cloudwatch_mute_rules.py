@@ -202,7 +202,7 @@ class AlarmMuteRules:
             raise ServiceError(error.code, error.message) from error
         except MuteRuleUnsupported as error:
             raise self._unsupported(
-                "PutAlarmMuteRule", _("{construct} is not emulated offline").format(construct=error.construct)
+                "PutAlarmMuteRule", _("{construct} is not emulated offline").format(construct=error.described)
             ) from error
         region = self._region(call)
         missing = [name for name in rule.targets if not self._alarm_exists(region, name)]
