@@ -255,16 +255,25 @@ class InvalidMuteRule(LabkitError, ValueError):
 
 class LogAlarmUnsupported(LabkitError, NotImplementedError):
     """A log alarm setting whose meaning AWS's documentation leaves open (labkit would have to guess), or that the
-    lab does not emulate (alarm contributors); ``construct`` names it."""
+    lab does not emulate (alarm contributors).
 
-    def __init__(self, construct: str) -> None:
-        super().__init__(_("{construct} is not emulated").format(construct=construct))
-        self.construct = construct
+    As :class:`MuteRuleUnsupported`: ``template`` filled with ``fields`` names it, ``construct`` in English and
+    ``described`` in the lab's language."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.construct = template.format(**fields) if fields else template
+        self.described = _(template).format(**fields) if fields else _(template)
+        super().__init__(_("{construct} is not emulated").format(construct=self.described))
 
 
 class MuteRuleUnsupported(LabkitError, NotImplementedError):
-    """A mute rule whose meaning AWS's pages leave open (labkit would have to guess); ``construct`` names it."""
+    """A mute rule whose meaning AWS's pages leave open (labkit would have to guess).
 
-    def __init__(self, construct: str) -> None:
-        super().__init__(_("{construct} is not emulated").format(construct=construct))
-        self.construct = construct
+    ``template`` (English, marked for labkit's catalogue where it is written) filled with ``fields`` names it:
+    ``construct`` in English, ``described`` in the lab's language (the pure rules that raise it do not import
+    :mod:`labkit.i18n`)."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.construct = template.format(**fields) if fields else template
+        self.described = _(template).format(**fields) if fields else _(template)
+        super().__init__(_("{construct} is not emulated").format(construct=self.described))

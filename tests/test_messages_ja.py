@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -21,7 +22,7 @@ from babel.messages.frontend import parse_mapping_cfg
 import labkit
 from labkit import i18n
 from labkit.course.exercises import Exercise
-from labkit.exceptions import ChecksFailed, ConfigurationError, WaitTimeout
+from labkit.exceptions import ChecksFailed, ConfigurationError, UnsupportedOperation, WaitTimeout
 from labkit.lesson.checks import SUMMARY, Checks
 
 PACKAGE = Path(labkit.__file__).resolve().parent
@@ -438,3 +439,199 @@ def test_the_lesson_helpers_refuse_in_japanese(japanese) -> None:
             ec2.launch(lab, pattern="weekly")
     finally:
         lab.close()
+
+
+def _refusals(lab: Any) -> list[tuple[Any, tuple[str, ...], str]]:
+    """A sample of the emulator's refusals, at least one per module that refuses: (the call, what both languages
+    must name, a fragment of the English reason the Japanese must not show)."""
+    cloudwatch, logs, sns = lab.client("cloudwatch"), lab.client("logs"), lab.client("sns")
+    lambda_arn = f"arn:aws:lambda:{lab.region}:{lab.account_id}:function:page"
+    group = "/labkit/messages-ja"
+    log_alarm = {
+        "AlarmName": "ssh-failures",
+        "ScheduledQueryConfiguration": {
+            "QueryString": "filter @message like /preauth/",
+            "LogGroupIdentifiers": [group],
+            "ScheduledQueryRoleARN": f"arn:aws:iam::{lab.account_id}:role/scheduled-query",
+            "ScheduleConfiguration": {"ScheduleExpression": "rate(1 minute)", "StartTimeOffset": 60},
+            "AggregationExpression": "count(*)",
+        },
+        "QueryResultsToEvaluate": 1,
+        "QueryResultsToAlarm": 1,
+        "Threshold": 3.0,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "AlarmActions": [lambda_arn],
+    }
+    now = int(lab.clock.now().timestamp())
+    cpu = {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Dimensions": []}
+    return [
+        (  # coverage.py's refused-parameters table
+            lambda: cloudwatch.list_metrics(IncludeLinkedAccounts=True),
+            ("cloudwatch.ListMetrics", "IncludeLinkedAccounts"),
+            "cross-account observability is not emulated",
+        ),
+        (
+            lambda: sns.create_topic(Name="t", DataProtectionPolicy='{"Name": "p"}'),
+            ("sns.CreateTopic", "DataProtectionPolicy"),
+            "message data protection (masking)",
+        ),
+        (
+            lambda: logs.put_query_definition(
+                name="q", queryString="fields @message", clientToken="00000000-0000-4000-8000-000000000001"
+            ),
+            ("logs.PutQueryDefinition", "clientToken"),
+            "idempotency tokens",
+        ),
+        (  # cloudwatch_refused.py
+            lambda: cloudwatch.list_managed_insight_rules(ResourceARN=lambda_arn),
+            ("cloudwatch.ListManagedInsightRules", "Contributor Insights", "PutInsightRule"),
+            "own data",
+        ),
+        (
+            lambda: logs.list_scheduled_queries(),
+            ("logs.ListScheduledQueries", "CloudWatch Logs", "Amazon S3"),
+            "scheduled queries (and their delivery",
+        ),
+        (  # logs_insights.py
+            lambda: logs.start_query(
+                logGroupName=group, startTime=now - 60, endTime=now, queryString="fields @message", queryLanguage="SQL"
+            ),
+            ("logs.StartQuery", "queryLanguage SQL", "CWLI"),
+            "is valid on AWS but only",
+        ),
+        (
+            lambda: logs.get_log_record(logRecordPointer="0", unmask=True),
+            ("logs.GetLogRecord", "unmask"),
+            "(data protection) is not emulated",
+        ),
+        (  # cloudwatch_anomaly.py
+            lambda: cloudwatch.put_anomaly_detector(
+                SingleMetricAnomalyDetector={**cpu, "Stat": "Average"}, MetricCharacteristics={"PeriodicSpikes": True}
+            ),
+            ("cloudwatch.PutAnomalyDetector", "MetricCharacteristics", "PeriodicSpikes true", "labkit"),
+            "band model",
+        ),
+        (
+            lambda: cloudwatch.put_anomaly_detector(
+                SingleMetricAnomalyDetector={**cpu, "Stat": "Average"},
+                Configuration={"ExcludedTimeRanges": [], "AdaptationSpeed": "FAST"},
+            ),
+            ("cloudwatch.PutAnomalyDetector", "AdaptationSpeed", "'FAST'", "NORMAL"),
+            "only its default",
+        ),
+        (  # cloudwatch_composite.py
+            lambda: cloudwatch.put_composite_alarm(
+                AlarmName="both", AlarmRule="ALARM(cpu-high)", AlarmActions=[lambda_arn]
+            ),
+            ("cloudwatch.PutCompositeAlarm", lambda_arn, "SNS"),
+            "only SNS topic actions of composite alarms",
+        ),
+        (  # cloudwatch_log_alarms.py
+            lambda: cloudwatch.put_log_alarm(**log_alarm),
+            ("cloudwatch.PutLogAlarm", lambda_arn, "SNS"),
+            "only SNS topic actions of log alarms",
+        ),
+        (  # cloudwatch_mute_rules.py, naming what labkit.aws.muterules refuses
+            lambda: cloudwatch.put_alarm_mute_rule(
+                Name="all", Rule={"Schedule": {"Expression": "cron(0 2 * * *)", "Duration": "PT1H"}}
+            ),
+            ("cloudwatch.PutAlarmMuteRule", "MuteTargets"),
+            "which alarms it mutes is not documented",
+        ),
+        (
+            lambda: cloudwatch.put_alarm_mute_rule(
+                Name="mondays",
+                Rule={"Schedule": {"Expression": "cron(0 2 * * 1)", "Duration": "PT1H"}},
+                MuteTargets={"AlarmNames": ["cpu-high"]},
+            ),
+            ("cloudwatch.PutAlarmMuteRule", "'1'", "SUN-SAT"),
+            "whether 0 or 1 is Sunday",
+        ),
+        (  # cloudwatch_log_alarms.py, naming what labkit.aws.logalarms refuses
+            lambda: cloudwatch.put_log_alarm(
+                **{
+                    **log_alarm,
+                    "AlarmActions": [],
+                    "ScheduledQueryConfiguration": {
+                        **log_alarm["ScheduledQueryConfiguration"],
+                        "AggregationExpression": "count(*) by @logStream",
+                    },
+                }
+            ),
+            ("cloudwatch.PutLogAlarm", "'count(*) by @logStream'"),
+            "with a by clause",
+        ),
+    ]
+
+
+def _refused_in(lang: str) -> list[tuple[tuple[str, ...], str, str]]:
+    lab = labkit.connect(lang=lang)
+    said = []
+    try:
+        for call, names, english in _refusals(lab):
+            with pytest.raises(UnsupportedOperation) as refused:
+                call()
+            said.append((names, english, str(refused.value)))
+    finally:
+        lab.close()
+        i18n.set_language("en")
+    return said
+
+
+def test_the_emulators_refusals_name_the_same_operation_and_parameter_in_both_languages() -> None:
+    """One refusal of each emulator module that refuses (the refused-parameters table, the operations refused by
+    name, Logs Insights, anomaly detectors, composite and log alarms, mute rules), driven through a lab client:
+    in Japanese the whole of labkit's sentence is Japanese, in English it is as before, and both name the same
+    operation, parameter and values as the learner wrote them."""
+    english, japanese = _refused_in("en"), _refused_in("ja")
+    assert len(english) == len(japanese) == 14
+    for (names, fragment, in_english), (_names, _fragment, in_japanese) in zip(english, japanese, strict=True):
+        assert fragment in in_english and not JAPANESE.search(in_english), in_english
+        assert fragment not in in_japanese and JAPANESE.search(in_japanese.split(": ", 1)[1]), in_japanese
+        for name in names:
+            assert name in in_english and name in in_japanese, (name, in_english, in_japanese)
+
+
+def test_the_log_generators_refuse_their_arguments_in_japanese(japanese) -> None:
+    """labkit.lesson.logs' generators: a wrong argument is named in Japanese, with the value as written."""
+    import datetime as dt
+
+    from labkit.exceptions import InvalidParameter
+    from labkit.lesson.logs import SecureLogGenerator
+
+    with pytest.raises(InvalidParameter, match=r"^flavor には 'al2' または 'al2023' を指定してください \('al3' は"):
+        SecureLogGenerator(flavor="al3")  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameter, match=r"^203\.0\.112\.9 はドキュメント用アドレスの範囲 \(192\.0\.2\.0/24、"):
+        SecureLogGenerator(admin_ip="203.0.112.9")
+    log = SecureLogGenerator()
+    start = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    with pytest.raises(InvalidParameter, match=r"^start にはタイムゾーン付きの日時を指定してください"):
+        log.normal(start.replace(tzinfo=None), 10)
+    with pytest.raises(InvalidParameter, match=r"^minutes には正の値を指定してください$"):
+        log.normal(start, 0)
+    with pytest.raises(InvalidParameter, match=r"^logins_per_hour に負の値は指定できません$"):
+        log.normal(start, 10, logins_per_hour=-1)
+    with pytest.raises(InvalidParameter, match=r"^attempts_per_minute には正の値を指定してください$"):
+        log.attack(start, 10, attempts_per_minute=0)
+    i18n.set_language("en")
+    with pytest.raises(InvalidParameter, match=r"^flavor must be 'al2' or 'al2023', not 'al3'$"):
+        SecureLogGenerator(flavor="al3")  # type: ignore[arg-type]
+
+
+def test_the_pure_rules_name_what_they_refuse_in_english_and_in_the_labs_language(japanese) -> None:
+    """labkit.aws.muterules and labkit.aws.logalarms do not import labkit.i18n: their refusal keeps the construct in
+    English (``construct``) and says it in the lab's language (``described``, the message), with the same value."""
+    from labkit.aws import logalarms, muterules
+    from labkit.exceptions import LogAlarmUnsupported, MuteRuleUnsupported
+
+    with pytest.raises(MuteRuleUnsupported) as refused:
+        muterules.parse_duration("P1M")
+    assert refused.value.construct == "the Duration 'P1M' (years, months or fractions: use days, hours and minutes)"
+    assert (
+        str(refused.value)
+        == "Duration 'P1M' (年、月、小数を含むもの。日、時間、分を使用してください) はエミュレートされません"
+    )
+    with pytest.raises(LogAlarmUnsupported) as refused:
+        logalarms.compile_query("fields @message", "count(*), max(bytes)")
+    assert refused.value.construct.startswith("the aggregation 'count(*), max(bytes)' gives several values")
+    assert str(refused.value).startswith("実行ごとに複数の値を返す集計 'count(*), max(bytes)' (どの値が")

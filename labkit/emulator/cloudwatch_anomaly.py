@@ -66,6 +66,7 @@ from labkit.aws.alarms.statistics import STATISTICS
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.server_state import ServerState, jsonable, revived
 from labkit.exceptions import InvalidParameter, ServiceError, UnsupportedOperation
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -153,7 +154,7 @@ class AnomalyDetectors:
         if (params.get("MetricCharacteristics") or {}).get("PeriodicSpikes"):
             raise self._unsupported(
                 "PutAnomalyDetector",
-                "MetricCharacteristics PeriodicSpikes true is valid on AWS but not modelled by labkit's band model",
+                _("MetricCharacteristics PeriodicSpikes true is valid on AWS but not modelled by labkit's band model"),
             )
         return {"AnomalyDetectorId": self.create(key, spec, configuration)}
 
@@ -186,13 +187,15 @@ class AnomalyDetectors:
             return self.math_key(queries), {"kind": "METRIC_MATH", "queries": queries}
         single = dict(single or {name: params[name] for name in legacy})
         if single.get("AccountId") not in (None, self.lab.account_id):
-            raise self._unsupported(operation, "AccountId of another account (cross-account observability)")
+            raise self._unsupported(operation, _("AccountId of another account (cross-account observability)"))
         for name in ("Namespace", "MetricName", "Stat"):
             if not single.get(name):
                 raise ServiceError("MissingParameter", f"The parameter {name} is required.")
         stat = single["Stat"]
         if stat not in STATISTICS and not _PERCENTILE.match(stat):
-            raise self._unsupported(operation, f"the statistic {stat!r} (simple statistics and pNN are modelled)")
+            raise self._unsupported(
+                operation, _("the statistic {stat!r} (simple statistics and pNN are modelled)").format(stat=stat)
+            )
         metric = {
             "Namespace": single["Namespace"],
             "MetricName": single["MetricName"],
@@ -254,8 +257,10 @@ class AnomalyDetectors:
             if configuration.get(name) not in (None, default):
                 raise self._unsupported(
                     "PutAnomalyDetector",
-                    f"Configuration {name} {configuration[name]!r} is valid on AWS "
-                    f"but not modelled by labkit's band model (only its default {default})",
+                    _(
+                        "Configuration {name} {value!r} is valid on AWS but not modelled by labkit's band model "
+                        "(only its default {default})"
+                    ).format(name=name, value=configuration[name], default=default),
                 )
         kept: dict[str, Any] = {}
         if ranges:
@@ -338,7 +343,7 @@ class AnomalyDetectors:
         if wanted:
             key = next((k for k, d in self.detectors.items() if d["id"] == wanted), None)
         else:
-            key, _ = self._spec(params, "DeleteAnomalyDetector")
+            key, _spec = self._spec(params, "DeleteAnomalyDetector")
         if key is None or key not in self.detectors:
             raise ServiceError("ResourceNotFoundException", "The anomaly detection model does not exist.", status=404)
         del self.detectors[key]
@@ -374,7 +379,7 @@ class AnomalyDetectors:
             nonnegative = detector["stat"] == "SampleCount" or detector["metric"]["Namespace"].startswith("AWS/")
         else:
             returned = next(q["Id"] for q in detector["queries"] if q.get("ReturnData", True))
-            [(_, times, values)] = self.metrics.query_series(
+            [(_label, times, values)] = self.metrics.query_series(
                 detector["queries"], start, end, operation="GetMetricData"
             )[returned]
             epochs = np.array([int(t.timestamp()) for t in times], dtype=np.int64)
@@ -448,8 +453,10 @@ class AnomalyDetectors:
                 if mode == "require":
                     raise self._unsupported(
                         operation,
-                        f"ANOMALY_DETECTION_BAND({qid}) without an anomaly detector for it: create one with "
-                        "put_anomaly_detector first (AWS does not document this answer)",
+                        _(
+                            "ANOMALY_DETECTION_BAND({qid}) without an anomaly detector for it: create one with "
+                            "put_anomaly_detector first (AWS does not document this answer)"
+                        ).format(qid=qid),
                     )
                 if mode == "check":
                     return np.full(len(times), np.nan), np.full(len(times), np.nan)

@@ -83,6 +83,7 @@ from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.events import Events
 from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
 from labkit.exceptions import ServiceError, UnsupportedOperation
+from labkit.i18n import gettext
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -239,7 +240,7 @@ class CompositeAlarms:
         if params.get("ActionConfiguration"):
             raise self._unsupported(
                 "PutCompositeAlarm",
-                "the parameter ActionConfiguration (alarm tags in notifications and events) is not emulated",
+                gettext("the parameter ActionConfiguration (alarm tags in notifications and events) is not emulated"),
             )
         name = params["AlarmName"]
         if not 1 <= len(name) <= 255:
@@ -253,7 +254,9 @@ class CompositeAlarms:
                 if not _SNS.match(arn):
                     raise self._unsupported(
                         "PutCompositeAlarm",
-                        f"the action {arn} (only SNS topic actions of composite alarms are emulated)",
+                        gettext("the action {arn} (only SNS topic actions of composite alarms are emulated)").format(
+                            arn=arn
+                        ),
                     )
             if len(params.get(key) or []) > 5:
                 raise ServiceError(
@@ -272,8 +275,10 @@ class CompositeAlarms:
             if log_alarms is not None and child is not None and log_alarms.exists(region, child):
                 raise self._unsupported(
                     "PutCompositeAlarm",
-                    f"the log alarm {ref} in AlarmRule (whether a composite alarm's rule may name a log alarm is not "
-                    "documented)",
+                    gettext(
+                        "the log alarm {ref} in AlarmRule (whether a composite alarm's rule may name a log alarm is "
+                        "not documented)"
+                    ).format(ref=ref),
                 )
         missing = sorted(
             ref
@@ -340,8 +345,10 @@ class CompositeAlarms:
         if child is not None and log_alarms is not None and log_alarms.exists(region, child):
             raise self._unsupported(
                 "PutCompositeAlarm",
-                f"the log alarm {suppressor} as ActionsSuppressor (whether a log alarm may suppress a composite alarm's "
-                "actions is not documented)",
+                gettext(
+                    "the log alarm {suppressor} as ActionsSuppressor (whether a log alarm may suppress a composite "
+                    "alarm's actions is not documented)"
+                ).format(suppressor=suppressor),
             )
         if child is None or self._state(region, child) is None:
             raise ServiceError("ValidationError", f"The ActionsSuppressor alarm {suppressor} does not exist.")
@@ -458,7 +465,10 @@ class CompositeAlarms:
         most = params.get("MaxRecords")
         listed = len(reply["MetricAlarms"]) + len(reply["CompositeAlarms"]) + len(reply.get("LogAlarms", []))
         if most is not None and listed > int(most):
-            raise self._unsupported("DescribeAlarms", f"more alarms than MaxRecords ({most}): paging is not emulated")
+            raise self._unsupported(
+                "DescribeAlarms",
+                gettext("more alarms than MaxRecords ({most}): paging is not emulated").format(most=most),
+            )
         return reply
 
     def _family(self, call: Call, family: list[str]) -> dict[str, Any]:

@@ -88,6 +88,7 @@ from labkit.emulator.logs_insights import group_names, query_events
 from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
 from labkit.emulator.vpc_flow_logs import VpcFlowLogs
 from labkit.exceptions import InvalidAlarmParameter, LogAlarmUnsupported, ServiceError, UnsupportedOperation
+from labkit.i18n import gettext
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -246,12 +247,15 @@ class LogAlarms:
             for arn in params.get(actions) or []:
                 if not _SNS.match(arn):
                     raise self._unsupported(
-                        "PutLogAlarm", f"the action {arn} (only SNS topic actions of log alarms are emulated)"
+                        "PutLogAlarm",
+                        gettext("the action {arn} (only SNS topic actions of log alarms are emulated)").format(arn=arn),
                     )
         if (params.get("ActionLogLineCount") or 0) > 0:
             raise self._unsupported(
                 "PutLogAlarm",
-                "ActionLogLineCount above 0 (log lines in the alarm's notifications: their format is not documented)",
+                gettext(
+                    "ActionLogLineCount above 0 (log lines in the alarm's notifications: their format is not documented)"
+                ),
             )
         config = params["ScheduledQueryConfiguration"]
         try:
@@ -315,7 +319,10 @@ class LogAlarms:
             match = _GROUP_ARN.match(identifier)
             if match and (match.group(1) != region or match.group(2) != self.lab.account_id):
                 raise self._unsupported(
-                    "PutLogAlarm", f"the log group {identifier} of another account or Region (cross-account queries)"
+                    "PutLogAlarm",
+                    gettext("the log group {identifier} of another account or Region (cross-account queries)").format(
+                        identifier=identifier
+                    ),
                 )
         logs = call.internal("logs")
         for group in group_names(identifiers):
@@ -323,7 +330,10 @@ class LogAlarms:
             if not any(g["logGroupName"] == group for g in found):
                 raise self._unsupported(
                     "PutLogAlarm",
-                    f"a log alarm on the log group {group}, which does not exist (what AWS does then is not documented)",
+                    gettext(
+                        "a log alarm on the log group {group}, which does not exist (what AWS does then is not "
+                        "documented)"
+                    ).format(group=group),
                 )
 
     def _check_unique(self, region: str, name: str, operation: str) -> None:

@@ -55,6 +55,7 @@ from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_composite import CompositeAlarms
 from labkit.emulator.server_state import ServerState, item_key, jsonable, revived
 from labkit.exceptions import InvalidMuteRule, MuteRuleUnsupported, ServiceError, UnsupportedOperation
+from labkit.i18n import _
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -155,7 +156,7 @@ class AlarmMuteRules:
     # -- what the alarm plugins ask --------------------------------------------------------------------
     def muted(self, region: str, name: str, now: dt.datetime) -> bool:
         """Whether an active rule of ``region`` targets the alarm ``name`` at ``now``."""
-        return muterules.muted((rule for (where, _), rule in self.rules.items() if where == region), name, now)
+        return muterules.muted((rule for (where, _name), rule in self.rules.items() if where == region), name, now)
 
     def hold(self, region: str, name: str, old_state: str, state: str, now: dt.datetime) -> bool:
         """A change of ``name`` whose actions are due: True (and kept for the end of the window) when muted."""
@@ -200,7 +201,9 @@ class AlarmMuteRules:
         except InvalidMuteRule as error:
             raise ServiceError(error.code, error.message) from error
         except MuteRuleUnsupported as error:
-            raise self._unsupported("PutAlarmMuteRule", f"{error.construct} is not emulated offline") from error
+            raise self._unsupported(
+                "PutAlarmMuteRule", _("{construct} is not emulated offline").format(construct=error.described)
+            ) from error
         region = self._region(call)
         missing = [name for name in rule.targets if not self._alarm_exists(region, name)]
         if missing:

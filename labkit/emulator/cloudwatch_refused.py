@@ -26,13 +26,16 @@ from __future__ import annotations
 
 from labkit.emulator.core import Call, Emulator
 from labkit.exceptions import UnsupportedOperation
+from labkit.i18n import N_, _
 
-#: operation → what the refusal says is not emulated.
+#: operation → what the refusal says is not emulated (English, marked for the catalogue; shown translated).
 REFUSED = {
     **dict.fromkeys(
         ("PutManagedInsightRules", "ListManagedInsightRules"),
-        "managed Contributor Insights rules analyse AWS services' own data, which the offline lab does not produce; "
-        "rules on log groups (PutInsightRule) are evaluated",
+        N_(
+            "managed Contributor Insights rules analyse AWS services' own data, which the offline lab does not "
+            "produce; rules on log groups (PutInsightRule) are evaluated"
+        ),
     ),
 }
 #: CloudWatch Logs operation → what the refusal says is not emulated.
@@ -45,8 +48,10 @@ LOGS_REFUSED = dict.fromkeys(
         "DeleteScheduledQuery",
         "GetScheduledQueryHistory",
     ),
-    "CloudWatch Logs scheduled queries (and their delivery to Amazon S3) are not emulated; a log alarm's managed "
-    "scheduled query runs inside the emulated alarm and is not listed",
+    N_(
+        "CloudWatch Logs scheduled queries (and their delivery to Amazon S3) are not emulated; a log alarm's managed "
+        "scheduled query runs inside the emulated alarm and is not listed"
+    ),
 )
 
 
@@ -58,7 +63,7 @@ class RefusedCloudWatch:
 
     def refuse(self, call: Call) -> None:
         refused = REFUSED if call.service == "cloudwatch" else LOGS_REFUSED
-        raise UnsupportedOperation(call.service, call.operation, self.backend, refused[call.operation])
+        raise UnsupportedOperation(call.service, call.operation, self.backend, _(refused[call.operation]))
 
 
 def install(emulator: Emulator) -> RefusedCloudWatch:

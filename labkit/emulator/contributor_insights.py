@@ -52,6 +52,7 @@ from labkit.emulator.core import Call, Emulator
 from labkit.emulator.logs_filters import _MotoSource, _source
 from labkit.emulator.server_state import ServerState, item_key
 from labkit.exceptions import ServiceError, UnsupportedOperation
+from labkit.i18n import _
 
 _PUT_PARAMETERS = {"RuleName", "RuleState", "RuleDefinition", "Tags", "ApplyOnTransformedLogs"}
 _REPORT_PARAMETERS = {"RuleName", "StartTime", "EndTime", "Period", "MaxContributorCount", "Metrics", "OrderBy"}
@@ -93,7 +94,7 @@ class ContributorInsights:
         without the emulator)."""
         if self.state is None:
             return
-        for region in sorted({region for region, _ in self.rules}):
+        for region in sorted({region for region, _name in self.rules}):
             cloudwatch = self.lab.internal_client("cloudwatch", region)
             names = {rule["Name"] for rule in cloudwatch.describe_insight_rules().get("InsightRules", [])}
             for key in [key for key in self.rules if key[0] == region and key[1] not in names]:
@@ -119,7 +120,7 @@ class ContributorInsights:
         largest = -1
         for group in _groups(call):
             if rule.reads(group, call.region, self.lab.account_id):
-                for event_id, _, _ in _remote_events(call, group):
+                for event_id, _timestamp, _message in _remote_events(call, group):
                     largest = max(largest, event_id)
         return largest + 1
 
@@ -269,8 +270,10 @@ def _remote_events(call: Call, group: str) -> Iterator[tuple[int, int, str]]:
                     "cloudwatch",
                     call.operation,
                     call.lab.backend.name,
-                    f"the server's log events carry no moto sequence number (eventId {event.get('eventId')!r}), so "
-                    "which of them arrived while the rule was enabled cannot be told",
+                    _(
+                        "the server's log events carry no moto sequence number (eventId {event_id!r}), so which of "
+                        "them arrived while the rule was enabled cannot be told"
+                    ).format(event_id=event.get("eventId")),
                 )
             yield int(event["eventId"]), int(event["timestamp"]), str(event["message"])
 
@@ -293,7 +296,10 @@ def _only(call: Call, handled: set[str]) -> None:
     for name in call.params:
         if name not in handled:
             raise UnsupportedOperation(
-                "cloudwatch", call.operation, call.lab.backend.name, f"parameter {name} is not emulated"
+                "cloudwatch",
+                call.operation,
+                call.lab.backend.name,
+                _("the parameter {name} is not emulated").format(name=name),
             )
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from labkit.exceptions import UnsupportedOperation
+from labkit.i18n import N_, _
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Call, Emulator
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a member is not emulated; ``when`` decides from its value whether this call uses it."""
+    """Why a member is not emulated (English, marked with ``N_`` and shown in the lab's language); ``when`` decides
+    from its value whether this call uses it."""
 
     reason: str
     when: Callable[[Any], bool] | None = None
@@ -56,12 +58,14 @@ def _true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
-_CROSS_ACCOUNT = Refusal("cross-account observability is not emulated")
-_CONTRIBUTORS = Refusal("alarm contributors (multi time series alarms) are not emulated")
-_ACTION_CONFIGURATION = Refusal("alarm action configuration (changed notification and event content) is not emulated")
-_TRANSFORMED = Refusal("log transformers are not emulated")
-_SYSTEM_FIELDS = Refusal("system-field selection and dimensions (@aws.account, @aws.region) are not emulated")
-_QUERY_LANGUAGE_FILTER = Refusal("filtering by queryLanguage is not emulated (the lab runs Logs Insights QL only)")
+_CROSS_ACCOUNT = Refusal(N_("cross-account observability is not emulated"))
+_CONTRIBUTORS = Refusal(N_("alarm contributors (multi time series alarms) are not emulated"))
+_ACTION_CONFIGURATION = Refusal(
+    N_("alarm action configuration (changed notification and event content) is not emulated")
+)
+_TRANSFORMED = Refusal(N_("log transformers are not emulated"))
+_SYSTEM_FIELDS = Refusal(N_("system-field selection and dimensions (@aws.account, @aws.region) are not emulated"))
+_QUERY_LANGUAGE_FILTER = Refusal(N_("filtering by queryLanguage is not emulated (the lab runs Logs Insights QL only)"))
 
 #: (boto3 service name, operation) -> its members. Notebooks 01-02 (CloudWatch), 05 and 08 (Logs),
 #: 02 (SNS) and 06 (EventBridge) teach the calls.
@@ -86,8 +90,8 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
             "MetricDataQueries[].Expression": "metric math and Metrics Insights engines: refuse what they do not run",
         },
         refused={
-            "NextToken": Refusal("paging is not emulated (one page holds every datapoint)"),
-            "LabelOptions": Refusal("label options (time zone of dynamic labels) are not emulated"),
+            "NextToken": Refusal(N_("paging is not emulated (one page holds every datapoint)")),
+            "LabelOptions": Refusal(N_("label options (time zone of dynamic labels) are not emulated")),
         },
     ),
     ("cloudwatch", "GetMetricStatistics"): Coverage(
@@ -163,13 +167,13 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
             "ActionLogLineCount": "cloudwatch_log_alarms: 0 honoured; log lines in notifications refused",
         },
         refused={
-            "WarmUpConfiguration": Refusal("alarm warm-up periods are not emulated"),
+            "WarmUpConfiguration": Refusal(N_("alarm warm-up periods are not emulated")),
             "ActionConfiguration": _ACTION_CONFIGURATION,
             "ScheduledQueryConfiguration.QueryARN": Refusal(
-                "the managed scheduled query is not a CloudWatch Logs resource offline (CloudWatch sets its ARN)"
+                N_("the managed scheduled query is not a CloudWatch Logs resource offline (CloudWatch sets its ARN)")
             ),
             "ScheduledQueryConfiguration.Tags": Refusal(
-                "the managed scheduled query is not a CloudWatch Logs resource offline, so it has no tags"
+                N_("the managed scheduled query is not a CloudWatch Logs resource offline, so it has no tags")
             ),
         },
     ),
@@ -185,17 +189,19 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
             "ThresholdMetricId": "cloudwatch_alarms: anomaly detection bands evaluated (labkit's model), other expressions refused",
         },
         refused={
-            "WarmUpConfiguration": Refusal("alarm warm-up periods are not emulated"),
-            "EvaluationCriteria": Refusal("alarms on EvaluationCriteria (PromQL and other criteria) are not emulated"),
-            "EvaluationInterval": Refusal("EvaluationInterval (alarms on EvaluationCriteria) is not emulated"),
+            "WarmUpConfiguration": Refusal(N_("alarm warm-up periods are not emulated")),
+            "EvaluationCriteria": Refusal(
+                N_("alarms on EvaluationCriteria (PromQL and other criteria) are not emulated")
+            ),
+            "EvaluationInterval": Refusal(N_("EvaluationInterval (alarms on EvaluationCriteria) is not emulated")),
             "ActionConfiguration": _ACTION_CONFIGURATION,
         },
     ),
     ("cloudwatch", "PutMetricData"): Coverage(
         _members("Namespace MetricData"),
         refused={
-            "EntityMetricData": Refusal("metrics associated with entities are not emulated"),
-            "StrictEntityValidation": Refusal("entity validation (EntityMetricData) is not emulated"),
+            "EntityMetricData": Refusal(N_("metrics associated with entities are not emulated")),
+            "StrictEntityValidation": Refusal(N_("entity validation (EntityMetricData) is not emulated")),
         },
     ),
     ("cloudwatch", "SetAlarmState"): Coverage(_members("AlarmName StateValue StateReason StateReasonData")),
@@ -227,14 +233,14 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
     ("logs", "GetQueryResults"): Coverage(
         _members("queryId"),
         refused={
-            "nextToken": Refusal("paging query results is not emulated (one answer holds every row)"),
-            "maxItems": Refusal("maxItems is not emulated (one answer holds every row)"),
+            "nextToken": Refusal(N_("paging query results is not emulated (one answer holds every row)")),
+            "maxItems": Refusal(N_("maxItems is not emulated (one answer holds every row)")),
         },
     ),
     ("logs", "PutLogEvents"): Coverage(
         # sequenceToken: "The sequenceToken parameter is now ignored in PutLogEvents actions" (AWS).
         _members("logGroupName logStreamName logEvents sequenceToken"),
-        refused={"entity": Refusal("log events associated with an entity are not emulated")},
+        refused={"entity": Refusal(N_("log events associated with an entity are not emulated"))},
     ),
     ("logs", "PutMetricFilter"): Coverage(
         _members("logGroupName filterName filterPattern metricTransformations"),
@@ -248,8 +254,8 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
         _members("name queryDefinitionId logGroupNames queryString"),
         checked={"queryLanguage": "logs_insights: CWLI honoured, SQL and PPL refused"},
         refused={
-            "clientToken": Refusal("idempotency tokens of query definitions are not emulated"),
-            "parameters": Refusal("query definition parameters ({{name}} placeholders) are not emulated"),
+            "clientToken": Refusal(N_("idempotency tokens of query definitions are not emulated")),
+            "parameters": Refusal(N_("query definition parameters ({{name}} placeholders) are not emulated")),
         },
     ),
     ("logs", "PutSubscriptionFilter"): Coverage(
@@ -270,11 +276,11 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
     # -- SNS --------------------------------------------------------------------------------------
     ("sns", "ConfirmSubscription"): Coverage(
         _members("TopicArn Token"),
-        refused={"AuthenticateOnUnsubscribe": Refusal("authenticated unsubscription is not emulated", _true)},
+        refused={"AuthenticateOnUnsubscribe": Refusal(N_("authenticated unsubscription is not emulated"), _true)},
     ),
     ("sns", "CreateTopic"): Coverage(
         _members("Name Attributes Tags"),
-        refused={"DataProtectionPolicy": Refusal("message data protection (masking) is not emulated")},
+        refused={"DataProtectionPolicy": Refusal(N_("message data protection (masking) is not emulated"))},
     ),
     ("sns", "DeleteTopic"): Coverage(_members("TopicArn")),
     ("sns", "GetSubscriptionAttributes"): Coverage(_members("SubscriptionArn")),
@@ -284,31 +290,31 @@ COVERAGE: dict[tuple[str, str], Coverage] = {
     ("sns", "Publish"): Coverage(
         _members("TopicArn TargetArn Message Subject MessageDeduplicationId MessageGroupId"),
         refused={
-            "PhoneNumber": Refusal("SMS delivery is not emulated"),
-            "MessageStructure": Refusal("per-protocol messages (MessageStructure json) are not emulated"),
-            "MessageAttributes": Refusal("message attributes (and subscription filter policies) are not emulated"),
+            "PhoneNumber": Refusal(N_("SMS delivery is not emulated")),
+            "MessageStructure": Refusal(N_("per-protocol messages (MessageStructure json) are not emulated")),
+            "MessageAttributes": Refusal(N_("message attributes (and subscription filter policies) are not emulated")),
         },
     ),
     ("sns", "Subscribe"): Coverage(
         _members("TopicArn Protocol Endpoint Attributes ReturnSubscriptionArn"),
         refused={
-            "Attributes.FilterPolicy": Refusal("subscription filter policies are not emulated"),
-            "Attributes.FilterPolicyScope": Refusal("subscription filter policies are not emulated"),
-            "Attributes.RawMessageDelivery": Refusal("raw message delivery is not emulated", _true),
-            "Attributes.RedrivePolicy": Refusal("dead-letter queues of subscriptions are not emulated"),
-            "Attributes.DeliveryPolicy": Refusal("delivery retry policies are not emulated"),
+            "Attributes.FilterPolicy": Refusal(N_("subscription filter policies are not emulated")),
+            "Attributes.FilterPolicyScope": Refusal(N_("subscription filter policies are not emulated")),
+            "Attributes.RawMessageDelivery": Refusal(N_("raw message delivery is not emulated"), _true),
+            "Attributes.RedrivePolicy": Refusal(N_("dead-letter queues of subscriptions are not emulated")),
+            "Attributes.DeliveryPolicy": Refusal(N_("delivery retry policies are not emulated")),
         },
     ),
     ("sns", "Unsubscribe"): Coverage(_members("SubscriptionArn")),
     # -- EventBridge ------------------------------------------------------------------------------
     ("events", "PutEvents"): Coverage(
         _members("Entries"),
-        refused={"EndpointId": Refusal("global endpoints are not emulated")},
+        refused={"EndpointId": Refusal(N_("global endpoints are not emulated"))},
     ),
     ("events", "PutRule"): Coverage(
         _members("Name EventPattern State Description RoleArn Tags EventBusName"),
         refused={
-            "ScheduleExpression": Refusal("scheduled rules are not run offline (only event patterns are matched)")
+            "ScheduleExpression": Refusal(N_("scheduled rules are not run offline (only event patterns are matched)"))
         },
     ),
     ("events", "TestEventPattern"): Coverage(_members("EventPattern Event")),
@@ -321,7 +327,7 @@ def _given(value: Any) -> bool:
 
 def _values(params: Any, path: str) -> Iterator[Any]:
     """The values at ``path`` (``A``, ``A.B``, ``A[].B``) in a request's parameters."""
-    head, _, rest = path.partition(".")
+    head, _dot, rest = path.partition(".")
     many = head.endswith("[]")
     name = head[:-2] if many else head
     if not isinstance(params, dict) or name not in params:
@@ -355,9 +361,8 @@ class ParameterCoverage:
         found = refused_in(call.service, call.operation, call.params)
         if found is not None:
             path, refusal = found
-            raise UnsupportedOperation(
-                call.service, call.operation, self.backend, f"the parameter {path}: {refusal.reason}"
-            )
+            detail = _("the parameter {path}: {reason}").format(path=path, reason=_(refusal.reason))
+            raise UnsupportedOperation(call.service, call.operation, self.backend, detail)
 
 
 def install(emulator: Emulator) -> ParameterCoverage:

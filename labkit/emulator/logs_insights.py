@@ -41,6 +41,11 @@ from labkit.aws.insights.engine import with_discovered_fields
 from labkit.emulator.core import Call, Emulator
 from labkit.emulator.logs_filters import _events, _source
 from labkit.exceptions import ServiceError, UnsupportedOperation
+from labkit.i18n import N_, _
+
+#: labkit's refusals (English, marked for the catalogue; shown in the lab's language).
+NOT_EMULATED = N_("the parameter {name} is not emulated")
+OTHER_LANGUAGE = N_("queryLanguage {language} is valid on AWS but only Logs Insights QL (CWLI) is run offline")
 
 _HANDLED = {
     "logGroupName",
@@ -68,9 +73,11 @@ class LogsInsights:
         params = call.params
         for name in params:
             if name not in _HANDLED:
-                raise UnsupportedOperation("logs", "StartQuery", "moto", f"parameter {name} is not emulated")
+                raise UnsupportedOperation("logs", "StartQuery", "moto", _(NOT_EMULATED).format(name=name))
         if params.get("queryLanguage", "CWLI") != "CWLI":
-            raise UnsupportedOperation("logs", "StartQuery", "moto", f"queryLanguage {params['queryLanguage']}")
+            raise UnsupportedOperation(
+                "logs", "StartQuery", "moto", _(OTHER_LANGUAGE).format(language=params["queryLanguage"])
+            )
         groups = _groups(params)
         start, end = int(params["startTime"]), int(params["endTime"])
         if end < start:
@@ -137,7 +144,7 @@ class LogsInsights:
         params = call.params
         for name in params:
             if name not in ("logGroupName", "status", "maxResults"):
-                raise UnsupportedOperation("logs", "DescribeQueries", "moto", f"parameter {name} is not emulated")
+                raise UnsupportedOperation("logs", "DescribeQueries", "moto", _(NOT_EMULATED).format(name=name))
         found = [
             {k: q[k] for k in ("queryId", "queryString", "status", "createTime", "logGroupName")}
             for q in self.queries.values()
@@ -157,9 +164,11 @@ class LogsInsights:
                 "clientToken",
                 "queryLanguage",
             ):
-                raise UnsupportedOperation("logs", "PutQueryDefinition", "moto", f"parameter {name} is not emulated")
+                raise UnsupportedOperation("logs", "PutQueryDefinition", "moto", _(NOT_EMULATED).format(name=name))
         if params.get("queryLanguage", "CWLI") != "CWLI":
-            raise UnsupportedOperation("logs", "PutQueryDefinition", "moto", f"queryLanguage {params['queryLanguage']}")
+            raise UnsupportedOperation(
+                "logs", "PutQueryDefinition", "moto", _(OTHER_LANGUAGE).format(language=params["queryLanguage"])
+            )
         try:
             compile(params["queryString"])
         except MalformedQuery as error:
@@ -184,7 +193,7 @@ class LogsInsights:
         for name in params:
             if name not in ("queryDefinitionNamePrefix", "maxResults", "nextToken", "queryLanguage"):
                 raise UnsupportedOperation(
-                    "logs", "DescribeQueryDefinitions", "moto", f"parameter {name} is not emulated"
+                    "logs", "DescribeQueryDefinitions", "moto", _(NOT_EMULATED).format(name=name)
                 )
         prefix = params.get("queryDefinitionNamePrefix", "")
         found = sorted(
@@ -208,7 +217,7 @@ class LogsInsights:
     def get_log_record(self, call: Call) -> dict[str, Any]:
         """Answer ``GetLogRecord`` for a pointer a query of this lab returned."""
         if call.params.get("unmask"):
-            raise UnsupportedOperation("logs", "GetLogRecord", "moto", "unmask (data protection) is not emulated")
+            raise UnsupportedOperation("logs", "GetLogRecord", "moto", _("unmask (data protection) is not emulated"))
         event = self.records.get(call.params.get("logRecordPointer", ""))
         if event is None:
             raise ServiceError("InvalidParameterException", "The specified log record pointer is not valid")

@@ -95,7 +95,7 @@ class SecureLogGenerator:
         password_auth: bool = True,
     ) -> None:
         if flavor not in ("al2", "al2023"):
-            raise InvalidParameter(f"flavor must be 'al2' or 'al2023', not {flavor!r}")
+            raise InvalidParameter(_("flavor must be 'al2' or 'al2023', not {flavor!r}").format(flavor=flavor))
         self.seed = seed
         self.hostname = hostname
         self.flavor: Flavor = flavor
@@ -111,7 +111,7 @@ class SecureLogGenerator:
         """
         start, end = _window(start, minutes)
         if logins_per_hour < 0:
-            raise InvalidParameter("logins_per_hour cannot be negative")
+            raise InvalidParameter(_("logins_per_hour cannot be negative"))
         rng = random.Random(f"{self.seed}/normal/{start.isoformat()}/{minutes}/{logins_per_hour}")
         lines: list[LogLine] = []
         pid = rng.randint(2000, 30000)
@@ -139,7 +139,7 @@ class SecureLogGenerator:
         """
         start, end = _window(start, minutes)
         if attempts_per_minute <= 0:
-            raise InvalidParameter("attempts_per_minute must be positive")
+            raise InvalidParameter(_("attempts_per_minute must be positive"))
         rng = random.Random(f"{self.seed}/attack/{start.isoformat()}/{minutes}/{attempts_per_minute}/{source_ip}")
         ip = _documentation_ip(source_ip) if source_ip else _random_attacker(rng)
         slot = 60 / attempts_per_minute
@@ -521,9 +521,9 @@ def _format_regex(fmt: str) -> str:
 
 def _window(start: dt.datetime, minutes: int) -> tuple[dt.datetime, dt.datetime]:
     if start.tzinfo is None:
-        raise InvalidParameter("start must be timezone-aware (the lab clock is UTC)")
+        raise InvalidParameter(_("start must be timezone-aware (the lab clock is UTC)"))
     if minutes <= 0:
-        raise InvalidParameter("minutes must be positive")
+        raise InvalidParameter(_("minutes must be positive"))
     start = start.astimezone(UTC)
     return start, start + dt.timedelta(minutes=minutes)
 
@@ -536,8 +536,10 @@ def _sorted_before(lines: list[LogLine], end: dt.datetime) -> list[LogLine]:
 def _documentation_ip(address: str) -> str:
     if not any(ipaddress.ip_address(address) in network for network in DOCUMENTATION_NETWORKS):
         raise InvalidParameter(
-            f"{address} is not in a documentation range (192.0.2.0/24, 198.51.100.0/24, "
-            "203.0.113.0/24); the lab never writes real addresses"
+            _(
+                "{address} is not in a documentation range (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24); the lab "
+                "never writes real addresses"
+            ).format(address=address)
         )
     return address
 

@@ -66,6 +66,12 @@ from labkit.aws.alarms.notification import alarm_notification, email_body, java_
 from labkit.aws.insights import Plan, compile
 from labkit.exceptions import InvalidAlarmParameter, LogAlarmUnsupported, MalformedQuery, UnsupportedOperation
 
+
+def N_(message: str) -> str:  # gettext's name, as labkit.i18n.N_ (which this pure layer may not import)
+    """``message`` unchanged: marks what a :class:`LogAlarmUnsupported` names for labkit's catalogue."""
+    return message
+
+
 __all__ = [
     "MAX_QUERY_RESULTS",
     "aggregate_value",
@@ -212,7 +218,7 @@ def validate_put_log_alarm(params: Mapping[str, Any]) -> None:
             )
     if groups is None:
         raise LogAlarmUnsupported(
-            "a log alarm without LogGroupIdentifiers (which log groups its query reads is not documented then)"
+            N_("a log alarm without LogGroupIdentifiers (which log groups its query reads is not documented then)")
         )
 
 
@@ -229,7 +235,10 @@ def compile_query(query_string: str, aggregation: str) -> Plan:
     """
     if _NOT_NUMERIC.match(aggregation):
         raise LogAlarmUnsupported(
-            f"the aggregation {aggregation!r} (its value is not a number, which an alarm compares with its threshold)"
+            N_(
+                "the aggregation {aggregation!r} (its value is not a number, which an alarm compares with its threshold)"
+            ),
+            aggregation=aggregation,
         )
     try:
         try:
@@ -237,8 +246,11 @@ def compile_query(query_string: str, aggregation: str) -> Plan:
         except MalformedQuery as error:
             # Not the body of a stats command: whether (and how) AWS aggregates with it is not documented.
             raise LogAlarmUnsupported(
-                f"the aggregation {aggregation!r}, which is not a Logs Insights stats aggregation such as count(*) "
-                "(what AWS does with it is not documented)"
+                N_(
+                    "the aggregation {aggregation!r}, which is not a Logs Insights stats aggregation such as count(*) "
+                    "(what AWS does with it is not documented)"
+                ),
+                aggregation=aggregation,
             ) from error
         full = compile(f"{query_string} | stats {aggregation}" if query_string.strip() else f"stats {aggregation}")
     except UnsupportedOperation as error:
@@ -246,13 +258,19 @@ def compile_query(query_string: str, aggregation: str) -> Plan:
     # Over no rows a stats command without `by` gives exactly one row; with `by`, none (no groups).
     if len(alone.run([]).rows) != 1:
         raise LogAlarmUnsupported(
-            f"the aggregation {aggregation!r} with a by clause (one value per contributor, evaluated per contributor "
-            "on AWS: multi-contributor log alarms)"
+            N_(
+                "the aggregation {aggregation!r} with a by clause (one value per contributor, evaluated per "
+                "contributor on AWS: multi-contributor log alarms)"
+            ),
+            aggregation=aggregation,
         )
     if alone.columns is None or len(alone.columns) != 1:
         raise LogAlarmUnsupported(
-            f"the aggregation {aggregation!r} gives several values per execution (which one is compared with the "
-            "threshold is not documented)"
+            N_(
+                "the aggregation {aggregation!r} gives several values per execution (which one is compared with the "
+                "threshold is not documented)"
+            ),
+            aggregation=aggregation,
         )
     return full
 

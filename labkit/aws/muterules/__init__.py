@@ -60,6 +60,12 @@ from typing import Any
 
 from labkit.exceptions import InvalidMuteRule, MuteRuleUnsupported
 
+
+def N_(message: str) -> str:  # gettext's name, as labkit.i18n.N_ (which this pure layer may not import)
+    """``message`` unchanged: marks what a :class:`MuteRuleUnsupported` names for labkit's catalogue."""
+    return message
+
+
 UTC = dt.timezone.utc
 MIN_DURATION = dt.timedelta(minutes=1)
 MAX_DURATION = dt.timedelta(days=15)
@@ -143,7 +149,7 @@ def parse_duration(text: str) -> dt.timedelta:
     if match is None or text in ("P", "PT"):
         if _ISO_DURATION.match(text) and text not in ("P", "PT"):
             raise MuteRuleUnsupported(
-                f"the Duration {text!r} (years, months or fractions: use days, hours and minutes)"
+                N_("the Duration {text!r} (years, months or fractions: use days, hours and minutes)"), text=text
             )
         raise InvalidMuteRule(f"Duration {text!r} is not an ISO 8601 duration such as PT4H or P2DT12H.")
     parts = {name: int(value) for name, value in match.groupdict().items() if value is not None}
@@ -171,7 +177,11 @@ def _field_values(text: str, name: str, low: int, high: int, names: tuple[str, .
         return frozenset(range(len(names)) if name == "Day-of-week" else range(low, high + 1))
     if _UNDOCUMENTED_CRON.search(text) or any(_LAST_OR_WEEKDAY.match(part.upper()) for part in re.split("[,-]", text)):
         raise MuteRuleUnsupported(
-            f"the cron field {text!r} ({name}; mute rules document only *, - and , and the names of months and days)"
+            N_(
+                "the cron field {text!r} ({name}; mute rules document only *, - and , and the names of months and days)"
+            ),
+            text=text,
+            name=name,
         )
     values: set[int] = set()
     for item in text.split(","):
@@ -181,7 +191,9 @@ def _field_values(text: str, name: str, low: int, high: int, names: tuple[str, .
         first, last = bounds[0], bounds[-1]
         if last < first:
             raise MuteRuleUnsupported(
-                f"the reversed range {item!r} in the cron field {name} (whether it wraps is not documented)"
+                N_("the reversed range {item!r} in the cron field {name} (whether it wraps is not documented)"),
+                item=item,
+                name=name,
             )
         values.update(range(first, last + 1))
     return frozenset(values)
@@ -193,7 +205,7 @@ def _value(part: str, name: str, low: int, high: int, names: tuple[str, ...]) ->
         return names.index(upper) + (low if name == "Month" else 0)
     if name == "Day-of-week" and part.isdigit():
         raise MuteRuleUnsupported(
-            f"the numeric day of week {part!r} (whether 0 or 1 is Sunday is not documented; use SUN-SAT)",
+            N_("the numeric day of week {part!r} (whether 0 or 1 is Sunday is not documented; use SUN-SAT)"), part=part
         )
     if not part.isdigit() or not low <= int(part) <= high:
         raise InvalidMuteRule(f"The value {part!r} is not valid in the cron field {name} ({low}-{high}).")
@@ -210,8 +222,10 @@ def parse_cron(body: str) -> Cron:
     values = [_field_values(text, *spec) for text, spec in zip(fields, _FIELDS)]
     if fields[2] != "*" and fields[4] != "*":
         raise MuteRuleUnsupported(
-            "a cron expression with both a day of the month and a day of the week (whether both or either must "
-            "match is not documented)",
+            N_(
+                "a cron expression with both a day of the month and a day of the week (whether both or either must "
+                "match is not documented)"
+            )
         )
     return Cron(*values)
 
@@ -251,7 +265,7 @@ def parse_rule(params: Mapping[str, Any]) -> MuteRule:
     schedule = parse_schedule(params["Rule"]["Schedule"])
     targets = params.get("MuteTargets")
     if targets is None:
-        raise MuteRuleUnsupported("a mute rule without MuteTargets (which alarms it mutes is not documented)")
+        raise MuteRuleUnsupported(N_("a mute rule without MuteTargets (which alarms it mutes is not documented)"))
     names = list(targets["AlarmNames"])
     if len(names) > MAX_TARGETS:
         raise InvalidMuteRule(
@@ -263,10 +277,17 @@ def parse_rule(params: Mapping[str, Any]) -> MuteRule:
         raise _length_error("muteTargets.alarmNames.member", 255)
     dates = [key for key in ("StartDate", "ExpireDate") if params.get(key) is not None]
     if dates and schedule.zone is not UTC and getattr(schedule.zone, "key", "") not in ("UTC", "Etc/UTC"):
-        raise MuteRuleUnsupported(
-            f"{' and '.join(dates)} with the Timezone {schedule.zone} (the API reference says the time zone affects "
-            "these dates but not how a timestamp is read in it; give the dates without a Timezone, in UTC)",
-        )
+        if len(dates) == 2:
+            template = N_(
+                "StartDate and ExpireDate with the Timezone {zone} (the API reference says the time zone affects "
+                "these dates but not how a timestamp is read in it; give the dates without a Timezone, in UTC)"
+            )
+        else:
+            template = N_(
+                "{date} with the Timezone {zone} (the API reference says the time zone affects these dates but not "
+                "how a timestamp is read in it; give the dates without a Timezone, in UTC)"
+            )
+        raise MuteRuleUnsupported(template, date=dates[0], zone=schedule.zone)
     return MuteRule(
         schedule, tuple(dict.fromkeys(names)), _utc(params.get("StartDate")), _utc(params.get("ExpireDate"))
     )
