@@ -209,11 +209,15 @@ class MetricMathError(LabkitError, ValueError):
 
 
 class MetricMathUnsupported(LabkitError, NotImplementedError):
-    """A documented construct the offline engine does not evaluate; ``construct`` names it."""
+    """A documented construct the offline engine does not evaluate.
 
-    def __init__(self, construct: str) -> None:
-        super().__init__(_("metric math {construct} is not emulated").format(construct=construct))
-        self.construct = construct
+    As :class:`MuteRuleUnsupported`: ``template`` filled with ``fields`` names it, ``construct`` in English and
+    ``described`` in the lab's language."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.construct = template.format(**fields) if fields else template
+        self.described = _(template).format(**fields) if fields else _(template)
+        super().__init__(_("metric math {construct} is not emulated").format(construct=self.described))
 
 
 class MetricsInsightsError(LabkitError, ValueError):
@@ -221,11 +225,28 @@ class MetricsInsightsError(LabkitError, ValueError):
 
 
 class MetricsInsightsUnsupported(LabkitError, NotImplementedError):
-    """A valid Metrics Insights construct the offline engine does not run; ``construct`` names it."""
+    """A valid Metrics Insights construct the offline engine does not run.
 
-    def __init__(self, construct: str) -> None:
-        super().__init__(_("Metrics Insights {construct} is not emulated").format(construct=construct))
-        self.construct = construct
+    As :class:`MuteRuleUnsupported`: ``template`` filled with ``fields`` names it, ``construct`` in English and
+    ``described`` in the lab's language."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.construct = template.format(**fields) if fields else template
+        self.described = _(template).format(**fields) if fields else _(template)
+        super().__init__(_("Metrics Insights {construct} is not emulated").format(construct=self.described))
+
+
+class LogsInsightsUnsupported(UnsupportedOperation):
+    """A valid Logs Insights construct the offline engine does not run (``logs.StartQuery`` on the lab's backend).
+
+    As :class:`MuteRuleUnsupported`: ``template`` filled with ``fields`` names it, ``construct`` in English and
+    ``described`` in the lab's language."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.construct = template.format(**fields) if fields else template
+        self.described = _(template).format(**fields) if fields else _(template)
+        detail = _("Logs Insights {construct} is not emulated").format(construct=self.described)
+        super().__init__("logs", "StartQuery", "moto", detail)
 
 
 class TranslationProblem(LabkitError):

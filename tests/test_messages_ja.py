@@ -418,9 +418,7 @@ def test_what_the_emulator_does_not_emulate_is_named_in_japanese() -> None:
             lab.client("cloudwatch").get_metric_data(
                 MetricDataQueries=[{"Id": "e", "Expression": "SEARCH('CPU', 'Average', 60)"}], **window
             )
-        assert str(refused.value).endswith(
-            ": メトリクス数式の function SEARCH はエミュレートされません (AWS では有効です)"
-        )
+        assert str(refused.value).endswith(": メトリクス数式の 関数 SEARCH はエミュレートされません (AWS では有効です)")
     finally:
         lab.close()
         i18n.set_language("en")
@@ -561,6 +559,39 @@ def _refusals(lab: Any) -> list[tuple[Any, tuple[str, ...], str]]:
             ("cloudwatch.PutLogAlarm", "'count(*) by @logStream'"),
             "with a by clause",
         ),
+        (  # cloudwatch_metrics.py, naming what labkit.aws.metricmath refuses
+            lambda: cloudwatch.get_metric_data(
+                MetricDataQueries=[
+                    {"Id": "s", "Expression": "SEARCH('{AWS/EC2} MetricName=\"CPUUtilization\"', 'Average', 300)"}
+                ],
+                StartTime=now - 3600,
+                EndTime=now,
+            ),
+            ("cloudwatch.GetMetricData", "SEARCH"),
+            "function SEARCH is not emulated",
+        ),
+        (  # cloudwatch_metrics.py, naming what labkit.aws.metricsinsights refuses
+            lambda: cloudwatch.get_metric_data(
+                MetricDataQueries=[
+                    {
+                        "Id": "q",
+                        "Expression": "SELECT AVG(CPUUtilization) FROM \"AWS/EC2\" WHERE NOT InstanceId = 'i-1'",
+                        "Period": 300,
+                    }
+                ],
+                StartTime=now - 3600,
+                EndTime=now,
+            ),
+            ("cloudwatch.GetMetricData", "NOT", "WHERE", "!="),
+            "the operator NOT in WHERE",
+        ),
+        (  # logs_insights.py, naming what labkit.aws.insights refuses
+            lambda: logs.start_query(
+                logGroupName=group, startTime=now - 3600, endTime=now, queryString="fields @message | pattern @message"
+            ),
+            ("logs.StartQuery", "pattern"),
+            "command pattern is not emulated",
+        ),
     ]
 
 
@@ -580,11 +611,12 @@ def _refused_in(lang: str) -> list[tuple[tuple[str, ...], str, str]]:
 
 def test_the_emulators_refusals_name_the_same_operation_and_parameter_in_both_languages() -> None:
     """One refusal of each emulator module that refuses (the refused-parameters table, the operations refused by
-    name, Logs Insights, anomaly detectors, composite and log alarms, mute rules), driven through a lab client:
+    name, Logs Insights, anomaly detectors, composite and log alarms, mute rules, and what the metric-math, Metrics
+    Insights and Logs Insights engines do not run), driven through a lab client:
     in Japanese the whole of labkit's sentence is Japanese, in English it is as before, and both name the same
     operation, parameter and values as the learner wrote them."""
     english, japanese = _refused_in("en"), _refused_in("ja")
-    assert len(english) == len(japanese) == 14
+    assert len(english) == len(japanese) == 17
     for (names, fragment, in_english), (_names, _fragment, in_japanese) in zip(english, japanese, strict=True):
         assert fragment in in_english and not JAPANESE.search(in_english), in_english
         assert fragment not in in_japanese and JAPANESE.search(in_japanese.split(": ", 1)[1]), in_japanese
@@ -635,3 +667,26 @@ def test_the_pure_rules_name_what_they_refuse_in_english_and_in_the_labs_languag
         logalarms.compile_query("fields @message", "count(*), max(bytes)")
     assert refused.value.construct.startswith("the aggregation 'count(*), max(bytes)' gives several values")
     assert str(refused.value).startswith("実行ごとに複数の値を返す集計 'count(*), max(bytes)' (どの値が")
+
+
+def test_the_pure_engines_name_what_they_do_not_run_in_english_and_in_the_labs_language(japanese) -> None:
+    """labkit.aws.metricmath, labkit.aws.metricsinsights and labkit.aws.insights do not import labkit.i18n: what they
+    do not run keeps its English name (``construct``, English unchanged) and is said in the lab's language."""
+    from labkit.aws import insights, metricmath, metricsinsights
+    from labkit.exceptions import LogsInsightsUnsupported, MetricMathUnsupported, MetricsInsightsUnsupported
+
+    with pytest.raises(MetricMathUnsupported) as math_refused:
+        metricmath.compile("SEARCH('{AWS/EC2} CPUUtilization', 'Average', 300)")
+    assert math_refused.value.construct == "function SEARCH"
+    assert str(math_refused.value) == "メトリクス数式の 関数 SEARCH はエミュレートされません"
+    with pytest.raises(MetricsInsightsUnsupported) as select_refused:
+        metricsinsights.compile("SELECT AVG(CPUUtilization) FROM \"AWS/EC2\" WHERE tag.Team = 'a'")
+    assert select_refused.value.construct == "resource tags (tag.Team) in a query"
+    assert str(select_refused.value) == "Metrics Insights の クエリ内のリソースタグ (tag.Team) はエミュレートされません"
+    with pytest.raises(LogsInsightsUnsupported) as logs_refused:
+        insights.compile("fields @message | unnest @message")
+    assert logs_refused.value.construct == "command unnest"
+    assert str(logs_refused.value).endswith(": Logs Insights の コマンド unnest はエミュレートされません")
+    i18n.set_language("en")
+    with pytest.raises(LogsInsightsUnsupported, match=r": Logs Insights command unnest is not emulated$"):
+        insights.compile("fields @message | unnest @message")

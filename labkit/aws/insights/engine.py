@@ -20,7 +20,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.exceptions import MalformedQuery, UnsupportedOperation
+from labkit.exceptions import LogsInsightsUnsupported, MalformedQuery, UnsupportedOperation
+
+
+def N_(message: str) -> str:  # gettext's name, as labkit.i18n.N_ (which this pure layer may not import)
+    """``message`` unchanged: marks what a :class:`LogsInsightsUnsupported` names for labkit's catalogue."""
+    return message
+
 
 #: "If you omit limit, the query will return as many as 10,000 log events"
 #: (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax-Limit.html).
@@ -66,8 +72,8 @@ _CALENDAR_UNITS = {
 }
 
 
-def _unsupported(construct: str) -> UnsupportedOperation:
-    return UnsupportedOperation("logs", "StartQuery", "moto", f"Logs Insights {construct} is not emulated")
+def _unsupported(template: str, **fields: object) -> UnsupportedOperation:
+    return LogsInsightsUnsupported(template, **fields)
 
 
 class Time(int):
@@ -559,7 +565,7 @@ class _Parser:
 
             return round_time
         if fname not in _SCALAR_FUNCTIONS:
-            raise _unsupported(f"function {fname}()")
+            raise _unsupported(N_("function {name}()"), name=fname)
         args: list[Expr] = []
         while not self.at(")"):
             args.append(self.expr())
@@ -580,7 +586,7 @@ class _Parser:
             raise self.error(tok)
         unit = m.group(2).lower()
         if unit in _CALENDAR_UNITS:
-            raise _unsupported(f"calendar bin period {tok.text}")
+            raise _unsupported(N_("calendar bin period {period}"), period=tok.text)
         if unit not in _UNITS_MS or int(m.group(1)) == 0:
             raise self.error(tok)
         return int(m.group(1)) * _UNITS_MS[unit]
@@ -673,7 +679,7 @@ def compile(query: str) -> Plan:
                 parser.reference(name)
             stages.append(_dedup(names))
         elif command in UNEMULATED_COMMANDS:
-            raise _unsupported(f"command {tok.text}")
+            raise _unsupported(N_("command {command}"), command=tok.text)
         else:
             raise parser.error(tok)
         if parser.tok.kind == "end":
@@ -822,7 +828,7 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
         if not names:
             raise MalformedQuery("parse with a regular expression needs named capturing groups (?<name>…)", tok.pos)
         if parser.at("as"):
-            raise _unsupported("parse /regex/ … as …")
+            raise _unsupported(N_("parse /regex/ … as …"))
     else:
         raise parser.error(tok)
     search = pattern.search
@@ -858,9 +864,13 @@ def _stats(parser: _Parser) -> tuple[Stage, list[str]]:
         if tok.kind != "name" or not parser.at("("):
             raise parser.error(tok)
         if fname in _UNEMULATED_AGGREGATES:
-            raise _unsupported(f"stats function {fname}()")
+            raise _unsupported(N_("stats function {name}()"), name=fname)
         if fname not in _AGGREGATES:
-            raise _unsupported(f"stats function {fname}()") if fname not in _SCALAR_FUNCTIONS else parser.error(tok)
+            raise (
+                _unsupported(N_("stats function {name}()"), name=fname)
+                if fname not in _SCALAR_FUNCTIONS
+                else parser.error(tok)
+            )
         parser.next()
         arg: Expr | None = None
         arg_start = parser.i

@@ -43,6 +43,12 @@ import numpy as np
 
 from labkit.exceptions import MetricMathError, MetricMathUnsupported
 
+
+def N_(message: str) -> str:  # gettext's name, as labkit.i18n.N_ (which this pure layer may not import)
+    """``message`` unchanged: marks what a :class:`MetricMathUnsupported` names for labkit's catalogue."""
+    return message
+
+
 #: ``bands(qid, series, stddevs, times) -> (upper, lower)``: the anomaly detection band of the query
 #: ``qid`` (its ``series`` as evaluated) at ``times``, NaN where the model gives none.
 BandProvider = Callable[[str, "Series", float, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -237,7 +243,7 @@ def compile(expression: str) -> tuple:
     letters"); documented functions that are not emulated raise :class:`MetricMathUnsupported`.
     """
     if expression.lstrip().upper().startswith("SELECT"):
-        raise MetricMathUnsupported("Metrics Insights query (SELECT ...)")
+        raise MetricMathUnsupported(N_("Metrics Insights query (SELECT ...)"))
     tree = _Parser(expression).parse()
     _check_names(tree)
     return tree
@@ -268,7 +274,7 @@ def _check_names(tree: tuple) -> None:
         if node[0] == "call":
             name = node[1]
             if name in NOT_EMULATED:
-                raise MetricMathUnsupported(f"function {name}")
+                raise MetricMathUnsupported(N_("function {name}"), name=name)
             if name not in _FUNCTIONS and name != "ANOMALY_DETECTION_BAND":  # that one takes an Id: _Evaluator.eval
                 raise MetricMathError(f"Unrecognized function '{name}' at position {node[3]}.")
         elif node[0] == "kw" and node[1] not in _KEYWORDS:
@@ -427,7 +433,7 @@ class _Evaluator:
         if stddevs <= 0:
             raise self.fail("The number of standard deviations of ANOMALY_DETECTION_BAND must be positive.")
         if self.bands is None:
-            raise MetricMathUnsupported("function ANOMALY_DETECTION_BAND without anomaly detectors")
+            raise MetricMathUnsupported(N_("function ANOMALY_DETECTION_BAND without anomaly detectors"))
         times = self.grid(series.period)
         upper, lower = self.bands(qid, series, stddevs, times)
         return [
@@ -465,7 +471,9 @@ class _Evaluator:
     def same_period(self, *series: Series) -> int:
         periods = {s.period for s in series}
         if len(periods) > 1:
-            raise MetricMathUnsupported(f"combining series of different periods ({sorted(periods)})")
+            raise MetricMathUnsupported(
+                N_("combining series of different periods ({periods})"), periods=sorted(periods)
+            )
         return periods.pop()
 
     def binary(self, op: str, left: Any, right: Any) -> Any:
@@ -474,7 +482,7 @@ class _Evaluator:
             if isinstance(side, str):
                 raise self.fail(f"The operator {op} needs numbers or time series, not '{side}'.")
         if isinstance(left, list) and isinstance(right, list):
-            raise MetricMathUnsupported(f"the operator {op} between two arrays of time series")
+            raise MetricMathUnsupported(N_("the operator {op} between two arrays of time series"), op=op)
         if isinstance(left, list):
             return [self.binary(op, item, right) for item in left]
         if isinstance(right, list):
@@ -623,7 +631,11 @@ def _aggregate(name: str) -> Callable[[_Evaluator, list], Any]:
         stacked = np.vstack(columns)
         if name in ("MIN", "MAX", "STDDEV") and not np.all(np.vstack(present)):
             raise MetricMathUnsupported(
-                f"{name} of an array whose time series have values at different timestamps (AWS does not document how missing values count)"
+                N_(
+                    "{name} of an array whose time series have values at different timestamps (AWS does not "
+                    "document how missing values count)"
+                ),
+                name=name,
             )
         with np.errstate(all="ignore"):
             reduced = {"SUM": np.sum, "AVG": np.mean, "MIN": np.min, "MAX": np.max, "STDDEV": np.std}[name](

@@ -53,6 +53,12 @@ import numpy as np
 from labkit.aws.metricsinsights.keywords import RESERVED
 from labkit.exceptions import MetricsInsightsError, MetricsInsightsUnsupported
 
+
+def N_(message: str) -> str:  # gettext's name, as labkit.i18n.N_ (which this pure layer may not import)
+    """``message`` unchanged: marks what a :class:`MetricsInsightsUnsupported` names for labkit's catalogue."""
+    return message
+
+
 DOCS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html"
 LIMITS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html"
 FUNCTIONS = ("AVG", "COUNT", "MAX", "MIN", "SUM")
@@ -202,9 +208,9 @@ class _Parser:
         if "." in token.text:
             prefix = token.text.split(".", 1)[0]
             if prefix.lower() == "tag":
-                raise MetricsInsightsUnsupported(f"resource tags ({token.text}) in a query")
+                raise MetricsInsightsUnsupported(N_("resource tags ({label}) in a query"), label=token.text)
             if prefix == "AWS":
-                raise MetricsInsightsUnsupported(f"cross-account labels ({token.text}) in a query")
+                raise MetricsInsightsUnsupported(N_("cross-account labels ({label}) in a query"), label=token.text)
             raise MetricsInsightsError(
                 f"Syntax error at position {token.pos}: '{token.text}' contains characters other than letters, "
                 "numbers and underscore; enclose it in double quotation marks."
@@ -268,7 +274,7 @@ class _Parser:
         rest = self.peek()
         if rest is not None:
             if rest.kind == "op" and rest.text == ";" and self.i == len(self.tokens) - 1:
-                raise MetricsInsightsUnsupported("a query ending with ';'")
+                raise MetricsInsightsUnsupported(N_("a query ending with ';'"))
             raise MetricsInsightsError(f"Syntax error at position {rest.pos}: unexpected '{rest.text}'.")
         return Query(function, metric, namespace, schema, tuple(where), tuple(group_by), order_by, limit)
 
@@ -290,20 +296,23 @@ class _Parser:
     def condition(self) -> Condition:
         token = self.peek()
         if token is not None and token.kind == "op" and token.text == "(":
-            raise MetricsInsightsUnsupported("parentheses in WHERE (the documented operators are =, != and AND)")
+            raise MetricsInsightsUnsupported(N_("parentheses in WHERE (the documented operators are =, != and AND)"))
         if token is not None and token.keyword() == "NOT":
-            raise MetricsInsightsUnsupported("the operator NOT in WHERE (the documented operators are =, != and AND)")
+            raise MetricsInsightsUnsupported(
+                N_("the operator NOT in WHERE (the documented operators are =, != and AND)")
+            )
         key = self.identifier("a label key")
         token = self.take("an operator")
         if token.keyword() in _UNDOCUMENTED_OPERATORS:
             raise MetricsInsightsUnsupported(
-                f"the operator {token.keyword()} in WHERE (the documented operators are =, != and AND)"
+                N_("the operator {operator} in WHERE (the documented operators are =, != and AND)"),
+                operator=token.keyword(),
             )
         if token.kind != "op" or token.text not in ("=", "!="):
             raise self.fail_at(token, "'=' or '!='")
         value = self.take("a label value")
         if value.kind == "word" and value.text.upper() == "CURRENT_ACCOUNT_ID":
-            raise MetricsInsightsUnsupported("CURRENT_ACCOUNT_ID() (cross-account observability)")
+            raise MetricsInsightsUnsupported(N_("CURRENT_ACCOUNT_ID() (cross-account observability)"))
         if value.kind != "string":
             raise MetricsInsightsError(
                 f"Syntax error at position {value.pos}: label values must be enclosed in single quotation marks."
@@ -314,7 +323,8 @@ class _Parser:
         token = self.peek()
         if token is not None and token.keyword() in _UNDOCUMENTED_OPERATORS:
             raise MetricsInsightsUnsupported(
-                f"the operator {token.keyword()} in WHERE (the documented operators are =, != and AND)"
+                N_("the operator {operator} in WHERE (the documented operators are =, != and AND)"),
+                operator=token.keyword(),
             )
 
 
@@ -343,8 +353,8 @@ def matches(query: Query, namespace: str, name: str, dimensions: Mapping[str, st
                 return False
         elif value is None:
             raise MetricsInsightsUnsupported(
-                f"'{condition.key} != ...' on a metric without the label {condition.key!r} (whether it matches is "
-                "not documented)"
+                N_("'{key} != ...' on a metric without the label {key!r} (whether it matches is not documented)"),
+                key=condition.key,
             )
         elif value == condition.value:
             return False
@@ -365,8 +375,12 @@ def run(query: Query, metrics: Iterable[Metric], start: int, end: int, period: i
     chosen = [m for m in metrics if matches(query, m.namespace, m.name, m.dimensions)]
     if len(chosen) > MAX_METRICS:
         raise MetricsInsightsUnsupported(
-            f"a query matching {len(chosen):,} metrics (AWS processes only the first {MAX_METRICS:,} it finds, "
-            "in an order it does not document)"
+            N_(
+                "a query matching {count:,} metrics (AWS processes only the first {limit:,} it finds, "
+                "in an order it does not document)"
+            ),
+            count=len(chosen),
+            limit=MAX_METRICS,
         )
     groups: dict[tuple[str, ...], list[Metric]] = {}
     for metric in chosen:
@@ -390,8 +404,12 @@ def run(query: Query, metrics: Iterable[Metric], start: int, end: int, period: i
         results = [r for r, _ in with_value] + without
     elif len(results) > MAX_SERIES:
         raise MetricsInsightsUnsupported(
-            f"a query returning {len(results):,} time series without ORDER BY (AWS returns {MAX_SERIES} of them and "
-            "does not say which)"
+            N_(
+                "a query returning {count:,} time series without ORDER BY (AWS returns {limit} of them and "
+                "does not say which)"
+            ),
+            count=len(results),
+            limit=MAX_SERIES,
         )
     return results[: min(query.limit or MAX_SERIES, MAX_SERIES)]
 
