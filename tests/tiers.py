@@ -22,12 +22,11 @@ INTEGRATION_CODE = re.compile(
 @functools.cache
 def _integration_helpers(module: ModuleType) -> frozenset[str]:
     """The module's own functions whose code does what :data:`INTEGRATION_CODE` names."""
-    tree = ast.parse(inspect.getsource(module))
+    source = inspect.getsource(module)
     return frozenset(
         node.name
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef)
-        and INTEGRATION_CODE.search(ast.get_source_segment(inspect.getsource(module), node) or "")
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and INTEGRATION_CODE.search(ast.get_source_segment(source, node) or "")
     )
 
 
