@@ -91,6 +91,14 @@ if TYPE_CHECKING:
 UTC = dt.timezone.utc
 _SNS = re.compile(r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
 _ALARM_ARN = re.compile(r"^arn:aws:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$")
+
+
+def alarm_key(arn: str) -> tuple[str, str] | None:
+    """(Region, name) of an alarm ARN, as composite and log alarms are kept; None for anything else."""
+    match = _ALARM_ARN.match(arn)
+    return (match.group(1), match.group(3)) if match else None
+
+
 STATE_ACTIONS = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}
 
 
@@ -203,9 +211,9 @@ class CompositeAlarms:
         self.state.save(item_key(f"{key[0]}/{key[1]}"), value)
 
     def _composite_tags_changed(self, arn: str) -> None:
-        match = _ALARM_ARN.match(arn)
-        if match and (match.group(1), match.group(3)) in self.alarms:
-            self._save((match.group(1), match.group(3)))
+        key = alarm_key(arn)
+        if key in self.alarms:
+            self._save(key)
 
     def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
         return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
@@ -533,11 +541,11 @@ class CompositeAlarms:
                 self.state.drop(item_key(f"{region}/{name}"))
 
     def _composite_tags(self, arn: str) -> dict[str, str] | None:
-        match = _ALARM_ARN.match(arn)
-        if not match:
+        key = alarm_key(arn)
+        if key is None:
             return None
         self.sync()  # a composite alarm another process put since
-        return self.tags.get((match.group(1), match.group(3)))
+        return self.tags.get(key)
 
     def _tagged(self, call: Call) -> dict[str, str] | None:
         """The tags of the resource the call names, when a plugin keeps them (:attr:`tag_owners`)."""

@@ -81,7 +81,7 @@ from labkit.aws.alarms.notification import (
 )
 from labkit.aws.insights import MalformedQuery, Plan
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
-from labkit.emulator.cloudwatch_composite import CompositeAlarms, change_state, selected
+from labkit.emulator.cloudwatch_composite import CompositeAlarms, alarm_key, change_state, selected
 from labkit.emulator.core import Call
 from labkit.emulator.events import Events
 from labkit.emulator.logs_insights import group_names, query_events
@@ -94,7 +94,6 @@ if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 
 _SNS = re.compile(r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
-_ALARM_ARN = re.compile(r"^arn:aws:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$")
 _GROUP_ARN = re.compile(r"^arn:aws:logs:([a-z0-9-]+):(\d{12}):log-group:")
 STATE_ACTIONS = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}
 #: Executions kept per alarm: QueryResultsToEvaluate is at most 100.
@@ -216,9 +215,9 @@ class LogAlarms:
         return True
 
     def _tags_changed(self, arn: str) -> None:
-        match = _ALARM_ARN.match(arn)
-        if match and (match.group(1), match.group(3)) in self.alarms:
-            self._save((match.group(1), match.group(3)))
+        key = alarm_key(arn)
+        if key in self.alarms:
+            self._save(key)
 
     def _unsupported(self, operation: str, detail: str) -> UnsupportedOperation:
         return UnsupportedOperation("cloudwatch", operation, self.lab.backend.name, detail)
@@ -413,10 +412,11 @@ class LogAlarms:
         return {}
 
     def tags_of(self, arn: str) -> dict[str, str] | None:
-        match = _ALARM_ARN.match(arn)
-        if match:
-            self.sync()
-        return self.tags.get((match.group(1), match.group(3))) if match else None
+        key = alarm_key(arn)
+        if key is None:
+            return None
+        self.sync()
+        return self.tags.get(key)
 
     # -- executions and evaluation -------------------------------------------------------------------
     def tick(self, now: dt.datetime) -> None:
