@@ -11,6 +11,11 @@ STAMP := $(VENV)/.installed
 # tests/test_jupyterlab_setup.py checks this list equals the notebooks on disk.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]*.ipynb)) $(sort $(wildcard notebooks/ja/[0-9][0-9]*.ipynb))
 
+# Bytecode caches (__pycache__, git-ignored) are written even where the environment sets
+# PYTHONDONTWRITEBYTECODE: without them every test worker and notebook kernel compiles labkit and the
+# tests (pytest's assertion rewriting included) from source again, several CPU seconds each (issue 15).
+unexport PYTHONDONTWRITEBYTECODE
+
 BROWSER_STAMP := $(VENV)/.installed-browser
 CHROMIUM ?= /usr/bin/chromium
 

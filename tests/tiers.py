@@ -7,7 +7,9 @@ import ast
 import functools
 import inspect
 import re
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -20,14 +22,36 @@ INTEGRATION_CODE = re.compile(
 
 
 @functools.cache
+def _function_sources(module: ModuleType) -> dict[int, tuple[str, str, bool]]:
+    """The module's functions (methods included) by first line, decorators counted as
+    ``co_firstlineno`` counts them: (name, source, whether top-level). The module is read and
+    parsed once (``ast.get_source_segment`` splits the whole source again for every node)."""
+    lines = inspect.getsource(module).splitlines(keepends=True)
+    tree = ast.parse("".join(lines))
+    found: dict[int, tuple[str, str, bool]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+            first = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+            found[first] = (node.name, "".join(lines[first - 1 : node.end_lineno]), node in tree.body)
+    return found
+
+
+@functools.cache
 def _integration_helpers(module: ModuleType) -> frozenset[str]:
-    """The module's own functions whose code does what :data:`INTEGRATION_CODE` names."""
-    source = inspect.getsource(module)
+    """The module's own top-level functions whose code does what :data:`INTEGRATION_CODE` names."""
     return frozenset(
-        node.name
-        for node in ast.parse(source).body
-        if isinstance(node, ast.FunctionDef) and INTEGRATION_CODE.search(ast.get_source_segment(source, node) or "")
+        name
+        for name, source, top_level in _function_sources(module).values()
+        if top_level and INTEGRATION_CODE.search(source)
     )
+
+
+def _source(function: Callable[..., Any], module: ModuleType | None) -> str:
+    if module is not None:
+        known = _function_sources(module).get(function.__code__.co_firstlineno)
+        if known is not None and known[0] == function.__name__:
+            return known[1]
+    return inspect.getsource(function)
 
 
 def is_integration(item: pytest.Item) -> bool:
@@ -38,9 +62,9 @@ def is_integration(item: pytest.Item) -> bool:
         return False
     if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
-    source = inspect.getsource(function)
+    module = inspect.getmodule(function)
+    source = _source(function, module)
     if INTEGRATION_CODE.search(source):
         return True
-    module = inspect.getmodule(function)
     helpers = _integration_helpers(module) if module is not None else frozenset()
     return any(re.search(rf"\b{name}\(", source) for name in helpers)
