@@ -330,7 +330,72 @@ def test_the_amazon_linux_2_deprecation_warning_speaks_the_labs_language(japanes
     i18n.set_language("en")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert pure.al2_awslogs_script(source, "ap-northeast-1") == script  # the script itself is not translated
+        assert _commands(pure.al2_awslogs_script(source, "ap-northeast-1")) == _commands(script)
         agent.al2_awslogs_script(source, "ap-northeast-1")
     assert len(caught) == 2 and str(caught[0].message) == str(caught[1].message)
     assert str(caught[0].message).startswith("awslogs on Amazon Linux 2 is deprecated")
+
+
+def _split(script: str) -> tuple[list[str], list[str]]:
+    """The script's commands (every line that is not a comment, here-documents' lines included) and its comments
+    (each a run of ``# `` lines outside here-documents, joined)."""
+    commands: list[str] = []
+    comments: list[list[str]] = []
+    inside = previous_was_comment = False
+    for line in script.split("\n"):
+        comment = not inside and line.startswith("# ")
+        if comment and previous_was_comment:
+            comments[-1].append(line)
+        elif comment:
+            comments.append([line])
+        else:
+            commands.append(line)
+            inside = line != "LABKIT_EOF" if inside else line.endswith("<<'LABKIT_EOF'")
+        previous_was_comment = comment
+    return commands, ["\n".join(lines) for lines in comments]
+
+
+def _commands(script: str) -> list[str]:
+    return _split(script)[0]
+
+
+def _comments(script: str) -> list[str]:
+    return _split(script)[1]
+
+
+URL = re.compile(r"https://[^\s)]+")
+
+
+def test_the_install_scripts_comments_speak_the_labs_language_and_nothing_else_changes() -> None:
+    """Notebook 04 prints both scripts: in a Japanese lab their comments are Japanese, with the same documentation
+    links; every command and every line of the files they write is the same in both languages."""
+    import shutil
+    import subprocess
+    import warnings
+
+    sources = [pure.LogSource("/var/log/secure", "ssh_logs")]
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # the AL2 warning: pytest restores the filters
+    calls = [
+        (pure.al2023_script, agent.al2023_script, (sources, "ap-northeast-1")),
+        (pure.al2_awslogs_script, agent.al2_awslogs_script, (sources, "ap-northeast-1")),
+    ]
+    for rule, lesson, args in calls:
+        english = rule(*args)
+        assert lesson(*args) == english  # an English lab prints what the rules write
+        i18n.set_language("ja")
+        try:
+            japanese = lesson(*args)
+        finally:
+            i18n.set_language("en")
+        assert _commands(japanese) == _commands(english)
+        assert len(_comments(japanese)) == len(_comments(english)) >= 1
+        for en, ja in zip(_comments(english), _comments(japanese)):
+            assert not JAPANESE.search(en) and JAPANESE.search(ja), ja
+            assert URL.findall(ja) == URL.findall(en) != []
+        if shutil.which("bash"):
+            subprocess.run(["bash", "-n"], input=japanese, text=True, check=True)
+
+
+def test_a_source_the_unified_agent_cannot_take_is_refused_in_the_labs_language(japanese) -> None:
+    error = _refused(agent.al2023_script, [pure.LogSource("/a", "g", datetime_format="%j")], "ap-northeast-1")
+    assert JAPANESE.search(str(error)) and "%j" in str(error)

@@ -6,6 +6,7 @@ single-user server (https://jupyterhub.readthedocs.io/en/stable/reference/api/sp
 
 from __future__ import annotations
 
+import os
 import runpy
 import subprocess
 import sys
@@ -16,7 +17,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from labkit import i18n
 from labkit.runtime.participant import normalize
+from labkit.tools import hub
 from labkit.tools.hub import LABS_FOLDER, copy_labs, participant_name, spawner_environment
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,3 +84,78 @@ def test_the_hub_imports_the_module_without_labkits_dependencies() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['labkit', 'labkit.tools', 'labkit.tools.hub']"
+
+
+def _hub_command(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+    """``python -m labkit.tools.hub`` as a spawner runs it, without LABKIT_LABS_SOURCE."""
+    env = {key: value for key, value in os.environ.items() if key not in ("LABKIT_LABS_SOURCE", "LABKIT_LANG")}
+    env.update(environment, HOME=str(tmp_path))
+    return subprocess.run(
+        [sys.executable, "-m", "labkit.tools.hub"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+
+
+def test_the_start_up_error_speaks_labkit_lang(tmp_path: Path) -> None:
+    english = _hub_command(tmp_path)
+    assert (english.returncode, english.stderr) == (
+        1,
+        "labkit.tools.hub: LABKIT_LABS_SOURCE (the repository to copy the labs from) is not set\n",
+    )
+    japanese = _hub_command(tmp_path, LABKIT_LANG="ja")
+    assert (japanese.returncode, japanese.stderr) == (
+        1,
+        "labkit.tools.hub: LABKIT_LABS_SOURCE (ラボのコピー元のリポジトリ) が設定されていません\n",
+    )
+    assert _hub_command(tmp_path, LABKIT_LANG="fr").stderr == english.stderr  # a language labkit lacks: English
+
+
+def test_saying_the_error_in_japanese_loads_no_third_party_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The single-user command may run on the hub's Python (labkit installed --no-deps): its Japanese comes from
+    the catalogue through the standard library, not labkit.i18n (Babel)."""
+    code = (
+        "import sys, labkit.tools.hub as hub\n"
+        "try:\n    hub.main([])\nexcept SystemExit as error:\n    print(error.code)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('labkit') or m.split('.')[0] in "
+        "('babel', 'polib', 'boto3', 'botocore', 'moto', 'pandas', 'jupyterhub')))"
+    )
+    monkeypatch.setenv("LABKIT_LANG", "ja")
+    monkeypatch.delenv("LABKIT_LABS_SOURCE", raising=False)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    said, modules = out.strip().split("\n")
+    assert said.endswith("が設定されていません")
+    assert modules == "['labkit', 'labkit.tools', 'labkit.tools.hub']"
+
+
+def _babels(path: Path) -> dict[str, str]:
+    """What labkit.i18n takes from a catalogue (Babel's reader): the translated singular entries, fuzzy ones left out."""
+    from babel.messages.pofile import read_po as babel_read_po
+
+    with path.open("rb") as source:
+        catalogue = babel_read_po(source, locale="ja")
+    return {
+        message.id: message.string
+        for message in catalogue
+        if isinstance(message.id, str) and message.id and message.string and not message.fuzzy
+    }
+
+
+def test_the_hubs_catalogue_reader_reads_labkits_catalogue_as_babel_does() -> None:
+    path = hub.LOCALE_DIR / "ja" / "LC_MESSAGES" / "labkit.po"
+    assert path == i18n.catalogue_path("ja")
+    translations = hub.read_po(path)
+    assert len(translations) > 1000 and translations == _babels(path)
+
+
+def test_the_hubs_catalogue_reader_leaves_out_what_babel_does(tmp_path: Path) -> None:
+    """Fuzzy, plural, untranslated and obsolete entries, and strings over several lines with escapes."""
+    path = tmp_path / "labkit.po"
+    path.write_text(
+        'msgid ""\nmsgstr ""\n"Language: ja\\n"\n"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+        '#, python-brace-format\nmsgid ""\n"a \\"quoted\\" {name} "\n"on two lines\\n"\nmsgstr ""\n"「{name}」\\\\ "\n"二行\\t"\n\n'
+        '#, fuzzy\nmsgid "guessed"\nmsgstr "推測"\n\n'
+        'msgid "untranslated"\nmsgstr ""\n\n'
+        'msgid "one file"\nmsgid_plural "{n} files"\nmsgstr[0] "{n} 個のファイル"\n\n'
+        '#~ msgid "gone"\n#~ msgstr "削除済み"\n',
+        encoding="utf-8",
+    )
+    assert hub.read_po(path) == _babels(path) == {'a "quoted" {name} on two lines\n': "「{name}」\\ 二行\t"}

@@ -19,7 +19,6 @@ from typing import Any
 from labkit.aws.agent import (
     Conversion,
     LogSource,
-    al2023_script,
     awscli_conf,
     awslogs_conf,
     source_from_collect_list,
@@ -151,10 +150,19 @@ def options_table() -> Any:
     return _reference.options_table(_)
 
 
+def al2023_script(sources: list[LogSource], region: str | None = None) -> str:
+    """:func:`labkit.aws.agent.al2023_script`, its comments and :class:`InvalidAgentConfig` in the lab's language
+    (commands and files unchanged)."""
+    try:
+        return _scripts.al2023_script(sources, region, translate=_)
+    except InvalidAgentConfig as error:
+        raise _translated(error) from None
+
+
 def al2_awslogs_script(sources: list[LogSource], region: str) -> str:
-    """:func:`labkit.aws.agent.al2_awslogs_script`, its DeprecationWarning in the lab's language."""
+    """:func:`labkit.aws.agent.al2_awslogs_script`, its comments and DeprecationWarning in the lab's language."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # said again below, from the caller's line
-        script = _scripts.al2_awslogs_script(sources, region)
+        script = _scripts.al2_awslogs_script(sources, region, translate=_)
     warnings.warn(say(_scripts.AL2_DEPRECATION), DeprecationWarning, stacklevel=2)
     return script

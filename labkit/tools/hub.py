@@ -14,16 +14,21 @@ so a hub whose own environment has no moto, as The Littlest JupyterHub's, can im
 
 Spawner options used: ``Spawner.environment`` (values may be callables given the spawner) and ``Spawner.cmd``
 (https://jupyterhub.readthedocs.io/en/stable/reference/api/spawner.html).
+
+What the command says to a user speaks ``LABKIT_LANG``, from labkit's catalogue read with the standard library
+(:func:`_`): :mod:`labkit.i18n` needs Babel, which the hub's environment may not have.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +43,44 @@ SKIPPED = ("src", "locale", "sanitize.cfg")
 #: SSM parameter names on the board). tests/test_hub.py checks every name made here passes that function.
 _ALLOWED = re.compile(r"[^a-z0-9_.-]")
 _LENGTH = 40
+
+
+#: labkit's catalogues (labkit/locale/<lang>/LC_MESSAGES/labkit.po, as :func:`labkit.i18n.catalogue_path` has them).
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+
+
+def read_po(path: Path) -> dict[str, str]:
+    """The translations of a ``.po`` catalogue as Babel writes it (``make messages``): ``{msgid: msgstr}`` for each
+    entry with a translation, leaving out fuzzy ones (as :mod:`labkit.i18n` does), plural forms and obsolete entries.
+    A PO string is quoted with C's escapes, which Python's string literals share, so :func:`ast.literal_eval` reads it.
+    """
+    translations = {}
+    for entry in path.read_text(encoding="utf-8").split("\n\n"):
+        fields: dict[str, str] = {}
+        field = ""
+        for line in entry.splitlines():
+            if line.startswith('"') and field:
+                fields[field] += ast.literal_eval(line)
+            elif line.startswith(("msgid ", "msgstr ")):
+                field, _space, literal = line.partition(" ")
+                fields[field] = ast.literal_eval(literal)
+            else:  # a comment or flags, msgid_plural, msgstr[n]: what follows is not a singular entry's
+                field = ""
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in entry.splitlines())
+        if fields.get("msgid") and fields.get("msgstr") and not fuzzy:
+            translations[fields["msgid"]] = fields["msgstr"]
+    return translations
+
+
+@cache
+def _catalogue(lang: str) -> dict[str, str]:
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / "labkit.po"
+    return read_po(path) if lang != "en" and path.is_file() else {}
+
+
+def _(message: str) -> str:
+    """``message`` in the language of ``LABKIT_LANG`` (English when it is unset or has no translation)."""
+    return _catalogue(os.environ.get("LABKIT_LANG", "en")).get(message, message)
 
 
 def participant_name(username: str) -> str:
@@ -95,7 +138,9 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     source = os.environ.get("LABKIT_LABS_SOURCE")
     if not source:
-        raise SystemExit("labkit.tools.hub: LABKIT_LABS_SOURCE (the repository to copy the labs from) is not set")
+        raise SystemExit(
+            "labkit.tools.hub: " + _("LABKIT_LABS_SOURCE (the repository to copy the labs from) is not set")
+        )
     copy_labs(Path(source), Path.home())
     singleuser = Path(sys.executable).with_name("jupyterhub-singleuser")
     os.execv(singleuser, [str(singleuser), *args])

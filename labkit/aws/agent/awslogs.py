@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.aws.agent.problems import N_, Problem, invalid, word
+from labkit.aws.agent.python_errors import python_says, regex_error
 
 AGENT_REFERENCE_URL = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html"
 TIMESTAMP_DIFFERENCES_URL = (
@@ -219,7 +220,8 @@ def _unreadable(error: configparser.Error) -> Problem:
             line=line,
             text=content if isinstance(content, str) else repr(content),
         )
-    return Problem("", N_("awslogs.conf cannot be read: {error}"), error=error)  # configparser's own words
+    # Not raised by read_string on Python 3.10 to 3.12 (tests/test_agent_messages.py reads configparser's source).
+    return Problem("", N_("awslogs.conf cannot be read: {error}"), error=python_says("configparser", str(error)))
 
 
 #: What :func:`validate_awslogs_conf` says before the problems of a file.
@@ -433,7 +435,7 @@ def _multi_line_problems(pattern: str | None, datetime_format: str | None) -> li
                 "multi_line_start_pattern",
                 N_("{value} is not a regular expression ({error})"),
                 value=repr(pattern),
-                error=error,
+                error=regex_error(error),
             )
         ]
     return []
