@@ -127,6 +127,25 @@ def _lab_utcnow() -> Any:
     return _labkit_clock.utcnow_naive()  # type: ignore[name-defined]  # noqa: F821
 
 
+def _forget_moto_backends() -> None:
+    """Drop every moto backend made so far; each is made again, empty, on first use.
+
+    moto's own reset (``mock_aws().start(reset=True)``, ``stop()``) first re-creates every backend
+    in place, then drops them from their dicts: the re-creation is thrown away, and for EC2 it loads
+    moto's ~1,300 default AMIs (each with a volume and a snapshot) for every region used, about a
+    third of a second a lab (issue 15). Nothing of labkit's keeps a backend between labs.
+    """
+    from moto.core.base_backend import BackendDict, backend_lock
+
+    with backend_lock:
+        for name, module in list(sys.modules.items()):
+            if name.startswith("moto.") and module is not None:
+                for value in list(vars(module).values()):
+                    if isinstance(value, BackendDict):
+                        value.clear()
+        BackendDict._instances.clear()  # type: ignore[misc]
+
+
 def _seed_moto() -> None:
     """Seed moto's id generator with every service backend still to be made, so each lab draws the
     same ids in the same order whatever ran before it in this process (issue 14, section 7).
@@ -137,15 +156,22 @@ def _seed_moto() -> None:
     the next lab would find an EC2 backend made before the seed and draw other ids. Emptying every loaded backend
     dict leaves them all to be made on first use, after the seed.
     """
-    from moto.core.base_backend import BackendDict
     from moto.moto_api._internal import mock_random
 
-    for name, module in list(sys.modules.items()):
-        if name.startswith("moto.") and module is not None:
-            for value in list(vars(module).values()):
-                if isinstance(value, BackendDict):
-                    value.clear()
+    _forget_moto_backends()
     mock_random.seed(MOTO_SEED)
+
+
+def _reset_moto_data() -> None:
+    """What ``remove_data`` of moto's reset does besides re-creating backends: the responses mock's
+    registrations and the models' ``instances_tracked``."""
+    from moto.core.custom_responses_mock import reset_responses_mock
+    from moto.core.model_instances import reset_model_data
+    from moto.core.models import responses_mock
+
+    _forget_moto_backends()
+    reset_responses_mock(responses_mock)
+    reset_model_data()
 
 
 def start_moto(region: str, clock: LabClock) -> Backend:
@@ -154,12 +180,15 @@ def start_moto(region: str, clock: LabClock) -> Backend:
 
     restore_environment = _offline_environment()
     mock = mock_aws()
-    mock.start(reset=True)
+    # moto's reset=True / remove_data=True would re-create every backend only to drop it.
+    _reset_moto_data()
+    mock.start(reset=False)
     _seed_moto()
     _MotoClock.follow(clock)
 
     def close() -> None:
-        mock.stop()
+        mock.stop(remove_data=False)
+        _reset_moto_data()
         _MotoClock.release()
         restore_environment()
 
