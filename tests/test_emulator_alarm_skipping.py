@@ -147,6 +147,17 @@ def _metric_alarms(cpu: dict[str, Any], topic: str) -> list[dict[str, Any]]:
             "AlarmActions": [topic],
         },
     ]
+    for threshold in (20.0, 28.0, 36.0):  # thresholds on one metric and period share its values (issue 20)
+        alarms.append(
+            {
+                "AlarmName": f"cpu-above-{threshold:.0f}",
+                **cpu,
+                "Statistic": "Average",
+                "EvaluationPeriods": 3,
+                "Threshold": threshold,
+                **above,
+            }
+        )
     for treat in ("missing", "breaching", "notBreaching", "ignore"):
         alarms.append(
             {
@@ -162,12 +173,15 @@ def _metric_alarms(cpu: dict[str, Any], topic: str) -> list[dict[str, Any]]:
     return alarms
 
 
-def _run(skipping: bool) -> tuple[dict[str, Any], int]:
-    """The scenario; returns everything alarms produced, and how many evaluations ran."""
+def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int]:
+    """The scenario; returns everything alarms produced, and how many evaluations ran. ``fast=False``: each
+    alarm's values read for itself."""
     lab = labkit.connect("moto")
     try:
         plugin = lab.emulator.plugin(CloudWatchAlarms)
         plugin.skipping = skipping
+        if not fast:
+            plugin._metric_values = plugin._query_values  # type: ignore[method-assign]
         evaluations = 0
         evaluate = plugin._evaluate
 
@@ -265,6 +279,15 @@ def test_skipping_changes_nothing_that_alarms_produce() -> None:
     assert len(every["emails"]) > 20
     assert skipped == every
     assert fewer < all_of_them * 0.7  # and it did skip
+
+
+def test_shared_values_change_nothing_that_alarms_produce() -> None:
+    """Issue 20: alarms on one metric and period share each instant's values instead of reading them each."""
+    fast, _ = _run(skipping=True)
+    general, _ = _run(skipping=True, fast=False)
+    changed = {item["AlarmName"] for item in general["history"] if item["HistoryItemType"] == "StateUpdate"}
+    assert {"cpu-above-20", "cpu-above-28", "cpu-above-36", "cpu-3-of-5", "page-me"} <= changed
+    assert fast == general
 
 
 @pytest.mark.parametrize(

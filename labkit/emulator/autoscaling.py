@@ -353,14 +353,14 @@ class AutoScaling:
         if not alarm.get("ActionsEnabled", True):
             return
         state = alarm["StateValue"]
+        key = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[state]
+        policies = [(arn, parsed) for arn in alarm.get(key, []) if (parsed := policy_of(arn)) is not None]
         # An alarm mute rule mutes "Auto Scaling actions" too (PutAlarmMuteRule API reference); invoked again
         # each minute, the policy acts as soon as the window ends if the alarm is still in the state.
-        if self.alarms.muted(self.lab.region, alarm["AlarmName"], now):
+        if not policies or self.alarms.muted(self.lab.region, alarm["AlarmName"], now):
             return
-        key = {"ALARM": "AlarmActions", "OK": "OKActions", "INSUFFICIENT_DATA": "InsufficientDataActions"}[state]
-        for arn in alarm.get(key, []):
-            parsed = policy_of(arn)
-            if parsed is None or (alarm["AlarmName"], arn, now) in self._invoked:
+        for arn, parsed in policies:
+            if (alarm["AlarmName"], arn, now) in self._invoked:
                 continue
             self._invoked.add((alarm["AlarmName"], arn, now))
             policy = self._policy(*parsed)

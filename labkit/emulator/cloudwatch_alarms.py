@@ -192,6 +192,8 @@ class Steady:
     created: int
     #: Each series read, with its version then.
     versions: tuple[tuple[Series, int], ...]
+    #: What :meth:`CloudWatchAlarms._series_read` found (None: a metric without data then).
+    read: list[Series | None]
 
 
 class CloudWatchAlarms:
@@ -240,6 +242,12 @@ class CloudWatchAlarms:
         self._steady: dict[str, Steady] = {}
         #: This evaluation instant's :meth:`Series.quiet_span` by (series, version, end, period, count).
         self._spans: dict[tuple[int, int, int, int, int], int] = {}
+        #: The kept alarms the last tick planned from, with each evaluable one and its period.
+        self._plan: tuple[list[dict[str, Any]] | None, list[tuple[dict[str, Any], int]]] = (None, [])
+        #: This evaluation instant's period ends and starts of sliding windows, by (period, count).
+        self._ranges: dict[tuple[int, int], tuple[dt.datetime, list[dt.datetime]]] = {}
+        #: This evaluation instant's values and sample counts by query, emptied with :attr:`_answers`.
+        self._values: dict[tuple[Any, ...], tuple[list[float | None], list[float | None]]] = {}
         self.state: ServerState | None = None
         self.window_state: ServerState | None = None
         if ServerState.available(self.lab):
@@ -521,25 +529,32 @@ class CloudWatchAlarms:
         The alarms are the region's, whoever made them: on a moto server an alarm another process
         created (``labkit catchup``, a second kernel of the participant) is evaluated here too.
         """
+        kept = self.alarms
+        if self._plan[0] is not kept:  # read again, or a transition re-read an alarm
+            self._plan = (kept, [(alarm, period) for alarm in kept if (period := _evaluable_period(alarm))])
         due: dict[dt.datetime, list[dict[str, Any]]] = {}
-        for alarm in self.alarms:
-            if self._evaluable(alarm):
-                period = alarm_period(alarm)
-                assert period is not None  # _evaluable checked it
-                for at in schedule.evaluation_times(period, now):
-                    due.setdefault(at, []).append(alarm)
+        for alarm, period in self._plan[1]:
+            if period >= 60:
+                due.setdefault(now, []).append(alarm)
+                continue
+            for at in schedule.evaluation_times(period, now):
+                due.setdefault(at, []).append(alarm)
         for at in sorted(due):
             # Alarms on the same metric and period (ten thresholds on one CPU) ask the same question.
             self._answers = {}
+            self._values = {}
             self._spans = {}
+            self._ranges = {}
+            at_us = micros(at)
             # A transition earlier in this minute re-read its alarm: evaluate the alarms as they are now.
-            current = {alarm["AlarmName"]: alarm for alarm in self.alarms}
+            now_kept = self.alarms
+            current = None if now_kept is kept else {alarm["AlarmName"]: alarm for alarm in now_kept}
             for alarm in due[at]:
-                as_now = current.get(alarm["AlarmName"])
-                if as_now is not None and not self.unchanged(as_now, at):
+                as_now = alarm if current is None else current.get(alarm["AlarmName"])
+                if as_now is not None and not self.unchanged(as_now, at, at_us):
                     self._evaluate(as_now, at)
 
-    def unchanged(self, alarm: dict[str, Any], at: dt.datetime) -> bool:
+    def unchanged(self, alarm: dict[str, Any], at: dt.datetime, at_us: int) -> bool:
         """Whether evaluating ``alarm`` at ``at`` would repeat its last evaluation, which kept its state:
         the alarm, its window and every series it read are as they were, no metric appeared, and its
         periods, moved to where they end at ``at``, hold the same datapoints each. Then the values,
@@ -550,14 +565,20 @@ class CloudWatchAlarms:
         window = self.windows.get((self.lab.region, alarm["AlarmName"]))
         if window is not steady.window or any(series.version != version for series, version in steady.versions):
             return False
-        return steady.end <= micros(schedule.window_end(at, steady.period, window)) <= steady.unchanged_until
+        end = at_us if window is None else micros(schedule.window_end(at, steady.period, window))
+        return steady.end <= end <= steady.unchanged_until
 
     def _keep_steady(
         self, alarm: dict[str, Any], window: dict[str, Any] | None, period: int, end: dt.datetime, count: int
     ) -> None:
         """Note what this evaluation, which kept the alarm's state, read (see :meth:`unchanged`)."""
         name = alarm["AlarmName"]
-        found = self._series_read(alarm, period) if self.skipping else None
+        store = self.metrics.store
+        last = self._steady.get(name)
+        if last is not None and last.alarm is alarm and last.created == store.created:
+            found: list[Series | None] | None = last.read  # no metric appeared: the same series
+        else:
+            found = self._series_read(alarm, period) if self.skipping else None
         if found is None:
             self._steady.pop(name, None)
             return
@@ -578,8 +599,9 @@ class CloudWatchAlarms:
             period,
             end_us,
             end_us + span,
-            self.metrics.store.created,
+            store.created,
             tuple((series, series.version) for series in found if series is not None),
+            found,
         )
 
     def _series_read(self, alarm: dict[str, Any], period: int) -> list[Series | None] | None:
@@ -605,28 +627,21 @@ class CloudWatchAlarms:
             found.append(store.find(metric["Namespace"], metric["MetricName"], metric.get("Dimensions", [])))
         return found
 
-    @staticmethod
-    def _evaluable(alarm: dict[str, Any]) -> bool:
-        if alarm.get("ThresholdMetricId"):  # an anomaly detection alarm: the band is the threshold
-            return bool(alarm.get("Metrics")) and alarm_period(alarm) is not None
-        if "Threshold" not in alarm:
-            return False
-        if alarm.get("Metrics"):
-            return alarm_period(alarm) is not None
-        statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic") or ""
-        return bool(alarm.get("MetricName")) and (
-            statistic in STANDARD_STATISTICS or bool(_PERCENTILE.match(statistic))
-        )
-
     def _evaluate(self, alarm: dict[str, Any], now: dt.datetime) -> None:
         """Evaluate ``alarm`` at ``now`` over the periods its evaluation window gives."""
         period = alarm_period(alarm)
-        assert period is not None  # _evaluable checked it
+        assert period is not None  # _evaluable_period checked it
         n = alarm["EvaluationPeriods"]
         count = alarms.evaluation_range(n)
         window = self.windows.get((self.lab.region, alarm["AlarmName"]))
-        end = schedule.window_end(now, period, window)
-        starts = schedule.period_starts(end, period, count)
+        if window is None:  # a sliding window: alarms of one period and range share their periods
+            ranged = self._ranges.get((period, count))
+            if ranged is None:
+                ranged = self._ranges[(period, count)] = (now, schedule.period_starts(now, period, count))
+            end, starts = ranged
+        else:
+            end = schedule.window_end(now, period, window)
+            starts = schedule.period_starts(end, period, count)
         first = starts[0]
         statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic")
         threshold: Any = alarm.get("Threshold")
@@ -679,6 +694,29 @@ class CloudWatchAlarms:
         starts: list[dt.datetime],
     ) -> tuple[list[float | None], list[float | None]]:
         """A single-metric alarm's statistic and sample count in each period starting at ``starts``."""
+        statistic = alarm.get("Statistic")
+        key = (
+            alarm["Namespace"],
+            alarm["MetricName"],
+            tuple((d["Name"], d["Value"]) for d in alarm.get("Dimensions", [])),
+            alarm.get("Unit"),
+            statistic or alarm["ExtendedStatistic"],
+            first,
+            now,
+            len(starts),
+        )
+        kept = self._values.get(key)
+        if kept is None:  # alarms on one metric (ten thresholds on one CPU) ask the same question
+            kept = self._values[key] = self._query_values(alarm, first, now, starts)
+        return kept
+
+    def _query_values(
+        self,
+        alarm: dict[str, Any],
+        first: dt.datetime,
+        now: dt.datetime,
+        starts: list[dt.datetime],
+    ) -> tuple[list[float | None], list[float | None]]:
         query: dict[str, Any] = {
             "Namespace": alarm["Namespace"],
             "MetricName": alarm["MetricName"],
@@ -799,14 +837,15 @@ class CloudWatchAlarms:
         if state == old_state:
             return
         self._answers = {}
+        self._values = {}
         params: dict[str, Any] = {"AlarmName": alarm["AlarmName"], "StateValue": state, "StateReason": reason}
         if reason_data:
             params["StateReasonData"] = json.dumps(reason_data)
         kept = self._kept
-        self._cloudwatch().set_alarm_state(**params)
         name = alarm["AlarmName"]
-        self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, reason_data))
+        self._cloudwatch().set_alarm_state(**params)
         updated = self._alarm(name) or alarm
+        self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, reason_data))
         if kept is not None:  # this write changed only this alarm: keep the others as read
             self._kept = [updated if other["AlarmName"] == name else other for other in kept]
         event = alarms.alarm_state_change_event(
@@ -950,6 +989,20 @@ def alarm_period(alarm: dict[str, Any]) -> int | None:
     if not periods:  # only expressions (a Metrics Insights query carries its own Period)
         periods = {int(q["Period"]) for q in queries if q.get("Period")}
     return periods.pop() if len(periods) == 1 else None
+
+
+def _evaluable_period(alarm: dict[str, Any]) -> int | None:
+    """The period of an alarm the plugin evaluates; None for one it does not (no threshold, no metric)."""
+    if alarm.get("ThresholdMetricId"):  # an anomaly detection alarm: the band is the threshold
+        return alarm_period(alarm) if alarm.get("Metrics") else None
+    if "Threshold" not in alarm:
+        return None
+    if alarm.get("Metrics"):
+        return alarm_period(alarm)
+    statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic") or ""
+    if alarm.get("MetricName") and (statistic in STANDARD_STATISTICS or _PERCENTILE.match(statistic)):
+        return alarm_period(alarm)
+    return None
 
 
 def _check_band(metrics: list[dict[str, Any]], band: str, series: int) -> None:

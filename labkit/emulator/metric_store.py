@@ -34,6 +34,8 @@ SeriesKey = tuple[str, str, DimensionKey]
 _US = 1_000_000
 #: :meth:`Series.quiet_span` when no datapoint follows the boundaries (a hundred years).
 QUIET_FOREVER = 100 * 366 * 86_400 * _US
+#: Up to this many rows of one metric are written one by one; more go in as arrays.
+SMALL_WRITE = 16
 
 
 def micros(when: dt.datetime) -> int:
@@ -122,37 +124,34 @@ class Series:
             for col in self._cols.values():
                 col[:needed] = col[:needed][order]
 
-    def append_row(self, when: int, count: float, total: float, minimum: float, maximum: float, unit: int) -> None:
-        """:meth:`append` of one row, without building arrays (the emulator's per-minute publishing)."""
-        before = self.size
-        if before and when < int(self._cols["when"][before - 1]):  # append() counts the write
-            self.append(
-                {
-                    "when": np.asarray([when], np.int64),
-                    "count": np.asarray([count], np.float64),
-                    "total": np.asarray([total], np.float64),
-                    "minimum": np.asarray([minimum], np.float64),
-                    "maximum": np.asarray([maximum], np.float64),
-                    "unit": np.asarray([unit], np.int16),
-                }
-            )
+    def extend_rows(self, rows: Sequence[tuple[int, float, float, float, float, int]]) -> None:
+        """:meth:`append` of a few rows (when, count, total, minimum, maximum, unit), without building
+        arrays (the emulator's per-minute publishing): the same columns and one version bump."""
+        if not rows:
             return
         cols = self._cols
-        if before == len(cols["when"]):
-            capacity = before + before // 2
+        before = self.size
+        last = int(cols["when"][before - 1]) if before else None
+        for row in rows:
+            if last is not None and row[0] < last:  # out of order: append() sorts
+                self.append(
+                    {name: np.asarray(col, dtype) for (name, dtype), col in zip(self._DTYPES.items(), zip(*rows))}
+                )
+                return
+            last = row[0]
+        needed = before + len(rows)
+        if needed > len(cols["when"]):
+            capacity = max(needed, len(cols["when"]) + len(cols["when"]) // 2)
             for name, col in cols.items():
                 grown = np.empty(capacity, col.dtype)
                 grown[:before] = col[:before]
                 cols[name] = grown
-        cols["when"][before] = when
-        cols["count"][before] = count
-        cols["total"][before] = total
-        cols["minimum"][before] = minimum
-        cols["maximum"][before] = maximum
-        cols["unit"][before] = unit
+        when, count, total, minimum, maximum, unit = (cols[name] for name in self._DTYPES)
+        for at, (w, c, t, lo, hi, u) in enumerate(rows, start=before):
+            when[at], count[at], total[at], minimum[at], maximum[at], unit[at] = w, c, t, lo, hi, u
         if "seq" in cols:
-            cols["seq"][before] = before
-        self.size = before + 1
+            cols["seq"][before:needed] = np.arange(before, needed)
+        self.size = needed
         self.version += 1
 
     def quiet_span(self, boundaries: np.ndarray) -> int:
@@ -240,11 +239,30 @@ class MetricStore:
                 v = float(datum.get("Value", 0))
                 rows.append((when, 1.0, v, v, v, unit))
         for key, rows in grouped.items():
-            if len(rows) == 1:
-                self.series[key].append_row(*rows[0])
+            if len(rows) <= SMALL_WRITE:
+                self.series[key].extend_rows(rows)
                 continue
-            columns = zip(*rows) if rows else ((),) * 6
-            self._append(self.series[key], *columns)
+            self._append(self.series[key], *zip(*rows))
+
+    def put_value(
+        self,
+        namespace: str,
+        name: str,
+        dimensions: list[dict[str, str]],
+        when: int,
+        value: float,
+        unit: int,
+        now: dt.datetime,
+    ) -> None:
+        """:meth:`put` of one ``Value`` datum at ``when`` (microseconds) in unit id ``unit``, without
+        building it (a status check each lab minute): the same series, row and version bump."""
+        key = (namespace, name, dimension_key(dimensions))
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = Series(namespace, name, dimensions)
+            self.created += 1
+        series.last_put = now
+        series.extend_rows([(when, 1.0, value, value, value, unit)])
 
     def put_columns(
         self,
@@ -302,9 +320,11 @@ class MetricStore:
 
 
 def _utc(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     from botocore.utils import parse_timestamp
 
-    when = value if isinstance(value, dt.datetime) else parse_timestamp(value)
+    when = parse_timestamp(value)
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
