@@ -448,3 +448,27 @@ def test_aws_accepts_a_listed_sandbox_account(monkeypatch: pytest.MonkeyPatch) -
     session = _stubbed_session(monkeypatch, "arn:aws:sts::222222222222:assumed-role/Lab/me", "222222222222")
     chosen = backends.start_aws("ap-northeast-1", session)
     assert chosen.name == "aws" and not chosen.emulated and chosen.persistent
+
+
+def test_a_closed_labs_moto_state_is_gone_and_its_backends_made_anew() -> None:
+    """A closed lab leaves nothing in moto for the next: its bucket name is free again (S3 keeps a
+    process-wide map of bucket owners that its backend's own reset clears) and EC2's backends, with
+    moto's default AMIs, are made again only when the next lab uses EC2."""
+    from moto.ec2.models import ec2_backends
+
+    first = labkit.connect("moto")
+    first.client("s3").create_bucket(
+        Bucket="lab-kept-name", CreateBucketConfiguration={"LocationConstraint": first.region}
+    )
+    first.client("ec2").run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)
+    first.close()
+    assert not ec2_backends  # no backend re-created just to be dropped
+
+    second = labkit.connect("moto")
+    s3 = second.client("s3")
+    assert s3.list_buckets()["Buckets"] == []
+    s3.create_bucket(Bucket="lab-kept-name", CreateBucketConfiguration={"LocationConstraint": second.region})
+    s3.put_object(Bucket="lab-kept-name", Key="k", Body=b"v")
+    assert s3.get_object(Bucket="lab-kept-name", Key="k")["Body"].read() == b"v"
+    assert second.client("ec2").describe_instances()["Reservations"] == []
+    second.close()

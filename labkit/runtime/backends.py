@@ -130,18 +130,24 @@ def _lab_utcnow() -> Any:
 def _forget_moto_backends() -> None:
     """Drop every moto backend made so far; each is made again, empty, on first use.
 
-    moto's own reset (``mock_aws().start(reset=True)``, ``stop()``) first re-creates every backend
-    in place, then drops them from their dicts: the re-creation is thrown away, and for EC2 it loads
+    moto's own reset (``mock_aws().start(reset=True)``, ``stop()``) re-creates every backend in
+    place, then drops them from their dicts: the re-creation is thrown away, and for EC2 it loads
     moto's ~1,300 default AMIs (each with a volume and a snapshot) for every region used, about a
-    third of a second a lab (issue 15). Nothing of labkit's keeps a backend between labs.
+    third of a second a lab (issue 15). A backend with clean-up of its own (S3 closes its keys'
+    temporary files and forgets its buckets' owners) still gets its ``reset``. Nothing of labkit's
+    keeps a backend between labs.
     """
-    from moto.core.base_backend import BackendDict, backend_lock
+    from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 
     with backend_lock:
         for name, module in list(sys.modules.items()):
             if name.startswith("moto.") and module is not None:
                 for value in list(vars(module).values()):
                     if isinstance(value, BackendDict):
+                        for regions in value.values():
+                            for backend in regions.values():
+                                if type(backend).reset is not BaseBackend.reset:
+                                    backend.reset()
                         value.clear()
         BackendDict._instances.clear()  # type: ignore[misc]
 
