@@ -11,6 +11,7 @@ and ``validate_awslogs_conf``); the templates no text pattern can reach are foun
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import configparser
 import importlib
 import inspect
@@ -24,9 +25,17 @@ from agent_samples import ARTICLE_AWSLOGS_CONF_UNCOMMENTED
 from labkit import i18n
 from labkit.aws.agent import awslogs
 from labkit.aws.agent.problems import Problem
-from labkit.aws.agent.python_errors import REGEX_MESSAGES, python_says, regex_error, regex_message
+from labkit.aws.agent.python_errors import (
+    REGEX_MESSAGES,
+    TOO_DEEP,
+    python_says,
+    regex_error,
+    regex_failure,
+    regex_message,
+)
 from labkit.exceptions import InvalidAgentConfig
 from labkit.lesson import agent
+from labkit.lesson.logs import SimulatedAgent
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 WHERE = "[/var/log/secure] multi_line_start_pattern: "
@@ -206,7 +215,7 @@ def _python_regex_messages() -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and node.args:
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-                if name == "error":
+                if name in ("error", "OverflowError"):
                     messages.update(_samples(node.args[0], until_names))
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "msg" for t in node.targets):
                 messages.update(_samples(node.value, until_names))
@@ -234,10 +243,82 @@ def test_every_message_of_pythons_re_has_a_template() -> None:
 
 def test_every_template_is_reached_by_a_pattern_or_pythons_source() -> None:
     reached = {regex_message(error.msg).template for error in ERRORS.values()}  # type: ignore[union-attr]
+    reached.add(_python_error(HUGE_REPEAT).template)
     in_source = {problem.template for m in _python_regex_messages() if (problem := regex_message(m)) is not None}
     assert {template for _shape, template in REGEX_MESSAGES} - reached - in_source == set()
     if sys.version_info >= (3, 11):  # 3.10 raises neither of the two messages 3.11 added
         assert {template for _shape, template in REGEX_MESSAGES} - reached == {"too many groups"}  # 2**30 groups
+
+
+HUGE_REPEAT = "a{99999999999}"  # re.compile raises OverflowError, not re.error
+DEEP_GROUPS = "(" * 5000 + ")" * 5000  # re.compile recurses once a group: RecursionError
+
+
+def _python_error(pattern: str) -> Problem:
+    try:
+        re.compile(pattern)
+    except (OverflowError, RecursionError) as error:
+        return regex_failure(error)
+    raise AssertionError(f"{pattern!r} compiled")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_pattern_python_cannot_hold_is_a_problem_not_a_traceback(language: str) -> None:
+    """re.compile's OverflowError and RecursionError are reported as its re.error is, in the lab's language."""
+    i18n.set_language(language)
+    try:
+        huge, deep = _said(HUGE_REPEAT), _said(DEEP_GROUPS)
+        with pytest.raises(InvalidAgentConfig) as in_the_file:
+            agent.validate_awslogs_conf(
+                ARTICLE_AWSLOGS_CONF_UNCOMMENTED + f"multi_line_start_pattern = {HUGE_REPEAT}\n"
+            )
+    finally:
+        i18n.set_language("en")
+    if language == "en":
+        assert huge == f"{WHERE}'a{{99999999999}}' is not a regular expression (the repetition number is too large)"
+        assert (
+            deep
+            == f"{WHERE}{DEEP_GROUPS!r} is not a regular expression (groups nested too deeply for Python's re module)"
+        )
+    else:
+        assert huge == f"{WHERE}'a{{99999999999}}' は正規表現として正しくありません: 繰り返しの回数が大きすぎます"
+        assert deep.endswith(
+            "は正規表現として正しくありません: グループの入れ子が深すぎて Python の re モジュールでは読めません"
+        )
+    assert str(in_the_file.value).endswith(huge.removeprefix(WHERE))
+    assert _python_error(DEEP_GROUPS).template == TOO_DEEP
+
+
+def test_an_overflow_no_template_knows_stays_pythons() -> None:
+    assert str(regex_failure(OverflowError("a newer limit"))) == "Python's re module says: a newer limit"
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize("pattern", ["(a", HUGE_REPEAT, DEEP_GROUPS], ids=["re.error", "overflow", "recursion"])
+def test_the_simulated_agent_reports_a_collect_list_pattern_as_the_checker_does(language: str, pattern: str) -> None:
+    """A collect_list entry whose multi_line_start_pattern Python cannot compile: the validator's problem, in the
+    lab's language, before any client call (the client is never used)."""
+    i18n.set_language(language)
+    try:
+        with pytest.raises(InvalidAgentConfig) as caught:
+            SimulatedAgent(None, {"file_path": "/var/log/secure", "multi_line_start_pattern": pattern})
+        said = _said(pattern)
+    finally:
+        i18n.set_language("en")
+    entry = "collect_list entry" if language == "en" else "collect_list のエントリ"
+    assert str(caught.value) == f"{entry}: {said.removeprefix('[/var/log/secure] ')}"
+    assert [problem.where for problem in caught.value.problems] == ["multi_line_start_pattern"]
+
+
+def test_the_simulated_agent_still_takes_the_timestamp_format_variable() -> None:
+    entry = {
+        "file_path": "/var/log/app",
+        "timestamp_format": "%Y-%m-%d %H:%M:%S",
+        "multi_line_start_pattern": "{timestamp_format}",
+    }
+    simulated = SimulatedAgent(None, entry, now=lambda: dt.datetime(2024, 1, 2, 4, tzinfo=dt.timezone.utc))
+    events, _skipped = simulated.events(["2024-01-02 03:04:05 start", "  continued", "2024-01-02 03:04:06 next"])
+    assert [event.message for event in events] == ["2024-01-02 03:04:05 start\n  continued", "2024-01-02 03:04:06 next"]
 
 
 #: One text per error class configparser's ``read_string`` raises for labkit's parser (strict, "=" only).

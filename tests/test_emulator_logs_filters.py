@@ -146,6 +146,33 @@ def test_put_metric_filter_with_an_existing_name_replaces_it(logs: Any, lab: Lab
     ]
 
 
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize("pattern", ["%a{99999999999}%", "{ $.user = %a{1,99999999999}% }", "[w1 = %a{99999999999}%]"])
+def test_a_regex_count_python_cannot_hold_is_an_invalid_pattern(logs: Any, language: str, pattern: str) -> None:
+    """re.compile's OverflowError inside a %regex% term: AWS's InvalidParameterException (in English, AWS's
+    words, in any lab language) from every API that takes a pattern, not a traceback."""
+    from labkit import i18n
+
+    i18n.set_language(language)
+    try:
+        calls = [
+            lambda: logs.test_metric_filter(filterPattern=pattern, logEventMessages=["aaa"]),
+            lambda: logs.filter_log_events(logGroupName=GROUP, filterPattern=pattern),
+            lambda: logs.put_metric_filter(
+                logGroupName=GROUP, filterName="huge", filterPattern=pattern, metricTransformations=TRANSFORM
+            ),
+        ]
+        for call in calls:
+            with pytest.raises(
+                logs.exceptions.InvalidParameterException,
+                match=r"Invalid metric filter pattern \(at position \d+: regex does not compile: the repetition number",
+            ):
+                call()
+    finally:
+        i18n.set_language("en")
+    assert logs.describe_metric_filters(logGroupName=GROUP)["metricFilters"] == []
+
+
 def test_put_subscription_filter_rejects_invalid_pattern(logs: Any) -> None:
     with pytest.raises(logs.exceptions.InvalidParameterException, match=r"Invalid character\(s\) in term"):
         logs.put_subscription_filter(

@@ -97,6 +97,30 @@ def test_malformed_query_fails_at_start_query(logs: Any) -> None:
         query(logs, "stats stddev(ms)")
 
 
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize(
+    ("regex", "why"),
+    [
+        ("a{99999999999}", "the repetition number is too large"),  # OverflowError in re.compile
+        ("(" * 5000 + "a" + ")" * 5000, "groups nested too deeply"),  # RecursionError in re.compile
+        ("(?<x>a", "missing \\), unterminated subpattern"),  # re.error
+    ],
+    ids=["overflow", "recursion", "re.error"],
+)
+def test_a_regex_python_cannot_compile_is_a_malformed_query(logs: Any, language: str, regex: str, why: str) -> None:
+    """MalformedQueryException, AWS's answer to "the query string is not valid" (API_StartQuery), in any lab
+    language (AWS's error, in English), for like, =~ and parse alike; never Python's traceback."""
+    from labkit import i18n
+
+    i18n.set_language(language)
+    try:
+        for text in (f"filter @message like /{regex}/", f"filter @message =~ /{regex}/", f"parse @message /{regex}/"):
+            with pytest.raises(logs.exceptions.MalformedQueryException, match=f"invalid regular expression .*: {why}"):
+                query(logs, text)
+    finally:
+        i18n.set_language("en")
+
+
 def test_stop_and_describe_queries(logs: Any) -> None:
     start = logs.lab_start_s
     query_id = logs.start_query(logGroupName=GROUP, startTime=start, endTime=start + 60, queryString="limit 1")[

@@ -87,7 +87,7 @@ def test_the_hub_imports_the_module_without_labkits_dependencies() -> None:
 
 
 def _hub_command(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
-    """``python -m labkit.tools.hub`` as a spawner runs it, without LABKIT_LABS_SOURCE."""
+    """``python -m labkit.tools.hub`` as a spawner runs it, with only the labkit variables given here."""
     env = {key: value for key, value in os.environ.items() if key not in ("LABKIT_LABS_SOURCE", "LABKIT_LANG")}
     env.update(environment, HOME=str(tmp_path))
     return subprocess.run(
@@ -107,6 +107,43 @@ def test_the_start_up_error_speaks_labkit_lang(tmp_path: Path) -> None:
         "labkit.tools.hub: LABKIT_LABS_SOURCE (ラボのコピー元のリポジトリ) が設定されていません\n",
     )
     assert _hub_command(tmp_path, LABKIT_LANG="fr").stderr == english.stderr  # a language labkit lacks: English
+
+
+def test_a_labs_source_that_is_not_there_stops_the_start_with_its_name(tmp_path: Path) -> None:
+    """A missing folder (a mistyped path) or a folder that is not the repository would copy nothing: the
+    command stops, saying so in LABKIT_LANG's language, before it starts a server with no labs."""
+    missing, elsewhere = tmp_path / "no-such-repository", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert [
+        (said.returncode, said.stderr)
+        for said in (
+            _hub_command(tmp_path, LABKIT_LABS_SOURCE=str(missing)),
+            _hub_command(tmp_path, LABKIT_LABS_SOURCE=str(elsewhere)),
+        )
+    ] == [
+        (
+            1,
+            f"labkit.tools.hub: there is no folder {missing} (LABKIT_LABS_SOURCE, the repository to copy the labs from)\n",
+        ),
+        (
+            1,
+            f"labkit.tools.hub: {elsewhere} (LABKIT_LABS_SOURCE) has no notebooks folder: it is not the repository of the labs\n",
+        ),
+    ]
+    assert [
+        (said.returncode, said.stderr)
+        for said in (
+            _hub_command(tmp_path, LABKIT_LABS_SOURCE=str(missing), LABKIT_LANG="ja"),
+            _hub_command(tmp_path, LABKIT_LABS_SOURCE=str(elsewhere), LABKIT_LANG="ja"),
+        )
+    ] == [
+        (1, f"labkit.tools.hub: フォルダ {missing} がありません (LABKIT_LABS_SOURCE: ラボのコピー元のリポジトリ)\n"),
+        (
+            1,
+            f"labkit.tools.hub: {elsewhere} (LABKIT_LABS_SOURCE) に notebooks フォルダがありません: ラボのリポジトリではありません\n",
+        ),
+    ]
+    assert not (tmp_path / LABS_FOLDER).exists()
 
 
 def test_saying_the_error_in_japanese_loads_no_third_party_package(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,6 +26,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.agent.python_errors import json_message
 from labkit.i18n import _, ngettext
 from labkit.lesson import fonts
 from labkit.lesson.units import human_bytes
@@ -58,7 +59,11 @@ def validate(body: str | dict[str, Any]) -> list[str]:
         try:
             body = json.loads(body)
         except json.JSONDecodeError as error:
-            return [_("the body is not valid JSON: {error} (line {line})").format(error=error.msg, line=error.lineno)]
+            return [
+                _("the body is not valid JSON: {error} (line {line})").format(
+                    error=json_message(error.msg).render(_), line=error.lineno
+                )
+            ]
     if not isinstance(body, dict):
         return [_("the body must be a JSON object")]
     widgets = body.get("widgets")

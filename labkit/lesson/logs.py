@@ -34,6 +34,7 @@ from typing import Any, Literal
 from labkit.aws.agent.awslogs import (
     EVENT_OVERHEAD_BYTES,
     LogSource,
+    regex_problems,
 )
 from labkit.aws.agent.unified import collect_list_entry_problems, source_from_collect_list
 from labkit.aws.filterpattern import lint as lint_pattern
@@ -326,7 +327,10 @@ class SimulatedAgent:
         if isinstance(source, LogSource):
             validate_source(source)
         else:
+            pattern = source.get("multi_line_start_pattern")
             problems = collect_list_entry_problems(source)
+            if isinstance(pattern, str) and pattern != "{timestamp_format}":  # read with Python's re below
+                problems += regex_problems("multi_line_start_pattern", pattern)
             if problems:
                 raise InvalidAgentConfig(
                     _("collect_list entry: {problems}").format(problems="; ".join(map(say, problems))),

@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 #: The folder in each user's home that holds their copy of the labs.
 LABS_FOLDER = "aws-monitoring-labs"
@@ -133,13 +133,27 @@ def copy_labs(source: Path, home: Path) -> list[Path]:
     return copied
 
 
+def _stop(message: str) -> NoReturn:
+    raise SystemExit(f"labkit.tools.hub: {message}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Copy the labs into the user's home, then become ``jupyterhub-singleuser`` with ``argv``."""
     args = sys.argv[1:] if argv is None else argv
     source = os.environ.get("LABKIT_LABS_SOURCE")
     if not source:
-        raise SystemExit(
-            "labkit.tools.hub: " + _("LABKIT_LABS_SOURCE (the repository to copy the labs from) is not set")
+        _stop(_("LABKIT_LABS_SOURCE (the repository to copy the labs from) is not set"))
+    if not Path(source).is_dir():
+        _stop(
+            _("there is no folder {source} (LABKIT_LABS_SOURCE, the repository to copy the labs from)").format(
+                source=source
+            )
+        )
+    if not (Path(source) / "notebooks").is_dir():  # another folder: nothing would be copied
+        _stop(
+            _("{source} (LABKIT_LABS_SOURCE) has no notebooks folder: it is not the repository of the labs").format(
+                source=source
+            )
         )
     copy_labs(Path(source), Path.home())
     singleuser = Path(sys.executable).with_name("jupyterhub-singleuser")

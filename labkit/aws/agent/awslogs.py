@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.aws.agent.problems import N_, Problem, invalid, word
-from labkit.aws.agent.python_errors import python_says, regex_error
+from labkit.aws.agent.python_errors import REGEX_FAILURES, python_says, regex_failure
 
 AGENT_REFERENCE_URL = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AgentReference.html"
 TIMESTAMP_DIFFERENCES_URL = (
@@ -427,15 +427,21 @@ def _multi_line_problems(pattern: str | None, datetime_format: str | None) -> li
                 )
             ]
         return []
+    return regex_problems("multi_line_start_pattern", pattern)
+
+
+def regex_problems(option: str, pattern: str) -> list[Problem]:
+    """The problem of an ``option`` whose ``pattern`` Python's :mod:`re` cannot compile (the awslogs agent is a
+    Python program; labkit's simulated agents read patterns with it too)."""
     try:
         re.compile(pattern)
-    except re.error as error:
+    except REGEX_FAILURES as error:
         return [
             Problem(
-                "multi_line_start_pattern",
+                option,
                 N_("{value} is not a regular expression ({error})"),
                 value=repr(pattern),
-                error=regex_error(error),
+                error=regex_failure(error),
             )
         ]
     return []

@@ -187,6 +187,8 @@ def compile_regex(pattern: str, body: str, offset: int) -> re.Pattern[str]:
         return re.compile("".join(out))
     except re.error as error:
         raise invalid(pattern, offset + (error.pos or 0), f"regex does not compile: {error.msg}") from None
+    except OverflowError as error:  # a{99999999999}: a count the docs set no bound on, past what Python can hold
+        raise invalid(pattern, offset, f"regex does not compile: {error}") from None
 
 
 def string_matcher(value: str) -> Matcher:

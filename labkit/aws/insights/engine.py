@@ -436,11 +436,7 @@ class _Parser:
             op = self.next()
             tok = self.next()
             if tok.kind == "regex":
-                try:
-                    pattern = re.compile(_python_regex(tok.text))
-                except re.error as error:
-                    raise MalformedQuery(f"invalid regular expression /{tok.text}/: {error}", tok.pos) from None
-                search = pattern.search
+                search = _regex(tok).search
                 test: Expr = lambda r: (v := left(r)) is not None and search(_text(v)) is not None  # noqa: E731
                 if getattr(left, "field_name", "") == "@message":  # always a string: the hot path
                     test = lambda r: (  # noqa: E731
@@ -590,6 +586,18 @@ class _Parser:
         if unit not in _UNITS_MS or int(m.group(1)) == 0:
             raise self.error(tok)
         return int(m.group(1)) * _UNITS_MS[unit]
+
+
+def _regex(tok: Token) -> re.Pattern[str]:
+    """The ``/regex/`` token compiled, or the query refused as malformed (``StartQuery``'s
+    MalformedQueryException, "The query string is not valid",
+    https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartQuery.html)."""
+    try:
+        return re.compile(_python_regex(tok.text))
+    except (re.error, OverflowError) as error:  # OverflowError: /a{99999999999}/
+        raise MalformedQuery(f"invalid regular expression /{tok.text}/: {error}", tok.pos) from None
+    except RecursionError:  # groups nested past Python's recursion limit
+        raise MalformedQuery(f"invalid regular expression /{tok.text}/: groups nested too deeply", tok.pos) from None
 
 
 def _python_regex(text: str) -> str:
@@ -820,10 +828,7 @@ def _parse(parser: _Parser) -> tuple[Stage, list[str]]:
             regex = regex[: -len("(.*?)")] + "(.*)"
         pattern = re.compile(regex, re.DOTALL)
     elif tok.kind == "regex":
-        try:
-            pattern = re.compile(_python_regex(tok.text))
-        except re.error as error:
-            raise MalformedQuery(f"invalid regular expression /{tok.text}/: {error}", tok.pos) from None
+        pattern = _regex(tok)
         names = list(pattern.groupindex)
         if not names:
             raise MalformedQuery("parse with a regular expression needs named capturing groups (?<name>…)", tok.pos)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws.agent.python_errors import json_message
 from labkit.lesson.agent import validate_unified
 from labkit.course.exercises import Exercise
 from labkit.i18n import N_, _
@@ -43,7 +44,7 @@ def _two_sources_problems(lab: Lab) -> list[str]:
     except json.JSONDecodeError as error:
         return [
             _("the parameter's value is not JSON ({error} at line {line}); store json.dumps(config)").format(
-                error=error.msg, line=error.lineno
+                error=json_message(error.msg).render(_), line=error.lineno
             )
         ]
     if not isinstance(config, dict):
