@@ -12,6 +12,7 @@ Introduced in notebook 00-setup-and-monitoring-types.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -127,6 +128,28 @@ def _lab_utcnow() -> Any:
     return _labkit_clock.utcnow_naive()  # type: ignore[name-defined]  # noqa: F821
 
 
+@functools.cache
+def _moto_state_holders(loaded_modules: frozenset[str]) -> tuple[list[Any], list[Any]]:
+    """moto's backend dicts, and the caches on its model classes that are keyed by a model object
+    (``Subnet._base_avail_ip_iterator`` is an unbounded ``functools.cache``: every subnet made in the
+    process, and through it its whole EC2 backend, stays alive), in the moto modules loaded so far.
+    moto.core's own caches are kept: they hold no lab's data."""
+    from moto.core.base_backend import BackendDict
+
+    backend_dicts: list[Any] = []
+    model_caches: list[Any] = []
+    for name in sorted(loaded_modules):
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        for value in vars(module).values():
+            if isinstance(value, BackendDict):
+                backend_dicts.append(value)
+            elif isinstance(value, type) and value.__module__ == name and not name.startswith("moto.core"):
+                model_caches.extend(member for member in vars(value).values() if hasattr(member, "cache_clear"))
+    return backend_dicts, model_caches
+
+
 def _forget_moto_backends() -> None:
     """Drop every moto backend made so far; each is made again, empty, on first use.
 
@@ -134,22 +157,25 @@ def _forget_moto_backends() -> None:
     place, then drops them from their dicts: the re-creation is thrown away, and for EC2 it loads
     moto's ~1,300 default AMIs (each with a volume and a snapshot) for every region used, about a
     third of a second a lab (issue 15). A backend with clean-up of its own (S3 closes its keys'
-    temporary files and forgets its buckets' owners) still gets its ``reset``. Nothing of labkit's
-    keeps a backend between labs.
+    temporary files and forgets its buckets' owners) still gets its ``reset``. The dropped backends
+    become garbage: nothing of labkit's keeps one between labs, the account dicts moto's
+    ``AccountSpecificBackend._generate_regions`` cache keeps are emptied, and the model caches of
+    :func:`_moto_state_holders` are cleared.
     """
     from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 
+    backend_dicts, model_caches = _moto_state_holders(frozenset(n for n in sys.modules if n.startswith("moto.")))
     with backend_lock:
-        for name, module in list(sys.modules.items()):
-            if name.startswith("moto.") and module is not None:
-                for value in list(vars(module).values()):
-                    if isinstance(value, BackendDict):
-                        for regions in value.values():
-                            for backend in regions.values():
-                                if type(backend).reset is not BaseBackend.reset:
-                                    backend.reset()
-                        value.clear()
+        for backend_dict in backend_dicts:
+            for regions in backend_dict.values():
+                for backend in regions.values():
+                    if type(backend).reset is not BaseBackend.reset:
+                        backend.reset()
+                regions.clear()
+            backend_dict.clear()
         BackendDict._instances.clear()  # type: ignore[misc]
+        for model_cache in model_caches:
+            model_cache.cache_clear()
 
 
 def _seed_moto() -> None:
