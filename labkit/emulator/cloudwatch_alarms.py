@@ -114,6 +114,7 @@ if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 from labkit.aws import alarms, metricmath, metricsinsights
 from labkit.aws.alarms import schedule
+from labkit.aws.alarms.evaluation import STATIC_OPERATORS
 from labkit.aws.alarms.notification import configuration_update_history, state_update_history
 from labkit.emulator.core import Call
 
@@ -661,15 +662,22 @@ class CloudWatchAlarms:
         evaluated = [value for value in values if value is not None]
         if evaluated:
             self.newest[(self.lab.region, alarm["AlarmName"])] = float(evaluated[-1])
-        outcome = alarms.evaluate(
-            values,
-            threshold=threshold,
-            comparison_operator=alarm["ComparisonOperator"],
-            evaluation_periods=n,
-            datapoints_to_alarm=alarm.get("DatapointsToAlarm"),
-            treat_missing_data=treat,
-            current_state=alarm["StateValue"],
-        )
+        rule = {
+            "threshold": threshold,
+            "comparison_operator": alarm["ComparisonOperator"],
+            "evaluation_periods": n,
+            "datapoints_to_alarm": alarm.get("DatapointsToAlarm"),
+            "treat_missing_data": treat,
+            "current_state": alarm["StateValue"],
+        }
+        # Most evaluations keep the state: the state alone, then, without its explanation (a change needs it).
+        if (
+            rule["comparison_operator"] in STATIC_OPERATORS
+            and alarms.evaluated_state(values, **rule) == rule["current_state"]
+        ):
+            self._keep_steady(alarm, window, period, end, count)
+            return
+        outcome = alarms.evaluate(values, **rule)
         if outcome.state == alarm["StateValue"]:
             self._keep_steady(alarm, window, period, end, count)
             return
