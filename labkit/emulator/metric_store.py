@@ -19,6 +19,7 @@ Taught through notebook 01-metric-exploration (every metric read there is answer
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -346,3 +347,54 @@ def period_statistics(
         # Floored to whole seconds, as period_start floors.
         buckets.bucket(row.when // _US, row.unit).add_set(row.count, row.total, row.minimum, row.maximum)
     return buckets.datapoints(statistics, extended_statistics)
+
+
+#: The statistics :func:`period_sets` answers (percentiles need each period's samples: :func:`period_statistics`).
+SET_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
+
+
+def period_sets(
+    rows: dict[str, np.ndarray], units: Sequence[str], *, period: int, origin: int, unit: str | None
+) -> dict[int, list[float]]:
+    """:func:`period_statistics`' buckets of ``rows`` (:meth:`Series.window`'s columns) for the standard
+    statistics, without building a row or a datapoint each (an alarm's evaluation): by period start in
+    seconds, [SampleCount, Sum, Minimum, Maximum] added in the same order from the same start values. A
+    period with datapoints in several units gives the unit that sorts last, as GetMetricStatistics' rows
+    keyed by their Timestamp do."""
+    buckets: dict[tuple[int, str], list[float]] = {}
+    for when, count, total, minimum, maximum, unit_id in zip(
+        rows["when"].tolist(),
+        rows["count"].tolist(),
+        rows["total"].tolist(),
+        rows["minimum"].tolist(),
+        rows["maximum"].tolist(),
+        rows["unit"].tolist(),
+    ):
+        name = units[unit_id]
+        if unit is not None and name != unit:
+            continue
+        shifted = when // _US - origin
+        key = (origin + shifted - shifted % period, name)
+        found = buckets.get(key)
+        if found is None:  # a new bucket starts from 0, +inf and -inf, as PeriodBuckets' does
+            buckets[key] = [0.0 + count, 0.0 + total, min(math.inf, minimum), max(-math.inf, maximum)]
+            continue
+        found[0] += count
+        found[1] += total
+        found[2] = min(found[2], minimum)
+        found[3] = max(found[3], maximum)
+    return {start: found for (start, _), found in sorted(buckets.items())}
+
+
+def set_statistic(found: list[float] | None, name: str) -> float | None:
+    """One of :data:`SET_STATISTICS` of a :func:`period_sets` bucket (None without datapoints), as
+    ``_Bucket.statistic`` gives it."""
+    if found is None or found[0] <= 0:
+        return None
+    if name == "SampleCount":
+        return found[0]
+    if name == "Sum":
+        return found[1]
+    if name == "Average":
+        return found[1] / found[0]
+    return found[2] if name == "Minimum" else found[3]
