@@ -223,47 +223,34 @@ class MetricStore:
                 self.series[key] = Series(namespace, datum["MetricName"], dimensions)
                 self.created += 1
             self.series[key].last_put = now
-            rows = grouped.setdefault(key, [])
             when = micros(_utc(datum["Timestamp"])) if datum.get("Timestamp") is not None else default_when
-            unit = self.unit_id(datum.get("Unit"))
-            if datum.get("Values"):
-                counts = datum.get("Counts") or [1] * len(datum["Values"])
-                for value, count in zip(datum["Values"], counts):
-                    v = float(value)
-                    rows.extend([(when, 1.0, v, v, v, unit)] * int(float(count)))
-            elif datum.get("StatisticValues"):
-                sv = datum["StatisticValues"]
-                rows.append(
-                    (when, float(sv["SampleCount"]), float(sv["Sum"]), float(sv["Minimum"]), float(sv["Maximum"]), unit)
-                )
-            else:
-                v = float(datum.get("Value", 0))
-                rows.append((when, 1.0, v, v, v, unit))
+            grouped.setdefault(key, []).extend(datum_rows(datum, when, self.unit_id(datum.get("Unit"))))
         for key, rows in grouped.items():
-            if len(rows) <= SMALL_WRITE:
-                self.series[key].extend_rows(rows)
-                continue
-            self._append(self.series[key], *zip(*rows))
+            self._extend(self.series[key], rows)
 
-    def put_value(
+    def put_rows(
         self,
         namespace: str,
         name: str,
         dimensions: list[dict[str, str]],
-        when: int,
-        value: float,
-        unit: int,
+        rows: Sequence[tuple[int, float, float, float, float, int]],
         now: dt.datetime,
     ) -> None:
-        """:meth:`put` of one ``Value`` datum at ``when`` (microseconds) in unit id ``unit``, without
-        building it (a status check each lab minute): the same series, row and version bump."""
+        """:meth:`put` of one metric's rows, made already (:func:`datum_rows`), without a datum each (the
+        emulator's per-minute publishing): the same series, rows and version bump."""
         key = (namespace, name, dimension_key(dimensions))
         series = self.series.get(key)
         if series is None:
             series = self.series[key] = Series(namespace, name, dimensions)
             self.created += 1
         series.last_put = now
-        series.extend_rows([(when, 1.0, value, value, value, unit)])
+        self._extend(series, rows)
+
+    def _extend(self, series: Series, rows: Sequence[tuple[int, float, float, float, float, int]]) -> None:
+        if len(rows) <= SMALL_WRITE:
+            series.extend_rows(rows)
+        else:
+            self._append(series, *zip(*rows))
 
     def put_columns(
         self,
@@ -318,6 +305,24 @@ class MetricStore:
             cols["unit"].tolist(),
         ):
             yield Row(when, count, total, minimum, maximum, units[unit])
+
+
+def datum_rows(datum: dict[str, Any], when: int, unit: int) -> list[tuple[int, float, float, float, float, int]]:
+    """The rows :meth:`MetricStore.put` stores for one ``MetricDatum`` at ``when`` (microseconds) in unit id
+    ``unit``: ``Values``/``Counts`` each value ``int(count)`` times, ``StatisticValues`` one set, ``Value``
+    (default 0) one value, as moto 5.2 stored them before this store existed."""
+    if datum.get("Values"):
+        rows = []
+        counts = datum.get("Counts") or [1] * len(datum["Values"])
+        for value, count in zip(datum["Values"], counts):
+            v = float(value)
+            rows.extend([(when, 1.0, v, v, v, unit)] * int(float(count)))
+        return rows
+    if datum.get("StatisticValues"):
+        sv = datum["StatisticValues"]
+        return [(when, float(sv["SampleCount"]), float(sv["Sum"]), float(sv["Minimum"]), float(sv["Maximum"]), unit)]
+    v = float(datum.get("Value", 0))
+    return [(when, 1.0, v, v, v, unit)]
 
 
 def _utc(value: Any) -> dt.datetime:
