@@ -297,14 +297,11 @@ def evaluated_state(
         raise InvalidParameter(f"unknown state {current_state!r}")
     compared = _STATIC_COMPARISONS[comparison_operator]
     limit = float(threshold)
-    flags: list[bool | None] = []
-    real: list[int] = []
-    for i, v in enumerate(values):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            flags.append(None)
-        else:
-            flags.append(bool(compared(float(v), limit)))
-            real.append(i)
+    flags: list[bool | None] = [
+        None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(compared(float(v), limit))
+        for v in values
+    ]
+    real = [i for i, flag in enumerate(flags) if flag is not None]
     return _decide(flags, real, n, m, treat_missing_data, current_state)[0]
 
 
