@@ -42,7 +42,11 @@ Alarms whose answer depends on anything else are evaluated every time: anomaly d
 (the band is a model of the hour and weekday), Metrics Insights queries (any metric of the namespace),
 calendar functions such as ``HOUR`` (the periods' own time), math over metrics of another period, and
 moto's ``AWS/S3`` metrics. Alarm states, history, notifications and events are those of evaluating
-every time (tests/test_emulator_alarm_skipping.py runs the same scenarios both ways).
+every time (tests/test_emulator_alarm_skipping.py runs the same scenarios both ways). An evaluation that
+keeps the state with a static threshold computes the state alone (:func:`labkit.aws.alarms.evaluation.evaluated_state`,
+the rules of ``evaluate`` without the explanation only a change needs), and a standard statistic is read
+straight from the store's columns (:func:`labkit.emulator.metric_store.period_sets`, the buckets and sums of
+the statistics' rows); the same test compares both with the general path, moto's requests included.
 
 The alarms to evaluate are read from moto once and kept (:attr:`CloudWatchAlarms.alarms`) until a
 lab client — the learner's or the kit's own — calls an operation that changes alarms
