@@ -132,7 +132,8 @@ class Series:
             return
         cols = self._cols
         before = self.size
-        last = int(cols["when"][before - 1]) if before else None
+        when = cols["when"]
+        last = int(when[before - 1]) if before else None
         for row in rows:
             if last is not None and row[0] < last:  # out of order: append() sorts
                 self.append(
@@ -141,15 +142,29 @@ class Series:
                 return
             last = row[0]
         needed = before + len(rows)
-        if needed > len(cols["when"]):
-            capacity = max(needed, len(cols["when"]) + len(cols["when"]) // 2)
+        if needed > len(when):
+            capacity = max(needed, len(when) + len(when) // 2)
             for name, col in cols.items():
                 grown = np.empty(capacity, col.dtype)
                 grown[:before] = col[:before]
                 cols[name] = grown
-        when, count, total, minimum, maximum, unit = (cols[name] for name in self._DTYPES)
-        for at, (w, c, t, lo, hi, u) in enumerate(rows, start=before):
-            when[at], count[at], total[at], minimum[at], maximum[at], unit[at] = w, c, t, lo, hi, u
+            when = cols["when"]
+        count, total, minimum, maximum, unit = (
+            cols["count"],
+            cols["total"],
+            cols["minimum"],
+            cols["maximum"],
+            cols["unit"],
+        )
+        at = before
+        for w, c, t, lo, hi, u in rows:
+            when[at] = w
+            count[at] = c
+            total[at] = t
+            minimum[at] = lo
+            maximum[at] = hi
+            unit[at] = u
+            at += 1
         if "seq" in cols:
             cols["seq"][before:needed] = np.arange(before, needed)
         self.size = needed
