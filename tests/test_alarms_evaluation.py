@@ -296,3 +296,39 @@ def test_ignore_differs_from_missing_only_by_keeping_state(
     ignore = evaluate_periods(values, treat_missing_data="ignore", **kw)  # type: ignore[arg-type]
     missing = evaluate_periods(values, treat_missing_data="missing", **kw)  # type: ignore[arg-type]
     assert ignore in (missing, current)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.just(math.nan), st.sampled_from([10.0, 49.5, 50.0, 50.5, 90.0])), max_size=9),
+    st.sampled_from(
+        ("GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold")
+    ),
+    st.integers(1, 5),
+    st.integers(1, 5),
+    st.sampled_from(MODES),
+    st.sampled_from(("OK", "ALARM", "INSUFFICIENT_DATA")),
+)
+def test_evaluated_state_is_evaluate_s_state(
+    values: list[float | None], operator: str, n: int, m: int, treat: str, current: str
+) -> None:
+    """The emulator's cheap state (``evaluated_state``, no explanation) is the explained evaluation's state, for
+    every static operator, M of N, missing-data treatment and current state; invalid M/N raise alike."""
+    from labkit.aws.alarms.evaluation import evaluated_state
+    from labkit.exceptions import InvalidParameter
+
+    rule = {
+        "threshold": THRESHOLD,
+        "comparison_operator": operator,
+        "evaluation_periods": n,
+        "datapoints_to_alarm": m,
+        "treat_missing_data": treat,
+        "current_state": current,
+    }
+    if m > n:
+        with pytest.raises(InvalidParameter):
+            evaluated_state(values, **rule)
+        with pytest.raises(InvalidParameter):
+            evaluate(values, **rule)
+        return
+    assert evaluated_state(values, **rule) == evaluate(values, **rule).state

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from moto.core.botocore_stubber import BotocoreStubber
 
 import labkit
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
@@ -174,14 +175,28 @@ def _metric_alarms(cpu: dict[str, Any], topic: str) -> list[dict[str, Any]]:
 
 
 def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int]:
-    """The scenario; returns everything alarms produced, and how many evaluations ran. ``fast=False``: each
-    alarm's values read for itself."""
+    """The scenario; returns everything alarms produced (and the requests moto served), and how many
+    evaluations ran. ``fast=False``: the general path: each alarm's values read for itself, from the
+    statistics' rows (not the store's columns), and every evaluation explained (not the state alone)."""
     lab = labkit.connect("moto")
+    served: list[tuple[str, str, str]] = []
+    process_request = BotocoreStubber.process_request
+
+    def recorded(stubber: BotocoreStubber, request: Any) -> Any:
+        body = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
+        served.append((request.method, request.url, body))
+        return process_request(stubber, request)
+
+    BotocoreStubber.process_request = recorded  # type: ignore[method-assign]
     try:
         plugin = lab.emulator.plugin(CloudWatchAlarms)
         plugin.skipping = skipping
         if not fast:
             plugin._metric_values = plugin._query_values  # type: ignore[method-assign]
+            plugin._state_kept = lambda values, rule: False  # type: ignore[method-assign]
+            plugin._set_values = lambda query, statistic, starts: plugin._row_values(  # type: ignore[method-assign]
+                query, statistic, None, starts
+            )
         evaluations = 0
         evaluate = plugin._evaluate
 
@@ -246,14 +261,30 @@ def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int]:
             AlarmTypes=both, ScanBy="TimestampAscending"
         )
         described = cloudwatch.describe_alarms(AlarmTypes=both)
+        reads = [
+            cloudwatch.get_metric_statistics(
+                **metric,
+                StartTime=start - dt.timedelta(hours=1),
+                EndTime=lab.clock.now(),
+                Period=60,
+                Statistics=["Average", "Sum", "SampleCount", "Minimum", "Maximum"],
+            )["Datapoints"]
+            for metric in (
+                {k: cpu[k] for k in ("Namespace", "MetricName", "Dimensions")},
+                {"Namespace": NAMESPACE, "MetricName": "Requests", "Dimensions": SERVICE},
+            )
+        ]
         produced = {
             "history": [item for page in history for item in page["AlarmHistoryItems"]],
             "alarms": described["MetricAlarms"] + described["CompositeAlarms"],
             "emails": [(email.to, email.subject, email.sent_at, email.kind) for email in lab.inbox],
             "events": plugin.events,
+            "reads": reads,
+            "served": served,
         }
         return json.loads(json.dumps(produced, default=str)), evaluations
     finally:
+        BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
         lab.close()
 
 
@@ -287,6 +318,7 @@ def test_shared_values_change_nothing_that_alarms_produce() -> None:
     general, _ = _run(skipping=True, fast=False)
     changed = {item["AlarmName"] for item in general["history"] if item["HistoryItemType"] == "StateUpdate"}
     assert {"cpu-above-20", "cpu-above-28", "cpu-above-36", "cpu-3-of-5", "page-me"} <= changed
+    assert len(fast["served"]) > 100 and fast["reads"][0] and fast["reads"][1]
     assert fast == general
 
 

@@ -24,7 +24,7 @@ from labkit.emulator import ec2_workload
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.ec2_metrics import Ec2Metrics
 from labkit.emulator.ec2_workload import NAMESPACE
-from labkit.emulator.metric_store import MetricStore, period_statistics
+from labkit.emulator.metric_store import SET_STATISTICS, MetricStore, period_sets, period_statistics, set_statistic
 from labkit.exceptions import UnsupportedOperation
 from labkit.lesson import ec2
 from labkit.runtime.clock import DEFAULT_START
@@ -96,6 +96,41 @@ def test_statistics_equal_the_reference_in_any_arrival_order(seed: int, batch: i
                 expected_rows, period=period, statistics=stats, extended_statistics=["p50", "p99"], unit=unit
             )
             assert got == want  # exact: same buckets, same order of addition
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("batch", [37, 1])
+def test_alarm_period_sets_equal_the_statistics_rows(seed: int, batch: int) -> None:
+    """period_sets (an alarm's evaluation) gives each period's standard statistics exactly as the rows of
+    period_statistics keyed by Timestamp do: same buckets, same order of addition, the unit sorting last
+    where a period has several, -0.0 kept as the sums keep it."""
+    rng = random.Random(seed)
+    data = [_random_datum(rng, DEFAULT_START) for _ in range(300)]
+    data += [{"MetricName": "m", "Timestamp": DEFAULT_START + dt.timedelta(minutes=40), "Value": -0.0}]
+    store = MetricStore()
+    for start in range(0, len(data), batch):
+        store.put("Lab", data[start : start + batch], DEFAULT_START)
+    series = store.find("Lab", "m", [])
+    assert series is not None
+    begin, end = DEFAULT_START + dt.timedelta(minutes=20), DEFAULT_START + dt.timedelta(hours=2, seconds=30)
+    for period in (10, 60, 300, 3600):
+        for unit in (None, "Count"):
+            for origin in (0, 30, int(end.timestamp()) % period):
+                rows = period_statistics(
+                    store.rows(series, begin, end), period=period, statistics=SET_STATISTICS, unit=unit, origin=origin
+                )
+                want = {int(row["Timestamp"].timestamp()): row for row in rows}
+                found = period_sets(
+                    series.window(int(begin.timestamp()) * 10**6, int(end.timestamp()) * 10**6),
+                    store.units,
+                    period=period,
+                    origin=origin,
+                    unit=unit,
+                )
+                assert sorted(found) == sorted(want)
+                for start, row in want.items():
+                    got = [set_statistic(found[start], name) for name in SET_STATISTICS]
+                    assert repr(got) == repr([row[name] for name in SET_STATISTICS])  # repr: -0.0 is not 0.0
 
 
 def test_vectorised_backfill_stores_exactly_what_the_per_minute_datums_store(lab: Lab) -> None:

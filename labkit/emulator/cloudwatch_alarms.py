@@ -42,7 +42,11 @@ Alarms whose answer depends on anything else are evaluated every time: anomaly d
 (the band is a model of the hour and weekday), Metrics Insights queries (any metric of the namespace),
 calendar functions such as ``HOUR`` (the periods' own time), math over metrics of another period, and
 moto's ``AWS/S3`` metrics. Alarm states, history, notifications and events are those of evaluating
-every time (tests/test_emulator_alarm_skipping.py runs the same scenarios both ways).
+every time (tests/test_emulator_alarm_skipping.py runs the same scenarios both ways). An evaluation that
+keeps the state with a static threshold computes the state alone (:func:`labkit.aws.alarms.evaluation.evaluated_state`,
+the rules of ``evaluate`` without the explanation only a change needs), and a standard statistic is read
+straight from the store's columns (:func:`labkit.emulator.metric_store.period_sets`, the buckets and sums of
+the statistics' rows); the same test compares both with the general path, moto's requests included.
 
 The alarms to evaluate are read from moto once and kept (:attr:`CloudWatchAlarms.alarms`) until a
 lab client — the learner's or the kit's own — calls an operation that changes alarms
@@ -103,7 +107,15 @@ from labkit.emulator.server_state import ServerState, item_key
 from labkit.emulator.simulated_metrics import SimulatedMetrics
 from labkit.emulator.sns_email import SnsEmail
 from labkit.emulator.synthetic_checks import SyntheticChecks
-from labkit.emulator.metric_store import QUIET_FOREVER, Series, micros, period_statistics
+from labkit.emulator.metric_store import (
+    QUIET_FOREVER,
+    SET_STATISTICS,
+    Series,
+    micros,
+    period_sets,
+    period_statistics,
+    set_statistic,
+)
 from labkit.exceptions import InvalidAlarmParameter, ServiceError, UnsupportedOperation
 from labkit.i18n import N_, _
 
@@ -114,6 +126,7 @@ if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 from labkit.aws import alarms, metricmath, metricsinsights
 from labkit.aws.alarms import schedule
+from labkit.aws.alarms.evaluation import STATIC_OPERATORS
 from labkit.aws.alarms.notification import configuration_update_history, state_update_history
 from labkit.emulator.core import Call
 
@@ -661,15 +674,18 @@ class CloudWatchAlarms:
         evaluated = [value for value in values if value is not None]
         if evaluated:
             self.newest[(self.lab.region, alarm["AlarmName"])] = float(evaluated[-1])
-        outcome = alarms.evaluate(
-            values,
-            threshold=threshold,
-            comparison_operator=alarm["ComparisonOperator"],
-            evaluation_periods=n,
-            datapoints_to_alarm=alarm.get("DatapointsToAlarm"),
-            treat_missing_data=treat,
-            current_state=alarm["StateValue"],
-        )
+        rule = {
+            "threshold": threshold,
+            "comparison_operator": alarm["ComparisonOperator"],
+            "evaluation_periods": n,
+            "datapoints_to_alarm": alarm.get("DatapointsToAlarm"),
+            "treat_missing_data": treat,
+            "current_state": alarm["StateValue"],
+        }
+        if self._state_kept(values, rule):
+            self._keep_steady(alarm, window, period, end, count)
+            return
+        outcome = alarms.evaluate(values, **rule)
         if outcome.state == alarm["StateValue"]:
             self._keep_steady(alarm, window, period, end, count)
             return
@@ -685,6 +701,13 @@ class CloudWatchAlarms:
             datapoints_to_alarm_set="DatapointsToAlarm" in alarm,
         )
         self._transition(alarm, outcome.state, reason, reason_data, now)
+
+    @staticmethod
+    def _state_kept(values: list[float | None], rule: dict[str, Any]) -> bool:
+        """Whether the evaluation keeps the state, told by the state alone (:func:`alarms.evaluated_state`)
+        when the threshold is static: most evaluations keep it, and only a change needs the explanation."""
+        static = rule["comparison_operator"] in STATIC_OPERATORS
+        return static and alarms.evaluated_state(values, **rule) == rule["current_state"]
 
     def _metric_values(
         self,
@@ -728,11 +751,40 @@ class CloudWatchAlarms:
         if alarm.get("Unit"):
             query["Unit"] = alarm["Unit"]
         statistic = alarm.get("Statistic")
+        if statistic in SET_STATISTICS and alarm["Namespace"] != PROVIDED_NAMESPACE:
+            return self._set_values(query, statistic, starts)
+        return self._row_values(query, statistic, alarm.get("ExtendedStatistic"), starts)
+
+    def _set_values(
+        self, query: dict[str, Any], statistic: str, starts: list[dt.datetime]
+    ) -> tuple[list[float | None], list[float | None]]:
+        """:meth:`_row_values` of a standard statistic on the lab's own store, straight from the series'
+        columns (:func:`period_sets`: the buckets and sums of :meth:`_statistics`)."""
+        store = self.metrics.store
+        series = store.find(query["Namespace"], query["MetricName"], query["Dimensions"])
+        if series is None:
+            return [None] * len(starts), [None] * len(starts)
+        period = int(query["Period"])
+        found = period_sets(
+            series.window(micros(query["StartTime"]), micros(query["EndTime"])),
+            store.units,
+            period=period,
+            origin=int(query["EndTime"].timestamp()) % period,
+            unit=query.get("Unit"),
+        )
+        # A start between whole seconds is no period's start (those are whole seconds since the epoch).
+        sets = [found.get(at // 1_000_000) if at % 1_000_000 == 0 else None for at in map(micros, starts)]
+        return [set_statistic(s, statistic) for s in sets], [set_statistic(s, "SampleCount") for s in sets]
+
+    def _row_values(
+        self, query: dict[str, Any], statistic: str | None, extended: str | None, starts: list[dt.datetime]
+    ) -> tuple[list[float | None], list[float | None]]:
+        """The values and sample counts from the query's datapoints, as GetMetricStatistics gives them."""
         if statistic:
             by_start = self._by_start({**query, "Statistics": [statistic, "SampleCount"]})
             values = [by_start[s][statistic] if s in by_start else None for s in starts]
         else:  # a percentile: GetMetricStatistics takes Statistics or ExtendedStatistics, not both
-            extended = alarm["ExtendedStatistic"]
+            assert extended is not None  # _evaluable_period checked it
             by_start = self._by_start({**query, "ExtendedStatistics": [extended]})
             values = [by_start[s]["ExtendedStatistics"].get(extended) if s in by_start else None for s in starts]
             by_start = self._by_start({**query, "Statistics": ["SampleCount"]})

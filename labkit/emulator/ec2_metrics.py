@@ -25,7 +25,7 @@ from labkit.emulator.ec2_workload import (
     metric_period_start,
     sample_values,
 )
-from labkit.emulator.metric_store import micros
+from labkit.emulator.metric_store import datum_rows, micros
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -155,16 +155,28 @@ class Ec2Metrics:
 
     def _store_minute(self, now: dt.datetime) -> None:
         """:meth:`tick` in-process: the same rows, series (created in the same order) and version bumps,
-        the status checks written straight into the store (a dict per datum each minute was most of it)."""
+        written straight into the store (a dict per datum each minute was most of it)."""
         store = self.metrics.store
         for instance in self.instances:
             if not instance.detailed:
                 minute = now - dt.timedelta(minutes=1)
                 when, count = micros(minute), store.unit_id("Count")
                 for name, value in instance.status_sample(minute).items():
-                    store.put_value(NAMESPACE, name, instance.dimensions, when, value, count, now)
+                    store.put_rows(NAMESPACE, name, instance.dimensions, [(when, 1.0, value, value, value, count)], now)
             if now.minute % instance.period_minutes == 0:
-                self._put(self._period_data(instance, now - dt.timedelta(minutes=instance.period_minutes)))
+                self._store_period(instance, now - dt.timedelta(minutes=instance.period_minutes), now)
+
+    def _store_period(self, instance: LabInstance, period_start: dt.datetime, now: dt.datetime) -> None:
+        """:meth:`_period_data` stored as :meth:`MetricStore.put` would store it, a metric at a time."""
+        store = self.metrics.store
+        minutes = [period_start + dt.timedelta(minutes=m) for m in range(instance.period_minutes)]
+        samples = [instance.sample(minute) for minute in minutes]
+        when = micros(period_start)
+        for name in instance.metric_names():
+            if instance.detailed or name not in STATUS_METRICS:
+                datum = sample_values([sample[name] for sample in samples])
+                rows = datum_rows(datum, when, store.unit_id(instance.unit(name)))
+                store.put_rows(NAMESPACE, name, instance.dimensions, rows, now)
 
 
 def _period_rows(starts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:

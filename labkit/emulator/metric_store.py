@@ -19,6 +19,7 @@ Taught through notebook 01-metric-exploration (every metric read there is answer
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -131,7 +132,8 @@ class Series:
             return
         cols = self._cols
         before = self.size
-        last = int(cols["when"][before - 1]) if before else None
+        when = cols["when"]
+        last = int(when[before - 1]) if before else None
         for row in rows:
             if last is not None and row[0] < last:  # out of order: append() sorts
                 self.append(
@@ -140,15 +142,29 @@ class Series:
                 return
             last = row[0]
         needed = before + len(rows)
-        if needed > len(cols["when"]):
-            capacity = max(needed, len(cols["when"]) + len(cols["when"]) // 2)
+        if needed > len(when):
+            capacity = max(needed, len(when) + len(when) // 2)
             for name, col in cols.items():
                 grown = np.empty(capacity, col.dtype)
                 grown[:before] = col[:before]
                 cols[name] = grown
-        when, count, total, minimum, maximum, unit = (cols[name] for name in self._DTYPES)
-        for at, (w, c, t, lo, hi, u) in enumerate(rows, start=before):
-            when[at], count[at], total[at], minimum[at], maximum[at], unit[at] = w, c, t, lo, hi, u
+            when = cols["when"]
+        count, total, minimum, maximum, unit = (
+            cols["count"],
+            cols["total"],
+            cols["minimum"],
+            cols["maximum"],
+            cols["unit"],
+        )
+        at = before
+        for w, c, t, lo, hi, u in rows:
+            when[at] = w
+            count[at] = c
+            total[at] = t
+            minimum[at] = lo
+            maximum[at] = hi
+            unit[at] = u
+            at += 1
         if "seq" in cols:
             cols["seq"][before:needed] = np.arange(before, needed)
         self.size = needed
@@ -222,47 +238,34 @@ class MetricStore:
                 self.series[key] = Series(namespace, datum["MetricName"], dimensions)
                 self.created += 1
             self.series[key].last_put = now
-            rows = grouped.setdefault(key, [])
             when = micros(_utc(datum["Timestamp"])) if datum.get("Timestamp") is not None else default_when
-            unit = self.unit_id(datum.get("Unit"))
-            if datum.get("Values"):
-                counts = datum.get("Counts") or [1] * len(datum["Values"])
-                for value, count in zip(datum["Values"], counts):
-                    v = float(value)
-                    rows.extend([(when, 1.0, v, v, v, unit)] * int(float(count)))
-            elif datum.get("StatisticValues"):
-                sv = datum["StatisticValues"]
-                rows.append(
-                    (when, float(sv["SampleCount"]), float(sv["Sum"]), float(sv["Minimum"]), float(sv["Maximum"]), unit)
-                )
-            else:
-                v = float(datum.get("Value", 0))
-                rows.append((when, 1.0, v, v, v, unit))
+            grouped.setdefault(key, []).extend(datum_rows(datum, when, self.unit_id(datum.get("Unit"))))
         for key, rows in grouped.items():
-            if len(rows) <= SMALL_WRITE:
-                self.series[key].extend_rows(rows)
-                continue
-            self._append(self.series[key], *zip(*rows))
+            self._extend(self.series[key], rows)
 
-    def put_value(
+    def put_rows(
         self,
         namespace: str,
         name: str,
         dimensions: list[dict[str, str]],
-        when: int,
-        value: float,
-        unit: int,
+        rows: Sequence[tuple[int, float, float, float, float, int]],
         now: dt.datetime,
     ) -> None:
-        """:meth:`put` of one ``Value`` datum at ``when`` (microseconds) in unit id ``unit``, without
-        building it (a status check each lab minute): the same series, row and version bump."""
+        """:meth:`put` of one metric's rows, made already (:func:`datum_rows`), without a datum each (the
+        emulator's per-minute publishing): the same series, rows and version bump."""
         key = (namespace, name, dimension_key(dimensions))
         series = self.series.get(key)
         if series is None:
             series = self.series[key] = Series(namespace, name, dimensions)
             self.created += 1
         series.last_put = now
-        series.extend_rows([(when, 1.0, value, value, value, unit)])
+        self._extend(series, rows)
+
+    def _extend(self, series: Series, rows: Sequence[tuple[int, float, float, float, float, int]]) -> None:
+        if len(rows) <= SMALL_WRITE:
+            series.extend_rows(rows)
+        else:
+            self._append(series, *zip(*rows))
 
     def put_columns(
         self,
@@ -319,6 +322,24 @@ class MetricStore:
             yield Row(when, count, total, minimum, maximum, units[unit])
 
 
+def datum_rows(datum: dict[str, Any], when: int, unit: int) -> list[tuple[int, float, float, float, float, int]]:
+    """The rows :meth:`MetricStore.put` stores for one ``MetricDatum`` at ``when`` (microseconds) in unit id
+    ``unit``: ``Values``/``Counts`` each value ``int(count)`` times, ``StatisticValues`` one set, ``Value``
+    (default 0) one value, as moto 5.2 stored them before this store existed."""
+    if datum.get("Values"):
+        rows = []
+        counts = datum.get("Counts") or [1] * len(datum["Values"])
+        for value, count in zip(datum["Values"], counts):
+            v = float(value)
+            rows.extend([(when, 1.0, v, v, v, unit)] * int(float(count)))
+        return rows
+    if datum.get("StatisticValues"):
+        sv = datum["StatisticValues"]
+        return [(when, float(sv["SampleCount"]), float(sv["Sum"]), float(sv["Minimum"]), float(sv["Maximum"]), unit)]
+    v = float(datum.get("Value", 0))
+    return [(when, 1.0, v, v, v, unit)]
+
+
 def _utc(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -346,3 +367,54 @@ def period_statistics(
         # Floored to whole seconds, as period_start floors.
         buckets.bucket(row.when // _US, row.unit).add_set(row.count, row.total, row.minimum, row.maximum)
     return buckets.datapoints(statistics, extended_statistics)
+
+
+#: The statistics :func:`period_sets` answers (percentiles need each period's samples: :func:`period_statistics`).
+SET_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
+
+
+def period_sets(
+    rows: dict[str, np.ndarray], units: Sequence[str], *, period: int, origin: int, unit: str | None
+) -> dict[int, list[float]]:
+    """:func:`period_statistics`' buckets of ``rows`` (:meth:`Series.window`'s columns) for the standard
+    statistics, without building a row or a datapoint each (an alarm's evaluation): by period start in
+    seconds, [SampleCount, Sum, Minimum, Maximum] added in the same order from the same start values. A
+    period with datapoints in several units gives the unit that sorts last, as GetMetricStatistics' rows
+    keyed by their Timestamp do."""
+    buckets: dict[tuple[int, str], list[float]] = {}
+    for when, count, total, minimum, maximum, unit_id in zip(
+        rows["when"].tolist(),
+        rows["count"].tolist(),
+        rows["total"].tolist(),
+        rows["minimum"].tolist(),
+        rows["maximum"].tolist(),
+        rows["unit"].tolist(),
+    ):
+        name = units[unit_id]
+        if unit is not None and name != unit:
+            continue
+        shifted = when // _US - origin
+        key = (origin + shifted - shifted % period, name)
+        found = buckets.get(key)
+        if found is None:  # a new bucket starts from 0, +inf and -inf, as PeriodBuckets' does
+            buckets[key] = [0.0 + count, 0.0 + total, min(math.inf, minimum), max(-math.inf, maximum)]
+            continue
+        found[0] += count
+        found[1] += total
+        found[2] = min(found[2], minimum)
+        found[3] = max(found[3], maximum)
+    return {start: found for (start, _), found in sorted(buckets.items())}
+
+
+def set_statistic(found: list[float] | None, name: str) -> float | None:
+    """One of :data:`SET_STATISTICS` of a :func:`period_sets` bucket (None without datapoints), as
+    ``_Bucket.statistic`` gives it."""
+    if found is None or found[0] <= 0:
+        return None
+    if name == "SampleCount":
+        return found[0]
+    if name == "Sum":
+        return found[1]
+    if name == "Average":
+        return found[1] / found[0]
+    return found[2] if name == "Minimum" else found[3]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws.alarms.evaluation import evaluate, evaluate_periods, evaluation_range
+from labkit.aws.alarms.evaluation import evaluate, evaluate_periods, evaluated_state, evaluation_range
 from labkit.aws.alarms.notification import (
     REGION_NAMES,
     alarm_notification,
@@ -35,6 +35,7 @@ __all__ = [
     "email_body",
     "evaluate",
     "evaluate_periods",
+    "evaluated_state",
     "evaluation_range",
     "period_statistics",
     "period_values",

@@ -44,6 +44,7 @@ __all__ = [
     "effective_treat_missing_data",
     "evaluate",
     "evaluate_periods",
+    "evaluated_state",
     "evaluation_range",
     "is_breaching",
 ]
@@ -231,10 +232,19 @@ def evaluate(
             comparison_operator,
         )
 
+    state, how, evaluated, filled = _decide(flags, real, n, m, treat_missing_data, current_state)
+    return result(state, how, evaluated, filled)
+
+
+def _decide(
+    flags: Sequence[bool | None], real: Sequence[int], n: int, m: int, treat_missing_data: str, current_state: str
+) -> tuple[str, str, Sequence[int], int]:
+    """The rules of :func:`evaluate` over each period's breach flag (None: missing) and the indexes of the
+    real points: the state, how it was reached, the real points evaluated and how many points were filled."""
     if len(real) >= n:
         window = real[-n:]
         breaches = sum(1 for i in window if flags[i])
-        return result("ALARM" if breaches >= m else "OK", "datapoints", window)
+        return ("ALARM" if breaches >= m else "OK"), "datapoints", window, 0
     if not real:
         state = {
             "missing": "INSUFFICIENT_DATA",
@@ -243,25 +253,56 @@ def evaluate(
             "notBreaching": "OK",
         }[treat_missing_data]
         how = {"missing": "insufficient", "ignore": "retained"}.get(treat_missing_data, "filled")
-        return result(state, how, (), n if how == "filled" else 0)
+        return state, how, (), n if how == "filled" else 0
     fill = n - len(real)
     breaches = sum(1 for i in real if flags[i])
     if treat_missing_data == "breaching":
-        return result("ALARM" if breaches + fill >= m else "OK", "filled", real, fill)
+        return ("ALARM" if breaches + fill >= m else "OK"), "filled", real, fill
     if treat_missing_data == "notBreaching":
-        return result("ALARM" if breaches >= m else "OK", "filled", real, fill)
+        return ("ALARM" if breaches >= m else "OK"), "filled", real, fill
     # missing / ignore: decide on the real points when they settle it.
     if breaches >= m:
-        return result("ALARM", "partial", real)
+        return "ALARM", "partial", real, 0
     if breaches < len(real):
-        return result("OK", "partial", real)
+        return "OK", "partial", real, 0
     # Every real point breaches but fewer than M: premature-ALARM rule, else not enough data.
-    oldest_age = len(vals) - real[0]
+    oldest_age = len(flags) - real[0]
     if treat_missing_data == "ignore":
-        return result(current_state, "retained", real)
+        return current_state, "retained", real, 0
     if oldest_age >= m:
-        return result("ALARM", "premature", real)
-    return result("INSUFFICIENT_DATA", "insufficient", real)
+        return "ALARM", "premature", real, 0
+    return "INSUFFICIENT_DATA", "insufficient", real, 0
+
+
+def evaluated_state(
+    values: Sequence[float | None],
+    *,
+    threshold: float,
+    comparison_operator: str,
+    evaluation_periods: int,
+    datapoints_to_alarm: int | None = None,
+    treat_missing_data: str = "missing",
+    current_state: str = "INSUFFICIENT_DATA",
+) -> str:
+    """``evaluate(...).state`` for a static threshold (one of :data:`STATIC_OPERATORS`), without the
+    explanation: the same rules (:func:`_decide`) at a fraction of the cost, for the emulator's evaluations
+    that keep the alarm's state (most of them; a change is explained by :func:`evaluate`)."""
+    n = evaluation_periods
+    m = n if datapoints_to_alarm is None else datapoints_to_alarm
+    if n < 1 or m < 1 or m > n:
+        raise InvalidParameter("need 1 <= datapoints_to_alarm <= evaluation_periods")
+    if treat_missing_data not in TREAT_MISSING_DATA:
+        raise InvalidParameter(f"unknown treat_missing_data {treat_missing_data!r}")
+    if current_state not in STATES:
+        raise InvalidParameter(f"unknown state {current_state!r}")
+    compared = _STATIC_COMPARISONS[comparison_operator]
+    limit = float(threshold)
+    flags: list[bool | None] = [
+        None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(compared(float(v), limit))
+        for v in values
+    ]
+    real = [i for i, flag in enumerate(flags) if flag is not None]
+    return _decide(flags, real, n, m, treat_missing_data, current_state)[0]
 
 
 def evaluate_periods(
