@@ -41,12 +41,12 @@ def shared_loader() -> botocore.loaders.Loader:
     return botocore.loaders.create_loader()
 
 
+_create_loader = botocore.session.create_loader
+
+
 @functools.cache
 def _loader_for(search_path_string: str | None) -> botocore.loaders.Loader:
     return shared_loader() if search_path_string is None else _create_loader(search_path_string)
-
-
-_create_loader = botocore.session.create_loader
 
 
 def share_loaders() -> Callable[[], None]:

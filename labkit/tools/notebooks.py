@@ -220,10 +220,10 @@ def parallel_kernels(backend: str) -> int:
 def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
     """Execute each notebook headless on ``backend`` (:func:`parallel_kernels` at once); never writes the
     notebooks. The results come in the order of ``paths``, whatever order the notebooks finish in."""
-    import asyncio
+    from jupyter_core.utils import run_sync  # nbclient's own way: works inside a running event loop too
 
     with backend_environment(backend):
-        return asyncio.run(_run_all(paths, parallel_kernels(backend)))
+        return run_sync(_run_all)(paths, parallel_kernels(backend))
 
 
 async def _run_all(paths: list[Path], kernels: int) -> list[RunResult]:
