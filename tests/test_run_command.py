@@ -137,3 +137,29 @@ def test_notebooks_share_nothing_only_when_each_kernel_has_its_own_moto(monkeypa
     assert notebooks.parallel_kernels("aws") == 1
     monkeypatch.setenv("LABKIT_ENDPOINT_URL", "http://127.0.0.1:5000")  # a workshop's server: one account for all
     assert notebooks.parallel_kernels("moto-server") == 1
+
+
+def test_labkit_run_reads_notebooks_without_building_the_iri_grammars() -> None:
+    """``rfc3987_syntax`` (jsonschema's optional "iri" formats) builds its grammars on import, seconds before the
+    first kernel could start: ``labkit run`` imports jsonschema without it, nbformat still validates, and the
+    package can still be imported afterwards by whoever needs it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from labkit.tools import notebooks\n"
+        "notebooks._import_jsonschema_without_iri_grammars()\n"
+        "import nbformat\n"
+        "assert 'rfc3987_syntax' not in sys.modules\n"
+        "nbformat.validate(nbformat.read('notebooks/00-setup-and-monitoring-types.ipynb', as_version=4))\n"
+        "try:\n"
+        "    nbformat.validate({'cells': 'not a list'})\n"
+        "except nbformat.ValidationError:\n"
+        "    print('invalid notebook refused')\n"
+        "import rfc3987_syntax\n"
+        "print('importable afterwards')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:2] == ["invalid notebook refused", "importable afterwards"]
