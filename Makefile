@@ -40,11 +40,12 @@ lab: $(STAMP)
 lab-ja: $(STAMP)
 	LABKIT_LANG=ja $(MAKE) --no-print-directory lab
 
-# -n auto: one pytest-xdist worker per core, for tests/. nbval runs in one process: under xdist every cell ran
-# in a fresh kernel (a clean-clone run failed 487 notebook cells with NameError), so the notebooks are serial;
-# each notebook's second run (the root conftest.py) reuses its nbval kernel.
+# -n auto: one pytest-xdist worker per core. For nbval, --dist loadfile gives each notebook whole to one worker,
+# its cells in order in one kernel, then its second run (the root conftest.py) in that kernel; under xdist's
+# default every cell went to any worker and ran in a fresh kernel (a clean-clone run failed 487 notebook cells
+# with NameError). Each notebook's kernel has its own in-process moto, so two notebooks at once share nothing.
 XDIST := -n auto
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -n auto --dist loadfile
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q $(XDIST)

@@ -5,7 +5,8 @@ nbval runs a notebook's code cells one test each in one kernel and compares thei
 answer twice in a row: "Run All" again after a full run, and every step cell run twice
 (docs/notebook-standards.md). A second kernel and a second first run per notebook would test nothing more.
 
-The Makefile runs the notebooks in one process, not under pytest-xdist: there every cell ran in a fresh kernel.
+The Makefile runs nbval under pytest-xdist with ``--dist loadfile``: each notebook whole on one worker, so its cells
+and this second run share its kernel (under xdist's default distribution every cell ran in a fresh kernel).
 """
 
 from __future__ import annotations

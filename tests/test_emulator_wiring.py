@@ -227,3 +227,26 @@ def test_offline_sessions_share_botocores_models_and_still_reach_in_process_moto
     assert second.get_credentials().access_key == "other" and first.get_credentials().access_key == "testing"
     first.events.register("before-sign", lambda **_: None, unique_id="only-in-first")
     assert "only-in-first" not in second._session._original_handler._unique_id_handlers
+
+
+def test_motos_own_sessions_share_the_loader_while_a_moto_lab_is_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto makes sessions of its own (``boto3.Session()``); while an offline lab is open they get the loader of
+    their data path, parsed once, and after it closes a session gets a loader of its own again."""
+    import botocore.session
+
+    import labkit
+    from labkit.emulator.moto_accounts import shared_loader
+
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    lab = labkit.connect("moto")
+    try:
+        assert boto3.Session()._session.get_component("data_loader") is shared_loader()
+        monkeypatch.setenv("AWS_DATA_PATH", "/elsewhere")
+        own = boto3.Session()._session.get_component("data_loader")
+        assert own is not shared_loader() and own is boto3.Session()._session.get_component("data_loader")
+        assert "/elsewhere" in own.search_paths  # the data path still chooses the files
+        monkeypatch.delenv("AWS_DATA_PATH")
+        assert lab.client("ec2").describe_regions()["Regions"]  # moto's EC2 backend, made on the shared loader
+    finally:
+        lab.close()
+    assert botocore.session.Session().get_component("data_loader") is not shared_loader()

@@ -262,10 +262,12 @@ def test_the_run_table_and_the_workshop_board_line_up_in_japanese(japanese) -> N
         [
             RunResult("00-setup-and-monitoring-types", 12.5, "4/4"),
             RunResult("02-cpu-alarm", 30.0, "-", error="ChecksFailed"),
-        ]
+        ],
+        31.5,
     ).splitlines()
     assert table[0].split() == ["ノートブック", "秒", "チェック", "結果"]
-    assert table[3].endswith("失敗: ChecksFailed") and table[-1].startswith("合計")
+    assert table[3].endswith("失敗: ChecksFailed") and table[-2].split() == ["合計", "42.5"]
+    assert table[-1].split() == ["経過時間", "31.5"]
     ends = {
         i18n.width(line[: line.index(cell) + len(cell)])
         for line, cell in [(table[0], "チェック"), (table[2], "4/4"), (table[3], " -")]

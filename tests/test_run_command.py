@@ -82,3 +82,84 @@ def test_a_notebook_whose_checks_fail_shows_what_ran(tmp_path: Path) -> None:
     path = _notebook(tmp_path, ["print('step')", checks])
     [result] = notebooks.run([path])
     assert result.checks == "2/3" and "three" in result.error
+
+
+@pytest.mark.notebook
+def test_notebooks_run_at_once_and_the_table_keeps_their_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two notebooks that each wait for the other's kernel to have started: they finish only if both kernels
+    run at once (one at a time, the first would wait out its 60 seconds and fail); the table lists them as given."""
+
+    def waiting_for(me: str, other: str, padding: int) -> Path:
+        notebook = nbformat.v4.new_notebook()
+        notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+        rendezvous = (
+            "import pathlib, time\n"
+            f"pathlib.Path({str(tmp_path / me)!r}).touch()\n"
+            "deadline = time.monotonic() + 60\n"
+            f"while not pathlib.Path({str(tmp_path / other)!r}).exists():\n"
+            "    assert time.monotonic() < deadline, 'the other notebook never started'\n"
+            "    time.sleep(0.05)\n"
+            "print('x: 1/1 checks passed')"
+        )
+        notebook.cells.append(nbformat.v4.new_code_cell(rendezvous + "#" * padding))
+        path = tmp_path / f"{me}.ipynb"
+        nbformat.write(notebook, path)
+        return path
+
+    small, large = waiting_for("01-small", "02-large", 0), waiting_for("02-large", "01-small", 10_000)
+    monkeypatch.setattr(notebooks, "parallel_kernels", lambda backend: 2)
+    results = notebooks.run([small, large])
+    assert [(r.notebook, r.checks, r.error) for r in results] == [("01-small", "1/1", ""), ("02-large", "1/1", "")]
+
+
+@pytest.mark.notebook
+def test_the_largest_notebook_starts_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One kernel at a time: the larger file (a proxy for a longer run) goes first, the table keeps the given order."""
+
+    def signing(name: str, padding: int) -> Path:
+        notebook = nbformat.v4.new_notebook()
+        notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+        sign = f"with open({str(tmp_path / 'order')!r}, 'a') as file:\n    file.write({name!r} + ' ')"
+        notebook.cells.append(nbformat.v4.new_code_cell(sign + "#" * padding))
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(notebook, path)
+        return path
+
+    monkeypatch.setattr(notebooks, "parallel_kernels", lambda backend: 1)
+    results = notebooks.run([signing("01-small", 0), signing("02-large", 10_000)])
+    assert [r.notebook for r in results] == ["01-small", "02-large"]
+    assert (tmp_path / "order").read_text().split() == ["02-large", "01-small"]
+
+
+def test_notebooks_share_nothing_only_when_each_kernel_has_its_own_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LABKIT_ENDPOINT_URL", raising=False)
+    assert notebooks.parallel_kernels("moto") == notebooks.parallel_kernels("moto-server") >= 1
+    assert notebooks.parallel_kernels("aws") == 1
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", "http://127.0.0.1:5000")  # a workshop's server: one account for all
+    assert notebooks.parallel_kernels("moto-server") == 1
+
+
+def test_labkit_run_reads_notebooks_without_building_the_iri_grammars() -> None:
+    """``rfc3987_syntax`` (jsonschema's optional "iri" formats) builds its grammars on import, seconds before the
+    first kernel could start: ``labkit run`` imports jsonschema without it, nbformat still validates, and the
+    package can still be imported afterwards by whoever needs it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from labkit.tools import notebooks\n"
+        "notebooks._import_jsonschema_without_iri_grammars()\n"
+        "import nbformat\n"
+        "assert 'rfc3987_syntax' not in sys.modules\n"
+        "nbformat.validate(nbformat.read('notebooks/00-setup-and-monitoring-types.ipynb', as_version=4))\n"
+        "try:\n"
+        "    nbformat.validate({'cells': 'not a list'})\n"
+        "except nbformat.ValidationError:\n"
+        "    print('invalid notebook refused')\n"
+        "import rfc3987_syntax\n"
+        "print('importable afterwards')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:2] == ["invalid notebook refused", "importable afterwards"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+from collections.abc import Callable
 
 import boto3
 import botocore.handlers
@@ -38,6 +39,29 @@ def shared_loader() -> botocore.loaders.Loader:
     JSON model once per loader, and a lab makes a session per backend, account and plugin (loading
     the EC2 model alone takes a tenth of a second). The loader only caches botocore's own files."""
     return botocore.loaders.create_loader()
+
+
+_create_loader = botocore.session.create_loader
+
+
+@functools.cache
+def _loader_for(search_path_string: str | None) -> botocore.loaders.Loader:
+    return shared_loader() if search_path_string is None else _create_loader(search_path_string)
+
+
+def share_loaders() -> Callable[[], None]:
+    """Every botocore session made in this process from now on, moto's own included, gets the one loader
+    of its data path (``AWS_DATA_PATH``; none: :func:`shared_loader`) instead of a new one; returns the
+    function that stops it. moto makes sessions of its own (``boto3.Session()``: three when ``moto.ec2``
+    is imported, one for its backends' regions), and each new loader parses the EC2 model and the
+    endpoints again: about a second of CPU in every lab that uses EC2. The loader only caches botocore's
+    own files, so what a session loads is what it would have loaded."""
+    botocore.session.create_loader = _loader_for
+
+    def stop() -> None:
+        botocore.session.create_loader = _create_loader
+
+    return stop
 
 
 def _builtin_handlers() -> HierarchicalEmitter:

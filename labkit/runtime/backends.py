@@ -26,7 +26,7 @@ import boto3
 from botocore.config import Config
 
 from labkit.emulator.server import labkit_server
-from labkit.emulator.moto_accounts import FAKE_KEY, MOTO_ACCOUNT_ID, MOTO_SEED, offline_session
+from labkit.emulator.moto_accounts import FAKE_KEY, MOTO_ACCOUNT_ID, MOTO_SEED, offline_session, share_loaders
 from labkit.exceptions import ConfigurationError, GuardrailError
 from labkit.i18n import _
 from labkit.runtime.clock import LabClock
@@ -77,7 +77,9 @@ _OFFLINE_ENVIRONMENT = {
 
 def _offline_environment() -> Callable[[], None]:
     """Fake credentials and no ``~/.aws`` for everything in this process (moto itself makes
-    boto3 sessions); returns the function that puts the learner's environment back."""
+    boto3 sessions), and one botocore loader for all of them (:func:`share_loaders`); returns the
+    function that puts the learner's environment back."""
+    stop_sharing = share_loaders()
     saved = {key: os.environ.get(key) for key in _OFFLINE_ENVIRONMENT}
     for key, value in _OFFLINE_ENVIRONMENT.items():
         if value is None:
@@ -86,6 +88,7 @@ def _offline_environment() -> Callable[[], None]:
             os.environ[key] = value
 
     def restore() -> None:
+        stop_sharing()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,8 +45,9 @@ def _run(args: argparse.Namespace) -> int:
     if not paths:
         print(_("no notebooks found (expected notebooks/NN-name.ipynb)"), file=sys.stderr)
         return 1
+    started = time.perf_counter()
     results = notebooks.run(paths, args.backend or "moto")
-    print(notebooks.format_table(results))
+    print(notebooks.format_table(results, time.perf_counter() - started))
     return 0 if all(not r.error for r in results) else 1
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,24 +151,39 @@ def backend_environment(backend: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def execute(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
-    """Execute ``notebook`` in a fresh kernel in ``workdir``; raises on the first failing cell.
-
-    Consecutive prints of a cell become one output (nbconvert's ``CoalesceStreamsPreprocessor``): how
-    the kernel split them depends on timing, so a rebuild's diff shows only what the cells printed."""
+def _client(notebook: Any, workdir: Path, timeout: int) -> Any:
+    """An nbclient client for ``notebook`` in a fresh kernel in ``workdir``. The kernel is killed, not asked
+    to shut down, once the last cell has run: nothing of a run is kept in it, and a kernel that exits by
+    itself first frees every object of its lab (a second or more per notebook)."""
     from nbclient import NotebookClient
-    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-    client = NotebookClient(
+    return NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
+        shutdown_kernel="immediate",
         resources={"metadata": {"path": str(workdir)}},
     )
-    executed = client.execute()
+
+
+def _coalesced(executed: Any) -> Any:
+    """Consecutive prints of a cell as one output (nbconvert's ``CoalesceStreamsPreprocessor``): how
+    the kernel split them depends on timing, so a rebuild's diff shows only what the cells printed."""
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
     CoalesceStreamsPreprocessor().preprocess(executed, {})
     return executed
+
+
+def execute(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
+    """Execute ``notebook`` in a fresh kernel in ``workdir``; raises on the first failing cell."""
+    return _coalesced(_client(notebook, workdir, timeout).execute())
+
+
+async def execute_async(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
+    """:func:`execute` for an event loop, so that several notebooks run at once (:func:`run`)."""
+    return _coalesced(await _client(notebook, workdir, timeout).async_execute())
 
 
 @dataclass
@@ -190,33 +206,83 @@ def checks_line(notebook: Any) -> str:
     return "-"
 
 
+def parallel_kernels(backend: str) -> int:
+    """How many notebooks :func:`run` executes at once on ``backend``: one per core the process may use
+    when each kernel has a moto of its own (``moto``, or a ``moto-server`` it starts itself), since then
+    nothing a notebook creates can meet another's (no registry file, ports the system picks); one at a time
+    on a shared server or a real account, where every notebook's resources share one account."""
+    in_kernel = backend == "moto" or (backend == "moto-server" and not os.environ.get("LABKIT_ENDPOINT_URL"))
+    if not in_kernel:
+        return 1
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return max(1, len(cores))
+
+
+def _import_jsonschema_without_iri_grammars() -> None:
+    """jsonschema (nbformat validates notebooks with it) imported without ``rfc3987_syntax``, when nothing in this
+    process has imported either yet: that optional package, installed with Jupyter for jsonschema's "iri" formats,
+    builds 38 lark grammars on import, 2–3 s before the first kernel could start. Nothing in this process checks
+    formats (nbformat's schemas name none), so jsonschema only goes without the "iri" format checks here."""
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None: "import rfc3987_syntax" fails
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        del sys.modules["rfc3987_syntax"]
+
+
 def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
-    """Execute each notebook headless on ``backend``; never writes the notebooks."""
+    """Execute each notebook headless on ``backend`` (:func:`parallel_kernels` at once); never writes the
+    notebooks. The results come in the order of ``paths``, whatever order the notebooks finish in."""
+    from jupyter_core.utils import run_sync  # nbclient's own way: works inside a running event loop too
+
+    _import_jsonschema_without_iri_grammars()
+    with backend_environment(backend):
+        return run_sync(_run_all)(paths, parallel_kernels(backend))
+
+
+async def _run_all(paths: list[Path], kernels: int) -> list[RunResult]:
+    """``paths`` executed ``kernels`` at a time, the largest notebook file first: its committed outputs
+    (figures, steps) say roughly how long it runs, and the short ones then fill the gaps at the end."""
+    import asyncio
+
+    free = asyncio.Semaphore(kernels)
+    results: list[RunResult | None] = [None] * len(paths)
+
+    async def run_one(index: int) -> None:
+        async with free:
+            results[index] = await _run_one(paths[index])
+
+    await asyncio.gather(*(run_one(i) for i in sorted(range(len(paths)), key=lambda i: -paths[i].stat().st_size)))
+    return [result for result in results if result is not None]
+
+
+async def _run_one(path: Path) -> RunResult:
     import nbformat
 
-    results = []
-    with backend_environment(backend):
-        for path in paths:
-            notebook = nbformat.read(path, as_version=4)
-            # The committed outputs must not count: a run that stops early shows only what it ran.
-            for cell in notebook.cells:
-                if cell.cell_type == "code":
-                    cell.outputs, cell.execution_count = [], None
-            started = time.perf_counter()
-            try:
-                execute(notebook, path.parent)
-                error = ""
-            except Exception as failure:  # noqa: BLE001 — the table reports any failure and goes on
-                text = ANSI_COLOUR.sub("", str(failure)).strip()  # the kernel's traceback is coloured
-                error = text.splitlines()[-1][:200] if text else type(failure).__name__
-            results.append(RunResult(path.stem, time.perf_counter() - started, checks_line(notebook), error))
-    return results
+    notebook = nbformat.read(path, as_version=4)
+    # The committed outputs must not count: a run that stops early shows only what it ran.
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    started = time.perf_counter()
+    try:
+        await execute_async(notebook, path.parent)
+        error = ""
+    except Exception as failure:  # noqa: BLE001 — the table reports any failure and goes on
+        text = ANSI_COLOUR.sub("", str(failure)).strip()  # the kernel's traceback is coloured
+        error = text.splitlines()[-1][:200] if text else type(failure).__name__
+    return RunResult(path.stem, time.perf_counter() - started, checks_line(notebook), error)
 
 
-def format_table(results: list[RunResult]) -> str:
-    """The summary table ``labkit run`` prints, in the lab's language (``LABKIT_LANG``)."""
+def format_table(results: list[RunResult], elapsed: float) -> str:
+    """The summary table ``labkit run`` prints, in the lab's language (``LABKIT_LANG``): each notebook's
+    seconds, their total, and the ``elapsed`` seconds of the whole run (less than the total when
+    notebooks ran at once)."""
     notebook, seconds, checks, result, total = _("notebook"), _("seconds"), _("checks"), _("result"), _("total")
-    first = max([width(notebook), width(total), *(len(r.notebook) for r in results)])
+    wall = _("elapsed")
+    first = max([width(notebook), width(total), width(wall), *(len(r.notebook) for r in results)])
     second, third = max(width(seconds), 7), max(width(checks), 6)
     header = "  ".join([pad(notebook, first), pad(seconds, second, ">"), pad(checks, third, ">"), result])
     lines = [header, "-" * width(header)]
@@ -226,6 +292,7 @@ def format_table(results: list[RunResult]) -> str:
             "  ".join([pad(r.notebook, first), f"{r.seconds:{second}.1f}", pad(r.checks, third, ">"), verdict])
         )
     lines.append("  ".join([pad(total, first), f"{sum(r.seconds for r in results):{second}.1f}"]))
+    lines.append("  ".join([pad(wall, first), f"{elapsed:{second}.1f}"]))
     return "\n".join(lines)
 
 
