@@ -54,12 +54,14 @@ def test_put_rule_refuses_a_pattern_too_deep_as_not_emulated(lab: Lab, pattern: 
     _refused(error, "PutRule")
 
 
-def test_a_pattern_and_event_at_the_limit_are_read_and_matched(lab: Lab) -> None:
+def test_json_at_the_limit_is_read_and_matched_one_level_more_is_refused(lab: Lab) -> None:
     events = lab.client("events")
     pattern = _nested(MAX_DEPTH - 1, [1])  # MAX_DEPTH - 1 objects and the array of values
     events.put_rule(Name="at-limit", EventPattern=pattern)
-    assert events.test_event_pattern(Event=_nested(MAX_DEPTH, 1), EventPattern=pattern)["Result"] is False
     assert events.test_event_pattern(Event=_nested(MAX_DEPTH - 1, 1), EventPattern=pattern)["Result"] is True
+    with pytest.raises(UnsupportedOperation) as error:
+        events.test_event_pattern(Event=_nested(MAX_DEPTH + 1, 1), EventPattern=pattern)
+    _refused(error, "TestEventPattern")
 
 
 @pytest.mark.parametrize("which", ["Event", "EventPattern"])
