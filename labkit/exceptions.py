@@ -58,6 +58,15 @@ class UnsupportedOperation(LabkitError, NotImplementedError):
         super().__init__(message)
 
 
+class JsonTooDeep(LabkitError, NotImplementedError):
+    """JSON nested deeper than labkit reads (:data:`labkit.aws.jsontext.MAX_DEPTH` levels): Python's json module
+    and labkit's walks recurse once a level. The emulator reports it as :class:`UnsupportedOperation` of the call."""
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        super().__init__(_("JSON nested more than {depth} levels deep, deeper than labkit reads").format(depth=depth))
+
+
 class PluginWiringError(LabkitError, LookupError):
     """The emulator's plugins are wired wrong: a plugin asked for one that is not installed or that
     it does not declare, or the declared dependencies form a cycle (labkit developers' error)."""

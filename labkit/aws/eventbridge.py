@@ -30,6 +30,7 @@ import re
 import uuid
 from typing import Any
 
+from labkit.aws import jsontext
 from labkit.exceptions import InvalidEventPattern
 
 EVENT_TIME = "%Y-%m-%dT%H:%M:%SZ"
@@ -77,7 +78,7 @@ def parse_pattern(pattern: str | dict[str, Any]) -> dict[str, Any]:
     """
     if isinstance(pattern, str):
         try:
-            pattern = json.loads(pattern)
+            pattern = jsontext.loads(pattern)
         except ValueError as error:
             raise InvalidEventPattern(f"Event pattern is not valid JSON: {error}") from None
     if not isinstance(pattern, dict):

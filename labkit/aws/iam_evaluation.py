@@ -33,12 +33,12 @@ Taught in notebook 03-iam-role-for-logs-agent.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.aws import jsontext
 from labkit.exceptions import UnsupportedPolicyElement
 
 ALLOWED = "allowed"
@@ -72,7 +72,7 @@ class Principal:
 
 def load(policy: Policy | str) -> Policy:
     """A policy document as a dict (accepts the JSON string IAM stores)."""
-    return json.loads(policy) if isinstance(policy, str) else policy
+    return jsontext.loads(policy) if isinstance(policy, str) else policy
 
 
 def statements(policy: Policy | str) -> list[dict[str, Any]]:

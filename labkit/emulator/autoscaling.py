@@ -41,6 +41,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws import jsontext
 from labkit.aws import autoscaling as rules
 from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
@@ -510,7 +511,7 @@ def _breaching_value(alarm: dict[str, Any]) -> float | None:
     lab evaluated passes its latest evaluation's newest datapoint instead (``CloudWatchAlarms.newest``), also
     each minute it stays in its state, so a step policy acts on the value now, not on the transition's."""
     try:
-        data = json.loads(alarm.get("StateReasonData") or "{}")
+        data = jsontext.loads(alarm.get("StateReasonData") or "{}")
     except ValueError:
         return None
     recent = data.get("recentDatapoints") or []

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from labkit.aws import jsontext
 from labkit.aws import cloudtrail
 from labkit.emulator.core import Call
 from labkit.emulator.events import Events
@@ -350,7 +351,7 @@ class CloudTrailEmulation:
             ]
         except ClientError:
             trust = {}
-        trust = json.loads(trust) if isinstance(trust, str) else trust
+        trust = jsontext.loads(trust) if isinstance(trust, str) else trust
         if "cloudtrail.amazonaws.com" not in json.dumps(trust):
             raise ServiceError(
                 "InvalidCloudWatchLogsRoleArnException",

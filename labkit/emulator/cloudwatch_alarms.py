@@ -124,6 +124,7 @@ if TYPE_CHECKING:
     from labkit.emulator.cloudwatch_log_alarms import LogAlarms
     from labkit.emulator.cloudwatch_mute_rules import AlarmMuteRules
     from labkit.emulator.core import Emulator
+from labkit.aws import jsontext
 from labkit.aws import alarms, metricmath, metricsinsights
 from labkit.aws.alarms import schedule
 from labkit.aws.alarms.evaluation import STATIC_OPERATORS
@@ -472,7 +473,7 @@ class CloudWatchAlarms:
         before = self._alarm(name)
         if before is None:
             raise ServiceError("ResourceNotFound", f"Alarm {name} not found")
-        reason_data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
+        reason_data = jsontext.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
         self.newest.pop((call.region or self.lab.region, name), None)
         self._transition(
             before, call.params["StateValue"], call.params["StateReason"], reason_data, self.lab.clock.now()

@@ -71,6 +71,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws import jsontext
 from labkit.aws import alarmrule
 from labkit.aws.alarms.notification import (
     REGION_NAMES,
@@ -588,7 +589,7 @@ class CompositeAlarms:
     def set_state(self, call: Call) -> dict[str, Any]:
         """SetAlarmState on a composite alarm (the metric alarm plugin hands it over)."""
         key = (self._region(call), call.params["AlarmName"])
-        data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
+        data = jsontext.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
         self._transition(
             key[0], key[1], call.params["StateValue"], call.params["StateReason"], data, self.lab.clock.now()
         )
@@ -715,7 +716,7 @@ class CompositeAlarms:
         subject = f'{state}: "{alarm["AlarmName"]}" in {REGION_NAMES.get(region, region)}'
         if len(subject) >= 100:
             subject = subject[:99]
-        data = json.loads(alarm.get("StateReasonData") or "{}")
+        data = jsontext.loads(alarm.get("StateReasonData") or "{}")
         message = {
             "AlarmName": alarm["AlarmName"],
             "AlarmDescription": alarm["AlarmDescription"] or None,

@@ -66,11 +66,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import re
 import time
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws import jsontext
 from labkit.aws import logalarms
 from labkit.aws.alarms import state_reason
 from labkit.aws.alarms.notification import (
@@ -404,7 +404,7 @@ class LogAlarms:
         self.sync()
         key = (self._region(call), call.params["AlarmName"])
         try:
-            data = json.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
+            data = jsontext.loads(call.params["StateReasonData"]) if call.params.get("StateReasonData") else None
         except ValueError:  # InvalidFormatFault: "Data was not syntactically valid JSON" (SetAlarmState reference)
             raise ServiceError("InvalidFormat", "Data was not syntactically valid JSON") from None
         self._transition(key, call.params["StateValue"], call.params["StateReason"], data, self.lab.clock.now())

@@ -41,7 +41,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError
 
-from labkit.exceptions import InvalidParameter, PluginWiringError, ServiceError
+from labkit.exceptions import InvalidParameter, JsonTooDeep, PluginWiringError, ServiceError, UnsupportedOperation
 from labkit.emulator.moto_accounts import MOTO_SEED
 
 if TYPE_CHECKING:
@@ -386,6 +386,8 @@ def _reply(answer: Answer, call: Call) -> Any:
         result = answer(call)
     except ServiceError as error:
         return error_reply(error.code, error.message, error.status)
+    except JsonTooDeep as error:
+        raise UnsupportedOperation(call.service, call.operation, call.lab.backend.name, str(error)) from None
     except ClientError as error:
         # moto refused an internal call the answer made: the learner gets the same AWS error, from
         # their own client, and observers (CloudTrail) see the failed call.

@@ -30,12 +30,12 @@ Taught in notebook 06-cloudtrail-eventbridge-health.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from labkit.aws import jsontext
 from labkit.aws import eventbridge
 from labkit.emulator.sns_email import SnsEmail
 from labkit.exceptions import InvalidEventPattern, ServiceError
@@ -159,7 +159,7 @@ class Events:
         """
         region = topic_arn.split(":")[3]
         attributes = self.lab.internal_client("sns", region).get_topic_attributes(TopicArn=topic_arn)["Attributes"]
-        statements = json.loads(attributes.get("Policy") or "{}").get("Statement", [])
+        statements = jsontext.loads(attributes.get("Policy") or "{}").get("Statement", [])
         for statement in statements if isinstance(statements, list) else [statements]:
             actions = statement.get("Action", [])
             actions = [actions] if isinstance(actions, str) else actions
@@ -199,7 +199,7 @@ class Events:
             event = eventbridge.envelope(
                 source=entry["Source"],
                 detail_type=entry["DetailType"],
-                detail=json.loads(entry["Detail"]),
+                detail=jsontext.loads(entry["Detail"]),
                 account=self.lab.account_id,
                 region=region,
                 time=_aware(when),
@@ -224,7 +224,7 @@ class Events:
     def test_event_pattern(self, call: Call) -> dict[str, Any]:
         """Answer ``TestEventPattern`` with the matcher that delivery uses."""
         try:
-            event = json.loads(call.params["Event"])
+            event = jsontext.loads(call.params["Event"])
         except ValueError:
             raise ServiceError("InvalidEventPatternException", "Event is not valid JSON.") from None
         try:
@@ -238,7 +238,7 @@ def _entry_problem(entry: dict[str, Any]) -> tuple[str, str] | None:
         if not entry.get(field):
             return "InvalidArgument", f"Parameter {field} is not valid. Reason: {field} is a required argument."
     try:
-        detail = json.loads(entry["Detail"])
+        detail = jsontext.loads(entry["Detail"])
     except ValueError:
         return "MalformedDetail", "Detail is malformed."
     if not isinstance(detail, dict):

@@ -26,7 +26,9 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws import jsontext
 from labkit.aws.agent.python_errors import json_message
+from labkit.exceptions import JsonTooDeep
 from labkit.i18n import _, ngettext
 from labkit.lesson import fonts
 from labkit.lesson.units import human_bytes
@@ -57,13 +59,15 @@ def validate(body: str | dict[str, Any]) -> list[str]:
     """The problems with a dashboard body (empty when it follows the documented structure)."""
     if isinstance(body, str):
         try:
-            body = json.loads(body)
+            body = jsontext.loads(body)
         except json.JSONDecodeError as error:
             return [
                 _("the body is not valid JSON: {error} (line {line})").format(
                     error=json_message(error.msg).render(_), line=error.lineno
                 )
             ]
+        except JsonTooDeep as error:
+            return [_("the body cannot be checked: {error}").format(error=error)]
     if not isinstance(body, dict):
         return [_("the body must be a JSON object")]
     widgets = body.get("widgets")

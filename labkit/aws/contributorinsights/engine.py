@@ -52,6 +52,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from labkit.aws import jsontext
 from labkit.aws.filterpattern.delimited import split_fields
 from labkit.aws.filterpattern.jsonpattern import load_event, node_number, parse_selector, scalar_text
 from labkit.exceptions import InvalidFilterPattern, InvalidInsightRule
@@ -203,7 +204,7 @@ def parse_rule(definition: str) -> Rule:
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights-RuleSyntax.html
     """
     try:
-        body = json.loads(definition)
+        body = jsontext.loads(definition)
     except ValueError:
         raise _invalid("it is not a JSON object") from None
     if not isinstance(body, dict):

@@ -396,11 +396,7 @@ def compile_json(pattern: str) -> FilterPattern:
     def parse(message: str) -> dict[str, Any] | None:
         if not message.lstrip().startswith("{"):
             return None
-        try:
-            doc = _decode(message)
-        except ValueError:
-            return None
-        return doc if isinstance(doc, dict) else None
+        return load_event(message)
 
     def matches(message: str) -> bool:
         doc = parse(message)
@@ -444,9 +440,15 @@ def parse_selector(text: str) -> Selector:
 
 
 def load_event(message: str) -> dict[str, Any] | None:
-    """Parse a JSON log event the way the matcher does (None if it is not a JSON object)."""
+    """Parse a JSON log event the way the matcher does (None if it is not a JSON object).
+
+    An event nested deeper than Python's json module reads (about 1000 levels, less the caller's stack) is
+    taken as one that is not JSON, which a JSON pattern does not match (the filter pattern syntax page has
+    JSON patterns match JSON log events): CloudWatch Logs documents no nesting limit for log events, and a
+    metric filter must not make PutLogEvents fail. The selectors and the matcher walk without recursion.
+    """
     try:
         doc = _decode(message)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return doc if isinstance(doc, dict) else None

@@ -319,30 +319,37 @@ class Result:
     bytes_scanned: int = 0
 
 
-def _flatten(prefix: str, value: Any, out: Row) -> None:
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            _flatten(f"{prefix}.{index}", inner, out)
-    elif prefix:
-        out[prefix] = value
+def _flatten(value: Any, out: Row) -> None:
+    # A stack, not recursion: an event may nest as deep as json reads.
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        prefix, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(reversed([(f"{prefix}.{key}" if prefix else str(key), inner) for key, inner in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([(f"{prefix}.{index}", inner) for index, inner in enumerate(node)]))
+        elif prefix:
+            out[prefix] = node
 
 
 def with_discovered_fields(event: Row) -> Row:
     """A copy of the event plus the fields of a JSON message, flattened with dots (arrays by
-    index, e.g. ``fieldsB.0.fA``; the discovered-fields page shows dotted nested names)."""
+    index, e.g. ``fieldsB.0.fA``; the discovered-fields page shows dotted nested names).
+
+    A message nested deeper than Python's json module reads (about 1000 levels) gets no fields, as one that is
+    not JSON: the discovered-fields page documents no nesting limit for JSON log events, and the query still
+    answers from the fields every event has (``@message``, ``@timestamp``).
+    """
     row = dict(event)
     message = row.get("@message")
     if isinstance(message, str) and message.lstrip().startswith("{"):
         try:
             data = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):
             return row
         if isinstance(data, dict):
             discovered: Row = {}
-            _flatten("", data, discovered)
+            _flatten(data, discovered)
             for key, value in discovered.items():
                 row.setdefault(key, value)
     return row

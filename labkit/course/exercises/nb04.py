@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from labkit.aws import jsontext
 from labkit.aws.agent.python_errors import json_message
 from labkit.lesson.agent import validate_unified
 from labkit.course.exercises import Exercise
 from labkit.i18n import N_, _
-from labkit.exceptions import InvalidAgentConfig, UncheckedAgentConfig
+from labkit.exceptions import InvalidAgentConfig, JsonTooDeep, UncheckedAgentConfig
 
 if TYPE_CHECKING:
     from labkit.runtime.lab import Lab
@@ -40,13 +41,15 @@ def _two_sources_problems(lab: Lab) -> list[str]:
             )
         ]
     try:
-        config: Any = json.loads(value)
+        config: Any = jsontext.loads(value)
     except json.JSONDecodeError as error:
         return [
             _("the parameter's value is not JSON ({error} at line {line}); store json.dumps(config)").format(
                 error=json_message(error.msg).render(_), line=error.lineno
             )
         ]
+    except JsonTooDeep as error:
+        return [_("the parameter's value cannot be checked: {error}").format(error=error)]
     if not isinstance(config, dict):
         return [_("the parameter's value is JSON but not an object; store the whole configuration dictionary")]
     try:
