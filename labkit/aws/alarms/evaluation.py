@@ -200,14 +200,7 @@ def evaluate(
 
     Same arguments as :func:`evaluate_periods`, which returns only ``.state``.
     """
-    n = evaluation_periods
-    m = n if datapoints_to_alarm is None else datapoints_to_alarm
-    if n < 1 or m < 1 or m > n:
-        raise InvalidParameter("need 1 <= datapoints_to_alarm <= evaluation_periods")
-    if treat_missing_data not in TREAT_MISSING_DATA:
-        raise InvalidParameter(f"unknown treat_missing_data {treat_missing_data!r}")
-    if current_state not in STATES:
-        raise InvalidParameter(f"unknown state {current_state!r}")
+    n, m = _checked(evaluation_periods, datapoints_to_alarm, treat_missing_data, current_state)
     vals: list[float | None] = [
         None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values
     ]
@@ -217,23 +210,25 @@ def evaluate(
         # A period without a band (the model made no prediction) cannot breach.
         flags.append(None if v is None else t is not None and is_breaching(v, comparison_operator, t))
     real = [i for i, v in enumerate(vals) if v is not None]
-
-    def result(state: str, how: str, evaluated: Sequence[int], filled: int = 0) -> Evaluation:
-        return Evaluation(
-            state,
-            how,
-            tuple(vals),
-            tuple(flags),
-            tuple(evaluated),
-            filled,
-            n,
-            m,
-            treat_missing_data,
-            comparison_operator,
-        )
-
     state, how, evaluated, filled = _decide(flags, real, n, m, treat_missing_data, current_state)
-    return result(state, how, evaluated, filled)
+    return Evaluation(
+        state, how, tuple(vals), tuple(flags), tuple(evaluated), filled, n, m, treat_missing_data, comparison_operator
+    )
+
+
+def _checked(
+    evaluation_periods: int, datapoints_to_alarm: int | None, treat_missing_data: str, current_state: str
+) -> tuple[int, int]:
+    """N and M, after the checks :func:`evaluate` and :func:`evaluated_state` share."""
+    n = evaluation_periods
+    m = n if datapoints_to_alarm is None else datapoints_to_alarm
+    if n < 1 or m < 1 or m > n:
+        raise InvalidParameter("need 1 <= datapoints_to_alarm <= evaluation_periods")
+    if treat_missing_data not in TREAT_MISSING_DATA:
+        raise InvalidParameter(f"unknown treat_missing_data {treat_missing_data!r}")
+    if current_state not in STATES:
+        raise InvalidParameter(f"unknown state {current_state!r}")
+    return n, m
 
 
 def _decide(
@@ -287,14 +282,7 @@ def evaluated_state(
     """``evaluate(...).state`` for a static threshold (one of :data:`STATIC_OPERATORS`), without the
     explanation: the same rules (:func:`_decide`) at a fraction of the cost, for the emulator's evaluations
     that keep the alarm's state (most of them; a change is explained by :func:`evaluate`)."""
-    n = evaluation_periods
-    m = n if datapoints_to_alarm is None else datapoints_to_alarm
-    if n < 1 or m < 1 or m > n:
-        raise InvalidParameter("need 1 <= datapoints_to_alarm <= evaluation_periods")
-    if treat_missing_data not in TREAT_MISSING_DATA:
-        raise InvalidParameter(f"unknown treat_missing_data {treat_missing_data!r}")
-    if current_state not in STATES:
-        raise InvalidParameter(f"unknown state {current_state!r}")
+    n, m = _checked(evaluation_periods, datapoints_to_alarm, treat_missing_data, current_state)
     compared = _STATIC_COMPARISONS[comparison_operator]
     limit = float(threshold)
     flags: list[bool | None] = [
