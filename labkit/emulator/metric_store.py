@@ -311,15 +311,21 @@ class MetricStore:
         """``series``' datapoints with ``start <= Timestamp < end``, in the order they were stored."""
         cols = series.window(micros(start), micros(end))
         units = self.units
-        for when, count, total, minimum, maximum, unit in zip(
-            cols["when"].tolist(),
-            cols["count"].tolist(),
-            cols["total"].tolist(),
-            cols["minimum"].tolist(),
-            cols["maximum"].tolist(),
-            cols["unit"].tolist(),
-        ):
+        for when, count, total, minimum, maximum, unit in column_rows(cols):
             yield Row(when, count, total, minimum, maximum, units[unit])
+
+
+def column_rows(cols: dict[str, np.ndarray]) -> Iterator[tuple[int, float, float, float, float, int]]:
+    """:meth:`Series.window`'s columns as one (when, count, total, minimum, maximum, unit id) tuple per
+    datapoint, in stored order."""
+    return zip(
+        cols["when"].tolist(),
+        cols["count"].tolist(),
+        cols["total"].tolist(),
+        cols["minimum"].tolist(),
+        cols["maximum"].tolist(),
+        cols["unit"].tolist(),
+    )
 
 
 def datum_rows(datum: dict[str, Any], when: int, unit: int) -> list[tuple[int, float, float, float, float, int]]:
@@ -382,14 +388,7 @@ def period_sets(
     period with datapoints in several units gives the unit that sorts last, as GetMetricStatistics' rows
     keyed by their Timestamp do."""
     buckets: dict[tuple[int, str], list[float]] = {}
-    for when, count, total, minimum, maximum, unit_id in zip(
-        rows["when"].tolist(),
-        rows["count"].tolist(),
-        rows["total"].tolist(),
-        rows["minimum"].tolist(),
-        rows["maximum"].tolist(),
-        rows["unit"].tolist(),
-    ):
+    for when, count, total, minimum, maximum, unit_id in column_rows(rows):
         name = units[unit_id]
         if unit is not None and name != unit:
             continue
