@@ -230,18 +230,13 @@ class MetricStore:
         ``Value`` (default 0) one value: as moto 5.2 stored them before this store existed.
         """
         default_when = micros(now)
-        grouped: dict[SeriesKey, list[tuple[int, float, float, float, float, int]]] = {}
+        grouped: dict[Series, list[tuple[int, float, float, float, float, int]]] = {}
         for datum in data:
-            dimensions = datum.get("Dimensions") or []
-            key = (namespace, datum["MetricName"], dimension_key(dimensions))
-            if key not in self.series:
-                self.series[key] = Series(namespace, datum["MetricName"], dimensions)
-                self.created += 1
-            self.series[key].last_put = now
+            series = self._series(namespace, datum["MetricName"], datum.get("Dimensions") or [], now)
             when = micros(_utc(datum["Timestamp"])) if datum.get("Timestamp") is not None else default_when
-            grouped.setdefault(key, []).extend(datum_rows(datum, when, self.unit_id(datum.get("Unit"))))
-        for key, rows in grouped.items():
-            self._extend(self.series[key], rows)
+            grouped.setdefault(series, []).extend(datum_rows(datum, when, self.unit_id(datum.get("Unit"))))
+        for series, rows in grouped.items():
+            self._extend(series, rows)
 
     def put_rows(
         self,
@@ -253,13 +248,17 @@ class MetricStore:
     ) -> None:
         """:meth:`put` of one metric's rows, made already (:func:`datum_rows`), without a datum each (the
         emulator's per-minute publishing): the same series, rows and version bump."""
+        self._extend(self._series(namespace, name, dimensions, now), rows)
+
+    def _series(self, namespace: str, name: str, dimensions: list[dict[str, str]], now: dt.datetime) -> Series:
+        """The metric's series, made on its first datapoint, with ``now`` as its last put."""
         key = (namespace, name, dimension_key(dimensions))
         series = self.series.get(key)
         if series is None:
             series = self.series[key] = Series(namespace, name, dimensions)
             self.created += 1
         series.last_put = now
-        self._extend(series, rows)
+        return series
 
     def _extend(self, series: Series, rows: Sequence[tuple[int, float, float, float, float, int]]) -> None:
         if len(rows) <= SMALL_WRITE:
@@ -282,12 +281,7 @@ class MetricStore:
     ) -> None:
         """Store many statistic sets of one metric at once (the emulator's vectorised backfill; the
         datapoints a workshop server holds, adopted at connect). ``unit`` is one unit for every row, or one per row."""
-        key = (namespace, name, dimension_key(dimensions))
-        series = self.series.get(key)
-        if series is None:
-            series = self.series[key] = Series(namespace, name, dimensions)
-            self.created += 1
-        series.last_put = now
+        series = self._series(namespace, name, dimensions, now)
         units = (
             np.full(len(when), self.unit_id(unit))
             if unit is None or isinstance(unit, str)
