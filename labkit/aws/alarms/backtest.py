@@ -27,6 +27,7 @@ from labkit.aws.alarms.evaluation import (
     STATES,
     TREAT_MISSING_DATA,
     Band,
+    checked_counts,
     compare,
     evaluation_range,
 )
@@ -112,10 +113,7 @@ def backtest(
     """
     import pandas as pd
 
-    n = evaluation_periods
-    m = n if datapoints_to_alarm is None else datapoints_to_alarm
-    if n < 1 or m < 1 or m > n:
-        raise InvalidParameter("need 1 <= datapoints_to_alarm <= evaluation_periods")
+    n, m = checked_counts(evaluation_periods, datapoints_to_alarm)
     if comparison_operator not in COMPARISON_OPERATORS:
         raise InvalidParameter(f"unknown comparison operator {comparison_operator!r}")
     if (comparison_operator in ANOMALY_OPERATORS) != isinstance(threshold, tuple):

@@ -216,14 +216,20 @@ def evaluate(
     )
 
 
-def _checked(
-    evaluation_periods: int, datapoints_to_alarm: int | None, treat_missing_data: str, current_state: str
-) -> tuple[int, int]:
-    """N and M, after the checks :func:`evaluate` and :func:`evaluated_state` share."""
+def checked_counts(evaluation_periods: int, datapoints_to_alarm: int | None) -> tuple[int, int]:
+    """N and M ("M out of N"; M defaults to N), refused unless 1 <= M <= N."""
     n = evaluation_periods
     m = n if datapoints_to_alarm is None else datapoints_to_alarm
     if n < 1 or m < 1 or m > n:
         raise InvalidParameter("need 1 <= datapoints_to_alarm <= evaluation_periods")
+    return n, m
+
+
+def _checked(
+    evaluation_periods: int, datapoints_to_alarm: int | None, treat_missing_data: str, current_state: str
+) -> tuple[int, int]:
+    """N and M, after the checks :func:`evaluate` and :func:`evaluated_state` share."""
+    n, m = checked_counts(evaluation_periods, datapoints_to_alarm)
     if treat_missing_data not in TREAT_MISSING_DATA:
         raise InvalidParameter(f"unknown treat_missing_data {treat_missing_data!r}")
     if current_state not in STATES:
