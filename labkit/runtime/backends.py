@@ -197,14 +197,13 @@ def _seed_moto() -> None:
     mock_random.seed(MOTO_SEED)
 
 
-def _reset_moto_data() -> None:
-    """What ``remove_data`` of moto's reset does besides re-creating backends: the responses mock's
-    registrations and the models' ``instances_tracked``."""
+def _reset_moto_registrations() -> None:
+    """What moto's reset does besides its backends: the responses mock's registrations and the
+    models' ``instances_tracked``."""
     from moto.core.custom_responses_mock import reset_responses_mock
     from moto.core.model_instances import reset_model_data
     from moto.core.models import responses_mock
 
-    _forget_moto_backends()
     reset_responses_mock(responses_mock)
     reset_model_data()
 
@@ -215,15 +214,17 @@ def start_moto(region: str, clock: LabClock) -> Backend:
 
     restore_environment = _offline_environment()
     mock = mock_aws()
-    # moto's reset=True / remove_data=True would re-create every backend only to drop it.
-    _reset_moto_data()
+    # moto's reset=True / remove_data=True would re-create every backend only to drop it;
+    # _seed_moto drops them instead.
+    _reset_moto_registrations()
     mock.start(reset=False)
     _seed_moto()
     _MotoClock.follow(clock)
 
     def close() -> None:
         mock.stop(remove_data=False)
-        _reset_moto_data()
+        _forget_moto_backends()
+        _reset_moto_registrations()
         _MotoClock.release()
         restore_environment()
 
