@@ -25,6 +25,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from labkit.emulator import moto_ids
 from labkit.emulator.server import labkit_server
 from labkit.emulator.moto_accounts import FAKE_KEY, MOTO_ACCOUNT_ID, MOTO_SEED, offline_session, share_loaders
 from labkit.exceptions import ConfigurationError, GuardrailError
@@ -195,6 +196,8 @@ def _seed_moto() -> None:
 
     _forget_moto_backends()
     mock_random.seed(MOTO_SEED)
+    # Request ids from a stream of their own, EC2's default AMIs made on first use (labkit.emulator.moto_ids).
+    moto_ids.seed(MOTO_SEED)
 
 
 def _reset_moto_registrations() -> None:

@@ -1,0 +1,196 @@
+"""How moto draws ids in a lab labkit starts: request ids from a stream of their own, EC2 ids in one
+draw each, and a region's default AMIs made when something first looks at that region's images.
+
+moto draws every id from one seeded generator (``moto.moto_api._internal.mock_random``, seeded at
+each lab's start with :data:`labkit.emulator.moto_accounts.MOTO_SEED`), so a notebook prints the same
+instance ids run after run. Three things made that costly and brittle (issue 20):
+
+* every request drew its 52-character request id from that generator, so a request the emulator
+  added or saved (a ``DescribeAlarms`` at an alarm's state change) shifted every id a notebook
+  printed after it. Request ids now come from a generator of their own, seeded alike: the ids
+  of what a lab creates depend only on what it creates.
+* an EC2 id (``i-…``, ``vol-…``) took one ``random.choice`` per hex digit; it now takes one
+  ``getrandbits`` call: the same alphabet, every digit still uniform.
+* each EC2 backend made moto's ~1,300 default AMIs, each with a volume and a snapshot, as it was
+  made, including the us-east-1 backend moto's in-process mock makes for every request only to
+  read the service's URL patterns (``moto.core.botocore_stubber``): a third of a second of every
+  lab that used EC2. They are now made the first time that region's images are looked at
+  (``RunInstances`` looks its image up), so the throwaway backend never makes them.
+
+The first and third change nothing a lab can see through AWS's APIs: request ids are opaque, and
+the images are there whenever something asks for them. The ids drawn are other ids than before
+(still the same on every run). On a real account none of this runs; a workshop's shared server is
+not seeded.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import random
+import string
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from types import ModuleType
+from typing import Any
+
+#: The generator of moto's request ids while a lab is open (see :func:`seed`).
+_request_ids = random.Random()
+_REQUEST_ID_LETTERS = string.ascii_letters + string.digits
+#: moto's request ids are 52 letters and digits (``moto.utilities.aws_headers.gen_amzn_requestid_long``).
+_REQUEST_ID_LENGTH = 52
+
+
+def seed(value: int) -> None:
+    """Seed the request-id stream and put the patches below on moto (now, or when its modules load)."""
+    _request_ids.seed(value)
+    _install()
+
+
+def request_id(headerdict: dict[str, Any] | None = None) -> str:
+    """moto's ``gen_amzn_requestid_long``, drawn from the request-id stream."""
+    value = "".join(_request_ids.choices(_REQUEST_ID_LETTERS, k=_REQUEST_ID_LENGTH))
+    if isinstance(headerdict, dict):
+        headerdict["x-amzn-requestid"] = value
+    return value
+
+
+def hex_id(size: int = 8) -> str:
+    """moto's ``moto.ec2.utils.random_resource_id``: ``size`` hex digits from moto's seeded generator."""
+    from moto.moto_api._internal import mock_random
+
+    return format(mock_random.getrandbits(4 * size), f"0{size}x")
+
+
+class AmisMadeOnFirstUse(dict[str, Any]):
+    """An EC2 backend's ``amis``: empty until first read or written, when ``make`` fills it (moto's
+    ``AmiBackend._load_amis``, which writes into it), so the images keep moto's order."""
+
+    def __init__(self, make: Callable[[], None]) -> None:
+        super().__init__()
+        self._make: Callable[[], None] | None = make
+
+    def _made(self) -> None:
+        make, self._make = self._make, None
+        if make is not None:
+            make()
+
+    def __getitem__(self, key: str) -> Any:
+        self._made()
+        return super().__getitem__(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._made()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._made()
+        super().__delitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._made()
+        return super().__contains__(key)
+
+    def __iter__(self) -> Iterator[str]:
+        self._made()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._made()
+        return super().__len__()
+
+    def __repr__(self) -> str:
+        self._made()
+        return super().__repr__()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._made()
+        return super().get(key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._made()
+        return super().pop(key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._made()
+        return super().setdefault(key, default)
+
+    def copy(self) -> dict[str, Any]:
+        self._made()
+        return dict(super().items())
+
+    def keys(self) -> Any:
+        self._made()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._made()
+        return super().values()
+
+    def items(self) -> Any:
+        self._made()
+        return super().items()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._made()
+        super().update(*args, **kwargs)
+
+    def clear(self) -> None:
+        self._make = None
+        super().clear()
+
+
+def _make_amis_on_first_use(original: Callable[[Any], None]) -> Callable[[Any], None]:
+    def load_amis(backend: Any) -> None:
+        backend.amis = AmisMadeOnFirstUse(lambda: original(backend))
+
+    load_amis.labkit_original = original  # type: ignore[attr-defined]
+    return load_amis
+
+
+def _patch(module: ModuleType) -> None:
+    if module.__name__ in ("moto.utilities.aws_headers", "moto.core.responses"):
+        module.gen_amzn_requestid_long = request_id  # type: ignore[attr-defined]
+    elif module.__name__ == "moto.ec2.utils":
+        module.random_resource_id = hex_id  # type: ignore[attr-defined]
+    elif module.__name__ == "moto.ec2.models.amis":
+        backend = module.AmiBackend
+        if not hasattr(backend._load_amis, "labkit_original"):
+            backend._load_amis = _make_amis_on_first_use(backend._load_amis)
+
+
+_PATCHED = ("moto.utilities.aws_headers", "moto.core.responses", "moto.ec2.utils", "moto.ec2.models.amis")
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patches the modules of :data:`_PATCHED` that moto imports later, as they finish loading."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in _PATCHED:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        exec_module = loader.exec_module
+
+        def exec_then_patch(module: ModuleType) -> None:
+            exec_module(module)
+            _patch(module)
+
+        loader.exec_module = exec_then_patch  # type: ignore[method-assign]
+        return spec
+
+
+_finder = _PatchOnImport()
+
+
+def _install() -> None:
+    for name in _PATCHED:
+        module = sys.modules.get(name)
+        if module is not None:
+            _patch(module)
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)

@@ -1,0 +1,66 @@
+"""How moto draws ids in a lab (labkit.emulator.moto_ids): request ids from a stream of their own, EC2 ids
+in one draw, a region's default AMIs made when its images are first looked at."""
+
+from __future__ import annotations
+
+import re
+
+import labkit
+from labkit.emulator.moto_ids import AmisMadeOnFirstUse
+from labkit.runtime.lab import Lab
+
+RUN = {"ImageId": "ami-0a1b2c3d4e5f67890", "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1}
+
+
+def _instance_after(requests_before: int) -> tuple[str, list[str]]:
+    """A new lab's instance id after ``requests_before`` read-only requests, and their request ids."""
+    lab = labkit.connect("moto")
+    try:
+        sns = lab.client("sns")
+        request_ids = [sns.list_topics()["ResponseMetadata"]["RequestId"] for _ in range(requests_before)]
+        instance_id = lab.client("ec2").run_instances(**RUN)["Instances"][0]["InstanceId"]
+        return instance_id, request_ids
+    finally:
+        lab.close()
+
+
+def test_requests_before_a_launch_change_no_resource_id() -> None:
+    """A request the lab (or the emulator) adds or saves draws no id a notebook prints."""
+    quiet, _ = _instance_after(0)
+    busy, request_ids = _instance_after(5)
+    assert busy == quiet
+    assert re.fullmatch(r"i-[0-9a-f]{17}", quiet)
+    assert len(set(request_ids)) == 5
+    assert all(re.fullmatch(r"[A-Za-z0-9]{52}", request_id) for request_id in request_ids)
+
+
+def test_request_ids_repeat_run_to_run() -> None:
+    _, first = _instance_after(3)
+    _, again = _instance_after(3)
+    assert first == again
+
+
+def test_the_throwaway_us_east_1_backend_makes_no_images_but_every_region_shows_them(lab: Lab) -> None:
+    from moto.ec2.models import ec2_backends
+
+    lab.client("ec2").run_instances(**RUN)
+    account = ec2_backends[lab.account_id]
+    # moto's in-process mock made us-east-1's backend only to read EC2's URL patterns.
+    assert isinstance(account["us-east-1"].amis, AmisMadeOnFirstUse)
+    assert dict.__len__(account["us-east-1"].amis) == 0
+    in_lab_region = lab.client("ec2").describe_images(Owners=["amazon"])["Images"]
+    in_us_east_1 = lab.client("ec2", "us-east-1").describe_images(Owners=["amazon"])["Images"]
+    assert len(in_lab_region) > 1000
+    assert len(in_us_east_1) > 1000
+
+
+def test_an_image_the_lab_makes_follows_moto_s_images(lab: Lab) -> None:
+    ec2 = lab.client("ec2")
+    instance_id = ec2.run_instances(**RUN)["Instances"][0]["InstanceId"]
+    image_id = ec2.create_image(InstanceId=instance_id, Name="lab-image")["ImageId"]
+    from moto.ec2.models import ec2_backends
+
+    amis = ec2_backends[lab.account_id][lab.region].amis
+    assert list(amis)[-1] == image_id
+    assert len(amis) > 1000
+    assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["Name"] == "lab-image"
