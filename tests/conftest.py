@@ -68,7 +68,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     ``gc.freeze()`` it: Python's full collections, which run again and again as each test's lab makes and
     drops objects, no longer walk those hundreds of thousands of objects each time (issue 15: about a third
     of a worker's time went to the garbage collector)."""
-    if not session.items:
+    if not session.items or session.config.option.collectonly:
         return
     from moto.backends import get_backend
 
