@@ -64,3 +64,25 @@ def test_an_image_the_lab_makes_follows_moto_s_images(lab: Lab) -> None:
     assert list(amis)[-1] == image_id
     assert len(amis) > 1000
     assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["Name"] == "lab-image"
+
+
+def test_launching_the_offline_image_makes_no_images_and_a_default_image_still_shapes_its_instance(lab: Lab) -> None:
+    """moto's Instance looks its image up (DescribeImages, image-id filter) to copy its architecture and platform:
+    for an id that is none of moto's default images the answer is empty without making them; for a default
+    image they are made and the instance takes its attributes."""
+    from moto.ec2.models import ec2_backends
+
+    from labkit.emulator.moto_ids import default_image_ids
+
+    ec2 = lab.client("ec2")
+    ec2.run_instances(**RUN)
+    amis = ec2_backends[lab.account_id][lab.region].amis
+    assert isinstance(amis, AmisMadeOnFirstUse) and not amis.made
+    assert ec2.describe_images(Filters=[{"Name": "image-id", "Values": [RUN["ImageId"]]}])["Images"] == []
+    assert not amis.made
+    [image] = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "platform", "Values": ["windows"]}])["Images"][
+        :1
+    ]
+    assert amis.made and image["ImageId"] in default_image_ids(lab.region)
+    launched = ec2.run_instances(**{**RUN, "ImageId": image["ImageId"]})["Instances"][0]
+    assert launched["Platform"] == "windows" and launched["Architecture"] == image["Architecture"]

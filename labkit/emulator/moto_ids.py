@@ -14,8 +14,11 @@ instance ids run after run. Three things made that costly and brittle (issue 20)
 * each EC2 backend made moto's ~1,300 default AMIs, each with a volume and a snapshot, as it was
   made, including the us-east-1 backend moto's in-process mock makes for every request only to
   read the service's URL patterns (``moto.core.botocore_stubber``): a third of a second of every
-  lab that used EC2. They are now made the first time that region's images are looked at
-  (``RunInstances`` looks its image up), so the throwaway backend never makes them.
+  lab that used EC2. They are now made the first time something reads that region's images, so the
+  throwaway backend never makes them; and ``RunInstances``' lookup of its own image by id
+  (moto's ``Instance`` asks ``DescribeImages`` with an ``image-id`` filter) makes none when the id is
+  not one of moto's default images (their ids are fixed in moto's files): the answer is empty either
+  way. A lab that launches the kit's offline AMI then never makes them at all.
 
 The first and third change nothing a lab can see through AWS's APIs: request ids are opaque, and
 the images are there whenever something asks for them. The ids drawn are other ids than before
@@ -25,9 +28,12 @@ not seeded.
 
 from __future__ import annotations
 
+import functools
 import importlib.abc
 import importlib.machinery
+import os
 import random
+import re
 import string
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -69,6 +75,11 @@ class AmisMadeOnFirstUse(dict[str, Any]):
     def __init__(self, make: Callable[[], None]) -> None:
         super().__init__()
         self._make: Callable[[], None] | None = make
+
+    @property
+    def made(self) -> bool:
+        """Whether moto's images are in it (they are made at most once)."""
+        return self._make is None
 
     def _made(self) -> None:
         make, self._make = self._make, None
@@ -148,6 +159,54 @@ def _make_amis_on_first_use(original: Callable[[Any], None]) -> Callable[[Any], 
     return load_amis
 
 
+#: fnmatch's special characters: moto matches an ``image-id`` filter value as a pattern.
+_PATTERN = re.compile(r"[*?\[]")
+
+
+@functools.cache
+def default_image_ids(region: str) -> frozenset[str]:
+    """The ids of the images moto's ``AmiBackend._load_amis`` makes in ``region``: fixed in moto's
+    resource files, whatever ids it then draws for their volumes and snapshots."""
+    from moto import settings
+    from moto.ec2.models.amis import AMIS
+    from moto.utilities.utils import load_resource
+
+    if "MOTO_AMIS_PATH" not in os.environ and not settings.ec2_load_default_amis():
+        return frozenset()
+    ids = {image["ami_id"] for image in AMIS}
+    if "MOTO_AMIS_PATH" not in os.environ:
+        for path in ("latest_amis", "ecs/optimized_amis"):
+            try:
+                ids.update(image["ami_id"] for image in load_resource(f"ec2/resources/{path}/{region}.json"))
+            except FileNotFoundError:  # as moto: a region it has no file for has none
+                pass
+    return frozenset(ids)
+
+
+def _describe_images_without_making(original: Callable[..., Any]) -> Callable[..., Any]:
+    def describe_images(
+        backend: Any,
+        ami_ids: list[str] | None = None,
+        filters: dict[str, Any] | None = None,
+        exec_users: list[str] | None = None,
+        owners: list[str] | None = None,
+    ) -> Any:
+        amis = backend.amis
+        if isinstance(amis, AmisMadeOnFirstUse) and not amis.made and not (ami_ids or exec_users or owners):
+            wanted = (filters or {}).get("image-id") if filters and set(filters) == {"image-id"} else None
+            wanted = [wanted] if isinstance(wanted, str) else wanted
+            if (
+                isinstance(wanted, list)
+                and all(isinstance(value, str) and not _PATTERN.search(value) for value in wanted)
+                and not set(wanted) & default_image_ids(backend.region_name)
+            ):
+                return []  # only moto's default images exist yet, and none of them has one of these ids
+        return original(backend, ami_ids=ami_ids, filters=filters, exec_users=exec_users, owners=owners)
+
+    describe_images.labkit_original = original  # type: ignore[attr-defined]
+    return describe_images
+
+
 def _patch(module: ModuleType) -> None:
     if module.__name__ in ("moto.utilities.aws_headers", "moto.core.responses"):
         module.gen_amzn_requestid_long = request_id  # type: ignore[attr-defined]
@@ -157,6 +216,7 @@ def _patch(module: ModuleType) -> None:
         backend = module.AmiBackend
         if not hasattr(backend._load_amis, "labkit_original"):
             backend._load_amis = _make_amis_on_first_use(backend._load_amis)
+            backend.describe_images = _describe_images_without_making(backend.describe_images)
 
 
 _PATCHED = ("moto.utilities.aws_headers", "moto.core.responses", "moto.ec2.utils", "moto.ec2.models.amis")
