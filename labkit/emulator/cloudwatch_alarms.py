@@ -252,6 +252,9 @@ class CloudWatchAlarms:
         #: Leave out evaluations that provably repeat the last one (see the module docstring); tests
         #: turn it off to compare with evaluating every time.
         self.skipping = True
+        #: In-process, change an alarm's state in moto's backend directly (:meth:`_set_in_moto`); tests turn
+        #: it off to compare with SetAlarmState and DescribeAlarms through botocore.
+        self.direct = True
         #: By alarm name: what its last evaluation that kept the state read (:class:`Steady`).
         self._steady: dict[str, Steady] = {}
         #: This evaluation instant's :meth:`Series.quiet_span` by (series, version, end, period, count).
@@ -896,8 +899,7 @@ class CloudWatchAlarms:
             params["StateReasonData"] = json.dumps(reason_data)
         kept = self._kept
         name = alarm["AlarmName"]
-        self._cloudwatch().set_alarm_state(**params)
-        updated = self._alarm(name) or alarm
+        updated = self._store_state(alarm, params)
         self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, reason_data))
         if kept is not None:  # this write changed only this alarm: keep the others as read
             self._kept = [updated if other["AlarmName"] == name else other for other in kept]
@@ -921,6 +923,40 @@ class CloudWatchAlarms:
             self._notify(updated, old_state, state, reason, now)
         for listener in self.on_transition:
             listener(self.lab.region, name, now)
+
+    def _store_state(self, alarm: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """Set ``alarm``'s state in moto (SetAlarmState's ``params``) and return the alarm as moto now
+        describes it."""
+        if self.direct and self.lab.backend.in_process:
+            return self._set_in_moto(alarm, params)
+        self._cloudwatch().set_alarm_state(**params)
+        return self._alarm(params["AlarmName"]) or alarm
+
+    def _set_in_moto(self, alarm: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """SetAlarmState on moto's in-process backend, and the alarm as DescribeAlarms then gives it, without
+        the two round trips through botocore (a month of transitions took seconds). moto's ``update_state``
+        changes the state, its reason and reason data (absent when not given) and ``StateUpdatedTimestamp``
+        (its clock: lab time, read back as the alarm's other timestamps are)."""
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        backend = cloudwatch_backends[self.lab.account_id][self.lab.region]
+        backend.set_alarm_state(
+            params["AlarmName"], params["StateReason"], params.get("StateReasonData"), params["StateValue"]
+        )
+        changed = {
+            "StateValue": params["StateValue"],
+            "StateReason": params["StateReason"],
+            "StateUpdatedTimestamp": self.lab.clock.utcnow_naive().replace(
+                tzinfo=alarm["StateUpdatedTimestamp"].tzinfo
+            ),
+        }
+        updated: dict[str, Any] = {}
+        for key, value in alarm.items():  # in DescribeAlarms' order: the reason data follows the reason
+            if key != "StateReasonData":
+                updated[key] = changed.get(key, value)
+            if key == "StateReason" and "StateReasonData" in params:
+                updated["StateReasonData"] = params["StateReasonData"]
+        return updated
 
     def actions_muted(self, region: str, name: str, old_state: str, state: str, now: dt.datetime) -> bool:
         """Whether an alarm mute rule mutes the actions of ``name``'s change from ``old_state`` to ``state`` at
