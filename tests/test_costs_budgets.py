@@ -16,6 +16,7 @@ from aws_shapes import shape_problems
 
 from labkit.aws import costs
 from labkit.emulator.budgets import Budgets
+from labkit.emulator.ec2_status import Ec2Status
 from labkit.exceptions import UnsupportedOperation
 from labkit.lesson import prereqs
 from labkit.runtime.lab import Lab
@@ -303,3 +304,45 @@ def test_an_instance_stopped_between_hours_stops_accruing(lab: Lab) -> None:
         if item.service == "Amazon Elastic Compute Cloud - Compute"
     ]
     assert [item.start for item in compute] == [lab.clock.now() - dt.timedelta(hours=h) for h in (4, 3)]
+
+
+def test_an_alarm_stop_action_ends_the_charge_though_alarm_writes_keep_the_running_instances(lab: Lab) -> None:
+    """Alarm state changes (CloudWatch, SNS, EventBridge calls) keep the running instances the accrual read; the
+    alarm's EC2 stop action ("Create alarms to stop, terminate, reboot, or recover an instance",
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingAlarmActions.html) is an EC2 call and
+    still ends the charge."""
+    budgets = lab.emulator.plugin(Budgets)
+    instance = prereqs.lab_instance(lab)
+    start = lab.clock.now()
+    lab.advance(hours=1)
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="quiet",
+        MetricName="m",
+        Namespace="Lab",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName="quiet", StateValue="ALARM", StateReason="a write that starts nothing")
+    assert budgets._running is not None
+    lab.advance(minutes=59)
+    cloudwatch.put_metric_alarm(
+        AlarmName="stop-it",
+        Namespace="AWS/EC2",
+        MetricName="CPUUtilization",
+        Dimensions=instance.dimensions,
+        Statistic="Maximum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=-1.0,
+        ComparisonOperator="GreaterThanThreshold",
+        AlarmActions=[f"arn:aws:automate:{lab.region}:ec2:stop"],
+    )
+    lab.advance(hours=3)
+    compute = [item for item in budgets.ledger.items if item.service == "Amazon Elastic Compute Cloud - Compute"]
+    assert [record.kind for record in lab.emulator.plugin(Ec2Status).actions] == ["stopped"]
+    # Stopped at 02:00, before that minute's accrual: the hours from 01:00 on are not charged.
+    assert [item.start for item in compute] == [start]

@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 import labkit
-from labkit.emulator import ec2_workload
+from labkit.emulator import ec2_workload, metric_store
 from labkit.lesson import ec2, metrics
 from labkit.runtime import backends
 from labkit.runtime.clock import DEFAULT_START, LabClock
@@ -165,6 +165,37 @@ def test_sample_minutes_is_sample_called_minute_by_minute_to_the_last_bit(patter
         assert [v.hex() for v in column] == [v.hex() for v in expected], name
     assert repr(columns_instance.credit_balance) == repr(by_minute.credit_balance)
     assert max(columns["CPUUtilization"]) >= 97 and max(columns["StatusCheckFailed_System"]) == 1.0
+
+
+def test_sample_minutes_of_a_group_member_is_its_share_minute_by_minute_to_the_last_bit() -> None:
+    """A group member's CPU is its share of the group's load (GroupLoad), which the columns take minute by minute;
+    the EC2 publisher samples every instance's periods through them (issue 20)."""
+    first = dt.datetime(2026, 6, 1, 0, 0, tzinfo=dt.timezone.utc)
+
+    def member() -> ec2_workload.LabInstance:
+        load = ec2_workload.GroupLoad(ec2_workload.Workload("daily", seed=5), baseline=2, count=3)
+        load.surge(first + dt.timedelta(minutes=7, seconds=30), 20, 150.0)
+        workload = ec2_workload.SharedWorkload(seed=21, group=load)
+        return ec2_workload.LabInstance("i-0456", "t3.micro", False, workload, first, credit_balance=12.0)
+
+    count = 6 * 60
+    by_minute = member()
+    rows = [by_minute.sample(first + dt.timedelta(minutes=m)) for m in range(count)]
+    columns_instance = member()
+    columns = columns_instance.sample_minutes(first, count)
+    for name, column in columns.items():
+        assert [v.hex() for v in column] == [float(row[name]).hex() for row in rows], name
+    assert repr(columns_instance.credit_balance) == repr(by_minute.credit_balance)
+    plain = ec2_workload.Workload("daily", seed=5).cpu_minutes(int(first.timestamp() // 60), [0] * count)
+    assert columns["CPUUtilization"] != plain  # the group's share, not the plain workload's columns
+
+
+def test_sample_rows_are_the_stored_rows_of_sample_values() -> None:
+    """The EC2 publisher's rows (equal samples as one statistic set, else each value once per occurrence, in
+    order of first occurrence) are what MetricStore.put stores for sample_values' datum."""
+    for samples in ([3.5] * 5, [1.0, 2.0, 1.0, 2.5, 1.0], [7.0], [0.0, 0.0, 0.0, 0.0, 1.0], [4, 4.0, 5, 4, 5]):
+        expected = metric_store.datum_rows(ec2_workload.sample_values(samples), 123, 4)
+        assert ec2_workload.sample_rows(samples, 123, 4) == expected
 
 
 @pytest.mark.parametrize(

@@ -176,27 +176,50 @@ def _metric_alarms(cpu: dict[str, Any], topic: str) -> list[dict[str, Any]]:
 
 def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int]:
     """The scenario; returns everything alarms produced (and the requests moto served), and how many
-    evaluations ran. ``fast=False``: the general path: each alarm's values read for itself, from the
+    evaluations ran. ``fast=False``: the general path: state changes through botocore (SetAlarmState and
+    DescribeAlarms, not moto's in-process backend directly), each alarm's values read for itself, from the
     statistics' rows (not the store's columns), and every evaluation explained (not the state alone)."""
     lab = labkit.connect("moto")
     served: list[tuple[str, str, str]] = []
     process_request = BotocoreStubber.process_request
 
+    storing = False  # inside the plugin's state change: what it asks moto for is the path compared
+    inside: list[str] = []  # the requests the state changes made
+
     def recorded(stubber: BotocoreStubber, request: Any) -> Any:
         body = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
-        served.append((request.method, request.url, body))
+        if storing:
+            target = request.headers.get("X-Amz-Target", b"")  # CloudWatch's JSON protocol names the operation here
+            inside.append((target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1])
+        else:
+            served.append((request.method, request.url, body))
         return process_request(stubber, request)
 
     BotocoreStubber.process_request = recorded  # type: ignore[method-assign]
     try:
         plugin = lab.emulator.plugin(CloudWatchAlarms)
         plugin.skipping = skipping
+        plugin.direct = fast
         if not fast:
             plugin._metric_values = plugin._query_values  # type: ignore[method-assign]
             plugin._state_kept = lambda values, rule: False  # type: ignore[method-assign]
             plugin._set_values = lambda query, statistic, starts: plugin._row_values(  # type: ignore[method-assign]
                 query, statistic, None, starts
             )
+        store_state = plugin._store_state
+
+        def stored(alarm: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+            # Either path: the same state changes, in the same order, leaving the same alarm.
+            nonlocal storing
+            storing = True
+            try:
+                updated = store_state(alarm, params)
+            finally:
+                storing = False
+            served.append(("state change", json.dumps(params), json.dumps(updated, default=str)))
+            return updated
+
+        plugin._store_state = stored  # type: ignore[method-assign]
         evaluations = 0
         evaluate = plugin._evaluate
 
@@ -281,6 +304,7 @@ def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int]:
             "events": plugin.events,
             "reads": reads,
             "served": served,
+            "inside": inside,
         }
         return json.loads(json.dumps(produced, default=str)), evaluations
     finally:
@@ -312,13 +336,20 @@ def test_skipping_changes_nothing_that_alarms_produce() -> None:
     assert fewer < all_of_them * 0.7  # and it did skip
 
 
-def test_shared_values_change_nothing_that_alarms_produce() -> None:
-    """Issue 20: alarms on one metric and period share each instant's values instead of reading them each."""
+def test_direct_state_changes_and_shared_values_change_nothing_that_alarms_produce() -> None:
+    """Issue 20's fast paths: an alarm's state changed in moto's in-process backend (no SetAlarmState and
+    DescribeAlarms through botocore), and alarms on one metric and period sharing each instant's values."""
     fast, _ = _run(skipping=True)
     general, _ = _run(skipping=True, fast=False)
     changed = {item["AlarmName"] for item in general["history"] if item["HistoryItemType"] == "StateUpdate"}
     assert {"cpu-above-20", "cpu-above-28", "cpu-above-36", "cpu-3-of-5", "page-me"} <= changed
     assert len(fast["served"]) > 100 and fast["reads"][0] and fast["reads"][1]
+    # The general path's state changes went through botocore, each a SetAlarmState then a DescribeAlarms;
+    # the fast path's asked moto for nothing.
+    transitions = [entry for entry in general["served"] if entry[0] == "state change"]
+    assert len(transitions) > 20
+    assert general.pop("inside") == ["SetAlarmState", "DescribeAlarms"] * len(transitions)
+    assert fast.pop("inside") == []
     assert fast == general
 
 

@@ -413,3 +413,32 @@ def test_cooldown_on_a_step_policy_is_refused_by_name(lab: Lab) -> None:
     _group(lab)
     with pytest.raises(UnsupportedOperation, match="Cooldown is valid only for a SimpleScaling policy"):
         _step_policy(lab, Cooldown=300)
+
+
+def test_a_policy_added_to_an_alarm_that_keeps_its_state_acts_each_minute_until_removed(lab: Lab) -> None:
+    """Auto Scaling actions repeat while the alarm stays in the state ("Alarm actions"): an update that names a
+    policy in OKActions (PutMetricAlarm keeps the state) starts them, one that drops it stops them."""
+    _group(lab, desired=1, max_size=10)
+    arn = lab.client("autoscaling").put_scaling_policy(
+        AutoScalingGroupName=GROUP,
+        PolicyName="add-one",
+        AdjustmentType="ChangeInCapacity",
+        ScalingAdjustment=1,
+        Cooldown=60,
+    )["PolicyARN"]
+    _cpu_alarm(lab, arn)
+    cloudwatch = lab.client("cloudwatch")
+    alarm = cloudwatch.describe_alarms(AlarmNames=["web-cpu-high"])["MetricAlarms"][0]
+    update = {key: alarm[key] for key in ("AlarmName", "Namespace", "MetricName", "Statistic", "Dimensions")}
+    update |= {key: alarm[key] for key in ("Period", "EvaluationPeriods", "Threshold", "ComparisonOperator")}
+    cloudwatch.put_metric_alarm(**update)  # no actions
+    lab.advance(minutes=4)
+    assert cloudwatch.describe_alarms(AlarmNames=["web-cpu-high"])["MetricAlarms"][0]["StateValue"] == "OK"
+    assert _capacity(lab) == 1
+    cloudwatch.put_metric_alarm(**update, OKActions=[arn])
+    lab.advance(minutes=3)
+    assert _capacity(lab) == 4  # once a minute (the 60-second cooldown)
+    cloudwatch.put_metric_alarm(**update)
+    lab.advance(minutes=3)
+    assert cloudwatch.describe_alarms(AlarmNames=["web-cpu-high"])["MetricAlarms"][0]["StateValue"] == "OK"
+    assert _capacity(lab) == 4

@@ -175,3 +175,34 @@ def test_topic_policy_must_allow_eventbridge(lab: Lab) -> None:
     _topic(lab)
     lab.emulator.plugin(Events).emit("my.app", "x", {})
     assert len(lab.inbox.notifications()) == 1
+
+
+def test_kept_rules_and_targets_follow_every_lab_clients_writes(lab: Lab) -> None:
+    """Rules and targets are listed once and kept (an alarm's every state change publishes an event), then
+    listed again after any EventBridge write of a lab client, the kit's own included (emulator contract)."""
+    plugin = lab.emulator.plugin(Events)
+    topic = _topic(lab)
+    url, queue_arn = _queue(lab)
+    _rule(lab, "app", {"source": ["my.app"]}, {"Id": "mail", "Arn": topic})
+    listed: list[str] = []
+    internal = lab.internal_client("events")
+    internal.meta.events.register("before-call.eventbridge", lambda model, **_: listed.append(model.name))
+
+    def delivered_to(detail: dict[str, Any]) -> set[str]:
+        made = plugin.emit("my.app", "x", detail)
+        return {d.target_id for d in plugin.deliveries if d.event_id == made["id"] and d.delivered}
+
+    assert delivered_to({"n": 1}) == {"mail"}
+    assert delivered_to({"n": 2}) == {"mail"}
+    assert listed == ["ListRules", "ListTargetsByRule"]  # the second event asked moto nothing
+    lab.client("events").put_targets(Rule="app", Targets=[{"Id": "q", "Arn": queue_arn}])  # the learner's write
+    assert delivered_to({"n": 3}) == {"mail", "q"}
+    internal.disable_rule(Name="app")  # the kit's own client
+    assert delivered_to({"n": 4}) == set()
+    internal.enable_rule(Name="app")
+    internal.remove_targets(Rule="app", Ids=["mail"])
+    assert delivered_to({"n": 5}) == {"q"}
+    assert [
+        json.loads(m["Body"])["detail"]
+        for m in lab.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    ] == [{"n": 3}, {"n": 5}]

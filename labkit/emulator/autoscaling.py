@@ -73,6 +73,15 @@ def policy_of(arn: str) -> tuple[str, str] | None:
     return (match["group"], match["policy"]) if match else None
 
 
+def _names_a_policy(alarm: dict[str, Any]) -> bool:
+    """Whether any of ``alarm``'s actions, in any state, is a scaling policy (what :meth:`AutoScaling._invoke` runs)."""
+    return any(
+        policy_of(arn) is not None
+        for key in ("AlarmActions", "OKActions", "InsufficientDataActions")
+        for arn in alarm.get(key, [])
+    )
+
+
 def description_for(arn: str) -> str:
     """The description AWS gives the alarms of a target tracking policy."""
     return f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {arn}."
@@ -95,6 +104,9 @@ class AutoScaling:
         self.warming: dict[str, tuple[dt.datetime, int]] = {}
         #: (alarm, policy ARN, lab minute) already invoked: once a minute.
         self._invoked: set[tuple[str, str, dt.datetime]] = set()
+        #: The kept alarms the last tick read, with those that name a scaling policy in any state's actions
+        #: (the others invoke nothing: a month of ten CPU alarms checked each one every minute).
+        self._scaling: tuple[list[dict[str, Any]] | None, list[dict[str, Any]]] = (None, [])
 
     # -- clients ---------------------------------------------------------------------------------
     def _autoscaling(self) -> Any:
@@ -347,7 +359,10 @@ class AutoScaling:
     def tick(self, now: dt.datetime) -> None:
         """Invoke the scaling policies of every alarm that stays in a state with scaling actions."""
         self._invoked = {key for key in self._invoked if key[2] == now}
-        for alarm in self.alarms.alarms:
+        kept = self.alarms.alarms
+        if self._scaling[0] is not kept:  # read again, or a transition replaced an alarm
+            self._scaling = (kept, [alarm for alarm in kept if _names_a_policy(alarm)])
+        for alarm in self._scaling[1]:
             self._invoke(alarm, now)
 
     def _invoke(self, alarm: dict[str, Any], now: dt.datetime) -> None:

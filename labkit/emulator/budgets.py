@@ -61,6 +61,8 @@ SENDER = "AWS Budgets <no-reply@budgets.amazonaws.com>"
 #: (Budget, AWS Budgets API reference, https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html).
 NO_END = dt.datetime(2087, 6, 15, tzinfo=dt.timezone.utc)
 FILTERS = {"Service": "service", "Region": "region"}
+#: Services whose calls cannot start or stop an EC2 instance (the lab's EventBridge targets are SNS and SQS).
+KEEP_RUNNING_ON = frozenset({"cloudwatch", "logs", "sns", "sqs", "events"})
 
 
 def notification_key(notification: dict[str, Any]) -> str:
@@ -206,8 +208,11 @@ class Budgets:
         )
 
     def _forget_running(self, model: Any, **_event: Any) -> None:
-        if not model.name.startswith(("Describe", "Get", "List")):
-            self._running = None
+        # An alarm's state change, its notification and event are CloudWatch, SNS and EventBridge writes
+        # that start or stop nothing (EC2 alarm actions are EC2 calls): a month's transitions ask EC2 again never.
+        if model.service_model.service_name in KEEP_RUNNING_ON or model.name.startswith(("Describe", "Get", "List")):
+            return
+        self._running = None
 
     def _running_instances(self) -> list[dict[str, Any]]:
         """The running instances' reservations; none, without a call, while moto's EC2 is unused.

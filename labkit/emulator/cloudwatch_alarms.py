@@ -189,7 +189,7 @@ class HistoryItem:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Steady:
     """What an alarm's last evaluation read, and how long its answer stands (:meth:`CloudWatchAlarms.unchanged`)."""
 
@@ -208,6 +208,28 @@ class Steady:
     versions: tuple[tuple[Series, int], ...]
     #: What :meth:`CloudWatchAlarms._series_read` found (None: a metric without data then).
     read: list[Series | None]
+
+
+@dataclass(slots=True)
+class Planned:
+    """What evaluating an alarm needs that the alarm alone gives, worked out once per alarm as read (a state
+    change or an update is another dict): a month of evaluations worked it out again each time."""
+
+    alarm: dict[str, Any]
+    period: int
+    #: N, and how many periods the evaluation range reads (:func:`alarms.evaluation_range`).
+    n: int
+    count: int
+    #: (region, name): its EvaluationWindow's and newest value's key.
+    key: tuple[str, str]
+    #: "band" (anomaly detection), "math" or "metric".
+    kind: str
+    #: A single-metric alarm's question, shared by alarms on the same metric (:meth:`CloudWatchAlarms._metric_values`).
+    question: tuple[Any, ...]
+    #: Whether EvaluateLowSampleCountPercentile ``ignore`` can apply (:func:`_too_few_samples`).
+    low_samples: bool
+    #: :func:`alarms.evaluate`'s arguments but the values (a band alarm's threshold is each evaluation's bands).
+    rule: dict[str, Any]
 
 
 class CloudWatchAlarms:
@@ -252,12 +274,17 @@ class CloudWatchAlarms:
         #: Leave out evaluations that provably repeat the last one (see the module docstring); tests
         #: turn it off to compare with evaluating every time.
         self.skipping = True
+        #: In-process, change an alarm's state in moto's backend directly (:meth:`_set_in_moto`); tests turn
+        #: it off to compare with SetAlarmState and DescribeAlarms through botocore.
+        self.direct = True
         #: By alarm name: what its last evaluation that kept the state read (:class:`Steady`).
         self._steady: dict[str, Steady] = {}
         #: This evaluation instant's :meth:`Series.quiet_span` by (series, version, end, period, count).
         self._spans: dict[tuple[int, int, int, int, int], int] = {}
         #: The kept alarms the last tick planned from, with each evaluable one and its period.
         self._plan: tuple[list[dict[str, Any]] | None, list[tuple[dict[str, Any], int]]] = (None, [])
+        #: By alarm name: :class:`Planned` for the alarm as last evaluated.
+        self._planned: dict[str, Planned] = {}
         #: This evaluation instant's period ends and starts of sliding windows, by (period, count).
         self._ranges: dict[tuple[int, int], tuple[dt.datetime, list[dt.datetime]]] = {}
         #: This evaluation instant's values and sample counts by query, emptied with :attr:`_answers`.
@@ -546,6 +573,8 @@ class CloudWatchAlarms:
         kept = self.alarms
         if self._plan[0] is not kept:  # read again, or a transition re-read an alarm
             self._plan = (kept, [(alarm, period) for alarm in kept if (period := _evaluable_period(alarm))])
+            names = {alarm["AlarmName"] for alarm in kept}
+            self._planned = {name: planned for name, planned in self._planned.items() if name in names}
         due: dict[dt.datetime, list[dict[str, Any]]] = {}
         for alarm, period in self._plan[1]:
             if period >= 60:
@@ -577,8 +606,11 @@ class CloudWatchAlarms:
         if steady is None or steady.alarm is not alarm or steady.created != self.metrics.store.created:
             return False
         window = self.windows.get((self.lab.region, alarm["AlarmName"]))
-        if window is not steady.window or any(series.version != version for series, version in steady.versions):
+        if window is not steady.window:
             return False
+        for series, version in steady.versions:
+            if series.version != version:
+                return False
         end = at_us if window is None else micros(schedule.window_end(at, steady.period, window))
         return steady.end <= end <= steady.unchanged_until
 
@@ -641,13 +673,18 @@ class CloudWatchAlarms:
             found.append(store.find(metric["Namespace"], metric["MetricName"], metric.get("Dimensions", [])))
         return found
 
+    def _planned_for(self, alarm: dict[str, Any]) -> Planned:
+        """``alarm``'s :class:`Planned`, worked out on its first evaluation as read."""
+        planned = self._planned.get(alarm["AlarmName"])
+        if planned is None or planned.alarm is not alarm:
+            planned = self._planned[alarm["AlarmName"]] = _plan(alarm, self.lab.region)
+        return planned
+
     def _evaluate(self, alarm: dict[str, Any], now: dt.datetime) -> None:
         """Evaluate ``alarm`` at ``now`` over the periods its evaluation window gives."""
-        period = alarm_period(alarm)
-        assert period is not None  # _evaluable_period checked it
-        n = alarm["EvaluationPeriods"]
-        count = alarms.evaluation_range(n)
-        window = self.windows.get((self.lab.region, alarm["AlarmName"]))
+        planned = self._planned_for(alarm)
+        period, n, count = planned.period, planned.n, planned.count
+        window = self.windows.get(planned.key)
         if window is None:  # a sliding window: alarms of one period and range share their periods
             ranged = self._ranges.get((period, count))
             if ranged is None:
@@ -657,32 +694,21 @@ class CloudWatchAlarms:
             end = schedule.window_end(now, period, window)
             starts = schedule.period_starts(end, period, count)
         first = starts[0]
-        statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic")
-        threshold: Any = alarm.get("Threshold")
-        if alarm.get("ThresholdMetricId"):
+        rule = planned.rule
+        if planned.kind == "band":
             (values, threshold), counts = self._band_values(alarm, first, end, starts), None
-        elif alarm.get("Metrics"):
+            rule = {**rule, "threshold": threshold}
+        elif planned.kind == "math":
             values, counts = self._math_values(alarm, first, end, starts), None
         else:
             values, counts = self._metric_values(alarm, first, end, starts)
-            if statistic and _too_few_samples(alarm, counts[-n:]):
+            if planned.low_samples and _too_few_samples(alarm, counts[-n:]):
                 self._keep_steady(alarm, window, period, end, count)
                 return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
-        # A math alarm whose metrics are all DynamoDB's is taken as "evaluating metrics in the AWS/DynamoDB namespace".
-        namespaces = {q["MetricStat"]["Metric"]["Namespace"] for q in alarm.get("Metrics") or [] if q.get("MetricStat")}
-        namespace = alarm.get("Namespace") or (namespaces.pop() if len(namespaces) == 1 else None)
-        treat = alarms.evaluation.effective_treat_missing_data(namespace, alarm.get("TreatMissingData"))
-        evaluated = [value for value in values if value is not None]
-        if evaluated:
-            self.newest[(self.lab.region, alarm["AlarmName"])] = float(evaluated[-1])
-        rule = {
-            "threshold": threshold,
-            "comparison_operator": alarm["ComparisonOperator"],
-            "evaluation_periods": n,
-            "datapoints_to_alarm": alarm.get("DatapointsToAlarm"),
-            "treat_missing_data": treat,
-            "current_state": alarm["StateValue"],
-        }
+        for value in reversed(values):  # the newest datapoint evaluated
+            if value is not None:
+                self.newest[planned.key] = float(value)
+                break
         if self._state_kept(values, rule):
             self._keep_steady(alarm, window, period, end, count)
             return
@@ -693,10 +719,10 @@ class CloudWatchAlarms:
         reason, reason_data = alarms.state_reason(
             outcome,
             timestamps=starts,
-            threshold=threshold,
+            threshold=rule["threshold"],
             period=period,
             query_date=now,
-            statistic=statistic,
+            statistic=alarm.get("Statistic") or alarm.get("ExtendedStatistic"),
             unit=alarm.get("Unit"),
             sample_counts=counts,
             datapoints_to_alarm_set="DatapointsToAlarm" in alarm,
@@ -718,17 +744,7 @@ class CloudWatchAlarms:
         starts: list[dt.datetime],
     ) -> tuple[list[float | None], list[float | None]]:
         """A single-metric alarm's statistic and sample count in each period starting at ``starts``."""
-        statistic = alarm.get("Statistic")
-        key = (
-            alarm["Namespace"],
-            alarm["MetricName"],
-            tuple((d["Name"], d["Value"]) for d in alarm.get("Dimensions", [])),
-            alarm.get("Unit"),
-            statistic or alarm["ExtendedStatistic"],
-            first,
-            now,
-            len(starts),
-        )
+        key = (self._planned_for(alarm).question, first, now, len(starts))
         kept = self._values.get(key)
         if kept is None:  # alarms on one metric (ten thresholds on one CPU) ask the same question
             kept = self._values[key] = self._query_values(alarm, first, now, starts)
@@ -896,8 +912,7 @@ class CloudWatchAlarms:
             params["StateReasonData"] = json.dumps(reason_data)
         kept = self._kept
         name = alarm["AlarmName"]
-        self._cloudwatch().set_alarm_state(**params)
-        updated = self._alarm(name) or alarm
+        updated = self._store_state(alarm, params)
         self._record(name, now, "StateUpdate", *state_update_history(old_state, old_reason, state, reason, reason_data))
         if kept is not None:  # this write changed only this alarm: keep the others as read
             self._kept = [updated if other["AlarmName"] == name else other for other in kept]
@@ -921,6 +936,40 @@ class CloudWatchAlarms:
             self._notify(updated, old_state, state, reason, now)
         for listener in self.on_transition:
             listener(self.lab.region, name, now)
+
+    def _store_state(self, alarm: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """Set ``alarm``'s state in moto (SetAlarmState's ``params``) and return the alarm as moto now
+        describes it."""
+        if self.direct and self.lab.backend.in_process:
+            return self._set_in_moto(alarm, params)
+        self._cloudwatch().set_alarm_state(**params)
+        return self._alarm(params["AlarmName"]) or alarm
+
+    def _set_in_moto(self, alarm: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """SetAlarmState on moto's in-process backend, and the alarm as DescribeAlarms then gives it, without
+        the two round trips through botocore (a month of transitions took seconds). moto's ``update_state``
+        changes the state, its reason and reason data (absent when not given) and ``StateUpdatedTimestamp``
+        (its clock: lab time, read back as the alarm's other timestamps are)."""
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        backend = cloudwatch_backends[self.lab.account_id][self.lab.region]
+        backend.set_alarm_state(
+            params["AlarmName"], params["StateReason"], params.get("StateReasonData"), params["StateValue"]
+        )
+        changed = {
+            "StateValue": params["StateValue"],
+            "StateReason": params["StateReason"],
+            "StateUpdatedTimestamp": self.lab.clock.utcnow_naive().replace(
+                tzinfo=alarm["StateUpdatedTimestamp"].tzinfo
+            ),
+        }
+        updated: dict[str, Any] = {}
+        for key, value in alarm.items():  # in DescribeAlarms' order: the reason data follows the reason
+            if key != "StateReasonData":
+                updated[key] = changed.get(key, value)
+            if key == "StateReason" and "StateReasonData" in params:
+                updated["StateReasonData"] = params["StateReasonData"]
+        return updated
 
     def actions_muted(self, region: str, name: str, old_state: str, state: str, now: dt.datetime) -> bool:
         """Whether an alarm mute rule mutes the actions of ``name``'s change from ``old_state`` to ``state`` at
@@ -1027,6 +1076,37 @@ class CloudWatchAlarms:
             item.key = f"{item_key(name)}.{time.time_ns()}"
             self.state.save(item.key, item.stored())
         self.history.append(item)
+
+
+def _plan(alarm: dict[str, Any], region: str) -> Planned:
+    """:class:`Planned` for an evaluable alarm (:func:`_evaluable_period`)."""
+    period = alarm_period(alarm)
+    assert period is not None  # _evaluable_period checked it
+    n = alarm["EvaluationPeriods"]
+    statistic = alarm.get("Statistic") or alarm.get("ExtendedStatistic")
+    kind = "band" if alarm.get("ThresholdMetricId") else "math" if alarm.get("Metrics") else "metric"
+    question: tuple[Any, ...] = ()
+    if kind == "metric":
+        dimensions = tuple((d["Name"], d["Value"]) for d in alarm.get("Dimensions", []))
+        question = (alarm["Namespace"], alarm["MetricName"], dimensions, alarm.get("Unit"), statistic)
+    # A math alarm whose metrics are all DynamoDB's is taken as "evaluating metrics in the AWS/DynamoDB namespace".
+    namespaces = {q["MetricStat"]["Metric"]["Namespace"] for q in alarm.get("Metrics") or [] if q.get("MetricStat")}
+    namespace = alarm.get("Namespace") or (namespaces.pop() if len(namespaces) == 1 else None)
+    rule = {
+        "threshold": alarm.get("Threshold"),
+        "comparison_operator": alarm["ComparisonOperator"],
+        "evaluation_periods": n,
+        "datapoints_to_alarm": alarm.get("DatapointsToAlarm"),
+        "treat_missing_data": alarms.evaluation.effective_treat_missing_data(namespace, alarm.get("TreatMissingData")),
+        "current_state": alarm["StateValue"],
+    }
+    low_samples = bool(
+        _PERCENTILE.match(alarm.get("ExtendedStatistic") or "")
+        and alarm.get("EvaluateLowSampleCountPercentile") == "ignore"
+    )
+    return Planned(
+        alarm, period, n, alarms.evaluation_range(n), (region, alarm["AlarmName"]), kind, question, low_samples, rule
+    )
 
 
 def alarm_period(alarm: dict[str, Any]) -> int | None:

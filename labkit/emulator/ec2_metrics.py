@@ -23,9 +23,10 @@ from labkit.emulator.ec2_workload import (
     STATUS_METRICS,
     LabInstance,
     metric_period_start,
+    sample_rows,
     sample_values,
 )
-from labkit.emulator.metric_store import datum_rows, micros
+from labkit.emulator.metric_store import SeriesKey, dimension_key, micros
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
@@ -41,6 +42,8 @@ class Ec2Metrics:
         self.emulator = emulator
         self.lab = emulator.lab
         self.instances: list[LabInstance] = []
+        #: Each watched instance's metrics' store keys, by instance id (:meth:`_keys`).
+        self._series_keys: dict[str, dict[str, SeriesKey]] = {}
 
     def watch(self, instance: LabInstance, backfill_from: dt.datetime | None = None) -> None:
         """Start publishing ``instance``'s metrics; backfill its history from ``backfill_from``."""
@@ -67,6 +70,7 @@ class Ec2Metrics:
     def forget(self, instance_id: str) -> None:
         """Stop publishing ``instance_id``'s metrics (an Auto Scaling group terminated it, notebook 09)."""
         self.instances = [instance for instance in self.instances if instance.instance_id != instance_id]
+        self._series_keys.pop(instance_id, None)
 
     def _backfill_columns(self, instance: LabInstance, backfill_from: dt.datetime, now: dt.datetime) -> None:
         """The same datapoints as :meth:`_period_data` and :meth:`_status_data` over the history, stored
@@ -158,25 +162,39 @@ class Ec2Metrics:
         written straight into the store (a dict per datum each minute was most of it)."""
         store = self.metrics.store
         for instance in self.instances:
+            keys = self._keys(instance)
+            dimensions = instance.dimensions
             if not instance.detailed:
                 minute = now - dt.timedelta(minutes=1)
                 when, count = micros(minute), store.unit_id("Count")
                 for name, value in instance.status_sample(minute).items():
-                    store.put_rows(NAMESPACE, name, instance.dimensions, [(when, 1.0, value, value, value, count)], now)
+                    row = [(when, 1.0, value, value, value, count)]
+                    store.put_rows(NAMESPACE, name, dimensions, row, now, keys[name])
             if now.minute % instance.period_minutes == 0:
                 self._store_period(instance, now - dt.timedelta(minutes=instance.period_minutes), now)
 
+    def _keys(self, instance: LabInstance) -> dict[str, SeriesKey]:
+        """The store's key of each of ``instance``'s metrics (its dimensions never change)."""
+        keys = self._series_keys.get(instance.instance_id)
+        if keys is None:
+            dimensions = dimension_key(instance.dimensions)
+            keys = self._series_keys[instance.instance_id] = {
+                name: (NAMESPACE, name, dimensions) for name in instance.metric_names()
+            }
+        return keys
+
     def _store_period(self, instance: LabInstance, period_start: dt.datetime, now: dt.datetime) -> None:
-        """:meth:`_period_data` stored as :meth:`MetricStore.put` would store it, a metric at a time."""
+        """:meth:`_period_data` stored as :meth:`MetricStore.put` would store it, a metric at a time, from
+        the period's samples as columns (:meth:`LabInstance.sample_minutes`, bit for bit :meth:`LabInstance.sample`)."""
         store = self.metrics.store
-        minutes = [period_start + dt.timedelta(minutes=m) for m in range(instance.period_minutes)]
-        samples = [instance.sample(minute) for minute in minutes]
+        samples = instance.sample_minutes(period_start, instance.period_minutes)
         when = micros(period_start)
+        keys = self._keys(instance)
+        dimensions = instance.dimensions
         for name in instance.metric_names():
             if instance.detailed or name not in STATUS_METRICS:
-                datum = sample_values([sample[name] for sample in samples])
-                rows = datum_rows(datum, when, store.unit_id(instance.unit(name)))
-                store.put_rows(NAMESPACE, name, instance.dimensions, rows, now)
+                rows = sample_rows(samples[name], when, store.unit_id(instance.unit(name)))
+                store.put_rows(NAMESPACE, name, dimensions, rows, now, keys[name])
 
 
 def _period_rows(starts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -207,6 +207,11 @@ class SharedWorkload(Workload):
     def cpu(self, when: dt.datetime) -> float:
         return self.group.share(when, self.seed)
 
+    def cpu_minutes(self, base: int, noise_base: list[int]) -> list[float]:
+        """:meth:`cpu` minute by minute (a share of the group's load has no columns of its own)."""
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        return [self.cpu(epoch + dt.timedelta(minutes=base + offset)) for offset in range(len(noise_base))]
+
 
 @dataclass
 class LabInstance:
@@ -387,6 +392,18 @@ def metric_period_start(when: dt.datetime, minutes: int) -> dt.datetime:
     """The start of the ``minutes``-long period containing ``when`` (periods align to the hour)."""
     floored = when.replace(second=0, microsecond=0)
     return floored - dt.timedelta(minutes=floored.minute % minutes)
+
+
+def sample_rows(samples: list[float], when: int, unit: int) -> list[tuple[int, float, float, float, float, int]]:
+    """The metric store's rows of :func:`sample_values` (:func:`labkit.emulator.metric_store.datum_rows` of it)
+    at ``when`` in unit id ``unit``, without the datum: the same values, counts and order."""
+    if min(samples) == max(samples):
+        value = float(samples[0])
+        return [(when, float(len(samples)), value * len(samples), value, value, unit)]
+    counts: dict[float, int] = {}
+    for value in samples:
+        counts[float(value)] = counts.get(float(value), 0) + 1
+    return [(when, 1.0, v, v, v, unit) for v, count in counts.items() for _ in range(count)]
 
 
 def sample_values(samples: list[float]) -> dict[str, Any]:

@@ -72,6 +72,20 @@ class Events:
         self.emulator = emulator
         self.events: list[dict[str, Any]] = []
         self.deliveries: list[Delivery] = []
+        #: Each bus's rules by (region, bus), and each rule's targets by (region, bus, rule), as moto listed
+        #: them; dropped on any lab client's EventBridge write (:meth:`watch`): an alarm's state change
+        #: publishes an event, and a month of them asked moto again each time.
+        self._rules: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._targets: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+
+    def watch(self, client: Any) -> None:
+        """Drop the kept rules and targets whenever ``client`` (any EventBridge client of the lab) writes."""
+        client.meta.events.register("after-call.eventbridge", self._forget_kept)
+
+    def _forget_kept(self, model: Any, **_event: Any) -> None:
+        if not model.name.startswith(("Describe", "List", "Test")):
+            self._rules.clear()
+            self._targets.clear()
 
     # -- what AWS services call -----------------------------------------------------------------
     def emit(
@@ -101,7 +115,10 @@ class Events:
         region = event.get("region") or self.lab.region
         events = self.lab.internal_client("events", region)
         made: list[Delivery] = []
-        for rule in _rules(events, bus):
+        rules = self._rules.get((region, bus))
+        if rules is None:
+            rules = self._rules[(region, bus)] = _rules(events, bus)
+        for rule in rules:
             if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
                 continue
             try:
@@ -109,7 +126,10 @@ class Events:
                     continue
             except InvalidEventPattern:
                 continue
-            targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
+            targets = self._targets.get((region, bus, rule["Name"]))
+            if targets is None:
+                targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
+                self._targets[(region, bus, rule["Name"])] = targets
             for target in targets:
                 made.append(self._deliver(rule, target, event))
         self.deliveries.extend(made)

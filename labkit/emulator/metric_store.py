@@ -245,14 +245,24 @@ class MetricStore:
         dimensions: list[dict[str, str]],
         rows: Sequence[tuple[int, float, float, float, float, int]],
         now: dt.datetime,
+        key: SeriesKey | None = None,
     ) -> None:
         """:meth:`put` of one metric's rows, made already (:func:`datum_rows`), without a datum each (the
-        emulator's per-minute publishing): the same series, rows and version bump."""
-        self._extend(self._series(namespace, name, dimensions, now), rows)
+        emulator's per-minute publishing): the same series, rows and version bump. ``key``: the metric's
+        :meth:`series` key, when the writer keeps it (the same metric every minute)."""
+        self._extend(self._series(namespace, name, dimensions, now, key), rows)
 
-    def _series(self, namespace: str, name: str, dimensions: list[dict[str, str]], now: dt.datetime) -> Series:
+    def _series(
+        self,
+        namespace: str,
+        name: str,
+        dimensions: list[dict[str, str]],
+        now: dt.datetime,
+        key: SeriesKey | None = None,
+    ) -> Series:
         """The metric's series, made on its first datapoint, with ``now`` as its last put."""
-        key = (namespace, name, dimension_key(dimensions))
+        if key is None:
+            key = (namespace, name, dimension_key(dimensions))
         series = self.series.get(key)
         if series is None:
             series = self.series[key] = Series(namespace, name, dimensions)

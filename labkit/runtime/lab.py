@@ -17,6 +17,7 @@ from labkit.emulator import PLUGINS, Emulator
 from labkit.emulator.budgets import Budgets
 from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
+from labkit.emulator.events import Events
 from labkit.emulator.vpc_flow_logs import VpcFlowLogs
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.iam_policy import IamPolicies
@@ -303,7 +304,8 @@ class Lab:
                 | type[LogsMetrics]
                 | type[Budgets]
                 | type[AutoScalingMetrics]
-                | type[VpcFlowLogs],
+                | type[VpcFlowLogs]
+                | type[Events],
                 ...,
             ],
         ] = {
@@ -311,6 +313,7 @@ class Lab:
             "logs": (LogsMetrics, Budgets),
             "autoscaling": (AutoScalingMetrics, Budgets),
             "ec2": (VpcFlowLogs, Budgets),
+            "events": (Events, Budgets),
         }
         for kind in kinds.get(service, (Budgets,)):
             # A client made while plugins install is watched once they are (__init__).
