@@ -206,3 +206,28 @@ def test_kept_rules_and_targets_follow_every_lab_clients_writes(lab: Lab) -> Non
         json.loads(m["Body"])["detail"]
         for m in lab.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     ] == [{"n": 3}, {"n": 5}]
+
+
+def test_on_a_shared_server_a_rule_another_process_adds_is_matched_at_once(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a workshop's server another kernel (or `labkit catchup`) of the same account writes rules that this
+    lab's clients never see: nothing is kept there, so the next event is matched against the rules as they are."""
+    monkeypatch.setenv("LABKIT_BACKEND", "moto-server")
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)
+    monkeypatch.setenv("LABKIT_PARTICIPANT", "events-kept")
+    import labkit
+
+    with labkit.connect() as lab:
+        plugin = lab.emulator.plugin(Events)
+        _, queue_arn = _queue(lab)
+        assert plugin.emit("my.app", "x", {"n": 1})  # no rule yet: delivered nowhere
+        other_process = lab.backend.session.client(
+            "events", region_name=lab.region, endpoint_url=lab.backend.endpoint_url, config=lab.backend.client_config
+        )
+        other_process.put_rule(Name="late", EventPattern=json.dumps({"source": ["my.app"]}))
+        other_process.put_targets(Rule="late", Targets=[{"Id": "q", "Arn": queue_arn}])
+        made = plugin.emit("my.app", "x", {"n": 2})
+        assert {d.target_id for d in plugin.deliveries if d.event_id == made["id"] and d.delivered} == {"q"}
+        other_process.remove_targets(Rule="late", Ids=["q"])
+        other_process.delete_rule(Name="late")

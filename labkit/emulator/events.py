@@ -74,7 +74,7 @@ class Events:
         self.deliveries: list[Delivery] = []
         #: Each bus's rules by (region, bus), and each rule's targets by (region, bus, rule), as moto listed
         #: them; dropped on any lab client's EventBridge write (:meth:`watch`): an alarm's state change
-        #: publishes an event, and a month of them asked moto again each time.
+        #: publishes an event, and a month of them asked moto again each time. In-process moto only.
         self._rules: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._targets: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
 
@@ -115,9 +115,14 @@ class Events:
         region = event.get("region") or self.lab.region
         events = self.lab.internal_client("events", region)
         made: list[Delivery] = []
-        rules = self._rules.get((region, bus))
+        # Kept only when no other process can write the rules: on a shared server (a workshop's), another
+        # kernel or `labkit catchup` of the same account may add one at any time.
+        keep = self.lab.backend.in_process
+        rules = self._rules.get((region, bus)) if keep else None
         if rules is None:
-            rules = self._rules[(region, bus)] = _rules(events, bus)
+            rules = _rules(events, bus)
+            if keep:
+                self._rules[(region, bus)] = rules
         for rule in rules:
             if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
                 continue
@@ -126,10 +131,11 @@ class Events:
                     continue
             except InvalidEventPattern:
                 continue
-            targets = self._targets.get((region, bus, rule["Name"]))
+            targets = self._targets.get((region, bus, rule["Name"])) if keep else None
             if targets is None:
                 targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
-                self._targets[(region, bus, rule["Name"])] = targets
+                if keep:
+                    self._targets[(region, bus, rule["Name"])] = targets
             for target in targets:
                 made.append(self._deliver(rule, target, event))
         self.deliveries.extend(made)
