@@ -123,6 +123,20 @@ def test_set_alarm_state_notifies_like_aws_and_respects_disabled_actions(lab: La
     assert _state(lab, "quiet") == "ALARM"
 
 
+def test_set_alarm_state_with_reason_data_that_is_not_json_is_invalid_format_and_changes_nothing(
+    lab: Lab, topic: str
+) -> None:
+    """SetAlarmState API reference, Errors: InvalidFormat, "Data was not syntactically valid JSON."
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html)."""
+    cloudwatch = lab.client("cloudwatch")
+    cloudwatch.put_metric_alarm(**ALARM, AlarmActions=[topic])
+    with pytest.raises(cloudwatch.exceptions.InvalidFormatFault, match="Data was not syntactically valid JSON"):
+        cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="r", StateReasonData="{oops")
+    assert _state(lab) == "INSUFFICIENT_DATA" and lab.inbox.notifications() == []
+    cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="r", StateReasonData='{"ok": 1}')
+    assert _state(lab) == "ALARM" and len(lab.inbox.notifications()) == 1
+
+
 def test_state_change_event_has_the_documented_shape(lab: Lab) -> None:
     cloudwatch = lab.client("cloudwatch")
     cloudwatch.put_metric_alarm(**ALARM)

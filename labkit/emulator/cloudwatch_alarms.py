@@ -491,6 +491,15 @@ class CloudWatchAlarms:
             self._record(name, now, "ConfigurationUpdate", *configuration_update_history(name, created=False))
 
     def set_state(self, call: Call) -> dict[str, Any]:
+        """SetAlarmState of a metric, composite or log alarm. ``StateReasonData`` must be JSON: else AWS's
+        ``InvalidFormat``, "Data was not syntactically valid JSON." (SetAlarmState API reference, Errors,
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html; which of it and
+        ``ResourceNotFound`` comes first is not documented: checked first, as moto does)."""
+        if call.params.get("StateReasonData"):
+            try:
+                jsontext.loads(call.params["StateReasonData"])
+            except ValueError:
+                raise ServiceError("InvalidFormat", "Data was not syntactically valid JSON.") from None
         composite = self.composite
         if composite is not None and composite.owns(call):
             return composite.set_state(call)
