@@ -79,8 +79,10 @@ test-workshop: $(STAMP)
 # The fast tier (pure rules, emulator, checkers; under two minutes, see README "Measured"): everything but the tests marked
 # `notebook` (kernels, crash recovery, a fresh clone), `browser`, `workshop` and `integration` (moto servers,
 # other processes: tests/conftest.py marks them). `make test` runs them all and nbval.
+# -p no:nbval: the tier collects no notebook, and nbval's import of jsonschema would build rfc3987_syntax's grammars
+# (2-3 CPU s in each process) before conftest.py imports it without them.
 unit: $(STAMP)
-	$(PY) -m pytest tests -q -m 'not notebook and not browser and not workshop and not integration' $(XDIST)
+	$(PY) -m pytest tests -q -p no:nbval -m 'not notebook and not browser and not workshop and not integration' $(XDIST)
 
 # ruff and mypy, configured in pyproject.toml (mypy is strict on the pure rules and the emulator core).
 lint: $(STAMP)

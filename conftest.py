@@ -14,8 +14,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import nbformat
 import pytest
+
+from labkit.tools.notebooks import import_jsonschema_without_iri_grammars
+
+# Before anything imports nbformat: the test modules that read notebooks import it as they are collected, in every
+# test process. Under `make nbval` the nbval plugin, loaded before this file, has imported jsonschema already.
+import_jsonschema_without_iri_grammars()
+import nbformat  # noqa: E402
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -40,12 +46,16 @@ class RunAllAgain(pytest.Item):
             if cell.cell_type != "code":
                 continue
             messages: list[dict[str, Any]] = []
-            reply = kernel.kc.execute_interactive(cell.source, output_hook=messages.append, allow_stdin=False, timeout=600)
+            reply = kernel.kc.execute_interactive(
+                cell.source, output_hook=messages.append, allow_stdin=False, timeout=600
+            )
             printed += [m["content"].get("text", "") for m in messages if m["msg_type"] == "stream"]
             if reply["content"]["status"] != "ok":
                 content = reply["content"]
                 trace = _ANSI.sub("", "\n".join(content.get("traceback", [])))
-                raise AssertionError(f"{cell.id} failed when run again: {content.get('ename')}: {content.get('evalue')}\n{trace}")
+                raise AssertionError(
+                    f"{cell.id} failed when run again: {content.get('ename')}: {content.get('evalue')}\n{trace}"
+                )
         summaries = [m for text in printed if (m := SUMMARY.search(text))]
         assert len(summaries) == 1 and all(m.group(1) == m.group(2) for m in summaries), [m.group(0) for m in summaries]
 
@@ -59,6 +69,8 @@ class RunAllAgain(pytest.Item):
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """After each notebook's last nbval cell, its :class:`RunAllAgain`."""
+    if not config.pluginmanager.has_plugin("nbval"):  # `-p no:nbval` (make unit): no notebook was collected
+        return
     try:
         from nbval.plugin import IPyNbCell
     except ImportError:  # nbval is a test dependency; without it no notebook is collected as cells

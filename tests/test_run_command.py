@@ -149,7 +149,7 @@ def test_labkit_run_reads_notebooks_without_building_the_iri_grammars() -> None:
     script = (
         "import sys\n"
         "from labkit.tools import notebooks\n"
-        "notebooks._import_jsonschema_without_iri_grammars()\n"
+        "notebooks.import_jsonschema_without_iri_grammars()\n"
         "import nbformat\n"
         "assert 'rfc3987_syntax' not in sys.modules\n"
         "nbformat.validate(nbformat.read('notebooks/00-setup-and-monitoring-types.ipynb', as_version=4))\n"

@@ -12,12 +12,15 @@ import copy
 import functools
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import boto3
+import botocore.client
 import botocore.handlers
 import botocore.loaders
 import botocore.session
 from botocore.hooks import HierarchicalEmitter
+from botocore.model import ServiceModel
 
 #: moto's default account (its documentation's example account id).
 MOTO_ACCOUNT_ID = "123456789012"
@@ -51,17 +54,73 @@ def _loader_for(search_path_string: str | None) -> botocore.loaders.Loader:
 
 def share_loaders() -> Callable[[], None]:
     """Every botocore session made in this process from now on, moto's own included, gets the one loader
-    of its data path (``AWS_DATA_PATH``; none: :func:`shared_loader`) instead of a new one; returns the
-    function that stops it. moto makes sessions of its own (``boto3.Session()``: three when ``moto.ec2``
-    is imported, one for its backends' regions), and each new loader parses the EC2 model and the
-    endpoints again: about a second of CPU in every lab that uses EC2. The loader only caches botocore's
-    own files, so what a session loads is what it would have loaded."""
+    of its data path (``AWS_DATA_PATH``; none: :func:`shared_loader`) instead of a new one, and every
+    client its service's model and methods as they were made the first time (:func:`_shared_service_model`,
+    :func:`_shared_methods`); returns the function that stops both. moto makes sessions of its own
+    (``boto3.Session()``: three when ``moto.ec2`` is imported, one for its backends' regions), and each new
+    loader parses the EC2 model and the endpoints again: about a second of CPU in every lab that uses EC2.
+    The loader only caches botocore's own files, so what a session loads is what it would have loaded."""
     botocore.session.create_loader = _loader_for
+    creator = botocore.client.ClientCreator
+    creator._load_service_model = _shared_service_model
+    creator._create_methods = _shared_methods
 
     def stop() -> None:
         botocore.session.create_loader = _create_loader
+        creator._load_service_model = _load_service_model
+        creator._create_methods = _create_methods
 
     return stop
+
+
+_load_service_model = botocore.client.ClientCreator._load_service_model
+_create_methods = botocore.client.ClientCreator._create_methods
+
+
+@dataclass
+class _Made:
+    """A service's model as a client gets it, from the description the loader keeps, and its client methods."""
+
+    description: object
+    model: ServiceModel
+    methods: dict[str, object] | None = None
+
+
+#: Per service name: the last model made (another description, from another loader, replaces it).
+_made: dict[str, _Made] = {}
+
+
+def _shared_service_model(
+    creator: botocore.client.ClientCreator, service_name: str, api_version: str | None = None
+) -> ServiceModel:
+    """botocore's ``ClientCreator._load_service_model``, one ``ServiceModel`` per description: botocore
+    makes a model for every client, and each then builds its operations' models again (an EC2 client
+    builds all 700 to find its endpoint-discovery operation, a third of its 30 ms), a lab making its
+    clients anew. A model is read-only once made; what it caches (operation models, shapes) is the
+    same whoever asks."""
+    description = creator._loader.load_service_model(service_name, "service-2", api_version=api_version)
+    made = _made.get(service_name)
+    if made is None or made.description is not description:
+        made = _Made(description, ServiceModel(description, service_name=service_name))
+        _made[service_name] = made
+    return made.model
+
+
+def _shared_methods(creator: botocore.client.ClientCreator, service_model: ServiceModel) -> dict[str, object]:
+    """botocore's ``ClientCreator._create_methods``, made once per shared model: botocore makes a client's
+    class anew for every client, one function per operation (another third of an EC2 client's time). The
+    functions hold only their operation's names and docstring, so every client class of the service can
+    share them; each class still gets its own dict, which the ``creating-client-class`` handlers add to.
+    Made through the built-in handlers' emitter, so the docstrings (rendered through events) keep no
+    lab's session alive."""
+    made = _made.get(service_model.service_name)
+    if made is None or made.model is not service_model:
+        return _create_methods(creator, service_model)
+    if made.methods is None:
+        maker = copy.copy(creator)
+        maker._event_emitter = _builtin_handlers()
+        made.methods = _create_methods(maker, service_model)
+    return dict(made.methods)
 
 
 def _builtin_handlers() -> HierarchicalEmitter:

@@ -218,11 +218,12 @@ def parallel_kernels(backend: str) -> int:
     return max(1, len(cores))
 
 
-def _import_jsonschema_without_iri_grammars() -> None:
+def import_jsonschema_without_iri_grammars() -> None:
     """jsonschema (nbformat validates notebooks with it) imported without ``rfc3987_syntax``, when nothing in this
     process has imported either yet: that optional package, installed with Jupyter for jsonschema's "iri" formats,
-    builds 38 lark grammars on import, 2–3 s before the first kernel could start. Nothing in this process checks
-    formats (nbformat's schemas name none), so jsonschema only goes without the "iri" format checks here."""
+    builds 38 lark grammars on import, 2–3 s before the first kernel could start (and in every test process: the
+    root conftest.py). Nothing in this process checks formats (nbformat's schemas name none), so jsonschema only
+    goes without the "iri" format checks here."""
     if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
         return
     sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None: "import rfc3987_syntax" fails
@@ -237,7 +238,7 @@ def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
     notebooks. The results come in the order of ``paths``, whatever order the notebooks finish in."""
     from jupyter_core.utils import run_sync  # nbclient's own way: works inside a running event loop too
 
-    _import_jsonschema_without_iri_grammars()
+    import_jsonschema_without_iri_grammars()
     with backend_environment(backend):
         return run_sync(_run_all)(paths, parallel_kernels(backend))
 
