@@ -472,3 +472,22 @@ def test_a_closed_labs_moto_state_is_gone_and_its_backends_made_anew() -> None:
     assert s3.get_object(Bucket="lab-kept-name", Key="k")["Body"].read() == b"v"
     assert second.client("ec2").describe_instances()["Reservations"] == []
     second.close()
+
+
+def test_requests_to_aws_urls_reach_moto_in_every_lab_and_moto_s_url_callbacks_are_registered_once() -> None:
+    """A presigned URL fetched with ``requests`` (moto's ``responses`` mock) answers from the lab's moto, lab after
+    lab; the URL callbacks are registered once, not again for every lab (labkit.runtime.backends._start_moto_mock)."""
+    import requests
+    from moto.core.models import responses_mock
+
+    callbacks = []
+    for number in range(3):
+        with labkit.connect("moto") as lab:
+            s3 = lab.client("s3")
+            s3.create_bucket(Bucket="lab-presigned", CreateBucketConfiguration={"LocationConstraint": lab.region})
+            s3.put_object(Bucket="lab-presigned", Key="k", Body=f"lab {number}".encode())
+            url = s3.generate_presigned_url("get_object", Params={"Bucket": "lab-presigned", "Key": "k"})
+            assert requests.get(url, timeout=10).content == f"lab {number}".encode()
+            callbacks.append(list(responses_mock.registered()))
+    assert len(callbacks[0]) > 1000
+    assert all(later == callbacks[0] and later[0] is callbacks[0][0] for later in callbacks[1:])

@@ -201,14 +201,38 @@ def _seed_moto() -> None:
 
 
 def _reset_moto_registrations() -> None:
-    """What moto's reset does besides its backends: the responses mock's registrations and the
-    models' ``instances_tracked``."""
-    from moto.core.custom_responses_mock import reset_responses_mock
+    """What moto's reset does besides its backends: the models' ``instances_tracked``, and the calls the
+    ``responses`` mock recorded (its URL registrations are kept: :func:`_start_moto_mock`)."""
     from moto.core.model_instances import reset_model_data
     from moto.core.models import responses_mock
 
-    reset_responses_mock(responses_mock)
+    responses_mock.calls.reset()
     reset_model_data()
+
+
+class _MotoUrls:
+    """How many URL callbacks moto's ``responses`` mock held after labkit last registered them."""
+
+    registered = -1
+
+
+def _start_moto_mock(mock: Any) -> None:
+    """``mock.start(reset=False)``, registering moto's URL callbacks for ``requests`` (about 9,000: every
+    service's URL patterns for each HTTP method) only when the mock does not hold them already: they call
+    moto's stateless dispatcher, and registering them again for every lab was most of a lab's start (issue 15)."""
+    from moto.core.custom_responses_mock import reset_responses_mock
+    from moto.core.models import responses_mock
+
+    if len(responses_mock.registered()) != _MotoUrls.registered:  # first lab, or something reset them
+        reset_responses_mock(responses_mock)
+        mock.start(reset=False)
+        _MotoUrls.registered = len(responses_mock.registered())
+        return
+    responses_mock.add = lambda *_args, **_kwargs: None  # type: ignore[method-assign,assignment]
+    try:
+        mock.start(reset=False)
+    finally:
+        del responses_mock.add
 
 
 def start_moto(region: str, clock: LabClock) -> Backend:
@@ -220,7 +244,7 @@ def start_moto(region: str, clock: LabClock) -> Backend:
     # moto's reset=True / remove_data=True would re-create every backend only to drop it;
     # _seed_moto drops them instead.
     _reset_moto_registrations()
-    mock.start(reset=False)
+    _start_moto_mock(mock)
     _seed_moto()
     _MotoClock.follow(clock)
 
