@@ -312,9 +312,10 @@ def test_ignore_differs_from_missing_only_by_keeping_state(
 def test_evaluated_state_is_evaluate_s_state(
     values: list[float | None], operator: str, n: int, m: int, treat: str, current: str
 ) -> None:
-    """The emulator's cheap state (``evaluated_state``, no explanation) is the explained evaluation's state, for
-    every static operator, M of N, missing-data treatment and current state; invalid M/N raise alike."""
-    from labkit.aws.alarms.evaluation import evaluated_state
+    """The emulator's cheap state (``evaluated_state``, no explanation; ``state_rule``, the same made once per
+    alarm) is the explained evaluation's state, for every static operator, M of N, missing-data treatment and
+    current state; invalid M/N raise alike."""
+    from labkit.aws.alarms.evaluation import evaluated_state, state_rule
     from labkit.exceptions import InvalidParameter
 
     rule = {
@@ -330,5 +331,11 @@ def test_evaluated_state_is_evaluate_s_state(
             evaluated_state(values, **rule)
         with pytest.raises(InvalidParameter):
             evaluate(values, **rule)
+        with pytest.raises(InvalidParameter):
+            state_rule(**rule)
         return
     assert evaluated_state(values, **rule) == evaluate(values, **rule).state
+    # The rule made once (an alarm as read) gives the same state for other values too.
+    decide = state_rule(**rule)
+    for other in (values, values[::-1], [*values, 90.0], [None, *values]):
+        assert decide(other) == evaluate(other, **rule).state

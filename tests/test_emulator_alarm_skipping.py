@@ -174,9 +174,9 @@ def _metric_alarms(cpu: dict[str, Any], topic: str) -> list[dict[str, Any]]:
     return alarms
 
 
-def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int]:
-    """The scenario; returns everything alarms produced (and the requests moto served), and how many
-    evaluations ran. ``fast=False``: the general path: state changes through botocore (SetAlarmState and
+def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int, int]:
+    """The scenario; returns everything alarms produced (and the requests moto served), how many
+    evaluations ran, and how many alarms' last evaluations shared what they read with another alarm's. ``fast=False``: the general path: state changes through botocore (SetAlarmState and
     DescribeAlarms, not moto's in-process backend directly), each alarm's values read for itself, from the
     statistics' rows (not the store's columns), and every evaluation explained (not the state alone)."""
     lab = labkit.connect("moto")
@@ -221,12 +221,16 @@ def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int]:
 
         plugin._store_state = stored  # type: ignore[method-assign]
         evaluations = 0
+        shared = 0
         evaluate = plugin._evaluate
 
         def counted(alarm: dict[str, Any], at: dt.datetime) -> None:
-            nonlocal evaluations
+            nonlocal evaluations, shared
             evaluations += 1
             evaluate(alarm, at)
+            steady = plugin._steady.get(alarm["AlarmName"])
+            readings = [other.reading for other in plugin._steady.values() if other is not steady]
+            shared += steady is not None and any(steady.reading is reading for reading in readings)
 
         plugin._evaluate = counted  # type: ignore[method-assign]
         topic = alerts_topic(lab)
@@ -306,15 +310,15 @@ def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int]:
             "served": served,
             "inside": inside,
         }
-        return json.loads(json.dumps(produced, default=str)), evaluations
+        return json.loads(json.dumps(produced, default=str)), evaluations, shared
     finally:
         BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
         lab.close()
 
 
 def test_skipping_changes_nothing_that_alarms_produce() -> None:
-    skipped, fewer = _run(skipping=True)
-    every, all_of_them = _run(skipping=False)
+    skipped, fewer, shared = _run(skipping=True)
+    every, all_of_them, _ = _run(skipping=False)
     transitions = [item for item in every["history"] if item["HistoryItemType"] == "StateUpdate"]
     # The scenario moves every kind of alarm (else the comparison would prove little).
     assert {item["AlarmName"] for item in transitions} >= {
@@ -334,13 +338,15 @@ def test_skipping_changes_nothing_that_alarms_produce() -> None:
     assert len(every["emails"]) > 20
     assert skipped == every
     assert fewer < all_of_them * 0.7  # and it did skip
+    # Alarms asking one question at an instant (cpu-above-*, requests-*) shared one reading and its verdicts.
+    assert shared > 50
 
 
 def test_direct_state_changes_and_shared_values_change_nothing_that_alarms_produce() -> None:
     """Issue 20's fast paths: an alarm's state changed in moto's in-process backend (no SetAlarmState and
     DescribeAlarms through botocore), and alarms on one metric and period sharing each instant's values."""
-    fast, _ = _run(skipping=True)
-    general, _ = _run(skipping=True, fast=False)
+    fast, _, _ = _run(skipping=True)
+    general, _, _ = _run(skipping=True, fast=False)
     changed = {item["AlarmName"] for item in general["history"] if item["HistoryItemType"] == "StateUpdate"}
     assert {"cpu-above-20", "cpu-above-28", "cpu-above-36", "cpu-3-of-5", "page-me"} <= changed
     assert len(fast["served"]) > 100 and fast["reads"][0] and fast["reads"][1]

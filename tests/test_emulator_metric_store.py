@@ -24,7 +24,15 @@ from labkit.emulator import ec2_workload
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
 from labkit.emulator.ec2_metrics import Ec2Metrics
 from labkit.emulator.ec2_workload import NAMESPACE
-from labkit.emulator.metric_store import SET_STATISTICS, MetricStore, period_sets, period_statistics, set_statistic
+from labkit.emulator.metric_store import (
+    SET_STATISTICS,
+    TAIL_ROWS,
+    MetricStore,
+    Series,
+    period_sets,
+    period_statistics,
+    set_statistic,
+)
 from labkit.exceptions import UnsupportedOperation
 from labkit.lesson import ec2
 from labkit.runtime.clock import DEFAULT_START
@@ -96,6 +104,35 @@ def test_statistics_equal_the_reference_in_any_arrival_order(seed: int, batch: i
                 expected_rows, period=period, statistics=stats, extended_statistics=["p50", "p99"], unit=unit
             )
             assert got == want  # exact: same buckets, same order of addition
+
+
+def _columns(series: Series) -> dict[str, list[float]]:
+    return {name: col.tolist() for name, col in series.window(-(2**62), 2**62).items() if name != "seq"}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_written_a_few_at_a_time_read_as_rows_written_as_arrays(seed: int) -> None:
+    """A series written a row or a few at a time (the publishers' minutes: kept as tuples until a read, an
+    array write or TAIL_ROWS rows) reads exactly as one written with arrays each time: the same rows in the
+    same order, the same size and version after every write, the same quiet spans; late rows included."""
+    rng = random.Random(seed)
+    few, arrays = Series("Lab", "m", []), Series("Lab", "m", [])
+    when = 0
+    for _ in range(3 * TAIL_ROWS):
+        rows = []
+        for _ in range(rng.choice([1, 1, 1, 2, 5])):
+            when += rng.choice([0, 60_000_000])
+            late = 300_000_000 if rng.random() < 0.03 else 0  # stored out of order: append() sorts
+            value = rng.choice([0.0, 1.0, 2.5, -0.0])
+            rows.append((when - late, 1.0, value, value, value, rng.choice([0, 1])))
+        few.extend_rows(rows)
+        arrays.append({name: np.asarray(col, dtype) for (name, dtype), col in zip(Series._DTYPES.items(), zip(*rows))})
+        assert (few.size, few.version) == (arrays.size, arrays.version)
+        if rng.random() < 0.1:  # a read between writes
+            boundaries = np.array([when - 600_000_000, when - 90_000_000, when], np.int64)
+            assert few.quiet_span(boundaries) == arrays.quiet_span(boundaries)
+            assert repr(_columns(few)) == repr(_columns(arrays))
+    assert few.size > TAIL_ROWS and repr(_columns(few)) == repr(_columns(arrays))
 
 
 @pytest.mark.parametrize("seed", range(5))

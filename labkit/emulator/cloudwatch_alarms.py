@@ -190,13 +190,11 @@ class HistoryItem:
 
 
 @dataclass(slots=True)
-class Steady:
-    """What an alarm's last evaluation read, and how long its answer stands (:meth:`CloudWatchAlarms.unchanged`)."""
+class Reading:
+    """What an evaluation that kept its alarm's state read, and how long that answer stands
+    (:meth:`CloudWatchAlarms.unchanged`). Alarms asking one metric question over the same periods at one
+    instant (ten thresholds on one CPU) share it, and a sliding window's verdict on it at an instant."""
 
-    #: The alarm as evaluated: a changed alarm (another state, an update) is another dict.
-    alarm: dict[str, Any]
-    #: Its EvaluationWindow as evaluated (None: sliding).
-    window: dict[str, Any] | None
     period: int
     #: Where the evaluated periods ended, epoch microseconds.
     end: int
@@ -208,6 +206,20 @@ class Steady:
     versions: tuple[tuple[Series, int], ...]
     #: What :meth:`CloudWatchAlarms._series_read` found (None: a metric without data then).
     read: list[Series | None]
+    #: :attr:`CloudWatchAlarms._moment` when a sliding window's verdict was last given, and the verdict.
+    judged: int = -1
+    verdict: bool = False
+
+
+@dataclass(slots=True)
+class Steady:
+    """An alarm whose last evaluation kept its state, and what that evaluation read (:class:`Reading`)."""
+
+    #: The alarm as evaluated: a changed alarm (another state, an update) is another dict.
+    alarm: dict[str, Any]
+    #: Its EvaluationWindow as evaluated (None: sliding).
+    window: dict[str, Any] | None
+    reading: Reading
 
 
 @dataclass(slots=True)
@@ -226,10 +238,14 @@ class Planned:
     kind: str
     #: A single-metric alarm's question, shared by alarms on the same metric (:meth:`CloudWatchAlarms._metric_values`).
     question: tuple[Any, ...]
+    #: The question over its periods (question, period, count): alarms asking it share a :class:`Reading`.
+    asked: tuple[Any, ...]
     #: Whether EvaluateLowSampleCountPercentile ``ignore`` can apply (:func:`_too_few_samples`).
     low_samples: bool
     #: :func:`alarms.evaluate`'s arguments but the values (a band alarm's threshold is each evaluation's bands).
     rule: dict[str, Any]
+    #: The rule's state as a function of the values (:func:`alarms.state_rule`), made on first use; static thresholds only.
+    state_of: Callable[[list[float | None]], str] | None = None
 
 
 class CloudWatchAlarms:
@@ -281,6 +297,11 @@ class CloudWatchAlarms:
         self._steady: dict[str, Steady] = {}
         #: This evaluation instant's :meth:`Series.quiet_span` by (series, version, end, period, count).
         self._spans: dict[tuple[int, int, int, int, int], int] = {}
+        #: This evaluation instant's :class:`Reading` of single-metric alarms with a sliding window, by
+        #: (question, period, count): alarms that ask the same question share it (emptied with :attr:`_values`).
+        self._readings: dict[tuple[Any, ...], Reading] = {}
+        #: Counts evaluation instants and state changes: a :class:`Reading`'s verdict given at this moment stands.
+        self._moment = 0
         #: The kept alarms the last tick planned from, with each evaluable one and its period.
         self._plan: tuple[list[dict[str, Any]] | None, list[tuple[dict[str, Any], int]]] = (None, [])
         #: By alarm name: :class:`Planned` for the alarm as last evaluated.
@@ -597,6 +618,8 @@ class CloudWatchAlarms:
             self._values = {}
             self._spans = {}
             self._ranges = {}
+            self._readings = {}
+            self._moment += 1
             at_us = micros(at)
             # A transition earlier in this minute re-read its alarm: evaluate the alarms as they are now.
             now_kept = self.alarms
@@ -612,26 +635,44 @@ class CloudWatchAlarms:
         periods, moved to where they end at ``at``, hold the same datapoints each. Then the values,
         hence the state, are the same (:func:`labkit.aws.alarms.evaluate` depends on nothing else)."""
         steady = self._steady.get(alarm["AlarmName"]) if self.skipping else None
-        if steady is None or steady.alarm is not alarm or steady.created != self.metrics.store.created:
+        if steady is None or steady.alarm is not alarm:
             return False
         window = self.windows.get((self.lab.region, alarm["AlarmName"]))
         if window is not steady.window:
             return False
-        for series, version in steady.versions:
+        reading = steady.reading
+        if window is not None:
+            return self._stands(reading, micros(schedule.window_end(at, reading.period, window)))
+        # Alarms sharing the reading (one question) get the same verdict until an instant or a state change passes.
+        if reading.judged != self._moment:
+            reading.judged, reading.verdict = self._moment, self._stands(reading, at_us)
+        return reading.verdict
+
+    def _stands(self, reading: Reading, end: int) -> bool:
+        """Whether ``reading`` still holds for periods ending at ``end`` (see :meth:`unchanged`)."""
+        if reading.created != self.metrics.store.created:
+            return False
+        for series, version in reading.versions:
             if series.version != version:
                 return False
-        end = at_us if window is None else micros(schedule.window_end(at, steady.period, window))
-        return steady.end <= end <= steady.unchanged_until
+        return reading.end <= end <= reading.unchanged_until
 
     def _keep_steady(
-        self, alarm: dict[str, Any], window: dict[str, Any] | None, period: int, end: dt.datetime, count: int
+        self, alarm: dict[str, Any], planned: Planned, window: dict[str, Any] | None, end: dt.datetime
     ) -> None:
         """Note what this evaluation, which kept the alarm's state, read (see :meth:`unchanged`)."""
         name = alarm["AlarmName"]
+        shared = planned.kind == "metric" and window is None
+        if shared:
+            reading = self._readings.get(planned.asked)
+            if reading is not None:  # another alarm asked the same question at this instant
+                self._steady[name] = Steady(alarm, window, reading)
+                return
+        period, count = planned.period, planned.count
         store = self.metrics.store
         last = self._steady.get(name)
-        if last is not None and last.alarm is alarm and last.created == store.created:
-            found: list[Series | None] | None = last.read  # no metric appeared: the same series
+        if last is not None and last.alarm is alarm and last.reading.created == store.created:
+            found: list[Series | None] | None = last.reading.read  # no metric appeared: the same series
         else:
             found = self._series_read(alarm, period) if self.skipping else None
         if found is None:
@@ -648,9 +689,7 @@ class CloudWatchAlarms:
                 boundaries = end_us - np.arange(count, -1, -1, dtype=np.int64) * (period * 1_000_000)
                 self._spans[key] = series.quiet_span(boundaries)
             span = min(span, self._spans[key])
-        self._steady[name] = Steady(
-            alarm,
-            window,
+        reading = Reading(
             period,
             end_us,
             end_us + span,
@@ -658,6 +697,9 @@ class CloudWatchAlarms:
             tuple((series, series.version) for series in found if series is not None),
             found,
         )
+        if shared:
+            self._readings[planned.asked] = reading
+        self._steady[name] = Steady(alarm, window, reading)
 
     def _series_read(self, alarm: dict[str, Any], period: int) -> list[Series | None] | None:
         """The store's series ``alarm`` reads (None where the metric has no data yet), or None when its
@@ -712,18 +754,18 @@ class CloudWatchAlarms:
         else:
             values, counts = self._metric_values(alarm, first, end, starts)
             if planned.low_samples and _too_few_samples(alarm, counts[-n:]):
-                self._keep_steady(alarm, window, period, end, count)
+                self._keep_steady(alarm, planned, window, end)
                 return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
         for value in reversed(values):  # the newest datapoint evaluated
             if value is not None:
                 self.newest[planned.key] = float(value)
                 break
-        if self._state_kept(values, rule):
-            self._keep_steady(alarm, window, period, end, count)
+        if self._state_kept(values, planned):
+            self._keep_steady(alarm, planned, window, end)
             return
         outcome = alarms.evaluate(values, **rule)
         if outcome.state == alarm["StateValue"]:
-            self._keep_steady(alarm, window, period, end, count)
+            self._keep_steady(alarm, planned, window, end)
             return
         reason, reason_data = alarms.state_reason(
             outcome,
@@ -739,11 +781,17 @@ class CloudWatchAlarms:
         self._transition(alarm, outcome.state, reason, reason_data, now)
 
     @staticmethod
-    def _state_kept(values: list[float | None], rule: dict[str, Any]) -> bool:
-        """Whether the evaluation keeps the state, told by the state alone (:func:`alarms.evaluated_state`)
-        when the threshold is static: most evaluations keep it, and only a change needs the explanation."""
-        static = rule["comparison_operator"] in STATIC_OPERATORS
-        return static and alarms.evaluated_state(values, **rule) == rule["current_state"]
+    def _state_kept(values: list[float | None], planned: Planned) -> bool:
+        """Whether the evaluation keeps the state, told by the state alone (:func:`alarms.state_rule`, made once
+        per alarm as read) when the threshold is static: most evaluations keep it, and only a change needs the
+        explanation."""
+        state_of = planned.state_of
+        if state_of is None:
+            rule = planned.rule
+            if planned.kind == "band" or rule["comparison_operator"] not in STATIC_OPERATORS:
+                return False
+            state_of = planned.state_of = alarms.state_rule(**rule)
+        return state_of(values) == planned.rule["current_state"]
 
     def _metric_values(
         self,
@@ -752,8 +800,9 @@ class CloudWatchAlarms:
         now: dt.datetime,
         starts: list[dt.datetime],
     ) -> tuple[list[float | None], list[float | None]]:
-        """A single-metric alarm's statistic and sample count in each period starting at ``starts``."""
-        key = (self._planned_for(alarm).question, first, now, len(starts))
+        """A single-metric alarm's statistic and sample count in each period starting at ``starts`` (ending at
+        ``now``; :meth:`_evaluate` planned the alarm)."""
+        key = (self._planned[alarm["AlarmName"]].asked, now)
         kept = self._values.get(key)
         if kept is None:  # alarms on one metric (ten thresholds on one CPU) ask the same question
             kept = self._values[key] = self._query_values(alarm, first, now, starts)
@@ -916,6 +965,8 @@ class CloudWatchAlarms:
             return
         self._answers = {}
         self._values = {}
+        self._readings = {}
+        self._moment += 1
         params: dict[str, Any] = {"AlarmName": alarm["AlarmName"], "StateValue": state, "StateReason": reason}
         if reason_data:
             params["StateReasonData"] = json.dumps(reason_data)
@@ -1113,8 +1164,18 @@ def _plan(alarm: dict[str, Any], region: str) -> Planned:
         _PERCENTILE.match(alarm.get("ExtendedStatistic") or "")
         and alarm.get("EvaluateLowSampleCountPercentile") == "ignore"
     )
+    count = alarms.evaluation_range(n)
     return Planned(
-        alarm, period, n, alarms.evaluation_range(n), (region, alarm["AlarmName"]), kind, question, low_samples, rule
+        alarm,
+        period,
+        n,
+        count,
+        (region, alarm["AlarmName"]),
+        kind,
+        question,
+        (question, period, count),
+        low_samples,
+        rule,
     )
 
 

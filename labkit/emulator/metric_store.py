@@ -37,6 +37,8 @@ _US = 1_000_000
 QUIET_FOREVER = 100 * 366 * 86_400 * _US
 #: Up to this many rows of one metric are written one by one; more go in as arrays.
 SMALL_WRITE = 16
+#: A series keeps up to this many rows written in time order as tuples before moving them into its columns.
+TAIL_ROWS = 64
 
 
 def micros(when: dt.datetime) -> int:
@@ -69,7 +71,7 @@ class Row:
 class Series:
     """One metric's datapoints as growable numpy columns, sorted by (timestamp, arrival)."""
 
-    __slots__ = ("namespace", "name", "dimensions", "size", "_cols", "last_put", "version")
+    __slots__ = ("namespace", "name", "dimensions", "_stored", "_cols", "_tail", "last_put", "version")
 
     _DTYPES: ClassVar[dict[str, type]] = {
         "when": np.int64,
@@ -85,7 +87,12 @@ class Series:
         self.name = name
         #: As the first datapoint gave them (ListMetrics shows this order).
         self.dimensions = [{"Name": d["Name"], "Value": d["Value"]} for d in dimensions]
-        self.size = 0
+        #: Rows in the columns.
+        self._stored = 0
+        #: Rows written in time order after the columns' last, not in the columns yet: a write of a row or
+        #: a few each lab minute (the emulator's publishers) costs a list append, and every read or array
+        #: write moves them into the columns first (:meth:`_flush`), so readers see the same columns.
+        self._tail: list[tuple[int, float, float, float, float, int]] = []
         #: ``seq`` (each row's arrival number) exists only once a datapoint arrived older than one
         #: already stored; until then arrival order is time order and costs nothing to keep.
         self._cols: dict[str, np.ndarray] = {name: np.empty(16, dtype) for name, dtype in self._DTYPES.items()}
@@ -94,7 +101,13 @@ class Series:
         #: (alarm evaluation skipping, :mod:`labkit.emulator.cloudwatch_alarms`).
         self.version = 0
 
+    @property
+    def size(self) -> int:
+        """How many rows are stored."""
+        return self._stored + len(self._tail)
+
     def nbytes(self) -> int:
+        self._flush()
         return sum(col.nbytes for col in self._cols.values())
 
     def append(self, columns: dict[str, np.ndarray]) -> None:
@@ -102,8 +115,9 @@ class Series:
         added = len(columns["when"])
         if not added:
             return
+        self._flush()
         self.version += 1
-        before, needed = self.size, self.size + added
+        before, needed = self._stored, self._stored + added
         when = columns["when"]
         in_order = (before == 0 or when[0] >= self._cols["when"][before - 1]) and bool(np.all(when[1:] >= when[:-1]))
         if not in_order and "seq" not in self._cols:
@@ -119,7 +133,7 @@ class Series:
             self._cols[name][before:needed] = columns[name]
         if "seq" in self._cols:
             self._cols["seq"][before:needed] = np.arange(before, needed)
-        self.size = needed
+        self._stored = needed
         if not in_order:
             order = np.argsort(self._cols["when"][:needed], kind="stable")
             for col in self._cols.values():
@@ -130,10 +144,11 @@ class Series:
         arrays (the emulator's per-minute publishing): the same columns and one version bump."""
         if not rows:
             return
-        cols = self._cols
-        before = self.size
-        when = cols["when"]
-        last = int(when[before - 1]) if before else None
+        tail = self._tail
+        if tail:
+            last: int | None = tail[-1][0]
+        else:
+            last = int(self._cols["when"][self._stored - 1]) if self._stored else None
         for row in rows:
             if last is not None and row[0] < last:  # out of order: append() sorts
                 self.append(
@@ -141,50 +156,49 @@ class Series:
                 )
                 return
             last = row[0]
-        needed = before + len(rows)
-        if needed > len(when):
-            capacity = max(needed, len(when) + len(when) // 2)
+        tail.extend(rows)
+        self.version += 1
+        if len(tail) >= TAIL_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Move the rows kept as tuples (:attr:`_tail`) into the columns, as element-by-element writes would."""
+        tail = self._tail
+        if not tail:
+            return
+        cols = self._cols
+        before = self._stored
+        needed = before + len(tail)
+        if needed > len(cols["when"]):
+            capacity = max(needed, len(cols["when"]) + len(cols["when"]) // 2)
             for name, col in cols.items():
                 grown = np.empty(capacity, col.dtype)
                 grown[:before] = col[:before]
                 cols[name] = grown
-            when = cols["when"]
-        count, total, minimum, maximum, unit = (
-            cols["count"],
-            cols["total"],
-            cols["minimum"],
-            cols["maximum"],
-            cols["unit"],
-        )
-        at = before
-        for w, c, t, lo, hi, u in rows:
-            when[at] = w
-            count[at] = c
-            total[at] = t
-            minimum[at] = lo
-            maximum[at] = hi
-            unit[at] = u
-            at += 1
+        for name, values in zip(self._DTYPES, zip(*tail)):
+            cols[name][before:needed] = values
         if "seq" in cols:
             cols["seq"][before:needed] = np.arange(before, needed)
-        self.size = needed
-        self.version += 1
+        self._stored = needed
+        self._tail = []
 
     def quiet_span(self, boundaries: np.ndarray) -> int:
         """How far (microseconds) every one of ``boundaries`` (epoch microseconds) can move later
         without passing a stored datapoint: the smallest gap from a boundary to the first datapoint at
         or after it (``QUIET_FOREVER`` when no datapoint follows any of them). Periods ``[b_i, b_i+1)``
         moved by less than or equal to that span hold exactly the same datapoints."""
-        when = self._cols["when"][: self.size]
+        self._flush()
+        when = self._cols["when"][: self._stored]
         following = np.searchsorted(when, boundaries, "left")
-        inside = following < self.size
+        inside = following < self._stored
         if not inside.any():
             return QUIET_FOREVER
         return int((when[following[inside]] - boundaries[inside]).min())
 
     def window(self, start: int, end: int) -> dict[str, np.ndarray]:
         """The rows with ``start <= when < end`` in arrival order (the order statistics add them in)."""
-        when = self._cols["when"][: self.size]
+        self._flush()
+        when = self._cols["when"][: self._stored]
         lo, hi = int(np.searchsorted(when, start, "left")), int(np.searchsorted(when, end, "left"))
         rows = {name: col[lo:hi] for name, col in self._cols.items()}
         if "seq" in rows and hi - lo > 1:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws.alarms.evaluation import evaluate, evaluate_periods, evaluated_state, evaluation_range
+from labkit.aws.alarms.evaluation import evaluate, evaluate_periods, evaluated_state, evaluation_range, state_rule
 from labkit.aws.alarms.notification import (
     REGION_NAMES,
     alarm_notification,
@@ -40,6 +40,7 @@ __all__ = [
     "period_statistics",
     "period_values",
     "state_reason",
+    "state_rule",
     "validate_put_metric_alarm",
 ]
 

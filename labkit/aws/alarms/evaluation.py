@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -47,6 +47,7 @@ __all__ = [
     "evaluated_state",
     "evaluation_range",
     "is_breaching",
+    "state_rule",
 ]
 
 #: The three alarm states (``StateValue``).
@@ -288,15 +289,40 @@ def evaluated_state(
     """``evaluate(...).state`` for a static threshold (one of :data:`STATIC_OPERATORS`), without the
     explanation: the same rules (:func:`_decide`) at a fraction of the cost, for the emulator's evaluations
     that keep the alarm's state (most of them; a change is explained by :func:`evaluate`)."""
+    return state_rule(
+        threshold=threshold,
+        comparison_operator=comparison_operator,
+        evaluation_periods=evaluation_periods,
+        datapoints_to_alarm=datapoints_to_alarm,
+        treat_missing_data=treat_missing_data,
+        current_state=current_state,
+    )(values)
+
+
+def state_rule(
+    *,
+    threshold: float,
+    comparison_operator: str,
+    evaluation_periods: int,
+    datapoints_to_alarm: int | None = None,
+    treat_missing_data: str = "missing",
+    current_state: str = "INSUFFICIENT_DATA",
+) -> Callable[[Sequence[float | None]], str]:
+    """:func:`evaluated_state` as a function of the values alone, its rule checked once (invalid M/N raise
+    here): an alarm evaluated at each of a month's minutes has the same rule every time."""
     n, m = _checked(evaluation_periods, datapoints_to_alarm, treat_missing_data, current_state)
     compared = _STATIC_COMPARISONS[comparison_operator]
     limit = float(threshold)
-    flags: list[bool | None] = [
-        None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(compared(float(v), limit))
-        for v in values
-    ]
-    real = [i for i, flag in enumerate(flags) if flag is not None]
-    return _decide(flags, real, n, m, treat_missing_data, current_state)[0]
+
+    def state(values: Sequence[float | None]) -> str:
+        flags: list[bool | None] = [
+            None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(compared(float(v), limit))
+            for v in values
+        ]
+        real = [i for i, flag in enumerate(flags) if flag is not None]
+        return _decide(flags, real, n, m, treat_missing_data, current_state)[0]
+
+    return state
 
 
 def evaluate_periods(
