@@ -5,7 +5,7 @@ Each run starts a fresh server (``--server labkit``: :func:`labkit.emulator.serv
 ``labkit serve``; ``--server moto``: a plain ``ThreadedMotoServer``) and a fresh kernel process, both with
 the tree on ``PYTHONPATH``; prints the kernel's CPU (``time.process_time``), the server's CPU over the run
 (``/proc/<pid>/stat``) and the wall time, then the medians. The other commit is exported with
-``git archive``; the two alternate, so both see the same machine load.
+``git archive`` (``--after``: another in place of this checkout); the two alternate, so both see the same machine load.
 
     .venv/bin/python benchmarks/bench_mirror.py --before main --rounds 3 --server labkit
 """
@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,6 +43,7 @@ print(time.process_time() - cpu, time.perf_counter() - started)
 
 
 def _export(revision: str, target: Path) -> None:
+    target.mkdir()
     archive = target / "source.tar"
     subprocess.run(["git", "-C", str(REPO), "archive", "--output", str(archive), revision], check=True)
     with tarfile.open(archive) as tar:
@@ -66,7 +66,9 @@ def _run(tree: Path, server: str) -> tuple[float, float, float]:
     port = _free_port()
     environment = {**os.environ, "PYTHONPATH": str(tree)}
     code = SERVERS[server].format(port=port) + "; s.start(); print('ready', flush=True); import time; time.sleep(3600)"
-    process = subprocess.Popen([sys.executable, "-c", code], env=environment, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"
         before = _cpu_seconds(process.pid)
@@ -91,19 +93,26 @@ def _run(tree: Path, server: str) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="HEAD~1")
+    parser.add_argument("--after", help="another commit in place of this checkout")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--server", choices=sorted(SERVERS), default="labkit")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        _export(args.before, Path(folder))
-        trees = {args.before: Path(folder) / "tree", "this checkout": REPO}
+        trees = {args.before: Path(folder) / "before" / "tree", args.after or "this checkout": REPO}
+        _export(args.before, trees[args.before].parent)
+        if args.after:
+            trees[args.after] = Path(folder) / "after" / "tree"
+            _export(args.after, trees[args.after].parent)
         figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in trees}
         for round_number in range(1, args.rounds + 1):
             for name, tree in trees.items():
                 figure = _run(tree, args.server)
                 figures[name].append(figure)
-                print(f"round {round_number} {name:>14}: kernel {figure[0]:.2f} CPU s, server {figure[1]:.2f} CPU s, "
-                      f"wall {figure[2]:.2f} s", flush=True)
+                print(
+                    f"round {round_number} {name:>14}: kernel {figure[0]:.2f} CPU s, server {figure[1]:.2f} CPU s, "
+                    f"wall {figure[2]:.2f} s",
+                    flush=True,
+                )
     for name, runs in figures.items():
         kernel, server, wall = (statistics.median(column) for column in zip(*runs))
         print(f"median {name:>14}: kernel {kernel:.2f} CPU s, server {server:.2f} CPU s, wall {wall:.2f} s")
