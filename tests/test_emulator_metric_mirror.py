@@ -32,8 +32,6 @@ from labkit.emulator.server import PUT_METRIC_DATA, metric_data, put_metric_data
 from labkit.lesson import ec2
 from labkit.runtime.lab import Lab
 
-pytestmark = pytest.mark.integration  # servers on loopback
-
 UTC = dt.timezone.utc
 REGION = "ap-northeast-1"
 SINCE = dt.datetime(2000, 1, 1, tzinfo=UTC)
