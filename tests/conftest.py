@@ -110,13 +110,26 @@ def lab() -> Iterator[Lab]:
     opened.close()
 
 
-# A moto server on loopback, one per test module that asks for it (workshop and crash-recovery tests).
+# A plain moto server on loopback, one per test module that asks for it (no labkit endpoint: the kit's fallbacks).
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     running = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    running.start()
+    host, port = running.get_host_and_port()
+    yield f"http://{host}:{port}"
+    running.stop()
+
+
+# labkit's server on loopback (a workshop's `labkit serve`: moto's with labkit's endpoints), one per test module.
+@pytest.fixture(scope="module")
+def labkit_server() -> Iterator[str]:
+    from labkit.emulator.server import labkit_server as make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    running = make_server("127.0.0.1", 0)
     running.start()
     host, port = running.get_host_and_port()
     yield f"http://{host}:{port}"

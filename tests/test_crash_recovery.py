@@ -10,8 +10,11 @@ teardown cell, no atexit) leaves its resources on a server that outlives it, and
 
 Notebooks 05 to 07 start from `labkit catchup NN` run in another process, as a late joiner's do.
 
-The server is a ``ThreadedMotoServer`` on 127.0.0.1 reached through ``LABKIT_ENDPOINT_URL``, as a
-workshop's is; each notebook runs as its own participant (its own account on the server).
+The server is labkit's (``labkit_server``, what ``labkit serve`` runs: moto's threaded server with labkit's
+endpoints) on 127.0.0.1 reached through ``LABKIT_ENDPOINT_URL``, as a workshop's is, so a new process adopts
+the metric data a dead kernel sent and teardown frees it; each notebook runs as its own participant (its own
+account on the server). A plain moto server's fallbacks are tested where ``server`` is used
+(``tests/test_hardening.py``, ``tests/test_emulator_metric_mirror.py``).
 """
 
 from __future__ import annotations
@@ -37,11 +40,11 @@ NOTEBOOKS = notebook_paths(REPO)
 
 
 @pytest.fixture
-def on_server(server: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
+def on_server(labkit_server: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
     """Kernels and ``labkit`` commands of this test use the server, as participant ``<test id>``."""
     participant = "crash-" + "".join(c for c in request.node.name.lower() if c.isalnum())[-30:]
     monkeypatch.setenv("LABKIT_BACKEND", "moto-server")
-    monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", labkit_server)
     monkeypatch.setenv("LABKIT_PARTICIPANT", participant)
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     return participant

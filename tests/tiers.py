@@ -15,7 +15,7 @@ import pytest
 
 #: What makes a test an ``integration`` test (``make test``, not ``make unit``): it talks to a moto
 #: server over HTTP, runs labkit in another process, or loads AWS's managed IAM policies into moto.
-INTEGRATION_FIXTURES = frozenset({"server", "real_like", "on_server"})
+INTEGRATION_FIXTURES = frozenset({"server", "labkit_server", "real_like", "on_server"})
 INTEGRATION_CODE = re.compile(
     r"moto-server|ThreadedMotoServer|subprocess|Popen|labkit_command\(|run_then_kill|MOTO_IAM_LOAD_MANAGED_POLICIES"
 )

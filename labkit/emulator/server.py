@@ -1,10 +1,12 @@
 """labkit's moto server: moto's threaded server with one endpoint of labkit's own in front.
 
 Started by ``labkit serve`` (:mod:`labkit.tools.workshop`) and by the ``moto-server`` backend when it
-starts a server of its own (:mod:`labkit.runtime.backends`). Two endpoints: one frees the metric data a
-finished lab sent, so a workshop server's memory stays flat (issue "Workshops of 100"); the other
+starts a server of its own (:mod:`labkit.runtime.backends`). Three endpoints: one frees the metric data a
+finished lab sent, so a workshop server's memory stays flat (issue "Workshops of 100"); one
 hands a connecting lab the metric data earlier processes sent (``labkit catchup``, a restarted
-kernel), so its store starts from what the server holds (issue 19 §1).
+kernel), so its store starts from what the server holds (issue 19 §1); one takes the emulator's own
+datapoints in a compact form and stores them as ``PutMetricData`` would (issue 20: a week of an
+instance's history as ``PutMetricData`` query strings cost seconds of CPU in the kernel and in the server).
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from labkit.emulator.metric_store import micros
+from labkit.emulator.metric_store import from_micros, micros
 
 #: Where a labkit workshop server answers the kit itself (never a path of an AWS API: moto's own
 #: administration lives under /moto-api/).
 ADMIN_PATH = "/_labkit/"
 FREE_METRIC_DATA = ADMIN_PATH + "free-metric-data"
 METRIC_DATA = ADMIN_PATH + "metric-data"
+PUT_METRIC_DATA = ADMIN_PATH + "put-metric-data"
 
 
 def free_metric_data(account_id: str, metrics: list[tuple[str, str, list[tuple[str, str]]]] | None) -> int:
@@ -100,15 +103,55 @@ def metric_data(account_id: str, region: str) -> list[dict[str, Any]]:
     return list(series.values())
 
 
+def put_metric_data(
+    account_id: str, region: str, namespace: str, metrics: list[list[Any]], data: list[dict[str, Any]]
+) -> int:
+    """Store in moto's CloudWatch of ``account_id`` and ``region`` what ``PutMetricData`` of ``namespace``
+    with these datapoints stores: the datums are rebuilt as moto's server parses a ``PutMetricData``
+    request (naive UTC ``Timestamp``, floats) and given to moto's own ``put_metric_data``, in order, so
+    moto's reads and :func:`metric_data` see the same objects. ``metrics`` is a table of [name,
+    [[dimension, value], ...]]; each of ``data`` names its metric by index (``m``) and holds only what
+    the datum held: ``t`` timestamp (microseconds since the epoch), ``u`` unit, ``v`` value, ``V`` values,
+    ``C`` counts, ``s`` statistic set [SampleCount, Sum, Minimum, Maximum]. Returns how many datums it
+    stored. Runs in the server's process; the kernel's side is
+    :meth:`labkit.emulator.cloudwatch_metrics.CloudWatchMetrics.settle`."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    names = [(str(name), [{"Name": str(n), "Value": str(v)} for n, v in dimensions]) for name, dimensions in metrics]
+    datums = []
+    for row in data:
+        name, dimensions = names[row["m"]]
+        datum: dict[str, Any] = {"MetricName": name, "Dimensions": dimensions}
+        if "t" in row:
+            datum["Timestamp"] = from_micros(int(row["t"])).replace(tzinfo=None)
+        if "u" in row:
+            datum["Unit"] = str(row["u"])
+        if "v" in row:
+            datum["Value"] = float(row["v"])
+        if "V" in row:
+            datum["Values"] = [float(value) for value in row["V"]]
+        if "C" in row:
+            datum["Counts"] = [float(count) for count in row["C"]]
+        if "s" in row:
+            count, total, low, high = map(float, row["s"])
+            datum["StatisticValues"] = {"SampleCount": count, "Sum": total, "Minimum": low, "Maximum": high}
+        datums.append(datum)
+    cloudwatch_backends[account_id][region].put_metric_data(namespace, datums)
+    return len(datums)
+
+
 def _admin(app: Any) -> Any:
     """``app`` (moto's WSGI application) with labkit's own endpoints in front: ``POST`` to
     :data:`FREE_METRIC_DATA` with ``{"account_id": …, "metrics": [[namespace, name, [[dim, value], …]], …]}``
     (or ``"metrics": null`` for the whole account) calls :func:`free_metric_data`; ``POST`` to
-    :data:`METRIC_DATA` with ``{"account_id": …, "region": …}`` answers :func:`metric_data`."""
+    :data:`METRIC_DATA` with ``{"account_id": …, "region": …}`` answers :func:`metric_data`; ``POST`` to
+    :data:`PUT_METRIC_DATA` with ``{"account_id": …, "region": …, "namespace": …, "metrics": …, "data": …}``
+    calls :func:`put_metric_data` (moto's own checks answer 400 with moto's message)."""
+    from moto.core.exceptions import ServiceException
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO")
-        if path not in (FREE_METRIC_DATA, METRIC_DATA) or environ.get("REQUEST_METHOD") != "POST":
+        if path not in (FREE_METRIC_DATA, METRIC_DATA, PUT_METRIC_DATA) or environ.get("REQUEST_METHOD") != "POST":
             return app(environ, start_response)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -116,11 +159,22 @@ def _admin(app: Any) -> Any:
             body: dict[str, Any]
             if path == METRIC_DATA:
                 body = {"series": metric_data(str(request["account_id"]), str(request["region"]))}
+            elif path == PUT_METRIC_DATA:
+                stored = put_metric_data(
+                    str(request["account_id"]),
+                    str(request["region"]),
+                    str(request["namespace"]),
+                    request["metrics"],
+                    request["data"],
+                )
+                body = {"stored": stored}
             else:
                 body = {"removed": free_metric_data(str(request["account_id"]), request.get("metrics"))}
             status = "200 OK"
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, IndexError) as error:
             status, body = "400 Bad Request", {"error": f"malformed request ({error})"}
+        except ServiceException as error:
+            status, body = "400 Bad Request", {"error": f"{error.code}: {error.message}"}
         payload = json.dumps(body).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]
