@@ -74,7 +74,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from botocore.utils import parse_timestamp
 
-from labkit.emulator.server import FREE_METRIC_DATA, METRIC_DATA, PUT_METRIC_DATA
+from labkit.emulator.server import FREE_METRIC_DATA, METRIC_DATA, PUT_METRIC_DATA, compact_metric_data
 from labkit.emulator.server_state import ServerState, item_key
 from labkit.aws.alarms.statistics import STATISTICS
 from labkit.aws import metricmath, metricsinsights
@@ -292,30 +292,12 @@ class CloudWatchMetrics:
 
         from botocore.exceptions import EndpointConnectionError
 
-        metrics: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
-        rows = []
-        for datum in data:
-            dimensions = tuple((d["Name"], d["Value"]) for d in datum.get("Dimensions") or ())
-            row: dict[str, Any] = {"m": metrics.setdefault((datum["MetricName"], dimensions), len(metrics))}
-            if datum.get("Timestamp") is not None:
-                row["t"] = micros(_utc(datum["Timestamp"]))
-            if datum.get("Unit") is not None:
-                row["u"] = datum["Unit"]
-            if "Value" in datum:
-                row["v"] = float(datum["Value"])
-            if "Values" in datum:
-                row["V"] = [float(value) for value in datum["Values"]]
-            if "Counts" in datum:
-                row["C"] = [float(count) for count in datum["Counts"]]
-            if "StatisticValues" in datum:
-                statistics = datum["StatisticValues"]
-                row["s"] = [float(statistics[k]) for k in ("SampleCount", "Sum", "Minimum", "Maximum")]
-            rows.append(row)
+        metrics, rows = compact_metric_data(data)
         request = {
             "account_id": self.lab.account_id,
             "region": self.lab.region,
             "namespace": namespace,
-            "metrics": [[name, [list(pair) for pair in dimensions]] for name, dimensions in metrics],
+            "metrics": metrics,
             "data": rows,
         }
         url = str(self.lab.backend.endpoint_url) + PUT_METRIC_DATA

@@ -11,6 +11,7 @@ instance's history as ``PutMetricData`` query strings cost seconds of CPU in the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -101,6 +102,35 @@ def metric_data(account_id: str, region: str) -> list[dict[str, Any]]:
             entry[column].append(float(value))
         entry["unit"].append(datum.unit or "None")
     return list(series.values())
+
+
+def compact_metric_data(datums: list[dict[str, Any]]) -> tuple[list[list[Any]], list[dict[str, Any]]]:
+    """``PutMetricData``'s ``MetricData`` in the compact form :func:`put_metric_data` takes: the table of
+    metrics and one row per datum (the kernel's side, :meth:`CloudWatchMetrics.settle
+    <labkit.emulator.cloudwatch_metrics.CloudWatchMetrics.settle>`)."""
+    from botocore.utils import parse_timestamp
+
+    metrics: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+    rows = []
+    for datum in datums:
+        dimensions = tuple((d["Name"], d["Value"]) for d in datum.get("Dimensions") or ())
+        row: dict[str, Any] = {"m": metrics.setdefault((datum["MetricName"], dimensions), len(metrics))}
+        if datum.get("Timestamp") is not None:
+            stamp = datum["Timestamp"]
+            row["t"] = micros(stamp if isinstance(stamp, dt.datetime) else parse_timestamp(stamp))
+        if datum.get("Unit") is not None:
+            row["u"] = datum["Unit"]
+        if "Value" in datum:
+            row["v"] = float(datum["Value"])
+        if "Values" in datum:
+            row["V"] = [float(value) for value in datum["Values"]]
+        if "Counts" in datum:
+            row["C"] = [float(count) for count in datum["Counts"]]
+        if "StatisticValues" in datum:
+            statistics = datum["StatisticValues"]
+            row["s"] = [float(statistics[k]) for k in ("SampleCount", "Sum", "Minimum", "Maximum")]
+        rows.append(row)
+    return [[name, [list(pair) for pair in dimensions]] for name, dimensions in metrics], rows
 
 
 def put_metric_data(
