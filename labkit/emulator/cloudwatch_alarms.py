@@ -236,12 +236,9 @@ class Planned:
     key: tuple[str, str]
     #: "band" (anomaly detection), "math" or "metric".
     kind: str
-    #: A single-metric alarm's question, shared by alarms on the same metric (:meth:`CloudWatchAlarms._metric_values`).
-    question: tuple[Any, ...]
-    #: The question over its periods (question, period, count): alarms asking it share a :class:`Reading`.
+    #: A single-metric alarm's question over its periods (metric, unit, statistic, period, count): alarms asking
+    #: it share their values (:meth:`CloudWatchAlarms._metric_values`) and a :class:`Reading`.
     asked: tuple[Any, ...]
-    #: Whether EvaluateLowSampleCountPercentile ``ignore`` can apply (:func:`_too_few_samples`).
-    low_samples: bool
     #: :func:`alarms.evaluate`'s arguments but the values (a band alarm's threshold is each evaluation's bands).
     rule: dict[str, Any]
     #: The rule's state as a function of the values (:func:`alarms.state_rule`), made on first use; static thresholds only.
@@ -753,7 +750,7 @@ class CloudWatchAlarms:
             values, counts = self._math_values(alarm, first, end, starts), None
         else:
             values, counts = self._metric_values(alarm, first, end, starts)
-            if planned.low_samples and _too_few_samples(alarm, counts[-n:]):
+            if _too_few_samples(alarm, counts[-n:]):
                 self._keep_steady(alarm, planned, window, end)
                 return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
         for value in reversed(values):  # the newest datapoint evaluated
@@ -1160,23 +1157,8 @@ def _plan(alarm: dict[str, Any], region: str) -> Planned:
         "treat_missing_data": alarms.evaluation.effective_treat_missing_data(namespace, alarm.get("TreatMissingData")),
         "current_state": alarm["StateValue"],
     }
-    low_samples = bool(
-        _PERCENTILE.match(alarm.get("ExtendedStatistic") or "")
-        and alarm.get("EvaluateLowSampleCountPercentile") == "ignore"
-    )
     count = alarms.evaluation_range(n)
-    return Planned(
-        alarm,
-        period,
-        n,
-        count,
-        (region, alarm["AlarmName"]),
-        kind,
-        question,
-        (question, period, count),
-        low_samples,
-        rule,
-    )
+    return Planned(alarm, period, n, count, (region, alarm["AlarmName"]), kind, (*question, period, count), rule)
 
 
 def alarm_period(alarm: dict[str, Any]) -> int | None:
