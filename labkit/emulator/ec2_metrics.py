@@ -31,9 +31,6 @@ from labkit.emulator.metric_store import SeriesKey, dimension_key, micros
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
 
-#: The status checks in :meth:`LabInstance.status_sample`'s order (the order their series are made in).
-_STATUS_ORDER = (*IMPAIRMENT_METRIC.values(), "StatusCheckFailed")
-
 
 class Ec2Metrics:
     """The plugin's state: the watched instances and their samples for the current period."""
@@ -170,14 +167,9 @@ class Ec2Metrics:
             if not instance.detailed:
                 minute = now - dt.timedelta(minutes=1)
                 when, count = micros(minute), store.unit_id("Count")
-                if not any(instance.impaired.values()):  # status_sample() without an impairment: every check 0
-                    passed = [(when, 1.0, 0.0, 0.0, 0.0, count)]
-                    for name in _STATUS_ORDER:
-                        store.put_rows(NAMESPACE, name, dimensions, passed, now, keys[name])
-                else:
-                    for name, value in instance.status_sample(minute).items():
-                        row = [(when, 1.0, value, value, value, count)]
-                        store.put_rows(NAMESPACE, name, dimensions, row, now, keys[name])
+                for name, value in instance.status_sample(minute).items():
+                    row = [(when, 1.0, value, value, value, count)]
+                    store.put_rows(NAMESPACE, name, dimensions, row, now, keys[name])
             if now.minute % instance.period_minutes == 0:
                 self._store_period(instance, now - dt.timedelta(minutes=instance.period_minutes), now)
 
