@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,17 +111,21 @@ def lab() -> Iterator[Lab]:
     opened.close()
 
 
+def _serving(running: Any) -> Iterator[str]:
+    """Start a moto server on loopback, give its URL, stop it afterwards (its request log silenced)."""
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    running.start()
+    host, port = running.get_host_and_port()
+    yield f"http://{host}:{port}"
+    running.stop()
+
+
 # A plain moto server on loopback, one per test module that asks for it (no labkit endpoint: the kit's fallbacks).
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    running = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    running.start()
-    host, port = running.get_host_and_port()
-    yield f"http://{host}:{port}"
-    running.stop()
+    yield from _serving(ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False))
 
 
 # labkit's server on loopback (a workshop's `labkit serve`: moto's with labkit's endpoints), one per test module.
@@ -128,9 +133,4 @@ def server() -> Iterator[str]:
 def labkit_server() -> Iterator[str]:
     from labkit.emulator.server import labkit_server as make_server
 
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    running = make_server("127.0.0.1", 0)
-    running.start()
-    host, port = running.get_host_and_port()
-    yield f"http://{host}:{port}"
-    running.stop()
+    yield from _serving(make_server("127.0.0.1", 0))
