@@ -288,7 +288,6 @@ class CloudWatchMetrics:
         (a plain moto server has no such endpoint) and nothing was stored. A server that cannot be
         reached raises botocore's ``EndpointConnectionError``, as the ``PutMetricData`` path does."""
         import urllib.error
-        import urllib.request
 
         from botocore.exceptions import EndpointConnectionError
 
@@ -300,22 +299,18 @@ class CloudWatchMetrics:
             "metrics": metrics,
             "data": rows,
         }
-        url = str(self.lab.backend.endpoint_url) + PUT_METRIC_DATA
-        http = urllib.request.Request(
-            url, method="POST", data=json.dumps(request).encode(), headers={"Content-Type": "application/json"}
-        )
         try:
-            with urllib.request.urlopen(http, timeout=60) as reply:
-                return isinstance(json.loads(reply.read()).get("stored"), int)
+            answer = self._post(PUT_METRIC_DATA, request)
         except urllib.error.HTTPError:
             return False
         except (urllib.error.URLError, OSError) as error:
+            url = str(self.lab.backend.endpoint_url) + PUT_METRIC_DATA
             raise EndpointConnectionError(endpoint_url=url, error=error) from error
+        return isinstance(answer.get("stored"), int)
 
-    def _admin(self, path: str, request: dict[str, Any]) -> Any:
-        """POST ``request`` to labkit's endpoint ``path`` on the workshop server; None when it is not a
-        labkit server (a plain moto server answers 404) or does not answer."""
-        import urllib.error
+    def _post(self, path: str, request: dict[str, Any]) -> Any:
+        """POST ``request`` as JSON to labkit's endpoint ``path`` on the server: its JSON answer (urllib's
+        errors, and a ValueError for an answer that is not JSON, go through)."""
         import urllib.request
 
         http = urllib.request.Request(
@@ -324,9 +319,16 @@ class CloudWatchMetrics:
             data=json.dumps(request).encode(),
             headers={"Content-Type": "application/json"},
         )
+        with urllib.request.urlopen(http, timeout=60) as reply:
+            return json.loads(reply.read())
+
+    def _admin(self, path: str, request: dict[str, Any]) -> Any:
+        """POST ``request`` to labkit's endpoint ``path`` on the workshop server; None when it is not a
+        labkit server (a plain moto server answers 404) or does not answer."""
+        import urllib.error
+
         try:
-            with urllib.request.urlopen(http, timeout=60) as reply:
-                return json.loads(reply.read())
+            return self._post(path, request)
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
