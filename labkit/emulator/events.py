@@ -30,6 +30,8 @@ Taught in notebook 06-cloudtrail-eventbridge-health.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +84,18 @@ class Events:
         """Drop the kept rules and targets whenever ``client`` (any EventBridge client of the lab) writes."""
         client.meta.events.register("after-call.eventbridge", self._forget_kept)
 
+    def _kept(
+        self, kept: dict[Any, list[dict[str, Any]]], key: Any, listed: Callable[[], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        """``kept[key]``, listed first if missing. Kept only when no other process can write the rules: on a
+        shared server (a workshop's), another kernel or `labkit catchup` of the account may add one at any time."""
+        if not self.lab.backend.in_process:
+            return listed()
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = listed()
+        return found
+
     def _forget_kept(self, model: Any, **_event: Any) -> None:
         if not model.name.startswith(("Describe", "List", "Test")):
             self._rules.clear()
@@ -115,15 +129,7 @@ class Events:
         region = event.get("region") or self.lab.region
         events = self.lab.internal_client("events", region)
         made: list[Delivery] = []
-        # Kept only when no other process can write the rules: on a shared server (a workshop's), another
-        # kernel or `labkit catchup` of the same account may add one at any time.
-        keep = self.lab.backend.in_process
-        rules = self._rules.get((region, bus)) if keep else None
-        if rules is None:
-            rules = _rules(events, bus)
-            if keep:
-                self._rules[(region, bus)] = rules
-        for rule in rules:
+        for rule in self._kept(self._rules, (region, bus), functools.partial(_rules, events, bus)):
             if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
                 continue
             try:
@@ -131,12 +137,8 @@ class Events:
                     continue
             except InvalidEventPattern:
                 continue
-            targets = self._targets.get((region, bus, rule["Name"])) if keep else None
-            if targets is None:
-                targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
-                if keep:
-                    self._targets[(region, bus, rule["Name"])] = targets
-            for target in targets:
+            listed = functools.partial(_targets, events, bus, rule["Name"])
+            for target in self._kept(self._targets, (region, bus, rule["Name"]), listed):
                 made.append(self._deliver(rule, target, event))
         self.deliveries.extend(made)
         return made
@@ -276,6 +278,11 @@ def _entry_problem(entry: dict[str, Any]) -> tuple[str, str] | None:
 
 def _bus_name(name_or_arn: str) -> str:
     return name_or_arn.rsplit("/", 1)[-1] if name_or_arn.startswith("arn:") else name_or_arn
+
+
+def _targets(events: Any, bus: str, rule: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
+    return found
 
 
 def _rules(events: Any, bus: str) -> list[dict[str, Any]]:
