@@ -81,69 +81,69 @@ class AmisMadeOnFirstUse(dict[str, Any]):
         """Whether moto's images are in it (they are made at most once)."""
         return self._make is None
 
-    def _made(self) -> None:
+    def _make_now(self) -> None:
         make, self._make = self._make, None
         if make is not None:
             make()
 
     def __getitem__(self, key: str) -> Any:
-        self._made()
+        self._make_now()
         return super().__getitem__(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._made()
+        self._make_now()
         super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
-        self._made()
+        self._make_now()
         super().__delitem__(key)
 
     def __contains__(self, key: object) -> bool:
-        self._made()
+        self._make_now()
         return super().__contains__(key)
 
     def __iter__(self) -> Iterator[str]:
-        self._made()
+        self._make_now()
         return super().__iter__()
 
     def __len__(self) -> int:
-        self._made()
+        self._make_now()
         return super().__len__()
 
     def __repr__(self) -> str:
-        self._made()
+        self._make_now()
         return super().__repr__()
 
     def get(self, key: str, default: Any = None) -> Any:
-        self._made()
+        self._make_now()
         return super().get(key, default)
 
     def pop(self, key: str, *default: Any) -> Any:
-        self._made()
+        self._make_now()
         return super().pop(key, *default)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
-        self._made()
+        self._make_now()
         return super().setdefault(key, default)
 
     def copy(self) -> dict[str, Any]:
-        self._made()
+        self._make_now()
         return dict(super().items())
 
     def keys(self) -> Any:
-        self._made()
+        self._make_now()
         return super().keys()
 
     def values(self) -> Any:
-        self._made()
+        self._make_now()
         return super().values()
 
     def items(self) -> Any:
-        self._made()
+        self._make_now()
         return super().items()
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        self._made()
+        self._make_now()
         super().update(*args, **kwargs)
 
     def clear(self) -> None:

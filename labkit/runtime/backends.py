@@ -200,7 +200,7 @@ def _seed_moto() -> None:
     moto_ids.seed(MOTO_SEED)
 
 
-def _reset_moto_registrations() -> None:
+def _clear_moto_records() -> None:
     """What moto's reset does besides its backends: the models' ``instances_tracked``, and the calls the
     ``responses`` mock recorded (its URL registrations are kept: :func:`_start_moto_mock`)."""
     from moto.core.model_instances import reset_model_data
@@ -243,7 +243,7 @@ def start_moto(region: str, clock: LabClock) -> Backend:
     mock = mock_aws()
     # moto's reset=True / remove_data=True would re-create every backend only to drop it;
     # _seed_moto drops them instead.
-    _reset_moto_registrations()
+    _clear_moto_records()
     _start_moto_mock(mock)
     _seed_moto()
     _MotoClock.follow(clock)
@@ -251,7 +251,7 @@ def start_moto(region: str, clock: LabClock) -> Backend:
     def close() -> None:
         mock.stop(remove_data=False)
         _forget_moto_backends()
-        _reset_moto_registrations()
+        _clear_moto_records()
         _MotoClock.release()
         restore_environment()
 
