@@ -18,11 +18,10 @@ import socket
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from bench_run import REPO, _export
 
 SERVERS = {
     "labkit": "from labkit.emulator.server import labkit_server as make; s = make('127.0.0.1', {port})",
@@ -40,14 +39,6 @@ ec2.launch(lab, history_days=7)
 lab.emulator.settle()  # what is still batched goes to the server
 print(time.process_time() - cpu, time.perf_counter() - started)
 """
-
-
-def _export(revision: str, target: Path) -> None:
-    target.mkdir()
-    archive = target / "source.tar"
-    subprocess.run(["git", "-C", str(REPO), "archive", "--output", str(archive), revision], check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(target / "tree", filter="data")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -99,9 +90,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         trees = {args.before: Path(folder) / "before" / "tree", args.after or "this checkout": REPO}
+        trees[args.before].parent.mkdir()
         _export(args.before, trees[args.before].parent)
         if args.after:
             trees[args.after] = Path(folder) / "after" / "tree"
+            trees[args.after].parent.mkdir()
             _export(args.after, trees[args.after].parent)
         figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in trees}
         for round_number in range(1, args.rounds + 1):
