@@ -32,6 +32,7 @@ PLUGINS: list[str] = [
     "labkit.emulator.guardduty:GuardDuty",
     "labkit.emulator.health:Health",
     "labkit.emulator.iam_policy:IamPolicies",
+    "labkit.emulator.iam_quotas:IamQuotas",
     "labkit.emulator.logs_filters:LogsFilters",
     "labkit.emulator.logs_insights:LogsInsights",
     "labkit.emulator.logs_metrics:LogsMetrics",
