@@ -16,6 +16,7 @@ import pytest
 from lab_setups import email_topic, errors_alarm
 
 import labkit
+from labkit.aws.iam_policies import trust_policy
 from labkit.exceptions import GuardrailError
 from labkit.runtime.lab import Lab
 from labkit.runtime.resources import KINDS_BY_NAME, TAG_KEY, Registry, _record_for_arn
@@ -36,7 +37,7 @@ def test_tagged_resources_are_found_when_the_registry_is_lost(lab: Lab) -> None:
     )
     lab.client("logs").create_log_group(logGroupName="ssh_logs")
     lab.client("events").put_rule(Name="health", EventPattern=json.dumps({"source": ["aws.health"]}))
-    lab.client("iam").create_role(RoleName="logs-agent", AssumeRolePolicyDocument="{}")
+    lab.client("iam").create_role(RoleName="logs-agent", AssumeRolePolicyDocument=json.dumps(trust_policy()))
     lab.client("ec2").create_security_group(GroupName="web", Description="lab")
     untagged = lab.internal_client("sns").create_topic(Name="production")["TopicArn"]
     lab.registry.records.clear()  # the registry file was deleted
