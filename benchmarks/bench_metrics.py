@@ -14,7 +14,8 @@ Measured side by side in one run, on in-process moto:
 ``--one-instance`` leaves out the rows with 10 instances; ``--backfill-only`` measures only the
 backfill and its memory; ``--skipping-only`` only the lab day with skipping on and off; ``--month-only``
 only the 30 days, and with ``--before <rev>`` that commit (exported with ``git archive``, as ``bench_run.py``
-does) and this checkout side by side, each in a fresh interpreter, alternating for ``--rounds`` rounds (CPU s).
+does) and this checkout side by side, each in a fresh interpreter, alternating for ``--rounds`` rounds (CPU s;
+``--alarms 0``: the same month without alarms, what the plugins' minutes cost).
 
 Run:
     python benchmarks/bench_metrics.py
@@ -173,19 +174,20 @@ def month_with_ten_alarms() -> None:
     lab.close()
 
 
-#: One side of :func:`months_side_by_side`: the month of :func:`month_with_ten_alarms` in that tree, CPU seconds.
+#: One side of :func:`months_side_by_side`: the month of :func:`month_with_ten_alarms` (or with ``{alarms}``
+#: alarms) in that tree, CPU seconds.
 MONTH_SIDE = """
 import sys, time
 sys.path.insert(0, "benchmarks")
 from bench_metrics import lab_with
-lab, _ = lab_with(1, 10, 0)
+lab, _ = lab_with(1, {alarms}, 0)
 start = time.process_time()
 lab.advance(hours=30 * 24)
 print(time.process_time() - start)
 """
 
 
-def months_side_by_side(before: str, rounds: int) -> None:
+def months_side_by_side(before: str, rounds: int, alarms: int) -> None:
     from bench_run import REPO, _export
 
     with tempfile.TemporaryDirectory() as folder:
@@ -195,7 +197,7 @@ def months_side_by_side(before: str, rounds: int) -> None:
         for round_number in range(1, rounds + 1):
             for name, tree in trees.items():
                 done = subprocess.run(
-                    [sys.executable, "-c", MONTH_SIDE],
+                    [sys.executable, "-c", MONTH_SIDE.format(alarms=alarms)],
                     cwd=tree,
                     env={**os.environ, "PYTHONPATH": str(tree)},
                     capture_output=True,
@@ -204,7 +206,7 @@ def months_side_by_side(before: str, rounds: int) -> None:
                 )
                 results[name].append(float(done.stdout.strip().splitlines()[-1]))
                 print(
-                    f"round {round_number}, {name}: 30 days with 10 alarms {results[name][-1]:.2f} CPU s "
+                    f"round {round_number}, {name}: 30 days with {alarms} alarms {results[name][-1]:.2f} CPU s "
                     f"(load average {os.getloadavg()[0]:.1f})",
                     flush=True,
                 )
@@ -216,7 +218,8 @@ def main(argv: list[str]) -> None:
     if "--month-only" in argv:
         if "--before" in argv:
             rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
-            months_side_by_side(argv[argv.index("--before") + 1], rounds)
+            alarms = int(argv[argv.index("--alarms") + 1]) if "--alarms" in argv else 10
+            months_side_by_side(argv[argv.index("--before") + 1], rounds, alarms)
         else:
             month_with_ten_alarms()
         return
