@@ -12,19 +12,27 @@ Measured side by side in one run, on in-process moto:
 * advancing 30 days with 10 alarms: target <= 5 s (``--skip-month`` leaves it out).
 
 ``--one-instance`` leaves out the rows with 10 instances; ``--backfill-only`` measures only the
-backfill and its memory; ``--skipping-only`` only the lab day with skipping on and off.
+backfill and its memory; ``--skipping-only`` only the lab day with skipping on and off; ``--month-only``
+only the 30 days, and with ``--before <rev>`` that commit (exported with ``git archive``, as ``bench_run.py``
+does) and this checkout side by side, each in a fresh interpreter, alternating for ``--rounds`` rounds (CPU s;
+``--alarms 0``: the same month without alarms, what the plugins' minutes cost).
 
 Run:
     python benchmarks/bench_metrics.py
+    python benchmarks/bench_metrics.py --month-only --before main --rounds 3
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
+from pathlib import Path
 
 import labkit
 from labkit.emulator import ec2_workload
@@ -166,7 +174,55 @@ def month_with_ten_alarms() -> None:
     lab.close()
 
 
+#: One side of :func:`months_side_by_side`: the month of :func:`month_with_ten_alarms` (or with ``{alarms}``
+#: alarms) in that tree, CPU seconds.
+MONTH_SIDE = """
+import sys, time
+sys.path.insert(0, "benchmarks")
+from bench_metrics import lab_with
+lab, _ = lab_with(1, {alarms}, 0)
+start = time.process_time()
+lab.advance(hours=30 * 24)
+print(time.process_time() - start)
+"""
+
+
+def months_side_by_side(before: str, rounds: int, alarms: int) -> None:
+    from bench_run import REPO, _export
+
+    with tempfile.TemporaryDirectory() as folder:
+        _export(before, Path(folder))
+        trees = {before: Path(folder) / "tree", "this checkout": REPO}
+        results: dict[str, list[float]] = {name: [] for name in trees}
+        for round_number in range(1, rounds + 1):
+            for name, tree in trees.items():
+                done = subprocess.run(
+                    [sys.executable, "-c", MONTH_SIDE.format(alarms=alarms)],
+                    cwd=tree,
+                    env={**os.environ, "PYTHONPATH": str(tree)},
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                results[name].append(float(done.stdout.strip().splitlines()[-1]))
+                print(
+                    f"round {round_number}, {name}: 30 days with {alarms} alarms {results[name][-1]:.2f} CPU s "
+                    f"(load average {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
+    medians = [statistics.median(values) for values in results.values()]
+    print(f"medians: {medians[0]:.2f} -> {medians[1]:.2f} CPU s ({medians[0] / medians[1]:.2f}x)   target <= 5 s")
+
+
 def main(argv: list[str]) -> None:
+    if "--month-only" in argv:
+        if "--before" in argv:
+            rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
+            alarms = int(argv[argv.index("--alarms") + 1]) if "--alarms" in argv else 10
+            months_side_by_side(argv[argv.index("--before") + 1], rounds, alarms)
+        else:
+            month_with_ten_alarms()
+        return
     if "--skipping-only" in argv:
         day_with_and_without_skipping()
         return

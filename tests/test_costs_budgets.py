@@ -280,6 +280,32 @@ def test_cost_meter_prices_running_resources_by_lab_time(lab) -> None:  # type: 
     assert lines["cloudwatch:alarm"].usd == round(10 * costs.price("cloudwatch:alarm")["usd"] / 730, 4)
 
 
+def test_budgets_are_read_from_moto_only_once_the_lab_made_one(lab: Lab) -> None:
+    """A lab day without a budget asks moto for none at the three update times (a month of them cost a few
+    tenths of a CPU second); a budget made afterwards is evaluated and alerts as before."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    asked: list[str] = []
+    process_request = BotocoreStubber.process_request
+
+    def recorded(stubber: BotocoreStubber, request: Any) -> Any:
+        asked.append(str(request.headers.get("X-Amz-Target", b"")))
+        return process_request(stubber, request)
+
+    prereqs.lab_instance(lab)
+    BotocoreStubber.process_request = recorded  # type: ignore[method-assign]
+    try:
+        lab.advance(hours=24)
+        assert not [target for target in asked if "DescribeBudgets" in target]
+        _budget(lab)
+        lab.advance(hours=24)
+        assert [target for target in asked if "DescribeBudgets" in target]
+    finally:
+        BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
+    mail = [e for e in lab.inbox.notifications() if e.subject.startswith("AWS Budgets")]
+    assert len(mail) == 1 and "FORECASTED Cost" in mail[0].body
+
+
 def test_a_lab_without_ec2_accrues_its_hours_without_starting_moto_ec2(lab: Lab) -> None:
     """The hourly accrual asks EC2 for running instances only once the lab has used EC2 (moto's
     EC2 backend costs up to a second to start); the custom metrics are still charged."""

@@ -156,9 +156,15 @@ def test_sample_minutes_is_sample_called_minute_by_minute_to_the_last_bit(patter
         return made
 
     by_minute = instance()
-    rows = [by_minute.sample(first + dt.timedelta(minutes=m)) for m in range(count)]
+    rows, after = [], []
+    for m in range(count):
+        rows.append(by_minute.sample(first + dt.timedelta(minutes=m)))
+        after.append(repr(by_minute.credit_balance))
     columns_instance = instance()
-    columns = columns_instance.sample_minutes(first, count)
+    balances: list[float] = []
+    columns = columns_instance.sample_minutes(first, count, balances)
+    # The balance after each minute (the EC2 publisher samples periods ahead and sets it period by period).
+    assert [repr(b) for b in balances] == (after if by_minute.burstable else [])
     assert sorted(columns) == sorted(rows[0])
     for name, column in columns.items():
         expected = [float(row[name]) for row in rows]
@@ -208,7 +214,11 @@ def test_sample_rows_are_the_stored_rows_of_sample_values() -> None:
 def test_sample_minutes_off_the_minute_grid_falls_back_to_sample(first: dt.datetime) -> None:
     made = ec2_workload.LabInstance("i-0123", "t3.micro", True, ec2_workload.Workload("batch"), first)
     again = ec2_workload.LabInstance("i-0123", "t3.micro", True, ec2_workload.Workload("batch"), first)
-    columns = made.sample_minutes(first, 90)
-    assert columns["CPUUtilization"] == [
-        again.sample(first + dt.timedelta(minutes=m))["CPUUtilization"] for m in range(90)
-    ]
+    balances: list[float] = []
+    columns = made.sample_minutes(first, 90, balances)
+    expected, after = [], []
+    for m in range(90):
+        expected.append(again.sample(first + dt.timedelta(minutes=m))["CPUUtilization"])
+        after.append(again.credit_balance)
+    assert columns["CPUUtilization"] == expected
+    assert balances == after

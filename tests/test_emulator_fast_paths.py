@@ -17,6 +17,7 @@ import pytest
 import labkit
 from labkit.emulator.cloudwatch_alarms import CloudWatchAlarms
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator import ec2_workload
 from labkit.emulator.ec2_metrics import Ec2Metrics
 from labkit.lesson import ec2
 
@@ -68,6 +69,56 @@ def test_ec2_metrics_stored_straight_are_what_publish_stores(monkeypatch: pytest
     failed = [rows["total"] for key, _, _, _, rows, _ in fast if key[1] == "StatusCheckFailed_System"]
     assert any(1.0 in totals for totals in failed) and any(0.0 in totals for totals in failed)
     assert fast == general
+
+
+def _ahead_run(monkeypatch: pytest.MonkeyPatch, path: str) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """Two lab days of three instances whose workloads change between advances, through ``path``: "ahead" (periods
+    sampled ahead, the fast path), "period" (each period sampled when it ends) or "publish" (PutMetricData datums)."""
+    if path == "period":
+        monkeypatch.setattr(Ec2Metrics, "_sample_ahead", lambda self, instance, start: None)
+    elif path == "publish":
+        monkeypatch.setattr(Ec2Metrics, "_store_minute", Ec2Metrics._publish_minute)
+    lab = labkit.connect("moto")
+    try:
+        burstable = ec2.launch(lab, history_days=0.2, seed=3, pattern="batch")
+        detailed = ec2.launch(lab, detailed=True, instance_type="m5.large", seed=4)
+        member = ec2.launch(lab, instance_type="t3.small", seed=5)
+        group = ec2_workload.GroupLoad(ec2_workload.Workload("daily", seed=5), baseline=2, count=1)
+        member.workload = ec2_workload.SharedWorkload(seed=5, group=group)
+        lab.advance(minutes=97)
+        now = lab.clock.now()
+        burstable.spike(now + dt.timedelta(minutes=23), 17)  # inside the span already sampled
+        detailed.impair("ebs", now + dt.timedelta(minutes=41))
+        group.count = 3
+        lab.advance(hours=5)
+        detailed.impaired_since["ebs"] = lab.clock.now() + dt.timedelta(minutes=33)  # the failing check starts later
+        lab.advance(hours=14)
+        now = lab.clock.now()
+        burstable.runaway(now - dt.timedelta(minutes=2))
+        burstable.credit_balance = 5.0
+        lab.advance(hours=2, minutes=11)
+        burstable.calm(lab.clock.now())
+        detailed.repair()
+        burstable.workload.pattern = "idle"
+        lab.advance(hours=27)
+        balances = [repr(instance.credit_balance) for instance in (burstable, detailed, member)]
+        return _stored(lab), balances
+    finally:
+        lab.close()
+        monkeypatch.undo()
+
+
+def test_ec2_periods_sampled_ahead_are_what_each_period_and_publish_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Periods sampled ahead (a day at once in a long advance) store the same rows, series, versions and last
+    writes, and leave the same credit balances, as sampling each period when it ends and as PutMetricData,
+    through spikes, a runaway, impairments, a credit balance set and a group's load changed between advances."""
+    ahead = _ahead_run(monkeypatch, "ahead")
+    by_period = _ahead_run(monkeypatch, "period")
+    published = _ahead_run(monkeypatch, "publish")
+    cpu = [rows["minimum"] for key, _, _, _, rows, _ in ahead[0] if key[1] == "CPUUtilization"]
+    assert any(low >= 97 for lows in cpu for low in lows)  # the runaway was sampled
+    assert ahead == by_period
+    assert ahead == published
 
 
 def test_a_state_changed_in_moto_directly_reads_back_as_describe_alarms_gives_it(lab: labkit.Lab) -> None:

@@ -316,6 +316,8 @@ class Budgets:
 
     def evaluate(self, now: dt.datetime) -> None:
         """Check every budget's notifications and alert the ones newly crossed this period."""
+        if not self.budgets:  # every budget DescribeBudgets would list is one without state, left out below
+            return
         for budget in self._client().describe_budgets(AccountId=self.lab.account_id).get("Budgets", []):
             state = self.budgets.get(budget["BudgetName"])
             if state is None or budget.get("BudgetType") != "COST":

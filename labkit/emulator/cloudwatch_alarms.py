@@ -241,6 +241,8 @@ class Planned:
     asked: tuple[Any, ...]
     #: :func:`alarms.evaluate`'s arguments but the values (a band alarm's threshold is each evaluation's bands).
     rule: dict[str, Any]
+    #: How many samples a percentile alarm's range needs under EvaluateLowSampleCountPercentile "ignore" (:func:`_low_sample_minimum`).
+    needed: float | None = None
     #: The rule's state as a function of the values (:func:`alarms.state_rule`), made on first use; static thresholds only.
     state_of: Callable[[list[float | None]], str] | None = None
 
@@ -750,7 +752,7 @@ class CloudWatchAlarms:
             values, counts = self._math_values(alarm, first, end, starts), None
         else:
             values, counts = self._metric_values(alarm, first, end, starts)
-            if _too_few_samples(alarm, counts[-n:]):
+            if planned.needed is not None and sum(c or 0 for c in counts[-n:]) < planned.needed:
                 self._keep_steady(alarm, planned, window, end)
                 return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
         for value in reversed(values):  # the newest datapoint evaluated
@@ -1158,7 +1160,8 @@ def _plan(alarm: dict[str, Any], region: str) -> Planned:
         "current_state": alarm["StateValue"],
     }
     count = alarms.evaluation_range(n)
-    return Planned(alarm, period, n, count, (region, alarm["AlarmName"]), kind, (*question, period, count), rule)
+    key = (region, alarm["AlarmName"])
+    return Planned(alarm, period, n, count, key, kind, (*question, period, count), rule, _low_sample_minimum(alarm))
 
 
 def alarm_period(alarm: dict[str, Any]) -> int | None:
@@ -1205,8 +1208,9 @@ def _check_band(metrics: list[dict[str, Any]], band: str, series: int) -> None:
         raise ServiceError("ValidationError", "The period of an anomaly detection alarm must be one minute or longer.")
 
 
-def _too_few_samples(alarm: dict[str, Any], counts: list[float | None]) -> bool:
-    """EvaluateLowSampleCountPercentile ``ignore`` applies: "For percentiles between 0.5 (inclusive)
+def _low_sample_minimum(alarm: dict[str, Any]) -> float | None:
+    """How many samples the evaluation range needs when EvaluateLowSampleCountPercentile ``ignore`` applies
+    (fewer: the state does not change), else None: "For percentiles between 0.5 (inclusive)
     and 1.00 (exclusive), this setting is used when there are fewer than 10/(1-percentile) data
     points during the evaluation period ... For percentiles between 0 and 0.5 (exclusive), the
     setting is used when there are fewer than 10/percentile data points."
@@ -1214,15 +1218,13 @@ def _too_few_samples(alarm: dict[str, Any], counts: list[float | None]) -> bool:
     """
     match = _PERCENTILE.match(alarm.get("ExtendedStatistic") or "")
     if match is None or alarm.get("EvaluateLowSampleCountPercentile") != "ignore":
-        return False
+        return None
     fraction = float(match.group(1)) / 100
     if 0.5 <= fraction < 1:
-        needed = 10 / (1 - fraction)
-    elif 0 < fraction < 0.5:
-        needed = 10 / fraction
-    else:
-        return False  # p0 and p100: the page gives no minimum
-    return sum(c or 0 for c in counts) < needed
+        return 10 / (1 - fraction)
+    if 0 < fraction < 0.5:
+        return 10 / fraction
+    return None  # p0 and p100: the page gives no minimum
 
 
 @functools.lru_cache(maxsize=256)

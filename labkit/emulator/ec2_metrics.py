@@ -12,6 +12,7 @@ Taught in notebook 01-metric-exploration; status checks in 07-liveness-url-dashb
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,14 +23,35 @@ from labkit.emulator.ec2_workload import (
     NAMESPACE,
     STATUS_METRICS,
     LabInstance,
+    Workload,
     metric_period_start,
     sample_rows,
     sample_values,
 )
-from labkit.emulator.metric_store import SeriesKey, dimension_key, micros
+from labkit.emulator.metric_store import Series, SeriesKey, dimension_key, from_micros, micros
 
 if TYPE_CHECKING:
     from labkit.emulator.core import Emulator
+
+Rows = list[tuple[int, float, float, float, float, int]]
+#: Periods sampled ahead at first, and at most (a day of basic monitoring): the span doubles while the instance is unchanged.
+AHEAD_FIRST, AHEAD_MOST = 12, 288
+
+
+@dataclass
+class Ahead:
+    """An instance's periods sampled ahead in one :meth:`LabInstance.sample_minutes` call, as the store's rows
+    (:meth:`Ec2Metrics._sample_ahead`): valid while the instance is as it was (``state``) and its credit balance
+    is the one period ``index`` starts from."""
+
+    state: tuple[Any, ...]
+    first: int
+    periods: int
+    #: Each metric's rows of every period, and where period k's rows start (``offsets[k]``) and end (``offsets[k + 1]``).
+    rows: dict[str, Rows]
+    offsets: dict[str, list[int]]
+    #: A burstable instance's credit balance before each period and after the last (empty otherwise).
+    balances: list[float]
 
 
 class Ec2Metrics:
@@ -44,6 +66,10 @@ class Ec2Metrics:
         self.instances: list[LabInstance] = []
         #: Each watched instance's metrics' store keys, by instance id (:meth:`_keys`).
         self._series_keys: dict[str, dict[str, SeriesKey]] = {}
+        #: Each watched instance's series, by instance id, once written (the store never drops a series).
+        self._series: dict[str, dict[str, Series]] = {}
+        #: Each watched instance's periods sampled ahead, by instance id (:meth:`_sample_ahead`).
+        self._ahead: dict[str, Ahead] = {}
 
     def watch(self, instance: LabInstance, backfill_from: dt.datetime | None = None) -> None:
         """Start publishing ``instance``'s metrics; backfill its history from ``backfill_from``."""
@@ -71,6 +97,8 @@ class Ec2Metrics:
         """Stop publishing ``instance_id``'s metrics (an Auto Scaling group terminated it, notebook 09)."""
         self.instances = [instance for instance in self.instances if instance.instance_id != instance_id]
         self._series_keys.pop(instance_id, None)
+        self._series.pop(instance_id, None)
+        self._ahead.pop(instance_id, None)
 
     def _backfill_columns(self, instance: LabInstance, backfill_from: dt.datetime, now: dt.datetime) -> None:
         """The same datapoints as :meth:`_period_data` and :meth:`_status_data` over the history, stored
@@ -160,16 +188,18 @@ class Ec2Metrics:
     def _store_minute(self, now: dt.datetime) -> None:
         """:meth:`tick` in-process: the same rows, series (created in the same order) and version bumps,
         written straight into the store (a dict per datum each minute was most of it)."""
-        store = self.metrics.store
+        count = self.metrics.store.unit_id("Count")
         for instance in self.instances:
-            keys = self._keys(instance)
-            dimensions = instance.dimensions
             if not instance.detailed:
                 minute = now - dt.timedelta(minutes=1)
-                when, count = micros(minute), store.unit_id("Count")
-                for name, value in instance.status_sample(minute).items():
-                    row = [(when, 1.0, value, value, value, count)]
-                    store.put_rows(NAMESPACE, name, dimensions, row, now, keys[name])
+                when = micros(minute)
+                if any(instance.impaired.values()):
+                    for name, value in instance.status_sample(minute).items():
+                        self._write(instance, name, [(when, 1.0, value, value, value, count)], now)
+                else:  # status_sample with no impairment: every check passed
+                    passed = [(when, 1.0, 0.0, 0.0, 0.0, count)]
+                    for name in _STATUS_ORDER:
+                        self._write(instance, name, passed, now)
             if now.minute % instance.period_minutes == 0:
                 self._store_period(instance, now - dt.timedelta(minutes=instance.period_minutes), now)
 
@@ -183,23 +213,120 @@ class Ec2Metrics:
             }
         return keys
 
+    def _write(self, instance: LabInstance, name: str, rows: Rows, now: dt.datetime) -> None:
+        """:meth:`MetricStore.put_rows` of one of ``instance``'s metrics; once its series exists, straight into it."""
+        written = self._series.setdefault(instance.instance_id, {})
+        series = written.get(name)
+        if series is None:
+            store = self.metrics.store
+            key = self._keys(instance)[name]
+            store.put_rows(NAMESPACE, name, instance.dimensions, rows, now, key)
+            written[name] = store.series[key]
+            return
+        series.last_put = now  # what MetricStore._series notes
+        series.extend_rows(rows)
+
     def _store_period(self, instance: LabInstance, period_start: dt.datetime, now: dt.datetime) -> None:
         """:meth:`_period_data` stored as :meth:`MetricStore.put` would store it, a metric at a time, from
-        the period's samples as columns (:meth:`LabInstance.sample_minutes`, bit for bit :meth:`LabInstance.sample`)."""
+        the period's samples as columns (:meth:`LabInstance.sample_minutes`, bit for bit :meth:`LabInstance.sample`):
+        sampled ahead when the instance's workload is its own (:meth:`_sample_ahead`), else period by period."""
+        start = micros(period_start)
+        ahead = self._sample_ahead(instance, start)
+        if ahead is not None:
+            index = (start - ahead.first) // (instance.period_minutes * 60_000_000)
+            for name in instance.metric_names():
+                if instance.detailed or name not in STATUS_METRICS:
+                    offsets = ahead.offsets[name]
+                    self._write(instance, name, ahead.rows[name][offsets[index] : offsets[index + 1]], now)
+            if ahead.balances:
+                instance.credit_balance = ahead.balances[index + 1]
+            return
         store = self.metrics.store
         samples = instance.sample_minutes(period_start, instance.period_minutes)
-        when = micros(period_start)
-        keys = self._keys(instance)
-        dimensions = instance.dimensions
         # Metrics that are 0 every minute share one list of samples (sample_minutes): their rows are made once per unit.
-        made: dict[tuple[int, int], list[tuple[int, float, float, float, float, int]]] = {}
+        made: dict[tuple[int, int], Rows] = {}
         for name in instance.metric_names():
             if instance.detailed or name not in STATUS_METRICS:
                 values, unit = samples[name], store.unit_id(instance.unit(name))
                 rows = made.get((id(values), unit))
                 if rows is None:
-                    rows = made[(id(values), unit)] = sample_rows(values, when, unit)
-                store.put_rows(NAMESPACE, name, dimensions, rows, now, keys[name])
+                    rows = made[(id(values), unit)] = sample_rows(values, start, unit)
+                self._write(instance, name, rows, now)
+
+    def _sample_ahead(self, instance: LabInstance, start: int) -> Ahead | None:
+        """``instance``'s periods from the one starting at ``start`` (epoch microseconds) on, sampled in one call
+        and made into rows as columns (:func:`_period_rows`, as the backfill makes them): the same values as
+        sampling each period when it ends, as long as nothing the samples depend on changes in between. That
+        is checked at each period (``state``: the workload, type, monitoring and impairments; the credit balance
+        the period starts from), and a change samples again from there. A group member's CPU is its share of the
+        group's load, which Auto Scaling changes between periods: sampled period by period (None)."""
+        workload = instance.workload
+        if type(workload) is not Workload:
+            return None
+        state = (
+            workload.pattern,
+            workload.seed,
+            list(workload.episodes),
+            instance.instance_type,
+            instance.detailed,
+            instance.launched_at,
+            dict(instance.impaired),
+            dict(instance.impaired_since),
+        )
+        width = instance.period_minutes * 60_000_000
+        ahead = self._ahead.get(instance.instance_id)
+        if ahead is not None and ahead.state == state:
+            index, rest = divmod(start - ahead.first, width)
+            balanced = not ahead.balances or (
+                0 <= index < ahead.periods and ahead.balances[index] == instance.credit_balance
+            )
+            if not rest and 0 <= index < ahead.periods and balanced:
+                return ahead
+        # Unchanged, the span doubles (a long advance samples a day at once); a change starts short again.
+        periods = AHEAD_FIRST if ahead is None or ahead.state != state else min(AHEAD_MOST, 2 * ahead.periods)
+        ahead = self._ahead[instance.instance_id] = self._sample(instance, state, start, periods)
+        return ahead
+
+    def _sample(self, instance: LabInstance, state: tuple[Any, ...], start: int, periods: int) -> Ahead:
+        """:meth:`_sample_ahead`'s sampling: ``periods`` periods from ``start`` (the credit balance it leaves is
+        overwritten by :meth:`_store_period`, with the one after the period it stores)."""
+        store = self.metrics.store
+        width = instance.period_minutes
+        before = instance.credit_balance
+        balances: list[float] = []
+        samples = instance.sample_minutes(from_micros(start), periods * width, balances)
+        starts = start + np.arange(periods, dtype=np.int64) * width * 60_000_000
+        rows: dict[str, Rows] = {}
+        offsets: dict[str, list[int]] = {}
+        made: dict[tuple[int, int], tuple[Rows, list[int]]] = {}
+        for name in instance.metric_names():
+            if not instance.detailed and name in STATUS_METRICS:
+                continue
+            values, unit = samples[name], store.unit_id(instance.unit(name))
+            found = made.get((id(values), unit))
+            if found is None:
+                columns = np.array(values, dtype=np.float64).reshape(periods, width)
+                when, count, total, low, high = _period_rows(starts, columns)
+                per_period = (columns.min(axis=1) == columns.max(axis=1)).choose(width, 1)
+                found = made[(id(values), unit)] = (
+                    list(
+                        zip(
+                            when.tolist(),
+                            count.tolist(),
+                            total.tolist(),
+                            low.tolist(),
+                            high.tolist(),
+                            [unit] * len(when),
+                        )
+                    ),
+                    [0, *np.cumsum(per_period).tolist()],
+                )
+            rows[name], offsets[name] = found
+        return Ahead(state, start, periods, rows, offsets, [before, *balances[width - 1 :: width]] if balances else [])
+
+
+#: The status checks in the order :meth:`LabInstance.status_sample` gives them.
+_STATUS_ORDER = (*IMPAIRMENT_METRIC.values(), "StatusCheckFailed")
 
 
 def _period_rows(starts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:

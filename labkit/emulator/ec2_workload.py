@@ -322,13 +322,20 @@ class LabInstance:
             )
         return values
 
-    def sample_minutes(self, first: dt.datetime, count: int) -> dict[str, list[float]]:
+    def sample_minutes(
+        self, first: dt.datetime, count: int, balances: list[float] | None = None
+    ) -> dict[str, list[float]]:
         """:meth:`sample` for the ``count`` minutes from ``first``, called in time order, as one list per metric:
         the same values to the last bit (the same float operations in the same order; the CPU credit balance
         carries over), computed from integer lab minutes instead of a datetime and a dictionary per minute (a
-        7-day history is 10,080 minutes: notebooks 01 and 02)."""
+        7-day history is 10,080 minutes: notebooks 01 and 02). A burstable instance's :attr:`credit_balance`
+        after each minute is appended to ``balances`` when given (what :meth:`sample` leaves it at)."""
         if first.utcoffset() != dt.timedelta(0) or first.second or first.microsecond:
-            rows = [self.sample(first + dt.timedelta(minutes=m)) for m in range(count)]
+            rows = []
+            for m in range(count):
+                rows.append(self.sample(first + dt.timedelta(minutes=m)))
+                if balances is not None and self.burstable:
+                    balances.append(self.credit_balance)
             return {name: [float(row[name]) for row in rows] for name in self.metric_names()}
         base = int(first.timestamp() // 60)
         minutes = range(base, base + count)
@@ -365,17 +372,19 @@ class LabInstance:
         columns["StatusCheckFailed"] = [float(any(values)) for values in zip(*failed)]
         if self.burstable:
             earned_per_hour, vcpus = CREDITS.get(self.instance_type, (12, 2))
-            usage, balances = [], []
+            usage, rounded = [], []
             balance = self.credit_balance
             for value in cpu:
                 used = vcpus * value / 100
                 balance = max(0.0, min(balance + earned_per_hour / 60 - used, earned_per_hour * 24))
                 usage.append(float(round(used, 4)))
-                balances.append(float(round(balance, 4)))
+                rounded.append(float(round(balance, 4)))
+                if balances is not None:
+                    balances.append(balance)
             self.credit_balance = balance
             columns.update(
                 CPUCreditUsage=usage,
-                CPUCreditBalance=balances,
+                CPUCreditBalance=rounded,
                 CPUSurplusCreditBalance=zeros,
                 CPUSurplusCreditsCharged=zeros,
             )

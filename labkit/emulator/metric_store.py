@@ -406,20 +406,32 @@ def period_sets(
     period with datapoints in several units gives the unit that sorts last, as GetMetricStatistics' rows
     keyed by their Timestamp do."""
     buckets: dict[tuple[int, str], list[float]] = {}
+    # Rows of one timestamp and unit (a period's raw samples) are next to each other: their bucket is looked up once.
+    last_when = last_unit = -1
+    skip = False
+    found: list[float] = []
     for when, count, total, minimum, maximum, unit_id in column_rows(rows):
-        name = units[unit_id]
-        if unit is not None and name != unit:
-            continue
-        shifted = when // _US - origin
-        key = (origin + shifted - shifted % period, name)
-        found = buckets.get(key)
-        if found is None:  # a new bucket starts from 0, +inf and -inf, as PeriodBuckets' does
-            buckets[key] = [0.0 + count, 0.0 + total, min(math.inf, minimum), max(-math.inf, maximum)]
+        if when != last_when or unit_id != last_unit:
+            last_when, last_unit = when, unit_id
+            name = units[unit_id]
+            skip = unit is not None and name != unit
+            if skip:
+                continue
+            shifted = when // _US - origin
+            key = (origin + shifted - shifted % period, name)
+            bucket = buckets.get(key)
+            if bucket is None:  # a new bucket starts from 0, +inf and -inf, as PeriodBuckets' does
+                found = buckets[key] = [0.0 + count, 0.0 + total, min(math.inf, minimum), max(-math.inf, maximum)]
+                continue
+            found = bucket
+        elif skip:
             continue
         found[0] += count
         found[1] += total
-        found[2] = min(found[2], minimum)
-        found[3] = max(found[3], maximum)
+        if minimum < found[2]:  # min(found[2], minimum) and max(found[3], maximum), without the calls
+            found[2] = minimum
+        if maximum > found[3]:
+            found[3] = maximum
     return {start: found for (start, _), found in sorted(buckets.items())}
 
 

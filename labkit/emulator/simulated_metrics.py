@@ -34,6 +34,8 @@ class SimulatedMetrics:
         self.resources[resource.name] = resource
 
     def tick(self, now: dt.datetime) -> None:
+        if not self.resources:
+            return
         by_namespace: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for resource in self.resources.values():
             for namespace, datum in resource.metric_data(now - dt.timedelta(minutes=1)):
