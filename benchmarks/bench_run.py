@@ -5,12 +5,18 @@ The other commit is exported with ``git archive`` into a temporary folder and ru
 so both see the same machine load. Prints each run's wall time and its table's total, then the medians and their
 ratio. ``--before`` defaults to ``HEAD~1``; ``--rounds`` pairs (default 3); notebook names as for ``labkit run``.
 
+``--kernel-cpu`` measures instead what a shared machine's load changes least: each notebook executed alone in a
+fresh kernel, as ``labkit run`` executes it, and the CPU seconds its kernel process used from its start to its last
+cell (``time.process_time``, web server thread included), both trees alternating notebook by notebook.
+
     .venv/bin/python benchmarks/bench_run.py --before main --rounds 3
+    .venv/bin/python benchmarks/bench_run.py --before main --rounds 1 --kernel-cpu
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -43,15 +49,67 @@ def _run(tree: Path, notebooks: list[str]) -> tuple[float, str]:
     return wall, done.stdout
 
 
+#: Run in a tree's environment: execute one notebook as ``labkit run`` does, with a last cell that prints the
+#: kernel's CPU seconds.
+_KERNEL_CPU = """
+import json, sys
+import nbformat
+from nbformat.v4 import new_code_cell
+from labkit.tools import notebooks
+path = notebooks.resolve(sys.argv[1])
+notebook = nbformat.read(path, as_version=4)
+for cell in notebook.cells:
+    if cell.cell_type == "code":
+        cell.outputs, cell.execution_count = [], None
+notebook.cells.append(new_code_cell("import time as _t; print(_t.process_time())"))
+with notebooks.backend_environment("moto"):
+    done = notebooks.execute(notebook, path.parent)
+print(json.dumps([path.stem, float(done.cells[-1].outputs[0]["text"])]))
+"""
+
+
+def _kernel_cpu(tree: Path, notebook: str) -> tuple[str, float]:
+    environment = {**os.environ, "PYTHONPATH": str(tree), "LABKIT_LANG": "en"}
+    done = subprocess.run(
+        [sys.executable, "-c", _KERNEL_CPU, notebook], cwd=tree, env=environment, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{notebook} failed in {tree}:\n{done.stderr[-2000:]}")
+    stem, seconds = json.loads(done.stdout.splitlines()[-1])
+    return stem, seconds
+
+
+def _compare_kernel_cpu(trees: dict[str, Path], rounds: int, notebooks: list[str]) -> None:
+    from labkit.tools.notebooks import notebook_paths
+
+    names = notebooks or [path.stem for path in notebook_paths(REPO)]
+    seconds: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
+    for round_number in range(1, rounds + 1):
+        for notebook in names:
+            for name, tree in trees.items():
+                stem, used = _kernel_cpu(tree, notebook)
+                seconds[name].setdefault(stem, []).append(used)
+            print(f"round {round_number} {stem}: " + " | ".join(f"{n} {seconds[n][stem][-1]:.2f}" for n in trees))
+    totals = {name: sum(statistics.median(v) for v in by_stem.values()) for name, by_stem in seconds.items()}
+    for name, total in totals.items():
+        print(f"{name}: {total:.1f} kernel CPU s over {len(names)} notebooks (medians of {rounds})")
+    before, after = totals.values()
+    print(f"ratio: {before / after:.2f}x (before / after); load average now {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="HEAD~1")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--kernel-cpu", action="store_true", help="each notebook's kernel CPU seconds instead")
     parser.add_argument("notebooks", nargs="*")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         _export(args.before, Path(folder))
         trees = {args.before: Path(folder) / "tree", "this checkout": REPO}
+        if args.kernel_cpu:
+            _compare_kernel_cpu(trees, args.rounds, args.notebooks)
+            return
         walls: dict[str, list[float]] = {name: [] for name in trees}
         for round_number in range(1, args.rounds + 1):
             for name, tree in trees.items():

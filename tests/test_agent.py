@@ -478,6 +478,25 @@ def test_import_is_light() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_checking_builds_no_iri_grammars_and_jsonschema_still_checks_iris() -> None:
+    """Checking a config imports jsonschema without building rfc3987_syntax's grammars (issue 20: 2–3 CPU s of
+    notebook 04); jsonschema's "iri" format checks are still registered and still judge, loading the package then."""
+    pytest.importorskip("rfc3987_syntax")
+    code = "\n".join(
+        [
+            "import sys",
+            "from labkit.aws.agent import unified_problems",
+            "print(bool(unified_problems({'logs': 1})), 'rfc3987_syntax' in sys.modules)",
+            "import jsonschema",
+            "validator = jsonschema.Draft7Validator({'format': 'iri'}, format_checker=jsonschema.FormatChecker())",
+            "print(validator.is_valid('http://例え.jp/パス'), validator.is_valid('not an iri'))",
+            "print(type(sys.modules['rfc3987_syntax']).__name__, 'lark' in sys.modules)",
+        ]
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.split("\n")[:3] == ["True False", "True False", "module True"]
+
+
 # --- converting awslogs.conf ------------------------------------------------------------------
 
 

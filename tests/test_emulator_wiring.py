@@ -250,3 +250,49 @@ def test_motos_own_sessions_share_the_loader_while_a_moto_lab_is_open(monkeypatc
     finally:
         lab.close()
     assert botocore.session.Session().get_component("data_loader") is not shared_loader()
+
+
+@pytest.mark.parametrize(
+    ("service", "kind"),
+    [
+        ("ec2", "service-2"),  # moto's extras (two error shapes)
+        ("ec2", "paginators-1"),  # botocore's extras: moto's own loader reads it
+        ("sqs", "service-2"),  # moto's extras
+        ("sns", "service-2"),
+        ("cloudwatch", "service-2"),
+        ("rds", "service-2"),  # botocore's extras
+        ("sns", "no-such-kind"),
+    ],
+)
+def test_motos_request_models_are_made_from_the_shared_parse_and_equal_motos_own(service: str, kind: str) -> None:
+    """moto's request-parsing model of a service (botocore's file, moto's extras merged) comes from the lab's shared
+    loader while a lab is open, equal to what moto's own loader makes; the clients' model stays botocore's."""
+    import json
+
+    import botocore.exceptions
+    import botocore.loaders
+    import moto.core.loaders
+    import moto.core.utils
+
+    import labkit
+    from labkit.emulator.moto_accounts import shared_loader
+
+    def made(load: Any) -> Any:
+        try:
+            return json.dumps(load(service, kind), sort_keys=True)
+        except botocore.exceptions.DataNotFoundError as error:
+            return type(error).__name__
+
+    lab = labkit.connect("moto")
+    try:
+        shared = made(moto.core.utils._load_service_model)
+        if service == "ec2" and kind == "service-2":  # the point: the big parts are the shared loader's own
+            model = moto.core.utils._load_service_model(service, kind)
+            assert model["operations"] is shared_loader().load_service_model(service, kind)["operations"]
+            assert "AuthFailure" in model["shapes"]
+            assert "AuthFailure" not in shared_loader().load_service_model(service, kind)["shapes"]
+    finally:
+        lab.close()
+    assert shared == made(moto.core.loaders.create_loader().load_service_model)
+    assert made(shared_loader().load_service_model) == made(botocore.loaders.create_loader().load_service_model)
+    assert moto.core.utils._load_service_model.__module__ == "moto.core.utils"

@@ -86,3 +86,41 @@ def test_launching_the_offline_image_makes_no_images_and_a_default_image_still_s
     assert amis.made and image["ImageId"] in default_image_ids(lab.region)
     launched = ec2.run_instances(**{**RUN, "ImageId": image["ImageId"]})["Instances"][0]
     assert launched["Platform"] == "windows" and launched["Architecture"] == image["Architecture"]
+
+
+_OFFERINGS_DIGEST = """
+import hashlib, json, sys
+if sys.argv[1] == "lab":
+    import labkit
+    lab = labkit.connect("moto")
+    lab.client("ec2").run_instances(ImageId="ami-0a1b2c3d4e5f67890", InstanceType="t3.micro", MinCount=1, MaxCount=1)
+from moto.ec2.models.instance_types import INSTANCE_TYPE_OFFERINGS as offerings
+if sys.argv[1] == "lab":
+    print(sorted({type(by_region).__name__ for by_region in offerings.values()}))
+    print(sorted((kind, sorted(by_region._read)) for kind, by_region in offerings.items()))
+every = {kind: {region: by_region[region] for region in sorted(by_region)} for kind, by_region in offerings.items()}
+print(hashlib.sha256(json.dumps(every, sort_keys=True).encode()).hexdigest())
+"""
+
+
+def test_instance_type_offerings_are_read_per_region_when_looked_up_and_equal_moto_s() -> None:
+    """Importing moto.ec2 in a lab reads no offering file; a launch reads its region's ("region" location type:
+    moto checks the type is offered there); every region's, read later, equals what moto reads on import."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def run(mode: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", _OFFERINGS_DIGEST, mode],
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.splitlines()
+
+    kinds, read, digest = run("lab")
+    assert kinds == "['OfferingsOnFirstUse']"
+    assert read == "[('availability-zone', []), ('availability-zone-id', []), ('region', ['ap-northeast-1'])]"
+    assert run("moto") == [digest]

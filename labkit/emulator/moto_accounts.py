@@ -13,6 +13,7 @@ import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import botocore.client
@@ -60,17 +61,53 @@ def share_loaders() -> Callable[[], None]:
     (``boto3.Session()``: three when ``moto.ec2`` is imported, one for its backends' regions), and each new
     loader parses the EC2 model and the endpoints again: about a second of CPU in every lab that uses EC2.
     The loader only caches botocore's own files, so what a session loads is what it would have loaded."""
+    import moto.core.utils
+
     botocore.session.create_loader = _loader_for
     creator = botocore.client.ClientCreator
     creator._load_service_model = _shared_service_model
     creator._create_methods = _shared_methods
+    moto_load = moto.core.utils._load_service_model
+    moto.core.utils._load_service_model = functools.partial(_moto_model, moto_load)
 
     def stop() -> None:
         botocore.session.create_loader = _create_loader
         creator._load_service_model = _load_service_model
         creator._create_methods = _create_methods
+        moto.core.utils._load_service_model = moto_load
 
     return stop
+
+
+def _moto_model(moto_load: Callable[[str, str], Any], service_name: str, type_name: str) -> Any:
+    """moto's own copy of a service's model (``moto.core.utils._load_service_model``, which moto parses requests
+    with: botocore's file and moto's extras merged in) from the shared loader's parse of that file, which the
+    lab's clients already made: moto's own loader parsed it again, the EC2 model alone 0.25–0.35 CPU s of every
+    kernel that used EC2 (issue 20). moto's extras go into copies of only the dictionaries they change, so the
+    clients' model stays as botocore made it; neither is changed once made. A file botocore has extras of its
+    own for (the shared loader's copy has them merged) is read by moto's loader, as before."""
+    import moto.core.loaders
+
+    loader = shared_loader()
+    model = loader.load_service_model(service_name, type_name)
+    version = loader.determine_latest_version(service_name, type_name)
+    if next(loader._find_extras(service_name, type_name, version), None) is not None:
+        return moto_load(service_name, type_name)
+    for extras in moto.core.loaders.create_loader()._find_extras(service_name, type_name, version):
+        if "merge" in extras:  # botocore's ExtrasProcessor: only "merge" is applied
+            model = _merged(model, extras["merge"])
+    return model
+
+
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """botocore's ``deep_merge(base, extra)`` into a copy: the dictionaries on the way to each change are copied."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if key in merged and isinstance(merged[key], dict) and isinstance(value, dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 _load_service_model = botocore.client.ClientCreator._load_service_model

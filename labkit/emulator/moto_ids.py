@@ -19,8 +19,11 @@ instance ids run after run. Three things made that costly and brittle (issue 20)
   (moto's ``Instance`` asks ``DescribeImages`` with an ``image-id`` filter) makes none when the id is
   not one of moto's default images (their ids are fixed in moto's files): the answer is empty either
   way. A lab that launches the kit's offline AMI then never makes them at all.
+* importing ``moto.ec2`` read the instance-type offerings of every region and location type (93 files,
+  150,000 dictionaries: 0.3–0.4 CPU s of every kernel that used EC2, issue 20); each region's file is now
+  read the first time something looks that region up (:class:`OfferingsOnFirstUse`), as moto read it.
 
-The first and third change nothing a lab can see through AWS's APIs: request ids are opaque, and
+The first, third and fourth change nothing a lab can see through AWS's APIs: request ids are opaque, and
 the images are there whenever something asks for them. The ids drawn are other ids than before
 (still the same on every run). On a real account none of this runs; a workshop's shared server is
 not seeded.
@@ -36,7 +39,8 @@ import random
 import re
 import string
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -207,7 +211,63 @@ def _describe_images_without_making(original: Callable[..., Any]) -> Callable[..
     return describe_images
 
 
-def _patch(module: ModuleType) -> None:
+class OfferingsOnFirstUse(Mapping[str, list[dict[str, Any]]]):
+    """One location type's ``moto.ec2.models.instance_types.INSTANCE_TYPE_OFFERINGS`` (region -> offerings),
+    each region's file read, and its offerings marked with the location type as moto marks them, when that
+    region is first looked up."""
+
+    def __init__(self, location_type: str, paths: dict[str, str]) -> None:
+        self.location_type = location_type
+        self._paths = paths
+        self._read: dict[str, list[dict[str, Any]]] = {}
+
+    def __getitem__(self, region: str) -> list[dict[str, Any]]:
+        if region not in self._read:
+            from moto.utilities.utils import load_resource
+
+            offerings = load_resource(self._paths[region])
+            for offering in offerings:
+                offering["LocationType"] = self.location_type
+            self._read[region] = offerings
+        return self._read[region]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+_OFFERINGS = re.compile(r"instance_type_offerings/(?P<type>[^/]+)/(?P<region>[^/.]+)\.")
+
+
+@contextmanager
+def _offerings_deferred(name: str) -> Iterator[dict[str, dict[str, str]]]:
+    """While ``moto.ec2.models.instance_types`` runs, its offering files are noted (location type, region,
+    path) instead of read; :func:`_patch` then puts an :class:`OfferingsOnFirstUse` per location type."""
+    noted: dict[str, dict[str, str]] = {}
+    if name != "moto.ec2.models.instance_types":
+        yield noted
+        return
+    import moto.utilities.utils as utils
+
+    load_resource = utils.load_resource
+
+    def note_offerings(resource: str) -> Any:
+        found = _OFFERINGS.search(resource)
+        if found is None:
+            return load_resource(resource)
+        noted.setdefault(found["type"], {})[found["region"]] = resource
+        return []
+
+    utils.load_resource = note_offerings
+    try:
+        yield noted
+    finally:
+        utils.load_resource = load_resource
+
+
+def _patch(module: ModuleType, noted_offerings: dict[str, dict[str, str]] | None = None) -> None:
     if module.__name__ in ("moto.utilities.aws_headers", "moto.core.responses"):
         module.gen_amzn_requestid_long = request_id  # type: ignore[attr-defined]
     elif module.__name__ == "moto.ec2.utils":
@@ -217,9 +277,18 @@ def _patch(module: ModuleType) -> None:
         if not hasattr(backend._load_amis, "labkit_original"):
             backend._load_amis = _make_amis_on_first_use(backend._load_amis)
             backend.describe_images = _describe_images_without_making(backend.describe_images)
+    elif module.__name__ == "moto.ec2.models.instance_types" and noted_offerings:
+        for location_type, paths in noted_offerings.items():
+            module.INSTANCE_TYPE_OFFERINGS[location_type] = OfferingsOnFirstUse(location_type, paths)
 
 
-_PATCHED = ("moto.utilities.aws_headers", "moto.core.responses", "moto.ec2.utils", "moto.ec2.models.amis")
+_PATCHED = (
+    "moto.utilities.aws_headers",
+    "moto.core.responses",
+    "moto.ec2.utils",
+    "moto.ec2.models.amis",
+    "moto.ec2.models.instance_types",
+)
 
 
 class _PatchOnImport(importlib.abc.MetaPathFinder):
@@ -237,8 +306,9 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
         exec_module = loader.exec_module
 
         def exec_then_patch(module: ModuleType) -> None:
-            exec_module(module)
-            _patch(module)
+            with _offerings_deferred(module.__name__) as noted:
+                exec_module(module)
+            _patch(module, noted)
 
         loader.exec_module = exec_then_patch  # type: ignore[method-assign]
         return spec
