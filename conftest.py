@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from labkit.tools.notebooks import import_jsonschema_without_iri_grammars
+from labkit.aws.jsonschema_import import import_jsonschema
 
 # Before anything imports nbformat: the test modules that read notebooks import it as they are collected, in every
 # test process. Under `make nbval` the nbval plugin, loaded before this file, has imported jsonschema already.
-import_jsonschema_without_iri_grammars()
+import_jsonschema()
 import nbformat  # noqa: E402
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

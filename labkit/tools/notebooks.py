@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labkit.aws.jsonschema_import import import_jsonschema
 from labkit.exceptions import UnknownNotebook
 from labkit.i18n import _, pad, width
 from labkit.lesson.checks import SUMMARY
@@ -218,27 +218,12 @@ def parallel_kernels(backend: str) -> int:
     return max(1, len(cores))
 
 
-def import_jsonschema_without_iri_grammars() -> None:
-    """jsonschema (nbformat validates notebooks with it) imported without ``rfc3987_syntax``, when nothing in this
-    process has imported either yet: that optional package, installed with Jupyter for jsonschema's "iri" formats,
-    builds 38 lark grammars on import, 2–3 s before the first kernel could start (and in every test process: the
-    root conftest.py). Nothing in this process checks formats (nbformat's schemas name none), so jsonschema only
-    goes without the "iri" format checks here."""
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
-        return
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None: "import rfc3987_syntax" fails
-    try:
-        import jsonschema  # noqa: F401
-    finally:
-        del sys.modules["rfc3987_syntax"]
-
-
 def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
     """Execute each notebook headless on ``backend`` (:func:`parallel_kernels` at once); never writes the
     notebooks. The results come in the order of ``paths``, whatever order the notebooks finish in."""
     from jupyter_core.utils import run_sync  # nbclient's own way: works inside a running event loop too
 
-    import_jsonschema_without_iri_grammars()
+    import_jsonschema()  # before nbformat imports it
     with backend_environment(backend):
         return run_sync(_run_all)(paths, parallel_kernels(backend))
 

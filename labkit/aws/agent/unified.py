@@ -14,15 +14,13 @@ Taught in notebook 04-log-agent-config.
 from __future__ import annotations
 
 import codecs
-import importlib.util
 import json
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
+from labkit.aws.jsonschema_import import import_jsonschema
 from labkit.aws.agent.awslogs import (
     MAX_BATCH_COUNT,
     MAX_BATCH_SIZE,
@@ -202,40 +200,11 @@ def unified_problems(config: Any) -> list[Problem]:
     beyond them, each ``collect_list`` entry is checked with :func:`collect_list_entry_problems`.
     Sorted; empty if the checked parts are valid.
     """
-    validator = _jsonschema().Draft7Validator(RULES)
+    validator = import_jsonschema().Draft7Validator(RULES)  # imported here: `import labkit.aws.agent` stays light
     problems = [problem for error in validator.iter_errors(config) for problem in schema_problems(error)]
     if not problems:
         problems = _entry_problems(config)
     return sorted(set(problems), key=str)
-
-
-def _jsonschema() -> Any:
-    """jsonschema, imported here so that ``import labkit.aws.agent`` stays light, and with the grammars of its
-    optional "iri" format checks built when one first runs rather than on import: ``rfc3987_syntax``, installed
-    with Jupyter, builds 38 lark grammars as it is imported (2–3 CPU s of notebook 04's kernel, issue 20), and
-    :data:`RULES` names no format. jsonschema registers the same checks either way; the first ``iri`` check
-    imports the package and calls its ``is_valid_syntax``."""
-    first = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
-    if first and importlib.util.find_spec("rfc3987_syntax") is not None:
-        sys.modules["rfc3987_syntax"] = _IriSyntaxOnFirstUse("rfc3987_syntax")
-        try:
-            import jsonschema
-        finally:
-            del sys.modules["rfc3987_syntax"]
-    import jsonschema
-
-    return jsonschema
-
-
-class _IriSyntaxOnFirstUse(ModuleType):
-    """What jsonschema imports from ``rfc3987_syntax`` while :func:`_jsonschema` imports it: an
-    ``is_valid_syntax`` that imports the real package (no longer stood in for) when first called."""
-
-    @staticmethod
-    def is_valid_syntax(term: str, value: str) -> Any:
-        import rfc3987_syntax
-
-        return rfc3987_syntax.is_valid_syntax(term, value)
 
 
 def unchecked_parts(config: Mapping[str, Any]) -> list[str]:
