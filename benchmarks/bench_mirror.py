@@ -76,7 +76,7 @@ def _run(tree: Path, server: str, notebook: str | None) -> tuple[float, float, f
             "LABKIT_PARTICIPANT": "bench-mirror",
             "LABKIT_HOME": tempfile.mkdtemp(prefix="bench-mirror-"),
         }
-        command = ["-m", "labkit", "run", notebook] if notebook else ["-c", KERNEL]
+        command = ["-m", "labkit", "run", "--backend", "moto-server", notebook] if notebook else ["-c", KERNEL]
         children, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
         done = subprocess.run([sys.executable, *command], cwd=tree, env=kernel, capture_output=True, text=True)
         if done.returncode != 0:
