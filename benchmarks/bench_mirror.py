@@ -7,10 +7,13 @@ the tree on ``PYTHONPATH``; prints the kernel's CPU (``time.process_time``), the
 (``/proc/<pid>/stat``) and the wall time, then the medians. The other commit is exported with
 ``git archive`` (``--after``: another in place of this checkout); the two alternate, so both see the same machine load.
 
-``--notebook NN`` runs that notebook instead (``labkit run NN`` on the ``moto-server`` backend, as a workshop's
-participant does, checks included): the client's CPU is then that of ``labkit run`` and its kernel.
+``--advance H`` then moves lab time H hours (each minute's datapoints go to the server in batches, as in
+the notebooks, on top of the week the server holds). ``--notebook NN`` runs that notebook instead (``labkit
+run NN`` on the ``moto-server`` backend, as a workshop's participant does, checks included): the client's CPU
+is then that of ``labkit run`` and its kernel.
 
     .venv/bin/python benchmarks/bench_mirror.py --before main --rounds 3 --server labkit
+    .venv/bin/python benchmarks/bench_mirror.py --before main --rounds 3 --advance 48
     .venv/bin/python benchmarks/bench_mirror.py --before main --rounds 2 --notebook 09
 """
 
@@ -42,6 +45,7 @@ import labkit
 from labkit.lesson import ec2
 lab = labkit.connect()
 ec2.launch(lab, history_days=7)
+lab.advance(hours=ADVANCE)  # lab time moving: the minutes' datapoints go to the server in batches
 lab.emulator.settle()  # what is still batched goes to the server
 print(time.process_time() - cpu, time.perf_counter() - started)
 """
@@ -58,8 +62,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _run(tree: Path, server: str, notebook: str | None) -> tuple[float, float, float]:
-    """(kernel CPU, server CPU, wall) of one connect + 7-day launch, or of ``labkit run notebook``."""
+def _run(tree: Path, server: str, notebook: str | None, advance: float) -> tuple[float, float, float]:
+    """(kernel CPU, server CPU, wall) of one connect + 7-day launch (then ``advance`` hours of lab time), or of
+    ``labkit run notebook``."""
     port = _free_port()
     environment = {**os.environ, "PYTHONPATH": str(tree)}
     code = SERVERS[server].format(port=port) + "; s.start(); print('ready', flush=True); import time; time.sleep(3600)"
@@ -76,7 +81,11 @@ def _run(tree: Path, server: str, notebook: str | None) -> tuple[float, float, f
             "LABKIT_PARTICIPANT": "bench-mirror",
             "LABKIT_HOME": tempfile.mkdtemp(prefix="bench-mirror-"),
         }
-        command = ["-m", "labkit", "run", "--backend", "moto-server", notebook] if notebook else ["-c", KERNEL]
+        command = (
+            ["-m", "labkit", "run", "--backend", "moto-server", notebook]
+            if notebook
+            else ["-c", f"ADVANCE = {advance}\n" + KERNEL]
+        )
         children, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
         done = subprocess.run([sys.executable, *command], cwd=tree, env=kernel, capture_output=True, text=True)
         if done.returncode != 0:
@@ -99,6 +108,7 @@ def main() -> None:
     parser.add_argument("--after", help="another commit in place of this checkout")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--server", choices=sorted(SERVERS), default="labkit")
+    parser.add_argument("--advance", type=float, default=0, help="hours of lab time after the launch")
     parser.add_argument("--notebook", help="run this notebook (e.g. 09) instead of connect + a 7-day launch")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -112,7 +122,7 @@ def main() -> None:
         figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in trees}
         for round_number in range(1, args.rounds + 1):
             for name, tree in trees.items():
-                figure = _run(tree, args.server, args.notebook)
+                figure = _run(tree, args.server, args.notebook, args.advance)
                 figures[name].append(figure)
                 print(
                     f"round {round_number} {name:>14}: kernel {figure[0]:.2f} CPU s, server {figure[1]:.2f} CPU s, "
@@ -122,7 +132,9 @@ def main() -> None:
     for name, runs in figures.items():
         kernel, server, wall = (statistics.median(column) for column in zip(*runs))
         print(f"median {name:>14}: kernel {kernel:.2f} CPU s, server {server:.2f} CPU s, wall {wall:.2f} s")
-    print(f"{args.notebook or 'launch'} on a {args.server} server; load average now {os.getloadavg()[0]:.1f}")
+    print(
+        f"{args.notebook or f'launch, {args.advance:g} h'} on a {args.server} server; load average now {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":
