@@ -179,9 +179,9 @@ def put_metric_data(
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off meanwhile (unless already off: another request paused it, or the
     process did). Decoding and storing a batch makes thousands of objects that live on (moto keeps one per
-    datapoint), and each collection they trigger walks all the older ones, moto's whole store among them, to
-    find no garbage: about 40 % of the server's time per batch once a week of history is held (measured with
-    ``benchmarks/bench_mirror.py``). Reference counting still frees everything as before."""
+    datapoint), and each collection they trigger walks the older ones, moto's whole store among them, to find
+    no garbage: the cost of a batch grew with what the server already held. Reference counting still frees
+    everything as before, and the collector runs again once the batch is stored."""
     paused = gc.isenabled()
     if paused:
         gc.disable()
