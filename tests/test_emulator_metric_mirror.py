@@ -124,8 +124,9 @@ def store_rows(lab: Lab) -> list[tuple[Any, ...]]:
 def test_the_compact_endpoint_stores_what_put_metric_data_stores(
     labkit_server: str, server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A week-style launch (a day here) through labkit's endpoint; what the emulator published, and when it
-    # sent its batches, is recorded ...
+    # A week-style launch (six hours here: over 2,000 datums, and moto's reads below scan every datapoint for
+    # each metric) through labkit's endpoint; what the emulator published, and when it sent its batches, is
+    # recorded ...
     compact = join(monkeypatch, labkit_server, "mirror-compact")
     recorded: list[tuple[str, list[dict[str, Any]]] | None] = []  # None: a settle
     plugin = metrics_plugin(compact)
@@ -134,7 +135,7 @@ def test_the_compact_endpoint_stores_what_put_metric_data_stores(
         plugin, "publish", lambda ns, data: (recorded.append((ns, copy.deepcopy(data))), publish(ns, data))
     )
     monkeypatch.setattr(plugin, "settle", lambda: (recorded.append(None), settle()))
-    ec2.launch(compact, history_days=1)
+    ec2.launch(compact, history_days=0.25)
     compact.advance(minutes=12)
     for namespace, data in shapes(compact.clock.now()):
         plugin.publish(namespace, data)

@@ -11,8 +11,11 @@ instance's history as ``PutMetricData`` query strings cost seconds of CPU in the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from labkit.emulator.metric_store import from_micros, micros
@@ -23,6 +26,8 @@ ADMIN_PATH = "/_labkit/"
 FREE_METRIC_DATA = ADMIN_PATH + "free-metric-data"
 METRIC_DATA = ADMIN_PATH + "metric-data"
 PUT_METRIC_DATA = ADMIN_PATH + "put-metric-data"
+#: How many hosts the server's dispatcher remembers the backend of (a lab uses a few dozen).
+MAX_HOSTS = 1024
 
 
 def free_metric_data(account_id: str, metrics: list[tuple[str, str, list[tuple[str, str]]]] | None) -> int:
@@ -170,6 +175,23 @@ def put_metric_data(
     return len(datums)
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off meanwhile (unless already off: another request paused it, or the
+    process did). Decoding and storing a batch makes thousands of objects that live on (moto keeps one per
+    datapoint), and each collection they trigger walks the older ones, moto's whole store among them, to find
+    no garbage: the cost of a batch grew with what the server already held. Reference counting still frees
+    everything as before, and the collector runs again once the batch is stored."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def _admin(app: Any) -> Any:
     """``app`` (moto's WSGI application) with labkit's own endpoints in front: ``POST`` to
     :data:`FREE_METRIC_DATA` with ``{"account_id": …, "metrics": [[namespace, name, [[dim, value], …]], …]}``
@@ -185,18 +207,20 @@ def _admin(app: Any) -> Any:
             return app(environ, start_response)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
-            request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            with _collector_paused():
+                request = json.loads(environ["wsgi.input"].read(length) or b"{}")
             body: dict[str, Any]
             if path == METRIC_DATA:
                 body = {"series": metric_data(str(request["account_id"]), str(request["region"]))}
             elif path == PUT_METRIC_DATA:
-                stored = put_metric_data(
-                    str(request["account_id"]),
-                    str(request["region"]),
-                    str(request["namespace"]),
-                    request["metrics"],
-                    request["data"],
-                )
+                with _collector_paused():
+                    stored = put_metric_data(
+                        str(request["account_id"]),
+                        str(request["region"]),
+                        str(request["namespace"]),
+                        request["metrics"],
+                        request["data"],
+                    )
                 body = {"stored": stored}
             else:
                 body = {"removed": free_metric_data(str(request["account_id"]), request.get("metrics"))}
@@ -219,9 +243,26 @@ def labkit_server(host: str, port: int) -> Any:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
+    class Dispatcher(DomainDispatcherApplication):
+        """moto's dispatcher, remembering which backend answers a host: moto works it out again on every
+        request by listing its package's folders and trying its URL patterns in turn, about a fifth of
+        the server's time per request. The answer depends on the host alone (the folders and patterns
+        do not change while the server runs); moto calls this under its lock."""
+
+        def __init__(self, create_app: Any) -> None:
+            super().__init__(create_app)
+            self._backends: dict[str | None, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            if host not in self._backends:
+                if len(self._backends) >= MAX_HOSTS:  # hosts come from requests: keep the memory bounded
+                    self._backends.clear()
+                self._backends[host] = super().get_backend_for_host(host)
+            return self._backends[host]
+
     class LabkitServer(ThreadedMotoServer):
         def _server_entry(self) -> None:
-            app = _admin(DomainDispatcherApplication(create_backend_app))
+            app = _admin(Dispatcher(create_backend_app))
             self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
