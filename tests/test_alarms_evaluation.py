@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -300,7 +301,17 @@ def test_ignore_differs_from_missing_only_by_keeping_state(
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.lists(st.one_of(st.none(), st.just(math.nan), st.sampled_from([10.0, 49.5, 50.0, 50.5, 90.0])), max_size=9),
+    # Mostly floats (the newest N all real: state_rule's short cut), and ints and numpy floats (its general path).
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.just(math.nan),
+            st.sampled_from([10.0, 49.5, 50.0, 50.5, 90.0]),
+            st.sampled_from([10.0, 49.5, 50.0, 50.5, 90.0]),
+            st.sampled_from([50, 51, np.float64(50.0), np.float64(50.5), np.float64(math.nan)]),
+        ),
+        max_size=9,
+    ),
     st.sampled_from(
         ("GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold")
     ),

@@ -375,6 +375,7 @@ def test_quiet_span_is_the_smallest_gap_to_a_following_datapoint(boundaries: lis
     series = store.find("Lab", "M", [])
     assert series is not None
     assert series.quiet_span(np.array(boundaries, np.int64)) == span
+    assert series.periods(np.array(boundaries, np.int64))[1] == span
 
 
 def test_every_write_bumps_the_series_version(lab: labkit.Lab) -> None:

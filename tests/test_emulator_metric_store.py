@@ -132,6 +132,12 @@ def test_rows_written_a_few_at_a_time_read_as_rows_written_as_arrays(seed: int) 
             boundaries = np.array([when - 600_000_000, when - 90_000_000, when], np.int64)
             assert few.quiet_span(boundaries) == arrays.quiet_span(boundaries)
             assert repr(_columns(few)) == repr(_columns(arrays))
+            # An alarm's read of its periods and their quiet span at once is the two reads apart.
+            for series in (few, arrays):
+                rows, span = series.periods(boundaries)
+                assert span == series.quiet_span(boundaries)
+                apart = series.window(int(boundaries[0]), int(boundaries[-1]))
+                assert repr({k: v.tolist() for k, v in rows.items()}) == repr({k: v.tolist() for k, v in apart.items()})
     assert few.size > TAIL_ROWS and repr(_columns(few)) == repr(_columns(arrays))
 
 

@@ -839,15 +839,18 @@ class CloudWatchAlarms:
         if series is None:
             return [None] * len(starts), [None] * len(starts)
         period = int(query["Period"])
+        end = micros(query["EndTime"])
+        # The periods' boundaries, oldest start to end: lab time is UTC (labkit.runtime.clock), so each start
+        # is the end less whole periods, to the microsecond.
+        boundaries = end - np.arange(len(starts), -1, -1, dtype=np.int64) * (period * 1_000_000)
+        rows, span = series.periods(boundaries)
+        # How long the periods stay unchanged, from the same search (:meth:`_keep_steady` asks next).
+        self._spans[(id(series), series.version, end, period, len(starts))] = span
         found = period_sets(
-            series.window(micros(query["StartTime"]), micros(query["EndTime"])),
-            store.units,
-            period=period,
-            origin=int(query["EndTime"].timestamp()) % period,
-            unit=query.get("Unit"),
+            rows, store.units, period=period, origin=int(query["EndTime"].timestamp()) % period, unit=query.get("Unit")
         )
         # A start between whole seconds is no period's start (those are whole seconds since the epoch).
-        sets = [found.get(at // 1_000_000) if at % 1_000_000 == 0 else None for at in map(micros, starts)]
+        sets = [found.get(at // 1_000_000) if at % 1_000_000 == 0 else None for at in boundaries[:-1].tolist()]
         return [set_statistic(s, statistic) for s in sets], [set_statistic(s, "SampleCount") for s in sets]
 
     def _row_values(

@@ -189,17 +189,31 @@ class Series:
         moved by less than or equal to that span hold exactly the same datapoints."""
         self._flush()
         when = self._cols["when"][: self._stored]
-        following = np.searchsorted(when, boundaries, "left")
-        inside = following < self._stored
-        if not inside.any():
-            return QUIET_FOREVER
-        return int((when[following[inside]] - boundaries[inside]).min())
+        return self._span(when, np.searchsorted(when, boundaries, "left"), boundaries)
 
     def window(self, start: int, end: int) -> dict[str, np.ndarray]:
         """The rows with ``start <= when < end`` in arrival order (the order statistics add them in)."""
         self._flush()
         when = self._cols["when"][: self._stored]
-        lo, hi = int(np.searchsorted(when, start, "left")), int(np.searchsorted(when, end, "left"))
+        return self._rows(int(np.searchsorted(when, start, "left")), int(np.searchsorted(when, end, "left")))
+
+    def periods(self, boundaries: np.ndarray) -> tuple[dict[str, np.ndarray], int]:
+        """:meth:`window` from the first of ``boundaries`` (ascending) to the last, and their :meth:`quiet_span`,
+        from one search: what an alarm reads of its periods and how long they hold the same datapoints."""
+        self._flush()
+        when = self._cols["when"][: self._stored]
+        following = np.searchsorted(when, boundaries, "left")
+        return self._rows(int(following[0]), int(following[-1])), self._span(when, following, boundaries)
+
+    def _span(self, when: np.ndarray, following: np.ndarray, boundaries: np.ndarray) -> int:
+        """:meth:`quiet_span` from the first stored row at or after each boundary."""
+        inside = following < self._stored
+        if not inside.any():
+            return QUIET_FOREVER
+        return int((when[following[inside]] - boundaries[inside]).min())
+
+    def _rows(self, lo: int, hi: int) -> dict[str, np.ndarray]:
+        """The stored rows ``lo`` to ``hi`` (time order) in arrival order."""
         rows = {name: col[lo:hi] for name, col in self._cols.items()}
         if "seq" in rows and hi - lo > 1:
             order = np.argsort(rows["seq"], kind="stable")

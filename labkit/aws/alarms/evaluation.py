@@ -315,6 +315,17 @@ def state_rule(
     limit = float(threshold)
 
     def state(values: Sequence[float | None]) -> str:
+        # The newest N values all real (float, not NaN): they are the N real points evaluated (_decide).
+        newest = values[-n:]
+        if len(newest) == n:
+            breaches = 0
+            for value in newest:
+                if type(value) is not float or value != value:
+                    break
+                if compared(value, limit):
+                    breaches += 1
+            else:
+                return "ALARM" if breaches >= m else "OK"
         flags: list[bool | None] = [
             None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(compared(float(v), limit))
             for v in values
