@@ -44,7 +44,9 @@ lab-ja: $(STAMP)
 # its cells in order in one kernel, then its second run (the root conftest.py) in that kernel; under xdist's
 # default every cell went to any worker and ran in a fresh kernel (a clean-clone run failed 487 notebook cells
 # with NameError). Each notebook's kernel has its own in-process moto, so two notebooks at once share nothing.
-XDIST := -n auto
+# For tests/, --dist loadgroup: xdist's default (load) but each `xdist_group` on one worker, so a result its tests
+# share is built once (tests/test_emulator_alarm_skipping.py).
+XDIST := -n auto --dist loadgroup
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -n auto --dist loadfile
 
 test: $(STAMP)
