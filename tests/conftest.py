@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -88,14 +89,26 @@ def shared_file() -> Callable[[str], Path]:
     return find_shared_file
 
 
+_homes = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _isolated_environment(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     """Tests never see the developer's labkit settings or persisted registry, nor a lab another
-    test left open (its moto, and moto's clock pointed at its lab clock, would outlive it)."""
+    test left open (its moto, and moto's clock pointed at its lab clock, would outlive it).
+    LABKIT_HOME is ``tmp_path / "labkit-home"`` for a test that asks for ``tmp_path``; for the others a
+    path of their own that nothing has made (the kit makes it when it writes there): a ``tmp_path``
+    directory for each of the tier's ~2,600 tests cost more than most of them."""
     for key in list(os.environ):
         if key.startswith("LABKIT_"):
             monkeypatch.delenv(key)
-    monkeypatch.setenv("LABKIT_HOME", str(tmp_path / "labkit-home"))
+    if "tmp_path" in request.fixturenames:
+        home = request.getfixturevalue("tmp_path") / "labkit-home"
+    else:
+        home = tmp_path_factory.getbasetemp() / "labkit-homes" / str(next(_homes))
+    monkeypatch.setenv("LABKIT_HOME", str(home))
     yield
     from labkit.runtime import lab as lab_module
 

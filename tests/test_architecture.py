@@ -21,6 +21,7 @@ Imports inside functions are refused: a lower layer that needs an upper one gets
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def _targets(module: str, node: ast.Import | ast.ImportFrom) -> list[str]:
     return [_resolve(name) for name in names if name == "labkit" or name.startswith("labkit.")]
 
 
+# Parsed when a test asks, not as the module is collected: every xdist worker collects every module.
+@functools.cache
 def _imports() -> list[Import]:
     found: list[Import] = []
 
@@ -100,9 +103,6 @@ def _imports() -> list[Import]:
     return found
 
 
-IMPORTS = _imports()
-
-
 def layer(module: str) -> str:
     """The layer a labkit module belongs to ('' for the package's own ``__init__``/``__main__``)."""
     parts = module.split(".")
@@ -116,7 +116,7 @@ def runtime_graph() -> dict[str, set[str]]:
     are the package ``__init__``'s own imports and appear under their names.
     """
     graph: dict[str, set[str]] = {module: set() for module in MODULES}
-    for item in IMPORTS:
+    for item in _imports():
         if not item.type_only:
             graph[item.source].add(item.target)
     return graph
@@ -180,7 +180,7 @@ def test_the_layers_are_folders_and_every_module_is_in_one() -> None:
 def test_dependencies_point_down_the_layers() -> None:
     wrong = [
         f"{item.source}:{item.line} imports {item.target} ({layer(item.source) or 'labkit'} -> {layer(item.target)})"
-        for item in IMPORTS
+        for item in _imports()
         if not item.type_only and layer(item.source) != "" and RANK[layer(item.target)] > RANK[layer(item.source)]
     ]
     assert wrong == [], "imports against the layers' direction:\n" + "\n".join(wrong)
@@ -190,7 +190,7 @@ def test_the_pure_rules_import_only_themselves_and_the_exceptions() -> None:
     """``labkit.aws`` holds AWS's rules as pure functions: no lab, no emulator, no boto3 state."""
     wrong = [
         f"{item.source}:{item.line} imports {item.target}"
-        for item in IMPORTS
+        for item in _imports()
         if layer(item.source) == "aws" and layer(item.target) not in ("aws", "exceptions")
     ]
     assert wrong == [], "\n".join(wrong)
@@ -204,11 +204,11 @@ def test_no_function_local_imports_of_labkit_modules() -> None:
     """A function-local import hides a dependency (often one that would close a cycle)."""
     local = [
         f"{item.source}:{item.line} imports {item.target} inside a function"
-        for item in IMPORTS
+        for item in _imports()
         if item.local and item.source not in LOCAL_IMPORTS_ALLOWED
     ]
     assert local == [], "\n".join(local)
-    uses = {item.source for item in IMPORTS if item.local}
+    uses = {item.source for item in _imports() if item.local}
     assert set(LOCAL_IMPORTS_ALLOWED) <= uses, "an allowance no module needs any more: remove it"
 
 

@@ -17,6 +17,7 @@ and SetAlarmState (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIRefere
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Any
 
@@ -175,6 +176,14 @@ def _metric_alarms(cpu: dict[str, Any], topic: str) -> list[dict[str, Any]]:
 
 
 def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int, int]:
+    """:func:`_scenario`, a copy of its own for each caller (the tests take parts out)."""
+    produced, evaluations, shared = _scenario(skipping, fast)
+    return json.loads(produced), evaluations, shared
+
+
+# Both comparisons compare against the skipping, fast run: it is run once a process (their xdist group).
+@functools.cache
+def _scenario(skipping: bool, fast: bool) -> tuple[str, int, int]:
     """The scenario; returns everything alarms produced (and the requests moto served), how many
     evaluations ran, and how many alarms' last evaluations shared what they read with another alarm's. ``fast=False``: the general path: state changes through botocore (SetAlarmState and
     DescribeAlarms, not moto's in-process backend directly), each alarm's values read for itself, from the
@@ -310,12 +319,13 @@ def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int, int]:
             "served": served,
             "inside": inside,
         }
-        return json.loads(json.dumps(produced, default=str)), evaluations, shared
+        return json.dumps(produced, default=str), evaluations, shared
     finally:
         BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
         lab.close()
 
 
+@pytest.mark.xdist_group("alarm-skipping")
 def test_skipping_changes_nothing_that_alarms_produce() -> None:
     skipped, fewer, shared = _run(skipping=True)
     every, all_of_them, _ = _run(skipping=False)
@@ -342,6 +352,7 @@ def test_skipping_changes_nothing_that_alarms_produce() -> None:
     assert shared > 50
 
 
+@pytest.mark.xdist_group("alarm-skipping")
 def test_direct_state_changes_and_shared_values_change_nothing_that_alarms_produce() -> None:
     """Issue 20's fast paths: an alarm's state changed in moto's in-process backend (no SetAlarmState and
     DescribeAlarms through botocore), and alarms on one metric and period sharing each instant's values."""

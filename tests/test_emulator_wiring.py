@@ -296,3 +296,29 @@ def test_motos_request_models_are_made_from_the_shared_parse_and_equal_motos_own
     assert shared == made(moto.core.loaders.create_loader().load_service_model)
     assert made(shared_loader().load_service_model) == made(botocore.loaders.create_loader().load_service_model)
     assert moto.core.utils._load_service_model.__module__ == "moto.core.utils"
+
+
+def test_clients_know_the_event_names_aliased_before_while_a_moto_lab_is_open() -> None:
+    """A client's event aliaser (botocore's copy of its session's) starts with the names aliased so far and
+    aliases as botocore does; after the lab closes a copy starts empty again."""
+    import copy
+
+    import botocore.session
+    from botocore.hooks import EventAliaser, HierarchicalEmitter
+
+    import labkit
+
+    lab = labkit.connect("moto")
+    try:
+        first = lab.client("logs").meta.events
+        second = lab.client("sns").meta.events
+        assert first._alias_name_cache is second._alias_name_cache
+        assert len(second._alias_name_cache) > 100
+        # Each name as a new aliaser of botocore's (EVENT_ALIASES) aliases it: "logs" becomes "cloudwatch-logs".
+        fresh = EventAliaser(HierarchicalEmitter())
+        assert all(fresh._alias_event_name(name) == alias for name, alias in dict(second._alias_name_cache).items())
+        assert second._alias_event_name("before-call.logs.PutLogEvents") == "before-call.cloudwatch-logs.PutLogEvents"
+        assert copy.copy(botocore.session.Session().get_component("event_emitter"))._alias_name_cache
+    finally:
+        lab.close()
+    assert copy.copy(botocore.session.Session().get_component("event_emitter"))._alias_name_cache == {}

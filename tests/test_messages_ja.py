@@ -10,6 +10,7 @@ puts it in the catalogue for them). What AWS returns is not labkit's and stays E
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,18 @@ from labkit.lesson.checks import SUMMARY, Checks
 
 PACKAGE = Path(labkit.__file__).resolve().parent
 REPO = PACKAGE.parent
-CATALOGUE = polib.pofile(str(i18n.catalogue_path("ja")))
 FIELD = re.compile(r"\{(\w*)[^{}]*\}")
 PERCENT = re.compile(r"%(?:\(\w+\))?[sr]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
+@functools.cache
+def _catalogue() -> polib.POFile:
+    return polib.pofile(str(i18n.catalogue_path("ja")))
+
+
+# Read when a test asks, not as the module is collected: every xdist worker collects every module.
+@functools.cache
 def _marked_messages() -> dict[str | tuple[str, str], str]:
     """Every message ``make messages`` extracts (babel.cfg), with where it is."""
     with (REPO / "babel.cfg").open(encoding="utf-8") as config:
@@ -49,9 +56,6 @@ def _marked_messages() -> dict[str | tuple[str, str], str]:
     return found
 
 
-MARKED = _marked_messages()
-
-
 @pytest.fixture
 def japanese():
     i18n.set_language("ja")
@@ -60,12 +64,13 @@ def japanese():
 
 
 def test_the_package_marks_messages_and_the_catalogue_has_them() -> None:
-    assert len(MARKED) >= 12, "the checks' and exercises' framing at least is marked"
+    assert len(_marked_messages()) >= 12, "the checks' and exercises' framing at least is marked"
 
 
 def test_every_marked_message_has_a_current_japanese_translation() -> None:
-    entries = {(e.msgid, e.msgid_plural) if e.msgid_plural else e.msgid: e for e in CATALOGUE if not e.obsolete}
-    missing = [f"{where}: {message!r}" for message, where in MARKED.items() if message not in entries]
+    marked = _marked_messages()
+    entries = {(e.msgid, e.msgid_plural) if e.msgid_plural else e.msgid: e for e in _catalogue() if not e.obsolete}
+    missing = [f"{where}: {message!r}" for message, where in marked.items() if message not in entries]
     assert missing == [], "no Japanese translation (run `make messages`, then translate):\n" + "\n".join(missing)
     untranslated = [
         repr(key)
@@ -74,14 +79,14 @@ def test_every_marked_message_has_a_current_japanese_translation() -> None:
         or not (all(entry.msgstr_plural.values()) and entry.msgstr_plural if entry.msgid_plural else entry.msgstr)
     ]
     assert untranslated == [], "empty or fuzzy (unconfirmed) translations: " + ", ".join(untranslated)
-    leftover = [repr(key) for key in entries if key not in MARKED]
+    leftover = [repr(key) for key in entries if key not in marked]
     assert leftover == [], "translations of messages labkit no longer has (remove them): " + ", ".join(leftover)
 
 
 def test_translations_keep_every_value_the_english_message_shows() -> None:
     """``{title}`` in the English must be ``{title}`` in the Japanese, or the learner loses the value; so must
     argparse's ``%(prog)s`` and ``%s`` (labkit.i18n.ARGPARSE_MESSAGES), which argparse fills with ``%``."""
-    for entry in CATALOGUE:
+    for entry in _catalogue():
         english = set(FIELD.findall(entry.msgid))
         percent = sorted(PERCENT.findall(entry.msgid)) if "python-format" in entry.flags else None
         for japanese in [entry.msgstr, *entry.msgstr_plural.values()]:

@@ -20,7 +20,7 @@ import botocore.client
 import botocore.handlers
 import botocore.loaders
 import botocore.session
-from botocore.hooks import HierarchicalEmitter
+from botocore.hooks import EVENT_ALIASES, EventAliaser, HierarchicalEmitter
 from botocore.model import ServiceModel
 
 #: moto's default account (its documentation's example account id).
@@ -55,12 +55,14 @@ def _loader_for(search_path_string: str | None) -> botocore.loaders.Loader:
 
 def share_loaders() -> Callable[[], None]:
     """Every botocore session made in this process from now on, moto's own included, gets the one loader
-    of its data path (``AWS_DATA_PATH``; none: :func:`shared_loader`) instead of a new one, and every
-    client its service's model and methods as they were made the first time (:func:`_shared_service_model`,
-    :func:`_shared_methods`); returns the function that stops both. moto makes sessions of its own
-    (``boto3.Session()``: three when ``moto.ec2`` is imported, one for its backends' regions), and each new
-    loader parses the EC2 model and the endpoints again: about a second of CPU in every lab that uses EC2.
-    The loader only caches botocore's own files, so what a session loads is what it would have loaded."""
+    of its data path (``AWS_DATA_PATH``; none: :func:`shared_loader`) instead of a new one, every client its
+    service's model and methods as they were made the first time (:func:`_shared_service_model`,
+    :func:`_shared_methods`) and an event aliaser knowing the names aliased before (:func:`_aliaser_knowing_names`),
+    and moto its request-parsing models from the same parse (:func:`_moto_model`); returns the function that stops
+    all of it. moto makes sessions of its own (``boto3.Session()``: three when ``moto.ec2`` is imported, one for
+    its backends' regions), and each new loader parses the EC2 model and the endpoints again: about a second of
+    CPU in every lab that uses EC2. The loader only caches botocore's own files, so what a session loads is what
+    it would have loaded."""
     import moto.core.utils
 
     botocore.session.create_loader = _loader_for
@@ -69,12 +71,14 @@ def share_loaders() -> Callable[[], None]:
     creator._create_methods = _shared_methods
     moto_load = moto.core.utils._load_service_model
     moto.core.utils._load_service_model = functools.partial(_moto_model, moto_load)
+    EventAliaser.__copy__ = _aliaser_knowing_names
 
     def stop() -> None:
         botocore.session.create_loader = _create_loader
         creator._load_service_model = _load_service_model
         creator._create_methods = _create_methods
         moto.core.utils._load_service_model = moto_load
+        EventAliaser.__copy__ = _copy_aliaser
 
     return stop
 
@@ -108,6 +112,21 @@ def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+_copy_aliaser = EventAliaser.__copy__
+#: Event name -> its name under botocore's aliases (``EVENT_ALIASES``), for every client of the process.
+_aliased_names: dict[str, str] = {}
+
+
+def _aliaser_knowing_names(aliaser: EventAliaser) -> EventAliaser:
+    """A copy of a session's event aliaser (each client gets one) that knows the names aliased before: a
+    name's alias depends on the alias table alone, and botocore's copy starts with none, so every new client
+    worked out again the aliases of the ~1,000 event names its handlers register (1 to 2 ms a client)."""
+    made = _copy_aliaser(aliaser)
+    if made._event_aliases == EVENT_ALIASES:
+        made._alias_name_cache = _aliased_names
+    return made
 
 
 _load_service_model = botocore.client.ClientCreator._load_service_model

@@ -375,8 +375,9 @@ class SimulatedAgent:
         events: list[Event] = []
         skipped: list[tuple[str, str]] = []
         last: dt.datetime | None = None
+        read: dict[str, dt.datetime | None] = {}  # lines share their second: strptime once per timestamp text
         for message in messages:
-            last = self._parse_timestamp(message, now) or last or now
+            last = self._parse_timestamp(message, now, read) or last or now
             event = Event(last, message)
             if event.size > MAX_EVENT_BYTES:
                 skipped.append((f"larger than {MAX_EVENT_BYTES} bytes", message))
@@ -448,22 +449,30 @@ class SimulatedAgent:
             return False
         return True
 
-    def _parse_timestamp(self, message: str, now: dt.datetime) -> dt.datetime | None:
+    def _parse_timestamp(
+        self, message: str, now: dt.datetime, read: dict[str, dt.datetime | None]
+    ) -> dt.datetime | None:
         fmt = self.source.datetime_format
         match = self._timestamp.search(message) if self._timestamp else None
         if fmt is None or match is None:
             return None
+        text = match.group(0)
+        if text not in read:
+            read[text] = self._read_timestamp(text, fmt, now)
+        return read[text]
+
+    def _read_timestamp(self, text: str, fmt: str, now: dt.datetime) -> dt.datetime | None:
         # Syslog lines carry no year: the agent takes its clock's, and a date that would then lie
         # ahead (a December line read in January) belongs to the year before. That rollover is
         # labkit's reading; the agent reference does not say.
         has_year = any(f"%{d}" in fmt for d in "yYc")
         try:
             if has_year:
-                parsed = dt.datetime.strptime(match.group(0), fmt)
+                parsed = dt.datetime.strptime(text, fmt)
             else:
-                parsed = self._with_year(match.group(0), fmt, now.year)
+                parsed = self._with_year(text, fmt, now.year)
                 if self._localize(parsed) > now + dt.timedelta(days=1):
-                    parsed = self._with_year(match.group(0), fmt, now.year - 1)
+                    parsed = self._with_year(text, fmt, now.year - 1)
         except ValueError:
             return None
         return self._localize(parsed)

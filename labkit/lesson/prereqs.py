@@ -9,13 +9,14 @@ real account an existing one is reused instead of created twice.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from labkit.lesson import ec2, iam
 from labkit.aws.agent import LogSource
-from labkit.lesson.logs import SecureLogGenerator, SimulatedAgent
+from labkit.lesson.logs import LogLine, SecureLogGenerator, SimulatedAgent
 
 if TYPE_CHECKING:
     from labkit.emulator.ec2_workload import LabInstance
@@ -93,8 +94,6 @@ def ssh_attack(lab: Lab, instance_id: str) -> SshAttack:
     end = lab.clock.now().replace(second=0, microsecond=0)
     start = end - dt.timedelta(hours=1)
     sshd = SecureLogGenerator(seed=8, flavor="al2023")
-    attackers = {"192.0.2.77": 20, "198.51.100.23": 6, "203.0.113.50": 3}
-    windows = {"192.0.2.77": (20, 10), "198.51.100.23": (25, 20), "203.0.113.50": (30, 15)}  # minute, length
     breached_at = start + dt.timedelta(minutes=46, seconds=12)
     agent = SimulatedAgent(
         logs, LogSource("/var/log/secure", SSH_LOG_GROUP), instance_id=instance_id, now=lab.clock.now
@@ -104,7 +103,7 @@ def ssh_attack(lab: Lab, instance_id: str) -> SshAttack:
         agent.log_stream_name,
         start,
         end,
-        attackers,
+        dict(_ATTACKERS),
         sshd.admin_ip,
         "deploy",
         "203.0.113.50",
@@ -116,14 +115,27 @@ def ssh_attack(lab: Lab, instance_id: str) -> SshAttack:
             return attack
     except logs.exceptions.ResourceNotFoundException:
         pass
+    agent.ship(_attack_lines(start, breached_at))
+    return attack
+
+
+#: The attack's bots: address → attempts a minute, and (first minute, minutes) of the hour.
+_ATTACKERS = {"192.0.2.77": 20, "198.51.100.23": 6, "203.0.113.50": 3}
+_WINDOWS = {"192.0.2.77": (20, 10), "198.51.100.23": (25, 20), "203.0.113.50": (30, 15)}
+
+
+@functools.lru_cache(maxsize=4)
+def _attack_lines(start: dt.datetime, breached_at: dt.datetime) -> tuple[LogLine, ...]:
+    """:func:`ssh_attack`'s 1,800 lines in time order. Seeded, so the same for every lab whose clock
+    reads the same: made once a process for the labs of a test run (and a kernel that runs it again)."""
+    sshd = SecureLogGenerator(seed=8, flavor="al2023")
     lines = sshd.normal(start, 60, logins_per_hour=6) + sshd.password_login(breached_at, "deploy", "203.0.113.50")
-    for ip, per_minute in attackers.items():
-        offset, minutes = windows[ip]
+    for ip, per_minute in _ATTACKERS.items():
+        offset, minutes = _WINDOWS[ip]
         lines += sshd.attack(
             start + dt.timedelta(minutes=offset), minutes, attempts_per_minute=per_minute, source_ip=ip
         )
-    agent.ship(sorted(lines, key=lambda line: line.timestamp))
-    return attack
+    return tuple(sorted(lines, key=lambda line: line.timestamp))
 
 
 #: The trail of notebook 06 and its log group.
