@@ -193,13 +193,8 @@ class Ec2Metrics:
             if not instance.detailed:
                 minute = now - dt.timedelta(minutes=1)
                 when = micros(minute)
-                if any(instance.impaired.values()):
-                    for name, value in instance.status_sample(minute).items():
-                        self._write(instance, name, [(when, 1.0, value, value, value, count)], now)
-                else:  # status_sample with no impairment: every check passed
-                    passed = [(when, 1.0, 0.0, 0.0, 0.0, count)]
-                    for name in _STATUS_ORDER:
-                        self._write(instance, name, passed, now)
+                for name, value in instance.status_sample(minute).items():
+                    self._write(instance, name, [(when, 1.0, value, value, value, count)], now)
             if now.minute % instance.period_minutes == 0:
                 self._store_period(instance, now - dt.timedelta(minutes=instance.period_minutes), now)
 
@@ -323,10 +318,6 @@ class Ec2Metrics:
                 )
             rows[name], offsets[name] = found
         return Ahead(state, start, periods, rows, offsets, [before, *balances[width - 1 :: width]] if balances else [])
-
-
-#: The status checks in the order :meth:`LabInstance.status_sample` gives them.
-_STATUS_ORDER = (*IMPAIRMENT_METRIC.values(), "StatusCheckFailed")
 
 
 def _period_rows(starts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
