@@ -682,11 +682,10 @@ class CloudWatchAlarms:
         for series in found:
             if series is None:
                 continue
-            key = (id(series), series.version, end_us, period, count)
+            key = _span_key(series, end_us, period, count)
             if key not in self._spans:  # alarms on one metric and period (ten thresholds on one CPU) share it
-                # The periods' boundaries, oldest start to end: a datapoint crossing one changes a period's data.
-                boundaries = end_us - np.arange(count, -1, -1, dtype=np.int64) * (period * 1_000_000)
-                self._spans[key] = series.quiet_span(boundaries)
+                # A datapoint crossing one of the periods' boundaries changes a period's data.
+                self._spans[key] = series.quiet_span(_period_boundaries(end_us, period, count))
             span = min(span, self._spans[key])
         reading = Reading(
             period,
@@ -840,12 +839,10 @@ class CloudWatchAlarms:
             return [None] * len(starts), [None] * len(starts)
         period = int(query["Period"])
         end = micros(query["EndTime"])
-        # The periods' boundaries, oldest start to end: lab time is UTC (labkit.runtime.clock), so each start
-        # is the end less whole periods, to the microsecond.
-        boundaries = end - np.arange(len(starts), -1, -1, dtype=np.int64) * (period * 1_000_000)
+        boundaries = _period_boundaries(end, period, len(starts))
         rows, span = series.periods(boundaries)
         # How long the periods stay unchanged, from the same search (:meth:`_keep_steady` asks next).
-        self._spans[(id(series), series.version, end, period, len(starts))] = span
+        self._spans[_span_key(series, end, period, len(starts))] = span
         found = period_sets(
             rows, store.units, period=period, origin=int(query["EndTime"].timestamp()) % period, unit=query.get("Unit")
         )
@@ -1165,6 +1162,18 @@ def _plan(alarm: dict[str, Any], region: str) -> Planned:
     count = alarms.evaluation_range(n)
     key = (region, alarm["AlarmName"])
     return Planned(alarm, period, n, count, key, kind, (*question, period, count), rule, _low_sample_minimum(alarm))
+
+
+def _period_boundaries(end: int, period: int, count: int) -> np.ndarray:
+    """The boundaries of the ``count`` periods of ``period`` seconds that end at ``end`` (epoch microseconds),
+    oldest start to end: lab time is UTC (labkit.runtime.clock), so each start is the end less whole periods,
+    to the microsecond."""
+    return end - np.arange(count, -1, -1, dtype=np.int64) * (period * 1_000_000)
+
+
+def _span_key(series: Series, end: int, period: int, count: int) -> tuple[int, int, int, int, int]:
+    """What :attr:`CloudWatchAlarms._spans` keeps a series' quiet span under for those periods, as it is now."""
+    return (id(series), series.version, end, period, count)
 
 
 def alarm_period(alarm: dict[str, Any]) -> int | None:
