@@ -47,7 +47,10 @@ lab-ja: $(STAMP)
 # For tests/, --dist loadgroup: xdist's default (load) but each `xdist_group` on one worker, so a result its tests
 # share is built once (tests/test_emulator_alarm_skipping.py).
 XDIST := -n auto --dist loadgroup
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -n auto --dist loadfile
+# --nbval-kernel-name labkit-prewarmed: each notebook's kernel forked from a process that has imported ipykernel,
+# matplotlib, boto3 and moto already (labkit/tools/prewarmed.py; the root conftest.py starts it), or a fresh
+# ipykernel kernel where that cannot be done; tests/test_prewarmed.py checks they start alike.
+NBVAL := --nbval --nbval-kernel-name labkit-prewarmed --nbval-sanitize-with notebooks/sanitize.cfg -n auto --dist loadfile
 
 test: $(STAMP)
 	$(PY) -m pytest tests -q $(XDIST)

@@ -12,6 +12,7 @@ and this second run share its kernel (under xdist's default distribution every c
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ import_jsonschema()
 import nbformat  # noqa: E402
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_KERNELS = pytest.StashKey[ExitStack]()
 
 
 class RunAllAgain(pytest.Item):
@@ -86,3 +88,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             again.add_marker(pytest.mark.notebook)
             arranged.append(again)
     items[:] = arranged
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A test process that will start notebook kernels (nbval's cells, tests marked ``notebook``) runs a zygote they
+    are forked from (:mod:`labkit.tools.prewarmed`), started with this process's environment: every kernel would
+    otherwise import ipykernel, pandas, matplotlib, boto3 and moto again."""
+    from labkit.tools.prewarmed import prewarmed_kernels
+
+    if any(item.get_closest_marker("notebook") or item.path.suffix == ".ipynb" for item in session.items):
+        stack = session.config.stash[_KERNELS] = ExitStack()
+        stack.enter_context(prewarmed_kernels())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _KERNELS in config.stash:
+        config.stash[_KERNELS].close()

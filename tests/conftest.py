@@ -14,6 +14,7 @@ import pytest
 
 import labkit
 from labkit.runtime.lab import Lab
+from labkit.tools import prewarmed
 from labkit.tools.doctor import shared_dir
 from tiers import is_integration
 
@@ -102,7 +103,7 @@ def _isolated_environment(
     path of their own that nothing has made (the kit makes it when it writes there): a ``tmp_path``
     directory for each of the tier's ~2,600 tests cost more than most of them."""
     for key in list(os.environ):
-        if key.startswith("LABKIT_"):
+        if key.startswith("LABKIT_") and key != prewarmed.SOCKET_VARIABLE:  # the test process's own zygote
             monkeypatch.delenv(key)
     if "tmp_path" in request.fixturenames:
         home = request.getfixturevalue("tmp_path") / "labkit-home"

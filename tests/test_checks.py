@@ -11,13 +11,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 import labkit
 from labkit.lesson.checks import Checks, ChecksFailed
 from labkit.runtime.lab import Lab
-from labkit.tools.notebooks import notebook_paths
+from labkit.tools.notebooks import notebook_client, notebook_paths
 from labkit.tools.student import student_edition
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,9 +113,7 @@ def test_student_edition_run_all_with_the_exercise_unsolved_stops_at_the_checks_
     notebook = student_edition(nbformat.read(path, as_version=4))
 
     # Run All: cells in order until the first exception.
-    client = NotebookClient(
-        notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}
-    )
+    client = notebook_client(notebook, path.parent, shutdown_kernel="graceful")
     stopped_at = None
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):

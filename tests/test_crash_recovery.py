@@ -27,12 +27,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
 
 import labkit
 from labkit.lesson.checks import SUMMARY
 from labkit.tools.cli import main
-from labkit.tools.notebooks import notebook_paths
+from labkit.tools.notebooks import notebook_client, notebook_paths
 
 pytestmark = pytest.mark.notebook  # kernels and subprocesses: `make test`, not `make unit`
 
@@ -57,9 +56,7 @@ def run_then_kill(path: Path, stop_before: str) -> nbformat.NotebookNode:
     cut = next(
         n for n, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith(stop_before)
     )
-    client = NotebookClient(
-        notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}
-    )
+    client = notebook_client(notebook, path.parent, shutdown_kernel="graceful")
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells[:cut]):
             client.execute_cell(cell, index)
@@ -148,9 +145,7 @@ def test_run_all_again_in_the_same_kernel_after_a_failure_starts_clean(on_server
     cut = next(
         n for n, c in enumerate(notebook.cells) if c.cell_type == "markdown" and c.source.startswith("## Step 6")
     )
-    client = NotebookClient(
-        notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}
-    )
+    client = notebook_client(notebook, path.parent, shutdown_kernel="graceful")
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells[:cut]):
             client.execute_cell(cell, index)

@@ -20,6 +20,7 @@ from labkit.aws.jsonschema_import import import_jsonschema
 from labkit.exceptions import UnknownNotebook
 from labkit.i18n import _, pad, width
 from labkit.lesson.checks import SUMMARY
+from labkit.tools.prewarmed import kernel_name, prewarmed_kernels
 
 #: The fixed skeleton every notebook follows, as level-2 headings in this order (after the title).
 SKELETON = (
@@ -136,13 +137,15 @@ def each_step_cell_twice(notebook: Any, sections_from: Any = None) -> Any:
 
 @contextmanager
 def backend_environment(backend: str) -> Iterator[None]:
-    """Run kernels on ``backend`` with the fixed lab clock (they inherit this process's environment)."""
+    """Run kernels on ``backend`` with the fixed lab clock (they inherit this process's environment), forked
+    from a zygote that has imported what they import (:mod:`labkit.tools.prewarmed`)."""
     saved = {key: os.environ.get(key) for key in ("LABKIT_BACKEND", "LABKIT_CLOCK_START", "MPLBACKEND")}
     os.environ["LABKIT_BACKEND"] = backend
     os.environ.pop("LABKIT_CLOCK_START", None)
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     try:
-        yield
+        with prewarmed_kernels():
+            yield
     finally:
         for key, value in saved.items():
             if value is None:
@@ -151,20 +154,24 @@ def backend_environment(backend: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _client(notebook: Any, workdir: Path, timeout: int) -> Any:
-    """An nbclient client for ``notebook`` in a fresh kernel in ``workdir``. The kernel is killed, not asked
-    to shut down, once the last cell has run: nothing of a run is kept in it, and a kernel that exits by
-    itself first frees every object of its lab (a second or more per notebook)."""
+def notebook_client(notebook: Any, workdir: Path, timeout: int = 600, **options: Any) -> Any:
+    """An nbclient client for ``notebook`` in a new kernel in ``workdir`` (forked from the zygote while one runs:
+    :func:`labkit.tools.prewarmed.kernel_name`). The kernel is killed, not asked to shut down, once the last cell
+    has run: nothing of a run is kept in it, and a kernel that exits by itself first frees every object of its lab
+    (a second or more per notebook). ``options`` are other ``NotebookClient`` settings, or replace these."""
     from nbclient import NotebookClient
 
-    return NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        record_timing=False,
-        shutdown_kernel="immediate",
-        resources={"metadata": {"path": str(workdir)}},
-    )
+    settings = {
+        "timeout": timeout,
+        "kernel_name": kernel_name(),
+        # What nbclient passes to the kernels it knows to be ipykernel's (``python3``), so this one too: IPython's
+        # history in memory, not in a file that kernels running at once share.
+        "extra_arguments": ["--HistoryManager.hist_file=:memory:"],
+        "record_timing": False,
+        "shutdown_kernel": "immediate",
+        "resources": {"metadata": {"path": str(workdir)}},
+    }
+    return NotebookClient(notebook, **{**settings, **options})
 
 
 def _coalesced(executed: Any) -> Any:
@@ -178,12 +185,12 @@ def _coalesced(executed: Any) -> Any:
 
 def execute(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
     """Execute ``notebook`` in a fresh kernel in ``workdir``; raises on the first failing cell."""
-    return _coalesced(_client(notebook, workdir, timeout).execute())
+    return _coalesced(notebook_client(notebook, workdir, timeout).execute())
 
 
 async def execute_async(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
     """:func:`execute` for an event loop, so that several notebooks run at once (:func:`run`)."""
-    return _coalesced(await _client(notebook, workdir, timeout).async_execute())
+    return _coalesced(await notebook_client(notebook, workdir, timeout).async_execute())
 
 
 @dataclass

@@ -1,0 +1,61 @@
+"""The ``labkit-prewarmed`` kernel's launcher (``labkit.tools.prewarmed``): the process Jupyter starts and manages.
+
+It asks the zygote named by ``LABKIT_KERNEL_ZYGOTE`` for a forked ipykernel kernel with this process's standard
+streams, environment, working directory and arguments, passes on the signals Jupyter sends (an interrupt, a
+request to end) and ends when the kernel does. With no zygote, or one that cannot serve this environment, it
+becomes an ordinary ``python -m ipykernel_launcher``. Standard library only: it runs with ``python -I``.
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+#: The signals Jupyter sends a kernel process (interrupt, shut down), passed on to the forked kernel.
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
+def forked_kernel(path: str) -> "tuple[int, socket.socket] | None":
+    """The pid of a kernel the zygote at ``path`` forked for this launcher, and the connection that lives as long
+    as it does; None if the zygote is gone or refuses (another environment)."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        connection.connect(path)
+        request = {"argv0": sys.argv[0], "argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ)}
+        socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
+        pid = int(connection.recv(64) or b"0")
+    except OSError:
+        pid = 0
+    if not pid:
+        connection.close()
+        return None
+    return pid, connection
+
+
+def stand_for(pid: int, connection: socket.socket) -> None:
+    """Pass Jupyter's signals on to the kernel ``pid`` until it ends (its end of ``connection`` closes); end it
+    if this launcher's parent goes away, as ipykernel ends when its parent does."""
+    for signum in FORWARDED:
+        signal.signal(signum, lambda number, _frame: os.kill(pid, number))
+    parent = os.getppid()
+    while True:
+        readable, _, _ = select.select([connection], [], [], 1.0)
+        if readable and not connection.recv(64):
+            return
+        if os.getppid() != parent:
+            os.kill(pid, signal.SIGKILL)
+            return
+
+
+def main() -> None:
+    path = os.environ.get("LABKIT_KERNEL_ZYGOTE")
+    kernel = forked_kernel(path) if path and hasattr(socket, "send_fds") else None
+    if kernel is None:
+        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]])
+    stand_for(*kernel)
+
+
+if __name__ == "__main__":
+    main()

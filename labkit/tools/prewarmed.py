@@ -1,0 +1,254 @@
+"""Notebook kernels forked from a process that has already imported what the lab notebooks import.
+
+``labkit run``, the notebook tests and nbval (``make run``, ``make test``) start a Jupyter kernel per notebook;
+each spent about 2 CPU seconds importing ipykernel, pandas, matplotlib, boto3 and moto before its first cell.
+Here a *zygote* process imports most of them once; the ``labkit-prewarmed`` kernel (``labkit/tools/jupyter/kernels/``)
+asks it for a fork that becomes an ordinary ipykernel kernel with the launcher's file descriptors, environment,
+working directory and arguments. What the zygote imported is what a fresh kernel would import, unchanged:
+
+- it imports only third-party modules that keep no state a kernel's run could tell apart (:data:`NOT_PREIMPORTED`
+  names those left to the kernel: labkit reads ``LABKIT_LANG`` and ``LABKIT_EMAIL`` at import, ipykernel's
+  ``kernelapp`` reads ``JPY_PARENT_PID``, matplotlib's inline backend hooks into the running IPython when
+  imported); if importing the others loaded one of them, the zygote does not serve;
+- it sets ``MPLBACKEND`` before importing matplotlib as ipykernel does at start, before any cell runs;
+- it forks for a kernel only when the kernel's environment equals the zygote's but for the variables no
+  preimported module reads (:data:`MAY_DIFFER`); otherwise, and wherever forking is not available (Windows,
+  macOS), the launcher starts a fresh ``ipykernel_launcher`` as the ``python3`` kernel does.
+
+The kernel a learner runs in JupyterLab is the ordinary ``python3`` kernel; this one only saves the machines
+that run every notebook (issue 20). Strict nbval checks the forked kernels' outputs against the committed ones.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+#: The kernelspec's name (``labkit/tools/jupyter/kernels/labkit-prewarmed/kernel.json``).
+KERNEL_NAME = "labkit-prewarmed"
+#: Where the zygote listens: set for the kernels' launchers while :func:`prewarmed_kernels` runs.
+SOCKET_VARIABLE = "LABKIT_KERNEL_ZYGOTE"
+#: Jupyter's data folder holding the kernelspec (put on ``JUPYTER_PATH``).
+JUPYTER_DATA = Path(__file__).with_name("jupyter")
+#: Environment variables a kernel may have different from the zygote's, by prefix: only modules of
+#: :data:`NOT_PREIMPORTED` read them at import (labkit's own; Jupyter's, which ipykernel's ``kernelapp`` reads).
+MAY_DIFFER = ("LABKIT_", "JPY_")
+#: ... and by name: read only while a program runs, never on import by a preimported module (the terminal's size,
+#: by ``shutil.get_terminal_size``; pytest's current test, by ipykernel's output streams as the kernel starts).
+MAY_DIFFER_NAMES = frozenset({"COLUMNS", "LINES", "PYTEST_CURRENT_TEST"})
+#: What the zygote imports: ipykernel's kernel and the third-party packages the notebooks' cells import (measured in
+#: a kernel after notebook 02), but :data:`NOT_PREIMPORTED`.
+PREIMPORTED = (
+    "ipykernel.ipkernel",
+    "numpy",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "boto3",
+    "botocore.session",
+    "moto",
+    "moto.backends",
+    "moto.core.models",
+    "moto.core.responses",
+    "babel",
+)
+#: Modules each kernel imports itself, because they read its environment or its running IPython when imported
+#: (labkit: the zygote's own modules are dropped in each kernel, which imports labkit afresh; pandas: its display
+#: options depend on whether IPython runs).
+NOT_PREIMPORTED = ("labkit.", "ipykernel.kernelapp", "matplotlib_inline", "matplotlib_fontja", "pandas")
+#: moto's services the labs use (their models and request handlers). labkit patches some of moto's modules as they
+#: load (``labkit.emulator.moto_ids``) and the same way when they were loaded before: tests/test_prewarmed.py
+#: checks that a forked kernel draws the ids a fresh one draws.
+MOTO_SERVICES = (
+    "cloudwatch",
+    "sns",
+    "logs",
+    "ec2",
+    "iam",
+    "events",
+    "autoscaling",
+    "ssm",
+    "budgets",
+    "sqs",
+    "cloudtrail",
+    "config",
+    "sts",
+)
+#: The packages ``python -m labkit.tools.prewarmed`` imports to run this module as ``__main__`` (neither reads the
+#: environment; each kernel imports them afresh).
+ZYGOTE_MODULES = ("labkit", "labkit.tools")
+#: ipykernel's own default, applied before matplotlib is imported (ipykernel's ``kernelapp`` does it at start).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def supported() -> bool:
+    """Whether kernels can be forked here: Linux (``os.fork`` of a process with no threads, and descriptors
+    passed over a Unix socket). macOS's system libraries are not safe to use after a fork; Windows has none."""
+    return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
+
+
+def compatible(kernel: dict[str, str], zygote: dict[str, str]) -> bool:
+    """Whether a kernel with environment ``kernel`` may be forked from a zygote started with ``zygote``: equal but
+    for :data:`MAY_DIFFER` and :data:`MAY_DIFFER_NAMES`, an unset ``MPLBACKEND`` counting as the inline backend ipykernel sets at start."""
+
+    def relevant(environment: dict[str, str]) -> dict[str, str]:
+        kept = {
+            key: value
+            for key, value in environment.items()
+            if not key.startswith(MAY_DIFFER) and key not in MAY_DIFFER_NAMES
+        }
+        kept["MPLBACKEND"] = kept.get("MPLBACKEND") or INLINE_BACKEND
+        return kept
+
+    return relevant(kernel) == relevant(zygote)
+
+
+def kernel_name() -> str:
+    """The kernel to execute notebooks with: ``labkit-prewarmed`` while a zygote runs
+    (:func:`prewarmed_kernels`), else ipykernel's ``python3``."""
+    return KERNEL_NAME if os.environ.get(SOCKET_VARIABLE) else "python3"
+
+
+@contextmanager
+def prewarmed_kernels() -> Iterator[None]:
+    """Run a zygote while the block runs, so that :func:`kernel_name` names the ``labkit-prewarmed`` kernel (one
+    already running is used; none where :func:`supported` is not, and the kernelspec then starts fresh kernels).
+    Start it with the environment the kernels will have (``labkit.tools.notebooks.backend_environment`` does):
+    kernels whose environment differs start fresh."""
+    if os.environ.get(SOCKET_VARIABLE):
+        yield
+        return
+    saved = {key: os.environ.get(key) for key in (SOCKET_VARIABLE, "JUPYTER_PATH")}
+    # Jupyter finds the kernelspec on JUPYTER_PATH (nbval names it); set before the zygote starts: its environment
+    # is the one it serves.
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(JUPYTER_DATA), saved["JUPYTER_PATH"]]))
+    try:
+        with tempfile.TemporaryDirectory(prefix="labkit-kernels-") as folder, _zygote(folder) as path:
+            if path:
+                os.environ[SOCKET_VARIABLE] = path
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def _zygote(folder: str) -> Iterator[str | None]:
+    """A zygote listening in ``folder`` while the block runs: its socket's path, or None if it cannot run here."""
+    if not supported():
+        yield None
+        return
+    path = os.path.join(folder, "zygote.sock")
+    zygote = subprocess.Popen(
+        [sys.executable, "-m", "labkit.tools.prewarmed", path], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert zygote.stdout is not None and zygote.stdin is not None
+    try:
+        yield path if zygote.stdout.readline() == b"ready\n" else None
+    finally:
+        zygote.stdin.close()  # the zygote's signal to exit
+        try:
+            zygote.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            zygote.kill()
+            zygote.wait()
+
+
+def _serve(path: str) -> None:
+    """The zygote: import, then fork a kernel for each launcher that connects, until standard input closes."""
+    environment = dict(os.environ)
+    if sys.path[0] == os.getcwd():  # as ipykernel_launcher does: nothing is imported from the working folder
+        del sys.path[0]
+    if not os.environ.get("MPLBACKEND"):
+        os.environ["MPLBACKEND"] = INLINE_BACKEND
+    for name in PREIMPORTED:
+        importlib.import_module(name)
+    from moto.backends import get_backend
+
+    for service in MOTO_SERVICES:
+        get_backend(service)  # type: ignore[call-overload]
+    os.environ.clear()
+    os.environ.update(environment)
+    if any(name.startswith(NOT_PREIMPORTED) for name in sys.modules if name not in ZYGOTE_MODULES):
+        return
+    if threading.active_count() != 1:  # forking a process with threads could leave a lock held in the child
+        return
+    gc.collect()
+    gc.freeze()  # the imported objects stay shared with the kernels, untouched by their collections
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernels are reaped by the system
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path)
+    listener.listen(8)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    while True:
+        readable, _, _ = select.select([listener, sys.stdin], [], [])
+        if sys.stdin in readable:
+            return
+        connection, _ = listener.accept()
+        message, descriptors, _, _ = socket.recv_fds(connection, 1 << 20, 3)
+        request = json.loads(message)
+        if len(descriptors) != 3 or not compatible(request["env"], environment):
+            connection.send(b"0")
+        elif os.fork() == 0:
+            listener.close()
+            _become_kernel(connection, descriptors, request)
+        for descriptor in descriptors:
+            os.close(descriptor)
+        connection.close()
+
+
+def _become_kernel(connection: socket.socket, descriptors: list[int], request: dict[str, Any]) -> None:
+    """In the forked child: take the launcher's place and run ipykernel; never returns."""
+    code = 1
+    try:
+        os.setsid()  # as jupyter_client starts kernels: out of the terminal's process group
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for target, descriptor in enumerate(descriptors):
+            os.dup2(descriptor, target)
+            os.close(descriptor)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        sys.argv = [request["argv0"], *request["argv"]]
+        for name in ZYGOTE_MODULES:
+            sys.modules.pop(name, None)
+        connection.send(str(os.getpid()).encode())
+        threading.Thread(target=_exit_with_launcher, args=(connection,), daemon=True).start()
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=request["argv"])
+        code = 0
+    except SystemExit as leaving:
+        code = leaving.code if isinstance(leaving.code, int) else 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _exit_with_launcher(connection: socket.socket) -> None:
+    """The launcher is the process Jupyter manages: when it ends (killed, or its own parent gone), so does the
+    kernel, as a kernel ends with its manager."""
+    while connection.recv(64):
+        pass
+    os._exit(1)
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1])
