@@ -37,7 +37,8 @@ adds what AWS does around them (notebook 09-scaling-and-quiet-alarms):
 Not emulated, refused by name with :class:`~labkit.exceptions.UnsupportedOperation`: predictive
 scaling, target tracking on other metrics than ``ASGAverageCPUUtilization``, scheduled actions,
 lifecycle hooks, warm pools, the ``AllocationStrategy`` and ``OldestLaunchConfiguration`` termination policies and
-custom (Lambda) ones, and replacing the launch configuration of a group that has instances. Instances are InService as soon as moto launches them (AWS takes a
+custom (Lambda) ones, and replacing the launch configuration of a group that has instances. Instances are InService
+as soon as moto launches them (AWS takes a
 minute or two), which the notebook's differences box says.
 """
 
