@@ -6,10 +6,14 @@ StepAdjustment API reference: https://docs.aws.amazon.com/autoscaling/ec2/APIRef
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+from typing import Any
+
 import pytest
 
 from labkit.aws import autoscaling as rules
-from labkit.aws.autoscaling import Step
+from labkit.aws.autoscaling import Member, Step
 from labkit.exceptions import InvalidParameter
 
 
@@ -75,3 +79,101 @@ def test_target_tracking_capacity_is_proportional_and_rounds_up() -> None:
 
 def test_simple_scaling_cooldown() -> None:
     assert rules.in_cooldown(0, 299, 300) and not rules.in_cooldown(0, 300, 300) and not rules.in_cooldown(None, 5, 300)
+
+
+# -- termination policies ("Configure termination policies for Amazon EC2 Auto Scaling",
+# https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html). moto took the
+# first unprotected instances of its list, so each case puts another instance first (``_moto_would_take``).
+_T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
+_TEMPLATE = "lt-0aaaaaaaaaaaaaaaa"
+
+
+def _member(
+    instance_id: str, *, zone: str = "a", minutes: int = 0, template: tuple[str, int] | None = (_TEMPLATE, 1), **kw: Any
+) -> Member:
+    return Member(instance_id, f"ap-northeast-1{zone}", _T0 + dt.timedelta(minutes=minutes), template, **kw)
+
+
+def _moto_would_take(members: list[Member]) -> str:
+    return next(m.instance_id for m in members if not m.protected)
+
+
+def _victims(
+    members: list[Member], policies: list[str], *, count: int = 1, minutes: int = 70, seed: int = 7
+) -> list[str]:
+    now = _T0 + dt.timedelta(minutes=minutes)
+    return rules.termination_victims(members, count, policies, (_TEMPLATE, 1), now, random.Random(seed))
+
+
+def test_availability_zone_balance_comes_before_every_policy() -> None:
+    # "it first identifies which of the Availability Zones have the most instances and at least one instance
+    # that is not protected from scale in"; balance "takes precedence over termination policies".
+    members = [_member("i-a1"), _member("i-c1", zone="c", minutes=5), _member("i-c2", zone="c", minutes=6)]
+    assert _moto_would_take(members) == "i-a1"
+    assert _victims(members, ["OldestInstance"]) == ["i-c1"]
+    # the zone with the most instances counts protected ones, but needs one that is not protected
+    protected_c = [_member("i-a1"), *(_member(f"i-c{n}", zone="c", protected=True) for n in range(2))]
+    assert _victims(protected_c, ["Default"]) == ["i-a1"]
+
+
+def test_default_takes_an_instance_of_another_launch_template_then_the_oldest_version() -> None:
+    # "whether an instance was launched using a launch configuration ... another launch template ...
+    # the oldest version of the current launch template"
+    other = [_member("i-1"), _member("i-2", minutes=1, template=("lt-0bbbbbbbbbbbbbbbb", 4))]
+    assert _moto_would_take(other) == "i-1"
+    assert _victims(other, ["Default"]) == ["i-2"]
+    configuration = [
+        _member("i-1"),
+        _member("i-2", template=("lt-0bbbbbbbbbbbbbbbb", 4)),
+        _member("i-3", template=None),
+    ]
+    assert _victims(configuration, ["Default"]) == ["i-3"]
+    now = _T0 + dt.timedelta(minutes=70)
+    versions = [_member("i-1", template=(_TEMPLATE, 3)), _member("i-2", template=(_TEMPLATE, 2))]
+    assert rules.termination_victims(versions, 1, ["Default"], (_TEMPLATE, 3), now, random.Random(1)) == ["i-2"]
+
+
+def test_default_then_takes_the_instance_closest_to_its_next_billing_hour() -> None:
+    # Launched at 09:00 and 09:20, at 10:10 the second is 10 minutes from its next billing hour, the first 50.
+    members = [_member("i-1"), _member("i-2", minutes=20)]
+    assert _moto_would_take(members) == "i-1"
+    assert _victims(members, ["Default"]) == ["i-2"]
+    assert _victims(members, ["ClosestToNextInstanceHour"]) == ["i-2"]
+    assert _victims(members, ["ClosestToNextInstanceHour"], minutes=95) == ["i-1"]  # 25 minutes against 45
+
+
+def test_oldest_and_newest_instance_whatever_the_order_of_the_list() -> None:
+    members = [_member("i-new", minutes=30), _member("i-old"), _member("i-mid", minutes=10)]
+    assert _moto_would_take(members) == "i-new"
+    assert _victims(members, ["OldestInstance"]) == ["i-old"]
+    assert _victims(list(reversed(members)), ["NewestInstance"]) == ["i-new"]
+    assert _victims(members, ["OldestInstance"], count=2) == ["i-old", "i-mid"]
+
+
+def test_oldest_launch_template_takes_the_noncurrent_template_then_the_oldest_version() -> None:
+    # "instances that use the noncurrent launch template are terminated first, followed by instances that use
+    # the oldest version of the current launch template"
+    members = [_member("i-1", template=(_TEMPLATE, 1)), _member("i-2", template=("lt-0bbbbbbbbbbbbbbbb", 9))]
+    assert _moto_would_take(members) == "i-1"
+    assert _victims(members, ["OldestLaunchTemplate"]) == ["i-2"]
+    now = _T0 + dt.timedelta(minutes=70)
+    versions = [_member("i-1", template=(_TEMPLATE, 2)), _member("i-2", minutes=9, template=(_TEMPLATE, 1))]
+    assert rules.termination_victims(versions, 1, ["OldestLaunchTemplate"], (_TEMPLATE, 2), now, random.Random(1)) == [
+        "i-2"
+    ]
+
+
+def test_policies_apply_in_the_order_listed_and_protected_instances_are_never_chosen() -> None:
+    members = [_member("i-1", protected=True), _member("i-2", minutes=20), _member("i-3", minutes=40)]
+    assert _victims(members, ["NewestInstance", "OldestInstance"]) == ["i-3"]
+    assert _victims(members, ["OldestInstance", "NewestInstance"]) == ["i-2"]
+    assert _victims(members, ["OldestInstance"], count=3) == ["i-2", "i-3"]  # i-1 stays
+
+
+def test_equally_close_instances_are_drawn_from_the_generator_not_the_list_order() -> None:
+    # "If there are multiple unprotected instances ... equally close to the next billing hour, terminate one at random"
+    members = [_member(f"i-{n}") for n in range(6)]
+    first = _victims(members, ["Default"], count=3, seed=3)
+    assert _victims(list(reversed(members)), ["Default"], count=3, seed=3) == first
+    draws = {tuple(_victims(members, ["Default"], count=3, seed=seed)) for seed in range(20)}
+    assert len(draws) > 1  # a draw, not the list's order

@@ -22,6 +22,13 @@ adds what AWS does around them (notebook 09-scaling-and-quiet-alarms):
 * Each launched or terminated instance is a ``Successful`` scaling activity in
   ``DescribeScalingActivities`` (moto answers an empty list), worded as the API reference's example
   ("DescribeScalingActivities", https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeScalingActivities.html).
+* A scale-in (an alarm's policy, ``ExecutePolicy``, ``SetDesiredCapacity``, ``UpdateAutoScalingGroup``)
+  terminates the instances the group's termination policies choose (:func:`labkit.aws.autoscaling.termination_victims`,
+  "Configure termination policies for Amazon EC2 Auto Scaling",
+  https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html), before moto
+  sets the capacity: moto ignores the policies and took instances in an order that changed from run to run.
+  ``UpdateAutoScalingGroup``'s ``TerminationPolicies`` are kept (moto drops them) and shown by
+  ``DescribeAutoScalingGroups``.
 * ``CreateAutoScalingGroup`` refuses a name already in use (``AlreadyExists``), as AWS does; moto replaced the group.
 * ``DeleteAutoScalingGroup`` without ``ForceDelete`` refuses a group that still has instances
   ("ResourceInUse ... You cannot delete an AutoScalingGroup while there are instances or pending
@@ -29,7 +36,9 @@ adds what AWS does around them (notebook 09-scaling-and-quiet-alarms):
 
 Not emulated, refused by name with :class:`~labkit.exceptions.UnsupportedOperation`: predictive
 scaling, target tracking on other metrics than ``ASGAverageCPUUtilization``, scheduled actions,
-lifecycle hooks and warm pools. Instances are InService as soon as moto launches them (AWS takes a
+lifecycle hooks, warm pools, the ``AllocationStrategy`` and ``OldestLaunchConfiguration`` termination policies and
+custom (Lambda) ones, and replacing the launch configuration of a group that has instances. Instances are InService
+as soon as moto launches them (AWS takes a
 minute or two), which the notebook's differences box says.
 """
 
@@ -104,6 +113,10 @@ class AutoScaling:
         self.warming: dict[str, tuple[dt.datetime, int]] = {}
         #: (alarm, policy ARN, lab minute) already invoked: once a minute.
         self._invoked: set[tuple[str, str, dt.datetime]] = set()
+        #: Each group's TerminationPolicies as UpdateAutoScalingGroup last set them (moto keeps CreateAutoScalingGroup's).
+        self.termination_policies: dict[str, list[str]] = {}
+        #: Where a scale-in draws among instances equally close to their next billing hour (seeded per lab).
+        self.random = emulator.random
         #: The kept alarms the last tick read, with those that name a scaling policy in any state's actions
         #: (the others invoke nothing: a month of ten CPU alarms checked each one every minute).
         self._scaling: tuple[list[dict[str, Any]] | None, list[dict[str, Any]]] = (None, [])
@@ -140,6 +153,132 @@ class AutoScaling:
                 "AlreadyExists",
                 f"AutoScalingGroup by this name already exists - A group with the name {name} already exists",
             )
+
+    def validate_termination_policies(self, call: Call) -> None:
+        """Refuse by name the termination policies labkit does not apply; other names as AWS's ValidationError."""
+        for policy in call.params.get("TerminationPolicies") or []:
+            if policy.startswith("arn:"):
+                detail = _("custom termination policies (a Lambda function) are valid on AWS but not emulated offline")
+            elif policy in rules.VALID_TERMINATION_POLICIES and policy not in rules.TERMINATION_POLICIES:
+                detail = _("the {policy} termination policy is valid on AWS but not emulated offline").format(
+                    policy=policy
+                )
+            elif policy not in rules.TERMINATION_POLICIES:
+                raise ServiceError("ValidationError", f"Unsupported termination policy: {policy}")
+            else:
+                continue
+            raise UnsupportedOperation("autoscaling", call.operation, self.lab.backend.name, detail)
+
+    def validate_update_group(self, call: Call) -> None:
+        """A group's instances keep the launch configuration they were launched with: labkit cannot tell which
+        launch configuration is the oldest (the Default termination policy's first rule) once it is replaced."""
+        wanted = call.params.get("LaunchConfigurationName")
+        group = self._group(call.params["AutoScalingGroupName"])
+        if wanted and group and group["Instances"] and group.get("LaunchConfigurationName") != wanted:
+            raise UnsupportedOperation(
+                "autoscaling",
+                call.operation,
+                self.lab.backend.name,
+                _(
+                    "replacing the launch configuration of a group that has instances is valid on AWS, but the "
+                    "Default termination policy's choice among launch configurations is not emulated offline"
+                ),
+            )
+
+    def describe_groups(self, call: Call) -> dict[str, Any]:
+        """moto's answer with the TerminationPolicies UpdateAutoScalingGroup set (moto keeps only the first ones)."""
+        reply = self._autoscaling().describe_auto_scaling_groups(**call.params)
+        reply.pop("ResponseMetadata", None)
+        for group in reply["AutoScalingGroups"]:
+            policies = self.termination_policies.get(group["AutoScalingGroupName"])
+            if policies is not None:
+                group["TerminationPolicies"] = list(policies)
+        return reply
+
+    def set_desired_capacity(self, call: Call) -> None:
+        """Terminate the instances the termination policies choose; moto then sets the capacity."""
+        self._terminate_excess(call.params["AutoScalingGroupName"], int(call.params["DesiredCapacity"]))
+
+    def update_group(self, call: Call) -> None:
+        """Keep the TerminationPolicies and scale in as they choose; moto then updates the group."""
+        params = call.params
+        name = params["AutoScalingGroupName"]
+        group = self._group(name)
+        if group is None:
+            return
+        policies = params.get("TerminationPolicies")
+        if policies:
+            self.termination_policies[name] = list(policies)
+        target = params.get("DesiredCapacity")
+        in_service = len(_in_service(group))
+        if target is None and params.get("MaxSize") is not None and int(params["MaxSize"]) < in_service:
+            target = params["MaxSize"]  # moto lowers the capacity to the new maximum, as AWS does
+        if target is not None:
+            self._terminate_excess(name, int(target), params)
+
+    def _terminate_excess(self, name: str, target: int, changes: dict[str, Any] | None = None) -> None:
+        """Terminate the instances of ``name`` beyond ``target`` that its termination policies choose, leaving
+        moto's capacity at ``target`` with nothing for moto to choose (``changes``: the UpdateAutoScalingGroup
+        parameters that may replace its launch template)."""
+        group = self._group(name)
+        if group is None:
+            return
+        members = _in_service(group)
+        excess = len(members) - target
+        if excess <= 0:
+            return
+        autoscaling = self._autoscaling()
+        if int(group["DesiredCapacity"]) != len(members):
+            # Each termination below lowers the capacity by one, which moto then enforces.
+            autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=len(members))
+        policies = self.termination_policies.get(name, group.get("TerminationPolicies") or ["Default"])
+        current = self._resolve_template(_template_after(group, changes or {}))
+        victims = rules.termination_victims(
+            self._members(members), excess, policies, current, self.lab.clock.now(), self.random
+        )
+        for instance_id in victims:
+            autoscaling.terminate_instance_in_auto_scaling_group(
+                InstanceId=instance_id, ShouldDecrementDesiredCapacity=True
+            )
+
+    def _members(self, instances: list[dict[str, Any]]) -> list[rules.Member]:
+        """The group's instances with their launch time and the launch template EC2 tagged them with."""
+        ids = [i["InstanceId"] for i in instances]
+        reservations = self.lab.internal_client("ec2").describe_instances(InstanceIds=ids)["Reservations"]
+        described = {i["InstanceId"]: i for r in reservations for i in r["Instances"]}
+        members = []
+        for instance in instances:
+            ec2 = described[instance["InstanceId"]]
+            tags = {t["Key"]: t["Value"] for t in ec2.get("Tags", [])}
+            template_id = tags.get("aws:ec2launchtemplate:id")
+            version = tags.get("aws:ec2launchtemplate:version")
+            launched = ec2["LaunchTime"]
+            members.append(
+                rules.Member(
+                    instance["InstanceId"],
+                    instance["AvailabilityZone"],
+                    launched if launched.tzinfo else launched.replace(tzinfo=dt.timezone.utc),
+                    (template_id, int(version)) if template_id and version else None,
+                    bool(instance.get("ProtectedFromScaleIn")),
+                )
+            )
+        return members
+
+    def _resolve_template(self, spec: dict[str, Any] | None) -> tuple[str, int] | None:
+        """(id, version number) of a LaunchTemplateSpecification, ``$Latest`` and ``$Default`` resolved."""
+        if not spec:
+            return None
+        ident = (
+            {"LaunchTemplateIds": [spec["LaunchTemplateId"]]}
+            if spec.get("LaunchTemplateId")
+            else {"LaunchTemplateNames": [spec["LaunchTemplateName"]]}
+        )
+        template = self.lab.internal_client("ec2").describe_launch_templates(**ident)["LaunchTemplates"][0]
+        version = str(spec.get("Version") or "$Default")
+        number = {"$Latest": template["LatestVersionNumber"], "$Default": template["DefaultVersionNumber"]}.get(
+            version, version
+        )
+        return template["LaunchTemplateId"], int(number)
 
     def validate_policy(self, call: Call) -> None:
         params = call.params
@@ -287,6 +426,7 @@ class AutoScaling:
         self._record(name, [], terminated, f"a user request deleted the AutoScalingGroup {name}", None, None)
         self.last_scaled.pop(name, None)
         self.warming.pop(name, None)
+        self.termination_policies.pop(name, None)
 
     def capacity_changed(self, call: Call, reply: dict[str, Any]) -> None:
         """A learner's call changed a group's capacity: record its activities."""
@@ -453,6 +593,7 @@ class AutoScaling:
         wanted = rules.clamp(wanted, int(group["MinSize"]), int(group["MaxSize"]))
         if wanted == current:
             return
+        self._terminate_excess(name, wanted)
         self._autoscaling().set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=wanted)
         launched, terminated = self.members.sync(self._group(name), name)
         self._record(name, launched, terminated, cause, current, wanted)
@@ -533,12 +674,36 @@ def _breaching_value(alarm: dict[str, Any]) -> float | None:
     return float(recent[-1]) if recent else None
 
 
+def _in_service(group: dict[str, Any]) -> list[dict[str, Any]]:
+    """The instances a scale-in counts and chooses from (moto's ``active_instances``)."""
+    return [i for i in group["Instances"] if i.get("LifecycleState", "InService") == "InService"]
+
+
+def _template_of(group: dict[str, Any]) -> dict[str, Any] | None:
+    """The group's LaunchTemplateSpecification, also inside a MixedInstancesPolicy; None for a launch configuration."""
+    mixed = ((group.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}).get("LaunchTemplateSpecification")
+    return group.get("LaunchTemplate") or mixed
+
+
+def _template_after(group: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
+    """The group's launch template once UpdateAutoScalingGroup's ``changes`` apply."""
+    if changes.get("LaunchTemplate") or changes.get("MixedInstancesPolicy"):
+        return _template_of(changes)
+    return None if changes.get("LaunchConfigurationName") else _template_of(group)
+
+
 def install(emulator: Emulator) -> AutoScaling:
     """Register alarm-driven scaling, activities and the refused operations on ``emulator``."""
     plugin = AutoScaling(emulator)
     for operation in NOT_EMULATED:
         emulator.answers("autoscaling", operation)(plugin.refuse)
     emulator.validates("autoscaling", "CreateAutoScalingGroup")(plugin.validate_create_group)
+    for operation in ("CreateAutoScalingGroup", "UpdateAutoScalingGroup"):
+        emulator.validates("autoscaling", operation)(plugin.validate_termination_policies)
+    emulator.validates("autoscaling", "UpdateAutoScalingGroup")(plugin.validate_update_group)
+    emulator.answers("autoscaling", "UpdateAutoScalingGroup")(plugin.update_group)
+    emulator.answers("autoscaling", "SetDesiredCapacity")(plugin.set_desired_capacity)
+    emulator.answers("autoscaling", "DescribeAutoScalingGroups")(plugin.describe_groups)
     emulator.validates("autoscaling", "PutScalingPolicy")(plugin.validate_policy)
     emulator.answers("autoscaling", "PutScalingPolicy")(plugin.put_policy)
     emulator.answers("autoscaling", "DescribePolicies")(plugin.describe_policies)

@@ -10,13 +10,18 @@ Sources, each cited where its rule is implemented:
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html).
 * Capacity limits, "Set scaling limits for your Auto Scaling group"
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-capacity-limits.html).
+* Which instances a scale-in terminates, "Configure termination policies for Amazon EC2 Auto Scaling"
+  (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
-from collections.abc import Sequence
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,3 +178,115 @@ def in_cooldown(last_activity_seconds: float | None, now_seconds: float, cooldow
     activity or health check replacement to complete and the cooldown period to expire before
     responding to additional alarms" (as-scaling-simple-step.html, "Simple scaling policies")."""
     return last_activity_seconds is not None and now_seconds - last_activity_seconds < cooldown
+
+
+#: The termination policies labkit applies (:func:`termination_victims`); AWS's others are refused by name.
+TERMINATION_POLICIES = (
+    "Default",
+    "OldestInstance",
+    "NewestInstance",
+    "ClosestToNextInstanceHour",
+    "OldestLaunchTemplate",
+)
+#: "Valid values: Default | AllocationStrategy | ClosestToNextInstanceHour | NewestInstance | OldestInstance |
+#: OldestLaunchConfiguration | OldestLaunchTemplate | arn:aws:lambda:..." (CreateAutoScalingGroup API reference).
+VALID_TERMINATION_POLICIES = (*TERMINATION_POLICIES, "AllocationStrategy", "OldestLaunchConfiguration")
+_BILLING_HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Member:
+    """An InService instance of a group, as the termination policies see it."""
+
+    instance_id: str
+    zone: str
+    launched: dt.datetime
+    #: (launch template id, version) it was launched from; None when it was launched from a launch configuration.
+    template: tuple[str, int] | None
+    protected: bool = False
+
+
+def _keep(members: list[Member], key: Callable[[Member], float], *, largest: bool = False) -> list[Member]:
+    best = (max if largest else min)(key(m) for m in members)
+    return [m for m in members if key(m) == best]
+
+
+def _to_next_billing_hour(now: dt.datetime) -> Callable[[Member], float]:
+    return lambda m: _BILLING_HOUR - (now - m.launched).total_seconds() % _BILLING_HOUR
+
+
+def _noncurrent_template_first(members: list[Member], current: tuple[str, int] | None) -> list[Member]:
+    """Instances of another launch template than the group's, else those of its current template's oldest version."""
+    if current is None:
+        return members
+    other = [m for m in members if m.template is None or m.template[0] != current[0]]
+    if other:
+        return other
+    return _keep(members, lambda m: m.template[1] if m.template else 0)
+
+
+def _outdated_first(members: list[Member], current: tuple[str, int] | None) -> list[Member]:
+    """The Default policy's "instances that use outdated configurations": for a group with a launch template,
+    those launched from a launch configuration, then from another launch template, then from the oldest version
+    of the current one. For a group with a launch configuration, "the oldest launch configuration": labkit
+    refuses replacing a group's launch configuration while it has instances, so its instances share one."""
+    if current is None:
+        return members
+    launched_from_configuration = [m for m in members if m.template is None]
+    return launched_from_configuration or _noncurrent_template_first(members, current)
+
+
+def _apply(
+    policy: str, members: list[Member], current: tuple[str, int] | None, now: dt.datetime, rng: random.Random
+) -> list[Member]:
+    if policy == "OldestInstance":
+        return _keep(members, lambda m: m.launched.timestamp())
+    if policy == "NewestInstance":
+        return _keep(members, lambda m: m.launched.timestamp(), largest=True)
+    if policy == "ClosestToNextInstanceHour":
+        return _keep(members, _to_next_billing_hour(now))
+    if policy == "OldestLaunchTemplate":
+        return _noncurrent_template_first(members, current)
+    if policy == "Default":
+        closest = _keep(_outdated_first(members, current), _to_next_billing_hour(now))
+        # "If there are multiple instances ... equally close to the next billing hour, terminate one at random."
+        return [closest[0] if len(closest) == 1 else rng.choice(sorted(closest, key=lambda m: m.instance_id))]
+    raise InvalidParameter(f"termination policy {policy!r} is not one labkit applies")
+
+
+def termination_victims(
+    members: Sequence[Member],
+    count: int,
+    policies: Sequence[str],
+    current_template: tuple[str, int] | None,
+    now: dt.datetime,
+    rng: random.Random,
+) -> list[str]:
+    """The ids of the ``count`` instances a scale-in terminates, in order ("Configure termination policies for
+    Amazon EC2 Auto Scaling", ec2-auto-scaling-termination-policies.html).
+
+    For each instance: "Maintaining balance across zones takes precedence over termination policies": the
+    candidates are the unprotected instances of the Availability Zone(s) that have the most instances and at least
+    one instance not protected from scale in. Then the group's policies narrow them in the order listed, and the
+    Default policy (always last) ends with the instance(s) closest to the next billing hour, one drawn at random
+    among equals from ``rng`` (the lab's seeded generator: the same instance on every run). Protected instances
+    are never chosen, so fewer than ``count`` ids come back when too few are unprotected. ``current_template`` is
+    the group's launch template and version (None for a launch configuration).
+    """
+    remaining = list(members)
+    chosen: list[str] = []
+    for _ in range(count):
+        unprotected = [m for m in remaining if not m.protected]
+        if not unprotected:
+            break
+        per_zone = Counter(m.zone for m in remaining)
+        most = max(per_zone[m.zone] for m in unprotected)
+        candidates = [m for m in unprotected if per_zone[m.zone] == most]
+        for policy in (*policies, "Default"):
+            if len(candidates) == 1:
+                break
+            candidates = _apply(policy, candidates, current_template, now, rng)
+        victim = candidates[0]
+        chosen.append(victim.instance_id)
+        remaining.remove(victim)
+    return chosen

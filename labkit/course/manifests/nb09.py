@@ -48,7 +48,10 @@ MANIFEST = Manifest(
                 "target tracking alarms' shape (3 of 3 one-minute periods above the target, 15 of 15 below 90 % of it) "
                 "is what AWS accounts show, not documented; how much target tracking adds or removes is labkit's reading "
                 'of "proportional to the metric". An alarm with a scaling action invokes its policy again each lab '
-                "minute it stays in ALARM. Scheduled and predictive scaling, lifecycle hooks and warm pools are refused."
+                "minute it stays in ALARM. A scale-in terminates the instances the group's termination policies choose; "
+                "where AWS picks one at random among equals, the lab draws from a seeded generator, the same on every "
+                "run. Scheduled and predictive scaling, lifecycle hooks, warm pools and the AllocationStrategy, "
+                "OldestLaunchConfiguration and custom (Lambda) termination policies are refused."
             )
         ),
         (
