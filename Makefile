@@ -45,7 +45,9 @@ lab-ja: $(STAMP)
 # default every cell went to any worker and ran in a fresh kernel (a clean-clone run failed 487 notebook cells
 # with NameError). Each notebook's kernel has its own in-process moto, so two notebooks at once share nothing.
 # For tests/, --dist loadgroup: xdist's default (load) but each `xdist_group` on one worker, so a result its tests
-# share is built once (tests/test_emulator_alarm_skipping.py).
+# share is built once (tests/test_emulator_alarm_skipping.py). Not so under pytest 9.2 with pytest-xdist 3.8, the
+# newest: xdist marks a group in `item._nodeid`, which pytest 9 no longer reads, so it groups nothing and each worker
+# that runs one of the group's tests builds the result (found 2026-12-01; the tests pass either way).
 XDIST := -n auto --dist loadgroup
 # --nbval-kernel-name labkit-prewarmed: each notebook's kernel forked from a process that has imported ipykernel,
 # matplotlib, boto3 and moto already (labkit/tools/prewarmed.py; the root conftest.py starts it), or a fresh

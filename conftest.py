@@ -97,6 +97,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     otherwise import ipykernel, pandas, matplotlib, boto3 and moto again."""
     from labkit.tools.prewarmed import prewarmed_kernels
 
+    if session.config.option.collectonly:
+        return
     if any(item.get_closest_marker("notebook") or item.path.suffix == ".ipynb" for item in session.items):
         stack = session.config.stash[_KERNELS] = ExitStack()
         stack.enter_context(prewarmed_kernels())
