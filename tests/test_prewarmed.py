@@ -128,6 +128,16 @@ def test_a_kernel_whose_environment_differs_from_the_zygotes_starts_fresh(monkey
     assert not state["preloaded"] and state["environment"]["AWS_DEFAULT_REGION"] == "eu-west-3"
 
 
+@pytest.mark.notebook
+def test_the_kernelspec_starts_a_fresh_kernel_when_no_zygote_answers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with backend_environment("moto"):
+        monkeypatch.setenv(prewarmed.SOCKET_VARIABLE, str(tmp_path / "gone.sock"))
+        state = _state(prewarmed.KERNEL_NAME)
+    assert not state["preloaded"] and state["process"] == [True, True]
+
+
 def _started(kernel: str) -> tuple[KernelManager, Any]:
     manager = KernelManager(kernel_name=kernel)
     manager.start_kernel(cwd=str(REPO / "notebooks"))

@@ -234,8 +234,8 @@ def _become_kernel(connection: socket.socket, descriptors: list[int], request: d
 
         kernelapp.launch_new_instance(argv=request["argv"])
         code = 0
-    except SystemExit as leaving:
-        code = leaving.code if isinstance(leaving.code, int) else 1
+    except SystemExit as leaving:  # sys.exit(): None is success, a message is failure
+        code = 0 if leaving.code is None else leaving.code if isinstance(leaving.code, int) else 1
     finally:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -53,7 +53,12 @@ def main() -> None:
     path = os.environ.get("LABKIT_KERNEL_ZYGOTE")
     kernel = forked_kernel(path) if path and hasattr(socket, "send_fds") else None
     if kernel is None:
-        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]])
+        fresh = [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]]
+        if os.name == "nt":  # Windows' execv starts another process and ends this one, which Jupyter manages
+            import subprocess
+
+            sys.exit(subprocess.call(fresh))
+        os.execv(sys.executable, fresh)
     stand_for(*kernel)
 
 
