@@ -48,7 +48,7 @@ from botocore.exceptions import ClientError
 
 from labkit.aws import jsontext
 from labkit.aws import cloudtrail
-from labkit.emulator.core import Call
+from labkit.emulator.core import ENDPOINT_PREFIX_KEY, Call
 from labkit.emulator.events import Events
 from labkit.emulator.logs_metrics import LogsMetrics
 from labkit.exceptions import LookupEventsError, ServiceError, UnsupportedOperation
@@ -100,10 +100,11 @@ class CloudTrailEmulation:
         headers = call.context.get("labkit_request_headers", {})
         agent = headers.get("User-Agent", "")
         agent = agent.decode() if isinstance(agent, bytes) else str(agent)
-        client = self.lab.internal_client(call.service, call.region or None)
         record = cloudtrail.api_call_record(
             service=call.service,
-            endpoint_prefix=client.meta.service_model.endpoint_prefix,
+            # The calling client's, as its capture hook saw it: making an internal client of the service
+            # only to read it was a third of the clients a lab made (issue 15).
+            endpoint_prefix=call.context[ENDPOINT_PREFIX_KEY],
             operation=call.operation,
             region=call.region or self.lab.region,
             identity=identity,
