@@ -378,3 +378,40 @@ def test_the_check_of_each_handler_botocore_registers_answers_as_inspect_does_wh
     finally:
         lab.close()
     assert botocore.hooks.accepts_kwargs is botocore.compat.accepts_kwargs
+
+
+def test_the_action_moto_looks_up_among_its_responders_functions_is_found_as_moto_finds_it() -> None:
+    """moto dispatches a request to its responder's method only when ``action in method_names_from_class(cls)``
+    (``inspect.getmembers(cls, inspect.isfunction)``); while a moto lab is open labkit looks at that one name, with
+    the same answer for every name of the responders of the services the labs use, and for names they lack."""
+    import importlib
+
+    import moto.core.responses
+    from moto.core.responses import BaseResponse
+    from moto.core.utils import method_names_from_class
+
+    import labkit
+    from labkit.emulator.moto_accounts import _FunctionNames
+
+    services = ("cloudwatch", "sns", "logs", "ec2", "iam", "events", "autoscaling", "ssm", "sts", "s3", "sqs")
+    lab = labkit.connect("moto")
+    try:
+        assert moto.core.responses.method_names_from_class is _FunctionNames
+        for service in services:
+            importlib.import_module(f"moto.{service}.responses")
+        responders = [cls for cls in _subclasses(BaseResponse) if cls.__module__.split(".")[1] in services]
+        assert len(responders) >= len(services)
+        for cls in responders:
+            names = method_names_from_class(cls)
+            asked = [*dir(cls), "no_such_action", "describe_alarms", "DescribeAlarms", "__init__", "_get_param", 3]
+            assert [name in _FunctionNames(cls) for name in asked] == [name in names for name in asked], cls
+    finally:
+        lab.close()
+    assert moto.core.responses.method_names_from_class is method_names_from_class
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
