@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
-import jupytext
+from labkit.course.notebook_sources import read_source
 
 SOURCES = Path(__file__).resolve().parents[1] / "notebooks" / "src"
 
@@ -16,7 +16,7 @@ def notebook_functions(notebook: str, names: set[str], namespace: dict[str, Any]
     """Define in ``namespace`` the functions ``names`` as notebook ``notebook``'s cells write them; returns it."""
     [source] = SOURCES.glob(f"{notebook}-*.py")
     found = set()
-    for cell in jupytext.read(source).cells:
+    for cell in read_source(source).cells:
         if cell.cell_type != "code":
             continue
         tree = ast.parse(cell.source)

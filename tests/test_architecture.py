@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from python_sources import parsed
 
 PACKAGE = Path(__file__).resolve().parents[1] / "labkit"
 
@@ -99,7 +100,7 @@ def _imports() -> list[Import]:
             )
 
     for module, path in MODULES.items():
-        visit(module, ast.parse(path.read_text(encoding="utf-8")), False, False)
+        visit(module, parsed(path), False, False)
     return found
 
 

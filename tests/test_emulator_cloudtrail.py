@@ -372,3 +372,51 @@ def test_the_trail_of_notebook_06_gets_the_documented_bucket_policy(lab: Lab) ->
         "s3:x-amz-acl": "bucket-owner-full-control",
         "aws:SourceArn": trail_arn,
     }
+
+
+def test_the_identity_read_from_moto_is_the_one_sts_answers(lab: Lab) -> None:
+    """On in-process moto the caller's identity is read from moto's STS backend: the same
+    ``GetCallerIdentity`` answer (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)
+    as a client signed with the credentials gets, for the lab's own credentials, a role session's and an IAM user's."""
+    from botocore.credentials import ReadOnlyCredentials
+
+    from labkit.emulator.cloudtrail import CloudTrailEmulation
+
+    assert lab.emulator is not None
+    trail = lab.emulator.plugin(CloudTrailEmulation)
+    role = prereqs.logs_agent_role(lab)
+    iam = lab.client("iam")
+    iam.create_user(UserName="alice")
+    key = iam.create_access_key(UserName="alice")["AccessKey"]
+    credentials = [
+        lab.backend.session.get_credentials().get_frozen_credentials(),
+        lab.client_as(role.role_arn, "logs")._request_signer._credentials.get_frozen_credentials(),
+        ReadOnlyCredentials(key["AccessKeyId"], key["SecretAccessKey"], None),
+    ]
+    callers = [trail._caller_in_moto(frozen) for frozen in credentials]
+    assert [caller["Arn"].split(":")[5].split("/")[0] for caller in callers] == ["user", "assumed-role", "user"]
+    assert callers == [trail._caller_from_sts(frozen) for frozen in credentials]
+
+
+def test_the_event_source_is_the_endpoint_prefix_of_the_called_service(lab: Lab) -> None:
+    """eventSource is "the service that the request was made to" ("CloudTrail record contents"), its
+    endpoint: the calling client's ``endpointPrefix``, the same an internal client of the service has."""
+    from labkit.emulator.cloudtrail import CloudTrailEmulation
+
+    assert lab.emulator is not None
+    calls = {
+        "cloudwatch": ("list_metrics", {}),
+        "logs": ("describe_log_groups", {}),
+        "sns": ("list_topics", {}),
+        "ec2": ("describe_vpcs", {}),
+        "iam": ("list_users", {}),
+        "events": ("list_rules", {}),
+        "autoscaling": ("describe_auto_scaling_groups", {}),
+        "sts": ("get_caller_identity", {}),
+    }
+    for service, (operation, params) in calls.items():
+        getattr(lab.client(service), operation)(**params)
+    sources = [stored.record["eventSource"] for stored in lab.emulator.plugin(CloudTrailEmulation).history]
+    expected = [f"{lab.internal_client(service).meta.service_model.endpoint_prefix}.amazonaws.com" for service in calls]
+    assert sources == expected
+    assert expected[0] == "monitoring.amazonaws.com"

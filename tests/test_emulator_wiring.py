@@ -322,3 +322,96 @@ def test_clients_know_the_event_names_aliased_before_while_a_moto_lab_is_open() 
     finally:
         lab.close()
     assert copy.copy(botocore.session.Session().get_component("event_emitter"))._alias_name_cache == {}
+
+
+def test_the_check_of_each_handler_botocore_registers_answers_as_inspect_does_while_a_moto_lab_is_open() -> None:
+    """botocore registers only handlers that take ``**kwargs`` (``botocore.compat.accepts_kwargs``: the name of
+    that parameter, from ``inspect.getfullargspec``); labkit's quicker reading gives the same name, or None, for
+    every handler a lab's clients hold and for callables of every other shape; after the lab closes it is botocore's."""
+    import functools
+    import inspect
+
+    import botocore.compat
+    import botocore.hooks
+
+    import labkit
+    from labkit.emulator.moto_accounts import _accepts_kwargs
+
+    def plain(a, b=1, *args, c, d=2, **extra):  # type: ignore[no-untyped-def]
+        pass
+
+    def positional_only(a, /, b, **kw):  # type: ignore[no-untyped-def]
+        pass
+
+    def no_keywords(a, *args):  # type: ignore[no-untyped-def]
+        pass
+
+    def signed(**kwargs):  # type: ignore[no-untyped-def]
+        pass
+
+    signed.__signature__ = inspect.Signature()  # type: ignore[attr-defined]
+
+    class Callable:
+        def __call__(self, **kwargs: Any) -> None:
+            pass
+
+        def method(self, event: str, **kwargs: Any) -> None:
+            pass
+
+    shapes = [plain, positional_only, no_keywords, signed, lambda **_: None, functools.partial(plain, 1)]
+    shapes += [Callable(), Callable().method, functools.wraps(no_keywords)(plain)]
+    lab = labkit.connect("moto")
+    try:
+        assert botocore.hooks.accepts_kwargs is _accepts_kwargs
+        handlers = []
+        for service in ("logs", "ec2", "s3"):
+            stack = [lab.client(service).meta.events._emitter._handlers._root]
+            while stack:
+                node = stack.pop()
+                stack.extend(node["children"].values())
+                if node["values"]:
+                    handlers += [*node["values"].first, *node["values"].middle, *node["values"].last]
+        assert len(handlers) > 100
+        for handler in [*handlers, *shapes]:
+            assert _accepts_kwargs(handler) == botocore.compat.accepts_kwargs(handler), handler
+        assert [_accepts_kwargs(shape) for shape in shapes[:4]] == ["extra", "kw", None, None]
+    finally:
+        lab.close()
+    assert botocore.hooks.accepts_kwargs is botocore.compat.accepts_kwargs
+
+
+def test_the_action_moto_looks_up_among_its_responders_functions_is_found_as_moto_finds_it() -> None:
+    """moto dispatches a request to its responder's method only when ``action in method_names_from_class(cls)``
+    (``inspect.getmembers(cls, inspect.isfunction)``); while a moto lab is open labkit looks at that one name, with
+    the same answer for every name of the responders of the services the labs use, and for names they lack."""
+    import importlib
+
+    import moto.core.responses
+    from moto.core.responses import BaseResponse
+    from moto.core.utils import method_names_from_class
+
+    import labkit
+    from labkit.emulator.moto_accounts import _FunctionNames
+
+    services = ("cloudwatch", "sns", "logs", "ec2", "iam", "events", "autoscaling", "ssm", "sts", "s3", "sqs")
+    lab = labkit.connect("moto")
+    try:
+        assert moto.core.responses.method_names_from_class is _FunctionNames
+        for service in services:
+            importlib.import_module(f"moto.{service}.responses")
+        responders = [cls for cls in _subclasses(BaseResponse) if cls.__module__.split(".")[1] in services]
+        assert len(responders) >= len(services)
+        for cls in responders:
+            names = method_names_from_class(cls)
+            asked = [*dir(cls), "no_such_action", "describe_alarms", "DescribeAlarms", "__init__", "_get_param", 3]
+            assert [name in _FunctionNames(cls) for name in asked] == [name in names for name in asked], cls
+    finally:
+        lab.close()
+    assert moto.core.responses.method_names_from_class is method_names_from_class
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found

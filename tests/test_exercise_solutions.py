@@ -11,12 +11,12 @@ import pkgutil
 import re
 from pathlib import Path
 
-import jupytext
 import pytest
 
 import labkit.course.exercises
 from labkit.course.exercises import Exercise
 from labkit.course.exercises.solutions import MissingSolution, solution_code
+from labkit.course.notebook_sources import read_source
 from labkit.tools.notebooks import source_paths
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ def _exercises() -> dict[str, Exercise]:
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
 def test_exercise_n_is_imported_as_exN_before_the_nth_answer_cell(path: Path) -> None:
     number = path.stem.split("-", 1)[0]
-    cells = [c for c in jupytext.read(path).cells if c.cell_type == "code"]
+    cells = [c for c in read_source(path).cells if c.cell_type == "code"]
     answers = [n for n, c in enumerate(cells) if "solution" in c.metadata.get("tags", [])]
     imported = sorted(
         ((n, m) for n, c in enumerate(cells) for m in IMPORT.finditer(c.source)), key=lambda i: int(i[1].group(3))
@@ -60,9 +60,7 @@ def test_solution_prints_the_notebooks_answer_cell(capsys: pytest.CaptureFixture
 
     three_of_five.solution()
     cell = next(
-        c
-        for c in jupytext.read(REPO / "notebooks/src/02-cpu-alarm.py").cells
-        if "solution" in c.metadata.get("tags", [])
+        c for c in read_source(REPO / "notebooks/src/02-cpu-alarm.py").cells if "solution" in c.metadata.get("tags", [])
     )
     assert capsys.readouterr().out == cell.source.strip() + "\n"
     assert 'AlarmName="cpu-high-3-of-5"' in cell.source

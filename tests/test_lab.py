@@ -477,7 +477,9 @@ def test_a_closed_labs_moto_state_is_gone_and_its_backends_made_anew() -> None:
 def test_requests_to_aws_urls_reach_moto_in_every_lab_and_moto_s_url_callbacks_are_registered_once() -> None:
     """A presigned URL fetched with ``requests`` (moto's ``responses`` mock) answers from the lab's moto, lab after
     lab; the URL callbacks are registered once, not again for every lab (labkit.runtime.backends._start_moto_mock)."""
+    import moto.core.models as moto_models
     import requests
+    from moto.core import custom_responses_mock
     from moto.core.models import responses_mock
 
     callbacks = []
@@ -491,3 +493,4 @@ def test_requests_to_aws_urls_reach_moto_in_every_lab_and_moto_s_url_callbacks_a
             callbacks.append(list(responses_mock.registered()))
     assert len(callbacks[0]) > 1000
     assert all(later == callbacks[0] and later[0] is callbacks[0][0] for later in callbacks[1:])
+    assert moto_models.CallbackResponse is custom_responses_mock.CallbackResponse  # put back after each start

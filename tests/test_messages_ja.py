@@ -25,6 +25,7 @@ from labkit import i18n
 from labkit.course.exercises import Exercise
 from labkit.exceptions import ChecksFailed, ConfigurationError, UnsupportedOperation, WaitTimeout
 from labkit.lesson.checks import SUMMARY, Checks
+from python_sources import parsed
 
 PACKAGE = Path(labkit.__file__).resolve().parent
 REPO = PACKAGE.parent
@@ -187,7 +188,7 @@ def test_no_module_that_translates_rebinds_the_underscore() -> None:
 
     wrong = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parsed(path)
         imports_underscore = any(
             isinstance(node, ast.ImportFrom) and node.module == "labkit.i18n" and any(a.name == "_" for a in node.names)
             for node in tree.body

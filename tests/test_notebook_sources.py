@@ -17,6 +17,7 @@ import jupytext
 import nbformat
 import pytest
 
+from labkit.course.notebook_sources import read_source
 from labkit.tools.notebooks import kernelspec, source_paths
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,3 +51,32 @@ def test_jupytext_sync_changes_neither_the_source_nor_the_executed_notebook(tmp_
     assert (notebooks / f"{name}.ipynb").read_bytes() == (REPO / "notebooks" / f"{name}.ipynb").read_bytes()
     synced = nbformat.read(notebooks / f"{name}.ipynb", as_version=4)
     assert [c.id for c in synced.cells] == [f"cell-{n:03d}" for n in range(len(synced.cells))], "stable cell ids"
+
+
+def _without_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook without its cells' ids, which jupytext draws at random at every reading."""
+    for cell in notebook.cells:
+        del cell["id"]
+    return notebook
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_a_source_read_once_per_process_is_what_jupytext_reads(path: Path) -> None:
+    read = _without_cell_ids(jupytext.read(path))
+    first = read_source(path)
+    assert _without_cell_ids(first) == read
+    first.cells.clear()
+    first.metadata.clear()
+    again = read_source(path)
+    assert again.cells and _without_cell_ids(again) == read
+
+
+def test_a_changed_source_is_read_again(tmp_path: Path) -> None:
+    source = tmp_path / SOURCES[0].name
+    text = SOURCES[0].read_text(encoding="utf-8")
+    source.write_text(text, encoding="utf-8")
+    before = read_source(source)
+    source.write_text(text + "\n# %%\nprint('one more cell')\n", encoding="utf-8")
+    after = read_source(source)
+    assert len(after.cells) == len(before.cells) + 1 and after.cells[-1].source == "print('one more cell')"
+    assert _without_cell_ids(after) == _without_cell_ids(jupytext.read(source))

@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jupytext
 import nbformat
 import pytest
 
+from labkit.course.notebook_sources import read_source
 from labkit.tools.notebooks import notebook_paths, skeleton_problems, source_paths
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,7 +30,7 @@ def test_notebook_follows_the_skeleton(path: Path) -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_is_committed_executed_and_in_sync_with_its_source(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
-    source = jupytext.read(REPO / "notebooks" / "src" / f"{path.stem}.py")
+    source = read_source(REPO / "notebooks" / "src" / f"{path.stem}.py")
     code = [c.source for c in notebook.cells]
     assert code == [c.source for c in source.cells], "run `make notebooks` after editing notebooks/src"
     code_cells = [c for c in notebook.cells if c.cell_type == "code"]

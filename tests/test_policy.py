@@ -34,6 +34,7 @@ import pytest
 from botocore import xform_name
 
 from labkit.runtime.resources import KINDS
+from python_sources import parsed
 
 REPO = Path(__file__).resolve().parents[1]
 POLICY = REPO / "policies" / "labkit-sandbox-policy.json"
@@ -213,7 +214,7 @@ def called_operations() -> dict[tuple[str, str], set[str]]:
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
     for folder in CALLERS:
         for path in sorted((REPO / folder).rglob("*.py")):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+            tree = parsed(path)
             where = str(path.relative_to(REPO))
             for call in (*_calls_in(tree, _clients(tree)), *_registry_calls(tree)):
                 found[call].add(where)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import labkit
 from labkit import exceptions
+from python_sources import parsed
 
 PACKAGE = Path(labkit.__file__).resolve().parent
 
@@ -79,7 +80,7 @@ def test_every_error_class_of_the_kit_lives_in_labkit_exceptions() -> None:
     for path in PACKAGE.rglob("*.py"):
         if path.name == "exceptions.py" and path.parent == PACKAGE:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parsed(path)):
             if isinstance(node, ast.ClassDef):
                 bases = {ast.unparse(base) for base in node.bases}
                 if any(base.endswith(("Error", "Exception")) or base in ("ValueError", "KeyError") for base in bases):
@@ -102,7 +103,7 @@ def test_labkit_raises_only_its_own_errors() -> None:
     """``raise ValueError(...)`` and the like are refused: each error the kit raises is a LabkitError."""
     found = []
     for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parsed(path)):
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and isinstance(node.exc.func, ast.Name):
                 name = node.exc.func.id
                 if isinstance(getattr(builtins, name, None), type) and name not in BUILTIN_RAISES_ALLOWED:

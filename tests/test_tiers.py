@@ -74,3 +74,58 @@ def test_in_process_moto_and_pure_rules_stay_in_the_unit_tier(tmp_path: Path, mo
     module = _sample(tmp_path, monkeypatch)
     assert not is_integration(_item(module, "test_in_process", "lab"))  # type: ignore[arg-type]
     assert not is_integration(_item(module, "test_pure"))  # type: ignore[arg-type]
+
+
+#: A module whose text names nothing of tiers.INTEGRATION_CODE, but whose last two functions' code is
+#: sample_tests' helper that does: one moved here, one wrapped.
+PLAIN = """
+import functools
+
+import sample_tests
+
+
+def test_pure():
+    assert 1 + 1 == 2
+
+
+moved = sample_tests.start_the_cli
+moved.__module__ = __name__
+
+
+@functools.wraps(sample_tests.start_the_cli)
+def wrapped():
+    pass
+
+
+wrapped.__module__ = __name__
+"""
+
+
+def test_a_module_that_names_no_integration_code_is_not_parsed_and_answers_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tiers
+
+    sample = _sample(tmp_path, monkeypatch)
+    path = tmp_path / "plain_tests.py"
+    path.write_text(PLAIN, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("plain_tests", path)
+    assert spec is not None and spec.loader is not None
+    plain = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "plain_tests", plain)
+    spec.loader.exec_module(plain)
+    parsed: list[ModuleType] = []
+    parse = tiers._function_sources
+    monkeypatch.setattr(tiers, "_function_sources", lambda module: parsed.append(module) or parse(module))
+    assert not tiers._code_is_integration(plain.test_pure) and parsed == []
+    names = [
+        "test_on_a_server",
+        "test_through_a_helper",
+        "test_with_the_server_fixture",
+        "test_in_process",
+        "test_pure",
+    ]
+    functions = [*(getattr(sample, name) for name in names), plain.test_pure, plain.moved, plain.wrapped]
+    answers = [tiers._code_is_integration(function) for function in functions]
+    assert answers == [tiers._searched(function, sys.modules[function.__module__]) for function in functions]
+    assert answers == [True, True, False, False, False, False, True, True]

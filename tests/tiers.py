@@ -62,7 +62,33 @@ def is_integration(item: pytest.Item) -> bool:
         return False
     if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
+    return _code_is_integration(function)
+
+
+@functools.cache
+def _code_is_integration(function: Callable[..., Any]) -> bool:
+    """:func:`_searched`, once per test function (a parametrized test's items share it), and without
+    parsing a module whose text names nothing of :data:`INTEGRATION_CODE` (most do not): the function's
+    source and its module's helpers are all in that text, unless the function's code (or the code it
+    wraps, which ``inspect.getsource`` reads) is in another file."""
     module = inspect.getmodule(function)
+    if (
+        module is not None
+        and not hasattr(function, "__wrapped__")
+        and function.__code__.co_filename == getattr(module, "__file__", None)
+        and not _module_mentions_integration_code(module)
+    ):
+        return False
+    return _searched(function, module)
+
+
+@functools.cache
+def _module_mentions_integration_code(module: ModuleType) -> bool:
+    return INTEGRATION_CODE.search(inspect.getsource(module)) is not None
+
+
+def _searched(function: Callable[..., Any], module: ModuleType | None) -> bool:
+    """Whether the function's source, or a helper of its module it calls, does what :data:`INTEGRATION_CODE` names."""
     source = _source(function, module)
     if INTEGRATION_CODE.search(source):
         return True

@@ -59,6 +59,8 @@ _PARAMS_KEY = "labkit_params"
 _HEADERS_KEY = "labkit_request_headers"
 #: Where ``Call.context`` keeps the botocore credentials the client signs with.
 _CREDENTIALS_KEY = "labkit_credentials"
+#: Where ``Call.context`` keeps the called service's ``endpointPrefix`` (CloudTrail's eventSource).
+ENDPOINT_PREFIX_KEY = "labkit_endpoint_prefix"
 #: Where ``Call.context`` keeps the serialized request body (its size is what AWS's payload limits count).
 BODY_KEY = "labkit_request_body"
 
@@ -275,6 +277,7 @@ class Emulator:
             context[_HEADERS_KEY] = dict((params or {}).get("headers", {}))
             context[_CREDENTIALS_KEY] = client._get_credentials()  # who signs: CloudTrail's userIdentity
             context[BODY_KEY] = (params or {}).get("body")
+            context[ENDPOINT_PREFIX_KEY] = client.meta.service_model.endpoint_prefix
 
         def before_call(model: Any, context: dict[str, Any], **_: Any) -> Any:
             answer = self._answers.get((service, model.name))

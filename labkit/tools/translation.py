@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labkit.course.notebook_sources import read_source
 from labkit.exceptions import TranslationProblem
 from labkit.i18n import _
 from labkit.tools.notebooks import NOTEBOOK_NAME, backend_environment, execute, kernelspec, source_paths
@@ -77,9 +78,7 @@ def catalogued_sources(root: Path, lang: str) -> list[Path]:
 
 def english_notebook(source: Path) -> Any:
     """The notebook ``make notebooks`` builds from ``source``, unexecuted, with its stable cell ids."""
-    import jupytext
-
-    notebook = jupytext.read(source)
+    notebook = read_source(source)
     notebook.metadata.pop("jupytext", None)
     for index, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{index:03d}"

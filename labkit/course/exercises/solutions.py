@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from labkit.course.notebook_sources import read_source
 from labkit.exceptions import MissingSolution
 
 SOLUTION_TAG = "solution"
@@ -29,12 +30,10 @@ def sources_folder() -> Path:
 @functools.cache
 def solution_cells(notebook: str) -> tuple[str, ...]:
     """The ``solution``-tagged code cells of notebook ``notebook`` (``"02"``, ``"06b"``), in order."""
-    import jupytext
-
     found = sorted(sources_folder().glob(f"{notebook}-*.py"))
     if len(found) != 1:
         raise MissingSolution(f"no single notebook source for {notebook!r} in notebooks/src (found {len(found)})")
-    cells = jupytext.read(found[0]).cells
+    cells = read_source(found[0]).cells
     return tuple(
         cell.source for cell in cells if cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", [])
     )
