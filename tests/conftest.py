@@ -44,28 +44,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
 
 
-#: The services the labs use: their botocore models and moto modules are loaded before the freeze below.
-WARM_SERVICES = (
-    "cloudwatch",
-    "sns",
-    "logs",
-    "ec2",
-    "iam",
-    "events",
-    "autoscaling",
-    "ssm",
-    "guardduty",
-    "budgets",
-    "sqs",
-    "cloudtrail",
-    "s3",
-    "config",
-    "sts",
-    "ce",
-    "route53",
-)
-
-
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Load what every worker keeps for the whole run (botocore's service models, moto's modules), then
     ``gc.freeze()`` it: Python's full collections, which run again and again as each test's lab makes and
@@ -76,7 +54,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from moto.backends import get_backend
 
     opened = labkit.connect("moto")
-    for service in WARM_SERVICES:
+    for service in prewarmed.LAB_SERVICES:  # their botocore models and moto modules, before the freeze
         opened.client(service)
         get_backend(service)  # type: ignore[call-overload]
     opened.close()

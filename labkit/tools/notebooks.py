@@ -20,7 +20,7 @@ from labkit.aws.jsonschema_import import import_jsonschema
 from labkit.exceptions import UnknownNotebook
 from labkit.i18n import _, pad, width
 from labkit.lesson.checks import SUMMARY
-from labkit.tools.prewarmed import kernel_name, prewarmed_kernels
+from labkit.tools.prewarmed import INLINE_BACKEND, kernel_name, prewarmed_kernels, restored_environment
 
 #: The fixed skeleton every notebook follows, as level-2 headings in this order (after the title).
 SKELETON = (
@@ -139,19 +139,12 @@ def each_step_cell_twice(notebook: Any, sections_from: Any = None) -> Any:
 def backend_environment(backend: str) -> Iterator[None]:
     """Run kernels on ``backend`` with the fixed lab clock (they inherit this process's environment), forked
     from a zygote that has imported what they import (:mod:`labkit.tools.prewarmed`)."""
-    saved = {key: os.environ.get(key) for key in ("LABKIT_BACKEND", "LABKIT_CLOCK_START", "MPLBACKEND")}
-    os.environ["LABKIT_BACKEND"] = backend
-    os.environ.pop("LABKIT_CLOCK_START", None)
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    try:
+    with restored_environment("LABKIT_BACKEND", "LABKIT_CLOCK_START", "MPLBACKEND"):
+        os.environ["LABKIT_BACKEND"] = backend
+        os.environ.pop("LABKIT_CLOCK_START", None)
+        os.environ["MPLBACKEND"] = INLINE_BACKEND
         with prewarmed_kernels():
             yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def notebook_client(notebook: Any, workdir: Path, timeout: int = 600, **options: Any) -> Any:

@@ -68,10 +68,10 @@ PREIMPORTED = (
 #: (labkit: the zygote's own modules are dropped in each kernel, which imports labkit afresh; pandas: its display
 #: options depend on whether IPython runs).
 NOT_PREIMPORTED = ("labkit.", "ipykernel.kernelapp", "matplotlib_inline", "matplotlib_fontja", "pandas")
-#: moto's services the labs use (their models and request handlers). labkit patches some of moto's modules as they
-#: load (``labkit.emulator.moto_ids``) and the same way when they were loaded before: tests/test_prewarmed.py
-#: checks that a forked kernel draws the ids a fresh one draws.
-MOTO_SERVICES = (
+#: The services the labs use (their moto modules and botocore models: the test workers load them once too).
+#: labkit patches some of moto's modules as they load (``labkit.emulator.moto_ids``) and the same way when they were
+#: loaded before: tests/test_prewarmed.py checks that a forked kernel draws the ids a fresh one draws.
+LAB_SERVICES = (
     "cloudwatch",
     "sns",
     "logs",
@@ -80,11 +80,15 @@ MOTO_SERVICES = (
     "events",
     "autoscaling",
     "ssm",
+    "guardduty",
     "budgets",
     "sqs",
     "cloudtrail",
+    "s3",
     "config",
     "sts",
+    "ce",
+    "route53",
 )
 #: The packages ``python -m labkit.tools.prewarmed`` imports to run this module as ``__main__`` (neither reads the
 #: environment; each kernel imports them afresh).
@@ -130,15 +134,22 @@ def prewarmed_kernels() -> Iterator[None]:
     if os.environ.get(SOCKET_VARIABLE):
         yield
         return
-    saved = {key: os.environ.get(key) for key in (SOCKET_VARIABLE, "JUPYTER_PATH")}
-    # Jupyter finds the kernelspec on JUPYTER_PATH (nbval names it); set before the zygote starts: its environment
-    # is the one it serves.
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(JUPYTER_DATA), saved["JUPYTER_PATH"]]))
-    try:
+    with restored_environment(SOCKET_VARIABLE, "JUPYTER_PATH"):
+        # Jupyter finds the kernelspec on JUPYTER_PATH (nbval names it); set before the zygote starts: its
+        # environment is the one it serves.
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
         with tempfile.TemporaryDirectory(prefix="labkit-kernels-") as folder, _zygote(folder) as path:
             if path:
                 os.environ[SOCKET_VARIABLE] = path
             yield
+
+
+@contextmanager
+def restored_environment(*keys: str) -> Iterator[None]:
+    """The environment variables ``keys`` as they were (set or not) once the block ends, whatever it changed."""
+    saved = {key: os.environ.get(key) for key in keys}
+    try:
+        yield
     finally:
         for key, value in saved.items():
             if value is None:
@@ -180,7 +191,7 @@ def _serve(path: str) -> None:
         importlib.import_module(name)
     from moto.backends import get_backend
 
-    for service in MOTO_SERVICES:
+    for service in LAB_SERVICES:
         get_backend(service)  # type: ignore[call-overload]
     os.environ.clear()
     os.environ.update(environment)
