@@ -31,6 +31,7 @@ from labkit.emulator.moto_accounts import FAKE_KEY, MOTO_ACCOUNT_ID, MOTO_SEED, 
 from labkit.exceptions import ConfigurationError, GuardrailError
 from labkit.i18n import _
 from labkit.runtime.clock import LabClock
+from labkit.runtime.environment import put_environment
 from labkit.runtime.participant import server_identity
 
 BACKENDS = ("moto", "moto-server", "aws")
@@ -81,20 +82,11 @@ def _offline_environment() -> Callable[[], None]:
     boto3 sessions), and one botocore loader for all of them (:func:`share_loaders`); returns the
     function that puts the learner's environment back."""
     stop_sharing = share_loaders()
-    saved = {key: os.environ.get(key) for key in _OFFLINE_ENVIRONMENT}
-    for key, value in _OFFLINE_ENVIRONMENT.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    saved = put_environment(_OFFLINE_ENVIRONMENT)
 
     def restore() -> None:
         stop_sharing()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        put_environment(saved)
 
     return restore
 

@@ -20,7 +20,8 @@ from labkit.aws.jsonschema_import import import_jsonschema
 from labkit.exceptions import UnknownNotebook
 from labkit.i18n import _, pad, width
 from labkit.lesson.checks import SUMMARY
-from labkit.tools.prewarmed import INLINE_BACKEND, kernel_name, prewarmed_kernels, restored_environment
+from labkit.runtime.environment import restored_environment
+from labkit.tools.prewarmed import INLINE_BACKEND, kernel_name, prewarmed_kernels
 
 #: The fixed skeleton every notebook follows, as level-2 headings in this order (after the title).
 SKELETON = (

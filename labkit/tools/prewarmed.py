@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from labkit.runtime.environment import restored_environment
+
 #: The kernelspec's name (``labkit/tools/jupyter/kernels/labkit-prewarmed/kernel.json``).
 KERNEL_NAME = "labkit-prewarmed"
 #: Where the zygote listens: set for the kernels' launchers while :func:`prewarmed_kernels` runs.
@@ -90,9 +92,9 @@ LAB_SERVICES = (
     "ce",
     "route53",
 )
-#: The packages ``python -m labkit.tools.prewarmed`` imports to run this module as ``__main__`` (neither reads the
+#: The modules ``python -m labkit.tools.prewarmed`` imports to run this module as ``__main__`` (none reads the
 #: environment; each kernel imports them afresh).
-ZYGOTE_MODULES = ("labkit", "labkit.tools")
+ZYGOTE_MODULES = ("labkit", "labkit.tools", "labkit.runtime", "labkit.runtime.environment")
 #: ipykernel's own default, applied before matplotlib is imported (ipykernel's ``kernelapp`` does it at start).
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
@@ -105,7 +107,8 @@ def supported() -> bool:
 
 def compatible(kernel: dict[str, str], zygote: dict[str, str]) -> bool:
     """Whether a kernel with environment ``kernel`` may be forked from a zygote started with ``zygote``: equal but
-    for :data:`MAY_DIFFER` and :data:`MAY_DIFFER_NAMES`, an unset ``MPLBACKEND`` counting as the inline backend ipykernel sets at start."""
+    for :data:`MAY_DIFFER` and :data:`MAY_DIFFER_NAMES`, an unset ``MPLBACKEND`` counting as the inline backend
+    ipykernel sets at start."""
 
     def relevant(environment: dict[str, str]) -> dict[str, str]:
         kept = {
@@ -142,20 +145,6 @@ def prewarmed_kernels() -> Iterator[None]:
             if path:
                 os.environ[SOCKET_VARIABLE] = path
             yield
-
-
-@contextmanager
-def restored_environment(*keys: str) -> Iterator[None]:
-    """The environment variables ``keys`` as they were (set or not) once the block ends, whatever it changed."""
-    saved = {key: os.environ.get(key) for key in keys}
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @contextmanager
