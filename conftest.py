@@ -94,7 +94,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_collection_finish(session: pytest.Session) -> None:
     """A test process that will start notebook kernels (nbval's cells, tests marked ``notebook``) runs a zygote they
     are forked from (:mod:`labkit.tools.prewarmed`), started with this process's environment: every kernel would
-    otherwise import ipykernel, pandas, matplotlib, boto3 and moto again."""
+    otherwise import ipykernel, matplotlib, boto3 and moto again."""
     from labkit.tools.prewarmed import prewarmed_kernels
 
     if session.config.option.collectonly:

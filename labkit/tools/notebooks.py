@@ -178,7 +178,7 @@ def _coalesced(executed: Any) -> Any:
 
 
 def execute(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
-    """Execute ``notebook`` in a fresh kernel in ``workdir``; raises on the first failing cell."""
+    """Execute ``notebook`` in a new kernel in ``workdir`` (:func:`notebook_client`); raises on the first failing cell."""
     return _coalesced(notebook_client(notebook, workdir, timeout).execute())
 
 
