@@ -40,23 +40,24 @@ lab: $(STAMP)
 lab-ja: $(STAMP)
 	LABKIT_LANG=ja $(MAKE) --no-print-directory lab
 
-# -n auto: one pytest-xdist worker per core. For nbval, --dist loadfile gives each notebook whole to one worker,
-# its cells in order in one kernel, then its second run (the root conftest.py) in that kernel; under xdist's
-# default every cell went to any worker and ran in a fresh kernel (a clean-clone run failed 487 notebook cells
-# with NameError). Each notebook's kernel has its own in-process moto, so two notebooks at once share nothing.
-# For tests/, --dist loadgroup: xdist's default (load) but each `xdist_group` on one worker, so a result its tests
-# share is built once (tests/test_emulator_alarm_skipping.py). Not so under pytest 9.2 with pytest-xdist 3.8, the
-# newest: xdist marks a group in `item._nodeid`, which pytest 9 no longer reads, so it groups nothing and each worker
-# that runs one of the group's tests builds the result (found 2026-12-01; the tests pass either way).
-XDIST := -n auto --dist loadgroup
-# --nbval-kernel-name labkit-prewarmed: each notebook's kernel forked from a process that has imported ipykernel,
-# matplotlib, boto3 and moto already (labkit/tools/prewarmed.py; the root conftest.py starts it), or a fresh
-# ipykernel kernel where that cannot be done; tests/test_prewarmed.py checks they start alike.
-NBVAL := --nbval --nbval-kernel-name labkit-prewarmed --nbval-sanitize-with notebooks/sanitize.cfg -n auto --dist loadfile
+# -n auto: one pytest-xdist worker per core, with xdist's default distribution as the root conftest.py completes it
+# (`pytest_xdist_make_scheduler`): each notebook whole on one worker, its cells in order in one kernel and then its
+# second run (Run All again, Step cells twice) in that kernel; every other test handed out on its own; the notebooks
+# first, then the tests that start kernels, servers or processes, then the rest. Each notebook's kernel has its own
+# in-process moto, so two notebooks at once share nothing. `make test` runs tests/ and the notebooks in one session:
+# one start of each worker, and both workers busy to the end (two sessions one after the other each ended with a
+# worker waiting for the other's last long test). xdist groups (`xdist_group`) are not kept together: under pytest 9.2
+# with pytest-xdist 3.8, the newest, xdist's own `--dist loadgroup` groups nothing either (it marks a group in
+# `item._nodeid`, which pytest 9 no longer reads; found 2026-12-01), so tests/test_emulator_alarm_skipping.py's
+# shared result is built by each worker that runs one of its tests (the tests pass either way).
+XDIST := -n auto
+# Strict nbval: --nbval-kernel-name labkit-prewarmed: each notebook's kernel forked from a process that has imported
+# ipykernel, matplotlib, boto3 and moto already (labkit/tools/prewarmed.py; the root conftest.py starts it), or a
+# fresh ipykernel kernel where that cannot be done; tests/test_prewarmed.py checks they start alike.
+NBVAL := --nbval --nbval-kernel-name labkit-prewarmed --nbval-sanitize-with notebooks/sanitize.cfg
 
 test: $(STAMP)
-	$(PY) -m pytest tests -q $(XDIST)
-	@$(MAKE) --no-print-directory nbval
+	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL) -q $(XDIST)
 
 $(BROWSER_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,browser]'
@@ -99,7 +100,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 nbval: $(STAMP)
-	$(PY) -m pytest $(NOTEBOOKS) $(NBVAL) -q
+	$(PY) -m pytest $(NOTEBOOKS) $(NBVAL) -q $(XDIST)
 
 run: $(STAMP)
 	$(PY) -m labkit run

@@ -5,13 +5,18 @@ nbval runs a notebook's code cells one test each in one kernel and compares thei
 answer twice in a row: "Run All" again after a full run, and every step cell run twice
 (docs/notebook-standards.md). A second kernel and a second first run per notebook would test nothing more.
 
-The Makefile runs nbval under pytest-xdist with ``--dist loadfile``: each notebook whole on one worker, so its cells
-and this second run share its kernel (under xdist's default distribution every cell ran in a fresh kernel).
+Under pytest-xdist each notebook must run whole on one worker, so that its cells and this second run share its
+kernel (under xdist's own ``--dist load`` every cell ran in a fresh kernel). With ``-n`` and no ``--dist`` (xdist's
+default, ``load``), :func:`pytest_xdist_make_scheduler` gives each notebook whole to one worker and every other test
+on its own, the notebooks first, then the tests that start kernels or servers, then the rest: so ``make test`` runs
+tests/ and the notebooks in one session, and its two workers finish together.
 """
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -68,9 +73,27 @@ class RunAllAgain(pytest.Item):
         return self.path, None, f"{self.path.name}::{self.name}"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """After each notebook's last nbval cell, its :class:`RunAllAgain`."""
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
+    """After each notebook's last nbval cell, its :class:`RunAllAgain` (before the other hooks, which see it); then,
+    after them, the slow first: every worker collects the same order, and :func:`pytest_xdist_make_scheduler` hands
+    tests out in that order after the notebooks. Tests that start kernels, servers or other processes (marked
+    ``notebook``, or ``integration`` by tests/conftest.py) go before the rest, so that the last minutes of a run are
+    many short tests both workers share rather than one long test on one of them."""
+    _run_all_again(config, items)
+    yield
+    items.sort(
+        key=lambda item: (
+            not (
+                item.path.suffix == ".ipynb"
+                or item.get_closest_marker("notebook")
+                or item.get_closest_marker("integration")
+            )
+        )
+    )
+
+
+def _run_all_again(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.pluginmanager.has_plugin("nbval"):  # `-p no:nbval` (make unit): no notebook was collected
         return
     try:
@@ -90,18 +113,59 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = arranged
 
 
+def _notebooks_whole(config: pytest.Config, log: Any) -> Any:
+    """xdist's scope scheduling with a notebook (``.ipynb``) as one scope and every other test a scope of its own;
+    scopes with the most tests go first (xdist's ``--loadscope-reorder``, on by default): the notebooks."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebooksWhole(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path.endswith(".ipynb") else nodeid
+
+    return NotebooksWhole(config, log)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``-n`` and xdist's default distribution (``load``): each notebook whole on one worker, its cells in order in
+    one kernel and then :class:`RunAllAgain` there, every other test handed out on its own (:func:`_notebooks_whole`).
+    Another ``--dist`` is xdist's own."""
+    if config.getoption("dist") != "load":
+        return None
+    return _notebooks_whole(config, log)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No garbage collection while a process that runs tests imports and collects them (not xdist's controller,
+    which collects nothing): Python's collections walked the growing heap of the modules being imported again and
+    again, about 2 of a worker's 7 CPU seconds before its first test (issue 15). :func:`pytest_collection_finish`
+    turns it back on."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        gc.disable()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """A test process that will start notebook kernels (nbval's cells, tests marked ``notebook``) runs a zygote they
     are forked from (:mod:`labkit.tools.prewarmed`), started with this process's environment: every kernel would
-    otherwise import ipykernel, matplotlib, boto3 and moto again."""
+    otherwise import ipykernel, matplotlib, boto3 and moto again. Then garbage collection again, with what the
+    process has loaded by now (its modules, botocore's service models: tests/conftest.py loads those the labs use)
+    frozen: the collections that run again and again as each test's lab makes and drops objects no longer walk
+    those hundreds of thousands of objects each time (about a third of a worker's time went to them)."""
     from labkit.tools.prewarmed import prewarmed_kernels
 
-    if session.config.option.collectonly:
-        return
-    if any(item.get_closest_marker("notebook") or item.path.suffix == ".ipynb" for item in session.items):
-        stack = session.config.stash[_KERNELS] = ExitStack()
-        stack.enter_context(prewarmed_kernels())
+    try:
+        if session.config.option.collectonly:
+            return
+        if any(item.get_closest_marker("notebook") or item.path.suffix == ".ipynb" for item in session.items):
+            stack = session.config.stash[_KERNELS] = ExitStack()
+            stack.enter_context(prewarmed_kernels())
+    finally:
+        if not gc.isenabled():
+            gc.collect()
+            gc.freeze()
+            gc.enable()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

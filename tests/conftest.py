@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import os
@@ -45,10 +44,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Load what every worker keeps for the whole run (botocore's service models, moto's modules), then
-    ``gc.freeze()`` it: Python's full collections, which run again and again as each test's lab makes and
-    drops objects, no longer walk those hundreds of thousands of objects each time (issue 15: about a third
-    of a worker's time went to the garbage collector)."""
+    """Load what every worker keeps for the whole run (botocore's service models, moto's modules), before the root
+    conftest.py's ``pytest_collection_finish`` (``trylast``) freezes what the process has loaded."""
     if not session.items or session.config.option.collectonly:
         return
     from moto.backends import get_backend
@@ -58,8 +55,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         opened.client(service)
         get_backend(service)  # type: ignore[call-overload]
     opened.close()
-    gc.collect()
-    gc.freeze()
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -32,6 +31,7 @@ import labkit
 from labkit.lesson.checks import SUMMARY
 from labkit.tools.cli import main
 from labkit.tools.notebooks import notebook_client, notebook_paths
+from labkit.tools.prewarmed import module_command
 
 pytestmark = pytest.mark.notebook  # kernels and subprocesses: `make test`, not `make unit`
 
@@ -65,8 +65,10 @@ def run_then_kill(path: Path, stop_before: str) -> nbformat.NotebookNode:
 
 
 def labkit_command(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m labkit args…`` in a new process: forked from the test process's zygote, which has never run
+    labkit (it has imported boto3 and moto), as the kernels are (:func:`labkit.tools.prewarmed.module_command`)."""
     return subprocess.run(
-        [sys.executable, "-m", "labkit", *args], capture_output=True, text=True, timeout=300, env=os.environ.copy()
+        module_command("labkit", *args), capture_output=True, text=True, timeout=300, env=os.environ.copy()
     )
 
 

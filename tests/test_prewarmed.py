@@ -233,3 +233,109 @@ def test_the_kernelspec_is_ipykernels_but_for_its_launcher() -> None:
     assert {k: v for k, v in spec.items() if k not in ("argv", "display_name")} == {
         k: v for k, v in python3.items() if k not in ("argv", "display_name")
     }
+
+
+#: A module run with ``python -m probe``: what it was started with, then an exit as the case asks.
+MODULE_PROBE = r"""
+import json, os, sys
+print(json.dumps({
+    "preloaded": "moto" in sys.modules,
+    "argv": sys.argv[1:],
+    "argv0": os.path.basename(sys.argv[0]),
+    "path0": sys.path[0],
+    "cwd": os.getcwd(),
+    "stdin": sys.stdin.read(),
+    "name": __name__,
+    "variable": os.environ.get("LABKIT_PROBE"),
+}))
+sys.stdout.flush()
+print("to stderr", file=sys.stderr)
+case = sys.argv[1]
+if case == "status":
+    sys.exit(3)
+if case == "message":
+    sys.exit("it went wrong")
+if case == "raise":
+    raise ValueError("uncaught")
+"""
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize(("case", "status"), [("ok", 0), ("status", 3), ("message", 1), ("raise", 1)])
+def test_a_module_command_forked_from_the_zygote_runs_as_python_dash_m_does(
+    case: str, status: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``module_command`` (the crash-recovery tests' ``labkit`` commands): the same output, standard input, exit
+    status, arguments, path and environment as a fresh ``python -m``, in a process forked from the zygote."""
+    import subprocess
+    import sys
+
+    (tmp_path / "probe.py").write_text(MODULE_PROBE, encoding="utf-8")
+    monkeypatch.setenv("LABKIT_PROBE", case)  # labkit's own variables may differ from the zygote's
+    monkeypatch.setenv("MPLBACKEND", prewarmed.INLINE_BACKEND)  # the backend the zygote imported matplotlib with
+    with prewarmed.prewarmed_kernels():
+        forked_command = prewarmed.module_command("probe", case, "two words")
+        forked = subprocess.run(forked_command, cwd=tmp_path, input="typed", capture_output=True, text=True, timeout=60)
+    fresh = subprocess.run(
+        [sys.executable, "-m", "probe", case, "two words"],
+        cwd=tmp_path,
+        input="typed",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert forked_command[:3] == [sys.executable, "-I", str(prewarmed.LAUNCHER)]
+    started = [json.loads(run.stdout.splitlines()[0]) for run in (forked, fresh)]
+    assert started[0].pop("preloaded") is True and started[1].pop("preloaded") is False
+    assert started[0] == started[1]
+    assert started[1] == {
+        "argv": [case, "two words"],
+        "argv0": "probe.py",
+        "path0": str(tmp_path),
+        "cwd": str(tmp_path),
+        "stdin": "typed",
+        "name": "__main__",
+        "variable": case,
+    }
+    assert forked.returncode == fresh.returncode == status
+    assert len(forked.stdout.splitlines()) == len(fresh.stdout.splitlines()) == 1
+    assert forked.stderr.splitlines()[0] == fresh.stderr.splitlines()[0] == "to stderr"
+    assert forked.stderr.splitlines()[-1] == fresh.stderr.splitlines()[-1]  # the message, the exception
+
+
+@pytest.mark.notebook
+def test_a_module_command_without_a_zygote_or_with_the_zygotes_backend_unset_is_fresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "probe.py").write_text(MODULE_PROBE, encoding="utf-8")
+    monkeypatch.delenv(prewarmed.SOCKET_VARIABLE, raising=False)
+    assert prewarmed.module_command("probe", "ok") == [sys.executable, "-m", "probe", "ok"]
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # a fresh process would import matplotlib with its default
+    with prewarmed.prewarmed_kernels():
+        command = prewarmed.module_command("probe", "ok")
+        run = subprocess.run(command, cwd=tmp_path, input="", capture_output=True, text=True, timeout=60)
+    assert command[1:3] == ["-I", str(prewarmed.LAUNCHER)]
+    assert run.returncode == 0 and json.loads(run.stdout.splitlines()[0])["preloaded"] is False
+
+
+@pytest.mark.parametrize(
+    ("command", "zygote", "forked"),
+    [
+        ({"PATH": "/bin", "MPLBACKEND": prewarmed.INLINE_BACKEND}, {"PATH": "/bin"}, True),
+        ({"PATH": "/bin"}, {"PATH": "/bin"}, False),
+        ({"PATH": "/bin", "MPLBACKEND": "agg"}, {"PATH": "/bin", "MPLBACKEND": "agg"}, True),
+        ({"PATH": "/bin", "MPLBACKEND": "agg"}, {"PATH": "/bin"}, False),
+        (
+            {"PATH": "/bin", "LABKIT_BACKEND": "moto-server", "MPLBACKEND": prewarmed.INLINE_BACKEND},
+            {"PATH": "/bin"},
+            True,
+        ),
+    ],
+)
+def test_a_module_command_is_forked_only_if_it_names_the_backend_the_zygote_imported_matplotlib_with(
+    command: dict[str, str], zygote: dict[str, str], forked: bool
+) -> None:
+    assert prewarmed.compatible(command, zygote, is_kernel=False) is forked

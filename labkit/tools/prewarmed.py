@@ -25,6 +25,7 @@ import gc
 import importlib
 import json
 import os
+import runpy
 import select
 import signal
 import socket
@@ -45,6 +46,8 @@ KERNEL_NAME = "labkit-prewarmed"
 SOCKET_VARIABLE = "LABKIT_KERNEL_ZYGOTE"
 #: Jupyter's data folder holding the kernelspec (put on ``JUPYTER_PATH``).
 JUPYTER_DATA = Path(__file__).with_name("jupyter")
+#: The kernelspec's launcher, which also starts ``python -m`` commands (:func:`module_command`).
+LAUNCHER = JUPYTER_DATA / "kernels" / KERNEL_NAME / "launch.py"
 #: Environment variables a kernel may have different from the zygote's, by prefix: only modules of
 #: :data:`NOT_PREIMPORTED` read them at import (labkit's own; Jupyter's, which ipykernel's ``kernelapp`` reads).
 MAY_DIFFER = ("LABKIT_", "JPY_")
@@ -105,21 +108,34 @@ def supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
 
 
-def compatible(kernel: dict[str, str], zygote: dict[str, str]) -> bool:
+def compatible(kernel: dict[str, str], zygote: dict[str, str], *, is_kernel: bool = True) -> bool:
     """Whether a kernel with environment ``kernel`` may be forked from a zygote started with ``zygote``: equal but
     for :data:`MAY_DIFFER` and :data:`MAY_DIFFER_NAMES`, an unset ``MPLBACKEND`` counting as the inline backend
-    ipykernel sets at start."""
+    ipykernel sets at start (in the zygote always; in the forked process if it is a kernel, ``is_kernel``: a
+    ``python -m`` command, :func:`module_command`, must name it, as the zygote imported matplotlib with it)."""
 
-    def relevant(environment: dict[str, str]) -> dict[str, str]:
+    def relevant(environment: dict[str, str], inline_by_default: bool) -> dict[str, str]:
         kept = {
             key: value
             for key, value in environment.items()
             if not key.startswith(MAY_DIFFER) and key not in MAY_DIFFER_NAMES
         }
-        kept["MPLBACKEND"] = kept.get("MPLBACKEND") or INLINE_BACKEND
+        if inline_by_default:
+            kept["MPLBACKEND"] = kept.get("MPLBACKEND") or INLINE_BACKEND
         return kept
 
-    return relevant(kernel) == relevant(zygote)
+    return relevant(kernel, is_kernel) == relevant(zygote, True)
+
+
+def module_command(module: str, *arguments: str) -> list[str]:
+    """The command line of ``python -m module arguments…`` in a new process forked from the running zygote
+    (:func:`prewarmed_kernels`), which has imported boto3 and moto already: the launcher exits with the forked
+    process's status, its output on the launcher's standard streams. Fresh ``python -m`` where no zygote runs or it
+    cannot serve the environment. The tests' ``labkit`` commands that must run in a process of their own
+    (tests/test_crash_recovery.py: teardown after a kernel died) start this way."""
+    if not os.environ.get(SOCKET_VARIABLE):
+        return [sys.executable, "-m", module, *arguments]
+    return [sys.executable, "-I", str(LAUNCHER), "-m", module, *arguments]
 
 
 def kernel_name() -> str:
@@ -203,21 +219,24 @@ def _serve(path: str) -> None:
         connection, _ = listener.accept()
         message, descriptors, _, _ = socket.recv_fds(connection, 1 << 20, 3)
         request = json.loads(message)
-        if len(descriptors) != 3 or not compatible(request["env"], environment):
+        if len(descriptors) != 3 or not compatible(request["env"], environment, is_kernel="module" not in request):
             connection.send(b"0")
         elif os.fork() == 0:
             listener.close()
-            _become_kernel(connection, descriptors, request)
+            _become(connection, descriptors, request)
         for descriptor in descriptors:
             os.close(descriptor)
         connection.close()
 
 
-def _become_kernel(connection: socket.socket, descriptors: list[int], request: dict[str, Any]) -> None:
-    """In the forked child: take the launcher's place and run ipykernel; never returns."""
+def _become(connection: socket.socket, descriptors: list[int], request: dict[str, Any]) -> None:
+    """In the forked child: take the launcher's place and run ipykernel, or ``python -m`` the request's ``module``;
+    tell the launcher the exit status, and never return."""
     code = 1
     try:
-        os.setsid()  # as jupyter_client starts kernels: out of the terminal's process group
+        module = request.get("module")
+        if not module:
+            os.setsid()  # as jupyter_client starts kernels: out of the terminal's process group
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for target, descriptor in enumerate(descriptors):
             os.dup2(descriptor, target)
@@ -230,15 +249,27 @@ def _become_kernel(connection: socket.socket, descriptors: list[int], request: d
             sys.modules.pop(name, None)
         connection.send(str(os.getpid()).encode())
         threading.Thread(target=_exit_with_launcher, args=(connection,), daemon=True).start()
-        from ipykernel import kernelapp
+        if module:
+            sys.path.insert(0, request["cwd"])  # as `python -m` does
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+        else:
+            from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance(argv=request["argv"])
+            kernelapp.launch_new_instance(argv=request["argv"])
         code = 0
     except SystemExit as leaving:  # sys.exit(): None is success, a message is failure
         code = 0 if leaving.code is None else leaving.code if isinstance(leaving.code, int) else 1
+        if not isinstance(leaving.code, int | None):
+            print(leaving.code, file=sys.stderr)
+    except BaseException:  # noqa: BLE001 - what the interpreter does with an uncaught exception, before exiting 1
+        sys.excepthook(*sys.exc_info())
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
+        try:
+            connection.send(f"exit {code}".encode())
+        except OSError:  # the launcher is gone
+            pass
         os._exit(code)
 
 
