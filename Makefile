@@ -46,10 +46,10 @@ lab-ja: $(STAMP)
 # first, then the tests that start kernels, servers or processes, then the rest. Each notebook's kernel has its own
 # in-process moto, so two notebooks at once share nothing. `make test` runs tests/ and the notebooks in one session:
 # one start of each worker, and both workers busy to the end (two sessions one after the other each ended with a
-# worker waiting for the other's last long test). xdist groups (`xdist_group`) are not kept together: under pytest 9.2
-# with pytest-xdist 3.8, the newest, xdist's own `--dist loadgroup` groups nothing either (it marks a group in
-# `item._nodeid`, which pytest 9 no longer reads; found 2026-12-01), so tests/test_emulator_alarm_skipping.py's
-# shared result is built by each worker that runs one of its tests (the tests pass either way).
+# worker waiting for the other's last long test). The tests of a class also run on one worker: they share what it
+# builds once a process (tests/test_emulator_alarm_skipping.py). xdist's own `--dist loadgroup` (`xdist_group`) groups
+# nothing under pytest 9.2 with pytest-xdist 3.8, the newest: it marks a group in `item._nodeid`, which pytest 9 no
+# longer reads (found 2026-12-01).
 XDIST := -n auto
 # Strict nbval: --nbval-kernel-name labkit-prewarmed: each notebook's kernel forked from a process that has imported
 # ipykernel, matplotlib, boto3 and moto already (labkit/tools/prewarmed.py; the root conftest.py starts it), or a

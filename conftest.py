@@ -8,7 +8,7 @@ answer twice in a row: "Run All" again after a full run, and every step cell run
 Under pytest-xdist each notebook must run whole on one worker, so that its cells and this second run share its
 kernel (under xdist's own ``--dist load`` every cell ran in a fresh kernel). With ``-n`` and no ``--dist`` (xdist's
 default, ``load``), :func:`pytest_xdist_make_scheduler` gives each notebook whole to one worker and every other test
-on its own, the notebooks first, then the tests that start kernels or servers, then the rest: so ``make test`` runs
+on its own (a class's tests together), the notebooks first, then the tests that start kernels or servers, then the rest: so ``make test`` runs
 tests/ and the notebooks in one session, and its two workers finish together.
 """
 
@@ -113,15 +113,24 @@ def _run_all_again(config: pytest.Config, items: list[pytest.Item]) -> None:
     items[:] = arranged
 
 
+def scope(nodeid: str) -> str:
+    """What one worker runs whole (:func:`pytest_xdist_make_scheduler`): a notebook (its file), the tests of a class
+    (they share what it builds once a process), else the test alone."""
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        return path
+    name = nodeid.split("[", 1)[0]  # a parametrized test's id may hold "::"
+    return name.rsplit("::", 1)[0] if name.count("::") > 1 else nodeid
+
+
 def _notebooks_whole(config: pytest.Config, log: Any) -> Any:
-    """xdist's scope scheduling with a notebook (``.ipynb``) as one scope and every other test a scope of its own;
-    scopes with the most tests go first (xdist's ``--loadscope-reorder``, on by default): the notebooks."""
+    """xdist's scope scheduling with :func:`scope`'s scopes; scopes with the most tests go first (xdist's
+    ``--loadscope-reorder``, on by default): the notebooks."""
     from xdist.scheduler import LoadScopeScheduling
 
     class NotebooksWhole(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return path if path.endswith(".ipynb") else nodeid
+            return scope(nodeid)
 
     return NotebooksWhole(config, log)
 
@@ -129,8 +138,8 @@ def _notebooks_whole(config: pytest.Config, log: Any) -> Any:
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """With ``-n`` and xdist's default distribution (``load``): each notebook whole on one worker, its cells in order in
-    one kernel and then :class:`RunAllAgain` there, every other test handed out on its own (:func:`_notebooks_whole`).
-    Another ``--dist`` is xdist's own."""
+    one kernel and then :class:`RunAllAgain` there, the tests of a class together, every other test handed out on its
+    own (:func:`scope`). Another ``--dist`` is xdist's own."""
     if config.getoption("dist") != "load":
         return None
     return _notebooks_whole(config, log)

@@ -181,7 +181,7 @@ def _run(skipping: bool, fast: bool = True) -> tuple[dict[str, Any], int, int]:
     return json.loads(produced), evaluations, shared
 
 
-# Both comparisons compare against the skipping, fast run: it is run once a process (their xdist group).
+# Both comparisons compare against the skipping, fast run: it is run once a process (one worker runs both).
 @functools.cache
 def _scenario(skipping: bool, fast: bool) -> tuple[str, int, int]:
     """The scenario; returns everything alarms produced (and the requests moto served), how many
@@ -325,49 +325,50 @@ def _scenario(skipping: bool, fast: bool) -> tuple[str, int, int]:
         lab.close()
 
 
-@pytest.mark.xdist_group("alarm-skipping")
-def test_skipping_changes_nothing_that_alarms_produce() -> None:
-    skipped, fewer, shared = _run(skipping=True)
-    every, all_of_them, _ = _run(skipping=False)
-    transitions = [item for item in every["history"] if item["HistoryItemType"] == "StateUpdate"]
-    # The scenario moves every kind of alarm (else the comparison would prove little).
-    assert {item["AlarmName"] for item in transitions} >= {
-        "cpu-3-of-5",
-        "cpu-sliding",
-        "cpu-wall-clock",
-        "cpu-p50",
-        "requests-hires",
-        "error-rate",
-        "one-oclock",
-        "requests-missing",
-        "requests-breaching",
-        "requests-notBreaching",
-        "requests-ignore",
-        "page-me",
-    }
-    assert len(every["emails"]) > 20
-    assert skipped == every
-    assert fewer < all_of_them * 0.7  # and it did skip
-    # Alarms asking one question at an instant (cpu-above-*, requests-*) shared one reading and its verdicts.
-    assert shared > 50
+class TestAgainstTheSkippingFastRun:
+    """Both compare with :func:`_scenario`'s skipping, fast run, built once a process: tests of a class run on one
+    worker (the root conftest.py's ``pytest_xdist_make_scheduler``), so it is built once a run."""
 
+    def test_skipping_changes_nothing_that_alarms_produce(self) -> None:
+        skipped, fewer, shared = _run(skipping=True)
+        every, all_of_them, _ = _run(skipping=False)
+        transitions = [item for item in every["history"] if item["HistoryItemType"] == "StateUpdate"]
+        # The scenario moves every kind of alarm (else the comparison would prove little).
+        assert {item["AlarmName"] for item in transitions} >= {
+            "cpu-3-of-5",
+            "cpu-sliding",
+            "cpu-wall-clock",
+            "cpu-p50",
+            "requests-hires",
+            "error-rate",
+            "one-oclock",
+            "requests-missing",
+            "requests-breaching",
+            "requests-notBreaching",
+            "requests-ignore",
+            "page-me",
+        }
+        assert len(every["emails"]) > 20
+        assert skipped == every
+        assert fewer < all_of_them * 0.7  # and it did skip
+        # Alarms asking one question at an instant (cpu-above-*, requests-*) shared one reading and its verdicts.
+        assert shared > 50
 
-@pytest.mark.xdist_group("alarm-skipping")
-def test_direct_state_changes_and_shared_values_change_nothing_that_alarms_produce() -> None:
-    """Issue 20's fast paths: an alarm's state changed in moto's in-process backend (no SetAlarmState and
-    DescribeAlarms through botocore), and alarms on one metric and period sharing each instant's values."""
-    fast, _, _ = _run(skipping=True)
-    general, _, _ = _run(skipping=True, fast=False)
-    changed = {item["AlarmName"] for item in general["history"] if item["HistoryItemType"] == "StateUpdate"}
-    assert {"cpu-above-20", "cpu-above-28", "cpu-above-36", "cpu-3-of-5", "page-me"} <= changed
-    assert len(fast["served"]) > 100 and fast["reads"][0] and fast["reads"][1]
-    # The general path's state changes went through botocore, each a SetAlarmState then a DescribeAlarms;
-    # the fast path's asked moto for nothing.
-    transitions = [entry for entry in general["served"] if entry[0] == "state change"]
-    assert len(transitions) > 20
-    assert general.pop("inside") == ["SetAlarmState", "DescribeAlarms"] * len(transitions)
-    assert fast.pop("inside") == []
-    assert fast == general
+    def test_direct_state_changes_and_shared_values_change_nothing_that_alarms_produce(self) -> None:
+        """Issue 20's fast paths: an alarm's state changed in moto's in-process backend (no SetAlarmState and
+        DescribeAlarms through botocore), and alarms on one metric and period sharing each instant's values."""
+        fast, _, _ = _run(skipping=True)
+        general, _, _ = _run(skipping=True, fast=False)
+        changed = {item["AlarmName"] for item in general["history"] if item["HistoryItemType"] == "StateUpdate"}
+        assert {"cpu-above-20", "cpu-above-28", "cpu-above-36", "cpu-3-of-5", "page-me"} <= changed
+        assert len(fast["served"]) > 100 and fast["reads"][0] and fast["reads"][1]
+        # The general path's state changes went through botocore, each a SetAlarmState then a DescribeAlarms;
+        # the fast path's asked moto for nothing.
+        transitions = [entry for entry in general["served"] if entry[0] == "state change"]
+        assert len(transitions) > 20
+        assert general.pop("inside") == ["SetAlarmState", "DescribeAlarms"] * len(transitions)
+        assert fast.pop("inside") == []
+        assert fast == general
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
 
 import nbformat
 import pytest
@@ -98,3 +101,40 @@ def test_nbval_runs_each_notebook_again_in_its_kernel_with_step_cells_twice(tmp_
     )
     assert "1 failed, 2 passed" in result.stdout, result.stdout + result.stderr
     assert "Run All again, Step cells twice" in result.stdout and "AssertionError: made twice" in result.stdout
+
+
+def _root_conftest() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("root_conftest", REPO / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "scope"),
+    [
+        ("notebooks/02-cpu-alarm.ipynb::Cell 3", "notebooks/02-cpu-alarm.ipynb"),
+        ("notebooks/ja/02-cpu-alarm.ipynb::Run All again, Step cells twice", "notebooks/ja/02-cpu-alarm.ipynb"),
+        ("tests/test_a.py::test_b", "tests/test_a.py::test_b"),
+        ("tests/test_a.py::test_b[x::y]", "tests/test_a.py::test_b[x::y]"),
+        ("tests/test_a.py::TestShared::test_b[1]", "tests/test_a.py::TestShared"),
+    ],
+)
+def test_a_worker_runs_a_notebook_whole_a_class_together_and_other_tests_alone(nodeid: str, scope: str) -> None:
+    """``make test``'s scheduling (the root conftest.py): a notebook's cells and its second run in one kernel."""
+    assert _root_conftest().scope(nodeid) == scope
+
+
+def test_the_notebook_scheduler_replaces_xdists_default_only() -> None:
+    from xdist.scheduler import LoadFileScheduling, LoadScopeScheduling
+
+    conftest = _root_conftest()
+
+    def config(dist: str) -> Any:
+        return SimpleNamespace(getoption=lambda name: dist, getvalue=lambda name: dist, option=SimpleNamespace())
+
+    made = conftest.pytest_xdist_make_scheduler(config("load"), log=None)
+    assert isinstance(made, LoadScopeScheduling) and not isinstance(made, LoadFileScheduling)
+    assert made._split_scope("notebooks/00-x.ipynb::Cell 1") == "notebooks/00-x.ipynb"
+    assert conftest.pytest_xdist_make_scheduler(config("loadfile"), log=None) is None
