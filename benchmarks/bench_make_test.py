@@ -1,4 +1,5 @@
-"""`make test` at two commits, one after the other in the same environment (issue 20).
+"""`make test` (or ``--target unit``: `make unit`) at two commits, one after the other in the same environment
+(issues 15 and 20).
 
 Each commit is exported with ``git archive`` into a temporary folder and run there with this checkout's virtual
 environment (``make test VENV=…``) and that folder first on ``PYTHONPATH``, so its test processes, kernels and
@@ -8,6 +9,7 @@ stay as they were while you go on editing. Prints each run's wall time and the p
 medians and their ratio.
 
     .venv/bin/python benchmarks/bench_make_test.py --before main~3 --after main --rounds 1
+    .venv/bin/python benchmarks/bench_make_test.py --before main~3 --after main --rounds 2 --target unit
 """
 
 from __future__ import annotations
@@ -37,11 +39,11 @@ def _export(revision: str, target: Path) -> Path:
     return tree
 
 
-def _make_test(tree: Path, environment: dict[str, str]) -> tuple[float, int, list[str]]:
-    """``make test`` in ``tree``: its wall seconds, exit status and pytest summary lines."""
+def _make(target: str, tree: Path, environment: dict[str, str]) -> tuple[float, int, list[str]]:
+    """``make target`` in ``tree``: its wall seconds, exit status and pytest summary lines."""
     start = time.perf_counter()
     finished = subprocess.run(
-        ["make", "--no-print-directory", "test", f"VENV={REPO / '.venv'}"],
+        ["make", "--no-print-directory", target, f"VENV={REPO / '.venv'}"],
         cwd=tree,
         env=environment,
         capture_output=True,
@@ -56,6 +58,7 @@ def main() -> None:
     parser.add_argument("--before", default="HEAD~1", help="the commit to compare with (default HEAD~1)")
     parser.add_argument("--after", default="HEAD", help="the commit measured against it (default HEAD)")
     parser.add_argument("--rounds", type=int, default=1, help="pairs of runs (default 1)")
+    parser.add_argument("--target", default="test", choices=("test", "unit"), help="the make target (default test)")
     options = parser.parse_args()
     shared = os.environ.get("LABKIT_SHARED_DIR") or str(REPO.parent / "shared")
     walls: dict[str, list[float]] = {"before": [], "after": []}
@@ -68,7 +71,7 @@ def main() -> None:
             for name, tree in trees.items():
                 environment = {**os.environ, "LABKIT_SHARED_DIR": shared}
                 environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))
-                wall, status, summaries = _make_test(tree, environment)
+                wall, status, summaries = _make(options.target, tree, environment)
                 walls[name].append(wall)
                 print(f"round {round_number} {name:6} {wall:7.1f} s  rc={status}  {' | '.join(summaries)}", flush=True)
     medians = {name: statistics.median(values) for name, values in walls.items()}
