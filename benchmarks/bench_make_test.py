@@ -36,6 +36,9 @@ def _export(revision: str, target: Path) -> Path:
     tree = target / "aws-monitoring-labkit"
     with tarfile.open(archive) as tar:
         tar.extractall(tree, filter="data")
+    # Older than the virtual environment's stamp: the tree's `make` must not reinstall labkit (an editable install
+    # of a temporary folder would leave the environment without labkit once the folder is removed).
+    os.utime(tree / "pyproject.toml", (0, 0))
     return tree
 
 
