@@ -8,8 +8,8 @@ answer twice in a row: "Run All" again after a full run, and every step cell run
 Under pytest-xdist each notebook must run whole on one worker, so that its cells and this second run share its
 kernel (under xdist's own ``--dist load`` every cell ran in a fresh kernel). With ``-n`` and no ``--dist`` (xdist's
 default, ``load``), :func:`pytest_xdist_make_scheduler` gives each notebook whole to one worker and every other test
-on its own (a class's tests together), the notebooks first, then the tests that start kernels or servers, then the rest: so ``make test`` runs
-tests/ and the notebooks in one session, and its two workers finish together.
+on its own (a class's tests together): the notebooks first, then the tests that start kernels or servers, then the
+rest. So ``make test`` runs tests/ and the notebooks in one session, and its two workers finish together.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ working directory and arguments. What the zygote imported is what a fresh kernel
 
 The kernel a learner runs in JupyterLab is the ordinary ``python3`` kernel; this one only saves the machines
 that run every notebook (issue 20). Strict nbval checks the forked kernels' outputs against the committed ones.
+
+The same zygote forks ``python -m labkit …`` commands for the tests that need labkit in a process of its own
+(:func:`module_command`: teardown after a kernel died), about a second saved each.
 """
 
 from __future__ import annotations
