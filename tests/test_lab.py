@@ -494,3 +494,25 @@ def test_requests_to_aws_urls_reach_moto_in_every_lab_and_moto_s_url_callbacks_a
     assert len(callbacks[0]) > 1000
     assert all(later == callbacks[0] and later[0] is callbacks[0][0] for later in callbacks[1:])
     assert moto_models.CallbackResponse is custom_responses_mock.CallbackResponse  # put back after each start
+
+
+def test_a_real_wait_in_a_notebook_kernel_without_ipywidgets_warns_nothing() -> None:
+    """On AWS, ``lab.advance`` waits in real time behind a progress bar; in a Jupyter kernel (ipykernel's shell
+    loaded) without ipywidgets, tqdm.auto warned "IProgress not found. Please update jupyter and ipywidgets"."""
+    script = """
+import warnings
+warnings.simplefilter("always")
+import ipykernel.zmqshell  # what tqdm.auto reads to tell a notebook kernel
+import boto3
+from labkit.runtime import backends
+from labkit.runtime.clock import LabClock
+from labkit.runtime.lab import Lab
+LabClock.sleep = staticmethod(lambda seconds: None)
+lab = Lab(backends.Backend("aws", boto3.Session(region_name="ap-northeast-1"), "000000000000", in_process=False),
+          "ap-northeast-1", LabClock(virtual=False), "lab-test")
+lab.advance(seconds=2)
+print("waited")
+"""
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0 and "waited" in ran.stdout, ran.stderr
+    assert "IProgress" not in ran.stderr, ran.stderr

@@ -518,7 +518,16 @@ class Lab:
         return False
 
     def _really_wait(self, seconds: float, description: str) -> None:
-        from tqdm.auto import tqdm
+        import warnings
+
+        from tqdm.std import TqdmWarning
+
+        # tqdm.auto draws a widget in a notebook kernel when ipywidgets is installed, else a text bar; without
+        # ipywidgets (the lab's environment has none) it also warned "IProgress not found. Please update jupyter
+        # and ipywidgets", which asks a learner to change an environment that works.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TqdmWarning)
+            from tqdm.auto import tqdm
 
         step = 1.0
         with tqdm(total=int(seconds), desc=description, unit="s", leave=False) as bar:
