@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import subprocess
 import sys
@@ -103,6 +104,7 @@ def test_nbval_runs_each_notebook_again_in_its_kernel_with_step_cells_twice(tmp_
     assert "Run All again, Step cells twice" in result.stdout and "AssertionError: made twice" in result.stdout
 
 
+@functools.cache
 def _root_conftest() -> ModuleType:
     spec = importlib.util.spec_from_file_location("root_conftest", REPO / "conftest.py")
     assert spec is not None and spec.loader is not None

@@ -20,7 +20,7 @@ from labkit.aws.jsonschema_import import import_jsonschema
 from labkit.exceptions import UnknownNotebook
 from labkit.i18n import _, pad, width
 from labkit.lesson.checks import SUMMARY
-from labkit.runtime.environment import restored_environment
+from labkit.runtime.environment import put_environment, restored_environment
 from labkit.tools.prewarmed import INLINE_BACKEND, kernel_name, prewarmed_kernels
 
 #: The fixed skeleton every notebook follows, as level-2 headings in this order (after the title).
@@ -140,10 +140,9 @@ def each_step_cell_twice(notebook: Any, sections_from: Any = None) -> Any:
 def backend_environment(backend: str) -> Iterator[None]:
     """Run kernels on ``backend`` with the fixed lab clock (they inherit this process's environment), forked
     from a zygote that has imported what they import (:mod:`labkit.tools.prewarmed`)."""
-    with restored_environment("LABKIT_BACKEND", "LABKIT_CLOCK_START", "MPLBACKEND"):
-        os.environ["LABKIT_BACKEND"] = backend
-        os.environ.pop("LABKIT_CLOCK_START", None)
-        os.environ["MPLBACKEND"] = INLINE_BACKEND
+    settings = {"LABKIT_BACKEND": backend, "LABKIT_CLOCK_START": None, "MPLBACKEND": INLINE_BACKEND}
+    with restored_environment(*settings):
+        put_environment(settings)
         with prewarmed_kernels():
             yield
 

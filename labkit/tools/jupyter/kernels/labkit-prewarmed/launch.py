@@ -20,11 +20,11 @@ import sys
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 
-def forked_kernel(path: str, module: "str | None" = None) -> "tuple[int, socket.socket] | None":
-    """The pid of a kernel (or of ``python -m module``) the zygote at ``path`` forked for this launcher, and the
-    connection that lives as long as it does; None if the zygote is gone or refuses (another environment)."""
+def forked_process(path: str, module: "str | None", arguments: "list[str]") -> "tuple[int, socket.socket] | None":
+    """The pid of a kernel (or of ``python -m module``) with ``arguments`` the zygote at ``path`` forked for this
+    launcher, and the connection that lives as long as it does; None if the zygote is gone or refuses (another
+    environment)."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    arguments = sys.argv[3:] if module else sys.argv[1:]
     try:
         connection.connect(path)
         request = {"argv0": sys.argv[0], "argv": arguments, "cwd": os.getcwd(), "env": dict(os.environ)}
@@ -64,9 +64,10 @@ def stand_for(pid: int, connection: socket.socket) -> int:
 def main() -> None:
     path = os.environ.get("LABKIT_KERNEL_ZYGOTE")
     module = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-m" else None
-    forked = forked_kernel(path, module) if path and hasattr(socket, "send_fds") else None
+    arguments = sys.argv[3:] if module else sys.argv[1:]
+    forked = forked_process(path, module, arguments) if path and hasattr(socket, "send_fds") else None
     if forked is None:
-        fresh = [sys.executable, "-m", module, *sys.argv[3:]] if module else [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]]
+        fresh = [sys.executable, "-m", module or "ipykernel_launcher", *arguments]
         if os.name == "nt":  # Windows' execv starts another process and ends this one, which Jupyter manages
             import subprocess
 
