@@ -358,8 +358,17 @@ def test_the_check_of_each_handler_botocore_registers_answers_as_inspect_does_wh
         def method(self, event: str, **kwargs: Any) -> None:
             pass
 
+        def without_keywords(self, event: str) -> None:
+            pass
+
+        def signed_method(self, **kwargs: Any) -> None:
+            pass
+
+        signed_method.__signature__ = inspect.Signature()  # type: ignore[attr-defined]
+
     shapes = [plain, positional_only, no_keywords, signed, lambda **_: None, functools.partial(plain, 1)]
     shapes += [Callable(), Callable().method, functools.wraps(no_keywords)(plain)]
+    shapes += [Callable().without_keywords, Callable().signed_method, types.MethodType(functools.partial(plain), 1)]
     lab = labkit.connect("moto")
     try:
         assert botocore.hooks.accepts_kwargs is _accepts_kwargs
@@ -415,3 +424,99 @@ def _subclasses(cls: type) -> list[type]:
     for sub in cls.__subclasses__():
         found += [sub, *_subclasses(sub)]
     return found
+
+
+def test_copied_handler_tries_answer_as_botocores_and_never_see_each_others_changes() -> None:
+    """Each offline session's and client's handlers are a copy-on-write copy of botocore's built-in ones
+    (:class:`CopyOnWriteTrie`). Random registrations and removals on a family of copies made at random moments
+    (copies of copies, the original changed after copying) give, for every event name, the handlers a plain
+    botocore trie given the same history gives, in the same order."""
+    import copy
+
+    from botocore.hooks import _PrefixTrie
+
+    from labkit.emulator.moto_accounts import CopyOnWriteTrie, offline_session
+
+    rng = random.Random(15)
+    parts = ["before-call", "after-call", "*", "logs", "cloudwatch", "PutLogEvents", "PutMetricData", "x"]
+    keys = sorted({".".join(rng.choice(parts) for _ in range(rng.randint(1, 4))) for _ in range(60)})
+    handlers = [f"handler-{n}" for n in range(12)]
+    tries: list[tuple[Any, Any]] = [(CopyOnWriteTrie(), _PrefixTrie())]
+    for _ in range(3000):
+        cow, plain = rng.choice(tries)
+        action = rng.random()
+        if action < 0.1:
+            tries.append((copy.copy(cow), copy.copy(plain)))
+        elif action < 0.75:
+            key, handler, section = rng.choice(keys), rng.choice(handlers), rng.randrange(3)
+            cow.append_item(key, handler, section)
+            plain.append_item(key, handler, section)
+        else:
+            key, handler = rng.choice(keys), rng.choice(handlers)
+            outcomes = []
+            for trie in (cow, plain):
+                try:
+                    trie.remove_item(key, handler)
+                    outcomes.append("removed")
+                except (ValueError, AttributeError) as error:
+                    outcomes.append(type(error).__name__)
+            assert outcomes[0] == outcomes[1]
+    assert len(tries) > 100
+    for cow, plain in tries:
+        for key in keys + ["before-call.logs.PutLogEvents.extra", "nothing"]:
+            assert list(cow.prefix_search(key)) == list(plain.prefix_search(key))
+
+    # What labkit's sessions carry: a client's handlers change without touching another's or the session's.
+    session = offline_session("ap-northeast-1")
+    first, second = session.client("logs"), session.client("logs")
+
+    def mine(**_: Any) -> None:
+        return None
+
+    first.meta.events.register("before-call.logs.PutLogEvents", mine)
+    assert type(first.meta.events._emitter._handlers) is CopyOnWriteTrie
+    assert mine in first.meta.events._emitter._handlers.prefix_search("before-call.cloudwatch-logs.PutLogEvents")
+    for other in (second.meta.events, session.events):
+        assert mine not in other._emitter._handlers.prefix_search("before-call.cloudwatch-logs.PutLogEvents")
+
+
+def test_clients_share_one_endpoint_provider_per_ruleset_and_resolve_as_botocore_does() -> None:
+    """While a moto lab is open, every client of a service shares one endpoint provider (botocore builds one per
+    client); each resolves the endpoints a plain botocore client resolves, S3's bucket endpoints included; after
+    the lab closes botocore builds its own again."""
+    import botocore.regions
+    import botocore.session
+
+    import labkit
+    from labkit.emulator.moto_accounts import offline_session
+
+    def resolved(client: Any, **parameters: Any) -> str:
+        return str(
+            client._ruleset_resolver.construct_endpoint(
+                client.meta.service_model.operation_model(parameters.pop("operation")), parameters, {}
+            ).url
+        )
+
+    plain = botocore.session.Session()
+    plain.set_credentials("testing", "testing")
+    cases = [
+        ("logs", "ap-northeast-1", {"operation": "PutLogEvents"}),
+        ("iam", "ap-northeast-1", {"operation": "ListRoles"}),
+        ("sts", "us-east-1", {"operation": "GetCallerIdentity"}),
+        ("s3", "ap-northeast-1", {"operation": "GetObject", "Bucket": "lab-bucket", "Key": "a"}),
+        ("s3", "us-east-1", {"operation": "ListBuckets"}),
+    ]
+    lab = labkit.connect("moto")
+    try:
+        for service, region, parameters in cases:
+            first = offline_session(region).client(service)
+            second = lab.internal_client(service, region)
+            assert first._ruleset_resolver._provider is second._ruleset_resolver._provider
+            theirs = plain.create_client(service, region_name=region)
+            assert first.meta.endpoint_url == theirs.meta.endpoint_url
+            assert resolved(first, **dict(parameters)) == resolved(theirs, **dict(parameters))
+    finally:
+        lab.close()
+    again = (offline_session("ap-northeast-1").client("logs"), offline_session("ap-northeast-1").client("logs"))
+    assert again[0]._ruleset_resolver._provider is not again[1]._ruleset_resolver._provider
+    assert botocore.regions.EndpointProvider.__name__ == "EndpointProvider"

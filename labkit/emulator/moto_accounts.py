@@ -13,7 +13,7 @@ import functools
 import inspect
 import os
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ import botocore.client
 import botocore.handlers
 import botocore.hooks
 import botocore.loaders
+import botocore.regions
 import botocore.session
 from botocore.hooks import EVENT_ALIASES, EventAliaser, HierarchicalEmitter
 from botocore.model import ServiceModel
@@ -62,7 +63,8 @@ def share_loaders() -> Callable[[], None]:
     service's model and methods as they were made the first time (:func:`_shared_service_model`,
     :func:`_shared_methods`) and an event aliaser knowing the names aliased before (:func:`_aliaser_knowing_names`),
     and moto its request-parsing models from the same parse (:func:`_moto_model`), and botocore's check of each
-    handler it registers reads a plain function's code (:func:`_accepts_kwargs`), and moto's lookup of a request's
+    handler it registers reads a plain function's code (:func:`_accepts_kwargs`), every client of a service one
+    endpoint provider (:func:`_shared_endpoint_provider`), and moto's lookup of a request's
     action among its responder's functions looks at that one name (:class:`_FunctionNames`); returns the function
     that stops all of it. moto makes sessions of its own (``boto3.Session()``: three when ``moto.ec2`` is imported, one for
     its backends' regions), and each new loader parses the EC2 model and the endpoints again: about a second of
@@ -79,6 +81,7 @@ def share_loaders() -> Callable[[], None]:
     moto.core.utils._load_service_model = functools.partial(_moto_model, moto_load)
     EventAliaser.__copy__ = _aliaser_knowing_names
     botocore.hooks.accepts_kwargs = _accepts_kwargs
+    botocore.regions.EndpointProvider = _shared_endpoint_provider
     method_names = moto.core.responses.method_names_from_class
     moto.core.responses.method_names_from_class = _FunctionNames  # type: ignore[assignment]
 
@@ -89,6 +92,7 @@ def share_loaders() -> Callable[[], None]:
         moto.core.utils._load_service_model = moto_load
         EventAliaser.__copy__ = _copy_aliaser
         botocore.hooks.accepts_kwargs = _botocore_accepts_kwargs
+        botocore.regions.EndpointProvider = _EndpointProvider
         moto.core.responses.method_names_from_class = method_names
 
     return stop
@@ -126,6 +130,26 @@ class _FunctionNames:
 
 
 _botocore_accepts_kwargs = botocore.hooks.accepts_kwargs
+_EndpointProvider = botocore.regions.EndpointProvider
+#: Per service ruleset (the shared loader's): the provider made from it, with what it was made from.
+_providers: dict[tuple[int, int, frozenset[str] | None], tuple[object, object, Any]] = {}
+
+
+def _shared_endpoint_provider(
+    ruleset_data: object, partition_data: object, excluded_params: Collection[str] | None = None
+) -> Any:
+    """botocore's ``EndpointProvider``, one per ruleset: botocore builds the rules of a service's endpoint ruleset
+    again for every client (about a millisecond). A provider holds only the rules built from its (read-only)
+    ruleset and partitions, and a cache of what its pure evaluation returned, so every client of the service can
+    share it; another ruleset (another loader's) gets its own."""
+    key = (id(ruleset_data), id(partition_data), None if excluded_params is None else frozenset(excluded_params))
+    made = _providers.get(key)
+    if made is None or made[0] is not ruleset_data or made[1] is not partition_data:
+        made = (ruleset_data, partition_data, _EndpointProvider(ruleset_data, partition_data, excluded_params))
+        _providers[key] = made
+    return made[2]
+
+
 #: What ``inspect.signature`` reads of a function besides its code (``_signature_from_callable``).
 _SIGNATURE_ATTRIBUTES = frozenset({"__signature__", "_partialmethod", "__text_signature__"})
 
@@ -133,10 +157,13 @@ _SIGNATURE_ATTRIBUTES = frozenset({"__signature__", "_partialmethod", "__text_si
 def _accepts_kwargs(func: Any) -> Any:
     """botocore's ``accepts_kwargs`` (``inspect.getfullargspec(func)[2]``: the name of the ``**`` parameter, or
     None), read from the code of a plain function as ``inspect`` reads it; botocore asks it of every handler it
-    registers (about fifteen a lab's client, eight a boto3 session), at a twentieth of a millisecond each (issue 15)."""
-    if type(func) is not types.FunctionType or not _SIGNATURE_ATTRIBUTES.isdisjoint(vars(func)):
+    registers (about fifteen a lab's client, eight a boto3 session), at a twentieth of a millisecond each (issue 15).
+    A bound method's is its function's (``inspect`` reads ``__func__`` first, keeping ``self``: ``getfullargspec``
+    skips no bound argument)."""
+    function = func.__func__ if type(func) is types.MethodType else func
+    if type(function) is not types.FunctionType or not _SIGNATURE_ATTRIBUTES.isdisjoint(vars(function)):
         return _botocore_accepts_kwargs(func)
-    code = func.__code__
+    code = function.__code__
     if not code.co_flags & inspect.CO_VARKEYWORDS:
         return None
     index = code.co_argcount + code.co_kwonlyargcount + (1 if code.co_flags & inspect.CO_VARARGS else 0)
@@ -249,8 +276,74 @@ def _builtin_handlers() -> HierarchicalEmitter:
 @functools.cache
 def _registered(handler_count: int) -> HierarchicalEmitter:
     emitter = HierarchicalEmitter()
+    emitter._handlers = CopyOnWriteTrie()
     botocore.session.Session(event_hooks=emitter)
     return emitter
+
+
+class CopyOnWriteTrie(botocore.hooks._PrefixTrie):
+    """botocore's trie of event handlers, copied in constant time: botocore copies a session's handlers into each
+    client (``copy.copy`` of its emitter), node by node, about 1,300 handlers (2 ms, a tenth of a unit-test run's CPU,
+    issue 15). A copy here shares every node with the trie it came from; the first change of a key in either copies
+    the nodes on that key's path ("path copying"), so neither ever sees the other's changes. Lookups
+    (``prefix_search``) read the same nodes botocore's trie would hold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._owner = object()
+        self._root["owner"] = self._owner
+
+    def __copy__(self) -> CopyOnWriteTrie:
+        made = CopyOnWriteTrie.__new__(CopyOnWriteTrie)
+        made._root = self._root
+        made._owner = object()
+        self._owner = object()  # the nodes are shared now: this trie copies them before a change too
+        return made
+
+    def _own(self, node: dict[str, Any], parent: dict[str, Any] | None) -> dict[str, Any]:
+        """``node`` itself when this trie made it, else a copy of it linked in its place (under ``parent``)."""
+        if node.get("owner") is self._owner:
+            return node
+        values = node["values"]
+        owned = {
+            "chunk": node["chunk"],
+            "children": dict(node["children"]),
+            "values": None if values is None else copy.copy(values),
+            "owner": self._owner,
+        }
+        if parent is None:
+            self._root = owned
+        else:
+            parent["children"][node["chunk"]] = owned
+        return owned
+
+    def _owned_path(self, key: str) -> list[dict[str, Any]]:
+        """The nodes of ``key``'s parts that exist, from the root, each one this trie's own."""
+        path = [self._own(self._root, None)]
+        for part in key.split("."):
+            child = path[-1]["children"].get(part)
+            if child is None:
+                break
+            path.append(self._own(child, path[-1]))
+        return path
+
+    def append_item(self, key: str, value: Any, section: int = botocore.hooks._MIDDLE) -> None:
+        path = self._owned_path(key)
+        current = path[-1]
+        for part in key.split(".")[len(path) - 1 :]:
+            current["children"][part] = current = {
+                "chunk": part,
+                "values": None,
+                "children": {},
+                "owner": self._owner,
+            }
+        if current["values"] is None:
+            current["values"] = botocore.hooks.NodeList([], [], [])
+        current["values"][section].append(value)
+
+    def remove_item(self, key: str, value: Any) -> None:
+        self._owned_path(key)
+        super().remove_item(key, value)
 
 
 def offline_session(region: str, key: str = FAKE_KEY, secret: str = FAKE_KEY) -> boto3.Session:
