@@ -141,6 +141,33 @@ def test_rows_written_a_few_at_a_time_read_as_rows_written_as_arrays(seed: int) 
     assert few.size > TAIL_ROWS and repr(_columns(few)) == repr(_columns(arrays))
 
 
+def test_a_backfill_leaves_room_for_the_minutes_after_it_and_a_full_series_grows_by_half() -> None:
+    """A write bigger than a series' room (a 30-day backfill: 43,200 rows) leaves an eighth more, so the rows of
+    the next lab days go into the same columns instead of copying all of them; a series filled a row at a time
+    grows by half its size. Every row reads back either way."""
+    series = Series("Lab", "m", [])
+    backfill = 30 * 1440
+    when = np.arange(backfill, dtype=np.int64) * 60_000_000
+    series.append(
+        {name: when if name == "when" else np.ones(backfill, dtype) for name, dtype in Series._DTYPES.items()}
+    )
+    columns = series._cols["when"]
+    assert len(columns) == backfill + backfill // 8
+    for minute in range(backfill, backfill + 3 * 1440):  # three lab days, a row a minute, read every hour
+        series.extend_rows([(minute * 60_000_000, 1.0, 2.0, 2.0, 2.0, 0)])
+        if minute % 60 == 0:
+            series.quiet_span(np.array([minute * 60_000_000], np.int64))
+    assert series.window(0, 2**62)["when"].tolist() == [m * 60_000_000 for m in range(backfill + 3 * 1440)]
+    assert series._cols["when"] is columns
+    small = Series("Lab", "m", [])
+    sizes = set()
+    for minute in range(200):
+        small.extend_rows([(minute * 60_000_000, 1.0, 1.0, 1.0, 1.0, 0)])
+        small.quiet_span(np.array([0], np.int64))
+        sizes.add(len(small._cols["when"]))
+    assert sorted(sizes) == [16, 24, 36, 54, 81, 121, 181, 271]
+
+
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("batch", [37, 1])
 def test_alarm_period_sets_equal_the_statistics_rows(seed: int, batch: int) -> None:
