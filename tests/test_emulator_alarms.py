@@ -415,3 +415,54 @@ def test_new_put_metric_alarm_members_not_emulated_are_refused_by_name(lab: Lab,
     with pytest.raises(UnsupportedOperation, match=member):
         cloudwatch.put_metric_alarm(**MAX_ALARM, **{member: value})
     assert cloudwatch.describe_alarms()["MetricAlarms"] == []
+
+
+def test_a_percentile_alarm_reads_each_periods_percentile_and_sample_count_as_two_requests_would(lab: Lab) -> None:
+    """A percentile alarm's values and sample counts (its low-sample-count rule reads them) are what GetMetricStatistics
+    answers for ExtendedStatistics and, in another request, for SampleCount: the two are read from one pass over the
+    periods' datapoints, values and statistic sets mixed, periods ending where the evaluation ends."""
+    from labkit.emulator.metric_store import period_statistics
+
+    cloudwatch = lab.client("cloudwatch")
+    start = lab.clock.now()
+    data = [
+        {"MetricName": "Latency", "Timestamp": start + dt.timedelta(seconds=7 * n), "Value": float((n * 37) % 101)}
+        for n in range(300)
+    ]
+    data += [
+        {
+            "MetricName": "Latency",
+            "Timestamp": start + dt.timedelta(minutes=m),
+            "StatisticValues": {"SampleCount": 4.0, "Sum": 200.0, "Minimum": 20.0, "Maximum": 80.0},
+        }
+        for m in range(0, 10, 4)  # percentiles of a period holding a statistic set are not available
+    ]
+    for first in range(0, len(data), 20):
+        cloudwatch.put_metric_data(Namespace="Lab/Web", MetricData=data[first : first + 20])
+    alarms = lab.emulator.plugin(CloudWatchAlarms)
+    end = start + dt.timedelta(minutes=35, seconds=30)
+    starts = [end - dt.timedelta(minutes=5 * (7 - n)) for n in range(7)]
+    query = {
+        "Namespace": "Lab/Web",
+        "MetricName": "Latency",
+        "Dimensions": [],
+        "StartTime": starts[0],
+        "EndTime": end,
+        "Period": 300,
+    }
+    rows = list(alarms.metrics.rows("Lab/Web", "Latency", [], starts[0], end))
+    origin = int(end.timestamp()) % 300
+    for percentile in ("p10", "p50", "p99.9"):
+        values, counts = alarms._row_values(query, None, percentile, starts)
+        alarms._answers = {}
+        asked = {
+            p["Timestamp"]: p["ExtendedStatistics"][percentile]
+            for p in period_statistics(rows, period=300, statistics=[], extended_statistics=[percentile], origin=origin)
+        }
+        counted = {
+            p["Timestamp"]: p["SampleCount"]
+            for p in period_statistics(rows, period=300, statistics=["SampleCount"], origin=origin)
+        }
+        assert values == [asked.get(s) for s in starts]
+        assert counts == [counted.get(s) for s in starts]
+        assert sum(value is None for value in values) == 2 and len(set(values)) > 3
