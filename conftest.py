@@ -145,6 +145,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return _notebooks_whole(config, log)
 
 
+#: Objects allocated (less those freed) before a test process's garbage collector runs (Python's default: 700).
+YOUNG_GENERATION = 50_000
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """No garbage collection while a process that runs tests imports and collects them (not xdist's controller,
     which collects nothing): Python's collections walked the growing heap of the modules being imported again and
@@ -161,7 +165,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     otherwise import ipykernel, matplotlib, boto3 and moto again. Then garbage collection again, with what the
     process has loaded by now (its modules, botocore's service models: tests/conftest.py loads those the labs use)
     frozen: the collections that run again and again as each test's lab makes and drops objects no longer walk
-    those hundreds of thousands of objects each time (about a third of a worker's time went to them)."""
+    those hundreds of thousands of objects each time (about a third of a worker's time went to them). A young
+    generation of :data:`YOUNG_GENERATION` objects instead of Python's 700, too: a test process keeps what some
+    tests share (the parsed sources of tests/python_sources.py: 300,000 objects), and each full collection walked it
+    again, 16 to 18 of them a worker in the unit tier (its collections: 8.8 -> 4.3 CPU s a worker). Kernels are other
+    processes, with Python's thresholds (tests/test_prewarmed.py compares them with a fresh kernel's)."""
     from labkit.tools.prewarmed import prewarmed_kernels
 
     try:
@@ -174,6 +182,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if not gc.isenabled():
             gc.collect()
             gc.freeze()
+            gc.set_threshold(YOUNG_GENERATION, *gc.get_threshold()[1:])
             gc.enable()
 
 

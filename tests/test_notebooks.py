@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import importlib.util
 import subprocess
 import sys
@@ -126,6 +127,14 @@ def _root_conftest() -> ModuleType:
 def test_a_worker_runs_a_notebook_whole_a_class_together_and_other_tests_alone(nodeid: str, scope: str) -> None:
     """``make test``'s scheduling (the root conftest.py): a notebook's cells and its second run in one kernel."""
     assert _root_conftest().scope(nodeid) == scope
+
+
+def test_a_test_process_collects_garbage_with_a_larger_young_generation_after_collecting() -> None:
+    """This process (a worker, or the only process) imported and collected with garbage collection off, then turned
+    it on with the root conftest.py's young generation; the older generations keep Python's thresholds."""
+    assert gc.isenabled()
+    assert gc.get_threshold() == (_root_conftest().YOUNG_GENERATION, 10, 10)
+    assert gc.get_freeze_count() > 100_000  # what was loaded before the first test
 
 
 def test_the_notebook_scheduler_replaces_xdists_default_only() -> None:
