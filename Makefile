@@ -84,7 +84,7 @@ test-workshop: $(STAMP)
 	@$(MAKE) --no-print-directory $(WORKSHOP_STAMP)
 	PATH=$(abspath $(VENV))/node_modules/.bin:$$PATH HUB_USERS=$(HUB_USERS) $(PY) -m pytest tests/test_jupyterhub.py -m workshop -q -s
 
-# The fast tier (pure rules, emulator, checkers; 84-86 s on the idle 2-core machine, the target of under a minute not
+# The fast tier (pure rules, emulator, checkers; 86-89 s on the idle 2-core machine, the target of under a minute not
 # met yet, see README "Measured"): everything but the tests marked
 # `notebook` (kernels, crash recovery, a fresh clone), `browser`, `workshop` and `integration` (moto servers,
 # other processes: tests/conftest.py marks them). `make test` runs them all and nbval.
