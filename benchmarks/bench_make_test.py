@@ -20,24 +20,22 @@ import re
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from bench_run import REPO, _export
+
 SUMMARY = re.compile(r"^=*\s*\d+ (passed|failed).*$", re.MULTILINE)
 
 
-def _export(revision: str, target: Path) -> Path:
+def _exported(revision: str, target: Path) -> Path:
+    """``revision``'s tree (``bench_run``'s export), its pyproject.toml older than the virtual environment's stamp:
+    the tree's `make` must not reinstall labkit (an editable install of a temporary folder would leave the
+    environment without labkit once the folder is removed)."""
     target.mkdir()
-    archive = target / "source.tar"
-    subprocess.run(["git", "-C", str(REPO), "archive", "--output", str(archive), revision], check=True)
-    tree = target / "aws-monitoring-labkit"
-    with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
-    # Older than the virtual environment's stamp: the tree's `make` must not reinstall labkit (an editable install
-    # of a temporary folder would leave the environment without labkit once the folder is removed).
+    _export(revision, target)
+    tree = target / "tree"
     os.utime(tree / "pyproject.toml", (0, 0))
     return tree
 
@@ -67,7 +65,7 @@ def main() -> None:
     walls: dict[str, list[float]] = {"before": [], "after": []}
     with tempfile.TemporaryDirectory(prefix="bench-make-test-") as folder:
         trees = {
-            name: _export(revision, Path(folder) / name)
+            name: _exported(revision, Path(folder) / name)
             for name, revision in (("before", options.before), ("after", options.after))
         }
         for round_number in range(1, options.rounds + 1):
