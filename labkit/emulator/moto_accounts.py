@@ -317,10 +317,10 @@ class CopyOnWriteTrie(botocore.hooks._PrefixTrie):
             parent["children"][node["chunk"]] = owned
         return owned
 
-    def _owned_path(self, key: str) -> list[dict[str, Any]]:
-        """The nodes of ``key``'s parts that exist, from the root, each one this trie's own."""
+    def _owned_path(self, parts: list[str]) -> list[dict[str, Any]]:
+        """The nodes of a key's ``parts`` that exist, from the root, each one this trie's own."""
         path = [self._own(self._root, None)]
-        for part in key.split("."):
+        for part in parts:
             child = path[-1]["children"].get(part)
             if child is None:
                 break
@@ -328,9 +328,10 @@ class CopyOnWriteTrie(botocore.hooks._PrefixTrie):
         return path
 
     def append_item(self, key: str, value: Any, section: int = botocore.hooks._MIDDLE) -> None:
-        path = self._owned_path(key)
+        parts = key.split(".")
+        path = self._owned_path(parts)
         current = path[-1]
-        for part in key.split(".")[len(path) - 1 :]:
+        for part in parts[len(path) - 1 :]:
             current["children"][part] = current = {
                 "chunk": part,
                 "values": None,
@@ -342,7 +343,7 @@ class CopyOnWriteTrie(botocore.hooks._PrefixTrie):
         current["values"][section].append(value)
 
     def remove_item(self, key: str, value: Any) -> None:
-        self._owned_path(key)
+        self._owned_path(key.split("."))
         super().remove_item(key, value)
 
 
