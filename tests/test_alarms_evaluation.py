@@ -301,7 +301,7 @@ def test_ignore_differs_from_missing_only_by_keeping_state(
 
 @settings(max_examples=400, deadline=None)
 @given(
-    # Mostly floats (the newest N all real: state_rule's short cut), and ints and numpy floats (its general path).
+    # Mostly floats (N real ones: state_rule's short cut, trailing None and NaN included), and ints and numpy floats (its general path).
     st.lists(
         st.one_of(
             st.none(),

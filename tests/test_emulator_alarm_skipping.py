@@ -210,7 +210,14 @@ def _scenario(skipping: bool, fast: bool) -> tuple[str, int, int]:
         plugin.skipping = skipping
         plugin.direct = fast
         if not fast:
-            plugin._metric_values = plugin._query_values  # type: ignore[method-assign]
+
+            def asked_alone(alarm: dict[str, Any], planned: Any, first: Any, now: Any, starts: Any) -> Any:
+                # Each alarm queries on its own; the newest value is the last that is not None.
+                values, counts = plugin._query_values(alarm, first, now, starts)
+                newest = [float(value) for value in values if value is not None]
+                return values, counts, newest[-1] if newest else None
+
+            plugin._metric_values = asked_alone  # type: ignore[method-assign]
             plugin._state_kept = lambda values, rule: False  # type: ignore[method-assign]
             plugin._set_values = lambda query, statistic, starts: plugin._row_values(  # type: ignore[method-assign]
                 query, statistic, None, starts

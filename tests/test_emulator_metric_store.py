@@ -29,6 +29,7 @@ from labkit.emulator.metric_store import (
     TAIL_ROWS,
     MetricStore,
     Series,
+    column_rows,
     period_sets,
     period_statistics,
     set_statistic,
@@ -125,7 +126,10 @@ def test_rows_written_a_few_at_a_time_read_as_rows_written_as_arrays(seed: int) 
             late = 300_000_000 if rng.random() < 0.03 else 0  # stored out of order: append() sorts
             value = rng.choice([0.0, 1.0, 2.5, -0.0])
             rows.append((when - late, 1.0, value, value, value, rng.choice([0, 1])))
-        few.extend_rows(rows)
+        if len(rows) == 1:
+            few.add_row(rows[0])
+        else:
+            few.extend_rows(rows)
         arrays.append({name: np.asarray(col, dtype) for (name, dtype), col in zip(Series._DTYPES.items(), zip(*rows))})
         assert (few.size, few.version) == (arrays.size, arrays.version)
         if rng.random() < 0.1:  # a read between writes
@@ -137,7 +141,7 @@ def test_rows_written_a_few_at_a_time_read_as_rows_written_as_arrays(seed: int) 
                 rows, span = series.periods(boundaries)
                 assert span == series.quiet_span(boundaries)
                 apart = series.window(int(boundaries[0]), int(boundaries[-1]))
-                assert repr({k: v.tolist() for k, v in rows.items()}) == repr({k: v.tolist() for k, v in apart.items()})
+                assert repr(rows) == repr(list(column_rows(apart)))
     assert few.size > TAIL_ROWS and repr(_columns(few)) == repr(_columns(arrays))
 
 
@@ -191,7 +195,7 @@ def test_alarm_period_sets_equal_the_statistics_rows(seed: int, batch: int) -> N
                 )
                 want = {int(row["Timestamp"].timestamp()): row for row in rows}
                 found = period_sets(
-                    series.window(int(begin.timestamp()) * 10**6, int(end.timestamp()) * 10**6),
+                    column_rows(series.window(int(begin.timestamp()) * 10**6, int(end.timestamp()) * 10**6)),
                     store.units,
                     period=period,
                     origin=origin,
@@ -201,6 +205,39 @@ def test_alarm_period_sets_equal_the_statistics_rows(seed: int, batch: int) -> N
                 for start, row in want.items():
                     got = [set_statistic(found[start], name) for name in SET_STATISTICS]
                     assert repr(got) == repr([row[name] for name in SET_STATISTICS])  # repr: -0.0 is not 0.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_series_period_sets_are_the_buckets_of_its_periods_rows(seed: int) -> None:
+    """Series.period_sets (an alarm's read at each instant: each period's rows found by one search) gives
+    exactly the buckets period_sets makes of the periods' rows, and the same quiet span, for any unit filter,
+    several units in a period, -0.0, periods and counts. It declines (None) where arrival order is not time
+    order and where a boundary is not a whole second; the general path answers those."""
+    rng = random.Random(seed)
+    data = sorted((_random_datum(rng, DEFAULT_START) for _ in range(300)), key=lambda datum: datum["Timestamp"])
+    data.append({"MetricName": "m", "Timestamp": data[-1]["Timestamp"], "Value": -0.0})
+    store = MetricStore()
+    for start in range(0, len(data), 7):
+        store.put("Lab", data[start : start + 7], DEFAULT_START)
+    series = store.find("Lab", "m", [])
+    assert series is not None and "seq" not in series._cols
+    compared = 0
+    for _ in range(200):
+        period = rng.choice([10, 60, 300, 3600])
+        count = rng.randint(1, 6)
+        end = int(DEFAULT_START.timestamp()) + rng.randrange(0, 4 * 3600)
+        boundaries = [(end - period * back) * 1_000_000 for back in range(count, -1, -1)]
+        unit = rng.choice([None, "Count", "Seconds", "Percent"])
+        answered = series.period_sets(boundaries, store.units, unit)
+        rows, span = series.periods(boundaries)
+        found = period_sets(rows, store.units, period=period, origin=end % period, unit=unit)
+        expected = [found.get(at // 1_000_000) for at in boundaries[:-1]]
+        assert repr(answered) == repr((expected, span))  # repr: -0.0 is not 0.0
+        compared += any(expected)
+    assert compared > 50  # many reads found datapoints
+    assert series.period_sets([boundaries[0] + 250_000, boundaries[-1]], store.units, None) is None
+    store.put("Lab", [{"MetricName": "m", "Timestamp": DEFAULT_START, "Value": 1.0}], DEFAULT_START)  # late
+    assert series.period_sets(boundaries, store.units, None) is None
 
 
 def test_vectorised_backfill_stores_exactly_what_the_per_minute_datums_store(lab: Lab) -> None:

@@ -94,7 +94,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from botocore.exceptions import ClientError
 
 from labkit.emulator.autoscaling_metrics import AutoScalingMetrics
@@ -245,6 +244,9 @@ class Planned:
     needed: float | None = None
     #: The rule's state as a function of the values (:func:`alarms.state_rule`), made on first use; static thresholds only.
     state_of: Callable[[list[float | None]], str] | None = None
+    #: A number for :attr:`asked` (:attr:`CloudWatchAlarms._questions`): the instant's shared values and readings
+    #: are kept under it (hashing the question's nested tuple for each alarm at each instant cost more).
+    question: int = -1
 
 
 class CloudWatchAlarms:
@@ -298,17 +300,25 @@ class CloudWatchAlarms:
         self._spans: dict[tuple[int, int, int, int, int], int] = {}
         #: This evaluation instant's :class:`Reading` of single-metric alarms with a sliding window, by
         #: (question, period, count): alarms that ask the same question share it (emptied with :attr:`_values`).
-        self._readings: dict[tuple[Any, ...], Reading] = {}
+        self._readings: dict[int, Reading] = {}
+        #: A number for each single-metric question asked (:attr:`Planned.question`).
+        self._questions: dict[tuple[Any, ...], int] = {}
         #: Counts evaluation instants and state changes: a :class:`Reading`'s verdict given at this moment stands.
         self._moment = 0
-        #: The kept alarms the last tick planned from, with each evaluable one and its period.
-        self._plan: tuple[list[dict[str, Any]] | None, list[tuple[dict[str, Any], int]]] = (None, [])
+        #: The kept alarms the last tick planned from, with each evaluable one and its period, and those of
+        #: them evaluated once a minute (a period of a minute or more).
+        self._plan: tuple[list[dict[str, Any]] | None, list[tuple[dict[str, Any], int]], list[dict[str, Any]]] = (
+            None,
+            [],
+            [],
+        )
         #: By alarm name: :class:`Planned` for the alarm as last evaluated.
         self._planned: dict[str, Planned] = {}
         #: This evaluation instant's period ends and starts of sliding windows, by (period, count).
         self._ranges: dict[tuple[int, int], tuple[dt.datetime, list[dt.datetime]]] = {}
-        #: This evaluation instant's values and sample counts by query, emptied with :attr:`_answers`.
-        self._values: dict[tuple[Any, ...], tuple[list[float | None], list[float | None]]] = {}
+        #: This evaluation instant's values, sample counts and newest value by (question, end), emptied with
+        #: :attr:`_answers`.
+        self._values: dict[tuple[int, dt.datetime], tuple[list[float | None], list[float | None], float | None]] = {}
         self.state: ServerState | None = None
         self.window_state: ServerState | None = None
         if ServerState.available(self.lab):
@@ -601,16 +611,19 @@ class CloudWatchAlarms:
         """
         kept = self.alarms
         if self._plan[0] is not kept:  # read again, or a transition re-read an alarm
-            self._plan = (kept, [(alarm, period) for alarm in kept if (period := _evaluable_period(alarm))])
+            evaluable = [(alarm, period) for alarm in kept if (period := _evaluable_period(alarm))]
+            self._plan = (kept, evaluable, [alarm for alarm, period in evaluable if period >= 60])
             names = {alarm["AlarmName"] for alarm in kept}
             self._planned = {name: planned for name, planned in self._planned.items() if name in names}
-        due: dict[dt.datetime, list[dict[str, Any]]] = {}
-        for alarm, period in self._plan[1]:
-            if period >= 60:
-                due.setdefault(now, []).append(alarm)
-                continue
-            for at in schedule.evaluation_times(period, now):
-                due.setdefault(at, []).append(alarm)
+        _, evaluable, each_minute = self._plan
+        if len(each_minute) == len(evaluable):  # no period under a minute: one instant, the minute's end
+            due = {now: each_minute}
+        else:
+            due = {now: list(each_minute)} if each_minute else {}
+            for alarm, period in evaluable:
+                if period < 60:
+                    for at in schedule.evaluation_times(period, now):
+                        due.setdefault(at, []).append(alarm)
         for at in sorted(due):
             # Alarms on the same metric and period (ten thresholds on one CPU) ask the same question.
             self._answers = {}
@@ -636,7 +649,7 @@ class CloudWatchAlarms:
         steady = self._steady.get(alarm["AlarmName"]) if self.skipping else None
         if steady is None or steady.alarm is not alarm:
             return False
-        window = self.windows.get((self.lab.region, alarm["AlarmName"]))
+        window = self.windows.get((self.lab.region, alarm["AlarmName"])) if self.windows else None
         if window is not steady.window:
             return False
         reading = steady.reading
@@ -663,7 +676,7 @@ class CloudWatchAlarms:
         name = alarm["AlarmName"]
         shared = planned.kind == "metric" and window is None
         if shared:
-            reading = self._readings.get(planned.asked)
+            reading = self._readings.get(planned.question)
             if reading is not None:  # another alarm asked the same question at this instant
                 self._steady[name] = Steady(alarm, window, reading)
                 return
@@ -696,7 +709,7 @@ class CloudWatchAlarms:
             found,
         )
         if shared:
-            self._readings[planned.asked] = reading
+            self._readings[planned.question] = reading
         self._steady[name] = Steady(alarm, window, reading)
 
     def _series_read(self, alarm: dict[str, Any], period: int) -> list[Series | None] | None:
@@ -727,6 +740,7 @@ class CloudWatchAlarms:
         planned = self._planned.get(alarm["AlarmName"])
         if planned is None or planned.alarm is not alarm:
             planned = self._planned[alarm["AlarmName"]] = _plan(alarm, self.lab.region)
+            planned.question = self._questions.setdefault(planned.asked, len(self._questions))
         return planned
 
     def _evaluate(self, alarm: dict[str, Any], now: dt.datetime) -> None:
@@ -750,14 +764,16 @@ class CloudWatchAlarms:
         elif planned.kind == "math":
             values, counts = self._math_values(alarm, first, end, starts), None
         else:
-            values, counts = self._metric_values(alarm, first, end, starts)
+            values, counts, newest = self._metric_values(alarm, planned, first, end, starts)
             if planned.needed is not None and sum(c or 0 for c in counts[-n:]) < planned.needed:
                 self._keep_steady(alarm, planned, window, end)
                 return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
-        for value in reversed(values):  # the newest datapoint evaluated
-            if value is not None:
-                self.newest[planned.key] = float(value)
-                break
+            if newest is not None:
+                self.newest[planned.key] = newest
+        if planned.kind != "metric":
+            newest = _newest(values)
+            if newest is not None:
+                self.newest[planned.key] = newest
         if self._state_kept(values, planned):
             self._keep_steady(alarm, planned, window, end)
             return
@@ -794,16 +810,18 @@ class CloudWatchAlarms:
     def _metric_values(
         self,
         alarm: dict[str, Any],
+        planned: Planned,
         first: dt.datetime,
         now: dt.datetime,
         starts: list[dt.datetime],
-    ) -> tuple[list[float | None], list[float | None]]:
+    ) -> tuple[list[float | None], list[float | None], float | None]:
         """A single-metric alarm's statistic and sample count in each period starting at ``starts`` (ending at
-        ``now``; :meth:`_evaluate` planned the alarm)."""
-        key = (self._planned[alarm["AlarmName"]].asked, now)
+        ``now``), and the newest value among them (:attr:`newest`)."""
+        key = (planned.question, now)
         kept = self._values.get(key)
         if kept is None:  # alarms on one metric (ten thresholds on one CPU) ask the same question
-            kept = self._values[key] = self._query_values(alarm, first, now, starts)
+            values, counts = self._query_values(alarm, first, now, starts)
+            kept = self._values[key] = (values, counts, _newest(values))
         return kept
 
     def _query_values(
@@ -840,14 +858,22 @@ class CloudWatchAlarms:
         period = int(query["Period"])
         end = micros(query["EndTime"])
         boundaries = _period_boundaries(end, period, len(starts))
-        rows, span = series.periods(boundaries)
+        answered = series.period_sets(boundaries, store.units, query.get("Unit"))
+        if answered is not None:
+            sets, span = answered
+        else:
+            rows, span = series.periods(boundaries)
+            found = period_sets(
+                rows,
+                store.units,
+                period=period,
+                origin=int(query["EndTime"].timestamp()) % period,
+                unit=query.get("Unit"),
+            )
+            # A start between whole seconds is no period's start (those are whole seconds since the epoch).
+            sets = [found.get(at // 1_000_000) if at % 1_000_000 == 0 else None for at in boundaries[:-1]]
         # How long the periods stay unchanged, from the same search (:meth:`_keep_steady` asks next).
         self._spans[_span_key(series, end, period, len(starts))] = span
-        found = period_sets(
-            rows, store.units, period=period, origin=int(query["EndTime"].timestamp()) % period, unit=query.get("Unit")
-        )
-        # A start between whole seconds is no period's start (those are whole seconds since the epoch).
-        sets = [found.get(at // 1_000_000) if at % 1_000_000 == 0 else None for at in boundaries[:-1].tolist()]
         return [set_statistic(s, statistic) for s in sets], [set_statistic(s, "SampleCount") for s in sets]
 
     def _row_values(
@@ -1165,11 +1191,20 @@ def _plan(alarm: dict[str, Any], region: str) -> Planned:
     return Planned(alarm, period, n, count, key, kind, (*question, period, count), rule, _low_sample_minimum(alarm))
 
 
-def _period_boundaries(end: int, period: int, count: int) -> np.ndarray:
+def _newest(values: list[float | None]) -> float | None:
+    """The newest datapoint of an evaluation (None: no period has one)."""
+    for value in reversed(values):
+        if value is not None:
+            return float(value)
+    return None
+
+
+def _period_boundaries(end: int, period: int, count: int) -> list[int]:
     """The boundaries of the ``count`` periods of ``period`` seconds that end at ``end`` (epoch microseconds),
     oldest start to end: lab time is UTC (labkit.runtime.clock), so each start is the end less whole periods,
     to the microsecond."""
-    return end - np.arange(count, -1, -1, dtype=np.int64) * (period * 1_000_000)
+    step = period * 1_000_000
+    return [end - step * back for back in range(count, -1, -1)]
 
 
 def _span_key(series: Series, end: int, period: int, count: int) -> tuple[int, int, int, int, int]:

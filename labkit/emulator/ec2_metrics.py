@@ -22,6 +22,7 @@ from labkit.emulator.ec2_workload import (
     IMPAIRMENT_METRIC,
     NAMESPACE,
     STATUS_METRICS,
+    STATUS_SAMPLE_ORDER,
     LabInstance,
     Workload,
     metric_period_start,
@@ -193,10 +194,28 @@ class Ec2Metrics:
             if not instance.detailed:
                 minute = now - dt.timedelta(minutes=1)
                 when = micros(minute)
-                for name, value in instance.status_sample(minute).items():
-                    self._write(instance, name, [(when, 1.0, value, value, value, count)], now)
+                passing = self._passing_series(instance)
+                if passing is not None:  # every check passes: 0 in each, as status_sample gives
+                    row = (when, 1.0, 0.0, 0.0, 0.0, count)
+                    for series in passing:
+                        series.last_put = now
+                        series.add_row(row)
+                else:
+                    for name, value in instance.status_sample(minute).items():
+                        self._write(instance, name, [(when, 1.0, value, value, value, count)], now)
             if now.minute % instance.period_minutes == 0:
                 self._store_period(instance, now - dt.timedelta(minutes=instance.period_minutes), now)
+
+    def _passing_series(self, instance: LabInstance) -> list[Series] | None:
+        """``instance``'s status-check series in :meth:`LabInstance.status_sample`'s order when no check is
+        impaired and each series exists (its first write went through :meth:`_write`), else None."""
+        if any(instance.impaired.values()):
+            return None
+        written = self._series.get(instance.instance_id)
+        if written is None:
+            return None
+        found = [written.get(name) for name in STATUS_SAMPLE_ORDER]
+        return None if None in found else found  # type: ignore[return-value]
 
     def _keys(self, instance: LabInstance) -> dict[str, SeriesKey]:
         """The store's key of each of ``instance``'s metrics (its dimensions never change)."""

@@ -67,6 +67,8 @@ IMPAIRMENT_METRIC = {
     "instance": "StatusCheckFailed_Instance",
     "ebs": "StatusCheckFailed_AttachedEBS",
 }
+#: The metrics :meth:`LabInstance.status_sample` gives, in its order.
+STATUS_SAMPLE_ORDER = (*IMPAIRMENT_METRIC.values(), "StatusCheckFailed")
 #: Added for burstable performance instances (T family).
 CREDIT_METRICS: dict[str, str] = {
     "CPUCreditUsage": "Count",

@@ -19,7 +19,9 @@ Taught through notebook 01-metric-exploration (every metric read there is answer
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -169,6 +171,23 @@ class Series:
         if len(tail) >= TAIL_ROWS:
             self._flush()
 
+    def add_row(self, row: tuple[int, float, float, float, float, int]) -> None:
+        """:meth:`extend_rows` of one row (a status check's minute)."""
+        tail = self._tail
+        if tail:
+            last = tail[-1][0]
+        elif self._stored:
+            last = int(self._cols["when"][self._stored - 1])
+        else:
+            last = row[0]
+        if row[0] < last:
+            self.extend_rows([row])
+            return
+        tail.append(row)
+        self.version += 1
+        if len(tail) >= TAIL_ROWS:
+            self._flush()
+
     def _flush(self) -> None:
         """Move the rows kept as tuples (:attr:`_tail`) into the columns, as element-by-element writes would."""
         tail = self._tail
@@ -185,14 +204,14 @@ class Series:
         self._stored = needed
         self._tail = []
 
-    def quiet_span(self, boundaries: np.ndarray) -> int:
-        """How far (microseconds) every one of ``boundaries`` (epoch microseconds) can move later
+    def quiet_span(self, boundaries: Sequence[int]) -> int:
+        """How far (microseconds) every one of ``boundaries`` (epoch microseconds, ascending) can move later
         without passing a stored datapoint: the smallest gap from a boundary to the first datapoint at
         or after it (``QUIET_FOREVER`` when no datapoint follows any of them). Periods ``[b_i, b_i+1)``
         moved by less than or equal to that span hold exactly the same datapoints."""
         self._flush()
         when = self._cols["when"][: self._stored]
-        return self._span(when, np.searchsorted(when, boundaries, "left"), boundaries)
+        return self._span(when, when.searchsorted(boundaries, "left").tolist(), boundaries)
 
     def window(self, start: int, end: int) -> dict[str, np.ndarray]:
         """The rows with ``start <= when < end`` in arrival order (the order statistics add them in)."""
@@ -200,20 +219,69 @@ class Series:
         when = self._cols["when"][: self._stored]
         return self._rows(int(np.searchsorted(when, start, "left")), int(np.searchsorted(when, end, "left")))
 
-    def periods(self, boundaries: np.ndarray) -> tuple[dict[str, np.ndarray], int]:
-        """:meth:`window` from the first of ``boundaries`` (ascending) to the last, and their :meth:`quiet_span`,
-        from one search: what an alarm reads of its periods and how long they hold the same datapoints."""
+    def periods(self, boundaries: Sequence[int]) -> tuple[list[tuple[int, float, float, float, float, int]], int]:
+        """:meth:`window` from the first of ``boundaries`` (ascending) to the last, as :func:`column_rows`' tuples,
+        and their :meth:`quiet_span`, from one search: what an alarm reads of its periods and how long they hold
+        the same datapoints. A few rows at each of a month's minutes: Python lists cost less than numpy's calls."""
         self._flush()
         when = self._cols["when"][: self._stored]
-        following = np.searchsorted(when, boundaries, "left")
-        return self._rows(int(following[0]), int(following[-1])), self._span(when, following, boundaries)
+        following = when.searchsorted(boundaries, "left").tolist()
+        lo, hi = following[0], following[-1]
+        if lo == hi:
+            rows: list[tuple[int, float, float, float, float, int]] = []
+        else:
+            rows = list(column_rows(self._rows(lo, hi)))
+        return rows, self._span(when, following, boundaries)
 
-    def _span(self, when: np.ndarray, following: np.ndarray, boundaries: np.ndarray) -> int:
+    def period_sets(
+        self, boundaries: Sequence[int], units: Sequence[str], unit: str | None
+    ) -> tuple[list[list[float] | None], int] | None:
+        """Each period's :func:`period_sets` bucket (None: no datapoint) between ``boundaries`` (ascending epoch
+        microseconds, each a whole second) and their :meth:`quiet_span`, from one search, each period's rows
+        found by that search instead of by bucketing (an alarm's evaluation at each of a month's minutes). A
+        second's rows are in the period that holds the second, as :func:`period_sets`' whole-second floor
+        puts them. None where the series holds a datapoint that arrived out of time order (arrival order
+        within a period is then not time order) or a boundary is not a whole second: :meth:`periods` and
+        :func:`period_sets` answer those."""
+        if "seq" in self._cols or any(boundary % _US for boundary in boundaries):
+            return None
+        self._flush()
+        when = self._cols["when"][: self._stored]
+        following = when.searchsorted(boundaries, "left").tolist()
+        span = self._span(when, following, boundaries)
+        lo, hi = following[0], following[-1]
+        if lo == hi:
+            return [None] * (len(boundaries) - 1), span
+        rows = list(column_rows(self._rows(lo, hi)))
+        sets: list[list[float] | None] = []
+        for first, last in itertools.pairwise(following):
+            by_unit: dict[str, list[float]] = {}
+            for _, count, total, minimum, maximum, unit_id in rows[first - lo : last - lo]:
+                name = units[unit_id]
+                if unit is not None and name != unit:
+                    continue
+                found = by_unit.get(name)
+                if found is None:  # as period_sets starts a bucket
+                    by_unit[name] = [0.0 + count, 0.0 + total, min(math.inf, minimum), max(-math.inf, maximum)]
+                    continue
+                found[0] += count
+                found[1] += total
+                if minimum < found[2]:
+                    found[2] = minimum
+                if maximum > found[3]:
+                    found[3] = maximum
+            # Several units in one period: the one that sorts last, as period_sets keeps it.
+            sets.append(by_unit[max(by_unit)] if by_unit else None)
+        return sets, span
+
+    def _span(self, when: np.ndarray, following: list[int], boundaries: Sequence[int]) -> int:
         """:meth:`quiet_span` from the first stored row at or after each boundary."""
-        inside = following < self._stored
-        if not inside.any():
+        stored = self._stored
+        inside = [index for index in following if index < stored]
+        if not inside:
             return QUIET_FOREVER
-        return int((when[following[inside]] - boundaries[inside]).min())
+        # The boundaries with a row at or after them are the first ones (both ascend).
+        return min(map(operator.sub, when.take(inside).tolist(), map(int, boundaries)))
 
     def _rows(self, lo: int, hi: int) -> dict[str, np.ndarray]:
         """The stored rows ``lo`` to ``hi`` (time order) in arrival order."""
@@ -415,10 +483,15 @@ SET_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
 
 
 def period_sets(
-    rows: dict[str, np.ndarray], units: Sequence[str], *, period: int, origin: int, unit: str | None
+    rows: Iterable[tuple[int, float, float, float, float, int]],
+    units: Sequence[str],
+    *,
+    period: int,
+    origin: int,
+    unit: str | None,
 ) -> dict[int, list[float]]:
-    """:func:`period_statistics`' buckets of ``rows`` (:meth:`Series.window`'s columns) for the standard
-    statistics, without building a row or a datapoint each (an alarm's evaluation): by period start in
+    """:func:`period_statistics`' buckets of ``rows`` (:func:`column_rows`' tuples, in arrival order) for the
+    standard statistics, without building a row or a datapoint each (an alarm's evaluation): by period start in
     seconds, [SampleCount, Sum, Minimum, Maximum] added in the same order from the same start values. A
     period with datapoints in several units gives the unit that sorts last, as GetMetricStatistics' rows
     keyed by their Timestamp do."""
@@ -427,7 +500,7 @@ def period_sets(
     last_when = last_unit = -1
     skip = False
     found: list[float] = []
-    for when, count, total, minimum, maximum, unit_id in column_rows(rows):
+    for when, count, total, minimum, maximum, unit_id in rows:
         if when != last_when or unit_id != last_unit:
             last_when, last_unit = when, unit_id
             name = units[unit_id]

@@ -315,16 +315,20 @@ def state_rule(
     limit = float(threshold)
 
     def state(values: Sequence[float | None]) -> str:
-        # The newest N values all real (float, not NaN): they are the N real points evaluated (_decide).
-        newest = values[-n:]
-        if len(newest) == n:
-            breaches = 0
-            for value in newest:
-                if type(value) is not float or value != value:
-                    break
-                if compared(value, limit):
-                    breaches += 1
-            else:
+        # N real points (floats, not NaN; None and NaN are missing): the newest N of them are evaluated (_decide).
+        # Most evaluations have them, often behind a newest period with no datapoint yet.
+        found = breaches = 0
+        for value in reversed(values):
+            if value is None:
+                continue
+            if type(value) is not float:
+                break  # ints, numpy floats: the general rules below
+            if value != value:
+                continue
+            if compared(value, limit):
+                breaches += 1
+            found += 1
+            if found == n:
                 return "ALARM" if breaches >= m else "OK"
         flags: list[bool | None] = [
             None if v is None or (isinstance(v, float) and math.isnan(v)) else bool(compared(float(v), limit))
