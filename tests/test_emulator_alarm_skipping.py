@@ -322,6 +322,8 @@ def _scenario(skipping: bool, fast: bool) -> tuple[str, int, int]:
             "alarms": described["MetricAlarms"] + described["CompositeAlarms"],
             "emails": [(email.to, email.subject, email.sent_at, email.kind) for email in lab.inbox],
             "events": plugin.events,
+            # What Auto Scaling's step adjustments read of each alarm (its last evaluation's newest datapoint).
+            "newest": sorted(plugin.newest.items()),
             "reads": reads,
             "served": served,
             "inside": inside,

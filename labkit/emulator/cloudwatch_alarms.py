@@ -746,6 +746,8 @@ class CloudWatchAlarms:
     def _evaluate(self, alarm: dict[str, Any], now: dt.datetime) -> None:
         """Evaluate ``alarm`` at ``now`` over the periods its evaluation window gives."""
         planned = self._planned_for(alarm)
+        if planned.question in self._readings and self._kept_as_asked(alarm, planned, now):
+            return
         period, n, count = planned.period, planned.n, planned.count
         window = self.windows.get(planned.key)
         if window is None:  # a sliding window: alarms of one period and range share their periods
@@ -793,6 +795,27 @@ class CloudWatchAlarms:
             datapoints_to_alarm_set="DatapointsToAlarm" in alarm,
         )
         self._transition(alarm, outcome.state, reason, reason_data, now)
+
+    def _kept_as_asked(self, alarm: dict[str, Any], planned: Planned, now: dt.datetime) -> bool:
+        """:meth:`_evaluate` of a single-metric alarm with a sliding window whose question another alarm asked at
+        this instant and kept its state on (ten thresholds on one CPU): True when ``alarm`` keeps its state on
+        the same values, having shared that alarm's :class:`Reading` as :meth:`_keep_steady` does; False (nothing
+        done) when the general path must decide (a change of state is explained there)."""
+        kept = self._values.get((planned.question, now))
+        if kept is None or planned.needed is not None or (self.windows and planned.key in self.windows):
+            return False
+        values, _, newest = kept
+        if not self._state_kept(values, planned):
+            return False
+        if newest is not None:
+            self.newest[planned.key] = newest
+        steady = self._steady.get(alarm["AlarmName"])
+        reading = self._readings[planned.question]
+        if steady is not None and steady.alarm is alarm and steady.window is None:
+            steady.reading = reading
+        else:
+            self._steady[alarm["AlarmName"]] = Steady(alarm, None, reading)
+        return True
 
     @staticmethod
     def _state_kept(values: list[float | None], planned: Planned) -> bool:
