@@ -312,6 +312,8 @@ class CloudWatchAlarms:
             [],
             [],
         )
+        #: The alarms the last minute left steady and the readings they share (:meth:`_quiet_after`).
+        self._quiet: tuple[list[dict[str, Any]], list[Reading]] | None = None
         #: By alarm name: :class:`Planned` for the alarm as last evaluated.
         self._planned: dict[str, Planned] = {}
         #: This evaluation instant's period ends and starts of sliding windows, by (period, count).
@@ -617,6 +619,8 @@ class CloudWatchAlarms:
             self._planned = {name: planned for name, planned in self._planned.items() if name in names}
         _, evaluable, each_minute = self._plan
         if len(each_minute) == len(evaluable):  # no period under a minute: one instant, the minute's end
+            if self._still_quiet(kept, now):
+                return
             due = {now: each_minute}
         else:
             due = {now: list(each_minute)} if each_minute else {}
@@ -640,6 +644,35 @@ class CloudWatchAlarms:
                 as_now = alarm if current is None else current.get(alarm["AlarmName"])
                 if as_now is not None and not self.unchanged(as_now, at, at_us):
                     self._evaluate(as_now, at)
+        self._quiet = self._quiet_after(kept, due) if len(due) == 1 else None
+
+    def _quiet_after(
+        self, kept: list[dict[str, Any]], due: dict[dt.datetime, list[dict[str, Any]]]
+    ) -> tuple[list[dict[str, Any]], list[Reading]] | None:
+        """After a minute's one instant: when every alarm due then ended it steady (unchanged or keeping its
+        state) with a sliding window, the alarms as kept and the distinct :class:`Reading` they share (ten
+        thresholds on one CPU share one); else None. See :meth:`_still_quiet`."""
+        if not self.skipping or self.windows:
+            return None
+        readings: list[Reading] = []
+        for alarm in next(iter(due.values())):
+            steady = self._steady.get(alarm["AlarmName"])
+            if steady is None or steady.alarm is not alarm:
+                return None
+            if all(steady.reading is not reading for reading in readings):
+                readings.append(steady.reading)
+        return kept, readings
+
+    def _still_quiet(self, kept: list[dict[str, Any]], now: dt.datetime) -> bool:
+        """Whether every alarm is :meth:`unchanged` at ``now``, told once per shared reading instead of once
+        per alarm: the alarms are those the last minute left steady (:meth:`_quiet_after`; a change to any
+        alarm, a state change included, reads them again into another list), and each of their readings
+        stands at ``now``. Then the minute would evaluate nothing."""
+        quiet = self._quiet
+        if quiet is None or quiet[0] is not kept or not self.skipping or self.windows:
+            return False
+        at_us = micros(now)
+        return all(self._stands(reading, at_us) for reading in quiet[1])
 
     def unchanged(self, alarm: dict[str, Any], at: dt.datetime, at_us: int) -> bool:
         """Whether evaluating ``alarm`` at ``at`` would repeat its last evaluation, which kept its state:

@@ -248,10 +248,9 @@ class Ec2Metrics:
         ahead = self._sample_ahead(instance, start)
         if ahead is not None:
             index = (start - ahead.first) // (instance.period_minutes * 60_000_000)
-            for name in instance.metric_names():
-                if instance.detailed or name not in STATUS_METRICS:
-                    offsets = ahead.offsets[name]
-                    self._write(instance, name, ahead.rows[name][offsets[index] : offsets[index + 1]], now)
+            # The metrics sampled, in metric_names() order (_sample); rows and offsets were filled in one loop.
+            for (name, rows), offsets in zip(ahead.rows.items(), ahead.offsets.values()):
+                self._write(instance, name, rows[offsets[index] : offsets[index + 1]], now)
             if ahead.balances:
                 instance.credit_balance = ahead.balances[index + 1]
             return

@@ -73,7 +73,7 @@ class Row:
 class Series:
     """One metric's datapoints as growable numpy columns, sorted by (timestamp, arrival)."""
 
-    __slots__ = ("namespace", "name", "dimensions", "_stored", "_cols", "_tail", "last_put", "version")
+    __slots__ = ("namespace", "name", "dimensions", "_stored", "_cols", "_tail", "last_put", "version", "_sets")
 
     _DTYPES: ClassVar[dict[str, type]] = {
         "when": np.int64,
@@ -102,6 +102,8 @@ class Series:
         #: Bumped by every write: a reader that kept an answer knows it still holds while this is unchanged
         #: (alarm evaluation skipping, :mod:`labkit.emulator.cloudwatch_alarms`).
         self.version = 0
+        #: The last :meth:`period_sets` read's buckets by (first row, end row, unit).
+        self._sets: dict[tuple[int, int, str | None], list[float] | None] = {}
 
     @property
     def size(self) -> int:
@@ -242,36 +244,29 @@ class Series:
         second's rows are in the period that holds the second, as :func:`period_sets`' whole-second floor
         puts them. None where the series holds a datapoint that arrived out of time order (arrival order
         within a period is then not time order) or a boundary is not a whole second: :meth:`periods` and
-        :func:`period_sets` answer those."""
+        :func:`period_sets` answer those.
+
+        Rows of a series in time order are never moved or changed, so a period's bucket depends only on its
+        rows' positions: the buckets of the last read are kept by (first row, end row, unit) and reused (a
+        sliding window's next read holds most of the same rows per period, shifted by one). The buckets are
+        shared: read them, do not change them."""
         if "seq" in self._cols or any(boundary % _US for boundary in boundaries):
             return None
         self._flush()
         when = self._cols["when"][: self._stored]
         following = when.searchsorted(boundaries, "left").tolist()
         span = self._span(when, following, boundaries)
-        lo, hi = following[0], following[-1]
-        if lo == hi:
-            return [None] * (len(boundaries) - 1), span
-        rows = list(column_rows(self._rows(lo, hi)))
+        before, kept = self._sets, {}
         sets: list[list[float] | None] = []
         for first, last in itertools.pairwise(following):
-            by_unit: dict[str, list[float]] = {}
-            for _, count, total, minimum, maximum, unit_id in rows[first - lo : last - lo]:
-                name = units[unit_id]
-                if unit is not None and name != unit:
-                    continue
-                found = by_unit.get(name)
-                if found is None:  # as period_sets starts a bucket
-                    by_unit[name] = [0.0 + count, 0.0 + total, min(math.inf, minimum), max(-math.inf, maximum)]
-                    continue
-                found[0] += count
-                found[1] += total
-                if minimum < found[2]:
-                    found[2] = minimum
-                if maximum > found[3]:
-                    found[3] = maximum
-            # Several units in one period: the one that sorts last, as period_sets keeps it.
-            sets.append(by_unit[max(by_unit)] if by_unit else None)
+            if first == last:
+                sets.append(None)
+                continue
+            key = (first, last, unit)
+            found = before[key] if key in before else _bucket(column_rows(self._rows(first, last)), units, unit)
+            kept[key] = found
+            sets.append(found)
+        self._sets = kept
         return sets, span
 
     def _span(self, when: np.ndarray, following: list[int], boundaries: Sequence[int]) -> int:
@@ -523,6 +518,29 @@ def period_sets(
         if maximum > found[3]:
             found[3] = maximum
     return {start: found for (start, _), found in sorted(buckets.items())}
+
+
+def _bucket(
+    rows: Iterable[tuple[int, float, float, float, float, int]], units: Sequence[str], unit: str | None
+) -> list[float] | None:
+    """The :func:`period_sets` bucket of one period's ``rows`` (arrival order), None when none is in ``unit``."""
+    by_unit: dict[str, list[float]] = {}
+    for _, count, total, minimum, maximum, unit_id in rows:
+        name = units[unit_id]
+        if unit is not None and name != unit:
+            continue
+        found = by_unit.get(name)
+        if found is None:  # as period_sets starts a bucket
+            by_unit[name] = [0.0 + count, 0.0 + total, min(math.inf, minimum), max(-math.inf, maximum)]
+            continue
+        found[0] += count
+        found[1] += total
+        if minimum < found[2]:
+            found[2] = minimum
+        if maximum > found[3]:
+            found[3] = maximum
+    # Several units in one period: the one that sorts last, as period_sets keeps it.
+    return by_unit[max(by_unit)] if by_unit else None
 
 
 def set_statistic(found: list[float] | None, name: str) -> float | None:
