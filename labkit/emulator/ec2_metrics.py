@@ -249,8 +249,8 @@ class Ec2Metrics:
         if ahead is not None:
             index = (start - ahead.first) // (instance.period_minutes * 60_000_000)
             # The metrics sampled, in metric_names() order (_sample); rows and offsets were filled in one loop.
-            for (name, rows), offsets in zip(ahead.rows.items(), ahead.offsets.values()):
-                self._write(instance, name, rows[offsets[index] : offsets[index + 1]], now)
+            for (name, sampled), offsets in zip(ahead.rows.items(), ahead.offsets.values()):
+                self._write(instance, name, sampled[offsets[index] : offsets[index + 1]], now)
             if ahead.balances:
                 instance.credit_balance = ahead.balances[index + 1]
             return
