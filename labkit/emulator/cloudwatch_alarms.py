@@ -640,9 +640,22 @@ class CloudWatchAlarms:
             # A transition earlier in this minute re-read its alarm: evaluate the alarms as they are now.
             now_kept = self.alarms
             current = None if now_kept is kept else {alarm["AlarmName"]: alarm for alarm in now_kept}
+            planned_by_name = self._planned
             for alarm in due[at]:
                 as_now = alarm if current is None else current.get(alarm["AlarmName"])
-                if as_now is not None and not self.unchanged(as_now, at, at_us):
+                if as_now is None:
+                    continue
+                # Another alarm asked this one's question at this instant: its values decide, whether or not this
+                # alarm's last reading still stands (if it stands, they are the values it read then).
+                planned = planned_by_name.get(as_now["AlarmName"])
+                if (
+                    planned is not None
+                    and planned.alarm is as_now
+                    and planned.question in self._readings
+                    and self._kept_as_asked(as_now, planned, at)
+                ):
+                    continue
+                if not self.unchanged(as_now, at, at_us):
                     self._evaluate(as_now, at)
         self._quiet = self._quiet_after(kept, due) if len(due) == 1 else None
 
@@ -654,14 +667,13 @@ class CloudWatchAlarms:
         thresholds on one CPU share one); else None. See :meth:`_still_quiet`."""
         if not self.skipping or self.windows:
             return None
-        readings: list[Reading] = []
+        readings: dict[int, Reading] = {}
         for alarm in next(iter(due.values())):
             steady = self._steady.get(alarm["AlarmName"])
             if steady is None or steady.alarm is not alarm:
                 return None
-            if all(steady.reading is not reading for reading in readings):
-                readings.append(steady.reading)
-        return kept, readings
+            readings[id(steady.reading)] = steady.reading
+        return kept, list(readings.values())
 
     def _still_quiet(self, kept: list[dict[str, Any]], now: dt.datetime) -> bool:
         """Whether every alarm is :meth:`unchanged` at ``now``, told once per shared reading instead of once
@@ -779,8 +791,6 @@ class CloudWatchAlarms:
     def _evaluate(self, alarm: dict[str, Any], now: dt.datetime) -> None:
         """Evaluate ``alarm`` at ``now`` over the periods its evaluation window gives."""
         planned = self._planned_for(alarm)
-        if planned.question in self._readings and self._kept_as_asked(alarm, planned, now):
-            return
         period, n, count = planned.period, planned.n, planned.count
         window = self.windows.get(planned.key)
         if window is None:  # a sliding window: alarms of one period and range share their periods
