@@ -617,7 +617,7 @@ class CloudWatchAlarms:
             self._plan = (kept, evaluable, [alarm for alarm, period in evaluable if period >= 60])
             names = {alarm["AlarmName"] for alarm in kept}
             self._planned = {name: planned for name, planned in self._planned.items() if name in names}
-        _, evaluable, each_minute = self._plan
+        evaluable, each_minute = self._plan[1], self._plan[2]
         if len(each_minute) == len(evaluable):  # no period under a minute: one instant, the minute's end
             if self._still_quiet(kept, now):
                 return
@@ -847,7 +847,7 @@ class CloudWatchAlarms:
         kept = self._values.get((planned.question, now))
         if kept is None or planned.needed is not None or (self.windows and planned.key in self.windows):
             return False
-        values, _, newest = kept
+        values, newest = kept[0], kept[2]
         if not self._state_kept(values, planned):
             return False
         if newest is not None:
