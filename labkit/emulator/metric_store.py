@@ -58,7 +58,7 @@ def dimension_key(dimensions: Iterable[dict[str, str]]) -> DimensionKey:
     return tuple(sorted((d["Name"], d["Value"]) for d in dimensions))
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One stored datapoint: a statistic set at ``when`` (microseconds) in ``unit``."""
 
@@ -465,11 +465,16 @@ def period_statistics(
     """:func:`labkit.aws.alarms.statistics.period_statistics` over stored rows (same buckets, same sums);
     ``origin`` shifts the periods' starts (see :class:`~labkit.aws.alarms.statistics.PeriodBuckets`)."""
     buckets = PeriodBuckets(period, origin)
+    # Rows of one timestamp and unit (a period's raw samples) are next to each other: their bucket is looked up once.
+    last: tuple[int, str] | None = None
     for row in rows:
         if unit is not None and row.unit != unit:
             continue
-        # Floored to whole seconds, as period_start floors.
-        buckets.bucket(row.when // _US, row.unit).add_set(row.count, row.total, row.minimum, row.maximum)
+        if last is None or row.when != last[0] or row.unit != last[1]:
+            last = (row.when, row.unit)
+            # Floored to whole seconds, as period_start floors.
+            bucket = buckets.bucket(row.when // _US, row.unit)
+        bucket.add_set(row.count, row.total, row.minimum, row.maximum)
     return buckets.datapoints(statistics, extended_statistics)
 
 
