@@ -45,8 +45,12 @@ moto's ``AWS/S3`` metrics. Alarm states, history, notifications and events are t
 every time (tests/test_emulator_alarm_skipping.py runs the same scenarios both ways). An evaluation that
 keeps the state with a static threshold computes the state alone (:func:`labkit.aws.alarms.evaluation.evaluated_state`,
 the rules of ``evaluate`` without the explanation only a change needs), and a standard statistic is read
-straight from the store's columns (:func:`labkit.emulator.metric_store.period_sets`, the buckets and sums of
-the statistics' rows); the same test compares both with the general path, moto's requests included.
+straight from the store's columns (:meth:`labkit.emulator.metric_store.Series.period_sets`, the buckets and
+sums of the statistics' rows); the same test compares both with the general path, moto's requests included.
+Alarms asking one question at an instant (ten thresholds on one CPU) share its values and what it read: the
+first reads, each of the others decides its state from the same values (:meth:`CloudWatchAlarms._kept_as_asked`),
+and a minute in which every alarm still stands on the readings the last minute left is told once per shared
+reading (:meth:`CloudWatchAlarms._still_quiet`).
 
 The alarms to evaluate are read from moto once and kept (:attr:`CloudWatchAlarms.alarms`) until a
 lab client — the learner's or the kit's own — calls an operation that changes alarms
