@@ -688,7 +688,10 @@ class CloudWatchAlarms:
         if quiet is None or quiet[0] is not kept or not self.skipping or self.windows:
             return False
         at_us = micros(now)
-        return all(self._stands(reading, at_us) for reading in quiet[1])
+        for reading in quiet[1]:
+            if not self._stands(reading, at_us):
+                return False
+        return True
 
     def unchanged(self, alarm: dict[str, Any], at: dt.datetime, at_us: int) -> bool:
         """Whether evaluating ``alarm`` at ``at`` would repeat its last evaluation, which kept its state:
