@@ -302,8 +302,8 @@ class CloudWatchAlarms:
         self._steady: dict[str, Steady] = {}
         #: This evaluation instant's :meth:`Series.quiet_span` by (series, version, end, period, count).
         self._spans: dict[tuple[int, int, int, int, int], int] = {}
-        #: This evaluation instant's :class:`Reading` of single-metric alarms with a sliding window, by
-        #: (question, period, count): alarms that ask the same question share it (emptied with :attr:`_values`).
+        #: This evaluation instant's :class:`Reading` of single-metric alarms with a sliding window, by question
+        #: (:attr:`Planned.question`): alarms that ask the same question share it (emptied with :attr:`_values`).
         self._readings: dict[int, Reading] = {}
         #: A number for each single-metric question asked (:attr:`Planned.question`).
         self._questions: dict[tuple[Any, ...], int] = {}
@@ -688,10 +688,7 @@ class CloudWatchAlarms:
         if quiet is None or quiet[0] is not kept or not self.skipping or self.windows:
             return False
         at_us = micros(now)
-        for reading in quiet[1]:
-            if not self._stands(reading, at_us):
-                return False
-        return True
+        return all(self._stands(reading, at_us) for reading in quiet[1])
 
     def unchanged(self, alarm: dict[str, Any], at: dt.datetime, at_us: int) -> bool:
         """Whether evaluating ``alarm`` at ``at`` would repeat its last evaluation, which kept its state:
@@ -813,19 +810,17 @@ class CloudWatchAlarms:
         if planned.kind == "band":
             (values, threshold), counts = self._band_values(alarm, first, end, starts), None
             rule = {**rule, "threshold": threshold}
+            newest = _newest(values)
         elif planned.kind == "math":
             values, counts = self._math_values(alarm, first, end, starts), None
+            newest = _newest(values)
         else:
             values, counts, newest = self._metric_values(alarm, planned, first, end, starts)
             if planned.needed is not None and sum(c or 0 for c in counts[-n:]) < planned.needed:
                 self._keep_steady(alarm, planned, window, end)
                 return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
-            if newest is not None:
-                self.newest[planned.key] = newest
-        if planned.kind != "metric":
-            newest = _newest(values)
-            if newest is not None:
-                self.newest[planned.key] = newest
+        if newest is not None:  # the newest datapoint evaluated
+            self.newest[planned.key] = newest
         if self._state_kept(values, planned):
             self._keep_steady(alarm, planned, window, end)
             return

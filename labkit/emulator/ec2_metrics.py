@@ -214,8 +214,13 @@ class Ec2Metrics:
         written = self._series.get(instance.instance_id)
         if written is None:
             return None
-        found = [written.get(name) for name in STATUS_SAMPLE_ORDER]
-        return None if None in found else found  # type: ignore[return-value]
+        found: list[Series] = []
+        for name in STATUS_SAMPLE_ORDER:
+            series = written.get(name)
+            if series is None:
+                return None
+            found.append(series)
+        return found
 
     def _keys(self, instance: LabInstance) -> dict[str, SeriesKey]:
         """The store's key of each of ``instance``'s metrics (its dimensions never change)."""

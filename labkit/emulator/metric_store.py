@@ -495,47 +495,27 @@ def period_sets(
     seconds, [SampleCount, Sum, Minimum, Maximum] added in the same order from the same start values. A
     period with datapoints in several units gives the unit that sorts last, as GetMetricStatistics' rows
     keyed by their Timestamp do."""
-    buckets: dict[tuple[int, str], list[float]] = {}
-    # Rows of one timestamp and unit (a period's raw samples) are next to each other: their bucket is looked up once.
-    last_when = last_unit = -1
-    skip = False
-    found: list[float] = []
-    for when, count, total, minimum, maximum, unit_id in rows:
-        if when != last_when or unit_id != last_unit:
-            last_when, last_unit = when, unit_id
-            name = units[unit_id]
-            skip = unit is not None and name != unit
-            if skip:
-                continue
-            shifted = when // _US - origin
-            key = (origin + shifted - shifted % period, name)
-            bucket = buckets.get(key)
-            if bucket is None:  # a new bucket starts from 0, +inf and -inf, as PeriodBuckets' does
-                found = buckets[key] = [0.0 + count, 0.0 + total, min(math.inf, minimum), max(-math.inf, maximum)]
-                continue
-            found = bucket
-        elif skip:
-            continue
-        found[0] += count
-        found[1] += total
-        if minimum < found[2]:  # min(found[2], minimum) and max(found[3], maximum), without the calls
-            found[2] = minimum
-        if maximum > found[3]:
-            found[3] = maximum
-    return {start: found for (start, _), found in sorted(buckets.items())}
+    by_start: dict[int, list[tuple[int, float, float, float, float, int]]] = {}
+    for row in rows:
+        shifted = row[0] // _US - origin  # floored to whole seconds, as period_start floors
+        by_start.setdefault(origin + shifted - shifted % period, []).append(row)
+    return {start: found for start in sorted(by_start) if (found := _bucket(by_start[start], units, unit)) is not None}
 
 
 def _bucket(
     rows: Iterable[tuple[int, float, float, float, float, int]], units: Sequence[str], unit: str | None
 ) -> list[float] | None:
-    """The :func:`period_sets` bucket of one period's ``rows`` (arrival order), None when none is in ``unit``."""
+    """One period's [SampleCount, Sum, Minimum, Maximum] from its ``rows`` (arrival order), added in that order
+    from 0, +inf and -inf as :class:`~labkit.aws.alarms.statistics.PeriodBuckets`' buckets are; with rows in
+    several units, the unit that sorts last (GetMetricStatistics' rows keyed by their Timestamp keep it). None
+    when no row is in ``unit``."""
     by_unit: dict[str, list[float]] = {}
     for _, count, total, minimum, maximum, unit_id in rows:
         name = units[unit_id]
         if unit is not None and name != unit:
             continue
         found = by_unit.get(name)
-        if found is None:  # as period_sets starts a bucket
+        if found is None:
             by_unit[name] = [0.0 + count, 0.0 + total, min(math.inf, minimum), max(-math.inf, maximum)]
             continue
         found[0] += count
@@ -544,7 +524,6 @@ def _bucket(
             found[2] = minimum
         if maximum > found[3]:
             found[3] = maximum
-    # Several units in one period: the one that sorts last, as period_sets keeps it.
     return by_unit[max(by_unit)] if by_unit else None
 
 
