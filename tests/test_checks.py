@@ -100,13 +100,14 @@ def test_a_clean_up_that_cannot_finish_still_reports_the_failed_checks(
         checks.report(lab)
 
 
-# -- for real: a student edition, exercise unsolved, on a moto server ----------------------------------
+# -- for real: a student edition, exercise unsolved, on labkit's moto server (what `labkit serve` runs; a plain moto
+# server's fallbacks: tests/test_emulator_metric_mirror.py, tests/test_hardening.py) ----------------------------
 @pytest.mark.notebook
 def test_student_edition_run_all_with_the_exercise_unsolved_stops_at_the_checks_and_leaves_nothing(
-    server: str, monkeypatch: pytest.MonkeyPatch
+    labkit_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LABKIT_BACKEND", "moto-server")
-    monkeypatch.setenv("LABKIT_ENDPOINT_URL", server)
+    monkeypatch.setenv("LABKIT_ENDPOINT_URL", labkit_server)
     monkeypatch.setenv("LABKIT_PARTICIPANT", "unsolved")
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     path = next(p for p in notebook_paths(REPO) if p.stem.startswith("02-"))  # an instance, a topic, alarms
