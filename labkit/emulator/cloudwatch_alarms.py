@@ -854,12 +854,7 @@ class CloudWatchAlarms:
             return False
         if newest is not None:
             self.newest[planned.key] = newest
-        steady = self._steady.get(alarm["AlarmName"])
-        reading = self._readings[planned.question]
-        if steady is not None and steady.alarm is alarm and steady.window is None:
-            steady.reading = reading
-        else:
-            self._steady[alarm["AlarmName"]] = Steady(alarm, None, reading)
+        self._keep_steady(alarm, planned, None, now)
         return True
 
     @staticmethod
