@@ -211,9 +211,7 @@ class Series:
         without passing a stored datapoint: the smallest gap from a boundary to the first datapoint at
         or after it (``QUIET_FOREVER`` when no datapoint follows any of them). Periods ``[b_i, b_i+1)``
         moved by less than or equal to that span hold exactly the same datapoints."""
-        self._flush()
-        when = self._cols["when"][: self._stored]
-        return self._span(when, when.searchsorted(boundaries, "left").tolist(), boundaries)
+        return self._search(boundaries)[1]
 
     def window(self, start: int, end: int) -> dict[str, np.ndarray]:
         """The rows with ``start <= when < end`` in arrival order (the order statistics add them in)."""
@@ -225,15 +223,10 @@ class Series:
         """:meth:`window` from the first of ``boundaries`` (ascending) to the last, as :func:`column_rows`' tuples,
         and their :meth:`quiet_span`, from one search: what an alarm reads of its periods and how long they hold
         the same datapoints. A few rows at each of a month's minutes: Python lists cost less than numpy's calls."""
-        self._flush()
-        when = self._cols["when"][: self._stored]
-        following = when.searchsorted(boundaries, "left").tolist()
+        following, span = self._search(boundaries)
         lo, hi = following[0], following[-1]
-        if lo == hi:
-            rows: list[tuple[int, float, float, float, float, int]] = []
-        else:
-            rows = list(column_rows(self._rows(lo, hi)))
-        return rows, self._span(when, following, boundaries)
+        rows = list(column_rows(self._rows(lo, hi))) if lo < hi else []
+        return rows, span
 
     def period_sets(
         self, boundaries: Sequence[int], units: Sequence[str], unit: str | None
@@ -252,10 +245,7 @@ class Series:
         shared: read them, do not change them."""
         if "seq" in self._cols or any(boundary % _US for boundary in boundaries):
             return None
-        self._flush()
-        when = self._cols["when"][: self._stored]
-        following = when.searchsorted(boundaries, "left").tolist()
-        span = self._span(when, following, boundaries)
+        following, span = self._search(boundaries)
         before, kept = self._sets, {}
         sets: list[list[float] | None] = []
         for first, last in itertools.pairwise(following):
@@ -269,14 +259,18 @@ class Series:
         self._sets = kept
         return sets, span
 
-    def _span(self, when: np.ndarray, following: list[int], boundaries: Sequence[int]) -> int:
-        """:meth:`quiet_span` from the first stored row at or after each boundary."""
+    def _search(self, boundaries: Sequence[int]) -> tuple[list[int], int]:
+        """The position of the first stored row at or after each of ``boundaries`` (ascending; the tail moved into
+        the columns first), and their :meth:`quiet_span`."""
+        self._flush()
         stored = self._stored
+        when = self._cols["when"][:stored]
+        following: list[int] = when.searchsorted(boundaries, "left").tolist()
         inside = [index for index in following if index < stored]
         if not inside:
-            return QUIET_FOREVER
+            return following, QUIET_FOREVER
         # The boundaries with a row at or after them are the first ones (both ascend).
-        return min(map(operator.sub, when.take(inside).tolist(), map(int, boundaries)))
+        return following, min(map(operator.sub, when.take(inside).tolist(), map(int, boundaries)))
 
     def _rows(self, lo: int, hi: int) -> dict[str, np.ndarray]:
         """The stored rows ``lo`` to ``hi`` (time order) in arrival order."""
