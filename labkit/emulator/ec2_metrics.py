@@ -209,7 +209,7 @@ class Ec2Metrics:
     def _passing_series(self, instance: LabInstance) -> list[Series] | None:
         """``instance``'s status-check series in :meth:`LabInstance.status_sample`'s order when no check is
         impaired and each series exists (its first write went through :meth:`_write`), else None."""
-        if any(instance.impaired.values()):
+        if not instance.passes_every_check():
             return None
         written = self._series.get(instance.instance_id)
         if written is None:

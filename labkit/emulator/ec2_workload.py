@@ -284,6 +284,11 @@ class LabInstance:
         """Whether the ``kind`` status check fails in the minute starting at ``when``."""
         return bool(self.impaired.get(kind)) and self.impaired_since.get(kind, self.launched_at) <= when
 
+    def passes_every_check(self) -> bool:
+        """Whether no status check is impaired: then :meth:`failing` is False at any time, and every metric of
+        :meth:`status_sample` 0."""
+        return not any(self.impaired.values())
+
     def status_sample(self, when: dt.datetime) -> dict[str, float]:
         """The status-check metrics for the minute starting at ``when`` (1 = the check failed)."""
         values = {metric: float(self.failing(kind, when)) for kind, metric in IMPAIRMENT_METRIC.items()}
