@@ -31,6 +31,7 @@ from labkit.emulator.moto_accounts import session_in
 from labkit.emulator.server import PUT_METRIC_DATA, metric_data, put_metric_data
 from labkit.lesson import ec2
 from labkit.runtime.lab import Lab
+from labkit.tools.cli import main
 
 UTC = dt.timezone.utc
 REGION = "ap-northeast-1"
@@ -190,3 +191,62 @@ def test_moto_still_checks_the_emulators_datapoints(labkit_server: str, monkeypa
         plugin.settle()
     assert [entry["namespace"] for entry in metric_data(lab.account_id, REGION)] == ["Lab/Good"]
     assert plugin._compact is True  # a refused batch does not make labkit's server a plain one
+
+
+def test_a_new_process_downloads_the_accounts_datapoints_on_its_first_metric_use_before_its_own(
+    labkit_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process adopts what earlier ones sent when it first reads or writes a metric, not at connect: ``labkit
+    inventory`` and ``labkit teardown --dry-run`` download nothing. Adopted first, the earlier data keeps its
+    place before the process's own, and the process frees only what it wrote."""
+    first = join(monkeypatch, labkit_server, "adopt-lazily")
+    first.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 3}])
+    first.advance(minutes=1)
+    downloads: list[int] = []
+    adopt = CloudWatchMetrics.adopt_server_data
+    monkeypatch.setattr(
+        CloudWatchMetrics, "adopt_server_data", lambda plugin: downloads.append(adopt(plugin)) or downloads[-1]
+    )
+
+    assert main(["inventory"]) == 0 and main(["teardown", "--dry-run"]) == 0
+    second = join(monkeypatch, labkit_server, "adopt-lazily")
+    assert downloads == []
+    cloudwatch = second.client("cloudwatch")
+    cloudwatch.put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 4}])
+    assert downloads == [1]  # before its own datapoint went into the store
+    second.advance(minutes=1)
+    found = cloudwatch.get_metric_statistics(
+        Namespace="Lab/App",
+        MetricName="Hits",
+        StartTime=second.clock.now() - dt.timedelta(hours=1),
+        EndTime=second.clock.now() + dt.timedelta(minutes=1),
+        Period=3600,
+        Statistics=["Sum", "SampleCount"],
+    )["Datapoints"]
+    assert [(p["Sum"], p["SampleCount"]) for p in found] == [(7.0, 2.0)]
+    assert downloads == [1]
+    # What it wrote is its own; the adopted datapoint stays for the process that sent it.
+    assert metrics_plugin(second).written() == [["Lab/App", "Hits", []]]
+    assert [series.size for series in metrics_plugin(second).store.series.values()] == [2]
+
+
+def test_a_whole_account_teardown_keeps_the_labs_reads_and_labkit_teardown_downloads_nothing(
+    labkit_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = join(monkeypatch, labkit_server, "adopt-at-teardown")
+    first.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 3}])
+    first.advance(minutes=1)
+    second = join(monkeypatch, labkit_server, "adopt-at-teardown")
+    second.teardown(all_labs=True)  # the server forgets the account's datapoints; this lab had not read them yet
+    assert metric_data(second.account_id, REGION) == []
+    assert [m["MetricName"] for m in second.client("cloudwatch").list_metrics()["Metrics"]] == ["Hits"]
+
+    first.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 5}])
+    first.advance(minutes=1)
+    downloads: list[int] = []
+    adopt = CloudWatchMetrics.adopt_server_data
+    monkeypatch.setattr(
+        CloudWatchMetrics, "adopt_server_data", lambda plugin: downloads.append(adopt(plugin)) or downloads[-1]
+    )
+    assert main(["teardown"]) == 0
+    assert downloads == [] and metric_data(second.account_id, REGION) == []

@@ -120,7 +120,9 @@ class CloudWatchMetrics:
     def __init__(self, emulator: Emulator) -> None:
         self.lab = emulator.lab
         self._emulator = emulator
-        self.store = MetricStore()
+        self._store = MetricStore()
+        #: Whether the workshop server's datapoints are still to be adopted, on first use of :attr:`store`.
+        self._adoption_due = False
         self._pending: dict[str, list[dict[str, Any]]] = {}
         self._sender: Any = None
         #: Whether the server stores the emulator's datapoints through labkit's endpoint (None: not asked yet).
@@ -138,6 +140,30 @@ class CloudWatchMetrics:
             ServerState(self.lab, "metric-writers") if ServerState.available(self.lab) else None
         )
         self._recorded = 0
+
+    @property
+    def store(self) -> MetricStore:
+        """The lab's metric data. On a workshop server, what earlier processes sent is adopted first
+        (:meth:`adopt_when_used`): before the store's first read or write, so it precedes this lab's own data."""
+        if self._adoption_due:
+            self._adopt_due()
+        return self._store
+
+    def _adopt_due(self) -> None:
+        self._adoption_due = False
+        self.adopt_server_data()
+
+    def skip_adoption(self) -> None:
+        """Do not adopt the server's datapoints: for a process that reads no metric before it ends (``labkit
+        teardown``, whose whole-account teardown would otherwise download them first so that reads still see them)."""
+        self._adoption_due = False
+
+    def adopt_when_used(self) -> None:
+        """:meth:`adopt_server_data` on the first use of :attr:`store`, not now: a process that never reads or
+        writes a metric (``labkit inventory``, ``labkit teardown --dry-run``, a notebook without metrics) does
+        not download the account's datapoints (issue 20: most of a command's time after a notebook with a
+        week of history)."""
+        self._adoption_due = True
 
     @property
     def remote(self) -> bool:
@@ -164,6 +190,8 @@ class CloudWatchMetrics:
             return
 
         def remember(params: dict[str, Any], context: dict[str, Any], **_event: Any) -> None:
+            if self._adoption_due:  # before the server holds this call's datapoints: they are not adopted twice
+                self._adopt_due()
             # CloudWatch stamps a datum without Timestamp when it receives it: lab time now, not the server's
             # clock, so that the server holds what the store holds (a later process adopts it).
             now = self.lab.clock.now()
@@ -340,7 +368,7 @@ class CloudWatchMetrics:
         now = self.lab.clock.now()
         for entry in (reply or {}).get("series", []):
             dimensions = [{"Name": name, "Value": value} for name, value in entry["dimensions"]]
-            self.store.put_columns(
+            self._store.put_columns(
                 entry["namespace"],
                 entry["name"],
                 dimensions,
@@ -353,14 +381,15 @@ class CloudWatchMetrics:
                 now,
             )
             adopted += len(entry["when"])
-        self._adopted = {key: series.size for key, series in self.store.series.items()}
+        self._adopted = {key: series.size for key, series in self._store.series.items()}
         return adopted
 
     def written(self) -> list[list[Any]]:
-        """The metrics this lab wrote datapoints to, as [namespace, name, [[dimension, value], ...]]."""
+        """The metrics this lab wrote datapoints to, as [namespace, name, [[dimension, value], ...]] (none adopted
+        yet: every series holds only what this lab wrote)."""
         return [
             [series.namespace, series.name, [list(pair) for pair in key[2]]]
-            for key, series in self.store.series.items()
+            for key, series in self._store.series.items()
             if series.size > self._adopted.get(key, 0)
         ]
 
@@ -401,6 +430,8 @@ class CloudWatchMetrics:
         """
         if not self.remote or not self.lab.backend.endpoint_url:
             return None
+        if whole_account and self._adoption_due:  # adopted before the server forgets it: the lab's reads still see it
+            self._adopt_due()
         self._pending = {}
         metrics = None if whole_account else self.written()
         if self.writers is not None:

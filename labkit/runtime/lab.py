@@ -104,7 +104,7 @@ def connect(
     if lab.emulator is not None and not chosen.in_process:
         # What earlier processes sent the workshop server (catch-up, a kernel before a restart); after the
         # abandoned labs' data is freed, so that Run All again starts as clean as on in-process moto.
-        lab.emulator.plugin(CloudWatchMetrics).adopt_server_data()
+        lab.emulator.plugin(CloudWatchMetrics).adopt_when_used()
     if name == "aws":
         _warn_preflight(lab)
     return lab

@@ -83,10 +83,15 @@ def _lab_for(args: argparse.Namespace) -> Lab:
 
 
 def _teardown(args: argparse.Namespace) -> int:
+    from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+
     lab = _lab_for(args)
     if lab.backend.in_process:
         print(_("the in-process moto backend keeps nothing between processes: nothing to tear down"))
         return 0
+    if lab.emulator is not None:
+        # The command reads no metric before it ends: the server's datapoints are freed, not downloaded first.
+        lab.emulator.plugin(CloudWatchMetrics).skip_adoption()
     report = lab.teardown(dry_run=args.dry_run, all_labs=True, tagged=args.all_labs)
     print(report)
     if args.report:
