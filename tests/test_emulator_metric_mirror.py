@@ -26,7 +26,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 import labkit
+from labkit.emulator import ec2_workload
 from labkit.emulator.cloudwatch_metrics import CloudWatchMetrics
+from labkit.emulator.ec2_metrics import Ec2Metrics
 from labkit.emulator.moto_accounts import session_in
 from labkit.emulator.server import PUT_METRIC_DATA, metric_data, put_metric_data
 from labkit.lesson import ec2
@@ -127,14 +129,12 @@ def test_the_compact_endpoint_stores_what_put_metric_data_stores(
 ) -> None:
     # A week-style launch (six hours here: over 2,000 datums, and moto's reads below scan every datapoint for
     # each metric) through labkit's endpoint; what the emulator published, and when it sent its batches, is
-    # recorded ...
+    # recorded (what it sent: the history, stored as columns, and each minute's publish) ...
     compact = join(monkeypatch, labkit_server, "mirror-compact")
     recorded: list[tuple[str, list[dict[str, Any]]] | None] = []  # None: a settle
     plugin = metrics_plugin(compact)
-    publish, settle = plugin.publish, plugin.settle
-    monkeypatch.setattr(
-        plugin, "publish", lambda ns, data: (recorded.append((ns, copy.deepcopy(data))), publish(ns, data))
-    )
+    send, settle = plugin.send, plugin.settle
+    monkeypatch.setattr(plugin, "send", lambda ns, data: (recorded.append((ns, copy.deepcopy(data))), send(ns, data)))
     monkeypatch.setattr(plugin, "settle", lambda: (recorded.append(None), settle()))
     ec2.launch(compact, history_days=0.25)
     compact.advance(minutes=12)
@@ -150,7 +150,7 @@ def test_the_compact_endpoint_stores_what_put_metric_data_stores(
         if event is None:
             fallback.settle()
         else:
-            fallback.publish(*event)
+            fallback.send(*event)
     assert fallback._compact is False
 
     assert moto_objects(compact.account_id) == moto_objects(plain.account_id)
@@ -250,3 +250,42 @@ def test_a_whole_account_teardown_keeps_the_labs_reads_and_labkit_teardown_downl
     )
     assert main(["teardown"]) == 0
     assert downloads == [] and metric_data(second.account_id, REGION) == []
+
+
+def test_a_history_sent_from_columns_is_what_each_periods_and_minutes_datums_send(
+    labkit_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a moto server an instance's history is stored as columns and sent as datums made from the same samples
+    (``LabInstance.sample_minutes``): the server holds, in the same order, what sending ``_period_data`` of each
+    period and ``_status_data`` of each minute (``sample()`` minute by minute) stored, and so does the store."""
+    by_columns = join(monkeypatch, labkit_server, "history-columns")
+    by_datums = join(monkeypatch, labkit_server, "history-datums")
+    now = by_columns.clock.now()
+    since = now - dt.timedelta(hours=9, minutes=7)
+    for detailed in (False, True):
+        instance = ec2_workload.LabInstance(
+            f"i-0abc{int(detailed)}", "t3.micro", detailed, ec2_workload.Workload("spiky", 3), since
+        )
+        instance.credit_balance = 30.0
+        instance.impair("ebs", since + dt.timedelta(hours=4, seconds=30))  # its check fails from then on
+        twin = copy.deepcopy(instance)
+        by_columns.emulator.plugin(Ec2Metrics)._backfill_columns(instance, since, now)
+        publisher, data = by_datums.emulator.plugin(Ec2Metrics), []
+        period = ec2_workload.metric_period_start(since, twin.period_minutes)
+        while period + dt.timedelta(minutes=twin.period_minutes) <= now:
+            data.extend(publisher._period_data(twin, period))
+            period += dt.timedelta(minutes=twin.period_minutes)
+        minute = ec2_workload.metric_period_start(since, 1)
+        while not detailed and minute + dt.timedelta(minutes=1) <= now:
+            data.extend(publisher._status_data(twin, minute))
+            minute += dt.timedelta(minutes=1)
+        metrics_plugin(by_datums).publish(ec2_workload.NAMESPACE, data)
+    for lab in (by_columns, by_datums):
+        metrics_plugin(lab).settle()
+    assert len(moto_objects(by_columns.account_id)) > 3000
+    assert moto_objects(by_columns.account_id) == moto_objects(by_datums.account_id)
+
+    def rows(lab: Lab) -> list[tuple[Any, ...]]:
+        return sorted(store_rows(lab), key=lambda series: (series[1], str(series[2])))
+
+    assert rows(by_columns) == rows(by_datums)

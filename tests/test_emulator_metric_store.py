@@ -250,11 +250,12 @@ def test_vectorised_backfill_stores_exactly_what_the_per_minute_datums_store(lab
         instance.impair("ebs", since + dt.timedelta(hours=30, seconds=30))  # status checks fail from then on
         twin = copy.deepcopy(instance)
         columns = MetricStore()
-        lab.emulator.plugin(CloudWatchMetrics).store, saved = columns, lab.emulator.plugin(CloudWatchMetrics).store
+        metrics = lab.emulator.plugin(CloudWatchMetrics)
+        metrics._store, saved = columns, metrics._store
         try:
             plugin._backfill_columns(instance, since, now)
         finally:
-            lab.emulator.plugin(CloudWatchMetrics).store = saved
+            metrics._store = saved
         dicts = MetricStore()
         width = twin.period_minutes
         period = ec2_workload.metric_period_start(since, width)

@@ -249,8 +249,14 @@ class CloudWatchMetrics:
         it is full or when lab time stops moving (:meth:`settle`).
         """
         self.store.put(namespace, data, self.lab.clock.now())
+        if self.remote:
+            self.send(namespace, data)
+
+    def send(self, namespace: str, data: list[dict[str, Any]]) -> None:
+        """On a moto server, send the emulator's datapoints that are in the store already (a history stored
+        through :meth:`publish_columns`) in :meth:`publish`'s batches."""
         if not self.remote:
-            return
+            raise PluginWiringError("send() is for a moto server: in-process, the store is all there is")
         pending = self._pending.setdefault(namespace, [])
         pending.extend(data)
         if len(pending) >= PUT_BATCH:
@@ -270,10 +276,8 @@ class CloudWatchMetrics:
     ) -> None:
         """The emulator's own statistic sets of one metric, as columns (``when`` in epoch microseconds):
         a week of an instance's history is 120,000 datapoints, too many to build a dictionary each
-        (:mod:`labkit.emulator.ec2_metrics`). In-process only: a moto server gets history through
-        :meth:`publish`'s batches, which keep the raw values its percentiles need."""
-        if self.remote:
-            raise PluginWiringError("publish_columns stores in-process history; on a moto server use publish()")
+        (:mod:`labkit.emulator.ec2_metrics`). Stored only: on a moto server the same datapoints are sent as
+        PutMetricData datums with :meth:`send`, which keep the raw values the server's percentiles need."""
         self.store.put_columns(
             namespace, name, dimensions, when, count, total, minimum, maximum, unit, self.lab.clock.now()
         )

@@ -78,21 +78,7 @@ class Ec2Metrics:
         now = self.lab.clock.now()
         if backfill_from is None or backfill_from >= now:
             return
-        if self.lab.backend.in_process:
-            self._backfill_columns(instance, backfill_from, now)
-            return
-        # A moto server gets the history as PutMetricData batches (cloudwatch_metrics.publish).
-        data: list[dict[str, Any]] = []
-        period = metric_period_start(backfill_from, instance.period_minutes)
-        while period + dt.timedelta(minutes=instance.period_minutes) <= now:
-            data.extend(self._period_data(instance, period))
-            period += dt.timedelta(minutes=instance.period_minutes)
-        if not instance.detailed:
-            minute = metric_period_start(backfill_from, 1)
-            while minute + dt.timedelta(minutes=1) <= now:
-                data.extend(self._status_data(instance, minute))
-                minute += dt.timedelta(minutes=1)
-        self._put(data)
+        self._backfill_columns(instance, backfill_from, now)
 
     def forget(self, instance_id: str) -> None:
         """Stop publishing ``instance_id``'s metrics (an Auto Scaling group terminated it, notebook 09)."""
@@ -103,7 +89,8 @@ class Ec2Metrics:
 
     def _backfill_columns(self, instance: LabInstance, backfill_from: dt.datetime, now: dt.datetime) -> None:
         """The same datapoints as :meth:`_period_data` and :meth:`_status_data` over the history, stored
-        as columns through :meth:`CloudWatchMetrics.publish_columns`."""
+        as columns through :meth:`CloudWatchMetrics.publish_columns`; on a moto server also sent, as those
+        methods' datums in their order (:meth:`CloudWatchMetrics.send`), made from the same samples."""
         width = instance.period_minutes
         first = metric_period_start(backfill_from, width)
         periods = max(0, (now - first) // dt.timedelta(minutes=width))
@@ -117,7 +104,26 @@ class Ec2Metrics:
             self.metrics.publish_columns(
                 NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name)
             )
+        remote = self.metrics.remote
+        data: list[dict[str, Any]] = []
+        if remote:  # _period_data of each period, from the same samples
+            units = {name: instance.unit(name) for name in names}
+            for period in range(periods):
+                timestamp = first + dt.timedelta(minutes=period * width)
+                lo, hi = period * width, (period + 1) * width
+                data.extend(
+                    {
+                        "MetricName": name,
+                        "Dimensions": instance.dimensions,
+                        "Timestamp": timestamp,
+                        **sample_values(samples[name][lo:hi]),
+                        "Unit": units[name],
+                    }
+                    for name in names
+                )
         if instance.detailed:
+            if remote:
+                self.metrics.send(NAMESPACE, data)
             return
         start = metric_period_start(backfill_from, 1)
         minutes = max(0, (now - start) // dt.timedelta(minutes=1))
@@ -136,6 +142,21 @@ class Ec2Metrics:
             self.metrics.publish_columns(
                 NAMESPACE, name, instance.dimensions, when, ones, values, values, values, "Count"
             )
+        if remote:  # _status_data of each minute
+            columns = [(name, failed[name].tolist()) for name in STATUS_SAMPLE_ORDER]
+            for minute in range(minutes):
+                timestamp = start + dt.timedelta(minutes=minute)
+                data.extend(
+                    {
+                        "MetricName": name,
+                        "Dimensions": instance.dimensions,
+                        "Value": column[minute],
+                        "Unit": "Count",
+                        "Timestamp": timestamp,
+                    }
+                    for name, column in columns
+                )
+            self.metrics.send(NAMESPACE, data)
 
     def _status_data(self, instance: LabInstance, minute: dt.datetime) -> list[dict[str, Any]]:
         """A basic-monitoring instance's status checks for one minute (detailed ones get them with the rest)."""
