@@ -3,12 +3,13 @@ traceback), and a notebook that fails is counted from what ran, never from its c
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from labkit.tools import notebooks
+from labkit.tools import notebooks, prewarmed
 from labkit.tools.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -131,9 +132,42 @@ def test_the_largest_notebook_starts_first(tmp_path: Path, monkeypatch: pytest.M
     assert (tmp_path / "order").read_text().split() == ["02-large", "01-small"]
 
 
+@pytest.mark.notebook
+@pytest.mark.skipif(not prewarmed.supported(), reason="kernels are forked on Linux only: every kernel starts fresh")
+def test_the_largest_notebook_starts_in_a_fresh_kernel_while_the_zygote_imports_and_the_others_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``labkit run`` with no zygote running yet (the test session's is set aside): the largest notebook's kernel
+    starts at once, a fresh one (moto not imported before its cell), on the core the zygote's imports leave idle;
+    the others are forked from the zygote once it serves (moto imported already)."""
+    monkeypatch.delenv(prewarmed.SOCKET_VARIABLE)
+
+    def telling(name: str, padding: int) -> Path:
+        notebook = nbformat.v4.new_notebook()
+        notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+        tell = f"import sys\nprint('x: 1/1 checks passed')\nopen({str(tmp_path / name)!r}, 'w').write(str('moto' in sys.modules))"
+        notebook.cells.append(nbformat.v4.new_code_cell(tell + "#" * padding))
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(notebook, path)
+        return path
+
+    paths = [telling("01-small", 0), telling("02-large", 10_000), telling("03-small", 0)]
+    monkeypatch.setattr(notebooks, "parallel_kernels", lambda backend: 2)
+    results = notebooks.run(paths)
+    assert [(r.notebook, r.checks, r.error) for r in results] == [
+        ("01-small", "1/1", ""),
+        ("02-large", "1/1", ""),
+        ("03-small", "1/1", ""),
+    ]
+    forked = {name: (tmp_path / name).read_text() for name in ("01-small", "02-large", "03-small")}
+    assert forked == {"01-small": "True", "02-large": "False", "03-small": "True"}
+
+
 def test_notebooks_share_nothing_only_when_each_kernel_has_its_own_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LABKIT_ENDPOINT_URL", raising=False)
-    assert notebooks.parallel_kernels("moto") == notebooks.parallel_kernels("moto-server") >= 1
+    # One per core and one more: the core of a kernel that waits (a sleep, a kernel starting) is not left idle.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    assert notebooks.parallel_kernels("moto") == notebooks.parallel_kernels("moto-server") == cores + 1
     assert notebooks.parallel_kernels("aws") == 1
     monkeypatch.setenv("LABKIT_ENDPOINT_URL", "http://127.0.0.1:5000")  # a workshop's server: one account for all
     assert notebooks.parallel_kernels("moto-server") == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,14 +137,15 @@ def each_step_cell_twice(notebook: Any, sections_from: Any = None) -> Any:
 
 
 @contextmanager
-def backend_environment(backend: str) -> Iterator[None]:
+def backend_environment(backend: str, *, wait: bool = True) -> Iterator[Callable[[], None]]:
     """Run kernels on ``backend`` with the fixed lab clock (they inherit this process's environment), forked
-    from a zygote that has imported what they import (:mod:`labkit.tools.prewarmed`)."""
+    from a zygote that has imported what they import (:mod:`labkit.tools.prewarmed`; ``wait`` and the function
+    given to the block: :func:`~labkit.tools.prewarmed.prewarmed_kernels`)."""
     settings = {"LABKIT_BACKEND": backend, "LABKIT_CLOCK_START": None, "MPLBACKEND": INLINE_BACKEND}
     with restored_environment(*settings):
         put_environment(settings)
-        with prewarmed_kernels():
-            yield
+        with prewarmed_kernels(wait=wait) as serving:
+            yield serving
 
 
 def notebook_client(notebook: Any, workdir: Path, timeout: int = 600, **options: Any) -> Any:
@@ -181,9 +182,10 @@ def execute(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
     return _coalesced(notebook_client(notebook, workdir, timeout).execute())
 
 
-async def execute_async(notebook: Any, workdir: Path, timeout: int = 600) -> Any:
-    """:func:`execute` for an event loop, so that several notebooks run at once (:func:`run`)."""
-    return _coalesced(await notebook_client(notebook, workdir, timeout).async_execute())
+async def execute_async(notebook: Any, workdir: Path, timeout: int = 600, **options: Any) -> Any:
+    """:func:`execute` for an event loop, so that several notebooks run at once (:func:`run`); ``options`` as
+    :func:`notebook_client`'s."""
+    return _coalesced(await notebook_client(notebook, workdir, timeout, **options).async_execute())
 
 
 @dataclass
@@ -207,15 +209,17 @@ def checks_line(notebook: Any) -> str:
 
 
 def parallel_kernels(backend: str) -> int:
-    """How many notebooks :func:`run` executes at once on ``backend``: one per core the process may use
-    when each kernel has a moto of its own (``moto``, or a ``moto-server`` it starts itself), since then
+    """How many notebooks :func:`run` executes at once on ``backend``: one per core the process may use, and one
+    more, when each kernel has a moto of its own (``moto``, or a ``moto-server`` it starts itself), since then
     nothing a notebook creates can meet another's (no registry file, ports the system picks); one at a time
-    on a shared server or a real account, where every notebook's resources share one account."""
+    on a shared server or a real account, where every notebook's resources share one account. The one more
+    takes the core of a kernel that waits (notebook 07's slow web server really sleeps; a kernel starting or
+    a cell's output on its way): measured with ``benchmarks/bench_run.py``."""
     in_kernel = backend == "moto" or (backend == "moto-server" and not os.environ.get("LABKIT_ENDPOINT_URL"))
     if not in_kernel:
         return 1
     cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
-    return max(1, len(cores))
+    return max(1, len(cores)) + 1
 
 
 def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
@@ -224,27 +228,33 @@ def run(paths: list[Path], backend: str = "moto") -> list[RunResult]:
     from jupyter_core.utils import run_sync  # nbclient's own way: works inside a running event loop too
 
     import_jsonschema()  # before nbformat imports it
-    with backend_environment(backend):
-        return run_sync(_run_all)(paths, parallel_kernels(backend))
+    with backend_environment(backend, wait=False) as serving:
+        return run_sync(_run_all)(paths, parallel_kernels(backend), serving)
 
 
-async def _run_all(paths: list[Path], kernels: int) -> list[RunResult]:
+async def _run_all(paths: list[Path], kernels: int, serving: Callable[[], None]) -> list[RunResult]:
     """``paths`` executed ``kernels`` at a time, the largest notebook file first: its committed outputs
-    (figures, steps) say roughly how long it runs, and the short ones then fill the gaps at the end."""
+    (figures, steps) say roughly how long it runs, and the short ones then fill the gaps at the end. The largest
+    starts at once, in a fresh kernel while the zygote imports (``serving`` waits for it); the others fork from it."""
     import asyncio
 
     free = asyncio.Semaphore(kernels)
     results: list[RunResult | None] = [None] * len(paths)
 
-    async def run_one(index: int) -> None:
+    async def run_one(index: int, kernel: str) -> None:
         async with free:
-            results[index] = await _run_one(paths[index])
+            results[index] = await _run_one(paths[index], kernel)
 
-    await asyncio.gather(*(run_one(i) for i in sorted(range(len(paths)), key=lambda i: -paths[i].stat().st_size)))
+    largest_first = sorted(range(len(paths)), key=lambda i: -paths[i].stat().st_size)
+    if not largest_first:
+        return []
+    first = asyncio.ensure_future(run_one(largest_first[0], kernel_name()))
+    await asyncio.get_running_loop().run_in_executor(None, serving)
+    await asyncio.gather(first, *(run_one(i, kernel_name()) for i in largest_first[1:]))
     return [result for result in results if result is not None]
 
 
-async def _run_one(path: Path) -> RunResult:
+async def _run_one(path: Path, kernel: str) -> RunResult:
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
@@ -254,7 +264,7 @@ async def _run_one(path: Path) -> RunResult:
             cell.outputs, cell.execution_count = [], None
     started = time.perf_counter()
     try:
-        await execute_async(notebook, path.parent)
+        await execute_async(notebook, path.parent, kernel_name=kernel)
         error = ""
     except Exception as failure:  # noqa: BLE001 — the table reports any failure and goes on
         text = ANSI_COLOUR.sub("", str(failure)).strip()  # the kernel's traceback is coloured

@@ -24,6 +24,7 @@ The same zygote forks ``python -m labkit …`` commands for the tests that need 
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import json
@@ -36,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -148,37 +149,54 @@ def kernel_name() -> str:
 
 
 @contextmanager
-def prewarmed_kernels() -> Iterator[None]:
+def prewarmed_kernels(*, wait: bool = True) -> Iterator[Callable[[], None]]:
     """Run a zygote while the block runs, so that :func:`kernel_name` names the ``labkit-prewarmed`` kernel (one
     already running is used; none where :func:`supported` is not, and the kernelspec then starts fresh kernels).
     Start it with the environment the kernels will have (``labkit.tools.notebooks.backend_environment`` does):
-    kernels whose environment differs start fresh."""
+    kernels whose environment differs start fresh.
+
+    The block is given a function that waits until the zygote serves (it imports for a few seconds first). With
+    ``wait=False`` the block starts at once and :func:`kernel_name` names ``python3`` until it calls that function:
+    ``labkit run`` starts its longest notebook in a fresh kernel on the core the importing zygote leaves idle."""
     if os.environ.get(SOCKET_VARIABLE):
-        yield
+        yield lambda: None
         return
     with restored_environment(SOCKET_VARIABLE, "JUPYTER_PATH"):
         # Jupyter finds the kernelspec on JUPYTER_PATH (nbval names it); set before the zygote starts: its
         # environment is the one it serves.
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]))
-        with tempfile.TemporaryDirectory(prefix="labkit-kernels-") as folder, _zygote(folder) as path:
-            if path:
-                os.environ[SOCKET_VARIABLE] = path
-            yield
+        with tempfile.TemporaryDirectory(prefix="labkit-kernels-") as folder, _zygote(folder) as ready:
+
+            def serving() -> None:
+                path = ready()
+                if path:
+                    os.environ[SOCKET_VARIABLE] = path
+
+            if wait:
+                serving()
+            yield serving
 
 
 @contextmanager
-def _zygote(folder: str) -> Iterator[str | None]:
-    """A zygote listening in ``folder`` while the block runs: its socket's path, or None if it cannot run here."""
+def _zygote(folder: str) -> Iterator[Callable[[], str | None]]:
+    """A zygote listening in ``folder`` while the block runs. The block gets a function that waits until it is
+    ready and gives its socket's path, or None if it cannot run here."""
     if not supported():
-        yield None
+        yield lambda: None
         return
     path = os.path.join(folder, "zygote.sock")
     zygote = subprocess.Popen(
         [sys.executable, "-m", "labkit.tools.prewarmed", path], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
     assert zygote.stdout is not None and zygote.stdin is not None
+    output = zygote.stdout
+
+    @functools.cache
+    def ready() -> str | None:
+        return path if output.readline() == b"ready\n" else None
+
     try:
-        yield path if zygote.stdout.readline() == b"ready\n" else None
+        yield ready
     finally:
         zygote.stdin.close()  # the zygote's signal to exit
         try:
