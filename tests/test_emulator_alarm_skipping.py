@@ -211,20 +211,17 @@ def _scenario(skipping: bool, fast: bool) -> tuple[str, int, int]:
         plugin.direct = fast
         if not fast:
 
-            def asked_alone(alarm: dict[str, Any], planned: Any, end: Any) -> Any:
+            def asked_alone(alarm: dict[str, Any], planned: Any, first: Any, now: Any, starts: Any) -> Any:
                 # Each alarm queries on its own; the newest value is the last that is not None.
-                values, counts = plugin._query_values(alarm, planned, end)
+                values, counts = plugin._query_values(alarm, first, now, starts)
                 newest = [float(value) for value in values if value is not None]
                 return values, counts, newest[-1] if newest else None
 
-            def rows_values(alarm: dict[str, Any], planned: Any, end: Any, statistic: str) -> Any:
-                # The statistic from GetMetricStatistics' rows, not from the store's columns.
-                query, starts = plugin._query(alarm, planned, end)
-                return plugin._row_values(query, statistic, None, starts)
-
             plugin._metric_values = asked_alone  # type: ignore[method-assign]
             plugin._state_kept = lambda values, rule: False  # type: ignore[method-assign]
-            plugin._set_values = rows_values  # type: ignore[method-assign]
+            plugin._set_values = lambda query, statistic, starts: plugin._row_values(  # type: ignore[method-assign]
+                query, statistic, None, starts
+            )
         store_state = plugin._store_state
 
         def stored(alarm: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

@@ -113,7 +113,6 @@ from labkit.emulator.synthetic_checks import SyntheticChecks
 from labkit.emulator.metric_store import (
     QUIET_FOREVER,
     SET_STATISTICS,
-    MetricStore,
     Series,
     micros,
     period_sets,
@@ -252,9 +251,6 @@ class Planned:
     #: A number for :attr:`asked` (:attr:`CloudWatchAlarms._questions`): the instant's shared values and readings
     #: are kept under it (hashing the question's nested tuple for each alarm at each instant cost more).
     question: int = -1
-    #: The series a standard statistic reads, once found in :attr:`series_store` (:meth:`CloudWatchAlarms._set_values`).
-    series: Series | None = None
-    series_store: MetricStore | None = None
 
 
 class CloudWatchAlarms:
@@ -324,8 +320,8 @@ class CloudWatchAlarms:
         self._quiet: tuple[list[dict[str, Any]], list[Reading]] | None = None
         #: By alarm name: :class:`Planned` for the alarm as last evaluated.
         self._planned: dict[str, Planned] = {}
-        #: This evaluation instant's period starts, by (end, period, count) (:meth:`_starts`).
-        self._ranges: dict[tuple[dt.datetime, int, int], list[dt.datetime]] = {}
+        #: This evaluation instant's period ends and starts of sliding windows, by (period, count).
+        self._ranges: dict[tuple[int, int], tuple[dt.datetime, list[dt.datetime]]] = {}
         #: This evaluation instant's values, sample counts and newest value by (question, end), emptied with
         #: :attr:`_answers`.
         self._values: dict[tuple[int, dt.datetime], tuple[list[float | None], list[float | None], float | None]] = {}
@@ -801,19 +797,25 @@ class CloudWatchAlarms:
         planned = self._planned_for(alarm)
         period, n, count = planned.period, planned.n, planned.count
         window = self.windows.get(planned.key)
-        end = now if window is None else schedule.window_end(now, period, window)
+        if window is None:  # a sliding window: alarms of one period and range share their periods
+            ranged = self._ranges.get((period, count))
+            if ranged is None:
+                ranged = self._ranges[(period, count)] = (now, schedule.period_starts(now, period, count))
+            end, starts = ranged
+        else:
+            end = schedule.window_end(now, period, window)
+            starts = schedule.period_starts(end, period, count)
+        first = starts[0]
         rule = planned.rule
         if planned.kind == "band":
-            starts = self._starts(end, period, count)
-            (values, threshold), counts = self._band_values(alarm, starts[0], end, starts), None
+            (values, threshold), counts = self._band_values(alarm, first, end, starts), None
             rule = {**rule, "threshold": threshold}
             newest = _newest(values)
         elif planned.kind == "math":
-            starts = self._starts(end, period, count)
-            values, counts = self._math_values(alarm, starts[0], end, starts), None
+            values, counts = self._math_values(alarm, first, end, starts), None
             newest = _newest(values)
         else:
-            values, counts, newest = self._metric_values(alarm, planned, end)
+            values, counts, newest = self._metric_values(alarm, planned, first, end, starts)
             if planned.needed is not None and sum(c or 0 for c in counts[-n:]) < planned.needed:
                 self._keep_steady(alarm, planned, window, end)
                 return  # EvaluateLowSampleCountPercentile "ignore": the state does not change
@@ -828,7 +830,7 @@ class CloudWatchAlarms:
             return
         reason, reason_data = alarms.state_reason(
             outcome,
-            timestamps=self._starts(end, period, count),
+            timestamps=starts,
             threshold=rule["threshold"],
             period=period,
             query_date=now,
@@ -868,82 +870,73 @@ class CloudWatchAlarms:
             state_of = planned.state_of = alarms.state_rule(**rule)
         return state_of(values) == planned.rule["current_state"]
 
-    def _starts(self, end: dt.datetime, period: int, count: int) -> list[dt.datetime]:
-        """The starts of the ``count`` periods of ``period`` seconds that end at ``end``
-        (:func:`schedule.period_starts`), made once per instant for the alarms that share them, and only when
-        needed: a standard statistic is read by epoch microseconds (:meth:`_set_values`)."""
-        key = (end, period, count)
-        starts = self._ranges.get(key)
-        if starts is None:
-            starts = self._ranges[key] = schedule.period_starts(end, period, count)
-        return starts
-
     def _metric_values(
-        self, alarm: dict[str, Any], planned: Planned, end: dt.datetime
+        self,
+        alarm: dict[str, Any],
+        planned: Planned,
+        first: dt.datetime,
+        now: dt.datetime,
+        starts: list[dt.datetime],
     ) -> tuple[list[float | None], list[float | None], float | None]:
-        """A single-metric alarm's statistic and sample count in each of its periods ending at ``end``, and the
-        newest value among them (:attr:`newest`)."""
-        key = (planned.question, end)
+        """A single-metric alarm's statistic and sample count in each period starting at ``starts`` (ending at
+        ``now``), and the newest value among them (:attr:`newest`)."""
+        key = (planned.question, now)
         kept = self._values.get(key)
         if kept is None:  # alarms on one metric (ten thresholds on one CPU) ask the same question
-            values, counts = self._query_values(alarm, planned, end)
+            values, counts = self._query_values(alarm, first, now, starts)
             kept = self._values[key] = (values, counts, _newest(values))
         return kept
 
     def _query_values(
-        self, alarm: dict[str, Any], planned: Planned, end: dt.datetime
+        self,
+        alarm: dict[str, Any],
+        first: dt.datetime,
+        now: dt.datetime,
+        starts: list[dt.datetime],
     ) -> tuple[list[float | None], list[float | None]]:
-        statistic = alarm.get("Statistic")
-        if statistic in SET_STATISTICS and alarm["Namespace"] != PROVIDED_NAMESPACE:
-            return self._set_values(alarm, planned, end, statistic)
-        query, starts = self._query(alarm, planned, end)
-        return self._row_values(query, statistic, alarm.get("ExtendedStatistic"), starts)
-
-    def _query(
-        self, alarm: dict[str, Any], planned: Planned, end: dt.datetime
-    ) -> tuple[dict[str, Any], list[dt.datetime]]:
-        """GetMetricStatistics' parameters but the statistics for ``alarm``'s periods ending at ``end``, and the
-        periods' starts."""
-        starts = self._starts(end, planned.period, planned.count)
         query: dict[str, Any] = {
             "Namespace": alarm["Namespace"],
             "MetricName": alarm["MetricName"],
             "Dimensions": alarm.get("Dimensions", []),
-            "StartTime": starts[0],
-            "EndTime": end,
-            "Period": planned.period,
+            "StartTime": first,
+            "EndTime": now,
+            "Period": alarm_period(alarm),
         }
         if alarm.get("Unit"):
             query["Unit"] = alarm["Unit"]
-        return query, starts
+        statistic = alarm.get("Statistic")
+        if statistic in SET_STATISTICS and alarm["Namespace"] != PROVIDED_NAMESPACE:
+            return self._set_values(query, statistic, starts)
+        return self._row_values(query, statistic, alarm.get("ExtendedStatistic"), starts)
 
     def _set_values(
-        self, alarm: dict[str, Any], planned: Planned, end: dt.datetime, statistic: str
+        self, query: dict[str, Any], statistic: str, starts: list[dt.datetime]
     ) -> tuple[list[float | None], list[float | None]]:
         """:meth:`_row_values` of a standard statistic on the lab's own store, straight from the series'
         columns (:func:`period_sets`: the buckets and sums of :meth:`_statistics`)."""
         store = self.metrics.store
-        series = planned.series
-        if series is None or planned.series_store is not store:  # found once: the store never drops a series
-            series = store.find(alarm["Namespace"], alarm["MetricName"], alarm.get("Dimensions", []))
-            planned.series, planned.series_store = series, store
-        count = planned.count
+        series = store.find(query["Namespace"], query["MetricName"], query["Dimensions"])
         if series is None:
-            return [None] * count, [None] * count
-        period = planned.period
-        unit = alarm.get("Unit") or None
-        end_us = micros(end)
-        boundaries = _period_boundaries(end_us, period, count)
-        answered = series.period_sets(boundaries, store.units, unit)
+            return [None] * len(starts), [None] * len(starts)
+        period = int(query["Period"])
+        end = micros(query["EndTime"])
+        boundaries = _period_boundaries(end, period, len(starts))
+        answered = series.period_sets(boundaries, store.units, query.get("Unit"))
         if answered is not None:
             sets, span = answered
         else:
             rows, span = series.periods(boundaries)
-            found = period_sets(rows, store.units, period=period, origin=int(end.timestamp()) % period, unit=unit)
+            found = period_sets(
+                rows,
+                store.units,
+                period=period,
+                origin=int(query["EndTime"].timestamp()) % period,
+                unit=query.get("Unit"),
+            )
             # A start between whole seconds is no period's start (those are whole seconds since the epoch).
             sets = [found.get(at // 1_000_000) if at % 1_000_000 == 0 else None for at in boundaries[:-1]]
         # How long the periods stay unchanged, from the same search (:meth:`_keep_steady` asks next).
-        self._spans[_span_key(series, end_us, period, count)] = span
+        self._spans[_span_key(series, end, period, len(starts))] = span
         return [set_statistic(s, statistic) for s in sets], [set_statistic(s, "SampleCount") for s in sets]
 
     def _row_values(
