@@ -193,6 +193,16 @@ def test_moto_still_checks_the_emulators_datapoints(labkit_server: str, monkeypa
     assert plugin._compact is True  # a refused batch does not make labkit's server a plain one
 
 
+def counted_downloads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many datapoints each adoption of the server's data downloads, from now on, in this process."""
+    downloads: list[int] = []
+    adopt = CloudWatchMetrics.adopt_server_data
+    monkeypatch.setattr(
+        CloudWatchMetrics, "adopt_server_data", lambda plugin: downloads.append(adopt(plugin)) or downloads[-1]
+    )
+    return downloads
+
+
 def test_a_new_process_downloads_the_accounts_datapoints_on_its_first_metric_use_before_its_own(
     labkit_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -202,11 +212,7 @@ def test_a_new_process_downloads_the_accounts_datapoints_on_its_first_metric_use
     first = join(monkeypatch, labkit_server, "adopt-lazily")
     first.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 3}])
     first.advance(minutes=1)
-    downloads: list[int] = []
-    adopt = CloudWatchMetrics.adopt_server_data
-    monkeypatch.setattr(
-        CloudWatchMetrics, "adopt_server_data", lambda plugin: downloads.append(adopt(plugin)) or downloads[-1]
-    )
+    downloads = counted_downloads(monkeypatch)
 
     assert main(["inventory"]) == 0 and main(["teardown", "--dry-run"]) == 0
     second = join(monkeypatch, labkit_server, "adopt-lazily")
@@ -243,11 +249,7 @@ def test_a_whole_account_teardown_keeps_the_labs_reads_and_labkit_teardown_downl
 
     first.client("cloudwatch").put_metric_data(Namespace="Lab/App", MetricData=[{"MetricName": "Hits", "Value": 5}])
     first.advance(minutes=1)
-    downloads: list[int] = []
-    adopt = CloudWatchMetrics.adopt_server_data
-    monkeypatch.setattr(
-        CloudWatchMetrics, "adopt_server_data", lambda plugin: downloads.append(adopt(plugin)) or downloads[-1]
-    )
+    downloads = counted_downloads(monkeypatch)
     assert main(["teardown"]) == 0
     assert downloads == [] and metric_data(second.account_id, REGION) == []
 

@@ -50,6 +50,16 @@ def test_an_unknown_name_is_one_sentence_not_a_traceback(
     assert message.startswith("labkit run: no notebook '04-log-agent'") and "04-log-agent-config" in message
 
 
+def _one_cell(folder: Path, name: str, source: str) -> Path:
+    """``folder/name.ipynb``: one code cell, never run."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    notebook.cells.append(nbformat.v4.new_code_cell(source))
+    path = folder / f"{name}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
 def _notebook(tmp_path: Path, cells: list[str]) -> Path:
     """A notebook whose committed outputs claim that all 7 checks passed."""
     notebook = nbformat.v4.new_notebook()
@@ -91,8 +101,6 @@ def test_notebooks_run_at_once_and_the_table_keeps_their_order(tmp_path: Path, m
     run at once (one at a time, the first would wait out its 60 seconds and fail); the table lists them as given."""
 
     def waiting_for(me: str, other: str, padding: int) -> Path:
-        notebook = nbformat.v4.new_notebook()
-        notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
         rendezvous = (
             "import pathlib, time\n"
             f"pathlib.Path({str(tmp_path / me)!r}).touch()\n"
@@ -102,10 +110,7 @@ def test_notebooks_run_at_once_and_the_table_keeps_their_order(tmp_path: Path, m
             "    time.sleep(0.05)\n"
             "print('x: 1/1 checks passed')"
         )
-        notebook.cells.append(nbformat.v4.new_code_cell(rendezvous + "#" * padding))
-        path = tmp_path / f"{me}.ipynb"
-        nbformat.write(notebook, path)
-        return path
+        return _one_cell(tmp_path, me, rendezvous + "#" * padding)
 
     small, large = waiting_for("01-small", "02-large", 0), waiting_for("02-large", "01-small", 10_000)
     monkeypatch.setattr(notebooks, "parallel_kernels", lambda backend: 2)
@@ -118,13 +123,8 @@ def test_the_largest_notebook_starts_first(tmp_path: Path, monkeypatch: pytest.M
     """One kernel at a time: the larger file (a proxy for a longer run) goes first, the table keeps the given order."""
 
     def signing(name: str, padding: int) -> Path:
-        notebook = nbformat.v4.new_notebook()
-        notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
         sign = f"with open({str(tmp_path / 'order')!r}, 'a') as file:\n    file.write({name!r} + ' ')"
-        notebook.cells.append(nbformat.v4.new_code_cell(sign + "#" * padding))
-        path = tmp_path / f"{name}.ipynb"
-        nbformat.write(notebook, path)
-        return path
+        return _one_cell(tmp_path, name, sign + "#" * padding)
 
     monkeypatch.setattr(notebooks, "parallel_kernels", lambda backend: 1)
     results = notebooks.run([signing("01-small", 0), signing("02-large", 10_000)])
@@ -143,13 +143,8 @@ def test_the_largest_notebook_starts_in_a_fresh_kernel_while_the_zygote_imports_
     monkeypatch.delenv(prewarmed.SOCKET_VARIABLE)
 
     def telling(name: str, padding: int) -> Path:
-        notebook = nbformat.v4.new_notebook()
-        notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
         tell = f"import sys\nprint('x: 1/1 checks passed')\nopen({str(tmp_path / name)!r}, 'w').write(str('moto' in sys.modules))"
-        notebook.cells.append(nbformat.v4.new_code_cell(tell + "#" * padding))
-        path = tmp_path / f"{name}.ipynb"
-        nbformat.write(notebook, path)
-        return path
+        return _one_cell(tmp_path, name, tell + "#" * padding)
 
     paths = [telling("01-small", 0), telling("02-large", 10_000), telling("03-small", 0)]
     monkeypatch.setattr(notebooks, "parallel_kernels", lambda backend: 2)
