@@ -104,62 +104,43 @@ class Ec2Metrics:
             self.metrics.publish_columns(
                 NAMESPACE, name, instance.dimensions, when, count, total, low, high, instance.unit(name)
             )
-        remote = self.metrics.remote
-        data: list[dict[str, Any]] = []
-        if remote:  # _period_data of each period, from the same samples
-            units = {name: instance.unit(name) for name in names}
-            for period in range(periods):
-                timestamp = first + dt.timedelta(minutes=period * width)
-                lo, hi = period * width, (period + 1) * width
-                data.extend(
-                    {
-                        "MetricName": name,
-                        "Dimensions": instance.dimensions,
-                        "Timestamp": timestamp,
-                        **sample_values(samples[name][lo:hi]),
-                        "Unit": units[name],
-                    }
-                    for name in names
+        if not instance.detailed:
+            start = metric_period_start(backfill_from, 1)
+            minutes = max(0, (now - start) // dt.timedelta(minutes=1))
+            when = micros(start) + np.arange(minutes, dtype=np.int64) * 60_000_000
+            ones = np.ones(minutes)
+            # LabInstance.status_sample, minute by minute: a check fails from its impairment's start on.
+            failed = {
+                metric: (when >= micros(instance.impaired_since.get(kind, instance.launched_at))).astype(np.float64)
+                if instance.impaired.get(kind)
+                else np.zeros(minutes)
+                for kind, metric in IMPAIRMENT_METRIC.items()
+            }
+            failed["StatusCheckFailed"] = np.maximum.reduce(list(failed.values()))
+            for name in STATUS_METRICS:
+                values = failed[name]
+                self.metrics.publish_columns(
+                    NAMESPACE, name, instance.dimensions, when, ones, values, values, values, "Count"
                 )
-        if instance.detailed:
-            if remote:
-                self.metrics.send(NAMESPACE, data)
+        if not self.metrics.remote:
             return
-        start = metric_period_start(backfill_from, 1)
-        minutes = max(0, (now - start) // dt.timedelta(minutes=1))
-        when = micros(start) + np.arange(minutes, dtype=np.int64) * 60_000_000
-        ones = np.ones(minutes)
-        # LabInstance.status_sample, minute by minute: a check fails from its impairment's start on.
-        failed = {
-            metric: (when >= micros(instance.impaired_since.get(kind, instance.launched_at))).astype(np.float64)
-            if instance.impaired.get(kind)
-            else np.zeros(minutes)
-            for kind, metric in IMPAIRMENT_METRIC.items()
-        }
-        failed["StatusCheckFailed"] = np.maximum.reduce(list(failed.values()))
-        for name in STATUS_METRICS:
-            values = failed[name]
-            self.metrics.publish_columns(
-                NAMESPACE, name, instance.dimensions, when, ones, values, values, values, "Count"
-            )
-        if remote:  # _status_data of each minute
-            columns = [(name, failed[name].tolist()) for name in STATUS_SAMPLE_ORDER]
+        data: list[dict[str, Any]] = []
+        for period in range(periods):
+            lo, hi = period * width, (period + 1) * width
+            period_samples = {name: samples[name][lo:hi] for name in names}
+            data.extend(self._period_data(instance, first + dt.timedelta(minutes=lo), period_samples))
+        if not instance.detailed:
+            columns = {name: failed[name].tolist() for name in STATUS_SAMPLE_ORDER}
             for minute in range(minutes):
-                timestamp = start + dt.timedelta(minutes=minute)
-                data.extend(
-                    {
-                        "MetricName": name,
-                        "Dimensions": instance.dimensions,
-                        "Value": column[minute],
-                        "Unit": "Count",
-                        "Timestamp": timestamp,
-                    }
-                    for name, column in columns
-                )
-            self.metrics.send(NAMESPACE, data)
+                sample = {name: column[minute] for name, column in columns.items()}
+                data.extend(self._status_data(instance, start + dt.timedelta(minutes=minute), sample))
+        self.metrics.send(NAMESPACE, data)
 
-    def _status_data(self, instance: LabInstance, minute: dt.datetime) -> list[dict[str, Any]]:
-        """A basic-monitoring instance's status checks for one minute (detailed ones get them with the rest)."""
+    def _status_data(
+        self, instance: LabInstance, minute: dt.datetime, sample: dict[str, float] | None = None
+    ) -> list[dict[str, Any]]:
+        """A basic-monitoring instance's status checks for one minute (detailed ones get them with the rest);
+        ``sample``: the minute's :meth:`LabInstance.status_sample`, when already made."""
         return [
             {
                 "MetricName": name,
@@ -168,18 +149,24 @@ class Ec2Metrics:
                 "Unit": "Count",
                 "Timestamp": minute.replace(tzinfo=None) if self.lab.backend.in_process else minute,
             }
-            for name, value in instance.status_sample(minute).items()
+            for name, value in (instance.status_sample(minute) if sample is None else sample).items()
         ]
 
-    def _period_data(self, instance: LabInstance, period_start: dt.datetime) -> list[dict[str, Any]]:
-        minutes = [period_start + dt.timedelta(minutes=m) for m in range(instance.period_minutes)]
-        samples = [instance.sample(minute) for minute in minutes]
+    def _period_data(
+        self, instance: LabInstance, period_start: dt.datetime, samples: dict[str, list[float]] | None = None
+    ) -> list[dict[str, Any]]:
+        """One period's datapoint of each metric; ``samples``: each metric's samples of the period, when already
+        made (:meth:`LabInstance.sample_minutes`), else :meth:`LabInstance.sample` of each minute."""
+        if samples is None:
+            minutes = [period_start + dt.timedelta(minutes=m) for m in range(instance.period_minutes)]
+            per_minute = [instance.sample(minute) for minute in minutes]
+            samples = {name: [sample[name] for sample in per_minute] for name in instance.metric_names()}
         return [
             {
                 "MetricName": name,
                 "Dimensions": instance.dimensions,
                 "Timestamp": period_start.replace(tzinfo=None) if self.lab.backend.in_process else period_start,
-                **sample_values([sample[name] for sample in samples]),
+                **sample_values(samples[name]),
                 "Unit": instance.unit(name),
             }
             for name in instance.metric_names()
