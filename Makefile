@@ -91,7 +91,7 @@ test-workshop: $(STAMP)
 # -p no:nbval: the tier collects no notebook, and nbval's import of jsonschema would build rfc3987_syntax's grammars
 # (2-3 CPU s in each process) before conftest.py imports it without them.
 unit: $(STAMP)
-	$(PY) -m pytest tests -q -p no:nbval -m 'not notebook and not browser and not workshop and not integration' $(XDIST)
+	$(PY) -m pytest tests -q -p no:nbval -m 'not notebook and not browser and not workshop and not integration' --hypothesis-profile=unit $(XDIST)
 
 # ruff and mypy, configured in pyproject.toml (mypy is strict on the pure rules and the emulator core).
 lint: $(STAMP)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiers import examples
 
 from labkit.aws.alarms import backtest, evaluate_periods, evaluation_range
 from labkit.aws.alarms.statistics import aggregate
@@ -80,7 +81,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(scenarios())
 def test_backtest_agrees_with_evaluate_periods(case: dict[str, object]) -> None:
     series = case["series"]

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiers import examples
 
 from labkit.aws.alarms import evaluate_periods, evaluation_range
 from labkit.aws.alarms.evaluation import effective_treat_missing_data, evaluate, is_breaching
@@ -224,7 +225,7 @@ n_and_m = st.integers(1, 5).flatmap(lambda n: st.tuples(st.just(n), st.integers(
 states = st.sampled_from(["OK", "ALARM", "INSUFFICIENT_DATA"])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.integers(1, 8), n_and_m, states)
 def test_not_breaching_never_alarms_on_all_missing(size: int, nm: tuple[int, int], current: str) -> None:
     n, m = nm
@@ -242,7 +243,7 @@ def test_not_breaching_never_alarms_on_all_missing(size: int, nm: tuple[int, int
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(maybe_values, n_and_m, states)
 def test_modes_agree_once_n_real_points_exist(values: list[float | None], nm: tuple[int, int], current: str) -> None:
     n, m = nm
@@ -262,7 +263,7 @@ def test_modes_agree_once_n_real_points_exist(values: list[float | None], nm: tu
         assert len(results) == 1 and results <= {"OK", "ALARM"}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(maybe_values, n_and_m, states)
 def test_breaching_fill_is_never_better_than_not_breaching(
     values: list[float | None], nm: tuple[int, int], current: str
@@ -281,7 +282,7 @@ def test_breaching_fill_is_never_better_than_not_breaching(
     assert good != "INSUFFICIENT_DATA" and bad != "INSUFFICIENT_DATA"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(maybe_values, n_and_m, states)
 def test_ignore_differs_from_missing_only_by_keeping_state(
     values: list[float | None], nm: tuple[int, int], current: str
@@ -299,7 +300,7 @@ def test_ignore_differs_from_missing_only_by_keeping_state(
     assert ignore in (missing, current)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     # Mostly floats (N real ones: state_rule's short cut, trailing None and NaN included), and ints and numpy floats (its general path).
     st.lists(

@@ -61,6 +61,22 @@ def test_connecting_again_starts_from_an_empty_account() -> None:
         second.close()
 
 
+def test_a_moto_service_first_loaded_during_a_lab_is_emptied_for_the_next() -> None:
+    # labkit's reset drops the backends of the moto modules loaded; it scans sys.modules again only when that grows.
+    from moto.backends import get_backend
+
+    name = next(n for n in ("glacier", "swf", "datasync", "mediastore", "ebs") if f"moto.{n}.models" not in sys.modules)
+    first = labkit.connect("moto")
+    get_backend(name)[first.account_id]["us-east-1"]  # type: ignore[call-overload]  # loads the module, makes one
+    assert first.account_id in get_backend(name)  # type: ignore[call-overload]
+    second = labkit.connect("moto")
+    try:
+        assert first.closed
+        assert first.account_id not in get_backend(name)  # type: ignore[call-overload]
+    finally:
+        second.close()
+
+
 def test_moto_server_backend_serves_the_same_calls_over_http() -> None:
     with labkit.connect("moto-server") as opened:
         assert opened.backend.endpoint_url.startswith("http://127.0.0.1:")

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
-from tiers import is_integration
+from hypothesis import settings
+from tiers import examples, is_integration
+
+REPO = Path(__file__).resolve().parents[1]
 
 # Written in pieces so that this file's own tests do not read as integration tests.
 SERVER = "moto" + "-server"
@@ -129,3 +133,18 @@ def test_a_module_that_names_no_integration_code_is_not_parsed_and_answers_alike
     answers = [tiers._code_is_integration(function) for function in functions]
     assert answers == [tiers._searched(function, sys.modules[function.__module__]) for function in functions]
     assert answers == [True, True, False, False, False, False, True, True]
+
+
+def test_make_unit_runs_a_fifth_of_each_property_tests_examples_and_make_test_all() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipes = dict(re.findall(r"^(unit|test): .*\n\t(.*)$", makefile, re.MULTILINE))
+    assert "--hypothesis-profile=unit" in recipes["unit"]
+    assert "--hypothesis-profile" not in recipes["test"]
+    loaded = settings.get_current_profile_name()
+    try:
+        settings.load_profile("unit")
+        assert (settings.default.max_examples, examples(300), examples(400)) == (20, 60, 80)
+        settings.load_profile("default")
+        assert (settings.default.max_examples, examples(300), examples(400)) == (100, 300, 400)
+    finally:
+        settings.load_profile(loaded)

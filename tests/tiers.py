@@ -12,6 +12,20 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+#: ``make unit`` loads this Hypothesis profile (``--hypothesis-profile=unit``): a fifth of Hypothesis's default
+#: 100 examples per property test, and :func:`examples` scales the tests that ask for more alike. ``make test``
+#: runs every example (the default profile); failing examples Hypothesis saved in ``.hypothesis/`` run first in both.
+settings.register_profile("unit", max_examples=20)
+
+
+def examples(full: int) -> int:
+    """A property test's ``max_examples``: ``full`` under ``make test``, and scaled as the loaded profile scales
+    Hypothesis's default of 100 under ``make unit`` (a fifth). Read when the test module is imported, after the
+    Hypothesis plugin has loaded the profile."""
+    return max(1, full * settings.default.max_examples // 100)
+
 
 #: What makes a test an ``integration`` test (``make test``, not ``make unit``): it talks to a moto
 #: server over HTTP, runs labkit in another process, or loads AWS's managed IAM policies into moto.
