@@ -339,3 +339,20 @@ def test_a_module_command_is_forked_only_if_it_names_the_backend_the_zygote_impo
     command: dict[str, str], zygote: dict[str, str], forked: bool
 ) -> None:
     assert prewarmed.compatible(command, zygote, is_kernel=False) is forked
+
+
+def test_while_the_zygote_loads_moto_every_botocore_session_has_one_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto.ec2 makes three boto3 sessions as it loads; each new loader parsed the EC2 model again.
+    import boto3
+    import botocore.loaders
+
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    with prewarmed._one_botocore_loader():
+        inside = [boto3.Session()._session.get_component("data_loader") for _ in range(2)]
+        monkeypatch.setenv("AWS_DATA_PATH", "/nonexistent-models")
+        own_path = boto3.Session()._session.get_component("data_loader")
+        monkeypatch.delenv("AWS_DATA_PATH")
+    after = boto3.Session()._session.get_component("data_loader")
+    assert isinstance(inside[0], botocore.loaders.Loader) and inside[0] is inside[1]
+    assert own_path is not inside[0] and "/nonexistent-models" in own_path.search_paths
+    assert after is not inside[0]

@@ -206,6 +206,28 @@ def _zygote(folder: str) -> Iterator[Callable[[], str | None]]:
             zygote.wait()
 
 
+@contextmanager
+def _one_botocore_loader() -> Iterator[None]:
+    """Every botocore session made meanwhile gets one data loader (as a moto lab's do:
+    ``labkit.emulator.moto_accounts.share_loaders``, which the zygote may not import). moto makes sessions as its
+    modules load, three when ``moto.ec2`` is imported, and each new loader parsed the EC2 model and the endpoints
+    again: 0.7 of the zygote's 1.7 CPU s loading the services. A loader only caches botocore's own files."""
+    import botocore.loaders
+    import botocore.session
+
+    loader = botocore.loaders.create_loader()
+    create_loader = botocore.session.create_loader
+
+    def shared(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        return loader if search_path_string is None else create_loader(search_path_string)
+
+    botocore.session.create_loader = shared
+    try:
+        yield
+    finally:
+        botocore.session.create_loader = create_loader
+
+
 def _serve(path: str) -> None:
     """The zygote: import, then fork a kernel for each launcher that connects, until standard input closes."""
     environment = dict(os.environ)
@@ -217,8 +239,9 @@ def _serve(path: str) -> None:
         importlib.import_module(name)
     from moto.backends import get_backend
 
-    for service in LAB_SERVICES:
-        get_backend(service)  # type: ignore[call-overload]
+    with _one_botocore_loader():
+        for service in LAB_SERVICES:
+            get_backend(service)  # type: ignore[call-overload]
     os.environ.clear()
     os.environ.update(environment)
     if any(name.startswith(NOT_PREIMPORTED) for name in sys.modules if name not in ZYGOTE_MODULES):
