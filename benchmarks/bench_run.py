@@ -31,10 +31,17 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _export(revision: str, target: Path) -> None:
+    """``revision``'s files into ``target / "tree"``, and bytecode caches for its labkit and this checkout's.
+
+    Every make target writes the caches (the Makefile unexports ``PYTHONDONTWRITEBYTECODE``, which this machine
+    sets): without them each process of a tree compiles labkit again, about half a CPU second a kernel, and an
+    exported tree, which has none, looked that much slower than this checkout (found 2026-12-02)."""
     archive = target / "source.tar"
     subprocess.run(["git", "-C", str(REPO), "archive", "--output", str(archive), revision], check=True)
     with tarfile.open(archive) as tar:
         tar.extractall(target / "tree", filter="data")
+    for tree in (target / "tree", REPO):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "labkit")], check=True)
 
 
 def _run(tree: Path, notebooks: list[str]) -> tuple[float, str]:
