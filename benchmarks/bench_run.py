@@ -3,7 +3,7 @@
 The other commit is exported with ``git archive`` into a temporary folder and run with that folder first on
 ``PYTHONPATH`` (its kernels inherit it, so they import its labkit), in the same environment; the two alternate,
 so both see the same machine load. Prints each run's wall time and its table's total, then the medians and their
-ratio. ``--before`` defaults to ``HEAD~1``; ``--rounds`` pairs (default 3); notebook names as for ``labkit run``.
+ratio. ``--before`` defaults to ``HEAD~1``; ``--after`` runs another commit in place of this checkout; ``--rounds`` pairs (default 3); notebook names as for ``labkit run``.
 
 ``--kernel-cpu`` measures instead what a shared machine's load changes least: each notebook executed alone in a
 fresh kernel, as ``labkit run`` executes it, and the CPU seconds its kernel process used from its start to its last
@@ -36,6 +36,7 @@ def _export(revision: str, target: Path) -> None:
     Every make target writes the caches (the Makefile unexports ``PYTHONDONTWRITEBYTECODE``, which this machine
     sets): without them each process of a tree compiles labkit again, about half a CPU second a kernel, and an
     exported tree, which has none, looked that much slower than this checkout (found 2026-12-02)."""
+    target.mkdir(parents=True, exist_ok=True)
     archive = target / "source.tar"
     subprocess.run(["git", "-C", str(REPO), "archive", "--output", str(archive), revision], check=True)
     with tarfile.open(archive) as tar:
@@ -107,13 +108,17 @@ def _compare_kernel_cpu(trees: dict[str, Path], rounds: int, notebooks: list[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="HEAD~1")
+    parser.add_argument("--after", help="another commit in place of this checkout")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--kernel-cpu", action="store_true", help="each notebook's kernel CPU seconds instead")
     parser.add_argument("notebooks", nargs="*")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        _export(args.before, Path(folder))
-        trees = {args.before: Path(folder) / "tree", "this checkout": REPO}
+        _export(args.before, Path(folder) / "before")
+        trees = {args.before: Path(folder) / "before" / "tree", "this checkout": REPO}
+        if args.after:
+            _export(args.after, Path(folder) / "after")
+            trees = {args.before: trees[args.before], args.after: Path(folder) / "after" / "tree"}
         if args.kernel_cpu:
             _compare_kernel_cpu(trees, args.rounds, args.notebooks)
             return
