@@ -420,3 +420,68 @@ def test_the_event_source_is_the_endpoint_prefix_of_the_called_service(lab: Lab)
     expected = [f"{lab.internal_client(service).meta.service_model.endpoint_prefix}.amazonaws.com" for service in calls]
     assert sources == expected
     assert expected[0] == "monitoring.amazonaws.com"
+
+
+def test_data_events_are_neither_in_event_history_nor_delivered_to_a_trail(lab: Lab) -> None:
+    # Event history "supports only management events" and trails log data events only when their selectors ask
+    # (logging-management-events-with-cloudtrail.html). SNS Publish and S3's object-level calls are data events
+    # (logging-data-events-with-cloudtrail.html); log events sent and read are not among the calls CloudWatch Logs
+    # logs (AmazonCloudWatch/latest/logs/logging_cw_api_calls.html).
+    _trail(lab)
+    sns, logs, s3 = lab.client("sns"), lab.client("logs"), lab.client("s3")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    sns.publish(TopicArn=topic, Message="hello")
+    logs.create_log_group(logGroupName="app")
+    logs.create_log_stream(logGroupName="app", logStreamName="web")
+    now = int(lab.clock.now().timestamp() * 1000)
+    logs.put_log_events(logGroupName="app", logStreamName="web", logEvents=[{"timestamp": now, "message": "GET /"}])
+    logs.get_log_events(logGroupName="app", logStreamName="web")
+    logs.filter_log_events(logGroupName="app")
+    s3.put_object(Bucket="trail-bucket", Key="note.txt", Body=b"hi")
+    s3.get_object(Bucket="trail-bucket", Key="note.txt")
+    lab.advance(minutes=10)
+    pages = lab.client("cloudtrail").get_paginator("lookup_events").paginate(StartTime=lab.clock.started_at)
+    in_history = {event["EventName"] for page in pages for event in page["Events"]}
+    delivered = {
+        json.loads(event["message"])["eventName"] for event in logs.filter_log_events(logGroupName="ct")["events"]
+    }
+    data = {"Publish", "PutLogEvents", "GetLogEvents", "FilterLogEvents", "PutObject", "GetObject"}
+    for names in (in_history, delivered):
+        assert {"CreateTopic", "CreateLogGroup", "CreateLogStream"} <= names
+        assert not names & data
+
+
+def test_the_calls_recorded_as_data_events(lab: Lab) -> None:
+    assert cloudtrail.is_data_event("sns", "Publish") and cloudtrail.is_data_event("s3", "DeleteObjects")
+    assert cloudtrail.is_data_event("logs", "PutLogEvents") and cloudtrail.is_data_event("sqs", "SendMessage")
+    assert not cloudtrail.is_data_event("sns", "CreateTopic") and not cloudtrail.is_data_event("s3", "CreateBucket")
+    assert not cloudtrail.is_data_event("logs", "PutMetricFilter") and not cloudtrail.is_data_event("ec2", "Publish")
+
+
+@pytest.mark.parametrize(
+    "selectors",
+    [
+        {"EventSelectors": [{"DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]},
+        {
+            "AdvancedEventSelectors": [
+                {
+                    "FieldSelectors": [
+                        {"Field": "eventCategory", "Equals": ["Data"]},
+                        {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+                    ]
+                }
+            ]
+        },
+    ],
+    ids=["data-resources", "advanced-data"],
+)
+def test_selectors_that_ask_for_data_events_are_not_emulated(lab: Lab, selectors: dict[str, Any]) -> None:
+    _trail(lab)
+    ct = lab.client("cloudtrail")
+    with pytest.raises(UnsupportedOperation, match=r"cloudtrail\.PutEventSelectors .*data events"):
+        ct.put_event_selectors(TrailName="lab-trail", **selectors)
+    ct.put_event_selectors(TrailName="lab-trail", EventSelectors=[{"ReadWriteType": "WriteOnly"}])
+    ct.put_event_selectors(
+        TrailName="lab-trail",
+        AdvancedEventSelectors=[{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}],
+    )

@@ -164,6 +164,74 @@ def jsonable(value: Any, *, top: bool = True) -> Any:
     return value
 
 
+#: Calls CloudTrail records as data events, never as management events. Event history "supports only management
+#: events", and trails log data events only when their selectors ask for them ("By default, trails and event data
+#: stores log management events and don't include data or Insights events",
+#: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html).
+#: Listed for the services the labs call; a call of another service counts as a management event.
+DATA_EVENTS: dict[str, frozenset[str]] = {
+    # "Amazon S3 object-level API activity (for example, GetObject, DeleteObject, and PutObject API operations)"
+    # (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html): the
+    # operations of the S3 API on an object or an upload of one. Listing a bucket's objects (ListObjects, …) stays a
+    # management event here: the pages we read do not say.
+    "s3": frozenset(
+        {
+            "GetObject",
+            "PutObject",
+            "DeleteObject",
+            "DeleteObjects",
+            "HeadObject",
+            "CopyObject",
+            "RestoreObject",
+            "SelectObjectContent",
+            "GetObjectAcl",
+            "PutObjectAcl",
+            "GetObjectAttributes",
+            "GetObjectTagging",
+            "PutObjectTagging",
+            "DeleteObjectTagging",
+            "GetObjectLegalHold",
+            "PutObjectLegalHold",
+            "GetObjectRetention",
+            "PutObjectRetention",
+            "GetObjectTorrent",
+            "CreateMultipartUpload",
+            "UploadPart",
+            "UploadPartCopy",
+            "CompleteMultipartUpload",
+            "AbortMultipartUpload",
+            "ListParts",
+        }
+    ),
+    # "Amazon SNS Publish and PublishBatch API operations on topics" (the same page).
+    "sns": frozenset({"Publish", "PublishBatch"}),
+    # "Data events provide information about the resource operations performed on or in a resource (for example,
+    # sending messages to an Amazon SQS object) ... The CloudTrail Event history doesn't record data events"
+    # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/logging-using-cloudtrail.html):
+    # the page names SendMessage; the other message operations are our reading of it.
+    "sqs": frozenset(
+        {
+            "SendMessage",
+            "SendMessageBatch",
+            "ReceiveMessage",
+            "DeleteMessage",
+            "DeleteMessageBatch",
+            "ChangeMessageVisibility",
+            "ChangeMessageVisibilityBatch",
+        }
+    ),
+    # Log events sent and read are not among the actions "CloudWatch Logs supports logging ... as events in
+    # CloudTrail log files" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/logging_cw_api_calls.html).
+    "logs": frozenset({"PutLogEvents", "GetLogEvents", "FilterLogEvents"}),
+}
+
+
+def is_data_event(service: str, operation: str) -> bool:
+    """Whether CloudTrail records a call of ``operation`` as a data event (:data:`DATA_EVENTS`), which event history
+    and a trail's default selectors leave out."""
+    return operation in DATA_EVENTS.get(service, frozenset())
+
+
 def api_call_record(
     *,
     service: str,

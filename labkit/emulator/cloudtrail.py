@@ -92,9 +92,10 @@ class CloudTrailEmulation:
 
     # -- recording ------------------------------------------------------------------------------
     def observe(self, call: Call, parsed: dict[str, Any], status: int) -> None:
-        """Record one call of a lab client (successful or not)."""
+        """Record one call of a lab client (successful or not); a data event is not recorded
+        (:func:`labkit.aws.cloudtrail.is_data_event`)."""
         credentials = call.context.get("labkit_credentials")
-        if credentials is None:
+        if credentials is None or cloudtrail.is_data_event(call.service, call.operation):
             return
         identity = self._identity(credentials)
         headers = call.context.get("labkit_request_headers", {})
@@ -336,6 +337,27 @@ class CloudTrailEmulation:
             # Internal calls skip observers: hand the batch to the metric filters as PutLogEvents would.
             self.logs_metrics.ingest(Call("logs", "PutLogEvents", params, self.lab, region), reply)
 
+    def refuse_data_event_selectors(self, call: Call) -> None:
+        """Raise ``UnsupportedOperation`` for event selectors that ask for data events: the lab records management
+        events only (:func:`labkit.aws.cloudtrail.is_data_event`). A basic selector asks for them with
+        ``DataResources``; an advanced one with an ``eventCategory`` field that is not ``Management`` ("You can
+        configure the DataResource in an EventSelector to log data events", API_DataResource.html;
+        AdvancedFieldSelector's ``eventCategory``,
+        https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html)."""
+        basic = any(selector.get("DataResources") for selector in call.params.get("EventSelectors") or [])
+        advanced = any(
+            field.get("Field") == "eventCategory" and set(field.get("Equals") or ["Data"]) != {"Management"}
+            for selector in call.params.get("AdvancedEventSelectors") or []
+            for field in selector.get("FieldSelectors") or []
+        )
+        if basic or advanced:
+            raise UnsupportedOperation(
+                "cloudtrail",
+                "PutEventSelectors",
+                self.lab.backend.name,
+                _("data events: the lab records management events only"),
+            )
+
     def validate_trail(self, call: Call) -> None:
         """Refuse what CreateTrail/UpdateTrail refuse about CloudWatch Logs delivery.
 
@@ -404,6 +426,7 @@ def install(emulator: Emulator) -> CloudTrailEmulation:
     emulator.answers("cloudtrail", "LookupEvents")(plugin.lookup_events)
     emulator.answers("cloudtrail", "CreateTrail")(plugin.validate_trail)
     emulator.answers("cloudtrail", "UpdateTrail")(plugin.validate_trail)
+    emulator.answers("cloudtrail", "PutEventSelectors")(plugin.refuse_data_event_selectors)
     emulator.observes("cloudtrail", "StartLogging")(plugin.started)
     emulator.observes("cloudtrail", "StopLogging")(plugin.stopped)
     emulator.observes("cloudtrail", "DeleteTrail")(plugin.stopped)

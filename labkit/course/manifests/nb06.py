@@ -41,6 +41,13 @@ MANIFEST = Manifest(
         ),
         (
             N_(
+                "Only management events are recorded, as event history and a trail's default selectors record them. "
+                "Data events (S3 object calls, SNS Publish, log events sent and read) are not, and event selectors "
+                "that ask for them raise UnsupportedOperation."
+            )
+        ),
+        (
+            N_(
                 "Console sign-ins and AWS Health events cannot be caused through an API: offline, "
                 "`simulate_console_login` and `simulate_issue` make them; on AWS you sign in yourself, and Health events "
                 "come only when AWS has something to say."
