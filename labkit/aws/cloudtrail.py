@@ -7,8 +7,8 @@ The shapes follow "CloudTrail record contents"
 "AWS Management Console sign-in events"
 (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-aws-console-sign-in-events.html)
 and ``LookupEvents`` (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html).
-The emulator plugin :mod:`labkit.emulator.cloudtrail` records every call of a lab client with
-:func:`api_call_record`; :func:`labkit.lesson.simulate.simulate_console_login` adds a console sign-in, which no boto3 call
+The emulator plugin :mod:`labkit.emulator.cloudtrail` records every call of a lab client but data events
+(:data:`DATA_EVENTS`) with :func:`api_call_record`; :func:`labkit.lesson.simulate.simulate_console_login` adds a console sign-in, which no boto3 call
 can make. The metric-filter patterns of the CIS / Security Hub CloudWatch controls are in
 :data:`CIS_PATTERNS` ("Security Hub controls for CloudWatch",
 https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html).

@@ -1,11 +1,13 @@
-"""CloudTrail offline: every lab call becomes a management event; trails deliver them to CloudWatch Logs.
+"""CloudTrail offline: lab calls become management events; trails deliver them to CloudWatch Logs.
 
 moto stores trails but records nothing. This plugin:
 
 * records every call of every lab client — failed ones too, through
   :meth:`~labkit.emulator.core.Emulator.observes_every_call` — as a management event
   (:func:`labkit.aws.cloudtrail.api_call_record`), with the caller's identity resolved from the
-  client's credentials (an IAM user, or an assumed-role session);
+  client's credentials (an IAM user, or an assumed-role session); data events
+  (:data:`labkit.aws.cloudtrail.DATA_EVENTS`) are not recorded, as event history and a trail's
+  default selectors leave them out, and ``PutEventSelectors`` asking for them raises ``UnsupportedOperation``;
 * answers ``cloudtrail.LookupEvents`` — event history, "the past 90 days of recorded management
   events in an AWS Region", available without a trail
   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html).
