@@ -155,8 +155,9 @@ class _LoadedMotoModules:
 
 def _loaded_moto_modules() -> frozenset[str]:
     """The moto modules in ``sys.modules``, scanned again only when its size has changed: a scan of its ~4,000
-    names took 0.6 ms, twice a lab. Python never unloads a module, nor does labkit a moto one, so a new moto
-    module makes ``sys.modules`` grow."""
+    names took 0.6 ms, twice a lab. Nothing unloads a moto module, so a new one makes ``sys.modules`` grow, unless
+    another module were dropped at the same time, which nothing in labkit or moto does while labs run
+    (tests/test_lab.py loads a moto service during a lab and checks the next lab finds it empty)."""
     if len(sys.modules) != _LoadedMotoModules.size:
         _LoadedMotoModules.size = len(sys.modules)
         _LoadedMotoModules.names = frozenset(name for name in sys.modules if name.startswith("moto."))
