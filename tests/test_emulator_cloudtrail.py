@@ -485,3 +485,74 @@ def test_selectors_that_ask_for_data_events_are_not_emulated(lab: Lab, selectors
         TrailName="lab-trail",
         AdvancedEventSelectors=[{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}],
     )
+
+
+MANAGEMENT = {"Field": "eventCategory", "Equals": ["Management"]}
+
+
+@pytest.mark.parametrize(
+    ("basic", "advanced", "expected"),
+    [
+        ([], [], "All"),  # no selectors: every management event
+        ([{"ReadWriteType": "ReadOnly"}, {"ReadWriteType": "WriteOnly"}], [], "All"),  # any selector that matches
+        ([{"ReadWriteType": "WriteOnly"}], [], "WriteOnly"),
+        ([{"IncludeManagementEvents": False}], [], "None"),
+        ([{}], [], "All"),  # ReadWriteType defaults to All, IncludeManagementEvents to true
+        ([], [{"FieldSelectors": [MANAGEMENT]}], "All"),  # no readOnly field: reads and writes
+        ([], [{"FieldSelectors": [MANAGEMENT, {"Field": "readOnly", "Equals": ["false"]}]}], "WriteOnly"),
+        (
+            [],
+            [
+                {"FieldSelectors": [MANAGEMENT, {"Field": "readOnly", "Equals": ["true"]}]},
+                {"FieldSelectors": [MANAGEMENT, {"Field": "readOnly", "Equals": ["false"]}]},
+            ],
+            "All",
+        ),
+        # moto keeps advanced selectors when basic ones are put after them: AWS overwrote them, the basic ones count.
+        (
+            [{"ReadWriteType": "ReadOnly"}],
+            [{"FieldSelectors": [MANAGEMENT, {"Field": "readOnly", "Equals": ["false"]}]}],
+            "ReadOnly",
+        ),
+    ],
+)
+def test_which_management_events_a_trails_selectors_log(
+    basic: list[dict[str, Any]], advanced: list[dict[str, Any]], expected: str
+) -> None:
+    # API_PutEventSelectors.html (any selector that matches), API_EventSelector.html (defaults),
+    # API_AdvancedFieldSelector.html (readOnly: without it, read and write events).
+    assert cloudtrail.management_read_write(basic, advanced) == expected
+
+
+def test_a_trail_with_an_advanced_write_only_selector_gets_no_reads(lab: Lab) -> None:
+    _trail(lab)
+    lab.client("cloudtrail").put_event_selectors(
+        TrailName="lab-trail",
+        AdvancedEventSelectors=[{"FieldSelectors": [MANAGEMENT, {"Field": "readOnly", "Equals": ["false"]}]}],
+    )
+    sns = lab.client("sns")
+    sns.create_topic(Name="alerts")
+    sns.list_topics()
+    lab.advance(minutes=10)
+    delivered = {
+        json.loads(event["message"])["eventName"]
+        for event in lab.client("logs").filter_log_events(logGroupName="ct")["events"]
+    }
+    assert "CreateTopic" in delivered and "ListTopics" not in delivered
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"Field": "eventSource", "Equals": ["sns.amazonaws.com"]},
+        {"Field": "readOnly", "NotEquals": ["true"]},
+        {"Field": "eventName", "StartsWith": ["Create"]},
+    ],
+    ids=["event-source", "not-equals", "starts-with"],
+)
+def test_advanced_selectors_beyond_category_and_read_only_are_not_emulated(lab: Lab, field: dict[str, Any]) -> None:
+    _trail(lab)
+    with pytest.raises(UnsupportedOperation, match=rf"advanced event selector field {field['Field']}"):
+        lab.client("cloudtrail").put_event_selectors(
+            TrailName="lab-trail", AdvancedEventSelectors=[{"FieldSelectors": [MANAGEMENT, field]}]
+        )

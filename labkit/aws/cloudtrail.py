@@ -232,6 +232,64 @@ def is_data_event(service: str, operation: str) -> bool:
     return operation in DATA_EVENTS.get(service, frozenset())
 
 
+#: :func:`unsupported_selectors`'s answer for selectors that ask for data events.
+DATA_EVENT_SELECTORS = "data events"
+
+
+def unsupported_selectors(basic: list[dict[str, Any]], advanced: list[dict[str, Any]]) -> str | None:
+    """What ``PutEventSelectors`` asks for that the lab does not emulate, or ``None``: :data:`DATA_EVENT_SELECTORS`
+    for data events (a basic selector's
+    ``DataResources``, "You can configure the DataResource in an EventSelector to log data events",
+    https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DataResource.html; an advanced selector whose
+    ``eventCategory`` is not ``Management``), or an advanced selector on a field other than ``eventCategory`` and
+    ``readOnly``, or one that is not a plain ``Equals``: that field's name
+    (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html)."""
+    if any(selector.get("DataResources") for selector in basic):
+        return DATA_EVENT_SELECTORS
+    for selector in advanced:
+        for field in selector.get("FieldSelectors") or []:
+            name = field.get("Field")
+            operators = {key for key, value in field.items() if key != "Field" and value}
+            if name == "eventCategory" and (operators != {"Equals"} or set(field["Equals"]) != {"Management"}):
+                return DATA_EVENT_SELECTORS
+            if name not in ("eventCategory", "readOnly") or operators != {"Equals"}:
+                return str(name)
+            if name == "readOnly" and not set(field["Equals"]) <= {"true", "false"}:
+                return str(name)
+    return None
+
+
+def management_read_write(basic: list[dict[str, Any]], advanced: list[dict[str, Any]]) -> str:
+    """Which management events a trail logs under its selectors: ``All``, ``ReadOnly``, ``WriteOnly`` or ``None``.
+
+    A trail logs an event that matches any of its selectors (API_PutEventSelectors.html); with none it logs all
+    management events ("By default, trails ... log management events"). A basic selector logs management events
+    unless ``IncludeManagementEvents`` is false, of its ``ReadWriteType`` (default ``All``,
+    API_EventSelector.html); an advanced selector's fields must all match, and without a ``readOnly`` field it
+    logs both read and write events (API_AdvancedFieldSelector.html). ``basic`` wins when it has selectors: AWS
+    overwrites one kind with the other ("You can use either AdvancedEventSelectors or EventSelectors, but not
+    both"), and moto empties the basic ones when advanced ones are put but not the other way round.
+    Selectors :func:`unsupported_selectors` names are refused before they are stored."""
+    kinds: set[str] = set()
+    if basic:
+        for selector in basic:
+            if selector.get("IncludeManagementEvents", True):
+                kinds |= _READ_WRITE[selector.get("ReadWriteType", "All")]
+    elif advanced:
+        for selector in advanced:
+            read_only = [set(f["Equals"]) for f in selector.get("FieldSelectors") or [] if f.get("Field") == "readOnly"]
+            allowed = {"true", "false"}.intersection(*read_only)
+            kinds |= {"ReadOnly" if value == "true" else "WriteOnly" for value in allowed}
+    else:
+        return "All"
+    if kinds >= {"ReadOnly", "WriteOnly"}:
+        return "All"
+    return next(iter(kinds), "None")
+
+
+_READ_WRITE = {"All": {"ReadOnly", "WriteOnly"}, "ReadOnly": {"ReadOnly"}, "WriteOnly": {"WriteOnly"}}
+
+
 def api_call_record(
     *,
     service: str,

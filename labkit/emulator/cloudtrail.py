@@ -303,17 +303,10 @@ class CloudTrailEmulation:
                 self._write_logs(trail, [s.record for s in due])
 
     def _read_write_type(self, trail: dict[str, Any]) -> str:
-        selectors = (
-            self.lab.internal_client("cloudtrail")
-            .get_event_selectors(TrailName=trail["TrailARN"])
-            .get("EventSelectors")
-            or []
+        selectors = self.lab.internal_client("cloudtrail").get_event_selectors(TrailName=trail["TrailARN"])
+        return cloudtrail.management_read_write(
+            selectors.get("EventSelectors") or [], selectors.get("AdvancedEventSelectors") or []
         )
-        if not selectors:
-            return "All"
-        if not selectors[0].get("IncludeManagementEvents", True):
-            return "None"
-        return selectors[0].get("ReadWriteType", "All")
 
     def _write_logs(self, trail: dict[str, Any], records: list[dict[str, Any]]) -> None:
         arn = trail["CloudWatchLogsLogGroupArn"]
@@ -339,25 +332,24 @@ class CloudTrailEmulation:
             # Internal calls skip observers: hand the batch to the metric filters as PutLogEvents would.
             self.logs_metrics.ingest(Call("logs", "PutLogEvents", params, self.lab, region), reply)
 
-    def refuse_data_event_selectors(self, call: Call) -> None:
-        """Raise ``UnsupportedOperation`` for event selectors that ask for data events: the lab records management
-        events only (:func:`labkit.aws.cloudtrail.is_data_event`). A basic selector asks for them with
-        ``DataResources``; an advanced one with an ``eventCategory`` field that is not ``Management`` ("You can
-        configure the DataResource in an EventSelector to log data events", API_DataResource.html;
-        AdvancedFieldSelector's ``eventCategory``,
-        https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html)."""
-        basic = any(selector.get("DataResources") for selector in call.params.get("EventSelectors") or [])
-        advanced = any(
-            field.get("Field") == "eventCategory" and set(field.get("Equals") or ["Data"]) != {"Management"}
-            for selector in call.params.get("AdvancedEventSelectors") or []
-            for field in selector.get("FieldSelectors") or []
+    def refuse_unsupported_selectors(self, call: Call) -> None:
+        """Raise ``UnsupportedOperation`` for event selectors the lab does not emulate
+        (:func:`labkit.aws.cloudtrail.unsupported_selectors`: data events, advanced selectors beyond
+        ``eventCategory`` and ``readOnly``)."""
+        what = cloudtrail.unsupported_selectors(
+            call.params.get("EventSelectors") or [], call.params.get("AdvancedEventSelectors") or []
         )
-        if basic or advanced:
+        if what is not None:
             raise UnsupportedOperation(
                 "cloudtrail",
                 "PutEventSelectors",
                 self.lab.backend.name,
-                _("data events: the lab records management events only"),
+                _("data events: the lab records management events only")
+                if what == cloudtrail.DATA_EVENT_SELECTORS
+                else _(
+                    "advanced event selector field {field}: the lab selects management events by eventCategory "
+                    "and readOnly (Equals) only"
+                ).format(field=what),
             )
 
     def validate_trail(self, call: Call) -> None:
@@ -428,7 +420,7 @@ def install(emulator: Emulator) -> CloudTrailEmulation:
     emulator.answers("cloudtrail", "LookupEvents")(plugin.lookup_events)
     emulator.answers("cloudtrail", "CreateTrail")(plugin.validate_trail)
     emulator.answers("cloudtrail", "UpdateTrail")(plugin.validate_trail)
-    emulator.answers("cloudtrail", "PutEventSelectors")(plugin.refuse_data_event_selectors)
+    emulator.answers("cloudtrail", "PutEventSelectors")(plugin.refuse_unsupported_selectors)
     emulator.observes("cloudtrail", "StartLogging")(plugin.started)
     emulator.observes("cloudtrail", "StopLogging")(plugin.stopped)
     emulator.observes("cloudtrail", "DeleteTrail")(plugin.stopped)
