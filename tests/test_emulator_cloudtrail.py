@@ -552,7 +552,29 @@ def test_a_trail_with_an_advanced_write_only_selector_gets_no_reads(lab: Lab) ->
 )
 def test_advanced_selectors_beyond_category_and_read_only_are_not_emulated(lab: Lab, field: dict[str, Any]) -> None:
     _trail(lab)
-    with pytest.raises(UnsupportedOperation, match=rf"advanced event selector field {field['Field']}"):
+    with pytest.raises(UnsupportedOperation, match=rf"event selector field {field['Field']}"):
         lab.client("cloudtrail").put_event_selectors(
             TrailName="lab-trail", AdvancedEventSelectors=[{"FieldSelectors": [MANAGEMENT, field]}]
         )
+
+
+@pytest.mark.parametrize(
+    ("selectors", "field"),
+    [
+        # "ExcludeManagementEventSources": filters out KMS or RDS Data API events (API_EventSelector.html).
+        (
+            {"EventSelectors": [{"ExcludeManagementEventSources": ["kms.amazonaws.com"]}]},
+            "ExcludeManagementEventSources",
+        ),
+        # An advanced selector needs its eventCategory field (API_AdvancedFieldSelector.html).
+        (
+            {"AdvancedEventSelectors": [{"FieldSelectors": [{"Field": "readOnly", "Equals": ["false"]}]}]},
+            "eventCategory",
+        ),
+    ],
+    ids=["excluded-sources", "no-category"],
+)
+def test_selectors_the_lab_cannot_honour_are_refused_by_name(lab: Lab, selectors: dict[str, Any], field: str) -> None:
+    _trail(lab)
+    with pytest.raises(UnsupportedOperation, match=rf"event selector field {field}"):
+        lab.client("cloudtrail").put_event_selectors(TrailName="lab-trail", **selectors)

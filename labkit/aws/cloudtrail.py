@@ -241,13 +241,20 @@ def unsupported_selectors(basic: list[dict[str, Any]], advanced: list[dict[str, 
     for data events (a basic selector's
     ``DataResources``, "You can configure the DataResource in an EventSelector to log data events",
     https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DataResource.html; an advanced selector whose
-    ``eventCategory`` is not ``Management``), or an advanced selector on a field other than ``eventCategory`` and
-    ``readOnly``, or one that is not a plain ``Equals``: that field's name
-    (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html)."""
-    if any(selector.get("DataResources") for selector in basic):
-        return DATA_EVENT_SELECTORS
+    ``eventCategory`` is not ``Management``); otherwise the name of a field the lab does not emulate: a basic
+    selector's ``ExcludeManagementEventSources`` (API_EventSelector.html), an advanced selector without the
+    ``eventCategory`` field AWS requires, or on a field other than ``eventCategory`` and ``readOnly``, or not a
+    plain ``Equals`` (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html)."""
+    for basic_selector in basic:
+        if basic_selector.get("DataResources"):
+            return DATA_EVENT_SELECTORS
+        if basic_selector.get("ExcludeManagementEventSources"):
+            return "ExcludeManagementEventSources"
     for selector in advanced:
-        for field in selector.get("FieldSelectors") or []:
+        fields = selector.get("FieldSelectors") or []
+        if not any(field.get("Field") == "eventCategory" for field in fields):
+            return "eventCategory"
+        for field in fields:
             name = field.get("Field")
             operators = {key for key, value in field.items() if key != "Field" and value}
             if name == "eventCategory" and (operators != {"Equals"} or set(field["Equals"]) != {"Management"}):

@@ -334,8 +334,8 @@ class CloudTrailEmulation:
 
     def refuse_unsupported_selectors(self, call: Call) -> None:
         """Raise ``UnsupportedOperation`` for event selectors the lab does not emulate
-        (:func:`labkit.aws.cloudtrail.unsupported_selectors`: data events, advanced selectors beyond
-        ``eventCategory`` and ``readOnly``)."""
+        (:func:`labkit.aws.cloudtrail.unsupported_selectors`: data events, excluded event sources, advanced
+        selectors beyond ``eventCategory`` and ``readOnly``)."""
         what = cloudtrail.unsupported_selectors(
             call.params.get("EventSelectors") or [], call.params.get("AdvancedEventSelectors") or []
         )
@@ -347,8 +347,8 @@ class CloudTrailEmulation:
                 _("data events: the lab records management events only")
                 if what == cloudtrail.DATA_EVENT_SELECTORS
                 else _(
-                    "advanced event selector field {field}: the lab selects management events by eventCategory "
-                    "and readOnly (Equals) only"
+                    "event selector field {field}: the lab selects management events by ReadWriteType and "
+                    "IncludeManagementEvents, or by eventCategory and readOnly (Equals), only"
                 ).format(field=what),
             )
 
