@@ -89,6 +89,26 @@ def test_describe_alarms_returns_composites_only_when_asked(cloudwatch: Any) -> 
     )
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"StateValue": "ALARM"}, {"AlarmNamePrefix": "cpu"}, {"AlarmNames": ["deploying", "page-me"]}],
+    ids=["all", "state", "prefix", "names"],
+)
+def test_a_describe_without_alarm_types_is_the_metric_alarms_answer(cloudwatch: Any, filters: dict[str, Any]) -> None:
+    """Without AlarmTypes (and without family, paging or MaxRecords) moto answers the learner's call itself: the
+    same metric alarms, in the same form, as when the call names AlarmTypes=["MetricAlarm"] and the composite
+    alarms' plugin answers it, and never a composite alarm."""
+    cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)")
+    cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
+    cloudwatch.put_metric_alarm(AlarmName="cpu-low", MetricName="CPU", AlarmActions=[], **CHILD)
+    plain = cloudwatch.describe_alarms(**filters)
+    named = cloudwatch.describe_alarms(AlarmTypes=["MetricAlarm"], **filters)
+    capped = cloudwatch.describe_alarms(MaxRecords=100, **filters)
+    assert plain["MetricAlarms"] == named["MetricAlarms"] == capped["MetricAlarms"]
+    assert plain["MetricAlarms"] and plain["CompositeAlarms"] == named["CompositeAlarms"] == []
+    assert "NextToken" not in plain
+
+
 def test_history_of_a_composite_alarm(cloudwatch: Any) -> None:
     cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="TRUE")
     assert cloudwatch.describe_alarm_history(AlarmName="page-me")["AlarmHistoryItems"] == []  # metric alarms only
