@@ -95,9 +95,9 @@ def test_describe_alarms_returns_composites_only_when_asked(cloudwatch: Any) -> 
     ids=["all", "state", "prefix", "names"],
 )
 def test_a_describe_without_alarm_types_is_the_metric_alarms_answer(cloudwatch: Any, filters: dict[str, Any]) -> None:
-    """Without AlarmTypes (and without family, paging or MaxRecords) moto answers the learner's call itself: the
-    same metric alarms, in the same form, as when the call names AlarmTypes=["MetricAlarm"] and the composite
-    alarms' plugin answers it, and never a composite alarm."""
+    """Without AlarmTypes a call gets the metric alarms only ("If you omit this parameter, only metric alarms are
+    returned"): the same alarms, in the same form, as with AlarmTypes=["MetricAlarm"] or with a MaxRecords they fit
+    in, whatever the filter, and never a composite alarm."""
     cloudwatch.put_composite_alarm(AlarmName="page-me", AlarmRule="ALARM(cpu-high)")
     cloudwatch.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="test")
     cloudwatch.put_metric_alarm(AlarmName="cpu-low", MetricName="CPU", AlarmActions=[], **CHILD)

@@ -142,14 +142,6 @@ def change_state(alarm: dict[str, Any], state: str, reason: str, data: dict[str,
         alarm["StateReasonData"] = json.dumps(data)
 
 
-#: The DescribeAlarms parameters that need this plugin's answer. Without any of them a call asks for metric alarms
-#: only ("If you omit this parameter, only metric alarms are returned", AlarmTypes in the DescribeAlarms API
-#: reference: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html) in one
-#: page, and moto, which holds every metric alarm and no composite alarm (this plugin keeps those), answers exactly
-#: that: one round trip instead of two (the read the plugin would make through an internal client).
-_NOT_MOTOS_OWN = frozenset({"AlarmTypes", "ChildrenOfAlarmName", "ParentsOfAlarmName", "NextToken", "MaxRecords"})
-
-
 class CompositeAlarms:
     """The lab's composite alarms, by (Region, name), in the shape DescribeAlarms returns them."""
 
@@ -454,8 +446,6 @@ class CompositeAlarms:
     def describe(self, call: Call) -> dict[str, Any] | None:
         if self._describing:
             return None  # this plugin's own read of the metric alarms: moto answers it
-        if not _NOT_MOTOS_OWN.intersection(call.params):
-            return None  # metric alarms only, one page: moto's own answer is AWS's (see _NOT_MOTOS_OWN)
         self._describing = True
         try:
             return self._describe(call)
