@@ -22,12 +22,8 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-from bench_run import REPO, _export
+from bench_run import alternate, last_line_in_tree
 
 ONE_SIDE = """
 import datetime as dt, json, time
@@ -69,35 +65,21 @@ print(json.dumps(result))
 """
 
 
-def _side(tree: Path, calls: int) -> dict[str, float]:
-    environment = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run(
-        [sys.executable, "-c", ONE_SIDE.format(calls=calls)],
-        cwd=tree,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="HEAD~1")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--calls", type=int, default=300)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        _export(args.before, Path(folder))
-        trees = {args.before: Path(folder) / "tree", "this checkout": REPO}
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
-        for round_number in range(1, args.rounds + 1):
-            for name, tree in trees.items():
-                results[name].append(_side(tree, args.calls))
-                shown = ", ".join(f"{call} {ms:.2f}" for call, ms in results[name][-1].items())
-                print(f"round {round_number}, {name}: {shown} (ms a call)", flush=True)
-    before, after = (results[name] for name in trees)
+    code = ONE_SIDE.format(calls=args.calls)
+    results: dict[str, list[dict[str, float]]] = {args.before: [], "this checkout": []}
+    for round_number, name, side in alternate(
+        args.before, args.rounds, lambda tree: dict(json.loads(last_line_in_tree(tree, code)))
+    ):
+        results[name].append(side)
+        shown = ", ".join(f"{call} {ms:.2f}" for call, ms in side.items())
+        print(f"round {round_number}, {name}: {shown} (ms a call)", flush=True)
+    before, after = results.values()
     for call in before[0]:
         old = statistics.median(side[call] for side in before)
         new = statistics.median(side[call] for side in after)

@@ -14,12 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-from bench_run import REPO, _export
+from bench_run import alternate, last_line_in_tree
 
 ONE_SIDE = """
 import statistics, time
@@ -38,33 +34,19 @@ print(statistics.median(lab_cpu() for _ in range({labs})))
 """
 
 
-def _side(tree: Path, labs: int) -> float:
-    environment = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run(
-        [sys.executable, "-c", ONE_SIDE.format(labs=labs)],
-        cwd=tree,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="HEAD~1")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--labs", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        _export(args.before, Path(folder))
-        trees = {args.before: Path(folder) / "tree", "this checkout": REPO}
-        results: dict[str, list[float]] = {name: [] for name in trees}
-        for round_number in range(1, args.rounds + 1):
-            for name, tree in trees.items():
-                results[name].append(_side(tree, args.labs))
-                print(f"round {round_number}, {name}: {results[name][-1]:.3f} CPU s a lab", flush=True)
+    code = ONE_SIDE.format(labs=args.labs)
+    results: dict[str, list[float]] = {args.before: [], "this checkout": []}
+    for round_number, name, cpu in alternate(
+        args.before, args.rounds, lambda tree: float(last_line_in_tree(tree, code))
+    ):
+        results[name].append(cpu)
+        print(f"round {round_number}, {name}: {cpu:.3f} CPU s a lab", flush=True)
     medians = {name: statistics.median(values) for name, values in results.items()}
     for name, value in medians.items():
         print(f"{name}: median {value:.3f} CPU s a lab (connect, launch the lab instance, close)")

@@ -25,7 +25,9 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,6 +45,30 @@ def _export(revision: str, target: Path) -> None:
         tar.extractall(target / "tree", filter="data")
     for tree in (target / "tree", REPO):
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "labkit")], check=True)
+
+
+Measured = TypeVar("Measured")
+
+
+def last_line_in_tree(tree: Path, code: str) -> str:
+    """The last line ``code`` prints, run in a fresh interpreter of this environment with ``tree`` first on
+    ``PYTHONPATH``, so that it imports that tree's labkit."""
+    environment = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tree, env=environment, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def alternate(before: str, rounds: int, measure: Callable[[Path], Measured]) -> Iterator[tuple[int, str, Measured]]:
+    """``measure`` of commit ``before`` (exported by :func:`_export`) and of this checkout, one after the other for
+    ``rounds`` rounds, so both see the same machine: yields each (round, side's name, result) as it is measured."""
+    with tempfile.TemporaryDirectory() as folder:
+        _export(before, Path(folder))
+        trees = {before: Path(folder) / "tree", "this checkout": REPO}
+        for round_number in range(1, rounds + 1):
+            for name, tree in trees.items():
+                yield round_number, name, measure(tree)
 
 
 def _run(tree: Path, notebooks: list[str]) -> tuple[float, str]:
