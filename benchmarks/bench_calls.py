@@ -23,7 +23,7 @@ import json
 import os
 import statistics
 
-from bench_run import alternate, last_line_in_tree
+from bench_run import last_line_in_tree, side_by_side
 
 ONE_SIDE = """
 import datetime as dt, json, time
@@ -72,13 +72,12 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300)
     args = parser.parse_args()
     code = ONE_SIDE.format(calls=args.calls)
-    results: dict[str, list[dict[str, float]]] = {args.before: [], "this checkout": []}
-    for round_number, name, side in alternate(
-        args.before, args.rounds, lambda tree: dict(json.loads(last_line_in_tree(tree, code)))
-    ):
-        results[name].append(side)
-        shown = ", ".join(f"{call} {ms:.2f}" for call, ms in side.items())
-        print(f"round {round_number}, {name}: {shown} (ms a call)", flush=True)
+    results = side_by_side(
+        args.before,
+        args.rounds,
+        lambda tree: dict(json.loads(last_line_in_tree(tree, code))),
+        lambda side: ", ".join(f"{call} {ms:.2f}" for call, ms in side.items()) + " (ms a call)",
+    )
     before, after = results.values()
     for call in before[0]:
         old = statistics.median(side[call] for side in before)

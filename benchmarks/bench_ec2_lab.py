@@ -15,7 +15,7 @@ import argparse
 import os
 import statistics
 
-from bench_run import alternate, last_line_in_tree
+from bench_run import last_line_in_tree, side_by_side
 
 ONE_SIDE = """
 import statistics, time
@@ -41,12 +41,12 @@ def main() -> None:
     parser.add_argument("--labs", type=int, default=5)
     args = parser.parse_args()
     code = ONE_SIDE.format(labs=args.labs)
-    results: dict[str, list[float]] = {args.before: [], "this checkout": []}
-    for round_number, name, cpu in alternate(
-        args.before, args.rounds, lambda tree: float(last_line_in_tree(tree, code))
-    ):
-        results[name].append(cpu)
-        print(f"round {round_number}, {name}: {cpu:.3f} CPU s a lab", flush=True)
+    results = side_by_side(
+        args.before,
+        args.rounds,
+        lambda tree: float(last_line_in_tree(tree, code)),
+        lambda cpu: f"{cpu:.3f} CPU s a lab",
+    )
     medians = {name: statistics.median(values) for name, values in results.items()}
     for name, value in medians.items():
         print(f"{name}: median {value:.3f} CPU s a lab (connect, launch the lab instance, close)")

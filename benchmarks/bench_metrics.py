@@ -28,12 +28,9 @@ from __future__ import annotations
 import gc
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
 import labkit
 from labkit.emulator import ec2_workload
@@ -197,28 +194,15 @@ print(time.process_time() - start)
 
 
 def months_side_by_side(before: str, rounds: int, alarms: int) -> None:
-    from bench_run import REPO, _export
+    from bench_run import last_line_in_tree, side_by_side
 
-    with tempfile.TemporaryDirectory() as folder:
-        _export(before, Path(folder))
-        trees = {before: Path(folder) / "tree", "this checkout": REPO}
-        results: dict[str, list[float]] = {name: [] for name in trees}
-        for round_number in range(1, rounds + 1):
-            for name, tree in trees.items():
-                done = subprocess.run(
-                    [sys.executable, "-c", MONTH_SIDE.format(alarms=alarms)],
-                    cwd=tree,
-                    env={**os.environ, "PYTHONPATH": str(tree)},
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                results[name].append(float(done.stdout.strip().splitlines()[-1]))
-                print(
-                    f"round {round_number}, {name}: 30 days with {alarms} alarms {results[name][-1]:.2f} CPU s "
-                    f"(load average {os.getloadavg()[0]:.1f})",
-                    flush=True,
-                )
+    code = MONTH_SIDE.format(alarms=alarms)
+    results = side_by_side(
+        before,
+        rounds,
+        lambda tree: float(last_line_in_tree(tree, code)),
+        lambda cpu: f"30 days with {alarms} alarms {cpu:.2f} CPU s (load average {os.getloadavg()[0]:.1f})",
+    )
     medians = [statistics.median(values) for values in results.values()]
     print(f"medians: {medians[0]:.2f} -> {medians[1]:.2f} CPU s ({medians[0] / medians[1]:.2f}x)   target <= 5 s")
 

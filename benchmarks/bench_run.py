@@ -25,7 +25,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -60,15 +60,21 @@ def last_line_in_tree(tree: Path, code: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def alternate(before: str, rounds: int, measure: Callable[[Path], Measured]) -> Iterator[tuple[int, str, Measured]]:
+def side_by_side(
+    before: str, rounds: int, measure: Callable[[Path], Measured], describe: Callable[[Measured], str]
+) -> dict[str, list[Measured]]:
     """``measure`` of commit ``before`` (exported by :func:`_export`) and of this checkout, one after the other for
-    ``rounds`` rounds, so both see the same machine: yields each (round, side's name, result) as it is measured."""
+    ``rounds`` rounds, so both see the same machine; prints each result as ``describe`` words it, as it comes.
+    Returns the results by side: ``before`` first, then ``"this checkout"``."""
+    results: dict[str, list[Measured]] = {before: [], "this checkout": []}
     with tempfile.TemporaryDirectory() as folder:
         _export(before, Path(folder))
         trees = {before: Path(folder) / "tree", "this checkout": REPO}
         for round_number in range(1, rounds + 1):
             for name, tree in trees.items():
-                yield round_number, name, measure(tree)
+                results[name].append(measure(tree))
+                print(f"round {round_number}, {name}: {describe(results[name][-1])}", flush=True)
+    return results
 
 
 def _run(tree: Path, notebooks: list[str]) -> tuple[float, str]:
